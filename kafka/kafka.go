@@ -1,0 +1,102 @@
+// Package kafka is eddy's only door to Kafka: a Cluster interface with two
+// implementations, a franz-go client for a real or embedded broker and an
+// in-memory, synchronous cluster used by the conformance runner, plus the
+// embedded Kafka-protocol broker itself.
+package kafka
+
+import (
+	"context"
+	"time"
+)
+
+// Header is one Kafka record header. A nil Value is a null header value.
+type Header struct {
+	Key   string
+	Value []byte
+}
+
+// Record is one Kafka record. A nil Value is a tombstone; a nil Key is a
+// null key.
+type Record struct {
+	Topic     string
+	Partition int32 // on Produce: -1 lets the cluster pick by key hash
+	Offset    int64 // set by the cluster
+	Key       []byte
+	Value     []byte
+	Timestamp int64 // milliseconds since the epoch
+	Headers   []Header
+}
+
+// TopicInfo describes one topic.
+type TopicInfo struct {
+	Name       string
+	Partitions int32
+	Replicas   int16
+	Configs    map[string]string
+}
+
+// OffsetReset is where a group without committed offsets starts.
+type OffsetReset int
+
+const (
+	Latest OffsetReset = iota
+	Earliest
+)
+
+// Handler processes one batch of records. It returns only after every
+// output it produced is acknowledged; then the batch's offsets may be
+// committed. An error stops the subscription.
+type Handler func(ctx context.Context, batch []Record) error
+
+// SubscribeOptions configures a subscription.
+type SubscribeOptions struct {
+	// Group is the consumer group; servers sharing it share partitions.
+	Group string
+	// Topics to read.
+	Topics []string
+	// Reset applies when the group has no committed offset.
+	Reset OffsetReset
+	// NoCommit reads without committing offsets (PRINT, push queries).
+	NoCommit bool
+}
+
+// Subscription is a running consumer owned by whoever subscribed.
+type Subscription interface {
+	// Close stops delivery, waits for an in-flight batch, commits what was
+	// processed (unless NoCommit) and releases the consumer.
+	Close() error
+	// Done is closed when the subscription stops on its own (an error).
+	Done() <-chan struct{}
+	// Err returns the error that stopped it, if any.
+	Err() error
+}
+
+// Cluster is everything the engine needs from Kafka.
+type Cluster interface {
+	// CreateTopic creates a topic; it is not an error if it exists with
+	// the same partition count.
+	CreateTopic(ctx context.Context, t TopicInfo) error
+	// DeleteTopic deletes a topic.
+	DeleteTopic(ctx context.Context, name string) error
+	// Topic describes one topic; ok is false when it does not exist.
+	Topic(ctx context.Context, name string) (info TopicInfo, ok bool, err error)
+	// Topics lists every topic, internal ones included, sorted by name.
+	Topics(ctx context.Context) ([]TopicInfo, error)
+	// Produce writes records and waits until all are acknowledged. A
+	// record with Partition -1 is placed by key hash (murmur2, as Java
+	// clients do; round robin for a null key). It fills in Partition and
+	// Offset on the passed records.
+	Produce(ctx context.Context, recs ...Record) error
+	// Subscribe starts delivering records to h. On a MemCluster delivery is
+	// synchronous: records already in the topics (per Reset) are delivered
+	// before Subscribe returns, and later ones from inside Produce.
+	Subscribe(ctx context.Context, opts SubscribeOptions, h Handler) (Subscription, error)
+	// ReadAll returns every record currently in topic, partition by
+	// partition in offset order, stopping at the end offsets seen at the call.
+	ReadAll(ctx context.Context, topic string) ([]Record, error)
+	// Close releases clients.
+	Close() error
+}
+
+// DefaultTimeout bounds admin calls that have no deadline of their own.
+const DefaultTimeout = 30 * time.Second
