@@ -91,8 +91,9 @@ type Cluster interface {
 	// synchronous: records already in the topics (per Reset) are delivered
 	// before Subscribe returns, and later ones from inside Produce.
 	Subscribe(ctx context.Context, opts SubscribeOptions, h Handler) (Subscription, error)
-	// ReadAll returns every record currently in topic, partition by
-	// partition in offset order, stopping at the end offsets seen at the call.
+	// ReadAll returns every record currently in topic, stopping at the end
+	// offsets seen at the call. A MemCluster returns them in the order they
+	// were produced; a broker-backed cluster partition by partition.
 	ReadAll(ctx context.Context, topic string) ([]Record, error)
 	// Close releases clients.
 	Close() error
