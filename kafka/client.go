@@ -1,0 +1,406 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// Config configures a broker-backed Client.
+type Config struct {
+	// Brokers are the seed brokers, host:port.
+	Brokers []string
+	// ClientID is sent to the brokers; "eddy" when empty.
+	ClientID string
+	// Logf, when set, receives the franz-go clients' warnings and errors.
+	Logf func(format string, args ...any)
+}
+
+// Client is a Cluster over a real or embedded Kafka broker, using
+// franz-go. One producer is shared by every caller; each Subscription owns
+// its own consumer client so that groups rebalance independently.
+type Client struct {
+	cfg  Config
+	base []kgo.Opt // connection options shared by every kgo client
+	prod *kgo.Client
+	adm  *kadm.Client
+
+	mu     sync.Mutex
+	subs   map[*clientSub]struct{}
+	closed bool
+}
+
+var _ Cluster = (*Client)(nil)
+
+// Dial connects to the brokers and checks that one answers.
+func Dial(ctx context.Context, cfg Config) (*Client, error) {
+	if len(cfg.Brokers) == 0 {
+		return nil, fmt.Errorf("dial kafka: no brokers")
+	}
+	if cfg.ClientID == "" {
+		cfg.ClientID = "eddy"
+	}
+	base := []kgo.Opt{
+		kgo.SeedBrokers(cfg.Brokers...),
+		kgo.ClientID(cfg.ClientID),
+	}
+	if cfg.Logf != nil {
+		base = append(base, kgo.WithLogger(kgo.BasicLogger(logfWriter(cfg.Logf), kgo.LogLevelWarn, nil)))
+	}
+	prod, err := kgo.NewClient(append(slices.Clone(base),
+		kgo.RecordPartitioner(newProducerPartitioner()),
+		// Produce waits for its records anyway; lingering would only
+		// add latency to the single-record Produce of INSERT VALUES.
+		kgo.ProducerLinger(0),
+		// Records for which kgo cannot find the topic fail after a few
+		// metadata refreshes rather than hanging until the delivery
+		// timeout.
+		kgo.UnknownTopicRetries(3),
+	)...)
+	if err != nil {
+		return nil, fmt.Errorf("dial kafka %v: %w", cfg.Brokers, err)
+	}
+	pctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	if err := prod.Ping(pctx); err != nil {
+		prod.Close()
+		return nil, fmt.Errorf("dial kafka %v: %w", cfg.Brokers, err)
+	}
+	return &Client{
+		cfg:  cfg,
+		base: base,
+		prod: prod,
+		adm:  kadm.NewClient(prod),
+		subs: make(map[*clientSub]struct{}),
+	}, nil
+}
+
+// logfWriter adapts a printf-style logger to the io.Writer kgo's basic
+// logger wants.
+type logfWriter func(string, ...any)
+
+func (f logfWriter) Write(p []byte) (int, error) {
+	f("%s", string(trimNewline(p)))
+	return len(p), nil
+}
+
+func trimNewline(p []byte) []byte {
+	if n := len(p); n > 0 && p[n-1] == '\n' {
+		return p[:n-1]
+	}
+	return p
+}
+
+// withDefaultTimeout bounds ctx by DefaultTimeout unless it has a deadline.
+func withDefaultTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, DefaultTimeout)
+}
+
+// CreateTopic creates a topic. Partitions <= 0 and Replicas <= 0 take the
+// broker defaults. An existing topic with the same partition count (or
+// any count when Partitions <= 0) is not an error.
+func (c *Client) CreateTopic(ctx context.Context, t TopicInfo) error {
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	parts, repl := t.Partitions, t.Replicas
+	if parts <= 0 {
+		parts = -1
+	}
+	if repl <= 0 {
+		repl = -1
+	}
+	var configs map[string]*string
+	if len(t.Configs) > 0 {
+		configs = make(map[string]*string, len(t.Configs))
+		for k, v := range t.Configs {
+			configs[k] = &v
+		}
+	}
+	resp, err := c.adm.CreateTopic(ctx, parts, repl, configs, t.Name)
+	if err == nil {
+		err = resp.Err
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, kerr.TopicAlreadyExists):
+		info, ok, derr := c.Topic(ctx, t.Name)
+		if derr != nil {
+			return fmt.Errorf("create topic %s: exists, describe: %w", t.Name, derr)
+		}
+		if ok && t.Partitions > 0 && info.Partitions != t.Partitions {
+			return fmt.Errorf("create topic %s with %d partitions: has %d: %w",
+				t.Name, t.Partitions, info.Partitions, ErrTopicConflict)
+		}
+		return nil
+	default:
+		if resp.ErrMessage != "" {
+			return fmt.Errorf("create topic %s: %w (%s)", t.Name, err, resp.ErrMessage)
+		}
+		return fmt.Errorf("create topic %s: %w", t.Name, err)
+	}
+}
+
+// DeleteTopic deletes a topic; a missing one is ErrUnknownTopic.
+func (c *Client) DeleteTopic(ctx context.Context, name string) error {
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	resp, err := c.adm.DeleteTopic(ctx, name)
+	if err == nil {
+		err = resp.Err
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, kerr.UnknownTopicOrPartition):
+		return fmt.Errorf("delete topic %s: %w", name, ErrUnknownTopic)
+	default:
+		return fmt.Errorf("delete topic %s: %w", name, err)
+	}
+}
+
+// Topic describes one topic.
+func (c *Client) Topic(ctx context.Context, name string) (TopicInfo, bool, error) {
+	infos, err := c.describe(ctx, name)
+	if err != nil {
+		return TopicInfo{}, false, err
+	}
+	if len(infos) == 0 {
+		return TopicInfo{}, false, nil
+	}
+	return infos[0], true, nil
+}
+
+// Topics lists every topic, internal ones included, sorted by name.
+func (c *Client) Topics(ctx context.Context) ([]TopicInfo, error) {
+	return c.describe(ctx)
+}
+
+// describe lists the named topics (all when none), with the configs that
+// are set on the topic itself (not broker or static defaults).
+func (c *Client) describe(ctx context.Context, names ...string) ([]TopicInfo, error) {
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	details, err := c.adm.ListTopicsWithInternal(ctx, names...)
+	if err != nil {
+		return nil, fmt.Errorf("list topics %v: %w", names, err)
+	}
+	var out []TopicInfo
+	for _, name := range details.Names() {
+		d := details[name]
+		if errors.Is(d.Err, kerr.UnknownTopicOrPartition) {
+			continue
+		}
+		if d.Err != nil {
+			return nil, fmt.Errorf("describe topic %s: %w", name, d.Err)
+		}
+		info := TopicInfo{Name: name, Partitions: int32(len(d.Partitions)), Configs: map[string]string{}}
+		if p, ok := d.Partitions[0]; ok {
+			info.Replicas = int16(len(p.Replicas))
+		}
+		out = append(out, info)
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	topics := make([]string, len(out))
+	for i, t := range out {
+		topics[i] = t.Name
+	}
+	rcs, err := c.adm.DescribeTopicConfigs(ctx, topics...)
+	if err != nil {
+		return nil, fmt.Errorf("describe configs of %v: %w", topics, err)
+	}
+	byName := make(map[string]kadm.ResourceConfig, len(rcs))
+	for _, rc := range rcs {
+		byName[rc.Name] = rc
+	}
+	for i := range out {
+		rc := byName[out[i].Name]
+		if rc.Err != nil {
+			if errors.Is(rc.Err, kerr.UnknownTopicOrPartition) {
+				continue // deleted between the two calls
+			}
+			return nil, fmt.Errorf("describe configs of %s: %w", out[i].Name, rc.Err)
+		}
+		for _, cf := range rc.Configs {
+			if cf.Source == kmsg.ConfigSourceDynamicTopicConfig && cf.Value != nil {
+				out[i].Configs[cf.Key] = *cf.Value
+			}
+		}
+	}
+	return out, nil
+}
+
+// toKgo converts a record for producing. A zero Timestamp is left for kgo
+// to stamp with the current time, as Kafka clients do for a missing one.
+func toKgo(r *Record) *kgo.Record {
+	kr := &kgo.Record{
+		Topic:     r.Topic,
+		Partition: r.Partition,
+		Key:       r.Key,
+		Value:     r.Value,
+	}
+	if r.Timestamp != 0 {
+		kr.Timestamp = time.UnixMilli(r.Timestamp)
+	}
+	if len(r.Headers) > 0 {
+		kr.Headers = make([]kgo.RecordHeader, len(r.Headers))
+		for i, h := range r.Headers {
+			kr.Headers[i] = kgo.RecordHeader{Key: h.Key, Value: h.Value}
+		}
+	}
+	return kr
+}
+
+func fromKgo(kr *kgo.Record) Record {
+	r := Record{
+		Topic:     kr.Topic,
+		Partition: kr.Partition,
+		Offset:    kr.Offset,
+		Key:       kr.Key,
+		Value:     kr.Value,
+		Timestamp: kr.Timestamp.UnixMilli(),
+	}
+	if len(kr.Headers) > 0 {
+		r.Headers = make([]Header, len(kr.Headers))
+		for i, h := range kr.Headers {
+			r.Headers[i] = Header{Key: h.Key, Value: h.Value}
+		}
+	}
+	return r
+}
+
+// Produce buffers every record in the shared producer, which batches them
+// per partition, and waits for all acknowledgements; it fills in Partition,
+// Offset and (when zero) Timestamp.
+func (c *Client) Produce(ctx context.Context, recs ...Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	krs := make([]*kgo.Record, len(recs))
+	for i := range recs {
+		if recs[i].Partition < -1 {
+			recs[i].Partition = -1
+		}
+		krs[i] = toKgo(&recs[i])
+	}
+	results := c.prod.ProduceSync(ctx, krs...)
+	var errs []error
+	for i, res := range results {
+		if res.Err != nil {
+			if len(errs) < 3 { // enough to diagnose; a full batch of errors says nothing more
+				errs = append(errs, fmt.Errorf("produce to %s: %w", krs[i].Topic, res.Err))
+			}
+			continue
+		}
+		recs[i].Partition = res.Record.Partition
+		recs[i].Offset = res.Record.Offset
+		recs[i].Timestamp = res.Record.Timestamp.UnixMilli()
+	}
+	return errors.Join(errs...)
+}
+
+// ReadAll reads every partition of topic from its start to the end offset
+// listed at the call, partition by partition in partition order.
+func (c *Client) ReadAll(ctx context.Context, topic string) ([]Record, error) {
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	starts, err := c.adm.ListStartOffsets(ctx, topic)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: start offsets: %w", topic, err)
+	}
+	ends, err := c.adm.ListEndOffsets(ctx, topic)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: end offsets: %w", topic, err)
+	}
+	if _, ok := ends.Lookup(topic, -1); ok || len(ends[topic]) == 0 {
+		return nil, fmt.Errorf("read %s: %w", topic, ErrUnknownTopic)
+	}
+	if err := errors.Join(starts.Error(), ends.Error()); err != nil {
+		return nil, fmt.Errorf("read %s: list offsets: %w", topic, err)
+	}
+	from := make(map[int32]kgo.Offset)
+	want := make(map[int32]int64) // partition -> end offset still to reach
+	byPart := make(map[int32][]Record)
+	for p, end := range ends[topic] {
+		start := starts[topic][p].Offset
+		if end.Offset > start {
+			from[p] = kgo.NewOffset().At(start)
+			want[p] = end.Offset
+		}
+	}
+	if len(want) > 0 {
+		cl, err := kgo.NewClient(append(slices.Clone(c.base),
+			kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: from}),
+			// Control records (transaction markers) are kept so that
+			// offsets are contiguous up to the end offset; they are
+			// dropped below.
+			kgo.KeepControlRecords(),
+		)...)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", topic, err)
+		}
+		defer cl.Close()
+		for len(want) > 0 {
+			fs := cl.PollFetches(ctx)
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("read %s: %d partitions unfinished: %w", topic, len(want), err)
+			}
+			for _, fe := range fs.Errors() {
+				if fe.Err != nil {
+					return nil, fmt.Errorf("read %s/%d: %w", fe.Topic, fe.Partition, fe.Err)
+				}
+			}
+			fs.EachRecord(func(kr *kgo.Record) {
+				end, ok := want[kr.Partition]
+				if !ok || kr.Offset >= end {
+					return
+				}
+				if !kr.Attrs.IsControl() {
+					byPart[kr.Partition] = append(byPart[kr.Partition], fromKgo(kr))
+				}
+				if kr.Offset+1 >= end {
+					delete(want, kr.Partition)
+				}
+			})
+		}
+	}
+	var out []Record
+	for _, p := range slices.Sorted(maps.Keys(byPart)) {
+		out = append(out, byPart[p]...)
+	}
+	return out, nil
+}
+
+// Close stops every subscription still open and closes the producer.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	subs := slices.Collect(maps.Keys(c.subs))
+	c.mu.Unlock()
+	var errs []error
+	for _, s := range subs {
+		if err := s.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	c.prod.Close()
+	return errors.Join(errs...)
+}

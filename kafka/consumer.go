@@ -1,0 +1,360 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// maxPollRecords bounds one Handler batch: big enough to amortize the
+// commit round trip, small enough that a rebalance blocked on our poll
+// (BlockRebalanceOnPoll) does not wait long.
+const maxPollRecords = 10_000
+
+// commitTimeout bounds the commits made on close and revocation, which
+// cannot use the (by then cancelled) subscription context.
+const commitTimeout = 10 * time.Second
+
+// Subscribe starts one consumer client owned by the returned Subscription.
+// A committing subscription joins opts.Group and commits each batch's
+// offsets after h returned nil (at-least-once). A NoCommit subscription
+// reads directly, without a group; with Latest it starts at the end
+// offsets listed during Subscribe, so records produced after Subscribe
+// returns are seen. ctx bounds only the setup; its values reach h, and
+// Close stops the subscription. Close must not be called from h.
+func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler) (Subscription, error) {
+	if h == nil {
+		return nil, fmt.Errorf("subscribe: nil handler")
+	}
+	if len(opts.Topics) == 0 {
+		return nil, fmt.Errorf("subscribe group %s: no topics", opts.Group)
+	}
+	if !opts.NoCommit && opts.Group == "" {
+		return nil, fmt.Errorf("subscribe to %v: a committing subscription needs a group", opts.Topics)
+	}
+	s := &clientSub{
+		c:       c,
+		opts:    opts,
+		h:       h,
+		done:    make(chan struct{}),
+		pending: make(map[string]map[int32]kgo.EpochOffset),
+	}
+	kopts := slices.Clone(c.base)
+	if opts.NoCommit {
+		direct, err := c.directOffsets(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		if direct != nil {
+			kopts = append(kopts, kgo.ConsumePartitions(direct))
+		} else {
+			kopts = append(kopts, kgo.ConsumeTopics(opts.Topics...), kgo.ConsumeResetOffset(resetOffset(opts.Reset)))
+		}
+	} else {
+		kopts = append(kopts,
+			kgo.ConsumerGroup(opts.Group),
+			kgo.ConsumeTopics(opts.Topics...),
+			kgo.ConsumeResetOffset(resetOffset(opts.Reset)),
+			kgo.DisableAutoCommit(),
+			// Rebalances wait until the batch in hand is processed
+			// and committed, so we never commit partitions we lost.
+			kgo.BlockRebalanceOnPoll(),
+			kgo.Balancers(kgo.CooperativeStickyBalancer()),
+			// Frequent heartbeats let a running member notice a join
+			// quickly; the session timeout stays inside Kafka's
+			// default group.min.session.timeout.ms bounds.
+			kgo.HeartbeatInterval(time.Second),
+			kgo.SessionTimeout(10*time.Second),
+			kgo.OnPartitionsRevoked(s.onRevoked),
+			kgo.OnPartitionsLost(s.onLost),
+		)
+	}
+	cl, err := kgo.NewClient(kopts...)
+	if err != nil {
+		return nil, fmt.Errorf("subscribe group %s to %v: %w", opts.Group, opts.Topics, err)
+	}
+	s.cl = cl
+	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		s.cancel()
+		cl.Close()
+		return nil, fmt.Errorf("subscribe group %s to %v: %w", opts.Group, opts.Topics, ErrClosed)
+	}
+	c.subs[s] = struct{}{}
+	c.mu.Unlock()
+
+	go s.run()
+	return s, nil
+}
+
+func resetOffset(r OffsetReset) kgo.Offset {
+	if r == Earliest {
+		return kgo.NewOffset().AtStart()
+	}
+	return kgo.NewOffset().AtEnd()
+}
+
+// directOffsets pins a NoCommit Latest subscription to the end offsets of
+// now (kgo would otherwise resolve "latest" lazily, after records produced
+// right after Subscribe). It returns nil, to fall back to ConsumeTopics,
+// for Earliest or when a topic does not exist yet.
+func (c *Client) directOffsets(ctx context.Context, opts SubscribeOptions) (map[string]map[int32]kgo.Offset, error) {
+	if opts.Reset == Earliest {
+		return nil, nil
+	}
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	ends, err := c.adm.ListEndOffsets(ctx, opts.Topics...)
+	if err != nil {
+		return nil, fmt.Errorf("subscribe to %v: end offsets: %w", opts.Topics, err)
+	}
+	out := make(map[string]map[int32]kgo.Offset, len(opts.Topics))
+	for _, t := range opts.Topics {
+		ps := ends[t]
+		if _, missing := ps[-1]; missing || len(ps) == 0 {
+			return nil, nil
+		}
+		out[t] = make(map[int32]kgo.Offset, len(ps))
+		for p, lo := range ps {
+			if lo.Err != nil {
+				return nil, fmt.Errorf("subscribe to %s/%d: end offset: %w", t, p, lo.Err)
+			}
+			out[t][p] = kgo.NewOffset().At(lo.Offset)
+		}
+	}
+	return out, nil
+}
+
+// clientSub is a running broker subscription; run is its goroutine.
+type clientSub struct {
+	c      *Client
+	opts   SubscribeOptions
+	h      Handler
+	cl     *kgo.Client
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	closeOnce sync.Once
+	closeErr  error // final commit failure, set before done closes
+
+	mu      sync.Mutex
+	err     error
+	pending map[string]map[int32]kgo.EpochOffset // processed, not yet committed
+}
+
+func (s *clientSub) logf(format string, args ...any) {
+	if s.c.cfg.Logf != nil {
+		s.c.cfg.Logf(format, args...)
+	}
+}
+
+// run polls, hands each batch to the handler and commits it, until Close
+// or a handler error; then it commits what was processed and releases the
+// client.
+func (s *clientSub) run() {
+	defer close(s.done)
+	defer func() {
+		s.c.mu.Lock()
+		delete(s.c.subs, s)
+		s.c.mu.Unlock()
+	}()
+	defer s.cancel()
+
+	for s.ctx.Err() == nil && s.pollOnce() {
+	}
+	if !s.opts.NoCommit {
+		cctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+		if err := s.commitPending(cctx, nil); err != nil {
+			s.closeErr = fmt.Errorf("final commit for group %s: %w", s.opts.Group, err)
+		}
+		cancel()
+	}
+	// Close leaves the group (its revoke callback then finds nothing
+	// pending) and stops the client's goroutines.
+	s.cl.CloseAllowingRebalance()
+}
+
+// pollOnce handles one poll: the handler call and the commit. It returns
+// false when the subscription must stop.
+func (s *clientSub) pollOnce() bool {
+	fs := s.cl.PollRecords(s.ctx, maxPollRecords)
+	// Polled records block rebalances until this returns.
+	defer s.cl.AllowRebalance()
+	if s.ctx.Err() != nil {
+		return false // Close; the polled batch is redelivered later
+	}
+	for _, fe := range fs.Errors() {
+		if errors.Is(fe.Err, kgo.ErrClientClosed) {
+			s.fail(fmt.Errorf("consumer for group %s closed: %w", s.opts.Group, fe.Err))
+			return false
+		}
+		// Other fetch errors are retried by kgo (an unknown topic may
+		// yet be created): worth a log line, not a stop.
+		s.logf("kafka: group %s fetch %s/%d: %v", s.opts.Group, fe.Topic, fe.Partition, fe.Err)
+	}
+	batch := toBatch(fs)
+	if len(batch) == 0 {
+		return true
+	}
+	if err := s.h(s.ctx, batch); err != nil {
+		if s.ctx.Err() == nil { // not merely our own Close
+			first := batch[0]
+			s.fail(fmt.Errorf("handler for group %s at %s/%d@%d: %w",
+				s.opts.Group, first.Topic, first.Partition, first.Offset, err))
+		}
+		return false
+	}
+	if !s.opts.NoCommit {
+		s.markProcessed(fs)
+		if err := s.commitPending(s.ctx, nil); err != nil && s.ctx.Err() == nil {
+			// Kept pending: retried after the next batch, on
+			// revocation and on close.
+			s.logf("kafka: group %s commit: %v", s.opts.Group, err)
+		}
+	}
+	return true
+}
+
+func (s *clientSub) fail(err error) {
+	s.mu.Lock()
+	if s.err == nil {
+		s.err = err
+	}
+	s.mu.Unlock()
+}
+
+func toBatch(fs kgo.Fetches) []Record {
+	if fs.NumRecords() == 0 {
+		return nil
+	}
+	batch := make([]Record, 0, fs.NumRecords())
+	fs.EachRecord(func(kr *kgo.Record) { batch = append(batch, fromKgo(kr)) })
+	return batch
+}
+
+// markProcessed records the next offset of every partition in fs.
+func (s *clientSub) markProcessed(fs kgo.Fetches) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fs.EachPartition(func(p kgo.FetchTopicPartition) {
+		if len(p.Records) == 0 {
+			return
+		}
+		last := p.Records[len(p.Records)-1]
+		if s.pending[p.Topic] == nil {
+			s.pending[p.Topic] = make(map[int32]kgo.EpochOffset)
+		}
+		s.pending[p.Topic][p.Partition] = kgo.EpochOffset{Epoch: last.LeaderEpoch, Offset: last.Offset + 1}
+	})
+}
+
+// commitPending commits the processed offsets (only of the given
+// partitions when only is non-nil) and forgets those that were accepted.
+func (s *clientSub) commitPending(ctx context.Context, only map[string][]int32) error {
+	s.mu.Lock()
+	toCommit := make(map[string]map[int32]kgo.EpochOffset)
+	for t, ps := range s.pending {
+		for p, eo := range ps {
+			if only == nil || slices.Contains(only[t], p) {
+				if toCommit[t] == nil {
+					toCommit[t] = make(map[int32]kgo.EpochOffset)
+				}
+				toCommit[t][p] = eo
+			}
+		}
+	}
+	s.mu.Unlock()
+	if len(toCommit) == 0 {
+		return nil
+	}
+	var reqErr error
+	var partErrs []error
+	s.cl.CommitOffsetsSync(ctx, toCommit, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
+		if err != nil {
+			reqErr = err
+			return
+		}
+		for _, t := range resp.Topics {
+			for _, p := range t.Partitions {
+				if e := kerr.ErrorForCode(p.ErrorCode); e != nil {
+					partErrs = append(partErrs, fmt.Errorf("%s/%d: %w", t.Topic, p.Partition, e))
+					delete(toCommit[t.Topic], p.Partition) // stays pending
+				}
+			}
+		}
+	})
+	if reqErr != nil {
+		return reqErr
+	}
+	s.mu.Lock()
+	for t, ps := range toCommit {
+		for p, eo := range ps {
+			// A newer batch may have been processed meanwhile.
+			if cur, ok := s.pending[t][p]; ok && cur == eo {
+				delete(s.pending[t], p)
+			}
+		}
+		if len(s.pending[t]) == 0 {
+			delete(s.pending, t)
+		}
+	}
+	s.mu.Unlock()
+	return errors.Join(partErrs...)
+}
+
+// onRevoked commits what was processed on the partitions being taken away,
+// before another member starts on them.
+func (s *clientSub) onRevoked(_ context.Context, _ *kgo.Client, revoked map[string][]int32) {
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+	defer cancel()
+	if err := s.commitPending(ctx, revoked); err != nil {
+		s.logf("kafka: group %s commit on revoke: %v", s.opts.Group, err)
+	}
+	s.forget(revoked)
+}
+
+// onLost drops pending offsets: the partitions already belong to someone
+// else, so a commit would fail or rewind their progress.
+func (s *clientSub) onLost(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
+	s.forget(lost)
+}
+
+func (s *clientSub) forget(parts map[string][]int32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for t, ps := range parts {
+		for _, p := range ps {
+			delete(s.pending[t], p)
+		}
+		if len(s.pending[t]) == 0 {
+			delete(s.pending, t)
+		}
+	}
+}
+
+// Close stops polling, waits for the in-flight batch, commits what was
+// processed and leaves the group.
+func (s *clientSub) Close() error {
+	s.closeOnce.Do(s.cancel)
+	<-s.done
+	return s.closeErr
+}
+
+func (s *clientSub) Done() <-chan struct{} { return s.done }
+
+func (s *clientSub) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
