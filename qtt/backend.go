@@ -1,0 +1,115 @@
+package qtt
+
+import (
+	"context"
+
+	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/types"
+)
+
+// backend is what the runner needs from one fresh engine and its private
+// in-memory cluster. engine_real.go adapts the production engine to it;
+// tests use fakes.
+type backend interface {
+	// Execute runs one statement; a failure is an *execError.
+	Execute(ctx context.Context, stmt string) error
+	// Sources lists the catalog's streams and tables.
+	Sources() []*sourceInfo
+	// QueryErrors returns run-time failures of persistent queries.
+	QueryErrors() []error
+	// Cluster is the backend's private cluster.
+	Cluster() kafka.Cluster
+	// Close stops queries and releases the cluster.
+	Close() error
+}
+
+// backendFactory starts a fresh backend with the given config.
+type backendFactory func(ctx context.Context, cfg backendConfig) (backend, error)
+
+// backendConfig configures a fresh backend.
+type backendConfig struct {
+	ServiceID  string
+	Partitions int32
+	Props      map[string]string
+}
+
+// errKind is the category of an engine error, which is what Java
+// exception types in expectedException are matched against.
+type errKind int
+
+const (
+	kindUnknown errKind = iota
+	kindParse
+	kindStatement
+	kindRuntime
+)
+
+func (k errKind) String() string {
+	switch k {
+	case kindParse:
+		return "parse error"
+	case kindStatement:
+		return "statement error"
+	case kindRuntime:
+		return "runtime error"
+	}
+	return "error"
+}
+
+// execError is an engine error with its category.
+type execError struct {
+	Kind errKind
+	Msg  string
+}
+
+func (e *execError) Error() string { return e.Msg }
+
+// format is a serialization format with its properties.
+type format struct {
+	Name  string
+	Props map[string]string
+}
+
+// windowInfo describes a windowed key.
+type windowInfo struct {
+	Type   string // TUMBLING, HOPPING or SESSION
+	SizeMs int64
+}
+
+// codec encodes and decodes one side (key or value) of a record.
+type codec interface {
+	Decode(data []byte, dst []any) error
+	Encode(vals []any) ([]byte, error)
+}
+
+// sourceInfo is the runner's view of one catalog source.
+type sourceInfo struct {
+	Name        string
+	IsTable     bool
+	Schema      *types.Schema
+	Topic       string
+	KeyFormat   format
+	ValueFormat format
+	IsSource    bool
+	Window      *windowInfo
+	// NewCodec builds the key (isKey) or value codec; nil when the
+	// backend has no serdes.
+	NewCodec func(isKey bool) (codec, error)
+}
+
+func (s *sourceInfo) codec(isKey bool) (codec, error) {
+	if s.NewCodec == nil {
+		return nil, errNoSerde
+	}
+	return s.NewCodec(isKey)
+}
+
+type constError string
+
+func (e constError) Error() string { return string(e) }
+
+const errNoSerde = constError("no serde available")
+
+// errNullRecord is returned by codec.Decode for a payload that encodes a
+// null record (JSON null, empty bytes), which ksqlDB reads as a tombstone.
+const errNullRecord = constError("record encodes null")

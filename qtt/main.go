@@ -1,0 +1,163 @@
+package qtt
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// options are the parsed command-line flags.
+type options struct {
+	format   string
+	run      *regexp.Regexp
+	timeout  time.Duration
+	parallel int
+	verbose  bool
+	files    []string
+}
+
+// Main runs `eddy test FILE…` and returns the exit code: 0 when no case
+// failed, 1 when one did, 2 on bad usage.
+func Main(args []string, stdout, stderr io.Writer) int {
+	return mainWith(args, stdout, stderr, newEngineBackend)
+}
+
+func mainWith(args []string, stdout, stderr io.Writer, nb backendFactory) int {
+	opts, err := parseArgs(args, stderr)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		fmt.Fprintf(stderr, "eddy test: %v\n", err)
+		return 2
+	}
+	rep := newReporter(stdout, stderr, opts.format == "json", opts.verbose)
+	var variants []Variant
+	for _, f := range opts.files {
+		vs, err := LoadFile(f)
+		if err != nil {
+			// A file that does not load counts as one failed case.
+			rep.add(Result{File: f, Name: strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)), Status: StatusError, Message: err.Error()})
+			continue
+		}
+		for _, v := range vs {
+			if opts.run == nil || opts.run.MatchString(v.ID) {
+				variants = append(variants, v)
+			}
+		}
+	}
+	r := &runner{newBackend: nb, timeout: opts.timeout}
+	runAll(context.Background(), r, variants, opts.parallel, rep.add)
+	rep.finish()
+	if rep.failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+// runAll runs variants on parallel workers and hands results to emit in
+// input order as they become available.
+func runAll(ctx context.Context, r *runner, vs []Variant, parallel int, emit func(Result)) {
+	if parallel < 1 {
+		parallel = 1
+	}
+	results := make([]Result, len(vs))
+	done := make([]chan struct{}, len(vs))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < parallel; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = r.run(ctx, &vs[i])
+				close(done[i])
+			}
+		}()
+	}
+	go func() {
+		for i := range vs {
+			next <- i
+		}
+		close(next)
+	}()
+	for i := range vs {
+		<-done[i]
+		emit(results[i])
+	}
+	wg.Wait()
+}
+
+// parseArgs parses flags, which may come before or after the files.
+// Directories expand to their *.json files.
+func parseArgs(args []string, stderr io.Writer) (*options, error) {
+	fs := flag.NewFlagSet("eddy test", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: eddy test [flags] FILE|DIR…")
+		fs.PrintDefaults()
+	}
+	format := fs.String("format", "text", "output format: text or json")
+	run := fs.String("run", "", "run only cases whose id matches this regular expression")
+	timeout := fs.Duration("timeout", 10*time.Second, "timeout per case")
+	parallel := fs.Int("parallel", runtime.GOMAXPROCS(0), "cases to run concurrently")
+	verbose := fs.Bool("v", false, "print failure details")
+	var paths []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		paths = append(paths, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if *format != "text" && *format != "json" {
+		return nil, fmt.Errorf("--format must be text or json, not %q", *format)
+	}
+	if *timeout <= 0 {
+		return nil, fmt.Errorf("--timeout must be positive")
+	}
+	opts := &options{format: *format, timeout: *timeout, parallel: *parallel, verbose: *verbose}
+	if *run != "" {
+		re, err := regexp.Compile(*run)
+		if err != nil {
+			return nil, fmt.Errorf("--run: %w", err)
+		}
+		opts.run = re
+	}
+	if len(paths) == 0 {
+		fs.Usage()
+		return nil, fmt.Errorf("no test files given")
+	}
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			opts.files = append(opts.files, p)
+			continue
+		}
+		m, err := filepath.Glob(filepath.Join(p, "*.json"))
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(m)
+		opts.files = append(opts.files, m...)
+	}
+	return opts, nil
+}
