@@ -450,7 +450,7 @@ func compareSide(path string, exp any, data []byte, src *sourceInfo, isKey bool)
 // as a struct when the node is a wrapping object, else the single column.
 func jsonGuide(act any, cols []types.Column) *types.Type {
 	if len(cols) == 1 {
-		if obj, ok := act.(map[string]any); ok && hasField(obj, cols[0].Name) && cols[0].Type.Kind != types.Map {
+		if obj, ok := act.(map[string]any); ok && hasField(obj, cols[0].Name) {
 			return structOf(cols)
 		}
 		return cols[0].Type

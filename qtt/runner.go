@@ -270,12 +270,15 @@ func hasInsertValues(stmts []string) bool {
 }
 
 // sourceForTopic picks the source whose topic is name, preferring one
-// declared over an existing topic (a source) to a query's sink.
+// named like the topic (a query's sink) when several share it.
 func sourceForTopic(srcs []*sourceInfo, name string) *sourceInfo {
 	var found *sourceInfo
 	for _, s := range srcs {
 		if s.Topic != name {
 			continue
+		}
+		if strings.EqualFold(s.Name, name) {
+			return s
 		}
 		if found == nil {
 			found = s
