@@ -518,3 +518,27 @@ type (
 		TimeoutMS *int64
 	}
 )
+
+// ---------------------------------------------------------------------------
+// Additions made with the parser.
+
+// IntervalUnit is a time unit passed to a function, as in
+// TIMESTAMPADD(MILLISECONDS, 5, ts). Unit is the plural upper-case name:
+// DAYS, HOURS, MINUTES, SECONDS or MILLISECONDS. (Singular unit words are
+// ordinary identifiers in argument position and parse as *ColumnRef.)
+type IntervalUnit struct {
+	P    Pos
+	Unit string
+}
+
+func (e *IntervalUnit) Position() Pos { return e.P }
+
+// AssertSchema is ASSERT [NOT EXISTS] SCHEMA [SUBJECT name] [ID n]
+// [TIMEOUT n unit].
+type AssertSchema struct {
+	Base
+	NotExists bool
+	Subject   *string // nil when absent
+	ID        *int64  // nil when absent
+	TimeoutMS *int64
+}

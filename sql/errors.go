@@ -1,0 +1,21 @@
+package sql
+
+import "fmt"
+
+// Error is a parse error at a position in the text. Messages follow
+// ksqlDB's wording so that its conformance tests match them.
+type Error struct {
+	Pos Pos
+	Msg string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("line %d:%d: %s", e.Pos.Line, e.Pos.Col, e.Msg)
+}
+
+// ErrRunScriptNotAllowed is the error a server returns for RUN SCRIPT,
+// which only the interactive shell may execute; Parse accepts it so that
+// the shell can recognise it.
+func ErrRunScriptNotAllowed(s *RunScript) error {
+	return &Error{Pos: s.P, Msg: "Syntax Error\nUnknown statement 'RUN'"}
+}

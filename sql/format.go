@@ -1,0 +1,251 @@
+package sql
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/eddysql/eddy/types"
+)
+
+// FormatExpr renders an expression the way ksqlDB does in EXPLAIN output
+// and error messages: binary operators and predicates parenthesised,
+// e.g. (A + B), (X > 100), CAST(A AS STRING), S->F, ARR[1], 'str'.
+func FormatExpr(e Expr) string {
+	var b strings.Builder
+	formatExpr(&b, e)
+	return b.String()
+}
+
+// FormatIdent renders a name, back-quoting it unless it would read back
+// unchanged as an unquoted identifier.
+func FormatIdent(name string) string {
+	if needsQuote(name) {
+		return types.QuoteIdent(name)
+	}
+	return name
+}
+
+func needsQuote(name string) bool {
+	if name == "" || reserved[name] {
+		return true
+	}
+	for i, r := range name {
+		switch {
+		case r >= 'A' && r <= 'Z', r == '_':
+		case (r >= '0' && r <= '9' || r == '@') && i > 0:
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+func quoteString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// formatDouble renders like Java's Double.toString: plain notation with
+// at least one fractional digit between 1e-3 and 1e7, else scientific.
+func formatDouble(v float64) string {
+	abs := math.Abs(v)
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	if abs == 0 || (abs >= 1e-3 && abs < 1e7) {
+		s := strconv.FormatFloat(v, 'f', -1, 64)
+		if !strings.Contains(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	s := strconv.FormatFloat(v, 'E', -1, 64)
+	mant, exp, _ := strings.Cut(s, "E")
+	if !strings.Contains(mant, ".") {
+		mant += ".0"
+	}
+	exp = strings.TrimPrefix(exp, "+")
+	if strings.HasPrefix(exp, "-") {
+		exp = "-" + strings.TrimLeft(exp[1:], "0")
+	} else {
+		exp = strings.TrimLeft(exp, "0")
+	}
+	return mant + "E" + exp
+}
+
+func formatList(b *strings.Builder, es []Expr) {
+	for i, e := range es {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		formatExpr(b, e)
+	}
+}
+
+func formatExpr(b *strings.Builder, e Expr) {
+	switch x := e.(type) {
+	case nil:
+		b.WriteString("null")
+	case *NullLit:
+		b.WriteString("null")
+	case *BoolLit:
+		b.WriteString(strconv.FormatBool(x.Val))
+	case *IntLit:
+		b.WriteString(strconv.FormatInt(x.Val, 10))
+	case *DecimalLit:
+		b.WriteString(x.Text)
+	case *DoubleLit:
+		b.WriteString(formatDouble(x.Val))
+	case *StringLit:
+		b.WriteString(quoteString(x.Val))
+	case *TypedLit:
+		b.WriteString(x.Type + " " + quoteString(x.Val))
+	case *ColumnRef:
+		if x.Qualifier != "" {
+			b.WriteString(FormatIdent(x.Qualifier) + ".")
+		}
+		b.WriteString(FormatIdent(x.Name))
+	case *LambdaVar:
+		b.WriteString(FormatIdent(x.Name))
+	case *IntervalUnit:
+		b.WriteString(x.Unit)
+	case *Deref:
+		formatExpr(b, x.Base)
+		b.WriteString("->" + FormatIdent(x.Field))
+	case *Subscript:
+		formatExpr(b, x.Base)
+		b.WriteByte('[')
+		formatExpr(b, x.Index)
+		b.WriteByte(']')
+	case *Unary:
+		if x.Op == "NOT" {
+			b.WriteString("(NOT ")
+			formatExpr(b, x.X)
+			b.WriteByte(')')
+			return
+		}
+		b.WriteString(x.Op)
+		formatExpr(b, x.X)
+	case *Binary:
+		b.WriteByte('(')
+		formatExpr(b, x.L)
+		b.WriteString(" " + x.Op + " ")
+		formatExpr(b, x.R)
+		b.WriteByte(')')
+	case *IsNull:
+		b.WriteByte('(')
+		formatExpr(b, x.X)
+		if x.Not {
+			b.WriteString(" IS NOT NULL)")
+		} else {
+			b.WriteString(" IS NULL)")
+		}
+	case *Between:
+		b.WriteByte('(')
+		formatExpr(b, x.X)
+		if x.Not {
+			b.WriteString(" NOT")
+		}
+		b.WriteString(" BETWEEN ")
+		formatExpr(b, x.Lo)
+		b.WriteString(" AND ")
+		formatExpr(b, x.Hi)
+		b.WriteByte(')')
+	case *In:
+		b.WriteByte('(')
+		formatExpr(b, x.X)
+		if x.Not {
+			b.WriteString(" NOT")
+		}
+		b.WriteString(" IN (")
+		formatList(b, x.List)
+		b.WriteString("))")
+	case *Like:
+		b.WriteByte('(')
+		formatExpr(b, x.X)
+		if x.Not {
+			b.WriteString(" NOT")
+		}
+		b.WriteString(" LIKE ")
+		formatExpr(b, x.Pattern)
+		if x.Escape != "" {
+			b.WriteString(" ESCAPE " + quoteString(x.Escape))
+		}
+		b.WriteByte(')')
+	case *Case:
+		b.WriteString("(CASE")
+		if x.Operand != nil {
+			b.WriteByte(' ')
+			formatExpr(b, x.Operand)
+		}
+		for _, w := range x.Whens {
+			b.WriteString(" WHEN ")
+			formatExpr(b, w.Cond)
+			b.WriteString(" THEN ")
+			formatExpr(b, w.Result)
+		}
+		if x.Else != nil {
+			b.WriteString(" ELSE ")
+			formatExpr(b, x.Else)
+		}
+		b.WriteString(" END)")
+	case *Cast:
+		b.WriteString("CAST(")
+		formatExpr(b, x.X)
+		b.WriteString(" AS " + x.To.String() + ")")
+	case *Call:
+		b.WriteString(x.Name + "(")
+		if x.Star {
+			b.WriteByte('*')
+		}
+		formatList(b, x.Args)
+		b.WriteByte(')')
+	case *ArrayCtor:
+		b.WriteString("ARRAY[")
+		formatList(b, x.Elems)
+		b.WriteByte(']')
+	case *MapCtor:
+		b.WriteString("MAP(")
+		for i := range x.Keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			formatExpr(b, x.Keys[i])
+			b.WriteString(":=")
+			formatExpr(b, x.Values[i])
+		}
+		b.WriteByte(')')
+	case *StructCtor:
+		b.WriteString("STRUCT(")
+		for i, f := range x.Fields {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(FormatIdent(f.Name) + ":=")
+			formatExpr(b, f.Value)
+		}
+		b.WriteByte(')')
+	case *Lambda:
+		if len(x.Params) == 1 {
+			b.WriteString(FormatIdent(x.Params[0]))
+		} else {
+			b.WriteByte('(')
+			for i, n := range x.Params {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(FormatIdent(n))
+			}
+			b.WriteByte(')')
+		}
+		b.WriteString(" => ")
+		formatExpr(b, x.Body)
+	case *AtTimeZone:
+		formatExpr(b, x.X)
+		b.WriteString(" AT TIME ZONE " + quoteString(x.Zone))
+	default:
+		b.WriteString("<?>")
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,120 @@
+package sql
+
+import (
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// Substitute replaces each ${name} in text with vars[name]. Names match
+// exactly, else case-insensitively. $${x} stands for a literal ${x}.
+// Substitution applies everywhere, including inside quotes, as in ksqlDB.
+// An undefined variable is an error naming it.
+func Substitute(text string, vars map[string]string) (string, error) {
+	if !strings.Contains(text, "${") {
+		return text, nil
+	}
+	var b strings.Builder
+	line, col := 1, 1
+	for i := 0; i < len(text); {
+		switch {
+		case strings.HasPrefix(text[i:], "$${"):
+			b.WriteString("${")
+			i += 3
+			col += 3
+			continue
+		case strings.HasPrefix(text[i:], "${"):
+			end := strings.IndexByte(text[i+2:], '}')
+			if end < 0 {
+				break
+			}
+			name := strings.TrimSpace(text[i+2 : i+2+end])
+			val, ok := lookupVar(vars, name)
+			if !ok {
+				return "", &Error{Pos: Pos{line, col}, Msg: "Variable '" + name + "' is not defined"}
+			}
+			b.WriteString(val)
+			n := end + 3
+			col += utf8.RuneCountInString(text[i : i+n])
+			i += n
+			continue
+		}
+		r, sz := utf8.DecodeRuneInString(text[i:])
+		b.WriteString(text[i : i+sz])
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += sz
+	}
+	return b.String(), nil
+}
+
+func lookupVar(vars map[string]string, name string) (string, bool) {
+	if v, ok := vars[name]; ok {
+		return v, true
+	}
+	var keys []string
+	for k := range vars {
+		if strings.EqualFold(k, name) {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return "", false
+	}
+	sort.Strings(keys) // deterministic when several differ only in case
+	return vars[keys[0]], true
+}
+
+// SplitStatements splits text at each ';' outside quotes and comments, for
+// the interactive shell. Each complete statement is returned trimmed and
+// including its terminating ';'. rest is the unfinished tail (trimmed),
+// or "" when the tail holds only whitespace and comments; an unclosed
+// quote or block comment keeps everything after the last ';' in rest.
+func SplitStatements(text string) (complete []string, rest string) {
+	start := 0
+	hasToken := false // the current piece has more than comments
+	i := 0
+	for i < len(text) {
+		c := text[i]
+		switch {
+		case c == '\'' || c == '`' || c == '"':
+			_, n, ok := scanQuoted(text[i:], c)
+			if !ok {
+				return complete, strings.TrimSpace(text[start:])
+			}
+			hasToken = true
+			i += n
+		case strings.HasPrefix(text[i:], "--"):
+			j := strings.IndexByte(text[i:], '\n')
+			if j < 0 {
+				i = len(text)
+			} else {
+				i += j + 1
+			}
+		case strings.HasPrefix(text[i:], "/*"):
+			j := strings.Index(text[i+2:], "*/")
+			if j < 0 {
+				return complete, strings.TrimSpace(text[start:])
+			}
+			i += j + 4
+		case c == ';':
+			if hasToken {
+				complete = append(complete, strings.TrimSpace(text[start:i+1]))
+			}
+			i++
+			start, hasToken = i, false
+		default:
+			if c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\f' {
+				hasToken = true
+			}
+			i++
+		}
+	}
+	if !hasToken {
+		return complete, ""
+	}
+	return complete, strings.TrimSpace(text[start:])
+}
