@@ -1,0 +1,23 @@
+// Package repl is eddy's interactive shell and script runner. It is a
+// client: it reaches a server only through Client, so the same shell runs
+// against the in-process engine or a remote server over HTTP.
+package repl
+
+import (
+	"context"
+
+	"github.com/eddysql/eddy/api"
+)
+
+// Client is how the shell reaches a server: in-process (engine) now, over
+// HTTP later. *engine.Engine satisfies it directly.
+type Client interface {
+	// Execute runs non-query statements (the /ksql endpoint).
+	Execute(ctx context.Context, sql string, props map[string]string) ([]api.Entity, error)
+	// Stream runs a SELECT (push or pull, the /query endpoint), emitting
+	// the header, the rows and a final message; it returns when the query
+	// is done or ctx is cancelled.
+	Stream(ctx context.Context, sql string, props map[string]string, emit func(api.StreamedRow) error) error
+	// Print runs PRINT, emitting one text line per record.
+	Print(ctx context.Context, sql string, props map[string]string, emit func(line string) error) error
+}

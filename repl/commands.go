@@ -1,0 +1,64 @@
+package repl
+
+import (
+	"fmt"
+	"strings"
+)
+
+const helpText = `Statements end with ';' and may span several lines. Besides SQL:
+
+  DEFINE name = 'value';   define a session variable, used as ${name}
+  UNDEFINE name;           remove a session variable
+  SHOW VARIABLES;          list session variables
+  SET 'property'='value';  set a property sent with every later request
+  UNSET 'property';        remove it again
+  RUN SCRIPT 'file.sql';   run the statements in a file
+
+Shell commands (no ';' needed):
+
+  help                     this text
+  output [JSON|TABULAR]    show or change the output format
+  history                  list previous input lines
+  version                  show the shell version
+  clear                    clear the screen
+  exit                     leave the shell (Ctrl-D also does)
+
+Ctrl-C stops a running query; at the prompt it clears the line.`
+
+// command runs a shell command if line is one. Commands are recognised
+// only at the start of a statement and need no ';'.
+func (s *shell) command(line string) (handled bool, err error) {
+	fields := strings.Fields(strings.TrimSuffix(strings.TrimSpace(line), ";"))
+	if len(fields) == 0 {
+		return false, nil
+	}
+	name, args := strings.ToLower(fields[0]), fields[1:]
+	switch {
+	case name == "help" && len(args) == 0:
+		fmt.Fprintln(s.out, helpText)
+	case (name == "exit" || name == "quit") && len(args) == 0:
+		return true, errExit
+	case name == "output" && len(args) <= 1:
+		if len(args) == 1 {
+			if err := s.setOutput(args[0]); err != nil {
+				return true, err
+			}
+		}
+		fmt.Fprintf(s.out, "Output format: %s\n", s.output)
+	case name == "history" && len(args) == 0:
+		for i, h := range s.history {
+			fmt.Fprintf(s.out, "%5d  %s\n", i+1, h)
+		}
+	case name == "version" && len(args) == 0:
+		v := s.version
+		if v == "" {
+			v = "unknown"
+		}
+		fmt.Fprintf(s.out, "Version: %s\n", v)
+	case name == "clear" && len(args) == 0:
+		fmt.Fprint(s.out, "\033[H\033[2J")
+	default:
+		return false, nil
+	}
+	return true, nil
+}

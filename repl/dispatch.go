@@ -1,0 +1,226 @@
+package repl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"sort"
+	"strings"
+	"sync/atomic"
+
+	"github.com/eddysql/eddy/api"
+)
+
+// maxScriptDepth bounds RUN SCRIPT nesting so a script that runs itself
+// fails instead of recursing forever.
+const maxScriptDepth = 16
+
+// statement runs one complete statement (with its ';'): shell-side ones
+// here, SELECT and PRINT as streams, the rest through Execute.
+func (s *shell) statement(ctx context.Context, text string) error {
+	text = substitute(text, s.vars)
+	st := classify(text)
+	switch st.kind {
+	case kindSelect:
+		return s.query(ctx, text)
+	case kindPrint:
+		return s.print(ctx, text)
+	case kindSet:
+		old, had := s.props[st.name]
+		s.props[st.name] = st.value
+		if had {
+			fmt.Fprintf(s.out, "Successfully changed local property '%s' from '%s' to '%s'.\n", st.name, old, st.value)
+		} else {
+			fmt.Fprintf(s.out, "Successfully changed local property '%s' to '%s'. Use the UNSET command to revert your change.\n", st.name, st.value)
+		}
+	case kindUnset:
+		old, had := s.props[st.name]
+		if !had {
+			return fmt.Errorf("Cannot unset local property '%s' which was never set", st.name)
+		}
+		delete(s.props, st.name)
+		fmt.Fprintf(s.out, "Successfully unset local property '%s' (value was '%s').\n", st.name, old)
+	case kindDefine:
+		s.undefine(st.name)
+		s.vars[st.name] = st.value
+	case kindUndefine:
+		if !s.undefine(st.name) {
+			fmt.Fprintf(s.out, "WARNING: Cannot undefine variable '%s' which was never defined\n", st.name)
+		}
+	case kindShowVars:
+		return s.render([]api.Entity{s.variables(text)})
+	case kindRunScript:
+		return s.runScript(ctx, st.name)
+	default:
+		return s.execute(ctx, text)
+	}
+	return nil
+}
+
+// undefine removes a variable whatever the case of its name.
+func (s *shell) undefine(name string) bool {
+	found := false
+	for k := range s.vars {
+		if strings.EqualFold(k, name) {
+			delete(s.vars, k)
+			found = true
+		}
+	}
+	return found
+}
+
+func (s *shell) variables(text string) *api.VariablesList {
+	names := make([]string, 0, len(s.vars))
+	for k := range s.vars {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	vl := &api.VariablesList{Type: "variables", StatementText: text, Variables: []api.Variable{}, Warnings: []api.Warning{}}
+	for _, n := range names {
+		vl.Variables = append(vl.Variables, api.Variable{Name: n, Value: s.vars[n]})
+	}
+	return vl
+}
+
+// execute sends a statement to the server and renders what comes back,
+// including the entities of earlier statements when a later one failed.
+func (s *shell) execute(ctx context.Context, text string) error {
+	ents, err := s.client.Execute(ctx, text, maps.Clone(s.props))
+	if rerr := s.render(ents); rerr != nil && err == nil {
+		err = rerr
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if cs, ok := e.(*api.CurrentStatus); ok && cs.CommandStatus.Status == "ERROR" {
+			msg, _, _ := strings.Cut(cs.CommandStatus.Message, "\n")
+			return errors.New(msg)
+		}
+	}
+	return nil
+}
+
+// render writes entities in the session's output format.
+func (s *shell) render(ents []api.Entity) error {
+	if len(ents) == 0 {
+		return nil
+	}
+	if s.output == OutputJSON {
+		b, err := entitiesJSON(ents)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(s.out, string(b))
+		return nil
+	}
+	r := &renderer{out: s.out, width: s.width(), local: s.props}
+	for _, e := range ents {
+		r.entity(e)
+	}
+	return nil
+}
+
+// query streams a SELECT's rows to the screen until it ends or Ctrl-C.
+func (s *shell) query(ctx context.Context, text string) error {
+	p := &rowPrinter{out: s.out, termWidth: s.width(), json: s.output == OutputJSON}
+	interrupted, err := s.interruptible(ctx, func(ctx context.Context) error {
+		return s.client.Stream(ctx, text, maps.Clone(s.props), p.emit)
+	})
+	p.finish()
+	if interrupted {
+		fmt.Fprintln(s.out, "Query terminated")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if p.errorMsg != "" {
+		return errors.New(p.errorMsg)
+	}
+	return nil
+}
+
+// print streams PRINT's lines until it ends or Ctrl-C.
+func (s *shell) print(ctx context.Context, text string) error {
+	interrupted, err := s.interruptible(ctx, func(ctx context.Context) error {
+		return s.client.Print(ctx, text, maps.Clone(s.props), func(line string) error {
+			_, err := fmt.Fprintln(s.out, line)
+			return err
+		})
+	})
+	if interrupted {
+		fmt.Fprintln(s.out, "Topic printing ceased")
+		return nil
+	}
+	return err
+}
+
+// interruptible runs fn with a context that Ctrl-C (SIGINT) cancels, and
+// reports whether that happened. The watcher goroutine ends with fn.
+func (s *shell) interruptible(ctx context.Context, fn func(context.Context) error) (bool, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.drainInterrupts()
+	var interrupted atomic.Bool
+	done := make(chan struct{})
+	watcherDone := make(chan struct{})
+	go func() {
+		defer close(watcherDone)
+		select {
+		case <-s.interrupts:
+			interrupted.Store(true)
+			cancel()
+		case <-done:
+		}
+	}()
+	err := fn(ctx)
+	close(done)
+	<-watcherDone
+	if interrupted.Load() {
+		return true, nil
+	}
+	return false, err
+}
+
+// drainInterrupts drops a Ctrl-C that arrived while no query ran, so it
+// does not cancel the next one.
+func (s *shell) drainInterrupts() {
+	for {
+		select {
+		case <-s.interrupts:
+		default:
+			return
+		}
+	}
+}
+
+// runScript runs a file's statements in this session, stopping at the
+// first failure.
+func (s *shell) runScript(ctx context.Context, path string) error {
+	if s.scripts >= maxScriptDepth {
+		return fmt.Errorf("RUN SCRIPT nested more than %d deep", maxScriptDepth)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("RUN SCRIPT: %w", err)
+	}
+	s.scripts++
+	defer func() { s.scripts-- }()
+	stmts, rest := splitStatements(string(b))
+	if !isBlank(rest) {
+		stmts = append(stmts, strings.TrimSpace(rest)+";")
+	}
+	for _, text := range stmts {
+		if err := s.statement(ctx, text); err != nil {
+			if errors.Is(err, ErrStatementFailed) {
+				return err
+			}
+			fmt.Fprintln(s.errw, err.Error())
+			return fmt.Errorf("%w: %s: %w", ErrStatementFailed, path, err)
+		}
+	}
+	return nil
+}

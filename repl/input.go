@@ -1,0 +1,81 @@
+package repl
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/chzyer/readline"
+)
+
+// errInterrupt is Ctrl-C at the prompt: clear the line, keep going.
+var errInterrupt = errors.New("interrupt")
+
+// lineReader yields input lines; io.EOF ends the session.
+type lineReader interface {
+	ReadLine(prompt string) (string, error)
+	Close() error
+}
+
+// newLineReader uses readline on a terminal (editing, history, Ctrl-C
+// handling) and a plain line scanner otherwise, showing prompts only in
+// interactive mode.
+func newLineReader(o Options) (lineReader, error) {
+	if f, ok := o.In.(*os.File); ok && o.Interactive && readline.IsTerminal(int(f.Fd())) {
+		rl, err := readline.NewEx(&readline.Config{
+			HistoryFile:       o.HistoryFile,
+			HistorySearchFold: true,
+			Stdin:             readline.NewCancelableStdin(f),
+			Stdout:            o.Out,
+			Stderr:            o.Err,
+			InterruptPrompt:   "^C",
+			EOFPrompt:         "\n",
+		})
+		if err != nil {
+			return nil, fmt.Errorf("start line editor: %w", err)
+		}
+		return &readlineReader{rl: rl}, nil
+	}
+	r := &plainReader{sc: bufio.NewScanner(o.In)}
+	r.sc.Buffer(make([]byte, 64*1024), 64*1024*1024) // long pasted statements
+	if o.Interactive {
+		r.prompts = o.Out
+	}
+	return r, nil
+}
+
+type readlineReader struct{ rl *readline.Instance }
+
+func (r *readlineReader) ReadLine(prompt string) (string, error) {
+	r.rl.SetPrompt(prompt)
+	line, err := r.rl.Readline()
+	if errors.Is(err, readline.ErrInterrupt) {
+		return "", errInterrupt
+	}
+	return line, err
+}
+
+func (r *readlineReader) Close() error { return r.rl.Close() }
+
+type plainReader struct {
+	sc      *bufio.Scanner
+	prompts io.Writer // nil: no prompts (script mode)
+}
+
+func (r *plainReader) ReadLine(prompt string) (string, error) {
+	if r.prompts != nil {
+		io.WriteString(r.prompts, prompt)
+	}
+	if !r.sc.Scan() {
+		if err := r.sc.Err(); err != nil {
+			return "", fmt.Errorf("read input: %w", err)
+		}
+		return "", io.EOF
+	}
+	return strings.TrimSuffix(r.sc.Text(), "\r"), nil
+}
+
+func (r *plainReader) Close() error { return nil }

@@ -1,0 +1,41 @@
+package repl
+
+import (
+	"io"
+	"os"
+)
+
+// Output formats.
+const (
+	OutputTabular = "TABULAR"
+	OutputJSON    = "JSON"
+)
+
+// Options configures a shell session.
+type Options struct {
+	Client Client
+	In     io.Reader
+	Out    io.Writer
+	Err    io.Writer
+	// Interactive shows prompts, keeps going after errors and lets Ctrl-C
+	// cancel a running query instead of ending the session.
+	Interactive bool
+	// HistoryFile persists the line history (interactive terminals only).
+	HistoryFile string
+	// Vars are the initial session variables (--define).
+	Vars map[string]string
+	// ContinueOnError keeps a script running after a failing statement;
+	// the script then succeeds (like psql without ON_ERROR_STOP).
+	ContinueOnError bool
+	// Output is TABULAR (default) or JSON.
+	Output string
+	// Banner is printed once when an interactive session starts.
+	Banner string
+	// Version is what the `version` command prints.
+	Version string
+
+	// interrupts replaces SIGINT delivery in tests.
+	interrupts <-chan os.Signal
+	// width replaces the terminal width probe in tests (0: unlimited).
+	width func() int
+}

@@ -1,0 +1,280 @@
+package repl
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/eddysql/eddy/api"
+)
+
+// rowPrinter draws a streamed query result as rows arrive: a boxed header
+// of column names, then one `|v1 |v2 |` line per row, then the final
+// message. Nothing is buffered beyond the current row.
+type rowPrinter struct {
+	out io.Writer
+	// termWidth > 0 sizes columns to share the terminal, so the header can
+	// be drawn at once; 0 sizes them from the header and the first row.
+	termWidth int
+	json      bool
+
+	columns  []string
+	widths   []int
+	drawn    bool // header box written
+	rows     int
+	errorMsg string // an errorMessage row, reported by the caller
+}
+
+func (p *rowPrinter) emit(r api.StreamedRow) error {
+	if p.json {
+		return p.emitJSON(r)
+	}
+	switch {
+	case r.Header != nil:
+		p.columns = headerColumns(r.Header)
+		if p.termWidth > 0 {
+			p.widths = terminalWidths(len(p.columns), p.termWidth)
+			p.drawHeader()
+		}
+	case r.Row != nil:
+		cells := rowCells(r.Row)
+		if !p.drawn {
+			p.sizeFrom(cells)
+			p.drawHeader()
+		}
+		p.writeLine(cells)
+		p.rows++
+	case r.ErrorMessage != nil:
+		p.errorMsg = r.ErrorMessage.Message
+	case r.FinalMessage != "":
+		p.finish()
+		fmt.Fprintln(p.out, r.FinalMessage)
+	}
+	return nil
+}
+
+// finish draws the header if no row ever arrived to trigger it.
+func (p *rowPrinter) finish() {
+	if !p.drawn && p.columns != nil && !p.json {
+		p.sizeFrom(nil)
+		p.drawHeader()
+	}
+}
+
+func (p *rowPrinter) emitJSON(r api.StreamedRow) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode row: %w", err)
+	}
+	if r.ErrorMessage != nil {
+		p.errorMsg = r.ErrorMessage.Message
+	}
+	_, err = fmt.Fprintln(p.out, string(b))
+	return err
+}
+
+// sizeFrom sets natural column widths from the header and the first row.
+func (p *rowPrinter) sizeFrom(first []string) {
+	p.widths = make([]int, len(p.columns))
+	for i, c := range p.columns {
+		p.widths[i] = max(textWidth(c), minColumnWidth)
+		if i < len(first) {
+			p.widths[i] = max(p.widths[i], textWidth(first[i]))
+		}
+	}
+}
+
+// terminalWidths shares the terminal evenly between n columns, as the
+// ksqlDB CLI does.
+func terminalWidths(n, termWidth int) []int {
+	w := make([]int, n)
+	for i := range w {
+		if n > 0 {
+			w[i] = max(minColumnWidth, (termWidth-1)/n-1)
+		}
+	}
+	return w
+}
+
+func (p *rowPrinter) drawHeader() {
+	p.drawn = true
+	rule := p.rule()
+	io.WriteString(p.out, rule)
+	p.writeLine(p.columns)
+	io.WriteString(p.out, rule)
+}
+
+func (p *rowPrinter) rule() string {
+	var b strings.Builder
+	for _, w := range p.widths {
+		b.WriteByte('+')
+		b.WriteString(strings.Repeat("-", w))
+	}
+	b.WriteString("+\n")
+	return b.String()
+}
+
+// writeLine writes one row, wrapping cells longer than their column.
+func (p *rowPrinter) writeLine(cells []string) {
+	wrapped := make([][]string, len(p.widths))
+	height := 1
+	for i, w := range p.widths {
+		c := ""
+		if i < len(cells) {
+			c = cells[i]
+		}
+		wrapped[i] = wrapCell(c, w)
+		height = max(height, len(wrapped[i]))
+	}
+	var b strings.Builder
+	for line := 0; line < height; line++ {
+		for i, w := range p.widths {
+			part := ""
+			if line < len(wrapped[i]) {
+				part = wrapped[i][line]
+			}
+			b.WriteByte('|')
+			b.WriteString(pad(part, w))
+		}
+		b.WriteString("|\n")
+	}
+	io.WriteString(p.out, b.String())
+}
+
+// headerColumns takes the column names from the header, parsing the
+// schema text ("`ID` STRING, `COUNT` BIGINT") when Columns is not set, as
+// happens when the header came over HTTP.
+func headerColumns(h *api.QueryHeader) []string {
+	if len(h.Columns) > 0 {
+		names := make([]string, len(h.Columns))
+		for i, c := range h.Columns {
+			names[i] = c.Name
+		}
+		return names
+	}
+	return schemaColumns(h.Schema)
+}
+
+// schemaColumns splits a header schema at top-level commas and returns
+// each column's name.
+func schemaColumns(schema string) []string {
+	var names []string
+	depth, start := 0, 0
+	inQuote := false
+	for i := 0; i <= len(schema); i++ {
+		if i < len(schema) {
+			switch c := schema[i]; {
+			case c == '`':
+				inQuote = !inQuote
+				continue
+			case inQuote:
+				continue
+			case c == '<' || c == '(':
+				depth++
+				continue
+			case c == '>' || c == ')':
+				depth--
+				continue
+			case c != ',' || depth > 0:
+				continue
+			}
+		}
+		if col := strings.TrimSpace(schema[start:i]); col != "" {
+			names = append(names, columnName(col))
+		}
+		start = i + 1
+	}
+	return names
+}
+
+// columnName is the leading (possibly back-quoted) name of "`N` TYPE".
+func columnName(col string) string {
+	if strings.HasPrefix(col, "`") {
+		for i := 1; i < len(col); i++ {
+			if col[i] != '`' {
+				continue
+			}
+			if i+1 < len(col) && col[i+1] == '`' {
+				i++ // an escaped back-quote
+				continue
+			}
+			return strings.ReplaceAll(col[1:i], "``", "`")
+		}
+	}
+	if i := strings.IndexByte(col, ' '); i > 0 {
+		return col[:i]
+	}
+	return col
+}
+
+// rowCells renders a row's values; a tombstone's null value columns show
+// as <TOMBSTONE>.
+func rowCells(r *api.Row) []string {
+	cells := make([]string, len(r.Columns))
+	for i, v := range r.Columns {
+		if v == nil && r.Tombstone {
+			cells[i] = "<TOMBSTONE>"
+			continue
+		}
+		cells[i] = formatValue(v)
+	}
+	return cells
+}
+
+// formatValue renders one JSON-ready value: strings bare, null as
+// "null", doubles as Java prints them, arrays and maps as JSON.
+func formatValue(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return v
+	case bool:
+		return strconv.FormatBool(v)
+	case float64:
+		return javaDouble(v)
+	case float32:
+		return javaDouble(float64(v))
+	case json.Number:
+		return v.String()
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		return fmt.Sprint(v)
+	case fmt.Stringer:
+		return v.String()
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// javaDouble formats like Java's Double.toString, which is what ksqlDB
+// users see: 1.0, 0.5, 1.0E10.
+func javaDouble(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	}
+	if a := math.Abs(f); f == 0 || (a >= 1e-3 && a < 1e7) {
+		s := strconv.FormatFloat(f, 'f', -1, 64)
+		if !strings.ContainsRune(s, '.') {
+			s += ".0"
+		}
+		return s
+	}
+	s := strconv.FormatFloat(f, 'E', -1, 64) // 1.5E+10
+	mant, exp, _ := strings.Cut(s, "E")
+	if !strings.ContainsRune(mant, '.') {
+		mant += ".0"
+	}
+	e, _ := strconv.Atoi(exp)
+	return mant + "E" + strconv.Itoa(e)
+}

@@ -1,0 +1,276 @@
+package repl
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/chzyer/readline"
+)
+
+// Prompts. The continuation prompt lines up with the main one.
+const (
+	prompt     = "eddy> "
+	contPrompt = "     > "
+)
+
+// ErrStatementFailed is returned (wrapped) when a script stops at a
+// failing statement. The shell has already printed the reason, so callers
+// only need to exit non-zero.
+var ErrStatementFailed = errors.New("statement failed")
+
+// errExit ends the session from the `exit` command.
+var errExit = errors.New("exit")
+
+// shell is one session: its variables, local properties and settings.
+type shell struct {
+	client      Client
+	out, errw   io.Writer
+	interactive bool
+	keepGoing   bool // errors do not stop the input (interactive or --continue-on-error)
+	output      string
+	version     string
+	vars        map[string]string // as defined; looked up case-insensitively
+	props       map[string]string // SET properties sent with every request
+	history     []string
+	interrupts  <-chan os.Signal
+	width       func() int
+	scripts     int    // RUN SCRIPT nesting depth
+	pending     string // an unfinished multi-line statement
+}
+
+func newShell(o Options) (*shell, error) {
+	if o.Client == nil {
+		return nil, errors.New("repl: no client")
+	}
+	out, errw := o.Out, o.Err
+	if out == nil {
+		out = io.Discard
+	}
+	if errw == nil {
+		errw = out
+	}
+	s := &shell{
+		client:      o.Client,
+		out:         out,
+		errw:        errw,
+		interactive: o.Interactive,
+		keepGoing:   o.Interactive || o.ContinueOnError,
+		version:     o.Version,
+		vars:        map[string]string{},
+		props:       map[string]string{},
+		interrupts:  o.interrupts,
+		width:       o.width,
+	}
+	if err := s.setOutput(o.Output); err != nil {
+		return nil, err
+	}
+	for k, v := range o.Vars {
+		s.vars[k] = v
+	}
+	if s.width == nil {
+		s.width = func() int { return 0 }
+		if f, ok := out.(*os.File); ok && o.Interactive && readline.IsTerminal(int(f.Fd())) {
+			s.width = func() int { return max(readline.GetScreenWidth(), 0) }
+		}
+	}
+	return s, nil
+}
+
+func (s *shell) setOutput(format string) error {
+	switch f := strings.ToUpper(strings.TrimSpace(format)); f {
+	case "", OutputTabular:
+		s.output = OutputTabular
+	case OutputJSON:
+		s.output = OutputJSON
+	default:
+		return fmt.Errorf("unknown output format %q (want TABULAR or JSON)", format)
+	}
+	return nil
+}
+
+// Run runs a session reading o.In: an interactive loop with prompts when
+// o.Interactive, else a script. It returns nil at the end of the input or
+// on `exit`; in script mode it returns an error wrapping
+// ErrStatementFailed at the first failing statement unless
+// o.ContinueOnError.
+func Run(ctx context.Context, o Options) error {
+	s, err := newShell(o)
+	if err != nil {
+		return err
+	}
+	if o.Interactive {
+		if s.interrupts == nil {
+			// Ctrl-C while a query runs arrives as SIGINT (the line editor
+			// is not in raw mode then); it must cancel the query, not the
+			// process.
+			ch := make(chan os.Signal, 1)
+			signal.Notify(ch, os.Interrupt)
+			defer signal.Stop(ch)
+			s.interrupts = ch
+		}
+		s.history = loadHistory(o.HistoryFile)
+		if o.Banner != "" {
+			fmt.Fprintln(s.out, o.Banner)
+		}
+	}
+	in, err := newLineReader(o)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	for {
+		p := prompt
+		if s.pending != "" {
+			p = contPrompt
+		}
+		line, err := in.ReadLine(p)
+		switch {
+		case errors.Is(err, errInterrupt):
+			s.pending = ""
+			continue
+		case errors.Is(err, io.EOF):
+			if s.interactive {
+				return nil
+			}
+			return s.finish(ctx)
+		case err != nil:
+			return err
+		}
+		if s.interactive && strings.TrimSpace(line) != "" {
+			s.history = append(s.history, line)
+		}
+		if err := s.feedLine(ctx, line); err != nil {
+			if errors.Is(err, errExit) {
+				return nil
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+}
+
+// RunScript runs text as a script (-e, or a file) with o's settings.
+func RunScript(ctx context.Context, o Options, text string) error {
+	s, err := newShell(o)
+	if err != nil {
+		return err
+	}
+	if err := s.feedText(ctx, text); err != nil {
+		if errors.Is(err, errExit) {
+			return nil
+		}
+		return err
+	}
+	return s.finish(ctx)
+}
+
+// feedText feeds text line by line, so CLI commands work in scripts too.
+func (s *shell) feedText(ctx context.Context, text string) error {
+	sc := bufio.NewScanner(strings.NewReader(text))
+	sc.Buffer(make([]byte, 64*1024), len(text)+1)
+	for sc.Scan() {
+		if err := s.feedLine(ctx, sc.Text()); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+// finish runs a trailing statement that lacks its ';', so that
+// -e "SHOW STREAMS" works.
+func (s *shell) finish(ctx context.Context) error {
+	rest := strings.TrimSpace(s.pending)
+	s.pending = ""
+	if rest == "" {
+		return nil
+	}
+	// Close it on the same line unless that line ends in a comment.
+	text := rest + ";"
+	if stmts, tail := splitStatements(text); len(stmts) != 1 || !isBlank(tail) {
+		text = rest + "\n;"
+	}
+	return s.outcome(s.statement(ctx, text))
+}
+
+// feedLine adds a line of input and runs every statement it completes.
+// A returned error stops the session.
+func (s *shell) feedLine(ctx context.Context, line string) error {
+	if s.pending == "" {
+		if handled, err := s.command(line); handled {
+			return s.outcome(err)
+		}
+	}
+	if s.pending == "" && isRunScriptCommand(line) {
+		line += ";" // RUN SCRIPT is also a shell command, without ';'
+	}
+	s.pending += line + "\n"
+	stmts, rest := splitStatements(s.pending)
+	s.pending = rest
+	if isBlank(rest) {
+		s.pending = ""
+	}
+	for _, text := range stmts {
+		if err := s.outcome(s.statement(ctx, text)); err != nil {
+			s.pending = ""
+			return err
+		}
+	}
+	return nil
+}
+
+// outcome prints a statement's error and decides whether it stops the
+// session.
+func (s *shell) outcome(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errExit):
+		return err
+	case errors.Is(err, context.Canceled) && !s.interactive:
+		return err
+	}
+	printed := errors.Is(err, ErrStatementFailed) // by a nested RUN SCRIPT
+	if !printed {
+		fmt.Fprintln(s.errw, err.Error())
+	}
+	if s.keepGoing {
+		return nil
+	}
+	if printed {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrStatementFailed, err)
+}
+
+// loadHistory reads the history file for the `history` command; the
+// line editor keeps its own copy for recall.
+func loadHistory(path string) []string {
+	if path == "" {
+		return nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.TrimSpace(l) != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func isRunScriptCommand(line string) bool {
+	f := strings.Fields(line)
+	return len(f) >= 3 && strings.EqualFold(f[0], "run") && strings.EqualFold(f[1], "script") &&
+		!strings.HasSuffix(strings.TrimSpace(line), ";")
+}

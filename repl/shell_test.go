@@ -1,0 +1,403 @@
+package repl
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eddysql/eddy/api"
+)
+
+// testClient is the shell's unit boundary: it records what the shell sends
+// and answers with fixed results, so the tests can check dispatch and
+// rendering without a server.
+type testClient struct {
+	mu      sync.Mutex
+	calls   []call
+	execute func(sql string) ([]api.Entity, error)
+	stream  func(ctx context.Context, sql string, emit func(api.StreamedRow) error) error
+	print   func(ctx context.Context, sql string, emit func(string) error) error
+}
+
+type call struct {
+	method, sql string
+	props       map[string]string
+}
+
+func (c *testClient) record(method, sql string, props map[string]string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls = append(c.calls, call{method, sql, maps.Clone(props)})
+}
+
+func (c *testClient) Execute(_ context.Context, sql string, props map[string]string) ([]api.Entity, error) {
+	c.record("Execute", sql, props)
+	if c.execute == nil {
+		return nil, nil
+	}
+	return c.execute(sql)
+}
+
+func (c *testClient) Stream(ctx context.Context, sql string, props map[string]string, emit func(api.StreamedRow) error) error {
+	c.record("Stream", sql, props)
+	if c.stream == nil {
+		return nil
+	}
+	return c.stream(ctx, sql, emit)
+}
+
+func (c *testClient) Print(ctx context.Context, sql string, props map[string]string, emit func(string) error) error {
+	c.record("Print", sql, props)
+	if c.print == nil {
+		return nil
+	}
+	return c.print(ctx, sql, emit)
+}
+
+func (c *testClient) sqls() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for _, cl := range c.calls {
+		out = append(out, cl.method+" "+cl.sql)
+	}
+	return out
+}
+
+// session runs input through Run and returns stdout and stderr.
+func session(t *testing.T, c *testClient, o Options, input string) (string, string, error) {
+	t.Helper()
+	var out, errw strings.Builder
+	o.Client, o.In, o.Out, o.Err = c, strings.NewReader(input), &out, &errw
+	err := Run(context.Background(), o)
+	return out.String(), errw.String(), err
+}
+
+func status(msg string) []api.Entity {
+	return []api.Entity{&api.CurrentStatus{Type: "currentStatus", CommandStatus: api.CommandStatus{Status: "SUCCESS", Message: msg}}}
+}
+
+func TestDispatchAndMultiLine(t *testing.T) {
+	c := &testClient{}
+	input := "CREATE STREAM s (id INT KEY,\n  v STRING) -- a comment; not the end\n  WITH (kafka_topic='a;b', value_format='JSON');\n" +
+		"SELECT * FROM s\nEMIT CHANGES; PRINT 'a;b' FROM BEGINNING;\n" +
+		"/* only; comments */\n\nSHOW STREAMS"
+	if _, stderr, err := session(t, c, Options{}, input); err != nil {
+		t.Fatalf("Run: %v (stderr %q)", err, stderr)
+	}
+	want := []string{
+		"Execute CREATE STREAM s (id INT KEY,\n  v STRING) -- a comment; not the end\n  WITH (kafka_topic='a;b', value_format='JSON');",
+		"Stream SELECT * FROM s\nEMIT CHANGES;",
+		"Print PRINT 'a;b' FROM BEGINNING;",
+		"Execute SHOW STREAMS;",
+	}
+	if got := c.sqls(); !equal(got, want) {
+		t.Fatalf("calls:\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestInteractivePromptsAndErrors(t *testing.T) {
+	c := &testClient{execute: func(sql string) ([]api.Entity, error) {
+		if strings.HasPrefix(sql, "BAD") {
+			return nil, errors.New("line 1:1: mismatched input 'BAD'")
+		}
+		return status("Stream created"), nil
+	}}
+	out, stderr, err := session(t, c, Options{Interactive: true, Banner: "hello"}, "BAD;\nCREATE STREAM x\n  AS SELECT 1;\nexit\nSHOW STREAMS;\n")
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if stderr != "line 1:1: mismatched input 'BAD'\n" {
+		t.Errorf("stderr %q", stderr)
+	}
+	want := "hello\neddy> eddy>      > \n Message        \n----------------\n Stream created \n----------------\neddy> "
+	if out != want {
+		t.Errorf("out:\n%q\nwant\n%q", out, want)
+	}
+	if n := len(c.sqls()); n != 2 {
+		t.Errorf("%d calls after exit, want 2", n)
+	}
+}
+
+func TestScriptStopsAtFirstError(t *testing.T) {
+	c := &testClient{execute: func(sql string) ([]api.Entity, error) {
+		if strings.Contains(sql, "bad") {
+			return nil, errors.New("Source BAD does not exist.")
+		}
+		return nil, nil
+	}}
+	_, stderr, err := session(t, c, Options{}, "DROP STREAM a;\nDROP STREAM bad;\nDROP STREAM c;\n")
+	if !errors.Is(err, ErrStatementFailed) {
+		t.Fatalf("err = %v, want ErrStatementFailed", err)
+	}
+	if stderr != "Source BAD does not exist.\n" {
+		t.Errorf("stderr %q", stderr)
+	}
+	if n := len(c.sqls()); n != 2 {
+		t.Errorf("%d calls, want 2 (stop at the error)", n)
+	}
+
+	c.calls = nil
+	var out, errw strings.Builder
+	err = RunScript(context.Background(), Options{Client: c, Out: &out, Err: &errw, ContinueOnError: true},
+		"DROP STREAM a; DROP STREAM bad; DROP STREAM c;")
+	if err != nil {
+		t.Fatalf("continue-on-error: %v", err)
+	}
+	if n := len(c.sqls()); n != 3 {
+		t.Errorf("%d calls, want 3 with continue-on-error", n)
+	}
+}
+
+func TestCommandStatusErrorFails(t *testing.T) {
+	c := &testClient{execute: func(string) ([]api.Entity, error) {
+		return []api.Entity{&api.CurrentStatus{CommandStatus: api.CommandStatus{Status: "ERROR", Message: "boom\nstack"}}}, nil
+	}}
+	_, stderr, err := session(t, c, Options{}, "DROP STREAM a;")
+	if !errors.Is(err, ErrStatementFailed) || stderr != "boom\n" {
+		t.Fatalf("err %v stderr %q", err, stderr)
+	}
+}
+
+func TestSetUnset(t *testing.T) {
+	c := &testClient{}
+	out, stderr, err := session(t, c, Options{Interactive: true},
+		"SET 'auto.offset.reset'='earliest';\nSET 'auto.offset.reset' = 'latest';\nSHOW STREAMS;\n"+
+			"UNSET 'auto.offset.reset';\nUNSET 'auto.offset.reset';\nSHOW TABLES;\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Successfully changed local property 'auto.offset.reset' to 'earliest'. Use the UNSET command to revert your change.\n",
+		"Successfully changed local property 'auto.offset.reset' from 'earliest' to 'latest'.\n",
+		"Successfully unset local property 'auto.offset.reset' (value was 'latest').\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if stderr != "Cannot unset local property 'auto.offset.reset' which was never set\n" {
+		t.Errorf("stderr %q", stderr)
+	}
+	if len(c.calls) != 2 || c.calls[0].props["auto.offset.reset"] != "latest" || len(c.calls[1].props) != 0 {
+		t.Errorf("props sent: %+v", c.calls)
+	}
+}
+
+func TestVariables(t *testing.T) {
+	c := &testClient{}
+	out, _, err := session(t, c, Options{Vars: map[string]string{"topic": "t1"}},
+		"DEFINE name = 'S1';\nDEFINE fmt = '''JSON''';\n"+
+			"CREATE STREAM ${NAME} WITH (kafka_topic='${topic}', value_format=${fmt}, x='$${topic}', y='${nope}');\n"+
+			"SHOW VARIABLES;\nUNDEFINE Name;\nUNDEFINE name;\nSELECT '${name}' FROM s;\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"Execute CREATE STREAM S1 WITH (kafka_topic='t1', value_format='JSON', x='${topic}', y='${nope}');",
+		"Stream SELECT '${name}' FROM s;",
+	}
+	if got := c.sqls(); !equal(got, want) {
+		t.Errorf("calls %q", got)
+	}
+	wantOut := "\n Variable Name | Value  \n------------------------\n fmt           | 'JSON' \n name          | S1     \n topic         | t1     \n------------------------\n" +
+		"WARNING: Cannot undefine variable 'name' which was never defined\n"
+	if out != wantOut {
+		t.Errorf("out:\n%q\nwant\n%q", out, wantOut)
+	}
+}
+
+func TestRunScript(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "s.sql")
+	if err := os.WriteFile(f, []byte("DEFINE t = 'x';\nCREATE STREAM a WITH (kafka_topic='${t}');\nDROP STREAM a"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := &testClient{}
+	if _, stderr, err := session(t, c, Options{}, "RUN SCRIPT '"+f+"';\nrun script '"+f+"'\n"); err != nil {
+		t.Fatalf("%v %s", err, stderr)
+	}
+	want := []string{"Execute CREATE STREAM a WITH (kafka_topic='x');", "Execute DROP STREAM a;"}
+	if got := c.sqls(); !equal(got, append(want, want...)) {
+		t.Errorf("calls %q", got)
+	}
+
+	_, stderr, err := session(t, c, Options{}, "RUN SCRIPT '"+filepath.Join(dir, "missing.sql")+"';")
+	if !errors.Is(err, ErrStatementFailed) || !strings.Contains(stderr, "RUN SCRIPT:") {
+		t.Errorf("missing file: err %v stderr %q", err, stderr)
+	}
+}
+
+func TestShellCommands(t *testing.T) {
+	c := &testClient{execute: func(string) ([]api.Entity, error) { return status("Stream created"), nil }}
+	out, _, err := session(t, c, Options{Interactive: true, Version: "1.2.3"},
+		"version\nOUTPUT json\nDROP STREAM a;\noutput TABULAR;\nhistory\nhelp\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Version: 1.2.3\n",
+		"Output format: JSON\n",
+		"[\n  {\n    \"@type\": \"currentStatus\",\n",
+		"Output format: TABULAR\n",
+		"    1  version\n",
+		"    5  history\n",
+		"Ctrl-C stops a running query",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// A command word inside a statement is SQL, not a command.
+	c.calls = nil
+	if _, _, err := session(t, c, Options{}, "SELECT x FROM\nexit\n;"); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.sqls(); len(got) != 1 || got[0] != "Stream SELECT x FROM\nexit\n;" {
+		t.Errorf("calls %q", got)
+	}
+}
+
+func TestQueryRows(t *testing.T) {
+	c := &testClient{stream: func(_ context.Context, _ string, emit func(api.StreamedRow) error) error {
+		rows := []api.StreamedRow{
+			{Header: &api.QueryHeader{QueryID: "q1", Schema: "`ID` STRING, `MAP` MAP<STRING, INTEGER>, `N` DOUBLE"}},
+			{Row: &api.Row{Columns: []any{"k1", map[string]any{"a": 1}, 1.0}}},
+			{Row: &api.Row{Columns: []any{"k2", nil, nil}, Tombstone: true}},
+			{Row: &api.Row{Columns: []any{"a-long-key-value", []any{1, "x"}, 2.5e10}}},
+			{FinalMessage: "Limit Reached"},
+		}
+		for _, r := range rows {
+			if err := emit(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}
+	out, _, err := session(t, c, Options{}, "SELECT * FROM t EMIT CHANGES LIMIT 3;")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "" +
+		"+----+-------+----+\n" +
+		"|ID  |MAP    |N   |\n" +
+		"+----+-------+----+\n" +
+		"|k1  |{\"a\":1}|1.0 |\n" +
+		"|k2  |<TOMBST|<TOM|\n" +
+		"|    |ONE>   |BSTO|\n" +
+		"|    |       |NE> |\n" +
+		"|a-lo|[1,\"x\"]|2.5E|\n" +
+		"|ng-k|       |10  |\n" +
+		"|ey-v|       |    |\n" +
+		"|alue|       |    |\n" +
+		"Limit Reached\n"
+	if out != want {
+		t.Errorf("out:\n%s\nwant\n%s", out, want)
+	}
+}
+
+func TestQueryTerminalWidthAndEmpty(t *testing.T) {
+	c := &testClient{stream: func(_ context.Context, _ string, emit func(api.StreamedRow) error) error {
+		emit(api.StreamedRow{Header: &api.QueryHeader{Columns: []api.Column{{Name: "A"}, {Name: "B"}}}})
+		return nil
+	}}
+	var out strings.Builder
+	err := RunScript(context.Background(), Options{Client: c, Out: &out, width: func() int { return 21 }}, "SELECT * FROM t;")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "+---------+---------+\n|A        |B        |\n+---------+---------+\n"
+	if out.String() != want {
+		t.Errorf("out:\n%q\nwant\n%q", out.String(), want)
+	}
+}
+
+func TestQueryErrorMessage(t *testing.T) {
+	c := &testClient{stream: func(_ context.Context, _ string, emit func(api.StreamedRow) error) error {
+		emit(api.StreamedRow{Header: &api.QueryHeader{Schema: "`A` INTEGER"}})
+		emit(api.StreamedRow{ErrorMessage: &api.ErrorMsg{Message: "deserialization failed"}})
+		return nil
+	}}
+	_, stderr, err := session(t, c, Options{}, "SELECT * FROM t EMIT CHANGES;")
+	if !errors.Is(err, ErrStatementFailed) || stderr != "deserialization failed\n" {
+		t.Errorf("err %v stderr %q", err, stderr)
+	}
+}
+
+func TestCtrlCCancelsQuery(t *testing.T) {
+	started := make(chan struct{}, 2)
+	c := &testClient{
+		stream: func(ctx context.Context, _ string, emit func(api.StreamedRow) error) error {
+			emit(api.StreamedRow{Header: &api.QueryHeader{Schema: "`A` INTEGER"}})
+			started <- struct{}{}
+			<-ctx.Done()
+			return ctx.Err()
+		},
+		print: func(ctx context.Context, _ string, emit func(string) error) error {
+			emit("rowtime: 1, key: k, value: v, partition: 0")
+			started <- struct{}{}
+			<-ctx.Done()
+			return ctx.Err()
+		},
+	}
+	sig := make(chan os.Signal, 1)
+	go func() {
+		for range 2 {
+			select {
+			case <-started:
+				sig <- os.Interrupt
+			case <-time.After(10 * time.Second):
+				return
+			}
+		}
+	}()
+	out, stderr, err := session(t, c, Options{Interactive: true, interrupts: sig},
+		"SELECT * FROM t EMIT CHANGES;\nPRINT 't';\nSHOW STREAMS;\n")
+	if err != nil || stderr != "" {
+		t.Fatalf("err %v stderr %q", err, stderr)
+	}
+	for _, want := range []string{"|A   |\n+----+\nQuery terminated\n", "partition: 0\nTopic printing ceased\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if n := len(c.sqls()); n != 3 {
+		t.Errorf("%d calls: the shell must go on after Ctrl-C", n)
+	}
+}
+
+func TestJSONRows(t *testing.T) {
+	c := &testClient{stream: func(_ context.Context, _ string, emit func(api.StreamedRow) error) error {
+		emit(api.StreamedRow{Row: &api.Row{Columns: []any{"a", 1}}})
+		return nil
+	}}
+	out, _, err := session(t, c, Options{Output: "json"}, "SELECT * FROM t;")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "{\n  \"row\": {\n    \"columns\": [\n      \"a\",\n      1\n    ]\n  }\n}\n"
+	if out != want {
+		t.Errorf("out %q", out)
+	}
+	if _, _, err := session(t, c, Options{Output: "xml"}, ""); err == nil {
+		t.Error("unknown output format accepted")
+	}
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
