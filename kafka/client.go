@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -193,25 +194,38 @@ func (c *Client) Topics(ctx context.Context) ([]TopicInfo, error) {
 func (c *Client) describe(ctx context.Context, names ...string) ([]TopicInfo, error) {
 	ctx, cancel := withDefaultTimeout(ctx)
 	defer cancel()
-	details, err := c.adm.ListTopicsWithInternal(ctx, names...)
+	// A direct metadata request: kadm's listing may answer from kgo's
+	// metadata cache, which can show a topic for seconds after its delete.
+	req := kmsg.NewPtrMetadataRequest()
+	for _, n := range names {
+		rt := kmsg.NewMetadataRequestTopic()
+		rt.Topic = kmsg.StringPtr(n)
+		req.Topics = append(req.Topics, rt)
+	}
+	resp, err := req.RequestWith(ctx, c.prod)
 	if err != nil {
 		return nil, fmt.Errorf("list topics %v: %w", names, err)
 	}
 	var out []TopicInfo
-	for _, name := range details.Names() {
-		d := details[name]
-		if errors.Is(d.Err, kerr.UnknownTopicOrPartition) {
+	for _, t := range resp.Topics {
+		if t.Topic == nil {
 			continue
 		}
-		if d.Err != nil {
-			return nil, fmt.Errorf("describe topic %s: %w", name, d.Err)
+		name := *t.Topic
+		terr := kerr.ErrorForCode(t.ErrorCode)
+		if errors.Is(terr, kerr.UnknownTopicOrPartition) {
+			continue
 		}
-		info := TopicInfo{Name: name, Partitions: int32(len(d.Partitions)), Configs: map[string]string{}}
-		if p, ok := d.Partitions[0]; ok {
-			info.Replicas = int16(len(p.Replicas))
+		if terr != nil {
+			return nil, fmt.Errorf("describe topic %s: %w", name, terr)
+		}
+		info := TopicInfo{Name: name, Partitions: int32(len(t.Partitions)), Configs: map[string]string{}}
+		if len(t.Partitions) > 0 {
+			info.Replicas = int16(len(t.Partitions[0].Replicas))
 		}
 		out = append(out, info)
 	}
+	slices.SortFunc(out, func(a, b TopicInfo) int { return strings.Compare(a.Name, b.Name) })
 	if len(out) == 0 {
 		return out, nil
 	}
@@ -297,18 +311,18 @@ func (c *Client) Produce(ctx context.Context, recs ...Record) error {
 		}
 		krs[i] = toKgo(&recs[i])
 	}
-	results := c.prod.ProduceSync(ctx, krs...)
+	// Results come in completion order; the records themselves carry
+	// their partition and offset once ProduceSync returns.
 	var errs []error
-	for i, res := range results {
-		if res.Err != nil {
-			if len(errs) < 3 { // enough to diagnose; a full batch of errors says nothing more
-				errs = append(errs, fmt.Errorf("produce to %s: %w", krs[i].Topic, res.Err))
-			}
-			continue
+	for _, res := range c.prod.ProduceSync(ctx, krs...) {
+		if res.Err != nil && len(errs) < 3 { // enough to diagnose; a batch of identical errors says no more
+			errs = append(errs, fmt.Errorf("produce to %s: %w", res.Record.Topic, res.Err))
 		}
-		recs[i].Partition = res.Record.Partition
-		recs[i].Offset = res.Record.Offset
-		recs[i].Timestamp = res.Record.Timestamp.UnixMilli()
+	}
+	for i, kr := range krs {
+		recs[i].Partition = kr.Partition
+		recs[i].Offset = kr.Offset
+		recs[i].Timestamp = kr.Timestamp.UnixMilli()
 	}
 	return errors.Join(errs...)
 }

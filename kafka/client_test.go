@@ -1,0 +1,341 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// startBroker starts an embedded broker on a free port in a temp dir and
+// dials it; both are closed when the test ends.
+func startBroker(t testing.TB) (*Embedded, *Client) {
+	t.Helper()
+	e, err := StartEmbedded(EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e, dial(t, e)
+}
+
+func dial(t testing.TB, e *Embedded) *Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, Config{Brokers: []string{e.Addr()}, ClientID: "eddy-test", Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func testCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestClientTopics(t *testing.T) {
+	_, c := startBroker(t)
+	ctx := testCtx(t)
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "b", Partitions: 3, Configs: map[string]string{"cleanup.policy": "compact"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "b", Partitions: 3}); err != nil {
+		t.Fatalf("idempotent create: %v", err)
+	}
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "b", Partitions: 4}); !errors.Is(err, ErrTopicConflict) {
+		t.Fatalf("conflicting create: %v", err)
+	}
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	info, ok, err := c.Topic(ctx, "b")
+	if err != nil || !ok {
+		t.Fatalf("Topic(b): %v %v", ok, err)
+	}
+	if info.Partitions != 3 || info.Replicas != 1 || info.Configs["cleanup.policy"] != "compact" {
+		t.Fatalf("Topic(b) = %+v", info)
+	}
+	if _, ok, err := c.Topic(ctx, "nope"); ok || err != nil {
+		t.Fatalf("Topic(nope): %v %v", ok, err)
+	}
+	ts, err := c.Topics(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, ti := range ts {
+		names = append(names, fmt.Sprintf("%s/%d", ti.Name, ti.Partitions))
+	}
+	if !slices.Contains(names, "a/1") || !slices.Contains(names, "b/3") || !slices.IsSorted(names) {
+		t.Fatalf("Topics = %v", names)
+	}
+	if err := c.DeleteTopic(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := c.Topic(ctx, "b"); ok {
+		t.Fatal("b survived delete")
+	}
+	if err := c.DeleteTopic(ctx, "b"); !errors.Is(err, ErrUnknownTopic) {
+		t.Fatalf("delete missing: %v", err)
+	}
+	if _, err := c.ReadAll(ctx, "b"); !errors.Is(err, ErrUnknownTopic) {
+		t.Fatalf("ReadAll missing: %v", err)
+	}
+}
+
+func TestClientProduceReadAll(t *testing.T) {
+	_, c := startBroker(t)
+	ctx := testCtx(t)
+	const parts = 4
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: parts}); err != nil {
+		t.Fatal(err)
+	}
+	var recs []Record
+	for i := range 500 {
+		recs = append(recs, Record{Topic: "t", Partition: -1, Key: fmt.Appendf(nil, "k%d", i%37),
+			Value: fmt.Appendf(nil, "v%d", i), Timestamp: 1_700_000_000_000 + int64(i)})
+	}
+	for _, v := range murmur2Vectors {
+		recs = append(recs, Record{Topic: "t", Partition: -1, Key: []byte(v.in), Value: []byte(v.in)})
+	}
+	recs = append(recs,
+		Record{Topic: "t", Partition: 2, Key: []byte("k0"), Value: []byte("explicit"),
+			Headers: []Header{{Key: "h", Value: []byte("hv")}, {Key: "null"}}},
+		Record{Topic: "t", Partition: -1, Key: []byte("tomb"), Value: nil},
+		Record{Topic: "t", Partition: -1, Value: []byte("nullkey")},
+	)
+	if err := c.Produce(ctx, recs...); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range recs {
+		if r.Key != nil && i != 500+len(murmur2Vectors) {
+			if want := KeyPartition(r.Key, parts); r.Partition != want {
+				t.Fatalf("record %d key %s on partition %d, Java murmur2 says %d", i, r.Key, r.Partition, want)
+			}
+		}
+	}
+	for _, v := range murmur2Vectors { // the Java vectors, placed by the broker client
+		i := slices.IndexFunc(recs, func(r Record) bool { return string(r.Value) == v.in })
+		if want := (v.want & 0x7fffffff) % parts; recs[i].Partition != want {
+			t.Fatalf("%q on %d, want %d", v.in, recs[i].Partition, want)
+		}
+	}
+	explicit := recs[500+len(murmur2Vectors)]
+	if explicit.Partition != 2 {
+		t.Fatalf("explicit record on partition %d", explicit.Partition)
+	}
+
+	all, err := c.ReadAll(ctx, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != len(recs) {
+		t.Fatalf("ReadAll returned %d records, want %d", len(all), len(recs))
+	}
+	// Partition by partition, offsets ascending, every produced offset
+	// present with its content.
+	byPos := map[[2]int64]Record{}
+	for i, r := range all {
+		if i > 0 {
+			prev := all[i-1]
+			if r.Partition < prev.Partition || (r.Partition == prev.Partition && r.Offset <= prev.Offset) {
+				t.Fatalf("ReadAll out of order at %d: %d/%d after %d/%d", i, r.Partition, r.Offset, prev.Partition, prev.Offset)
+			}
+		}
+		byPos[[2]int64{int64(r.Partition), r.Offset}] = r
+	}
+	for _, r := range recs {
+		got, ok := byPos[[2]int64{int64(r.Partition), r.Offset}]
+		if !ok || string(got.Value) != string(r.Value) || string(got.Key) != string(r.Key) {
+			t.Fatalf("record %d/%d: got %+v want %+v", r.Partition, r.Offset, got, r)
+		}
+		if (got.Value == nil) != (r.Value == nil) || (got.Key == nil) != (r.Key == nil) {
+			t.Fatalf("null-ness lost at %d/%d", r.Partition, r.Offset)
+		}
+	}
+	got := byPos[[2]int64{2, explicit.Offset}]
+	if len(got.Headers) != 2 || string(got.Headers[0].Value) != "hv" || got.Headers[1].Value != nil {
+		t.Fatalf("headers %+v", got.Headers)
+	}
+	if first := byPos[[2]int64{int64(recs[0].Partition), recs[0].Offset}]; first.Timestamp != 1_700_000_000_000 {
+		t.Fatalf("timestamp %d", first.Timestamp)
+	}
+}
+
+// consumeUntil subscribes and collects values until want distinct values
+// arrived, then closes the subscription.
+func consumeUntil(t *testing.T, c Cluster, opts SubscribeOptions, want int) []string {
+	t.Helper()
+	var (
+		mu   sync.Mutex
+		got  []string
+		seen = map[string]bool{}
+		full = make(chan struct{})
+		wait = full
+	)
+	s, err := c.Subscribe(testCtx(t), opts, func(_ context.Context, b []Record) error {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, r := range b {
+			got = append(got, string(r.Value))
+			seen[string(r.Value)] = true
+		}
+		if len(seen) >= want && full != nil {
+			close(full)
+			full = nil
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-wait:
+	case <-s.Done():
+		t.Fatalf("subscription stopped: %v", s.Err())
+	case <-time.After(30 * time.Second):
+		mu.Lock()
+		t.Fatalf("timed out with %d of %d records", len(seen), want)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return slices.Clone(got)
+}
+
+func produceN(t *testing.T, c Cluster, topic string, from, n int) {
+	t.Helper()
+	recs := make([]Record, n)
+	for i := range recs {
+		recs[i] = Record{Topic: topic, Partition: -1, Key: fmt.Appendf(nil, "k%d", from+i), Value: fmt.Appendf(nil, "%d", from+i)}
+	}
+	if err := c.Produce(testCtx(t), recs...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestClientGroupResume: a group commits what it processed; after Close
+// and re-Subscribe it resumes where it left off, and a batch whose handler
+// failed is delivered again (at-least-once: nothing lost).
+func TestClientGroupResume(t *testing.T) {
+	_, c := startBroker(t)
+	ctx := testCtx(t)
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 3}); err != nil {
+		t.Fatal(err)
+	}
+	produceN(t, c, "t", 0, 100)
+	opts := SubscribeOptions{Group: "g", Topics: []string{"t"}, Reset: Earliest}
+	if got := consumeUntil(t, c, opts, 100); len(got) != 100 {
+		t.Fatalf("first run got %d records (duplicates on a clean run?)", len(got))
+	}
+
+	produceN(t, c, "t", 100, 50)
+	got := consumeUntil(t, c, opts, 50)
+	slices.Sort(got)
+	for _, v := range got {
+		var n int
+		fmt.Sscan(v, &n)
+		if n < 100 {
+			t.Fatalf("record %s redelivered after a clean close and commit", v)
+		}
+	}
+	if len(got) != 50 {
+		t.Fatalf("resume got %d records, want 50", len(got))
+	}
+
+	// A failing handler: its batch must not be committed.
+	produceN(t, c, "t", 150, 10)
+	boom := errors.New("boom")
+	s, err := c.Subscribe(ctx, opts, func(context.Context, []Record) error { return boom })
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.Done():
+	case <-time.After(30 * time.Second):
+		t.Fatal("failing subscription did not stop")
+	}
+	if !errors.Is(s.Err(), boom) {
+		t.Fatalf("Err = %v", s.Err())
+	}
+	s.Close()
+	got = consumeUntil(t, c, opts, 10)
+	if len(got) < 10 {
+		t.Fatalf("after failure got %d records, want the 10 again", len(got))
+	}
+}
+
+// TestClientNoCommitLatest: a push-query style subscription sees only
+// records produced after Subscribe and commits nothing.
+func TestClientNoCommitLatest(t *testing.T) {
+	_, c := startBroker(t)
+	ctx := testCtx(t)
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 2}); err != nil {
+		t.Fatal(err)
+	}
+	produceN(t, c, "t", 0, 20)
+	got := make(chan string, 100)
+	s, err := c.Subscribe(ctx, SubscribeOptions{Topics: []string{"t"}, Reset: Latest, NoCommit: true},
+		func(_ context.Context, b []Record) error {
+			for _, r := range b {
+				got <- string(r.Value)
+			}
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	produceN(t, c, "t", 20, 5)
+	for range 5 {
+		select {
+		case v := <-got:
+			var n int
+			fmt.Sscan(v, &n)
+			if n < 20 {
+				t.Fatalf("Latest delivered old record %s", v)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("timed out")
+		}
+	}
+}
+
+// TestClientSubscriptionCloseStopsGoroutines checks that Close leaves no
+// goroutine behind (the consumer client's included).
+func TestClientSubscriptionCloseStopsGoroutines(t *testing.T) {
+	_, c := startBroker(t)
+	ctx := testCtx(t)
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 2}); err != nil {
+		t.Fatal(err)
+	}
+	produceN(t, c, "t", 0, 10)
+	waitGoroutines := func(want int) int {
+		var n int
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if n = runtime.NumGoroutine(); n <= want {
+				break
+			}
+		}
+		return n
+	}
+	time.Sleep(100 * time.Millisecond) // let the setup's connections settle
+	base := runtime.NumGoroutine()
+	for _, noCommit := range []bool{false, true} {
+		consumeUntil(t, c, SubscribeOptions{Group: "g", Topics: []string{"t"}, Reset: Earliest, NoCommit: noCommit}, 10)
+		if n := waitGoroutines(base); n > base {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("noCommit=%v: %d goroutines after Close, baseline %d\n%s", noCommit, n, base, buf[:runtime.Stack(buf, true)])
+		}
+	}
+}
