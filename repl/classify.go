@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"github.com/eddysql/eddy/sql"
 	"strings"
 	"unicode"
 )
@@ -27,53 +28,45 @@ type stmt struct {
 	value string // SET/DEFINE value
 }
 
-// classify recognises the statements the shell handles itself. It reads
-// only the leading tokens; anything it does not recognise goes to the
-// server, which owns the grammar and reports errors with line:column.
-// TODO(repl): use sql.Parse once it lands, keeping this as the fallback
-// for text the local parser rejects.
+// classify recognises the statements the shell handles itself by parsing
+// them. Text the local parser rejects goes to the server, which owns the
+// grammar and reports the error with line:column.
 func classify(text string) stmt {
-	t := tokenize(text, 6)
-	word := func(i int) string {
-		if i < len(t) && t[i].kind == tokWord {
-			return t[i].val
-		}
-		return ""
+	stmts, err := sql.Parse(text)
+	if err != nil || len(stmts) != 1 {
+		return stmt{kind: kindExecute}
 	}
-	is := func(i int, k tokKind, val string) bool {
-		return i < len(t) && t[i].kind == k && (val == "" || t[i].val == val)
-	}
-	switch word(0) {
-	case "SELECT":
+	switch st := stmts[0].(type) {
+	case *sql.Select:
 		return stmt{kind: kindSelect}
-	case "PRINT":
+	case *sql.Print:
 		return stmt{kind: kindPrint}
-	case "SET":
-		if is(1, tokString, "") && is(2, tokOp, "=") && is(3, tokString, "") && len(t) == 4 {
-			return stmt{kind: kindSet, name: t[1].val, value: t[3].val}
-		}
-	case "UNSET":
-		if is(1, tokString, "") && len(t) == 2 {
-			return stmt{kind: kindUnset, name: t[1].val}
-		}
-	case "DEFINE":
-		if (is(1, tokWord, "") || is(1, tokQuoted, "")) && is(2, tokOp, "=") && is(3, tokString, "") && len(t) == 4 {
-			return stmt{kind: kindDefine, name: t[1].raw, value: t[3].val}
-		}
-	case "UNDEFINE":
-		if (is(1, tokWord, "") || is(1, tokQuoted, "")) && len(t) == 2 {
-			return stmt{kind: kindUndefine, name: t[1].raw}
-		}
-	case "SHOW", "LIST":
-		if word(1) == "VARIABLES" && len(t) == 2 {
+	case *sql.SetProperty:
+		return stmt{kind: kindSet, name: st.Name, value: st.Value}
+	case *sql.UnsetProperty:
+		return stmt{kind: kindUnset, name: st.Name}
+	case *sql.Define:
+		return stmt{kind: kindDefine, name: spelledName(text, st.Name), value: st.Value}
+	case *sql.Undefine:
+		return stmt{kind: kindUndefine, name: spelledName(text, st.Name)}
+	case *sql.Show:
+		if st.What == "VARIABLES" {
 			return stmt{kind: kindShowVars}
 		}
-	case "RUN":
-		if word(1) == "SCRIPT" && is(2, tokString, "") && len(t) == 3 {
-			return stmt{kind: kindRunScript, name: t[2].val}
-		}
+	case *sql.RunScript:
+		return stmt{kind: kindRunScript, name: st.Path}
 	}
 	return stmt{kind: kindExecute}
+}
+
+// spelledName is a DEFINE/UNDEFINE variable name as the user typed it:
+// the parser upper-cases identifiers, but ksqlDB lists variables in their
+// own spelling (lookups ignore case either way).
+func spelledName(text, parsed string) string {
+	if t := tokenize(text, 2); len(t) == 2 && strings.EqualFold(t[1].raw, parsed) {
+		return t[1].raw
+	}
+	return parsed
 }
 
 type tokKind int

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/eddysql/eddy/api"
+	"github.com/eddysql/eddy/sql"
 )
 
 // maxScriptDepth bounds RUN SCRIPT nesting so a script that runs itself
@@ -20,7 +21,10 @@ const maxScriptDepth = 16
 // statement runs one complete statement (with its ';'): shell-side ones
 // here, SELECT and PRINT as streams, the rest through Execute.
 func (s *shell) statement(ctx context.Context, text string) error {
-	text = substitute(text, s.vars)
+	text, err := sql.Substitute(text, s.vars)
+	if err != nil {
+		return err
+	}
 	st := classify(text)
 	switch st.kind {
 	case kindSelect:
@@ -209,9 +213,9 @@ func (s *shell) runScript(ctx context.Context, path string) error {
 	}
 	s.scripts++
 	defer func() { s.scripts-- }()
-	stmts, rest := splitStatements(string(b))
-	if !isBlank(rest) {
-		stmts = append(stmts, strings.TrimSpace(rest)+";")
+	stmts, rest := sql.SplitStatements(string(b))
+	if rest != "" {
+		stmts = append(stmts, terminate(rest))
 	}
 	for _, text := range stmts {
 		if err := s.statement(ctx, text); err != nil {

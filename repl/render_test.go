@@ -162,25 +162,6 @@ func TestRenderProperties(t *testing.T) {
 `)
 }
 
-func TestSplitStatements(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want []string
-		rest string
-	}{
-		{"a; b;", []string{"a;", "b;"}, ""},
-		{"a 'x;''y'; b", []string{"a 'x;''y';"}, " b"},
-		{"a `c;d` \"e;f\"; -- x;\n/* ; */ b", []string{"a `c;d` \"e;f\";"}, " -- x;\n/* ; */ b"},
-		{";;  ; -- c\n;", nil, ""},
-		{"a 'unterminated;", nil, "a 'unterminated;"},
-	} {
-		got, rest := splitStatements(tc.in)
-		if !equal(got, tc.want) || rest != tc.rest {
-			t.Errorf("split(%q) = %q, %q; want %q, %q", tc.in, got, rest, tc.want, tc.rest)
-		}
-	}
-}
-
 func TestClassify(t *testing.T) {
 	for in, want := range map[string]stmt{
 		"select * from t;":                 {kind: kindSelect},

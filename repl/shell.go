@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/chzyer/readline"
+	"github.com/eddysql/eddy/sql"
 )
 
 // Prompts. The continuation prompt lines up with the main one.
@@ -187,17 +188,12 @@ func (s *shell) feedText(ctx context.Context, text string) error {
 // finish runs a trailing statement that lacks its ';', so that
 // -e "SHOW STREAMS" works.
 func (s *shell) finish(ctx context.Context) error {
-	rest := strings.TrimSpace(s.pending)
+	rest := s.pending
 	s.pending = ""
 	if rest == "" {
 		return nil
 	}
-	// Close it on the same line unless that line ends in a comment.
-	text := rest + ";"
-	if stmts, tail := splitStatements(text); len(stmts) != 1 || !isBlank(tail) {
-		text = rest + "\n;"
-	}
-	return s.outcome(s.statement(ctx, text))
+	return s.outcome(s.statement(ctx, terminate(rest)))
 }
 
 // feedLine adds a line of input and runs every statement it completes.
@@ -211,12 +207,12 @@ func (s *shell) feedLine(ctx context.Context, line string) error {
 	if s.pending == "" && isRunScriptCommand(line) {
 		line += ";" // RUN SCRIPT is also a shell command, without ';'
 	}
-	s.pending += line + "\n"
-	stmts, rest := splitStatements(s.pending)
-	s.pending = rest
-	if isBlank(rest) {
-		s.pending = ""
+	if s.pending != "" {
+		s.pending += "\n"
 	}
+	s.pending += line
+	stmts, rest := sql.SplitStatements(s.pending)
+	s.pending = rest
 	for _, text := range stmts {
 		if err := s.outcome(s.statement(ctx, text)); err != nil {
 			s.pending = ""
@@ -273,4 +269,13 @@ func isRunScriptCommand(line string) bool {
 	f := strings.Fields(line)
 	return len(f) >= 3 && strings.EqualFold(f[0], "run") && strings.EqualFold(f[1], "script") &&
 		!strings.HasSuffix(strings.TrimSpace(line), ";")
+}
+
+// terminate adds the missing ';' to an unfinished statement, on the same
+// line unless that line ends in a comment.
+func terminate(text string) string {
+	if stmts, rest := sql.SplitStatements(text + ";"); len(stmts) == 1 && rest == "" {
+		return stmts[0]
+	}
+	return text + "\n;"
 }

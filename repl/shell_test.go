@@ -194,17 +194,21 @@ func TestVariables(t *testing.T) {
 	c := &testClient{}
 	out, _, err := session(t, c, Options{Vars: map[string]string{"topic": "t1"}},
 		"DEFINE name = 'S1';\nDEFINE fmt = '''JSON''';\n"+
-			"CREATE STREAM ${NAME} WITH (kafka_topic='${topic}', value_format=${fmt}, x='$${topic}', y='${nope}');\n"+
-			"SHOW VARIABLES;\nUNDEFINE Name;\nUNDEFINE name;\nSELECT '${name}' FROM s;\n")
+			"CREATE STREAM ${NAME} WITH (kafka_topic='${topic}', value_format=${fmt}, x='$${topic}');\n"+
+			"SHOW VARIABLES;\nUNDEFINE Name;\nUNDEFINE name;\nSELECT '$${name}' FROM s;\n")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
-		"Execute CREATE STREAM S1 WITH (kafka_topic='t1', value_format='JSON', x='${topic}', y='${nope}');",
+		"Execute CREATE STREAM S1 WITH (kafka_topic='t1', value_format='JSON', x='${topic}');",
 		"Stream SELECT '${name}' FROM s;",
 	}
 	if got := c.sqls(); !equal(got, want) {
 		t.Errorf("calls %q", got)
+	}
+	_, stderr, err := session(t, c, Options{}, "SELECT '${nope}' FROM s;")
+	if !errors.Is(err, ErrStatementFailed) || stderr != "line 1:9: Variable 'nope' is not defined\n" {
+		t.Errorf("undefined variable: err %v stderr %q", err, stderr)
 	}
 	wantOut := "\n Variable Name | Value  \n------------------------\n fmt           | 'JSON' \n name          | S1     \n topic         | t1     \n------------------------\n" +
 		"WARNING: Cannot undefine variable 'name' which was never defined\n"

@@ -4,30 +4,9 @@ import (
 	"strings"
 )
 
-// The functions in this file are the shell's local lexical helpers. They
-// only need to find statement boundaries and ${var} references, so they
-// track quotes and comments and nothing else.
-// TODO(repl): switch to sql.SplitStatements / sql.Substitute once they land.
-
-// splitStatements cuts text into the statements that end with a ';' outside
-// quotes and comments, and the unfinished rest. Each statement keeps its
-// ';'; statements that are empty apart from comments are dropped.
-func splitStatements(text string) (complete []string, rest string) {
-	start := 0
-	sc := scanner{src: text}
-	for {
-		i, ok := sc.nextSemicolon()
-		if !ok {
-			break
-		}
-		stmt := strings.TrimSpace(text[start : i+1])
-		if !isBlank(strings.TrimSuffix(stmt, ";")) {
-			complete = append(complete, stmt)
-		}
-		start = i + 1
-	}
-	return complete, text[start:]
-}
+// The scanner here only finds where quoted text and comments end, for the
+// few tokens the shell reads itself; statement splitting and variable
+// substitution are package sql's.
 
 // isBlank reports whether text holds nothing but whitespace and comments.
 func isBlank(text string) bool {
@@ -82,22 +61,6 @@ func (s *scanner) skip() bool {
 	return false
 }
 
-// nextSemicolon returns the offset of the next ';' that ends a statement.
-func (s *scanner) nextSemicolon() (int, bool) {
-	for s.off < len(s.src) {
-		if s.skip() {
-			continue
-		}
-		if s.src[s.off] == ';' {
-			i := s.off
-			s.off++
-			return i, true
-		}
-		s.off++
-	}
-	return 0, false
-}
-
 // hasCode reports whether anything but whitespace and comments follows.
 func (s *scanner) hasCode() bool {
 	for s.off < len(s.src) {
@@ -112,47 +75,4 @@ func (s *scanner) hasCode() bool {
 		return true
 	}
 	return false
-}
-
-// substitute replaces ${name} with the value of session variable name
-// (names are case-insensitive) and $${x} with the literal ${x}. Unknown
-// variables are left in place for the server to report.
-func substitute(text string, vars map[string]string) string {
-	if !strings.Contains(text, "${") {
-		return text
-	}
-	var b strings.Builder
-	for i := 0; i < len(text); {
-		if strings.HasPrefix(text[i:], "$${") {
-			b.WriteString("${")
-			i += 3
-			continue
-		}
-		if strings.HasPrefix(text[i:], "${") {
-			if end := strings.IndexByte(text[i+2:], '}'); end >= 0 {
-				name := text[i+2 : i+2+end]
-				if v, ok := lookupVar(vars, name); ok {
-					b.WriteString(v)
-					i += end + 3
-					continue
-				}
-			}
-		}
-		b.WriteByte(text[i])
-		i++
-	}
-	return b.String()
-}
-
-// lookupVar finds a variable regardless of case.
-func lookupVar(vars map[string]string, name string) (string, bool) {
-	if v, ok := vars[name]; ok {
-		return v, true
-	}
-	for k, v := range vars {
-		if strings.EqualFold(k, name) {
-			return v, true
-		}
-	}
-	return "", false
 }
