@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/eddysql/eddy/types"
@@ -142,7 +143,7 @@ func (p *parser) failExpecting(extra ...string) {
 		p.want(e)
 	}
 	t := p.cur()
-	if t.Kind == tWord && reserved[t.Val] && len(p.expected) == 1 && p.expected[0] == "IDENTIFIER" {
+	if t.Kind == tWord && reserved[t.Val] && p.expIdx == p.i && slices.Contains(p.expected, "IDENTIFIER") {
 		p.fail(t.Pos, "Syntax Error\n'"+t.Raw+"' is a reserved keyword and it can't be used as an identifier. Quote it with back-quotes to use it as one")
 	}
 	exp := "<nothing>"
@@ -281,6 +282,22 @@ func (p *parser) rawIdentOrString() string {
 	return t.Raw
 }
 
+// variableName parses a DEFINE/UNDEFINE name. Any word is allowed and
+// its case kept: ${name} lookups are case-insensitive.
+func (p *parser) variableName() string {
+	t := p.cur()
+	switch t.Kind {
+	case tWord, tDigitID:
+		p.advance()
+		return t.Raw
+	case tQuoted:
+		p.advance()
+		return t.Val
+	}
+	p.failExpecting("IDENTIFIER")
+	return ""
+}
+
 func (p *parser) str() string {
 	t := p.cur()
 	if t.Kind != tString {
@@ -317,9 +334,14 @@ func Parse(text string) ([]Statement, error) {
 			}
 			out = append(out, p.statementWithText())
 			if !p.atEOF() && !p.acceptOp(";") {
-				// ksqlDB reports input left over after a complete
-				// statement without detail.
-				p.fail(p.cur().Pos, "Syntax Error\n")
+				// A word left over after a complete statement is where
+				// ANTLR finds no viable alternative (e.g. ORDER BY, ORDER
+				// having been taken as an alias); ksqlDB reports that
+				// without detail.
+				if t := p.cur(); t.Kind == tWord || t.Kind == tQuoted || t.Kind == tDigitID {
+					p.fail(t.Pos, "Syntax Error\n")
+				}
+				p.failExpecting()
 			}
 		}
 	})
@@ -431,12 +453,12 @@ func (p *parser) statement() Statement {
 			return p.alter()
 		case "DEFINE":
 			p.advance()
-			name, _ := p.ident()
+			name := p.variableName()
 			p.expectOp("=")
 			return &Define{Name: name, Value: p.str()}
 		case "UNDEFINE":
 			p.advance()
-			name, _ := p.ident()
+			name := p.variableName()
 			return &Undefine{Name: name}
 		case "RUN":
 			p.advance()
