@@ -1,0 +1,348 @@
+package expr
+
+import (
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/eddysql/eddy/types"
+)
+
+var (
+	tStr  = types.StringType
+	tInt  = types.IntType
+	tBig  = types.BigintType
+	tDbl  = types.DoubleType
+	tBool = types.BooleanType
+	tByt  = types.BytesType
+)
+
+func str1(f func(string) any) func([]any) (any, error) {
+	return func(a []any) (any, error) { return f(a[0].(string)), nil }
+}
+
+func registerString(r *Registry) {
+	r.add("LCASE", ov(tStr, str1(func(s string) any { return strings.ToLower(s) }), tStr))
+	r.add("UCASE", ov(tStr, str1(func(s string) any { return strings.ToUpper(s) }), tStr))
+	r.add("TRIM", ov(tStr, str1(func(s string) any { return javaTrim(s) }), tStr))
+	r.add("LTRIM", ov(tStr, str1(func(s string) any {
+		return strings.TrimLeftFunc(s, func(r rune) bool { return r <= ' ' })
+	}), tStr))
+	r.add("RTRIM", ov(tStr, str1(func(s string) any {
+		return strings.TrimRightFunc(s, func(r rune) bool { return r <= ' ' })
+	}), tStr))
+	r.add("LEN",
+		ov(tInt, str1(func(s string) any { return int32(len([]rune(s))) }), tStr),
+		ov(tInt, func(a []any) (any, error) { return int32(len(a[0].([]byte))), nil }, tByt))
+	r.add("INITCAP", ov(tStr, str1(func(s string) any { return initCap(s) }), tStr))
+
+	// CONCAT skips NULL arguments (all NULL gives the empty string).
+	r.add("CONCAT",
+		ov(tStr, func(a []any) (any, error) {
+			var b strings.Builder
+			for _, v := range a {
+				if s, ok := v.(string); ok {
+					b.WriteString(s)
+				}
+			}
+			return b.String(), nil
+		}, tStr).varargs().nullable(),
+		ov(tByt, func(a []any) (any, error) {
+			var b []byte
+			for _, v := range a {
+				if s, ok := v.([]byte); ok {
+					b = append(b, s...)
+				}
+			}
+			return b, nil
+		}, tByt).varargs().nullable())
+	r.add("CONCAT_WS",
+		ov(tStr, func(a []any) (any, error) {
+			sep, ok := a[0].(string)
+			if !ok {
+				return nil, nil
+			}
+			var parts []string
+			for _, v := range a[1:] {
+				if s, ok := v.(string); ok {
+					parts = append(parts, s)
+				}
+			}
+			return strings.Join(parts, sep), nil
+		}, tStr, tStr).varargs().nullable())
+
+	r.add("SUBSTRING",
+		ov(tStr, func(a []any) (any, error) {
+			rs := []rune(a[0].(string))
+			st, end := substrBounds(len(rs), a[1].(int32), len(rs))
+			return string(rs[st:end]), nil
+		}, tStr, tInt),
+		ov(tStr, func(a []any) (any, error) {
+			rs := []rune(a[0].(string))
+			st, end := substrBounds(len(rs), a[1].(int32), int(a[2].(int32)))
+			return string(rs[st:end]), nil
+		}, tStr, tInt, tInt),
+		ov(tByt, func(a []any) (any, error) {
+			b := a[0].([]byte)
+			st, end := substrBounds(len(b), a[1].(int32), len(b))
+			return append([]byte(nil), b[st:end]...), nil
+		}, tByt, tInt),
+		ov(tByt, func(a []any) (any, error) {
+			b := a[0].([]byte)
+			st, end := substrBounds(len(b), a[1].(int32), int(a[2].(int32)))
+			return append([]byte(nil), b[st:end]...), nil
+		}, tByt, tInt, tInt))
+
+	pad := func(left bool) func([]any) (any, error) {
+		return func(a []any) (any, error) {
+			in, n, p := []rune(a[0].(string)), int(a[1].(int32)), []rune(a[2].(string))
+			if n < 0 || len(p) == 0 {
+				return nil, nil
+			}
+			if len(in) >= n {
+				return string(in[:n]), nil
+			}
+			fill := make([]rune, 0, n-len(in))
+			for len(fill) < n-len(in) {
+				fill = append(fill, p[len(fill)%len(p)])
+			}
+			if left {
+				return string(fill) + string(in), nil
+			}
+			return string(in) + string(fill), nil
+		}
+	}
+	r.add("LPAD", ov(tStr, pad(true), tStr, tInt, tStr))
+	r.add("RPAD", ov(tStr, pad(false), tStr, tInt, tStr))
+
+	r.add("REPLACE", ov(tStr, func(a []any) (any, error) {
+		return strings.ReplaceAll(a[0].(string), a[1].(string), a[2].(string)), nil
+	}, tStr, tStr, tStr))
+
+	instr := func(a []any) (any, error) {
+		pos, occ := int32(1), int32(1)
+		if len(a) > 2 {
+			pos = a[2].(int32)
+		}
+		if len(a) > 3 {
+			occ = a[3].(int32)
+		}
+		return instrOf([]rune(a[0].(string)), []rune(a[1].(string)), int(pos), int(occ)), nil
+	}
+	r.add("INSTR",
+		ov(tInt, instr, tStr, tStr),
+		ov(tInt, instr, tStr, tStr, tInt),
+		ov(tInt, instr, tStr, tStr, tInt, tInt))
+
+	r.add("SPLIT",
+		ov(types.ArrayOf(tStr), func(a []any) (any, error) {
+			s, d := a[0].(string), a[1].(string)
+			var parts []string
+			if d == "" {
+				for _, r := range s {
+					parts = append(parts, string(r))
+				}
+			} else {
+				parts = strings.Split(s, d)
+			}
+			out := make([]any, len(parts))
+			for i, p := range parts {
+				out[i] = p
+			}
+			return out, nil
+		}, tStr, tStr))
+
+	r.add("CHR",
+		ov(tStr, func(a []any) (any, error) { return string(rune(a[0].(int32))), nil }, tInt),
+		ov(tStr, func(a []any) (any, error) {
+			s := a[0].(string)
+			if !strings.HasPrefix(s, "\\u") || len(s) != 6 {
+				return nil, nil
+			}
+			var r rune
+			for _, c := range s[2:] {
+				v := strings.IndexRune("0123456789abcdef", unicode.ToLower(c))
+				if v < 0 {
+					return nil, nil
+				}
+				r = r*16 + rune(v)
+			}
+			return string(r), nil
+		}, tStr))
+	r.add("MD5", ov(tStr, str1(func(s string) any {
+		h := md5.Sum([]byte(s))
+		return hex.EncodeToString(h[:])
+	}), tStr))
+	r.add("UUID", ov(tStr, func([]any) (any, error) {
+		var u [16]byte
+		if _, err := rand.Read(u[:]); err != nil {
+			return nil, err
+		}
+		u[6] = u[6]&0x0f | 0x40 // version 4
+		u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+		return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:]), nil
+	}))
+
+	r.add("REGEXP_REPLACE", ov(tStr, func(a []any) (any, error) {
+		re, err := regexp.Compile(a[1].(string))
+		if err != nil {
+			return nil, err
+		}
+		return re.ReplaceAllString(a[0].(string), javaReplacement(a[2].(string))), nil
+	}, tStr, tStr, tStr))
+	regexExtract := func(a []any) (any, error) {
+		re, err := regexp.Compile(a[0].(string))
+		if err != nil {
+			return nil, err
+		}
+		g := 0
+		if len(a) > 2 {
+			g = int(a[2].(int32))
+		}
+		m := re.FindStringSubmatch(a[1].(string))
+		if m == nil || g >= len(m) || g < 0 {
+			return nil, nil
+		}
+		return m[g], nil
+	}
+	r.add("REGEXP_EXTRACT", ov(tStr, regexExtract, tStr, tStr), ov(tStr, regexExtract, tStr, tStr, tInt))
+	r.add("REGEXP_SPLIT_TO_ARRAY", ov(types.ArrayOf(tStr), func(a []any) (any, error) {
+		re, err := regexp.Compile(a[1].(string))
+		if err != nil {
+			return nil, err
+		}
+		parts := re.Split(a[0].(string), -1)
+		out := make([]any, len(parts))
+		for i, p := range parts {
+			out[i] = p
+		}
+		return out, nil
+	}, tStr, tStr))
+}
+
+// javaTrim is String.trim(): strips code points <= ' ' at both ends.
+func javaTrim(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
+}
+
+func initCap(s string) string {
+	var b strings.Builder
+	start := true
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			start = true
+			b.WriteRune(r)
+			continue
+		}
+		if start {
+			b.WriteRune(unicode.ToUpper(r))
+		} else {
+			b.WriteRune(unicode.ToLower(r))
+		}
+		start = false
+	}
+	return b.String()
+}
+
+// substrBounds is ksqlDB's SUBSTRING: 1-based, a negative start counts
+// from the end, everything clamped to the value.
+func substrBounds(n int, pos int32, length int) (int, int) {
+	var st int
+	if pos < 0 {
+		st = max(n+int(pos), 0)
+	} else {
+		st = max(min(int(pos)-1, n), 0)
+	}
+	end := max(min(st+length, n), st)
+	if length > n { // avoid overflow of st+length for "to the end"
+		end = n
+	}
+	return st, end
+}
+
+// instrOf is INSTR: the 1-based position of the occ-th occurrence of sub,
+// searching forward from pos, or backward from the end when pos < 0.
+func instrOf(s, sub []rune, pos, occ int) int32 {
+	if occ <= 0 || pos == 0 {
+		return 0
+	}
+	idx := -1
+	if pos > 0 {
+		from := pos - 1
+		for range occ {
+			idx = indexRunes(s, sub, from)
+			if idx < 0 {
+				return 0
+			}
+			from = idx + 1
+		}
+	} else {
+		from := len(s) + pos
+		for range occ {
+			idx = lastIndexRunes(s, sub, from)
+			if idx < 0 {
+				return 0
+			}
+			from = idx - 1
+		}
+	}
+	return int32(idx + 1)
+}
+
+func indexRunes(s, sub []rune, from int) int {
+	for i := max(from, 0); i+len(sub) <= len(s); i++ {
+		if runesAt(s, sub, i) {
+			return i
+		}
+	}
+	return -1
+}
+
+func lastIndexRunes(s, sub []rune, from int) int {
+	for i := min(from, len(s)-len(sub)); i >= 0; i-- {
+		if runesAt(s, sub, i) {
+			return i
+		}
+	}
+	return -1
+}
+
+func runesAt(s, sub []rune, i int) bool {
+	for j, r := range sub {
+		if s[i+j] != r {
+			return false
+		}
+	}
+	return true
+}
+
+// javaReplacement converts Java's $1 group references to Go's ${1}.
+func javaReplacement(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\\' && i+1 < len(s):
+			i++
+			if s[i] == '$' {
+				b.WriteString("$$")
+			} else {
+				b.WriteByte(s[i])
+			}
+		case c == '$' && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9':
+			j := i + 1
+			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+				j++
+			}
+			b.WriteString("${" + s[i+1:j] + "}")
+			i = j - 1
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,137 @@
+package expr
+
+import (
+	"time"
+
+	"github.com/eddysql/eddy/types"
+)
+
+// zoneArg returns the zone named by args[i], or UTC when absent.
+func zoneArg(a []any, i int) (*time.Location, error) {
+	if len(a) <= i {
+		return time.UTC, nil
+	}
+	return loadZone(a[i].(string))
+}
+
+func formatMillis(ms int64, pattern string, loc *time.Location) (any, error) {
+	p, err := parseJavaPattern(pattern)
+	if err != nil {
+		return nil, err
+	}
+	return p.format(time.UnixMilli(ms).In(loc)), nil
+}
+
+func parseMillis(s, pattern string, loc *time.Location) (int64, error) {
+	p, err := parseJavaPattern(pattern)
+	if err != nil {
+		return 0, err
+	}
+	t, err := p.parse(s, loc)
+	if err != nil {
+		return 0, err
+	}
+	return t.UnixMilli(), nil
+}
+
+func registerTime(r *Registry) {
+	tTs, tDate, tTime := types.TimestampType, types.DateType, types.TimeType
+
+	fmtTs := func(get func(any) int64) func([]any) (any, error) {
+		return func(a []any) (any, error) {
+			loc, err := zoneArg(a, 2)
+			if err != nil {
+				return nil, err
+			}
+			return formatMillis(get(a[0]), a[1].(string), loc)
+		}
+	}
+	bigMs := func(v any) int64 { return v.(int64) }
+	tsMs := func(v any) int64 { return int64(v.(types.TimestampVal)) }
+	r.add("TIMESTAMPTOSTRING",
+		ov(tStr, fmtTs(bigMs), tBig, tStr),
+		ov(tStr, fmtTs(bigMs), tBig, tStr, tStr))
+	r.add("FORMAT_TIMESTAMP",
+		ov(tStr, fmtTs(tsMs), tTs, tStr),
+		ov(tStr, fmtTs(tsMs), tTs, tStr, tStr))
+
+	parseTs := func(wrap func(int64) any) func([]any) (any, error) {
+		return func(a []any) (any, error) {
+			loc, err := zoneArg(a, 2)
+			if err != nil {
+				return nil, err
+			}
+			ms, err := parseMillis(a[0].(string), a[1].(string), loc)
+			if err != nil {
+				return nil, err
+			}
+			return wrap(ms), nil
+		}
+	}
+	asBig := func(ms int64) any { return ms }
+	asTs := func(ms int64) any { return types.TimestampVal(ms) }
+	r.add("STRINGTOTIMESTAMP",
+		ov(tBig, parseTs(asBig), tStr, tStr),
+		ov(tBig, parseTs(asBig), tStr, tStr, tStr))
+	r.add("PARSE_TIMESTAMP",
+		ov(tTs, parseTs(asTs), tStr, tStr),
+		ov(tTs, parseTs(asTs), tStr, tStr, tStr))
+
+	const day = int64(86400000)
+	r.add("DATETOSTRING", ov(tStr, func(a []any) (any, error) {
+		return formatMillis(int64(a[0].(int32))*day, a[1].(string), time.UTC)
+	}, tInt, tStr))
+	r.add("FORMAT_DATE", ov(tStr, func(a []any) (any, error) {
+		return formatMillis(int64(a[0].(types.DateVal))*day, a[1].(string), time.UTC)
+	}, tDate, tStr))
+	r.add("FORMAT_TIME", ov(tStr, func(a []any) (any, error) {
+		return formatMillis(int64(a[0].(types.TimeVal)), a[1].(string), time.UTC)
+	}, tTime, tStr))
+	r.add("STRINGTODATE", ov(tInt, func(a []any) (any, error) {
+		ms, err := parseMillis(a[0].(string), a[1].(string), time.UTC)
+		if err != nil {
+			return nil, err
+		}
+		return int32(types.TimestampToDate(types.TimestampVal(ms))), nil
+	}, tStr, tStr))
+	r.add("PARSE_DATE", ov(tDate, func(a []any) (any, error) {
+		ms, err := parseMillis(a[0].(string), a[1].(string), time.UTC)
+		if err != nil {
+			return nil, err
+		}
+		return types.TimestampToDate(types.TimestampVal(ms)), nil
+	}, tStr, tStr))
+	r.add("PARSE_TIME", ov(tTime, func(a []any) (any, error) {
+		ms, err := parseMillis(a[0].(string), a[1].(string), time.UTC)
+		if err != nil {
+			return nil, err
+		}
+		return types.TimestampToTime(types.TimestampVal(ms)), nil
+	}, tStr, tStr))
+
+	r.add("UNIX_TIMESTAMP",
+		ov(tBig, func([]any) (any, error) { return time.Now().UnixMilli(), nil }),
+		ov(tBig, func(a []any) (any, error) { return int64(a[0].(types.TimestampVal)), nil }, tTs))
+	r.add("UNIX_DATE",
+		ov(tInt, func([]any) (any, error) {
+			return int32(types.TimestampToDate(types.TimestampVal(time.Now().UnixMilli()))), nil
+		}),
+		ov(tInt, func(a []any) (any, error) { return int32(a[0].(types.DateVal)), nil }, tDate))
+	r.add("FROM_UNIXTIME", ov(tTs, func(a []any) (any, error) { return types.TimestampVal(a[0].(int64)), nil }, tBig))
+	r.add("FROM_DAYS", ov(tDate, func(a []any) (any, error) { return types.DateVal(a[0].(int32)), nil }, tInt))
+	r.add("CONVERT_TZ", ov(tTs, func(a []any) (any, error) {
+		from, err := loadZone(a[1].(string))
+		if err != nil {
+			return nil, err
+		}
+		to, err := loadZone(a[2].(string))
+		if err != nil {
+			return nil, err
+		}
+		// Reinterpret the wall-clock time of from as a wall-clock time in to.
+		t := time.UnixMilli(int64(a[0].(types.TimestampVal))).UTC()
+		_, fo := t.In(from).Zone()
+		_, to2 := t.In(to).Zone()
+		return types.TimestampVal(t.UnixMilli() + int64(to2-fo)*1000), nil
+	}, tTs, tStr, tStr))
+}

@@ -1,0 +1,456 @@
+package expr
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // zone rules for ksqlDB's tz arguments, independent of the host
+	"unicode"
+)
+
+// javaPattern is a parsed java.time DateTimeFormatter pattern such as
+// yyyy-MM-dd'T'HH:mm:ss.SSSX. Only the letters ksqlDB users rely on are
+// supported: y u M L d D H h k K m s S a E X x Z z VV.
+type javaPattern struct {
+	toks []jtok
+}
+
+type jtok struct {
+	letter rune   // 0 for a literal
+	count  int    // repeat count of the letter
+	lit    string // literal text
+}
+
+const patternLetters = "GuyDMLdQqYwWEecFaBhKkHmsSAnNVvzOXxZ"
+
+func parseJavaPattern(p string) (*javaPattern, error) {
+	var toks []jtok
+	rs := []rune(p)
+	for i := 0; i < len(rs); {
+		r := rs[i]
+		switch {
+		case r == '\'':
+			j := i + 1
+			var b strings.Builder
+			for j < len(rs) {
+				if rs[j] == '\'' {
+					if j+1 < len(rs) && rs[j+1] == '\'' {
+						b.WriteRune('\'')
+						j += 2
+						continue
+					}
+					break
+				}
+				b.WriteRune(rs[j])
+				j++
+			}
+			if j >= len(rs) {
+				return nil, fmt.Errorf("unterminated quote in pattern %q", p)
+			}
+			lit := b.String()
+			if lit == "" { // '' is a quote character
+				lit = "'"
+			}
+			toks = append(toks, jtok{lit: lit})
+			i = j + 1
+		case unicode.IsLetter(r) && r < 128:
+			if !strings.ContainsRune(patternLetters, r) {
+				return nil, fmt.Errorf("unknown pattern letter: %c", r)
+			}
+			j := i
+			for j < len(rs) && rs[j] == r {
+				j++
+			}
+			toks = append(toks, jtok{letter: r, count: j - i})
+			i = j
+		case r == '[' || r == ']':
+			return nil, fmt.Errorf("optional sections are not supported in pattern %q", p)
+		default:
+			toks = append(toks, jtok{lit: string(r)})
+			i++
+		}
+	}
+	return &javaPattern{toks: toks}, nil
+}
+
+func pad(n, width int) string {
+	s := strconv.Itoa(n)
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	for len(s) < width {
+		s = "0" + s
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// format renders t with the pattern.
+func (p *javaPattern) format(t time.Time) string {
+	var b strings.Builder
+	for _, tk := range p.toks {
+		if tk.letter == 0 {
+			b.WriteString(tk.lit)
+			continue
+		}
+		n := tk.count
+		switch tk.letter {
+		case 'y', 'u', 'Y':
+			if n == 2 {
+				b.WriteString(pad(t.Year()%100, 2))
+			} else {
+				b.WriteString(pad(t.Year(), n))
+			}
+		case 'M', 'L':
+			switch {
+			case n >= 4:
+				b.WriteString(t.Month().String())
+			case n == 3:
+				b.WriteString(t.Month().String()[:3])
+			default:
+				b.WriteString(pad(int(t.Month()), n))
+			}
+		case 'd':
+			b.WriteString(pad(t.Day(), n))
+		case 'D':
+			b.WriteString(pad(t.YearDay(), n))
+		case 'H':
+			b.WriteString(pad(t.Hour(), n))
+		case 'k':
+			h := t.Hour()
+			if h == 0 {
+				h = 24
+			}
+			b.WriteString(pad(h, n))
+		case 'h':
+			h := t.Hour() % 12
+			if h == 0 {
+				h = 12
+			}
+			b.WriteString(pad(h, n))
+		case 'K':
+			b.WriteString(pad(t.Hour()%12, n))
+		case 'm':
+			b.WriteString(pad(t.Minute(), n))
+		case 's':
+			b.WriteString(pad(t.Second(), n))
+		case 'S':
+			frac := pad(t.Nanosecond(), 9)
+			for len(frac) < n {
+				frac += "0"
+			}
+			b.WriteString(frac[:n])
+		case 'n':
+			b.WriteString(pad(t.Nanosecond(), n))
+		case 'A':
+			b.WriteString(pad(int(t.Sub(t.Truncate(24*time.Hour)).Milliseconds()), n))
+		case 'a':
+			if t.Hour() < 12 {
+				b.WriteString("AM")
+			} else {
+				b.WriteString("PM")
+			}
+		case 'E', 'e', 'c':
+			if n >= 4 {
+				b.WriteString(t.Weekday().String())
+			} else {
+				b.WriteString(t.Weekday().String()[:3])
+			}
+		case 'X', 'x', 'Z', 'O':
+			b.WriteString(formatOffset(t, tk.letter, n))
+		case 'z', 'v':
+			if n >= 4 {
+				b.WriteString(t.Location().String())
+			} else {
+				name, _ := t.Zone()
+				b.WriteString(name)
+			}
+		case 'V':
+			b.WriteString(t.Location().String())
+		default:
+			b.WriteString(string(tk.letter))
+		}
+	}
+	return b.String()
+}
+
+func formatOffset(t time.Time, letter rune, n int) string {
+	_, off := t.Zone()
+	if off == 0 && (letter == 'X' || (letter == 'Z' && n == 5)) {
+		return "Z"
+	}
+	sign := "+"
+	if off < 0 {
+		sign = "-"
+		off = -off
+	}
+	hh, mm := pad(off/3600, 2), pad(off/60%60, 2)
+	switch {
+	case letter == 'O':
+		return "GMT" + sign + strconv.Itoa(off/3600)
+	case letter == 'Z' && n == 4:
+		return "GMT" + sign + hh + ":" + mm
+	case letter == 'Z' && n <= 3:
+		return sign + hh + mm
+	case n == 1 && mm == "00":
+		return sign + hh
+	case n == 1 || n == 2 || n == 4:
+		return sign + hh + mm
+	}
+	return sign + hh + ":" + mm
+}
+
+// zoneAliases maps the short names Java resolves when parsing 'z'.
+var zoneAliases = map[string]string{
+	"PST": "America/Los_Angeles", "PDT": "America/Los_Angeles",
+	"MST": "America/Denver", "MDT": "America/Denver",
+	"CST": "America/Chicago", "CDT": "America/Chicago",
+	"EST": "America/New_York", "EDT": "America/New_York",
+	"GMT": "UTC", "UTC": "UTC", "UT": "UTC", "Z": "UTC",
+	"BST": "Europe/London", "CET": "Europe/Paris", "CEST": "Europe/Paris",
+	"IST": "Asia/Kolkata", "JST": "Asia/Tokyo",
+}
+
+// loadZone resolves a ksqlDB time zone argument: an id, an alias or an
+// offset such as +05:30 or GMT+2.
+func loadZone(name string) (*time.Location, error) {
+	n := strings.TrimSpace(name)
+	if a, ok := zoneAliases[strings.ToUpper(n)]; ok {
+		n = a
+	}
+	if n == "UTC" {
+		return time.UTC, nil
+	}
+	for _, pre := range []string{"GMT", "UTC", "UT", ""} {
+		rest, ok := strings.CutPrefix(n, pre)
+		if ok && rest != "" && (rest[0] == '+' || rest[0] == '-') {
+			off, _, err := parseOffset(rest)
+			if err == nil {
+				return time.FixedZone(n, off), nil
+			}
+		}
+	}
+	loc, err := time.LoadLocation(n)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone '%s'", name)
+	}
+	return loc, nil
+}
+
+// parseOffset reads ±H, ±HH, ±HHMM, ±HH:MM (and :SS) at the start of s;
+// it returns the offset in seconds and the bytes consumed.
+func parseOffset(s string) (int, int, error) {
+	if s == "" || (s[0] != '+' && s[0] != '-') {
+		return 0, 0, fmt.Errorf("bad offset %q", s)
+	}
+	i := 1
+	digits := func(max int) (int, int) {
+		j := i
+		for j < len(s) && j-i < max && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		v, _ := strconv.Atoi(s[i:j])
+		return v, j - i
+	}
+	h, nh := digits(2)
+	if nh == 0 {
+		return 0, 0, fmt.Errorf("bad offset %q", s)
+	}
+	i += nh
+	m, sec := 0, 0
+	for k := 0; k < 2; k++ {
+		colon := i < len(s) && s[i] == ':'
+		if colon {
+			i++
+		}
+		v, nv := digits(2)
+		if nv != 2 {
+			if colon {
+				i--
+			}
+			break
+		}
+		i += nv
+		if k == 0 {
+			m = v
+		} else {
+			sec = v
+		}
+	}
+	off := h*3600 + m*60 + sec
+	if s[0] == '-' {
+		off = -off
+	}
+	return off, i, nil
+}
+
+// parse reads s with the pattern; fields absent from the pattern default
+// to 1970-01-01T00:00:00 in loc.
+func (p *javaPattern) parse(s string, loc *time.Location) (time.Time, error) {
+	year, month, day, hour, min, sec, nanos := 1970, 1, 1, 0, 0, 0, 0
+	yday, pm, hour12 := 0, -1, false
+	var zone *time.Location
+	pos := 0
+	bad := func() (time.Time, error) {
+		return time.Time{}, fmt.Errorf("Text '%s' could not be parsed at index %d", s, pos)
+	}
+	isNum := func(l rune) bool { return strings.ContainsRune("yuYMLdDHhkKmsSnA", l) }
+	for ti, tk := range p.toks {
+		if tk.letter == 0 {
+			if !strings.HasPrefix(strings.ToLower(s[pos:]), strings.ToLower(tk.lit)) {
+				return bad()
+			}
+			pos += len(tk.lit)
+			continue
+		}
+		if tk.letter == 'M' && tk.count >= 3 || tk.letter == 'L' && tk.count >= 3 {
+			found := false
+			for m := time.January; m <= time.December; m++ {
+				for _, name := range []string{m.String(), m.String()[:3]} {
+					if strings.HasPrefix(strings.ToLower(s[pos:]), strings.ToLower(name)) {
+						month, pos, found = int(m), pos+len(name), true
+						break
+					}
+				}
+				if found {
+					break
+				}
+			}
+			if !found {
+				return bad()
+			}
+			continue
+		}
+		if isNum(tk.letter) {
+			// Adjacent numeric fields take exactly their width.
+			adjacent := ti+1 < len(p.toks) && p.toks[ti+1].letter != 0 && isNum(p.toks[ti+1].letter)
+			maxW := 10
+			if adjacent || tk.letter == 'S' {
+				maxW = tk.count
+				if tk.letter == 'S' && !adjacent {
+					maxW = 9
+				}
+			}
+			neg := false
+			if (tk.letter == 'y' || tk.letter == 'u') && pos < len(s) && (s[pos] == '-' || s[pos] == '+') && tk.count > 2 {
+				neg = s[pos] == '-'
+				pos++
+			}
+			j := pos
+			for j < len(s) && j-pos < maxW && s[j] >= '0' && s[j] <= '9' {
+				j++
+			}
+			if j == pos || (adjacent && j-pos != tk.count) {
+				return bad()
+			}
+			txt := s[pos:j]
+			v, _ := strconv.Atoi(txt)
+			if neg {
+				v = -v
+			}
+			pos = j
+			switch tk.letter {
+			case 'y', 'u', 'Y':
+				if tk.count == 2 && len(txt) == 2 {
+					v += 2000
+				}
+				year = v
+			case 'M', 'L':
+				month = v
+			case 'd':
+				day = v
+			case 'D':
+				yday = v
+			case 'H', 'k':
+				hour = v % 24
+			case 'h', 'K':
+				hour, hour12 = v%12, true
+			case 'm':
+				min = v
+			case 's':
+				sec = v
+			case 'S':
+				for len(txt) < 9 {
+					txt += "0"
+				}
+				nanos, _ = strconv.Atoi(txt[:9])
+			case 'n':
+				nanos = v
+			case 'A':
+				hour, min, sec, nanos = v/3600000, v/60000%60, v/1000%60, v%1000*1e6
+			}
+			continue
+		}
+		switch tk.letter {
+		case 'a':
+			rest := strings.ToUpper(s[pos:])
+			switch {
+			case strings.HasPrefix(rest, "AM"):
+				pm = 0
+			case strings.HasPrefix(rest, "PM"):
+				pm = 1
+			default:
+				return bad()
+			}
+			pos += 2
+		case 'E', 'e', 'c':
+			j := pos
+			for j < len(s) && unicode.IsLetter(rune(s[j])) {
+				j++
+			}
+			if j == pos {
+				return bad()
+			}
+			pos = j
+		case 'X', 'x', 'Z', 'O':
+			rest := s[pos:]
+			if strings.HasPrefix(rest, "GMT") {
+				rest, pos = rest[3:], pos+3
+			}
+			if len(rest) > 0 && (rest[0] == 'Z' || rest[0] == 'z') {
+				zone, pos = time.UTC, pos+1
+				continue
+			}
+			off, n, err := parseOffset(rest)
+			if err != nil {
+				return bad()
+			}
+			zone, pos = time.FixedZone("", off), pos+n
+		case 'z', 'V', 'v':
+			j := pos
+			for j < len(s) && (unicode.IsLetter(rune(s[j])) || strings.ContainsRune("/_+-:0123456789", rune(s[j]))) {
+				j++
+			}
+			l, err := loadZone(s[pos:j])
+			if err != nil {
+				return bad()
+			}
+			zone, pos = l, j
+		default:
+			return bad()
+		}
+	}
+	if pos != len(s) {
+		return time.Time{}, fmt.Errorf("Text '%s' could not be parsed, unparsed text found at index %d", s, pos)
+	}
+	if hour12 && pm == 1 {
+		hour += 12
+	}
+	if zone == nil {
+		zone = loc
+	}
+	if month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 59 {
+		return time.Time{}, fmt.Errorf("Text '%s' could not be parsed: field value out of range", s)
+	}
+	t := time.Date(year, time.Month(month), day, hour, min, sec, nanos, zone)
+	if yday > 0 {
+		t = time.Date(year, 1, yday, hour, min, sec, nanos, zone)
+	} else if t.Day() != day {
+		return time.Time{}, fmt.Errorf("Text '%s' could not be parsed: invalid date", s)
+	}
+	return t, nil
+}

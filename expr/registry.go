@@ -1,0 +1,349 @@
+package expr
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/types"
+)
+
+// Registry holds the scalar functions by upper-case name. It is built once
+// by NewRegistry and read-only afterwards, so it is safe to share.
+type Registry struct {
+	fns map[string]*funcDef
+}
+
+// funcDef is one function: either overloads resolved by argument types,
+// or a custom compiler (for lazy, generic or lambda-taking functions).
+type funcDef struct {
+	name      string // as ksqlDB spells it in messages
+	overloads []*overload
+	custom    func(c *compiler, call *sql.Call) (*node, error)
+}
+
+// overload is one signature. Parameter types may be the markers below.
+type overload struct {
+	params   []*types.Type
+	variadic bool // the last parameter repeats (zero or more times)
+	ret      *types.Type
+	retFn    func(args []*types.Type) *types.Type // overrides ret
+	fn       func(args []any) (any, error)
+	nulls    bool // call fn even when an argument is NULL
+}
+
+// Parameter markers: any DECIMAL, and the generic type variables.
+var (
+	anyDecimal = &types.Type{Kind: types.Decimal, Precision: -1}
+	typeT      = &types.Type{Kind: types.Unknown, Name: "T"}
+	typeK      = &types.Type{Kind: types.Unknown, Name: "K"}
+	typeV      = &types.Type{Kind: types.Unknown, Name: "V"}
+	anyType    = &types.Type{Kind: types.Unknown, Name: "ANY"}
+)
+
+// NewRegistry returns a registry holding every built-in scalar function.
+func NewRegistry() *Registry {
+	r := &Registry{fns: map[string]*funcDef{}}
+	registerString(r)
+	registerMath(r)
+	registerNull(r)
+	registerTime(r)
+	registerCollection(r)
+	registerJSON(r)
+	return r
+}
+
+// Has reports whether a function of that name (any case) exists.
+func (r *Registry) Has(name string) bool {
+	_, ok := r.fns[strings.ToUpper(name)]
+	return ok
+}
+
+// Names lists the function names, sorted.
+func (r *Registry) Names() []string {
+	out := make([]string, 0, len(r.fns))
+	for n := range r.fns {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (r *Registry) add(name string, ovs ...*overload) {
+	up := strings.ToUpper(name)
+	d := r.fns[up]
+	if d == nil {
+		d = &funcDef{name: name}
+		r.fns[up] = d
+	}
+	d.overloads = append(d.overloads, ovs...)
+}
+
+func (r *Registry) addCustom(name string, f func(c *compiler, call *sql.Call) (*node, error)) {
+	r.fns[strings.ToUpper(name)] = &funcDef{name: name, custom: f}
+}
+
+// ov builds an overload returning ret.
+func ov(ret *types.Type, fn func(args []any) (any, error), params ...*types.Type) *overload {
+	return &overload{params: params, ret: ret, fn: fn}
+}
+
+// ovT builds an overload whose return type depends on the argument types.
+func ovT(ret func([]*types.Type) *types.Type, fn func(args []any) (any, error), params ...*types.Type) *overload {
+	return &overload{params: params, retFn: ret, fn: fn}
+}
+
+func (o *overload) varargs() *overload  { o.variadic = true; return o }
+func (o *overload) nullable() *overload { o.nulls = true; return o }
+
+func (c *compiler) call(e *sql.Call) (*node, error) {
+	d, ok := c.fns.fns[strings.ToUpper(e.Name)]
+	if !ok {
+		msg := fmt.Sprintf("Can't find any functions with the name '%s'", e.Name)
+		if s := c.fns.suggest(e.Name); s != "" {
+			msg += fmt.Sprintf(". Did you mean %s?", s)
+		}
+		return nil, fmt.Errorf("%s", msg)
+	}
+	if d.custom != nil {
+		return d.custom(c, e)
+	}
+	args, err := c.compileAll(e.Args)
+	if err != nil {
+		return nil, err
+	}
+	return c.bindOverload(d, e, args)
+}
+
+// argTypesText renders argument types as in "(INTEGER, BIGINT)".
+func argTypesText(args []*node) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = typeName(a.typ)
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+func errNoOverload(name string, args []*node) error {
+	return fmt.Errorf("Function '%s' does not accept parameters %s.", name, argTypesText(args))
+}
+
+// match scores how well arg types fit an overload: lower is better, -1 is
+// no fit. bound receives the concrete parameter types.
+func (o *overload) match(args []*node) (int, []*types.Type) {
+	n := len(o.params)
+	if o.variadic {
+		if len(args) < n-1 {
+			return -1, nil
+		}
+	} else if len(args) != n {
+		return -1, nil
+	}
+	vars := map[string]*types.Type{}
+	bound := make([]*types.Type, len(args))
+	cost := 0
+	for i, a := range args {
+		p := o.params[min(i, n-1)]
+		c, t := paramFit(p, a.typ, vars)
+		if c < 0 {
+			return -1, nil
+		}
+		cost += c
+		bound[i] = t
+	}
+	// Resolve type variables bound by later arguments (NULL first).
+	for i, a := range args {
+		if a.typ == nil {
+			bound[i] = substitute(o.params[min(i, n-1)], vars)
+		}
+	}
+	return cost, bound
+}
+
+// paramFit scores one argument against one parameter pattern.
+func paramFit(p, a *types.Type, vars map[string]*types.Type) (int, *types.Type) {
+	if a == nil {
+		return 0, nil
+	}
+	switch {
+	case p == anyType:
+		return 0, a
+	case p.Kind == types.Unknown:
+		if b, ok := vars[p.Name]; ok {
+			if a.Equal(b) {
+				return 0, b
+			}
+			if canWiden(a, b) {
+				return 1, b
+			}
+			if canWiden(b, a) {
+				vars[p.Name] = a
+				return 1, a
+			}
+			return -1, nil
+		}
+		vars[p.Name] = a
+		return 0, a
+	case p == anyDecimal:
+		switch a.Kind {
+		case types.Decimal:
+			return 0, a
+		case types.Int, types.Bigint:
+			return 2, asDecimalType(a)
+		}
+		return -1, nil
+	case p.Kind == types.Array && a.Kind == types.Array:
+		c, t := paramFit(p.Elem, a.Elem, vars)
+		if c < 0 {
+			return -1, nil
+		}
+		return c, types.ArrayOf(t)
+	case p.Kind == types.Map && a.Kind == types.Map:
+		c1, k := paramFit(p.Key, a.Key, vars)
+		c2, v := paramFit(p.Elem, a.Elem, vars)
+		if c1 < 0 || c2 < 0 {
+			return -1, nil
+		}
+		return c1 + c2, types.MapOf(k, v)
+	}
+	if p.Equal(a) {
+		return 0, p
+	}
+	if p.IsNumeric() && a.IsNumeric() && canWiden(a, p) {
+		return numericRank(p.Kind) - numericRank(a.Kind), p
+	}
+	return -1, nil
+}
+
+func substitute(p *types.Type, vars map[string]*types.Type) *types.Type {
+	switch {
+	case p == anyType || p == anyDecimal:
+		return nil
+	case p.Kind == types.Unknown:
+		return vars[p.Name]
+	case p.Kind == types.Array:
+		if e := substitute(p.Elem, vars); e != nil {
+			return types.ArrayOf(e)
+		}
+		return nil
+	case p.Kind == types.Map:
+		k, v := substitute(p.Key, vars), substitute(p.Elem, vars)
+		if k != nil && v != nil {
+			return types.MapOf(k, v)
+		}
+		return nil
+	}
+	return p
+}
+
+// bindOverload picks the best overload, coerces the arguments to it and
+// builds the call.
+func (c *compiler) bindOverload(d *funcDef, e *sql.Call, args []*node) (*node, error) {
+	best, bestCost, ties := (*overload)(nil), -1, 0
+	var bestBound []*types.Type
+	for _, o := range d.overloads {
+		cost, bound := o.match(args)
+		if cost < 0 {
+			continue
+		}
+		switch {
+		case best == nil || cost < bestCost:
+			best, bestCost, bestBound, ties = o, cost, bound, 0
+		case cost == bestCost:
+			ties++
+		}
+	}
+	if best == nil {
+		return nil, errNoOverload(d.name, args)
+	}
+	if ties > 0 {
+		return nil, fmt.Errorf("Function '%s' cannot be resolved due to ambiguous method parameters %s.", d.name, argTypesText(args))
+	}
+	es := make([]Evaluator, len(args))
+	for i, a := range args {
+		if bestBound[i] == nil || a.typ == nil {
+			es[i] = a.eval
+			continue
+		}
+		cn, err := c.coerceNode(a, bestBound[i])
+		if err != nil {
+			return nil, fmt.Errorf("function %s: %w", d.name, err)
+		}
+		es[i] = cn.eval
+	}
+	ret := best.ret
+	if best.retFn != nil {
+		ret = best.retFn(bestBound)
+	}
+	if ret == nil {
+		return nil, fmt.Errorf("Function '%s' cannot be resolved: cannot infer its return type from %s", d.name, argTypesText(args))
+	}
+	return &node{typ: ret, eval: callEval(d.name, best.fn, es, best.nulls)}, nil
+}
+
+// callEval evaluates the arguments and runs fn; an error or panic turns
+// into NULL and a reported error.
+func callEval(name string, fn func([]any) (any, error), es []Evaluator, nulls bool) Evaluator {
+	return func(ctx *Context, row []any) any {
+		args := make([]any, len(es))
+		for i, f := range es {
+			v := f(ctx, row)
+			if v == nil && !nulls {
+				return nil
+			}
+			args[i] = v
+		}
+		return safeCall(ctx, name, fn, args)
+	}
+}
+
+func safeCall(ctx *Context, name string, fn func([]any) (any, error), args []any) (out any) {
+	defer func() {
+		if r := recover(); r != nil {
+			ctx.report(fmt.Errorf("function %s failed: %v", name, r))
+			out = nil
+		}
+	}()
+	v, err := fn(args)
+	if err != nil {
+		ctx.report(fmt.Errorf("function %s failed: %w", name, err))
+		return nil
+	}
+	return v
+}
+
+// suggest returns the closest function name when it is plausibly a typo.
+func (r *Registry) suggest(name string) string {
+	up := strings.ToUpper(name)
+	best, bestD := "", 1<<30
+	for n := range r.fns {
+		if d := editDistance(up, n); d < bestD || (d == bestD && n < best) {
+			best, bestD = n, d
+		}
+	}
+	if bestD <= max(1, len(up)/3) {
+		return best
+	}
+	return ""
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
