@@ -1,0 +1,202 @@
+package kafka
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// committedSum is the sum over partitions of group's committed offsets on
+// topic, i.e. how many records the group has processed.
+func committedSum(t *testing.T, c *Client, group, topic string) int64 {
+	t.Helper()
+	resp, err := c.adm.FetchOffsets(testCtx(t), group)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum int64
+	for _, o := range resp[topic] {
+		if o.Err != nil {
+			t.Fatal(o.Err)
+		}
+		sum += o.At
+	}
+	return sum
+}
+
+// TestEmbeddedRestartPersistence: after a clean Close, a broker restarted
+// on the same DataDir still has the topics, the records and the group's
+// committed offsets, and the group resumes where it stopped.
+func TestEmbeddedRestartPersistence(t *testing.T) {
+	dir := t.TempDir()
+	e1, err := StartEmbedded(EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1 := dial(t, e1)
+	ctx := testCtx(t)
+	if err := c1.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 2, Configs: map[string]string{"retention.ms": "-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	produceN(t, c1, "t", 0, 20)
+	opts := SubscribeOptions{Group: "g", Topics: []string{"t"}, Reset: Earliest}
+	consumeUntil(t, c1, opts, 20)
+	before, err := c1.ReadAll(ctx, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1.Close()
+	e1.Close()
+
+	e2, err := StartEmbedded(EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e2.Close()
+	c2 := dial(t, e2)
+	info, ok, err := c2.Topic(ctx, "t")
+	if err != nil || !ok || info.Partitions != 2 || info.Configs["retention.ms"] != "-1" {
+		t.Fatalf("topic after restart: %+v %v %v", info, ok, err)
+	}
+	after, err := c2.ReadAll(ctx, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Fatalf("%d records after restart, %d before", len(after), len(before))
+	}
+	for i := range before {
+		b, a := before[i], after[i]
+		if a.Partition != b.Partition || a.Offset != b.Offset || string(a.Value) != string(b.Value) || string(a.Key) != string(b.Key) {
+			t.Fatalf("record %d changed: %+v -> %+v", i, b, a)
+		}
+	}
+	if n := committedSum(t, c2, "g", "t"); n != 20 {
+		t.Fatalf("committed offsets sum to %d after restart, want 20", n)
+	}
+	produceN(t, c2, "t", 20, 5)
+	if got := consumeUntil(t, c2, opts, 5); len(got) != 5 {
+		t.Fatalf("group resumed with %d records (%v), want the 5 new ones", len(got), got)
+	}
+}
+
+// TestEmbeddedKill9Child is the broker process that TestEmbeddedKill9
+// kills; it does nothing unless started by that test.
+func TestEmbeddedKill9Child(t *testing.T) {
+	dir := os.Getenv("EDDY_KAFKA_KILL9_DIR")
+	if dir == "" {
+		t.Skip("helper process for TestEmbeddedKill9")
+	}
+	e, err := StartEmbedded(EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"})
+	if err != nil {
+		fmt.Println("ERR", err)
+		os.Exit(1)
+	}
+	fmt.Println("ADDR", e.Addr())
+	select {} // until killed
+}
+
+// TestEmbeddedKill9 kills the broker process with SIGKILL (no Close, no
+// final snapshot) and restarts on its DataDir: every acknowledged record,
+// the topic and the committed group offset must come back. kfake writes
+// each produced batch and each offset commit to its files before it
+// answers, so they sit in the OS page cache and survive the process; only
+// an OS crash or power loss can lose them (unless SyncWrites is set).
+func TestEmbeddedKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestEmbeddedKill9Child$", "-test.v")
+	cmd.Env = append(os.Environ(), "EDDY_KAFKA_KILL9_DIR="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	killed := false
+	defer func() {
+		if !killed {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	}()
+	addrc := make(chan string, 1)
+	go func() { // owned by this test: ends when the child's stdout closes
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if a, ok := strings.CutPrefix(sc.Text(), "ADDR "); ok {
+				addrc <- a
+			}
+		}
+		close(addrc)
+	}()
+	var addr string
+	select {
+	case addr = <-addrc:
+	case <-time.After(30 * time.Second):
+		t.Fatal("child broker did not start")
+	}
+	if addr == "" {
+		t.Fatal("child broker failed")
+	}
+
+	ctx := testCtx(t)
+	c, err := Dial(ctx, Config{Brokers: []string{addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 3}); err != nil {
+		t.Fatal(err)
+	}
+	produceN(t, c, "t", 0, 1000)
+	opts := SubscribeOptions{Group: "g", Topics: []string{"t"}, Reset: Earliest}
+	consumeUntil(t, c, opts, 1000)
+	produceN(t, c, "t", 1000, 500) // acknowledged, not consumed
+	if n := committedSum(t, c, "g", "t"); n != 1000 {
+		t.Fatalf("committed %d before the kill", n)
+	}
+	// Kill first, then drop the client, so the broker gets no goodbye.
+	killed = true
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	c.Close()
+
+	e, err := StartEmbedded(EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatalf("restart after kill -9: %v", err)
+	}
+	defer e.Close()
+	c2 := dial(t, e)
+	recs, err := c2.ReadAll(ctx, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range recs {
+		seen[string(r.Value)] = true
+	}
+	if len(recs) != 1500 || len(seen) != 1500 {
+		t.Fatalf("after kill -9: %d records (%d distinct), want the 1500 acknowledged", len(recs), len(seen))
+	}
+	if n := committedSum(t, c2, "g", "t"); n != 1000 {
+		t.Fatalf("after kill -9: committed offsets sum to %d, want 1000", n)
+	}
+	if got := consumeUntil(t, c2, opts, 500); len(got) != 500 {
+		t.Fatalf("group resumed with %d records, want 500", len(got))
+	}
+	// The broker still takes writes where the log left off.
+	produceN(t, c2, "t", 1500, 10)
+	if recs, _ := c2.ReadAll(ctx, "t"); len(recs) != 1510 {
+		t.Fatalf("%d records after writing on the recovered log", len(recs))
+	}
+}
