@@ -27,23 +27,23 @@ func col(name string, t *types.Type) types.Column { return types.Column{Name: na
 
 // testSchema is shared by the table tests; testRow holds its values.
 var testSchema = testResolver{cols: []types.Column{
-	col("I", types.IntType),                                  // 0
-	col("B", types.BigintType),                               // 1
-	col("D", types.DoubleType),                               // 2
-	col("DEC", types.DecimalOf(4, 2)),                        // 3
-	col("S", types.StringType),                               // 4
-	col("BO", types.BooleanType),                             // 5
-	col("NI", types.IntType),                                 // 6 (null)
-	col("NS", types.StringType),                              // 7 (null)
-	col("ARR", types.ArrayOf(types.IntType)),                 // 8
-	col("M", types.MapOf(types.StringType, types.IntType)),   // 9
+	col("I", types.IntType),                                // 0
+	col("B", types.BigintType),                             // 1
+	col("D", types.DoubleType),                             // 2
+	col("DEC", types.DecimalOf(4, 2)),                      // 3
+	col("S", types.StringType),                             // 4
+	col("BO", types.BooleanType),                           // 5
+	col("NI", types.IntType),                               // 6 (null)
+	col("NS", types.StringType),                            // 7 (null)
+	col("ARR", types.ArrayOf(types.IntType)),               // 8
+	col("M", types.MapOf(types.StringType, types.IntType)), // 9
 	col("ST", types.StructOf(types.Field{Name: "A", Type: types.IntType}, types.Field{Name: "B", Type: types.StringType})), // 10
 	col("TS", types.TimestampType),                           // 11
 	col("DT", types.DateType),                                // 12
 	col("TM", types.TimeType),                                // 13
 	col("DEC2", types.DecimalOf(5, 3)),                       // 14
 	col("IMAX", types.IntType),                               // 15
-	col("BY", types.BytesType),                               // 16
+	col("BYT", types.BytesType),                              // 16
 	col("ND", types.DoubleType),                              // 17 (null)
 	col("NARR", types.ArrayOf(types.ArrayOf(types.IntType))), // 18
 }}
