@@ -42,6 +42,22 @@ func (c *compiler) comparison(e *sql.Binary, l, r *node) (*node, error) {
 			return nil, err
 		}
 	}
+	// ROWTIME, WINDOWSTART and WINDOWEND are BIGINT millis, but a string
+	// literal compared with them is read as a timestamp.
+	if isTimeColumn(e.L, l) && isString(r.typ) && r.isConst {
+		ms, err := c.stringAsMillis(r)
+		if err != nil {
+			return nil, err
+		}
+		return c.comparison(e, l, ms)
+	}
+	if isTimeColumn(e.R, r) && isString(l.typ) && l.isConst {
+		ms, err := c.stringAsMillis(l)
+		if err != nil {
+			return nil, err
+		}
+		return c.comparison(e, ms, r)
+	}
 	ordered := op != "=" && op != "<>" && op != "IS DISTINCT FROM" && op != "IS NOT DISTINCT FROM"
 	if !comparable(l.typ, r.typ, ordered) {
 		return nil, fmt.Errorf("Cannot compare %s (%s) to %s (%s) with %s.",
@@ -105,6 +121,29 @@ func (c *compiler) comparison(e *sql.Binary, l, r *node) (*node, error) {
 		}
 		return test(cf(a, b))
 	}}, nil
+}
+
+func isTimeColumn(e sql.Expr, n *node) bool {
+	ref, ok := e.(*sql.ColumnRef)
+	if !ok || n.typ == nil || n.typ.Kind != types.Bigint {
+		return false
+	}
+	switch strings.ToUpper(ref.Name) {
+	case "ROWTIME", "WINDOWSTART", "WINDOWEND":
+		return true
+	}
+	return false
+}
+
+func (c *compiler) stringAsMillis(n *node) (*node, error) {
+	if n.val == nil {
+		return constNode(types.BigintType, nil, n.src), nil
+	}
+	ts, err := types.ParseTimestamp(n.val.(string))
+	if err != nil {
+		return nil, err
+	}
+	return constNode(types.BigintType, int64(ts), n.src), nil
 }
 
 func isIntegral(t *types.Type) bool {

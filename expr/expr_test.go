@@ -357,3 +357,17 @@ func TestRegistry(t *testing.T) {
 		t.Errorf("Names() = %d names, sorted? %v", len(names), names[:2])
 	}
 }
+
+func TestRowtimeStringComparison(t *testing.T) {
+	r := testResolver{cols: []types.Column{col("ROWTIME", types.BigintType)}}
+	c, err := Compile(mustParse(t, "ROWTIME >= '2018-05-11T21:58:33'"), r, NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := c.Eval(nil, []any{int64(1526075913000)}); v != true {
+		t.Errorf("got %v", v)
+	}
+	if v := c.Eval(nil, []any{int64(1526075912999)}); v != false {
+		t.Errorf("got %v", v)
+	}
+}
