@@ -16,6 +16,7 @@ func TestNormalizeSchema(t *testing.T) {
 		{"FOO MAP<STRING, INT>", "`FOO` MAP<STRING, INTEGER>"},
 		{"S STRUCT<A INT, `b` VARCHAR>, D DECIMAL(4,2)", "`S` STRUCT<`A` INTEGER, `b` STRING>, `D` DECIMAL(4, 2)"},
 		{"`INT` INT", "`INT` INTEGER"},
+		{"K INT PRIMARY KEY, V INT", "`K` INTEGER KEY, `V` INTEGER"},
 		{"A ARRAY<STRUCT<X INT>>, H BYTES HEADER('k')", "`A` ARRAY<STRUCT<`X` INTEGER>>, `H` BYTES HEADER('k')"},
 	}
 	for _, c := range same {

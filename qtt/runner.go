@@ -132,11 +132,15 @@ func (r *runner) runVariant(ctx context.Context, v *Variant) *caseFailure {
 	}
 
 	want := tc.ExpectedException
+	line := 0 // lines before the statement in the joined script
 	for i, stmt := range v.Statements {
 		err := be.Execute(ctx, stmt)
+		offset := line
+		line += strings.Count(stmt, "\n") + 1
 		if err == nil {
 			continue
 		}
+		err = shiftParseLine(err, offset)
 		if want != nil {
 			if merr := matchException(want, err); merr != nil {
 				return fail(fmt.Sprintf("statement %d: %s", i+1, stmt), "%v", merr)
@@ -198,6 +202,24 @@ func (r *runner) runVariant(ctx context.Context, v *Variant) *caseFailure {
 		}
 	}
 	return nil
+}
+
+var reLinePrefix = regexp.MustCompile(`^line (\d+):`)
+
+// shiftParseLine makes a parse error's "line N:" count from the start of
+// the whole script, as ksqlDB's harness parses the statements joined by
+// newlines.
+func shiftParseLine(err error, offset int) error {
+	var ee *execError
+	if offset == 0 || !errors.As(err, &ee) || ee.Kind != kindParse {
+		return err
+	}
+	m := reLinePrefix.FindStringSubmatch(ee.Msg)
+	if m == nil {
+		return err
+	}
+	n, _ := strconv.Atoi(m[1])
+	return &execError{Kind: ee.Kind, Msg: fmt.Sprintf("line %d:", n+offset) + ee.Msg[len(m[0]):]}
 }
 
 func joinErrors(errs []error) string {

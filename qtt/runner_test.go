@@ -170,6 +170,10 @@ const runnerJSON = `{"tests": [
    "expectedException": {"type": "io.confluent.ksql.util.KsqlStatementException", "message": "Cannot do that"}},
   {"name": "expected parse error", "statements": ["PARSE"],
    "expectedException": {"type": "io.confluent.ksql.parser.exception.ParseFailedException", "message": "mismatched input"}},
+  {"name": "parse error line", "statements": ["x\ny", "PARSE"],
+   "expectedException": {"type": "io.confluent.ksql.parser.exception.ParseFailedException", "message": "line 3:1: mismatched input"}},
+  {"name": "parse error line 2", "statements": ["x\ny", "PARSE"],
+   "expectedException": {"message": "line 1:1"}},
   {"name": "wrong category", "statements": ["FAIL"],
    "expectedException": {"type": "io.confluent.ksql.parser.exception.ParseFailedException"}},
   {"name": "runtime error", "statements": ["x"], "inputs": [{"topic": "in", "value": "bad"}],
@@ -208,6 +212,8 @@ func TestRunnerStatuses(t *testing.T) {
 		"wrong count":              "FAIL ",
 		"expected statement error": "PASS ",
 		"expected parse error":     "PASS ",
+		"parse error line":         "PASS ",
+		"parse error line 2":       "FAIL ",
 		"wrong category":           "FAIL ",
 		"runtime error":            "PASS ",
 		"not raised":               "FAIL ",
@@ -231,10 +237,10 @@ func TestRunnerStatuses(t *testing.T) {
 		}
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if last := lines[len(lines)-1]; last != "4 passed, 10 failed, 1 skipped" {
+	if last := lines[len(lines)-1]; last != "5 passed, 11 failed, 1 skipped" {
 		t.Errorf("summary %q (stderr %q)", last, errOut)
 	}
-	for _, s := range []string{"timeout after 300ms", "D: expected 1.5 but was 1.50", "fake.json: 4/14", "topic OUT: expected 2 records but was 1", "panic: kaboom", "schema registry"} {
+	for _, s := range []string{"timeout after 300ms", "D: expected 1.5 but was 1.50", "fake.json: 5/16", "topic OUT: expected 2 records but was 1", "panic: kaboom", "schema registry"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("output lacks %q:\n%s", s, out)
 		}
