@@ -1,0 +1,87 @@
+package serde
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/eddysql/eddy/types"
+)
+
+// A ~200-byte order record with six mixed columns, field names in lower
+// case as producers often write them (so matching ignores case).
+var (
+	benchCols = []types.Column{
+		col("ORDERID", types.BigintType),
+		col("ITEMID", types.StringType),
+		col("ORDERUNITS", types.DoubleType),
+		col("ORDERTIME", types.TimestampType),
+		col("ADDRESS", types.StringType),
+		col("PRIORITY", types.IntType),
+	}
+	benchRecord = []byte(`{"orderid":1528224275715001,"itemid":"Item_184_premium_widget","orderunits":12.578,` +
+		`"ordertime":1528224275715,"address":"1234 Some Street, Springfield, Anystate 98765, USA",` +
+		`"priority":3,"note":"ignored field"}`)
+)
+
+func BenchmarkJSONDecode(b *testing.B) {
+	s, err := New(Format{Name: JSON}, benchCols, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dst := make([]any, len(benchCols))
+	b.SetBytes(int64(len(benchRecord)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.Decode(benchRecord, dst); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkJSONEncode(b *testing.B) {
+	s, err := New(Format{Name: JSON}, benchCols, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	row := make([]any, len(benchCols))
+	if err := s.Decode(benchRecord, row); err != nil {
+		b.Fatal(err)
+	}
+	out, _ := s.Encode(row)
+	b.SetBytes(int64(len(out)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Encode(row); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkJSONDecodeStdlibMap is the baseline the design warns about:
+// encoding/json into map[string]any.
+func BenchmarkJSONDecodeStdlibMap(b *testing.B) {
+	b.SetBytes(int64(len(benchRecord)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var m map[string]any
+		if err := json.Unmarshal(benchRecord, &m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDelimitedDecode(b *testing.B) {
+	s, err := New(Format{Name: Delimited}, benchCols, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := []byte(`1528224275715001,Item_184_premium_widget,12.578,1528224275715,"1234 Some Street, Springfield, Anystate 98765, USA",3`)
+	dst := make([]any, len(benchCols))
+	b.SetBytes(int64(len(rec)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.Decode(rec, dst); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

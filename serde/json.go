@@ -1,0 +1,837 @@
+package serde
+
+import (
+	"encoding/base64"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/eddysql/eddy/types"
+	"github.com/shopspring/decimal"
+)
+
+// jsonSerde reads and writes the JSON format.
+//
+// Reading follows ksqlDB's coercions: object fields are matched to columns
+// by name (exact first, then ignoring case), unknown fields are skipped,
+// missing ones are null; numbers and strings convert between each other
+// where the text parses; anything read into a STRING column becomes text.
+type jsonSerde struct {
+	cols      []types.Column
+	isKey     bool
+	unwrapped bool // the payload is the lone column's value, not an object
+	obj       objCodec
+	sizeHint  int
+	nWord     int       // top-level columns boxed in the arena's word slab
+	nStr      int       // top-level STRING columns
+	bufs      sync.Pool // *[]byte scratch for Encode
+}
+
+// codec is the plan for one type, built once from the schema.
+type codec struct {
+	t      *types.Type
+	kind   types.Kind
+	elem   *codec    // ARRAY element, MAP value
+	key    *codec    // MAP key
+	fields *objCodec // STRUCT
+}
+
+// objCodec maps object field names to positions (columns or struct fields).
+type objCodec struct {
+	names  []string
+	codecs []*codec
+	// prefix[i] is what precedes field i when writing: `{"NAME":` or `,"NAME":`.
+	prefix [][]byte
+	// ambiguous is set when two names differ only in case, so lookups
+	// must prefer an exact match over a case-insensitive one.
+	ambiguous bool
+}
+
+func newCodec(t *types.Type) *codec {
+	c := &codec{t: t, kind: t.Kind}
+	switch t.Kind {
+	case types.Array:
+		c.elem = newCodec(t.Elem)
+	case types.Map:
+		c.key = newCodec(t.Key)
+		c.elem = newCodec(t.Elem)
+	case types.Struct:
+		names := make([]string, len(t.Fields))
+		ts := make([]*types.Type, len(t.Fields))
+		for i, f := range t.Fields {
+			names[i], ts[i] = f.Name, f.Type
+		}
+		c.fields = newObjCodec(names, ts)
+	}
+	return c
+}
+
+func newObjCodec(names []string, ts []*types.Type) *objCodec {
+	o := &objCodec{names: names, codecs: make([]*codec, len(ts)), prefix: make([][]byte, len(ts))}
+	for i, t := range ts {
+		o.codecs[i] = newCodec(t)
+		p := []byte{','}
+		if i == 0 {
+			p[0] = '{'
+		}
+		p = appendQuoted(p, names[i])
+		o.prefix[i] = append(p, ':')
+		for _, prev := range names[:i] {
+			if strings.EqualFold(prev, names[i]) {
+				o.ambiguous = true
+			}
+		}
+	}
+	return o
+}
+
+func newJSON(cols []types.Column, isKey, unwrapped bool) *jsonSerde {
+	names := make([]string, len(cols))
+	ts := make([]*types.Type, len(cols))
+	hint := 2
+	for i, c := range cols {
+		names[i], ts[i] = c.Name, c.Type
+		hint += len(c.Name) + 4 + 16
+	}
+	j := &jsonSerde{cols: cols, isKey: isKey, unwrapped: unwrapped, obj: *newObjCodec(names, ts), sizeHint: hint}
+	for _, c := range cols {
+		switch c.Type.Kind {
+		case types.Int, types.Bigint, types.Double, types.Date, types.Time, types.Timestamp:
+			j.nWord++
+		case types.String:
+			j.nStr++
+		}
+	}
+	j.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
+	return j
+}
+
+// Decode implements Serde.
+func (j *jsonSerde) Decode(data []byte, dst []any) error {
+	n := len(j.cols)
+	clear(dst[:n])
+	if data == nil || n == 0 {
+		return nil
+	}
+	s := scanner{b: data}
+	switch s.peek() {
+	case 0:
+		// Empty bytes read as no record: a null key, or a null value.
+		if j.isKey {
+			return nil
+		}
+		return ErrNull
+	case 'n':
+		if err := s.literal("null"); err != nil {
+			return err
+		}
+		if err := s.end(); err != nil {
+			return err
+		}
+		if j.isKey {
+			return nil
+		}
+		return ErrNull
+	}
+	if j.unwrapped {
+		v, err := decodeValue(&s, j.obj.codecs[0], 0, nil)
+		if err != nil {
+			return colErr(j.cols[0], err)
+		}
+		dst[0] = v
+	} else {
+		if s.peek() != '{' {
+			return fmt.Errorf("expected a JSON object holding the columns, got %s", s.kindAt())
+		}
+		a := arena{nWord: j.nWord, nStr: j.nStr, nText: len(data)}
+		if err := decodeObject(&s, &j.obj, dst[:n], 0, &a); err != nil {
+			return err
+		}
+	}
+	return s.end()
+}
+
+// decodeObject reads an object into dst by field name. An exact name match
+// wins over a case-insensitive one; among equals the last one wins, as a
+// JSON tree built by Jackson would keep it.
+func decodeObject(s *scanner, o *objCodec, dst []any, depth int, a *arena) error {
+	if depth > maxDepth {
+		return errDepth
+	}
+	s.i++ // '{'
+	var rankBuf [32]uint8
+	rank := rankBuf[:0]
+	if len(dst) <= len(rankBuf) {
+		rank = rankBuf[:len(dst)]
+	} else {
+		rank = make([]uint8, len(dst))
+	}
+	if s.peek() == '}' {
+		s.i++
+		return nil
+	}
+	hint := 0
+	for {
+		if s.peek() != '"' {
+			return s.unexpected()
+		}
+		key, err := s.str()
+		if err != nil {
+			return err
+		}
+		if err := s.expect(':'); err != nil {
+			return err
+		}
+		idx, exact := o.lookup(key, hint)
+		var r uint8 = 1
+		if exact {
+			r = 2
+		}
+		if idx < 0 || rank[idx] > r {
+			if err := s.skip(depth + 1); err != nil {
+				return err
+			}
+		} else {
+			v, err := decodeValue(s, o.codecs[idx], depth+1, a)
+			if err != nil {
+				return fmt.Errorf("field %s: %w", types.QuoteIdent(o.names[idx]), err)
+			}
+			dst[idx], rank[idx] = v, r
+			hint = idx + 1
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return nil
+		default:
+			return s.unexpected()
+		}
+	}
+}
+
+// lookup finds the field for a JSON name: an exact match, else one that
+// differs only in case. Fields usually arrive in schema order, so the one
+// after the previous match is tried first.
+func (o *objCodec) lookup(key []byte, hint int) (int, bool) {
+	if !o.ambiguous {
+		// No two names fold together, so a case-insensitive match is the
+		// only candidate and exactness just ranks it.
+		if hint < len(o.names) && equalFold(o.names[hint], key) {
+			return hint, o.names[hint] == string(key)
+		}
+		for i, n := range o.names {
+			if equalFold(n, key) {
+				return i, n == string(key)
+			}
+		}
+		return -1, false
+	}
+	for i, n := range o.names {
+		if n == string(key) {
+			return i, true
+		}
+	}
+	for i, n := range o.names {
+		if equalFold(n, key) {
+			return i, false
+		}
+	}
+	return -1, false
+}
+
+// equalFold compares ignoring case, ASCII fast and Unicode-correct.
+func equalFold(name string, key []byte) bool {
+	if len(name) != len(key) {
+		// Unicode case pairs may differ in length; only then go slow.
+		for _, c := range key {
+			if c >= 0x80 {
+				return foldSlow(name, key)
+			}
+		}
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		a, b := name[i], key[i]
+		if a == b {
+			continue
+		}
+		if a|b >= 0x80 {
+			return foldSlow(name, key)
+		}
+		// Equal ignoring case only if they differ in the 0x20 bit and
+		// that bit makes a letter.
+		if a^b != 0x20 || (a|0x20) < 'a' || (a|0x20) > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+func foldSlow(name string, key []byte) bool {
+	return strings.EqualFold(name, string(key))
+}
+
+// decodeValue reads one value of codec c's type.
+func decodeValue(s *scanner, c *codec, depth int, a *arena) (any, error) {
+	if depth > maxDepth {
+		return nil, errDepth
+	}
+	ch := s.peek()
+	if ch == 'n' {
+		return nil, s.literal("null")
+	}
+	switch c.kind {
+	case types.String:
+		return decodeString(s, depth, a)
+	case types.Boolean:
+		switch ch {
+		case 't':
+			return true, s.literal("true")
+		case 'f':
+			return false, s.literal("false")
+		case '"':
+			return decodeTextAs(s, c.t)
+		}
+	case types.Int, types.Bigint, types.Date, types.Time, types.Timestamp:
+		switch {
+		case ch == '"':
+			return decodeTextAs(s, c.t)
+		case isNumStart(ch):
+			tok, isInt, err := s.num()
+			if err != nil {
+				return nil, err
+			}
+			i := intOfNumber(tok, isInt)
+			switch c.kind {
+			case types.Int:
+				return a.int32v(tInt32, int32(i)), nil // Java's intValue keeps the low 32 bits
+			case types.Bigint:
+				return a.int64v(tInt64, i), nil
+			case types.Date:
+				return a.int32v(tDate, int32(i)), nil
+			case types.Time:
+				return a.int32v(tTime, int32(i)), nil
+			default:
+				return a.int64v(tTimestamp, i), nil
+			}
+		}
+	case types.Double:
+		switch {
+		case ch == '"':
+			return decodeTextAs(s, c.t)
+		case isNumStart(ch):
+			tok, _, err := s.num()
+			if err != nil {
+				return nil, err
+			}
+			f, err := strconv.ParseFloat(unsafeString(tok), 64)
+			if err != nil && !isRangeErr(err) {
+				return nil, fmt.Errorf("cannot read number %s as DOUBLE", tok)
+			}
+			return a.float64v(f), nil
+		}
+	case types.Decimal:
+		switch {
+		case ch == '"':
+			return decodeTextAs(s, c.t)
+		case isNumStart(ch):
+			tok, _, err := s.num()
+			if err != nil {
+				return nil, err
+			}
+			// Parse the token's digits, not a float, so the scale is exact.
+			d, err := decimal.NewFromString(string(tok))
+			if err != nil {
+				return nil, fmt.Errorf("cannot read number %s as %s", tok, c.t)
+			}
+			return fitDecimal(d, c.t)
+		}
+	case types.Bytes:
+		if ch == '"' {
+			b, err := s.str()
+			if err != nil {
+				return nil, err
+			}
+			out := make([]byte, base64.StdEncoding.DecodedLen(len(b)))
+			n, err := base64.StdEncoding.Decode(out, b)
+			if err != nil {
+				return nil, fmt.Errorf("cannot decode BYTES from base64: %w", err)
+			}
+			return out[:n], nil
+		}
+	case types.Array:
+		if ch == '[' {
+			return decodeArray(s, c, depth)
+		}
+	case types.Map:
+		if ch == '{' {
+			return decodeMap(s, c, depth)
+		}
+	case types.Struct:
+		if ch == '{' {
+			v := make(types.StructVal, len(c.fields.names))
+			if err := decodeObject(s, c.fields, v, depth, nil); err != nil {
+				return nil, err
+			}
+			return v, nil
+		}
+	default:
+		return nil, fmt.Errorf("cannot read type %s", c.t)
+	}
+	if ch == 0 || !isValueStart(ch) {
+		return nil, s.unexpected()
+	}
+	return nil, fmt.Errorf("cannot convert JSON %s to %s", s.kindAt(), c.t)
+}
+
+func isNumStart(c byte) bool { return c == '-' || (c >= '0' && c <= '9') }
+
+func isValueStart(c byte) bool {
+	switch c {
+	case '{', '[', '"', 't', 'f', 'n':
+		return true
+	}
+	return isNumStart(c)
+}
+
+func isRangeErr(err error) bool {
+	ne, ok := err.(*strconv.NumError)
+	return ok && ne.Err == strconv.ErrRange
+}
+
+// unsafeString views b as a string for a parser that does not keep it.
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// intOfNumber converts a JSON number to an integer the way Java's
+// Number.longValue does: fractions truncate toward zero and values too big
+// keep their low-order bits.
+func intOfNumber(tok []byte, isInt bool) int64 {
+	if isInt && len(tok) <= 18 {
+		var v int64
+		neg := tok[0] == '-'
+		for _, c := range tok[btoi(neg):] {
+			v = v*10 + int64(c-'0')
+		}
+		if neg {
+			v = -v
+		}
+		return v
+	}
+	if isInt {
+		var bi big.Int
+		bi.SetString(string(tok), 10)
+		return lowBits(&bi)
+	}
+	d, err := decimal.NewFromString(string(tok))
+	if err != nil {
+		return 0
+	}
+	return lowBits(d.Truncate(0).BigInt())
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// lowBits returns the low 64 bits of a two's-complement big integer.
+func lowBits(b *big.Int) int64 {
+	if b.IsInt64() {
+		return b.Int64()
+	}
+	var m big.Int
+	m.And(b, new(big.Int).SetUint64(math.MaxUint64)) // And works on two's complement
+	return int64(m.Uint64())
+}
+
+// decodeTextAs reads a JSON string and converts its text to type t.
+func decodeTextAs(s *scanner, t *types.Type) (any, error) {
+	b, err := s.str()
+	if err != nil {
+		return nil, err
+	}
+	return fromText(string(b), t)
+}
+
+// decodeString reads any JSON value as text: strings as they are, numbers
+// and booleans as written, objects as compact JSON, arrays as "[a, b]".
+func decodeString(s *scanner, depth int, a *arena) (any, error) {
+	switch ch := s.peek(); {
+	case ch == '"':
+		b, err := s.str()
+		if err != nil {
+			return nil, err
+		}
+		return a.str(b), nil
+	case ch == 't':
+		return "true", s.literal("true")
+	case ch == 'f':
+		return "false", s.literal("false")
+	case isNumStart(ch):
+		tok, _, err := s.num()
+		if err != nil {
+			return nil, err
+		}
+		return string(tok), nil
+	case ch == '{' || ch == '[':
+		out, err := textOfJSON(s, nil, depth)
+		if err != nil {
+			return nil, err
+		}
+		return string(out), nil
+	}
+	return nil, s.unexpected()
+}
+
+// textOfJSON renders the next value as ksqlDB renders a container read into
+// a STRING column: an object as compact JSON, an array as its elements'
+// texts joined by ", " in brackets (a Java List's toString).
+func textOfJSON(s *scanner, dst []byte, depth int) ([]byte, error) {
+	if depth > maxDepth {
+		return nil, errDepth
+	}
+	switch ch := s.peek(); {
+	case ch == '{':
+		return compactJSON(s, dst, depth)
+	case ch == '[':
+		s.i++
+		dst = append(dst, '[')
+		if s.peek() == ']' {
+			s.i++
+			return append(dst, ']'), nil
+		}
+		for first := true; ; first = false {
+			if !first {
+				dst = append(dst, ',', ' ')
+			}
+			var err error
+			if s.peek() == '"' {
+				var b []byte
+				if b, err = s.str(); err == nil {
+					dst = append(dst, b...)
+				}
+			} else {
+				dst, err = textOfJSON(s, dst, depth+1)
+			}
+			if err != nil {
+				return nil, err
+			}
+			switch s.peek() {
+			case ',':
+				s.i++
+			case ']':
+				s.i++
+				return append(dst, ']'), nil
+			default:
+				return nil, s.unexpected()
+			}
+		}
+	case ch == '"':
+		b, err := s.str()
+		if err != nil {
+			return nil, err
+		}
+		return append(dst, b...), nil
+	}
+	// Scalars inside an array: their JSON text (null prints as "null").
+	start := s.i
+	if err := s.skip(depth); err != nil {
+		return nil, err
+	}
+	return append(dst, s.b[start:s.i]...), nil
+}
+
+// compactJSON re-emits the next value without blanks, with strings
+// re-escaped as the encoder writes them.
+func compactJSON(s *scanner, dst []byte, depth int) ([]byte, error) {
+	if depth > maxDepth {
+		return nil, errDepth
+	}
+	switch ch := s.peek(); ch {
+	case '"':
+		b, err := s.str()
+		if err != nil {
+			return nil, err
+		}
+		return appendQuoted(dst, unsafeString(b)), nil
+	case '{', '[':
+		closer := byte('}')
+		if ch == '[' {
+			closer = ']'
+		}
+		s.i++
+		dst = append(dst, ch)
+		if s.peek() == closer {
+			s.i++
+			return append(dst, closer), nil
+		}
+		for first := true; ; first = false {
+			if !first {
+				dst = append(dst, ',')
+			}
+			var err error
+			if ch == '{' {
+				if s.peek() != '"' {
+					return nil, s.unexpected()
+				}
+				if dst, err = compactJSON(s, dst, depth+1); err != nil {
+					return nil, err
+				}
+				if err = s.expect(':'); err != nil {
+					return nil, err
+				}
+				dst = append(dst, ':')
+			}
+			if dst, err = compactJSON(s, dst, depth+1); err != nil {
+				return nil, err
+			}
+			switch s.peek() {
+			case ',':
+				s.i++
+			case closer:
+				s.i++
+				return append(dst, closer), nil
+			default:
+				return nil, s.unexpected()
+			}
+		}
+	}
+	start := s.i
+	if err := s.skip(depth); err != nil {
+		return nil, err
+	}
+	return append(dst, s.b[start:s.i]...), nil
+}
+
+func decodeArray(s *scanner, c *codec, depth int) (any, error) {
+	s.i++ // '['
+	out := make([]any, 0, 4)
+	if s.peek() == ']' {
+		s.i++
+		return out, nil
+	}
+	for {
+		v, err := decodeValue(s, c.elem, depth+1, nil)
+		if err != nil {
+			return nil, fmt.Errorf("element %d: %w", len(out)+1, err)
+		}
+		out = append(out, v)
+		switch s.peek() {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return out, nil
+		default:
+			return nil, s.unexpected()
+		}
+	}
+}
+
+func decodeMap(s *scanner, c *codec, depth int) (any, error) {
+	s.i++ // '{'
+	m := types.NewMap(4)
+	if s.peek() == '}' {
+		s.i++
+		return m, nil
+	}
+	for {
+		if s.peek() != '"' {
+			return nil, s.unexpected()
+		}
+		kb, err := s.str()
+		if err != nil {
+			return nil, err
+		}
+		var k any
+		if c.key.kind == types.String {
+			k = string(kb)
+		} else if k, err = fromText(string(kb), c.key.t); err != nil {
+			return nil, fmt.Errorf("map key: %w", err)
+		}
+		if err := s.expect(':'); err != nil {
+			return nil, err
+		}
+		v, err := decodeValue(s, c.elem, depth+1, nil)
+		if err != nil {
+			return nil, fmt.Errorf("map value %q: %w", clip(string(kb)), err)
+		}
+		m.Put(k, v) // a repeated key keeps its last value
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return m, nil
+		default:
+			return nil, s.unexpected()
+		}
+	}
+}
+
+// Encode implements Serde.
+func (j *jsonSerde) Encode(vals []any) ([]byte, error) {
+	if len(j.cols) == 0 {
+		if j.isKey {
+			return nil, nil
+		}
+		return []byte("{}"), nil
+	}
+	if j.unwrapped && vals[0] == nil {
+		return nil, nil
+	}
+	bp := j.bufs.Get().(*[]byte)
+	buf := (*bp)[:0]
+	var err error
+	if j.unwrapped {
+		buf, err = appendJSON(buf, vals[0], j.obj.codecs[0])
+		if err != nil {
+			err = colErr(j.cols[0], err)
+		}
+	} else {
+		for i, c := range j.obj.codecs {
+			buf = append(buf, j.obj.prefix[i]...)
+			if buf, err = appendJSON(buf, vals[i], c); err != nil {
+				err = colErr(j.cols[i], err)
+				break
+			}
+		}
+		buf = append(buf, '}')
+	}
+	var out []byte
+	if err == nil {
+		out = make([]byte, len(buf))
+		copy(out, buf)
+	}
+	if cap(buf) <= 64<<10 { // do not pin huge buffers
+		*bp = buf
+		j.bufs.Put(bp)
+	}
+	return out, err
+}
+
+// appendJSON writes v as JSON for codec c's type.
+func appendJSON(dst []byte, v any, c *codec) ([]byte, error) {
+	if v == nil {
+		return append(dst, "null"...), nil
+	}
+	switch c.kind {
+	case types.String:
+		if s, ok := v.(string); ok {
+			return appendQuoted(dst, s), nil
+		}
+	case types.Boolean:
+		if b, ok := v.(bool); ok {
+			return strconv.AppendBool(dst, b), nil
+		}
+	case types.Int, types.Bigint, types.Date, types.Time, types.Timestamp:
+		if i, ok := asInt64(v); ok {
+			return strconv.AppendInt(dst, i, 10), nil
+		}
+	case types.Double:
+		if f, ok := asFloat64(v); ok {
+			if math.IsNaN(f) || math.IsInf(f, 0) {
+				// Not JSON numbers: written as strings, as Jackson does.
+				return append(append(append(dst, '"'), types.FormatDouble(f)...), '"'), nil
+			}
+			return append(dst, types.FormatDouble(f)...), nil
+		}
+	case types.Decimal:
+		if d, ok := asDecimal(v); ok {
+			s, err := decimalForType(d, c.t)
+			if err != nil {
+				return nil, err
+			}
+			return append(dst, s...), nil
+		}
+	case types.Bytes:
+		if b, ok := v.([]byte); ok {
+			dst = append(dst, '"')
+			dst = base64.StdEncoding.AppendEncode(dst, b)
+			return append(dst, '"'), nil
+		}
+	case types.Array:
+		if a, ok := v.([]any); ok {
+			dst = append(dst, '[')
+			for i, e := range a {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				var err error
+				if dst, err = appendJSON(dst, e, c.elem); err != nil {
+					return nil, err
+				}
+			}
+			return append(dst, ']'), nil
+		}
+	case types.Map:
+		var m *types.MapVal
+		switch x := v.(type) {
+		case *types.MapVal:
+			m = x
+		case types.MapVal:
+			m = &x
+		}
+		if m != nil {
+			dst = append(dst, '{')
+			for i, k := range m.Keys {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				if k == nil {
+					return nil, fmt.Errorf("map has a null key")
+				}
+				ks, err := textOf(k, c.key.t)
+				if err != nil {
+					return nil, fmt.Errorf("map key: %w", err)
+				}
+				dst = appendQuoted(dst, ks)
+				dst = append(dst, ':')
+				if dst, err = appendJSON(dst, m.Vals[i], c.elem); err != nil {
+					return nil, err
+				}
+			}
+			return append(dst, '}'), nil
+		}
+	case types.Struct:
+		var fs []any
+		switch x := v.(type) {
+		case types.StructVal:
+			fs = x
+		case []any:
+			fs = x
+		default:
+			return nil, typeErr(v, c.t)
+		}
+		o := c.fields
+		if len(o.names) == 0 {
+			return append(dst, '{', '}'), nil
+		}
+		for i, fc := range o.codecs {
+			dst = append(dst, o.prefix[i]...)
+			var fv any
+			if i < len(fs) {
+				fv = fs[i]
+			}
+			var err error
+			if dst, err = appendJSON(dst, fv, fc); err != nil {
+				return nil, fmt.Errorf("field %s: %w", types.QuoteIdent(o.names[i]), err)
+			}
+		}
+		return append(dst, '}'), nil
+	}
+	return nil, typeErr(v, c.t)
+}

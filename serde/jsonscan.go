@@ -1,0 +1,410 @@
+package serde
+
+import (
+	"errors"
+	"fmt"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// scanner is a minimal JSON tokenizer over a byte slice. It hands out
+// slices of the input where it can, so reading a record allocates only for
+// the values it keeps.
+type scanner struct {
+	b []byte
+	i int
+}
+
+// maxDepth bounds nesting so a hostile record cannot exhaust the stack.
+const maxDepth = 512
+
+var errDepth = errors.New("JSON nested too deeply")
+
+func (s *scanner) ws() {
+	b, i := s.b, s.i
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
+		i++
+	}
+	s.i = i
+}
+
+// peek skips blanks and returns the next byte, or 0 at the end.
+func (s *scanner) peek() byte {
+	s.ws()
+	if s.i >= len(s.b) {
+		return 0
+	}
+	return s.b[s.i]
+}
+
+func (s *scanner) errf(format string, args ...any) error {
+	return fmt.Errorf("invalid JSON at offset %d: %s", s.i, fmt.Sprintf(format, args...))
+}
+
+func (s *scanner) unexpected() error {
+	if s.i >= len(s.b) {
+		return s.errf("unexpected end of input")
+	}
+	return s.errf("unexpected character %q", s.b[s.i])
+}
+
+// expect consumes c after optional blanks.
+func (s *scanner) expect(c byte) error {
+	if s.peek() != c {
+		return s.unexpected()
+	}
+	s.i++
+	return nil
+}
+
+// literal consumes one of true, false, null; s.b[s.i] is its first letter.
+func (s *scanner) literal(word string) error {
+	if len(s.b)-s.i < len(word) || string(s.b[s.i:s.i+len(word)]) != word {
+		return s.unexpected()
+	}
+	s.i += len(word)
+	return nil
+}
+
+// str reads a string; s.b[s.i] is the opening quote. The result aliases the
+// input unless the string had escapes.
+func (s *scanner) str() ([]byte, error) {
+	b := s.b
+	start := s.i + 1
+	i := start
+	highBit := false
+	for {
+		// Plain ASCII runs need no attention: skip them in a tight loop
+		// on locals, which the compiler keeps in registers.
+		for i < len(b) && plainByte[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			s.i = i
+			return nil, s.errf("unterminated string")
+		}
+		switch c := b[i]; {
+		case c == '"':
+			s.i = i + 1
+			v := b[start:i]
+			if highBit && !utf8.Valid(v) {
+				return nil, s.errf("invalid UTF-8 in string")
+			}
+			return v, nil
+		case c == '\\':
+			s.i = i
+			return s.strEscaped(start)
+		case c < 0x20:
+			s.i = i
+			return nil, s.errf("control character in string")
+		default: // >= 0x80, checked once the string ends
+			highBit = true
+			i++
+		}
+	}
+}
+
+// plainByte marks bytes that can appear in a string as they are.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// strEscaped finishes a string that contains escapes, copying it.
+func (s *scanner) strEscaped(start int) ([]byte, error) {
+	out := make([]byte, 0, s.i-start+16)
+	out = append(out, s.b[start:s.i]...)
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		switch {
+		case c == '"':
+			s.i++
+			if !utf8.Valid(out) {
+				return nil, s.errf("invalid UTF-8 in string")
+			}
+			return out, nil
+		case c < 0x20:
+			return nil, s.errf("control character in string")
+		case c != '\\':
+			out = append(out, c)
+			s.i++
+			continue
+		}
+		s.i++
+		if s.i >= len(s.b) {
+			break
+		}
+		e := s.b[s.i]
+		s.i++
+		switch e {
+		case '"', '\\', '/':
+			out = append(out, e)
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := s.hex4()
+			if !ok {
+				return nil, s.errf("bad \\u escape")
+			}
+			if utf16.IsSurrogate(r) {
+				// A surrogate pair spells one character; a lone half
+				// becomes U+FFFD, as Java's UTF-8 encoder would write it.
+				if s.i+1 < len(s.b) && s.b[s.i] == '\\' && s.b[s.i+1] == 'u' {
+					save := s.i
+					s.i += 2
+					r2, ok2 := s.hex4()
+					if dec := utf16.DecodeRune(r, r2); ok2 && dec != utf8.RuneError {
+						r = dec
+					} else {
+						s.i = save
+						r = utf8.RuneError
+					}
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			out = utf8.AppendRune(out, r)
+		default:
+			return nil, s.errf("bad escape \\%c", e)
+		}
+	}
+	return nil, s.errf("unterminated string")
+}
+
+func (s *scanner) hex4() (rune, bool) {
+	if len(s.b)-s.i < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range s.b[s.i : s.i+4] {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		case c >= 'A' && c <= 'F':
+			r |= rune(c - 'A' + 10)
+		default:
+			return 0, false
+		}
+	}
+	s.i += 4
+	return r, true
+}
+
+// num reads a number token by JSON's grammar and reports whether it is an
+// integer (no fraction, no exponent).
+func (s *scanner) num() (tok []byte, isInt bool, err error) {
+	start := s.i
+	if s.i < len(s.b) && s.b[s.i] == '-' {
+		s.i++
+	}
+	d := s.digits()
+	if d == 0 {
+		return nil, false, s.unexpected()
+	}
+	if d > 1 && s.b[s.i-d] == '0' {
+		return nil, false, s.errf("leading zero in number")
+	}
+	isInt = true
+	if s.i < len(s.b) && s.b[s.i] == '.' {
+		s.i++
+		if s.digits() == 0 {
+			return nil, false, s.unexpected()
+		}
+		isInt = false
+	}
+	if s.i < len(s.b) && (s.b[s.i] == 'e' || s.b[s.i] == 'E') {
+		s.i++
+		if s.i < len(s.b) && (s.b[s.i] == '+' || s.b[s.i] == '-') {
+			s.i++
+		}
+		if s.digits() == 0 {
+			return nil, false, s.unexpected()
+		}
+		isInt = false
+	}
+	return s.b[start:s.i], isInt, nil
+}
+
+func (s *scanner) digits() int {
+	b, i := s.b, s.i
+	for i < len(b) && b[i]-'0' <= 9 {
+		i++
+	}
+	n := i - s.i
+	s.i = i
+	return n
+}
+
+// skip consumes one value of any kind, checking its syntax.
+func (s *scanner) skip(depth int) error {
+	if depth > maxDepth {
+		return errDepth
+	}
+	switch s.peek() {
+	case '"':
+		_, err := s.str()
+		return err
+	case '{':
+		s.i++
+		if s.peek() == '}' {
+			s.i++
+			return nil
+		}
+		for {
+			if s.peek() != '"' {
+				return s.unexpected()
+			}
+			if _, err := s.str(); err != nil {
+				return err
+			}
+			if err := s.expect(':'); err != nil {
+				return err
+			}
+			if err := s.skip(depth + 1); err != nil {
+				return err
+			}
+			switch s.peek() {
+			case ',':
+				s.i++
+			case '}':
+				s.i++
+				return nil
+			default:
+				return s.unexpected()
+			}
+		}
+	case '[':
+		s.i++
+		if s.peek() == ']' {
+			s.i++
+			return nil
+		}
+		for {
+			if err := s.skip(depth + 1); err != nil {
+				return err
+			}
+			switch s.peek() {
+			case ',':
+				s.i++
+			case ']':
+				s.i++
+				return nil
+			default:
+				return s.unexpected()
+			}
+		}
+	case 't':
+		return s.literal("true")
+	case 'f':
+		return s.literal("false")
+	case 'n':
+		return s.literal("null")
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		_, _, err := s.num()
+		return err
+	}
+	return s.unexpected()
+}
+
+// end checks that only blanks follow the value just read.
+func (s *scanner) end() error {
+	s.ws()
+	if s.i != len(s.b) {
+		return s.errf("unexpected data after the JSON value")
+	}
+	return nil
+}
+
+// kindAt names the kind of JSON value starting at the next byte, for
+// error messages.
+func (s *scanner) kindAt() string {
+	switch s.peek() {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return "number"
+	case 0:
+		return "end of input"
+	}
+	return "invalid token"
+}
+
+// validJSON reports whether b holds exactly one JSON value.
+func validJSON(b []byte) bool {
+	s := scanner{b: b}
+	if s.peek() == 0 {
+		return false
+	}
+	return s.skip(0) == nil && s.end() == nil
+}
+
+const hexDigits = "0123456789ABCDEF"
+
+// appendQuoted writes s as a JSON string the way Jackson does: only the
+// quote, the backslash and control characters are escaped; non-ASCII is
+// written as UTF-8 and invalid UTF-8 becomes U+FFFD.
+func appendQuoted(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < 0x80 {
+			i++
+			continue
+		}
+		if c >= 0x80 {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				dst = append(dst, s[start:i]...)
+				dst = append(dst, "\uFFFD"...)
+				i++
+				start = i
+				continue
+			}
+			i += size
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\b':
+			dst = append(dst, '\\', 'b')
+		case '\f':
+			dst = append(dst, '\\', 'f')
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+		}
+		i++
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
