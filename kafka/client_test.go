@@ -339,3 +339,64 @@ func TestClientSubscriptionCloseStopsGoroutines(t *testing.T) {
 		}
 	}
 }
+
+// TestClientGroupShare: two members of one group split the partitions
+// (as servers sharing a query do); together they see every record, and
+// the revocation commit leaves nothing for a third run to redo.
+func TestClientGroupShare(t *testing.T) {
+	_, c := startBroker(t)
+	ctx := testCtx(t)
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 4}); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu   sync.Mutex
+		seen = map[string]bool{}
+		by   = map[int]int{}
+	)
+	handler := func(member int) Handler {
+		return func(_ context.Context, b []Record) error {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, r := range b {
+				seen[string(r.Value)] = true
+				by[member]++
+			}
+			return nil
+		}
+	}
+	opts := SubscribeOptions{Group: "g", Topics: []string{"t"}, Reset: Earliest}
+	s1, err := c.Subscribe(ctx, opts, handler(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s1.Close()
+	produceN(t, c, "t", 0, 100)
+	s2, err := c.Subscribe(ctx, opts, handler(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	// Keep producing until the second member got a share.
+	for i := 1; ; i++ {
+		produceN(t, c, "t", i*100, 100)
+		mu.Lock()
+		n2, total := by[2], len(seen)
+		mu.Unlock()
+		if n2 > 0 && total == (i+1)*100 {
+			break
+		}
+		if i > 100 {
+			t.Fatalf("second member never got records: %v, %d seen", by, total)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s1.Close()
+	s2.Close()
+	mu.Lock()
+	total := len(seen)
+	mu.Unlock()
+	if n := committedSum(t, c, "g", "t"); n != int64(total) {
+		t.Fatalf("committed %d, processed %d", n, total)
+	}
+}
