@@ -159,3 +159,73 @@ func errorMatches(err error, stmts []string, want string) bool {
 	_, err = Parse(stmts[len(stmts)-1])
 	return err != nil && strings.Contains(err.Error(), want)
 }
+
+// TestCorpusFormatRoundTrip formats every expression of every corpus
+// query, parses the text back and checks that it formats the same.
+func TestCorpusFormatRoundTrip(t *testing.T) {
+	corpus := loadCorpus(t)
+	if len(corpus) == 0 {
+		t.Skip("conformance corpus not present")
+	}
+	n := 0
+	check := func(e Expr) {
+		if e == nil {
+			return
+		}
+		n++
+		s := FormatExpr(e)
+		back, err := ParseExpr(s)
+		if err != nil {
+			t.Errorf("ParseExpr(FormatExpr) of %q: %v", s, err)
+			return
+		}
+		if s2 := FormatExpr(back); s2 != s {
+			t.Errorf("round trip: %q became %q", s, s2)
+		}
+	}
+	for _, cases := range corpus {
+		for _, c := range cases {
+			for _, text := range c.Statements {
+				stmts, err := Parse(strings.ReplaceAll(text, "{FORMAT}", "JSON"))
+				if err != nil {
+					continue
+				}
+				for _, st := range stmts {
+					var q *Query
+					switch s := st.(type) {
+					case *Select:
+						q = s.Query
+					case *CreateAsSelect:
+						q = s.Query
+					case *InsertInto:
+						q = s.Query
+					case *InsertValues:
+						for _, v := range s.Values {
+							check(v)
+						}
+					}
+					if q == nil {
+						continue
+					}
+					for _, it := range q.Select {
+						check(it.Expr)
+					}
+					check(q.Where)
+					check(q.Having)
+					for _, e := range append(q.GroupBy, q.PartitionBy...) {
+						check(e)
+					}
+					for r := q.From; r != nil; {
+						j, ok := r.(*Join)
+						if !ok {
+							break
+						}
+						check(j.On)
+						r = j.Left
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d expressions round-tripped", n)
+}

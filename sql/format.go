@@ -124,8 +124,11 @@ func formatExpr(b *strings.Builder, e Expr) {
 			b.WriteByte(')')
 			return
 		}
-		b.WriteString(x.Op)
-		formatExpr(b, x.X)
+		inner := FormatExpr(x.X)
+		if strings.HasPrefix(inner, "-") || strings.HasPrefix(inner, "+") {
+			inner = "(" + inner + ")" // "--" would start a comment
+		}
+		b.WriteString(x.Op + inner)
 	case *Binary:
 		b.WriteByte('(')
 		formatExpr(b, x.L)

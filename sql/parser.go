@@ -146,18 +146,26 @@ func (p *parser) failExpecting(extra ...string) {
 	if t.Kind == tWord && reserved[t.Val] && p.expIdx == p.i && slices.Contains(p.expected, "IDENTIFIER") {
 		p.fail(t.Pos, "Syntax Error\n'"+t.Raw+"' is a reserved keyword and it can't be used as an identifier. Quote it with back-quotes to use it as one")
 	}
-	exp := "<nothing>"
-	if p.expIdx == p.i && len(p.expected) > 0 {
-		if len(p.expected) == 1 {
-			exp = p.expected[0]
-		} else {
-			exp = "{" + strings.Join(p.expected, ", ") + "}"
-		}
+	if p.expIdx != p.i || len(p.expected) == 0 {
+		p.fail(t.Pos, "Syntax Error\nno viable alternative at input '"+t.display()+"'")
 	}
+	exp := p.expectedText()
 	if t.Kind == tEOF {
 		p.fail(t.Pos, "Syntax Error\nmismatched input '<EOF>' expecting "+exp)
 	}
 	p.fail(t.Pos, "Syntax Error\nExpecting "+exp)
+}
+
+// expectedText renders the expected set at the current token as ANTLR
+// does: a bare item, or a braced list.
+func (p *parser) expectedText() string {
+	if p.expIdx != p.i || len(p.expected) == 0 {
+		return "<nothing>"
+	}
+	if len(p.expected) == 1 {
+		return p.expected[0]
+	}
+	return "{" + strings.Join(p.expected, ", ") + "}"
 }
 
 // isKw reports whether the current token is the keyword kw, recording it
@@ -229,7 +237,7 @@ func (p *parser) expectOp(op string) token {
 	}
 	t := p.cur()
 	if p.peekOp(1, op) && t.Kind != tEOF {
-		p.fail(t.Pos, "Syntax Error\nextraneous input '"+t.display()+"' expecting '"+op+"'")
+		p.fail(t.Pos, "Syntax Error\nextraneous input '"+t.display()+"' expecting "+p.expectedText())
 	}
 	if (op == ")" || op == "]" || op == ">") && t.Kind == tOp && (t.Val == "," || t.Val == ";") {
 		p.fail(t.Pos, "Syntax Error\nmissing '"+op+"' at '"+t.display()+"'")
@@ -361,7 +369,7 @@ func ParseExpr(text string) (Expr, error) {
 	err = p.run(func() {
 		e = p.expr()
 		if !p.atEOF() {
-			p.failExpecting()
+			p.failExpecting("<EOF>")
 		}
 	})
 	return e, err
@@ -377,7 +385,7 @@ func ParseType(text string) (*types.Type, error) {
 	err = p.run(func() {
 		t = p.typ()
 		if !p.atEOF() {
-			p.failExpecting()
+			p.failExpecting("<EOF>")
 		}
 	})
 	return t, err

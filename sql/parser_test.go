@@ -32,6 +32,8 @@ func TestExprFormat(t *testing.T) {
 		{"-a * b", "(-A * B)"},
 		{"- 5", "-5"},
 		{"1 - -1", "(1 - -1)"},
+		{"- -1", "-(-1)"},
+		{"-(-a)", "-(-A)"},
 		{"-9223372036854775808", "-9223372036854775808"},
 		{"NOT a = b AND c OR d", "(((NOT (A = B)) AND C) OR D)"},
 		{"x BETWEEN 1 AND 2 AND y", "((X BETWEEN 1 AND 2) AND Y)"},
@@ -450,4 +452,23 @@ func TestSplitStatements(t *testing.T) {
 			t.Errorf("SplitStatements(%q) = %q, %q; want %q, %q", c.in, complete, rest, c.complete, c.rest)
 		}
 	}
+}
+
+// FuzzParse checks that no input makes the parser panic.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"SELECT a, b->c[1] FROM t WHERE x IN (1, 2) EMIT CHANGES;",
+		"CREATE STREAM s (a STRUCT<b ARRAY<MAP<STRING, INT>>> KEY) WITH (kafka_topic='t');",
+		"SELECT TRANSFORM(a, (x, y) => x + y) FROM t GROUP BY (a, b);",
+		"INSERT INTO s VALUES (-1, 'x', ARRAY[1]);",
+		"PRINT 'x' FROM BEGINNING LIMIT -2;",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		Parse(s)
+		ParseExpr(s)
+		ParseType(s)
+		SplitStatements(s)
+	})
 }
