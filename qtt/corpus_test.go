@@ -6,8 +6,14 @@ import (
 	"testing"
 )
 
-// corpusDir is the visible QTT corpus.
-const corpusDir = "/work/shared/qtt/query-validation-tests"
+// corpusDir is the visible QTT corpus: $QTT_CORPUS, else the shared
+// directory beside the repository (as the Makefile expects).
+var corpusDir = func() string {
+	if d := os.Getenv("QTT_CORPUS"); d != "" {
+		return d
+	}
+	return filepath.Join("..", "..", "shared", "qtt", "query-validation-tests")
+}()
 
 // requireCorpus skips when the corpus is absent, except on CI.
 func requireCorpus(t *testing.T) {
