@@ -372,7 +372,7 @@ func TestParseErrors(t *testing.T) {
 		{"SELECT a # b FROM t", "line 1:10: Syntax Error\ntoken recognition error at: '#'"},
 		{"CREATE STREAM s (a INT) WITH (kafka_topic='x' value_format='json');", "line 1:47: Syntax Error\nExpecting {',', ')'}"},
 		{"SELECT CAST(a AS INT, 5) FROM t;", "line 1:21: Syntax Error\nmissing ')' at ','"},
-		{"SELECT f(a b) FROM t;", "line 1:12: Syntax Error\nextraneous input 'b' expecting ')'"},
+		{"SELECT f(a b) FROM t;", "line 1:12: Syntax Error\nextraneous input 'b' expecting {',', ')'}"},
 	}
 	for _, c := range cases {
 		_, err := Parse(c.in)
