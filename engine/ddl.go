@@ -1,0 +1,196 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/eddysql/eddy/api"
+	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/metastore"
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/sql"
+)
+
+func (e *Engine) prepareCreateSource(ctx context.Context, st *sql.CreateSource, cfg planner.Config) (action, error) {
+	kind := strings.ToLower(kindWord(st.IsTable))
+	if old := e.ms.Source(st.Name); old != nil {
+		if st.IfNotExists {
+			return func(context.Context) (api.Entity, error) {
+				return status(fmt.Sprintf("Cannot add %s %s: A %s with the same name already exists.", kind, st.Name, kind), ""), nil
+			}, nil
+		}
+		if !st.OrReplace {
+			return nil, &stmtErr{fmt.Sprintf("Cannot add %s '%s': A %s with the same name already exists", kind, st.Name, strings.ToLower(old.Kind()))}
+		}
+		if old.IsSource || st.Source {
+			return nil, &stmtErr{fmt.Sprintf("Cannot add %s '%s': CREATE OR REPLACE is not supported on source %ss.", kind, st.Name, kind)}
+		}
+	}
+	src, err := planner.New(e.ms, e.fns, cfg).PlanCreateSource(st)
+	if err != nil {
+		return nil, err
+	}
+	parts, hasParts, err := planner.PropInt(st.Props, "PARTITIONS")
+	if err != nil {
+		return nil, err
+	}
+	replicas, _, err := planner.PropInt(st.Props, "REPLICAS")
+	if err != nil {
+		return nil, err
+	}
+	info, exists, err := e.cluster.Topic(ctx, src.Topic)
+	if err != nil {
+		return nil, fmt.Errorf("look up topic %s: %w", src.Topic, err)
+	}
+	switch {
+	case exists && hasParts && int32(parts) != info.Partitions:
+		return nil, &stmtErr{fmt.Sprintf("A Kafka topic with the name '%s' already exists, with different partition/replica configuration than required. KSQL expects %d partitions (topic has %d).", src.Topic, parts, info.Partitions)}
+	case !exists && !hasParts && !e.opts.CreateSourceTopics:
+		return nil, &stmtErr{fmt.Sprintf("Topic '%s' does not exist. If you want to create a new topic for the %s please re-run the statement providing the required 'PARTITIONS' configuration in the WITH clause (and optionally 'REPLICAS'). For example: CREATE %s %s (...) WITH (KAFKA_TOPIC='%s', PARTITIONS=2, REPLICAS=1, ...);", src.Topic, kind, strings.ToUpper(kind), st.Name, src.Topic)}
+	}
+	return func(ctx context.Context) (api.Entity, error) {
+		if !exists {
+			if parts <= 0 {
+				parts = 1
+			}
+			if replicas <= 0 {
+				replicas = 1
+			}
+			if err := e.cluster.CreateTopic(ctx, kafka.TopicInfo{Name: src.Topic, Partitions: int32(parts), Replicas: int16(replicas), Configs: cleanupPolicy(src.IsTable)}); err != nil {
+				return nil, fmt.Errorf("create topic %s: %w", src.Topic, err)
+			}
+		}
+		e.ms.PutSource(src)
+		msg := "Stream created"
+		if st.IsTable {
+			msg = "Table created"
+		}
+		return status(msg, ""), nil
+	}, nil
+}
+
+func cleanupPolicy(table bool) map[string]string {
+	if table {
+		return map[string]string{"cleanup.policy": "compact"}
+	}
+	return map[string]string{"cleanup.policy": "delete"}
+}
+
+func (e *Engine) prepareDrop(ctx context.Context, st *sql.DropSource) (action, error) {
+	src := e.ms.Source(st.Name)
+	kind := kindWord(st.IsTable)
+	if src == nil {
+		if st.IfExists {
+			return func(context.Context) (api.Entity, error) {
+				return status(fmt.Sprintf("Source `%s` does not exist.", st.Name), ""), nil
+			}, nil
+		}
+		return nil, &stmtErr{fmt.Sprintf("Source %s does not exist.", st.Name)}
+	}
+	if src.IsTable != st.IsTable {
+		return nil, &stmtErr{fmt.Sprintf("Incompatible data source type is %s, but statement was DROP %s", src.Kind(), strings.ToUpper(kind))}
+	}
+	if st.DeleteTopic && src.IsSource {
+		return nil, &stmtErr{fmt.Sprintf("Cannot delete topic for read-only source: %s", src.Name)}
+	}
+	var readers, writers []string
+	for _, q := range e.ms.QueriesReading(src.Name) {
+		readers = append(readers, q.Sink)
+	}
+	for _, q := range e.ms.QueriesWriting(src.Name) {
+		if q.ID != src.CreatedBy {
+			writers = append(writers, q.ID)
+		}
+	}
+	if len(readers) > 0 {
+		sort.Strings(readers)
+		return nil, &stmtErr{fmt.Sprintf("Cannot drop %s.\nThe following streams and/or tables read from this source: [%s].\nYou need to drop them before dropping %s.", src.Name, strings.Join(readers, ", "), src.Name)}
+	}
+	if len(writers) > 0 {
+		return nil, &stmtErr{fmt.Sprintf("Cannot drop %s.\nThe following queries write into this source: [%s].\nYou need to terminate them before dropping %s.", src.Name, strings.Join(writers, ", "), src.Name)}
+	}
+	return func(ctx context.Context) (api.Entity, error) {
+		if src.CreatedBy != "" {
+			e.stopQuery(src.CreatedBy)
+		}
+		e.ms.DropSource(src.Name)
+		if st.DeleteTopic {
+			if err := e.cluster.DeleteTopic(ctx, src.Topic); err != nil {
+				return nil, fmt.Errorf("delete topic %s: %w", src.Topic, err)
+			}
+		}
+		return status(fmt.Sprintf("Source `%s` (topic: %s) was dropped.", src.Name, src.Topic), ""), nil
+	}, nil
+}
+
+func (e *Engine) prepareTerminate(st *sql.Terminate) (action, error) {
+	if st.All {
+		return func(context.Context) (api.Entity, error) {
+			for _, q := range e.ms.Queries() {
+				e.stopQuery(q.ID)
+			}
+			return status("Query terminated.", ""), nil
+		}, nil
+	}
+	id := strings.ToUpper(st.QueryID)
+	if e.ms.Query(id) == nil {
+		return nil, &stmtErr{fmt.Sprintf("Unknown queryId: %s", id)}
+	}
+	return func(context.Context) (api.Entity, error) {
+		e.stopQuery(id)
+		return status("Query terminated.", id), nil
+	}, nil
+}
+
+// stopQuery stops a persistent query and forgets it; the source it wrote
+// stays. Callers hold e.mu.
+func (e *Engine) stopQuery(id string) {
+	if q := e.queries[id]; q != nil {
+		if err := q.Stop(); err != nil {
+			e.opts.Logf("stop query %s: %v", id, err)
+		}
+		delete(e.queries, id)
+	}
+	if mq := e.ms.Query(id); mq != nil {
+		if src := e.ms.Source(mq.Sink); src != nil && src.CreatedBy == id {
+			c := *src
+			c.CreatedBy = ""
+			e.ms.PutSource(&c)
+		}
+	}
+	e.ms.DropQuery(id)
+}
+
+func (e *Engine) prepareCreateType(st *sql.CreateType) (action, error) {
+	if e.ms.Type(st.Name) != nil {
+		if st.IfNotExists {
+			return func(context.Context) (api.Entity, error) { return status("Type already exists.", ""), nil }, nil
+		}
+		return nil, &stmtErr{fmt.Sprintf("Cannot register custom type '%s' since it is already registered with type: %s", st.Name, e.ms.Type(st.Name))}
+	}
+	t, err := e.ms.ResolveType(st.Type)
+	if err != nil {
+		return nil, &stmtErr{err.Error()}
+	}
+	return func(context.Context) (api.Entity, error) {
+		e.ms.PutType(st.Name, t)
+		return status("Created type `"+st.Name+"`", ""), nil
+	}, nil
+}
+
+func (e *Engine) prepareDropType(st *sql.DropType) (action, error) {
+	if e.ms.Type(st.Name) == nil && !st.IfExists {
+		return nil, &stmtErr{fmt.Sprintf("Type %s does not exist.", st.Name)}
+	}
+	return func(context.Context) (api.Entity, error) {
+		e.ms.DropType(st.Name)
+		return status("Dropped type `"+st.Name+"`", ""), nil
+	}, nil
+}
+
+// sinkMeta builds the catalog entry for a CSAS/CTAS query's sink.
+func sinkQuery(id, text, sink, topic string, from ...string) *metastore.Query {
+	return &metastore.Query{ID: id, SQL: text, Sink: sink, Topic: topic, Sources: from}
+}

@@ -1,0 +1,162 @@
+// Package engine executes statements: it parses, plans against the
+// catalog, records catalog changes in the command log, and starts and
+// stops the runtime's queries. Front ends (the shell, the REST server, the
+// conformance runner) talk to it through Execute, Stream and Print.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/metastore"
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/runtime"
+	"github.com/eddysql/eddy/sql"
+)
+
+// Options configure an engine.
+type Options struct {
+	// Cluster is where topics live: a broker or an in-memory cluster.
+	Cluster kafka.Cluster
+	// ServiceID names this eddy service; servers sharing it share the
+	// catalog and the work. Default "default_".
+	ServiceID string
+	// Config holds server-level ksqlDB properties (lower-case names).
+	Config map[string]string
+	// CreateSourceTopics creates the topic of a CREATE STREAM/TABLE that
+	// names a missing topic without PARTITIONS, as ksqlDB's test harness
+	// does, instead of failing.
+	CreateSourceTopics bool
+	// Logf receives the server log, processing errors included.
+	Logf func(format string, args ...any)
+}
+
+// Engine runs statements against one catalog.
+type Engine struct {
+	cluster kafka.Cluster
+	sid     string
+	cfg     map[string]string
+	opts    Options
+	fns     *expr.Registry
+	ms      *metastore.Metastore
+	cmdLog  *metastore.CommandLog
+
+	// mu serialises catalog changes so the command log order is the
+	// execution order.
+	mu         sync.Mutex
+	queries    map[string]*runtime.Query
+	queryCount int
+	cmdOffset  int64
+	queryErrs  []error
+}
+
+// New opens the command log, replays it to rebuild the catalog and
+// restart persistent queries, and returns a ready engine.
+func New(ctx context.Context, opts Options) (*Engine, error) {
+	if opts.Cluster == nil {
+		return nil, errors.New("engine: no cluster")
+	}
+	if opts.ServiceID == "" {
+		opts.ServiceID = "default_"
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	cfg := map[string]string{}
+	for k, v := range opts.Config {
+		cfg[strings.ToLower(k)] = v
+	}
+	e := &Engine{
+		cluster: opts.Cluster,
+		sid:     opts.ServiceID,
+		cfg:     cfg,
+		opts:    opts,
+		fns:     expr.NewRegistry(),
+		ms:      metastore.New(),
+		queries: map[string]*runtime.Query{},
+	}
+	log, cmds, err := metastore.OpenCommandLog(ctx, e.cluster, e.sid)
+	if err != nil {
+		return nil, err
+	}
+	e.cmdLog = log
+	if err := e.cluster.CreateTopic(ctx, kafka.TopicInfo{Name: e.processingLogTopic(), Partitions: 1, Replicas: 1}); err != nil {
+		return nil, fmt.Errorf("create processing log topic: %w", err)
+	}
+	for i, c := range cmds {
+		if err := e.replay(ctx, c); err != nil {
+			// A command that no longer applies is skipped, as on the
+			// server that first ran it the error would have been returned.
+			opts.Logf("command %d (%q) not replayed: %v", i, c.Statement, err)
+		}
+		e.cmdOffset = int64(i) + 1
+	}
+	return e, nil
+}
+
+// Close stops every running query, committing what it processed.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var errs []error
+	for id, q := range e.queries {
+		if err := q.Stop(); err != nil {
+			errs = append(errs, fmt.Errorf("stop %s: %w", id, err))
+		}
+		delete(e.queries, id)
+	}
+	return errors.Join(errs...)
+}
+
+// Sources returns the catalog's streams and tables.
+func (e *Engine) Sources() []*metastore.Source { return e.ms.Sources() }
+
+// Metastore exposes the catalog read-only to front ends that describe it.
+func (e *Engine) Metastore() *metastore.Metastore { return e.ms }
+
+// QueryErrors returns the errors that stopped persistent queries.
+func (e *Engine) QueryErrors() []error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := append([]error{}, e.queryErrs...)
+	for _, q := range e.queries {
+		if err := q.Err(); err != nil {
+			out = append(out, err)
+		}
+	}
+	return out
+}
+
+// ServiceID returns the service id.
+func (e *Engine) ServiceID() string { return e.sid }
+
+// config merges server config and session properties for one statement.
+func (e *Engine) config(props map[string]string) planner.Config {
+	c := planner.Config{}
+	for k, v := range e.cfg {
+		c[k] = v
+	}
+	for k, v := range props {
+		c[strings.ToLower(k)] = v
+	}
+	return c
+}
+
+// replay re-executes one recorded command without recording it again.
+func (e *Engine) replay(ctx context.Context, c metastore.Command) error {
+	stmts, err := sql.Parse(c.Statement)
+	if err != nil {
+		return err
+	}
+	for _, st := range stmts {
+		if _, err := e.execute(ctx, st, c.Props, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,155 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eddysql/eddy/api"
+	"github.com/eddysql/eddy/kafka"
+)
+
+func newMemEngine(t *testing.T) (*Engine, *kafka.MemCluster) {
+	t.Helper()
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	e, err := New(context.Background(), Options{Cluster: cl, Config: map[string]string{"auto.offset.reset": "earliest"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e, cl
+}
+
+func mustExec(t *testing.T, e *Engine, text string) []api.Entity {
+	t.Helper()
+	ents, err := e.Execute(context.Background(), text, nil)
+	if err != nil {
+		t.Fatalf("%s: %v", text, err)
+	}
+	return ents
+}
+
+func values(t *testing.T, cl kafka.Cluster, topic string) []string {
+	t.Helper()
+	recs, err := cl.ReadAll(context.Background(), topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range recs {
+		out = append(out, string(r.Key)+"|"+string(r.Value))
+	}
+	return out
+}
+
+func TestFilterProjectPipeline(t *testing.T) {
+	e, cl := newMemEngine(t)
+	mustExec(t, e, "CREATE STREAM s (k STRING KEY, id BIGINT, name STRING) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
+	ents := mustExec(t, e, "CREATE STREAM out AS SELECT k, UCASE(name) AS upper_name, id * 2 AS twice FROM s WHERE id > 1;")
+	cs, ok := ents[0].(*api.CurrentStatus)
+	if !ok || !strings.HasPrefix(cs.CommandStatus.Message, "Created query with ID CSAS_OUT_") {
+		t.Fatalf("unexpected entity %#v", ents[0])
+	}
+	mustExec(t, e, "INSERT INTO s (k, id, name) VALUES ('a', 1, 'x');")
+	mustExec(t, e, "INSERT INTO s (k, id, name) VALUES ('b', 2, 'y');")
+	got := values(t, cl, "OUT")
+	want := []string{`b|{"UPPER_NAME":"Y","TWICE":4}`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestBadRecordGoesToProcessingLog(t *testing.T) {
+	e, cl := newMemEngine(t)
+	mustExec(t, e, "CREATE STREAM s (id BIGINT) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
+	mustExec(t, e, "CREATE STREAM out AS SELECT id FROM s;")
+	ctx := context.Background()
+	if err := cl.Produce(ctx, kafka.Record{Topic: "in", Partition: -1, Value: []byte("{not json")}, kafka.Record{Topic: "in", Partition: -1, Value: []byte(`{"id":7}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := values(t, cl, "OUT"); len(got) != 1 || got[0] != `|{"ID":7}` {
+		t.Fatalf("query did not continue past the bad record: %q", got)
+	}
+	logged := values(t, cl, "default_ksql_processing_log")
+	if len(logged) != 1 || !strings.Contains(logged[0], "DESERIALIZATION_ERROR") || !strings.Contains(logged[0], `"topic":"in"`) {
+		t.Fatalf("processing log = %q", logged)
+	}
+}
+
+func TestErrorsAreClassified(t *testing.T) {
+	e, _ := newMemEngine(t)
+	_, err := e.Execute(context.Background(), "CREATE STREAM s (id BIGINT) WITH (kafka_topic='in', value_format='JSON', partitions=1);\nSELEC * FROM s;", nil)
+	var ee *Error
+	if !errors.As(err, &ee) || ee.Kind != ParseError || !strings.Contains(ee.Msg, "line 2:1") {
+		t.Fatalf("want parse error at line 2:1, got %v", err)
+	}
+	mustExec(t, e, "CREATE STREAM s (id BIGINT) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
+	_, err = e.Execute(context.Background(), "CREATE STREAM o AS SELECT idd FROM s;", nil)
+	if !errors.As(err, &ee) || ee.Kind != StatementError || !strings.Contains(ee.Msg, "IDD") || !strings.Contains(ee.Msg, "Did you mean ID") {
+		t.Fatalf("want unknown-column error with hint, got %v", err)
+	}
+	_, err = e.Execute(context.Background(), "CREATE STREAM o AS SELECT id FROM ss;", nil)
+	if !errors.As(err, &ee) || !strings.Contains(ee.Msg, "SS does not exist") || !strings.Contains(ee.Msg, "Did you mean S") {
+		t.Fatalf("want unknown-source error with hint, got %v", err)
+	}
+}
+
+func TestPushQueryWithLimit(t *testing.T) {
+	e, _ := newMemEngine(t)
+	mustExec(t, e, "CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
+	for _, v := range []string{"1", "2", "3"} {
+		mustExec(t, e, "INSERT INTO s (k, v) VALUES ('a', "+v+");")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var rows [][]any
+	var final string
+	err := e.Stream(ctx, "SELECT v + 1 AS w FROM s EMIT CHANGES LIMIT 2;", map[string]string{"auto.offset.reset": "earliest"}, func(r api.StreamedRow) error {
+		if r.Row != nil {
+			rows = append(rows, r.Row.Columns)
+		}
+		if r.FinalMessage != "" {
+			final = r.FinalMessage
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[0][0] != int32(2) || rows[1][0] != int32(3) || final != "Limit Reached" {
+		t.Fatalf("rows=%v final=%q", rows, final)
+	}
+}
+
+func TestRestartReplaysCatalogAndResumes(t *testing.T) {
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	ctx := context.Background()
+	e1, err := New(ctx, Options{Cluster: cl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, e1, "CREATE STREAM s (id INT) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
+	mustExec(t, e1, "CREATE STREAM out AS SELECT id FROM s;")
+	mustExec(t, e1, "INSERT INTO s (id) VALUES (1);")
+	if err := e1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Written while no engine runs: the restarted query must pick it up.
+	if err := cl.Produce(ctx, kafka.Record{Topic: "in", Partition: -1, Value: []byte(`{"id":2}`)}); err != nil {
+		t.Fatal(err)
+	}
+	e2, err := New(ctx, Options{Cluster: cl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e2.Close()
+	if len(e2.Sources()) != 2 || e2.Metastore().Query("CSAS_OUT_0") == nil {
+		t.Fatalf("catalog not replayed: %d sources", len(e2.Sources()))
+	}
+	got := values(t, cl, "OUT")
+	if strings.Join(got, ",") != `|{"ID":1},|{"ID":2}` {
+		t.Fatalf("after restart got %q", got)
+	}
+}

@@ -1,0 +1,61 @@
+package engine
+
+import (
+	"errors"
+
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/sql"
+)
+
+// ErrorKind classifies statement failures the way ksqlDB clients see them.
+type ErrorKind int
+
+const (
+	// ParseError: the text is not valid SQL.
+	ParseError ErrorKind = iota
+	// StatementError: valid SQL that cannot run against this catalog.
+	StatementError
+	// RuntimeError: the statement started but failed while running.
+	RuntimeError
+)
+
+// Error is a failed statement.
+type Error struct {
+	Kind      ErrorKind
+	Statement string
+	Msg       string
+	Err       error
+}
+
+func (e *Error) Error() string { return e.Msg }
+func (e *Error) Unwrap() error { return e.Err }
+
+// classify wraps err as an *Error for statement text.
+func classify(err error, text string) error {
+	if err == nil {
+		return nil
+	}
+	var ee *Error
+	if errors.As(err, &ee) {
+		return err
+	}
+	kind := RuntimeError
+	var pe *sql.Error
+	var ple *planner.Error
+	switch {
+	case errors.As(err, &pe):
+		kind = ParseError
+	case errors.As(err, &ple), errors.Is(err, errStatement):
+		kind = StatementError
+	}
+	return &Error{Kind: kind, Statement: text, Msg: err.Error(), Err: err}
+}
+
+// errStatement marks engine-level validation failures.
+var errStatement = errors.New("statement error")
+
+// stmtErr is a validation failure found by the engine itself.
+type stmtErr struct{ msg string }
+
+func (e *stmtErr) Error() string   { return e.msg }
+func (e *stmtErr) Is(t error) bool { return t == errStatement }

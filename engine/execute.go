@@ -1,0 +1,147 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/eddysql/eddy/api"
+	"github.com/eddysql/eddy/metastore"
+	"github.com/eddysql/eddy/sql"
+)
+
+// Execute parses text and runs each statement in order, stopping at the
+// first failure. props are session properties (SET); they apply to these
+// statements only.
+func (e *Engine) Execute(ctx context.Context, text string, props map[string]string) ([]api.Entity, error) {
+	stmts, err := sql.Parse(text)
+	if err != nil {
+		return nil, classify(err, text)
+	}
+	var out []api.Entity
+	for _, st := range stmts {
+		ent, err := e.execute(ctx, st, props, false)
+		if err != nil {
+			return out, classify(err, st.Text())
+		}
+		if ent != nil {
+			out = append(out, ent)
+		}
+	}
+	return out, nil
+}
+
+// action applies a validated statement's side effects.
+type action func(ctx context.Context) (api.Entity, error)
+
+// execute validates a statement, records it in the command log when it
+// changes the catalog (unless replaying), then applies it.
+func (e *Engine) execute(ctx context.Context, st sql.Statement, props map[string]string, replaying bool) (api.Entity, error) {
+	switch s := st.(type) {
+	case *sql.Select, *sql.Print:
+		return nil, &stmtErr{"SELECT and PRINT statements stream their results; send them as queries (the shell does this for you)."}
+	case *sql.Show, *sql.Describe, *sql.Explain, *sql.InsertValues:
+		return e.local(ctx, s, props)
+	case *sql.SetProperty, *sql.UnsetProperty, *sql.Define, *sql.Undefine, *sql.RunScript:
+		return nil, &stmtErr{fmt.Sprintf("%s is handled by the client session, not the engine.", firstWord(st.Text()))}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	cfg := e.config(props)
+	act, err := e.prepare(ctx, st, cfg)
+	if err != nil {
+		return nil, err
+	}
+	seq := e.cmdOffset
+	if !replaying {
+		off, err := e.cmdLog.Append(ctx, commandID(st), metastore.Command{Statement: st.Text(), Props: props})
+		if err != nil {
+			return nil, err
+		}
+		seq = off
+	}
+	e.cmdOffset = seq + 1
+	ent, err := act(ctx)
+	if cs, ok := ent.(*api.CurrentStatus); ok {
+		cs.CommandSequenceNumber = seq
+		cs.StatementText = st.Text()
+	}
+	return ent, err
+}
+
+// prepare validates a catalog-changing statement against the current
+// catalog and returns the action that applies it.
+func (e *Engine) prepare(ctx context.Context, st sql.Statement, cfg map[string]string) (action, error) {
+	switch s := st.(type) {
+	case *sql.CreateSource:
+		return e.prepareCreateSource(ctx, s, cfg)
+	case *sql.CreateAsSelect:
+		return e.prepareCreateAsSelect(ctx, s, cfg)
+	case *sql.InsertInto:
+		return e.prepareInsertInto(ctx, s, cfg)
+	case *sql.DropSource:
+		return e.prepareDrop(ctx, s)
+	case *sql.Terminate:
+		return e.prepareTerminate(s)
+	case *sql.CreateType:
+		return e.prepareCreateType(s)
+	case *sql.DropType:
+		return e.prepareDropType(s)
+	}
+	return nil, &stmtErr{fmt.Sprintf("%s is not supported by eddy yet.", firstWord(st.Text()))}
+}
+
+// local runs statements that read the catalog or write data but do not
+// change the catalog, so they skip the command log.
+func (e *Engine) local(ctx context.Context, st sql.Statement, props map[string]string) (api.Entity, error) {
+	switch s := st.(type) {
+	case *sql.Show:
+		return e.show(ctx, s, props)
+	case *sql.Describe:
+		return e.describe(ctx, s)
+	case *sql.Explain:
+		return e.explain(s)
+	case *sql.InsertValues:
+		return nil, e.insertValues(ctx, s, e.config(props))
+	}
+	return nil, &stmtErr{"unsupported statement"}
+}
+
+func commandID(st sql.Statement) string {
+	switch s := st.(type) {
+	case *sql.CreateSource:
+		return kindWord(s.IsTable) + "/" + s.Name + "/create"
+	case *sql.CreateAsSelect:
+		return kindWord(s.IsTable) + "/" + s.Name + "/create"
+	case *sql.DropSource:
+		return kindWord(s.IsTable) + "/" + s.Name + "/drop"
+	case *sql.InsertInto:
+		return "stream/" + s.Target + "/insert"
+	case *sql.Terminate:
+		return "terminate/" + s.QueryID + "/execute"
+	}
+	return "statement/" + firstWord(st.Text()) + "/execute"
+}
+
+func kindWord(table bool) string {
+	if table {
+		return "table"
+	}
+	return "stream"
+}
+
+func firstWord(s string) string {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return ""
+	}
+	return strings.ToUpper(f[0])
+}
+
+func status(msg, queryID string) *api.CurrentStatus {
+	return &api.CurrentStatus{
+		Type:          "currentStatus",
+		CommandStatus: api.CommandStatus{Status: "SUCCESS", Message: msg, QueryID: queryID},
+		Warnings:      []api.Warning{},
+	}
+}

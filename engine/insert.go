@@ -1,0 +1,121 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/serde"
+	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/types"
+)
+
+// noColumns resolves nothing: INSERT VALUES takes literal expressions.
+type noColumns struct{}
+
+func (noColumns) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
+	return 0, nil, &stmtErr{fmt.Sprintf("Column '%s' cannot be resolved: INSERT VALUES takes expressions without column references.", ref.Name)}
+}
+
+// insertValues serialises one row with the target's formats and produces it.
+func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg planner.Config) error {
+	src := e.ms.Source(st.Target)
+	if src == nil {
+		return &stmtErr{fmt.Sprintf("Cannot insert values into an unknown stream/table: %s", st.Target)}
+	}
+	if src.IsSource {
+		return &stmtErr{fmt.Sprintf("Cannot insert values into read-only %s: %s", strings.ToLower(src.Kind()), src.Name)}
+	}
+	cols := st.Columns
+	if cols == nil {
+		for _, c := range src.Schema.Columns {
+			if c.Namespace == types.HeaderColumn {
+				continue
+			}
+			cols = append(cols, c.Name)
+		}
+	}
+	if len(cols) != len(st.Values) {
+		return &stmtErr{fmt.Sprintf("Expected number columns and values to match: %s, %s", strings.Join(cols, ", "), valuesText(st.Values))}
+	}
+	row := make([]any, len(src.Schema.Columns))
+	ts := time.Now().UnixMilli()
+	var ectx expr.Context
+	var evalErr error
+	ectx.OnError = func(err error) { evalErr = err }
+	for i, name := range cols {
+		c, err := expr.Compile(st.Values[i], noColumns{}, e.fns)
+		if err != nil {
+			return &stmtErr{err.Error()}
+		}
+		v := c.Eval(&ectx, nil)
+		if evalErr != nil {
+			return &stmtErr{fmt.Sprintf("Failed to insert values into '%s'. %v", src.Name, evalErr)}
+		}
+		if name == "ROWTIME" {
+			tv, err := expr.CastValue(v, c.Type, types.BigintType)
+			if err != nil || tv == nil {
+				return &stmtErr{fmt.Sprintf("Failed to insert values into '%s'. ROWTIME must be a BIGINT: %v", src.Name, err)}
+			}
+			ts = tv.(int64)
+			continue
+		}
+		idx := src.Schema.Find(name)
+		if idx < 0 {
+			return &stmtErr{fmt.Sprintf("Column name %s does not exist.", name)}
+		}
+		col := src.Schema.Columns[idx]
+		if col.Namespace == types.HeaderColumn {
+			return &stmtErr{fmt.Sprintf("Cannot insert into HEADER columns: %s", name)}
+		}
+		if v != nil && c.Type != nil && !c.Type.Equal(col.Type) {
+			v, err = expr.CastValue(v, c.Type, col.Type)
+			if err != nil {
+				return &stmtErr{fmt.Sprintf("Failed to insert values into '%s'. Expected type %s for field %s but got %s(%s)", src.Name, col.Type, name, sql.FormatExpr(st.Values[i]), c.Type)}
+			}
+		}
+		row[idx] = v
+	}
+	key := src.Schema.Key()
+	ks, err := serde.New(src.KeyFormat, key, true)
+	if err != nil {
+		return &stmtErr{err.Error()}
+	}
+	vs, err := serde.New(src.ValueFormat, src.Schema.Value(), false)
+	if err != nil {
+		return &stmtErr{err.Error()}
+	}
+	var keyVals, valVals []any
+	for i, c := range src.Schema.Columns {
+		switch c.Namespace {
+		case types.KeyColumn:
+			keyVals = append(keyVals, row[i])
+		case types.ValueColumn:
+			valVals = append(valVals, row[i])
+		}
+	}
+	kb, err := ks.Encode(keyVals)
+	if err != nil {
+		return &stmtErr{fmt.Sprintf("Failed to insert values into '%s'. Could not serialize key: %v", src.Name, err)}
+	}
+	vb, err := vs.Encode(valVals)
+	if err != nil {
+		return &stmtErr{fmt.Sprintf("Failed to insert values into '%s'. Could not serialize value: %v", src.Name, err)}
+	}
+	if err := e.cluster.Produce(ctx, kafka.Record{Topic: src.Topic, Partition: -1, Key: kb, Value: vb, Timestamp: ts}); err != nil {
+		return fmt.Errorf("insert into %s: %w", src.Name, err)
+	}
+	return nil
+}
+
+func valuesText(vs []sql.Expr) string {
+	var parts []string
+	for _, v := range vs {
+		parts = append(parts, sql.FormatExpr(v))
+	}
+	return strings.Join(parts, ", ")
+}

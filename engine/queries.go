@@ -1,0 +1,259 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/eddysql/eddy/api"
+	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/metastore"
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/runtime"
+	"github.com/eddysql/eddy/serde"
+	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/types"
+)
+
+// persistentPlan is a validated persistent query waiting to start.
+type persistentPlan struct {
+	id   string
+	plan *planner.QueryPlan
+	sink *metastore.Source
+	topo *runtime.Topology
+}
+
+func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSelect, cfg planner.Config) (action, error) {
+	kind := strings.ToLower(kindWord(st.IsTable))
+	old := e.ms.Source(st.Name)
+	if old != nil {
+		if st.IfNotExists {
+			return func(context.Context) (api.Entity, error) {
+				return status(fmt.Sprintf("Cannot add %s %s: A %s with the same name already exists.", kind, st.Name, kind), ""), nil
+			}, nil
+		}
+		if !st.OrReplace {
+			return nil, &stmtErr{fmt.Sprintf("Cannot add %s '%s': A %s with the same name already exists", kind, st.Name, strings.ToLower(old.Kind()))}
+		}
+		if old.IsSource {
+			return nil, &stmtErr{fmt.Sprintf("Cannot add %s '%s': CREATE OR REPLACE is not supported on source %ss.", kind, st.Name, kind)}
+		}
+	}
+	p := planner.New(e.ms, e.fns, cfg)
+	plan, err := p.PlanQuery(st.Query, planner.Persistent, st.Name)
+	if err != nil {
+		return nil, err
+	}
+	if plan.ResultIsTable != st.IsTable {
+		if plan.ResultIsTable {
+			return nil, &stmtErr{"Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead."}
+		}
+		return nil, &stmtErr{"Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead."}
+	}
+	keyFmt, valFmt, err := p.SinkFormats(st.Props, plan)
+	if err != nil {
+		return nil, err
+	}
+	topic, hasTopic, err := planner.PropString(st.Props, "KAFKA_TOPIC")
+	if err != nil {
+		return nil, err
+	}
+	if !hasTopic {
+		topic = cfg.Get("ksql.output.topic.name.prefix", "") + st.Name
+	}
+	prefix := "CSAS_"
+	if st.IsTable {
+		prefix = "CTAS_"
+	}
+	id := ""
+	if old != nil && old.CreatedBy != "" {
+		id = old.CreatedBy // CREATE OR REPLACE keeps the query id
+	} else {
+		id = fmt.Sprintf("%s%s_%d", prefix, st.Name, e.queryCount)
+	}
+	sink := &metastore.Source{
+		Name: st.Name, IsTable: st.IsTable, Schema: plan.Output, Topic: topic,
+		KeyFormat: keyFmt, ValueFormat: valFmt, SQL: st.Text(), CreatedBy: id,
+	}
+	pp, err := e.buildPersistent(ctx, p, id, plan, sink, st.Props, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) (api.Entity, error) {
+		if old == nil || old.CreatedBy == "" {
+			e.queryCount++
+		}
+		if err := e.createSinkTopic(ctx, st.Props, plan, sink); err != nil {
+			return nil, err
+		}
+		if old != nil && old.CreatedBy != "" {
+			e.stopQuery(old.CreatedBy)
+		}
+		e.ms.PutSource(sink)
+		if err := e.startPersistent(ctx, pp, st.Text()); err != nil {
+			return nil, err
+		}
+		return status(fmt.Sprintf("Created query with ID %s", id), id), nil
+	}, nil
+}
+
+func (e *Engine) prepareInsertInto(ctx context.Context, st *sql.InsertInto, cfg planner.Config) (action, error) {
+	target := e.ms.Source(st.Target)
+	if target == nil {
+		return nil, &stmtErr{fmt.Sprintf("%s does not exist.", st.Target)}
+	}
+	if target.IsTable {
+		return nil, &stmtErr{fmt.Sprintf("INSERT INTO can only be used to insert into a stream. %s is a table.", target.Name)}
+	}
+	if target.IsSource {
+		return nil, &stmtErr{fmt.Sprintf("Cannot insert into read-only stream: %s", target.Name)}
+	}
+	if len(target.Schema.Headers()) > 0 {
+		return nil, &stmtErr{fmt.Sprintf("Cannot insert into %s because it has header columns", target.Name)}
+	}
+	p := planner.New(e.ms, e.fns, cfg)
+	plan, err := p.PlanQuery(st.Query, planner.Persistent, target.Name)
+	if err != nil {
+		return nil, err
+	}
+	if plan.ResultIsTable {
+		return nil, &stmtErr{fmt.Sprintf("Incompatible data sink and query result. Data sink (%s) type is STREAM but select query result is TABLE.", target.Name)}
+	}
+	if !sameSchema(plan.Output, target.Schema) {
+		return nil, &stmtErr{fmt.Sprintf("Incompatible schema between results and sink.\nResult schema is %s\nSink schema is %s", plan.Output, target.Schema)}
+	}
+	id, hasID, err := planner.PropString(st.Props, "QUERY_ID")
+	if err != nil {
+		return nil, err
+	}
+	if hasID {
+		id = strings.ToUpper(id)
+		if e.ms.Query(id) != nil {
+			return nil, &stmtErr{fmt.Sprintf("Query ID '%s' already exists.", id)}
+		}
+	} else {
+		id = fmt.Sprintf("INSERTQUERY_%d", e.queryCount)
+	}
+	pp, err := e.buildPersistent(ctx, p, id, plan, target, nil, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) (api.Entity, error) {
+		if !hasID {
+			e.queryCount++
+		}
+		if err := e.startPersistent(ctx, pp, st.Text()); err != nil {
+			return nil, err
+		}
+		return status(fmt.Sprintf("Created query with ID %s", id), id), nil
+	}, nil
+}
+
+// sameSchema compares names, types and key-ness, not formats.
+func sameSchema(a, b *types.Schema) bool {
+	if len(a.Columns) != len(b.Columns) {
+		return false
+	}
+	for i := range a.Columns {
+		x, y := a.Columns[i], b.Columns[i]
+		if x.Name != y.Name || !x.Type.Equal(y.Type) || (x.Namespace == types.KeyColumn) != (y.Namespace == types.KeyColumn) {
+			return false
+		}
+	}
+	return true
+}
+
+// buildPersistent builds the topology of a persistent query writing sink.
+func (e *Engine) buildPersistent(ctx context.Context, p *planner.Planner, id string, plan *planner.QueryPlan, sink *metastore.Source, props sql.Props, cfg planner.Config) (*persistentPlan, error) {
+	ks, err := serde.New(sink.KeyFormat, sink.Schema.Key(), true)
+	if err != nil {
+		return nil, &stmtErr{err.Error()}
+	}
+	vs, err := serde.New(sink.ValueFormat, sink.Schema.Value(), false)
+	if err != nil {
+		return nil, &stmtErr{err.Error()}
+	}
+	rs := &runtime.Sink{Topic: sink.Topic, KeySerde: ks, ValueSerde: vs, NumKey: plan.NumKey}
+	if props != nil {
+		if col, ok, err := planner.PropString(props, "TIMESTAMP"); err != nil {
+			return nil, err
+		} else if ok {
+			format, _, _ := planner.PropString(props, "TIMESTAMP_FORMAT")
+			col = strings.ToUpper(col)
+			ts, err := p.SinkTimestamp(plan.Output, col, format)
+			if err != nil {
+				return nil, err
+			}
+			rs.Timestamp = ts
+			sink.Timestamp, sink.TimestampFormat = col, format
+		}
+	}
+	topo := &runtime.Topology{
+		ID:      id,
+		Source:  plan.Source,
+		Where:   plan.Where,
+		Project: plan.Project,
+		Sink:    rs,
+		Group:   "_confluent-ksql-" + e.sid + "query_" + id,
+		Reset:   resetPolicy(cfg, plan.From.IsTable),
+	}
+	return &persistentPlan{id: id, plan: plan, sink: sink, topo: topo}, nil
+}
+
+// resetPolicy is where a new query starts: auto.offset.reset when set,
+// else earliest for tables and latest for streams, as ksqlDB does.
+func resetPolicy(cfg planner.Config, table bool) kafka.OffsetReset {
+	switch strings.ToLower(cfg.Get("auto.offset.reset", "")) {
+	case "earliest":
+		return kafka.Earliest
+	case "latest":
+		return kafka.Latest
+	}
+	if table {
+		return kafka.Earliest
+	}
+	return kafka.Latest
+}
+
+func (e *Engine) createSinkTopic(ctx context.Context, props sql.Props, plan *planner.QueryPlan, sink *metastore.Source) error {
+	parts, hasParts, err := planner.PropInt(props, "PARTITIONS")
+	if err != nil {
+		return err
+	}
+	replicas, _, err := planner.PropInt(props, "REPLICAS")
+	if err != nil {
+		return err
+	}
+	srcInfo, ok, err := e.cluster.Topic(ctx, plan.From.Topic)
+	if err != nil {
+		return fmt.Errorf("look up topic %s: %w", plan.From.Topic, err)
+	}
+	if !hasParts {
+		parts = 1
+		if ok {
+			parts = int(srcInfo.Partitions)
+		}
+	}
+	if replicas <= 0 {
+		replicas = 1
+	}
+	info := kafka.TopicInfo{Name: sink.Topic, Partitions: int32(parts), Replicas: int16(replicas), Configs: cleanupPolicy(sink.IsTable)}
+	if err := e.cluster.CreateTopic(ctx, info); err != nil {
+		return fmt.Errorf("create sink topic %s: %w", sink.Topic, err)
+	}
+	return nil
+}
+
+// startPersistent registers and starts a persistent query. Callers hold e.mu.
+func (e *Engine) startPersistent(ctx context.Context, pp *persistentPlan, text string) error {
+	e.ms.PutQuery(&metastore.Query{ID: pp.id, SQL: text, Sink: pp.sink.Name, Topic: pp.sink.Topic, Sources: []string{pp.plan.From.Name}})
+	// The query's goroutine must outlive the request that started it; the
+	// engine owns it and stops it on TERMINATE, DROP or Close.
+	q, err := runtime.Start(context.WithoutCancel(ctx), e.cluster, pp.topo, e.processingLog)
+	if err != nil {
+		e.ms.DropQuery(pp.id)
+		return err
+	}
+	e.queries[pp.id] = q
+	return nil
+}

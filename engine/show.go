@@ -1,0 +1,279 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/eddysql/eddy/api"
+	"github.com/eddysql/eddy/metastore"
+	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/types"
+)
+
+func (e *Engine) show(ctx context.Context, st *sql.Show, props map[string]string) (api.Entity, error) {
+	text := st.Text()
+	switch st.What {
+	case "STREAMS", "TABLES":
+		table := st.What == "TABLES"
+		if st.Extended {
+			return e.describeAll(ctx, text, table)
+		}
+		var infos []api.SourceInfo
+		for _, s := range e.ms.Sources() {
+			if s.IsTable == table {
+				infos = append(infos, sourceInfo(s))
+			}
+		}
+		if infos == nil {
+			infos = []api.SourceInfo{}
+		}
+		if table {
+			return &api.TablesList{Type: "tables", StatementText: text, Tables: infos, Warnings: []api.Warning{}}, nil
+		}
+		return &api.StreamsList{Type: "streams", StatementText: text, Streams: infos, Warnings: []api.Warning{}}, nil
+	case "TOPICS":
+		topics, err := e.cluster.Topics(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list topics: %w", err)
+		}
+		out := []api.TopicInfo{}
+		for _, t := range topics {
+			if !st.All && (strings.HasPrefix(t.Name, "_confluent-ksql-") || strings.HasPrefix(t.Name, "__") || t.Name == "_schemas") {
+				continue
+			}
+			ri := make([]int, t.Partitions)
+			for i := range ri {
+				ri[i] = int(t.Replicas)
+			}
+			out = append(out, api.TopicInfo{Name: t.Name, ReplicaInfo: ri})
+		}
+		return &api.TopicsList{Type: "kafka_topics", StatementText: text, Topics: out, Warnings: []api.Warning{}}, nil
+	case "QUERIES":
+		return &api.QueriesList{Type: "queries", StatementText: text, Queries: e.runningQueries(), Warnings: []api.Warning{}}, nil
+	case "PROPERTIES":
+		return e.properties(text, props), nil
+	case "FUNCTIONS":
+		var fs []api.FunctionName
+		for _, n := range e.fns.Names() {
+			fs = append(fs, api.FunctionName{Name: n, Type: "SCALAR"})
+		}
+		return &api.FunctionNameList{Type: "function_names", StatementText: text, Functions: fs, Warnings: []api.Warning{}}, nil
+	case "TYPES":
+		var b strings.Builder
+		ts := e.ms.Types()
+		names := make([]string, 0, len(ts))
+		for n := range ts {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			fmt.Fprintf(&b, "%s: %s\n", n, ts[n])
+		}
+		return &api.Message{Type: "message", StatementText: text, Message: strings.TrimSuffix(b.String(), "\n"), Warnings: []api.Warning{}}, nil
+	}
+	return nil, &stmtErr{fmt.Sprintf("SHOW %s is not supported by eddy yet.", st.What)}
+}
+
+func sourceInfo(s *metastore.Source) api.SourceInfo {
+	return api.SourceInfo{
+		Type: s.Kind(), Name: s.Name, Topic: s.Topic,
+		KeyFormat: s.KeyFormat.Name, ValueFormat: s.ValueFormat.Name, IsWindowed: s.Window != nil,
+	}
+}
+
+func (e *Engine) runningQueries() []api.RunningQuery {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := []api.RunningQuery{}
+	for _, q := range e.ms.Queries() {
+		state := "RUNNING"
+		if rq := e.queries[q.ID]; rq != nil {
+			state = rq.State()
+		}
+		out = append(out, api.RunningQuery{
+			QueryString: q.SQL, Sinks: []string{q.Sink}, SinkKafkaTopics: []string{q.Topic}, ID: q.ID,
+			StatusCount: map[string]int{state: 1}, QueryType: "PERSISTENT", State: state,
+		})
+	}
+	return out
+}
+
+func (e *Engine) properties(text string, props map[string]string) *api.PropertiesList {
+	merged := map[string]string{
+		"ksql.service.id":                     e.sid,
+		"ksql.persistence.default.format.key": "KAFKA",
+		"auto.offset.reset":                   "latest",
+	}
+	defaults := map[string]bool{}
+	for k := range merged {
+		defaults[k] = true
+	}
+	for k, v := range e.cfg {
+		merged[k] = v
+		delete(defaults, k)
+	}
+	overwritten := []string{}
+	for k, v := range props {
+		merged[strings.ToLower(k)] = v
+		overwritten = append(overwritten, k)
+		delete(defaults, k)
+	}
+	names := make([]string, 0, len(merged))
+	for k := range merged {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	list := &api.PropertiesList{Type: "properties", StatementText: text, OverwrittenProperties: overwritten, DefaultProperties: sortedKeys(defaults), Warnings: []api.Warning{}}
+	for _, n := range names {
+		scope := "KSQL"
+		if !strings.HasPrefix(n, "ksql.") {
+			scope = "STREAMS"
+		}
+		list.Properties = append(list.Properties, api.Property{Name: n, Scope: scope, Value: merged[n]})
+	}
+	return list
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := []string{}
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (e *Engine) describe(ctx context.Context, st *sql.Describe) (api.Entity, error) {
+	if st.Streams || st.Tables {
+		return e.describeAll(ctx, st.Text(), st.Tables)
+	}
+	if st.Function || st.Connector {
+		return nil, &stmtErr{"DESCRIBE FUNCTION and DESCRIBE CONNECTOR are not supported by eddy yet."}
+	}
+	src := e.ms.Source(st.Name)
+	if src == nil {
+		return nil, &stmtErr{fmt.Sprintf("Could not find STREAM/TABLE '%s' in the Metastore", st.Name)}
+	}
+	return &api.SourceDescriptionEntity{
+		Type: "sourceDescription", StatementText: st.Text(),
+		SourceDescription: e.sourceDescription(ctx, src, st.Extended), Warnings: []api.Warning{},
+	}, nil
+}
+
+func (e *Engine) describeAll(ctx context.Context, text string, tables bool) (api.Entity, error) {
+	list := &api.SourceDescriptionList{Type: "source_descriptions", StatementText: text, SourceDescriptions: []api.SourceDescription{}, Warnings: []api.Warning{}}
+	for _, s := range e.ms.Sources() {
+		if s.IsTable == tables {
+			list.SourceDescriptions = append(list.SourceDescriptions, e.sourceDescription(ctx, s, true))
+		}
+	}
+	return list, nil
+}
+
+func (e *Engine) sourceDescription(ctx context.Context, s *metastore.Source, extended bool) api.SourceDescription {
+	d := api.SourceDescription{
+		Name: s.Name, Type: s.Kind(), Timestamp: s.Timestamp, Extended: extended,
+		KeyFormat: s.KeyFormat.Name, ValueFormat: s.ValueFormat.Name, Topic: s.Topic, Statement: s.SQL,
+		ReadQueries: []api.QueryRef{}, WriteQueries: []api.QueryRef{}, SourceConstraints: []string{},
+	}
+	if s.Window != nil {
+		d.WindowType = s.Window.Type
+	}
+	for _, c := range s.Schema.Columns {
+		f := api.FieldInfo{Name: c.Name, Schema: schemaInfo(c.Type)}
+		switch c.Namespace {
+		case types.KeyColumn:
+			f.Type = "KEY"
+		case types.HeaderColumn:
+			f.Type = "HEADER"
+		}
+		d.Fields = append(d.Fields, f)
+	}
+	for _, q := range e.ms.QueriesReading(s.Name) {
+		d.ReadQueries = append(d.ReadQueries, api.QueryRef{QueryString: q.SQL, Sinks: []string{q.Sink}, ID: q.ID, State: "RUNNING"})
+	}
+	for _, q := range e.ms.QueriesWriting(s.Name) {
+		d.WriteQueries = append(d.WriteQueries, api.QueryRef{QueryString: q.SQL, Sinks: []string{q.Sink}, ID: q.ID, State: "RUNNING"})
+	}
+	if extended {
+		if info, ok, err := e.cluster.Topic(ctx, s.Topic); err == nil && ok {
+			d.Partitions, d.Replication = int(info.Partitions), int(info.Replicas)
+		}
+		d.Statistics, d.ErrorStats = e.sourceStats(s.Name)
+	}
+	return d
+}
+
+// sourceStats sums the counters of the queries that write a source.
+func (e *Engine) sourceStats(name string) (stats, errs string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var in, out, bad int64
+	for _, q := range e.ms.QueriesWriting(name) {
+		if rq := e.queries[q.ID]; rq != nil {
+			in += rq.Stats.In.Load()
+			out += rq.Stats.Out.Load()
+			bad += rq.Stats.Errors.Load()
+		}
+	}
+	return fmt.Sprintf("messages-in: %d, messages-out: %d", in, out), fmt.Sprintf("processing-errors: %d", bad)
+}
+
+// schemaInfo renders a type as the REST API's schema object.
+func schemaInfo(t *types.Type) api.SchemaInfo {
+	si := api.SchemaInfo{Type: restTypeName(t)}
+	switch t.Kind {
+	case types.Array, types.Map:
+		m := schemaInfo(t.Elem)
+		si.MemberSchema = &m
+	case types.Struct:
+		for _, f := range t.Fields {
+			si.Fields = append(si.Fields, api.FieldInfo{Name: f.Name, Schema: schemaInfo(f.Type)})
+		}
+	case types.Decimal:
+		si.Parameters = map[string]any{"precision": t.Precision, "scale": t.Scale}
+	}
+	return si
+}
+
+func restTypeName(t *types.Type) string {
+	switch t.Kind {
+	case types.Array:
+		return "ARRAY"
+	case types.Map:
+		return "MAP"
+	case types.Struct:
+		return "STRUCT"
+	case types.Decimal:
+		return "DECIMAL"
+	}
+	return t.String()
+}
+
+func (e *Engine) explain(st *sql.Explain) (api.Entity, error) {
+	if st.Statement != nil {
+		return nil, &stmtErr{"EXPLAIN <statement> is not supported by eddy yet; EXPLAIN <query id> is."}
+	}
+	id := strings.ToUpper(st.QueryID)
+	q := e.ms.Query(id)
+	if q == nil {
+		return nil, &stmtErr{fmt.Sprintf("Query with id:%s does not exist, use SHOW QUERIES to view the full set of queries.", id)}
+	}
+	desc := api.QueryDescription{
+		ID: q.ID, StatementText: q.SQL, Sources: q.Sources, Sinks: []string{q.Sink},
+		QueryType: "PERSISTENT", State: "RUNNING", OverriddenProperties: map[string]string{},
+		Topology: fmt.Sprintf("source %s -> filter/project -> sink %s (topic %s)", strings.Join(q.Sources, ","), q.Sink, q.Topic),
+	}
+	if sink := e.ms.Source(q.Sink); sink != nil {
+		for _, c := range sink.Schema.Columns {
+			f := api.FieldInfo{Name: c.Name, Schema: schemaInfo(c.Type)}
+			if c.Namespace == types.KeyColumn {
+				f.Type = "KEY"
+			}
+			desc.Fields = append(desc.Fields, f)
+		}
+	}
+	return &api.QueryDescriptionEntity{Type: "queryDescription", StatementText: st.Text(), QueryDescription: desc, Warnings: []api.Warning{}}, nil
+}

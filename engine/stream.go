@@ -1,0 +1,277 @@
+package engine
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/eddysql/eddy/api"
+	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/runtime"
+	"github.com/eddysql/eddy/serde"
+	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/types"
+)
+
+// Stream runs a SELECT: a push query (EMIT CHANGES) until ctx ends or its
+// LIMIT is reached, or a pull query that scans the source once. emit gets
+// the header, each row and a final message; an emit error stops the query.
+func (e *Engine) Stream(ctx context.Context, text string, props map[string]string, emit func(api.StreamedRow) error) error {
+	stmts, err := sql.Parse(text)
+	if err != nil {
+		return classify(err, text)
+	}
+	if len(stmts) != 1 {
+		return classify(&stmtErr{"Expected exactly one SELECT statement."}, text)
+	}
+	sel, ok := stmts[0].(*sql.Select)
+	if !ok {
+		return classify(&stmtErr{"Expected a SELECT statement."}, text)
+	}
+	cfg := e.config(props)
+	plan, err := planner.New(e.ms, e.fns, cfg).PlanQuery(sel.Query, planner.Push, "")
+	if err != nil {
+		return classify(err, text)
+	}
+	id := fmt.Sprintf("transient_%s_%d", plan.From.Name, rand.Int64())
+	hdr := &api.QueryHeader{QueryID: id, Schema: headerSchema(plan.Output)}
+	for _, c := range plan.Output.Columns {
+		hdr.Columns = append(hdr.Columns, api.Column{Name: c.Name, Type: c.Type.String()})
+	}
+	if err := emit(api.StreamedRow{Header: hdr}); err != nil {
+		return err
+	}
+	limit := -1
+	if plan.Limit != nil {
+		limit = *plan.Limit
+	}
+	var emitErr error
+	count := 0
+	sink := &runtime.Sink{Emit: func(row []any, tombstone bool) bool {
+		if limit >= 0 && count >= limit {
+			return false
+		}
+		r := &api.Row{Columns: make([]any, len(row)), Tombstone: tombstone}
+		for i, v := range row {
+			r.Columns[i] = JSONValue(v, plan.Output.Columns[i].Type)
+		}
+		if emitErr = emit(api.StreamedRow{Row: r}); emitErr != nil {
+			return false
+		}
+		count++
+		return limit < 0 || count < limit
+	}}
+	topo := &runtime.Topology{ID: id, Source: plan.Source, Where: plan.Where, Project: plan.Project, Sink: sink, NoCommit: true}
+	if sel.Query.Emit == sql.EmitNone {
+		return e.pull(ctx, topo, plan, emit, &emitErr)
+	}
+	topo.Group = "_confluent-ksql-" + e.sid + "transient_" + id
+	topo.Reset = kafka.Latest
+	if strings.EqualFold(cfg.Get("auto.offset.reset", ""), "earliest") {
+		topo.Reset = kafka.Earliest
+	}
+	q, err := runtime.Start(ctx, e.cluster, topo, e.processingLog)
+	if err != nil {
+		return classify(err, text)
+	}
+	defer q.Stop()
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-q.Done():
+	}
+	if emitErr != nil {
+		return emitErr
+	}
+	if err := q.Err(); err != nil {
+		return classify(err, text)
+	}
+	return emit(api.StreamedRow{FinalMessage: "Limit Reached"})
+}
+
+// pull scans the source topic once, to the end offsets at the start. For
+// a table only the latest row per key counts.
+func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner.QueryPlan, emit func(api.StreamedRow) error, emitErr *error) error {
+	recs, err := e.cluster.ReadAll(ctx, plan.From.Topic)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", plan.From.Topic, err)
+	}
+	if plan.From.IsTable {
+		latest := map[string]int{}
+		var order []string
+		for i, r := range recs {
+			k := string(r.Key)
+			if _, seen := latest[k]; !seen {
+				order = append(order, k)
+			}
+			latest[k] = i
+		}
+		var kept []kafka.Record
+		for _, k := range order {
+			if r := recs[latest[k]]; r.Value != nil {
+				kept = append(kept, r)
+			}
+		}
+		recs = kept
+	}
+	if err := runtime.RunOnce(topo, recs, e.processingLog); err != nil {
+		return err
+	}
+	if *emitErr != nil {
+		return *emitErr
+	}
+	return emit(api.StreamedRow{FinalMessage: "Query Completed"})
+}
+
+// headerSchema renders the push-query header schema: no KEY markers.
+func headerSchema(s *types.Schema) string {
+	var parts []string
+	for _, c := range s.Columns {
+		parts = append(parts, types.QuoteIdent(c.Name)+" "+c.Type.String())
+	}
+	return strings.Join(parts, ", ")
+}
+
+// JSONValue converts a row value to its REST JSON form.
+func JSONValue(v any, t *types.Type) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case []byte:
+		return base64.StdEncoding.EncodeToString(x)
+	case types.TimestampVal:
+		return time.UnixMilli(int64(x)).UTC().Format("2006-01-02T15:04:05.000")
+	case types.DateVal:
+		return time.Unix(int64(x)*86400, 0).UTC().Format("2006-01-02")
+	case types.TimeVal:
+		return time.UnixMilli(int64(x)).UTC().Format("15:04:05")
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = JSONValue(e, elemType(t))
+		}
+		return out
+	case *types.MapVal:
+		out := make(map[string]any, x.Len())
+		for i, k := range x.Keys {
+			out[fmt.Sprint(k)] = JSONValue(x.Vals[i], elemType(t))
+		}
+		return out
+	case types.StructVal:
+		out := make(map[string]any, len(x))
+		for i, e := range x {
+			if t != nil && i < len(t.Fields) {
+				out[t.Fields[i].Name] = JSONValue(e, t.Fields[i].Type)
+			}
+		}
+		return out
+	case float64:
+		return x
+	}
+	if t != nil && t.Kind == types.Decimal {
+		return jsonNumber(fmt.Sprint(v))
+	}
+	return v
+}
+
+// jsonNumber keeps a decimal's digits exactly in JSON output.
+type jsonNumber string
+
+func (n jsonNumber) MarshalJSON() ([]byte, error) { return []byte(n), nil }
+
+func elemType(t *types.Type) *types.Type {
+	if t == nil {
+		return nil
+	}
+	return t.Elem
+}
+
+// Print streams a topic's records as text lines, as PRINT does.
+func (e *Engine) Print(ctx context.Context, text string, props map[string]string, emit func(line string) error) error {
+	stmts, err := sql.Parse(text)
+	if err != nil {
+		return classify(err, text)
+	}
+	pr, ok := stmts[0].(*sql.Print)
+	if !ok || len(stmts) != 1 {
+		return classify(&stmtErr{"Expected a PRINT statement."}, text)
+	}
+	topic := pr.Topic
+	if _, ok, err := e.cluster.Topic(ctx, topic); err != nil {
+		return err
+	} else if !ok {
+		// Unquoted names are upper-cased by the parser; try the name as
+		// typed in lower case before giving up, as topics usually are.
+		if _, ok2, _ := e.cluster.Topic(ctx, strings.ToLower(topic)); ok2 {
+			topic = strings.ToLower(topic)
+		} else {
+			return classify(&stmtErr{fmt.Sprintf("Could not find topic '%s', or the KSQL user does not have permissions to list the topic. Topic names are case-sensitive.", pr.Topic)}, text)
+		}
+	}
+	reset := kafka.Latest
+	if pr.FromBeginning {
+		reset = kafka.Earliest
+	}
+	interval := max(pr.Interval, 1)
+	limit := -1
+	if pr.Limit != nil {
+		limit = *pr.Limit
+	}
+	seen, printed := 0, 0
+	keyFmt, valFmt := "", ""
+	done := make(chan error, 1)
+	handler := func(ctx context.Context, batch []kafka.Record) error {
+		for _, r := range batch {
+			seen++
+			if (seen-1)%interval != 0 {
+				continue
+			}
+			if keyFmt == "" {
+				keyFmt, valFmt = serde.Detect(r.Key), serde.Detect(r.Value)
+				if err := emit("Key format: " + keyFmt); err != nil {
+					return err
+				}
+				if err := emit("Value format: " + valFmt); err != nil {
+					return err
+				}
+			}
+			line := fmt.Sprintf("rowtime: %s, key: %s, value: %s, partition: %d",
+				time.UnixMilli(r.Timestamp).UTC().Format("2006/01/02 15:04:05.000 Z"),
+				serde.Render(r.Key, keyFmt), serde.Render(r.Value, valFmt), r.Partition)
+			if err := emit(line); err != nil {
+				return err
+			}
+			printed++
+			if limit >= 0 && printed >= limit {
+				select {
+				case done <- nil:
+				default:
+				}
+				return errPrintDone
+			}
+		}
+		return nil
+	}
+	sub, err := e.cluster.Subscribe(ctx, kafka.SubscribeOptions{
+		Group: "_confluent-ksql-" + e.sid + "print_" + fmt.Sprint(rand.Int64()), Topics: []string{topic}, Reset: reset, NoCommit: true,
+	}, handler)
+	if err != nil {
+		return err
+	}
+	defer sub.Close()
+	select {
+	case <-ctx.Done():
+	case <-done:
+	case <-sub.Done():
+		if err := sub.Err(); err != nil && err != errPrintDone {
+			return err
+		}
+	}
+	return nil
+}
+
+var errPrintDone = fmt.Errorf("print limit reached")

@@ -1,0 +1,316 @@
+package planner
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/eddysql/eddy/metastore"
+	"github.com/eddysql/eddy/serde"
+	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/types"
+)
+
+// Reserved names that no declared column or alias may take.
+var reservedColumns = map[string]bool{"ROWTIME": true, "WINDOWSTART": true, "WINDOWEND": true, "ROWPARTITION": true, "ROWOFFSET": true}
+
+// knownFormats are the format names eddy recognises.
+var knownFormats = map[string]bool{"JSON": true, "KAFKA": true, "DELIMITED": true, "NONE": true, "AVRO": true, "JSON_SR": true, "PROTOBUF": true, "PROTOBUF_NOSR": true}
+
+// PlanCreateSource validates CREATE STREAM/TABLE and returns the catalog
+// entry. Topic existence is the engine's business.
+func (p *Planner) PlanCreateSource(st *sql.CreateSource) (*metastore.Source, error) {
+	kind := "stream"
+	if st.IsTable {
+		kind = "table"
+	}
+	if st.OrReplace && st.Source {
+		return nil, errorf("Cannot add %s '%s': CREATE OR REPLACE is not supported on source %ss.", kind, st.Name, kind)
+	}
+	topicExpr, ok := st.Props.Get("KAFKA_TOPIC")
+	if !ok {
+		return nil, errorf("Missing required property \"KAFKA_TOPIC\" which has no default value.")
+	}
+	topic, err := propString(topicExpr)
+	if err != nil {
+		return nil, errorf("Invalid value for KAFKA_TOPIC: %v", err)
+	}
+	schema := &types.Schema{}
+	seen := map[string]bool{}
+	for _, el := range st.Elements {
+		if reservedColumns[el.Name] {
+			return nil, errorf("'%s' is a reserved column name. You cannot use it as a name for a column.", el.Name)
+		}
+		if seen[el.Name] {
+			return nil, errorf("Duplicate column names: %s", el.Name)
+		}
+		seen[el.Name] = true
+		t, err := p.ms.ResolveType(el.Type)
+		if err != nil {
+			return nil, errorf("%v", err)
+		}
+		col := types.Column{Name: el.Name, Type: t}
+		switch {
+		case el.PrimaryKey:
+			if !st.IsTable {
+				return nil, errorf("Line: %d, Col: %d: Column `%s` is a 'PRIMARY KEY' column: please use 'KEY' for streams.\nTables have PRIMARY KEYs, which are unique and NON NULL.\nStreams have KEYs, which have no uniqueness or NON NULL constraints.", el.P.Line, el.P.Col, el.Name)
+			}
+			col.Namespace = types.KeyColumn
+		case el.Key:
+			if st.IsTable {
+				return nil, errorf("Line: %d, Col: %d: Column `%s` is a 'KEY' column: please use 'PRIMARY KEY' for tables.\nTables have PRIMARY KEYs, which are unique and NON NULL.\nStreams have KEYs, which have no uniqueness or NON NULL constraints.", el.P.Line, el.P.Col, el.Name)
+			}
+			col.Namespace = types.KeyColumn
+		case el.Headers:
+			col.Namespace = types.HeaderColumn
+			col.HeaderKey = el.HeaderKey
+		}
+		schema.Columns = append(schema.Columns, col)
+	}
+	schema = keyFirst(schema)
+	if st.IsTable && len(schema.Key()) == 0 && st.Elements != nil {
+		return nil, errorf("Tables require a PRIMARY KEY. Please define the PRIMARY KEY.")
+	}
+	if st.Elements == nil {
+		return nil, errorf("The statement does not define any columns. Schema inference needs a Schema Registry format (AVRO, PROTOBUF, JSON_SR), which eddy does not support yet.")
+	}
+	keyFmt, valFmt, err := p.formats(st.Props, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFormats(schema, keyFmt, valFmt); err != nil {
+		return nil, err
+	}
+	src := &metastore.Source{
+		Name: st.Name, IsTable: st.IsTable, IsSource: st.Source, Schema: schema, Topic: topic,
+		KeyFormat: keyFmt, ValueFormat: valFmt, SQL: st.Text(),
+	}
+	if err := p.timestampProps(st.Props, src); err != nil {
+		return nil, err
+	}
+	if w, ok := st.Props.Get("WINDOW_TYPE"); ok {
+		wt, _ := propString(w)
+		src.Window = &metastore.WindowInfo{Type: strings.ToUpper(wt)}
+		if len(schema.Key()) == 0 {
+			return nil, errorf("Windowed sources require a key column.")
+		}
+	}
+	return src, nil
+}
+
+// keyFirst orders key columns before the others, keeping declaration order.
+func keyFirst(s *types.Schema) *types.Schema {
+	out := &types.Schema{}
+	out.Columns = append(out.Columns, s.Key()...)
+	for _, c := range s.Columns {
+		if c.Namespace != types.KeyColumn {
+			out.Columns = append(out.Columns, c)
+		}
+	}
+	return out
+}
+
+// checkFormats validates that the formats can carry the schema.
+func checkFormats(schema *types.Schema, keyFmt, valFmt serde.Format) error {
+	if err := serde.Check(keyFmt, schema.Key(), true); err != nil {
+		return &Error{Msg: err.Error()}
+	}
+	if err := serde.Check(valFmt, schema.Value(), false); err != nil {
+		return &Error{Msg: err.Error()}
+	}
+	return nil
+}
+
+// formats resolves KEY_FORMAT, VALUE_FORMAT and FORMAT, inheriting from
+// a query's source when inherit is set.
+func (p *Planner) formats(props sql.Props, inherit *metastore.Source) (key, value serde.Format, err error) {
+	get := func(name string) (string, bool, error) {
+		e, ok := props.Get(name)
+		if !ok {
+			return "", false, nil
+		}
+		s, err := propString(e)
+		return strings.ToUpper(s), true, err
+	}
+	kf, hasK, err := get("KEY_FORMAT")
+	if err != nil {
+		return key, value, err
+	}
+	vf, hasV, err := get("VALUE_FORMAT")
+	if err != nil {
+		return key, value, err
+	}
+	f, hasF, err := get("FORMAT")
+	if err != nil {
+		return key, value, err
+	}
+	if hasF && (hasK || hasV) {
+		return key, value, errorf("Cannot supply both 'KEY_FORMAT' and 'FORMAT' properties, as 'FORMAT' sets both key and value formats.")
+	}
+	if hasF {
+		kf, vf, hasK, hasV = f, f, true, true
+	}
+	if !hasK {
+		if inherit != nil {
+			kf = inherit.KeyFormat.Name
+		} else {
+			kf = strings.ToUpper(p.cfg.Get("ksql.persistence.default.format.key", "KAFKA"))
+		}
+	}
+	if !hasV {
+		if inherit != nil {
+			vf = inherit.ValueFormat.Name
+		} else if d, ok := p.cfg["ksql.persistence.default.format.value"]; ok {
+			vf = strings.ToUpper(d)
+		} else {
+			return key, value, errorf("Statement is missing the 'VALUE_FORMAT' property from the WITH clause. Either provide one or set a default via the 'ksql.persistence.default.format.value' config.")
+		}
+	}
+	for _, n := range []string{kf, vf} {
+		if !knownFormats[n] {
+			return key, value, errorf("Unknown format: %s", n)
+		}
+	}
+	key = serde.Format{Name: kf, Props: map[string]string{}}
+	value = serde.Format{Name: vf, Props: map[string]string{}}
+	if inherit != nil {
+		if !hasK {
+			copyProps(key.Props, inherit.KeyFormat.Props)
+		}
+		if !hasV {
+			copyProps(value.Props, inherit.ValueFormat.Props)
+		}
+	}
+	if d, ok, err := get("KEY_DELIMITER"); err != nil {
+		return key, value, err
+	} else if ok {
+		key.Props["DELIMITER"] = delimiter(d)
+	}
+	if d, ok, err := get("VALUE_DELIMITER"); err != nil {
+		return key, value, err
+	} else if ok {
+		value.Props["DELIMITER"] = delimiter(d)
+	}
+	if w, ok := props.Get("WRAP_SINGLE_VALUE"); ok {
+		s, err := propString(w)
+		if err != nil {
+			return key, value, err
+		}
+		value.Props["WRAP_SINGLE_VALUE"] = strings.ToLower(s)
+	} else if d, ok := p.cfg["ksql.persistence.wrap.single.values"]; ok && inherit == nil {
+		value.Props["WRAP_SINGLE_VALUE"] = strings.ToLower(d)
+	}
+	return key, value, nil
+}
+
+func copyProps(dst, src map[string]string) {
+	for k, v := range src {
+		dst[k] = v
+	}
+}
+
+// delimiter maps the named delimiters TAB and SPACE to characters.
+func delimiter(d string) string {
+	switch strings.ToUpper(d) {
+	case "TAB":
+		return "\t"
+	case "SPACE":
+		return " "
+	}
+	return d
+}
+
+// timestampProps resolves TIMESTAMP and TIMESTAMP_FORMAT against the schema.
+func (p *Planner) timestampProps(props sql.Props, src *metastore.Source) error {
+	e, ok := props.Get("TIMESTAMP")
+	if !ok {
+		return nil
+	}
+	name, err := propString(e)
+	if err != nil {
+		return err
+	}
+	col := strings.ToUpper(name)
+	if strings.HasPrefix(name, "`") && strings.HasSuffix(name, "`") && len(name) > 1 {
+		col = name[1 : len(name)-1]
+	}
+	idx := src.Schema.Find(col)
+	if idx < 0 {
+		return errorf("The TIMESTAMP column set in the WITH clause does not exist in the schema: '%s'", col)
+	}
+	src.Timestamp = col
+	if f, ok := props.Get("TIMESTAMP_FORMAT"); ok {
+		src.TimestampFormat, err = propString(f)
+		if err != nil {
+			return err
+		}
+	}
+	t := src.Schema.Columns[idx].Type
+	switch {
+	case t.Kind == types.Bigint, t.Kind == types.Timestamp:
+	case t.Kind == types.String && src.TimestampFormat != "":
+	default:
+		return errorf("Timestamp column, `%s`, should be LONG(INT64), TIMESTAMP, or a String with a timestamp_format specified.", col)
+	}
+	return nil
+}
+
+// propString returns a WITH property's literal value as text.
+func propString(e sql.Expr) (string, error) {
+	switch v := e.(type) {
+	case *sql.StringLit:
+		return v.Val, nil
+	case *sql.IntLit:
+		return strconv.FormatInt(v.Val, 10), nil
+	case *sql.BoolLit:
+		return strconv.FormatBool(v.Val), nil
+	case *sql.DecimalLit:
+		return v.Text, nil
+	case *sql.ColumnRef:
+		return v.Name, nil
+	}
+	return "", errorf("unsupported property value %T", e)
+}
+
+// PropInt returns an integer WITH property.
+func PropInt(props sql.Props, name string) (int, bool, error) {
+	e, ok := props.Get(name)
+	if !ok {
+		return 0, false, nil
+	}
+	s, err := propString(e)
+	if err != nil {
+		return 0, true, err
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, true, errorf("Invalid value for %s: %s", name, s)
+	}
+	return n, true, nil
+}
+
+// PropString returns a string WITH property.
+func PropString(props sql.Props, name string) (string, bool, error) {
+	e, ok := props.Get(name)
+	if !ok {
+		return "", false, nil
+	}
+	s, err := propString(e)
+	return s, true, err
+}
+
+// SinkFormats resolves a CSAS/CTAS sink's formats: WITH overrides, else the
+// source's. A key format of NONE gives way to the default when the result
+// has key columns (e.g. PARTITION BY on a keyless stream).
+func (p *Planner) SinkFormats(props sql.Props, plan *QueryPlan) (key, value serde.Format, err error) {
+	key, value, err = p.formats(props, plan.From)
+	if err != nil {
+		return key, value, err
+	}
+	if _, explicit := props.Get("KEY_FORMAT"); !explicit && plan.NumKey > 0 && key.Name == "NONE" {
+		key = serde.Format{Name: strings.ToUpper(p.cfg.Get("ksql.persistence.default.format.key", "KAFKA")), Props: map[string]string{}}
+	}
+	if err := checkFormats(plan.Output, key, value); err != nil {
+		return key, value, err
+	}
+	return key, value, nil
+}

@@ -1,0 +1,101 @@
+// Package planner turns parsed statements into things the engine can run:
+// catalog entries for CREATE STREAM/TABLE, and for queries a resolved,
+// typed plan whose expressions are compiled once into closures over
+// positional rows. It starts no goroutines and opens no clients.
+package planner
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/metastore"
+)
+
+// Config is the effective property set for one statement: server config
+// overlaid with the session's SET properties. Keys are lower-case ksqlDB
+// property names.
+type Config map[string]string
+
+// Get returns a property or def when unset.
+func (c Config) Get(name, def string) string {
+	if v, ok := c[name]; ok {
+		return v
+	}
+	return def
+}
+
+// Planner plans statements against a catalog.
+type Planner struct {
+	ms  *metastore.Metastore
+	fns *expr.Registry
+	cfg Config
+}
+
+// New returns a planner for one statement.
+func New(ms *metastore.Metastore, fns *expr.Registry, cfg Config) *Planner {
+	if cfg == nil {
+		cfg = Config{}
+	}
+	return &Planner{ms: ms, fns: fns, cfg: cfg}
+}
+
+// Error is a planning error: the statement is invalid against the catalog.
+type Error struct{ Msg string }
+
+func (e *Error) Error() string { return e.Msg }
+
+func errorf(format string, args ...any) error { return &Error{Msg: fmt.Sprintf(format, args...)} }
+
+// nearest returns the candidate closest to name when it is close enough to
+// be a plausible typo, for "did you mean" hints.
+func nearest(name string, candidates []string) string {
+	best, bestD := "", 1<<30
+	for _, c := range candidates {
+		d := editDistance(strings.ToUpper(name), strings.ToUpper(c))
+		if d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if best == "" || bestD > 2 || bestD >= len(name) {
+		return ""
+	}
+	return best
+}
+
+func didYouMean(name string, candidates []string) string {
+	if n := nearest(name, candidates); n != "" {
+		return " Did you mean " + n + "?"
+	}
+	return ""
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,420 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/metastore"
+	"github.com/eddysql/eddy/runtime"
+	"github.com/eddysql/eddy/serde"
+	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/types"
+)
+
+// Mode says what a query feeds.
+type Mode int
+
+const (
+	// Push is a transient SELECT ... EMIT CHANGES: output is the projection.
+	Push Mode = iota
+	// Persistent is CSAS, CTAS or INSERT INTO ... SELECT: output has a key.
+	Persistent
+)
+
+// QueryPlan is an analysed query, ready for the engine to attach a sink.
+type QueryPlan struct {
+	From *metastore.Source
+	// Output is the result schema; for Persistent the key columns are
+	// marked and come first, matching Project's order.
+	Output *types.Schema
+	// ResultIsTable is true when the query produces a table.
+	ResultIsTable bool
+	Source        *runtime.Source
+	Where         *expr.Compiled
+	Project       []*expr.Compiled
+	NumKey        int
+	// Limit for push queries, nil when absent.
+	Limit *int
+}
+
+// selectItem is one expanded projection entry.
+type selectItem struct {
+	expr  sql.Expr
+	name  string
+	alias bool // named by AS (or star expansion), not generated
+}
+
+// PlanQuery analyses a SELECT against the catalog.
+func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPlan, error) {
+	from, ok := q.From.(*sql.Table)
+	if !ok {
+		return nil, errorf("JOIN is not supported by eddy yet.")
+	}
+	if q.Window != nil {
+		return nil, errorf("Windowed aggregation (WINDOW) is not supported by eddy yet.")
+	}
+	if len(q.GroupBy) > 0 || q.Having != nil {
+		return nil, errorf("GROUP BY and HAVING are not supported by eddy yet.")
+	}
+	src := p.ms.Source(from.Name)
+	if src == nil {
+		return nil, errorf("%s does not exist.%s", from.Name, didYouMean(from.Name, p.ms.SourceNames()))
+	}
+	layout, err := p.sourceLayout(src)
+	if err != nil {
+		return nil, err
+	}
+	scope := &sourceScope{src: src, alias: from.Alias, layout: layout, pseudo: true}
+	plan := &QueryPlan{From: src, Source: layout, ResultIsTable: src.IsTable, Limit: q.Limit}
+
+	if q.Where != nil {
+		w, err := expr.Compile(q.Where, scope.withClause("WHERE"), p.fns)
+		if err != nil {
+			return nil, errorf("Error in WHERE expression: %v", err)
+		}
+		if w.Type != nil && w.Type.Kind != types.Boolean {
+			return nil, errorf("Type error in WHERE expression: Should evaluate to boolean but is %s (%s) instead.", sql.FormatExpr(q.Where), w.Type)
+		}
+		plan.Where = w
+	}
+
+	items, err := p.expandSelect(q, src, from)
+	if err != nil {
+		return nil, err
+	}
+	if mode == Persistent {
+		for _, it := range items {
+			if reservedColumns[it.name] {
+				if it.alias {
+					return nil, errorf("`%s` is a reserved column name. You cannot use it as an alias for a column.", it.name)
+				}
+				return nil, errorf("Reserved column name in select: `%s`. Please remove or alias the column.", it.name)
+			}
+		}
+	}
+	if len(q.PartitionBy) > 0 && src.IsTable {
+		return nil, errorf("Invalid result type. PARTITION BY is not supported on tables: `%s` is a TABLE.", src.Name)
+	}
+
+	keyIdx := []int{} // indexes into items that form the key, in key order
+	if mode == Persistent {
+		keyIdx, err = p.keyItems(q, src, from, items, sinkName)
+		if err != nil {
+			return nil, err
+		}
+	}
+	isKey := map[int]bool{}
+	for _, i := range keyIdx {
+		isKey[i] = true
+	}
+	order := append([]int{}, keyIdx...)
+	for i := range items {
+		if !isKey[i] {
+			order = append(order, i)
+		}
+	}
+	if mode == Persistent && len(order) == len(keyIdx) {
+		return nil, errorf("The projection contains no value columns.")
+	}
+	out := &types.Schema{}
+	seen := map[string]bool{}
+	sel := scope.withClause("SELECT")
+	for n, i := range order {
+		it := items[i]
+		c, err := expr.Compile(it.expr, sel, p.fns)
+		if err != nil {
+			return nil, &Error{Msg: err.Error()}
+		}
+		if seen[it.name] {
+			return nil, errorf("Duplicate column name in projection: `%s`. Please alias the column.", it.name)
+		}
+		seen[it.name] = true
+		col := types.Column{Name: it.name, Type: c.Type}
+		if n < len(keyIdx) {
+			col.Namespace = types.KeyColumn
+			if containsMap(c.Type) {
+				return nil, errorf("Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: `%s`. Column type: %s. See https://github.com/confluentinc/ksql/issues/6621 for more.", it.name, c.Type)
+			}
+		}
+		if c.Type == nil {
+			return nil, errorf("Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR).")
+		}
+		out.Columns = append(out.Columns, col)
+		plan.Project = append(plan.Project, c)
+	}
+	plan.Output = out
+	plan.NumKey = len(keyIdx)
+	return plan, nil
+}
+
+// expandSelect expands stars and names every projection entry: a column
+// keeps its name, s->f is named F, anything else KSQL_COL_n.
+func (p *Planner) expandSelect(q *sql.Query, src *metastore.Source, from *sql.Table) ([]selectItem, error) {
+	var items []selectItem
+	for _, si := range q.Select {
+		switch {
+		case si.Star && si.Expr == nil:
+			if si.StarQualifier != "" && si.StarQualifier != src.Name && si.StarQualifier != from.Alias {
+				return nil, errorf("'%s' is not a valid stream/table name or alias.", si.StarQualifier)
+			}
+			for _, c := range src.Schema.Columns {
+				items = append(items, selectItem{expr: &sql.ColumnRef{P: si.P, Name: c.Name}, name: c.Name, alias: true})
+			}
+		case si.Star:
+			// struct->*: one column per field, resolved when compiled.
+			st, err := p.structType(si.Expr, src, from)
+			if err != nil {
+				return nil, err
+			}
+			for _, f := range st.Fields {
+				items = append(items, selectItem{expr: &sql.Deref{P: si.P, Base: si.Expr, Field: f.Name}, name: f.Name, alias: true})
+			}
+		default:
+			items = append(items, selectItem{expr: si.Expr, name: si.Alias, alias: si.Alias != ""})
+		}
+	}
+	taken := map[string]bool{}
+	for _, it := range items {
+		if it.name != "" {
+			taken[it.name] = true
+		}
+	}
+	gen := 0
+	for i := range items {
+		if items[i].name != "" {
+			continue
+		}
+		switch e := items[i].expr.(type) {
+		case *sql.ColumnRef:
+			items[i].name = e.Name
+			taken[e.Name] = true
+			continue
+		case *sql.Deref:
+			if !taken[e.Field] {
+				items[i].name = e.Field
+				taken[e.Field] = true
+				continue
+			}
+		}
+		for {
+			name := fmt.Sprintf("KSQL_COL_%d", gen)
+			gen++
+			if !taken[name] {
+				items[i].name = name
+				taken[name] = true
+				break
+			}
+		}
+	}
+	return items, nil
+}
+
+func (p *Planner) structType(e sql.Expr, src *metastore.Source, from *sql.Table) (*types.Type, error) {
+	layout, err := p.sourceLayout(src)
+	if err != nil {
+		return nil, err
+	}
+	c, err := expr.Compile(e, &sourceScope{src: src, alias: from.Alias, layout: layout, clause: "SELECT", pseudo: true}, p.fns)
+	if err != nil {
+		return nil, &Error{Msg: err.Error()}
+	}
+	if c.Type == nil || c.Type.Kind != types.Struct {
+		return nil, errorf("Expected STRUCT type for %s->*, got %s.", sql.FormatExpr(e), c.Type)
+	}
+	return c.Type, nil
+}
+
+// keyItems finds the projection entries that become the output key: the
+// PARTITION BY expressions, or else the source's key columns. ksqlDB
+// requires them in the projection.
+func (p *Planner) keyItems(q *sql.Query, src *metastore.Source, from *sql.Table, items []selectItem, sinkName string) ([]int, error) {
+	norm := func(e sql.Expr) string {
+		s := sql.FormatExpr(e)
+		s = strings.ReplaceAll(s, src.Name+".", "")
+		if from.Alias != "" {
+			s = strings.ReplaceAll(s, from.Alias+".", "")
+		}
+		return s
+	}
+	if len(q.PartitionBy) > 0 {
+		if len(q.PartitionBy) == 1 {
+			if _, ok := q.PartitionBy[0].(*sql.NullLit); ok {
+				return nil, nil
+			}
+		}
+		var idx []int
+		var missing []string
+		for _, pe := range q.PartitionBy {
+			want := norm(pe)
+			found := -1
+			for i, it := range items {
+				if norm(it.expr) == want {
+					found = i
+					break
+				}
+			}
+			if found < 0 {
+				missing = append(missing, qualifiedText(pe, src.Name))
+				continue
+			}
+			idx = append(idx, found)
+		}
+		if len(missing) > 0 {
+			noun := "partitioning expression"
+			if len(q.PartitionBy) > 1 {
+				noun = "partitioning expressions"
+			}
+			return nil, errorf("The query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).", sinkName, noun, joinAnd(missing), strings.Join(missing, ", "))
+		}
+		return idx, nil
+	}
+	keys := src.Schema.Key()
+	var idx []int
+	var missing []string
+	for _, k := range keys {
+		var found []int
+		for i, it := range items {
+			if ref, ok := it.expr.(*sql.ColumnRef); ok && ref.Name == k.Name {
+				found = append(found, i)
+			}
+		}
+		switch {
+		case len(found) == 0:
+			missing = append(missing, k.Name)
+		case len(found) > 1:
+			var names []string
+			for _, i := range found {
+				names = append(names, items[i].name)
+			}
+			return nil, errorf("The projection contains a key column (`%s`) more than once, aliased as: %s.", k.Name, joinAnd(names))
+		default:
+			idx = append(idx, found[0])
+		}
+	}
+	if len(missing) > 0 {
+		noun := "key column"
+		if len(keys) > 1 {
+			noun = "key columns"
+		}
+		return nil, errorf("The query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).", sinkName, noun, joinAnd(missing), strings.Join(missing, ", "))
+	}
+	return idx, nil
+}
+
+// qualifiedText renders an expression with column references qualified by
+// the source name, as ksqlDB's messages show them.
+func qualifiedText(e sql.Expr, srcName string) string {
+	if ref, ok := e.(*sql.ColumnRef); ok && ref.Qualifier == "" {
+		return srcName + "." + ref.Name
+	}
+	return sql.FormatExpr(e)
+}
+
+// joinAnd renders "A", "A and B", "A, B and C".
+func joinAnd(xs []string) string {
+	if len(xs) <= 1 {
+		return strings.Join(xs, "")
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
+}
+
+func containsMap(t *types.Type) bool {
+	if t == nil {
+		return false
+	}
+	switch t.Kind {
+	case types.Map:
+		return true
+	case types.Array:
+		return containsMap(t.Elem)
+	case types.Struct:
+		for _, f := range t.Fields {
+			if containsMap(f.Type) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sourceLayout builds the runtime description of a source's rows.
+func (p *Planner) sourceLayout(src *metastore.Source) (*runtime.Source, error) {
+	ks, err := serde.New(src.KeyFormat, src.Schema.Key(), true)
+	if err != nil {
+		return nil, &Error{Msg: err.Error()}
+	}
+	vs, err := serde.New(src.ValueFormat, src.Schema.Value(), false)
+	if err != nil {
+		return nil, &Error{Msg: err.Error()}
+	}
+	l := &runtime.Source{
+		Topic: src.Topic, KeySerde: ks, ValueSerde: vs,
+		NumKey: len(src.Schema.Key()), NumValue: len(src.Schema.Value()), IsTable: src.IsTable,
+	}
+	// Header columns sit after the value columns in the row (rowIndex).
+	for _, c := range src.Schema.Columns {
+		if c.Namespace == types.HeaderColumn {
+			l.Headers = append(l.Headers, runtime.HeaderColumn{Key: c.HeaderKey})
+		}
+	}
+	if src.Timestamp != "" {
+		ts, err := p.timestampSpec(src.Schema, src.Timestamp, src.TimestampFormat)
+		if err != nil {
+			return nil, err
+		}
+		l.Timestamp = ts
+	}
+	return l, nil
+}
+
+// timestampSpec builds an extractor for a TIMESTAMP column, reusing the
+// expression library for string parsing so both agree on formats.
+func (p *Planner) timestampSpec(schema *types.Schema, col, format string) (*runtime.TimestampSpec, error) {
+	ci := schema.Find(col)
+	if ci < 0 {
+		return nil, errorf("The TIMESTAMP column set in the WITH clause does not exist in the schema: '%s'", col)
+	}
+	idx := rowIndex(schema, ci)
+	switch schema.Columns[ci].Type.Kind {
+	case types.Bigint:
+		return &runtime.TimestampSpec{Column: idx, Extract: func(v any) (int64, bool) {
+			ms, ok := v.(int64)
+			return ms, ok && ms >= 0
+		}}, nil
+	case types.Timestamp:
+		return &runtime.TimestampSpec{Column: idx, Extract: func(v any) (int64, bool) {
+			ms, ok := v.(types.TimestampVal)
+			return int64(ms), ok && ms >= 0
+		}}, nil
+	case types.String:
+		call := &sql.Call{Name: "STRINGTOTIMESTAMP", Args: []sql.Expr{&sql.ColumnRef{Name: "V"}, &sql.StringLit{Val: format}}}
+		one := &types.Schema{Columns: []types.Column{{Name: "V", Type: types.StringType}}}
+		c, err := expr.Compile(call, &schemaScope{one}, p.fns)
+		if err != nil {
+			return nil, errorf("Invalid TIMESTAMP_FORMAT '%s': %v", format, err)
+		}
+		var ectx expr.Context
+		return &runtime.TimestampSpec{Column: idx, Extract: func(v any) (int64, bool) {
+			ms, ok := c.Eval(&ectx, []any{v}).(int64)
+			return ms, ok && ms >= 0
+		}}, nil
+	}
+	return nil, errorf("Timestamp column, `%s`, should be LONG(INT64), TIMESTAMP, or a String with a timestamp_format specified.", col)
+}
+
+// schemaScope resolves unqualified names against a plain schema.
+type schemaScope struct{ s *types.Schema }
+
+func (s *schemaScope) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
+	if i := s.s.Find(ref.Name); i >= 0 {
+		return i, s.s.Columns[i].Type, nil
+	}
+	return 0, nil, errorf("column '%s' cannot be resolved.", ref.Name)
+}
+
+// SinkTimestamp builds the output-time extractor for a sink's TIMESTAMP
+// property against the result schema.
+func (p *Planner) SinkTimestamp(out *types.Schema, col, format string) (*runtime.TimestampSpec, error) {
+	return p.timestampSpec(out, col, format)
+}

@@ -1,0 +1,124 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/types"
+)
+
+// Stats are a query's running counters.
+type Stats struct {
+	In     atomic.Int64 // records consumed
+	Out    atomic.Int64 // rows emitted
+	Errors atomic.Int64 // records sent to the processing log
+}
+
+// Query is a running topology. Its consumer goroutine belongs to the
+// subscription, which Stop closes.
+type Query struct {
+	Topology *Topology
+	Stats    Stats
+
+	sub kafka.Subscription
+	mu  sync.Mutex // guards Stop
+}
+
+// errSinkDone ends a subscription whose transient sink wants no more rows.
+var errSinkDone = errors.New("sink done")
+
+// Start subscribes the topology's source topic and runs it.
+func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, log ProcessingLog) (*Query, error) {
+	q := &Query{Topology: topo}
+	tk := newTask(topo, log, &q.Stats)
+	handler := func(ctx context.Context, batch []kafka.Record) error {
+		for i := range batch {
+			tk.process(&batch[i])
+			if tk.stop {
+				break
+			}
+		}
+		if len(tk.pending) > 0 {
+			out := tk.pending
+			tk.pending = tk.pending[:0:0]
+			if err := cluster.Produce(ctx, out...); err != nil {
+				return fmt.Errorf("query %s: produce: %w", topo.ID, err)
+			}
+		}
+		if tk.stop {
+			return errSinkDone
+		}
+		return nil
+	}
+	sub, err := cluster.Subscribe(ctx, kafka.SubscribeOptions{
+		Group:    topo.Group,
+		Topics:   []string{topo.Source.Topic},
+		Reset:    topo.Reset,
+		NoCommit: topo.NoCommit,
+	}, handler)
+	if err != nil {
+		return nil, fmt.Errorf("query %s: subscribe %s: %w", topo.ID, topo.Source.Topic, err)
+	}
+	q.sub = sub
+	return q, nil
+}
+
+// Done is closed when the query stops on its own: an error, or a
+// transient sink that reached its limit.
+func (q *Query) Done() <-chan struct{} { return q.sub.Done() }
+
+// Err returns why the query stopped, or nil while it runs or after a
+// normal end.
+func (q *Query) Err() error {
+	err := q.sub.Err()
+	if errors.Is(err, errSinkDone) {
+		return nil
+	}
+	return err
+}
+
+// State is RUNNING or ERROR, as ksqlDB reports it.
+func (q *Query) State() string {
+	if q.Err() != nil {
+		return "ERROR"
+	}
+	return "RUNNING"
+}
+
+// Stop closes the subscription, committing processed offsets.
+func (q *Query) Stop() error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.sub == nil {
+		return nil
+	}
+	err := q.sub.Close()
+	if errors.Is(err, errSinkDone) {
+		err = nil
+	}
+	return err
+}
+
+func typesStruct(k string, v any) types.StructVal { return types.StructVal{k, v} }
+
+// RunOnce runs a topology over a fixed set of records on the calling
+// goroutine (pull queries). Outputs to a Kafka sink are returned to the
+// caller's cluster by the engine; here only Emit sinks are supported.
+func RunOnce(topo *Topology, recs []kafka.Record, log ProcessingLog) error {
+	if topo.Sink.Emit == nil {
+		return errors.New("RunOnce needs an Emit sink")
+	}
+	var stats Stats
+	tk := newTask(topo, log, &stats)
+	for i := range recs {
+		tk.process(&recs[i])
+		if tk.stop {
+			break
+		}
+	}
+	return nil
+}
