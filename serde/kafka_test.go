@@ -1,0 +1,123 @@
+package serde
+
+import (
+	"bytes"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/eddysql/eddy/types"
+)
+
+func TestKafkaBytes(t *testing.T) {
+	cases := []struct {
+		name string
+		typ  *types.Type
+		val  any
+		enc  []byte
+	}{
+		{"int", types.IntType, int32(2), []byte{0, 0, 0, 2}},
+		{"negative int", types.IntType, int32(-1), []byte{0xff, 0xff, 0xff, 0xff}},
+		{"bigint", types.BigintType, int64(10000000000), []byte{0, 0, 0, 2, 0x54, 0x0b, 0xe4, 0}},
+		{"double", types.DoubleType, 1.1, []byte{0x3f, 0xf1, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a}},
+		{"string", types.StringType, "bar é", []byte("bar é")},
+		{"empty string", types.StringType, "", []byte{}},
+		{"bytes", types.BytesType, []byte("variations"), []byte("variations")},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, isKey := range []bool{true, false} {
+				s := mustNew(t, fmtOf("KAFKA"), []types.Column{col("V", c.typ)}, isKey)
+				out, err := s.Encode([]any{c.val})
+				if err != nil || !bytes.Equal(out, c.enc) || out == nil {
+					t.Fatalf("encode: got %x, %v; want %x", out, err, c.enc)
+				}
+				dst := []any{"garbage"}
+				if err := s.Decode(c.enc, dst); err != nil || !sameValue(dst[0], c.val) {
+					t.Fatalf("decode: got %#v, %v", dst[0], err)
+				}
+			}
+		})
+	}
+}
+
+func TestKafkaNullsAndErrors(t *testing.T) {
+	s := mustNew(t, fmtOf("KAFKA"), []types.Column{col("V", types.IntType)}, false)
+	if out, err := s.Encode([]any{nil}); out != nil || err != nil {
+		t.Fatalf("null: got %x, %v", out, err)
+	}
+	dst := []any{1}
+	if err := s.Decode(nil, dst); err != nil || dst[0] != nil {
+		t.Fatalf("nil: got %v, %v", dst, err)
+	}
+	if err := s.Decode([]byte{1, 2, 3}, dst); err == nil || !strings.Contains(err.Error(), "needs 4 bytes, got 3") {
+		t.Fatalf("short: got %v", err)
+	}
+	sd := mustNew(t, fmtOf("KAFKA"), []types.Column{col("V", types.DoubleType)}, false)
+	if err := sd.Decode([]byte{1}, dst); err == nil || !strings.Contains(err.Error(), "`V`") {
+		t.Fatalf("short double: got %v", err)
+	}
+	if _, err := s.Encode([]any{"x"}); err == nil {
+		t.Fatal("wrong Go type accepted")
+	}
+	// A keyless stream: the key bytes are ignored and nothing is written.
+	k := mustNew(t, fmtOf("KAFKA"), nil, true)
+	if err := k.Decode([]byte("should be ignored"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := k.Encode(nil); out != nil || err != nil {
+		t.Fatalf("got %x, %v", out, err)
+	}
+	// NaN survives the trip bit for bit.
+	out, _ := sd.Encode([]any{math.NaN()})
+	if err := sd.Decode(out, dst); err != nil || !math.IsNaN(dst[0].(float64)) {
+		t.Fatalf("NaN: %v %v", dst, err)
+	}
+}
+
+func TestKafkaBytesAreCopied(t *testing.T) {
+	s := mustNew(t, fmtOf("KAFKA"), []types.Column{col("B", types.BytesType)}, false)
+	rec := []byte("abc")
+	dst := make([]any, 1)
+	if err := s.Decode(rec, dst); err != nil {
+		t.Fatal(err)
+	}
+	rec[0] = 'X'
+	if string(dst[0].([]byte)) != "abc" {
+		t.Fatal("decoded BYTES alias the record buffer")
+	}
+}
+
+func TestPrintDetect(t *testing.T) {
+	cases := []struct {
+		in     []byte
+		detect string
+		cands  string
+		render string
+	}{
+		{[]byte{0, 0, 0, 1}, "KAFKA_INT", "KAFKA_INT", "1"},
+		{[]byte{0, 0, 0, 2, 0x54, 0x0b, 0xe4, 0}, "KAFKA_BIGINT", "KAFKA_BIGINT,KAFKA_DOUBLE", "10000000000"},
+		{[]byte(`{"ID":1}`), "JSON", "JSON,KAFKA_STRING,KAFKA_BIGINT,KAFKA_DOUBLE", `{"ID":1}`},
+		{[]byte(`{"ID": 1, "NAME": "x"}`), "JSON", "JSON,KAFKA_STRING", `{"ID": 1, "NAME": "x"}`},
+		{[]byte("hello world"), "KAFKA_STRING", "KAFKA_STRING", "hello world"},
+		{[]byte("1,one,100"), "KAFKA_STRING", "KAFKA_STRING", "1,one,100"},
+		{[]byte{0, 0, 0, 0, 1, 2, 3, 4, 5}, "AVRO", "AVRO", "AAAAAAECAwQF"},
+		{[]byte{0xff, 0xfe, 0x01}, "UNKNOWN", "UNKNOWN", "//4B"},
+		{nil, "UNKNOWN", "", "<null>"},
+	}
+	for _, c := range cases {
+		if got := Detect(c.in); got != c.detect {
+			t.Errorf("Detect(%q) = %s, want %s", c.in, got, c.detect)
+		}
+		if got := strings.Join(Candidates(c.in), ","); got != c.cands {
+			t.Errorf("Candidates(%q) = %s, want %s", c.in, got, c.cands)
+		}
+		if got := Render(c.in, Detect(c.in)); got != c.render {
+			t.Errorf("Render(%q) = %q, want %q", c.in, got, c.render)
+		}
+	}
+	dbl := []byte{0x3f, 0xf1, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a}
+	if got := Render(dbl, PrintKafkaDouble); got != "1.1" {
+		t.Errorf("double: %s", got)
+	}
+}
