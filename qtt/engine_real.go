@@ -1,5 +1,3 @@
-//go:build qttengine
-
 package qtt
 
 import (
