@@ -65,7 +65,7 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 		count++
 		return limit < 0 || count < limit
 	}}
-	topo := &runtime.Topology{ID: id, Source: plan.Source, Where: plan.Where, Project: plan.Project, Sink: sink, NoCommit: true}
+	topo := &runtime.Topology{ID: id, Source: plan.Source, Where: plan.Where, Reshape: plan.Reshape, Rekey: plan.Rekey, Carry: plan.Carry, Project: plan.Project, Sink: sink, NoCommit: true}
 	if sel.Query.Emit == sql.EmitNone {
 		return e.pull(ctx, topo, plan, emit, &emitErr)
 	}

@@ -306,7 +306,16 @@ func (p *Planner) SinkFormats(props sql.Props, plan *QueryPlan) (key, value serd
 	if err != nil {
 		return key, value, err
 	}
-	if _, explicit := props.Get("KEY_FORMAT"); !explicit && plan.NumKey > 0 && key.Name == "NONE" {
+	_, explicitKey := props.Get("KEY_FORMAT")
+	if _, both := props.Get("FORMAT"); both {
+		explicitKey = true
+	}
+	switch {
+	case plan.NumKey == 0 && explicitKey && key.Name != "NONE":
+		return key, value, errorf("Key format specified for stream without key columns.")
+	case plan.NumKey == 0:
+		key = serde.Format{Name: "NONE", Props: map[string]string{}}
+	case key.Name == "NONE" && !explicitKey:
 		key = serde.Format{Name: strings.ToUpper(p.cfg.Get("ksql.persistence.default.format.key", "KAFKA")), Props: map[string]string{}}
 	}
 	if err := checkFormats(plan.Output, key, value); err != nil {

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/eddysql/eddy/expr"
@@ -36,16 +37,23 @@ type QueryPlan struct {
 	NumKey        int
 	// Limit for push queries, nil when absent.
 	Limit *int
+	// Reshape, Rekey and Carry re-key rows for PARTITION BY: the new row
+	// is the Rekey values followed by the source slots listed in Carry.
+	Reshape bool
+	Rekey   []*expr.Compiled
+	Carry   []int
 }
 
 // selectItem is one expanded projection entry.
 type selectItem struct {
 	expr  sql.Expr
 	name  string
-	alias bool // named by AS (or star expansion), not generated
+	alias bool // named by AS, not generated
+	star  bool // expanded from *
 }
 
-// PlanQuery analyses a SELECT against the catalog.
+// PlanQuery analyses a SELECT against the catalog. The logical order is
+// FROM, WHERE, PARTITION BY (re-keys the row), SELECT.
 func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPlan, error) {
 	from, ok := q.From.(*sql.Table)
 	if !ok {
@@ -65,11 +73,11 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 	if err != nil {
 		return nil, err
 	}
-	scope := &sourceScope{src: src, alias: from.Alias, layout: layout, pseudo: true}
+	srcScope := sourceScope(src, from.Alias, layout)
 	plan := &QueryPlan{From: src, Source: layout, ResultIsTable: src.IsTable, Limit: q.Limit}
 
 	if q.Where != nil {
-		w, err := expr.Compile(q.Where, scope.withClause("WHERE"), p.fns)
+		w, err := expr.Compile(q.Where, srcScope.withClause("WHERE"), p.fns)
 		if err != nil {
 			return nil, errorf("Error in WHERE expression: %v", err)
 		}
@@ -79,13 +87,30 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 		plan.Where = w
 	}
 
-	items, err := p.expandSelect(q, src, from)
+	// keyExprs are the expressions that define each key column, for
+	// matching projection entries against them.
+	sel := srcScope
+	keyExprs := map[string]sql.Expr{}
+	for _, k := range src.Schema.Key() {
+		keyExprs[k.Name] = &sql.ColumnRef{Name: k.Name}
+	}
+	if len(q.PartitionBy) > 0 {
+		if src.IsTable {
+			return nil, errorf("Invalid result type. PARTITION BY is not supported on tables: `%s` is a TABLE.", src.Name)
+		}
+		sel, keyExprs, err = p.partitionBy(q.PartitionBy, src, srcScope, plan)
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	items, err := p.expandSelect(q, sel, src, from)
 	if err != nil {
 		return nil, err
 	}
 	if mode == Persistent {
 		for _, it := range items {
-			if reservedColumns[it.name] {
+			if reservedColumns[it.name] && !it.star {
 				if it.alias {
 					return nil, errorf("`%s` is a reserved column name. You cannot use it as an alias for a column.", it.name)
 				}
@@ -93,13 +118,10 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 			}
 		}
 	}
-	if len(q.PartitionBy) > 0 && src.IsTable {
-		return nil, errorf("Invalid result type. PARTITION BY is not supported on tables: `%s` is a TABLE.", src.Name)
-	}
 
-	keyIdx := []int{} // indexes into items that form the key, in key order
+	var keyIdx []int // indexes into items that form the key, in output order
 	if mode == Persistent {
-		keyIdx, err = p.keyItems(q, src, from, items, sinkName)
+		keyIdx, err = p.keyItems(sel, keyExprs, items, sinkName, src, from)
 		if err != nil {
 			return nil, err
 		}
@@ -119,10 +141,10 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 	}
 	out := &types.Schema{}
 	seen := map[string]bool{}
-	sel := scope.withClause("SELECT")
+	selScope := sel.withClause("SELECT")
 	for n, i := range order {
 		it := items[i]
-		c, err := expr.Compile(it.expr, sel, p.fns)
+		c, err := expr.Compile(it.expr, selScope, p.fns)
 		if err != nil {
 			return nil, &Error{Msg: err.Error()}
 		}
@@ -130,15 +152,15 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 			return nil, errorf("Duplicate column name in projection: `%s`. Please alias the column.", it.name)
 		}
 		seen[it.name] = true
+		if c.Type == nil {
+			return nil, errorf("Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR).")
+		}
 		col := types.Column{Name: it.name, Type: c.Type}
 		if n < len(keyIdx) {
 			col.Namespace = types.KeyColumn
 			if containsMap(c.Type) {
 				return nil, errorf("Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: `%s`. Column type: %s. See https://github.com/confluentinc/ksql/issues/6621 for more.", it.name, c.Type)
 			}
-		}
-		if c.Type == nil {
-			return nil, errorf("Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR).")
 		}
 		out.Columns = append(out.Columns, col)
 		plan.Project = append(plan.Project, c)
@@ -148,9 +170,105 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 	return plan, nil
 }
 
+// partitionBy plans PARTITION BY: the new key columns are computed from
+// the source row, and the row is reshaped into the new keys, the value
+// columns not moved into the key, the old key columns, then the pseudo
+// columns.
+func (p *Planner) partitionBy(exprs []sql.Expr, src *metastore.Source, srcScope *scope, plan *QueryPlan) (*scope, map[string]sql.Expr, error) {
+	isNull := func(e sql.Expr) bool { _, ok := e.(*sql.NullLit); return ok }
+	if len(exprs) > 1 {
+		for _, e := range exprs {
+			if isNull(e) {
+				return nil, nil, errorf("Cannot PARTITION BY multiple columns including NULL")
+			}
+		}
+	}
+	// PARTITION BY the existing key changes nothing.
+	if keys := src.Schema.Key(); len(keys) == len(exprs) {
+		same := true
+		for i, e := range exprs {
+			if ref, ok := e.(*sql.ColumnRef); !ok || ref.Name != keys[i].Name {
+				same = false
+			}
+		}
+		if same {
+			kx := map[string]sql.Expr{}
+			for _, k := range keys {
+				kx[k.Name] = &sql.ColumnRef{Name: k.Name}
+			}
+			return srcScope, kx, nil
+		}
+	}
+	taken := map[string]bool{}
+	for _, c := range src.Schema.Columns {
+		taken[c.Name] = true
+	}
+	pbScope := srcScope.withClause("PARTITION BY")
+	inter := &scope{srcName: srcScope.srcName, alias: srcScope.alias}
+	keyExprs := map[string]sql.Expr{}
+	moved := map[string]bool{}
+	gen := 0
+	plan.Reshape = true
+	if !(len(exprs) == 1 && isNull(exprs[0])) {
+		for _, e := range exprs {
+			c, err := expr.Compile(e, pbScope, p.fns)
+			if err != nil {
+				msg := err.Error()
+				if ref, ok := e.(*sql.ColumnRef); ok && strings.Contains(msg, "cannot be resolved") {
+					msg = fmt.Sprintf("PARTITION BY column '%s' cannot be resolved. '%s' must be a column in the source schema since PARTITION BY is applied on the input.", ref.Name, ref.Name)
+				}
+				return nil, nil, errorf("%s", msg)
+			}
+			var name string
+			switch x := e.(type) {
+			case *sql.ColumnRef:
+				name = x.Name
+				moved[x.Name] = true
+			case *sql.Deref:
+				name = x.Field
+			default:
+				for {
+					name = fmt.Sprintf("KSQL_COL_%d", gen)
+					gen++
+					if !taken[name] {
+						break
+					}
+				}
+			}
+			taken[name] = true
+			keyExprs[name] = e
+			inter.cols = append(inter.cols, scopeCol{name: name, typ: c.Type, slot: len(plan.Rekey), namespace: types.KeyColumn})
+			plan.Rekey = append(plan.Rekey, c)
+		}
+	}
+	var carried []scopeCol
+	for _, c := range srcScope.cols {
+		if !c.pseudo && c.namespace != types.KeyColumn && !moved[c.name] {
+			carried = append(carried, c)
+		}
+	}
+	for _, c := range srcScope.cols {
+		if c.namespace == types.KeyColumn && !moved[c.name] {
+			c.namespace = types.ValueColumn
+			carried = append(carried, c)
+		}
+	}
+	for _, c := range srcScope.cols {
+		if c.pseudo {
+			carried = append(carried, c)
+		}
+	}
+	for _, c := range carried {
+		plan.Carry = append(plan.Carry, c.slot)
+		c.slot = len(plan.Rekey) + len(plan.Carry) - 1
+		inter.cols = append(inter.cols, c)
+	}
+	return inter, keyExprs, nil
+}
+
 // expandSelect expands stars and names every projection entry: a column
 // keeps its name, s->f is named F, anything else KSQL_COL_n.
-func (p *Planner) expandSelect(q *sql.Query, src *metastore.Source, from *sql.Table) ([]selectItem, error) {
+func (p *Planner) expandSelect(q *sql.Query, sel *scope, src *metastore.Source, from *sql.Table) ([]selectItem, error) {
 	var items []selectItem
 	for _, si := range q.Select {
 		switch {
@@ -158,17 +276,20 @@ func (p *Planner) expandSelect(q *sql.Query, src *metastore.Source, from *sql.Ta
 			if si.StarQualifier != "" && si.StarQualifier != src.Name && si.StarQualifier != from.Alias {
 				return nil, errorf("'%s' is not a valid stream/table name or alias.", si.StarQualifier)
 			}
-			for _, c := range src.Schema.Columns {
-				items = append(items, selectItem{expr: &sql.ColumnRef{P: si.P, Name: c.Name}, name: c.Name, alias: true})
+			for _, c := range sel.visible() {
+				items = append(items, selectItem{expr: &sql.ColumnRef{P: si.P, Name: c.name}, name: c.name, alias: true, star: true})
 			}
 		case si.Star:
-			// struct->*: one column per field, resolved when compiled.
-			st, err := p.structType(si.Expr, src, from)
+			// struct->*: one column per field.
+			c, err := expr.Compile(si.Expr, sel.withClause("SELECT"), p.fns)
 			if err != nil {
-				return nil, err
+				return nil, &Error{Msg: err.Error()}
 			}
-			for _, f := range st.Fields {
-				items = append(items, selectItem{expr: &sql.Deref{P: si.P, Base: si.Expr, Field: f.Name}, name: f.Name, alias: true})
+			if c.Type == nil || c.Type.Kind != types.Struct {
+				return nil, errorf("Expected STRUCT type for %s->*, got %s.", sql.FormatExpr(si.Expr), c.Type)
+			}
+			for _, f := range c.Type.Fields {
+				items = append(items, selectItem{expr: &sql.Deref{P: si.P, Base: si.Expr, Field: f.Name}, name: f.Name, alias: true, star: true})
 			}
 		default:
 			items = append(items, selectItem{expr: si.Expr, name: si.Alias, alias: si.Alias != ""})
@@ -179,6 +300,9 @@ func (p *Planner) expandSelect(q *sql.Query, src *metastore.Source, from *sql.Ta
 		if it.name != "" {
 			taken[it.name] = true
 		}
+		if ref, ok := it.expr.(*sql.ColumnRef); ok && it.name == "" {
+			taken[ref.Name] = true
+		}
 	}
 	gen := 0
 	for i := range items {
@@ -188,7 +312,6 @@ func (p *Planner) expandSelect(q *sql.Query, src *metastore.Source, from *sql.Ta
 		switch e := items[i].expr.(type) {
 		case *sql.ColumnRef:
 			items[i].name = e.Name
-			taken[e.Name] = true
 			continue
 		case *sql.Deref:
 			if !taken[e.Field] {
@@ -210,25 +333,11 @@ func (p *Planner) expandSelect(q *sql.Query, src *metastore.Source, from *sql.Ta
 	return items, nil
 }
 
-func (p *Planner) structType(e sql.Expr, src *metastore.Source, from *sql.Table) (*types.Type, error) {
-	layout, err := p.sourceLayout(src)
-	if err != nil {
-		return nil, err
-	}
-	c, err := expr.Compile(e, &sourceScope{src: src, alias: from.Alias, layout: layout, clause: "SELECT", pseudo: true}, p.fns)
-	if err != nil {
-		return nil, &Error{Msg: err.Error()}
-	}
-	if c.Type == nil || c.Type.Kind != types.Struct {
-		return nil, errorf("Expected STRUCT type for %s->*, got %s.", sql.FormatExpr(e), c.Type)
-	}
-	return c.Type, nil
-}
-
-// keyItems finds the projection entries that become the output key: the
-// PARTITION BY expressions, or else the source's key columns. ksqlDB
-// requires them in the projection.
-func (p *Planner) keyItems(q *sql.Query, src *metastore.Source, from *sql.Table, items []selectItem, sinkName string) ([]int, error) {
+// keyItems finds the projection entries that become the output key: for
+// each key column of the (re-keyed) source, an entry naming it or
+// repeating its defining expression. ksqlDB requires them in the
+// projection; the output key follows projection order.
+func (p *Planner) keyItems(sel *scope, keyExprs map[string]sql.Expr, items []selectItem, sinkName string, src *metastore.Source, from *sql.Table) ([]int, error) {
 	norm := func(e sql.Expr) string {
 		s := sql.FormatExpr(e)
 		s = strings.ReplaceAll(s, src.Name+".", "")
@@ -237,69 +346,65 @@ func (p *Planner) keyItems(q *sql.Query, src *metastore.Source, from *sql.Table,
 		}
 		return s
 	}
-	if len(q.PartitionBy) > 0 {
-		if len(q.PartitionBy) == 1 {
-			if _, ok := q.PartitionBy[0].(*sql.NullLit); ok {
-				return nil, nil
-			}
+	var keyNames []string
+	for _, c := range sel.cols {
+		if c.namespace == types.KeyColumn && !c.pseudo {
+			keyNames = append(keyNames, c.name)
 		}
-		var idx []int
-		var missing []string
-		for _, pe := range q.PartitionBy {
-			want := norm(pe)
-			found := -1
-			for i, it := range items {
-				if norm(it.expr) == want {
-					found = i
-					break
-				}
-			}
-			if found < 0 {
-				missing = append(missing, qualifiedText(pe, src.Name))
-				continue
-			}
-			idx = append(idx, found)
-		}
-		if len(missing) > 0 {
-			noun := "partitioning expression"
-			if len(q.PartitionBy) > 1 {
-				noun = "partitioning expressions"
-			}
-			return nil, errorf("The query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).", sinkName, noun, joinAnd(missing), strings.Join(missing, ", "))
-		}
-		return idx, nil
 	}
-	keys := src.Schema.Key()
 	var idx []int
-	var missing []string
-	for _, k := range keys {
+	var missing bool
+	for _, k := range keyNames {
 		var found []int
+		want := norm(keyExprs[k])
 		for i, it := range items {
-			if ref, ok := it.expr.(*sql.ColumnRef); ok && ref.Name == k.Name {
+			if ref, ok := it.expr.(*sql.ColumnRef); (ok && ref.Name == k) || norm(it.expr) == want {
 				found = append(found, i)
 			}
 		}
 		switch {
 		case len(found) == 0:
-			missing = append(missing, k.Name)
+			missing = true
 		case len(found) > 1:
 			var names []string
 			for _, i := range found {
 				names = append(names, items[i].name)
 			}
-			return nil, errorf("The projection contains a key column (`%s`) more than once, aliased as: %s.", k.Name, joinAnd(names))
+			return nil, errorf("The projection contains a key column (`%s`) more than once, aliased as: %s.", k, joinAnd(names))
 		default:
 			idx = append(idx, found[0])
 		}
 	}
-	if len(missing) > 0 {
-		noun := "key column"
-		if len(keys) > 1 {
-			noun = "key columns"
+	if missing {
+		if strings.EqualFold(p.cfg.Get("ksql.new.query.planner.enabled", "false"), "true") {
+			return nil, nil // the new planner drops an unselected key
 		}
-		return nil, errorf("The query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).", sinkName, noun, joinAnd(missing), strings.Join(missing, ", "))
+		noun, shown := "key column", keyNames
+		if sel != nil && len(keyExprs) > 0 && !sameNames(src.Schema.Key(), keyNames) {
+			noun, shown = "partitioning expression", nil
+			for _, k := range keyNames {
+				shown = append(shown, qualifiedText(keyExprs[k], src.Name))
+			}
+		}
+		if len(shown) > 1 {
+			noun += "s"
+		}
+		return nil, errorf("The query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).", sinkName, noun, joinAnd(shown), strings.Join(shown, ", "))
 	}
+	sort.Ints(idx)
 	return idx, nil
+}
+
+func sameNames(cols []types.Column, names []string) bool {
+	if len(cols) != len(names) {
+		return false
+	}
+	for i, c := range cols {
+		if c.Name != names[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // qualifiedText renders an expression with column references qualified by

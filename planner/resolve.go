@@ -7,50 +7,88 @@ import (
 	"github.com/eddysql/eddy/types"
 )
 
-// sourceScope resolves column references against one source's row layout:
-// key, value and header columns, then ROWTIME, ROWPARTITION, ROWOFFSET.
-type sourceScope struct {
-	src    *metastore.Source
-	alias  string
-	layout *runtime.Source
-	clause string // SELECT, WHERE, PARTITION BY ... for error messages
-	// pseudo allows ROWPARTITION and ROWOFFSET (not in pull queries).
-	pseudo bool
+// scopeCol is a name visible to expressions and the row slot it reads.
+type scopeCol struct {
+	name      string
+	typ       *types.Type
+	slot      int
+	namespace types.Namespace
+	headerKey string
+	pseudo    bool
 }
 
-// pseudoColumns maps pseudo column names to their layout slot and type.
-var pseudoColumns = map[string]struct {
-	slot int
-	typ  *types.Type
-}{
-	"ROWTIME":      {runtime.PseudoRowtime, types.BigintType},
-	"ROWPARTITION": {runtime.PseudoRowPartition, types.IntType},
-	"ROWOFFSET":    {runtime.PseudoRowOffset, types.BigintType},
+// scope resolves column references against one row layout: a source's
+// row, or the row after PARTITION BY re-keyed it.
+type scope struct {
+	srcName string
+	alias   string
+	cols    []scopeCol
+	clause  string // SELECT, WHERE, PARTITION BY ... for error messages
 }
 
 // Column implements expr.Resolver.
-func (s *sourceScope) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
-	if ref.Qualifier != "" && ref.Qualifier != s.alias && ref.Qualifier != s.src.Name {
+func (s *scope) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
+	if ref.Qualifier != "" && ref.Qualifier != s.alias && ref.Qualifier != s.srcName {
 		return 0, nil, errorf("'%s' is not a valid stream/table name or alias.", ref.Qualifier)
 	}
-	if i := s.src.Schema.Find(ref.Name); i >= 0 {
-		return rowIndex(s.src.Schema, i), s.src.Schema.Columns[i].Type, nil
-	}
-	if pc, ok := pseudoColumns[ref.Name]; ok && (s.pseudo || ref.Name == "ROWTIME") {
-		return s.layout.PseudoIndex(pc.slot), pc.typ, nil
+	for _, c := range s.cols {
+		if c.name == ref.Name {
+			return c.slot, c.typ, nil
+		}
 	}
 	var names []string
-	for _, c := range s.src.Schema.Columns {
-		names = append(names, c.Name)
+	for _, c := range s.cols {
+		if !c.pseudo {
+			names = append(names, c.name)
+		}
 	}
-	return 0, nil, errorf("%s column '%s' cannot be resolved.%s", s.clause, ref.Name, didYouMean(ref.Name, names))
+	name := ref.Name
+	if ref.Qualifier != "" {
+		name = ref.Qualifier + "." + ref.Name
+	}
+	return 0, nil, errorf("%s column '%s' cannot be resolved.%s", s.clause, name, didYouMean(ref.Name, names))
 }
 
 // withClause returns a copy of the scope that reports errors for clause.
-func (s *sourceScope) withClause(clause string) *sourceScope {
+func (s *scope) withClause(clause string) *scope {
 	c := *s
 	c.clause = clause
 	return &c
+}
+
+// visible returns the non-pseudo columns, in order, for SELECT *.
+func (s *scope) visible() []scopeCol {
+	var out []scopeCol
+	for _, c := range s.cols {
+		if !c.pseudo {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// pseudoColumns are the system columns every source row carries.
+var pseudoColumns = []struct {
+	name string
+	slot int
+	typ  *types.Type
+}{
+	{"ROWTIME", runtime.PseudoRowtime, types.BigintType},
+	{"ROWPARTITION", runtime.PseudoRowPartition, types.IntType},
+	{"ROWOFFSET", runtime.PseudoRowOffset, types.BigintType},
+}
+
+// sourceScope is the scope of a source's rows: declared columns at their
+// row slots, then the pseudo columns.
+func sourceScope(src *metastore.Source, alias string, layout *runtime.Source) *scope {
+	s := &scope{srcName: src.Name, alias: alias}
+	for i, c := range src.Schema.Columns {
+		s.cols = append(s.cols, scopeCol{name: c.Name, typ: c.Type, slot: rowIndex(src.Schema, i), namespace: c.Namespace, headerKey: c.HeaderKey})
+	}
+	for _, p := range pseudoColumns {
+		s.cols = append(s.cols, scopeCol{name: p.name, typ: p.typ, slot: layout.PseudoIndex(p.slot), pseudo: true})
+	}
+	return s
 }
 
 // rowIndex maps schema column i to its slot in a source row, where key

@@ -33,8 +33,9 @@ type task struct {
 	log   ProcessingLog
 	stats *Stats
 
-	row  []any // source row, reused
-	out  []any // output row, reused
+	row   []any // source row, reused
+	rekey []any // re-keyed row (PARTITION BY), reused
+	out   []any // output row, reused
 	ectx expr.Context
 	cur  *kafka.Record // the record being processed, for error reports
 
@@ -49,6 +50,9 @@ func newTask(topo *Topology, log ProcessingLog, stats *Stats) *task {
 		stats: stats,
 		row:   make([]any, topo.Source.Width()),
 		out:   make([]any, len(topo.Project)),
+	}
+	if topo.Reshape {
+		t.rekey = make([]any, len(topo.Rekey)+len(topo.Carry))
 	}
 	t.ectx.OnError = func(err error) { t.report("RECORD_PROCESSING_ERROR", err) }
 	return t
@@ -105,12 +109,19 @@ func (t *task) process(rec *kafka.Record) {
 		}
 		ts = v
 	}
+	if ts < 0 {
+		t.report("RECORD_PROCESSING_ERROR", fmt.Errorf("negative timestamp %d", ts))
+		return
+	}
 	row[src.PseudoIndex(PseudoRowtime)] = ts
 	row[src.PseudoIndex(PseudoRowPartition)] = rec.Partition
 	row[src.PseudoIndex(PseudoRowOffset)] = rec.Offset
 
 	if tombstone {
-		t.emitTombstone(row, rec, ts)
+		// A stream's null value passes a plain projection but not a filter.
+		if t.topo.Where == nil || src.IsTable {
+			t.emitTombstone(t.reshape(row), rec, ts)
+		}
 		return
 	}
 	if w := t.topo.Where; w != nil {
@@ -123,11 +134,28 @@ func (t *task) process(rec *kafka.Record) {
 			return
 		}
 	}
+	row = t.reshape(row)
 	out := t.out
 	for i, p := range t.topo.Project {
 		out[i] = p.Eval(&t.ectx, row)
 	}
 	t.emit(out, false, rec, ts)
+}
+
+// reshape re-keys a source row for PARTITION BY; other rows pass as is.
+func (t *task) reshape(row []any) []any {
+	if !t.topo.Reshape {
+		return row
+	}
+	nr := t.rekey
+	for i, k := range t.topo.Rekey {
+		nr[i] = k.Eval(&t.ectx, row)
+	}
+	n := len(t.topo.Rekey)
+	for i, slot := range t.topo.Carry {
+		nr[n+i] = row[slot]
+	}
+	return nr
 }
 
 // emitTombstone forwards a deletion: tables delete the key, streams pass

@@ -75,6 +75,11 @@ type Topology struct {
 	Source *Source
 	// Where filters source rows; nil passes all.
 	Where *expr.Compiled
+	// Reshape re-keys the row before projection (PARTITION BY): the new
+	// row is the Rekey values followed by the source slots in Carry.
+	Reshape bool
+	Rekey   []*expr.Compiled
+	Carry   []int
 	// Project computes the output row: key columns first, then values.
 	Project []*expr.Compiled
 	Sink    *Sink
