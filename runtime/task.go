@@ -36,8 +36,8 @@ type task struct {
 	row   []any // source row, reused
 	rekey []any // re-keyed row (PARTITION BY), reused
 	out   []any // output row, reused
-	ectx expr.Context
-	cur  *kafka.Record // the record being processed, for error reports
+	ectx  expr.Context
+	cur   *kafka.Record // the record being processed, for error reports
 
 	pending []kafka.Record // outputs of the current batch
 	stop    bool           // set when a transient sink wants no more rows

@@ -46,6 +46,8 @@ type objCodec struct {
 	codecs []*codec
 	// prefix[i] is what precedes field i when writing: `{"NAME":` or `,"NAME":`.
 	prefix [][]byte
+	// upper[i] is names[i] upper-cased when it is non-empty ASCII, else "".
+	upper []string
 	// ambiguous is set when two names differ only in case, so lookups
 	// must prefer an exact match over a case-insensitive one.
 	ambiguous bool
@@ -71,8 +73,11 @@ func newCodec(t *types.Type) *codec {
 }
 
 func newObjCodec(names []string, ts []*types.Type) *objCodec {
-	o := &objCodec{names: names, codecs: make([]*codec, len(ts)), prefix: make([][]byte, len(ts))}
+	o := &objCodec{names: names, codecs: make([]*codec, len(ts)), prefix: make([][]byte, len(ts)), upper: make([]string, len(ts))}
 	for i, t := range ts {
+		if n := names[i]; n != "" && isASCII([]byte(n)) {
+			o.upper[i] = strings.ToUpper(n)
+		}
 		o.codecs[i] = newCodec(t)
 		p := []byte{','}
 		if i == 0 {
@@ -222,12 +227,12 @@ func (o *objCodec) lookup(key []byte, hint int) (int, bool) {
 	if !o.ambiguous {
 		// No two names fold together, so a case-insensitive match is the
 		// only candidate and exactness just ranks it.
-		if hint < len(o.names) && equalFold(o.names[hint], key) {
+		if hint < len(o.names) && o.foldEq(hint, key) {
 			return hint, o.names[hint] == string(key)
 		}
-		for i, n := range o.names {
-			if equalFold(n, key) {
-				return i, n == string(key)
+		for i := range o.names {
+			if o.foldEq(i, key) {
+				return i, o.names[i] == string(key)
 			}
 		}
 		return -1, false
@@ -237,13 +242,43 @@ func (o *objCodec) lookup(key []byte, hint int) (int, bool) {
 			return i, true
 		}
 	}
-	for i, n := range o.names {
-		if equalFold(n, key) {
+	for i := range o.names {
+		if o.foldEq(i, key) {
 			return i, false
 		}
 	}
 	return -1, false
 }
+
+// foldEq reports whether key equals name i ignoring case. ASCII names
+// compare against their precomputed upper-case form through a table.
+func (o *objCodec) foldEq(i int, key []byte) bool {
+	up := o.upper[i]
+	if up == "" {
+		return equalFold(o.names[i], key) // non-ASCII or empty name
+	}
+	if len(up) != len(key) {
+		return false
+	}
+	up = up[:len(key)] // lets the compiler drop the bounds checks below
+	for j, c := range key {
+		if asciiUpper[c] != up[j] {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiUpper maps a-z to A-Z and every other byte to itself.
+var asciiUpper = func() (t [256]byte) {
+	for i := range t {
+		t[i] = byte(i)
+		if 'a' <= i && i <= 'z' {
+			t[i] = byte(i) - ('a' - 'A')
+		}
+	}
+	return t
+}()
 
 // equalFold compares ignoring case, ASCII fast and Unicode-correct.
 func equalFold(name string, key []byte) bool {
@@ -303,11 +338,10 @@ func decodeValue(s *scanner, c *codec, depth int, a *arena) (any, error) {
 		case ch == '"':
 			return decodeTextAs(s, c.t)
 		case isNumStart(ch):
-			tok, isInt, err := s.num()
+			i, err := s.integer()
 			if err != nil {
 				return nil, err
 			}
-			i := intOfNumber(tok, isInt)
 			switch c.kind {
 			case types.Int:
 				return a.int32v(tInt32, int32(i)), nil // Java's intValue keeps the low 32 bits

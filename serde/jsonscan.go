@@ -1,8 +1,10 @@
 package serde
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -72,10 +74,22 @@ func (s *scanner) str() ([]byte, error) {
 	b := s.b
 	start := s.i + 1
 	i := start
-	highBit := false
+	var high uint64 // OR of the scanned words: any byte >= 0x80 sets a high bit
 	for {
-		// Plain ASCII runs need no attention: skip them in a tight loop
-		// on locals, which the compiler keeps in registers.
+		// Eight bytes at a time: stop at the first quote, backslash or
+		// control character; non-ASCII bytes are only remembered.
+		for i+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[i:])
+			m := specialBytes(x)
+			if m != 0 {
+				n := bits.TrailingZeros64(m) >> 3
+				high |= x & (1<<(8*n) - 1) // the bytes before the stop
+				i += n
+				break
+			}
+			high |= x
+			i += 8
+		}
 		for i < len(b) && plainByte[b[i]] {
 			i++
 		}
@@ -87,7 +101,7 @@ func (s *scanner) str() ([]byte, error) {
 		case c == '"':
 			s.i = i + 1
 			v := b[start:i]
-			if highBit && !utf8.Valid(v) {
+			if high&highs != 0 && !utf8.Valid(v) {
 				return nil, s.errf("invalid UTF-8 in string")
 			}
 			return v, nil
@@ -98,10 +112,24 @@ func (s *scanner) str() ([]byte, error) {
 			s.i = i
 			return nil, s.errf("control character in string")
 		default: // >= 0x80, checked once the string ends
-			highBit = true
+			high |= 0x80
 			i++
 		}
 	}
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// specialBytes flags (with 0x80) the bytes of x that are '"', '\\' or
+// below 0x20. Flags above the first true one may be spurious (borrows),
+// so callers use only the lowest.
+func specialBytes(x uint64) uint64 {
+	q := x ^ (ones * '"')
+	bs := x ^ (ones * '\\')
+	return ((q-ones)&^q | (bs-ones)&^bs | (x-ones*0x20)&^x) & highs
 }
 
 // plainByte marks bytes that can appear in a string as they are.
@@ -111,6 +139,15 @@ var plainByte = func() (t [256]bool) {
 	}
 	return t
 }()
+
+func isASCII(v []byte) bool {
+	for _, c := range v {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
 
 // strEscaped finishes a string that contains escapes, copying it.
 func (s *scanner) strEscaped(start int) ([]byte, error) {
@@ -236,6 +273,37 @@ func (s *scanner) num() (tok []byte, isInt bool, err error) {
 		isInt = false
 	}
 	return s.b[start:s.i], isInt, nil
+}
+
+// integer reads a number as an integer in one pass when it is a plain
+// integer of at most 18 digits, which cannot overflow; anything else goes
+// through num and intOfNumber.
+func (s *scanner) integer() (int64, error) {
+	b, i := s.b, s.i
+	neg := i < len(b) && b[i] == '-'
+	if neg {
+		i++
+	}
+	start := i
+	var v int64
+	for i < len(b) && b[i]-'0' <= 9 {
+		v = v*10 + int64(b[i]-'0')
+		i++
+	}
+	n := i - start
+	if n > 0 && n <= 18 && (n == 1 || b[start] != '0') &&
+		(i == len(b) || (b[i] != '.' && b[i] != 'e' && b[i] != 'E')) {
+		s.i = i
+		if neg {
+			v = -v
+		}
+		return v, nil
+	}
+	tok, isInt, err := s.num()
+	if err != nil {
+		return 0, err
+	}
+	return intOfNumber(tok, isInt), nil
 }
 
 func (s *scanner) digits() int {
