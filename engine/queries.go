@@ -173,7 +173,7 @@ func (e *Engine) buildPersistent(ctx context.Context, p *planner.Planner, id str
 	if err != nil {
 		return nil, &stmtErr{err.Error()}
 	}
-	rs := &runtime.Sink{Topic: sink.Topic, KeySerde: ks, ValueSerde: vs, NumKey: plan.NumKey}
+	rs := &runtime.TopicSink{Topic: sink.Topic, KeySerde: ks, ValueSerde: vs, NumKey: plan.NumKey}
 	if props != nil {
 		if col, ok, err := planner.PropString(props, "TIMESTAMP"); err != nil {
 			return nil, err
@@ -188,17 +188,12 @@ func (e *Engine) buildPersistent(ctx context.Context, p *planner.Planner, id str
 			sink.Timestamp, sink.TimestampFormat = col, format
 		}
 	}
+	plan.Out.Next = rs
 	topo := &runtime.Topology{
-		ID:      id,
-		Source:  plan.Source,
-		Where:   plan.Where,
-		Reshape: plan.Reshape,
-		Rekey:   plan.Rekey,
-		Carry:   plan.Carry,
-		Project: plan.Project,
-		Sink:    rs,
-		Group:   "_confluent-ksql-" + e.sid + "query_" + id,
-		Reset:   resetPolicy(cfg, plan.From.IsTable),
+		ID:     id,
+		Inputs: plan.Inputs,
+		Group:  "_confluent-ksql-" + e.sid + "query_" + id,
+		Reset:  resetPolicy(cfg, plan.From.IsTable),
 	}
 	return &persistentPlan{id: id, plan: plan, sink: sink, topo: topo}, nil
 }

@@ -51,7 +51,7 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 	}
 	var emitErr error
 	count := 0
-	sink := &runtime.Sink{Emit: func(row []any, tombstone bool) bool {
+	plan.Out.Next = &runtime.EmitSink{Emit: func(row []any, tombstone bool) bool {
 		if limit >= 0 && count >= limit {
 			return false
 		}
@@ -65,7 +65,7 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 		count++
 		return limit < 0 || count < limit
 	}}
-	topo := &runtime.Topology{ID: id, Source: plan.Source, Where: plan.Where, Reshape: plan.Reshape, Rekey: plan.Rekey, Carry: plan.Carry, Project: plan.Project, Sink: sink, NoCommit: true}
+	topo := &runtime.Topology{ID: id, Inputs: plan.Inputs, NoCommit: true}
 	if sel.Query.Emit == sql.EmitNone {
 		return e.pull(ctx, topo, plan, emit, &emitErr)
 	}

@@ -27,21 +27,17 @@ const (
 type QueryPlan struct {
 	From *metastore.Source
 	// Output is the result schema; for Persistent the key columns are
-	// marked and come first, matching Project's order.
+	// marked and come first, matching the projection's order.
 	Output *types.Schema
 	// ResultIsTable is true when the query produces a table.
 	ResultIsTable bool
-	Source        *runtime.Source
-	Where         *expr.Compiled
-	Project       []*expr.Compiled
 	NumKey        int
 	// Limit for push queries, nil when absent.
 	Limit *int
-	// Reshape, Rekey and Carry re-key rows for PARTITION BY: the new row
-	// is the Rekey values followed by the source slots listed in Carry.
-	Reshape bool
-	Rekey   []*expr.Compiled
-	Carry   []int
+	// Inputs are the topology's inputs; rows end in Out, whose Next the
+	// engine sets to a sink.
+	Inputs []*runtime.Input
+	Out    *runtime.Project
 }
 
 // selectItem is one expanded projection entry.
@@ -74,7 +70,8 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 		return nil, err
 	}
 	srcScope := sourceScope(src, from.Alias, layout)
-	plan := &QueryPlan{From: src, Source: layout, ResultIsTable: src.IsTable, Limit: q.Limit}
+	plan := &QueryPlan{From: src, ResultIsTable: src.IsTable, Limit: q.Limit}
+	chain := newChain(&runtime.Input{Source: layout})
 
 	if q.Where != nil {
 		w, err := expr.Compile(q.Where, srcScope.withClause("WHERE"), p.fns)
@@ -84,7 +81,7 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 		if w.Type != nil && w.Type.Kind != types.Boolean {
 			return nil, errorf("Type error in WHERE expression: Should evaluate to boolean but is %s (%s) instead.", sql.FormatExpr(q.Where), w.Type)
 		}
-		plan.Where = w
+		chain.add(&runtime.Filter{Pred: w, IsTable: src.IsTable})
 	}
 
 	// keyExprs are the expressions that define each key column, for
@@ -98,9 +95,13 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 		if src.IsTable {
 			return nil, errorf("Invalid result type. PARTITION BY is not supported on tables: `%s` is a TABLE.", src.Name)
 		}
-		sel, keyExprs, err = p.partitionBy(q.PartitionBy, src, srcScope, plan)
+		var rekey *runtime.Rekey
+		sel, keyExprs, rekey, err = p.partitionBy(q.PartitionBy, src, srcScope)
 		if err != nil {
 			return nil, err
+		}
+		if rekey != nil {
+			chain.add(rekey)
 		}
 	}
 
@@ -141,6 +142,7 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 	}
 	out := &types.Schema{}
 	seen := map[string]bool{}
+	proj := &runtime.Project{NumKey: len(keyIdx)}
 	selScope := sel.withClause("SELECT")
 	for n, i := range order {
 		it := items[i]
@@ -163,10 +165,13 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 			}
 		}
 		out.Columns = append(out.Columns, col)
-		plan.Project = append(plan.Project, c)
+		proj.Exprs = append(proj.Exprs, c)
 	}
+	chain.add(proj)
 	plan.Output = out
 	plan.NumKey = len(keyIdx)
+	plan.Inputs = []*runtime.Input{chain.input}
+	plan.Out = proj
 	return plan, nil
 }
 
@@ -174,12 +179,12 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 // the source row, and the row is reshaped into the new keys, the value
 // columns not moved into the key, the old key columns, then the pseudo
 // columns.
-func (p *Planner) partitionBy(exprs []sql.Expr, src *metastore.Source, srcScope *scope, plan *QueryPlan) (*scope, map[string]sql.Expr, error) {
+func (p *Planner) partitionBy(exprs []sql.Expr, src *metastore.Source, srcScope *scope) (*scope, map[string]sql.Expr, *runtime.Rekey, error) {
 	isNull := func(e sql.Expr) bool { _, ok := e.(*sql.NullLit); return ok }
 	if len(exprs) > 1 {
 		for _, e := range exprs {
 			if isNull(e) {
-				return nil, nil, errorf("Cannot PARTITION BY multiple columns including NULL")
+				return nil, nil, nil, errorf("Cannot PARTITION BY multiple columns including NULL")
 			}
 		}
 	}
@@ -196,7 +201,7 @@ func (p *Planner) partitionBy(exprs []sql.Expr, src *metastore.Source, srcScope 
 			for _, k := range keys {
 				kx[k.Name] = &sql.ColumnRef{Name: k.Name}
 			}
-			return srcScope, kx, nil
+			return srcScope, kx, nil, nil
 		}
 	}
 	taken := map[string]bool{}
@@ -208,7 +213,7 @@ func (p *Planner) partitionBy(exprs []sql.Expr, src *metastore.Source, srcScope 
 	keyExprs := map[string]sql.Expr{}
 	moved := map[string]bool{}
 	gen := 0
-	plan.Reshape = true
+	plan := &runtime.Rekey{}
 	if !(len(exprs) == 1 && isNull(exprs[0])) {
 		for _, e := range exprs {
 			c, err := expr.Compile(e, pbScope, p.fns)
@@ -217,7 +222,7 @@ func (p *Planner) partitionBy(exprs []sql.Expr, src *metastore.Source, srcScope 
 				if ref, ok := e.(*sql.ColumnRef); ok && strings.Contains(msg, "cannot be resolved") {
 					msg = fmt.Sprintf("PARTITION BY column '%s' cannot be resolved. '%s' must be a column in the source schema since PARTITION BY is applied on the input.", ref.Name, ref.Name)
 				}
-				return nil, nil, errorf("%s", msg)
+				return nil, nil, nil, errorf("%s", msg)
 			}
 			var name string
 			switch x := e.(type) {
@@ -237,8 +242,8 @@ func (p *Planner) partitionBy(exprs []sql.Expr, src *metastore.Source, srcScope 
 			}
 			taken[name] = true
 			keyExprs[name] = e
-			inter.cols = append(inter.cols, scopeCol{name: name, typ: c.Type, slot: len(plan.Rekey), namespace: types.KeyColumn})
-			plan.Rekey = append(plan.Rekey, c)
+			inter.cols = append(inter.cols, scopeCol{name: name, typ: c.Type, slot: len(plan.Keys), namespace: types.KeyColumn})
+			plan.Keys = append(plan.Keys, c)
 		}
 	}
 	var carried []scopeCol
@@ -260,10 +265,10 @@ func (p *Planner) partitionBy(exprs []sql.Expr, src *metastore.Source, srcScope 
 	}
 	for _, c := range carried {
 		plan.Carry = append(plan.Carry, c.slot)
-		c.slot = len(plan.Rekey) + len(plan.Carry) - 1
+		c.slot = len(plan.Keys) + len(plan.Carry) - 1
 		inter.cols = append(inter.cols, c)
 	}
-	return inter, keyExprs, nil
+	return inter, keyExprs, plan, nil
 }
 
 // expandSelect expands stars and names every projection entry: a column
@@ -522,4 +527,29 @@ func (s *schemaScope) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
 // property against the result schema.
 func (p *Planner) SinkTimestamp(out *types.Schema, col, format string) (*runtime.TimestampSpec, error) {
 	return p.timestampSpec(out, col, format)
+}
+
+// chain builds an operator chain from an input, appending operators.
+type chain struct {
+	input *runtime.Input
+	tail  func(runtime.Op)
+}
+
+func newChain(in *runtime.Input) *chain {
+	return &chain{input: in, tail: func(op runtime.Op) { in.Next = op }}
+}
+
+// add appends op; op must be one of the chainable operator types.
+func (c *chain) add(op runtime.Op) {
+	c.tail(op)
+	switch o := op.(type) {
+	case *runtime.Filter:
+		c.tail = func(n runtime.Op) { o.Next = n }
+	case *runtime.Rekey:
+		c.tail = func(n runtime.Op) { o.Next = n }
+	case *runtime.Project:
+		c.tail = func(n runtime.Op) { o.Next = n }
+	default:
+		panic(fmt.Sprintf("chain: %T cannot be followed", op))
+	}
 }

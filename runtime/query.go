@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 
 	"github.com/eddysql/eddy/kafka"
-	"github.com/eddysql/eddy/types"
 )
 
 // Stats are a query's running counters.
@@ -56,12 +55,12 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, log Proce
 	}
 	sub, err := cluster.Subscribe(ctx, kafka.SubscribeOptions{
 		Group:    topo.Group,
-		Topics:   []string{topo.Source.Topic},
+		Topics:   topo.Topics(),
 		Reset:    topo.Reset,
 		NoCommit: topo.NoCommit,
 	}, handler)
 	if err != nil {
-		return nil, fmt.Errorf("query %s: subscribe %s: %w", topo.ID, topo.Source.Topic, err)
+		return nil, fmt.Errorf("query %s: subscribe %v: %w", topo.ID, topo.Topics(), err)
 	}
 	q.sub = sub
 	return q, nil
@@ -103,15 +102,10 @@ func (q *Query) Stop() error {
 	return err
 }
 
-func typesStruct(k string, v any) types.StructVal { return types.StructVal{k, v} }
-
 // RunOnce runs a topology over a fixed set of records on the calling
 // goroutine (pull queries). Outputs to a Kafka sink are returned to the
-// caller's cluster by the engine; here only Emit sinks are supported.
+// caller's cluster by the engine; use an EmitSink.
 func RunOnce(topo *Topology, recs []kafka.Record, log ProcessingLog) error {
-	if topo.Sink.Emit == nil {
-		return errors.New("RunOnce needs an Emit sink")
-	}
 	var stats Stats
 	tk := newTask(topo, log, &stats)
 	for i := range recs {

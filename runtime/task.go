@@ -5,6 +5,7 @@ import (
 
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/types"
 )
 
 // ProcessingError is one entry of the processing log.
@@ -25,40 +26,36 @@ func (e ProcessingError) String() string {
 // goes on; the log says why.
 type ProcessingLog func(ProcessingError)
 
-// task runs a topology's operator chain for one record at a time. It owns
-// its scratch rows, so it is not safe for concurrent use: one goroutine
-// (the subscription's) drives it.
-type task struct {
-	topo  *Topology
-	log   ProcessingLog
-	stats *Stats
-
-	row   []any // source row, reused
-	rekey []any // re-keyed row (PARTITION BY), reused
-	out   []any // output row, reused
-	ectx  expr.Context
-	cur   *kafka.Record // the record being processed, for error reports
-
+// Task runs a topology's operator chains for one record at a time. It
+// owns its scratch rows, so one goroutine (the subscription's) drives it.
+type Task struct {
+	topo    *Topology
+	log     ProcessingLog
+	stats   *Stats
+	inputs  map[string]*Input
+	rows    map[string][]any // source row per topic, reused
+	ectx    expr.Context
+	cur     *kafka.Record  // the record being processed, for error reports
+	rec     Rec            // reused per record
 	pending []kafka.Record // outputs of the current batch
 	stop    bool           // set when a transient sink wants no more rows
 }
 
-func newTask(topo *Topology, log ProcessingLog, stats *Stats) *task {
-	t := &task{
-		topo:  topo,
-		log:   log,
-		stats: stats,
-		row:   make([]any, topo.Source.Width()),
-		out:   make([]any, len(topo.Project)),
-	}
-	if topo.Reshape {
-		t.rekey = make([]any, len(topo.Rekey)+len(topo.Carry))
+func newTask(topo *Topology, log ProcessingLog, stats *Stats) *Task {
+	t := &Task{topo: topo, log: log, stats: stats, inputs: map[string]*Input{}, rows: map[string][]any{}}
+	for _, in := range topo.Inputs {
+		t.inputs[in.Source.Topic] = in
+		t.rows[in.Source.Topic] = make([]any, in.Source.Width())
 	}
 	t.ectx.OnError = func(err error) { t.report("RECORD_PROCESSING_ERROR", err) }
 	return t
 }
 
-func (t *task) report(kind string, err error) {
+// Eval is the expression context operators evaluate with.
+func (t *Task) Eval() *expr.Context { return &t.ectx }
+
+// report sends the current record to the processing log.
+func (t *Task) report(kind string, err error) {
 	t.stats.Errors.Add(1)
 	if t.log == nil {
 		return
@@ -70,13 +67,16 @@ func (t *task) report(kind string, err error) {
 	t.log(pe)
 }
 
-// process runs one input record through the chain; outputs for Kafka
-// sinks are appended to t.pending.
-func (t *task) process(rec *kafka.Record) {
+// process decodes one input record and runs it through its chain.
+func (t *Task) process(rec *kafka.Record) {
+	in := t.inputs[rec.Topic]
+	if in == nil {
+		return
+	}
 	t.cur = rec
 	t.stats.In.Add(1)
-	src := t.topo.Source
-	row := t.row
+	src := in.Source
+	row := t.rows[rec.Topic]
 	for i := range row {
 		row[i] = nil
 	}
@@ -84,13 +84,10 @@ func (t *task) process(rec *kafka.Record) {
 		t.report("DESERIALIZATION_ERROR", fmt.Errorf("key: %w", err))
 		return
 	}
-	tombstone := rec.Value == nil
-	if tombstone && src.IsTable && rec.Key == nil {
+	if src.IsTable && rec.Key == nil && src.NumKey > 0 {
 		return // a table drops records without a key
 	}
-	if src.IsTable && rec.Key == nil && src.NumKey > 0 {
-		return
-	}
+	tombstone := rec.Value == nil
 	if !tombstone {
 		if err := src.ValueSerde.Decode(rec.Value, row[src.NumKey:src.NumKey+src.NumValue]); err != nil {
 			t.report("DESERIALIZATION_ERROR", fmt.Errorf("value: %w", err))
@@ -116,92 +113,8 @@ func (t *task) process(rec *kafka.Record) {
 	row[src.PseudoIndex(PseudoRowtime)] = ts
 	row[src.PseudoIndex(PseudoRowPartition)] = rec.Partition
 	row[src.PseudoIndex(PseudoRowOffset)] = rec.Offset
-
-	if tombstone {
-		// A stream's null value passes a plain projection but not a filter.
-		if t.topo.Where == nil || src.IsTable {
-			t.emitTombstone(t.reshape(row), rec, ts)
-		}
-		return
-	}
-	if w := t.topo.Where; w != nil {
-		if b, _ := w.Eval(&t.ectx, row).(bool); !b {
-			if src.IsTable {
-				// A table row that no longer passes the filter is deleted
-				// downstream.
-				t.emitTombstone(row, rec, ts)
-			}
-			return
-		}
-	}
-	row = t.reshape(row)
-	out := t.out
-	for i, p := range t.topo.Project {
-		out[i] = p.Eval(&t.ectx, row)
-	}
-	t.emit(out, false, rec, ts)
-}
-
-// reshape re-keys a source row for PARTITION BY; other rows pass as is.
-func (t *task) reshape(row []any) []any {
-	if !t.topo.Reshape {
-		return row
-	}
-	nr := t.rekey
-	for i, k := range t.topo.Rekey {
-		nr[i] = k.Eval(&t.ectx, row)
-	}
-	n := len(t.topo.Rekey)
-	for i, slot := range t.topo.Carry {
-		nr[n+i] = row[slot]
-	}
-	return nr
-}
-
-// emitTombstone forwards a deletion: tables delete the key, streams pass
-// the null value through (semantics: CSAS SELECT * keeps null values).
-func (t *task) emitTombstone(row []any, rec *kafka.Record, ts int64) {
-	out := t.out
-	nk := t.topo.Sink.NumKey
-	for i := range out {
-		out[i] = nil
-	}
-	for i := 0; i < nk && i < len(t.topo.Project); i++ {
-		out[i] = t.topo.Project[i].Eval(&t.ectx, row)
-	}
-	t.emit(out, true, rec, ts)
-}
-
-func (t *task) emit(out []any, tombstone bool, rec *kafka.Record, ts int64) {
-	sink := t.topo.Sink
-	t.stats.Out.Add(1)
-	if sink.Emit != nil {
-		if !sink.Emit(out, tombstone) {
-			t.stop = true
-		}
-		return
-	}
-	key, err := sink.KeySerde.Encode(out[:sink.NumKey])
-	if err != nil {
-		t.report("SERIALIZATION_ERROR", fmt.Errorf("key: %w", err))
-		return
-	}
-	var value []byte
-	if !tombstone {
-		value, err = sink.ValueSerde.Encode(out[sink.NumKey:])
-		if err != nil {
-			t.report("SERIALIZATION_ERROR", fmt.Errorf("value: %w", err))
-			return
-		}
-	}
-	if sink.Timestamp != nil && !tombstone {
-		if v, ok := sink.Timestamp.Extract(out[sink.Timestamp.Column]); ok {
-			ts = v
-		}
-	}
-	t.pending = append(t.pending, kafka.Record{
-		Topic: sink.Topic, Partition: -1, Key: key, Value: value, Timestamp: ts, Headers: rec.Headers,
-	})
+	t.rec = Rec{Row: row, Ts: ts, Headers: rec.Headers, Partition: rec.Partition, Tombstone: tombstone}
+	in.Next.Process(t, &t.rec)
 }
 
 // headerValue fills a header column: one header's last value as BYTES, or
@@ -225,7 +138,7 @@ func headerValue(hs []kafka.Header, h HeaderColumn) any {
 		if x.Value != nil {
 			v = x.Value
 		}
-		arr[i] = typesStruct(x.Key, v)
+		arr[i] = types.StructVal{x.Key, v}
 	}
 	return arr
 }

@@ -2,10 +2,15 @@
 // positional rows, pushes each row through a fused chain of operators
 // (plain function calls, no channels), and writes the results to Kafka or
 // to a client. It knows nothing about SQL text.
+//
+// A query is one subscription over all its input topics (source topics and
+// its own internal repartition topics); each topic has an Input that
+// decodes records and feeds an operator chain. Operators call the next one
+// directly, so a record runs through the whole chain before the next is
+// read.
 package runtime
 
 import (
-	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/serde"
 )
@@ -54,37 +59,27 @@ func (s *Source) Width() int { return s.NumKey + s.NumValue + len(s.Headers) + N
 // PseudoIndex returns the row index of a pseudo column.
 func (s *Source) PseudoIndex(p int) int { return s.NumKey + s.NumValue + len(s.Headers) + p }
 
-// Sink describes where result rows go.
-type Sink struct {
-	// Topic and serdes for a persistent query; Emit for a transient one.
-	Topic      string
-	KeySerde   serde.Serde
-	ValueSerde serde.Serde
-	NumKey     int
-	// Timestamp, when set, takes the output record time from a column of
-	// the output row.
-	Timestamp *TimestampSpec
-	// Emit receives result rows of a transient query instead of Kafka.
-	// It returns false to stop the query (LIMIT reached, client gone).
-	Emit func(row []any, tombstone bool) bool
+// Input binds a source topic to the operator chain its rows enter.
+type Input struct {
+	Source *Source
+	Next   Op
 }
 
 // Topology is a planned query, ready to run.
 type Topology struct {
 	ID     string
-	Source *Source
-	// Where filters source rows; nil passes all.
-	Where *expr.Compiled
-	// Reshape re-keys the row before projection (PARTITION BY): the new
-	// row is the Rekey values followed by the source slots in Carry.
-	Reshape bool
-	Rekey   []*expr.Compiled
-	Carry   []int
-	// Project computes the output row: key columns first, then values.
-	Project []*expr.Compiled
-	Sink    *Sink
+	Inputs []*Input
 	// Group is the consumer group; Reset applies when it has no offsets.
 	Group    string
 	Reset    kafka.OffsetReset
 	NoCommit bool
+}
+
+// Topics returns the topics the topology reads.
+func (t *Topology) Topics() []string {
+	var out []string
+	for _, in := range t.Inputs {
+		out = append(out, in.Source.Topic)
+	}
+	return out
 }

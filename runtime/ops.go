@@ -1,0 +1,153 @@
+package runtime
+
+import (
+	"fmt"
+
+	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/serde"
+)
+
+// Rec is a row travelling through the operators with its record context.
+type Rec struct {
+	Row       []any
+	Ts        int64
+	Headers   []kafka.Header
+	Partition int32
+	// Tombstone marks a deletion (tables) or a null value (streams); Row
+	// then holds the key columns and nulls.
+	Tombstone bool
+}
+
+// Op is one operator. It processes r and calls the next operator itself;
+// it may reuse or replace r.Row but must not keep it past the call.
+type Op interface {
+	Process(t *Task, r *Rec)
+}
+
+// Filter drops rows failing Pred. On a table a failing row becomes a
+// tombstone, since the key's previous row may have passed.
+type Filter struct {
+	Pred    *expr.Compiled
+	IsTable bool
+	Next    Op
+}
+
+func (f *Filter) Process(t *Task, r *Rec) {
+	if r.Tombstone {
+		// A stream's null value passes a plain projection but not a filter.
+		if f.IsTable {
+			f.Next.Process(t, r)
+		}
+		return
+	}
+	if b, _ := f.Pred.Eval(&t.ectx, r.Row).(bool); b {
+		f.Next.Process(t, r)
+		return
+	}
+	if f.IsTable {
+		r.Tombstone = true
+		f.Next.Process(t, r)
+	}
+}
+
+// Rekey re-keys rows for PARTITION BY: the new row is the Keys values
+// followed by the slots listed in Carry.
+type Rekey struct {
+	Keys  []*expr.Compiled
+	Carry []int
+	Next  Op
+	buf   []any
+}
+
+func (k *Rekey) Process(t *Task, r *Rec) {
+	if k.buf == nil {
+		k.buf = make([]any, len(k.Keys)+len(k.Carry))
+	}
+	nr := k.buf
+	for i, e := range k.Keys {
+		nr[i] = e.Eval(&t.ectx, r.Row)
+	}
+	n := len(k.Keys)
+	for i, slot := range k.Carry {
+		nr[n+i] = r.Row[slot]
+	}
+	r.Row = nr
+	k.Next.Process(t, r)
+}
+
+// Project computes the output row. For a tombstone only the first NumKey
+// expressions (the key) are evaluated.
+type Project struct {
+	Exprs  []*expr.Compiled
+	NumKey int
+	Next   Op
+	buf    []any
+}
+
+func (p *Project) Process(t *Task, r *Rec) {
+	if p.buf == nil {
+		p.buf = make([]any, len(p.Exprs))
+	}
+	out := p.buf
+	for i, e := range p.Exprs {
+		if r.Tombstone && i >= p.NumKey {
+			out[i] = nil
+			continue
+		}
+		out[i] = e.Eval(&t.ectx, r.Row)
+	}
+	r.Row = out
+	p.Next.Process(t, r)
+}
+
+// TopicSink encodes rows and queues them for the topic; the task produces
+// the queue when the batch ends.
+type TopicSink struct {
+	Topic      string
+	KeySerde   serde.Serde
+	ValueSerde serde.Serde
+	NumKey     int
+	// Timestamp, when set, takes the output record time from a column of
+	// the output row.
+	Timestamp *TimestampSpec
+}
+
+func (s *TopicSink) Process(t *Task, r *Rec) {
+	t.stats.Out.Add(1)
+	key, err := s.KeySerde.Encode(r.Row[:s.NumKey])
+	if err != nil {
+		t.report("SERIALIZATION_ERROR", fmt.Errorf("key: %w", err))
+		return
+	}
+	var value []byte
+	ts := r.Ts
+	if !r.Tombstone {
+		value, err = s.ValueSerde.Encode(r.Row[s.NumKey:])
+		if err != nil {
+			t.report("SERIALIZATION_ERROR", fmt.Errorf("value: %w", err))
+			return
+		}
+		if s.Timestamp != nil {
+			if v, ok := s.Timestamp.Extract(r.Row[s.Timestamp.Column]); ok {
+				ts = v
+			}
+		}
+	}
+	t.pending = append(t.pending, kafka.Record{
+		Topic: s.Topic, Partition: -1, Key: key, Value: value, Timestamp: ts, Headers: r.Headers,
+	})
+}
+
+// EmitSink hands rows to a transient query's client. Emit returns false
+// to stop the query (LIMIT reached, client gone).
+type EmitSink struct {
+	Emit func(row []any, tombstone bool) bool
+}
+
+func (s *EmitSink) Process(t *Task, r *Rec) {
+	t.stats.Out.Add(1)
+	if !s.Emit(r.Row, r.Tombstone) {
+		t.stop = true
+	}
+}
