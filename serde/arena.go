@@ -13,11 +13,11 @@ import (
 // allocation per value, which dominated decoding. Values stay immutable;
 // a block lives as long as any value pointing into it.
 type arena struct {
-	words []uint64
-	strs  []string
+	// slots holds string headers and, in the length word of otherwise
+	// empty headers, 8-byte numbers: one allocation serves both.
+	slots []string
 	text  []byte
-	nWord int // slab sizes to allocate on first use
-	nStr  int
+	nSlot int // slab size to allocate on first use
 	nText int
 }
 
@@ -40,23 +40,31 @@ var (
 	tTimestamp = typeWord(types.TimestampVal(0))
 )
 
-// word returns a fresh 8-byte slot, or nil when the slab is used up (a
+// slot returns the next free header, or nil when the slab is used up (a
 // record that repeats a field decodes it more than once).
+func (a *arena) slot() *string {
+	if a == nil || a.nSlot == 0 {
+		return nil
+	}
+	if a.slots == nil {
+		a.slots = make([]string, 0, a.nSlot)
+		a.text = make([]byte, 0, a.nText)
+	}
+	if len(a.slots) == cap(a.slots) {
+		return nil
+	}
+	a.slots = a.slots[:len(a.slots)+1]
+	return &a.slots[len(a.slots)-1]
+}
+
+// word returns an 8-byte home for a number: the length word of a fresh,
+// nil-pointer string header, which the collector treats as a scalar.
 func (a *arena) word() unsafe.Pointer {
-	if a == nil {
+	p := a.slot()
+	if p == nil {
 		return nil
 	}
-	if a.words == nil {
-		if a.nWord == 0 {
-			return nil
-		}
-		a.words = make([]uint64, 0, a.nWord)
-	}
-	if len(a.words) == cap(a.words) {
-		return nil
-	}
-	a.words = a.words[:len(a.words)+1]
-	return unsafe.Pointer(&a.words[len(a.words)-1])
+	return unsafe.Add(unsafe.Pointer(p), unsafe.Sizeof(uintptr(0)))
 }
 
 func box(typ, p unsafe.Pointer) (v any) {
@@ -103,21 +111,18 @@ func (a *arena) float64v(v float64) any {
 
 // str copies b into the text buffer and boxes it as a string.
 func (a *arena) str(b []byte) any {
-	if a == nil || a.nStr == 0 {
-		return string(b)
-	}
-	if a.strs == nil {
-		a.strs = make([]string, 0, a.nStr)
-		a.text = make([]byte, 0, a.nText)
-	}
-	if len(a.strs) == cap(a.strs) || len(b) > cap(a.text)-len(a.text) {
-		return string(b)
-	}
 	if len(b) == 0 {
 		return ""
 	}
+	if a == nil || a.nSlot == 0 || (a.text != nil && len(b) > cap(a.text)-len(a.text)) {
+		return string(b)
+	}
+	p := a.slot()
+	if p == nil || len(b) > cap(a.text)-len(a.text) {
+		return string(b)
+	}
 	start := len(a.text)
 	a.text = append(a.text, b...)
-	a.strs = append(a.strs, unsafe.String(&a.text[start], len(b)))
-	return box(tString, unsafe.Pointer(&a.strs[len(a.strs)-1]))
+	*p = unsafe.String(&a.text[start], len(b))
+	return box(tString, unsafe.Pointer(p))
 }

@@ -271,3 +271,47 @@ func textOf(v any, t *types.Type) (string, error) {
 	}
 	return "", typeErr(v, t)
 }
+
+// appendDouble appends types.FormatDouble(f) (Java's Double.toString)
+// without building an intermediate string.
+func appendDouble(dst []byte, f float64) []byte {
+	if f == 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(dst, types.FormatDouble(f)...) // constants, no allocation
+	}
+	if abs := math.Abs(f); abs >= 1e-3 && abs < 1e7 {
+		start := len(dst)
+		dst = strconv.AppendFloat(dst, f, 'f', -1, 64)
+		for _, c := range dst[start:] {
+			if c == '.' {
+				return dst
+			}
+		}
+		return append(dst, '.', '0')
+	}
+	// Scientific: at least one fractional digit, exponent without '+' or
+	// leading zeros.
+	var tmp [32]byte
+	s := strconv.AppendFloat(tmp[:0], f, 'E', -1, 64)
+	e := 0
+	for e < len(s) && s[e] != 'E' {
+		e++
+	}
+	mant, exp := s[:e], s[e+1:]
+	dst = append(dst, mant...)
+	hasDot := false
+	for _, c := range mant {
+		hasDot = hasDot || c == '.'
+	}
+	if !hasDot {
+		dst = append(dst, '.', '0')
+	}
+	dst = append(dst, 'E')
+	if exp[0] == '-' {
+		dst = append(dst, '-')
+	}
+	exp = exp[1:] // strconv always writes a sign
+	for len(exp) > 1 && exp[0] == '0' {
+		exp = exp[1:]
+	}
+	return append(dst, exp...)
+}

@@ -26,8 +26,7 @@ type jsonSerde struct {
 	unwrapped bool // the payload is the lone column's value, not an object
 	obj       objCodec
 	sizeHint  int
-	nWord     int       // top-level columns boxed in the arena's word slab
-	nStr      int       // top-level STRING columns
+	nSlot     int       // top-level columns the arena can box
 	bufs      sync.Pool // *[]byte scratch for Encode
 }
 
@@ -48,6 +47,7 @@ type objCodec struct {
 	prefix [][]byte
 	// upper[i] is names[i] upper-cased when it is non-empty ASCII, else "".
 	upper []string
+	lower []string // names lower-cased
 	// ambiguous is set when two names differ only in case, so lookups
 	// must prefer an exact match over a case-insensitive one.
 	ambiguous bool
@@ -73,11 +73,13 @@ func newCodec(t *types.Type) *codec {
 }
 
 func newObjCodec(names []string, ts []*types.Type) *objCodec {
-	o := &objCodec{names: names, codecs: make([]*codec, len(ts)), prefix: make([][]byte, len(ts)), upper: make([]string, len(ts))}
+	o := &objCodec{names: names, codecs: make([]*codec, len(ts)), prefix: make([][]byte, len(ts)),
+		upper: make([]string, len(ts)), lower: make([]string, len(ts))}
 	for i, t := range ts {
 		if n := names[i]; n != "" && isASCII([]byte(n)) {
 			o.upper[i] = strings.ToUpper(n)
 		}
+		o.lower[i] = strings.ToLower(names[i])
 		o.codecs[i] = newCodec(t)
 		p := []byte{','}
 		if i == 0 {
@@ -105,10 +107,8 @@ func newJSON(cols []types.Column, isKey, unwrapped bool) *jsonSerde {
 	j := &jsonSerde{cols: cols, isKey: isKey, unwrapped: unwrapped, obj: *newObjCodec(names, ts), sizeHint: hint}
 	for _, c := range cols {
 		switch c.Type.Kind {
-		case types.Int, types.Bigint, types.Double, types.Date, types.Time, types.Timestamp:
-			j.nWord++
-		case types.String:
-			j.nStr++
+		case types.Int, types.Bigint, types.Double, types.Date, types.Time, types.Timestamp, types.String:
+			j.nSlot++
 		}
 	}
 	j.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
@@ -152,7 +152,7 @@ func (j *jsonSerde) Decode(data []byte, dst []any) error {
 		if s.peek() != '{' {
 			return fmt.Errorf("expected a JSON object holding the columns, got %s", s.kindAt())
 		}
-		a := arena{nWord: j.nWord, nStr: j.nStr, nText: len(data)}
+		a := arena{nSlot: j.nSlot, nText: len(data)}
 		if err := decodeObject(&s, &j.obj, dst[:n], 0, &a); err != nil {
 			return err
 		}
@@ -226,9 +226,16 @@ func decodeObject(s *scanner, o *objCodec, dst []any, depth int, a *arena) error
 func (o *objCodec) lookup(key []byte, hint int) (int, bool) {
 	if !o.ambiguous {
 		// No two names fold together, so a case-insensitive match is the
-		// only candidate and exactness just ranks it.
-		if hint < len(o.names) && o.foldEq(hint, key) {
-			return hint, o.names[hint] == string(key)
+		// only candidate and exactness just ranks it. Producers mostly
+		// write names in one case, so whole-string compares against the
+		// name and its lower-case form settle most keys.
+		if hint < len(o.names) {
+			if o.names[hint] == string(key) {
+				return hint, true
+			}
+			if o.lower[hint] == string(key) {
+				return hint, false
+			}
 		}
 		for i := range o.names {
 			if o.foldEq(i, key) {
@@ -781,7 +788,7 @@ func appendJSON(dst []byte, v any, c *codec) ([]byte, error) {
 				// Not JSON numbers: written as strings, as Jackson does.
 				return append(append(append(dst, '"'), types.FormatDouble(f)...), '"'), nil
 			}
-			return append(dst, types.FormatDouble(f)...), nil
+			return appendDouble(dst, f), nil
 		}
 	case types.Decimal:
 		if d, ok := asDecimal(v); ok {

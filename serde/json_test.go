@@ -423,3 +423,21 @@ func TestJSONConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendDoubleMatchesFormatDouble(t *testing.T) {
+	vals := []float64{0, math.Copysign(0, -1), 1, -1, 1.5, 0.001, 0.000999, 1e7, 9999999.999, 1.234e-5, -2.5e-300,
+		math.MaxFloat64, math.SmallestNonzeroFloat64, 12.578, 100, 1e21, 123456789012345680, math.NaN(), math.Inf(1), math.Inf(-1)}
+	x := 1.0
+	for i := 0; i < 2000; i++ {
+		x = x*1.7 + 0.31
+		if x > 1e300 {
+			x = 1e-300
+		}
+		vals = append(vals, x, -x, 1/x)
+	}
+	for _, v := range vals {
+		if got, want := string(appendDouble(nil, v)), types.FormatDouble(v); got != want {
+			t.Fatalf("%v: got %s, want %s", v, got, want)
+		}
+	}
+}

@@ -32,6 +32,14 @@ func (s *scanner) ws() {
 
 // peek skips blanks and returns the next byte, or 0 at the end.
 func (s *scanner) peek() byte {
+	if s.i < len(s.b) && s.b[s.i] > ' ' {
+		return s.b[s.i] // compact JSON: no blanks to skip
+	}
+	return peekSlow(s)
+}
+
+//go:noinline
+func peekSlow(s *scanner) byte {
 	s.ws()
 	if s.i >= len(s.b) {
 		return 0
@@ -436,6 +444,15 @@ func appendQuoted(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight plain ASCII bytes at a time (the usual case).
+		if i+8 <= len(s) {
+			x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			if (specialBytes(x)|x)&highs == 0 {
+				i += 8
+				continue
+			}
+		}
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' && c < 0x80 {
 			i++
