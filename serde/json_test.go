@@ -441,3 +441,13 @@ func TestAppendDoubleMatchesFormatDouble(t *testing.T) {
 		}
 	}
 }
+
+// More occurrences of a field than the arena has slots fall back to
+// ordinary boxing.
+func TestJSONRepeatedFields(t *testing.T) {
+	cols := []types.Column{col("A", types.BigintType), col("S", types.StringType)}
+	row, err := decodeOne(t, fmtOf("JSON"), cols, false, `{"A":1,"a":2,"A":3,"A":4,"S":"x","S":"y","s":"z","S":"w"}`)
+	if err != nil || row[0] != int64(4) || row[1] != "w" {
+		t.Fatalf("got %#v, %v", row, err)
+	}
+}
