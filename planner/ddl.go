@@ -196,15 +196,22 @@ func (p *Planner) formats(props sql.Props, inherit *metastore.Source) (key, valu
 			return key, value, err
 		}
 		value.Props["WRAP_SINGLE_VALUE"] = strings.ToLower(s)
-	} else if d, ok := p.cfg["ksql.persistence.wrap.single.values"]; ok && inherit == nil {
-		value.Props["WRAP_SINGLE_VALUE"] = strings.ToLower(d)
+	} else if d, ok := p.cfg["ksql.persistence.wrap.single.values"]; ok {
+		// The config default never raises an error, unlike an explicit
+		// WRAP_SINGLE_VALUE, so serde gets it under its own key.
+		delete(value.Props, "WRAP_SINGLE_VALUE")
+		value.Props["ksql.persistence.wrap.single.values"] = strings.ToLower(d)
 	}
 	return key, value, nil
 }
 
+// copyProps copies an inherited format's properties; wrapping is a
+// choice of each statement, so it is not inherited.
 func copyProps(dst, src map[string]string) {
 	for k, v := range src {
-		dst[k] = v
+		if k != "WRAP_SINGLE_VALUE" && k != "ksql.persistence.wrap.single.values" {
+			dst[k] = v
+		}
 	}
 }
 

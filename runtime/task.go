@@ -1,10 +1,12 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/types"
 )
 
@@ -89,7 +91,11 @@ func (t *Task) process(rec *kafka.Record) {
 	}
 	tombstone := rec.Value == nil
 	if !tombstone {
-		if err := src.ValueSerde.Decode(rec.Value, row[src.NumKey:src.NumKey+src.NumValue]); err != nil {
+		err := src.ValueSerde.Decode(rec.Value, row[src.NumKey:src.NumKey+src.NumValue])
+		switch {
+		case errors.Is(err, serde.ErrNull):
+			tombstone = true // bytes that encode null, e.g. JSON `null`
+		case err != nil:
 			t.report("DESERIALIZATION_ERROR", fmt.Errorf("value: %w", err))
 			return
 		}
