@@ -13,6 +13,7 @@ import (
 // by NewRegistry and read-only afterwards, so it is safe to share.
 type Registry struct {
 	fns map[string]*funcDef
+	agg *aggConfig // aggregate properties (udaf.go); nil means defaults
 }
 
 // funcDef is one function: either overloads resolved by argument types,

@@ -1,0 +1,311 @@
+package expr
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/eddysql/eddy/types"
+	"github.com/shopspring/decimal"
+)
+
+// AggArg describes one argument of an aggregate call at plan time.
+type AggArg struct {
+	Type  *types.Type // nil for a NULL literal
+	Const bool        // the argument is a literal (e.g. TOPK's k, LATEST_BY_OFFSET's n / ignoreNulls)
+	Value any         // the literal's value when Const
+	// Text is the argument's SQL text, used only in error messages
+	// (optional; e.g. "... must be a literal constant, but was expression: 'F0'").
+	Text string
+}
+
+// Aggregate is an aggregate function resolved for its argument types.
+// Accumulators are opaque; Add/Undo may mutate acc in place and return it.
+// Merge may mutate and return a; b must not be used afterwards. Result
+// returns a fresh value that never aliases the accumulator.
+type Aggregate struct {
+	Name       string
+	ReturnType *types.Type
+	// Args are the indexes (into the call's argument list) whose per-row
+	// values the planner must pass to Add/Undo, in order; constant params
+	// are captured at resolve time and are not passed.
+	Args   []int
+	Init   func() any
+	Add    func(acc any, args []any) any
+	Undo   func(acc any, args []any) any // nil when the function cannot undo (not usable on table sources)
+	Merge  func(a, b any) any            // for session windows merging; nil if unsupported
+	Result func(acc any) any
+	// ComplexState is set when the intermediate state is an ARRAY, MAP or
+	// STRUCT in ksqlDB, which value formats like DELIMITED cannot hold.
+	ComplexState bool
+}
+
+// AggregateErr reports a fatal error an accumulator holds after Add, Undo
+// or Merge (today only DECIMAL SUM overflow: "Numeric field overflow").
+// The accumulator keeps its last good value; ksqlDB fails the query.
+func AggregateErr(acc any) error {
+	if e, ok := acc.(interface{ aggErr() error }); ok {
+		return e.aggErr()
+	}
+	return nil
+}
+
+// errNumericOverflow is ksqlDB's message for a DECIMAL result that no
+// longer fits its precision.
+var errNumericOverflow = errors.New("Numeric field overflow")
+
+// aggConfig holds the properties aggregate functions read.
+type aggConfig struct {
+	collectListLimit int // ksql.functions.collect_list.limit
+	collectSetLimit  int // ksql.functions.collect_set.limit
+}
+
+// Defaults as in ksqlDB.
+const (
+	defaultCollectLimit = 1000
+	histogramLimit      = 1000
+)
+
+func (r *Registry) aggCfg() aggConfig {
+	if r.agg != nil {
+		return *r.agg
+	}
+	return aggConfig{collectListLimit: defaultCollectLimit, collectSetLimit: defaultCollectLimit}
+}
+
+// SetAggregateConfig applies query properties to aggregates resolved
+// afterwards: ksql.functions.collect_list.limit and
+// ksql.functions.collect_set.limit (a negative limit means unlimited).
+// Other keys are ignored. Call it before the registry is shared; use
+// WithAggregateConfig for per-statement properties.
+func (r *Registry) SetAggregateConfig(props map[string]string) error {
+	c := r.aggCfg()
+	for k, p := range map[string]*int{
+		"ksql.functions.collect_list.limit": &c.collectListLimit,
+		"ksql.functions.collect_set.limit":  &c.collectSetLimit,
+	} {
+		v, ok := props[k]
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("Invalid value %s for configuration %s: Not a number of type INT", v, k)
+		}
+		*p = n
+	}
+	r.agg = &c
+	return nil
+}
+
+// WithAggregateConfig returns a copy of r whose aggregates use props (see
+// SetAggregateConfig); r itself is unchanged, so it stays safe to share.
+func (r *Registry) WithAggregateConfig(props map[string]string) (*Registry, error) {
+	cp := *r
+	if err := cp.SetAggregateConfig(props); err != nil {
+		return nil, err
+	}
+	return &cp, nil
+}
+
+// resolveFn builds an Aggregate for the call's arguments, or reports why
+// it cannot.
+type resolveFn func(r *Registry, name string, args []AggArg) (*Aggregate, error)
+
+// aggregateNames lists the built-in aggregates, sorted.
+var aggregateNames = [...]string{
+	"ATTR", "AVG", "COLLECT_LIST", "COLLECT_SET", "CORRELATION", "COUNT",
+	"COUNT_DISTINCT", "EARLIEST_BY_OFFSET", "HISTOGRAM", "LATEST_BY_OFFSET",
+	"MAX", "MIN", "STDDEV_SAMP", "STDDEV_SAMPLE", "SUM", "SUM_LIST", "TOPK",
+	"TOPKDISTINCT",
+}
+
+func udafResolver(up string) resolveFn {
+	switch up {
+	case "ATTR":
+		return resolveAttr
+	case "AVG":
+		return resolveAvg
+	case "COLLECT_LIST":
+		return resolveCollectList
+	case "COLLECT_SET":
+		return resolveCollectSet
+	case "CORRELATION":
+		return resolveCorrelation
+	case "COUNT":
+		return resolveCount
+	case "COUNT_DISTINCT":
+		return resolveCountDistinct
+	case "EARLIEST_BY_OFFSET":
+		return resolveEarliest
+	case "HISTOGRAM":
+		return resolveHistogram
+	case "LATEST_BY_OFFSET":
+		return resolveLatest
+	case "MAX":
+		return resolveMax
+	case "MIN":
+		return resolveMin
+	case "STDDEV_SAMP":
+		return resolveStddevSamp
+	case "STDDEV_SAMPLE":
+		return resolveStddevSample
+	case "SUM":
+		return resolveSum
+	case "SUM_LIST":
+		return resolveSumList
+	case "TOPK":
+		return resolveTopk
+	case "TOPKDISTINCT":
+		return resolveTopkDistinct
+	}
+	return nil
+}
+
+// IsAggregate reports whether name (any case) is an aggregate function.
+func (r *Registry) IsAggregate(name string) bool {
+	return udafResolver(strings.ToUpper(name)) != nil
+}
+
+// AggregateNames lists the aggregate function names, sorted.
+func (r *Registry) AggregateNames() []string {
+	return slices.Clone(aggregateNames[:])
+}
+
+// ResolveAggregate picks the aggregate implementation for the argument
+// types. Wrong types give ksqlDB's "Function 'X' does not accept
+// parameters (…)." error.
+func (r *Registry) ResolveAggregate(name string, args []AggArg) (*Aggregate, error) {
+	up := strings.ToUpper(name)
+	f := udafResolver(up)
+	if f == nil {
+		return nil, fmt.Errorf("Can't find any functions with the name '%s'", name)
+	}
+	return f(r, up, args)
+}
+
+// errAggParams is the no-matching-signature error.
+func errAggParams(name string, args []AggArg) error {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = typeName(a.Type)
+	}
+	return fmt.Errorf("Function '%s' does not accept parameters (%s).", name, strings.Join(parts, ", "))
+}
+
+// errNotLiteral reports a parameter that must be a literal.
+func errNotLiteral(name string, i int, a AggArg) error {
+	return fmt.Errorf("Parameter %d passed to function %s must be a literal constant, but was expression: '%s'", i+1, name, a.Text)
+}
+
+// isKind reports whether t is non-nil and one of kinds.
+func isKind(t *types.Type, kinds ...types.Kind) bool {
+	return t != nil && slices.Contains(kinds, t.Kind)
+}
+
+// orderable kinds: what MIN, MAX and TOPK accept.
+var orderableKinds = []types.Kind{types.Int, types.Bigint, types.Double, types.Decimal,
+	types.String, types.Bytes, types.Date, types.Time, types.Timestamp}
+
+// constInt reads an INTEGER/BIGINT literal parameter.
+func constInt(a AggArg) (int, bool) {
+	switch v := a.Value.(type) {
+	case int32:
+		return int(v), true
+	case int64:
+		if v >= math.MinInt32 && v <= math.MaxInt32 {
+			return int(v), true
+		}
+	}
+	return 0, false
+}
+
+// valueKey is a canonical text for a value, equal for values that
+// valuesEqual treats as equal (maps regardless of entry order). Used to
+// hash values in sets and multisets.
+func valueKey(v any) string {
+	var b strings.Builder
+	writeKey(&b, v)
+	return b.String()
+}
+
+func writeKey(b *strings.Builder, v any) {
+	switch v := v.(type) {
+	case nil:
+		b.WriteString("n")
+	case bool:
+		if v {
+			b.WriteString("t")
+		} else {
+			b.WriteString("f")
+		}
+	case int32:
+		b.WriteString("#")
+		b.WriteString(strconv.FormatInt(int64(v), 10))
+	case int64:
+		b.WriteString("#")
+		b.WriteString(strconv.FormatInt(v, 10))
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+			b.WriteString("#")
+			b.WriteString(strconv.FormatInt(int64(v), 10))
+			return
+		}
+		b.WriteString("#")
+		b.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
+	case decimal.Decimal:
+		b.WriteString("#")
+		if v.Equal(v.Truncate(0)) && v.Abs().LessThan(decimal.New(1, 15)) {
+			b.WriteString(v.Truncate(0).String())
+			return
+		}
+		f, _ := v.Float64()
+		b.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+	case string:
+		b.WriteString("s")
+		b.WriteString(strconv.Quote(v))
+	case []byte:
+		b.WriteString("b")
+		b.WriteString(strconv.Quote(string(v)))
+	case types.DateVal:
+		b.WriteString("D")
+		b.WriteString(strconv.FormatInt(int64(v), 10))
+	case types.TimeVal:
+		b.WriteString("T")
+		b.WriteString(strconv.FormatInt(int64(v), 10))
+	case types.TimestampVal:
+		b.WriteString("S")
+		b.WriteString(strconv.FormatInt(int64(v), 10))
+	case []any:
+		b.WriteString("[")
+		for _, e := range v {
+			writeKey(b, e)
+			b.WriteString(",")
+		}
+		b.WriteString("]")
+	case types.StructVal:
+		b.WriteString("{")
+		for _, e := range v {
+			writeKey(b, e)
+			b.WriteString(",")
+		}
+		b.WriteString("}")
+	case *types.MapVal:
+		ents := make([]string, v.Len())
+		for i := range ents {
+			ents[i] = valueKey(v.Keys[i]) + ":" + valueKey(v.Vals[i])
+		}
+		slices.Sort(ents)
+		b.WriteString("<")
+		for _, e := range ents {
+			b.WriteString(e)
+			b.WriteString(",")
+		}
+		b.WriteString(">")
+	default:
+		fmt.Fprintf(b, "?%v", v)
+	}
+}

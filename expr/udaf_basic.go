@@ -1,0 +1,414 @@
+package expr
+
+import (
+	"github.com/eddysql/eddy/types"
+	"github.com/shopspring/decimal"
+)
+
+// COUNT, SUM, SUM_LIST, AVG, MIN, MAX, ATTR and COUNT_DISTINCT.
+//
+// Accumulators are pointers to small structs so that Add neither boxes
+// nor allocates for the fixed-width types.
+
+// ---- COUNT ----
+
+type countAcc struct{ n int64 }
+
+// resolveCount: COUNT(*) / COUNT() count rows; COUNT(x) skips nulls of x.
+func resolveCount(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
+	if len(args) > 1 {
+		return nil, errAggParams(name, args)
+	}
+	a := &Aggregate{
+		Name:       name,
+		ReturnType: types.BigintType,
+		Init:       func() any { return &countAcc{} },
+		Merge: func(x, y any) any {
+			x.(*countAcc).n += y.(*countAcc).n
+			return x
+		},
+		Result: func(acc any) any { return acc.(*countAcc).n },
+	}
+	if len(args) == 0 {
+		a.Add = func(acc any, _ []any) any { acc.(*countAcc).n++; return acc }
+		a.Undo = func(acc any, _ []any) any { acc.(*countAcc).n--; return acc }
+		return a, nil
+	}
+	a.Args = []int{0}
+	a.Add = func(acc any, v []any) any {
+		if v[0] != nil {
+			acc.(*countAcc).n++
+		}
+		return acc
+	}
+	a.Undo = func(acc any, v []any) any {
+		if v[0] != nil {
+			acc.(*countAcc).n--
+		}
+		return acc
+	}
+	return a, nil
+}
+
+// ---- SUM ----
+
+type sumI32 struct{ v int32 }
+type sumI64 struct{ v int64 }
+type sumF64 struct{ v float64 }
+
+// sumDec keeps the column's precision and scale; err is set (and v kept)
+// once a sum no longer fits.
+type sumDec struct {
+	v    decimal.Decimal
+	err  error
+	prec int
+	sc   int
+}
+
+func (s *sumDec) aggErr() error { return s.err }
+
+// set stores n if it fits DECIMAL(prec, sc), else records the overflow.
+func (s *sumDec) set(n decimal.Decimal) {
+	if !decimalFits(n, s.prec, s.sc) {
+		s.err = errNumericOverflow
+		return
+	}
+	s.v = n
+}
+
+// decimalFits reports whether d, rounded to scale, has at most
+// prec-scale integer digits.
+func decimalFits(d decimal.Decimal, prec, scale int) bool {
+	return d.Round(int32(scale)).Abs().LessThan(decimal.New(1, int32(prec-scale)))
+}
+
+// resolveSum: INT→INT, BIGINT→BIGINT, DOUBLE→DOUBLE, DECIMAL(p,s)→DECIMAL(p,s).
+// Integer sums wrap like Java's. Before any non-null input the sum is 0.
+func resolveSum(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
+	if len(args) != 1 || !isKind(args[0].Type, types.Int, types.Bigint, types.Double, types.Decimal) {
+		return nil, errAggParams(name, args)
+	}
+	t := args[0].Type
+	a := &Aggregate{Name: name, ReturnType: t, Args: []int{0}}
+	switch t.Kind {
+	case types.Int:
+		a.Init = func() any { return &sumI32{} }
+		a.Add = func(acc any, v []any) any {
+			if x, ok := v[0].(int32); ok {
+				acc.(*sumI32).v += x
+			}
+			return acc
+		}
+		a.Undo = func(acc any, v []any) any {
+			if x, ok := v[0].(int32); ok {
+				acc.(*sumI32).v -= x
+			}
+			return acc
+		}
+		a.Merge = func(x, y any) any { x.(*sumI32).v += y.(*sumI32).v; return x }
+		a.Result = func(acc any) any { return acc.(*sumI32).v }
+	case types.Bigint:
+		a.Init = func() any { return &sumI64{} }
+		a.Add = func(acc any, v []any) any {
+			if x, ok := v[0].(int64); ok {
+				acc.(*sumI64).v += x
+			}
+			return acc
+		}
+		a.Undo = func(acc any, v []any) any {
+			if x, ok := v[0].(int64); ok {
+				acc.(*sumI64).v -= x
+			}
+			return acc
+		}
+		a.Merge = func(x, y any) any { x.(*sumI64).v += y.(*sumI64).v; return x }
+		a.Result = func(acc any) any { return acc.(*sumI64).v }
+	case types.Double:
+		a.Init = func() any { return &sumF64{} }
+		a.Add = func(acc any, v []any) any {
+			if x, ok := v[0].(float64); ok {
+				acc.(*sumF64).v += x
+			}
+			return acc
+		}
+		a.Undo = func(acc any, v []any) any {
+			if x, ok := v[0].(float64); ok {
+				acc.(*sumF64).v -= x
+			}
+			return acc
+		}
+		a.Merge = func(x, y any) any { x.(*sumF64).v += y.(*sumF64).v; return x }
+		a.Result = func(acc any) any { return acc.(*sumF64).v }
+	case types.Decimal:
+		p, s := t.Precision, t.Scale
+		a.Init = func() any { return &sumDec{prec: p, sc: s} }
+		a.Add = func(acc any, v []any) any {
+			if x, ok := v[0].(decimal.Decimal); ok {
+				d := acc.(*sumDec)
+				d.set(d.v.Add(x))
+			}
+			return acc
+		}
+		a.Undo = func(acc any, v []any) any {
+			if x, ok := v[0].(decimal.Decimal); ok {
+				d := acc.(*sumDec)
+				d.set(d.v.Sub(x))
+			}
+			return acc
+		}
+		a.Merge = func(x, y any) any {
+			d, e := x.(*sumDec), y.(*sumDec)
+			d.set(d.v.Add(e.v))
+			if e.err != nil {
+				d.err = e.err
+			}
+			return d
+		}
+		a.Result = func(acc any) any { return acc.(*sumDec).v.Round(int32(s)) }
+	}
+	return a, nil
+}
+
+// ---- SUM_LIST ----
+
+// resolveSumList sums the non-null elements of ARRAY<INT|BIGINT|DOUBLE>
+// into the element type.
+func resolveSumList(r *Registry, name string, args []AggArg) (*Aggregate, error) {
+	if len(args) != 1 || !isKind(args[0].Type, types.Array) ||
+		!isKind(args[0].Type.Elem, types.Int, types.Bigint, types.Double) {
+		return nil, errAggParams(name, args)
+	}
+	// Reuse SUM over the element type, feeding it each element.
+	inner, _ := resolveSum(r, name, []AggArg{{Type: args[0].Type.Elem}})
+	each := func(f func(any, []any) any) func(any, []any) any {
+		return func(acc any, v []any) any {
+			list, _ := v[0].([]any)
+			one := make([]any, 1)
+			for _, e := range list {
+				one[0] = e
+				acc = f(acc, one)
+			}
+			return acc
+		}
+	}
+	inner.Add, inner.Undo = each(inner.Add), each(inner.Undo)
+	return inner, nil
+}
+
+// ---- AVG ----
+
+type avgInt struct{ sum, n int64 }
+type avgF64 struct {
+	sum float64
+	n   int64
+}
+
+// resolveAvg: INT, BIGINT or DOUBLE → DOUBLE (sum / count, 0.0 when no
+// non-null input). Integer inputs sum in a BIGINT.
+func resolveAvg(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
+	if len(args) != 1 || !isKind(args[0].Type, types.Int, types.Bigint, types.Double) {
+		return nil, errAggParams(name, args)
+	}
+	a := &Aggregate{Name: name, ReturnType: types.DoubleType, Args: []int{0}, ComplexState: true}
+	if args[0].Type.Kind == types.Double {
+		a.Init = func() any { return &avgF64{} }
+		a.Add = func(acc any, v []any) any {
+			if x, ok := v[0].(float64); ok {
+				s := acc.(*avgF64)
+				s.sum += x
+				s.n++
+			}
+			return acc
+		}
+		a.Undo = func(acc any, v []any) any {
+			if x, ok := v[0].(float64); ok {
+				s := acc.(*avgF64)
+				s.sum -= x
+				s.n--
+			}
+			return acc
+		}
+		a.Merge = func(x, y any) any {
+			s, t := x.(*avgF64), y.(*avgF64)
+			s.sum += t.sum
+			s.n += t.n
+			return s
+		}
+		a.Result = func(acc any) any {
+			s := acc.(*avgF64)
+			if s.n == 0 {
+				return 0.0
+			}
+			return s.sum / float64(s.n)
+		}
+		return a, nil
+	}
+	asInt := func(v any) (int64, bool) {
+		switch x := v.(type) {
+		case int32:
+			return int64(x), true
+		case int64:
+			return x, true
+		}
+		return 0, false
+	}
+	a.Init = func() any { return &avgInt{} }
+	a.Add = func(acc any, v []any) any {
+		if x, ok := asInt(v[0]); ok {
+			s := acc.(*avgInt)
+			s.sum += x
+			s.n++
+		}
+		return acc
+	}
+	a.Undo = func(acc any, v []any) any {
+		if x, ok := asInt(v[0]); ok {
+			s := acc.(*avgInt)
+			s.sum -= x
+			s.n--
+		}
+		return acc
+	}
+	a.Merge = func(x, y any) any {
+		s, t := x.(*avgInt), y.(*avgInt)
+		s.sum += t.sum
+		s.n += t.n
+		return s
+	}
+	a.Result = func(acc any) any {
+		s := acc.(*avgInt)
+		if s.n == 0 {
+			return 0.0
+		}
+		return float64(s.sum) / float64(s.n)
+	}
+	return a, nil
+}
+
+// ---- MIN / MAX ----
+
+type extremeAcc struct{ v any } // nil until the first non-null input
+
+func resolveMin(r *Registry, name string, args []AggArg) (*Aggregate, error) {
+	return resolveExtreme(name, args, -1)
+}
+
+func resolveMax(r *Registry, name string, args []AggArg) (*Aggregate, error) {
+	return resolveExtreme(name, args, 1)
+}
+
+// resolveExtreme keeps the smallest (sign -1) or largest (sign 1)
+// non-null value of an orderable primitive type; null before any input.
+func resolveExtreme(name string, args []AggArg, sign int) (*Aggregate, error) {
+	if len(args) != 1 || !isKind(args[0].Type, orderableKinds...) {
+		return nil, errAggParams(name, args)
+	}
+	keep := func(s *extremeAcc, x any) {
+		if x != nil && (s.v == nil || compareValues(x, s.v)*sign > 0) {
+			s.v = x
+		}
+	}
+	return &Aggregate{
+		Name:       name,
+		ReturnType: args[0].Type,
+		Args:       []int{0},
+		Init:       func() any { return &extremeAcc{} },
+		Add: func(acc any, v []any) any {
+			keep(acc.(*extremeAcc), v[0])
+			return acc
+		},
+		Merge: func(x, y any) any {
+			keep(x.(*extremeAcc), y.(*extremeAcc).v)
+			return x
+		},
+		Result: func(acc any) any { return acc.(*extremeAcc).v },
+	}, nil
+}
+
+// ---- ATTR ----
+
+// multiset counts values by valueKey, remembering one value per key.
+type multiset struct {
+	n    map[string]int
+	vals map[string]any
+}
+
+func newMultiset() *multiset { return &multiset{n: map[string]int{}, vals: map[string]any{}} }
+
+func (m *multiset) add(v any, by int) {
+	k := valueKey(v)
+	c := m.n[k] + by
+	if c <= 0 {
+		delete(m.n, k)
+		delete(m.vals, k)
+		return
+	}
+	m.n[k] = c
+	m.vals[k] = v
+}
+
+// resolveAttr returns the value when every input (nulls included) was
+// the same, else null.
+func resolveAttr(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
+	if len(args) != 1 || args[0].Type == nil {
+		return nil, errAggParams(name, args)
+	}
+	return &Aggregate{
+		Name:         name,
+		ReturnType:   args[0].Type,
+		Args:         []int{0},
+		ComplexState: true,
+		Init:         func() any { return newMultiset() },
+		Add:          func(acc any, v []any) any { acc.(*multiset).add(v[0], 1); return acc },
+		Undo:         func(acc any, v []any) any { acc.(*multiset).add(v[0], -1); return acc },
+		Merge: func(x, y any) any {
+			m := x.(*multiset)
+			for k, c := range y.(*multiset).n {
+				m.add(y.(*multiset).vals[k], c)
+			}
+			return m
+		},
+		Result: func(acc any) any {
+			m := acc.(*multiset)
+			if len(m.vals) != 1 {
+				return nil
+			}
+			for _, v := range m.vals {
+				return v
+			}
+			return nil
+		},
+	}, nil
+}
+
+// ---- COUNT_DISTINCT ----
+
+type distinctAcc struct{ seen map[string]struct{} }
+
+// resolveCountDistinct counts distinct non-null values, exactly.
+func resolveCountDistinct(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
+	if len(args) != 1 || args[0].Type == nil {
+		return nil, errAggParams(name, args)
+	}
+	return &Aggregate{
+		Name:         name,
+		ReturnType:   types.BigintType,
+		Args:         []int{0},
+		ComplexState: true,
+		Init:         func() any { return &distinctAcc{seen: map[string]struct{}{}} },
+		Add: func(acc any, v []any) any {
+			if v[0] != nil {
+				acc.(*distinctAcc).seen[valueKey(v[0])] = struct{}{}
+			}
+			return acc
+		},
+		Merge: func(x, y any) any {
+			s := x.(*distinctAcc)
+			for k := range y.(*distinctAcc).seen {
+				s.seen[k] = struct{}{}
+			}
+			return s
+		},
+		Result: func(acc any) any { return int64(len(acc.(*distinctAcc).seen)) },
+	}, nil
+}

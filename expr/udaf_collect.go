@@ -1,0 +1,174 @@
+package expr
+
+import (
+	"slices"
+
+	"github.com/eddysql/eddy/types"
+)
+
+// COLLECT_LIST, COLLECT_SET and HISTOGRAM.
+
+// underLimit reports whether a collection of size n may grow; a negative
+// limit means unlimited.
+func underLimit(n, limit int) bool { return limit < 0 || n < limit }
+
+// ---- COLLECT_LIST ----
+
+type listAcc struct{ vals []any }
+
+// resolveCollectList collects every input, nulls included, in arrival
+// order up to ksql.functions.collect_list.limit; later ones are dropped.
+func resolveCollectList(r *Registry, name string, args []AggArg) (*Aggregate, error) {
+	if len(args) != 1 || args[0].Type == nil {
+		return nil, errAggParams(name, args)
+	}
+	limit := r.aggCfg().collectListLimit
+	return &Aggregate{
+		Name:         name,
+		ReturnType:   types.ArrayOf(args[0].Type),
+		Args:         []int{0},
+		ComplexState: true,
+		Init:         func() any { return &listAcc{} },
+		Add: func(acc any, v []any) any {
+			l := acc.(*listAcc)
+			if underLimit(len(l.vals), limit) {
+				l.vals = append(l.vals, v[0])
+			}
+			return l
+		},
+		// Undo drops the last occurrence of the value.
+		Undo: func(acc any, v []any) any {
+			l := acc.(*listAcc)
+			for i := len(l.vals) - 1; i >= 0; i-- {
+				if valuesEqual(l.vals[i], v[0]) {
+					l.vals = slices.Delete(l.vals, i, i+1)
+					break
+				}
+			}
+			return l
+		},
+		Merge: func(x, y any) any {
+			l := x.(*listAcc)
+			for _, e := range y.(*listAcc).vals {
+				if !underLimit(len(l.vals), limit) {
+					break
+				}
+				l.vals = append(l.vals, e)
+			}
+			return l
+		},
+		Result: func(acc any) any { return slices.Clone(acc.(*listAcc).vals) },
+	}, nil
+}
+
+// ---- COLLECT_SET ----
+
+type setAcc struct {
+	vals []any
+	keys map[string]struct{}
+}
+
+func (s *setAcc) add(v any, limit int) {
+	k := valueKey(v)
+	if _, dup := s.keys[k]; dup || !underLimit(len(s.vals), limit) {
+		return
+	}
+	s.keys[k] = struct{}{}
+	s.vals = append(s.vals, v)
+}
+
+// resolveCollectSet collects distinct inputs (null is one value) in
+// first-seen order up to ksql.functions.collect_set.limit. No undo.
+func resolveCollectSet(r *Registry, name string, args []AggArg) (*Aggregate, error) {
+	if len(args) != 1 || args[0].Type == nil {
+		return nil, errAggParams(name, args)
+	}
+	limit := r.aggCfg().collectSetLimit
+	return &Aggregate{
+		Name:         name,
+		ReturnType:   types.ArrayOf(args[0].Type),
+		Args:         []int{0},
+		ComplexState: true,
+		Init:         func() any { return &setAcc{keys: map[string]struct{}{}} },
+		Add: func(acc any, v []any) any {
+			acc.(*setAcc).add(v[0], limit)
+			return acc
+		},
+		Merge: func(x, y any) any {
+			s := x.(*setAcc)
+			for _, e := range y.(*setAcc).vals {
+				s.add(e, limit)
+			}
+			return s
+		},
+		Result: func(acc any) any { return slices.Clone(acc.(*setAcc).vals) },
+	}, nil
+}
+
+// ---- HISTOGRAM ----
+
+type histAcc struct {
+	keys   []string // first-seen order
+	counts map[string]int64
+}
+
+func (h *histAcc) add(k string, by int64) {
+	c, ok := h.counts[k]
+	if !ok {
+		if by <= 0 || len(h.keys) >= histogramLimit {
+			return
+		}
+		h.keys = append(h.keys, k)
+	}
+	c += by
+	if c > 0 {
+		h.counts[k] = c
+		return
+	}
+	delete(h.counts, k)
+	h.keys = slices.DeleteFunc(h.keys, func(s string) bool { return s == k })
+}
+
+// resolveHistogram counts each non-null STRING: MAP<STRING, BIGINT> in
+// first-seen order, at most 1000 distinct keys; a count undone to zero
+// removes its key.
+func resolveHistogram(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
+	if len(args) != 1 || !isKind(args[0].Type, types.String) {
+		return nil, errAggParams(name, args)
+	}
+	return &Aggregate{
+		Name:         name,
+		ReturnType:   types.MapOf(types.StringType, types.BigintType),
+		Args:         []int{0},
+		ComplexState: true,
+		Init:         func() any { return &histAcc{counts: map[string]int64{}} },
+		Add: func(acc any, v []any) any {
+			if s, ok := v[0].(string); ok {
+				acc.(*histAcc).add(s, 1)
+			}
+			return acc
+		},
+		Undo: func(acc any, v []any) any {
+			if s, ok := v[0].(string); ok {
+				acc.(*histAcc).add(s, -1)
+			}
+			return acc
+		},
+		Merge: func(x, y any) any {
+			h, o := x.(*histAcc), y.(*histAcc)
+			for _, k := range o.keys {
+				h.add(k, o.counts[k])
+			}
+			return h
+		},
+		Result: func(acc any) any {
+			h := acc.(*histAcc)
+			m := types.NewMap(len(h.keys))
+			for _, k := range h.keys {
+				m.Keys = append(m.Keys, k)
+				m.Vals = append(m.Vals, h.counts[k])
+			}
+			return m
+		},
+	}, nil
+}
