@@ -77,7 +77,12 @@ func newShell(o Options) (*shell, error) {
 	if s.width == nil {
 		s.width = func() int { return 0 }
 		if f, ok := out.(*os.File); ok && o.Interactive && readline.IsTerminal(int(f.Fd())) {
-			s.width = func() int { return max(readline.GetScreenWidth(), 0) }
+			s.width = func() int {
+				if w := readline.GetScreenWidth(); w > 0 {
+					return w
+				}
+				return 80 // a terminal that does not report its size
+			}
 		}
 	}
 	return s, nil
@@ -217,6 +222,9 @@ func (s *shell) feedLine(ctx context.Context, line string) error {
 		if err := s.outcome(s.statement(ctx, text)); err != nil {
 			s.pending = ""
 			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err // the session was cancelled (SIGTERM, or SIGINT in a script)
 		}
 	}
 	return nil

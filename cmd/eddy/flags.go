@@ -1,0 +1,103 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// config holds the flags shared by the shell and the server.
+type config struct {
+	dataDir          string
+	kafkaListen      string
+	listen           string // REST API, reserved for the server
+	registryListen   string // Schema Registry, reserved
+	bootstrapServers string
+	serviceID        string
+}
+
+func (c *config) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.dataDir, "data-dir", defaultDataDir(), "directory for the embedded broker's data, logs and history")
+	fs.StringVar(&c.kafkaListen, "kafka-listen", "127.0.0.1:9092", "address of the embedded Kafka broker")
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:8088", "address of the REST API (not available yet)")
+	fs.StringVar(&c.registryListen, "registry-listen", "127.0.0.1:8081", "address of the embedded Schema Registry (not available yet)")
+	fs.StringVar(&c.bootstrapServers, "bootstrap-servers", "", "host:port[,host:port...] of an external Kafka cluster to use instead of the embedded broker")
+	fs.StringVar(&c.serviceID, "service-id", "default_", "service id; servers sharing it share the catalog and the work")
+}
+
+// defaultDataDir follows the XDG base directory convention.
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "eddy")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "eddy")
+	}
+	return "eddy-data"
+}
+
+// shellFlags are the shell's own flags.
+type shellFlags struct {
+	config
+	file            string
+	execute         string
+	defines         defines
+	continueOnError bool
+	output          string
+	historyFile     string
+}
+
+func parseShellFlags(args []string, stderr io.Writer) (*shellFlags, error) {
+	f := &shellFlags{defines: defines{}}
+	fs := flag.NewFlagSet("eddy", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f.config.register(fs)
+	fs.StringVar(&f.file, "file", "", "run the statements in `FILE` and exit")
+	fs.StringVar(&f.file, "f", "", "shorthand for --file")
+	fs.StringVar(&f.execute, "execute", "", "run `STATEMENTS` and exit (takes precedence over --file)")
+	fs.StringVar(&f.execute, "e", "", "shorthand for --execute")
+	fs.Var(f.defines, "define", "define session variable `name=value` (repeatable)")
+	fs.Var(f.defines, "d", "shorthand for --define")
+	fs.BoolVar(&f.continueOnError, "continue-on-error", false, "keep running a script after a failing statement")
+	fs.StringVar(&f.output, "output", "TABULAR", "output format: TABULAR or JSON")
+	fs.StringVar(&f.historyFile, "history-file", "", "line history file (default DATA-DIR/history)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (subcommands: server, test, version)", fs.Arg(0))
+	}
+	switch strings.ToUpper(f.output) {
+	case "TABULAR", "JSON":
+	default:
+		return nil, fmt.Errorf("--output must be TABULAR or JSON, not %q", f.output)
+	}
+	if f.historyFile == "" {
+		f.historyFile = filepath.Join(f.dataDir, "history")
+	}
+	return f, nil
+}
+
+// defines collects repeated --define name=value flags.
+type defines map[string]string
+
+func (d defines) String() string {
+	parts := make([]string, 0, len(d))
+	for k, v := range d {
+		parts = append(parts, k+"="+v)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (d defines) Set(s string) error {
+	name, value, ok := strings.Cut(s, "=")
+	if !ok || strings.TrimSpace(name) == "" {
+		return errors.New("want name=value")
+	}
+	d[strings.TrimSpace(name)] = value
+	return nil
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/eddysql/eddy/engine"
+	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/repl"
+)
+
+// The engine is the shell's in-process server.
+var _ repl.Client = (*engine.Engine)(nil)
+
+// stack is a running engine with the Kafka it talks to.
+type stack struct {
+	eng *engine.Engine
+	// kafkaDesc says where Kafka is, for the banner and the log.
+	kafkaDesc string
+	closers   []func() error
+}
+
+// Close stops the engine, then the client, then the embedded broker.
+func (s *stack) Close() error {
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i]())
+	}
+	return errors.Join(errs...)
+}
+
+// start brings up the embedded broker (unless --bootstrap-servers is set),
+// a Kafka client and the engine, which replays the catalog.
+func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, error) {
+	s := &stack{}
+	brokers := splitList(c.bootstrapServers)
+	if len(brokers) == 0 {
+		dir := filepath.Join(c.dataDir, "kafka")
+		emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: dir, Listen: c.kafkaListen, Logf: logf})
+		if err != nil {
+			return nil, fmt.Errorf("start embedded Kafka on %s (is another eddy running? see --kafka-listen, --bootstrap-servers): %w", c.kafkaListen, err)
+		}
+		s.closers = append(s.closers, emb.Close)
+		brokers = []string{emb.Addr()}
+		s.kafkaDesc = fmt.Sprintf("Kafka (embedded) listening on %s; data in %s", emb.Addr(), c.dataDir)
+	} else {
+		s.kafkaDesc = "Kafka at " + strings.Join(brokers, ",")
+	}
+	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: brokers, ClientID: "eddy", Logf: logf})
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("connect to Kafka %s: %w", strings.Join(brokers, ","), err)
+	}
+	s.closers = append(s.closers, cl.Close)
+	eng, err := engine.New(ctx, engine.Options{Cluster: cl, ServiceID: c.serviceID, Config: map[string]string{}, Logf: logf})
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("start engine: %w", err)
+	}
+	s.closers = append(s.closers, eng.Close)
+	s.eng = eng
+	return s, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ensureDataDir creates the data directory before anything writes there.
+func ensureDataDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	return nil
+}
