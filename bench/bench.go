@@ -158,7 +158,8 @@ func Generate(topic string, n int) Workload {
 }
 
 // Load produces the workload's records to their topic in chunks and
-// returns the produce rate in records/s.
+// returns the produce rate in records/s. Produce fills in the records'
+// partitions and offsets.
 func Load(ctx context.Context, c kafka.Cluster, w Workload) (float64, error) {
 	const chunk = 20_000
 	start := time.Now()
@@ -341,8 +342,8 @@ func checkOne(rec kafka.Record) error {
 	return nil
 }
 
-// CheckCopy checks that out holds exactly the values of in, in per-key
-// order being irrelevant: it compares counts and a checksum of values.
+// CheckCopy checks that out holds the same key/value pairs as in, in any
+// order: it compares the counts and an order-independent checksum.
 func CheckCopy(in, out []kafka.Record) error {
 	if len(out) != len(in) {
 		return fmt.Errorf("copy has %d records, want %d", len(out), len(in))

@@ -20,7 +20,9 @@ const pollInterval = 5 * time.Millisecond
 // runTimeout bounds one whole pipeline benchmark.
 const runTimeout = 15 * time.Minute
 
-var earliest = map[string]string{"auto.offset.reset": "earliest"}
+// earliest returns the session properties that start a query at the
+// beginning of its input.
+func earliest() map[string]string { return map[string]string{"auto.offset.reset": "earliest"} }
 
 // BenchmarkCopyVsQuery is the headline `make bench` figure. For each input
 // partition count it starts the embedded broker, loads N ≈200-byte JSON
@@ -52,6 +54,7 @@ type rate struct {
 	execute time.Duration // start to the return of the starting call
 	startup time.Duration // start to the first output record
 	runs    int
+	seq     int // names the next run's topics, unique across b.Run calls
 }
 
 func (r *rate) add(records int, start, started time.Time, p Progress) {
@@ -107,14 +110,14 @@ func benchPipeline(b *testing.B, n int, parts int32) {
 
 	var copyRate, queryRate rate
 	b.Run("copy", func(b *testing.B) {
-		for i := 0; b.Loop(); i++ {
-			runCopy(ctx, b, cl, offs, w, parts, i, &copyRate)
+		for b.Loop() {
+			runCopy(ctx, b, cl, offs, w, parts, &copyRate)
 		}
 		copyRate.report(b)
 	})
 	b.Run("query", func(b *testing.B) {
-		for i := 0; b.Loop(); i++ {
-			runQuery(ctx, b, cl, offs, w, parts, i, &queryRate)
+		for b.Loop() {
+			runQuery(ctx, b, cl, offs, w, parts, &queryRate)
 		}
 		queryRate.report(b)
 		if copyRate.runs > 0 {
@@ -144,8 +147,10 @@ func benchPipeline(b *testing.B, n int, parts int32) {
 // producer stalls about 250 ms on the first record to every new topic (it
 // keeps asking for the deleted topic's metadata), which would land on the
 // next run's clock.
-func runCopy(ctx context.Context, b *testing.B, cl *kafka.Client, offs *Offsets, w Workload, parts int32, i int, acc *rate) {
+func runCopy(ctx context.Context, b *testing.B, cl *kafka.Client, offs *Offsets, w Workload, parts int32, acc *rate) {
 	b.StopTimer()
+	acc.seq++
+	i := acc.seq
 	in := w.Records[0].Topic
 	dst := fmt.Sprintf("bench_copy_%d", i)
 	if err := cl.CreateTopic(ctx, kafka.TopicInfo{Name: dst, Partitions: parts, Replicas: 1}); err != nil {
@@ -190,8 +195,10 @@ func runCopy(ctx context.Context, b *testing.B, cl *kafka.Client, offs *Offsets,
 // runQuery runs the persistent query once in a fresh engine (its own
 // service id, so its own command log and consumer group) and checks its
 // output.
-func runQuery(ctx context.Context, b *testing.B, cl *kafka.Client, offs *Offsets, w Workload, parts int32, i int, acc *rate) {
+func runQuery(ctx context.Context, b *testing.B, cl *kafka.Client, offs *Offsets, w Workload, parts int32, acc *rate) {
 	b.StopTimer()
+	acc.seq++
+	i := acc.seq
 	sid := fmt.Sprintf("bench_p%d_%d_", parts, i)
 	eng, err := engine.New(ctx, engine.Options{Cluster: cl, ServiceID: sid, Logf: b.Logf})
 	if err != nil {
@@ -208,7 +215,7 @@ func runQuery(ctx context.Context, b *testing.B, cl *kafka.Client, offs *Offsets
 	}
 	b.StartTimer()
 	start := time.Now()
-	if _, err := eng.Execute(ctx, QuerySQL(out, true), earliest); err != nil {
+	if _, err := eng.Execute(ctx, QuerySQL(out, true), earliest()); err != nil {
 		b.Fatal(err)
 	}
 	started := time.Now()
@@ -315,7 +322,7 @@ func startQuery(ctx context.Context, c kafka.Cluster, in, out string, filter boo
 		return nil, fmt.Errorf("start engine: %w", err)
 	}
 	for _, s := range []string{SourceDDL(in), QuerySQL(out, filter)} {
-		if _, err := eng.Execute(ctx, s, earliest); err != nil {
+		if _, err := eng.Execute(ctx, s, earliest()); err != nil {
 			return nil, errors.Join(fmt.Errorf("execute %q: %w", s, err), eng.Close())
 		}
 	}
