@@ -59,27 +59,22 @@ type sumF64 struct{ v float64 }
 // sumDec keeps the column's precision and scale; err is set (and v kept)
 // once a sum no longer fits.
 type sumDec struct {
-	v    decimal.Decimal
-	err  error
-	prec int
-	sc   int
+	v     decimal.Decimal
+	err   error
+	bound decimal.Decimal // 10^(precision-scale): the first value too wide
 }
 
 func (s *sumDec) aggErr() error { return s.err }
 
 // set stores n if it fits DECIMAL(prec, sc), else records the overflow.
+// Inputs already have the column's scale, so only integer digits can
+// overflow.
 func (s *sumDec) set(n decimal.Decimal) {
-	if !decimalFits(n, s.prec, s.sc) {
+	if n.Abs().Cmp(s.bound) >= 0 {
 		s.err = errNumericOverflow
 		return
 	}
 	s.v = n
-}
-
-// decimalFits reports whether d, rounded to scale, has at most
-// prec-scale integer digits.
-func decimalFits(d decimal.Decimal, prec, scale int) bool {
-	return d.Round(int32(scale)).Abs().LessThan(decimal.New(1, int32(prec-scale)))
 }
 
 // resolveSum: INT→INT, BIGINT→BIGINT, DOUBLE→DOUBLE, DECIMAL(p,s)→DECIMAL(p,s).
@@ -140,8 +135,9 @@ func resolveSum(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
 		a.Merge = func(x, y any) any { x.(*sumF64).v += y.(*sumF64).v; return x }
 		a.Result = func(acc any) any { return acc.(*sumF64).v }
 	case types.Decimal:
-		p, s := t.Precision, t.Scale
-		a.Init = func() any { return &sumDec{prec: p, sc: s} }
+		s := t.Scale
+		bound := decimal.New(1, int32(t.Precision-t.Scale))
+		a.Init = func() any { return &sumDec{bound: bound} }
 		a.Add = func(acc any, v []any) any {
 			if x, ok := v[0].(decimal.Decimal); ok {
 				d := acc.(*sumDec)
