@@ -3,13 +3,25 @@ module github.com/eddysql/eddy
 go 1.26.8
 
 require (
-	github.com/chzyer/readline v1.5.1 // indirect
-	github.com/klauspost/compress v1.20.3 // indirect
-	github.com/pierrec/lz4/v4 v4.1.33 // indirect
-	github.com/shopspring/decimal v1.4.0 // indirect
 	github.com/twmb/franz-go v1.22.2
 	github.com/twmb/franz-go/pkg/kadm v1.19.0
 	github.com/twmb/franz-go/pkg/kfake v0.0.0-20260918054303-01f206a7e32c
 	github.com/twmb/franz-go/pkg/kmsg v1.15.0
-	golang.org/x/sys v0.0.0-20220310020820-b874c991c1a5 // indirect
+)
+
+require (
+	github.com/Masterminds/log-go v0.4.0 // indirect
+	github.com/antlr/antlr4/runtime/Go/antlr v0.0.0-20211106181442-e4c1a74c66bd // indirect
+	github.com/chzyer/readline v1.5.1 // indirect
+	github.com/klauspost/compress v1.20.3 // indirect
+	github.com/mitchellh/mapstructure v1.4.2 // indirect
+	github.com/opentracing/opentracing-go v1.2.0 // indirect
+	github.com/pierrec/lz4/v4 v4.1.33 // indirect
+	github.com/prometheus/client_golang v1.20.5 // indirect
+	github.com/shopspring/decimal v1.4.0 // indirect
+	github.com/thmeitz/ksqldb-go v0.0.4 // indirect
+	golang.org/x/crypto v0.51.0 // indirect
+	golang.org/x/net v0.53.0 // indirect
+	golang.org/x/sys v0.44.0 // indirect
+	golang.org/x/text v0.37.0 // indirect
 )

@@ -73,7 +73,7 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSele
 	}
 	sink := &metastore.Source{
 		Name: st.Name, IsTable: st.IsTable, Schema: plan.Output, Topic: topic,
-		KeyFormat: keyFmt, ValueFormat: valFmt, SQL: st.Text(), CreatedBy: id,
+		KeyFormat: keyFmt, ValueFormat: valFmt, SQL: st.Text(), CreatedBy: id, Window: plan.Window,
 	}
 	pp, err := e.buildPersistent(ctx, p, id, plan, sink, st.Props, cfg)
 	if err != nil {
@@ -174,6 +174,9 @@ func (e *Engine) buildPersistent(ctx context.Context, p *planner.Planner, id str
 		return nil, &stmtErr{err.Error()}
 	}
 	rs := &runtime.TopicSink{Topic: sink.Topic, KeySerde: ks, ValueSerde: vs, NumKey: plan.NumKey}
+	if sink.Window != nil {
+		rs.Window = sink.Window.Type
+	}
 	if props != nil {
 		if col, ok, err := planner.PropString(props, "TIMESTAMP"); err != nil {
 			return nil, err

@@ -93,6 +93,17 @@ func (p *Planner) PlanCreateSource(st *sql.CreateSource) (*metastore.Source, err
 		if len(schema.Key()) == 0 {
 			return nil, errorf("Windowed sources require a key column.")
 		}
+		if size, ok, err := PropString(st.Props, "WINDOW_SIZE"); err != nil {
+			return nil, err
+		} else if ok {
+			ms, err := parseDuration(size)
+			if err != nil {
+				return nil, err
+			}
+			src.Window.SizeMs = ms
+		} else if src.Window.Type != "SESSION" {
+			return nil, errorf("%s windows require a WINDOW_SIZE property.", src.Window.Type)
+		}
 	}
 	return src, nil
 }
@@ -329,4 +340,22 @@ func (p *Planner) SinkFormats(props sql.Props, plan *QueryPlan) (key, value serd
 		return key, value, err
 	}
 	return key, value, nil
+}
+
+// parseDuration reads a WINDOW_SIZE such as '30 SECONDS' into ms.
+func parseDuration(s string) (int64, error) {
+	f := strings.Fields(strings.ToUpper(s))
+	if len(f) != 2 {
+		return 0, errorf("Invalid WINDOW_SIZE property : %s", s)
+	}
+	n, err := strconv.ParseInt(f[0], 10, 64)
+	if err != nil {
+		return 0, errorf("Invalid WINDOW_SIZE property : %s", s)
+	}
+	unit := map[string]int64{"MILLISECOND": 1, "SECOND": 1000, "MINUTE": 60000, "HOUR": 3600000, "DAY": 86400000}
+	m, ok := unit[strings.TrimSuffix(f[1], "S")]
+	if !ok {
+		return 0, errorf("Invalid WINDOW_SIZE property : %s", s)
+	}
+	return n * m, nil
 }

@@ -38,6 +38,8 @@ type QueryPlan struct {
 	// engine sets to a sink.
 	Inputs []*runtime.Input
 	Out    *runtime.Project
+	// Window describes a windowed result key, nil otherwise.
+	Window *metastore.WindowInfo
 }
 
 // selectItem is one expanded projection entry.
@@ -55,12 +57,6 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 	if !ok {
 		return nil, errorf("JOIN is not supported by eddy yet.")
 	}
-	if q.Window != nil {
-		return nil, errorf("Windowed aggregation (WINDOW) is not supported by eddy yet.")
-	}
-	if len(q.GroupBy) > 0 || q.Having != nil {
-		return nil, errorf("GROUP BY and HAVING are not supported by eddy yet.")
-	}
 	src := p.ms.Source(from.Name)
 	if src == nil {
 		return nil, errorf("%s does not exist.%s", from.Name, didYouMean(from.Name, p.ms.SourceNames()))
@@ -70,7 +66,7 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 		return nil, err
 	}
 	srcScope := sourceScope(src, from.Alias, layout)
-	plan := &QueryPlan{From: src, ResultIsTable: src.IsTable, Limit: q.Limit}
+	plan := &QueryPlan{From: src, ResultIsTable: src.IsTable, Limit: q.Limit, Window: src.Window}
 	chain := newChain(&runtime.Input{Source: layout})
 
 	if q.Where != nil {
@@ -82,6 +78,13 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 			return nil, errorf("Type error in WHERE expression: Should evaluate to boolean but is %s (%s) instead.", sql.FormatExpr(q.Where), w.Type)
 		}
 		chain.add(&runtime.Filter{Pred: w, IsTable: src.IsTable})
+	}
+
+	if p.isAggregateQuery(q) {
+		if len(q.PartitionBy) > 0 {
+			return nil, errorf("PARTITION BY and GROUP BY cannot be used together.")
+		}
+		return p.finishAggregate(q, mode, sinkName, src, from, srcScope, chain, plan)
 	}
 
 	// keyExprs are the expressions that define each key column, for
@@ -462,6 +465,9 @@ func (p *Planner) sourceLayout(src *metastore.Source) (*runtime.Source, error) {
 		Topic: src.Topic, KeySerde: ks, ValueSerde: vs,
 		NumKey: len(src.Schema.Key()), NumValue: len(src.Schema.Value()), IsTable: src.IsTable,
 	}
+	if src.Window != nil {
+		l.Window, l.WindowSize = src.Window.Type, src.Window.SizeMs
+	}
 	// Header columns sit after the value columns in the row (rowIndex).
 	for _, c := range src.Schema.Columns {
 		if c.Namespace == types.HeaderColumn {
@@ -548,6 +554,8 @@ func (c *chain) add(op runtime.Op) {
 	case *runtime.Rekey:
 		c.tail = func(n runtime.Op) { o.Next = n }
 	case *runtime.Project:
+		c.tail = func(n runtime.Op) { o.Next = n }
+	case *runtime.Aggregate:
 		c.tail = func(n runtime.Op) { o.Next = n }
 	default:
 		panic(fmt.Sprintf("chain: %T cannot be followed", op))

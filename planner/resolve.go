@@ -88,6 +88,11 @@ func sourceScope(src *metastore.Source, alias string, layout *runtime.Source) *s
 	for _, p := range pseudoColumns {
 		s.cols = append(s.cols, scopeCol{name: p.name, typ: p.typ, slot: layout.PseudoIndex(p.slot), pseudo: true})
 	}
+	if src.Window != nil {
+		s.cols = append(s.cols,
+			scopeCol{name: "WINDOWSTART", typ: types.BigintType, slot: layout.PseudoIndex(runtime.PseudoWindowStart), pseudo: true},
+			scopeCol{name: "WINDOWEND", typ: types.BigintType, slot: layout.PseudoIndex(runtime.PseudoWindowEnd), pseudo: true})
+	}
 	return s
 }
 

@@ -1,7 +1,9 @@
 package runtime
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math"
 
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/kafka"
@@ -17,6 +19,9 @@ type Rec struct {
 	// Tombstone marks a deletion (tables) or a null value (streams); Row
 	// then holds the key columns and nulls.
 	Tombstone bool
+	// Windowed rows carry their window bounds (windowed keys).
+	Windowed               bool
+	WindowStart, WindowEnd int64
 }
 
 // Op is one operator. It processes r and calls the next operator itself;
@@ -111,6 +116,9 @@ type TopicSink struct {
 	// Timestamp, when set, takes the output record time from a column of
 	// the output row.
 	Timestamp *TimestampSpec
+	// Window is the windowed key layout: "" (none), Session, or a time
+	// window kind.
+	Window string
 }
 
 func (s *TopicSink) Process(t *Task, r *Rec) {
@@ -119,6 +127,9 @@ func (s *TopicSink) Process(t *Task, r *Rec) {
 	if err != nil {
 		t.report("SERIALIZATION_ERROR", fmt.Errorf("key: %w", err))
 		return
+	}
+	if s.Window != "" && r.Windowed {
+		key = AppendWindow(key, s.Window, r.WindowStart, r.WindowEnd)
 	}
 	var value []byte
 	ts := r.Ts
@@ -150,4 +161,37 @@ func (s *EmitSink) Process(t *Task, r *Rec) {
 	if !s.Emit(r.Row, r.Tombstone) {
 		t.stop = true
 	}
+}
+
+// AppendWindow appends a windowed key's suffix: the 8-byte big-endian
+// start for time windows, end then start for session windows.
+func AppendWindow(key []byte, kind string, start, end int64) []byte {
+	if kind == Session {
+		key = binary.BigEndian.AppendUint64(key, uint64(end))
+	}
+	return binary.BigEndian.AppendUint64(key, uint64(start))
+}
+
+// SplitWindow strips a windowed key's suffix. Time windows store only the
+// start; their end is start+size.
+func SplitWindow(key []byte, kind string, size int64) (inner []byte, start, end int64, err error) {
+	n := 8
+	if kind == Session {
+		n = 16
+	}
+	if len(key) < n {
+		return nil, 0, 0, fmt.Errorf("windowed key of %d bytes is shorter than its %d-byte window", len(key), n)
+	}
+	inner = key[:len(key)-n]
+	if kind == Session {
+		end = int64(binary.BigEndian.Uint64(key[len(key)-16:]))
+		start = int64(binary.BigEndian.Uint64(key[len(key)-8:]))
+		return inner, start, end, nil
+	}
+	start = int64(binary.BigEndian.Uint64(key[len(key)-8:]))
+	end = start + size
+	if end < start {
+		end = math.MaxInt64
+	}
+	return inner, start, end, nil
 }

@@ -82,7 +82,16 @@ func (t *Task) process(rec *kafka.Record) {
 	for i := range row {
 		row[i] = nil
 	}
-	if err := src.KeySerde.Decode(rec.Key, row[:src.NumKey]); err != nil {
+	key := rec.Key
+	var wstart, wend int64
+	if src.Window != "" && key != nil {
+		var err error
+		if key, wstart, wend, err = SplitWindow(key, src.Window, src.WindowSize); err != nil {
+			t.report("DESERIALIZATION_ERROR", fmt.Errorf("key: %w", err))
+			return
+		}
+	}
+	if err := src.KeySerde.Decode(key, row[:src.NumKey]); err != nil {
 		t.report("DESERIALIZATION_ERROR", fmt.Errorf("key: %w", err))
 		return
 	}
@@ -120,6 +129,11 @@ func (t *Task) process(rec *kafka.Record) {
 	row[src.PseudoIndex(PseudoRowPartition)] = rec.Partition
 	row[src.PseudoIndex(PseudoRowOffset)] = rec.Offset
 	t.rec = Rec{Row: row, Ts: ts, Headers: rec.Headers, Partition: rec.Partition, Tombstone: tombstone}
+	if src.Window != "" {
+		row[src.PseudoIndex(PseudoWindowStart)] = wstart
+		row[src.PseudoIndex(PseudoWindowEnd)] = wend
+		t.rec.Windowed, t.rec.WindowStart, t.rec.WindowEnd = true, wstart, wend
+	}
 	in.Next.Process(t, &t.rec)
 }
 

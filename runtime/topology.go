@@ -20,6 +20,8 @@ const (
 	PseudoRowtime = iota
 	PseudoRowPartition
 	PseudoRowOffset
+	PseudoWindowStart // windowed sources only
+	PseudoWindowEnd
 	NumPseudo
 )
 
@@ -51,6 +53,10 @@ type Source struct {
 	Headers    []HeaderColumn
 	IsTable    bool
 	Timestamp  *TimestampSpec
+	// Window is the windowed key kind ("" for plain keys) and WindowSize
+	// the time window size used to compute window ends.
+	Window     string
+	WindowSize int64
 }
 
 // Width is the number of values in a source row.

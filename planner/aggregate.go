@@ -1,0 +1,384 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/metastore"
+	"github.com/eddysql/eddy/runtime"
+	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/types"
+)
+
+// Synthetic column names of the post-aggregation row. They cannot clash
+// with user names: the lexer never produces '$' in identifiers.
+func gbName(i int) string  { return fmt.Sprintf("$GB%d", i) }
+func aggName(i int) string { return fmt.Sprintf("$AGG%d", i) }
+
+// isAggregateQuery reports whether q groups or calls aggregate functions.
+func (p *Planner) isAggregateQuery(q *sql.Query) bool {
+	if len(q.GroupBy) > 0 || q.Having != nil || q.Window != nil {
+		return true
+	}
+	found := false
+	for _, si := range q.Select {
+		if si.Expr != nil {
+			sql.Walk(si.Expr, func(e sql.Expr) bool {
+				if c, ok := e.(*sql.Call); ok && p.fns.IsAggregate(c.Name) {
+					found = true
+				}
+				return !found
+			})
+		}
+	}
+	return found
+}
+
+// aggregation is the analysed GROUP BY part of a query.
+type aggregation struct {
+	keys     []sql.Expr // GROUP BY expressions
+	keyNorm  []string
+	calls    []*sql.Call // distinct aggregate calls
+	callNorm []string
+	post     *scope // scope of the post-aggregation row
+}
+
+// planAggregate plans GROUP BY / aggregate functions / WINDOW / HAVING
+// on top of chain, returning the scope and expressions the projection is
+// compiled against. The rewritten select items replace items in place.
+func (p *Planner) planAggregate(q *sql.Query, src *metastore.Source, srcScope *scope, items []selectItem, chain *chain, plan *QueryPlan) (*aggregation, *runtime.Aggregate, error) {
+	if len(q.GroupBy) == 0 {
+		return nil, nil, errorf("Aggregate functions need a GROUP BY clause: eddy, like ksqlDB, does not support aggregating a whole stream without one.")
+	}
+	if q.Window != nil && len(q.GroupBy) == 0 {
+		return nil, nil, errorf("WINDOW clause requires a GROUP BY clause.")
+	}
+	ag := &aggregation{}
+	gbScope := srcScope.withClause("GROUP BY")
+	op := &runtime.Aggregate{Table: src.IsTable, NumSrcKey: len(src.Schema.Key())}
+	for _, k := range q.GroupBy {
+		var agg string
+		sql.Walk(k, func(e sql.Expr) bool {
+			if c, ok := e.(*sql.Call); ok && p.fns.IsAggregate(c.Name) {
+				agg = c.Name
+			}
+			return agg == ""
+		})
+		if agg != "" {
+			return nil, nil, errorf("GROUP BY does not support aggregate functions: %s is an aggregate function.", agg)
+		}
+		c, err := expr.Compile(k, gbScope, p.fns)
+		if err != nil {
+			return nil, nil, &Error{Msg: err.Error()}
+		}
+		ag.keys = append(ag.keys, k)
+		ag.keyNorm = append(ag.keyNorm, normExpr(k, src.Name, srcScope.alias))
+		op.Keys = append(op.Keys, c)
+	}
+
+	// Collect the distinct aggregate calls of SELECT and HAVING.
+	collect := func(e sql.Expr) error {
+		var err error
+		sql.Walk(e, func(x sql.Expr) bool {
+			c, ok := x.(*sql.Call)
+			if !ok || !p.fns.IsAggregate(c.Name) || err != nil {
+				return err == nil
+			}
+			for _, a := range c.Args {
+				sql.Walk(a, func(y sql.Expr) bool {
+					if inner, ok := y.(*sql.Call); ok && p.fns.IsAggregate(inner.Name) && err == nil {
+						err = errorf("Aggregate functions can not be nested: %s(%s(...))", c.Name, inner.Name)
+					}
+					return err == nil
+				})
+			}
+			n := normExpr(c, src.Name, srcScope.alias)
+			for _, seen := range ag.callNorm {
+				if seen == n {
+					return false
+				}
+			}
+			ag.calls = append(ag.calls, c)
+			ag.callNorm = append(ag.callNorm, n)
+			return false
+		})
+		return err
+	}
+	for _, it := range items {
+		if err := collect(it.expr); err != nil {
+			return nil, nil, err
+		}
+	}
+	if q.Having != nil {
+		if err := collect(q.Having); err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(ag.calls) == 0 {
+		return nil, nil, errorf("GROUP BY requires aggregate functions in either the SELECT or HAVING clause.")
+	}
+	argScope := srcScope.withClause("SELECT")
+	var tableOnly []string
+	for _, c := range ag.calls {
+		var args []expr.AggArg
+		var compiled []*expr.Compiled
+		for _, a := range c.Args {
+			ce, err := expr.Compile(a, argScope, p.fns)
+			if err != nil {
+				return nil, nil, &Error{Msg: err.Error()}
+			}
+			aa := expr.AggArg{Type: ce.Type, Text: expr.FormatExpr(a)}
+			if _, lit := expr.TypeOfLiteral(a); lit {
+				aa.Const, aa.Value = true, ce.Eval(&expr.Context{}, nil)
+			}
+			args = append(args, aa)
+			compiled = append(compiled, ce)
+		}
+		f, err := p.fns.ResolveAggregate(c.Name, args)
+		if err != nil {
+			return nil, nil, &Error{Msg: err.Error()}
+		}
+		if src.IsTable && f.Undo == nil {
+			tableOnly = append(tableOnly, c.Name)
+		}
+		var perRow []*expr.Compiled
+		for _, i := range f.Args {
+			perRow = append(perRow, compiled[i])
+		}
+		op.Funcs = append(op.Funcs, f)
+		op.Args = append(op.Args, perRow)
+	}
+	if len(tableOnly) > 0 {
+		return nil, nil, errorf("The aggregation functions %s cannot be applied to a table source, only to a stream source.", joinAnd(dedupe(tableOnly)))
+	}
+
+	// The post-aggregation row: grouping keys, results, window bounds.
+	post := &scope{srcName: src.Name, alias: srcScope.alias}
+	for i, c := range op.Keys {
+		post.cols = append(post.cols, scopeCol{name: gbName(i), typ: c.Type, slot: i, namespace: types.KeyColumn})
+	}
+	for i, f := range op.Funcs {
+		post.cols = append(post.cols, scopeCol{name: aggName(i), typ: f.ReturnType, slot: len(op.Keys) + i})
+	}
+	if q.Window != nil {
+		if src.IsTable {
+			return nil, nil, errorf("Windowed aggregation is not supported on tables: `%s` is a TABLE.", src.Name)
+		}
+		op.Window = windowSpec(q.Window, q.Emit == sql.EmitFinal)
+	} else if q.Emit == sql.EmitFinal {
+		return nil, nil, errorf("EMIT FINAL is only supported for windowed aggregations.")
+	}
+	ag.post = post
+	chain.add(op)
+	return ag, op, nil
+}
+
+// rewrite maps an expression onto the post-aggregation row: grouping
+// expressions and aggregate calls become synthetic column references.
+// Column references left over are not grouped: an error names them.
+func (ag *aggregation) rewrite(e sql.Expr, src *metastore.Source, alias, clause string) (sql.Expr, error) {
+	var bad []string
+	out := sql.Rewrite(e, func(x sql.Expr) sql.Expr {
+		n := normExpr(x, src.Name, alias)
+		for i, k := range ag.keyNorm {
+			if n == k {
+				return &sql.ColumnRef{P: x.Position(), Name: gbName(i)}
+			}
+		}
+		if c, ok := x.(*sql.Call); ok {
+			for i, k := range ag.callNorm {
+				if n == k {
+					return &sql.ColumnRef{P: c.P, Name: aggName(i)}
+				}
+			}
+		}
+		if ref, ok := x.(*sql.ColumnRef); ok {
+			if ref.Name == "WINDOWSTART" || ref.Name == "WINDOWEND" {
+				return &sql.ColumnRef{P: ref.P, Name: ref.Name}
+			}
+			bad = append(bad, sql.FormatExpr(x))
+			return x
+		}
+		return nil
+	})
+	if len(bad) > 0 {
+		return nil, errorf("Non-aggregate %s expression(s) not part of GROUP BY: %s", clause, strings.Join(dedupe(bad), ", "))
+	}
+	return out, nil
+}
+
+// normExpr renders an expression for structural comparison, without the
+// source qualifiers.
+func normExpr(e sql.Expr, srcName, alias string) string {
+	s := sql.FormatExpr(e)
+	s = strings.ReplaceAll(s, srcName+".", "")
+	if alias != "" {
+		s = strings.ReplaceAll(s, alias+".", "")
+	}
+	return s
+}
+
+func dedupe(xs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// windowSpec converts a WINDOW clause; without GRACE the grace period is
+// 24 hours less the size for EMIT CHANGES and 0 for EMIT FINAL.
+func windowSpec(w *sql.Window, final bool) *runtime.WindowSpec {
+	ws := &runtime.WindowSpec{Kind: string(w.Kind), Size: w.Size, Advance: w.Advance, Final: final}
+	switch {
+	case w.Grace != nil:
+		ws.Grace = *w.Grace
+	case final:
+		ws.Grace = 0
+	default:
+		ws.Grace = max(24*3600*1000-w.Size, 0)
+	}
+	return ws
+}
+
+// finishAggregate plans an aggregate query after its WHERE clause: the
+// aggregation, HAVING, and the projection over the aggregated rows.
+func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, src *metastore.Source, from *sql.Table, srcScope *scope, chain *chain, plan *QueryPlan) (*QueryPlan, error) {
+	items, err := p.expandSelect(q, srcScope, src, from)
+	if err != nil {
+		return nil, err
+	}
+	ag, op, err := p.planAggregate(q, src, srcScope, items, chain, plan)
+	if err != nil {
+		return nil, err
+	}
+	post := ag.post
+	if op.Window != nil {
+		n := len(post.cols)
+		post.cols = append(post.cols,
+			scopeCol{name: "WINDOWSTART", typ: types.BigintType, slot: n, pseudo: true},
+			scopeCol{name: "WINDOWEND", typ: types.BigintType, slot: n + 1, pseudo: true})
+		plan.Window = &metastore.WindowInfo{Type: op.Window.Kind}
+		if op.Window.Kind != runtime.Session {
+			plan.Window.SizeMs = op.Window.Size
+		}
+	}
+	for i := range items {
+		items[i].expr, err = ag.rewrite(items[i].expr, src, srcScope.alias, "SELECT")
+		if err != nil {
+			return nil, err
+		}
+	}
+	if q.Having != nil {
+		h, err := ag.rewrite(q.Having, src, srcScope.alias, "HAVING")
+		if err != nil {
+			return nil, err
+		}
+		c, err := expr.Compile(h, post.withClause("HAVING"), p.fns)
+		if err != nil {
+			return nil, errorf("Error in HAVING expression: %v", restoreNames(err.Error(), ag))
+		}
+		if c.Type != nil && c.Type.Kind != types.Boolean {
+			return nil, errorf("Type error in HAVING expression: Should evaluate to boolean but is %s (%s) instead.", sql.FormatExpr(q.Having), c.Type)
+		}
+		chain.add(&runtime.Filter{Pred: c, IsTable: true})
+	}
+
+	// Output key: the grouping expressions, in GROUP BY order, named by
+	// the projection entries that select them.
+	var keyIdx []int
+	if mode == Persistent {
+		var missing []string
+		for i, k := range ag.keys {
+			var found []int
+			for j, it := range items {
+				if ref, ok := it.expr.(*sql.ColumnRef); ok && ref.Name == gbName(i) {
+					found = append(found, j)
+				}
+			}
+			switch {
+			case len(found) == 0:
+				missing = append(missing, sql.FormatExpr(k))
+			case len(found) > 1:
+				return nil, errorf("The projection contains a key column more than once: `%s` and `%s`.", items[found[0]].name, items[found[1]].name)
+			default:
+				keyIdx = append(keyIdx, found[0])
+			}
+		}
+		if len(missing) > 0 {
+			noun := "grouping expression"
+			if len(ag.keys) > 1 {
+				noun += "s"
+			}
+			var all []string
+			for _, k := range ag.keys {
+				all = append(all, sql.FormatExpr(k))
+			}
+			return nil, errorf("The query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).", sinkName, noun, joinAnd(all), strings.Join(all, ", "))
+		}
+	}
+	isKey := map[int]bool{}
+	for _, i := range keyIdx {
+		isKey[i] = true
+	}
+	order := append([]int{}, keyIdx...)
+	for i := range items {
+		if !isKey[i] {
+			order = append(order, i)
+		}
+	}
+	if mode == Persistent && len(order) == len(keyIdx) {
+		return nil, errorf("The projection contains no value columns.")
+	}
+	out := &types.Schema{}
+	proj := &runtime.Project{NumKey: len(keyIdx)}
+	selScope := post.withClause("SELECT")
+	seen := map[string]bool{}
+	for n, i := range order {
+		it := items[i]
+		if mode == Persistent && reservedColumns[it.name] {
+			return nil, errorf("Reserved column name in select: `%s`. Please remove or alias the column.", it.name)
+		}
+		c, err := expr.Compile(it.expr, selScope, p.fns)
+		if err != nil {
+			return nil, &Error{Msg: restoreNames(err.Error(), ag)}
+		}
+		if seen[it.name] {
+			return nil, errorf("Duplicate column name in projection: `%s`. Please alias the column.", it.name)
+		}
+		seen[it.name] = true
+		col := types.Column{Name: it.name, Type: c.Type}
+		if c.Type == nil {
+			return nil, errorf("Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR).")
+		}
+		if n < len(keyIdx) {
+			col.Namespace = types.KeyColumn
+		}
+		out.Columns = append(out.Columns, col)
+		proj.Exprs = append(proj.Exprs, c)
+	}
+	chain.add(proj)
+	plan.Output = out
+	plan.NumKey = len(keyIdx)
+	plan.ResultIsTable = true
+	plan.Inputs = []*runtime.Input{chain.input}
+	plan.Out = proj
+	return plan, nil
+}
+
+// restoreNames puts the original expressions back into an error message
+// that mentions synthetic post-aggregation names.
+func restoreNames(msg string, ag *aggregation) string {
+	for i, k := range ag.keys {
+		msg = strings.ReplaceAll(msg, gbName(i), sql.FormatExpr(k))
+	}
+	for i, c := range ag.calls {
+		msg = strings.ReplaceAll(msg, aggName(i), sql.FormatExpr(c))
+	}
+	return msg
+}
