@@ -243,6 +243,10 @@ func windowSpec(w *sql.Window, final bool) *runtime.WindowSpec {
 	default:
 		ws.Grace = max(24*3600*1000-w.Size, 0)
 	}
+	ws.Retention = w.Size + ws.Grace
+	if w.Retention != nil {
+		ws.Retention = *w.Retention
+	}
 	return ws
 }
 
@@ -286,7 +290,7 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, src 
 		if c.Type != nil && c.Type.Kind != types.Boolean {
 			return nil, errorf("Type error in HAVING expression: Should evaluate to boolean but is %s (%s) instead.", sql.FormatExpr(q.Having), c.Type)
 		}
-		chain.add(&runtime.Filter{Pred: c, IsTable: true})
+		chain.add(&runtime.Filter{Pred: c, IsTable: true, NumKey: len(op.Keys)})
 	}
 
 	// Output key: the grouping expressions, in GROUP BY order, named by

@@ -77,7 +77,7 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 		if w.Type != nil && w.Type.Kind != types.Boolean {
 			return nil, errorf("Type error in WHERE expression: Should evaluate to boolean but is %s (%s) instead.", sql.FormatExpr(q.Where), w.Type)
 		}
-		chain.add(&runtime.Filter{Pred: w, IsTable: src.IsTable})
+		chain.add(&runtime.Filter{Pred: w, IsTable: src.IsTable, NumKey: len(src.Schema.Key())})
 	}
 
 	if p.isAggregateQuery(q) {

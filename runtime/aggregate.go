@@ -22,6 +22,9 @@ type WindowSpec struct {
 	Size    int64 // SESSION: the inactivity gap
 	Advance int64 // HOPPING
 	Grace   int64
+	// Retention is how long a window is kept after its start passes out
+	// of stream time: RETENTION, or size plus grace.
+	Retention int64
 	// Final emits one row per window once stream time passes its end
 	// plus grace (EMIT FINAL) instead of every update.
 	Final bool
@@ -234,7 +237,12 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 func (a *Aggregate) emitClosed(t *Task, r *Rec) {
 	var closed []string
 	for gk, g := range a.groups {
-		if g.end+a.Window.Grace <= a.streamTime {
+		switch {
+		case g.start < a.streamTime-a.Window.Retention:
+			// The window's store segment has expired: like Kafka Streams,
+			// it is dropped without ever being emitted.
+			delete(a.groups, gk)
+		case g.end+a.Window.Grace <= a.streamTime:
 			closed = append(closed, gk)
 		}
 	}

@@ -30,27 +30,48 @@ type Op interface {
 	Process(t *Task, r *Rec)
 }
 
-// Filter drops rows failing Pred. On a table a failing row becomes a
-// tombstone, since the key's previous row may have passed.
+// Filter drops rows failing Pred. On a table, a key whose row passed
+// before and now fails (or is deleted) is deleted downstream with a
+// tombstone; a key that never passed emits nothing.
 type Filter struct {
 	Pred    *expr.Compiled
 	IsTable bool
-	Next    Op
+	// NumKey is the number of leading key columns of a table's rows.
+	NumKey int
+	Next   Op
+
+	passed map[string]bool // table keys whose current row passed
+	keyBuf []byte
 }
 
 func (f *Filter) Process(t *Task, r *Rec) {
-	if r.Tombstone {
+	if !f.IsTable {
 		// A stream's null value passes a plain projection but not a filter.
-		if f.IsTable {
-			f.Next.Process(t, r)
+		if !r.Tombstone {
+			if b, _ := f.Pred.Eval(&t.ectx, r.Row).(bool); b {
+				f.Next.Process(t, r)
+			}
 		}
 		return
 	}
-	if b, _ := f.Pred.Eval(&t.ectx, r.Row).(bool); b {
-		f.Next.Process(t, r)
-		return
+	if f.passed == nil {
+		f.passed = map[string]bool{}
 	}
-	if f.IsTable {
+	f.keyBuf = appendKey(f.keyBuf[:0], r.Row[:f.NumKey])
+	if r.Windowed {
+		f.keyBuf = fmt.Appendf(f.keyBuf, "@%d/%d", r.WindowStart, r.WindowEnd)
+	}
+	pass := false
+	if !r.Tombstone {
+		pass, _ = f.Pred.Eval(&t.ectx, r.Row).(bool)
+	}
+	k := string(f.keyBuf)
+	switch {
+	case pass:
+		f.passed[k] = true
+		f.Next.Process(t, r)
+	case f.passed[k]:
+		delete(f.passed, k)
 		r.Tombstone = true
 		f.Next.Process(t, r)
 	}
