@@ -247,7 +247,7 @@ func (e *Engine) createSinkTopic(ctx context.Context, props sql.Props, plan *pla
 
 // startPersistent registers and starts a persistent query. Callers hold e.mu.
 func (e *Engine) startPersistent(ctx context.Context, pp *persistentPlan, text string) error {
-	e.ms.PutQuery(&metastore.Query{ID: pp.id, SQL: text, Sink: pp.sink.Name, Topic: pp.sink.Topic, Sources: []string{pp.plan.From.Name}})
+	e.ms.PutQuery(&metastore.Query{ID: pp.id, SQL: text, Sink: pp.sink.Name, Topic: pp.sink.Topic, Sources: pp.plan.Sources})
 	// The query's goroutine must outlive the request that started it; the
 	// engine owns it and stops it on TERMINATE, DROP or Close.
 	q, err := runtime.Start(context.WithoutCancel(ctx), e.cluster, pp.topo, e.processingLog)

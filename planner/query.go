@@ -40,6 +40,8 @@ type QueryPlan struct {
 	Out    *runtime.Project
 	// Window describes a windowed result key, nil otherwise.
 	Window *metastore.WindowInfo
+	// Sources names every source the query reads (joins read several).
+	Sources []string
 }
 
 // selectItem is one expanded projection entry.
@@ -55,7 +57,7 @@ type selectItem struct {
 func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPlan, error) {
 	from, ok := q.From.(*sql.Table)
 	if !ok {
-		return nil, errorf("JOIN is not supported by eddy yet.")
+		return p.planJoin(q, mode, sinkName)
 	}
 	src := p.ms.Source(from.Name)
 	if src == nil {
@@ -66,7 +68,7 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 		return nil, err
 	}
 	srcScope := sourceScope(src, from.Alias, layout)
-	plan := &QueryPlan{From: src, ResultIsTable: src.IsTable, Limit: q.Limit, Window: src.Window}
+	plan := &QueryPlan{From: src, ResultIsTable: src.IsTable, Limit: q.Limit, Window: src.Window, Sources: []string{src.Name}}
 	chain := newChain(&runtime.Input{Source: layout})
 
 	if q.Where != nil {

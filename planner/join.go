@@ -1,0 +1,529 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/metastore"
+	"github.com/eddysql/eddy/runtime"
+	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/types"
+)
+
+// joinSide is one source of a join and where its row sits in the
+// combined row.
+type joinSide struct {
+	src    *metastore.Source
+	alias  string // as written, or the source name
+	layout *runtime.Source
+	scope  *scope // the source's own row
+	offset int    // slot of the source row within the combined row
+}
+
+// joinScope resolves references over a combined join row: qualified by
+// alias or source name, or unqualified when unique.
+type joinScope struct {
+	sides  []*joinSide
+	extra  []scopeCol // ROWKEY, ROWTIME of the join result
+	clause string
+}
+
+func (s *joinScope) withClause(c string) *joinScope {
+	x := *s
+	x.clause = c
+	return &x
+}
+
+func (s *joinScope) side(q string) *joinSide {
+	for _, sd := range s.sides {
+		if q == sd.alias || q == sd.src.Name {
+			return sd
+		}
+	}
+	return nil
+}
+
+// Column implements expr.Resolver.
+func (s *joinScope) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
+	if ref.Qualifier != "" {
+		sd := s.side(ref.Qualifier)
+		if sd == nil {
+			return 0, nil, errorf("'%s' is not a valid stream/table name or alias.", ref.Qualifier)
+		}
+		for _, c := range sd.scope.cols {
+			if c.name == ref.Name {
+				return sd.offset + c.slot, c.typ, nil
+			}
+		}
+		return 0, nil, errorf("%s column '%s.%s' cannot be resolved.", s.clause, ref.Qualifier, ref.Name)
+	}
+	for _, c := range s.extra {
+		if c.name == ref.Name {
+			return c.slot, c.typ, nil
+		}
+	}
+	var hits []string
+	slot, typ := 0, (*types.Type)(nil)
+	for _, sd := range s.sides {
+		for _, c := range sd.scope.cols {
+			if c.name == ref.Name && !c.pseudo {
+				hits = append(hits, sd.alias+"."+c.name)
+				slot, typ = sd.offset+c.slot, c.typ
+			}
+		}
+	}
+	switch len(hits) {
+	case 1:
+		return slot, typ, nil
+	case 0:
+		return 0, nil, errorf("%s column '%s' cannot be resolved.", s.clause, ref.Name)
+	}
+	return 0, nil, errorf("Column '%s' is ambiguous. Could be any of: %s", ref.Name, strings.Join(hits, ", "))
+}
+
+// joinStep is one planned binary join.
+type joinStep struct {
+	spec                *runtime.JoinSpec
+	leftExpr, rightExpr sql.Expr
+	kind                string
+}
+
+// planJoin plans a (left-deep, possibly N-way) join query.
+func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan, error) {
+	var rels []*sql.Table
+	var joins []*sql.Join
+	var flatten func(r sql.Relation)
+	flatten = func(r sql.Relation) {
+		switch x := r.(type) {
+		case *sql.Table:
+			rels = append(rels, x)
+		case *sql.Join:
+			flatten(x.Left)
+			rels = append(rels, x.Right)
+			joins = append(joins, x)
+		}
+	}
+	flatten(q.From)
+	if q.Window != nil || len(q.GroupBy) > 0 {
+		return nil, errorf("GROUP BY over a JOIN is not supported by eddy yet.")
+	}
+	js := &joinScope{}
+	plan := &QueryPlan{Limit: q.Limit}
+	var kafkaFmt []string
+	for _, t := range rels {
+		src := p.ms.Source(t.Name)
+		if src == nil {
+			return nil, errorf("%s does not exist.%s", t.Name, didYouMean(t.Name, p.ms.SourceNames()))
+		}
+		layout, err := p.sourceLayout(src)
+		if err != nil {
+			return nil, err
+		}
+		alias := t.Alias
+		if alias == "" {
+			alias = t.Name
+		}
+		if src.ValueFormat.Name == "KAFKA" {
+			kafkaFmt = append(kafkaFmt, src.Name)
+		}
+		js.sides = append(js.sides, &joinSide{src: src, alias: alias, layout: layout, scope: sourceScope(src, alias, layout)})
+		plan.Sources = append(plan.Sources, src.Name)
+	}
+	if len(kafkaFmt) > 0 {
+		return nil, errorf("Source(s) %s are using the 'KAFKA' value format. This format does not yet support JOIN.", strings.Join(kafkaFmt, ", "))
+	}
+	if plan.From == nil {
+		plan.From = js.sides[0].src
+	}
+
+	// Build the join steps left-deep. Step i joins the combined row of the
+	// previous steps with source i+1.
+	leftWidth := js.sides[0].layout.Width()
+	leftTable := js.sides[0].src.IsTable
+	leftInput := &runtime.Input{Source: js.sides[0].layout}
+	plan.Inputs = append(plan.Inputs, leftInput)
+	attachLeft := func(op runtime.Op) { leftInput.Next = op }
+	var steps []*joinStep
+	for i, j := range joins {
+		right := js.sides[i+1]
+		right.offset = leftWidth
+		done := &joinScope{sides: js.sides[:i+1], clause: "JOIN"}
+		step, err := p.joinStep(j, done, right, leftTable, leftWidth)
+		if err != nil {
+			return nil, err
+		}
+		steps = append(steps, step)
+		attachLeft(&runtime.JoinLeft{J: step.spec})
+		plan.Inputs = append(plan.Inputs, &runtime.Input{Source: right.layout, Next: &runtime.JoinRight{J: step.spec}})
+		spec := step.spec
+		attachLeft = func(op runtime.Op) { spec.Next = op }
+		leftWidth = spec.Width()
+		leftTable = leftTable && right.src.IsTable
+	}
+	last := steps[len(steps)-1].spec
+	js.extra = []scopeCol{
+		{name: "ROWKEY", typ: p.joinKeyType(steps[len(steps)-1], js), slot: last.KeySlot()},
+		{name: "ROWTIME", typ: types.BigintType, slot: last.TimeSlot(), pseudo: true},
+	}
+	plan.ResultIsTable = leftTable
+
+	// WHERE applies to the joined rows.
+	head := newChain(&runtime.Input{})
+	head.tail = attachLeft
+	if q.Where != nil {
+		w, err := expr.Compile(q.Where, js.withClause("WHERE"), p.fns)
+		if err != nil {
+			return nil, errorf("Error in WHERE expression: %v", err)
+		}
+		if w.Type != nil && w.Type.Kind != types.Boolean {
+			return nil, errorf("Type error in WHERE expression: Should evaluate to boolean but is %s (%s) instead.", sql.FormatExpr(q.Where), w.Type)
+		}
+		head.add(&runtime.Filter{Pred: w, IsTable: leftTable, NumKey: 0})
+	}
+
+	items, err := p.expandJoinSelect(q, js)
+	if err != nil {
+		return nil, err
+	}
+	var keyIdx []int
+	if mode == Persistent {
+		keyIdx, err = p.joinKeyItems(steps, js, items, sinkName)
+		if err != nil {
+			return nil, err
+		}
+	}
+	isKey := map[int]bool{}
+	for _, i := range keyIdx {
+		isKey[i] = true
+	}
+	order := append([]int{}, keyIdx...)
+	for i := range items {
+		if !isKey[i] {
+			order = append(order, i)
+		}
+	}
+	out := &types.Schema{}
+	proj := &runtime.Project{NumKey: len(keyIdx)}
+	sel := js.withClause("SELECT")
+	seen := map[string]bool{}
+	for n, i := range order {
+		it := items[i]
+		c, err := expr.Compile(it.expr, sel, p.fns)
+		if err != nil {
+			return nil, &Error{Msg: err.Error()}
+		}
+		if seen[it.name] {
+			return nil, errorf("Duplicate column name in projection: `%s`. Please alias the column.", it.name)
+		}
+		seen[it.name] = true
+		if c.Type == nil {
+			return nil, errorf("Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR).")
+		}
+		col := types.Column{Name: it.name, Type: c.Type}
+		if n < len(keyIdx) {
+			col.Namespace = types.KeyColumn
+		}
+		out.Columns = append(out.Columns, col)
+		proj.Exprs = append(proj.Exprs, c)
+	}
+	head.add(proj)
+	plan.Output = out
+	plan.NumKey = len(keyIdx)
+	plan.Out = proj
+	return plan, nil
+}
+
+// joinStep validates one join's type and criteria and builds its spec.
+func (p *Planner) joinStep(j *sql.Join, left *joinScope, right *joinSide, leftTable bool, leftWidth int) (*joinStep, error) {
+	rightTable := right.src.IsTable
+	kind := string(j.Kind)
+	switch {
+	case !leftTable && !rightTable && j.Within == nil:
+		return nil, errorf("Stream-Stream joins must have a WITHIN clause specified. None was provided. To learn about how to specify a WITHIN clause with a stream-stream join, please visit: https://docs.confluent.io/current/ksql/docs/syntax-reference.html#create-stream-as-select")
+	case (leftTable || rightTable) && j.Within != nil:
+		what := "Stream-Table"
+		if leftTable && rightTable {
+			what = "Table-Table"
+		}
+		return nil, errorf("A window definition was provided for a %s join. These joins are not windowed. Please drop the window definition (ie. the WITHIN clause) and try to submit your query again.", what)
+	case leftTable && !rightTable:
+		return nil, errorf("Invalid join order: table-stream joins are not supported; only stream-table joins. Got %s %s JOIN %s.", left.sides[len(left.sides)-1].src.Name, kind, right.src.Name)
+	case !leftTable && rightTable && (kind == "RIGHT" || kind == "FULL"):
+		return nil, errorf("Invalid join type: %s-join not supported for stream-table join. Only INNER-join and LEFT-join are supported.", strings.ToLower(kind)+"_outer")
+	}
+	eq, ok := j.On.(*sql.Binary)
+	if !ok || eq.Op != "=" {
+		return nil, errorf("Unsupported join expression: %s. Only equality joins on one column pair are supported.", sql.FormatExpr(j.On))
+	}
+	rightScope := &scope{srcName: right.src.Name, alias: right.alias, cols: right.scope.cols, clause: "JOIN"}
+	refsRight := func(e sql.Expr) (bool, bool) {
+		r, l := false, false
+		sql.Walk(e, func(x sql.Expr) bool {
+			if ref, ok := x.(*sql.ColumnRef); ok {
+				if ref.Qualifier == right.alias || ref.Qualifier == right.src.Name {
+					r = true
+				} else if ref.Qualifier != "" {
+					l = true
+				} else if _, _, err := rightScope.Column(ref); err == nil {
+					r = true
+				} else {
+					l = true
+				}
+			}
+			return true
+		})
+		return r, l
+	}
+	lexpr, rexpr := eq.L, eq.R
+	lr, ll := refsRight(lexpr)
+	rr, rl := refsRight(rexpr)
+	bad := func(e sql.Expr) error {
+		return errorf("Invalid comparison expression '%s' in join '%s'. Each side of the join comparision must contain references from exactly one source.", sql.FormatExpr(e), sql.FormatExpr(j.On))
+	}
+	switch {
+	case lr && !ll && rl && !rr:
+		lexpr, rexpr = rexpr, lexpr
+	case ll && !lr && rr && !rl:
+	case !(ll || lr):
+		return nil, bad(lexpr)
+	case !(rl || rr):
+		return nil, bad(rexpr)
+	default:
+		return nil, bad(lexpr)
+	}
+	lc, err := expr.Compile(lexpr, left, p.fns)
+	if err != nil {
+		return nil, &Error{Msg: err.Error()}
+	}
+	rc, err := expr.Compile(rexpr, rightScope, p.fns)
+	if err != nil {
+		return nil, &Error{Msg: err.Error()}
+	}
+	if lc.Type != nil && rc.Type != nil && !lc.Type.Equal(rc.Type) {
+		return nil, errorf("Invalid join condition: types don't match. Got %s{%s} = %s{%s}.", sql.FormatExpr(lexpr), lc.Type, sql.FormatExpr(rexpr), rc.Type)
+	}
+	if rightTable && !isPrimaryKeyRef(rexpr, right) {
+		if leftTable {
+			return nil, errorf("Foreign-key table-table joins are not supported by eddy yet. Got %s = %s.", sql.FormatExpr(lexpr), sql.FormatExpr(rexpr))
+		}
+		return nil, errorf("Invalid join condition: stream-table joins require to join on the table's primary key. Got %s = %s.", sql.FormatExpr(lexpr), sql.FormatExpr(rexpr))
+	}
+	spec := &runtime.JoinSpec{
+		Kind: kind, LeftTable: leftTable, RightTable: rightTable,
+		LeftWidth: leftWidth, RightWidth: right.layout.Width(),
+		LeftKey: lc, RightKey: rc, LeftKeySlot: -1, RightKeySlot: -1,
+	}
+	if ref, ok := lexpr.(*sql.ColumnRef); ok {
+		if slot, _, err := left.Column(ref); err == nil {
+			spec.LeftKeySlot = slot
+		}
+	}
+	if ref, ok := rexpr.(*sql.ColumnRef); ok {
+		if slot, _, err := rightScope.Column(ref); err == nil {
+			spec.RightKeySlot = slot
+		}
+	}
+	if w := j.Within; w != nil {
+		spec.Before, spec.After = w.Before, w.After
+		if w.Grace != nil {
+			spec.Grace, spec.HasGrace = *w.Grace, true
+		} else {
+			spec.Grace = 24 * 3600 * 1000
+		}
+	}
+	return &joinStep{spec: spec, leftExpr: lexpr, rightExpr: rexpr, kind: kind}, nil
+}
+
+func isPrimaryKeyRef(e sql.Expr, side *joinSide) bool {
+	ref, ok := e.(*sql.ColumnRef)
+	keys := side.src.Schema.Key()
+	return ok && len(keys) == 1 && ref.Name == keys[0].Name
+}
+
+func (p *Planner) joinKeyType(st *joinStep, js *joinScope) *types.Type {
+	return st.spec.LeftKey.Type
+}
+
+// expandJoinSelect names projection entries over a join: `*` and `x.*`
+// give ALIAS_COLUMN names, qualified references ALIAS_COLUMN, unique
+// unqualified ones keep their name.
+func (p *Planner) expandJoinSelect(q *sql.Query, js *joinScope) ([]selectItem, error) {
+	var items []selectItem
+	for _, si := range q.Select {
+		switch {
+		case si.Star && si.Expr == nil:
+			sides := js.sides
+			if si.StarQualifier != "" {
+				sd := js.side(si.StarQualifier)
+				if sd == nil {
+					return nil, errorf("'%s' is not a valid stream/table name or alias.", si.StarQualifier)
+				}
+				sides = []*joinSide{sd}
+			}
+			for _, sd := range sides {
+				for _, c := range sd.scope.visible() {
+					items = append(items, selectItem{expr: &sql.ColumnRef{P: si.P, Qualifier: sd.alias, Name: c.name}, name: sd.alias + "_" + c.name, alias: true, star: true})
+				}
+			}
+		case si.Star:
+			c, err := expr.Compile(si.Expr, js.withClause("SELECT"), p.fns)
+			if err != nil {
+				return nil, &Error{Msg: err.Error()}
+			}
+			if c.Type == nil || c.Type.Kind != types.Struct {
+				return nil, errorf("Expected STRUCT type for %s->*, got %s.", sql.FormatExpr(si.Expr), c.Type)
+			}
+			for _, f := range c.Type.Fields {
+				items = append(items, selectItem{expr: &sql.Deref{P: si.P, Base: si.Expr, Field: f.Name}, name: f.Name, alias: true, star: true})
+			}
+		default:
+			it := selectItem{expr: si.Expr, name: si.Alias, alias: si.Alias != ""}
+			if ref, ok := si.Expr.(*sql.ColumnRef); ok && it.name == "" && ref.Qualifier != "" {
+				alias := ref.Qualifier
+				if sd := js.side(ref.Qualifier); sd != nil {
+					alias = sd.alias
+				}
+				it.name = alias + "_" + ref.Name
+			}
+			items = append(items, it)
+		}
+	}
+	gen := 0
+	taken := map[string]bool{}
+	for _, it := range items {
+		if it.name != "" {
+			taken[it.name] = true
+		}
+	}
+	for i := range items {
+		if items[i].name != "" {
+			continue
+		}
+		switch e := items[i].expr.(type) {
+		case *sql.ColumnRef:
+			items[i].name = e.Name
+			continue
+		case *sql.Deref:
+			if !taken[e.Field] {
+				items[i].name = e.Field
+				taken[e.Field] = true
+				continue
+			}
+		}
+		for {
+			name := fmt.Sprintf("KSQL_COL_%d", gen)
+			gen++
+			if !taken[name] {
+				items[i].name, taken[name] = name, true
+				break
+			}
+		}
+	}
+	return items, nil
+}
+
+// joinKeyItems finds the projection entry that becomes the join result's
+// key: one selecting a join expression equivalent to the last join's (or
+// ROWKEY for a FULL OUTER join, whose key may come from either side).
+func (p *Planner) joinKeyItems(steps []*joinStep, js *joinScope, items []selectItem, sinkName string) ([]int, error) {
+	last := steps[len(steps)-1]
+	sel := js.withClause("SELECT")
+	slotOf := func(e sql.Expr) (int, bool) {
+		ref, ok := e.(*sql.ColumnRef)
+		if !ok {
+			return 0, false
+		}
+		s, _, err := sel.Column(ref)
+		return s, err == nil
+	}
+	if last.kind == "FULL" {
+		for i, it := range items {
+			if ref, ok := it.expr.(*sql.ColumnRef); ok && ref.Name == "ROWKEY" && ref.Qualifier == "" {
+				return []int{i}, nil
+			}
+		}
+		return nil, errorf("The query used to build `%s` must include the join expression ROWKEY in its projection (eg, SELECT ROWKEY...).\nROWKEY was added as a synthetic key column because the join criteria did not match any source column.", sinkName)
+	}
+	// Equivalent join expressions, in the order they appear.
+	cands := []sql.Expr{}
+	norms := map[string]bool{}
+	add := func(e sql.Expr) {
+		n := sql.FormatExpr(e)
+		if !norms[n] {
+			norms[n] = true
+			cands = append(cands, e)
+		}
+	}
+	add(last.leftExpr)
+	add(last.rightExpr)
+	for changed := true; changed; {
+		changed = false
+		for _, st := range steps[:len(steps)-1] {
+			l, r := sql.FormatExpr(st.leftExpr), sql.FormatExpr(st.rightExpr)
+			if (norms[l] || norms[r]) && !(norms[l] && norms[r]) {
+				add(st.leftExpr)
+				add(st.rightExpr)
+				changed = true
+			}
+		}
+	}
+	// Order candidates by the join order for messages.
+	var ordered []sql.Expr
+	for _, st := range steps {
+		for _, e := range []sql.Expr{st.leftExpr, st.rightExpr} {
+			if norms[sql.FormatExpr(e)] {
+				ordered = append(ordered, e)
+				delete(norms, sql.FormatExpr(e))
+			}
+		}
+	}
+	for _, c := range ordered {
+		cs, cIsCol := slotOf(c)
+		var found []int
+		for i, it := range items {
+			if is, ok := slotOf(it.expr); ok && cIsCol && is == cs {
+				found = append(found, i)
+			} else if !cIsCol && sql.FormatExpr(it.expr) == sql.FormatExpr(c) {
+				found = append(found, i)
+			}
+		}
+		switch len(found) {
+		case 0:
+			continue
+		case 1:
+			return found, nil
+		}
+		var names []string
+		for _, i := range found {
+			names = append(names, items[i].name)
+		}
+		return nil, errorf("The projection contains a key column (`%s`) more than once, aliased as: %s.", items[found[0]].name, joinAnd(sortedStrings(names)))
+	}
+	var texts []string
+	for _, c := range ordered {
+		texts = append(texts, sql.FormatExpr(c))
+	}
+	noun := "join expression"
+	if len(texts) > 1 {
+		noun += "s"
+	}
+	return nil, errorf("The query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).", sinkName, noun, joinOr(texts), texts[0])
+}
+
+func joinOr(xs []string) string {
+	if len(xs) <= 1 {
+		return strings.Join(xs, "")
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " or " + xs[len(xs)-1]
+}
+
+func sortedStrings(xs []string) []string {
+	out := append([]string{}, xs...)
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j] < out[j-1]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}

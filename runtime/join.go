@@ -1,0 +1,293 @@
+package runtime
+
+import (
+	"math"
+
+	"github.com/eddysql/eddy/expr"
+)
+
+// Join kinds.
+const (
+	InnerJoin = "INNER"
+	LeftJoin  = "LEFT"
+	RightJoin = "RIGHT"
+	FullJoin  = "FULL"
+)
+
+// JoinSpec is one binary join step. Rows arrive on its two entry points,
+// JoinLeft and JoinRight; it emits combined rows of width LeftWidth +
+// RightWidth, plus two trailing slots: the join key (ROWKEY) and the
+// result time.
+type JoinSpec struct {
+	Kind                  string
+	LeftTable, RightTable bool
+	LeftWidth, RightWidth int
+	LeftKey, RightKey     *expr.Compiled
+	// LeftKeySlot and RightKeySlot are the row slots that hold the join key
+	// when it is a plain column (-1 otherwise), so tombstones and
+	// null-padded rows still carry the key.
+	LeftKeySlot, RightKeySlot int
+	// Stream-stream window: a left row at t joins right rows in
+	// [t-Before, t+After].
+	Before, After int64
+	Grace         int64
+	HasGrace      bool
+	Next          Op
+
+	left, right *joinState
+	streamTime  int64
+	out         []any
+	keyBuf      []byte
+}
+
+type joinState struct {
+	rows  map[string][]*joinRow // streams: all rows in the window; tables: one
+	table bool
+}
+
+type joinRow struct {
+	row     []any
+	ts      int64
+	matched bool
+	key     any
+}
+
+// Width is the combined row width the join emits.
+func (j *JoinSpec) Width() int { return j.LeftWidth + j.RightWidth + 2 }
+
+// ROWKEY and result-time slots of the combined row.
+func (j *JoinSpec) KeySlot() int  { return j.LeftWidth + j.RightWidth }
+func (j *JoinSpec) TimeSlot() int { return j.LeftWidth + j.RightWidth + 1 }
+
+func (j *JoinSpec) init() {
+	if j.left == nil {
+		j.left = &joinState{rows: map[string][]*joinRow{}, table: j.LeftTable}
+		j.right = &joinState{rows: map[string][]*joinRow{}, table: j.RightTable}
+		j.out = make([]any, j.Width())
+		j.streamTime = math.MinInt64
+	}
+}
+
+// JoinLeft is the left entry point of a join.
+type JoinLeft struct{ J *JoinSpec }
+
+// JoinRight is the right entry point of a join.
+type JoinRight struct{ J *JoinSpec }
+
+func (o *JoinLeft) Process(t *Task, r *Rec)  { o.J.process(t, r, true) }
+func (o *JoinRight) Process(t *Task, r *Rec) { o.J.process(t, r, false) }
+
+func (j *JoinSpec) process(t *Task, r *Rec, fromLeft bool) {
+	j.init()
+	keyExpr, self, other := j.RightKey, j.right, j.left
+	if fromLeft {
+		keyExpr, self, other = j.LeftKey, j.left, j.right
+	}
+	key := keyExpr.Eval(&t.ectx, r.Row)
+	if self.table && other.table {
+		j.tableTable(t, r, fromLeft, key, self, other)
+		return
+	}
+	if self.table {
+		// The table side of a stream-table join only updates state.
+		j.update(self, key, r)
+		return
+	}
+	if other.table {
+		j.streamTable(t, r, fromLeft, key, other)
+		return
+	}
+	j.streamStream(t, r, fromLeft, key)
+}
+
+// streamTable joins a stream row with the table row of its key as of now.
+func (j *JoinSpec) streamTable(t *Task, r *Rec, fromLeft bool, key any, table *joinState) {
+	if r.Tombstone {
+		return
+	}
+	var match *joinRow
+	if key != nil {
+		if rows := table.rows[j.keyString(key)]; len(rows) > 0 {
+			match = rows[0]
+		}
+	}
+	switch {
+	case match != nil:
+		j.emit(t, r, fromLeft, r.Row, match.row, key, r.Ts, false)
+	case j.outerFor(fromLeft):
+		j.emit(t, r, fromLeft, r.Row, nil, key, r.Ts, false)
+	}
+}
+
+// streamStream joins a stream row with the other side's rows within the
+// window, keeping it for later rows of the other side.
+func (j *JoinSpec) streamStream(t *Task, r *Rec, fromLeft bool, key any) {
+	if r.Tombstone {
+		return
+	}
+	j.streamTime = max(j.streamTime, r.Ts)
+	if key == nil {
+		if j.outerFor(fromLeft) {
+			j.emit(t, r, fromLeft, r.Row, nil, nil, r.Ts, false)
+		}
+		return
+	}
+	self, other := j.right, j.left
+	lo, hi := r.Ts-j.After, r.Ts+j.Before // other side is left
+	if fromLeft {
+		self, other = j.left, j.right
+		lo, hi = r.Ts-j.Before, r.Ts+j.After
+	}
+	ks := j.keyString(key)
+	late := j.HasGrace && r.Ts+max(j.Before, j.After)+j.Grace < j.streamTime
+	jr := &joinRow{row: append([]any(nil), r.Row...), ts: r.Ts, key: key}
+	if !late {
+		for _, o := range other.rows[ks] {
+			if o.ts < lo || o.ts > hi {
+				continue
+			}
+			jr.matched, o.matched = true, true
+			j.emit(t, r, fromLeft, jr.row, o.row, key, max(r.Ts, o.ts), false)
+		}
+	}
+	switch {
+	case late && j.outerFor(fromLeft):
+		j.emit(t, r, fromLeft, jr.row, nil, key, r.Ts, false)
+		return
+	case late:
+		return
+	case !jr.matched && j.outerFor(fromLeft) && !j.HasGrace:
+		// Without GRACE, outer joins emit unmatched rows eagerly.
+		j.emit(t, r, fromLeft, jr.row, nil, key, r.Ts, false)
+	}
+	self.rows[ks] = append(self.rows[ks], jr)
+	j.expire(t, r)
+}
+
+// expire drops rows that can no longer join and, with GRACE, emits the
+// null-padded rows of outer joins that never matched.
+func (j *JoinSpec) expire(t *Task, r *Rec) {
+	retention := j.Before + j.After + j.Grace
+	for _, side := range []struct {
+		s      *joinState
+		isLeft bool
+	}{{j.left, true}, {j.right, false}} {
+		after := j.After
+		if !side.isLeft {
+			after = j.Before
+		}
+		for ks, rows := range side.s.rows {
+			kept := rows[:0]
+			for _, jr := range rows {
+				closed := jr.ts+after+j.Grace < j.streamTime
+				if j.HasGrace && closed && !jr.matched && j.outerFor(side.isLeft) {
+					jr.matched = true
+					j.emit(t, r, side.isLeft, jr.row, nil, jr.key, jr.ts, false)
+				}
+				if jr.ts+retention < j.streamTime {
+					continue
+				}
+				kept = append(kept, jr)
+			}
+			if len(kept) == 0 {
+				delete(side.s.rows, ks)
+			} else {
+				side.s.rows[ks] = kept
+			}
+		}
+	}
+}
+
+// tableTable applies a change on one table and emits the joined row, a
+// null-padded row or a tombstone as ksqlDB's table-table joins do.
+func (j *JoinSpec) tableTable(t *Task, r *Rec, fromLeft bool, key any, self, other *joinState) {
+	if key == nil {
+		return
+	}
+	hadSelf := len(self.rows[j.keyString(key)]) > 0
+	j.update(self, key, r)
+	var o *joinRow
+	if rows := other.rows[j.keyString(key)]; len(rows) > 0 {
+		o = rows[0]
+	}
+	ts := r.Ts
+	if o != nil {
+		ts = max(ts, o.ts)
+	}
+	var otherRow []any
+	if o != nil {
+		otherRow = o.row
+	}
+	selfOuter, otherOuter := j.outerFor(fromLeft), j.outerFor(!fromLeft)
+	if !r.Tombstone {
+		if o != nil || selfOuter {
+			j.emit(t, r, fromLeft, r.Row, otherRow, key, ts, false)
+		}
+		return
+	}
+	// self was deleted
+	switch {
+	case o != nil && otherOuter:
+		j.emit(t, r, !fromLeft, o.row, nil, key, ts, false)
+	case o != nil || (hadSelf && selfOuter):
+		j.emit(t, r, fromLeft, nil, nil, key, ts, true)
+	}
+}
+
+// update stores a table row (or deletes it on a tombstone).
+func (j *JoinSpec) update(s *joinState, key any, r *Rec) {
+	if key == nil {
+		return
+	}
+	ks := j.keyString(key)
+	if r.Tombstone {
+		delete(s.rows, ks)
+		return
+	}
+	s.rows[ks] = []*joinRow{{row: append([]any(nil), r.Row...), ts: r.Ts, key: key}}
+}
+
+// outerFor reports whether an unmatched row from this side is emitted.
+func (j *JoinSpec) outerFor(left bool) bool {
+	switch j.Kind {
+	case FullJoin:
+		return true
+	case LeftJoin:
+		return left
+	case RightJoin:
+		return !left
+	}
+	return false
+}
+
+// emit builds the combined row from the two sides (nil = nulls) and
+// passes it on.
+func (j *JoinSpec) emit(t *Task, r *Rec, selfIsLeft bool, self, other []any, key any, ts int64, tombstone bool) {
+	lrow, rrow := other, self
+	if selfIsLeft {
+		lrow, rrow = self, other
+	}
+	out := j.out
+	for i := range out {
+		out[i] = nil
+	}
+	copy(out[:j.LeftWidth], lrow)
+	copy(out[j.LeftWidth:j.LeftWidth+j.RightWidth], rrow)
+	if key != nil {
+		if lrow == nil && j.LeftKeySlot >= 0 && tombstone {
+			out[j.LeftKeySlot] = key
+		}
+		if rrow == nil && j.RightKeySlot >= 0 && tombstone {
+			out[j.LeftWidth+j.RightKeySlot] = key
+		}
+	}
+	out[j.KeySlot()] = key
+	out[j.TimeSlot()] = ts
+	rec := Rec{Row: out, Ts: ts, Headers: r.Headers, Partition: r.Partition, Tombstone: tombstone}
+	j.Next.Process(t, &rec)
+}
+
+func (j *JoinSpec) keyString(k any) string {
+	j.keyBuf = appendKey(j.keyBuf[:0], []any{k})
+	return string(j.keyBuf)
+}
