@@ -27,6 +27,23 @@ type joinScope struct {
 	sides  []*joinSide
 	extra  []scopeCol // ROWKEY, ROWTIME of the join result
 	clause string
+	// synthetic is set when the result key is the synthetic ROWKEY: a
+	// FULL OUTER join, or criteria that are not plain columns.
+	synthetic bool
+}
+
+// sidesWith counts the sources that have a column called name.
+func (s *joinScope) sidesWith(name string) int {
+	n := 0
+	for _, sd := range s.sides {
+		for _, c := range sd.scope.cols {
+			if c.name == name && !c.pseudo {
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
 
 func (s *joinScope) withClause(c string) *joinScope {
@@ -79,7 +96,7 @@ func (s *joinScope) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
 	case 0:
 		return 0, nil, errorf("%s column '%s' cannot be resolved.", s.clause, ref.Name)
 	}
-	return 0, nil, errorf("Column '%s' is ambiguous. Could be any of: %s", ref.Name, strings.Join(hits, ", "))
+	return 0, nil, errorf("Column '%s' is ambiguous. Could be %s.", ref.Name, joinOr(hits))
 }
 
 // joinStep is one planned binary join.
@@ -130,6 +147,13 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 		js.sides = append(js.sides, &joinSide{src: src, alias: alias, layout: layout, scope: sourceScope(src, alias, layout)})
 		plan.Sources = append(plan.Sources, src.Name)
 	}
+	for i, a := range js.sides {
+		for _, b := range js.sides[i+1:] {
+			if a.src == b.src {
+				return nil, errorf("Can not join '%s' to '%s': self joins are not yet supported.", a.src.Name, b.src.Name)
+			}
+		}
+	}
 	if len(kafkaFmt) > 0 {
 		return nil, errorf("Source(s) %s are using the 'KAFKA' value format. This format does not yet support JOIN.", strings.Join(kafkaFmt, ", "))
 	}
@@ -167,6 +191,10 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 		{name: "ROWTIME", typ: types.BigintType, slot: last.TimeSlot(), pseudo: true},
 	}
 	plan.ResultIsTable = leftTable
+	lastStep := steps[len(steps)-1]
+	_, lcol := lastStep.leftExpr.(*sql.ColumnRef)
+	_, rcol := lastStep.rightExpr.(*sql.ColumnRef)
+	js.synthetic = lastStep.kind == "FULL" || (!lcol && !rcol)
 
 	// WHERE applies to the joined rows.
 	head := newChain(&runtime.Input{})
@@ -179,7 +207,7 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 		if w.Type != nil && w.Type.Kind != types.Boolean {
 			return nil, errorf("Type error in WHERE expression: Should evaluate to boolean but is %s (%s) instead.", sql.FormatExpr(q.Where), w.Type)
 		}
-		head.add(&runtime.Filter{Pred: w, IsTable: leftTable, NumKey: 0})
+		head.add(&runtime.Filter{Pred: w, IsTable: leftTable, KeySlots: []int{last.KeySlot()}})
 	}
 
 	items, err := p.expandJoinSelect(q, js)
@@ -191,6 +219,11 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 		keyIdx, err = p.joinKeyItems(steps, js, items, sinkName)
 		if err != nil {
 			return nil, err
+		}
+		if ref, ok := items[keyIdx[0]].expr.(*sql.ColumnRef); ok && ref.Name != "ROWKEY" {
+			if slot, _, err := js.withClause("SELECT").Column(ref); err == nil {
+				last.KeyFill = slot
+			}
 		}
 	}
 	isKey := map[int]bool{}
@@ -238,6 +271,60 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 func (p *Planner) joinStep(j *sql.Join, left *joinScope, right *joinSide, leftTable bool, leftWidth int) (*joinStep, error) {
 	rightTable := right.src.IsTable
 	kind := string(j.Kind)
+	eq, ok := j.On.(*sql.Binary)
+	if ok && (eq.Op == "AND" || eq.Op == "OR") {
+		return nil, errorf("Invalid join condition: joins on multiple conditions are not yet supported. Got %s.", sql.FormatExpr(j.On))
+	}
+	if !ok || eq.Op != "=" {
+		return nil, errorf("Unsupported join expression: %s. Only equality joins on one column pair are supported.", sql.FormatExpr(j.On))
+	}
+	// Resolve both operands over both sides first, so unknown and
+	// ambiguous columns are reported as such; then each operand must
+	// reference exactly one side.
+	both := &joinScope{sides: append(append([]*joinSide{}, left.sides...), right), clause: "JOIN ON"}
+	rightScope := &scope{srcName: right.src.Name, alias: right.alias, cols: right.scope.cols, clause: "JOIN ON"}
+	sidesOf := func(e sql.Expr) (l, r bool, err error) {
+		sql.Walk(e, func(x sql.Expr) bool {
+			ref, ok := x.(*sql.ColumnRef)
+			if !ok || err != nil {
+				return err == nil
+			}
+			slot, _, e2 := both.Column(ref)
+			switch {
+			case e2 != nil:
+				err = e2
+			case slot >= leftWidth:
+				r = true
+			default:
+				l = true
+			}
+			return true
+		})
+		return
+	}
+	lexpr, rexpr := eq.L, eq.R
+	ll, lr, err := sidesOf(lexpr)
+	if err != nil {
+		return nil, err
+	}
+	rl, rr, err := sidesOf(rexpr)
+	if err != nil {
+		return nil, err
+	}
+	bad := func(e sql.Expr) error {
+		return errorf("Invalid comparison expression '%s' in join '%s'. Each side of the join comparision must contain references from exactly one source.", sql.FormatExpr(e), sql.FormatExpr(j.On))
+	}
+	switch {
+	case !(ll || lr):
+		return nil, bad(lexpr)
+	case !(rl || rr):
+		return nil, bad(rexpr)
+	case lr && !ll && rl && !rr:
+		lexpr, rexpr = rexpr, lexpr
+	case ll && !lr && rr && !rl:
+	default:
+		return nil, bad(lexpr)
+	}
 	switch {
 	case !leftTable && !rightTable && j.Within == nil:
 		return nil, errorf("Stream-Stream joins must have a WITHIN clause specified. None was provided. To learn about how to specify a WITHIN clause with a stream-stream join, please visit: https://docs.confluent.io/current/ksql/docs/syntax-reference.html#create-stream-as-select")
@@ -252,47 +339,7 @@ func (p *Planner) joinStep(j *sql.Join, left *joinScope, right *joinSide, leftTa
 	case !leftTable && rightTable && (kind == "RIGHT" || kind == "FULL"):
 		return nil, errorf("Invalid join type: %s-join not supported for stream-table join. Only INNER-join and LEFT-join are supported.", strings.ToLower(kind)+"_outer")
 	}
-	eq, ok := j.On.(*sql.Binary)
-	if !ok || eq.Op != "=" {
-		return nil, errorf("Unsupported join expression: %s. Only equality joins on one column pair are supported.", sql.FormatExpr(j.On))
-	}
-	rightScope := &scope{srcName: right.src.Name, alias: right.alias, cols: right.scope.cols, clause: "JOIN"}
-	refsRight := func(e sql.Expr) (bool, bool) {
-		r, l := false, false
-		sql.Walk(e, func(x sql.Expr) bool {
-			if ref, ok := x.(*sql.ColumnRef); ok {
-				if ref.Qualifier == right.alias || ref.Qualifier == right.src.Name {
-					r = true
-				} else if ref.Qualifier != "" {
-					l = true
-				} else if _, _, err := rightScope.Column(ref); err == nil {
-					r = true
-				} else {
-					l = true
-				}
-			}
-			return true
-		})
-		return r, l
-	}
-	lexpr, rexpr := eq.L, eq.R
-	lr, ll := refsRight(lexpr)
-	rr, rl := refsRight(rexpr)
-	bad := func(e sql.Expr) error {
-		return errorf("Invalid comparison expression '%s' in join '%s'. Each side of the join comparision must contain references from exactly one source.", sql.FormatExpr(e), sql.FormatExpr(j.On))
-	}
-	switch {
-	case lr && !ll && rl && !rr:
-		lexpr, rexpr = rexpr, lexpr
-	case ll && !lr && rr && !rl:
-	case !(ll || lr):
-		return nil, bad(lexpr)
-	case !(rl || rr):
-		return nil, bad(rexpr)
-	default:
-		return nil, bad(lexpr)
-	}
-	lc, err := expr.Compile(lexpr, left, p.fns)
+	lc, err := expr.Compile(lexpr, left.withClause("JOIN ON"), p.fns)
 	if err != nil {
 		return nil, &Error{Msg: err.Error()}
 	}
@@ -312,17 +359,7 @@ func (p *Planner) joinStep(j *sql.Join, left *joinScope, right *joinSide, leftTa
 	spec := &runtime.JoinSpec{
 		Kind: kind, LeftTable: leftTable, RightTable: rightTable,
 		LeftWidth: leftWidth, RightWidth: right.layout.Width(),
-		LeftKey: lc, RightKey: rc, LeftKeySlot: -1, RightKeySlot: -1,
-	}
-	if ref, ok := lexpr.(*sql.ColumnRef); ok {
-		if slot, _, err := left.Column(ref); err == nil {
-			spec.LeftKeySlot = slot
-		}
-	}
-	if ref, ok := rexpr.(*sql.ColumnRef); ok {
-		if slot, _, err := rightScope.Column(ref); err == nil {
-			spec.RightKeySlot = slot
-		}
+		LeftKey: lc, RightKey: rc, KeyFill: -1,
 	}
 	if w := j.Within; w != nil {
 		spec.Before, spec.After = w.Before, w.After
@@ -354,6 +391,9 @@ func (p *Planner) expandJoinSelect(q *sql.Query, js *joinScope) ([]selectItem, e
 		switch {
 		case si.Star && si.Expr == nil:
 			sides := js.sides
+			if si.StarQualifier == "" && js.synthetic {
+				items = append(items, selectItem{expr: &sql.ColumnRef{P: si.P, Name: "ROWKEY"}, name: "ROWKEY", alias: true, star: true})
+			}
 			if si.StarQualifier != "" {
 				sd := js.side(si.StarQualifier)
 				if sd == nil {
@@ -379,7 +419,8 @@ func (p *Planner) expandJoinSelect(q *sql.Query, js *joinScope) ([]selectItem, e
 			}
 		default:
 			it := selectItem{expr: si.Expr, name: si.Alias, alias: si.Alias != ""}
-			if ref, ok := si.Expr.(*sql.ColumnRef); ok && it.name == "" && ref.Qualifier != "" {
+			if ref, ok := si.Expr.(*sql.ColumnRef); ok && it.name == "" && ref.Qualifier != "" && js.sidesWith(ref.Name) > 1 {
+				// A name several sources have is prefixed with its alias.
 				alias := ref.Qualifier
 				if sd := js.side(ref.Qualifier); sd != nil {
 					alias = sd.alias
@@ -437,13 +478,13 @@ func (p *Planner) joinKeyItems(steps []*joinStep, js *joinScope, items []selectI
 		s, _, err := sel.Column(ref)
 		return s, err == nil
 	}
-	if last.kind == "FULL" {
+	if js.synthetic {
 		for i, it := range items {
 			if ref, ok := it.expr.(*sql.ColumnRef); ok && ref.Name == "ROWKEY" && ref.Qualifier == "" {
 				return []int{i}, nil
 			}
 		}
-		return nil, errorf("The query used to build `%s` must include the join expression ROWKEY in its projection (eg, SELECT ROWKEY...).\nROWKEY was added as a synthetic key column because the join criteria did not match any source column.", sinkName)
+		return nil, errorf("Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `%s` must include the join expression ROWKEY in its projection (eg, SELECT ROWKEY...).\nROWKEY was added as a synthetic key column because the join criteria did not match any source column.", sinkName)
 	}
 	// Equivalent join expressions, in the order they appear.
 	cands := []sql.Expr{}
@@ -455,8 +496,13 @@ func (p *Planner) joinKeyItems(steps []*joinStep, js *joinScope, items []selectI
 			cands = append(cands, e)
 		}
 	}
-	add(last.leftExpr)
-	add(last.rightExpr)
+	// Only plain columns can be selected as the key.
+	if _, ok := last.leftExpr.(*sql.ColumnRef); ok {
+		add(last.leftExpr)
+	}
+	if _, ok := last.rightExpr.(*sql.ColumnRef); ok {
+		add(last.rightExpr)
+	}
 	for changed := true; changed; {
 		changed = false
 		for _, st := range steps[:len(steps)-1] {

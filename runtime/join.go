@@ -23,10 +23,10 @@ type JoinSpec struct {
 	LeftTable, RightTable bool
 	LeftWidth, RightWidth int
 	LeftKey, RightKey     *expr.Compiled
-	// LeftKeySlot and RightKeySlot are the row slots that hold the join key
-	// when it is a plain column (-1 otherwise), so tombstones and
-	// null-padded rows still carry the key.
-	LeftKeySlot, RightKeySlot int
+	// KeyFill is the combined-row slot of the column that becomes the
+	// result key (-1 for none): a null-padded row or a tombstone gets the
+	// join key there, so the result always carries its key.
+	KeyFill int
 	// Stream-stream window: a left row at t joins right rows in
 	// [t-Before, t+After].
 	Before, After int64
@@ -273,13 +273,8 @@ func (j *JoinSpec) emit(t *Task, r *Rec, selfIsLeft bool, self, other []any, key
 	}
 	copy(out[:j.LeftWidth], lrow)
 	copy(out[j.LeftWidth:j.LeftWidth+j.RightWidth], rrow)
-	if key != nil {
-		if lrow == nil && j.LeftKeySlot >= 0 && tombstone {
-			out[j.LeftKeySlot] = key
-		}
-		if rrow == nil && j.RightKeySlot >= 0 && tombstone {
-			out[j.LeftWidth+j.RightKeySlot] = key
-		}
+	if j.KeyFill >= 0 && out[j.KeyFill] == nil {
+		out[j.KeyFill] = key
 	}
 	out[j.KeySlot()] = key
 	out[j.TimeSlot()] = ts

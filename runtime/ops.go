@@ -36,9 +36,11 @@ type Op interface {
 type Filter struct {
 	Pred    *expr.Compiled
 	IsTable bool
-	// NumKey is the number of leading key columns of a table's rows.
-	NumKey int
-	Next   Op
+	// NumKey is the number of leading key columns of a table's rows;
+	// KeySlots, when set, name the key slots instead.
+	NumKey   int
+	KeySlots []int
+	Next     Op
 
 	passed map[string]bool // table keys whose current row passed
 	keyBuf []byte
@@ -57,7 +59,14 @@ func (f *Filter) Process(t *Task, r *Rec) {
 	if f.passed == nil {
 		f.passed = map[string]bool{}
 	}
-	f.keyBuf = appendKey(f.keyBuf[:0], r.Row[:f.NumKey])
+	if f.KeySlots != nil {
+		f.keyBuf = f.keyBuf[:0]
+		for _, s := range f.KeySlots {
+			f.keyBuf = appendKey(f.keyBuf, r.Row[s:s+1])
+		}
+	} else {
+		f.keyBuf = appendKey(f.keyBuf[:0], r.Row[:f.NumKey])
+	}
 	if r.Windowed {
 		f.keyBuf = fmt.Appendf(f.keyBuf, "@%d/%d", r.WindowStart, r.WindowEnd)
 	}
