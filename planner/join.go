@@ -32,12 +32,13 @@ type joinScope struct {
 	synthetic bool
 }
 
-// sidesWith counts the sources that have a column called name.
+// sidesWith counts the sources that have a column called name, pseudo
+// columns included (every source has a ROWTIME).
 func (s *joinScope) sidesWith(name string) int {
 	n := 0
 	for _, sd := range s.sides {
 		for _, c := range sd.scope.cols {
-			if c.name == name && !c.pseudo {
+			if c.name == name {
 				n++
 				break
 			}
@@ -149,10 +150,16 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 	}
 	for i, a := range js.sides {
 		for _, b := range js.sides[i+1:] {
+			if a.src == b.src && len(js.sides) > 2 {
+				return nil, errorf("N-way joins do not support multiple occurrences of the same source. Source: '%s'", a.src.Name)
+			}
 			if a.src == b.src {
 				return nil, errorf("Can not join '%s' to '%s': self joins are not yet supported.", a.src.Name, b.src.Name)
 			}
 		}
+	}
+	if err := checkJoinWindows(js.sides); err != nil {
+		return nil, err
 	}
 	if len(kafkaFmt) > 0 {
 		return nil, errorf("Source(s) %s are using the 'KAFKA' value format. This format does not yet support JOIN.", strings.Join(kafkaFmt, ", "))
@@ -335,9 +342,9 @@ func (p *Planner) joinStep(j *sql.Join, left *joinScope, right *joinSide, leftTa
 		}
 		return nil, errorf("A window definition was provided for a %s join. These joins are not windowed. Please drop the window definition (ie. the WITHIN clause) and try to submit your query again.", what)
 	case leftTable && !rightTable:
-		return nil, errorf("Invalid join order: table-stream joins are not supported; only stream-table joins. Got %s %s JOIN %s.", left.sides[len(left.sides)-1].src.Name, kind, right.src.Name)
+		return nil, errorf("Invalid join order: table-stream joins are not supported; only stream-table joins. Got %s %s %s.", left.sides[len(left.sides)-1].src.Name, joinWords(kind), right.src.Name)
 	case !leftTable && rightTable && (kind == "RIGHT" || kind == "FULL"):
-		return nil, errorf("Invalid join type: %s-join not supported for stream-table join. Only INNER-join and LEFT-join are supported.", strings.ToLower(kind)+"_outer")
+		return nil, errorf("Invalid join type: %s-outer join not supported for stream-table join. Got %s %s %s.", strings.ToLower(kind), left.sides[len(left.sides)-1].src.Name, joinWords(kind), right.src.Name)
 	}
 	lc, err := expr.Compile(lexpr, left.withClause("JOIN ON"), p.fns)
 	if err != nil {
@@ -354,7 +361,7 @@ func (p *Planner) joinStep(j *sql.Join, left *joinScope, right *joinSide, leftTa
 		if leftTable {
 			return nil, errorf("Foreign-key table-table joins are not supported by eddy yet. Got %s = %s.", sql.FormatExpr(lexpr), sql.FormatExpr(rexpr))
 		}
-		return nil, errorf("Invalid join condition: stream-table joins require to join on the table's primary key. Got %s = %s.", sql.FormatExpr(lexpr), sql.FormatExpr(rexpr))
+		return nil, errorf("Invalid join condition: stream-table joins require to join on the table's primary key. Got %s = %s.", sql.FormatExpr(qualify(lexpr, both)), sql.FormatExpr(qualify(rexpr, both)))
 	}
 	spec := &runtime.JoinSpec{
 		Kind: kind, LeftTable: leftTable, RightTable: rightTable,
@@ -572,4 +579,55 @@ func sortedStrings(xs []string) []string {
 		}
 	}
 	return out
+}
+
+// joinWords renders a join kind as ksqlDB's messages do.
+func joinWords(kind string) string {
+	switch kind {
+	case "LEFT":
+		return "LEFT [OUTER] JOIN"
+	case "RIGHT":
+		return "RIGHT [OUTER] JOIN"
+	case "FULL":
+		return "[FULL] OUTER JOIN"
+	}
+	return "[INNER] JOIN"
+}
+
+// qualify prefixes unqualified column references with the source that
+// owns them, for messages.
+func qualify(e sql.Expr, js *joinScope) sql.Expr {
+	return sql.Rewrite(e, func(x sql.Expr) sql.Expr {
+		ref, ok := x.(*sql.ColumnRef)
+		if !ok || ref.Qualifier != "" {
+			return nil
+		}
+		for _, sd := range js.sides {
+			for _, c := range sd.scope.cols {
+				if c.name == ref.Name {
+					return &sql.ColumnRef{P: ref.P, Qualifier: sd.src.Name, Name: ref.Name}
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// checkJoinWindows rejects joins between windowed and non-windowed
+// sources, and between different window kinds.
+func checkJoinWindows(sides []*joinSide) error {
+	for i := 1; i < len(sides); i++ {
+		a, b := sides[0].src, sides[i].src
+		switch {
+		case (a.Window == nil) != (b.Window == nil):
+			w, n := a, b
+			if a.Window == nil {
+				w, n = b, a
+			}
+			return errorf("Can not join windowed source to non-windowed source.\n`%s` is %s windowed\n`%s` is not windowed", w.Name, w.Window.Type, n.Name)
+		case a.Window != nil && (a.Window.Type == "SESSION") != (b.Window.Type == "SESSION"):
+			return errorf("Incompatible windowed sources.\nLeft source: %s\nRight source: %s\nSession windowed sources can only be joined to other session windowed sources, and may still not result in expected behaviour as session bounds must be an exact match.", a.Window.Type, b.Window.Type)
+		}
+	}
+	return nil
 }
