@@ -48,7 +48,12 @@ func classify(err error, text string) error {
 	case errors.As(err, &ple), errors.Is(err, errStatement):
 		kind = StatementError
 	}
-	return &Error{Kind: kind, Statement: text, Msg: err.Error(), Err: err}
+	msg := err.Error()
+	if kind == ParseError && text != "" {
+		// ksqlDB quotes the statement under a syntax error.
+		msg += "\nStatement: " + text
+	}
+	return &Error{Kind: kind, Statement: text, Msg: msg, Err: err}
 }
 
 // errStatement marks engine-level validation failures.

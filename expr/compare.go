@@ -406,7 +406,7 @@ func (c *compiler) in(e *sql.In) (*node, error) {
 				typeName(x.typ), typeName(t), FormatExpr(el))
 		}
 		if err != nil {
-			return nil, fmt.Errorf("Invalid Predicate: %w", err)
+			return nil, fmt.Errorf("Invalid Predicate: %w.", err)
 		}
 		if never || n.typ == nil {
 			continue

@@ -48,11 +48,24 @@ type aggregation struct {
 // on top of chain, returning the scope and expressions the projection is
 // compiled against. The rewritten select items replace items in place.
 func (p *Planner) planAggregate(q *sql.Query, src *metastore.Source, srcScope *scope, items []selectItem, chain *chain, plan *QueryPlan) (*aggregation, *runtime.Aggregate, error) {
-	if len(q.GroupBy) == 0 {
-		return nil, nil, errorf("Aggregate functions need a GROUP BY clause: eddy, like ksqlDB, does not support aggregating a whole stream without one.")
-	}
 	if q.Window != nil && len(q.GroupBy) == 0 {
 		return nil, nil, errorf("WINDOW clause requires a GROUP BY clause.")
+	}
+	if src.ValueFormat.Name == "KAFKA" {
+		return nil, nil, errorf("Source(s) %s are using the 'KAFKA' value format. This format does not yet support GROUP BY.", src.Name)
+	}
+	// Unknown functions are reported before aggregate-shape errors.
+	for _, it := range items {
+		var unknown error
+		sql.Walk(it.expr, func(e sql.Expr) bool {
+			if c, ok := e.(*sql.Call); ok && !p.fns.Has(c.Name) && !p.fns.IsAggregate(c.Name) && unknown == nil {
+				_, unknown = expr.Compile(c, srcScope, p.fns)
+			}
+			return unknown == nil
+		})
+		if unknown != nil {
+			return nil, nil, &Error{Msg: unknown.Error()}
+		}
 	}
 	ag := &aggregation{}
 	gbScope := srcScope.withClause("GROUP BY")
@@ -72,8 +85,14 @@ func (p *Planner) planAggregate(q *sql.Query, src *metastore.Source, srcScope *s
 		if err != nil {
 			return nil, nil, &Error{Msg: err.Error()}
 		}
+		n := normExpr(k, src.Name, srcScope.alias)
+		for _, seen := range ag.keyNorm {
+			if seen == n {
+				return nil, nil, errorf("Duplicate GROUP BY expression: %s", qualifiedText(k, src.Name))
+			}
+		}
 		ag.keys = append(ag.keys, k)
-		ag.keyNorm = append(ag.keyNorm, normExpr(k, src.Name, srcScope.alias))
+		ag.keyNorm = append(ag.keyNorm, n)
 		op.Keys = append(op.Keys, c)
 	}
 
@@ -88,7 +107,7 @@ func (p *Planner) planAggregate(q *sql.Query, src *metastore.Source, srcScope *s
 			for _, a := range c.Args {
 				sql.Walk(a, func(y sql.Expr) bool {
 					if inner, ok := y.(*sql.Call); ok && p.fns.IsAggregate(inner.Name) && err == nil {
-						err = errorf("Aggregate functions can not be nested: %s(%s(...))", c.Name, inner.Name)
+						err = errorf("Aggregate functions can not be nested: %s", sql.FormatExpr(c))
 					}
 					return err == nil
 				})
@@ -117,6 +136,23 @@ func (p *Planner) planAggregate(q *sql.Query, src *metastore.Source, srcScope *s
 	}
 	if len(ag.calls) == 0 {
 		return nil, nil, errorf("GROUP BY requires aggregate functions in either the SELECT or HAVING clause.")
+	}
+	if len(q.GroupBy) == 0 {
+		// Without GROUP BY every selected column must be aggregated.
+		var bad []string
+		for _, it := range items {
+			if _, err := ag.rewrite(it.expr, src, srcScope.alias, "SELECT"); err != nil {
+				bad = append(bad, sql.FormatExpr(it.expr))
+			}
+		}
+		if len(bad) > 0 {
+			return nil, nil, errorf("Non-aggregate SELECT expression(s) not part of GROUP BY: %s\nEither add the column(s) to the GROUP BY or remove them from the SELECT.", strings.Join(bad, ", "))
+		}
+		var calls []string
+		for _, c := range ag.calls {
+			calls = append(calls, sql.FormatExpr(c))
+		}
+		return nil, nil, errorf("%s AS SELECT statement does not support aggregate function [%s] without a GROUP BY clause.", "CREATE TABLE", strings.Join(calls, ", "))
 	}
 	argScope := srcScope.withClause("SELECT")
 	var tableOnly []string
@@ -203,7 +239,7 @@ func (ag *aggregation) rewrite(e sql.Expr, src *metastore.Source, alias, clause 
 		return nil
 	})
 	if len(bad) > 0 {
-		return nil, errorf("Non-aggregate %s expression(s) not part of GROUP BY: %s", clause, strings.Join(dedupe(bad), ", "))
+		return nil, errorf("Non-aggregate %s expression not part of GROUP BY: %s", clause, strings.Join(dedupe(bad), ", "))
 	}
 	return out, nil
 }
@@ -272,11 +308,16 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, src 
 			plan.Window.SizeMs = op.Window.Size
 		}
 	}
+	var nonAgg []string
 	for i := range items {
-		items[i].expr, err = ag.rewrite(items[i].expr, src, srcScope.alias, "SELECT")
+		orig := items[i].expr
+		items[i].expr, err = ag.rewrite(orig, src, srcScope.alias, "SELECT")
 		if err != nil {
-			return nil, err
+			nonAgg = append(nonAgg, sql.FormatExpr(orig))
 		}
+	}
+	if len(nonAgg) > 0 {
+		return nil, errorf("Non-aggregate SELECT expression(s) not part of GROUP BY: %s\nEither add the column(s) to the GROUP BY or remove them from the SELECT.", strings.Join(nonAgg, ", "))
 	}
 	if q.Having != nil {
 		h, err := ag.rewrite(q.Having, src, srcScope.alias, "HAVING")
@@ -298,7 +339,7 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, src 
 	var keyIdx []int
 	if mode == Persistent {
 		var missing []string
-		for i, k := range ag.keys {
+		for i := range ag.keys {
 			var found []int
 			for j, it := range items {
 				if ref, ok := it.expr.(*sql.ColumnRef); ok && ref.Name == gbName(i) {
@@ -307,7 +348,7 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, src 
 			}
 			switch {
 			case len(found) == 0:
-				missing = append(missing, sql.FormatExpr(k))
+				missing = append(missing, sql.FormatExpr(ag.keys[i]))
 			case len(found) > 1:
 				return nil, errorf("The projection contains a key column more than once: `%s` and `%s`.", items[found[0]].name, items[found[1]].name)
 			default:
@@ -316,14 +357,10 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, src 
 		}
 		if len(missing) > 0 {
 			noun := "grouping expression"
-			if len(ag.keys) > 1 {
+			if len(missing) > 1 {
 				noun += "s"
 			}
-			var all []string
-			for _, k := range ag.keys {
-				all = append(all, sql.FormatExpr(k))
-			}
-			return nil, errorf("The query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).", sinkName, noun, joinAnd(all), strings.Join(all, ", "))
+			return nil, errorf("The query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).", sinkName, noun, joinAnd(missing), strings.Join(missing, ", "))
 		}
 	}
 	isKey := map[int]bool{}
@@ -353,7 +390,7 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, src 
 			return nil, &Error{Msg: restoreNames(err.Error(), ag)}
 		}
 		if seen[it.name] {
-			return nil, errorf("Duplicate column name in projection: `%s`. Please alias the column.", it.name)
+			return nil, errorf("Duplicate value columns found in schema: `%s` %s", it.name, c.Type)
 		}
 		seen[it.name] = true
 		col := types.Column{Name: it.name, Type: c.Type}
