@@ -153,3 +153,32 @@ func TestRestartReplaysCatalogAndResumes(t *testing.T) {
 		t.Fatalf("after restart got %q", got)
 	}
 }
+
+func TestRestartRebuildsAggregateState(t *testing.T) {
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	ctx := context.Background()
+	e1, err := New(ctx, Options{Cluster: cl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, e1, "CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
+	mustExec(t, e1, "CREATE TABLE c AS SELECT k, COUNT(*) AS n FROM s GROUP BY k;")
+	mustExec(t, e1, "INSERT INTO s (k, v) VALUES ('a', 1);")
+	mustExec(t, e1, "INSERT INTO s (k, v) VALUES ('a', 2);")
+	if err := e1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e2, err := New(ctx, Options{Cluster: cl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e2.Close()
+	mustExec(t, e2, "INSERT INTO s (k, v) VALUES ('a', 3);")
+	// The count continues from the state before the restart, and records
+	// processed before it are not emitted again.
+	got := values(t, cl, "C")
+	want := []string{`a|{"N":1}`, `a|{"N":2}`, `a|{"N":3}`}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("after restart got %q, want %q", got, want)
+	}
+}

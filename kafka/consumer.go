@@ -75,6 +75,9 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 			kgo.OnPartitionsRevoked(s.onRevoked),
 			kgo.OnPartitionsLost(s.onLost),
 		)
+		if opts.Restore {
+			kopts = append(kopts, kgo.AdjustFetchOffsetsFn(s.restoreFromStart))
+		}
 	}
 	cl, err := kgo.NewClient(kopts...)
 	if err != nil {
@@ -357,4 +360,21 @@ func (s *clientSub) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.err
+}
+
+// restoreFromStart rewinds newly assigned partitions to their start,
+// telling the subscriber where its committed offsets were, so a stateful
+// consumer rebuilds its state by reprocessing (SubscribeOptions.Restore).
+func (s *clientSub) restoreFromStart(_ context.Context, offsets map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+	out := make(map[string]map[int32]kgo.Offset, len(offsets))
+	for t, ps := range offsets {
+		out[t] = make(map[int32]kgo.Offset, len(ps))
+		for p, o := range ps {
+			if committed := o.EpochOffset().Offset; committed >= 0 && s.opts.OnRestore != nil {
+				s.opts.OnRestore(t, p, committed)
+			}
+			out[t][p] = kgo.NewOffset().AtStart()
+		}
+	}
+	return out, nil
 }

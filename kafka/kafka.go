@@ -58,6 +58,12 @@ type SubscribeOptions struct {
 	Reset OffsetReset
 	// NoCommit reads without committing offsets (PRINT, push queries).
 	NoCommit bool
+	// Restore starts every assigned partition from its beginning even when
+	// the group has committed offsets, so a stateful consumer can rebuild
+	// its state from its input. OnRestore is told each partition's
+	// committed offset first: records below it were already processed.
+	Restore   bool
+	OnRestore func(topic string, partition int32, committed int64)
 }
 
 // Subscription is a running consumer owned by whoever subscribed.

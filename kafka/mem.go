@@ -336,6 +336,11 @@ func (m *MemCluster) backlogLocked(opts SubscribeOptions) []Record {
 		for p := range mt.parts {
 			from, ok := committed[t][int32(p)]
 			switch {
+			case ok && opts.Restore:
+				if opts.OnRestore != nil {
+					opts.OnRestore(t, int32(p), from)
+				}
+				from = 0
 			case ok:
 			case opts.Reset == Earliest:
 				from = 0

@@ -206,6 +206,7 @@ func (p *Planner) planAggregate(q *sql.Query, src *metastore.Source, srcScope *s
 		return nil, nil, errorf("EMIT FINAL is only supported for windowed aggregations.")
 	}
 	ag.post = post
+	plan.Stateful = true
 	chain.add(op)
 	return ag, op, nil
 }

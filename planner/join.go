@@ -127,7 +127,7 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 		return nil, errorf("GROUP BY over a JOIN is not supported by eddy yet.")
 	}
 	js := &joinScope{}
-	plan := &QueryPlan{Limit: q.Limit}
+	plan := &QueryPlan{Limit: q.Limit, Stateful: true}
 	var kafkaFmt []string
 	for _, t := range rels {
 		src := p.ms.Source(t.Name)

@@ -42,6 +42,9 @@ type QueryPlan struct {
 	Window *metastore.WindowInfo
 	// Sources names every source the query reads (joins read several).
 	Sources []string
+	// Stateful is set when operators keep state (aggregations, joins,
+	// table filters), which the runtime rebuilds on restart.
+	Stateful bool
 }
 
 // selectItem is one expanded projection entry.
@@ -68,7 +71,7 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 		return nil, err
 	}
 	srcScope := sourceScope(src, from.Alias, layout)
-	plan := &QueryPlan{From: src, ResultIsTable: src.IsTable, Limit: q.Limit, Window: src.Window, Sources: []string{src.Name}}
+	plan := &QueryPlan{From: src, ResultIsTable: src.IsTable, Limit: q.Limit, Window: src.Window, Sources: []string{src.Name}, Stateful: src.IsTable}
 	chain := newChain(&runtime.Input{Source: layout})
 
 	if q.Where != nil {

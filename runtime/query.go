@@ -34,9 +34,32 @@ var errSinkDone = errors.New("sink done")
 func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, log ProcessingLog) (*Query, error) {
 	q := &Query{Topology: topo}
 	tk := newTask(topo, log, &q.Stats)
+	// A stateful query rebuilds its state on start by reprocessing its
+	// input from the beginning, discarding the outputs of records it had
+	// already processed (those below the committed offsets).
+	var mu sync.Mutex
+	replayUntil := map[string]map[int32]int64{}
+	onRestore := func(topic string, partition int32, committed int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		if replayUntil[topic] == nil {
+			replayUntil[topic] = map[int32]int64{}
+		}
+		replayUntil[topic][partition] = committed
+	}
+	replaying := func(r *kafka.Record) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		until, ok := replayUntil[r.Topic][r.Partition]
+		return ok && r.Offset < until
+	}
 	handler := func(ctx context.Context, batch []kafka.Record) error {
 		for i := range batch {
+			n := len(tk.pending)
 			tk.process(&batch[i])
+			if topo.Stateful && replaying(&batch[i]) {
+				tk.pending = tk.pending[:n] // already emitted before the restart
+			}
 			if tk.stop {
 				break
 			}
@@ -54,10 +77,12 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, log Proce
 		return nil
 	}
 	sub, err := cluster.Subscribe(ctx, kafka.SubscribeOptions{
-		Group:    topo.Group,
-		Topics:   topo.Topics(),
-		Reset:    topo.Reset,
-		NoCommit: topo.NoCommit,
+		Group:     topo.Group,
+		Topics:    topo.Topics(),
+		Reset:     topo.Reset,
+		NoCommit:  topo.NoCommit,
+		Restore:   topo.Stateful && !topo.NoCommit,
+		OnRestore: onRestore,
 	}, handler)
 	if err != nil {
 		return nil, fmt.Errorf("query %s: subscribe %v: %w", topo.ID, topo.Topics(), err)

@@ -79,6 +79,9 @@ type Topology struct {
 	Group    string
 	Reset    kafka.OffsetReset
 	NoCommit bool
+	// Stateful topologies (aggregations, joins) keep state in memory and
+	// rebuild it on start by reprocessing their input (kafka Restore).
+	Stateful bool
 }
 
 // Topics returns the topics the topology reads.
