@@ -11,6 +11,7 @@ import (
 	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/types"
 )
 
 func (e *Engine) prepareCreateSource(ctx context.Context, st *sql.CreateSource, cfg planner.Config) (action, error) {
@@ -87,7 +88,11 @@ func (e *Engine) prepareDrop(ctx context.Context, st *sql.DropSource) (action, e
 				return status(fmt.Sprintf("Source `%s` does not exist.", st.Name), ""), nil
 			}, nil
 		}
-		return nil, &stmtErr{fmt.Sprintf("Source %s does not exist.", st.Name)}
+		kind := "Stream"
+		if st.IsTable {
+			kind = "Table"
+		}
+		return nil, &stmtErr{fmt.Sprintf("%s %s does not exist.", kind, st.Name)}
 	}
 	if src.IsTable != st.IsTable {
 		return nil, &stmtErr{fmt.Sprintf("Incompatible data source type is %s, but statement was DROP %s", src.Kind(), strings.ToUpper(kind))}
@@ -193,4 +198,42 @@ func (e *Engine) prepareDropType(st *sql.DropType) (action, error) {
 // sinkMeta builds the catalog entry for a CSAS/CTAS query's sink.
 func sinkQuery(id, text, sink, topic string, from ...string) *metastore.Query {
 	return &metastore.Query{ID: id, SQL: text, Sink: sink, Topic: topic, Sources: from}
+}
+
+// prepareAlter adds value columns to a source made by CREATE STREAM/TABLE.
+func (e *Engine) prepareAlter(st *sql.AlterSource) (action, error) {
+	kind := strings.ToLower(kindWord(st.IsTable))
+	src := e.ms.Source(st.Name)
+	if src == nil {
+		return nil, &stmtErr{fmt.Sprintf("Source %s does not exist.", st.Name)}
+	}
+	if src.IsTable != st.IsTable {
+		return nil, &stmtErr{fmt.Sprintf("Incompatible data source type is %s, but statement was ALTER %s", src.Kind(), strings.ToUpper(kind))}
+	}
+	if src.IsSource {
+		return nil, &stmtErr{fmt.Sprintf("Cannot alter %s '%s': ALTER operations are not supported on source %ss.", kind, src.Name, kind)}
+	}
+	if src.CreatedBy != "" {
+		return nil, &stmtErr{fmt.Sprintf("ALTER command is not supported for CREATE ... AS statements.")}
+	}
+	schema := &types.Schema{Columns: append([]types.Column{}, src.Schema.Columns...)}
+	for _, el := range st.Add {
+		if schema.Find(el.Name) >= 0 {
+			return nil, &stmtErr{fmt.Sprintf("Cannot add column `%s` to schema. A column with the same name already exists.", el.Name)}
+		}
+		if el.Key || el.PrimaryKey {
+			return nil, &stmtErr{"ALTER can only add value columns."}
+		}
+		t, err := e.ms.ResolveType(el.Type)
+		if err != nil {
+			return nil, &stmtErr{err.Error()}
+		}
+		schema.Columns = append(schema.Columns, types.Column{Name: el.Name, Type: t})
+	}
+	return func(context.Context) (api.Entity, error) {
+		c := *src
+		c.Schema = schema
+		e.ms.PutSource(&c)
+		return status(strings.ToUpper(kind[:1])+kind[1:]+" altered.", ""), nil
+	}, nil
 }

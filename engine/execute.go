@@ -87,6 +87,8 @@ func (e *Engine) prepare(ctx context.Context, st sql.Statement, cfg map[string]s
 		return e.prepareCreateType(s)
 	case *sql.DropType:
 		return e.prepareDropType(s)
+	case *sql.AlterSource:
+		return e.prepareAlter(s)
 	}
 	return nil, &stmtErr{fmt.Sprintf("%s is not supported by eddy yet.", firstWord(st.Text()))}
 }

@@ -25,7 +25,17 @@ func (noColumns) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
 func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg planner.Config) error {
 	src := e.ms.Source(st.Target)
 	if src == nil {
-		return &stmtErr{fmt.Sprintf("Cannot insert values into an unknown stream/table: %s", st.Target)}
+		msg := fmt.Sprintf("Cannot insert values into an unknown stream/table: `%s`", st.Target)
+		for _, s := range e.ms.Sources() {
+			if strings.EqualFold(s.Name, st.Target) && s.Name != st.Target {
+				if s.Name == strings.ToUpper(s.Name) {
+					msg += fmt.Sprintf("\nDid you mean %s? Hint: try removing double quotes from the source name.", s.Name)
+				} else {
+					msg += fmt.Sprintf("\nDid you mean \"%s\"? Hint: wrap the source name in double quotes to make it case-sensitive.", s.Name)
+				}
+			}
+		}
+		return &stmtErr{msg}
 	}
 	if src.IsSource {
 		return &stmtErr{fmt.Sprintf("Cannot insert values into read-only %s: %s", strings.ToLower(src.Kind()), src.Name)}

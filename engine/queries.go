@@ -100,7 +100,7 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSele
 func (e *Engine) prepareInsertInto(ctx context.Context, st *sql.InsertInto, cfg planner.Config) (action, error) {
 	target := e.ms.Source(st.Target)
 	if target == nil {
-		return nil, &stmtErr{fmt.Sprintf("%s does not exist.", st.Target)}
+		return nil, &stmtErr{fmt.Sprintf("Source `%s` does not exist.", st.Target)}
 	}
 	if target.IsTable {
 		return nil, &stmtErr{fmt.Sprintf("INSERT INTO can only be used to insert into a stream. %s is a table.", target.Name)}

@@ -417,9 +417,11 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, src 
 // that mentions synthetic post-aggregation names.
 func restoreNames(msg string, ag *aggregation) string {
 	for i, k := range ag.keys {
+		msg = strings.ReplaceAll(msg, "`"+gbName(i)+"`", sql.FormatExpr(k))
 		msg = strings.ReplaceAll(msg, gbName(i), sql.FormatExpr(k))
 	}
 	for i, c := range ag.calls {
+		msg = strings.ReplaceAll(msg, "`"+aggName(i)+"`", sql.FormatExpr(c))
 		msg = strings.ReplaceAll(msg, aggName(i), sql.FormatExpr(c))
 	}
 	return msg

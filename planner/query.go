@@ -396,7 +396,7 @@ func (p *Planner) keyItems(sel *scope, keyExprs map[string]sql.Expr, items []sel
 		if sel != nil && len(keyExprs) > 0 && !sameNames(src.Schema.Key(), keyNames) {
 			noun, shown = "partitioning expression", nil
 			for _, k := range keyNames {
-				shown = append(shown, qualifiedText(keyExprs[k], src.Name))
+				shown = append(shown, sql.FormatExpr(qualifyAll(keyExprs[k], src.Name)))
 			}
 		}
 		if len(shown) > 1 {
@@ -404,7 +404,9 @@ func (p *Planner) keyItems(sel *scope, keyExprs map[string]sql.Expr, items []sel
 		}
 		return nil, errorf("The query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).", sinkName, noun, joinAnd(shown), strings.Join(shown, ", "))
 	}
-	sort.Ints(idx)
+	if strings.EqualFold(p.cfg.Get("ksql.new.query.planner.enabled", "false"), "true") {
+		sort.Ints(idx) // the new planner orders keys as projected
+	}
 	return idx, nil
 }
 
@@ -418,6 +420,17 @@ func sameNames(cols []types.Column, names []string) bool {
 		}
 	}
 	return true
+}
+
+// qualifyAll prefixes every unqualified column reference with the
+// source name, as ksqlDB's messages show expressions.
+func qualifyAll(e sql.Expr, srcName string) sql.Expr {
+	return sql.Rewrite(e, func(x sql.Expr) sql.Expr {
+		if ref, ok := x.(*sql.ColumnRef); ok && ref.Qualifier == "" {
+			return &sql.ColumnRef{P: ref.P, Qualifier: srcName, Name: ref.Name}
+		}
+		return nil
+	})
 }
 
 // qualifiedText renders an expression with column references qualified by

@@ -101,6 +101,10 @@ func (k *Rekey) Process(t *Task, r *Rec) {
 	}
 	nr := k.buf
 	for i, e := range k.Keys {
+		if r.Tombstone {
+			nr[i] = nil // a null value has no fields to key by
+			continue
+		}
 		nr[i] = e.Eval(&t.ectx, r.Row)
 	}
 	n := len(k.Keys)

@@ -22,6 +22,13 @@ func FormatDouble(f float64) string {
 		}
 		return "0.0"
 	}
+	if math.Abs(f) == math.SmallestNonzeroFloat64 {
+		// Java prints the smallest denormal with two digits.
+		if f < 0 {
+			return "-4.9E-324"
+		}
+		return "4.9E-324"
+	}
 	abs := math.Abs(f)
 	if abs >= 1e-3 && abs < 1e7 {
 		s := strconv.FormatFloat(f, 'f', -1, 64)
