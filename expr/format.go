@@ -183,6 +183,8 @@ func formatExpr(b *strings.Builder, e sql.Expr) {
 		formatExpr(b, e.Body)
 	case *sql.LambdaVar:
 		b.WriteString(e.Name)
+	case *sql.IntervalUnit:
+		b.WriteString(e.Unit)
 	case *sql.AtTimeZone:
 		formatExpr(b, e.X)
 		b.WriteString(" AT TIME ZONE '" + e.Zone + "'")

@@ -104,13 +104,12 @@ func registerCollection(r *Registry) {
 		return slices.Clone(arr[from-1 : to]), nil
 	}, arrT, tInt, tInt))
 	join := func(a []any) (any, error) {
+		if a[0] == nil {
+			return nil, nil
+		}
 		sep := ","
 		if len(a) > 1 {
-			s, ok := a[1].(string)
-			if !ok {
-				return nil, nil
-			}
-			sep = s
+			sep, _ = a[1].(string) // a NULL delimiter joins with nothing
 		}
 		var b strings.Builder
 		for i, e := range a[0].([]any) {

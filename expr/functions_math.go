@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 
 	"github.com/eddysql/eddy/types"
@@ -116,11 +117,11 @@ func registerMath(r *Registry) {
 		r.add(name, ov(tDbl, dbl1(f), tDbl))
 	}
 	r.add("LOG",
-		ov(tDbl, dbl1(math.Log10), tDbl),
+		ov(tDbl, dbl1(math.Log), tDbl), // natural logarithm, as the corpus expects
 		ov(tDbl, func(a []any) (any, error) {
 			base, v := f64(a[0]), f64(a[1])
 			switch {
-			case base <= 0 || v < 0:
+			case base <= 0 || base == 1 || v < 0:
 				return math.NaN(), nil
 			case v == 0:
 				return math.Inf(-1), nil
@@ -134,7 +135,10 @@ func registerMath(r *Registry) {
 
 	geo := func(a []any) (any, error) {
 		radius := 6371.0
-		if len(a) > 4 {
+		if slices.Contains(a[:4], nil) {
+			return nil, nil
+		}
+		if len(a) > 4 && a[4] != nil { // a NULL unit means kilometres
 			switch a[4].(string) {
 			case "MI", "mi", "MILES", "miles":
 				radius = 3959
@@ -147,9 +151,9 @@ func registerMath(r *Registry) {
 		h := math.Pow(math.Sin((lat2-lat1)/2), 2) + math.Cos(lat1)*math.Cos(lat2)*math.Pow(math.Sin((lon2-lon1)/2), 2)
 		return 2 * radius * math.Asin(math.Sqrt(h)), nil
 	}
-	r.add("GEO_DISTANCE",
+	r.add("geo_distance",
 		ov(tDbl, geo, tDbl, tDbl, tDbl, tDbl),
-		ov(tDbl, geo, tDbl, tDbl, tDbl, tDbl, tStr))
+		ov(tDbl, geo, tDbl, tDbl, tDbl, tDbl, tStr).nullable())
 }
 
 // javaRound is Math.round(double): ties towards positive infinity,

@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 
 	"github.com/eddysql/eddy/types"
 )
@@ -157,22 +159,14 @@ func registerString(r *Registry) {
 		}, tStr, tStr))
 
 	r.add("CHR",
-		ov(tStr, func(a []any) (any, error) { return string(rune(a[0].(int32))), nil }, tInt),
 		ov(tStr, func(a []any) (any, error) {
-			s := a[0].(string)
-			if !strings.HasPrefix(s, "\\u") || len(s) != 6 {
+			r := rune(a[0].(int32))
+			if r < 0 || r > unicode.MaxRune {
 				return nil, nil
 			}
-			var r rune
-			for _, c := range s[2:] {
-				v := strings.IndexRune("0123456789abcdef", unicode.ToLower(c))
-				if v < 0 {
-					return nil, nil
-				}
-				r = r*16 + rune(v)
-			}
 			return string(r), nil
-		}, tStr))
+		}, tInt),
+		ov(tStr, func(a []any) (any, error) { return chrEscape(a[0].(string)), nil }, tStr))
 	r.add("MD5", ov(tStr, str1(func(s string) any {
 		h := md5.Sum([]byte(s))
 		return hex.EncodeToString(h[:])
@@ -345,4 +339,22 @@ func javaReplacement(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// chrEscape decodes one code point written as \uXXXX, or as a UTF-16
+// surrogate pair \uXXXX\uXXXX; anything else is NULL.
+func chrEscape(s string) any {
+	var units []uint16
+	for len(s) >= 6 && strings.HasPrefix(s, "\\u") {
+		v, err := strconv.ParseUint(s[2:6], 16, 16)
+		if err != nil {
+			return nil
+		}
+		units, s = append(units, uint16(v)), s[6:]
+	}
+	rs := utf16.Decode(units)
+	if s != "" || len(rs) != 1 {
+		return nil
+	}
+	return string(rs[0])
 }

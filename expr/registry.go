@@ -52,6 +52,7 @@ func NewRegistry() *Registry {
 	registerTime(r)
 	registerCollection(r)
 	registerJSON(r)
+	registerMore(r) // functions_more*.go
 	return r
 }
 
