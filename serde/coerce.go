@@ -275,7 +275,7 @@ func textOf(v any, t *types.Type) (string, error) {
 // appendDouble appends types.FormatDouble(f) (Java's Double.toString)
 // without building an intermediate string.
 func appendDouble(dst []byte, f float64) []byte {
-	if f == 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+	if f == 0 || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) == math.SmallestNonzeroFloat64 {
 		return append(dst, types.FormatDouble(f)...) // constants, no allocation
 	}
 	if abs := math.Abs(f); abs >= 1e-3 && abs < 1e7 {
