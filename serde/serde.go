@@ -29,7 +29,7 @@ import (
 //	                   the config default, used when WRAP_SINGLE_VALUE is
 //	                   absent; never an error, ignored for multi-column values.
 type Format struct {
-	Name  string            // upper-case: JSON, KAFKA, DELIMITED, NONE (AVRO, JSON_SR, PROTOBUF, PROTOBUF_NOSR come later: return a clear "not supported yet" error)
+	Name  string            // upper-case: JSON, KAFKA, DELIMITED, NONE, AVRO, JSON_SR, PROTOBUF, PROTOBUF_NOSR (the last four need NewFor)
 	Props map[string]string // e.g. "DELIMITER": ",", "WRAP_SINGLE_VALUE": "false"
 }
 
@@ -118,8 +118,10 @@ func Check(f Format, cols []types.Column, isKey bool) error {
 	name := strings.ToUpper(strings.TrimSpace(f.Name))
 	switch name {
 	case JSON, Kafka, Delimited, None:
+		if hasSRProps(f) {
+			return fmt.Errorf("%s does not support the following configs: [fullSchemaName]", name)
+		}
 	case Avro, JSONSR, Protobuf, ProtobufNoSR:
-		return fmt.Errorf("the '%s' format is not supported yet", name)
 	default:
 		return fmt.Errorf("Unknown format: %s", f.Name)
 	}
@@ -147,6 +149,13 @@ func Check(f Format, cols []types.Column, isKey bool) error {
 	}
 	if !isKey && explicit {
 		switch name {
+		case Protobuf, ProtobufNoSR:
+			if !wrap {
+				return fmt.Errorf("Format '%s' does not support 'WRAP_SINGLE_VALUE' set to 'false'.", name)
+			}
+			if len(cols) != 1 {
+				return errors.New("'WRAP_SINGLE_VALUE' is only valid for single-field value schemas")
+			}
 		case Kafka, Delimited:
 			if wrap {
 				return fmt.Errorf("Format '%s' does not support 'WRAP_SINGLE_VALUE' set to 'true'.", name)
@@ -175,6 +184,14 @@ func Check(f Format, cols []types.Column, isKey bool) error {
 				return schemaErr(fmt.Sprintf("The 'KAFKA' format does not support type '%s'", baseTypeName(c.Type)))
 			}
 		}
+	case Avro:
+		return checkAvro(f, cols, isKey)
+	case Protobuf, ProtobufNoSR:
+		return checkProtobuf(f, cols, isKey)
+	case JSONSR:
+		if _, _, err := schemaIDOf(f, isKey); err != nil {
+			return err
+		}
 	case Delimited:
 		for _, c := range cols {
 			if !c.Type.IsPrimitive() {
@@ -189,8 +206,13 @@ func Check(f Format, cols []types.Column, isKey bool) error {
 	return nil
 }
 
-// New builds the Serde for one side of a record. It runs Check first.
+// New builds the Serde for one side of a record. It runs Check first. The
+// Schema-Registry formats need NewFor; New is NewFor with an empty Env.
 func New(f Format, cols []types.Column, isKey bool) (Serde, error) {
+	switch strings.ToUpper(strings.TrimSpace(f.Name)) {
+	case Avro, JSONSR, Protobuf, ProtobufNoSR:
+		return NewFor(f, cols, isKey, Env{})
+	}
 	if err := Check(f, cols, isKey); err != nil {
 		return nil, err
 	}

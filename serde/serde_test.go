@@ -44,8 +44,8 @@ func TestCheckErrors(t *testing.T) {
 		want  string
 	}{
 		{"unknown", fmtOf("FOO"), nil, false, "Unknown format: FOO"},
-		{"avro later", fmtOf("AVRO"), []types.Column{col("A", types.IntType)}, false, "not supported yet"},
-		{"protobuf later", fmtOf("PROTOBUF_NOSR"), nil, true, "not supported yet"},
+		{"avro map key", fmtOf("AVRO"), []types.Column{col("A", mapT)}, false, "Avro only supports MAPs with STRING keys"},
+		{"protobuf map key", fmtOf("PROTOBUF_NOSR"), []types.Column{col("A", mapT)}, false, "PROTOBUF format only supports MAP types with STRING keys"},
 		{"kafka wrap true", fmtOf("KAFKA", "WRAP_SINGLE_VALUE", "true"), []types.Column{col("FOO", types.IntType)}, false,
 			"Format 'KAFKA' does not support 'WRAP_SINGLE_VALUE' set to 'true'."},
 		{"delimited wrap true", fmtOf("DELIMITED", "WRAP_SINGLE_VALUE", "true"), []types.Column{col("FOO", types.IntType)}, false,

@@ -1,0 +1,1369 @@
+package serde
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/hamba/avro/v2"
+	"github.com/shopspring/decimal"
+
+	"github.com/eddysql/eddy/types"
+)
+
+// avroSerde reads and writes the Confluent Avro wire format. Writer and
+// reader are programs compiled once: the encoder from the columns and the
+// schema it registered (or the one named by SCHEMA_ID), a decoder per
+// writer schema id, on first sight of that id. Both work on the Avro binary
+// directly, into and out of positional rows; no map of the record is built.
+type avroSerde struct {
+	cols      []types.Column
+	isKey     bool
+	unwrapped bool
+	sr        *srContext
+	nSlot     int
+
+	id  int    // writer schema id
+	enc encFn  // whole-record encoder
+	rec []encF // record fields when wrapped (enc is nil then)
+
+	decs idCache[*avroDecoder]
+	bufs sync.Pool
+}
+
+func newAvroSerde(f Format, cols []types.Column, isKey bool, sr *srContext) (*avroSerde, error) {
+	s := &avroSerde{cols: cols, isKey: isKey, sr: sr, unwrapped: unwrappedSide(f, cols, isKey, Avro)}
+	for _, c := range cols {
+		if c.Type.IsPrimitive() {
+			s.nSlot++
+		}
+	}
+	s.bufs.New = func() any { b := make([]byte, 0, 256); return &b }
+	if len(cols) == 0 {
+		return s, nil
+	}
+	id, fixed, err := schemaIDOf(f, isKey)
+	if err != nil {
+		return nil, err
+	}
+	var text string
+	if fixed {
+		rs, err := sr.byID(id)
+		if err != nil {
+			return nil, err
+		}
+		if !strings.EqualFold(orAvro(rs.Type), SchemaAvro) {
+			return nil, fmt.Errorf("schema id %d is a %s schema, not AVRO", id, rs.Type)
+		}
+		text = rs.Schema
+		if err := checkAgainstSchema(cols, isKey, s.unwrapped, func() ([]types.Column, error) {
+			return avroColumns(text, s.unwrapped, isKey)
+		}); err != nil {
+			return nil, err
+		}
+	} else {
+		full, ok, err := fullNameOf(f, isKey)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			full = DefaultAvroFullName
+		}
+		text = avroSchemaFor(cols, s.unwrapped, full)
+		if id, err = sr.register(RegSchema{Type: SchemaAvro, Schema: text}); err != nil {
+			return nil, err
+		}
+	}
+	s.id = id
+	if err := s.compileWriter(text); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// checkAgainstSchema rejects columns that differ from those of a schema
+// given by id (ksqlDB's "changed, missing or reordered" check).
+func checkAgainstSchema(cols []types.Column, isKey, unwrapped bool, schemaCols func() ([]types.Column, error)) error {
+	sc, err := schemaCols()
+	if err != nil {
+		return err
+	}
+	if unwrapped {
+		if len(sc) == 1 && !sc[0].Type.Equal(cols[0].Type) {
+			return fmt.Errorf("the column type %s does not match the schema type %s", cols[0].Type, sc[0].Type)
+		}
+		return nil
+	}
+	var bad []types.Column
+	for i, c := range cols {
+		if i >= len(sc) || sc[i].Name != c.Name || !sc[i].Type.Equal(c.Type) {
+			bad = append(bad, c)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	side := "value"
+	if isKey {
+		side = "key"
+	}
+	return fmt.Errorf("The following %s columns are changed, missing or reordered: %s. Schema from schema registry is %s",
+		side, columnList(bad, false), columnList(sc, false))
+}
+
+// compileWriter builds the encoder for the writer schema text.
+func (s *avroSerde) compileWriter(text string) error {
+	sch, err := parseAvro(text)
+	if err != nil {
+		return err
+	}
+	if s.unwrapped {
+		s.enc, err = compileEnc(s.cols[0].Type, sch)
+		return err
+	}
+	rec, ok := derefAvro(sch).(*avro.RecordSchema)
+	if !ok {
+		return fmt.Errorf("the Avro schema is a %s, not a record of the columns", sch.Type())
+	}
+	fs := make([]types.Field, len(s.cols))
+	for i, c := range s.cols {
+		fs[i] = types.Field{Name: c.Name, Type: c.Type}
+	}
+	s.rec, err = compileRecordEnc(fs, rec)
+	return err
+}
+
+// Encode implements Serde.
+func (s *avroSerde) Encode(vals []any) ([]byte, error) {
+	if len(s.cols) == 0 {
+		return nil, nil
+	}
+	if s.unwrapped && vals[0] == nil {
+		return nil, nil
+	}
+	bp := s.bufs.Get().(*[]byte)
+	buf := appendHeader((*bp)[:0], s.id)
+	var err error
+	if s.unwrapped {
+		if buf, err = s.enc(buf, vals[0]); err != nil {
+			err = colErr(s.cols[0], err)
+		}
+	} else {
+		buf, err = encodeFields(buf, s.rec, vals)
+	}
+	var out []byte
+	if err == nil {
+		out = append([]byte(nil), buf...)
+	}
+	if cap(buf) <= 64<<10 {
+		*bp = buf
+		s.bufs.Put(bp)
+	}
+	return out, err
+}
+
+// Decode implements Serde.
+func (s *avroSerde) Decode(data []byte, dst []any) error {
+	n := len(s.cols)
+	clear(dst[:n])
+	if data == nil || n == 0 {
+		return nil
+	}
+	if len(data) == 0 {
+		if s.isKey {
+			return nil
+		}
+		return ErrNull
+	}
+	id, body, err := splitHeader(data)
+	if err != nil {
+		return err
+	}
+	d, err := s.decs.get(id, s.buildDecoder)
+	if err != nil {
+		return err
+	}
+	r := avroReader{b: body}
+	if d.top != nil {
+		var v any
+		a := arena{nSlot: 1, nText: len(body)}
+		if v, err = d.top(&r, &a); err != nil {
+			return colErr(s.cols[0], err)
+		}
+		dst[0] = v
+	} else {
+		a := arena{nSlot: s.nSlot, nText: len(body)}
+		for _, f := range d.fields {
+			if f.col < 0 {
+				if err := f.skip(&r); err != nil {
+					return err
+				}
+				continue
+			}
+			v, err := f.dec(&r, &a)
+			if err != nil {
+				return colErr(s.cols[f.col], err)
+			}
+			dst[f.col] = v
+		}
+	}
+	if r.p != len(r.b) {
+		return fmt.Errorf("Avro body of schema id %d has %d bytes left over after the record", id, len(r.b)-r.p)
+	}
+	return nil
+}
+
+// avroDecoder reads records written with one writer schema.
+type avroDecoder struct {
+	top    decFn      // unwrapped: the whole body is the column
+	fields []fieldDec // wrapped: writer fields in order
+}
+
+type fieldDec struct {
+	col  int // -1: not a column, skipped
+	dec  decFn
+	skip skipFn
+}
+
+func (s *avroSerde) buildDecoder(id int) (*avroDecoder, error) {
+	rs, err := s.sr.byID(id)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read Avro record: %w", err)
+	}
+	if !strings.EqualFold(orAvro(rs.Type), SchemaAvro) {
+		return nil, fmt.Errorf("cannot read Avro record: schema id %d is a %s schema", id, rs.Type)
+	}
+	sch, err := parseAvro(rs.Schema)
+	if err != nil {
+		return nil, fmt.Errorf("schema id %d: %w", id, err)
+	}
+	if s.unwrapped {
+		dec, err := compileDec(sch, s.cols[0].Type)
+		if err != nil {
+			return nil, fmt.Errorf("schema id %d cannot be read into column %s: %w", id, types.QuoteIdent(s.cols[0].Name), err)
+		}
+		return &avroDecoder{top: dec}, nil
+	}
+	rec, ok := nonNull(sch).(*avro.RecordSchema)
+	if !ok {
+		return nil, fmt.Errorf("schema id %d is a %s, not a record holding the columns", id, sch.Type())
+	}
+	names := make([]string, len(s.cols))
+	for i, c := range s.cols {
+		names[i] = c.Name
+	}
+	d := &avroDecoder{}
+	if _, isUnion := derefAvro(sch).(*avro.UnionSchema); isUnion {
+		return nil, fmt.Errorf("schema id %d: a nullable top-level record is not supported", id)
+	}
+	for _, f := range rec.Fields() {
+		i := fieldIndex(names, f.Name())
+		fd := fieldDec{col: i}
+		if i < 0 {
+			fd.skip = compileSkip(f.Type())
+		} else if fd.dec, err = compileDec(f.Type(), s.cols[i].Type); err != nil {
+			return nil, fmt.Errorf("schema id %d: field %s cannot be read into column %s: %w", id, f.Name(), types.QuoteIdent(s.cols[i].Name), err)
+		}
+		d.fields = append(d.fields, fd)
+	}
+	return d, nil
+}
+
+// fieldIndex matches a name exactly, then case-insensitively.
+func fieldIndex(names []string, name string) int {
+	for i, n := range names {
+		if n == name {
+			return i
+		}
+	}
+	for i, n := range names {
+		if strings.EqualFold(n, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// ---- binary reading ----
+
+type avroReader struct {
+	b []byte
+	p int
+}
+
+var errTruncated = errors.New("truncated Avro body")
+
+func (r *avroReader) long() (int64, error) {
+	var u uint64
+	for shift := uint(0); shift < 70; shift += 7 {
+		if r.p >= len(r.b) {
+			return 0, errTruncated
+		}
+		c := r.b[r.p]
+		r.p++
+		u |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			return int64(u>>1) ^ -int64(u&1), nil
+		}
+	}
+	return 0, errors.New("malformed Avro varint (more than 10 bytes)")
+}
+
+func (r *avroReader) take(n int64) ([]byte, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("negative Avro length %d", n)
+	}
+	if int64(len(r.b)-r.p) < n {
+		return nil, errTruncated
+	}
+	b := r.b[r.p : r.p+int(n)]
+	r.p += int(n)
+	return b, nil
+}
+
+func (r *avroReader) bytes() ([]byte, error) {
+	n, err := r.long()
+	if err != nil {
+		return nil, err
+	}
+	return r.take(n)
+}
+
+// blockLen reads an array/map block count; a negative count is followed
+// by the block's byte size.
+func (r *avroReader) blockLen() (int64, error) {
+	n, err := r.long()
+	if err != nil || n >= 0 {
+		return n, err
+	}
+	if _, err := r.long(); err != nil {
+		return 0, err
+	}
+	return -n, nil
+}
+
+type (
+	decFn  func(r *avroReader, a *arena) (any, error)
+	skipFn func(r *avroReader) error
+)
+
+func convErr(from avro.Schema, to *types.Type) error {
+	return fmt.Errorf("cannot convert Avro %s to %s", avroTypeName(from), to)
+}
+
+func avroTypeName(s avro.Schema) string {
+	if l := logicalOf(s); l != "" {
+		return string(s.Type()) + "/" + string(l)
+	}
+	return string(s.Type())
+}
+
+// compileDec builds a reader for writer schema s producing values of SQL
+// type t, with ksqlDB's coercions (int→long, enum→string, float→double, …).
+func compileDec(s avro.Schema, t *types.Type) (decFn, error) {
+	s = derefAvro(s)
+	if u, ok := s.(*avro.UnionSchema); ok {
+		branches := make([]decFn, len(u.Types()))
+		var firstErr error
+		compiled := 0
+		for i, b := range u.Types() {
+			if b.Type() == avro.Null {
+				branches[i] = func(*avroReader, *arena) (any, error) { return nil, nil }
+				continue
+			}
+			d, err := compileDec(b, t)
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				bErr := err
+				d = func(*avroReader, *arena) (any, error) { return nil, bErr }
+			} else {
+				compiled++
+			}
+			branches[i] = d
+		}
+		if compiled == 0 && firstErr != nil {
+			return nil, firstErr
+		}
+		return func(r *avroReader, a *arena) (any, error) {
+			i, err := r.long()
+			if err != nil {
+				return nil, err
+			}
+			if i < 0 || i >= int64(len(branches)) {
+				return nil, fmt.Errorf("Avro union index %d out of range (%d branches)", i, len(branches))
+			}
+			return branches[i](r, a)
+		}, nil
+	}
+	if p, sc, ok := avroDecimal(s); ok {
+		return decDecimal(s, p, sc, t)
+	}
+	switch s.Type() {
+	case avro.Null:
+		return func(*avroReader, *arena) (any, error) { return nil, nil }, nil
+	case avro.Boolean:
+		switch t.Kind {
+		case types.Boolean:
+			return func(r *avroReader, _ *arena) (any, error) {
+				if r.p >= len(r.b) {
+					return nil, errTruncated
+				}
+				r.p++
+				return r.b[r.p-1] != 0, nil
+			}, nil
+		case types.String:
+			return func(r *avroReader, _ *arena) (any, error) {
+				if r.p >= len(r.b) {
+					return nil, errTruncated
+				}
+				r.p++
+				return strconv.FormatBool(r.b[r.p-1] != 0), nil
+			}, nil
+		}
+	case avro.Int, avro.Long:
+		return decInteger(s, t)
+	case avro.Float, avro.Double:
+		return decFloat(s, t)
+	case avro.String, avro.Enum:
+		var syms []string
+		if e, ok := s.(*avro.EnumSchema); ok {
+			syms = e.Symbols()
+		}
+		read := func(r *avroReader) ([]byte, error) {
+			if syms == nil {
+				return r.bytes()
+			}
+			i, err := r.long()
+			if err != nil {
+				return nil, err
+			}
+			if i < 0 || i >= int64(len(syms)) {
+				return nil, fmt.Errorf("Avro enum index %d out of range", i)
+			}
+			return []byte(syms[i]), nil
+		}
+		if t.Kind == types.String {
+			return func(r *avroReader, a *arena) (any, error) {
+				b, err := read(r)
+				if err != nil {
+					return nil, err
+				}
+				return a.str(b), nil
+			}, nil
+		}
+		if t.IsPrimitive() {
+			return func(r *avroReader, _ *arena) (any, error) {
+				b, err := read(r)
+				if err != nil {
+					return nil, err
+				}
+				return fromText(string(b), t)
+			}, nil
+		}
+	case avro.Bytes, avro.Fixed:
+		size := -1
+		if f, ok := s.(*avro.FixedSchema); ok {
+			size = f.Size()
+		}
+		if t.Kind == types.Bytes {
+			return func(r *avroReader, _ *arena) (any, error) {
+				var b []byte
+				var err error
+				if size >= 0 {
+					b, err = r.take(int64(size))
+				} else {
+					b, err = r.bytes()
+				}
+				if err != nil {
+					return nil, err
+				}
+				return append([]byte(nil), b...), nil
+			}, nil
+		}
+	case avro.Array:
+		if t.Kind != types.Array {
+			break
+		}
+		elem, err := compileDec(s.(*avro.ArraySchema).Items(), t.Elem)
+		if err != nil {
+			return nil, err
+		}
+		return func(r *avroReader, a *arena) (any, error) {
+			out := []any{}
+			for {
+				n, err := r.blockLen()
+				if err != nil {
+					return nil, err
+				}
+				if n == 0 {
+					return out, nil
+				}
+				for ; n > 0; n-- {
+					v, err := elem(r, nil)
+					if err != nil {
+						return nil, err
+					}
+					out = append(out, v)
+				}
+			}
+		}, nil
+	case avro.Map:
+		if t.Kind != types.Map {
+			break
+		}
+		if t.Key.Kind != types.String {
+			return nil, fmt.Errorf("cannot read an Avro map into %s: keys must be STRING", t)
+		}
+		val, err := compileDec(s.(*avro.MapSchema).Values(), t.Elem)
+		if err != nil {
+			return nil, err
+		}
+		return func(r *avroReader, a *arena) (any, error) {
+			m := types.NewMap(0)
+			for {
+				n, err := r.blockLen()
+				if err != nil {
+					return nil, err
+				}
+				if n == 0 {
+					return m, nil
+				}
+				for ; n > 0; n-- {
+					k, err := r.bytes()
+					if err != nil {
+						return nil, err
+					}
+					v, err := val(r, nil)
+					if err != nil {
+						return nil, err
+					}
+					m.Put(string(k), v)
+				}
+			}
+		}, nil
+	case avro.Record, avro.Error:
+		if t.Kind != types.Struct {
+			break
+		}
+		rec := s.(*avro.RecordSchema)
+		names := make([]string, len(t.Fields))
+		for i, f := range t.Fields {
+			names[i] = f.Name
+		}
+		fields := make([]fieldDec, len(rec.Fields()))
+		for i, f := range rec.Fields() {
+			j := fieldIndex(names, f.Name())
+			fields[i].col = j
+			if j < 0 {
+				fields[i].skip = compileSkip(f.Type())
+				continue
+			}
+			d, err := compileDec(f.Type(), t.Fields[j].Type)
+			if err != nil {
+				return nil, fmt.Errorf("field %s: %w", f.Name(), err)
+			}
+			fields[i].dec = d
+		}
+		n := len(t.Fields)
+		return func(r *avroReader, a *arena) (any, error) {
+			sv := make(types.StructVal, n)
+			for _, f := range fields {
+				if f.col < 0 {
+					if err := f.skip(r); err != nil {
+						return nil, err
+					}
+					continue
+				}
+				v, err := f.dec(r, nil)
+				if err != nil {
+					return nil, err
+				}
+				sv[f.col] = v
+			}
+			return sv, nil
+		}, nil
+	}
+	return nil, convErr(s, t)
+}
+
+func decInteger(s avro.Schema, t *types.Type) (decFn, error) {
+	lt := logicalOf(s)
+	// micro-second logical types are scaled to the SQL milliseconds.
+	div := int64(1)
+	if lt == avro.TimestampMicros || lt == avro.TimeMicros {
+		div = 1000
+	}
+	read := func(r *avroReader) (int64, error) {
+		v, err := r.long()
+		return v / div, err
+	}
+	switch t.Kind {
+	case types.Int, types.Date, types.Time:
+		typ := tInt32
+		switch t.Kind {
+		case types.Date:
+			typ = tDate
+		case types.Time:
+			typ = tTime
+		}
+		return func(r *avroReader, a *arena) (any, error) {
+			v, err := read(r)
+			if err != nil {
+				return nil, err
+			}
+			if v < math.MinInt32 || v > math.MaxInt32 {
+				return nil, fmt.Errorf("value %d is out of range for %s", v, t)
+			}
+			return a.int32v(typ, int32(v)), nil
+		}, nil
+	case types.Bigint, types.Timestamp:
+		typ := tInt64
+		if t.Kind == types.Timestamp {
+			typ = tTimestamp
+		}
+		return func(r *avroReader, a *arena) (any, error) {
+			v, err := read(r)
+			if err != nil {
+				return nil, err
+			}
+			return a.int64v(typ, v), nil
+		}, nil
+	case types.Double:
+		return func(r *avroReader, a *arena) (any, error) {
+			v, err := read(r)
+			if err != nil {
+				return nil, err
+			}
+			return a.float64v(float64(v)), nil
+		}, nil
+	case types.Decimal:
+		return func(r *avroReader, _ *arena) (any, error) {
+			v, err := read(r)
+			if err != nil {
+				return nil, err
+			}
+			return fitDecimal(decimal.NewFromInt(v), t)
+		}, nil
+	case types.String:
+		return func(r *avroReader, _ *arena) (any, error) {
+			v, err := read(r)
+			if err != nil {
+				return nil, err
+			}
+			return strconv.FormatInt(v, 10), nil
+		}, nil
+	}
+	return nil, convErr(s, t)
+}
+
+func decFloat(s avro.Schema, t *types.Type) (decFn, error) {
+	single := s.Type() == avro.Float
+	read := func(r *avroReader) (float64, error) {
+		if single {
+			b, err := r.take(4)
+			if err != nil {
+				return 0, err
+			}
+			return float64(math.Float32frombits(binary.LittleEndian.Uint32(b))), nil
+		}
+		b, err := r.take(8)
+		if err != nil {
+			return 0, err
+		}
+		return math.Float64frombits(binary.LittleEndian.Uint64(b)), nil
+	}
+	switch t.Kind {
+	case types.Double:
+		return func(r *avroReader, a *arena) (any, error) {
+			v, err := read(r)
+			if err != nil {
+				return nil, err
+			}
+			return a.float64v(v), nil
+		}, nil
+	case types.Decimal:
+		return func(r *avroReader, _ *arena) (any, error) {
+			v, err := read(r)
+			if err != nil {
+				return nil, err
+			}
+			return fitDecimal(decimal.NewFromFloat(v), t)
+		}, nil
+	case types.String:
+		return func(r *avroReader, _ *arena) (any, error) {
+			v, err := read(r)
+			if err != nil {
+				return nil, err
+			}
+			return types.FormatDouble(v), nil
+		}, nil
+	}
+	return nil, convErr(s, t)
+}
+
+func decDecimal(s avro.Schema, _, scale int, t *types.Type) (decFn, error) {
+	size := -1
+	if f, ok := s.(*avro.FixedSchema); ok {
+		size = f.Size()
+	}
+	read := func(r *avroReader) (decimal.Decimal, error) {
+		var b []byte
+		var err error
+		if size >= 0 {
+			b, err = r.take(int64(size))
+		} else {
+			b, err = r.bytes()
+		}
+		if err != nil {
+			return decimal.Decimal{}, err
+		}
+		return decimal.NewFromBigInt(fromTwos(b), -int32(scale)), nil
+	}
+	switch t.Kind {
+	case types.Decimal:
+		return func(r *avroReader, _ *arena) (any, error) {
+			d, err := read(r)
+			if err != nil {
+				return nil, err
+			}
+			return fitDecimal(d, t)
+		}, nil
+	case types.Double:
+		return func(r *avroReader, a *arena) (any, error) {
+			d, err := read(r)
+			if err != nil {
+				return nil, err
+			}
+			f, _ := d.Float64()
+			return a.float64v(f), nil
+		}, nil
+	case types.String:
+		return func(r *avroReader, _ *arena) (any, error) {
+			d, err := read(r)
+			if err != nil {
+				return nil, err
+			}
+			return plainDecimal(d), nil
+		}, nil
+	}
+	return nil, convErr(s, t)
+}
+
+// fromTwos reads a big-endian two's-complement integer.
+func fromTwos(b []byte) *big.Int {
+	v := new(big.Int).SetBytes(b)
+	if len(b) > 0 && b[0]&0x80 != 0 {
+		v.Sub(v, new(big.Int).Lsh(big.NewInt(1), uint(len(b)*8)))
+	}
+	return v
+}
+
+// toTwos writes v as the shortest big-endian two's-complement bytes.
+func toTwos(v *big.Int) []byte {
+	if v.Sign() == 0 {
+		return []byte{0}
+	}
+	if v.Sign() > 0 {
+		b := v.Bytes()
+		if b[0]&0x80 != 0 {
+			b = append([]byte{0}, b...)
+		}
+		return b
+	}
+	n := (v.BitLen() + 8) / 8 // room for the sign bit
+	m := new(big.Int).Add(v, new(big.Int).Lsh(big.NewInt(1), uint(n*8)))
+	b := m.Bytes()
+	for len(b) < n {
+		b = append([]byte{0xff}, b...)
+	}
+	// Drop redundant leading 0xff bytes.
+	for len(b) > 1 && b[0] == 0xff && b[1]&0x80 != 0 {
+		b = b[1:]
+	}
+	return b
+}
+
+// compileSkip builds a reader that steps over a value of schema s.
+func compileSkip(s avro.Schema) skipFn {
+	s = derefAvro(s)
+	switch s.Type() {
+	case avro.Null:
+		return func(*avroReader) error { return nil }
+	case avro.Boolean:
+		return func(r *avroReader) error { _, err := r.take(1); return err }
+	case avro.Int, avro.Long, avro.Enum:
+		return func(r *avroReader) error { _, err := r.long(); return err }
+	case avro.Float:
+		return func(r *avroReader) error { _, err := r.take(4); return err }
+	case avro.Double:
+		return func(r *avroReader) error { _, err := r.take(8); return err }
+	case avro.String, avro.Bytes:
+		return func(r *avroReader) error { _, err := r.bytes(); return err }
+	case avro.Fixed:
+		n := int64(s.(*avro.FixedSchema).Size())
+		return func(r *avroReader) error { _, err := r.take(n); return err }
+	case avro.Union:
+		bs := make([]skipFn, len(s.(*avro.UnionSchema).Types()))
+		for i, b := range s.(*avro.UnionSchema).Types() {
+			bs[i] = compileSkip(b)
+		}
+		return func(r *avroReader) error {
+			i, err := r.long()
+			if err != nil {
+				return err
+			}
+			if i < 0 || i >= int64(len(bs)) {
+				return fmt.Errorf("Avro union index %d out of range", i)
+			}
+			return bs[i](r)
+		}
+	case avro.Array, avro.Map:
+		var item skipFn
+		isMap := s.Type() == avro.Map
+		if isMap {
+			item = compileSkip(s.(*avro.MapSchema).Values())
+		} else {
+			item = compileSkip(s.(*avro.ArraySchema).Items())
+		}
+		return func(r *avroReader) error {
+			for {
+				n, err := r.long()
+				if err != nil {
+					return err
+				}
+				if n == 0 {
+					return nil
+				}
+				if n < 0 { // the block size lets us jump
+					size, err := r.long()
+					if err != nil {
+						return err
+					}
+					_, err = r.take(size)
+					if err != nil {
+						return err
+					}
+					continue
+				}
+				for ; n > 0; n-- {
+					if isMap {
+						if _, err := r.bytes(); err != nil {
+							return err
+						}
+					}
+					if err := item(r); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	case avro.Record, avro.Error:
+		var fs []skipFn
+		for _, f := range s.(*avro.RecordSchema).Fields() {
+			fs = append(fs, compileSkip(f.Type()))
+		}
+		return func(r *avroReader) error {
+			for _, f := range fs {
+				if err := f(r); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	return func(*avroReader) error { return fmt.Errorf("cannot skip Avro type %s", s.Type()) }
+}
+
+// ---- binary writing ----
+
+type encFn func(dst []byte, v any) ([]byte, error)
+
+// encF writes one record field from a column (col >= 0) or, when no column
+// matches it, its default.
+type encF struct {
+	col      int
+	enc      encFn
+	def      []byte // encoded default: for a missing column, or a null in a non-nullable field
+	defOnNil bool   // write def for a null value
+	err      error  // set when the field has neither column nor default
+}
+
+func appendLong(dst []byte, v int64) []byte {
+	u := uint64(v<<1) ^ uint64(v>>63)
+	for u >= 0x80 {
+		dst = append(dst, byte(u)|0x80)
+		u >>= 7
+	}
+	return append(dst, byte(u))
+}
+
+func appendAvroBytes(dst, b []byte) []byte {
+	return append(appendLong(dst, int64(len(b))), b...)
+}
+
+func encodeFields(buf []byte, fs []encF, vals []any) ([]byte, error) {
+	var err error
+	for _, f := range fs {
+		if f.err != nil {
+			return buf, f.err
+		}
+		var v any
+		if f.col >= 0 {
+			v = vals[f.col]
+		}
+		if f.col < 0 || (v == nil && f.defOnNil) {
+			buf = append(buf, f.def...)
+			continue
+		}
+		if buf, err = f.enc(buf, v); err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
+}
+
+// compileRecordEnc maps SQL fields (columns or struct fields) onto the
+// fields of an Avro record by name.
+func compileRecordEnc(fs []types.Field, rec *avro.RecordSchema) ([]encF, error) {
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = f.Name
+	}
+	out := make([]encF, len(rec.Fields()))
+	for i, af := range rec.Fields() {
+		j := fieldIndex(names, af.Name())
+		out[i].col = j
+		nullable := isNullable(af.Type())
+		if af.HasDefault() && !(nullable && af.Default() == nil) {
+			def, err := encodeDefault(nil, af.Type(), af.Default())
+			if err != nil {
+				return nil, fmt.Errorf("default of field %s: %w", af.Name(), err)
+			}
+			out[i].def = def
+		}
+		out[i].defOnNil = !nullable && out[i].def != nil
+		if j < 0 {
+			switch {
+			case nullable && out[i].def == nil:
+				out[i].def = appendLong(nil, int64(nullIndex(af.Type())))
+			case out[i].def == nil:
+				out[i].err = fmt.Errorf("the Avro schema field %s is required and has no default, and no column provides it", af.Name())
+			}
+			continue
+		}
+		e, err := compileEnc(fs[j].Type, af.Type())
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", af.Name(), err)
+		}
+		out[i].enc = fieldErr(fs[j].Name, e)
+	}
+	return out, nil
+}
+
+func fieldErr(name string, e encFn) encFn {
+	return func(dst []byte, v any) ([]byte, error) {
+		out, err := e(dst, v)
+		if err != nil {
+			return out, fmt.Errorf("field %s: %w", types.QuoteIdent(name), err)
+		}
+		return out, nil
+	}
+}
+
+func isNullable(s avro.Schema) bool { return nullIndex(s) >= 0 }
+
+func nullIndex(s avro.Schema) int {
+	s = derefAvro(s)
+	if s.Type() == avro.Null {
+		return 0
+	}
+	if u, ok := s.(*avro.UnionSchema); ok {
+		for i, b := range u.Types() {
+			if b.Type() == avro.Null {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// compileEnc builds a writer of SQL type t into Avro schema s.
+func compileEnc(t *types.Type, s avro.Schema) (encFn, error) {
+	s = derefAvro(s)
+	if u, ok := s.(*avro.UnionSchema); ok {
+		ni := nullIndex(u)
+		var firstErr error
+		for i, b := range u.Types() {
+			if b.Type() == avro.Null {
+				continue
+			}
+			e, err := compileEnc(t, b)
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				continue
+			}
+			idx := appendLong(nil, int64(i))
+			nul := appendLong(nil, int64(ni))
+			return func(dst []byte, v any) ([]byte, error) {
+				if v == nil {
+					if ni < 0 {
+						return dst, errors.New("null value for a non-nullable Avro union")
+					}
+					return append(dst, nul...), nil
+				}
+				return e(append(dst, idx...), v)
+			}, nil
+		}
+		if firstErr == nil {
+			firstErr = errors.New("the union has no non-null branch")
+		}
+		return nil, firstErr
+	}
+	notNull := func(e encFn) encFn {
+		return func(dst []byte, v any) ([]byte, error) {
+			if v == nil {
+				return dst, fmt.Errorf("null value for non-nullable Avro type %s", avroTypeName(s))
+			}
+			return e(dst, v)
+		}
+	}
+	if _, sc, ok := avroDecimal(s); ok {
+		size := -1
+		if f, isF := s.(*avro.FixedSchema); isF {
+			size = f.Size()
+		}
+		return notNull(func(dst []byte, v any) ([]byte, error) {
+			d, ok := asDecimal(v)
+			if !ok {
+				if f, isF := v.(float64); isF {
+					d = decimal.NewFromFloat(f)
+				} else {
+					return dst, typeErr(v, t)
+				}
+			}
+			b := toTwos(d.Round(int32(sc)).Coefficient())
+			if size < 0 {
+				return appendAvroBytes(dst, b), nil
+			}
+			if len(b) > size {
+				return dst, fmt.Errorf("decimal %s does not fit fixed(%d)", d, size)
+			}
+			pad := byte(0)
+			if b[0]&0x80 != 0 {
+				pad = 0xff
+			}
+			for i := len(b); i < size; i++ {
+				dst = append(dst, pad)
+			}
+			return append(dst, b...), nil
+		}), nil
+	}
+	lt := logicalOf(s)
+	switch s.Type() {
+	case avro.Null:
+		return func(dst []byte, v any) ([]byte, error) {
+			if v != nil {
+				return dst, errors.New("non-null value for Avro null")
+			}
+			return dst, nil
+		}, nil
+	case avro.Boolean:
+		if t.Kind == types.Boolean {
+			return notNull(func(dst []byte, v any) ([]byte, error) {
+				b, ok := v.(bool)
+				if !ok {
+					return dst, typeErr(v, t)
+				}
+				if b {
+					return append(dst, 1), nil
+				}
+				return append(dst, 0), nil
+			}), nil
+		}
+	case avro.Int, avro.Long:
+		mul := int64(1)
+		if lt == avro.TimestampMicros || lt == avro.TimeMicros {
+			mul = 1000
+		}
+		switch t.Kind {
+		case types.Int, types.Bigint, types.Date, types.Time, types.Timestamp:
+			isInt := s.Type() == avro.Int
+			return notNull(func(dst []byte, v any) ([]byte, error) {
+				i, ok := asInt64(v)
+				if !ok {
+					return dst, typeErr(v, t)
+				}
+				i *= mul
+				if isInt && (i < math.MinInt32 || i > math.MaxInt32) {
+					return dst, fmt.Errorf("value %d is out of range for Avro int", i)
+				}
+				return appendLong(dst, i), nil
+			}), nil
+		}
+	case avro.Float, avro.Double:
+		if t.IsNumeric() {
+			single := s.Type() == avro.Float
+			return notNull(func(dst []byte, v any) ([]byte, error) {
+				f, ok := asFloat64(v)
+				if !ok {
+					return dst, typeErr(v, t)
+				}
+				if single {
+					return binary.LittleEndian.AppendUint32(dst, math.Float32bits(float32(f))), nil
+				}
+				return binary.LittleEndian.AppendUint64(dst, math.Float64bits(f)), nil
+			}), nil
+		}
+	case avro.String:
+		if t.Kind == types.String {
+			return notNull(func(dst []byte, v any) ([]byte, error) {
+				str, ok := v.(string)
+				if !ok {
+					return dst, typeErr(v, t)
+				}
+				return append(appendLong(dst, int64(len(str))), str...), nil
+			}), nil
+		}
+		if t.IsPrimitive() {
+			return notNull(func(dst []byte, v any) ([]byte, error) {
+				str, err := textOf(v, t)
+				if err != nil {
+					return dst, err
+				}
+				return append(appendLong(dst, int64(len(str))), str...), nil
+			}), nil
+		}
+	case avro.Enum:
+		if t.Kind == types.String {
+			syms := s.(*avro.EnumSchema).Symbols()
+			return notNull(func(dst []byte, v any) ([]byte, error) {
+				str, ok := v.(string)
+				if !ok {
+					return dst, typeErr(v, t)
+				}
+				for i, sym := range syms {
+					if sym == str {
+						return appendLong(dst, int64(i)), nil
+					}
+				}
+				return dst, fmt.Errorf("%q is not a symbol of the Avro enum %s", str, s.(*avro.EnumSchema).FullName())
+			}), nil
+		}
+	case avro.Bytes, avro.Fixed:
+		if t.Kind == types.Bytes {
+			size := -1
+			if f, ok := s.(*avro.FixedSchema); ok {
+				size = f.Size()
+			}
+			return notNull(func(dst []byte, v any) ([]byte, error) {
+				b, ok := v.([]byte)
+				if !ok {
+					return dst, typeErr(v, t)
+				}
+				if size >= 0 {
+					if len(b) != size {
+						return dst, fmt.Errorf("%d bytes do not fit Avro fixed(%d)", len(b), size)
+					}
+					return append(dst, b...), nil
+				}
+				return appendAvroBytes(dst, b), nil
+			}), nil
+		}
+	case avro.Array:
+		if t.Kind == types.Array {
+			elem, err := compileEnc(t.Elem, s.(*avro.ArraySchema).Items())
+			if err != nil {
+				return nil, err
+			}
+			return notNull(func(dst []byte, v any) ([]byte, error) {
+				arr, ok := v.([]any)
+				if !ok {
+					return dst, typeErr(v, t)
+				}
+				if len(arr) > 0 {
+					dst = appendLong(dst, int64(len(arr)))
+					for i, x := range arr {
+						var err error
+						if dst, err = elem(dst, x); err != nil {
+							return dst, fmt.Errorf("element %d: %w", i, err)
+						}
+					}
+				}
+				return append(dst, 0), nil
+			}), nil
+		}
+	case avro.Map:
+		if t.Kind == types.Map && t.Key.Kind == types.String {
+			val, err := compileEnc(t.Elem, s.(*avro.MapSchema).Values())
+			if err != nil {
+				return nil, err
+			}
+			return notNull(func(dst []byte, v any) ([]byte, error) {
+				m, ok := v.(*types.MapVal)
+				if !ok {
+					return dst, typeErr(v, t)
+				}
+				if m.Len() > 0 {
+					dst = appendLong(dst, int64(m.Len()))
+					for i, k := range m.Keys {
+						ks, ok := k.(string)
+						if !ok {
+							return dst, fmt.Errorf("map key of Go type %T is not a string", k)
+						}
+						dst = append(appendLong(dst, int64(len(ks))), ks...)
+						var err error
+						if dst, err = val(dst, m.Vals[i]); err != nil {
+							return dst, fmt.Errorf("map value of %q: %w", ks, err)
+						}
+					}
+				}
+				return append(dst, 0), nil
+			}), nil
+		}
+	case avro.Record, avro.Error:
+		if t.Kind == types.Struct {
+			fs, err := compileRecordEnc(t.Fields, s.(*avro.RecordSchema))
+			if err != nil {
+				return nil, err
+			}
+			return notNull(func(dst []byte, v any) ([]byte, error) {
+				sv, ok := v.(types.StructVal)
+				if !ok {
+					return dst, typeErr(v, t)
+				}
+				if len(sv) != len(t.Fields) {
+					return dst, fmt.Errorf("struct value has %d fields, its type %d", len(sv), len(t.Fields))
+				}
+				return encodeFields(dst, fs, sv)
+			}), nil
+		}
+	}
+	return nil, fmt.Errorf("cannot write %s as Avro %s", t, avroTypeName(s))
+}
+
+// encodeDefault writes a field default, given as parsed JSON, in binary.
+// The default of a union is of its first branch.
+func encodeDefault(dst []byte, s avro.Schema, v any) ([]byte, error) {
+	s = derefAvro(s)
+	switch s.Type() {
+	case avro.Union:
+		return encodeDefault(append(dst, 0), s.(*avro.UnionSchema).Types()[0], v)
+	case avro.Null:
+		return dst, nil
+	case avro.Boolean:
+		if b, ok := v.(bool); ok && b {
+			return append(dst, 1), nil
+		}
+		return append(dst, 0), nil
+	case avro.Int, avro.Long:
+		f, _ := toFloat(v)
+		return appendLong(dst, int64(f)), nil
+	case avro.Float:
+		f, _ := toFloat(v)
+		return binary.LittleEndian.AppendUint32(dst, math.Float32bits(float32(f))), nil
+	case avro.Double:
+		f, _ := toFloat(v)
+		return binary.LittleEndian.AppendUint64(dst, math.Float64bits(f)), nil
+	case avro.String:
+		str, _ := v.(string)
+		return append(appendLong(dst, int64(len(str))), str...), nil
+	case avro.Bytes:
+		var b []byte
+		switch x := v.(type) {
+		case string: // JSON defaults encode bytes as ISO-8859-1 text
+			for _, r := range x {
+				b = append(b, byte(r))
+			}
+		case []byte:
+			b = x
+		}
+		return appendAvroBytes(dst, b), nil
+	case avro.Fixed:
+		b := make([]byte, s.(*avro.FixedSchema).Size())
+		switch x := v.(type) {
+		case string:
+			i := 0
+			for _, r := range x {
+				if i < len(b) {
+					b[i] = byte(r)
+				}
+				i++
+			}
+		case []byte:
+			copy(b, x)
+		}
+		return append(dst, b...), nil
+	case avro.Enum:
+		str, _ := v.(string)
+		for i, sym := range s.(*avro.EnumSchema).Symbols() {
+			if sym == str {
+				return appendLong(dst, int64(i)), nil
+			}
+		}
+		return dst, fmt.Errorf("default %q is not an enum symbol", str)
+	case avro.Array:
+		arr, _ := v.([]any)
+		if len(arr) > 0 {
+			dst = appendLong(dst, int64(len(arr)))
+			for _, x := range arr {
+				var err error
+				if dst, err = encodeDefault(dst, s.(*avro.ArraySchema).Items(), x); err != nil {
+					return dst, err
+				}
+			}
+		}
+		return append(dst, 0), nil
+	case avro.Map:
+		m, _ := v.(map[string]any)
+		if len(m) > 0 {
+			dst = appendLong(dst, int64(len(m)))
+			for k, x := range m {
+				dst = append(appendLong(dst, int64(len(k))), k...)
+				var err error
+				if dst, err = encodeDefault(dst, s.(*avro.MapSchema).Values(), x); err != nil {
+					return dst, err
+				}
+			}
+		}
+		return append(dst, 0), nil
+	case avro.Record, avro.Error:
+		m, _ := v.(map[string]any)
+		for _, f := range s.(*avro.RecordSchema).Fields() {
+			x, ok := m[f.Name()]
+			if !ok {
+				x = f.Default()
+			}
+			var err error
+			if dst, err = encodeDefault(dst, f.Type(), x); err != nil {
+				return dst, err
+			}
+		}
+		return dst, nil
+	}
+	return dst, fmt.Errorf("cannot write a default of Avro type %s", s.Type())
+}
+
+func toFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case float32:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	}
+	return 0, false
+}

@@ -1,0 +1,386 @@
+package serde
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/hamba/avro/v2"
+
+	"github.com/eddysql/eddy/types"
+)
+
+// DefaultAvroFullName is the record name ksqlDB gives generated schemas.
+const DefaultAvroFullName = "io.confluent.ksql.avro_schemas.KsqlDataSourceSchema"
+
+// AvroKeyFullName is the key record name ksqlDB uses for a sink it
+// creates, e.g. "io.confluent.ksql.avro_schemas.OutputKey" for OUTPUT; the
+// planner passes it as KEY_SCHEMA_FULL_NAME.
+func AvroKeyFullName(source string) string {
+	s := strings.ToLower(source)
+	if s != "" {
+		s = strings.ToUpper(s[:1]) + s[1:]
+	}
+	return "io.confluent.ksql.avro_schemas." + s + "Key"
+}
+
+// avroNameErr validates an Avro name as the Avro spec (and Java's Avro
+// library, whose messages ksqlDB shows) does.
+func avroNameErr(name string) error {
+	if name == "" {
+		return errors.New("Empty name")
+	}
+	for i, r := range name {
+		ok := r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (i > 0 && r >= '0' && r <= '9')
+		if !ok {
+			if i == 0 {
+				return fmt.Errorf("Illegal initial character: %s", name)
+			}
+			return fmt.Errorf("Illegal character in: %s", name)
+		}
+	}
+	return nil
+}
+
+// checkAvro validates that AVRO can carry the columns.
+func checkAvro(f Format, cols []types.Column, isKey bool) error {
+	if _, _, err := fullNameOf(f, isKey); err != nil {
+		return err
+	}
+	var walk func(t *types.Type) error
+	walk = func(t *types.Type) error {
+		switch t.Kind {
+		case types.Map:
+			if t.Key.Kind != types.String {
+				return errors.New("Avro only supports MAPs with STRING keys")
+			}
+			return walk(t.Elem)
+		case types.Array:
+			return walk(t.Elem)
+		case types.Struct:
+			for _, fl := range t.Fields {
+				if err := avroNameErr(fl.Name); err != nil {
+					return fmt.Errorf("Schema is not compatible with Avro: %w", err)
+				}
+				if err := walk(fl.Type); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for _, c := range cols {
+		if err := walk(c.Type); err != nil {
+			return err
+		}
+	}
+	if unwrappedSide(f, cols, isKey, Avro) {
+		return nil
+	}
+	for _, c := range cols {
+		if err := avroNameErr(c.Name); err != nil {
+			return fmt.Errorf("Schema is not compatible with Avro: %w", err)
+		}
+	}
+	return nil
+}
+
+// unwrappedSide reports whether a lone column is written bare: keys of
+// AVRO and JSON_SR always, values when WRAP_SINGLE_VALUE is false.
+func unwrappedSide(f Format, cols []types.Column, isKey bool, format string) bool {
+	if len(cols) != 1 || format == Protobuf || format == ProtobufNoSR {
+		return false
+	}
+	if isKey {
+		return true
+	}
+	wrap, _, _ := wrapSetting(f)
+	return !wrap
+}
+
+// avroSchemaFor builds the Avro schema ksqlDB would register for columns:
+// a record of nullable fields named fullName, or for an unwrapped column
+// its (non-union) type.
+func avroSchemaFor(cols []types.Column, unwrapped bool, fullName string) string {
+	var b strings.Builder
+	ns, name := splitFullName(fullName)
+	if unwrapped {
+		t := cols[0].Type
+		if t.Kind == types.Struct {
+			writeAvroRecord(&b, name, ns, t.Fields, true)
+		} else {
+			writeAvroType(&b, t, name, ns)
+		}
+		return b.String()
+	}
+	fs := make([]types.Field, len(cols))
+	for i, c := range cols {
+		fs[i] = types.Field{Name: c.Name, Type: c.Type}
+	}
+	writeAvroRecord(&b, name, ns, fs, true)
+	return b.String()
+}
+
+func splitFullName(full string) (ns, name string) {
+	if i := strings.LastIndexByte(full, '.'); i >= 0 {
+		return full[:i], full[i+1:]
+	}
+	return "", full
+}
+
+func writeAvroRecord(b *strings.Builder, name, ns string, fs []types.Field, top bool) {
+	b.WriteString(`{"type":"record","name":`)
+	writeJSONString(b, name)
+	if top && ns != "" {
+		b.WriteString(`,"namespace":`)
+		writeJSONString(b, ns)
+	}
+	b.WriteString(`,"fields":[`)
+	for i, f := range fs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"name":`)
+		writeJSONString(b, f.Name)
+		b.WriteString(`,"type":`)
+		writeAvroNullable(b, f.Type, name+"_"+f.Name, ns)
+		b.WriteString(`,"default":null}`)
+	}
+	b.WriteString(`],"connect.name":`)
+	full := name
+	if ns != "" {
+		full = ns + "." + name
+	}
+	writeJSONString(b, full)
+	b.WriteByte('}')
+}
+
+// writeAvroNullable writes ["null", T].
+func writeAvroNullable(b *strings.Builder, t *types.Type, name, ns string) {
+	b.WriteString(`["null",`)
+	writeAvroType(b, t, name, ns)
+	b.WriteByte(']')
+}
+
+// writeAvroType writes the Avro type of t; name names a STRUCT record.
+func writeAvroType(b *strings.Builder, t *types.Type, name, ns string) {
+	switch t.Kind {
+	case types.Boolean:
+		b.WriteString(`"boolean"`)
+	case types.Int:
+		b.WriteString(`"int"`)
+	case types.Bigint:
+		b.WriteString(`"long"`)
+	case types.Double:
+		b.WriteString(`"double"`)
+	case types.String:
+		b.WriteString(`"string"`)
+	case types.Bytes:
+		b.WriteString(`"bytes"`)
+	case types.Decimal:
+		fmt.Fprintf(b, `{"type":"bytes","logicalType":"decimal","precision":%d,"scale":%d}`, t.Precision, t.Scale)
+	case types.Date:
+		b.WriteString(`{"type":"int","logicalType":"date"}`)
+	case types.Time:
+		b.WriteString(`{"type":"int","logicalType":"time-millis"}`)
+	case types.Timestamp:
+		b.WriteString(`{"type":"long","logicalType":"timestamp-millis"}`)
+	case types.Array:
+		b.WriteString(`{"type":"array","items":`)
+		writeAvroNullable(b, t.Elem, name, ns)
+		b.WriteByte('}')
+	case types.Map:
+		b.WriteString(`{"type":"map","values":`)
+		writeAvroNullable(b, t.Elem, name, ns)
+		b.WriteByte('}')
+	case types.Struct:
+		writeAvroRecord(b, name, ns, t.Fields, false)
+	default:
+		b.WriteString(`"null"`)
+	}
+}
+
+func writeJSONString(b *strings.Builder, s string) {
+	q, _ := json.Marshal(s)
+	b.Write(q)
+}
+
+// parseAvro parses schema text with a private cache, so that unrelated
+// schemas reusing a record name never clash.
+func parseAvro(text string) (avro.Schema, error) {
+	s, err := avro.ParseWithCache(text, "", &avro.SchemaCache{})
+	if err != nil {
+		return nil, fmt.Errorf("invalid Avro schema: %w", err)
+	}
+	return s, nil
+}
+
+// avroColumns derives columns from an Avro schema: the fields of a record,
+// or one ROWKEY/ROWVAL column when the side is unwrapped.
+func avroColumns(text string, unwrapped, isKey bool) ([]types.Column, error) {
+	s, err := parseAvro(text)
+	if err != nil {
+		return nil, err
+	}
+	s = derefAvro(s)
+	if rec, ok := s.(*avro.RecordSchema); ok && !unwrapped {
+		cols := make([]types.Column, 0, len(rec.Fields()))
+		for _, f := range rec.Fields() {
+			t, err := sqlTypeOfAvro(f.Type())
+			if err != nil {
+				return nil, fmt.Errorf("field %s: %w", f.Name(), err)
+			}
+			cols = append(cols, types.Column{Name: f.Name(), Type: t})
+		}
+		if len(cols) == 0 {
+			return nil, errors.New("the record has no fields")
+		}
+		return cols, nil
+	}
+	t, err := sqlTypeOfAvro(s)
+	if err != nil {
+		return nil, err
+	}
+	if !unwrapped && !isKey {
+		return nil, fmt.Errorf("the schema is a %s, not a record: set WRAP_SINGLE_VALUE=false to read it as one column", s.Type())
+	}
+	return []types.Column{{Name: unwrapName(isKey), Type: t}}, nil
+}
+
+func derefAvro(s avro.Schema) avro.Schema {
+	for {
+		r, ok := s.(*avro.RefSchema)
+		if !ok {
+			return s
+		}
+		s = r.Schema()
+	}
+}
+
+// nonNull returns the single non-null branch of a nullable union, or s.
+func nonNull(s avro.Schema) avro.Schema {
+	s = derefAvro(s)
+	u, ok := s.(*avro.UnionSchema)
+	if !ok {
+		return s
+	}
+	var only avro.Schema
+	for _, t := range u.Types() {
+		if t.Type() == avro.Null {
+			continue
+		}
+		if only != nil {
+			return s
+		}
+		only = t
+	}
+	if only == nil {
+		return s
+	}
+	return derefAvro(only)
+}
+
+// avroDecimal returns the precision and scale of a decimal, with Connect's
+// default precision (64) when the schema gives none.
+func avroDecimal(s avro.Schema) (p, sc int, ok bool) {
+	type logical interface{ Logical() avro.LogicalSchema }
+	if l, isL := s.(logical); isL {
+		if d, isD := l.Logical().(*avro.DecimalLogicalSchema); isD && d != nil {
+			return d.Precision(), d.Scale(), true
+		}
+	}
+	type props interface{ Prop(string) any }
+	if pr, isP := s.(props); isP && pr.Prop("logicalType") == "decimal" {
+		p, sc = 64, 0
+		if v, ok := numProp(pr.Prop("precision")); ok && v > 0 {
+			p = v
+		}
+		if v, ok := numProp(pr.Prop("scale")); ok {
+			sc = v
+		}
+		return p, sc, true
+	}
+	return 0, 0, false
+}
+
+func numProp(v any) (int, bool) {
+	switch x := v.(type) {
+	case float64:
+		return int(x), true
+	case int:
+		return x, true
+	case json.Number:
+		n, err := strconv.Atoi(string(x))
+		return n, err == nil
+	}
+	return 0, false
+}
+
+func logicalOf(s avro.Schema) avro.LogicalType {
+	if p, ok := s.(*avro.PrimitiveSchema); ok && p.Logical() != nil {
+		return p.Logical().Type()
+	}
+	return ""
+}
+
+// sqlTypeOfAvro maps an Avro type to the SQL type ksqlDB infers for it.
+func sqlTypeOfAvro(s avro.Schema) (*types.Type, error) {
+	s = nonNull(s)
+	if p, sc, ok := avroDecimal(s); ok {
+		return types.DecimalOf(p, sc), nil
+	}
+	switch s.Type() {
+	case avro.Boolean:
+		return types.BooleanType, nil
+	case avro.Int:
+		switch logicalOf(s) {
+		case avro.Date:
+			return types.DateType, nil
+		case avro.TimeMillis:
+			return types.TimeType, nil
+		}
+		return types.IntType, nil
+	case avro.Long:
+		switch logicalOf(s) {
+		case avro.TimestampMillis, avro.TimestampMicros:
+			return types.TimestampType, nil
+		case avro.TimeMicros:
+			return types.TimeType, nil
+		}
+		return types.BigintType, nil
+	case avro.Float, avro.Double:
+		return types.DoubleType, nil
+	case avro.String, avro.Enum:
+		return types.StringType, nil
+	case avro.Bytes, avro.Fixed:
+		return types.BytesType, nil
+	case avro.Array:
+		e, err := sqlTypeOfAvro(s.(*avro.ArraySchema).Items())
+		if err != nil {
+			return nil, err
+		}
+		return types.ArrayOf(e), nil
+	case avro.Map:
+		e, err := sqlTypeOfAvro(s.(*avro.MapSchema).Values())
+		if err != nil {
+			return nil, err
+		}
+		return types.MapOf(types.StringType, e), nil
+	case avro.Record, avro.Error:
+		rec := s.(*avro.RecordSchema)
+		fs := make([]types.Field, 0, len(rec.Fields()))
+		for _, f := range rec.Fields() {
+			t, err := sqlTypeOfAvro(f.Type())
+			if err != nil {
+				return nil, fmt.Errorf("field %s: %w", f.Name(), err)
+			}
+			fs = append(fs, types.Field{Name: f.Name(), Type: t})
+		}
+		return types.StructOf(fs...), nil
+	case avro.Union:
+		return nil, errors.New("unions of several non-null types are not supported")
+	}
+	return nil, fmt.Errorf("Avro type %s is not supported", s.Type())
+}

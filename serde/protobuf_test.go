@@ -1,0 +1,223 @@
+package serde
+
+import (
+	"encoding/binary"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	"github.com/eddysql/eddy/types"
+)
+
+// Protobuf cannot carry null inside lists and maps; use a row without them.
+var pbRow = func() []any {
+	r := append([]any(nil), allRow...)
+	r[10] = []any{"a", "", "c"}
+	r[11] = &types.MapVal{Keys: []any{"x", "y"}, Vals: []any{int64(1), int64(0)}}
+	return r
+}()
+
+func TestProtobufRoundTripAllTypes(t *testing.T) {
+	for _, nullable := range []string{"", "OPTIONAL", "WRAPPER"} {
+		for _, name := range []string{Protobuf, ProtobufNoSR} {
+			reg, env := srEnv()
+			f := fmtOf(name)
+			if nullable != "" {
+				f.Props["VALUE_PROTOBUF_NULLABLE_REPRESENTATION"] = nullable
+			}
+			s := mustNewFor(t, f, allCols, false, env)
+			out := roundTrip(t, s, pbRow)
+			if name == Protobuf {
+				id, _, err := reg.Latest("t-value")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if out[0] != 0 || int(binary.BigEndian.Uint32(out[1:5])) != id || out[5] != 0 {
+					t.Errorf("%s: header % x, want magic 0, id %d, message index 0", name, out[:6], id)
+				}
+			}
+			// Each column alone, as key and value.
+			for i, c := range allCols {
+				for _, isKey := range []bool{false, true} {
+					if isKey && c.Type.Kind == types.Map {
+						continue
+					}
+					s := mustNewFor(t, f, []types.Column{c}, isKey, env)
+					roundTrip(t, s, []any{pbRow[i]})
+				}
+			}
+		}
+	}
+}
+
+func TestProtobufNulls(t *testing.T) {
+	cols := []types.Column{col("I", types.IntType), col("L", types.BigintType), col("D", types.DoubleType), col("B", types.BooleanType), col("S", types.StringType), col("ST", innerT), col("DEC", types.DecimalOf(4, 2))}
+	nulls := make([]any, len(cols))
+	for _, tc := range []struct {
+		nullable string
+		want     []any
+	}{
+		{"", []any{int32(0), int64(0), 0.0, false, "", nil, nil}},
+		{"OPTIONAL", nulls},
+		{"WRAPPER", nulls},
+	} {
+		_, env := srEnv()
+		s := mustNewFor(t, fmtOf(ProtobufNoSR, "PROTOBUF_NULLABLE_REPRESENTATION", tc.nullable), cols, false, env)
+		out, err := s.Encode(nulls)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := make([]any, len(cols))
+		if err := s.Decode(out, dst); err != nil {
+			t.Fatal(err)
+		}
+		for i := range dst {
+			if !sameValue(dst[i], tc.want[i]) {
+				t.Errorf("%q %s: got %#v want %#v", tc.nullable, cols[i].Name, dst[i], tc.want[i])
+			}
+		}
+	}
+}
+
+// The schemas of protobuf.json's post.topics.
+func TestProtobufGeneratedSchemas(t *testing.T) {
+	cols := []types.Column{col("I", types.IntType), col("L", types.BigintType), col("D", types.DoubleType), col("B", types.BooleanType), col("S", types.StringType)}
+	for nullable, want := range map[string]string{
+		"":         "syntax = \"proto3\";\n\nmessage ConnectDefault1 {\n  int32 I = 1;\n  int64 L = 2;\n  double D = 3;\n  bool B = 4;\n  string S = 5;\n}\n",
+		"OPTIONAL": "syntax = \"proto3\";\n\nmessage ConnectDefault1 {\n  optional int32 I = 1;\n  optional int64 L = 2;\n  optional double D = 3;\n  optional bool B = 4;\n  optional string S = 5;\n}\n",
+		"WRAPPER":  "syntax = \"proto3\";\n\nimport \"google/protobuf/wrappers.proto\";\n\nmessage ConnectDefault1 {\n  google.protobuf.Int32Value I = 1;\n  google.protobuf.Int64Value L = 2;\n  google.protobuf.DoubleValue D = 3;\n  google.protobuf.BoolValue B = 4;\n  google.protobuf.StringValue S = 5;\n}\n",
+	} {
+		reg, env := srEnv()
+		mustNewFor(t, fmtOf(Protobuf, "VALUE_PROTOBUF_NULLABLE_REPRESENTATION", nullable), cols, false, env)
+		_, got, _ := reg.Latest("t-value")
+		if got.Schema != want || got.Type != SchemaProtobuf {
+			t.Errorf("%q:\n%s\nwant\n%s", nullable, got.Schema, want)
+		}
+	}
+	// Full names and nested structs.
+	reg, env := srEnv()
+	mustNewFor(t, fmtOf(Protobuf, "VALUE_SCHEMA_FULL_NAME", "com.acme.ProtobufValue2"), []types.Column{col("S", innerT), col("A", types.ArrayOf(innerT))}, false, env)
+	_, got, _ := reg.Latest("t-value")
+	for _, want := range []string{"package com.acme;", "message ProtobufValue2 {", "ConnectDefault2 S = 1;", "repeated ConnectDefault3 A = 2;", "  message ConnectDefault2 {\n    string F1 = 1;"} {
+		if !strings.Contains(got.Schema, want) {
+			t.Errorf("missing %q in\n%s", want, got.Schema)
+		}
+	}
+}
+
+// Columns inferred from the corpus' registered schemas.
+func TestProtobufInfer(t *testing.T) {
+	for _, tc := range []struct {
+		schema, fullName, want string
+	}{
+		{`syntax = "proto3"; message ConfluentDefault1 {bool c1 = 1; int32 c2 = 2; int64 c3 = 3; double c4 = 4; string c5 = 5;}`, "",
+			"`C1` BOOLEAN, `C2` INTEGER, `C3` BIGINT, `C4` DOUBLE, `C5` STRING"},
+		{`syntax = "proto3"; import 'google/protobuf/wrappers.proto'; message ConfluentDefault1 {google.protobuf.BoolValue c1 = 1; google.protobuf.Int32Value c2 = 2; google.protobuf.Int64Value c3 = 3; google.protobuf.DoubleValue c4 = 4; google.protobuf.StringValue c5 = 5;}`, "",
+			"`C1` BOOLEAN, `C2` INTEGER, `C3` BIGINT, `C4` DOUBLE, `C5` STRING"},
+		{`syntax = "proto3"; import "confluent/type/decimal.proto"; message ConfluentDefault1 {bool c1 = 1; confluent.type.Decimal c6 = 6 [(confluent.field_meta) = { params: [{ value: "4", key: "precision" }, { value: "2", key: "scale" }]}];}`, "",
+			"`C1` BOOLEAN, `C6` DECIMAL(4, 2)"},
+		{`syntax = "proto3"; message ConfluentDefault1 {enum Suit {SPADES = 0; HEARTS = 1;} Suit c1 = 1; message Something {int32 f1 = 1;} Something c2 = 2; repeated string c3 = 3; map<string, int64> c4 = 4;}`, "",
+			"`C1` STRING, `C2` STRUCT<`F1` INTEGER>, `C3` ARRAY<STRING>, `C4` MAP<STRING, BIGINT>"},
+		{`syntax = "proto3"; message ProtobufValue1 {float c1 = 1; uint32 c2 = 2;} message ProtobufValue2 {uint32 c1 = 1;}`, "ProtobufValue2",
+			"`C1` BIGINT"},
+	} {
+		reg, env := srEnv()
+		reg.put("t-value", 1, RegSchema{Type: SchemaProtobuf, Schema: tc.schema})
+		f := fmtOf(Protobuf)
+		if tc.fullName != "" {
+			f.Props["VALUE_SCHEMA_FULL_NAME"] = tc.fullName
+		}
+		cols, err := Infer(f, false, env)
+		if err != nil {
+			t.Errorf("%s: %v", tc.schema, err)
+			continue
+		}
+		if got := (&types.Schema{Columns: cols}).String(); got != tc.want {
+			t.Errorf("got %s\nwant %s", got, tc.want)
+		}
+	}
+	reg, env := srEnv()
+	reg.put("t-value", 1, RegSchema{Type: SchemaProtobuf, Schema: `syntax = "proto3"; message ProtobufValue1 {float c1 = 1;}`})
+	_, err := Infer(fmtOf(Protobuf, "VALUE_SCHEMA_FULL_NAME", "ProtobufValue1000"), false, Env{Topic: "t", Registry: reg})
+	if err == nil || err.Error() != "Schema for message values on topic 't' does not exist in the Schema Registry." {
+		t.Errorf("unknown message: %v", err)
+	}
+	_ = env
+}
+
+// Records written by another producer: a second message (index path [1]),
+// schema references, other scalar kinds.
+func TestProtobufDecodeForeign(t *testing.T) {
+	reg, env := srEnv()
+	reg.put("event.proto", 5, RegSchema{Type: SchemaProtobuf, Schema: "syntax = \"proto3\";\n\nmessage Event {\n int64 timestamp = 1;\n}"})
+	schema := "syntax = \"proto3\";\nimport \"event.proto\";\nmessage Other { string x = 1; }\nmessage Logistics {\n Event event = 1;\n sint32 s = 2;\n float f = 3;\n}"
+	reg.put("t-value", 10, RegSchema{Type: SchemaProtobuf, Schema: schema, References: []RegReference{{Name: "event.proto", Subject: "event.proto", Version: 1}}})
+	rs, _ := reg.ByID(10)
+	fd, err := compileProto(reg, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := fd.Messages().ByName("Logistics")
+	m := dynamicpb.NewMessage(md)
+	ev := m.Mutable(md.Fields().ByName("event")).Message()
+	ev.Set(ev.Descriptor().Fields().ByName("timestamp"), protoreflect.ValueOfInt64(1))
+	m.Set(md.Fields().ByName("s"), protoreflect.ValueOfInt32(-3))
+	m.Set(md.Fields().ByName("f"), protoreflect.ValueOfFloat32(1.1234))
+	body, _ := proto.Marshal(m)
+	data := append([]byte{0, 0, 0, 0, 10, 2, 2}, body...) // indexes: count 1, index 1 (zigzag)
+	cols, err := Infer(fmtOf(Protobuf, "VALUE_SCHEMA_ID", "10", "VALUE_SCHEMA_FULL_NAME", "Logistics"), false, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := (&types.Schema{Columns: cols}).String(); got != "`event` STRUCT<`timestamp` BIGINT>, `s` INTEGER, `f` DOUBLE" {
+		t.Errorf("inferred %s", got)
+	}
+	s := mustNewFor(t, fmtOf(Protobuf, "VALUE_SCHEMA_ID", "10", "VALUE_SCHEMA_FULL_NAME", "Logistics"), cols, false, env)
+	dst := make([]any, 3)
+	if err := s.Decode(data, dst); err != nil {
+		t.Fatal(err)
+	}
+	if !sameValue(dst[0], types.StructVal{int64(1)}) || dst[1] != int32(-3) || types.FormatDouble(dst[2].(float64)) != "1.1233999729156494" {
+		t.Errorf("got %#v", dst)
+	}
+	// And eddy writes with the same id and the [1] index path.
+	out, err := s.Encode(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out[:7]) != string(data[:7]) {
+		t.Errorf("header % x, want % x", out[:7], data[:7])
+	}
+	for _, tc := range []struct {
+		data []byte
+		want string
+	}{
+		{[]byte{0, 0, 0, 0, 10, 2, 8}, "message index [4] does not exist"},
+		{[]byte{0, 0, 0, 0, 10}, "truncated PROTOBUF message indexes"},
+		{[]byte{0, 0, 0, 0, 10, 2, 2, 0xff}, "cannot read PROTOBUF message"},
+		{[]byte{3, 0, 0, 0, 10, 0}, "unknown magic byte 3"},
+	} {
+		if err := s.Decode(tc.data, dst); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("% x: got %v want %q", tc.data, err, tc.want)
+		}
+	}
+}
+
+func TestProtobufCheck(t *testing.T) {
+	for _, tc := range []struct {
+		f    Format
+		cols []types.Column
+		want string
+	}{
+		{fmtOf(Protobuf), []types.Column{col("FOO", types.MapOf(types.IntType, types.DoubleType))}, "PROTOBUF format only supports MAP types with STRING keys"},
+		{fmtOf(Protobuf, "WRAP_SINGLE_VALUE", "false"), []types.Column{col("FOO", types.IntType)}, "Format 'PROTOBUF' does not support 'WRAP_SINGLE_VALUE' set to 'false'."},
+		{fmtOf(Protobuf, "VALUE_PROTOBUF_NULLABLE_REPRESENTATION", "maybe"), []types.Column{col("FOO", types.IntType)}, "PROTOBUF_NULLABLE_REPRESENTATION"},
+	} {
+		if err := Check(tc.f, tc.cols, false); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v want %q", err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,501 @@
+package serde
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/riferrei/srclient"
+
+	"github.com/eddysql/eddy/types"
+)
+
+// Registry is the schema access the Schema-Registry formats need.
+type Registry interface {
+	// Register adds s under subject and returns its id; registering the
+	// same schema again returns the same id.
+	Register(subject string, s RegSchema) (id int, err error)
+	// ByID returns the schema with this id.
+	ByID(id int) (RegSchema, error)
+	// Latest returns the newest schema of subject; the error wraps
+	// ErrSubjectNotFound when the subject has none.
+	Latest(subject string) (id int, s RegSchema, err error)
+}
+
+// RegSchema is a registered schema: its type (AVRO, PROTOBUF or JSON), its
+// text, and the schemas it imports.
+type RegSchema struct {
+	Type       string
+	Schema     string
+	References []RegReference
+}
+
+// RegReference names a schema imported by another (a PROTOBUF import path
+// or an Avro named type) by subject and version.
+type RegReference struct {
+	Name    string
+	Subject string
+	Version int
+}
+
+// ErrSubjectNotFound is wrapped by Registry.Latest when a subject has no
+// schema.
+var ErrSubjectNotFound = errors.New("subject not found")
+
+// Schema types as the Schema Registry names them.
+const (
+	SchemaAvro     = "AVRO"
+	SchemaProtobuf = "PROTOBUF"
+	SchemaJSON     = "JSON"
+)
+
+// Env gives the Schema-Registry formats their context: the topic (subjects
+// are <topic>-key and <topic>-value) and the registry.
+type Env struct {
+	Topic    string
+	Registry Registry
+}
+
+// Format properties read by the Schema-Registry formats. The side-specific
+// names (KEY_… / VALUE_…) are accepted too, as in the WITH clause.
+const (
+	PropSchemaID       = "SCHEMA_ID"                        // KEY_SCHEMA_ID / VALUE_SCHEMA_ID
+	PropSchemaFullName = "SCHEMA_FULL_NAME"                 // KEY_SCHEMA_FULL_NAME / VALUE_SCHEMA_FULL_NAME
+	PropAvroFullName   = "VALUE_AVRO_SCHEMA_FULL_NAME"      // legacy alias for values
+	PropPbNullable     = "PROTOBUF_NULLABLE_REPRESENTATION" // OPTIONAL / WRAPPER
+)
+
+// IsSchemaRegistryFormat reports whether a format keeps its schemas in the
+// Schema Registry (AVRO, JSON_SR, PROTOBUF).
+func IsSchemaRegistryFormat(name string) bool {
+	switch strings.ToUpper(strings.TrimSpace(name)) {
+	case Avro, JSONSR, Protobuf:
+		return true
+	}
+	return false
+}
+
+// Subject returns the Schema Registry subject of one side of a topic.
+func Subject(topic string, isKey bool) string {
+	if isKey {
+		return topic + "-key"
+	}
+	return topic + "-value"
+}
+
+// sideProp looks up a property by its generic name, then by its KEY_/VALUE_
+// variant for this side.
+func sideProp(f Format, name string, isKey bool) (string, bool) {
+	side := "VALUE_"
+	if isKey {
+		side = "KEY_"
+	}
+	if v, ok := prop(f, side+name); ok {
+		return v, true
+	}
+	if !isKey && name == PropSchemaFullName {
+		if v, ok := prop(f, PropAvroFullName); ok {
+			return v, true
+		}
+	}
+	return prop(f, name)
+}
+
+// schemaIDOf returns the fixed schema id of a side, if one is configured.
+func schemaIDOf(f Format, isKey bool) (int, bool, error) {
+	v, ok := sideProp(f, PropSchemaID, isKey)
+	if !ok {
+		return 0, false, nil
+	}
+	id, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || id < 0 {
+		return 0, false, fmt.Errorf("invalid schema id '%s': expected a non-negative integer", v)
+	}
+	return id, true, nil
+}
+
+// fullNameOf returns the configured schema full name of a side.
+func fullNameOf(f Format, isKey bool) (string, bool, error) {
+	v, ok := sideProp(f, PropSchemaFullName, isKey)
+	if !ok {
+		return "", false, nil
+	}
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", false, errors.New("fullSchemaName cannot be empty. Format configuration: {fullSchemaName=}")
+	}
+	return v, true, nil
+}
+
+// hasSRProps reports whether f carries Schema-Registry-only properties,
+// which the other formats reject.
+func hasSRProps(f Format) bool {
+	for k := range f.Props {
+		u := strings.ToUpper(k)
+		if strings.HasSuffix(u, PropSchemaFullName) {
+			return true
+		}
+	}
+	return false
+}
+
+// NewFor builds the Serde for one side of a record with its context; the
+// Schema-Registry formats need env.Registry (and env.Topic for the
+// subject). For the other formats it is New.
+func NewFor(f Format, cols []types.Column, isKey bool, env Env) (Serde, error) {
+	name := strings.ToUpper(strings.TrimSpace(f.Name))
+	switch name {
+	case Avro, JSONSR, Protobuf:
+	case ProtobufNoSR:
+		if err := Check(f, cols, isKey); err != nil {
+			return nil, err
+		}
+		return newProtobufSerde(f, append([]types.Column(nil), cols...), isKey, nil)
+	default:
+		return New(f, cols, isKey)
+	}
+	if err := Check(f, cols, isKey); err != nil {
+		return nil, err
+	}
+	if env.Registry == nil {
+		return nil, fmt.Errorf("the '%s' format needs a Schema Registry, and none is configured", name)
+	}
+	cols = append([]types.Column(nil), cols...)
+	sr := &srContext{env: env, isKey: isKey, subject: Subject(env.Topic, isKey)}
+	switch name {
+	case Avro:
+		return newAvroSerde(f, cols, isKey, sr)
+	case JSONSR:
+		return newJSONSRSerde(f, cols, isKey, sr)
+	default:
+		return newProtobufSerde(f, cols, isKey, sr)
+	}
+}
+
+// Infer reads the columns of one side from the registry: the schema with
+// KEY_SCHEMA_ID / VALUE_SCHEMA_ID if given, else the latest under
+// <topic>-key / <topic>-value. Names from the latest schema are
+// upper-cased, as ksqlDB does; a schema named by id keeps its names.
+func Infer(f Format, isKey bool, env Env) ([]types.Column, error) {
+	name := strings.ToUpper(strings.TrimSpace(f.Name))
+	if !IsSchemaRegistryFormat(name) {
+		side := "VALUE"
+		if isKey {
+			side = "KEY"
+		}
+		return nil, fmt.Errorf("%s_FORMAT should support schema inference when %s_SCHEMA_ID is provided. Current format is %s.", side, side, name)
+	}
+	if env.Registry == nil {
+		return nil, fmt.Errorf("the '%s' format needs a Schema Registry to infer columns, and none is configured", name)
+	}
+	id, byID, err := schemaIDOf(f, isKey)
+	if err != nil {
+		return nil, err
+	}
+	what := "values"
+	if isKey {
+		what = "keys"
+	}
+	var rs RegSchema
+	if byID {
+		if rs, err = env.Registry.ByID(id); err != nil {
+			return nil, fmt.Errorf("schema id %d: %w", id, err)
+		}
+	} else {
+		_, rs, err = env.Registry.Latest(Subject(env.Topic, isKey))
+		if errors.Is(err, ErrSubjectNotFound) {
+			return nil, fmt.Errorf("Schema for message %s on topic '%s' does not exist in the Schema Registry.", what, env.Topic)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading the latest schema of %s: %w", Subject(env.Topic, isKey), err)
+		}
+	}
+	if want := regTypeOf(name); !strings.EqualFold(orAvro(rs.Type), want) {
+		return nil, fmt.Errorf("the schema of %s on topic '%s' is of type %s, not %s", what, env.Topic, orAvro(rs.Type), want)
+	}
+	wrap, _, err := wrapSetting(f)
+	if err != nil {
+		return nil, err
+	}
+	// Keys are unwrapped for AVRO and JSON_SR, always wrapped for PROTOBUF.
+	unwrapped := (isKey && name != Protobuf) || (!isKey && !wrap && name != Protobuf)
+	var cols []types.Column
+	switch name {
+	case Avro:
+		cols, err = avroColumns(rs.Schema, unwrapped, isKey)
+	case JSONSR:
+		cols, err = jsonSchemaColumns(rs.Schema, unwrapped, isKey)
+	default:
+		fullName, _, ferr := fullNameOf(f, isKey)
+		if ferr != nil {
+			return nil, ferr
+		}
+		cols, err = protobufColumns(env.Registry, rs, fullName, isKey)
+		if errors.Is(err, errNoSuchMessage) {
+			return nil, fmt.Errorf("Schema for message %s on topic '%s' does not exist in the Schema Registry.", what, env.Topic)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the %s schema of topic '%s': %w", strings.ToLower(name), env.Topic, err)
+	}
+	if !byID {
+		for i := range cols {
+			cols[i].Name = strings.ToUpper(cols[i].Name)
+			cols[i].Type = upperFields(cols[i].Type)
+		}
+	}
+	ns := types.ValueColumn
+	if isKey {
+		ns = types.KeyColumn
+	}
+	for i := range cols {
+		cols[i].Namespace = ns
+	}
+	return cols, nil
+}
+
+// upperFields upper-cases struct field names, recursively.
+func upperFields(t *types.Type) *types.Type {
+	switch t.Kind {
+	case types.Array:
+		return types.ArrayOf(upperFields(t.Elem))
+	case types.Map:
+		return types.MapOf(t.Key, upperFields(t.Elem))
+	case types.Struct:
+		fs := make([]types.Field, len(t.Fields))
+		for i, f := range t.Fields {
+			fs[i] = types.Field{Name: strings.ToUpper(f.Name), Type: upperFields(f.Type)}
+		}
+		return types.StructOf(fs...)
+	}
+	return t
+}
+
+func regTypeOf(format string) string {
+	switch format {
+	case JSONSR:
+		return SchemaJSON
+	case Protobuf:
+		return SchemaProtobuf
+	}
+	return SchemaAvro
+}
+
+// orAvro maps the registry's empty type (its default) to AVRO.
+func orAvro(t string) string {
+	if t == "" {
+		return SchemaAvro
+	}
+	return strings.ToUpper(t)
+}
+
+// unwrapName is the column name ksqlDB gives an inferred unwrapped side.
+func unwrapName(isKey bool) string {
+	if isKey {
+		return "ROWKEY"
+	}
+	return "ROWVAL"
+}
+
+// srContext is what one Schema-Registry serde shares with the registry.
+type srContext struct {
+	env     Env
+	isKey   bool
+	subject string
+}
+
+// register adds a schema under the serde's subject.
+func (c *srContext) register(s RegSchema) (int, error) {
+	id, err := c.env.Registry.Register(c.subject, s)
+	if err != nil {
+		return 0, fmt.Errorf("registering the schema under subject '%s': %w", c.subject, err)
+	}
+	return id, nil
+}
+
+// byID fetches a schema, with context for the error.
+func (c *srContext) byID(id int) (RegSchema, error) {
+	s, err := c.env.Registry.ByID(id)
+	if err != nil {
+		return RegSchema{}, fmt.Errorf("schema id %d: %w", id, err)
+	}
+	return s, nil
+}
+
+// Confluent wire framing: magic byte 0, then the schema id as 4 bytes
+// big-endian, then the body.
+const wireHeader = 5
+
+func appendHeader(dst []byte, id int) []byte {
+	return binary.BigEndian.AppendUint32(append(dst, 0), uint32(id))
+}
+
+// splitHeader returns the schema id and the body of a framed payload.
+func splitHeader(data []byte) (int, []byte, error) {
+	if len(data) < wireHeader {
+		return 0, nil, fmt.Errorf("payload of %d bytes is too short for the Schema Registry wire format (magic byte and 4-byte schema id)", len(data))
+	}
+	if data[0] != 0 {
+		return 0, nil, fmt.Errorf("unknown magic byte %d: the payload is not in the Schema Registry wire format (expected 0)", data[0])
+	}
+	return int(binary.BigEndian.Uint32(data[1:5])), data[wireHeader:], nil
+}
+
+// idCache memoizes a per-writer-schema value (a compiled decoder) by id.
+// Reads take no lock once an id is known.
+type idCache[T any] struct {
+	mu sync.Mutex // serializes builds
+	m  sync.Map   // int -> cacheEntry[T]
+}
+
+func (c *idCache[T]) get(id int, build func(int) (T, error)) (T, error) {
+	if v, ok := c.m.Load(id); ok {
+		e := v.(cacheEntry[T])
+		return e.v, e.err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v, ok := c.m.Load(id); ok {
+		e := v.(cacheEntry[T])
+		return e.v, e.err
+	}
+	v, err := build(id)
+	c.m.Store(id, cacheEntry[T]{v, err})
+	return v, err
+}
+
+type cacheEntry[T any] struct {
+	v   T
+	err error
+}
+
+// HTTPOption configures NewHTTPRegistry.
+type HTTPOption func(*httpRegistry)
+
+// WithHTTPClient sets the HTTP client (timeouts, TLS).
+func WithHTTPClient(c *http.Client) HTTPOption {
+	return func(r *httpRegistry) { r.httpClient = c }
+}
+
+// WithBasicAuth sets the credentials sent with every request.
+func WithBasicAuth(user, password string) HTTPOption {
+	return func(r *httpRegistry) { r.user, r.password = user, password }
+}
+
+// httpRegistry is a Registry over the Schema Registry REST API. Schemas by
+// id are immutable and cached for good, registrations are cached by
+// (subject, schema), so records never cause HTTP calls; Latest always asks
+// (it runs at plan time).
+type httpRegistry struct {
+	client         *srclient.SchemaRegistryClient
+	httpClient     *http.Client
+	user, password string
+
+	mu   sync.RWMutex
+	byID map[int]RegSchema
+	regs map[string]int
+}
+
+// NewHTTPRegistry returns a Registry talking to the Schema Registry at url.
+func NewHTTPRegistry(url string, opts ...HTTPOption) Registry {
+	r := &httpRegistry{byID: map[int]RegSchema{}, regs: map[string]int{}}
+	for _, o := range opts {
+		o(r)
+	}
+	if r.httpClient == nil {
+		r.httpClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	r.client = srclient.NewSchemaRegistryClient(strings.TrimRight(url, "/"), srclient.WithClient(r.httpClient))
+	r.client.CachingEnabled(false) // we cache ourselves; "latest" must not stick
+	r.client.CodecCreationEnabled(false)
+	if r.user != "" {
+		r.client.SetCredentials(r.user, r.password)
+	}
+	return r
+}
+
+func srType(t string) srclient.SchemaType {
+	switch strings.ToUpper(t) {
+	case SchemaProtobuf:
+		return srclient.Protobuf
+	case SchemaJSON:
+		return srclient.Json
+	}
+	return srclient.Avro
+}
+
+func fromSR(s *srclient.Schema) RegSchema {
+	rs := RegSchema{Type: SchemaAvro, Schema: s.Schema()}
+	if t := s.SchemaType(); t != nil {
+		rs.Type = strings.ToUpper(t.String())
+	}
+	for _, r := range s.References() {
+		rs.References = append(rs.References, RegReference{Name: r.Name, Subject: r.Subject, Version: r.Version})
+	}
+	return rs
+}
+
+func (r *httpRegistry) Register(subject string, s RegSchema) (int, error) {
+	key := subject + "\x00" + s.Type + "\x00" + s.Schema
+	for _, ref := range s.References {
+		key += fmt.Sprintf("\x00%s/%s/%d", ref.Name, ref.Subject, ref.Version)
+	}
+	r.mu.RLock()
+	id, ok := r.regs[key]
+	r.mu.RUnlock()
+	if ok {
+		return id, nil
+	}
+	refs := make([]srclient.Reference, len(s.References))
+	for i, ref := range s.References {
+		refs[i] = srclient.Reference{Name: ref.Name, Subject: ref.Subject, Version: ref.Version}
+	}
+	got, err := r.client.CreateSchema(subject, s.Schema, srType(s.Type), refs...)
+	if err != nil {
+		return 0, err
+	}
+	r.mu.Lock()
+	r.regs[key] = got.ID()
+	r.byID[got.ID()] = s
+	r.mu.Unlock()
+	return got.ID(), nil
+}
+
+func (r *httpRegistry) ByID(id int) (RegSchema, error) {
+	r.mu.RLock()
+	s, ok := r.byID[id]
+	r.mu.RUnlock()
+	if ok {
+		return s, nil
+	}
+	got, err := r.client.GetSchema(id)
+	if err != nil {
+		return RegSchema{}, err
+	}
+	s = fromSR(got)
+	r.mu.Lock()
+	r.byID[id] = s
+	r.mu.Unlock()
+	return s, nil
+}
+
+func (r *httpRegistry) Latest(subject string) (int, RegSchema, error) {
+	got, err := r.client.GetLatestSchema(subject)
+	if err != nil {
+		var se srclient.Error
+		if errors.As(err, &se) && (se.Code == 40401 || se.Code == 40402) {
+			return 0, RegSchema{}, fmt.Errorf("%s: %w", subject, ErrSubjectNotFound)
+		}
+		return 0, RegSchema{}, err
+	}
+	s := fromSR(got)
+	r.mu.Lock()
+	r.byID[got.ID()] = s
+	r.mu.Unlock()
+	return got.ID(), s, nil
+}
