@@ -1,0 +1,132 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/eddysql/eddy/api"
+	"github.com/eddysql/eddy/engine"
+)
+
+// Error codes of ksqlDB's REST API. The HTTP status is the code / 100.
+const (
+	codeBadRequest        = 40000
+	codeBadStatement      = 40001
+	codeQueryEndpoint     = 40002
+	codeTooManyPush       = 40003
+	codeHTTP2Only         = 40004
+	codeUnauthorized      = 40100
+	codeNotFound          = 40400
+	codeNotAcceptable     = 40600
+	codeTooLarge          = 41300
+	codeServerError       = 50000
+	codeCommandQueue      = 50301
+	codeServerNotReady    = 50302
+	codeServerTerminating = 50303
+)
+
+// apiError is a reply body: a generic_error, or a statement_error when
+// it names the statement that failed.
+type apiError struct {
+	Type          string       `json:"@type"`
+	ErrorCode     int          `json:"error_code"`
+	Message       string       `json:"message"`
+	StatementText *string      `json:"statementText,omitempty"`
+	Entities      []api.Entity `json:"entities,omitempty"`
+	// entitiesSet keeps "entities":[] in statement errors even when none
+	// had succeeded, as ksqlDB writes it.
+	entitiesSet bool
+}
+
+func (e *apiError) Error() string { return e.Message }
+
+// status is the HTTP status the error code implies.
+func (e *apiError) status() int { return e.ErrorCode / 100 }
+
+// MarshalJSON writes statement errors with an entities array always.
+func (e *apiError) MarshalJSON() ([]byte, error) {
+	type plain apiError
+	if !e.entitiesSet {
+		return marshal((*plain)(e))
+	}
+	ents := e.Entities
+	if ents == nil {
+		ents = []api.Entity{}
+	}
+	return marshal(struct {
+		*plain
+		Entities []api.Entity `json:"entities"`
+	}{(*plain)(e), wireEntities(ents)})
+}
+
+func genericError(code int, format string, args ...any) *apiError {
+	return &apiError{Type: "generic_error", ErrorCode: code, Message: fmt.Sprintf(format, args...)}
+}
+
+func statementError(code int, msg, stmt string, done []api.Entity) *apiError {
+	return &apiError{Type: "statement_error", ErrorCode: code, Message: msg, StatementText: &stmt, Entities: done, entitiesSet: true}
+}
+
+// fromEngine maps an engine failure to ksqlDB's error shape: parse and
+// validation errors are 400 statement errors, failures while running a
+// statement 500 statement errors, anything else a 500 generic error.
+// done are the entities of the statements that already succeeded.
+func fromEngine(err error, stmt string, done []api.Entity) *apiError {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	var ee *engine.Error
+	if errors.As(err, &ee) {
+		text := ee.Statement
+		if text == "" {
+			text = stmt
+		}
+		switch ee.Kind {
+		case engine.ParseError, engine.StatementError:
+			return statementError(codeBadStatement, ee.Msg, text, done)
+		default:
+			return statementError(codeServerError, ee.Msg, text, done)
+		}
+	}
+	return genericError(codeServerError, "%s", err.Error())
+}
+
+// errorMsg is the error as a streamed row's errorMessage.
+func (e *apiError) errorMsg() *api.ErrorMsg {
+	return &api.ErrorMsg{Type: e.Type, ErrorCode: e.ErrorCode, Message: e.Message}
+}
+
+// writeError replies with an error body and its status.
+func writeError(w http.ResponseWriter, e *apiError) {
+	writeJSON(w, e.status(), e)
+}
+
+// marshal encodes v as JSON without HTML escaping ('<' stays '<', as
+// ksqlDB's Jackson writes it).
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// writeJSON replies with a JSON body.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b, _ = marshal(genericError(codeServerError, "encode reply: %v", err))
+	}
+	if w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}

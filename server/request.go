@@ -1,0 +1,131 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// ksqlRequest is the body of /ksql and /query.
+type ksqlRequest struct {
+	KSQL                  *string        `json:"ksql"`
+	StreamsProperties     map[string]any `json:"streamsProperties"`
+	RequestProperties     map[string]any `json:"requestProperties"`
+	SessionVariables      map[string]any `json:"sessionVariables"`
+	CommandSequenceNumber *int64         `json:"commandSequenceNumber"`
+}
+
+// queryStreamArgs is the body of /query-stream.
+type queryStreamArgs struct {
+	SQL               *string        `json:"sql"`
+	Properties        map[string]any `json:"properties"`
+	SessionVariables  map[string]any `json:"sessionVariables"`
+	RequestProperties map[string]any `json:"requestProperties"`
+}
+
+// closeQueryArgs is the body of /close-query.
+type closeQueryArgs struct {
+	QueryID *string `json:"queryId"`
+}
+
+// readBody reads a whole request body, at most limit bytes, and checks
+// that it is UTF-8.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *apiError) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, genericError(codeTooLarge, "Request body is larger than the limit of %d bytes.", limit)
+		}
+		return nil, genericError(codeBadRequest, "Could not read the request body: %v", err)
+	}
+	if !utf8.Valid(body) {
+		return nil, genericError(codeBadRequest, "The request body is not valid UTF-8.")
+	}
+	return body, nil
+}
+
+// decodeStrict decodes one JSON object, rejecting unknown fields and
+// trailing data.
+func decodeStrict(body []byte, v any) *apiError {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return genericError(codeBadRequest, "Invalid JSON in request: %v", err)
+	}
+	if dec.More() {
+		return genericError(codeBadRequest, "Invalid JSON in request: unexpected data after the object")
+	}
+	return nil
+}
+
+// readJSON reads and strictly decodes a request body.
+func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) *apiError {
+	body, aerr := readBody(w, r, s.cfg.MaxBodyBytes)
+	if aerr != nil {
+		return aerr
+	}
+	return decodeStrict(body, v)
+}
+
+// properties turns request properties into the engine's string form.
+// ksqlDB accepts Streams properties with or without the "ksql.streams."
+// prefix; the engine reads them without it.
+func properties(in map[string]any) (map[string]string, *apiError) {
+	out := make(map[string]string, len(in))
+	keys := make([]string, 0, len(in))
+	for k := range in {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // deterministic when both spellings are given
+	for _, k := range keys {
+		v, err := scalarString(in[k])
+		if err != nil {
+			return nil, genericError(codeBadRequest, "Invalid value for property '%s': %v", k, err)
+		}
+		out[k] = v
+	}
+	for _, k := range keys {
+		if short, ok := strings.CutPrefix(strings.ToLower(k), "ksql.streams."); ok {
+			if _, set := out[short]; !set {
+				out[short] = out[k]
+			}
+		}
+	}
+	return out, nil
+}
+
+// variables turns sessionVariables into strings.
+func variables(in map[string]any) (map[string]string, *apiError) {
+	out := make(map[string]string, len(in))
+	for k, v := range in {
+		s, err := scalarString(v)
+		if err != nil {
+			return nil, genericError(codeBadRequest, "Invalid value for variable '%s': %v", k, err)
+		}
+		out[k] = s
+	}
+	return out, nil
+}
+
+func scalarString(v any) (string, error) {
+	switch x := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return x, nil
+	case json.Number:
+		return x.String(), nil
+	case bool:
+		return strconv.FormatBool(x), nil
+	}
+	return "", fmt.Errorf("want a string, number or boolean, got %T", v)
+}

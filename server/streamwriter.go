@@ -1,0 +1,250 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/eddysql/eddy/api"
+)
+
+// errStreamClosed is returned by writes after the stream was finished.
+var errStreamClosed = errors.New("stream closed")
+
+// streamWriter serialises the writes of a streaming reply: the engine's
+// query goroutine writes rows while the keep-alive writes blank lines.
+// The first write sends the 200 and the headers; each write is flushed
+// and bounded by a deadline so a client that stops reading fails the
+// write instead of holding the query.
+type streamWriter struct {
+	mu          sync.Mutex
+	w           http.ResponseWriter
+	rc          *http.ResponseController
+	contentType string
+	timeout     time.Duration
+	started     bool
+	closed      bool
+	err         error
+	last        time.Time
+}
+
+func newStreamWriter(w http.ResponseWriter, contentType string, timeout time.Duration) *streamWriter {
+	return &streamWriter{w: w, rc: http.NewResponseController(w), contentType: contentType, timeout: timeout, last: time.Now()}
+}
+
+func (sw *streamWriter) write(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if sw.closed {
+		return errStreamClosed
+	}
+	if sw.err != nil {
+		return sw.err
+	}
+	if !sw.started {
+		sw.w.Header().Set("Content-Type", sw.contentType)
+		sw.w.WriteHeader(http.StatusOK)
+		sw.started = true
+	}
+	_ = sw.rc.SetWriteDeadline(time.Now().Add(sw.timeout)) // not every writer supports it
+	if _, err := sw.w.Write(b); err != nil {
+		sw.err = fmt.Errorf("write to client: %w", err)
+		return sw.err
+	}
+	if err := sw.rc.Flush(); err != nil {
+		sw.err = fmt.Errorf("flush to client: %w", err)
+		return sw.err
+	}
+	sw.last = time.Now()
+	return nil
+}
+
+// hasStarted reports whether the 200 has been sent.
+func (sw *streamWriter) hasStarted() bool {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	return sw.started
+}
+
+func (sw *streamWriter) idle() time.Duration {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	return time.Since(sw.last)
+}
+
+// finish refuses further writes (a late emit cannot touch the response
+// after the handler returned) and clears the write deadline.
+func (sw *streamWriter) finish() {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	sw.closed = true
+	if sw.started {
+		_ = sw.rc.SetWriteDeadline(time.Time{})
+	}
+}
+
+// keepAlive writes a blank line whenever the stream has been idle for
+// every, until stop is called; a failed write calls onErr (the client
+// has gone). stop waits for the goroutine.
+func (sw *streamWriter) keepAlive(every time.Duration, onErr func()) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(every / 2)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if sw.idle() < every {
+					continue
+				}
+				if err := sw.write([]byte("\n")); err != nil {
+					onErr()
+					return
+				}
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}
+
+// encoder turns a query's messages into one response format's bytes; a
+// nil result writes nothing.
+type encoder interface {
+	header(h *api.QueryHeader) []byte
+	row(r *api.Row) []byte
+	final(msg string) []byte
+	fail(e *apiError) []byte
+	// end closes the body when the server stops the query (close-query,
+	// TERMINATE, shutdown) without a final message.
+	end() []byte
+}
+
+func mustJSON(v any) []byte {
+	b, err := marshal(v)
+	if err != nil {
+		b, _ = marshal(api.StreamedRow{ErrorMessage: genericError(codeServerError, "encode row: %v", err).errorMsg()})
+	}
+	return b
+}
+
+// v1Encoder is the legacy StreamedRow array of /query (and /query-stream
+// with application/vnd.ksql.v1+json): elements followed by ",\n", the
+// final one by "]\n".
+type v1Encoder struct {
+	// tablePull omits the final message: a pull query on a table just
+	// closes the array.
+	tablePull bool
+}
+
+func (e v1Encoder) header(h *api.QueryHeader) []byte {
+	return append(append([]byte("["), mustJSON(api.StreamedRow{Header: h})...), ",\n"...)
+}
+
+func (e v1Encoder) row(r *api.Row) []byte {
+	return append(mustJSON(api.StreamedRow{Row: r}), ",\n"...)
+}
+
+func (e v1Encoder) final(msg string) []byte {
+	if e.tablePull {
+		return []byte("]\n")
+	}
+	return append(mustJSON(api.StreamedRow{FinalMessage: msg}), "]\n"...)
+}
+
+func (e v1Encoder) fail(ae *apiError) []byte {
+	b := append([]byte("\n"), mustJSON(api.StreamedRow{ErrorMessage: ae.errorMsg()})...)
+	return append(b, ",\n"...)
+}
+
+func (e v1Encoder) end() []byte { return []byte("]\n") }
+
+// queryMetadata opens a /query-stream reply.
+type queryMetadata struct {
+	QueryID     string   `json:"queryId"`
+	ColumnNames []string `json:"columnNames"`
+	ColumnTypes []string `json:"columnTypes"`
+}
+
+func metadataOf(h *api.QueryHeader) queryMetadata {
+	m := queryMetadata{QueryID: h.QueryID, ColumnNames: []string{}, ColumnTypes: []string{}}
+	for _, c := range h.Columns {
+		m.ColumnNames = append(m.ColumnNames, c.Name)
+		m.ColumnTypes = append(m.ColumnTypes, c.Type)
+	}
+	return m
+}
+
+// delimitedEncoder is /query-stream's default: a metadata line, then one
+// JSON array per row. Tombstones are dropped.
+type delimitedEncoder struct{}
+
+func (delimitedEncoder) header(h *api.QueryHeader) []byte {
+	return append(mustJSON(metadataOf(h)), '\n')
+}
+
+func (delimitedEncoder) row(r *api.Row) []byte {
+	if r.Tombstone {
+		return nil
+	}
+	return append(mustJSON(r.Columns), '\n')
+}
+
+func (delimitedEncoder) final(string) []byte { return nil }
+
+func (delimitedEncoder) fail(ae *apiError) []byte { return append(mustJSON(ae), '\n') }
+
+func (delimitedEncoder) end() []byte { return nil }
+
+// jsonEncoder is /query-stream with application/json: one array of the
+// metadata and the rows.
+type jsonEncoder struct{}
+
+func (jsonEncoder) header(h *api.QueryHeader) []byte {
+	return append([]byte("["), mustJSON(metadataOf(h))...)
+}
+
+func (jsonEncoder) row(r *api.Row) []byte {
+	if r.Tombstone {
+		return nil
+	}
+	return append([]byte(","), mustJSON(r.Columns)...)
+}
+
+func (jsonEncoder) final(string) []byte { return []byte("]") }
+
+func (jsonEncoder) fail(ae *apiError) []byte {
+	return append(append([]byte(","), mustJSON(ae)...), ']')
+}
+
+func (jsonEncoder) end() []byte { return []byte("]") }
+
+// start sends the 200 and the headers now, before any body: an HTTP/2
+// client streaming its request waits for them.
+func (sw *streamWriter) start() error {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if sw.started {
+		return nil
+	}
+	sw.w.Header().Set("Content-Type", sw.contentType)
+	sw.w.WriteHeader(http.StatusOK)
+	sw.started = true
+	if err := sw.rc.Flush(); err != nil {
+		sw.err = fmt.Errorf("flush to client: %w", err)
+		return sw.err
+	}
+	return nil
+}
