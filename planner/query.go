@@ -252,6 +252,7 @@ func (p *Planner) partitionBy(exprs []sql.Expr, src *metastore.Source, srcScope 
 			keyExprs[name] = e
 			inter.cols = append(inter.cols, scopeCol{name: name, typ: c.Type, slot: len(plan.Keys), namespace: types.KeyColumn})
 			plan.Keys = append(plan.Keys, c)
+			plan.KeyOnly = append(plan.KeyOnly, readsOnlyKeys(e, src))
 		}
 	}
 	var carried []scopeCol
@@ -578,4 +579,25 @@ func (c *chain) add(op runtime.Op) {
 	default:
 		panic(fmt.Sprintf("chain: %T cannot be followed", op))
 	}
+}
+
+// readsOnlyKeys reports whether every column e references is a key column.
+func readsOnlyKeys(e sql.Expr, src *metastore.Source) bool {
+	only := true
+	sql.Walk(e, func(x sql.Expr) bool {
+		if ref, ok := x.(*sql.ColumnRef); ok && !isSourceKey(src, ref.Name) {
+			only = false
+		}
+		return only
+	})
+	return only
+}
+
+func isSourceKey(src *metastore.Source, name string) bool {
+	for _, k := range src.Schema.Key() {
+		if k.Name == name {
+			return true
+		}
+	}
+	return false
 }

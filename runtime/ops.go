@@ -89,10 +89,13 @@ func (f *Filter) Process(t *Task, r *Rec) {
 // Rekey re-keys rows for PARTITION BY: the new row is the Keys values
 // followed by the slots listed in Carry.
 type Rekey struct {
-	Keys  []*expr.Compiled
-	Carry []int
-	Next  Op
-	buf   []any
+	Keys []*expr.Compiled
+	// KeyOnly[i] is set when Keys[i] reads only key columns, so it still
+	// has a value for a record whose value is null.
+	KeyOnly []bool
+	Carry   []int
+	Next    Op
+	buf     []any
 }
 
 func (k *Rekey) Process(t *Task, r *Rec) {
@@ -101,7 +104,7 @@ func (k *Rekey) Process(t *Task, r *Rec) {
 	}
 	nr := k.buf
 	for i, e := range k.Keys {
-		if r.Tombstone {
+		if r.Tombstone && !k.KeyOnly[i] {
 			nr[i] = nil // a null value has no fields to key by
 			continue
 		}
