@@ -28,6 +28,11 @@ import (
 //	ksql.persistence.wrap.single.values
 //	                   the config default, used when WRAP_SINGLE_VALUE is
 //	                   absent; never an error, ignored for multi-column values.
+//
+// Schema-Registry formats (see registry.go) also read, by generic or
+// side-specific name: SCHEMA_ID (KEY_/VALUE_SCHEMA_ID), SCHEMA_FULL_NAME
+// (KEY_/VALUE_SCHEMA_FULL_NAME, VALUE_AVRO_SCHEMA_FULL_NAME) and
+// PROTOBUF_NULLABLE_REPRESENTATION (KEY_/VALUE_…).
 type Format struct {
 	Name  string            // upper-case: JSON, KAFKA, DELIMITED, NONE, AVRO, JSON_SR, PROTOBUF, PROTOBUF_NOSR (the last four need NewFor)
 	Props map[string]string // e.g. "DELIMITER": ",", "WRAP_SINGLE_VALUE": "false"
