@@ -29,7 +29,7 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *sql.CreateSource, 
 			return nil, &stmtErr{fmt.Sprintf("Cannot add %s '%s': CREATE OR REPLACE is not supported on source %ss.", kind, st.Name, kind)}
 		}
 	}
-	src, err := planner.New(e.ms, e.fns, cfg).PlanCreateSource(st)
+	src, err := planner.New(e.ms, e.fns, cfg, e.opts.Registry).PlanCreateSource(st)
 	if err != nil {
 		return nil, err
 	}

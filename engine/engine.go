@@ -16,6 +16,7 @@ import (
 	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/runtime"
+	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/sql"
 )
 
@@ -32,6 +33,9 @@ type Options struct {
 	// names a missing topic without PARTITIONS, as ksqlDB's test harness
 	// does, instead of failing.
 	CreateSourceTopics bool
+	// Registry is the Schema Registry for the AVRO, PROTOBUF and JSON_SR
+	// formats; nil leaves those formats unavailable.
+	Registry serde.Registry
 	// Logf receives the server log, processing errors included.
 	Logf func(format string, args ...any)
 }

@@ -91,11 +91,11 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg pla
 		row[idx] = v
 	}
 	key := src.Schema.Key()
-	ks, err := serde.New(src.KeyFormat, key, true)
+	ks, err := serde.NewFor(src.KeyFormat, key, true, serde.Env{Topic: src.Topic, Registry: e.opts.Registry})
 	if err != nil {
 		return &stmtErr{err.Error()}
 	}
-	vs, err := serde.New(src.ValueFormat, src.Schema.Value(), false)
+	vs, err := serde.NewFor(src.ValueFormat, src.Schema.Value(), false, serde.Env{Topic: src.Topic, Registry: e.opts.Registry})
 	if err != nil {
 		return &stmtErr{err.Error()}
 	}

@@ -39,7 +39,7 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSele
 			return nil, &stmtErr{fmt.Sprintf("Cannot add %s '%s': CREATE OR REPLACE is not supported on source %ss.", kind, st.Name, kind)}
 		}
 	}
-	p := planner.New(e.ms, e.fns, cfg)
+	p := planner.New(e.ms, e.fns, cfg, e.opts.Registry)
 	plan, err := p.PlanQuery(st.Query, planner.Persistent, st.Name)
 	if err != nil {
 		return nil, err
@@ -111,7 +111,7 @@ func (e *Engine) prepareInsertInto(ctx context.Context, st *sql.InsertInto, cfg 
 	if len(target.Schema.Headers()) > 0 {
 		return nil, &stmtErr{fmt.Sprintf("Cannot insert into %s because it has header columns", target.Name)}
 	}
-	p := planner.New(e.ms, e.fns, cfg)
+	p := planner.New(e.ms, e.fns, cfg, e.opts.Registry)
 	plan, err := p.PlanQuery(st.Query, planner.Persistent, target.Name)
 	if err != nil {
 		return nil, err
@@ -165,11 +165,11 @@ func sameSchema(a, b *types.Schema) bool {
 
 // buildPersistent builds the topology of a persistent query writing sink.
 func (e *Engine) buildPersistent(ctx context.Context, p *planner.Planner, id string, plan *planner.QueryPlan, sink *metastore.Source, props sql.Props, cfg planner.Config) (*persistentPlan, error) {
-	ks, err := serde.New(sink.KeyFormat, sink.Schema.Key(), true)
+	ks, err := serde.NewFor(sink.KeyFormat, sink.Schema.Key(), true, serde.Env{Topic: sink.Topic, Registry: e.opts.Registry})
 	if err != nil {
 		return nil, &stmtErr{err.Error()}
 	}
-	vs, err := serde.New(sink.ValueFormat, sink.Schema.Value(), false)
+	vs, err := serde.NewFor(sink.ValueFormat, sink.Schema.Value(), false, serde.Env{Topic: sink.Topic, Registry: e.opts.Registry})
 	if err != nil {
 		return nil, &stmtErr{err.Error()}
 	}

@@ -33,7 +33,7 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 		return classify(&stmtErr{"Expected a SELECT statement."}, text)
 	}
 	cfg := e.config(props)
-	plan, err := planner.New(e.ms, e.fns, cfg).PlanQuery(sel.Query, planner.Push, "")
+	plan, err := planner.New(e.ms, e.fns, cfg, e.opts.Registry).PlanQuery(sel.Query, planner.Push, "")
 	if err != nil {
 		return classify(err, text)
 	}

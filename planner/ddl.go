@@ -67,15 +67,15 @@ func (p *Planner) PlanCreateSource(st *sql.CreateSource) (*metastore.Source, err
 		schema.Columns = append(schema.Columns, col)
 	}
 	schema = keyFirst(schema)
-	if st.IsTable && len(schema.Key()) == 0 && st.Elements != nil {
-		return nil, errorf("Tables require a PRIMARY KEY. Please define the PRIMARY KEY.")
-	}
-	if st.Elements == nil {
-		return nil, errorf("The statement does not define any columns. Schema inference needs a Schema Registry format (AVRO, PROTOBUF, JSON_SR), which eddy does not support yet.")
-	}
 	keyFmt, valFmt, err := p.formats(st.Props, nil)
 	if err != nil {
 		return nil, err
+	}
+	if schema, err = p.inferColumns(st, schema, keyFmt, valFmt, topic); err != nil {
+		return nil, err
+	}
+	if st.IsTable && len(schema.Key()) == 0 {
+		return nil, errorf("Tables require a PRIMARY KEY. Please define the PRIMARY KEY.")
 	}
 	if err := checkFormats(schema, keyFmt, valFmt); err != nil {
 		return nil, err
@@ -200,6 +200,21 @@ func (p *Planner) formats(props sql.Props, inherit *metastore.Source) (key, valu
 		return key, value, err
 	} else if ok {
 		value.Props["DELIMITER"] = delimiter(d)
+	}
+	// Schema Registry settings travel with the format of their side.
+	for _, name := range []string{"KEY_SCHEMA_ID", "KEY_SCHEMA_FULL_NAME", "KEY_PROTOBUF_NULLABLE_REPRESENTATION"} {
+		if v, ok, err := PropString(props, name); err != nil {
+			return key, value, err
+		} else if ok {
+			key.Props[name] = v
+		}
+	}
+	for _, name := range []string{"VALUE_SCHEMA_ID", "VALUE_SCHEMA_FULL_NAME", "VALUE_AVRO_SCHEMA_FULL_NAME", "VALUE_PROTOBUF_NULLABLE_REPRESENTATION"} {
+		if v, ok, err := PropString(props, name); err != nil {
+			return key, value, err
+		} else if ok {
+			value.Props[name] = v
+		}
 	}
 	if w, ok := props.Get("WRAP_SINGLE_VALUE"); ok {
 		s, err := propString(w)
@@ -358,4 +373,41 @@ func parseDuration(s string) (int64, error) {
 		return 0, errorf("Invalid WINDOW_SIZE property : %s", s)
 	}
 	return n * m, nil
+}
+
+// inferColumns completes a CREATE's columns from the Schema Registry: the
+// value columns when none are declared (or a VALUE_SCHEMA_ID is given),
+// and the key columns likewise.
+func (p *Planner) inferColumns(st *sql.CreateSource, schema *types.Schema, keyFmt, valFmt serde.Format, topic string) (*types.Schema, error) {
+	_, keyID := st.Props.Get("KEY_SCHEMA_ID")
+	_, valID := st.Props.Get("VALUE_SCHEMA_ID")
+	hasKey, hasValue := len(schema.Key()) > 0, len(schema.Value()) > 0
+	if keyID && hasKey {
+		return nil, errorf("Table elements and KEY_SCHEMA_ID cannot both exist for create statement.")
+	}
+	if valID && hasValue {
+		return nil, errorf("Table elements and VALUE_SCHEMA_ID cannot both exist for create statement.")
+	}
+	env := serde.Env{Topic: topic, Registry: p.reg}
+	out := &types.Schema{Columns: append([]types.Column{}, schema.Columns...)}
+	if !hasKey && (keyID || serde.IsSchemaRegistryFormat(keyFmt.Name)) {
+		cols, err := serde.Infer(keyFmt, true, env)
+		if err != nil && keyID {
+			return nil, &Error{Msg: err.Error()}
+		}
+		if err == nil {
+			out.Columns = append(cols, out.Columns...)
+		}
+	}
+	if !hasValue && (valID || serde.IsSchemaRegistryFormat(valFmt.Name)) {
+		cols, err := serde.Infer(valFmt, false, env)
+		if err != nil {
+			return nil, &Error{Msg: err.Error()}
+		}
+		out.Columns = append(out.Columns, cols...)
+	}
+	if len(out.Columns) == 0 && st.Elements == nil {
+		return nil, errorf("The statement does not define any columns.")
+	}
+	return out, nil
 }

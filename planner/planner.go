@@ -11,6 +11,8 @@ import (
 
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/metastore"
+	"github.com/eddysql/eddy/serde"
+	"github.com/eddysql/eddy/types"
 )
 
 // Config is the effective property set for one statement: server config
@@ -31,14 +33,25 @@ type Planner struct {
 	ms  *metastore.Metastore
 	fns *expr.Registry
 	cfg Config
+	reg serde.Registry
 }
 
-// New returns a planner for one statement.
-func New(ms *metastore.Metastore, fns *expr.Registry, cfg Config) *Planner {
+// New returns a planner for one statement. reg is the Schema Registry the
+// AVRO, PROTOBUF and JSON_SR formats use; it may be nil.
+func New(ms *metastore.Metastore, fns *expr.Registry, cfg Config, reg serde.Registry) *Planner {
 	if cfg == nil {
 		cfg = Config{}
 	}
-	return &Planner{ms: ms, fns: fns, cfg: cfg}
+	return &Planner{ms: ms, fns: fns, cfg: cfg, reg: reg}
+}
+
+// Serde builds the serde for one side of a topic's records.
+func (p *Planner) Serde(f serde.Format, cols []types.Column, isKey bool, topic string) (serde.Serde, error) {
+	s, err := serde.NewFor(f, cols, isKey, serde.Env{Topic: topic, Registry: p.reg})
+	if err != nil {
+		return nil, &Error{Msg: err.Error()}
+	}
+	return s, nil
 }
 
 // Error is a planning error: the statement is invalid against the catalog.

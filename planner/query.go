@@ -8,7 +8,6 @@ import (
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/runtime"
-	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
 )
@@ -472,13 +471,13 @@ func containsMap(t *types.Type) bool {
 
 // sourceLayout builds the runtime description of a source's rows.
 func (p *Planner) sourceLayout(src *metastore.Source) (*runtime.Source, error) {
-	ks, err := serde.New(src.KeyFormat, src.Schema.Key(), true)
+	ks, err := p.Serde(src.KeyFormat, src.Schema.Key(), true, src.Topic)
 	if err != nil {
-		return nil, &Error{Msg: err.Error()}
+		return nil, err
 	}
-	vs, err := serde.New(src.ValueFormat, src.Schema.Value(), false)
+	vs, err := p.Serde(src.ValueFormat, src.Schema.Value(), false, src.Topic)
 	if err != nil {
-		return nil, &Error{Msg: err.Error()}
+		return nil, err
 	}
 	l := &runtime.Source{
 		Topic: src.Topic, KeySerde: ks, ValueSerde: vs,
