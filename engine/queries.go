@@ -54,6 +54,10 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSele
 	if err != nil {
 		return nil, err
 	}
+	if keyFmt.Name == "AVRO" && keyFmt.Props["KEY_SCHEMA_FULL_NAME"] == "" {
+		// ksqlDB names a sink's Avro key record after the sink.
+		keyFmt.Props["KEY_SCHEMA_FULL_NAME"] = serde.AvroKeyFullName(st.Name)
+	}
 	topic, hasTopic, err := planner.PropString(st.Props, "KAFKA_TOPIC")
 	if err != nil {
 		return nil, err
