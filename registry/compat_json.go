@@ -1,0 +1,294 @@
+package registry
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// parseJSONSchema checks that text is a JSON Schema document: an object
+// or a boolean, whose "type", "properties", "required" and "items"
+// keywords, where present, have the right shapes. It does not resolve
+// $ref.
+func parseJSONSchema(text string) (any, error) {
+	var v any
+	if err := json.Unmarshal([]byte(text), &v); err != nil {
+		return nil, fmt.Errorf("JSON schema: %w", err)
+	}
+	if err := validateJSONSchema(v, ""); err != nil {
+		return nil, fmt.Errorf("JSON schema: %w", err)
+	}
+	return v, nil
+}
+
+var jsonTypes = []string{"null", "boolean", "object", "array", "number", "string", "integer"}
+
+func validateJSONSchema(v any, path string) error {
+	switch s := v.(type) {
+	case bool:
+		return nil
+	case map[string]any:
+		if t, ok := s["type"]; ok {
+			ts, ok := jsonTypeSet(t)
+			if !ok {
+				return fmt.Errorf("at %s: \"type\" must be a type name or an array of them", orRoot(path))
+			}
+			for _, name := range ts {
+				if !slices.Contains(jsonTypes, name) {
+					return fmt.Errorf("at %s: unknown type %q", orRoot(path), name)
+				}
+			}
+		}
+		if p, ok := s["properties"]; ok {
+			props, ok := p.(map[string]any)
+			if !ok {
+				return fmt.Errorf("at %s: \"properties\" must be an object", orRoot(path))
+			}
+			for name, sub := range props {
+				if err := validateJSONSchema(sub, path+"/properties/"+name); err != nil {
+					return err
+				}
+			}
+		}
+		if r, ok := s["required"]; ok {
+			if _, ok := stringList(r); !ok {
+				return fmt.Errorf("at %s: \"required\" must be an array of strings", orRoot(path))
+			}
+		}
+		for _, k := range []string{"items", "additionalProperties", "not"} {
+			if sub, ok := s[k]; ok {
+				if _, isList := sub.([]any); isList && k == "items" {
+					continue // tuple form
+				}
+				if err := validateJSONSchema(sub, path+"/"+k); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("at %s: a schema must be an object or a boolean", orRoot(path))
+}
+
+func orRoot(path string) string {
+	if path == "" {
+		return "/"
+	}
+	return path
+}
+
+func jsonTypeSet(t any) ([]string, bool) {
+	switch t := t.(type) {
+	case string:
+		return []string{t}, true
+	case []any:
+		return stringList(t)
+	}
+	return nil, false
+}
+
+func stringList(v any) ([]string, bool) {
+	l, ok := v.([]any)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, 0, len(l))
+	for _, x := range l {
+		s, ok := x.(string)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, s)
+	}
+	return out, true
+}
+
+// checkJSONSchema lists why documents valid under writer may be rejected
+// by reader; nil means compatible. It is a deliberately simple rule set,
+// not a full JSON Schema containment check:
+//
+//   - "type": every writer type must be allowed by the reader ("integer"
+//     is allowed by "number"); a writer without "type" allows anything, so
+//     a reader with "type" is then incompatible.
+//   - "enum" and "const": the reader's values must include the writer's.
+//   - "required": every property the reader requires must be required by
+//     the writer.
+//   - "properties": common properties are compared recursively. A writer
+//     property the reader lacks is fine unless the reader's
+//     "additionalProperties" is false (or a schema it fails). A reader
+//     property the writer lacks is fine (an optional addition) unless the
+//     writer's "additionalProperties" is a schema the reader's property
+//     cannot accept.
+//   - "additionalProperties": false in the reader needs false in the
+//     writer.
+//   - "items" (single schema) is compared recursively.
+//   - maxLength, maxItems, maxProperties, maximum, exclusiveMaximum may not
+//     shrink; minLength, minItems, minProperties, minimum,
+//     exclusiveMinimum may not grow; a bound the writer lacks may not
+//     appear.
+//   - Boolean schemas: reader true accepts all; reader false accepts only
+//     writer false.
+//
+// $ref, allOf, anyOf, oneOf, not, patternProperties, pattern and format
+// are not analysed: they must be equal in both, or the check reports it.
+func checkJSONSchema(reader, writer any) []string {
+	var msgs []string
+	checkJSONNode(reader, writer, "", &msgs)
+	return msgs
+}
+
+func checkJSONNode(reader, writer any, path string, msgs *[]string) {
+	fail := func(format string, args ...any) {
+		*msgs = append(*msgs, fmt.Sprintf("at %s: ", orRoot(path))+fmt.Sprintf(format, args...))
+	}
+	if rb, ok := reader.(bool); ok {
+		if !rb {
+			if wb, ok := writer.(bool); !ok || wb {
+				fail("reader schema is false but the writer accepts documents")
+			}
+		}
+		return
+	}
+	r, _ := reader.(map[string]any)
+	var w map[string]any
+	switch wv := writer.(type) {
+	case bool:
+		if !wv {
+			return // the writer writes nothing
+		}
+		w = map[string]any{}
+	case map[string]any:
+		w = wv
+	}
+	if len(r) == 0 {
+		return // reader accepts anything
+	}
+
+	// type
+	if rt, ok := r["type"]; ok {
+		rts, _ := jsonTypeSet(rt)
+		wt, ok := w["type"]
+		if !ok {
+			fail("reader restricts type to %v, writer allows any type", rts)
+		} else {
+			wts, _ := jsonTypeSet(wt)
+			for _, t := range wts {
+				if !slices.Contains(rts, t) && !(t == "integer" && slices.Contains(rts, "number")) {
+					fail("writer type %q is not allowed by reader types %v", t, rts)
+				}
+			}
+		}
+	}
+	// enum, const
+	if re, ok := r["enum"].([]any); ok {
+		we, ok := w["enum"].([]any)
+		if !ok {
+			if wc, ok := w["const"]; ok {
+				we = []any{wc}
+			}
+		}
+		if we == nil {
+			fail("reader restricts values to an enum, writer does not")
+		} else {
+			for _, v := range we {
+				if !slices.ContainsFunc(re, func(x any) bool { return reflect.DeepEqual(x, v) }) {
+					fail("writer enum value %v is not in the reader's enum", v)
+				}
+			}
+		}
+	}
+	if rc, ok := r["const"]; ok {
+		if wc, ok := w["const"]; !ok || !reflect.DeepEqual(rc, wc) {
+			fail("reader requires const %v, writer does not", rc)
+		}
+	}
+	// required
+	if rr, ok := stringList(r["required"]); ok {
+		wr, _ := stringList(w["required"])
+		for _, name := range rr {
+			if !slices.Contains(wr, name) {
+				fail("property %q is required by the reader but not by the writer", name)
+			}
+		}
+	}
+	// properties
+	rprops, _ := r["properties"].(map[string]any)
+	wprops, _ := w["properties"].(map[string]any)
+	rAdd, rHasAdd := r["additionalProperties"]
+	wAdd, wHasAdd := w["additionalProperties"]
+	for _, name := range sortedKeys(wprops) {
+		wp := wprops[name]
+		if rp, ok := rprops[name]; ok {
+			checkJSONNode(rp, wp, path+"/properties/"+name, msgs)
+			continue
+		}
+		if rHasAdd {
+			if b, ok := rAdd.(bool); ok && !b {
+				fail("writer property %q is not allowed by the reader (additionalProperties is false)", name)
+				continue
+			}
+			checkJSONNode(rAdd, wp, path+"/properties/"+name, msgs)
+		}
+	}
+	for _, name := range sortedKeys(rprops) {
+		if _, ok := wprops[name]; ok {
+			continue
+		}
+		if wa, ok := wAdd.(map[string]any); ok {
+			checkJSONNode(rprops[name], wa, path+"/properties/"+name, msgs)
+		}
+	}
+	if rHasAdd {
+		if b, ok := rAdd.(bool); ok && !b {
+			if wb, ok := wAdd.(bool); !wHasAdd || !ok || wb {
+				fail("reader forbids additional properties, writer allows them")
+			}
+		}
+	}
+	// items
+	if ri, ok := r["items"]; ok {
+		if _, tuple := ri.([]any); !tuple {
+			wi, ok := w["items"]
+			if !ok {
+				wi = true
+			}
+			checkJSONNode(ri, wi, path+"/items", msgs)
+		}
+	}
+	// bounds
+	for _, k := range []string{"maxLength", "maxItems", "maxProperties", "maximum", "exclusiveMaximum"} {
+		if rv, ok := r[k].(float64); ok {
+			wv, ok := w[k].(float64)
+			if !ok || wv > rv {
+				fail("reader %s %v is stricter than the writer's", k, rv)
+			}
+		}
+	}
+	for _, k := range []string{"minLength", "minItems", "minProperties", "minimum", "exclusiveMinimum"} {
+		if rv, ok := r[k].(float64); ok {
+			wv, ok := w[k].(float64)
+			if !ok || wv < rv {
+				fail("reader %s %v is stricter than the writer's", k, rv)
+			}
+		}
+	}
+	// not analysed: must be equal
+	for _, k := range []string{"$ref", "allOf", "anyOf", "oneOf", "not", "patternProperties", "pattern", "format"} {
+		rv, rok := r[k]
+		wv, wok := w[k]
+		if rok && (!wok || !reflect.DeepEqual(rv, wv)) {
+			fail("%s differs between reader and writer (not analysed, must be equal)", k)
+		}
+	}
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, strings.Compare)
+	return keys
+}

@@ -1,0 +1,162 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eddysql/eddy/kafka"
+)
+
+func TestConcurrentRegistrations(t *testing.T) {
+	cluster := newMem(t)
+	r, base := startRegistry(t, cluster)
+	const n = 16
+	ids := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Half through HTTP, half through Go; pairs share a schema.
+			s := fmt.Sprintf(`{"type":"record","name":"R%d","fields":[]}`, i/2)
+			if i%2 == 0 {
+				ids[i] = register(t, base, fmt.Sprintf("s%d", i), schemaRequest{Schema: s})
+				return
+			}
+			id, _, err := r.Register(context.Background(), fmt.Sprintf("s%d", i), Schema{Schema: s})
+			if err != nil {
+				t.Error(err)
+			}
+			ids[i] = id
+		}()
+	}
+	wg.Wait()
+	seen := map[int]bool{}
+	for i := 0; i < n; i += 2 {
+		if ids[i] != ids[i+1] {
+			t.Errorf("same schema under s%d and s%d: ids %d and %d", i, i+1, ids[i], ids[i+1])
+		}
+		if seen[ids[i]] {
+			t.Errorf("id %d handed out twice", ids[i])
+		}
+		seen[ids[i]] = true
+	}
+	recs, err := cluster.ReadAll(context.Background(), DefaultTopic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemas := 0
+	for _, rec := range recs {
+		if rec.Value != nil {
+			schemas++
+		}
+	}
+	if schemas != n {
+		t.Errorf("%d schema records in the topic, want %d", schemas, n)
+	}
+}
+
+func TestSkipsMalformedRecords(t *testing.T) {
+	cluster := newMem(t)
+	ctx := context.Background()
+	if err := cluster.CreateTopic(ctx, kafka.TopicInfo{Name: "_s", Partitions: 1}); err != nil {
+		t.Fatal(err)
+	}
+	err := cluster.Produce(ctx,
+		kafka.Record{Topic: "_s", Key: []byte("garbage"), Value: []byte("x")},
+		kafka.Record{Topic: "_s", Key: schemaKey("a", 1), Value: []byte(`{"subject":"a"}`)},
+		kafka.Record{Topic: "_s", Key: schemaKey("a", 1), Value: []byte(`{"subject":"b","version":1,"id":1,"schema":"\"int\""}`)},
+		kafka.Record{Topic: "_s", Key: configKey(nil), Value: []byte(`{"compatibilityLevel":"SIDEWAYS"}`)},
+		kafka.Record{Topic: "_s", Key: []byte(`{"keytype":"MODE","magic":0}`), Value: []byte(`{"mode":"READONLY"}`)},
+		kafka.Record{Topic: "_s", Key: schemaKey("a", 3), Value: []byte(`{"subject":"a","version":3,"id":7,"schema":"\"int\""}`)},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs []string
+	var mu sync.Mutex
+	r, err := New(ctx, Config{Cluster: cluster, Topic: "_s", Logf: func(f string, a ...any) {
+		mu.Lock()
+		logs = append(logs, fmt.Sprintf(f, a...))
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	mu.Lock()
+	if len(logs) != 4 {
+		t.Errorf("logged %d lines, want 4: %q", len(logs), logs)
+	}
+	mu.Unlock()
+	if r.GlobalCompatibility() != Backward {
+		t.Errorf("global level = %s", r.GlobalCompatibility())
+	}
+	id, v, err := r.Register(ctx, "a", Schema{Schema: `"long"`})
+	if err != nil || id != 8 || v != 4 {
+		t.Fatalf("Register after replay = %d, %d, %v; want id 8, version 4", id, v, err)
+	}
+	if _, err := r.SchemaByID(ctx, 99); !IsNotFound(err) {
+		t.Fatalf("SchemaByID(99) = %v", err)
+	}
+	if _, err := r.Latest("zz"); ErrorCode(err) != CodeSubjectNotFound {
+		t.Fatalf("Latest(zz) = %v", err)
+	}
+}
+
+func TestServeShutdown(t *testing.T) {
+	r, err := New(context.Background(), Config{Cluster: newMem(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addr, err := r.Serve(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr2, err := r.Serve(context.Background(), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get("http://" + addr + "/subjects"); err != nil {
+		t.Fatal(err)
+	}
+	cancel() // stops the first server only
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/subjects")
+		if err != nil {
+			break
+		}
+		resp.Body.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("server still up after its context ended")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	resp, err := http.Get("http://" + addr2 + "/subjects")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal("second Close:", err)
+	}
+	if _, err := http.Get("http://" + addr2 + "/subjects"); err == nil {
+		t.Fatal("server still up after Close")
+	}
+	if _, _, err := r.Register(context.Background(), "s", Schema{Schema: `"int"`}); ErrorCode(err) != CodeStore {
+		t.Fatalf("Register after Close = %v, want a store error", err)
+	}
+	if _, err := r.Serve(context.Background(), "127.0.0.1:0"); err == nil {
+		t.Fatal("Serve after Close succeeded")
+	}
+}

@@ -1,0 +1,174 @@
+package registry
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// SchemaType is the format of a schema.
+type SchemaType string
+
+// The schema types the registry accepts.
+const (
+	Avro     SchemaType = "AVRO"
+	JSON     SchemaType = "JSON"
+	Protobuf SchemaType = "PROTOBUF"
+)
+
+// SchemaTypes lists the supported types, as GET /schemas/types does.
+func SchemaTypes() []string { return []string{string(JSON), string(Protobuf), string(Avro)} }
+
+// Reference names another registered schema that a schema uses: an Avro
+// named type, a JSON Schema $ref or a Protobuf import.
+type Reference struct {
+	Name    string `json:"name"`
+	Subject string `json:"subject"`
+	Version int    `json:"version"`
+}
+
+// Schema is a schema's text with its type and references.
+type Schema struct {
+	// Type is AVRO when empty.
+	Type       SchemaType
+	Schema     string
+	References []Reference
+}
+
+// SubjectVersion is one version of a subject.
+type SubjectVersion struct {
+	Subject string
+	Version int
+	ID      int
+	Schema  Schema
+	// Deleted is set for a soft-deleted version.
+	Deleted bool
+}
+
+// normalize checks a schema's syntax and returns it in the form that is
+// stored and compared: the type filled in, JSON texts compacted (object
+// member order kept), a Protobuf text trimmed. It does not resolve
+// references; see parse.
+func normalize(s Schema) (Schema, error) {
+	t, err := parseSchemaType(string(s.Type))
+	if err != nil {
+		return Schema{}, err
+	}
+	s.Type = t
+	for i, ref := range s.References {
+		if ref.Name == "" || ref.Subject == "" || ref.Version <= 0 {
+			return Schema{}, fmt.Errorf("reference %d (%q -> %s/%d): needs a name, a subject and a version >= 1",
+				i, ref.Name, ref.Subject, ref.Version)
+		}
+	}
+	if len(s.References) == 0 {
+		s.References = nil
+	}
+	switch t {
+	case Avro, JSON:
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, []byte(s.Schema)); err != nil {
+			return Schema{}, fmt.Errorf("%s schema is not valid JSON: %w", t, err)
+		}
+		s.Schema = buf.String()
+	case Protobuf:
+		s.Schema = strings.TrimSpace(s.Schema)
+	}
+	if s.Schema == "" {
+		return Schema{}, errors.New("empty schema")
+	}
+	return s, nil
+}
+
+func parseSchemaType(t string) (SchemaType, error) {
+	switch SchemaType(strings.ToUpper(t)) {
+	case "", Avro:
+		return Avro, nil
+	case JSON:
+		return JSON, nil
+	case Protobuf:
+		return Protobuf, nil
+	}
+	return "", fmt.Errorf("unknown schema type %q (want AVRO, JSON or PROTOBUF)", t)
+}
+
+// contentKey identifies a normalized schema for id assignment: the same
+// text, type and references always get the same id.
+func contentKey(s Schema) string {
+	var b strings.Builder
+	b.WriteString(string(s.Type))
+	b.WriteByte(0)
+	b.WriteString(s.Schema)
+	for _, r := range s.References {
+		fmt.Fprintf(&b, "\x00%s\x00%s\x00%d", r.Name, r.Subject, r.Version)
+	}
+	return b.String()
+}
+
+// parsedSchema is a schema parsed for compatibility checks; exactly one
+// of the type-specific fields is set.
+type parsedSchema struct {
+	typ   SchemaType
+	avro  avroSchema
+	json  any
+	proto *protoFile
+}
+
+// resolver finds referenced schemas; state implements it.
+type resolver interface {
+	lookupVersion(subject string, version int) (*SubjectVersion, bool)
+}
+
+// parse parses a normalized schema, resolving its references through res.
+func parse(s Schema, res resolver) (*parsedSchema, error) {
+	switch s.Type {
+	case Avro:
+		a, err := parseAvro(s, res)
+		if err != nil {
+			return nil, err
+		}
+		return &parsedSchema{typ: Avro, avro: a}, nil
+	case JSON:
+		if err := checkReferences(s, res, 0); err != nil {
+			return nil, err
+		}
+		j, err := parseJSONSchema(s.Schema)
+		if err != nil {
+			return nil, err
+		}
+		return &parsedSchema{typ: JSON, json: j}, nil
+	case Protobuf:
+		if err := checkReferences(s, res, 0); err != nil {
+			return nil, err
+		}
+		p, err := parseProto(s.Schema)
+		if err != nil {
+			return nil, err
+		}
+		return &parsedSchema{typ: Protobuf, proto: p}, nil
+	}
+	return nil, fmt.Errorf("unknown schema type %q", s.Type)
+}
+
+// maxReferenceDepth bounds reference chains (and so reference cycles).
+const maxReferenceDepth = 32
+
+// checkReferences checks that every reference, transitively, names a
+// registered version.
+func checkReferences(s Schema, res resolver, depth int) error {
+	if depth > maxReferenceDepth {
+		return fmt.Errorf("references nested deeper than %d (a cycle?)", maxReferenceDepth)
+	}
+	for _, ref := range s.References {
+		sv, ok := res.lookupVersion(ref.Subject, ref.Version)
+		if !ok {
+			return fmt.Errorf("reference %q: version %d of subject %q not found", ref.Name, ref.Version, ref.Subject)
+		}
+		if err := checkReferences(sv.Schema, res, depth+1); err != nil {
+			return fmt.Errorf("reference %q: %w", ref.Name, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/eddysql/eddy/serde"
+)
+
+// Client adapts an in-process Registry to the serde.Registry the formats
+// use, so an embedded eddy reads and registers schemas without HTTP.
+func (r *Registry) Client() serde.Registry { return serdeClient{r} }
+
+type serdeClient struct{ r *Registry }
+
+// timeout bounds a registration, which waits for the schemas topic.
+const timeout = 30 * time.Second
+
+func (c serdeClient) Register(subject string, s serde.RegSchema) (int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	id, _, err := c.r.Register(ctx, subject, toSchema(s))
+	if err != nil {
+		return 0, fmt.Errorf("register schema under %s: %w", subject, err)
+	}
+	return id, nil
+}
+
+func (c serdeClient) ByID(id int) (serde.RegSchema, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	s, err := c.r.SchemaByID(ctx, id)
+	if err != nil {
+		return serde.RegSchema{}, fmt.Errorf("schema id %d: %w", id, err)
+	}
+	return fromSchema(s), nil
+}
+
+func (c serdeClient) Latest(subject string) (int, serde.RegSchema, error) {
+	sv, err := c.r.Latest(subject)
+	if ErrorCode(err) == CodeSubjectNotFound {
+		return 0, serde.RegSchema{}, fmt.Errorf("%s: %w", subject, serde.ErrSubjectNotFound)
+	}
+	if err != nil {
+		return 0, serde.RegSchema{}, fmt.Errorf("latest schema of %s: %w", subject, err)
+	}
+	return sv.ID, fromSchema(sv.Schema), nil
+}
+
+func toSchema(s serde.RegSchema) Schema {
+	out := Schema{Type: SchemaType(s.Type), Schema: s.Schema}
+	for _, r := range s.References {
+		out.References = append(out.References, Reference{Name: r.Name, Subject: r.Subject, Version: r.Version})
+	}
+	return out
+}
+
+func fromSchema(s Schema) serde.RegSchema {
+	out := serde.RegSchema{Type: string(s.Type), Schema: s.Schema}
+	if out.Type == "" {
+		out.Type = string(Avro)
+	}
+	for _, r := range s.References {
+		out.References = append(out.References, serde.RegReference{Name: r.Name, Subject: r.Subject, Version: r.Version})
+	}
+	return out
+}
