@@ -108,13 +108,15 @@ func (s *Server) handleInserts(w http.ResponseWriter, r *http.Request) {
 			send(insertError{Type: "InsertError", Status: "error", Seq: seq, ErrorCode: codeBadRequest, Message: "Invalid JSON in inserts stream"})
 			break
 		}
-		ok := true
+		var ae *apiError
 		stmt, err := insertStatement(src, row)
-		if err == nil {
-			_, err = s.cfg.Engine.Execute(ctx, stmt, props)
-		}
 		if err != nil {
-			ae := fromEngine(err, stmt, nil)
+			ae = statementError(codeBadStatement, err.Error(), "", nil)
+		} else if _, err := s.cfg.Engine.Execute(ctx, stmt, props); err != nil {
+			ae = fromEngine(err, stmt, nil)
+		}
+		var ok bool
+		if ae != nil {
 			ok = send(insertError{Type: "InsertError", Status: "error", Seq: seq, ErrorCode: ae.ErrorCode, Message: ae.Message})
 		} else {
 			ok = send(insertAck{Status: "ok", Seq: seq})

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -71,6 +72,15 @@ func (p *pushRegistry) release(q *pushQuery) {
 func (p *pushRegistry) stop(id string) bool {
 	p.mu.Lock()
 	q := p.byID[id]
+	if q == nil {
+		// TERMINATE's parser upper-cases the id; ids are unique anyway.
+		for k, v := range p.byID {
+			if strings.EqualFold(k, id) {
+				q = v
+				break
+			}
+		}
+	}
 	p.mu.Unlock()
 	if q == nil {
 		return false

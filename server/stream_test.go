@@ -1,0 +1,224 @@
+package server
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// seedClicks creates CLICKS and inserts three rows.
+func seedClicks(t *testing.T, ts *testServer) {
+	t.Helper()
+	ts.ksql(t, createClicks)
+	ts.ksql(t, "INSERT INTO clicks (uid, url) VALUES ('u1', '/a'); INSERT INTO clicks (uid, url) VALUES ('u2', '/b'); INSERT INTO clicks (uid, url) VALUES ('u3', '/c');")
+}
+
+func queryBody(sql string) string {
+	b, _ := json.Marshal(map[string]any{"ksql": sql, "streamsProperties": map[string]any{"ksql.streams.auto.offset.reset": "earliest"}})
+	return string(b)
+}
+
+func streamBody(sql string) string {
+	b, _ := json.Marshal(map[string]any{"sql": sql, "properties": map[string]any{"auto.offset.reset": "earliest"}})
+	return string(b)
+}
+
+// TestGoldenStreams pins the body of each query format: the legacy
+// /query array, and /query-stream delimited, JSON and v1, for push (with
+// LIMIT) and pull queries, over HTTP/1.1 and h2c.
+func TestGoldenStreams(t *testing.T) {
+	ts := startMem(t, nil)
+	seedClicks(t, ts)
+	ts.ksql(t, createUsers)
+	ts.ksql(t, "INSERT INTO users (id, name) VALUES ('1', 'ann'); INSERT INTO users (id, name) VALUES ('2', 'bob');")
+	const push = "SELECT uid, url FROM clicks EMIT CHANGES LIMIT 2;"
+	cases := []struct {
+		name, path, accept, body string
+		h2                       bool
+	}{
+		{"query_push", "/query", "", queryBody(push), false},
+		{"query_pull_stream", "/query", "", queryBody("SELECT * FROM clicks;"), false},
+		{"query_pull_table", "/query", "application/vnd.ksql.v1+json", queryBody("SELECT * FROM users;"), false},
+		{"query_delimited", "/query", "application/vnd.ksqlapi.delimited.v1", queryBody(push), false},
+		{"qs_delimited", "/query-stream", "", streamBody(push), false},
+		{"qs_delimited_h2c", "/query-stream", "application/vnd.ksqlapi.delimited.v1", streamBody(push), true},
+		{"qs_json", "/query-stream", "application/json", streamBody(push), true},
+		{"qs_v1", "/query-stream", "application/vnd.ksql.v1+json", streamBody(push), false},
+		{"qs_pull_table", "/query-stream", "", streamBody("SELECT * FROM users;"), false},
+	}
+	for _, c := range cases {
+		client := ts.http
+		if c.h2 {
+			client = ts.h2c
+		}
+		req, _ := http.NewRequest("POST", ts.url+c.path, strings.NewReader(c.body))
+		if c.accept != "" {
+			req.Header.Set("Accept", c.accept)
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		wantProto := 1
+		if c.h2 {
+			wantProto = 2
+		}
+		if res.ProtoMajor != wantProto {
+			t.Errorf("%s: HTTP/%d, want HTTP/%d", c.name, res.ProtoMajor, wantProto)
+		}
+		golden(t, "stream_"+c.name, res.StatusCode, "content-type: "+res.Header.Get("Content-Type")+"\n"+string(b))
+	}
+}
+
+// TestPrintOverQuery streams PRINT's text lines over /query until the
+// client hangs up.
+func TestPrintOverQuery(t *testing.T) {
+	ts := startMem(t, nil)
+	seedClicks(t, ts)
+	req, _ := http.NewRequest("POST", ts.url+"/query", strings.NewReader(queryBody("PRINT clicks FROM BEGINNING;")))
+	res, err := ts.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	rd := bufio.NewReader(res.Body)
+	var lines []string
+	for len(lines) < 5 {
+		l, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatalf("after %q: %v", lines, err)
+		}
+		lines = append(lines, strings.TrimSuffix(l, "\n"))
+	}
+	if res.StatusCode != 200 || lines[0] != "Key format: KAFKA_STRING" || lines[1] != "Value format: JSON" ||
+		!strings.HasPrefix(lines[2], "rowtime: ") || !strings.Contains(lines[4], `key: u3, value: {"URL":"/c"}, partition: 0`) {
+		t.Fatalf("PRINT: %d %q", res.StatusCode, lines)
+	}
+}
+
+// TestCloseQueryAndTerminate ends push queries from the server side:
+// /close-query for one started on /query-stream, TERMINATE for one on
+// /query. Both streams end cleanly.
+func TestCloseQueryAndTerminate(t *testing.T) {
+	ts := startMem(t, nil)
+	seedClicks(t, ts)
+	open := func(path, body string) (*http.Response, *bufio.Reader) {
+		req, _ := http.NewRequest("POST", ts.url+path, strings.NewReader(body))
+		res, err := ts.h2c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, bufio.NewReader(res.Body)
+	}
+	res, rd := open("/query-stream", streamBody("SELECT * FROM clicks EMIT CHANGES;"))
+	defer res.Body.Close()
+	line, err := rd.ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta queryMetadata
+	if err := json.Unmarshal([]byte(line), &meta); err != nil || !strings.HasPrefix(meta.QueryID, "transient_CLICKS_") {
+		t.Fatalf("metadata %q: %v", line, err)
+	}
+	code, _, body := ts.do(t, ts.http, "POST", "/close-query", "", `{"queryId":"`+meta.QueryID+`"}`)
+	if code != 200 || body != "" {
+		t.Fatalf("close-query: %d %q", code, body)
+	}
+	rest, err := io.ReadAll(rd)
+	if err != nil || strings.Count(string(rest), "\n") != 3 {
+		t.Fatalf("after close: %q %v", rest, err)
+	}
+
+	res2, rd2 := open("/query", queryBody("SELECT * FROM clicks EMIT CHANGES;"))
+	defer res2.Body.Close()
+	line, _ = rd2.ReadString('\n')
+	var hdr struct{ Header struct{ QueryID string } }
+	if err := json.Unmarshal([]byte(strings.TrimSuffix(strings.TrimPrefix(line, "["), ",\n")), &hdr); err != nil {
+		t.Fatalf("header %q: %v", line, err)
+	}
+	body = ts.ksql(t, "TERMINATE "+hdr.Header.QueryID+";")
+	if !strings.Contains(body, `"@type":"terminate_query"`) || !strings.Contains(body, `"wasTerminated":true`) {
+		t.Fatalf("TERMINATE: %s", body)
+	}
+	rest, _ = io.ReadAll(rd2)
+	if !strings.HasSuffix(string(rest), "]\n") {
+		t.Fatalf("stream after TERMINATE: %q", rest)
+	}
+}
+
+// TestInsertsStream sends rows over h2c and reads an ack per row; a bad
+// row gets an error ack and invalid JSON ends the stream.
+func TestInsertsStream(t *testing.T) {
+	ts := startMem(t, nil)
+	ts.ksql(t, "CREATE STREAM typed (id BIGINT KEY, name STRING, score DOUBLE, amount DECIMAL(6, 2), tags ARRAY<STRING>, attrs MAP<STRING, INT>, addr STRUCT<street STRING, zip INT>) WITH (kafka_topic='typed', value_format='JSON', partitions=1);")
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("POST", ts.url+"/inserts-stream", pr)
+	done := make(chan *http.Response, 1)
+	go func() {
+		res, err := ts.h2c.Do(req)
+		if err != nil {
+			t.Error(err)
+			close(done)
+			return
+		}
+		done <- res
+	}()
+	write := func(s string) {
+		if _, err := io.WriteString(pw, s+"\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`{"target":"typed"}`)
+	var res *http.Response
+	select {
+	case res = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no response headers")
+	}
+	if res == nil {
+		t.FailNow()
+	}
+	defer res.Body.Close()
+	acks := bufio.NewReader(res.Body)
+	next := func() string {
+		l, err := acks.ReadString('\n')
+		if err != nil {
+			t.Fatalf("ack: %v", err)
+		}
+		return strings.TrimSpace(l)
+	}
+	write(`{"ID":1,"NAME":"it's","SCORE":1.5,"AMOUNT":12.30,"TAGS":["a","b"],"ATTRS":{"x":1},"ADDR":{"street":"Main","ZIP":9}}`)
+	if got := next(); got != `{"status":"ok","seq":0}` {
+		t.Fatalf("ack 0: %s", got)
+	}
+	write(`{"id":2,"nope":1}`)
+	if got := next(); !strings.HasPrefix(got, `{"@type":"InsertError","status":"error","seq":1,"error_code":40001,"message":`) {
+		t.Fatalf("ack 1: %s", got)
+	}
+	write(`{"id":3}`)
+	if got := next(); got != `{"status":"ok","seq":2}` {
+		t.Fatalf("ack 2: %s", got)
+	}
+	write(`{not json`)
+	if got := next(); got != `{"@type":"InsertError","status":"error","seq":3,"error_code":40000,"message":"Invalid JSON in inserts stream"}` {
+		t.Fatalf("ack 3: %s", got)
+	}
+	pw.Close()
+	if rest, _ := io.ReadAll(acks); len(rest) != 0 {
+		t.Fatalf("after the end: %q", rest)
+	}
+	code, _, body := ts.do(t, ts.http, "POST", "/query", "", queryBody("SELECT * FROM typed;"))
+	// (DECIMAL scale in rows is the engine's: 12.3 or 12.30.)
+	for _, want := range []string{`\[1,"it's",1.5,12.30?,\["a","b"\],\{"x":1\},\{"STREET":"Main","ZIP":9\}\]`, `\[3,null,null,null,null,null,null\]`} {
+		if code != 200 || !regexp.MustCompile(want).MatchString(body) {
+			t.Errorf("inserted rows: want %s in %d %s", want, code, body)
+		}
+	}
+}
