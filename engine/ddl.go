@@ -159,6 +159,13 @@ func (e *Engine) stopQuery(id string) {
 		delete(e.queries, id)
 	}
 	if mq := e.ms.Query(id); mq != nil {
+		for _, t := range mq.InternalTopics {
+			ctx, cancel := context.WithTimeout(context.Background(), kafka.DefaultTimeout)
+			if err := e.cluster.DeleteTopic(ctx, t); err != nil {
+				e.opts.Logf("delete internal topic %s: %v", t, err)
+			}
+			cancel()
+		}
 		if src := e.ms.Source(mq.Sink); src != nil && src.CreatedBy == id {
 			c := *src
 			c.CreatedBy = ""

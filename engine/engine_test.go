@@ -182,3 +182,22 @@ func TestRestartRebuildsAggregateState(t *testing.T) {
 		t.Fatalf("after restart got %q, want %q", got, want)
 	}
 }
+
+func TestGroupByRepartitionsThroughInternalTopic(t *testing.T) {
+	e, cl := newMemEngine(t)
+	mustExec(t, e, "CREATE STREAM s (k STRING KEY, region STRING) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
+	mustExec(t, e, "CREATE TABLE c AS SELECT region, COUNT(*) AS n FROM s GROUP BY region;")
+	mustExec(t, e, "INSERT INTO s (k, region) VALUES ('a', 'eu');")
+	mustExec(t, e, "INSERT INTO s (k, region) VALUES ('b', 'eu');")
+	repart := "_confluent-ksql-default_query_CTAS_C_0-Aggregate-GroupBy-repartition"
+	if n := len(values(t, cl, repart)); n != 2 {
+		t.Fatalf("repartition topic has %d records, want 2", n)
+	}
+	if got := values(t, cl, "C"); strings.Join(got, ",") != `eu|{"N":1},eu|{"N":2}` {
+		t.Fatalf("got %q", got)
+	}
+	mustExec(t, e, "TERMINATE CTAS_C_0;")
+	if _, ok, _ := cl.Topic(context.Background(), repart); ok {
+		t.Fatal("internal topic not deleted with its query")
+	}
+}

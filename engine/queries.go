@@ -39,7 +39,16 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSele
 			return nil, &stmtErr{fmt.Sprintf("Cannot add %s '%s': CREATE OR REPLACE is not supported on source %ss.", kind, st.Name, kind)}
 		}
 	}
+	prefix := "CSAS_"
+	if st.IsTable {
+		prefix = "CTAS_"
+	}
+	id := fmt.Sprintf("%s%s_%d", prefix, st.Name, e.queryCount)
+	if old != nil && old.CreatedBy != "" {
+		id = old.CreatedBy // CREATE OR REPLACE keeps the query id
+	}
 	p := planner.New(e.ms, e.fns, cfg, e.opts.Registry)
+	p.AppID = e.appID(id)
 	plan, err := p.PlanQuery(st.Query, planner.Persistent, st.Name)
 	if err != nil {
 		return nil, err
@@ -64,16 +73,6 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSele
 	}
 	if !hasTopic {
 		topic = cfg.Get("ksql.output.topic.name.prefix", "") + st.Name
-	}
-	prefix := "CSAS_"
-	if st.IsTable {
-		prefix = "CTAS_"
-	}
-	id := ""
-	if old != nil && old.CreatedBy != "" {
-		id = old.CreatedBy // CREATE OR REPLACE keeps the query id
-	} else {
-		id = fmt.Sprintf("%s%s_%d", prefix, st.Name, e.queryCount)
 	}
 	sink := &metastore.Source{
 		Name: st.Name, IsTable: st.IsTable, Schema: plan.Output, Topic: topic,
@@ -115,17 +114,6 @@ func (e *Engine) prepareInsertInto(ctx context.Context, st *sql.InsertInto, cfg 
 	if len(target.Schema.Headers()) > 0 {
 		return nil, &stmtErr{fmt.Sprintf("Cannot insert into %s because it has header columns", target.Name)}
 	}
-	p := planner.New(e.ms, e.fns, cfg, e.opts.Registry)
-	plan, err := p.PlanQuery(st.Query, planner.Persistent, target.Name)
-	if err != nil {
-		return nil, err
-	}
-	if plan.ResultIsTable {
-		return nil, &stmtErr{fmt.Sprintf("Incompatible data sink and query result. Data sink (%s) type is STREAM but select query result is TABLE.", target.Name)}
-	}
-	if !sameSchema(plan.Output, target.Schema) {
-		return nil, &stmtErr{fmt.Sprintf("Incompatible schema between results and sink.\nResult schema is %s\nSink schema is %s", plan.Output, target.Schema)}
-	}
 	id, hasID, err := planner.PropString(st.Props, "QUERY_ID")
 	if err != nil {
 		return nil, err
@@ -137,6 +125,18 @@ func (e *Engine) prepareInsertInto(ctx context.Context, st *sql.InsertInto, cfg 
 		}
 	} else {
 		id = fmt.Sprintf("INSERTQUERY_%d", e.queryCount)
+	}
+	p := planner.New(e.ms, e.fns, cfg, e.opts.Registry)
+	p.AppID = e.appID(id)
+	plan, err := p.PlanQuery(st.Query, planner.Persistent, target.Name)
+	if err != nil {
+		return nil, err
+	}
+	if plan.ResultIsTable {
+		return nil, &stmtErr{fmt.Sprintf("Incompatible data sink and query result. Data sink (%s) type is STREAM but select query result is TABLE.", target.Name)}
+	}
+	if !sameSchema(plan.Output, target.Schema) {
+		return nil, &stmtErr{fmt.Sprintf("Incompatible schema between results and sink.\nResult schema is %s\nSink schema is %s", plan.Output, target.Schema)}
 	}
 	pp, err := e.buildPersistent(ctx, p, id, plan, target, nil, cfg)
 	if err != nil {
@@ -250,9 +250,28 @@ func (e *Engine) createSinkTopic(ctx context.Context, props sql.Props, plan *pla
 	return nil
 }
 
-// startPersistent registers and starts a persistent query. Callers hold e.mu.
+// appID is a persistent query's application id: its consumer group and
+// the prefix of its internal topics.
+func (e *Engine) appID(queryID string) string {
+	return "_confluent-ksql-" + e.sid + "query_" + queryID
+}
+
+// startPersistent registers and starts a persistent query, creating its
+// internal topics with the partition count of its first source. Callers
+// hold e.mu.
 func (e *Engine) startPersistent(ctx context.Context, pp *persistentPlan, text string) error {
-	e.ms.PutQuery(&metastore.Query{ID: pp.id, SQL: text, Sink: pp.sink.Name, Topic: pp.sink.Topic, Sources: pp.plan.Sources})
+	parts := int32(1)
+	if len(pp.plan.Inputs) > 0 && pp.plan.Inputs[0].Source != nil {
+		if info, ok, err := e.cluster.Topic(ctx, pp.plan.Inputs[0].Source.Topic); err == nil && ok {
+			parts = info.Partitions
+		}
+	}
+	for _, t := range pp.plan.InternalTopics {
+		if err := e.cluster.CreateTopic(ctx, kafka.TopicInfo{Name: t, Partitions: parts, Replicas: 1, Configs: map[string]string{"cleanup.policy": "delete"}}); err != nil {
+			return fmt.Errorf("create internal topic %s: %w", t, err)
+		}
+	}
+	e.ms.PutQuery(&metastore.Query{ID: pp.id, SQL: text, Sink: pp.sink.Name, Topic: pp.sink.Topic, Sources: pp.plan.Sources, InternalTopics: pp.plan.InternalTopics})
 	// The query's goroutine must outlive the request that started it; the
 	// engine owns it and stops it on TERMINATE, DROP or Close.
 	q, err := runtime.Start(context.WithoutCancel(ctx), e.cluster, pp.topo, e.processingLog)

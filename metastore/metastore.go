@@ -51,6 +51,8 @@ type Query struct {
 	Sink    string   // sink source name
 	Topic   string   // sink topic
 	Sources []string // source names read
+	// InternalTopics are its repartition topics, deleted with the query.
+	InternalTopics []string
 }
 
 // Metastore holds the catalog. It is safe for concurrent use.

@@ -69,7 +69,7 @@ func (p *Planner) planAggregate(q *sql.Query, src *metastore.Source, srcScope *s
 	}
 	ag := &aggregation{}
 	gbScope := srcScope.withClause("GROUP BY")
-	op := &runtime.Aggregate{Table: src.IsTable, NumSrcKey: len(src.Schema.Key())}
+	op := &runtime.Aggregate{}
 	for _, k := range q.GroupBy {
 		var agg string
 		sql.Walk(k, func(e sql.Expr) bool {
@@ -207,6 +207,23 @@ func (p *Planner) planAggregate(q *sql.Query, src *metastore.Source, srcScope *s
 	}
 	ag.post = post
 	plan.Stateful = true
+	if src.IsTable {
+		// Updates and deletes retract the row's old contribution.
+		chain.add(&runtime.TableChanges{NumKey: len(src.Schema.Key())})
+	}
+	if p.AppID != "" && !groupsBySourceKey(ag.keys, src) {
+		// Rows meet their group through a repartition topic keyed by the
+		// grouping expressions, so servers sharing the query each own a
+		// set of groups.
+		topic := p.AppID + "-Aggregate-GroupBy-repartition"
+		chain.add(&runtime.Repartition{Topic: topic, Keys: op.Keys, DropNullKeys: true})
+		in := &runtime.Input{Internal: &runtime.RepartitionInput{}, InternalTopic: topic}
+		plan.Inputs = append(plan.Inputs, in)
+		plan.InternalTopics = append(plan.InternalTopics, topic)
+		next := newInternalChain(in)
+		next.first = chain.first
+		*chain = *next
+	}
 	chain.add(op)
 	return ag, op, nil
 }
@@ -408,7 +425,7 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, src 
 	plan.Output = out
 	plan.NumKey = len(keyIdx)
 	plan.ResultIsTable = true
-	plan.Inputs = []*runtime.Input{chain.input}
+	plan.Inputs = append([]*runtime.Input{chain.first}, plan.Inputs...)
 	plan.Out = proj
 	return plan, nil
 }
@@ -425,4 +442,21 @@ func restoreNames(msg string, ag *aggregation) string {
 		msg = strings.ReplaceAll(msg, aggName(i), sql.FormatExpr(c))
 	}
 	return msg
+}
+
+// groupsBySourceKey reports whether the grouping expressions are exactly
+// the source's key columns, in which case rows are already partitioned by
+// group and need no repartition topic.
+func groupsBySourceKey(keys []sql.Expr, src *metastore.Source) bool {
+	sk := src.Schema.Key()
+	if len(keys) != len(sk) || src.Window != nil {
+		return false
+	}
+	for i, k := range keys {
+		ref, ok := k.(*sql.ColumnRef)
+		if !ok || ref.Name != sk[i].Name {
+			return false
+		}
+	}
+	return true
 }

@@ -34,6 +34,10 @@ type Planner struct {
 	fns *expr.Registry
 	cfg Config
 	reg serde.Registry
+	// AppID names a persistent query's internal topics
+	// ("_confluent-ksql-<service>query_<ID>"); empty for transient
+	// queries, which run on one server and need none.
+	AppID string
 }
 
 // New returns a planner for one statement. reg is the Schema Registry the

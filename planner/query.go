@@ -44,6 +44,9 @@ type QueryPlan struct {
 	// Stateful is set when operators keep state (aggregations, joins,
 	// table filters), which the runtime rebuilds on restart.
 	Stateful bool
+	// InternalTopics are the repartition topics the query writes and
+	// reads; the engine creates them before starting it.
+	InternalTopics []string
 }
 
 // selectItem is one expanded projection entry.
@@ -554,13 +557,21 @@ func (p *Planner) SinkTimestamp(out *types.Schema, col, format string) (*runtime
 }
 
 // chain builds an operator chain from an input, appending operators.
+// After a repartition the chain continues from the internal input; first
+// stays the source input.
 type chain struct {
 	input *runtime.Input
+	first *runtime.Input
 	tail  func(runtime.Op)
 }
 
 func newChain(in *runtime.Input) *chain {
-	return &chain{input: in, tail: func(op runtime.Op) { in.Next = op }}
+	return &chain{input: in, first: in, tail: func(op runtime.Op) { in.Next = op }}
+}
+
+// newInternalChain continues a chain at an internal topic's input.
+func newInternalChain(in *runtime.Input) *chain {
+	return &chain{input: in, tail: func(op runtime.Op) { in.Internal.Next = op }}
 }
 
 // add appends op; op must be one of the chainable operator types.
@@ -575,6 +586,10 @@ func (c *chain) add(op runtime.Op) {
 		c.tail = func(n runtime.Op) { o.Next = n }
 	case *runtime.Aggregate:
 		c.tail = func(n runtime.Op) { o.Next = n }
+	case *runtime.TableChanges:
+		c.tail = func(n runtime.Op) { o.Next = n }
+	case *runtime.Repartition:
+		c.tail = nil // terminal: rows continue from the internal topic
 	default:
 		panic(fmt.Sprintf("chain: %T cannot be followed", op))
 	}

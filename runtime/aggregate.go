@@ -34,22 +34,18 @@ type WindowSpec struct {
 // over each group, emitting the group's key values followed by the
 // function results (and, windowed, with Rec.Window set).
 //
-// On a table source it keeps the last contribution of each source key
-// so that an update or delete first undoes the old row in its group, as
-// ksqlDB's table aggregations do (the old group re-emits, e.g. COUNT 0).
+// Over a table it receives TableChanges: a retraction undoes a row's old
+// contribution to its group, which re-emits (e.g. COUNT 0), as ksqlDB's
+// table aggregations do.
 type Aggregate struct {
 	Keys  []*expr.Compiled
 	Funcs []*expr.Aggregate
 	// Args[i] are the per-row argument expressions of Funcs[i].
-	Args [][]*expr.Compiled
-	// Table and NumSrcKey enable undo for table sources.
-	Table     bool
-	NumSrcKey int
-	Window    *WindowSpec
-	Next      Op
+	Args   [][]*expr.Compiled
+	Window *WindowSpec
+	Next   Op
 
 	groups     map[string]*group
-	prev       map[string]*contribution // table: source key -> last contribution
 	streamTime int64
 	out        []any
 	keyBuf     []byte
@@ -63,16 +59,9 @@ type group struct {
 	emitted    bool  // EMIT FINAL: already emitted
 }
 
-type contribution struct {
-	gkey string
-	keys []any
-	args [][]any
-}
-
 func (a *Aggregate) init() {
 	if a.groups == nil {
 		a.groups = map[string]*group{}
-		a.prev = map[string]*contribution{}
 		n := len(a.Keys) + len(a.Funcs)
 		if a.Window != nil {
 			n += 2 // WINDOWSTART, WINDOWEND
@@ -84,12 +73,8 @@ func (a *Aggregate) init() {
 
 func (a *Aggregate) Process(t *Task, r *Rec) {
 	a.init()
-	if a.Table {
-		a.processTable(t, r)
-		return
-	}
 	if r.Tombstone {
-		return // stream aggregations skip null values
+		return // aggregations skip null values; table deletes arrive as retractions
 	}
 	keys, ok := a.evalKeys(t, r.Row)
 	if !ok {
@@ -102,41 +87,16 @@ func (a *Aggregate) Process(t *Task, r *Rec) {
 	}
 	gk := a.groupKey(keys, 0, 0)
 	g := a.group(gk, keys, 0, 0)
-	a.add(g, args)
-	g.maxTs = max(g.maxTs, r.Ts)
-	a.emit(t, r, g, false)
-}
-
-// processTable applies a table change: undo the key's previous row, then
-// add the new one.
-func (a *Aggregate) processTable(t *Task, r *Rec) {
-	a.keyBuf = appendKey(a.keyBuf[:0], r.Row[:a.NumSrcKey])
-	sk := string(a.keyBuf)
-	if old := a.prev[sk]; old != nil {
-		delete(a.prev, sk)
-		if g := a.groups[old.gkey]; g != nil {
-			for i, f := range a.Funcs {
-				if f.Undo != nil {
-					g.accs[i] = f.Undo(g.accs[i], old.args[i])
-				}
+	if r.Retract {
+		for i, f := range a.Funcs {
+			if f.Undo != nil {
+				g.accs[i] = f.Undo(g.accs[i], args[i])
 			}
-			g.maxTs = max(g.maxTs, r.Ts)
-			a.emit(t, r, g, false)
 		}
+	} else {
+		a.add(g, args)
 	}
-	if r.Tombstone {
-		return
-	}
-	keys, ok := a.evalKeys(t, r.Row)
-	if !ok {
-		return
-	}
-	args := a.evalArgs(t, r.Row)
-	gk := a.groupKey(keys, 0, 0)
-	g := a.group(gk, keys, 0, 0)
-	a.add(g, args)
 	g.maxTs = max(g.maxTs, r.Ts)
-	a.prev[sk] = &contribution{gkey: gk, keys: keys, args: args}
 	a.emit(t, r, g, false)
 }
 

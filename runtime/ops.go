@@ -19,6 +19,9 @@ type Rec struct {
 	// Tombstone marks a deletion (tables) or a null value (streams); Row
 	// then holds the key columns and nulls.
 	Tombstone bool
+	// Retract marks a row whose earlier contribution must be removed
+	// (table aggregations; see TableChanges).
+	Retract bool
 	// Windowed rows carry their window bounds (windowed keys).
 	Windowed               bool
 	WindowStart, WindowEnd int64

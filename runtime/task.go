@@ -46,8 +46,10 @@ type Task struct {
 func newTask(topo *Topology, log ProcessingLog, stats *Stats) *Task {
 	t := &Task{topo: topo, log: log, stats: stats, inputs: map[string]*Input{}, rows: map[string][]any{}}
 	for _, in := range topo.Inputs {
-		t.inputs[in.Source.Topic] = in
-		t.rows[in.Source.Topic] = make([]any, in.Source.Width())
+		t.inputs[in.Topic()] = in
+		if in.Source != nil {
+			t.rows[in.Topic()] = make([]any, in.Source.Width())
+		}
 	}
 	t.ectx.OnError = func(err error) { t.report("RECORD_PROCESSING_ERROR", err) }
 	return t
@@ -76,6 +78,10 @@ func (t *Task) process(rec *kafka.Record) {
 		return
 	}
 	t.cur = rec
+	if in.Internal != nil {
+		in.Internal.process(t, rec)
+		return
+	}
 	t.stats.In.Add(1)
 	src := in.Source
 	row := t.rows[rec.Topic]

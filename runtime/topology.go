@@ -65,10 +65,22 @@ func (s *Source) Width() int { return s.NumKey + s.NumValue + len(s.Headers) + N
 // PseudoIndex returns the row index of a pseudo column.
 func (s *Source) PseudoIndex(p int) int { return s.NumKey + s.NumValue + len(s.Headers) + p }
 
-// Input binds a source topic to the operator chain its rows enter.
+// Input binds a topic to the operator chain its rows enter: a source
+// topic decoded by Source, or one of the query's internal repartition
+// topics (Internal, named InternalTopic).
 type Input struct {
-	Source *Source
-	Next   Op
+	Source        *Source
+	Next          Op
+	Internal      *RepartitionInput
+	InternalTopic string
+}
+
+// Topic is the topic the input reads.
+func (in *Input) Topic() string {
+	if in.Internal != nil {
+		return in.InternalTopic
+	}
+	return in.Source.Topic
 }
 
 // Topology is a planned query, ready to run.
@@ -88,7 +100,7 @@ type Topology struct {
 func (t *Topology) Topics() []string {
 	var out []string
 	for _, in := range t.Inputs {
-		out = append(out, in.Source.Topic)
+		out = append(out, in.Topic())
 	}
 	return out
 }

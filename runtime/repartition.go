@@ -1,0 +1,108 @@
+package runtime
+
+import (
+	"fmt"
+
+	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/kafka"
+)
+
+// Repartition writes rows to an internal topic keyed by Keys, so that all
+// rows with the same key meet in one partition, and so on one task, on
+// whichever server owns it. A RepartitionSource input reads them back.
+//
+// Record value: a flag byte (1 = retraction) then the whole row.
+type Repartition struct {
+	Topic string
+	Keys  []*expr.Compiled
+	// DropNullKeys drops rows whose key has a null (GROUP BY does).
+	DropNullKeys bool
+
+	keys []any
+	buf  []byte
+}
+
+func (p *Repartition) Process(t *Task, r *Rec) {
+	if p.keys == nil {
+		p.keys = make([]any, len(p.Keys))
+	}
+	for i, k := range p.Keys {
+		p.keys[i] = k.Eval(&t.ectx, r.Row)
+		if p.keys[i] == nil && p.DropNullKeys {
+			return
+		}
+	}
+	key, err := AppendRow(nil, p.keys)
+	if err != nil {
+		t.report("SERIALIZATION_ERROR", fmt.Errorf("repartition key: %w", err))
+		return
+	}
+	flag := byte(0)
+	if r.Retract {
+		flag = 1
+	}
+	value, err := AppendRow([]byte{flag}, r.Row)
+	if err != nil {
+		t.report("SERIALIZATION_ERROR", fmt.Errorf("repartition value: %w", err))
+		return
+	}
+	if r.Tombstone {
+		value = nil
+	}
+	t.pending = append(t.pending, kafka.Record{
+		Topic: p.Topic, Partition: -1, Key: key, Value: value, Timestamp: r.Ts, Headers: r.Headers,
+	})
+}
+
+// TableChanges turns a table's updates into retractions and additions:
+// an update or delete first retracts the key's previous row, then adds
+// the new one. Aggregations over tables consume these changes.
+type TableChanges struct {
+	NumKey int
+	Next   Op
+
+	prev   map[string][]any
+	keyBuf []byte
+}
+
+func (c *TableChanges) Process(t *Task, r *Rec) {
+	if c.prev == nil {
+		c.prev = map[string][]any{}
+	}
+	c.keyBuf = appendKey(c.keyBuf[:0], r.Row[:c.NumKey])
+	k := string(c.keyBuf)
+	if old, ok := c.prev[k]; ok {
+		delete(c.prev, k)
+		rec := Rec{Row: old, Ts: r.Ts, Headers: r.Headers, Partition: r.Partition, Retract: true}
+		c.Next.Process(t, &rec)
+	}
+	if r.Tombstone {
+		return
+	}
+	row := append([]any(nil), r.Row...)
+	c.prev[k] = row
+	rec := *r
+	rec.Row = row
+	c.Next.Process(t, &rec)
+}
+
+// RepartitionInput decodes records of an internal repartition topic and
+// feeds them to the next operator.
+type RepartitionInput struct {
+	Next Op
+	row  []any
+}
+
+func (in *RepartitionInput) process(t *Task, rec *kafka.Record) {
+	if rec.Value == nil || len(rec.Value) < 1 {
+		return
+	}
+	row, _, err := DecodeRow(rec.Value[1:], in.row)
+	if err != nil {
+		t.report("DESERIALIZATION_ERROR", fmt.Errorf("repartition record: %w", err))
+		return
+	}
+	in.row = row
+	r := Rec{Row: row, Ts: rec.Timestamp, Headers: rec.Headers, Partition: rec.Partition, Retract: rec.Value[0] == 1}
+	in.Next.Process(t, &r)
+}
