@@ -211,6 +211,9 @@ func (p *Planner) planAggregate(q *sql.Query, src *metastore.Source, srcScope *s
 		// Updates and deletes retract the row's old contribution.
 		chain.add(&runtime.TableChanges{NumKey: len(src.Schema.Key())})
 	}
+	if src.Window != nil && !groupsBySourceKey(ag.keys, src) {
+		return nil, nil, errorf("Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
+	}
 	if p.AppID != "" && !groupsBySourceKey(ag.keys, src) {
 		// Rows meet their group through a repartition topic keyed by the
 		// grouping expressions, so servers sharing the query each own a
@@ -449,7 +452,7 @@ func restoreNames(msg string, ag *aggregation) string {
 // group and need no repartition topic.
 func groupsBySourceKey(keys []sql.Expr, src *metastore.Source) bool {
 	sk := src.Schema.Key()
-	if len(keys) != len(sk) || src.Window != nil {
+	if len(keys) != len(sk) {
 		return false
 	}
 	for i, k := range keys {
