@@ -167,6 +167,7 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 	if plan.From == nil {
 		plan.From = js.sides[0].src
 	}
+	plan.Window = js.sides[0].src.Window
 
 	// Build the join steps left-deep. Step i joins the combined row of the
 	// previous steps with source i+1.
@@ -356,6 +357,9 @@ func (p *Planner) joinStep(j *sql.Join, left *joinScope, right *joinSide, leftTa
 	}
 	if lc.Type != nil && rc.Type != nil && !lc.Type.Equal(rc.Type) {
 		return nil, errorf("Invalid join condition: types don't match. Got %s{%s} = %s{%s}.", sql.FormatExpr(lexpr), lc.Type, sql.FormatExpr(rexpr), rc.Type)
+	}
+	if right.src.Window != nil && (!isPrimaryKeyRef(rexpr, right) || !keyOfSide(lexpr, left)) {
+		return nil, errorf("Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
 	}
 	if rightTable && !isPrimaryKeyRef(rexpr, right) {
 		if leftTable {
@@ -627,7 +631,24 @@ func checkJoinWindows(sides []*joinSide) error {
 			return errorf("Can not join windowed source to non-windowed source.\n`%s` is %s windowed\n`%s` is not windowed", w.Name, w.Window.Type, n.Name)
 		case a.Window != nil && (a.Window.Type == "SESSION") != (b.Window.Type == "SESSION"):
 			return errorf("Incompatible windowed sources.\nLeft source: %s\nRight source: %s\nSession windowed sources can only be joined to other session windowed sources, and may still not result in expected behaviour as session bounds must be an exact match.", a.Window.Type, b.Window.Type)
+		case a.Window != nil && a.Window.SizeMs != b.Window.SizeMs:
+			return errorf("Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
 		}
 	}
 	return nil
+}
+
+// keyOfSide reports whether e is the single key column of one of the
+// sides already joined.
+func keyOfSide(e sql.Expr, js *joinScope) bool {
+	ref, ok := e.(*sql.ColumnRef)
+	if !ok {
+		return false
+	}
+	for _, sd := range js.sides {
+		if (ref.Qualifier == "" || ref.Qualifier == sd.alias || ref.Qualifier == sd.src.Name) && isPrimaryKeyRef(ref, sd) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/eddysql/eddy/expr"
@@ -107,7 +108,7 @@ func (j *JoinSpec) streamTable(t *Task, r *Rec, fromLeft bool, key any, table *j
 	}
 	var match *joinRow
 	if key != nil {
-		if rows := table.rows[j.keyString(key)]; len(rows) > 0 {
+		if rows := table.rows[j.keyString(key, r)]; len(rows) > 0 {
 			match = rows[0]
 		}
 	}
@@ -138,7 +139,7 @@ func (j *JoinSpec) streamStream(t *Task, r *Rec, fromLeft bool, key any) {
 		self, other = j.left, j.right
 		lo, hi = r.Ts-j.Before, r.Ts+j.After
 	}
-	ks := j.keyString(key)
+	ks := j.keyString(key, r)
 	late := j.HasGrace && r.Ts+max(j.Before, j.After)+j.Grace < j.streamTime
 	jr := &joinRow{row: append([]any(nil), r.Row...), ts: r.Ts, key: key}
 	if !late {
@@ -204,10 +205,10 @@ func (j *JoinSpec) tableTable(t *Task, r *Rec, fromLeft bool, key any, self, oth
 	if key == nil {
 		return
 	}
-	hadSelf := len(self.rows[j.keyString(key)]) > 0
+	hadSelf := len(self.rows[j.keyString(key, r)]) > 0
 	j.update(self, key, r)
 	var o *joinRow
-	if rows := other.rows[j.keyString(key)]; len(rows) > 0 {
+	if rows := other.rows[j.keyString(key, r)]; len(rows) > 0 {
 		o = rows[0]
 	}
 	ts := r.Ts
@@ -239,7 +240,7 @@ func (j *JoinSpec) update(s *joinState, key any, r *Rec) {
 	if key == nil {
 		return
 	}
-	ks := j.keyString(key)
+	ks := j.keyString(key, r)
 	if r.Tombstone {
 		delete(s.rows, ks)
 		return
@@ -278,11 +279,17 @@ func (j *JoinSpec) emit(t *Task, r *Rec, selfIsLeft bool, self, other []any, key
 	}
 	out[j.KeySlot()] = key
 	out[j.TimeSlot()] = ts
-	rec := Rec{Row: out, Ts: ts, Headers: r.Headers, Partition: r.Partition, Tombstone: tombstone}
+	rec := Rec{Row: out, Ts: ts, Headers: r.Headers, Partition: r.Partition, Tombstone: tombstone,
+		Windowed: r.Windowed, WindowStart: r.WindowStart, WindowEnd: r.WindowEnd}
 	j.Next.Process(t, &rec)
 }
 
-func (j *JoinSpec) keyString(k any) string {
+// keyString is the state key of a join key; rows of windowed sources
+// only meet rows of the same window.
+func (j *JoinSpec) keyString(k any, r *Rec) string {
 	j.keyBuf = appendKey(j.keyBuf[:0], []any{k})
+	if r.Windowed {
+		j.keyBuf = fmt.Appendf(j.keyBuf, "@%d/%d", r.WindowStart, r.WindowEnd)
+	}
 	return string(j.keyBuf)
 }
