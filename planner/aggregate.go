@@ -44,22 +44,62 @@ type aggregation struct {
 	post     *scope // scope of the post-aggregation row
 }
 
+// aggInput is what an aggregation reads: one source's rows, or a join's
+// combined rows.
+type aggInput struct {
+	name      string // for messages
+	scope     clauseResolver
+	norm      func(sql.Expr) string // structural comparison text
+	isTable   bool
+	keySlots  []int                 // a table input's key slots, for TableChanges
+	window    *metastore.WindowInfo // a windowed single source
+	byKey     func(keys []sql.Expr) bool
+	kafkaFmt  []string // sources using the KAFKA value format
+	qualified func(sql.Expr) string
+}
+
+// clauseResolver is a resolver that can name the clause in its errors.
+type clauseResolver interface {
+	expr.Resolver
+	clauseScope(clause string) expr.Resolver
+}
+
+func (s *scope) clauseScope(c string) expr.Resolver     { return s.withClause(c) }
+func (s *joinScope) clauseScope(c string) expr.Resolver { return s.withClause(c) }
+
+// sourceAggInput describes a single source for aggregation.
+func sourceAggInput(src *metastore.Source, srcScope *scope) *aggInput {
+	in := &aggInput{
+		name: src.Name, scope: srcScope, isTable: src.IsTable, window: src.Window,
+		norm:      func(e sql.Expr) string { return normExpr(e, src.Name, srcScope.alias) },
+		byKey:     func(keys []sql.Expr) bool { return groupsBySourceKey(keys, src) },
+		qualified: func(e sql.Expr) string { return qualifiedText(e, src.Name) },
+	}
+	for i := range src.Schema.Key() {
+		in.keySlots = append(in.keySlots, i)
+	}
+	if src.ValueFormat.Name == "KAFKA" {
+		in.kafkaFmt = []string{src.Name}
+	}
+	return in
+}
+
 // planAggregate plans GROUP BY / aggregate functions / WINDOW / HAVING
 // on top of chain, returning the scope and expressions the projection is
 // compiled against. The rewritten select items replace items in place.
-func (p *Planner) planAggregate(q *sql.Query, src *metastore.Source, srcScope *scope, items []selectItem, chain *chain, plan *QueryPlan) (*aggregation, *runtime.Aggregate, error) {
+func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, chain *chain, plan *QueryPlan) (*aggregation, *runtime.Aggregate, error) {
 	if q.Window != nil && len(q.GroupBy) == 0 {
 		return nil, nil, errorf("WINDOW clause requires a GROUP BY clause.")
 	}
-	if src.ValueFormat.Name == "KAFKA" {
-		return nil, nil, errorf("Source(s) %s are using the 'KAFKA' value format. This format does not yet support GROUP BY.", src.Name)
+	if len(in.kafkaFmt) > 0 {
+		return nil, nil, errorf("Source(s) %s are using the 'KAFKA' value format. This format does not yet support GROUP BY.", strings.Join(in.kafkaFmt, ", "))
 	}
 	// Unknown functions are reported before aggregate-shape errors.
 	for _, it := range items {
 		var unknown error
 		sql.Walk(it.expr, func(e sql.Expr) bool {
 			if c, ok := e.(*sql.Call); ok && !p.fns.Has(c.Name) && !p.fns.IsAggregate(c.Name) && unknown == nil {
-				_, unknown = expr.Compile(c, srcScope, p.fns)
+				_, unknown = expr.Compile(c, in.scope, p.fns)
 			}
 			return unknown == nil
 		})
@@ -68,7 +108,7 @@ func (p *Planner) planAggregate(q *sql.Query, src *metastore.Source, srcScope *s
 		}
 	}
 	ag := &aggregation{}
-	gbScope := srcScope.withClause("GROUP BY")
+	gbScope := in.scope.clauseScope("GROUP BY")
 	op := &runtime.Aggregate{}
 	for _, k := range q.GroupBy {
 		var agg string
@@ -85,10 +125,10 @@ func (p *Planner) planAggregate(q *sql.Query, src *metastore.Source, srcScope *s
 		if err != nil {
 			return nil, nil, &Error{Msg: err.Error()}
 		}
-		n := normExpr(k, src.Name, srcScope.alias)
+		n := in.norm(k)
 		for _, seen := range ag.keyNorm {
 			if seen == n {
-				return nil, nil, errorf("Duplicate GROUP BY expression: %s", qualifiedText(k, src.Name))
+				return nil, nil, errorf("Duplicate GROUP BY expression: %s", in.qualified(k))
 			}
 		}
 		ag.keys = append(ag.keys, k)
@@ -112,7 +152,7 @@ func (p *Planner) planAggregate(q *sql.Query, src *metastore.Source, srcScope *s
 					return err == nil
 				})
 			}
-			n := normExpr(c, src.Name, srcScope.alias)
+			n := in.norm(c)
 			for _, seen := range ag.callNorm {
 				if seen == n {
 					return false
@@ -141,7 +181,7 @@ func (p *Planner) planAggregate(q *sql.Query, src *metastore.Source, srcScope *s
 		// Without GROUP BY every selected column must be aggregated.
 		var bad []string
 		for _, it := range items {
-			if _, err := ag.rewrite(it.expr, src, srcScope.alias, "SELECT"); err != nil {
+			if _, err := ag.rewrite(it.expr, in, "SELECT"); err != nil {
 				bad = append(bad, sql.FormatExpr(it.expr))
 			}
 		}
@@ -154,7 +194,7 @@ func (p *Planner) planAggregate(q *sql.Query, src *metastore.Source, srcScope *s
 		}
 		return nil, nil, errorf("%s AS SELECT statement does not support aggregate function [%s] without a GROUP BY clause.", "CREATE TABLE", strings.Join(calls, ", "))
 	}
-	argScope := srcScope.withClause("SELECT")
+	argScope := in.scope.clauseScope("SELECT")
 	var tableOnly []string
 	for _, c := range ag.calls {
 		var args []expr.AggArg
@@ -175,7 +215,7 @@ func (p *Planner) planAggregate(q *sql.Query, src *metastore.Source, srcScope *s
 		if err != nil {
 			return nil, nil, &Error{Msg: err.Error()}
 		}
-		if src.IsTable && f.Undo == nil {
+		if in.isTable && f.Undo == nil {
 			tableOnly = append(tableOnly, c.Name)
 		}
 		var perRow []*expr.Compiled
@@ -190,7 +230,7 @@ func (p *Planner) planAggregate(q *sql.Query, src *metastore.Source, srcScope *s
 	}
 
 	// The post-aggregation row: grouping keys, results, window bounds.
-	post := &scope{srcName: src.Name, alias: srcScope.alias}
+	post := &scope{srcName: in.name}
 	for i, c := range op.Keys {
 		post.cols = append(post.cols, scopeCol{name: gbName(i), typ: c.Type, slot: i, namespace: types.KeyColumn})
 	}
@@ -198,8 +238,8 @@ func (p *Planner) planAggregate(q *sql.Query, src *metastore.Source, srcScope *s
 		post.cols = append(post.cols, scopeCol{name: aggName(i), typ: f.ReturnType, slot: len(op.Keys) + i})
 	}
 	if q.Window != nil {
-		if src.IsTable {
-			return nil, nil, errorf("Windowed aggregation is not supported on tables: `%s` is a TABLE.", src.Name)
+		if in.isTable {
+			return nil, nil, errorf("Windowed aggregation is not supported on tables: `%s` is a TABLE.", in.name)
 		}
 		op.Window = windowSpec(q.Window, q.Emit == sql.EmitFinal)
 	} else if q.Emit == sql.EmitFinal {
@@ -207,14 +247,14 @@ func (p *Planner) planAggregate(q *sql.Query, src *metastore.Source, srcScope *s
 	}
 	ag.post = post
 	plan.Stateful = true
-	if src.IsTable {
+	if in.isTable {
 		// Updates and deletes retract the row's old contribution.
-		chain.add(&runtime.TableChanges{NumKey: len(src.Schema.Key())})
+		chain.add(&runtime.TableChanges{KeySlots: in.keySlots})
 	}
-	if src.Window != nil && !groupsBySourceKey(ag.keys, src) {
+	if in.window != nil && !in.byKey(ag.keys) {
 		return nil, nil, errorf("Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
 	}
-	if p.AppID != "" && !groupsBySourceKey(ag.keys, src) {
+	if p.AppID != "" && !in.byKey(ag.keys) {
 		// Rows meet their group through a repartition topic keyed by the
 		// grouping expressions, so servers sharing the query each own a
 		// set of groups.
@@ -234,10 +274,10 @@ func (p *Planner) planAggregate(q *sql.Query, src *metastore.Source, srcScope *s
 // rewrite maps an expression onto the post-aggregation row: grouping
 // expressions and aggregate calls become synthetic column references.
 // Column references left over are not grouped: an error names them.
-func (ag *aggregation) rewrite(e sql.Expr, src *metastore.Source, alias, clause string) (sql.Expr, error) {
+func (ag *aggregation) rewrite(e sql.Expr, in *aggInput, clause string) (sql.Expr, error) {
 	var bad []string
 	out := sql.Rewrite(e, func(x sql.Expr) sql.Expr {
-		n := normExpr(x, src.Name, alias)
+		n := in.norm(x)
 		for i, k := range ag.keyNorm {
 			if n == k {
 				return &sql.ColumnRef{P: x.Position(), Name: gbName(i)}
@@ -309,12 +349,8 @@ func windowSpec(w *sql.Window, final bool) *runtime.WindowSpec {
 
 // finishAggregate plans an aggregate query after its WHERE clause: the
 // aggregation, HAVING, and the projection over the aggregated rows.
-func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, src *metastore.Source, from *sql.Table, srcScope *scope, chain *chain, plan *QueryPlan) (*QueryPlan, error) {
-	items, err := p.expandSelect(q, srcScope, src, from)
-	if err != nil {
-		return nil, err
-	}
-	ag, op, err := p.planAggregate(q, src, srcScope, items, chain, plan)
+func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, in *aggInput, items []selectItem, chain *chain, plan *QueryPlan) (*QueryPlan, error) {
+	ag, op, err := p.planAggregate(q, in, items, chain, plan)
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +368,7 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, src 
 	var nonAgg []string
 	for i := range items {
 		orig := items[i].expr
-		items[i].expr, err = ag.rewrite(orig, src, srcScope.alias, "SELECT")
+		items[i].expr, err = ag.rewrite(orig, in, "SELECT")
 		if err != nil {
 			nonAgg = append(nonAgg, sql.FormatExpr(orig))
 		}
@@ -341,7 +377,7 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, src 
 		return nil, errorf("Non-aggregate SELECT expression(s) not part of GROUP BY: %s\nEither add the column(s) to the GROUP BY or remove them from the SELECT.", strings.Join(nonAgg, ", "))
 	}
 	if q.Having != nil {
-		h, err := ag.rewrite(q.Having, src, srcScope.alias, "HAVING")
+		h, err := ag.rewrite(q.Having, in, "HAVING")
 		if err != nil {
 			return nil, err
 		}
@@ -428,7 +464,9 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, src 
 	plan.Output = out
 	plan.NumKey = len(keyIdx)
 	plan.ResultIsTable = true
-	plan.Inputs = append([]*runtime.Input{chain.first}, plan.Inputs...)
+	if chain.first != nil {
+		plan.Inputs = append([]*runtime.Input{chain.first}, plan.Inputs...)
+	}
 	plan.Out = proj
 	return plan, nil
 }

@@ -123,9 +123,6 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 		}
 	}
 	flatten(q.From)
-	if q.Window != nil || len(q.GroupBy) > 0 {
-		return nil, errorf("GROUP BY over a JOIN is not supported by eddy yet.")
-	}
 	js := &joinScope{}
 	plan := &QueryPlan{Limit: q.Limit, Stateful: true}
 	var kafkaFmt []string
@@ -221,6 +218,10 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 	items, err := p.expandJoinSelect(q, js)
 	if err != nil {
 		return nil, err
+	}
+	if p.isAggregateQuery(q) {
+		head.first = nil // the join's inputs are already in plan.Inputs
+		return p.finishAggregate(q, mode, sinkName, joinAggInput(js, last, leftTable), items, head, plan)
 	}
 	var keyIdx []int
 	if mode == Persistent {
@@ -651,4 +652,37 @@ func keyOfSide(e sql.Expr, js *joinScope) bool {
 		}
 	}
 	return false
+}
+
+// joinAggInput describes a join's combined rows for aggregation. Column
+// references compare by the slot they resolve to, so L.ID, ID and an
+// alias-qualified reference to the same column match.
+func joinAggInput(js *joinScope, last *runtime.JoinSpec, table bool) *aggInput {
+	var names []string
+	for _, sd := range js.sides {
+		names = append(names, sd.src.Name)
+	}
+	canon := func(e sql.Expr) sql.Expr {
+		return sql.Rewrite(e, func(x sql.Expr) sql.Expr {
+			if ref, ok := x.(*sql.ColumnRef); ok {
+				if slot, _, err := js.Column(ref); err == nil {
+					return &sql.ColumnRef{P: ref.P, Name: fmt.Sprintf("#%d", slot)}
+				}
+			}
+			return nil
+		})
+	}
+	in := &aggInput{
+		name:      strings.Join(names, ", "),
+		scope:     js,
+		norm:      func(e sql.Expr) string { return sql.FormatExpr(canon(e)) },
+		isTable:   table,
+		window:    js.sides[0].src.Window,
+		byKey:     func([]sql.Expr) bool { return false },
+		qualified: func(e sql.Expr) string { return sql.FormatExpr(e) },
+	}
+	if table {
+		in.keySlots = []int{last.KeySlot()}
+	}
+	return in
 }

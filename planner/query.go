@@ -91,7 +91,11 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 		if len(q.PartitionBy) > 0 {
 			return nil, errorf("PARTITION BY and GROUP BY cannot be used together.")
 		}
-		return p.finishAggregate(q, mode, sinkName, src, from, srcScope, chain, plan)
+		items, err := p.expandSelect(q, srcScope, src, from)
+		if err != nil {
+			return nil, err
+		}
+		return p.finishAggregate(q, mode, sinkName, sourceAggInput(src, srcScope), items, chain, plan)
 	}
 
 	// keyExprs are the expressions that define each key column, for

@@ -58,8 +58,9 @@ func (p *Repartition) Process(t *Task, r *Rec) {
 // an update or delete first retracts the key's previous row, then adds
 // the new one. Aggregations over tables consume these changes.
 type TableChanges struct {
-	NumKey int
-	Next   Op
+	// KeySlots are the row slots of the table's key.
+	KeySlots []int
+	Next     Op
 
 	prev   map[string][]any
 	keyBuf []byte
@@ -69,7 +70,10 @@ func (c *TableChanges) Process(t *Task, r *Rec) {
 	if c.prev == nil {
 		c.prev = map[string][]any{}
 	}
-	c.keyBuf = appendKey(c.keyBuf[:0], r.Row[:c.NumKey])
+	c.keyBuf = c.keyBuf[:0]
+	for _, s := range c.KeySlots {
+		c.keyBuf = appendKey(c.keyBuf, r.Row[s:s+1])
+	}
 	k := string(c.keyBuf)
 	if old, ok := c.prev[k]; ok {
 		delete(c.prev, k)
