@@ -70,6 +70,12 @@ func statementError(code int, msg, stmt string, done []api.Entity) *apiError {
 	return &apiError{Type: "statement_error", ErrorCode: code, Message: msg, StatementText: &stmt, Entities: done, entitiesSet: true}
 }
 
+// parseError is a syntax error, worded as the engine words it: ksqlDB
+// quotes the statement under the message.
+func parseError(err error, text string) *apiError {
+	return statementError(codeBadStatement, err.Error()+"\nStatement: "+text, text, nil)
+}
+
 // fromEngine maps an engine failure to ksqlDB's error shape: parse and
 // validation errors are 400 statement errors, failures while running a
 // statement 500 statement errors, anything else a 500 generic error.

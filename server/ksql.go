@@ -162,7 +162,7 @@ func parseAll(text string, vars map[string]string) ([]ksqlStmt, *apiError) {
 		}
 		parsed, err := sql.Parse(sub)
 		if err != nil {
-			return nil, statementError(codeBadStatement, err.Error(), sub, nil)
+			return nil, parseError(err, sub)
 		}
 		for _, st := range parsed {
 			switch d := st.(type) {

@@ -110,7 +110,7 @@ type queryStmt struct {
 func parseQuery(text string) (*queryStmt, *apiError) {
 	stmts, err := sql.Parse(text)
 	if err != nil {
-		return nil, statementError(codeBadStatement, err.Error(), text, nil)
+		return nil, parseError(err, text)
 	}
 	if len(stmts) != 1 {
 		return nil, statementError(codeBadStatement, fmt.Sprintf("Expected exactly one statement, found %d.", len(stmts)), text, nil)
@@ -196,7 +196,8 @@ func (s *Server) runSelect(w http.ResponseWriter, r *http.Request, q *queryStmt,
 		return nil
 	}
 	err := s.cfg.Engine.Stream(ctx, q.text, props, emit)
-	if r.Context().Err() != nil {
+	stopped := pq != nil && pq.closed.Load() // by close-query, TERMINATE or shutdown
+	if r.Context().Err() != nil && !stopped {
 		return // the client has gone; nothing to tell it
 	}
 	if err != nil {

@@ -23,7 +23,7 @@ type config struct {
 func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.dataDir, "data-dir", defaultDataDir(), "directory for the embedded broker's data, logs and history")
 	fs.StringVar(&c.kafkaListen, "kafka-listen", "127.0.0.1:9092", "address of the embedded Kafka broker")
-	fs.StringVar(&c.listen, "listen", "127.0.0.1:8088", "address of the REST API (not available yet)")
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:8088", "address of the REST API (eddy server)")
 	fs.StringVar(&c.registryListen, "registry-listen", "127.0.0.1:8081", "address of the embedded Schema Registry (not available yet)")
 	fs.StringVar(&c.bootstrapServers, "bootstrap-servers", "", "host:port[,host:port...] of an external Kafka cluster to use instead of the embedded broker")
 	fs.StringVar(&c.serviceID, "service-id", "default_", "service id; servers sharing it share the catalog and the work")
@@ -49,6 +49,11 @@ type shellFlags struct {
 	continueOnError bool
 	output          string
 	historyFile     string
+	// A remote server instead of the in-process engine.
+	server   string
+	user     string
+	password string
+	tlsCA    string
 }
 
 func parseShellFlags(args []string, stderr io.Writer) (*shellFlags, error) {
@@ -65,16 +70,26 @@ func parseShellFlags(args []string, stderr io.Writer) (*shellFlags, error) {
 	fs.BoolVar(&f.continueOnError, "continue-on-error", false, "keep running a script after a failing statement")
 	fs.StringVar(&f.output, "output", "TABULAR", "output format: TABULAR or JSON")
 	fs.StringVar(&f.historyFile, "history-file", "", "line history file (default DATA-DIR/history)")
+	fs.StringVar(&f.server, "server", "", "connect the shell to the eddy server at `URL` (http://host:8088) instead of starting an engine")
+	fs.StringVar(&f.user, "user", "", "user name for a --server with basic authentication")
+	fs.StringVar(&f.password, "password", "", "password for --user (default $EDDY_PASSWORD)")
+	fs.StringVar(&f.tlsCA, "tls-ca", "", "PEM `FILE` of the CA that signed an https --server's certificate (default: the system's)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
-	if fs.NArg() > 0 {
+	// As with ksqlDB's CLI, the server may be given as the argument.
+	if fs.NArg() == 1 && f.server == "" && (strings.HasPrefix(fs.Arg(0), "http://") || strings.HasPrefix(fs.Arg(0), "https://")) {
+		f.server = fs.Arg(0)
+	} else if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q (subcommands: server, test, version)", fs.Arg(0))
 	}
 	switch strings.ToUpper(f.output) {
 	case "TABULAR", "JSON":
 	default:
 		return nil, fmt.Errorf("--output must be TABULAR or JSON, not %q", f.output)
+	}
+	if f.password == "" {
+		f.password = os.Getenv("EDDY_PASSWORD")
 	}
 	if f.historyFile == "" {
 		f.historyFile = filepath.Join(f.dataDir, "history")

@@ -10,45 +10,128 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
+
+	"github.com/eddysql/eddy/server"
 )
 
-// runServer runs the engine headless until SIGINT or SIGTERM, logging to
-// stderr. Persistent queries keep running; the REST API comes later.
-func runServer(args []string, stderr io.Writer) int {
-	var c config
+// serverFlags are `eddy server`'s flags: the shared ones and the REST
+// API's.
+type serverFlags struct {
+	config
+	authFile       string
+	tlsCert        string
+	tlsKey         string
+	maxBodyBytes   int64
+	maxPushQueries int
+	shutdownWait   time.Duration
+}
+
+func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
+	f := &serverFlags{}
 	fs := flag.NewFlagSet("eddy server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	c.register(fs)
+	f.config.register(fs)
+	fs.StringVar(&f.authFile, "auth-file", "", "enable HTTP basic authentication with the `FILE` of user:bcrypt-hash lines")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate `FILE` (needs --tls-key)")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key `FILE` for --tls-cert")
+	fs.Int64Var(&f.maxBodyBytes, "max-body-bytes", 16<<20, "largest request body (and /inserts-stream line) accepted")
+	fs.IntVar(&f.maxPushQueries, "max-push-queries", 100, "most push queries and PRINTs streaming at once (negative: no limit)")
+	fs.DurationVar(&f.shutdownWait, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for requests in flight")
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+		return nil, err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "eddy server: unexpected argument %q\n", fs.Arg(0))
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		return nil, errors.New("--tls-cert and --tls-key go together")
+	}
+	return f, nil
+}
+
+// runServer runs the engine and the REST API headless until SIGINT or
+// SIGTERM, logging to stderr. On a signal it stops taking requests, ends
+// the push queries, waits for requests in flight, then stops the
+// persistent queries (committing their offsets) and Kafka.
+func runServer(args []string, stderr io.Writer) int {
+	f, err := parseServerFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "eddy server:", err)
 		return 2
 	}
 	logger := log.New(stderr, "", log.LstdFlags|log.Lmicroseconds)
-	if err := ensureDataDir(c.dataDir); err != nil {
+	var users server.Users
+	if f.authFile != "" {
+		if users, err = server.LoadAuthFile(f.authFile); err != nil {
+			logger.Print(err)
+			return 1
+		}
+	}
+	if err := ensureDataDir(f.dataDir); err != nil {
 		logger.Print(err)
 		return 1
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	st, err := start(ctx, &c, logger.Printf)
+	st, err := start(ctx, &f.config, logger.Printf)
 	if err != nil {
 		logger.Print(err)
 		return 1
 	}
-	logger.Printf("eddy %s server running (service id %s); %s", version(), c.serviceID, st.kafkaDesc)
-	logger.Printf("the REST API (%s) is not available yet; persistent queries run until SIGINT/SIGTERM", c.listen)
-	<-ctx.Done()
-	logger.Print("shutting down")
-	if err := st.Close(); err != nil {
-		logger.Printf("shutdown: %v", err)
+	clusterID := ""
+	if f.bootstrapServers == "" {
+		clusterID = "eddy" // the embedded broker's
+	}
+	srv, err := server.New(server.Config{
+		Engine:         st.eng,
+		Listen:         f.listen,
+		TLSCertFile:    f.tlsCert,
+		TLSKeyFile:     f.tlsKey,
+		Users:          users,
+		MaxBodyBytes:   f.maxBodyBytes,
+		MaxPushQueries: f.maxPushQueries,
+		Version:        version(),
+		KafkaClusterID: clusterID,
+		KafkaCheck:     st.kafkaCheck,
+		Logf:           logger.Printf,
+	})
+	if err == nil {
+		err = srv.Start()
+	}
+	if err != nil {
+		logger.Print(err)
+		if cerr := st.Close(); cerr != nil {
+			logger.Printf("shutdown: %v", cerr)
+		}
 		return 1
 	}
-	return 0
+	auth := "no authentication"
+	if len(users) > 0 {
+		auth = fmt.Sprintf("basic authentication for %d users", len(users))
+	}
+	logger.Printf("eddy %s server running (service id %s); %s", version(), f.serviceID, st.kafkaDesc)
+	logger.Printf("REST API listening on %s (%s)", srv.URL(), auth)
+	<-ctx.Done()
+	stop() // a second signal kills at once
+	logger.Print("shutting down")
+	code := 0
+	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownWait)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		logger.Printf("shutdown: REST API: %v", err)
+		code = 1
+	}
+	if err := st.Close(); err != nil {
+		logger.Printf("shutdown: %v", err)
+		code = 1
+	}
+	if code == 0 {
+		logger.Print("stopped")
+	}
+	return code
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/eddysql/eddy/repl"
 )
 
-// runShell starts the engine and runs the shell: interactive on a
+// runShell starts the engine (or connects to --server) and runs the shell: interactive on a
 // terminal, else a script from -e, -f or stdin.
 func runShell(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	f, err := parseShellFlags(args, stderr)
@@ -63,20 +63,16 @@ func runShell(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
 	defer stop()
 
-	st, err := start(ctx, &f.config, logf)
+	client, where, closeClient, err := openClient(ctx, f, logf)
 	if err != nil {
 		fmt.Fprintln(stderr, "eddy:", err)
 		return 1
 	}
-	defer func() {
-		if err := st.Close(); err != nil {
-			logf("shutdown: %v", err)
-		}
-	}()
-	logf("eddy %s started; %s", version(), st.kafkaDesc)
+	defer closeClient()
+	logf("eddy %s started; %s", version(), where)
 
 	o := repl.Options{
-		Client:          st.eng,
+		Client:          client,
 		In:              stdin,
 		Out:             stdout,
 		Err:             stderr,
@@ -87,7 +83,7 @@ func runShell(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		Output:          strings.ToUpper(f.output),
 		Version:         version(),
 		Banner: fmt.Sprintf("eddy %s: streaming SQL, compatible with ksqlDB\n%s\n"+
-			"Type 'help' for help; Ctrl-D exits.\n", version(), st.kafkaDesc),
+			"Type 'help' for help; Ctrl-D exits.\n", version(), where),
 	}
 	if hasScript {
 		err = repl.RunScript(ctx, o, script)

@@ -21,7 +21,9 @@ type stack struct {
 	eng *engine.Engine
 	// kafkaDesc says where Kafka is, for the banner and the log.
 	kafkaDesc string
-	closers   []func() error
+	// kafkaCheck asks Kafka something cheap, for health checks.
+	kafkaCheck func(context.Context) error
+	closers    []func() error
 }
 
 // Close stops the engine, then the client, then the embedded broker.
@@ -56,6 +58,10 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 		return nil, fmt.Errorf("connect to Kafka %s: %w", strings.Join(brokers, ","), err)
 	}
 	s.closers = append(s.closers, cl.Close)
+	s.kafkaCheck = func(ctx context.Context) error {
+		_, err := cl.Topics(ctx)
+		return err
+	}
 	eng, err := engine.New(ctx, engine.Options{Cluster: cl, ServiceID: c.serviceID, Config: map[string]string{}, Logf: logf})
 	if err != nil {
 		s.Close()

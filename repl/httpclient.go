@@ -1,0 +1,486 @@
+package repl
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/eddysql/eddy/api"
+)
+
+// HTTPOptions configure an HTTPClient.
+type HTTPOptions struct {
+	// User and Password are sent as HTTP basic credentials when User is
+	// set.
+	User, Password string
+	// TLS configures https:// servers; nil uses the system roots.
+	TLS *tls.Config
+	// Retries is how many more times a request is tried when the server
+	// cannot be reached (the request was never delivered, so retrying is
+	// safe); default 3. RetryWait is the first pause, doubled each time;
+	// default 500 ms.
+	Retries   int
+	RetryWait time.Duration
+}
+
+// HTTPClient is a Client for a remote eddy server (or any server with
+// ksqlDB's REST API): statements go to /ksql, queries and PRINT to
+// /query.
+type HTTPClient struct {
+	base string
+	hc   *http.Client
+	opts HTTPOptions
+
+	mu      sync.Mutex
+	lastSeq int64 // highest commandSequenceNumber seen; -1 before any
+}
+
+var _ Client = (*HTTPClient)(nil)
+
+// NewHTTPClient returns a client for the server at serverURL
+// (http://host:port or https://host:port).
+func NewHTTPClient(serverURL string, o HTTPOptions) (*HTTPClient, error) {
+	u, err := url.Parse(serverURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("server address %q: want http://host:port or https://host:port", serverURL)
+	}
+	if o.Retries == 0 {
+		o.Retries = 3
+	}
+	if o.RetryWait <= 0 {
+		o.RetryWait = 500 * time.Millisecond
+	}
+	tr := &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:     o.TLS,
+		TLSHandshakeTimeout: 10 * time.Second,
+		ForceAttemptHTTP2:   true,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	return &HTTPClient{base: strings.TrimRight(u.String(), "/"), hc: &http.Client{Transport: tr}, opts: o, lastSeq: -1}, nil
+}
+
+// Close releases idle connections.
+func (c *HTTPClient) Close() { c.hc.CloseIdleConnections() }
+
+// URL is the server's address.
+func (c *HTTPClient) URL() string { return c.base }
+
+// ServerError is an error reply: ksqlDB's error object and the status.
+type ServerError struct {
+	Status    int
+	Code      int    `json:"error_code"`
+	Message   string `json:"message"`
+	Statement string `json:"statementText"`
+	// entities are those of the statements that succeeded before.
+	entities []api.Entity
+}
+
+func (e *ServerError) Error() string { return e.Message }
+
+// UnreachableError says the server could not be reached at all.
+type UnreachableError struct {
+	URL string
+	Err error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("Could not reach the eddy server at %s: %v. Is it running? (start one with 'eddy server')", e.URL, e.Err)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// ServerInfo is what GET /info reports.
+type ServerInfo struct {
+	Version        string `json:"version"`
+	KafkaClusterID string `json:"kafkaClusterId"`
+	ServiceID      string `json:"ksqlServiceId"`
+	ServerStatus   string `json:"serverStatus"`
+}
+
+// Info fetches /info; it is how the shell checks that the server is up.
+func (c *HTTPClient) Info(ctx context.Context) (*ServerInfo, error) {
+	res, err := c.send(ctx, "GET", "/info", "", nil)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	var body struct {
+		Info ServerInfo `json:"KsqlServerInfo"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+		return nil, fmt.Errorf("read /info from %s: %w", c.base, err)
+	}
+	return &body.Info, nil
+}
+
+// request is the body of /ksql and /query.
+type request struct {
+	KSQL                  string            `json:"ksql"`
+	StreamsProperties     map[string]string `json:"streamsProperties"`
+	CommandSequenceNumber *int64            `json:"commandSequenceNumber,omitempty"`
+}
+
+func (c *HTTPClient) newRequest(sql string, props map[string]string) ([]byte, error) {
+	if props == nil {
+		props = map[string]string{}
+	}
+	r := request{KSQL: sql, StreamsProperties: props}
+	c.mu.Lock()
+	if c.lastSeq >= 0 {
+		seq := c.lastSeq
+		r.CommandSequenceNumber = &seq
+	}
+	c.mu.Unlock()
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("encode request: %w", err)
+	}
+	return b, nil
+}
+
+// Execute runs statements through /ksql. On a failed statement it returns
+// the entities of the ones before it with the error.
+func (c *HTTPClient) Execute(ctx context.Context, sql string, props map[string]string) ([]api.Entity, error) {
+	body, err := c.newRequest(sql, props)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.send(ctx, "POST", "/ksql", "application/vnd.ksql.v1+json", body)
+	var se *ServerError
+	if errors.As(err, &se) {
+		return se.entities, se
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	var raws []json.RawMessage
+	if err := json.NewDecoder(res.Body).Decode(&raws); err != nil {
+		return nil, fmt.Errorf("read /ksql reply from %s: %w", c.base, err)
+	}
+	return c.entities(raws)
+}
+
+// Stream runs a SELECT through /query and emits each message as it
+// arrives, until the server ends the stream or ctx is cancelled.
+func (c *HTTPClient) Stream(ctx context.Context, sql string, props map[string]string, emit func(api.StreamedRow) error) error {
+	body, err := c.newRequest(sql, props)
+	if err != nil {
+		return err
+	}
+	res, err := c.send(ctx, "POST", "/query", "application/vnd.ksql.v1+json", body)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	var doubles []bool // DOUBLE columns, whose whole numbers JSON writes as "1"
+	err = readLines(res.Body, func(line []byte) error {
+		line = bytes.TrimSpace(line)
+		line = bytes.TrimPrefix(line, []byte("["))
+		line = bytes.TrimSuffix(line, []byte("]"))
+		line = bytes.TrimSpace(bytes.TrimSuffix(bytes.TrimSpace(line), []byte(",")))
+		if len(line) == 0 {
+			return nil // a keep-alive, or the end of the array
+		}
+		row, err := decodeRow(line)
+		if err != nil {
+			return fmt.Errorf("read /query stream from %s: %w", c.base, err)
+		}
+		if row.Header != nil {
+			row.Header.Columns = schemaTypes(row.Header.Schema)
+			doubles = make([]bool, len(row.Header.Columns))
+			for i, col := range row.Header.Columns {
+				doubles[i] = col.Type == "DOUBLE"
+			}
+		}
+		if row.Row != nil {
+			for i, v := range row.Row.Columns {
+				if n, ok := v.(json.Number); ok && i < len(doubles) && doubles[i] {
+					if f, err := n.Float64(); err == nil {
+						row.Row.Columns[i] = f
+					}
+				}
+			}
+		}
+		return emit(row)
+	})
+	if ctx.Err() != nil {
+		return nil // cancelled by the caller (Ctrl-C): not an error
+	}
+	return err
+}
+
+// Print runs PRINT through /query, emitting each text line.
+func (c *HTTPClient) Print(ctx context.Context, sql string, props map[string]string, emit func(line string) error) error {
+	body, err := c.newRequest(sql, props)
+	if err != nil {
+		return err
+	}
+	res, err := c.send(ctx, "POST", "/query", "application/vnd.ksql.v1+json", body)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	err = readLines(res.Body, func(line []byte) error {
+		s := strings.TrimRight(string(line), "\r\n")
+		if strings.TrimSpace(s) == "" {
+			return nil // keep-alive
+		}
+		return emit(s)
+	})
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// readLines calls fn for each line of r until EOF.
+func readLines(r io.Reader, fn func([]byte) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 {
+			if ferr := fn(line); ferr != nil {
+				return ferr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read stream: %w", err)
+		}
+	}
+}
+
+func decodeRow(b []byte) (api.StreamedRow, error) {
+	var row api.StreamedRow
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber() // BIGINTs and DECIMALs keep every digit
+	if err := dec.Decode(&row); err != nil {
+		return row, fmt.Errorf("bad message %.200q: %w", b, err)
+	}
+	return row, nil
+}
+
+// send makes a request, retrying while the server cannot be reached. A
+// non-2xx reply becomes a *ServerError.
+func (c *HTTPClient) send(ctx context.Context, method, path, accept string, body []byte) (*http.Response, error) {
+	wait := c.opts.RetryWait
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
+		if err != nil {
+			return nil, fmt.Errorf("build request: %w", err)
+		}
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		if c.opts.User != "" {
+			req.SetBasicAuth(c.opts.User, c.opts.Password)
+		}
+		res, err := c.hc.Do(req)
+		if err == nil {
+			if res.StatusCode/100 == 2 {
+				return res, nil
+			}
+			defer res.Body.Close()
+			return nil, c.serverError(res)
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if !unreachable(err) || attempt >= c.opts.Retries {
+			return nil, &UnreachableError{URL: c.base, Err: err}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
+}
+
+// unreachable reports an error from before the request was sent:
+// connecting failed, so a retry cannot run anything twice.
+func unreachable(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
+}
+
+// serverError reads an error reply.
+func (c *HTTPClient) serverError(res *http.Response) error {
+	b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	se := &ServerError{Status: res.StatusCode}
+	var body struct {
+		ServerError
+		Entities []json.RawMessage `json:"entities"`
+	}
+	if json.Unmarshal(b, &body) == nil && body.Message != "" {
+		se.Code, se.Message, se.Statement = body.Code, body.Message, body.Statement
+		se.entities, _ = c.entities(body.Entities)
+	} else {
+		se.Message = strings.TrimSpace(string(b))
+		if se.Message == "" {
+			se.Message = http.StatusText(res.StatusCode)
+		}
+		se.Message = fmt.Sprintf("%s (HTTP %d from %s)", se.Message, res.StatusCode, c.base)
+	}
+	if res.StatusCode == http.StatusUnauthorized {
+		if c.opts.User == "" {
+			se.Message = "The server requires a user name and password: use --user and --password."
+		} else {
+			se.Message = fmt.Sprintf("The server did not accept the password of user %q.", c.opts.User)
+		}
+	}
+	return se
+}
+
+// entities decodes /ksql entities by their @type, remembering the last
+// command sequence number for the next request.
+func (c *HTTPClient) entities(raws []json.RawMessage) ([]api.Entity, error) {
+	out := make([]api.Entity, 0, len(raws))
+	for _, raw := range raws {
+		e, err := decodeEntity(raw)
+		if err != nil {
+			return out, err
+		}
+		if cs, ok := e.(*api.CurrentStatus); ok {
+			c.mu.Lock()
+			c.lastSeq = max(c.lastSeq, cs.CommandSequenceNumber)
+			c.mu.Unlock()
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// decodeEntity picks the concrete type from "@type". Types this shell
+// does not render become a message with their JSON.
+func decodeEntity(raw json.RawMessage) (api.Entity, error) {
+	var head struct {
+		Type          string `json:"@type"`
+		StatementText string `json:"statementText"`
+		Message       string `json:"message"`
+		QueryID       string `json:"queryId"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil {
+		return nil, fmt.Errorf("bad entity %.200q: %w", raw, err)
+	}
+	var e api.Entity
+	switch head.Type {
+	case "currentStatus":
+		e = &api.CurrentStatus{}
+	case "streams":
+		e = &api.StreamsList{}
+	case "tables":
+		e = &api.TablesList{}
+	case "kafka_topics":
+		e = &api.TopicsList{}
+	case "queries":
+		e = &api.QueriesList{}
+	case "sourceDescription":
+		e = &api.SourceDescriptionEntity{}
+	case "source_descriptions":
+		e = &api.SourceDescriptionList{}
+	case "properties":
+		e = &api.PropertiesList{}
+	case "queryDescription":
+		e = &api.QueryDescriptionEntity{}
+	case "variables":
+		e = &api.VariablesList{}
+	case "function_names":
+		e = &api.FunctionNameList{}
+	case "message":
+		e = &api.Message{}
+	case "warning_entity":
+		return &api.Message{Type: "message", StatementText: head.StatementText, Message: "WARNING: " + head.Message, Warnings: []api.Warning{}}, nil
+	case "terminate_query":
+		return &api.Message{Type: "message", StatementText: head.StatementText, Message: "Query " + head.QueryID + " terminated.", Warnings: []api.Warning{}}, nil
+	default:
+		var pretty bytes.Buffer
+		if json.Indent(&pretty, raw, "", "  ") != nil {
+			pretty.Reset()
+			pretty.Write(raw)
+		}
+		return &api.Message{Type: "message", StatementText: head.StatementText, Message: pretty.String(), Warnings: []api.Warning{}}, nil
+	}
+	if err := json.Unmarshal(raw, e); err != nil {
+		return nil, fmt.Errorf("bad %s entity: %w", head.Type, err)
+	}
+	return e, nil
+}
+
+// schemaTypes parses a header schema ("`ID` STRING, `M` MAP<STRING, INT>")
+// into columns.
+func schemaTypes(schema string) []api.Column {
+	var cols []api.Column
+	depth, start := 0, 0
+	inQuote := false
+	for i := 0; i <= len(schema); i++ {
+		if i < len(schema) {
+			switch ch := schema[i]; {
+			case ch == '`':
+				inQuote = !inQuote
+				continue
+			case inQuote:
+				continue
+			case ch == '<' || ch == '(':
+				depth++
+				continue
+			case ch == '>' || ch == ')':
+				depth--
+				continue
+			case ch != ',' || depth > 0:
+				continue
+			}
+		}
+		if col := strings.TrimSpace(schema[start:i]); col != "" {
+			typ := strings.TrimSuffix(strings.TrimSpace(col[nameEnd(col):]), " KEY")
+			cols = append(cols, api.Column{Name: columnName(col), Type: typ})
+		}
+		start = i + 1
+	}
+	return cols
+}
+
+// nameEnd is the index just past the column name that starts col.
+func nameEnd(col string) int {
+	if !strings.HasPrefix(col, "`") {
+		if i := strings.IndexByte(col, ' '); i >= 0 {
+			return i
+		}
+		return len(col)
+	}
+	for i := 1; i < len(col); i++ {
+		if col[i] != '`' {
+			continue
+		}
+		if i+1 < len(col) && col[i+1] == '`' {
+			i++
+			continue
+		}
+		return i + 1
+	}
+	return len(col)
+}

@@ -1,0 +1,200 @@
+package repl_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eddysql/eddy/engine"
+	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/repl"
+	"github.com/eddysql/eddy/server"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// newEngine is an engine over the in-memory cluster.
+func newEngine(t *testing.T) *engine.Engine {
+	t.Helper()
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	eng, err := engine.New(context.Background(), engine.Options{Cluster: cl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	return eng
+}
+
+// serve starts a REST server over eng and returns its URL.
+func serve(t *testing.T, eng *engine.Engine, users server.Users) string {
+	t.Helper()
+	s, err := server.New(server.Config{Engine: eng, Listen: "127.0.0.1:0", Users: users, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		s.Shutdown(ctx)
+	})
+	return s.URL()
+}
+
+func newHTTPClient(t *testing.T, url string, o repl.HTTPOptions) *repl.HTTPClient {
+	t.Helper()
+	c, err := repl.NewHTTPClient(url, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+const parityScript = `
+CREATE STREAM clicks (uid STRING KEY, url STRING, n BIGINT, score DOUBLE) WITH (kafka_topic='clicks', value_format='JSON', partitions=1);
+INSERT INTO clicks (uid, url, n, score) VALUES ('u1', '/a', 9007199254740993, 1.0);
+INSERT INTO clicks (uid, url, n, score) VALUES ('u2', '/b', 2, 0.5);
+SET 'auto.offset.reset' = 'earliest';
+SELECT uid, url, n, score FROM clicks EMIT CHANGES LIMIT 2;
+SELECT * FROM clicks;
+SHOW STREAMS;
+DESCRIBE clicks;
+CREATE STREAM slow AS SELECT * FROM clicks WHERE n > 1;
+SHOW QUERIES;
+DROP STREAM nope;
+SELECT nope FROM clicks EMIT CHANGES;
+CREATE STREM x;
+DEFINE who = 'u1';
+SHOW VARIABLES;
+`
+
+// TestShellParity runs one script through the shell twice, in process
+// and over HTTP, and expects the same screen.
+func TestShellParity(t *testing.T) {
+	run := func(c repl.Client) (string, string) {
+		var out, errw strings.Builder
+		err := repl.RunScript(context.Background(), repl.Options{Client: c, Out: &out, Err: &errw, ContinueOnError: true}, parityScript)
+		if err != nil {
+			t.Fatalf("script: %v", err)
+		}
+		return out.String(), errw.String()
+	}
+	local, localErr := run(newEngine(t))
+	remote, remoteErr := run(newHTTPClient(t, serve(t, newEngine(t), nil), repl.HTTPOptions{}))
+	if local != remote {
+		t.Errorf("stdout differs\n--- in process\n%s\n--- over HTTP\n%s", local, remote)
+	}
+	if localErr != remoteErr {
+		t.Errorf("stderr differs\n--- in process\n%s\n--- over HTTP\n%s", localErr, remoteErr)
+	}
+	for _, want := range []string{"9007199254740993", "1.0", "Stream created", "CLICKS"} {
+		if !strings.Contains(remote, want) {
+			t.Errorf("output lacks %q:\n%s", want, remote)
+		}
+	}
+}
+
+// TestHTTPClientErrors covers an unreachable server, a statement error
+// and PRINT ended by the caller.
+func TestHTTPClientErrors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String()
+	ln.Close()
+	c := newHTTPClient(t, dead, repl.HTTPOptions{Retries: 2, RetryWait: 10 * time.Millisecond})
+	start := time.Now()
+	_, err = c.Execute(context.Background(), "SHOW STREAMS;", nil)
+	var ue *repl.UnreachableError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "Could not reach the eddy server at "+dead) {
+		t.Fatalf("unreachable: %v", err)
+	}
+	if d := time.Since(start); d < 30*time.Millisecond {
+		t.Errorf("gave up after %v without retrying", d)
+	}
+
+	eng := newEngine(t)
+	c = newHTTPClient(t, serve(t, eng, nil), repl.HTTPOptions{})
+	_, err = c.Execute(context.Background(), "DROP STREAM nope;", nil)
+	var se *repl.ServerError
+	if !errors.As(err, &se) || se.Code != 40001 || se.Status != 400 {
+		t.Fatalf("statement error: %#v", err)
+	}
+	// The entities of statements before a failing one come back too.
+	ents, err := c.Execute(context.Background(), "CREATE STREAM s (id INT KEY, v STRING) WITH (kafka_topic='s', value_format='JSON', partitions=1); DROP STREAM nope;", nil)
+	if err == nil || len(ents) != 1 || ents[0].EntityType() != "currentStatus" {
+		t.Fatalf("partial success: %v %v", ents, err)
+	}
+	if _, err := c.Execute(context.Background(), "INSERT INTO s (id, v) VALUES (1, 'a'); INSERT INTO s (id, v) VALUES (2, 'b');", nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var lines []string
+	err = c.Print(ctx, "PRINT s FROM BEGINNING;", nil, func(line string) error {
+		lines = append(lines, line)
+		if len(lines) == 4 {
+			cancel()
+		}
+		return nil
+	})
+	if err != nil || len(lines) != 4 || !regexp.MustCompile(`^rowtime: .*, key: 2, value: \{"V":"b"\}, partition: 0$`).MatchString(lines[3]) {
+		t.Fatalf("PRINT: %v %q", err, lines)
+	}
+}
+
+// TestHTTPClientRetriesUntilUp starts the server after the first attempt.
+func TestHTTPClientRetriesUntilUp(t *testing.T) {
+	eng := newEngine(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s, err := server.New(server.Config{Engine: eng, Listen: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(150 * time.Millisecond)
+		if err := s.Start(); err != nil {
+			t.Error(err)
+		}
+	}()
+	t.Cleanup(func() { s.Shutdown(context.Background()) })
+	c := newHTTPClient(t, "http://"+addr, repl.HTTPOptions{Retries: 6, RetryWait: 50 * time.Millisecond})
+	info, err := c.Info(context.Background())
+	if err != nil || info.ServiceID != "default_" {
+		t.Fatalf("info after retries: %+v %v", info, err)
+	}
+}
+
+// TestHTTPClientAuth: without credentials the server answers 401 and the
+// shell says what to do; with them it works.
+func TestHTTPClientAuth(t *testing.T) {
+	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := serve(t, newEngine(t), server.Users{"ann": hash})
+	_, err = newHTTPClient(t, url, repl.HTTPOptions{}).Execute(context.Background(), "SHOW STREAMS;", nil)
+	var se *repl.ServerError
+	if !errors.As(err, &se) || se.Status != 401 || !strings.Contains(se.Message, "--user") {
+		t.Fatalf("no credentials: %v", err)
+	}
+	_, err = newHTTPClient(t, url, repl.HTTPOptions{User: "ann", Password: "nope"}).Execute(context.Background(), "SHOW STREAMS;", nil)
+	if !errors.As(err, &se) || se.Status != 401 {
+		t.Fatalf("wrong password: %v", err)
+	}
+	ents, err := newHTTPClient(t, url, repl.HTTPOptions{User: "ann", Password: "s3cret"}).Execute(context.Background(), "SHOW STREAMS;", nil)
+	if err != nil || len(ents) != 1 {
+		t.Fatalf("with credentials: %v %v", ents, err)
+	}
+}
