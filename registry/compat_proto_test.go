@@ -57,6 +57,17 @@ message Other {}
 		t.Fatal("nested message missing")
 	}
 
+	// An option whose aggregate value holds a list of messages (ksqlDB's
+	// decimal metadata) does not end the field at its '}'.
+	f, err = parseProto(`syntax = "proto3"; import "confluent/meta.proto";
+message D { bytes c6 = 6 [(confluent.field_meta) = { params: [{ value: "4", key: "precision" }, { value: "2", key: "scale" }]}]; int32 c7 = 7; }`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.messages["D"].fields; len(got) != 2 || got[7].name != "c7" {
+		t.Fatalf("fields = %+v", got)
+	}
+
 	for _, bad := range []string{
 		``,
 		`syntax = "proto4"; message A {}`,
@@ -67,6 +78,7 @@ message Other {}
 		`message A { int32 a = 1; } }`,
 		`message A { string s = "x; }`,
 		`enum E { A = 0; }`,
+		`message A { int32 a = 1 [x = 1]]; }`,
 	} {
 		if _, err := parseProto(bad); err == nil {
 			t.Errorf("parseProto(%q): no error", bad)

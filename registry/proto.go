@@ -156,9 +156,10 @@ func (p *protoParser) ident() (protoToken, error) {
 }
 
 // skipStatement skips to the end of a statement: a ';' or a balanced
-// {...} block, whichever ends it.
+// {...} block, whichever ends it. Braces inside [...] or (...), as in an
+// option's aggregate value ([(meta) = { params: [...] }]), do not end it.
 func (p *protoParser) skipStatement() error {
-	depth := 0
+	depth, brackets := 0, 0
 	for {
 		t, err := p.next()
 		if err != nil {
@@ -168,6 +169,13 @@ func (p *protoParser) skipStatement() error {
 			continue
 		}
 		switch t.text {
+		case "[", "(":
+			brackets++
+		case "]", ")":
+			brackets--
+			if brackets < 0 {
+				return fmt.Errorf("line %d: unbalanced %q", t.line, t.text)
+			}
 		case "{":
 			depth++
 		case "}":
@@ -175,14 +183,14 @@ func (p *protoParser) skipStatement() error {
 			if depth < 0 {
 				return fmt.Errorf("line %d: unbalanced '}'", t.line)
 			}
-			if depth == 0 {
+			if depth == 0 && brackets == 0 {
 				if n, ok := p.peek(); ok && !n.str && n.text == ";" {
 					p.pos++
 				}
 				return nil
 			}
 		case ";":
-			if depth == 0 {
+			if depth == 0 && brackets == 0 {
 				return nil
 			}
 		}
