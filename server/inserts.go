@@ -48,9 +48,11 @@ func (s *Server) handleInserts(w http.ResponseWriter, r *http.Request) {
 		notAcceptable(w)
 		return
 	}
-	body := http.MaxBytesReader(w, r.Body, 1<<62) // lets the server reply while the body streams
-	sc := bufio.NewScanner(body)
-	sc.Buffer(make([]byte, 0, 64<<10), int(min(s.cfg.MaxBodyBytes, 1<<30)))
+	// The body streams for as long as the client inserts: each line is
+	// bounded, not the whole.
+	sc := bufio.NewScanner(r.Body)
+	limit := int(min(s.cfg.MaxBodyBytes, 1<<30))
+	sc.Buffer(make([]byte, 0, min(64<<10, limit)), limit) // the larger of the two bounds a line
 	if !sc.Scan() {
 		writeError(w, scanError(sc.Err(), s.cfg.MaxBodyBytes, "the arguments line is missing"))
 		return

@@ -222,3 +222,15 @@ func TestInsertsStream(t *testing.T) {
 		}
 	}
 }
+
+// TestInsertsStreamLongLine: a line over the body limit gets an error ack.
+func TestInsertsStreamLongLine(t *testing.T) {
+	ts := startMem(t, func(c *Config) { c.MaxBodyBytes = 256 })
+	ts.ksql(t, createClicks)
+	body := `{"target":"CLICKS"}` + "\n" + `{"UID":"u1","URL":"/a"}` + "\n" + `{"UID":"u2","URL":"` + strings.Repeat("x", 300) + `"}` + "\n"
+	code, _, got := ts.do(t, ts.h2c, "POST", "/inserts-stream", "application/json", body)
+	want := `[{"status":"ok","seq":0},{"@type":"InsertError","status":"error","seq":1,"error_code":41300,"message":"A line of the inserts stream is longer than the limit of 256 bytes."}]`
+	if code != 200 || got != want {
+		t.Fatalf("got %d %s\nwant %s", code, got, want)
+	}
+}
