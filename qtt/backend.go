@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/types"
 )
 
@@ -19,8 +20,20 @@ type backend interface {
 	QueryErrors() []error
 	// Cluster is the backend's private cluster.
 	Cluster() kafka.Cluster
+	// Schemas is the backend's private Schema Registry; nil when it has
+	// none.
+	Schemas() schemaStore
 	// Close stops queries and releases the cluster.
 	Close() error
+}
+
+// schemaStore is a backend's Schema Registry as the runner uses it: the
+// serde view, plus registration with a chosen id for pre-declared topics.
+type schemaStore interface {
+	serde.Registry
+	// RegisterWithID registers s under subject with the given id and
+	// returns its version.
+	RegisterWithID(ctx context.Context, subject string, s serde.RegSchema, id int) (version int, err error)
 }
 
 // backendFactory starts a fresh backend with the given config.
@@ -92,9 +105,19 @@ type sourceInfo struct {
 	ValueFormat format
 	IsSource    bool
 	Window      *windowInfo
-	// NewCodec builds the key (isKey) or value codec; nil when the
-	// backend has no serdes.
+	// NewCodec builds the key (isKey) or value codec for reading; nil
+	// when the backend has no serdes. It registers no schema.
 	NewCodec func(isKey bool) (codec, error)
+	// NewWriter builds a codec for writing inputs, which may register
+	// the schema of the columns; NewCodec is used when nil.
+	NewWriter func(isKey bool) (codec, error)
+	// Registry is the backend's Schema Registry, nil when it has none:
+	// inputs of the Schema-Registry formats are written with the schema
+	// registered for their topic.
+	Registry serde.Registry
+	// DeclaredIDs are the ids of the schemas the test declared, by
+	// subject; they are the writer schemas of inputs.
+	DeclaredIDs map[string]int
 }
 
 func (s *sourceInfo) codec(isKey bool) (codec, error) {
@@ -102,6 +125,13 @@ func (s *sourceInfo) codec(isKey bool) (codec, error) {
 		return nil, errNoSerde
 	}
 	return s.NewCodec(isKey)
+}
+
+func (s *sourceInfo) writer(isKey bool) (codec, error) {
+	if s.NewWriter == nil {
+		return s.codec(isKey)
+	}
+	return s.NewWriter(isKey)
 }
 
 type constError string

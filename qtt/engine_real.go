@@ -7,30 +7,75 @@ import (
 	"github.com/eddysql/eddy/engine"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/metastore"
+	"github.com/eddysql/eddy/registry"
 	"github.com/eddysql/eddy/serde"
 )
 
-// engineBackend drives the production engine over a private MemCluster.
+// engineBackend drives the production engine over a private MemCluster
+// and a private Schema Registry stored in it, like the mock registry of
+// ksqlDB's harness.
 type engineBackend struct {
 	eng     *engine.Engine
 	cluster *kafka.MemCluster
+	reg     *registry.Registry
+	store   registryStore
 }
 
 // newEngineBackend starts a fresh engine on its own in-memory cluster.
 func newEngineBackend(ctx context.Context, cfg backendConfig) (backend, error) {
 	cluster := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: cfg.Partitions})
+	reg, err := registry.New(ctx, registry.Config{Cluster: cluster})
+	if err != nil {
+		cluster.Close()
+		return nil, err
+	}
+	// ksqlDB's harness uses a mock registry, which does not check
+	// compatibility.
+	if err := reg.SetGlobalCompatibility(ctx, registry.None); err != nil {
+		reg.Close()
+		cluster.Close()
+		return nil, err
+	}
+	store := registryStore{Registry: reg.Client(), reg: reg}
 	eng, err := engine.New(ctx, engine.Options{
 		Cluster:            cluster,
 		ServiceID:          cfg.ServiceID,
 		Config:             cfg.Props,
 		CreateSourceTopics: true,
+		Registry:           store.Registry,
 	})
 	if err != nil {
+		reg.Close()
 		cluster.Close()
 		return nil, err
 	}
-	return &engineBackend{eng: eng, cluster: cluster}, nil
+	return &engineBackend{eng: eng, cluster: cluster, reg: reg, store: store}, nil
 }
+
+// registryStore is the schemaStore of an embedded registry.
+type registryStore struct {
+	serde.Registry
+	reg *registry.Registry
+}
+
+func (s registryStore) RegisterWithID(ctx context.Context, subject string, rs serde.RegSchema, id int) (int, error) {
+	return s.reg.RegisterWithID(ctx, subject, toRegistrySchema(rs), id)
+}
+
+func toRegistrySchema(s serde.RegSchema) registry.Schema {
+	out := registry.Schema{Type: registry.SchemaType(s.Type), Schema: s.Schema}
+	for _, r := range s.References {
+		out.References = append(out.References, registry.Reference{Name: r.Name, Subject: r.Subject, Version: r.Version})
+	}
+	return out
+}
+
+// readOnly is a registry whose Register registers nothing: the codecs
+// that read outputs must not add schema versions. Reading takes the
+// writer schema from each record's id, so the id returned is unused.
+type readOnly struct{ serde.Registry }
+
+func (readOnly) Register(string, serde.RegSchema) (int, error) { return 0, nil }
 
 func (b *engineBackend) Execute(ctx context.Context, stmt string) error {
 	_, err := b.eng.Execute(ctx, stmt, nil)
@@ -56,12 +101,12 @@ func (b *engineBackend) Execute(ctx context.Context, stmt string) error {
 func (b *engineBackend) Sources() []*sourceInfo {
 	var out []*sourceInfo
 	for _, s := range b.eng.Sources() {
-		out = append(out, sourceFromMeta(s))
+		out = append(out, sourceFromMeta(s, b.store.Registry))
 	}
 	return out
 }
 
-func sourceFromMeta(s *metastore.Source) *sourceInfo {
+func sourceFromMeta(s *metastore.Source, reg serde.Registry) *sourceInfo {
 	si := &sourceInfo{
 		Name:        s.Name,
 		IsTable:     s.IsTable,
@@ -70,28 +115,33 @@ func sourceFromMeta(s *metastore.Source) *sourceInfo {
 		KeyFormat:   format{Name: s.KeyFormat.Name, Props: s.KeyFormat.Props},
 		ValueFormat: format{Name: s.ValueFormat.Name, Props: s.ValueFormat.Props},
 		IsSource:    s.IsSource,
+		Registry:    reg,
 	}
 	if s.Window != nil {
 		si.Window = &windowInfo{Type: s.Window.Type, SizeMs: s.Window.SizeMs}
 	}
-	si.NewCodec = func(isKey bool) (codec, error) {
+	newCodec := func(isKey bool, reg serde.Registry) (codec, error) {
 		if s.Schema == nil {
 			return nil, errors.New("source has no schema")
 		}
-		var (
-			sd  serde.Serde
-			err error
-		)
+		f, cols := s.ValueFormat, s.Schema.Value()
 		if isKey {
-			sd, err = serde.New(s.KeyFormat, s.Schema.Key(), true)
-		} else {
-			sd, err = serde.New(s.ValueFormat, s.Schema.Value(), false)
+			f, cols = s.KeyFormat, s.Schema.Key()
 		}
+		sd, err := serde.NewFor(f, cols, isKey, serde.Env{Topic: s.Topic, Registry: reg})
 		if err != nil {
 			return nil, err
 		}
 		return nullMapping{sd}, nil
 	}
+	si.NewCodec = func(isKey bool) (codec, error) {
+		var ro serde.Registry
+		if reg != nil {
+			ro = readOnly{reg}
+		}
+		return newCodec(isKey, ro)
+	}
+	si.NewWriter = func(isKey bool) (codec, error) { return newCodec(isKey, reg) }
 	return si
 }
 
@@ -109,8 +159,13 @@ func (n nullMapping) Decode(data []byte, dst []any) error {
 func (b *engineBackend) QueryErrors() []error   { return b.eng.QueryErrors() }
 func (b *engineBackend) Cluster() kafka.Cluster { return b.cluster }
 
+func (b *engineBackend) Schemas() schemaStore { return b.store }
+
 func (b *engineBackend) Close() error {
 	err := b.eng.Close()
+	if rerr := b.reg.Close(); err == nil {
+		err = rerr
+	}
 	if cerr := b.cluster.Close(); err == nil {
 		err = cerr
 	}

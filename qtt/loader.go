@@ -51,8 +51,11 @@ type topicSpec struct {
 	ValueSchema   json.RawMessage `json:"valueSchema"`
 	KeySchemaID   *int            `json:"keySchemaId"`
 	ValueSchemaID *int            `json:"valueSchemaId"`
-	Partitions    int32           `json:"partitions"`
-	Replicas      int16           `json:"replicas"`
+	// Schemas the key and value schemas import.
+	KeySchemaReferences   []refSpec `json:"keySchemaReferences"`
+	ValueSchemaReferences []refSpec `json:"valueSchemaReferences"`
+	Partitions            int32     `json:"partitions"`
+	Replicas              int16     `json:"replicas"`
 }
 
 // needsSR reports whether the topic declares Schema Registry schemas.

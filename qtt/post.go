@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/serde"
 )
 
 // postSpec holds post conditions (qtt-format.md §1.5).
@@ -40,6 +41,12 @@ type postTopicSpec struct {
 	KeyFormat   json.RawMessage `json:"keyFormat"`
 	ValueFormat json.RawMessage `json:"valueFormat"`
 	Partitions  *int32          `json:"partitions"`
+	// Schemas registered for the topic, checked when the runner has a
+	// Schema Registry.
+	KeySchema     json.RawMessage `json:"keySchema"`
+	ValueSchema   json.RawMessage `json:"valueSchema"`
+	KeySchemaID   *int            `json:"keySchemaId"`
+	ValueSchemaID *int            `json:"valueSchemaId"`
 }
 
 // formatSpec is a keyFormat/valueFormat given as a name or an object.
@@ -71,7 +78,9 @@ func parseFormatSpec(raw json.RawMessage) (*formatSpec, error) {
 }
 
 // checkPost verifies post conditions against the catalog and topics.
-func checkPost(p *postSpec, srcs []*sourceInfo, topics []kafka.TopicInfo, props map[string]string) error {
+// reg, when not nil, is the Schema Registry the topics' schemas are
+// checked against.
+func checkPost(p *postSpec, srcs []*sourceInfo, topics []kafka.TopicInfo, props map[string]string, reg serde.Registry) error {
 	if p == nil {
 		return nil
 	}
@@ -81,7 +90,7 @@ func checkPost(p *postSpec, srcs []*sourceInfo, topics []kafka.TopicInfo, props 
 		}
 	}
 	if p.Topics != nil {
-		if err := checkTopics(p.Topics, srcs, topics); err != nil {
+		if err := checkTopics(p.Topics, srcs, topics, reg); err != nil {
 			return fmt.Errorf("post topics: %w", err)
 		}
 	}
@@ -260,7 +269,7 @@ func checkFeatures(what string, want, got []string) error {
 	return nil
 }
 
-func checkTopics(want *topicsSpec, srcs []*sourceInfo, topics []kafka.TopicInfo) error {
+func checkTopics(want *topicsSpec, srcs []*sourceInfo, topics []kafka.TopicInfo, reg serde.Registry) error {
 	if want.Blacklist != "" {
 		re, err := regexp.Compile("^(?:" + want.Blacklist + ")$")
 		if err != nil {
@@ -288,6 +297,11 @@ func checkTopics(want *topicsSpec, srcs []*sourceInfo, topics []kafka.TopicInfo)
 		}
 		if wt.Partitions != nil && *wt.Partitions != got.Partitions {
 			return fmt.Errorf("topic %s: expected %d partitions but was %d", wt.Name, *wt.Partitions, got.Partitions)
+		}
+		if reg != nil {
+			if err := checkPostSchemas(reg, &wt); err != nil {
+				return err
+			}
 		}
 		// Formats are known only for topics that back a source.
 		var src *sourceInfo
@@ -442,4 +456,33 @@ func schemaTokens(s string) []schemaToken {
 
 func isWordByte(c byte) bool {
 	return c == '_' || c == '$' || c == '@' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+}
+
+// checkPostSchemas checks the key and value schemas a post topic expects.
+func checkPostSchemas(reg serde.Registry, wt *postTopicSpec) error {
+	for _, side := range []struct {
+		isKey  bool
+		format json.RawMessage
+		schema json.RawMessage
+		id     *int
+	}{
+		{true, wt.KeyFormat, wt.KeySchema, wt.KeySchemaID},
+		{false, wt.ValueFormat, wt.ValueSchema, wt.ValueSchemaID},
+	} {
+		if !isSet(side.schema) && side.id == nil {
+			continue
+		}
+		f, err := parseFormatSpec(side.format)
+		if err != nil {
+			return err
+		}
+		name := ""
+		if f != nil {
+			name = f.Format
+		}
+		if err := checkTopicSchema(reg, wt.Name, side.isKey, name, side.schema, side.id); err != nil {
+			return err
+		}
+	}
+	return nil
 }

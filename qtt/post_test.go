@@ -74,7 +74,7 @@ func TestCheckPost(t *testing.T) {
 	  "valueFeatures": ["UNWRAP_SINGLES"], "keyFeatures": []}],
 	  "topics": {"blacklist": ".*-repartition", "topics": [{"name": "OUTPUT", "partitions": 4,
 	  "keyFormat": {"format": "KAFKA", "windowInfo": {"type": "TUMBLING", "size": 30.0}}}]}}`
-	if err := checkPost(postFrom(t, good), srcs, topics, nil); err != nil {
+	if err := checkPost(postFrom(t, good), srcs, topics, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	bad := map[string]string{
@@ -89,7 +89,7 @@ func TestCheckPost(t *testing.T) {
 		"features":   `{"sources": [{"name": "OUTPUT", "valueFeatures": []}]}`,
 	}
 	for name, s := range bad {
-		if err := checkPost(postFrom(t, s), srcs, topics, nil); err == nil {
+		if err := checkPost(postFrom(t, s), srcs, topics, nil, nil); err == nil {
 			t.Errorf("%s: expected a failure", name)
 		} else if !strings.HasPrefix(err.Error(), "post ") {
 			t.Errorf("%s: message %q", name, err)

@@ -16,6 +16,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/types"
 )
 
@@ -138,6 +139,12 @@ func encodeSide(raw json.RawMessage, src *sourceInfo, isKey bool) ([]byte, error
 	case "NONE":
 		return nil, nil
 	}
+	if src.Registry != nil && serde.IsSchemaRegistryFormat(f.Name) {
+		out, ok, err := encodeRegistered(node, src, isKey)
+		if ok || err != nil {
+			return out, err
+		}
+	}
 	if len(cols) == 0 {
 		// Nothing to serialize against: keep the text.
 		if s, ok := node.(string); ok {
@@ -149,7 +156,7 @@ func encodeSide(raw json.RawMessage, src *sourceInfo, isKey bool) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
-	c, err := src.codec(isKey)
+	c, err := src.writer(isKey)
 	if err != nil {
 		return nil, fmt.Errorf("%s serde for %s: %w", formatName(f), src.Name, err)
 	}
@@ -422,6 +429,14 @@ func compareSide(path string, exp any, data []byte, src *sourceInfo, isKey bool)
 	}
 	if exp == nil && len(data) == 0 {
 		return nil
+	}
+	if src.Registry != nil && serde.IsSchemaRegistryFormat(f.Name) {
+		if row, wcols, ok := decodeRegistered(data, src, isKey); ok {
+			if exp == nil && !isKey {
+				return fmt.Errorf("%s: expected a tombstone but was %s", path, render(types.StructVal(row), structOf(wcols)))
+			}
+			return compareRow(path, exp, row, wcols)
+		}
 	}
 	c, err := src.codec(isKey)
 	if err != nil {

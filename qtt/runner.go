@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/serde"
 )
 
 // Status is the outcome of one variant.
@@ -111,11 +112,6 @@ var (
 // runVariant runs one variant; nil means it passed.
 func (r *runner) runVariant(ctx context.Context, v *Variant) *caseFailure {
 	tc := v.Case
-	for _, t := range tc.Topics {
-		if t.needsSR() {
-			return fail("", "schema registry topics not supported yet (topic %s declares a schema)", t.Name)
-		}
-	}
 	props := baseProps()
 	for k, val := range v.Properties {
 		props[k] = val
@@ -129,6 +125,19 @@ func (r *runner) runVariant(ctx context.Context, v *Variant) *caseFailure {
 
 	if err := createTopics(ctx, cluster, v); err != nil {
 		return &caseFailure{status: StatusError, msg: err.Error()}
+	}
+	store := be.Schemas()
+	for _, t := range tc.Topics {
+		if t.needsSR() && store == nil {
+			return fail("", "topic %s declares a schema but the backend has no Schema Registry", t.Name)
+		}
+	}
+	var declared map[string]int
+	if store != nil {
+		var err error
+		if declared, err = registerTopicSchemas(ctx, store, tc.Topics, derivedSchemas(v, props)); err != nil {
+			return &caseFailure{status: StatusError, msg: err.Error()}
+		}
 	}
 
 	want := tc.ExpectedException
@@ -151,6 +160,9 @@ func (r *runner) runVariant(ctx context.Context, v *Variant) *caseFailure {
 	}
 
 	srcs := be.Sources()
+	for _, s := range srcs {
+		s.DeclaredIDs = declared
+	}
 	var prodErr error
 	for i := range tc.Inputs {
 		in := &tc.Inputs[i]
@@ -197,7 +209,11 @@ func (r *runner) runVariant(ctx context.Context, v *Variant) *caseFailure {
 		if err != nil {
 			return &caseFailure{status: StatusError, msg: fmt.Sprintf("list topics: %v", err)}
 		}
-		if err := checkPost(tc.Post, be.Sources(), topics, props); err != nil {
+		var reg serde.Registry
+		if store != nil {
+			reg = store
+		}
+		if err := checkPost(tc.Post, be.Sources(), topics, props, reg); err != nil {
 			return fail("", "%v", err)
 		}
 	}

@@ -240,7 +240,7 @@ func TestRunnerStatuses(t *testing.T) {
 	if last := lines[len(lines)-1]; last != "5 passed, 11 failed, 1 skipped" {
 		t.Errorf("summary %q (stderr %q)", last, errOut)
 	}
-	for _, s := range []string{"timeout after 300ms", "D: expected 1.5 but was 1.50", "fake.json: 5/16", "topic OUT: expected 2 records but was 1", "panic: kaboom", "schema registry"} {
+	for _, s := range []string{"timeout after 300ms", "D: expected 1.5 but was 1.50", "fake.json: 5/16", "topic OUT: expected 2 records but was 1", "panic: kaboom", "has no Schema Registry"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("output lacks %q:\n%s", s, out)
 		}
@@ -277,3 +277,5 @@ func TestRunnerUsage(t *testing.T) {
 		t.Errorf("no files: exit %d", code)
 	}
 }
+
+func (b *fakeBackend) Schemas() schemaStore { return nil }
