@@ -3,10 +3,13 @@ package engine
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/eddysql/eddy/api"
 	"github.com/eddysql/eddy/kafka"
@@ -172,8 +175,11 @@ func JSONValue(v any, t *types.Type) any {
 	case float64:
 		return x
 	}
-	if t != nil && t.Kind == types.Decimal {
-		return jsonNumber(fmt.Sprint(v))
+	if d, ok := v.(decimal.Decimal); ok {
+		if t != nil && t.Kind == types.Decimal {
+			return jsonNumber(d.StringFixed(int32(t.Scale)))
+		}
+		return jsonNumber(d.String())
 	}
 	return v
 }
@@ -223,6 +229,7 @@ func (e *Engine) Print(ctx context.Context, text string, props map[string]string
 	}
 	seen, printed := 0, 0
 	keyFmt, valFmt := "", ""
+	shownFormats := false
 	done := make(chan error, 1)
 	handler := func(ctx context.Context, batch []kafka.Record) error {
 		for _, r := range batch {
@@ -230,18 +237,19 @@ func (e *Engine) Print(ctx context.Context, text string, props map[string]string
 			if (seen-1)%interval != 0 {
 				continue
 			}
-			if keyFmt == "" {
-				keyFmt, valFmt = serde.Detect(r.Key), serde.Detect(r.Value)
-				if err := emit("Key format: " + keyFmt); err != nil {
+			keyText, kf := e.printRender(r.Key, &keyFmt)
+			valText, vf := e.printRender(r.Value, &valFmt)
+			if !shownFormats {
+				shownFormats = true
+				if err := emit("Key format: " + kf); err != nil {
 					return err
 				}
-				if err := emit("Value format: " + valFmt); err != nil {
+				if err := emit("Value format: " + vf); err != nil {
 					return err
 				}
 			}
 			line := fmt.Sprintf("rowtime: %s, key: %s, value: %s, partition: %d",
-				time.UnixMilli(r.Timestamp).UTC().Format("2006/01/02 15:04:05.000 Z"),
-				serde.Render(r.Key, keyFmt), serde.Render(r.Value, valFmt), r.Partition)
+				time.UnixMilli(r.Timestamp).UTC().Format("2006/01/02 15:04:05.000 Z"), keyText, valText, r.Partition)
 			if err := emit(line); err != nil {
 				return err
 			}
@@ -267,11 +275,28 @@ func (e *Engine) Print(ctx context.Context, text string, props map[string]string
 	case <-ctx.Done():
 	case <-done:
 	case <-sub.Done():
-		if err := sub.Err(); err != nil && err != errPrintDone {
+		if err := sub.Err(); err != nil && !errors.Is(err, errPrintDone) {
 			return err
 		}
 	}
 	return nil
 }
 
-var errPrintDone = fmt.Errorf("print limit reached")
+var errPrintDone = errors.New("print limit reached")
+
+// printRender renders one key or value for PRINT: records framed for the
+// Schema Registry are decoded with their writer schema; anything else goes
+// to the format detector, whose first guess sticks for the topic.
+func (e *Engine) printRender(b []byte, guess *string) (text, format string) {
+	if f, t, ok := serde.RenderWithRegistry(b, e.opts.Registry); ok {
+		return t, f
+	}
+	if *guess == "" && b != nil {
+		*guess = serde.Detect(b)
+	}
+	f := *guess
+	if f == "" {
+		f = serde.Detect(b)
+	}
+	return serde.Render(b, f), f
+}

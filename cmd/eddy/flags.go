@@ -15,7 +15,8 @@ type config struct {
 	dataDir          string
 	kafkaListen      string
 	listen           string // REST API, reserved for the server
-	registryListen   string // Schema Registry, reserved
+	registryListen   string // embedded Schema Registry
+	registryURL      string // external Schema Registry
 	bootstrapServers string
 	serviceID        string
 }
@@ -24,7 +25,8 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.dataDir, "data-dir", defaultDataDir(), "directory for the embedded broker's data, logs and history")
 	fs.StringVar(&c.kafkaListen, "kafka-listen", "127.0.0.1:9092", "address of the embedded Kafka broker")
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:8088", "address of the REST API (eddy server)")
-	fs.StringVar(&c.registryListen, "registry-listen", "127.0.0.1:8081", "address of the embedded Schema Registry (not available yet)")
+	fs.StringVar(&c.registryListen, "registry-listen", "127.0.0.1:8081", "address of the embedded Schema Registry (embedded mode; empty to serve none)")
+	fs.StringVar(&c.registryURL, "schema-registry-url", "", "URL of an external Schema Registry for AVRO, PROTOBUF and JSON_SR (instead of the embedded one)")
 	fs.StringVar(&c.bootstrapServers, "bootstrap-servers", "", "host:port[,host:port...] of an external Kafka cluster to use instead of the embedded broker")
 	fs.StringVar(&c.serviceID, "service-id", "default_", "service id; servers sharing it share the catalog and the work")
 }

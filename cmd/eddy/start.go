@@ -10,7 +10,9 @@ import (
 
 	"github.com/eddysql/eddy/engine"
 	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/registry"
 	"github.com/eddysql/eddy/repl"
+	"github.com/eddysql/eddy/serde"
 )
 
 // The engine is the shell's in-process server.
@@ -21,6 +23,8 @@ type stack struct {
 	eng *engine.Engine
 	// kafkaDesc says where Kafka is, for the banner and the log.
 	kafkaDesc string
+	// registryDesc says where the Schema Registry is, if any.
+	registryDesc string
 	// kafkaCheck asks Kafka something cheap, for health checks.
 	kafkaCheck func(context.Context) error
 	closers    []func() error
@@ -62,7 +66,15 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 		_, err := cl.Topics(ctx)
 		return err
 	}
-	eng, err := engine.New(ctx, engine.Options{Cluster: cl, ServiceID: c.serviceID, Config: map[string]string{}, Logf: logf})
+	reg, err := startRegistry(ctx, c, cl, len(splitList(c.bootstrapServers)) == 0, s, logf)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.registryDesc != "" {
+		s.kafkaDesc += "; " + s.registryDesc
+	}
+	eng, err := engine.New(ctx, engine.Options{Cluster: cl, ServiceID: c.serviceID, Config: map[string]string{}, Registry: reg, Logf: logf})
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start engine: %w", err)
@@ -70,6 +82,37 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 	s.closers = append(s.closers, eng.Close)
 	s.eng = eng
 	return s, nil
+}
+
+// startRegistry picks the Schema Registry: an external one when
+// --schema-registry-url is given, else in embedded mode the embedded one,
+// which keeps schemas in the _schemas topic and serves the Confluent REST
+// API on --registry-listen. With external Kafka and no URL there is none.
+func startRegistry(ctx context.Context, c *config, cl kafka.Cluster, embedded bool, s *stack, logf func(string, ...any)) (serde.Registry, error) {
+	if c.registryURL != "" {
+		s.registryDesc = "Schema Registry at " + c.registryURL
+		return serde.NewHTTPRegistry(c.registryURL), nil
+	}
+	if !embedded {
+		return nil, nil
+	}
+	reg, err := registry.New(ctx, registry.Config{Cluster: cl, Logf: logf})
+	if err != nil {
+		return nil, fmt.Errorf("start the embedded Schema Registry: %w", err)
+	}
+	s.closers = append(s.closers, reg.Close)
+	s.registryDesc = "Schema Registry (embedded, not served over HTTP)"
+	if c.registryListen != "" {
+		// A busy port (another registry on 8081, say) costs only the HTTP
+		// endpoint: eddy itself talks to its registry in-process.
+		if addr, err := reg.Serve(ctx, c.registryListen); err != nil {
+			logf("embedded Schema Registry not served on %s: %v (see --registry-listen)", c.registryListen, err)
+			s.registryDesc += fmt.Sprintf(": %s is busy", c.registryListen)
+		} else {
+			s.registryDesc = "Schema Registry (embedded) on http://" + addr
+		}
+	}
+	return reg.Client(), nil
 }
 
 func splitList(s string) []string {

@@ -1,0 +1,91 @@
+package serde
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/dynamicpb"
+)
+
+// RenderWithRegistry renders a Schema-Registry-framed record (magic byte
+// 0, a 4-byte schema id, the body) as JSON text using its writer schema,
+// for PRINT. ok is false when b is not such a record or its schema cannot
+// be read; PRINT then falls back to the plain detectors. PRINT is not a
+// hot path, so the general-purpose decoders are good enough here.
+func RenderWithRegistry(b []byte, reg Registry) (format, text string, ok bool) {
+	if reg == nil || len(b) < 5 || b[0] != 0 {
+		return "", "", false
+	}
+	id := int(binary.BigEndian.Uint32(b[1:5]))
+	rs, err := reg.ByID(id)
+	if err != nil {
+		return "", "", false
+	}
+	body := b[5:]
+	switch strings.ToUpper(orAvro(rs.Type)) {
+	case "AVRO":
+		// Decode with eddy's own Avro serde over columns read from the
+		// writer schema, then render those columns as JSON in order.
+		wrapped := strings.HasPrefix(strings.TrimSpace(rs.Schema), "{") && strings.Contains(rs.Schema, `"record"`)
+		cols, err := avroColumns(rs.Schema, !wrapped, false)
+		if err != nil {
+			return "", "", false
+		}
+		props := map[string]string{PropSchemaID: fmt.Sprint(id)}
+		jsonProps := map[string]string{}
+		if !wrapped {
+			props["WRAP_SINGLE_VALUE"] = "false"
+			jsonProps["WRAP_SINGLE_VALUE"] = "false"
+		}
+		dec, err := NewFor(Format{Name: Avro, Props: props}, cols, false, Env{Registry: reg})
+		if err != nil {
+			return "", "", false
+		}
+		row := make([]any, len(cols))
+		if err := dec.Decode(b, row); err != nil {
+			return "", "", false
+		}
+		enc, err := New(Format{Name: JSON, Props: jsonProps}, cols, false)
+		if err != nil {
+			return "", "", false
+		}
+		out, err := enc.Encode(row)
+		if err != nil {
+			return "", "", false
+		}
+		return Avro, string(out), true
+	case "JSON":
+		if !json.Valid(body) {
+			return "", "", false
+		}
+		return JSONSR, string(body), true
+	case "PROTOBUF":
+		fd, err := compileProto(reg, rs)
+		if err != nil {
+			return "", "", false
+		}
+		path, rest, err := readMsgIndexes(body)
+		if err != nil {
+			return "", "", false
+		}
+		md, err := messageAt(fd, path)
+		if err != nil {
+			return "", "", false
+		}
+		msg := dynamicpb.NewMessage(md)
+		if err := proto.Unmarshal(rest, msg); err != nil {
+			return "", "", false
+		}
+		out, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(msg)
+		if err != nil {
+			return "", "", false
+		}
+		return Protobuf, string(out), true
+	}
+	return "", "", false
+}
+
