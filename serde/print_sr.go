@@ -88,4 +88,3 @@ func RenderWithRegistry(b []byte, reg Registry) (format, text string, ok bool) {
 	}
 	return "", "", false
 }
-
