@@ -235,7 +235,11 @@ func (p *Planner) formats(props sql.Props, inherit *metastore.Source) (key, valu
 // choice of each statement, so it is not inherited.
 func copyProps(dst, src map[string]string) {
 	for k, v := range src {
-		if k != "WRAP_SINGLE_VALUE" && k != "ksql.persistence.wrap.single.values" {
+		switch k {
+		case "WRAP_SINGLE_VALUE", "ksql.persistence.wrap.single.values",
+			"KEY_SCHEMA_ID", "VALUE_SCHEMA_ID", "KEY_SCHEMA_FULL_NAME", "VALUE_SCHEMA_FULL_NAME", "VALUE_AVRO_SCHEMA_FULL_NAME":
+			// A sink gets its own schema and wrapping, not its source's.
+		default:
 			dst[k] = v
 		}
 	}

@@ -49,6 +49,15 @@ func New(ms *metastore.Metastore, fns *expr.Registry, cfg Config, reg serde.Regi
 	return &Planner{ms: ms, fns: fns, cfg: cfg, reg: reg}
 }
 
+// readSerde builds a serde for reading a source: it registers no schema.
+func (p *Planner) readSerde(f serde.Format, cols []types.Column, isKey bool, topic string) (serde.Serde, error) {
+	s, err := serde.NewFor(f, cols, isKey, serde.Env{Topic: topic, Registry: p.reg, ReadOnly: true})
+	if err != nil {
+		return nil, &Error{Msg: err.Error()}
+	}
+	return s, nil
+}
+
 // Serde builds the serde for one side of a topic's records.
 func (p *Planner) Serde(f serde.Format, cols []types.Column, isKey bool, topic string) (serde.Serde, error) {
 	s, err := serde.NewFor(f, cols, isKey, serde.Env{Topic: topic, Registry: p.reg})

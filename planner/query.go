@@ -478,11 +478,11 @@ func containsMap(t *types.Type) bool {
 
 // sourceLayout builds the runtime description of a source's rows.
 func (p *Planner) sourceLayout(src *metastore.Source) (*runtime.Source, error) {
-	ks, err := p.Serde(src.KeyFormat, src.Schema.Key(), true, src.Topic)
+	ks, err := p.readSerde(src.KeyFormat, src.Schema.Key(), true, src.Topic)
 	if err != nil {
 		return nil, err
 	}
-	vs, err := p.Serde(src.ValueFormat, src.Schema.Value(), false, src.Topic)
+	vs, err := p.readSerde(src.ValueFormat, src.Schema.Value(), false, src.Topic)
 	if err != nil {
 		return nil, err
 	}

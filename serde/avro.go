@@ -146,6 +146,13 @@ func (s *avroSerde) Encode(vals []any) ([]byte, error) {
 	if s.unwrapped && vals[0] == nil {
 		return nil, nil
 	}
+	if s.id == pendingID {
+		id, err := s.sr.writerID(s.id)
+		if err != nil {
+			return nil, err
+		}
+		s.id = id
+	}
 	bp := s.bufs.Get().(*[]byte)
 	buf := appendHeader((*bp)[:0], s.id)
 	var err error

@@ -18,11 +18,12 @@ type jsonSRSerde struct {
 	body Serde
 	id   int
 	cols int
+	sr   *srContext
 }
 
 func newJSONSRSerde(f Format, cols []types.Column, isKey bool, sr *srContext) (*jsonSRSerde, error) {
 	unwrapped := unwrappedSide(f, cols, isKey, JSONSR)
-	s := &jsonSRSerde{body: newJSON(cols, isKey, unwrapped), cols: len(cols)}
+	s := &jsonSRSerde{body: newJSON(cols, isKey, unwrapped), cols: len(cols), sr: sr}
 	if len(cols) == 0 {
 		return s, nil
 	}
@@ -66,6 +67,11 @@ func (s *jsonSRSerde) Encode(vals []any) ([]byte, error) {
 	b, err := s.body.Encode(vals)
 	if err != nil || b == nil {
 		return b, err
+	}
+	if s.id == pendingID {
+		if s.id, err = s.sr.writerID(s.id); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]byte, 0, wireHeader+len(b))
 	return append(appendHeader(out, s.id), b...), nil

@@ -698,6 +698,13 @@ func (s *pbSerde) Encode(vals []any) ([]byte, error) {
 	}
 	var out []byte
 	if s.sr != nil {
+		if s.id == pendingID {
+			id, err := s.sr.writerID(s.id)
+			if err != nil {
+				return nil, err
+			}
+			s.id = id
+		}
 		out = append(appendHeader(make([]byte, 0, 64), s.id), s.index...)
 	}
 	out, err := proto.MarshalOptions{Deterministic: true}.MarshalAppend(out, m)

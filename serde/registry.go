@@ -59,6 +59,10 @@ const (
 type Env struct {
 	Topic    string
 	Registry Registry
+	// ReadOnly marks a serde built to read a source: the schema generated
+	// from its columns is registered only if it ever writes, so reading a
+	// topic never adds versions to its subject.
+	ReadOnly bool
 }
 
 // Format properties read by the Schema-Registry formats. The side-specific
@@ -307,10 +311,32 @@ type srContext struct {
 	env     Env
 	isKey   bool
 	subject string
+	pending *RegSchema // ReadOnly: registered on first write
 }
 
-// register adds a schema under the serde's subject.
+// pendingID stands for a schema a read-only serde registers when it
+// first writes.
+const pendingID = -1
+
+// register adds a schema under the serde's subject (or, read-only, puts
+// it aside and returns pendingID).
 func (c *srContext) register(s RegSchema) (int, error) {
+	if c.env.ReadOnly {
+		c.pending = &s
+		return pendingID, nil
+	}
+	return c.registerNow(s)
+}
+
+// writerID returns the id to write with, registering a pending schema.
+func (c *srContext) writerID(id int) (int, error) {
+	if id != pendingID || c.pending == nil {
+		return id, nil
+	}
+	return c.registerNow(*c.pending)
+}
+
+func (c *srContext) registerNow(s RegSchema) (int, error) {
 	id, err := c.env.Registry.Register(c.subject, s)
 	if err != nil {
 		return 0, fmt.Errorf("registering the schema under subject '%s': %w", c.subject, err)
