@@ -42,8 +42,13 @@ func mainWith(args []string, stdout, stderr io.Writer, nb backendFactory) int {
 	}
 	rep := newReporter(stdout, stderr, opts.format == "json", opts.verbose)
 	var variants []Variant
+	suite := restSuite{}
 	for _, f := range opts.files {
-		vs, err := LoadFile(f)
+		// REST cases (rest-query-validation-tests) run on the REST runner.
+		vs, isREST, err := loadRESTFile(f, suite)
+		if !isREST {
+			vs, err = LoadFile(f)
+		}
 		if err != nil {
 			// A file that does not load counts as one failed case.
 			rep.add(Result{File: f, Name: strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)), Status: StatusError, Message: err.Error()})
@@ -56,7 +61,14 @@ func mainWith(args []string, stdout, stderr io.Writer, nb backendFactory) int {
 		}
 	}
 	r := &runner{newBackend: nb, timeout: opts.timeout}
-	runAll(context.Background(), r, variants, opts.parallel, rep.add)
+	rr := &restRunner{newBackend: nb, timeout: opts.timeout}
+	run := func(ctx context.Context, v *Variant) Result {
+		if rc := suite.lookup(v); rc != nil {
+			return rr.run(ctx, v, rc)
+		}
+		return r.run(ctx, v)
+	}
+	runAll(context.Background(), run, variants, opts.parallel, rep.add)
 	rep.finish()
 	if rep.failed > 0 {
 		return 1
@@ -66,7 +78,7 @@ func mainWith(args []string, stdout, stderr io.Writer, nb backendFactory) int {
 
 // runAll runs variants on parallel workers and hands results to emit in
 // input order as they become available.
-func runAll(ctx context.Context, r *runner, vs []Variant, parallel int, emit func(Result)) {
+func runAll(ctx context.Context, run func(context.Context, *Variant) Result, vs []Variant, parallel int, emit func(Result)) {
 	if parallel < 1 {
 		parallel = 1
 	}
@@ -82,7 +94,7 @@ func runAll(ctx context.Context, r *runner, vs []Variant, parallel int, emit fun
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = r.run(ctx, &vs[i])
+				results[i] = run(ctx, &vs[i])
 				close(done[i])
 			}
 		}()
