@@ -56,6 +56,8 @@ type aggInput struct {
 	byKey     func(keys []sql.Expr) bool
 	kafkaFmt  []string // sources using the KAFKA value format
 	qualified func(sql.Expr) string
+	// display adjusts names in messages (joins show I1_BAR for I1.BAR).
+	display func(string) string
 }
 
 // clauseResolver is a resolver that can name the clause in its errors.
@@ -74,6 +76,7 @@ func sourceAggInput(src *metastore.Source, srcScope *scope) *aggInput {
 		norm:      func(e sql.Expr) string { return normExpr(e, src.Name, srcScope.alias) },
 		byKey:     func(keys []sql.Expr) bool { return groupsBySourceKey(keys, src) },
 		qualified: func(e sql.Expr) string { return qualifiedText(e, src.Name) },
+		display:   func(m string) string { return m },
 	}
 	for i := range src.Schema.Key() {
 		in.keySlots = append(in.keySlots, i)
@@ -383,7 +386,7 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, in *
 		}
 		c, err := expr.Compile(h, post.withClause("HAVING"), p.fns)
 		if err != nil {
-			return nil, errorf("Error in HAVING expression: %v", restoreNames(err.Error(), ag))
+			return nil, errorf("Error in HAVING expression: %v", in.display(restoreNames(err.Error(), ag)))
 		}
 		if c.Type != nil && c.Type.Kind != types.Boolean {
 			return nil, errorf("Type error in HAVING expression: Should evaluate to boolean but is %s (%s) instead.", sql.FormatExpr(q.Having), c.Type)

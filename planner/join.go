@@ -207,7 +207,7 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 	if q.Where != nil {
 		w, err := expr.Compile(q.Where, js.withClause("WHERE"), p.fns)
 		if err != nil {
-			return nil, errorf("Error in WHERE expression: %v", err)
+			return nil, errorf("Error in WHERE expression: %v", js.joinNames(err.Error()))
 		}
 		if w.Type != nil && w.Type.Kind != types.Boolean {
 			return nil, errorf("Type error in WHERE expression: Should evaluate to boolean but is %s (%s) instead.", sql.FormatExpr(q.Where), w.Type)
@@ -680,9 +680,19 @@ func joinAggInput(js *joinScope, last *runtime.JoinSpec, table bool) *aggInput {
 		window:    js.sides[0].src.Window,
 		byKey:     func([]sql.Expr) bool { return false },
 		qualified: func(e sql.Expr) string { return sql.FormatExpr(e) },
+		display:   js.joinNames,
 	}
 	if table {
 		in.keySlots = []int{last.KeySlot()}
 	}
 	return in
+}
+
+// joinNames rewrites alias-qualified names in a message to the column
+// names a join gives them (I1.BAR → I1_BAR), as ksqlDB reports them.
+func (s *joinScope) joinNames(msg string) string {
+	for _, sd := range s.sides {
+		msg = strings.ReplaceAll(msg, sd.alias+".", sd.alias+"_")
+	}
+	return msg
 }

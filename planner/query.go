@@ -316,6 +316,9 @@ func (p *Planner) expandSelect(q *sql.Query, sel *scope, src *metastore.Source, 
 		}
 	}
 	taken := map[string]bool{}
+	for _, c := range sel.visible() {
+		taken[c.name] = true // a struct field may not take a column's name
+	}
 	for _, it := range items {
 		if it.name != "" {
 			taken[it.name] = true
@@ -334,11 +337,14 @@ func (p *Planner) expandSelect(q *sql.Query, sel *scope, src *metastore.Source, 
 			items[i].name = e.Name
 			continue
 		case *sql.Deref:
-			if !taken[e.Field] {
-				items[i].name = e.Field
-				taken[e.Field] = true
-				continue
+			// s->f is named F, or F_1, F_2 … when F is taken.
+			name := e.Field
+			for n := 1; taken[name]; n++ {
+				name = fmt.Sprintf("%s_%d", e.Field, n)
 			}
+			items[i].name = name
+			taken[name] = true
+			continue
 		}
 		for {
 			name := fmt.Sprintf("KSQL_COL_%d", gen)
