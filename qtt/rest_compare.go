@@ -132,119 +132,93 @@ func decodeJSON(data []byte) (any, error) {
 	return v, nil
 }
 
-// matchStreamedRow compares one expected element of a query response
-// with one actual StreamedRow. A header is matched as a subset (the
-// query id is only checked when expected); a row must have exactly the
-// expected columns and tombstone flag (absent means false).
-func (m restMatcher) matchStreamedRow(path string, exp, act any) error {
-	e, ok := exp.(map[string]any)
-	if !ok {
-		return fmt.Errorf("%s: an expected query element must be an object, not %s", pathOrRoot(path), renderJSON(exp))
-	}
-	a, ok := act.(map[string]any)
-	if !ok {
-		return m.mismatch(path, exp, act)
-	}
-	er, eRow := e["row"]
-	ar, aRow := a["row"]
-	if eRow != aRow {
-		return m.mismatch(path, exp, act)
-	}
-	if !eRow {
-		return m.match(path, exp, act)
-	}
-	eo, ok1 := er.(map[string]any)
-	ao, ok2 := ar.(map[string]any)
-	if !ok1 || !ok2 {
-		return m.mismatch(path, exp, act)
-	}
-	if tombstone(eo) != tombstone(ao) {
-		return m.mismatch(path, exp, act)
-	}
-	ec, eHas := eo["columns"]
-	ac := ao["columns"]
-	if !eHas {
-		return nil
-	}
-	if err := m.match(path+".row.columns", ec, ac); err != nil {
-		return fmt.Errorf("%s: expected %s but was %s", pathOrRoot(path), renderJSON(exp), renderJSON(act))
-	}
-	return nil
-}
-
-func tombstone(row map[string]any) bool {
-	b, _ := row["tombstone"].(bool)
-	return b
-}
-
-func isRowElement(v any) bool {
-	o, ok := v.(map[string]any)
-	if !ok {
-		return false
-	}
-	_, ok = o["row"]
-	return ok
-}
-
-// matchQueryResponse compares a query's expected elements with the
-// actual streamed rows. Unless ordered, the rows are compared as a
-// multiset while the other elements (header, final message, errors)
-// keep their order.
+// matchQueryResponse compares a query's expected elements (header, rows,
+// final message…) with the actual streamed rows, element by element and
+// as subsets, as admin responses are. Unless ordered, the rows' columns
+// are taken out of that comparison and compared as a multiset: every
+// other field keeps its position.
 func (m restMatcher) matchQueryResponse(exp, act []any, ordered bool) error {
 	if len(exp) != len(act) {
 		return fmt.Errorf("expected %d elements but was %d", len(exp), len(act))
 	}
-	if ordered {
-		for i := range exp {
-			if err := m.matchStreamedRow(fmt.Sprintf("[%d]", i), exp[i], act[i]); err != nil {
-				return err
+	var expCols, actCols []any
+	for i := range exp {
+		path := fmt.Sprintf("[%d]", i)
+		e, ok := exp[i].(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s: an expected query element must be an object, not %s", path, renderJSON(exp[i]))
+		}
+		if !ordered {
+			var ec, ac any
+			var has bool
+			if e, ec, has = withoutColumns(e); has {
+				a, ok := act[i].(map[string]any)
+				if !ok {
+					return m.mismatch(path, exp[i], act[i])
+				}
+				var aHas bool
+				if a, ac, aHas = withoutColumns(a); !aHas {
+					return fmt.Errorf("%s: missing \"columns\" in %s", path, renderJSON(act[i]))
+				}
+				expCols, actCols = append(expCols, ec), append(actCols, ac)
+				if err := m.match(path, e, a); err != nil {
+					return err
+				}
+				continue
 			}
 		}
-		return nil
-	}
-	var expRows, actRows []int
-	var expOther, actOther []int
-	for i := range exp {
-		if isRowElement(exp[i]) {
-			expRows = append(expRows, i)
-		} else {
-			expOther = append(expOther, i)
-		}
-		if isRowElement(act[i]) {
-			actRows = append(actRows, i)
-		} else {
-			actOther = append(actOther, i)
-		}
-	}
-	if len(expRows) != len(actRows) {
-		return fmt.Errorf("expected %d rows but was %d", len(expRows), len(actRows))
-	}
-	for j := range expOther {
-		i, k := expOther[j], actOther[j]
-		if err := m.matchStreamedRow(fmt.Sprintf("[%d]", k), exp[i], act[k]); err != nil {
+		if err := m.match(path, e, act[i]); err != nil {
 			return err
 		}
 	}
-	used := make([]bool, len(actRows))
-	for _, i := range expRows {
+	return m.matchMultiset(expCols, actCols)
+}
+
+// withoutColumns returns a copy of a row element without its row's
+// columns, and the columns.
+func withoutColumns(elem map[string]any) (map[string]any, any, bool) {
+	row, ok := elem["row"].(map[string]any)
+	if !ok {
+		return elem, nil, false
+	}
+	cols, ok := row["columns"]
+	if !ok {
+		return elem, nil, false
+	}
+	rest := make(map[string]any, len(row))
+	for k, v := range row {
+		if k != "columns" {
+			rest[k] = v
+		}
+	}
+	out := make(map[string]any, len(elem))
+	for k, v := range elem {
+		out[k] = v
+	}
+	out["row"] = rest
+	return out, cols, true
+}
+
+// matchMultiset matches each expected row's columns with a distinct
+// actual row's columns, in any order.
+func (m restMatcher) matchMultiset(exp, act []any) error {
+	used := make([]bool, len(act))
+	for _, e := range exp {
 		found := false
-		for j, k := range actRows {
-			if used[j] {
-				continue
-			}
-			if m.matchStreamedRow("", exp[i], act[k]) == nil {
+		for j, a := range act {
+			if !used[j] && m.match("", e, a) == nil {
 				used[j], found = true, true
 				break
 			}
 		}
 		if !found {
-			var unmatched []string
-			for j, k := range actRows {
+			var rest []string
+			for j, a := range act {
 				if !used[j] {
-					unmatched = append(unmatched, renderJSON(act[k]))
+					rest = append(rest, renderJSON(a))
 				}
 			}
-			return fmt.Errorf("expected row %s not found among the unmatched actual rows %s", renderJSON(exp[i]), strings.Join(unmatched, ", "))
+			return fmt.Errorf("expected row columns %s not found among the unmatched actual rows %s", renderJSON(e), strings.Join(rest, ", "))
 		}
 	}
 	return nil

@@ -3,11 +3,13 @@ package server
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/eddysql/eddy/api"
+	"github.com/eddysql/eddy/types"
 )
 
 // errStreamClosed is returned by writes after the stream was finished.
@@ -154,7 +156,50 @@ func (e v1Encoder) header(h *api.QueryHeader) []byte {
 }
 
 func (e v1Encoder) row(r *api.Row) []byte {
-	return append(mustJSON(api.StreamedRow{Row: r}), ",\n"...)
+	return append(mustJSON(api.StreamedRow{Row: &api.Row{Columns: wireColumns(r.Columns), Tombstone: r.Tombstone}}), ",\n"...)
+}
+
+// wireDouble is a DOUBLE as ksqlDB's JSON writes it, in Java's
+// Double.toString form: an integral value keeps its ".0" (11.0, not 11)
+// and large or small ones use E notation; NaN and the infinities, which
+// JSON numbers cannot hold, are strings.
+type wireDouble float64
+
+func (d wireDouble) MarshalJSON() ([]byte, error) {
+	f := float64(d)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return []byte(`"` + types.FormatDouble(f) + `"`), nil
+	}
+	return []byte(types.FormatDouble(f)), nil
+}
+
+// wireColumns prepares a row's JSON-ready values for output: doubles,
+// also inside arrays, maps and structs, are written as wireDouble.
+func wireColumns(cols []any) []any {
+	if cols == nil {
+		return nil
+	}
+	out := make([]any, len(cols))
+	for i, v := range cols {
+		out[i] = wireValue(v)
+	}
+	return out
+}
+
+func wireValue(v any) any {
+	switch x := v.(type) {
+	case float64:
+		return wireDouble(x)
+	case []any:
+		return wireColumns(x)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = wireValue(e)
+		}
+		return out
+	}
+	return v
 }
 
 func (e v1Encoder) final(msg string) []byte {
@@ -199,7 +244,7 @@ func (delimitedEncoder) row(r *api.Row) []byte {
 	if r.Tombstone {
 		return nil
 	}
-	return append(mustJSON(r.Columns), '\n')
+	return append(mustJSON(wireColumns(r.Columns)), '\n')
 }
 
 func (delimitedEncoder) final(string) []byte { return nil }
@@ -220,7 +265,7 @@ func (jsonEncoder) row(r *api.Row) []byte {
 	if r.Tombstone {
 		return nil
 	}
-	return append([]byte(","), mustJSON(r.Columns)...)
+	return append([]byte(","), mustJSON(wireColumns(r.Columns))...)
 }
 
 func (jsonEncoder) final(string) []byte { return []byte("]") }
