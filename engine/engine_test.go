@@ -201,3 +201,26 @@ func TestGroupByRepartitionsThroughInternalTopic(t *testing.T) {
 		t.Fatal("internal topic not deleted with its query")
 	}
 }
+
+func TestValidateRunsNothing(t *testing.T) {
+	e, cl := newMemEngine(t)
+	ctx := context.Background()
+	ok := []string{
+		"CREATE STREAM s (id INT KEY, v STRING) WITH (kafka_topic='new_topic', value_format='JSON', partitions=1);",
+		"CREATE STREAM o AS SELECT id, v FROM s;",
+	}
+	if err := e.Validate(ctx, ok, nil); err != nil {
+		t.Fatalf("valid request refused: %v", err)
+	}
+	if len(e.Sources()) != 0 {
+		t.Fatal("Validate changed the catalog")
+	}
+	if _, exists, _ := cl.Topic(ctx, "new_topic"); exists {
+		t.Fatal("Validate created a topic")
+	}
+	bad := append(ok, "CREATE STREAM o2 AS SELECT id, nope FROM s;")
+	err := e.Validate(ctx, bad, nil)
+	if err == nil || !strings.Contains(err.Error(), "NOPE") {
+		t.Fatalf("want the third statement's error, got %v", err)
+	}
+}

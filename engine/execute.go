@@ -65,6 +65,7 @@ func (e *Engine) execute(ctx context.Context, st sql.Statement, props map[string
 	if cs, ok := ent.(*api.CurrentStatus); ok {
 		cs.CommandSequenceNumber = seq
 		cs.StatementText = st.Text()
+		cs.CommandID = commandID(st)
 	}
 	return ent, err
 }
@@ -109,6 +110,7 @@ func (e *Engine) local(ctx context.Context, st sql.Statement, props map[string]s
 	return nil, &stmtErr{"unsupported statement"}
 }
 
+// commandID names a catalog command as ksqlDB does: type/entity/action.
 func commandID(st sql.Statement) string {
 	switch s := st.(type) {
 	case *sql.CreateSource:
@@ -117,10 +119,19 @@ func commandID(st sql.Statement) string {
 		return kindWord(s.IsTable) + "/" + s.Name + "/create"
 	case *sql.DropSource:
 		return kindWord(s.IsTable) + "/" + s.Name + "/drop"
+	case *sql.AlterSource:
+		return kindWord(s.IsTable) + "/" + s.Name + "/alter"
 	case *sql.InsertInto:
 		return "stream/" + s.Target + "/insert"
 	case *sql.Terminate:
+		if s.All {
+			return "terminate/ALL/execute"
+		}
 		return "terminate/" + s.QueryID + "/execute"
+	case *sql.CreateType:
+		return "type/" + s.Name + "/create"
+	case *sql.DropType:
+		return "type/" + s.Name + "/drop"
 	}
 	return "statement/" + firstWord(st.Text()) + "/execute"
 }

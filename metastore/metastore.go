@@ -72,6 +72,24 @@ func New() *Metastore {
 	}
 }
 
+// Clone returns an independent copy of the catalog. Entries are shared:
+// the catalog replaces them rather than changing them in place.
+func (m *Metastore) Clone() *Metastore {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	c := New()
+	for k, v := range m.sources {
+		c.sources[k] = v
+	}
+	for k, v := range m.queries {
+		c.queries[k] = v
+	}
+	for k, v := range m.types {
+		c.types[k] = v
+	}
+	return c
+}
+
 // Source returns the source named name, or nil.
 func (m *Metastore) Source(name string) *Source {
 	m.mu.RLock()

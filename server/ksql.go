@@ -84,6 +84,18 @@ func (s *Server) handleKSQL(w http.ResponseWriter, r *http.Request) {
 	// client that hangs up: it runs to completion under its own timeout.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.cfg.StatementTimeout)
 	defer cancel()
+	// Every statement is checked before any runs, so a request that would
+	// fail half-way changes nothing.
+	if v, ok := s.cfg.Engine.(validator); ok && len(stmts) > 1 {
+		texts := make([]string, len(stmts))
+		for i, st := range stmts {
+			texts[i] = st.text
+		}
+		if err := v.Validate(ctx, texts, props); err != nil {
+			writeError(w, fromEngine(err, *req.KSQL, nil))
+			return
+		}
+	}
 	ents := []api.Entity{}
 	for _, st := range stmts {
 		ent, err := s.runStatement(ctx, st, props, vars)
@@ -93,9 +105,6 @@ func (s *Server) handleKSQL(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, e := range ent {
 			if cs, ok := e.(*api.CurrentStatus); ok {
-				if cs.CommandID == "" {
-					cs.CommandID = commandID(st.st)
-				}
 				s.commands.record(cs)
 			}
 		}
@@ -218,38 +227,6 @@ func (s *Server) runStatement(ctx context.Context, st ksqlStmt, props, vars map[
 	return s.cfg.Engine.Execute(ctx, st.text, props)
 }
 
-// commandID is a distributed command's id, type/entity/action, for
-// engines that leave it unset.
-func commandID(st sql.Statement) string {
-	kind := func(table bool) string {
-		if table {
-			return "table"
-		}
-		return "stream"
-	}
-	switch d := st.(type) {
-	case *sql.CreateSource:
-		return kind(d.IsTable) + "/" + d.Name + "/create"
-	case *sql.CreateAsSelect:
-		return kind(d.IsTable) + "/" + d.Name + "/create"
-	case *sql.DropSource:
-		return kind(d.IsTable) + "/" + d.Name + "/drop"
-	case *sql.InsertInto:
-		return "stream/" + d.Target + "/insert"
-	case *sql.Terminate:
-		if d.All {
-			return "terminate/ALL/execute"
-		}
-		return "terminate/" + d.QueryID + "/execute"
-	case *sql.CreateType:
-		return "type/" + d.Name + "/create"
-	case *sql.DropType:
-		return "type/" + d.Name + "/drop"
-	}
-	kw, _, _ := strings.Cut(strings.TrimSpace(st.Text()), " ")
-	return "statement/" + strings.ToUpper(kw) + "/execute"
-}
-
 func variablesList(text string, vars map[string]string) *api.VariablesList {
 	vl := &api.VariablesList{Type: "variables", StatementText: text, Variables: []api.Variable{}, Warnings: []api.Warning{}}
 	for _, k := range sortedKeys(vars) {
@@ -291,4 +268,9 @@ func (c *commandLog) all() map[string]string {
 		out[id] = st.Status
 	}
 	return out
+}
+
+// validator is an engine that can check statements without running them.
+type validator interface {
+	Validate(ctx context.Context, texts []string, props map[string]string) error
 }
