@@ -183,8 +183,28 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 			return nil, err
 		}
 		steps = append(steps, step)
-		attachLeft(&runtime.JoinLeft{J: step.spec})
-		plan.Inputs = append(plan.Inputs, &runtime.Input{Source: right.layout, Next: &runtime.JoinRight{J: step.spec}})
+		// A stream side not keyed by its join expression meets the other
+		// side through a repartition topic keyed by that expression, so
+		// matching rows share a partition whichever server owns it.
+		leftEntry, rightEntry := runtime.Op(&runtime.JoinLeft{J: step.spec}), runtime.Op(&runtime.JoinRight{J: step.spec})
+		if p.AppID != "" {
+			name := p.AppID + "-Join"
+			if i > 0 {
+				name = fmt.Sprintf("%s-%d", name, i+1)
+			}
+			if !leftTable && !leftKeyed(step, steps, done) {
+				suffix := "-left-repartition"
+				if right.src.IsTable {
+					suffix = "-repartition" // the stream side of a stream-table join
+				}
+				leftEntry = p.repartitionJoinSide(plan, name+suffix, step.spec.LeftKey, leftEntry)
+			}
+			if !right.src.IsTable && !isPrimaryKeyRef(step.rightExpr, right) {
+				rightEntry = p.repartitionJoinSide(plan, name+"-right-repartition", step.spec.RightKey, rightEntry)
+			}
+		}
+		attachLeft(leftEntry)
+		plan.Inputs = append(plan.Inputs, &runtime.Input{Source: right.layout, Next: rightEntry})
 		spec := step.spec
 		attachLeft = func(op runtime.Op) { spec.Next = op }
 		leftWidth = spec.Width()
@@ -695,4 +715,46 @@ func (s *joinScope) joinNames(msg string) string {
 		msg = strings.ReplaceAll(msg, sd.alias+".", sd.alias+"_")
 	}
 	return msg
+}
+
+// repartitionJoinSide routes a join side's rows through an internal topic
+// keyed by its join expression, returning the operator rows enter.
+func (p *Planner) repartitionJoinSide(plan *QueryPlan, topic string, key *expr.Compiled, entry runtime.Op) runtime.Op {
+	in := &runtime.Input{Internal: &runtime.RepartitionInput{Next: entry}, InternalTopic: topic}
+	plan.Inputs = append(plan.Inputs, in)
+	plan.InternalTopics = append(plan.InternalTopics, topic)
+	return &runtime.Repartition{Topic: topic, Keys: []*expr.Compiled{key}}
+}
+
+// leftKeyed reports whether a join's left rows are already keyed by its
+// left expression: the key column of the first source, or the key of the
+// previous join step.
+func leftKeyed(step *joinStep, steps []*joinStep, left *joinScope) bool {
+	if len(steps) == 1 {
+		return keyOfSide(step.leftExpr, left)
+	}
+	slotOf := func(e sql.Expr) (int, bool) {
+		ref, ok := e.(*sql.ColumnRef)
+		if !ok {
+			return 0, false
+		}
+		s, _, err := left.Column(ref)
+		return s, err == nil
+	}
+	want, ok := slotOf(step.leftExpr)
+	if !ok {
+		return false
+	}
+	prev := steps[len(steps)-2]
+	for _, e := range []sql.Expr{prev.leftExpr} {
+		if s, ok := slotOf(e); ok && s == want {
+			return true
+		}
+	}
+	if ref, ok := prev.rightExpr.(*sql.ColumnRef); ok {
+		if s, _, err := left.Column(ref); err == nil && s == want {
+			return true
+		}
+	}
+	return false
 }

@@ -316,8 +316,8 @@ func (p *Planner) expandSelect(q *sql.Query, sel *scope, src *metastore.Source, 
 		}
 	}
 	taken := map[string]bool{}
-	for _, c := range sel.visible() {
-		taken[c.name] = true // a struct field may not take a column's name
+	for _, c := range src.Schema.Columns {
+		taken[c.Name] = true // a struct field may not take a source column's name
 	}
 	for _, it := range items {
 		if it.name != "" {
