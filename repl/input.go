@@ -25,7 +25,9 @@ type lineReader interface {
 // interactive mode.
 func newLineReader(o Options) (lineReader, error) {
 	if f, ok := o.In.(*os.File); ok && o.Interactive && readline.IsTerminal(int(f.Fd())) {
+		comp := newCompleter(o.Client)
 		rl, err := readline.NewEx(&readline.Config{
+			AutoComplete:      comp,
 			HistoryFile:       o.HistoryFile,
 			HistorySearchFold: true,
 			Stdin:             readline.NewCancelableStdin(f),
@@ -37,7 +39,8 @@ func newLineReader(o Options) (lineReader, error) {
 		if err != nil {
 			return nil, fmt.Errorf("start line editor: %w", err)
 		}
-		return &readlineReader{rl: rl}, nil
+		comp.names.refresh() // fetch the names while the user starts typing
+		return &readlineReader{rl: rl, comp: comp}, nil
 	}
 	r := &plainReader{sc: bufio.NewScanner(o.In)}
 	r.sc.Buffer(make([]byte, 64*1024), 64*1024*1024) // long pasted statements
@@ -47,15 +50,38 @@ func newLineReader(o Options) (lineReader, error) {
 	return r, nil
 }
 
-type readlineReader struct{ rl *readline.Instance }
+type readlineReader struct {
+	rl   *readline.Instance
+	comp *completer
+	// lines since the main prompt: the statement being continued.
+	lines []string
+}
 
-func (r *readlineReader) ReadLine(prompt string) (string, error) {
-	r.rl.SetPrompt(prompt)
+func (r *readlineReader) ReadLine(p string) (string, error) {
+	r.prompted(p)
+	r.rl.SetPrompt(p)
 	line, err := r.rl.Readline()
+	if err == nil {
+		r.lines = append(r.lines, line)
+	}
 	if errors.Is(err, readline.ErrInterrupt) {
 		return "", errInterrupt
 	}
 	return line, err
+}
+
+// prompted keeps the completer in step with the shell: the main prompt
+// starts a statement (so what was typed before has run or was cancelled,
+// and may have created or dropped names); a continuation prompt continues
+// the lines read since.
+func (r *readlineReader) prompted(p string) {
+	if p == prompt {
+		if strings.TrimSpace(strings.Join(r.lines, "")) != "" {
+			r.comp.statementDone()
+		}
+		r.lines = r.lines[:0]
+	}
+	r.comp.setPending(strings.Join(r.lines, "\n"))
 }
 
 func (r *readlineReader) Close() error { return r.rl.Close() }

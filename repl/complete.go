@@ -1,0 +1,630 @@
+package repl
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/chzyer/readline"
+	"github.com/eddysql/eddy/api"
+	"github.com/eddysql/eddy/sql"
+)
+
+// Tab completion for the line editor: keywords, and the names of streams,
+// tables, topics, queries and functions that the server reports through
+// the shell's Client (SHOW ... statements), cached.
+
+// Cache timings: names are refetched when older than completionMaxAge or
+// after a statement ran; a Tab waits at most completionWait for a fetch in
+// flight, and a fetch gives up after completionFetchTimeout.
+const (
+	completionMaxAge       = 5 * time.Second
+	completionWait         = 300 * time.Millisecond
+	completionFetchTimeout = 2 * time.Second
+)
+
+// completer implements readline.AutoCompleter.
+type completer struct {
+	names *nameCache
+
+	mu      sync.Mutex
+	pending string // earlier lines of the statement being typed
+}
+
+var _ readline.AutoCompleter = (*completer)(nil)
+
+func newCompleter(c Client) *completer {
+	return &completer{names: newNameCache(c)}
+}
+
+// setPending tells the completer the unfinished statement that the next
+// line continues, so that context spans lines.
+func (c *completer) setPending(text string) {
+	c.mu.Lock()
+	c.pending = text
+	c.mu.Unlock()
+}
+
+// statementDone marks the cached names stale (a statement may have
+// created or dropped some) and refetches them in the background.
+func (c *completer) statementDone() { c.names.invalidate(true) }
+
+// catalog is one snapshot of the server's names.
+type catalog struct {
+	streams, tables, topics, queries, functions []string
+}
+
+// nameCache holds the last catalog and refreshes it at most one fetch at a
+// time, never making a Tab wait longer than wait.
+type nameCache struct {
+	client                 Client
+	maxAge, wait, deadline time.Duration
+	now                    func() time.Time
+
+	mu       sync.Mutex
+	cat      catalog
+	fetched  time.Time     // when the last fetch ended (zero: never)
+	stale    bool          // a statement ran since
+	inflight chan struct{} // closed when the running fetch ends
+}
+
+func newNameCache(c Client) *nameCache {
+	return &nameCache{
+		client: c, maxAge: completionMaxAge, wait: completionWait,
+		deadline: completionFetchTimeout, now: time.Now,
+	}
+}
+
+// invalidate marks the names stale, optionally starting a fetch now.
+func (n *nameCache) invalidate(prefetch bool) {
+	n.mu.Lock()
+	n.stale = true
+	n.mu.Unlock()
+	if prefetch {
+		n.refresh()
+	}
+}
+
+// get returns the names, first refreshing them if they are old, waiting
+// for that at most n.wait; a slow or failing server leaves the old ones.
+func (n *nameCache) get() catalog {
+	if done := n.refresh(); done != nil {
+		select {
+		case <-done:
+		case <-time.After(n.wait):
+		}
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.cat
+}
+
+// refresh starts a fetch unless the names are fresh, returning a channel
+// closed when the fetch in flight (if any) ends.
+func (n *nameCache) refresh() <-chan struct{} {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.inflight != nil {
+		return n.inflight
+	}
+	if !n.stale && !n.fetched.IsZero() && n.now().Sub(n.fetched) < n.maxAge {
+		return nil
+	}
+	done := make(chan struct{})
+	n.inflight, n.stale = done, false
+	go func() {
+		defer close(done)
+		cat, ok := n.fetch()
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		if ok {
+			n.cat = cat
+		}
+		n.fetched = n.now() // a failure is not retried before maxAge either
+		n.inflight = nil
+	}()
+	return done
+}
+
+// fetch asks the server for each kind of name; a kind that fails keeps
+// the cached names of that kind. ok is false when every request failed.
+func (n *nameCache) fetch() (catalog, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), n.deadline)
+	defer cancel()
+	n.mu.Lock()
+	cat := n.cat
+	n.mu.Unlock()
+	ok := false
+	run := func(stmt string, use func(api.Entity) bool) {
+		if ctx.Err() != nil {
+			return
+		}
+		es, err := n.client.Execute(ctx, stmt, nil)
+		if err != nil {
+			return
+		}
+		for _, e := range es {
+			if use(e) {
+				ok = true
+				return
+			}
+		}
+	}
+	run("SHOW STREAMS;", func(e api.Entity) bool {
+		l, is := e.(*api.StreamsList)
+		if is {
+			cat.streams = sourceNames(l.Streams)
+		}
+		return is
+	})
+	run("SHOW TABLES;", func(e api.Entity) bool {
+		l, is := e.(*api.TablesList)
+		if is {
+			cat.tables = sourceNames(l.Tables)
+		}
+		return is
+	})
+	run("SHOW TOPICS;", func(e api.Entity) bool {
+		l, is := e.(*api.TopicsList)
+		if is {
+			cat.topics = nil
+			for _, t := range l.Topics {
+				cat.topics = append(cat.topics, t.Name)
+			}
+		}
+		return is
+	})
+	run("SHOW QUERIES;", func(e api.Entity) bool {
+		l, is := e.(*api.QueriesList)
+		if is {
+			cat.queries = nil
+			for _, q := range l.Queries {
+				cat.queries = append(cat.queries, q.ID)
+			}
+		}
+		return is
+	})
+	run("SHOW FUNCTIONS;", func(e api.Entity) bool {
+		l, is := e.(*api.FunctionNameList)
+		if is {
+			cat.functions = nil
+			for _, f := range l.Functions {
+				cat.functions = append(cat.functions, f.Name)
+			}
+		}
+		return is
+	})
+	return cat, ok
+}
+
+func sourceNames(infos []api.SourceInfo) []string {
+	out := make([]string, 0, len(infos))
+	for _, s := range infos {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+// Keywords offered where no narrower context applies. Phrases complete as
+// a whole once their first word is recognised.
+var generalKeywords = []string{
+	"ADVANCE BY", "ALL", "AND", "AS", "ASC", "BETWEEN", "BY", "CASE", "CAST", "CHANGES",
+	"CREATE", "DELETE", "DESC", "DESCRIBE", "DISTINCT", "DROP", "ELSE", "EMIT CHANGES",
+	"EMIT FINAL", "END", "EXISTS", "EXPLAIN", "EXTENDED", "FALSE", "FROM", "FULL OUTER JOIN",
+	"GRACE PERIOD", "GROUP BY", "HAVING", "HOPPING", "IF EXISTS", "IF NOT EXISTS", "IN",
+	"INNER JOIN", "INSERT INTO", "INTERVAL", "IS", "JOIN", "KEY", "LEFT JOIN", "LIKE",
+	"LIMIT", "NOT", "NULL", "ON", "OR", "OR REPLACE", "PARTITION BY", "PRIMARY KEY",
+	"PRINT", "RETENTION", "RIGHT JOIN", "SELECT", "SESSION", "SET", "SHOW", "SIZE",
+	"STREAM", "TABLE", "TERMINATE", "THEN", "TRUE", "TUMBLING", "UNSET", "VALUES",
+	"WHEN", "WHERE", "WINDOW", "WINDOW HOPPING", "WINDOW SESSION", "WINDOW TUMBLING",
+	"WITH", "WITHIN",
+	"DAY", "DAYS", "HOUR", "HOURS", "MINUTE", "MINUTES", "SECOND", "SECONDS",
+	"MILLISECOND", "MILLISECONDS",
+	"KAFKA_TOPIC", "KEY_FORMAT", "VALUE_FORMAT", "FORMAT", "PARTITIONS", "REPLICAS",
+	"TIMESTAMP", "TIMESTAMP_FORMAT", "WRAP_SINGLE_VALUE",
+	"BOOLEAN", "INT", "INTEGER", "BIGINT", "DOUBLE", "DECIMAL", "VARCHAR", "STRING",
+	"BYTES", "DATE", "TIME", "ARRAY", "MAP", "STRUCT",
+}
+
+// statementStarts are offered at the start of a statement.
+var statementStarts = []string{
+	"CREATE", "SELECT", "INSERT INTO", "SHOW", "LIST", "DESCRIBE", "PRINT", "DROP",
+	"TERMINATE", "EXPLAIN", "SET", "UNSET", "DEFINE", "UNDEFINE", "RUN SCRIPT",
+	"ALTER", "PAUSE", "RESUME",
+}
+
+// shellCommands are the shell's own commands, always lower case.
+var shellCommands = []string{"help", "exit", "quit", "output", "history", "version", "clear"}
+
+// nextWords are offered right after a keyword.
+var nextWords = map[string][]string{
+	"CREATE":    {"STREAM", "TABLE", "OR REPLACE", "SOURCE CONNECTOR", "SINK CONNECTOR", "TYPE"},
+	"REPLACE":   {"STREAM", "TABLE"},
+	"SHOW":      {"STREAMS", "TABLES", "TOPICS", "ALL TOPICS", "QUERIES", "FUNCTIONS", "PROPERTIES", "VARIABLES", "CONNECTORS", "TYPES"},
+	"LIST":      {"STREAMS", "TABLES", "TOPICS", "ALL TOPICS", "QUERIES", "FUNCTIONS", "PROPERTIES", "VARIABLES", "CONNECTORS", "TYPES"},
+	"DROP":      {"STREAM", "TABLE", "TYPE", "CONNECTOR"},
+	"EMIT":      {"CHANGES", "FINAL"},
+	"GROUP":     {"BY"},
+	"PARTITION": {"BY"},
+	"ORDER":     {"BY"},
+	"INSERT":    {"INTO"},
+	"RUN":       {"SCRIPT"},
+	"WINDOW":    {"TUMBLING", "HOPPING", "SESSION"},
+	"TUMBLING":  {"(SIZE"},
+	"HOPPING":   {"(SIZE"},
+	"SESSION":   {"("},
+	"LEFT":      {"JOIN", "OUTER JOIN"},
+	"RIGHT":     {"JOIN", "OUTER JOIN"},
+	"FULL":      {"OUTER JOIN"},
+	"INNER":     {"JOIN"},
+	"OUTER":     {"JOIN"},
+	"SOURCE":    {"CONNECTOR"},
+	"SINK":      {"CONNECTOR"},
+	"IF":        {"EXISTS", "NOT EXISTS"},
+	"NOT":       {"EXISTS", "NULL", "LIKE", "IN", "BETWEEN"},
+	"IS":        {"NULL", "NOT NULL"},
+}
+
+// ctoken is one lexical item of the statement before the word being
+// completed: an upper-cased word, a quoted literal ("'"), or punctuation.
+type ctoken struct {
+	text   string // upper-cased word, or the punctuation
+	word   bool
+	quoted bool // a '...' or `...` literal
+	lower  bool // a word typed with lower-case letters only
+}
+
+// Do implements readline.AutoCompleter: line is the whole line and pos
+// the cursor; it returns what may follow the word before the cursor, and
+// that word's length.
+func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
+	if pos > len(line) {
+		pos = len(line)
+	}
+	c.mu.Lock()
+	pending := c.pending
+	c.mu.Unlock()
+	before := string(line[:pos])
+	text := before
+	if pending != "" {
+		text = pending + "\n" + before
+	}
+	toks, word, ok := scanForCompletion(text)
+	if !ok {
+		return nil, 0
+	}
+	// Shell commands are whole lines, recognised only outside a statement.
+	firstLine := pending == "" && !strings.ContainsRune(before, ';')
+	cands := c.candidates(toks, word, firstLine)
+	out := make([][]rune, len(cands))
+	for i, s := range cands {
+		out[i] = []rune(s)
+	}
+	return out, len([]rune(word))
+}
+
+// candidates returns the suffixes that complete word in context.
+func (c *completer) candidates(toks []ctoken, word string, firstLine bool) []string {
+	var prev, prev2 string
+	if n := len(toks); n > 0 && toks[n-1].word {
+		prev = toks[n-1].text
+		if n > 1 && toks[n-2].word {
+			prev2 = toks[n-2].text
+		}
+	}
+	lower := wantLower(word, toks)
+	s := &suggestions{word: word, lower: lower}
+	// Names are fetched only where a context needs them.
+	var cat *catalog
+	names := func() catalog {
+		if cat == nil {
+			got := c.names.get()
+			cat = &got
+		}
+		return *cat
+	}
+	sources := func() {
+		s.identifiers(names().streams)
+		s.identifiers(names().tables)
+	}
+
+	switch {
+	case len(toks) == 0:
+		s.keywords(statementStarts)
+		if firstLine {
+			s.fixed(shellCommands)
+		}
+	case prev == "OUTPUT" && len(toks) == 1 && firstLine:
+		s.keywords([]string{OutputJSON, OutputTabular})
+	case prev == "FROM" || prev == "JOIN":
+		sources()
+	case prev == "INTO" && prev2 == "INSERT":
+		s.identifiers(names().streams)
+	case prev == "DESCRIBE":
+		sources()
+		s.keywords([]string{"EXTENDED", "FUNCTION", "CONNECTOR", "STREAMS", "TABLES"})
+	case prev == "EXTENDED" && prev2 == "DESCRIBE":
+		sources()
+	case prev == "FUNCTION" && prev2 == "DESCRIBE":
+		s.identifiers(names().functions)
+	case prev == "PRINT":
+		s.topics(names().topics)
+	case prev == "TERMINATE":
+		s.identifiers(names().queries)
+		s.keywords([]string{"ALL"})
+	case prev == "EXPLAIN":
+		s.identifiers(names().queries)
+		s.keywords([]string{"SELECT", "CREATE", "INSERT INTO"})
+	case dropTarget(toks) != "":
+		switch dropTarget(toks) {
+		case "STREAM":
+			s.identifiers(names().streams)
+		case "TABLE":
+			s.identifiers(names().tables)
+		}
+		if prev == "STREAM" || prev == "TABLE" {
+			s.keywords([]string{"IF EXISTS"})
+		}
+	case (prev == "STREAMS" || prev == "TABLES" || prev == "QUERIES" || prev == "TOPICS" || prev == "FUNCTIONS") &&
+		(prev2 == "SHOW" || prev2 == "LIST" || prev2 == "ALL"):
+		s.keywords([]string{"EXTENDED"})
+	case nextWords[prev] != nil:
+		s.keywords(nextWords[prev])
+	default:
+		s.keywords(generalKeywords)
+		sources()
+		if word != "" {
+			s.functions(names().functions)
+		}
+	}
+	return s.result()
+}
+
+// dropTarget is STREAM or TABLE when the statement so far is DROP STREAM
+// [IF EXISTS] or DROP TABLE [IF EXISTS], the name still to come; "-" for
+// another DROP needing no source; "" otherwise.
+func dropTarget(toks []ctoken) string {
+	if len(toks) < 2 || !toks[0].word || toks[0].text != "DROP" {
+		return ""
+	}
+	rest := toks[1:]
+	kind := rest[0].text
+	rest = rest[1:]
+	if len(rest) >= 2 && rest[0].text == "IF" && rest[1].text == "EXISTS" {
+		rest = rest[2:]
+	}
+	if len(rest) != 0 {
+		return ""
+	}
+	switch kind {
+	case "STREAM", "TABLE":
+		return kind
+	case "TYPE", "CONNECTOR":
+		return "-"
+	}
+	return ""
+}
+
+// wantLower tells whether completions are lower case: as the last letter
+// of the word typed, else as the last keyword typed before it.
+func wantLower(word string, toks []ctoken) bool {
+	rs := []rune(word)
+	for i := len(rs) - 1; i >= 0; i-- {
+		if unicode.IsLetter(rs[i]) {
+			return unicode.IsLower(rs[i])
+		}
+	}
+	for i := len(toks) - 1; i >= 0; i-- {
+		if toks[i].word && !toks[i].quoted && strings.IndexFunc(toks[i].text, unicode.IsLetter) >= 0 {
+			return toks[i].lower
+		}
+	}
+	return false
+}
+
+// suggestions collects completion suffixes for one word.
+type suggestions struct {
+	word  string
+	lower bool
+	seen  map[string]bool
+	out   []string
+}
+
+func (s *suggestions) add(suffix string) {
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	if !s.seen[suffix] {
+		s.seen[suffix] = true
+		s.out = append(s.out, suffix)
+	}
+}
+
+func (s *suggestions) result() []string {
+	sort.Strings(s.out)
+	return s.out
+}
+
+// cased renders a keyword or plain identifier in the typed case.
+func (s *suggestions) cased(w string) string {
+	if s.lower {
+		return strings.ToLower(w)
+	}
+	return strings.ToUpper(w)
+}
+
+// keywords adds the keywords (or phrases) that the word begins, matched
+// regardless of case and completed in the typed case.
+func (s *suggestions) keywords(kws []string) {
+	if strings.HasPrefix(s.word, "'") || strings.HasPrefix(s.word, "`") {
+		return
+	}
+	for _, kw := range kws {
+		if hasFoldPrefix(kw, s.word) {
+			s.add(s.cased(kw)[len(s.word):] + " ")
+		}
+	}
+}
+
+// fixed adds words completed exactly as given (the shell's commands).
+func (s *suggestions) fixed(words []string) {
+	for _, w := range words {
+		if strings.HasPrefix(w, s.word) {
+			s.add(w[len(s.word):])
+		}
+	}
+}
+
+// identifiers adds names of sources or queries. A name that reads back
+// unchanged unquoted matches regardless of case and completes in the typed
+// case; one that needs back-quotes completes only when the word is empty
+// or starts with a back-quote, matching case exactly.
+func (s *suggestions) identifiers(names []string) {
+	s.names(names, " ")
+}
+
+func (s *suggestions) functions(names []string) {
+	s.names(names, "(")
+}
+
+func (s *suggestions) names(names []string, after string) {
+	for _, name := range names {
+		if name == "" {
+			continue
+		}
+		if sql.FormatIdent(name) == name {
+			if !strings.HasPrefix(s.word, "`") && hasFoldPrefix(name, s.word) {
+				s.add(s.cased(name)[len(s.word):] + after)
+			}
+			continue
+		}
+		quoted := "`" + strings.ReplaceAll(name, "`", "``") + "`"
+		if (s.word == "" || strings.HasPrefix(s.word, "`")) && strings.HasPrefix(quoted, s.word) {
+			s.add(quoted[len(s.word):] + after)
+		}
+	}
+}
+
+// topics adds topic names as string literals, matched case-sensitively:
+// 'name' after an opening quote or nothing, the bare rest after an
+// unquoted start (for names that are one word).
+func (s *suggestions) topics(names []string) {
+	for _, name := range names {
+		if name == "" {
+			continue
+		}
+		lit := "'" + strings.ReplaceAll(name, "'", "''") + "'"
+		switch {
+		case s.word == "" || strings.HasPrefix(s.word, "'"):
+			if strings.HasPrefix(lit, s.word) {
+				s.add(lit[len(s.word):] + " ")
+			}
+		case !strings.HasPrefix(s.word, "`") && strings.HasPrefix(name, s.word) &&
+			strings.IndexFunc(name, func(r rune) bool { return !isWordRune(r) }) < 0:
+			s.add(name[len(s.word):] + " ")
+		}
+	}
+}
+
+// hasFoldPrefix is strings.HasPrefix ignoring ASCII case; keywords and
+// plain identifiers are ASCII, so byte offsets stay aligned.
+func hasFoldPrefix(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// scanForCompletion splits the text of the current statement before the
+// cursor into the tokens before the word being typed and that word (which
+// may begin with an opening quote). ok is false inside a comment, after a
+// '.' (qualified names are not completed) or inside a "..." literal.
+func scanForCompletion(text string) (toks []ctoken, word string, ok bool) {
+	rs := []rune(text)
+	i := 0
+	for i < len(rs) {
+		r := rs[i]
+		switch {
+		case r == ';':
+			toks = toks[:0]
+			i++
+		case r == '-' && i+1 < len(rs) && rs[i+1] == '-':
+			for i < len(rs) && rs[i] != '\n' {
+				i++
+			}
+			if i == len(rs) {
+				return nil, "", false // in a line comment
+			}
+		case r == '/' && i+1 < len(rs) && rs[i+1] == '*':
+			j := i + 2
+			for j+1 < len(rs) && (rs[j] != '*' || rs[j+1] != '/') {
+				j++
+			}
+			if j+1 >= len(rs) {
+				return nil, "", false // in a block comment
+			}
+			i = j + 2
+		case r == '\'' || r == '`' || r == '"':
+			j := i + 1
+			closed := false
+			for j < len(rs) {
+				if rs[j] == r {
+					if j+1 < len(rs) && rs[j+1] == r { // doubled: an escaped quote
+						j += 2
+						continue
+					}
+					closed = true
+					break
+				}
+				j++
+			}
+			if !closed {
+				if r == '"' {
+					return nil, "", false
+				}
+				return toks, string(rs[i:]), true // the word being typed
+			}
+			if j+1 == len(rs) {
+				// The cursor is right after a closing quote: nothing to add.
+				return nil, "", false
+			}
+			if r == '`' {
+				toks = append(toks, ctoken{text: string(rs[i+1 : j]), word: true, quoted: true})
+			} else {
+				toks = append(toks, ctoken{text: "'", quoted: true})
+			}
+			i = j + 1
+		case isWordRune(r):
+			j := i
+			for j < len(rs) && isWordRune(rs[j]) {
+				j++
+			}
+			w := string(rs[i:j])
+			if j == len(rs) {
+				if i > 0 && rs[i-1] == '.' {
+					return nil, "", false
+				}
+				return toks, w, true
+			}
+			toks = append(toks, ctoken{
+				text:  strings.ToUpper(w),
+				word:  true,
+				lower: strings.ToLower(w) == w && strings.ToUpper(w) != w,
+			})
+			i = j
+		case unicode.IsSpace(r):
+			i++
+		default:
+			toks = append(toks, ctoken{text: string(r)})
+			i++
+		}
+	}
+	if len(rs) > 0 && rs[len(rs)-1] == '.' {
+		return nil, "", false
+	}
+	return toks, "", true
+}
+
+func isWordRune(r rune) bool {
+	return r == '_' || r == '@' || r == '$' || unicode.IsLetter(r) || unicode.IsDigit(r)
+}
