@@ -27,6 +27,17 @@ var minimumPassRates = map[string]float64{
 	"simple-struct": 0.8, "insert-into": 0.9,
 }
 
+// minimumRESTPassRates are the floors of REST (RQTT) corpus files, run
+// against the server's handlers. Both sit below the 90% target until the
+// engine fixes listed in issue #3 land (header schemas of windowed
+// sources, tombstone keys, aggregates without GROUP BY, error texts).
+var minimumRESTPassRates = map[string]float64{
+	"push-queries": 0.55, "insert-values": 0.85,
+}
+
+// restCorpusDir is the REST corpus beside the QTT one.
+var restCorpusDir = filepath.Join(filepath.Dir(corpusDir), restDirName)
+
 // TestConformanceFloors runs the corpus files above and checks each one's
 // pass rate against its floor, so conformance only moves forward.
 func TestConformanceFloors(t *testing.T) {
@@ -35,8 +46,14 @@ func TestConformanceFloors(t *testing.T) {
 		t.Skip("short mode")
 	}
 	var files []string
-	for f := range minimumPassRates {
+	floors := map[string]float64{}
+	for f, floor := range minimumPassRates {
 		files = append(files, filepath.Join(corpusDir, f+".json"))
+		floors[f] = floor
+	}
+	for f, floor := range minimumRESTPassRates {
+		files = append(files, filepath.Join(restCorpusDir, f+".json"))
+		floors[f] = floor
 	}
 	var out, errOut bytes.Buffer
 	Main(append([]string{"--format", "json", "--timeout", "30s"}, files...), &out, &errOut)
@@ -55,7 +72,7 @@ func TestConformanceFloors(t *testing.T) {
 			passed[stem]++
 		}
 	}
-	for stem, floor := range minimumPassRates {
+	for stem, floor := range floors {
 		if total[stem] == 0 {
 			t.Errorf("%s: no results", stem)
 			continue
