@@ -2,6 +2,7 @@ package repl
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -29,6 +30,10 @@ const (
 // completer implements readline.AutoCompleter.
 type completer struct {
 	names *nameCache
+	// show prints a list of completions above the prompt; width is the
+	// terminal's width. Both are set with the line editor.
+	show  func(text string)
+	width func() int
 
 	mu      sync.Mutex
 	pending string // earlier lines of the statement being typed
@@ -37,7 +42,7 @@ type completer struct {
 var _ readline.AutoCompleter = (*completer)(nil)
 
 func newCompleter(c Client) *completer {
-	return &completer{names: newNameCache(c)}
+	return &completer{names: newNameCache(c), width: func() int { return 0 }}
 }
 
 // setPending tells the completer the unfinished statement that the next
@@ -278,12 +283,36 @@ type ctoken struct {
 }
 
 // Do implements readline.AutoCompleter: line is the whole line and pos
-// the cursor; it returns what may follow the word before the cursor, and
-// that word's length.
+// the cursor. It returns at most one candidate, which readline inserts:
+// the only completion, or the start that all completions share. When
+// they share nothing, it lists them above the prompt (through show) and
+// returns none, as bash does. Never handing readline several candidates
+// keeps it out of its completion-select mode, where chzyer/readline
+// v1.5.1 divides by zero on Ctrl-K (CompleteRefresh with no candidates)
+// and takes the shell down.
 func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
-	if pos > len(line) {
-		pos = len(line)
+	pos = min(max(pos, 0), len(line))
+	cands, n := c.suggest(line, pos)
+	switch {
+	case len(cands) == 0:
+		return nil, 0
+	case len(cands) == 1:
+		return [][]rune{[]rune(cands[0])}, n
 	}
+	if common := commonPrefix(cands); common != "" {
+		return [][]rune{[]rune(common)}, n
+	}
+	if c.show != nil {
+		word := string(line[pos-n : pos])
+		c.show(listCandidates(word, cands, c.width()))
+	}
+	return nil, 0
+}
+
+// suggest returns the suffixes that may follow the word before the cursor,
+// sorted, and that word's length in runes.
+func (c *completer) suggest(line []rune, pos int) ([]string, int) {
+	pos = min(max(pos, 0), len(line))
 	c.mu.Lock()
 	pending := c.pending
 	c.mu.Unlock()
@@ -298,12 +327,65 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 	}
 	// Shell commands are whole lines, recognised only outside a statement.
 	firstLine := pending == "" && !strings.ContainsRune(before, ';')
-	cands := c.candidates(toks, word, firstLine)
-	out := make([][]rune, len(cands))
-	for i, s := range cands {
-		out[i] = []rune(s)
+	return c.candidates(toks, word, firstLine), len([]rune(word))
+}
+
+// commonPrefix is the longest start that all of ss share, whole runes.
+func commonPrefix(ss []string) string {
+	p := []rune(ss[0])
+	for _, s := range ss[1:] {
+		rs := []rune(s)
+		i := 0
+		for i < len(p) && i < len(rs) && p[i] == rs[i] {
+			i++
+		}
+		p = p[:i]
 	}
-	return out, len([]rune(word))
+	return string(p)
+}
+
+// completionListMax bounds how many completions one Tab lists.
+const completionListMax = 200
+
+// listCandidates lays the completions of word out in columns for a
+// terminal width (0: 80), ending with a newline.
+func listCandidates(word string, cands []string, width int) string {
+	if width <= 0 {
+		width = 80
+	}
+	more := 0
+	if len(cands) > completionListMax {
+		more = len(cands) - completionListMax
+		cands = cands[:completionListMax]
+	}
+	items := make([]string, len(cands))
+	colw := 0
+	for i, c := range cands {
+		items[i] = strings.TrimRight(word+c, " ")
+		if w := len([]rune(items[i])); w > colw {
+			colw = w
+		}
+	}
+	colw += 2
+	cols := max(1, (width-1)/colw)
+	rows := (len(items) + cols - 1) / cols
+	var b strings.Builder
+	for r := 0; r < rows; r++ {
+		line := ""
+		for col := 0; col < cols; col++ {
+			i := col*rows + r // down the columns, like ls
+			if i >= len(items) {
+				break
+			}
+			line += items[i] + strings.Repeat(" ", colw-len([]rune(items[i])))
+		}
+		b.WriteString(strings.TrimRight(line, " "))
+		b.WriteByte('\n')
+	}
+	if more > 0 {
+		fmt.Fprintf(&b, "... and %d more\n", more)
+	}
+	return b.String()
 }
 
 // candidates returns the suffixes that complete word in context.

@@ -3,6 +3,7 @@ package repl
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -121,10 +122,10 @@ func (c *catalogClient) Print(context.Context, string, map[string]string, func(s
 func complete(t *testing.T, c *completer, line string) []string {
 	t.Helper()
 	rs := []rune(line)
-	cands, n := c.Do(rs, len(rs))
+	cands, n := c.suggest(rs, len(rs))
 	var out []string
 	for _, cand := range cands {
-		out = append(out, line+string(cand))
+		out = append(out, line+cand)
 	}
 	if len(cands) > 0 {
 		// n is the length of the word being completed: every candidate
@@ -422,5 +423,73 @@ func TestCompleterFollowsPrompts(t *testing.T) {
 	r.prompted(prompt)
 	if n := cl.count(); n != fetches+5 {
 		t.Fatalf("after an empty line: %d fetches, want %d", n, fetches+5)
+	}
+}
+
+// TestCompleteDoInsertsOrLists checks what readline gets: one candidate
+// (the completion, or the start all share) or none, the list then shown
+// above the prompt.
+func TestCompleteDoInsertsOrLists(t *testing.T) {
+	c := newCompleter(newCatalogClient())
+	var shown []string
+	c.show = func(s string) { shown = append(shown, s) }
+	c.width = func() int { return 40 }
+	do := func(line string) (string, int) {
+		t.Helper()
+		rs := []rune(line)
+		cands, n := c.Do(rs, len(rs))
+		if len(cands) > 1 {
+			t.Fatalf("Do(%q) gave readline %d candidates", line, len(cands))
+		}
+		if len(cands) == 0 {
+			return "", n
+		}
+		return string(cands[0]), n
+	}
+	if got, n := do("sel"); got != "ect " || n != 3 {
+		t.Errorf("sel: %q %d", got, n)
+	}
+	// RATINGS, RATINGS_LIVE, ... share "RATINGS".
+	if got, n := do("SELECT * FROM RAT"); got != "INGS" || n != 3 {
+		t.Errorf("common start: %q %d", got, n)
+	}
+	if len(shown) != 0 {
+		t.Fatalf("listed %q", shown)
+	}
+	// Nothing shared: nothing inserted, the list shown in columns.
+	if got, _ := do("SELECT * FROM RATINGS_"); got != "" {
+		t.Errorf("no common start: inserted %q", got)
+	}
+	want := "RATINGS_BY_CLUB_STATUS\nRATINGS_LIVE\nRATINGS_WITH_CUSTOMER_DATA\n"
+	if len(shown) != 1 || shown[0] != want {
+		t.Errorf("list:\n%q\nwant\n%q", shown, want)
+	}
+	shown = nil
+	c.width = func() int { return 80 }
+	do("s")
+	if len(shown) != 1 || shown[0] != "select  set     show\n" {
+		t.Errorf("list of statements: %q", shown)
+	}
+	if got, n := do("SELECT * FROM RATINGS -- x"); got != "" || n != 0 {
+		t.Errorf("in a comment: %q %d", got, n)
+	}
+}
+
+func TestListCandidatesColumnsAndLimit(t *testing.T) {
+	var cands []string
+	for i := range 7 {
+		cands = append(cands, fmt.Sprintf("%c ", 'a'+i))
+	}
+	got := listCandidates("x", cands, 13) // three 4-wide columns fit in 12
+	want := "xa  xd  xg\nxb  xe\nxc  xf\n"
+	if got != want {
+		t.Errorf("columns:\n%s\nwant\n%s", got, want)
+	}
+	cands = nil
+	for i := range completionListMax + 5 {
+		cands = append(cands, fmt.Sprint(i))
+	}
+	if got := listCandidates("", cands, 0); !strings.HasSuffix(got, "... and 5 more\n") {
+		t.Errorf("long list ends %q", got[len(got)-40:])
 	}
 }

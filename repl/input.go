@@ -39,6 +39,8 @@ func newLineReader(o Options) (lineReader, error) {
 		if err != nil {
 			return nil, fmt.Errorf("start line editor: %w", err)
 		}
+		comp.show = func(text string) { rl.Write([]byte(text)) }
+		comp.width = readline.GetScreenWidth
 		comp.names.refresh() // fetch the names while the user starts typing
 		return &readlineReader{rl: rl, comp: comp}, nil
 	}
