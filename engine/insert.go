@@ -50,7 +50,7 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg pla
 		}
 	}
 	if len(cols) != len(st.Values) {
-		return &stmtErr{fmt.Sprintf("Expected number columns and values to match: %s, %s", strings.Join(cols, ", "), valuesText(st.Values))}
+		return &stmtErr{fmt.Sprintf("Failed to prepare statement: Expected number columns and values to match: %d, %d", len(cols), len(st.Values))}
 	}
 	row := make([]any, len(src.Schema.Columns))
 	ts := time.Now().UnixMilli()
@@ -58,6 +58,15 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg pla
 	var evalErr error
 	ectx.OnError = func(err error) { evalErr = err }
 	for i, name := range cols {
+		if name == "ROWPARTITION" || name == "ROWOFFSET" {
+			return &stmtErr{fmt.Sprintf("Inserting into column `%s` is not allowed.", name)}
+		}
+		if _, isNull := st.Values[i].(*sql.NullLit); isNull {
+			if idx := src.Schema.Find(name); idx < 0 && name != "ROWTIME" {
+				return &stmtErr{fmt.Sprintf("Column name %s does not exist.", name)}
+			}
+			continue // NULL fits any column
+		}
 		c, err := expr.Compile(st.Values[i], noColumns{}, e.fns)
 		if err != nil {
 			return &stmtErr{err.Error()}

@@ -25,6 +25,9 @@ type persistentPlan struct {
 
 func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSelect, cfg planner.Config) (action, error) {
 	kind := strings.ToLower(kindWord(st.IsTable))
+	if st.Query.Limit != nil {
+		return nil, &stmtErr{fmt.Sprintf("CREATE %s AS SELECT statements don't support LIMIT clause.", strings.ToUpper(kind))}
+	}
 	old := e.ms.Source(st.Name)
 	if old != nil {
 		if st.IfNotExists {

@@ -41,7 +41,18 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 		return classify(err, text)
 	}
 	id := fmt.Sprintf("transient_%s_%d", plan.From.Name, rand.Int64())
-	hdr := &api.QueryHeader{QueryID: id, Schema: headerSchema(plan.Output)}
+	if strings.EqualFold(cfg.Get("ksql.query.push.v2.enabled", "false"), "true") && sel.Query.Emit != sql.EmitNone {
+		id = fmt.Sprintf("SCALABLE_PUSH_QUERY_%d", rand.Int64())
+	}
+	pull := sel.Query.Emit == sql.EmitNone
+	if pull && plan.Limit != nil && *plan.Limit < 0 {
+		return classify(&stmtErr{"Pull queries don't support negative integers in the LIMIT clause. See https://cnfl.io/queries for more info."}, text)
+	}
+	schemaText := headerSchema(plan.Output)
+	if pull && plan.From.IsTable {
+		schemaText = keyedHeaderSchema(plan.Output, plan.KeyColumns)
+	}
+	hdr := &api.QueryHeader{QueryID: id, Schema: schemaText}
 	for _, c := range plan.Output.Columns {
 		hdr.Columns = append(hdr.Columns, api.Column{Name: c.Name, Type: c.Type.String()})
 	}
@@ -54,7 +65,7 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 	}
 	var emitErr error
 	count := 0
-	plan.Out.Next = &runtime.EmitSink{Emit: func(row []any, tombstone bool) bool {
+	plan.Out.Next = &runtime.EmitSink{DropTombstones: !plan.ResultIsTable, Emit: func(row []any, tombstone bool) bool {
 		if limit >= 0 && count >= limit {
 			return false
 		}
@@ -69,8 +80,14 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 		return limit < 0 || count < limit
 	}}
 	topo := &runtime.Topology{ID: id, Inputs: plan.Inputs, NoCommit: true}
-	if sel.Query.Emit == sql.EmitNone {
-		return e.pull(ctx, topo, plan, emit, &emitErr)
+	if pull {
+		if err := e.pull(ctx, topo, plan, &emitErr); err != nil {
+			return err
+		}
+		if limit >= 0 && count >= limit {
+			return emit(api.StreamedRow{FinalMessage: "Limit Reached"})
+		}
+		return emit(api.StreamedRow{FinalMessage: "Query Completed"})
 	}
 	topo.Group = "_confluent-ksql-" + e.sid + "transient_" + id
 	topo.Reset = kafka.Latest
@@ -98,7 +115,7 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 
 // pull scans the source topic once, to the end offsets at the start. For
 // a table only the latest row per key counts.
-func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner.QueryPlan, emit func(api.StreamedRow) error, emitErr *error) error {
+func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner.QueryPlan, emitErr *error) error {
 	recs, err := e.cluster.ReadAll(ctx, plan.From.Topic)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", plan.From.Topic, err)
@@ -124,10 +141,7 @@ func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner
 	if err := runtime.RunOnce(topo, recs, e.processingLog); err != nil {
 		return err
 	}
-	if *emitErr != nil {
-		return *emitErr
-	}
-	return emit(api.StreamedRow{FinalMessage: "Query Completed"})
+	return *emitErr
 }
 
 // headerSchema renders the push-query header schema: no KEY markers.
@@ -135,6 +149,19 @@ func headerSchema(s *types.Schema) string {
 	var parts []string
 	for _, c := range s.Columns {
 		parts = append(parts, types.QuoteIdent(c.Name)+" "+c.Type.String())
+	}
+	return strings.Join(parts, ", ")
+}
+
+// keyedHeaderSchema renders a pull query's header, marking key columns.
+func keyedHeaderSchema(s *types.Schema, keys []bool) string {
+	var parts []string
+	for i, c := range s.Columns {
+		p := types.QuoteIdent(c.Name) + " " + c.Type.String()
+		if i < len(keys) && keys[i] {
+			p += " KEY"
+		}
+		parts = append(parts, p)
 	}
 	return strings.Join(parts, ", ")
 }

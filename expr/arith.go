@@ -56,6 +56,18 @@ func arith(e *sql.Binary, l, r *node) (*node, error) {
 	if e.Op == "+" && (isString(l.typ) || isString(r.typ)) && (isString(l.typ) || l.typ == nil) && (isString(r.typ) || r.typ == nil) {
 		return concatOp(e, l, r)
 	}
+	_, lnull := e.L.(*sql.NullLit)
+	_, rnull := e.R.(*sql.NullLit)
+	if lnull || rnull {
+		// A bare NULL has no type to do arithmetic in, as in ksqlDB.
+		name := func(t *types.Type, isNull bool) string {
+			if isNull || t == nil {
+				return "null"
+			}
+			return t.String()
+		}
+		return nil, fmt.Errorf("Error processing expression: %s. Arithmetic on types %s and %s are not supported.", FormatExpr(e), name(l.typ, lnull), name(r.typ, rnull))
+	}
 	t, ok := arithType(e.Op, l.typ, r.typ)
 	if !ok {
 		return nil, fmt.Errorf("Error processing expression: %s. Unsupported arithmetic types. %s %s",

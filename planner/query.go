@@ -47,6 +47,9 @@ type QueryPlan struct {
 	// InternalTopics are the repartition topics the query writes and
 	// reads; the engine creates them before starting it.
 	InternalTopics []string
+	// KeyColumns marks, for a push or pull query, the output columns that
+	// come from the source's key (pull headers show them as KEY).
+	KeyColumns []bool
 }
 
 // selectItem is one expanded projection entry.
@@ -123,6 +126,9 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 	if err != nil {
 		return nil, err
 	}
+	if mode == Push && src.Window != nil {
+		items = withWindowBounds(q, items, src)
+	}
 	if mode == Persistent {
 		for _, it := range items {
 			if reservedColumns[it.name] && !it.star {
@@ -180,6 +186,13 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 		}
 		out.Columns = append(out.Columns, col)
 		proj.Exprs = append(proj.Exprs, c)
+		if mode == Push {
+			// A push or pull query has no key of its own, but reports which
+			// columns come from the source key; a table's deletes keep them.
+			keyish := isKeyRef(it.expr, sel)
+			plan.KeyColumns = append(plan.KeyColumns, keyish)
+			proj.KeyOnly = append(proj.KeyOnly, readsOnlyKeyScope(it.expr, sel))
+		}
 	}
 	chain.add(proj)
 	plan.Output = out
@@ -187,6 +200,34 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 	plan.Inputs = []*runtime.Input{chain.input}
 	plan.Out = proj
 	return plan, nil
+}
+
+// isKeyRef reports whether e names a key column (or window bound) of the
+// scope.
+func isKeyRef(e sql.Expr, s *scope) bool {
+	ref, ok := e.(*sql.ColumnRef)
+	if !ok {
+		return false
+	}
+	for _, c := range s.cols {
+		if c.name == ref.Name {
+			return c.namespace == types.KeyColumn || c.name == "WINDOWSTART" || c.name == "WINDOWEND"
+		}
+	}
+	return false
+}
+
+// readsOnlyKeyScope reports whether every column e reads is a key column
+// (or window bound) of the scope.
+func readsOnlyKeyScope(e sql.Expr, s *scope) bool {
+	only := true
+	sql.Walk(e, func(x sql.Expr) bool {
+		if ref, ok := x.(*sql.ColumnRef); ok && !isKeyRef(ref, s) {
+			only = false
+		}
+		return only
+	})
+	return only
 }
 
 // partitionBy plans PARTITION BY: the new key columns are computed from
@@ -624,4 +665,29 @@ func isSourceKey(src *metastore.Source, name string) bool {
 		}
 	}
 	return false
+}
+
+// withWindowBounds puts WINDOWSTART and WINDOWEND after the key columns of
+// a `SELECT *` over a windowed source, as push and pull queries show them.
+func withWindowBounds(q *sql.Query, items []selectItem, src *metastore.Source) []selectItem {
+	star := false
+	for _, si := range q.Select {
+		if si.Star && si.Expr == nil {
+			star = true
+		}
+	}
+	if !star {
+		return items
+	}
+	nk := len(src.Schema.Key())
+	var out []selectItem
+	for i, it := range items {
+		out = append(out, it)
+		if i == nk-1 {
+			for _, b := range []string{"WINDOWSTART", "WINDOWEND"} {
+				out = append(out, selectItem{expr: &sql.ColumnRef{Name: b}, name: b, alias: true, star: true})
+			}
+		}
+	}
+	return out
 }

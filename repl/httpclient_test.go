@@ -127,10 +127,18 @@ func TestHTTPClientErrors(t *testing.T) {
 	if !errors.As(err, &se) || se.Code != 40001 || se.Status != 400 {
 		t.Fatalf("statement error: %#v", err)
 	}
-	// The entities of statements before a failing one come back too.
-	ents, err := c.Execute(context.Background(), "CREATE STREAM s (id INT KEY, v STRING) WITH (kafka_topic='s', value_format='JSON', partitions=1); DROP STREAM nope;", nil)
-	if err == nil || len(ents) != 1 || ents[0].EntityType() != "currentStatus" {
-		t.Fatalf("partial success: %v %v", ents, err)
+	// A request whose second statement fails runs nothing: the server
+	// validates all statements before running any.
+	create := "CREATE STREAM s (id INT KEY, v STRING) WITH (kafka_topic='s', value_format='JSON', partitions=1);"
+	ents, err := c.Execute(context.Background(), create+" DROP STREAM nope;", nil)
+	if err == nil || len(ents) != 0 {
+		t.Fatalf("request with a failing statement: %v %v", ents, err)
+	}
+	if len(eng.Sources()) != 0 {
+		t.Fatal("a statement ran although a later one was invalid")
+	}
+	if _, err := c.Execute(context.Background(), create, nil); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := c.Execute(context.Background(), "INSERT INTO s (id, v) VALUES (1, 'a'); INSERT INTO s (id, v) VALUES (2, 'b');", nil); err != nil {
 		t.Fatal(err)

@@ -126,8 +126,11 @@ func (k *Rekey) Process(t *Task, r *Rec) {
 type Project struct {
 	Exprs  []*expr.Compiled
 	NumKey int
-	Next   Op
-	buf    []any
+	// KeyOnly marks expressions that read only key columns: they keep
+	// their value on a tombstone (push queries over tables).
+	KeyOnly []bool
+	Next    Op
+	buf     []any
 }
 
 func (p *Project) Process(t *Task, r *Rec) {
@@ -136,7 +139,7 @@ func (p *Project) Process(t *Task, r *Rec) {
 	}
 	out := p.buf
 	for i, e := range p.Exprs {
-		if r.Tombstone && i >= p.NumKey {
+		if r.Tombstone && i >= p.NumKey && (p.KeyOnly == nil || !p.KeyOnly[i]) {
 			out[i] = nil
 			continue
 		}
@@ -191,12 +194,17 @@ func (s *TopicSink) Process(t *Task, r *Rec) {
 }
 
 // EmitSink hands rows to a transient query's client. Emit returns false
-// to stop the query (LIMIT reached, client gone).
+// to stop the query (LIMIT reached, client gone). A stream's null values
+// are not rows of a push query, so DropTombstones drops them.
 type EmitSink struct {
-	Emit func(row []any, tombstone bool) bool
+	Emit           func(row []any, tombstone bool) bool
+	DropTombstones bool
 }
 
 func (s *EmitSink) Process(t *Task, r *Rec) {
+	if r.Tombstone && s.DropTombstones {
+		return
+	}
 	t.stats.Out.Add(1)
 	if !s.Emit(r.Row, r.Tombstone) {
 		t.stop = true
