@@ -41,7 +41,7 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 		return classify(err, text)
 	}
 	id := fmt.Sprintf("transient_%s_%d", plan.From.Name, rand.Int64())
-	if strings.EqualFold(cfg.Get("ksql.query.push.v2.enabled", "false"), "true") && sel.Query.Emit != sql.EmitNone {
+	if scalablePush(sel.Query, plan, cfg) {
 		id = fmt.Sprintf("SCALABLE_PUSH_QUERY_%d", rand.Int64())
 	}
 	pull := sel.Query.Emit == sql.EmitNone
@@ -151,6 +151,20 @@ func headerSchema(s *types.Schema) string {
 		parts = append(parts, types.QuoteIdent(c.Name)+" "+c.Type.String())
 	}
 	return strings.Join(parts, ", ")
+}
+
+// scalablePush reports whether a push query qualifies as a scalable push
+// query in ksqlDB's terms (ksql.query.push.v2.enabled, a simple query over
+// the output of a persistent query, reading from latest); eddy runs it the
+// same way, but reports it under that name so clients see the same ids.
+func scalablePush(q *sql.Query, plan *planner.QueryPlan, cfg planner.Config) bool {
+	if !strings.EqualFold(cfg.Get("ksql.query.push.v2.enabled", "false"), "true") || q.Emit == sql.EmitNone {
+		return false
+	}
+	if _, single := q.From.(*sql.Table); !single || len(q.GroupBy) > 0 || q.Window != nil || len(q.PartitionBy) > 0 {
+		return false
+	}
+	return plan.From.CreatedBy != "" && !strings.EqualFold(cfg.Get("auto.offset.reset", "latest"), "earliest")
 }
 
 // keyedHeaderSchema renders a pull query's header, marking key columns.

@@ -58,6 +58,9 @@ type aggInput struct {
 	qualified func(sql.Expr) string
 	// display adjusts names in messages (joins show I1_BAR for I1.BAR).
 	display func(string) string
+	// push is set for push queries, which may aggregate without GROUP BY
+	// (all rows form one group).
+	push bool
 }
 
 // clauseResolver is a resolver that can name the clause in its errors.
@@ -181,7 +184,8 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 		return nil, nil, errorf("GROUP BY requires aggregate functions in either the SELECT or HAVING clause.")
 	}
 	if len(q.GroupBy) == 0 {
-		// Without GROUP BY every selected column must be aggregated.
+		// Without GROUP BY every selected column must be aggregated; a
+		// push query then aggregates all rows as one group.
 		var bad []string
 		for _, it := range items {
 			if _, err := ag.rewrite(it.expr, in, "SELECT"); err != nil {
@@ -191,11 +195,13 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 		if len(bad) > 0 {
 			return nil, nil, errorf("Non-aggregate SELECT expression(s) not part of GROUP BY: %s\nEither add the column(s) to the GROUP BY or remove them from the SELECT.", strings.Join(bad, ", "))
 		}
-		var calls []string
-		for _, c := range ag.calls {
-			calls = append(calls, sql.FormatExpr(c))
+		if !in.push {
+			var calls []string
+			for _, c := range ag.calls {
+				calls = append(calls, sql.FormatExpr(c))
+			}
+			return nil, nil, errorf("%s AS SELECT statement does not support aggregate function [%s] without a GROUP BY clause.", "CREATE TABLE", strings.Join(calls, ", "))
 		}
-		return nil, nil, errorf("%s AS SELECT statement does not support aggregate function [%s] without a GROUP BY clause.", "CREATE TABLE", strings.Join(calls, ", "))
 	}
 	argScope := in.scope.clauseScope("SELECT")
 	var tableOnly []string
@@ -353,6 +359,7 @@ func windowSpec(w *sql.Window, final bool) *runtime.WindowSpec {
 // finishAggregate plans an aggregate query after its WHERE clause: the
 // aggregation, HAVING, and the projection over the aggregated rows.
 func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, in *aggInput, items []selectItem, chain *chain, plan *QueryPlan) (*QueryPlan, error) {
+	in.push = mode == Push
 	ag, op, err := p.planAggregate(q, in, items, chain, plan)
 	if err != nil {
 		return nil, err
@@ -380,6 +387,16 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, in *
 		return nil, errorf("Non-aggregate SELECT expression(s) not part of GROUP BY: %s\nEither add the column(s) to the GROUP BY or remove them from the SELECT.", strings.Join(nonAgg, ", "))
 	}
 	if q.Having != nil {
+		var bound string
+		sql.Walk(q.Having, func(e sql.Expr) bool {
+			if ref, ok := e.(*sql.ColumnRef); ok && (ref.Name == "WINDOWSTART" || ref.Name == "WINDOWEND") {
+				bound = ref.Name
+			}
+			return bound == ""
+		})
+		if bound != "" {
+			return nil, errorf("Window bounds column %s can only be used in the SELECT clause of windowed aggregations", bound)
+		}
 		h, err := ag.rewrite(q.Having, in, "HAVING")
 		if err != nil {
 			return nil, err

@@ -46,6 +46,9 @@ func (s *scope) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
 	if ref.Qualifier != "" {
 		name = ref.Qualifier + "." + ref.Name
 	}
+	if s.clause == "WHERE" && (ref.Name == "WINDOWSTART" || ref.Name == "WINDOWEND") {
+		return 0, nil, errorf("Unknown column %s.", ref.Name)
+	}
 	return 0, nil, errorf("%s column '%s' cannot be resolved.%s", s.clause, name, didYouMean(ref.Name, names))
 }
 

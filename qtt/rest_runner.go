@@ -149,7 +149,10 @@ func (r *restRunner) runVariant(ctx context.Context, v *Variant, rc *restCase) *
 	for k, val := range v.Properties {
 		props[k] = val
 	}
-	be, err := r.newBackend(ctx, backendConfig{ServiceID: serviceID, Partitions: defaultPartitions, Props: baseProps()})
+	// ksqlDB's REST harness runs with scalable push queries enabled.
+	serverProps := baseProps()
+	serverProps["ksql.query.push.v2.enabled"] = "true"
+	be, err := r.newBackend(ctx, backendConfig{ServiceID: serviceID, Partitions: defaultPartitions, Props: serverProps})
 	if err != nil {
 		return &caseFailure{status: StatusError, msg: fmt.Sprintf("start engine: %v", err)}
 	}
