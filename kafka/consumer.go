@@ -334,6 +334,11 @@ func (s *clientSub) onLost(_ context.Context, _ *kgo.Client, lost map[string][]i
 }
 
 func (s *clientSub) forget(parts map[string][]int32) {
+	if s.opts.OnRevoke != nil {
+		for t, ps := range parts {
+			s.opts.OnRevoke(t, ps)
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for t, ps := range parts {

@@ -64,6 +64,10 @@ type SubscribeOptions struct {
 	// committed offset first: records below it were already processed.
 	Restore   bool
 	OnRestore func(topic string, partition int32, committed int64)
+	// OnRevoke is told of partitions taken away from this subscriber (by
+	// a rebalance), after their offsets are committed and while no batch
+	// is being handled, so a stateful consumer can drop their state.
+	OnRevoke func(topic string, partitions []int32)
 }
 
 // Subscription is a running consumer owned by whoever subscribed.

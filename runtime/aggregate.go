@@ -45,11 +45,24 @@ type Aggregate struct {
 	Window *WindowSpec
 	Next   Op
 
-	groups     map[string]*group
+	parts map[int32]*aggPart // groups per input partition
+	cur   *aggPart           // the partition of the record in hand
+	// streamTime is the query's: like Kafka Streams' test driver (and a
+	// single task), every partition advances the same clock.
 	streamTime int64
 	out        []any
 	keyBuf     []byte
 }
+
+// aggPart is the state of one input partition. It goes when the
+// partition is revoked and is rebuilt by reprocessing when the partition
+// is assigned again.
+type aggPart struct {
+	groups map[string]*group
+}
+
+// DropPartition forgets a revoked partition's state.
+func (a *Aggregate) DropPartition(p int32) { delete(a.parts, p) }
 
 type group struct {
 	keys       []any
@@ -59,9 +72,9 @@ type group struct {
 	emitted    bool  // EMIT FINAL: already emitted
 }
 
-func (a *Aggregate) init() {
-	if a.groups == nil {
-		a.groups = map[string]*group{}
+func (a *Aggregate) init(partition int32) {
+	if a.parts == nil {
+		a.parts = map[int32]*aggPart{}
 		n := len(a.Keys) + len(a.Funcs)
 		if a.Window != nil {
 			n += 2 // WINDOWSTART, WINDOWEND
@@ -69,10 +82,15 @@ func (a *Aggregate) init() {
 		a.out = make([]any, n)
 		a.streamTime = math.MinInt64
 	}
+	a.cur = a.parts[partition]
+	if a.cur == nil {
+		a.cur = &aggPart{groups: map[string]*group{}}
+		a.parts[partition] = a.cur
+	}
 }
 
 func (a *Aggregate) Process(t *Task, r *Rec) {
-	a.init()
+	a.init(r.Partition)
 	if r.Tombstone {
 		return // aggregations skip null values; table deletes arrive as retractions
 	}
@@ -146,7 +164,7 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 	start, end := r.Ts, r.Ts
 	var merged []*group
 	var mergedKeys []string
-	for gk, g := range a.groups {
+	for gk, g := range a.cur.groups {
 		if len(gk) < len(prefix) || gk[:len(prefix)] != prefix || !sameKeys(g.keys, keys) {
 			continue
 		}
@@ -166,7 +184,7 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 		maxTs = max(maxTs, g.maxTs)
 	}
 	for i, g := range merged {
-		delete(a.groups, mergedKeys[i])
+		delete(a.cur.groups, mergedKeys[i])
 		if !w.Final {
 			a.emit(t, r, g, true)
 		}
@@ -195,27 +213,33 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 // emitClosed emits (EMIT FINAL) every window whose end plus grace stream
 // time has passed, oldest first, and forgets it.
 func (a *Aggregate) emitClosed(t *Task, r *Rec) {
-	var closed []string
-	for gk, g := range a.groups {
-		switch {
-		case g.start < a.streamTime-a.Window.Retention:
-			// The window's store segment has expired: like Kafka Streams,
-			// it is dropped without ever being emitted.
-			delete(a.groups, gk)
-		case g.end+a.Window.Grace <= a.streamTime:
-			closed = append(closed, gk)
+	type closedGroup struct {
+		part *aggPart
+		key  string
+		g    *group
+	}
+	var closed []closedGroup
+	for _, part := range a.parts {
+		for gk, g := range part.groups {
+			switch {
+			case g.start < a.streamTime-a.Window.Retention:
+				// The window's store segment has expired: like Kafka
+				// Streams, it is dropped without ever being emitted.
+				delete(part.groups, gk)
+			case g.end+a.Window.Grace <= a.streamTime:
+				closed = append(closed, closedGroup{part, gk, g})
+			}
 		}
 	}
 	sort.Slice(closed, func(i, j int) bool {
-		gi, gj := a.groups[closed[i]], a.groups[closed[j]]
-		if gi.start != gj.start {
-			return gi.start < gj.start
+		if closed[i].g.start != closed[j].g.start {
+			return closed[i].g.start < closed[j].g.start
 		}
-		return closed[i] < closed[j]
+		return closed[i].key < closed[j].key
 	})
-	for _, gk := range closed {
-		a.emit(t, r, a.groups[gk], false)
-		delete(a.groups, gk)
+	for _, c := range closed {
+		a.emit(t, r, c.g, false)
+		delete(c.part.groups, c.key)
 	}
 }
 
@@ -244,13 +268,13 @@ func (a *Aggregate) evalArgs(t *Task, row []any) [][]any {
 }
 
 func (a *Aggregate) group(gk string, keys []any, start, end int64) *group {
-	g := a.groups[gk]
+	g := a.cur.groups[gk]
 	if g == nil {
 		g = &group{keys: keys, accs: make([]any, len(a.Funcs)), maxTs: math.MinInt64, start: start, end: end}
 		for i, f := range a.Funcs {
 			g.accs[i] = f.Init()
 		}
-		a.groups[gk] = g
+		a.cur.groups[gk] = g
 	}
 	return g
 }

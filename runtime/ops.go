@@ -45,9 +45,12 @@ type Filter struct {
 	KeySlots []int
 	Next     Op
 
-	passed map[string]bool // table keys whose current row passed
+	passed map[int32]map[string]bool // per partition: keys whose current row passed
 	keyBuf []byte
 }
+
+// DropPartition forgets a revoked partition's keys.
+func (f *Filter) DropPartition(p int32) { delete(f.passed, p) }
 
 func (f *Filter) Process(t *Task, r *Rec) {
 	if !f.IsTable {
@@ -60,7 +63,12 @@ func (f *Filter) Process(t *Task, r *Rec) {
 		return
 	}
 	if f.passed == nil {
-		f.passed = map[string]bool{}
+		f.passed = map[int32]map[string]bool{}
+	}
+	passed := f.passed[r.Partition]
+	if passed == nil {
+		passed = map[string]bool{}
+		f.passed[r.Partition] = passed
 	}
 	if f.KeySlots != nil {
 		f.keyBuf = f.keyBuf[:0]
@@ -80,10 +88,10 @@ func (f *Filter) Process(t *Task, r *Rec) {
 	k := string(f.keyBuf)
 	switch {
 	case pass:
-		f.passed[k] = true
+		passed[k] = true
 		f.Next.Process(t, r)
-	case f.passed[k]:
-		delete(f.passed, k)
+	case passed[k]:
+		delete(passed, k)
 		r.Tombstone = true
 		f.Next.Process(t, r)
 	}

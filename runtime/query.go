@@ -53,7 +53,22 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, log Proce
 		until, ok := replayUntil[r.Topic][r.Partition]
 		return ok && r.Offset < until
 	}
+	// The task is driven by the handler; a rebalance may revoke partitions
+	// from the consumer's goroutine, so both take the task's lock.
+	var taskMu sync.Mutex
+	onRevoke := func(topic string, partitions []int32) {
+		taskMu.Lock()
+		defer taskMu.Unlock()
+		tk.revoke(topic, partitions)
+		mu.Lock()
+		for _, p := range partitions {
+			delete(replayUntil[topic], p)
+		}
+		mu.Unlock()
+	}
 	handler := func(ctx context.Context, batch []kafka.Record) error {
+		taskMu.Lock()
+		defer taskMu.Unlock()
 		for i := range batch {
 			n := len(tk.pending)
 			tk.process(&batch[i])
@@ -83,6 +98,7 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, log Proce
 		NoCommit:  topo.NoCommit,
 		Restore:   topo.Stateful && !topo.NoCommit,
 		OnRestore: onRestore,
+		OnRevoke:  onRevoke,
 	}, handler)
 	if err != nil {
 		return nil, fmt.Errorf("query %s: subscribe %v: %w", topo.ID, topo.Topics(), err)

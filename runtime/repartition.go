@@ -62,21 +62,29 @@ type TableChanges struct {
 	KeySlots []int
 	Next     Op
 
-	prev   map[string][]any
+	prev   map[int32]map[string][]any // per input partition
 	keyBuf []byte
 }
 
+// DropPartition forgets a revoked partition's rows.
+func (c *TableChanges) DropPartition(p int32) { delete(c.prev, p) }
+
 func (c *TableChanges) Process(t *Task, r *Rec) {
 	if c.prev == nil {
-		c.prev = map[string][]any{}
+		c.prev = map[int32]map[string][]any{}
+	}
+	prev := c.prev[r.Partition]
+	if prev == nil {
+		prev = map[string][]any{}
+		c.prev[r.Partition] = prev
 	}
 	c.keyBuf = c.keyBuf[:0]
 	for _, s := range c.KeySlots {
 		c.keyBuf = appendKey(c.keyBuf, r.Row[s:s+1])
 	}
 	k := string(c.keyBuf)
-	if old, ok := c.prev[k]; ok {
-		delete(c.prev, k)
+	if old, ok := prev[k]; ok {
+		delete(prev, k)
 		rec := Rec{Row: old, Ts: r.Ts, Headers: r.Headers, Partition: r.Partition, Retract: true}
 		c.Next.Process(t, &rec)
 	}
@@ -84,7 +92,7 @@ func (c *TableChanges) Process(t *Task, r *Rec) {
 		return
 	}
 	row := append([]any(nil), r.Row...)
-	c.prev[k] = row
+	prev[k] = row
 	rec := *r
 	rec.Row = row
 	c.Next.Process(t, &rec)
