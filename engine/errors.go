@@ -49,7 +49,11 @@ func classify(err error, text string) error {
 		kind = StatementError
 	}
 	msg := err.Error()
-	if kind == ParseError && text != "" {
+	switch {
+	case kind == ParseError && pe.Semantic:
+		// ksqlDB finds these while preparing the statement.
+		msg = "Failed to prepare statement: " + msg
+	case kind == ParseError && text != "":
 		// ksqlDB quotes the statement under a syntax error.
 		msg += "\nStatement: " + text
 	}

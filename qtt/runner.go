@@ -220,7 +220,7 @@ func (r *runner) runVariant(ctx context.Context, v *Variant) *caseFailure {
 	return nil
 }
 
-var reLinePrefix = regexp.MustCompile(`^line (\d+):`)
+var reLinePrefix = regexp.MustCompile(`^((?:Failed to prepare statement: )?)line (\d+):`)
 
 // shiftParseLine makes a parse error's "line N:" count from the start of
 // the whole script, as ksqlDB's harness parses the statements joined by
@@ -234,8 +234,8 @@ func shiftParseLine(err error, offset int) error {
 	if m == nil {
 		return err
 	}
-	n, _ := strconv.Atoi(m[1])
-	return &execError{Kind: ee.Kind, Msg: fmt.Sprintf("line %d:", n+offset) + ee.Msg[len(m[0]):]}
+	n, _ := strconv.Atoi(m[2])
+	return &execError{Kind: ee.Kind, Msg: fmt.Sprintf("%sline %d:", m[1], n+offset) + ee.Msg[len(m[0]):]}
 }
 
 func joinErrors(errs []error) string {

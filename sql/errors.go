@@ -7,6 +7,10 @@ import "fmt"
 type Error struct {
 	Pos Pos
 	Msg string
+	// Semantic marks errors in well-formed text, such as a literal out of
+	// range, which ksqlDB reports while preparing the statement rather
+	// than while parsing it.
+	Semantic bool
 }
 
 func (e *Error) Error() string {

@@ -184,7 +184,7 @@ func (p *parser) intValue(t token, neg bool) int64 {
 	}
 	v, err := strconv.ParseInt(text, 10, 64)
 	if err != nil {
-		p.fail(Pos{t.Pos.Line, t.Pos.Col + 1}, "Invalid numeric literal: "+text)
+		p.failSemantic(Pos{t.Pos.Line, t.Pos.Col + 1}, "Invalid numeric literal: "+text)
 	}
 	return v
 }
@@ -206,7 +206,7 @@ func (p *parser) number(neg bool) Expr {
 	case tDouble:
 		v, err := strconv.ParseFloat(sign+t.Raw, 64)
 		if err != nil && errors.Is(err, strconv.ErrRange) && math.IsInf(v, 0) {
-			p.fail(Pos{t.Pos.Line, t.Pos.Col + 1}, "Number overflows DOUBLE: "+sign+t.Raw)
+			p.failSemantic(Pos{t.Pos.Line, t.Pos.Col + 1}, "Number overflows DOUBLE: "+sign+t.Raw)
 		}
 		return &DoubleLit{P: pos, Val: v}
 	}

@@ -136,6 +136,11 @@ func (p *parser) fail(pos Pos, msg string) {
 	panic(bailout{&Error{Pos: pos, Msg: msg}})
 }
 
+// failSemantic reports an error in well-formed text (see Error.Semantic).
+func (p *parser) failSemantic(pos Pos, msg string) {
+	panic(bailout{&Error{Pos: pos, Msg: msg, Semantic: true}})
+}
+
 // failExpecting reports a mismatched input at the current token, listing
 // what was looked for there.
 func (p *parser) failExpecting(extra ...string) {
@@ -1017,7 +1022,7 @@ func (p *parser) limit() int {
 	}
 	n, ok := p.number(neg).(*IntLit)
 	if !ok || n.Val != int64(int(n.Val)) {
-		p.fail(t.Pos, "Value must be integer for command: LIMIT")
+		p.failSemantic(t.Pos, "Value must be integer for command: LIMIT")
 	}
 	return int(n.Val)
 }
