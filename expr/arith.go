@@ -66,9 +66,7 @@ func arith(e *sql.Binary, l, r *node) (*node, error) {
 			}
 			return t.String()
 		}
-		// This message spells the literal in lower case, as ksqlDB does here.
-		text := strings.ReplaceAll(FormatExpr(e), "NULL", "null")
-		return nil, fmt.Errorf("Error processing expression: %s. Arithmetic on types %s and %s are not supported.", text, name(l.typ, lnull), name(r.typ, rnull))
+		return nil, fmt.Errorf("Error processing expression: %s. Arithmetic on types %s and %s are not supported.", FormatExpr(e), name(l.typ, lnull), name(r.typ, rnull))
 	}
 	t, ok := arithType(e.Op, l.typ, r.typ)
 	if !ok {

@@ -28,7 +28,9 @@ func isTemporal(t *types.Type) bool {
 func (c *compiler) comparison(e *sql.Binary, l, r *node) (*node, error) {
 	op := e.Op
 	if l.typ == nil && r.typ == nil {
-		return nil, fmt.Errorf("Comparison with NULL not supported: %s %s %s", FormatExpr(e.L), op, FormatExpr(e.R))
+		// This message spells NULL in capitals, unlike ksqlDB's others.
+		upper := func(x sql.Expr) string { return strings.ReplaceAll(FormatExpr(x), "null", "NULL") }
+		return nil, fmt.Errorf("Comparison with NULL not supported: %s %s %s", upper(e.L), op, upper(e.R))
 	}
 	// A string compared with a temporal value is parsed as that type.
 	if isTemporal(l.typ) && isString(r.typ) {

@@ -1,7 +1,6 @@
 package sql
 
 import (
-	"math"
 	"strconv"
 	"strings"
 
@@ -45,33 +44,6 @@ func quoteString(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
-// formatDouble renders like Java's Double.toString: plain notation with
-// at least one fractional digit between 1e-3 and 1e7, else scientific.
-func formatDouble(v float64) string {
-	abs := math.Abs(v)
-	if math.IsInf(v, 0) || math.IsNaN(v) {
-		return strconv.FormatFloat(v, 'g', -1, 64)
-	}
-	if abs == 0 || (abs >= 1e-3 && abs < 1e7) {
-		s := strconv.FormatFloat(v, 'f', -1, 64)
-		if !strings.Contains(s, ".") {
-			s += ".0"
-		}
-		return s
-	}
-	s := strconv.FormatFloat(v, 'E', -1, 64)
-	mant, exp, _ := strings.Cut(s, "E")
-	if !strings.Contains(mant, ".") {
-		mant += ".0"
-	}
-	exp = strings.TrimPrefix(exp, "+")
-	if strings.HasPrefix(exp, "-") {
-		exp = "-" + strings.TrimLeft(exp[1:], "0")
-	} else {
-		exp = strings.TrimLeft(exp, "0")
-	}
-	return mant + "E" + exp
-}
 
 func formatList(b *strings.Builder, es []Expr) {
 	for i, e := range es {
@@ -95,7 +67,7 @@ func formatExpr(b *strings.Builder, e Expr) {
 	case *DecimalLit:
 		b.WriteString(x.Text)
 	case *DoubleLit:
-		b.WriteString(formatDouble(x.Val))
+		b.WriteString(types.FormatDouble(x.Val))
 	case *StringLit:
 		b.WriteString(quoteString(x.Val))
 	case *TypedLit:
