@@ -44,7 +44,6 @@ func quoteString(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
-
 func formatList(b *strings.Builder, es []Expr) {
 	for i, e := range es {
 		if i > 0 {
