@@ -1013,6 +1013,11 @@ func getProtoField(m protoreflect.Message, fd protoreflect.FieldDescriptor, t *t
 	if fd.HasPresence() && !m.Has(fd) {
 		return nil, nil
 	}
+	if fd.Kind() == protoreflect.BytesKind && !m.Has(fd) {
+		// An unset proto3 bytes field reads as null, not as empty bytes
+		// (ksqlDB's reading); other scalars take their default (0, "").
+		return nil, nil
+	}
 	return fromProto(fd, m.Get(fd), t)
 }
 

@@ -221,3 +221,73 @@ func TestProtobufCheck(t *testing.T) {
 		}
 	}
 }
+
+// An unset proto3 bytes field reads as null, at the top level and in a
+// nested message; other unset scalars read as their defaults.
+func TestProtobufUnsetBytesIsNull(t *testing.T) {
+	inner := types.StructOf(types.Field{Name: "X", Type: types.IntType}, types.Field{Name: "BS", Type: types.BytesType})
+	cols := []types.Column{col("I", types.IntType), col("B", types.BytesType), col("ST", inner)}
+	for _, name := range []string{Protobuf, ProtobufNoSR} {
+		_, env := srEnv()
+		s := mustNewFor(t, fmtOf(name), cols, false, env)
+		for _, b := range [][]byte{nil, {}} {
+			out, err := s.Encode([]any{int32(1), b, types.StructVal{nil, b}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dst := make([]any, len(cols))
+			if err := s.Decode(out, dst); err != nil {
+				t.Fatal(err)
+			}
+			if dst[0] != int32(1) || dst[1] != nil {
+				t.Errorf("%s %#v: got %#v, want 1 and null bytes", name, b, dst[:2])
+			}
+			if sv, ok := dst[2].(types.StructVal); !ok || sv[0] != int32(0) || sv[1] != nil {
+				t.Errorf("%s %#v: struct got %#v, want {0, null}", name, b, dst[2])
+			}
+		}
+		out := roundTrip(t, s, []any{int32(1), []byte{0}, types.StructVal{int32(2), []byte("x")}})
+		if len(out) == 0 {
+			t.Errorf("%s: empty encoding", name)
+		}
+	}
+}
+
+// A key message that is present but empty (a key struct whose fields were
+// null when written) reads as the proto3 defaults; no key bytes read as
+// null key columns.
+func TestProtobufKeyPresence(t *testing.T) {
+	for _, tc := range []struct {
+		typ  *types.Type
+		want any
+	}{
+		{types.IntType, int32(0)},
+		{types.BigintType, int64(0)},
+		{types.DoubleType, 0.0},
+		{types.BooleanType, false},
+		{types.StringType, ""},
+		{types.ArrayOf(types.StringType), []any{}},
+	} {
+		_, env := srEnv()
+		s := mustNewFor(t, fmtOf(Protobuf), []types.Column{col("F1", tc.typ)}, true, env)
+		// Frame an empty message with the writer's header.
+		framed, err := s.Encode([]any{tc.want})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(framed) != 6 {
+			t.Fatalf("%s: default key encodes as % x, want a 6-byte header and an empty body", tc.typ, framed)
+		}
+		dst := []any{"x"}
+		if err := s.Decode(framed, dst); err != nil {
+			t.Fatal(err)
+		}
+		if !sameValue(dst[0], tc.want) {
+			t.Errorf("%s: empty key message read as %#v, want %#v", tc.typ, dst[0], tc.want)
+		}
+		dst[0] = "x"
+		if err := s.Decode(nil, dst); err != nil || dst[0] != nil {
+			t.Errorf("%s: no key bytes read as %#v (%v), want null", tc.typ, dst[0], err)
+		}
+	}
+}
