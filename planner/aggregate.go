@@ -440,46 +440,13 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, in *
 			return nil, errorf("The query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).", sinkName, noun, joinAnd(missing), strings.Join(missing, ", "))
 		}
 	}
-	isKey := map[int]bool{}
-	for _, i := range keyIdx {
-		isKey[i] = true
+	pr, err := p.project(items, keyIdx, mode, post.withClause("SELECT"), projectOptions{
+		restore: func(m string) string { return restoreNames(m, ag) }, dupValues: true, rejectReserved: true,
+	})
+	if err != nil {
+		return nil, err
 	}
-	order := append([]int{}, keyIdx...)
-	for i := range items {
-		if !isKey[i] {
-			order = append(order, i)
-		}
-	}
-	if mode == Persistent && len(order) == len(keyIdx) {
-		return nil, errorf("The projection contains no value columns.")
-	}
-	out := &types.Schema{}
-	proj := &runtime.Project{NumKey: len(keyIdx)}
-	selScope := post.withClause("SELECT")
-	seen := map[string]bool{}
-	for n, i := range order {
-		it := items[i]
-		if mode == Persistent && reservedColumns[it.name] {
-			return nil, errorf("Reserved column name in select: `%s`. Please remove or alias the column.", it.name)
-		}
-		c, err := expr.Compile(it.expr, selScope, p.fns)
-		if err != nil {
-			return nil, &Error{Msg: restoreNames(err.Error(), ag)}
-		}
-		if seen[it.name] {
-			return nil, errorf("Duplicate value columns found in schema: `%s` %s", it.name, c.Type)
-		}
-		seen[it.name] = true
-		col := types.Column{Name: it.name, Type: c.Type}
-		if c.Type == nil {
-			return nil, errorf("Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR).")
-		}
-		if n < len(keyIdx) {
-			col.Namespace = types.KeyColumn
-		}
-		out.Columns = append(out.Columns, col)
-		proj.Exprs = append(proj.Exprs, c)
-	}
+	out, proj := pr.schema, pr.op
 	chain.add(proj)
 	plan.Output = out
 	plan.NumKey = len(keyIdx)

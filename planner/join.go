@@ -255,40 +255,11 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 			}
 		}
 	}
-	isKey := map[int]bool{}
-	for _, i := range keyIdx {
-		isKey[i] = true
+	pr, err := p.project(items, keyIdx, mode, js.withClause("SELECT"), projectOptions{rejectMapKeys: true})
+	if err != nil {
+		return nil, err
 	}
-	order := append([]int{}, keyIdx...)
-	for i := range items {
-		if !isKey[i] {
-			order = append(order, i)
-		}
-	}
-	out := &types.Schema{}
-	proj := &runtime.Project{NumKey: len(keyIdx)}
-	sel := js.withClause("SELECT")
-	seen := map[string]bool{}
-	for n, i := range order {
-		it := items[i]
-		c, err := expr.Compile(it.expr, sel, p.fns)
-		if err != nil {
-			return nil, &Error{Msg: err.Error()}
-		}
-		if seen[it.name] {
-			return nil, errorf("Duplicate column name in projection: `%s`. Please alias the column.", it.name)
-		}
-		seen[it.name] = true
-		if c.Type == nil {
-			return nil, errorf("Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR).")
-		}
-		col := types.Column{Name: it.name, Type: c.Type}
-		if n < len(keyIdx) {
-			col.Namespace = types.KeyColumn
-		}
-		out.Columns = append(out.Columns, col)
-		proj.Exprs = append(proj.Exprs, c)
-	}
+	out, proj := pr.schema, pr.op
 	head.add(proj)
 	plan.Output = out
 	plan.NumKey = len(keyIdx)

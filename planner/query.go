@@ -147,50 +147,16 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 			return nil, err
 		}
 	}
-	isKey := map[int]bool{}
-	for _, i := range keyIdx {
-		isKey[i] = true
+	pr, err := p.project(items, keyIdx, mode, sel.withClause("SELECT"), projectOptions{rejectMapKeys: true})
+	if err != nil {
+		return nil, err
 	}
-	order := append([]int{}, keyIdx...)
-	for i := range items {
-		if !isKey[i] {
-			order = append(order, i)
-		}
-	}
-	if mode == Persistent && len(order) == len(keyIdx) {
-		return nil, errorf("The projection contains no value columns.")
-	}
-	out := &types.Schema{}
-	seen := map[string]bool{}
-	proj := &runtime.Project{NumKey: len(keyIdx)}
-	selScope := sel.withClause("SELECT")
-	for n, i := range order {
-		it := items[i]
-		c, err := expr.Compile(it.expr, selScope, p.fns)
-		if err != nil {
-			return nil, &Error{Msg: err.Error()}
-		}
-		if seen[it.name] {
-			return nil, errorf("Duplicate column name in projection: `%s`. Please alias the column.", it.name)
-		}
-		seen[it.name] = true
-		if c.Type == nil {
-			return nil, errorf("Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR).")
-		}
-		col := types.Column{Name: it.name, Type: c.Type}
-		if n < len(keyIdx) {
-			col.Namespace = types.KeyColumn
-			if containsMap(c.Type) {
-				return nil, errorf("Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: `%s`. Column type: %s. See https://github.com/confluentinc/ksql/issues/6621 for more.", it.name, c.Type)
-			}
-		}
-		out.Columns = append(out.Columns, col)
-		proj.Exprs = append(proj.Exprs, c)
-		if mode == Push {
-			// A push or pull query has no key of its own, but reports which
-			// columns come from the source key; a table's deletes keep them.
-			keyish := isKeyRef(it.expr, sel)
-			plan.KeyColumns = append(plan.KeyColumns, keyish)
+	out, proj := pr.schema, pr.op
+	if mode == Push {
+		// A push or pull query has no key of its own, but reports which
+		// columns come from the source key; a table's deletes keep them.
+		for _, it := range pr.items {
+			plan.KeyColumns = append(plan.KeyColumns, isKeyRef(it.expr, sel))
 			proj.KeyOnly = append(proj.KeyOnly, readsOnlyKeyScope(it.expr, sel))
 		}
 	}

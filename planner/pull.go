@@ -1,0 +1,363 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/eddysql/eddy/metastore"
+	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/types"
+)
+
+// Pull-query validation: the checks ksqlDB makes on a SELECT without EMIT
+// before it runs, with its messages. eddy answers every pull query by
+// scanning the source, so these checks only decide which queries are
+// refused; they never change how an accepted one runs.
+
+// pullHint ends the messages about clauses a pull query may not have.
+const pullHint = " See https://cnfl.io/queries for more info.\nAdd EMIT CHANGES if you intended to issue a push query."
+
+// Config properties that gate pull queries (ksqlDB's names and defaults).
+const (
+	PullLimitEnabled     = "ksql.query.pull.limit.clause.enabled" // default true
+	PullTableScanEnabled = "ksql.query.pull.table.scan.enabled"   // default true
+	PullRangeScanEnabled = "ksql.query.pull.range.scan.enabled"   // default true
+)
+
+// ValidatePull checks a pull query against what ksqlDB accepts: no JOIN,
+// WINDOW, GROUP BY, PARTITION BY or HAVING; LIMIT only when enabled and
+// not negative; no ROWPARTITION or ROWOFFSET; a table only when it is
+// materialized (CREATE TABLE AS SELECT or CREATE SOURCE TABLE); LIKE only
+// on STRING columns; and, with table scans disabled, a WHERE clause that a
+// key lookup (or a range scan of a single STRING key) can answer. An
+// unknown source passes, for PlanQuery to report.
+func (p *Planner) ValidatePull(q *sql.Query) error {
+	if _, single := q.From.(*sql.Table); !single {
+		return errorf("Pull queries don't support JOIN clauses.%s", pullHint)
+	}
+	switch {
+	case q.Window != nil:
+		return errorf("Pull queries don't support WINDOW clauses.%s", pullHint)
+	case len(q.GroupBy) > 0:
+		return errorf("Pull queries don't support GROUP BY clauses.%s", pullHint)
+	case len(q.PartitionBy) > 0:
+		return errorf("Pull queries don't support PARTITION BY clauses.%s", pullHint)
+	case q.Having != nil:
+		return errorf("Pull queries don't support HAVING clauses.%s", pullHint)
+	}
+	if q.Limit != nil {
+		if !configTrue(p.cfg, PullLimitEnabled) {
+			return errorf("LIMIT clause in pull queries is currently disabled. You can enable them by setting %s=true.%s", PullLimitEnabled, pullHint)
+		}
+		if *q.Limit < 0 {
+			return errorf("Pull queries don't support negative integers in the LIMIT clause. See https://cnfl.io/queries for more info.")
+		}
+	}
+	var selected []sql.Expr
+	for _, it := range q.Select {
+		if it.Expr != nil {
+			selected = append(selected, it.Expr)
+		}
+	}
+	if bad := pseudoRefs(selected...); len(bad) > 0 {
+		return errorf("Pull queries don't support the following columns in SELECT clauses: %s", strings.Join(bad, ", "))
+	}
+	if bad := pseudoRefs(q.Where); len(bad) > 0 {
+		return errorf("Pull queries don't support the following columns in WHERE clauses: %s", strings.Join(bad, ", "))
+	}
+	src := p.ms.Source(q.From.(*sql.Table).Name)
+	if src == nil {
+		return nil
+	}
+	if src.IsTable && !src.IsSource && src.CreatedBy == "" {
+		return errorf("The %s table isn't queryable. To derive a queryable table, you can do 'CREATE TABLE QUERYABLE_%s AS SELECT * FROM %s'. See https://cnfl.io/queries for more info.",
+			types.QuoteIdent(src.Name), src.Name, src.Name)
+	}
+	if err := pullLikeTypes(q.Where, src); err != nil {
+		return err
+	}
+	if src.IsTable && !configTrue(p.cfg, PullTableScanEnabled) {
+		return p.checkKeyLookup(q.Where, src)
+	}
+	return nil
+}
+
+func configTrue(cfg Config, name string) bool {
+	return !strings.EqualFold(strings.TrimSpace(cfg.Get(name, "true")), "false")
+}
+
+// pseudoRefs lists, quoted and without repeats, the ROWPARTITION and
+// ROWOFFSET references in es: pull queries have no such columns.
+func pseudoRefs(es ...sql.Expr) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, e := range es {
+		if e == nil {
+			continue
+		}
+		sql.Walk(e, func(x sql.Expr) bool {
+			if c, ok := x.(*sql.ColumnRef); ok && (c.Name == "ROWPARTITION" || c.Name == "ROWOFFSET") && !seen[c.Name] {
+				seen[c.Name] = true
+				out = append(out, types.QuoteIdent(c.Name))
+			}
+			return true
+		})
+	}
+	return out
+}
+
+// sourceColumn finds a column of src named by a (possibly qualified)
+// reference; pull queries read a single source.
+func sourceColumn(src *metastore.Source, e sql.Expr) (types.Column, bool) {
+	c, ok := e.(*sql.ColumnRef)
+	if !ok {
+		return types.Column{}, false
+	}
+	for _, col := range src.Schema.Columns {
+		if col.Name == c.Name {
+			return col, true
+		}
+	}
+	return types.Column{}, false
+}
+
+// pullLikeTypes rejects LIKE on a column that is not a STRING.
+func pullLikeTypes(where sql.Expr, src *metastore.Source) error {
+	if where == nil {
+		return nil
+	}
+	var err error
+	sql.Walk(where, func(x sql.Expr) bool {
+		l, ok := x.(*sql.Like)
+		if !ok || err != nil {
+			return err == nil
+		}
+		if col, ok := sourceColumn(src, l.X); ok && col.Type.Kind != types.String {
+			err = errorf("The column type for Like condition must be VARCHAR. The column type is %s", col.Type)
+		}
+		return true
+	})
+	return err
+}
+
+const tableScanRequired = "Query requires table scan to be enabled. Table scans can be enabled by setting " + PullTableScanEnabled + "=true"
+
+// checkKeyLookup is the check ksqlDB makes when table scans are disabled:
+// every disjunct of the WHERE clause (in disjunctive normal form) must pin
+// every key column with = or IN, or, when range scans are enabled and the
+// table has a single STRING key and no window, bound it with one of
+// < <= > >= in a WHERE clause that is a single disjunct. Other columns may
+// be compared too; they filter the rows found.
+func (p *Planner) checkKeyLookup(where sql.Expr, src *metastore.Source) error {
+	if where == nil {
+		return errorf("%s", tableScanRequired)
+	}
+	keys := src.Schema.Key()
+	disjuncts := dnf(where, false)
+	for _, conj := range disjuncts {
+		seen := map[string]bool{}
+		ranged := false
+		for _, atom := range conj {
+			name, op, err := keyConstraint(atom, src)
+			if err != nil {
+				return err
+			}
+			if name == "" {
+				continue
+			}
+			if seen[name] {
+				return errorf("A comparison condition on the key column cannot be combined with other comparisons such as an IN predicate")
+			}
+			seen[name] = true
+			if op != "=" && op != "IN" {
+				ranged = true
+			}
+		}
+		if len(seen) == 0 {
+			return errorf("WHERE clause missing key column for disjunct: %s", sql.FormatExpr(conjunction(conj)))
+		}
+		if len(seen) != len(keys) {
+			var specified, expected []string
+			for _, k := range keys {
+				if seen[k.Name] {
+					specified = append(specified, types.QuoteIdent(k.Name))
+				}
+				expected = append(expected, types.QuoteIdent(k.Name))
+			}
+			return errorf("Multi-column sources must specify every key in the WHERE clause. Specified: [%s] Expected: [%s].",
+				strings.Join(specified, ", "), strings.Join(expected, ", "))
+		}
+		if ranged && (len(keys) != 1 || keys[0].Type.Kind != types.String || src.Window != nil ||
+			len(disjuncts) > 1 || !configTrue(p.cfg, PullRangeScanEnabled)) {
+			return errorf("%s", tableScanRequired)
+		}
+	}
+	return nil
+}
+
+// keyConstraint reports the key column an atom of a conjunction
+// constrains and how ("=", "IN" or a range operator), or "" when it
+// constrains no key column (a filter on other columns, or window bounds).
+func keyConstraint(atom sql.Expr, src *metastore.Source) (string, string, error) {
+	switch x := atom.(type) {
+	case *sql.Like:
+		return "", "", errorf("Like condition must be between strings")
+	case *sql.In:
+		if col, ok := sourceColumn(src, x.X); ok && col.Namespace == types.KeyColumn && !x.Not && literalOnly(x.List...) {
+			return col.Name, "IN", nil
+		}
+	case *sql.Binary:
+		op := x.Op
+		l, r := x.L, x.R
+		if _, ok := sourceColumn(src, r); ok && literalOnly(l) {
+			l, r, op = r, l, flipOp(op)
+		}
+		switch op {
+		case "=", "<", "<=", ">", ">=":
+		default:
+			return "", "", nil
+		}
+		if col, ok := sourceColumn(src, l); ok && col.Namespace == types.KeyColumn && literalOnly(r) {
+			return col.Name, op, nil
+		}
+	}
+	return "", "", nil
+}
+
+// literalOnly reports whether es reference no columns.
+func literalOnly(es ...sql.Expr) bool {
+	ok := true
+	for _, e := range es {
+		sql.Walk(e, func(x sql.Expr) bool {
+			if _, col := x.(*sql.ColumnRef); col {
+				ok = false
+			}
+			return ok
+		})
+	}
+	return ok
+}
+
+// flipOp mirrors a comparison so that its operands can swap sides.
+func flipOp(op string) string {
+	switch op {
+	case "<":
+		return ">"
+	case "<=":
+		return ">="
+	case ">":
+		return "<"
+	case ">=":
+		return "<="
+	}
+	return op
+}
+
+// negateOp is the comparison that holds when op does not.
+var negateOp = map[string]string{"=": "<>", "<>": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+
+// dnf rewrites e, negated when neg, into disjunctive normal form: a list
+// of disjuncts, each a list of atoms ANDed together. NOT is pushed down
+// to the atoms and BETWEEN becomes two comparisons, as ksqlDB does before
+// it looks for key constraints.
+func dnf(e sql.Expr, neg bool) [][]sql.Expr {
+	switch x := e.(type) {
+	case *sql.Unary:
+		if x.Op == "NOT" {
+			return dnf(x.X, !neg)
+		}
+	case *sql.Binary:
+		and := x.Op == "AND"
+		if x.Op == "AND" || x.Op == "OR" {
+			if neg {
+				and = !and
+			}
+			l, r := dnf(x.L, neg), dnf(x.R, neg)
+			if !and {
+				return append(l, r...)
+			}
+			var out [][]sql.Expr
+			for _, a := range l {
+				for _, b := range r {
+					out = append(out, append(append([]sql.Expr{}, a...), b...))
+				}
+			}
+			return out
+		}
+		if neg {
+			if op, ok := negateOp[x.Op]; ok {
+				return [][]sql.Expr{{&sql.Binary{P: x.P, Op: op, L: x.L, R: x.R}}}
+			}
+		}
+	case *sql.Between:
+		lo := &sql.Binary{P: x.P, Op: ">=", L: x.X, R: x.Lo}
+		hi := &sql.Binary{P: x.P, Op: "<=", L: x.X, R: x.Hi}
+		return dnf(&sql.Binary{P: x.P, Op: "AND", L: lo, R: hi}, neg != x.Not)
+	}
+	if neg {
+		return [][]sql.Expr{{&sql.Unary{P: e.Position(), Op: "NOT", X: e}}}
+	}
+	return [][]sql.Expr{{e}}
+}
+
+// conjunction joins atoms with AND, for messages.
+func conjunction(atoms []sql.Expr) sql.Expr {
+	e := atoms[0]
+	for _, a := range atoms[1:] {
+		e = &sql.Binary{P: e.Position(), Op: "AND", L: e, R: a}
+	}
+	return e
+}
+
+// PullWhereError shapes a WHERE-clause planning error of a pull query as
+// ksqlDB reports it: a comparison that cannot be typed quotes the
+// comparison as the statement; one that came from BETWEEN (which ksqlDB
+// rewrites into comparisons and type-checks only when it evaluates them)
+// is an invalid expression. Other errors are returned unchanged.
+func PullWhereError(err error, where sql.Expr) error {
+	pe, ok := err.(*Error)
+	if !ok || where == nil {
+		return err
+	}
+	const prefix = "Error in WHERE expression: "
+	msg, ok := strings.CutPrefix(pe.Msg, prefix)
+	if !ok || !strings.HasPrefix(msg, "Cannot compare ") {
+		return err
+	}
+	var found sql.Expr
+	sql.Walk(where, func(x sql.Expr) bool {
+		if found != nil {
+			return false
+		}
+		switch n := x.(type) {
+		case *sql.Binary:
+			if comparesAs(msg, n.L, n.R) {
+				found = n
+			}
+		case *sql.Between:
+			if comparesAs(msg, n.X, n.Lo) || comparesAs(msg, n.X, n.Hi) {
+				found = n
+			}
+		}
+		return true
+	})
+	switch n := found.(type) {
+	case *sql.Binary:
+		return &Error{Msg: fmt.Sprintf("%s%s\nStatement: %s", prefix, msg, sql.FormatExpr(n))}
+	case *sql.Between:
+		return &Error{Msg: "Invalid expression: " + msg}
+	}
+	return err
+}
+
+// comparesAs reports whether a "Cannot compare L (T) to R (T) ..." message
+// is about the operands l and r.
+func comparesAs(msg string, l, r sql.Expr) bool {
+	ls, rs := sql.FormatExpr(l), sql.FormatExpr(r)
+	rest, ok := strings.CutPrefix(msg, "Cannot compare "+ls+" (")
+	if !ok {
+		return false
+	}
+	_, after, ok := strings.Cut(rest, ") to ")
+	return ok && strings.HasPrefix(after, rs+" (")
+}
