@@ -155,7 +155,11 @@ func (p *Planner) formats(props sql.Props, inherit *metastore.Source) (key, valu
 		return key, value, err
 	}
 	if hasF && (hasK || hasV) {
-		return key, value, errorf("Cannot supply both 'KEY_FORMAT' and 'FORMAT' properties, as 'FORMAT' sets both key and value formats.")
+		which := "KEY_FORMAT"
+		if !hasK {
+			which = "VALUE_FORMAT"
+		}
+		return key, value, errorf("Cannot supply both '%s' and 'FORMAT' properties, as 'FORMAT' sets both key and value formats. Either use just 'FORMAT', or use 'KEY_FORMAT' and 'VALUE_FORMAT'.", which)
 	}
 	if hasF {
 		kf, vf, hasK, hasV = f, f, true, true
@@ -411,7 +415,7 @@ func (p *Planner) inferColumns(st *sql.CreateSource, schema *types.Schema, keyFm
 		out.Columns = append(out.Columns, cols...)
 	}
 	if len(out.Columns) == 0 && st.Elements == nil {
-		return nil, errorf("The statement does not define any columns.")
+		return nil, errorf("No columns supplied.")
 	}
 	return out, nil
 }

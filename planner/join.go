@@ -188,10 +188,9 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 		// matching rows share a partition whichever server owns it.
 		leftEntry, rightEntry := runtime.Op(&runtime.JoinLeft{J: step.spec}), runtime.Op(&runtime.JoinRight{J: step.spec})
 		if p.AppID != "" {
-			name := p.AppID + "-Join"
-			if i > 0 {
-				name = fmt.Sprintf("%s-%d", name, i+1)
-			}
+			// Inner joins of an N-way join are named for the left side they
+			// form, as ksqlDB's topologies are: L_Join-…, L_L_Join-….
+			name := p.AppID + "-" + strings.Repeat("L_", len(joins)-1-i) + "Join"
 			if !leftTable && !leftKeyed(step, steps, done) {
 				suffix := "-left-repartition"
 				if right.src.IsTable {
@@ -255,7 +254,7 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 			}
 		}
 	}
-	pr, err := p.project(items, keyIdx, mode, js.withClause("SELECT"), projectOptions{rejectMapKeys: true})
+	pr, err := p.project(items, keyIdx, mode, js.withClause("SELECT"), projectOptions{rejectMapKeys: true, rejectReserved: true})
 	if err != nil {
 		return nil, err
 	}

@@ -191,9 +191,12 @@ func (s *TopicSink) Process(t *Task, r *Rec) {
 			return
 		}
 		if s.Timestamp != nil {
-			if v, ok := s.Timestamp.Extract(r.Row[s.Timestamp.Column]); ok {
-				ts = v
+			v, ok := s.Timestamp.Extract(r.Row[s.Timestamp.Column])
+			if !ok {
+				t.report("RECORD_PROCESSING_ERROR", fmt.Errorf("invalid output timestamp %v", r.Row[s.Timestamp.Column]))
+				return // a record needs a valid time
 			}
+			ts = v
 		}
 	}
 	t.pending = append(t.pending, kafka.Record{
