@@ -25,6 +25,11 @@ type Rec struct {
 	// Windowed rows carry their window bounds (windowed keys).
 	Windowed               bool
 	WindowStart, WindowEnd int64
+	// NoKey marks a row read from a record without key bytes. A sink
+	// writes no key for it while its key columns are all still null, so a
+	// null key stays null rather than becoming a key whose columns are
+	// null (which formats that wrap the key write as a present record).
+	NoKey bool
 }
 
 // Op is one operator. It processes r and calls the next operator itself;
@@ -126,6 +131,7 @@ func (k *Rekey) Process(t *Task, r *Rec) {
 		nr[n+i] = r.Row[slot]
 	}
 	r.Row = nr
+	r.NoKey = false // the key is computed now, even if all its columns are null
 	k.Next.Process(t, r)
 }
 
@@ -174,10 +180,13 @@ type TopicSink struct {
 
 func (s *TopicSink) Process(t *Task, r *Rec) {
 	t.stats.Out.Add(1)
-	key, err := s.KeySerde.Encode(r.Row[:s.NumKey])
-	if err != nil {
-		t.report("SERIALIZATION_ERROR", fmt.Errorf("key: %w", err))
-		return
+	var key []byte
+	if !r.NoKey || !allNull(r.Row[:s.NumKey]) {
+		var err error
+		if key, err = s.KeySerde.Encode(r.Row[:s.NumKey]); err != nil {
+			t.report("SERIALIZATION_ERROR", fmt.Errorf("key: %w", err))
+			return
+		}
 	}
 	if s.Window != "" && r.Windowed {
 		key = AppendWindow(key, s.Window, r.WindowStart, r.WindowEnd)
@@ -185,6 +194,7 @@ func (s *TopicSink) Process(t *Task, r *Rec) {
 	var value []byte
 	ts := r.Ts
 	if !r.Tombstone {
+		var err error
 		value, err = s.ValueSerde.Encode(r.Row[s.NumKey:])
 		if err != nil {
 			t.report("SERIALIZATION_ERROR", fmt.Errorf("value: %w", err))
@@ -253,4 +263,14 @@ func SplitWindow(key []byte, kind string, size int64) (inner []byte, start, end 
 		end = math.MaxInt64
 	}
 	return inner, start, end, nil
+}
+
+// allNull reports whether every value is null.
+func allNull(vals []any) bool {
+	for _, v := range vals {
+		if v != nil {
+			return false
+		}
+	}
+	return true
 }

@@ -134,7 +134,7 @@ func (t *Task) process(rec *kafka.Record) {
 	row[src.PseudoIndex(PseudoRowtime)] = ts
 	row[src.PseudoIndex(PseudoRowPartition)] = rec.Partition
 	row[src.PseudoIndex(PseudoRowOffset)] = rec.Offset
-	t.rec = Rec{Row: row, Ts: ts, Headers: rec.Headers, Partition: rec.Partition, Tombstone: tombstone}
+	t.rec = Rec{Row: row, Ts: ts, Headers: rec.Headers, Partition: rec.Partition, Tombstone: tombstone, NoKey: rec.Key == nil}
 	if src.Window != "" {
 		row[src.PseudoIndex(PseudoWindowStart)] = wstart
 		row[src.PseudoIndex(PseudoWindowEnd)] = wend

@@ -687,9 +687,6 @@ func (s *pbSerde) Encode(vals []any) ([]byte, error) {
 	if len(s.cols) == 0 {
 		return nil, nil
 	}
-	if s.isKey && allNil(vals) {
-		return nil, nil // a null key is no key, not an empty message
-	}
 	m := dynamicpb.NewMessage(s.w.md)
 	for i, fd := range s.w.cols {
 		if fd == nil || vals[i] == nil {
@@ -1152,13 +1149,4 @@ func coerceNatural(v any, t *types.Type) (any, error) {
 		}
 	}
 	return nil, fmt.Errorf("cannot convert PROTOBUF value of Go type %T to %s", v, t)
-}
-
-func allNil(vals []any) bool {
-	for _, v := range vals {
-		if v != nil {
-			return false
-		}
-	}
-	return true
 }
