@@ -36,7 +36,15 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 		return classify(&stmtErr{"Expected a SELECT statement."}, text)
 	}
 	cfg := e.config(props)
-	plan, err := planner.New(e.ms, e.fns, cfg, e.opts.Registry).PlanQuery(sel.Query, planner.Push, "")
+	pull := sel.Query.Emit == sql.EmitNone
+	p := planner.New(e.ms, e.fns, cfg, e.opts.Registry)
+	var plan *planner.QueryPlan
+	var marks []string
+	if pull {
+		plan, marks, err = e.planPull(sel.Query, p)
+	} else {
+		plan, err = p.PlanQuery(sel.Query, planner.Push, "")
+	}
 	if err != nil {
 		return classify(err, text)
 	}
@@ -44,13 +52,9 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 	if scalablePush(sel.Query, plan, cfg) {
 		id = fmt.Sprintf("SCALABLE_PUSH_QUERY_%d", rand.Int64())
 	}
-	pull := sel.Query.Emit == sql.EmitNone
-	if pull && plan.Limit != nil && *plan.Limit < 0 {
-		return classify(&stmtErr{"Pull queries don't support negative integers in the LIMIT clause. See https://cnfl.io/queries for more info."}, text)
-	}
 	schemaText := headerSchema(plan.Output)
-	if pull && plan.From.IsTable {
-		schemaText = keyedHeaderSchema(plan.Output, plan.KeyColumns)
+	if pull {
+		schemaText = pullHeaderSchema(plan, marks)
 	}
 	hdr := &api.QueryHeader{QueryID: id, Schema: schemaText}
 	for _, c := range plan.Output.Columns {
@@ -113,37 +117,6 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 	return emit(api.StreamedRow{FinalMessage: "Limit Reached"})
 }
 
-// pull scans the source topic once, to the end offsets at the start. For
-// a table only the latest row per key counts.
-func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner.QueryPlan, emitErr *error) error {
-	recs, err := e.cluster.ReadAll(ctx, plan.From.Topic)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", plan.From.Topic, err)
-	}
-	if plan.From.IsTable {
-		latest := map[string]int{}
-		var order []string
-		for i, r := range recs {
-			k := string(r.Key)
-			if _, seen := latest[k]; !seen {
-				order = append(order, k)
-			}
-			latest[k] = i
-		}
-		var kept []kafka.Record
-		for _, k := range order {
-			if r := recs[latest[k]]; r.Value != nil {
-				kept = append(kept, r)
-			}
-		}
-		recs = kept
-	}
-	if err := runtime.RunOnce(topo, recs, e.processingLog); err != nil {
-		return err
-	}
-	return *emitErr
-}
-
 // headerSchema renders the push-query header schema: no KEY markers.
 func headerSchema(s *types.Schema) string {
 	var parts []string
@@ -165,19 +138,6 @@ func scalablePush(q *sql.Query, plan *planner.QueryPlan, cfg planner.Config) boo
 		return false
 	}
 	return plan.From.CreatedBy != "" && !strings.EqualFold(cfg.Get("auto.offset.reset", "latest"), "earliest")
-}
-
-// keyedHeaderSchema renders a pull query's header, marking key columns.
-func keyedHeaderSchema(s *types.Schema, keys []bool) string {
-	var parts []string
-	for i, c := range s.Columns {
-		p := types.QuoteIdent(c.Name) + " " + c.Type.String()
-		if i < len(keys) && keys[i] {
-			p += " KEY"
-		}
-		parts = append(parts, p)
-	}
-	return strings.Join(parts, ", ")
 }
 
 // JSONValue converts a row value to its REST JSON form.

@@ -51,6 +51,12 @@ var minimumPassRates = map[string]float64{
 // sources, tombstone keys, aggregates without GROUP BY, error texts).
 var minimumRESTPassRates = map[string]float64{
 	"push-queries": 0.9, "insert-values": 0.95, "scalable-push-queries": 0.95,
+	// Pull queries. ctas-materialized misses its AVRO/PROTOBUF variants,
+	// whose inputs leave the single value column out; limit-clause its
+	// non-integer LIMIT message.
+	"pull-queries-against-ctas-materialized": 0.69, "pull-queries-against-cst-materialized": 1,
+	"pull-queries-against-streams": 1, "pull-queries-with-headers": 1, "pull-queries-with-limit-clause": 0.94,
+	"pull-queries-with-predicates": 1, "pull-queries-with-range-scan": 1, "pull-queries-with-struct-star": 1,
 }
 
 // restCorpusDir is the REST corpus beside the QTT one.

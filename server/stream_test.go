@@ -34,8 +34,11 @@ func streamBody(sql string) string {
 func TestGoldenStreams(t *testing.T) {
 	ts := startMem(t, nil)
 	seedClicks(t, ts)
-	ts.ksql(t, createUsers)
-	ts.ksql(t, "INSERT INTO users (id, name) VALUES ('1', 'ann'); INSERT INTO users (id, name) VALUES ('2', 'bob');")
+	// A plain CREATE TABLE is not queryable by pull queries; a source
+	// table over the same topic is.
+	ts.ksql(t, "CREATE TABLE users_in (id STRING PRIMARY KEY, name STRING) WITH (kafka_topic='users', value_format='JSON', partitions=1);")
+	ts.ksql(t, "INSERT INTO users_in (id, name) VALUES ('1', 'ann'); INSERT INTO users_in (id, name) VALUES ('2', 'bob');")
+	ts.ksql(t, "CREATE SOURCE TABLE users (id STRING PRIMARY KEY, name STRING) WITH (kafka_topic='users', value_format='JSON');")
 	const push = "SELECT uid, url FROM clicks EMIT CHANGES LIMIT 2;"
 	cases := []struct {
 		name, path, accept, body string
