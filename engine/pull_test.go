@@ -211,3 +211,24 @@ func TestPullSourceTableHeaderColumnsInSchema(t *testing.T) {
 		t.Fatalf("projection schema %q", res.schema)
 	}
 }
+
+func TestPullKeyLookupCheckBoundsTheDisjuncts(t *testing.T) {
+	e, _ := newMemEngine(t)
+	riders(t, e)
+	scanOff := map[string]string{"ksql.query.pull.table.scan.enabled": "false"}
+	var ands, products []string
+	for i := 0; i < 30; i++ {
+		ands = append(ands, fmt.Sprintf("v <> %d", 100+i))
+	}
+	for i := 0; i < 11; i++ {
+		products = append(products, fmt.Sprintf("(id = 'about' OR v = %d)", i))
+	}
+	res := mustPull(t, e, "SELECT id FROM mat WHERE id = 'about' AND "+strings.Join(ands, " AND ")+";", scanOff)
+	if strings.Join(res.rows, "|") != "about" {
+		t.Fatalf("long conjunction: rows %q", res.rows)
+	}
+	_, err := runPull(t, e, "SELECT id FROM mat WHERE "+strings.Join(products, " AND ")+";", scanOff)
+	if err == nil || !strings.Contains(err.Error(), "Query requires table scan to be enabled") {
+		t.Fatalf("2048 disjuncts: got %v", err)
+	}
+}

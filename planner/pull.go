@@ -140,6 +140,10 @@ func pullLikeTypes(where sql.Expr, src *metastore.Source) error {
 	return err
 }
 
+// maxDisjuncts bounds the disjunctive normal form of a WHERE clause that
+// checkKeyLookup expands, which can grow exponentially.
+const maxDisjuncts = 1024
+
 const tableScanRequired = "Query requires table scan to be enabled. Table scans can be enabled by setting " + PullTableScanEnabled + "=true"
 
 // checkKeyLookup is the check ksqlDB makes when table scans are disabled:
@@ -150,6 +154,10 @@ const tableScanRequired = "Query requires table scan to be enabled. Table scans 
 // be compared too; they filter the rows found.
 func (p *Planner) checkKeyLookup(where sql.Expr, src *metastore.Source) error {
 	if where == nil {
+		return errorf("%s", tableScanRequired)
+	}
+	if dnfSize(where, false) > maxDisjuncts {
+		// Too many disjuncts to check one by one: not a key lookup.
 		return errorf("%s", tableScanRequired)
 	}
 	keys := src.Schema.Key()
@@ -298,6 +306,30 @@ func dnf(e sql.Expr, neg bool) [][]sql.Expr {
 		return [][]sql.Expr{{&sql.Unary{P: e.Position(), Op: "NOT", X: e}}}
 	}
 	return [][]sql.Expr{{e}}
+}
+
+// dnfSize is the number of disjuncts dnf(e, neg) returns, capped just
+// above maxDisjuncts.
+func dnfSize(e sql.Expr, neg bool) int {
+	switch x := e.(type) {
+	case *sql.Unary:
+		if x.Op == "NOT" {
+			return dnfSize(x.X, !neg)
+		}
+	case *sql.Binary:
+		if x.Op == "AND" || x.Op == "OR" {
+			l, r := dnfSize(x.L, neg), dnfSize(x.R, neg)
+			if (x.Op == "AND") != neg {
+				return min(l*r, maxDisjuncts+1)
+			}
+			return min(l+r, maxDisjuncts+1)
+		}
+	case *sql.Between:
+		if neg != x.Not {
+			return 2
+		}
+	}
+	return 1
 }
 
 // conjunction joins atoms with AND, for messages.
