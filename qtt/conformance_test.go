@@ -54,8 +54,8 @@ var minimumRESTPassRates = map[string]float64{
 	// Pull queries. ctas-materialized misses its AVRO/PROTOBUF variants,
 	// whose inputs leave the single value column out; limit-clause its
 	// non-integer LIMIT message.
-	"pull-queries-against-ctas-materialized": 0.69, "pull-queries-against-cst-materialized": 1,
-	"pull-queries-against-streams": 1, "pull-queries-with-headers": 1, "pull-queries-with-limit-clause": 0.94,
+	"pull-queries-against-ctas-materialized": 1.0, "pull-queries-against-cst-materialized": 1,
+	"pull-queries-against-streams": 1, "pull-queries-with-headers": 1, "pull-queries-with-limit-clause": 1.0,
 	"pull-queries-with-predicates": 1, "pull-queries-with-range-scan": 1, "pull-queries-with-struct-star": 1,
 }
 

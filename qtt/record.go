@@ -200,7 +200,7 @@ func splitWindow(key []byte, w *windowInfo) ([]byte, windowSpec, error) {
 // maps fields to columns by name; a non-object fills a single column.
 func toRow(node any, cols []types.Column) ([]any, error) {
 	row := make([]any, len(cols))
-	if obj, ok := node.(map[string]any); ok && (len(cols) != 1 || hasField(obj, cols[0].Name)) {
+	if obj, ok := node.(map[string]any); ok && (len(cols) != 1 || hasField(obj, cols[0].Name) || (cols[0].Type.Kind != types.Struct && cols[0].Type.Kind != types.Map)) {
 		for i, c := range cols {
 			v, ok := lookupField(obj, c.Name)
 			if !ok {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/eddysql/eddy/api"
 	"github.com/eddysql/eddy/engine"
+	"github.com/eddysql/eddy/sql"
 )
 
 // Error codes of ksqlDB's REST API. The HTTP status is the code / 100.
@@ -73,6 +74,11 @@ func statementError(code int, msg, stmt string, done []api.Entity) *apiError {
 // parseError is a syntax error, worded as the engine words it: ksqlDB
 // quotes the statement under the message.
 func parseError(err error, text string) *apiError {
+	var se *sql.Error
+	if errors.As(err, &se) && se.Semantic {
+		// Errors in well-formed text come from preparing the statement.
+		return statementError(codeBadStatement, "Failed to prepare statement: "+err.Error(), text, nil)
+	}
 	return statementError(codeBadStatement, err.Error()+"\nStatement: "+text, text, nil)
 }
 

@@ -14,6 +14,9 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	if e.Pos.Line == 0 {
+		return e.Msg // an error about the statement as a whole
+	}
 	return fmt.Sprintf("line %d:%d: %s", e.Pos.Line, e.Pos.Col, e.Msg)
 }
 

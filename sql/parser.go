@@ -1022,7 +1022,7 @@ func (p *parser) limit() int {
 	}
 	n, ok := p.number(neg).(*IntLit)
 	if !ok || n.Val != int64(int(n.Val)) {
-		p.failSemantic(t.Pos, "Value must be integer for command: LIMIT")
+		p.failSemantic(Pos{}, "Value must be integer for command: LIMIT")
 	}
 	return int(n.Val)
 }
