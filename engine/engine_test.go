@@ -224,3 +224,23 @@ func TestValidateRunsNothing(t *testing.T) {
 		t.Fatalf("want the third statement's error, got %v", err)
 	}
 }
+
+func TestForeignKeyJoin(t *testing.T) {
+	e, cl := newMemEngine(t)
+	mustExec(t, e, "CREATE TABLE orders (id INT PRIMARY KEY, customer_id INT, amount INT) WITH (kafka_topic='orders', value_format='JSON', partitions=1);")
+	mustExec(t, e, "CREATE TABLE customers (id INT PRIMARY KEY, name STRING) WITH (kafka_topic='customers', value_format='JSON', partitions=1);")
+	mustExec(t, e, "CREATE TABLE enriched AS SELECT o.id AS order_id, c.name, o.amount FROM orders o JOIN customers c ON o.customer_id = c.id;")
+	mustExec(t, e, "INSERT INTO customers (id, name) VALUES (7, 'ann');")
+	mustExec(t, e, "INSERT INTO orders (id, customer_id, amount) VALUES (1, 7, 10);")
+	mustExec(t, e, "INSERT INTO orders (id, customer_id, amount) VALUES (2, 7, 20);")
+	// A change on the right fans out to every order that points at it.
+	mustExec(t, e, "INSERT INTO customers (id, name) VALUES (7, 'annie');")
+	// Keys are KAFKA INTs (4 bytes big-endian): the order ids.
+	want := []string{
+		"\x00\x00\x00\x01|{\"NAME\":\"ann\",\"AMOUNT\":10}", "\x00\x00\x00\x02|{\"NAME\":\"ann\",\"AMOUNT\":20}",
+		"\x00\x00\x00\x01|{\"NAME\":\"annie\",\"AMOUNT\":10}", "\x00\x00\x00\x02|{\"NAME\":\"annie\",\"AMOUNT\":20}",
+	}
+	if got := values(t, cl, "ENRICHED"); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("got %q", got)
+	}
+}

@@ -349,19 +349,40 @@ func (p *Planner) joinStep(j *sql.Join, left *joinScope, right *joinSide, leftTa
 	if lc.Type != nil && rc.Type != nil && !lc.Type.Equal(rc.Type) {
 		return nil, errorf("Invalid join condition: types don't match. Got %s{%s} = %s{%s}.", sql.FormatExpr(lexpr), lc.Type, sql.FormatExpr(rexpr), rc.Type)
 	}
-	if right.src.Window != nil && (!isPrimaryKeyRef(rexpr, right) || !keyOfSide(lexpr, left)) {
+	foreignKey := leftTable && rightTable && isPrimaryKeyRef(rexpr, right) && !keyOfSide(lexpr, left)
+	if right.src.Window != nil && !foreignKey && (!isPrimaryKeyRef(rexpr, right) || !keyOfSide(lexpr, left)) {
 		return nil, errorf("Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
 	}
 	if rightTable && !isPrimaryKeyRef(rexpr, right) {
 		if leftTable {
-			return nil, errorf("Foreign-key table-table joins are not supported by eddy yet. Got %s = %s.", sql.FormatExpr(lexpr), sql.FormatExpr(rexpr))
+			return nil, errorf("Invalid join condition: table-table joins require to join on the primary key of the right input table. Got %s = %s.", sql.FormatExpr(qualify(lexpr, both)), sql.FormatExpr(qualify(rexpr, both)))
 		}
 		return nil, errorf("Invalid join condition: stream-table joins require to join on the table's primary key. Got %s = %s.", sql.FormatExpr(qualify(lexpr, both)), sql.FormatExpr(qualify(rexpr, both)))
+	}
+	// A table joined on an expression that is not its key, to the right
+	// table's key, is a foreign-key join.
+	var fk *runtime.ForeignKey
+	if foreignKey {
+		if kind == "RIGHT" || kind == "FULL" {
+			return nil, errorf("Invalid join type: %s-outer join not supported for foreign key joins. Got %s %s %s.", strings.ToLower(kind), left.sides[len(left.sides)-1].src.Name, joinWords(kind), right.src.Name)
+		}
+		if left.sides[0].src.Window != nil || right.src.Window != nil {
+			return nil, errorf("Foreign-key table-table joins are not supported on windowed tables.")
+		}
+		if len(left.sides) > 1 {
+			return nil, errorf("Foreign-key joins inside N-way joins are not supported by eddy yet.")
+		}
+		sd := left.sides[0]
+		pk, err := expr.Compile(&sql.ColumnRef{Qualifier: sd.alias, Name: sd.src.Schema.Key()[0].Name}, left, p.fns)
+		if err != nil {
+			return nil, &Error{Msg: err.Error()}
+		}
+		fk = &runtime.ForeignKey{LeftPK: pk}
 	}
 	spec := &runtime.JoinSpec{
 		Kind: kind, LeftTable: leftTable, RightTable: rightTable,
 		LeftWidth: leftWidth, RightWidth: right.layout.Width(),
-		LeftKey: lc, RightKey: rc, KeyFill: -1,
+		LeftKey: lc, RightKey: rc, KeyFill: -1, FK: fk,
 	}
 	if w := j.Within; w != nil {
 		spec.Before, spec.After = w.Before, w.After
@@ -371,7 +392,14 @@ func (p *Planner) joinStep(j *sql.Join, left *joinScope, right *joinSide, leftTa
 			spec.Grace = 24 * 3600 * 1000
 		}
 	}
-	return &joinStep{spec: spec, leftExpr: lexpr, rightExpr: rexpr, kind: kind}, nil
+	st := &joinStep{spec: spec, leftExpr: lexpr, rightExpr: rexpr, kind: kind}
+	if fk != nil {
+		// A foreign-key join's result is keyed by the left table's key.
+		sd := left.sides[0]
+		st.leftExpr = &sql.ColumnRef{Qualifier: sd.alias, Name: sd.src.Schema.Key()[0].Name}
+		st.rightExpr = st.leftExpr
+	}
+	return st, nil
 }
 
 func isPrimaryKeyRef(e sql.Expr, side *joinSide) bool {

@@ -35,7 +35,11 @@ type JoinSpec struct {
 	HasGrace      bool
 	Next          Op
 
+	// FK makes this a foreign-key table-table join.
+	FK *ForeignKey
+
 	left, right *joinState
+	fk          *fkState
 	streamTime  int64
 	out         []any
 	keyBuf      []byte
@@ -80,6 +84,10 @@ func (o *JoinRight) Process(t *Task, r *Rec) { o.J.process(t, r, false) }
 
 func (j *JoinSpec) process(t *Task, r *Rec, fromLeft bool) {
 	j.init()
+	if j.FK != nil {
+		j.foreignKey(t, r, fromLeft)
+		return
+	}
 	keyExpr, self, other := j.RightKey, j.right, j.left
 	if fromLeft {
 		keyExpr, self, other = j.LeftKey, j.left, j.right
