@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/eddysql/eddy/expr"
 )
@@ -177,6 +178,11 @@ func (j *JoinSpec) streamStream(t *Task, r *Rec, fromLeft bool, key any) {
 // null-padded rows of outer joins that never matched.
 func (j *JoinSpec) expire(t *Task, r *Rec) {
 	retention := j.Before + j.After + j.Grace
+	type pending struct {
+		row    *joinRow
+		isLeft bool
+	}
+	var closed []pending
 	for _, side := range []struct {
 		s      *joinState
 		isLeft bool
@@ -188,10 +194,9 @@ func (j *JoinSpec) expire(t *Task, r *Rec) {
 		for ks, rows := range side.s.rows {
 			kept := rows[:0]
 			for _, jr := range rows {
-				closed := jr.ts+after+j.Grace < j.streamTime
-				if j.HasGrace && closed && !jr.matched && j.outerFor(side.isLeft) {
+				if j.HasGrace && jr.ts+after+j.Grace < j.streamTime && !jr.matched && j.outerFor(side.isLeft) {
 					jr.matched = true
-					j.emit(t, r, side.isLeft, jr.row, nil, jr.key, jr.ts, false)
+					closed = append(closed, pending{jr, side.isLeft})
 				}
 				if jr.ts+retention < j.streamTime {
 					continue
@@ -204,6 +209,17 @@ func (j *JoinSpec) expire(t *Task, r *Rec) {
 				side.s.rows[ks] = kept
 			}
 		}
+	}
+	// Oldest first, left before right, so output does not depend on map
+	// order.
+	sort.SliceStable(closed, func(a, b int) bool {
+		if closed[a].row.ts != closed[b].row.ts {
+			return closed[a].row.ts < closed[b].row.ts
+		}
+		return closed[a].isLeft && !closed[b].isLeft
+	})
+	for _, c := range closed {
+		j.emit(t, r, c.isLeft, c.row.row, nil, c.row.key, c.row.ts, false)
 	}
 }
 
