@@ -360,6 +360,18 @@ func windowSpec(w *sql.Window, final bool) *runtime.WindowSpec {
 // aggregation, HAVING, and the projection over the aggregated rows.
 func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, in *aggInput, items []selectItem, chain *chain, plan *QueryPlan) (*QueryPlan, error) {
 	in.push = mode == Push
+	if q.Having != nil {
+		var bound string
+		sql.Walk(q.Having, func(e sql.Expr) bool {
+			if ref, ok := e.(*sql.ColumnRef); ok && (ref.Name == "WINDOWSTART" || ref.Name == "WINDOWEND") {
+				bound = ref.Name
+			}
+			return bound == ""
+		})
+		if bound != "" {
+			return nil, errorf("Window bounds column %s can only be used in the SELECT clause of windowed aggregations", bound)
+		}
+	}
 	ag, op, err := p.planAggregate(q, in, items, chain, plan)
 	if err != nil {
 		return nil, err
@@ -387,16 +399,6 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, in *
 		return nil, errorf("Non-aggregate SELECT expression(s) not part of GROUP BY: %s\nEither add the column(s) to the GROUP BY or remove them from the SELECT.", strings.Join(nonAgg, ", "))
 	}
 	if q.Having != nil {
-		var bound string
-		sql.Walk(q.Having, func(e sql.Expr) bool {
-			if ref, ok := e.(*sql.ColumnRef); ok && (ref.Name == "WINDOWSTART" || ref.Name == "WINDOWEND") {
-				bound = ref.Name
-			}
-			return bound == ""
-		})
-		if bound != "" {
-			return nil, errorf("Window bounds column %s can only be used in the SELECT clause of windowed aggregations", bound)
-		}
 		h, err := ag.rewrite(q.Having, in, "HAVING")
 		if err != nil {
 			return nil, err

@@ -432,8 +432,8 @@ func (p *Planner) expandJoinSelect(q *sql.Query, js *joinScope) ([]selectItem, e
 				sides = []*joinSide{sd}
 			}
 			for _, sd := range sides {
-				for _, c := range sd.scope.visible() {
-					items = append(items, selectItem{expr: &sql.ColumnRef{P: si.P, Qualifier: sd.alias, Name: c.name}, name: sd.alias + "_" + c.name, alias: true, star: true})
+				for _, c := range starColumns(sd) {
+					items = append(items, selectItem{expr: &sql.ColumnRef{P: si.P, Qualifier: sd.alias, Name: c}, name: sd.alias + "_" + c, alias: true, star: true})
 				}
 			}
 		case si.Star:
@@ -755,4 +755,25 @@ func leftKeyed(step *joinStep, steps []*joinStep, left *joinScope) bool {
 		}
 	}
 	return false
+}
+
+// starColumns are the columns `*` takes from one side of a join: its key,
+// then, for a windowed source, the window bounds, then its values.
+func starColumns(sd *joinSide) []string {
+	var out []string
+	vis := sd.scope.visible()
+	for _, c := range vis {
+		if c.namespace == types.KeyColumn {
+			out = append(out, c.name)
+		}
+	}
+	if sd.src.Window != nil {
+		out = append(out, "WINDOWSTART", "WINDOWEND")
+	}
+	for _, c := range vis {
+		if c.namespace != types.KeyColumn {
+			out = append(out, c.name)
+		}
+	}
+	return out
 }

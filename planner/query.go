@@ -646,10 +646,17 @@ func withWindowBounds(q *sql.Query, items []selectItem, src *metastore.Source) [
 		return items
 	}
 	nk := len(src.Schema.Key())
+	first := -1 // where the star's columns start
+	for i, it := range items {
+		if it.star {
+			first = i
+			break
+		}
+	}
 	var out []selectItem
 	for i, it := range items {
 		out = append(out, it)
-		if i == nk-1 {
+		if i == first+nk-1 {
 			for _, b := range []string{"WINDOWSTART", "WINDOWEND"} {
 				out = append(out, selectItem{expr: &sql.ColumnRef{Name: b}, name: b, alias: true, star: true})
 			}
