@@ -18,6 +18,9 @@ import (
 type noColumns struct{}
 
 func (noColumns) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
+	if ref.Qualifier != "" {
+		return 0, nil, &stmtErr{fmt.Sprintf("Failed to prepare statement: '%s' is not a valid stream/table name or alias.", ref.Qualifier)}
+	}
 	return 0, nil, &stmtErr{fmt.Sprintf("Column '%s' cannot be resolved: INSERT VALUES takes expressions without column references.", ref.Name)}
 }
 
