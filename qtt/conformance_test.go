@@ -49,11 +49,11 @@ var minimumPassRates = map[string]float64{
 // against the server's handlers.
 var minimumRESTPassRates = map[string]float64{
 	"push-queries": 0.98, "insert-values": 0.96, "scalable-push-queries": 0.96,
-	// Pull queries (pull-queries-protobuf needs protobuf results on
-	// /query-stream, which eddy does not serve yet).
+	// Pull queries.
 	"pull-queries-against-ctas-materialized": 1.0, "pull-queries-against-cst-materialized": 1,
 	"pull-queries-against-streams": 1, "pull-queries-with-headers": 1, "pull-queries-with-limit-clause": 1.0,
 	"pull-queries-with-predicates": 1, "pull-queries-with-range-scan": 1, "pull-queries-with-struct-star": 1,
+	"pull-queries-protobuf": 1,
 }
 
 // restCorpusDir is the REST corpus beside the QTT one.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,9 +13,16 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/encoding/prototext"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/server"
 )
 
@@ -123,6 +131,21 @@ func (s *restSession) post(ctx context.Context, path, stmt string) (*http.Respon
 	return s.client.Do(req)
 }
 
+// postProto sends a query to /query-stream asking for protobuf rows.
+func (s *restSession) postProto(ctx context.Context, stmt string) (*http.Response, error) {
+	body, err := json.Marshal(map[string]any{"sql": stmt, "properties": s.props})
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url+"/query-stream", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", protoMedia)
+	return s.client.Do(req)
+}
+
 // readError reads an error reply.
 func readError(resp *http.Response) *restError {
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -136,9 +159,10 @@ func readError(resp *http.Response) *restError {
 // runVariant runs one REST variant; nil means it passed.
 func (r *restRunner) runVariant(ctx context.Context, v *Variant, rc *restCase) *caseFailure {
 	tc := v.Case
+	withProto := false // testPullWithProtoFormat: the queries run again for protobuf
 	for _, resp := range rc.Responses {
 		if _, ok := resp["queryProto"]; ok {
-			return fail("", "queryProto responses need protobuf results from /query-stream, which eddy does not serve")
+			withProto = true
 		}
 	}
 	admin, queries, err := splitRESTStatements(v.Statements)
@@ -270,7 +294,7 @@ func (r *restRunner) runVariant(ctx context.Context, v *Variant, rc *restCase) *
 				return produce()
 			}
 		}
-		elems, qerr, f := r.query(ctx, sess, stmt, expected, onHeader)
+		elems, qerr, f := r.query(ctx, sess, stmt, false, expected, onHeader)
 		if f != nil {
 			return f
 		}
@@ -285,6 +309,32 @@ func (r *restRunner) runVariant(ctx context.Context, v *Variant, rc *restCase) *
 		}
 		actual = append(actual, elems)
 		answered++
+	}
+	if withProto {
+		// Then each query again over /query-stream, with protobuf rows.
+		for j, stmt := range queries {
+			idx := len(admin) + len(queries) + j
+			expected := -1
+			if idx < len(rc.Responses) {
+				var elems []json.RawMessage
+				if json.Unmarshal(rc.Responses[idx]["queryProto"], &elems) == nil {
+					expected = len(elems)
+				}
+			}
+			elems, qerr, f := r.query(ctx, sess, stmt, true, expected, nil)
+			if f != nil {
+				return f
+			}
+			if qerr != nil {
+				if f := errorOutcome(fmt.Sprintf("protobuf query %d (%s)", j+1, abbreviate(stmt, 80)), qerr); f != nil {
+					return f
+				}
+				raised = true
+				continue
+			}
+			actual = append(actual, elems)
+			answered++
+		}
 	}
 	vacuous := ""
 	if want != nil {
@@ -321,15 +371,22 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
-// query sends one SELECT to /query and reads its streamed elements:
-// until the stream ends, or once expected elements arrived (an endless
-// push query), or after the stream has been idle. A failed request or a
+// query sends one SELECT to /query (or, for proto, to /query-stream
+// asking for protobuf rows) and reads its streamed elements: until the
+// stream ends, or once expected elements arrived (an endless push
+// query), or after the stream has been idle. A failed request or a
 // streamed error message is returned as a restError. onHeader, when
 // set, runs once the header arrived.
-func (r *restRunner) query(ctx context.Context, sess *restSession, stmt string, expected int, onHeader func() *caseFailure) ([]any, *restError, *caseFailure) {
+func (r *restRunner) query(ctx context.Context, sess *restSession, stmt string, proto bool, expected int, onHeader func() *caseFailure) ([]any, *restError, *caseFailure) {
 	qctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	resp, err := sess.post(qctx, "/query", stmt)
+	var resp *http.Response
+	var err error
+	if proto {
+		resp, err = sess.postProto(qctx, stmt)
+	} else {
+		resp, err = sess.post(qctx, "/query", stmt)
+	}
 	if err != nil {
 		return nil, nil, fail("", "query %s: %v", abbreviate(stmt, 80), err)
 	}
@@ -480,7 +537,7 @@ func (r *restRunner) verifyResponses(rc *restCase, stmts []string, actual []any)
 				if err := m.match("", exp, actual[i]); err != nil {
 					return fail("expected: "+renderJSON(exp)+"\nactual:   "+renderJSON(actual[i]), "response %d (admin): %v", i+1, err)
 				}
-			case "query":
+			case "query", "queryProto":
 				el, ok1 := exp.([]any)
 				al, ok2 := actual[i].([]any)
 				if !ok1 {
@@ -489,8 +546,14 @@ func (r *restRunner) verifyResponses(rc *restCase, stmts []string, actual []any)
 				if !ok2 {
 					return fail(renderJSON(actual[i]), "response %d: expected a query response but was an admin one", i+1)
 				}
+				if kind == "queryProto" {
+					var err error
+					if el, al, err = protoRowsAsColumns(el, al); err != nil {
+						return fail(listElements(el, al), "response %d (queryProto): %v", i+1, err)
+					}
+				}
 				if err := m.matchQueryResponse(el, al, ordered); err != nil {
-					return fail(listElements(el, al), "response %d (query): %v", i+1, err)
+					return fail(listElements(el, al), "response %d (%s): %v", i+1, kind, err)
 				}
 			default:
 				return &caseFailure{status: StatusError, msg: fmt.Sprintf("response %d: unknown response type %q", i+1, kind)}
@@ -512,4 +575,137 @@ func listElements(exp, act []any) string {
 		b.WriteString("  " + renderJSON(a) + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// protoMedia is the Accept type of protobuf query results.
+const protoMedia = "application/vnd.ksql.v1+protobuf"
+
+// protoRowsAsColumns prepares a queryProto response for matching: the
+// rows, in protobuf text form in exp and as base64 message bytes in act,
+// are read as messages of the actual header's protoSchema and both
+// become {"row":{"columns":[T]}} with T the same canonical text for
+// equal messages (repeated map entries sorted by key, as ksqlDB writes
+// them in hash order). Headers and final messages are left as they are.
+func protoRowsAsColumns(exp, act []any) (expOut, actOut []any, err error) {
+	schema := ""
+	for _, a := range act {
+		if h, ok := elemField(a, "header").(map[string]any); ok {
+			schema, _ = h["protoSchema"].(string)
+			break
+		}
+	}
+	if schema == "" {
+		return exp, act, errors.New("the reply has no header with a protoSchema")
+	}
+	md, err := serde.ProtoMessageOf(schema)
+	if err != nil {
+		return exp, act, fmt.Errorf("the reply's protoSchema: %w", err)
+	}
+	convert := func(elems []any, read func(row any) (proto.Message, error)) ([]any, error) {
+		out := make([]any, len(elems))
+		for i, e := range elems {
+			out[i] = e
+			row := elemField(e, "row")
+			if row == nil {
+				continue
+			}
+			m, err := read(row)
+			if err != nil {
+				return nil, fmt.Errorf("[%d]: %w", i, err)
+			}
+			sortProtoEntries(m.ProtoReflect())
+			out[i] = map[string]any{"row": map[string]any{"columns": []any{prototext.Format(m)}}}
+		}
+		return out, nil
+	}
+	expOut, err = convert(exp, func(row any) (proto.Message, error) {
+		text, ok := row.(string)
+		if !ok {
+			return nil, fmt.Errorf("an expected protobuf row must be a string in text form, not %s", renderJSON(row))
+		}
+		m := dynamicpb.NewMessage(md)
+		if err := prototext.Unmarshal([]byte(text), m); err != nil {
+			return nil, fmt.Errorf("expected row %q: %w", text, err)
+		}
+		return m, nil
+	})
+	if err != nil {
+		return exp, act, err
+	}
+	actOut, err = convert(act, func(row any) (proto.Message, error) {
+		obj, _ := row.(map[string]any)
+		enc, ok := obj["protobufBytes"].(string)
+		if !ok {
+			return nil, fmt.Errorf("a protobuf row needs \"protobufBytes\": %s", renderJSON(row))
+		}
+		b, err := base64.StdEncoding.DecodeString(enc)
+		if err != nil {
+			return nil, fmt.Errorf("protobufBytes: %w", err)
+		}
+		m := dynamicpb.NewMessage(md)
+		if err := proto.Unmarshal(b, m); err != nil {
+			return nil, fmt.Errorf("protobufBytes: %w", err)
+		}
+		return m, nil
+	})
+	if err != nil {
+		return expOut, act, err
+	}
+	return expOut, actOut, nil
+}
+
+// elemField returns field k of a stream element object, or nil.
+func elemField(elem any, k string) any {
+	if o, ok := elem.(map[string]any); ok {
+		return o[k]
+	}
+	return nil
+}
+
+// sortProtoEntries sorts, through m, every repeated field of map-entry
+// messages (…Entry with fields key and value) by key.
+func sortProtoEntries(m protoreflect.Message) {
+	var fields []protoreflect.FieldDescriptor
+	m.Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+		if fd.Message() != nil {
+			fields = append(fields, fd)
+		}
+		return true
+	})
+	for _, fd := range fields {
+		switch {
+		case fd.IsMap():
+			if fd.MapValue().Message() != nil {
+				m.Get(fd).Map().Range(func(_ protoreflect.MapKey, v protoreflect.Value) bool {
+					sortProtoEntries(v.Message())
+					return true
+				})
+			}
+		case fd.IsList():
+			l := m.Mutable(fd).List()
+			vals := make([]protoreflect.Value, l.Len())
+			for i := range vals {
+				vals[i] = l.Get(i)
+				sortProtoEntries(vals[i].Message())
+			}
+			md := fd.Message()
+			key, value := md.Fields().ByName("key"), md.Fields().ByName("value")
+			if !strings.HasSuffix(string(md.Name()), "Entry") || md.Fields().Len() != 2 || key == nil || value == nil {
+				continue
+			}
+			text := func(v protoreflect.Value) string { return prototext.Format(v.Message().Interface()) }
+			sort.SliceStable(vals, func(i, j int) bool {
+				ki, kj := fmt.Sprint(vals[i].Message().Get(key).Interface()), fmt.Sprint(vals[j].Message().Get(key).Interface())
+				if ki != kj {
+					return ki < kj
+				}
+				return text(vals[i]) < text(vals[j])
+			})
+			for i, v := range vals {
+				l.Set(i, v)
+			}
+		default:
+			sortProtoEntries(m.Mutable(fd).Message())
+		}
+	}
 }

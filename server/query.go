@@ -21,10 +21,6 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 		notAcceptable(w)
 		return
 	}
-	if ct == mediaProtobuf {
-		writeError(w, genericError(codeNotAcceptable, "eddy does not serve protobuf query results; accept %s instead.", mediaKSQLv1))
-		return
-	}
 	var req ksqlRequest
 	if aerr := s.readJSON(w, r, &req); aerr != nil {
 		writeError(w, aerr)
@@ -45,8 +41,11 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var enc encoder = v1Encoder{tablePull: s.isTablePull(q.sel)}
-	if ct == mediaDelimited {
+	switch ct {
+	case mediaDelimited:
 		enc = delimitedEncoder{}
+	case mediaProtobuf:
+		enc = &protobufEncoder{v1: v1Encoder{tablePull: s.isTablePull(q.sel)}}
 	}
 	s.runSelect(w, r, q, props, enc, ct, ct != mediaDelimited)
 }
@@ -173,12 +172,27 @@ func (s *Server) runSelect(w http.ResponseWriter, r *http.Request, q *queryStmt,
 		var b []byte
 		switch {
 		case row.Header != nil:
+			if p, ok := enc.(headerPreparer); ok {
+				if aerr := p.prepare(row.Header); aerr != nil {
+					return aerr // nothing written yet: the reply is this error
+				}
+			}
 			if pq != nil {
 				s.push.name(pq, row.Header.QueryID)
 			}
 			b = enc.header(row.Header)
 		case row.Row != nil:
-			b = enc.row(row.Row)
+			if re, ok := enc.(fallibleRows); ok {
+				var aerr *apiError
+				if b, aerr = re.encodeRow(row.Row); aerr != nil {
+					ended.Store(true)
+					_ = sw.write(enc.fail(aerr))
+					cancel()
+					return aerr
+				}
+			} else {
+				b = enc.row(row.Row)
+			}
 			if pq != nil {
 				pq.rows.Add(1)
 			}

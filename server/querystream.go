@@ -6,15 +6,12 @@ import (
 
 // handleQueryStream is POST /query-stream: push and pull queries and
 // PRINT over HTTP/1.1 (chunked) or HTTP/2, as delimited lines (default),
-// one JSON array, or the legacy StreamedRow array.
+// one JSON array, or the legacy StreamedRow array (with protobuf rows
+// for application/vnd.ksql.v1+protobuf).
 func (s *Server) handleQueryStream(w http.ResponseWriter, r *http.Request) {
 	ct, ok := negotiate(r, mediaDelimited, mediaJSON, mediaKSQLv1, mediaProtobuf)
 	if !ok {
 		notAcceptable(w)
-		return
-	}
-	if ct == mediaProtobuf {
-		writeError(w, genericError(codeNotAcceptable, "eddy does not serve protobuf query results; accept %s instead.", mediaDelimited))
 		return
 	}
 	var args queryStreamArgs
@@ -46,10 +43,12 @@ func (s *Server) handleQueryStream(w http.ResponseWriter, r *http.Request) {
 		enc = jsonEncoder{}
 	case mediaKSQLv1:
 		enc = v1Encoder{tablePull: s.isTablePull(q.sel)}
+	case mediaProtobuf:
+		enc = &protobufEncoder{v1: v1Encoder{tablePull: s.isTablePull(q.sel)}}
 	default:
 		enc = delimitedEncoder{}
 	}
-	s.runSelect(w, r, q, props, enc, ct, ct == mediaKSQLv1)
+	s.runSelect(w, r, q, props, enc, ct, ct == mediaKSQLv1 || ct == mediaProtobuf)
 }
 
 // handleCloseQuery is POST /close-query: ends a push query by the id its

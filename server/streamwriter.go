@@ -134,6 +134,18 @@ type encoder interface {
 	end() []byte
 }
 
+// headerPreparer is an encoder that must prepare for the result's
+// columns before its header is written; an error fails the query.
+type headerPreparer interface {
+	prepare(h *api.QueryHeader) *apiError
+}
+
+// fallibleRows is an encoder whose rows can fail to encode; an error
+// ends the query.
+type fallibleRows interface {
+	encodeRow(r *api.Row) ([]byte, *apiError)
+}
+
 func mustJSON(v any) []byte {
 	b, err := marshal(v)
 	if err != nil {

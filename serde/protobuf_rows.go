@@ -1,0 +1,189 @@
+package serde
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
+
+	"github.com/eddysql/eddy/types"
+)
+
+// ProtoRows writes query results as protobuf, as the REST API serves them
+// to clients accepting application/vnd.ksql.v1+protobuf: Schema is the
+// proto3 text of the result's message and Encode turns a row of SQL
+// values into that message's bytes (no schema-registry framing).
+//
+// The schema is the one ksqlDB sends for results: message ConnectDefault1
+// with a field per column numbered from 1, nested structs as nested
+// ConnectDefaultN messages, and a MAP as a repeated ConnectDefaultNEntry
+// message of key and value. Rows are encoded through an equivalent schema
+// that declares maps as map<string, V>, which has the same wire form.
+type ProtoRows struct {
+	schema string
+	cols   []types.Column
+	md     protoreflect.MessageDescriptor
+	fields []protoreflect.FieldDescriptor
+}
+
+// NewProtoRows prepares the protobuf form of a result with columns cols.
+// Columns PROTOBUF cannot carry (an ARRAY or MAP inside an ARRAY or MAP,
+// a MAP without STRING keys) are an error.
+func NewProtoRows(cols []types.Column) (*ProtoRows, error) {
+	if len(cols) == 0 {
+		return nil, errors.New("a protobuf result needs at least one column")
+	}
+	for _, c := range cols {
+		if err := checkProtoRowType(c.Type, false); err != nil {
+			return nil, fmt.Errorf("column %s: %w", types.QuoteIdent(c.Name), err)
+		}
+	}
+	fd, err := compileProto(nil, RegSchema{Type: SchemaProtobuf, Schema: protoRowSchema(cols, false)})
+	if err != nil {
+		return nil, err
+	}
+	md := fd.Messages().Get(0)
+	return &ProtoRows{schema: protoRowSchema(cols, true), cols: cols, md: md, fields: mapFields(md, cols)}, nil
+}
+
+// Schema returns the proto3 text of the result's message.
+func (p *ProtoRows) Schema() string { return p.schema }
+
+// Encode writes one row (SQL values in column order; nulls are left
+// unset) as the message's bytes.
+func (p *ProtoRows) Encode(vals []any) ([]byte, error) {
+	if len(vals) != len(p.cols) {
+		return nil, fmt.Errorf("row has %d values for %d columns", len(vals), len(p.cols))
+	}
+	m := dynamicpb.NewMessage(p.md)
+	for i, fd := range p.fields {
+		if fd == nil || vals[i] == nil {
+			continue
+		}
+		if err := setProtoField(m, fd, vals[i], p.cols[i].Type); err != nil {
+			return nil, colErr(p.cols[i], err)
+		}
+	}
+	out, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("writing PROTOBUF: %w", err)
+	}
+	if out == nil {
+		out = []byte{}
+	}
+	return out, nil
+}
+
+func checkProtoRowType(t *types.Type, inList bool) error {
+	switch t.Kind {
+	case types.Array, types.Map:
+		if inList {
+			return fmt.Errorf("PROTOBUF format does not support %s nested in an ARRAY or MAP", t)
+		}
+		if t.Kind == types.Map && t.Key.Kind != types.String {
+			return errors.New("PROTOBUF format only supports MAP types with STRING keys")
+		}
+		return checkProtoRowType(t.Elem, true)
+	case types.Struct:
+		for _, f := range t.Fields {
+			if err := checkProtoRowType(f.Type, false); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// protoRowSchema writes the result schema; entries selects ksqlDB's
+// repeated entry messages for maps over map<string, V>.
+func protoRowSchema(cols []types.Column, entries bool) string {
+	g := &protoRowGen{pbGen: pbGen{nullable: pbNullDefault, next: 1, imports: map[string]bool{}}, entries: entries}
+	fs := make([]types.Field, len(cols))
+	for i, c := range cols {
+		fs[i] = types.Field{Name: c.Name, Type: c.Type}
+	}
+	var body strings.Builder
+	g.message(&body, g.newName(), fs, "")
+	var b strings.Builder
+	b.WriteString("syntax = \"proto3\";\n\n")
+	for _, imp := range []string{"confluent/meta.proto", "confluent/type/decimal.proto", "google/protobuf/timestamp.proto", "google/type/date.proto", "google/type/timeofday.proto"} {
+		if g.imports[imp] {
+			b.WriteString("import \"" + imp + "\";\n")
+		}
+	}
+	if len(g.imports) > 0 {
+		b.WriteByte('\n')
+	}
+	b.WriteString(body.String())
+	return b.String()
+}
+
+type protoRowGen struct {
+	pbGen
+	entries bool
+}
+
+func (g *protoRowGen) message(b *strings.Builder, name string, fs []types.Field, indent string) {
+	b.WriteString(indent + "message " + name + " {\n")
+	var nested []string
+	for i, f := range fs {
+		typ, opts, label := g.field(f.Type, &nested, indent+"  ")
+		fmt.Fprintf(b, "%s  %s%s %s = %d%s;\n", indent, label, typ, f.Name, i+1, opts)
+	}
+	for _, n := range nested {
+		b.WriteString("\n" + n)
+	}
+	b.WriteString(indent + "}\n")
+}
+
+// field returns the proto type of a field of type t, its options and
+// its label.
+func (g *protoRowGen) field(t *types.Type, nested *[]string, indent string) (typ, opts, label string) {
+	switch t.Kind {
+	case types.Array:
+		typ, opts = g.elem(t.Elem, nested, indent)
+		return typ, opts, "repeated "
+	case types.Map:
+		if !g.entries {
+			typ, opts = g.elem(t.Elem, nested, indent)
+			return "map<string, " + typ + ">", opts, ""
+		}
+		name := g.newName() + "Entry"
+		var b strings.Builder
+		g.message(&b, name, []types.Field{{Name: "key", Type: t.Key}, {Name: "value", Type: t.Elem}}, indent)
+		*nested = append(*nested, b.String())
+		return name, "", "repeated "
+	}
+	typ, opts = g.elem(t, nested, indent)
+	return typ, opts, ""
+}
+
+// elem returns the proto type of a single value of type t.
+func (g *protoRowGen) elem(t *types.Type, nested *[]string, indent string) (typ, opts string) {
+	if t.Kind == types.Struct {
+		name := g.newName()
+		var b strings.Builder
+		g.message(&b, name, t.Fields, indent)
+		*nested = append(*nested, b.String())
+		return name, ""
+	}
+	typ, opts, _ = g.scalarOrMessage(t, nested, indent, false)
+	return typ, opts
+}
+
+// ProtoMessageOf compiles proto3 schema text, such as a result's
+// Schema, and returns its first message: what a client decodes rows
+// with. The Confluent and google.type imports serde knows resolve.
+func ProtoMessageOf(schema string) (protoreflect.MessageDescriptor, error) {
+	fd, err := compileProto(nil, RegSchema{Type: SchemaProtobuf, Schema: schema})
+	if err != nil {
+		return nil, err
+	}
+	if fd.Messages().Len() == 0 {
+		return nil, fmt.Errorf("%w in the PROTOBUF schema", errNoSuchMessage)
+	}
+	return fd.Messages().Get(0), nil
+}
