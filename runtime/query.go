@@ -81,8 +81,11 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, log Proce
 		}
 		if len(tk.pending) > 0 {
 			out := tk.pending
-			tk.pending = tk.pending[:0:0]
-			if err := cluster.Produce(ctx, out...); err != nil {
+			err := cluster.Produce(ctx, out...)
+			// Produce is done with the slice when it returns: reuse it.
+			clear(out)
+			tk.pending = out[:0]
+			if err != nil {
 				return fmt.Errorf("query %s: produce: %w", topo.ID, err)
 			}
 		}
