@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/chzyer/readline"
+
 	"github.com/eddysql/eddy/repl"
 )
 
@@ -24,6 +26,14 @@ func openClient(ctx context.Context, f *shellFlags, logf func(string, ...any)) (
 				logf("shutdown: %v", err)
 			}
 		}, nil
+	}
+	if f.user != "" && f.password == "" && readline.IsTerminal(int(os.Stdin.Fd())) {
+		// As the ksqlDB CLI does: a user without a password is asked for it.
+		pw, err := readline.Password(fmt.Sprintf("Password for %s: ", f.user))
+		if err != nil {
+			return nil, "", nil, fmt.Errorf("read password: %w", err)
+		}
+		f.password = string(pw)
 	}
 	opts := repl.HTTPOptions{User: f.user, Password: f.password}
 	if f.tlsCA != "" {
