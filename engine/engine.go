@@ -92,6 +92,16 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err := e.cluster.CreateTopic(ctx, kafka.TopicInfo{Name: e.processingLogTopic(), Partitions: 1, Replicas: 1}); err != nil {
 		return nil, fmt.Errorf("create processing log topic: %w", err)
 	}
+	// With ksql.logging.processing.stream.auto.create (eddy's binary sets
+	// it), the processing log is queryable as a stream.
+	if strings.EqualFold(cfg["ksql.logging.processing.stream.auto.create"], "true") && e.ms.Source(processingLogStream) == nil {
+		e.ms.PutSource(&metastore.Source{
+			Name: processingLogStream, Schema: processingLogSchema(), Topic: e.processingLogTopic(), IsSource: true,
+			KeyFormat:   serde.Format{Name: "KAFKA", Props: map[string]string{}},
+			ValueFormat: serde.Format{Name: "JSON", Props: map[string]string{}},
+			SQL:         "CREATE SOURCE STREAM " + processingLogStream + " (…) WITH (KAFKA_TOPIC='" + e.processingLogTopic() + "', VALUE_FORMAT='JSON')",
+		})
+	}
 	for i, c := range cmds {
 		if err := e.replay(ctx, c); err != nil {
 			// A command that no longer applies is skipped, as on the

@@ -1,41 +1,94 @@
 package engine
 
 import (
-	"context"
 	"encoding/json"
 	"time"
 
-	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/runtime"
+	"github.com/eddysql/eddy/types"
 )
 
 // processingLogTopic is where records that could not be processed are
 // described, as ksqlDB's processing log does.
 func (e *Engine) processingLogTopic() string { return e.sid + "ksql_processing_log" }
 
-// processingLog records a processing error in the server log and the
-// processing-log topic. The query goes on either way.
-func (e *Engine) processingLog(pe runtime.ProcessingError) {
-	e.opts.Logf("processing log: %s", pe)
-	msg, err := json.Marshal(map[string]any{
-		"level":  "ERROR",
-		"logger": "processing." + pe.QueryID,
-		"time":   time.Now().UnixMilli(),
-		"message": map[string]any{
-			"type":         pe.Kind,
-			"errorMessage": pe.Err.Error(),
-			"topic":        pe.Topic,
-			"partition":    pe.Partition,
-			"offset":       pe.Offset,
-		},
+// processingLogStream is the stream eddy declares over the processing-log
+// topic, so the log can be queried like any stream.
+const processingLogStream = "KSQL_PROCESSING_LOG"
+
+// processingLog returns where the engine's queries report processing
+// errors: the server log, and the processing-log topic unless reporting
+// only (pull queries write nothing).
+func (e *Engine) processingLog(reportOnly bool) *runtime.ProcessingLog {
+	pl := &runtime.ProcessingLog{Report: func(pe runtime.ProcessingError) { e.opts.Logf("processing log: %s", pe) }}
+	if !reportOnly {
+		pl.Topic, pl.Encode = e.processingLogTopic(), encodeProcessingError
+	}
+	return pl
+}
+
+// Processing-log message types, as ksqlDB numbers them.
+var processingErrorTypes = map[string]int{
+	"DESERIALIZATION_ERROR":   0,
+	"RECORD_PROCESSING_ERROR": 1,
+	"PRODUCTION_ERROR":        2,
+	"SERIALIZATION_ERROR":     3,
+}
+
+// encodeProcessingError writes a processing-log record in the shape of
+// ksqlDB's: one branch of "message" set according to the error's type.
+func encodeProcessingError(pe runtime.ProcessingError) []byte {
+	detail := map[string]any{
+		"errorMessage": pe.Err.Error(),
+		"cause":        []string{},
+		"topic":        pe.Topic,
+		"partition":    pe.Partition,
+		"offset":       pe.Offset,
+	}
+	message := map[string]any{
+		"type":                    processingErrorTypes[pe.Kind],
+		"deserializationError":    nil,
+		"recordProcessingError":   nil,
+		"productionError":         nil,
+		"serializationError":      nil,
+		"kafkaStreamsThreadError": nil,
+	}
+	switch pe.Kind {
+	case "DESERIALIZATION_ERROR":
+		message["deserializationError"] = detail
+	case "SERIALIZATION_ERROR":
+		message["serializationError"] = detail
+	default:
+		message["recordProcessingError"] = detail
+	}
+	b, _ := json.Marshal(map[string]any{
+		"level":   "ERROR",
+		"logger":  "processing." + pe.QueryID,
+		"time":    time.Now().UnixMilli(),
+		"message": message,
 	})
-	if err != nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	rec := kafka.Record{Topic: e.processingLogTopic(), Partition: -1, Value: msg, Timestamp: time.Now().UnixMilli()}
-	if err := e.cluster.Produce(ctx, rec); err != nil {
-		e.opts.Logf("processing log: write %s: %v", e.processingLogTopic(), err)
-	}
+	return b
+}
+
+// processingLogSchema is the schema of the KSQL_PROCESSING_LOG stream.
+func processingLogSchema() *types.Schema {
+	detail := types.StructOf(
+		types.Field{Name: "ERRORMESSAGE", Type: types.StringType},
+		types.Field{Name: "CAUSE", Type: types.ArrayOf(types.StringType)},
+		types.Field{Name: "TOPIC", Type: types.StringType},
+		types.Field{Name: "PARTITION", Type: types.IntType},
+		types.Field{Name: "OFFSET", Type: types.BigintType},
+	)
+	message := types.StructOf(
+		types.Field{Name: "TYPE", Type: types.IntType},
+		types.Field{Name: "DESERIALIZATIONERROR", Type: detail},
+		types.Field{Name: "RECORDPROCESSINGERROR", Type: detail},
+		types.Field{Name: "SERIALIZATIONERROR", Type: detail},
+	)
+	return &types.Schema{Columns: []types.Column{
+		{Name: "LOGGER", Type: types.StringType},
+		{Name: "LEVEL", Type: types.StringType},
+		{Name: "TIME", Type: types.BigintType},
+		{Name: "MESSAGE", Type: message},
+	}}
 }

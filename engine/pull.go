@@ -94,7 +94,7 @@ func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner
 		}
 		recs = tableScan(recs, plan.From, parts)
 	}
-	if err := runtime.RunOnce(topo, recs, e.processingLog); err != nil {
+	if err := runtime.RunOnce(topo, recs, e.processingLog(true)); err != nil {
 		return err
 	}
 	return *emitErr

@@ -277,7 +277,7 @@ func (e *Engine) startPersistent(ctx context.Context, pp *persistentPlan, text s
 	e.ms.PutQuery(&metastore.Query{ID: pp.id, SQL: text, Sink: pp.sink.Name, Topic: pp.sink.Topic, Sources: pp.plan.Sources, InternalTopics: pp.plan.InternalTopics})
 	// The query's goroutine must outlive the request that started it; the
 	// engine owns it and stops it on TERMINATE, DROP or Close.
-	q, err := runtime.Start(context.WithoutCancel(ctx), e.cluster, pp.topo, e.processingLog)
+	q, err := runtime.Start(context.WithoutCancel(ctx), e.cluster, pp.topo, e.processingLog(false))
 	if err != nil {
 		e.ms.DropQuery(pp.id)
 		return err

@@ -31,7 +31,7 @@ type Query struct {
 var errSinkDone = errors.New("sink done")
 
 // Start subscribes the topology's source topic and runs it.
-func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, log ProcessingLog) (*Query, error) {
+func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, log *ProcessingLog) (*Query, error) {
 	q := &Query{Topology: topo}
 	tk := newTask(topo, log, &q.Stats)
 	// A stateful query rebuilds its state on start by reprocessing its
@@ -149,7 +149,7 @@ func (q *Query) Stop() error {
 // RunOnce runs a topology over a fixed set of records on the calling
 // goroutine (pull queries). Outputs to a Kafka sink are returned to the
 // caller's cluster by the engine; use an EmitSink.
-func RunOnce(topo *Topology, recs []kafka.Record, log ProcessingLog) error {
+func RunOnce(topo *Topology, recs []kafka.Record, log *ProcessingLog) error {
 	var stats Stats
 	tk := newTask(topo, log, &stats)
 	for i := range recs {

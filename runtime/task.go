@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/kafka"
@@ -24,15 +25,21 @@ func (e ProcessingError) String() string {
 	return fmt.Sprintf("%s in query %s at %s/%d@%d: %v", e.Kind, e.QueryID, e.Topic, e.Partition, e.Offset, e.Err)
 }
 
-// ProcessingLog receives records that could not be processed. The query
-// goes on; the log says why.
-type ProcessingLog func(ProcessingError)
+// ProcessingLog says where records that could not be processed are
+// described. The query goes on; the log says why. Report is called for
+// each (the server log); when Topic is set, a record made by Encode is
+// also written there, with the outputs of the batch.
+type ProcessingLog struct {
+	Report func(ProcessingError)
+	Topic  string
+	Encode func(ProcessingError) []byte
+}
 
 // Task runs a topology's operator chains for one record at a time. It
 // owns its scratch rows, so one goroutine (the subscription's) drives it.
 type Task struct {
 	topo    *Topology
-	log     ProcessingLog
+	log     *ProcessingLog
 	stats   *Stats
 	inputs  map[string]*Input
 	rows    map[string][]any // source row per topic, reused
@@ -43,7 +50,7 @@ type Task struct {
 	stop    bool           // set when a transient sink wants no more rows
 }
 
-func newTask(topo *Topology, log ProcessingLog, stats *Stats) *Task {
+func newTask(topo *Topology, log *ProcessingLog, stats *Stats) *Task {
 	t := &Task{topo: topo, log: log, stats: stats, inputs: map[string]*Input{}, rows: map[string][]any{}}
 	for _, in := range topo.Inputs {
 		t.inputs[in.Topic()] = in
@@ -68,7 +75,14 @@ func (t *Task) report(kind string, err error) {
 	if t.cur != nil {
 		pe.Topic, pe.Partition, pe.Offset = t.cur.Topic, t.cur.Partition, t.cur.Offset
 	}
-	t.log(pe)
+	if t.log.Report != nil {
+		t.log.Report(pe)
+	}
+	if t.log.Topic != "" && t.log.Encode != nil {
+		// Written with the batch, so a flood of bad records costs no
+		// extra round trips.
+		t.pending = append(t.pending, kafka.Record{Topic: t.log.Topic, Partition: -1, Value: t.log.Encode(pe), Timestamp: time.Now().UnixMilli()})
+	}
 }
 
 // process decodes one input record and runs it through its chain.

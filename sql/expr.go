@@ -167,7 +167,14 @@ func (p *parser) postfix(x Expr) Expr {
 			x = &Subscript{P: t.Pos, Base: x, Index: idx}
 		case p.peekOp(0, "->") && !p.peekOp(1, "*"):
 			t := p.advance()
-			f, _ := p.ident()
+			var f string
+			if p.cur().Kind == tWord {
+				// After -> a word can only be a field name, reserved or not
+				// (MESSAGE->DESERIALIZATIONERROR->TOPIC).
+				f = p.advance().Val
+			} else {
+				f, _ = p.ident()
+			}
 			x = &Deref{P: t.Pos, Base: x, Field: f}
 		default:
 			return x

@@ -74,7 +74,10 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 	if s.registryDesc != "" {
 		s.kafkaDesc += "; " + s.registryDesc
 	}
-	eng, err := engine.New(ctx, engine.Options{Cluster: cl, ServiceID: c.serviceID, Config: map[string]string{}, Registry: reg, Logf: logf})
+	eng, err := engine.New(ctx, engine.Options{Cluster: cl, ServiceID: c.serviceID, Config: map[string]string{
+		// Bad records can be read back with SELECT … FROM KSQL_PROCESSING_LOG.
+		"ksql.logging.processing.stream.auto.create": "true",
+	}, Registry: reg, Logf: logf})
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start engine: %w", err)
