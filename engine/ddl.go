@@ -8,7 +8,6 @@ import (
 
 	"github.com/eddysql/eddy/api"
 	"github.com/eddysql/eddy/kafka"
-	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
@@ -203,9 +202,6 @@ func (e *Engine) prepareDropType(st *sql.DropType) (action, error) {
 }
 
 // sinkMeta builds the catalog entry for a CSAS/CTAS query's sink.
-func sinkQuery(id, text, sink, topic string, from ...string) *metastore.Query {
-	return &metastore.Query{ID: id, SQL: text, Sink: sink, Topic: topic, Sources: from}
-}
 
 // prepareAlter adds value columns to a source made by CREATE STREAM/TABLE.
 func (e *Engine) prepareAlter(st *sql.AlterSource) (action, error) {

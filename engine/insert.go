@@ -133,11 +133,3 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg pla
 	}
 	return nil
 }
-
-func valuesText(vs []sql.Expr) string {
-	var parts []string
-	for _, v := range vs {
-		parts = append(parts, sql.FormatExpr(v))
-	}
-	return strings.Join(parts, ", ")
-}

@@ -291,8 +291,6 @@ func (c *compiler) unary(e *sql.Unary) (*node, error) {
 	return nil, fmt.Errorf("unknown unary operator %q", e.Op)
 }
 
-func (c *compiler) isNullLit(n *node) bool { return n.typ == nil }
-
 // boolOf extracts a boolean for three-valued logic; ok is false for NULL.
 func boolOf(v any) (b, ok bool) {
 	b, ok = v.(bool)

@@ -6,7 +6,6 @@ package planner
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/eddysql/eddy/expr"
@@ -115,13 +114,4 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -69,7 +69,6 @@ type group struct {
 	accs       []any
 	maxTs      int64
 	start, end int64 // window bounds
-	emitted    bool  // EMIT FINAL: already emitted
 }
 
 func (a *Aggregate) init(partition int32) {

@@ -19,7 +19,6 @@ type Repartition struct {
 	DropNullKeys bool
 
 	keys []any
-	buf  []byte
 }
 
 func (p *Repartition) Process(t *Task, r *Rec) {
