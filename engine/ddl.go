@@ -217,7 +217,7 @@ func (e *Engine) prepareAlter(st *sql.AlterSource) (action, error) {
 		return nil, &stmtErr{fmt.Sprintf("Cannot alter %s '%s': ALTER operations are not supported on source %ss.", kind, src.Name, kind)}
 	}
 	if src.CreatedBy != "" {
-		return nil, &stmtErr{fmt.Sprintf("ALTER command is not supported for CREATE ... AS statements.")}
+		return nil, &stmtErr{"ALTER command is not supported for CREATE ... AS statements."}
 	}
 	schema := &types.Schema{Columns: append([]types.Column{}, src.Schema.Columns...)}
 	for _, el := range st.Add {

@@ -105,7 +105,7 @@ type RepartitionInput struct {
 }
 
 func (in *RepartitionInput) process(t *Task, rec *kafka.Record) {
-	if rec.Value == nil || len(rec.Value) < 1 {
+	if len(rec.Value) < 1 {
 		return
 	}
 	row, _, err := DecodeRow(rec.Value[1:], in.row)
