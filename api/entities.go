@@ -179,6 +179,20 @@ type QueryDescription struct {
 	OverriddenProperties map[string]string `json:"overriddenProperties"`
 	QueryType            string            `json:"queryType"`
 	State                string            `json:"state"`
+	// QueryErrors are the errors that failed the query (ksqlDB's field).
+	QueryErrors []QueryError `json:"queryErrors"`
+	// Statistics and ErrorStats are eddy's local counters of a running
+	// query, in SourceDescription's form ("messages-in: 3, messages-out:
+	// 2", "processing-errors: 1"); empty for a query that is not running.
+	Statistics string `json:"statistics,omitempty"`
+	ErrorStats string `json:"errorStats,omitempty"`
+}
+
+// QueryError is an error that stopped a query.
+type QueryError struct {
+	Timestamp    int64  `json:"timestamp"`
+	ErrorMessage string `json:"errorMessage"`
+	Type         string `json:"type"` // USER, SYSTEM or UNKNOWN
 }
 
 // QueryDescriptionEntity answers EXPLAIN.
@@ -218,6 +232,63 @@ type FunctionName struct {
 	Category string `json:"category"`
 }
 
+// TopicInfoExtended is one row of SHOW TOPICS EXTENDED.
+type TopicInfoExtended struct {
+	Name        string `json:"name"`
+	ReplicaInfo []int  `json:"replicaInfo"`
+	// ConsumerCount and ConsumerGroupCount count the consumers reading
+	// the topic and their distinct groups.
+	ConsumerCount      int `json:"consumerCount"`
+	ConsumerGroupCount int `json:"consumerGroupCount"`
+}
+
+// TopicsListExtended answers SHOW [ALL] TOPICS EXTENDED.
+type TopicsListExtended struct {
+	Type          string              `json:"@type"` // "kafka_topics_extended"
+	StatementText string              `json:"statementText"`
+	Topics        []TopicInfoExtended `json:"topics"`
+	Warnings      []Warning           `json:"warnings"`
+}
+
+// FunctionArgument is one parameter of a function variation.
+type FunctionArgument struct {
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+	Description string `json:"description"`
+	IsVariadic  bool   `json:"isVariadic"`
+}
+
+// FunctionVariation is one signature of a function.
+type FunctionVariation struct {
+	Arguments []FunctionArgument `json:"arguments"`
+	// ArgumentTypes is the deprecated list of the argument types.
+	ArgumentTypes []string `json:"argumentTypes"`
+	ReturnType    string   `json:"returnType"`
+	Description   string   `json:"description"`
+}
+
+// FunctionDescription answers DESCRIBE FUNCTION.
+type FunctionDescription struct {
+	Type          string              `json:"@type"` // "describe_function"
+	StatementText string              `json:"statementText"`
+	Name          string              `json:"name"`
+	Description   string              `json:"description"`
+	Author        string              `json:"author"`
+	Version       string              `json:"version"`
+	Path          string              `json:"path"`
+	FunctionType  string              `json:"type"` // SCALAR, AGGREGATE, TABLE
+	Functions     []FunctionVariation `json:"functions"`
+	Warnings      []Warning           `json:"warnings"`
+}
+
+// TypeList answers SHOW TYPES: each custom type by name.
+type TypeList struct {
+	Type          string                `json:"@type"` // "type_list"
+	StatementText string                `json:"statementText"`
+	Types         map[string]SchemaInfo `json:"types"`
+	Warnings      []Warning             `json:"warnings"`
+}
+
 // Message is a plain informational result (SET, UNSET, DEFINE ...). It
 // is shell-side in ksqlDB; eddy returns it so every front end shows it.
 type Message struct {
@@ -239,3 +310,6 @@ func (e *QueryDescriptionEntity) EntityType() string  { return "queryDescription
 func (e *VariablesList) EntityType() string           { return "variables" }
 func (e *FunctionNameList) EntityType() string        { return "function_names" }
 func (e *Message) EntityType() string                 { return "message" }
+func (e *TopicsListExtended) EntityType() string      { return "kafka_topics_extended" }
+func (e *FunctionDescription) EntityType() string     { return "describe_function" }
+func (e *TypeList) EntityType() string                { return "type_list" }

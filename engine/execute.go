@@ -103,7 +103,7 @@ func (e *Engine) local(ctx context.Context, st sql.Statement, props map[string]s
 	case *sql.Describe:
 		return e.describe(ctx, s)
 	case *sql.Explain:
-		return e.explain(s)
+		return e.explain(ctx, s, props)
 	case *sql.InsertValues:
 		return nil, e.insertValues(ctx, s, e.config(props))
 	}

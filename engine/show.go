@@ -34,46 +34,90 @@ func (e *Engine) show(ctx context.Context, st *sql.Show, props map[string]string
 		}
 		return &api.StreamsList{Type: "streams", StatementText: text, Streams: infos, Warnings: []api.Warning{}}, nil
 	case "TOPICS":
-		topics, err := e.cluster.Topics(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list topics: %w", err)
-		}
-		out := []api.TopicInfo{}
-		for _, t := range topics {
-			if !st.All && (strings.HasPrefix(t.Name, "_confluent-ksql-") || strings.HasPrefix(t.Name, "__") || t.Name == "_schemas") {
-				continue
-			}
-			ri := make([]int, t.Partitions)
-			for i := range ri {
-				ri[i] = int(t.Replicas)
-			}
-			out = append(out, api.TopicInfo{Name: t.Name, ReplicaInfo: ri})
-		}
-		return &api.TopicsList{Type: "kafka_topics", StatementText: text, Topics: out, Warnings: []api.Warning{}}, nil
+		return e.showTopics(ctx, st)
 	case "QUERIES":
 		return &api.QueriesList{Type: "queries", StatementText: text, Queries: e.runningQueries(), Warnings: []api.Warning{}}, nil
 	case "PROPERTIES":
 		return e.properties(text, props), nil
 	case "FUNCTIONS":
-		var fs []api.FunctionName
-		for _, n := range e.fns.Names() {
-			fs = append(fs, api.FunctionName{Name: n, Type: "SCALAR"})
-		}
-		return &api.FunctionNameList{Type: "function_names", StatementText: text, Functions: fs, Warnings: []api.Warning{}}, nil
+		return e.showFunctions(text), nil
 	case "TYPES":
-		var b strings.Builder
-		ts := e.ms.Types()
-		names := make([]string, 0, len(ts))
-		for n := range ts {
-			names = append(names, n)
+		list := &api.TypeList{Type: "type_list", StatementText: text, Types: map[string]api.SchemaInfo{}, Warnings: []api.Warning{}}
+		for n, t := range e.ms.Types() {
+			list.Types[n] = schemaInfo(t)
 		}
-		sort.Strings(names)
-		for _, n := range names {
-			fmt.Fprintf(&b, "%s: %s\n", n, ts[n])
-		}
-		return &api.Message{Type: "message", StatementText: text, Message: strings.TrimSuffix(b.String(), "\n"), Warnings: []api.Warning{}}, nil
+		return list, nil
 	}
 	return nil, &stmtErr{fmt.Sprintf("SHOW %s is not supported by eddy yet.", st.What)}
+}
+
+// hiddenTopic reports whether SHOW TOPICS leaves a topic out unless ALL
+// is given: ksqlDB's internal topics and the broker's own.
+func hiddenTopic(name string) bool {
+	return strings.HasPrefix(name, "_confluent-ksql-") || strings.HasPrefix(name, "__") || name == "_schemas"
+}
+
+// showTopics answers SHOW [ALL] TOPICS [EXTENDED]. The cluster interface
+// does not list consumer groups, so EXTENDED counts the consumers this
+// engine runs: one per persistent query reading the topic, in the
+// query's group.
+func (e *Engine) showTopics(ctx context.Context, st *sql.Show) (api.Entity, error) {
+	topics, err := e.cluster.Topics(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list topics: %w", err)
+	}
+	var consumers map[string]int
+	var groups map[string]map[string]bool
+	if st.Extended {
+		consumers, groups = e.topicConsumers()
+	}
+	plain := []api.TopicInfo{}
+	ext := []api.TopicInfoExtended{}
+	for _, t := range topics {
+		if !st.All && hiddenTopic(t.Name) {
+			continue
+		}
+		ri := make([]int, t.Partitions)
+		for i := range ri {
+			ri[i] = int(t.Replicas)
+		}
+		if st.Extended {
+			ext = append(ext, api.TopicInfoExtended{Name: t.Name, ReplicaInfo: ri, ConsumerCount: consumers[t.Name], ConsumerGroupCount: len(groups[t.Name])})
+		} else {
+			plain = append(plain, api.TopicInfo{Name: t.Name, ReplicaInfo: ri})
+		}
+	}
+	if st.Extended {
+		return &api.TopicsListExtended{Type: "kafka_topics_extended", StatementText: st.Text(), Topics: ext, Warnings: []api.Warning{}}, nil
+	}
+	return &api.TopicsList{Type: "kafka_topics", StatementText: st.Text(), Topics: plain, Warnings: []api.Warning{}}, nil
+}
+
+// topicConsumers counts, per topic, the running queries reading it and
+// their consumer groups.
+func (e *Engine) topicConsumers() (map[string]int, map[string]map[string]bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	consumers := map[string]int{}
+	groups := map[string]map[string]bool{}
+	for _, q := range e.queries {
+		if q.Err() != nil {
+			continue
+		}
+		seen := map[string]bool{}
+		for _, topic := range q.Topology.Topics() {
+			if seen[topic] {
+				continue
+			}
+			seen[topic] = true
+			consumers[topic]++
+			if groups[topic] == nil {
+				groups[topic] = map[string]bool{}
+			}
+			groups[topic][q.Topology.Group] = true
+		}
+	}
+	return consumers, groups
 }
 
 func sourceInfo(s *metastore.Source) api.SourceInfo {
@@ -149,8 +193,11 @@ func (e *Engine) describe(ctx context.Context, st *sql.Describe) (api.Entity, er
 	if st.Streams || st.Tables {
 		return e.describeAll(ctx, st.Text(), st.Tables)
 	}
-	if st.Function || st.Connector {
-		return nil, &stmtErr{"DESCRIBE FUNCTION and DESCRIBE CONNECTOR are not supported by eddy yet."}
+	if st.Function {
+		return e.describeFunction(st)
+	}
+	if st.Connector {
+		return nil, &stmtErr{"DESCRIBE CONNECTOR is not supported by eddy yet."}
 	}
 	src := e.ms.Source(st.Name)
 	if src == nil {
@@ -250,30 +297,4 @@ func restTypeName(t *types.Type) string {
 		return "DECIMAL"
 	}
 	return t.String()
-}
-
-func (e *Engine) explain(st *sql.Explain) (api.Entity, error) {
-	if st.Statement != nil {
-		return nil, &stmtErr{"EXPLAIN <statement> is not supported by eddy yet; EXPLAIN <query id> is."}
-	}
-	id := strings.ToUpper(st.QueryID)
-	q := e.ms.Query(id)
-	if q == nil {
-		return nil, &stmtErr{fmt.Sprintf("Query with id:%s does not exist, use SHOW QUERIES to view the full set of queries.", id)}
-	}
-	desc := api.QueryDescription{
-		ID: q.ID, StatementText: q.SQL, Sources: q.Sources, Sinks: []string{q.Sink},
-		QueryType: "PERSISTENT", State: "RUNNING", OverriddenProperties: map[string]string{},
-		Topology: fmt.Sprintf("source %s -> filter/project -> sink %s (topic %s)", strings.Join(q.Sources, ","), q.Sink, q.Topic),
-	}
-	if sink := e.ms.Source(q.Sink); sink != nil {
-		for _, c := range sink.Schema.Columns {
-			f := api.FieldInfo{Name: c.Name, Schema: schemaInfo(c.Type)}
-			if c.Namespace == types.KeyColumn {
-				f.Type = "KEY"
-			}
-			desc.Fields = append(desc.Fields, f)
-		}
-	}
-	return &api.QueryDescriptionEntity{Type: "queryDescription", StatementText: st.Text(), QueryDescription: desc, Warnings: []api.Warning{}}, nil
 }
