@@ -76,9 +76,9 @@ func TestExplainStatementRunsNothing(t *testing.T) {
 		t.Errorf("insert: %+v", d)
 	}
 	for text, want := range map[string]string{
-		"EXPLAIN SHOW STREAMS;":                          "EXPLAIN is only supported for queries",
+		"EXPLAIN SHOW STREAMS;":                             "EXPLAIN is only supported for queries",
 		"EXPLAIN CREATE STREAM x AS SELECT k, nope FROM s;": "NOPE",
-		"EXPLAIN nope_1;":                                "Query with id:NOPE_1 does not exist",
+		"EXPLAIN nope_1;":                                   "Query with id:NOPE_1 does not exist",
 	} {
 		if _, err := e.Execute(ctx, text, nil); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want %q", text, err, want)
