@@ -411,6 +411,12 @@ func decodeEntity(raw json.RawMessage) (api.Entity, error) {
 		e = &api.VariablesList{}
 	case "function_names":
 		e = &api.FunctionNameList{}
+	case "kafka_topics_extended":
+		e = &api.TopicsListExtended{}
+	case "describe_function":
+		e = &api.FunctionDescription{}
+	case "type_list":
+		e = &api.TypeList{}
 	case "message":
 		e = &api.Message{}
 	case "warning_entity":

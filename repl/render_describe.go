@@ -93,6 +93,7 @@ func (r *renderer) explain(q *api.QueryDescription) {
 		}
 		t.render(r.out, r.width)
 	}
+	r.queryRuntime(q)
 }
 
 // field writes one `Label : value` line.

@@ -66,6 +66,15 @@ func (r *renderer) entity(e api.Entity) {
 		fmt.Fprintln(r.out)
 		r.explain(&e.QueryDescription)
 		r.warnings(e.Warnings)
+	case *api.TopicsListExtended:
+		r.topicsExtended(e)
+		r.warnings(e.Warnings)
+	case *api.FunctionDescription:
+		r.functionDescription(e)
+		r.warnings(e.Warnings)
+	case *api.TypeList:
+		r.types(e)
+		r.warnings(e.Warnings)
 	case *api.Message:
 		fmt.Fprintln(r.out, e.Message)
 		r.warnings(e.Warnings)
@@ -190,17 +199,6 @@ func (r *renderer) properties(e *api.PropertiesList) {
 		t.add(k, "KSQL", "SESSION", r.local[k])
 	}
 	r.table(t)
-}
-
-func (r *renderer) functions(e *api.FunctionNameList) {
-	fns := append([]api.FunctionName(nil), e.Functions...)
-	sort.SliceStable(fns, func(i, j int) bool { return fns[i].Name < fns[j].Name })
-	t := &table{header: []string{"Function Name", "Category"}}
-	for _, f := range fns {
-		t.add(f.Name, f.Category)
-	}
-	r.table(t)
-	fmt.Fprintln(r.out, "For detailed information on a function run: DESCRIBE FUNCTION <Function Name>;")
 }
 
 // marshalEntity encodes an entity as compact JSON, filling in "@type"
