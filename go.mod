@@ -3,6 +3,7 @@ module github.com/eddysql/eddy
 go 1.26.8
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/twmb/franz-go v1.22.2
 	github.com/twmb/franz-go/pkg/kadm v1.19.0
 	github.com/twmb/franz-go/pkg/kfake v0.0.0-20260918054303-01f206a7e32c

@@ -258,6 +258,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /query-stream", s.handleQueryStream)
 	mux.HandleFunc("POST /close-query", s.handleCloseQuery)
 	mux.HandleFunc("POST /inserts-stream", s.handleInserts)
+	mux.HandleFunc("GET /ws/query", s.handleWSQuery)
 	mux.HandleFunc("GET /info", s.handleInfo)
 	mux.HandleFunc("GET /healthcheck", s.handleHealth)
 	mux.HandleFunc("GET /status", s.handleStatuses)
