@@ -1,0 +1,24 @@
+-- Stands in for the connectors: declares the two topics with Avro value
+-- columns (which registers their schemas) and writes a few customers and
+-- ratings. Run it before ratings.sql.
+SET 'auto.offset.reset' = 'earliest';
+
+CREATE STREAM RATINGS_SOURCE (RATING_ID BIGINT, USER_ID INT, STARS INT,
+    ROUTE_ID INT, RATING_TIME BIGINT, CHANNEL VARCHAR, MESSAGE VARCHAR)
+  WITH (KAFKA_TOPIC='ratings', VALUE_FORMAT='AVRO', PARTITIONS=1);
+
+CREATE STREAM CUSTOMERS_SOURCE (ID VARCHAR KEY, FIRST_NAME VARCHAR,
+    LAST_NAME VARCHAR, EMAIL VARCHAR, CLUB_STATUS VARCHAR)
+  WITH (KAFKA_TOPIC='asgard.demo.CUSTOMERS', VALUE_FORMAT='AVRO', PARTITIONS=1);
+
+INSERT INTO CUSTOMERS_SOURCE (ROWTIME, ID, FIRST_NAME, LAST_NAME, EMAIL, CLUB_STATUS)
+  VALUES (1000, '1', 'Rica', 'Blaisdell', 'rblaisdell0@rambler.ru', 'bronze');
+INSERT INTO CUSTOMERS_SOURCE (ROWTIME, ID, FIRST_NAME, LAST_NAME, EMAIL, CLUB_STATUS)
+  VALUES (1000, '2', 'Ruthie', 'Brockherst', 'rbrockherst1@ow.ly', 'platinum');
+
+INSERT INTO RATINGS_SOURCE (ROWTIME, RATING_ID, USER_ID, STARS, ROUTE_ID, RATING_TIME, CHANNEL, MESSAGE)
+  VALUES (61000, 1, 2, 1, 100, 61000, 'web', 'why is it so difficult to keep the bathrooms clean?');
+INSERT INTO RATINGS_SOURCE (ROWTIME, RATING_ID, USER_ID, STARS, ROUTE_ID, RATING_TIME, CHANNEL, MESSAGE)
+  VALUES (62000, 2, 1, 4, 100, 62000, 'ios', 'more peanuts please');
+INSERT INTO RATINGS_SOURCE (ROWTIME, RATING_ID, USER_ID, STARS, ROUTE_ID, RATING_TIME, CHANNEL, MESSAGE)
+  VALUES (63000, 3, 2, 2, 100, 63000, 'iOS-test', 'is this working?');
