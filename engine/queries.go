@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/eddysql/eddy/api"
+	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/planner"
@@ -106,7 +107,7 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSele
 func (e *Engine) prepareInsertInto(ctx context.Context, st *sql.InsertInto, cfg planner.Config) (action, error) {
 	target := e.ms.Source(st.Target)
 	if target == nil {
-		return nil, &stmtErr{fmt.Sprintf("Source `%s` does not exist.", st.Target)}
+		return nil, &stmtErr{fmt.Sprintf("Line: %d, Col: %d: Source `%s` does not exist.", st.TargetPos.Line, st.TargetPos.Col, st.Target)}
 	}
 	if target.IsTable {
 		return nil, &stmtErr{fmt.Sprintf("INSERT INTO can only be used to insert into a stream. %s is a table.", target.Name)}
@@ -138,7 +139,7 @@ func (e *Engine) prepareInsertInto(ctx context.Context, st *sql.InsertInto, cfg 
 	if plan.ResultIsTable {
 		return nil, &stmtErr{fmt.Sprintf("Incompatible data sink and query result. Data sink (%s) type is STREAM but select query result is TABLE.", target.Name)}
 	}
-	if !sameSchema(plan.Output, target.Schema) {
+	if !sameSchema(plan.Output, target.Schema) && !widenToSink(plan, target.Schema) {
 		return nil, &stmtErr{fmt.Sprintf("Incompatible schema between results and sink.\nResult schema is %s\nSink schema is %s", plan.Output, target.Schema)}
 	}
 	pp, err := e.buildPersistent(ctx, p, id, plan, target, nil, cfg)
@@ -167,6 +168,31 @@ func sameSchema(a, b *types.Schema) bool {
 			return false
 		}
 	}
+	return true
+}
+
+// widenToSink makes a result whose columns match the sink's by name and
+// key-ness, with types that convert implicitly (INT into DECIMAL(5, 2),
+// say), write the sink's types. It reports whether it could.
+func widenToSink(plan *planner.QueryPlan, sink *types.Schema) bool {
+	a, b := plan.Output, sink
+	if len(a.Columns) != len(b.Columns) || plan.Out == nil || len(plan.Out.Exprs) != len(a.Columns) {
+		return false
+	}
+	widened := make([]*expr.Compiled, len(a.Columns))
+	for i := range a.Columns {
+		x, y := a.Columns[i], b.Columns[i]
+		if x.Name != y.Name || (x.Namespace == types.KeyColumn) != (y.Namespace == types.KeyColumn) {
+			return false
+		}
+		w, ok := expr.Widen(plan.Out.Exprs[i], y.Type)
+		if !ok {
+			return false
+		}
+		widened[i] = w
+	}
+	plan.Out.Exprs = widened
+	plan.Output = sink
 	return true
 }
 

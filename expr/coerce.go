@@ -150,3 +150,23 @@ func toDecimal(v any) (decimal.Decimal, bool) {
 	}
 	return decimal.Decimal{}, false
 }
+
+// Widen converts a compiled expression to type to where ksqlDB would cast
+// implicitly (INT → BIGINT → DECIMAL → DOUBLE, any DECIMAL to another, and
+// so inside arrays, maps and structs); ok is false where it would not.
+func Widen(c *Compiled, to *types.Type) (widened *Compiled, ok bool) {
+	if c.Type != nil && c.Type.Equal(to) {
+		return c, true
+	}
+	if !canWiden(c.Type, to) {
+		return nil, false
+	}
+	if c.Type == nil { // the NULL literal fits any type
+		return &Compiled{Type: to, Eval: c.Eval}, true
+	}
+	conv, err := castFunc(c.Type, to)
+	if err != nil {
+		return nil, false
+	}
+	return &Compiled{Type: to, Eval: wrapConv(c.Eval, conv, "implicit cast")}, true
+}

@@ -395,6 +395,9 @@ func (c *compiler) in(e *sql.In) (*node, error) {
 		return nil, err
 	}
 	items := make([]Evaluator, 0, len(e.List))
+	// seen is the common type of the operand and the elements so far;
+	// ksqlDB names it, not the operand's own type, in a mismatch.
+	seen := x.typ
 	for _, el := range e.List {
 		n, never, err := c.coerceTo(el, x.typ)
 		if errors.Is(err, errMismatch) {
@@ -405,10 +408,15 @@ func (c *compiler) in(e *sql.In) (*node, error) {
 				t = tn.typ
 			}
 			return nil, fmt.Errorf("Invalid Predicate: operator does not exist: %s = %s (%s)\nHint: You might need to add explicit type casts.",
-				typeName(x.typ), typeName(t), FormatExpr(el))
+				typeName(seen), typeName(t), FormatExpr(el))
 		}
 		if err != nil {
 			return nil, fmt.Errorf("Invalid Predicate: %w.", err)
+		}
+		if own, err := c.compile(el); err == nil && own.typ != nil && seen != nil && own.typ.IsNumeric() && seen.IsNumeric() {
+			if common, ok := commonType(seen, own.typ); ok {
+				seen = common
+			}
 		}
 		if never || n.typ == nil {
 			continue

@@ -295,7 +295,7 @@ func TestCompileErrors(t *testing.T) {
 		{"I IN (10, 'x')", `Invalid Predicate: invalid input syntax for type INTEGER: "x"`},
 		{"I IN (10, true)", "Invalid Predicate: operator does not exist: INTEGER = BOOLEAN (true)"},
 		{"BO IN (true, S)", "Invalid Predicate: operator does not exist: BOOLEAN = STRING (S)"},
-		{"DEC IN (10, true)", "operator does not exist: DECIMAL(4, 2) = BOOLEAN (true)"},
+		{"DEC IN (10, true)", "operator does not exist: DECIMAL(12, 2) = BOOLEAN (true)"}, // the type widened by 10
 		{"ARR IN (ARRAY[BO])", "operator does not exist: ARRAY<INTEGER> = ARRAY<BOOLEAN> (ARRAY[BO])"},
 		{"ARR IN (ARRAY['10', 'not 10'])", `invalid input syntax for type INTEGER: "not 10"`},
 		{"ST IN (STRUCT(A := BO))", "operator does not exist: STRUCT<`A` INTEGER, `B` STRING> = STRUCT<`A` BOOLEAN> (STRUCT(A:=BO))"},

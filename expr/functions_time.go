@@ -95,11 +95,15 @@ func registerTime(r *Registry) {
 		return int32(types.TimestampToDate(types.TimestampVal(ms))), nil
 	}, tStr, tStr))
 	r.add("PARSE_DATE", ov(tDate, func(a []any) (any, error) {
-		ms, err := parseMillis(a[0].(string), a[1].(string), time.UTC)
+		p, err := parseJavaPattern(a[1].(string))
 		if err != nil {
 			return nil, err
 		}
-		return types.TimestampToDate(types.TimestampVal(ms)), nil
+		t, err := p.parseText(a[0].(string), time.UTC, true)
+		if err != nil {
+			return nil, err
+		}
+		return types.TimestampToDate(types.TimestampVal(t.UnixMilli())), nil
 	}, tStr, tStr))
 	r.add("PARSE_TIME", ov(tTime, func(a []any) (any, error) {
 		ms, err := parseMillis(a[0].(string), a[1].(string), time.UTC)

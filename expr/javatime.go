@@ -291,6 +291,12 @@ func parseOffset(s string) (int, int, error) {
 // parse reads s with the pattern; fields absent from the pattern default
 // to 1970-01-01T00:00:00 in loc.
 func (p *javaPattern) parse(s string, loc *time.Location) (time.Time, error) {
+	return p.parseText(s, loc, false)
+}
+
+// parseText is parse; with prefixOnly, text after the pattern is ignored,
+// as ksqlDB's PARSE_DATE does.
+func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly bool) (time.Time, error) {
 	year, month, day, hour, min, sec, nanos := 1970, 1, 1, 0, 0, 0, 0
 	yday, pm, hour12 := 0, -1, false
 	var zone *time.Location
@@ -434,7 +440,7 @@ func (p *javaPattern) parse(s string, loc *time.Location) (time.Time, error) {
 			return bad()
 		}
 	}
-	if pos != len(s) {
+	if pos != len(s) && !prefixOnly {
 		return time.Time{}, fmt.Errorf("Text '%s' could not be parsed, unparsed text found at index %d", s, pos)
 	}
 	if hour12 && pm == 1 {

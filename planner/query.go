@@ -63,6 +63,9 @@ type selectItem struct {
 // PlanQuery analyses a SELECT against the catalog. The logical order is
 // FROM, WHERE, PARTITION BY (re-keys the row), SELECT.
 func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPlan, error) {
+	if q.PartitionBy != nil && len(q.PartitionBy) == 0 { // PARTITION BY ()
+		return nil, errorf("PARTITION BY requires at least one expression")
+	}
 	from, ok := q.From.(*sql.Table)
 	if !ok {
 		return p.planJoin(q, mode, sinkName)

@@ -220,14 +220,24 @@ func (r *runner) runVariant(ctx context.Context, v *Variant) *caseFailure {
 	return nil
 }
 
-var reLinePrefix = regexp.MustCompile(`^((?:Failed to prepare statement: )?)line (\d+):`)
+var (
+	reLinePrefix    = regexp.MustCompile(`^((?:Failed to prepare statement: )?)line (\d+):`)
+	reLineColPrefix = regexp.MustCompile(`^Line: (\d+), Col:`)
+)
 
 // shiftParseLine makes a parse error's "line N:" count from the start of
 // the whole script, as ksqlDB's harness parses the statements joined by
 // newlines.
 func shiftParseLine(err error, offset int) error {
 	var ee *execError
-	if offset == 0 || !errors.As(err, &ee) || ee.Kind != kindParse {
+	if offset == 0 || !errors.As(err, &ee) {
+		return err
+	}
+	if m := reLineColPrefix.FindStringSubmatch(ee.Msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return &execError{Kind: ee.Kind, Msg: fmt.Sprintf("Line: %d, Col:", n+offset) + ee.Msg[len(m[0]):]}
+	}
+	if ee.Kind != kindParse {
 		return err
 	}
 	m := reLinePrefix.FindStringSubmatch(ee.Msg)

@@ -373,8 +373,10 @@ type (
 	InsertInto struct {
 		Base
 		Target string
-		Props  Props
-		Query  *Query
+		// TargetPos is where the target is named, for "does not exist".
+		TargetPos Pos
+		Props     Props
+		Query     *Query
 	}
 	// InsertValues is INSERT INTO target [(cols)] VALUES (...).
 	InsertValues struct {

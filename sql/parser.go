@@ -716,6 +716,7 @@ func literalString(e Expr) string {
 
 func (p *parser) insert() Statement {
 	p.expectKw("INSERT", "INTO")
+	targetPos := p.cur().Pos
 	target, _ := p.ident()
 	if p.isOp("(") {
 		p.advance()
@@ -741,7 +742,7 @@ func (p *parser) insert() Statement {
 	if !p.isKw("SELECT") {
 		p.failExpecting()
 	}
-	return &InsertInto{Target: target, Props: props, Query: p.query()}
+	return &InsertInto{Target: target, TargetPos: targetPos, Props: props, Query: p.query()}
 }
 
 func (p *parser) valuesList() []Expr {
