@@ -239,11 +239,24 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 		return nil, err
 	}
 	if p.isAggregateQuery(q) {
+		if len(q.PartitionBy) > 0 {
+			return nil, errorf("PARTITION BY and GROUP BY cannot be used together.")
+		}
 		head.first = nil // the join's inputs are already in plan.Inputs
 		return p.finishAggregate(q, mode, sinkName, joinAggInput(js, last, leftTable), items, head, plan)
 	}
 	var keyIdx []int
-	if mode == Persistent {
+	if len(q.PartitionBy) > 0 {
+		if leftTable {
+			return nil, errorf("Invalid result type. PARTITION BY is not supported on tables: `%s` is a TABLE.", sinkName)
+		}
+		if keyIdx, err = p.partitionedJoinKeyItems(q.PartitionBy, js, items, sinkName); err != nil {
+			return nil, err
+		}
+		if mode != Persistent {
+			keyIdx = nil // a push query has no key of its own
+		}
+	} else if mode == Persistent {
 		keyIdx, err = p.joinKeyItems(steps, js, items, sinkName)
 		if err != nil {
 			return nil, err
@@ -432,7 +445,11 @@ func (p *Planner) expandJoinSelect(q *sql.Query, js *joinScope) ([]selectItem, e
 				sides = []*joinSide{sd}
 			}
 			for _, sd := range sides {
-				for _, c := range starColumns(sd) {
+				cols := starColumns(sd)
+				if len(q.PartitionBy) > 0 {
+					cols = partitionedStarColumns(sd)
+				}
+				for _, c := range cols {
 					items = append(items, selectItem{expr: &sql.ColumnRef{P: si.P, Qualifier: sd.alias, Name: c}, name: sd.alias + "_" + c, alias: true, star: true})
 				}
 			}
@@ -585,6 +602,65 @@ func (p *Planner) joinKeyItems(steps []*joinStep, js *joinScope, items []selectI
 		noun += "s"
 	}
 	return nil, errorf("The query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).", sinkName, noun, joinOr(texts), texts[0])
+}
+
+// partitionedJoinKeyItems finds the projection entries that become the
+// key of a join result re-keyed by PARTITION BY: one per partitioning
+// expression, which the projection must select. The sink's producer then
+// places each row by that key, as a repartition would.
+func (p *Planner) partitionedJoinKeyItems(exprs []sql.Expr, js *joinScope, items []selectItem, sinkName string) ([]int, error) {
+	sel := js.withClause("PARTITION BY")
+	slotOf := func(e sql.Expr) (int, bool) {
+		ref, ok := e.(*sql.ColumnRef)
+		if !ok {
+			return 0, false
+		}
+		s, _, err := sel.Column(ref)
+		return s, err == nil
+	}
+	var idx, missing []int
+	for n, pe := range exprs {
+		if _, isNull := pe.(*sql.NullLit); isNull {
+			return nil, errorf("PARTITION BY NULL is not supported on joins.")
+		}
+		if _, err := expr.Compile(pe, sel, p.fns); err != nil {
+			return nil, errorf("%s", js.joinNames(err.Error()))
+		}
+		want := sql.FormatExpr(qualify(pe, js))
+		ps, pIsCol := slotOf(pe)
+		var found []int
+		for i, it := range items {
+			if is, ok := slotOf(it.expr); ok && pIsCol && is == ps {
+				found = append(found, i)
+			} else if !pIsCol && sql.FormatExpr(qualify(it.expr, js)) == want {
+				found = append(found, i)
+			}
+		}
+		switch len(found) {
+		case 0:
+			missing = append(missing, n)
+		case 1:
+			idx = append(idx, found[0])
+		default:
+			var names []string
+			for _, i := range found {
+				names = append(names, items[i].name)
+			}
+			return nil, errorf("The projection contains a key column (`%s`) more than once, aliased as: %s.", items[found[0]].name, joinAnd(sortedStrings(names)))
+		}
+	}
+	if len(missing) > 0 {
+		var shown []string
+		for _, n := range missing {
+			shown = append(shown, sql.FormatExpr(qualify(exprs[n], js)))
+		}
+		noun := "partitioning expression"
+		if len(shown) > 1 {
+			noun += "s"
+		}
+		return nil, errorf("The query used to build `%s` must include the %s %s in its projection (eg, SELECT %s...).", sinkName, noun, joinAnd(shown), strings.Join(shown, ", "))
+	}
+	return idx, nil
 }
 
 func joinOr(xs []string) string {
@@ -774,6 +850,34 @@ func starColumns(sd *joinSide) []string {
 		if c.namespace != types.KeyColumn {
 			out = append(out, c.name)
 		}
+	}
+	return out
+}
+
+// partitionedStarColumns is * of one join side when the join result is
+// re-keyed by PARTITION BY: ksqlDB then carries every column through the
+// repartition as a value, pseudo columns included, in the order value
+// columns, ROWTIME, ROWPARTITION, ROWOFFSET, key columns.
+func partitionedStarColumns(sd *joinSide) []string {
+	var out []string
+	vis := sd.scope.visible()
+	for _, c := range vis {
+		if c.namespace != types.KeyColumn {
+			out = append(out, c.name)
+		}
+	}
+	for _, c := range sd.scope.cols {
+		if c.pseudo && (c.name == "ROWTIME" || c.name == "ROWPARTITION" || c.name == "ROWOFFSET") {
+			out = append(out, c.name)
+		}
+	}
+	for _, c := range vis {
+		if c.namespace == types.KeyColumn {
+			out = append(out, c.name)
+		}
+	}
+	if sd.src.Window != nil {
+		out = append(out, "WINDOWSTART", "WINDOWEND")
 	}
 	return out
 }

@@ -145,7 +145,7 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 
 	var keyIdx []int // indexes into items that form the key, in output order
 	if mode == Persistent {
-		keyIdx, err = p.keyItems(sel, keyExprs, items, sinkName, src, from)
+		keyIdx, err = p.keyItems(sel, keyExprs, items, sinkName, src, from, len(q.PartitionBy) > 0)
 		if err != nil {
 			return nil, err
 		}
@@ -372,8 +372,9 @@ func (p *Planner) expandSelect(q *sql.Query, sel *scope, src *metastore.Source, 
 // keyItems finds the projection entries that become the output key: for
 // each key column of the (re-keyed) source, an entry naming it or
 // repeating its defining expression. ksqlDB requires them in the
-// projection; the output key follows projection order.
-func (p *Planner) keyItems(sel *scope, keyExprs map[string]sql.Expr, items []selectItem, sinkName string, src *metastore.Source, from *sql.Table) ([]int, error) {
+// projection; the output key follows projection order. partitioned says
+// the key comes from PARTITION BY, which changes how a missing one is named.
+func (p *Planner) keyItems(sel *scope, keyExprs map[string]sql.Expr, items []selectItem, sinkName string, src *metastore.Source, from *sql.Table, partitioned bool) ([]int, error) {
 	norm := func(e sql.Expr) string {
 		s := sql.FormatExpr(e)
 		s = strings.ReplaceAll(s, src.Name+".", "")
@@ -416,7 +417,7 @@ func (p *Planner) keyItems(sel *scope, keyExprs map[string]sql.Expr, items []sel
 			return nil, nil // the new planner drops an unselected key
 		}
 		noun, shown := "key column", keyNames
-		if sel != nil && len(keyExprs) > 0 && !sameNames(src.Schema.Key(), keyNames) {
+		if len(keyExprs) > 0 && (partitioned || !sameNames(src.Schema.Key(), keyNames)) {
 			noun, shown = "partitioning expression", nil
 			for _, k := range keyNames {
 				shown = append(shown, sql.FormatExpr(qualifyAll(keyExprs[k], src.Name)))

@@ -170,6 +170,9 @@ func (r *runner) runVariant(ctx context.Context, v *Variant) *caseFailure {
 		if err != nil {
 			return fail(renderSpec(in), "input %d (topic %s): %v", i+1, in.Topic, err)
 		}
+		// ksqlDB's harness feeds every input through partition 0, so
+		// ROWPARTITION is 0 whatever the key.
+		rec.Partition = 0
 		if err := cluster.Produce(ctx, rec); err != nil {
 			if want != nil {
 				prodErr = err
