@@ -19,6 +19,10 @@ func (e *Engine) showFunctions(text string) *api.FunctionNameList {
 		seen[n] = true
 		fs = append(fs, api.FunctionName{Name: n, Type: "AGGREGATE", Category: "AGGREGATE"})
 	}
+	for _, n := range expr.TableFuncNames() {
+		seen[n] = true
+		fs = append(fs, api.FunctionName{Name: n, Type: "TABLE", Category: "TABLE"})
+	}
 	for _, n := range e.fns.Names() {
 		if !seen[n] {
 			fs = append(fs, api.FunctionName{Name: n, Type: "SCALAR", Category: functionCategory(n)})
@@ -32,6 +36,10 @@ func (e *Engine) showFunctions(text string) *api.FunctionNameList {
 // registry knows.
 func (e *Engine) describeFunction(st *sql.Describe) (api.Entity, error) {
 	info, ok := e.fns.Describe(st.Name)
+	tableSigs := expr.TableFuncSignatures(strings.ToUpper(st.Name))
+	if tableSigs != nil {
+		info, ok = expr.FunctionInfo{Name: strings.ToUpper(st.Name), Signatures: tableSigs}, true
+	}
 	if !ok {
 		return nil, &stmtErr{fmt.Sprintf("Can't find any functions with the name '%s'", st.Name)}
 	}
@@ -42,6 +50,9 @@ func (e *Engine) describeFunction(st *sql.Describe) (api.Entity, error) {
 	}
 	if info.Aggregate {
 		d.FunctionType = "AGGREGATE"
+	}
+	if tableSigs != nil {
+		d.FunctionType = "TABLE"
 	}
 	sigs := info.Signatures
 	if info.Custom {
@@ -100,6 +111,8 @@ var customSignatures = map[string][]expr.Signature{
 // functionDescriptions are eddy's one-line descriptions of the aggregate
 // functions.
 var functionDescriptions = map[string]string{
+	"EXPLODE":            "One output row per element of the array; a NULL array gives no rows.",
+	"CUBE_EXPLODE":       "One output row per combination of the array's elements, each kept or NULL.",
 	"ATTR":               "The value of a column when it is the same in every row of the group, else NULL.",
 	"AVG":                "The average of the non-null values.",
 	"COLLECT_LIST":       "An array of the values, duplicates kept, up to a limit.",

@@ -109,6 +109,9 @@ type joinStep struct {
 
 // planJoin plans a (left-deep, possibly N-way) join query.
 func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan, error) {
+	if tf := tableFunctionIn(q); tf != "" {
+		return nil, errorf("Table functions over joins are not supported yet: %s. Join into a stream first, then apply %s to it.", tf, tf)
+	}
 	var rels []*sql.Table
 	var joins []*sql.Join
 	var flatten func(r sql.Relation)

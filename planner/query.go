@@ -97,6 +97,9 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 		if len(q.PartitionBy) > 0 {
 			return nil, errorf("PARTITION BY and GROUP BY cannot be used together.")
 		}
+		if tf := tableFunctionIn(q); tf != "" {
+			return nil, errorf("Table functions cannot be used with aggregations: %s.", tf)
+		}
 		items, err := p.expandSelect(q, srcScope, src, from)
 		if err != nil {
 			return nil, err
@@ -128,6 +131,13 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 	items, err := p.expandSelect(q, sel, src, from)
 	if err != nil {
 		return nil, err
+	}
+	items, sel, tableFuncs, err := p.tableFunctions(items, sel)
+	if err != nil {
+		return nil, err
+	}
+	if tableFuncs != nil {
+		chain.add(tableFuncs)
 	}
 	if mode == Push && src.Window != nil {
 		items = withWindowBounds(q, items, src)
@@ -604,6 +614,8 @@ func (c *chain) add(op runtime.Op) {
 	case *runtime.Rekey:
 		c.tail = func(n runtime.Op) { o.Next = n }
 	case *runtime.Project:
+		c.tail = func(n runtime.Op) { o.Next = n }
+	case *runtime.TableFunctions:
 		c.tail = func(n runtime.Op) { o.Next = n }
 	case *runtime.Aggregate:
 		c.tail = func(n runtime.Op) { o.Next = n }

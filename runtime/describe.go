@@ -32,6 +32,15 @@ func (p *Project) Describe() string {
 	return fmt.Sprintf("PROJECT (%d %s, %d key)", len(p.Exprs), plural(len(p.Exprs), "column"), p.NumKey)
 }
 
+// Describe names the table functions.
+func (tf *TableFunctions) Describe() string {
+	names := make([]string, len(tf.Funcs))
+	for i, f := range tf.Funcs {
+		names[i] = f.Fn.Name
+	}
+	return "FLATMAP (one row per element of " + strings.Join(names, ", ") + ")"
+}
+
 // Describe says what the change log operator does.
 func (c *TableChanges) Describe() string {
 	return "TABLE CHANGES (an update retracts the key's previous row)"
@@ -138,6 +147,8 @@ func NextOps(op Op) []Op {
 	case *Rekey:
 		next = o.Next
 	case *Project:
+		next = o.Next
+	case *TableFunctions:
 		next = o.Next
 	case *TableChanges:
 		next = o.Next
