@@ -74,7 +74,7 @@ func (s *joinScope) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
 				return sd.offset + c.slot, c.typ, nil
 			}
 		}
-		return 0, nil, errorf("%s column '%s.%s' cannot be resolved.", s.clause, ref.Qualifier, ref.Name)
+		return 0, nil, errorf("%s%s column '%s.%s' cannot be resolved.", at(ref.P), s.clause, ref.Qualifier, ref.Name)
 	}
 	for _, c := range s.extra {
 		if c.name == ref.Name {
@@ -95,9 +95,18 @@ func (s *joinScope) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
 	case 1:
 		return slot, typ, nil
 	case 0:
-		return 0, nil, errorf("%s column '%s' cannot be resolved.", s.clause, ref.Name)
+		return 0, nil, errorf("%s%s column '%s' cannot be resolved.", at(ref.P), s.clause, ref.Name)
 	}
-	return 0, nil, errorf("Column '%s' is ambiguous. Could be %s.", ref.Name, joinOr(hits))
+	return 0, nil, errorf("%sColumn '%s' is ambiguous. Could be %s.", at(ref.P), ref.Name, joinOr(hits))
+}
+
+// at is ksqlDB's "Line: l, Col: c: " prefix for an error at pos, or ""
+// for a position the parser did not record.
+func at(pos sql.Pos) string {
+	if pos.Line == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Line: %d, Col: %d: ", pos.Line, pos.Col)
 }
 
 // joinStep is one planned binary join.
