@@ -48,6 +48,8 @@ func TestCompareValue(t *testing.T) {
 		{"bigint off", `9007199254740993`, int64(9007199254740992), types.BigintType, false},
 		{"fraction vs int", `1.5`, int32(1), types.IntType, false},
 		{"string", `"a"`, "a", types.StringType, true},
+		{"absent JSON field expected null", `{"A": null, "B": null}`, map[string]any{"A": nil, "C": nil}, nil, true},
+		{"absent JSON field expected a value", `{"A": null, "B": 1}`, map[string]any{"A": nil, "C": nil}, nil, false},
 		{"string vs number", `"1"`, int32(1), types.IntType, false},
 		{"bytes base64", `"AQI="`, []byte{1, 2}, types.BytesType, true},
 		{"bool", `true`, true, types.BooleanType, true},

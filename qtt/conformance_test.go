@@ -21,7 +21,7 @@ var minimumPassRates = map[string]float64{
 	"convert-tz": 1.0, "correlation-udaf": 0.6, "count-distinct": 1.0, "create-struct": 1.0,
 	"create-type": 1.0, "create_array": 0.42, "cube": 1.0, "date": 0.9, "dateadd": 1.0,
 	"datesub": 1.0, "decimal": 1.0, "drop_source": 1.0, "earliest-offset-udaf": 1.0,
-	"elements": 0.97, "elt-field": 1.0, "encode": 0.25, "extract-json-field": 1.0,
+	"elements": 0.97, "elt-field": 1.0, "encode": 1.0, "extract-json-field": 1.0,
 	"floating-point": 1.0, "formats": 1.0, "from-days": 1.0, "from-unixtime": 1.0,
 	"generic-variadic-udaf": 0, "geodistance": 1.0, "greatest": 0.88, "group-by": 0.94,
 	"having": 1.0, "histogram": 1.0, "identifiers": 1.0, "in": 1.0, "initcap": 1.0,
