@@ -44,6 +44,15 @@ func (c *compiler) comparison(e *sql.Binary, l, r *node) (*node, error) {
 			return nil, err
 		}
 	}
+	// A DATE compared with a TIMESTAMP is midnight of that day.
+	if l.typ != nil && r.typ != nil {
+		if l.typ.Kind == types.Date && r.typ.Kind == types.Timestamp {
+			return c.comparison(e, dateAsTimestamp(l), r)
+		}
+		if l.typ.Kind == types.Timestamp && r.typ.Kind == types.Date {
+			return c.comparison(e, l, dateAsTimestamp(r))
+		}
+	}
 	// ROWTIME, WINDOWSTART and WINDOWEND are BIGINT millis, but a string
 	// literal compared with them is read as a timestamp.
 	if isTimeColumn(e.L, l) && isString(r.typ) && r.isConst {
@@ -567,4 +576,10 @@ func (c *compiler) coerceTo(el sql.Expr, target *types.Type) (n *node, never boo
 		return n, false, errMismatch
 	}
 	return n, false, nil
+}
+
+// dateAsTimestamp converts a DATE node to the TIMESTAMP of its midnight.
+func dateAsTimestamp(n *node) *node {
+	conv := func(v any) (any, error) { return types.TimestampVal(int64(v.(types.DateVal)) * 86400000), nil }
+	return &node{typ: types.TimestampType, eval: wrapConv(n.eval, conv, "date to timestamp"), src: n.src}
 }

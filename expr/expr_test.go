@@ -238,6 +238,11 @@ func TestEval(t *testing.T) {
 		{"CAST('yes' AS BOOLEAN)", "bool:true", "BOOLEAN"},
 		{"CAST(TS AS STRING)", "string:2018-05-11T21:58:33.000", "STRING"},
 		{"CAST(TS AS DATE)", "types.DateVal:17662", "DATE"},
+		{"CAST('2022-06' AS DATE)", "types.DateVal:19144", "DATE"}, // day left out
+		{"CAST('1970' AS DATE)", "types.DateVal:0", "DATE"},
+		{"DT > TS", "bool:true", "BOOLEAN"}, // the date is midnight of its day
+		{"TS >= DT", "bool:false", "BOOLEAN"},
+		{"CAST('1970-01-02' AS DATE) = FROM_UNIXTIME(86400000)", "bool:true", "BOOLEAN"},
 		{"CAST(TM AS STRING)", "string:09:16:00", "STRING"},
 		{"CAST('00:01' AS TIME)", "types.TimeVal:60000", "TIME"},
 		{"CAST('2018-05-11T21:58:33Z' AS TIMESTAMP)", "types.TimestampVal:1526075913000", "TIMESTAMP"},

@@ -19,7 +19,7 @@ var minimumPassRates = map[string]float64{
 	"binary-comparison": 1.0, "bytes": 1.0, "case-expression": 1.0, "chr": 1.0,
 	"collect-set": 0.97, "comparison-expression": 1.0, "complex-lambda": 1.0,
 	"convert-tz": 1.0, "correlation-udaf": 0.6, "count-distinct": 1.0, "create-struct": 1.0,
-	"create-type": 1.0, "create_array": 0.42, "cube": 1.0, "date": 0.9, "dateadd": 1.0,
+	"create-type": 1.0, "create_array": 0.42, "cube": 1.0, "date": 1.0, "dateadd": 1.0,
 	"datesub": 1.0, "decimal": 1.0, "drop_source": 1.0, "earliest-offset-udaf": 1.0,
 	"elements": 0.97, "elt-field": 1.0, "encode": 1.0, "extract-json-field": 1.0,
 	"floating-point": 1.0, "formats": 1.0, "from-days": 1.0, "from-unixtime": 1.0,

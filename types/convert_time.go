@@ -30,13 +30,15 @@ func FormatTimestamp(ts TimestampVal) string {
 	return time.UnixMilli(int64(ts)).UTC().Format("2006-01-02T15:04:05.000")
 }
 
-// ParseDate parses yyyy-MM-dd (a trailing time part is rejected).
+// ParseDate parses yyyy-MM-dd; as in ksqlDB the day, then the month, may
+// be left out ("1970-01" is 1970-01-01). A trailing time part is rejected.
 func ParseDate(s string) (DateVal, error) {
-	t, err := time.Parse("2006-01-02", strings.TrimSpace(s))
-	if err != nil {
-		return 0, fmt.Errorf("Failed to parse date '%s': expected yyyy-MM-dd", s)
+	for _, layout := range []string{"2006-01-02", "2006-01", "2006"} {
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			return DateVal(t.Unix() / 86400), nil
+		}
 	}
-	return DateVal(t.Unix() / 86400), nil
+	return 0, fmt.Errorf("Failed to parse date '%s': expected yyyy-MM-dd", s)
 }
 
 // ParseTime parses HH:mm[:ss[.fraction]].
