@@ -8,6 +8,7 @@ package expr
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
@@ -504,8 +505,12 @@ func (c *compiler) coerceNode(n *node, to *types.Type) (*node, error) {
 	}
 	if !canWiden(n.typ, to) {
 		if n.isConst {
-			if v, err := coerceLiteral(n.val, n.typ, to); err == nil {
+			v, err := coerceLiteral(n.val, n.typ, to)
+			if err == nil {
 				return constNode(to, v, n.src), nil
+			}
+			if _, isStr := n.val.(string); isStr && strings.HasPrefix(err.Error(), "invalid input syntax") {
+				return nil, err // a string literal that does not read as the type
 			}
 		}
 		return nil, fmt.Errorf("cannot convert %s (%s) to %s", FormatExpr(n.src), n.typ, to)

@@ -64,7 +64,7 @@ func evals(ns []*node) []Evaluator {
 
 func (c *compiler) arrayCtor(e *sql.ArrayCtor) (*node, error) {
 	if len(e.Elems) == 0 {
-		return nil, fmt.Errorf("Array constructor cannot be empty: %s", FormatExpr(e))
+		return nil, fmt.Errorf("Array constructor cannot be empty. Please supply at least one element (see https://github.com/confluentinc/ksql/issues/4239).")
 	}
 	ns, err := c.compileAll(e.Elems)
 	if err != nil {
