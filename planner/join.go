@@ -543,7 +543,7 @@ func (p *Planner) joinKeyItems(steps []*joinStep, js *joinScope, items []selectI
 				return []int{i}, nil
 			}
 		}
-		return nil, errorf("Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `%s` must include the join expression ROWKEY in its projection (eg, SELECT ROWKEY...).\nROWKEY was added as a synthetic key column because the join criteria did not match any source column.", sinkName)
+		return nil, errorf("Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `%s` must include the join expression ROWKEY in its projection (eg, SELECT ROWKEY...).\nROWKEY was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased.", sinkName)
 	}
 	// Equivalent join expressions, in the order they appear.
 	cands := []sql.Expr{}
@@ -737,7 +737,7 @@ func checkJoinWindows(sides []*joinSide) error {
 			}
 			return errorf("Can not join windowed source to non-windowed source.\n`%s` is %s windowed\n`%s` is not windowed", w.Name, w.Window.Type, n.Name)
 		case a.Window != nil && (a.Window.Type == "SESSION") != (b.Window.Type == "SESSION"):
-			return errorf("Incompatible windowed sources.\nLeft source: %s\nRight source: %s\nSession windowed sources can only be joined to other session windowed sources, and may still not result in expected behaviour as session bounds must be an exact match.", a.Window.Type, b.Window.Type)
+			return errorf("Incompatible windowed sources.\nLeft source: %s\nRight source: %s\nSession windowed sources can only be joined to other session windowed sources, and may still not result in expected behaviour as session bounds must be an exact match for the join to work\nHopping and tumbling windowed sources can only be joined to other hopping and tumbling windowed sources", a.Window.Type, b.Window.Type)
 		case a.Window != nil && a.Window.SizeMs != b.Window.SizeMs:
 			return errorf("Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
 		}

@@ -74,6 +74,9 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 	if src == nil {
 		return nil, errorf("%s does not exist.%s", from.Name, didYouMean(from.Name, p.ms.SourceNames()))
 	}
+	if mode == Persistent && src.IsTable && src.Window != nil {
+		return nil, errorf("KSQL does not support persistent queries on windowed tables.")
+	}
 	layout, err := p.sourceLayout(src)
 	if err != nil {
 		return nil, err
