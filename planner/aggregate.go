@@ -198,6 +198,10 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 		if !in.push {
 			var calls []string
 			for _, c := range ag.calls {
+				if c.Star {
+					// ksqlDB counts rows as COUNT(ROWTIME) and says so.
+					c = &sql.Call{P: c.P, Name: c.Name, Args: []sql.Expr{&sql.ColumnRef{Name: "ROWTIME"}}}
+				}
 				calls = append(calls, sql.FormatExpr(c))
 			}
 			return nil, nil, errorf("%s AS SELECT statement does not support aggregate function [%s] without a GROUP BY clause.", "CREATE TABLE", strings.Join(calls, ", "))

@@ -279,7 +279,14 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 			}
 		}
 	}
-	pr, err := p.project(items, keyIdx, mode, js.withClause("SELECT"), projectOptions{rejectMapKeys: true, rejectReserved: true})
+	pr, err := p.project(items, keyIdx, mode, js.withClause("SELECT"), projectOptions{rejectMapKeys: true, rejectReserved: true, keyName: func(it selectItem) string {
+		if ref, ok := it.expr.(*sql.ColumnRef); ok {
+			if sd := js.side(ref.Qualifier); sd != nil {
+				return sd.alias + "_" + ref.Name
+			}
+		}
+		return it.name
+	}})
 	if err != nil {
 		return nil, err
 	}

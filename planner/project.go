@@ -25,6 +25,9 @@ type projectOptions struct {
 	dupValues bool
 	// rejectReserved refuses ROWTIME and the window bounds as names.
 	rejectReserved bool
+	// keyName, when set, is the key column name a MAP-key error shows
+	// (a join names its key after the side it comes from).
+	keyName func(selectItem) string
 	// rejectMapKeys refuses key columns whose type contains a MAP.
 	rejectMapKeys bool
 }
@@ -74,7 +77,11 @@ func (p *Planner) project(items []selectItem, keyIdx []int, mode Mode, res expr.
 		if n < len(keyIdx) {
 			col.Namespace = types.KeyColumn
 			if o.rejectMapKeys && containsMap(c.Type) {
-				return nil, errorf("Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: `%s`. Column type: %s. See https://github.com/confluentinc/ksql/issues/6621 for more.", it.name, c.Type)
+				keyName := it.name
+				if o.keyName != nil {
+					keyName = o.keyName(it)
+				}
+				return nil, errorf("Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: `%s`. Column type: %s. See https://github.com/confluentinc/ksql/issues/6621 for more.", keyName, c.Type)
 			}
 		}
 		pr.schema.Columns = append(pr.schema.Columns, col)
