@@ -94,9 +94,6 @@ func sourceAggInput(src *metastore.Source, srcScope *scope) *aggInput {
 // on top of chain, returning the scope and expressions the projection is
 // compiled against. The rewritten select items replace items in place.
 func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, chain *chain, plan *QueryPlan) (*aggregation, *runtime.Aggregate, error) {
-	if q.Window != nil && len(q.GroupBy) == 0 {
-		return nil, nil, errorf("WINDOW clause requires a GROUP BY clause.")
-	}
 	if len(in.kafkaFmt) > 0 {
 		return nil, nil, errorf("Source(s) %s are using the 'KAFKA' value format. This format does not yet support GROUP BY.", strings.Join(in.kafkaFmt, ", "))
 	}
@@ -180,6 +177,9 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 			return nil, nil, err
 		}
 	}
+	if len(ag.calls) == 0 && q.Window != nil && len(q.GroupBy) == 0 {
+		return nil, nil, errorf("WINDOW clause requires a GROUP BY clause.")
+	}
 	if len(ag.calls) == 0 {
 		return nil, nil, errorf("GROUP BY requires aggregate functions in either the SELECT or HAVING clause.")
 	}
@@ -194,6 +194,9 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 		}
 		if len(bad) > 0 {
 			return nil, nil, errorf("Non-aggregate SELECT expression(s) not part of GROUP BY: %s\nEither add the column(s) to the GROUP BY or remove them from the SELECT.", strings.Join(bad, ", "))
+		}
+		if q.Window != nil {
+			return nil, nil, errorf("WINDOW clause requires a GROUP BY clause.")
 		}
 		if !in.push {
 			var calls []string
