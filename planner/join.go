@@ -536,14 +536,7 @@ func (p *Planner) expandJoinSelect(q *sql.Query, js *joinScope) ([]selectItem, e
 func (p *Planner) joinKeyItems(steps []*joinStep, js *joinScope, items []selectItem, sinkName string) ([]int, error) {
 	last := steps[len(steps)-1]
 	sel := js.withClause("SELECT")
-	slotOf := func(e sql.Expr) (int, bool) {
-		ref, ok := e.(*sql.ColumnRef)
-		if !ok {
-			return 0, false
-		}
-		s, _, err := sel.Column(ref)
-		return s, err == nil
-	}
+	slotOf := func(e sql.Expr) (int, bool) { return columnSlot(sel, e) }
 	if js.synthetic {
 		for i, it := range items {
 			if ref, ok := it.expr.(*sql.ColumnRef); ok && ref.Name == "ROWKEY" && ref.Qualifier == "" {
@@ -629,14 +622,7 @@ func (p *Planner) joinKeyItems(steps []*joinStep, js *joinScope, items []selectI
 // places each row by that key, as a repartition would.
 func (p *Planner) partitionedJoinKeyItems(exprs []sql.Expr, js *joinScope, items []selectItem, sinkName string) ([]int, error) {
 	sel := js.withClause("PARTITION BY")
-	slotOf := func(e sql.Expr) (int, bool) {
-		ref, ok := e.(*sql.ColumnRef)
-		if !ok {
-			return 0, false
-		}
-		s, _, err := sel.Column(ref)
-		return s, err == nil
-	}
+	slotOf := func(e sql.Expr) (int, bool) { return columnSlot(sel, e) }
 	var idx, missing []int
 	for n, pe := range exprs {
 		if _, isNull := pe.(*sql.NullLit); isNull {
@@ -826,14 +812,7 @@ func leftKeyed(step *joinStep, steps []*joinStep, left *joinScope) bool {
 	if len(steps) == 1 {
 		return keyOfSide(step.leftExpr, left)
 	}
-	slotOf := func(e sql.Expr) (int, bool) {
-		ref, ok := e.(*sql.ColumnRef)
-		if !ok {
-			return 0, false
-		}
-		s, _, err := left.Column(ref)
-		return s, err == nil
-	}
+	slotOf := func(e sql.Expr) (int, bool) { return columnSlot(left, e) }
 	want, ok := slotOf(step.leftExpr)
 	if !ok {
 		return false
@@ -899,4 +878,15 @@ func partitionedStarColumns(sd *joinSide) []string {
 		out = append(out, "WINDOWSTART", "WINDOWEND")
 	}
 	return out
+}
+
+// columnSlot is the row slot of e when e is a column the join scope
+// resolves.
+func columnSlot(js *joinScope, e sql.Expr) (int, bool) {
+	ref, ok := e.(*sql.ColumnRef)
+	if !ok {
+		return 0, false
+	}
+	s, _, err := js.Column(ref)
+	return s, err == nil
 }
