@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -58,34 +57,7 @@ var reSelect = regexp.MustCompile(`(?is)^\s*SELECT\s`)
 
 // run runs one REST variant with a timeout, turning panics into errors.
 func (r *restRunner) run(ctx context.Context, v *Variant, rc *restCase) Result {
-	res := Result{File: v.File, Name: v.ID}
-	if v.Skip != "" {
-		res.Status, res.Message = StatusSkip, v.Skip
-		return res
-	}
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
-	defer cancel()
-	done := make(chan *caseFailure, 1)
-	go func() {
-		defer func() {
-			if p := recover(); p != nil {
-				done <- &caseFailure{status: StatusError, msg: fmt.Sprintf("panic: %v", p), details: string(debug.Stack())}
-			}
-		}()
-		done <- r.runVariant(ctx, v, rc)
-	}()
-	select {
-	case f := <-done:
-		res.Status = StatusPass
-		if f != nil {
-			res.Status, res.Message, res.Details = f.status, f.msg, f.details
-		}
-	case <-ctx.Done():
-		res.Status, res.Message = StatusFail, fmt.Sprintf("timeout after %s", r.timeout)
-	}
-	res.Duration = time.Since(start)
-	return res
+	return runGuarded(ctx, v, r.timeout, func(ctx context.Context) *caseFailure { return r.runVariant(ctx, v, rc) })
 }
 
 // splitRESTStatements splits the statements into the admin prefix and

@@ -71,13 +71,19 @@ func fail(details, format string, args ...any) *caseFailure {
 // run runs one variant with a timeout, turning panics into errors. A
 // variant that times out is abandoned: its cluster is private.
 func (r *runner) run(ctx context.Context, v *Variant) Result {
+	return runGuarded(ctx, v, r.timeout, func(ctx context.Context) *caseFailure { return r.runVariant(ctx, v) })
+}
+
+// runGuarded runs one variant's body with a timeout, turning a panic into
+// an error result; skipped variants do not run.
+func runGuarded(ctx context.Context, v *Variant, timeout time.Duration, body func(context.Context) *caseFailure) Result {
 	res := Result{File: v.File, Name: v.ID}
 	if v.Skip != "" {
 		res.Status, res.Message = StatusSkip, v.Skip
 		return res
 	}
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	done := make(chan *caseFailure, 1)
 	go func() {
@@ -86,7 +92,7 @@ func (r *runner) run(ctx context.Context, v *Variant) Result {
 				done <- &caseFailure{status: StatusError, msg: fmt.Sprintf("panic: %v", p), details: string(debug.Stack())}
 			}
 		}()
-		done <- r.runVariant(ctx, v)
+		done <- body(ctx)
 	}()
 	select {
 	case f := <-done:
@@ -95,7 +101,7 @@ func (r *runner) run(ctx context.Context, v *Variant) Result {
 			res.Status, res.Message, res.Details = f.status, f.msg, f.details
 		}
 	case <-ctx.Done():
-		res.Status, res.Message = StatusFail, fmt.Sprintf("timeout after %s", r.timeout)
+		res.Status, res.Message = StatusFail, fmt.Sprintf("timeout after %s", timeout)
 	}
 	res.Duration = time.Since(start)
 	return res

@@ -16,23 +16,12 @@ func statesFrom(op Op) []partitionState {
 		if s, ok := op.(partitionState); ok {
 			out = append(out, s)
 		}
-		switch o := op.(type) {
-		case *Filter:
-			op = o.Next
-		case *Rekey:
-			op = o.Next
-		case *Project:
-			op = o.Next
-		case *TableChanges:
-			op = o.Next
-		case *Aggregate:
-			op = o.Next
-		case *JoinLeft:
-			op = o.J.Next // join state is the query's, not per partition
-		case *JoinRight:
-			op = o.J.Next
-		default:
-			op = nil // sinks and repartitions end a chain
+		// Join state is the query's, not per partition; sinks and
+		// repartitions end a chain.
+		next := NextOps(op)
+		op = nil
+		if len(next) == 1 {
+			op = next[0]
 		}
 	}
 	return out
