@@ -12,10 +12,18 @@ build:
 run: build
 	./$(BIN)
 
-# The test command CI runs: vet, unit and integration tests.
+# The test command CI runs: vet, unit and integration tests. The real
+# servers connector tests need (MariaDB with a binary log, FerretDB for
+# MongoDB, ZincSearch for Elasticsearch) start from ../shared/testinfra on
+# free ports for the run and stop after it; tests read MYSQL_DSN, MONGO_URL
+# and ES_URL, fail without them under CI=true and skip otherwise.
+TESTINFRA := ../shared/testinfra/up
 test:
 	$(GO) vet ./...
-	$(GO) test -race -count=1 ./...
+	@if [ -x $(TESTINFRA) ]; then \
+		eval "$$($(TESTINFRA) mysql mongo es)" && trap '$(TESTINFRA) down' EXIT && \
+		$(GO) test -race -count=1 ./... ; \
+	else $(GO) test -race -count=1 ./... ; fi
 
 # Runs the conformance corpus and prints per-file and total pass counts.
 conformance: build
