@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync/atomic"
+	"time"
 
 	"github.com/eddysql/eddy/types"
 	"github.com/eddysql/eddy/types/codec"
@@ -17,6 +18,12 @@ import (
 // ARRAY<T> of up to n values in offset order, else T. Rows must arrive in
 // offset order: each Add is stamped from a counter owned by the resolved
 // Aggregate, which Merge uses to order session-window merges.
+//
+// Stamps outlive the process in serialized state, so the counter starts
+// at the wall clock in nanoseconds (a restarted query's stamps follow the
+// old ones, even for state not yet loaded, as long as Adds average more
+// than a nanosecond) and Unmarshal moves it past every restored stamp (in
+// case this server's clock is behind the one that wrote the state).
 
 type offEntry struct {
 	seq int64
@@ -52,7 +59,7 @@ func readOffsets(r *stateReader, t *types.Type, n int, seq *atomic.Int64) *offse
 	prev := int64(0)
 	for ; c > 0 && r.err == nil; c-- {
 		d := r.varint()
-		if d <= 0 && r.err == nil {
+		if d < 0 && r.err == nil {
 			r.fail(fmt.Errorf("offset stamps out of order"))
 		}
 		prev += d
@@ -103,6 +110,7 @@ func resolveByOffset(name string, args []AggArg, earliest bool) (*Aggregate, err
 	}
 
 	var seq atomic.Int64 // per resolved aggregate, not global
+	seq.Store(time.Now().UnixNano())
 	ret := args[0].Type
 	if multi {
 		ret = types.ArrayOf(ret)

@@ -65,16 +65,27 @@ func MarshalAccs(dst []byte, aggs []*Aggregate, accs []any) ([]byte, error) {
 	if len(aggs) != len(accs) {
 		return nil, fmt.Errorf("marshal accumulators: %d aggregates but %d accumulators", len(aggs), len(accs))
 	}
-	var scratch [64]byte
 	for i, a := range aggs {
 		if a.appendState == nil {
 			return nil, fmt.Errorf("marshal accumulators: %s has no serialized form", a.Name)
 		}
-		s, err := a.appendState(scratch[:0], accs[i])
-		if err != nil {
+		// Encode in place after a one-byte length, widened afterwards in
+		// the rare case the state is 128 bytes or more: no scratch buffer.
+		start := len(dst)
+		var err error
+		if dst, err = a.appendState(append(dst, 0), accs[i]); err != nil {
 			return nil, err
 		}
-		dst = codec.AppendBytes(dst, s)
+		n := len(dst) - start - 1
+		if n < 0x80 {
+			dst[start] = byte(n)
+			continue
+		}
+		var hdr [binary.MaxVarintLen64]byte
+		k := binary.PutUvarint(hdr[:], uint64(n))
+		dst = append(dst, hdr[:k-1]...)
+		copy(dst[start+k:], dst[start+1:start+1+n])
+		copy(dst[start:], hdr[:k])
 	}
 	return dst, nil
 }
