@@ -79,7 +79,7 @@ func (s *sumDec) aggErr() error { return s.err }
 // appendState stores the sum and whether it overflowed; the bound comes
 // from the restoring Aggregate's type.
 func (s *sumDec) appendState(b []byte) ([]byte, error) {
-	return codec.AppendValue(appendFlag(b, s.err != nil), s.v)
+	return codec.AppendDecimal(appendFlag(b, s.err != nil), s.v), nil
 }
 
 // set stores n if it fits DECIMAL(prec, sc), else records the overflow.

@@ -85,7 +85,7 @@ func AppendValue(b []byte, v any) ([]byte, error) {
 	case []byte:
 		return AppendBytes(append(b, tagBytes), x), nil
 	case decimal.Decimal:
-		return appendDecimal(b, x), nil
+		return AppendDecimal(b, x), nil
 	case types.DateVal:
 		return binary.AppendVarint(append(b, tagDate), int64(x)), nil
 	case types.TimeVal:
@@ -116,9 +116,10 @@ func AppendValue(b []byte, v any) ([]byte, error) {
 	return nil, fmt.Errorf("codec: unsupported value %T", v)
 }
 
-// appendDecimal keeps coefficient and exponent exactly, so 1.50 stays
-// 1.50; most coefficients fit a varint.
-func appendDecimal(b []byte, d decimal.Decimal) []byte {
+// AppendDecimal appends a tagged DECIMAL, as AppendValue does but
+// without boxing d. Coefficient and exponent are kept exactly, so 1.50
+// stays 1.50; most coefficients fit a varint.
+func AppendDecimal(b []byte, d decimal.Decimal) []byte {
 	if d.NumDigits() <= 18 {
 		b = binary.AppendVarint(append(b, tagDecimalSmall), int64(d.Exponent()))
 		return binary.AppendVarint(b, d.CoefficientInt64())
