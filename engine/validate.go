@@ -115,6 +115,9 @@ func (c *dryCluster) Close() error                                            { 
 func (c *dryCluster) EndOffsets(context.Context, string) (map[int32]int64, error) {
 	return map[int32]int64{}, nil
 }
+func (c *dryCluster) GroupOffsets(context.Context, string, string) (map[int32]int64, error) {
+	return map[int32]int64{}, nil
+}
 func (c *dryCluster) ReadPartitions(context.Context, string, map[int32]int64, func(kafka.Record) error) (map[int32]int64, error) {
 	return map[int32]int64{}, nil
 }

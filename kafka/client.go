@@ -423,6 +423,23 @@ func (c *Client) EndOffsets(ctx context.Context, topic string) (map[int32]int64,
 	return out, nil
 }
 
+// GroupOffsets returns a group's committed offsets for topic.
+func (c *Client) GroupOffsets(ctx context.Context, group, topic string) (map[int32]int64, error) {
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	resp, err := c.adm.FetchOffsets(ctx, group)
+	if err != nil {
+		return nil, fmt.Errorf("offsets of group %s: %w", group, err)
+	}
+	out := map[int32]int64{}
+	for p, o := range resp[topic] {
+		if o.Err == nil && o.At >= 0 {
+			out[p] = o.At
+		}
+	}
+	return out, nil
+}
+
 // ReadPartitions reads partitions of topic from the given offsets to the
 // end offsets listed at the call. It is not bounded by DefaultTimeout (a
 // large restore may take longer); ctx bounds it.

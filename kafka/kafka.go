@@ -135,6 +135,9 @@ type Cluster interface {
 	ReadPartitions(ctx context.Context, topic string, from map[int32]int64, fn func(Record) error) (ends map[int32]int64, err error)
 	// EndOffsets returns the next offset to be written in each partition.
 	EndOffsets(ctx context.Context, topic string) (map[int32]int64, error)
+	// GroupOffsets returns a consumer group's committed offsets (the next
+	// offset to read) for topic; partitions without one are absent.
+	GroupOffsets(ctx context.Context, group, topic string) (map[int32]int64, error)
 	// Close releases clients.
 	Close() error
 }

@@ -312,6 +312,17 @@ func (m *MemCluster) EndOffsets(_ context.Context, topic string) (map[int32]int6
 	return out, nil
 }
 
+// GroupOffsets returns a group's committed offsets for topic.
+func (m *MemCluster) GroupOffsets(_ context.Context, group, topic string) (map[int32]int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[int32]int64{}
+	for p, o := range m.groups[group][topic] {
+		out[p] = o
+	}
+	return out, nil
+}
+
 // Committed returns a group's committed offsets (next offset to read) per
 // topic and partition, for tests of restart semantics.
 func (m *MemCluster) Committed(group string) map[string]map[int32]int64 {
