@@ -78,6 +78,8 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 		)
 		if opts.Restore {
 			kopts = append(kopts, kgo.AdjustFetchOffsetsFn(s.restoreFromStart))
+		} else if len(opts.EarliestTopics) > 0 {
+			kopts = append(kopts, kgo.AdjustFetchOffsetsFn(s.earliestWithoutCommit))
 		}
 	}
 	cl, err := kgo.NewClient(kopts...)
@@ -487,6 +489,23 @@ func (s *clientSub) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.err
+}
+
+// earliestWithoutCommit starts the EarliestTopics partitions that have no
+// committed offset (a negative offset is the reset position) at their
+// start.
+func (s *clientSub) earliestWithoutCommit(_ context.Context, offsets map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+	for t, ps := range offsets {
+		if !slices.Contains(s.opts.EarliestTopics, t) {
+			continue
+		}
+		for p, o := range ps {
+			if o.EpochOffset().Offset < 0 {
+				ps[p] = kgo.NewOffset().AtStart()
+			}
+		}
+	}
+	return offsets, nil
 }
 
 // restoreFromStart rewinds newly assigned partitions to their start,

@@ -58,6 +58,10 @@ type SubscribeOptions struct {
 	Reset OffsetReset
 	// NoCommit reads without committing offsets (PRINT, push queries).
 	NoCommit bool
+	// EarliestTopics are read from their start when the group has no
+	// committed offset for them, whatever Reset says (a table a query
+	// joins must be read whole).
+	EarliestTopics []string
 	// Restore starts every assigned partition from its beginning even when
 	// the group has committed offsets, so a stateful consumer can rebuild
 	// its state from its input. OnRestore is told each partition's

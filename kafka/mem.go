@@ -399,7 +399,7 @@ func (m *MemCluster) backlogLocked(opts SubscribeOptions) []Record {
 				}
 				from = 0
 			case ok:
-			case opts.Reset == Earliest:
+			case opts.Reset == Earliest || slices.Contains(opts.EarliestTopics, t):
 				from = 0
 			default:
 				from = int64(len(mt.parts[p]))
@@ -451,6 +451,10 @@ func (m *MemCluster) removeSub(s *memSub) {
 	defer m.mu.Unlock()
 	m.subs = slices.DeleteFunc(m.subs, func(x *memSub) bool { return x == s })
 }
+
+// Synchronous reports that records reach subscribers from inside
+// Produce, in production order: consumers need not order them by time.
+func (m *MemCluster) Synchronous() bool { return true }
 
 // Close stops every subscription; later calls fail. Committed offsets are
 // dropped with the cluster.
