@@ -118,9 +118,9 @@ func (t *Task) queue(topic string, partition int32) *inputQueue {
 // partition of a task.
 type inputQueue struct {
 	tp
-	buf   []kafka.Record
-	next  int64 // offset after the last record buffered or skipped; -1 unknown
-	hwm   int64 // the partition's end as last seen; -1 unknown
+	buf  []kafka.Record
+	next int64 // offset after the last record buffered or skipped; -1 unknown
+	hwm  int64 // the partition's end as last seen; -1 unknown
 	// bootstrapTo: the table side of a stream-table join is read up to
 	// here before any other input of the task is processed.
 	bootstrapTo  int64
