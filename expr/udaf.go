@@ -235,7 +235,9 @@ func constInt(a AggArg) (int, bool) {
 
 // valueKey is a canonical text for a value, equal for values that
 // valuesEqual treats as equal (maps regardless of entry order). Used to
-// hash values in sets and multisets.
+// hash values in sets and multisets. COUNT_DISTINCT's serialized state
+// holds these keys, so changing their format needs a new stateVersion
+// (udaf_state.go).
 func valueKey(v any) string {
 	var b strings.Builder
 	writeKey(&b, v)
