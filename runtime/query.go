@@ -394,7 +394,9 @@ func RunOnce(topo *Topology, recs []kafka.Record, log *ProcessingLog) error {
 // partitions: a foreign-key join matches left rows with right rows of
 // any key, which live in other partitions.
 func (t *Topology) singleTask() bool {
-	if t.SingleTask {
+	// A transient query has one consumer, its client: one task sees the
+	// whole input, so its aggregates group across partitions.
+	if t.SingleTask || t.NoCommit {
 		return true
 	}
 	for _, in := range t.Inputs {
