@@ -46,12 +46,12 @@ func (e *stageError) Unwrap() error { return e.err }
 // newPipeline builds the converters, predicates and transforms a
 // configuration names, checking their options.
 func (r *Runtime) newPipeline(cfg Config, kind Kind) (*pipeline, error) {
-	p := &pipeline{keyConvClass: cfg[KeyKeyConverter], valConvClass: cfg[KeyValueConverter]}
+	p := &pipeline{}
 	var err error
-	if p.keyConv, err = r.converter(cfg, KeyKeyConverter, true); err != nil {
+	if p.keyConv, p.keyConvClass, err = r.converter(cfg, KeyKeyConverter, true); err != nil {
 		return nil, err
 	}
-	if p.valConv, err = r.converter(cfg, KeyValueConverter, false); err != nil {
+	if p.valConv, p.valConvClass, err = r.converter(cfg, KeyValueConverter, false); err != nil {
 		return nil, err
 	}
 	preds := map[string]Predicate{}
@@ -113,7 +113,7 @@ func (r *Runtime) newPipeline(cfg Config, kind Kind) (*pipeline, error) {
 	return p, nil
 }
 
-func (r *Runtime) converter(cfg Config, key string, isKey bool) (Converter, error) {
+func (r *Runtime) converter(cfg Config, key string, isKey bool) (Converter, string, error) {
 	class := cfg[key]
 	cp, ok := r.opts.Plugins.Converter(class)
 	if !ok {
@@ -121,17 +121,17 @@ func (r *Runtime) converter(cfg Config, key string, isKey bool) (Converter, erro
 		for _, c := range r.opts.Plugins.Converters() {
 			known = append(known, c.Class)
 		}
-		return nil, fmt.Errorf("Invalid value %s for configuration %s: Class %s could not be found; known converters: %s", class, key, class, strings.Join(known, ", "))
+		return nil, "", fmt.Errorf("Invalid value %s for configuration %s: Class %s could not be found; known converters: %s", class, key, class, strings.Join(known, ", "))
 	}
 	opts, err := CheckOptions(key+" ("+cp.Class+")", cp.Spec, cfg.Sub(key+"."), false)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	c, err := cp.New(opts, isKey, ConverterEnv{Registry: r.opts.SchemaRegistry, RegistryURL: r.opts.SchemaRegistryURL})
 	if err != nil {
-		return nil, fmt.Errorf("%s (%s): %w", key, cp.Class, err)
+		return nil, "", fmt.Errorf("%s (%s): %w", key, cp.Class, err)
 	}
-	return c, nil
+	return c, cp.Class, nil
 }
 
 // transform runs the chain; keep=false means a transform dropped it.
