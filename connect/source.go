@@ -89,12 +89,18 @@ func (r *Runtime) runSource(ctx context.Context, c *connector, t *task) error {
 			}
 			out = append(out, kr)
 		}
+		// A stop lets the batch in hand finish, so the records written
+		// and the offsets stored stay in step.
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), kafka.DefaultTimeout)
 		if len(out) > 0 {
-			if err := r.opts.Cluster.Produce(ctx, out...); err != nil {
+			if err := r.opts.Cluster.Produce(wctx, out...); err != nil {
+				cancel()
 				return &stageError{stage: StageProduce, class: c.plugin.Class, err: err}
 			}
 		}
-		if err := r.offsets.write(ctx, latest); err != nil {
+		err = r.offsets.write(wctx, latest)
+		cancel()
+		if err != nil {
 			return err
 		}
 		for k, v := range latest {

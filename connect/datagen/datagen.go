@@ -208,4 +208,3 @@ func sleep(ctx context.Context, d time.Duration) bool {
 		return true
 	}
 }
-

@@ -19,10 +19,10 @@ type gen struct {
 	kind   string // record, string, int, long, float, double, boolean, bytes, enum, array, map, null, union
 	schema *connect.Schema
 
-	fields []fieldGen // record
-	elem   *gen       // array, map values
-	branch []*gen     // union
-	symbols []string  // enum
+	fields  []fieldGen // record
+	elem    *gen       // array, map values
+	branch  []*gen     // union
+	symbols []string   // enum
 
 	options  []any
 	hasRange bool

@@ -60,7 +60,7 @@ type sinkTask struct {
 	path string
 	mu   sync.Mutex
 	f    *os.File
-	w    *bufio.Writer
+	buf  []byte // lines put since the last flush; written only by Flush
 }
 
 func (t *sinkTask) Start(context.Context, connect.TaskContext) error {
@@ -68,7 +68,7 @@ func (t *sinkTask) Start(context.Context, connect.TaskContext) error {
 	if err != nil {
 		return err
 	}
-	t.f, t.w = f, bufio.NewWriter(f)
+	t.f = f
 	return nil
 }
 
@@ -77,11 +77,11 @@ func (t *sinkTask) Put(_ context.Context, recs []connect.Record) error {
 	defer t.mu.Unlock()
 	for _, r := range recs {
 		if r.Value == nil {
-			t.w.WriteString("null\n")
+			t.buf = append(t.buf, "null\n"...)
 			continue
 		}
-		t.w.WriteString(convert.Text(r.Value))
-		t.w.WriteByte('\n')
+		t.buf = append(t.buf, convert.Text(r.Value)...)
+		t.buf = append(t.buf, '\n')
 	}
 	return nil
 }
@@ -89,8 +89,11 @@ func (t *sinkTask) Put(_ context.Context, recs []connect.Record) error {
 func (t *sinkTask) Flush(context.Context) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if err := t.w.Flush(); err != nil {
-		return err
+	if len(t.buf) > 0 {
+		if _, err := t.f.Write(t.buf); err != nil {
+			return err
+		}
+		t.buf = t.buf[:0]
 	}
 	return t.f.Sync()
 }

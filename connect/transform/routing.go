@@ -77,4 +77,3 @@ func registerPredicates(r *connect.Registry) {
 		},
 	})
 }
-
