@@ -300,10 +300,17 @@ func (e *Engine) startPersistent(ctx context.Context, pp *persistentPlan, text s
 			return fmt.Errorf("create internal topic %s: %w", t, err)
 		}
 	}
+	// Each state store writes through to a compacted changelog with a
+	// partition per task.
+	for _, t := range pp.topo.ChangelogTopics() {
+		if err := e.cluster.CreateTopic(ctx, kafka.TopicInfo{Name: t, Partitions: parts, Replicas: 1, Configs: map[string]string{"cleanup.policy": "compact"}}); err != nil {
+			return fmt.Errorf("create changelog topic %s: %w", t, err)
+		}
+	}
 	e.ms.PutQuery(&metastore.Query{ID: pp.id, SQL: text, Sink: pp.sink.Name, Topic: pp.sink.Topic, Sources: pp.plan.Sources, InternalTopics: pp.plan.InternalTopics})
 	// The query's goroutine must outlive the request that started it; the
 	// engine owns it and stops it on TERMINATE, DROP or Close.
-	q, err := runtime.Start(context.WithoutCancel(ctx), e.cluster, pp.topo, e.processingLog(false))
+	q, err := runtime.Start(context.WithoutCancel(ctx), e.cluster, pp.topo, e.runOptions())
 	if err != nil {
 		e.ms.DropQuery(pp.id)
 		return err

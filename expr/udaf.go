@@ -38,6 +38,10 @@ type Aggregate struct {
 	Undo   func(acc any, args []any) any // nil when the function cannot undo (not usable on table sources)
 	Merge  func(a, b any) any            // for session windows merging; nil if unsupported
 	Result func(acc any) any
+	// Marshal and Unmarshal give the accumulator a byte form, so state
+	// stores and changelogs can keep it and a restart can restore it.
+	Marshal   func(acc any) ([]byte, error)
+	Unmarshal func(data []byte) (any, error)
 	// ComplexState is set when the intermediate state is an ARRAY, MAP or
 	// STRUCT in ksqlDB, which value formats like DELIMITED cannot hold.
 	ComplexState bool
