@@ -404,14 +404,7 @@ func (r *Runtime) Status(ctx context.Context, name string, withLag bool) (Status
 	if c.plugin.Kind == Sink {
 		st.Topics = r.sinkTopics(ctx, c.cfg)
 		if withLag {
-			if lr, ok := r.opts.Cluster.(kafka.LagReporter); ok {
-				lags, err := lr.GroupLag(ctx, GroupID(name), st.Topics)
-				if err == nil {
-					for _, l := range lags {
-						st.Lag = append(st.Lag, PartitionLag(l))
-					}
-				}
-			}
+			st.Lag = r.lag(ctx, name, st.Topics)
 		}
 	} else {
 		st.Topics = c.sourceTopics()
@@ -422,3 +415,31 @@ func (r *Runtime) Status(ctx context.Context, name string, withLag bool) (Status
 // GroupID is the consumer group of a sink connector, named as Kafka
 // Connect names it.
 func GroupID(connector string) string { return "connect-" + connector }
+
+// lag reads a sink group's committed offsets against the end offsets.
+func (r *Runtime) lag(ctx context.Context, name string, topics []string) []PartitionLag {
+	var out []PartitionLag
+	for _, topic := range topics {
+		ends, err := r.opts.Cluster.EndOffsets(ctx, topic)
+		if err != nil {
+			continue
+		}
+		committed, err := r.opts.Cluster.GroupOffsets(ctx, GroupID(name), topic)
+		if err != nil {
+			continue
+		}
+		parts := make([]int32, 0, len(ends))
+		for p := range ends {
+			parts = append(parts, p)
+		}
+		sort.Slice(parts, func(i, j int) bool { return parts[i] < parts[j] })
+		for _, p := range parts {
+			l := PartitionLag{Topic: topic, Partition: p, Committed: -1, End: ends[p], Lag: ends[p]}
+			if c, ok := committed[p]; ok {
+				l.Committed, l.Lag = c, ends[p]-c
+			}
+			out = append(out, l)
+		}
+	}
+	return out
+}
