@@ -94,6 +94,30 @@ type connector struct {
 
 	topicsMu sync.Mutex
 	written  map[string]bool // topics a source has written to
+
+	firstOnce  sync.Once
+	firstBatch chan struct{} // closed once a source wrote its first records or a task failed
+}
+
+func (c *connector) firstDone() { c.firstOnce.Do(func() { close(c.firstBatch) }) }
+
+// WaitStarted waits until a source connector has written its first
+// records (so its topic and schema exist for the statements that
+// follow), a task failed, or timeout passed. Sinks return at once.
+func (r *Runtime) WaitStarted(ctx context.Context, name string, timeout time.Duration) {
+	r.mu.Lock()
+	c, ok := r.conns[name]
+	r.mu.Unlock()
+	if !ok || c.plugin.Kind != Source || c.paused {
+		return
+	}
+	tm := time.NewTimer(timeout)
+	defer tm.Stop()
+	select {
+	case <-c.firstBatch:
+	case <-tm.C:
+	case <-ctx.Done():
+	}
 }
 
 // task is one supervised task's status.
@@ -135,7 +159,7 @@ func (r *Runtime) Start(name string, p *Plugin, cfg Config, paused bool) error {
 	if _, ok := r.conns[name]; ok {
 		return fmt.Errorf("connector %s is already running", name)
 	}
-	c := &connector{name: name, plugin: p, cfg: cfg, paused: paused}
+	c := &connector{name: name, plugin: p, cfg: cfg, paused: paused, firstBatch: make(chan struct{})}
 	n := 1
 	if p.Kind == Sink {
 		n = int(cfg.Int(KeyTasksMax, 1))
@@ -265,6 +289,7 @@ func (r *Runtime) supervise(ctx context.Context, c *connector, t *task) {
 		if time.Since(started) > 2*maxWait {
 			failures = 0
 		}
+		c.firstDone()
 		wait := backoff(r.opts.MinBackoff, maxWait, failures)
 		failures++
 		t.set(StateFailed, err)

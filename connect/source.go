@@ -106,6 +106,9 @@ func (r *Runtime) runSource(ctx context.Context, c *connector, t *task) error {
 		for k, v := range latest {
 			stored[k] = v
 		}
+		if len(out) > 0 {
+			c.firstDone()
+		}
 		if err := st.Commit(ctx); err != nil {
 			tc.Logf("commit: %v", err)
 		}
