@@ -567,8 +567,12 @@ func UnscaledBytes(r *big.Rat, scale int) []byte {
 		}
 		return b
 	}
-	// two's complement of a negative number
-	l := len(n.Bytes()) + 1
+	// two's complement of a negative number, in as few bytes as Java's
+	// BigInteger.toByteArray uses
+	l := len(n.Bytes())
+	if new(big.Int).Neg(n).Cmp(new(big.Int).Lsh(big.NewInt(1), uint(8*l-1))) > 0 {
+		l++
+	}
 	mod := new(big.Int).Lsh(big.NewInt(1), uint(8*l))
 	b := new(big.Int).Add(mod, n).Bytes()
 	for len(b) < l {
