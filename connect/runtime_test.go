@@ -481,3 +481,30 @@ func TestRecordErrorFromPut(t *testing.T) {
 		}
 	}
 }
+
+// TestRegexTopicsAndPredicates: a topics.regex sink reads every matching
+// topic, and a Filter with a negated predicate keeps one topic's records.
+func TestRegexTopicsAndPredicates(t *testing.T) {
+	e := newEnv(t)
+	produce(t, e.cluster, "evt_a", "a1", "a2")
+	produce(t, e.cluster, "evt_b", "b1")
+	produce(t, e.cluster, "other", "o1")
+	out := filepath.Join(t.TempDir(), "evt.txt")
+	rt := e.runtime(t)
+	start(t, rt, "RX", connect.Sink, map[string]string{
+		"connector.class": "FileStreamSink", "topics.regex": "evt_.*", "file": out, "value.converter": "string",
+		"transforms": "onlyA", "transforms.onlyA.type": "org.apache.kafka.connect.transforms.Filter",
+		"transforms.onlyA.predicate": "isA", "transforms.onlyA.negate": "true",
+		"predicates": "isA", "predicates.isA.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+		"predicates.isA.pattern": "evt_a",
+	})
+	waitFor(t, "2 lines", 30*time.Second, func() bool { return len(lines(t, out)) == 2 })
+	st, _ := rt.Status(context.Background(), "RX", false)
+	if strings.Join(st.Topics, ",") != "evt_a,evt_b" {
+		t.Errorf("topics %v", st.Topics)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if got := lines(t, out); strings.Join(got, ",") != "a1,a2" {
+		t.Errorf("written %v", got)
+	}
+}
