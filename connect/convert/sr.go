@@ -29,6 +29,7 @@ type srConverter struct {
 
 	mu      sync.Mutex
 	writers map[string]*srWriter // by topic + schema fingerprint
+	byPtr   map[ptrKey]*srWriter // by topic + schema pointer: sources reuse one schema value
 	readers map[int]*srReader    // by writer schema id (per topic)
 }
 
@@ -51,7 +52,7 @@ func srFactory(format string) func(cfg map[string]string, isKey bool, env connec
 		if err != nil {
 			return nil, err
 		}
-		return &srConverter{format: format, isKey: isKey, reg: reg, writers: map[string]*srWriter{}, readers: map[int]*srReader{}}, nil
+		return &srConverter{format: format, isKey: isKey, reg: reg, writers: map[string]*srWriter{}, byPtr: map[ptrKey]*srWriter{}, readers: map[int]*srReader{}}, nil
 	}
 }
 
@@ -112,11 +113,23 @@ func (c *srConverter) FromConnect(topic string, s *connect.Schema, v any) ([]byt
 	return w.s.Encode(row)
 }
 
+type ptrKey struct {
+	topic  string
+	schema *connect.Schema
+}
+
 func (c *srConverter) writer(topic string, s *connect.Schema) (*srWriter, error) {
-	fp := topic + "\x00" + fingerprint(s)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	pk := ptrKey{topic, s}
+	if w, ok := c.byPtr[pk]; ok {
+		return w, nil
+	}
+	fp := topic + "\x00" + fingerprint(s)
 	if w, ok := c.writers[fp]; ok {
+		if len(c.byPtr) < 1024 {
+			c.byPtr[pk] = w
+		}
 		return w, nil
 	}
 	w := &srWriter{}
@@ -157,6 +170,9 @@ func (c *srConverter) writer(topic string, s *connect.Schema) (*srWriter, error)
 	}
 	w.s = sd
 	c.writers[fp] = w
+	if len(c.byPtr) < 1024 {
+		c.byPtr[pk] = w
+	}
 	return w, nil
 }
 

@@ -128,6 +128,8 @@ type task struct {
 	count     int64
 	tc        connect.TaskContext
 	pause     *rand.Rand // timing only, so the data stays reproducible
+	pcg       *rand.PCG  // reseeded per record: (seed, iteration)
+	rng       *rand.Rand
 }
 
 var partition = map[string]any{"task.id": int64(0)}
@@ -177,7 +179,12 @@ func (t *task) Poll(ctx context.Context) ([]connect.Record, error) {
 
 // record returns record i of the sequence for the task's seed.
 func (t *task) record(i int64, now time.Time) connect.Record {
-	rng := rand.New(rand.NewPCG(t.seed, uint64(i)))
+	if t.rng == nil {
+		t.pcg = rand.NewPCG(0, 0)
+		t.rng = rand.New(t.pcg)
+	}
+	t.pcg.Seed(t.seed, uint64(i))
+	rng := t.rng
 	v := t.gen.value(rng, i).(*connect.Struct)
 	rec := connect.Record{
 		Topic: t.topic, Partition: -1, Timestamp: now,
