@@ -45,7 +45,7 @@ func Register(r *connect.Registry) {
 		Doc:     "Generates random records from a quickstart schema or a custom Avro schema with arg.properties hints (options, range, regex, iteration, length). Keys are the schema.keyfield's value; values carry the schema, so the Schema Registry converters register it.",
 		Spec: []connect.ConfigField{
 			{Name: "kafka.topic", Type: connect.TypeString, Required: true, Doc: "Topic to write to (created when missing)."},
-			{Name: "quickstart", Type: connect.TypeString, Enum: names, Doc: "A built-in schema: " + strings.Join(names, ", ") + "."},
+			{Name: "quickstart", Type: connect.TypeString, Enum: names, Doc: "A built-in schema with the kafka-connect-datagen quickstart's fields, ranges and key."},
 			{Name: "schema.string", Type: connect.TypeString, Doc: "An Avro schema (JSON text) with arg.properties hints."},
 			{Name: "schema.filename", Type: connect.TypeString, Doc: "A file holding such a schema."},
 			{Name: "schema.keyfield", Type: connect.TypeString, Doc: "The field whose value is the record key; a quickstart names its own (e.g. rating_id). Empty: null keys."},
