@@ -31,7 +31,7 @@ conformance: build
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./bench/ -v
-	$(GO) test -run '^$$' -bench . -benchmem ./serde/ ./expr/
+	$(GO) test -run '^$$' -bench . -benchmem ./serde/ ./expr/ ./connect/datagen/
 
 clean:
 	rm -rf bin

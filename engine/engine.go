@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/eddysql/eddy/connect"
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/metastore"
@@ -42,6 +43,15 @@ type Options struct {
 	StateStores runtime.StoreOpener
 	// Logf receives the server log, processing errors included.
 	Logf func(format string, args ...any)
+	// Connectors are the connector plugins CREATE SOURCE|SINK CONNECTOR
+	// may name; nil leaves connector statements unsupported.
+	Connectors *connect.Registry
+	// SchemaRegistryURL is where Registry is served over HTTP, if it is;
+	// a converter whose schema.registry.url names it uses Registry
+	// in-process.
+	SchemaRegistryURL string
+	// WorkerID names this server in connector statuses.
+	WorkerID string
 }
 
 // Engine runs statements against one catalog.
@@ -61,6 +71,9 @@ type Engine struct {
 	queryCount int
 	cmdOffset  int64
 	queryErrs  []error
+
+	connect   *connect.Runtime // nil without Options.Connectors
+	replaying bool             // replaying the command log at startup
 }
 
 // New opens the command log, replays it to rebuild the catalog and
@@ -93,6 +106,17 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e.cmdLog = log
+	if opts.Connectors != nil {
+		rt, err := connect.NewRuntime(connect.RuntimeOptions{
+			Cluster: e.cluster, Plugins: opts.Connectors, ServiceID: e.sid,
+			SchemaRegistry: opts.Registry, SchemaRegistryURL: opts.SchemaRegistryURL,
+			WorkerID: opts.WorkerID, Logf: opts.Logf,
+		})
+		if err != nil {
+			return nil, err
+		}
+		e.connect = rt
+	}
 	if err := e.cluster.CreateTopic(ctx, kafka.TopicInfo{Name: e.processingLogTopic(), Partitions: 1, Replicas: 1}); err != nil {
 		return nil, fmt.Errorf("create processing log topic: %w", err)
 	}
@@ -106,6 +130,8 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			SQL:         "CREATE SOURCE STREAM " + processingLogStream + " (…) WITH (KAFKA_TOPIC='" + e.processingLogTopic() + "', VALUE_FORMAT='JSON')",
 		})
 	}
+	e.replaying = true
+	defer func() { e.replaying = false }()
 	for i, c := range cmds {
 		if err := e.replay(ctx, c); err != nil {
 			// A command that no longer applies is skipped, as on the
@@ -122,6 +148,9 @@ func (e *Engine) Close() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var errs []error
+	if e.connect != nil {
+		errs = append(errs, e.connect.Close())
+	}
 	for id, q := range e.queries {
 		if err := q.Stop(); err != nil {
 			errs = append(errs, fmt.Errorf("stop %s: %w", id, err))
