@@ -365,8 +365,8 @@ func (t *task) onDDL(ctx context.Context, e *replication.QueryEvent, q string, h
 	now := time.Now()
 	rec := connect.Record{
 		Topic: t.s.prefix, Partition: -1, Timestamp: now,
-		KeySchema: schemaChangeKeySchema,
-		Key:       &connect.Struct{Schema: schemaChangeKeySchema, Values: map[string]any{"databaseName": db}},
+		KeySchema:   schemaChangeKeySchema,
+		Key:         &connect.Struct{Schema: schemaChangeKeySchema, Values: map[string]any{"databaseName": db}},
 		ValueSchema: schemaChangeValueSchema,
 		Value: &connect.Struct{Schema: schemaChangeValueSchema, Values: map[string]any{
 			"source": t.s.sourceStruct(src), "ts_ms": now.UnixMilli(),
@@ -376,4 +376,3 @@ func (t *task) onDDL(ctx context.Context, e *replication.QueryEvent, q string, h
 	}
 	return t.emit(ctx, rec)
 }
-

@@ -162,7 +162,7 @@ func readTables(ctx context.Context, q querier, s *settings, db, name string) (m
 	return tables, nil
 }
 
-// parseEnumValues reads the allowed values from "enum('a','b''c')".
+// parseEnumValues reads the allowed values from "enum('a','b”c')".
 func parseEnumValues(columnType string) []string {
 	open := strings.IndexByte(columnType, '(')
 	if open < 0 {

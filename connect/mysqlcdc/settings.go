@@ -27,20 +27,20 @@ type settings struct {
 	tableInclude, tableExclude []*regexp.Regexp
 	columnExclude              []*regexp.Regexp
 
-	snapshotMode    string
-	lockingMode     string
-	fetchSize       int
-	schemaChanges   bool
-	tombstones      bool
-	decimalMode     string
-	timeMode        string
-	bigintMode      string
-	binaryMode      string
-	maxBatch        int
-	maxQueue        int
-	connectTimeout  time.Duration
-	ignoredJVMKeys  []string
-	partition       map[string]any
+	snapshotMode   string
+	lockingMode    string
+	fetchSize      int
+	schemaChanges  bool
+	tombstones     bool
+	decimalMode    string
+	timeMode       string
+	bigintMode     string
+	binaryMode     string
+	maxBatch       int
+	maxQueue       int
+	connectTimeout time.Duration
+	ignoredJVMKeys []string
+	partition      map[string]any
 }
 
 // lookup returns an option by its canonical name or any alias, so the
