@@ -247,3 +247,5 @@ func field(r connect.Record, path ...string) any {
 	}
 	return v
 }
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

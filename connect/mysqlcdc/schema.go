@@ -23,6 +23,7 @@ type column struct {
 	scale      int
 	fsp        int   // fractional seconds precision of temporal types
 	octets     int64 // CHARACTER_OCTET_LENGTH, pads BINARY(n)
+	charset    string
 	values     []string
 	json       bool
 	excluded   bool // column.exclude.list: left out of before/after
@@ -84,7 +85,7 @@ func readTables(ctx context.Context, q querier, s *settings, db, name string) (m
 
 	rows, err = q.QueryContext(ctx, `SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE,
 		COALESCE(NUMERIC_PRECISION, 0), COALESCE(NUMERIC_SCALE, 0), COALESCE(DATETIME_PRECISION, 0),
-		COALESCE(CHARACTER_OCTET_LENGTH, 0)
+		COALESCE(CHARACTER_OCTET_LENGTH, 0), COALESCE(CHARACTER_SET_NAME, '')
 		FROM information_schema.COLUMNS WHERE `+where+` ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading columns: %w", err)
@@ -92,7 +93,7 @@ func readTables(ctx context.Context, q querier, s *settings, db, name string) (m
 	for rows.Next() {
 		var tdb, tname, nullable string
 		c := &column{}
-		if err := rows.Scan(&tdb, &tname, &c.name, &c.dataType, &c.columnType, &nullable, &c.precision, &c.scale, &c.fsp, &c.octets); err != nil {
+		if err := rows.Scan(&tdb, &tname, &c.name, &c.dataType, &c.columnType, &nullable, &c.precision, &c.scale, &c.fsp, &c.octets, &c.charset); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("reading columns: %w", err)
 		}

@@ -236,7 +236,7 @@ func (t *task) snapshotTable(ctx context.Context, conn *sql.Conn, tb *table, at 
 				if r == nil {
 					row[i] = nil
 				} else {
-					row[i] = []byte(r) // converters copy what they keep
+					row[i] = r // converters copy what they keep
 				}
 			}
 			vals, err := tb.convertRow(row)

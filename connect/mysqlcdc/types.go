@@ -1,6 +1,7 @@
 package mysqlcdc
 
 import (
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -9,6 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/ianaindex"
+	"golang.org/x/text/encoding/unicode"
 
 	"github.com/eddysql/eddy/connect"
 )
@@ -63,7 +69,7 @@ func (c *column) build(s *settings) error {
 		} else {
 			c.schema = sch(connect.String)
 		}
-		c.conv = convString
+		c.conv = stringConv(c.charset)
 	case "json":
 		c.schema = named(connect.String, debeziumJSON, nil)
 		c.conv = convString
@@ -268,6 +274,8 @@ func (c *column) binary(s *settings, pad int) {
 // asText returns a text-protocol or string value.
 func asText(v any) (string, bool) {
 	switch x := v.(type) {
+	case sql.RawBytes:
+		return string(x), true
 	case []byte:
 		return string(x), true
 	case string:
@@ -316,6 +324,8 @@ func convBytes(pad int) func(any) (any, error) {
 		switch x := v.(type) {
 		case nil:
 			return nil, nil
+		case sql.RawBytes:
+			b = append([]byte(nil), x...)
 		case []byte:
 			b = append([]byte(nil), x...)
 		case string:
@@ -365,6 +375,9 @@ func convFloat64(v any) (any, error) {
 // bitValue reads a BIT value: an integer from the binlog, big-endian bytes
 // from the text protocol.
 func bitValue(v any) (uint64, error) {
+	if r, ok := v.(sql.RawBytes); ok {
+		v = []byte(r)
+	}
 	if b, ok := v.([]byte); ok {
 		var u uint64
 		for _, x := range b {
@@ -586,4 +599,49 @@ func parseTimeOfDay(s string) (int64, error) {
 		us = -us
 	}
 	return us, nil
+}
+
+// stringConv converts text columns. The snapshot's values (sql.RawBytes)
+// arrive in the connection's UTF-8; the binlog's carry the column's own
+// character set, decoded here as Debezium does.
+func stringConv(charset string) func(any) (any, error) {
+	dec := charsetDecoder(charset)
+	return func(v any) (any, error) {
+		switch x := v.(type) {
+		case nil:
+			return nil, nil
+		case sql.RawBytes:
+			return string(x), nil
+		case []byte:
+			if dec != nil {
+				return dec.String(string(x))
+			}
+			return string(x), nil
+		case string:
+			if dec != nil {
+				return dec.String(x)
+			}
+			return x, nil
+		}
+		return fmt.Sprint(v), nil
+	}
+}
+
+// charsetDecoder returns the decoder for a MySQL character set, nil for
+// those that are already UTF-8 (or ASCII, or unknown).
+func charsetDecoder(charset string) *encoding.Decoder {
+	switch strings.ToLower(charset) {
+	case "", "utf8", "utf8mb3", "utf8mb4", "ascii", "binary":
+		return nil
+	case "latin1": // MySQL's latin1 is Windows-1252
+		return charmap.Windows1252.NewDecoder()
+	case "ucs2", "utf16":
+		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM).NewDecoder()
+	case "utf16le":
+		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewDecoder()
+	}
+	if e, err := ianaindex.MIME.Encoding(charset); err == nil && e != nil {
+		return e.NewDecoder()
+	}
+	return nil
 }
