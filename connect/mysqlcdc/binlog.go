@@ -20,13 +20,17 @@ import (
 // advances, in the server's own GTID dialect: MariaDB's one
 // domain-server-sequence per domain, or MySQL's uuid:interval sets.
 type gtidTracker struct {
+	// enabled: the start position had a GTID set, so the set is complete
+	// and offsets carry it. Started from a file and position, the set
+	// would only hold what was seen since, so offsets leave it out.
+	enabled bool
 	mariaDB bool
 	domains map[uint32]string // MariaDB: domain -> "d-s-n"
 	mysql   gomysql.GTIDSet   // MySQL
 }
 
 func newGTIDTracker(mariaDB bool, set string) (*gtidTracker, error) {
-	g := &gtidTracker{mariaDB: mariaDB, domains: map[uint32]string{}}
+	g := &gtidTracker{enabled: set != "", mariaDB: mariaDB, domains: map[uint32]string{}}
 	if mariaDB {
 		for _, part := range strings.Split(set, ",") {
 			part = strings.TrimSpace(part)
@@ -63,6 +67,9 @@ func (g *gtidTracker) add(gtid string) {
 }
 
 func (g *gtidTracker) String() string {
+	if !g.enabled {
+		return ""
+	}
 	if !g.mariaDB {
 		return cleanGTIDs(g.mysql.String())
 	}
@@ -300,8 +307,10 @@ func (t *task) onRows(ctx context.Context, e *replication.RowsEvent, h *replicat
 			}
 		}
 		src.row = int32(n)
+		at.row = n
+		partial := at.offset()
 		at.row = n + 1
-		return t.emit(ctx, t.s.changeRecords(tb, op, bv, av, src, at.offset(), now)...)
+		return t.emit(ctx, t.s.changeRecords(tb, op, bv, av, src, at.offset(), partial, now)...)
 	}
 	switch e.Type() {
 	case replication.EnumRowsEventTypeInsert:

@@ -181,8 +181,11 @@ func (t *table) keyStruct(vals []any) *connect.Struct {
 }
 
 // changeRecords builds the Debezium records for one row change: the
-// envelope, and for a delete a tombstone after it when configured.
-func (s *settings) changeRecords(t *table, op string, before, after []any, src source, off map[string]any, now time.Time) []connect.Record {
+// envelope, and for a delete a tombstone after it when configured. off is
+// the offset once the change is fully written; a delete followed by a
+// tombstone carries partial (the row not yet done) so that a crash between
+// the two re-emits both rather than losing the tombstone.
+func (s *settings) changeRecords(t *table, op string, before, after []any, src source, off, partial map[string]any, now time.Time) []connect.Record {
 	keyVals := after
 	if keyVals == nil {
 		keyVals = before
@@ -206,6 +209,9 @@ func (s *settings) changeRecords(t *table, op string, before, after []any, src s
 		SourcePartition: s.partition, SourceOffset: off,
 	}}
 	if op == "d" && s.tombstones && key != nil {
+		if partial != nil {
+			recs[0].SourceOffset = partial
+		}
 		recs = append(recs, connect.Record{
 			Topic: t.topic, Partition: -1, Timestamp: now,
 			KeySchema: t.keySchema, Key: key,

@@ -246,7 +246,7 @@ func (t *task) snapshotTable(ctx context.Context, conn *sql.Conn, tb *table, at 
 			}
 			now := time.Now()
 			src := source{tsMs: now.UnixMilli(), snapshot: "true", db: tb.db, table: tb.name, serverID: 0, file: at.file, pos: int64(at.pos)}
-			for _, r := range t.s.changeRecords(tb, "r", nil, vals, src, offset, now) {
+			for _, r := range t.s.changeRecords(tb, "r", nil, vals, src, offset, nil, now) {
 				if err := emit(r); err != nil {
 					rows.Close()
 					return n, err
