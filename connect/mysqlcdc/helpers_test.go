@@ -233,7 +233,10 @@ func op(r connect.Record) string {
 	if r.Value == nil {
 		return "tombstone"
 	}
-	return r.Value.(*connect.Struct).Get("op").(string)
+	if o, ok := r.Value.(*connect.Struct).Get("op").(string); ok {
+		return o
+	}
+	return "ddl"
 }
 
 func field(r connect.Record, path ...string) any {
