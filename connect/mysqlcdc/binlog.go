@@ -307,8 +307,11 @@ func (t *task) onRows(ctx context.Context, e *replication.RowsEvent, h *replicat
 			}
 		}
 		src.row = int32(n)
-		at.row = n
-		partial := at.offset()
+		var partial map[string]any
+		if op == "d" && t.s.tombstones {
+			at.row = n
+			partial = at.offset()
+		}
 		at.row = n + 1
 		return t.emit(ctx, t.s.changeRecords(tb, op, bv, av, src, at.offset(), partial, now)...)
 	}

@@ -116,12 +116,17 @@ func partitionKey(p map[string]any) string { b, _ := json.Marshal(p); return str
 func (o *offsetStore) ack(recs []connect.Record) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	// Only the latest offset per partition is stored, as in the runtime.
+	last := map[string]map[string]any{}
 	for _, r := range recs {
-		b, err := json.Marshal(r.SourceOffset)
+		last[partitionKey(r.SourcePartition)] = r.SourceOffset
+	}
+	for k, off := range last {
+		b, err := json.Marshal(off)
 		if err != nil {
 			panic(err)
 		}
-		o.stored[partitionKey(r.SourcePartition)] = b
+		o.stored[k] = b
 	}
 }
 

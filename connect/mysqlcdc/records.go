@@ -22,7 +22,8 @@ type position struct {
 }
 
 func (p position) offset() map[string]any {
-	m := map[string]any{"file": p.file, "pos": int64(p.pos)}
+	m := make(map[string]any, 6)
+	m["file"], m["pos"] = p.file, int64(p.pos)
 	if p.gtids != "" {
 		m["gtids"] = p.gtids
 	}
