@@ -259,6 +259,9 @@ func (t *task) lookupTable(ctx context.Context, db, name string) (*table, error)
 		return nil, fmt.Errorf("mysql connector: reading the definition of %s: %w", id, err)
 	}
 	tb := found[id]
+	if tb == nil {
+		t.tc.Logf("%s appears in the binlog but no longer exists; its changes up to its removal are skipped", id)
+	}
 	t.tables[id] = tb
 	return tb, nil
 }
