@@ -162,12 +162,11 @@ var spec = []connect.ConfigField{
 		Doc: "Most records read ahead of the runtime; bounds the connector's memory."},
 	{Name: optConnectTimeoutMs, Type: connect.TypeLong, Default: "30000",
 		Doc: "How long to wait for the database to accept a connection, in milliseconds."},
-	{Name: "database.history.kafka.bootstrap.servers", Type: connect.TypeString,
-		Doc: "Accepted for Debezium 1.x compatibility and ignored: eddy keeps no schema-history topic."},
-	{Name: "database.history.kafka.topic", Type: connect.TypeString,
-		Doc: "Accepted for Debezium 1.x compatibility and ignored: eddy keeps no schema-history topic."},
-	{Name: "schema.history.internal.kafka.bootstrap.servers", Type: connect.TypeString,
-		Doc: "Accepted for Debezium 2.x compatibility and ignored: eddy keeps no schema-history topic."},
-	{Name: "schema.history.internal.kafka.topic", Type: connect.TypeString,
-		Doc: "Accepted for Debezium 2.x compatibility and ignored: eddy keeps no schema-history topic."},
+	{Name: "database.history.*", Type: connect.TypeString,
+		Doc: "Debezium 1.x schema-history options (database.history.kafka.bootstrap.servers, " +
+			"database.history.kafka.topic, …): accepted and ignored with a warning, since eddy re-reads " +
+			"table definitions from information_schema and keeps no schema-history topic."},
+	{Name: "schema.history.internal.*", Type: connect.TypeString,
+		Doc: "Debezium 2.x schema-history options (schema.history.internal.kafka.topic, …): accepted and " +
+			"ignored with a warning, as database.history.*."},
 }
