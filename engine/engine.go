@@ -36,6 +36,10 @@ type Options struct {
 	// Registry is the Schema Registry for the AVRO, PROTOBUF and JSON_SR
 	// formats; nil leaves those formats unavailable.
 	Registry serde.Registry
+	// StateStores opens the local copies of persistent queries' state
+	// stores (ksql.state.store); nil keeps none, so state is restored
+	// from the changelog topics alone.
+	StateStores runtime.StoreOpener
 	// Logf receives the server log, processing errors included.
 	Logf func(format string, args ...any)
 }
