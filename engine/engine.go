@@ -38,6 +38,9 @@ type Options struct {
 	Registry serde.Registry
 	// Logf receives the server log, processing errors included.
 	Logf func(format string, args ...any)
+	// StateDir is where disk state stores live (ksql.state.store=pebble);
+	// "" keeps every store in memory.
+	StateDir string
 }
 
 // Engine runs statements against one catalog.
@@ -57,6 +60,9 @@ type Engine struct {
 	queryCount int
 	cmdOffset  int64
 	queryErrs  []error
+
+	// mats are the tables materialized for pull queries.
+	mats materializers
 }
 
 // New opens the command log, replays it to rebuild the catalog and
@@ -123,6 +129,9 @@ func (e *Engine) Close() error {
 			errs = append(errs, fmt.Errorf("stop %s: %w", id, err))
 		}
 		delete(e.queries, id)
+	}
+	if err := e.closeTables(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
