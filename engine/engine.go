@@ -52,6 +52,9 @@ type Options struct {
 	SchemaRegistryURL string
 	// WorkerID names this server in connector statuses.
 	WorkerID string
+	// StateDir is where disk state stores live (ksql.state.store=pebble);
+	// "" keeps every store in memory.
+	StateDir string
 }
 
 // Engine runs statements against one catalog.
@@ -74,6 +77,8 @@ type Engine struct {
 
 	connect   *connect.Runtime // nil without Options.Connectors
 	replaying bool             // replaying the command log at startup
+	// mats are the tables materialized for pull queries.
+	mats materializers
 }
 
 // New opens the command log, replays it to rebuild the catalog and
@@ -156,6 +161,9 @@ func (e *Engine) Close() error {
 			errs = append(errs, fmt.Errorf("stop %s: %w", id, err))
 		}
 		delete(e.queries, id)
+	}
+	if err := e.closeTables(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
