@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/eddysql/eddy/runtime"
 	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/state"
 )
 
 // Options configure an engine.
@@ -96,6 +98,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	cfg := map[string]string{}
 	for k, v := range opts.Config {
 		cfg[strings.ToLower(k)] = v
+	}
+	if opts.StateStores == nil && opts.StateDir != "" && strings.EqualFold(cfg[StateStoreProperty], state.KindPebble) {
+		opts.StateStores = pebbleTaskStores(filepath.Join(opts.StateDir, "tasks", opts.ServiceID))
 	}
 	e := &Engine{
 		cluster: opts.Cluster,
