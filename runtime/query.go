@@ -48,6 +48,7 @@ type Query struct {
 	// synchronous clusters deliver records in production order, one at a
 	// time: tasks process them as they come, without time ordering.
 	synchronous bool
+	single      bool // every partition runs in task 0
 
 	mu      sync.Mutex // guards tasks; held while a batch is handled
 	tasks   map[int32]*Task
@@ -75,6 +76,7 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 	if s, ok := cluster.(Synchronous); ok && s.Synchronous() {
 		q.synchronous = true
 	}
+	q.single = q.synchronous || topo.singleTask()
 	if q.opts.Logf == nil {
 		q.opts.Logf = func(string, ...any) {}
 	}
@@ -220,7 +222,7 @@ func (q *Query) flush(ctx context.Context) error {
 func (q *Query) taskOf(partition int32) int32 {
 	// A synchronous cluster plays records in production order, as Kafka
 	// Streams' test driver does, through one task.
-	if q.synchronous || q.Topology.singleTask() {
+	if q.single {
 		return 0
 	}
 	return partition

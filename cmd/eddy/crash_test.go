@@ -110,6 +110,7 @@ func TestKill9MidStreamLosesNothing(t *testing.T) {
 		start int64
 	}
 	wantCount, wantSum := map[window]int64{}, map[window]int64{}
+	began := time.Now()
 	kills := map[int]bool{}
 	for len(kills) < 5 {
 		kills[(1+rand.IntN(total/batch-2))*batch] = true
@@ -133,6 +134,7 @@ func TestKill9MidStreamLosesNothing(t *testing.T) {
 		}
 	}
 
+	t.Logf("input produced, with %d kills, after %s", len(kills), time.Since(began).Round(time.Millisecond))
 	// Wait until the latest row of every window is the expected one.
 	deadline := time.Now().Add(3 * time.Minute)
 	var mismatch string
@@ -169,6 +171,7 @@ func TestKill9MidStreamLosesNothing(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 
+	t.Logf("windows exact after %s", time.Since(began).Round(time.Millisecond))
 	// Every click joined, none with a NULL name.
 	seen := make([]bool, total)
 	deadline = time.Now().Add(time.Minute)
