@@ -290,9 +290,19 @@ func (e *Engine) appID(queryID string) string {
 // hold e.mu.
 func (e *Engine) startPersistent(ctx context.Context, pp *persistentPlan, text string) error {
 	parts := int32(1)
-	if len(pp.plan.Inputs) > 0 && pp.plan.Inputs[0].Source != nil {
-		if info, ok, err := e.cluster.Topic(ctx, pp.plan.Inputs[0].Source.Topic); err == nil && ok {
+	if src := pp.topo.CoPartitionSource(); src != "" {
+		if info, ok, err := e.cluster.Topic(ctx, src); err == nil && ok {
 			parts = info.Partitions
+		}
+	}
+	// Sources with different partition counts cannot be processed as
+	// tasks per partition number: the query runs as one task.
+	for _, in := range pp.plan.Inputs {
+		if in.Source == nil {
+			continue
+		}
+		if info, ok, err := e.cluster.Topic(ctx, in.Source.Topic); err == nil && ok && info.Partitions != parts {
+			pp.topo.SingleTask = true
 		}
 	}
 	for _, t := range pp.plan.InternalTopics {

@@ -239,7 +239,12 @@ func (a *Aggregate) emitClosed(t *Task, r *Rec) {
 		if g == nil || g.end != c.end || g.start != c.start {
 			continue // merged away or already emitted
 		}
-		a.emit(t, r, g, false)
+		// A window whose store segment has expired by the time it is
+		// seen closing is dropped without being emitted, as Kafka
+		// Streams drops it (stream time jumped past its retention).
+		if g.start >= a.streamTime-a.Window.Retention {
+			a.emit(t, r, g, false)
+		}
 		a.deleteGroup(c.key)
 	}
 }

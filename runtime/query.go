@@ -218,7 +218,9 @@ func (q *Query) flush(ctx context.Context) error {
 // number, or task 0 for a topology that must see every partition (a
 // foreign-key join looks up right rows of any key).
 func (q *Query) taskOf(partition int32) int32 {
-	if q.Topology.singleTask() {
+	// A synchronous cluster plays records in production order, as Kafka
+	// Streams' test driver does, through one task.
+	if q.synchronous || q.Topology.singleTask() {
 		return 0
 	}
 	return partition
@@ -392,12 +394,36 @@ func RunOnce(topo *Topology, recs []kafka.Record, log *ProcessingLog) error {
 // partitions: a foreign-key join matches left rows with right rows of
 // any key, which live in other partitions.
 func (t *Topology) singleTask() bool {
+	// A transient query has one consumer, its client: one task sees the
+	// whole input, so its aggregates group across partitions.
+	if t.SingleTask || t.NoCommit {
+		return true
+	}
 	for _, in := range t.Inputs {
 		if j, ok := in.firstJoin(); ok && j.FK != nil {
 			return true
 		}
 	}
 	return false
+}
+
+// CoPartitionSource is the source topic whose partitioning the query's
+// internal topics must follow: the first source read directly (not
+// through a repartition) by a join, else the first source.
+func (t *Topology) CoPartitionSource() string {
+	first := ""
+	for _, in := range t.Inputs {
+		if in.Source == nil {
+			continue
+		}
+		if first == "" {
+			first = in.Topic()
+		}
+		if _, ok := in.firstJoin(); ok {
+			return in.Topic()
+		}
+	}
+	return first
 }
 
 // tableInputs lists the topics of the topology's table sources that feed
