@@ -1,9 +1,3 @@
-//go:build connectruntime
-
-// This test needs the connector runtime (branch connect-runtime: engine
-// Options.Connectors, connect/convert, connect/transform). It passed on a
-// trial merge of that branch; drop the build tag once the runtime is on main.
-
 package engine
 
 import (

@@ -5,6 +5,7 @@ import (
 	"github.com/eddysql/eddy/connect/convert"
 	"github.com/eddysql/eddy/connect/datagen"
 	"github.com/eddysql/eddy/connect/file"
+	"github.com/eddysql/eddy/connect/mysqlcdc"
 	"github.com/eddysql/eddy/connect/transform"
 )
 
@@ -16,5 +17,6 @@ func connectors() *connect.Registry {
 	transform.Register(r)
 	datagen.Register(r)
 	file.Register(r)
+	mysqlcdc.Register(r)
 	return r
 }
