@@ -272,7 +272,7 @@ func (r *Runtime) supervise(ctx context.Context, c *connector, t *task) {
 		if c.plugin.Kind == Sink {
 			err = r.runSink(ctx, c, t)
 		} else {
-			err = r.runSource(ctx, c, t)
+			err = r.runSourceLeased(ctx, c, t)
 		}
 		if ctx.Err() != nil {
 			return

@@ -508,3 +508,49 @@ func TestRegexTopicsAndPredicates(t *testing.T) {
 		t.Errorf("written %v", got)
 	}
 }
+
+// TestSourceRunsOnOneServer: two runtimes of one service (two servers)
+// both start the same source; only one runs it, and when that one stops
+// the other takes over where it ended, so every record is written once.
+func TestSourceRunsOnOneServer(t *testing.T) {
+	e := newEnv(t)
+	cfg := map[string]string{
+		"connector.class": "datagen", "kafka.topic": "shared", "quickstart": "ratings",
+		"max.interval": "2", "iterations": "400", "random.seed": "9",
+		"value.converter": "json", "value.converter.schemas.enable": "false",
+	}
+	a, b := e.runtime(t), e.runtime(t)
+	start(t, a, "S", connect.Source, cfg)
+	start(t, b, "S", connect.Source, cfg)
+	waitFor(t, "some records", 60*time.Second, func() bool { return len(readTopic(t, e.cluster, "shared")) >= 30 })
+	running := func(rt *connect.Runtime) bool {
+		st, _ := rt.Status(context.Background(), "S", false)
+		return st.Tasks[0].State == connect.StateRunning
+	}
+	if running(a) == running(b) {
+		t.Fatalf("running on a: %v, on b: %v; want exactly one", running(a), running(b))
+	}
+	first, second := a, b
+	if running(b) {
+		first, second = b, a
+	}
+	first.Close()
+	waitFor(t, "400 records", 90*time.Second, func() bool { return len(readTopic(t, e.cluster, "shared")) >= 400 })
+	if !running(second) {
+		t.Error("the second server did not take over")
+	}
+	time.Sleep(300 * time.Millisecond)
+	recs := readTopic(t, e.cluster, "shared")
+	seen := map[string]int{}
+	for _, r := range recs {
+		seen[string(r.Key)]++
+	}
+	if len(seen) != 400 {
+		t.Errorf("%d distinct rating_ids, want 400", len(seen))
+	}
+	// At-least-once allows the batch in flight at the handover to repeat;
+	// a graceful stop finishes it, so nothing should.
+	if len(recs) != 400 {
+		t.Errorf("%d records, want 400", len(recs))
+	}
+}
