@@ -43,7 +43,7 @@ func Doc(r *Registry) string {
 		specTable(&b, c.Spec)
 	}
 	b.WriteString("## Transforms\n\n")
-	b.WriteString("`transforms` lists aliases, applied in that order; each is configured as `transforms.<alias>.type` plus its options under `transforms.<alias>.`. `transforms.<alias>.predicate` names a predicate alias from `predicates`; the transform then applies only to records the predicate matches (or does not match, with `transforms.<alias>.negate=true`). A record a transform fails on is handled by `errors.tolerance`.\n\n")
+	b.WriteString("`transforms` lists aliases, applied in that order; each is configured as `transforms.<alias>.type` plus its options under `transforms.<alias>.`. `transforms.<alias>.predicate` names a predicate alias from `predicates`; the transform then applies only to records the predicate matches (or does not match, with `transforms.<alias>.negate=true`). A record a transform fails on is handled by `errors.tolerance`; under `all` every skipped record is also described in the processing log (`KSQL_PROCESSING_LOG`).\n\n")
 	for _, t := range r.Transforms() {
 		fmt.Fprintf(&b, "### %s\n\n", t.Class)
 		if len(t.Aliases) > 0 {

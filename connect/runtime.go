@@ -35,10 +35,24 @@ type RuntimeOptions struct {
 	// WorkerID names this server in statuses (host:port of its API).
 	WorkerID string
 	Logf     func(format string, args ...any)
+	// OnRecordError, when set, is told of every record skipped under
+	// errors.tolerance=all (the engine writes them to its processing log).
+	OnRecordError func(RecordFailure)
 	// MinBackoff and MaxBackoff bound the wait before a failed task or a
 	// failed write is retried (defaults 1s and 60s; a connector's
 	// errors.retry.delay.max.ms lowers the maximum).
 	MinBackoff, MaxBackoff time.Duration
+}
+
+// RecordFailure describes one record a connector skipped.
+type RecordFailure struct {
+	Connector string
+	Stage     string // KEY_CONVERTER, VALUE_CONVERTER, TRANSFORMATION, TASK_PUT, …
+	Class     string
+	Topic     string // sinks: where the record was read; empty for sources
+	Partition int32
+	Offset    int64
+	Err       error
 }
 
 // Runtime runs connectors: it owns every task goroutine and stops them on
