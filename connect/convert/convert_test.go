@@ -224,3 +224,19 @@ func TestSchemaRegistryRoundTrip(t *testing.T) {
 		t.Errorf("no registry: %v", err)
 	}
 }
+
+func TestJSONStringEscapes(t *testing.T) {
+	c := build(t, convert.JSONClass, map[string]string{"schemas.enable": "false"}, false, connect.ConverterEnv{})
+	in := "a\"b\\c\n\t\x01<&> é \xff"
+	b, err := c.FromConnect("t", nil, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != `"a\"b\\c\n\t\u0001<&> é \ufffd"` {
+		t.Errorf("encoded %s", b)
+	}
+	_, back, err := c.ToConnect("t", b)
+	if err != nil || back != "a\"b\\c\n\t\x01<&> é \ufffd" {
+		t.Errorf("decoded %q %v", back, err)
+	}
+}
