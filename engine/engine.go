@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/eddysql/eddy/runtime"
 	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/state"
 )
 
 // Options configure an engine.
@@ -52,6 +54,9 @@ type Options struct {
 	SchemaRegistryURL string
 	// WorkerID names this server in connector statuses.
 	WorkerID string
+	// StateDir is where disk state stores live (ksql.state.store=pebble);
+	// "" keeps every store in memory.
+	StateDir string
 }
 
 // Engine runs statements against one catalog.
@@ -74,6 +79,8 @@ type Engine struct {
 
 	connect   *connect.Runtime // nil without Options.Connectors
 	replaying bool             // replaying the command log at startup
+	// mats are the tables materialized for pull queries.
+	mats materializers
 }
 
 // New opens the command log, replays it to rebuild the catalog and
@@ -91,6 +98,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	cfg := map[string]string{}
 	for k, v := range opts.Config {
 		cfg[strings.ToLower(k)] = v
+	}
+	if opts.StateStores == nil && opts.StateDir != "" && strings.EqualFold(cfg[StateStoreProperty], state.KindPebble) {
+		opts.StateStores = pebbleTaskStores(filepath.Join(opts.StateDir, "tasks", opts.ServiceID))
 	}
 	e := &Engine{
 		cluster: opts.Cluster,
@@ -157,6 +167,9 @@ func (e *Engine) Close() error {
 			errs = append(errs, fmt.Errorf("stop %s: %w", id, err))
 		}
 		delete(e.queries, id)
+	}
+	if err := e.closeTables(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

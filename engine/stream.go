@@ -85,7 +85,7 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 	}}
 	topo := &runtime.Topology{ID: id, Inputs: plan.Inputs, NoCommit: true}
 	if pull {
-		if err := e.pull(ctx, topo, plan, &emitErr); err != nil {
+		if err := e.pull(ctx, topo, plan, sel.Query.Where, &emitErr); err != nil {
 			return err
 		}
 		if limit >= 0 && count >= limit {
