@@ -101,7 +101,6 @@ type connector struct {
 	plugin *Plugin
 	cfg    Config
 	paused bool
-	failed error // the connector could not start at all
 	tasks  []*task
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -164,9 +163,9 @@ func (r *Runtime) Has(name string) bool {
 	return ok
 }
 
-// Start runs a validated connector. A connector that cannot start (its
-// plugin fails to build a task) is kept, FAILED with the reason, so that
-// DESCRIBE shows why.
+// Start runs a validated connector. A task that cannot start (its plugin
+// fails to build or start it) is retried with backoff, FAILED with the
+// reason meanwhile, so that DESCRIBE shows why.
 func (r *Runtime) Start(name string, p *Plugin, cfg Config, paused bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -367,7 +366,7 @@ type Status struct {
 	Class    string
 	Kind     Kind
 	State    string
-	Trace    string // why the connector is FAILED
+	Trace    string // why the connector is FAILED (every task failed)
 	WorkerID string
 	Config   Config
 	Tasks    []TaskStatus
@@ -432,8 +431,6 @@ func (r *Runtime) Status(ctx context.Context, name string, withLag bool) (Status
 	switch {
 	case c.paused:
 		st.State = StatePaused
-	case c.failed != nil:
-		st.State, st.Trace = StateFailed, c.failed.Error()
 	case failed == len(c.tasks):
 		st.State = StateFailed
 		st.Trace = "every task failed; see the tasks' errors"
