@@ -655,3 +655,44 @@ func TestFileSourceResumes(t *testing.T) {
 		t.Errorf("records %v", got)
 	}
 }
+
+// TestSinkSplitsAcrossServers: two runtimes (two servers of a service)
+// running the same sink share its topic's partitions through the group:
+// each record reaches a file exactly once, and both servers do work.
+func TestSinkSplitsAcrossServers(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.cluster.CreateTopic(ctx, kafka.TopicInfo{Name: "split", Partitions: 4, Replicas: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var recs []kafka.Record
+	for i := range 200 {
+		recs = append(recs, kafka.Record{Topic: "split", Partition: int32(i % 4), Value: []byte(itoa(i)), Timestamp: time.Now().UnixMilli()})
+	}
+	dir := t.TempDir()
+	a, b := e.runtime(t), e.runtime(t)
+	start(t, a, "SPLIT", connect.Sink, map[string]string{"connector.class": "FileStreamSink", "topics": "split", "file": filepath.Join(dir, "a.txt"), "value.converter": "string"})
+	start(t, b, "SPLIT", connect.Sink, map[string]string{"connector.class": "FileStreamSink", "topics": "split", "file": filepath.Join(dir, "b.txt"), "value.converter": "string", "tasks.max": "2"})
+	// Let the group settle on three members before the records arrive.
+	time.Sleep(3 * time.Second)
+	if err := e.cluster.Produce(ctx, recs...); err != nil {
+		t.Fatal(err)
+	}
+	all := func() []string { return append(lines(t, filepath.Join(dir, "a.txt")), lines(t, filepath.Join(dir, "b.txt"))...) }
+	waitFor(t, "200 lines", 60*time.Second, func() bool { return len(all()) >= 200 })
+	time.Sleep(500 * time.Millisecond)
+	seen := map[string]int{}
+	for _, l := range all() {
+		seen[l]++
+	}
+	if len(seen) != 200 || len(all()) != 200 {
+		t.Errorf("%d lines, %d distinct; want 200 of each", len(all()), len(seen))
+	}
+	if len(lines(t, filepath.Join(dir, "a.txt"))) == 0 || len(lines(t, filepath.Join(dir, "b.txt"))) == 0 {
+		t.Errorf("one server did all the work: a %d, b %d", len(lines(t, filepath.Join(dir, "a.txt"))), len(lines(t, filepath.Join(dir, "b.txt"))))
+	}
+	st, _ := b.Status(ctx, "SPLIT", false)
+	if len(st.Tasks) != 2 {
+		t.Errorf("tasks.max=2 gave %d tasks", len(st.Tasks))
+	}
+}
