@@ -678,7 +678,9 @@ func TestSinkSplitsAcrossServers(t *testing.T) {
 	if err := e.cluster.Produce(ctx, recs...); err != nil {
 		t.Fatal(err)
 	}
-	all := func() []string { return append(lines(t, filepath.Join(dir, "a.txt")), lines(t, filepath.Join(dir, "b.txt"))...) }
+	all := func() []string {
+		return append(lines(t, filepath.Join(dir, "a.txt")), lines(t, filepath.Join(dir, "b.txt"))...)
+	}
 	waitFor(t, "200 lines", 60*time.Second, func() bool { return len(all()) >= 200 })
 	time.Sleep(500 * time.Millisecond)
 	seen := map[string]int{}

@@ -109,7 +109,7 @@ func registerMore(r *connect.Registry) {
 	})
 	r.RegisterTransform(&connect.TransformPlugin{
 		Class: pkg + "DropHeaders", Doc: "Removes headers by name.",
-		Spec:  []connect.ConfigField{{Name: "headers", Type: connect.TypeList, Required: true, Doc: "Header names."}},
+		Spec: []connect.ConfigField{{Name: "headers", Type: connect.TypeList, Required: true, Doc: "Header names."}},
 		New: func(cfg map[string]string) (connect.Transformation, error) {
 			drop := set(listOpt(cfg["headers"]))
 			return fn(func(rec connect.Record) (connect.Record, bool, error) {
