@@ -69,6 +69,7 @@ func Register(r *connect.Registry) {
 		Doc: "JSON with a JSON Schema in the Schema Registry wire format.",
 		New: srFactory("JSON_SR"),
 	})
+	registerNumbers(r)
 }
 
 // NewAvro returns an AvroConverter over reg, for programs and tests that
