@@ -77,7 +77,8 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 	eng, err := engine.New(ctx, engine.Options{Cluster: cl, ServiceID: c.serviceID, Config: map[string]string{
 		// Bad records can be read back with SELECT … FROM KSQL_PROCESSING_LOG.
 		"ksql.logging.processing.stream.auto.create": "true",
-	}, Registry: reg, Logf: logf})
+		engine.StateStoreProperty:                    c.stateStore,
+	}, Registry: reg, Logf: logf, StateDir: filepath.Join(c.dataDir, "state")})
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start engine: %w", err)
