@@ -115,7 +115,7 @@ func (e *Engine) pullTable(ctx context.Context, src *metastore.Source, where sql
 	if !ok {
 		return e.scanTable(ctx, src)
 	}
-	ends, err := lister.ListOffsets(ctx, src.Topic)
+	ends, err := lister.EndOffsets(ctx, src.Topic)
 	if err != nil || len(ends) == 0 {
 		return e.scanTable(ctx, src)
 	}
@@ -123,7 +123,8 @@ func (e *Engine) pullTable(ctx context.Context, src *metastore.Source, where sql
 	if err != nil {
 		return nil, err
 	}
-	if err := t.waitFor(ctx, ends); err != nil {
+	starts := func() (map[int32]int64, error) { return lister.StartOffsets(ctx, src.Topic) }
+	if err := t.waitFor(ctx, ends, starts); err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("read %s: %w", src.Topic, ctx.Err())
 		}

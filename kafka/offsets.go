@@ -2,19 +2,21 @@ package kafka
 
 import (
 	"context"
-	"errors"
 	"fmt"
-)
 
-// PartitionOffsets is one partition's log start offset and end offset
-// (the offset the next record will get).
-type PartitionOffsets struct{ Start, End int64 }
+	"github.com/twmb/franz-go/pkg/kadm"
+)
 
 // OffsetLister is implemented by both clusters; it lets a reader that
 // keeps up with a topic (a pull query's materialized table) tell when it
-// has read everything written before a point in time.
+// has read everything written before a point in time. Both return, per
+// partition of topic, the first offset still in the log (StartOffsets) or
+// the offset the next record will get (EndOffsets); ErrUnknownTopic when
+// the topic does not exist. They are separate because the end offsets are
+// on every pull query's path and the start offsets rarely are.
 type OffsetLister interface {
-	ListOffsets(ctx context.Context, topic string) (map[int32]PartitionOffsets, error)
+	StartOffsets(ctx context.Context, topic string) (map[int32]int64, error)
+	EndOffsets(ctx context.Context, topic string) (map[int32]int64, error)
 }
 
 var (
@@ -22,35 +24,45 @@ var (
 	_ OffsetLister = (*MemCluster)(nil)
 )
 
-// ListOffsets returns the start and end offsets of every partition of
-// topic; ErrUnknownTopic when it does not exist.
-func (c *Client) ListOffsets(ctx context.Context, topic string) (map[int32]PartitionOffsets, error) {
+func (c *Client) StartOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
+	return c.listOffsets(ctx, topic, c.adm.ListStartOffsets)
+}
+
+func (c *Client) EndOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
+	return c.listOffsets(ctx, topic, c.adm.ListEndOffsets)
+}
+
+func (c *Client) listOffsets(ctx context.Context, topic string, list func(context.Context, ...string) (kadm.ListedOffsets, error)) (map[int32]int64, error) {
 	ctx, cancel := withDefaultTimeout(ctx)
 	defer cancel()
-	ends, err := c.adm.ListEndOffsets(ctx, topic)
+	listed, err := list(ctx, topic)
 	if err != nil {
 		return nil, fmt.Errorf("list offsets of %s: %w", topic, err)
 	}
-	if _, ok := ends.Lookup(topic, -1); ok || len(ends[topic]) == 0 {
+	if _, ok := listed.Lookup(topic, -1); ok || len(listed[topic]) == 0 {
 		return nil, fmt.Errorf("list offsets of %s: %w", topic, ErrUnknownTopic)
 	}
-	starts, err := c.adm.ListStartOffsets(ctx, topic)
-	if err != nil {
+	if err := listed.Error(); err != nil {
 		return nil, fmt.Errorf("list offsets of %s: %w", topic, err)
 	}
-	if err := errors.Join(starts.Error(), ends.Error()); err != nil {
-		return nil, fmt.Errorf("list offsets of %s: %w", topic, err)
-	}
-	out := make(map[int32]PartitionOffsets, len(ends[topic]))
-	for p, end := range ends[topic] {
-		out[p] = PartitionOffsets{Start: starts[topic][p].Offset, End: end.Offset}
+	out := make(map[int32]int64, len(listed[topic]))
+	for p, o := range listed[topic] {
+		out[p] = o.Offset
 	}
 	return out, nil
 }
 
-// ListOffsets returns the start (always 0: nothing is deleted) and end
-// offsets of every partition of topic.
-func (m *MemCluster) ListOffsets(_ context.Context, topic string) (map[int32]PartitionOffsets, error) {
+// StartOffsets returns 0 for every partition: a MemCluster deletes
+// nothing.
+func (m *MemCluster) StartOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
+	return m.offsets(topic, false)
+}
+
+func (m *MemCluster) EndOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
+	return m.offsets(topic, true)
+}
+
+func (m *MemCluster) offsets(topic string, end bool) (map[int32]int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.checkOpen(); err != nil {
@@ -60,9 +72,12 @@ func (m *MemCluster) ListOffsets(_ context.Context, topic string) (map[int32]Par
 	if !ok {
 		return nil, fmt.Errorf("list offsets of %s: %w", topic, ErrUnknownTopic)
 	}
-	out := make(map[int32]PartitionOffsets, len(mt.parts))
+	out := make(map[int32]int64, len(mt.parts))
 	for p, recs := range mt.parts {
-		out[int32(p)] = PartitionOffsets{End: int64(len(recs))}
+		out[int32(p)] = 0
+		if end {
+			out[int32(p)] = int64(len(recs))
+		}
 	}
 	return out, nil
 }
