@@ -85,6 +85,7 @@ type tableState struct {
 	next    map[int32]int64
 	changed chan struct{} // closed and replaced whenever next advances
 	err     error
+	indexed bool // some key was not canonical: lookups consult the 'i' entries
 }
 
 // materializers owns the engine's tableStates.
@@ -346,6 +347,7 @@ func (t *tableState) index(part int32, inner []byte, r *kafka.Record) error {
 	if r.Value == nil {
 		return t.store.Delete(k)
 	}
+	t.indexed = true
 	return t.store.Put(k, nil)
 }
 
@@ -468,6 +470,9 @@ func (t *tableState) lookup(topic string, keys [][]byte) ([]kafka.Record, error)
 					}
 					return true
 				}))
+			}
+			if !t.indexed {
+				continue
 			}
 			ik := indexKey(nil, p, key)
 			errs = append(errs, t.store.Scan(ik, state.PrefixEnd(ik), func(k, _ []byte) bool {

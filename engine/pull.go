@@ -17,12 +17,14 @@ import (
 	"github.com/eddysql/eddy/types"
 )
 
-// A pull query (a SELECT without EMIT) reads its source topic once, to
-// the end offsets at the start. A stream's records come in topic order. A
-// table keeps the latest record per key and returns the rows in the order
-// ksqlDB's state store scan does: partition by partition, and within one
-// by the serialized key's bytes (for a windowed key, the key bytes then
-// the window), which is what decides the rows a LIMIT keeps.
+// A pull query (a SELECT without EMIT) sees everything written before it
+// started. A stream's records are read from its topic once, in topic
+// order. A table is read from its materialized store (materialize.go):
+// the latest record per key, in the order ksqlDB's state store scan
+// returns them: partition by partition, and within one by the serialized
+// key's bytes (for a windowed key, the key bytes then the window), which
+// is what decides the rows a LIMIT keeps. tableScan computes the same
+// from the topic when there is no store.
 
 // planPull validates a pull query and plans it. marks holds, per output
 // column, the header schema's marker for it beyond KEY: HEADER('k') or
