@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand"
 	"os"
@@ -29,10 +30,14 @@ const (
 	scanLookups = 5
 )
 
-// topicOnly hides the cluster's offset listing, so an engine over it
+// topicOnly hides the cluster's end offsets, so an engine over it
 // answers pull queries by reading the table's topic, as before state
 // stores.
 type topicOnly struct{ kafka.Cluster }
+
+func (topicOnly) EndOffsets(context.Context, string) (map[int32]int64, error) {
+	return nil, errors.New("end offsets hidden: pull queries read the topic")
+}
 
 // BenchmarkPullKeyLookup measures the latency of `SELECT * FROM t WHERE
 // K = '…'` on the embedded broker: first by reading the topic (the old

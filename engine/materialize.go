@@ -641,3 +641,17 @@ func decodeStored(topic string, key, b []byte) (kafka.Record, error) {
 	r.Value = append([]byte{}, b...)
 	return r, nil
 }
+
+// pebbleTaskStores opens each persistent query task's local state store
+// as a Pebble database under base/<query>/<store>/<partition>, kept across
+// restarts so a task replays only the changelog written since its last
+// checkpoint.
+func pebbleTaskStores(base string) runtime.StoreOpener {
+	return func(queryID, store string, partition int32) (runtime.StateStore, error) {
+		dir := filepath.Join(base, safeName(queryID), safeName(store), fmt.Sprint(partition))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		return state.OpenPebble(dir)
+	}
+}

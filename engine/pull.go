@@ -109,15 +109,10 @@ func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner
 // pullTable returns a table's latest record per key in state-store
 // order, or only the records of the keys where pins. It reads the
 // table's materialized store once that has caught up with the end
-// offsets listed now, and scans the topic when there is no store (a
-// cluster that cannot list offsets, a topic that does not exist) or the
-// store cannot catch up.
+// offsets listed now, and scans the topic when they cannot be listed (a
+// topic that does not exist) or the store cannot catch up.
 func (e *Engine) pullTable(ctx context.Context, src *metastore.Source, where sql.Expr) ([]kafka.Record, error) {
-	lister, ok := e.cluster.(kafka.OffsetLister)
-	if !ok {
-		return e.scanTable(ctx, src)
-	}
-	ends, err := lister.EndOffsets(ctx, src.Topic)
+	ends, err := e.cluster.EndOffsets(ctx, src.Topic)
 	if err != nil || len(ends) == 0 {
 		return e.scanTable(ctx, src)
 	}
@@ -125,7 +120,12 @@ func (e *Engine) pullTable(ctx context.Context, src *metastore.Source, where sql
 	if err != nil {
 		return nil, err
 	}
-	starts := func() (map[int32]int64, error) { return lister.StartOffsets(ctx, src.Topic) }
+	starts := func() (map[int32]int64, error) {
+		if l, ok := e.cluster.(kafka.StartOffsetLister); ok {
+			return l.StartOffsets(ctx, src.Topic)
+		}
+		return map[int32]int64{}, nil // every log starts at 0: wait
+	}
 	if err := t.waitFor(ctx, ends, starts); err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("read %s: %w", src.Topic, ctx.Err())

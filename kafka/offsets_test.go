@@ -27,7 +27,7 @@ func TestListOffsets(t *testing.T) {
 	defer mem.Close()
 	for name, c := range map[string]interface {
 		Cluster
-		OffsetLister
+		StartOffsetLister
 	}{"mem": mem, "client": cl} {
 		t.Run(name, func(t *testing.T) {
 			if err := c.CreateTopic(ctx, TopicInfo{Name: "lo", Partitions: 2, Replicas: 1}); err != nil {
