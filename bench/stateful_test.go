@@ -79,7 +79,7 @@ func BenchmarkStateful(b *testing.B) {
 	windows := func(n int) int64 { return int64(n*10/60_000) * keys } // closed one-minute windows
 	cases := []statefulCase{
 		{"tumbling-count-emit-changes", `CREATE TABLE OUT AS SELECT K, COUNT(*) AS C FROM EV WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY K EMIT CHANGES;`, func(n int) int64 { return int64(n) }},
-		{"tumbling-count-emit-final", `CREATE TABLE OUT AS SELECT K, COUNT(*) AS C FROM EV WINDOW TUMBLING (SIZE 1 MINUTE, GRACE PERIOD 0 SECONDS) GROUP BY K EMIT FINAL;`, windows},
+		{"tumbling-count-emit-final", `CREATE TABLE OUT AS SELECT K, COUNT(*) AS C FROM EV WINDOW TUMBLING (SIZE 1 MINUTE, RETENTION 1 HOUR, GRACE PERIOD 0 SECONDS) GROUP BY K EMIT FINAL;`, windows},
 		{"stream-table-join", `CREATE STREAM OUT AS SELECT EV.K, EV.AMOUNT, U.NAME FROM EV JOIN U ON EV.K = U.K;`, func(n int) int64 { return int64(n) }},
 	}
 	for _, c := range cases {
