@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -355,6 +356,34 @@ func (q *Query) Tasks() []int32 {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return slices.Sorted(maps.Keys(q.tasks))
+}
+
+// DescribeRuntime says how the query runs here: its tasks, its state
+// stores with their changelog topics, and what restores read (EXPLAIN).
+func (q *Query) DescribeRuntime() string {
+	var b strings.Builder
+	tasks := q.Tasks()
+	parts := make([]string, len(tasks))
+	for i, p := range tasks {
+		parts[i] = fmt.Sprint(p)
+	}
+	mode := "one per input partition"
+	if q.single {
+		mode = "one task for every partition"
+	}
+	fmt.Fprintf(&b, "Tasks: [%s] (%s)\n", strings.Join(parts, ", "), mode)
+	if stores := q.Topology.Stores(); len(stores) > 0 {
+		b.WriteString("State stores:\n")
+		for _, s := range stores {
+			if q.Topology.NoCommit || q.Topology.Group == "" {
+				fmt.Fprintf(&b, "   %s (in memory, no changelog)\n", s)
+			} else {
+				fmt.Fprintf(&b, "   %s -> changelog %s\n", s, ChangelogTopic(q.Topology.Group, s))
+			}
+		}
+		fmt.Fprintf(&b, "Restored: %d changelog records; %d input records re-read and dropped", q.Stats.Restored.Load(), q.Stats.Reread.Load())
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // Stop closes the subscription, committing processed offsets, and
