@@ -98,4 +98,3 @@ func (c numberConverter) ToConnect(_ string, data []byte) (*connect.Schema, any,
 	}
 	return s, math.Float64frombits(binary.BigEndian.Uint64(data)), nil
 }
-

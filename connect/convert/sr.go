@@ -522,7 +522,6 @@ func toSQL(s *connect.Schema, v any) (any, error) {
 	return nil, fmt.Errorf("%s value %v (%T)", s.Type, v, v)
 }
 
-
 // fromSQL converts an engine value back to a Connect value.
 func fromSQL(t *types.Type, s *connect.Schema, v any) any {
 	switch x := v.(type) {
