@@ -58,6 +58,39 @@ type Aggregate struct {
 	store      string
 	out        []any
 	keyBuf     []byte
+
+	// backing, when set (a local Pebble store), holds every group; groups
+	// is then a cache of the groups in use, emptied down to cacheLimit
+	// after each committed batch, so state can outgrow memory. gone lists
+	// groups deleted since, whose deletion the store has not seen yet.
+	backing    StateStore
+	gone       map[string]bool
+	cacheLimit int // 0: defaultCacheLimit
+}
+
+// defaultCacheLimit is how many groups a store-backed aggregate keeps
+// decoded between batches.
+const defaultCacheLimit = 100_000
+
+// lookup returns a group: from the cache, else (store-backed) from the
+// store.
+func (a *Aggregate) lookup(gk string) *group {
+	if g := a.groups[gk]; g != nil {
+		return g
+	}
+	if a.backing == nil || a.gone[gk] {
+		return nil
+	}
+	v, ok, err := a.backing.Get([]byte(gk))
+	if err != nil || !ok {
+		return nil
+	}
+	g, err := a.decodeGroup(v)
+	if err != nil {
+		return nil
+	}
+	a.groups[gk] = g
+	return g
 }
 
 type group struct {
@@ -73,6 +106,7 @@ func (a *Aggregate) init() {
 	}
 	a.groups = map[string]*group{}
 	a.dirty = map[string]bool{}
+	a.gone = map[string]bool{}
 	a.sessions = map[string]map[string]bool{}
 	n := len(a.Keys) + len(a.Funcs)
 	if a.Window != nil {
@@ -166,7 +200,7 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 	var merged []*group
 	var mergedKeys []string
 	for gk := range a.sessions[prefix] {
-		g := a.groups[gk]
+		g := a.lookup(gk)
 		if g == nil {
 			continue
 		}
@@ -235,7 +269,7 @@ func (a *Aggregate) emitClosed(t *Task, r *Rec) {
 			return
 		}
 		heap.Pop(&a.closing)
-		g := a.groups[c.key]
+		g := a.lookup(c.key)
 		if g == nil || g.end != c.end || g.start != c.start {
 			continue // merged away or already emitted
 		}
@@ -278,12 +312,15 @@ func (h *closeHeap) Pop() any {
 
 // deleteGroup forgets a group.
 func (a *Aggregate) deleteGroup(gk string) {
-	g := a.groups[gk]
+	g := a.lookup(gk)
 	if g == nil {
 		return
 	}
 	delete(a.groups, gk)
 	a.dirty[gk] = true
+	if a.backing != nil {
+		a.gone[gk] = true
+	}
 	if a.Window != nil && a.Window.Kind == Session {
 		prefix := string(appendKey(nil, g.keys))
 		delete(a.sessions[prefix], gk)
@@ -319,7 +356,7 @@ func (a *Aggregate) evalArgs(t *Task, row []any) [][]any {
 
 func (a *Aggregate) group(gk string, keys []any, start, end int64) *group {
 	a.dirty[gk] = true
-	g := a.groups[gk]
+	g := a.lookup(gk)
 	if g == nil {
 		g = &group{keys: keys, accs: make([]any, len(a.Funcs)), maxTs: math.MinInt64, start: start, end: end}
 		for i, f := range a.Funcs {
@@ -334,6 +371,12 @@ func (a *Aggregate) group(gk string, keys []any, start, end int64) *group {
 // for session merges.
 func (a *Aggregate) addGroup(gk string, g *group) {
 	a.groups[gk] = g
+	delete(a.gone, gk)
+	a.index(gk, g)
+}
+
+// index files a group under its closing time and its key's sessions.
+func (a *Aggregate) index(gk string, g *group) {
 	if a.Window == nil {
 		return
 	}

@@ -29,7 +29,7 @@ func (a *Aggregate) flushChanges(put func(k, v []byte)) error {
 	a.init()
 	var buf []byte
 	for gk := range a.dirty {
-		g := a.groups[gk]
+		g := a.lookup(gk)
 		if g == nil {
 			put([]byte(gk), nil)
 			continue
@@ -92,38 +92,9 @@ func (a *Aggregate) restoreEntry(k, v []byte) error {
 		}
 		return nil
 	}
-	keys, rest, err := DecodeRow(v, nil)
+	g, err := a.decodeGroup(v)
 	if err != nil {
 		return err
-	}
-	g := &group{keys: keys, accs: make([]any, len(a.Funcs)), maxTs: math.MinInt64}
-	var n int
-	if g.start, n = binary.Varint(rest); n <= 0 {
-		return errShortGroup
-	}
-	rest = rest[n:]
-	if g.end, n = binary.Varint(rest); n <= 0 {
-		return errShortGroup
-	}
-	rest = rest[n:]
-	if g.maxTs, n = binary.Varint(rest); n <= 0 {
-		return errShortGroup
-	}
-	rest = rest[n:]
-	for i, f := range a.Funcs {
-		l, n := binary.Uvarint(rest)
-		if n <= 0 || uint64(len(rest)-n) < l {
-			return errShortGroup
-		}
-		if f.Unmarshal == nil {
-			return fmt.Errorf("aggregate %s has no serialized state", f.Name)
-		}
-		acc, err := f.Unmarshal(rest[n : n+int(l)])
-		if err != nil {
-			return fmt.Errorf("aggregate %s: %w", f.Name, err)
-		}
-		g.accs[i] = acc
-		rest = rest[n+int(l):]
 	}
 	if old := a.groups[gk]; old != nil {
 		a.deleteGroup(gk)
@@ -131,4 +102,92 @@ func (a *Aggregate) restoreEntry(k, v []byte) error {
 	a.addGroup(gk, g)
 	delete(a.dirty, gk)
 	return nil
+}
+
+// decodeGroup reads a group written by encodeGroup.
+func (a *Aggregate) decodeGroup(v []byte) (*group, error) {
+	keys, rest, err := DecodeRow(v, nil)
+	if err != nil {
+		return nil, err
+	}
+	g := &group{keys: keys, accs: make([]any, len(a.Funcs)), maxTs: math.MinInt64}
+	var n int
+	if g.start, n = binary.Varint(rest); n <= 0 {
+		return nil, errShortGroup
+	}
+	rest = rest[n:]
+	if g.end, n = binary.Varint(rest); n <= 0 {
+		return nil, errShortGroup
+	}
+	rest = rest[n:]
+	if g.maxTs, n = binary.Varint(rest); n <= 0 {
+		return nil, errShortGroup
+	}
+	rest = rest[n:]
+	for i, f := range a.Funcs {
+		l, n := binary.Uvarint(rest)
+		if n <= 0 || uint64(len(rest)-n) < l {
+			return nil, errShortGroup
+		}
+		if f.Unmarshal == nil {
+			return nil, fmt.Errorf("aggregate %s has no serialized state", f.Name)
+		}
+		acc, err := f.Unmarshal(rest[n : n+int(l)])
+		if err != nil {
+			return nil, fmt.Errorf("aggregate %s: %w", f.Name, err)
+		}
+		g.accs[i] = acc
+		rest = rest[n+int(l):]
+	}
+	return g, nil
+}
+
+// attach makes the local store the aggregate's state: groups are read
+// from it on demand instead of all being loaded at restore. It rebuilds
+// the in-memory indexes (windows by closing time, sessions by key) and the
+// stream time from the store.
+func (a *Aggregate) attach(s StateStore) error {
+	a.init()
+	a.backing = s
+	var derr error
+	err := s.Scan(nil, nil, func(k, v []byte) bool {
+		if string(k) == string(streamTimeKey) {
+			if st, n := binary.Varint(v); n > 0 {
+				a.streamTime = st
+			}
+			return true
+		}
+		if a.Window == nil {
+			return true
+		}
+		g, err := a.decodeGroup(v)
+		if err != nil {
+			derr = fmt.Errorf("group %q: %w", k, err)
+			return false
+		}
+		a.index(string(k), g)
+		return true
+	})
+	return cmpErr(err, derr)
+}
+
+// evict empties the cache of groups down to cacheLimit once a batch is
+// in the store.
+func (a *Aggregate) evict() {
+	if a.backing == nil {
+		return
+	}
+	clear(a.gone)
+	limit := a.cacheLimit
+	if limit <= 0 {
+		limit = defaultCacheLimit
+	}
+	for gk := range a.groups {
+		if len(a.groups) <= limit {
+			break
+		}
+		if !a.dirty[gk] {
+			delete(a.groups, gk)
+		}
+	}
 }

@@ -29,12 +29,24 @@ type stateOp interface {
 // so a restart restores from a checkpoint plus the changelog tail. The
 // state package's stores implement it.
 type StateStore interface {
+	Get(key []byte) (value []byte, ok bool, err error)
 	Put(key, value []byte) error
 	Delete(key []byte) error
 	Scan(lo, hi []byte, fn func(k, v []byte) bool) error
 	Commit(changelogOffset int64) error
 	CommittedOffset() int64
 	Close() error
+}
+
+// backedOp is a stateOp that can keep its state in the local store itself,
+// holding only a bounded cache in memory (state larger than memory).
+type backedOp interface {
+	stateOp
+	// attach makes s (restored up to the last committed batch) the
+	// operator's state.
+	attach(s StateStore) error
+	// evict trims the cache once a batch is written to the store.
+	evict()
 }
 
 // StoreOpener opens the local store of one state store of one task; nil

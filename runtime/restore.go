@@ -14,10 +14,11 @@ import (
 // taskStore is one state store of one task: the operator holding the
 // state, its changelog topic, and its optional local copy.
 type taskStore struct {
-	name  string
-	op    stateOp
-	topic string
-	local StateStore
+	name   string
+	op     stateOp
+	topic  string
+	local  StateStore
+	backed bool // the operator reads its state from local on demand
 }
 
 type change struct{ key, value []byte }
@@ -71,7 +72,13 @@ func (st *taskStore) writeLocal(entries []change, markerOffset int64) error {
 			return err
 		}
 	}
-	return st.local.Commit(markerOffset)
+	if err := st.local.Commit(markerOffset); err != nil {
+		return err
+	}
+	if st.backed {
+		st.op.(backedOp).evict()
+	}
+	return nil
 }
 
 func (t *Task) close() {
@@ -115,7 +122,10 @@ func (q *Query) restore(ctx context.Context, t *Task) error {
 				return fmt.Errorf("open local store %s: %w", st.name, err)
 			}
 			st.local = local
-			if off := local.CommittedOffset(); off >= 0 {
+			if _, ok := op.(backedOp); ok {
+				st.backed = true
+				from = local.CommittedOffset() + 1
+			} else if off := local.CommittedOffset(); off >= 0 {
 				var rerr error
 				if err := local.Scan(nil, nil, func(k, v []byte) bool {
 					rerr = op.restoreEntry(bytes.Clone(k), bytes.Clone(v))
@@ -138,8 +148,10 @@ func (q *Query) restore(ctx context.Context, t *Task) error {
 					return fmt.Errorf("%s/%d@%d: %w", st.topic, t.partition, rec.Offset, err)
 				}
 				for _, e := range buf {
-					if err := op.restoreEntry(e.key, e.value); err != nil {
-						return err
+					if !st.backed {
+						if err := op.restoreEntry(e.key, e.value); err != nil {
+							return err
+						}
 					}
 					if st.local != nil {
 						if err := localApply(st.local, e.key, e.value); err != nil {
@@ -188,12 +200,23 @@ func (q *Query) restore(ctx context.Context, t *Task) error {
 	for _, r := range rs {
 		for _, e := range r.trailing {
 			if haveCommitted && e.seq <= committed && (!r.hasMark || e.seq > r.lastSeq) {
-				if err := r.st.op.restoreEntry(e.key, e.value); err != nil {
+				var err error
+				if r.st.backed {
+					err = localApply(r.st.local, e.key, e.value)
+				} else {
+					err = r.st.op.restoreEntry(e.key, e.value)
+				}
+				if err != nil {
 					return err
 				}
 				continue
 			}
 			r.st.op.markDirty(e.key)
+		}
+		if r.st.backed {
+			if err := r.st.op.(backedOp).attach(r.st.local); err != nil {
+				return fmt.Errorf("attach local store %s: %w", r.st.name, err)
+			}
 		}
 	}
 	t.seq = maxSeq + 1
