@@ -366,7 +366,7 @@ func (t *task) onDDL(ctx context.Context, e *replication.QueryEvent, q string, h
 	}
 	clear(t.tables)
 	db := string(e.Schema)
-	if !t.s.schemaChanges || db == "" || !t.s.capturesDB(db) {
+	if !t.s.schemaChanges || db == "" || !t.s.capturesDB(db) || !ddlTouchesCaptured(t.s, db, q) {
 		return nil
 	}
 	// The offset is the position after the statement: DDL commits on its own.
@@ -390,4 +390,35 @@ func (t *task) onDDL(ctx context.Context, e *replication.QueryEvent, q string, h
 		SourcePartition: t.s.partition, SourceOffset: off,
 	}
 	return t.emit(ctx, rec)
+}
+
+// ddlTouchesCaptured reports whether a DDL statement names a captured
+// table, or names no table at all (CREATE DATABASE and the like), so the
+// schema-change topic carries the DDL of the tables the connector
+// captures, not that of every table beside them.
+func ddlTouchesCaptured(s *settings, db, q string) bool {
+	f := strings.Fields(strings.NewReplacer("(", " ( ", ",", " , ", ";", " ").Replace(q))
+	named := false
+	for i := 0; i < len(f); i++ {
+		if !strings.EqualFold(f[i], "TABLE") && !strings.EqualFold(f[i], "TO") {
+			continue
+		}
+		j := i + 1
+		for j < len(f) && (strings.EqualFold(f[j], "IF") || strings.EqualFold(f[j], "NOT") || strings.EqualFold(f[j], "EXISTS")) {
+			j++
+		}
+		if j >= len(f) {
+			break
+		}
+		name := strings.ReplaceAll(f[j], "`", "")
+		tdb, table := db, name
+		if d, tb, ok := strings.Cut(name, "."); ok {
+			tdb, table = d, tb
+		}
+		named = true
+		if s.captures(tdb, table) {
+			return true
+		}
+	}
+	return !named
 }
