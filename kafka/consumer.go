@@ -72,6 +72,10 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 			// default group.min.session.timeout.ms bounds.
 			kgo.HeartbeatInterval(time.Second),
 			kgo.SessionTimeout(10*time.Second),
+			// A member that died without leaving (kill -9) holds a
+			// rebalance up to this long; a live member rejoins as soon as
+			// its batch in hand is done.
+			kgo.RebalanceTimeout(20*time.Second),
 			kgo.OnPartitionsRevoked(s.onRevoked),
 			kgo.OnPartitionsLost(s.onLost),
 			kgo.OnPartitionsAssigned(s.onAssigned),
