@@ -32,6 +32,11 @@ conformance: build
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./bench/ -v
 	$(GO) test -run '^$$' -bench . -benchmem ./serde/ ./expr/
+	@# documents/s into the sink connectors, against the real test servers
+	@if [ -x $(TESTINFRA) ]; then \
+		eval "$$($(TESTINFRA) mongo es)" && trap '$(TESTINFRA) down' EXIT && \
+		$(GO) test -run '^$$' -bench . -benchtime 5000x ./connect/elasticsearch/ && \
+		$(GO) test -run '^$$' -bench . -benchtime 1000x ./connect/mongodb/ ; fi
 
 clean:
 	rm -rf bin
