@@ -83,7 +83,7 @@ func Register(r *connect.Registry) {
 		Version: "1.0.0",
 		Doc: "Writes records to MongoDB collections (one per topic by default) with ordered bulk writes. " +
 			"The document _id comes from an id strategy, the write from a write model (replace by _id by default), a tombstone can delete, and Debezium change events can be applied as they are. " +
-			"Types follow the record schema (Timestamp to Date, Decimal to Decimal128). A document the server refuses is reported per record while the others are written; a server that is down is retried with backoff and no record is skipped.",
+			"Types follow the record schema (Timestamp, Date and Time to Date, Decimal to Decimal128; FerretDB 1.x has no Decimal128 and drops the connection on one, so cast decimals to strings or doubles for it). A document the server refuses is reported per record while the others are written; a server that is down is retried with backoff and no record is skipped.",
 		Spec:     spec,
 		Validate: validate,
 		NewSink:  func(cfg connect.Config) (connect.SinkTask, error) { return newTask(cfg) },
@@ -141,20 +141,8 @@ func parse(cfg connect.Config) (*settings, error) {
 		r.Fail("Invalid value %s for configuration %s: must start with mongodb:// or mongodb+srv://", redact(s.uri), optURI)
 	}
 	for k := range cfg {
-		if rest, ok := strings.CutPrefix(k, topicOverridePrefix); ok {
-			if i := strings.LastIndex(rest, "."); i > 0 && overridable[rest[i+1:]] {
-				continue
-			}
-			// options with dots (document.id.strategy...) : match a suffix
-			okSuffix := false
-			for o := range overridable {
-				if strings.HasSuffix(rest, "."+o) && len(rest) > len(o)+1 {
-					okSuffix = true
-				}
-			}
-			if !okSuffix {
-				r.Fail("Invalid configuration %s: topic.override.<topic>.<option> takes one of collection, document.id.strategy, writemodel.strategy, delete.on.null.values, change.data.capture.handler, the projection options or post.processor.chain", k)
-			}
+		if rest, ok := strings.CutPrefix(k, topicOverridePrefix); ok && !overrideOption(rest) {
+			r.Fail("Invalid configuration %s: topic.override.<topic>.<option> takes one of collection, document.id.strategy, document.id.strategy.overwrite.existing, document.id.strategy.uuid.format, key.projection.type, key.projection.list, value.projection.type, value.projection.list, post.processor.chain, writemodel.strategy, delete.on.null.values, change.data.capture.handler", k)
 		}
 	}
 	if err := r.Err(); err != nil {
@@ -166,6 +154,17 @@ func parse(cfg connect.Config) (*settings, error) {
 	}
 	s.base = base
 	return s, nil
+}
+
+// overrideOption says whether "<topic>.<option>" ends in an option that
+// topic.override may set (topic names may hold dots, options too).
+func overrideOption(rest string) bool {
+	for o := range overridable {
+		if strings.HasSuffix(rest, "."+o) && len(rest) > len(o)+1 {
+			return true
+		}
+	}
+	return false
 }
 
 // forTopic returns a topic's settings, overrides applied.

@@ -207,6 +207,25 @@ func TestDeleteOnNullNeedsKeyBasedID(t *testing.T) {
 	}
 }
 
+func TestConfigErrors(t *testing.T) {
+	for name, cfg := range map[string]connect.Config{
+		"database":                     {},
+		"connection.uri":               {"database": "d", "connection.uri": "http://x"},
+		"document.id.strategy":         {"database": "d", "document.id.strategy": "NoSuchStrategy"},
+		"topic.override.t.colection":   {"database": "d", "topic.override.t.colection": "x"},
+		"change.data.capture.handler":  {"database": "d", "change.data.capture.handler": "com.example.Handler"},
+		"PartialKeyStrategy needs":     {"database": "d", "document.id.strategy": "PartialKeyStrategy"},
+		"ReplaceOneBusinessKeyStrateg": {"database": "d", "writemodel.strategy": "ReplaceOneBusinessKeyStrategy"},
+	} {
+		if _, err := newTask(cfg); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("config %v: error %v should name %s", cfg, err, name)
+		}
+	}
+	if _, err := newTask(connect.Config{"database": "d", "topic.override.a.b.collection": "x", "topic.override.a.b.document.id.strategy": "FullKeyStrategy"}); err != nil {
+		t.Errorf("overrides of a dotted topic name: %v", err)
+	}
+}
+
 func TestRefusedDocumentIsRejectedOthersLand(t *testing.T) {
 	uri := testenv.Mongo(t)
 	db, topic := "eddy_test", uniqueName(t)
