@@ -31,7 +31,9 @@ conformance: build
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./bench/ -v
-	$(GO) test -run '^$$' -bench . -benchmem ./serde/ ./expr/
+	$(GO) test -run '^$$' -bench . -benchmem ./serde/ ./expr/ ./connect/datagen/
+	$(GO) test -run '^$$' -bench 'Put|Get' ./state/
+	$(GO) test -run '^$$' -bench BytesPerKey -benchtime 1x ./state/
 	@# documents/s into the sink connectors, against the real test servers
 	@if [ -x $(TESTINFRA) ]; then \
 		eval "$$($(TESTINFRA) mongo es)" && trap '$(TESTINFRA) down' EXIT && \

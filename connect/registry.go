@@ -12,6 +12,10 @@ import (
 type Registry struct {
 	byName  map[string]*Plugin // lower-cased class name or alias
 	plugins []*Plugin
+
+	converters named[*ConverterPlugin]
+	transforms named[*TransformPlugin]
+	predicates named[*PredicatePlugin]
 }
 
 // NewRegistry returns an empty registry.

@@ -120,6 +120,7 @@ func (e *Engine) prepareDrop(ctx context.Context, st *sql.DropSource) (action, e
 			e.stopQuery(src.CreatedBy)
 		}
 		e.ms.DropSource(src.Name)
+		e.dropTable(src.Name)
 		if st.DeleteTopic {
 			if err := e.cluster.DeleteTopic(ctx, src.Topic); err != nil {
 				return nil, fmt.Errorf("delete topic %s: %w", src.Topic, err)

@@ -8,9 +8,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 
+	"github.com/eddysql/eddy/connect"
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/metastore"
@@ -18,6 +20,7 @@ import (
 	"github.com/eddysql/eddy/runtime"
 	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/state"
 )
 
 // Options configure an engine.
@@ -36,8 +39,24 @@ type Options struct {
 	// Registry is the Schema Registry for the AVRO, PROTOBUF and JSON_SR
 	// formats; nil leaves those formats unavailable.
 	Registry serde.Registry
+	// StateStores opens the local copies of persistent queries' state
+	// stores (ksql.state.store); nil keeps none, so state is restored
+	// from the changelog topics alone.
+	StateStores runtime.StoreOpener
 	// Logf receives the server log, processing errors included.
 	Logf func(format string, args ...any)
+	// Connectors are the connector plugins CREATE SOURCE|SINK CONNECTOR
+	// may name; nil leaves connector statements unsupported.
+	Connectors *connect.Registry
+	// SchemaRegistryURL is where Registry is served over HTTP, if it is;
+	// a converter whose schema.registry.url names it uses Registry
+	// in-process.
+	SchemaRegistryURL string
+	// WorkerID names this server in connector statuses.
+	WorkerID string
+	// StateDir is where disk state stores live (ksql.state.store=pebble);
+	// "" keeps every store in memory.
+	StateDir string
 }
 
 // Engine runs statements against one catalog.
@@ -57,6 +76,11 @@ type Engine struct {
 	queryCount int
 	cmdOffset  int64
 	queryErrs  []error
+
+	connect   *connect.Runtime // nil without Options.Connectors
+	replaying bool             // replaying the command log at startup
+	// mats are the tables materialized for pull queries.
+	mats materializers
 }
 
 // New opens the command log, replays it to rebuild the catalog and
@@ -75,6 +99,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	for k, v := range opts.Config {
 		cfg[strings.ToLower(k)] = v
 	}
+	if opts.StateStores == nil && opts.StateDir != "" && strings.EqualFold(cfg[StateStoreProperty], state.KindPebble) {
+		opts.StateStores = pebbleTaskStores(filepath.Join(opts.StateDir, "tasks", opts.ServiceID))
+	}
 	e := &Engine{
 		cluster: opts.Cluster,
 		sid:     opts.ServiceID,
@@ -89,6 +116,17 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e.cmdLog = log
+	if opts.Connectors != nil {
+		rt, err := connect.NewRuntime(connect.RuntimeOptions{
+			Cluster: e.cluster, Plugins: opts.Connectors, ServiceID: e.sid,
+			SchemaRegistry: opts.Registry, SchemaRegistryURL: opts.SchemaRegistryURL,
+			WorkerID: opts.WorkerID, Logf: opts.Logf,
+		})
+		if err != nil {
+			return nil, err
+		}
+		e.connect = rt
+	}
 	if err := e.cluster.CreateTopic(ctx, kafka.TopicInfo{Name: e.processingLogTopic(), Partitions: 1, Replicas: 1}); err != nil {
 		return nil, fmt.Errorf("create processing log topic: %w", err)
 	}
@@ -102,6 +140,8 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			SQL:         "CREATE SOURCE STREAM " + processingLogStream + " (…) WITH (KAFKA_TOPIC='" + e.processingLogTopic() + "', VALUE_FORMAT='JSON')",
 		})
 	}
+	e.replaying = true
+	defer func() { e.replaying = false }()
 	for i, c := range cmds {
 		if err := e.replay(ctx, c); err != nil {
 			// A command that no longer applies is skipped, as on the
@@ -118,11 +158,17 @@ func (e *Engine) Close() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var errs []error
+	if e.connect != nil {
+		errs = append(errs, e.connect.Close())
+	}
 	for id, q := range e.queries {
 		if err := q.Stop(); err != nil {
 			errs = append(errs, fmt.Errorf("stop %s: %w", id, err))
 		}
 		delete(e.queries, id)
+	}
+	if err := e.closeTables(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -62,6 +62,12 @@ func (e *Engine) execute(ctx context.Context, st sql.Statement, props map[string
 	}
 	e.cmdOffset = seq + 1
 	ent, err := act(ctx)
+	if cc, ok := ent.(*api.CreateConnectorEntity); ok {
+		cc.StatementText = st.Text()
+	}
+	if dc, ok := ent.(*api.DropConnectorEntity); ok {
+		dc.StatementText = st.Text()
+	}
 	if cs, ok := ent.(*api.CurrentStatus); ok {
 		cs.CommandSequenceNumber = seq
 		cs.StatementText = st.Text()
@@ -90,6 +96,14 @@ func (e *Engine) prepare(ctx context.Context, st sql.Statement, cfg map[string]s
 		return e.prepareDropType(s)
 	case *sql.AlterSource:
 		return e.prepareAlter(s)
+	case *sql.CreateConnector:
+		return e.prepareCreateConnector(ctx, s)
+	case *sql.DropConnector:
+		return e.prepareDropConnector(s)
+	case *sql.PauseResume:
+		if act, ok := e.preparePauseConnector(s); ok {
+			return act, nil
+		}
 	}
 	return nil, &stmtErr{fmt.Sprintf("%s is not supported by eddy yet.", firstWord(st.Text()))}
 }
@@ -132,6 +146,15 @@ func commandID(st sql.Statement) string {
 		return "type/" + s.Name + "/create"
 	case *sql.DropType:
 		return "type/" + s.Name + "/drop"
+	case *sql.CreateConnector:
+		return "connector/" + s.Name + "/create"
+	case *sql.DropConnector:
+		return "connector/" + s.Name + "/drop"
+	case *sql.PauseResume:
+		if s.Resume {
+			return "connector/" + s.QueryID + "/resume"
+		}
+		return "connector/" + s.QueryID + "/pause"
 	}
 	return "statement/" + firstWord(st.Text()) + "/execute"
 }

@@ -92,3 +92,9 @@ func processingLogSchema() *types.Schema {
 		{Name: "MESSAGE", Type: message},
 	}}
 }
+
+// runOptions are how persistent queries run: processing log, local state
+// stores, restore progress in the server log.
+func (e *Engine) runOptions() runtime.Options {
+	return runtime.Options{Log: e.processingLog(false), Stores: e.opts.StateStores, Logf: e.opts.Logf}
+}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -79,25 +81,162 @@ func pullHeaderSchema(plan *planner.QueryPlan, marks []string) string {
 	return strings.Join(append(lead, rest...), ", ")
 }
 
-// pull scans the source topic once and runs the query's topology over the
-// records: for a table, the latest record of each key in state-store
-// order.
-func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner.QueryPlan, emitErr *error) error {
-	recs, err := e.cluster.ReadAll(ctx, plan.From.Topic)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", plan.From.Topic, err)
-	}
+// pull runs the query's topology once over its source's records: a
+// stream's records from its topic, a table's latest record per key from
+// its materialized store, looked up by key when where pins the keys.
+func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner.QueryPlan, where sql.Expr, emitErr *error) error {
+	var recs []kafka.Record
+	var err error
 	if plan.From.IsTable {
-		parts := int32(1)
-		if info, ok, err := e.cluster.Topic(ctx, plan.From.Topic); err == nil && ok && info.Partitions > 0 {
-			parts = info.Partitions
+		recs, err = e.pullTable(ctx, plan.From, where)
+	} else {
+		recs, err = e.cluster.ReadAll(ctx, plan.From.Topic)
+		if err != nil {
+			err = fmt.Errorf("read %s: %w", plan.From.Topic, err)
 		}
-		recs = tableScan(recs, plan.From, parts)
+	}
+	if err != nil {
+		return err
 	}
 	if err := runtime.RunOnce(topo, recs, e.processingLog(true)); err != nil {
 		return err
 	}
 	return *emitErr
+}
+
+// pullTable returns a table's latest record per key in state-store
+// order, or only the records of the keys where pins. It reads the
+// table's materialized store once that has caught up with the end
+// offsets listed now, and scans the topic when there is no store (a
+// cluster that cannot list offsets, a topic that does not exist) or the
+// store cannot catch up.
+func (e *Engine) pullTable(ctx context.Context, src *metastore.Source, where sql.Expr) ([]kafka.Record, error) {
+	lister, ok := e.cluster.(kafka.OffsetLister)
+	if !ok {
+		return e.scanTable(ctx, src)
+	}
+	ends, err := lister.ListOffsets(ctx, src.Topic)
+	if err != nil || len(ends) == 0 {
+		return e.scanTable(ctx, src)
+	}
+	t, err := e.table(ctx, src, int32(len(ends)))
+	if err != nil {
+		return nil, err
+	}
+	if err := t.waitFor(ctx, ends); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("read %s: %w", src.Topic, ctx.Err())
+		}
+		e.opts.Logf("pull query on %s reads the topic: materialized table: %v", src.Name, err)
+		return e.scanTable(ctx, src)
+	}
+	if keys, ok := e.pullKeys(src, where); ok {
+		return t.lookup(src.Topic, keys)
+	}
+	return t.scan(src.Topic)
+}
+
+// scanTable reads a table's topic to its end and keeps the latest record
+// per key.
+func (e *Engine) scanTable(ctx context.Context, src *metastore.Source) ([]kafka.Record, error) {
+	recs, err := e.cluster.ReadAll(ctx, src.Topic)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", src.Topic, err)
+	}
+	parts := int32(1)
+	if info, ok, err := e.cluster.Topic(ctx, src.Topic); err == nil && ok && info.Partitions > 0 {
+		parts = info.Partitions
+	}
+	return tableScan(recs, src, parts), nil
+}
+
+// maxLookupKeys bounds the keys a pull query looks up one by one; a
+// WHERE clause that pins more (a cross product of long IN lists) scans.
+const maxLookupKeys = 10_000
+
+// pullKeys returns the encoded (unwindowed) keys where pins src's key
+// columns to, when it pins them all in every disjunct with literals
+// eddy can encode exactly; ok is false when the query must scan.
+func (e *Engine) pullKeys(src *metastore.Source, where sql.Expr) (keys [][]byte, ok bool) {
+	pins, ok := planner.PullKeyPins(where, src)
+	if !ok {
+		return nil, false
+	}
+	ks := e.lookupKeySerde(src)
+	if ks == nil {
+		return nil, false
+	}
+	cols := src.Schema.Key()
+	seen := map[string]bool{}
+	for _, pinned := range pins {
+		// The cross product of each key column's literals.
+		tuples := [][]any{{}}
+		for _, c := range cols {
+			var next [][]any
+			for _, lit := range pinned[c.Name] {
+				v, fits, ok := keyLiteral(lit, c.Type)
+				if !ok {
+					return nil, false
+				}
+				if !fits {
+					continue // no key of this type equals it
+				}
+				for _, t := range tuples {
+					next = append(next, append(slices.Clone(t), v))
+				}
+			}
+			if len(next) > maxLookupKeys {
+				return nil, false
+			}
+			tuples = next
+		}
+		for _, t := range tuples {
+			b, err := ks.Encode(t)
+			if err != nil {
+				return nil, false
+			}
+			if !seen[string(b)] {
+				seen[string(b)] = true
+				keys = append(keys, b)
+			}
+		}
+		if len(keys) > maxLookupKeys {
+			return nil, false
+		}
+	}
+	return keys, true
+}
+
+// keyLiteral returns the value of a literal PullKeyPins accepted as a
+// key column of type t holds it. fits is false for an integer out of an
+// INT column's range; ok is false when the literal's type is not t's.
+func keyLiteral(lit sql.Expr, t *types.Type) (v any, fits, ok bool) {
+	neg := false
+	if u, isUnary := lit.(*sql.Unary); isUnary && u.Op == "-" {
+		neg, lit = true, u.X
+	}
+	switch x := lit.(type) {
+	case *sql.StringLit:
+		if t.Kind != types.String || neg {
+			return nil, false, false
+		}
+		return x.Val, true, true
+	case *sql.IntLit:
+		n := x.Val
+		if neg {
+			n = -n
+		}
+		switch t.Kind {
+		case types.Int:
+			if n < math.MinInt32 || n > math.MaxInt32 {
+				return nil, false, true
+			}
+			return int32(n), true, true
+		case types.Bigint:
+			return n, true, true
+		}
+	}
+	return nil, false, false
 }
 
 // tableScan keeps the latest record of each key that is not a delete, in

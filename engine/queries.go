@@ -290,9 +290,19 @@ func (e *Engine) appID(queryID string) string {
 // hold e.mu.
 func (e *Engine) startPersistent(ctx context.Context, pp *persistentPlan, text string) error {
 	parts := int32(1)
-	if len(pp.plan.Inputs) > 0 && pp.plan.Inputs[0].Source != nil {
-		if info, ok, err := e.cluster.Topic(ctx, pp.plan.Inputs[0].Source.Topic); err == nil && ok {
+	if src := pp.topo.CoPartitionSource(); src != "" {
+		if info, ok, err := e.cluster.Topic(ctx, src); err == nil && ok {
 			parts = info.Partitions
+		}
+	}
+	// Sources with different partition counts cannot be processed as
+	// tasks per partition number: the query runs as one task.
+	for _, in := range pp.plan.Inputs {
+		if in.Source == nil {
+			continue
+		}
+		if info, ok, err := e.cluster.Topic(ctx, in.Source.Topic); err == nil && ok && info.Partitions != parts {
+			pp.topo.SingleTask = true
 		}
 	}
 	for _, t := range pp.plan.InternalTopics {
@@ -300,10 +310,17 @@ func (e *Engine) startPersistent(ctx context.Context, pp *persistentPlan, text s
 			return fmt.Errorf("create internal topic %s: %w", t, err)
 		}
 	}
+	// Each state store writes through to a compacted changelog with a
+	// partition per task.
+	for _, t := range pp.topo.ChangelogTopics() {
+		if err := e.cluster.CreateTopic(ctx, kafka.TopicInfo{Name: t, Partitions: parts, Replicas: 1, Configs: map[string]string{"cleanup.policy": "compact"}}); err != nil {
+			return fmt.Errorf("create changelog topic %s: %w", t, err)
+		}
+	}
 	e.ms.PutQuery(&metastore.Query{ID: pp.id, SQL: text, Sink: pp.sink.Name, Topic: pp.sink.Topic, Sources: pp.plan.Sources, InternalTopics: pp.plan.InternalTopics})
 	// The query's goroutine must outlive the request that started it; the
 	// engine owns it and stops it on TERMINATE, DROP or Close.
-	q, err := runtime.Start(context.WithoutCancel(ctx), e.cluster, pp.topo, e.processingLog(false))
+	q, err := runtime.Start(context.WithoutCancel(ctx), e.cluster, pp.topo, e.runOptions())
 	if err != nil {
 		e.ms.DropQuery(pp.id)
 		return err

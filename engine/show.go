@@ -35,6 +35,8 @@ func (e *Engine) show(ctx context.Context, st *sql.Show, props map[string]string
 		return &api.StreamsList{Type: "streams", StatementText: text, Streams: infos, Warnings: []api.Warning{}}, nil
 	case "TOPICS":
 		return e.showTopics(ctx, st)
+	case "CONNECTORS", "SOURCE CONNECTORS", "SINK CONNECTORS":
+		return e.showConnectors(ctx, st)
 	case "QUERIES":
 		return &api.QueriesList{Type: "queries", StatementText: text, Queries: e.runningQueries(), Warnings: []api.Warning{}}, nil
 	case "PROPERTIES":
@@ -197,7 +199,7 @@ func (e *Engine) describe(ctx context.Context, st *sql.Describe) (api.Entity, er
 		return e.describeFunction(st)
 	}
 	if st.Connector {
-		return nil, &stmtErr{"DESCRIBE CONNECTOR is not supported by eddy yet."}
+		return e.describeConnector(ctx, st)
 	}
 	src := e.ms.Source(st.Name)
 	if src == nil {

@@ -85,7 +85,7 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 	}}
 	topo := &runtime.Topology{ID: id, Inputs: plan.Inputs, NoCommit: true}
 	if pull {
-		if err := e.pull(ctx, topo, plan, &emitErr); err != nil {
+		if err := e.pull(ctx, topo, plan, sel.Query.Where, &emitErr); err != nil {
 			return err
 		}
 		if limit >= 0 && count >= limit {
@@ -98,7 +98,7 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 	if strings.EqualFold(cfg.Get("auto.offset.reset", ""), "earliest") {
 		topo.Reset = kafka.Earliest
 	}
-	q, err := runtime.Start(ctx, e.cluster, topo, e.processingLog(false))
+	q, err := runtime.Start(ctx, e.cluster, topo, runtime.Options{Log: e.processingLog(false), Logf: e.opts.Logf})
 	if err != nil {
 		return classify(err, text)
 	}

@@ -112,6 +112,15 @@ func (c *dryCluster) Topics(ctx context.Context) ([]kafka.TopicInfo, error) {
 func (c *dryCluster) Produce(context.Context, ...kafka.Record) error          { return nil }
 func (c *dryCluster) ReadAll(context.Context, string) ([]kafka.Record, error) { return nil, nil }
 func (c *dryCluster) Close() error                                            { return nil }
+func (c *dryCluster) EndOffsets(context.Context, string) (map[int32]int64, error) {
+	return map[int32]int64{}, nil
+}
+func (c *dryCluster) GroupOffsets(context.Context, string, string) (map[int32]int64, error) {
+	return map[int32]int64{}, nil
+}
+func (c *dryCluster) ReadPartitions(context.Context, string, map[int32]int64, func(kafka.Record) error) (map[int32]int64, error) {
+	return map[int32]int64{}, nil
+}
 
 // Subscribe returns a subscription that delivers nothing.
 func (c *dryCluster) Subscribe(context.Context, kafka.SubscribeOptions, kafka.Handler) (kafka.Subscription, error) {

@@ -41,6 +41,16 @@ type Aggregate struct {
 	// ComplexState is set when the intermediate state is an ARRAY, MAP or
 	// STRUCT in ksqlDB, which value formats like DELIMITED cannot hold.
 	ComplexState bool
+	// Marshal serializes an accumulator for a state store or changelog;
+	// Unmarshal restores one that behaves as the original under further
+	// Add, Undo, Merge and Result. Unmarshal does not retain data and
+	// reports corrupt or foreign bytes as an error. Every built-in
+	// aggregate sets both (see udaf_state.go; MarshalAccs and
+	// UnmarshalAccs handle a group's accumulators as one record).
+	Marshal   func(acc any) ([]byte, error)
+	Unmarshal func(data []byte) (any, error)
+
+	appendState func(b []byte, acc any) ([]byte, error) // Marshal, appending to b
 }
 
 // AggregateErr reports a fatal error an accumulator holds after Add, Undo
@@ -225,7 +235,9 @@ func constInt(a AggArg) (int, bool) {
 
 // valueKey is a canonical text for a value, equal for values that
 // valuesEqual treats as equal (maps regardless of entry order). Used to
-// hash values in sets and multisets.
+// hash values in sets and multisets. COUNT_DISTINCT's serialized state
+// holds these keys, so changing their format needs a new stateVersion
+// (udaf_state.go).
 func valueKey(v any) string {
 	var b strings.Builder
 	writeKey(&b, v)

@@ -1,7 +1,13 @@
 package expr
 
 import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+
 	"github.com/eddysql/eddy/types"
+	"github.com/eddysql/eddy/types/codec"
 	"github.com/shopspring/decimal"
 )
 
@@ -13,6 +19,9 @@ import (
 // ---- COUNT ----
 
 type countAcc struct{ n int64 }
+
+func (c *countAcc) appendState(b []byte) ([]byte, error) { return binary.AppendVarint(b, c.n), nil }
+func readCount(r *stateReader) *countAcc                 { return &countAcc{n: r.varint()} }
 
 // resolveCount: COUNT(*) / COUNT() count rows; COUNT(x) skips nulls of x.
 func resolveCount(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
@@ -29,6 +38,7 @@ func resolveCount(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
 		},
 		Result: func(acc any) any { return acc.(*countAcc).n },
 	}
+	withState(a, (*countAcc).appendState, readCount)
 	if len(args) == 0 {
 		a.Add = func(acc any, _ []any) any { acc.(*countAcc).n++; return acc }
 		a.Undo = func(acc any, _ []any) any { acc.(*countAcc).n--; return acc }
@@ -66,6 +76,12 @@ type sumDec struct {
 
 func (s *sumDec) aggErr() error { return s.err }
 
+// appendState stores the sum and whether it overflowed; the bound comes
+// from the restoring Aggregate's type.
+func (s *sumDec) appendState(b []byte) ([]byte, error) {
+	return codec.AppendDecimal(appendFlag(b, s.err != nil), s.v), nil
+}
+
 // set stores n if it fits DECIMAL(prec, sc), else records the overflow.
 // Inputs already have the column's scale, so only integer digits can
 // overflow.
@@ -102,6 +118,8 @@ func resolveSum(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
 		}
 		a.Merge = func(x, y any) any { x.(*sumI32).v += y.(*sumI32).v; return x }
 		a.Result = func(acc any) any { return acc.(*sumI32).v }
+		withState(a, func(s *sumI32, b []byte) ([]byte, error) { return binary.AppendVarint(b, int64(s.v)), nil },
+			func(r *stateReader) *sumI32 { return &sumI32{v: r.int32()} })
 	case types.Bigint:
 		a.Init = func() any { return &sumI64{} }
 		a.Add = func(acc any, v []any) any {
@@ -118,6 +136,8 @@ func resolveSum(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
 		}
 		a.Merge = func(x, y any) any { x.(*sumI64).v += y.(*sumI64).v; return x }
 		a.Result = func(acc any) any { return acc.(*sumI64).v }
+		withState(a, func(s *sumI64, b []byte) ([]byte, error) { return binary.AppendVarint(b, s.v), nil },
+			func(r *stateReader) *sumI64 { return &sumI64{v: r.varint()} })
 	case types.Double:
 		a.Init = func() any { return &sumF64{} }
 		a.Add = func(acc any, v []any) any {
@@ -134,6 +154,8 @@ func resolveSum(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
 		}
 		a.Merge = func(x, y any) any { x.(*sumF64).v += y.(*sumF64).v; return x }
 		a.Result = func(acc any) any { return acc.(*sumF64).v }
+		withState(a, func(s *sumF64, b []byte) ([]byte, error) { return appendF64(b, s.v), nil },
+			func(r *stateReader) *sumF64 { return &sumF64{v: r.f64()} })
 	case types.Decimal:
 		s := t.Scale
 		bound := decimal.New(1, int32(t.Precision-t.Scale))
@@ -161,6 +183,18 @@ func resolveSum(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
 			return d
 		}
 		a.Result = func(acc any) any { return acc.(*sumDec).v.Round(int32(s)) }
+		withState(a, (*sumDec).appendState, func(r *stateReader) *sumDec {
+			d := &sumDec{bound: bound}
+			if r.flag() {
+				d.err = errNumericOverflow
+			}
+			v, ok := r.value(t).(decimal.Decimal)
+			if !ok {
+				r.fail(errors.New("DECIMAL sum is null"))
+			}
+			d.v = v
+			return d
+		})
 	}
 	return a, nil
 }
@@ -237,6 +271,8 @@ func resolveAvg(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
 			}
 			return s.sum / float64(s.n)
 		}
+		withState(a, func(s *avgF64, b []byte) ([]byte, error) { return binary.AppendVarint(appendF64(b, s.sum), s.n), nil },
+			func(r *stateReader) *avgF64 { return &avgF64{sum: r.f64(), n: r.varint()} })
 		return a, nil
 	}
 	asInt := func(v any) (int64, bool) {
@@ -278,6 +314,10 @@ func resolveAvg(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
 		}
 		return float64(s.sum) / float64(s.n)
 	}
+	withState(a, func(s *avgInt, b []byte) ([]byte, error) {
+		return binary.AppendVarint(binary.AppendVarint(b, s.sum), s.n), nil
+	},
+		func(r *stateReader) *avgInt { return &avgInt{sum: r.varint(), n: r.varint()} })
 	return a, nil
 }
 
@@ -304,9 +344,10 @@ func resolveExtreme(name string, args []AggArg, sign int) (*Aggregate, error) {
 			s.v = x
 		}
 	}
-	return &Aggregate{
+	t := args[0].Type
+	a := &Aggregate{
 		Name:       name,
-		ReturnType: args[0].Type,
+		ReturnType: t,
 		Args:       []int{0},
 		Init:       func() any { return &extremeAcc{} },
 		Add: func(acc any, v []any) any {
@@ -318,7 +359,10 @@ func resolveExtreme(name string, args []AggArg, sign int) (*Aggregate, error) {
 			return x
 		},
 		Result: func(acc any) any { return acc.(*extremeAcc).v },
-	}, nil
+	}
+	withState(a, func(s *extremeAcc, b []byte) ([]byte, error) { return codec.AppendValue(b, s.v) },
+		func(r *stateReader) *extremeAcc { return &extremeAcc{v: r.value(t)} })
+	return a, nil
 }
 
 // ---- ATTR ----
@@ -343,15 +387,53 @@ func (m *multiset) add(v any, by int) {
 	m.vals[k] = v
 }
 
+// appendState writes each distinct value with its count.
+func (m *multiset) appendState(b []byte) ([]byte, error) {
+	b = binary.AppendUvarint(b, uint64(len(m.n)))
+	for k, c := range m.n {
+		var err error
+		if b, err = codec.AppendValue(b, m.vals[k]); err != nil {
+			return nil, err
+		}
+		b = binary.AppendUvarint(b, uint64(c))
+	}
+	return b, nil
+}
+
+// readMultiset reads what appendState wrote, values of type t.
+func readMultiset(r *stateReader, t *types.Type) *multiset {
+	m := newMultiset()
+	for n := r.count(); n > 0 && r.err == nil; n-- {
+		v := r.value(t)
+		c, rest, err := codec.Uvarint(r.b)
+		if r.err != nil {
+			break
+		}
+		if err != nil || c == 0 || c > math.MaxInt32 {
+			r.fail(fmt.Errorf("bad multiset count %d", c))
+			break
+		}
+		r.b = rest
+		k := valueKey(v)
+		if _, dup := m.n[k]; dup {
+			r.fail(fmt.Errorf("value %s repeated in a multiset", k))
+			break
+		}
+		m.n[k], m.vals[k] = int(c), v
+	}
+	return m
+}
+
 // resolveAttr returns the value when every input (nulls included) was
 // the same, else null.
 func resolveAttr(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
 	if len(args) != 1 || args[0].Type == nil {
 		return nil, errAggParams(name, args)
 	}
-	return &Aggregate{
+	t := args[0].Type
+	a := &Aggregate{
 		Name:         name,
-		ReturnType:   args[0].Type,
+		ReturnType:   t,
 		Args:         []int{0},
 		ComplexState: true,
 		Init:         func() any { return newMultiset() },
@@ -374,19 +456,43 @@ func resolveAttr(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
 			}
 			return nil
 		},
-	}, nil
+	}
+	withState(a, (*multiset).appendState, func(r *stateReader) *multiset { return readMultiset(r, t) })
+	return a, nil
 }
 
 // ---- COUNT_DISTINCT ----
 
+// distinctAcc holds the valueKey of each distinct value seen.
 type distinctAcc struct{ seen map[string]struct{} }
+
+func (d *distinctAcc) appendState(b []byte) ([]byte, error) {
+	b = binary.AppendUvarint(b, uint64(len(d.seen)))
+	for k := range d.seen {
+		b = codec.AppendString(b, k)
+	}
+	return b, nil
+}
+
+func readDistinct(r *stateReader) *distinctAcc {
+	n := r.count()
+	d := &distinctAcc{seen: make(map[string]struct{}, n)}
+	for ; n > 0 && r.err == nil; n-- {
+		k := r.str()
+		if _, dup := d.seen[k]; dup {
+			r.fail(fmt.Errorf("value %s repeated in a distinct set", k))
+		}
+		d.seen[k] = struct{}{}
+	}
+	return d
+}
 
 // resolveCountDistinct counts distinct non-null values, exactly.
 func resolveCountDistinct(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
 	if len(args) != 1 || args[0].Type == nil {
 		return nil, errAggParams(name, args)
 	}
-	return &Aggregate{
+	a := &Aggregate{
 		Name:         name,
 		ReturnType:   types.BigintType,
 		Args:         []int{0},
@@ -406,5 +512,7 @@ func resolveCountDistinct(_ *Registry, name string, args []AggArg) (*Aggregate, 
 			return s
 		},
 		Result: func(acc any) any { return int64(len(acc.(*distinctAcc).seen)) },
-	}, nil
+	}
+	withState(a, (*distinctAcc).appendState, readDistinct)
+	return a, nil
 }

@@ -1,9 +1,12 @@
 package expr
 
 import (
+	"encoding/binary"
+	"fmt"
 	"slices"
 
 	"github.com/eddysql/eddy/types"
+	"github.com/eddysql/eddy/types/codec"
 )
 
 // COLLECT_LIST, COLLECT_SET and HISTOGRAM.
@@ -23,7 +26,8 @@ func resolveCollectList(r *Registry, name string, args []AggArg) (*Aggregate, er
 		return nil, errAggParams(name, args)
 	}
 	limit := r.aggCfg().collectListLimit
-	return &Aggregate{
+	t := args[0].Type
+	a := &Aggregate{
 		Name:         name,
 		ReturnType:   types.ArrayOf(args[0].Type),
 		Args:         []int{0},
@@ -58,7 +62,10 @@ func resolveCollectList(r *Registry, name string, args []AggArg) (*Aggregate, er
 			return l
 		},
 		Result: func(acc any) any { return slices.Clone(acc.(*listAcc).vals) },
-	}, nil
+	}
+	withState(a, func(l *listAcc, b []byte) ([]byte, error) { return appendValues(b, l.vals) },
+		func(r *stateReader) *listAcc { return &listAcc{vals: r.values(t)} })
+	return a, nil
 }
 
 // ---- COLLECT_SET ----
@@ -77,6 +84,22 @@ func (s *setAcc) add(v any, limit int) {
 	s.vals = append(s.vals, v)
 }
 
+// readSet reads a set's values (of type t) and rebuilds its keys; a
+// repeated value means the bytes are not a set's.
+func readSet(r *stateReader, t *types.Type) *setAcc {
+	vals := r.values(t)
+	s := &setAcc{vals: vals, keys: make(map[string]struct{}, len(vals))}
+	for _, v := range vals {
+		k := valueKey(v)
+		if _, dup := s.keys[k]; dup {
+			r.fail(fmt.Errorf("value %s repeated in a set", k))
+			break
+		}
+		s.keys[k] = struct{}{}
+	}
+	return s
+}
+
 // resolveCollectSet collects distinct inputs (null is one value) in
 // first-seen order up to ksql.functions.collect_set.limit. No undo.
 func resolveCollectSet(r *Registry, name string, args []AggArg) (*Aggregate, error) {
@@ -84,7 +107,8 @@ func resolveCollectSet(r *Registry, name string, args []AggArg) (*Aggregate, err
 		return nil, errAggParams(name, args)
 	}
 	limit := r.aggCfg().collectSetLimit
-	return &Aggregate{
+	t := args[0].Type
+	a := &Aggregate{
 		Name:         name,
 		ReturnType:   types.ArrayOf(args[0].Type),
 		Args:         []int{0},
@@ -102,7 +126,10 @@ func resolveCollectSet(r *Registry, name string, args []AggArg) (*Aggregate, err
 			return s
 		},
 		Result: func(acc any) any { return slices.Clone(acc.(*setAcc).vals) },
-	}, nil
+	}
+	withState(a, func(s *setAcc, b []byte) ([]byte, error) { return appendValues(b, s.vals) },
+		func(r *stateReader) *setAcc { return readSet(r, t) })
+	return a, nil
 }
 
 // ---- HISTOGRAM ----
@@ -129,6 +156,30 @@ func (h *histAcc) add(k string, by int64) {
 	h.keys = slices.DeleteFunc(h.keys, func(s string) bool { return s == k })
 }
 
+// appendState writes each key, in first-seen order, with its count.
+func (h *histAcc) appendState(b []byte) ([]byte, error) {
+	b = binary.AppendUvarint(b, uint64(len(h.keys)))
+	for _, k := range h.keys {
+		b = binary.AppendVarint(codec.AppendString(b, k), h.counts[k])
+	}
+	return b, nil
+}
+
+func readHist(r *stateReader) *histAcc {
+	n := r.count()
+	h := &histAcc{keys: make([]string, 0, n), counts: make(map[string]int64, n)}
+	for ; n > 0 && r.err == nil; n-- {
+		k, c := r.str(), r.varint()
+		if _, dup := h.counts[k]; dup || c <= 0 {
+			r.fail(fmt.Errorf("bad histogram entry %q: %d", k, c))
+			break
+		}
+		h.keys = append(h.keys, k)
+		h.counts[k] = c
+	}
+	return h
+}
+
 // resolveHistogram counts each non-null STRING: MAP<STRING, BIGINT> in
 // first-seen order, at most 1000 distinct keys; a count undone to zero
 // removes its key.
@@ -136,7 +187,7 @@ func resolveHistogram(_ *Registry, name string, args []AggArg) (*Aggregate, erro
 	if len(args) != 1 || !isKind(args[0].Type, types.String) {
 		return nil, errAggParams(name, args)
 	}
-	return &Aggregate{
+	a := &Aggregate{
 		Name:         name,
 		ReturnType:   types.MapOf(types.StringType, types.BigintType),
 		Args:         []int{0},
@@ -170,5 +221,7 @@ func resolveHistogram(_ *Registry, name string, args []AggArg) (*Aggregate, erro
 			}
 			return m
 		},
-	}, nil
+	}
+	withState(a, (*histAcc).appendState, readHist)
+	return a, nil
 }

@@ -1,11 +1,14 @@
 package expr
 
 import (
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"sync/atomic"
+	"time"
 
 	"github.com/eddysql/eddy/types"
+	"github.com/eddysql/eddy/types/codec"
 )
 
 // EARLIEST_BY_OFFSET and LATEST_BY_OFFSET.
@@ -15,6 +18,12 @@ import (
 // ARRAY<T> of up to n values in offset order, else T. Rows must arrive in
 // offset order: each Add is stamped from a counter owned by the resolved
 // Aggregate, which Merge uses to order session-window merges.
+//
+// Stamps outlive the process in serialized state, so the counter starts
+// at the wall clock in nanoseconds (a restarted query's stamps follow the
+// old ones, even for state not yet loaded, as long as Adds average more
+// than a nanosecond) and Unmarshal moves it past every restored stamp (in
+// case this server's clock is behind the one that wrote the state).
 
 type offEntry struct {
 	seq int64
@@ -22,6 +31,44 @@ type offEntry struct {
 }
 
 type offsetAcc struct{ ents []offEntry }
+
+// appendState writes the entries with their stamps as increasing deltas.
+func (a *offsetAcc) appendState(b []byte) ([]byte, error) {
+	b = binary.AppendUvarint(b, uint64(len(a.ents)))
+	prev := int64(0)
+	for _, e := range a.ents {
+		b = binary.AppendVarint(b, e.seq-prev)
+		prev = e.seq
+		var err error
+		if b, err = codec.AppendValue(b, e.v); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// readOffsets reads at most n entries of type t, and moves seq past the
+// restored stamps so that rows added after a restore order after them.
+func readOffsets(r *stateReader, t *types.Type, n int, seq *atomic.Int64) *offsetAcc {
+	c := r.count()
+	if c > n {
+		r.fail(fmt.Errorf("%d entries, more than the %d kept", c, n))
+		return nil
+	}
+	a := &offsetAcc{ents: make([]offEntry, 0, c)}
+	prev := int64(0)
+	for ; c > 0 && r.err == nil; c-- {
+		d := r.varint()
+		if d < 0 && r.err == nil {
+			r.fail(fmt.Errorf("offset stamps out of order"))
+		}
+		prev += d
+		a.ents = append(a.ents, offEntry{seq: prev, v: r.value(t)})
+	}
+	for cur := seq.Load(); cur < prev && !seq.CompareAndSwap(cur, prev); cur = seq.Load() {
+	}
+	return a
+}
 
 func resolveEarliest(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
 	return resolveByOffset(name, args, true)
@@ -63,6 +110,7 @@ func resolveByOffset(name string, args []AggArg, earliest bool) (*Aggregate, err
 	}
 
 	var seq atomic.Int64 // per resolved aggregate, not global
+	seq.Store(time.Now().UnixNano())
 	ret := args[0].Type
 	if multi {
 		ret = types.ArrayOf(ret)
@@ -77,7 +125,7 @@ func resolveByOffset(name string, args []AggArg, earliest bool) (*Aggregate, err
 		}
 		return slices.Delete(ents, 0, len(ents)-n)
 	}
-	return &Aggregate{
+	a := &Aggregate{
 		Name:         name,
 		ReturnType:   ret,
 		Args:         []int{0},
@@ -123,5 +171,8 @@ func resolveByOffset(name string, args []AggArg, earliest bool) (*Aggregate, err
 			}
 			return out
 		},
-	}, nil
+	}
+	t := args[0].Type
+	withState(a, (*offsetAcc).appendState, func(r *stateReader) *offsetAcc { return readOffsets(r, t, n, &seq) })
+	return a, nil
 }

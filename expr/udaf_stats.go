@@ -66,6 +66,12 @@ func (a *varAcc) merge(b *varAcc) {
 	a.sum += b.sum
 }
 
+func (a *varAcc) appendState(b []byte) ([]byte, error) {
+	return appendF64(appendF64(appendF64(b, a.n), a.sum), a.m2), nil
+}
+
+func readVar(r *stateReader) *varAcc { return &varAcc{n: r.f64(), sum: r.f64(), m2: r.f64()} }
+
 // variance is the sample variance; 0 with fewer than two values.
 func (a *varAcc) variance() float64 {
 	if a.n < 2 {
@@ -89,7 +95,7 @@ func resolveVariance(name string, args []AggArg, res func(*varAcc) float64) (*Ag
 	if len(args) != 1 || !isKind(args[0].Type, statKinds...) {
 		return nil, errAggParams(name, args)
 	}
-	return &Aggregate{
+	a := &Aggregate{
 		Name:         name,
 		ReturnType:   types.DoubleType,
 		Args:         []int{0},
@@ -112,7 +118,9 @@ func resolveVariance(name string, args []AggArg, res func(*varAcc) float64) (*Ag
 			return x
 		},
 		Result: func(acc any) any { return res(acc.(*varAcc)) },
-	}, nil
+	}
+	withState(a, (*varAcc).appendState, readVar)
+	return a, nil
 }
 
 // ---- CORRELATION ----
@@ -132,6 +140,17 @@ func (c *corrAcc) add(x, y, by float64) {
 	}
 }
 
+func (c *corrAcc) appendState(b []byte) ([]byte, error) {
+	for _, f := range [...]float64{c.n, c.sx, c.sy, c.sxx, c.syy, c.sxy} {
+		b = appendF64(b, f)
+	}
+	return b, nil
+}
+
+func readCorr(r *stateReader) *corrAcc {
+	return &corrAcc{n: r.f64(), sx: r.f64(), sy: r.f64(), sxx: r.f64(), syy: r.f64(), sxy: r.f64()}
+}
+
 // resolveCorrelation: CORRELATION(x, y), both INT, BIGINT or DOUBLE;
 // rows where either is null are skipped. NaN while undefined (fewer than
 // two points, or a constant x or y).
@@ -149,7 +168,7 @@ func resolveCorrelation(_ *Registry, name string, args []AggArg) (*Aggregate, er
 			return acc
 		}
 	}
-	return &Aggregate{
+	a := &Aggregate{
 		Name:         name,
 		ReturnType:   types.DoubleType,
 		Args:         []int{0, 1},
@@ -172,5 +191,7 @@ func resolveCorrelation(_ *Registry, name string, args []AggArg) (*Aggregate, er
 			cov := c.n*c.sxy - c.sx*c.sy
 			return cov / math.Sqrt((c.n*c.sxx-c.sx*c.sx)*(c.n*c.syy-c.sy*c.sy))
 		},
-	}, nil
+	}
+	withState(a, (*corrAcc).appendState, readCorr)
+	return a, nil
 }

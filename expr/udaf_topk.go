@@ -1,11 +1,14 @@
 package expr
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 
 	"github.com/eddysql/eddy/types"
+	"github.com/eddysql/eddy/types/codec"
 )
 
 // TOPK and TOPKDISTINCT.
@@ -43,6 +46,48 @@ func (a *topkAcc) insert(e topkEntry, k int, distinct bool) {
 	if len(a.ents) > k {
 		a.ents = a.ents[:k]
 	}
+}
+
+// appendState writes what the result holds; keys are derived on read.
+func (a *topkAcc) appendState(b []byte) ([]byte, error) {
+	b = binary.AppendUvarint(b, uint64(len(a.ents)))
+	for _, e := range a.ents {
+		var err error
+		if b, err = codec.AppendValue(b, e.out); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// readTopk reads at most k entries of type elem (a STRUCT row whose
+// first field is the sort key, or the key itself), checking their order.
+func readTopk(r *stateReader, elem *types.Type, k int, distinct bool) *topkAcc {
+	n := r.count()
+	if n > k {
+		r.fail(fmt.Errorf("%d entries, more than k=%d", n, k))
+		return nil
+	}
+	a := &topkAcc{ents: make([]topkEntry, 0, n)}
+	for ; n > 0 && r.err == nil; n-- {
+		e := topkEntry{out: r.value(elem)}
+		e.key = e.out
+		if row, ok := e.out.(types.StructVal); ok && elem.Kind == types.Struct && len(row) > 0 {
+			e.key = row[0]
+		}
+		if e.key == nil {
+			r.fail(errors.New("null TOPK entry"))
+			break
+		}
+		if i := len(a.ents) - 1; i >= 0 {
+			if c := compareValues(a.ents[i].key, e.key); c < 0 || distinct && c == 0 {
+				r.fail(errors.New("TOPK entries out of order"))
+				break
+			}
+		}
+		a.ents = append(a.ents, e)
+	}
+	return a
 }
 
 // topkParam reads the trailing k.
@@ -107,7 +152,7 @@ func resolveTopkDistinct(_ *Registry, name string, args []AggArg) (*Aggregate, e
 
 // topkAggregate builds the single-column form over elem.
 func topkAggregate(name string, elem *types.Type, k int, distinct bool) *Aggregate {
-	return &Aggregate{
+	a := &Aggregate{
 		Name:         name,
 		ReturnType:   types.ArrayOf(elem),
 		Args:         []int{0},
@@ -135,4 +180,6 @@ func topkAggregate(name string, elem *types.Type, k int, distinct bool) *Aggrega
 			return out
 		},
 	}
+	withState(a, (*topkAcc).appendState, func(r *stateReader) *topkAcc { return readTopk(r, elem, k, distinct) })
+	return a
 }

@@ -402,6 +402,117 @@ func (c *Client) ReadAll(ctx context.Context, topic string) ([]Record, error) {
 	return out, nil
 }
 
+// EndOffsets returns the next offset to be written in each partition.
+func (c *Client) EndOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	ends, err := c.adm.ListEndOffsets(ctx, topic)
+	if err != nil {
+		return nil, fmt.Errorf("end offsets of %s: %w", topic, err)
+	}
+	if _, ok := ends.Lookup(topic, -1); ok || len(ends[topic]) == 0 {
+		return nil, fmt.Errorf("end offsets of %s: %w", topic, ErrUnknownTopic)
+	}
+	if err := ends.Error(); err != nil {
+		return nil, fmt.Errorf("end offsets of %s: %w", topic, err)
+	}
+	out := make(map[int32]int64, len(ends[topic]))
+	for p, lo := range ends[topic] {
+		out[p] = lo.Offset
+	}
+	return out, nil
+}
+
+// GroupOffsets returns a group's committed offsets for topic.
+func (c *Client) GroupOffsets(ctx context.Context, group, topic string) (map[int32]int64, error) {
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	resp, err := c.adm.FetchOffsets(ctx, group)
+	if err != nil {
+		return nil, fmt.Errorf("offsets of group %s: %w", group, err)
+	}
+	out := map[int32]int64{}
+	for p, o := range resp[topic] {
+		if o.Err == nil && o.At >= 0 {
+			out[p] = o.At
+		}
+	}
+	return out, nil
+}
+
+// ReadPartitions reads partitions of topic from the given offsets to the
+// end offsets listed at the call. It is not bounded by DefaultTimeout (a
+// large restore may take longer); ctx bounds it.
+func (c *Client) ReadPartitions(ctx context.Context, topic string, from map[int32]int64, fn func(Record) error) (map[int32]int64, error) {
+	ends, err := c.EndOffsets(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	lctx, cancel := withDefaultTimeout(ctx)
+	starts, err := c.adm.ListStartOffsets(lctx, topic)
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: start offsets: %w", topic, err)
+	}
+	out := make(map[int32]int64, len(from))
+	offs := make(map[int32]kgo.Offset)
+	want := make(map[int32]int64)
+	for p, off := range from {
+		end, ok := ends[p]
+		if !ok {
+			return nil, fmt.Errorf("read %s/%d: no such partition", topic, p)
+		}
+		out[p] = end
+		if s, ok := starts.Lookup(topic, p); ok && s.Err == nil && off < s.Offset {
+			off = s.Offset
+		}
+		if off < end {
+			offs[p] = kgo.NewOffset().At(max(off, 0))
+			want[p] = end
+		}
+	}
+	if len(want) == 0 {
+		return out, nil
+	}
+	cl, err := kgo.NewClient(append(slices.Clone(c.base),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offs}),
+		kgo.KeepControlRecords(),
+		kgo.FetchMaxBytes(64<<20),
+	)...)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", topic, err)
+	}
+	defer cl.Close()
+	for len(want) > 0 {
+		fs := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("read %s: %d partitions unfinished: %w", topic, len(want), err)
+		}
+		for _, fe := range fs.Errors() {
+			if fe.Err != nil {
+				return nil, fmt.Errorf("read %s/%d: %w", fe.Topic, fe.Partition, fe.Err)
+			}
+		}
+		var ferr error
+		fs.EachRecord(func(kr *kgo.Record) {
+			end, ok := want[kr.Partition]
+			if ferr != nil || !ok || kr.Offset >= end {
+				return
+			}
+			if !kr.Attrs.IsControl() {
+				ferr = fn(fromKgo(kr))
+			}
+			if kr.Offset+1 >= end {
+				delete(want, kr.Partition)
+			}
+		})
+		if ferr != nil {
+			return nil, ferr
+		}
+	}
+	return out, nil
+}
+
 // Close stops every subscription still open and closes the producer.
 func (c *Client) Close() error {
 	c.mu.Lock()

@@ -74,9 +74,12 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 			kgo.SessionTimeout(10*time.Second),
 			kgo.OnPartitionsRevoked(s.onRevoked),
 			kgo.OnPartitionsLost(s.onLost),
+			kgo.OnPartitionsAssigned(s.onAssigned),
 		)
 		if opts.Restore {
 			kopts = append(kopts, kgo.AdjustFetchOffsetsFn(s.restoreFromStart))
+		} else if len(opts.EarliestTopics) > 0 {
+			kopts = append(kopts, kgo.AdjustFetchOffsetsFn(s.earliestWithoutCommit))
 		}
 	}
 	cl, err := kgo.NewClient(kopts...)
@@ -154,6 +157,15 @@ type clientSub struct {
 	mu      sync.Mutex
 	err     error
 	pending map[string]map[int32]kgo.EpochOffset // processed, not yet committed
+
+	// With opts.Held: the next offset after the last record handed to the
+	// handler per partition, the offsets already marked for commit, and
+	// the partitions paused because the handler holds too much of them.
+	// Only the consumer goroutine touches them (revocations run between
+	// polls).
+	fetched map[string]map[int32]kgo.EpochOffset
+	marked  map[string]map[int32]int64
+	paused  map[string]map[int32]bool
 }
 
 func (s *clientSub) logf(format string, args ...any) {
@@ -191,13 +203,29 @@ func (s *clientSub) run() {
 // pollOnce handles one poll: the handler call and the commit. It returns
 // false when the subscription must stop.
 func (s *clientSub) pollOnce() bool {
-	fs := s.cl.PollRecords(s.ctx, maxPollRecords)
+	pctx := s.ctx
+	if s.opts.Held != nil && s.opts.Tick > 0 {
+		var cancel context.CancelFunc
+		pctx, cancel = context.WithTimeout(s.ctx, s.opts.Tick)
+		defer cancel()
+	}
+	fs := s.cl.PollRecords(pctx, maxPollRecords)
 	// Polled records block rebalances until this returns.
 	defer s.cl.AllowRebalance()
 	if s.ctx.Err() != nil {
 		return false // Close; the polled batch is redelivered later
 	}
+	if s.opts.OnHighWatermark != nil {
+		fs.EachPartition(func(p kgo.FetchTopicPartition) {
+			if p.Err == nil {
+				s.opts.OnHighWatermark(p.Topic, p.Partition, p.HighWatermark)
+			}
+		})
+	}
 	for _, fe := range fs.Errors() {
+		if errors.Is(fe.Err, context.DeadlineExceeded) || errors.Is(fe.Err, context.Canceled) {
+			continue // the tick
+		}
 		if errors.Is(fe.Err, kgo.ErrClientClosed) {
 			s.fail(fmt.Errorf("consumer for group %s closed: %w", s.opts.Group, fe.Err))
 			return false
@@ -207,16 +235,27 @@ func (s *clientSub) pollOnce() bool {
 		s.logf("kafka: group %s fetch %s/%d: %v", s.opts.Group, fe.Topic, fe.Partition, fe.Err)
 	}
 	batch := toBatch(fs)
-	if len(batch) == 0 {
+	if len(batch) == 0 && s.opts.Held == nil {
 		return true
 	}
 	if err := s.h(s.ctx, batch); err != nil {
 		if s.ctx.Err() == nil { // not merely our own Close
-			first := batch[0]
-			s.fail(fmt.Errorf("handler for group %s at %s/%d@%d: %w",
-				s.opts.Group, first.Topic, first.Partition, first.Offset, err))
+			at := ""
+			if len(batch) > 0 {
+				at = fmt.Sprintf(" at %s/%d@%d", batch[0].Topic, batch[0].Partition, batch[0].Offset)
+			}
+			s.fail(fmt.Errorf("handler for group %s%s: %w", s.opts.Group, at, err))
 		}
 		return false
+	}
+	if s.opts.Held != nil {
+		s.markHeld(fs)
+		if !s.opts.NoCommit {
+			if err := s.commitPending(s.ctx, nil); err != nil && s.ctx.Err() == nil {
+				s.logf("kafka: group %s commit: %v", s.opts.Group, err)
+			}
+		}
+		return true
 	}
 	if !s.opts.NoCommit {
 		s.markProcessed(fs)
@@ -260,6 +299,76 @@ func (s *clientSub) markProcessed(fs kgo.Fetches) {
 		}
 		s.pending[p.Topic][p.Partition] = kgo.EpochOffset{Epoch: last.LeaderEpoch, Offset: last.Offset + 1}
 	})
+}
+
+// markHeld marks for commit, per partition, the offset of the first
+// record the handler still holds, or else the offset after the last one
+// fetched; and pauses partitions the handler holds too much of.
+func (s *clientSub) markHeld(fs kgo.Fetches) {
+	if s.fetched == nil {
+		s.fetched = make(map[string]map[int32]kgo.EpochOffset)
+		s.marked = make(map[string]map[int32]int64)
+		s.paused = make(map[string]map[int32]bool)
+	}
+	fs.EachPartition(func(p kgo.FetchTopicPartition) {
+		if len(p.Records) == 0 {
+			return
+		}
+		last := p.Records[len(p.Records)-1]
+		if s.fetched[p.Topic] == nil {
+			s.fetched[p.Topic] = make(map[int32]kgo.EpochOffset)
+		}
+		s.fetched[p.Topic][p.Partition] = kgo.EpochOffset{Epoch: last.LeaderEpoch, Offset: last.Offset + 1}
+	})
+	var pause, resume map[string][]int32
+	s.mu.Lock()
+	for t, ps := range s.fetched {
+		for p, eo := range ps {
+			first, n := s.opts.Held(t, p)
+			if n > 0 {
+				eo.Offset = first
+			}
+			if s.opts.MaxHeld > 0 {
+				switch {
+				case n >= s.opts.MaxHeld && !s.paused[t][p]:
+					if pause == nil {
+						pause = map[string][]int32{}
+					}
+					pause[t] = append(pause[t], p)
+					if s.paused[t] == nil {
+						s.paused[t] = map[int32]bool{}
+					}
+					s.paused[t][p] = true
+				case n < s.opts.MaxHeld/2 && s.paused[t][p]:
+					if resume == nil {
+						resume = map[string][]int32{}
+					}
+					resume[t] = append(resume[t], p)
+					delete(s.paused[t], p)
+				}
+			}
+			if m, ok := s.marked[t][p]; ok && m == eo.Offset {
+				continue
+			}
+			if s.marked[t] == nil {
+				s.marked[t] = make(map[int32]int64)
+			}
+			s.marked[t][p] = eo.Offset
+			if !s.opts.NoCommit {
+				if s.pending[t] == nil {
+					s.pending[t] = make(map[int32]kgo.EpochOffset)
+				}
+				s.pending[t][p] = eo
+			}
+		}
+	}
+	s.mu.Unlock()
+	if pause != nil {
+		s.cl.PauseFetchPartitions(pause)
+	}
+	if resume != nil {
+		s.cl.ResumeFetchPartitions(resume)
+	}
 }
 
 // commitPending commits the processed offsets (only of the given
@@ -333,6 +442,15 @@ func (s *clientSub) onLost(_ context.Context, _ *kgo.Client, lost map[string][]i
 	s.forget(lost)
 }
 
+// onAssigned tells the subscriber of its new partitions.
+func (s *clientSub) onAssigned(_ context.Context, _ *kgo.Client, assigned map[string][]int32) {
+	if s.opts.OnAssign != nil {
+		for t, ps := range assigned {
+			s.opts.OnAssign(t, ps)
+		}
+	}
+}
+
 func (s *clientSub) forget(parts map[string][]int32) {
 	if s.opts.OnRevoke != nil {
 		for t, ps := range parts {
@@ -344,6 +462,12 @@ func (s *clientSub) forget(parts map[string][]int32) {
 	for t, ps := range parts {
 		for _, p := range ps {
 			delete(s.pending[t], p)
+			delete(s.fetched[t], p)
+			delete(s.marked[t], p)
+			if s.paused[t][p] {
+				delete(s.paused[t], p)
+				s.cl.ResumeFetchPartitions(map[string][]int32{t: {p}})
+			}
 		}
 		if len(s.pending[t]) == 0 {
 			delete(s.pending, t)
@@ -365,6 +489,23 @@ func (s *clientSub) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.err
+}
+
+// earliestWithoutCommit starts the EarliestTopics partitions that have no
+// committed offset (a negative offset is the reset position) at their
+// start.
+func (s *clientSub) earliestWithoutCommit(_ context.Context, offsets map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+	for t, ps := range offsets {
+		if !slices.Contains(s.opts.EarliestTopics, t) {
+			continue
+		}
+		for p, o := range ps {
+			if o.EpochOffset().Offset < 0 {
+				ps[p] = kgo.NewOffset().AtStart()
+			}
+		}
+	}
+	return offsets, nil
 }
 
 // restoreFromStart rewinds newly assigned partitions to their start,

@@ -58,6 +58,10 @@ type SubscribeOptions struct {
 	Reset OffsetReset
 	// NoCommit reads without committing offsets (PRINT, push queries).
 	NoCommit bool
+	// EarliestTopics are read from their start when the group has no
+	// committed offset for them, whatever Reset says (a table a query
+	// joins must be read whole).
+	EarliestTopics []string
 	// Restore starts every assigned partition from its beginning even when
 	// the group has committed offsets, so a stateful consumer can rebuild
 	// its state from its input. OnRestore is told each partition's
@@ -68,6 +72,28 @@ type SubscribeOptions struct {
 	// a rebalance), after their offsets are committed and while no batch
 	// is being handled, so a stateful consumer can drop their state.
 	OnRevoke func(topic string, partitions []int32)
+	// OnAssign is told of partitions newly assigned to this subscriber,
+	// before any of their records reach the handler, so a stateful
+	// consumer can restore their state first. A broker-backed cluster
+	// calls it from the consumer's goroutine between batches.
+	OnAssign func(topic string, partitions []int32)
+	// Held, when set, lets the handler keep records for later (a task
+	// waiting for a lagging input, to process records in time order):
+	// after each call the subscription commits a partition only up to the
+	// offset of its first held record. The handler is then called at
+	// least every Tick, with an empty batch when nothing new arrived, so
+	// it can release them. A MemCluster delivers synchronously and never
+	// needs holding; it ignores both.
+	// Count is how many records it holds; a partition holding MaxHeld or
+	// more is paused (not fetched) until the handler catches up.
+	Held    func(topic string, partition int32) (firstOffset int64, count int)
+	Tick    time.Duration
+	MaxHeld int
+	// OnHighWatermark is told, before the handler sees a fetch, each
+	// fetched partition's high watermark (the offset after the last record
+	// in the partition), so a consumer knows whether an input it has
+	// drained has more data waiting.
+	OnHighWatermark func(topic string, partition int32, hwm int64)
 }
 
 // Subscription is a running consumer owned by whoever subscribed.
@@ -105,6 +131,17 @@ type Cluster interface {
 	// offsets seen at the call. A MemCluster returns them in the order they
 	// were produced; a broker-backed cluster partition by partition.
 	ReadAll(ctx context.Context, topic string) ([]Record, error)
+	// ReadPartitions reads the given partitions of topic from the given
+	// offsets (clamped to the partitions' start) up to their end offsets
+	// at the call, calling fn for each record in offset order within a
+	// partition, and returns the end offsets it read to. Restores read
+	// changelogs this way.
+	ReadPartitions(ctx context.Context, topic string, from map[int32]int64, fn func(Record) error) (ends map[int32]int64, err error)
+	// EndOffsets returns the next offset to be written in each partition.
+	EndOffsets(ctx context.Context, topic string) (map[int32]int64, error)
+	// GroupOffsets returns a consumer group's committed offsets (the next
+	// offset to read) for topic; partitions without one are absent.
+	GroupOffsets(ctx context.Context, group, topic string) (map[int32]int64, error)
 	// Close releases clients.
 	Close() error
 }

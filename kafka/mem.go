@@ -266,6 +266,63 @@ func (m *MemCluster) ReadAll(_ context.Context, topic string) ([]Record, error) 
 	return out, nil
 }
 
+// ReadPartitions reads partitions of topic from the given offsets to their
+// current ends.
+func (m *MemCluster) ReadPartitions(_ context.Context, topic string, from map[int32]int64, fn func(Record) error) (map[int32]int64, error) {
+	m.mu.Lock()
+	mt, ok := m.topics[topic]
+	if !ok {
+		m.mu.Unlock()
+		return nil, fmt.Errorf("read %s: %w", topic, ErrUnknownTopic)
+	}
+	ends := make(map[int32]int64, len(from))
+	var recs []Record
+	for p, off := range from {
+		if p < 0 || int(p) >= len(mt.parts) {
+			m.mu.Unlock()
+			return nil, fmt.Errorf("read %s/%d: no such partition", topic, p)
+		}
+		part := mt.parts[p]
+		ends[p] = int64(len(part))
+		for o := max(off, 0); o < int64(len(part)); o++ {
+			recs = append(recs, cloneRecord(part[o].rec))
+		}
+	}
+	m.mu.Unlock()
+	for _, r := range recs {
+		if err := fn(r); err != nil {
+			return nil, err
+		}
+	}
+	return ends, nil
+}
+
+// EndOffsets returns each partition's next offset.
+func (m *MemCluster) EndOffsets(_ context.Context, topic string) (map[int32]int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mt, ok := m.topics[topic]
+	if !ok {
+		return nil, fmt.Errorf("end offsets of %s: %w", topic, ErrUnknownTopic)
+	}
+	out := make(map[int32]int64, len(mt.parts))
+	for p, part := range mt.parts {
+		out[int32(p)] = int64(len(part))
+	}
+	return out, nil
+}
+
+// GroupOffsets returns a group's committed offsets for topic.
+func (m *MemCluster) GroupOffsets(_ context.Context, group, topic string) (map[int32]int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[int32]int64{}
+	for p, o := range m.groups[group][topic] {
+		out[p] = o
+	}
+	return out, nil
+}
+
 // Committed returns a group's committed offsets (next offset to read) per
 // topic and partition, for tests of restart semantics.
 func (m *MemCluster) Committed(group string) map[string]map[int32]int64 {
@@ -342,7 +399,7 @@ func (m *MemCluster) backlogLocked(opts SubscribeOptions) []Record {
 				}
 				from = 0
 			case ok:
-			case opts.Reset == Earliest:
+			case opts.Reset == Earliest || slices.Contains(opts.EarliestTopics, t):
 				from = 0
 			default:
 				from = int64(len(mt.parts[p]))
@@ -394,6 +451,10 @@ func (m *MemCluster) removeSub(s *memSub) {
 	defer m.mu.Unlock()
 	m.subs = slices.DeleteFunc(m.subs, func(x *memSub) bool { return x == s })
 }
+
+// Synchronous reports that records reach subscribers from inside
+// Produce, in production order: consumers need not order them by time.
+func (m *MemCluster) Synchronous() bool { return true }
 
 // Close stops every subscription; later calls fail. Committed offsets are
 // dropped with the cluster.

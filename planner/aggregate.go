@@ -270,7 +270,9 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 	if in.window != nil && !in.byKey(ag.keys) {
 		return nil, nil, errorf("Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
 	}
-	if p.AppID != "" && !in.byKey(ag.keys) {
+	// Without GROUP BY every row meets the one group through the
+	// repartition topic (a constant key: one partition, one task).
+	if p.AppID != "" && (!in.byKey(ag.keys) || len(ag.keys) == 0) {
 		// Rows meet their group through a repartition topic keyed by the
 		// grouping expressions, so servers sharing the query each own a
 		// set of groups.

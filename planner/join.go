@@ -7,6 +7,7 @@ import (
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/runtime"
+	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
 )
@@ -185,6 +186,11 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 	leftInput := &runtime.Input{Source: js.sides[0].layout}
 	plan.Inputs = append(plan.Inputs, leftInput)
 	attachLeft := func(op runtime.Op) { leftInput.Next = op }
+	// leftSerde is the key format whose bytes decide the left rows'
+	// partitions (nil: eddy's own row encoding). A repartitioned side is
+	// keyed in the format of the side read directly, so equal keys land in
+	// partitions of the same number and meet in one task.
+	leftSerde := js.sides[0].layout.KeySerde
 	var steps []*joinStep
 	for i, j := range joins {
 		right := js.sides[i+1]
@@ -203,15 +209,25 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 			// Inner joins of an N-way join are named for the left side they
 			// form, as ksqlDB's topologies are: L_Join-…, L_L_Join-….
 			name := p.AppID + "-" + strings.Repeat("L_", len(joins)-1-i) + "Join"
-			if !leftTable && !leftKeyed(step, steps, done) {
+			leftRepart := !leftTable && !leftKeyed(step, steps, done)
+			rightRepart := !right.src.IsTable && !isPrimaryKeyRef(step.rightExpr, right)
+			var anchor serde.Serde
+			switch {
+			case !rightRepart:
+				anchor = right.layout.KeySerde
+			case !leftRepart:
+				anchor = leftSerde
+			}
+			if leftRepart {
 				suffix := "-left-repartition"
 				if right.src.IsTable {
 					suffix = "-repartition" // the stream side of a stream-table join
 				}
-				leftEntry = p.repartitionJoinSide(plan, name+suffix, step.spec.LeftKey, leftEntry)
+				leftEntry = p.repartitionJoinSide(plan, name+suffix, step.spec.LeftKey, leftEntry, anchor)
+				leftSerde = anchor
 			}
-			if !right.src.IsTable && !isPrimaryKeyRef(step.rightExpr, right) {
-				rightEntry = p.repartitionJoinSide(plan, name+"-right-repartition", step.spec.RightKey, rightEntry)
+			if rightRepart {
+				rightEntry = p.repartitionJoinSide(plan, name+"-right-repartition", step.spec.RightKey, rightEntry, anchor)
 			}
 		}
 		attachLeft(leftEntry)
@@ -798,11 +814,11 @@ func (s *joinScope) joinNames(msg string) string {
 
 // repartitionJoinSide routes a join side's rows through an internal topic
 // keyed by its join expression, returning the operator rows enter.
-func (p *Planner) repartitionJoinSide(plan *QueryPlan, topic string, key *expr.Compiled, entry runtime.Op) runtime.Op {
+func (p *Planner) repartitionJoinSide(plan *QueryPlan, topic string, key *expr.Compiled, entry runtime.Op, keySerde serde.Serde) runtime.Op {
 	in := &runtime.Input{Internal: &runtime.RepartitionInput{Next: entry}, InternalTopic: topic}
 	plan.Inputs = append(plan.Inputs, in)
 	plan.InternalTopics = append(plan.InternalTopics, topic)
-	return &runtime.Repartition{Topic: topic, Keys: []*expr.Compiled{key}}
+	return &runtime.Repartition{Topic: topic, Keys: []*expr.Compiled{key}, KeySerde: keySerde}
 }
 
 // leftKeyed reports whether a join's left rows are already keyed by its

@@ -393,3 +393,80 @@ func comparesAs(msg string, l, r sql.Expr) bool {
 	_, after, ok := strings.Cut(rest, ") to ")
 	return ok && strings.HasPrefix(after, rs+" (")
 }
+
+// PullKeyPins reports the key values a pull query's WHERE clause pins a
+// table to, so that the query can look keys up instead of scanning: one
+// map per disjunct of where (in disjunctive normal form), from each key
+// column's name to the literals it must equal (= or IN). ok is false
+// unless every disjunct pins every key column with string or integer
+// literals; then the rows of the pinned keys are a superset of the rows
+// where selects, which still filters them.
+func PullKeyPins(where sql.Expr, src *metastore.Source) (pins []map[string][]sql.Expr, ok bool) {
+	keys := src.Schema.Key()
+	if where == nil || len(keys) == 0 || dnfSize(where, false) > maxDisjuncts {
+		return nil, false
+	}
+	for _, conj := range dnf(where, false) {
+		pinned := map[string][]sql.Expr{}
+		for _, atom := range conj {
+			name, lits := keyPin(atom, src)
+			if name != "" && pinned[name] == nil {
+				// A second pin of the same column only narrows: the
+				// first one alone gives a superset.
+				pinned[name] = lits
+			}
+		}
+		if len(pinned) != len(keys) {
+			return nil, false
+		}
+		pins = append(pins, pinned)
+	}
+	return pins, true
+}
+
+// keyPin reports the key column an atom pins with = or IN and the
+// literals it may equal, or "" when it pins none.
+func keyPin(atom sql.Expr, src *metastore.Source) (string, []sql.Expr) {
+	var col sql.Expr
+	var lits []sql.Expr
+	switch x := atom.(type) {
+	case *sql.In:
+		if x.Not {
+			return "", nil
+		}
+		col, lits = x.X, x.List
+	case *sql.Binary:
+		if x.Op != "=" {
+			return "", nil
+		}
+		col, lits = x.L, []sql.Expr{x.R}
+		if _, ok := sourceColumn(src, x.R); ok {
+			col, lits = x.R, []sql.Expr{x.L}
+		}
+	default:
+		return "", nil
+	}
+	c, ok := sourceColumn(src, col)
+	if !ok || c.Namespace != types.KeyColumn || len(lits) == 0 {
+		return "", nil
+	}
+	for _, l := range lits {
+		if !pinLiteral(l) {
+			return "", nil
+		}
+	}
+	return c.Name, lits
+}
+
+// pinLiteral accepts the literals a key lookup can encode exactly:
+// strings and (possibly negated) integers.
+func pinLiteral(e sql.Expr) bool {
+	switch x := e.(type) {
+	case *sql.StringLit, *sql.IntLit:
+		return true
+	case *sql.Unary:
+		_, isInt := x.X.(*sql.IntLit)
+		return x.Op == "-" && isInt
+	}
+	return false
+}

@@ -76,6 +76,15 @@ func (c *fakeCluster) Produce(ctx context.Context, recs ...kafka.Record) error {
 func (c *fakeCluster) Subscribe(context.Context, kafka.SubscribeOptions, kafka.Handler) (kafka.Subscription, error) {
 	return nil, errors.New("unsupported")
 }
+func (c *fakeCluster) EndOffsets(context.Context, string) (map[int32]int64, error) {
+	return map[int32]int64{}, nil
+}
+func (c *fakeCluster) GroupOffsets(context.Context, string, string) (map[int32]int64, error) {
+	return map[int32]int64{}, nil
+}
+func (c *fakeCluster) ReadPartitions(context.Context, string, map[int32]int64, func(kafka.Record) error) (map[int32]int64, error) {
+	return map[int32]int64{}, nil
+}
 func (c *fakeCluster) ReadAll(_ context.Context, topic string) ([]kafka.Record, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

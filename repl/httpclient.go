@@ -419,6 +419,14 @@ func decodeEntity(raw json.RawMessage) (api.Entity, error) {
 		e = &api.TypeList{}
 	case "message":
 		e = &api.Message{}
+	case "connector_info":
+		e = &api.CreateConnectorEntity{}
+	case "drop_connector":
+		e = &api.DropConnectorEntity{}
+	case "connector_list":
+		e = &api.ConnectorList{}
+	case "connector_description":
+		e = &api.ConnectorDescription{}
 	case "warning_entity":
 		return &api.Message{Type: "message", StatementText: head.StatementText, Message: "WARNING: " + head.Message, Warnings: []api.Warning{}}, nil
 	case "terminate_query":

@@ -78,6 +78,24 @@ func (r *renderer) entity(e api.Entity) {
 	case *api.Message:
 		fmt.Fprintln(r.out, e.Message)
 		r.warnings(e.Warnings)
+	case *api.CreateConnectorEntity:
+		fmt.Fprintln(r.out)
+		fmt.Fprintf(r.out, " Created connector %s\n", e.Info.Name)
+		r.warnings(e.Warnings)
+	case *api.DropConnectorEntity:
+		fmt.Fprintln(r.out)
+		fmt.Fprintf(r.out, " Dropped connector \"%s\"\n", e.ConnectorName)
+		r.warnings(e.Warnings)
+	case *api.ConnectorList:
+		t := &table{header: []string{"Connector Name", "Type", "Class", "Status"}}
+		for _, c := range e.Connectors {
+			t.add(c.Name, c.Type, c.ClassName, c.State)
+		}
+		r.table(t)
+		r.warnings(e.Warnings)
+	case *api.ConnectorDescription:
+		r.connectorDescription(e)
+		r.warnings(e.Warnings)
 	default:
 		// An entity this shell does not know yet: show it rather than
 		// hide it.

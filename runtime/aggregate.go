@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"container/heap"
 	"fmt"
 	"math"
 	"sort"
@@ -45,24 +46,19 @@ type Aggregate struct {
 	Window *WindowSpec
 	Next   Op
 
-	parts map[int32]*aggPart // groups per input partition
-	cur   *aggPart           // the partition of the record in hand
-	// streamTime is the query's: like Kafka Streams' test driver (and a
-	// single task), every partition advances the same clock.
+	// Instance state: the task's groups, the groups changed since the
+	// last flush, windows in closing order (EMIT FINAL), the sessions of
+	// each key, and the task's stream time.
+	groups     map[string]*group
+	dirty      map[string]bool
+	closing    closeHeap
+	sessions   map[string]map[string]bool // key prefix -> session group keys
 	streamTime int64
+	stDirty    bool
+	store      string
 	out        []any
 	keyBuf     []byte
 }
-
-// aggPart is the state of one input partition. It goes when the
-// partition is revoked and is rebuilt by reprocessing when the partition
-// is assigned again.
-type aggPart struct {
-	groups map[string]*group
-}
-
-// DropPartition forgets a revoked partition's state.
-func (a *Aggregate) DropPartition(p int32) { delete(a.parts, p) }
 
 type group struct {
 	keys       []any
@@ -71,25 +67,23 @@ type group struct {
 	start, end int64 // window bounds
 }
 
-func (a *Aggregate) init(partition int32) {
-	if a.parts == nil {
-		a.parts = map[int32]*aggPart{}
-		n := len(a.Keys) + len(a.Funcs)
-		if a.Window != nil {
-			n += 2 // WINDOWSTART, WINDOWEND
-		}
-		a.out = make([]any, n)
-		a.streamTime = math.MinInt64
+func (a *Aggregate) init() {
+	if a.groups != nil {
+		return
 	}
-	a.cur = a.parts[partition]
-	if a.cur == nil {
-		a.cur = &aggPart{groups: map[string]*group{}}
-		a.parts[partition] = a.cur
+	a.groups = map[string]*group{}
+	a.dirty = map[string]bool{}
+	a.sessions = map[string]map[string]bool{}
+	n := len(a.Keys) + len(a.Funcs)
+	if a.Window != nil {
+		n += 2 // WINDOWSTART, WINDOWEND
 	}
+	a.out = make([]any, n)
+	a.streamTime = math.MinInt64
 }
 
 func (a *Aggregate) Process(t *Task, r *Rec) {
-	a.init(r.Partition)
+	a.init()
 	if r.Tombstone {
 		return // aggregations skip null values; table deletes arrive as retractions
 	}
@@ -117,11 +111,19 @@ func (a *Aggregate) Process(t *Task, r *Rec) {
 	a.emit(t, r, g, false)
 }
 
+// advance moves the task's stream time.
+func (a *Aggregate) advance(ts int64) {
+	if ts > a.streamTime {
+		a.streamTime = ts
+		a.stDirty = true
+	}
+}
+
 // processWindowed assigns the row to its windows (dropping late ones),
 // updates them and emits per the emit strategy.
 func (a *Aggregate) processWindowed(t *Task, r *Rec, keys []any, args [][]any) {
 	w := a.Window
-	a.streamTime = max(a.streamTime, r.Ts)
+	a.advance(r.Ts)
 	switch w.Kind {
 	case Session:
 		a.processSession(t, r, keys, args)
@@ -163,8 +165,9 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 	start, end := r.Ts, r.Ts
 	var merged []*group
 	var mergedKeys []string
-	for gk, g := range a.cur.groups {
-		if len(gk) < len(prefix) || gk[:len(prefix)] != prefix || !sameKeys(g.keys, keys) {
+	for gk := range a.sessions[prefix] {
+		g := a.groups[gk]
+		if g == nil {
 			continue
 		}
 		if g.end+w.Size >= r.Ts && g.start-w.Size <= r.Ts {
@@ -175,7 +178,7 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 	if len(merged) == 0 && r.Ts+w.Size+w.Grace <= a.streamTime {
 		return // late: a new session that would already have closed
 	}
-	sort.Slice(merged, func(i, j int) bool { return merged[i].start < merged[j].start })
+	sort.Sort(byStart{merged, mergedKeys})
 	var acc []any
 	maxTs := r.Ts
 	for _, g := range merged {
@@ -183,7 +186,7 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 		maxTs = max(maxTs, g.maxTs)
 	}
 	for i, g := range merged {
-		delete(a.cur.groups, mergedKeys[i])
+		a.deleteGroup(mergedKeys[i])
 		if !w.Final {
 			a.emit(t, r, g, true)
 		}
@@ -209,36 +212,84 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 	}
 }
 
+type byStart struct {
+	gs   []*group
+	keys []string
+}
+
+func (b byStart) Len() int           { return len(b.gs) }
+func (b byStart) Less(i, j int) bool { return b.gs[i].start < b.gs[j].start }
+func (b byStart) Swap(i, j int) {
+	b.gs[i], b.gs[j] = b.gs[j], b.gs[i]
+	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
+}
+
 // emitClosed emits (EMIT FINAL) every window whose end plus grace stream
-// time has passed, oldest first, and forgets it.
+// time has passed, oldest first, and forgets it. Windows wait in a heap
+// ordered by closing time, so a record costs O(log windows), not a walk
+// of every window.
 func (a *Aggregate) emitClosed(t *Task, r *Rec) {
-	type closedGroup struct {
-		part *aggPart
-		key  string
-		g    *group
-	}
-	var closed []closedGroup
-	for _, part := range a.parts {
-		for gk, g := range part.groups {
-			switch {
-			case g.start < a.streamTime-a.Window.Retention:
-				// The window's store segment has expired: like Kafka
-				// Streams, it is dropped without ever being emitted.
-				delete(part.groups, gk)
-			case g.end+a.Window.Grace <= a.streamTime:
-				closed = append(closed, closedGroup{part, gk, g})
-			}
+	for len(a.closing) > 0 {
+		c := a.closing[0]
+		if c.end+a.Window.Grace > a.streamTime {
+			return
 		}
-	}
-	sort.Slice(closed, func(i, j int) bool {
-		if closed[i].g.start != closed[j].g.start {
-			return closed[i].g.start < closed[j].g.start
+		heap.Pop(&a.closing)
+		g := a.groups[c.key]
+		if g == nil || g.end != c.end || g.start != c.start {
+			continue // merged away or already emitted
 		}
-		return closed[i].key < closed[j].key
-	})
-	for _, c := range closed {
-		a.emit(t, r, c.g, false)
-		delete(c.part.groups, c.key)
+		// A window whose store segment has expired by the time it is
+		// seen closing is dropped without being emitted, as Kafka
+		// Streams drops it (stream time jumped past its retention).
+		if g.start >= a.streamTime-a.Window.Retention {
+			a.emit(t, r, g, false)
+		}
+		a.deleteGroup(c.key)
+	}
+}
+
+// closeEntry is a window waiting to close.
+type closeEntry struct {
+	end, start int64
+	key        string
+}
+
+type closeHeap []closeEntry
+
+func (h closeHeap) Len() int { return len(h) }
+func (h closeHeap) Less(i, j int) bool {
+	if h[i].end != h[j].end {
+		return h[i].end < h[j].end
+	}
+	if h[i].start != h[j].start {
+		return h[i].start < h[j].start
+	}
+	return h[i].key < h[j].key
+}
+func (h closeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *closeHeap) Push(x any)   { *h = append(*h, x.(closeEntry)) }
+func (h *closeHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// deleteGroup forgets a group.
+func (a *Aggregate) deleteGroup(gk string) {
+	g := a.groups[gk]
+	if g == nil {
+		return
+	}
+	delete(a.groups, gk)
+	a.dirty[gk] = true
+	if a.Window != nil && a.Window.Kind == Session {
+		prefix := string(appendKey(nil, g.keys))
+		delete(a.sessions[prefix], gk)
+		if len(a.sessions[prefix]) == 0 {
+			delete(a.sessions, prefix)
+		}
 	}
 }
 
@@ -267,15 +318,35 @@ func (a *Aggregate) evalArgs(t *Task, row []any) [][]any {
 }
 
 func (a *Aggregate) group(gk string, keys []any, start, end int64) *group {
-	g := a.cur.groups[gk]
+	a.dirty[gk] = true
+	g := a.groups[gk]
 	if g == nil {
 		g = &group{keys: keys, accs: make([]any, len(a.Funcs)), maxTs: math.MinInt64, start: start, end: end}
 		for i, f := range a.Funcs {
 			g.accs[i] = f.Init()
 		}
-		a.cur.groups[gk] = g
+		a.addGroup(gk, g)
 	}
 	return g
+}
+
+// addGroup indexes a new group: by closing time for EMIT FINAL, by key
+// for session merges.
+func (a *Aggregate) addGroup(gk string, g *group) {
+	a.groups[gk] = g
+	if a.Window == nil {
+		return
+	}
+	if a.Window.Final {
+		heap.Push(&a.closing, closeEntry{end: g.end, start: g.start, key: gk})
+	}
+	if a.Window.Kind == Session {
+		prefix := string(appendKey(nil, g.keys))
+		if a.sessions[prefix] == nil {
+			a.sessions[prefix] = map[string]bool{}
+		}
+		a.sessions[prefix][gk] = true
+	}
 }
 
 func (a *Aggregate) add(g *group, args [][]any) {

@@ -20,6 +20,7 @@ type fkLeft struct {
 	row    []any
 	ts     int64
 	pk     any
+	pks    string // the state key of pk
 	fk     string // "" when the foreign key is null
 	joined bool   // the last row emitted for it had a right side
 }
@@ -55,6 +56,7 @@ func (j *JoinSpec) foreignKey(t *Task, r *Rec, fromLeft bool) {
 	if old != nil && old.fk != "" {
 		delete(st.refs[old.fk], pks)
 	}
+	j.dirty["l"+pks] = true
 	if r.Tombstone {
 		delete(st.left, pks)
 		if old != nil && (old.joined || j.Kind == LeftJoin) {
@@ -62,7 +64,7 @@ func (j *JoinSpec) foreignKey(t *Task, r *Rec, fromLeft bool) {
 		}
 		return
 	}
-	l := &fkLeft{row: append([]any(nil), r.Row...), ts: r.Ts, pk: pk}
+	l := &fkLeft{row: append([]any(nil), r.Row...), ts: r.Ts, pk: pk, pks: pks}
 	if fk := j.LeftKey.Eval(&t.ectx, r.Row); fk != nil {
 		l.fk = j.keyString(fk, r)
 		if st.refs[l.fk] == nil {
@@ -81,6 +83,7 @@ func (j *JoinSpec) fkRight(t *Task, r *Rec, st *fkState) {
 		return
 	}
 	ks := j.keyString(key, r)
+	j.dirty["r"+ks] = true
 	var right *joinRow
 	if r.Tombstone {
 		delete(st.right, ks)
@@ -103,12 +106,21 @@ func (j *JoinSpec) fkEmit(t *Task, r *Rec, l *fkLeft, right *joinRow, wasJoined 
 	switch {
 	case right != nil:
 		ts = max(ts, right.ts)
+		if !l.joined {
+			j.markLeft(l)
+		}
 		l.joined = true
 		j.emit(t, r, true, l.row, right.row, l.pk, max(ts, r.Ts), false)
 	case j.Kind == LeftJoin:
+		if l.joined {
+			j.markLeft(l)
+		}
 		l.joined = false
 		j.emit(t, r, true, l.row, nil, l.pk, max(ts, r.Ts), false)
 	case wasJoined:
+		if l.joined {
+			j.markLeft(l)
+		}
 		l.joined = false
 		j.emit(t, r, true, nil, nil, l.pk, max(ts, r.Ts), true)
 	}

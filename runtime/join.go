@@ -42,6 +42,9 @@ type JoinSpec struct {
 	left, right *joinState
 	fk          *fkState
 	streamTime  int64
+	stDirty     bool
+	dirty       map[string]bool // changed store keys: side tag + state key
+	store       string
 	out         []any
 	keyBuf      []byte
 }
@@ -49,6 +52,7 @@ type JoinSpec struct {
 type joinState struct {
 	rows  map[string][]*joinRow // streams: all rows in the window; tables: one
 	table bool
+	tag   byte // 'L' or 'R': the prefix of the side's keys in the store
 }
 
 type joinRow struct {
@@ -67,8 +71,9 @@ func (j *JoinSpec) TimeSlot() int { return j.LeftWidth + j.RightWidth + 1 }
 
 func (j *JoinSpec) init() {
 	if j.left == nil {
-		j.left = &joinState{rows: map[string][]*joinRow{}, table: j.LeftTable}
-		j.right = &joinState{rows: map[string][]*joinRow{}, table: j.RightTable}
+		j.left = &joinState{rows: map[string][]*joinRow{}, table: j.LeftTable, tag: 'L'}
+		j.right = &joinState{rows: map[string][]*joinRow{}, table: j.RightTable, tag: 'R'}
+		j.dirty = map[string]bool{}
 		j.out = make([]any, j.Width())
 		j.streamTime = math.MinInt64
 	}
@@ -135,7 +140,9 @@ func (j *JoinSpec) streamStream(t *Task, r *Rec, fromLeft bool, key any) {
 	if r.Tombstone {
 		return
 	}
-	j.streamTime = max(j.streamTime, r.Ts)
+	if r.Ts > j.streamTime {
+		j.streamTime, j.stDirty = r.Ts, true
+	}
 	if key == nil {
 		if j.outerFor(fromLeft) {
 			j.emit(t, r, fromLeft, r.Row, nil, nil, r.Ts, false)
@@ -156,6 +163,9 @@ func (j *JoinSpec) streamStream(t *Task, r *Rec, fromLeft bool, key any) {
 			if o.ts < lo || o.ts > hi {
 				continue
 			}
+			if !o.matched {
+				j.touch(other, ks)
+			}
 			jr.matched, o.matched = true, true
 			j.emit(t, r, fromLeft, jr.row, o.row, key, max(r.Ts, o.ts), false)
 		}
@@ -171,6 +181,7 @@ func (j *JoinSpec) streamStream(t *Task, r *Rec, fromLeft bool, key any) {
 		j.emit(t, r, fromLeft, jr.row, nil, key, r.Ts, false)
 	}
 	self.rows[ks] = append(self.rows[ks], jr)
+	j.touch(self, ks)
 	j.expire(t, r)
 }
 
@@ -193,15 +204,21 @@ func (j *JoinSpec) expire(t *Task, r *Rec) {
 		}
 		for ks, rows := range side.s.rows {
 			kept := rows[:0]
+			changed := false
 			for _, jr := range rows {
 				if j.HasGrace && jr.ts+after+j.Grace < j.streamTime && !jr.matched && j.outerFor(side.isLeft) {
 					jr.matched = true
+					changed = true
 					closed = append(closed, pending{jr, side.isLeft})
 				}
 				if jr.ts+retention < j.streamTime {
+					changed = true
 					continue
 				}
 				kept = append(kept, jr)
+			}
+			if changed {
+				j.touch(side.s, ks)
 			}
 			if len(kept) == 0 {
 				delete(side.s.rows, ks)
@@ -265,6 +282,7 @@ func (j *JoinSpec) update(s *joinState, key any, r *Rec) {
 		return
 	}
 	ks := j.keyString(key, r)
+	j.touch(s, ks)
 	if r.Tombstone {
 		delete(s.rows, ks)
 		return

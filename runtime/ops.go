@@ -50,12 +50,46 @@ type Filter struct {
 	KeySlots []int
 	Next     Op
 
-	passed map[int32]map[string]bool // per partition: keys whose current row passed
+	passed map[string]bool // table keys whose current row passed
+	dirty  map[string]bool
+	store  string
 	keyBuf []byte
 }
 
-// DropPartition forgets a revoked partition's keys.
-func (f *Filter) DropPartition(p int32) { delete(f.passed, p) }
+func (f *Filter) storeName() string { return f.store }
+
+func (f *Filter) markDirty(k []byte) { f.dirtyKey(string(k)) }
+
+func (f *Filter) dirtyKey(k string) {
+	if f.dirty == nil {
+		f.dirty = map[string]bool{}
+	}
+	f.dirty[k] = true
+}
+
+func (f *Filter) flushChanges(put func(k, v []byte)) error {
+	for k := range f.dirty {
+		if f.passed[k] {
+			put([]byte(k), []byte{1})
+		} else {
+			put([]byte(k), nil)
+		}
+	}
+	clear(f.dirty)
+	return nil
+}
+
+func (f *Filter) restoreEntry(k, v []byte) error {
+	if f.passed == nil {
+		f.passed = map[string]bool{}
+	}
+	if v == nil {
+		delete(f.passed, string(k))
+	} else {
+		f.passed[string(k)] = true
+	}
+	return nil
+}
 
 func (f *Filter) Process(t *Task, r *Rec) {
 	if !f.IsTable {
@@ -68,13 +102,9 @@ func (f *Filter) Process(t *Task, r *Rec) {
 		return
 	}
 	if f.passed == nil {
-		f.passed = map[int32]map[string]bool{}
+		f.passed = map[string]bool{}
 	}
-	passed := f.passed[r.Partition]
-	if passed == nil {
-		passed = map[string]bool{}
-		f.passed[r.Partition] = passed
-	}
+	passed := f.passed
 	if f.KeySlots != nil {
 		f.keyBuf = f.keyBuf[:0]
 		for _, s := range f.KeySlots {
@@ -93,10 +123,14 @@ func (f *Filter) Process(t *Task, r *Rec) {
 	k := string(f.keyBuf)
 	switch {
 	case pass:
-		passed[k] = true
+		if !passed[k] {
+			passed[k] = true
+			f.dirtyKey(k)
+		}
 		f.Next.Process(t, r)
 	case passed[k]:
 		delete(passed, k)
+		f.dirtyKey(k)
 		r.Tombstone = true
 		f.Next.Process(t, r)
 	}

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/eddysql/eddy/kafka"
 )
@@ -15,99 +18,312 @@ type Stats struct {
 	In     atomic.Int64 // records consumed
 	Out    atomic.Int64 // rows emitted
 	Errors atomic.Int64 // records sent to the processing log
+	// Restored counts changelog records read back at task starts, and
+	// Reread input records delivered again that the restored state
+	// already included (dropped, not processed).
+	Restored atomic.Int64
+	Reread   atomic.Int64
 }
 
-// Query is a running topology. Its consumer goroutine belongs to the
-// subscription, which Stop closes.
+// Options configure how a query runs.
+type Options struct {
+	// Log receives records that cannot be processed.
+	Log *ProcessingLog
+	// Stores opens a task's local state stores (nil: none; state is
+	// restored from the changelogs alone).
+	Stores StoreOpener
+	// Logf receives restore progress.
+	Logf func(format string, args ...any)
+}
+
+// Query is a running topology: one task per input partition number, all
+// driven by the subscription's goroutine, which Stop ends.
 type Query struct {
 	Topology *Topology
 	Stats    Stats
 
-	sub kafka.Subscription
-	mu  sync.Mutex // guards Stop
+	cluster kafka.Cluster
+	opts    Options
+	sub     kafka.Subscription
+	// synchronous clusters deliver records in production order, one at a
+	// time: tasks process them as they come, without time ordering.
+	synchronous bool
+
+	mu      sync.Mutex // guards tasks; held while a batch is handled
+	tasks   map[int32]*Task
+	stopMu  sync.Mutex
+	restErr error
 }
 
 // errSinkDone ends a subscription whose transient sink wants no more rows.
 var errSinkDone = errors.New("sink done")
 
-// Start subscribes the topology's source topic and runs it.
-func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, log *ProcessingLog) (*Query, error) {
-	q := &Query{Topology: topo}
-	tk := newTask(topo, log, &q.Stats)
-	// A stateful query rebuilds its state on start by reprocessing its
-	// input from the beginning, discarding the outputs of records it had
-	// already processed (those below the committed offsets).
-	var mu sync.Mutex
-	replayUntil := map[string]map[int32]int64{}
-	onRestore := func(topic string, partition int32, committed int64) {
-		mu.Lock()
-		defer mu.Unlock()
-		if replayUntil[topic] == nil {
-			replayUntil[topic] = map[int32]int64{}
-		}
-		replayUntil[topic][partition] = committed
+// Synchronous is implemented by clusters that deliver records from inside
+// Produce (the in-memory cluster).
+type Synchronous interface{ Synchronous() bool }
+
+// tick is how often a task holding records for a lagging input looks
+// again when nothing new arrives.
+const tick = 50 * time.Millisecond
+
+// maxHeld pauses an input partition whose task holds this many records.
+const maxHeld = 50_000
+
+// Start subscribes the topology's topics and runs it.
+func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Options) (*Query, error) {
+	q := &Query{Topology: topo, cluster: cluster, opts: opts, tasks: map[int32]*Task{}}
+	if s, ok := cluster.(Synchronous); ok && s.Synchronous() {
+		q.synchronous = true
 	}
-	replaying := func(r *kafka.Record) bool {
-		mu.Lock()
-		defer mu.Unlock()
-		until, ok := replayUntil[r.Topic][r.Partition]
-		return ok && r.Offset < until
+	if q.opts.Logf == nil {
+		q.opts.Logf = func(string, ...any) {}
 	}
-	// The task is driven by the handler; a rebalance may revoke partitions
-	// from the consumer's goroutine, so both take the task's lock.
-	var taskMu sync.Mutex
-	onRevoke := func(topic string, partitions []int32) {
-		taskMu.Lock()
-		defer taskMu.Unlock()
-		tk.revoke(topic, partitions)
-		mu.Lock()
-		for _, p := range partitions {
-			delete(replayUntil[topic], p)
-		}
-		mu.Unlock()
+	so := kafka.SubscribeOptions{
+		Group:          topo.Group,
+		Topics:         topo.Topics(),
+		Reset:          topo.Reset,
+		NoCommit:       topo.NoCommit,
+		EarliestTopics: topo.tableInputs(),
+		OnRevoke:       q.revoke,
 	}
-	handler := func(ctx context.Context, batch []kafka.Record) error {
-		taskMu.Lock()
-		defer taskMu.Unlock()
-		for i := range batch {
-			n := len(tk.pending)
-			tk.process(&batch[i])
-			if topo.Stateful && replaying(&batch[i]) {
-				tk.pending = tk.pending[:n] // already emitted before the restart
-			}
-			if tk.stop {
-				break
-			}
-		}
-		if len(tk.pending) > 0 {
-			out := tk.pending
-			err := cluster.Produce(ctx, out...)
-			// Produce is done with the slice when it returns: reuse it.
-			clear(out)
-			tk.pending = out[:0]
-			if err != nil {
-				return fmt.Errorf("query %s: produce: %w", topo.ID, err)
-			}
-		}
-		if tk.stop {
-			return errSinkDone
-		}
-		return nil
+	if !q.synchronous {
+		so.Held = q.held
+		so.Tick = tick
+		so.MaxHeld = maxHeld
+		so.OnHighWatermark = q.highWatermark
 	}
-	sub, err := cluster.Subscribe(ctx, kafka.SubscribeOptions{
-		Group:     topo.Group,
-		Topics:    topo.Topics(),
-		Reset:     topo.Reset,
-		NoCommit:  topo.NoCommit,
-		Restore:   topo.Stateful && !topo.NoCommit,
-		OnRestore: onRestore,
-		OnRevoke:  onRevoke,
-	}, handler)
+	sub, err := cluster.Subscribe(ctx, so, q.handle)
 	if err != nil {
 		return nil, fmt.Errorf("query %s: subscribe %v: %w", topo.ID, topo.Topics(), err)
 	}
 	q.sub = sub
 	return q, nil
+}
+
+// handle runs one fetched batch: buffered into the tasks of the records'
+// partitions, processed in time order, and written out before the
+// subscription commits the offsets of what was processed.
+func (q *Query) handle(ctx context.Context, batch []kafka.Record) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	stop := false
+	if q.synchronous {
+		for i := range batch {
+			t, err := q.task(ctx, batch[i].Partition)
+			if err != nil {
+				return err
+			}
+			t.enqueue(batch[i])
+			for _, qu := range t.queues {
+				for len(qu.buf) > 0 && !t.stop {
+					rec := &qu.buf[0]
+					t.process(rec)
+					t.done[qu.key()] = rec.Offset + 1
+					qu.buf = qu.buf[1:]
+				}
+				qu.buf = nil
+			}
+			stop = stop || t.stop
+		}
+	} else {
+		for i := range batch {
+			t, err := q.task(ctx, batch[i].Partition)
+			if err != nil {
+				return err
+			}
+			t.enqueue(batch[i])
+		}
+		now := time.Now()
+		for _, p := range slices.Sorted(maps.Keys(q.tasks)) {
+			t := q.tasks[p]
+			t.drain(now)
+			stop = stop || t.stop
+		}
+	}
+	if err := q.flush(ctx); err != nil {
+		return err
+	}
+	if stop {
+		return errSinkDone
+	}
+	return nil
+}
+
+// flush writes every task's outputs and changelog entries, then the
+// changelog markers that commit them, then the local stores.
+func (q *Query) flush(ctx context.Context) error {
+	var out []kafka.Record
+	type written struct {
+		t       *Task
+		entries [][]change
+	}
+	var logged []written
+	for _, p := range slices.Sorted(maps.Keys(q.tasks)) {
+		t := q.tasks[p]
+		out = append(out, t.pending...)
+		clear(t.pending)
+		t.pending = t.pending[:0]
+		if len(t.stores) == 0 {
+			continue
+		}
+		entries, n, err := t.collectChanges()
+		if err != nil {
+			return fmt.Errorf("query %s: task %d: %w", q.Topology.ID, p, err)
+		}
+		if n == 0 {
+			continue
+		}
+		for i, st := range t.stores {
+			for _, c := range entries[i] {
+				out = append(out, kafka.Record{Topic: st.topic, Partition: t.partition, Key: c.key, Value: c.value,
+					Headers: []kafka.Header{{Key: headerSeq, Value: seqHeader(t.seq)}}})
+			}
+		}
+		logged = append(logged, written{t, entries})
+	}
+	if len(out) > 0 {
+		if err := q.cluster.Produce(ctx, out...); err != nil {
+			return fmt.Errorf("query %s: produce: %w", q.Topology.ID, err)
+		}
+	}
+	if len(logged) == 0 {
+		return nil
+	}
+	// The markers go only after every entry of the batch is acknowledged.
+	var markers []kafka.Record
+	for _, w := range logged {
+		m := marker{seq: w.t.seq, offsets: maps.Clone(w.t.done)}
+		for _, st := range w.t.stores {
+			markers = append(markers, kafka.Record{Topic: st.topic, Partition: w.t.partition, Key: markerKey, Value: m.encode(),
+				Headers: []kafka.Header{{Key: headerMarker, Value: []byte{1}}}})
+		}
+	}
+	if err := q.cluster.Produce(ctx, markers...); err != nil {
+		return fmt.Errorf("query %s: changelog markers: %w", q.Topology.ID, err)
+	}
+	i := 0
+	for _, w := range logged {
+		for si, st := range w.t.stores {
+			if err := st.writeLocal(w.entries[si], markers[i].Offset); err != nil {
+				return fmt.Errorf("query %s: local store %s/%d: %w", q.Topology.ID, st.name, w.t.partition, err)
+			}
+			i++
+		}
+		w.t.seq++
+	}
+	return nil
+}
+
+// taskOf maps an input partition to its task: the task of the same
+// number, or task 0 for a topology that must see every partition (a
+// foreign-key join looks up right rows of any key).
+func (q *Query) taskOf(partition int32) int32 {
+	// A synchronous cluster plays records in production order, as Kafka
+	// Streams' test driver does, through one task.
+	if q.synchronous || q.Topology.singleTask() {
+		return 0
+	}
+	return partition
+}
+
+// task returns the task of a partition, creating and restoring it first.
+func (q *Query) task(ctx context.Context, partition int32) (*Task, error) {
+	partition = q.taskOf(partition)
+	if t := q.tasks[partition]; t != nil {
+		return t, nil
+	}
+	t := newTask(q.Topology, q.opts.Log, &q.Stats, partition)
+	if !q.Topology.NoCommit && q.Topology.Group != "" && len(t.inst.states) > 0 {
+		if err := q.restore(ctx, t); err != nil {
+			return nil, fmt.Errorf("query %s: restore task %d: %w", q.Topology.ID, partition, err)
+		}
+	}
+	if !q.synchronous {
+		if err := q.positions(ctx, t); err != nil {
+			q.opts.Logf("query %s: task %d: reading input positions: %v", q.Topology.ID, partition, err)
+		}
+	}
+	q.tasks[partition] = t
+	return t, nil
+}
+
+// positions tells a new task where each input starts and ends, so it
+// knows which inputs still have data to wait for, and where the table
+// sides of stream-table joins end.
+func (q *Query) positions(ctx context.Context, t *Task) error {
+	tables := map[string]bool{}
+	for _, topic := range q.Topology.tableInputs() {
+		tables[topic] = true
+	}
+	var errs []error
+	for _, in := range q.Topology.Inputs {
+		topic := in.Topic()
+		ends, err := q.cluster.EndOffsets(ctx, topic)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		committed := map[int32]int64{}
+		if !q.Topology.NoCommit {
+			if committed, err = q.cluster.GroupOffsets(ctx, q.Topology.Group, topic); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		}
+		for p, end := range ends {
+			if q.taskOf(p) != t.partition {
+				continue
+			}
+			qu := t.queue(topic, p)
+			start := end
+			if c, ok := committed[p]; ok {
+				start = c
+			} else if q.Topology.Reset == kafka.Earliest || tables[topic] {
+				start = 0
+			}
+			if qu.next < 0 {
+				qu.next = start
+			}
+			qu.hwm = max(qu.hwm, end)
+			if tables[topic] && in.streamTableSide() {
+				qu.bootstrapTo = end
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (q *Query) held(topic string, partition int32) (int64, int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if t := q.tasks[q.taskOf(partition)]; t != nil {
+		return t.held(topic, partition)
+	}
+	return 0, 0
+}
+
+func (q *Query) highWatermark(topic string, partition int32, hwm int64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if t := q.tasks[q.taskOf(partition)]; t != nil {
+		if qu := t.byTP[tp{topic, partition}]; qu != nil {
+			qu.hwm = max(qu.hwm, hwm)
+		}
+	}
+}
+
+// revoke closes the tasks of partitions taken away by a rebalance; their
+// state is restored from the changelogs by whoever owns them next.
+func (q *Query) revoke(topic string, partitions []int32) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, p := range partitions {
+		p = q.taskOf(p)
+		if t := q.tasks[p]; t != nil {
+			t.close()
+			delete(q.tasks, p)
+		}
+	}
 }
 
 // Done is closed when the query stops on its own: an error, or a
@@ -132,10 +348,18 @@ func (q *Query) State() string {
 	return "RUNNING"
 }
 
-// Stop closes the subscription, committing processed offsets.
-func (q *Query) Stop() error {
+// Tasks lists the partitions this query runs tasks for.
+func (q *Query) Tasks() []int32 {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	return slices.Sorted(maps.Keys(q.tasks))
+}
+
+// Stop closes the subscription, committing processed offsets, and
+// closes the tasks' local stores.
+func (q *Query) Stop() error {
+	q.stopMu.Lock()
+	defer q.stopMu.Unlock()
 	if q.sub == nil {
 		return nil
 	}
@@ -143,15 +367,20 @@ func (q *Query) Stop() error {
 	if errors.Is(err, errSinkDone) {
 		err = nil
 	}
+	q.mu.Lock()
+	for p, t := range q.tasks {
+		t.close()
+		delete(q.tasks, p)
+	}
+	q.mu.Unlock()
 	return err
 }
 
 // RunOnce runs a topology over a fixed set of records on the calling
-// goroutine (pull queries). Outputs to a Kafka sink are returned to the
-// caller's cluster by the engine; use an EmitSink.
+// goroutine (pull queries), in the order given, as one task.
 func RunOnce(topo *Topology, recs []kafka.Record, log *ProcessingLog) error {
 	var stats Stats
-	tk := newTask(topo, log, &stats)
+	tk := newTask(topo, log, &stats, 0)
 	for i := range recs {
 		tk.process(&recs[i])
 		if tk.stop {
@@ -159,4 +388,88 @@ func RunOnce(topo *Topology, recs []kafka.Record, log *ProcessingLog) error {
 		}
 	}
 	return nil
+}
+
+// singleTask reports whether the topology must run as one task over all
+// partitions: a foreign-key join matches left rows with right rows of
+// any key, which live in other partitions.
+func (t *Topology) singleTask() bool {
+	// A transient query has one consumer, its client: one task sees the
+	// whole input, so its aggregates group across partitions.
+	if t.SingleTask || t.NoCommit {
+		return true
+	}
+	for _, in := range t.Inputs {
+		if j, ok := in.firstJoin(); ok && j.FK != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// CoPartitionSource is the source topic whose partitioning the query's
+// internal topics must follow: the first source read directly (not
+// through a repartition) by a join, else the first source.
+func (t *Topology) CoPartitionSource() string {
+	first := ""
+	for _, in := range t.Inputs {
+		if in.Source == nil {
+			continue
+		}
+		if first == "" {
+			first = in.Topic()
+		}
+		if _, ok := in.firstJoin(); ok {
+			return in.Topic()
+		}
+	}
+	return first
+}
+
+// tableInputs lists the topics of the topology's table sources that feed
+// a join: they are read whole when the query has no offsets for them.
+func (t *Topology) tableInputs() []string {
+	var out []string
+	for _, in := range t.Inputs {
+		if in.Source != nil && in.Source.IsTable && in.joins() {
+			out = append(out, in.Topic())
+		}
+	}
+	return out
+}
+
+// joins reports whether the input's chain reaches a join.
+func (in *Input) joins() bool {
+	_, ok := in.firstJoin()
+	return ok
+}
+
+// streamTableSide reports whether the input is the table side of a
+// stream-table join.
+func (in *Input) streamTableSide() bool {
+	j, ok := in.firstJoin()
+	return ok && j.LeftTable != j.RightTable
+}
+
+func (in *Input) firstJoin() (*JoinSpec, bool) {
+	op := in.Next
+	if in.Internal != nil {
+		op = in.Internal.Next
+	}
+	seen := map[Op]bool{}
+	for op != nil && !seen[op] {
+		seen[op] = true
+		switch v := op.(type) {
+		case *JoinLeft:
+			return v.J, true
+		case *JoinRight:
+			return v.J, true
+		}
+		next := NextOps(op)
+		op = nil
+		if len(next) == 1 {
+			op = next[0]
+		}
+	}
+	return nil, false
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/serde"
 )
 
 // Repartition writes rows to an internal topic keyed by Keys, so that all
@@ -17,6 +18,10 @@ type Repartition struct {
 	Keys  []*expr.Compiled
 	// DropNullKeys drops rows whose key has a null (GROUP BY does).
 	DropNullKeys bool
+	// KeySerde, when set, writes the key in the format of the other join
+	// side's topic, so equal keys hash to partitions of the same number
+	// (co-partitioning); otherwise eddy's row encoding keys the record.
+	KeySerde serde.Serde
 
 	keys []any
 }
@@ -31,7 +36,14 @@ func (p *Repartition) Process(t *Task, r *Rec) {
 			return
 		}
 	}
-	key, err := AppendRow(nil, p.keys)
+	var key []byte
+	var err error
+	if p.KeySerde != nil {
+		key, err = p.KeySerde.Encode(p.keys)
+	}
+	if p.KeySerde == nil || err != nil {
+		key, err = AppendRow(nil, p.keys)
+	}
 	if err != nil {
 		t.report("SERIALIZATION_ERROR", fmt.Errorf("repartition key: %w", err))
 		return
@@ -61,27 +73,65 @@ type TableChanges struct {
 	KeySlots []int
 	Next     Op
 
-	prev   map[int32]map[string][]any // per input partition
+	prev   map[string][]any // the current row of each key
+	dirty  map[string]bool
+	store  string
 	keyBuf []byte
 }
 
-// DropPartition forgets a revoked partition's rows.
-func (c *TableChanges) DropPartition(p int32) { delete(c.prev, p) }
+func (c *TableChanges) storeName() string { return c.store }
+
+func (c *TableChanges) markDirty(k []byte) {
+	if c.dirty == nil {
+		c.dirty = map[string]bool{}
+	}
+	c.dirty[string(k)] = true
+}
+
+func (c *TableChanges) flushChanges(put func(k, v []byte)) error {
+	for k := range c.dirty {
+		row, ok := c.prev[k]
+		if !ok {
+			put([]byte(k), nil)
+			continue
+		}
+		b, err := AppendRow(nil, row)
+		if err != nil {
+			return err
+		}
+		put([]byte(k), b)
+	}
+	clear(c.dirty)
+	return nil
+}
+
+func (c *TableChanges) restoreEntry(k, v []byte) error {
+	if c.prev == nil {
+		c.prev = map[string][]any{}
+	}
+	if v == nil {
+		delete(c.prev, string(k))
+		return nil
+	}
+	row, _, err := DecodeRow(v, nil)
+	if err != nil {
+		return err
+	}
+	c.prev[string(k)] = row
+	return nil
+}
 
 func (c *TableChanges) Process(t *Task, r *Rec) {
 	if c.prev == nil {
-		c.prev = map[int32]map[string][]any{}
+		c.prev = map[string][]any{}
 	}
-	prev := c.prev[r.Partition]
-	if prev == nil {
-		prev = map[string][]any{}
-		c.prev[r.Partition] = prev
-	}
+	prev := c.prev
 	c.keyBuf = c.keyBuf[:0]
 	for _, s := range c.KeySlots {
 		c.keyBuf = appendKey(c.keyBuf, r.Row[s:s+1])
 	}
 	k := string(c.keyBuf)
+	c.markDirty(c.keyBuf)
 	if old, ok := prev[k]; ok {
 		delete(prev, k)
 		rec := Rec{Row: old, Ts: r.Ts, Headers: r.Headers, Partition: r.Partition, Retract: true}

@@ -1,8 +1,10 @@
 package runtime
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/eddysql/eddy/expr"
@@ -35,25 +37,48 @@ type ProcessingLog struct {
 	Encode func(ProcessingError) []byte
 }
 
-// Task runs a topology's operator chains for one record at a time. It
-// owns its scratch rows, so one goroutine (the subscription's) drives it.
+// Task runs one instance of a topology's operators over the records of
+// one partition number of its inputs (co-partitioned inputs share a task,
+// as in Kafka Streams). It owns its operators' state, its scratch rows and
+// its input buffers; one goroutine at a time drives it.
 type Task struct {
-	topo    *Topology
-	log     *ProcessingLog
-	stats   *Stats
-	inputs  map[string]*Input
-	rows    map[string][]any // source row per topic, reused
-	ectx    expr.Context
-	cur     *kafka.Record  // the record being processed, for error reports
-	rec     Rec            // reused per record
-	pending []kafka.Record // outputs of the current batch
-	stop    bool           // set when a transient sink wants no more rows
+	topo      *Topology
+	log       *ProcessingLog
+	stats     *Stats
+	partition int32
+	inst      *instance
+	inputs    map[string]*Input
+	rows      map[string][]any // source row per topic, reused
+	ectx      expr.Context
+	cur       *kafka.Record  // the record being processed, for error reports
+	rec       Rec            // reused per record
+	pending   []kafka.Record // outputs of the current batch
+	stop      bool           // set when a transient sink wants no more rows
+
+	queues []*inputQueue // one per input partition, in topology order
+	byTP   map[tp]*inputQueue
+
+	// Changelogs (persistent stateful queries).
+	stores    []*taskStore
+	seq       uint64           // the batch being written
+	skipBelow map[string]int64 // per tp key: input records already in the restored state
+	done      map[string]int64 // per tp key: next offset after what was processed
 }
 
-func newTask(topo *Topology, log *ProcessingLog, stats *Stats) *Task {
-	t := &Task{topo: topo, log: log, stats: stats, inputs: map[string]*Input{}, rows: map[string][]any{}}
+// tp names one partition of one input.
+type tp struct {
+	topic     string
+	partition int32
+}
+
+// key is the name a marker records the partition's offset under.
+func (k tp) key() string { return fmt.Sprintf("%s/%d", k.topic, k.partition) }
+
+func newTask(topo *Topology, log *ProcessingLog, stats *Stats, partition int32) *Task {
+	inst := instantiate(topo)
+	t := &Task{topo: topo, log: log, stats: stats, partition: partition, inst: inst, inputs: inst.inputs,
+		rows: map[string][]any{}, byTP: map[tp]*inputQueue{}, done: map[string]int64{}}
 	for _, in := range topo.Inputs {
-		t.inputs[in.Topic()] = in
 		if in.Source != nil {
 			t.rows[in.Topic()] = make([]any, in.Source.Width())
 		}
@@ -62,8 +87,148 @@ func newTask(topo *Topology, log *ProcessingLog, stats *Stats) *Task {
 	return t
 }
 
+// queue returns the buffer of one input partition, making it on first use.
+func (t *Task) queue(topic string, partition int32) *inputQueue {
+	k := tp{topic, partition}
+	if q := t.byTP[k]; q != nil {
+		return q
+	}
+	if t.inputs[topic] == nil {
+		return nil
+	}
+	q := &inputQueue{tp: k, next: -1, hwm: -1, bootstrapTo: -1}
+	t.queues = append(t.queues, q)
+	// Topology order, then partition, so ties between equal timestamps
+	// break the same way every run.
+	order := map[string]int{}
+	for i, in := range t.topo.Inputs {
+		order[in.Topic()] = i
+	}
+	slices.SortFunc(t.queues, func(a, b *inputQueue) int {
+		if c := cmp.Compare(order[a.topic], order[b.topic]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.partition, b.partition)
+	})
+	t.byTP[k] = q
+	return q
+}
+
+// inputQueue buffers the fetched, unprocessed records of one input
+// partition of a task.
+type inputQueue struct {
+	tp
+	buf  []kafka.Record
+	next int64 // offset after the last record buffered or skipped; -1 unknown
+	hwm  int64 // the partition's end as last seen; -1 unknown
+	// bootstrapTo: the table side of a stream-table join is read up to
+	// here before any other input of the task is processed.
+	bootstrapTo  int64
+	waitingSince time.Time
+}
+
+func (q *inputQueue) lagging() bool { return q.next >= 0 && q.hwm > q.next }
+
 // Eval is the expression context operators evaluate with.
 func (t *Task) Eval() *expr.Context { return &t.ectx }
+
+// enqueue buffers a fetched record, or drops it when the restored state
+// already includes it.
+func (t *Task) enqueue(rec kafka.Record) {
+	q := t.queue(rec.Topic, rec.Partition)
+	if q == nil {
+		return
+	}
+	q.next = max(q.next, rec.Offset+1)
+	q.hwm = max(q.hwm, q.next)
+	if below, ok := t.skipBelow[q.key()]; ok && rec.Offset < below {
+		t.stats.Reread.Add(1)
+		return
+	}
+	q.buf = append(q.buf, rec)
+}
+
+// held reports the first buffered offset of topic and how many are held.
+func (t *Task) held(topic string, partition int32) (int64, int) {
+	q := t.byTP[tp{topic, partition}]
+	if q == nil || len(q.buf) == 0 {
+		return 0, 0
+	}
+	return q.buf[0].Offset, len(q.buf)
+}
+
+// maxLagWait bounds how long a task waits for an input that reports more
+// data than it delivers (transaction markers and compacted gaps end a
+// partition below its high watermark).
+const maxLagWait = 2 * time.Second
+
+// drain processes buffered records in timestamp order across the task's
+// inputs, as Kafka Streams does: the record with the smallest timestamp
+// next, except that it waits while an empty input still has data to fetch
+// (it could hold an earlier record), and that the table side of a
+// stream-table join is first read up to where it ended when the task
+// started, so rows already in the table are there for the stream.
+func (t *Task) drain(now time.Time) {
+	for !t.stop {
+		var pick *inputQueue
+		wait := false
+		for _, q := range t.queues {
+			if q.bootstrapTo < 0 {
+				continue
+			}
+			switch {
+			case len(q.buf) > 0 && q.buf[0].Offset < q.bootstrapTo:
+				pick = q
+			case q.next >= q.bootstrapTo:
+				q.bootstrapTo = -1
+			case t.waitFor(q, now):
+				return
+			default:
+				q.bootstrapTo = -1
+			}
+			if pick != nil {
+				break
+			}
+		}
+		if pick == nil {
+			for _, q := range t.queues {
+				if len(q.buf) == 0 {
+					if q.lagging() && t.waitFor(q, now) {
+						wait = true
+					}
+					continue
+				}
+				if pick == nil || q.buf[0].Timestamp < pick.buf[0].Timestamp {
+					pick = q
+				}
+			}
+		}
+		if pick == nil || wait {
+			return
+		}
+		pick.waitingSince = time.Time{}
+		rec := &pick.buf[0]
+		t.process(rec)
+		t.done[pick.key()] = rec.Offset + 1
+		pick.buf[0] = kafka.Record{}
+		pick.buf = pick.buf[1:]
+		if len(pick.buf) == 0 {
+			pick.buf = nil
+		}
+	}
+}
+
+// waitFor reports whether the task should keep waiting for q's data.
+func (t *Task) waitFor(q *inputQueue, now time.Time) bool {
+	if q.waitingSince.IsZero() {
+		q.waitingSince = now
+	}
+	if now.Sub(q.waitingSince) < maxLagWait {
+		return true
+	}
+	q.hwm = q.next // give up on what the partition claimed to have
+	return false
+}
 
 // report sends the current record to the processing log.
 func (t *Task) report(kind string, err error) {

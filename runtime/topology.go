@@ -91,9 +91,13 @@ type Topology struct {
 	Group    string
 	Reset    kafka.OffsetReset
 	NoCommit bool
-	// Stateful topologies (aggregations, joins) keep state in memory and
-	// rebuild it on start by reprocessing their input (kafka Restore).
+	// Stateful topologies (aggregations, joins) keep state in their
+	// tasks, written through to changelog topics.
 	Stateful bool
+	// SingleTask runs every partition in one task: set when the sources
+	// are not co-partitioned (different partition counts), so rows that
+	// must meet do not land in tasks of different numbers.
+	SingleTask bool
 }
 
 // Topics returns the topics the topology reads.

@@ -19,6 +19,7 @@ type config struct {
 	registryURL      string // external Schema Registry
 	bootstrapServers string
 	serviceID        string
+	stateStore       string // ksql.state.store: memory or pebble
 }
 
 func (c *config) register(fs *flag.FlagSet) {
@@ -29,6 +30,7 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.registryURL, "schema-registry-url", "", "URL of an external Schema Registry for AVRO, PROTOBUF and JSON_SR (instead of the embedded one)")
 	fs.StringVar(&c.bootstrapServers, "bootstrap-servers", "", "host:port[,host:port...] of an external Kafka cluster to use instead of the embedded broker")
 	fs.StringVar(&c.serviceID, "service-id", "default_", "service id; servers sharing it share the catalog and the work")
+	fs.StringVar(&c.stateStore, "state-store", "memory", "where queries keep a local copy of their state (ksql.state.store): memory, or pebble under --data-dir/state so restarts replay only the changelog tail")
 }
 
 // defaultDataDir follows the XDG base directory convention.

@@ -25,6 +25,8 @@ type stack struct {
 	kafkaDesc string
 	// registryDesc says where the Schema Registry is, if any.
 	registryDesc string
+	// registryURL is the Schema Registry's URL when it is served over HTTP.
+	registryURL string
 	// kafkaCheck asks Kafka something cheap, for health checks.
 	kafkaCheck func(context.Context) error
 	closers    []func() error
@@ -77,7 +79,9 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 	eng, err := engine.New(ctx, engine.Options{Cluster: cl, ServiceID: c.serviceID, Config: map[string]string{
 		// Bad records can be read back with SELECT … FROM KSQL_PROCESSING_LOG.
 		"ksql.logging.processing.stream.auto.create": "true",
-	}, Registry: reg, Logf: logf})
+		engine.StateStoreProperty:                    c.stateStore,
+	}, Registry: reg, Logf: logf, StateDir: filepath.Join(c.dataDir, "state"),
+		Connectors: connectors(), SchemaRegistryURL: s.registryURL, WorkerID: c.listen})
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start engine: %w", err)
@@ -94,6 +98,7 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 func startRegistry(ctx context.Context, c *config, cl kafka.Cluster, embedded bool, s *stack, logf func(string, ...any)) (serde.Registry, error) {
 	if c.registryURL != "" {
 		s.registryDesc = "Schema Registry at " + c.registryURL
+		s.registryURL = c.registryURL
 		return serde.NewHTTPRegistry(c.registryURL), nil
 	}
 	if !embedded {
@@ -113,6 +118,7 @@ func startRegistry(ctx context.Context, c *config, cl kafka.Cluster, embedded bo
 			s.registryDesc += fmt.Sprintf(": %s is busy", c.registryListen)
 		} else {
 			s.registryDesc = "Schema Registry (embedded) on http://" + addr
+			s.registryURL = "http://" + addr
 		}
 	}
 	return reg.Client(), nil

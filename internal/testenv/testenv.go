@@ -1,7 +1,6 @@
-// Package testenv gives tests the addresses of the real servers that
-// ../shared/testinfra/up starts (and `make test` exports). A missing
-// address fails the test under CI=true, where the servers must be there,
-// and skips it otherwise, with the command that would provide it.
+// Package testenv gives tests the real servers `make test` starts
+// (../shared/testinfra/up): a test that needs one and finds its variable
+// unset fails under CI=true and is skipped otherwise.
 package testenv
 
 import (
@@ -14,28 +13,30 @@ import (
 	"time"
 )
 
-// ES returns ES_URL, an Elasticsearch-compatible endpoint (ZincSearch).
-func ES(t testing.TB) string { return need(t, "ES_URL", "es") }
-
-// Mongo returns MONGO_URL, a MongoDB-protocol server (FerretDB).
-func Mongo(t testing.TB) string { return need(t, "MONGO_URL", "mongo") }
-
-// MySQL returns MYSQL_DSN, a MariaDB with its binary log on.
-func MySQL(t testing.TB) string { return need(t, "MYSQL_DSN", "mysql") }
-
-func need(t testing.TB, env, service string) string {
+// need returns the named variable or ends the test.
+func need(t testing.TB, name, what string) string {
 	t.Helper()
-	v := os.Getenv(env)
+	v := os.Getenv(name)
 	if v != "" {
 		return v
 	}
-	msg := env + " is not set; run: eval \"$(../shared/testinfra/up " + service + ")\""
+	msg := name + " is not set: this test needs " + what + ` (eval "$(../shared/testinfra/up ...)")`
 	if os.Getenv("CI") == "true" {
 		t.Fatal(msg)
 	}
 	t.Skip(msg)
 	return ""
 }
+
+// MySQL returns MYSQL_DSN, a go-sql-driver DSN of a MariaDB with the
+// binary log on (ROW, FULL), root without password, database demo.
+func MySQL(t testing.TB) string { return need(t, "MYSQL_DSN", "MariaDB with the binary log") }
+
+// Mongo returns MONGO_URL, a MongoDB-compatible server (FerretDB).
+func Mongo(t testing.TB) string { return need(t, "MONGO_URL", "a MongoDB-compatible server") }
+
+// ES returns ES_URL, an Elasticsearch-compatible API (ZincSearch).
+func ES(t testing.TB) string { return need(t, "ES_URL", "an Elasticsearch-compatible server") }
 
 // Server is a private instance of a test server that a test may stop
 // and start again (on the same port, with the same data), to see what a

@@ -1,0 +1,217 @@
+// Package datagen is the data generator source connector,
+// io.confluent.kafka.connect.datagen.DatagenConnector (alias datagen): it
+// writes random records shaped by a quickstart or a custom Avro schema
+// with arg.properties hints, reproducibly when random.seed is set.
+package datagen
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/eddysql/eddy/connect"
+)
+
+// Class is the connector's Kafka Connect class name.
+const Class = "io.confluent.kafka.connect.datagen.DatagenConnector"
+
+// Offset keys, as kafka-connect-datagen stores them.
+const (
+	offsetIteration = "current.iteration"
+	offsetSeed      = "random.seed"
+)
+
+// batchWhenNoInterval is how many records one Poll returns when
+// max.interval is 0.
+const batchWhenNoInterval = 1000
+
+// Register adds the data generator to r.
+func Register(r *connect.Registry) {
+	names := make([]string, 0, len(quickstarts))
+	for n := range quickstarts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	r.Register(&connect.Plugin{
+		Class:   Class,
+		Aliases: []string{"datagen", "DatagenConnector"},
+		Kind:    connect.Source,
+		Version: "eddy",
+		Doc:     "Generates random records from a quickstart schema or a custom Avro schema with arg.properties hints (options, range, regex, iteration, length). Keys are the schema.keyfield's value; values carry the schema, so the Schema Registry converters register it.",
+		Spec: []connect.ConfigField{
+			{Name: "kafka.topic", Type: connect.TypeString, Required: true, Doc: "Topic to write to (created when missing)."},
+			{Name: "quickstart", Type: connect.TypeString, Enum: names, Doc: "A built-in schema with the kafka-connect-datagen quickstart's fields, ranges and key."},
+			{Name: "schema.string", Type: connect.TypeString, Doc: "An Avro schema (JSON text) with arg.properties hints."},
+			{Name: "schema.filename", Type: connect.TypeString, Doc: "A file holding such a schema."},
+			{Name: "schema.keyfield", Type: connect.TypeString, Doc: "The field whose value is the record key; a quickstart names its own (e.g. rating_id). Empty: null keys."},
+			{Name: "max.interval", Type: connect.TypeLong, Default: "500", Doc: "Longest pause between records, in milliseconds (each pause is random up to it); 0 writes as fast as possible."},
+			{Name: "iterations", Type: connect.TypeInt, Default: "-1", Doc: "How many records to write in all; -1 never stops."},
+			{Name: "random.seed", Type: connect.TypeLong, Doc: "Seed for reproducible data: the same seed gives the same records in the same order."},
+		},
+		Validate: func(_ context.Context, cfg connect.Config) error {
+			_, _, err := schemaOf(cfg)
+			return err
+		},
+		NewSource: func(cfg connect.Config) (connect.SourceTask, error) {
+			g, key, err := schemaOf(cfg)
+			if err != nil {
+				return nil, err
+			}
+			t := &task{topic: cfg["kafka.topic"], gen: g, keyField: key,
+				maxInterval: time.Duration(cfg.Int("max.interval", 500)) * time.Millisecond,
+				iterations:  cfg.Int("iterations", -1)}
+			if s, ok := cfg["random.seed"]; ok && s != "" {
+				n, _ := strconv.ParseInt(s, 10, 64)
+				t.seed, t.fixedSeed = uint64(n), true
+			}
+			return t, nil
+		},
+	})
+}
+
+// schemaOf resolves the schema option (exactly one of quickstart,
+// schema.string, schema.filename) and the key field.
+func schemaOf(cfg connect.Config) (*gen, string, error) {
+	var set []string
+	for _, k := range []string{"quickstart", "schema.string", "schema.filename"} {
+		if cfg[k] != "" {
+			set = append(set, k)
+		}
+	}
+	if len(set) != 1 {
+		return nil, "", fmt.Errorf("set exactly one of quickstart, schema.string or schema.filename (got %d: %s)", len(set), strings.Join(set, ", "))
+	}
+	var text, key string
+	switch set[0] {
+	case "quickstart":
+		q := quickstarts[strings.ToLower(cfg["quickstart"])]
+		text, key = q.schema, q.keyField
+	case "schema.string":
+		text = cfg["schema.string"]
+	default:
+		b, err := os.ReadFile(cfg["schema.filename"])
+		if err != nil {
+			return nil, "", fmt.Errorf("schema.filename: %w", err)
+		}
+		text = string(b)
+	}
+	if k := cfg["schema.keyfield"]; k != "" {
+		key = k
+	}
+	g, err := parseSchema(text)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", set[0], err)
+	}
+	if key != "" && g.schema.Field(key) == nil {
+		return nil, "", fmt.Errorf("schema.keyfield %q is not a field of the schema", key)
+	}
+	return g, key, nil
+}
+
+// task generates records. Record n is drawn from a generator seeded by
+// (seed, n), so a restart at a stored iteration continues the same
+// sequence.
+type task struct {
+	topic       string
+	gen         *gen
+	keyField    string
+	maxInterval time.Duration
+	iterations  int64
+
+	seed      uint64
+	fixedSeed bool
+	count     int64
+	tc        connect.TaskContext
+	pause     *rand.Rand // timing only, so the data stays reproducible
+	pcg       *rand.PCG  // reseeded per record: (seed, iteration)
+	rng       *rand.Rand
+}
+
+var partition = map[string]any{"task.id": int64(0)}
+
+func (t *task) Start(_ context.Context, tc connect.TaskContext, offsets func(map[string]any) (map[string]any, bool)) error {
+	t.tc = tc
+	t.pause = rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	if off, ok := offsets(partition); ok {
+		if n, ok := off[offsetIteration].(int64); ok {
+			t.count = n
+		}
+		if s, ok := off[offsetSeed].(int64); ok && !t.fixedSeed {
+			t.seed = uint64(s)
+			t.fixedSeed = true
+		}
+	}
+	if !t.fixedSeed {
+		t.seed = rand.Uint64() >> 1
+	}
+	return nil
+}
+
+func (t *task) Poll(ctx context.Context) ([]connect.Record, error) {
+	if t.iterations >= 0 && t.count >= t.iterations {
+		t.tc.SetProgress(fmt.Sprintf("done: generated the configured %d records", t.iterations))
+		sleep(ctx, time.Second)
+		return nil, nil
+	}
+	n := 1
+	if t.maxInterval <= 0 {
+		n = batchWhenNoInterval
+	} else if !sleep(ctx, time.Duration(t.pause.Int64N(int64(t.maxInterval)+1))) {
+		return nil, ctx.Err()
+	}
+	if t.iterations >= 0 && int64(n) > t.iterations-t.count {
+		n = int(t.iterations - t.count)
+	}
+	out := make([]connect.Record, 0, n)
+	now := time.Now()
+	for range n {
+		out = append(out, t.record(t.count, now))
+		t.count++
+	}
+	t.tc.SetProgress(fmt.Sprintf("generated %d records", t.count))
+	return out, nil
+}
+
+// record returns record i of the sequence for the task's seed.
+func (t *task) record(i int64, now time.Time) connect.Record {
+	if t.rng == nil {
+		t.pcg = rand.NewPCG(0, 0)
+		t.rng = rand.New(t.pcg)
+	}
+	t.pcg.Seed(t.seed, uint64(i))
+	rng := t.rng
+	v := t.gen.value(rng, i).(*connect.Struct)
+	rec := connect.Record{
+		Topic: t.topic, Partition: -1, Timestamp: now,
+		ValueSchema: t.gen.schema, Value: v,
+		SourcePartition: partition,
+		SourceOffset:    map[string]any{offsetIteration: i + 1, offsetSeed: int64(t.seed)},
+	}
+	if t.keyField != "" {
+		rec.KeySchema = t.gen.schema.Field(t.keyField)
+		rec.Key = v.Get(t.keyField)
+	}
+	return rec
+}
+
+func (t *task) Commit(context.Context) error { return nil }
+func (t *task) Stop() error                  { return nil }
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-tm.C:
+		return true
+	}
+}

@@ -1,0 +1,187 @@
+// Package file holds Kafka Connect's file connectors: FileStreamSink
+// appends each record's value to a file as one line, FileStreamSource
+// writes each new line of a file to a topic.
+package file
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/eddysql/eddy/connect"
+	"github.com/eddysql/eddy/connect/convert"
+)
+
+// Class names.
+const (
+	SinkClass   = "org.apache.kafka.connect.file.FileStreamSinkConnector"
+	SourceClass = "org.apache.kafka.connect.file.FileStreamSourceConnector"
+)
+
+// Register adds both file connectors to r.
+func Register(r *connect.Registry) {
+	r.Register(&connect.Plugin{
+		Class: SinkClass, Aliases: []string{"FileStreamSink", "filesink"}, Kind: connect.Sink, Version: "eddy",
+		Doc: "Appends each record's value to a file, one line per record: strings as they are, structs and maps as JSON. A flush syncs the file to disk before offsets are committed.",
+		Spec: []connect.ConfigField{
+			{Name: "file", Type: connect.TypeString, Required: true, Doc: "The file to append to (created when missing)."},
+		},
+		Validate: func(_ context.Context, cfg connect.Config) error {
+			dir := filepath.Dir(cfg["file"])
+			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+				return fmt.Errorf("file: directory %s does not exist", dir)
+			}
+			return nil
+		},
+		NewSink: func(cfg connect.Config) (connect.SinkTask, error) {
+			return &sinkTask{path: cfg["file"]}, nil
+		},
+	})
+	r.Register(&connect.Plugin{
+		Class: SourceClass, Aliases: []string{"FileStreamSource", "filesource"}, Kind: connect.Source, Version: "eddy",
+		Doc: "Writes each line of a file to a topic as a string value, following the file as it grows; the byte position is the source offset, so a restart continues after the last line written.",
+		Spec: []connect.ConfigField{
+			{Name: "file", Type: connect.TypeString, Required: true, Doc: "The file to read."},
+			{Name: "topic", Type: connect.TypeString, Required: true, Doc: "The topic to write to (created when missing)."},
+			{Name: "batch.size", Type: connect.TypeInt, Default: "2000", Doc: "Most lines returned by one poll."},
+		},
+		NewSource: func(cfg connect.Config) (connect.SourceTask, error) {
+			return &sourceTask{path: cfg["file"], topic: cfg["topic"], batch: int(cfg.Int("batch.size", 2000))}, nil
+		},
+	})
+}
+
+type sinkTask struct {
+	path string
+	mu   sync.Mutex
+	f    *os.File
+	buf  []byte // lines put since the last flush; written only by Flush
+}
+
+func (t *sinkTask) Start(context.Context, connect.TaskContext) error {
+	f, err := os.OpenFile(t.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	t.f = f
+	return nil
+}
+
+func (t *sinkTask) Put(_ context.Context, recs []connect.Record) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range recs {
+		if r.Value == nil {
+			t.buf = append(t.buf, "null\n"...)
+			continue
+		}
+		t.buf = append(t.buf, convert.Text(r.Value)...)
+		t.buf = append(t.buf, '\n')
+	}
+	return nil
+}
+
+func (t *sinkTask) Flush(context.Context) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.buf) > 0 {
+		if _, err := t.f.Write(t.buf); err != nil {
+			return err
+		}
+		t.buf = t.buf[:0]
+	}
+	return t.f.Sync()
+}
+
+func (t *sinkTask) Stop() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.f == nil {
+		return nil
+	}
+	// Unflushed lines are dropped: their offsets were not committed, so
+	// they are read again.
+	return t.f.Close()
+}
+
+type sourceTask struct {
+	path, topic string
+	batch       int
+	pos         int64
+	f           *os.File
+	r           *bufio.Reader
+	partial     []byte
+}
+
+func (t *sourceTask) Start(_ context.Context, _ connect.TaskContext, offsets func(map[string]any) (map[string]any, bool)) error {
+	if off, ok := offsets(map[string]any{"filename": t.path}); ok {
+		if p, ok := off["position"].(int64); ok {
+			t.pos = p
+		}
+	}
+	return nil
+}
+
+func (t *sourceTask) Poll(ctx context.Context) ([]connect.Record, error) {
+	if t.f == nil {
+		f, err := os.Open(t.path)
+		if errors.Is(err, os.ErrNotExist) {
+			waitPoll(ctx)
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if _, err := f.Seek(t.pos, io.SeekStart); err != nil {
+			f.Close()
+			return nil, err
+		}
+		t.f, t.r = f, bufio.NewReader(f)
+	}
+	var out []connect.Record
+	for len(out) < t.batch {
+		line, err := t.r.ReadBytes('\n')
+		if err == io.EOF {
+			t.partial = append(t.partial, line...)
+			break
+		}
+		if err != nil {
+			return out, err
+		}
+		line = append(t.partial, line...)
+		t.partial = nil
+		t.pos += int64(len(line))
+		text := string(line[:len(line)-1])
+		out = append(out, connect.Record{
+			Topic: t.topic, Partition: -1,
+			ValueSchema: &connect.Schema{Type: connect.String}, Value: text,
+			SourcePartition: map[string]any{"filename": t.path},
+			SourceOffset:    map[string]any{"position": t.pos},
+		})
+	}
+	if len(out) == 0 {
+		waitPoll(ctx)
+	}
+	return out, nil
+}
+
+func waitPoll(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+	case <-timeAfter():
+	}
+}
+
+func (t *sourceTask) Commit(context.Context) error { return nil }
+
+func (t *sourceTask) Stop() error {
+	if t.f != nil {
+		return t.f.Close()
+	}
+	return nil
+}

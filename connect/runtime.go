@@ -1,0 +1,470 @@
+package connect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/serde"
+)
+
+// Connector and task states, as Kafka Connect reports them.
+const (
+	StateRunning    = "RUNNING"
+	StatePaused     = "PAUSED"
+	StateFailed     = "FAILED"
+	StateUnassigned = "UNASSIGNED"
+)
+
+// RuntimeOptions configure a Runtime.
+type RuntimeOptions struct {
+	Cluster kafka.Cluster
+	Plugins *Registry
+	// ServiceID prefixes the offsets topic (<service-id>connect-offsets).
+	ServiceID string
+	// SchemaRegistry serves the Schema-Registry converters; SchemaRegistryURL
+	// is its address when it is served over HTTP, so a converter whose
+	// schema.registry.url names it uses it in-process.
+	SchemaRegistry    serde.Registry
+	SchemaRegistryURL string
+	// WorkerID names this server in statuses (host:port of its API).
+	WorkerID string
+	Logf     func(format string, args ...any)
+	// MinBackoff and MaxBackoff bound the wait before a failed task or a
+	// failed write is retried (defaults 1s and 60s; a connector's
+	// errors.retry.delay.max.ms lowers the maximum).
+	MinBackoff, MaxBackoff time.Duration
+}
+
+// Runtime runs connectors: it owns every task goroutine and stops them on
+// Stop or Close.
+type Runtime struct {
+	opts    RuntimeOptions
+	offsets *offsetStore
+
+	mu    sync.Mutex
+	conns map[string]*connector
+}
+
+// NewRuntime returns a runtime with no connectors running.
+func NewRuntime(opts RuntimeOptions) (*Runtime, error) {
+	if opts.Cluster == nil || opts.Plugins == nil {
+		return nil, errors.New("connect: a runtime needs a cluster and a plugin registry")
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	if opts.MinBackoff <= 0 {
+		opts.MinBackoff = time.Second
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = time.Minute
+	}
+	if opts.WorkerID == "" {
+		opts.WorkerID = "eddy"
+	}
+	return &Runtime{
+		opts:    opts,
+		offsets: &offsetStore{cluster: opts.Cluster, topic: OffsetsTopic(opts.ServiceID)},
+		conns:   map[string]*connector{},
+	}, nil
+}
+
+// Plugins returns the runtime's plugin registry.
+func (r *Runtime) Plugins() *Registry { return r.opts.Plugins }
+
+// OffsetsTopic is the compacted topic holding source offsets.
+func OffsetsTopic(serviceID string) string { return serviceID + "connect-offsets" }
+
+// connector is one running connector and its tasks.
+type connector struct {
+	name   string
+	plugin *Plugin
+	cfg    Config
+	paused bool
+	failed error // the connector could not start at all
+	tasks  []*task
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	topicsMu sync.Mutex
+	written  map[string]bool // topics a source has written to
+
+	firstOnce  sync.Once
+	firstBatch chan struct{} // closed once a source wrote its first records or a task failed
+}
+
+func (c *connector) firstDone() { c.firstOnce.Do(func() { close(c.firstBatch) }) }
+
+// WaitStarted waits until a source connector has written its first
+// records (so its topic and schema exist for the statements that
+// follow), a task failed, or timeout passed. Sinks return at once.
+func (r *Runtime) WaitStarted(ctx context.Context, name string, timeout time.Duration) {
+	r.mu.Lock()
+	c, ok := r.conns[name]
+	r.mu.Unlock()
+	if !ok || c.plugin.Kind != Source || c.paused {
+		return
+	}
+	tm := time.NewTimer(timeout)
+	defer tm.Stop()
+	select {
+	case <-c.firstBatch:
+	case <-tm.C:
+	case <-ctx.Done():
+	}
+}
+
+// task is one supervised task's status.
+type task struct {
+	id int
+
+	mu        sync.Mutex
+	state     string
+	trace     string
+	errorTime time.Time
+	progress  string
+	restarts  int
+}
+
+func (t *task) set(state string, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.state = state
+	if err != nil {
+		t.trace = err.Error()
+		t.errorTime = time.Now()
+	}
+}
+
+// Has reports whether a connector of that name runs here.
+func (r *Runtime) Has(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.conns[name]
+	return ok
+}
+
+// Start runs a validated connector. A connector that cannot start (its
+// plugin fails to build a task) is kept, FAILED with the reason, so that
+// DESCRIBE shows why.
+func (r *Runtime) Start(name string, p *Plugin, cfg Config, paused bool) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.conns[name]; ok {
+		return fmt.Errorf("connector %s is already running", name)
+	}
+	c := &connector{name: name, plugin: p, cfg: cfg, paused: paused, firstBatch: make(chan struct{})}
+	n := 1
+	if p.Kind == Sink {
+		n = int(cfg.Int(KeyTasksMax, 1))
+		if n < 1 {
+			n = 1
+		}
+	}
+	for i := range n {
+		c.tasks = append(c.tasks, &task{id: i, state: StateUnassigned})
+	}
+	r.conns[name] = c
+	if !paused {
+		r.launch(c)
+	}
+	return nil
+}
+
+// launch starts the task goroutines of c; r.mu is held.
+func (r *Runtime) launch(c *connector) {
+	ctx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
+	for _, t := range c.tasks {
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			r.supervise(ctx, c, t)
+		}()
+	}
+}
+
+// halt stops the task goroutines of c and waits for them.
+func (c *connector) halt() {
+	if c.cancel != nil {
+		c.cancel()
+		c.wg.Wait()
+		c.cancel = nil
+	}
+}
+
+// Stop stops a connector and forgets it (DROP CONNECTOR). Its source
+// offsets stay, as in Kafka Connect.
+func (r *Runtime) Stop(name string) error {
+	r.mu.Lock()
+	c, ok := r.conns[name]
+	delete(r.conns, name)
+	r.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("connector %s does not exist", name)
+	}
+	c.halt()
+	return nil
+}
+
+// Pause stops a connector's tasks without forgetting it.
+func (r *Runtime) Pause(name string) error {
+	r.mu.Lock()
+	c, ok := r.conns[name]
+	if ok {
+		c.paused = true
+	}
+	r.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("connector %s does not exist", name)
+	}
+	c.halt()
+	for _, t := range c.tasks {
+		t.set(StatePaused, nil)
+	}
+	return nil
+}
+
+// Resume restarts a paused connector's tasks.
+func (r *Runtime) Resume(name string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, ok := r.conns[name]
+	if !ok {
+		return fmt.Errorf("connector %s does not exist", name)
+	}
+	if c.paused {
+		c.paused = false
+		r.launch(c)
+	}
+	return nil
+}
+
+// Close stops every connector.
+func (r *Runtime) Close() error {
+	r.mu.Lock()
+	conns := r.conns
+	r.conns = map[string]*connector{}
+	r.mu.Unlock()
+	for _, c := range conns {
+		c.halt()
+	}
+	return nil
+}
+
+// supervise runs one task until ctx ends, restarting it with exponential
+// backoff after each failure.
+func (r *Runtime) supervise(ctx context.Context, c *connector, t *task) {
+	maxWait := r.opts.MaxBackoff
+	if ms := c.cfg.Int(KeyRetryDelayMax, 0); ms > 0 && time.Duration(ms)*time.Millisecond < maxWait {
+		maxWait = time.Duration(ms) * time.Millisecond
+	}
+	failures := 0
+	for ctx.Err() == nil {
+		started := time.Now()
+		var err error
+		if c.plugin.Kind == Sink {
+			err = r.runSink(ctx, c, t)
+		} else {
+			err = r.runSource(ctx, c, t)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if err == nil {
+			err = errors.New("task stopped unexpectedly")
+		}
+		if errors.Is(err, errRestart) {
+			failures = 0
+			continue
+		}
+		// A task that ran a good while before failing starts its
+		// backoff over.
+		if time.Since(started) > 2*maxWait {
+			failures = 0
+		}
+		c.firstDone()
+		wait := backoff(r.opts.MinBackoff, maxWait, failures)
+		failures++
+		t.set(StateFailed, err)
+		t.mu.Lock()
+		t.restarts++
+		t.mu.Unlock()
+		r.opts.Logf("connector %s task %d failed (restarting in %v): %v", c.name, t.id, wait, err)
+		if !sleep(ctx, wait) {
+			return
+		}
+	}
+}
+
+// errRestart asks the supervisor to restart a task at once (a sink's
+// topics.regex matched a new topic).
+var errRestart = errors.New("restart")
+
+func backoff(min, max time.Duration, n int) time.Duration {
+	d := min
+	for range n {
+		d *= 2
+		if d >= max {
+			return max
+		}
+	}
+	return d
+}
+
+// sleep waits d or until ctx ends; it reports whether ctx is still live.
+func sleep(ctx context.Context, d time.Duration) bool {
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-tm.C:
+		return true
+	}
+}
+
+// taskContext is the TaskContext a running task sees.
+type taskContext struct {
+	r *Runtime
+	c *connector
+	t *task
+}
+
+func (tc *taskContext) Logf(format string, args ...any) {
+	tc.r.opts.Logf("connector "+tc.c.name+" task "+strconv.Itoa(tc.t.id)+": "+format, args...)
+}
+
+func (tc *taskContext) SetProgress(msg string) {
+	tc.t.mu.Lock()
+	tc.t.progress = msg
+	tc.t.mu.Unlock()
+}
+
+// Status is a connector's state as DESCRIBE CONNECTOR shows it.
+type Status struct {
+	Name     string
+	Class    string
+	Kind     Kind
+	State    string
+	Trace    string // why the connector is FAILED
+	WorkerID string
+	Config   Config
+	Tasks    []TaskStatus
+	// Topics are those a sink reads or a source has written to.
+	Topics []string
+	// Lag is a sink's consumer lag per topic partition (records behind
+	// the end of each); nil when unknown.
+	Lag []PartitionLag
+}
+
+// TaskStatus is one task's state.
+type TaskStatus struct {
+	ID        int
+	State     string
+	Trace     string    // last error
+	ErrorTime time.Time // when it happened
+	Progress  string
+	Restarts  int
+}
+
+// PartitionLag is a sink's lag on one partition.
+type PartitionLag struct {
+	Topic     string
+	Partition int32
+	Committed int64 // -1: nothing committed yet
+	End       int64
+	Lag       int64
+}
+
+// Names lists the running connectors' names, sorted.
+func (r *Runtime) Names() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, 0, len(r.conns))
+	for n := range r.conns {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Status reports one connector; withLag asks the cluster for a sink's
+// consumer lag.
+func (r *Runtime) Status(ctx context.Context, name string, withLag bool) (Status, bool) {
+	r.mu.Lock()
+	c, ok := r.conns[name]
+	r.mu.Unlock()
+	if !ok {
+		return Status{}, false
+	}
+	st := Status{Name: name, Class: c.plugin.Class, Kind: c.plugin.Kind, WorkerID: r.opts.WorkerID, Config: c.cfg}
+	failed := 0
+	for _, t := range c.tasks {
+		t.mu.Lock()
+		ts := TaskStatus{ID: t.id, State: t.state, Trace: t.trace, ErrorTime: t.errorTime, Progress: t.progress, Restarts: t.restarts}
+		t.mu.Unlock()
+		if ts.State == StateFailed {
+			failed++
+		}
+		st.Tasks = append(st.Tasks, ts)
+	}
+	switch {
+	case c.paused:
+		st.State = StatePaused
+	case c.failed != nil:
+		st.State, st.Trace = StateFailed, c.failed.Error()
+	case failed == len(c.tasks):
+		st.State = StateFailed
+		st.Trace = "every task failed; see the tasks' errors"
+	default:
+		st.State = StateRunning
+	}
+	if c.plugin.Kind == Sink {
+		st.Topics = r.sinkTopics(ctx, c.cfg)
+		if withLag {
+			st.Lag = r.lag(ctx, name, st.Topics)
+		}
+	} else {
+		st.Topics = c.sourceTopics()
+	}
+	return st, true
+}
+
+// GroupID is the consumer group of a sink connector, named as Kafka
+// Connect names it.
+func GroupID(connector string) string { return "connect-" + connector }
+
+// lag reads a sink group's committed offsets against the end offsets.
+func (r *Runtime) lag(ctx context.Context, name string, topics []string) []PartitionLag {
+	var out []PartitionLag
+	for _, topic := range topics {
+		ends, err := r.opts.Cluster.EndOffsets(ctx, topic)
+		if err != nil {
+			continue
+		}
+		committed, err := r.opts.Cluster.GroupOffsets(ctx, GroupID(name), topic)
+		if err != nil {
+			continue
+		}
+		parts := make([]int32, 0, len(ends))
+		for p := range ends {
+			parts = append(parts, p)
+		}
+		sort.Slice(parts, func(i, j int) bool { return parts[i] < parts[j] })
+		for _, p := range parts {
+			l := PartitionLag{Topic: topic, Partition: p, Committed: -1, End: ends[p], Lag: ends[p]}
+			if c, ok := committed[p]; ok {
+				l.Committed, l.Lag = c, ends[p]-c
+			}
+			out = append(out, l)
+		}
+	}
+	return out
+}

@@ -1,0 +1,510 @@
+package connect_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eddysql/eddy/connect"
+	"github.com/eddysql/eddy/connect/convert"
+	"github.com/eddysql/eddy/connect/datagen"
+	"github.com/eddysql/eddy/connect/file"
+	"github.com/eddysql/eddy/connect/transform"
+	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/registry"
+)
+
+// env is an embedded broker, a client, the embedded Schema Registry and a
+// plugin registry with the built-ins.
+type env struct {
+	broker  *kafka.Embedded
+	cluster *kafka.Client
+	reg     *registry.Registry
+	plugins *connect.Registry
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	ctx := context.Background()
+	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{b.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cl.Close() })
+	reg, err := registry.New(ctx, registry.Config{Cluster: cl})
+	if err == nil {
+		t.Cleanup(func() { reg.Close() })
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	plugins := connect.NewRegistry()
+	convert.Register(plugins)
+	transform.Register(plugins)
+	datagen.Register(plugins)
+	file.Register(plugins)
+	return &env{broker: b, cluster: cl, reg: reg, plugins: plugins}
+}
+
+func (e *env) runtime(t *testing.T) *connect.Runtime {
+	t.Helper()
+	rt, err := connect.NewRuntime(connect.RuntimeOptions{
+		Cluster: e.cluster, Plugins: e.plugins, ServiceID: "test_", SchemaRegistry: e.reg.Client(),
+		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
+		Logf: func(f string, a ...any) { t.Logf(f, a...) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close() })
+	return rt
+}
+
+// start validates and starts a connector, failing the test on error.
+func start(t *testing.T, rt *connect.Runtime, name string, kind connect.Kind, cfg map[string]string) {
+	t.Helper()
+	p, c, err := rt.Validate(context.Background(), name, kind, cfg, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Start(name, p, c, false); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitFor(t *testing.T, what string, timeout time.Duration, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func readTopic(t *testing.T, cl kafka.Cluster, topic string) []kafka.Record {
+	t.Helper()
+	if _, ok, err := cl.Topic(context.Background(), topic); err != nil || !ok {
+		return nil
+	}
+	recs, err := cl.ReadAll(context.Background(), topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+func TestValidateNamesProblems(t *testing.T) {
+	e := newEnv(t)
+	rt := e.runtime(t)
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		kind connect.Kind
+		cfg  map[string]string
+		want []string
+	}{
+		{"no class", "", map[string]string{"kafka.topic": "x"}, []string{`"connector.class"`}},
+		{"unknown class", "", map[string]string{"connector.class": "com.example.Nope"}, []string{"com.example.Nope", "available connectors are"}},
+		{"wrong kind", connect.Sink, map[string]string{"connector.class": "datagen", "kafka.topic": "t", "quickstart": "users"}, []string{"is a source connector"}},
+		{"unknown and missing keys", connect.Source, map[string]string{"connector.class": "datagen", "quickstart": "users", "kafka.topik": "t"}, []string{"'kafka.topik'", `"kafka.topic"`}},
+		{"bad types", connect.Source, map[string]string{"connector.class": "datagen", "kafka.topic": "t", "quickstart": "users", "max.interval": "soon", "iterations": "1.5"}, []string{"max.interval", "LONG", "iterations", "INT"}},
+		{"bad enum", connect.Source, map[string]string{"connector.class": "datagen", "kafka.topic": "t", "quickstart": "nope"}, []string{"quickstart", "one of"}},
+		{"plugin validate", connect.Source, map[string]string{"connector.class": "datagen", "kafka.topic": "t"}, []string{"exactly one of quickstart"}},
+		{"sink without topics", connect.Sink, map[string]string{"connector.class": "FileStreamSink", "file": filepath.Join(t.TempDir(), "f")}, []string{"topics or topics.regex"}},
+		{"source with sink key", connect.Source, map[string]string{"connector.class": "datagen", "kafka.topic": "t", "quickstart": "users", "topics": "a"}, []string{"topics applies to sink connectors only"}},
+		{"bad tolerance", connect.Sink, map[string]string{"connector.class": "FileStreamSink", "file": "/tmp/x", "topics": "a", "errors.tolerance": "some"}, []string{"errors.tolerance", "none, all"}},
+		{"unknown converter", connect.Sink, map[string]string{"connector.class": "FileStreamSink", "file": "/tmp/x", "topics": "a", "value.converter": "com.example.Conv"}, []string{"value.converter", "com.example.Conv"}},
+		{"unknown transform", connect.Sink, map[string]string{"connector.class": "FileStreamSink", "file": "/tmp/x", "topics": "a", "transforms": "t1", "transforms.t1.type": "com.example.T"}, []string{"transforms.t1.type", "com.example.T"}},
+		{"transform option", connect.Sink, map[string]string{"connector.class": "FileStreamSink", "file": "/tmp/x", "topics": "a", "transforms": "t1", "transforms.t1.type": "org.apache.kafka.connect.transforms.ExtractField$Value", "transforms.t1.feild": "x"}, []string{"'feild'", `"field"`}},
+		{"unreachable target", connect.Sink, map[string]string{"connector.class": "FileStreamSink", "file": "/no/such/dir/f", "topics": "a"}, []string{"/no/such"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, _, err := rt.Validate(ctx, "C1", c.kind, c.cfg, true)
+			if err == nil {
+				t.Fatalf("no error for %v", c.cfg)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+	// A good config gets its defaults.
+	_, cfg, err := rt.Validate(ctx, "C1", connect.Source, map[string]string{"connector.class": "datagen", "kafka.topic": "t", "quickstart": "users"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg["max.interval"] != "500" || cfg["connector.class"] != datagen.Class || cfg["value.converter"] != connect.AvroConverterClass || cfg["name"] != "C1" {
+		t.Errorf("defaults not filled in: %v", cfg)
+	}
+}
+
+// TestDatagenReproducible: two connectors with the same random.seed write
+// the same records; the keys are the quickstart's key field.
+func TestDatagenReproducible(t *testing.T) {
+	e := newEnv(t)
+	rt := e.runtime(t)
+	for _, n := range []string{"a", "b"} {
+		start(t, rt, "GEN_"+n, connect.Source, map[string]string{
+			"connector.class": "datagen", "kafka.topic": "ratings_" + n, "quickstart": "ratings",
+			"max.interval": "0", "iterations": "500", "random.seed": "42",
+			"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
+		})
+	}
+	waitFor(t, "500 records in both topics", 30*time.Second, func() bool {
+		return len(readTopic(t, e.cluster, "ratings_a")) == 500 && len(readTopic(t, e.cluster, "ratings_b")) == 500
+	})
+	a, b := readTopic(t, e.cluster, "ratings_a"), readTopic(t, e.cluster, "ratings_b")
+	for i := range a {
+		if string(a[i].Value) != string(b[i].Value) || string(a[i].Key) != string(b[i].Key) {
+			t.Fatalf("record %d differs: %s / %s", i, a[i].Value, b[i].Value)
+		}
+	}
+	var first map[string]any
+	if err := json.Unmarshal(a[0].Value, &first); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"rating_id", "user_id", "stars", "route_id", "rating_time", "channel", "message"} {
+		if _, ok := first[f]; !ok {
+			t.Errorf("ratings record lacks %s: %s", f, a[0].Value)
+		}
+	}
+	if string(a[0].Key) != "1" || string(a[499].Key) != "500" {
+		t.Errorf("keys are rating_id 1..500, got %q .. %q", a[0].Key, a[499].Key)
+	}
+	for _, r := range a {
+		var v struct {
+			Stars   int    `json:"stars"`
+			UserID  int    `json:"user_id"`
+			Channel string `json:"channel"`
+		}
+		json.Unmarshal(r.Value, &v)
+		if v.Stars < 1 || v.Stars > 5 || v.UserID < -1 || v.UserID > 20 {
+			t.Fatalf("value out of the quickstart's ranges: %s", r.Value)
+		}
+	}
+	st, _ := rt.Status(context.Background(), "GEN_a", false)
+	if st.State != connect.StateRunning || len(st.Topics) != 1 || st.Topics[0] != "ratings_a" {
+		t.Errorf("status %+v", st)
+	}
+	// A different seed gives different data.
+	start(t, rt, "GEN_c", connect.Source, map[string]string{
+		"connector.class": "datagen", "kafka.topic": "ratings_c", "quickstart": "ratings",
+		"max.interval": "0", "iterations": "50", "random.seed": "43", "value.converter": "json", "value.converter.schemas.enable": "false",
+	})
+	waitFor(t, "ratings_c", 30*time.Second, func() bool { return len(readTopic(t, e.cluster, "ratings_c")) == 50 })
+	c := readTopic(t, e.cluster, "ratings_c")
+	same := 0
+	for i := range c {
+		if string(c[i].Value) == string(a[i].Value) {
+			same++
+		}
+	}
+	if same == len(c) {
+		t.Error("seed 43 produced the same records as seed 42")
+	}
+}
+
+// TestSourceResumesFromStoredOffset: a datagen stopped midway and started
+// again in a new runtime continues the sequence without repeating or
+// skipping: iterations counts every record once.
+func TestSourceResumesFromStoredOffset(t *testing.T) {
+	e := newEnv(t)
+	cfg := map[string]string{
+		"connector.class": "datagen", "kafka.topic": "users", "quickstart": "users",
+		"max.interval": "1", "iterations": "300", "random.seed": "7",
+		"value.converter": "json", "value.converter.schemas.enable": "false",
+	}
+	rt1 := e.runtime(t)
+	start(t, rt1, "U", connect.Source, cfg)
+	waitFor(t, "some records", 30*time.Second, func() bool { return len(readTopic(t, e.cluster, "users")) >= 20 })
+	rt1.Close()
+	mid := len(readTopic(t, e.cluster, "users"))
+	if mid >= 300 {
+		t.Skip("the generator finished before the stop")
+	}
+	rt2 := e.runtime(t)
+	start(t, rt2, "U", connect.Source, cfg)
+	waitFor(t, "300 records", 60*time.Second, func() bool { return len(readTopic(t, e.cluster, "users")) >= 300 })
+	time.Sleep(300 * time.Millisecond)
+	got := readTopic(t, e.cluster, "users")
+	if len(got) != 300 {
+		t.Fatalf("%d records after the restart, want exactly 300", len(got))
+	}
+	// The same seed from scratch gives the same 300 records.
+	rt3 := e.runtime(t)
+	cfg["kafka.topic"] = "users_again"
+	start(t, rt3, "U2", connect.Source, cfg)
+	waitFor(t, "users_again", 60*time.Second, func() bool { return len(readTopic(t, e.cluster, "users_again")) >= 300 })
+	again := readTopic(t, e.cluster, "users_again")
+	for i := range got {
+		if string(got[i].Value) != string(again[i].Value) {
+			t.Fatalf("record %d differs after resume: %s vs %s", i, got[i].Value, again[i].Value)
+		}
+	}
+}
+
+func produce(t *testing.T, cl kafka.Cluster, topic string, vals ...string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := cl.CreateTopic(ctx, kafka.TopicInfo{Name: topic, Partitions: 1, Replicas: 1}); err != nil {
+		t.Fatal(err)
+	}
+	recs := make([]kafka.Record, len(vals))
+	for i, v := range vals {
+		recs[i] = kafka.Record{Topic: topic, Partition: -1, Value: []byte(v), Timestamp: time.Now().UnixMilli()}
+	}
+	if err := cl.Produce(ctx, recs...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func lines(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.TrimSuffix(string(b), "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+// TestFileSinkEndToEnd: JSON records through converters and a transform
+// chain into a file; the group's offsets are committed; a runtime restart
+// resumes without loss or repeats; DESCRIBE's lag reaches zero.
+func TestFileSinkEndToEnd(t *testing.T) {
+	e := newEnv(t)
+	var vals []string
+	for i := range 100 {
+		vals = append(vals, `{"id":`+itoa(i)+`,"name":"n`+itoa(i)+`","secret":"s"}`)
+	}
+	produce(t, e.cluster, "people", vals...)
+	out := filepath.Join(t.TempDir(), "people.txt")
+	cfg := map[string]string{
+		"connector.class": "FileStreamSink", "topics": "people", "file": out,
+		"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
+		"transforms":                 "drop,add",
+		"transforms.drop.type":       "org.apache.kafka.connect.transforms.ReplaceField$Value",
+		"transforms.drop.exclude":    "secret",
+		"transforms.add.type":        "org.apache.kafka.connect.transforms.InsertField$Value",
+		"transforms.add.topic.field": "src",
+	}
+	rt := e.runtime(t)
+	start(t, rt, "FS", connect.Sink, cfg)
+	waitFor(t, "100 lines", 30*time.Second, func() bool { return len(lines(t, out)) == 100 })
+	ls := lines(t, out)
+	if ls[0] != `{"id":0,"name":"n0","src":"people"}` {
+		t.Errorf("first line %s", ls[0])
+	}
+	waitFor(t, "lag 0", 30*time.Second, func() bool {
+		st, _ := rt.Status(context.Background(), "FS", true)
+		return len(st.Lag) == 1 && st.Lag[0].Lag == 0 && st.Lag[0].Committed == 100
+	})
+	rt.Close()
+	// More records while stopped; a new runtime takes over from the
+	// committed offsets.
+	produce(t, e.cluster, "people", `{"id":100,"name":"n100","secret":"s"}`)
+	rt2 := e.runtime(t)
+	start(t, rt2, "FS", connect.Sink, cfg)
+	waitFor(t, "101 lines", 30*time.Second, func() bool { return len(lines(t, out)) >= 101 })
+	time.Sleep(500 * time.Millisecond)
+	if n := len(lines(t, out)); n != 101 {
+		t.Fatalf("%d lines, want 101 (no repeats)", n)
+	}
+}
+
+func itoa(i int) string { return jsonInt(i) }
+
+func jsonInt(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+// TestDeadLetterQueue: records the value converter cannot read go to the
+// dead letter topic with Kafka Connect's context headers under
+// errors.tolerance=all, and the good ones reach the file.
+func TestDeadLetterQueue(t *testing.T) {
+	e := newEnv(t)
+	produce(t, e.cluster, "mixed", `{"a":1}`, `not json`, `{"a":2}`)
+	out := filepath.Join(t.TempDir(), "mixed.txt")
+	rt := e.runtime(t)
+	start(t, rt, "DLQ", connect.Sink, map[string]string{
+		"connector.class": "FileStreamSink", "topics": "mixed", "file": out,
+		"value.converter": "json", "value.converter.schemas.enable": "false",
+		"errors.tolerance": "all", "errors.log.enable": "true", "errors.log.include.messages": "true",
+		"errors.deadletterqueue.topic.name":             "mixed_dlq",
+		"errors.deadletterqueue.context.headers.enable": "true",
+	})
+	waitFor(t, "2 lines", 30*time.Second, func() bool { return len(lines(t, out)) == 2 })
+	var dlq []kafka.Record
+	waitFor(t, "dead letter", 30*time.Second, func() bool {
+		if _, ok, _ := e.cluster.Topic(context.Background(), "mixed_dlq"); !ok {
+			return false
+		}
+		dlq = readTopic(t, e.cluster, "mixed_dlq")
+		return len(dlq) == 1
+	})
+	if string(dlq[0].Value) != "not json" {
+		t.Errorf("dead letter value %q", dlq[0].Value)
+	}
+	h := map[string]string{}
+	for _, x := range dlq[0].Headers {
+		h[x.Key] = string(x.Value)
+	}
+	want := map[string]string{
+		connect.HeaderErrTopic: "mixed", connect.HeaderErrPartition: "0", connect.HeaderErrOffset: "1",
+		connect.HeaderErrConnector: "DLQ", connect.HeaderErrStage: connect.StageValueConverter,
+		connect.HeaderErrClass: convert.JSONClass, connect.HeaderErrTaskID: "0",
+	}
+	for k, v := range want {
+		if h[k] != v {
+			t.Errorf("header %s = %q, want %q", k, h[k], v)
+		}
+	}
+	if !strings.Contains(h[connect.HeaderErrExcMessage], "JSON") && !strings.Contains(h[connect.HeaderErrExcMessage], "invalid") {
+		t.Errorf("exception message %q", h[connect.HeaderErrExcMessage])
+	}
+
+	// With errors.tolerance=none the same bad record fails the task,
+	// which says why, and nothing after it is written.
+	out2 := filepath.Join(t.TempDir(), "strict.txt")
+	start(t, rt, "STRICT", connect.Sink, map[string]string{
+		"connector.class": "FileStreamSink", "topics": "mixed", "file": out2,
+		"value.converter": "json", "value.converter.schemas.enable": "false",
+	})
+	waitFor(t, "a failed task", 30*time.Second, func() bool {
+		st, _ := rt.Status(context.Background(), "STRICT", false)
+		return len(st.Tasks) == 1 && st.Tasks[0].Trace != "" && !st.Tasks[0].ErrorTime.IsZero()
+	})
+	st, _ := rt.Status(context.Background(), "STRICT", false)
+	if !strings.Contains(st.Tasks[0].Trace, "Tolerance exceeded") || !strings.Contains(st.Tasks[0].Trace, "VALUE_CONVERTER") {
+		t.Errorf("trace %q", st.Tasks[0].Trace)
+	}
+	if got := lines(t, out2); len(got) > 1 {
+		t.Errorf("records after the bad one were written: %v", got)
+	}
+}
+
+// rejectingSink writes to a file but rejects values containing "bad" for
+// good, as a target refusing a malformed document does.
+type rejectingSink struct {
+	path string
+	mu   sync.Mutex
+	buf  []string
+}
+
+func (s *rejectingSink) Start(context.Context, connect.TaskContext) error { return nil }
+func (s *rejectingSink) Put(_ context.Context, recs []connect.Record) error {
+	var failed []connect.FailedRecord
+	for _, r := range recs {
+		if strings.Contains(convert.Text(r.Value), "bad") {
+			failed = append(failed, connect.FailedRecord{Record: r, Reason: "document rejected: contains bad"})
+		}
+	}
+	if len(failed) > 0 {
+		return &connect.RecordError{Failed: failed}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range recs {
+		s.buf = append(s.buf, convert.Text(r.Value))
+	}
+	return nil
+}
+func (s *rejectingSink) Flush(context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, err := os.OpenFile(s.path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	for _, l := range s.buf {
+		f.WriteString(l + "\n")
+	}
+	s.buf = nil
+	return f.Sync()
+}
+func (s *rejectingSink) Stop() error { return nil }
+
+// TestRecordErrorFromPut: a record the target rejects goes to the dead
+// letter topic with stage TASK_PUT; the rest are put again and written.
+func TestRecordErrorFromPut(t *testing.T) {
+	e := newEnv(t)
+	out := filepath.Join(t.TempDir(), "put.txt")
+	e.plugins.Register(&connect.Plugin{Class: "test.RejectingSink", Kind: connect.Sink,
+		Spec:    []connect.ConfigField{{Name: "file", Type: connect.TypeString, Required: true}},
+		NewSink: func(cfg connect.Config) (connect.SinkTask, error) { return &rejectingSink{path: cfg["file"]}, nil }})
+	produce(t, e.cluster, "docs", "good1", "bad2", "good3")
+	rt := e.runtime(t)
+	start(t, rt, "PUT", connect.Sink, map[string]string{
+		"connector.class": "test.RejectingSink", "topics": "docs", "file": out,
+		"value.converter": "string", "errors.tolerance": "all",
+		"errors.deadletterqueue.topic.name": "docs_dlq", "errors.deadletterqueue.context.headers.enable": "true",
+	})
+	waitFor(t, "2 lines", 30*time.Second, func() bool { return len(lines(t, out)) == 2 })
+	if got := lines(t, out); got[0] != "good1" || got[1] != "good3" {
+		t.Errorf("written %v", got)
+	}
+	var dlq []kafka.Record
+	waitFor(t, "dead letter", 30*time.Second, func() bool {
+		if _, ok, _ := e.cluster.Topic(context.Background(), "docs_dlq"); !ok {
+			return false
+		}
+		dlq = readTopic(t, e.cluster, "docs_dlq")
+		return len(dlq) == 1
+	})
+	for _, h := range dlq[0].Headers {
+		if h.Key == connect.HeaderErrStage && string(h.Value) != connect.StageTaskPut {
+			t.Errorf("stage %s", h.Value)
+		}
+		if h.Key == connect.HeaderErrExcMessage && !strings.Contains(string(h.Value), "contains bad") {
+			t.Errorf("message %s", h.Value)
+		}
+	}
+}
+
+// TestRegexTopicsAndPredicates: a topics.regex sink reads every matching
+// topic, and a Filter with a negated predicate keeps one topic's records.
+func TestRegexTopicsAndPredicates(t *testing.T) {
+	e := newEnv(t)
+	produce(t, e.cluster, "evt_a", "a1", "a2")
+	produce(t, e.cluster, "evt_b", "b1")
+	produce(t, e.cluster, "other", "o1")
+	out := filepath.Join(t.TempDir(), "evt.txt")
+	rt := e.runtime(t)
+	start(t, rt, "RX", connect.Sink, map[string]string{
+		"connector.class": "FileStreamSink", "topics.regex": "evt_.*", "file": out, "value.converter": "string",
+		"transforms": "onlyA", "transforms.onlyA.type": "org.apache.kafka.connect.transforms.Filter",
+		"transforms.onlyA.predicate": "isA", "transforms.onlyA.negate": "true",
+		"predicates": "isA", "predicates.isA.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+		"predicates.isA.pattern": "evt_a",
+	})
+	waitFor(t, "2 lines", 30*time.Second, func() bool { return len(lines(t, out)) == 2 })
+	st, _ := rt.Status(context.Background(), "RX", false)
+	if strings.Join(st.Topics, ",") != "evt_a,evt_b" {
+		t.Errorf("topics %v", st.Topics)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if got := lines(t, out); strings.Join(got, ",") != "a1,a2" {
+		t.Errorf("written %v", got)
+	}
+}

@@ -1,0 +1,638 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/metastore"
+	"github.com/eddysql/eddy/runtime"
+	"github.com/eddysql/eddy/serde"
+	"github.com/eddysql/eddy/state"
+	"github.com/eddysql/eddy/types"
+)
+
+// Pull queries read tables from state stores, not from their topics. On
+// a table's first pull query the engine starts a materializer: a NoCommit
+// subscription from the start of the table's topic that keeps the latest
+// record of each key in a state.Store. A pull query then lists the
+// topic's end offsets (so it sees every write made before it started),
+// waits until the materializer has read up to them, and looks up the
+// keys its WHERE clause pins, or scans the store. The store's order is
+// tableScan's: state partition, then key bytes.
+//
+// Store layout:
+//
+//	'd' part(4, big-endian) key            -> record (see encodeStored)
+//	'i' part(4) escaped(canonical key) key -> ""
+//
+// The 'i' entries index records whose key bytes differ from the
+// re-encoding of their decoded key (a producer that writes JSON with
+// spaces, say), so that a lookup by the encoded literal still finds them.
+
+// StateStoreProperty picks the kind of store tables materialize into:
+// "memory" (the default) or "pebble" (under Options.StateDir).
+const StateStoreProperty = "ksql.state.store"
+
+// stallTimeout is how long a pull query waits for a materializer that
+// makes no progress while behind the end offsets before it reads the
+// topic instead (a partition whose last offsets hold no deliverable
+// record, such as transaction markers, never lets it catch up).
+const stallTimeout = 10 * time.Second
+
+// applyChunk bounds the records applied under one write lock, so pull
+// queries are not held back by a large fetch.
+const applyChunk = 256
+
+// tableIdentity is what a materialized store depends on: a table
+// recreated with a different topic, window or partition count gets a
+// new store.
+type tableIdentity struct {
+	topic      string
+	windowKind string // runtime.Tumbling or runtime.Session; "" for an unwindowed table
+	windowSize int64
+	// byKey: the state partition comes from the unwindowed key (a
+	// windowed table written by a persistent query), not from the topic
+	// partition.
+	byKey      bool
+	parts      int32
+	keyFormat  string
+	keyColumns string
+}
+
+// tableState is one materialized table.
+type tableState struct {
+	name  string
+	id    tableIdentity
+	store state.Store
+	dir   string // the Pebble store's directory, removed on close
+	sub   kafka.Subscription
+	// canon re-encodes a record's (unwindowed) key bytes as the key
+	// serde would write its decoded values; nil when the table's keys
+	// cannot be looked up.
+	canon func(key []byte) ([]byte, bool)
+
+	mu      sync.RWMutex // guards store (a memory store has no locking), next, changed, err
+	next    map[int32]int64
+	changed chan struct{} // closed and replaced whenever next advances
+	err     error
+}
+
+// materializers owns the engine's tableStates.
+type materializers struct {
+	mu     sync.Mutex
+	byName map[string]*tableState
+	closed bool
+}
+
+// tableIdentityOf is the identity src's store must have.
+func tableIdentityOf(src *metastore.Source, parts int32) tableIdentity {
+	id := tableIdentity{topic: src.Topic, parts: parts, keyFormat: fmt.Sprint(src.KeyFormat)}
+	for _, c := range src.Schema.Key() {
+		id.keyColumns += c.Name + " " + c.Type.String() + ","
+	}
+	if src.Window != nil {
+		id.windowKind, id.windowSize = runtime.Tumbling, src.Window.SizeMs
+		if strings.EqualFold(src.Window.Type, "SESSION") {
+			id.windowKind = runtime.Session
+		}
+		id.byKey = src.CreatedBy != ""
+	}
+	return id
+}
+
+// table returns src's running materializer, starting one when there is
+// none or when the one there no longer matches src.
+func (e *Engine) table(ctx context.Context, src *metastore.Source, parts int32) (*tableState, error) {
+	m := &e.mats
+	id := tableIdentityOf(src, parts)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, fmt.Errorf("materialize %s: engine closed", src.Name)
+	}
+	if t := m.byName[src.Name]; t != nil {
+		if t.id == id && t.failed() == nil {
+			return t, nil
+		}
+		delete(m.byName, src.Name)
+		if err := t.close(); err != nil {
+			e.opts.Logf("materialized table %s: %v", src.Name, err)
+		}
+	}
+	t, err := e.startTable(ctx, src, id)
+	if err != nil {
+		return nil, err
+	}
+	if m.byName == nil {
+		m.byName = map[string]*tableState{}
+	}
+	m.byName[src.Name] = t
+	return t, nil
+}
+
+// dropTable stops and forgets the materializer of a dropped table.
+func (e *Engine) dropTable(name string) {
+	m := &e.mats
+	m.mu.Lock()
+	t := m.byName[name]
+	delete(m.byName, name)
+	m.mu.Unlock()
+	if t != nil {
+		if err := t.close(); err != nil {
+			e.opts.Logf("materialized table %s: %v", name, err)
+		}
+	}
+}
+
+// closeTables stops every materializer; later pull queries fail.
+func (e *Engine) closeTables() error {
+	m := &e.mats
+	m.mu.Lock()
+	ts := m.byName
+	m.byName, m.closed = nil, true
+	m.mu.Unlock()
+	var errs []error
+	for _, t := range ts {
+		errs = append(errs, t.close())
+	}
+	return errors.Join(errs...)
+}
+
+// startTable opens a store for src and subscribes it to src's topic.
+func (e *Engine) startTable(ctx context.Context, src *metastore.Source, id tableIdentity) (*tableState, error) {
+	kind := e.config(nil).Get(StateStoreProperty, state.KindMemory)
+	dir := ""
+	if strings.EqualFold(strings.TrimSpace(kind), state.KindPebble) {
+		if e.opts.StateDir == "" {
+			kind = state.KindMemory // no data directory: memory it is
+		} else {
+			base := filepath.Join(e.opts.StateDir, "pull")
+			if err := os.MkdirAll(base, 0o755); err != nil {
+				return nil, fmt.Errorf("materialize %s: %w", src.Name, err)
+			}
+			d, err := os.MkdirTemp(base, safeName(src.Name)+"-")
+			if err != nil {
+				return nil, fmt.Errorf("materialize %s: %w", src.Name, err)
+			}
+			dir = d
+		}
+	}
+	store, err := state.Open(kind, dir)
+	if err != nil {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
+		return nil, fmt.Errorf("materialize %s (%s=%s): %w", src.Name, StateStoreProperty, kind, err)
+	}
+	t := &tableState{
+		name:    src.Name,
+		id:      id,
+		store:   store,
+		dir:     dir,
+		canon:   e.keyCanonicalizer(src),
+		next:    map[int32]int64{},
+		changed: make(chan struct{}),
+	}
+	sub, err := e.cluster.Subscribe(ctx, kafka.SubscribeOptions{
+		Topics:   []string{src.Topic},
+		Reset:    kafka.Earliest,
+		NoCommit: true,
+	}, t.apply)
+	if err != nil {
+		t.close()
+		return nil, fmt.Errorf("materialize %s: %w", src.Name, err)
+	}
+	t.sub = sub
+	return t, nil
+}
+
+// safeName keeps the letters and digits of a source name for a
+// directory name.
+func safeName(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' {
+			return r
+		}
+		return '_'
+	}, name)
+}
+
+// failed returns the error that stopped t, if any.
+func (t *tableState) failed() error {
+	t.mu.RLock()
+	err := t.err
+	t.mu.RUnlock()
+	if err != nil {
+		return err
+	}
+	if t.sub != nil {
+		select {
+		case <-t.sub.Done():
+			if err := t.sub.Err(); err != nil {
+				return err
+			}
+			return errors.New("subscription stopped")
+		default:
+		}
+	}
+	return nil
+}
+
+func (t *tableState) close() error {
+	var errs []error
+	if t.sub != nil {
+		errs = append(errs, t.sub.Close())
+	}
+	t.mu.Lock()
+	errs = append(errs, t.store.Close())
+	if t.err == nil {
+		t.err = errors.New("closed")
+	}
+	t.mu.Unlock()
+	if t.dir != "" {
+		errs = append(errs, os.RemoveAll(t.dir))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close materialized table %s: %w", t.name, err)
+	}
+	return nil
+}
+
+// apply is the subscription's handler: it writes each record's latest
+// value (or its deletion) and advances the consumed offsets.
+func (t *tableState) apply(_ context.Context, batch []kafka.Record) error {
+	for len(batch) > 0 {
+		n := min(len(batch), applyChunk)
+		if err := t.applyLocked(batch[:n]); err != nil {
+			return err
+		}
+		batch = batch[n:]
+	}
+	return nil
+}
+
+func (t *tableState) applyLocked(recs []kafka.Record) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err != nil {
+		return t.err
+	}
+	var key []byte
+	for i := range recs {
+		r := &recs[i]
+		part, inner := t.statePartition(r)
+		key = dataKey(key[:0], part, r.Key)
+		var err error
+		if r.Value == nil {
+			err = t.store.Delete(key)
+		} else {
+			err = t.store.Put(key, encodeStored(nil, r))
+		}
+		if err == nil && t.canon != nil && inner != nil {
+			err = t.index(part, inner, r)
+		}
+		if err != nil {
+			t.err = fmt.Errorf("materialize %s at %s/%d@%d: %w", t.name, r.Topic, r.Partition, r.Offset, err)
+			return t.err
+		}
+		if r.Offset+1 > t.next[r.Partition] {
+			t.next[r.Partition] = r.Offset + 1
+		}
+	}
+	close(t.changed)
+	t.changed = make(chan struct{})
+	return nil
+}
+
+// statePartition returns the partition whose state holds r, as
+// tableScan decides it, and r's key without its window (nil for a null
+// key or one that does not split).
+func (t *tableState) statePartition(r *kafka.Record) (int32, []byte) {
+	if r.Key == nil {
+		return r.Partition, nil
+	}
+	if t.id.windowKind == "" {
+		return r.Partition, r.Key
+	}
+	inner, _, _, err := runtime.SplitWindow(r.Key, t.id.windowKind, t.id.windowSize)
+	if err != nil {
+		return r.Partition, nil
+	}
+	if t.id.byKey {
+		return kafka.KeyPartition(inner, t.id.parts), inner
+	}
+	return r.Partition, inner
+}
+
+// index keeps the 'i' entry of a record whose key is not in its
+// canonical encoding.
+func (t *tableState) index(part int32, inner []byte, r *kafka.Record) error {
+	canon, ok := t.canon(inner)
+	if !ok || bytes.Equal(canon, inner) {
+		return nil
+	}
+	k := indexKey(nil, part, canon)
+	k = append(k, r.Key...)
+	if r.Value == nil {
+		return t.store.Delete(k)
+	}
+	return t.store.Put(k, nil)
+}
+
+func dataKey(b []byte, part int32, key []byte) []byte {
+	b = append(b, 'd')
+	b = binary.BigEndian.AppendUint32(b, uint32(part))
+	return append(b, key...)
+}
+
+func indexKey(b []byte, part int32, canon []byte) []byte {
+	b = append(b, 'i')
+	b = binary.BigEndian.AppendUint32(b, uint32(part))
+	return state.AppendBytes(b, canon)
+}
+
+// dataRange bounds every 'd' entry.
+var dataLo, dataHi = []byte{'d'}, []byte{'e'}
+
+// waitFor returns once t has read every partition up to ends, ctx ends,
+// t fails or it makes no progress for stallTimeout (errStalled).
+func (t *tableState) waitFor(ctx context.Context, ends map[int32]kafka.PartitionOffsets) error {
+	stall := time.NewTimer(stallTimeout)
+	defer stall.Stop()
+	for {
+		t.mu.RLock()
+		behind := false
+		for p, o := range ends {
+			if o.End > o.Start && t.next[p] < o.End {
+				behind = true
+				break
+			}
+		}
+		changed, err := t.changed, t.err
+		t.mu.RUnlock()
+		if err != nil {
+			return err
+		}
+		if !behind {
+			return nil
+		}
+		select {
+		case <-changed:
+			stall.Reset(stallTimeout)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.sub.Done():
+			return fmt.Errorf("materialized table %s stopped: %v", t.name, t.sub.Err())
+		case <-stall.C:
+			return errStalled
+		}
+	}
+}
+
+var errStalled = errors.New("materialized table makes no progress")
+
+// scan returns the stored records of every key in state-store order.
+func (t *tableState) scan(topic string) ([]kafka.Record, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	var out []kafka.Record
+	var derr error
+	err := t.store.Scan(dataLo, dataHi, func(k, v []byte) bool {
+		r, err := decodeStored(topic, k[5:], v)
+		if err != nil {
+			derr = err
+			return false
+		}
+		out = append(out, r)
+		return true
+	})
+	return out, errors.Join(err, derr)
+}
+
+// lookup returns the stored records whose unwindowed key is one of keys
+// (each encoded by the table's key serde), in state-store order.
+func (t *tableState) lookup(topic string, keys [][]byte) ([]kafka.Record, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	windowed := t.id.windowKind != ""
+	found := map[string]bool{} // data keys already taken
+	var dkeys [][]byte
+	take := func(dk []byte) {
+		if !found[string(dk)] {
+			found[string(dk)] = true
+			dkeys = append(dkeys, bytes.Clone(dk))
+		}
+	}
+	var errs []error
+	for p := int32(0); p < t.id.parts; p++ {
+		for _, key := range keys {
+			dk := dataKey(nil, p, key)
+			if !windowed {
+				if _, ok, err := t.store.Get(dk); err != nil {
+					errs = append(errs, err)
+				} else if ok {
+					take(dk)
+				}
+			} else {
+				// Windowed keys are the key then the window: scan
+				// the key's prefix and keep those that split back to
+				// exactly the key.
+				errs = append(errs, t.store.Scan(dk, state.PrefixEnd(dk), func(k, _ []byte) bool {
+					r := kafka.Record{Key: k[5:], Partition: p}
+					if _, inner := t.statePartition(&r); bytes.Equal(inner, key) {
+						take(k)
+					}
+					return true
+				}))
+			}
+			ik := indexKey(nil, p, key)
+			errs = append(errs, t.store.Scan(ik, state.PrefixEnd(ik), func(k, _ []byte) bool {
+				take(dataKey(nil, p, k[len(ik):]))
+				return true
+			}))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(dkeys, bytes.Compare)
+	out := make([]kafka.Record, 0, len(dkeys))
+	for _, dk := range dkeys {
+		v, ok, err := t.store.Get(dk)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		r, err := decodeStored(topic, dk[5:], v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// keyCanonicalizer returns a function that decodes a key and encodes it
+// again with src's key serde, or nil when src's keys cannot be looked up
+// exactly: a format needing the Schema Registry, or a key column of a
+// type whose equal values can have different encodings.
+func (e *Engine) keyCanonicalizer(src *metastore.Source) func([]byte) ([]byte, bool) {
+	ks := e.lookupKeySerde(src)
+	if ks == nil {
+		return nil
+	}
+	n := len(src.Schema.Key())
+	return func(key []byte) ([]byte, bool) {
+		vals := make([]any, n)
+		if err := ks.Decode(key, vals); err != nil {
+			return nil, false
+		}
+		out, err := ks.Encode(vals)
+		return out, err == nil
+	}
+}
+
+// lookupKeySerde returns src's key serde when pull queries may look its
+// keys up, else nil.
+func (e *Engine) lookupKeySerde(src *metastore.Source) serde.Serde {
+	switch strings.ToUpper(src.KeyFormat.Name) {
+	case "KAFKA", "JSON", "DELIMITED":
+	default:
+		return nil
+	}
+	key := src.Schema.Key()
+	if len(key) == 0 {
+		return nil
+	}
+	for _, c := range key {
+		switch c.Type.Kind {
+		case types.String, types.Int, types.Bigint:
+		default:
+			return nil
+		}
+	}
+	ks, err := serde.NewFor(src.KeyFormat, key, true, serde.Env{Topic: src.Topic, ReadOnly: true})
+	if err != nil {
+		return nil
+	}
+	return ks
+}
+
+// encodeStored encodes what a pull query needs of a record besides its
+// key: timestamp, topic partition, offset, headers and value.
+func encodeStored(b []byte, r *kafka.Record) []byte {
+	b = binary.AppendVarint(b, r.Timestamp)
+	b = binary.AppendUvarint(b, uint64(r.Partition))
+	b = binary.AppendVarint(b, r.Offset)
+	var flags byte
+	if r.Key == nil {
+		flags |= 1
+	}
+	b = append(b, flags)
+	b = binary.AppendUvarint(b, uint64(len(r.Headers)))
+	for _, h := range r.Headers {
+		b = binary.AppendUvarint(b, uint64(len(h.Key)))
+		b = append(b, h.Key...)
+		if h.Value == nil {
+			b = binary.AppendVarint(b, -1)
+			continue
+		}
+		b = binary.AppendVarint(b, int64(len(h.Value)))
+		b = append(b, h.Value...)
+	}
+	return append(b, r.Value...)
+}
+
+var errBadStored = errors.New("corrupt materialized record")
+
+// decodeStored rebuilds a record from its key and encodeStored's bytes,
+// copying both.
+func decodeStored(topic string, key, b []byte) (kafka.Record, error) {
+	r := kafka.Record{Topic: topic}
+	var n int
+	next := func(signed bool) int64 {
+		if n < 0 {
+			return 0
+		}
+		var v int64
+		var m int
+		if signed {
+			v, m = binary.Varint(b)
+		} else {
+			var u uint64
+			u, m = binary.Uvarint(b)
+			v = int64(u)
+		}
+		if m <= 0 {
+			n = -1
+			return 0
+		}
+		b = b[m:]
+		return v
+	}
+	r.Timestamp = next(true)
+	r.Partition = int32(next(false))
+	r.Offset = next(true)
+	if n < 0 || len(b) == 0 {
+		return r, errBadStored
+	}
+	if b[0]&1 == 0 {
+		r.Key = bytes.Clone(key)
+		if r.Key == nil {
+			r.Key = []byte{}
+		}
+	}
+	b = b[1:]
+	nh := next(false)
+	for i := int64(0); i < nh && n >= 0; i++ {
+		kl := next(false)
+		if n < 0 || kl > int64(len(b)) {
+			return r, errBadStored
+		}
+		h := kafka.Header{Key: string(b[:kl])}
+		b = b[kl:]
+		vl := next(true)
+		if n < 0 || vl > int64(len(b)) {
+			return r, errBadStored
+		}
+		if vl >= 0 {
+			h.Value = bytes.Clone(b[:vl])
+			if h.Value == nil {
+				h.Value = []byte{}
+			}
+			b = b[vl:]
+		}
+		r.Headers = append(r.Headers, h)
+	}
+	if n < 0 {
+		return r, errBadStored
+	}
+	r.Value = append([]byte{}, b...)
+	return r, nil
+}
+
+// pebbleTaskStores opens each persistent query task's local state store
+// as a Pebble database under base/<query>/<store>/<partition>, kept across
+// restarts so a task replays only the changelog written since its last
+// checkpoint.
+func pebbleTaskStores(base string) runtime.StoreOpener {
+	return func(queryID, store string, partition int32) (runtime.StateStore, error) {
+		dir := filepath.Join(base, safeName(queryID), safeName(store), fmt.Sprint(partition))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		return state.OpenPebble(dir)
+	}
+}

@@ -1,0 +1,217 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eddysql/eddy/kafka"
+)
+
+// topicOnly hides a cluster's OffsetLister, so an engine over it answers
+// pull queries by reading the topic: the reference the stores must match.
+type topicOnly struct{ kafka.Cluster }
+
+// TestPullFromStoreMatchesTopicScan: a table's pull queries give the same
+// rows in the same order from its materialized store (lookups and scans)
+// as from reading its topic, over random updates and deletes in four
+// partitions, keys written in a non-canonical JSON spelling included.
+func TestPullFromStoreMatchesTopicScan(t *testing.T) {
+	for _, kind := range []string{"memory", "pebble"} {
+		t.Run(kind, func(t *testing.T) {
+			cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 4})
+			e := newEngineOn(t, cl, map[string]string{StateStoreProperty: kind})
+			mustExec(t, e, "CREATE TABLE t_in (k STRING PRIMARY KEY, v INT) WITH (kafka_topic='kv', format='JSON', partitions=4);")
+			mustExec(t, e, "CREATE SOURCE TABLE t (k STRING PRIMARY KEY, v INT) WITH (kafka_topic='kv', format='JSON');")
+			mustExec(t, e, "CREATE TABLE ti_in (id BIGINT PRIMARY KEY, v INT) WITH (kafka_topic='iv', key_format='KAFKA', value_format='JSON', partitions=4);")
+			mustExec(t, e, "CREATE SOURCE TABLE ti (id BIGINT PRIMARY KEY, v INT) WITH (kafka_topic='iv', key_format='KAFKA', value_format='JSON');")
+			ref := newEngineOn(t, topicOnly{cl}, nil)
+
+			queries := []string{
+				"SELECT * FROM t;",
+				"SELECT * FROM t WHERE k = 'a';",
+				"SELECT * FROM t WHERE 'b' = k;",
+				"SELECT * FROM t WHERE k IN ('a', 'c', 'zz', 'c');",
+				"SELECT * FROM t WHERE k = 'a' OR k = 'd' AND v > 50;",
+				"SELECT * FROM t WHERE k = 'a' AND k = 'b';",
+				"SELECT k, v * 2 AS v2 FROM t WHERE k = 'e' OR v < 10;",
+				"SELECT * FROM t WHERE k > 'c' LIMIT 3;",
+				"SELECT * FROM t LIMIT 2;",
+				"SELECT * FROM ti WHERE id = 3;",
+				"SELECT * FROM ti WHERE id IN (-1, 5, 9, 12345678901);",
+				"SELECT * FROM ti;",
+			}
+			r := rand.New(rand.NewSource(1))
+			for round := 0; round < 5; round++ {
+				var recs []kafka.Record
+				for i := 0; i < 200; i++ {
+					k := string(rune('a' + r.Intn(8)))
+					key := `"` + k + `"`
+					if r.Intn(5) == 0 {
+						key = ` "` + k + `"` // decodes to the same K
+					}
+					var val []byte
+					if r.Intn(6) != 0 {
+						val = []byte(fmt.Sprintf(`{"V": %d}`, r.Intn(100)))
+					}
+					recs = append(recs, kafka.Record{Topic: "kv", Partition: -1, Key: []byte(key), Value: val, Timestamp: int64(i)})
+					id := int64(r.Intn(12)) - 1
+					recs = append(recs, kafka.Record{Topic: "iv", Partition: -1, Key: bigintKey(id), Value: val, Timestamp: int64(i)})
+				}
+				if err := cl.Produce(context.Background(), recs...); err != nil {
+					t.Fatal(err)
+				}
+				for _, q := range queries {
+					got, want := mustPull(t, e, q, nil), mustPull(t, ref, q, nil)
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Fatalf("round %d: %s\nstore: %v\ntopic: %v", round, q, got, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+func bigintKey(v int64) []byte {
+	b := make([]byte, 8)
+	for i := 7; i >= 0; i-- {
+		b[i] = byte(v)
+		v >>= 8
+	}
+	return b
+}
+
+// TestPullLookupsOnWindowedTables: key lookups on windowed tables — a
+// windowed aggregate (state partitioned by the unwindowed key) and a
+// windowed source table — return exactly the rows a scan filtered by the
+// same WHERE clause returns.
+func TestPullLookupsOnWindowedTables(t *testing.T) {
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 3})
+	e := newEngineOn(t, cl, nil)
+	mustExec(t, e, "CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='s', format='JSON', partitions=3);")
+	mustExec(t, e, "CREATE TABLE agg AS SELECT k, COUNT(*) AS n, SUM(v) AS total FROM s WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY k;")
+	mustExec(t, e, "CREATE SOURCE TABLE wsrc (k STRING PRIMARY KEY, n BIGINT, total INT) WITH (kafka_topic='AGG', format='JSON', window_type='TUMBLING', window_size='10 SECONDS');")
+	var recs []kafka.Record
+	for i := 0; i < 300; i++ {
+		k := []string{"a", "ab", "b", "abc"}[i%4]
+		recs = append(recs, kafka.Record{Topic: "s", Partition: -1, Key: []byte(`"` + k + `"`), Value: []byte(fmt.Sprintf(`{"V": %d}`, i)), Timestamp: int64(i) * 997})
+	}
+	if err := cl.Produce(context.Background(), recs...); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"AGG", "WSRC"} {
+		// The store's scan is the topic scan, record for record.
+		src := e.ms.Source(table)
+		fromTopic, err := e.scanTable(context.Background(), src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fromStore, err := e.pullTable(context.Background(), src, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fromStore) < 30 || fmt.Sprint(fromStore) != fmt.Sprint(fromTopic) {
+			t.Fatalf("%s: store scan differs from the topic scan:\n%v\n%v", table, fromStore, fromTopic)
+		}
+		for _, where := range []string{
+			"k = 'a'",
+			"k IN ('ab', 'b')",
+			"k = 'a' AND WINDOWSTART >= 100000",
+			"k = 'abc' AND WINDOWSTART < 50000 AND WINDOWEND > 20000",
+		} {
+			lookup := mustPull(t, e, "SELECT * FROM "+table+" WHERE "+where+";", nil)
+			scan := mustPull(t, e, "SELECT * FROM "+table+" WHERE ("+where+") OR (n < 0 AND n > 0);", nil)
+			if len(lookup.rows) == 0 || fmt.Sprint(lookup.rows) != fmt.Sprint(scan.rows) {
+				t.Fatalf("%s WHERE %s:\nlookup %q\nscan   %q", table, where, lookup.rows, scan.rows)
+			}
+		}
+	}
+}
+
+// TestPullReadsItsOwnWrites: over the embedded broker, a pull query sees
+// every write acknowledged before it started.
+func TestPullReadsItsOwnWrites(t *testing.T) {
+	emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emb.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{emb.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cl.Close() })
+	e := newEngineOn(t, cl, nil)
+	mustExec(t, e, "CREATE TABLE t_in (k STRING PRIMARY KEY, v INT) WITH (kafka_topic='rw', format='JSON', partitions=2);")
+	mustExec(t, e, "CREATE SOURCE TABLE t (k STRING PRIMARY KEY, v INT) WITH (kafka_topic='rw', format='JSON');")
+	for i := 0; i < 20; i++ {
+		mustExec(t, e, fmt.Sprintf("INSERT INTO t_in (k, v) VALUES ('k%d', %d);", i%3, i))
+		got := mustPull(t, e, fmt.Sprintf("SELECT v FROM t WHERE k = 'k%d';", i%3), nil)
+		if fmt.Sprint(got.rows) != fmt.Sprintf("[%d]", i) {
+			t.Fatalf("after writing %d: %q", i, got.rows)
+		}
+	}
+	if got := mustPull(t, e, "SELECT * FROM t;", nil); len(got.rows) != 3 {
+		t.Fatalf("scan: %q", got.rows)
+	}
+}
+
+// TestDropStopsTheMaterializer: DROP forgets a table's store, so a table
+// of the same name over another topic reads that topic; Close removes the
+// Pebble directories.
+func TestDropStopsTheMaterializer(t *testing.T) {
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	dir := t.TempDir()
+	e, err := New(context.Background(), Options{Cluster: cl, StateDir: dir, Config: map[string]string{StateStoreProperty: "pebble"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	for i, topic := range []string{"one", "two"} {
+		mustExec(t, e, fmt.Sprintf("CREATE TABLE in%d (k STRING PRIMARY KEY, v INT) WITH (kafka_topic='%s', format='JSON', partitions=1);", i, topic))
+		mustExec(t, e, fmt.Sprintf("INSERT INTO in%d (k, v) VALUES ('x', %d);", i, i+1))
+		mustExec(t, e, fmt.Sprintf("CREATE SOURCE TABLE t (k STRING PRIMARY KEY, v INT) WITH (kafka_topic='%s', format='JSON');", topic))
+		if got := mustPull(t, e, "SELECT v FROM t WHERE k = 'x';", nil); fmt.Sprint(got.rows) != fmt.Sprintf("[%d]", i+1) {
+			t.Fatalf("table over %s: %q", topic, got.rows)
+		}
+		if ents, _ := os.ReadDir(filepath.Join(dir, "pull")); len(ents) != 1 {
+			t.Fatalf("%d store directories, want 1", len(ents))
+		}
+		mustExec(t, e, "DROP TABLE t;")
+	}
+	mustExec(t, e, "CREATE SOURCE TABLE t (k STRING PRIMARY KEY, v INT) WITH (kafka_topic='two', format='JSON');")
+	mustPull(t, e, "SELECT * FROM t;", nil)
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(dir, "pull")); len(ents) != 0 {
+		t.Fatalf("%d store directories left after Close", len(ents))
+	}
+}
+
+func TestUnknownStateStoreKindIsAClearError(t *testing.T) {
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	e := newEngineOn(t, cl, map[string]string{StateStoreProperty: "rocksdb"})
+	riders(t, e)
+	_, err := runPull(t, e, "SELECT * FROM t;", nil)
+	if err == nil || !strings.Contains(err.Error(), "rocksdb") || !strings.Contains(err.Error(), StateStoreProperty) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func newEngineOn(t *testing.T, cl kafka.Cluster, cfg map[string]string) *Engine {
+	t.Helper()
+	e, err := New(context.Background(), Options{Cluster: cl, Config: cfg, StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}

@@ -1,0 +1,154 @@
+package engine
+
+import (
+	"database/sql"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/eddysql/eddy/api"
+	"github.com/eddysql/eddy/connect"
+	"github.com/eddysql/eddy/connect/convert"
+	"github.com/eddysql/eddy/connect/mysqlcdc"
+	"github.com/eddysql/eddy/connect/transform"
+	"github.com/eddysql/eddy/internal/testenv"
+	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/registry"
+)
+
+// TestMySQLSourceConnectorEndToEnd runs the ratings flow's MySQL connector
+// statement against MariaDB: Debezium envelope, unwrapped and keyed by id,
+// Avro in the Schema Registry, a table over the topic that answers pull
+// queries, and an UPDATE in MariaDB visible there within a second. The one
+// addition to ratings.sql's options is drop.tombstones=false: with
+// ExtractNewRecordState's default a delete never reaches the topic (as
+// with Debezium under Kafka Connect), here it removes the customer.
+func TestMySQLSourceConnectorEndToEnd(t *testing.T) {
+	dsn := testenv.MySQL(t)
+	mc, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, port, _ := net.SplitHostPort(mc.Addr)
+	mc.MultiStatements = true
+	db, err := sql.Open("mysql", mc.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		"DROP TABLE IF EXISTS demo.E2E_CUSTOMERS",
+		`CREATE TABLE demo.E2E_CUSTOMERS (id INT PRIMARY KEY, first_name VARCHAR(50), last_name VARCHAR(50),
+			email VARCHAR(50), club_status VARCHAR(8), comments VARCHAR(90))`,
+		`INSERT INTO demo.E2E_CUSTOMERS VALUES (1, 'Rica', 'Blaisdell', 'rblaisdell0@rambler.ru', 'bronze', 'Universal'),
+			(2, 'Ruthie', 'Brockherst', 'rbrockherst1@ow.ly', 'platinum', 'Reverse-engineered'),
+			(3, 'Mariejeanne', 'Cocci', 'mcocci2@techcrunch.com', 'bronze', 'Multi-tiered')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+
+	b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx := t.Context()
+	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{b.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	reg, err := registry.New(ctx, registry.Config{Cluster: cl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	plugins := connect.NewRegistry()
+	convert.Register(plugins)
+	transform.Register(plugins)
+	mysqlcdc.Register(plugins)
+	e, err := New(ctx, Options{Cluster: cl, Registry: reg.Client(), Connectors: plugins, Config: map[string]string{"auto.offset.reset": "earliest"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	mustExec(t, e, `CREATE SOURCE CONNECTOR SOURCE_MYSQL_01 WITH (
+  'connector.class'    = 'io.debezium.connector.mysql.MySqlConnector',
+  'database.hostname'  = '`+host+`',
+  'database.port'      = '`+port+`',
+  'database.user'      = '`+mc.User+`',
+  'database.password'  = '`+mc.Passwd+`',
+  'database.server.id' = '42',
+  'database.server.name' = 'asgard',
+  'table.whitelist'    = 'demo.e2e_customers',
+  'include.schema.changes' = 'false',
+  'transforms'         = 'unwrap,extractkey',
+  'transforms.unwrap.type' = 'io.debezium.transforms.ExtractNewRecordState',
+  'transforms.unwrap.drop.tombstones' = 'false',
+  'transforms.extractkey.type' = 'org.apache.kafka.connect.transforms.ExtractField$Key',
+  'transforms.extractkey.field' = 'id',
+  'key.converter'      = 'org.apache.kafka.connect.storage.StringConverter',
+  'value.converter'    = 'io.confluent.connect.avro.AvroConverter'
+);`)
+	// The topic and its Avro schema appear once the snapshot is written.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := e.Execute(ctx, `CREATE SOURCE TABLE CUSTOMERS (CUSTOMER_ID VARCHAR PRIMARY KEY)
+  WITH (KAFKA_TOPIC='asgard.demo.E2E_CUSTOMERS', VALUE_FORMAT='AVRO');`, nil); err == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("CREATE TABLE over the CDC topic: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	status := func(id string) string {
+		res, err := runPull(t, e, "SELECT CLUB_STATUS FROM CUSTOMERS WHERE CUSTOMER_ID='"+id+"';", nil)
+		if err != nil || len(res.rows) == 0 {
+			return ""
+		}
+		return res.rows[0]
+	}
+	waitFor := func(what string, within time.Duration, ok func() bool) {
+		t.Helper()
+		end := time.Now().Add(within)
+		for !ok() {
+			if time.Now().After(end) {
+				res, err := runPull(t, e, "SELECT * FROM CUSTOMERS;", nil)
+				t.Logf("table rows %q %v", res.rows, err)
+				t.Fatalf("%s: not within %s", what, within)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitFor("the snapshot in the table", 30*time.Second, func() bool { return status("2") == "platinum" })
+	res := mustPull(t, e, "SELECT * FROM CUSTOMERS WHERE CUSTOMER_ID='1';", nil)
+	if !strings.Contains(res.schema, "`FIRST_NAME` STRING") || !strings.Contains(res.schema, "`CLUB_STATUS` STRING") || len(res.rows) != 1 || !strings.Contains(res.rows[0], "Rica") {
+		t.Errorf("customer 1: %q %q", res.schema, res.rows)
+	}
+
+	if _, err := db.Exec("UPDATE demo.E2E_CUSTOMERS SET club_status = 'bronze' WHERE id = 2"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	waitFor("the update", 5*time.Second, func() bool { return status("2") == "bronze" })
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("the update took %s to reach the table, want within a second", d)
+	} else {
+		t.Logf("update visible in a pull query after %s", d.Round(time.Millisecond))
+	}
+
+	if _, err := db.Exec("DELETE FROM demo.E2E_CUSTOMERS WHERE id = 3"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the delete", 5*time.Second, func() bool { return status("3") == "" })
+
+	desc := mustExec(t, e, "DESCRIBE CONNECTOR SOURCE_MYSQL_01;")[0].(*api.ConnectorDescription)
+	if len(desc.Status.Tasks) != 1 || desc.Status.Tasks[0].State != "RUNNING" || !strings.Contains(desc.Status.Tasks[0].Progress, "snapshot done: 3 rows") {
+		t.Errorf("DESCRIBE CONNECTOR: %+v", desc.Status)
+	}
+}

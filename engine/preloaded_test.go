@@ -1,0 +1,286 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eddysql/eddy/api"
+	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/runtime"
+)
+
+// These tests run the way users hit the runtime: over a real Kafka-protocol
+// broker (the embedded one), with the input already in the topics when the
+// query starts, several partitions, and restarts.
+
+func startBroker(t *testing.T, dir string) *kafka.Client {
+	t.Helper()
+	b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	cl, err := kafka.Dial(context.Background(), kafka.Config{Brokers: []string{b.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cl.Close() })
+	return cl
+}
+
+func newBrokerEngine(t *testing.T, cl kafka.Cluster) *Engine {
+	return newBrokerEngineStore(t, cl, "memory", "")
+}
+
+func newBrokerEngineStore(t *testing.T, cl kafka.Cluster, kind, dir string) *Engine {
+	t.Helper()
+	e, err := New(context.Background(), Options{Cluster: cl, StateDir: dir,
+		Config: map[string]string{"auto.offset.reset": "earliest", StateStoreProperty: kind}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func produceJSON(t *testing.T, cl kafka.Cluster, topic string, recs ...kafka.Record) {
+	t.Helper()
+	for i := range recs {
+		recs[i].Topic, recs[i].Partition = topic, -1
+	}
+	if err := cl.Produce(context.Background(), recs...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func createTopic(t *testing.T, cl kafka.Cluster, name string, parts int32) {
+	t.Helper()
+	if err := cl.CreateTopic(context.Background(), kafka.TopicInfo{Name: name, Partitions: parts, Replicas: 1}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitRecords polls topic until cond holds on its records or a minute
+// passes (a bound on a hang, not a speed assertion).
+func waitRecords(t *testing.T, cl kafka.Cluster, topic string, cond func([]kafka.Record) bool) []kafka.Record {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		recs, err := cl.ReadAll(context.Background(), topic)
+		if err == nil && cond(recs) {
+			return recs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: condition not met; %d records, last error %v", topic, len(recs), err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func jsonValue(t *testing.T, r kafka.Record) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Value, &m); err != nil {
+		t.Fatalf("%s@%d: %v: %q", r.Topic, r.Offset, err, r.Value)
+	}
+	return m
+}
+
+// TestPreloadedStreamTableJoin: the table rows and the stream records are
+// all in Kafka before the join starts; half the table rows were written
+// after the stream records (later timestamps). Every stream record finds
+// its table row: the table side is read to its end before the stream.
+func TestPreloadedStreamTableJoin(t *testing.T) {
+	cl := startBroker(t, t.TempDir())
+	createTopic(t, cl, "users", 2)
+	createTopic(t, cl, "clicks", 2)
+	base := time.Now().Add(-time.Hour).UnixMilli()
+	var users, late []kafka.Record
+	for i := range 50 {
+		r := kafka.Record{Key: []byte(fmt.Sprintf("u%d", i)), Value: []byte(fmt.Sprintf(`{"NAME":"name%d"}`, i)), Timestamp: base}
+		if i%2 == 0 {
+			users = append(users, r)
+		} else {
+			r.Timestamp = base + 1_000_000
+			late = append(late, r)
+		}
+	}
+	produceJSON(t, cl, "users", users...)
+	const n = 5000
+	clicks := make([]kafka.Record, n)
+	for i := range clicks {
+		clicks[i] = kafka.Record{Key: []byte(fmt.Sprintf("u%d", i%50)), Value: []byte(fmt.Sprintf(`{"ID":%d}`, i)), Timestamp: base + int64(i)}
+	}
+	produceJSON(t, cl, "clicks", clicks...)
+	produceJSON(t, cl, "users", late...)
+
+	e := newBrokerEngine(t, cl)
+	defer e.Close()
+	mustExec(t, e, `CREATE TABLE U (K STRING PRIMARY KEY, NAME STRING) WITH (KAFKA_TOPIC='users', VALUE_FORMAT='JSON');
+		CREATE STREAM S (K STRING KEY, ID INT) WITH (KAFKA_TOPIC='clicks', VALUE_FORMAT='JSON');
+		CREATE STREAM J AS SELECT S.K, S.ID, U.NAME FROM S LEFT JOIN U ON S.K = U.K;
+		CREATE STREAM JI AS SELECT S.K, S.ID, U.NAME FROM S JOIN U ON S.K = U.K;`)
+	for _, topic := range []string{"J", "JI"} {
+		recs := waitRecords(t, cl, topic, func(r []kafka.Record) bool { return len(r) >= n })
+		seen := map[float64]bool{}
+		for _, r := range recs {
+			v := jsonValue(t, r)
+			id := v["ID"].(float64)
+			if want := fmt.Sprintf("name%d", int(id)%50); v["NAME"] != want {
+				t.Fatalf("%s: click %v joined NAME %v, want %s", topic, id, v["NAME"], want)
+			}
+			seen[id] = true
+		}
+		if len(seen) != n {
+			t.Fatalf("%s: %d distinct clicks joined, want %d", topic, len(seen), n)
+		}
+	}
+}
+
+// TestRestartRestoresStateFromChangelog: a keyed aggregate over two
+// partitions is stopped and started again with more input meanwhile. The
+// restarted query restores its counts from the changelog and reads only
+// the new input: no input record is read twice.
+func TestRestartRestoresStateFromChangelog(t *testing.T) {
+	for _, kind := range []string{"memory", "pebble"} {
+		t.Run(kind, func(t *testing.T) { testRestartRestores(t, kind) })
+	}
+}
+
+func testRestartRestores(t *testing.T, kind string) {
+	cl := startBroker(t, t.TempDir())
+	stateDir := t.TempDir()
+	createTopic(t, cl, "events", 2)
+	produce := func(from, to int) {
+		recs := make([]kafka.Record, 0, to-from)
+		for i := from; i < to; i++ {
+			recs = append(recs, kafka.Record{Key: []byte(fmt.Sprintf("k%d", i%10)), Value: []byte(fmt.Sprintf(`{"V":%d}`, i)), Timestamp: int64(1_000 + i)})
+		}
+		produceJSON(t, cl, "events", recs...)
+	}
+	produce(0, 2000)
+	e := newBrokerEngineStore(t, cl, kind, stateDir)
+	mustExec(t, e, `CREATE STREAM EV (K STRING KEY, V INT) WITH (KAFKA_TOPIC='events', VALUE_FORMAT='JSON');
+		CREATE TABLE COUNTS AS SELECT K, COUNT(*) AS N, SUM(V) AS S FROM EV GROUP BY K;`)
+	final := func(want int64) map[string]map[string]any {
+		latest := map[string]map[string]any{}
+		waitRecords(t, cl, "COUNTS", func(recs []kafka.Record) bool {
+			var total int64
+			clear(latest)
+			for _, r := range recs {
+				latest[string(r.Key)] = jsonValue(t, r)
+			}
+			for _, v := range latest {
+				total += int64(v["N"].(float64))
+			}
+			return total == want
+		})
+		return latest
+	}
+	final(2000)
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	produce(2000, 3000)
+	e2 := newBrokerEngineStore(t, cl, kind, stateDir)
+	defer e2.Close()
+	latest := final(3000)
+	for k, v := range latest {
+		i := int(k[1] - '0')
+		var wantSum float64
+		for x := i; x < 3000; x += 10 {
+			wantSum += float64(x)
+		}
+		if v["N"].(float64) != 300 || v["S"].(float64) != wantSum {
+			t.Errorf("key %s: N=%v S=%v, want 300 and %v", k, v["N"], v["S"], wantSum)
+		}
+	}
+	q := onlyQuery(t, e2)
+	if got := q.Stats.In.Load(); got != 1000 {
+		t.Errorf("restarted query read %d input records, want exactly the 1000 new ones", got)
+	}
+	switch restored := q.Stats.Restored.Load(); {
+	case kind == "memory" && restored == 0:
+		t.Error("restarted query restored nothing from its changelog")
+	case kind == "pebble" && restored != 0:
+		// The local store's checkpoint is the last committed batch: the
+		// changelog has nothing after it to replay.
+		t.Errorf("restarted query replayed %d changelog records past its local checkpoint, want 0", restored)
+	}
+}
+
+func onlyQuery(t *testing.T, e *Engine) *queryHandle {
+	t.Helper()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, q := range e.queries {
+		return &queryHandle{q.Topology.ID, &q.Stats}
+	}
+	t.Fatal("no query running")
+	return nil
+}
+
+type queryHandle struct {
+	ID    string
+	Stats *runtime.Stats
+}
+
+// TestEmitFinalOverOldTimestamps: windows close by stream time alone,
+// whatever the wall clock says: records stamped in 1970 and records an
+// hour old, read after the fact, all close their windows.
+func TestEmitFinalOverOldTimestamps(t *testing.T) {
+	cl := startBroker(t, t.TempDir())
+	createTopic(t, cl, "old", 2)
+	hourAgo := time.Now().Add(-time.Hour).UnixMilli()
+	var recs []kafka.Record
+	for i := range 100 {
+		// The TIMESTAMP column runs ten minutes behind the record time.
+		recs = append(recs, kafka.Record{Key: []byte("k"), Value: []byte(fmt.Sprintf(`{"T":%d}`, int64(i)*1000)), Timestamp: hourAgo + int64(i)*1000 + 600_000})
+	}
+	produceJSON(t, cl, "old", recs...)
+	e := newBrokerEngine(t, cl)
+	defer e.Close()
+	mustExec(t, e, `CREATE STREAM OLD (K STRING KEY, T BIGINT) WITH (KAFKA_TOPIC='old', VALUE_FORMAT='JSON', TIMESTAMP='T');
+		CREATE TABLE W AS SELECT K, COUNT(*) AS N FROM OLD WINDOW TUMBLING (SIZE 3 SECONDS, GRACE PERIOD 0 SECONDS) GROUP BY K EMIT FINAL;`)
+	// 100 records a second apart: windows [0,3) … [96,99) close; [99,102) stays open.
+	out := waitRecords(t, cl, "W", func(r []kafka.Record) bool { return len(r) >= 33 })
+	for _, r := range out {
+		if n := jsonValue(t, r)["N"].(float64); n != 3 {
+			t.Errorf("window at %d: N=%v, want 3", r.Timestamp, n)
+		}
+	}
+}
+
+// TestAggregateWithoutGroupByIsGlobal: with no GROUP BY, ksqlDB folds the
+// whole stream into one group, however many partitions it has.
+func TestAggregateWithoutGroupByIsGlobal(t *testing.T) {
+	cl := startBroker(t, t.TempDir())
+	createTopic(t, cl, "many", 2)
+	var recs []kafka.Record
+	for i := range 300 {
+		recs = append(recs, kafka.Record{Key: []byte(fmt.Sprintf("k%d", i)), Value: []byte(`{"V":1}`), Timestamp: int64(i)})
+	}
+	produceJSON(t, cl, "many", recs...)
+	e := newBrokerEngine(t, cl)
+	defer e.Close()
+	mustExec(t, e, `CREATE STREAM MANY (K STRING KEY, V INT) WITH (KAFKA_TOPIC='many', VALUE_FORMAT='JSON');`)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var last string
+	err := e.Stream(ctx, "SELECT COUNT(*) AS N FROM MANY EMIT CHANGES LIMIT 300;", nil, func(r api.StreamedRow) error {
+		if r.Row != nil {
+			b, _ := json.Marshal(r.Row.Columns)
+			last = string(b)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(last, "300") {
+		t.Fatalf("last running count %s, want 300", last)
+	}
+}

@@ -1,0 +1,134 @@
+package runtime
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// streamTimeKey holds an operator's stream time in its store: windows
+// close, and late records are dropped, by the stream time the task had
+// reached, so a restart must not forget it.
+var streamTimeKey = []byte("\x01streamtime")
+
+func (a *Aggregate) storeName() string { return a.store }
+
+func (a *Aggregate) markDirty(k []byte) {
+	a.init()
+	if string(k) == string(streamTimeKey) {
+		a.stDirty = true
+		return
+	}
+	a.dirty[string(k)] = true
+}
+
+// flushChanges writes each changed group: its key values, window, latest
+// time and accumulators.
+func (a *Aggregate) flushChanges(put func(k, v []byte)) error {
+	a.init()
+	var buf []byte
+	for gk := range a.dirty {
+		g := a.groups[gk]
+		if g == nil {
+			put([]byte(gk), nil)
+			continue
+		}
+		var err error
+		if buf, err = a.encodeGroup(buf[:0], g); err != nil {
+			return fmt.Errorf("group %q: %w", gk, err)
+		}
+		put([]byte(gk), buf)
+	}
+	clear(a.dirty)
+	if a.stDirty {
+		put(streamTimeKey, binary.AppendVarint(nil, a.streamTime))
+		a.stDirty = false
+	}
+	return nil
+}
+
+func (a *Aggregate) encodeGroup(b []byte, g *group) ([]byte, error) {
+	b, err := AppendRow(b, g.keys)
+	if err != nil {
+		return nil, err
+	}
+	b = binary.AppendVarint(b, g.start)
+	b = binary.AppendVarint(b, g.end)
+	b = binary.AppendVarint(b, g.maxTs)
+	for i, f := range a.Funcs {
+		if f.Marshal == nil {
+			return nil, fmt.Errorf("aggregate %s has no serialized state", f.Name)
+		}
+		data, err := f.Marshal(g.accs[i])
+		if err != nil {
+			return nil, fmt.Errorf("aggregate %s: %w", f.Name, err)
+		}
+		b = binary.AppendUvarint(b, uint64(len(data)))
+		b = append(b, data...)
+	}
+	return b, nil
+}
+
+var errShortGroup = errors.New("truncated aggregate state")
+
+func (a *Aggregate) restoreEntry(k, v []byte) error {
+	a.init()
+	if string(k) == string(streamTimeKey) {
+		if v != nil {
+			st, n := binary.Varint(v)
+			if n <= 0 {
+				return errShortGroup
+			}
+			a.streamTime = st
+		}
+		return nil
+	}
+	gk := string(k)
+	if v == nil {
+		if g := a.groups[gk]; g != nil {
+			a.deleteGroup(gk)
+			delete(a.dirty, gk)
+		}
+		return nil
+	}
+	keys, rest, err := DecodeRow(v, nil)
+	if err != nil {
+		return err
+	}
+	g := &group{keys: keys, accs: make([]any, len(a.Funcs)), maxTs: math.MinInt64}
+	var n int
+	if g.start, n = binary.Varint(rest); n <= 0 {
+		return errShortGroup
+	}
+	rest = rest[n:]
+	if g.end, n = binary.Varint(rest); n <= 0 {
+		return errShortGroup
+	}
+	rest = rest[n:]
+	if g.maxTs, n = binary.Varint(rest); n <= 0 {
+		return errShortGroup
+	}
+	rest = rest[n:]
+	for i, f := range a.Funcs {
+		l, n := binary.Uvarint(rest)
+		if n <= 0 || uint64(len(rest)-n) < l {
+			return errShortGroup
+		}
+		if f.Unmarshal == nil {
+			return fmt.Errorf("aggregate %s has no serialized state", f.Name)
+		}
+		acc, err := f.Unmarshal(rest[n : n+int(l)])
+		if err != nil {
+			return fmt.Errorf("aggregate %s: %w", f.Name, err)
+		}
+		g.accs[i] = acc
+		rest = rest[n+int(l):]
+	}
+	if old := a.groups[gk]; old != nil {
+		a.deleteGroup(gk)
+	}
+	a.addGroup(gk, g)
+	delete(a.dirty, gk)
+	return nil
+}

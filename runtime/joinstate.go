@@ -1,0 +1,215 @@
+package runtime
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// A join's store keeps each side's rows under the side's tag and the
+// join key ('L'/'R'), a foreign-key join's rows under 'l' (left, by
+// primary key) and 'r' (right), and the stream time.
+
+func (j *JoinSpec) storeName() string { return j.store }
+
+// touch marks a side's key as changed.
+func (j *JoinSpec) touch(s *joinState, ks string) {
+	j.dirty[string(s.tag)+ks] = true
+}
+
+func (j *JoinSpec) markLeft(l *fkLeft) { j.dirty["l"+l.pks] = true }
+
+func (j *JoinSpec) markDirty(k []byte) {
+	j.init()
+	if string(k) == string(streamTimeKey) {
+		j.stDirty = true
+		return
+	}
+	j.dirty[string(k)] = true
+}
+
+func (j *JoinSpec) flushChanges(put func(k, v []byte)) error {
+	j.init()
+	var buf []byte
+	for k := range j.dirty {
+		if k == "" {
+			continue
+		}
+		var err error
+		var present bool
+		buf, present, err = j.encodeEntry(buf[:0], k)
+		if err != nil {
+			return fmt.Errorf("join state %q: %w", k, err)
+		}
+		if present {
+			put([]byte(k), buf)
+		} else {
+			put([]byte(k), nil)
+		}
+	}
+	clear(j.dirty)
+	if j.stDirty {
+		put(streamTimeKey, binary.AppendVarint(nil, j.streamTime))
+		j.stDirty = false
+	}
+	return nil
+}
+
+func (j *JoinSpec) encodeEntry(b []byte, k string) ([]byte, bool, error) {
+	ks := k[1:]
+	switch k[0] {
+	case 'L', 'R':
+		s := j.left
+		if k[0] == 'R' {
+			s = j.right
+		}
+		rows := s.rows[ks]
+		if len(rows) == 0 {
+			return b, false, nil
+		}
+		b = binary.AppendUvarint(b, uint64(len(rows)))
+		for _, jr := range rows {
+			var err error
+			if b, err = appendJoinRow(b, jr.row, jr.ts, jr.matched, jr.key); err != nil {
+				return nil, false, err
+			}
+		}
+		return b, true, nil
+	case 'l':
+		if j.fk == nil || j.fk.left[ks] == nil {
+			return b, false, nil
+		}
+		l := j.fk.left[ks]
+		b, err := appendJoinRow(b, l.row, l.ts, l.joined, l.pk)
+		if err != nil {
+			return nil, false, err
+		}
+		b = binary.AppendUvarint(b, uint64(len(l.fk)))
+		return append(b, l.fk...), true, nil
+	case 'r':
+		if j.fk == nil || j.fk.right[ks] == nil {
+			return b, false, nil
+		}
+		r := j.fk.right[ks]
+		b, err := appendJoinRow(b, r.row, r.ts, false, r.key)
+		return b, err == nil, err
+	}
+	return nil, false, fmt.Errorf("unknown join state key tag %q", k[0])
+}
+
+func appendJoinRow(b []byte, row []any, ts int64, flag bool, key any) ([]byte, error) {
+	b = binary.AppendVarint(b, ts)
+	if flag {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
+	b, err := AppendRow(b, []any{key})
+	if err != nil {
+		return nil, err
+	}
+	return AppendRow(b, row)
+}
+
+var errShortJoinRow = errors.New("truncated join state")
+
+func readJoinRow(b []byte) (row []any, ts int64, flag bool, key any, rest []byte, err error) {
+	ts, n := binary.Varint(b)
+	if n <= 0 || len(b) < n+1 {
+		return nil, 0, false, nil, nil, errShortJoinRow
+	}
+	flag = b[n] == 1
+	b = b[n+1:]
+	k, b, err := DecodeRow(b, nil)
+	if err != nil || len(k) != 1 {
+		return nil, 0, false, nil, nil, cmpErr(err, errShortJoinRow)
+	}
+	row, b, err = DecodeRow(b, nil)
+	if err != nil {
+		return nil, 0, false, nil, nil, err
+	}
+	return row, ts, flag, k[0], b, nil
+}
+
+func (j *JoinSpec) restoreEntry(k, v []byte) error {
+	j.init()
+	if string(k) == string(streamTimeKey) {
+		if v != nil {
+			st, n := binary.Varint(v)
+			if n <= 0 {
+				return errShortJoinRow
+			}
+			j.streamTime = st
+		}
+		return nil
+	}
+	if len(k) == 0 {
+		return errShortJoinRow
+	}
+	ks := string(k[1:])
+	switch k[0] {
+	case 'L', 'R':
+		s := j.left
+		if k[0] == 'R' {
+			s = j.right
+		}
+		if v == nil {
+			delete(s.rows, ks)
+			return nil
+		}
+		cnt, n := binary.Uvarint(v)
+		if n <= 0 {
+			return errShortJoinRow
+		}
+		v = v[n:]
+		rows := make([]*joinRow, 0, cnt)
+		for range cnt {
+			row, ts, matched, key, rest, err := readJoinRow(v)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, &joinRow{row: row, ts: ts, matched: matched, key: key})
+			v = rest
+		}
+		s.rows[ks] = rows
+	case 'l':
+		st := j.fkState()
+		if old := st.left[ks]; old != nil && old.fk != "" {
+			delete(st.refs[old.fk], ks)
+		}
+		if v == nil {
+			delete(st.left, ks)
+			return nil
+		}
+		row, ts, joined, pk, rest, err := readJoinRow(v)
+		if err != nil {
+			return err
+		}
+		l, n := binary.Uvarint(rest)
+		if n <= 0 || uint64(len(rest)-n) < l {
+			return errShortJoinRow
+		}
+		fl := &fkLeft{row: row, ts: ts, pk: pk, pks: ks, joined: joined, fk: string(rest[n : n+int(l)])}
+		st.left[ks] = fl
+		if fl.fk != "" {
+			if st.refs[fl.fk] == nil {
+				st.refs[fl.fk] = map[string]bool{}
+			}
+			st.refs[fl.fk][ks] = true
+		}
+	case 'r':
+		st := j.fkState()
+		if v == nil {
+			delete(st.right, ks)
+			return nil
+		}
+		row, ts, _, key, _, err := readJoinRow(v)
+		if err != nil {
+			return err
+		}
+		st.right[ks] = &joinRow{row: row, ts: ts, key: key}
+	default:
+		return fmt.Errorf("unknown join state key tag %q", k[0])
+	}
+	return nil
+}

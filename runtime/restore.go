@@ -1,0 +1,236 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/eddysql/eddy/kafka"
+)
+
+// taskStore is one state store of one task: the operator holding the
+// state, its changelog topic, and its optional local copy.
+type taskStore struct {
+	name  string
+	op    stateOp
+	topic string
+	local StateStore
+}
+
+type change struct{ key, value []byte }
+
+// ChangelogTopic names a store's changelog topic as ksqlDB does.
+func ChangelogTopic(group, store string) string { return group + "-" + store + "-changelog" }
+
+// ChangelogTopics lists the changelog topics a persistent topology
+// writes (none for transient queries).
+func (t *Topology) ChangelogTopics() []string {
+	if t.NoCommit || t.Group == "" {
+		return nil
+	}
+	var out []string
+	for _, s := range t.Stores() {
+		out = append(out, ChangelogTopic(t.Group, s))
+	}
+	return out
+}
+
+// collectChanges gathers each store's changes since the last batch.
+func (t *Task) collectChanges() ([][]change, int, error) {
+	out := make([][]change, len(t.stores))
+	n := 0
+	for i, st := range t.stores {
+		err := st.op.flushChanges(func(k, v []byte) {
+			out[i] = append(out[i], change{key: bytes.Clone(k), value: bytes.Clone(v)})
+		})
+		if err != nil {
+			return nil, 0, fmt.Errorf("store %s: %w", st.name, err)
+		}
+		n += len(out[i])
+	}
+	return out, n, nil
+}
+
+// writeLocal applies a committed batch to the local store, checkpointed
+// at the batch's marker offset.
+func (st *taskStore) writeLocal(entries []change, markerOffset int64) error {
+	if st.local == nil {
+		return nil
+	}
+	for _, c := range entries {
+		var err error
+		if c.value == nil {
+			err = st.local.Delete(c.key)
+		} else {
+			err = st.local.Put(c.key, c.value)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return st.local.Commit(markerOffset)
+}
+
+func (t *Task) close() {
+	for _, st := range t.stores {
+		if st.local != nil {
+			st.local.Close()
+		}
+	}
+}
+
+// restore rebuilds a new task's state: from each store's local copy,
+// then from its changelog after the copy's checkpoint. Only the entries
+// of batches whose marker was written count; an entry of a batch that
+// never committed is dropped, and its key rewritten at the next flush so
+// later restores read past it. The last marker says which input records
+// the state already includes: those are dropped when delivered again.
+func (q *Query) restore(ctx context.Context, t *Task) error {
+	began := time.Now()
+	type pendingEntry struct {
+		seq        uint64
+		key, value []byte
+	}
+	type storeRestore struct {
+		st       *taskStore
+		lastSeq  uint64
+		hasMark  bool
+		trailing []pendingEntry
+	}
+	var rs []*storeRestore
+	var committed uint64
+	var haveCommitted bool
+	var maxSeq uint64
+	var offsets map[string]int64
+	read := int64(0)
+	for _, op := range t.inst.states {
+		st := &taskStore{name: op.storeName(), op: op, topic: ChangelogTopic(q.Topology.Group, op.storeName())}
+		from := int64(0)
+		if q.opts.Stores != nil {
+			local, err := q.opts.Stores(q.Topology.ID, st.name, t.partition)
+			if err != nil {
+				return fmt.Errorf("open local store %s: %w", st.name, err)
+			}
+			st.local = local
+			if off := local.CommittedOffset(); off >= 0 {
+				var rerr error
+				if err := local.Scan(nil, nil, func(k, v []byte) bool {
+					rerr = op.restoreEntry(bytes.Clone(k), bytes.Clone(v))
+					return rerr == nil
+				}); err != nil || rerr != nil {
+					return fmt.Errorf("load local store %s: %w", st.name, cmpErr(err, rerr))
+				}
+				from = off + 1
+			}
+		}
+		t.stores = append(t.stores, st)
+		r := &storeRestore{st: st}
+		rs = append(rs, r)
+		var buf []pendingEntry
+		_, err := q.cluster.ReadPartitions(ctx, st.topic, map[int32]int64{t.partition: from}, func(rec kafka.Record) error {
+			read++
+			if isMarker(rec) {
+				m, err := decodeMarker(rec.Value)
+				if err != nil {
+					return fmt.Errorf("%s/%d@%d: %w", st.topic, t.partition, rec.Offset, err)
+				}
+				for _, e := range buf {
+					if err := op.restoreEntry(e.key, e.value); err != nil {
+						return err
+					}
+					if st.local != nil {
+						if err := localApply(st.local, e.key, e.value); err != nil {
+							return err
+						}
+					}
+				}
+				buf = buf[:0]
+				if st.local != nil {
+					if err := st.local.Commit(rec.Offset); err != nil {
+						return err
+					}
+				}
+				r.lastSeq, r.hasMark = m.seq, true
+				maxSeq = max(maxSeq, m.seq)
+				if !haveCommitted || m.seq >= committed {
+					committed, haveCommitted, offsets = m.seq, true, m.offsets
+				}
+				return nil
+			}
+			seq := uint64(0)
+			for _, h := range rec.Headers {
+				if h.Key == headerSeq {
+					s, err := readSeq(h.Value)
+					if err != nil {
+						return err
+					}
+					seq = s
+				}
+			}
+			maxSeq = max(maxSeq, seq)
+			buf = append(buf, pendingEntry{seq: seq, key: rec.Key, value: rec.Value})
+			return nil
+		})
+		if err != nil {
+			if isUnknownTopic(err) {
+				continue // no changelog yet: a first start
+			}
+			return fmt.Errorf("read changelog %s: %w", st.topic, err)
+		}
+		r.trailing = buf
+	}
+	// Entries after a store's last marker belong to a batch that
+	// committed if another store has its marker (the markers follow all
+	// entries of a batch); otherwise they never happened.
+	for _, r := range rs {
+		for _, e := range r.trailing {
+			if haveCommitted && e.seq <= committed && (!r.hasMark || e.seq > r.lastSeq) {
+				if err := r.st.op.restoreEntry(e.key, e.value); err != nil {
+					return err
+				}
+				continue
+			}
+			r.st.op.markDirty(e.key)
+		}
+	}
+	t.seq = maxSeq + 1
+	if haveCommitted {
+		t.skipBelow = offsets
+		maps.Copy(t.done, offsets)
+	}
+	q.Stats.Restored.Add(read)
+	if read > 0 {
+		q.opts.Logf("query %s: task %d restored %d changelog records in %s", q.Topology.ID, t.partition, read, time.Since(began).Round(time.Millisecond))
+	}
+	return nil
+}
+
+func isMarker(rec kafka.Record) bool {
+	for _, h := range rec.Headers {
+		if h.Key == headerMarker {
+			return true
+		}
+	}
+	return false
+}
+
+func localApply(s StateStore, k, v []byte) error {
+	if v == nil {
+		return s.Delete(k)
+	}
+	return s.Put(k, v)
+}
+
+func isUnknownTopic(err error) bool {
+	return err != nil && errors.Is(err, kafka.ErrUnknownTopic)
+}
+
+func cmpErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}

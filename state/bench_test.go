@@ -1,0 +1,131 @@
+package state
+
+import (
+	"encoding/binary"
+	"math/rand"
+	"runtime"
+	"testing"
+)
+
+// The benchmarks' workload: 16-byte keys and 40-byte values, as a
+// keyed aggregate's state might hold.
+const (
+	benchKeys     = 1_000_000
+	benchValueLen = 40
+)
+
+func benchKey(buf []byte, i int) []byte {
+	buf = buf[:0]
+	// A hashed prefix spreads consecutive i over the key space, as real
+	// keys are, rather than appending in order.
+	buf = binary.BigEndian.AppendUint64(buf, uint64(i)*0x9E3779B97F4A7C15)
+	return binary.BigEndian.AppendUint64(buf, uint64(i))
+}
+
+// benchValue returns key i's value: random bytes, so that no store
+// gains by compressing repeated values.
+func benchValue(buf []byte, i int) []byte {
+	buf = buf[:0]
+	x := uint64(i) + 1
+	for len(buf) < benchValueLen {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		buf = binary.LittleEndian.AppendUint64(buf, x)
+	}
+	return buf[:benchValueLen]
+}
+
+type benchStore struct {
+	kind string
+	open func(b *testing.B) Store
+}
+
+var benchStores = []benchStore{
+	{KindMemory, func(*testing.B) Store { return NewMemory() }},
+	{KindPebble, func(b *testing.B) Store {
+		s, err := OpenPebble(b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}},
+}
+
+// BenchmarkPut: one Put of a new or existing key (over a key space of
+// 1M), with a Commit every 10,000 writes as a task would commit.
+func BenchmarkPut(b *testing.B) {
+	for _, bs := range benchStores {
+		b.Run(bs.kind, func(b *testing.B) {
+			s := bs.open(b)
+			defer s.Close()
+			key, val := make([]byte, 0, 16), make([]byte, 0, 48)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := s.Put(benchKey(key, i%benchKeys), benchValue(val, i)); err != nil {
+					b.Fatal(err)
+				}
+				if i%10_000 == 9_999 {
+					if err := s.Commit(int64(i)); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkGet: one Get of a random present key in a store of 1M keys.
+func BenchmarkGet(b *testing.B) {
+	for _, bs := range benchStores {
+		b.Run(bs.kind, func(b *testing.B) {
+			s := bs.open(b)
+			defer s.Close()
+			fill(b, s, benchKeys)
+			r := rand.New(rand.NewSource(2))
+			key := make([]byte, 0, 16)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, ok, err := s.Get(benchKey(key, r.Intn(benchKeys))); err != nil || !ok {
+					b.Fatal("missing key", err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkBytesPerKey fills a store with 1M keys and reports its
+// ApproxBytes per key and, for the memory store, the heap growth per
+// key. b.N is ignored: run it with -benchtime 1x.
+func BenchmarkBytesPerKey(b *testing.B) {
+	for _, bs := range benchStores {
+		b.Run(bs.kind, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				s := bs.open(b)
+				fill(b, s, benchKeys)
+				if err := s.Commit(benchKeys); err != nil {
+					b.Fatal(err)
+				}
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				b.ReportMetric(float64(s.ApproxBytes())/benchKeys, "approx-bytes/key")
+				b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/benchKeys, "heap-bytes/key")
+				if err := s.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func fill(b *testing.B, s Store, n int) {
+	key, val := make([]byte, 0, 16), make([]byte, 0, 48)
+	for i := 0; i < n; i++ {
+		if err := s.Put(benchKey(key, i), benchValue(val, i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
