@@ -207,13 +207,17 @@ func TestSinksRideOutTargetDowntime(t *testing.T) {
 	waitFor(t, "the first documents", 60*time.Second, func() bool {
 		return len(esDocs(t, esURL, topic)) >= 50 && len(mongoDocs(t, mongoURL, "eddy_e2e", topic)) >= 50
 	})
+	before := len(esDocs(t, esURL, topic))
 	zinc.Stop()
 	ferret.Stop()
 	down := time.Now()
-	for _, name := range []string{"es_sink", "mongo_sink"} {
-		waitFor(t, name+"'s task error in DESCRIBE CONNECTOR", 25*time.Second, func() bool {
+	if before >= total {
+		t.Fatalf("all %d records arrived before the servers stopped; the flow must outlast them", before)
+	}
+	for name, addr := range map[string]string{"es_sink": fmt.Sprint("127.0.0.1:", zinc.Port()), "mongo_sink": fmt.Sprint("127.0.0.1:", ferret.Port())} {
+		waitFor(t, name+"'s task error naming "+addr+" in DESCRIBE CONNECTOR", 25*time.Second, func() bool {
 			d := mustExec(t, e, "DESCRIBE CONNECTOR "+name+";")[0].(*api.ConnectorDescription)
-			return len(d.Status.Tasks) == 1 && d.Status.Tasks[0].Trace != "" && d.Status.Tasks[0].ErrorTime != ""
+			return len(d.Status.Tasks) == 1 && strings.Contains(d.Status.Tasks[0].Trace, addr) && d.Status.Tasks[0].ErrorTime != ""
 		})
 	}
 	time.Sleep(30*time.Second - time.Since(down))
