@@ -407,6 +407,23 @@ func TestTargetDownThenBack(t *testing.T) {
 	}
 }
 
+func TestHungServerFailsTheWriteInsteadOfWaiting(t *testing.T) {
+	srv, url := testenv.ZincServer(t)
+	topic := uniqueTopic(t)
+	tk, _ := startTask(t, connect.Config{"connection.url": url, "read.timeout.ms": "1000", "max.retries": "1", "retry.backoff.ms": "10"})
+	recs := []connect.Record{rating(topic, 0, 1, 1), rating(topic, 1, 2, 1)}
+	putFlush(t, tk, recs[:1])
+	srv.Pause()
+	err := tk.Put(context.Background(), recs[1:])
+	srv.Resume()
+	var re *connect.RecordError
+	if err == nil || errors.As(err, &re) {
+		t.Fatalf("put to a hung server = %v, want a retriable error", err)
+	}
+	putFlush(t, tk, recs[1:])
+	es{t, url}.waitDocs(strings.ToLower(topic), 2)
+}
+
 func TestValidateNamesURLThatDoesNotAnswer(t *testing.T) {
 	url := testenv.ES(t)
 	ctx := context.Background()

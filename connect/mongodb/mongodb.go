@@ -41,6 +41,7 @@ const (
 	optCDCHandler       = "change.data.capture.handler"
 	optMaxRetries       = "max.num.retries"
 	optRetriesDefer     = "retries.defer.timeout"
+	optWriteTimeout     = "bulk.write.timeout.ms"
 	optTopicOverride    = "topic.override.<topic>.<option>"
 	topicOverridePrefix = "topic.override."
 )
@@ -64,6 +65,7 @@ var spec = []connect.ConfigField{
 	{Name: optCDCHandler, Type: connect.TypeString, Doc: "Reads records as change events: com.mongodb.kafka.connect.sink.cdc.debezium.mysql.MysqlHandler (also rdbms.RdbmsHandler, rdbms.mysql.MysqlHandler, postgres.PostgresHandler) takes Debezium envelopes; op c, r and u replace the document whose _id is the event key, inserting it when missing, and d deletes it. id strategies and write models do not apply then."},
 	{Name: optMaxRetries, Type: connect.TypeInt, Default: "1", Doc: "Times a failed bulk write (network error, timeout, no server) is retried before the write fails; the runtime then retries the whole batch with backoff, so a record is never skipped."},
 	{Name: optRetriesDefer, Type: connect.TypeInt, Default: "5000", Doc: "Milliseconds to wait before such a retry."},
+	{Name: optWriteTimeout, Type: connect.TypeLong, Default: "120000", Doc: "eddy's addition: milliseconds one bulk write may wait for the server's answer before it counts as failed and is retried, so a server that hangs shows as a task error instead of a task that waits forever. 0: no limit (the connection string's timeoutMS and socketTimeoutMS still apply)."},
 	{Name: optTopicOverride, Type: connect.TypeString, Doc: "Per-topic setting of collection, document.id.strategy, document.id.strategy.*, key.projection.*, value.projection.*, post.processor.chain, writemodel.strategy, delete.on.null.values or change.data.capture.handler, e.g. topic.override.pageviews.collection=views."},
 }
 
@@ -98,6 +100,7 @@ type settings struct {
 	ordered      bool
 	maxRetries   int
 	retriesDefer time.Duration
+	writeTimeout time.Duration
 	base         *topicSettings
 	cfg          connect.Config
 }
@@ -132,6 +135,7 @@ func parse(cfg connect.Config) (*settings, error) {
 		ordered:      r.Bool(optOrdered),
 		maxRetries:   int(r.Int(optMaxRetries)),
 		retriesDefer: time.Duration(r.Int(optRetriesDefer)) * time.Millisecond,
+		writeTimeout: time.Duration(r.Int(optWriteTimeout)) * time.Millisecond,
 		cfg:          cfg,
 	}
 	if s.database == "" {

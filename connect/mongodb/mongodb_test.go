@@ -375,6 +375,25 @@ func TestTargetDownThenBack(t *testing.T) {
 	}
 }
 
+func TestHungServerFailsTheWriteInsteadOfWaiting(t *testing.T) {
+	srv, uri := testenv.FerretServer(t)
+	db, topic := "eddy_test", uniqueName(t)
+	tk := startTask(t, connect.Config{"connection.uri": uri, "database": db, "bulk.write.timeout.ms": "1500"})
+	recs := []connect.Record{order(topic, 0, 1, 1), order(topic, 1, 2, 1)}
+	putFlush(t, tk, recs[:1])
+	srv.Pause()
+	err := tk.Put(context.Background(), recs[1:])
+	srv.Resume()
+	var re *connect.RecordError
+	if err == nil || errors.As(err, &re) || !strings.Contains(err.Error(), "deadline") {
+		t.Fatalf("put to a hung server = %v, want a retriable timeout", err)
+	}
+	putFlush(t, tk, recs[1:])
+	if n := len(all(t, reader(t, uri, db, topic))); n != 2 {
+		t.Fatalf("%d documents, want 2", n)
+	}
+}
+
 func TestValidateNamesURIThatDoesNotAnswer(t *testing.T) {
 	uri := testenv.Mongo(t)
 	ctx := context.Background()

@@ -180,7 +180,7 @@ func (t *task) writeCollection(ctx context.Context, coll string, ws []write) ([]
 				continue
 			}
 			attempt++
-			if attempt > t.s.maxRetries || ctx.Err() != nil {
+			if attempt > t.s.maxRetries || ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
 				return rejected, fmt.Errorf("bulk write to %s.%s at %s: %w", t.s.database, coll, redact(t.s.uri), err)
 			}
 			chunk = retry
@@ -202,6 +202,11 @@ func (t *task) bulk(ctx context.Context, c *mongo.Collection, ws []write) (rejec
 	models := make([]mongo.WriteModel, len(ws))
 	for i, w := range ws {
 		models[i] = w.model
+	}
+	if t.s.writeTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t.s.writeTimeout)
+		defer cancel()
 	}
 	_, err = c.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(t.s.ordered))
 	if err == nil {
