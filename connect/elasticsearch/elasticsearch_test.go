@@ -424,6 +424,37 @@ func TestHungServerFailsTheWriteInsteadOfWaiting(t *testing.T) {
 	es{t, url}.waitDocs(strings.ToLower(topic), 2)
 }
 
+func TestDeadURLAmongSeveralIsSkipped(t *testing.T) {
+	url := testenv.ES(t)
+	topic := uniqueTopic(t)
+	tk, _ := startTask(t, connect.Config{"connection.url": "http://127.0.0.1:1/es," + url, "max.retries": "2", "retry.backoff.ms": "10"})
+	var recs []connect.Record
+	for i := int64(0); i < 6; i++ {
+		putFlush(t, tk, append(recs[:0:0], rating(topic, i, i, 1))) // one request each, round-robin
+	}
+	es{t, url}.waitDocs(strings.ToLower(topic), 6)
+}
+
+// ZincSearch refuses a binary mapping: the index is created by the
+// server's inference instead, the documents land and the log says why.
+func TestRefusedMappingFallsBackToInference(t *testing.T) {
+	url := testenv.ES(t)
+	topic := uniqueTopic(t)
+	tk, tc := startTask(t, connect.Config{"connection.url": url})
+	s := &connect.Schema{Type: connect.StructT, Fields: []connect.Field{
+		{Name: "name", Schema: &connect.Schema{Type: connect.String}},
+		{Name: "blob", Schema: &connect.Schema{Type: connect.Bytes}},
+	}}
+	putFlush(t, tk, []connect.Record{{Topic: topic, Key: "a", ValueSchema: s, Value: (&connect.Struct{Schema: s}).Put("name", "n").Put("blob", []byte("xyz"))}})
+	docs := es{t, url}.waitDocs(strings.ToLower(topic), 1)
+	if docs["a"]["blob"] != "eHl6" {
+		t.Errorf("blob = %v, want base64 eHl6", docs["a"]["blob"])
+	}
+	if !strings.Contains(strings.Join(tc.logs, "\n"), "mapping from the record schema refused") {
+		t.Errorf("log %v", tc.logs)
+	}
+}
+
 func TestValidateNamesURLThatDoesNotAnswer(t *testing.T) {
 	url := testenv.ES(t)
 	ctx := context.Background()

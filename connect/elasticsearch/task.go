@@ -215,14 +215,17 @@ func (t *task) ensureIndex(ctx context.Context, rec *connect.Record) error {
 	if m == nil {
 		return nil
 	}
-	rctx, cancel := context.WithTimeout(ctx, t.s.readTimeout)
-	defer cancel()
-	exists, err := t.client.IndexExists(index).Do(rctx)
-	if err != nil {
-		return fmt.Errorf("check index %s: %w", index, err)
-	}
-	if !exists {
-		_, err := t.client.CreateIndex(index).BodyJson(map[string]any{"mappings": m}).Do(rctx)
+	err := t.retry(ctx, func(ctx context.Context) error {
+		rctx, cancel := context.WithTimeout(ctx, t.s.readTimeout)
+		defer cancel()
+		exists, err := t.client.IndexExists(index).Do(rctx)
+		if err != nil {
+			return fmt.Errorf("check index %s: %w", index, err)
+		}
+		if exists {
+			return nil
+		}
+		_, err = t.client.CreateIndex(index).BodyJson(map[string]any{"mappings": m}).Do(rctx)
 		var ee *elastic.Error
 		switch {
 		case err == nil:
@@ -235,6 +238,10 @@ func (t *task) ensureIndex(ctx context.Context, rec *connect.Record) error {
 		default:
 			return fmt.Errorf("create index %s: %w", index, err)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	t.mu.Lock()
 	t.indexes[index] = true
@@ -330,13 +337,40 @@ func (t *task) sendWithRetries(ctx context.Context, ops []op) ([]connect.FailedR
 		if attempt > t.s.maxRetries || ctx.Err() != nil {
 			return rejected, fmt.Errorf("bulk write to %s failed after %d attempts: %w", redactAll(t.s.urls), attempt, err)
 		}
-		wait := t.s.retryBackoff << min(max(attempt-1, 0), 10)
-		wait += time.Duration(rand.Int64N(int64(wait)/2 + 1))
-		select {
-		case <-ctx.Done():
+		if !t.sleep(ctx, max(attempt-1, 0)) {
 			return rejected, fmt.Errorf("bulk write to %s: %w (last error: %v)", redactAll(t.s.urls), ctx.Err(), err)
-		case <-time.After(wait):
 		}
+	}
+}
+
+// retry runs fn up to max.retries+1 times with exponential backoff while
+// it fails (a request that did not get through, or an HTTP 429 or 5xx).
+func (t *task) retry(ctx context.Context, fn func(context.Context) error) error {
+	for attempt := 0; ; attempt++ {
+		err := fn(ctx)
+		var ee *elastic.Error
+		if err == nil || (errors.As(err, &ee) && ee.Status != 429 && ee.Status < 500) {
+			return err
+		}
+		if attempt >= t.s.maxRetries {
+			return err
+		}
+		if !t.sleep(ctx, attempt) {
+			return err
+		}
+	}
+}
+
+// sleep waits retry.backoff.ms doubled per attempt, with jitter; false
+// when ctx ended first.
+func (t *task) sleep(ctx context.Context, attempt int) bool {
+	wait := t.s.retryBackoff << min(attempt, 10)
+	wait += time.Duration(rand.Int64N(int64(wait)/2 + 1))
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(wait):
+		return true
 	}
 }
 
