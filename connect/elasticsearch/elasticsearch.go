@@ -86,7 +86,7 @@ func Register(r *connect.Registry) {
 		Aliases: []string{"elasticsearch"},
 		Kind:    connect.Sink,
 		Version: "1.0.0",
-		Doc: "Writes records to Elasticsearch (or an API-compatible service: OpenSearch, ZincSearch) as documents, one index per topic (the topic name lower-cased), in bulk requests. " +
+		Doc: "Writes records to Elasticsearch as documents, one index per topic (the topic name lower-cased), in bulk requests, through the olivere/elastic v7 client with sniffing and health checks off (so it also talks to API-compatible services: it is tested against ZincSearch's; Elasticsearch 8 and OpenSearch are not tested here). " +
 			"A record's key becomes the document id (or topic+partition+offset with key.ignore=true), a null value can delete its document, and an index is created with a mapping from the record schema. " +
 			"A document the server refuses is reported per record while the others are written; a server that is down is retried with backoff and no record is skipped.",
 		Spec:     spec,
