@@ -7,6 +7,7 @@ package elasticsearch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -250,6 +251,17 @@ func validate(ctx context.Context, cfg connect.Config) error {
 			}
 			return fmt.Errorf("Elasticsearch at %s does not answer: %v", redact(u), err)
 		}
+	}
+	// The root answers without credentials on some servers; an index
+	// lookup does not, so wrong credentials show here, not at the first write.
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if _, err := c.IndexExists("eddy-connection-check").Do(pctx); err != nil {
+		var ee *elastic.Error
+		if errors.As(err, &ee) && (ee.Status == 401 || ee.Status == 403) {
+			return fmt.Errorf("Elasticsearch at %s refused the credentials (HTTP %d); check connection.username/connection.password or the user:password in the URL", redactAll(s.urls), ee.Status)
+		}
+		return fmt.Errorf("Elasticsearch at %s: %v", redactAll(s.urls), err)
 	}
 	return nil
 }

@@ -424,6 +424,14 @@ func TestHungServerFailsTheWriteInsteadOfWaiting(t *testing.T) {
 	es{t, url}.waitDocs(strings.ToLower(topic), 2)
 }
 
+func TestUsernameAndPasswordOptions(t *testing.T) {
+	url := strings.Replace(testenv.ES(t), "admin:admin@", "", 1)
+	topic := uniqueTopic(t)
+	tk, _ := startTask(t, connect.Config{"connection.url": url, "connection.username": "admin", "connection.password": "admin"})
+	putFlush(t, tk, []connect.Record{rating(topic, 0, 1, 1)})
+	es{t, testenv.ES(t)}.waitDocs(strings.ToLower(topic), 1)
+}
+
 func TestDeadURLAmongSeveralIsSkipped(t *testing.T) {
 	url := testenv.ES(t)
 	topic := uniqueTopic(t)
@@ -465,6 +473,14 @@ func TestValidateNamesURLThatDoesNotAnswer(t *testing.T) {
 	err := validate(ctx, connect.Config{"connection.url": url + "," + bad})
 	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") || strings.Contains(err.Error(), "secret") {
 		t.Fatalf("validate with a dead URL = %v, want an error naming it without the password", err)
+	}
+	plain := strings.Replace(url, "admin:admin@", "", 1)
+	if err := validate(ctx, connect.Config{"connection.url": plain, "connection.username": "admin", "connection.password": "admin"}); err != nil {
+		t.Fatalf("validate with connection.username/password: %v", err)
+	}
+	err = validate(ctx, connect.Config{"connection.url": plain, "connection.username": "admin", "connection.password": "wrong"})
+	if err == nil || !strings.Contains(err.Error(), "refused the credentials") || strings.Contains(err.Error(), "wrong") {
+		t.Fatalf("validate with a wrong password = %v", err)
 	}
 	if err := validate(ctx, connect.Config{"connection.url": "localhost:9200"}); err == nil {
 		t.Fatal("a URL without scheme passed validation")
