@@ -30,14 +30,18 @@ import (
 const DefaultRecords = 200_000
 
 // RecordsFromEnv returns EDDY_BENCH_RECORDS, or def when it is unset.
-func RecordsFromEnv(def int) (int, error) {
-	s := os.Getenv("EDDY_BENCH_RECORDS")
+func RecordsFromEnv(def int) (int, error) { return intFromEnv("EDDY_BENCH_RECORDS", def) }
+
+// intFromEnv returns a positive integer environment variable (underscores
+// allowed as separators), or def when it is unset.
+func intFromEnv(name string, def int) (int, error) {
+	s := os.Getenv(name)
 	if s == "" {
 		return def, nil
 	}
 	n, err := strconv.Atoi(strings.ReplaceAll(s, "_", ""))
 	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("EDDY_BENCH_RECORDS=%q: want a positive integer", s)
+		return 0, fmt.Errorf("%s=%q: want a positive integer", name, s)
 	}
 	return n, nil
 }

@@ -14,7 +14,7 @@ func Doc(r *Registry) string {
 	b.WriteString("<!-- Generated from the connector plugins' config specs; do not edit.\n")
 	b.WriteString("     Regenerate with: EDDY_UPDATE_DOCS=1 go test ./cmd/eddy -run TestConnectorsDoc -->\n\n")
 	b.WriteString("Connectors run inside eddy: `CREATE SOURCE CONNECTOR` and `CREATE SINK CONNECTOR` name one by its Kafka Connect class (or a short alias) in `connector.class`, with its options in the `WITH` clause. The configuration is checked before anything runs: unknown options, missing required ones and values of the wrong type are named in the error, and connectors that can reach their target check it. Configurations go through the command topic, so connectors survive restarts.\n\n")
-	b.WriteString("A sink reads its topics through the consumer group `connect-<name>` and commits offsets only after the target has flushed the records before them. A source stores its position per source partition in the compacted topic `<service-id>connect-offsets` after the records it covers are acknowledged, and resumes from there. A failed task restarts with exponential backoff; `DESCRIBE CONNECTOR` shows each task's state, last error and when it happened, and a sink's consumer lag.\n\n")
+	b.WriteString("A sink reads its topics through the consumer group `connect-<name>` and commits offsets only after the target has flushed the records before them. Servers of one service share a sink's partitions through that group. A source runs on one server of the service at a time (the one Kafka's group assignment of the `<service-id>connect-leases` topic picks; another takes over when it leaves); it stores its position per source partition in the compacted topic `<service-id>connect-offsets` after the records it covers are acknowledged, and resumes from there. A failed task restarts with exponential backoff; `DESCRIBE CONNECTOR` shows each task's state, last error and when it happened, and a sink's consumer lag.\n\n")
 	b.WriteString("## Connectors\n\n")
 	for _, p := range r.Plugins() {
 		fmt.Fprintf(&b, "### %s\n\n", p.Class)
@@ -43,7 +43,7 @@ func Doc(r *Registry) string {
 		specTable(&b, c.Spec)
 	}
 	b.WriteString("## Transforms\n\n")
-	b.WriteString("`transforms` lists aliases, applied in that order; each is configured as `transforms.<alias>.type` plus its options under `transforms.<alias>.`. `transforms.<alias>.predicate` names a predicate alias from `predicates`; the transform then applies only to records the predicate matches (or does not match, with `transforms.<alias>.negate=true`). A record a transform fails on is handled by `errors.tolerance`.\n\n")
+	b.WriteString("`transforms` lists aliases, applied in that order; each is configured as `transforms.<alias>.type` plus its options under `transforms.<alias>.`. `transforms.<alias>.predicate` names a predicate alias from `predicates`; the transform then applies only to records the predicate matches (or does not match, with `transforms.<alias>.negate=true`). A record a transform fails on is handled by `errors.tolerance`; under `all` every skipped record is also described in the processing log (`KSQL_PROCESSING_LOG`).\n\n")
 	for _, t := range r.Transforms() {
 		fmt.Fprintf(&b, "### %s\n\n", t.Class)
 		if len(t.Aliases) > 0 {

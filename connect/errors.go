@@ -72,6 +72,13 @@ func (h *errorHandler) handle(ctx context.Context, raw *kafka.Record, err error)
 		}
 		h.r.opts.Logf("%s: %v", msg, err)
 	}
+	if h.r.opts.OnRecordError != nil {
+		f := RecordFailure{Connector: h.c.name, Stage: stage, Class: class, Err: err, Partition: -1, Offset: -1}
+		if raw != nil {
+			f.Topic, f.Partition, f.Offset = raw.Topic, raw.Partition, raw.Offset
+		}
+		h.r.opts.OnRecordError(f)
+	}
 	if h.dlq == "" || raw == nil {
 		return nil
 	}

@@ -35,10 +35,24 @@ type RuntimeOptions struct {
 	// WorkerID names this server in statuses (host:port of its API).
 	WorkerID string
 	Logf     func(format string, args ...any)
+	// OnRecordError, when set, is told of every record skipped under
+	// errors.tolerance=all (the engine writes them to its processing log).
+	OnRecordError func(RecordFailure)
 	// MinBackoff and MaxBackoff bound the wait before a failed task or a
 	// failed write is retried (defaults 1s and 60s; a connector's
 	// errors.retry.delay.max.ms lowers the maximum).
 	MinBackoff, MaxBackoff time.Duration
+}
+
+// RecordFailure describes one record a connector skipped.
+type RecordFailure struct {
+	Connector string
+	Stage     string // KEY_CONVERTER, VALUE_CONVERTER, TRANSFORMATION, TASK_PUT, …
+	Class     string
+	Topic     string // sinks: where the record was read; empty for sources
+	Partition int32
+	Offset    int64
+	Err       error
 }
 
 // Runtime runs connectors: it owns every task goroutine and stops them on
@@ -87,7 +101,6 @@ type connector struct {
 	plugin *Plugin
 	cfg    Config
 	paused bool
-	failed error // the connector could not start at all
 	tasks  []*task
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -150,9 +163,9 @@ func (r *Runtime) Has(name string) bool {
 	return ok
 }
 
-// Start runs a validated connector. A connector that cannot start (its
-// plugin fails to build a task) is kept, FAILED with the reason, so that
-// DESCRIBE shows why.
+// Start runs a validated connector. A task that cannot start (its plugin
+// fails to build or start it) is retried with backoff, FAILED with the
+// reason meanwhile, so that DESCRIBE shows why.
 func (r *Runtime) Start(name string, p *Plugin, cfg Config, paused bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -272,7 +285,7 @@ func (r *Runtime) supervise(ctx context.Context, c *connector, t *task) {
 		if c.plugin.Kind == Sink {
 			err = r.runSink(ctx, c, t)
 		} else {
-			err = r.runSource(ctx, c, t)
+			err = r.runSourceLeased(ctx, c, t)
 		}
 		if ctx.Err() != nil {
 			return
@@ -353,7 +366,7 @@ type Status struct {
 	Class    string
 	Kind     Kind
 	State    string
-	Trace    string // why the connector is FAILED
+	Trace    string // why the connector is FAILED (every task failed)
 	WorkerID string
 	Config   Config
 	Tasks    []TaskStatus
@@ -418,8 +431,6 @@ func (r *Runtime) Status(ctx context.Context, name string, withLag bool) (Status
 	switch {
 	case c.paused:
 		st.State = StatePaused
-	case c.failed != nil:
-		st.State, st.Trace = StateFailed, c.failed.Error()
 	case failed == len(c.tasks):
 		st.State = StateFailed
 		st.Trace = "every task failed; see the tasks' errors"

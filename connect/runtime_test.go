@@ -508,3 +508,193 @@ func TestRegexTopicsAndPredicates(t *testing.T) {
 		t.Errorf("written %v", got)
 	}
 }
+
+// TestSourceRunsOnOneServer: two runtimes of one service (two servers)
+// both start the same source; only one runs it, and when that one stops
+// the other takes over where it ended, so every record is written once.
+func TestSourceRunsOnOneServer(t *testing.T) {
+	e := newEnv(t)
+	cfg := map[string]string{
+		"connector.class": "datagen", "kafka.topic": "shared", "quickstart": "ratings",
+		"max.interval": "2", "iterations": "400", "random.seed": "9",
+		"value.converter": "json", "value.converter.schemas.enable": "false",
+	}
+	a, b := e.runtime(t), e.runtime(t)
+	start(t, a, "S", connect.Source, cfg)
+	start(t, b, "S", connect.Source, cfg)
+	waitFor(t, "some records", 60*time.Second, func() bool { return len(readTopic(t, e.cluster, "shared")) >= 30 })
+	running := func(rt *connect.Runtime) bool {
+		st, _ := rt.Status(context.Background(), "S", false)
+		return st.Tasks[0].State == connect.StateRunning
+	}
+	if running(a) == running(b) {
+		t.Fatalf("running on a: %v, on b: %v; want exactly one", running(a), running(b))
+	}
+	first, second := a, b
+	if running(b) {
+		first, second = b, a
+	}
+	first.Close()
+	waitFor(t, "400 records", 90*time.Second, func() bool { return len(readTopic(t, e.cluster, "shared")) >= 400 })
+	if !running(second) {
+		t.Error("the second server did not take over")
+	}
+	time.Sleep(300 * time.Millisecond)
+	recs := readTopic(t, e.cluster, "shared")
+	seen := map[string]int{}
+	for _, r := range recs {
+		seen[string(r.Key)]++
+	}
+	if len(seen) != 400 {
+		t.Errorf("%d distinct rating_ids, want 400", len(seen))
+	}
+	// At-least-once allows the batch in flight at the handover to repeat;
+	// a graceful stop finishes it, so nothing should.
+	if len(recs) != 400 {
+		t.Errorf("%d records, want 400", len(recs))
+	}
+}
+
+// flakySink is a file target that is "down" (Flush fails) until up is
+// set, as an unreachable server would be.
+type flakySink struct {
+	path string
+	up   *atomicBool
+	buf  []string
+}
+
+type atomicBool struct {
+	mu sync.Mutex
+	v  bool
+}
+
+func (a *atomicBool) set(v bool) { a.mu.Lock(); a.v = v; a.mu.Unlock() }
+func (a *atomicBool) get() bool  { a.mu.Lock(); defer a.mu.Unlock(); return a.v }
+
+func (s *flakySink) Start(context.Context, connect.TaskContext) error { return nil }
+func (s *flakySink) Put(_ context.Context, recs []connect.Record) error {
+	for _, r := range recs {
+		s.buf = append(s.buf, convert.Text(r.Value))
+	}
+	return nil
+}
+func (s *flakySink) Flush(context.Context) error {
+	if !s.up.get() {
+		s.buf = nil // a failed write loses what was in flight; the runtime puts it again
+		return errors.New("connection refused")
+	}
+	f, err := os.OpenFile(s.path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	for _, l := range s.buf {
+		f.WriteString(l + "\n")
+	}
+	s.buf = nil
+	return nil
+}
+func (s *flakySink) Stop() error { return nil }
+
+// TestTargetDownRetries: while the target is down the task stays RUNNING
+// with the error and its time in its status, nothing is committed, and
+// once the target is back every record arrives.
+func TestTargetDownRetries(t *testing.T) {
+	e := newEnv(t)
+	up := &atomicBool{}
+	out := filepath.Join(t.TempDir(), "flaky.txt")
+	e.plugins.Register(&connect.Plugin{Class: "test.FlakySink", Kind: connect.Sink,
+		NewSink: func(connect.Config) (connect.SinkTask, error) { return &flakySink{path: out, up: up}, nil }})
+	produce(t, e.cluster, "flaky", "r1", "r2", "r3")
+	rt := e.runtime(t)
+	start(t, rt, "FLAKY", connect.Sink, map[string]string{"connector.class": "test.FlakySink", "topics": "flaky", "value.converter": "string"})
+	waitFor(t, "the error in the status", 30*time.Second, func() bool {
+		st, _ := rt.Status(context.Background(), "FLAKY", true)
+		return strings.Contains(st.Tasks[0].Trace, "connection refused")
+	})
+	st, _ := rt.Status(context.Background(), "FLAKY", true)
+	if st.Tasks[0].State != connect.StateRunning || st.Tasks[0].ErrorTime.IsZero() {
+		t.Errorf("task %+v", st.Tasks[0])
+	}
+	if len(st.Lag) != 1 || st.Lag[0].Lag != 3 {
+		t.Errorf("lag while down %+v", st.Lag)
+	}
+	up.set(true)
+	waitFor(t, "3 lines", 30*time.Second, func() bool { return len(lines(t, out)) == 3 })
+	if got := lines(t, out); strings.Join(got, ",") != "r1,r2,r3" {
+		t.Errorf("written %v", got)
+	}
+}
+
+// TestFileSourceResumes: the file source writes each line once, and a
+// restarted runtime continues after the last line it wrote.
+func TestFileSourceResumes(t *testing.T) {
+	e := newEnv(t)
+	in := filepath.Join(t.TempDir(), "in.txt")
+	os.WriteFile(in, []byte("l1\nl2\n"), 0o644)
+	cfg := map[string]string{"connector.class": "FileStreamSource", "file": in, "topic": "lines", "value.converter": "string"}
+	rt := e.runtime(t)
+	start(t, rt, "FSRC", connect.Source, cfg)
+	waitFor(t, "2 records", 30*time.Second, func() bool { return len(readTopic(t, e.cluster, "lines")) == 2 })
+	rt.Close()
+	f, _ := os.OpenFile(in, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("l3\npartial")
+	f.Close()
+	rt2 := e.runtime(t)
+	start(t, rt2, "FSRC", connect.Source, cfg)
+	waitFor(t, "3 records", 30*time.Second, func() bool { return len(readTopic(t, e.cluster, "lines")) == 3 })
+	f, _ = os.OpenFile(in, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(" line\n")
+	f.Close()
+	waitFor(t, "4 records", 30*time.Second, func() bool { return len(readTopic(t, e.cluster, "lines")) == 4 })
+	var got []string
+	for _, r := range readTopic(t, e.cluster, "lines") {
+		got = append(got, string(r.Value))
+	}
+	if strings.Join(got, ",") != "l1,l2,l3,partial line" {
+		t.Errorf("records %v", got)
+	}
+}
+
+// TestSinkSplitsAcrossServers: two runtimes (two servers of a service)
+// running the same sink share its topic's partitions through the group:
+// each record reaches a file exactly once, and both servers do work.
+func TestSinkSplitsAcrossServers(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.cluster.CreateTopic(ctx, kafka.TopicInfo{Name: "split", Partitions: 4, Replicas: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var recs []kafka.Record
+	for i := range 200 {
+		recs = append(recs, kafka.Record{Topic: "split", Partition: int32(i % 4), Value: []byte(itoa(i)), Timestamp: time.Now().UnixMilli()})
+	}
+	dir := t.TempDir()
+	a, b := e.runtime(t), e.runtime(t)
+	start(t, a, "SPLIT", connect.Sink, map[string]string{"connector.class": "FileStreamSink", "topics": "split", "file": filepath.Join(dir, "a.txt"), "value.converter": "string"})
+	start(t, b, "SPLIT", connect.Sink, map[string]string{"connector.class": "FileStreamSink", "topics": "split", "file": filepath.Join(dir, "b.txt"), "value.converter": "string", "tasks.max": "2"})
+	// Let the group settle on three members before the records arrive.
+	time.Sleep(3 * time.Second)
+	if err := e.cluster.Produce(ctx, recs...); err != nil {
+		t.Fatal(err)
+	}
+	all := func() []string {
+		return append(lines(t, filepath.Join(dir, "a.txt")), lines(t, filepath.Join(dir, "b.txt"))...)
+	}
+	waitFor(t, "200 lines", 60*time.Second, func() bool { return len(all()) >= 200 })
+	time.Sleep(500 * time.Millisecond)
+	seen := map[string]int{}
+	for _, l := range all() {
+		seen[l]++
+	}
+	if len(seen) != 200 || len(all()) != 200 {
+		t.Errorf("%d lines, %d distinct; want 200 of each", len(all()), len(seen))
+	}
+	if len(lines(t, filepath.Join(dir, "a.txt"))) == 0 || len(lines(t, filepath.Join(dir, "b.txt"))) == 0 {
+		t.Errorf("one server did all the work: a %d, b %d", len(lines(t, filepath.Join(dir, "a.txt"))), len(lines(t, filepath.Join(dir, "b.txt"))))
+	}
+	st, _ := b.Status(ctx, "SPLIT", false)
+	if len(st.Tasks) != 2 {
+		t.Errorf("tasks.max=2 gave %d tasks", len(st.Tasks))
+	}
+}

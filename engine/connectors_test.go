@@ -166,3 +166,29 @@ func TestConnectorStatements(t *testing.T) {
 		t.Errorf("%d lines after the restart, want still 50", n)
 	}
 }
+
+// TestConnectorBadRecordInProcessingLog: a record a sink skips under
+// errors.tolerance=all is described in the processing log.
+func TestConnectorBadRecordInProcessingLog(t *testing.T) {
+	open, cl := brokerEngine(t)
+	e := open()
+	defer e.Close()
+	ctx := context.Background()
+	cl.CreateTopic(ctx, kafka.TopicInfo{Name: "raw", Partitions: 1, Replicas: 1})
+	cl.Produce(ctx, kafka.Record{Topic: "raw", Partition: -1, Value: []byte("{oops"), Timestamp: time.Now().UnixMilli()})
+	out := filepath.Join(t.TempDir(), "raw.txt")
+	mustExec(t, e, `CREATE SINK CONNECTOR lenient WITH ('connector.class'='FileStreamSink', 'topics'='raw', 'file'='`+out+`',
+		'value.converter'='json', 'value.converter.schemas.enable'='false', 'errors.tolerance'='all');`)
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		recs, _ := cl.ReadAll(ctx, e.processingLogTopic())
+		for _, r := range recs {
+			s := string(r.Value)
+			if strings.Contains(s, `"processing.connector.LENIENT"`) && strings.Contains(s, `"topic":"raw"`) && strings.Contains(s, `"type":0`) {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("no processing log record for the skipped record")
+}

@@ -121,6 +121,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			Cluster: e.cluster, Plugins: opts.Connectors, ServiceID: e.sid,
 			SchemaRegistry: opts.Registry, SchemaRegistryURL: opts.SchemaRegistryURL,
 			WorkerID: opts.WorkerID, Logf: opts.Logf,
+			OnRecordError: e.connectorRecordError,
 		})
 		if err != nil {
 			return nil, err

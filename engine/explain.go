@@ -47,7 +47,7 @@ func (e *Engine) explainQuery(id string) (api.QueryDescription, error) {
 		return desc, nil
 	}
 	desc.State = rq.State()
-	desc.Topology = rq.Topology.Describe()
+	desc.Topology = rq.Topology.Describe() + "\n" + rq.DescribeRuntime()
 	desc.Statistics = fmt.Sprintf("messages-in: %d, messages-out: %d", rq.Stats.In.Load(), rq.Stats.Out.Load())
 	desc.ErrorStats = fmt.Sprintf("processing-errors: %d", rq.Stats.Errors.Load())
 	if err := rq.Err(); err != nil {

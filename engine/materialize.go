@@ -85,6 +85,7 @@ type tableState struct {
 	next    map[int32]int64
 	changed chan struct{} // closed and replaced whenever next advances
 	err     error
+	indexed bool // some key was not canonical: lookups consult the 'i' entries
 }
 
 // materializers owns the engine's tableStates.
@@ -346,6 +347,7 @@ func (t *tableState) index(part int32, inner []byte, r *kafka.Record) error {
 	if r.Value == nil {
 		return t.store.Delete(k)
 	}
+	t.indexed = true
 	return t.store.Put(k, nil)
 }
 
@@ -365,17 +367,23 @@ func indexKey(b []byte, part int32, canon []byte) []byte {
 var dataLo, dataHi = []byte{'d'}, []byte{'e'}
 
 // waitFor returns once t has read every partition up to ends, ctx ends,
-// t fails or it makes no progress for stallTimeout (errStalled).
-func (t *tableState) waitFor(ctx context.Context, ends map[int32]kafka.PartitionOffsets) error {
+// t fails or it makes no progress for stallTimeout (errStalled). starts
+// lists the log start offsets, for partitions t has read nothing of
+// (which may hold nothing to read any more).
+func (t *tableState) waitFor(ctx context.Context, ends map[int32]int64, starts func() (map[int32]int64, error)) error {
 	stall := time.NewTimer(stallTimeout)
 	defer stall.Stop()
+	var first map[int32]int64
 	for {
 		t.mu.RLock()
+		var unread []int32 // behind, and nothing read yet
 		behind := false
-		for p, o := range ends {
-			if o.End > o.Start && t.next[p] < o.End {
+		for p, end := range ends {
+			if n := t.next[p]; n < end && (first == nil || first[p] < end) {
 				behind = true
-				break
+				if n == 0 {
+					unread = append(unread, p)
+				}
 			}
 		}
 		changed, err := t.changed, t.err
@@ -385,6 +393,14 @@ func (t *tableState) waitFor(ctx context.Context, ends map[int32]kafka.Partition
 		}
 		if !behind {
 			return nil
+		}
+		if len(unread) > 0 && first == nil {
+			s, err := starts()
+			if err != nil {
+				return err
+			}
+			first = s
+			continue
 		}
 		select {
 		case <-changed:
@@ -454,6 +470,9 @@ func (t *tableState) lookup(topic string, keys [][]byte) ([]kafka.Record, error)
 					}
 					return true
 				}))
+			}
+			if !t.indexed {
+				continue
 			}
 			ik := indexKey(nil, p, key)
 			errs = append(errs, t.store.Scan(ik, state.PrefixEnd(ik), func(k, _ []byte) bool {

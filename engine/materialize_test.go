@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand"
 	"os"
@@ -13,9 +14,13 @@ import (
 	"github.com/eddysql/eddy/kafka"
 )
 
-// topicOnly hides a cluster's OffsetLister, so an engine over it answers
+// topicOnly hides a cluster's end offsets, so an engine over it answers
 // pull queries by reading the topic: the reference the stores must match.
 type topicOnly struct{ kafka.Cluster }
+
+func (topicOnly) EndOffsets(context.Context, string) (map[int32]int64, error) {
+	return nil, errors.New("end offsets hidden: pull queries read the topic")
+}
 
 // TestPullFromStoreMatchesTopicScan: a table's pull queries give the same
 // rows in the same order from its materialized store (lookups and scans)

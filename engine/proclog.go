@@ -1,8 +1,13 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
+	"strings"
 	"time"
+
+	"github.com/eddysql/eddy/connect"
+	"github.com/eddysql/eddy/kafka"
 
 	"github.com/eddysql/eddy/runtime"
 	"github.com/eddysql/eddy/types"
@@ -97,4 +102,26 @@ func processingLogSchema() *types.Schema {
 // stores, restore progress in the server log.
 func (e *Engine) runOptions() runtime.Options {
 	return runtime.Options{Log: e.processingLog(false), Stores: e.opts.StateStores, Logf: e.opts.Logf}
+}
+
+// connectorRecordError writes a record a connector skipped under
+// errors.tolerance=all to the processing log, as a query's bad record is:
+// a converter's failure is a deserialization (sinks) or serialization
+// (sources) error, anything else a record processing error.
+func (e *Engine) connectorRecordError(f connect.RecordFailure) {
+	kind := "RECORD_PROCESSING_ERROR"
+	if strings.HasSuffix(f.Stage, "_CONVERTER") {
+		kind = "DESERIALIZATION_ERROR"
+		if f.Topic == "" {
+			kind = "SERIALIZATION_ERROR"
+		}
+	}
+	pe := runtime.ProcessingError{QueryID: "connector." + f.Connector, Kind: kind, Topic: f.Topic, Partition: f.Partition, Offset: f.Offset, Err: f.Err}
+	e.opts.Logf("processing log: %s (stage %s, class %s)", pe, f.Stage, f.Class)
+	ctx, cancel := context.WithTimeout(context.Background(), kafka.DefaultTimeout)
+	defer cancel()
+	rec := kafka.Record{Topic: e.processingLogTopic(), Partition: -1, Value: encodeProcessingError(pe), Timestamp: time.Now().UnixMilli()}
+	if err := e.cluster.Produce(ctx, rec); err != nil {
+		e.opts.Logf("processing log: %v", err)
+	}
 }

@@ -17,12 +17,14 @@ import (
 	"github.com/eddysql/eddy/types"
 )
 
-// A pull query (a SELECT without EMIT) reads its source topic once, to
-// the end offsets at the start. A stream's records come in topic order. A
-// table keeps the latest record per key and returns the rows in the order
-// ksqlDB's state store scan does: partition by partition, and within one
-// by the serialized key's bytes (for a windowed key, the key bytes then
-// the window), which is what decides the rows a LIMIT keeps.
+// A pull query (a SELECT without EMIT) sees everything written before it
+// started. A stream's records are read from its topic once, in topic
+// order. A table is read from its materialized store (materialize.go):
+// the latest record per key, in the order ksqlDB's state store scan
+// returns them: partition by partition, and within one by the serialized
+// key's bytes (for a windowed key, the key bytes then the window), which
+// is what decides the rows a LIMIT keeps. tableScan computes the same
+// from the topic when there is no store.
 
 // planPull validates a pull query and plans it. marks holds, per output
 // column, the header schema's marker for it beyond KEY: HEADER('k') or
@@ -107,15 +109,10 @@ func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner
 // pullTable returns a table's latest record per key in state-store
 // order, or only the records of the keys where pins. It reads the
 // table's materialized store once that has caught up with the end
-// offsets listed now, and scans the topic when there is no store (a
-// cluster that cannot list offsets, a topic that does not exist) or the
-// store cannot catch up.
+// offsets listed now, and scans the topic when they cannot be listed (a
+// topic that does not exist) or the store cannot catch up.
 func (e *Engine) pullTable(ctx context.Context, src *metastore.Source, where sql.Expr) ([]kafka.Record, error) {
-	lister, ok := e.cluster.(kafka.OffsetLister)
-	if !ok {
-		return e.scanTable(ctx, src)
-	}
-	ends, err := lister.ListOffsets(ctx, src.Topic)
+	ends, err := e.cluster.EndOffsets(ctx, src.Topic)
 	if err != nil || len(ends) == 0 {
 		return e.scanTable(ctx, src)
 	}
@@ -123,7 +120,13 @@ func (e *Engine) pullTable(ctx context.Context, src *metastore.Source, where sql
 	if err != nil {
 		return nil, err
 	}
-	if err := t.waitFor(ctx, ends); err != nil {
+	starts := func() (map[int32]int64, error) {
+		if l, ok := e.cluster.(kafka.StartOffsetLister); ok {
+			return l.StartOffsets(ctx, src.Topic)
+		}
+		return map[int32]int64{}, nil // every log starts at 0: wait
+	}
+	if err := t.waitFor(ctx, ends, starts); err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("read %s: %w", src.Topic, ctx.Err())
 		}

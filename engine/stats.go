@@ -11,6 +11,11 @@ type QueryStat struct {
 	// RecordsIn counts records consumed, RecordsOut rows written to the
 	// sink and ProcessingErrors records sent to the processing log.
 	RecordsIn, RecordsOut, ProcessingErrors int64
+	// Tasks is how many tasks run here; RestoredRecords counts changelog
+	// records read back by task restores, RereadRecords input records
+	// delivered again that restored state already included.
+	Tasks                          int
+	RestoredRecords, RereadRecords int64
 }
 
 // QueryStats returns a snapshot of every running persistent query, by id.
@@ -26,6 +31,9 @@ func (e *Engine) QueryStats() []QueryStat {
 			RecordsIn:        q.Stats.In.Load(),
 			RecordsOut:       q.Stats.Out.Load(),
 			ProcessingErrors: q.Stats.Errors.Load(),
+			Tasks:            len(q.Tasks()),
+			RestoredRecords:  q.Stats.Restored.Load(),
+			RereadRecords:    q.Stats.Reread.Load(),
 		})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })

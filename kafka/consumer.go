@@ -76,6 +76,12 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 			kgo.OnPartitionsLost(s.onLost),
 			kgo.OnPartitionsAssigned(s.onAssigned),
 		)
+		if opts.Held != nil {
+			// A partition resumed after a pause joins the next fetch
+			// request; Kafka's consumer default (500 ms) bounds how long
+			// an in-flight long poll on the other partitions delays it.
+			kopts = append(kopts, kgo.FetchMaxWait(500*time.Millisecond))
+		}
 		if opts.Restore {
 			kopts = append(kopts, kgo.AdjustFetchOffsetsFn(s.restoreFromStart))
 		} else if len(opts.EarliestTopics) > 0 {

@@ -1,8 +1,10 @@
 package runtime
 
 import (
+	"container/heap"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/eddysql/eddy/expr"
@@ -43,6 +45,7 @@ type JoinSpec struct {
 	fk          *fkState
 	streamTime  int64
 	stDirty     bool
+	deadlines   deadlineHeap    // stream-stream: rows by when they close and expire
 	dirty       map[string]bool // changed store keys: side tag + state key
 	store       string
 	out         []any
@@ -182,50 +185,45 @@ func (j *JoinSpec) streamStream(t *Task, r *Rec, fromLeft bool, key any) {
 	}
 	self.rows[ks] = append(self.rows[ks], jr)
 	j.touch(self, ks)
+	j.schedule(fromLeft, ks, jr)
 	j.expire(t, r)
 }
 
 // expire drops rows that can no longer join and, with GRACE, emits the
-// null-padded rows of outer joins that never matched.
+// null-padded rows of outer joins that never matched. Rows wait in a heap
+// by deadline, so a record costs O(log rows), not a walk of the window.
 func (j *JoinSpec) expire(t *Task, r *Rec) {
-	retention := j.Before + j.After + j.Grace
 	type pending struct {
 		row    *joinRow
 		isLeft bool
 	}
 	var closed []pending
-	for _, side := range []struct {
-		s      *joinState
-		isLeft bool
-	}{{j.left, true}, {j.right, false}} {
-		after := j.After
-		if !side.isLeft {
-			after = j.Before
+	for len(j.deadlines) > 0 && j.deadlines[0].at < j.streamTime {
+		d := heap.Pop(&j.deadlines).(deadline)
+		side := j.right
+		if d.isLeft {
+			side = j.left
 		}
-		for ks, rows := range side.s.rows {
-			kept := rows[:0]
-			changed := false
-			for _, jr := range rows {
-				if j.HasGrace && jr.ts+after+j.Grace < j.streamTime && !jr.matched && j.outerFor(side.isLeft) {
-					jr.matched = true
-					changed = true
-					closed = append(closed, pending{jr, side.isLeft})
-				}
-				if jr.ts+retention < j.streamTime {
-					changed = true
-					continue
-				}
-				kept = append(kept, jr)
-			}
-			if changed {
-				j.touch(side.s, ks)
-			}
-			if len(kept) == 0 {
-				delete(side.s.rows, ks)
-			} else {
-				side.s.rows[ks] = kept
-			}
+		rows := side.rows[d.ks]
+		i := slices.Index(rows, d.row)
+		if i < 0 {
+			continue // already removed, or replaced by a restore
 		}
+		if !d.remove {
+			if !d.row.matched {
+				d.row.matched = true
+				j.touch(side, d.ks)
+				closed = append(closed, pending{d.row, d.isLeft})
+			}
+			continue
+		}
+		rows = slices.Delete(rows, i, i+1)
+		if len(rows) == 0 {
+			delete(side.rows, d.ks)
+		} else {
+			side.rows[d.ks] = rows
+		}
+		j.touch(side, d.ks)
 	}
 	// Oldest first, left before right, so output does not depend on map
 	// order.
@@ -238,6 +236,47 @@ func (j *JoinSpec) expire(t *Task, r *Rec) {
 	for _, c := range closed {
 		j.emit(t, r, c.isLeft, c.row.row, nil, c.row.key, c.row.ts, false)
 	}
+}
+
+// schedule queues a stream row's deadlines: with GRACE, the time after
+// which an outer join emits it unmatched; always, the time it leaves the
+// window store.
+func (j *JoinSpec) schedule(isLeft bool, ks string, jr *joinRow) {
+	after := j.After
+	if !isLeft {
+		after = j.Before
+	}
+	if j.HasGrace && j.outerFor(isLeft) && !jr.matched {
+		heap.Push(&j.deadlines, deadline{at: jr.ts + after + j.Grace, isLeft: isLeft, ks: ks, row: jr})
+	}
+	heap.Push(&j.deadlines, deadline{at: jr.ts + j.Before + j.After + j.Grace, remove: true, isLeft: isLeft, ks: ks, row: jr})
+}
+
+// deadline is when something happens to a row of a stream-stream join.
+type deadline struct {
+	at     int64
+	remove bool // false: the outer-join close; true: removal
+	isLeft bool
+	ks     string
+	row    *joinRow
+}
+
+type deadlineHeap []deadline
+
+func (h deadlineHeap) Len() int { return len(h) }
+func (h deadlineHeap) Less(i, k int) bool {
+	if h[i].at != h[k].at {
+		return h[i].at < h[k].at
+	}
+	return !h[i].remove && h[k].remove // close before removal
+}
+func (h deadlineHeap) Swap(i, k int) { h[i], h[k] = h[k], h[i] }
+func (h *deadlineHeap) Push(x any)   { *h = append(*h, x.(deadline)) }
+func (h *deadlineHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 // tableTable applies a change on one table and emits the joined row, a

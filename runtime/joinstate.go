@@ -172,6 +172,11 @@ func (j *JoinSpec) restoreEntry(k, v []byte) error {
 			v = rest
 		}
 		s.rows[ks] = rows
+		if !s.table {
+			for _, jr := range rows {
+				j.schedule(k[0] == 'L', ks, jr)
+			}
+		}
 	case 'l':
 		st := j.fkState()
 		if old := st.left[ks]; old != nil && old.fk != "" {

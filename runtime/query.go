@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,6 +49,7 @@ type Query struct {
 	// synchronous clusters deliver records in production order, one at a
 	// time: tasks process them as they come, without time ordering.
 	synchronous bool
+	single      bool // every partition runs in task 0
 
 	mu      sync.Mutex // guards tasks; held while a batch is handled
 	tasks   map[int32]*Task
@@ -75,6 +77,7 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 	if s, ok := cluster.(Synchronous); ok && s.Synchronous() {
 		q.synchronous = true
 	}
+	q.single = q.synchronous || topo.singleTask()
 	if q.opts.Logf == nil {
 		q.opts.Logf = func(string, ...any) {}
 	}
@@ -220,7 +223,7 @@ func (q *Query) flush(ctx context.Context) error {
 func (q *Query) taskOf(partition int32) int32 {
 	// A synchronous cluster plays records in production order, as Kafka
 	// Streams' test driver does, through one task.
-	if q.synchronous || q.Topology.singleTask() {
+	if q.single {
 		return 0
 	}
 	return partition
@@ -353,6 +356,34 @@ func (q *Query) Tasks() []int32 {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return slices.Sorted(maps.Keys(q.tasks))
+}
+
+// DescribeRuntime says how the query runs here: its tasks, its state
+// stores with their changelog topics, and what restores read (EXPLAIN).
+func (q *Query) DescribeRuntime() string {
+	var b strings.Builder
+	tasks := q.Tasks()
+	parts := make([]string, len(tasks))
+	for i, p := range tasks {
+		parts[i] = fmt.Sprint(p)
+	}
+	mode := "one per input partition"
+	if q.single {
+		mode = "one task for every partition"
+	}
+	fmt.Fprintf(&b, "Tasks: [%s] (%s)\n", strings.Join(parts, ", "), mode)
+	if stores := q.Topology.Stores(); len(stores) > 0 {
+		b.WriteString("State stores:\n")
+		for _, s := range stores {
+			if q.Topology.NoCommit || q.Topology.Group == "" {
+				fmt.Fprintf(&b, "   %s (in memory, no changelog)\n", s)
+			} else {
+				fmt.Fprintf(&b, "   %s -> changelog %s\n", s, ChangelogTopic(q.Topology.Group, s))
+			}
+		}
+		fmt.Fprintf(&b, "Restored: %d changelog records; %d input records re-read and dropped", q.Stats.Restored.Load(), q.Stats.Reread.Load())
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // Stop closes the subscription, committing processed offsets, and

@@ -95,6 +95,12 @@ var (
 		"Records a query sent to the processing log.", []string{"query_id", "query_type"}, nil)
 	descState = prometheus.NewDesc("eddy_query_state",
 		"1 for the query's current state (RUNNING or ERROR).", []string{"query_id", "query_type", "state"}, nil)
+	descTasks = prometheus.NewDesc("eddy_query_tasks",
+		"Tasks of a persistent query running on this server (one per input partition).", []string{"query_id", "query_type"}, nil)
+	descRestored = prometheus.NewDesc("eddy_query_restored_records_total",
+		"Changelog records a query's tasks read back to restore their state.", []string{"query_id", "query_type"}, nil)
+	descReread = prometheus.NewDesc("eddy_query_reread_records_total",
+		"Input records delivered again after a restart that the restored state already included (dropped).", []string{"query_id", "query_type"}, nil)
 	descPushActive = prometheus.NewDesc("eddy_push_queries_active",
 		"Push queries and PRINTs streaming to clients now.", nil, nil)
 )
@@ -104,6 +110,9 @@ func (c *queryCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descRecordsOut
 	ch <- descErrors
 	ch <- descState
+	ch <- descTasks
+	ch <- descRestored
+	ch <- descReread
 	ch <- descPushActive
 }
 
@@ -113,6 +122,9 @@ func (c *queryCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descRecordsOut, prometheus.CounterValue, float64(q.RecordsOut), q.ID, q.QueryType)
 		ch <- prometheus.MustNewConstMetric(descErrors, prometheus.CounterValue, float64(q.ProcessingErrors), q.ID, q.QueryType)
 		ch <- prometheus.MustNewConstMetric(descState, prometheus.GaugeValue, 1, q.ID, q.QueryType, q.State)
+		ch <- prometheus.MustNewConstMetric(descTasks, prometheus.GaugeValue, float64(q.Tasks), q.ID, q.QueryType)
+		ch <- prometheus.MustNewConstMetric(descRestored, prometheus.CounterValue, float64(q.RestoredRecords), q.ID, q.QueryType)
+		ch <- prometheus.MustNewConstMetric(descReread, prometheus.CounterValue, float64(q.RereadRecords), q.ID, q.QueryType)
 	}
 	active := c.s.push.snapshot()
 	for _, q := range active {

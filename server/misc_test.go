@@ -106,6 +106,8 @@ func TestMetrics(t *testing.T) {
 		`eddy_query_records_out_total{query_id="CSAS_LONG_CLICKS_0",query_type="PERSISTENT"} 2`,
 		`eddy_query_processing_errors_total{query_id="CSAS_LONG_CLICKS_0",query_type="PERSISTENT"} 0`,
 		`eddy_query_state{query_id="CSAS_LONG_CLICKS_0",query_type="PERSISTENT",state="RUNNING"} 1`,
+		`eddy_query_tasks{query_id="CSAS_LONG_CLICKS_0",query_type="PERSISTENT"} 1`,
+		`eddy_query_restored_records_total{query_id="CSAS_LONG_CLICKS_0",query_type="PERSISTENT"} 0`,
 		`eddy_http_requests_total{code="400",method="POST",route="POST /ksql"} 1`,
 		`eddy_http_requests_total{code="200",method="POST",route="POST /query"} 1`,
 		`eddy_push_queries_active 0`,

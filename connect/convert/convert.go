@@ -7,6 +7,7 @@ package convert
 
 import (
 	"github.com/eddysql/eddy/connect"
+	"github.com/eddysql/eddy/serde"
 )
 
 // Class names.
@@ -68,4 +69,12 @@ func Register(r *connect.Registry) {
 		Doc: "JSON with a JSON Schema in the Schema Registry wire format.",
 		New: srFactory("JSON_SR"),
 	})
+	registerNumbers(r)
+}
+
+// NewAvro returns an AvroConverter over reg, for programs and tests that
+// read or write what connectors do.
+func NewAvro(reg serde.Registry, isKey bool) connect.Converter {
+	c, _ := srFactory(serde.Avro)(nil, isKey, connect.ConverterEnv{Registry: reg})
+	return c
 }

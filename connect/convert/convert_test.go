@@ -224,3 +224,43 @@ func TestSchemaRegistryRoundTrip(t *testing.T) {
 		t.Errorf("no registry: %v", err)
 	}
 }
+
+func TestJSONStringEscapes(t *testing.T) {
+	c := build(t, convert.JSONClass, map[string]string{"schemas.enable": "false"}, false, connect.ConverterEnv{})
+	in := "a\"b\\c\n\t\x01<&> é \xff"
+	b, err := c.FromConnect("t", nil, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != `"a\"b\\c\n\t\u0001<&> é \ufffd"` {
+		t.Errorf("encoded %s", b)
+	}
+	_, back, err := c.ToConnect("t", b)
+	if err != nil || back != "a\"b\\c\n\t\x01<&> é \ufffd" {
+		t.Errorf("decoded %q %v", back, err)
+	}
+}
+
+func TestNumberConverters(t *testing.T) {
+	ic := build(t, "org.apache.kafka.connect.converters.IntegerConverter", nil, true, connect.ConverterEnv{})
+	b, err := ic.FromConnect("t", nil, int32(-2))
+	if err != nil || len(b) != 4 || b[0] != 0xff || b[3] != 0xfe {
+		t.Errorf("int % x %v", b, err)
+	}
+	if _, v, err := ic.ToConnect("t", b); err != nil || v != int32(-2) {
+		t.Errorf("back %v %v", v, err)
+	}
+	if _, _, err := ic.ToConnect("t", []byte{1}); err == nil {
+		t.Error("short data accepted")
+	}
+	dc := build(t, "org.apache.kafka.connect.converters.DoubleConverter", nil, false, connect.ConverterEnv{})
+	b, _ = dc.FromConnect("t", nil, 1.5)
+	if _, v, _ := dc.ToConnect("t", b); v != 1.5 {
+		t.Errorf("double %v", v)
+	}
+	lc := build(t, "org.apache.kafka.connect.converters.LongConverter", nil, true, connect.ConverterEnv{})
+	b, _ = lc.FromConnect("t", nil, int64(1)<<40)
+	if _, v, _ := lc.ToConnect("t", b); v != int64(1)<<40 {
+		t.Errorf("long %v", v)
+	}
+}

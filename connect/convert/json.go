@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/eddysql/eddy/connect"
 )
@@ -264,6 +265,21 @@ func (c *jsonConverter) writeObject(b *bytes.Buffer, vs *connect.Schema, m map[s
 }
 
 func writeJSONValue(b *bytes.Buffer, v any) error {
+	// Fast paths for the common scalars; json.Marshal for the rest.
+	switch x := v.(type) {
+	case string:
+		writeJSONString(b, x)
+		return nil
+	case int64:
+		b.Write(strconv.AppendInt(b.AvailableBuffer(), x, 10))
+		return nil
+	case int32:
+		b.Write(strconv.AppendInt(b.AvailableBuffer(), int64(x), 10))
+		return nil
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+		return nil
+	}
 	e, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -588,4 +604,52 @@ func FromUnscaled(b []byte, scale int) *big.Rat {
 		n.Sub(n, new(big.Int).Lsh(big.NewInt(1), uint(8*len(b))))
 	}
 	return new(big.Rat).SetFrac(n, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(scale)), nil))
+}
+
+// writeJSONString writes s as a JSON string. Unlike encoding/json it does
+// not escape <, > and & (Kafka Connect's Jackson does not either);
+// invalid UTF-8 becomes U+FFFD so the output stays valid JSON.
+func writeJSONString(b *bytes.Buffer, s string) {
+	const hex = "0123456789abcdef"
+	b.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b.WriteString(s[start:i])
+			switch c {
+			case '"', '\\':
+				b.WriteByte('\\')
+				b.WriteByte(c)
+			case '\n':
+				b.WriteString(`\n`)
+			case '\r':
+				b.WriteString(`\r`)
+			case '\t':
+				b.WriteString(`\t`)
+			default:
+				b.WriteString(`\u00`)
+				b.WriteByte(hex[c>>4])
+				b.WriteByte(hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteString(s[start:i])
+			b.WriteString(`\ufffd`)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b.WriteString(s[start:])
+	b.WriteByte('"')
 }

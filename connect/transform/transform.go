@@ -74,6 +74,7 @@ func Register(r *connect.Registry) {
 	registerRouting(r)
 	registerPredicates(r)
 	registerDebezium(r)
+	registerMore(r)
 }
 
 // structOrMap reads a struct-or-map value for field access.

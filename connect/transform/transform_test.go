@@ -259,3 +259,34 @@ func TestExtractNewRecordState(t *testing.T) {
 		t.Errorf("strict options: %v", err)
 	}
 }
+
+func TestMoreTransforms(t *testing.T) {
+	sm, _ := apply(t, tr(t, p+"SetSchemaMetadata$Value", map[string]string{"schema.name": "com.example.User", "schema.version": "3"}), userRec())
+	if sm.ValueSchema.Name != "com.example.User" || sm.ValueSchema.Version != 3 || sm.Value.(*connect.Struct).Schema.Name != "com.example.User" || user.Name != "User" {
+		t.Errorf("SetSchemaMetadata %+v", sm.ValueSchema)
+	}
+	h, _ := apply(t, tr(t, p+"HoistField$Key", map[string]string{"field": "id"}), connect.Record{Key: int64(5), KeySchema: i64})
+	if h.Key.(*connect.Struct).Get("id") != int64(5) || h.KeySchema.Fields[0].Schema != i64 {
+		t.Errorf("HoistField %v", h.Key)
+	}
+	inner := &connect.Schema{Type: connect.StructT, Optional: true, Fields: []connect.Field{{Name: "city", Schema: str}}}
+	outer := &connect.Schema{Type: connect.StructT, Fields: []connect.Field{{Name: "id", Schema: i64}, {Name: "addr", Schema: inner}}}
+	f, _ := apply(t, tr(t, p+"Flatten$Value", map[string]string{"delimiter": "_"}), connect.Record{ValueSchema: outer, Value: &connect.Struct{Schema: outer, Values: map[string]any{
+		"id": int64(1), "addr": &connect.Struct{Schema: inner, Values: map[string]any{"city": "Oslo"}}}}})
+	if got := fields(f.ValueSchema); !reflect.DeepEqual(got, []string{"id", "addr_city"}) || f.Value.(*connect.Struct).Get("addr_city") != "Oslo" {
+		t.Errorf("Flatten %v %v", got, f.Value)
+	}
+	fm, _ := apply(t, tr(t, p+"Flatten$Value", map[string]string{}), connect.Record{Value: map[string]any{"a": map[string]any{"b": 1}}})
+	if !reflect.DeepEqual(fm.Value, map[string]any{"a.b": 1}) {
+		t.Errorf("Flatten map %v", fm.Value)
+	}
+	tsr, _ := apply(t, tr(t, p+"TimestampRouter", map[string]string{}), connect.Record{Topic: "logs", Timestamp: time.Date(2024, 3, 9, 10, 0, 0, 0, time.UTC)})
+	if tsr.Topic != "logs-20240309" {
+		t.Errorf("TimestampRouter %s", tsr.Topic)
+	}
+	ih, _ := apply(t, tr(t, p+"InsertHeader", map[string]string{"header": "src", "value.literal": "eddy"}), connect.Record{})
+	dh, _ := apply(t, tr(t, p+"DropHeaders", map[string]string{"headers": "src"}), ih)
+	if len(ih.Headers) != 1 || string(ih.Headers[0].Value) != "eddy" || len(dh.Headers) != 0 {
+		t.Errorf("headers %v %v", ih.Headers, dh.Headers)
+	}
+}
