@@ -9,7 +9,6 @@ import (
 	"github.com/eddysql/eddy/connect/convert"
 	"github.com/eddysql/eddy/connect/datagen"
 	"github.com/eddysql/eddy/connect/transform"
-	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/registry"
 )
 
@@ -25,16 +24,7 @@ func BenchmarkDatagenConnector(b *testing.B) {
 	for _, conv := range []string{"json", "avro"} {
 		b.Run(conv, func(b *testing.B) {
 			ctx := context.Background()
-			emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: b.TempDir(), Listen: "127.0.0.1:0"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer emb.Close()
-			cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{emb.Addr()}, ClientID: "bench"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer cl.Close()
+			cl := embeddedBroker(ctx, b)
 			reg, err := registry.New(ctx, registry.Config{Cluster: cl})
 			if err != nil {
 				b.Fatal(err)

@@ -12,6 +12,23 @@ import (
 	"github.com/eddysql/eddy/kafka"
 )
 
+// embeddedBroker starts an embedded broker for one benchmark and a client
+// of it, both closed when the benchmark ends.
+func embeddedBroker(ctx context.Context, b *testing.B) *kafka.Client {
+	b.Helper()
+	emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: b.TempDir(), Listen: "127.0.0.1:0"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { emb.Close() })
+	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{emb.Addr()}, ClientID: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { cl.Close() })
+	return cl
+}
+
 // cpuTime is the process's user plus system CPU time.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
@@ -42,16 +59,7 @@ func BenchmarkStateful(b *testing.B) {
 	}
 	ctx, cancel := context.WithTimeout(b.Context(), runTimeout)
 	defer cancel()
-	emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: b.TempDir(), Listen: "127.0.0.1:0"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer emb.Close()
-	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{emb.Addr()}, ClientID: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer cl.Close()
+	cl := embeddedBroker(ctx, b)
 	const keys = 1000
 	for _, t := range []string{"st_events", "st_users"} {
 		if err := cl.CreateTopic(ctx, kafka.TopicInfo{Name: t, Partitions: 2, Replicas: 1}); err != nil {
@@ -153,16 +161,7 @@ func BenchmarkRestartToFirstOutput(b *testing.B) {
 		b.Run(kind, func(b *testing.B) {
 			ctx, cancel := context.WithTimeout(b.Context(), runTimeout)
 			defer cancel()
-			emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: b.TempDir(), Listen: "127.0.0.1:0"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer emb.Close()
-			cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{emb.Addr()}, ClientID: "bench"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer cl.Close()
+			cl := embeddedBroker(ctx, b)
 			if err := cl.CreateTopic(ctx, kafka.TopicInfo{Name: "rs_in", Partitions: 2, Replicas: 1}); err != nil {
 				b.Fatal(err)
 			}

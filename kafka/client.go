@@ -335,65 +335,20 @@ func (c *Client) Produce(ctx context.Context, recs ...Record) error {
 func (c *Client) ReadAll(ctx context.Context, topic string) ([]Record, error) {
 	ctx, cancel := withDefaultTimeout(ctx)
 	defer cancel()
-	starts, err := c.adm.ListStartOffsets(ctx, topic)
+	ends, err := c.EndOffsets(ctx, topic)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: start offsets: %w", topic, err)
+		return nil, fmt.Errorf("read %s: %w", topic, err)
 	}
-	ends, err := c.adm.ListEndOffsets(ctx, topic)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: end offsets: %w", topic, err)
+	from := make(map[int32]int64, len(ends))
+	for p := range ends {
+		from[p] = 0 // clamped to the partition's start
 	}
-	if _, ok := ends.Lookup(topic, -1); ok || len(ends[topic]) == 0 {
-		return nil, fmt.Errorf("read %s: %w", topic, ErrUnknownTopic)
-	}
-	if err := errors.Join(starts.Error(), ends.Error()); err != nil {
-		return nil, fmt.Errorf("read %s: list offsets: %w", topic, err)
-	}
-	from := make(map[int32]kgo.Offset)
-	want := make(map[int32]int64) // partition -> end offset still to reach
 	byPart := make(map[int32][]Record)
-	for p, end := range ends[topic] {
-		start := starts[topic][p].Offset
-		if end.Offset > start {
-			from[p] = kgo.NewOffset().At(start)
-			want[p] = end.Offset
-		}
-	}
-	if len(want) > 0 {
-		cl, err := kgo.NewClient(append(slices.Clone(c.base),
-			kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: from}),
-			// Control records (transaction markers) are kept so that
-			// offsets are contiguous up to the end offset; they are
-			// dropped below.
-			kgo.KeepControlRecords(),
-		)...)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", topic, err)
-		}
-		defer cl.Close()
-		for len(want) > 0 {
-			fs := cl.PollFetches(ctx)
-			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("read %s: %d partitions unfinished: %w", topic, len(want), err)
-			}
-			for _, fe := range fs.Errors() {
-				if fe.Err != nil {
-					return nil, fmt.Errorf("read %s/%d: %w", fe.Topic, fe.Partition, fe.Err)
-				}
-			}
-			fs.EachRecord(func(kr *kgo.Record) {
-				end, ok := want[kr.Partition]
-				if !ok || kr.Offset >= end {
-					return
-				}
-				if !kr.Attrs.IsControl() {
-					byPart[kr.Partition] = append(byPart[kr.Partition], fromKgo(kr))
-				}
-				if kr.Offset+1 >= end {
-					delete(want, kr.Partition)
-				}
-			})
-		}
+	if _, err := c.ReadPartitions(ctx, topic, from, func(r Record) error {
+		byPart[r.Partition] = append(byPart[r.Partition], r)
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	var out []Record
 	for _, p := range slices.Sorted(maps.Keys(byPart)) {
