@@ -258,3 +258,21 @@ func (e *RecordError) Error() string {
 	}
 	return "records rejected: " + e.Failed[0].Reason + " (and others)"
 }
+
+// AsInt64 reads a Connect integer value (int8, int16, int32, int64, or a
+// Go int) as an int64.
+func AsInt64(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int8:
+		return int64(x), true
+	case int16:
+		return int64(x), true
+	case int32:
+		return int64(x), true
+	case int64:
+		return x, true
+	case int:
+		return int64(x), true
+	}
+	return 0, false
+}

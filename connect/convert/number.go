@@ -50,7 +50,7 @@ func (c numberConverter) FromConnect(_ string, _ *connect.Schema, v any) ([]byte
 		case float64:
 			f = x
 		default:
-			n, ok := intOf(v)
+			n, ok := connect.AsInt64(v)
 			if !ok {
 				return nil, fmt.Errorf("%T is not a number", v)
 			}
@@ -63,7 +63,7 @@ func (c numberConverter) FromConnect(_ string, _ *connect.Schema, v any) ([]byte
 		}
 		return b, nil
 	}
-	n, ok := intOf(v)
+	n, ok := connect.AsInt64(v)
 	if !ok {
 		return nil, fmt.Errorf("%T is not an integer", v)
 	}
@@ -97,20 +97,4 @@ func (c numberConverter) ToConnect(_ string, data []byte) (*connect.Schema, any,
 		return s, math.Float32frombits(binary.BigEndian.Uint32(data)), nil
 	}
 	return s, math.Float64frombits(binary.BigEndian.Uint64(data)), nil
-}
-
-func intOf(v any) (int64, bool) {
-	switch x := v.(type) {
-	case int8:
-		return int64(x), true
-	case int16:
-		return int64(x), true
-	case int32:
-		return int64(x), true
-	case int64:
-		return x, true
-	case int:
-		return int64(x), true
-	}
-	return 0, false
 }

@@ -411,7 +411,7 @@ func toSQL(s *connect.Schema, v any) (any, error) {
 	case connect.LogicalTimestamp, connect.LogicalDate, connect.LogicalTime:
 		t, ok := v.(time.Time)
 		if !ok {
-			n, isInt := asInt(v)
+			n, isInt := connect.AsInt64(v)
 			if !isInt {
 				return nil, fmt.Errorf("%s value %v (%T)", s.Name, v, v)
 			}
@@ -443,13 +443,13 @@ func toSQL(s *connect.Schema, v any) (any, error) {
 	}
 	switch s.Type {
 	case connect.Int8, connect.Int16, connect.Int32:
-		n, ok := asInt(v)
+		n, ok := connect.AsInt64(v)
 		if !ok {
 			return nil, fmt.Errorf("%s value %v (%T)", s.Type, v, v)
 		}
 		return int32(n), nil
 	case connect.Int64:
-		n, ok := asInt(v)
+		n, ok := connect.AsInt64(v)
 		if !ok {
 			return nil, fmt.Errorf("int64 value %v (%T)", v, v)
 		}
@@ -461,7 +461,7 @@ func toSQL(s *connect.Schema, v any) (any, error) {
 		case float64:
 			return x, nil
 		}
-		if n, ok := asInt(v); ok {
+		if n, ok := connect.AsInt64(v); ok {
 			return float64(n), nil
 		}
 		return nil, fmt.Errorf("%s value %v (%T)", s.Type, v, v)
@@ -520,22 +520,6 @@ func toSQL(s *connect.Schema, v any) (any, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("%s value %v (%T)", s.Type, v, v)
-}
-
-func asInt(v any) (int64, bool) {
-	switch x := v.(type) {
-	case int8:
-		return int64(x), true
-	case int16:
-		return int64(x), true
-	case int32:
-		return int64(x), true
-	case int64:
-		return x, true
-	case int:
-		return int64(x), true
-	}
-	return 0, false
 }
 
 // fromSQL converts an engine value back to a Connect value.

@@ -279,21 +279,10 @@ func registerTimestampConverter(r *connect.Registry) {
 }
 
 func asInt64(v any) (int64, bool) {
-	switch x := v.(type) {
-	case int8:
-		return int64(x), true
-	case int16:
-		return int64(x), true
-	case int32:
-		return int64(x), true
-	case int64:
-		return x, true
-	case int:
-		return int64(x), true
-	case float64:
-		return int64(x), true
+	if f, ok := v.(float64); ok {
+		return int64(f), true
 	}
-	return 0, false
+	return connect.AsInt64(v)
 }
 
 // javaLayout turns a SimpleDateFormat pattern into a Go layout.
