@@ -316,16 +316,9 @@ func documentID(rec *connect.Record, keyIgnore bool) (string, error) {
 		return "", &errDocument{"Key is used as document id and can not be null."}
 	case string:
 		return k, nil
-	case int8:
-		return strconv.Itoa(int(k)), nil
-	case int16:
-		return strconv.Itoa(int(k)), nil
-	case int32:
-		return strconv.Itoa(int(k)), nil
-	case int64:
-		return strconv.FormatInt(k, 10), nil
-	case int:
-		return strconv.Itoa(k), nil
+	}
+	if n, ok := connect.AsInt64(rec.Key); ok {
+		return strconv.FormatInt(n, 10), nil
 	}
 	return "", &errDocument{typeName(rec.KeySchema, rec.Key) + " is not supported as the document id; extract a primitive key (e.g. the ExtractField$Key transform) or set key.ignore=true"}
 }
