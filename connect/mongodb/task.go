@@ -79,6 +79,11 @@ type write struct {
 	// dupIsDone: a duplicate-key refusal of an insert means the record
 	// was written before (its _id derives from its coordinates).
 	dupIsDone bool
+	// upsert: a duplicate-key refusal means another write of the same
+	// _id raced this one (e.g. an earlier attempt the server finished
+	// late; MongoDB retries those itself, FerretDB does not): try once more.
+	upsert     bool
+	dupRetried bool
 }
 
 func (t *task) topic(name string) (*topicSettings, error) {
@@ -129,7 +134,7 @@ func (t *task) Put(ctx context.Context, recs []connect.Record) error {
 			order = append(order, ts.collection)
 		}
 		byColl[ts.collection] = append(byColl[ts.collection], write{rec: rec, collection: ts.collection, model: model,
-			dupIsDone: ts.writeModel == wmInsert && derivedID(ts.idStrategy) && ts.cdc == ""})
+			dupIsDone: ts.writeModel == wmInsert && derivedID(ts.idStrategy) && ts.cdc == "", upsert: isUpsert(model)})
 	}
 	for _, coll := range order {
 		rej, err := t.writeCollection(ctx, coll, byColl[coll])
@@ -221,6 +226,7 @@ func (t *task) bulk(ctx context.Context, c *mongo.Collection, ws []write) (rejec
 		// idempotent by _id, except inserts, whose duplicates count as done).
 		return nil, ws, err
 	}
+	var again []write
 	bad := map[int]mongo.BulkWriteError{}
 	last := -1
 	for _, we := range bwe.WriteErrors {
@@ -239,9 +245,22 @@ func (t *task) bulk(ctx context.Context, c *mongo.Collection, ws []write) (rejec
 			t.ack(coordOf(w.rec))
 		case we.Code == 11000 && w.dupIsDone:
 			t.ack(coordOf(w.rec))
+		case we.Code == 11000 && w.upsert && !w.dupRetried:
+			w.dupRetried = true
+			again = append(again, w)
 		default:
 			rejected = append(rejected, connect.FailedRecord{Record: *w.rec, Reason: fmt.Sprintf("MongoDB refused the write (code %d): %s", we.Code, we.Message)})
 		}
 	}
-	return rejected, ws[processed:], nil
+	return rejected, append(again, ws[processed:]...), nil
+}
+
+func isUpsert(m mongo.WriteModel) bool {
+	switch x := m.(type) {
+	case *mongo.ReplaceOneModel:
+		return x.Upsert != nil && *x.Upsert
+	case *mongo.UpdateOneModel:
+		return x.Upsert != nil && *x.Upsert
+	}
+	return false
 }
