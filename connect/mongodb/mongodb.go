@@ -85,7 +85,7 @@ func Register(r *connect.Registry) {
 		Version: "1.0.0",
 		Doc: "Writes records to MongoDB collections (one per topic by default) with ordered bulk writes. " +
 			"The document _id comes from an id strategy, the write from a write model (replace by _id by default), a tombstone can delete, and Debezium change events can be applied as they are. " +
-			"Types follow the record schema (Timestamp, Date and Time to Date, Decimal to Decimal128; FerretDB 1.x has no Decimal128 and drops the connection on one, so cast decimals to strings or doubles for it). A document the server refuses is reported per record while the others are written; a server that is down is retried with backoff and no record is skipped.",
+			"Types follow the record schema (Timestamp, Date and Time to Date, Decimal to Decimal128; FerretDB 1.x has no Decimal128 and drops the connection on one, so cast decimals to strings or doubles for it; FerretDB 1.24 also hangs a collection that two bulk upserts write at once, so keep tasks.max=1 and one server per FerretDB collection). A document the server refuses is reported per record while the others are written; a server that is down is retried with backoff and no record is skipped.",
 		Spec:     spec,
 		Validate: validate,
 		NewSink:  func(cfg connect.Config) (connect.SinkTask, error) { return newTask(cfg) },
@@ -157,6 +157,21 @@ func parse(cfg connect.Config) (*settings, error) {
 		return nil, err
 	}
 	s.base = base
+	// Check each overridden topic now, so a bad override is a CREATE
+	// error rather than a task that fails at its first record.
+	for k := range cfg {
+		rest, ok := strings.CutPrefix(k, topicOverridePrefix)
+		if !ok {
+			continue
+		}
+		for o := range overridable {
+			if topic, ok := strings.CutSuffix(rest, "."+o); ok && topic != "" {
+				if _, err := topicOptions(cfg, topic); err != nil {
+					return nil, fmt.Errorf("topic.override.%s: %w", topic, err)
+				}
+			}
+		}
+	}
 	return s, nil
 }
 

@@ -209,13 +209,14 @@ func TestDeleteOnNullNeedsKeyBasedID(t *testing.T) {
 
 func TestConfigErrors(t *testing.T) {
 	for name, cfg := range map[string]connect.Config{
-		"database":                     {},
-		"connection.uri":               {"database": "d", "connection.uri": "http://x"},
-		"document.id.strategy":         {"database": "d", "document.id.strategy": "NoSuchStrategy"},
-		"topic.override.t.colection":   {"database": "d", "topic.override.t.colection": "x"},
-		"change.data.capture.handler":  {"database": "d", "change.data.capture.handler": "com.example.Handler"},
-		"PartialKeyStrategy needs":     {"database": "d", "document.id.strategy": "PartialKeyStrategy"},
-		"ReplaceOneBusinessKeyStrateg": {"database": "d", "writemodel.strategy": "ReplaceOneBusinessKeyStrategy"},
+		"database":                             {},
+		"connection.uri":                       {"database": "d", "connection.uri": "http://x"},
+		"document.id.strategy":                 {"database": "d", "document.id.strategy": "NoSuchStrategy"},
+		"topic.override.t.colection":           {"database": "d", "topic.override.t.colection": "x"},
+		"change.data.capture.handler":          {"database": "d", "change.data.capture.handler": "com.example.Handler"},
+		"PartialKeyStrategy needs":             {"database": "d", "document.id.strategy": "PartialKeyStrategy"},
+		"ReplaceOneBusinessKeyStrateg":         {"database": "d", "writemodel.strategy": "ReplaceOneBusinessKeyStrategy"},
+		"topic.override.t: Invalid value Nope": {"database": "d", "topic.override.t.document.id.strategy": "Nope"},
 	} {
 		if _, err := newTask(cfg); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("config %v: error %v should name %s", cfg, err, name)
