@@ -49,10 +49,10 @@ const (
 	optMaxBuffered     = "max.buffered.records"
 	optDropInvalidMsg  = "drop.invalid.message"
 	optIndexMap        = "topic.index.map"
-	optWriteMethodUpsr = "upsert"
+	writeUpsert = "upsert"
 )
 
-// Spec is the connector's configuration, with Confluent's names and
+// spec is the connector's configuration, with Confluent's names and
 // defaults.
 var spec = []connect.ConfigField{
 	{Name: optURL, Type: connect.TypeList, Required: true, Doc: "Elasticsearch HTTP URLs, comma-separated, e.g. http://localhost:9200. Requests go round-robin over them. Credentials may be given in the URL (http://user:pass@host:9200) or with connection.username/password. A URL with a path (http://host:4080/es) is used as the API's base."},
@@ -137,7 +137,7 @@ func parse(cfg connect.Config) (*settings, error) {
 		compactMaps:     r.Bool(optCompactMaps),
 		nullValues:      r.OneOf(optNullValues, "ignore", "delete", "fail"),
 		malformed:       r.OneOf(optMalformed, "ignore", "warn", "fail"),
-		upsert:          r.OneOf(optWriteMethod, "insert", optWriteMethodUpsr) == optWriteMethodUpsr,
+		upsert:          r.OneOf(optWriteMethod, "insert", writeUpsert) == writeUpsert,
 		batchSize:       int(r.Int(optBatchSize)),
 		maxRetries:      int(r.Int(optMaxRetries)),
 		retryBackoff:    time.Duration(r.Int(optRetryBackoffMs)) * time.Millisecond,

@@ -70,10 +70,14 @@ func fieldMapping(s *connect.Schema, compactMaps bool) map[string]any {
 		if compactMaps {
 			return map[string]any{"type": "object"}
 		}
-		return map[string]any{"properties": map[string]any{
-			"key":   fieldMapping(s.KeySchema, compactMaps),
-			"value": fieldMapping(s.ValueSchema, compactMaps),
-		}}
+		props := map[string]any{}
+		if m := fieldMapping(s.KeySchema, compactMaps); m != nil {
+			props["key"] = m
+		}
+		if m := fieldMapping(s.ValueSchema, compactMaps); m != nil {
+			props["value"] = m
+		}
+		return map[string]any{"properties": props}
 	case connect.StructT:
 		return map[string]any{"properties": properties(s, compactMaps)}
 	}
