@@ -4,7 +4,9 @@ import (
 	"github.com/eddysql/eddy/connect"
 	"github.com/eddysql/eddy/connect/convert"
 	"github.com/eddysql/eddy/connect/datagen"
+	"github.com/eddysql/eddy/connect/elasticsearch"
 	"github.com/eddysql/eddy/connect/file"
+	"github.com/eddysql/eddy/connect/mongodb"
 	"github.com/eddysql/eddy/connect/mysqlcdc"
 	"github.com/eddysql/eddy/connect/transform"
 )
@@ -18,5 +20,7 @@ func connectors() *connect.Registry {
 	datagen.Register(r)
 	file.Register(r)
 	mysqlcdc.Register(r)
+	elasticsearch.Register(r)
+	mongodb.Register(r)
 	return r
 }
