@@ -854,6 +854,12 @@ func (p *parser) describe() Statement {
 		s.Connector = true
 		s.Name, _ = p.ident()
 		return s
+	case p.peekKw(0, "EXTENDED") && identOK(p.peekAt(1)):
+		// KSQL 5's order, still in walkthroughs such as the ratings flow.
+		p.advance()
+		s.Name, _ = p.ident()
+		s.Extended = true
+		return s
 	default:
 		s.Name, _ = p.ident()
 	}

@@ -216,6 +216,8 @@ func TestParseStatements(t *testing.T) {
 		{"SHOW SINK CONNECTORS", &Show{What: "SINK CONNECTORS"}},
 		{"SHOW CONNECTOR PLUGINS", &Show{What: "CONNECTOR PLUGINS"}},
 		{"DESCRIBE s EXTENDED", &Describe{Name: "S", Extended: true}},
+		{"DESCRIBE EXTENDED s", &Describe{Name: "S", Extended: true}},
+		{"DESCRIBE EXTENDED `extended`", &Describe{Name: "extended", Extended: true}},
 		{"DESCRIBE STREAMS", &Describe{Streams: true}},
 		{"DESCRIBE TABLES EXTENDED", &Describe{Tables: true, Extended: true}},
 		{"DESCRIBE FUNCTION substring", &Describe{Function: true, Name: "SUBSTRING"}},
