@@ -330,6 +330,14 @@ func TestRatingsFlowWithConnectors(t *testing.T) {
 			t.Errorf("the script's output lacks %q:\n%s", want, out.String())
 		}
 	}
+	// DESCRIBE RATINGS shows the columns of the generator's Avro schema,
+	// and PRINT the first three customers of the snapshot.
+	if !regexp.MustCompile(`(?s)RATING_ID +\| BIGINT.*USER_ID +\| INTEGER.*MESSAGE +\| VARCHAR`).MatchString(out.String()) {
+		t.Errorf("DESCRIBE RATINGS in the script's output:\n%s", out.String())
+	}
+	if n := strings.Count(out.String(), "rowtime: "); n != 3 || !strings.Contains(out.String(), `"first_name":"Rica"`) {
+		t.Errorf("PRINT ... LIMIT 3 printed %d records:\n%s", n, out.String())
+	}
 
 	// Raw ratings, keyed by rating_id, with the sink's timestamp field.
 	var raw map[string]map[string]any
