@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -34,6 +35,7 @@ import (
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/registry"
 	"github.com/eddysql/eddy/repl"
+	"github.com/eddysql/eddy/server"
 )
 
 // flowFile finds a file of the shared flows (../shared/flows beside the
@@ -295,15 +297,39 @@ func num(v any) int64 {
 
 // TestRatingsFlowWithConnectors runs ../shared/flows/ratings.sql from its
 // first statement to its last, only its DEFINE values changed, through
-// the shell's script runner against an engine with the embedded broker
+// the shell's script runner, against an engine with the embedded broker
 // and Schema Registry, MariaDB, ZincSearch and FerretDB, and checks what
-// arrives where.
+// arrives where: once with the shell in-process (`eddy -f`), once with
+// the shell over the REST API (`eddy --server`). The two run one after
+// the other: the script's topic, index and collection names are fixed.
 func TestRatingsFlowWithConnectors(t *testing.T) {
 	mysqlDSN, mongoURL, esURL := testenv.MySQL(t), testenv.Mongo(t), testenv.ES(t)
 	script, err := os.ReadFile(flowFile(t, "ratings.sql"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Run("shell", func(t *testing.T) {
+		runFlow(t, string(script), mysqlDSN, mongoURL, esURL, func(eng *engine.Engine) repl.Client { return eng })
+	})
+	t.Run("REST", func(t *testing.T) {
+		runFlow(t, string(script), mysqlDSN, mongoURL, esURL, func(eng *engine.Engine) repl.Client {
+			srv, err := server.New(server.Config{Engine: eng})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hs := httptest.NewServer(srv.Handler())
+			t.Cleanup(hs.Close)
+			c, err := repl.NewHTTPClient(hs.URL, repl.HTTPOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(c.Close)
+			return c
+		})
+	})
+}
+
+func runFlow(t *testing.T, script, mysqlDSN, mongoURL, esURL string, client func(*engine.Engine) repl.Client) {
 	db, customers, host, port := loadCustomers(t, mysqlDSN)
 	byName := map[string]mysqlCustomer{}
 	for _, c := range customers {
@@ -317,8 +343,8 @@ func TestRatingsFlowWithConnectors(t *testing.T) {
 	ctx := context.Background()
 
 	var out bytes.Buffer
-	err = repl.RunScript(ctx, repl.Options{Client: eng, In: strings.NewReader(""), Out: &out, Err: &out},
-		withVariables(t, string(script), map[string]string{
+	err := repl.RunScript(ctx, repl.Options{Client: client(eng), In: strings.NewReader(""), Out: &out, Err: &out},
+		withVariables(t, script, map[string]string{
 			"es_url": esURL, "mongo_uri": mongoURL, "mysql_host": host, "mysql_port": port,
 		}))
 	if err != nil {
