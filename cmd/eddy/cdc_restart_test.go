@@ -73,7 +73,7 @@ func TestKill9MidSnapshotAndMidBinlog(t *testing.T) {
 	defer func() { kill() }()
 	stmt := fmt.Sprintf(`CREATE SOURCE CONNECTOR cdc WITH ('connector.class'='io.debezium.connector.mysql.MySqlConnector',
 		'database.hostname'='%s', 'database.port'='%s', 'database.user'='root', 'database.password'='',
-		'database.server.id'='4242', 'database.server.name'='killtest', 'table.include.list'='demo.cdc_kill',
+		'database.server.id'='5150', 'database.server.name'='killtest', 'table.include.list'='demo.cdc_kill',
 		'include.schema.changes'='false', 'snapshot.fetch.size'='2000',
 		'key.converter'='org.apache.kafka.connect.json.JsonConverter', 'key.converter.schemas.enable'='false',
 		'value.converter'='org.apache.kafka.connect.json.JsonConverter', 'value.converter.schemas.enable'='false');`, host, port)
