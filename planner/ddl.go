@@ -14,7 +14,7 @@ import (
 var reservedColumns = map[string]bool{"ROWTIME": true, "WINDOWSTART": true, "WINDOWEND": true, "ROWPARTITION": true, "ROWOFFSET": true}
 
 // knownFormats are the format names eddy recognises.
-var knownFormats = map[string]bool{"JSON": true, "KAFKA": true, "DELIMITED": true, "NONE": true, "AVRO": true, "JSON_SR": true, "PROTOBUF": true, "PROTOBUF_NOSR": true}
+var knownFormats = map[string]bool{"JSON": true, "KAFKA": true, "DELIMITED": true, "NONE": true, "AVRO": true, "JSON_SR": true, "PROTOBUF": true, "PROTOBUF_NOSR": true, "DEBEZIUM_JSON": true}
 
 // PlanCreateSource validates CREATE STREAM/TABLE and returns the catalog
 // entry. Topic existence is the engine's business.

@@ -122,7 +122,7 @@ func columnList(cols []types.Column, isKey bool) string {
 func Check(f Format, cols []types.Column, isKey bool) error {
 	name := strings.ToUpper(strings.TrimSpace(f.Name))
 	switch name {
-	case JSON, Kafka, Delimited, None:
+	case JSON, Kafka, Delimited, None, DebeziumJSON:
 		if hasSRProps(f) {
 			return fmt.Errorf("%s does not support the following configs: [fullSchemaName]", name)
 		}
@@ -230,6 +230,8 @@ func New(f Format, cols []types.Column, isKey bool) (Serde, error) {
 	case Delimited:
 		delim, _ := delimiterOf(f, isKey)
 		return newDelimited(cols, delim), nil
+	case DebeziumJSON:
+		return newDebeziumJSON(cols, isKey), nil
 	default: // JSON
 		wrap, _, _ := wrapSetting(f)
 		// Keys are never wrapped: a lone key column is written bare and
