@@ -153,7 +153,7 @@ func TestMySQLSourceConnectorEndToEnd(t *testing.T) {
   'connector.class' = 'io.debezium.connector.mysql.MySqlConnector',
   'database.hostname' = '`+host+`', 'database.port' = '`+port+`',
   'database.user' = '`+mc.User+`', 'database.password' = '`+mc.Passwd+`',
-  'database.server.id' = '43', 'topic.prefix' = 'raw',
+  'database.server.id' = '4243', 'topic.prefix' = 'raw',
   'table.include.list' = 'demo.e2e_customers', 'include.schema.changes' = 'false',
   'key.converter' = 'org.apache.kafka.connect.json.JsonConverter',
   'value.converter' = 'org.apache.kafka.connect.json.JsonConverter'
