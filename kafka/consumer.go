@@ -66,7 +66,11 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 			// Rebalances wait until the batch in hand is processed
 			// and committed, so we never commit partitions we lost.
 			kgo.BlockRebalanceOnPoll(),
-			kgo.Balancers(kgo.CooperativeStickyBalancer()),
+			// Range assignment gives a member the same partition numbers
+			// of every topic of the same size, so co-partitioned inputs
+			// (a join's two sides, a repartition topic and its source)
+			// stay together in one task; sticky balancers split them.
+			kgo.Balancers(kgo.RangeBalancer()),
 			// Frequent heartbeats let a running member notice a join
 			// quickly; the session timeout stays inside Kafka's
 			// default group.min.session.timeout.ms bounds.

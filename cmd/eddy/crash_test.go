@@ -61,10 +61,16 @@ func TestKill9MidStreamLosesNothing(t *testing.T) {
 
 	dataDir, listen := t.TempDir(), freeAddr(t)
 	var server *exec.Cmd
+	var logs bytes.Buffer // every life's server log, shown when the test fails
+	defer func() {
+		if t.Failed() {
+			t.Logf("server logs:\n%s", tail(logs.String(), 8000))
+		}
+	}()
 	start := func() {
 		server = exec.Command(bin, "server", "--bootstrap-servers", broker.Addr(), "--listen", listen,
 			"--data-dir", dataDir, "--service-id", "crash_")
-		var logs bytes.Buffer
+		fmt.Fprintf(&logs, "--- start at %s\n", time.Now().Format(time.RFC3339Nano))
 		server.Stdout, server.Stderr = &logs, &logs
 		if err := server.Start(); err != nil {
 			t.Fatal(err)
@@ -111,12 +117,33 @@ func TestKill9MidStreamLosesNothing(t *testing.T) {
 	}
 	wantCount, wantSum := map[window]int64{}, map[window]int64{}
 	began := time.Now()
+	// Five kills at random points of the input, each after the running
+	// server has written some of its output, so every life makes progress
+	// and the next one restores state the previous one built.
 	kills := map[int]bool{}
 	for len(kills) < 5 {
 		kills[(1+rand.IntN(total/batch-2))*batch] = true
 	}
+	enriched := func() int64 {
+		ends, err := cl.EndOffsets(ctx, "ENRICHED")
+		if err != nil {
+			return 0
+		}
+		var n int64
+		for _, e := range ends {
+			n += e
+		}
+		return n
+	}
 	for i := 0; i < total; i += batch {
 		if kills[i] {
+			deadline := time.Now().Add(2 * time.Minute)
+			for enriched() < int64(i)/2 {
+				if time.Now().After(deadline) {
+					t.Fatalf("the server made no progress: %d joined rows of %d produced", enriched(), i)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
 			kill()
 			start()
 		}
@@ -133,7 +160,6 @@ func TestKill9MidStreamLosesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-
 	t.Logf("input produced, with %d kills, after %s", len(kills), time.Since(began).Round(time.Millisecond))
 	// Wait until the latest row of every window is the expected one.
 	deadline := time.Now().Add(3 * time.Minute)
@@ -172,6 +198,9 @@ func TestKill9MidStreamLosesNothing(t *testing.T) {
 	}
 
 	t.Logf("windows exact after %s", time.Since(began).Round(time.Millisecond))
+	if !strings.Contains(logs.String(), "restored") {
+		t.Error("no restarted task restored state from a changelog: the kills did not exercise restores")
+	}
 	// Every click joined, none with a NULL name.
 	seen := make([]bool, total)
 	deadline = time.Now().Add(time.Minute)
@@ -207,4 +236,12 @@ func TestKill9MidStreamLosesNothing(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// tail returns the last n bytes of s.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
 }
