@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -61,7 +62,7 @@ func TestKill9MidStreamLosesNothing(t *testing.T) {
 
 	dataDir, listen := t.TempDir(), freeAddr(t)
 	var server *exec.Cmd
-	var logs bytes.Buffer // every life's server log, shown when the test fails
+	var logs lockedBuffer // every life's server log, shown when the test fails
 	defer func() {
 		if t.Failed() {
 			t.Logf("server logs:\n%s", tail(logs.String(), 8000))
@@ -244,4 +245,22 @@ func tail(s string, n int) string {
 		return s
 	}
 	return s[len(s)-n:]
+}
+
+// lockedBuffer collects a child process's output while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
