@@ -226,11 +226,10 @@ func (e *Engine) buildPersistent(ctx context.Context, p *planner.Planner, id str
 	}
 	plan.Out.Next = rs
 	topo := &runtime.Topology{
-		ID:       id,
-		Stateful: plan.Stateful,
-		Inputs:   plan.Inputs,
-		Group:    "_confluent-ksql-" + e.sid + "query_" + id,
-		Reset:    resetPolicy(cfg, plan.From.IsTable),
+		ID:     id,
+		Inputs: plan.Inputs,
+		Group:  "_confluent-ksql-" + e.sid + "query_" + id,
+		Reset:  resetPolicy(cfg, plan.From.IsTable),
 	}
 	return &persistentPlan{id: id, plan: plan, sink: sink, topo: topo}, nil
 }

@@ -90,9 +90,7 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 			// an in-flight long poll on the other partitions delays it.
 			kopts = append(kopts, kgo.FetchMaxWait(500*time.Millisecond))
 		}
-		if opts.Restore {
-			kopts = append(kopts, kgo.AdjustFetchOffsetsFn(s.restoreFromStart))
-		} else if len(opts.EarliestTopics) > 0 {
+		if len(opts.EarliestTopics) > 0 {
 			kopts = append(kopts, kgo.AdjustFetchOffsetsFn(s.earliestWithoutCommit))
 		}
 	}
@@ -520,21 +518,4 @@ func (s *clientSub) earliestWithoutCommit(_ context.Context, offsets map[string]
 		}
 	}
 	return offsets, nil
-}
-
-// restoreFromStart rewinds newly assigned partitions to their start,
-// telling the subscriber where its committed offsets were, so a stateful
-// consumer rebuilds its state by reprocessing (SubscribeOptions.Restore).
-func (s *clientSub) restoreFromStart(_ context.Context, offsets map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
-	out := make(map[string]map[int32]kgo.Offset, len(offsets))
-	for t, ps := range offsets {
-		out[t] = make(map[int32]kgo.Offset, len(ps))
-		for p, o := range ps {
-			if committed := o.EpochOffset().Offset; committed >= 0 && s.opts.OnRestore != nil {
-				s.opts.OnRestore(t, p, committed)
-			}
-			out[t][p] = kgo.NewOffset().AtStart()
-		}
-	}
-	return out, nil
 }

@@ -62,12 +62,6 @@ type SubscribeOptions struct {
 	// committed offset for them, whatever Reset says (a table a query
 	// joins must be read whole).
 	EarliestTopics []string
-	// Restore starts every assigned partition from its beginning even when
-	// the group has committed offsets, so a stateful consumer can rebuild
-	// its state from its input. OnRestore is told each partition's
-	// committed offset first: records below it were already processed.
-	Restore   bool
-	OnRestore func(topic string, partition int32, committed int64)
 	// OnRevoke is told of partitions taken away from this subscriber (by
 	// a rebalance), after their offsets are committed and while no batch
 	// is being handled, so a stateful consumer can drop their state.

@@ -393,11 +393,6 @@ func (m *MemCluster) backlogLocked(opts SubscribeOptions) []Record {
 		for p := range mt.parts {
 			from, ok := committed[t][int32(p)]
 			switch {
-			case ok && opts.Restore:
-				if opts.OnRestore != nil {
-					opts.OnRestore(t, int32(p), from)
-				}
-				from = 0
 			case ok:
 			case opts.Reset == Earliest || slices.Contains(opts.EarliestTopics, t):
 				from = 0

@@ -262,7 +262,6 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 		return nil, nil, errorf("EMIT FINAL is only supported for windowed aggregations.")
 	}
 	ag.post = post
-	plan.Stateful = true
 	if in.isTable {
 		// Updates and deletes retract the row's old contribution.
 		chain.add(&runtime.TableChanges{KeySlots: in.keySlots})

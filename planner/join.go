@@ -137,7 +137,7 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 	}
 	flatten(q.From)
 	js := &joinScope{}
-	plan := &QueryPlan{Limit: q.Limit, Stateful: true}
+	plan := &QueryPlan{Limit: q.Limit}
 	var kafkaFmt []string
 	for _, t := range rels {
 		src := p.ms.Source(t.Name)

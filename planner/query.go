@@ -41,9 +41,6 @@ type QueryPlan struct {
 	Window *metastore.WindowInfo
 	// Sources names every source the query reads (joins read several).
 	Sources []string
-	// Stateful is set when operators keep state (aggregations, joins,
-	// table filters), which the runtime rebuilds on restart.
-	Stateful bool
 	// InternalTopics are the repartition topics the query writes and
 	// reads; the engine creates them before starting it.
 	InternalTopics []string
@@ -82,7 +79,7 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 		return nil, err
 	}
 	srcScope := sourceScope(src, from.Alias, layout)
-	plan := &QueryPlan{From: src, ResultIsTable: src.IsTable, Limit: q.Limit, Window: src.Window, Sources: []string{src.Name}, Stateful: src.IsTable}
+	plan := &QueryPlan{From: src, ResultIsTable: src.IsTable, Limit: q.Limit, Window: src.Window, Sources: []string{src.Name}}
 	chain := newChain(&runtime.Input{Source: layout})
 
 	if q.Where != nil {

@@ -51,10 +51,9 @@ type Query struct {
 	synchronous bool
 	single      bool // every partition runs in task 0
 
-	mu      sync.Mutex // guards tasks; held while a batch is handled
-	tasks   map[int32]*Task
-	stopMu  sync.Mutex
-	restErr error
+	mu     sync.Mutex // guards tasks; held while a batch is handled
+	tasks  map[int32]*Task
+	stopMu sync.Mutex
 }
 
 // errSinkDone ends a subscription whose transient sink wants no more rows.

@@ -91,9 +91,6 @@ type Topology struct {
 	Group    string
 	Reset    kafka.OffsetReset
 	NoCommit bool
-	// Stateful topologies (aggregations, joins) keep state in their
-	// tasks, written through to changelog topics.
-	Stateful bool
 	// SingleTask runs every partition in one task: set when the sources
 	// are not co-partitioned (different partition counts), so rows that
 	// must meet do not land in tasks of different numbers.
