@@ -118,12 +118,8 @@ func (q *Query) handle(ctx context.Context, batch []kafka.Record) error {
 			t.enqueue(batch[i])
 			for _, qu := range t.queues {
 				for len(qu.buf) > 0 && !t.stop {
-					rec := &qu.buf[0]
-					t.process(rec)
-					t.done[qu.key()] = rec.Offset + 1
-					qu.buf = qu.buf[1:]
+					t.processHead(qu)
 				}
-				qu.buf = nil
 			}
 			stop = stop || t.stop
 		}

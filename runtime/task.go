@@ -207,14 +207,19 @@ func (t *Task) drain(now time.Time) {
 			return
 		}
 		pick.waitingSince = time.Time{}
-		rec := &pick.buf[0]
-		t.process(rec)
-		t.done[pick.key()] = rec.Offset + 1
-		pick.buf[0] = kafka.Record{}
-		pick.buf = pick.buf[1:]
-		if len(pick.buf) == 0 {
-			pick.buf = nil
-		}
+		t.processHead(pick)
+	}
+}
+
+// processHead processes the first record buffered for q.
+func (t *Task) processHead(q *inputQueue) {
+	rec := &q.buf[0]
+	t.process(rec)
+	t.done[q.key()] = rec.Offset + 1
+	q.buf[0] = kafka.Record{}
+	q.buf = q.buf[1:]
+	if len(q.buf) == 0 {
+		q.buf = nil
 	}
 }
 
