@@ -647,7 +647,7 @@ func decodeStored(topic string, key, b []byte) (kafka.Record, error) {
 // restarts so a task replays only the changelog written since its last
 // checkpoint.
 func pebbleTaskStores(base string) runtime.StoreOpener {
-	return func(queryID, store string, partition int32) (runtime.StateStore, error) {
+	return func(queryID, store string, partition int32) (state.Store, error) {
 		dir := filepath.Join(base, safeName(queryID), safeName(store), fmt.Sprint(partition))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/state"
 )
 
 // Window kinds for WindowSpec.Kind.
@@ -63,7 +64,7 @@ type Aggregate struct {
 	// is then a cache of the groups in use, emptied down to cacheLimit
 	// after each committed batch, so state can outgrow memory. gone lists
 	// groups deleted since, whose deletion the store has not seen yet.
-	backing    StateStore
+	backing    state.Store
 	gone       map[string]bool
 	cacheLimit int // 0: defaultCacheLimit
 }

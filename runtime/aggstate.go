@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/eddysql/eddy/state"
 )
 
 // streamTimeKey holds an operator's stream time in its store: windows
@@ -146,7 +148,7 @@ func (a *Aggregate) decodeGroup(v []byte) (*group, error) {
 // from it on demand instead of all being loaded at restore. It rebuilds
 // the in-memory indexes (windows by closing time, sessions by key) and the
 // stream time from the store.
-func (a *Aggregate) attach(s StateStore) error {
+func (a *Aggregate) attach(s state.Store) error {
 	a.init()
 	a.backing = s
 	var derr error

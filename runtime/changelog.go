@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/eddysql/eddy/state"
 )
 
 // stateOp is an operator instance that keeps state in its task. Its live
@@ -25,33 +27,20 @@ type stateOp interface {
 	markDirty(key []byte)
 }
 
-// StateStore is the byte-level store a task keeps its state in locally,
-// so a restart restores from a checkpoint plus the changelog tail. The
-// state package's stores implement it.
-type StateStore interface {
-	Get(key []byte) (value []byte, ok bool, err error)
-	Put(key, value []byte) error
-	Delete(key []byte) error
-	Scan(lo, hi []byte, fn func(k, v []byte) bool) error
-	Commit(changelogOffset int64) error
-	CommittedOffset() int64
-	Close() error
-}
-
 // backedOp is a stateOp that can keep its state in the local store itself,
 // holding only a bounded cache in memory (state larger than memory).
 type backedOp interface {
 	stateOp
 	// attach makes s (restored up to the last committed batch) the
 	// operator's state.
-	attach(s StateStore) error
+	attach(s state.Store) error
 	// evict trims the cache once a batch is written to the store.
 	evict()
 }
 
 // StoreOpener opens the local store of one state store of one task; nil
 // keeps no local copy (the changelog alone restores the state).
-type StoreOpener func(queryID, store string, partition int32) (StateStore, error)
+type StoreOpener func(queryID, store string, partition int32) (state.Store, error)
 
 // Changelog records carry the batch they belong to in a header. A batch's
 // entries are written (and acknowledged) before its marker, which names

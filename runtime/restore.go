@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/state"
 )
 
 // taskStore is one state store of one task: the operator holding the
@@ -17,7 +18,7 @@ type taskStore struct {
 	name   string
 	op     stateOp
 	topic  string
-	local  StateStore
+	local  state.Store
 	backed bool // the operator reads its state from local on demand
 }
 
@@ -240,7 +241,7 @@ func isMarker(rec kafka.Record) bool {
 	return false
 }
 
-func localApply(s StateStore, k, v []byte) error {
+func localApply(s state.Store, k, v []byte) error {
 	if v == nil {
 		return s.Delete(k)
 	}
