@@ -103,7 +103,7 @@ func TestSnapshotThenChanges(t *testing.T) {
 		"UPDATE demo.cdc_customers SET club_status = 'bronze' WHERE id = 2",
 		"DELETE FROM demo.cdc_customers WHERE id = 3",
 	)
-	ch := r.collect(4, 10*time.Second)
+	ch := r.collect(4, 30*time.Second)
 	if got := []string{op(ch[0]), op(ch[1]), op(ch[2]), op(ch[3])}; !reflect.DeepEqual(got, []string{"c", "u", "d", "tombstone"}) {
 		t.Fatalf("ops %v", got)
 	}
@@ -150,7 +150,7 @@ func TestTombstonesOff(t *testing.T) {
 	)
 	r := start(t, srv.config("tomb", "table.include.list", "demo.cdc_tomb", "tombstones.on.delete", "false"), newOffsetStore())
 	srv.exec(t, "INSERT INTO demo.cdc_tomb VALUES (1, 1)", "DELETE FROM demo.cdc_tomb WHERE id = 1")
-	recs := r.collect(2, 10*time.Second)
+	recs := r.collect(2, 30*time.Second)
 	if op(recs[0]) != "c" || op(recs[1]) != "d" {
 		t.Fatalf("%s", describe(recs))
 	}

@@ -148,7 +148,7 @@ func TestIncludeAndExcludeLists(t *testing.T) {
 		t.Errorf("after %v, schema %+v", after.Values, recs[0].ValueSchema.Field("after").Fields)
 	}
 	srv.exec(t, "UPDATE demo.ie_a SET secret = 't', name = 'm' WHERE id = 1")
-	recs = r.collect(1, 10*time.Second)
+	recs = r.collect(1, 30*time.Second)
 	if _, ok := field(recs[0], "after").(*connect.Struct).Values["secret"]; ok || field(recs[0], "after", "name") != "m" {
 		t.Errorf("streamed after %v", structString(field(recs[0], "after")))
 	}
@@ -238,9 +238,9 @@ func TestDDLDuringStreaming(t *testing.T) {
 	// it next meets the table, so each change is read before the next DDL
 	// (a connector lagging behind two DDLs matches columns by position).
 	srv.exec(t, "ALTER TABLE demo.cdc_ddl ADD COLUMN score INT DEFAULT 7", "INSERT INTO demo.cdc_ddl VALUES (2, 'b', 9)")
-	recs := r.collect(2, 10*time.Second)
+	recs := r.collect(2, 30*time.Second)
 	srv.exec(t, "ALTER TABLE demo.cdc_ddl DROP COLUMN name", "UPDATE demo.cdc_ddl SET score = 10 WHERE id = 1")
-	recs = append(recs, r.collect(2, 10*time.Second)...)
+	recs = append(recs, r.collect(2, 30*time.Second)...)
 	var ddls []string
 	var rows []connect.Record
 	for _, rec := range recs {
@@ -304,7 +304,7 @@ func TestSnapshotModes(t *testing.T) {
 	r := start(t, srv.config("modes1", "table.include.list", "demo."+tb, "snapshot.mode", "schema_only"), newOffsetStore())
 	r.quiet(1200 * time.Millisecond)
 	srv.exec(t, "INSERT INTO demo."+tb+" VALUES (2)")
-	if recs := r.collect(1, 10*time.Second); op(recs[0]) != "c" || structString(recs[0].Key) != "map[id:2]" {
+	if recs := r.collect(1, 30*time.Second); op(recs[0]) != "c" || structString(recs[0].Key) != "map[id:2]" {
 		t.Errorf("schema_only: %s", change(recs[0]))
 	}
 

@@ -147,7 +147,7 @@ func TestRestartMidSnapshotStartsOver(t *testing.T) {
 		t.Errorf("last record's source.snapshot %v", field(recs[4999], "source", "snapshot"))
 	}
 	srv.exec(t, "UPDATE demo.cdc_snaprestart SET v = 'x' WHERE id = 77")
-	ch := r2.collect(1, 10*time.Second)
+	ch := r2.collect(1, 30*time.Second)
 	if op(ch[0]) != "u" || field(ch[0], "after", "v") != "x" {
 		t.Errorf("after the snapshot: %s", change(ch[0]))
 	}

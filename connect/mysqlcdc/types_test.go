@@ -117,7 +117,7 @@ func checkTypes(t *testing.T, prefix string, opts []string, want map[string]type
 	r := start(t, srv.config(prefix, append([]string{"table.include.list", "demo.cdc_types"}, opts...)...), newOffsetStore())
 	snap := r.collect(1, 30*time.Second)
 	srv.exec(t, "INSERT INTO demo.cdc_types VALUES "+sprintf(typesRow, 2))
-	stream := r.collect(1, 10*time.Second)
+	stream := r.collect(1, 30*time.Second)
 	for _, rec := range []connect.Record{snap[0], stream[0]} {
 		how := "snapshot"
 		if op(rec) == "c" {
