@@ -4,11 +4,13 @@
 package testenv
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -102,8 +104,22 @@ func (s *Server) Stop() {
 // Pause freezes the server (SIGSTOP): connections still open, but
 // nothing answers, as with a server that hangs.
 func (s *Server) Pause() {
-	if s.cmd != nil {
-		_ = s.cmd.Process.Signal(syscall.SIGSTOP)
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGSTOP)
+	// The signal lands asynchronously: wait until the kernel reports the
+	// process stopped, so a request sent next meets a hung server.
+	stat := fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid)
+	for range 200 {
+		b, err := os.ReadFile(stat)
+		if err != nil {
+			return
+		}
+		if f := strings.Fields(string(b)); len(f) > 2 && (f[2] == "T" || f[2] == "t") {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
