@@ -15,8 +15,6 @@ import (
 	"github.com/eddysql/eddy/connect/mysqlcdc"
 	"github.com/eddysql/eddy/connect/transform"
 	"github.com/eddysql/eddy/internal/testenv"
-	"github.com/eddysql/eddy/kafka"
-	"github.com/eddysql/eddy/registry"
 )
 
 // TestMySQLSourceConnectorEndToEnd runs the ratings flow's MySQL connector
@@ -55,22 +53,8 @@ func TestMySQLSourceConnectorEndToEnd(t *testing.T) {
 		}
 	}
 
-	b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
 	ctx := t.Context()
-	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{b.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	reg, err := registry.New(ctx, registry.Config{Cluster: cl})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Close()
+	cl, reg := testenv.Broker(t, "")
 	plugins := connect.NewRegistry()
 	convert.Register(plugins)
 	transform.Register(plugins)

@@ -23,30 +23,14 @@ import (
 	"github.com/eddysql/eddy/connect/mongodb"
 	"github.com/eddysql/eddy/connect/transform"
 	"github.com/eddysql/eddy/internal/testenv"
-	"github.com/eddysql/eddy/kafka"
-	"github.com/eddysql/eddy/registry"
 )
 
 // sinkEngine opens an engine on an embedded broker and Schema Registry
 // with the data generator and the Elasticsearch and MongoDB sinks.
 func sinkEngine(t *testing.T) *Engine {
 	t.Helper()
-	b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
 	ctx := context.Background()
-	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{b.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cl.Close() })
-	reg, err := registry.New(ctx, registry.Config{Cluster: cl})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { reg.Close() })
+	cl, reg := testenv.Broker(t, "")
 	plugins := connect.NewRegistry()
 	convert.Register(plugins)
 	transform.Register(plugins)

@@ -20,8 +20,8 @@ import (
 	"github.com/eddysql/eddy/connect/file"
 	"github.com/eddysql/eddy/connect/transform"
 	"github.com/eddysql/eddy/engine"
+	"github.com/eddysql/eddy/internal/testenv"
 	"github.com/eddysql/eddy/kafka"
-	"github.com/eddysql/eddy/registry"
 	"github.com/eddysql/eddy/sql"
 )
 
@@ -29,21 +29,7 @@ const views = 400
 
 func TestClickstreamFlow(t *testing.T) {
 	ctx := context.Background()
-	b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{b.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	reg, err := registry.New(ctx, registry.Config{Cluster: cl})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Close()
+	cl, reg := testenv.Broker(t, "")
 	plugins := connect.NewRegistry()
 	convert.Register(plugins)
 	transform.Register(plugins)

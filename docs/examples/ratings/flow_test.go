@@ -32,8 +32,6 @@ import (
 	"github.com/eddysql/eddy/connect/transform"
 	"github.com/eddysql/eddy/engine"
 	"github.com/eddysql/eddy/internal/testenv"
-	"github.com/eddysql/eddy/kafka"
-	"github.com/eddysql/eddy/registry"
 	"github.com/eddysql/eddy/repl"
 	"github.com/eddysql/eddy/server"
 )
@@ -146,22 +144,8 @@ func loadCustomers(t *testing.T, dsn string) (*dbsql.DB, map[int]mysqlCustomer, 
 // Schema Registry and the built-in connectors.
 func flowEngine(t *testing.T) *engine.Engine {
 	t.Helper()
-	b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
 	ctx := context.Background()
-	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{b.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cl.Close() })
-	reg, err := registry.New(ctx, registry.Config{Cluster: cl})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { reg.Close() })
+	cl, reg := testenv.Broker(t, "")
 	plugins := connect.NewRegistry()
 	convert.Register(plugins)
 	transform.Register(plugins)
