@@ -289,3 +289,55 @@ func TestAggregateWithoutGroupByIsGlobal(t *testing.T) {
 		t.Fatalf("last running count %s, want 300", last)
 	}
 }
+
+// TestOutputCachingCollapsesUpdates: a table aggregation over 20,000
+// preloaded records of 10 keys writes the latest count per key at each
+// commit (cache.max.bytes.buffering, commit.interval.ms, as ksqlDB does),
+// far fewer than one record per input, and the final counts are exact;
+// with the cache set to 0 every update is written.
+func TestOutputCachingCollapsesUpdates(t *testing.T) {
+	const total, keys = 20_000, 10
+	for _, c := range []struct {
+		name  string
+		cache string
+	}{{"default", ""}, {"off", "0"}} {
+		t.Run(c.name, func(t *testing.T) {
+			cl := startBroker(t, t.TempDir())
+			createTopic(t, cl, "events", 2)
+			recs := make([]kafka.Record, 0, total)
+			for i := range total {
+				recs = append(recs, kafka.Record{Key: []byte(fmt.Sprintf("k%d", i%keys)), Value: []byte(`{"V":1}`), Timestamp: int64(1_000 + i)})
+			}
+			produceJSON(t, cl, "events", recs...)
+			cfg := map[string]string{"auto.offset.reset": "earliest"}
+			if c.cache != "" {
+				cfg["ksql.streams.cache.max.bytes.buffering"] = c.cache
+			}
+			e, err := New(context.Background(), Options{Cluster: cl, Config: cfg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close()
+			mustExec(t, e, `CREATE STREAM EV (K STRING KEY, V INT) WITH (KAFKA_TOPIC='events', VALUE_FORMAT='JSON');
+				CREATE TABLE COUNTS AS SELECT K, COUNT(*) AS N FROM EV GROUP BY K;`)
+			out := waitRecords(t, cl, "COUNTS", func(recs []kafka.Record) bool {
+				latest := map[string]float64{}
+				for _, r := range recs {
+					latest[string(r.Key)] = jsonValue(t, r)["N"].(float64)
+				}
+				var sum float64
+				for _, n := range latest {
+					sum += n
+				}
+				return sum == total
+			})
+			switch {
+			case c.cache == "0" && len(out) != total:
+				t.Errorf("cache off: %d output records, want one per input (%d)", len(out), total)
+			case c.cache == "" && len(out) > total/10:
+				t.Errorf("cache on: %d output records for %d inputs of %d keys, want the updates collapsed per commit", len(out), total, keys)
+			}
+			t.Logf("%d output records", len(out))
+		})
+	}
+}

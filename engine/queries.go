@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/eddysql/eddy/api"
 	"github.com/eddysql/eddy/expr"
@@ -231,7 +233,40 @@ func (e *Engine) buildPersistent(ctx context.Context, p *planner.Planner, id str
 		Group:  "_confluent-ksql-" + e.sid + "query_" + id,
 		Reset:  resetPolicy(cfg, plan.From.IsTable),
 	}
+	if topo.CacheBytes, err = streamsInt(cfg, "cache.max.bytes.buffering", defaultCacheBytes); err != nil {
+		return nil, &stmtErr{err.Error()}
+	}
+	ms, err := streamsInt(cfg, "commit.interval.ms", defaultCommitIntervalMs)
+	if err != nil {
+		return nil, &stmtErr{err.Error()}
+	}
+	topo.CommitInterval = time.Duration(ms) * time.Millisecond
 	return &persistentPlan{id: id, plan: plan, sink: sink, topo: topo}, nil
+}
+
+// Output caching defaults, as ksqlDB's: table aggregations keep up to
+// 10 MB of pending updates and write the latest per key every 2 seconds.
+const (
+	defaultCacheBytes       = 10 << 20
+	defaultCommitIntervalMs = 2000
+)
+
+// streamsInt reads a Kafka Streams setting given either bare (as `SET
+// 'cache.max.bytes.buffering'='0';` does) or with ksqlDB's ksql.streams.
+// prefix.
+func streamsInt(cfg planner.Config, name string, def int64) (int64, error) {
+	v, ok := cfg[name]
+	if !ok {
+		v, ok = cfg["ksql.streams."+name]
+	}
+	if !ok || strings.TrimSpace(v) == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s=%q: want a non-negative integer", name, v)
+	}
+	return n, nil
 }
 
 // resetPolicy is where a new query starts: auto.offset.reset when set,

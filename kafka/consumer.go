@@ -200,6 +200,11 @@ func (s *clientSub) run() {
 
 	for s.ctx.Err() == nil && s.pollOnce() {
 	}
+	if s.opts.Held != nil {
+		// The handler may have committed what it held back since the
+		// last poll (a query's final commit on Stop).
+		s.markHeld(nil)
+	}
 	if !s.opts.NoCommit {
 		cctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 		if err := s.commitPending(cctx, nil); err != nil {
@@ -337,8 +342,8 @@ func (s *clientSub) markHeld(fs kgo.Fetches) {
 	for t, ps := range s.fetched {
 		for p, eo := range ps {
 			first, n := s.opts.Held(t, p)
-			if n > 0 {
-				eo.Offset = first
+			if first >= 0 {
+				eo.Offset = min(eo.Offset, first)
 			}
 			if s.opts.MaxHeld > 0 {
 				switch {

@@ -3,6 +3,7 @@ package kafka
 import (
 	"fmt"
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -22,13 +23,30 @@ type EmbeddedConfig struct {
 	SyncWrites bool
 	// Logf, when set, receives the broker's warnings and errors.
 	Logf func(format string, args ...any)
+	// Retention bounds how long records are kept (log.retention.ms):
+	// Kafka's 7 days when zero, forever when negative. Topics override
+	// it with retention.ms; compacted topics keep each key's latest
+	// record. CleanInterval is how often retention and compaction run
+	// (5 minutes when zero).
+	Retention     time.Duration
+	CleanInterval time.Duration
 }
+
+// Embedded broker storage defaults: Kafka's retention; segments smaller
+// than Kafka's 1 GB so that retention frees space in finer steps and
+// loading a segment at start-up needs little memory.
+const (
+	defaultRetention     = 7 * 24 * time.Hour
+	defaultCleanInterval = 5 * time.Minute
+	segmentBytes         = 32 << 20
+)
 
 // Embedded is a single-broker Kafka-protocol server (franz-go's kfake)
 // running in this process.
 type Embedded struct {
-	c    *kfake.Cluster
-	addr string
+	c       *kfake.Cluster
+	addr    string
+	cleaner *cleaner
 }
 
 // StartEmbedded starts the broker and, with a DataDir, reloads what an
@@ -51,6 +69,10 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		// Let groups of short-lived test and push-query consumers
 		// use short sessions.
 		kfake.GroupMinSessionTimeout(time.Second),
+		kfake.BrokerConfigs(map[string]string{
+			"log.retention.ms":  strconv.FormatInt(retentionMs(cfg.Retention), 10),
+			"log.segment.bytes": strconv.Itoa(segmentBytes),
+		}),
 	}
 	if cfg.DataDir != "" {
 		opts = append(opts, kfake.DataDir(cfg.DataDir))
@@ -70,7 +92,22 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		c.Close()
 		return nil, fmt.Errorf("start embedded broker on %s: listening on %v", cfg.Listen, addrs)
 	}
-	return &Embedded{c: c, addr: addrs[0]}, nil
+	interval := cfg.CleanInterval
+	if interval <= 0 {
+		interval = defaultCleanInterval
+	}
+	return &Embedded{c: c, addr: addrs[0], cleaner: startCleaner(c, interval)}, nil
+}
+
+// retentionMs is log.retention.ms for a Retention setting.
+func retentionMs(d time.Duration) int64 {
+	switch {
+	case d == 0:
+		return defaultRetention.Milliseconds()
+	case d < 0:
+		return -1
+	}
+	return d.Milliseconds()
 }
 
 // Addr is the host:port clients should dial.
@@ -79,6 +116,7 @@ func (e *Embedded) Addr() string { return e.addr }
 // Close stops the broker and, with a DataDir, writes its final state
 // (partition snapshots, group and producer state) there.
 func (e *Embedded) Close() error {
+	e.cleaner.stop()
 	e.c.Close()
 	return nil
 }

@@ -78,8 +78,12 @@ type SubscribeOptions struct {
 	// least every Tick, with an empty batch when nothing new arrived, so
 	// it can release them. A MemCluster delivers synchronously and never
 	// needs holding; it ignores both.
-	// Count is how many records it holds; a partition holding MaxHeld or
-	// more is paused (not fetched) until the handler catches up.
+	// firstOffset is the first offset not to commit yet, -1 when the
+	// handler holds nothing of the partition (it may hold records it has
+	// processed but not committed, as a query deferring its commits
+	// does). Count is how many records it keeps unprocessed; a partition
+	// holding MaxHeld or more is paused (not fetched) until the handler
+	// catches up.
 	Held    func(topic string, partition int32) (firstOffset int64, count int)
 	Tick    time.Duration
 	MaxHeld int

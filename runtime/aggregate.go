@@ -67,6 +67,10 @@ type Aggregate struct {
 	backing    state.Store
 	gone       map[string]bool
 	cacheLimit int // 0: defaultCacheLimit
+
+	// cache, when set, holds each group's latest output until the
+	// task commits (output caching; see cache.go).
+	cache *outputCache
 }
 
 // defaultCacheLimit is how many groups a store-backed aggregate keeps
@@ -420,8 +424,15 @@ func (a *Aggregate) emit(t *Task, r *Rec, g *group, tombstone bool) {
 		rec.Windowed, rec.WindowStart, rec.WindowEnd = true, g.start, g.end
 		out[n+len(a.Funcs)], out[n+len(a.Funcs)+1] = g.start, g.end
 	}
+	if a.cache != nil {
+		a.cache.put(a.groupKeyOf(g), &rec)
+		return
+	}
 	a.Next.Process(t, &rec)
 }
+
+// groupKeyOf is the key a group is stored under.
+func (a *Aggregate) groupKeyOf(g *group) string { return a.groupKey(g.keys, g.start, g.end) }
 
 func (a *Aggregate) groupKey(keys []any, start, end int64) string {
 	a.keyBuf = appendKey(a.keyBuf[:0], keys)

@@ -11,11 +11,12 @@ import "fmt"
 type instance struct {
 	inputs map[string]*Input // by topic
 	states []stateOp         // stateful operators, in topology order
+	cached []*Aggregate      // aggregates whose outputs wait for the commit
 }
 
 // instantiate copies the topology's operator graph with fresh state.
 func instantiate(topo *Topology) *instance {
-	c := &cloner{ops: map[Op]Op{}, joins: map[*JoinSpec]*JoinSpec{}, names: storeNames(topo)}
+	c := &cloner{ops: map[Op]Op{}, joins: map[*JoinSpec]*JoinSpec{}, names: storeNames(topo), cache: topo.CacheBytes > 0}
 	inst := &instance{inputs: map[string]*Input{}}
 	for _, in := range topo.Inputs {
 		cp := *in
@@ -28,6 +29,7 @@ func instantiate(topo *Topology) *instance {
 		inst.inputs[cp.Topic()] = &cp
 	}
 	inst.states = c.states
+	inst.cached = c.cached
 	return inst
 }
 
@@ -36,6 +38,8 @@ type cloner struct {
 	joins  map[*JoinSpec]*JoinSpec
 	names  map[any]string // spec operator -> store name
 	states []stateOp
+	cache  bool // aggregates cache their outputs until the commit
+	cached []*Aggregate
 }
 
 func (c *cloner) op(o Op) Op {
@@ -81,6 +85,10 @@ func (c *cloner) op(o Op) Op {
 		c.ops[o] = x
 		x.Next = c.op(v.Next)
 		c.states = append(c.states, x)
+		if c.cache && (x.Window == nil || !x.Window.Final) {
+			x.cache = &outputCache{}
+			c.cached = append(c.cached, x)
+		}
 		return x
 	case *JoinLeft:
 		x := &JoinLeft{J: c.join(v.J)}

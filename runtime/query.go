@@ -51,9 +51,15 @@ type Query struct {
 	synchronous bool
 	single      bool // every partition runs in task 0
 
-	mu     sync.Mutex // guards tasks; held while a batch is handled
-	tasks  map[int32]*Task
-	stopMu sync.Mutex
+	mu    sync.Mutex // guards tasks; held while a batch is handled
+	tasks map[int32]*Task
+	// deferring: a stateful query with output caching commits every
+	// CommitInterval (or when its caches fill) rather than after every
+	// batch; lastCommit is when it last did.
+	deferring  bool
+	stopping   bool
+	lastCommit time.Time
+	stopMu     sync.Mutex
 }
 
 // errSinkDone ends a subscription whose transient sink wants no more rows.
@@ -77,6 +83,14 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 		q.synchronous = true
 	}
 	q.single = q.synchronous || topo.singleTask()
+	// The in-memory cluster delivers each produce synchronously (tests):
+	// it never caches, so every update is seen.
+	if q.synchronous {
+		topo.CacheBytes = 0
+	}
+	q.deferring = !q.synchronous && !topo.NoCommit && topo.CacheBytes > 0 && topo.CommitInterval > 0 &&
+		len(instantiate(topo).cached) > 0
+	q.lastCommit = time.Now()
 	if q.opts.Logf == nil {
 		q.opts.Logf = func(string, ...any) {}
 	}
@@ -138,11 +152,69 @@ func (q *Query) handle(ctx context.Context, batch []kafka.Record) error {
 			stop = stop || t.stop
 		}
 	}
-	if err := q.flush(ctx); err != nil {
+	if q.commitDue(stop) {
+		if err := q.commit(ctx); err != nil {
+			return err
+		}
+	} else if err := q.flushOutputs(ctx); err != nil {
 		return err
 	}
 	if stop {
 		return errSinkDone
+	}
+	return nil
+}
+
+// commitDue says whether this batch ends with a commit: always, unless
+// the query defers commits for output caching and neither the interval
+// has passed nor the caches are full.
+func (q *Query) commitDue(stop bool) bool {
+	if !q.deferring || stop || q.stopping {
+		return true
+	}
+	if time.Since(q.lastCommit) >= q.Topology.CommitInterval {
+		return true
+	}
+	var cached int64
+	for _, t := range q.tasks {
+		cached += t.cacheBytes()
+	}
+	return cached >= q.Topology.CacheBytes
+}
+
+// commit emits the cached outputs, then writes every task's outputs,
+// state changes and markers (flush), after which the subscription may
+// commit every input offset processed so far.
+func (q *Query) commit(ctx context.Context) error {
+	for _, t := range q.tasks {
+		t.flushCaches()
+	}
+	if err := q.flush(ctx); err != nil {
+		return err
+	}
+	for _, t := range q.tasks {
+		clear(t.uncommitted)
+	}
+	q.lastCommit = time.Now()
+	return nil
+}
+
+// flushOutputs writes the outputs that are not cached (stream results,
+// joins) between commits, so deferring a commit does not delay them.
+// They are written again if the query restarts from the last commit:
+// at-least-once, as before any commit.
+func (q *Query) flushOutputs(ctx context.Context) error {
+	var out []kafka.Record
+	for _, t := range q.tasks {
+		out = append(out, t.pending...)
+		clear(t.pending)
+		t.pending = t.pending[:0]
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	if err := q.cluster.Produce(ctx, out...); err != nil {
+		return fmt.Errorf("query %s: produce: %w", q.Topology.ID, err)
 	}
 	return nil
 }
@@ -297,7 +369,7 @@ func (q *Query) held(topic string, partition int32) (int64, int) {
 	if t := q.tasks[q.taskOf(partition)]; t != nil {
 		return t.held(topic, partition)
 	}
-	return 0, 0
+	return -1, 0
 }
 
 func (q *Query) highWatermark(topic string, partition int32, hwm int64) {
@@ -388,6 +460,18 @@ func (q *Query) Stop() error {
 	defer q.stopMu.Unlock()
 	if q.sub == nil {
 		return nil
+	}
+	// Commit what deferred commits hold back, so the subscription's
+	// final commit covers every record processed.
+	q.mu.Lock()
+	q.stopping = true
+	var cerr error
+	if q.deferring {
+		cerr = q.commit(context.Background())
+	}
+	q.mu.Unlock()
+	if cerr != nil {
+		q.opts.Logf("query %s: final commit: %v", q.Topology.ID, cerr)
 	}
 	err := q.sub.Close()
 	if errors.Is(err, errSinkDone) {

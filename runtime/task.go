@@ -63,6 +63,10 @@ type Task struct {
 	seq       uint64           // the batch being written
 	skipBelow map[string]int64 // per tp key: input records already in the restored state
 	done      map[string]int64 // per tp key: next offset after what was processed
+	// uncommitted is, per input partition, the first offset processed
+	// since the last commit: the subscription commits no further while
+	// the query defers its commits (output caching).
+	uncommitted map[tp]int64
 }
 
 // tp names one partition of one input.
@@ -77,7 +81,7 @@ func (k tp) key() string { return fmt.Sprintf("%s/%d", k.topic, k.partition) }
 func newTask(topo *Topology, log *ProcessingLog, stats *Stats, partition int32) *Task {
 	inst := instantiate(topo)
 	t := &Task{topo: topo, log: log, stats: stats, partition: partition, inst: inst, inputs: inst.inputs,
-		rows: map[string][]any{}, byTP: map[tp]*inputQueue{}, done: map[string]int64{}}
+		rows: map[string][]any{}, byTP: map[tp]*inputQueue{}, done: map[string]int64{}, uncommitted: map[tp]int64{}}
 	for _, in := range topo.Inputs {
 		if in.Source != nil {
 			t.rows[in.Topic()] = make([]any, in.Source.Width())
@@ -148,13 +152,23 @@ func (t *Task) enqueue(rec kafka.Record) {
 	q.buf = append(q.buf, rec)
 }
 
-// held reports the first buffered offset of topic and how many are held.
+// held reports the first offset of an input partition that must not be
+// committed yet (-1: none) — the first record processed since the last
+// commit, else the first buffered — and how many records are buffered.
 func (t *Task) held(topic string, partition int32) (int64, int) {
-	q := t.byTP[tp{topic, partition}]
-	if q == nil || len(q.buf) == 0 {
-		return 0, 0
+	k := tp{topic, partition}
+	first := int64(-1)
+	if o, ok := t.uncommitted[k]; ok {
+		first = o
 	}
-	return q.buf[0].Offset, len(q.buf)
+	q := t.byTP[k]
+	if q == nil || len(q.buf) == 0 {
+		return first, 0
+	}
+	if first < 0 {
+		first = q.buf[0].Offset
+	}
+	return first, len(q.buf)
 }
 
 // maxLagWait bounds how long a task waits for an input that reports more
@@ -216,6 +230,9 @@ func (t *Task) processHead(q *inputQueue) {
 	rec := &q.buf[0]
 	t.process(rec)
 	t.done[q.key()] = rec.Offset + 1
+	if _, ok := t.uncommitted[q.tp]; !ok {
+		t.uncommitted[q.tp] = rec.Offset
+	}
 	q.buf[0] = kafka.Record{}
 	q.buf = q.buf[1:]
 	if len(q.buf) == 0 {

@@ -11,6 +11,8 @@
 package runtime
 
 import (
+	"time"
+
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/serde"
 )
@@ -95,6 +97,13 @@ type Topology struct {
 	// are not co-partitioned (different partition counts), so rows that
 	// must meet do not land in tasks of different numbers.
 	SingleTask bool
+	// CacheBytes bounds the outputs table aggregations keep back until a
+	// commit (cache.max.bytes.buffering); 0 emits every update at once.
+	// CommitInterval is how often a stateful query commits
+	// (commit.interval.ms): its state, its cached outputs and its input
+	// offsets go out together then, or sooner when the cache is full.
+	CacheBytes     int64
+	CommitInterval time.Duration
 }
 
 // Topics returns the topics the topology reads.

@@ -33,7 +33,9 @@ func TestKill9MidStreamLosesNothing(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	broker, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
+	broker, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0",
+		// The records are stamped in 2023: keep them past retention.
+		Retention: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

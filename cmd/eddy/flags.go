@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // config holds the flags shared by the shell and the server.
@@ -20,6 +21,7 @@ type config struct {
 	bootstrapServers string
 	serviceID        string
 	stateStore       string // ksql.state.store: memory or pebble
+	kafkaRetention   time.Duration
 }
 
 func (c *config) register(fs *flag.FlagSet) {
@@ -30,6 +32,7 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.registryURL, "schema-registry-url", "", "URL of an external Schema Registry for AVRO, PROTOBUF and JSON_SR (instead of the embedded one)")
 	fs.StringVar(&c.bootstrapServers, "bootstrap-servers", "", "host:port[,host:port...] of an external Kafka cluster to use instead of the embedded broker")
 	fs.StringVar(&c.serviceID, "service-id", "default_", "service id; servers sharing it share the catalog and the work")
+	fs.DurationVar(&c.kafkaRetention, "kafka-retention", 7*24*time.Hour, "how long the embedded broker keeps records (log.retention.ms; by record timestamp, as Kafka does; -1s keeps them forever); topics override it with retention.ms")
 	fs.StringVar(&c.stateStore, "state-store", "memory", "where queries keep a local copy of their state (ksql.state.store): memory, or pebble under --data-dir/state so restarts replay only the changelog tail")
 }
 

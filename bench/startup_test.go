@@ -1,0 +1,118 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/eddysql/eddy/kafka"
+)
+
+// startupDefaultBytes is how much record data the start-up benchmark's
+// data directory retains unless EDDY_BENCH_RETAINED_MB says otherwise.
+const startupDefaultBytes = 1 << 30
+
+// BenchmarkStartupRetained measures what a user pays to open the shell on
+// a data directory that has accumulated history: `eddy -e "SHOW
+// STREAMS;"` on a directory whose embedded broker retains about 1 GB of
+// 200-byte JSON records (EDDY_BENCH_RETAINED_MB changes the size), with a
+// stream declared over them. It reports the wall
+// time of the whole command and its peak resident memory. The directory
+// is built once and kept under the system temp dir between runs, since
+// producing a gigabyte takes longer than the start-up it measures.
+func BenchmarkStartupRetained(b *testing.B) {
+	mb, err := intFromEnv("EDDY_BENCH_RETAINED_MB", startupDefaultBytes>>20)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bin := filepath.Join(b.TempDir(), "eddy")
+	if out, err := osexec.Command("go", "build", "-o", bin, "../cmd/eddy").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("eddy-bench-retained-%dmb", mb))
+	if err := fillRetained(b, bin, dir, int64(mb)<<20); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var wall time.Duration
+	var rss int64
+	for range b.N {
+		start := time.Now()
+		cmd := osexec.Command(bin, "--data-dir", dir, "--kafka-listen", "127.0.0.1:0",
+			"--registry-listen", "", "-e", "SHOW STREAMS;")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			b.Fatalf("eddy -e: %v\n%s", err, out)
+		}
+		wall += time.Since(start)
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			rss = max(rss, ru.Maxrss<<10)
+		}
+	}
+	b.ReportMetric(wall.Seconds()/float64(b.N), "s/start")
+	b.ReportMetric(float64(rss)/(1<<20), "MB-peak-RSS")
+	b.Logf("start-up over %d MB of retained records: %.2f s, peak RSS %.0f MB",
+		mb, wall.Seconds()/float64(b.N), float64(rss)/(1<<20))
+}
+
+// fillRetained builds dir once: an embedded broker's data directory
+// holding size bytes of record values in topic "retained", declared as a
+// stream.
+func fillRetained(b *testing.B, bin, dir string, size int64) error {
+	done := filepath.Join(dir, ".filled")
+	if _, err := os.Stat(done); err == nil {
+		return nil
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: filepath.Join(dir, "kafka"), Listen: "127.0.0.1:0"})
+	if err != nil {
+		return err
+	}
+	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{emb.Addr()}})
+	if err != nil {
+		emb.Close()
+		return err
+	}
+	if err := cl.CreateTopic(ctx, kafka.TopicInfo{Name: "retained", Partitions: 4, Replicas: 1}); err != nil {
+		cl.Close()
+		emb.Close()
+		return err
+	}
+	var written int64
+	now := time.Now().UnixMilli()
+	for i := 0; written < size; {
+		batch := make([]kafka.Record, 0, 20_000)
+		for range cap(batch) {
+			r := MakeRow(i)
+			v := r.Value()
+			written += int64(len(v))
+			// Recent timestamps, so the default retention keeps them.
+			batch = append(batch, kafka.Record{Topic: "retained", Partition: -1, Key: []byte(r.Key), Value: v, Timestamp: now})
+			i++
+		}
+		if err := cl.Produce(ctx, batch...); err != nil {
+			cl.Close()
+			emb.Close()
+			return fmt.Errorf("fill %s: %w", dir, err)
+		}
+	}
+	cl.Close()
+	if err := emb.Close(); err != nil {
+		return err
+	}
+	b.Logf("filled %s with %d MB of records", dir, written>>20)
+	cmd := osexec.Command(bin, "--data-dir", dir, "--kafka-listen", "127.0.0.1:0", "--registry-listen", "",
+		"-e", SourceDDL("retained"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("declare stream: %v\n%s", err, out)
+	}
+	return os.WriteFile(done, nil, 0o644)
+}

@@ -1,0 +1,126 @@
+package kafka
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// dirBytes is the size of the files under dir.
+func dirBytes(t *testing.T, dir string) int64 {
+	t.Helper()
+	var n int64
+	err := filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			n += info.Size()
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestEmbeddedRetentionAndCompaction: the embedded broker forgets records
+// past retention and keeps only the latest record per key of a compacted
+// topic, and a restart on the same data directory sees only what was
+// kept.
+func TestEmbeddedRetentionAndCompaction(t *testing.T) {
+	dir := t.TempDir()
+	cfg := EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0", Retention: time.Hour, CleanInterval: 200 * time.Millisecond}
+	e, err := StartEmbedded(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, e)
+	ctx := testCtx(t)
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "events", Partitions: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "latest", Partitions: 1, Configs: map[string]string{"cleanup.policy": "compact"}}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UnixMilli()
+	old := now - 2*time.Hour.Milliseconds()
+	// Old events first, then recent ones, in separate batches.
+	for i := range 20 {
+		ts := old
+		if i >= 10 {
+			ts = now
+		}
+		var batch []Record
+		for j := range 100 {
+			batch = append(batch, Record{Topic: "events", Partition: 0, Key: []byte("k"), Value: []byte(fmt.Sprintf("%d-%d", i, j)), Timestamp: ts})
+		}
+		if err := c.Produce(ctx, batch...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Ten keys updated a hundred times, one batch per round.
+	for round := range 100 {
+		var batch []Record
+		for k := range 10 {
+			batch = append(batch, Record{Topic: "latest", Partition: 0, Key: []byte(fmt.Sprintf("k%d", k)), Value: []byte(fmt.Sprint(round)), Timestamp: now})
+		}
+		if err := c.Produce(ctx, batch...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := dirBytes(t, dir)
+	check := func(c *Client) (events, latest []Record) {
+		deadline := time.Now().Add(time.Minute)
+		for {
+			ev, err := c.ReadAll(ctx, "events")
+			if err != nil {
+				t.Fatal(err)
+			}
+			lt, err := c.ReadAll(ctx, "latest")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (len(ev) == 1000 && len(lt) <= 20) || time.Now().After(deadline) {
+				return ev, lt
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	ev, lt := check(c)
+	if len(ev) != 1000 {
+		t.Fatalf("events: %d records after cleaning, want the 1000 recent ones", len(ev))
+	}
+	for _, r := range ev {
+		if r.Timestamp != now {
+			t.Fatalf("events: record %s (ts %d) past retention was kept", r.Value, r.Timestamp)
+		}
+	}
+	latestOf := map[string]string{}
+	for _, r := range lt {
+		latestOf[string(r.Key)] = string(r.Value)
+	}
+	if len(lt) > 20 || len(latestOf) != 10 {
+		t.Fatalf("compacted topic: %d records for %d keys, want at most the last batch plus one per key", len(lt), len(latestOf))
+	}
+	for k, v := range latestOf {
+		if v != "99" {
+			t.Errorf("compacted topic: key %s holds %s, want its latest value 99", k, v)
+		}
+	}
+	c.Close()
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	after := dirBytes(t, dir)
+	t.Logf("data directory: %d bytes before cleaning, %d after", before, after)
+	e2, err := StartEmbedded(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e2.Close()
+	ev2, lt2 := check(dial(t, e2))
+	if len(ev2) != len(ev) || len(lt2) != len(lt) {
+		t.Errorf("after restart: %d events and %d compacted records, want %d and %d", len(ev2), len(lt2), len(ev), len(lt))
+	}
+}
