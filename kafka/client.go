@@ -487,3 +487,23 @@ func (c *Client) Close() error {
 	c.prod.Close()
 	return errors.Join(errs...)
 }
+
+// DeleteRecordsBefore deletes the records of topic below the given offset
+// of each partition (Kafka's DeleteRecords): a query purges what its
+// repartition topics no longer need, as Kafka Streams does.
+func (c *Client) DeleteRecordsBefore(ctx context.Context, topic string, offsets map[int32]int64) error {
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	os := make(kadm.Offsets)
+	for p, o := range offsets {
+		os.AddOffset(topic, p, o, -1)
+	}
+	resp, err := c.adm.DeleteRecords(ctx, os)
+	if err != nil {
+		return fmt.Errorf("delete records of %s: %w", topic, err)
+	}
+	if err := resp.Error(); err != nil {
+		return fmt.Errorf("delete records of %s: %w", topic, err)
+	}
+	return nil
+}

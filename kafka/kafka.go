@@ -94,6 +94,12 @@ type SubscribeOptions struct {
 	OnHighWatermark func(topic string, partition int32, hwm int64)
 }
 
+// RecordDeleter is implemented by clusters that can delete the start of a
+// partition (Kafka's DeleteRecords); the in-memory cluster cannot.
+type RecordDeleter interface {
+	DeleteRecordsBefore(ctx context.Context, topic string, offsets map[int32]int64) error
+}
+
 // Subscription is a running consumer owned by whoever subscribed.
 type Subscription interface {
 	// Close stops delivery, waits for an in-flight batch, commits what was

@@ -53,6 +53,7 @@ type Aggregate struct {
 	groups     map[string]*group
 	dirty      map[string]bool
 	closing    closeHeap
+	expiring   closeHeap // EMIT CHANGES windows by the time they expire
 	sessions   map[string]map[string]bool // key prefix -> session group keys
 	streamTime int64
 	stDirty    bool
@@ -193,6 +194,35 @@ func (a *Aggregate) processWindowed(t *Task, r *Rec, keys []any, args [][]any) {
 	}
 	if w.Final {
 		a.emitClosed(t, r)
+	} else {
+		a.expire()
+	}
+}
+
+// expiry is when an EMIT CHANGES window leaves the state: once stream
+// time passes its start (a session: its end) plus the retention, as
+// Kafka Streams drops a window store's expired segments. No record can
+// reach it by then (it closed at end plus grace), so forgetting it loses
+// nothing but memory.
+func (a *Aggregate) expiry(g *group) int64 {
+	if a.Window.Kind == Session {
+		return g.end + a.Window.Retention
+	}
+	return g.start + a.Window.Retention
+}
+
+// expire forgets the windows whose retention stream time has passed,
+// oldest first, in O(log windows) each.
+func (a *Aggregate) expire() {
+	for len(a.expiring) > 0 {
+		c := a.expiring[0]
+		if c.end >= a.streamTime {
+			return
+		}
+		heap.Pop(&a.expiring)
+		if g := a.lookup(c.key); g != nil && g.start == c.start && a.expiry(g) == c.end {
+			a.deleteGroup(c.key)
+		}
 	}
 }
 
@@ -288,7 +318,8 @@ func (a *Aggregate) emitClosed(t *Task, r *Rec) {
 	}
 }
 
-// closeEntry is a window waiting to close.
+// closeEntry is a window waiting to close (end is its end) or to expire
+// (end is its expiry time).
 type closeEntry struct {
 	end, start int64
 	key        string
@@ -387,6 +418,8 @@ func (a *Aggregate) index(gk string, g *group) {
 	}
 	if a.Window.Final {
 		heap.Push(&a.closing, closeEntry{end: g.end, start: g.start, key: gk})
+	} else {
+		heap.Push(&a.expiring, closeEntry{end: a.expiry(g), start: g.start, key: gk})
 	}
 	if a.Window.Kind == Session {
 		prefix := string(appendKey(nil, g.keys))

@@ -59,6 +59,7 @@ type Query struct {
 	deferring  bool
 	stopping   bool
 	lastCommit time.Time
+	lastPurge  time.Time
 	stopMu     sync.Mutex
 }
 
@@ -196,7 +197,47 @@ func (q *Query) commit(ctx context.Context) error {
 		clear(t.uncommitted)
 	}
 	q.lastCommit = time.Now()
+	q.purgeRepartitions(ctx)
 	return nil
+}
+
+// purgeInterval is how often a query deletes what its repartition topics
+// no longer need (Kafka Streams' repartition.purge.interval.ms).
+const purgeInterval = 30 * time.Second
+
+// purgeRepartitions deletes the records of the query's repartition topics
+// below what its tasks have processed and committed: they are in the
+// state and outputs already, and no restore reads them again, so the
+// topics stay as small as the query's lag instead of growing with
+// history.
+func (q *Query) purgeRepartitions(ctx context.Context) {
+	d, ok := q.cluster.(kafka.RecordDeleter)
+	if !ok || q.Topology.NoCommit || time.Since(q.lastPurge) < purgeInterval {
+		return
+	}
+	q.lastPurge = time.Now()
+	for _, in := range q.Topology.Inputs {
+		if in.Internal == nil {
+			continue
+		}
+		offsets := map[int32]int64{}
+		for _, t := range q.tasks {
+			for _, qu := range t.queues {
+				if qu.tp.topic != in.InternalTopic {
+					continue
+				}
+				if o, ok := t.done[qu.key()]; ok {
+					offsets[qu.tp.partition] = o
+				}
+			}
+		}
+		if len(offsets) == 0 {
+			continue
+		}
+		if err := d.DeleteRecordsBefore(ctx, in.InternalTopic, offsets); err != nil {
+			q.opts.Logf("query %s: purge %s: %v", q.Topology.ID, in.InternalTopic, err)
+		}
+	}
 }
 
 // flushOutputs writes the outputs that are not cached (stream results,
