@@ -31,6 +31,11 @@ func parseURL(raw, user, password string) (*target, error) {
 		return nil, fmt.Errorf("connection.url %q is not a JDBC URL (jdbc:postgresql://host:5432/db, jdbc:mysql://host:3306/db or jdbc:mariadb://…)", raw)
 	}
 	scheme, _, _ := strings.Cut(rest, ":")
+	switch scheme {
+	case "postgresql", "postgres", "mysql", "mariadb":
+	default:
+		return nil, fmt.Errorf("connection.url %q: unsupported database %q; eddy's JDBC connectors speak postgresql, mysql and mariadb", raw, scheme)
+	}
 	u, err := url.Parse(rest)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("connection.url %q: expected jdbc:%s://host[:port]/database", raw, scheme)
