@@ -359,3 +359,21 @@ func (d *testDB) rowsOK(q string) []string {
 	}
 	return out
 }
+
+// query mode reads a SELECT's result, the mode's condition around it.
+func TestSourceQueryMode(t *testing.T) {
+	d := pgDB(t)
+	d.exec(t, "CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, updated_at TIMESTAMP(3) NULL)")
+	insertUsers(t, d, 1, 20, "NULL")
+	e := newEnv(t)
+	rt := e.runtime(t)
+	startConnector(t, rt, "q_src", connect.Source, true, sourceConfig(d, "mode", "incrementing", "incrementing.column.name", "id",
+		"query", "SELECT id, upper(name) AS loud FROM users WHERE id % 2 = 0", "topic.prefix", "even_users"))
+	waitFor(t, "10 rows", 30*time.Second, func() bool { return len(e.topicValues(t, "even_users")) >= 10 })
+	insertUsers(t, d, 21, 22, "NULL")
+	waitFor(t, "11 rows", 30*time.Second, func() bool { return len(e.topicValues(t, "even_users")) >= 11 })
+	vals := e.topicValues(t, "even_users")
+	if got := ids(vals, "id"); got != "2,4,6,8,10,12,14,16,18,20,22" || vals[0]["loud"] != "USER 2" {
+		t.Fatalf("query rows: %s, first %v", got, vals[0])
+	}
+}

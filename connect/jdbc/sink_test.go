@@ -161,3 +161,14 @@ func TestSinkConfigProblems(t *testing.T) {
 		}
 	}
 }
+
+// update mode changes existing rows and creates none.
+func TestSinkUpdateMode(t *testing.T) {
+	both(t, func(t *testing.T, d *testDB) {
+		d.exec(t, "CREATE TABLE orders (id BIGINT PRIMARY KEY, item TEXT NOT NULL, qty INT, price DECIMAL(10,2), at TIMESTAMP(3) NULL)",
+			"INSERT INTO orders (id, item, qty) VALUES (1, 'old', 0), (2, 'old', 0)")
+		putFlush(t, startSink(t, sinkConfig(d, "insert.mode", "update", "pk.mode", "record_key")),
+			[]connect.Record{order("orders", 0, 2, 5), order("orders", 1, 3, 6)})
+		equal(t, "rows", d.rows(t, "SELECT id, item, qty FROM orders ORDER BY id"), []string{"1|old|0", "2|item-2|5"})
+	})
+}
