@@ -524,7 +524,7 @@ func (t *sinkTask) columnsOf(ctx context.Context, id tableID, fresh bool) (map[s
 	q, args := t.d.columnsQuery(look)
 	rows, err := t.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("read the columns of %s: %w", id, err)
+		return nil, fmt.Errorf("read the columns of %s in %s at %s: %w", id, t.d.name(), t.s.target.display, err)
 	}
 	defer rows.Close()
 	cols := map[string]bool{}
