@@ -16,8 +16,12 @@ run: build
 # servers connector tests need (MariaDB with a binary log, FerretDB for
 # MongoDB, ZincSearch for Elasticsearch) start from ../shared/testinfra on
 # free ports for the run and stop after it; tests read MYSQL_DSN, MONGO_URL
-# and ES_URL, fail without them under CI=true and skip otherwise.
+# and ES_URL, fail without them under CI=true and skip otherwise. The JDBC
+# connector tests use the PostgreSQL on the standard port (PG_DSN; each test
+# makes and drops its own schema or database).
 TESTINFRA := ../shared/testinfra/up
+PG_DSN ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+export PG_DSN
 test:
 	$(GO) vet ./...
 	@if [ -x $(TESTINFRA) ]; then \
@@ -34,12 +38,13 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./serde/ ./expr/ ./connect/datagen/
 	$(GO) test -run '^$$' -bench 'Put|Get' ./state/
 	$(GO) test -run '^$$' -bench BytesPerKey -benchtime 1x ./state/
-	@# documents/s into the sink connectors and change events/s out of
+	@# documents/s (rows/s for JDBC) into the sink connectors and change events/s out of
 	@# MariaDB, against the real test servers
 	@if [ -x $(TESTINFRA) ]; then \
 		eval "$$($(TESTINFRA) mysql mongo es)" && trap '$(TESTINFRA) down' EXIT && \
 		$(GO) test -run '^$$' -bench . -benchtime 5000x ./connect/elasticsearch/ && \
 		$(GO) test -run '^$$' -bench . -benchtime 1000x ./connect/mongodb/ && \
+		$(GO) test -run '^$$' -bench . -benchtime 20000x ./connect/jdbc/ && \
 		$(GO) test -run '^$$' -bench . -benchtime 1x ./connect/mysqlcdc/ ; fi
 
 clean:

@@ -6,6 +6,7 @@ import (
 	"github.com/eddysql/eddy/connect/datagen"
 	"github.com/eddysql/eddy/connect/elasticsearch"
 	"github.com/eddysql/eddy/connect/file"
+	"github.com/eddysql/eddy/connect/jdbc"
 	"github.com/eddysql/eddy/connect/mongodb"
 	"github.com/eddysql/eddy/connect/mysqlcdc"
 	"github.com/eddysql/eddy/connect/transform"
@@ -22,5 +23,6 @@ func connectors() *connect.Registry {
 	mysqlcdc.Register(r)
 	elasticsearch.Register(r)
 	mongodb.Register(r)
+	jdbc.Register(r)
 	return r
 }

@@ -59,6 +59,10 @@ func toJSONSchema(s *connect.Schema) *jsonSchema {
 	}
 	js := &jsonSchema{Type: string(s.Type), Optional: s.Optional, Name: s.Name, Version: s.Version, Doc: s.Doc, Parameters: s.Parameters}
 	switch s.Type {
+	case connect.Float32: // Kafka's JsonConverter names them float and double
+		js.Type = "float"
+	case connect.Float64:
+		js.Type = "double"
 	case connect.StructT:
 		js.Fields = []*jsonSchema{}
 		for _, f := range s.Fields {
@@ -79,6 +83,12 @@ func fromJSONSchema(js *jsonSchema) (*connect.Schema, error) {
 		return nil, nil
 	}
 	s := &connect.Schema{Type: connect.Type(js.Type), Optional: js.Optional, Name: js.Name, Version: js.Version, Doc: js.Doc, Parameters: js.Parameters}
+	switch js.Type {
+	case "float":
+		s.Type = connect.Float32
+	case "double":
+		s.Type = connect.Float64
+	}
 	switch s.Type {
 	case connect.Int8, connect.Int16, connect.Int32, connect.Int64, connect.Float32, connect.Float64, connect.Boolean, connect.String, connect.Bytes:
 	case connect.StructT:

@@ -35,6 +35,10 @@ func need(t testing.TB, name, what string) string {
 // binary log on (ROW, FULL), root without password, database demo.
 func MySQL(t testing.TB) string { return need(t, "MYSQL_DSN", "MariaDB with the binary log") }
 
+// Postgres returns PG_DSN, a PostgreSQL URL (postgres://user@host:port/db)
+// of a server where the user may create and drop schemas and databases.
+func Postgres(t testing.TB) string { return need(t, "PG_DSN", "PostgreSQL") }
+
 // Mongo returns MONGO_URL, a MongoDB-compatible server (FerretDB).
 func Mongo(t testing.TB) string { return need(t, "MONGO_URL", "a MongoDB-compatible server") }
 
