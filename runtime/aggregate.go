@@ -53,7 +53,7 @@ type Aggregate struct {
 	groups     map[string]*group
 	dirty      map[string]bool
 	closing    closeHeap
-	expiring   closeHeap // EMIT CHANGES windows by the time they expire
+	expiring   closeHeap                  // EMIT CHANGES windows by the time they expire
 	sessions   map[string]map[string]bool // key prefix -> session group keys
 	streamTime int64
 	stDirty    bool
