@@ -341,3 +341,67 @@ func TestOutputCachingCollapsesUpdates(t *testing.T) {
 		})
 	}
 }
+
+// TestRepartitionTopicsArePurged: a GROUP BY on a value column goes
+// through a repartition topic; once the query has committed, the records
+// it read there are deleted (as Kafka Streams purges repartition topics),
+// so the topic holds only what is not yet processed, and the counts are
+// exact.
+func TestRepartitionTopicsArePurged(t *testing.T) {
+	cl := startBroker(t, t.TempDir())
+	createTopic(t, cl, "orders", 2)
+	const total = 5000
+	recs := make([]kafka.Record, 0, total)
+	for i := range total {
+		recs = append(recs, kafka.Record{Key: []byte(fmt.Sprint(i)), Value: []byte(fmt.Sprintf(`{"CITY":"c%d"}`, i%7)), Timestamp: int64(1_000 + i)})
+	}
+	produceJSON(t, cl, "orders", recs...)
+	e, err := New(context.Background(), Options{Cluster: cl, Config: map[string]string{
+		"auto.offset.reset": "earliest", "repartition.purge.interval.ms": "100"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	mustExec(t, e, `CREATE STREAM ORDERS (ID STRING KEY, CITY STRING) WITH (KAFKA_TOPIC='orders', VALUE_FORMAT='JSON');
+		CREATE TABLE BY_CITY AS SELECT CITY, COUNT(*) AS N FROM ORDERS GROUP BY CITY;`)
+	waitRecords(t, cl, "BY_CITY", func(recs []kafka.Record) bool {
+		latest := map[string]float64{}
+		for _, r := range recs {
+			latest[string(r.Key)] = jsonValue(t, r)["N"].(float64)
+		}
+		var sum float64
+		for _, n := range latest {
+			sum += n
+		}
+		return sum == total
+	})
+	var repartition string
+	topics, err := cl.Topics(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ti := range topics {
+		if strings.HasSuffix(ti.Name, "-repartition") {
+			repartition = ti.Name
+		}
+	}
+	if repartition == "" {
+		t.Fatalf("no repartition topic among %v", topics)
+	}
+	// Another batch makes the query commit (and purge) again.
+	produceJSON(t, cl, "orders", kafka.Record{Key: []byte("x"), Value: []byte(`{"CITY":"c0"}`), Timestamp: 1_000 + total})
+	deadline := time.Now().Add(time.Minute)
+	for {
+		left, err := cl.ReadAll(context.Background(), repartition)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(left) < total/10 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still holds %d of the %d records the query has processed", repartition, len(left), total+1)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

@@ -241,6 +241,10 @@ func (e *Engine) buildPersistent(ctx context.Context, p *planner.Planner, id str
 		return nil, &stmtErr{err.Error()}
 	}
 	topo.CommitInterval = time.Duration(ms) * time.Millisecond
+	if ms, err = streamsInt(cfg, "repartition.purge.interval.ms", 0); err != nil {
+		return nil, &stmtErr{err.Error()}
+	}
+	topo.PurgeInterval = time.Duration(ms) * time.Millisecond
 	return &persistentPlan{id: id, plan: plan, sink: sink, topo: topo}, nil
 }
 

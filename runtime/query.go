@@ -201,9 +201,9 @@ func (q *Query) commit(ctx context.Context) error {
 	return nil
 }
 
-// purgeInterval is how often a query deletes what its repartition topics
-// no longer need (Kafka Streams' repartition.purge.interval.ms).
-const purgeInterval = 30 * time.Second
+// defaultPurgeInterval is how often a query deletes what its repartition
+// topics no longer need (Kafka Streams' repartition.purge.interval.ms).
+const defaultPurgeInterval = 30 * time.Second
 
 // purgeRepartitions deletes the records of the query's repartition topics
 // below what its tasks have processed and committed: they are in the
@@ -212,7 +212,11 @@ const purgeInterval = 30 * time.Second
 // history.
 func (q *Query) purgeRepartitions(ctx context.Context) {
 	d, ok := q.cluster.(kafka.RecordDeleter)
-	if !ok || q.Topology.NoCommit || time.Since(q.lastPurge) < purgeInterval {
+	every := q.Topology.PurgeInterval
+	if every <= 0 {
+		every = defaultPurgeInterval
+	}
+	if !ok || q.Topology.NoCommit || time.Since(q.lastPurge) < every {
 		return
 	}
 	q.lastPurge = time.Now()

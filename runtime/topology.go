@@ -104,6 +104,9 @@ type Topology struct {
 	// offsets go out together then, or sooner when the cache is full.
 	CacheBytes     int64
 	CommitInterval time.Duration
+	// PurgeInterval is how often the query deletes the records of its
+	// repartition topics it has committed (30 s when zero).
+	PurgeInterval time.Duration
 }
 
 // Topics returns the topics the topology reads.
