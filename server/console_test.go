@@ -197,6 +197,9 @@ func TestConsolePageAndCredentials(t *testing.T) {
 		if code, _, body := get(a, nil); code != 200 || len(body) == 0 {
 			t.Errorf("%s: %d", a, code)
 		}
+		if code, hdr, _ := get(a, map[string]string{"Accept-Encoding": "gzip"}); code != 200 || hdr.Get("Content-Encoding") != "gzip" {
+			t.Errorf("%s gzipped: %d %v", a, code, hdr)
+		}
 	}
 	if code, hdr, _ := get("/", nil); code != 401 || hdr.Get("WWW-Authenticate") == "" {
 		t.Errorf("GET / as an API client without credentials: %d", code)
