@@ -167,18 +167,18 @@ async function runQuery(sql, isPrint, extraProps = {}) {
   gridBox.hidden = false;
   grid.reset(isPrint ? ['record'] : []);
   let count = 0;
-  let window = [];
+  let recent = []; // arrival times of the last second's rows
   const started = performance.now();
   const tick = () => {
     const now = performance.now();
-    window = window.filter((t) => now - t < 1000);
-    const rate = window.length / Math.min(1, (now - started) / 1000 || 1);
+    recent = recent.filter((t) => now - t < 1000);
+    const rate = recent.length / Math.min(1, (now - started) / 1000 || 1);
     status.textContent = `${count} rows · ${fmtRate(rate)} · ${running ? 'running' : 'done'}`;
     status.dataset.rows = String(count);
     notice.textContent = grid.dropped ? `Showing the latest ${ROW_CAP} rows; ${grid.dropped} older rows dropped.` : '';
   };
   const timer = setInterval(tick, 250);
-  const onRow = (r) => { count++; window.push(performance.now()); grid.add(r); };
+  const onRow = (r) => { count++; recent.push(performance.now()); grid.add(r); };
   try {
     await guard(() => stream(sql, { ...session.props, ...extraProps }, session.vars, ctl.signal, isPrint
       ? { onLine: (line) => { if (line.trim()) onRow([line]); } }
