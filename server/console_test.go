@@ -221,3 +221,49 @@ func TestConsolePageAndCredentials(t *testing.T) {
 		t.Errorf("metrics with credentials: %d", res.StatusCode)
 	}
 }
+
+// TestConsoleJoinGraph: both sides of a stream-table join meet in one
+// join node of the graph.
+func TestConsoleJoinGraph(t *testing.T) {
+	ts := startMem(t, nil)
+	ts.ksql(t, "CREATE STREAM orders (id INT KEY, uid STRING) WITH (kafka_topic='orders', value_format='JSON', partitions=1);")
+	ts.ksql(t, "CREATE TABLE users (uid STRING PRIMARY KEY, name STRING) WITH (kafka_topic='users', value_format='JSON', partitions=1);")
+	id := queryID(t, ts.ksql(t, "CREATE STREAM enriched AS SELECT o.uid, o.id, u.name FROM orders o JOIN users u ON o.uid = u.uid;"))
+	var q engine.QueryInsight
+	if code := consoleGet(t, ts, "/console/api/queries/"+id, &q); code != 200 {
+		t.Fatalf("insight: %d", code)
+	}
+	byID := map[string]string{}
+	for _, n := range q.Topology.Nodes {
+		byID[n.ID] = n.Kind + ":" + n.Topic
+	}
+	joins := 0
+	for id, k := range byID {
+		if !strings.HasPrefix(k, "join:") {
+			continue
+		}
+		joins++
+		// Everything upstream of the join, through repartitions if any.
+		up := map[string]bool{}
+		for todo := []string{id}; len(todo) > 0; todo = todo[1:] {
+			for _, e := range q.Topology.Edges {
+				if e.To == todo[0] && !up[e.From] {
+					up[e.From] = true
+					todo = append(todo, e.From)
+				}
+			}
+		}
+		var srcs []string
+		for n := range up {
+			if k := byID[n]; strings.Contains(k, "source:") {
+				srcs = append(srcs, k)
+			}
+		}
+		if len(srcs) != 2 {
+			t.Errorf("join fed by %v, want both sources: %+v", srcs, q.Topology)
+		}
+	}
+	if joins != 1 {
+		t.Errorf("%d join nodes, want 1: %+v", joins, q.Topology)
+	}
+}
