@@ -124,6 +124,12 @@ async function mainFlow() {
   await page.waitForFunction(() => /done/.test(document.querySelector('#status').textContent) && Number(document.querySelector('#status').dataset.rows) === 1);
   await page.waitForSelector('.grid-row .cell:text-is("7")');
 
+  step('PRINT shows the topic\'s records');
+  await runAndWait("PRINT 'orders' FROM BEGINNING LIMIT 2;");
+  await page.waitForFunction(() => /done/.test(document.querySelector('#status').textContent));
+  const printed = await page.$$eval('.grid-row .cell', (cs) => cs.map((c) => c.textContent).filter((t) => t.startsWith('rowtime:')));
+  if (printed.length !== 2 || !/value: \{"ITEM":/.test(printed[0])) fail('PRINT rows: ' + printed);
+
   step('a syntax error is marked at its line');
   await runAndWait('SELECT *\nFROM orders\nWHERE qty = = 1 EMIT CHANGES;');
   await page.waitForSelector('#error');
@@ -146,6 +152,13 @@ async function mainFlow() {
     await page.setViewportSize({ width: 1400, height: 1250 });
     await page.screenshot({ path: join(shots, 'console-query.png') });
   }
+
+  step('TERMINATE from the query page');
+  page.once('dialog', (d) => d.accept());
+  await page.click('#terminate');
+  await page.waitForFunction(() => document.querySelector('#query-list') && !/CTAS_QTY_BY_ITEM/.test(document.querySelector('#query-list').textContent));
+  const left = await api('/ksql', { ksql: 'SHOW QUERIES;' });
+  if (left[0].queries.some((q) => q.id.startsWith('CTAS_QTY_BY_ITEM'))) fail('the query still runs after TERMINATE');
 }
 
 async function authFlow() {
