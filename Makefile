@@ -3,7 +3,7 @@ GO ?= go
 BIN := bin/eddy
 QTT := ../shared/qtt/query-validation-tests
 
-.PHONY: build run test test-race vet bench conformance clean
+.PHONY: build run test test-race vet bench conformance clean console console-check
 
 build:
 	$(GO) build -o $(BIN) ./cmd/eddy
@@ -22,7 +22,7 @@ run: build
 TESTINFRA := ../shared/testinfra/up
 PG_DSN ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export PG_DSN
-test:
+test: console-check
 	$(GO) vet ./...
 	@if [ -x $(TESTINFRA) ]; then \
 		eval "$$($(TESTINFRA) mysql mongo es)" && trap '$(TESTINFRA) down' EXIT && \
@@ -46,6 +46,25 @@ bench: build
 		$(GO) test -run '^$$' -bench . -benchtime 1000x ./connect/mongodb/ && \
 		$(GO) test -run '^$$' -bench . -benchtime 20000x ./connect/jdbc/ && \
 		$(GO) test -run '^$$' -bench . -benchtime 1x ./connect/mysqlcdc/ ; fi
+
+# The web console (console/): its built page in console/dist is committed
+# and embedded in the binary. `make console` rebuilds it from the source
+# with the locked npm packages; `make console-check` (part of make test)
+# builds it afresh elsewhere and fails if the committed build differs.
+NPM_CI := npm ci --no-audit --no-fund --loglevel=error
+console:
+	cd console && $(NPM_CI) && npx vite build
+	@du -b console/dist/assets/* | sed 's|console/dist/||'
+
+console-check:
+	@if ! command -v npm >/dev/null; then \
+		if [ "$$CI" = true ]; then echo "console-check needs npm"; exit 1; fi; \
+		echo "console-check skipped: no npm"; exit 0; fi; \
+	cd console && { [ -d node_modules/vite ] || $(NPM_CI); } && \
+	out=$$(mktemp -d) && trap 'rm -rf $$out' EXIT && \
+	EDDY_CONSOLE_OUT=$$out/dist npx vite build --logLevel error && \
+	if diff -r dist $$out/dist >/dev/null; then echo "console/dist matches console/src"; \
+	else echo "console/dist is stale: run make console and commit console/dist"; diff -rq dist $$out/dist; exit 1; fi
 
 clean:
 	rm -rf bin

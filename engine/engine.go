@@ -81,6 +81,8 @@ type Engine struct {
 	replaying bool             // replaying the command log at startup
 	// mats are the tables materialized for pull queries.
 	mats materializers
+	// recent keeps the latest processing errors per query for viewers.
+	recent recentErrors
 }
 
 // New opens the command log, replays it to rebuild the catalog and

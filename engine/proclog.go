@@ -25,7 +25,12 @@ const processingLogStream = "KSQL_PROCESSING_LOG"
 // errors: the server log, and the processing-log topic unless reporting
 // only (pull queries write nothing).
 func (e *Engine) processingLog(reportOnly bool) *runtime.ProcessingLog {
-	pl := &runtime.ProcessingLog{Report: func(pe runtime.ProcessingError) { e.opts.Logf("processing log: %s", pe) }}
+	pl := &runtime.ProcessingLog{Report: func(pe runtime.ProcessingError) {
+		e.opts.Logf("processing log: %s", pe)
+		if !reportOnly {
+			e.recent.add(pe)
+		}
+	}}
 	if !reportOnly {
 		pl.Topic, pl.Encode = e.processingLogTopic(), encodeProcessingError
 	}

@@ -105,7 +105,9 @@ func (a *authenticator) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		user, pass, ok := r.BasicAuth()
 		if !ok || !a.check(user, pass) {
-			w.Header().Set("WWW-Authenticate", `Basic realm="eddy"`)
+			if r.Header.Get(consoleHeader) == "" {
+				w.Header().Set("WWW-Authenticate", `Basic realm="eddy"`)
+			}
 			writeError(w, genericError(codeUnauthorized, "Unauthorized"))
 			return
 		}

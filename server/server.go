@@ -71,6 +71,11 @@ type Config struct {
 	KafkaCheck func(ctx context.Context) error
 	// Logf receives the server log.
 	Logf func(format string, args ...any)
+	// SampleInterval is how often the console's charts sample each
+	// persistent query's counters and lag; default 2 s. SampleCount is
+	// how many samples are kept per query; default 180 (6 minutes).
+	SampleInterval time.Duration
+	SampleCount    int
 }
 
 func (c *Config) setDefaults() {
@@ -101,6 +106,12 @@ func (c *Config) setDefaults() {
 	if c.Version == "" {
 		c.Version = "dev"
 	}
+	if c.SampleInterval <= 0 {
+		c.SampleInterval = 2 * time.Second
+	}
+	if c.SampleCount <= 0 {
+		c.SampleCount = 180
+	}
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}
 	}
@@ -120,13 +131,17 @@ type Server struct {
 	push     *pushRegistry
 	commands *commandLog
 	health   *healthCache
+	samples  *samples
 	handler  http.Handler
 	state    atomic.Int32
 
 	hs   *http.Server
 	ln   net.Listener
 	done chan struct{} // closed when Serve returns
-	err  error         // Serve's result, read after done
+	// samplerDone is closed when the console's sampler has stopped; nil
+	// until Serve starts it.
+	samplerDone chan struct{}
+	err         error // Serve's result, read after done
 
 	// base is every request's parent context; Shutdown cancels it so
 	// streaming queries end.
@@ -150,6 +165,7 @@ func New(cfg Config) (*Server, error) {
 		push:     newPushRegistry(cfg.MaxPushQueries),
 		commands: newCommandLog(),
 		health:   &healthCache{},
+		samples:  newSamples(cfg.SampleInterval, cfg.SampleCount),
 		done:     make(chan struct{}),
 	}
 	s.base, s.cancelBase = context.WithCancel(context.Background())
@@ -199,6 +215,11 @@ func (s *Server) Serve(ln net.Listener) error {
 		ln = tls.NewListener(ln, s.hs.TLSConfig)
 	}
 	s.ln = ln
+	s.samplerDone = make(chan struct{})
+	go func() {
+		defer close(s.samplerDone)
+		s.samples.run(s.base, s.cfg.Engine)
+	}()
 	go func() {
 		defer close(s.done)
 		if err := s.hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -235,6 +256,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.state.Store(stateTerminating)
 		s.push.closeAll()
 		s.cancelBase()
+		if s.samplerDone != nil {
+			<-s.samplerDone
+		}
 		if s.hs == nil {
 			return
 		}
@@ -268,9 +292,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /v1/metadata", s.handleMetadata)
 	mux.HandleFunc("GET /v1/metadata/id", s.handleMetadataID)
 	mux.Handle("GET /metrics", s.metrics.handler())
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/info", http.StatusTemporaryRedirect)
-	})
+	mux.HandleFunc("GET /console/api/queries/{id}", s.handleConsoleQuery)
+	mux.HandleFunc("GET /console/api/metrics", s.handleConsoleMetrics)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		w.WriteHeader(http.StatusNotFound)
@@ -281,6 +304,21 @@ func (s *Server) routes() http.Handler {
 	chc := http.NewServeMux()
 	chc.HandleFunc("GET /chc/live", s.handleCHC)
 	chc.HandleFunc("GET /chc/ready", s.handleCHC)
+	// The console's page and assets need no credentials (they hold no
+	// data; the page asks for credentials); API clients asking for / are
+	// sent to /info as before.
+	static := consoleStatic()
+	chc.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		if wantsHTML(r) {
+			static.ServeHTTP(w, r)
+			return
+		}
+		gated.ServeHTTP(w, r)
+	})
+	chc.Handle("GET /assets/", static)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/info", http.StatusTemporaryRedirect)
+	})
 	chc.Handle("/", gated)
 	route := func(r *http.Request) string {
 		if _, p := chc.Handler(r); p != "/" && p != "" {

@@ -115,7 +115,7 @@ func runServer(args []string, stderr io.Writer) int {
 		auth = fmt.Sprintf("basic authentication for %d users", len(users))
 	}
 	logger.Printf("eddy %s server running (service id %s); %s", version(), f.serviceID, st.kafkaDesc)
-	logger.Printf("REST API listening on %s (%s)", srv.URL(), auth)
+	logger.Printf("REST API listening on %s (%s); web console at %s/", srv.URL(), auth, srv.URL())
 	<-ctx.Done()
 	stop() // a second signal kills at once
 	logger.Print("shutting down")

@@ -1,0 +1,435 @@
+// eddy's web console: editor, streaming results, catalog, queries and
+// connectors, over the server's REST API.
+import './style.css';
+import { el, fmtRate, sparkline } from './util.js';
+import { get, ksql, stream, closeQuery, setCredentials, AuthError, ApiError } from './api.js';
+import { createEditor, splitStatements, markError, setSchema, catalog } from './editor.js';
+import { Grid, ROW_CAP } from './grid.js';
+import { drawTopology } from './topology.js';
+
+const session = { props: {}, vars: {} };
+const app = document.getElementById('app');
+let view; let grid;
+let running = null; // { abort, queryId }
+const timers = new Set();
+
+// ---- layout ----------------------------------------------------------
+
+const nav = el('nav', null,
+  el('span.brand', { text: 'eddy' }),
+  el('a', { href: '#editor', id: 'tab-editor', text: 'Editor' }),
+  el('a', { href: '#queries', id: 'tab-queries', text: 'Queries' }),
+  el('a', { href: '#connectors', id: 'tab-connectors', text: 'Connectors' }),
+  el('span.spacer'),
+  el('span#server-info.muted'),
+  el('button#logout.link', { text: 'Log out', hidden: true, onclick: () => { setCredentials(null); location.reload(); } }));
+const side = el('aside#catalog');
+const editorPage = el('section#editor-page.page');
+const queriesPage = el('section#queries-page.page');
+const connectorsPage = el('section#connectors-page.page');
+app.append(nav, el('div.main', null, side, el('div.pages', null, editorPage, queriesPage, connectorsPage)));
+
+// ---- login -----------------------------------------------------------
+
+function showLogin(message) {
+  if (document.getElementById('login')) return;
+  const user = el('input#login-user', { placeholder: 'user', autocomplete: 'username' });
+  const pass = el('input#login-pass', { type: 'password', placeholder: 'password', autocomplete: 'current-password' });
+  const msg = el('p#login-msg.error', { text: message || '' });
+  const form = el('form#login.overlay', {
+    onsubmit: async (ev) => {
+      ev.preventDefault();
+      setCredentials(user.value, pass.value);
+      try {
+        await get('/info');
+        form.remove();
+        start();
+      } catch (e) {
+        setCredentials(null);
+        msg.textContent = e instanceof AuthError ? 'Wrong user or password.' : e.message;
+      }
+    },
+  }, el('div.box', null, el('h2', { text: 'eddy console' }), el('p', { text: 'This server asks for credentials.' }), user, pass, el('button#login-submit', { type: 'submit', text: 'Log in' }), msg));
+  document.body.appendChild(form);
+  user.focus();
+}
+
+// guard runs an API call and turns a 401 into the login form.
+async function guard(fn) {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof AuthError) { stopTimers(); showLogin('Your session needs credentials.'); }
+    throw e;
+  }
+}
+
+// ---- editor page -----------------------------------------------------
+
+const status = el('span#status.muted');
+const stopBtn = el('button#stop', { text: 'Stop', disabled: true, onclick: () => stopQuery() });
+const modeBtn = el('button#mode', { text: 'JSON', onclick: () => { grid.setMode(grid.mode === 'table' ? 'json' : 'table'); modeBtn.textContent = grid.mode === 'table' ? 'JSON' : 'Table'; } });
+const histSel = el('select#history', { onchange: () => { if (histSel.value) insertText(histSel.value); histSel.value = ''; } });
+const output = el('div#output');
+const gridBox = el('div#grid');
+const notice = el('div#notice.muted');
+const editorBox = el('div#editor');
+editorPage.append(
+  editorBox,
+  el('div.toolbar', null,
+    el('button#run.primary', { text: 'Run ▶', title: 'Ctrl+Enter: the selection, or every statement', onclick: () => runEditor() }),
+    stopBtn, modeBtn, histSel, status),
+  el('div.results', null, output, gridBox, notice));
+
+function loadHistory() { try { return JSON.parse(localStorage.getItem('eddy.history') || '[]'); } catch { return []; } }
+function remember(text) {
+  const h = loadHistory().filter((x) => x !== text);
+  h.unshift(text);
+  localStorage.setItem('eddy.history', JSON.stringify(h.slice(0, 100)));
+  renderHistory();
+}
+function renderHistory() {
+  histSel.replaceChildren(el('option', { value: '', text: 'History…' }), ...loadHistory().map((h) => el('option', { value: h, text: h.length > 80 ? h.slice(0, 80) + '…' : h })));
+}
+
+function insertText(text) {
+  showPage('editor');
+  const doc = view.state.doc;
+  const at = doc.length;
+  const sep = doc.length && !doc.toString().endsWith('\n') ? '\n' : '';
+  view.dispatch({ changes: { from: at, insert: sep + text }, selection: { anchor: at + sep.length, head: at + sep.length + text.length } });
+  view.focus();
+}
+
+function firstWord(text) {
+  const t = text.replace(/^(\s*(--[^\n]*\n|\/\*[\s\S]*?\*\/))*\s*/, '');
+  return (/^\w+/.exec(t) || [''])[0].toUpperCase();
+}
+
+async function runEditor() {
+  if (running) return;
+  const sel = view.state.selection.main;
+  const text = sel.empty ? view.state.doc.toString() : view.state.sliceDoc(sel.from, sel.to);
+  const stmts = splitStatements(text, sel.empty ? 0 : sel.from);
+  localStorage.setItem('eddy.doc', view.state.doc.toString());
+  output.replaceChildren();
+  for (const st of stmts) {
+    remember(st.text);
+    try {
+      await runStatement(st);
+    } catch (e) {
+      if (e instanceof AuthError) return;
+      const msg = e instanceof ApiError ? e.message : String(e);
+      const line = markError(view, st, msg);
+      output.append(el('div#error.error', null, el('b', { text: `Error at line ${line}: ` }), msg.split('\nStatement:')[0]));
+      showOutput();
+      return;
+    }
+  }
+}
+
+async function runStatement(st) {
+  const word = firstWord(st.text);
+  let m;
+  if (word === 'SET' && (m = /^\s*SET\s+'([^']+)'\s*=\s*'([^']*)'/i.exec(st.text))) {
+    session.props[m[1]] = m[2];
+    return say(`Property '${m[1]}' set to '${m[2]}'.`);
+  }
+  if (word === 'UNSET' && (m = /^\s*UNSET\s+'([^']+)'/i.exec(st.text))) {
+    delete session.props[m[1]];
+    return say(`Property '${m[1]}' unset.`);
+  }
+  if (word === 'DEFINE' && (m = /^\s*DEFINE\s+(\w+)\s*=\s*'([^']*)'/i.exec(st.text))) {
+    session.vars[m[1]] = m[2];
+    return say(`Variable ${m[1]} defined.`);
+  }
+  if (word === 'UNDEFINE' && (m = /^\s*UNDEFINE\s+(\w+)/i.exec(st.text))) {
+    delete session.vars[m[1]];
+    return say(`Variable ${m[1]} undefined.`);
+  }
+  if (word === 'SELECT' || word === 'PRINT') return runQuery(st.text, word === 'PRINT');
+  const ents = await guard(() => ksql(st.text, session.props, session.vars));
+  for (const e of ents || []) output.append(renderEntity(e));
+  showOutput();
+  refreshCatalog();
+}
+
+function say(text) { output.append(el('div.msg', { text })); showOutput(); }
+
+// showOutput shows statement results instead of the grid.
+function showOutput() { output.hidden = false; gridBox.hidden = true; notice.textContent = ''; }
+
+async function runQuery(sql, isPrint, extraProps = {}) {
+  const ctl = new AbortController();
+  running = { abort: ctl, queryId: null };
+  stopBtn.disabled = false;
+  output.hidden = true;
+  gridBox.hidden = false;
+  grid.reset(isPrint ? ['record'] : []);
+  let count = 0;
+  let recent = []; // arrival times of the last second's rows
+  const started = performance.now();
+  const tick = () => {
+    const now = performance.now();
+    recent = recent.filter((t) => now - t < 1000);
+    const rate = recent.length / Math.min(1, (now - started) / 1000 || 1);
+    status.textContent = `${count} rows · ${fmtRate(rate)} · ${running ? 'running' : 'done'}`;
+    status.dataset.rows = String(count);
+    notice.textContent = grid.dropped ? `Showing the latest ${ROW_CAP} rows; ${grid.dropped} older rows dropped.` : '';
+  };
+  const timer = setInterval(tick, 250);
+  const onRow = (r) => { count++; recent.push(performance.now()); grid.add(r); };
+  try {
+    await guard(() => stream(sql, { ...session.props, ...extraProps }, session.vars, ctl.signal, isPrint
+      ? { onLine: (line) => { if (line.trim()) onRow([line]); } }
+      : { onHeader: (h) => { running.queryId = h.queryId; grid.reset(h.columnNames || []); }, onRow }));
+  } catch (e) {
+    if (e.name !== 'AbortError') throw e;
+  } finally {
+    clearInterval(timer);
+    running = null;
+    stopBtn.disabled = true;
+    tick();
+  }
+}
+
+function stopQuery() {
+  if (!running) return;
+  const { abort, queryId } = running;
+  if (queryId) closeQuery(queryId);
+  abort.abort();
+}
+
+// renderEntity shows one /ksql answer: lists as tables, statuses as
+// messages, anything else as JSON.
+function renderEntity(e) {
+  const table = (cols, rows) => el('table.entity', null,
+    el('thead', null, el('tr', null, cols.map((c) => el('th', { text: c })))),
+    el('tbody', null, rows.map((r) => el('tr', null, r.map((v) => el('td', { text: v == null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v) }))))));
+  switch (e['@type']) {
+    case 'currentStatus': return el('div.msg', { text: `${e.commandStatus.message}${e.commandStatus.queryId ? ' (' + e.commandStatus.queryId + ')' : ''}` });
+    case 'streams': return table(['Stream', 'Topic', 'Key', 'Value', 'Windowed'], e.streams.map((s) => [s.name, s.topic, s.keyFormat, s.valueFormat, s.isWindowed]));
+    case 'tables': return table(['Table', 'Topic', 'Key', 'Value', 'Windowed'], e.tables.map((s) => [s.name, s.topic, s.keyFormat, s.valueFormat, s.isWindowed]));
+    case 'queries': return table(['Query', 'Type', 'State', 'Sinks', 'Statement'], e.queries.map((q) => [q.id, q.queryType, q.state, (q.sinks || []).join(', '), q.queryString]));
+    case 'kafka_topics': return table(['Topic', 'Partitions', 'Replicas'], e.topics.map((t) => [t.name, t.replicaInfo.length, t.replicaInfo.join(',')]));
+    case 'function_names': return table(['Function', 'Type', 'Category'], e.functions.map((f) => [f.name, f.type, f.category]));
+    case 'properties': return table(['Property', 'Scope', 'Value'], e.properties.map((p) => [p.name, p.scope, p.value]));
+    case 'connector_list': return table(['Connector', 'Type', 'Class', 'State'], e.connectors.map((c) => [c.name, c.type, c.className, c.state]));
+    case 'sourceDescription': {
+      const d = e.sourceDescription;
+      return el('div.describe', null, el('h4', { text: `${d.type} ${d.name}` }),
+        el('p.muted', { text: `topic ${d.topic} · key ${d.keyFormat} · value ${d.valueFormat}${d.partitions ? ' · ' + d.partitions + ' partitions' : ''}` }),
+        table(['Column', 'Type', ''], d.fields.map((f) => [f.name, f.schema.type, f.type === 'KEY' ? 'KEY' : ''])));
+    }
+    default: return el('pre.json', { text: JSON.stringify(e, null, 2) });
+  }
+}
+
+// ---- catalog ---------------------------------------------------------
+
+function quoteIdent(n) { return /^[A-Z_][A-Z0-9_]*$/.test(n) ? n : '`' + n.replace(/`/g, '``') + '`'; }
+
+async function first(text) {
+  const r = await guard(() => ksql(text, session.props, session.vars));
+  return r && r[0];
+}
+
+// A refresh asked for while one runs runs again after it, so the panel
+// always ends up showing the catalog after the last statement.
+let catalogBusy = false;
+let catalogAgain = false;
+async function refreshCatalog() {
+  if (catalogBusy) { catalogAgain = true; return; }
+  catalogBusy = true;
+  catalogAgain = false;
+  try {
+    const [streams, tables, topics, types, functions, props, connectors] = await Promise.all(
+      ['SHOW STREAMS;', 'SHOW TABLES;', 'SHOW TOPICS;', 'SHOW TYPES;', 'SHOW FUNCTIONS;', 'SHOW PROPERTIES;', 'SHOW CONNECTORS;']
+        .map((s) => first(s).catch(() => null)));
+    const sources = [...(streams ? streams.streams : []), ...(tables ? tables.tables : [])];
+    catalog.functions = functions ? functions.functions : [];
+    catalog.properties = props ? props.properties.map((p) => p.name) : [];
+    const cols = {};
+    await Promise.all(sources.slice(0, 200).map(async (s) => {
+      const d = await first(`DESCRIBE ${quoteIdent(s.name)};`).catch(() => null);
+      cols[s.name] = d ? d.sourceDescription.fields.map((f) => f.name) : [];
+    }));
+    catalog.sources = cols;
+    setSchema(view, cols);
+    renderCatalog({ streams: streams ? streams.streams : [], tables: tables ? tables.tables : [], topics: topics ? topics.topics : [],
+      types: types ? types.types : {}, functions: catalog.functions, connectors: connectors ? connectors.connectors : [] });
+  } finally {
+    catalogBusy = false;
+    if (catalogAgain) refreshCatalog();
+  }
+}
+
+function section(title, id, items, open = true) {
+  const d = el(`details#${id}`, { open }, el('summary', { text: `${title} (${items.length})` }), el('ul', null, items));
+  return d;
+}
+
+function renderCatalog(c) {
+  const detail = el('div#source-detail');
+  const src = (s) => el('li', null, el('a', { href: '#', 'data-source': s.name, text: s.name, onclick: (ev) => { ev.preventDefault(); showSource(s.name, detail); } }));
+  side.replaceChildren(
+    el('h3', { text: 'Catalog' }),
+    section('Streams', 'cat-streams', c.streams.map(src)),
+    section('Tables', 'cat-tables', c.tables.map(src)),
+    detail,
+    section('Topics', 'cat-topics', c.topics.map((t) => el('li', null, el('a', { href: '#', text: t.name, title: `${t.replicaInfo.length} partitions · click to PRINT`, onclick: (ev) => { ev.preventDefault(); insertText(`PRINT '${t.name}' FROM BEGINNING LIMIT 20;`); } }))), false),
+    section('Types', 'cat-types', Object.entries(c.types).map(([n, t]) => el('li', { title: JSON.stringify(t), text: n })), false),
+    section('Functions', 'cat-functions', c.functions.map((f) => el('li', null, el('a', { href: '#', text: f.name, title: `${f.type} · ${f.category}`, onclick: (ev) => { ev.preventDefault(); insertText(`DESCRIBE FUNCTION ${f.name};`); } }))), false),
+    section('Connectors', 'cat-connectors', c.connectors.map((x) => el('li', null, el('a', { href: '#connectors', text: `${x.name} (${x.state})` }))), c.connectors.length > 0));
+}
+
+async function showSource(name, box) {
+  const d = (await first(`DESCRIBE ${quoteIdent(name)} EXTENDED;`)).sourceDescription;
+  box.replaceChildren(el('div.detail', null,
+    el('h4', { text: `${d.type} ${d.name}` }),
+    el('p.muted', { text: `topic ${d.topic}, ${d.partitions} partitions` }),
+    el('p.muted', { text: `key ${d.keyFormat} · value ${d.valueFormat}${d.windowType ? ' · ' + d.windowType + ' window' : ''}` }),
+    el('table.cols', null, d.fields.map((f) => el('tr', null, el('td', { text: f.name }), el('td.muted', { text: f.schema.type + (f.type === 'KEY' ? ' KEY' : '') })))),
+    d.statistics ? el('p.muted', { text: d.statistics }) : null,
+    el('div.buttons', null,
+      el('button#query-this', { text: 'Query this', onclick: () => insertText(`SELECT * FROM ${quoteIdent(d.name)} EMIT CHANGES;`) }),
+      el('button#preview', { text: 'Preview', title: 'the latest records of its topic', onclick: () => { showPage('editor'); runQuery(`PRINT '${d.topic}' FROM BEGINNING LIMIT 50;`, true).catch((e) => say(e.message)); } }))));
+}
+
+// ---- queries page ----------------------------------------------------
+
+function stopTimers() { for (const t of timers) clearInterval(t); timers.clear(); }
+function every(ms, fn) { fn(); timers.add(setInterval(fn, ms)); }
+
+function renderQueries() {
+  const body = el('tbody#query-list');
+  queriesPage.replaceChildren(el('h2', { text: 'Persistent queries' }),
+    el('table.list', null, el('thead', null, el('tr', null, ['Query', 'State', 'Sinks', 'In/s', 'Out/s', 'Lag', 'Rate (last minutes)'].map((h) => el('th', { text: h })))), body));
+  every(2000, async () => {
+    const [q, m] = await Promise.all([first('SHOW QUERIES;'), guard(() => get('/console/api/metrics'))]);
+    body.replaceChildren(...q.queries.filter((x) => x.queryType === 'PERSISTENT').map((x) => {
+      const pts = m.queries[x.id] || [];
+      const last = pts[pts.length - 1] || {};
+      return el('tr', null,
+        el('td', null, el('a', { href: `#queries/${x.id}`, text: x.id })),
+        el('td', null, el(`span.state.${x.state}`, { text: x.state })),
+        el('td', { text: (x.sinks || []).join(', ') }),
+        el('td', { text: fmtRate(last.inPerSec || 0) }),
+        el('td', { text: fmtRate(last.outPerSec || 0) }),
+        el('td', { text: last.lag == null ? '' : String(last.lag) }),
+        el('td', null, sparkline(pts.map((p) => p.inPerSec), { width: 160, height: 30, label: 'in', fmt: fmtRate })));
+    }));
+  });
+}
+
+function renderQuery(id) {
+  const head = el('div.qhead');
+  const charts = el('div.charts');
+  const topo = el('div#topology');
+  const lag = el('div#lag');
+  const errs = el('div#proc-errors');
+  const stores = el('div#stores');
+  queriesPage.replaceChildren(el('p', null, el('a', { href: '#queries', text: '← all queries' })), head, charts, el('h3', { text: 'Topology' }), topo, stores,
+    el('div.cols2', null, el('div', null, el('h3', { text: 'Input lag per partition' }), lag), el('div', null, el('h3', { text: 'Processing errors' }), errs)));
+  let topoKey = '';
+  every(2000, async () => {
+    let q;
+    try {
+      q = await guard(() => get(`/console/api/queries/${encodeURIComponent(id)}`));
+    } catch (e) {
+      if (e instanceof ApiError) head.replaceChildren(el('h2', { text: id }), el('p.error', { text: e.message }));
+      return;
+    }
+    const m = await guard(() => get(`/console/api/metrics?query=${encodeURIComponent(id)}`));
+    const pts = m.queries[q.id] || [];
+    head.replaceChildren(
+      el('h2', null, q.id, ' ', el(`span.state.${q.state}`, { text: q.state }),
+        el('button#terminate.danger', { text: 'TERMINATE', onclick: async () => {
+          if (!confirm(`TERMINATE ${q.id}?`)) return;
+          try { await guard(() => ksql(`TERMINATE ${q.id};`)); location.hash = '#queries'; } catch (e) { alert(e.message); }
+        } })),
+      el('pre.stmt', { text: q.statement }),
+      el('div.counters', null,
+        el('span', null, 'records in ', el('b#records-in', { text: String(q.recordsIn) })),
+        el('span', null, 'records out ', el('b#records-out', { text: String(q.recordsOut) })),
+        el('span', null, 'processing errors ', el('b#errors', { text: String(q.processingErrors) })),
+        el('span', null, 'tasks ', el('b', { text: String(q.tasks) }))),
+      q.queryError ? el('p.error', { text: q.queryError }) : '');
+    charts.replaceChildren(
+      sparkline(pts.map((p) => p.inPerSec), { label: 'in', fmt: fmtRate }),
+      sparkline(pts.map((p) => p.outPerSec), { label: 'out', fmt: fmtRate }),
+      sparkline(pts.map((p) => p.lag), { label: 'lag', fmt: (v) => String(Math.round(v)) }));
+    const key = JSON.stringify(q.topology);
+    if (key !== topoKey) { topoKey = key; topo.replaceChildren(drawTopology(q.topology)); }
+    stores.replaceChildren(...(q.stores || []).map((s) => el('p.muted', { text: 'state store ' + s })));
+    lag.replaceChildren(el('table.list', null, el('tr', null, ['Topic', 'Partition', 'Committed', 'End', 'Lag'].map((h) => el('th', { text: h }))),
+      q.lag.map((l) => el('tr', null, [l.topic, l.partition, l.committed < 0 ? '—' : l.committed, l.end, l.lag].map((v) => el('td', { text: String(v) }))))));
+    errs.replaceChildren(q.recentErrors.length === 0 ? el('p.muted', { text: 'None.' }) : el('table.list', null,
+      el('tr', null, ['Time', 'Kind', 'Where', 'Message'].map((h) => el('th', { text: h }))),
+      q.recentErrors.map((e) => el('tr', null, el('td', { text: new Date(e.time).toISOString().slice(11, 19) }), el('td', { text: e.kind }), el('td', { text: `${e.topic}/${e.partition}@${e.offset}` }), el('td', { text: e.message })))),
+    el('p', null, el('a', { href: '#', text: 'Query the processing log', onclick: (ev) => { ev.preventDefault(); insertText(`SELECT * FROM KSQL_PROCESSING_LOG WHERE LOGGER = 'processing.${q.id}' EMIT CHANGES;`); } })));
+  });
+}
+
+// ---- connectors page -------------------------------------------------
+
+function renderConnectors() {
+  const box = el('div#connector-list');
+  connectorsPage.replaceChildren(el('h2', { text: 'Connectors' }), box);
+  every(3000, async () => {
+    const list = (await first('SHOW CONNECTORS;')).connectors;
+    if (!list.length) { box.replaceChildren(el('p.muted', { text: 'No connectors. CREATE SOURCE|SINK CONNECTOR in the editor.' })); return; }
+    const descs = await Promise.all(list.map((c) => first(`DESCRIBE CONNECTOR ${quoteIdent(c.name)};`).catch((e) => ({ error: e.message }))));
+    box.replaceChildren(...list.map((c, i) => {
+      const d = descs[i];
+      const st = d.status || { connector: {}, tasks: [] };
+      return el('div.connector', null,
+        el('h3', null, c.name, ' ', el(`span.state.${st.connector.state || ''}`, { text: st.connector.state || c.state })),
+        el('p.muted', { text: `${c.type} · ${c.className}` }),
+        d.error ? el('p.error', { text: d.error }) : null,
+        st.connector.trace ? el('pre.error', { text: st.connector.trace }) : null,
+        el('table.list', null, el('tr', null, ['Task', 'State', 'Worker', 'Last error', 'Progress'].map((h) => el('th', { text: h }))),
+          st.tasks.map((t) => el('tr', null, el('td', { text: String(t.id) }), el('td', null, el(`span.state.${t.state}`, { text: t.state })), el('td', { text: t.worker_id }),
+            el('td.error', { text: t.trace ? `${t.errorTime || ''} ${t.trace.split('\n')[0]}` : '' }), el('td', { text: t.progress || '' })))));
+    }));
+  });
+}
+
+// ---- routing ---------------------------------------------------------
+
+function showPage(name) {
+  if (name === 'editor' && location.hash !== '#editor' && location.hash !== '') location.hash = '#editor';
+  route();
+}
+
+function route() {
+  stopTimers();
+  const h = location.hash.replace(/^#/, '') || 'editor';
+  const [page, arg] = h.split('/');
+  for (const [n, p] of [['editor', editorPage], ['queries', queriesPage], ['connectors', connectorsPage]]) {
+    p.hidden = n !== page;
+    document.getElementById('tab-' + n).classList.toggle('active', n === page);
+  }
+  if (page === 'queries') (arg ? renderQuery(decodeURIComponent(arg)) : renderQueries());
+  if (page === 'connectors') renderConnectors();
+}
+
+async function start() {
+  const info = await guard(() => get('/info'));
+  const si = info.KsqlServerInfo || {};
+  document.getElementById('server-info').textContent = `${si.serverStatus || ''} · ${si.kafkaClusterId || ''} · ${si.version || ''}`;
+  document.getElementById('logout').hidden = !sessionStorage.getItem('eddy.auth');
+  window.addEventListener('hashchange', route);
+  route();
+  await refreshCatalog();
+}
+
+view = createEditor(editorBox, {
+  doc: localStorage.getItem('eddy.doc') || "SET 'auto.offset.reset' = 'earliest';\nSHOW STREAMS;\n",
+  onRun: () => runEditor(),
+});
+grid = new Grid(gridBox);
+gridBox.hidden = true;
+renderHistory();
+window.eddyConsole = { view }; // for tests and the curious: the editor view
+start().catch((e) => { if (!(e instanceof AuthError)) say(e.message); });

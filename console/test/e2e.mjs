@@ -1,0 +1,186 @@
+// Browser test of the web console, driven by the Go test
+// TestConsoleInBrowser (cmd/eddy): headless Debian Chromium through
+// playwright-core against a running eddy server.
+//
+//   EDDY_URL         the server's base URL
+//   EDDY_USER/PASS   when set, the server wants these credentials: the
+//                    test checks the console asks for them first
+//   SCREENSHOT_DIR   where to write the screenshots (optional)
+//   CHROMIUM         the browser binary (default /usr/bin/chromium)
+import { chromium } from 'playwright-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const url = process.env.EDDY_URL;
+const user = process.env.EDDY_USER;
+const pass = process.env.EDDY_PASS;
+const shots = process.env.SCREENSHOT_DIR;
+const timeout = 30000;
+
+function step(name) { console.log(`step: ${name}`); }
+function fail(msg) { throw new Error(msg); }
+
+const profile = mkdtempSync(join(tmpdir(), 'eddy-console-chromium-'));
+// A fresh profile each run (playwright passes it as --user-data-dir).
+const browser = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1400, height: 860 },
+});
+let page;
+try {
+  page = await browser.newPage();
+  page.setDefaultTimeout(timeout);
+  page.on('pageerror', (e) => console.log('page error:', e.message));
+  if (user) await authFlow(); else await mainFlow();
+  console.log('console browser test: ok');
+} catch (e) {
+  console.error('FAILED:', e.message);
+  if (page) {
+    try { console.error('page text:', (await page.locator('body').innerText()).slice(0, 3000)); } catch { /* page gone */ }
+  }
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+
+// setDoc replaces the editor's text, as typing it would.
+async function setDoc(text) {
+  await page.evaluate((t) => {
+    const v = window.eddyConsole.view;
+    v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: t }, selection: { anchor: 0 } });
+  }, text);
+}
+
+async function runAndWait(text) {
+  await setDoc(text);
+  await page.click('#run');
+}
+
+// api calls the REST API from outside the page, as a foreign client.
+async function api(path, body) {
+  const res = await fetch(url + path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await res.text();
+  if (!res.ok) fail(`${path}: ${res.status} ${text}`);
+  return JSON.parse(text);
+}
+
+async function mainFlow() {
+  step('open the console');
+  await page.goto(url + '/');
+  await page.waitForSelector('.cm-content');
+  await page.waitForSelector('#cat-streams');
+
+  step('create a stream, insert rows, create a persistent query');
+  await runAndWait([
+    "SET 'auto.offset.reset' = 'earliest';",
+    "CREATE STREAM orders (id INT KEY, item STRING, qty INT) WITH (kafka_topic='orders', value_format='JSON', partitions=2);",
+    "INSERT INTO orders (id, item, qty) VALUES (1, 'apple', 3);",
+    "INSERT INTO orders (id, item, qty) VALUES (2, 'pear', 1);",
+    "INSERT INTO orders (id, item, qty) VALUES (3, 'apple', 4);",
+    'CREATE TABLE qty_by_item AS SELECT item, SUM(qty) AS total, COUNT(*) AS n FROM orders GROUP BY item;',
+  ].join('\n'));
+  await page.waitForFunction(() => document.querySelector('#error') || [...document.querySelectorAll('#output .msg')].some((m) => /QTY_BY_ITEM/.test(m.textContent)));
+  if (await page.$('#error')) fail('statements failed: ' + await page.textContent('#error'));
+  await page.waitForSelector('#cat-streams [data-source="ORDERS"]');
+
+  step('completion knows the new stream and its columns');
+  await setDoc('SELECT * FROM ORD');
+  await page.evaluate(() => { const v = window.eddyConsole.view; v.dispatch({ selection: { anchor: v.state.doc.length } }); v.focus(); });
+  await page.keyboard.press('Control+Space');
+  await page.waitForSelector('.cm-tooltip-autocomplete li:has-text("ORDERS")');
+  await page.keyboard.press('Escape');
+
+  step('a push query streams rows into the grid');
+  await runAndWait('SELECT id, item, qty FROM orders EMIT CHANGES;');
+  await page.waitForFunction(() => Number(document.querySelector('#status').dataset.rows) >= 3);
+  if (!(await page.isEnabled('#stop'))) fail('the stop button is not enabled while the query runs');
+  // Rows written by another client while the query runs appear too.
+  await api('/ksql', { ksql: "INSERT INTO orders (id, item, qty) VALUES (4, 'plum', 7); INSERT INTO orders (id, item, qty) VALUES (5, 'kiwi', 2);" });
+  await page.waitForFunction(() => Number(document.querySelector('#status').dataset.rows) >= 5);
+  await page.waitForSelector('.grid-row .cell:text-is("plum")');
+  const header = await page.$$eval('.grid-head .cell', (cs) => cs.map((c) => c.textContent));
+  if (header.join(',') !== 'ID,ITEM,QTY') fail('grid header: ' + header);
+  if (shots) await page.screenshot({ path: join(shots, 'console-editor.png') });
+
+  step('stop it');
+  await page.click('#stop');
+  await page.waitForFunction(() => /done/.test(document.querySelector('#status').textContent) && document.querySelector('#stop').disabled);
+  const stopped = Number(await page.getAttribute('#status', 'data-rows'));
+  await api('/ksql', { ksql: "INSERT INTO orders (id, item, qty) VALUES (6, 'fig', 1);" });
+  await page.waitForTimeout(500); // a stopped query must not keep adding rows
+  if (Number(await page.getAttribute('#status', 'data-rows')) !== stopped) fail('rows arrived after stop');
+
+  step('JSON view');
+  await page.click('#mode');
+  await page.waitForSelector('.grid-row.json:has-text("\\"ITEM\\":\\"plum\\"")');
+  await page.click('#mode');
+
+  step('a pull query');
+  await runAndWait("SELECT * FROM qty_by_item WHERE item = 'apple';");
+  await page.waitForFunction(() => /done/.test(document.querySelector('#status').textContent) && Number(document.querySelector('#status').dataset.rows) === 1);
+  await page.waitForSelector('.grid-row .cell:text-is("7")');
+
+  step('PRINT shows the topic\'s records');
+  await runAndWait("PRINT 'orders' FROM BEGINNING LIMIT 2;");
+  await page.waitForFunction(() => /done/.test(document.querySelector('#status').textContent));
+  const printed = await page.$$eval('.grid-row .cell', (cs) => cs.map((c) => c.textContent).filter((t) => t.startsWith('rowtime:')));
+  if (printed.length !== 2 || !/value: \{"ITEM":/.test(printed[0])) fail('PRINT rows: ' + printed);
+
+  step('a syntax error is marked at its line');
+  await runAndWait('SELECT *\nFROM orders\nWHERE qty = = 1 EMIT CHANGES;');
+  await page.waitForSelector('#error');
+  const marked = await page.waitForSelector('.cm-lintRange-error');
+  const line = await marked.evaluate((n) => [...document.querySelectorAll('.cm-content .cm-line')].indexOf(n.closest('.cm-line')) + 1);
+  if (line !== 3) fail(`error marked on line ${line}, want 3`);
+  if (!/line 3/.test(await page.textContent('#error'))) fail('error text: ' + await page.textContent('#error'));
+
+  step("a persistent query's page: topology and records in");
+  await page.click('#tab-queries');
+  const link = await page.waitForSelector('#query-list a:text-matches("CTAS_QTY_BY_ITEM")');
+  await link.click();
+  await page.waitForSelector('.topology .node.source');
+  await page.waitForSelector('.topology .node.sink');
+  await page.waitForSelector('.topology .node.repartition-topic');
+  await page.waitForFunction(() => Number((document.querySelector('#records-in') || {}).textContent) > 0);
+  await page.waitForSelector('#lag table td');
+  if (shots) {
+    await page.waitForTimeout(2500); // one more sample for the charts
+    await page.setViewportSize({ width: 1400, height: 1250 });
+    await page.screenshot({ path: join(shots, 'console-query.png') });
+  }
+
+  step('TERMINATE from the query page');
+  page.once('dialog', (d) => d.accept());
+  await page.click('#terminate');
+  await page.waitForFunction(() => document.querySelector('#query-list') && !/CTAS_QTY_BY_ITEM/.test(document.querySelector('#query-list').textContent));
+  const left = await api('/ksql', { ksql: 'SHOW QUERIES;' });
+  if (left[0].queries.some((q) => q.id.startsWith('CTAS_QTY_BY_ITEM'))) fail('the query still runs after TERMINATE');
+}
+
+async function authFlow() {
+  step('the console asks for credentials');
+  await page.goto(url + '/');
+  await page.waitForSelector('#login');
+  step('nothing runs without them');
+  const status = await page.evaluate(async () => (await fetch('/ksql', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Eddy-Console': '1' },
+    body: JSON.stringify({ ksql: "CREATE STREAM sneaky (id INT KEY) WITH (kafka_topic='sneaky', value_format='JSON', partitions=1);" }) })).status);
+  if (status !== 401) fail(`/ksql without credentials: ${status}`);
+  if (await page.$('#cat-streams')) fail('the catalog loaded without credentials');
+  step('wrong credentials are refused');
+  await page.fill('#login-user', user);
+  await page.fill('#login-pass', pass + 'x');
+  await page.click('#login-submit');
+  await page.waitForSelector('#login-msg:text("Wrong user or password.")');
+  step('the right ones open the console');
+  await page.fill('#login-pass', pass);
+  await page.click('#login-submit');
+  await page.waitForSelector('#login', { state: 'detached' });
+  await page.waitForSelector('#cat-streams');
+  await runAndWait('SHOW STREAMS;');
+  await page.waitForSelector('#output table.entity');
+  if (/SNEAKY/.test(await page.textContent('#output'))) fail('a statement sent without credentials ran');
+}
