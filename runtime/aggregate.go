@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"container/heap"
 	"fmt"
 	"math"
 	"sort"
@@ -52,8 +51,8 @@ type Aggregate struct {
 	// each key, and the task's stream time.
 	groups     map[string]*group
 	dirty      map[string]bool
-	closing    closeHeap
-	expiring   closeHeap                  // EMIT CHANGES windows by the time they expire
+	closing    closeQueue // EMIT FINAL windows by the time they close
+	expiring   closeQueue // EMIT CHANGES windows by the time they expire
 	sessions   map[string]map[string]bool // key prefix -> session group keys
 	streamTime int64
 	stDirty    bool
@@ -212,16 +211,17 @@ func (a *Aggregate) expiry(g *group) int64 {
 }
 
 // expire forgets the windows whose retention stream time has passed,
-// oldest first, in O(log windows) each.
+// oldest first.
 func (a *Aggregate) expire() {
-	for len(a.expiring) > 0 {
-		c := a.expiring[0]
-		if c.end >= a.streamTime {
+	for {
+		c, ok := a.expiring.next()
+		if !ok || c.end >= a.streamTime {
 			return
 		}
-		heap.Pop(&a.expiring)
-		if g := a.lookup(c.key); g != nil && g.start == c.start && a.expiry(g) == c.end {
-			a.deleteGroup(c.key)
+		for _, key := range a.expiring.pop() {
+			if g := a.lookup(key); g != nil && g.start == c.start && a.expiry(g) == c.end {
+				a.deleteGroup(key)
+			}
 		}
 	}
 }
@@ -294,56 +294,29 @@ func (b byStart) Swap(i, j int) {
 }
 
 // emitClosed emits (EMIT FINAL) every window whose end plus grace stream
-// time has passed, oldest first, and forgets it. Windows wait in a heap
-// ordered by closing time, so a record costs O(log windows), not a walk
-// of every window.
+// time has passed, oldest first (then by key), and forgets it. Windows
+// wait in a closeQueue, so a record costs no walk of the open windows.
 func (a *Aggregate) emitClosed(t *Task, r *Rec) {
-	for len(a.closing) > 0 {
-		c := a.closing[0]
-		if c.end+a.Window.Grace > a.streamTime {
+	for {
+		c, ok := a.closing.next()
+		if !ok || c.end+a.Window.Grace > a.streamTime {
 			return
 		}
-		heap.Pop(&a.closing)
-		g := a.lookup(c.key)
-		if g == nil || g.end != c.end || g.start != c.start {
-			continue // merged away or already emitted
+		for _, key := range a.closing.pop() {
+			g := a.lookup(key)
+			if g == nil || g.end != c.end || g.start != c.start {
+				continue // merged away or already emitted
+			}
+			// A window whose store segment has expired by the time it
+			// is seen closing is dropped without being emitted, as
+			// Kafka Streams drops it (stream time jumped past its
+			// retention).
+			if g.start >= a.streamTime-a.Window.Retention {
+				a.emit(t, r, g, false)
+			}
+			a.deleteGroup(key)
 		}
-		// A window whose store segment has expired by the time it is
-		// seen closing is dropped without being emitted, as Kafka
-		// Streams drops it (stream time jumped past its retention).
-		if g.start >= a.streamTime-a.Window.Retention {
-			a.emit(t, r, g, false)
-		}
-		a.deleteGroup(c.key)
 	}
-}
-
-// closeEntry is a window waiting to close (end is its end) or to expire
-// (end is its expiry time).
-type closeEntry struct {
-	end, start int64
-	key        string
-}
-
-type closeHeap []closeEntry
-
-func (h closeHeap) Len() int { return len(h) }
-func (h closeHeap) Less(i, j int) bool {
-	if h[i].end != h[j].end {
-		return h[i].end < h[j].end
-	}
-	if h[i].start != h[j].start {
-		return h[i].start < h[j].start
-	}
-	return h[i].key < h[j].key
-}
-func (h closeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *closeHeap) Push(x any)   { *h = append(*h, x.(closeEntry)) }
-func (h *closeHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
 }
 
 // deleteGroup forgets a group.
@@ -417,9 +390,9 @@ func (a *Aggregate) index(gk string, g *group) {
 		return
 	}
 	if a.Window.Final {
-		heap.Push(&a.closing, closeEntry{end: g.end, start: g.start, key: gk})
+		a.closing.push(g.end, g.start, gk)
 	} else {
-		heap.Push(&a.expiring, closeEntry{end: a.expiry(g), start: g.start, key: gk})
+		a.expiring.push(a.expiry(g), g.start, gk)
 	}
 	if a.Window.Kind == Session {
 		prefix := string(appendKey(nil, g.keys))
