@@ -16,7 +16,6 @@ import (
 	"github.com/eddysql/eddy/kafka"
 )
 
-
 // TestSinkConnectorRestartAndDowntime runs the sink through CREATE SINK
 // CONNECTOR: rows produced before it starts land, an eddy restart
 // resumes where the committed offsets end without losing a row, and a
