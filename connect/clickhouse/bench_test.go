@@ -61,3 +61,25 @@ func BenchmarkSink(b *testing.B) {
 		b.Fatalf("%s rows in the table, want %d", got, b.N)
 	}
 }
+
+// BenchmarkEncodeRow measures turning one record (17 fields, most types)
+// into its JSONEachRow line.
+func BenchmarkEncodeRow(b *testing.B) {
+	var cols []column
+	for _, c := range [][2]string{{"id", "Int64"}, {"small", "Int8"}, {"count", "UInt32"}, {"ratio", "Float64"}, {"ok", "UInt8"},
+		{"name", "String"}, {"note", "Nullable(String)"}, {"price", "Decimal(10, 2)"}, {"ts", "DateTime"}, {"ts_ms", "Int64"},
+		{"day", "Date"}, {"tags", "Array(String)"}, {"scores", "Array(Int32)"}, {"kind", "Enum8('click' = 1, 'view' = 2)"},
+		{"blob", "String"}, {"address", "String"}} {
+		cols = append(cols, column{name: c[0], typ: parseType(c[1])})
+	}
+	cols = append(cols, column{name: "added", typ: parseType("Int32"), hasDefault: true})
+	rec := event("t", 1, 3)
+	var buf []byte
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		var err error
+		if buf, err = appendRow(buf[:0], cols, &rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
