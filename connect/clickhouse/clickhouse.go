@@ -59,7 +59,7 @@ var spec = []connect.ConfigField{
 	{Name: optBatchRows, Type: connect.TypeInt, Default: "100000", Doc: "eddy's addition: most rows in one INSERT. A batch with more goes in several inserts; each is one block, written all or nothing."},
 }
 
-// Register adds the ClickHouse sink to r.
+// Register adds the ClickHouse sink and its KeyToValue transform to r.
 func Register(r *connect.Registry) {
 	r.Register(&connect.Plugin{
 		Class:   Class,
@@ -70,11 +70,12 @@ func Register(r *connect.Registry) {
 			"It works with ClickHouse 18.16 (Debian's `clickhouse-server`, which it is tested against) and later. HTTP, like ClickHouse's own sink, rather than the native protocol: clickhouse-go v2.51 does reach 18.16, but only for inserts that name their columns (see docs/performance.md). " +
 			"Tables must exist; the connector reads their columns and writes each record's fields into the columns of the same name (matched exactly, else ignoring case; fields without a column are dropped, a column without a field gets null when Nullable, its DEFAULT when it has one, and otherwise rejects the record). Values are converted to the column's type: " +
 			"integers, floats, booleans (1/0) and numeric strings into Int*/UInt*; numbers into Float*; Decimal logical values, numbers and numeric strings into Decimal exactly at the column's scale; Timestamp into DateTime as Unix seconds (integers into DateTime are taken as Unix seconds, strings are parsed by the server in its time zone), into DateTime64 with its precision (servers from 20.1; not tested here), into Int64/UInt64 as epoch milliseconds; Date and Timestamp into Date as the UTC day; strings as they are and bytes byte for byte into String/FixedString/Enum/UUID, numbers and booleans as their text, structs, maps and arrays as JSON text; arrays element by element into Array(T); LowCardinality(T) as T. " +
-			"Tombstones (null values) are skipped: ClickHouse's sink does not delete. A record whose value does not fit its column is rejected on its own (errors.tolerance decides) while the rest of the batch is inserted. A server that is down, hangs, lacks the table or refuses the credentials is retried with backoff, with the reason in DESCRIBE CONNECTOR; offsets are committed only after ClickHouse acknowledged the insert.",
+			"Record keys are not written (the transform com.clickhouse.kafka.connect.transforms.KeyToValue copies a key into the value); tombstones (null values) are skipped: ClickHouse's sink does not delete. A record whose value does not fit its column is rejected on its own (errors.tolerance decides) while the rest of the batch is inserted. A server that is down, hangs, lacks the table or refuses the credentials is retried with backoff, with the reason in DESCRIBE CONNECTOR; offsets are committed only after ClickHouse acknowledged the insert.",
 		Spec:     spec,
 		Validate: validate,
 		NewSink:  func(cfg connect.Config) (connect.SinkTask, error) { return newTask(cfg) },
 	})
+	registerKeyToValue(r)
 }
 
 // settings is a parsed configuration.
