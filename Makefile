@@ -15,19 +15,22 @@ run: build
 # The test command CI runs: vet, unit and integration tests. The real
 # servers connector tests need (MariaDB with a binary log, FerretDB for
 # MongoDB, ZincSearch for Elasticsearch) start from ../shared/testinfra on
-# free ports for the run and stop after it; tests read MYSQL_DSN, MONGO_URL
-# and ES_URL, fail without them under CI=true and skip otherwise. The JDBC
-# connector tests use the PostgreSQL on the standard port (PG_DSN; each test
-# makes and drops its own schema or database).
+# free ports for the run and stop after it, and ClickHouse (Debian's
+# clickhouse-server, installed where missing) from internal/testinfra;
+# tests read MYSQL_DSN, MONGO_URL, ES_URL and CLICKHOUSE_URL, fail without
+# them under CI=true and skip otherwise. The JDBC connector tests use the
+# PostgreSQL on the standard port (PG_DSN; each test makes and drops its
+# own schema or database).
 TESTINFRA := ../shared/testinfra/up
+CLICKHOUSE_INFRA := internal/testinfra/clickhouse
 PG_DSN ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export PG_DSN
 test: console-check
 	$(GO) vet ./...
-	@if [ -x $(TESTINFRA) ]; then \
-		eval "$$($(TESTINFRA) mysql mongo es)" && trap '$(TESTINFRA) down' EXIT && \
-		$(GO) test -race -count=1 ./... ; \
-	else $(GO) test -race -count=1 ./... ; fi
+	@trap '$(CLICKHOUSE_INFRA) down; [ ! -x $(TESTINFRA) ] || $(TESTINFRA) down' EXIT && \
+		if [ -x $(TESTINFRA) ]; then eval "$$($(TESTINFRA) mysql mongo es)"; fi && \
+		eval "$$($(CLICKHOUSE_INFRA))" && \
+		$(GO) test -race -count=1 ./...
 
 # Runs the conformance corpus and prints per-file and total pass counts.
 conformance: build
@@ -46,6 +49,9 @@ bench: build
 		$(GO) test -run '^$$' -bench . -benchtime 1000x ./connect/mongodb/ && \
 		$(GO) test -run '^$$' -bench . -benchtime 20000x ./connect/jdbc/ && \
 		$(GO) test -run '^$$' -bench . -benchtime 1x ./connect/mysqlcdc/ ; fi
+	@# rows/s into ClickHouse
+	@trap '$(CLICKHOUSE_INFRA) down' EXIT && eval "$$($(CLICKHOUSE_INFRA))" && \
+		$(GO) test -run '^$$' -bench Sink -benchtime 100000x ./connect/clickhouse/
 
 # The web console (console/): its built page in console/dist is committed
 # and embedded in the binary. `make console` rebuilds it from the source

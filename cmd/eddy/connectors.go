@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/eddysql/eddy/connect"
+	"github.com/eddysql/eddy/connect/clickhouse"
 	"github.com/eddysql/eddy/connect/convert"
 	"github.com/eddysql/eddy/connect/datagen"
 	"github.com/eddysql/eddy/connect/elasticsearch"
@@ -24,5 +25,6 @@ func connectors() *connect.Registry {
 	elasticsearch.Register(r)
 	mongodb.Register(r)
 	jdbc.Register(r)
+	clickhouse.Register(r)
 	return r
 }

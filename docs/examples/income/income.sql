@@ -1,6 +1,10 @@
 -- Income in 3-second windows: every transaction is a user paying an
 -- amount; each 3-second tumbling window reports the sum paid, the number
 -- of transactions and their average, on the topic transactions_aggregate.
+
+-- Queries read their input from the beginning, transactions produced
+-- before them included.
+SET 'auto.offset.reset' = 'earliest';
 CREATE STREAM transactions (user_id STRING KEY, amount DOUBLE)
   WITH (KAFKA_TOPIC='transactions', VALUE_FORMAT='JSON', PARTITIONS=1);
 
