@@ -41,6 +41,8 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./serde/ ./expr/ ./connect/datagen/
 	$(GO) test -run '^$$' -bench 'Put|Get' ./state/
 	$(GO) test -run '^$$' -bench BytesPerKey -benchtime 1x ./state/
+	@# EMIT FINAL cost per record over 10k/100k/1M keys; heap per COUNT key
+	$(GO) test -run '^$$' -bench 'EmitFinalKeys|CountHeapPerKey' -benchtime 1x ./runtime/
 	@# documents/s (rows/s for JDBC) into the sink connectors and change events/s out of
 	@# MariaDB, against the real test servers
 	@if [ -x $(TESTINFRA) ]; then \
