@@ -3,6 +3,7 @@ package kafka
 import (
 	"fmt"
 	"net"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -83,7 +84,13 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	if cfg.Logf != nil {
 		opts = append(opts, kfake.WithLogger(kfakeLogger(cfg.Logf)))
 	}
+	// Loading reads each retained segment whole to check it and keeps
+	// only its index: garbage collect eagerly meanwhile, so the peak
+	// memory of a start-up over gigabytes of records stays near one
+	// segment instead of growing with the data directory.
+	gc := debug.SetGCPercent(10)
 	c, err := kfake.NewCluster(opts...)
+	debug.SetGCPercent(gc)
 	if err != nil {
 		return nil, fmt.Errorf("start embedded broker on %s (data %q): %w", cfg.Listen, cfg.DataDir, err)
 	}
