@@ -14,7 +14,7 @@ import (
 var reservedColumns = map[string]bool{"ROWTIME": true, "WINDOWSTART": true, "WINDOWEND": true, "ROWPARTITION": true, "ROWOFFSET": true}
 
 // knownFormats are the format names eddy recognises.
-var knownFormats = map[string]bool{"JSON": true, "KAFKA": true, "DELIMITED": true, "NONE": true, "AVRO": true, "JSON_SR": true, "PROTOBUF": true, "PROTOBUF_NOSR": true, "DEBEZIUM_JSON": true}
+var knownFormats = map[string]bool{"JSON": true, "KAFKA": true, "DELIMITED": true, "NONE": true, "AVRO": true, "JSON_SR": true, "PROTOBUF": true, "PROTOBUF_NOSR": true, "DEBEZIUM_JSON": true, "DEBEZIUM_AVRO": true}
 
 // PlanCreateSource validates CREATE STREAM/TABLE and returns the catalog
 // entry. Topic existence is the engine's business.
@@ -167,6 +167,10 @@ func (p *Planner) formats(props sql.Props, inherit *metastore.Source) (key, valu
 	if !hasK {
 		if inherit != nil {
 			kf = inherit.KeyFormat.Name
+		} else if hasV && vf == serde.DebeziumAvro {
+			// A Debezium topic's key is the Avro record of the primary
+			// key, beside the envelope in the registry.
+			kf = serde.DebeziumAvro
 		} else {
 			kf = strings.ToUpper(p.cfg.Get("ksql.persistence.default.format.key", "KAFKA"))
 		}
@@ -383,6 +387,21 @@ func parseDuration(s string) (int64, error) {
 	return n * m, nil
 }
 
+// withoutNames drops the columns whose names another list already has.
+func withoutNames(cols, other []types.Column) []types.Column {
+	out := cols[:0:0]
+	for _, c := range cols {
+		dup := false
+		for _, o := range other {
+			dup = dup || strings.EqualFold(o.Name, c.Name)
+		}
+		if !dup {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // inferColumns completes a CREATE's columns from the Schema Registry: the
 // value columns when none are declared (or a VALUE_SCHEMA_ID is given),
 // and the key columns likewise.
@@ -411,6 +430,11 @@ func (p *Planner) inferColumns(st *sql.CreateSource, schema *types.Schema, keyFm
 		cols, err := serde.Infer(valFmt, false, env)
 		if err != nil {
 			return nil, &Error{Msg: err.Error()}
+		}
+		if strings.EqualFold(valFmt.Name, serde.DebeziumAvro) {
+			// The after record repeats the primary key, which the key
+			// already carries.
+			cols = withoutNames(cols, out.Key())
 		}
 		out.Columns = append(out.Columns, cols...)
 	}

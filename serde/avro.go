@@ -37,7 +37,13 @@ type avroSerde struct {
 }
 
 func newAvroSerde(f Format, cols []types.Column, isKey bool, sr *srContext) (*avroSerde, error) {
-	s := &avroSerde{cols: cols, isKey: isKey, sr: sr, unwrapped: unwrappedSide(f, cols, isKey, Avro)}
+	return newAvroSerdeAs(f, cols, isKey, unwrappedSide(f, cols, isKey, Avro), sr)
+}
+
+// newAvroSerdeAs builds an Avro serde that writes its columns bare
+// (unwrapped) or as a record.
+func newAvroSerdeAs(f Format, cols []types.Column, isKey, unwrapped bool, sr *srContext) (*avroSerde, error) {
+	s := &avroSerde{cols: cols, isKey: isKey, sr: sr, unwrapped: unwrapped}
 	for _, c := range cols {
 		if c.Type.IsPrimitive() {
 			s.nSlot++
@@ -205,18 +211,8 @@ func (s *avroSerde) Decode(data []byte, dst []any) error {
 		dst[0] = v
 	} else {
 		a := arena{nSlot: s.nSlot, nText: len(body)}
-		for _, f := range d.fields {
-			if f.col < 0 {
-				if err := f.skip(&r); err != nil {
-					return err
-				}
-				continue
-			}
-			v, err := f.dec(&r, &a)
-			if err != nil {
-				return colErr(s.cols[f.col], err)
-			}
-			dst[f.col] = v
+		if err := decodeFields(&r, &a, d.fields, s.cols, dst); err != nil {
+			return err
 		}
 	}
 	if r.p != len(r.b) {
@@ -260,25 +256,54 @@ func (s *avroSerde) buildDecoder(id int) (*avroDecoder, error) {
 	if !ok {
 		return nil, fmt.Errorf("schema id %d is a %s, not a record holding the columns", id, sch.Type())
 	}
-	names := make([]string, len(s.cols))
-	for i, c := range s.cols {
-		names[i] = c.Name
-	}
-	d := &avroDecoder{}
 	if _, isUnion := derefAvro(sch).(*avro.UnionSchema); isUnion {
 		return nil, fmt.Errorf("schema id %d: a nullable top-level record is not supported", id)
 	}
+	fields, err := compileRecordDec(rec, s.cols)
+	if err != nil {
+		return nil, fmt.Errorf("schema id %d: %w", id, err)
+	}
+	return &avroDecoder{fields: fields}, nil
+}
+
+// compileRecordDec maps the fields of a writer record onto columns by
+// name; fields no column takes are skipped.
+func compileRecordDec(rec *avro.RecordSchema, cols []types.Column) ([]fieldDec, error) {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+	}
+	out := make([]fieldDec, 0, len(rec.Fields()))
 	for _, f := range rec.Fields() {
 		i := fieldIndex(names, f.Name())
 		fd := fieldDec{col: i}
+		var err error
 		if i < 0 {
 			fd.skip = compileSkip(f.Type())
-		} else if fd.dec, err = compileDec(f.Type(), s.cols[i].Type); err != nil {
-			return nil, fmt.Errorf("schema id %d: field %s cannot be read into column %s: %w", id, f.Name(), types.QuoteIdent(s.cols[i].Name), err)
+		} else if fd.dec, err = compileDec(f.Type(), cols[i].Type); err != nil {
+			return nil, fmt.Errorf("field %s cannot be read into column %s: %w", f.Name(), types.QuoteIdent(cols[i].Name), err)
 		}
-		d.fields = append(d.fields, fd)
+		out = append(out, fd)
 	}
-	return d, nil
+	return out, nil
+}
+
+// decodeFields reads a record's fields into dst.
+func decodeFields(r *avroReader, a *arena, fields []fieldDec, cols []types.Column, dst []any) error {
+	for _, f := range fields {
+		if f.col < 0 {
+			if err := f.skip(r); err != nil {
+				return err
+			}
+			continue
+		}
+		v, err := f.dec(r, a)
+		if err != nil {
+			return colErr(cols[f.col], err)
+		}
+		dst[f.col] = v
+	}
+	return nil
 }
 
 // fieldIndex matches a name exactly, then case-insensitively.

@@ -44,8 +44,9 @@ func avroNameErr(name string) error {
 	return nil
 }
 
-// checkAvro validates that AVRO can carry the columns.
-func checkAvro(f Format, cols []types.Column, isKey bool) error {
+// checkAvro validates that AVRO can carry the columns, written bare
+// (unwrapped) or as a record.
+func checkAvro(f Format, cols []types.Column, isKey, unwrapped bool) error {
 	if _, _, err := fullNameOf(f, isKey); err != nil {
 		return err
 	}
@@ -76,7 +77,7 @@ func checkAvro(f Format, cols []types.Column, isKey bool) error {
 			return err
 		}
 	}
-	if unwrappedSide(f, cols, isKey, Avro) {
+	if unwrapped {
 		return nil
 	}
 	for _, c := range cols {

@@ -75,10 +75,10 @@ const (
 )
 
 // IsSchemaRegistryFormat reports whether a format keeps its schemas in the
-// Schema Registry (AVRO, JSON_SR, PROTOBUF).
+// Schema Registry (AVRO, JSON_SR, PROTOBUF, DEBEZIUM_AVRO).
 func IsSchemaRegistryFormat(name string) bool {
 	switch strings.ToUpper(strings.TrimSpace(name)) {
-	case Avro, JSONSR, Protobuf:
+	case Avro, JSONSR, Protobuf, DebeziumAvro:
 		return true
 	}
 	return false
@@ -154,7 +154,7 @@ func hasSRProps(f Format) bool {
 func NewFor(f Format, cols []types.Column, isKey bool, env Env) (Serde, error) {
 	name := strings.ToUpper(strings.TrimSpace(f.Name))
 	switch name {
-	case Avro, JSONSR, Protobuf:
+	case Avro, JSONSR, Protobuf, DebeziumAvro:
 	case ProtobufNoSR:
 		if err := Check(f, cols, isKey); err != nil {
 			return nil, err
@@ -176,6 +176,8 @@ func NewFor(f Format, cols []types.Column, isKey bool, env Env) (Serde, error) {
 		return newAvroSerde(f, cols, isKey, sr)
 	case JSONSR:
 		return newJSONSRSerde(f, cols, isKey, sr)
+	case DebeziumAvro:
+		return newDebeziumAvro(f, cols, isKey, sr)
 	default:
 		return newProtobufSerde(f, cols, isKey, sr)
 	}
@@ -232,6 +234,12 @@ func Infer(f Format, isKey bool, env Env) ([]types.Column, error) {
 	switch name {
 	case Avro:
 		cols, err = avroColumns(rs.Schema, unwrapped, isKey)
+	case DebeziumAvro:
+		if isKey {
+			cols, err = avroColumns(rs.Schema, false, true)
+		} else {
+			cols, err = debeziumAvroColumns(rs.Schema)
+		}
 	case JSONSR:
 		cols, err = jsonSchemaColumns(rs.Schema, unwrapped, isKey)
 	default:

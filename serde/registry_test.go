@@ -93,7 +93,7 @@ func (m *memRegistry) callCount() int {
 }
 
 func TestIsSchemaRegistryFormat(t *testing.T) {
-	for name, want := range map[string]bool{"AVRO": true, "json_sr": true, "PROTOBUF": true, "PROTOBUF_NOSR": false, "JSON": false, "KAFKA": false} {
+	for name, want := range map[string]bool{"AVRO": true, "json_sr": true, "PROTOBUF": true, "PROTOBUF_NOSR": false, "JSON": false, "KAFKA": false, "DEBEZIUM_AVRO": true, "DEBEZIUM_JSON": false} {
 		if got := IsSchemaRegistryFormat(name); got != want {
 			t.Errorf("%s: got %v", name, got)
 		}

@@ -34,7 +34,7 @@ import (
 // (KEY_/VALUE_SCHEMA_FULL_NAME, VALUE_AVRO_SCHEMA_FULL_NAME) and
 // PROTOBUF_NULLABLE_REPRESENTATION (KEY_/VALUE_…).
 type Format struct {
-	Name  string            // upper-case: JSON, KAFKA, DELIMITED, NONE, AVRO, JSON_SR, PROTOBUF, PROTOBUF_NOSR (the last four need NewFor)
+	Name  string            // upper-case: JSON, KAFKA, DELIMITED, NONE, DEBEZIUM_JSON, AVRO, JSON_SR, PROTOBUF, PROTOBUF_NOSR, DEBEZIUM_AVRO (AVRO on need NewFor)
 	Props map[string]string // e.g. "DELIMITER": ",", "WRAP_SINGLE_VALUE": "false"
 }
 
@@ -126,7 +126,7 @@ func Check(f Format, cols []types.Column, isKey bool) error {
 		if hasSRProps(f) {
 			return fmt.Errorf("%s does not support the following configs: [fullSchemaName]", name)
 		}
-	case Avro, JSONSR, Protobuf, ProtobufNoSR:
+	case Avro, JSONSR, Protobuf, ProtobufNoSR, DebeziumAvro:
 	default:
 		return fmt.Errorf("Unknown format: %s", f.Name)
 	}
@@ -190,7 +190,11 @@ func Check(f Format, cols []types.Column, isKey bool) error {
 			}
 		}
 	case Avro:
-		return checkAvro(f, cols, isKey)
+		return checkAvro(f, cols, isKey, unwrappedSide(f, cols, isKey, Avro))
+	case DebeziumAvro:
+		// Debezium's key is a record even for one column; the value an
+		// envelope whose after record holds the columns.
+		return checkAvro(f, cols, isKey, false)
 	case Protobuf, ProtobufNoSR:
 		return checkProtobuf(f, cols, isKey)
 	case JSONSR:
@@ -215,7 +219,7 @@ func Check(f Format, cols []types.Column, isKey bool) error {
 // Schema-Registry formats need NewFor; New is NewFor with an empty Env.
 func New(f Format, cols []types.Column, isKey bool) (Serde, error) {
 	switch strings.ToUpper(strings.TrimSpace(f.Name)) {
-	case Avro, JSONSR, Protobuf, ProtobufNoSR:
+	case Avro, JSONSR, Protobuf, ProtobufNoSR, DebeziumAvro:
 		return NewFor(f, cols, isKey, Env{})
 	}
 	if err := Check(f, cols, isKey); err != nil {
