@@ -242,9 +242,10 @@ func (t *task) streamError(err error) error {
 	return fmt.Errorf("mysql connector: binlog stream from %s: %w", t.s.addr(), err)
 }
 
-// lookupTable returns the captured table's definition, reading it from
-// information_schema the first time (and after DDL); nil when the table
-// is not captured.
+// lookupTable returns the captured table's definition as of the stream
+// position: from the schema history, or, for a table it does not hold
+// yet, from information_schema (then kept in the history); nil when the
+// table is not captured.
 func (t *task) lookupTable(ctx context.Context, db, name string) (*table, error) {
 	id := db + "." + name
 	if tb, ok := t.tables[id]; ok {
@@ -254,6 +255,14 @@ func (t *task) lookupTable(ctx context.Context, db, name string) (*table, error)
 		t.tables[id] = nil
 		return nil, nil
 	}
+	if d, ok := t.hist.get(id); ok {
+		tb, err := tableOf(t.s, db, name, d)
+		if err != nil {
+			return nil, fmt.Errorf("mysql connector: the definition of %s: %w", id, err)
+		}
+		t.tables[id] = tb
+		return tb, nil
+	}
 	found, err := readTables(ctx, t.db, t.s, db, name)
 	if err != nil {
 		return nil, fmt.Errorf("mysql connector: reading the definition of %s: %w", id, err)
@@ -261,20 +270,25 @@ func (t *task) lookupTable(ctx context.Context, db, name string) (*table, error)
 	tb := found[id]
 	if tb == nil {
 		t.tc.Logf("%s appears in the binlog but no longer exists; its changes up to its removal are skipped", id)
+	} else {
+		t.hist.put(id, defOf(tb))
 	}
 	t.tables[id] = tb
 	return tb, nil
 }
 
-// checkTableMap re-reads a table's definition when the binlog's column
-// count disagrees with it: an ALTER happened since it was read.
+// checkTableMap re-reads a table's definition from information_schema
+// when the binlog's column count disagrees with the one the history holds
+// (a DDL statement it could not follow).
 func (t *task) checkTableMap(ctx context.Context, e *replication.TableMapEvent) error {
 	db, name := string(e.Schema), string(e.Table)
 	tb, err := t.lookupTable(ctx, db, name)
 	if err != nil || tb == nil || len(tb.cols) == int(e.ColumnCount) {
 		return err
 	}
+	t.tc.Logf("%s has %d columns in the binlog but %d in the definition followed so far; reading it from information_schema", tb.id(), e.ColumnCount, len(tb.cols))
 	delete(t.tables, db+"."+name)
+	t.hist.remove(db + "." + name)
 	if tb, err = t.lookupTable(ctx, db, name); err != nil || tb == nil {
 		return err
 	}
@@ -295,7 +309,7 @@ func (t *task) onRows(ctx context.Context, e *replication.RowsEvent, h *replicat
 	now := time.Now()
 	src := source{tsMs: int64(h.Timestamp) * 1000, snapshot: "false", db: tb.db, table: tb.name,
 		serverID: int64(h.ServerID), gtid: tx.gtid, file: tx.file, pos: int64(tx.pos), thread: tx.thread}
-	at := position{file: tx.file, pos: tx.pos, gtids: tx.gtidsBefore, event: idx}
+	at := position{file: tx.file, pos: tx.pos, gtids: tx.gtidsBefore, event: idx, schemas: t.hist.encoded}
 	change := func(n int, op string, before, after []any) error {
 		var bv, av []any
 		var err error
@@ -364,15 +378,15 @@ func (t *task) onDDL(ctx context.Context, e *replication.QueryEvent, q string, h
 	if strings.HasPrefix(upper, "SAVEPOINT") || strings.HasPrefix(upper, "ROLLBACK") || strings.HasPrefix(upper, "XA ") {
 		return nil
 	}
-	clear(t.tables)
 	db := string(e.Schema)
+	t.followDDL(db, q)
 	if !t.s.schemaChanges || db == "" || !t.s.capturesDB(db) || !ddlTouchesCaptured(t.s, db, q) {
 		return nil
 	}
 	// The offset is the position after the statement: DDL commits on its own.
 	tracker.add(tx.gtid)
 	after := tracker.String()
-	off := position{file: file, pos: h.LogPos, gtids: after}.offset()
+	off := position{file: file, pos: h.LogPos, gtids: after, schemas: t.hist.encoded}.offset()
 	src := source{tsMs: int64(h.Timestamp) * 1000, snapshot: "false", db: db, serverID: int64(h.ServerID),
 		gtid: tx.gtid, file: file, pos: int64(tx.pos)}
 	thread := int64(e.SlaveProxyID)
@@ -421,4 +435,27 @@ func ddlTouchesCaptured(s *settings, db, q string) bool {
 		}
 	}
 	return !named
+}
+
+// followDDL updates the schema history with a DDL statement, so that the
+// rows events after it are read with the definitions it leaves. A
+// statement about captured tables that cannot be followed makes the task
+// read their definitions from information_schema again, as of now.
+func (t *task) followDDL(db, q string) {
+	st, err := parseDDL(q, db)
+	if err != nil {
+		if ddlTouchesCaptured(t.s, db, q) {
+			t.tc.Logf("cannot follow %q (%v); table definitions will be read again from information_schema, which may be newer than this binlog position", q, err)
+			t.hist = newHistory()
+			clear(t.tables)
+		}
+		return
+	}
+	touched, err := t.hist.apply(st, t.info.mariaDB, t.s.captures)
+	if err != nil {
+		t.tc.Logf("cannot follow %q (%v); its table's definition will be read again from information_schema, which may be newer than this binlog position", q, err)
+	}
+	for _, id := range touched {
+		delete(t.tables, id)
+	}
 }

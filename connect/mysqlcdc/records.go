@@ -19,6 +19,7 @@ type position struct {
 	event    int
 	row      int
 	snapshot bool
+	schemas  string // the table definitions at this position (history.encoded)
 }
 
 func (p position) offset() map[string]any {
@@ -33,6 +34,9 @@ func (p position) offset() map[string]any {
 	}
 	if p.snapshot {
 		m["snapshot"] = true
+	}
+	if p.schemas != "" {
+		m["schemas"] = p.schemas
 	}
 	return m
 }
@@ -52,6 +56,7 @@ func parseOffset(m map[string]any) (position, error) {
 	}
 	p.pos = uint32(pos)
 	p.gtids, _ = m["gtids"].(string)
+	p.schemas, _ = m["schemas"].(string)
 	ev, err := offsetInt(m, "event")
 	if err != nil {
 		return p, err

@@ -42,8 +42,10 @@ func (t *task) snapshot(ctx context.Context, schemaOnly bool) (position, error) 
 		return position{}, fmt.Errorf("mysql connector: snapshot of %s: %w", t.s.addr(), err)
 	}
 	order := make([]*table, 0, len(tables))
+	t.hist = newHistory()
 	for id, tb := range tables {
 		t.tables[id] = tb
+		t.hist.put(id, defOf(tb))
 		order = append(order, tb)
 	}
 	sort.Slice(order, func(i, j int) bool { return order[i].id() < order[j].id() })
@@ -52,6 +54,7 @@ func (t *task) snapshot(ctx context.Context, schemaOnly bool) (position, error) 
 	}
 	done := start
 	done.snapshot = false
+	done.schemas = t.hist.encoded
 	if schemaOnly {
 		t.tc.Logf("snapshot.mode=schema_only: read the definitions of %d tables; streaming from %s:%d", len(order), done.file, done.pos)
 		return done, nil

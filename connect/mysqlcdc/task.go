@@ -32,6 +32,7 @@ type task struct {
 
 	// Owned by the reader goroutine.
 	tables       map[string]*table // by "db.table"; nil value: not captured
+	hist         *history          // definitions as of the stream position
 	pending      []connect.Record
 	lastProgress time.Time
 }
@@ -70,6 +71,10 @@ func (t *task) Start(ctx context.Context, tc connect.TaskContext, offsets func(m
 	t.errc = make(chan error, 1)
 	t.done = make(chan struct{})
 	t.tables = map[string]*table{}
+	if t.hist, err = parseHistory(t.plan.from.schemas); err != nil {
+		db.Close()
+		return fmt.Errorf("mysql connector %s: %w", t.s.prefix, err)
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	t.cancel = cancel
 	go func() {
