@@ -109,7 +109,9 @@ func (p *ddlParser) peek() token {
 	return token{}
 }
 
-func (p *ddlParser) done() bool { return p.i >= len(p.toks) || p.peek().text == ";" && p.i == len(p.toks)-1 }
+func (p *ddlParser) done() bool {
+	return p.i >= len(p.toks) || p.peek().text == ";" && p.i == len(p.toks)-1
+}
 
 // is reports whether the next token is one of the keywords.
 func (p *ddlParser) is(words ...string) bool {
@@ -203,9 +205,9 @@ func (n qname) id() string { return n.db + "." + n.table }
 type ddlStmt struct {
 	alter   *alterStmt
 	create  *createStmt
-	drops   []qname     // DROP TABLE
-	renames [][2]qname  // RENAME TABLE, or ALTER TABLE … RENAME TO
-	dropDB  string      // DROP DATABASE
+	drops   []qname    // DROP TABLE
+	renames [][2]qname // RENAME TABLE, or ALTER TABLE … RENAME TO
+	dropDB  string     // DROP DATABASE
 }
 
 type alterStmt struct {
