@@ -209,7 +209,11 @@ func (t *task) stream(ctx context.Context, start position) error {
 			if err := t.flush(ctx); err != nil {
 				return err
 			}
-			t.progress("streaming the binlog at %s:%d", file, h.LogPos)
+			if t.snapshotDone != "" {
+				t.progress("%s; streaming the binlog at %s:%d", t.snapshotDone, file, h.LogPos)
+			} else {
+				t.progress("streaming the binlog at %s:%d", file, h.LogPos)
+			}
 		case *replication.TableMapEvent:
 			if err := t.checkTableMap(ctx, e); err != nil {
 				return err

@@ -93,7 +93,8 @@ func (t *task) snapshot(ctx context.Context, schemaOnly bool) (position, error) 
 	}
 	el := time.Since(started)
 	t.tc.Logf("snapshot done: %d rows of %d tables in %s", total, len(order), el.Round(time.Millisecond))
-	t.tc.SetProgress(fmt.Sprintf("snapshot done: %d rows of %d tables; streaming the binlog", total, len(order)))
+	t.snapshotDone = fmt.Sprintf("snapshot done: %d rows of %d tables", total, len(order))
+	t.tc.SetProgress(t.snapshotDone + "; streaming the binlog")
 	return done, nil
 }
 

@@ -35,6 +35,7 @@ type task struct {
 	hist         *history          // definitions as of the stream position
 	pending      []connect.Record
 	lastProgress time.Time
+	snapshotDone string // what the snapshot read, kept in the progress shown while streaming
 }
 
 // plan is what Start decided.
