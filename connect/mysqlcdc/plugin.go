@@ -36,7 +36,10 @@ func Register(r *connect.Registry) {
 			"tombstone after a delete. The server needs `log_bin` on, `binlog_format=ROW` and " +
 			"`binlog_row_image=FULL`; the user needs SELECT, RELOAD, SHOW DATABASES, REPLICATION " +
 			"SLAVE and REPLICATION CLIENT (BINLOG MONITOR on MariaDB). No schema-history topic is " +
-			"needed: eddy re-reads table definitions from information_schema.",
+			"needed: eddy reads table definitions from information_schema at the snapshot, follows " +
+			"ALTER/CREATE/DROP/RENAME TABLE in the binary log and keeps the definitions in its offsets, " +
+			"so each change is read with the columns its table had when it was written, even after a " +
+			"restart behind later DDL.",
 		Spec: spec,
 		Validate: func(ctx context.Context, cfg connect.Config) error {
 			s, err := parseSettings(cfg)
@@ -164,8 +167,8 @@ var spec = []connect.ConfigField{
 		Doc: "How long to wait for the database to accept a connection, in milliseconds."},
 	{Name: "database.history.*", Type: connect.TypeString,
 		Doc: "Debezium 1.x schema-history options (database.history.kafka.bootstrap.servers, " +
-			"database.history.kafka.topic, …): accepted and ignored with a warning, since eddy re-reads " +
-			"table definitions from information_schema and keeps no schema-history topic."},
+			"database.history.kafka.topic, …): accepted and ignored with a warning, since eddy keeps " +
+			"table definitions in its offsets and needs no schema-history topic."},
 	{Name: "schema.history.internal.*", Type: connect.TypeString,
 		Doc: "Debezium 2.x schema-history options (schema.history.internal.kafka.topic, …): accepted and " +
 			"ignored with a warning, as database.history.*."},
