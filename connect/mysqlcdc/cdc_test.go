@@ -149,6 +149,7 @@ func TestTombstonesOff(t *testing.T) {
 		"CREATE TABLE demo.cdc_tomb (id INT PRIMARY KEY, v INT)",
 	)
 	r := start(t, srv.config("tomb", "table.include.list", "demo.cdc_tomb", "tombstones.on.delete", "false"), newOffsetStore())
+	r.waitSnapshotEmpty(30 * time.Second)
 	srv.exec(t, "INSERT INTO demo.cdc_tomb VALUES (1, 1)", "DELETE FROM demo.cdc_tomb WHERE id = 1")
 	recs := r.collect(2, 30*time.Second)
 	if op(recs[0]) != "c" || op(recs[1]) != "d" {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -201,6 +202,27 @@ func (r *runner) collect(n int, timeout time.Duration) []connect.Record {
 		r.t.Fatalf("got %d records, want %d: %s", len(out), n, describe(out))
 	}
 	return out
+}
+
+// waitSnapshotEmpty polls until an empty snapshot is done, so rows
+// written next come from the binlog however slowly the task started.
+func (r *runner) waitSnapshotEmpty(timeout time.Duration) {
+	r.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if recs := r.poll(); len(recs) > 0 {
+			r.t.Fatalf("unexpected records: %s", describe(recs))
+		}
+		r.tc.mu.Lock()
+		done := len(r.tc.progress) > 0 && strings.HasPrefix(r.tc.progress[len(r.tc.progress)-1], "snapshot done")
+		r.tc.mu.Unlock()
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("no snapshot within %s", timeout)
+		}
+	}
 }
 
 // quiet polls for d and fails on any record.
