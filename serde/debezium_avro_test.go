@@ -30,7 +30,7 @@ const debeziumEnvelope = `{"type":"record","name":"Envelope","namespace":"asgard
 const debeziumKey = `{"type":"record","name":"Key","namespace":"asgard.demo.CUSTOMERS","fields":[{"name":"id","type":"int"}]}`
 
 // framed encodes v with the schema and puts the wire header of id before it.
-func framed(t *testing.T, schema string, id int, v any) []byte {
+func framed(t testing.TB, schema string, id int, v any) []byte {
 	t.Helper()
 	s, err := avro.Parse(schema)
 	if err != nil {
@@ -178,5 +178,24 @@ func TestDebeziumAvroWritesCreateEvents(t *testing.T) {
 	cols2, err := Infer(Format{Name: DebeziumAvro}, false, env)
 	if err != nil || len(cols2) != 2 || cols2[0].Name != "NAME" {
 		t.Errorf("columns inferred from the written envelope: %v %v", cols2, err)
+	}
+}
+
+// BenchmarkDebeziumAvroDecode reads the after row of an update event (the
+// before image and source block skipped) into three columns.
+func BenchmarkDebeziumAvroDecode(b *testing.B) {
+	reg := newMemRegistry()
+	reg.put("c-value", 7, RegSchema{Type: SchemaAvro, Schema: debeziumEnvelope})
+	cols := []types.Column{{Name: "FIRST_NAME", Type: types.StringType}, {Name: "CLUB_STATUS", Type: types.StringType},
+		{Name: "SCORE", Type: types.DecimalOf(5, 2)}}
+	val := mustNewFor(b, Format{Name: DebeziumAvro}, cols, false, Env{Topic: "c", Registry: reg, ReadOnly: true})
+	data := framed(b, debeziumEnvelope, 7, debeziumEvent("u", debeziumRow(2, "Ruthie", "platinum"), debeziumRow(2, "Ruthie", "bronze")))
+	dst := make([]any, len(cols))
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := val.Decode(data, dst); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
