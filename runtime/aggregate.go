@@ -51,8 +51,8 @@ type Aggregate struct {
 	// each key, and the task's stream time.
 	groups     map[string]*group
 	dirty      map[string]bool
-	closing    closeQueue // EMIT FINAL windows by the time they close
-	expiring   closeQueue // EMIT CHANGES windows by the time they expire
+	closing    closeQueue                 // EMIT FINAL windows by the time they close
+	expiring   closeQueue                 // EMIT CHANGES windows by the time they expire
 	sessions   map[string]map[string]bool // key prefix -> session group keys
 	streamTime int64
 	stDirty    bool
