@@ -98,12 +98,25 @@ func (a *Aggregate) lookup(gk string) *group {
 	return g
 }
 
+// group is one group's state: its key values then its accumulators in
+// one slice (one allocation, and a smaller struct, per key), the latest
+// record time and the window bounds.
 type group struct {
-	keys       []any
-	accs       []any
+	vals       []any
 	maxTs      int64
 	start, end int64 // window bounds
 }
+
+// newGroup makes a group of the given key values with no accumulators
+// set.
+func (a *Aggregate) newGroup(keys []any) *group {
+	vals := make([]any, len(a.Keys)+len(a.Funcs))
+	copy(vals, keys)
+	return &group{vals: vals, maxTs: math.MinInt64}
+}
+
+func (a *Aggregate) keysOf(g *group) []any { return g.vals[:len(a.Keys)] }
+func (a *Aggregate) accsOf(g *group) []any { return g.vals[len(a.Keys):] }
 
 func (a *Aggregate) init() {
 	if a.groups != nil {
@@ -140,7 +153,8 @@ func (a *Aggregate) Process(t *Task, r *Rec) {
 	if r.Retract {
 		for i, f := range a.Funcs {
 			if f.Undo != nil {
-				g.accs[i] = f.Undo(g.accs[i], args[i])
+				accs := a.accsOf(g)
+				accs[i] = f.Undo(accs[i], args[i])
 			}
 		}
 	} else {
@@ -260,19 +274,19 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 			a.emit(t, r, g, true)
 		}
 		if acc == nil {
-			acc = g.accs
+			acc = a.accsOf(g)
 			continue
 		}
 		for j, f := range a.Funcs {
 			if f.Merge != nil {
-				acc[j] = f.Merge(acc[j], g.accs[j])
+				acc[j] = f.Merge(acc[j], a.accsOf(g)[j])
 			}
 		}
 	}
 	gk := a.groupKey(keys, start, end)
 	g := a.group(gk, keys, start, end)
 	if acc != nil {
-		g.accs = acc
+		copy(a.accsOf(g), acc)
 	}
 	a.add(g, args)
 	g.maxTs = maxTs
@@ -331,7 +345,7 @@ func (a *Aggregate) deleteGroup(gk string) {
 		a.gone[gk] = true
 	}
 	if a.Window != nil && a.Window.Kind == Session {
-		prefix := string(appendKey(nil, g.keys))
+		prefix := string(appendKey(nil, a.keysOf(g)))
 		delete(a.sessions[prefix], gk)
 		if len(a.sessions[prefix]) == 0 {
 			delete(a.sessions, prefix)
@@ -367,9 +381,11 @@ func (a *Aggregate) group(gk string, keys []any, start, end int64) *group {
 	a.dirty[gk] = true
 	g := a.lookup(gk)
 	if g == nil {
-		g = &group{keys: keys, accs: make([]any, len(a.Funcs)), maxTs: math.MinInt64, start: start, end: end}
+		g = a.newGroup(keys)
+		g.start, g.end = start, end
+		accs := a.accsOf(g)
 		for i, f := range a.Funcs {
-			g.accs[i] = f.Init()
+			accs[i] = f.Init()
 		}
 		a.addGroup(gk, g)
 	}
@@ -395,7 +411,7 @@ func (a *Aggregate) index(gk string, g *group) {
 		a.expiring.push(a.expiry(g), g.start, gk)
 	}
 	if a.Window.Kind == Session {
-		prefix := string(appendKey(nil, g.keys))
+		prefix := string(appendKey(nil, a.keysOf(g)))
 		if a.sessions[prefix] == nil {
 			a.sessions[prefix] = map[string]bool{}
 		}
@@ -405,20 +421,21 @@ func (a *Aggregate) index(gk string, g *group) {
 
 func (a *Aggregate) add(g *group, args [][]any) {
 	for i, f := range a.Funcs {
-		g.accs[i] = f.Add(g.accs[i], args[i])
+		accs := a.accsOf(g)
+		accs[i] = f.Add(accs[i], args[i])
 	}
 }
 
 // emit sends a group's current row downstream.
 func (a *Aggregate) emit(t *Task, r *Rec, g *group, tombstone bool) {
 	out := a.out
-	copy(out, g.keys)
-	n := len(g.keys)
+	copy(out, a.keysOf(g))
+	n := len(a.Keys)
 	for i, f := range a.Funcs {
 		if tombstone {
 			out[n+i] = nil
 		} else {
-			out[n+i] = f.Result(g.accs[i])
+			out[n+i] = f.Result(a.accsOf(g)[i])
 		}
 	}
 	ts := g.maxTs
@@ -438,7 +455,7 @@ func (a *Aggregate) emit(t *Task, r *Rec, g *group, tombstone bool) {
 }
 
 // groupKeyOf is the key a group is stored under.
-func (a *Aggregate) groupKeyOf(g *group) string { return a.groupKey(g.keys, g.start, g.end) }
+func (a *Aggregate) groupKeyOf(g *group) string { return a.groupKey(a.keysOf(g), g.start, g.end) }
 
 func (a *Aggregate) groupKey(keys []any, start, end int64) string {
 	a.keyBuf = appendKey(a.keyBuf[:0], keys)

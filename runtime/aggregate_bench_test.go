@@ -99,7 +99,9 @@ func BenchmarkCountHeapPerKey(b *testing.B) {
 			rec.Row[0] = name
 			agg.Process(tk, &rec)
 		}
-		clear(agg.dirty) // as after a commit
+		if err := agg.flushChanges(func(k, v []byte) {}); err != nil { // a commit
+			b.Fatal(err)
+		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		if len(agg.groups) != keys {

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/eddysql/eddy/state"
 )
@@ -42,7 +41,7 @@ func (a *Aggregate) flushChanges(put func(k, v []byte)) error {
 		}
 		put([]byte(gk), buf)
 	}
-	clear(a.dirty)
+	a.dirty = emptied(a.dirty)
 	if a.stDirty {
 		put(streamTimeKey, binary.AppendVarint(nil, a.streamTime))
 		a.stDirty = false
@@ -51,7 +50,7 @@ func (a *Aggregate) flushChanges(put func(k, v []byte)) error {
 }
 
 func (a *Aggregate) encodeGroup(b []byte, g *group) ([]byte, error) {
-	b, err := AppendRow(b, g.keys)
+	b, err := AppendRow(b, a.keysOf(g))
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +61,7 @@ func (a *Aggregate) encodeGroup(b []byte, g *group) ([]byte, error) {
 		if f.Marshal == nil {
 			return nil, fmt.Errorf("aggregate %s has no serialized state", f.Name)
 		}
-		data, err := f.Marshal(g.accs[i])
+		data, err := f.Marshal(a.accsOf(g)[i])
 		if err != nil {
 			return nil, fmt.Errorf("aggregate %s: %w", f.Name, err)
 		}
@@ -112,7 +111,7 @@ func (a *Aggregate) decodeGroup(v []byte) (*group, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &group{keys: keys, accs: make([]any, len(a.Funcs)), maxTs: math.MinInt64}
+	g := a.newGroup(keys)
 	var n int
 	if g.start, n = binary.Varint(rest); n <= 0 {
 		return nil, errShortGroup
@@ -138,7 +137,7 @@ func (a *Aggregate) decodeGroup(v []byte) (*group, error) {
 		if err != nil {
 			return nil, fmt.Errorf("aggregate %s: %w", f.Name, err)
 		}
-		g.accs[i] = acc
+		a.accsOf(g)[i] = acc
 		rest = rest[n+int(l):]
 	}
 	return g, nil
@@ -179,7 +178,7 @@ func (a *Aggregate) evict() {
 	if a.backing == nil {
 		return
 	}
-	clear(a.gone)
+	a.gone = emptied(a.gone)
 	limit := a.cacheLimit
 	if limit <= 0 {
 		limit = defaultCacheLimit
@@ -192,4 +191,16 @@ func (a *Aggregate) evict() {
 			delete(a.groups, gk)
 		}
 	}
+}
+
+// emptied empties a per-batch set. A map keeps its table when cleared, so
+// a set that once held every key (a commit after a long interval, a
+// restore) would cost as much as the state itself from then on: a large
+// one is dropped instead.
+func emptied(m map[string]bool) map[string]bool {
+	if len(m) > 4096 {
+		return map[string]bool{}
+	}
+	clear(m)
+	return m
 }
