@@ -1,9 +1,11 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -106,6 +108,9 @@ func BenchmarkNexmark(b *testing.B) {
 				r.query.wall += m.wall
 				r.query.cpu += m.cpu
 				r.out = out
+			}
+			if q.Name == "q3" {
+				b.Logf("q3 joined %d of the %d auctions whose seller is in the people topic", r.out, Q3Possible(d))
 			}
 			b.ReportMetric(r.query.perCPU(), "events/CPU-s")
 			b.ReportMetric(r.query.perWall(), "events/s")
@@ -355,6 +360,12 @@ func TestNexmarkChecks(t *testing.T) {
 				if string(r.Key) != last {
 					fewer = append(fewer, r)
 				}
+			}
+			if q.Name == "q3" {
+				// q3 checks each row, not the count: give one row another
+				// seller's name.
+				fewer = slices.Clone(recs)
+				fewer[0].Value = bytes.Replace(fewer[0].Value, []byte(`"NAME":"`), []byte(`"NAME":"X`), 1)
 			}
 			if err := q.Check(d, fewer); err == nil {
 				t.Errorf("the check accepts the output without the records of one key")
