@@ -37,7 +37,7 @@ conformance: build
 	./$(BIN) test --format text $(QTT)/*.json | tail -n 130
 
 bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./bench/ -v
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 45m ./bench/ -v
 	$(GO) test -run '^$$' -bench . -benchmem ./serde/ ./expr/ ./connect/datagen/
 	$(GO) test -run '^$$' -bench 'Put|Get' ./state/
 	$(GO) test -run '^$$' -bench BytesPerKey -benchtime 1x ./state/

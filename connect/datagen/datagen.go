@@ -32,8 +32,11 @@ const batchWhenNoInterval = 1000
 
 // Register adds the data generator to r.
 func Register(r *connect.Registry) {
-	names := make([]string, 0, len(quickstarts))
+	names := make([]string, 0, len(quickstarts)+len(nexmarkQuickstarts))
 	for n := range quickstarts {
+		names = append(names, n)
+	}
+	for n := range nexmarkQuickstarts {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -42,10 +45,10 @@ func Register(r *connect.Registry) {
 		Aliases: []string{"datagen", "DatagenConnector"},
 		Kind:    connect.Source,
 		Version: "eddy",
-		Doc:     "Generates random records from a quickstart schema or a custom Avro schema with arg.properties hints (options, range, regex, iteration, length). Keys are the schema.keyfield's value; values carry the schema, so the Schema Registry converters register it.",
+		Doc:     "Generates random records from a quickstart schema or a custom Avro schema with arg.properties hints (options, range, regex, iteration, length). Keys are the schema.keyfield's value; values carry the schema, so the Schema Registry converters register it. The nexmark_person, nexmark_auction and nexmark_bid quickstarts write the Nexmark benchmark's events (1 person : 3 auctions : 46 bids, hot auctions and bidders, log-uniform prices); connectors with the same random.seed write people, auctions and bids that refer to each other, and each record's timestamp is its dateTime, 10,000 events per second of event time from the connector's first start.",
 		Spec: []connect.ConfigField{
 			{Name: "kafka.topic", Type: connect.TypeString, Required: true, Doc: "Topic to write to (created when missing)."},
-			{Name: "quickstart", Type: connect.TypeString, Enum: names, Doc: "A built-in schema with the kafka-connect-datagen quickstart's fields, ranges and key."},
+			{Name: "quickstart", Type: connect.TypeString, Enum: names, Doc: "A built-in schema with the kafka-connect-datagen quickstart's fields, ranges and key, or one kind of Nexmark event (nexmark_person, nexmark_auction, nexmark_bid)."},
 			{Name: "schema.string", Type: connect.TypeString, Doc: "An Avro schema (JSON text) with arg.properties hints."},
 			{Name: "schema.filename", Type: connect.TypeString, Doc: "A file holding such a schema."},
 			{Name: "schema.keyfield", Type: connect.TypeString, Doc: "The field whose value is the record key; a quickstart names its own (e.g. rating_id). Empty: null keys."},
@@ -54,15 +57,15 @@ func Register(r *connect.Registry) {
 			{Name: "random.seed", Type: connect.TypeLong, Doc: "Seed for reproducible data: the same seed gives the same records in the same order."},
 		},
 		Validate: func(_ context.Context, cfg connect.Config) error {
-			_, _, err := schemaOf(cfg)
+			_, _, _, err := schemaOf(cfg)
 			return err
 		},
 		NewSource: func(cfg connect.Config) (connect.SourceTask, error) {
-			g, key, err := schemaOf(cfg)
+			g, nx, key, err := schemaOf(cfg)
 			if err != nil {
 				return nil, err
 			}
-			t := &task{topic: cfg["kafka.topic"], gen: g, keyField: key,
+			t := &task{topic: cfg["kafka.topic"], gen: g, nx: nx, keyField: key,
 				maxInterval: time.Duration(cfg.Int("max.interval", 500)) * time.Millisecond,
 				iterations:  cfg.Int("iterations", -1)}
 			if s, ok := cfg["random.seed"]; ok && s != "" {
@@ -75,8 +78,9 @@ func Register(r *connect.Registry) {
 }
 
 // schemaOf resolves the schema option (exactly one of quickstart,
-// schema.string, schema.filename) and the key field.
-func schemaOf(cfg connect.Config) (*gen, string, error) {
+// schema.string, schema.filename) and the key field. A Nexmark quickstart
+// returns its source instead of a schema generator.
+func schemaOf(cfg connect.Config) (*gen, *nexmarkSource, string, error) {
 	var set []string
 	for _, k := range []string{"quickstart", "schema.string", "schema.filename"} {
 		if cfg[k] != "" {
@@ -84,19 +88,31 @@ func schemaOf(cfg connect.Config) (*gen, string, error) {
 		}
 	}
 	if len(set) != 1 {
-		return nil, "", fmt.Errorf("set exactly one of quickstart, schema.string or schema.filename (got %d: %s)", len(set), strings.Join(set, ", "))
+		return nil, nil, "", fmt.Errorf("set exactly one of quickstart, schema.string or schema.filename (got %d: %s)", len(set), strings.Join(set, ", "))
 	}
 	var text, key string
 	switch set[0] {
 	case "quickstart":
-		q := quickstarts[strings.ToLower(cfg["quickstart"])]
+		name := strings.ToLower(cfg["quickstart"])
+		if kind, ok := nexmarkQuickstarts[name]; ok {
+			nx := &nexmarkSource{kind: kind, schema: nexmarkSchemas[kind]}
+			key = nexmarkKeyFields[kind]
+			if k := cfg["schema.keyfield"]; k != "" {
+				key = k
+			}
+			if nx.schema.Field(key) == nil {
+				return nil, nil, "", fmt.Errorf("schema.keyfield %q is not a field of %s", key, name)
+			}
+			return nil, nx, key, nil
+		}
+		q := quickstarts[name]
 		text, key = q.schema, q.keyField
 	case "schema.string":
 		text = cfg["schema.string"]
 	default:
 		b, err := os.ReadFile(cfg["schema.filename"])
 		if err != nil {
-			return nil, "", fmt.Errorf("schema.filename: %w", err)
+			return nil, nil, "", fmt.Errorf("schema.filename: %w", err)
 		}
 		text = string(b)
 	}
@@ -105,12 +121,12 @@ func schemaOf(cfg connect.Config) (*gen, string, error) {
 	}
 	g, err := parseSchema(text)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", set[0], err)
+		return nil, nil, "", fmt.Errorf("%s: %w", set[0], err)
 	}
 	if key != "" && g.schema.Field(key) == nil {
-		return nil, "", fmt.Errorf("schema.keyfield %q is not a field of the schema", key)
+		return nil, nil, "", fmt.Errorf("schema.keyfield %q is not a field of the schema", key)
 	}
-	return g, key, nil
+	return g, nil, key, nil
 }
 
 // task generates records. Record n is drawn from a generator seeded by
@@ -118,13 +134,15 @@ func schemaOf(cfg connect.Config) (*gen, string, error) {
 // sequence.
 type task struct {
 	topic       string
-	gen         *gen
+	gen         *gen           // nil for a Nexmark quickstart
+	nx          *nexmarkSource // nil otherwise
 	keyField    string
 	maxInterval time.Duration
 	iterations  int64
 
 	seed      uint64
 	fixedSeed bool
+	baseTime  int64 // Nexmark's event time origin, epoch ms
 	count     int64
 	tc        connect.TaskContext
 	pause     *rand.Rand // timing only, so the data stays reproducible
@@ -148,6 +166,15 @@ func (t *task) Start(_ context.Context, tc connect.TaskContext, offsets func(map
 	}
 	if !t.fixedSeed {
 		t.seed = rand.Uint64() >> 1
+	}
+	if t.nx != nil {
+		t.baseTime = time.Now().UnixMilli()
+		if off, ok := offsets(partition); ok {
+			if b, ok := off[offsetBaseTime].(int64); ok {
+				t.baseTime = b
+			}
+		}
+		return t.nx.start(t.seed, t.baseTime)
 	}
 	return nil
 }
@@ -183,17 +210,23 @@ func (t *task) record(i int64, now time.Time) connect.Record {
 		t.pcg = rand.NewPCG(0, 0)
 		t.rng = rand.New(t.pcg)
 	}
-	t.pcg.Seed(t.seed, uint64(i))
-	rng := t.rng
-	v := t.gen.value(rng, i).(*connect.Struct)
+	var v *connect.Struct
+	offset := map[string]any{offsetIteration: i + 1, offsetSeed: int64(t.seed)}
+	if t.nx != nil {
+		v, now = t.nx.record(i)
+		offset[offsetBaseTime] = t.baseTime
+	} else {
+		t.pcg.Seed(t.seed, uint64(i))
+		v = t.gen.value(t.rng, i).(*connect.Struct)
+	}
 	rec := connect.Record{
 		Topic: t.topic, Partition: -1, Timestamp: now,
-		ValueSchema: t.gen.schema, Value: v,
+		ValueSchema: v.Schema, Value: v,
 		SourcePartition: partition,
-		SourceOffset:    map[string]any{offsetIteration: i + 1, offsetSeed: int64(t.seed)},
+		SourceOffset:    offset,
 	}
 	if t.keyField != "" {
-		rec.KeySchema = t.gen.schema.Field(t.keyField)
+		rec.KeySchema = v.Schema.Field(t.keyField)
 		rec.Key = v.Get(t.keyField)
 	}
 	return rec

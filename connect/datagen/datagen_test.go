@@ -12,11 +12,11 @@ import (
 
 func newTask(t testing.TB, cfg connect.Config) *task {
 	t.Helper()
-	g, key, err := schemaOf(cfg)
+	g, nx, key, err := schemaOf(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &task{topic: "t", gen: g, keyField: key, seed: 11, fixedSeed: true}
+	return &task{topic: "t", gen: g, nx: nx, keyField: key, seed: 11, fixedSeed: true}
 }
 
 // TestQuickstartsShapes checks every quickstart's field names and that
@@ -191,7 +191,7 @@ func TestCustomSchemaHints(t *testing.T) {
 		{connect.Config{"quickstart": "users", "schema.keyfield": "nope"}},
 		{connect.Config{"quickstart": "users", "schema.string": "{}"}},
 	} {
-		if _, _, err := schemaOf(bad.cfg); err == nil {
+		if _, _, _, err := schemaOf(bad.cfg); err == nil {
 			t.Errorf("accepted %v", bad.cfg)
 		}
 	}
