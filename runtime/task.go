@@ -220,7 +220,6 @@ func (t *Task) drain(now time.Time) {
 		if pick == nil || wait {
 			return
 		}
-		pick.waitingSince = time.Time{}
 		t.processHead(pick)
 	}
 }
@@ -229,6 +228,10 @@ func (t *Task) drain(now time.Time) {
 func (t *Task) processHead(q *inputQueue) {
 	rec := &q.buf[0]
 	t.process(rec)
+	// A wait for this input (maxLagWait) counts from its last progress,
+	// not from the first time it ran dry: a table read in many fetches
+	// while a task bootstraps must not be abandoned halfway.
+	q.waitingSince = time.Time{}
 	t.done[q.key()] = rec.Offset + 1
 	if _, ok := t.uncommitted[q.tp]; !ok {
 		t.uncommitted[q.tp] = rec.Offset
