@@ -18,13 +18,34 @@ import (
 // fails instead of recursing forever.
 const maxScriptDepth = 16
 
-// statement runs one complete statement (with its ';'): shell-side ones
-// here, SELECT and PRINT as streams, the rest through Execute.
-func (s *shell) statement(ctx context.Context, text string) error {
-	text, err := sql.Substitute(text, s.vars)
-	if err != nil {
+// run runs one statement of the input, and says where it is when it
+// fails.
+func (s *shell) run(ctx context.Context, st located) error {
+	s.ran++
+	text, err := sql.Substitute(st.text, s.vars)
+	if err == nil {
+		err = s.statement(ctx, text)
+	} else {
+		text = st.text
+	}
+	if err == nil || errors.Is(err, ErrStatementFailed) || errors.Is(err, errExit) ||
+		(errors.Is(err, context.Canceled) && ctx.Err() != nil) {
 		return err
 	}
+	return &StatementError{Source: s.source, Line: st.at.line, Col: st.at.col, Text: text, Err: err}
+}
+
+// failed is a failure of input at in that is not a statement (a shell
+// command).
+func (s *shell) failed(in located, err error) error {
+	s.ran++
+	return &StatementError{Source: s.source, Line: in.at.line, Col: in.at.col, Text: in.text, Err: err}
+}
+
+// statement runs one complete statement (with its ';', variables
+// substituted): shell-side ones here, SELECT and PRINT as streams, the
+// rest through Execute.
+func (s *shell) statement(ctx context.Context, text string) error {
 	st := classify(text)
 	switch st.kind {
 	case kindSelect:
@@ -212,17 +233,24 @@ func (s *shell) runScript(ctx context.Context, path string) error {
 		return fmt.Errorf("RUN SCRIPT: %w", err)
 	}
 	s.scripts++
-	defer func() { s.scripts-- }()
-	stmts, rest := sql.SplitStatements(string(b))
-	if rest != "" {
-		stmts = append(stmts, terminate(rest))
+	outer := s.source
+	s.source = path
+	defer func() { s.scripts--; s.source = outer }()
+	stmts, rest := splitLocated(string(b), loc{1, 1})
+	if rest.text != "" {
+		rest.text = terminate(rest.text)
+		stmts = append(stmts, rest)
 	}
-	for _, text := range stmts {
-		if err := s.statement(ctx, text); err != nil {
+	for _, st := range stmts {
+		if err := s.run(ctx, st); err != nil {
 			if errors.Is(err, ErrStatementFailed) {
 				return err
 			}
 			fmt.Fprintln(s.errw, err.Error())
+			var se *StatementError
+			if errors.As(err, &se) {
+				s.failures = append(s.failures, se)
+			}
 			return fmt.Errorf("%w: %s: %w", ErrStatementFailed, path, err)
 		}
 	}

@@ -25,8 +25,11 @@ type Options struct {
 	// Vars are the initial session variables (--define).
 	Vars map[string]string
 	// ContinueOnError keeps a script running after a failing statement;
-	// the script then succeeds (like psql without ON_ERROR_STOP).
+	// at the end the failures are listed again and the script fails.
 	ContinueOnError bool
+	// Source names the script in error messages: its file name, or
+	// "<command line>" for -e; "<stdin>" when empty and not interactive.
+	Source string
 	// Output is TABULAR (default) or JSON.
 	Output string
 	// Banner is printed once when an interactive session starts.

@@ -74,7 +74,7 @@ func parseShellFlags(args []string, stderr io.Writer) (*shellFlags, error) {
 	fs.StringVar(&f.execute, "e", "", "shorthand for --execute")
 	fs.Var(f.defines, "define", "define session variable `name=value` (repeatable)")
 	fs.Var(f.defines, "d", "shorthand for --define")
-	fs.BoolVar(&f.continueOnError, "continue-on-error", false, "keep running a script after a failing statement")
+	fs.BoolVar(&f.continueOnError, "continue-on-error", false, "keep running a script after a failing statement; it still exits 1, listing the failures")
 	fs.StringVar(&f.output, "output", "TABULAR", "output format: TABULAR or JSON")
 	fs.StringVar(&f.historyFile, "history-file", "", "line history file (default DATA-DIR/history)")
 	fs.StringVar(&f.server, "server", "", "connect the shell to the eddy server at `URL` (http://host:8088) instead of starting an engine")

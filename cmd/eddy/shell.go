@@ -32,7 +32,12 @@ func runShell(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 
 	// Read a script before starting anything, so a typo fails fast.
 	script, hasScript := f.execute, f.execute != ""
+	source := "" // the shell names piped input <stdin>
+	if hasScript {
+		source = "<command line>"
+	}
 	if !hasScript && f.file != "" {
+		source = f.file
 		b, err := os.ReadFile(f.file)
 		if err != nil {
 			fmt.Fprintln(stderr, "eddy:", err)
@@ -80,6 +85,7 @@ func runShell(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		HistoryFile:     f.historyFile,
 		Vars:            f.defines,
 		ContinueOnError: f.continueOnError,
+		Source:          source,
 		Output:          strings.ToUpper(f.output),
 		Version:         version(),
 		Banner: fmt.Sprintf("eddy %s: streaming SQL, compatible with ksqlDB\n%s\n"+
