@@ -17,7 +17,7 @@ const helpText = `Statements end with ';' and may span several lines. Besides SQ
 Shell commands (no ';' needed):
 
   help                     this text
-  output [JSON|TABULAR]    show or change the output format
+  output [TABULAR|JSON|CSV] show or change the output format
   history                  list previous input lines
   version                  show the shell version
   clear                    clear the screen

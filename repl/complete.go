@@ -420,7 +420,7 @@ func (c *completer) candidates(toks []ctoken, word string, firstLine bool) []str
 			s.fixed(shellCommands)
 		}
 	case prev == "OUTPUT" && len(toks) == 1 && firstLine:
-		s.keywords([]string{OutputJSON, OutputTabular})
+		s.keywords([]string{OutputJSON, OutputTabular, OutputCSV})
 	case prev == "FROM" || prev == "JOIN":
 		sources()
 	case prev == "INTO" && prev2 == "INSERT":

@@ -191,7 +191,7 @@ func TestCompleteKeywordsKeepTypedCase(t *testing.T) {
 	wantCompletions(t, c, "show str", "show streams ")
 	wantCompletions(t, c, "SHOW STREAMS ", "SHOW STREAMS EXTENDED ")
 	wantCompletions(t, c, "DROP ", "DROP CONNECTOR ", "DROP STREAM ", "DROP TABLE ", "DROP TYPE ")
-	wantCompletions(t, c, "output ", "output json ", "output tabular ")
+	wantCompletions(t, c, "output ", "output csv ", "output json ", "output tabular ")
 	wantCompletions(t, c, "OUTPUT J", "OUTPUT JSON ")
 	// After an empty word, the case follows the last keyword typed.
 	wantCompletions(t, c, "insert ", "insert into ")

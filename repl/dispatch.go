@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"sort"
@@ -56,9 +57,9 @@ func (s *shell) statement(ctx context.Context, text string) error {
 		old, had := s.props[st.name]
 		s.props[st.name] = st.value
 		if had {
-			fmt.Fprintf(s.out, "Successfully changed local property '%s' from '%s' to '%s'.\n", st.name, old, st.value)
+			fmt.Fprintf(s.notes(), "Successfully changed local property '%s' from '%s' to '%s'.\n", st.name, old, st.value)
 		} else {
-			fmt.Fprintf(s.out, "Successfully changed local property '%s' to '%s'. Use the UNSET command to revert your change.\n", st.name, st.value)
+			fmt.Fprintf(s.notes(), "Successfully changed local property '%s' to '%s'. Use the UNSET command to revert your change.\n", st.name, st.value)
 		}
 	case kindUnset:
 		old, had := s.props[st.name]
@@ -66,7 +67,7 @@ func (s *shell) statement(ctx context.Context, text string) error {
 			return fmt.Errorf("Cannot unset local property '%s' which was never set", st.name)
 		}
 		delete(s.props, st.name)
-		fmt.Fprintf(s.out, "Successfully unset local property '%s' (value was '%s').\n", st.name, old)
+		fmt.Fprintf(s.notes(), "Successfully unset local property '%s' (value was '%s').\n", st.name, old)
 	case kindDefine:
 		s.undefine(st.name)
 		s.vars[st.name] = st.value
@@ -82,6 +83,15 @@ func (s *shell) statement(ctx context.Context, text string) error {
 		return s.execute(ctx, text)
 	}
 	return nil
+}
+
+// notes is where the shell's own messages go: beside the results, but
+// not into CSV, which a tool reads.
+func (s *shell) notes() io.Writer {
+	if s.output == OutputCSV {
+		return s.errw
+	}
+	return s.out
 }
 
 // undefine removes a variable whatever the case of its name.
@@ -141,7 +151,7 @@ func (s *shell) render(ents []api.Entity) error {
 		fmt.Fprintln(s.out, string(b))
 		return nil
 	}
-	r := &renderer{out: s.out, width: s.width(), local: s.props}
+	r := &renderer{out: s.out, width: s.width(), local: s.props, csv: s.output == OutputCSV}
 	for _, e := range ents {
 		r.entity(e)
 	}
@@ -150,7 +160,7 @@ func (s *shell) render(ents []api.Entity) error {
 
 // query streams a SELECT's rows to the screen until it ends or Ctrl-C.
 func (s *shell) query(ctx context.Context, text string) error {
-	p := &rowPrinter{out: s.out, termWidth: s.width(), json: s.output == OutputJSON}
+	p := &rowPrinter{out: s.out, info: s.errw, termWidth: s.width(), json: s.output == OutputJSON, csv: s.output == OutputCSV}
 	interrupted, err := s.interruptible(ctx, func(ctx context.Context) error {
 		return s.client.Stream(ctx, text, maps.Clone(s.props), p.emit)
 	})

@@ -9,6 +9,9 @@ import (
 const (
 	OutputTabular = "TABULAR"
 	OutputJSON    = "JSON"
+	// OutputCSV writes query rows and result tables as CSV (RFC 4180),
+	// for scripts that feed other tools.
+	OutputCSV = "CSV"
 )
 
 // Options configures a shell session.
@@ -30,7 +33,7 @@ type Options struct {
 	// Source names the script in error messages: its file name, or
 	// "<command line>" for -e; "<stdin>" when empty and not interactive.
 	Source string
-	// Output is TABULAR (default) or JSON.
+	// Output is TABULAR (default), JSON or CSV.
 	Output string
 	// Banner is printed once when an interactive session starts.
 	Banner string

@@ -108,10 +108,10 @@ func (s *shell) setOutput(format string) error {
 	switch f := strings.ToUpper(strings.TrimSpace(format)); f {
 	case "", OutputTabular:
 		s.output = OutputTabular
-	case OutputJSON:
-		s.output = OutputJSON
+	case OutputJSON, OutputCSV:
+		s.output = f
 	default:
-		return fmt.Errorf("unknown output format %q (want TABULAR or JSON)", format)
+		return fmt.Errorf("unknown output format %q (want TABULAR, JSON or CSV)", format)
 	}
 	return nil
 }

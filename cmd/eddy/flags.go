@@ -75,7 +75,7 @@ func parseShellFlags(args []string, stderr io.Writer) (*shellFlags, error) {
 	fs.Var(f.defines, "define", "define session variable `name=value` (repeatable)")
 	fs.Var(f.defines, "d", "shorthand for --define")
 	fs.BoolVar(&f.continueOnError, "continue-on-error", false, "keep running a script after a failing statement; it still exits 1, listing the failures")
-	fs.StringVar(&f.output, "output", "TABULAR", "output format: TABULAR or JSON")
+	fs.StringVar(&f.output, "output", "TABULAR", "output format: TABULAR, JSON or CSV (query rows and result tables as CSV)")
 	fs.StringVar(&f.historyFile, "history-file", "", "line history file (default DATA-DIR/history)")
 	fs.StringVar(&f.server, "server", "", "connect the shell to the eddy server at `URL` (http://host:8088) instead of starting an engine")
 	fs.StringVar(&f.user, "user", "", "user name for a --server with basic authentication")
@@ -91,9 +91,9 @@ func parseShellFlags(args []string, stderr io.Writer) (*shellFlags, error) {
 		return nil, fmt.Errorf("unexpected argument %q (subcommands: server, test, version)", fs.Arg(0))
 	}
 	switch strings.ToUpper(f.output) {
-	case "TABULAR", "JSON":
+	case "TABULAR", "JSON", "CSV":
 	default:
-		return nil, fmt.Errorf("--output must be TABULAR or JSON, not %q", f.output)
+		return nil, fmt.Errorf("--output must be TABULAR, JSON or CSV, not %q", f.output)
 	}
 	if f.password == "" {
 		f.password = os.Getenv("EDDY_PASSWORD")
