@@ -46,12 +46,12 @@ func runShell(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		script, hasScript = string(b), true
 	}
 
-	if err := ensureDataDir(f.dataDir); err != nil {
+	if err := ensureDataDir(f.logDir()); err != nil {
 		fmt.Fprintln(stderr, "eddy:", err)
 		return 1
 	}
 	// The log goes to a file so it never clobbers the prompt or output.
-	logFile, err := os.OpenFile(filepath.Join(f.dataDir, "eddy.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logFile, err := os.OpenFile(filepath.Join(f.logDir(), "eddy.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		fmt.Fprintln(stderr, "eddy: open log:", err)
 		return 1
