@@ -18,7 +18,7 @@ Shell commands (no ';' needed):
 
   help                     this text
   output [TABULAR|JSON|CSV] show or change the output format
-  history                  list previous input lines
+  history                  list previous statements
   version                  show the shell version
   clear                    clear the screen
   exit                     leave the shell (Ctrl-D also does)

@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"github.com/chzyer/readline"
 	"io"
 	"os"
 )
@@ -44,4 +45,7 @@ type Options struct {
 	interrupts <-chan os.Signal
 	// width replaces the terminal width probe in tests (0: unlimited).
 	width func() int
+	// terminal, in tests, makes the session use the line editor on In
+	// as if it were a terminal, adjusting its configuration.
+	terminal func(*readline.Config)
 }

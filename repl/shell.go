@@ -146,6 +146,7 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer in.Close()
+	var stmtLines []string // the lines of the statement being typed, for history
 	for {
 		p := prompt
 		if s.pending != "" {
@@ -155,6 +156,7 @@ func Run(ctx context.Context, o Options) error {
 		switch {
 		case errors.Is(err, errInterrupt):
 			s.pending = ""
+			stmtLines = nil
 			continue
 		case errors.Is(err, io.EOF):
 			if s.interactive {
@@ -164,10 +166,21 @@ func Run(ctx context.Context, o Options) error {
 		case err != nil:
 			return err
 		}
-		if s.interactive && strings.TrimSpace(line) != "" {
-			s.history = append(s.history, line)
+		if s.interactive && (strings.TrimSpace(line) != "" || len(stmtLines) > 0) {
+			// One entry per statement, however many lines it takes; the
+			// `history` command sees the statement it is part of.
+			stmtLines = append(stmtLines, line)
+			if len(stmtLines) == 1 {
+				s.history = append(s.history, "")
+			}
+			s.history[len(s.history)-1] = historyEntry(stmtLines)
 		}
-		if err := s.feedLine(ctx, line); err != nil {
+		err = s.feedLine(ctx, line)
+		if s.pending == "" && len(stmtLines) > 0 {
+			in.Remember(s.history[len(s.history)-1]) // complete: run or failed
+			stmtLines = nil
+		}
+		if err != nil {
 			if errors.Is(err, errExit) {
 				return nil
 			}
