@@ -80,7 +80,11 @@ func (s *shell) statement(ctx context.Context, text string) error {
 	case kindRunScript:
 		return s.runScript(ctx, st.name)
 	default:
-		return s.execute(ctx, text)
+		err := s.execute(ctx, text)
+		if t := tokenize(text, 3); len(t) == 3 && t[0].val == "DESCRIBE" && t[1].val == "EXTENDED" && t[1].kind == tokWord {
+			fmt.Fprintln(s.errw, describeExtendedHint)
+		}
+		return err
 	}
 	return nil
 }

@@ -63,3 +63,14 @@ func TestCSVOutput(t *testing.T) {
 		t.Errorf("output command: %q", out)
 	}
 }
+
+// TestDescribeExtendedOldOrderHint: the old word order runs, with a hint.
+func TestDescribeExtendedOldOrderHint(t *testing.T) {
+	_, stderr, err := session(t, &testClient{}, Options{}, "DESCRIBE EXTENDED s;\nDESCRIBE s EXTENDED;\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(stderr, "DESCRIBE <name> EXTENDED") != 1 {
+		t.Errorf("want one hint, for the old order: %q", stderr)
+	}
+}
