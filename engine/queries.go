@@ -234,15 +234,15 @@ func (e *Engine) buildPersistent(ctx context.Context, p *planner.Planner, id str
 		Reset:  resetPolicy(cfg, plan.From.IsTable),
 	}
 	if topo.CacheBytes, err = streamsInt(cfg, "cache.max.bytes.buffering", defaultCacheBytes); err != nil {
-		return nil, &stmtErr{err.Error()}
+		return nil, &stmtErr{msg: err.Error()}
 	}
 	ms, err := streamsInt(cfg, "commit.interval.ms", defaultCommitIntervalMs)
 	if err != nil {
-		return nil, &stmtErr{err.Error()}
+		return nil, &stmtErr{msg: err.Error()}
 	}
 	topo.CommitInterval = time.Duration(ms) * time.Millisecond
 	if ms, err = streamsInt(cfg, "repartition.purge.interval.ms", 0); err != nil {
-		return nil, &stmtErr{err.Error()}
+		return nil, &stmtErr{msg: err.Error()}
 	}
 	topo.PurgeInterval = time.Duration(ms) * time.Millisecond
 	return &persistentPlan{id: id, plan: plan, sink: sink, topo: topo}, nil
