@@ -23,7 +23,11 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 # A static binary: the runtime image has no C library to link against.
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/eddy ./cmd/eddy \
+# `docker build --build-arg VERSION=$(git describe --tags) --build-arg
+# COMMIT=$(git rev-parse HEAD)` stamps what `eddy version` prints.
+ARG VERSION=
+ARG COMMIT=
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.buildVersion=${VERSION} -X main.buildCommit=${COMMIT}" -o /out/eddy ./cmd/eddy \
  && /out/eddy server --help >/dev/null 2>&1
 
 # ---- run --------------------------------------------------------------------

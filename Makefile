@@ -5,8 +5,17 @@ QTT := ../shared/qtt/query-validation-tests
 
 .PHONY: build run test test-race vet bench conformance clean console console-check
 
+# The version `eddy version` prints: the tag when HEAD is tagged, else a Go
+# pseudo-version (v0.0.0-<commit time UTC>-<commit>), "+dirty" with
+# uncommitted changes. Stamped at link time because the toolchain records
+# no VCS details with -buildvcs=false or in a git worktree.
+VERSION ?= $(shell git describe --tags --exact-match 2>/dev/null || \
+	TZ=UTC git log -1 --abbrev=12 --date=format-local:%Y%m%d%H%M%S --format='v0.0.0-%cd-%h' 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo +dirty)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X main.buildVersion=$(VERSION) -X main.buildCommit=$(COMMIT)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/eddy
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/eddy
 
 # Starts eddy with its embedded Kafka-protocol broker and opens the shell.
 run: build

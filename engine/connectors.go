@@ -15,7 +15,7 @@ import (
 // noConnect is the error for connector statements on an engine built
 // without a connector runtime (the conformance runner's).
 func noConnect(st sql.Statement) error {
-	return &stmtErr{fmt.Sprintf("%s is not supported by eddy yet.", firstWord(st.Text()))}
+	return &stmtErr{msg: fmt.Sprintf("%s is not supported by eddy yet.", firstWord(st.Text()))}
 }
 
 // prepareCreateConnector validates a connector's configuration (reaching
@@ -32,7 +32,7 @@ func (e *Engine) prepareCreateConnector(ctx context.Context, st *sql.CreateConne
 				return &api.Message{Type: "message", StatementText: st.Text(), Message: fmt.Sprintf("Connector %s already exists", st.Name), Warnings: []api.Warning{}}, nil
 			}, nil
 		}
-		return nil, &stmtErr{fmt.Sprintf("Failed to create connector: Connector %s already exists", st.Name)}
+		return nil, &stmtErr{msg: fmt.Sprintf("Failed to create connector: Connector %s already exists", st.Name)}
 	}
 	kind := connect.Source
 	if st.Sink {
@@ -40,11 +40,11 @@ func (e *Engine) prepareCreateConnector(ctx context.Context, st *sql.CreateConne
 	}
 	p, cfg, err := e.connect.Validate(ctx, st.Name, kind, st.Config, !e.replaying)
 	if err != nil {
-		return nil, &stmtErr{err.Error()}
+		return nil, &stmtErr{msg: err.Error()}
 	}
 	return func(context.Context) (api.Entity, error) {
 		if err := e.connect.Start(st.Name, p, cfg, false); err != nil {
-			return nil, &stmtErr{err.Error()}
+			return nil, &stmtErr{msg: err.Error()}
 		}
 		if !e.replaying {
 			// A script's next statement may read the topic or its schema.
@@ -69,11 +69,11 @@ func (e *Engine) prepareDropConnector(st *sql.DropConnector) (action, error) {
 				return &api.Message{Type: "message", StatementText: st.Text(), Message: fmt.Sprintf("Connector %s does not exist.", st.Name), Warnings: []api.Warning{}}, nil
 			}, nil
 		}
-		return nil, &stmtErr{fmt.Sprintf("Connector %s does not exist.", st.Name)}
+		return nil, &stmtErr{msg: fmt.Sprintf("Connector %s does not exist.", st.Name)}
 	}
 	return func(context.Context) (api.Entity, error) {
 		if err := e.connect.Stop(st.Name); err != nil {
-			return nil, &stmtErr{err.Error()}
+			return nil, &stmtErr{msg: err.Error()}
 		}
 		return &api.DropConnectorEntity{Type: "drop_connector", ConnectorName: st.Name, Warnings: []api.Warning{}}, nil
 	}, nil
@@ -94,7 +94,7 @@ func (e *Engine) preparePauseConnector(st *sql.PauseResume) (action, bool) {
 			err = e.connect.Pause(st.QueryID)
 		}
 		if err != nil {
-			return nil, &stmtErr{err.Error()}
+			return nil, &stmtErr{msg: err.Error()}
 		}
 		return status(fmt.Sprintf("Connector %s %s.", st.QueryID, verb), ""), nil
 	}, true
@@ -136,7 +136,7 @@ func (e *Engine) describeConnector(ctx context.Context, st *sql.Describe) (api.E
 	}
 	s, ok := e.connect.Status(ctx, st.Name, true)
 	if !ok {
-		return nil, &stmtErr{fmt.Sprintf("Could not find connector '%s'", st.Name)}
+		return nil, &stmtErr{msg: fmt.Sprintf("Could not find connector '%s'", st.Name)}
 	}
 	d := &api.ConnectorDescription{
 		Type: "connector_description", StatementText: st.Text(), ConnectorClass: s.Class,

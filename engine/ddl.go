@@ -22,10 +22,10 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *sql.CreateSource, 
 			}, nil
 		}
 		if !st.OrReplace {
-			return nil, &stmtErr{fmt.Sprintf("Cannot add %s '%s': A %s with the same name already exists", kind, st.Name, strings.ToLower(old.Kind()))}
+			return nil, &stmtErr{msg: fmt.Sprintf("Cannot add %s '%s': A %s with the same name already exists", kind, st.Name, strings.ToLower(old.Kind()))}
 		}
 		if old.IsSource || st.Source {
-			return nil, &stmtErr{fmt.Sprintf("Cannot add %s '%s': CREATE OR REPLACE is not supported on source %ss.", kind, st.Name, kind)}
+			return nil, &stmtErr{msg: fmt.Sprintf("Cannot add %s '%s': CREATE OR REPLACE is not supported on source %ss.", kind, st.Name, kind)}
 		}
 	}
 	src, err := planner.New(e.ms, e.fns, cfg, e.opts.Registry).PlanCreateSource(st)
@@ -46,9 +46,9 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *sql.CreateSource, 
 	}
 	switch {
 	case exists && hasParts && int32(parts) != info.Partitions:
-		return nil, &stmtErr{fmt.Sprintf("A Kafka topic with the name '%s' already exists, with different partition/replica configuration than required. KSQL expects %d partitions (topic has %d).", src.Topic, parts, info.Partitions)}
+		return nil, &stmtErr{msg: fmt.Sprintf("A Kafka topic with the name '%s' already exists, with different partition/replica configuration than required. KSQL expects %d partitions (topic has %d).", src.Topic, parts, info.Partitions)}
 	case !exists && !hasParts && !e.opts.CreateSourceTopics:
-		return nil, &stmtErr{fmt.Sprintf("Topic '%s' does not exist. If you want to create a new topic for the %s please re-run the statement providing the required 'PARTITIONS' configuration in the WITH clause (and optionally 'REPLICAS'). For example: CREATE %s %s (...) WITH (KAFKA_TOPIC='%s', PARTITIONS=2, REPLICAS=1, ...);", src.Topic, kind, strings.ToUpper(kind), st.Name, src.Topic)}
+		return nil, &stmtErr{msg: fmt.Sprintf("Topic '%s' does not exist. If you want to create a new topic for the %s please re-run the statement providing the required 'PARTITIONS' configuration in the WITH clause (and optionally 'REPLICAS'). For example: CREATE %s %s (...) WITH (KAFKA_TOPIC='%s', PARTITIONS=2, REPLICAS=1, ...);", src.Topic, kind, strings.ToUpper(kind), st.Name, src.Topic)}
 	}
 	return func(ctx context.Context) (api.Entity, error) {
 		if !exists {
@@ -91,13 +91,13 @@ func (e *Engine) prepareDrop(ctx context.Context, st *sql.DropSource) (action, e
 		if st.IsTable {
 			kind = "Table"
 		}
-		return nil, &stmtErr{fmt.Sprintf("%s %s does not exist.", kind, st.Name)}
+		return nil, &stmtErr{msg: fmt.Sprintf("%s %s does not exist.", kind, st.Name)}
 	}
 	if src.IsTable != st.IsTable {
-		return nil, &stmtErr{fmt.Sprintf("Incompatible data source type is %s, but statement was DROP %s", src.Kind(), strings.ToUpper(kind))}
+		return nil, &stmtErr{msg: fmt.Sprintf("Incompatible data source type is %s, but statement was DROP %s", src.Kind(), strings.ToUpper(kind))}
 	}
 	if st.DeleteTopic && src.IsSource {
-		return nil, &stmtErr{fmt.Sprintf("Cannot delete topic for read-only source: %s", src.Name)}
+		return nil, &stmtErr{msg: fmt.Sprintf("Cannot delete topic for read-only source: %s", src.Name)}
 	}
 	var readers, writers []string
 	for _, q := range e.ms.QueriesReading(src.Name) {
@@ -110,10 +110,10 @@ func (e *Engine) prepareDrop(ctx context.Context, st *sql.DropSource) (action, e
 	}
 	if len(readers) > 0 {
 		sort.Strings(readers)
-		return nil, &stmtErr{fmt.Sprintf("Cannot drop %s.\nThe following streams and/or tables read from this source: [%s].\nYou need to drop them before dropping %s.", src.Name, strings.Join(readers, ", "), src.Name)}
+		return nil, &stmtErr{msg: fmt.Sprintf("Cannot drop %s.\nThe following streams and/or tables read from this source: [%s].\nYou need to drop them before dropping %s.", src.Name, strings.Join(readers, ", "), src.Name)}
 	}
 	if len(writers) > 0 {
-		return nil, &stmtErr{fmt.Sprintf("Cannot drop %s.\nThe following queries write into this source: [%s].\nYou need to terminate them before dropping %s.", src.Name, strings.Join(writers, ", "), src.Name)}
+		return nil, &stmtErr{msg: fmt.Sprintf("Cannot drop %s.\nThe following queries write into this source: [%s].\nYou need to terminate them before dropping %s.", src.Name, strings.Join(writers, ", "), src.Name)}
 	}
 	return func(ctx context.Context) (api.Entity, error) {
 		if src.CreatedBy != "" {
@@ -141,7 +141,7 @@ func (e *Engine) prepareTerminate(st *sql.Terminate) (action, error) {
 	}
 	id := strings.ToUpper(st.QueryID)
 	if e.ms.Query(id) == nil {
-		return nil, &stmtErr{fmt.Sprintf("Unknown queryId: %s", id)}
+		return nil, &stmtErr{msg: fmt.Sprintf("Unknown queryId: %s", id)}
 	}
 	return func(context.Context) (api.Entity, error) {
 		e.stopQuery(id)
@@ -180,11 +180,11 @@ func (e *Engine) prepareCreateType(st *sql.CreateType) (action, error) {
 		if st.IfNotExists {
 			return func(context.Context) (api.Entity, error) { return status("Type already exists.", ""), nil }, nil
 		}
-		return nil, &stmtErr{fmt.Sprintf("Cannot register custom type '%s' since it is already registered with type: %s", st.Name, e.ms.Type(st.Name))}
+		return nil, &stmtErr{msg: fmt.Sprintf("Cannot register custom type '%s' since it is already registered with type: %s", st.Name, e.ms.Type(st.Name))}
 	}
 	t, err := e.ms.ResolveType(st.Type)
 	if err != nil {
-		return nil, &stmtErr{err.Error()}
+		return nil, &stmtErr{msg: err.Error()}
 	}
 	return func(context.Context) (api.Entity, error) {
 		e.ms.PutType(st.Name, t)
@@ -194,7 +194,7 @@ func (e *Engine) prepareCreateType(st *sql.CreateType) (action, error) {
 
 func (e *Engine) prepareDropType(st *sql.DropType) (action, error) {
 	if e.ms.Type(st.Name) == nil && !st.IfExists {
-		return nil, &stmtErr{fmt.Sprintf("Type %s does not exist.", st.Name)}
+		return nil, &stmtErr{msg: fmt.Sprintf("Type %s does not exist.", st.Name)}
 	}
 	return func(context.Context) (api.Entity, error) {
 		e.ms.DropType(st.Name)
@@ -209,28 +209,28 @@ func (e *Engine) prepareAlter(st *sql.AlterSource) (action, error) {
 	kind := strings.ToLower(kindWord(st.IsTable))
 	src := e.ms.Source(st.Name)
 	if src == nil {
-		return nil, &stmtErr{fmt.Sprintf("Source %s does not exist.", st.Name)}
+		return nil, &stmtErr{msg: fmt.Sprintf("Source %s does not exist.", st.Name)}
 	}
 	if src.IsTable != st.IsTable {
-		return nil, &stmtErr{fmt.Sprintf("Incompatible data source type is %s, but statement was ALTER %s", src.Kind(), strings.ToUpper(kind))}
+		return nil, &stmtErr{msg: fmt.Sprintf("Incompatible data source type is %s, but statement was ALTER %s", src.Kind(), strings.ToUpper(kind))}
 	}
 	if src.IsSource {
-		return nil, &stmtErr{fmt.Sprintf("Cannot alter %s '%s': ALTER operations are not supported on source %ss.", kind, src.Name, kind)}
+		return nil, &stmtErr{msg: fmt.Sprintf("Cannot alter %s '%s': ALTER operations are not supported on source %ss.", kind, src.Name, kind)}
 	}
 	if src.CreatedBy != "" {
-		return nil, &stmtErr{"ALTER command is not supported for CREATE ... AS statements."}
+		return nil, &stmtErr{msg: "ALTER command is not supported for CREATE ... AS statements."}
 	}
 	schema := &types.Schema{Columns: append([]types.Column{}, src.Schema.Columns...)}
 	for _, el := range st.Add {
 		if schema.Find(el.Name) >= 0 {
-			return nil, &stmtErr{fmt.Sprintf("Cannot add column `%s` to schema. A column with the same name already exists.", el.Name)}
+			return nil, &stmtErr{msg: fmt.Sprintf("Cannot add column `%s` to schema. A column with the same name already exists.", el.Name)}
 		}
 		if el.Key || el.PrimaryKey {
-			return nil, &stmtErr{"ALTER can only add value columns."}
+			return nil, &stmtErr{msg: "ALTER can only add value columns."}
 		}
 		t, err := e.ms.ResolveType(el.Type)
 		if err != nil {
-			return nil, &stmtErr{err.Error()}
+			return nil, &stmtErr{msg: err.Error()}
 		}
 		schema.Columns = append(schema.Columns, types.Column{Name: el.Name, Type: t})
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sql"
@@ -64,7 +65,19 @@ func classify(err error, text string) error {
 var errStatement = errors.New("statement error")
 
 // stmtErr is a validation failure found by the engine itself.
-type stmtErr struct{ msg string }
+type stmtErr struct {
+	msg string
+	// pos is where in the statement, when known; ksqlDB's message then
+	// starts with "Line: l, Col: c: ".
+	pos sql.Pos
+}
 
-func (e *stmtErr) Error() string   { return e.msg }
-func (e *stmtErr) Is(t error) bool { return t == errStatement }
+func (e *stmtErr) Error() string {
+	if e.pos.Line != 0 {
+		return fmt.Sprintf("Line: %d, Col: %d: %s", e.pos.Line, e.pos.Col, e.msg)
+	}
+	return e.msg
+}
+func (e *stmtErr) Is(t error) bool   { return t == errStatement }
+func (e *stmtErr) Position() sql.Pos { return e.pos }
+func (e *stmtErr) Reason() string    { return e.msg }

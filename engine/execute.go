@@ -39,11 +39,11 @@ type action func(ctx context.Context) (api.Entity, error)
 func (e *Engine) execute(ctx context.Context, st sql.Statement, props map[string]string, replaying bool) (api.Entity, error) {
 	switch s := st.(type) {
 	case *sql.Select, *sql.Print:
-		return nil, &stmtErr{"SELECT and PRINT statements stream their results; send them as queries (the shell does this for you)."}
+		return nil, &stmtErr{msg: "SELECT and PRINT statements stream their results; send them as queries (the shell does this for you)."}
 	case *sql.Show, *sql.Describe, *sql.Explain, *sql.InsertValues:
 		return e.local(ctx, s, props)
 	case *sql.SetProperty, *sql.UnsetProperty, *sql.Define, *sql.Undefine, *sql.RunScript:
-		return nil, &stmtErr{fmt.Sprintf("%s is handled by the client session, not the engine.", firstWord(st.Text()))}
+		return nil, &stmtErr{msg: fmt.Sprintf("%s is handled by the client session, not the engine.", firstWord(st.Text()))}
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -105,7 +105,7 @@ func (e *Engine) prepare(ctx context.Context, st sql.Statement, cfg map[string]s
 			return act, nil
 		}
 	}
-	return nil, &stmtErr{fmt.Sprintf("%s is not supported by eddy yet.", firstWord(st.Text()))}
+	return nil, &stmtErr{msg: fmt.Sprintf("%s is not supported by eddy yet.", firstWord(st.Text()))}
 }
 
 // local runs statements that read the catalog or write data but do not
@@ -121,7 +121,7 @@ func (e *Engine) local(ctx context.Context, st sql.Statement, props map[string]s
 	case *sql.InsertValues:
 		return nil, e.insertValues(ctx, s, e.config(props))
 	}
-	return nil, &stmtErr{"unsupported statement"}
+	return nil, &stmtErr{msg: "unsupported statement"}
 }
 
 // commandID names a catalog command as ksqlDB does: type/entity/action.

@@ -35,7 +35,7 @@ func (e *Engine) explain(ctx context.Context, st *sql.Explain, props map[string]
 func (e *Engine) explainQuery(id string) (api.QueryDescription, error) {
 	q := e.ms.Query(id)
 	if q == nil {
-		return api.QueryDescription{}, &stmtErr{fmt.Sprintf("Query with id:%s does not exist, use SHOW QUERIES to view the full set of queries.", id)}
+		return api.QueryDescription{}, &stmtErr{msg: fmt.Sprintf("Query with id:%s does not exist, use SHOW QUERIES to view the full set of queries.", id)}
 	}
 	desc := e.persistentDescription(q)
 	e.mu.Lock()
@@ -110,12 +110,12 @@ func (e *Engine) explainStatement(ctx context.Context, st sql.Statement, props m
 			if ok {
 				msg = cs.CommandStatus.Message
 			}
-			return api.QueryDescription{}, &stmtErr{"Cannot EXPLAIN the statement: " + msg}
+			return api.QueryDescription{}, &stmtErr{msg: "Cannot EXPLAIN the statement: " + msg}
 		}
 		id := cs.CommandStatus.QueryID
 		q := sb.ms.Query(id)
 		if q == nil {
-			return api.QueryDescription{}, &stmtErr{"Cannot EXPLAIN the statement: its query was not planned."}
+			return api.QueryDescription{}, &stmtErr{msg: "Cannot EXPLAIN the statement: its query was not planned."}
 		}
 		desc := sb.persistentDescription(q)
 		desc.StatementText = st.Text()
@@ -124,7 +124,7 @@ func (e *Engine) explainStatement(ctx context.Context, st sql.Statement, props m
 		}
 		return desc, nil
 	}
-	return api.QueryDescription{}, &stmtErr{"EXPLAIN is only supported for queries: SELECT, CREATE STREAM|TABLE ... AS SELECT and INSERT INTO ... SELECT."}
+	return api.QueryDescription{}, &stmtErr{msg: "EXPLAIN is only supported for queries: SELECT, CREATE STREAM|TABLE ... AS SELECT and INSERT INTO ... SELECT."}
 }
 
 // explainSelect plans a transient query.

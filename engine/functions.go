@@ -41,7 +41,7 @@ func (e *Engine) describeFunction(st *sql.Describe) (api.Entity, error) {
 		info, ok = expr.FunctionInfo{Name: strings.ToUpper(st.Name), Signatures: tableSigs}, true
 	}
 	if !ok {
-		return nil, &stmtErr{fmt.Sprintf("Can't find any functions with the name '%s'", st.Name)}
+		return nil, &stmtErr{msg: fmt.Sprintf("Can't find any functions with the name '%s'", st.Name)}
 	}
 	d := &api.FunctionDescription{
 		Type: "describe_function", StatementText: st.Text(), Name: info.Name,

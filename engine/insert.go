@@ -19,9 +19,9 @@ type noColumns struct{}
 
 func (noColumns) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
 	if ref.Qualifier != "" {
-		return 0, nil, &stmtErr{fmt.Sprintf("Failed to prepare statement: '%s' is not a valid stream/table name or alias.", ref.Qualifier)}
+		return 0, nil, &stmtErr{msg: fmt.Sprintf("Failed to prepare statement: '%s' is not a valid stream/table name or alias.", ref.Qualifier)}
 	}
-	return 0, nil, &stmtErr{fmt.Sprintf("Column '%s' cannot be resolved: INSERT VALUES takes expressions without column references.", ref.Name)}
+	return 0, nil, &stmtErr{msg: fmt.Sprintf("Column '%s' cannot be resolved: INSERT VALUES takes expressions without column references.", ref.Name)}
 }
 
 // insertValues serialises one row with the target's formats and produces it.
@@ -38,10 +38,10 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg pla
 				}
 			}
 		}
-		return &stmtErr{msg}
+		return &stmtErr{msg: msg}
 	}
 	if src.IsSource {
-		return &stmtErr{fmt.Sprintf("Cannot insert values into read-only %s: %s", strings.ToLower(src.Kind()), src.Name)}
+		return &stmtErr{msg: fmt.Sprintf("Cannot insert values into read-only %s: %s", strings.ToLower(src.Kind()), src.Name)}
 	}
 	cols := st.Columns
 	if cols == nil {
@@ -53,7 +53,7 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg pla
 		}
 	}
 	if len(cols) != len(st.Values) {
-		return &stmtErr{fmt.Sprintf("Failed to prepare statement: Expected number columns and values to match: %d, %d", len(cols), len(st.Values))}
+		return &stmtErr{msg: fmt.Sprintf("Failed to prepare statement: Expected number columns and values to match: %d, %d", len(cols), len(st.Values))}
 	}
 	row := make([]any, len(src.Schema.Columns))
 	ts := time.Now().UnixMilli()
@@ -62,42 +62,42 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg pla
 	ectx.OnError = func(err error) { evalErr = err }
 	for i, name := range cols {
 		if name == "ROWPARTITION" || name == "ROWOFFSET" {
-			return &stmtErr{fmt.Sprintf("Inserting into column `%s` is not allowed.", name)}
+			return &stmtErr{msg: fmt.Sprintf("Inserting into column `%s` is not allowed.", name)}
 		}
 		if _, isNull := st.Values[i].(*sql.NullLit); isNull {
 			if idx := src.Schema.Find(name); idx < 0 && name != "ROWTIME" {
-				return &stmtErr{fmt.Sprintf("Column name %s does not exist.", name)}
+				return &stmtErr{msg: fmt.Sprintf("Column name %s does not exist.", name)}
 			}
 			continue // NULL fits any column
 		}
 		c, err := expr.Compile(st.Values[i], noColumns{}, e.fns)
 		if err != nil {
-			return &stmtErr{err.Error()}
+			return &stmtErr{msg: err.Error()}
 		}
 		v := c.Eval(&ectx, nil)
 		if evalErr != nil {
-			return &stmtErr{fmt.Sprintf("Failed to insert values into '%s'. %v", src.Name, evalErr)}
+			return &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. %v", src.Name, evalErr)}
 		}
 		if name == "ROWTIME" {
 			tv, err := expr.CastValue(v, c.Type, types.BigintType)
 			if err != nil || tv == nil {
-				return &stmtErr{fmt.Sprintf("Failed to insert values into '%s'. ROWTIME must be a BIGINT: %v", src.Name, err)}
+				return &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. ROWTIME must be a BIGINT: %v", src.Name, err)}
 			}
 			ts = tv.(int64)
 			continue
 		}
 		idx := src.Schema.Find(name)
 		if idx < 0 {
-			return &stmtErr{fmt.Sprintf("Column name %s does not exist.", name)}
+			return &stmtErr{msg: fmt.Sprintf("Column name %s does not exist.", name)}
 		}
 		col := src.Schema.Columns[idx]
 		if col.Namespace == types.HeaderColumn {
-			return &stmtErr{fmt.Sprintf("Cannot insert into HEADER columns: %s", name)}
+			return &stmtErr{msg: fmt.Sprintf("Cannot insert into HEADER columns: %s", name)}
 		}
 		if v != nil && c.Type != nil && !c.Type.Equal(col.Type) {
 			v, err = expr.CastValue(v, c.Type, col.Type)
 			if err != nil {
-				return &stmtErr{fmt.Sprintf("Failed to insert values into '%s'. Expected type %s for field %s but got %s(%s)", src.Name, col.Type, name, sql.FormatExpr(st.Values[i]), c.Type)}
+				return &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. Expected type %s for field %s but got %s(%s)", src.Name, col.Type, name, sql.FormatExpr(st.Values[i]), c.Type)}
 			}
 		}
 		row[idx] = v
@@ -105,11 +105,11 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg pla
 	key := src.Schema.Key()
 	ks, err := serde.NewFor(src.KeyFormat, key, true, serde.Env{Topic: src.Topic, Registry: e.opts.Registry})
 	if err != nil {
-		return &stmtErr{err.Error()}
+		return &stmtErr{msg: err.Error()}
 	}
 	vs, err := serde.NewFor(src.ValueFormat, src.Schema.Value(), false, serde.Env{Topic: src.Topic, Registry: e.opts.Registry})
 	if err != nil {
-		return &stmtErr{err.Error()}
+		return &stmtErr{msg: err.Error()}
 	}
 	var keyVals, valVals []any
 	for i, c := range src.Schema.Columns {
@@ -122,11 +122,11 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg pla
 	}
 	kb, err := ks.Encode(keyVals)
 	if err != nil {
-		return &stmtErr{fmt.Sprintf("Failed to insert values into '%s'. Could not serialize key: %v", src.Name, err)}
+		return &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. Could not serialize key: %v", src.Name, err)}
 	}
 	vb, err := vs.Encode(valVals)
 	if err != nil {
-		return &stmtErr{fmt.Sprintf("Failed to insert values into '%s'. Could not serialize value: %v", src.Name, err)}
+		return &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. Could not serialize value: %v", src.Name, err)}
 	}
 	if err := e.cluster.Produce(ctx, kafka.Record{Topic: src.Topic, Partition: -1, Key: kb, Value: vb, Timestamp: ts}); err != nil {
 		return fmt.Errorf("insert into %s: %w", src.Name, err)

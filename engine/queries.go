@@ -29,7 +29,7 @@ type persistentPlan struct {
 func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSelect, cfg planner.Config) (action, error) {
 	kind := strings.ToLower(kindWord(st.IsTable))
 	if st.Query.Limit != nil {
-		return nil, &stmtErr{fmt.Sprintf("CREATE %s AS SELECT statements don't support LIMIT clause.", strings.ToUpper(kind))}
+		return nil, &stmtErr{msg: fmt.Sprintf("CREATE %s AS SELECT statements don't support LIMIT clause.", strings.ToUpper(kind))}
 	}
 	old := e.ms.Source(st.Name)
 	if old != nil {
@@ -39,10 +39,10 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSele
 			}, nil
 		}
 		if !st.OrReplace {
-			return nil, &stmtErr{fmt.Sprintf("Cannot add %s '%s': A %s with the same name already exists", kind, st.Name, strings.ToLower(old.Kind()))}
+			return nil, &stmtErr{msg: fmt.Sprintf("Cannot add %s '%s': A %s with the same name already exists", kind, st.Name, strings.ToLower(old.Kind()))}
 		}
 		if old.IsSource {
-			return nil, &stmtErr{fmt.Sprintf("Cannot add %s '%s': CREATE OR REPLACE is not supported on source %ss.", kind, st.Name, kind)}
+			return nil, &stmtErr{msg: fmt.Sprintf("Cannot add %s '%s': CREATE OR REPLACE is not supported on source %ss.", kind, st.Name, kind)}
 		}
 	}
 	prefix := "CSAS_"
@@ -61,9 +61,9 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSele
 	}
 	if plan.ResultIsTable != st.IsTable {
 		if plan.ResultIsTable {
-			return nil, &stmtErr{"Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead."}
+			return nil, &stmtErr{msg: "Invalid result type. Your SELECT query produces a TABLE. Please use CREATE TABLE AS SELECT statement instead."}
 		}
-		return nil, &stmtErr{"Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead."}
+		return nil, &stmtErr{msg: "Invalid result type. Your SELECT query produces a STREAM. Please use CREATE STREAM AS SELECT statement instead."}
 	}
 	keyFmt, valFmt, err := p.SinkFormats(st.Props, plan)
 	if err != nil {
@@ -109,16 +109,16 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSele
 func (e *Engine) prepareInsertInto(ctx context.Context, st *sql.InsertInto, cfg planner.Config) (action, error) {
 	target := e.ms.Source(st.Target)
 	if target == nil {
-		return nil, &stmtErr{fmt.Sprintf("Line: %d, Col: %d: Source `%s` does not exist.", st.TargetPos.Line, st.TargetPos.Col, st.Target)}
+		return nil, &stmtErr{msg: fmt.Sprintf("Source `%s` does not exist.", st.Target), pos: st.TargetPos}
 	}
 	if target.IsTable {
-		return nil, &stmtErr{fmt.Sprintf("INSERT INTO can only be used to insert into a stream. %s is a table.", target.Name)}
+		return nil, &stmtErr{msg: fmt.Sprintf("INSERT INTO can only be used to insert into a stream. %s is a table.", target.Name)}
 	}
 	if target.IsSource {
-		return nil, &stmtErr{fmt.Sprintf("Cannot insert into read-only stream: %s", target.Name)}
+		return nil, &stmtErr{msg: fmt.Sprintf("Cannot insert into read-only stream: %s", target.Name)}
 	}
 	if len(target.Schema.Headers()) > 0 {
-		return nil, &stmtErr{fmt.Sprintf("Cannot insert into %s because it has header columns", target.Name)}
+		return nil, &stmtErr{msg: fmt.Sprintf("Cannot insert into %s because it has header columns", target.Name)}
 	}
 	id, hasID, err := planner.PropString(st.Props, "QUERY_ID")
 	if err != nil {
@@ -127,7 +127,7 @@ func (e *Engine) prepareInsertInto(ctx context.Context, st *sql.InsertInto, cfg 
 	if hasID {
 		id = strings.ToUpper(id)
 		if e.ms.Query(id) != nil {
-			return nil, &stmtErr{fmt.Sprintf("Query ID '%s' already exists.", id)}
+			return nil, &stmtErr{msg: fmt.Sprintf("Query ID '%s' already exists.", id)}
 		}
 	} else {
 		id = fmt.Sprintf("INSERTQUERY_%d", e.queryCount)
@@ -139,10 +139,10 @@ func (e *Engine) prepareInsertInto(ctx context.Context, st *sql.InsertInto, cfg 
 		return nil, err
 	}
 	if plan.ResultIsTable {
-		return nil, &stmtErr{fmt.Sprintf("Incompatible data sink and query result. Data sink (%s) type is STREAM but select query result is TABLE.", target.Name)}
+		return nil, &stmtErr{msg: fmt.Sprintf("Incompatible data sink and query result. Data sink (%s) type is STREAM but select query result is TABLE.", target.Name)}
 	}
 	if !sameSchema(plan.Output, target.Schema) && !widenToSink(plan, target.Schema) {
-		return nil, &stmtErr{fmt.Sprintf("Incompatible schema between results and sink.\nResult schema is %s\nSink schema is %s", plan.Output, target.Schema)}
+		return nil, &stmtErr{msg: fmt.Sprintf("Incompatible schema between results and sink.\nResult schema is %s\nSink schema is %s", plan.Output, target.Schema)}
 	}
 	pp, err := e.buildPersistent(ctx, p, id, plan, target, nil, cfg)
 	if err != nil {
@@ -202,11 +202,11 @@ func widenToSink(plan *planner.QueryPlan, sink *types.Schema) bool {
 func (e *Engine) buildPersistent(ctx context.Context, p *planner.Planner, id string, plan *planner.QueryPlan, sink *metastore.Source, props sql.Props, cfg planner.Config) (*persistentPlan, error) {
 	ks, err := serde.NewFor(sink.KeyFormat, sink.Schema.Key(), true, serde.Env{Topic: sink.Topic, Registry: e.opts.Registry})
 	if err != nil {
-		return nil, &stmtErr{err.Error()}
+		return nil, &stmtErr{msg: err.Error()}
 	}
 	vs, err := serde.NewFor(sink.ValueFormat, sink.Schema.Value(), false, serde.Env{Topic: sink.Topic, Registry: e.opts.Registry})
 	if err != nil {
-		return nil, &stmtErr{err.Error()}
+		return nil, &stmtErr{msg: err.Error()}
 	}
 	rs := &runtime.TopicSink{Topic: sink.Topic, KeySerde: ks, ValueSerde: vs, NumKey: plan.NumKey}
 	if sink.Window != nil {
@@ -234,15 +234,15 @@ func (e *Engine) buildPersistent(ctx context.Context, p *planner.Planner, id str
 		Reset:  resetPolicy(cfg, plan.From.IsTable),
 	}
 	if topo.CacheBytes, err = streamsInt(cfg, "cache.max.bytes.buffering", defaultCacheBytes); err != nil {
-		return nil, &stmtErr{err.Error()}
+		return nil, &stmtErr{msg: err.Error()}
 	}
 	ms, err := streamsInt(cfg, "commit.interval.ms", defaultCommitIntervalMs)
 	if err != nil {
-		return nil, &stmtErr{err.Error()}
+		return nil, &stmtErr{msg: err.Error()}
 	}
 	topo.CommitInterval = time.Duration(ms) * time.Millisecond
 	if ms, err = streamsInt(cfg, "repartition.purge.interval.ms", 0); err != nil {
-		return nil, &stmtErr{err.Error()}
+		return nil, &stmtErr{msg: err.Error()}
 	}
 	topo.PurgeInterval = time.Duration(ms) * time.Millisecond
 	return &persistentPlan{id: id, plan: plan, sink: sink, topo: topo}, nil

@@ -50,7 +50,7 @@ func (e *Engine) show(ctx context.Context, st *sql.Show, props map[string]string
 		}
 		return list, nil
 	}
-	return nil, &stmtErr{fmt.Sprintf("SHOW %s is not supported by eddy yet.", st.What)}
+	return nil, &stmtErr{msg: fmt.Sprintf("SHOW %s is not supported by eddy yet.", st.What)}
 }
 
 // hiddenTopic reports whether SHOW TOPICS leaves a topic out unless ALL
@@ -203,7 +203,7 @@ func (e *Engine) describe(ctx context.Context, st *sql.Describe) (api.Entity, er
 	}
 	src := e.ms.Source(st.Name)
 	if src == nil {
-		return nil, &stmtErr{fmt.Sprintf("Could not find STREAM/TABLE '%s' in the Metastore", st.Name)}
+		return nil, &stmtErr{msg: fmt.Sprintf("Could not find STREAM/TABLE '%s' in the Metastore", st.Name)}
 	}
 	return &api.SourceDescriptionEntity{
 		Type: "sourceDescription", StatementText: st.Text(),

@@ -29,11 +29,11 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 		return classify(err, text)
 	}
 	if len(stmts) != 1 {
-		return classify(&stmtErr{"Expected exactly one SELECT statement."}, text)
+		return classify(&stmtErr{msg: "Expected exactly one SELECT statement."}, text)
 	}
 	sel, ok := stmts[0].(*sql.Select)
 	if !ok {
-		return classify(&stmtErr{"Expected a SELECT statement."}, text)
+		return classify(&stmtErr{msg: "Expected a SELECT statement."}, text)
 	}
 	cfg := e.config(props)
 	pull := sel.Query.Emit == sql.EmitNone
@@ -205,7 +205,7 @@ func (e *Engine) Print(ctx context.Context, text string, props map[string]string
 	}
 	pr, ok := stmts[0].(*sql.Print)
 	if !ok || len(stmts) != 1 {
-		return classify(&stmtErr{"Expected a PRINT statement."}, text)
+		return classify(&stmtErr{msg: "Expected a PRINT statement."}, text)
 	}
 	topic := pr.Topic
 	if _, ok, err := e.cluster.Topic(ctx, topic); err != nil {
@@ -216,7 +216,7 @@ func (e *Engine) Print(ctx context.Context, text string, props map[string]string
 		if _, ok2, _ := e.cluster.Topic(ctx, strings.ToLower(topic)); ok2 {
 			topic = strings.ToLower(topic)
 		} else {
-			return classify(&stmtErr{fmt.Sprintf("Could not find topic '%s', or the KSQL user does not have permissions to list the topic. Topic names are case-sensitive.", pr.Topic)}, text)
+			return classify(&stmtErr{msg: fmt.Sprintf("Could not find topic '%s', or the KSQL user does not have permissions to list the topic. Topic names are case-sensitive.", pr.Topic)}, text)
 		}
 	}
 	reset := kafka.Latest

@@ -79,6 +79,9 @@ func constNode(t *types.Type, v any, src sql.Expr) *node {
 func (c *compiler) compile(e sql.Expr) (*node, error) {
 	n, err := c.compileNode(e)
 	if err != nil {
+		if e != nil {
+			err = sql.At(e.Position(), err) // the innermost node that failed says where
+		}
 		return nil, err
 	}
 	n.src = e

@@ -107,7 +107,7 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 			return unknown == nil
 		})
 		if unknown != nil {
-			return nil, nil, &Error{Msg: unknown.Error()}
+			return nil, nil, wrap(unknown)
 		}
 	}
 	ag := &aggregation{}
@@ -126,7 +126,7 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 		}
 		c, err := expr.Compile(k, gbScope, p.fns)
 		if err != nil {
-			return nil, nil, &Error{Msg: err.Error()}
+			return nil, nil, wrap(err)
 		}
 		n := in.norm(k)
 		for _, seen := range ag.keyNorm {
@@ -218,7 +218,7 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 		for _, a := range c.Args {
 			ce, err := expr.Compile(a, argScope, p.fns)
 			if err != nil {
-				return nil, nil, &Error{Msg: err.Error()}
+				return nil, nil, wrap(err)
 			}
 			aa := expr.AggArg{Type: ce.Type, Text: expr.FormatExpr(a)}
 			if _, lit := expr.TypeOfLiteral(a); lit {
@@ -229,7 +229,7 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 		}
 		f, err := p.fns.ResolveAggregate(c.Name, args)
 		if err != nil {
-			return nil, nil, &Error{Msg: err.Error()}
+			return nil, nil, wrap(err)
 		}
 		if in.isTable && f.Undo == nil {
 			tableOnly = append(tableOnly, c.Name)
@@ -413,7 +413,7 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, in *
 		}
 		c, err := expr.Compile(h, post.withClause("HAVING"), p.fns)
 		if err != nil {
-			return nil, errorf("Error in HAVING expression: %v", in.display(restoreNames(err.Error(), ag)))
+			return nil, wrapf(err, "Error in HAVING expression: %v", in.display(restoreNames(err.Error(), ag)))
 		}
 		if c.Type != nil && c.Type.Kind != types.Boolean {
 			return nil, errorf("Type error in HAVING expression: Should evaluate to boolean but is %s (%s) instead.", sql.FormatExpr(q.Having), c.Type)

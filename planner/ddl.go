@@ -52,12 +52,12 @@ func (p *Planner) PlanCreateSource(st *sql.CreateSource) (*metastore.Source, err
 		switch {
 		case el.PrimaryKey:
 			if !st.IsTable {
-				return nil, errorf("Line: %d, Col: %d: Column `%s` is a 'PRIMARY KEY' column: please use 'KEY' for streams.\nTables have PRIMARY KEYs, which are unique and NON NULL.\nStreams have KEYs, which have no uniqueness or NON NULL constraints.", el.P.Line, el.P.Col, el.Name)
+				return nil, errorAtLine(el.P, "Column `%s` is a 'PRIMARY KEY' column: please use 'KEY' for streams.\nTables have PRIMARY KEYs, which are unique and NON NULL.\nStreams have KEYs, which have no uniqueness or NON NULL constraints.", el.Name)
 			}
 			col.Namespace = types.KeyColumn
 		case el.Key:
 			if st.IsTable {
-				return nil, errorf("Line: %d, Col: %d: Column `%s` is a 'KEY' column: please use 'PRIMARY KEY' for tables.\nTables have PRIMARY KEYs, which are unique and NON NULL.\nStreams have KEYs, which have no uniqueness or NON NULL constraints.", el.P.Line, el.P.Col, el.Name)
+				return nil, errorAtLine(el.P, "Column `%s` is a 'KEY' column: please use 'PRIMARY KEY' for tables.\nTables have PRIMARY KEYs, which are unique and NON NULL.\nStreams have KEYs, which have no uniqueness or NON NULL constraints.", el.Name)
 			}
 			col.Namespace = types.KeyColumn
 		case el.Headers:
@@ -123,10 +123,10 @@ func keyFirst(s *types.Schema) *types.Schema {
 // checkFormats validates that the formats can carry the schema.
 func checkFormats(schema *types.Schema, keyFmt, valFmt serde.Format) error {
 	if err := serde.Check(keyFmt, schema.Key(), true); err != nil {
-		return &Error{Msg: err.Error()}
+		return wrap(err)
 	}
 	if err := serde.Check(valFmt, schema.Value(), false); err != nil {
-		return &Error{Msg: err.Error()}
+		return wrap(err)
 	}
 	return nil
 }
@@ -420,7 +420,7 @@ func (p *Planner) inferColumns(st *sql.CreateSource, schema *types.Schema, keyFm
 	if !hasKey && (keyID || serde.IsSchemaRegistryFormat(keyFmt.Name)) {
 		cols, err := serde.Infer(keyFmt, true, env)
 		if err != nil && keyID {
-			return nil, &Error{Msg: err.Error()}
+			return nil, wrap(err)
 		}
 		if err == nil {
 			out.Columns = append(cols, out.Columns...)
@@ -429,7 +429,7 @@ func (p *Planner) inferColumns(st *sql.CreateSource, schema *types.Schema, keyFm
 	if !hasValue && (valID || serde.IsSchemaRegistryFormat(valFmt.Name)) {
 		cols, err := serde.Infer(valFmt, false, env)
 		if err != nil {
-			return nil, &Error{Msg: err.Error()}
+			return nil, wrap(err)
 		}
 		if strings.EqualFold(valFmt.Name, serde.DebeziumAvro) {
 			// The after record repeats the primary key, which the key

@@ -68,14 +68,14 @@ func (s *joinScope) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
 	if ref.Qualifier != "" {
 		sd := s.side(ref.Qualifier)
 		if sd == nil {
-			return 0, nil, errorf("'%s' is not a valid stream/table name or alias.", ref.Qualifier)
+			return 0, nil, errorAt(ref.P, "'%s' is not a valid stream/table name or alias.", ref.Qualifier)
 		}
 		for _, c := range sd.scope.cols {
 			if c.name == ref.Name {
 				return sd.offset + c.slot, c.typ, nil
 			}
 		}
-		return 0, nil, errorf("%s%s column '%s.%s' cannot be resolved.", at(ref.P), s.clause, ref.Qualifier, ref.Name)
+		return 0, nil, errorAtLine(ref.P, "%s column '%s.%s' cannot be resolved.", s.clause, ref.Qualifier, ref.Name)
 	}
 	for _, c := range s.extra {
 		if c.name == ref.Name {
@@ -96,18 +96,9 @@ func (s *joinScope) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
 	case 1:
 		return slot, typ, nil
 	case 0:
-		return 0, nil, errorf("%s%s column '%s' cannot be resolved.", at(ref.P), s.clause, ref.Name)
+		return 0, nil, errorAtLine(ref.P, "%s column '%s' cannot be resolved.", s.clause, ref.Name)
 	}
-	return 0, nil, errorf("%sColumn '%s' is ambiguous. Could be %s.", at(ref.P), ref.Name, joinOr(hits))
-}
-
-// at is ksqlDB's "Line: l, Col: c: " prefix for an error at pos, or ""
-// for a position the parser did not record.
-func at(pos sql.Pos) string {
-	if pos.Line == 0 {
-		return ""
-	}
-	return fmt.Sprintf("Line: %d, Col: %d: ", pos.Line, pos.Col)
+	return 0, nil, errorAtLine(ref.P, "Column '%s' is ambiguous. Could be %s.", ref.Name, joinOr(hits))
 }
 
 // joinStep is one planned binary join.
@@ -142,7 +133,7 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 	for _, t := range rels {
 		src := p.ms.Source(t.Name)
 		if src == nil {
-			return nil, errorf("%s does not exist.%s", t.Name, didYouMean(t.Name, p.ms.SourceNames()))
+			return nil, errorAt(t.P, "%s does not exist.%s", t.Name, didYouMean(t.Name, p.ms.SourceNames()))
 		}
 		layout, err := p.sourceLayout(src)
 		if err != nil {
@@ -254,7 +245,7 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 	if q.Where != nil {
 		w, err := expr.Compile(q.Where, js.withClause("WHERE"), p.fns)
 		if err != nil {
-			return nil, errorf("Error in WHERE expression: %v", js.joinNames(err.Error()))
+			return nil, wrapf(err, "Error in WHERE expression: %v", js.joinNames(err.Error()))
 		}
 		if w.Type != nil && w.Type.Kind != types.Boolean {
 			return nil, errorf("Type error in WHERE expression: Should evaluate to boolean but is %s (%s) instead.", sql.FormatExpr(q.Where), w.Type)
@@ -388,11 +379,11 @@ func (p *Planner) joinStep(j *sql.Join, left *joinScope, right *joinSide, leftTa
 	}
 	lc, err := expr.Compile(lexpr, left.withClause("JOIN ON"), p.fns)
 	if err != nil {
-		return nil, &Error{Msg: err.Error()}
+		return nil, wrap(err)
 	}
 	rc, err := expr.Compile(rexpr, rightScope, p.fns)
 	if err != nil {
-		return nil, &Error{Msg: err.Error()}
+		return nil, wrap(err)
 	}
 	if lc.Type != nil && rc.Type != nil && !lc.Type.Equal(rc.Type) {
 		return nil, errorf("Invalid join condition: types don't match. Got %s{%s} = %s{%s}.", sql.FormatExpr(lexpr), lc.Type, sql.FormatExpr(rexpr), rc.Type)
@@ -423,7 +414,7 @@ func (p *Planner) joinStep(j *sql.Join, left *joinScope, right *joinSide, leftTa
 		sd := left.sides[0]
 		pk, err := expr.Compile(&sql.ColumnRef{Qualifier: sd.alias, Name: sd.src.Schema.Key()[0].Name}, left, p.fns)
 		if err != nil {
-			return nil, &Error{Msg: err.Error()}
+			return nil, wrap(err)
 		}
 		fk = &runtime.ForeignKey{LeftPK: pk}
 	}
@@ -491,7 +482,7 @@ func (p *Planner) expandJoinSelect(q *sql.Query, js *joinScope) ([]selectItem, e
 		case si.Star:
 			c, err := expr.Compile(si.Expr, js.withClause("SELECT"), p.fns)
 			if err != nil {
-				return nil, &Error{Msg: err.Error()}
+				return nil, wrap(err)
 			}
 			if c.Type == nil || c.Type.Kind != types.Struct {
 				return nil, errorf("Expected STRUCT type for %s->*, got %s.", sql.FormatExpr(si.Expr), c.Type)
@@ -645,7 +636,7 @@ func (p *Planner) partitionedJoinKeyItems(exprs []sql.Expr, js *joinScope, items
 			return nil, errorf("PARTITION BY NULL is not supported on joins.")
 		}
 		if _, err := expr.Compile(pe, sel, p.fns); err != nil {
-			return nil, errorf("%s", js.joinNames(err.Error()))
+			return nil, wrapf(err, "%s", js.joinNames(err.Error()))
 		}
 		want := sql.FormatExpr(qualify(pe, js))
 		ps, pIsCol := slotOf(pe)

@@ -11,6 +11,7 @@ import (
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/serde"
+	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
 )
 
@@ -52,7 +53,7 @@ func New(ms *metastore.Metastore, fns *expr.Registry, cfg Config, reg serde.Regi
 func (p *Planner) readSerde(f serde.Format, cols []types.Column, isKey bool, topic string) (serde.Serde, error) {
 	s, err := serde.NewFor(f, cols, isKey, serde.Env{Topic: topic, Registry: p.reg, ReadOnly: true})
 	if err != nil {
-		return nil, &Error{Msg: err.Error()}
+		return nil, wrap(err)
 	}
 	return s, nil
 }
@@ -61,17 +62,68 @@ func (p *Planner) readSerde(f serde.Format, cols []types.Column, isKey bool, top
 func (p *Planner) Serde(f serde.Format, cols []types.Column, isKey bool, topic string) (serde.Serde, error) {
 	s, err := serde.NewFor(f, cols, isKey, serde.Env{Topic: topic, Registry: p.reg})
 	if err != nil {
-		return nil, &Error{Msg: err.Error()}
+		return nil, wrap(err)
 	}
 	return s, nil
 }
 
-// Error is a planning error: the statement is invalid against the catalog.
-type Error struct{ Msg string }
+// Error is a planning error: the statement is invalid against the
+// catalog. It keeps where in the statement it happened and its cause, so
+// a shell can point at the text without parsing the message.
+type Error struct {
+	// Pos is where in the statement; zero when about the statement as a
+	// whole or when the cause carries the position.
+	Pos sql.Pos
+	// Msg is ksqlDB's wording, without a position.
+	Msg string
+	// Err is the cause, if any.
+	Err error
+	// linePrefix: ksqlDB's message starts with "Line: l, Col: c: " here,
+	// and clients that compare messages expect it.
+	linePrefix bool
+}
 
-func (e *Error) Error() string { return e.Msg }
+func (e *Error) Error() string {
+	if e.linePrefix && e.Pos.Line != 0 {
+		return fmt.Sprintf("Line: %d, Col: %d: %s", e.Pos.Line, e.Pos.Col, e.Msg)
+	}
+	return e.Msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Position is where in the statement the error is (zero: see the cause).
+func (e *Error) Position() sql.Pos { return e.Pos }
+
+// Reason is the message without the position.
+func (e *Error) Reason() string { return e.Msg }
 
 func errorf(format string, args ...any) error { return &Error{Msg: fmt.Sprintf(format, args...)} }
+
+// errorAt is an error about the text at pos.
+func errorAt(pos sql.Pos, format string, args ...any) error {
+	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
+}
+
+// errorAtLine is an error at pos whose ksqlDB message names the position
+// ("Line: l, Col: c: …").
+func errorAtLine(pos sql.Pos, format string, args ...any) error {
+	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...), linePrefix: true}
+}
+
+// wrap makes err a planning error, keeping it as the cause (and with it
+// any position it carries).
+func wrap(err error) error {
+	if pe, ok := err.(*Error); ok {
+		return pe
+	}
+	return &Error{Msg: err.Error(), Err: err}
+}
+
+// wrapf is a planning error with its own message about cause err.
+func wrapf(err error, format string, args ...any) error {
+	return &Error{Msg: fmt.Sprintf(format, args...), Err: err}
+}
 
 // nearest returns the candidate closest to name when it is close enough to
 // be a plausible typo, for "did you mean" hints.

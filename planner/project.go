@@ -61,7 +61,7 @@ func (p *Planner) project(items []selectItem, keyIdx []int, mode Mode, res expr.
 			if o.restore != nil {
 				msg = o.restore(msg)
 			}
-			return nil, &Error{Msg: msg}
+			return nil, wrapf(err, "%s", msg)
 		}
 		if seen[it.name] {
 			if o.dupValues {

@@ -375,9 +375,9 @@ func PullWhereError(err error, where sql.Expr) error {
 	})
 	switch n := found.(type) {
 	case *sql.Binary:
-		return &Error{Msg: fmt.Sprintf("%s%s\nStatement: %s", prefix, msg, sql.FormatExpr(n))}
+		return &Error{Pos: n.P, Msg: fmt.Sprintf("%s%s\nStatement: %s", prefix, msg, sql.FormatExpr(n)), Err: pe.Err}
 	case *sql.Between:
-		return &Error{Msg: "Invalid expression: " + msg}
+		return &Error{Pos: n.P, Msg: "Invalid expression: " + msg, Err: pe.Err}
 	}
 	return err
 }

@@ -69,7 +69,7 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 	}
 	src := p.ms.Source(from.Name)
 	if src == nil {
-		return nil, errorf("%s does not exist.%s", from.Name, didYouMean(from.Name, p.ms.SourceNames()))
+		return nil, errorAt(from.P, "%s does not exist.%s", from.Name, didYouMean(from.Name, p.ms.SourceNames()))
 	}
 	if mode == Persistent && src.IsTable && src.Window != nil {
 		return nil, errorf("KSQL does not support persistent queries on windowed tables.")
@@ -85,7 +85,7 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 	if q.Where != nil {
 		w, err := expr.Compile(q.Where, srcScope.withClause("WHERE"), p.fns)
 		if err != nil {
-			return nil, errorf("Error in WHERE expression: %v", err)
+			return nil, wrapf(err, "Error in WHERE expression: %v", err)
 		}
 		if w.Type != nil && w.Type.Kind != types.Boolean {
 			return nil, errorf("Type error in WHERE expression: Should evaluate to boolean but is %s (%s) instead.", sql.FormatExpr(q.Where), w.Type)
@@ -256,7 +256,7 @@ func (p *Planner) partitionBy(exprs []sql.Expr, src *metastore.Source, srcScope 
 				if ref, ok := e.(*sql.ColumnRef); ok && strings.Contains(msg, "cannot be resolved") {
 					msg = fmt.Sprintf("PARTITION BY column '%s' cannot be resolved. '%s' must be a column in the source schema since PARTITION BY is applied on the input.", ref.Name, ref.Name)
 				}
-				return nil, nil, nil, errorf("%s", msg)
+				return nil, nil, nil, wrapf(err, "%s", msg)
 			}
 			var name string
 			switch x := e.(type) {
@@ -323,7 +323,7 @@ func (p *Planner) expandSelect(q *sql.Query, sel *scope, src *metastore.Source, 
 			// struct->*: one column per field.
 			c, err := expr.Compile(si.Expr, sel.withClause("SELECT"), p.fns)
 			if err != nil {
-				return nil, &Error{Msg: err.Error()}
+				return nil, wrap(err)
 			}
 			if c.Type == nil || c.Type.Kind != types.Struct {
 				return nil, errorf("Expected STRUCT type for %s->*, got %s.", sql.FormatExpr(si.Expr), c.Type)
@@ -578,7 +578,7 @@ func (s *schemaScope) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
 	if i := s.s.Find(ref.Name); i >= 0 {
 		return i, s.s.Columns[i].Type, nil
 	}
-	return 0, nil, errorf("column '%s' cannot be resolved.", ref.Name)
+	return 0, nil, errorAt(ref.P, "column '%s' cannot be resolved.", ref.Name)
 }
 
 // SinkTimestamp builds the output-time extractor for a sink's TIMESTAMP

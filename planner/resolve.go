@@ -29,7 +29,7 @@ type scope struct {
 // Column implements expr.Resolver.
 func (s *scope) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
 	if ref.Qualifier != "" && ref.Qualifier != s.alias && ref.Qualifier != s.srcName {
-		return 0, nil, errorf("'%s' is not a valid stream/table name or alias.", ref.Qualifier)
+		return 0, nil, errorAt(ref.P, "'%s' is not a valid stream/table name or alias.", ref.Qualifier)
 	}
 	for _, c := range s.cols {
 		if c.name == ref.Name {
@@ -47,9 +47,9 @@ func (s *scope) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
 		name = ref.Qualifier + "." + ref.Name
 	}
 	if s.clause == "WHERE" && (ref.Name == "WINDOWSTART" || ref.Name == "WINDOWEND") {
-		return 0, nil, errorf("Unknown column %s.", ref.Name)
+		return 0, nil, errorAt(ref.P, "Unknown column %s.", ref.Name)
 	}
-	return 0, nil, errorf("%s column '%s' cannot be resolved.%s", s.clause, name, didYouMean(ref.Name, names))
+	return 0, nil, errorAt(ref.P, "%s column '%s' cannot be resolved.%s", s.clause, name, didYouMean(ref.Name, names))
 }
 
 // withClause returns a copy of the scope that reports errors for clause.

@@ -17,8 +17,8 @@ const helpText = `Statements end with ';' and may span several lines. Besides SQ
 Shell commands (no ';' needed):
 
   help                     this text
-  output [JSON|TABULAR]    show or change the output format
-  history                  list previous input lines
+  output [TABULAR|JSON|CSV] show or change the output format
+  history                  list previous statements
   version                  show the shell version
   clear                    clear the screen
   exit                     leave the shell (Ctrl-D also does)

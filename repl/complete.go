@@ -3,6 +3,7 @@ package repl
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -37,6 +38,11 @@ type completer struct {
 
 	mu      sync.Mutex
 	pending string // earlier lines of the statement being typed
+	// columns caches each source's column names (DESCRIBE), until a
+	// statement runs.
+	columns map[string][]string
+	// hint is a note for the user about the last completion's context.
+	hint string
 }
 
 var _ readline.AutoCompleter = (*completer)(nil)
@@ -55,7 +61,53 @@ func (c *completer) setPending(text string) {
 
 // statementDone marks the cached names stale (a statement may have
 // created or dropped some) and refetches them in the background.
-func (c *completer) statementDone() { c.names.invalidate(true) }
+func (c *completer) statementDone() {
+	c.names.invalidate(true)
+	c.mu.Lock()
+	c.columns = nil
+	c.mu.Unlock()
+}
+
+// sourceColumns returns the columns of the named sources, asking the
+// server (DESCRIBE) for those not cached; a source it cannot describe
+// adds none.
+func (c *completer) sourceColumns(sources []string) []string {
+	var out []string
+	for _, src := range sources {
+		c.mu.Lock()
+		cols, ok := c.columns[src]
+		c.mu.Unlock()
+		if !ok {
+			cols = c.describe(src)
+			c.mu.Lock()
+			if c.columns == nil {
+				c.columns = map[string][]string{}
+			}
+			c.columns[src] = cols
+			c.mu.Unlock()
+		}
+		out = append(out, cols...)
+	}
+	return out
+}
+
+func (c *completer) describe(src string) []string {
+	ctx, cancel := context.WithTimeout(context.Background(), c.names.deadline)
+	defer cancel()
+	ents, err := c.names.client.Execute(ctx, "DESCRIBE "+sql.FormatIdent(src)+";", nil)
+	if err != nil {
+		return nil
+	}
+	var cols []string
+	for _, e := range ents {
+		if d, ok := e.(*api.SourceDescriptionEntity); ok {
+			for _, f := range d.SourceDescription.Fields {
+				cols = append(cols, f.Name)
+			}
+		}
+	}
+	return cols
+}
 
 // catalog is one snapshot of the server's names.
 type catalog struct {
@@ -293,6 +345,12 @@ type ctoken struct {
 func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 	pos = min(max(pos, 0), len(line))
 	cands, n := c.suggest(line, pos)
+	c.mu.Lock()
+	hint := c.hint
+	c.mu.Unlock()
+	if hint != "" && c.show != nil {
+		c.show(hint + "\n")
+	}
 	switch {
 	case len(cands) == 0:
 		return nil, 0
@@ -325,10 +383,102 @@ func (c *completer) suggest(line []rune, pos int) ([]string, int) {
 	if !ok {
 		return nil, 0
 	}
+	// The statement's sources may be named after the cursor
+	// ("SELECT | FROM s"): read on to its end.
+	after := string(line[pos:])
+	if i := strings.IndexByte(after, ';'); i >= 0 {
+		after = after[:i]
+	}
+	rest, _, _ := scanForCompletion(after + " ")
 	// Shell commands are whole lines, recognised only outside a statement.
 	firstLine := pending == "" && !strings.ContainsRune(before, ';')
-	return c.candidates(toks, word, firstLine), len([]rune(word))
+	cands := c.candidatesIn(toks, word, firstLine, statementSources(append(slices.Clone(toks), rest...)))
+	return cands, len([]rune(word))
 }
+
+// statementSources are the names after FROM and JOIN in a statement.
+func statementSources(toks []ctoken) []string {
+	var out []string
+	for i := 0; i+1 < len(toks); i++ {
+		if toks[i].word && !toks[i].quoted && (toks[i].text == "FROM" || toks[i].text == "JOIN") && toks[i+1].word {
+			out = append(out, toks[i+1].text)
+		}
+	}
+	return out
+}
+
+// inExpression reports whether the cursor is where a column may go: in
+// the SELECT list, or in WHERE, HAVING, ON, GROUP BY or PARTITION BY.
+func inExpression(toks []ctoken) bool {
+	for i := len(toks) - 1; i >= 0; i-- {
+		t := toks[i]
+		if !t.word || t.quoted {
+			continue
+		}
+		switch t.text {
+		case "SELECT", "WHERE", "HAVING", "ON":
+			return true
+		case "BY":
+			return i > 0 && (toks[i-1].text == "GROUP" || toks[i-1].text == "PARTITION")
+		case "FROM", "JOIN", "WITH", "WINDOW", "EMIT", "LIMIT", "WITHIN", "INTO", "TABLE", "STREAM", "VALUES":
+			return false
+		}
+	}
+	return false
+}
+
+// withProperty says whether the cursor is where a property name of a
+// WITH (…) goes: right after its "(" or a ","; connector is set for a
+// connector's WITH, whose keys are quoted strings.
+func withProperty(toks []ctoken) (at, connector bool) {
+	n := len(toks)
+	if n == 0 || (toks[n-1].text != "(" && toks[n-1].text != ",") || toks[n-1].word {
+		return false, false
+	}
+	for i := n - 1; i > 0; i-- {
+		switch {
+		case toks[i].text == ")" && !toks[i].word:
+			return false, false
+		case toks[i].text == "(" && !toks[i].word && toks[i-1].word && toks[i-1].text == "WITH":
+			for _, t := range toks[:i] {
+				if t.word && t.text == "CONNECTOR" {
+					return true, true
+				}
+			}
+			return true, false
+		}
+	}
+	return false, false
+}
+
+func withPropertyConnector(toks []ctoken) bool { at, conn := withProperty(toks); return at && conn }
+func withPropertySource(toks []ctoken) bool    { at, conn := withProperty(toks); return at && !conn }
+
+// expressionKeywords are offered beside columns and functions in an
+// expression.
+var expressionKeywords = []string{
+	"AND", "OR", "NOT", "AS", "IS", "NULL", "IN", "LIKE", "BETWEEN", "TRUE", "FALSE",
+	"CASE", "WHEN", "THEN", "ELSE", "END", "CAST", "DISTINCT", "INTERVAL",
+	"FROM", "WHERE", "GROUP BY", "PARTITION BY", "HAVING", "WINDOW", "EMIT CHANGES", "EMIT FINAL", "LIMIT",
+	"JOIN", "INNER JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL OUTER JOIN", "ON", "WITHIN",
+}
+
+// typeNames follow AS in a CAST.
+var typeNames = []string{
+	"BOOLEAN", "INT", "INTEGER", "BIGINT", "DOUBLE", "DECIMAL", "VARCHAR", "STRING",
+	"BYTES", "DATE", "TIME", "TIMESTAMP", "ARRAY", "MAP", "STRUCT",
+}
+
+// withProperties are the properties of CREATE STREAM/TABLE … WITH (…).
+var withProperties = []string{
+	"KAFKA_TOPIC", "KEY_FORMAT", "VALUE_FORMAT", "FORMAT", "PARTITIONS", "REPLICAS",
+	"TIMESTAMP", "TIMESTAMP_FORMAT", "WRAP_SINGLE_VALUE", "KEY_DELIMITER", "VALUE_DELIMITER",
+	"WINDOW_TYPE", "WINDOW_SIZE", "KEY_SCHEMA_ID", "VALUE_SCHEMA_ID",
+	"KEY_SCHEMA_FULL_NAME", "VALUE_SCHEMA_FULL_NAME", "RETENTION_MS",
+}
+
+// describeExtendedHint is shown when the old word order is typed.
+const describeExtendedHint = "Hint: DESCRIBE <name> EXTENDED is the word order (DESCRIBE EXTENDED <name> is the old one)."
 
 // commonPrefix is the longest start that all of ss share, whole runes.
 func commonPrefix(ss []string) string {
@@ -390,6 +540,14 @@ func listCandidates(word string, cands []string, width int) string {
 
 // candidates returns the suffixes that complete word in context.
 func (c *completer) candidates(toks []ctoken, word string, firstLine bool) []string {
+	return c.candidatesIn(toks, word, firstLine, statementSources(toks))
+}
+
+// candidatesIn is candidates for a statement that reads sources.
+func (c *completer) candidatesIn(toks []ctoken, word string, firstLine bool, sourcesOf []string) []string {
+	c.mu.Lock()
+	c.hint = ""
+	c.mu.Unlock()
 	var prev, prev2 string
 	if n := len(toks); n > 0 && toks[n-1].word {
 		prev = toks[n-1].text
@@ -420,16 +578,29 @@ func (c *completer) candidates(toks []ctoken, word string, firstLine bool) []str
 			s.fixed(shellCommands)
 		}
 	case prev == "OUTPUT" && len(toks) == 1 && firstLine:
-		s.keywords([]string{OutputJSON, OutputTabular})
+		s.keywords([]string{OutputJSON, OutputTabular, OutputCSV})
 	case prev == "FROM" || prev == "JOIN":
 		sources()
 	case prev == "INTO" && prev2 == "INSERT":
 		s.identifiers(names().streams)
+	case withPropertyConnector(toks):
+		// a connector's keys are quoted: nothing to offer
+	case withPropertySource(toks):
+		for _, p := range withProperties {
+			if hasFoldPrefix(p, word) && !strings.HasPrefix(word, "'") {
+				s.add(s.cased(p)[len(word):] + "=")
+			}
+		}
 	case prev == "DESCRIBE":
 		sources()
-		s.keywords([]string{"EXTENDED", "FUNCTION", "CONNECTOR", "STREAMS", "TABLES"})
+		s.keywords([]string{"FUNCTION", "CONNECTOR", "STREAMS", "TABLES"})
 	case prev == "EXTENDED" && prev2 == "DESCRIBE":
 		sources()
+		c.mu.Lock()
+		c.hint = describeExtendedHint
+		c.mu.Unlock()
+	case prev2 == "DESCRIBE" && prev != "FUNCTION" && prev != "CONNECTOR" && prev != "STREAMS" && prev != "TABLES":
+		s.keywords([]string{"EXTENDED"})
 	case prev == "FUNCTION" && prev2 == "DESCRIBE":
 		s.identifiers(names().functions)
 	case prev == "PRINT":
@@ -455,6 +626,15 @@ func (c *completer) candidates(toks []ctoken, word string, firstLine bool) []str
 		s.keywords([]string{"EXTENDED"})
 	case nextWords[prev] != nil:
 		s.keywords(nextWords[prev])
+	case inExpression(toks) && len(sourcesOf) > 0:
+		s.identifiers(c.sourceColumns(sourcesOf))
+		if prev == "AS" {
+			s.keywords(typeNames)
+		}
+		if word != "" {
+			s.functions(names().functions)
+			s.keywords(expressionKeywords)
+		}
 	default:
 		s.keywords(generalKeywords)
 		sources()

@@ -23,6 +23,7 @@ type catalogClient struct {
 	topics   []string
 	queries  []string
 	funcs    []string
+	columns  map[string][]string // DESCRIBE answers
 	shows    int
 	delay    time.Duration
 	fail     bool
@@ -36,6 +37,10 @@ func newCatalogClient() *catalogClient {
 		topics:  []string{"ratings", "ratings-enriched", "Mixed.Case", "asgard.demo.CUSTOMERS"},
 		queries: []string{"CSAS_RATINGS_LIVE_1", "CTAS_RATINGS_BY_CLUB_STATUS_5", "transient_RATINGS_42"},
 		funcs:   []string{"ABS", "CAST_AS_LIST", "COLLECT_LIST", "COUNT", "LCASE", "TIMESTAMPTOSTRING"},
+		columns: map[string][]string{
+			"RATINGS":   {"RATING_ID", "USER_ID", "STARS", "CHANNEL", "MESSAGE"},
+			"CUSTOMERS": {"ID", "FIRST_NAME", "CLUB_STATUS", "Mixed Case"},
+		},
 	}
 }
 
@@ -81,6 +86,17 @@ func (c *catalogClient) Execute(ctx context.Context, stmt string, _ map[string]s
 			out = append(out, api.SourceInfo{Type: kind, Name: n})
 		}
 		return out
+	}
+	if name, ok := strings.CutPrefix(stmt, "DESCRIBE "); ok {
+		cols, ok := c.columns[strings.TrimSuffix(name, ";")]
+		if !ok {
+			return nil, errors.New("Could not find STREAM/TABLE '" + name + "' in the Metastore")
+		}
+		d := &api.SourceDescriptionEntity{}
+		for _, col := range cols {
+			d.SourceDescription.Fields = append(d.SourceDescription.Fields, api.FieldInfo{Name: col})
+		}
+		return []api.Entity{d}, nil
 	}
 	switch stmt {
 	case "SHOW STREAMS;":
@@ -191,7 +207,7 @@ func TestCompleteKeywordsKeepTypedCase(t *testing.T) {
 	wantCompletions(t, c, "show str", "show streams ")
 	wantCompletions(t, c, "SHOW STREAMS ", "SHOW STREAMS EXTENDED ")
 	wantCompletions(t, c, "DROP ", "DROP CONNECTOR ", "DROP STREAM ", "DROP TABLE ", "DROP TYPE ")
-	wantCompletions(t, c, "output ", "output json ", "output tabular ")
+	wantCompletions(t, c, "output ", "output csv ", "output json ", "output tabular ")
 	wantCompletions(t, c, "OUTPUT J", "OUTPUT JSON ")
 	// After an empty word, the case follows the last keyword typed.
 	wantCompletions(t, c, "insert ", "insert into ")
@@ -224,7 +240,46 @@ func TestCompleteSourcesAfterFrom(t *testing.T) {
 	wantIncludes(t, c, "SELECT CO",
 		[]string{"SELECT COUNT(", "SELECT COLLECT_LIST("}, []string{"SELECT CUSTOMERS "})
 	wantIncludes(t, c, "select lc", []string{"select lcase("}, nil)
-	wantIncludes(t, c, "SELECT * FROM RATINGS WHERE CU", []string{"SELECT * FROM RATINGS WHERE CUSTOMERS "}, nil)
+	wantIncludes(t, c, "SELECT * FROM RATINGS WHERE CO", []string{"SELECT * FROM RATINGS WHERE COUNT("}, nil)
+}
+
+// TestCompleteColumnsOfTheStatementsSources: after SELECT and in WHERE
+// (and the other expression clauses) the columns of the sources the
+// statement reads are offered, in the case typed, also when FROM comes
+// after the cursor.
+func TestCompleteColumnsOfTheStatementsSources(t *testing.T) {
+	c := newCompleter(newCatalogClient())
+	wantCompletions(t, c, "SELECT * FROM RATINGS WHERE ",
+		"SELECT * FROM RATINGS WHERE CHANNEL ", "SELECT * FROM RATINGS WHERE MESSAGE ", "SELECT * FROM RATINGS WHERE RATING_ID ",
+		"SELECT * FROM RATINGS WHERE STARS ", "SELECT * FROM RATINGS WHERE USER_ID ")
+	wantCompletions(t, c, "select * from ratings where st", "select * from ratings where stars ")
+	wantIncludes(t, c, "SELECT * FROM RATINGS R JOIN CUSTOMERS C ON R.USER_ID = C.ID WHERE CL",
+		[]string{"SELECT * FROM RATINGS R JOIN CUSTOMERS C ON R.USER_ID = C.ID WHERE CLUB_STATUS "}, nil)
+	wantIncludes(t, c, "SELECT * FROM RATINGS R JOIN CUSTOMERS C ON R.USER_ID = C.ID WHERE ",
+		[]string{"SELECT * FROM RATINGS R JOIN CUSTOMERS C ON R.USER_ID = C.ID WHERE `Mixed Case` "}, nil)
+	wantIncludes(t, c, "SELECT USER_ID, COUNT(*) FROM RATINGS GROUP BY US", []string{"SELECT USER_ID, COUNT(*) FROM RATINGS GROUP BY USER_ID "}, nil)
+	// The cursor before FROM: the rest of the line names the source.
+	line := []rune("SELECT st FROM ratings;")
+	cands, n := c.suggest(line, len("SELECT st"))
+	if !equal(cands, []string{"ars "}) || n != 2 { // in the case typed
+		t.Errorf("SELECT st| FROM ratings: %q (%d)", cands, n)
+	}
+	// Not a column context: the WINDOW clause, FROM.
+	wantIncludes(t, c, "SELECT * FROM RATINGS WINDOW TU", []string{"SELECT * FROM RATINGS WINDOW TUMBLING "}, nil)
+	wantIncludes(t, c, "SELECT * FROM RATINGS WINDOW ", nil, []string{"SELECT * FROM RATINGS WINDOW STARS "})
+}
+
+// TestCompleteWithProperties: after WITH ( and after a comma inside it,
+// the property names, in the case typed.
+func TestCompleteWithProperties(t *testing.T) {
+	c := newCompleter(newCatalogClient())
+	wantIncludes(t, c, "CREATE STREAM s (id INT KEY) WITH (",
+		[]string{"CREATE STREAM s (id INT KEY) WITH (KAFKA_TOPIC=", "CREATE STREAM s (id INT KEY) WITH (VALUE_FORMAT="}, nil)
+	wantCompletions(t, c, "create stream s (id int key) with (kafka_topic='s', value_f",
+		"create stream s (id int key) with (kafka_topic='s', value_format=")
+	wantCompletions(t, c, "CREATE TABLE T WITH (KAFKA_TOPIC='t', PART", "CREATE TABLE T WITH (KAFKA_TOPIC='t', PARTITIONS=")
+	// Not in a connector's WITH, whose keys are quoted strings.
+	wantCompletions(t, c, "CREATE SOURCE CONNECTOR c WITH (")
 }
 
 func TestCompletePrintTopicsQuoted(t *testing.T) {
@@ -256,10 +311,21 @@ func TestCompleteQueryIDs(t *testing.T) {
 func TestCompleteDescribe(t *testing.T) {
 	c := newCompleter(newCatalogClient())
 	wantIncludes(t, c, "DESCRIBE ",
-		[]string{"DESCRIBE RATINGS ", "DESCRIBE CUSTOMERS ", "DESCRIBE EXTENDED ", "DESCRIBE FUNCTION "},
-		[]string{"DESCRIBE COUNT(", "DESCRIBE CSAS_RATINGS_LIVE_1 "})
+		[]string{"DESCRIBE RATINGS ", "DESCRIBE CUSTOMERS ", "DESCRIBE FUNCTION "},
+		[]string{"DESCRIBE COUNT(", "DESCRIBE CSAS_RATINGS_LIVE_1 ", "DESCRIBE EXTENDED "})
 	wantCompletions(t, c, "describe ratings_l", "describe ratings_live ")
-	wantCompletions(t, c, "DESCRIBE EXTENDED CUS", "DESCRIBE EXTENDED CUSTOMERS ")
+	// EXTENDED comes after the name; the old order still completes, with
+	// a hint to the right one.
+	wantCompletions(t, c, "describe ratings ", "describe ratings extended ")
+	var shown strings.Builder
+	c.show = func(text string) { shown.WriteString(text) }
+	if got, _ := c.Do([]rune("DESCRIBE EXTENDED CUS"), len("DESCRIBE EXTENDED CUS")); len(got) != 1 || string(got[0]) != "TOMERS " {
+		t.Errorf("DESCRIBE EXTENDED CUS: %q", got)
+	}
+	if !strings.Contains(shown.String(), "DESCRIBE <name> EXTENDED") {
+		t.Errorf("no hint to the word order: %q", shown.String())
+	}
+	c.show = nil
 	wantCompletions(t, c, "DESCRIBE F", "DESCRIBE FUNCTION ")
 	wantCompletions(t, c, "DESCRIBE FUNCTION CO", "DESCRIBE FUNCTION COLLECT_LIST ", "DESCRIBE FUNCTION COUNT ")
 	wantCompletions(t, c, "describe function timest", "describe function timestamptostring ")

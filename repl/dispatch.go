@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"sort"
@@ -18,13 +19,34 @@ import (
 // fails instead of recursing forever.
 const maxScriptDepth = 16
 
-// statement runs one complete statement (with its ';'): shell-side ones
-// here, SELECT and PRINT as streams, the rest through Execute.
-func (s *shell) statement(ctx context.Context, text string) error {
-	text, err := sql.Substitute(text, s.vars)
-	if err != nil {
+// run runs one statement of the input, and says where it is when it
+// fails.
+func (s *shell) run(ctx context.Context, st located) error {
+	s.ran++
+	text, err := sql.Substitute(st.text, s.vars)
+	if err == nil {
+		err = s.statement(ctx, text)
+	} else {
+		text = st.text
+	}
+	if err == nil || errors.Is(err, ErrStatementFailed) || errors.Is(err, errExit) ||
+		(errors.Is(err, context.Canceled) && ctx.Err() != nil) {
 		return err
 	}
+	return &StatementError{Source: s.source, Line: st.at.line, Col: st.at.col, Text: text, Err: err}
+}
+
+// failed is a failure of input at in that is not a statement (a shell
+// command).
+func (s *shell) failed(in located, err error) error {
+	s.ran++
+	return &StatementError{Source: s.source, Line: in.at.line, Col: in.at.col, Text: in.text, Err: err}
+}
+
+// statement runs one complete statement (with its ';', variables
+// substituted): shell-side ones here, SELECT and PRINT as streams, the
+// rest through Execute.
+func (s *shell) statement(ctx context.Context, text string) error {
 	st := classify(text)
 	switch st.kind {
 	case kindSelect:
@@ -35,9 +57,9 @@ func (s *shell) statement(ctx context.Context, text string) error {
 		old, had := s.props[st.name]
 		s.props[st.name] = st.value
 		if had {
-			fmt.Fprintf(s.out, "Successfully changed local property '%s' from '%s' to '%s'.\n", st.name, old, st.value)
+			fmt.Fprintf(s.notes(), "Successfully changed local property '%s' from '%s' to '%s'.\n", st.name, old, st.value)
 		} else {
-			fmt.Fprintf(s.out, "Successfully changed local property '%s' to '%s'. Use the UNSET command to revert your change.\n", st.name, st.value)
+			fmt.Fprintf(s.notes(), "Successfully changed local property '%s' to '%s'. Use the UNSET command to revert your change.\n", st.name, st.value)
 		}
 	case kindUnset:
 		old, had := s.props[st.name]
@@ -45,7 +67,7 @@ func (s *shell) statement(ctx context.Context, text string) error {
 			return fmt.Errorf("Cannot unset local property '%s' which was never set", st.name)
 		}
 		delete(s.props, st.name)
-		fmt.Fprintf(s.out, "Successfully unset local property '%s' (value was '%s').\n", st.name, old)
+		fmt.Fprintf(s.notes(), "Successfully unset local property '%s' (value was '%s').\n", st.name, old)
 	case kindDefine:
 		s.undefine(st.name)
 		s.vars[st.name] = st.value
@@ -58,9 +80,22 @@ func (s *shell) statement(ctx context.Context, text string) error {
 	case kindRunScript:
 		return s.runScript(ctx, st.name)
 	default:
-		return s.execute(ctx, text)
+		err := s.execute(ctx, text)
+		if t := tokenize(text, 3); len(t) == 3 && t[0].val == "DESCRIBE" && t[1].val == "EXTENDED" && t[1].kind == tokWord {
+			fmt.Fprintln(s.errw, describeExtendedHint)
+		}
+		return err
 	}
 	return nil
+}
+
+// notes is where the shell's own messages go: beside the results, but
+// not into CSV, which a tool reads.
+func (s *shell) notes() io.Writer {
+	if s.output == OutputCSV {
+		return s.errw
+	}
+	return s.out
 }
 
 // undefine removes a variable whatever the case of its name.
@@ -120,7 +155,7 @@ func (s *shell) render(ents []api.Entity) error {
 		fmt.Fprintln(s.out, string(b))
 		return nil
 	}
-	r := &renderer{out: s.out, width: s.width(), local: s.props}
+	r := &renderer{out: s.out, width: s.width(), local: s.props, csv: s.output == OutputCSV}
 	for _, e := range ents {
 		r.entity(e)
 	}
@@ -129,7 +164,7 @@ func (s *shell) render(ents []api.Entity) error {
 
 // query streams a SELECT's rows to the screen until it ends or Ctrl-C.
 func (s *shell) query(ctx context.Context, text string) error {
-	p := &rowPrinter{out: s.out, termWidth: s.width(), json: s.output == OutputJSON}
+	p := &rowPrinter{out: s.out, info: s.errw, termWidth: s.width(), json: s.output == OutputJSON, csv: s.output == OutputCSV}
 	interrupted, err := s.interruptible(ctx, func(ctx context.Context) error {
 		return s.client.Stream(ctx, text, maps.Clone(s.props), p.emit)
 	})
@@ -212,17 +247,24 @@ func (s *shell) runScript(ctx context.Context, path string) error {
 		return fmt.Errorf("RUN SCRIPT: %w", err)
 	}
 	s.scripts++
-	defer func() { s.scripts-- }()
-	stmts, rest := sql.SplitStatements(string(b))
-	if rest != "" {
-		stmts = append(stmts, terminate(rest))
+	outer := s.source
+	s.source = path
+	defer func() { s.scripts--; s.source = outer }()
+	stmts, rest := splitLocated(string(b), loc{1, 1})
+	if rest.text != "" {
+		rest.text = terminate(rest.text)
+		stmts = append(stmts, rest)
 	}
-	for _, text := range stmts {
-		if err := s.statement(ctx, text); err != nil {
+	for _, st := range stmts {
+		if err := s.run(ctx, st); err != nil {
 			if errors.Is(err, ErrStatementFailed) {
 				return err
 			}
 			fmt.Fprintln(s.errw, err.Error())
+			var se *StatementError
+			if errors.As(err, &se) {
+				s.failures = append(s.failures, se)
+			}
 			return fmt.Errorf("%w: %s: %w", ErrStatementFailed, path, err)
 		}
 	}

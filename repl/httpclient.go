@@ -12,11 +12,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/eddysql/eddy/api"
+	"github.com/eddysql/eddy/sql"
 )
 
 // HTTPOptions configure an HTTPClient.
@@ -78,17 +80,45 @@ func (c *HTTPClient) Close() { c.hc.CloseIdleConnections() }
 // URL is the server's address.
 func (c *HTTPClient) URL() string { return c.base }
 
+// positionHeader is where an eddy server says at which line and column of
+// the statement an error is ("3:8"); the body keeps ksqlDB's shape.
+const positionHeader = "X-Eddy-Error-Position"
+
 // ServerError is an error reply: ksqlDB's error object and the status.
 type ServerError struct {
 	Status    int
 	Code      int    `json:"error_code"`
 	Message   string `json:"message"`
 	Statement string `json:"statementText"`
+	// Pos is where in the statement, from the server's position header
+	// (zero when it sent none).
+	Pos sql.Pos
 	// entities are those of the statements that succeeded before.
 	entities []api.Entity
 }
 
 func (e *ServerError) Error() string { return e.Message }
+
+// Position is where in the statement the error is.
+func (e *ServerError) Position() sql.Pos { return e.Pos }
+
+// Reason is the message without what ksqlDB's wording adds around it:
+// the position the header already gave, and the quoted statement.
+func (e *ServerError) Reason() string {
+	msg := strings.TrimSuffix(e.Message, "\nStatement: "+e.Statement)
+	if e.Pos.Line != 0 {
+		for _, prefix := range []string{
+			fmt.Sprintf("Failed to prepare statement: line %d:%d: ", e.Pos.Line, e.Pos.Col),
+			fmt.Sprintf("line %d:%d: ", e.Pos.Line, e.Pos.Col),
+			fmt.Sprintf("Line: %d, Col: %d: ", e.Pos.Line, e.Pos.Col),
+		} {
+			if m, ok := strings.CutPrefix(msg, prefix); ok {
+				return m
+			}
+		}
+	}
+	return msg
+}
 
 // UnreachableError says the server could not be reached at all.
 type UnreachableError struct {
@@ -332,6 +362,11 @@ func unreachable(err error) bool {
 func (c *HTTPClient) serverError(res *http.Response) error {
 	b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
 	se := &ServerError{Status: res.StatusCode}
+	if h := res.Header.Get(positionHeader); h != "" {
+		l, c, _ := strings.Cut(h, ":")
+		se.Pos.Line, _ = strconv.Atoi(l)
+		se.Pos.Col, _ = strconv.Atoi(c)
+	}
 	var body struct {
 		ServerError
 		Entities []json.RawMessage `json:"entities"`

@@ -79,9 +79,9 @@ SHOW VARIABLES;
 func TestShellParity(t *testing.T) {
 	run := func(c repl.Client) (string, string) {
 		var out, errw strings.Builder
-		err := repl.RunScript(context.Background(), repl.Options{Client: c, Out: &out, Err: &errw, ContinueOnError: true}, parityScript)
-		if err != nil {
-			t.Fatalf("script: %v", err)
+		err := repl.RunScript(context.Background(), repl.Options{Client: c, Out: &out, Err: &errw, ContinueOnError: true, Source: "parity.sql"}, parityScript)
+		if !errors.Is(err, repl.ErrStatementFailed) {
+			t.Fatalf("script with three failing statements: %v", err)
 		}
 		return out.String(), errw.String()
 	}
@@ -90,6 +90,7 @@ func TestShellParity(t *testing.T) {
 	if local != remote {
 		t.Errorf("stdout differs\n--- in process\n%s\n--- over HTTP\n%s", local, remote)
 	}
+	t.Logf("stderr:\n%s", localErr)
 	if localErr != remoteErr {
 		t.Errorf("stderr differs\n--- in process\n%s\n--- over HTTP\n%s", localErr, remoteErr)
 	}

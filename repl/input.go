@@ -17,6 +17,9 @@ var errInterrupt = errors.New("interrupt")
 // lineReader yields input lines; io.EOF ends the session.
 type lineReader interface {
 	ReadLine(prompt string) (string, error)
+	// Remember adds a finished statement, whatever lines it took, to the
+	// history as one entry.
+	Remember(entry string)
 	Close() error
 }
 
@@ -24,18 +27,28 @@ type lineReader interface {
 // handling) and a plain line scanner otherwise, showing prompts only in
 // interactive mode.
 func newLineReader(o Options) (lineReader, error) {
-	if f, ok := o.In.(*os.File); ok && o.Interactive && readline.IsTerminal(int(f.Fd())) {
+	f, isFile := o.In.(*os.File)
+	if o.terminal != nil || isFile && o.Interactive && readline.IsTerminal(int(f.Fd())) {
 		comp := newCompleter(o.Client)
-		rl, err := readline.NewEx(&readline.Config{
+		cfg := &readline.Config{
 			AutoComplete:      comp,
 			HistoryFile:       o.HistoryFile,
 			HistorySearchFold: true,
-			Stdin:             readline.NewCancelableStdin(f),
-			Stdout:            o.Out,
-			Stderr:            o.Err,
-			InterruptPrompt:   "^C",
-			EOFPrompt:         "\n",
-		})
+			// The shell saves a statement once it is complete, as one
+			// entry, so that Up recalls all of its lines at once.
+			DisableAutoSaveHistory: true,
+			Stdout:                 o.Out,
+			Stderr:                 o.Err,
+			InterruptPrompt:        "^C",
+			EOFPrompt:              "\n",
+		}
+		if isFile {
+			cfg.Stdin = readline.NewCancelableStdin(f)
+		}
+		if o.terminal != nil {
+			o.terminal(cfg)
+		}
+		rl, err := readline.NewEx(cfg)
 		if err != nil {
 			return nil, fmt.Errorf("start line editor: %w", err)
 		}
@@ -86,6 +99,8 @@ func (r *readlineReader) prompted(p string) {
 	r.comp.setPending(strings.Join(r.lines, "\n"))
 }
 
+func (r *readlineReader) Remember(entry string) { r.rl.SaveHistory(entry) }
+
 func (r *readlineReader) Close() error { return r.rl.Close() }
 
 type plainReader struct {
@@ -106,4 +121,40 @@ func (r *plainReader) ReadLine(prompt string) (string, error) {
 	return strings.TrimSuffix(r.sc.Text(), "\r"), nil
 }
 
+func (r *plainReader) Remember(string) {}
+
 func (r *plainReader) Close() error { return nil }
+
+// historyEntry joins a statement's lines into the one line a history
+// entry is (the history file holds one per line). A "--" comment would
+// swallow the lines joined after it, so it becomes a block comment.
+func historyEntry(lines []string) string {
+	parts := make([]string, 0, len(lines))
+	for _, l := range lines {
+		code, comment := splitLineComment(l)
+		code = strings.TrimSpace(code)
+		if comment = strings.TrimSpace(strings.TrimPrefix(comment, "--")); comment != "" {
+			code = strings.TrimSpace(code + " /* " + strings.ReplaceAll(comment, "*/", "* /") + " */")
+		}
+		if code != "" {
+			parts = append(parts, code)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// splitLineComment splits a line at a "--" comment outside quotes.
+func splitLineComment(line string) (code, comment string) {
+	sc := scanner{src: line}
+	for sc.off < len(line) {
+		start := sc.off
+		if strings.HasPrefix(line[start:], "--") {
+			return line[:start], line[start:]
+		}
+		if c := line[start]; (c == '\'' || c == '"' || c == '`' || c == '/') && sc.skip() {
+			continue
+		}
+		sc.off++
+	}
+	return line, ""
+}

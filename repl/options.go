@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"github.com/chzyer/readline"
 	"io"
 	"os"
 )
@@ -9,6 +10,9 @@ import (
 const (
 	OutputTabular = "TABULAR"
 	OutputJSON    = "JSON"
+	// OutputCSV writes query rows and result tables as CSV (RFC 4180),
+	// for scripts that feed other tools.
+	OutputCSV = "CSV"
 )
 
 // Options configures a shell session.
@@ -25,9 +29,12 @@ type Options struct {
 	// Vars are the initial session variables (--define).
 	Vars map[string]string
 	// ContinueOnError keeps a script running after a failing statement;
-	// the script then succeeds (like psql without ON_ERROR_STOP).
+	// at the end the failures are listed again and the script fails.
 	ContinueOnError bool
-	// Output is TABULAR (default) or JSON.
+	// Source names the script in error messages: its file name, or
+	// "<command line>" for -e; "<stdin>" when empty and not interactive.
+	Source string
+	// Output is TABULAR (default), JSON or CSV.
 	Output string
 	// Banner is printed once when an interactive session starts.
 	Banner string
@@ -38,4 +45,7 @@ type Options struct {
 	interrupts <-chan os.Signal
 	// width replaces the terminal width probe in tests (0: unlimited).
 	width func() int
+	// terminal, in tests, makes the session use the line editor on In
+	// as if it were a terminal, adjusting its configuration.
+	terminal func(*readline.Config)
 }

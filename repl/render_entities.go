@@ -2,6 +2,7 @@ package repl
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,6 +20,8 @@ type renderer struct {
 	width int
 	// local holds the shell's SET properties, marked in SHOW PROPERTIES.
 	local map[string]string
+	// csv writes tables as CSV, header first; other text stays as it is.
+	csv bool
 }
 
 // entity writes one /ksql result in TABULAR form.
@@ -110,6 +113,12 @@ func (r *renderer) entity(e api.Entity) {
 
 // table writes a blank line and then t, fitted to the terminal.
 func (r *renderer) table(t *table) {
+	if r.csv {
+		w := csv.NewWriter(r.out)
+		w.Write(t.header)
+		w.WriteAll(t.rows)
+		return
+	}
 	fmt.Fprintln(r.out)
 	t.render(r.out, r.width)
 }

@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,9 +18,16 @@ import (
 type rowPrinter struct {
 	out io.Writer
 	// termWidth > 0 sizes columns to share the terminal, so the header can
-	// be drawn at once; 0 sizes them from the header and the first row.
+	// be drawn at once, and wraps longer values; 0 (not a terminal) sizes
+	// them from the header and the first row and never wraps, so that
+	// every row stays one line for the tools reading it.
 	termWidth int
 	json      bool
+	// csv writes a header line and one CSV record per row; messages such
+	// as "Limit Reached" go to info instead, keeping out the CSV.
+	csv  bool
+	info io.Writer
+	csvw *csv.Writer
 
 	columns  []string
 	widths   []int
@@ -31,6 +39,9 @@ type rowPrinter struct {
 func (p *rowPrinter) emit(r api.StreamedRow) error {
 	if p.json {
 		return p.emitJSON(r)
+	}
+	if p.csv {
+		return p.emitCSV(r)
 	}
 	switch {
 	case r.Header != nil:
@@ -58,10 +69,32 @@ func (p *rowPrinter) emit(r api.StreamedRow) error {
 
 // finish draws the header if no row ever arrived to trigger it.
 func (p *rowPrinter) finish() {
-	if !p.drawn && p.columns != nil && !p.json {
+	if !p.drawn && p.columns != nil && !p.json && !p.csv {
 		p.sizeFrom(nil)
 		p.drawHeader()
 	}
+}
+
+func (p *rowPrinter) emitCSV(r api.StreamedRow) error {
+	if p.csvw == nil {
+		p.csvw = csv.NewWriter(p.out)
+	}
+	switch {
+	case r.Header != nil:
+		p.columns = headerColumns(r.Header)
+		p.csvw.Write(p.columns)
+	case r.Row != nil:
+		p.csvw.Write(rowCells(r.Row))
+		p.rows++
+	case r.ErrorMessage != nil:
+		p.errorMsg = r.ErrorMessage.Message
+	case r.FinalMessage != "" && p.info != nil:
+		p.csvw.Flush()
+		fmt.Fprintln(p.info, r.FinalMessage)
+	}
+	// Flushed per row: a push query's rows are wanted as they come.
+	p.csvw.Flush()
+	return p.csvw.Error()
 }
 
 func (p *rowPrinter) emitJSON(r api.StreamedRow) error {
@@ -117,7 +150,8 @@ func (p *rowPrinter) rule() string {
 	return b.String()
 }
 
-// writeLine writes one row, wrapping cells longer than their column.
+// writeLine writes one row, on a terminal wrapping cells longer than their
+// column.
 func (p *rowPrinter) writeLine(cells []string) {
 	wrapped := make([][]string, len(p.widths))
 	height := 1
@@ -126,7 +160,11 @@ func (p *rowPrinter) writeLine(cells []string) {
 		if i < len(cells) {
 			c = cells[i]
 		}
-		wrapped[i] = wrapCell(c, w)
+		if p.termWidth > 0 {
+			wrapped[i] = wrapCell(c, w)
+		} else {
+			wrapped[i] = []string{c} // longer than the column: it overflows, on its line
+		}
 		height = max(height, len(wrapped[i]))
 	}
 	var b strings.Builder

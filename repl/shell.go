@@ -43,6 +43,16 @@ type shell struct {
 	width       func() int
 	scripts     int    // RUN SCRIPT nesting depth
 	pending     string // an unfinished multi-line statement
+	// source names the script in error messages ("" when interactive);
+	// line counts the lines read so far, and pendingAt is where pending
+	// starts.
+	source    string
+	line      int
+	pendingAt loc
+	// ran counts the statements run and failures the ones that failed,
+	// for the summary --continue-on-error prints at the end.
+	ran      int
+	failures []*StatementError
 }
 
 func newShell(o Options) (*shell, error) {
@@ -67,6 +77,12 @@ func newShell(o Options) (*shell, error) {
 		props:       map[string]string{},
 		interrupts:  o.interrupts,
 		width:       o.width,
+		source:      o.Source,
+	}
+	if s.interactive {
+		s.source = ""
+	} else if s.source == "" {
+		s.source = "<stdin>"
 	}
 	if err := s.setOutput(o.Output); err != nil {
 		return nil, err
@@ -92,10 +108,10 @@ func (s *shell) setOutput(format string) error {
 	switch f := strings.ToUpper(strings.TrimSpace(format)); f {
 	case "", OutputTabular:
 		s.output = OutputTabular
-	case OutputJSON:
-		s.output = OutputJSON
+	case OutputJSON, OutputCSV:
+		s.output = f
 	default:
-		return fmt.Errorf("unknown output format %q (want TABULAR or JSON)", format)
+		return fmt.Errorf("unknown output format %q (want TABULAR, JSON or CSV)", format)
 	}
 	return nil
 }
@@ -130,6 +146,7 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer in.Close()
+	var stmtLines []string // the lines of the statement being typed, for history
 	for {
 		p := prompt
 		if s.pending != "" {
@@ -139,19 +156,31 @@ func Run(ctx context.Context, o Options) error {
 		switch {
 		case errors.Is(err, errInterrupt):
 			s.pending = ""
+			stmtLines = nil
 			continue
 		case errors.Is(err, io.EOF):
 			if s.interactive {
 				return nil
 			}
-			return s.finish(ctx)
+			return s.done(s.finish(ctx))
 		case err != nil:
 			return err
 		}
-		if s.interactive && strings.TrimSpace(line) != "" {
-			s.history = append(s.history, line)
+		if s.interactive && (strings.TrimSpace(line) != "" || len(stmtLines) > 0) {
+			// One entry per statement, however many lines it takes; the
+			// `history` command sees the statement it is part of.
+			stmtLines = append(stmtLines, line)
+			if len(stmtLines) == 1 {
+				s.history = append(s.history, "")
+			}
+			s.history[len(s.history)-1] = historyEntry(stmtLines)
 		}
-		if err := s.feedLine(ctx, line); err != nil {
+		err = s.feedLine(ctx, line)
+		if s.pending == "" && len(stmtLines) > 0 {
+			in.Remember(s.history[len(s.history)-1]) // complete: run or failed
+			stmtLines = nil
+		}
+		if err != nil {
 			if errors.Is(err, errExit) {
 				return nil
 			}
@@ -171,11 +200,24 @@ func RunScript(ctx context.Context, o Options, text string) error {
 	}
 	if err := s.feedText(ctx, text); err != nil {
 		if errors.Is(err, errExit) {
-			return nil
+			return s.done(nil)
 		}
 		return err
 	}
-	return s.finish(ctx)
+	return s.done(s.finish(ctx))
+}
+
+// done ends a script: with --continue-on-error, statements that failed
+// are listed again and make it fail as a whole.
+func (s *shell) done(err error) error {
+	if err != nil || len(s.failures) == 0 || s.interactive {
+		return err
+	}
+	fmt.Fprintf(s.errw, "\n%d of %d statements failed:\n", len(s.failures), s.ran)
+	for _, f := range s.failures {
+		fmt.Fprintf(s.errw, "  %s\n", f.Summary())
+	}
+	return fmt.Errorf("%w: %d of %d statements", ErrStatementFailed, len(s.failures), s.ran)
 }
 
 // feedText feeds text line by line, so CLI commands work in scripts too.
@@ -198,14 +240,18 @@ func (s *shell) finish(ctx context.Context) error {
 	if rest == "" {
 		return nil
 	}
-	return s.outcome(s.statement(ctx, terminate(rest)))
+	return s.outcome(s.run(ctx, located{text: terminate(rest), at: s.pendingAt}))
 }
 
 // feedLine adds a line of input and runs every statement it completes.
 // A returned error stops the session.
 func (s *shell) feedLine(ctx context.Context, line string) error {
+	s.line++
 	if s.pending == "" {
 		if handled, err := s.command(line); handled {
+			if err != nil {
+				err = s.failed(located{text: line, at: loc{s.line, 1}}, err)
+			}
 			return s.outcome(err)
 		}
 	}
@@ -214,12 +260,14 @@ func (s *shell) feedLine(ctx context.Context, line string) error {
 	}
 	if s.pending != "" {
 		s.pending += "\n"
+	} else {
+		s.pendingAt = loc{s.line, 1}
 	}
 	s.pending += line
-	stmts, rest := sql.SplitStatements(s.pending)
-	s.pending = rest
-	for _, text := range stmts {
-		if err := s.outcome(s.statement(ctx, text)); err != nil {
+	stmts, rest := splitLocated(s.pending, s.pendingAt)
+	s.pending, s.pendingAt = rest.text, rest.at
+	for _, st := range stmts {
+		if err := s.outcome(s.run(ctx, st)); err != nil {
 			s.pending = ""
 			return err
 		}
@@ -242,8 +290,12 @@ func (s *shell) outcome(err error) error {
 		return err
 	}
 	printed := errors.Is(err, ErrStatementFailed) // by a nested RUN SCRIPT
+	var se *StatementError
 	if !printed {
 		fmt.Fprintln(s.errw, err.Error())
+		if errors.As(err, &se) {
+			s.failures = append(s.failures, se)
+		}
 	}
 	if s.keepGoing {
 		return nil

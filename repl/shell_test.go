@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/eddysql/eddy/api"
+	esql "github.com/eddysql/eddy/sql"
 )
 
 // testClient is the shell's unit boundary: it records what the shell sends
@@ -105,7 +106,7 @@ func TestDispatchAndMultiLine(t *testing.T) {
 func TestInteractivePromptsAndErrors(t *testing.T) {
 	c := &testClient{execute: func(sql string) ([]api.Entity, error) {
 		if strings.HasPrefix(sql, "BAD") {
-			return nil, errors.New("line 1:1: mismatched input 'BAD'")
+			return nil, &esql.Error{Pos: esql.Pos{Line: 1, Col: 1}, Msg: "mismatched input 'BAD'"}
 		}
 		return status("Stream created"), nil
 	}}
@@ -113,7 +114,7 @@ func TestInteractivePromptsAndErrors(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if stderr != "line 1:1: mismatched input 'BAD'\n" {
+	if stderr != "line 1:1: mismatched input 'BAD'\n    1 | BAD;\n      | ^\n" {
 		t.Errorf("stderr %q", stderr)
 	}
 	want := "hello\neddy> eddy>      > \n Message        \n----------------\n Stream created \n----------------\neddy> "
@@ -136,7 +137,7 @@ func TestScriptStopsAtFirstError(t *testing.T) {
 	if !errors.Is(err, ErrStatementFailed) {
 		t.Fatalf("err = %v, want ErrStatementFailed", err)
 	}
-	if stderr != "Source BAD does not exist.\n" {
+	if stderr != "<stdin>:2:1: Source BAD does not exist.\n    2 | DROP STREAM bad;\n      | ^\n" {
 		t.Errorf("stderr %q", stderr)
 	}
 	if n := len(c.sqls()); n != 2 {
@@ -145,13 +146,18 @@ func TestScriptStopsAtFirstError(t *testing.T) {
 
 	c.calls = nil
 	var out, errw strings.Builder
-	err = RunScript(context.Background(), Options{Client: c, Out: &out, Err: &errw, ContinueOnError: true},
+	err = RunScript(context.Background(), Options{Client: c, Out: &out, Err: &errw, ContinueOnError: true, Source: "<command line>"},
 		"DROP STREAM a; DROP STREAM bad; DROP STREAM c;")
-	if err != nil {
-		t.Fatalf("continue-on-error: %v", err)
+	if !errors.Is(err, ErrStatementFailed) {
+		t.Fatalf("continue-on-error: %v, want ErrStatementFailed (a statement failed)", err)
 	}
 	if n := len(c.sqls()); n != 3 {
 		t.Errorf("%d calls, want 3 with continue-on-error", n)
+	}
+	want := "<command line>:1:16: Source BAD does not exist.\n    1 | DROP STREAM bad;\n      | ^\n" +
+		"\n1 of 3 statements failed:\n  <command line>:1:16: Source BAD does not exist.\n"
+	if errw.String() != want {
+		t.Errorf("continue-on-error stderr:\n%s\nwant\n%s", errw.String(), want)
 	}
 }
 
@@ -160,7 +166,7 @@ func TestCommandStatusErrorFails(t *testing.T) {
 		return []api.Entity{&api.CurrentStatus{CommandStatus: api.CommandStatus{Status: "ERROR", Message: "boom\nstack"}}}, nil
 	}}
 	_, stderr, err := session(t, c, Options{}, "DROP STREAM a;")
-	if !errors.Is(err, ErrStatementFailed) || stderr != "boom\n" {
+	if !errors.Is(err, ErrStatementFailed) || stderr != "<stdin>:1:1: boom\n    1 | DROP STREAM a;\n      | ^\n" {
 		t.Fatalf("err %v stderr %q", err, stderr)
 	}
 }
@@ -207,7 +213,7 @@ func TestVariables(t *testing.T) {
 		t.Errorf("calls %q", got)
 	}
 	_, stderr, err := session(t, c, Options{}, "SELECT '${nope}' FROM s;")
-	if !errors.Is(err, ErrStatementFailed) || stderr != "line 1:9: Variable 'nope' is not defined\n" {
+	if !errors.Is(err, ErrStatementFailed) || stderr != "<stdin>:1:9: Variable 'nope' is not defined\n    1 | SELECT '${nope}' FROM s;\n      |         ^\n" {
 		t.Errorf("undefined variable: err %v stderr %q", err, stderr)
 	}
 	wantOut := "\n Variable Name | Value  \n------------------------\n fmt           | 'JSON' \n name          | S1     \n topic         | t1     \n------------------------\n" +
@@ -293,13 +299,8 @@ func TestQueryRows(t *testing.T) {
 		"|ID  |MAP    |N   |\n" +
 		"+----+-------+----+\n" +
 		"|k1  |{\"a\":1}|1.0 |\n" +
-		"|k2  |<TOMBST|<TOM|\n" +
-		"|    |ONE>   |BSTO|\n" +
-		"|    |       |NE> |\n" +
-		"|a-lo|[1,\"x\"]|2.5E|\n" +
-		"|ng-k|       |10  |\n" +
-		"|ey-v|       |    |\n" +
-		"|alue|       |    |\n" +
+		"|k2  |<TOMBSTONE>|<TOMBSTONE>|\n" + // not a terminal: longer values overflow, on one line
+		"|a-long-key-value|[1,\"x\"]|2.5E10|\n" +
 		"Limit Reached\n"
 	if out != want {
 		t.Errorf("out:\n%s\nwant\n%s", out, want)
@@ -329,7 +330,7 @@ func TestQueryErrorMessage(t *testing.T) {
 		return nil
 	}}
 	_, stderr, err := session(t, c, Options{}, "SELECT * FROM t EMIT CHANGES;")
-	if !errors.Is(err, ErrStatementFailed) || stderr != "deserialization failed\n" {
+	if !errors.Is(err, ErrStatementFailed) || stderr != "<stdin>:1:1: deserialization failed\n    1 | SELECT * FROM t EMIT CHANGES;\n      | ^\n" {
 		t.Errorf("err %v stderr %q", err, stderr)
 	}
 }

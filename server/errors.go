@@ -40,7 +40,15 @@ type apiError struct {
 	// entitiesSet keeps "entities":[] in statement errors even when none
 	// had succeeded, as ksqlDB writes it.
 	entitiesSet bool
+	// pos is where in the statement the error is, when known. It travels
+	// in the PositionHeader, so the body keeps ksqlDB's shape.
+	pos sql.Pos
 }
+
+// PositionHeader carries the line and column ("3:8") in the statement of
+// an error reply, for clients such as eddy's shell that point at the text;
+// ksqlDB's error body has no field for it.
+const PositionHeader = "X-Eddy-Error-Position"
 
 func (e *apiError) Error() string { return e.Message }
 
@@ -75,11 +83,15 @@ func statementError(code int, msg, stmt string, done []api.Entity) *apiError {
 // quotes the statement under the message.
 func parseError(err error, text string) *apiError {
 	var se *sql.Error
+	var ae *apiError
 	if errors.As(err, &se) && se.Semantic {
 		// Errors in well-formed text come from preparing the statement.
-		return statementError(codeBadStatement, "Failed to prepare statement: "+err.Error(), text, nil)
+		ae = statementError(codeBadStatement, "Failed to prepare statement: "+err.Error(), text, nil)
+	} else {
+		ae = statementError(codeBadStatement, err.Error()+"\nStatement: "+text, text, nil)
 	}
-	return statementError(codeBadStatement, err.Error()+"\nStatement: "+text, text, nil)
+	ae.pos, _ = sql.Locate(err)
+	return ae
 }
 
 // fromEngine maps an engine failure to ksqlDB's error shape: parse and
@@ -97,12 +109,13 @@ func fromEngine(err error, stmt string, done []api.Entity) *apiError {
 		if text == "" {
 			text = stmt
 		}
-		switch ee.Kind {
-		case engine.ParseError, engine.StatementError:
-			return statementError(codeBadStatement, ee.Msg, text, done)
-		default:
-			return statementError(codeServerError, ee.Msg, text, done)
+		code := codeServerError
+		if ee.Kind == engine.ParseError || ee.Kind == engine.StatementError {
+			code = codeBadStatement
 		}
+		ae := statementError(code, ee.Msg, text, done)
+		ae.pos, _ = sql.Locate(err)
+		return ae
 	}
 	return genericError(codeServerError, "%s", err.Error())
 }
@@ -114,6 +127,9 @@ func (e *apiError) errorMsg() *api.ErrorMsg {
 
 // writeError replies with an error body and its status.
 func writeError(w http.ResponseWriter, e *apiError) {
+	if e.pos.Line != 0 {
+		w.Header().Set(PositionHeader, fmt.Sprintf("%d:%d", e.pos.Line, e.pos.Col))
+	}
 	writeJSON(w, e.status(), e)
 }
 

@@ -27,7 +27,7 @@ type config struct {
 func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.dataDir, "data-dir", defaultDataDir(), "directory for the embedded broker's data, logs and history")
 	fs.StringVar(&c.kafkaListen, "kafka-listen", "127.0.0.1:9092", "address of the embedded Kafka broker")
-	fs.StringVar(&c.listen, "listen", "127.0.0.1:8088", "address of the REST API (eddy server)")
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:8088", "address of the REST API (eddy server; the shell serves it on a free port unless given)")
 	fs.StringVar(&c.registryListen, "registry-listen", "127.0.0.1:8081", "address of the embedded Schema Registry (embedded mode; empty to serve none)")
 	fs.StringVar(&c.registryURL, "schema-registry-url", "", "URL of an external Schema Registry for AVRO, PROTOBUF and JSON_SR (instead of the embedded one)")
 	fs.StringVar(&c.bootstrapServers, "bootstrap-servers", "", "host:port[,host:port...] of an external Kafka cluster to use instead of the embedded broker")
@@ -47,6 +47,27 @@ func defaultDataDir() string {
 	return "eddy-data"
 }
 
+// logDir is where the shell keeps its log and history: the data directory
+// it serves, or with --server, which needs no data directory, the user's
+// state directory.
+func (f *shellFlags) logDir() string {
+	if f.server != "" {
+		return defaultStateDir()
+	}
+	return f.dataDir
+}
+
+// defaultStateDir follows the XDG base directory convention for state.
+func defaultStateDir() string {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "eddy")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "state", "eddy")
+	}
+	return "eddy-state"
+}
+
 // shellFlags are the shell's own flags.
 type shellFlags struct {
 	config
@@ -61,6 +82,9 @@ type shellFlags struct {
 	user     string
 	password string
 	tlsCA    string
+	// listenSet: --listen was given, so the shell serves its REST API
+	// there rather than on a free port.
+	listenSet bool
 }
 
 func parseShellFlags(args []string, stderr io.Writer) (*shellFlags, error) {
@@ -74,9 +98,9 @@ func parseShellFlags(args []string, stderr io.Writer) (*shellFlags, error) {
 	fs.StringVar(&f.execute, "e", "", "shorthand for --execute")
 	fs.Var(f.defines, "define", "define session variable `name=value` (repeatable)")
 	fs.Var(f.defines, "d", "shorthand for --define")
-	fs.BoolVar(&f.continueOnError, "continue-on-error", false, "keep running a script after a failing statement")
-	fs.StringVar(&f.output, "output", "TABULAR", "output format: TABULAR or JSON")
-	fs.StringVar(&f.historyFile, "history-file", "", "line history file (default DATA-DIR/history)")
+	fs.BoolVar(&f.continueOnError, "continue-on-error", false, "keep running a script after a failing statement; it still exits 1, listing the failures")
+	fs.StringVar(&f.output, "output", "TABULAR", "output format: TABULAR, JSON or CSV (query rows and result tables as CSV)")
+	fs.StringVar(&f.historyFile, "history-file", "", "line history file (default DATA-DIR/history; with --server, $XDG_STATE_HOME/eddy/history)")
 	fs.StringVar(&f.server, "server", "", "connect the shell to the eddy server at `URL` (http://host:8088) instead of starting an engine")
 	fs.StringVar(&f.user, "user", "", "user name for a --server with basic authentication")
 	fs.StringVar(&f.password, "password", "", "password for --user (default $EDDY_PASSWORD)")
@@ -84,6 +108,7 @@ func parseShellFlags(args []string, stderr io.Writer) (*shellFlags, error) {
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	fs.Visit(func(fl *flag.Flag) { f.listenSet = f.listenSet || fl.Name == "listen" })
 	// As with ksqlDB's CLI, the server may be given as the argument.
 	if fs.NArg() == 1 && f.server == "" && (strings.HasPrefix(fs.Arg(0), "http://") || strings.HasPrefix(fs.Arg(0), "https://")) {
 		f.server = fs.Arg(0)
@@ -91,15 +116,15 @@ func parseShellFlags(args []string, stderr io.Writer) (*shellFlags, error) {
 		return nil, fmt.Errorf("unexpected argument %q (subcommands: server, test, version)", fs.Arg(0))
 	}
 	switch strings.ToUpper(f.output) {
-	case "TABULAR", "JSON":
+	case "TABULAR", "JSON", "CSV":
 	default:
-		return nil, fmt.Errorf("--output must be TABULAR or JSON, not %q", f.output)
+		return nil, fmt.Errorf("--output must be TABULAR, JSON or CSV, not %q", f.output)
 	}
 	if f.password == "" {
 		f.password = os.Getenv("EDDY_PASSWORD")
 	}
 	if f.historyFile == "" {
-		f.historyFile = filepath.Join(f.dataDir, "history")
+		f.historyFile = filepath.Join(f.logDir(), "history")
 	}
 	return f, nil
 }

@@ -29,7 +29,7 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		case "test":
 			return qtt.Main(args[1:], stdout, stderr)
 		case "version":
-			fmt.Fprintln(stdout, "eddy", version())
+			fmt.Fprintln(stdout, "eddy", currentBuild())
 			return 0
 		case "help":
 			usage(stdout)

@@ -33,7 +33,7 @@ func TestScriptAgainstEmbeddedBroker(t *testing.T) {
 	dir := t.TempDir()
 	runEddy := func(args ...string) (int, string, string) {
 		var out, errw strings.Builder
-		code := run(append([]string{"--data-dir", dir, "--kafka-listen", "127.0.0.1:0"}, args...), os.Stdin, &out, &errw)
+		code := run(append([]string{"--data-dir", dir, "--kafka-listen", "127.0.0.1:0", "--registry-listen", ""}, args...), os.Stdin, &out, &errw)
 		return code, out.String(), errw.String()
 	}
 	code, out, stderr := runEddy("-e", "CREATE STREAM s (id INT KEY, v STRING) WITH (kafka_topic='s', value_format='JSON', partitions=1);")

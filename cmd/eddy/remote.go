@@ -4,28 +4,36 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/chzyer/readline"
 
 	"github.com/eddysql/eddy/repl"
+	"github.com/eddysql/eddy/server"
 )
 
 // openClient is what the shell talks to: the in-process engine (started
 // here, on the embedded broker or --bootstrap-servers), or with --server
 // a remote eddy server over HTTP. where describes it for the banner.
 func openClient(ctx context.Context, f *shellFlags, logf func(string, ...any)) (client repl.Client, where string, closeFn func(), err error) {
+	running := ""
 	if f.server == "" {
-		st, err := start(ctx, &f.config, logf)
-		if err != nil {
+		lock, err := lockDataDir(f.dataDir, 10*time.Second)
+		var busy *errDirBusy
+		switch {
+		case errors.As(err, &busy) && busy.info.REST != "":
+			// Another eddy serves this directory: be its client rather
+			// than start a second broker over the same files.
+			f.server = busy.info.REST
+			running = fmt.Sprintf("the eddy %s (pid %d) serving %s", busy.info.Mode, busy.info.PID, f.dataDir)
+		case err != nil:
 			return nil, "", nil, err
+		default:
+			return startLocal(ctx, f, lock, logf)
 		}
-		return st.eng, st.kafkaDesc, func() {
-			if err := st.Close(); err != nil {
-				logf("shutdown: %v", err)
-			}
-		}, nil
 	}
 	if f.user != "" && f.password == "" && readline.IsTerminal(int(os.Stdin.Fd())) {
 		// As the ksqlDB CLI does: a user without a password is asked for it.
@@ -59,5 +67,46 @@ func openClient(ctx context.Context, f *shellFlags, logf func(string, ...any)) (
 		return nil, "", nil, err
 	}
 	where = fmt.Sprintf("Connected to the server at %s (version %s, service id %s, status %s)", hc.URL(), info.Version, info.ServiceID, info.ServerStatus)
+	if running != "" {
+		where = fmt.Sprintf("Connected to %s, at %s (version %s, service id %s)", running, hc.URL(), info.Version, info.ServiceID)
+	}
 	return hc, where, hc.Close, nil
+}
+
+// startLocal starts the engine in this process, with the REST API that
+// lets another eddy on the same data directory reach it (on --listen when
+// given, else on a free port), and publishes that address.
+func startLocal(ctx context.Context, f *shellFlags, lock *instanceLock, logf func(string, ...any)) (repl.Client, string, func(), error) {
+	st, err := start(ctx, &f.config, logf)
+	if err != nil {
+		lock.release()
+		return nil, "", nil, err
+	}
+	listen := "127.0.0.1:0"
+	if f.listenSet {
+		listen = f.listen
+	}
+	srv, err := startREST(st, f.bootstrapServers == "", listen, server.Users(nil), logf)
+	if err == nil {
+		err = lock.publish(instanceInfo{PID: os.Getpid(), REST: srv.URL(), Version: version(), Mode: "shell"})
+	}
+	stop := func() {
+		if srv != nil {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(sctx); err != nil {
+				logf("shutdown: REST API: %v", err)
+			}
+		}
+		if err := st.Close(); err != nil {
+			logf("shutdown: %v", err)
+		}
+		lock.release()
+	}
+	if err != nil {
+		stop()
+		return nil, "", nil, err
+	}
+	logf("REST API listening on %s", srv.URL())
+	return st.eng, st.kafkaDesc + "; REST API on " + srv.URL(), stop, nil
 }

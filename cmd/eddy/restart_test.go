@@ -27,7 +27,7 @@ func TestKill9KeepsCatalogAndRecords(t *testing.T) {
 	dir := t.TempDir()
 	listen := freeAddr(t)
 	eddy := func(args ...string) *exec.Cmd {
-		return exec.Command(bin, append([]string{"--data-dir", dir, "--kafka-listen", listen}, args...)...)
+		return exec.Command(bin, append([]string{"--data-dir", dir, "--kafka-listen", listen, "--registry-listen", ""}, args...)...)
 	}
 
 	// First life: create, insert, wait until the query has processed the

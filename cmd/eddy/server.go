@@ -78,33 +78,34 @@ func runServer(args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	lock, err := lockDataDir(f.dataDir, 0)
+	if err != nil {
+		logger.Print(err)
+		return 1
+	}
+	defer lock.release()
 	st, err := start(ctx, &f.config, logger.Printf)
 	if err != nil {
 		logger.Print(err)
 		return 1
 	}
-	clusterID := ""
-	if f.bootstrapServers == "" {
-		clusterID = "eddy" // the embedded broker's
-	}
-	srv, err := server.New(server.Config{
-		Engine:         st.eng,
+	srv, err := newREST(st, f.bootstrapServers == "", server.Config{
 		Listen:         f.listen,
 		TLSCertFile:    f.tlsCert,
 		TLSKeyFile:     f.tlsKey,
 		Users:          users,
 		MaxBodyBytes:   f.maxBodyBytes,
 		MaxPushQueries: f.maxPushQueries,
-		Version:        version(),
-		KafkaClusterID: clusterID,
-		KafkaCheck:     st.kafkaCheck,
 		Logf:           logger.Printf,
 	})
 	if err == nil {
-		err = srv.Start()
+		err = lock.publish(instanceInfo{PID: os.Getpid(), REST: srv.URL(), Version: version(), Mode: "server"})
 	}
 	if err != nil {
 		logger.Print(err)
+		if srv != nil {
+			srv.Shutdown(context.Background())
+		}
 		if cerr := st.Close(); cerr != nil {
 			logger.Printf("shutdown: %v", cerr)
 		}
@@ -134,4 +135,32 @@ func runServer(args []string, stderr io.Writer) int {
 		logger.Print("stopped")
 	}
 	return code
+}
+
+// newREST serves the engine's REST API as cfg says, filling in what the
+// stack knows; a busy address is an error naming --listen.
+func newREST(st *stack, embedded bool, cfg server.Config) (*server.Server, error) {
+	cfg.Engine = st.eng
+	cfg.Version = version()
+	cfg.KafkaCheck = st.kafkaCheck
+	if embedded {
+		cfg.KafkaClusterID = "eddy" // the embedded broker's
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.Start(); err != nil {
+		if busy := portBusy("the REST API", cfg.Listen, "--listen", err); busy != nil {
+			return nil, busy
+		}
+		return nil, err
+	}
+	return srv, nil
+}
+
+// startREST serves the REST API beside the shell, without authentication
+// and with the server's defaults.
+func startREST(st *stack, embedded bool, listen string, users server.Users, logf func(string, ...any)) (*server.Server, error) {
+	return newREST(st, embedded, server.Config{Listen: listen, Users: users, MaxBodyBytes: 16 << 20, MaxPushQueries: 100, Logf: logf})
 }

@@ -55,7 +55,7 @@ func TestServerAndRemoteShell(t *testing.T) {
 
 	startServer := func() (*exec.Cmd, *bytes.Buffer) {
 		var logs bytes.Buffer
-		cmd := exec.Command(bin, "server", "--data-dir", filepath.Join(dir, "data"), "--kafka-listen", kafkaAddr,
+		cmd := exec.Command(bin, "server", "--data-dir", filepath.Join(dir, "data"), "--kafka-listen", kafkaAddr, "--registry-listen", "",
 			"--listen", apiAddr, "--auth-file", authFile, "--tls-cert", certFile, "--tls-key", keyFile)
 		cmd.Stderr = &logs
 		if err := cmd.Start(); err != nil {

@@ -32,7 +32,12 @@ func runShell(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 
 	// Read a script before starting anything, so a typo fails fast.
 	script, hasScript := f.execute, f.execute != ""
+	source := "" // the shell names piped input <stdin>
+	if hasScript {
+		source = "<command line>"
+	}
 	if !hasScript && f.file != "" {
+		source = f.file
 		b, err := os.ReadFile(f.file)
 		if err != nil {
 			fmt.Fprintln(stderr, "eddy:", err)
@@ -41,12 +46,12 @@ func runShell(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		script, hasScript = string(b), true
 	}
 
-	if err := ensureDataDir(f.dataDir); err != nil {
+	if err := ensureDataDir(f.logDir()); err != nil {
 		fmt.Fprintln(stderr, "eddy:", err)
 		return 1
 	}
 	// The log goes to a file so it never clobbers the prompt or output.
-	logFile, err := os.OpenFile(filepath.Join(f.dataDir, "eddy.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logFile, err := os.OpenFile(filepath.Join(f.logDir(), "eddy.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		fmt.Fprintln(stderr, "eddy: open log:", err)
 		return 1
@@ -80,6 +85,7 @@ func runShell(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		HistoryFile:     f.historyFile,
 		Vars:            f.defines,
 		ContinueOnError: f.continueOnError,
+		Source:          source,
 		Output:          strings.ToUpper(f.output),
 		Version:         version(),
 		Banner: fmt.Sprintf("eddy %s: streaming SQL, compatible with ksqlDB\n%s\n"+

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/eddysql/eddy/engine"
 	"github.com/eddysql/eddy/kafka"
@@ -50,7 +51,10 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 		dir := filepath.Join(c.dataDir, "kafka")
 		emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: dir, Listen: c.kafkaListen, Logf: logf, Retention: c.kafkaRetention})
 		if err != nil {
-			return nil, fmt.Errorf("start embedded Kafka on %s (is another eddy running? see --kafka-listen, --bootstrap-servers): %w", c.kafkaListen, err)
+			if busy := portBusy("the embedded Kafka broker", c.kafkaListen, "--kafka-listen", err); busy != nil {
+				return nil, fmt.Errorf("%w (or use a running Kafka with --bootstrap-servers)", busy)
+			}
+			return nil, fmt.Errorf("start embedded Kafka on %s (see --kafka-listen, --bootstrap-servers): %w", c.kafkaListen, err)
 		}
 		s.closers = append(s.closers, emb.Close)
 		brokers = []string{emb.Addr()}
@@ -111,15 +115,17 @@ func startRegistry(ctx context.Context, c *config, cl kafka.Cluster, embedded bo
 	s.closers = append(s.closers, reg.Close)
 	s.registryDesc = "Schema Registry (embedded, not served over HTTP)"
 	if c.registryListen != "" {
-		// A busy port (another registry on 8081, say) costs only the HTTP
-		// endpoint: eddy itself talks to its registry in-process.
-		if addr, err := reg.Serve(ctx, c.registryListen); err != nil {
-			logf("embedded Schema Registry not served on %s: %v (see --registry-listen)", c.registryListen, err)
-			s.registryDesc += fmt.Sprintf(": %s is busy", c.registryListen)
-		} else {
-			s.registryDesc = "Schema Registry (embedded) on http://" + addr
-			s.registryURL = "http://" + addr
+		// A busy port (another registry on 8081, say) is an error the
+		// user sees, not a fallback only the log file knows about.
+		addr, err := reg.Serve(ctx, c.registryListen)
+		if err != nil {
+			if busy := portBusy("the embedded Schema Registry", c.registryListen, "--registry-listen", err); busy != nil {
+				return nil, fmt.Errorf("%w, or --registry-listen '' to serve none", busy)
+			}
+			return nil, fmt.Errorf("serve the embedded Schema Registry on %s (see --registry-listen): %w", c.registryListen, err)
 		}
+		s.registryDesc = "Schema Registry (embedded) on http://" + addr
+		s.registryURL = "http://" + addr
 	}
 	return reg.Client(), nil
 }
@@ -132,6 +138,15 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// portBusy is the error for an address another process already listens
+// on, naming the flag that moves it; nil for any other error.
+func portBusy(what, addr, flagName string, err error) error {
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		return nil
+	}
+	return fmt.Errorf("%s cannot listen on %s: the address is in use (by another eddy or another program); choose another with %s", what, addr, flagName)
 }
 
 // ensureDataDir creates the data directory before anything writes there.

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// instanceFile, in a data directory, is held locked (flock) by the eddy
+// that serves the directory and says where that eddy's REST API is, so a
+// second eddy started on the same directory talks to it instead of
+// starting a broker over the same files.
+const instanceFile = "eddy.instance"
+
+// instanceInfo is what the running eddy publishes in instanceFile.
+type instanceInfo struct {
+	PID     int    `json:"pid"`
+	REST    string `json:"rest"` // http://host:port; empty while starting
+	Version string `json:"version"`
+	Mode    string `json:"mode"` // "shell" or "server"
+}
+
+// instanceLock is the held lock on a data directory.
+type instanceLock struct{ f *os.File }
+
+// errDirBusy means another eddy serves the data directory.
+type errDirBusy struct {
+	dir  string
+	info instanceInfo
+}
+
+func (e *errDirBusy) Error() string {
+	if e.info.REST == "" {
+		return fmt.Sprintf("the data directory %s is in use by another eddy (pid %d), which serves no REST API; stop it or use another --data-dir", e.dir, e.info.PID)
+	}
+	return fmt.Sprintf("the data directory %s is in use by the eddy %s at %s (pid %d); connect with --server %s, or use another --data-dir", e.dir, e.info.Mode, e.info.REST, e.info.PID, e.info.REST)
+}
+
+// lockDataDir takes the data directory for this process. When another
+// eddy holds it, the error is an *errDirBusy with what that eddy
+// published, waiting up to wait for it to publish its REST address if it
+// is still starting.
+func lockDataDir(dir string, wait time.Duration) (*instanceLock, error) {
+	path := filepath.Join(dir, instanceFile)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return &instanceLock{f: f}, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		var info instanceInfo
+		if b, rerr := os.ReadFile(path); rerr == nil {
+			json.Unmarshal(b, &info)
+		}
+		if info.REST != "" || time.Now().After(deadline) {
+			f.Close()
+			return nil, &errDirBusy{dir: dir, info: info}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// publish writes what others need to reach this eddy.
+func (l *instanceLock) publish(info instanceInfo) error {
+	b, err := json.Marshal(info)
+	if err != nil {
+		return err
+	}
+	if err := l.f.Truncate(0); err != nil {
+		return fmt.Errorf("publish instance: %w", err)
+	}
+	if _, err := l.f.WriteAt(append(b, '\n'), 0); err != nil {
+		return fmt.Errorf("publish instance: %w", err)
+	}
+	return l.f.Sync()
+}
+
+// release empties the file and drops the lock (the process ending, even
+// by kill -9, drops it too).
+func (l *instanceLock) release() {
+	l.f.Truncate(0)
+	l.f.Seek(0, io.SeekStart)
+	l.f.Close()
+}

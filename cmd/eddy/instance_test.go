@@ -1,0 +1,126 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is an output written by one goroutine and read by another.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestSecondEddyIsAClientOfTheFirst keeps one eddy running on a data
+// directory (reading a script from a pipe that stays open) and runs a
+// second `eddy -e` on the same directory: the second connects to the first
+// instead of starting a broker of its own over the same files, so what it
+// creates is in the first one's catalog.
+func TestSecondEddyIsAClientOfTheFirst(t *testing.T) {
+	dir := t.TempDir()
+	stdin, feed, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	var firstOut, firstErr syncBuffer
+	firstDone := make(chan int, 1)
+	go func() {
+		firstDone <- run([]string{"--data-dir", dir, "--kafka-listen", "127.0.0.1:0", "--registry-listen", ""}, stdin, &firstOut, &firstErr)
+	}()
+	// The first publishes its REST address once it is up.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var info instanceInfo
+		b, _ := os.ReadFile(filepath.Join(dir, instanceFile))
+		if json.Unmarshal(b, &info) == nil && info.REST != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the first eddy published no REST address; stderr %q", firstErr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	var out, errw strings.Builder
+	code := run([]string{"--data-dir", dir, "--kafka-listen", "127.0.0.1:0", "--registry-listen", "", "-e",
+		"CREATE STREAM from_second (id INT KEY, v STRING) WITH (kafka_topic='from_second', value_format='JSON', partitions=1);"},
+		os.Stdin, &out, &errw)
+	if code != 0 || !strings.Contains(out.String(), "Stream created") {
+		t.Fatalf("second eddy: code %d out %q err %q", code, out.String(), errw.String())
+	}
+
+	io.WriteString(feed, "SHOW STREAMS;\n")
+	feed.Close()
+	select {
+	case code := <-firstDone:
+		if code != 0 {
+			t.Fatalf("first eddy: code %d stderr %q", code, firstErr.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the first eddy did not end with its input")
+	}
+	if !strings.Contains(firstOut.String(), "FROM_SECOND") {
+		t.Errorf("the first eddy's catalog lacks the stream the second created:\n%s", firstOut.String())
+	}
+	// Once the first has gone, the directory is free again.
+	out.Reset()
+	code = run([]string{"--data-dir", dir, "--kafka-listen", "127.0.0.1:0", "--registry-listen", "", "-e", "SHOW STREAMS;"}, os.Stdin, &out, &errw)
+	if code != 0 || !strings.Contains(out.String(), "FROM_SECOND") {
+		t.Errorf("after the first ended: code %d out %q", code, out.String())
+	}
+}
+
+// TestBusyPortIsAnError: a port in use by another program is an error on
+// the terminal that names the address and the flag, for the broker, the
+// Schema Registry and the REST API alike.
+func TestBusyPortIsAnError(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	busy := ln.Addr().String()
+	for _, tc := range []struct{ flag string }{{"--kafka-listen"}, {"--registry-listen"}, {"--listen"}} {
+		args := []string{"--data-dir", t.TempDir(), "--kafka-listen", "127.0.0.1:0", "--registry-listen", "", "-e", "SHOW STREAMS;"}
+		args = append(args, tc.flag, busy) // the later flag wins
+		var out, errw strings.Builder
+		code := run(args, os.Stdin, &out, &errw)
+		if code != 1 || !strings.Contains(errw.String(), busy) || !strings.Contains(errw.String(), tc.flag) {
+			t.Errorf("%s on a busy port: code %d stderr %q", tc.flag, code, errw.String())
+		}
+	}
+}
+
+// TestServerFlagKeepsStateInStateDir: a shell of a remote server needs no
+// data directory; its history goes to the user's state directory.
+func TestServerFlagKeepsStateInStateDir(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", "/state")
+	t.Setenv("XDG_DATA_HOME", "/data")
+	f, err := parseShellFlags([]string{"--server", "http://h:8088"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.historyFile != "/state/eddy/history" || f.logDir() != "/state/eddy" {
+		t.Errorf("history %q, log dir %q; want them under /state/eddy", f.historyFile, f.logDir())
+	}
+}

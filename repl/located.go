@@ -1,0 +1,130 @@
+package repl
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/eddysql/eddy/sql"
+)
+
+// loc is a 1-based line and column in a script.
+type loc struct{ line, col int }
+
+// advance returns where text ends when it starts at l.
+func (l loc) advance(text string) loc {
+	n := strings.Count(text, "\n")
+	if n == 0 {
+		return loc{l.line, l.col + utf8.RuneCountInString(text)}
+	}
+	return loc{l.line + n, utf8.RuneCountInString(text[strings.LastIndexByte(text, '\n')+1:]) + 1}
+}
+
+// located is a statement and where it starts in its script.
+type located struct {
+	text string
+	at   loc
+}
+
+// splitLocated splits text, which starts at at, into its complete
+// statements and the unfinished rest, each with where it starts.
+func splitLocated(text string, at loc) (stmts []located, rest located) {
+	complete, tail := sql.SplitStatements(text)
+	cursor := 0
+	find := func(piece string) loc {
+		i := strings.Index(text[cursor:], piece)
+		if i < 0 {
+			return at.advance(text[:cursor])
+		}
+		i += cursor
+		cursor = i + len(piece)
+		return at.advance(text[:i])
+	}
+	for _, st := range complete {
+		stmts = append(stmts, located{text: st, at: find(st)})
+	}
+	rest = located{text: tail, at: at.advance(text[:cursor])}
+	if tail != "" {
+		rest.at = find(tail)
+	}
+	return stmts, rest
+}
+
+// StatementError is a statement of a script or session that failed, with
+// where it is, so that the message can point at the text.
+type StatementError struct {
+	// Source names the script ("" in an interactive session, where
+	// positions count from the statement's first line).
+	Source string
+	// Line and Col are where the statement starts in Source.
+	Line, Col int
+	// Text is the statement as it ran (variables substituted).
+	Text string
+	Err  error
+}
+
+func (e *StatementError) Unwrap() error { return e.Err }
+
+// Error names the file, line and column (of the error when the server
+// said where, else of the statement) and shows the line with a caret:
+//
+//	flow.sql:3:8: SELECT column 'NOSUCHCOL' cannot be resolved.
+//	    3 | SELECT nosuchcol FROM s;
+//	      |        ^
+func (e *StatementError) Error() string {
+	pos, reason := sql.Locate(e.Err)
+	if pos.Line == 0 && e.Source == "" {
+		return reason // typed just now: the statement is on the screen
+	}
+	if pos.Line == 0 {
+		pos = sql.Pos{Line: 1, Col: 1}
+	}
+	lines := strings.Split(e.Text, "\n")
+	if pos.Line > len(lines) {
+		pos = sql.Pos{Line: 1, Col: 1}
+	}
+	// Where in the script: the statement's own first line may start
+	// after an earlier statement on the same line.
+	line, col := pos.Line, pos.Col
+	if e.Source != "" {
+		line = e.Line + pos.Line - 1
+		if pos.Line == 1 {
+			col = e.Col + pos.Col - 1
+		}
+	}
+	var b strings.Builder
+	if e.Source != "" {
+		fmt.Fprintf(&b, "%s:%d:%d: %s\n", e.Source, line, col, reason)
+	} else {
+		fmt.Fprintf(&b, "line %d:%d: %s\n", line, col, reason)
+	}
+	src := lines[pos.Line-1]
+	gutter := fmt.Sprintf("%5d | ", line)
+	fmt.Fprintf(&b, "%s%s\n%s| %s^", gutter, src, strings.Repeat(" ", len(gutter)-2), caretPad(src, pos.Col))
+	return b.String()
+}
+
+// Summary is the error's first line, for the list of failures.
+func (e *StatementError) Summary() string {
+	first, _, _ := strings.Cut(e.Error(), "\n")
+	return first
+}
+
+// caretPad is the indentation that puts a caret under column col of src,
+// keeping its tabs so the caret lines up.
+func caretPad(src string, col int) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range src {
+		if n >= col-1 {
+			break
+		}
+		if r == '\t' {
+			b.WriteByte('\t')
+		} else {
+			b.WriteByte(' ')
+		}
+		n++
+	}
+	return b.String()
+}
