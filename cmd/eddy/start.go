@@ -48,7 +48,8 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 	brokers := splitList(c.bootstrapServers)
 	if len(brokers) == 0 {
 		dir := filepath.Join(c.dataDir, "kafka")
-		emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: dir, Listen: c.kafkaListen, Logf: logf, Retention: c.kafkaRetention})
+		emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: dir, Listen: c.kafkaListen, Logf: logf, Retention: c.kafkaRetention,
+			DisableAutoCreateTopics: c.broker.disableAutoCreateTopics, NumPartitions: c.broker.numPartitions})
 		if err != nil {
 			return nil, fmt.Errorf("start embedded Kafka on %s (is another eddy running? see --kafka-listen, --bootstrap-servers): %w", c.kafkaListen, err)
 		}
