@@ -605,7 +605,7 @@ func newProtobufSerde(f Format, cols []types.Column, isKey bool, sr *srContext) 
 	)
 	if sr != nil {
 		reg = sr.env.Registry
-		if id, fixed, err = schemaIDOf(f, isKey); err != nil {
+		if id, fixed, _, err = writerSchemaID(f, isKey); err != nil {
 			return nil, err
 		}
 	}
