@@ -105,3 +105,25 @@ func TestUnknownRequestFieldsIgnored(t *testing.T) {
 		t.Errorf("/ws/query with unknown fields: close %d %q after %q", codeWS, reason, msgs)
 	}
 }
+
+// TestDeeplyNestedStatement: a statement nested 200,000 deep (400 KB) is
+// refused with a syntax error, and the server goes on answering.
+func TestDeeplyNestedStatement(t *testing.T) {
+	ts := startMem(t, func(c *Config) { c.MaxBodyBytes = 1 << 20 })
+	seedClicks(t, ts)
+	const n = 200_000
+	text := "SELECT " + strings.Repeat("(", n) + "1" + strings.Repeat(")", n) + " FROM clicks EMIT CHANGES;"
+	for _, path := range []string{"/ksql", "/query"} {
+		code, _, body := ts.do(t, ts.http, "POST", path, "", ksqlBody(text))
+		if code != http.StatusBadRequest || !strings.Contains(body, "nested too deeply") {
+			t.Errorf("%s: %d %.300s", path, code, body)
+		}
+	}
+	code, _, body := ts.do(t, ts.http, "POST", "/query-stream", "", streamBody(text))
+	if code != http.StatusBadRequest || !strings.Contains(body, "nested too deeply") {
+		t.Errorf("/query-stream: %d %.300s", code, body)
+	}
+	if body := ts.ksql(t, "SHOW STREAMS;"); !strings.Contains(body, "CLICKS") {
+		t.Fatalf("after the nested statement: %s", body)
+	}
+}
