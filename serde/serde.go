@@ -178,7 +178,7 @@ func Check(f Format, cols []types.Column, isKey bool) error {
 	switch name {
 	case None:
 		if len(cols) > 0 {
-			return schemaErr("The 'NONE' format can only be used when no columns are defined.")
+			return schemaErr("The 'NONE' format can only be used when no columns are defined. Got: " + columnList(cols, isKey))
 		}
 	case Kafka:
 		if len(cols) > 1 {
