@@ -484,25 +484,6 @@ func joinAnd(xs []string) string {
 	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
 }
 
-func containsMap(t *types.Type) bool {
-	if t == nil {
-		return false
-	}
-	switch t.Kind {
-	case types.Map:
-		return true
-	case types.Array:
-		return containsMap(t.Elem)
-	case types.Struct:
-		for _, f := range t.Fields {
-			if containsMap(f.Type) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // sourceLayout builds the runtime description of a source's rows.
 func (p *Planner) sourceLayout(src *metastore.Source) (*runtime.Source, error) {
 	ks, err := p.readSerde(src.KeyFormat, src.Schema.Key(), true, src.Topic)

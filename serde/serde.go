@@ -142,7 +142,7 @@ func Check(f Format, cols []types.Column, isKey bool) error {
 		// Maps serialize with no canonical order, so equal keys could
 		// produce different bytes and land in different partitions.
 		for _, c := range cols {
-			if containsMap(c.Type) {
+			if c.Type.ContainsMap() {
 				return fmt.Errorf("Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: %s. Column type: %s. See https://github.com/confluentinc/ksql/issues/6621 for more.",
 					types.QuoteIdent(c.Name), c.Type.String())
 			}
@@ -186,7 +186,7 @@ func Check(f Format, cols []types.Column, isKey bool) error {
 		}
 		for _, c := range cols {
 			if !kafkaSupports(c.Type) {
-				return schemaErr(fmt.Sprintf("The 'KAFKA' format does not support type '%s'", baseTypeName(c.Type)))
+				return schemaErr(fmt.Sprintf("The 'KAFKA' format does not support type '%s'", c.Type.BaseName()))
 			}
 		}
 	case Avro:
@@ -205,7 +205,7 @@ func Check(f Format, cols []types.Column, isKey bool) error {
 		for _, c := range cols {
 			if !c.Type.IsPrimitive() {
 				return schemaErr(fmt.Sprintf("The 'DELIMITED' format does not support type '%s', column: %s",
-					baseTypeName(c.Type), types.QuoteIdent(c.Name)))
+					c.Type.BaseName(), types.QuoteIdent(c.Name)))
 			}
 		}
 		if _, err := delimiterOf(f, isKey); err != nil {
@@ -352,37 +352,6 @@ func checkResolved(t *types.Type) error {
 		}
 	}
 	return nil
-}
-
-func containsMap(t *types.Type) bool {
-	switch t.Kind {
-	case types.Map:
-		return true
-	case types.Array:
-		return containsMap(t.Elem)
-	case types.Struct:
-		for _, f := range t.Fields {
-			if containsMap(f.Type) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// baseTypeName is the type name without parameters, as format errors show it.
-func baseTypeName(t *types.Type) string {
-	switch t.Kind {
-	case types.Decimal:
-		return "DECIMAL"
-	case types.Array:
-		return "ARRAY"
-	case types.Map:
-		return "MAP"
-	case types.Struct:
-		return "STRUCT"
-	}
-	return t.String()
 }
 
 // colErr wraps a per-column failure with the column it happened in.
