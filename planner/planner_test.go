@@ -164,3 +164,25 @@ func TestPlannerWindows(t *testing.T) {
 		}
 	}
 }
+
+// TestPlannerStructStar: s->* gives one column per field, over a single
+// source and over a join alike, and is refused on a non-struct.
+func TestPlannerStructStar(t *testing.T) {
+	ms := catalog(t, testDDL+`CREATE STREAM orders (user_id STRING KEY, addr STRUCT<street STRING, zip INT>) WITH (kafka_topic='orders', value_format='JSON', partitions=2);`)
+	for _, q := range []string{
+		"CREATE STREAM out AS SELECT user_id, addr->* FROM orders;",
+		"CREATE STREAM out AS SELECT o.user_id, o.addr->* FROM orders o JOIN users u ON o.user_id = u.id;",
+	} {
+		plan := mustPlan(t, ms, q)
+		var names []string
+		for _, c := range plan.Output.Value() {
+			names = append(names, c.Name)
+		}
+		if got := strings.Join(names, ","); got != "STREET,ZIP" {
+			t.Errorf("%s: value columns %s, want STREET,ZIP", q, got)
+		}
+	}
+	if _, err := planCSAS(t, ms, "CREATE STREAM out AS SELECT user_id, url->* FROM clicks;"); err == nil || !strings.Contains(err.Error(), "Expected STRUCT type for URL->*") {
+		t.Errorf("url->*: %v", err)
+	}
+}
