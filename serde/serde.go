@@ -1,6 +1,9 @@
 // Package serde turns the key or value bytes of a Kafka record into a
 // positional row and back, for the formats ksqlDB calls JSON, KAFKA,
-// DELIMITED and NONE.
+// DELIMITED, NONE, AVRO, JSON_SR, PROTOBUF and PROTOBUF_NOSR (the
+// Schema-Registry ones through Registry), and reads DEBEZIUM_JSON change
+// events. It also infers columns from registered schemas and renders
+// records for PRINT.
 //
 // A Serde is built once per (format, columns, side) at plan time; it holds
 // a decoder compiled from the column types, so the per-record path neither
