@@ -2,13 +2,17 @@ package engine
 
 import (
 	"context"
+	"encoding/binary"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hamba/avro/v2"
+
 	"github.com/eddysql/eddy/api"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/registry"
+	"github.com/eddysql/eddy/serde"
 )
 
 // TestAvroInferenceAndPrint writes Avro through one stream (which
@@ -60,5 +64,63 @@ func TestAvroInferenceAndPrint(t *testing.T) {
 	})
 	if err != nil || len(rows) != 1 || rows[0][0] != int32(7) {
 		t.Fatalf("rows %v, err %v", rows, err)
+	}
+}
+
+// TestInsertIntoInferredAvroSource: a producer registered its own schema
+// (its record name, lower-case fields, no nulls allowed); a stream
+// declared over the topic takes its columns from it. INSERT … VALUES
+// writes with that registered schema, so the producer's readers still
+// read the topic and the subject gets no new version.
+func TestInsertIntoInferredAvroSource(t *testing.T) {
+	ctx := context.Background()
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	reg, err := registry.New(ctx, registry.Config{Cluster: cl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	rc := reg.Client()
+	const producerSchema = `{"type":"record","name":"Rating","namespace":"io.seeds","fields":[` +
+		`{"name":"user_id","type":"int"},{"name":"stars","type":"int"},{"name":"channel","type":"string"}]}`
+	id, err := rc.Register("ratings-value", serde.RegSchema{Type: serde.SchemaAvro, Schema: producerSchema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(ctx, Options{Cluster: cl, Registry: rc, Config: map[string]string{"auto.offset.reset": "earliest"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	mustExec(t, e, "CREATE STREAM ratings_in (id INT KEY) WITH (kafka_topic='ratings', value_format='JSON', partitions=1);") // only creates the topic
+	mustExec(t, e, "DROP STREAM ratings_in;")
+	mustExec(t, e, "CREATE STREAM RATINGS WITH (KAFKA_TOPIC='ratings', VALUE_FORMAT='AVRO');")
+	mustExec(t, e, "INSERT INTO RATINGS (USER_ID, STARS, CHANNEL) VALUES (7, 2, 'iOS');")
+
+	if latest, _, err := rc.Latest("ratings-value"); err != nil || latest != id {
+		t.Fatalf("latest schema of ratings-value is %d (%v), want the producer's %d: INSERT registered a schema of its own", latest, err, id)
+	}
+	recs, err := cl.ReadAll(ctx, "ratings")
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("records: %d, %v", len(recs), err)
+	}
+	v := recs[0].Value
+	if len(v) < 5 || v[0] != 0 || int(binary.BigEndian.Uint32(v[1:5])) != id {
+		t.Fatalf("record not framed with schema id %d: % x", id, v)
+	}
+	var got struct {
+		UserID  int32  `avro:"user_id"`
+		Stars   int32  `avro:"stars"`
+		Channel string `avro:"channel"`
+	}
+	if err := avro.Unmarshal(avro.MustParse(producerSchema), v[5:], &got); err != nil {
+		t.Fatalf("the producer's schema cannot read the record: %v", err)
+	}
+	if got.UserID != 7 || got.Stars != 2 || got.Channel != "iOS" {
+		t.Fatalf("read back %+v", got)
+	}
+	// A value the registered schema cannot hold is a clear error.
+	if _, err := e.Execute(ctx, "INSERT INTO RATINGS (USER_ID, STARS) VALUES (8, 3);", nil); err == nil || !strings.Contains(err.Error(), "CHANNEL") && !strings.Contains(err.Error(), "channel") {
+		t.Errorf("insert without the required channel: %v", err)
 	}
 }

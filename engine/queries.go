@@ -84,6 +84,9 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSele
 		Name: st.Name, IsTable: st.IsTable, Schema: plan.Output, Topic: topic,
 		KeyFormat: keyFmt, ValueFormat: valFmt, SQL: st.Text(), CreatedBy: id, Window: plan.Window,
 	}
+	if err := e.checkNoFeedback(plan, sink); err != nil {
+		return nil, err
+	}
 	pp, err := e.buildPersistent(ctx, p, id, plan, sink, st.Props, cfg)
 	if err != nil {
 		return nil, err
@@ -144,6 +147,9 @@ func (e *Engine) prepareInsertInto(ctx context.Context, st *sql.InsertInto, cfg 
 	if !sameSchema(plan.Output, target.Schema) && !widenToSink(plan, target.Schema) {
 		return nil, &stmtErr{msg: fmt.Sprintf("Incompatible schema between results and sink.\nResult schema is %s\nSink schema is %s", plan.Output, target.Schema)}
 	}
+	if err := e.checkNoFeedback(plan, target); err != nil {
+		return nil, err
+	}
 	pp, err := e.buildPersistent(ctx, p, id, plan, target, nil, cfg)
 	if err != nil {
 		return nil, err
@@ -157,6 +163,24 @@ func (e *Engine) prepareInsertInto(ctx context.Context, st *sql.InsertInto, cfg 
 		}
 		return status(fmt.Sprintf("Created query with ID %s", id), id), nil
 	}, nil
+}
+
+// checkNoFeedback refuses a query whose sink topic is one of its source
+// topics: it would read its own output, and write it again, without end.
+// ksqlDB accepts some such queries; eddy refuses them all.
+func (e *Engine) checkNoFeedback(plan *planner.QueryPlan, sink *metastore.Source) error {
+	for _, name := range plan.Sources {
+		src := e.ms.Source(name)
+		if src == nil || src.Topic != sink.Topic {
+			continue
+		}
+		how := fmt.Sprintf("%s is written to topic '%s', which the query reads from", sink.Name, sink.Topic)
+		if src.Name != sink.Name {
+			how += " through " + src.Name
+		}
+		return &stmtErr{fmt.Sprintf("Cannot write to %s: %s; it would read its own output without end. Write to another stream or topic.", sink.Name, how)}
+	}
+	return nil
 }
 
 // sameSchema compares names, types and key-ness, not formats.

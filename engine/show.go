@@ -278,7 +278,7 @@ func (e *Engine) sourceStats(name string) (stats, errs string) {
 
 // schemaInfo renders a type as the REST API's schema object.
 func schemaInfo(t *types.Type) api.SchemaInfo {
-	si := api.SchemaInfo{Type: restTypeName(t)}
+	si := api.SchemaInfo{Type: t.BaseName()}
 	switch t.Kind {
 	case types.Array, types.Map:
 		m := schemaInfo(t.Elem)
@@ -291,18 +291,4 @@ func schemaInfo(t *types.Type) api.SchemaInfo {
 		si.Parameters = map[string]any{"precision": t.Precision, "scale": t.Scale}
 	}
 	return si
-}
-
-func restTypeName(t *types.Type) string {
-	switch t.Kind {
-	case types.Array:
-		return "ARRAY"
-	case types.Map:
-		return "MAP"
-	case types.Struct:
-		return "STRUCT"
-	case types.Decimal:
-		return "DECIMAL"
-	}
-	return t.String()
 }

@@ -54,6 +54,10 @@ type compiler struct {
 	fns *Registry
 	// lambda scopes: innermost last; each maps a parameter name to its slot.
 	lambdas []map[string]*lambdaSlot
+	// depth is how deeply the expression being compiled nests; the
+	// parser bounds it, and so does the compiler for trees built
+	// otherwise (rewrites, generated expressions).
+	depth int
 }
 
 // Compile type-checks e and returns its evaluator.
@@ -77,6 +81,11 @@ func constNode(t *types.Type, v any, src sql.Expr) *node {
 }
 
 func (c *compiler) compile(e sql.Expr) (*node, error) {
+	c.depth++
+	defer func() { c.depth-- }()
+	if c.depth > sql.MaxNesting {
+		return nil, fmt.Errorf("Expression nested too deeply: more than %d levels of nesting.", sql.MaxNesting)
+	}
 	n, err := c.compileNode(e)
 	if err != nil {
 		if e != nil {

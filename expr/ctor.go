@@ -87,9 +87,12 @@ func (c *compiler) arrayCtor(e *sql.ArrayCtor) (*node, error) {
 	}}, nil
 }
 
+// mapCtorIssue is the ksqlDB issue its map constructor messages point to.
+const mapCtorIssue = "https://github.com/confluentinc/ksql/issues/4239"
+
 func (c *compiler) mapCtor(e *sql.MapCtor) (*node, error) {
 	if len(e.Keys) == 0 {
-		return nil, fmt.Errorf("Map constructor cannot be empty: %s", FormatExpr(e))
+		return nil, fmt.Errorf("Map constructor cannot be empty. Please supply at least one key value pair (see %s).", mapCtorIssue)
 	}
 	ks, err := c.compileAll(e.Keys)
 	if err != nil {
@@ -107,8 +110,13 @@ func (c *compiler) mapCtor(e *sql.MapCtor) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	if kt == nil || vt == nil {
-		return nil, fmt.Errorf("Cannot construct a map with all NULL keys or values: %s", FormatExpr(e))
+	// A NULL key or value among typed ones takes their type; all NULL
+	// leaves nothing to type the map by, as in ksqlDB.
+	if kt == nil {
+		return nil, fmt.Errorf("Cannot construct a map with all NULL keys (see %s). As a workaround, you may cast a NULL key to the desired type.", mapCtorIssue)
+	}
+	if vt == nil {
+		return nil, fmt.Errorf("Cannot construct a map with all NULL values (see %s). As a workaround, you may cast a NULL value to the desired type.", mapCtorIssue)
 	}
 	ke, ve := evals(ks), evals(vs)
 	return &node{typ: types.MapOf(kt, vt), eval: func(ctx *Context, row []any) any {

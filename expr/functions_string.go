@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"bytes"
 	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
@@ -75,7 +76,20 @@ func registerString(r *Registry) {
 				}
 			}
 			return strings.Join(parts, sep), nil
-		}, tStr, tStr).varargs().nullable())
+		}, tStr, tStr).varargs().nullable(),
+		ov(tByt, func(a []any) (any, error) {
+			sep, ok := a[0].([]byte)
+			if !ok {
+				return nil, nil
+			}
+			var parts [][]byte
+			for _, v := range a[1:] {
+				if b, ok := v.([]byte); ok {
+					parts = append(parts, b)
+				}
+			}
+			return bytes.Join(parts, sep), nil
+		}, tByt, tByt).varargs().nullable())
 
 	r.add("SUBSTRING",
 		ov(tStr, func(a []any) (any, error) {
@@ -118,8 +132,30 @@ func registerString(r *Registry) {
 			return string(in) + string(fill), nil
 		}
 	}
-	r.add("LPAD", ov(tStr, pad(true), tStr, tInt, tStr))
-	r.add("RPAD", ov(tStr, pad(false), tStr, tInt, tStr))
+	padBytes := func(left bool) func([]any) (any, error) {
+		return func(a []any) (any, error) {
+			in, n, p := a[0].([]byte), int(a[1].(int32)), a[2].([]byte)
+			if n < 0 || len(p) == 0 {
+				return nil, nil
+			}
+			if len(in) >= n {
+				return append([]byte(nil), in[:n]...), nil
+			}
+			out := make([]byte, 0, n)
+			if !left {
+				out = append(out, in...)
+			}
+			for i := 0; i < n-len(in); i++ {
+				out = append(out, p[i%len(p)])
+			}
+			if left {
+				out = append(out, in...)
+			}
+			return out, nil
+		}
+	}
+	r.add("LPAD", ov(tStr, pad(true), tStr, tInt, tStr), ov(tByt, padBytes(true), tByt, tInt, tByt))
+	r.add("RPAD", ov(tStr, pad(false), tStr, tInt, tStr), ov(tByt, padBytes(false), tByt, tInt, tByt))
 
 	r.add("REPLACE", ov(tStr, func(a []any) (any, error) {
 		return strings.ReplaceAll(a[0].(string), a[1].(string), a[2].(string)), nil
@@ -156,7 +192,23 @@ func registerString(r *Registry) {
 				out[i] = p
 			}
 			return out, nil
-		}, tStr, tStr))
+		}, tStr, tStr),
+		ov(types.ArrayOf(tByt), func(a []any) (any, error) {
+			b, d := a[0].([]byte), a[1].([]byte)
+			var parts [][]byte
+			if len(d) == 0 {
+				for i := range b {
+					parts = append(parts, b[i:i+1])
+				}
+			} else {
+				parts = bytes.Split(b, d)
+			}
+			out := make([]any, len(parts))
+			for i, p := range parts {
+				out[i] = append([]byte(nil), p...)
+			}
+			return out, nil
+		}, tByt, tByt))
 
 	r.add("CHR",
 		ov(tStr, func(a []any) (any, error) {

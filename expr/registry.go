@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/eddysql/eddy/internal/suggest"
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
 )
@@ -320,7 +321,7 @@ func (r *Registry) suggest(name string) string {
 	up := strings.ToUpper(name)
 	best, bestD := "", 1<<30
 	for n := range r.fns {
-		if d := editDistance(up, n); d < bestD || (d == bestD && n < best) {
+		if d := suggest.Distance(up, n); d < bestD || (d == bestD && n < best) {
 			best, bestD = n, d
 		}
 	}
@@ -328,24 +329,4 @@ func (r *Registry) suggest(name string) string {
 		return best
 	}
 	return ""
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -22,6 +22,13 @@ type EmbeddedConfig struct {
 	// acknowledged records survive an OS crash or power loss, not only a
 	// process crash. It costs produce throughput.
 	SyncWrites bool
+	// DisableAutoCreateTopics turns off what Apache Kafka calls
+	// auto.create.topics.enable (true by default there and here): a
+	// producer's metadata request for a missing topic creates it.
+	DisableAutoCreateTopics bool
+	// NumPartitions is the partition count of a topic created without
+	// one (Kafka's num.partitions); 1 when zero.
+	NumPartitions int
 	// Logf, when set, receives the broker's warnings and errors.
 	Logf func(format string, args ...any)
 	// Retention bounds how long records are kept (log.retention.ms):
@@ -66,7 +73,7 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		}),
 		// One partition per topic unless asked otherwise, as in a
 		// stock single-broker Kafka (num.partitions=1).
-		kfake.DefaultNumPartitions(1),
+		kfake.DefaultNumPartitions(max(cfg.NumPartitions, 1)),
 		// Let groups of short-lived test and push-query consumers
 		// use short sessions.
 		kfake.GroupMinSessionTimeout(time.Second),
@@ -74,6 +81,12 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 			"log.retention.ms":  strconv.FormatInt(retentionMs(cfg.Retention), 10),
 			"log.segment.bytes": strconv.Itoa(segmentBytes),
 		}),
+	}
+	if !cfg.DisableAutoCreateTopics {
+		// Producers such as kcat and the generators that feed a
+		// demo write to topics nobody created, as Kafka allows by
+		// default. eddy's own client never asks for creation this way.
+		opts = append(opts, kfake.AllowAutoTopicCreation())
 	}
 	if cfg.DataDir != "" {
 		opts = append(opts, kfake.DataDir(cfg.DataDir))

@@ -364,21 +364,65 @@ func windowSpec(w *sql.Window, final bool) *runtime.WindowSpec {
 	return ws
 }
 
+// checkWindowBounds rejects WINDOWSTART and WINDOWEND where a windowed
+// aggregation has no window yet: in aggregate function arguments, GROUP BY
+// and HAVING. They are only for its SELECT, as in ksqlDB.
+func (p *Planner) checkWindowBounds(q *sql.Query) error {
+	bound := func(e sql.Expr) string {
+		var name string
+		if e == nil {
+			return ""
+		}
+		sql.Walk(e, func(e sql.Expr) bool {
+			if ref, ok := e.(*sql.ColumnRef); ok && (ref.Name == "WINDOWSTART" || ref.Name == "WINDOWEND") {
+				name = ref.Name
+			}
+			return name == ""
+		})
+		return name
+	}
+	fail := func(name string) error {
+		return errorf("Window bounds column %s can only be used in the SELECT clause of windowed aggregations and can not be passed to aggregate functions.\nSee https://github.com/confluentinc/ksql/issues/4397", name)
+	}
+	if q.Window != nil {
+		var found string
+		for _, si := range q.Select {
+			if si.Expr == nil {
+				continue
+			}
+			sql.Walk(si.Expr, func(e sql.Expr) bool {
+				if c, ok := e.(*sql.Call); ok && p.fns.IsAggregate(c.Name) {
+					for _, a := range c.Args {
+						if found == "" {
+							found = bound(a)
+						}
+					}
+					return false
+				}
+				return found == ""
+			})
+		}
+		for _, g := range q.GroupBy {
+			if found == "" {
+				found = bound(g)
+			}
+		}
+		if found != "" {
+			return fail(found)
+		}
+	}
+	if name := bound(q.Having); name != "" {
+		return fail(name)
+	}
+	return nil
+}
+
 // finishAggregate plans an aggregate query after its WHERE clause: the
 // aggregation, HAVING, and the projection over the aggregated rows.
 func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, in *aggInput, items []selectItem, chain *chain, plan *QueryPlan) (*QueryPlan, error) {
 	in.push = mode == Push
-	if q.Having != nil {
-		var bound string
-		sql.Walk(q.Having, func(e sql.Expr) bool {
-			if ref, ok := e.(*sql.ColumnRef); ok && (ref.Name == "WINDOWSTART" || ref.Name == "WINDOWEND") {
-				bound = ref.Name
-			}
-			return bound == ""
-		})
-		if bound != "" {
-			return nil, errorf("Window bounds column %s can only be used in the SELECT clause of windowed aggregations", bound)
-		}
+	if err := p.checkWindowBounds(q); err != nil {
+		return nil, err
 	}
 	ag, op, err := p.planAggregate(q, in, items, chain, plan)
 	if err != nil {

@@ -245,7 +245,7 @@ func copyProps(dst, src map[string]string) {
 	for k, v := range src {
 		switch k {
 		case "WRAP_SINGLE_VALUE", "ksql.persistence.wrap.single.values",
-			"KEY_SCHEMA_ID", "VALUE_SCHEMA_ID", "KEY_SCHEMA_FULL_NAME", "VALUE_SCHEMA_FULL_NAME", "VALUE_AVRO_SCHEMA_FULL_NAME":
+			"KEY_SCHEMA_ID", "VALUE_SCHEMA_ID", "KEY_" + serde.PropInferredSchemaID, "VALUE_" + serde.PropInferredSchemaID, "KEY_SCHEMA_FULL_NAME", "VALUE_SCHEMA_FULL_NAME", "VALUE_AVRO_SCHEMA_FULL_NAME":
 			// A sink gets its own schema and wrapping, not its source's.
 		default:
 			dst[k] = v
@@ -404,7 +404,8 @@ func withoutNames(cols, other []types.Column) []types.Column {
 
 // inferColumns completes a CREATE's columns from the Schema Registry: the
 // value columns when none are declared (or a VALUE_SCHEMA_ID is given),
-// and the key columns likewise.
+// and the key columns likewise. It records the id of a schema inferred
+// from a subject's latest version in the format's properties.
 func (p *Planner) inferColumns(st *sql.CreateSource, schema *types.Schema, keyFmt, valFmt serde.Format, topic string) (*types.Schema, error) {
 	_, keyID := st.Props.Get("KEY_SCHEMA_ID")
 	_, valID := st.Props.Get("VALUE_SCHEMA_ID")
@@ -418,16 +419,19 @@ func (p *Planner) inferColumns(st *sql.CreateSource, schema *types.Schema, keyFm
 	env := serde.Env{Topic: topic, Registry: p.reg}
 	out := &types.Schema{Columns: append([]types.Column{}, schema.Columns...)}
 	if !hasKey && (keyID || serde.IsSchemaRegistryFormat(keyFmt.Name)) {
-		cols, err := serde.Infer(keyFmt, true, env)
+		cols, id, err := serde.Infer(keyFmt, true, env)
 		if err != nil && keyID {
 			return nil, wrap(err)
 		}
 		if err == nil {
 			out.Columns = append(cols, out.Columns...)
+			if !keyID {
+				keyFmt.Props["KEY_"+serde.PropInferredSchemaID] = strconv.Itoa(id)
+			}
 		}
 	}
 	if !hasValue && (valID || serde.IsSchemaRegistryFormat(valFmt.Name)) {
-		cols, err := serde.Infer(valFmt, false, env)
+		cols, id, err := serde.Infer(valFmt, false, env)
 		if err != nil {
 			return nil, wrap(err)
 		}
@@ -437,6 +441,11 @@ func (p *Planner) inferColumns(st *sql.CreateSource, schema *types.Schema, keyFm
 			cols = withoutNames(cols, out.Key())
 		}
 		out.Columns = append(out.Columns, cols...)
+		if !valID {
+			// Writes use the schema the columns came from (a
+			// producer's), not one generated under ksqlDB's name.
+			valFmt.Props["VALUE_"+serde.PropInferredSchemaID] = strconv.Itoa(id)
+		}
 	}
 	if len(out.Columns) == 0 && st.Elements == nil {
 		return nil, errorf("No columns supplied.")

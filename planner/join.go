@@ -480,16 +480,11 @@ func (p *Planner) expandJoinSelect(q *sql.Query, js *joinScope) ([]selectItem, e
 				}
 			}
 		case si.Star:
-			c, err := expr.Compile(si.Expr, js.withClause("SELECT"), p.fns)
+			fields, err := p.expandStructStar(si, js.withClause("SELECT"))
 			if err != nil {
-				return nil, wrap(err)
+				return nil, err
 			}
-			if c.Type == nil || c.Type.Kind != types.Struct {
-				return nil, errorf("Expected STRUCT type for %s->*, got %s.", sql.FormatExpr(si.Expr), c.Type)
-			}
-			for _, f := range c.Type.Fields {
-				items = append(items, selectItem{expr: &sql.Deref{P: si.P, Base: si.Expr, Field: f.Name}, name: f.Name, alias: true, star: true})
-			}
+			items = append(items, fields...)
 		default:
 			it := selectItem{expr: si.Expr, name: si.Alias, alias: si.Alias != ""}
 			if ref, ok := si.Expr.(*sql.ColumnRef); ok && it.name == "" && ref.Qualifier != "" && js.sidesWith(ref.Name) > 1 {

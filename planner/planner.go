@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/internal/suggest"
 	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/sql"
@@ -130,7 +131,7 @@ func wrapf(err error, format string, args ...any) error {
 func nearest(name string, candidates []string) string {
 	best, bestD := "", 1<<30
 	for _, c := range candidates {
-		d := editDistance(strings.ToUpper(name), strings.ToUpper(c))
+		d := suggest.Distance(strings.ToUpper(name), strings.ToUpper(c))
 		if d < bestD {
 			best, bestD = c, d
 		}
@@ -146,24 +147,4 @@ func didYouMean(name string, candidates []string) string {
 		return " Did you mean " + n + "?"
 	}
 	return ""
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -76,7 +76,7 @@ func (p *Planner) project(items []selectItem, keyIdx []int, mode Mode, res expr.
 		col := types.Column{Name: it.name, Type: c.Type}
 		if n < len(keyIdx) {
 			col.Namespace = types.KeyColumn
-			if o.rejectMapKeys && containsMap(c.Type) {
+			if o.rejectMapKeys && c.Type.ContainsMap() {
 				keyName := it.name
 				if o.keyName != nil {
 					keyName = o.keyName(it)

@@ -306,6 +306,23 @@ func (p *Planner) partitionBy(exprs []sql.Expr, src *metastore.Source, srcScope 
 	return inter, keyExprs, plan, nil
 }
 
+// expandStructStar expands struct->* into one entry per field, named
+// after the field; single sources and joins share it.
+func (p *Planner) expandStructStar(si sql.SelectItem, res expr.Resolver) ([]selectItem, error) {
+	c, err := expr.Compile(si.Expr, res, p.fns)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if c.Type == nil || c.Type.Kind != types.Struct {
+		return nil, errorf("Expected STRUCT type for %s->*, got %s.", sql.FormatExpr(si.Expr), c.Type)
+	}
+	items := make([]selectItem, 0, len(c.Type.Fields))
+	for _, f := range c.Type.Fields {
+		items = append(items, selectItem{expr: &sql.Deref{P: si.P, Base: si.Expr, Field: f.Name}, name: f.Name, alias: true, star: true})
+	}
+	return items, nil
+}
+
 // expandSelect expands stars and names every projection entry: a column
 // keeps its name, s->f is named F, anything else KSQL_COL_n.
 func (p *Planner) expandSelect(q *sql.Query, sel *scope, src *metastore.Source, from *sql.Table) ([]selectItem, error) {
@@ -320,17 +337,11 @@ func (p *Planner) expandSelect(q *sql.Query, sel *scope, src *metastore.Source, 
 				items = append(items, selectItem{expr: &sql.ColumnRef{P: si.P, Name: c.name}, name: c.name, alias: true, star: true})
 			}
 		case si.Star:
-			// struct->*: one column per field.
-			c, err := expr.Compile(si.Expr, sel.withClause("SELECT"), p.fns)
+			fields, err := p.expandStructStar(si, sel.withClause("SELECT"))
 			if err != nil {
-				return nil, wrap(err)
+				return nil, err
 			}
-			if c.Type == nil || c.Type.Kind != types.Struct {
-				return nil, errorf("Expected STRUCT type for %s->*, got %s.", sql.FormatExpr(si.Expr), c.Type)
-			}
-			for _, f := range c.Type.Fields {
-				items = append(items, selectItem{expr: &sql.Deref{P: si.P, Base: si.Expr, Field: f.Name}, name: f.Name, alias: true, star: true})
-			}
+			items = append(items, fields...)
 		default:
 			items = append(items, selectItem{expr: si.Expr, name: si.Alias, alias: si.Alias != ""})
 		}
@@ -482,25 +493,6 @@ func joinAnd(xs []string) string {
 		return strings.Join(xs, "")
 	}
 	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
-}
-
-func containsMap(t *types.Type) bool {
-	if t == nil {
-		return false
-	}
-	switch t.Kind {
-	case types.Map:
-		return true
-	case types.Array:
-		return containsMap(t.Elem)
-	case types.Struct:
-		for _, f := range t.Fields {
-			if containsMap(f.Type) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // sourceLayout builds the runtime description of a source's rows.

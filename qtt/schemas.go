@@ -258,7 +258,7 @@ func encodeRegistered(node any, src *sourceInfo, isKey bool) (out []byte, ok boo
 	}
 	wf := writerFormat(f, id, isKey)
 	env := serde.Env{Topic: src.Topic, Registry: reg}
-	cols, err := serde.Infer(wf, isKey, env)
+	cols, _, err := serde.Infer(wf, isKey, env)
 	if err != nil {
 		return nil, true, fmt.Errorf("columns of writer schema %d: %w", id, err)
 	}
@@ -290,7 +290,7 @@ func decodeRegistered(data []byte, src *sourceInfo, isKey bool) (row []any, cols
 	}
 	wf := writerFormat(f, id, isKey)
 	env := serde.Env{Topic: src.Topic, Registry: readOnly{src.Registry}}
-	cols, err := serde.Infer(wf, isKey, env)
+	cols, _, err := serde.Infer(wf, isKey, env)
 	if err != nil || len(cols) == 0 {
 		return nil, nil, false
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/eddysql/eddy/api"
 )
 
-// Client is how the shell reaches a server: in-process (engine) now, over
-// HTTP later. *engine.Engine satisfies it directly.
+// Client is how the shell reaches a server: *engine.Engine in-process,
+// or HTTPClient for a remote server's REST API.
 type Client interface {
 	// Execute runs non-query statements (the /ksql endpoint).
 	Execute(ctx context.Context, sql string, props map[string]string) ([]api.Entity, error)

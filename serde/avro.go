@@ -53,7 +53,7 @@ func newAvroSerdeAs(f Format, cols []types.Column, isKey, unwrapped bool, sr *sr
 	if len(cols) == 0 {
 		return s, nil
 	}
-	id, fixed, err := schemaIDOf(f, isKey)
+	id, fixed, inferred, err := writerSchemaID(f, isKey)
 	if err != nil {
 		return nil, err
 	}
@@ -67,10 +67,14 @@ func newAvroSerdeAs(f Format, cols []types.Column, isKey, unwrapped bool, sr *sr
 			return nil, fmt.Errorf("schema id %d is a %s schema, not AVRO", id, rs.Type)
 		}
 		text = rs.Schema
-		if err := checkAgainstSchema(cols, isKey, s.unwrapped, func() ([]types.Column, error) {
-			return avroColumns(text, s.unwrapped, isKey)
-		}); err != nil {
-			return nil, err
+		// Columns inferred from this schema need no check (and
+		// differ from its names in case).
+		if !inferred {
+			if err := checkAgainstSchema(cols, isKey, s.unwrapped, func() ([]types.Column, error) {
+				return avroColumns(text, s.unwrapped, isKey)
+			}); err != nil {
+				return nil, err
+			}
 		}
 	} else {
 		full, ok, err := fullNameOf(f, isKey)

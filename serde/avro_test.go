@@ -256,7 +256,7 @@ func TestAvroDecodeForeignWriter(t *testing.T) {
 	}
 	env.Topic = "in"
 	// Infer upper-cases names from the latest schema, keeps them by id.
-	inf, err := Infer(Format{Name: Avro}, false, env)
+	inf, _, err := Infer(Format{Name: Avro}, false, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +277,7 @@ func TestAvroDecodeForeignWriter(t *testing.T) {
 	if got := types.FormatDouble(dst[2].(float64)); got != "1.1233999729156494" {
 		t.Errorf("float widening: %s", got)
 	}
-	byID, err := Infer(fmtOf(Avro, "VALUE_SCHEMA_ID", "42"), false, env)
+	byID, _, err := Infer(fmtOf(Avro, "VALUE_SCHEMA_ID", "42"), false, env)
 	if err != nil || byID[0].Name != "c1" {
 		t.Errorf("by id: %v %v", byID, err)
 	}
@@ -392,11 +392,11 @@ func TestAvroUnwrappedInference(t *testing.T) {
 	reg, env := srEnv()
 	reg.put("t-key", 1, RegSchema{Schema: `{"type":"int"}`})
 	reg.put("t-value", 2, RegSchema{Schema: `{"type":"record","name":"x","fields":[{"name":"F0","type":["null","int"]}]}`})
-	k, err := Infer(fmtOf(Avro), true, env)
+	k, _, err := Infer(fmtOf(Avro), true, env)
 	if err != nil || len(k) != 1 || k[0].Name != "ROWKEY" || !k[0].Type.Equal(types.IntType) || k[0].Namespace != types.KeyColumn {
 		t.Errorf("key: %v %v", k, err)
 	}
-	v, err := Infer(fmtOf(Avro, "WRAP_SINGLE_VALUE", "false"), false, env)
+	v, _, err := Infer(fmtOf(Avro, "WRAP_SINGLE_VALUE", "false"), false, env)
 	if err != nil || len(v) != 1 || v[0].Name != "ROWVAL" || v[0].Type.Kind != types.Struct {
 		t.Errorf("value: %v %v", v, err)
 	}

@@ -68,14 +68,14 @@ func TestDebeziumAvroInfersKeyAndAfterColumns(t *testing.T) {
 	reg.put("asgard.demo.CUSTOMERS-value", 2, RegSchema{Type: SchemaAvro, Schema: debeziumEnvelope})
 	env := Env{Topic: "asgard.demo.CUSTOMERS", Registry: reg, ReadOnly: true}
 	f := Format{Name: DebeziumAvro}
-	key, err := Infer(f, true, env)
+	key, _, err := Infer(f, true, env)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(key) != 1 || key[0].Name != "ID" || !key[0].Type.Equal(types.IntType) || key[0].Namespace != types.KeyColumn {
 		t.Errorf("key columns %v, want ID INT KEY", key)
 	}
-	val, err := Infer(f, false, env)
+	val, _, err := Infer(f, false, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestDebeziumAvroInfersKeyAndAfterColumns(t *testing.T) {
 	}
 	// A plain Avro record is no envelope.
 	reg.put("plain-value", 3, RegSchema{Type: SchemaAvro, Schema: debeziumKey})
-	if _, err := Infer(f, false, Env{Topic: "plain", Registry: reg}); err == nil || !strings.Contains(err.Error(), "not a Debezium change event") {
+	if _, _, err := Infer(f, false, Env{Topic: "plain", Registry: reg}); err == nil || !strings.Contains(err.Error(), "not a Debezium change event") {
 		t.Errorf("inferring from a plain record: %v", err)
 	}
 }
@@ -175,7 +175,7 @@ func TestDebeziumAvroWritesCreateEvents(t *testing.T) {
 	if err := val.Decode(out, dst); err != nil || dst[0] != "z" || dst[1] != int64(3) {
 		t.Errorf("round trip: %v %v", dst, err)
 	}
-	cols2, err := Infer(Format{Name: DebeziumAvro}, false, env)
+	cols2, _, err := Infer(Format{Name: DebeziumAvro}, false, env)
 	if err != nil || len(cols2) != 2 || cols2[0].Name != "NAME" {
 		t.Errorf("columns inferred from the written envelope: %v %v", cols2, err)
 	}

@@ -125,6 +125,11 @@ func (j *jsonSerde) Decode(data []byte, dst []any) error {
 	s := scanner{b: data}
 	switch s.peek() {
 	case 0:
+		if s.i < len(data) {
+			// A NUL byte, not the end: bytes that are not JSON
+			// are a deserialization error, never a tombstone.
+			return s.unexpected()
+		}
 		// Empty bytes read as no record: a null key, or a null value.
 		if j.isKey {
 			return nil

@@ -451,3 +451,24 @@ func TestJSONRepeatedFields(t *testing.T) {
 		t.Fatalf("got %#v, %v", row, err)
 	}
 }
+
+// TestJSONNulByteIsAnError: only empty or blank bytes (and `null`) read as
+// no record; a NUL byte is not JSON, for keys and values alike.
+func TestJSONNulByteIsAnError(t *testing.T) {
+	cols := []types.Column{col("A", types.IntType)}
+	for _, isKey := range []bool{false, true} {
+		s := mustNew(t, fmtOf("JSON"), cols, isKey)
+		for _, in := range []string{"\x00", "\x00{\"A\":1}", " \x00", "\x00null"} {
+			dst := make([]any, 1)
+			if err := s.Decode([]byte(in), dst); err == nil || errors.Is(err, ErrNull) {
+				t.Errorf("key %v: %q read as %v, %v; want a deserialization error", isKey, in, dst, err)
+			}
+		}
+		for _, in := range []string{"", " \n"} {
+			err := s.Decode([]byte(in), make([]any, 1))
+			if isKey && err != nil || !isKey && !errors.Is(err, ErrNull) {
+				t.Errorf("key %v: %q: %v", isKey, in, err)
+			}
+		}
+	}
+}

@@ -27,7 +27,7 @@ func newJSONSRSerde(f Format, cols []types.Column, isKey bool, sr *srContext) (*
 	if len(cols) == 0 {
 		return s, nil
 	}
-	id, fixed, err := schemaIDOf(f, isKey)
+	id, fixed, _, err := writerSchemaID(f, isKey)
 	if err != nil {
 		return nil, err
 	}

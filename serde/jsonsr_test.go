@@ -20,7 +20,7 @@ func TestJSONSRRoundTrip(t *testing.T) {
 		t.Errorf("framing % x", out[:6])
 	}
 	// The registered schema reads back as the same columns.
-	cols, err := Infer(fmtOf(JSONSR), false, env)
+	cols, _, err := Infer(fmtOf(JSONSR), false, env)
 	if err != nil {
 		t.Fatal(err)
 	}

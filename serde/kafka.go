@@ -59,7 +59,7 @@ func (k *kafkaSerde) Decode(data []byte, dst []any) error {
 		// Copy: the record buffer may be reused once Decode returns.
 		dst[0] = append([]byte{}, data...)
 	default:
-		return colErr(c, fmt.Errorf("the 'KAFKA' format does not support type '%s'", baseTypeName(c.Type)))
+		return colErr(c, fmt.Errorf("the 'KAFKA' format does not support type '%s'", c.Type.BaseName()))
 	}
 	return nil
 }

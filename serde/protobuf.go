@@ -91,10 +91,35 @@ func checkProtobuf(f Format, cols []types.Column, isKey bool) error {
 
 // ---- schema text from columns ----
 
+// pbGen writes proto3 schema text for columns, naming messages
+// ConnectDefaultN as ksqlDB does. Registered schemas declare maps as
+// map<string, V>; result schemas sent to REST clients (entries) declare a
+// MAP as a repeated ConnectDefaultNEntry message of key and value.
 type pbGen struct {
 	nullable string
+	entries  bool
 	next     int
 	imports  map[string]bool
+}
+
+// file wraps message text in the proto3 header, package and the imports
+// the messages used.
+func (g *pbGen) file(pkg, body string) string {
+	var b strings.Builder
+	b.WriteString("syntax = \"proto3\";\n\n")
+	if pkg != "" {
+		b.WriteString("package " + pkg + ";\n\n")
+	}
+	for _, imp := range []string{"confluent/meta.proto", "confluent/type/decimal.proto", "google/protobuf/timestamp.proto", "google/protobuf/wrappers.proto", "google/type/date.proto", "google/type/timeofday.proto"} {
+		if g.imports[imp] {
+			b.WriteString("import \"" + imp + "\";\n")
+		}
+	}
+	if len(g.imports) > 0 {
+		b.WriteByte('\n')
+	}
+	b.WriteString(body)
+	return b.String()
 }
 
 // protoSchemaFor writes the proto3 schema ksqlDB generates for columns:
@@ -117,21 +142,7 @@ func protoSchemaFor(cols []types.Column, fullName, nullable string) string {
 	}
 	var body strings.Builder
 	g.message(&body, name, fs, "")
-	var b strings.Builder
-	b.WriteString("syntax = \"proto3\";\n\n")
-	if pkg != "" {
-		b.WriteString("package " + pkg + ";\n\n")
-	}
-	for _, imp := range []string{"confluent/meta.proto", "confluent/type/decimal.proto", "google/protobuf/timestamp.proto", "google/protobuf/wrappers.proto", "google/type/date.proto", "google/type/timeofday.proto"} {
-		if g.imports[imp] {
-			b.WriteString("import \"" + imp + "\";\n")
-		}
-	}
-	if len(g.imports) > 0 {
-		b.WriteByte('\n')
-	}
-	b.WriteString(body.String())
-	return b.String()
+	return g.file(pkg, body.String())
 }
 
 func (g *pbGen) newName() string {
@@ -160,6 +171,13 @@ func (g *pbGen) fieldType(t *types.Type, nested *[]string, indent string) (typ, 
 		et, eo, _ := g.scalarOrMessage(t.Elem, nested, indent, false)
 		return et, eo, "repeated "
 	case types.Map:
+		if g.entries {
+			name := g.newName() + "Entry"
+			var b strings.Builder
+			g.message(&b, name, []types.Field{{Name: "key", Type: t.Key}, {Name: "value", Type: t.Elem}}, indent)
+			*nested = append(*nested, b.String())
+			return name, "", "repeated "
+		}
 		vt, vo, _ := g.scalarOrMessage(t.Elem, nested, indent, false)
 		return "map<string, " + vt + ">", vo, ""
 	}
@@ -605,7 +623,7 @@ func newProtobufSerde(f Format, cols []types.Column, isKey bool, sr *srContext) 
 	)
 	if sr != nil {
 		reg = sr.env.Registry
-		if id, fixed, err = schemaIDOf(f, isKey); err != nil {
+		if id, fixed, _, err = writerSchemaID(f, isKey); err != nil {
 			return nil, err
 		}
 	}

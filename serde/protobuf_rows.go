@@ -100,78 +100,14 @@ func checkProtoRowType(t *types.Type, inList bool) error {
 // protoRowSchema writes the result schema; entries selects ksqlDB's
 // repeated entry messages for maps over map<string, V>.
 func protoRowSchema(cols []types.Column, entries bool) string {
-	g := &protoRowGen{pbGen: pbGen{nullable: pbNullDefault, next: 1, imports: map[string]bool{}}, entries: entries}
+	g := &pbGen{nullable: pbNullDefault, entries: entries, next: 1, imports: map[string]bool{}}
 	fs := make([]types.Field, len(cols))
 	for i, c := range cols {
 		fs[i] = types.Field{Name: c.Name, Type: c.Type}
 	}
 	var body strings.Builder
 	g.message(&body, g.newName(), fs, "")
-	var b strings.Builder
-	b.WriteString("syntax = \"proto3\";\n\n")
-	for _, imp := range []string{"confluent/meta.proto", "confluent/type/decimal.proto", "google/protobuf/timestamp.proto", "google/type/date.proto", "google/type/timeofday.proto"} {
-		if g.imports[imp] {
-			b.WriteString("import \"" + imp + "\";\n")
-		}
-	}
-	if len(g.imports) > 0 {
-		b.WriteByte('\n')
-	}
-	b.WriteString(body.String())
-	return b.String()
-}
-
-type protoRowGen struct {
-	pbGen
-	entries bool
-}
-
-func (g *protoRowGen) message(b *strings.Builder, name string, fs []types.Field, indent string) {
-	b.WriteString(indent + "message " + name + " {\n")
-	var nested []string
-	for i, f := range fs {
-		typ, opts, label := g.field(f.Type, &nested, indent+"  ")
-		fmt.Fprintf(b, "%s  %s%s %s = %d%s;\n", indent, label, typ, f.Name, i+1, opts)
-	}
-	for _, n := range nested {
-		b.WriteString("\n" + n)
-	}
-	b.WriteString(indent + "}\n")
-}
-
-// field returns the proto type of a field of type t, its options and
-// its label.
-func (g *protoRowGen) field(t *types.Type, nested *[]string, indent string) (typ, opts, label string) {
-	switch t.Kind {
-	case types.Array:
-		typ, opts = g.elem(t.Elem, nested, indent)
-		return typ, opts, "repeated "
-	case types.Map:
-		if !g.entries {
-			typ, opts = g.elem(t.Elem, nested, indent)
-			return "map<string, " + typ + ">", opts, ""
-		}
-		name := g.newName() + "Entry"
-		var b strings.Builder
-		g.message(&b, name, []types.Field{{Name: "key", Type: t.Key}, {Name: "value", Type: t.Elem}}, indent)
-		*nested = append(*nested, b.String())
-		return name, "", "repeated "
-	}
-	typ, opts = g.elem(t, nested, indent)
-	return typ, opts, ""
-}
-
-// elem returns the proto type of a single value of type t.
-func (g *protoRowGen) elem(t *types.Type, nested *[]string, indent string) (typ, opts string) {
-	if t.Kind == types.Struct {
-		name := g.newName()
-		var b strings.Builder
-		g.message(&b, name, t.Fields, indent)
-		*nested = append(*nested, b.String())
-		return name, ""
-	}
-	typ, opts, _ = g.scalarOrMessage(t, nested, indent, false)
-	return typ, opts
+	return g.file("", body.String())
 }
 
 // ProtoMessageOf compiles proto3 schema text, such as a result's

@@ -130,7 +130,7 @@ func TestProtobufInfer(t *testing.T) {
 		if tc.fullName != "" {
 			f.Props["VALUE_SCHEMA_FULL_NAME"] = tc.fullName
 		}
-		cols, err := Infer(f, false, env)
+		cols, _, err := Infer(f, false, env)
 		if err != nil {
 			t.Errorf("%s: %v", tc.schema, err)
 			continue
@@ -141,7 +141,7 @@ func TestProtobufInfer(t *testing.T) {
 	}
 	reg, env := srEnv()
 	reg.put("t-value", 1, RegSchema{Type: SchemaProtobuf, Schema: `syntax = "proto3"; message ProtobufValue1 {float c1 = 1;}`})
-	_, err := Infer(fmtOf(Protobuf, "VALUE_SCHEMA_FULL_NAME", "ProtobufValue1000"), false, Env{Topic: "t", Registry: reg})
+	_, _, err := Infer(fmtOf(Protobuf, "VALUE_SCHEMA_FULL_NAME", "ProtobufValue1000"), false, Env{Topic: "t", Registry: reg})
 	if err == nil || err.Error() != "Schema for message values on topic 't' does not exist in the Schema Registry." {
 		t.Errorf("unknown message: %v", err)
 	}
@@ -168,7 +168,7 @@ func TestProtobufDecodeForeign(t *testing.T) {
 	m.Set(md.Fields().ByName("f"), protoreflect.ValueOfFloat32(1.1234))
 	body, _ := proto.Marshal(m)
 	data := append([]byte{0, 0, 0, 0, 10, 2, 2}, body...) // indexes: count 1, index 1 (zigzag)
-	cols, err := Infer(fmtOf(Protobuf, "VALUE_SCHEMA_ID", "10", "VALUE_SCHEMA_FULL_NAME", "Logistics"), false, env)
+	cols, _, err := Infer(fmtOf(Protobuf, "VALUE_SCHEMA_ID", "10", "VALUE_SCHEMA_FULL_NAME", "Logistics"), false, env)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,6 +72,12 @@ const (
 	PropSchemaFullName = "SCHEMA_FULL_NAME"                 // KEY_SCHEMA_FULL_NAME / VALUE_SCHEMA_FULL_NAME
 	PropAvroFullName   = "VALUE_AVRO_SCHEMA_FULL_NAME"      // legacy alias for values
 	PropPbNullable     = "PROTOBUF_NULLABLE_REPRESENTATION" // OPTIONAL / WRAPPER
+	// PropInferredSchemaID (KEY_… / VALUE_…) is set by the planner, never
+	// by a user: the id of the registered schema a source's columns were
+	// inferred from. Writes to the source use that schema, as a producer
+	// registered it, instead of registering one generated from the
+	// columns; names match ignoring case, since inference upper-cases them.
+	PropInferredSchemaID = "INFERRED_SCHEMA_ID"
 )
 
 // IsSchemaRegistryFormat reports whether a format keeps its schemas in the
@@ -121,6 +127,23 @@ func schemaIDOf(f Format, isKey bool) (int, bool, error) {
 		return 0, false, fmt.Errorf("invalid schema id '%s': expected a non-negative integer", v)
 	}
 	return id, true, nil
+}
+
+// writerSchemaID returns the id of the schema a side writes with when
+// it is not generated from the columns: SCHEMA_ID if given (fixed), else
+// the schema the columns were inferred from (inferred).
+func writerSchemaID(f Format, isKey bool) (id int, fixed, inferred bool, err error) {
+	if id, fixed, err = schemaIDOf(f, isKey); err != nil || fixed {
+		return id, fixed, false, err
+	}
+	v, ok := sideProp(f, PropInferredSchemaID, isKey)
+	if !ok {
+		return 0, false, false, nil
+	}
+	if id, err = strconv.Atoi(v); err != nil {
+		return 0, false, false, fmt.Errorf("invalid inferred schema id %q", v)
+	}
+	return id, true, true, nil
 }
 
 // fullNameOf returns the configured schema full name of a side.
@@ -187,21 +210,22 @@ func NewFor(f Format, cols []types.Column, isKey bool, env Env) (Serde, error) {
 // KEY_SCHEMA_ID / VALUE_SCHEMA_ID if given, else the latest under
 // <topic>-key / <topic>-value. Names from the latest schema are
 // upper-cased, as ksqlDB does; a schema named by id keeps its names.
-func Infer(f Format, isKey bool, env Env) ([]types.Column, error) {
+// It returns the schema's id too, for PropInferredSchemaID.
+func Infer(f Format, isKey bool, env Env) ([]types.Column, int, error) {
 	name := strings.ToUpper(strings.TrimSpace(f.Name))
 	if !IsSchemaRegistryFormat(name) {
 		side := "VALUE"
 		if isKey {
 			side = "KEY"
 		}
-		return nil, fmt.Errorf("%s_FORMAT should support schema inference when %s_SCHEMA_ID is provided. Current format is %s.", side, side, name)
+		return nil, 0, fmt.Errorf("%s_FORMAT should support schema inference when %s_SCHEMA_ID is provided. Current format is %s.", side, side, name)
 	}
 	if env.Registry == nil {
-		return nil, fmt.Errorf("the '%s' format needs a Schema Registry to infer columns, and none is configured", name)
+		return nil, 0, fmt.Errorf("the '%s' format needs a Schema Registry to infer columns, and none is configured", name)
 	}
 	id, byID, err := schemaIDOf(f, isKey)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	what := "values"
 	if isKey {
@@ -210,23 +234,23 @@ func Infer(f Format, isKey bool, env Env) ([]types.Column, error) {
 	var rs RegSchema
 	if byID {
 		if rs, err = env.Registry.ByID(id); err != nil {
-			return nil, fmt.Errorf("schema id %d: %w", id, err)
+			return nil, 0, fmt.Errorf("schema id %d: %w", id, err)
 		}
 	} else {
-		_, rs, err = env.Registry.Latest(Subject(env.Topic, isKey))
+		id, rs, err = env.Registry.Latest(Subject(env.Topic, isKey))
 		if errors.Is(err, ErrSubjectNotFound) {
-			return nil, fmt.Errorf("Schema for message %s on topic '%s' does not exist in the Schema Registry.", what, env.Topic)
+			return nil, 0, fmt.Errorf("Schema for message %s on topic '%s' does not exist in the Schema Registry.", what, env.Topic)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("reading the latest schema of %s: %w", Subject(env.Topic, isKey), err)
+			return nil, 0, fmt.Errorf("reading the latest schema of %s: %w", Subject(env.Topic, isKey), err)
 		}
 	}
 	if want := regTypeOf(name); !strings.EqualFold(orAvro(rs.Type), want) {
-		return nil, fmt.Errorf("the schema of %s on topic '%s' is of type %s, not %s", what, env.Topic, orAvro(rs.Type), want)
+		return nil, 0, fmt.Errorf("the schema of %s on topic '%s' is of type %s, not %s", what, env.Topic, orAvro(rs.Type), want)
 	}
 	wrap, _, err := wrapSetting(f)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	// Keys are unwrapped for AVRO and JSON_SR, always wrapped for PROTOBUF.
 	unwrapped := (isKey && name != Protobuf) || (!isKey && !wrap && name != Protobuf)
@@ -245,15 +269,15 @@ func Infer(f Format, isKey bool, env Env) ([]types.Column, error) {
 	default:
 		fullName, _, ferr := fullNameOf(f, isKey)
 		if ferr != nil {
-			return nil, ferr
+			return nil, 0, ferr
 		}
 		cols, err = protobufColumns(env.Registry, rs, fullName, isKey)
 		if errors.Is(err, errNoSuchMessage) {
-			return nil, fmt.Errorf("Schema for message %s on topic '%s' does not exist in the Schema Registry.", what, env.Topic)
+			return nil, 0, fmt.Errorf("Schema for message %s on topic '%s' does not exist in the Schema Registry.", what, env.Topic)
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading the %s schema of topic '%s': %w", strings.ToLower(name), env.Topic, err)
+		return nil, 0, fmt.Errorf("reading the %s schema of topic '%s': %w", strings.ToLower(name), env.Topic, err)
 	}
 	if !byID {
 		for i := range cols {
@@ -268,7 +292,7 @@ func Infer(f Format, isKey bool, env Env) ([]types.Column, error) {
 	for i := range cols {
 		cols[i].Namespace = ns
 	}
-	return cols, nil
+	return cols, id, nil
 }
 
 // upperFields upper-cases struct field names, recursively.

@@ -116,11 +116,11 @@ func TestSRFormatsNeedRegistry(t *testing.T) {
 func TestInferErrors(t *testing.T) {
 	reg := newMemRegistry()
 	env := Env{Topic: "input_topic", Registry: reg}
-	_, err := Infer(fmtOf("KAFKA", "KEY_SCHEMA_ID", "1"), true, env)
+	_, _, err := Infer(fmtOf("KAFKA", "KEY_SCHEMA_ID", "1"), true, env)
 	if err == nil || err.Error() != "KEY_FORMAT should support schema inference when KEY_SCHEMA_ID is provided. Current format is KAFKA." {
 		t.Errorf("kafka key: %v", err)
 	}
-	_, err = Infer(fmtOf("PROTOBUF"), false, env)
+	_, _, err = Infer(fmtOf("PROTOBUF"), false, env)
 	if err == nil || err.Error() != "Schema for message values on topic 'input_topic' does not exist in the Schema Registry." {
 		t.Errorf("missing subject: %v", err)
 	}
@@ -213,7 +213,7 @@ func TestHTTPRegistry(t *testing.T) {
 	if dst[0] != int32(1) || dst[1] != "x" {
 		t.Errorf("got %v", dst)
 	}
-	got, err := Infer(Format{Name: Avro}, false, env)
+	got, _, err := Infer(Format{Name: Avro}, false, env)
 	if err != nil || len(got) != 2 || got[0].Name != "A" || !got[1].Type.Equal(types.StringType) {
 		t.Errorf("Infer over HTTP: %v %v", got, err)
 	}

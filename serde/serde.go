@@ -1,6 +1,9 @@
 // Package serde turns the key or value bytes of a Kafka record into a
 // positional row and back, for the formats ksqlDB calls JSON, KAFKA,
-// DELIMITED and NONE.
+// DELIMITED, NONE, AVRO, JSON_SR, PROTOBUF and PROTOBUF_NOSR (the
+// Schema-Registry ones through Registry), and reads DEBEZIUM_JSON change
+// events. It also infers columns from registered schemas and renders
+// records for PRINT.
 //
 // A Serde is built once per (format, columns, side) at plan time; it holds
 // a decoder compiled from the column types, so the per-record path neither
@@ -142,7 +145,7 @@ func Check(f Format, cols []types.Column, isKey bool) error {
 		// Maps serialize with no canonical order, so equal keys could
 		// produce different bytes and land in different partitions.
 		for _, c := range cols {
-			if containsMap(c.Type) {
+			if c.Type.ContainsMap() {
 				return fmt.Errorf("Map keys, including types that contain maps, are not supported as they may lead to unexpected behavior due to inconsistent serialization. Key column name: %s. Column type: %s. See https://github.com/confluentinc/ksql/issues/6621 for more.",
 					types.QuoteIdent(c.Name), c.Type.String())
 			}
@@ -178,7 +181,7 @@ func Check(f Format, cols []types.Column, isKey bool) error {
 	switch name {
 	case None:
 		if len(cols) > 0 {
-			return schemaErr("The 'NONE' format can only be used when no columns are defined.")
+			return schemaErr("The 'NONE' format can only be used when no columns are defined. Got: " + columnList(cols, isKey))
 		}
 	case Kafka:
 		if len(cols) > 1 {
@@ -186,7 +189,7 @@ func Check(f Format, cols []types.Column, isKey bool) error {
 		}
 		for _, c := range cols {
 			if !kafkaSupports(c.Type) {
-				return schemaErr(fmt.Sprintf("The 'KAFKA' format does not support type '%s'", baseTypeName(c.Type)))
+				return schemaErr(fmt.Sprintf("The 'KAFKA' format does not support type '%s'", c.Type.BaseName()))
 			}
 		}
 	case Avro:
@@ -205,7 +208,7 @@ func Check(f Format, cols []types.Column, isKey bool) error {
 		for _, c := range cols {
 			if !c.Type.IsPrimitive() {
 				return schemaErr(fmt.Sprintf("The 'DELIMITED' format does not support type '%s', column: %s",
-					baseTypeName(c.Type), types.QuoteIdent(c.Name)))
+					c.Type.BaseName(), types.QuoteIdent(c.Name)))
 			}
 		}
 		if _, err := delimiterOf(f, isKey); err != nil {
@@ -352,37 +355,6 @@ func checkResolved(t *types.Type) error {
 		}
 	}
 	return nil
-}
-
-func containsMap(t *types.Type) bool {
-	switch t.Kind {
-	case types.Map:
-		return true
-	case types.Array:
-		return containsMap(t.Elem)
-	case types.Struct:
-		for _, f := range t.Fields {
-			if containsMap(f.Type) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// baseTypeName is the type name without parameters, as format errors show it.
-func baseTypeName(t *types.Type) string {
-	switch t.Kind {
-	case types.Decimal:
-		return "DECIMAL"
-	case types.Array:
-		return "ARRAY"
-	case types.Map:
-		return "MAP"
-	case types.Struct:
-		return "STRUCT"
-	}
-	return t.String()
 }
 
 // colErr wraps a per-column failure with the column it happened in.

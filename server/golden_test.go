@@ -82,7 +82,7 @@ func TestGoldenErrors(t *testing.T) {
 		{"unknown_source", "POST", "/ksql", "", ksqlBody("DROP STREAM nope;")},
 		{"select_on_ksql", "POST", "/ksql", "", ksqlBody("SHOW STREAMS; SELECT * FROM clicks EMIT CHANGES;")},
 		{"malformed_json", "POST", "/ksql", "", `{"ksql": "SHOW STREAMS;"`},
-		{"unknown_field", "POST", "/ksql", "", `{"ksql": "SHOW STREAMS;", "nope": 1}`},
+		{"wrong_type", "POST", "/ksql", "", `{"ksql": ["SHOW STREAMS;"]}`},
 		{"missing_ksql", "POST", "/ksql", "", `{"streamsProperties": {}}`},
 		{"not_utf8", "POST", "/ksql", "", "{\"ksql\": \"SHOW STREAMS; \xff\xfe\"}"},
 		{"too_large", "POST", "/ksql", "", ksqlBody("SHOW STREAMS; -- " + strings.Repeat("x", 2<<10))},

@@ -58,7 +58,7 @@ func (s *Server) handleInserts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var args insertsArgs
-	if aerr := decodeStrict(sc.Bytes(), &args); aerr != nil {
+	if aerr := decodeRequest(sc.Bytes(), &args); aerr != nil {
 		writeError(w, aerr)
 		return
 	}

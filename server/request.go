@@ -52,13 +52,17 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *api
 	return body, nil
 }
 
-// decodeStrict decodes one JSON object, rejecting unknown fields and
-// trailing data.
-func decodeStrict(body []byte, v any) *apiError {
+// decodeRequest decodes one JSON object, rejecting wrong types and
+// trailing data. Unknown fields are ignored, as ksqlDB ignores them:
+// clients written for it send fields eddy has no use for.
+func decodeRequest(body []byte, v any) *apiError {
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return genericError(codeBadRequest, "Invalid JSON in request: field \"%s\" cannot be %s", typeErr.Field, article(typeErr.Value))
+		}
 		return genericError(codeBadRequest, "Invalid JSON in request: %v", err)
 	}
 	if dec.More() {
@@ -67,13 +71,21 @@ func decodeStrict(body []byte, v any) *apiError {
 	return nil
 }
 
-// readJSON reads and strictly decodes a request body.
+// article puts "a" or "an" before a JSON kind ("array", "number").
+func article(kind string) string {
+	if kind != "" && strings.IndexByte("aeiou", kind[0]) >= 0 {
+		return "an " + kind
+	}
+	return "a " + kind
+}
+
+// readJSON reads and decodes a request body.
 func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) *apiError {
 	body, aerr := readBody(w, r, s.cfg.MaxBodyBytes)
 	if aerr != nil {
 		return aerr
 	}
-	return decodeStrict(body, v)
+	return decodeRequest(body, v)
 }
 
 // properties turns request properties into the engine's string form.

@@ -109,7 +109,7 @@ func (q *wsQuery) serve(ctx context.Context, cancel context.CancelFunc, r *http.
 		return
 	}
 	var req ksqlRequest
-	if aerr := decodeStrict([]byte(raw), &req); aerr != nil {
+	if aerr := decodeRequest([]byte(raw), &req); aerr != nil {
 		q.close(wsBadRequest, aerr.Message)
 		return
 	}

@@ -15,25 +15,32 @@ func (p *parser) expr() Expr { return p.orExpr() }
 
 func (p *parser) orExpr() Expr {
 	l := p.andExpr()
+	n := 0
 	for p.peekKw(0, "OR") {
 		t := p.advance()
+		n += p.nest(t.Pos)
 		l = &Binary{P: t.Pos, Op: "OR", L: l, R: p.andExpr()}
 	}
+	p.unnest(n)
 	return l
 }
 
 func (p *parser) andExpr() Expr {
 	l := p.notExpr()
+	n := 0
 	for p.peekKw(0, "AND") {
 		t := p.advance()
+		n += p.nest(t.Pos)
 		l = &Binary{P: t.Pos, Op: "AND", L: l, R: p.notExpr()}
 	}
+	p.unnest(n)
 	return l
 }
 
 func (p *parser) notExpr() Expr {
 	if p.peekKw(0, "NOT") {
 		t := p.advance()
+		defer p.unnest(p.nest(t.Pos))
 		return &Unary{P: t.Pos, Op: "NOT", X: p.notExpr()}
 	}
 	return p.predicated()
@@ -105,28 +112,37 @@ func (p *parser) predicated() Expr {
 // which is all that GROUP BY, PARTITION BY and VALUES accept.
 func (p *parser) valueExpr() Expr {
 	l := p.addExpr()
+	n := 0
 	for p.peekOp(0, "||") {
 		t := p.advance()
+		n += p.nest(t.Pos)
 		l = &Binary{P: t.Pos, Op: "||", L: l, R: p.addExpr()}
 	}
+	p.unnest(n)
 	return l
 }
 
 func (p *parser) addExpr() Expr {
 	l := p.mulExpr()
+	n := 0
 	for p.peekOp(0, "+") || p.peekOp(0, "-") {
 		t := p.advance()
+		n += p.nest(t.Pos)
 		l = &Binary{P: t.Pos, Op: t.Val, L: l, R: p.mulExpr()}
 	}
+	p.unnest(n)
 	return l
 }
 
 func (p *parser) mulExpr() Expr {
 	l := p.unaryExpr()
+	n := 0
 	for p.peekOp(0, "*") || p.peekOp(0, "/") || p.peekOp(0, "%") {
 		t := p.advance()
+		n += p.nest(t.Pos)
 		l = &Binary{P: t.Pos, Op: t.Val, L: l, R: p.unaryExpr()}
 	}
+	p.unnest(n)
 	return l
 }
 
@@ -134,6 +150,9 @@ func isNumber(t token) bool { return t.Kind == tInt || t.Kind == tDecimal || t.K
 
 func (p *parser) unaryExpr() Expr {
 	t := p.cur()
+	// Every nesting of parentheses, subscripts, CASE and calls comes
+	// through here.
+	defer p.unnest(p.nest(t.Pos))
 	if t.Kind == tOp && (t.Val == "-" || t.Val == "+") {
 		p.advance()
 		// A minus directly before a number is part of the literal, so
@@ -147,8 +166,11 @@ func (p *parser) unaryExpr() Expr {
 }
 
 func (p *parser) atTimeZone(x Expr) Expr {
+	n := 0
+	defer func() { p.unnest(n) }()
 	for p.peekKw(0, "AT") {
 		t := p.advance()
+		n += p.nest(t.Pos)
 		p.expectKw("TIME", "ZONE")
 		x = &AtTimeZone{P: t.Pos, X: x, Zone: p.str()}
 	}
@@ -158,15 +180,19 @@ func (p *parser) atTimeZone(x Expr) Expr {
 // postfix applies subscripts and dereferences. `->*` is left for the
 // select item to handle.
 func (p *parser) postfix(x Expr) Expr {
+	n := 0
+	defer func() { p.unnest(n) }()
 	for {
 		switch {
 		case p.peekOp(0, "["):
 			t := p.advance()
+			n += p.nest(t.Pos)
 			idx := p.valueExpr()
 			p.expectOp("]")
 			x = &Subscript{P: t.Pos, Base: x, Index: idx}
 		case p.peekOp(0, "->") && !p.peekOp(1, "*"):
 			t := p.advance()
+			n += p.nest(t.Pos)
 			var f string
 			if p.cur().Kind == tWord {
 				// After -> a word can only be a field name, reserved or not

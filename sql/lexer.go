@@ -238,7 +238,7 @@ func scanQuoted(s string, q byte) (string, int, bool) {
 // tokenize lexes all of src, ending with a tEOF token.
 func tokenize(src string) ([]token, *Error) {
 	l := newLexer(src)
-	var toks []token
+	toks := make([]token, 0, len(src)/4+1) // typical SQL has a token every few bytes
 	for {
 		t, err := l.next()
 		if err != nil {

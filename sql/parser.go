@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -80,7 +81,27 @@ type parser struct {
 	expected []string
 	// lambdas is the stack of lambda parameter scopes being parsed.
 	lambdas [][]string
+	// depth is how deeply the expression or type being parsed nests.
+	depth int
 }
+
+// MaxNesting bounds how deeply expressions and types nest (parentheses,
+// operator chains, subscripts, nested types), so that a hostile statement
+// ends with an error instead of exhausting the stack, in the parser and in
+// everything that walks the tree after it.
+const MaxNesting = 1000
+
+// nest enters one level of nesting at pos and returns 1, for unnest.
+func (p *parser) nest(pos Pos) int {
+	p.depth++
+	if p.depth > MaxNesting {
+		p.fail(pos, fmt.Sprintf("Expression nested too deeply: more than %d levels of nesting.", MaxNesting))
+	}
+	return 1
+}
+
+// unnest leaves n levels.
+func (p *parser) unnest(n int) { p.depth -= n }
 
 func newParser(src string) (*parser, error) {
 	toks, err := tokenize(src)
@@ -1252,6 +1273,7 @@ var baseTypes = map[string]*types.Type{
 
 func (p *parser) typ() *types.Type {
 	t := p.cur()
+	defer p.unnest(p.nest(t.Pos))
 	if t.Kind == tWord {
 		switch t.Val {
 		case "ARRAY":

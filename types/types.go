@@ -105,6 +105,42 @@ func (t *Type) IsPrimitive() bool {
 	return t.Kind != Array && t.Kind != Map && t.Kind != Struct
 }
 
+// BaseName is the type's name without its parameters (DECIMAL, ARRAY,
+// MAP, STRUCT), as ksqlDB's format errors and REST schemas show it.
+func (t *Type) BaseName() string {
+	switch t.Kind {
+	case Decimal:
+		return "DECIMAL"
+	case Array:
+		return "ARRAY"
+	case Map:
+		return "MAP"
+	case Struct:
+		return "STRUCT"
+	}
+	return t.String()
+}
+
+// ContainsMap reports whether t is a MAP or nests one; nil holds none.
+func (t *Type) ContainsMap() bool {
+	if t == nil {
+		return false
+	}
+	switch t.Kind {
+	case Map:
+		return true
+	case Array:
+		return t.Elem.ContainsMap()
+	case Struct:
+		for _, f := range t.Fields {
+			if f.Type.ContainsMap() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // FieldIndex returns the index of the struct field named name, or -1.
 // Lookup is exact first, then case-insensitive.
 func (t *Type) FieldIndex(name string) int {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -22,6 +23,7 @@ type config struct {
 	serviceID        string
 	stateStore       string // ksql.state.store: memory or pebble
 	kafkaRetention   time.Duration
+	broker           brokerConfig
 }
 
 func (c *config) register(fs *flag.FlagSet) {
@@ -33,6 +35,7 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.bootstrapServers, "bootstrap-servers", "", "host:port[,host:port...] of an external Kafka cluster to use instead of the embedded broker")
 	fs.StringVar(&c.serviceID, "service-id", "default_", "service id; servers sharing it share the catalog and the work")
 	fs.DurationVar(&c.kafkaRetention, "kafka-retention", 7*24*time.Hour, "how long the embedded broker keeps records (log.retention.ms; by record timestamp, as Kafka does; -1s keeps them forever); topics override it with retention.ms")
+	fs.Var(&c.broker, "broker-config", "embedded broker setting `name=value` (repeatable): auto.create.topics.enable (default true), num.partitions (default 1)")
 	fs.StringVar(&c.stateStore, "state-store", "memory", "where queries keep a local copy of their state (ksql.state.store): memory, or pebble under --data-dir/state so restarts replay only the changelog tail")
 }
 
@@ -127,6 +130,42 @@ func parseShellFlags(args []string, stderr io.Writer) (*shellFlags, error) {
 		f.historyFile = filepath.Join(f.logDir(), "history")
 	}
 	return f, nil
+}
+
+// brokerConfig is what --broker-config sets on the embedded broker,
+// under the names of Apache Kafka's broker properties.
+type brokerConfig struct {
+	set                     []string
+	disableAutoCreateTopics bool
+	numPartitions           int
+}
+
+func (b *brokerConfig) String() string { return strings.Join(b.set, ",") }
+
+func (b *brokerConfig) Set(s string) error {
+	name, value, ok := strings.Cut(s, "=")
+	name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+	if !ok || name == "" {
+		return errors.New("want name=value")
+	}
+	switch name {
+	case "auto.create.topics.enable":
+		on, err := strconv.ParseBool(value)
+		if err != nil {
+			return fmt.Errorf("%s must be true or false, not %q", name, value)
+		}
+		b.disableAutoCreateTopics = !on
+	case "num.partitions":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 1 {
+			return fmt.Errorf("%s must be a positive number, not %q", name, value)
+		}
+		b.numPartitions = n
+	default:
+		return fmt.Errorf("unknown broker setting %q (known: auto.create.topics.enable, num.partitions)", name)
+	}
+	b.set = append(b.set, name+"="+value)
+	return nil
 }
 
 // defines collects repeated --define name=value flags.

@@ -49,7 +49,8 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 	brokers := splitList(c.bootstrapServers)
 	if len(brokers) == 0 {
 		dir := filepath.Join(c.dataDir, "kafka")
-		emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: dir, Listen: c.kafkaListen, Logf: logf, Retention: c.kafkaRetention})
+		emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: dir, Listen: c.kafkaListen, Logf: logf, Retention: c.kafkaRetention,
+			DisableAutoCreateTopics: c.broker.disableAutoCreateTopics, NumPartitions: c.broker.numPartitions})
 		if err != nil {
 			if busy := portBusy("the embedded Kafka broker", c.kafkaListen, "--kafka-listen", err); busy != nil {
 				return nil, fmt.Errorf("%w (or use a running Kafka with --bootstrap-servers)", busy)

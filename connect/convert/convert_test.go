@@ -208,7 +208,7 @@ func TestSchemaRegistryRoundTrip(t *testing.T) {
 		t.Errorf("key %v %v", v, err)
 	}
 	// A query reads the Avro record the converter registered.
-	cols, err := serde.Infer(serde.Format{Name: "AVRO"}, false, serde.Env{Topic: "orders_avroconverter", Registry: reg.Client()})
+	cols, _, err := serde.Infer(serde.Format{Name: "AVRO"}, false, serde.Env{Topic: "orders_avroconverter", Registry: reg.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -244,7 +244,7 @@ func (c *srConverter) reader(topic string, id int) (*srReader, error) {
 	}
 	f := serde.Format{Name: c.format, Props: props}
 	env := serde.Env{Topic: topic, Registry: c.reg, ReadOnly: true}
-	cols, err := serde.Infer(f, c.isKey, env)
+	cols, _, err := serde.Infer(f, c.isKey, env)
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}

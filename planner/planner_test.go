@@ -1,0 +1,188 @@
+package planner
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/metastore"
+	"github.com/eddysql/eddy/sql"
+)
+
+// catalog is a metastore holding the sources the statements create.
+func catalog(t *testing.T, ddl string) *metastore.Metastore {
+	t.Helper()
+	ms := metastore.New()
+	stmts, err := sql.Parse(ddl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range stmts {
+		src, err := New(ms, expr.NewRegistry(), nil, nil).PlanCreateSource(st.(*sql.CreateSource))
+		if err != nil {
+			t.Fatalf("%s: %v", st.Text(), err)
+		}
+		ms.PutSource(src)
+	}
+	return ms
+}
+
+// planCSAS plans the query of a CREATE … AS SELECT as the persistent
+// query OUT, without an engine.
+func planCSAS(t *testing.T, ms *metastore.Metastore, text string) (*QueryPlan, error) {
+	t.Helper()
+	stmts, err := sql.Parse(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := New(ms, expr.NewRegistry(), nil, nil)
+	p.AppID = "_confluent-ksql-test_query_OUT"
+	return p.PlanQuery(stmts[0].(*sql.CreateAsSelect).Query, Persistent, "OUT")
+}
+
+func mustPlan(t *testing.T, ms *metastore.Metastore, text string) *QueryPlan {
+	t.Helper()
+	plan, err := planCSAS(t, ms, text)
+	if err != nil {
+		t.Fatalf("%s: %v", text, err)
+	}
+	return plan
+}
+
+const testDDL = `
+CREATE STREAM clicks (user_id STRING KEY, url STRING, ms INT) WITH (kafka_topic='clicks', value_format='JSON', partitions=2);
+CREATE STREAM views (user_id STRING KEY, page STRING) WITH (kafka_topic='views', value_format='JSON', partitions=2);
+CREATE TABLE users (id STRING PRIMARY KEY, name STRING, country_id INT) WITH (kafka_topic='users', value_format='JSON', partitions=2);
+CREATE TABLE countries (id INT PRIMARY KEY, cname STRING) WITH (kafka_topic='countries', value_format='JSON', partitions=2);
+`
+
+func keyNames(plan *QueryPlan) string {
+	var names []string
+	for _, c := range plan.Output.Key() {
+		names = append(names, c.Name)
+	}
+	return strings.Join(names, ",")
+}
+
+// TestPlannerKeysAndRepartitions: the result key and whether the query
+// goes through a repartition topic, as ksqlDB decides them.
+func TestPlannerKeysAndRepartitions(t *testing.T) {
+	ms := catalog(t, testDDL)
+	cases := []struct {
+		query, key    string
+		table         bool
+		repartitioned string // suffix of the internal topic, "" for none
+	}{
+		{"CREATE STREAM out AS SELECT user_id, url FROM clicks;", "USER_ID", false, ""},
+		{"CREATE STREAM out AS SELECT url, user_id FROM clicks WHERE ms > 1;", "USER_ID", false, ""},
+		{"CREATE STREAM out AS SELECT url, user_id FROM clicks PARTITION BY url;", "URL", false, ""},
+		{"CREATE TABLE out AS SELECT user_id, COUNT(*) AS n FROM clicks GROUP BY user_id;", "USER_ID", true, ""},
+		{"CREATE TABLE out AS SELECT url, COUNT(*) AS n FROM clicks GROUP BY url;", "URL", true, "-Aggregate-GroupBy-repartition"},
+		{"CREATE TABLE out AS SELECT url, ms, COUNT(*) AS n FROM clicks GROUP BY url, ms;", "URL,MS", true, "-Aggregate-GroupBy-repartition"},
+		{"CREATE TABLE out AS SELECT country_id, COUNT(*) AS n FROM users GROUP BY country_id;", "COUNTRY_ID", true, "-Aggregate-GroupBy-repartition"},
+	}
+	for _, c := range cases {
+		plan := mustPlan(t, ms, c.query)
+		if got := keyNames(plan); got != c.key {
+			t.Errorf("%s: key %s, want %s", c.query, got, c.key)
+		}
+		if plan.ResultIsTable != c.table {
+			t.Errorf("%s: table %v, want %v", c.query, plan.ResultIsTable, c.table)
+		}
+		got := ""
+		for _, topic := range plan.InternalTopics {
+			got = strings.TrimPrefix(topic, "_confluent-ksql-test_query_OUT")
+		}
+		if got != c.repartitioned {
+			t.Errorf("%s: internal topics %v, want one ending %q", c.query, plan.InternalTopics, c.repartitioned)
+		}
+	}
+}
+
+// TestPlannerJoins: which joins are allowed, what they read and how the
+// result is keyed.
+func TestPlannerJoins(t *testing.T) {
+	ms := catalog(t, testDDL)
+	// A joined column takes its source's alias as a prefix only where
+	// its name alone would be ambiguous.
+	ok := []struct {
+		query, key string
+		table      bool
+		sources    string
+	}{
+		{"CREATE STREAM out AS SELECT c.user_id, c.url, u.name FROM clicks c JOIN users u ON c.user_id = u.id;", "USER_ID", false, "CLICKS,USERS"},
+		{"CREATE STREAM out AS SELECT c.user_id, c.url, u.name FROM clicks c LEFT JOIN users u ON c.user_id = u.id;", "USER_ID", false, "CLICKS,USERS"},
+		{"CREATE STREAM out AS SELECT c.user_id, v.page FROM clicks c JOIN views v WITHIN 1 MINUTE ON c.user_id = v.user_id;", "C_USER_ID", false, "CLICKS,VIEWS"},
+		{"CREATE TABLE out AS SELECT u.id, u.name, k.cname FROM users u JOIN countries k ON u.country_id = k.id;", "U_ID", true, "USERS,COUNTRIES"},
+	}
+	for _, c := range ok {
+		plan := mustPlan(t, ms, c.query)
+		if got := keyNames(plan); got != c.key {
+			t.Errorf("%s: key %s, want %s", c.query, got, c.key)
+		}
+		if plan.ResultIsTable != c.table {
+			t.Errorf("%s: table %v, want %v", c.query, plan.ResultIsTable, c.table)
+		}
+		if got := strings.Join(plan.Sources, ","); got != c.sources {
+			t.Errorf("%s: sources %s, want %s", c.query, got, c.sources)
+		}
+	}
+	refused := []struct{ query, want string }{
+		{"CREATE STREAM out AS SELECT c.user_id, v.page FROM clicks c JOIN views v ON c.user_id = v.user_id;", "WITHIN"},
+		{"CREATE STREAM out AS SELECT c.user_id, u.name FROM clicks c FULL OUTER JOIN users u ON c.user_id = u.id;", "FULL"},
+	}
+	for _, c := range refused {
+		if _, err := planCSAS(t, ms, c.query); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error mentioning %s", c.query, err, c.want)
+		}
+	}
+}
+
+// TestPlannerWindows: a windowed aggregation keeps its window in the
+// result; window bounds are only for its SELECT.
+func TestPlannerWindows(t *testing.T) {
+	ms := catalog(t, testDDL)
+	plan := mustPlan(t, ms, "CREATE TABLE out AS SELECT user_id, WINDOWSTART AS ws, COUNT(*) AS n FROM clicks WINDOW TUMBLING (SIZE 30 SECONDS) GROUP BY user_id;")
+	if plan.Window == nil || plan.Window.Type != "TUMBLING" || plan.Window.SizeMs != 30_000 {
+		t.Errorf("tumbling window: %+v", plan.Window)
+	}
+	plan = mustPlan(t, ms, "CREATE TABLE out AS SELECT user_id, COUNT(*) AS n FROM clicks WINDOW SESSION (5 MINUTES) GROUP BY user_id;")
+	if plan.Window == nil || plan.Window.Type != "SESSION" {
+		t.Errorf("session window: %+v", plan.Window)
+	}
+	if plan := mustPlan(t, ms, "CREATE TABLE out AS SELECT user_id, COUNT(*) AS n FROM clicks GROUP BY user_id;"); plan.Window != nil {
+		t.Errorf("unwindowed aggregation has a window: %+v", plan.Window)
+	}
+	const msg = "Window bounds column WINDOWSTART can only be used in the SELECT clause of windowed aggregations and can not be passed to aggregate functions."
+	for _, q := range []string{
+		"CREATE TABLE out AS SELECT user_id, MAX(WINDOWSTART) AS m FROM clicks WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY user_id;",
+		"CREATE TABLE out AS SELECT user_id, COUNT(*) AS n FROM clicks WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY user_id, WINDOWSTART;",
+		"CREATE TABLE out AS SELECT user_id, COUNT(*) AS n FROM clicks WINDOW TUMBLING (SIZE 1 SECOND) GROUP BY user_id HAVING WINDOWSTART > 0;",
+	} {
+		if _, err := planCSAS(t, ms, q); err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+}
+
+// TestPlannerStructStar: s->* gives one column per field, over a single
+// source and over a join alike, and is refused on a non-struct.
+func TestPlannerStructStar(t *testing.T) {
+	ms := catalog(t, testDDL+`CREATE STREAM orders (user_id STRING KEY, addr STRUCT<street STRING, zip INT>) WITH (kafka_topic='orders', value_format='JSON', partitions=2);`)
+	for _, q := range []string{
+		"CREATE STREAM out AS SELECT user_id, addr->* FROM orders;",
+		"CREATE STREAM out AS SELECT o.user_id, o.addr->* FROM orders o JOIN users u ON o.user_id = u.id;",
+	} {
+		plan := mustPlan(t, ms, q)
+		var names []string
+		for _, c := range plan.Output.Value() {
+			names = append(names, c.Name)
+		}
+		if got := strings.Join(names, ","); got != "STREET,ZIP" {
+			t.Errorf("%s: value columns %s, want STREET,ZIP", q, got)
+		}
+	}
+	if _, err := planCSAS(t, ms, "CREATE STREAM out AS SELECT user_id, url->* FROM clicks;"); err == nil || !strings.Contains(err.Error(), "Expected STRUCT type for URL->*") {
+		t.Errorf("url->*: %v", err)
+	}
+}

@@ -1,0 +1,129 @@
+package server
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// TestUnknownRequestFieldsIgnored: clients written for ksqlDB send fields
+// eddy has no use for (the npm ksqldb-client sends streamsProperties to
+// /query-stream); like ksqlDB, every endpoint ignores them, while a field
+// of the wrong type or a missing required one is still an error.
+func TestUnknownRequestFieldsIgnored(t *testing.T) {
+	ts := startMem(t, nil)
+	seedClicks(t, ts)
+	const push = "SELECT uid FROM clicks EMIT CHANGES LIMIT 1;"
+	extra := map[string]any{"streamsProperties": map[string]any{"x": 1}, "someFutureField": []any{1, "a"}}
+	body := func(fields map[string]any) string {
+		m := map[string]any{}
+		for k, v := range extra {
+			m[k] = v
+		}
+		for k, v := range fields {
+			m[k] = v
+		}
+		b, _ := json.Marshal(m)
+		return string(b)
+	}
+	earliest := map[string]any{"auto.offset.reset": "earliest"}
+	cases := []struct {
+		path, body, want string
+	}{
+		{"/ksql", body(map[string]any{"ksql": "SHOW STREAMS;", "nope": 1}), `"name":"CLICKS"`},
+		{"/query", body(map[string]any{"ksql": push, "streamsProperties": map[string]any{"ksql.streams.auto.offset.reset": "earliest"}}), `"u1"`},
+		{"/query-stream", body(map[string]any{"sql": push, "properties": earliest}), `"u1"`},
+	}
+	for _, c := range cases {
+		code, _, got := ts.do(t, ts.http, "POST", c.path, "", c.body)
+		if code != http.StatusOK || !strings.Contains(got, c.want) {
+			t.Errorf("%s with unknown fields: %d %s", c.path, code, got)
+		}
+	}
+	// /close-query reads the id and ignores the rest.
+	code, _, got := ts.do(t, ts.http, "POST", "/close-query", "", body(map[string]any{"queryId": "transient_X_1"}))
+	if code != http.StatusBadRequest || !strings.Contains(got, "No query with id transient_X_1") {
+		t.Errorf("/close-query with unknown fields: %d %s", code, got)
+	}
+
+	// Wrong types and missing required fields stay errors.
+	for _, c := range []struct{ path, body, want string }{
+		{"/ksql", `{"ksql": 5, "nope": 1}`, "Invalid JSON in request"},
+		{"/ksql", `{"nope": 1}`, `"ksql\" field must be populated`},
+		{"/query-stream", `{"sql": ["x"], "nope": 1}`, "Invalid JSON in request"},
+		{"/query-stream", `{"nope": 1}`, `"sql\" field must be populated`},
+		{"/close-query", `{"queryId": {}, "nope": 1}`, "Invalid JSON in request"},
+		{"/close-query", `{"nope": 1}`, `"queryId\" field must be populated`},
+	} {
+		code, _, got := ts.do(t, ts.http, "POST", c.path, "", c.body)
+		if code != http.StatusBadRequest || !strings.Contains(got, c.want) {
+			t.Errorf("%s %s: %d %s, want 400 with %q", c.path, c.body, code, got, c.want)
+		}
+	}
+
+	// /inserts-stream: the arguments line may carry unknown fields.
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("POST", ts.url+"/inserts-stream", pr)
+	done := make(chan *http.Response, 1)
+	go func() {
+		res, err := ts.h2c.Do(req)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- res
+	}()
+	io.WriteString(pw, `{"target":"clicks","requestProperties":{},"nope":true}`+"\n")
+	io.WriteString(pw, `{"UID":"u9","URL":"/z"}`+"\n")
+	pw.Close()
+	var res *http.Response
+	select {
+	case res = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no response headers from /inserts-stream")
+	}
+	if res == nil {
+		t.FailNow()
+	}
+	acks, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if strings.TrimSpace(string(acks)) != `{"status":"ok","seq":0}` {
+		t.Errorf("/inserts-stream with unknown fields: %d %s", res.StatusCode, acks)
+	}
+
+	// /ws/query: the request parameter may carry unknown fields.
+	ctx := testCtx(t)
+	raw, _ := json.Marshal(map[string]any{"ksql": push, "streamsProperties": map[string]any{"ksql.streams.auto.offset.reset": "earliest"}, "nope": 1})
+	c := wsDial(t, ctx, "ws"+strings.TrimPrefix(ts.url, "http")+"/ws/query?version=1&request="+url.QueryEscape(string(raw)), nil)
+	codeWS, reason, msgs := wsClosed(t, ctx, c)
+	if codeWS != websocket.StatusNormalClosure || !strings.Contains(strings.Join(msgs, "\n"), `"u1"`) {
+		t.Errorf("/ws/query with unknown fields: close %d %q after %q", codeWS, reason, msgs)
+	}
+}
+
+// TestDeeplyNestedStatement: a statement nested 200,000 deep (400 KB) is
+// refused with a syntax error, and the server goes on answering.
+func TestDeeplyNestedStatement(t *testing.T) {
+	ts := startMem(t, func(c *Config) { c.MaxBodyBytes = 1 << 20 })
+	seedClicks(t, ts)
+	const n = 200_000
+	text := "SELECT " + strings.Repeat("(", n) + "1" + strings.Repeat(")", n) + " FROM clicks EMIT CHANGES;"
+	for _, path := range []string{"/ksql", "/query"} {
+		code, _, body := ts.do(t, ts.http, "POST", path, "", ksqlBody(text))
+		if code != http.StatusBadRequest || !strings.Contains(body, "nested too deeply") {
+			t.Errorf("%s: %d %.300s", path, code, body)
+		}
+	}
+	code, _, body := ts.do(t, ts.http, "POST", "/query-stream", "", streamBody(text))
+	if code != http.StatusBadRequest || !strings.Contains(body, "nested too deeply") {
+		t.Errorf("/query-stream: %d %.300s", code, body)
+	}
+	if body := ts.ksql(t, "SHOW STREAMS;"); !strings.Contains(body, "CLICKS") {
+		t.Fatalf("after the nested statement: %s", body)
+	}
+}
