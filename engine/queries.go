@@ -178,7 +178,7 @@ func (e *Engine) checkNoFeedback(plan *planner.QueryPlan, sink *metastore.Source
 		if src.Name != sink.Name {
 			how += " through " + src.Name
 		}
-		return &stmtErr{fmt.Sprintf("Cannot write to %s: %s; it would read its own output without end. Write to another stream or topic.", sink.Name, how)}
+		return &stmtErr{msg: fmt.Sprintf("Cannot write to %s: %s; it would read its own output without end. Write to another stream or topic.", sink.Name, how)}
 	}
 	return nil
 }
