@@ -39,7 +39,7 @@ test: console-check
 	@trap '$(CLICKHOUSE_INFRA) down; [ ! -x $(TESTINFRA) ] || $(TESTINFRA) down' EXIT && \
 		if [ -x $(TESTINFRA) ]; then eval "$$($(TESTINFRA) mysql mongo es)"; fi && \
 		eval "$$($(CLICKHOUSE_INFRA))" && \
-		$(GO) test -race -count=1 ./...
+		$(GO) test -race -count=1 -timeout 40m ./...
 
 # Runs the conformance corpus and prints per-file and total pass counts.
 conformance: build
