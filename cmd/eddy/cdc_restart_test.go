@@ -105,7 +105,7 @@ func TestKill9MidSnapshotAndMidBinlog(t *testing.T) {
 		t.Logf("the snapshot had finished (%d records) before the kill", n)
 	}
 	start()
-	waitUntil(t, "the whole snapshot", 2*time.Minute, func() bool { return count() >= rows })
+	waitUntil(t, "the whole snapshot", 4*time.Minute, func() bool { return count() >= rows })
 
 	// Two updates per row, the server killed halfway through.
 	done := make(chan error, 1)
@@ -133,7 +133,7 @@ func TestKill9MidSnapshotAndMidBinlog(t *testing.T) {
 		vs   []int
 	}
 	var got map[int]*seen
-	waitUntil(t, "every change", 2*time.Minute, func() bool {
+	waitUntil(t, "every change", 4*time.Minute, func() bool {
 		cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{kafkaAddr}})
 		if err != nil {
 			return false
