@@ -8,26 +8,13 @@ import (
 	"time"
 
 	"github.com/eddysql/eddy/expr"
-	"github.com/eddysql/eddy/sql"
 )
 
 // countAggregate is a keyed COUNT(*) over column 0, optionally windowed,
 // whose outputs are counted.
 func countAggregate(b *testing.B, w *WindowSpec, emitted *int) *Aggregate {
 	b.Helper()
-	fns := expr.NewRegistry()
-	ke, err := sql.ParseExpr("K")
-	if err != nil {
-		b.Fatal(err)
-	}
-	k, err := expr.Compile(ke, firstColumn{}, fns)
-	if err != nil {
-		b.Fatal(err)
-	}
-	count, err := fns.ResolveAggregate("COUNT", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	k, count := keyAndCount(b)
 	return &Aggregate{Keys: []*expr.Compiled{k}, Funcs: []*expr.Aggregate{count}, Args: [][]*expr.Compiled{nil}, Window: w,
 		Next: &EmitSink{Emit: func([]any, bool) bool { *emitted++; return true }}}
 }

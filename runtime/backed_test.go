@@ -10,16 +10,10 @@ import (
 	"github.com/eddysql/eddy/types"
 )
 
-type firstColumn struct{}
-
-func (firstColumn) Column(*sql.ColumnRef) (int, *types.Type, error) { return 0, types.StringType, nil }
-
-// TestStoreBackedAggregateOutgrowsItsCache keeps a keyed COUNT in a Pebble
-// store with a cache of 10 groups while 1,000 keys are counted three
-// times: the counts stay exact though almost every group is read back from
-// the store, and a second aggregate attached to the same store after a
-// "restart" carries on from the stored counts.
-func TestStoreBackedAggregateOutgrowsItsCache(t *testing.T) {
+// keyAndCount compiles the grouping key K (column 0) and resolves COUNT,
+// the parts of the keyed COUNT the operator tests run.
+func keyAndCount(t testing.TB) (*expr.Compiled, *expr.Aggregate) {
+	t.Helper()
 	fns := expr.NewRegistry()
 	ke, err := sql.ParseExpr("K")
 	if err != nil {
@@ -33,6 +27,20 @@ func TestStoreBackedAggregateOutgrowsItsCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return k, count
+}
+
+type firstColumn struct{}
+
+func (firstColumn) Column(*sql.ColumnRef) (int, *types.Type, error) { return 0, types.StringType, nil }
+
+// TestStoreBackedAggregateOutgrowsItsCache keeps a keyed COUNT in a Pebble
+// store with a cache of 10 groups while 1,000 keys are counted three
+// times: the counts stay exact though almost every group is read back from
+// the store, and a second aggregate attached to the same store after a
+// "restart" carries on from the stored counts.
+func TestStoreBackedAggregateOutgrowsItsCache(t *testing.T) {
+	k, count := keyAndCount(t)
 	store, err := state.OpenPebble(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/eddysql/eddy/expr"
-	"github.com/eddysql/eddy/sql"
 )
 
 // TestEmitChangesWindowsExpire: a tumbling COUNT with EMIT CHANGES over
@@ -14,19 +13,7 @@ import (
 // windowed state no longer grows with the history of the stream. Session
 // windows expire the same way.
 func TestEmitChangesWindowsExpire(t *testing.T) {
-	fns := expr.NewRegistry()
-	ke, err := sql.ParseExpr("K")
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := expr.Compile(ke, firstColumn{}, fns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	count, err := fns.ResolveAggregate("COUNT", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k, count := keyAndCount(t)
 	for _, w := range []WindowSpec{
 		{Kind: Tumbling, Size: 1000, Grace: 0, Retention: 5000},
 		{Kind: Session, Size: 500, Grace: 0, Retention: 5000},
