@@ -83,6 +83,8 @@ type Engine struct {
 	mats materializers
 	// recent keeps the latest processing errors per query for viewers.
 	recent recentErrors
+	// tail applies commands other servers append to the command log.
+	tail *commandTail
 }
 
 // New opens the command log, replays it to rebuild the catalog and
@@ -113,7 +115,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		ms:      metastore.New(),
 		queries: map[string]*runtime.Query{},
 	}
-	log, cmds, err := metastore.OpenCommandLog(ctx, e.cluster, e.sid)
+	log, cmds, end, err := metastore.OpenCommandLog(ctx, e.cluster, e.sid, opts.Logf)
 	if err != nil {
 		return nil, err
 	}
@@ -144,20 +146,25 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		})
 	}
 	e.replaying = true
-	defer func() { e.replaying = false }()
-	for i, c := range cmds {
+	for _, c := range cmds {
 		if err := e.replay(ctx, c); err != nil {
 			// A command that no longer applies is skipped, as on the
 			// server that first ran it the error would have been returned.
-			opts.Logf("command %d (%q) not replayed: %v", i, c.Statement, err)
+			opts.Logf("command %d (%q) not replayed: %v", c.Offset, c.Statement, err)
 		}
-		e.cmdOffset = int64(i) + 1
+		e.cmdOffset = c.Offset + 1
 	}
+	e.cmdOffset = max(e.cmdOffset, end)
+	e.replaying = false
+	e.tail = startCommandTail(e)
 	return e, nil
 }
 
 // Close stops every running query, committing what it processed.
 func (e *Engine) Close() error {
+	if e.tail != nil {
+		e.tail.stop() // before taking e.mu: a catch-up in flight holds it
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var errs []error

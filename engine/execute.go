@@ -47,6 +47,18 @@ func (e *Engine) execute(ctx context.Context, st sql.Statement, props map[string
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	return e.executeLocked(ctx, st, props, replaying)
+}
+
+// executeLocked is execute for a catalog change, with e.mu held.
+func (e *Engine) executeLocked(ctx context.Context, st sql.Statement, props map[string]string, replaying bool) (api.Entity, error) {
+	if !replaying {
+		// Validate against every command already in the log, including
+		// other servers' (the log's order is the catalog's).
+		if err := e.catchUp(ctx, -1); err != nil {
+			return nil, err
+		}
+	}
 	cfg := e.config(props)
 	act, err := e.prepare(ctx, st, cfg)
 	if err != nil {
@@ -57,6 +69,18 @@ func (e *Engine) execute(ctx context.Context, st sql.Statement, props map[string
 		off, err := e.cmdLog.Append(ctx, commandID(st), metastore.Command{Statement: st.Text(), Props: props})
 		if err != nil {
 			return nil, err
+		}
+		if off > e.cmdOffset {
+			// Another server appended between our catch-up and our
+			// append: apply its commands first and validate ours again,
+			// as every server will apply them in this order.
+			if err := e.catchUp(ctx, off); err != nil {
+				return nil, err
+			}
+			if act, err = e.prepare(ctx, st, cfg); err != nil {
+				e.cmdOffset = off + 1
+				return nil, fmt.Errorf("a concurrent change on another server came first: %w", err)
+			}
 		}
 		seq = off
 	}

@@ -1,8 +1,10 @@
 package metastore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -17,6 +19,8 @@ type Command struct {
 	Props map[string]string `json:"streamsProperties,omitempty"`
 	// Version lets a newer eddy refuse a log it does not understand.
 	Version int `json:"version"`
+	// Offset is where the command sits in the command topic.
+	Offset int64 `json:"-"`
 }
 
 // CommandVersion is the command format this build writes and reads.
@@ -27,6 +31,7 @@ const CommandVersion = 1
 type CommandLog struct {
 	cluster kafka.Cluster
 	topic   string
+	logf    func(string, ...any)
 }
 
 // CommandTopic returns the command topic name for a service id.
@@ -35,32 +40,64 @@ func CommandTopic(serviceID string) string {
 }
 
 // OpenCommandLog creates the command topic if needed and returns the log
-// with every command recorded so far, in order.
-func OpenCommandLog(ctx context.Context, cluster kafka.Cluster, serviceID string) (*CommandLog, []Command, error) {
-	l := &CommandLog{cluster: cluster, topic: CommandTopic(serviceID)}
+// with every command recorded so far, in order. A record that is not a
+// command (anything a foreign client wrote there) is skipped and told to
+// logf; a command of a newer format stops the start, since applying the
+// rest without it would diverge from the servers that understand it.
+func OpenCommandLog(ctx context.Context, cluster kafka.Cluster, serviceID string, logf func(string, ...any)) (*CommandLog, []Command, int64, error) {
+	l := &CommandLog{cluster: cluster, topic: CommandTopic(serviceID), logf: logf}
+	if l.logf == nil {
+		l.logf = func(string, ...any) {}
+	}
 	err := cluster.CreateTopic(ctx, kafka.TopicInfo{
 		Name: l.topic, Partitions: 1, Replicas: 1,
 		Configs: map[string]string{"retention.ms": "-1", "cleanup.policy": "delete"},
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("create command topic: %w", err)
+		return nil, nil, 0, fmt.Errorf("create command topic: %w", err)
 	}
-	recs, err := cluster.ReadAll(ctx, l.topic)
+	cmds, end, err := l.ReadFrom(ctx, 0)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read command topic: %w", err)
+		return nil, nil, 0, err
 	}
-	cmds := make([]Command, 0, len(recs))
-	for _, r := range recs {
+	return l, cmds, end, nil
+}
+
+// ReadFrom returns the commands at offset from and after, up to the end
+// of the log when called, and that end.
+func (l *CommandLog) ReadFrom(ctx context.Context, from int64) ([]Command, int64, error) {
+	var cmds []Command
+	ends, err := l.cluster.ReadPartitions(ctx, l.topic, map[int32]int64{0: from}, func(r kafka.Record) error {
+		if r.Offset < from {
+			return nil
+		}
 		var c Command
-		if err := json.Unmarshal(r.Value, &c); err != nil {
-			return nil, nil, fmt.Errorf("command topic offset %d: %w", r.Offset, err)
+		if err := json.Unmarshal(r.Value, &c); err != nil || c.Statement == "" {
+			l.logf("command topic %s offset %d is not a command, skipped: %v", l.topic, r.Offset, cmp.Or(err, errNoStatement))
+			return nil
 		}
 		if c.Version > CommandVersion {
-			return nil, nil, fmt.Errorf("command topic offset %d has version %d; this eddy reads up to %d", r.Offset, c.Version, CommandVersion)
+			return fmt.Errorf("command topic offset %d has version %d; this eddy reads up to %d", r.Offset, c.Version, CommandVersion)
 		}
+		c.Offset = r.Offset
 		cmds = append(cmds, c)
+		return nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("read command topic: %w", err)
 	}
-	return l, cmds, nil
+	return cmds, max(from, ends[0]), nil
+}
+
+var errNoStatement = errors.New("no statement")
+
+// End is the offset the next command will get.
+func (l *CommandLog) End(ctx context.Context) (int64, error) {
+	ends, err := l.cluster.EndOffsets(ctx, l.topic)
+	if err != nil {
+		return 0, fmt.Errorf("command topic end: %w", err)
+	}
+	return ends[0], nil
 }
 
 // Append durably records a command and returns its offset.

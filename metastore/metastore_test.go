@@ -108,7 +108,7 @@ func TestCatalogConcurrent(t *testing.T) {
 func TestCommandLog(t *testing.T) {
 	ctx := context.Background()
 	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
-	log, cmds, err := OpenCommandLog(ctx, cl, "svc_")
+	log, cmds, _, err := OpenCommandLog(ctx, cl, "svc_", t.Logf)
 	if err != nil || len(cmds) != 0 {
 		t.Fatalf("empty log: %v %v", cmds, err)
 	}
@@ -119,18 +119,26 @@ func TestCommandLog(t *testing.T) {
 			t.Fatalf("append %d: offset %d, %v", i, off, err)
 		}
 	}
-	_, cmds, err = OpenCommandLog(ctx, cl, "svc_")
+	// A record a foreign client wrote is skipped, not fatal.
+	if err := cl.Produce(ctx, kafka.Record{Topic: CommandTopic("svc_"), Partition: 0, Value: []byte("\x00garbage")}); err != nil {
+		t.Fatal(err)
+	}
+	var end int64
+	_, cmds, end, err = OpenCommandLog(ctx, cl, "svc_", t.Logf)
+	if end != 3 {
+		t.Errorf("log end %d, want 3", end)
+	}
 	if err != nil || len(cmds) != 2 || cmds[0].Statement != stmts[0] || cmds[1].Statement != stmts[1] || cmds[1].Props["n"] != "1" {
 		t.Fatalf("replayed %+v, %v", cmds, err)
 	}
-	if _, other, err := OpenCommandLog(ctx, cl, "other_"); err != nil || len(other) != 0 {
+	if _, other, _, err := OpenCommandLog(ctx, cl, "other_", t.Logf); err != nil || len(other) != 0 {
 		t.Errorf("another service id sees %d commands, %v", len(other), err)
 	}
 	future := kafka.Record{Topic: CommandTopic("svc_"), Partition: 0, Value: []byte(`{"statement":"X;","version":99}`)}
 	if err := cl.Produce(ctx, future); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := OpenCommandLog(ctx, cl, "svc_"); err == nil || !strings.Contains(err.Error(), "version 99") {
+	if _, _, _, err := OpenCommandLog(ctx, cl, "svc_", t.Logf); err == nil || !strings.Contains(err.Error(), "version 99") {
 		t.Errorf("a command of a newer version: %v", err)
 	}
 }
