@@ -85,6 +85,24 @@ type Engine struct {
 	recent recentErrors
 	// tail applies commands other servers append to the command log.
 	tail *commandTail
+	// cmdFailures are commands of the log this server could not apply.
+	cmdFailures []CommandFailure
+}
+
+// CommandFailure is a command of the log that this server could not
+// apply, at start-up or while tailing: its catalog may differ from that
+// of the server that appended it.
+type CommandFailure struct {
+	Offset    int64
+	Statement string
+	Err       string
+}
+
+// CommandFailures lists the commands this server could not apply.
+func (e *Engine) CommandFailures() []CommandFailure {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]CommandFailure(nil), e.cmdFailures...)
 }
 
 // New opens the command log, replays it to rebuild the catalog and
@@ -151,6 +169,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			// A command that no longer applies is skipped, as on the
 			// server that first ran it the error would have been returned.
 			opts.Logf("command %d (%q) not replayed: %v", c.Offset, c.Statement, err)
+			e.cmdFailures = append(e.cmdFailures, CommandFailure{Offset: c.Offset, Statement: c.Statement, Err: err.Error()})
 		}
 		e.cmdOffset = c.Offset + 1
 	}

@@ -77,6 +77,7 @@ func (e *Engine) catchUp(ctx context.Context, until int64) error {
 		}
 		if err := e.replayLocked(ctx, c.Statement, c.Props); err != nil {
 			e.opts.Logf("command %d (%q) from the log not applied: %v", c.Offset, c.Statement, err)
+			e.cmdFailures = append(e.cmdFailures, CommandFailure{Offset: c.Offset, Statement: c.Statement, Err: err.Error()})
 		}
 		e.cmdOffset = c.Offset + 1
 	}

@@ -59,12 +59,19 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 			}
 			cancel()
 		}
+		// A command of the log this server could not apply means its
+		// catalog may differ from its peers': the command runner is
+		// degraded, as ksqlDB reports it.
+		failed := s.cfg.Engine.CommandFailures()
+		for _, f := range failed {
+			s.cfg.Logf("healthcheck: command %d (%q) was not applied: %s", f.Offset, f.Statement, f.Err)
+		}
 		c.last = health{
-			IsHealthy: kafkaOK,
+			IsHealthy: kafkaOK && len(failed) == 0,
 			Details: map[string]healthDetails{
 				"metastore":     {IsHealthy: true},
 				"kafka":         {IsHealthy: kafkaOK},
-				"commandRunner": {IsHealthy: true},
+				"commandRunner": {IsHealthy: len(failed) == 0},
 			},
 		}
 		c.at = time.Now()

@@ -29,6 +29,7 @@ type Backend interface {
 	Print(ctx context.Context, text string, props map[string]string, emit func(line string) error) error
 	QueryStats() []engine.QueryStat
 	CommandSequence() int64
+	CommandFailures() []engine.CommandFailure
 	ServiceID() string
 	Metastore() *metastore.Metastore
 }
