@@ -58,8 +58,11 @@ func TestKill9MidSnapshotAndMidBinlog(t *testing.T) {
 	dir := t.TempDir()
 	kafkaAddr, apiAddr := freeAddr(t), freeAddr(t)
 	var server *exec.Cmd
+	// The servers' output, shown if the test fails.
+	serverLog := &lockedBuffer{}
 	start := func() {
 		server = exec.Command(bin, "server", "--data-dir", dir, "--kafka-listen", kafkaAddr, "--listen", apiAddr, "--registry-listen", "")
+		server.Stdout, server.Stderr = serverLog, serverLog
 		if err := server.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -133,6 +136,12 @@ func TestKill9MidSnapshotAndMidBinlog(t *testing.T) {
 		vs   []int
 	}
 	var got map[int]*seen
+	missing := "nothing read yet"
+	defer func() {
+		if t.Failed() {
+			t.Logf("last unmet: %s\nserver output (tail):\n%s", missing, tail(serverLog.String(), 8000))
+		}
+	}()
 	waitUntil(t, "every change", 4*time.Minute, func() bool {
 		cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{kafkaAddr}})
 		if err != nil {
@@ -141,6 +150,7 @@ func TestKill9MidSnapshotAndMidBinlog(t *testing.T) {
 		defer cl.Close()
 		recs, err := cl.ReadAll(ctx, topic)
 		if err != nil {
+			missing = "read: " + err.Error()
 			return false
 		}
 		got = map[int]*seen{}
@@ -170,9 +180,11 @@ func TestKill9MidSnapshotAndMidBinlog(t *testing.T) {
 		for id := 1; id <= rows; id++ {
 			s := got[id]
 			if s == nil || !s.snap {
+				missing = fmt.Sprintf("row %d has no snapshot record (%d records read)", id, len(recs))
 				return false
 			}
 			if id <= updated && (len(s.vs) < 2 || s.vs[len(s.vs)-1] != 3) {
+				missing = fmt.Sprintf("row %d has updates %v, want 2 then 3 (%d records read)", id, s.vs, len(recs))
 				return false
 			}
 		}
