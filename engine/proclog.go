@@ -106,7 +106,7 @@ func processingLogSchema() *types.Schema {
 // runOptions are how persistent queries run: processing log, local state
 // stores, restore progress in the server log.
 func (e *Engine) runOptions() runtime.Options {
-	return runtime.Options{Log: e.processingLog(false), Stores: e.opts.StateStores, Logf: e.opts.Logf}
+	return runtime.Options{Log: e.processingLog(false), Stores: e.opts.StateStores, Logf: e.opts.Logf, MemberID: e.opts.WorkerID}
 }
 
 // connectorRecordError writes a record a connector skipped under

@@ -269,6 +269,9 @@ func (e *Engine) buildPersistent(ctx context.Context, p *planner.Planner, id str
 		return nil, &stmtErr{msg: err.Error()}
 	}
 	topo.PurgeInterval = time.Duration(ms) * time.Millisecond
+	if topo.ExactlyOnce, err = exactlyOnce(cfg); err != nil {
+		return nil, &stmtErr{msg: err.Error()}
+	}
 	return &persistentPlan{id: id, plan: plan, sink: sink, topo: topo}, nil
 }
 
@@ -295,6 +298,24 @@ func streamsInt(cfg planner.Config, name string, def int64) (int64, error) {
 		return 0, fmt.Errorf("%s=%q: want a non-negative integer", name, v)
 	}
 	return n, nil
+}
+
+// exactlyOnce reads processing.guarantee (bare or ksql.streams.
+// prefixed): at_least_once, the default, or exactly_once_v2 (the older
+// exactly_once and exactly_once_beta mean the same here, as Kafka
+// Streams now runs both as v2).
+func exactlyOnce(cfg planner.Config) (bool, error) {
+	v, ok := cfg["processing.guarantee"]
+	if !ok {
+		v = cfg["ksql.streams.processing.guarantee"]
+	}
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "", "at_least_once":
+		return false, nil
+	case "exactly_once_v2", "exactly_once", "exactly_once_beta":
+		return true, nil
+	}
+	return false, fmt.Errorf("processing.guarantee=%q: want at_least_once or exactly_once_v2", v)
 }
 
 // resetPolicy is where a new query starts: auto.offset.reset when set,

@@ -53,6 +53,9 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	base := []kgo.Opt{
 		kgo.SeedBrokers(cfg.Brokers...),
 		kgo.ClientID(cfg.ClientID),
+		// Records of open or aborted transactions (an exactly-once
+		// query's, a transactional producer's) are never read.
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 	}
 	if cfg.Logf != nil {
 		base = append(base, kgo.WithLogger(kgo.BasicLogger(logfWriter(cfg.Logf), kgo.LogLevelWarn, nil)))

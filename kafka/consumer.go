@@ -94,9 +94,29 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 			kopts = append(kopts, kgo.AdjustFetchOffsetsFn(s.earliestWithoutCommit))
 		}
 	}
+	var cl *kgo.Client
+	if opts.TransactionalID != "" && !opts.NoCommit {
+		kopts = append(kopts, c.transactionalOpts(opts.TransactionalID)...)
+	}
 	cl, err := kgo.NewClient(kopts...)
 	if err != nil {
 		return nil, fmt.Errorf("subscribe group %s to %v: %w", opts.Group, opts.Topics, err)
+	}
+	if opts.TransactionalID != "" && !opts.NoCommit {
+		s.transactional = true
+		// Taking the transactional ID now fences an earlier incarnation
+		// of this member (killed mid-transaction) and aborts its open
+		// transaction, which would otherwise hold back every
+		// read_committed reader of its outputs and changelogs (the
+		// restores this subscription's tasks are about to run).
+		pctx, cancel := withDefaultTimeout(ctx)
+		_, _, err = cl.ProducerID(pctx)
+		cancel()
+		if err != nil {
+			cl.Close()
+			return nil, fmt.Errorf("subscribe group %s: transactional id %s: %w", opts.Group, opts.TransactionalID, err)
+		}
+		s.topicIDs = c.topicIDs(ctx, opts.Topics)
 	}
 	s.cl = cl
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
@@ -166,6 +186,11 @@ type clientSub struct {
 	closeOnce sync.Once
 	closeErr  error // final commit failure, set before done closes
 
+	// transactional: an exactly-once subscription (TransactionalID);
+	// topicIDs name its topics in transactional offset commits.
+	transactional bool
+	topicIDs      map[string][16]byte
+
 	mu      sync.Mutex
 	err     error
 	pending map[string]map[int32]kgo.EpochOffset // processed, not yet committed
@@ -205,7 +230,7 @@ func (s *clientSub) run() {
 		// last poll (a query's final commit on Stop).
 		s.markHeld(nil)
 	}
-	if !s.opts.NoCommit {
+	if !s.opts.NoCommit && !s.transactional {
 		cctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 		if err := s.commitPending(cctx, nil); err != nil {
 			s.closeErr = fmt.Errorf("final commit for group %s: %w", s.opts.Group, err)
@@ -267,14 +292,14 @@ func (s *clientSub) pollOnce() bool {
 	}
 	if s.opts.Held != nil {
 		s.markHeld(fs)
-		if !s.opts.NoCommit {
+		if !s.opts.NoCommit && !s.transactional {
 			if err := s.commitPending(s.ctx, nil); err != nil && s.ctx.Err() == nil {
 				s.logf("kafka: group %s commit: %v", s.opts.Group, err)
 			}
 		}
 		return true
 	}
-	if !s.opts.NoCommit {
+	if !s.opts.NoCommit && !s.transactional {
 		s.markProcessed(fs)
 		if err := s.commitPending(s.ctx, nil); err != nil && s.ctx.Err() == nil {
 			// Kept pending: retried after the next batch, on
@@ -445,6 +470,12 @@ func (s *clientSub) commitPending(ctx context.Context, only map[string][]int32) 
 // onRevoked commits what was processed on the partitions being taken away,
 // before another member starts on them.
 func (s *clientSub) onRevoked(_ context.Context, _ *kgo.Client, revoked map[string][]int32) {
+	if s.transactional {
+		// Exactly-once: what was not committed in a transaction is
+		// redone by the next owner from the committed state.
+		s.forget(revoked)
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
 	if err := s.commitPending(ctx, revoked); err != nil {

@@ -84,9 +84,14 @@ type SubscribeOptions struct {
 	// does). Count is how many records it keeps unprocessed; a partition
 	// holding MaxHeld or more is paused (not fetched) until the handler
 	// catches up.
-	Held    func(topic string, partition int32) (firstOffset int64, count int)
-	Tick    time.Duration
-	MaxHeld int
+	// TransactionalID makes a committing subscription exactly-once: it
+	// implements Transactor, and offsets commit only through Transact
+	// (see txn.go). It must be stable across restarts of the same member
+	// and distinct between members.
+	TransactionalID string
+	Held            func(topic string, partition int32) (firstOffset int64, count int)
+	Tick            time.Duration
+	MaxHeld         int
 	// OnHighWatermark is told, before the handler sees a fetch, each
 	// fetched partition's high watermark (the offset after the last record
 	// in the partition), so a consumer knows whether an input it has

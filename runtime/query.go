@@ -35,6 +35,11 @@ type Options struct {
 	Stores StoreOpener
 	// Logf receives restore progress.
 	Logf func(format string, args ...any)
+	// MemberID names this server among the servers of its service,
+	// stable across its restarts: an exactly-once query's transactional
+	// ID is its group and this, so a restarted server fences its own
+	// earlier incarnation.
+	MemberID string
 }
 
 // Query is a running topology: one task per input partition number, all
@@ -46,6 +51,9 @@ type Query struct {
 	cluster kafka.Cluster
 	opts    Options
 	sub     kafka.Subscription
+	// txn is set when the query runs exactly-once: each commit is one
+	// transaction of the subscription.
+	txn kafka.Transactor
 	// synchronous clusters deliver records in production order, one at a
 	// time: tasks process them as they come, without time ordering.
 	synchronous bool
@@ -89,7 +97,11 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 	if q.synchronous {
 		topo.CacheBytes = 0
 	}
-	q.deferring = !q.synchronous && !topo.NoCommit && topo.CacheBytes > 0 && topo.CommitInterval > 0 &&
+	eos := topo.ExactlyOnce && !q.synchronous && !topo.NoCommit && topo.Group != ""
+	// Exactly-once commits every batch in a transaction (Kafka Streams'
+	// default commit interval is 100 ms under it): a deferred commit
+	// would have to run outside the consumer's goroutine on Stop.
+	q.deferring = !eos && !q.synchronous && !topo.NoCommit && topo.CacheBytes > 0 && topo.CommitInterval > 0 &&
 		len(instantiate(topo).cached) > 0
 	q.lastCommit = time.Now()
 	if q.opts.Logf == nil {
@@ -103,6 +115,12 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 		EarliestTopics: topo.tableInputs(),
 		OnRevoke:       q.revoke,
 	}
+	if eos {
+		so.TransactionalID = topo.Group
+		if opts.MemberID != "" {
+			so.TransactionalID += "-" + opts.MemberID
+		}
+	}
 	if !q.synchronous {
 		so.Held = q.held
 		so.Tick = tick
@@ -114,6 +132,11 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 		return nil, fmt.Errorf("query %s: subscribe %v: %w", topo.ID, topo.Topics(), err)
 	}
 	q.sub = sub
+	if eos {
+		if q.txn, _ = sub.(kafka.Transactor); q.txn == nil {
+			q.opts.Logf("query %s: exactly_once_v2 is not available on this cluster; running at-least-once", topo.ID)
+		}
+	}
 	return q, nil
 }
 
@@ -157,8 +180,10 @@ func (q *Query) handle(ctx context.Context, batch []kafka.Record) error {
 		if err := q.commit(ctx); err != nil {
 			return err
 		}
-	} else if err := q.flushOutputs(ctx); err != nil {
-		return err
+	} else if q.txn == nil {
+		if err := q.flushOutputs(ctx); err != nil {
+			return err
+		}
 	}
 	if stop {
 		return errSinkDone
@@ -190,8 +215,18 @@ func (q *Query) commit(ctx context.Context) error {
 	for _, t := range q.tasks {
 		t.flushCaches()
 	}
-	if err := q.flush(ctx); err != nil {
-		return err
+	if q.txn != nil {
+		if err := q.commitTransaction(ctx); err != nil {
+			return err
+		}
+	} else {
+		apply, err := q.flush(ctx, q.produce)
+		if err != nil {
+			return err
+		}
+		if err := apply(); err != nil {
+			return err
+		}
 	}
 	for _, t := range q.tasks {
 		clear(t.uncommitted)
@@ -199,6 +234,59 @@ func (q *Query) commit(ctx context.Context) error {
 	q.lastCommit = time.Now()
 	q.purgeRepartitions(ctx)
 	return nil
+}
+
+// produce writes records outside a transaction.
+func (q *Query) produce(ctx context.Context, recs ...kafka.Record) error {
+	return q.cluster.Produce(ctx, recs...)
+}
+
+// commitTransaction writes what flush writes and commits the input
+// offsets processed so far, in one transaction; the local stores follow
+// only once it committed. An aborted transaction stops the query: its
+// tasks hold state the transaction did not commit, and the consumer's
+// position is past records it never processed, so only a fresh start
+// from the committed offsets and changelogs is consistent.
+func (q *Query) commitTransaction(ctx context.Context) error {
+	pending := false
+	for _, t := range q.tasks {
+		if len(t.pending) > 0 || len(t.uncommitted) > 0 {
+			pending = true
+		}
+	}
+	if !pending {
+		return nil // nothing processed since the last transaction
+	}
+	offsets := q.processedOffsets()
+	var apply func() error
+	err := q.txn.Transact(ctx, func(produce func(...kafka.Record) error) (map[string]map[int32]int64, error) {
+		var err error
+		apply, err = q.flush(ctx, func(_ context.Context, recs ...kafka.Record) error { return produce(recs...) })
+		return offsets, err
+	})
+	if err != nil {
+		return fmt.Errorf("query %s: %w", q.Topology.ID, err)
+	}
+	return apply()
+}
+
+// processedOffsets lists, per input partition of every task, the offset
+// after the last record processed.
+func (q *Query) processedOffsets() map[string]map[int32]int64 {
+	out := map[string]map[int32]int64{}
+	for _, t := range q.tasks {
+		for _, qu := range t.queues {
+			o, ok := t.done[qu.key()]
+			if !ok {
+				continue
+			}
+			if out[qu.tp.topic] == nil {
+				out[qu.tp.topic] = map[int32]int64{}
+			}
+			out[qu.tp.topic][qu.tp.partition] = o
+		}
+	}
+	return out
 }
 
 // defaultPurgeInterval is how often a query deletes what its repartition
@@ -258,15 +346,17 @@ func (q *Query) flushOutputs(ctx context.Context) error {
 	if len(out) == 0 {
 		return nil
 	}
-	if err := q.cluster.Produce(ctx, out...); err != nil {
+	if err := q.produce(ctx, out...); err != nil {
 		return fmt.Errorf("query %s: produce: %w", q.Topology.ID, err)
 	}
 	return nil
 }
 
-// flush writes every task's outputs and changelog entries, then the
-// changelog markers that commit them, then the local stores.
-func (q *Query) flush(ctx context.Context) error {
+// flush writes every task's outputs and changelog entries through
+// produce, then the changelog markers that commit them. It returns the
+// writes of the local stores, to apply once the records are committed.
+func (q *Query) flush(ctx context.Context, produce func(context.Context, ...kafka.Record) error) (apply func() error, err error) {
+	nothing := func() error { return nil }
 	var out []kafka.Record
 	type written struct {
 		t       *Task
@@ -283,7 +373,7 @@ func (q *Query) flush(ctx context.Context) error {
 		}
 		entries, n, err := t.collectChanges()
 		if err != nil {
-			return fmt.Errorf("query %s: task %d: %w", q.Topology.ID, p, err)
+			return nil, fmt.Errorf("query %s: task %d: %w", q.Topology.ID, p, err)
 		}
 		if n == 0 {
 			continue
@@ -297,12 +387,12 @@ func (q *Query) flush(ctx context.Context) error {
 		logged = append(logged, written{t, entries})
 	}
 	if len(out) > 0 {
-		if err := q.cluster.Produce(ctx, out...); err != nil {
-			return fmt.Errorf("query %s: produce: %w", q.Topology.ID, err)
+		if err := produce(ctx, out...); err != nil {
+			return nil, fmt.Errorf("query %s: produce: %w", q.Topology.ID, err)
 		}
 	}
 	if len(logged) == 0 {
-		return nil
+		return nothing, nil
 	}
 	// The markers go only after every entry of the batch is acknowledged.
 	var markers []kafka.Record
@@ -313,20 +403,22 @@ func (q *Query) flush(ctx context.Context) error {
 				Headers: []kafka.Header{{Key: headerMarker, Value: []byte{1}}}})
 		}
 	}
-	if err := q.cluster.Produce(ctx, markers...); err != nil {
-		return fmt.Errorf("query %s: changelog markers: %w", q.Topology.ID, err)
+	if err := produce(ctx, markers...); err != nil {
+		return nil, fmt.Errorf("query %s: changelog markers: %w", q.Topology.ID, err)
 	}
-	i := 0
-	for _, w := range logged {
-		for si, st := range w.t.stores {
-			if err := st.writeLocal(w.entries[si], markers[i].Offset); err != nil {
-				return fmt.Errorf("query %s: local store %s/%d: %w", q.Topology.ID, st.name, w.t.partition, err)
+	return func() error {
+		i := 0
+		for _, w := range logged {
+			for si, st := range w.t.stores {
+				if err := st.writeLocal(w.entries[si], markers[i].Offset); err != nil {
+					return fmt.Errorf("query %s: local store %s/%d: %w", q.Topology.ID, st.name, w.t.partition, err)
+				}
+				i++
 			}
-			i++
+			w.t.seq++
 		}
-		w.t.seq++
-	}
-	return nil
+		return nil
+	}, nil
 }
 
 // taskOf maps an input partition to its task: the task of the same

@@ -104,6 +104,10 @@ type Topology struct {
 	// offsets go out together then, or sooner when the cache is full.
 	CacheBytes     int64
 	CommitInterval time.Duration
+	// ExactlyOnce (processing.guarantee=exactly_once_v2) commits each
+	// batch's outputs, changelog writes and input offsets in one Kafka
+	// transaction, on clusters whose subscriptions support them.
+	ExactlyOnce bool
 	// PurgeInterval is how often the query deletes the records of its
 	// repartition topics it has committed (30 s when zero).
 	PurgeInterval time.Duration

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,147 +30,9 @@ func TestKill9MidStreamLosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
 	}
-	bin := filepath.Join(t.TempDir(), "eddy")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	broker, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0",
-		// The records are stamped in 2023: keep them past retention.
-		Retention: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer broker.Close()
-	ctx := context.Background()
-	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{broker.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	for _, topic := range []string{"users", "clicks"} {
-		if err := cl.CreateTopic(ctx, kafka.TopicInfo{Name: topic, Partitions: 2, Replicas: 1}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	const users, total, batch = 20, 100_000, 500
-	base := int64(1_700_000_000_000)
-	var urecs []kafka.Record
-	for u := range users {
-		urecs = append(urecs, kafka.Record{Topic: "users", Partition: -1, Key: []byte(fmt.Sprintf("u%d", u)),
-			Value: []byte(fmt.Sprintf(`{"NAME":"name%d"}`, u)), Timestamp: base - 1})
-	}
-	if err := cl.Produce(ctx, urecs...); err != nil {
-		t.Fatal(err)
-	}
-
-	dataDir, listen := t.TempDir(), freeAddr(t)
-	var server *exec.Cmd
-	var logs lockedBuffer // every life's server log, shown when the test fails
-	defer func() {
-		if t.Failed() {
-			t.Logf("server logs:\n%s", tail(logs.String(), 8000))
-		}
-	}()
-	start := func() {
-		server = exec.Command(bin, "server", "--bootstrap-servers", broker.Addr(), "--listen", listen,
-			"--data-dir", dataDir, "--service-id", "crash_")
-		fmt.Fprintf(&logs, "--- start at %s\n", time.Now().Format(time.RFC3339Nano))
-		server.Stdout, server.Stderr = &logs, &logs
-		if err := server.Start(); err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			resp, err := http.Get("http://" + listen + "/info")
-			if err == nil {
-				resp.Body.Close()
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("eddy server did not answer: %v\n%s", err, logs.String())
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	kill := func() {
-		server.Process.Signal(os.Kill)
-		server.Wait()
-	}
-	start()
-	defer kill()
-	stmts := `CREATE TABLE USERS (ID STRING PRIMARY KEY, NAME STRING) WITH (KAFKA_TOPIC='users', VALUE_FORMAT='JSON');
-		CREATE STREAM CLICKS (ID STRING KEY, N INT) WITH (KAFKA_TOPIC='clicks', VALUE_FORMAT='JSON');
-		CREATE TABLE PER_MINUTE AS SELECT ID, COUNT(*) AS C, SUM(N) AS S FROM CLICKS
-		  WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY ID;
-		CREATE STREAM ENRICHED AS SELECT C.ID, C.N, U.NAME FROM CLICKS C LEFT JOIN USERS U ON C.ID = U.ID;`
-	body, _ := json.Marshal(map[string]any{"ksql": stmts, "streamsProperties": map[string]string{"auto.offset.reset": "earliest"}})
-	resp, err := http.Post("http://"+listen+"/ksql", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("statements: HTTP %d", resp.StatusCode)
-	}
-
-	// The input: click i by user i%20, N = i, 20 ms apart in event time
-	// (2,000 s: about 34 one-minute windows per user).
-	type window struct {
-		user  string
-		start int64
-	}
-	wantCount, wantSum := map[window]int64{}, map[window]int64{}
-	began := time.Now()
-	// Five kills at random points of the input, each after the running
-	// server has written some of its output, so every life makes progress
-	// and the next one restores state the previous one built.
-	kills := map[int]bool{}
-	for len(kills) < 5 {
-		kills[(1+rand.IntN(total/batch-2))*batch] = true
-	}
-	enriched := func() int64 {
-		ends, err := cl.EndOffsets(ctx, "ENRICHED")
-		if err != nil {
-			return 0
-		}
-		var n int64
-		for _, e := range ends {
-			n += e
-		}
-		return n
-	}
-	lifeStart := int64(-1) // joined rows when the current server started
-	for i := 0; i < total; i += batch {
-		if kills[i] {
-			// Kill only a server that has joined its groups and made
-			// progress itself: a member killed while a rebalance is still
-			// settling can hold partitions in the embedded broker's group
-			// long after (it has no static membership).
-			deadline := time.Now().Add(2 * time.Minute)
-			for n := enriched(); n < int64(i)/2 || n <= lifeStart; n = enriched() {
-				if time.Now().After(deadline) {
-					t.Fatalf("the server made no progress: %d joined rows of %d produced", enriched(), i)
-				}
-				time.Sleep(50 * time.Millisecond)
-			}
-			kill()
-			start()
-			lifeStart = enriched()
-		}
-		recs := make([]kafka.Record, 0, batch)
-		for j := i; j < i+batch; j++ {
-			u, ts := fmt.Sprintf("u%d", j%users), base+int64(j)*20
-			recs = append(recs, kafka.Record{Topic: "clicks", Partition: -1, Key: []byte(u),
-				Value: []byte(fmt.Sprintf(`{"N":%d}`, j)), Timestamp: ts})
-			w := window{u, ts - ts%60_000}
-			wantCount[w]++
-			wantSum[w] += int64(j)
-		}
-		if err := cl.Produce(ctx, recs...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Logf("input produced, with %d kills, after %s", len(kills), time.Since(began).Round(time.Millisecond))
+	r := runKilled(t, map[string]string{"auto.offset.reset": "earliest"})
+	cl, ctx, total := r.cl, context.Background(), r.total
+	wantCount, wantSum, began, logs := r.wantCount, r.wantSum, r.began, r.logs
 	// Wait until the latest row of every window is the expected one.
 	deadline := time.Now().Add(3 * time.Minute)
 	var mismatch string
@@ -178,12 +41,12 @@ func TestKill9MidStreamLosesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		latest := map[window][2]int64{}
+		latest := map[crashWindow][2]int64{}
 		for _, r := range recs {
 			if len(r.Key) < 8 {
 				t.Fatalf("windowed key too short: %x", r.Key)
 			}
-			w := window{string(r.Key[:len(r.Key)-8]), int64(binary.BigEndian.Uint64(r.Key[len(r.Key)-8:]))}
+			w := crashWindow{string(r.Key[:len(r.Key)-8]), int64(binary.BigEndian.Uint64(r.Key[len(r.Key)-8:]))}
 			var v struct{ C, S int64 }
 			if err := json.Unmarshal(r.Value, &v); err != nil {
 				t.Fatal(err)
@@ -245,6 +108,285 @@ func TestKill9MidStreamLosesNothing(t *testing.T) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// TestKill9ExactlyOnce runs the same kills under
+// processing.guarantee=exactly_once_v2 with output caching off, so every
+// input record gives exactly one output record of each query: the
+// committed outputs (read read_committed) must then equal, record for
+// record and in order per key, those of an uninterrupted run, which the
+// test computes from the input: no duplicate from a replayed batch, no
+// gap.
+func TestKill9ExactlyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	r := runKilled(t, map[string]string{"auto.offset.reset": "earliest",
+		"processing.guarantee": "exactly_once_v2", "cache.max.bytes.buffering": "0"})
+	ctx := context.Background()
+	// A windowed key is the user and the window start: each window's
+	// updates are in order in its partition.
+	type agg struct{ c, s int64 }
+	wantAgg, wantJoin := map[crashWindow][]agg{}, map[string][]int{}
+	running := map[crashWindow][2]int64{}
+	for j := range r.total {
+		u, ts := fmt.Sprintf("u%d", j%r.users), r.base+int64(j)*20
+		w := crashWindow{u, ts - ts%60_000}
+		c := running[w]
+		c[0]++
+		c[1] += int64(j)
+		running[w] = c
+		wantAgg[w] = append(wantAgg[w], agg{c[0], c[1]})
+		wantJoin[u] = append(wantJoin[u], j)
+	}
+	records := func(topic string) []kafka.Record {
+		recs, err := r.cl.ReadAll(ctx, topic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs
+	}
+	deadline := time.Now().Add(3 * time.Minute)
+	for len(records("PER_MINUTE")) < r.total || len(records("ENRICHED")) < r.total {
+		if time.Now().After(deadline) {
+			t.Errorf("outputs incomplete: %d aggregate rows, %d joined rows of %d", len(records("PER_MINUTE")), len(records("ENRICHED")), r.total)
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	// Let a duplicate that is still on its way show up.
+	time.Sleep(2 * time.Second)
+
+	gotAgg := map[crashWindow][]agg{}
+	aggRecs := records("PER_MINUTE")
+	for _, rec := range aggRecs {
+		w := crashWindow{string(rec.Key[:len(rec.Key)-8]), int64(binary.BigEndian.Uint64(rec.Key[len(rec.Key)-8:]))}
+		var v struct{ C, S int64 }
+		if err := json.Unmarshal(rec.Value, &v); err != nil {
+			t.Fatal(err)
+		}
+		gotAgg[w] = append(gotAgg[w], agg{v.C, v.S})
+	}
+	gotJoin := map[string][]int{}
+	joinRecs := records("ENRICHED")
+	for _, rec := range joinRecs {
+		var v struct {
+			N    int
+			NAME *string
+		}
+		if err := json.Unmarshal(rec.Value, &v); err != nil {
+			t.Fatal(err)
+		}
+		if v.NAME == nil {
+			t.Fatalf("click %d joined without its user: %s", v.N, rec.Value)
+		}
+		gotJoin[string(rec.Key)] = append(gotJoin[string(rec.Key)], v.N)
+	}
+	for w, want := range wantAgg {
+		if !slices.Equal(gotAgg[w], want) {
+			t.Errorf("PER_MINUTE for %s@%d: %d rows, want %d; first difference %s", w.user, w.start, len(gotAgg[w]), len(want), firstDiff(gotAgg[w], want))
+		}
+	}
+	for u := range wantJoin {
+		if !slices.Equal(gotJoin[u], wantJoin[u]) {
+			t.Errorf("ENRICHED for %s: %d rows, want %d; first difference %s", u, len(gotJoin[u]), len(wantJoin[u]), firstDiff(gotJoin[u], wantJoin[u]))
+		}
+	}
+	// The outputs were written in transactions: their commit markers
+	// take offsets beside the records.
+	ends, err := r.cl.EndOffsets(ctx, "ENRICHED")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var end int64
+	for _, e := range ends {
+		end += e
+	}
+	if end <= int64(len(joinRecs)) {
+		t.Errorf("ENRICHED ends at %d offsets for %d records: no transaction markers, so not written transactionally", end, len(joinRecs))
+	}
+	if !strings.Contains(r.logs.String(), "restored") {
+		t.Error("no restarted task restored state from a changelog: the kills did not exercise restores")
+	}
+}
+
+// firstDiff describes where got first differs from want.
+func firstDiff[T comparable](got, want []T) string {
+	for i := range min(len(got), len(want)) {
+		if got[i] != want[i] {
+			return fmt.Sprintf("at %d: %v, want %v", i, got[i], want[i])
+		}
+	}
+	if len(got) > len(want) {
+		return fmt.Sprintf("at %d: extra %v", len(want), got[len(want)])
+	}
+	if len(got) < len(want) {
+		return fmt.Sprintf("at %d: missing %v", len(got), want[len(got)])
+	}
+	return "none"
+}
+
+// crashWindow is a user's one-minute window.
+type crashWindow struct {
+	user  string
+	start int64
+}
+
+// killedRun is what runKilled produced: the input's expected windows.
+type killedRun struct {
+	cl                 *kafka.Client
+	total, users       int
+	base               int64
+	wantCount, wantSum map[crashWindow]int64
+	began              time.Time
+	logs               *lockedBuffer
+}
+
+// runKilled starts a broker and an `eddy server`, creates a USERS table,
+// a CLICKS stream, the windowed aggregate PER_MINUTE and the join
+// ENRICHED with the given properties, then produces 100,000 clicks by 20
+// users, 20 ms apart in event time, killing the server with SIGKILL at
+// five random points and restarting it.
+func runKilled(t *testing.T, props map[string]string) *killedRun {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "eddy")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	broker, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0",
+		// The records are stamped in 2023: keep them past retention.
+		Retention: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { broker.Close() })
+	ctx := context.Background()
+	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{broker.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cl.Close() })
+	for _, topic := range []string{"users", "clicks"} {
+		if err := cl.CreateTopic(ctx, kafka.TopicInfo{Name: topic, Partitions: 2, Replicas: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const users, total, batch = 20, 100_000, 500
+	base := int64(1_700_000_000_000)
+	var urecs []kafka.Record
+	for u := range users {
+		urecs = append(urecs, kafka.Record{Topic: "users", Partition: -1, Key: []byte(fmt.Sprintf("u%d", u)),
+			Value: []byte(fmt.Sprintf(`{"NAME":"name%d"}`, u)), Timestamp: base - 1})
+	}
+	if err := cl.Produce(ctx, urecs...); err != nil {
+		t.Fatal(err)
+	}
+
+	dataDir, listen := t.TempDir(), freeAddr(t)
+	var server *exec.Cmd
+	logs := &lockedBuffer{} // every life's server log, shown when the test fails
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server logs:\n%s", tail(logs.String(), 8000))
+		}
+	})
+	start := func() {
+		server = exec.Command(bin, "server", "--bootstrap-servers", broker.Addr(), "--listen", listen,
+			"--data-dir", dataDir, "--service-id", "crash_")
+		fmt.Fprintf(logs, "--- start at %s\n", time.Now().Format(time.RFC3339Nano))
+		server.Stdout, server.Stderr = logs, logs
+		if err := server.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			resp, err := http.Get("http://" + listen + "/info")
+			if err == nil {
+				resp.Body.Close()
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("eddy server did not answer: %v\n%s", err, logs.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	kill := func() {
+		server.Process.Signal(os.Kill)
+		server.Wait()
+	}
+	start()
+	t.Cleanup(kill)
+	stmts := `CREATE TABLE USERS (ID STRING PRIMARY KEY, NAME STRING) WITH (KAFKA_TOPIC='users', VALUE_FORMAT='JSON');
+		CREATE STREAM CLICKS (ID STRING KEY, N INT) WITH (KAFKA_TOPIC='clicks', VALUE_FORMAT='JSON');
+		CREATE TABLE PER_MINUTE AS SELECT ID, COUNT(*) AS C, SUM(N) AS S FROM CLICKS
+		  WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY ID;
+		CREATE STREAM ENRICHED AS SELECT C.ID, C.N, U.NAME FROM CLICKS C LEFT JOIN USERS U ON C.ID = U.ID;`
+	body, _ := json.Marshal(map[string]any{"ksql": stmts, "streamsProperties": props})
+	resp, err := http.Post("http://"+listen+"/ksql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("statements: HTTP %d", resp.StatusCode)
+	}
+
+	// The input: click i by user i%20, N = i, 20 ms apart in event time
+	// (2,000 s: about 34 one-minute windows per user).
+	r := &killedRun{cl: cl, total: total, users: users, base: base, logs: logs,
+		wantCount: map[crashWindow]int64{}, wantSum: map[crashWindow]int64{}, began: time.Now()}
+	// Five kills at random points of the input, each after the running
+	// server has written some of its output, so every life makes progress
+	// and the next one restores state the previous one built.
+	kills := map[int]bool{}
+	for len(kills) < 5 {
+		kills[(1+rand.IntN(total/batch-2))*batch] = true
+	}
+	enriched := func() int64 {
+		ends, err := cl.EndOffsets(ctx, "ENRICHED")
+		if err != nil {
+			return 0
+		}
+		var n int64
+		for _, e := range ends {
+			n += e
+		}
+		return n
+	}
+	lifeStart := int64(-1) // joined rows when the current server started
+	for i := 0; i < total; i += batch {
+		if kills[i] {
+			// Kill only a server that has joined its groups and made
+			// progress itself: a member killed while a rebalance is still
+			// settling can hold partitions in the embedded broker's group
+			// long after (it has no static membership).
+			deadline := time.Now().Add(2 * time.Minute)
+			for n := enriched(); n < int64(i)/2 || n <= lifeStart; n = enriched() {
+				if time.Now().After(deadline) {
+					t.Fatalf("the server made no progress: %d joined rows of %d produced", enriched(), i)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			kill()
+			start()
+			lifeStart = enriched()
+		}
+		recs := make([]kafka.Record, 0, batch)
+		for j := i; j < i+batch; j++ {
+			u, ts := fmt.Sprintf("u%d", j%users), base+int64(j)*20
+			recs = append(recs, kafka.Record{Topic: "clicks", Partition: -1, Key: []byte(u),
+				Value: []byte(fmt.Sprintf(`{"N":%d}`, j)), Timestamp: ts})
+			w := crashWindow{u, ts - ts%60_000}
+			r.wantCount[w]++
+			r.wantSum[w] += int64(j)
+		}
+		if err := cl.Produce(ctx, recs...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("input produced, with %d kills, after %s", len(kills), time.Since(r.began).Round(time.Millisecond))
+	return r
 }
 
 // tail returns the last n bytes of s.

@@ -1,0 +1,232 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// Exactly-once is one seam: a subscription made with a TransactionalID
+// consumes with a transactional franz-go client, and its handler ends
+// each unit of work with Transact, which writes the records it produces
+// and commits the input offsets it names in one Kafka transaction
+// (Kafka's exactly_once_v2: the group's generation fences a member that
+// lost its partitions, the transactional ID fences an earlier incarnation
+// of the same member). Such a subscription never commits offsets any
+// other way. Every eddy consumer reads read_committed, so records of an
+// open or aborted transaction are never seen.
+
+// Transactor is implemented by subscriptions made with a TransactionalID.
+type Transactor interface {
+	// Transact runs fn inside a transaction: the records fn writes
+	// through produce (which fills in their partitions and offsets) and
+	// the offsets fn returns (per topic and partition, the next offset
+	// to consume) commit together, or none of them does. It must be
+	// called from the subscription's handler. A transaction that cannot
+	// commit (fn failed, the member was fenced or lost its partitions)
+	// is aborted and reported as an error wrapping ErrTxnAborted.
+	Transact(ctx context.Context, fn func(produce func(...Record) error) (map[string]map[int32]int64, error)) error
+}
+
+// ErrTxnAborted reports a transaction that was aborted instead of
+// committed: nothing it wrote is visible and its offsets did not move.
+var ErrTxnAborted = errors.New("transaction aborted")
+
+// Transact implements Transactor for an exactly-once subscription. It
+// drives the transaction itself rather than through kgo's
+// GroupTransactSession, which commits every offset polled (a handler may
+// hold polled records it has not processed) and aborts the first
+// transaction after any rebalance (ours happen only between handler
+// calls, never inside a transaction).
+func (s *clientSub) Transact(ctx context.Context, fn func(produce func(...Record) error) (map[string]map[int32]int64, error)) error {
+	if !s.transactional {
+		return fmt.Errorf("group %s: the subscription is not transactional", s.opts.Group)
+	}
+	if err := s.cl.BeginTransaction(); err != nil {
+		return fmt.Errorf("group %s: begin transaction: %w", s.opts.Group, err)
+	}
+	produced := false
+	produce := func(recs ...Record) error {
+		if len(recs) == 0 {
+			return nil
+		}
+		produced = true
+		krs := make([]*kgo.Record, len(recs))
+		for i := range recs {
+			if recs[i].Partition < -1 {
+				recs[i].Partition = -1
+			}
+			krs[i] = toKgo(&recs[i])
+		}
+		var errs []error
+		for _, res := range s.cl.ProduceSync(ctx, krs...) {
+			if res.Err != nil && len(errs) < 3 {
+				errs = append(errs, fmt.Errorf("produce to %s: %w", res.Record.Topic, res.Err))
+			}
+		}
+		for i, kr := range krs {
+			recs[i].Partition = kr.Partition
+			recs[i].Offset = kr.Offset
+			recs[i].Timestamp = kr.Timestamp.UnixMilli()
+		}
+		return errors.Join(errs...)
+	}
+	offsets, err := fn(produce)
+	if err == nil && !produced {
+		// Nothing written: the offsets alone commit atomically, and
+		// Kafka has no transaction to end.
+		if err = s.cl.EndTransaction(ctx, kgo.TryAbort); err != nil {
+			return fmt.Errorf("group %s: end an empty transaction: %w", s.opts.Group, err)
+		}
+		return s.commitOffsets(ctx, offsets)
+	}
+	if err == nil {
+		err = s.txnCommitOffsets(ctx, offsets)
+	}
+	if err != nil {
+		if aerr := s.cl.EndTransaction(ctx, kgo.TryAbort); aerr != nil {
+			return fmt.Errorf("group %s: %w: %w (abort: %w)", s.opts.Group, ErrTxnAborted, err, aerr)
+		}
+		return fmt.Errorf("group %s: %w: %w", s.opts.Group, ErrTxnAborted, err)
+	}
+	if err := s.cl.EndTransaction(ctx, kgo.TryCommit); err != nil {
+		// The outcome is unknown to us; aborting is what Kafka allows
+		// next, and it fences nothing that committed.
+		s.cl.EndTransaction(ctx, kgo.TryAbort)
+		return fmt.Errorf("group %s: %w: end transaction: %w", s.opts.Group, ErrTxnAborted, err)
+	}
+	return nil
+}
+
+// txnCommitOffsets adds the group's offsets to the open transaction, as
+// the member of the generation that owns the partitions (a member that
+// lost them is refused with ILLEGAL_GENERATION).
+func (s *clientSub) txnCommitOffsets(ctx context.Context, offsets map[string]map[int32]int64) error {
+	if len(offsets) == 0 {
+		return nil
+	}
+	id, epoch, err := s.cl.ProducerID(ctx)
+	if err != nil {
+		return fmt.Errorf("producer id: %w", err)
+	}
+	add := kmsg.NewPtrAddOffsetsToTxnRequest()
+	add.TransactionalID, add.ProducerID, add.ProducerEpoch, add.Group = s.opts.TransactionalID, id, epoch, s.opts.Group
+	addResp, err := add.RequestWith(ctx, s.cl)
+	if err != nil {
+		return fmt.Errorf("add offsets to transaction: %w", err)
+	}
+	if err := kerr.ErrorForCode(addResp.ErrorCode); err != nil {
+		return fmt.Errorf("add offsets to transaction: %w", err)
+	}
+	s.lookupTopicIDs(ctx, offsets)
+	member, generation := s.cl.GroupMetadata()
+	req := kmsg.NewPtrTxnOffsetCommitRequest()
+	req.TransactionalID, req.Group, req.ProducerID, req.ProducerEpoch = s.opts.TransactionalID, s.opts.Group, id, epoch
+	req.MemberID, req.Generation = member, generation
+	for topic, parts := range offsets {
+		rt := kmsg.NewTxnOffsetCommitRequestTopic()
+		rt.Topic, rt.TopicID = topic, s.topicIDs[topic]
+		for p, o := range parts {
+			rp := kmsg.NewTxnOffsetCommitRequestTopicPartition()
+			rp.Partition, rp.Offset, rp.LeaderEpoch = p, o, -1
+			rt.Partitions = append(rt.Partitions, rp)
+		}
+		req.Topics = append(req.Topics, rt)
+	}
+	resp, err := req.RequestWith(ctx, s.cl)
+	if err != nil {
+		return fmt.Errorf("commit offsets in transaction: %w", err)
+	}
+	var errs []error
+	for _, t := range resp.Topics {
+		for _, p := range t.Partitions {
+			if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
+				errs = append(errs, fmt.Errorf("commit offsets in transaction: %s/%d: %w", t.Topic, p.Partition, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// commitOffsets commits offsets outside a transaction.
+func (s *clientSub) commitOffsets(ctx context.Context, offsets map[string]map[int32]int64) error {
+	if len(offsets) == 0 {
+		return nil
+	}
+	eo := make(map[string]map[int32]kgo.EpochOffset, len(offsets))
+	for t, ps := range offsets {
+		eo[t] = make(map[int32]kgo.EpochOffset, len(ps))
+		for p, o := range ps {
+			eo[t][p] = kgo.EpochOffset{Epoch: -1, Offset: o}
+		}
+	}
+	var errs []error
+	s.cl.CommitOffsetsSync(ctx, eo, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		for _, t := range resp.Topics {
+			for _, p := range t.Partitions {
+				if e := kerr.ErrorForCode(p.ErrorCode); e != nil {
+					errs = append(errs, fmt.Errorf("%s/%d: %w", t.Topic, p.Partition, e))
+				}
+			}
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("group %s: commit: %w", s.opts.Group, err)
+	}
+	return nil
+}
+
+// lookupTopicIDs fills in the IDs of topics not seen yet (transactional
+// offset commits name topics by ID in newer protocol versions).
+func (s *clientSub) lookupTopicIDs(ctx context.Context, offsets map[string]map[int32]int64) {
+	var missing []string
+	for topic := range offsets {
+		if _, ok := s.topicIDs[topic]; !ok {
+			missing = append(missing, topic)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	for t, id := range s.c.topicIDs(ctx, missing) {
+		s.topicIDs[t] = id
+	}
+}
+
+// transactionalOpts are the consumer options of an exactly-once
+// subscription, beside those of every group subscription.
+func (c *Client) transactionalOpts(id string) []kgo.Opt {
+	return []kgo.Opt{
+		kgo.TransactionalID(id),
+		kgo.RecordPartitioner(newProducerPartitioner()),
+		kgo.ProducerLinger(0),
+		kgo.UnknownTopicRetries(3),
+		kgo.RequireStableFetchOffsets(),
+	}
+}
+
+// topicIDs looks up the IDs of the topics that exist (transactional
+// offset commits name topics by ID in newer protocol versions).
+func (c *Client) topicIDs(ctx context.Context, topics []string) map[string][16]byte {
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	out := map[string][16]byte{}
+	details, err := c.adm.ListTopics(ctx, topics...)
+	if err != nil {
+		return out
+	}
+	for name, d := range details {
+		if d.Err == nil {
+			out[name] = d.ID
+		}
+	}
+	return out
+}
