@@ -44,12 +44,16 @@ type statefulCase struct {
 	name  string
 	query string
 	want  func(n int) int64
+	eos   bool // processing.guarantee=exactly_once_v2
 }
 
 // BenchmarkStateful measures stateful queries over the embedded broker,
 // input already loaded (EDDY_BENCH_RECORDS, default 200k events over 1,000
 // keys, two partitions, 10 ms apart): a keyed one-minute tumbling count
-// with EMIT CHANGES and with EMIT FINAL, and a stream-table join. It
+// with EMIT CHANGES and with EMIT FINAL, and a stream-table join, the
+// first and the last also under exactly_once_v2 (-eos; the output's end
+// offsets then include a commit marker per batch, a few hundredths of a
+// percent of the records). It
 // reports events/s of wall time and events per CPU-second of the whole
 // process (broker included, so the figure is a floor for eddy alone).
 func BenchmarkStateful(b *testing.B) {
@@ -86,9 +90,14 @@ func BenchmarkStateful(b *testing.B) {
 	}
 	windows := func(n int) int64 { return int64(n*10/60_000) * keys } // closed one-minute windows
 	cases := []statefulCase{
-		{"tumbling-count-emit-changes", `CREATE TABLE OUT AS SELECT K, COUNT(*) AS C FROM EV WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY K EMIT CHANGES;`, func(n int) int64 { return int64(n) }},
-		{"tumbling-count-emit-final", `CREATE TABLE OUT AS SELECT K, COUNT(*) AS C FROM EV WINDOW TUMBLING (SIZE 1 MINUTE, RETENTION 1 HOUR, GRACE PERIOD 0 SECONDS) GROUP BY K EMIT FINAL;`, windows},
-		{"stream-table-join", `CREATE STREAM OUT AS SELECT EV.K, EV.AMOUNT, U.NAME FROM EV JOIN U ON EV.K = U.K;`, func(n int) int64 { return int64(n) }},
+		{"tumbling-count-emit-changes", `CREATE TABLE OUT AS SELECT K, COUNT(*) AS C FROM EV WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY K EMIT CHANGES;`, func(n int) int64 { return int64(n) }, false},
+		{"tumbling-count-emit-final", `CREATE TABLE OUT AS SELECT K, COUNT(*) AS C FROM EV WINDOW TUMBLING (SIZE 1 MINUTE, RETENTION 1 HOUR, GRACE PERIOD 0 SECONDS) GROUP BY K EMIT FINAL;`, windows, false},
+		{"stream-table-join", `CREATE STREAM OUT AS SELECT EV.K, EV.AMOUNT, U.NAME FROM EV JOIN U ON EV.K = U.K;`, func(n int) int64 { return int64(n) }, false},
+	}
+	for _, c := range []statefulCase{cases[0], cases[2]} {
+		c.name += "-eos"
+		c.eos = true
+		cases = append(cases, c)
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -106,7 +115,11 @@ func BenchmarkStateful(b *testing.B) {
 					b.Fatal(err)
 				}
 				start, cpu0 := time.Now(), cpuTime()
-				if _, err := eng.Execute(ctx, c.query, earliest()); err != nil {
+				props := earliest()
+				if c.eos {
+					props["processing.guarantee"] = "exactly_once_v2"
+				}
+				if _, err := eng.Execute(ctx, c.query, props); err != nil {
 					b.Fatal(err)
 				}
 				if err := waitEnd(ctx, cl, "OUT", c.want(n), func() error { return errors.Join(eng.QueryErrors()...) }); err != nil {
