@@ -238,3 +238,50 @@ func TestDescribeExtendedCountsSourceErrors(t *testing.T) {
 		t.Errorf("EXPLAIN statistics %q / %q", d.Statistics, d.ErrorStats)
 	}
 }
+
+// TestQueryStatsStateSize: an aggregate's tasks report their state's size
+// after a commit: entries when the state is in memory, bytes of the
+// Pebble store when it is on disk (whose entry count is not at hand).
+func TestQueryStatsStateSize(t *testing.T) {
+	for _, kind := range []string{"memory", "pebble"} {
+		t.Run(kind, func(t *testing.T) {
+			cl := startBroker(t, t.TempDir())
+			createTopic(t, cl, "events", 2)
+			var recs []kafka.Record
+			for i := range 500 {
+				recs = append(recs, kafka.Record{Key: []byte(fmt.Sprint(i)), Value: []byte(fmt.Sprintf(`{"K":"k%d"}`, i%40))})
+			}
+			produceJSON(t, cl, "events", recs...)
+			e := newBrokerEngineStore(t, cl, kind, t.TempDir())
+			defer e.Close()
+			mustExec(t, e, `CREATE STREAM EV (K STRING) WITH (KAFKA_TOPIC='events', VALUE_FORMAT='JSON');
+				CREATE TABLE PER_K AS SELECT K, COUNT(*) AS N FROM EV GROUP BY K;`)
+			var entries, bytes int64
+			var tasks int
+			for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+				entries, bytes, tasks = 0, 0, 0
+				for _, q := range e.QueryStats() {
+					for _, ts := range q.PerTask {
+						tasks++
+						entries += ts.StateEntries
+						bytes += ts.StateBytes
+					}
+				}
+				if q := e.QueryStats(); len(q) == 1 && q[0].RecordsIn == 500 && tasks == 2 &&
+					((kind == "memory" && entries == 40) || (kind == "pebble" && bytes > 0)) {
+					break
+				}
+			}
+			switch kind {
+			case "memory":
+				if entries != 40 || bytes != -2 {
+					t.Errorf("memory state: %d entries (want 40, one per key) and %d bytes (want -1 per task: no local store)", entries, bytes)
+				}
+			case "pebble":
+				if entries != -2 || bytes <= 0 {
+					t.Errorf("pebble state: %d entries (want -1 per task: unknown) and %d bytes (want some)", entries, bytes)
+				}
+			}
+		})
+	}
+}
