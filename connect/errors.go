@@ -48,6 +48,7 @@ var ErrToleranceExceeded = errors.New("Tolerance exceeded in error handler")
 // (errors.log.enable), sends a sink's raw record to the dead letter topic
 // and returns nil so processing goes on.
 func (h *errorHandler) handle(ctx context.Context, raw *kafka.Record, err error) error {
+	h.t.failed.Add(1)
 	stage, class := StageTaskPut, h.c.plugin.Class
 	var se *stageError
 	if errors.As(err, &se) {

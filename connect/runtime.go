@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/eddysql/eddy/kafka"
@@ -136,6 +137,10 @@ func (r *Runtime) WaitStarted(ctx context.Context, name string, timeout time.Dur
 // task is one supervised task's status.
 type task struct {
 	id int
+	// records counts records a sink wrote to its target or a source to
+	// Kafka, failed records that failed (tolerated or not); read by
+	// metrics scrapes, written once per batch.
+	records, failed atomic.Int64
 
 	mu        sync.Mutex
 	state     string
@@ -385,6 +390,10 @@ type TaskStatus struct {
 	ErrorTime time.Time // when it happened
 	Progress  string
 	Restarts  int
+	// Records a sink wrote to its target or a source to Kafka, and
+	// records that failed (skipped under errors.tolerance=all, or the one
+	// that failed the task).
+	Records, Failed int64
 }
 
 // PartitionLag is a sink's lag on one partition.
@@ -421,7 +430,8 @@ func (r *Runtime) Status(ctx context.Context, name string, withLag bool) (Status
 	failed := 0
 	for _, t := range c.tasks {
 		t.mu.Lock()
-		ts := TaskStatus{ID: t.id, State: t.state, Trace: t.trace, ErrorTime: t.errorTime, Progress: t.progress, Restarts: t.restarts}
+		ts := TaskStatus{ID: t.id, State: t.state, Trace: t.trace, ErrorTime: t.errorTime, Progress: t.progress, Restarts: t.restarts,
+			Records: t.records.Load(), Failed: t.failed.Load()}
 		t.mu.Unlock()
 		if ts.State == StateFailed {
 			failed++

@@ -107,6 +107,7 @@ func (r *Runtime) runSource(ctx context.Context, c *connector, t *task) error {
 			stored[k] = v
 		}
 		if len(out) > 0 {
+			t.records.Add(int64(len(out)))
 			c.firstDone()
 		}
 		if err := st.Commit(ctx); err != nil {

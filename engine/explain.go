@@ -48,10 +48,18 @@ func (e *Engine) explainQuery(id string) (api.QueryDescription, error) {
 	}
 	desc.State = rq.State()
 	desc.Topology = rq.Topology.Describe() + "\n" + rq.DescribeRuntime()
-	desc.Statistics = fmt.Sprintf("messages-in: %d, messages-out: %d", rq.Stats.In.Load(), rq.Stats.Out.Load())
-	desc.ErrorStats = fmt.Sprintf("processing-errors: %d", rq.Stats.Errors.Load())
+	c := rq.Counts()
+	desc.Statistics = fmt.Sprintf("messages-in: %d, messages-out: %d", c.In, c.Out)
+	desc.ErrorStats = fmt.Sprintf("processing-errors: %d", c.Errors)
+	if last := rq.LastError(); last > 0 {
+		desc.ErrorStats += ", last-failed: " + statTime(last)
+	}
 	if err := rq.Err(); err != nil {
-		desc.QueryErrors = append(desc.QueryErrors, api.QueryError{Timestamp: time.Now().UnixMilli(), ErrorMessage: err.Error(), Type: "UNKNOWN"})
+		at := rq.FailedAt()
+		if at == 0 {
+			at = time.Now().UnixMilli()
+		}
+		desc.QueryErrors = append(desc.QueryErrors, api.QueryError{Timestamp: at, ErrorMessage: err.Error(), Type: "UNKNOWN"})
 	}
 	return desc, nil
 }

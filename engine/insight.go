@@ -72,9 +72,10 @@ func (e *Engine) QueryInsight(ctx context.Context, id string) (QueryInsight, boo
 		ID: id, State: rq.State(), Statement: mq.SQL,
 		Sources: append([]string{}, mq.Sources...), Sinks: []string{mq.Sink},
 		Topology: rq.Topology.Graph(), Tasks: len(rq.Tasks()),
-		RecordsIn: rq.Stats.In.Load(), RecordsOut: rq.Stats.Out.Load(), ProcessingErrors: rq.Stats.Errors.Load(),
 		Lag: []PartitionLag{}, RecentErrors: e.recent.list(id),
 	}
+	c := rq.Counts()
+	in.RecordsIn, in.RecordsOut, in.ProcessingErrors = c.In, c.Out, c.Errors
 	for _, s := range rq.Topology.Stores() {
 		if rq.Topology.NoCommit || rq.Topology.Group == "" {
 			in.Stores = append(in.Stores, s+" (in memory, no changelog)")

@@ -198,11 +198,11 @@ func testRestartRestores(t *testing.T, kind string) {
 			t.Errorf("key %s: N=%v S=%v, want 300 and %v", k, v["N"], v["S"], wantSum)
 		}
 	}
-	q := onlyQuery(t, e2)
-	if got := q.Stats.In.Load(); got != 1000 {
+	c := onlyQuery(t, e2).Counts()
+	if got := c.In; got != 1000 {
 		t.Errorf("restarted query read %d input records, want exactly the 1000 new ones", got)
 	}
-	switch restored := q.Stats.Restored.Load(); {
+	switch restored := c.Restored; {
 	case kind == "memory" && restored == 0:
 		t.Error("restarted query restored nothing from its changelog")
 	case kind == "memory":
@@ -217,20 +217,15 @@ func testRestartRestores(t *testing.T, kind string) {
 	}
 }
 
-func onlyQuery(t *testing.T, e *Engine) *queryHandle {
+func onlyQuery(t *testing.T, e *Engine) *runtime.Query {
 	t.Helper()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, q := range e.queries {
-		return &queryHandle{q.Topology.ID, &q.Stats}
+		return q
 	}
 	t.Fatal("no query running")
 	return nil
-}
-
-type queryHandle struct {
-	ID    string
-	Stats *runtime.Stats
 }
 
 // TestEmitFinalOverOldTimestamps: windows close by stream time alone,

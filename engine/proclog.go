@@ -43,6 +43,7 @@ var processingErrorTypes = map[string]int{
 	"RECORD_PROCESSING_ERROR": 1,
 	"PRODUCTION_ERROR":        2,
 	"SERIALIZATION_ERROR":     3,
+	threadErrorKind:           4,
 }
 
 // encodeProcessingError writes a processing-log record in the shape of
@@ -94,6 +95,11 @@ func processingLogSchema() *types.Schema {
 		types.Field{Name: "DESERIALIZATIONERROR", Type: detail},
 		types.Field{Name: "RECORDPROCESSINGERROR", Type: detail},
 		types.Field{Name: "SERIALIZATIONERROR", Type: detail},
+		types.Field{Name: "KAFKASTREAMSTHREADERROR", Type: types.StructOf(
+			types.Field{Name: "ERRORMESSAGE", Type: types.StringType},
+			types.Field{Name: "THREADNAME", Type: types.StringType},
+			types.Field{Name: "CAUSE", Type: types.ArrayOf(types.StringType)},
+		)},
 	)
 	return &types.Schema{Columns: []types.Column{
 		{Name: "LOGGER", Type: types.StringType},

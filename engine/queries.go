@@ -409,5 +409,6 @@ func (e *Engine) startPersistent(ctx context.Context, pp *persistentPlan, text s
 		return err
 	}
 	e.queries[pp.id] = q
+	go e.watchQuery(pp.id, q)
 	return nil
 }

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/eddysql/eddy/api"
 	"github.com/eddysql/eddy/metastore"
+	"github.com/eddysql/eddy/runtime"
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
 )
@@ -241,10 +243,10 @@ func (e *Engine) sourceDescription(ctx context.Context, s *metastore.Source, ext
 		d.Fields = append(d.Fields, f)
 	}
 	for _, q := range e.ms.QueriesReading(s.Name) {
-		d.ReadQueries = append(d.ReadQueries, api.QueryRef{QueryString: q.SQL, Sinks: []string{q.Sink}, ID: q.ID, State: "RUNNING"})
+		d.ReadQueries = append(d.ReadQueries, api.QueryRef{QueryString: q.SQL, Sinks: []string{q.Sink}, ID: q.ID, State: e.queryState(q.ID)})
 	}
 	for _, q := range e.ms.QueriesWriting(s.Name) {
-		d.WriteQueries = append(d.WriteQueries, api.QueryRef{QueryString: q.SQL, Sinks: []string{q.Sink}, ID: q.ID, State: "RUNNING"})
+		d.WriteQueries = append(d.WriteQueries, api.QueryRef{QueryString: q.SQL, Sinks: []string{q.Sink}, ID: q.ID, State: e.queryState(q.ID)})
 	}
 	if extended {
 		if info, ok, err := e.cluster.Topic(ctx, s.Topic); err == nil && ok {
@@ -255,25 +257,86 @@ func (e *Engine) sourceDescription(ctx context.Context, s *metastore.Source, ext
 	return d
 }
 
-// sourceStats sums the counters of the queries that write a source.
-func (e *Engine) sourceStats(name string) (stats, errs string) {
+// queryState is a persistent query's state as SHOW QUERIES reports it:
+// RUNNING, or ERROR once it stopped on a failure.
+func (e *Engine) queryState(id string) string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var in, out, bad, restored int64
-	for _, q := range e.ms.QueriesWriting(name) {
+	if rq := e.queries[id]; rq != nil {
+		return rq.State()
+	}
+	return "RUNNING"
+}
+
+// sourceStats reports what the queries running here did with the
+// source's topic, in the shape of ksqlDB's local runtime statistics: the
+// records queries read from it and wrote to it, and the records of it
+// that failed (could not be deserialized or processed), counted where
+// they happened rather than on the queries' sinks.
+func (e *Engine) sourceStats(name string) (stats, errs string) {
+	s := e.ms.Source(name)
+	if s == nil {
+		return "", ""
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var consumed topicSum
+	var produced, restored, last int64
+	for _, q := range e.ms.QueriesReading(name) {
 		if rq := e.queries[q.ID]; rq != nil {
-			in += rq.Stats.In.Load()
-			out += rq.Stats.Out.Load()
-			bad += rq.Stats.Errors.Load()
-			restored += rq.Stats.Restored.Load()
+			consumed.add(rq.TopicCounts(s.Topic))
+			last = max(last, rq.LastMessage())
 		}
 	}
-	stats = fmt.Sprintf("messages-in: %d, messages-out: %d", in, out)
+	for _, q := range e.ms.QueriesWriting(name) {
+		if rq := e.queries[q.ID]; rq != nil {
+			c := rq.Counts()
+			produced += c.Out
+			restored += c.Restored
+			last = max(last, rq.LastMessage())
+		}
+	}
+	stats = formatStats([]stat{{"consumer-total-messages", consumed.Consumed}, {"total-messages", produced}}, "last-message", last)
 	if restored > 0 {
 		// State restored from changelogs when the query's tasks started.
-		stats += fmt.Sprintf(", state-restored-records: %d", restored)
+		stats += fmt.Sprintf(" state-restored-records: %d", restored)
 	}
-	return stats, fmt.Sprintf("processing-errors: %d", bad)
+	errs = formatStats([]stat{{"consumer-failed-messages", consumed.Errors}}, "last-failed", consumed.LastError)
+	return stats, errs
+}
+
+// topicSum adds up what several queries did with one topic.
+type topicSum struct{ Consumed, Errors, LastError int64 }
+
+func (s *topicSum) add(c runtime.TopicCounts) {
+	s.Consumed += c.Consumed
+	s.Errors += c.Errors
+	s.LastError = max(s.LastError, c.LastError)
+}
+
+type stat struct {
+	name  string
+	value int64
+}
+
+// formatStats lays statistics out as ksqlDB does: each name right-aligned
+// with its value, then the time of the latest event.
+func formatStats(stats []stat, timeName string, ms int64) string {
+	var b strings.Builder
+	for _, st := range stats {
+		fmt.Fprintf(&b, "%16s:%10d ", st.name, st.value)
+	}
+	fmt.Fprintf(&b, "%16s: %9s", timeName, statTime(ms))
+	return b.String()
+}
+
+// statTime renders an event time of the statistics (UTC, ISO 8601), or
+// n/a when there was none.
+func statTime(ms int64) string {
+	if ms <= 0 {
+		return "n/a"
+	}
+	return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z07:00")
 }
 
 // schemaInfo renders a type as the REST API's schema object.

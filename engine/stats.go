@@ -1,6 +1,12 @@
 package engine
 
-import "sort"
+import (
+	"context"
+	"sort"
+
+	"github.com/eddysql/eddy/connect"
+	"github.com/eddysql/eddy/runtime"
+)
 
 // QueryStat is a read-only snapshot of one persistent query's counters,
 // for metrics and monitoring front ends.
@@ -8,6 +14,8 @@ type QueryStat struct {
 	ID        string
 	QueryType string // PERSISTENT
 	State     string // RUNNING or ERROR
+	// Error is why the query stopped, when State is ERROR.
+	Error string
 	// RecordsIn counts records consumed, RecordsOut rows written to the
 	// sink and ProcessingErrors records sent to the processing log.
 	RecordsIn, RecordsOut, ProcessingErrors int64
@@ -16,27 +24,80 @@ type QueryStat struct {
 	// delivered again that restored state already included.
 	Tasks                          int
 	RestoredRecords, RereadRecords int64
+	// PerTask are the counters of each task running here, its input
+	// partitions' included.
+	PerTask []runtime.TaskSnapshot
 }
 
 // QueryStats returns a snapshot of every running persistent query, by id.
+// It reads counters only: no call reaches Kafka.
 func (e *Engine) QueryStats() []QueryStat {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	out := make([]QueryStat, 0, len(e.queries))
 	for id, q := range e.queries {
-		out = append(out, QueryStat{
+		c := q.Counts()
+		tasks := q.TaskStats()
+		st := QueryStat{
 			ID:               id,
 			QueryType:        "PERSISTENT",
 			State:            q.State(),
-			RecordsIn:        q.Stats.In.Load(),
-			RecordsOut:       q.Stats.Out.Load(),
-			ProcessingErrors: q.Stats.Errors.Load(),
-			Tasks:            len(q.Tasks()),
-			RestoredRecords:  q.Stats.Restored.Load(),
-			RereadRecords:    q.Stats.Reread.Load(),
-		})
+			RecordsIn:        c.In,
+			RecordsOut:       c.Out,
+			ProcessingErrors: c.Errors,
+			Tasks:            len(tasks),
+			RestoredRecords:  c.Restored,
+			RereadRecords:    c.Reread,
+			PerTask:          tasks,
+		}
+		if err := q.Err(); err != nil {
+			st.Error = err.Error()
+		}
+		out = append(out, st)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// QueryLags returns, for every running persistent query, its consumer
+// group's lag on each input partition (committed offset against end
+// offset, as kafka-consumer-groups reports it). It asks the brokers; a
+// query whose lag cannot be read is left out and the first error is
+// returned with the rest.
+func (e *Engine) QueryLags(ctx context.Context) (map[string][]PartitionLag, error) {
+	e.mu.Lock()
+	topos := make(map[string]*runtime.Topology, len(e.queries))
+	for id, q := range e.queries {
+		topos[id] = q.Topology
+	}
+	e.mu.Unlock()
+	out := make(map[string][]PartitionLag, len(topos))
+	var first error
+	for id, t := range topos {
+		lag, err := e.inputLag(ctx, t)
+		if err != nil {
+			if first == nil {
+				first = err
+			}
+			continue
+		}
+		out[id] = lag
+	}
+	return out, first
+}
+
+// ConnectorStats returns the status of every connector running here,
+// with its tasks' counters and, for sinks, the consumer lag.
+func (e *Engine) ConnectorStats(ctx context.Context) []connect.Status {
+	if e.connect == nil {
+		return nil
+	}
+	var out []connect.Status
+	for _, n := range e.connect.Names() {
+		if st, ok := e.connect.Status(ctx, n, true); ok {
+			out = append(out, st)
+		}
+	}
 	return out
 }
 

@@ -36,7 +36,7 @@ func BenchmarkEmitFinalKeys(b *testing.B) {
 			for range b.N {
 				emitted := 0
 				agg := countAggregate(b, &WindowSpec{Kind: Tumbling, Size: 1000, Retention: 1000, Final: true}, &emitted)
-				tk := newTask(&Topology{}, nil, &Stats{}, 0)
+				tk := newTask(&Topology{}, nil, newTaskStats(), 0)
 				rec := Rec{Row: []any{""}}
 				for w := range windows {
 					for i, name := range names {
@@ -80,7 +80,7 @@ func BenchmarkCountHeapPerKey(b *testing.B) {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		agg := countAggregate(b, nil, &emitted)
-		tk := newTask(&Topology{}, nil, &Stats{}, 0)
+		tk := newTask(&Topology{}, nil, newTaskStats(), 0)
 		rec := Rec{Row: []any{""}}
 		for _, name := range names {
 			rec.Row[0] = name

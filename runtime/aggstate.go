@@ -15,6 +15,13 @@ var streamTimeKey = []byte("\x01streamtime")
 
 func (a *Aggregate) storeName() string { return a.store }
 
+func (a *Aggregate) stateEntries() int64 {
+	if a.backing != nil {
+		return -1 // groups is only a cache of the store
+	}
+	return int64(len(a.groups))
+}
+
 func (a *Aggregate) markDirty(k []byte) {
 	a.init()
 	if string(k) == string(streamTimeKey) {

@@ -53,7 +53,7 @@ func TestStoreBackedAggregateOutgrowsItsCache(t *testing.T) {
 		if err := agg.attach(store); err != nil {
 			t.Fatal(err)
 		}
-		tk := newTask(&Topology{}, nil, &Stats{}, 0)
+		tk := newTask(&Topology{}, nil, newTaskStats(), 0)
 		st := &taskStore{name: "agg", op: agg, local: store, backed: true}
 		tk.stores = []*taskStore{st}
 		return agg, tk, st

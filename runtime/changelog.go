@@ -25,6 +25,9 @@ type stateOp interface {
 	// deletion) again, overwriting an entry the changelog holds from a
 	// batch that never committed.
 	markDirty(key []byte)
+	// stateEntries is how many entries the operator holds (metrics), -1
+	// when only its local store knows (a store-backed operator).
+	stateEntries() int64
 }
 
 // backedOp is a stateOp that can keep its state in the local store itself,

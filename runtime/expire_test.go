@@ -28,7 +28,7 @@ func TestEmitChangesWindowsExpire(t *testing.T) {
 					}
 					return true
 				}}}
-			tk := newTask(&Topology{}, nil, &Stats{}, 0)
+			tk := newTask(&Topology{}, nil, newTaskStats(), 0)
 			most := 0
 			for win := range windows {
 				for key := range keys {

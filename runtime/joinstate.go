@@ -12,6 +12,19 @@ import (
 
 func (j *JoinSpec) storeName() string { return j.store }
 
+// stateEntries counts keys per side (a stream side's key holds every row
+// of it in the window).
+func (j *JoinSpec) stateEntries() int64 {
+	var n int
+	if j.left != nil {
+		n += len(j.left.rows) + len(j.right.rows)
+	}
+	if j.fk != nil {
+		n += len(j.fk.left) + len(j.fk.right)
+	}
+	return int64(n)
+}
+
 // touch marks a side's key as changed.
 func (j *JoinSpec) touch(s *joinState, ks string) {
 	j.dirty[string(s.tag)+ks] = true

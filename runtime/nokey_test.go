@@ -21,7 +21,7 @@ func TestSinkKeepsANullKeyNull(t *testing.T) {
 		t.Fatal(err)
 	}
 	sink := &TopicSink{Topic: "out", KeySerde: ks, ValueSerde: vs, NumKey: 2}
-	tk := newTask(&Topology{}, nil, &Stats{}, 0)
+	tk := newTask(&Topology{}, nil, newTaskStats(), 0)
 	for _, tc := range []struct {
 		noKey bool
 		row   []any

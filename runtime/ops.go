@@ -58,6 +58,8 @@ type Filter struct {
 
 func (f *Filter) storeName() string { return f.store }
 
+func (f *Filter) stateEntries() int64 { return int64(len(f.passed)) }
+
 func (f *Filter) markDirty(k []byte) { f.dirtyKey(string(k)) }
 
 func (f *Filter) dirtyKey(k string) {

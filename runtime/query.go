@@ -14,18 +14,6 @@ import (
 	"github.com/eddysql/eddy/kafka"
 )
 
-// Stats are a query's running counters.
-type Stats struct {
-	In     atomic.Int64 // records consumed
-	Out    atomic.Int64 // rows emitted
-	Errors atomic.Int64 // records sent to the processing log
-	// Restored counts changelog records read back at task starts, and
-	// Reread input records delivered again that the restored state
-	// already included (dropped, not processed).
-	Restored atomic.Int64
-	Reread   atomic.Int64
-}
-
 // Options configure how a query runs.
 type Options struct {
 	// Log receives records that cannot be processed.
@@ -46,7 +34,9 @@ type Options struct {
 // driven by the subscription's goroutine, which Stop ends.
 type Query struct {
 	Topology *Topology
-	Stats    Stats
+
+	stats    queryStats
+	failedAt atomic.Int64
 
 	cluster kafka.Cluster
 	opts    Options
@@ -127,7 +117,7 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 		so.MaxHeld = maxHeld
 		so.OnHighWatermark = q.highWatermark
 	}
-	sub, err := cluster.Subscribe(ctx, so, q.handle)
+	sub, err := cluster.Subscribe(ctx, so, q.handleRecording)
 	if err != nil {
 		return nil, fmt.Errorf("query %s: subscribe %v: %w", topo.ID, topo.Topics(), err)
 	}
@@ -140,12 +130,28 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 	return q, nil
 }
 
+// handleRecording handles a batch and remembers when one failed: the
+// failure stops the query, and EXPLAIN says when.
+func (q *Query) handleRecording(ctx context.Context, batch []kafka.Record) error {
+	err := q.handle(ctx, batch)
+	if err != nil && !errors.Is(err, errSinkDone) && ctx.Err() == nil {
+		q.failedAt.CompareAndSwap(0, time.Now().UnixMilli())
+	}
+	return err
+}
+
+// FailedAt is when the query failed (Unix milliseconds), 0 while it runs.
+func (q *Query) FailedAt() int64 { return q.failedAt.Load() }
+
 // handle runs one fetched batch: buffered into the tasks of the records'
 // partitions, processed in time order, and written out before the
 // subscription commits the offsets of what was processed.
 func (q *Query) handle(ctx context.Context, batch []kafka.Record) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if len(batch) > 0 {
+		q.stats.lastMessage.Store(time.Now().UnixMilli())
+	}
 	stop := false
 	if q.synchronous {
 		for i := range batch {
@@ -228,10 +234,12 @@ func (q *Query) commit(ctx context.Context) error {
 			return err
 		}
 	}
+	now := time.Now()
 	for _, t := range q.tasks {
 		clear(t.uncommitted)
+		t.sampleState(now)
 	}
-	q.lastCommit = time.Now()
+	q.lastCommit = now
 	q.purgeRepartitions(ctx)
 	return nil
 }
@@ -439,9 +447,10 @@ func (q *Query) task(ctx context.Context, partition int32) (*Task, error) {
 	if t := q.tasks[partition]; t != nil {
 		return t, nil
 	}
-	t := newTask(q.Topology, q.opts.Log, &q.Stats, partition)
+	t := newTask(q.Topology, q.opts.Log, q.stats.open(partition), partition)
 	if !q.Topology.NoCommit && q.Topology.Group != "" && len(t.inst.states) > 0 {
 		if err := q.restore(ctx, t); err != nil {
+			q.closeTask(t)
 			return nil, fmt.Errorf("query %s: restore task %d: %w", q.Topology.ID, partition, err)
 		}
 	}
@@ -519,6 +528,13 @@ func (q *Query) highWatermark(topic string, partition int32, hwm int64) {
 	}
 }
 
+// closeTask closes a task's stores and moves its counts to the query's
+// totals.
+func (q *Query) closeTask(t *Task) {
+	t.close()
+	q.stats.retire(t.partition, t.stats)
+}
+
 // revoke closes the tasks of partitions taken away by a rebalance; their
 // state is restored from the changelogs by whoever owns them next.
 func (q *Query) revoke(topic string, partitions []int32) {
@@ -527,7 +543,7 @@ func (q *Query) revoke(topic string, partitions []int32) {
 	for _, p := range partitions {
 		p = q.taskOf(p)
 		if t := q.tasks[p]; t != nil {
-			t.close()
+			q.closeTask(t)
 			delete(q.tasks, p)
 		}
 	}
@@ -585,7 +601,8 @@ func (q *Query) DescribeRuntime() string {
 				fmt.Fprintf(&b, "   %s -> changelog %s\n", s, ChangelogTopic(q.Topology.Group, s))
 			}
 		}
-		fmt.Fprintf(&b, "Restored: %d changelog records; %d input records re-read and dropped", q.Stats.Restored.Load(), q.Stats.Reread.Load())
+		c := q.Counts()
+		fmt.Fprintf(&b, "Restored: %d changelog records; %d input records re-read and dropped", c.Restored, c.Reread)
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }
@@ -616,7 +633,7 @@ func (q *Query) Stop() error {
 	}
 	q.mu.Lock()
 	for p, t := range q.tasks {
-		t.close()
+		q.closeTask(t)
 		delete(q.tasks, p)
 	}
 	q.mu.Unlock()
@@ -626,8 +643,7 @@ func (q *Query) Stop() error {
 // RunOnce runs a topology over a fixed set of records on the calling
 // goroutine (pull queries), in the order given, as one task.
 func RunOnce(topo *Topology, recs []kafka.Record, log *ProcessingLog) error {
-	var stats Stats
-	tk := newTask(topo, log, &stats, 0)
+	tk := newTask(topo, log, newTaskStats(), 0)
 	for i := range recs {
 		tk.process(&recs[i])
 		if tk.stop {

@@ -81,6 +81,8 @@ type TableChanges struct {
 
 func (c *TableChanges) storeName() string { return c.store }
 
+func (c *TableChanges) stateEntries() int64 { return int64(len(c.prev)) }
+
 func (c *TableChanges) markDirty(k []byte) {
 	if c.dirty == nil {
 		c.dirty = map[string]bool{}

@@ -141,8 +141,21 @@ func (q *Query) restore(ctx context.Context, t *Task) error {
 		r := &storeRestore{st: st}
 		rs = append(rs, r)
 		var buf []pendingEntry
+		// Progress: what lies between the start and the changelog's end
+		// is still to restore, counted down by offset (compaction leaves
+		// gaps), and whatever is left when the read ends is dropped.
+		pos, end := from, from
+		if ends, err := q.cluster.EndOffsets(ctx, st.topic); err == nil {
+			end = max(ends[t.partition], from)
+		}
+		t.stats.RestoreRemaining.Add(end - from)
 		_, err := q.cluster.ReadPartitions(ctx, st.topic, map[int32]int64{t.partition: from}, func(rec kafka.Record) error {
 			read++
+			t.stats.Restored.Add(1)
+			if next := min(rec.Offset+1, end); next > pos {
+				t.stats.RestoreRemaining.Add(pos - next)
+				pos = next
+			}
 			if isMarker(rec) {
 				m, err := decodeMarker(rec.Value)
 				if err != nil {
@@ -187,6 +200,7 @@ func (q *Query) restore(ctx context.Context, t *Task) error {
 			buf = append(buf, pendingEntry{seq: seq, key: rec.Key, value: rec.Value})
 			return nil
 		})
+		t.stats.RestoreRemaining.Add(pos - end)
 		if err != nil {
 			if isUnknownTopic(err) {
 				continue // no changelog yet: a first start
@@ -225,7 +239,6 @@ func (q *Query) restore(ctx context.Context, t *Task) error {
 		t.skipBelow = offsets
 		maps.Copy(t.done, offsets)
 	}
-	q.Stats.Restored.Add(read)
 	if read > 0 {
 		q.opts.Logf("query %s: task %d restored %d changelog records in %s", q.Topology.ID, t.partition, read, time.Since(began).Round(time.Millisecond))
 	}

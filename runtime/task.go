@@ -44,7 +44,7 @@ type ProcessingLog struct {
 type Task struct {
 	topo      *Topology
 	log       *ProcessingLog
-	stats     *Stats
+	stats     *TaskStats
 	partition int32
 	inst      *instance
 	inputs    map[string]*Input
@@ -67,6 +67,8 @@ type Task struct {
 	// since the last commit: the subscription commits no further while
 	// the query defers its commits (output caching).
 	uncommitted map[tp]int64
+	// stateSampled is when the state's size was last measured.
+	stateSampled time.Time
 }
 
 // tp names one partition of one input.
@@ -78,7 +80,7 @@ type tp struct {
 // key is the name a marker records the partition's offset under.
 func (k tp) key() string { return fmt.Sprintf("%s/%d", k.topic, k.partition) }
 
-func newTask(topo *Topology, log *ProcessingLog, stats *Stats, partition int32) *Task {
+func newTask(topo *Topology, log *ProcessingLog, stats *TaskStats, partition int32) *Task {
 	inst := instantiate(topo)
 	t := &Task{topo: topo, log: log, stats: stats, partition: partition, inst: inst, inputs: inst.inputs,
 		rows: map[string][]any{}, byTP: map[tp]*inputQueue{}, done: map[string]int64{}, uncommitted: map[tp]int64{}}
@@ -100,7 +102,8 @@ func (t *Task) queue(topic string, partition int32) *inputQueue {
 	if t.inputs[topic] == nil {
 		return nil
 	}
-	q := &inputQueue{tp: k, next: -1, hwm: -1, bootstrapTo: -1}
+	q := &inputQueue{tp: k, next: -1, hwm: -1, bootstrapTo: -1,
+		stats: t.stats.partition(topic, partition, t.inputs[topic].Internal != nil)}
 	t.queues = append(t.queues, q)
 	// Topology order, then partition, so ties between equal timestamps
 	// break the same way every run.
@@ -129,6 +132,7 @@ type inputQueue struct {
 	// here before any other input of the task is processed.
 	bootstrapTo  int64
 	waitingSince time.Time
+	stats        *PartitionStats
 }
 
 func (q *inputQueue) lagging() bool { return q.next >= 0 && q.hwm > q.next }
@@ -227,6 +231,7 @@ func (t *Task) drain(now time.Time) {
 // processHead processes the first record buffered for q.
 func (t *Task) processHead(q *inputQueue) {
 	rec := &q.buf[0]
+	q.stats.Consumed.Add(1)
 	t.process(rec)
 	// A wait for this input (maxLagWait) counts from its last progress,
 	// not from the first time it ran dry: a table read in many fetches
@@ -258,6 +263,14 @@ func (t *Task) waitFor(q *inputQueue, now time.Time) bool {
 // report sends the current record to the processing log.
 func (t *Task) report(kind string, err error) {
 	t.stats.Errors.Add(1)
+	if t.cur != nil {
+		// Counted on the input partition the record came from, so a
+		// source's errors show where they happen (DESCRIBE EXTENDED).
+		if q := t.byTP[tp{t.cur.Topic, t.cur.Partition}]; q != nil {
+			q.stats.Errors.Add(1)
+			q.stats.LastError.Store(time.Now().UnixMilli())
+		}
+	}
 	if t.log == nil {
 		return
 	}
@@ -286,7 +299,6 @@ func (t *Task) process(rec *kafka.Record) {
 		in.Internal.process(t, rec)
 		return
 	}
-	t.stats.In.Add(1)
 	src := in.Source
 	row := t.rows[rec.Topic]
 	for i := range row {

@@ -61,6 +61,12 @@ func startOn(t testing.TB, cl kafka.Cluster, mod func(*Config)) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveEngine(t, eng, mod)
+}
+
+// serveEngine serves eng until the test ends, then closes both.
+func serveEngine(t testing.TB, eng *engine.Engine, mod func(*Config)) *testServer {
+	t.Helper()
 	t.Cleanup(func() { eng.Close() })
 	cfg := Config{Engine: eng, Listen: "127.0.0.1:0", Version: "test", KafkaClusterID: "eddy", Logf: t.Logf}
 	if mod != nil {
@@ -133,6 +139,8 @@ var scrubbers = []struct {
 }{
 	{regexp.MustCompile(`transient_([A-Z0-9_]+?)_-?\d+`), "transient_${1}_N"},
 	{regexp.MustCompile(`"commandSequenceNumber":\s*\d+`), `"commandSequenceNumber": N`},
+	// Times in DESCRIBE EXTENDED's statistics.
+	{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`), "TIME"},
 }
 
 func scrub(s string) string {
