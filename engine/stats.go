@@ -16,6 +16,11 @@ type QueryStat struct {
 	// delivered again that restored state already included.
 	Tasks                          int
 	RestoredRecords, RereadRecords int64
+	// Group is the query's consumer group, shared by every server of the
+	// service, and Stores its state stores: with the group's assignment
+	// they say which server runs which of the query's tasks.
+	Group  string
+	Stores []string
 }
 
 // QueryStats returns a snapshot of every running persistent query, by id.
@@ -34,6 +39,8 @@ func (e *Engine) QueryStats() []QueryStat {
 			Tasks:            len(q.Tasks()),
 			RestoredRecords:  q.Stats.Restored.Load(),
 			RereadRecords:    q.Stats.Reread.Load(),
+			Group:            q.Topology.Group,
+			Stores:           q.Topology.Stores(),
 		})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
