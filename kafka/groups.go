@@ -2,8 +2,11 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/twmb/franz-go/pkg/kerr"
 )
 
 // GroupMember is one member of a consumer group as the group coordinator
@@ -30,6 +33,9 @@ func (c *Client) GroupMembers(ctx context.Context, groups ...string) (map[string
 		return nil, fmt.Errorf("describe groups %v: %w", groups, err)
 	}
 	for _, g := range described {
+		if errors.Is(g.Err, kerr.GroupIDNotFound) {
+			continue // nobody has joined it yet
+		}
 		if g.Err != nil {
 			return nil, fmt.Errorf("describe group %s: %w", g.Group, g.Err)
 		}
