@@ -96,7 +96,8 @@ type Membership struct {
 
 // Join joins the service's membership group. The group consumes the
 // command topic from its end and ignores what it reads: the topic exists
-// in every service and carries little.
+// in every service (the engine creates it before the server joins) and
+// carries little.
 func Join(ctx context.Context, cfg Config) (*Membership, error) {
 	self, ok := HostPort(cfg.Advertised)
 	if !ok {
