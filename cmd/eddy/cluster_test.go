@@ -395,3 +395,27 @@ func pull(t *testing.T, addr, query string) [][]any {
 	}
 	return rows
 }
+
+// TestAdvertisedListenerFlag: the advertised URL defaults to the REST
+// listener (https with a certificate) and must be a URL with a host.
+func TestAdvertisedListenerFlag(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--listen", "10.0.0.5:8088"}, "http://10.0.0.5:8088"},
+		{[]string{"--listen", "0.0.0.0:8088", "--advertised-listener", "http://node1:8088"}, "http://node1:8088"},
+		{[]string{"--tls-cert", "c.pem", "--tls-key", "k.pem"}, "https://127.0.0.1:8088"},
+	} {
+		f, err := parseServerFlags(c.args, io.Discard)
+		if err != nil {
+			t.Fatalf("%v: %v", c.args, err)
+		}
+		if f.advertised != c.want {
+			t.Errorf("%v: advertised %q, want %q", c.args, f.advertised, c.want)
+		}
+	}
+	if _, err := parseServerFlags([]string{"--advertised-listener", "node1"}, io.Discard); err == nil || !strings.Contains(err.Error(), "--advertised-listener") {
+		t.Errorf("an advertised listener without scheme and host: %v", err)
+	}
+}
