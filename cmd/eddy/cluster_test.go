@@ -397,8 +397,13 @@ func pull(t *testing.T, addr, query string) [][]any {
 }
 
 // TestAdvertisedListenerFlag: the advertised URL defaults to the REST
-// listener (https with a certificate) and must be a URL with a host.
+// listener (https with a certificate; the host name for a wildcard
+// address) and must be a URL with a host.
 func TestAdvertisedListenerFlag(t *testing.T) {
+	hostname, err := os.Hostname()
+	if err != nil {
+		t.Skip("no host name:", err)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
@@ -406,6 +411,8 @@ func TestAdvertisedListenerFlag(t *testing.T) {
 		{[]string{"--listen", "10.0.0.5:8088"}, "http://10.0.0.5:8088"},
 		{[]string{"--listen", "0.0.0.0:8088", "--advertised-listener", "http://node1:8088"}, "http://node1:8088"},
 		{[]string{"--tls-cert", "c.pem", "--tls-key", "k.pem"}, "https://127.0.0.1:8088"},
+		{[]string{"--listen", "0.0.0.0:8088"}, "http://" + hostname + ":8088"},
+		{[]string{"--listen", "[::]:8088"}, "http://" + hostname + ":8088"},
 	} {
 		f, err := parseServerFlags(c.args, io.Discard)
 		if err != nil {

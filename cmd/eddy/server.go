@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -50,16 +51,32 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 		return nil, errors.New("--tls-cert and --tls-key go together")
 	}
 	if f.advertised == "" {
-		scheme := "http"
-		if f.tlsCert != "" {
-			scheme = "https"
-		}
-		f.advertised = scheme + "://" + f.listen
+		f.advertised = defaultAdvertised(f.listen, f.tlsCert != "")
 	}
 	if _, ok := cluster.HostPort(f.advertised); !ok {
 		return nil, fmt.Errorf("--advertised-listener %q is not a URL such as http://host:8088", f.advertised)
 	}
 	return f, nil
+}
+
+// defaultAdvertised is the URL the other servers of the service reach
+// this one at when --advertised-listener is not given: the listener, with
+// this machine's host name in place of a wildcard address (0.0.0.0, ::).
+func defaultAdvertised(listen string, tls bool) string {
+	scheme := "http"
+	if tls {
+		scheme = "https"
+	}
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return scheme + "://" + listen
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		if name, err := os.Hostname(); err == nil && name != "" {
+			host = name
+		}
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
 }
 
 // runServer runs the engine and the REST API headless until SIGINT or
