@@ -28,8 +28,9 @@ import (
 // the servers (as /clusterStatus shows); 100,000 clicks arrive, half before
 // the servers start and half while they run; one server is killed with
 // SIGKILL in the middle, the other two take its tasks over, restoring the
-// state from the changelogs, and the outputs come out complete: every
-// window's COUNT and SUM exact, every click joined. A DDL made on one
+// state from the changelogs; it is restarted while the last clicks arrive
+// and gets tasks back in a rebalance under load; the outputs come out
+// complete: every window's COUNT and SUM exact, every click joined. A DDL made on one
 // server is seen by another within a second, and a pull query on either
 // survivor answers for every key.
 func TestClusterOfThreeServers(t *testing.T) {
@@ -59,7 +60,8 @@ func TestClusterOfThreeServers(t *testing.T) {
 		}
 	}
 
-	const users, total, batch = 60, 100_000, 1000
+	// C is killed after 75,000 clicks and restarted after 88,000.
+	const users, total, batch, restartAt = 60, 100_000, 1000, 88_000
 	base := int64(1_700_000_000_000)
 	var urecs []kafka.Record
 	for u := range users {
@@ -93,9 +95,9 @@ func TestClusterOfThreeServers(t *testing.T) {
 	produce(0, total/2) // before the queries exist
 
 	type server struct {
-		name, listen string
-		cmd          *exec.Cmd
-		logs         *lockedBuffer
+		name, listen, dataDir string
+		cmd                   *exec.Cmd
+		logs                  *lockedBuffer
 	}
 	servers := make([]*server, 3)
 	defer func() {
@@ -109,15 +111,17 @@ func TestClusterOfThreeServers(t *testing.T) {
 			}
 		}
 	}()
-	for i := range servers {
-		s := &server{name: string(rune('A' + i)), listen: freeAddr(t), logs: &lockedBuffer{}}
+	start := func(s *server) {
 		s.cmd = exec.Command(bin, "server", "--bootstrap-servers", brokers, "--listen", s.listen,
-			"--data-dir", t.TempDir(), "--service-id", "cluster_")
+			"--data-dir", s.dataDir, "--service-id", "cluster_")
 		s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
 		if err := s.cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		servers[i] = s
+	}
+	for i := range servers {
+		servers[i] = &server{name: string(rune('A' + i)), listen: freeAddr(t), dataDir: t.TempDir(), logs: &lockedBuffer{}}
+		start(servers[i])
 	}
 	for _, s := range servers {
 		waitHTTP(t, s.listen)
@@ -231,13 +235,24 @@ func TestClusterOfThreeServers(t *testing.T) {
 	c.cmd.Process.Signal(os.Kill)
 	c.cmd.Wait()
 	killed := time.Now()
-	for i := total * 3 / 4; i < total; i += batch {
+	for i := total * 3 / 4; i < restartAt; i += batch {
 		produce(i, i+batch)
 	}
 	waitUntil(t, "A and B to take over C's tasks", 40*time.Second, func() bool {
 		return split(a, b) && !status.ClusterStatus[c.listen].HostAlive
 	})
 	t.Logf("C's tasks owned by A and B %s after the kill: %v", time.Since(killed).Round(time.Millisecond), owners(status))
+
+	// C comes back while the last records arrive: A and B hand tasks
+	// back to it in a rebalance under load.
+	fmt.Fprintf(c.logs, "--- restarted\n")
+	start(c)
+	restarted := time.Now()
+	for i := restartAt; i < total; i += batch {
+		produce(i, i+batch)
+	}
+	waitUntil(t, "C to run tasks again", 40*time.Second, func() bool { return split(a, b, c) })
+	t.Logf("C runs tasks again %s after its restart: %v", time.Since(restarted).Round(time.Millisecond), owners(status))
 
 	// Every window exact.
 	var mismatch string
@@ -299,7 +314,7 @@ func TestClusterOfThreeServers(t *testing.T) {
 		return !slices.Contains(seen, false)
 	})
 	elapsed := time.Since(began)
-	t.Logf("outputs complete %s after the queries started: %.0f input records/s over the cluster; %d joined rows for %d clicks (%d repeated after the kill)",
+	t.Logf("outputs complete %s after the queries started: %.0f input records/s over the cluster; %d joined rows for %d clicks (%d repeated after the kill and the restart)",
 		elapsed.Round(time.Millisecond), float64(total)/elapsed.Seconds(), joined, total, joined-total)
 	// Each query's moved tasks were restored from their changelogs.
 	for q := range byQuery {
