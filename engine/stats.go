@@ -27,6 +27,11 @@ type QueryStat struct {
 	// PerTask are the counters of each task running here, its input
 	// partitions' included.
 	PerTask []runtime.TaskSnapshot
+	// Group is the query's consumer group, shared by every server of the
+	// service, and Stores its state stores: with the group's assignment
+	// they say which server runs which of the query's tasks.
+	Group  string
+	Stores []string
 }
 
 // QueryStats returns a snapshot of every running persistent query, by id.
@@ -49,6 +54,8 @@ func (e *Engine) QueryStats() []QueryStat {
 			RestoredRecords:  c.Restored,
 			RereadRecords:    c.Reread,
 			PerTask:          tasks,
+			Group:            q.Topology.Group,
+			Stores:           q.Topology.Stores(),
 		}
 		if err := q.Err(); err != nil {
 			st.Error = err.Error()

@@ -59,7 +59,7 @@ func TestAuth(t *testing.T) {
 			t.Errorf("%s without credentials: %d", p, code)
 		}
 	}
-	for _, p := range []string{"/info", "/metrics", "/status"} {
+	for _, p := range []string{"/info", "/metrics", "/status", "/clusterStatus"} {
 		if code, _, _ := send("", "", p, ""); code != 401 {
 			t.Errorf("%s without credentials: %d", p, code)
 		}
@@ -74,6 +74,11 @@ func TestAuth(t *testing.T) {
 		if code, _, body := send("ann", "s3cret", "/ksql", ksqlBody("SHOW STREAMS;")); code != 200 {
 			t.Fatalf("with credentials: %d %s", code, body)
 		}
+	}
+	// The shell's server (no membership) lists itself, alive.
+	if code, _, body := send("ann", "s3cret", "/clusterStatus", ""); code != 200 ||
+		!strings.Contains(body, `{"clusterStatus":{"`+ts.Addr().String()+`":{"hostAlive":true,"lastStatusUpdateMs":`) {
+		t.Errorf("/clusterStatus with credentials: %d %s", code, body)
 	}
 
 	for name, content := range map[string]string{

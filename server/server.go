@@ -68,6 +68,9 @@ type Config struct {
 	Version string
 	// KafkaClusterID is reported by /info.
 	KafkaClusterID string
+	// ClusterStatus, when set, answers /clusterStatus: the servers of the
+	// service and what each runs.
+	ClusterStatus func(ctx context.Context) (api.ClusterStatus, error)
 	// KafkaCheck, when set, is the Kafka part of /healthcheck.
 	KafkaCheck func(ctx context.Context) error
 	// Logf receives the server log.
@@ -287,6 +290,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /info", s.handleInfo)
 	mux.HandleFunc("GET /healthcheck", s.handleHealth)
 	mux.HandleFunc("GET /status", s.handleStatuses)
+	mux.HandleFunc("GET /clusterStatus", s.handleClusterStatus)
 	mux.HandleFunc("GET /status/{type}/{entity}/{action}", s.handleStatus)
 	mux.HandleFunc("GET /is_valid_property/{property}", s.handleValidProperty)
 	mux.HandleFunc("POST /heartbeat", s.handleHeartbeat)

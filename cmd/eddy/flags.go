@@ -24,6 +24,9 @@ type config struct {
 	stateStore       string // ksql.state.store: memory or pebble
 	kafkaRetention   time.Duration
 	broker           brokerConfig
+	// advertised is the REST URL other servers of the service reach this
+	// one at (eddy server's --advertised-listener); empty in the shell.
+	advertised string
 }
 
 func (c *config) register(fs *flag.FlagSet) {

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
+	"github.com/eddysql/eddy/cluster"
 	"github.com/eddysql/eddy/server"
 )
 
@@ -37,6 +39,7 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key `FILE` for --tls-cert")
 	fs.Int64Var(&f.maxBodyBytes, "max-body-bytes", 16<<20, "largest request body (and /inserts-stream line) accepted")
 	fs.IntVar(&f.maxPushQueries, "max-push-queries", 100, "most push queries and PRINTs streaming at once (negative: no limit)")
+	fs.StringVar(&f.advertised, "advertised-listener", "", "`URL` at which the other servers of the service reach this one's REST API (ksql.advertised.listener; default http(s)://--listen)")
 	fs.DurationVar(&f.shutdownWait, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for requests in flight")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -47,7 +50,33 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return nil, errors.New("--tls-cert and --tls-key go together")
 	}
+	if f.advertised == "" {
+		f.advertised = defaultAdvertised(f.listen, f.tlsCert != "")
+	}
+	if _, ok := cluster.HostPort(f.advertised); !ok {
+		return nil, fmt.Errorf("--advertised-listener %q is not a URL such as http://host:8088", f.advertised)
+	}
 	return f, nil
+}
+
+// defaultAdvertised is the URL the other servers of the service reach
+// this one at when --advertised-listener is not given: the listener, with
+// this machine's host name in place of a wildcard address (0.0.0.0, ::).
+func defaultAdvertised(listen string, tls bool) string {
+	scheme := "http"
+	if tls {
+		scheme = "https"
+	}
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return scheme + "://" + listen
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		if name, err := os.Hostname(); err == nil && name != "" {
+			host = name
+		}
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
 }
 
 // runServer runs the engine and the REST API headless until SIGINT or
@@ -89,7 +118,26 @@ func runServer(args []string, stderr io.Writer) int {
 		logger.Print(err)
 		return 1
 	}
+	// Join the service's servers, so /clusterStatus on any of them
+	// lists this one.
+	member, err := cluster.Join(ctx, cluster.Config{Kafka: st.kafka, ServiceID: f.serviceID, Advertised: f.advertised,
+		Queries: func() []cluster.Query {
+			var qs []cluster.Query
+			for _, q := range st.eng.QueryStats() {
+				qs = append(qs, cluster.Query{ID: q.ID, Group: q.Group, Stores: q.Stores})
+			}
+			return qs
+		}})
+	if err != nil {
+		logger.Print(err)
+		if cerr := st.Close(); cerr != nil {
+			logger.Printf("shutdown: %v", cerr)
+		}
+		return 1
+	}
+	st.closers = append(st.closers, member.Close)
 	srv, err := newREST(st, f.bootstrapServers == "", server.Config{
+		ClusterStatus:  member.Status,
 		Listen:         f.listen,
 		TLSCertFile:    f.tlsCert,
 		TLSKeyFile:     f.tlsKey,

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/eddysql/eddy/cluster"
 	"github.com/eddysql/eddy/engine"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/registry"
@@ -28,6 +29,8 @@ type stack struct {
 	registryDesc string
 	// registryURL is the Schema Registry's URL when it is served over HTTP.
 	registryURL string
+	// kafka is the engine's Kafka client.
+	kafka *kafka.Client
 	// kafkaCheck asks Kafka something cheap, for health checks.
 	kafkaCheck func(context.Context) error
 	closers    []func() error
@@ -63,12 +66,22 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 	} else {
 		s.kafkaDesc = "Kafka at " + strings.Join(brokers, ",")
 	}
-	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: brokers, ClientID: "eddy", Logf: logf})
+	clientID, workerID := "eddy", c.listen
+	if c.advertised != "" {
+		// Group descriptions then name the server behind each member
+		// (/clusterStatus), and connector statuses the server's address.
+		clientID = cluster.ClientID(c.advertised)
+		if hp, ok := cluster.HostPort(c.advertised); ok {
+			workerID = hp
+		}
+	}
+	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: brokers, ClientID: clientID, Logf: logf})
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("connect to Kafka %s: %w", strings.Join(brokers, ","), err)
 	}
 	s.closers = append(s.closers, cl.Close)
+	s.kafka = cl
 	s.kafkaCheck = func(ctx context.Context) error {
 		_, err := cl.Topics(ctx)
 		return err
@@ -86,7 +99,7 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 		"ksql.logging.processing.stream.auto.create": "true",
 		engine.StateStoreProperty:                    c.stateStore,
 	}, Registry: reg, Logf: logf, StateDir: filepath.Join(c.dataDir, "state"),
-		Connectors: connectors(), SchemaRegistryURL: s.registryURL, WorkerID: c.listen})
+		Connectors: connectors(), SchemaRegistryURL: s.registryURL, WorkerID: workerID})
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start engine: %w", err)
