@@ -23,6 +23,9 @@ func noConnect(st sql.Statement) error {
 // at restart does not lose the connector) and returns the action that
 // starts it.
 func (e *Engine) prepareCreateConnector(ctx context.Context, st *sql.CreateConnector) (action, error) {
+	if e.dryConnect != nil {
+		return e.dryConnector(ctx, st)
+	}
 	if e.connect == nil {
 		return nil, noConnect(st)
 	}
@@ -60,6 +63,9 @@ func (e *Engine) prepareCreateConnector(ctx context.Context, st *sql.CreateConne
 }
 
 func (e *Engine) prepareDropConnector(st *sql.DropConnector) (action, error) {
+	if e.dryConnect != nil {
+		return e.dryConnector(context.Background(), st)
+	}
 	if e.connect == nil {
 		return nil, noConnect(st)
 	}
@@ -82,6 +88,9 @@ func (e *Engine) prepareDropConnector(st *sql.DropConnector) (action, error) {
 // preparePauseConnector pauses or resumes a connector named by PAUSE or
 // RESUME; ok is false when no connector has that name.
 func (e *Engine) preparePauseConnector(st *sql.PauseResume) (action, bool) {
+	if e.dryConnect != nil && !st.All && e.dryConnect.has(st.QueryID) {
+		return func(context.Context) (api.Entity, error) { return status("Connector "+st.QueryID+" checked.", ""), nil }, true
+	}
 	if e.connect == nil || st.All || !e.connect.Has(st.QueryID) {
 		return nil, false
 	}
@@ -113,6 +122,9 @@ func stateSummary(s connect.Status) string {
 }
 
 func (e *Engine) showConnectors(ctx context.Context, st *sql.Show) (api.Entity, error) {
+	if e.dryConnect != nil { // a sandbox: reading changes nothing
+		return &api.Message{Type: "message", StatementText: st.Text(), Message: "checked", Warnings: []api.Warning{}}, nil
+	}
 	if e.connect == nil {
 		return nil, noConnect(st)
 	}
@@ -131,6 +143,9 @@ func (e *Engine) showConnectors(ctx context.Context, st *sql.Show) (api.Entity, 
 }
 
 func (e *Engine) describeConnector(ctx context.Context, st *sql.Describe) (api.Entity, error) {
+	if e.dryConnect != nil { // a sandbox: reading changes nothing
+		return &api.Message{Type: "message", StatementText: st.Text(), Message: "checked", Warnings: []api.Warning{}}, nil
+	}
 	if e.connect == nil {
 		return nil, noConnect(st)
 	}

@@ -192,3 +192,44 @@ func TestConnectorBadRecordInProcessingLog(t *testing.T) {
 	}
 	t.Fatal("no processing log record for the skipped record")
 }
+
+// TestValidateConnectorStatements: a request of several statements is
+// checked in a sandbox before any runs; connector statements are checked
+// there against the real plugins (a bad class or a duplicate name is
+// refused, a drop sees a create earlier in the request) and start or stop
+// nothing.
+func TestValidateConnectorStatements(t *testing.T) {
+	open, _ := brokerEngine(t)
+	e := open()
+	defer e.Close()
+	ctx := context.Background()
+	out := filepath.Join(t.TempDir(), "out.txt")
+	create := `CREATE SINK CONNECTOR fs WITH ('connector.class'='FileStreamSink', 'topics'='t', 'file'='` + out + `');`
+	ok := []string{
+		"CREATE STREAM s (v STRING) WITH (kafka_topic='t', value_format='JSON', partitions=1);",
+		create, "SHOW CONNECTORS;", "DESCRIBE CONNECTOR fs;", "PAUSE fs;", "DROP CONNECTOR fs;", create,
+	}
+	if err := e.Validate(ctx, ok, nil); err != nil {
+		t.Fatalf("valid request refused: %v", err)
+	}
+	if ents := mustExec(t, e, "SHOW CONNECTORS;"); len(ents[0].(*api.ConnectorList).Connectors) != 0 {
+		t.Fatalf("Validate started a connector: %+v", ents[0])
+	}
+	for _, bad := range []struct {
+		stmts []string
+		want  string
+	}{
+		{[]string{create, create}, "already exists"},
+		{[]string{"DROP CONNECTOR nope;"}, "does not exist"},
+		{[]string{`CREATE SOURCE CONNECTOR x WITH ('connector.class'='NoSuchConnector');`}, "NoSuchConnector"},
+	} {
+		if err := e.Validate(ctx, bad.stmts, nil); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%v: got %v, want an error saying %q", bad.stmts, err, bad.want)
+		}
+	}
+	// The request runs as validated.
+	mustExec(t, e, ok[0]+create)
+	if ents := mustExec(t, e, "SHOW CONNECTORS;"); len(ents[0].(*api.ConnectorList).Connectors) != 1 {
+		t.Fatalf("want the connector created: %+v", ents[0])
+	}
+}

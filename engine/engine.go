@@ -78,7 +78,11 @@ type Engine struct {
 	queryErrs  []error
 
 	connect   *connect.Runtime // nil without Options.Connectors
-	replaying bool             // replaying the command log at startup
+	// dryConnect is a sandbox's view of its engine's connectors: it
+	// validates connector statements against the real plugins and keeps
+	// what they would create or drop to itself (validate.go).
+	dryConnect *dryConnectors
+	replaying  bool // replaying the command log at startup
 	// mats are the tables materialized for pull queries.
 	mats materializers
 	// recent keeps the latest processing errors per query for viewers.

@@ -2,9 +2,12 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 
+	"github.com/eddysql/eddy/api"
+	"github.com/eddysql/eddy/connect"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/runtime"
 	"github.com/eddysql/eddy/serde"
@@ -64,7 +67,61 @@ func (e *Engine) sandbox() *Engine {
 		sb.opts.Registry = dryRegistry{e.opts.Registry}
 	}
 	sb.opts.Logf = func(string, ...any) {}
+	if e.connect != nil {
+		sb.dryConnect = &dryConnectors{rt: e.connect, made: map[string]bool{}, dropped: map[string]bool{}}
+	}
 	return sb
+}
+
+// dryConnectors lets a sandbox check CREATE and DROP CONNECTOR statements
+// of a request (against the real plugins, without reaching their
+// targets) and remember their effect for the statements after them,
+// starting and stopping nothing.
+type dryConnectors struct {
+	rt            *connect.Runtime
+	made, dropped map[string]bool
+}
+
+func (d *dryConnectors) has(name string) bool {
+	return d.made[name] || d.rt.Has(name) && !d.dropped[name]
+}
+
+// dryConnector validates a connector statement in a sandbox.
+func (e *Engine) dryConnector(ctx context.Context, st sql.Statement) (action, error) {
+	d := e.dryConnect
+	msg := func(text string) action {
+		return func(context.Context) (api.Entity, error) {
+			return &api.Message{Type: "message", StatementText: st.Text(), Message: text, Warnings: []api.Warning{}}, nil
+		}
+	}
+	switch st := st.(type) {
+	case *sql.CreateConnector:
+		if d.has(st.Name) {
+			if st.IfNotExists {
+				return msg("Connector " + st.Name + " already exists"), nil
+			}
+			return nil, &stmtErr{msg: fmt.Sprintf("Failed to create connector: Connector %s already exists", st.Name)}
+		}
+		kind := connect.Source
+		if st.Sink {
+			kind = connect.Sink
+		}
+		if _, _, err := d.rt.Validate(ctx, st.Name, kind, st.Config, false); err != nil {
+			return nil, &stmtErr{msg: err.Error()}
+		}
+		d.made[st.Name], d.dropped[st.Name] = true, false
+		return msg("Connector " + st.Name + " would be created"), nil
+	case *sql.DropConnector:
+		if !d.has(st.Name) {
+			if st.IfExists {
+				return msg("Connector " + st.Name + " does not exist."), nil
+			}
+			return nil, &stmtErr{msg: fmt.Sprintf("Connector %s does not exist.", st.Name)}
+		}
+		d.made[st.Name], d.dropped[st.Name] = false, true
+		return msg("Connector " + st.Name + " would be dropped"), nil
+	}
+	return nil, noConnect(st)
 }
 
 // dryCluster reads through to a real cluster but keeps creations and
