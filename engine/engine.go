@@ -77,7 +77,7 @@ type Engine struct {
 	cmdOffset  int64
 	queryErrs  []error
 
-	connect   *connect.Runtime // nil without Options.Connectors
+	connect *connect.Runtime // nil without Options.Connectors
 	// dryConnect is a sandbox's view of its engine's connectors: it
 	// validates connector statements against the real plugins and keeps
 	// what they would create or drop to itself (validate.go).
