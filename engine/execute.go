@@ -52,21 +52,26 @@ func (e *Engine) execute(ctx context.Context, st sql.Statement, props map[string
 
 // executeLocked is execute for a catalog change, with e.mu held.
 func (e *Engine) executeLocked(ctx context.Context, st sql.Statement, props map[string]string, replaying bool) (api.Entity, error) {
-	if !replaying {
-		// Validate against every command already in the log, including
-		// other servers' (the log's order is the catalog's).
-		if err := e.catchUp(ctx, -1); err != nil {
+	cfg := e.config(props)
+	var act action
+	var err error
+	seq := e.cmdOffset
+	if replaying || e.cmdLog == nil {
+		if act, err = e.prepare(ctx, st, cfg); err != nil {
 			return nil, err
 		}
-	}
-	cfg := e.config(props)
-	act, err := e.prepare(ctx, st, cfg)
-	if err != nil {
-		return nil, err
-	}
-	seq := e.cmdOffset
-	if !replaying {
-		off, err := e.cmdLog.Append(ctx, commandID(st), metastore.Command{Statement: st.Text(), Props: props})
+	} else {
+		// Validate against every command already in the log, including
+		// other servers' (the log's order is the catalog's), while no
+		// other server can append.
+		off, err := e.cmdLog.AppendChecked(ctx, commandID(st), metastore.Command{Statement: st.Text(), Props: props}, func(ctx context.Context) error {
+			if err := e.catchUp(ctx, -1); err != nil {
+				return err
+			}
+			var err error
+			act, err = e.prepare(ctx, st, cfg)
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}

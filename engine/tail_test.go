@@ -1,7 +1,11 @@
 package engine
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,5 +64,66 @@ func TestServersTailTheCommandLog(t *testing.T) {
 	}
 	if a.CommandSequence() != c.CommandSequence() {
 		t.Errorf("command sequences differ: %d and %d", a.CommandSequence(), c.CommandSequence())
+	}
+}
+
+// TestRacingServersDoNotForkTheCatalog: two servers of one service run
+// the same CREATE STREAM at the same moment, twenty times. Each time
+// exactly one succeeds and the other is told the stream exists; the
+// command log holds each statement once, and a server replaying it
+// afterwards applies every command (none fails, as a command appended
+// without seeing the other's would).
+func TestRacingServersDoNotForkTheCatalog(t *testing.T) {
+	cl := startBroker(t, t.TempDir())
+	ctx := context.Background()
+	open := func() *Engine {
+		e, err := New(ctx, Options{Cluster: cl, ServiceID: "race_", Logf: t.Logf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { e.Close() })
+		return e
+	}
+	a, b := open(), open()
+	const rounds = 20
+	for i := range rounds {
+		stmt := fmt.Sprintf("CREATE STREAM R%d (ID INT KEY, V STRING) WITH (KAFKA_TOPIC='r%d', VALUE_FORMAT='JSON', PARTITIONS=1);", i, i)
+		errs := make(chan error, 2)
+		for _, e := range []*Engine{a, b} {
+			go func() {
+				_, err := e.Execute(ctx, stmt, nil)
+				errs <- err
+			}()
+		}
+		e1, e2 := <-errs, <-errs
+		if (e1 == nil) == (e2 == nil) {
+			t.Fatalf("round %d: want exactly one success, got %v and %v", i, e1, e2)
+		}
+		if err := cmp.Or(e1, e2); !strings.Contains(err.Error(), "already exists") {
+			t.Fatalf("round %d: the loser should be told the stream exists, got %v", i, err)
+		}
+	}
+	recs, err := cl.ReadAll(ctx, metastore.CommandTopic("race_"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, r := range recs {
+		var c metastore.Command
+		if json.Unmarshal(r.Value, &c) == nil {
+			seen[c.Statement]++
+		}
+	}
+	for stmt, n := range seen {
+		if n != 1 {
+			t.Errorf("%d copies in the command log of %s", n, stmt)
+		}
+	}
+	if len(seen) != rounds {
+		t.Errorf("%d commands in the log, want %d", len(seen), rounds)
+	}
+	c := open()
+	if f := c.CommandFailures(); len(f) > 0 {
+		t.Errorf("replaying the log failed on %d commands: %+v", len(f), f)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -229,4 +231,75 @@ func (c *Client) topicIDs(ctx context.Context, topics []string) map[string][16]b
 		}
 	}
 	return out
+}
+
+// ErrFenced reports that another writer took the transactional ID while
+// WriteExclusive ran: nothing was written, and the caller may try again.
+var ErrFenced = errors.New("another writer took over")
+
+// ExclusiveWriter is implemented by clusters that can make one writer of
+// a transactional ID the only one for the span of a write.
+type ExclusiveWriter interface {
+	// WriteExclusive takes the transactional ID id (fencing and
+	// aborting any other writer holding it), calls fn, and writes the
+	// records fn returns in one transaction. Another writer taking the
+	// ID before the commit makes it fail with ErrFenced, its records
+	// never visible. fn's error aborts the write and is returned as is.
+	WriteExclusive(ctx context.Context, id string, fn func(ctx context.Context) ([]Record, error)) error
+}
+
+// WriteExclusive implements ExclusiveWriter with a short-lived
+// transactional client: taking the ID bumps its epoch, which is what
+// fences the previous holder.
+func (c *Client) WriteExclusive(ctx context.Context, id string, fn func(ctx context.Context) ([]Record, error)) error {
+	cl, err := kgo.NewClient(append(slices.Clone(c.base),
+		kgo.TransactionalID(id),
+		kgo.RecordPartitioner(newProducerPartitioner()),
+		kgo.ProducerLinger(0),
+		// A writer that dies mid-write holds readers back until the
+		// next writer fences it, or this long.
+		kgo.TransactionTimeout(30*time.Second),
+	)...)
+	if err != nil {
+		return fmt.Errorf("exclusive writer %s: %w", id, err)
+	}
+	defer cl.Close()
+	fenced := func(err error) error {
+		// Another writer's InitProducerID bumped the epoch (fenced),
+		// or is aborting our transaction while we write (invalid
+		// state, concurrent transactions).
+		if errors.Is(err, kerr.ProducerFenced) || errors.Is(err, kerr.InvalidProducerEpoch) ||
+			errors.Is(err, kerr.InvalidTxnState) || errors.Is(err, kerr.ConcurrentTransactions) ||
+			errors.Is(err, kerr.TransactionAbortable) {
+			return fmt.Errorf("%w: %w", ErrFenced, err)
+		}
+		return err
+	}
+	if _, _, err := cl.ProducerID(ctx); err != nil {
+		return fmt.Errorf("exclusive writer %s: %w", id, fenced(err))
+	}
+	if err := cl.BeginTransaction(); err != nil {
+		return fmt.Errorf("exclusive writer %s: %w", id, err)
+	}
+	recs, err := fn(ctx)
+	if err == nil && len(recs) > 0 {
+		krs := make([]*kgo.Record, len(recs))
+		for i := range recs {
+			krs[i] = toKgo(&recs[i])
+		}
+		if err = cl.ProduceSync(ctx, krs...).FirstErr(); err != nil {
+			err = fmt.Errorf("exclusive writer %s: %w", id, fenced(err))
+		}
+		for i, kr := range krs {
+			recs[i].Partition, recs[i].Offset = kr.Partition, kr.Offset
+		}
+	}
+	if err != nil {
+		cl.EndTransaction(ctx, kgo.TryAbort)
+		return err
+	}
+	if err := cl.EndTransaction(ctx, kgo.TryCommit); err != nil {
+		return fmt.Errorf("exclusive writer %s: %w", id, fenced(err))
+	}
+	return nil
 }

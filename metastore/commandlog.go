@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/eddysql/eddy/kafka"
@@ -98,6 +99,52 @@ func (l *CommandLog) End(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("command topic end: %w", err)
 	}
 	return ends[0], nil
+}
+
+// AppendChecked records a command only if check, run once the log has
+// no other writer, accepts it: check catches up with the log and
+// validates the command against it. On a cluster that supports
+// exclusive writes (Kafka's transactions), servers racing to append
+// take turns, and a command check refuses is never written, so no
+// server's catalog forks; elsewhere check runs before a plain Append.
+func (l *CommandLog) AppendChecked(ctx context.Context, id string, c Command, check func(context.Context) error) (int64, error) {
+	w, ok := l.cluster.(kafka.ExclusiveWriter)
+	if !ok {
+		if err := check(ctx); err != nil {
+			return 0, err
+		}
+		return l.Append(ctx, id, c)
+	}
+	c.Version = CommandVersion
+	b, err := json.Marshal(c)
+	if err != nil {
+		return 0, fmt.Errorf("encode command: %w", err)
+	}
+	const attempts = 10
+	for i := 1; ; i++ {
+		recs := []kafka.Record{{Topic: l.topic, Partition: 0, Key: []byte(id), Value: b, Timestamp: time.Now().UnixMilli()}}
+		err := w.WriteExclusive(ctx, l.topic+"-writer", func(ctx context.Context) ([]kafka.Record, error) {
+			if err := check(ctx); err != nil {
+				return nil, err
+			}
+			return recs, nil
+		})
+		if err == nil {
+			return recs[0].Offset, nil
+		}
+		if !errors.Is(err, kafka.ErrFenced) || i == attempts {
+			return 0, err
+		}
+		if l.logf != nil {
+			l.logf("command log: another server appended meanwhile; trying again (%v)", err)
+		}
+		// A random pause, so two servers do not fence each other in step.
+		select {
+		case <-time.After(time.Duration(rand.IntN(20*i)+1) * time.Millisecond):
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
 }
 
 // Append durably records a command and returns its offset.
