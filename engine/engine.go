@@ -91,6 +91,10 @@ type Engine struct {
 	tail *commandTail
 	// cmdFailures are commands of the log this server could not apply.
 	cmdFailures []CommandFailure
+	// closing is closed by Close, ending the goroutines that wait to
+	// restart queries.
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 // CommandFailure is a command of the log that this server could not
@@ -136,6 +140,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		fns:     expr.NewRegistry(),
 		ms:      metastore.New(),
 		queries: map[string]*runtime.Query{},
+		closing: make(chan struct{}),
 	}
 	log, cmds, end, err := metastore.OpenCommandLog(ctx, e.cluster, e.sid, opts.Logf)
 	if err != nil {
@@ -185,6 +190,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 
 // Close stops every running query, committing what it processed.
 func (e *Engine) Close() error {
+	if e.closing != nil {
+		e.closeOnce.Do(func() { close(e.closing) })
+	}
 	if e.tail != nil {
 		e.tail.stop() // before taking e.mu: a catch-up in flight holds it
 	}

@@ -3,7 +3,12 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/eddysql/eddy/kafka"
 )
@@ -75,5 +80,65 @@ func TestExactlyOnceWritesTransactions(t *testing.T) {
 	}
 	if end <= int64(len(out)) {
 		t.Errorf("COUNTS ends at %d offsets for %d records: no transaction markers", end, len(out))
+	}
+}
+
+// TestExactlyOnceQueryRestartsAfterAbort: the broker refuses one
+// transactional offset commit of an exactly-once query (as after a
+// fencing rebalance). The transaction aborts, the query starts again
+// from its last commit by itself, and the committed output still holds
+// exactly one update per input record.
+func TestExactlyOnceQueryRestartsAfterAbort(t *testing.T) {
+	const total, keys = 5_000, 10
+	b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx := context.Background()
+	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{b.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	createTopic(t, cl, "events", 2)
+	var logs logLines
+	e, err := New(ctx, Options{Cluster: cl, WorkerID: "worker-a", Logf: logs.logf,
+		Config: map[string]string{"auto.offset.reset": "earliest", "processing.guarantee": "exactly_once_v2",
+			"ksql.streams.cache.max.bytes.buffering": "0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	remove := b.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.TxnOffsetCommit}, Err: kerr.IllegalGeneration, Count: 1})
+	defer remove()
+	mustExec(t, e, `CREATE STREAM EV (K STRING KEY, V INT) WITH (KAFKA_TOPIC='events', VALUE_FORMAT='JSON');
+		CREATE TABLE COUNTS AS SELECT K, COUNT(*) AS N FROM EV GROUP BY K;`)
+	recs := make([]kafka.Record, 0, total)
+	for i := range total {
+		recs = append(recs, kafka.Record{Key: []byte(fmt.Sprintf("k%d", i%keys)), Value: []byte(`{"V":1}`), Timestamp: int64(1_000 + i)})
+	}
+	produceJSON(t, cl, "events", recs...)
+	out := waitRecords(t, cl, "COUNTS", func(recs []kafka.Record) bool {
+		latest := map[string]float64{}
+		for _, r := range recs {
+			latest[string(r.Key)] = jsonValue(t, r)["N"].(float64)
+		}
+		var sum float64
+		for _, n := range latest {
+			sum += n
+		}
+		return sum == total
+	})
+	if logs.find("starting it again from its last commit") == "" {
+		t.Fatalf("the refused commit did not restart the query; log:\n%s", strings.Join(logs.lines, "\n"))
+	}
+	if len(out) != total {
+		t.Errorf("%d committed output records, want exactly one per input (%d)", len(out), total)
+	}
+	for _, st := range e.QueryStats() {
+		if st.State != "RUNNING" {
+			t.Errorf("query %s is %s after its restart: %s", st.ID, st.State, st.Error)
+		}
 	}
 }

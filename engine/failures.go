@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/eddysql/eddy/kafka"
@@ -22,6 +23,9 @@ func (e *Engine) watchQuery(id string, q *runtime.Query) {
 	if err == nil {
 		return // stopped on purpose
 	}
+	if errors.Is(err, kafka.ErrTxnAborted) && e.restartQuery(id, q, err) {
+		return
+	}
 	e.opts.Logf("query %s failed and stopped (state ERROR): %v", id, err)
 	pe := runtime.ProcessingError{QueryID: id, Kind: threadErrorKind, Partition: -1, Offset: -1, Err: err}
 	e.recent.add(pe)
@@ -31,6 +35,38 @@ func (e *Engine) watchQuery(id string, q *runtime.Query) {
 	if perr := e.cluster.Produce(ctx, rec); perr != nil {
 		e.opts.Logf("processing log: query %s failure not written: %v", id, perr)
 	}
+}
+
+// txnRestartDelay is how long an exactly-once query whose transaction
+// aborted waits before it starts again.
+const txnRestartDelay = time.Second
+
+// restartQuery starts again, from its last commit, an exactly-once query
+// whose transaction aborted (a rebalance fenced it, the broker refused the
+// commit): nothing of the aborted batch is visible and the changelogs
+// and offsets are as the last commit left them, so a fresh start is
+// consistent. It reports whether the query runs again.
+func (e *Engine) restartQuery(id string, q *runtime.Query, cause error) bool {
+	e.opts.Logf("query %s: %v; starting it again from its last commit", id, cause)
+	select {
+	case <-time.After(txnRestartDelay):
+	case <-e.closing:
+		return true
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.queries[id] != q {
+		return true // terminated or closed meanwhile
+	}
+	q.Stop()
+	nq, err := runtime.Start(context.Background(), e.cluster, q.Topology, e.runOptions())
+	if err != nil {
+		e.opts.Logf("query %s: restart: %v", id, err)
+		return false
+	}
+	e.queries[id] = nq
+	go e.watchQuery(id, nq)
+	return true
 }
 
 // threadErrorKind is the processing-log type of a query that stopped,

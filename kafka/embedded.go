@@ -149,3 +149,11 @@ func (l kfakeLogger) Logf(level kfake.LogLevel, format string, args ...any) {
 		l("kfake "+level.String()+": "+format, args...)
 	}
 }
+
+// Fault makes the broker fail matching requests as kfake.Fault describes,
+// so failure handling can be tested against the real protocol path; the
+// returned function removes the faults.
+func (e *Embedded) Fault(faults ...kfake.Fault) (remove func()) {
+	h := e.c.Fault(faults...)
+	return h.Remove
+}
