@@ -120,6 +120,9 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 	}
 	s.cl = cl
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	if s.transactional {
+		s.ctx = context.WithValue(s.ctx, transactorKey{}, Transactor(s))
+	}
 
 	c.mu.Lock()
 	if c.closed {

@@ -34,6 +34,15 @@ type Transactor interface {
 	Transact(ctx context.Context, fn func(produce func(...Record) error) (map[string]map[int32]int64, error)) error
 }
 
+type transactorKey struct{}
+
+// TransactorFrom returns the Transactor of the exactly-once subscription
+// whose handler got ctx, or nil.
+func TransactorFrom(ctx context.Context) Transactor {
+	t, _ := ctx.Value(transactorKey{}).(Transactor)
+	return t
+}
+
 // ErrTxnAborted reports a transaction that was aborted instead of
 // committed: nothing it wrote is visible and its offsets did not move.
 var ErrTxnAborted = errors.New("transaction aborted")

@@ -42,7 +42,7 @@ type Query struct {
 	opts    Options
 	sub     kafka.Subscription
 	// txn is set when the query runs exactly-once: each commit is one
-	// transaction of the subscription.
+	// transaction of the subscription (from the handler's context).
 	txn kafka.Transactor
 	// synchronous clusters deliver records in production order, one at a
 	// time: tasks process them as they come, without time ordering.
@@ -122,10 +122,8 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 		return nil, fmt.Errorf("query %s: subscribe %v: %w", topo.ID, topo.Topics(), err)
 	}
 	q.sub = sub
-	if eos {
-		if q.txn, _ = sub.(kafka.Transactor); q.txn == nil {
-			q.opts.Logf("query %s: exactly_once_v2 is not available on this cluster; running at-least-once", topo.ID)
-		}
+	if _, ok := sub.(kafka.Transactor); eos && !ok {
+		q.opts.Logf("query %s: exactly_once_v2 is not available on this cluster; running at-least-once", topo.ID)
 	}
 	return q, nil
 }
@@ -149,6 +147,11 @@ func (q *Query) FailedAt() int64 { return q.failedAt.Load() }
 func (q *Query) handle(ctx context.Context, batch []kafka.Record) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.txn == nil {
+		// An exactly-once subscription hands its handler the
+		// transactions to commit in.
+		q.txn = kafka.TransactorFrom(ctx)
+	}
 	if len(batch) > 0 {
 		q.stats.lastMessage.Store(time.Now().UnixMilli())
 	}
