@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -140,5 +141,54 @@ func TestExactlyOnceQueryRestartsAfterAbort(t *testing.T) {
 		if st.State != "RUNNING" {
 			t.Errorf("query %s is %s after its restart: %s", st.ID, st.State, st.Error)
 		}
+	}
+}
+
+// TestTransactionalInputIsConsumedToItsEnd: a query reading a topic
+// written in transactions (by another exactly-once query or a
+// transactional producer) commits past the commit markers, so its lag
+// reaches zero instead of staying one per partition.
+func TestTransactionalInputIsConsumedToItsEnd(t *testing.T) {
+	cl := startBroker(t, t.TempDir())
+	ctx := context.Background()
+	createTopic(t, cl, "txin", 2)
+	for round := range 3 {
+		err := cl.WriteExclusive(ctx, "foreign-producer", func(context.Context) ([]kafka.Record, error) {
+			var recs []kafka.Record
+			for i := range 10 {
+				recs = append(recs, kafka.Record{Topic: "txin", Partition: int32(i % 2), Key: []byte(fmt.Sprintf("k%d", i)), Value: []byte(fmt.Sprintf(`{"V":%d}`, round))})
+			}
+			return recs, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := newBrokerEngine(t, cl)
+	defer e.Close()
+	mustExec(t, e, `CREATE STREAM TXIN (K STRING KEY, V INT) WITH (KAFKA_TOPIC='txin', VALUE_FORMAT='JSON');
+		CREATE STREAM TXOUT AS SELECT K, V FROM TXIN;`)
+	waitRecords(t, cl, "TXOUT", func(recs []kafka.Record) bool { return len(recs) == 30 })
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		lags, err := e.QueryLags(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var total int64
+		n := 0
+		for _, ls := range lags {
+			for _, l := range ls {
+				total += l.Lag
+				n++
+			}
+		}
+		if n == 2 && total == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("lag stays at %d over %d partitions: the commit markers were never consumed (%+v)", total, n, lags)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

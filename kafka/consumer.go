@@ -46,7 +46,9 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 		done:    make(chan struct{}),
 		pending: make(map[string]map[int32]kgo.EpochOffset),
 	}
-	kopts := slices.Clone(c.base)
+	// Transaction markers are fetched (and never delivered), so that
+	// commits move past them and OnMarker can tell where they end.
+	kopts := append(slices.Clone(c.base), kgo.KeepControlRecords())
 	if opts.NoCommit {
 		direct, err := c.directOffsets(ctx, opts)
 		if err != nil {
@@ -260,6 +262,13 @@ func (s *clientSub) pollOnce() bool {
 	if s.ctx.Err() != nil {
 		return false // Close; the polled batch is redelivered later
 	}
+	if s.opts.OnMarker != nil {
+		fs.EachRecord(func(kr *kgo.Record) {
+			if kr.Attrs.IsControl() {
+				s.opts.OnMarker(kr.Topic, kr.Partition, kr.Offset+1)
+			}
+		})
+	}
 	if s.opts.OnHighWatermark != nil {
 		fs.EachPartition(func(p kgo.FetchTopicPartition) {
 			if p.Err == nil {
@@ -326,7 +335,11 @@ func toBatch(fs kgo.Fetches) []Record {
 		return nil
 	}
 	batch := make([]Record, 0, fs.NumRecords())
-	fs.EachRecord(func(kr *kgo.Record) { batch = append(batch, fromKgo(kr)) })
+	fs.EachRecord(func(kr *kgo.Record) {
+		if !kr.Attrs.IsControl() {
+			batch = append(batch, fromKgo(kr))
+		}
+	})
 	return batch
 }
 

@@ -97,6 +97,12 @@ type SubscribeOptions struct {
 	// in the partition), so a consumer knows whether an input it has
 	// drained has more data waiting.
 	OnHighWatermark func(topic string, partition int32, hwm int64)
+	// OnMarker is told, before the handler sees a fetch, of each
+	// transaction marker read from a partition (with the offset after
+	// it): markers take offsets but are never delivered, so without
+	// them a consumer that drained a transactional partition would
+	// believe data still waits below the high watermark.
+	OnMarker func(topic string, partition int32, next int64)
 }
 
 // RecordDeleter is implemented by clusters that can delete the start of a

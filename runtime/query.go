@@ -116,6 +116,7 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 		so.Tick = tick
 		so.MaxHeld = maxHeld
 		so.OnHighWatermark = q.highWatermark
+		so.OnMarker = q.marker
 	}
 	sub, err := cluster.Subscribe(ctx, so, q.handleRecording)
 	if err != nil {
@@ -536,6 +537,19 @@ func (q *Query) highWatermark(topic string, partition int32, hwm int64) {
 func (q *Query) closeTask(t *Task) {
 	t.close()
 	q.stats.retire(t.partition, t.stats)
+}
+
+// marker moves an input past a transaction marker: the records before
+// it were delivered, so a task that drained them does not wait for data
+// the marker's offset seemed to promise.
+func (q *Query) marker(topic string, partition int32, next int64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if t := q.tasks[q.taskOf(partition)]; t != nil {
+		if qu := t.byTP[tp{topic, partition}]; qu != nil && qu.next >= 0 {
+			qu.next = max(qu.next, next)
+		}
+	}
 }
 
 // revoke closes the tasks of partitions taken away by a rebalance; their
