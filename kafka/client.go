@@ -24,6 +24,9 @@ type Config struct {
 	ClientID string
 	// Logf, when set, receives the franz-go clients' warnings and errors.
 	Logf func(format string, args ...any)
+	// Security authenticates and encrypts every connection of every
+	// client made from this Config (producer, admin, consumers).
+	Security Security
 }
 
 // Client is a Cluster over a real or embedded Kafka broker, using
@@ -54,6 +57,11 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		kgo.SeedBrokers(cfg.Brokers...),
 		kgo.ClientID(cfg.ClientID),
 	}
+	sec, err := cfg.Security.opts()
+	if err != nil {
+		return nil, fmt.Errorf("dial kafka %v: %w", cfg.Brokers, err)
+	}
+	base = append(base, sec...)
 	if cfg.Logf != nil {
 		base = append(base, kgo.WithLogger(kgo.BasicLogger(logfWriter(cfg.Logf), kgo.LogLevelWarn, nil)))
 	}

@@ -1,13 +1,23 @@
 package kafka
 
 import (
+	"bytes"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
+	"os"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // EmbeddedConfig configures the in-process broker.
@@ -38,7 +48,32 @@ type EmbeddedConfig struct {
 	// (5 minutes when zero).
 	Retention     time.Duration
 	CleanInterval time.Duration
+	// Auth, when set, makes the broker require SASL on every
+	// connection (see EmbeddedAuth).
+	Auth *EmbeddedAuth
+	// TLS, when set, serves the listener over TLS.
+	TLS *tls.Config
 }
+
+// EmbeddedAuth is who may connect to an embedded broker that requires
+// SASL: the Users, over SASL PLAIN, with a password Verify accepts (the
+// auth file keeps only bcrypt hashes, which PLAIN can check and SCRAM
+// cannot), and this process's own clients as an internal user with a
+// random password (see Embedded.ClientSecurity).
+type EmbeddedAuth struct {
+	Users  []string
+	Verify func(user, password string) bool
+}
+
+// internalUser is the SASL user of eddy's own clients of its embedded
+// broker; its password is random per process.
+const internalUser = "__eddy_internal"
+
+// saslFile is where kfake persists its SASL users. eddy makes them anew
+// at every start (the internal password is per process), so the file is
+// removed before the broker loads and after it stops: no password
+// outlives the process on disk.
+const saslFile = "sasl.json"
 
 // Embedded broker storage defaults: Kafka's retention; segments smaller
 // than Kafka's 1 GB so that retention frees space in finer steps and
@@ -54,7 +89,9 @@ const (
 type Embedded struct {
 	c       *kfake.Cluster
 	addr    string
+	dataDir string
 	cleaner *cleaner
+	client  Security // what this process's clients present
 }
 
 // StartEmbedded starts the broker and, with a DataDir, reloads what an
@@ -90,6 +127,30 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	}
 	if cfg.DataDir != "" {
 		opts = append(opts, kfake.DataDir(cfg.DataDir))
+		if err := removeSASLFile(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	var client Security
+	var secret string
+	if cfg.Auth != nil {
+		internal, err := randomSecret()
+		if err != nil {
+			return nil, err
+		}
+		if secret, err = randomSecret(); err != nil {
+			return nil, err
+		}
+		opts = append(opts, kfake.EnableSASL(), kfake.Superuser(SASLPlain, internalUser, internal))
+		for _, u := range cfg.Auth.Users {
+			if u != internalUser {
+				opts = append(opts, kfake.Superuser(SASLPlain, u, secret))
+			}
+		}
+		client.SASL = &SASL{Mechanism: SASLPlain, User: internalUser, Password: internal}
+	}
+	if cfg.TLS != nil {
+		opts = append(opts, kfake.TLS(cfg.TLS))
 	}
 	if cfg.SyncWrites {
 		opts = append(opts, kfake.SyncWrites())
@@ -112,12 +173,63 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		c.Close()
 		return nil, fmt.Errorf("start embedded broker on %s: listening on %v", cfg.Listen, addrs)
 	}
+	if cfg.Auth != nil {
+		c.ControlKey(int16(kmsg.SASLAuthenticate), verifyPlain(cfg.Auth, secret))
+	}
 	interval := cfg.CleanInterval
 	if interval <= 0 {
 		interval = defaultCleanInterval
 	}
-	return &Embedded{c: c, addr: addrs[0], cleaner: startCleaner(c, interval)}, nil
+	return &Embedded{c: c, addr: addrs[0], dataDir: cfg.DataDir, cleaner: startCleaner(c, interval), client: client}, nil
 }
+
+// verifyPlain checks a PLAIN authentication of one of auth's users
+// against Verify before kfake sees it. kfake only compares plaintext
+// passwords, so it knows each user by a random secret; a password that
+// Verify accepts is replaced by that secret, any other reaches kfake
+// unchanged and fails. SCRAM exchanges (and the internal user's PLAIN)
+// pass through to kfake's own tables.
+func verifyPlain(auth *EmbeddedAuth, secret string) func(kmsg.Request) (kmsg.Response, error, bool) {
+	users := make(map[string]bool, len(auth.Users))
+	for _, u := range auth.Users {
+		users[u] = u != internalUser
+	}
+	return func(req kmsg.Request) (kmsg.Response, error, bool) {
+		r, ok := req.(*kmsg.SASLAuthenticateRequest)
+		if !ok {
+			return nil, nil, false
+		}
+		// PLAIN's message is authzid NUL user NUL password; SCRAM's
+		// have no NUL.
+		parts := bytes.SplitN(r.SASLAuthBytes, []byte{0}, 3)
+		if len(parts) != 3 || !users[string(parts[1])] {
+			return nil, nil, false
+		}
+		if auth.Verify(string(parts[1]), string(parts[2])) {
+			r.SASLAuthBytes = slices.Concat(parts[0], []byte{0}, parts[1], []byte{0}, []byte(secret))
+		}
+		return nil, nil, false
+	}
+}
+
+func randomSecret() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("embedded broker: random password: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+func removeSASLFile(dir string) error {
+	if err := os.Remove(filepath.Join(dir, saslFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("embedded broker: remove persisted SASL users: %w", err)
+	}
+	return nil
+}
+
+// ClientSecurity is what this process's clients present to the broker:
+// the internal user when it requires SASL, else nothing.
+func (e *Embedded) ClientSecurity() Security { return e.client }
 
 // retentionMs is log.retention.ms for a Retention setting.
 func retentionMs(d time.Duration) int64 {
@@ -138,6 +250,9 @@ func (e *Embedded) Addr() string { return e.addr }
 func (e *Embedded) Close() error {
 	e.cleaner.stop()
 	e.c.Close()
+	if e.dataDir != "" {
+		return removeSASLFile(e.dataDir)
+	}
 	return nil
 }
 
