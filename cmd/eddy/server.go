@@ -19,7 +19,6 @@ import (
 // API's.
 type serverFlags struct {
 	config
-	authFile       string
 	tlsCert        string
 	tlsKey         string
 	maxBodyBytes   int64
@@ -32,7 +31,6 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 	fs := flag.NewFlagSet("eddy server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f.config.register(fs)
-	fs.StringVar(&f.authFile, "auth-file", "", "enable HTTP basic authentication with the `FILE` of user:bcrypt-hash lines")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate `FILE` (needs --tls-key)")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key `FILE` for --tls-cert")
 	fs.Int64Var(&f.maxBodyBytes, "max-body-bytes", 16<<20, "largest request body (and /inserts-stream line) accepted")
@@ -64,13 +62,11 @@ func runServer(args []string, stderr io.Writer) int {
 		return 2
 	}
 	logger := log.New(stderr, "", log.LstdFlags|log.Lmicroseconds)
-	var users server.Users
-	if f.authFile != "" {
-		if users, err = server.LoadAuthFile(f.authFile); err != nil {
-			logger.Print(err)
-			return 1
-		}
+	if err := f.loadUsers(); err != nil {
+		logger.Print(err)
+		return 1
 	}
+	users := f.users
 	if err := ensureDataDir(f.dataDir); err != nil {
 		logger.Print(err)
 		return 1
@@ -89,7 +85,7 @@ func runServer(args []string, stderr io.Writer) int {
 		logger.Print(err)
 		return 1
 	}
-	srv, err := newREST(st, f.bootstrapServers == "", server.Config{
+	srv, err := newREST(st, st.embedded, server.Config{
 		Listen:         f.listen,
 		TLSCertFile:    f.tlsCert,
 		TLSKeyFile:     f.tlsKey,
@@ -159,8 +155,8 @@ func newREST(st *stack, embedded bool, cfg server.Config) (*server.Server, error
 	return srv, nil
 }
 
-// startREST serves the REST API beside the shell, without authentication
-// and with the server's defaults.
+// startREST serves the REST API beside the shell, with the server's
+// defaults and basic authentication of users when there are any.
 func startREST(st *stack, embedded bool, listen string, users server.Users, logf func(string, ...any)) (*server.Server, error) {
 	return newREST(st, embedded, server.Config{Listen: listen, Users: users, MaxBodyBytes: 16 << 20, MaxPushQueries: 100, Logf: logf})
 }

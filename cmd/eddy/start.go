@@ -22,6 +22,8 @@ var _ repl.Client = (*engine.Engine)(nil)
 // stack is a running engine with the Kafka it talks to.
 type stack struct {
 	eng *engine.Engine
+	// embedded: Kafka is the broker started here.
+	embedded bool
 	// kafkaDesc says where Kafka is, for the banner and the log.
 	kafkaDesc string
 	// registryDesc says where the Schema Registry is, if any.
@@ -46,11 +48,23 @@ func (s *stack) Close() error {
 // a Kafka client and the engine, which replays the catalog.
 func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, error) {
 	s := &stack{}
-	brokers := splitList(c.bootstrapServers)
+	brokers, sec, err := c.kafkaClient()
+	if err != nil {
+		return nil, err
+	}
+	var checkUser func(user, password string) bool
+	if len(c.users) > 0 {
+		checkUser = c.users.Checker()
+	}
 	if len(brokers) == 0 {
+		s.embedded = true
 		dir := filepath.Join(c.dataDir, "kafka")
-		emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: dir, Listen: c.kafkaListen, Logf: logf, Retention: c.kafkaRetention,
-			DisableAutoCreateTopics: c.broker.disableAutoCreateTopics, NumPartitions: c.broker.numPartitions})
+		ecfg := kafka.EmbeddedConfig{DataDir: dir, Listen: c.kafkaListen, Logf: logf, Retention: c.kafkaRetention,
+			DisableAutoCreateTopics: c.broker.disableAutoCreateTopics, NumPartitions: c.broker.numPartitions}
+		if checkUser != nil {
+			ecfg.Auth = &kafka.EmbeddedAuth{Users: c.users.Names(), Verify: checkUser}
+		}
+		emb, err := kafka.StartEmbedded(ecfg)
 		if err != nil {
 			if busy := portBusy("the embedded Kafka broker", c.kafkaListen, "--kafka-listen", err); busy != nil {
 				return nil, fmt.Errorf("%w (or use a running Kafka with --bootstrap-servers)", busy)
@@ -59,11 +73,16 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 		}
 		s.closers = append(s.closers, emb.Close)
 		brokers = []string{emb.Addr()}
-		s.kafkaDesc = fmt.Sprintf("Kafka (embedded) listening on %s; data in %s", emb.Addr(), c.dataDir)
+		sec = emb.ClientSecurity()
+		auth := "no authentication"
+		if ecfg.Auth != nil {
+			auth = "SASL PLAIN for the --auth-file users"
+		}
+		s.kafkaDesc = fmt.Sprintf("Kafka (embedded) listening on %s (%s); data in %s", emb.Addr(), auth, c.dataDir)
 	} else {
-		s.kafkaDesc = "Kafka at " + strings.Join(brokers, ",")
+		s.kafkaDesc = fmt.Sprintf("Kafka at %s (%s)", strings.Join(brokers, ","), sec.Protocol())
 	}
-	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: brokers, ClientID: "eddy", Logf: logf})
+	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: brokers, ClientID: "eddy", Logf: logf, Security: sec})
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("connect to Kafka %s: %w", strings.Join(brokers, ","), err)
@@ -73,7 +92,7 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 		_, err := cl.Topics(ctx)
 		return err
 	}
-	reg, err := startRegistry(ctx, c, cl, len(splitList(c.bootstrapServers)) == 0, s, logf)
+	reg, err := startRegistry(ctx, c, cl, s.embedded, checkUser, s, logf)
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -100,7 +119,7 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 // --schema-registry-url is given, else in embedded mode the embedded one,
 // which keeps schemas in the _schemas topic and serves the Confluent REST
 // API on --registry-listen. With external Kafka and no URL there is none.
-func startRegistry(ctx context.Context, c *config, cl kafka.Cluster, embedded bool, s *stack, logf func(string, ...any)) (serde.Registry, error) {
+func startRegistry(ctx context.Context, c *config, cl kafka.Cluster, embedded bool, checkUser func(string, string) bool, s *stack, logf func(string, ...any)) (serde.Registry, error) {
 	if c.registryURL != "" {
 		s.registryDesc = "Schema Registry at " + c.registryURL
 		s.registryURL = c.registryURL
@@ -109,7 +128,7 @@ func startRegistry(ctx context.Context, c *config, cl kafka.Cluster, embedded bo
 	if !embedded {
 		return nil, nil
 	}
-	reg, err := registry.New(ctx, registry.Config{Cluster: cl, Logf: logf})
+	reg, err := registry.New(ctx, registry.Config{Cluster: cl, Logf: logf, Authenticate: checkUser})
 	if err != nil {
 		return nil, fmt.Errorf("start the embedded Schema Registry: %w", err)
 	}
@@ -126,6 +145,9 @@ func startRegistry(ctx context.Context, c *config, cl kafka.Cluster, embedded bo
 			return nil, fmt.Errorf("serve the embedded Schema Registry on %s (see --registry-listen): %w", c.registryListen, err)
 		}
 		s.registryDesc = "Schema Registry (embedded) on http://" + addr
+		if checkUser != nil {
+			s.registryDesc += " (basic authentication for the --auth-file users)"
+		}
 		s.registryURL = "http://" + addr
 	}
 	return reg.Client(), nil
