@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
@@ -16,7 +17,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -175,6 +178,12 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	}
 	if cfg.Auth != nil {
 		c.ControlKey(int16(kmsg.SASLAuthenticate), verifyPlain(cfg.Auth, secret))
+		adv, err := handshakeV0Advertised(c, addrs[0], client, cfg.TLS != nil)
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("start embedded broker on %s: %w", cfg.Listen, err)
+		}
+		c.ControlKey(int16(kmsg.ApiVersions), adv)
 	}
 	interval := cfg.CleanInterval
 	if interval <= 0 {
@@ -210,6 +219,60 @@ func verifyPlain(auth *EmbeddedAuth, secret string) func(kmsg.Request) (kmsg.Res
 		}
 		return nil, nil, false
 	}
+}
+
+// handshakeV0Advertised answers ApiVersions requests up to v4 with the
+// broker's own answer except that SASLHandshake is advertised from
+// version 0, as Apache Kafka does. kfake advertises only v1 (the version
+// everyone sends), and librdkafka (kcat, confluent-kafka-*) refuses SASL
+// PLAIN against a broker whose range lacks v0. The broker's answer is
+// asked for once, here, as eddy's own client would.
+func handshakeV0Advertised(c *kfake.Cluster, addr string, sec Security, useTLS bool) (func(kmsg.Request) (kmsg.Response, error, bool), error) {
+	if useTLS {
+		// Our own listener, for its API versions only.
+		sec.TLS = &tls.Config{InsecureSkipVerify: true} //nolint:gosec
+	}
+	opts, err := sec.opts()
+	if err != nil {
+		return nil, err
+	}
+	cl, err := kgo.NewClient(append(opts, kgo.SeedBrokers(addr))...)
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
+	defer cancel()
+	req := kmsg.NewPtrApiVersionsRequest()
+	req.Version = 4
+	req.ClientSoftwareName, req.ClientSoftwareVersion = "eddy", "1"
+	own, err := req.RequestWith(ctx, cl)
+	if err == nil {
+		err = kerr.ErrorForCode(own.ErrorCode)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ask own API versions: %w", err)
+	}
+	keys := slices.Clone(own.ApiKeys)
+	for i := range keys {
+		if keys[i].ApiKey == int16(kmsg.SASLHandshake) {
+			keys[i].MinVersion = 0
+		}
+	}
+	return func(req kmsg.Request) (kmsg.Response, error, bool) {
+		r, ok := req.(*kmsg.ApiVersionsRequest)
+		if !ok || r.Version > 4 {
+			return nil, nil, false // v5's cluster checks and downgrades stay kfake's
+		}
+		resp := r.ResponseKind().(*kmsg.ApiVersionsResponse)
+		resp.ApiKeys = slices.Clone(keys)
+		resp.SupportedFeatures = own.SupportedFeatures
+		resp.FinalizedFeaturesEpoch = own.FinalizedFeaturesEpoch
+		resp.FinalizedFeatures = own.FinalizedFeatures
+		resp.ZkMigrationReady = own.ZkMigrationReady
+		c.KeepControl() // a handled control is dropped otherwise
+		return resp, nil, true
+	}, nil
 }
 
 func randomSecret() (string, error) {

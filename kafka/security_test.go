@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 	"golang.org/x/crypto/bcrypt"
@@ -136,6 +138,30 @@ func TestEmbeddedRequiresSASL(t *testing.T) {
 	defer own.Close()
 	if err := own.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 1}); err != nil {
 		t.Fatal(err)
+	}
+
+	// librdkafka (kcat) only speaks SASL to a broker whose SASLHandshake
+	// range starts at v0, as Apache Kafka's does.
+	raw, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()), kgo.SASL(plain.Auth{User: "alice", Pass: "alice-secret"}.AsMechanism()),
+		kgo.MaxVersions(kversion.V3_0_0())) // ApiVersions v3, as librdkafka 2.0 sends it
+	if err != nil {
+		t.Fatal(err)
+	}
+	avReq := kmsg.NewPtrApiVersionsRequest()
+	avReq.Version = 3
+	avReq.ClientSoftwareName, avReq.ClientSoftwareVersion = "kcat", "1.7.1"
+	av, err := avReq.RequestWith(ctx, raw)
+	raw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var handshake, produce bool
+	for _, k := range av.ApiKeys {
+		handshake = handshake || k.ApiKey == int16(kmsg.SASLHandshake) && k.MinVersion == 0 && k.MaxVersion >= 1
+		produce = produce || k.ApiKey == int16(kmsg.Produce)
+	}
+	if !handshake || !produce {
+		t.Errorf("ApiVersions v3: %+v; want SASLHandshake from v0 among the broker's keys", av.ApiKeys)
 	}
 
 	refused := map[string][]kgo.Opt{
