@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -82,6 +83,10 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	defer cancel()
 	if err := prod.Ping(pctx); err != nil {
 		prod.Close()
+		if sa := cfg.Security.SASL; sa != nil && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) {
+			// A broker closes the connection on failed authentication.
+			return nil, fmt.Errorf("dial kafka %v: %w (the broker hung up: is SASL %s for user %q right, password included?)", cfg.Brokers, err, sa.Mechanism, sa.User)
+		}
 		return nil, fmt.Errorf("dial kafka %v: %w", cfg.Brokers, err)
 	}
 	return &Client{
