@@ -313,3 +313,55 @@ func TestTLS(t *testing.T) {
 	}
 	cl.Close()
 }
+
+// TestPasswordCheckOffTheLoop: while one client's password is being
+// checked (bcrypt, slow on purpose), the broker serves everyone else.
+func TestPasswordCheckOffTheLoop(t *testing.T) {
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	e, err := StartEmbedded(EmbeddedConfig{Listen: "127.0.0.1:0", Auth: &EmbeddedAuth{
+		Users: []string{"alice"},
+		Verify: func(u, p string) bool {
+			select {
+			case entered <- struct{}{}:
+			default:
+			}
+			<-release
+			return p == "alice-secret"
+		},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	alice := make(chan error, 1)
+	go func() {
+		cl, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()), kgo.SASL(plain.Auth{User: "alice", Pass: "alice-secret"}.AsMechanism()))
+		if err != nil {
+			alice <- err
+			return
+		}
+		defer cl.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		alice <- cl.ProduceSync(ctx, &kgo.Record{Topic: "b", Value: []byte("v")}).FirstErr()
+	}()
+	<-entered // alice's check has started and is held
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	own, err := Dial(ctx, Config{Brokers: []string{e.Addr()}, Security: e.ClientSecurity()})
+	if err != nil {
+		t.Fatalf("eddy's client while alice's check is held: %v", err)
+	}
+	defer own.Close()
+	if err := own.CreateTopic(ctx, TopicInfo{Name: "b", Partitions: 1}); err != nil {
+		t.Fatalf("create topic while alice's check is held: %v", err)
+	}
+	if err := own.Produce(ctx, Record{Topic: "b", Value: []byte("v")}); err != nil {
+		t.Fatalf("produce while alice's check is held: %v", err)
+	}
+	close(release)
+	if err := <-alice; err != nil {
+		t.Fatalf("alice after her check: %v", err)
+	}
+}
