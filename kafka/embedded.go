@@ -54,7 +54,10 @@ type EmbeddedConfig struct {
 	// Auth, when set, makes the broker require SASL on every
 	// connection (see EmbeddedAuth).
 	Auth *EmbeddedAuth
-	// TLS, when set, serves the listener over TLS.
+	// TLS, when set, serves the listener over TLS. ClientSecurity does
+	// not include it: a client of this process must trust the
+	// certificate itself. (eddy does not serve its broker over TLS; tests
+	// use this to check client TLS settings against a real listener.)
 	TLS *tls.Config
 }
 
