@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -317,5 +318,29 @@ func TestReadProperties(t *testing.T) {
 	c = &config{kafka: kafkaConfig{"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "PLAIN", "sasl.username": "u"}}
 	if _, _, err := c.kafkaClient(); err == nil || !strings.Contains(err.Error(), "--bootstrap-servers") {
 		t.Errorf("security settings for the embedded broker: %v", err)
+	}
+}
+
+func TestWarnExposed(t *testing.T) {
+	for _, tc := range []struct {
+		addr string
+		auth bool
+		want string // in the warning; "" for none
+	}{
+		{"127.0.0.1:9092", false, ""},
+		{"[::1]:9092", false, ""},
+		{"localhost:9092", true, ""},
+		{"[::]:9092", false, "without authentication"},
+		{"0.0.0.0:8081", true, "in the clear"},
+		{"10.1.2.3:9092", true, "in the clear"},
+	} {
+		var got []string
+		warnExposed(func(f string, a ...any) { got = append(got, fmt.Sprintf(f, a...)) }, "the broker", tc.addr, tc.auth)
+		switch {
+		case tc.want == "" && len(got) > 0:
+			t.Errorf("%s: warned %q", tc.addr, got)
+		case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)):
+			t.Errorf("%s auth=%v: %q, want a warning saying %q", tc.addr, tc.auth, got, tc.want)
+		}
 	}
 }

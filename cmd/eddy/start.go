@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,6 +73,7 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 			return nil, fmt.Errorf("start embedded Kafka on %s (see --kafka-listen, --bootstrap-servers): %w", c.kafkaListen, err)
 		}
 		s.closers = append(s.closers, emb.Close)
+		warnExposed(logf, "the embedded Kafka broker", emb.Addr(), checkUser != nil)
 		brokers = []string{emb.Addr()}
 		sec = emb.ClientSecurity()
 		auth := "no authentication"
@@ -145,12 +147,27 @@ func startRegistry(ctx context.Context, c *config, cl kafka.Cluster, embedded bo
 			return nil, fmt.Errorf("serve the embedded Schema Registry on %s (see --registry-listen): %w", c.registryListen, err)
 		}
 		s.registryDesc = "Schema Registry (embedded) on http://" + addr
+		warnExposed(logf, "the embedded Schema Registry", addr, checkUser != nil)
 		if checkUser != nil {
 			s.registryDesc += " (basic authentication for the --auth-file users)"
 		}
 		s.registryURL = "http://" + addr
 	}
 	return reg.Client(), nil
+}
+
+// warnExposed logs what reaching a plaintext listener beyond this
+// machine allows: anything without --auth-file, reading passwords with it.
+func warnExposed(logf func(string, ...any), what, addr string, auth bool) {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || host == "localhost" || ip != nil && ip.IsLoopback() {
+		return
+	}
+	if auth {
+		logf("warning: %s listens on %s without TLS: passwords sent to it cross the network in the clear", what, addr)
+	} else {
+		logf("warning: %s listens on %s without authentication: whoever reaches it can read and write everything (see --auth-file)", what, addr)
+	}
 }
 
 func splitList(s string) []string {
