@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/server"
 )
 
@@ -143,11 +144,9 @@ func unescapeProperty(s string) string {
 // security of eddy's clients of them. The embedded broker has its own
 // (--auth-file), so settings for it are an error rather than ignored.
 func (c *config) kafkaClient() (brokers []string, sec kafka.Security, err error) {
-	props := map[string]string{}
-	if c.configFile != "" {
-		if props, err = readProperties(c.configFile); err != nil {
-			return nil, sec, err
-		}
+	props, err := c.fileProperties()
+	if err != nil {
+		return nil, sec, err
 	}
 	brokers = splitList(c.bootstrapServers)
 	if len(brokers) == 0 {
@@ -166,6 +165,42 @@ func (c *config) kafkaClient() (brokers []string, sec kafka.Security, err error)
 		return nil, sec, fmt.Errorf("security.protocol %s is for an external Kafka (--bootstrap-servers); the embedded broker requires SASL when --auth-file is given", sec.Protocol())
 	}
 	return brokers, sec, nil
+}
+
+// fileProperties are --config-file's settings, none without one.
+func (c *config) fileProperties() (map[string]string, error) {
+	if c.configFile == "" {
+		return map[string]string{}, nil
+	}
+	return readProperties(c.configFile)
+}
+
+// registryClient is the external Schema Registry's URL (the flag, else
+// ksql.schema.registry.url in --config-file) and the basic-auth user
+// ksqlDB's ksql.schema.registry.basic.auth.* settings give, if any.
+func (c *config) registryClient() (url string, opts []serde.HTTPOption, err error) {
+	props, err := c.fileProperties()
+	if err != nil {
+		return "", nil, err
+	}
+	url = c.registryURL
+	if url == "" {
+		url = props["ksql.schema.registry.url"]
+	}
+	const prefix = "ksql.schema.registry.basic.auth."
+	switch src := props[prefix+"credentials.source"]; strings.ToUpper(src) {
+	case "", "USER_INFO":
+	default:
+		return "", nil, fmt.Errorf("%scredentials.source %q is not supported: use USER_INFO with %suser.info=user:password", prefix, src, prefix)
+	}
+	if info := props[prefix+"user.info"]; info != "" {
+		user, pass, ok := strings.Cut(info, ":")
+		if !ok || user == "" {
+			return "", nil, fmt.Errorf("%suser.info: want user:password", prefix)
+		}
+		opts = append(opts, serde.WithBasicAuth(user, pass))
+	}
+	return url, opts, nil
 }
 
 // loadUsers reads --auth-file, refusing one others may read.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/metastore"
+	"github.com/eddysql/eddy/registry"
 )
 
 // writeAuthFile writes an auth file with ann:s3cret, in mode perm.
@@ -342,5 +344,46 @@ func TestWarnExposed(t *testing.T) {
 		case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)):
 			t.Errorf("%s auth=%v: %q, want a warning saying %q", tc.addr, tc.auth, got, tc.want)
 		}
+	}
+}
+
+// TestExternalRegistryAuth: ksqlDB's ksql.schema.registry.* settings in
+// --config-file name a registry that wants basic auth, and eddy's AVRO
+// schemas reach it with the user; without the user the write is refused.
+func TestExternalRegistryAuth(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	mem := kafka.NewMemCluster(kafka.MemOptions{})
+	defer mem.Close()
+	reg, err := registry.New(ctx, registry.Config{Cluster: mem, Authenticate: func(u, p string) bool { return u == "sr" && p == "sr-pw" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	addr, err := reg.Serve(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	props := func(lines ...string) string {
+		p := filepath.Join(t.TempDir(), "ksql-server.properties")
+		if err := os.WriteFile(p, []byte(strings.Join(append([]string{"ksql.schema.registry.url=http://" + addr}, lines...), "\n")+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	runEddy := func(file, stmt string) (int, string) {
+		var out, errw strings.Builder
+		code := run([]string{"--data-dir", dir, "--kafka-listen", "127.0.0.1:0", "--registry-listen", "", "--config-file", file, "-e", stmt}, os.Stdin, &out, &errw)
+		return code, out.String() + errw.String()
+	}
+	code, out := runEddy(props(), "CREATE STREAM anon (id INT KEY, v STRING) WITH (kafka_topic='anon', value_format='AVRO', partitions=1); INSERT INTO anon (id, v) VALUES (1, 'x');")
+	if code == 0 || len(reg.Subjects(false)) != 0 {
+		t.Fatalf("without the user: exit %d, subjects %v\n%s", code, reg.Subjects(false), out)
+	}
+	code, out = runEddy(props("ksql.schema.registry.basic.auth.credentials.source=USER_INFO", "ksql.schema.registry.basic.auth.user.info=sr:sr-pw"),
+		"CREATE STREAM s (id INT KEY, v STRING) WITH (kafka_topic='s', value_format='AVRO', partitions=1); INSERT INTO s (id, v) VALUES (1, 'x');")
+	if code != 0 || !slices.Contains(reg.Subjects(false), "s-value") {
+		t.Fatalf("with the user: exit %d, subjects %v\n%s", code, reg.Subjects(false), out)
 	}
 }

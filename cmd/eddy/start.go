@@ -122,10 +122,14 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 // which keeps schemas in the _schemas topic and serves the Confluent REST
 // API on --registry-listen. With external Kafka and no URL there is none.
 func startRegistry(ctx context.Context, c *config, cl kafka.Cluster, embedded bool, checkUser func(string, string) bool, s *stack, logf func(string, ...any)) (serde.Registry, error) {
-	if c.registryURL != "" {
-		s.registryDesc = "Schema Registry at " + c.registryURL
-		s.registryURL = c.registryURL
-		return serde.NewHTTPRegistry(c.registryURL), nil
+	url, opts, err := c.registryClient()
+	if err != nil {
+		return nil, err
+	}
+	if url != "" {
+		s.registryDesc = "Schema Registry at " + url
+		s.registryURL = url
+		return serde.NewHTTPRegistry(url, opts...), nil
 	}
 	if !embedded {
 		return nil, nil
