@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -54,10 +55,8 @@ type EmbeddedConfig struct {
 	// Auth, when set, makes the broker require SASL on every
 	// connection (see EmbeddedAuth).
 	Auth *EmbeddedAuth
-	// TLS, when set, serves the listener over TLS. ClientSecurity does
-	// not include it: a client of this process must trust the
-	// certificate itself. (eddy does not serve its broker over TLS; tests
-	// use this to check client TLS settings against a real listener.)
+	// TLS, when set, serves the listener over TLS with its first
+	// certificate; ClientSecurity then trusts exactly that certificate.
 	TLS *tls.Config
 }
 
@@ -157,6 +156,11 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	}
 	if cfg.TLS != nil {
 		opts = append(opts, kfake.TLS(cfg.TLS))
+		own, err := trustOwnCertificate(cfg.TLS)
+		if err != nil {
+			return nil, err
+		}
+		client.TLS = own
 	}
 	if cfg.SyncWrites {
 		opts = append(opts, kfake.SyncWrites())
@@ -181,7 +185,7 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	}
 	if cfg.Auth != nil {
 		c.ControlKey(int16(kmsg.SASLAuthenticate), verifyPlain(c, cfg.Auth, secret))
-		adv, err := handshakeV0Advertised(c, addrs[0], client, cfg.TLS != nil)
+		adv, err := handshakeV0Advertised(c, addrs[0], client)
 		if err != nil {
 			c.Close()
 			return nil, fmt.Errorf("start embedded broker on %s: %w", cfg.Listen, err)
@@ -234,11 +238,7 @@ func verifyPlain(c *kfake.Cluster, auth *EmbeddedAuth, secret string) func(kmsg.
 // everyone sends), and librdkafka (kcat, confluent-kafka-*) refuses SASL
 // PLAIN against a broker whose range lacks v0. The broker's answer is
 // asked for once, here, as eddy's own client would.
-func handshakeV0Advertised(c *kfake.Cluster, addr string, sec Security, useTLS bool) (func(kmsg.Request) (kmsg.Response, error, bool), error) {
-	if useTLS {
-		// Our own listener, for its API versions only.
-		sec.TLS = &tls.Config{InsecureSkipVerify: true} //nolint:gosec
-	}
+func handshakeV0Advertised(c *kfake.Cluster, addr string, sec Security) (func(kmsg.Request) (kmsg.Response, error, bool), error) {
 	opts, err := sec.opts()
 	if err != nil {
 		return nil, err
@@ -279,6 +279,33 @@ func handshakeV0Advertised(c *kfake.Cluster, addr string, sec Security, useTLS b
 		resp.ZkMigrationReady = own.ZkMigrationReady
 		c.KeepControl() // a handled control is dropped otherwise
 		return resp, nil, true
+	}, nil
+}
+
+// trustOwnCertificate is the client TLS setting of this process's own
+// connections to a listener serving tc: the served certificate is the
+// only one trusted, and the host name is not checked (the broker's
+// address may be 0.0.0.0 or any name the certificate does not list).
+func trustOwnCertificate(tc *tls.Config) (*tls.Config, error) {
+	if len(tc.Certificates) == 0 || len(tc.Certificates[0].Certificate) == 0 {
+		return nil, errors.New("embedded broker: TLS without a certificate")
+	}
+	leaf, err := x509.ParseCertificate(tc.Certificates[0].Certificate[0])
+	if err != nil {
+		return nil, fmt.Errorf("embedded broker: TLS certificate: %w", err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return &tls.Config{
+		MinVersion:         tls.VersionTLS12,
+		InsecureSkipVerify: true, // the host name only; VerifyConnection checks the certificate
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 || !cs.PeerCertificates[0].Equal(leaf) {
+				return errors.New("the embedded broker presented a certificate other than its own")
+			}
+			return nil
+		},
+		RootCAs: pool,
 	}, nil
 }
 

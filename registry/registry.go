@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"slices"
@@ -34,6 +35,8 @@ type Config struct {
 	// authentication with credentials it accepts, on every request, as
 	// Confluent's registry does with basic auth on.
 	Authenticate func(user, password string) bool
+	// TLS, when set, serves the REST API over HTTPS.
+	TLS *tls.Config
 }
 
 // Registry is a Schema Registry whose state is the schemas topic. See the
@@ -44,6 +47,7 @@ type Registry struct {
 	logf    func(string, ...any)
 	timeout time.Duration
 	auth    func(user, password string) bool // nil: no authentication
+	tls     *tls.Config                      // nil: plain HTTP
 
 	mu      sync.RWMutex
 	st      *state
@@ -83,6 +87,7 @@ func New(ctx context.Context, cfg Config) (*Registry, error) {
 		logf:    cfg.Logf,
 		timeout: cfg.Timeout,
 		auth:    cfg.Authenticate,
+		tls:     cfg.TLS,
 		st:      newState(),
 		changed: make(chan struct{}),
 		closing: make(chan struct{}),

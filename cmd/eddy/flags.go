@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -30,6 +31,9 @@ type config struct {
 	configFile       string      // ksql-server.properties-style file
 	authFile         string
 	users            server.Users // read from authFile by loadUsers
+	// listenerTLS, when set, serves the embedded broker and registry
+	// over TLS (eddy server --embedded-tls).
+	listenerTLS *tls.Config
 }
 
 func (c *config) register(fs *flag.FlagSet) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -325,19 +326,21 @@ func TestReadProperties(t *testing.T) {
 
 func TestWarnExposed(t *testing.T) {
 	for _, tc := range []struct {
-		addr string
-		auth bool
-		want string // in the warning; "" for none
+		addr      string
+		auth, tls bool
+		want      string // in the warning; "" for none
 	}{
-		{"127.0.0.1:9092", false, ""},
-		{"[::1]:9092", false, ""},
-		{"localhost:9092", true, ""},
-		{"[::]:9092", false, "without authentication"},
-		{"0.0.0.0:8081", true, "in the clear"},
-		{"10.1.2.3:9092", true, "in the clear"},
+		{"127.0.0.1:9092", false, false, ""},
+		{"[::1]:9092", false, false, ""},
+		{"localhost:9092", true, false, ""},
+		{"[::]:9092", false, false, "without authentication"},
+		{"[::]:9092", false, true, "without authentication"},
+		{"0.0.0.0:8081", true, false, "in the clear"},
+		{"10.1.2.3:9092", true, false, "in the clear"},
+		{"10.1.2.3:9092", true, true, ""},
 	} {
 		var got []string
-		warnExposed(func(f string, a ...any) { got = append(got, fmt.Sprintf(f, a...)) }, "the broker", tc.addr, tc.auth)
+		warnExposed(func(f string, a ...any) { got = append(got, fmt.Sprintf(f, a...)) }, "the broker", tc.addr, tc.auth, tc.tls)
 		switch {
 		case tc.want == "" && len(got) > 0:
 			t.Errorf("%s: warned %q", tc.addr, got)
@@ -385,5 +388,84 @@ func TestExternalRegistryAuth(t *testing.T) {
 		"CREATE STREAM s (id INT KEY, v STRING) WITH (kafka_topic='s', value_format='AVRO', partitions=1); INSERT INTO s (id, v) VALUES (1, 'x');")
 	if code != 0 || !slices.Contains(reg.Subjects(false), "s-value") {
 		t.Fatalf("with the user: exit %d, subjects %v\n%s", code, reg.Subjects(false), out)
+	}
+}
+
+// TestEmbeddedTLS: with --embedded-tls the embedded broker speaks
+// SASL_SSL and the registry HTTPS, with the REST API's certificate; eddy's
+// own clients connect, a foreign client needs TLS and a user.
+func TestEmbeddedTLS(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "eddy")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	authFile := writeAuthFile(t, dir, 0o600)
+	certFile, keyFile, pool := selfSigned(t, dir)
+	kafkaAddr, apiAddr, regAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	logs := &syncBuffer{}
+	cmd := exec.Command(bin, "server", "--data-dir", filepath.Join(dir, "data"), "--kafka-listen", kafkaAddr, "--registry-listen", regAddr,
+		"--listen", apiAddr, "--auth-file", authFile, "--tls-cert", certFile, "--tls-key", keyFile, "--embedded-tls")
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("server exit: %v\n%s", err, logs.String())
+		}
+	}()
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	defer hc.CloseIdleConnections()
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		res, err := hc.Get("https://" + apiAddr + "/chc/ready")
+		if err == nil {
+			res.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not come up: %v\n%s", err, logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	req, _ := http.NewRequest("GET", "https://"+regAddr+"/subjects", nil)
+	req.SetBasicAuth("ann", "s3cret")
+	res, err := hc.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("registry over HTTPS: %v %v", res, err)
+	}
+	res.Body.Close()
+
+	dial := func(props map[string]string) error {
+		sec, err := kafka.ParseSecurity(props)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{kafkaAddr}, Security: sec})
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		if err := cl.CreateTopic(ctx, kafka.TopicInfo{Name: "tls_in", Partitions: 1}); err != nil {
+			return err
+		}
+		return cl.Produce(ctx, kafka.Record{Topic: "tls_in", Value: []byte("v")})
+	}
+	jaas := `org.apache.kafka.common.security.plain.PlainLoginModule required username="ann" password="s3cret";`
+	if err := dial(map[string]string{"security.protocol": "SASL_SSL", "sasl.mechanism": "PLAIN", "sasl.jaas.config": jaas, "ssl.ca.location": filepath.Join(dir, "ca.pem")}); err != nil {
+		t.Fatalf("SASL_SSL as ann: %v\n%s", err, logs.String())
+	}
+	if err := dial(map[string]string{"security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "PLAIN", "sasl.jaas.config": jaas}); err == nil {
+		t.Error("SASL_PLAINTEXT client on the TLS listener: produced")
+	}
+	if err := dial(map[string]string{"security.protocol": "SSL", "ssl.ca.location": filepath.Join(dir, "ca.pem")}); err == nil {
+		t.Error("TLS client without a user: produced")
+	}
+	if !strings.Contains(logs.String(), "SASL_SSL") || !strings.Contains(logs.String(), "https://"+regAddr) {
+		t.Errorf("the log does not say the listeners use TLS:\n%s", logs.String())
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -21,6 +22,7 @@ type serverFlags struct {
 	config
 	tlsCert        string
 	tlsKey         string
+	embeddedTLS    bool
 	maxBodyBytes   int64
 	maxPushQueries int
 	shutdownWait   time.Duration
@@ -33,6 +35,7 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 	f.config.register(fs)
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate `FILE` (needs --tls-key)")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key `FILE` for --tls-cert")
+	fs.BoolVar(&f.embeddedTLS, "embedded-tls", false, "serve the embedded Kafka broker (SSL, or SASL_SSL with --auth-file) and Schema Registry (HTTPS) with --tls-cert and --tls-key too")
 	fs.Int64Var(&f.maxBodyBytes, "max-body-bytes", 16<<20, "largest request body (and /inserts-stream line) accepted")
 	fs.IntVar(&f.maxPushQueries, "max-push-queries", 100, "most push queries and PRINTs streaming at once (negative: no limit)")
 	fs.DurationVar(&f.shutdownWait, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for requests in flight")
@@ -44,6 +47,9 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 	}
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return nil, errors.New("--tls-cert and --tls-key go together")
+	}
+	if f.embeddedTLS && f.tlsCert == "" {
+		return nil, errors.New("--embedded-tls needs --tls-cert and --tls-key")
 	}
 	return f, nil
 }
@@ -65,6 +71,14 @@ func runServer(args []string, stderr io.Writer) int {
 	if err := f.loadUsers(); err != nil {
 		logger.Print(err)
 		return 1
+	}
+	if f.embeddedTLS {
+		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
+		if err != nil {
+			logger.Printf("--embedded-tls: %v", err)
+			return 1
+		}
+		f.listenerTLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	users := f.users
 	if err := ensureDataDir(f.dataDir); err != nil {

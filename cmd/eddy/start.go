@@ -65,6 +65,7 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 		if checkUser != nil {
 			ecfg.Auth = &kafka.EmbeddedAuth{Users: c.users.Names(), Verify: checkUser}
 		}
+		ecfg.TLS = c.listenerTLS
 		emb, err := kafka.StartEmbedded(ecfg)
 		if err != nil {
 			if busy := portBusy("the embedded Kafka broker", c.kafkaListen, "--kafka-listen", err); busy != nil {
@@ -73,12 +74,17 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 			return nil, fmt.Errorf("start embedded Kafka on %s (see --kafka-listen, --bootstrap-servers): %w", c.kafkaListen, err)
 		}
 		s.closers = append(s.closers, emb.Close)
-		warnExposed(logf, "the embedded Kafka broker", emb.Addr(), checkUser != nil)
+		warnExposed(logf, "the embedded Kafka broker", emb.Addr(), checkUser != nil, c.listenerTLS != nil)
 		brokers = []string{emb.Addr()}
 		sec = emb.ClientSecurity()
-		auth := "no authentication"
-		if ecfg.Auth != nil {
-			auth = "SASL PLAIN for the --auth-file users"
+		auth := "PLAINTEXT: no authentication"
+		switch {
+		case ecfg.Auth != nil && ecfg.TLS != nil:
+			auth = "SASL_SSL: SASL PLAIN for the --auth-file users, over TLS"
+		case ecfg.Auth != nil:
+			auth = "SASL_PLAINTEXT: SASL PLAIN for the --auth-file users"
+		case ecfg.TLS != nil:
+			auth = "SSL: TLS, no authentication"
 		}
 		s.kafkaDesc = fmt.Sprintf("Kafka (embedded) listening on %s (%s); data in %s", emb.Addr(), auth, c.dataDir)
 	} else {
@@ -134,7 +140,7 @@ func startRegistry(ctx context.Context, c *config, cl kafka.Cluster, embedded bo
 	if !embedded {
 		return nil, nil
 	}
-	reg, err := registry.New(ctx, registry.Config{Cluster: cl, Logf: logf, Authenticate: checkUser})
+	reg, err := registry.New(ctx, registry.Config{Cluster: cl, Logf: logf, Authenticate: checkUser, TLS: c.listenerTLS})
 	if err != nil {
 		return nil, fmt.Errorf("start the embedded Schema Registry: %w", err)
 	}
@@ -150,21 +156,28 @@ func startRegistry(ctx context.Context, c *config, cl kafka.Cluster, embedded bo
 			}
 			return nil, fmt.Errorf("serve the embedded Schema Registry on %s (see --registry-listen): %w", c.registryListen, err)
 		}
-		s.registryDesc = "Schema Registry (embedded) on http://" + addr
-		warnExposed(logf, "the embedded Schema Registry", addr, checkUser != nil)
+		scheme := "http://"
+		if c.listenerTLS != nil {
+			scheme = "https://"
+		}
+		s.registryDesc = "Schema Registry (embedded) on " + scheme + addr
+		warnExposed(logf, "the embedded Schema Registry", addr, checkUser != nil, c.listenerTLS != nil)
 		if checkUser != nil {
 			s.registryDesc += " (basic authentication for the --auth-file users)"
 		}
-		s.registryURL = "http://" + addr
+		s.registryURL = scheme + addr
 	}
 	return reg.Client(), nil
 }
 
-// warnExposed logs what reaching a plaintext listener beyond this
-// machine allows: anything without --auth-file, reading passwords with it.
-func warnExposed(logf func(string, ...any), what, addr string, auth bool) {
+// warnExposed logs what reaching a listener beyond this machine allows:
+// anything without --auth-file, reading passwords with it but no TLS.
+func warnExposed(logf func(string, ...any), what, addr string, auth, encrypted bool) {
 	host, _, err := net.SplitHostPort(addr)
 	if ip := net.ParseIP(host); err != nil || host == "localhost" || ip != nil && ip.IsLoopback() {
+		return
+	}
+	if auth && encrypted {
 		return
 	}
 	if auth {
