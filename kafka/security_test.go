@@ -211,6 +211,12 @@ func TestEmbeddedRequiresSASL(t *testing.T) {
 // testCA makes a CA and a broker certificate for host names (or IPs)
 // and writes the CA as PEM.
 func testCA(t *testing.T, hosts ...string) (caFile string, server tls.Certificate) {
+	caFile, server, _, _ = testCAWithClient(t, hosts...)
+	return caFile, server
+}
+
+// testCAWithClient is testCA that also issues a client certificate.
+func testCAWithClient(t *testing.T, hosts ...string) (caFile string, server tls.Certificate, clientCertFile, clientKeyFile string) {
 	t.Helper()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -246,7 +252,38 @@ func testCA(t *testing.T, hosts ...string) (caFile string, server tls.Certificat
 	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return caFile, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+	clientCertFile, clientKeyFile = issueClientCert(t, ca, caKey)
+	return caFile, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, clientCertFile, clientKeyFile
+}
+
+// issueClientCert writes a client certificate signed by ca and its key
+// as PEM files.
+func issueClientCert(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "eddy client"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "client.pem"), filepath.Join(dir, "client.key")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
 }
 
 // TestTLS: a client built from ksqlDB's ssl.* settings reaches a broker
@@ -372,5 +409,52 @@ func TestPasswordCheckOffTheLoop(t *testing.T) {
 	close(release)
 	if err := <-alice; err != nil {
 		t.Fatalf("alice after her check: %v", err)
+	}
+}
+
+// TestTLSClientCertificate: ssl.certificate.location and ssl.key.location
+// (or a PEM keystore) present a client certificate to a broker that
+// requires one.
+func TestTLSClientCertificate(t *testing.T) {
+	caFile, cert, clientCert, clientKey := testCAWithClient(t, "127.0.0.1")
+	caPEM, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	e, err := StartEmbedded(EmbeddedConfig{Listen: "127.0.0.1:0", TLS: &tls.Config{Certificates: []tls.Certificate{cert},
+		ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool, MinVersion: tls.VersionTLS12}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	keystore := filepath.Join(t.TempDir(), "keystore.pem")
+	c, _ := os.ReadFile(clientCert)
+	k, _ := os.ReadFile(clientKey)
+	if err := os.WriteFile(keystore, append(k, c...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dial := func(props map[string]string) error {
+		sec, err := ParseSecurity(props)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		cl, err := Dial(ctx, Config{Brokers: []string{e.Addr()}, Security: sec})
+		if err == nil {
+			cl.Close()
+		}
+		return err
+	}
+	if err := dial(map[string]string{"security.protocol": "SSL", "ssl.ca.location": caFile, "ssl.certificate.location": clientCert, "ssl.key.location": clientKey}); err != nil {
+		t.Errorf("librdkafka's names: %v", err)
+	}
+	if err := dial(map[string]string{"security.protocol": "SSL", "ssl.ca.location": caFile, "ssl.keystore.type": "PEM", "ssl.keystore.location": keystore}); err != nil {
+		t.Errorf("PEM keystore: %v", err)
+	}
+	if err := dial(map[string]string{"security.protocol": "SSL", "ssl.ca.location": caFile}); err == nil {
+		t.Error("no client certificate: connected")
 	}
 }
