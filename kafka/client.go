@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -24,6 +25,9 @@ type Config struct {
 	ClientID string
 	// Logf, when set, receives the franz-go clients' warnings and errors.
 	Logf func(format string, args ...any)
+	// Security authenticates and encrypts every connection of every
+	// client made from this Config (producer, admin, consumers).
+	Security Security
 }
 
 // Client is a Cluster over a real or embedded Kafka broker, using
@@ -57,6 +61,11 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		// query's, a transactional producer's) are never read.
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 	}
+	sec, err := cfg.Security.opts()
+	if err != nil {
+		return nil, fmt.Errorf("dial kafka %v: %w", cfg.Brokers, err)
+	}
+	base = append(base, sec...)
 	if cfg.Logf != nil {
 		base = append(base, kgo.WithLogger(kgo.BasicLogger(logfWriter(cfg.Logf), kgo.LogLevelWarn, nil)))
 	}
@@ -77,6 +86,10 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	defer cancel()
 	if err := prod.Ping(pctx); err != nil {
 		prod.Close()
+		if sa := cfg.Security.SASL; sa != nil && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) {
+			// A broker closes the connection on failed authentication.
+			return nil, fmt.Errorf("dial kafka %v: %w (the broker hung up: is SASL %s for user %q right, password included?)", cfg.Brokers, err, sa.Mechanism, sa.User)
+		}
 		return nil, fmt.Errorf("dial kafka %v: %w", cfg.Brokers, err)
 	}
 	return &Client{

@@ -1,13 +1,27 @@
 package kafka
 
 import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
+	"os"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // EmbeddedConfig configures the in-process broker.
@@ -38,7 +52,33 @@ type EmbeddedConfig struct {
 	// (5 minutes when zero).
 	Retention     time.Duration
 	CleanInterval time.Duration
+	// Auth, when set, makes the broker require SASL on every
+	// connection (see EmbeddedAuth).
+	Auth *EmbeddedAuth
+	// TLS, when set, serves the listener over TLS with its first
+	// certificate; ClientSecurity then trusts exactly that certificate.
+	TLS *tls.Config
 }
+
+// EmbeddedAuth is who may connect to an embedded broker that requires
+// SASL: the Users, over SASL PLAIN, with a password Verify accepts (the
+// auth file keeps only bcrypt hashes, which PLAIN can check and SCRAM
+// cannot), and this process's own clients as an internal user with a
+// random password (see Embedded.ClientSecurity).
+type EmbeddedAuth struct {
+	Users  []string
+	Verify func(user, password string) bool
+}
+
+// internalUser is the SASL user of eddy's own clients of its embedded
+// broker; its password is random per process.
+const internalUser = "__eddy_internal"
+
+// saslFile is where kfake persists its SASL users. eddy makes them anew
+// at every start (the internal password is per process), so the file is
+// removed before the broker loads and after it stops: no password
+// outlives the process on disk.
+const saslFile = "sasl.json"
 
 // Embedded broker storage defaults: Kafka's retention; segments smaller
 // than Kafka's 1 GB so that retention frees space in finer steps and
@@ -54,7 +94,9 @@ const (
 type Embedded struct {
 	c       *kfake.Cluster
 	addr    string
+	dataDir string
 	cleaner *cleaner
+	client  Security // what this process's clients present
 }
 
 // StartEmbedded starts the broker and, with a DataDir, reloads what an
@@ -90,6 +132,35 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	}
 	if cfg.DataDir != "" {
 		opts = append(opts, kfake.DataDir(cfg.DataDir))
+		if err := removeSASLFile(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	var client Security
+	var secret string
+	if cfg.Auth != nil {
+		internal, err := randomSecret()
+		if err != nil {
+			return nil, err
+		}
+		if secret, err = randomSecret(); err != nil {
+			return nil, err
+		}
+		opts = append(opts, kfake.EnableSASL(), kfake.Superuser(SASLPlain, internalUser, internal))
+		for _, u := range cfg.Auth.Users {
+			if u != internalUser {
+				opts = append(opts, kfake.Superuser(SASLPlain, u, secret))
+			}
+		}
+		client.SASL = &SASL{Mechanism: SASLPlain, User: internalUser, Password: internal}
+	}
+	if cfg.TLS != nil {
+		opts = append(opts, kfake.TLS(cfg.TLS))
+		own, err := trustOwnCertificate(cfg.TLS)
+		if err != nil {
+			return nil, err
+		}
+		client.TLS = own
 	}
 	if cfg.SyncWrites {
 		opts = append(opts, kfake.SyncWrites())
@@ -112,12 +183,150 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		c.Close()
 		return nil, fmt.Errorf("start embedded broker on %s: listening on %v", cfg.Listen, addrs)
 	}
+	if cfg.Auth != nil {
+		c.ControlKey(int16(kmsg.SASLAuthenticate), verifyPlain(c, cfg.Auth, secret))
+		adv, err := handshakeV0Advertised(c, addrs[0], client)
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("start embedded broker on %s: %w", cfg.Listen, err)
+		}
+		c.ControlKey(int16(kmsg.ApiVersions), adv)
+	}
 	interval := cfg.CleanInterval
 	if interval <= 0 {
 		interval = defaultCleanInterval
 	}
-	return &Embedded{c: c, addr: addrs[0], cleaner: startCleaner(c, interval)}, nil
+	return &Embedded{c: c, addr: addrs[0], dataDir: cfg.DataDir, cleaner: startCleaner(c, interval), client: client}, nil
 }
+
+// verifyPlain checks a PLAIN authentication of one of auth's users
+// against Verify before kfake sees it. kfake only compares plaintext
+// passwords, so it knows each user by a random secret; a password that
+// Verify accepts is replaced by that secret, any other reaches kfake
+// unchanged and fails. SCRAM exchanges (and the internal user's PLAIN)
+// pass through to kfake's own tables.
+func verifyPlain(c *kfake.Cluster, auth *EmbeddedAuth, secret string) func(kmsg.Request) (kmsg.Response, error, bool) {
+	users := make(map[string]bool, len(auth.Users))
+	for _, u := range auth.Users {
+		users[u] = u != internalUser
+	}
+	return func(req kmsg.Request) (kmsg.Response, error, bool) {
+		r, ok := req.(*kmsg.SASLAuthenticateRequest)
+		if !ok {
+			return nil, nil, false
+		}
+		// PLAIN's message is authzid NUL user NUL password; SCRAM's
+		// have no NUL.
+		parts := bytes.SplitN(r.SASLAuthBytes, []byte{0}, 3)
+		if len(parts) != 3 || !users[string(parts[1])] {
+			return nil, nil, false
+		}
+		// bcrypt is slow on purpose: check off the broker's request
+		// loop, which serves other connections meanwhile.
+		var verified bool
+		c.SleepControl(func() { verified = auth.Verify(string(parts[1]), string(parts[2])) })
+		if verified {
+			r.SASLAuthBytes = slices.Concat(parts[0], []byte{0}, parts[1], []byte{0}, []byte(secret))
+		}
+		return nil, nil, false
+	}
+}
+
+// handshakeV0Advertised answers ApiVersions requests up to v4 with the
+// broker's own answer except that SASLHandshake is advertised from
+// version 0, as Apache Kafka does. kfake advertises only v1 (the version
+// everyone sends), and librdkafka (kcat, confluent-kafka-*) refuses SASL
+// PLAIN against a broker whose range lacks v0. The broker's answer is
+// asked for once, here, as eddy's own client would.
+func handshakeV0Advertised(c *kfake.Cluster, addr string, sec Security) (func(kmsg.Request) (kmsg.Response, error, bool), error) {
+	opts, err := sec.opts()
+	if err != nil {
+		return nil, err
+	}
+	cl, err := kgo.NewClient(append(opts, kgo.SeedBrokers(addr))...)
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
+	defer cancel()
+	req := kmsg.NewPtrApiVersionsRequest()
+	req.Version = 4
+	req.ClientSoftwareName, req.ClientSoftwareVersion = "eddy", "1"
+	own, err := req.RequestWith(ctx, cl)
+	if err == nil {
+		err = kerr.ErrorForCode(own.ErrorCode)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ask own API versions: %w", err)
+	}
+	keys := slices.Clone(own.ApiKeys)
+	for i := range keys {
+		if keys[i].ApiKey == int16(kmsg.SASLHandshake) {
+			keys[i].MinVersion = 0
+		}
+	}
+	return func(req kmsg.Request) (kmsg.Response, error, bool) {
+		r, ok := req.(*kmsg.ApiVersionsRequest)
+		if !ok || r.Version > 4 {
+			return nil, nil, false // v5's cluster checks and downgrades stay kfake's
+		}
+		resp := r.ResponseKind().(*kmsg.ApiVersionsResponse)
+		resp.ApiKeys = slices.Clone(keys)
+		resp.SupportedFeatures = own.SupportedFeatures
+		resp.FinalizedFeaturesEpoch = own.FinalizedFeaturesEpoch
+		resp.FinalizedFeatures = own.FinalizedFeatures
+		resp.ZkMigrationReady = own.ZkMigrationReady
+		c.KeepControl() // a handled control is dropped otherwise
+		return resp, nil, true
+	}, nil
+}
+
+// trustOwnCertificate is the client TLS setting of this process's own
+// connections to a listener serving tc: the served certificate is the
+// only one trusted, and the host name is not checked (the broker's
+// address may be 0.0.0.0 or any name the certificate does not list).
+func trustOwnCertificate(tc *tls.Config) (*tls.Config, error) {
+	if len(tc.Certificates) == 0 || len(tc.Certificates[0].Certificate) == 0 {
+		return nil, errors.New("embedded broker: TLS without a certificate")
+	}
+	leaf, err := x509.ParseCertificate(tc.Certificates[0].Certificate[0])
+	if err != nil {
+		return nil, fmt.Errorf("embedded broker: TLS certificate: %w", err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return &tls.Config{
+		MinVersion:         tls.VersionTLS12,
+		InsecureSkipVerify: true, // the host name only; VerifyConnection checks the certificate
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 || !cs.PeerCertificates[0].Equal(leaf) {
+				return errors.New("the embedded broker presented a certificate other than its own")
+			}
+			return nil
+		},
+		RootCAs: pool,
+	}, nil
+}
+
+func randomSecret() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("embedded broker: random password: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+func removeSASLFile(dir string) error {
+	if err := os.Remove(filepath.Join(dir, saslFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("embedded broker: remove persisted SASL users: %w", err)
+	}
+	return nil
+}
+
+// ClientSecurity is what this process's clients present to the broker:
+// the internal user when it requires SASL, else nothing.
+func (e *Embedded) ClientSecurity() Security { return e.client }
 
 // retentionMs is log.retention.ms for a Retention setting.
 func retentionMs(d time.Duration) int64 {
@@ -138,6 +347,9 @@ func (e *Embedded) Addr() string { return e.addr }
 func (e *Embedded) Close() error {
 	e.cleaner.stop()
 	e.c.Close()
+	if e.dataDir != "" {
+		return removeSASLFile(e.dataDir)
+	}
 	return nil
 }
 

@@ -48,7 +48,25 @@ func (r *Registry) Handler() http.Handler {
 	mux.HandleFunc("PUT /mode", h.putMode)
 	mux.HandleFunc("GET /mode/{subject}", h.getMode)
 	mux.HandleFunc("PUT /mode/{subject}", h.putMode)
-	return &apiHandler{mux: mux}
+	return requireAuth(r.auth, &apiHandler{mux: mux})
+}
+
+// requireAuth answers requests without credentials auth accepts with
+// 401 and Confluent's error body, before anything runs; a nil auth lets
+// every request through.
+func requireAuth(auth func(user, password string) bool, next http.Handler) http.Handler {
+	if auth == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		user, pass, ok := req.BasicAuth()
+		if !ok || !auth(user, pass) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="eddy schema registry"`)
+			writeJSON(w, http.StatusUnauthorized, errorBody{Code: http.StatusUnauthorized, Message: "Unauthorized"})
+			return
+		}
+		next.ServeHTTP(w, req)
+	})
 }
 
 // apiHandler answers what the mux does not route, and bad media types,

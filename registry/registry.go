@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"slices"
@@ -30,6 +31,12 @@ type Config struct {
 	// Timeout bounds writes whose context has no deadline;
 	// DefaultTimeout when zero.
 	Timeout time.Duration
+	// Authenticate, when set, makes the REST API require HTTP basic
+	// authentication with credentials it accepts, on every request, as
+	// Confluent's registry does with basic auth on.
+	Authenticate func(user, password string) bool
+	// TLS, when set, serves the REST API over HTTPS.
+	TLS *tls.Config
 }
 
 // Registry is a Schema Registry whose state is the schemas topic. See the
@@ -39,6 +46,8 @@ type Registry struct {
 	topic   string
 	logf    func(string, ...any)
 	timeout time.Duration
+	auth    func(user, password string) bool // nil: no authentication
+	tls     *tls.Config                      // nil: plain HTTP
 
 	mu      sync.RWMutex
 	st      *state
@@ -77,6 +86,8 @@ func New(ctx context.Context, cfg Config) (*Registry, error) {
 		topic:   cfg.Topic,
 		logf:    cfg.Logf,
 		timeout: cfg.Timeout,
+		auth:    cfg.Authenticate,
+		tls:     cfg.TLS,
 		st:      newState(),
 		changed: make(chan struct{}),
 		closing: make(chan struct{}),

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -21,6 +22,9 @@ func (r *Registry) Serve(ctx context.Context, listenAddr string) (string, error)
 	ln, err := net.Listen("tcp", listenAddr)
 	if err != nil {
 		return "", fmt.Errorf("registry: listen on %s: %w", listenAddr, err)
+	}
+	if r.tls != nil {
+		ln = tls.NewListener(ln, r.tls)
 	}
 	srv := newServer(r.Handler(), context.WithoutCancel(ctx))
 	r.srvMu.Lock()

@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -16,13 +18,21 @@ import (
 type Users map[string][]byte
 
 // LoadAuthFile reads "user:bcrypt-hash" lines; blank lines and lines
-// starting with '#' are skipped.
+// starting with '#' are skipped. A file that group or others may read is
+// refused: its hashes can be attacked offline.
 func LoadAuthFile(path string) (Users, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open auth file: %w", err)
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("auth file %s: %w", path, err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return nil, fmt.Errorf("auth file %s is accessible by group or others (mode %04o); make it private to its owner: chmod 600 %s", path, perm, path)
+	}
 	users := Users{}
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
@@ -68,6 +78,18 @@ func newAuthenticator(users Users) *authenticator {
 		a.dummy, _ = bcrypt.GenerateFromPassword([]byte("eddy-dummy-password"), bcrypt.MinCost)
 	}
 	return a
+}
+
+// Checker returns a function that checks a user's password against the
+// hashes, remembering credentials that passed as the REST API does; the
+// embedded broker and registry use it to accept the same users.
+func (u Users) Checker() func(user, password string) bool {
+	return newAuthenticator(u).check
+}
+
+// Names lists the users.
+func (u Users) Names() []string {
+	return slices.Sorted(maps.Keys(u))
 }
 
 func (a *authenticator) enabled() bool { return len(a.users) > 0 }

@@ -92,6 +92,22 @@ func TestAuth(t *testing.T) {
 			t.Errorf("%s auth file accepted", name)
 		}
 	}
+	// Hashes others can read can be cracked offline.
+	for _, mode := range []os.FileMode{0o640, 0o604, 0o644, 0o660} {
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadAuthFile(path)
+		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "chmod 600 "+path) {
+			t.Errorf("mode %04o: %v, want a refusal naming the file and the chmod", mode, err)
+		}
+	}
+	if err := os.Chmod(path, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadAuthFile(path); err != nil {
+		t.Errorf("mode 0400: %v", err)
+	}
 }
 
 // TestMetrics: per-query counters and state from the engine, push

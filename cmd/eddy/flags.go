@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/eddysql/eddy/server"
 )
 
 // config holds the flags shared by the shell and the server.
@@ -27,6 +30,13 @@ type config struct {
 	// advertised is the REST URL other servers of the service reach this
 	// one at (eddy server's --advertised-listener); empty in the shell.
 	advertised string
+	kafka      kafkaConfig // Kafka client security settings
+	configFile string      // ksql-server.properties-style file
+	authFile   string
+	users      server.Users // read from authFile by loadUsers
+	// listenerTLS, when set, serves the embedded broker and registry
+	// over TLS (eddy server --embedded-tls).
+	listenerTLS *tls.Config
 }
 
 func (c *config) register(fs *flag.FlagSet) {
@@ -39,6 +49,10 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.serviceID, "service-id", "default_", "service id; servers sharing it share the catalog and the work")
 	fs.DurationVar(&c.kafkaRetention, "kafka-retention", 7*24*time.Hour, "how long the embedded broker keeps records (log.retention.ms; by record timestamp, as Kafka does; -1s keeps them forever); topics override it with retention.ms")
 	fs.Var(&c.broker, "broker-config", "embedded broker setting `name=value` (repeatable): auto.create.topics.enable (default true), num.partitions (default 1)")
+	c.kafka = kafkaConfig{}
+	fs.Var(c.kafka, "kafka-config", "Kafka client security setting `name=value` for --bootstrap-servers (repeatable), as in ksql-server.properties: security.protocol, sasl.mechanism, sasl.jaas.config, ssl.ca.location, ... (see docs/security.md)")
+	fs.StringVar(&c.configFile, "config-file", "", "ksql-server.properties-style `FILE`: eddy reads bootstrap.servers and the Kafka client security settings (also under ksql.streams.) from it")
+	fs.StringVar(&c.authFile, "auth-file", "", "require HTTP basic authentication (REST API, embedded Schema Registry) and SASL PLAIN (embedded broker) of the users in `FILE` (user:bcrypt-hash lines; mode 600)")
 	fs.StringVar(&c.stateStore, "state-store", "memory", "where queries keep a local copy of their state (ksql.state.store): memory, or pebble under --data-dir/state so restarts replay only the changelog tail")
 }
 

@@ -12,7 +12,6 @@ import (
 	"github.com/chzyer/readline"
 
 	"github.com/eddysql/eddy/repl"
-	"github.com/eddysql/eddy/server"
 )
 
 // openClient is what the shell talks to: the in-process engine (started
@@ -86,7 +85,7 @@ func startLocal(ctx context.Context, f *shellFlags, lock *instanceLock, logf fun
 	if f.listenSet {
 		listen = f.listen
 	}
-	srv, err := startREST(st, f.bootstrapServers == "", listen, server.Users(nil), logf)
+	srv, err := startREST(st, st.embedded, listen, f.users, logf)
 	if err == nil {
 		err = lock.publish(instanceInfo{PID: os.Getpid(), REST: srv.URL(), Version: version(), Mode: "shell"})
 	}

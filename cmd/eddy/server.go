@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -21,9 +22,9 @@ import (
 // API's.
 type serverFlags struct {
 	config
-	authFile       string
 	tlsCert        string
 	tlsKey         string
+	embeddedTLS    bool
 	maxBodyBytes   int64
 	maxPushQueries int
 	shutdownWait   time.Duration
@@ -34,9 +35,9 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 	fs := flag.NewFlagSet("eddy server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f.config.register(fs)
-	fs.StringVar(&f.authFile, "auth-file", "", "enable HTTP basic authentication with the `FILE` of user:bcrypt-hash lines")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate `FILE` (needs --tls-key)")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "PEM private key `FILE` for --tls-cert")
+	fs.BoolVar(&f.embeddedTLS, "embedded-tls", false, "serve the embedded Kafka broker (SSL, or SASL_SSL with --auth-file) and Schema Registry (HTTPS) with --tls-cert and --tls-key too")
 	fs.Int64Var(&f.maxBodyBytes, "max-body-bytes", 16<<20, "largest request body (and /inserts-stream line) accepted")
 	fs.IntVar(&f.maxPushQueries, "max-push-queries", 100, "most push queries and PRINTs streaming at once (negative: no limit)")
 	fs.StringVar(&f.advertised, "advertised-listener", "", "`URL` at which the other servers of the service reach this one's REST API (ksql.advertised.listener; default http(s)://--listen)")
@@ -55,6 +56,9 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 	}
 	if _, ok := cluster.HostPort(f.advertised); !ok {
 		return nil, fmt.Errorf("--advertised-listener %q is not a URL such as http://host:8088", f.advertised)
+	}
+	if f.embeddedTLS && f.tlsCert == "" {
+		return nil, errors.New("--embedded-tls needs --tls-cert and --tls-key")
 	}
 	return f, nil
 }
@@ -93,13 +97,19 @@ func runServer(args []string, stderr io.Writer) int {
 		return 2
 	}
 	logger := log.New(stderr, "", log.LstdFlags|log.Lmicroseconds)
-	var users server.Users
-	if f.authFile != "" {
-		if users, err = server.LoadAuthFile(f.authFile); err != nil {
-			logger.Print(err)
+	if err := f.loadUsers(); err != nil {
+		logger.Print(err)
+		return 1
+	}
+	if f.embeddedTLS {
+		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
+		if err != nil {
+			logger.Printf("--embedded-tls: %v", err)
 			return 1
 		}
+		f.listenerTLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
+	users := f.users
 	if err := ensureDataDir(f.dataDir); err != nil {
 		logger.Print(err)
 		return 1
@@ -136,7 +146,7 @@ func runServer(args []string, stderr io.Writer) int {
 		return 1
 	}
 	st.closers = append(st.closers, member.Close)
-	srv, err := newREST(st, f.bootstrapServers == "", server.Config{
+	srv, err := newREST(st, st.embedded, server.Config{
 		ClusterStatus:  member.Status,
 		Listen:         f.listen,
 		TLSCertFile:    f.tlsCert,
@@ -207,8 +217,8 @@ func newREST(st *stack, embedded bool, cfg server.Config) (*server.Server, error
 	return srv, nil
 }
 
-// startREST serves the REST API beside the shell, without authentication
-// and with the server's defaults.
+// startREST serves the REST API beside the shell, with the server's
+// defaults and basic authentication of users when there are any.
 func startREST(st *stack, embedded bool, listen string, users server.Users, logf func(string, ...any)) (*server.Server, error) {
 	return newREST(st, embedded, server.Config{Listen: listen, Users: users, MaxBodyBytes: 16 << 20, MaxPushQueries: 100, Logf: logf})
 }

@@ -29,6 +29,14 @@ func runShell(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		return 2
 	}
 	interactive := f.execute == "" && f.file == "" && readline.IsTerminal(int(stdin.Fd()))
+	if f.server != "" && f.authFile != "" {
+		fmt.Fprintln(stderr, "eddy: --auth-file is for the engine the shell starts; with --server give --user (and --password)")
+		return 2
+	}
+	if err := f.loadUsers(); err != nil {
+		fmt.Fprintln(stderr, "eddy:", err)
+		return 1
+	}
 
 	// Read a script before starting anything, so a typo fails fast.
 	script, hasScript := f.execute, f.execute != ""

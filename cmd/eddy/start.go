@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,6 +24,8 @@ var _ repl.Client = (*engine.Engine)(nil)
 // stack is a running engine with the Kafka it talks to.
 type stack struct {
 	eng *engine.Engine
+	// embedded: Kafka is the broker started here.
+	embedded bool
 	// kafkaDesc says where Kafka is, for the banner and the log.
 	kafkaDesc string
 	// registryDesc says where the Schema Registry is, if any.
@@ -49,11 +52,24 @@ func (s *stack) Close() error {
 // a Kafka client and the engine, which replays the catalog.
 func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, error) {
 	s := &stack{}
-	brokers := splitList(c.bootstrapServers)
+	brokers, sec, err := c.kafkaClient()
+	if err != nil {
+		return nil, err
+	}
+	var checkUser func(user, password string) bool
+	if len(c.users) > 0 {
+		checkUser = c.users.Checker()
+	}
 	if len(brokers) == 0 {
+		s.embedded = true
 		dir := filepath.Join(c.dataDir, "kafka")
-		emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: dir, Listen: c.kafkaListen, Logf: logf, Retention: c.kafkaRetention,
-			DisableAutoCreateTopics: c.broker.disableAutoCreateTopics, NumPartitions: c.broker.numPartitions})
+		ecfg := kafka.EmbeddedConfig{DataDir: dir, Listen: c.kafkaListen, Logf: logf, Retention: c.kafkaRetention,
+			DisableAutoCreateTopics: c.broker.disableAutoCreateTopics, NumPartitions: c.broker.numPartitions}
+		if checkUser != nil {
+			ecfg.Auth = &kafka.EmbeddedAuth{Users: c.users.Names(), Verify: checkUser}
+		}
+		ecfg.TLS = c.listenerTLS
+		emb, err := kafka.StartEmbedded(ecfg)
 		if err != nil {
 			if busy := portBusy("the embedded Kafka broker", c.kafkaListen, "--kafka-listen", err); busy != nil {
 				return nil, fmt.Errorf("%w (or use a running Kafka with --bootstrap-servers)", busy)
@@ -61,10 +77,21 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 			return nil, fmt.Errorf("start embedded Kafka on %s (see --kafka-listen, --bootstrap-servers): %w", c.kafkaListen, err)
 		}
 		s.closers = append(s.closers, emb.Close)
+		warnExposed(logf, "the embedded Kafka broker", emb.Addr(), checkUser != nil, c.listenerTLS != nil)
 		brokers = []string{emb.Addr()}
-		s.kafkaDesc = fmt.Sprintf("Kafka (embedded) listening on %s; data in %s", emb.Addr(), c.dataDir)
+		sec = emb.ClientSecurity()
+		auth := "PLAINTEXT: no authentication"
+		switch {
+		case ecfg.Auth != nil && ecfg.TLS != nil:
+			auth = "SASL_SSL: SASL PLAIN for the --auth-file users, over TLS"
+		case ecfg.Auth != nil:
+			auth = "SASL_PLAINTEXT: SASL PLAIN for the --auth-file users"
+		case ecfg.TLS != nil:
+			auth = "SSL: TLS, no authentication"
+		}
+		s.kafkaDesc = fmt.Sprintf("Kafka (embedded) listening on %s (%s); data in %s", emb.Addr(), auth, c.dataDir)
 	} else {
-		s.kafkaDesc = "Kafka at " + strings.Join(brokers, ",")
+		s.kafkaDesc = fmt.Sprintf("Kafka at %s (%s)", strings.Join(brokers, ","), sec.Protocol())
 	}
 	clientID, workerID := "eddy", c.listen
 	if c.advertised != "" {
@@ -75,7 +102,7 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 			workerID = hp
 		}
 	}
-	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: brokers, ClientID: clientID, Logf: logf})
+	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: brokers, ClientID: clientID, Logf: logf, Security: sec})
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("connect to Kafka %s: %w", strings.Join(brokers, ","), err)
@@ -86,7 +113,7 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 		_, err := cl.Topics(ctx)
 		return err
 	}
-	reg, err := startRegistry(ctx, c, cl, len(splitList(c.bootstrapServers)) == 0, s, logf)
+	reg, err := startRegistry(ctx, c, cl, s.embedded, checkUser, s, logf)
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -113,16 +140,20 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 // --schema-registry-url is given, else in embedded mode the embedded one,
 // which keeps schemas in the _schemas topic and serves the Confluent REST
 // API on --registry-listen. With external Kafka and no URL there is none.
-func startRegistry(ctx context.Context, c *config, cl kafka.Cluster, embedded bool, s *stack, logf func(string, ...any)) (serde.Registry, error) {
-	if c.registryURL != "" {
-		s.registryDesc = "Schema Registry at " + c.registryURL
-		s.registryURL = c.registryURL
-		return serde.NewHTTPRegistry(c.registryURL), nil
+func startRegistry(ctx context.Context, c *config, cl kafka.Cluster, embedded bool, checkUser func(string, string) bool, s *stack, logf func(string, ...any)) (serde.Registry, error) {
+	url, opts, err := c.registryClient()
+	if err != nil {
+		return nil, err
+	}
+	if url != "" {
+		s.registryDesc = "Schema Registry at " + url
+		s.registryURL = url
+		return serde.NewHTTPRegistry(url, opts...), nil
 	}
 	if !embedded {
 		return nil, nil
 	}
-	reg, err := registry.New(ctx, registry.Config{Cluster: cl, Logf: logf})
+	reg, err := registry.New(ctx, registry.Config{Cluster: cl, Logf: logf, Authenticate: checkUser, TLS: c.listenerTLS})
 	if err != nil {
 		return nil, fmt.Errorf("start the embedded Schema Registry: %w", err)
 	}
@@ -138,10 +169,35 @@ func startRegistry(ctx context.Context, c *config, cl kafka.Cluster, embedded bo
 			}
 			return nil, fmt.Errorf("serve the embedded Schema Registry on %s (see --registry-listen): %w", c.registryListen, err)
 		}
-		s.registryDesc = "Schema Registry (embedded) on http://" + addr
-		s.registryURL = "http://" + addr
+		scheme := "http://"
+		if c.listenerTLS != nil {
+			scheme = "https://"
+		}
+		s.registryDesc = "Schema Registry (embedded) on " + scheme + addr
+		warnExposed(logf, "the embedded Schema Registry", addr, checkUser != nil, c.listenerTLS != nil)
+		if checkUser != nil {
+			s.registryDesc += " (basic authentication for the --auth-file users)"
+		}
+		s.registryURL = scheme + addr
 	}
 	return reg.Client(), nil
+}
+
+// warnExposed logs what reaching a listener beyond this machine allows:
+// anything without --auth-file, reading passwords with it but no TLS.
+func warnExposed(logf func(string, ...any), what, addr string, auth, encrypted bool) {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || host == "localhost" || ip != nil && ip.IsLoopback() {
+		return
+	}
+	if auth && encrypted {
+		return
+	}
+	if auth {
+		logf("warning: %s listens on %s without TLS: passwords sent to it cross the network in the clear", what, addr)
+	} else {
+		logf("warning: %s listens on %s without authentication: whoever reaches it can read and write everything (see --auth-file)", what, addr)
+	}
 }
 
 func splitList(s string) []string {

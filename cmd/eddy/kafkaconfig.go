@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/serde"
+	"github.com/eddysql/eddy/server"
+)
+
+// kafkaConfig is what --kafka-config sets on eddy's Kafka clients, under
+// the Kafka client property names ksqlDB users write in
+// ksql-server.properties (with or without ksql.streams.).
+type kafkaConfig map[string]string
+
+func (k kafkaConfig) String() string {
+	parts := make([]string, 0, len(k))
+	for name := range k {
+		parts = append(parts, name+"=…") // values may be secrets
+	}
+	return strings.Join(parts, ",")
+}
+
+func (k kafkaConfig) Set(s string) error {
+	name, value, ok := strings.Cut(s, "=")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" {
+		return errors.New("want name=value")
+	}
+	if !kafka.IsSecurityProperty(name) {
+		return fmt.Errorf("%q is not a Kafka client security setting (security.protocol, sasl.*, ssl.*)", name)
+	}
+	k[name] = strings.TrimSpace(value)
+	return nil
+}
+
+// readProperties reads a Java properties file (ksql-server.properties):
+// key=value or key: value lines, '#' and '!' comments, a trailing
+// backslash continues a line (as sasl.jaas.config often needs).
+func readProperties(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config file: %w", err)
+	}
+	defer f.Close()
+	props := map[string]string{}
+	sc := bufio.NewScanner(f)
+	var logical strings.Builder
+	start := 0
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimLeft(sc.Text(), " \t\f")
+		if logical.Len() == 0 {
+			if line == "" || line[0] == '#' || line[0] == '!' {
+				continue
+			}
+			start = n
+		}
+		if cont := strings.HasSuffix(line, `\`) && !strings.HasSuffix(line, `\\`); cont {
+			logical.WriteString(line[:len(line)-1])
+			continue
+		}
+		logical.WriteString(line)
+		key, value, err := splitProperty(logical.String())
+		if err != nil {
+			return nil, fmt.Errorf("config file %s:%d: %w", path, start, err)
+		}
+		props[key] = value
+		logical.Reset()
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read config file %s: %w", path, err)
+	}
+	if logical.Len() > 0 {
+		return nil, fmt.Errorf("config file %s:%d: the last line ends with a continuing backslash", path, start)
+	}
+	return props, nil
+}
+
+// splitProperty splits a logical properties line at its first unescaped
+// '=', ':' or blank, and unescapes both sides.
+func splitProperty(line string) (string, string, error) {
+	i := 0
+	for ; i < len(line); i++ {
+		if line[i] == '\\' {
+			i++
+			continue
+		}
+		if strings.IndexByte("=: \t", line[i]) >= 0 {
+			break
+		}
+	}
+	key := unescapeProperty(line[:min(i, len(line))])
+	rest := strings.TrimLeft(line[min(i, len(line)):], " \t")
+	if rest != "" && (rest[0] == '=' || rest[0] == ':') {
+		rest = strings.TrimLeft(rest[1:], " \t")
+	}
+	if key == "" {
+		return "", "", errors.New("want key=value")
+	}
+	return key, unescapeProperty(rest), nil
+}
+
+func unescapeProperty(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\\' && i+1 < len(s) {
+			i++
+			switch s[i] {
+			case 't':
+				c = '\t'
+			case 'n':
+				c = '\n'
+			case 'r':
+				c = '\r'
+			case 'u':
+				if i+4 < len(s) {
+					if r, err := strconv.ParseUint(s[i+1:i+5], 16, 16); err == nil {
+						b.WriteRune(rune(r))
+						i += 4
+						continue
+					}
+				}
+				c = 'u'
+			default:
+				c = s[i]
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// kafkaClient resolves what the Kafka client settings say: the bootstrap
+// servers (the flag, else bootstrap.servers in --config-file) and the
+// security of eddy's clients of them. The embedded broker has its own
+// (--auth-file), so settings for it are an error rather than ignored.
+func (c *config) kafkaClient() (brokers []string, sec kafka.Security, err error) {
+	props, err := c.fileProperties()
+	if err != nil {
+		return nil, sec, err
+	}
+	brokers = splitList(c.bootstrapServers)
+	if len(brokers) == 0 {
+		brokers = splitList(props["bootstrap.servers"])
+	}
+	if len(brokers) == 0 {
+		brokers = splitList(props[kafka.StreamsPrefix+"bootstrap.servers"])
+	}
+	for k, v := range c.kafka {
+		props[k] = v
+	}
+	if sec, err = kafka.ParseSecurity(props); err != nil {
+		return nil, sec, fmt.Errorf("Kafka client settings: %w", err)
+	}
+	if len(brokers) == 0 && sec.Protocol() != "PLAINTEXT" {
+		return nil, sec, fmt.Errorf("security.protocol %s is for an external Kafka (--bootstrap-servers); the embedded broker requires SASL when --auth-file is given", sec.Protocol())
+	}
+	return brokers, sec, nil
+}
+
+// fileProperties are --config-file's settings, none without one.
+func (c *config) fileProperties() (map[string]string, error) {
+	if c.configFile == "" {
+		return map[string]string{}, nil
+	}
+	return readProperties(c.configFile)
+}
+
+// registryClient is the external Schema Registry's URL (the flag, else
+// ksql.schema.registry.url in --config-file) and the basic-auth user
+// ksqlDB's ksql.schema.registry.basic.auth.* settings give, if any.
+func (c *config) registryClient() (url string, opts []serde.HTTPOption, err error) {
+	props, err := c.fileProperties()
+	if err != nil {
+		return "", nil, err
+	}
+	url = c.registryURL
+	if url == "" {
+		url = props["ksql.schema.registry.url"]
+	}
+	const prefix = "ksql.schema.registry.basic.auth."
+	switch src := props[prefix+"credentials.source"]; strings.ToUpper(src) {
+	case "", "USER_INFO":
+	default:
+		return "", nil, fmt.Errorf("%scredentials.source %q is not supported: use USER_INFO with %suser.info=user:password", prefix, src, prefix)
+	}
+	if info := props[prefix+"user.info"]; info != "" {
+		user, pass, ok := strings.Cut(info, ":")
+		if !ok || user == "" {
+			return "", nil, fmt.Errorf("%suser.info: want user:password", prefix)
+		}
+		opts = append(opts, serde.WithBasicAuth(user, pass))
+	}
+	return url, opts, nil
+}
+
+// loadUsers reads --auth-file, refusing one others may read.
+func (c *config) loadUsers() error {
+	if c.authFile == "" {
+		return nil
+	}
+	users, err := server.LoadAuthFile(c.authFile)
+	if err != nil {
+		return err
+	}
+	c.users = users
+	return nil
+}
