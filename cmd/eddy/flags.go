@@ -51,7 +51,7 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.Var(&c.broker, "broker-config", "embedded broker setting `name=value` (repeatable): auto.create.topics.enable (default true), num.partitions (default 1)")
 	c.kafka = kafkaConfig{}
 	fs.Var(c.kafka, "kafka-config", "Kafka client security setting `name=value` for --bootstrap-servers (repeatable), as in ksql-server.properties: security.protocol, sasl.mechanism, sasl.jaas.config, ssl.ca.location, ... (see docs/security.md)")
-	fs.StringVar(&c.configFile, "config-file", "", "ksql-server.properties-style `FILE`: eddy reads bootstrap.servers and the Kafka client security settings (also under ksql.streams.) from it")
+	fs.StringVar(&c.configFile, "config-file", "", "ksql-server.properties-style `FILE`: bootstrap.servers, the Kafka client security settings (also under ksql.streams.) and server-wide query settings such as ksql.streams.processing.guarantee")
 	fs.StringVar(&c.authFile, "auth-file", "", "require HTTP basic authentication (REST API, embedded Schema Registry) and SASL PLAIN (embedded broker) of the users in `FILE` (user:bcrypt-hash lines; mode 600)")
 	fs.StringVar(&c.stateStore, "state-store", "memory", "where queries keep a local copy of their state (ksql.state.store): memory, or pebble under --data-dir/state so restarts replay only the changelog tail")
 }

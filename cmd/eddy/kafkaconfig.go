@@ -175,6 +175,30 @@ func (c *config) fileProperties() (map[string]string, error) {
 	return readProperties(c.configFile)
 }
 
+// queryProperties are --config-file's server-wide query settings
+// (processing.guarantee, cache.max.bytes.buffering, auto.offset.reset,
+// …, bare or ksql.streams.-prefixed), lower-cased as the engine wants
+// them; the connection settings (bootstrap.servers, security, the
+// Schema Registry's) stay out.
+func (c *config) queryProperties() (map[string]string, error) {
+	props, err := c.fileProperties()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for k, v := range props {
+		name := strings.ToLower(k)
+		bare := strings.TrimPrefix(name, "ksql.streams.")
+		switch {
+		case bare == "bootstrap.servers", strings.HasPrefix(bare, "security."), strings.HasPrefix(bare, "sasl."),
+			strings.HasPrefix(bare, "ssl."), strings.HasPrefix(bare, "enable.ssl."), strings.HasPrefix(name, "ksql.schema.registry."):
+			continue
+		}
+		out[name] = v
+	}
+	return out, nil
+}
+
 // registryClient is the external Schema Registry's URL (the flag, else
 // ksql.schema.registry.url in --config-file) and the basic-auth user
 // ksqlDB's ksql.schema.registry.basic.auth.* settings give, if any.

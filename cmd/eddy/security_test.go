@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -467,5 +468,26 @@ func TestEmbeddedTLS(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "SASL_SSL") || !strings.Contains(logs.String(), "https://"+regAddr) {
 		t.Errorf("the log does not say the listeners use TLS:\n%s", logs.String())
+	}
+}
+
+// TestQueryPropertiesFromConfigFile: --config-file's query settings reach
+// the engine (processing.guarantee server-wide, as ksqlDB reads it from
+// ksql-server.properties); its connection settings do not.
+func TestQueryPropertiesFromConfigFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "ksql-server.properties")
+	text := "bootstrap.servers=broker:9092\nsecurity.protocol=SASL_SSL\nksql.streams.sasl.mechanism=PLAIN\n" +
+		"ksql.schema.registry.url=http://sr:8081\nksql.streams.processing.guarantee=exactly_once_v2\nCache.Max.Bytes.Buffering=0\n"
+	if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := &config{configFile: file}
+	got, err := c.queryProperties()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"ksql.streams.processing.guarantee": "exactly_once_v2", "cache.max.bytes.buffering": "0"}
+	if !maps.Equal(got, want) {
+		t.Errorf("query properties %v, want %v", got, want)
 	}
 }

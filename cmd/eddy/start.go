@@ -121,11 +121,15 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 	if s.registryDesc != "" {
 		s.kafkaDesc += "; " + s.registryDesc
 	}
-	eng, err := engine.New(ctx, engine.Options{Cluster: cl, ServiceID: c.serviceID, Config: map[string]string{
-		// Bad records can be read back with SELECT … FROM KSQL_PROCESSING_LOG.
-		"ksql.logging.processing.stream.auto.create": "true",
-		engine.StateStoreProperty:                    c.stateStore,
-	}, Registry: reg, Logf: logf, StateDir: filepath.Join(c.dataDir, "state"),
+	engCfg, err := c.queryProperties()
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	// Bad records can be read back with SELECT … FROM KSQL_PROCESSING_LOG.
+	engCfg["ksql.logging.processing.stream.auto.create"] = "true"
+	engCfg[engine.StateStoreProperty] = c.stateStore
+	eng, err := engine.New(ctx, engine.Options{Cluster: cl, ServiceID: c.serviceID, Config: engCfg, Registry: reg, Logf: logf, StateDir: filepath.Join(c.dataDir, "state"),
 		Connectors: connectors(), SchemaRegistryURL: s.registryURL, WorkerID: workerID})
 	if err != nil {
 		s.Close()
