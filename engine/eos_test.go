@@ -49,17 +49,7 @@ func TestExactlyOnceWritesTransactions(t *testing.T) {
 	produceJSON(t, cl, "events", batch(total/2, total/2)...)
 	e = start()
 	defer e.Close()
-	out := waitRecords(t, cl, "COUNTS", func(recs []kafka.Record) bool {
-		latest := map[string]float64{}
-		for _, r := range recs {
-			latest[string(r.Key)] = jsonValue(t, r)["N"].(float64)
-		}
-		var sum float64
-		for _, n := range latest {
-			sum += n
-		}
-		return sum == total
-	})
+	out := waitRecords(t, cl, "COUNTS", func(recs []kafka.Record) bool { return latestCountSum(t, recs, "N") == total })
 	if len(out) != total {
 		t.Errorf("%d committed output records, want exactly one per input (%d)", len(out), total)
 	}
@@ -120,17 +110,7 @@ func TestExactlyOnceQueryRestartsAfterAbort(t *testing.T) {
 		recs = append(recs, kafka.Record{Key: []byte(fmt.Sprintf("k%d", i%keys)), Value: []byte(`{"V":1}`), Timestamp: int64(1_000 + i)})
 	}
 	produceJSON(t, cl, "events", recs...)
-	out := waitRecords(t, cl, "COUNTS", func(recs []kafka.Record) bool {
-		latest := map[string]float64{}
-		for _, r := range recs {
-			latest[string(r.Key)] = jsonValue(t, r)["N"].(float64)
-		}
-		var sum float64
-		for _, n := range latest {
-			sum += n
-		}
-		return sum == total
-	})
+	out := waitRecords(t, cl, "COUNTS", func(recs []kafka.Record) bool { return latestCountSum(t, recs, "N") == total })
 	if logs.find("starting it again from its last commit") == "" {
 		t.Fatalf("the refused commit did not restart the query; log:\n%s", strings.Join(logs.lines, "\n"))
 	}

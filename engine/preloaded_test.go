@@ -63,6 +63,22 @@ func createTopic(t *testing.T, cl kafka.Cluster, name string, parts int32) {
 	}
 }
 
+// latestCountSum adds up, over the keys of a table's records, the
+// latest value of the count column col: the number of input records the
+// table has counted so far.
+func latestCountSum(t *testing.T, recs []kafka.Record, col string) float64 {
+	t.Helper()
+	latest := map[string]float64{}
+	for _, r := range recs {
+		latest[string(r.Key)] = jsonValue(t, r)[col].(float64)
+	}
+	var sum float64
+	for _, n := range latest {
+		sum += n
+	}
+	return sum
+}
+
 // waitRecords polls topic until cond holds on its records or a minute
 // passes (a bound on a hang, not a speed assertion).
 func waitRecords(t *testing.T, cl kafka.Cluster, topic string, cond func([]kafka.Record) bool) []kafka.Record {
@@ -315,17 +331,7 @@ func TestOutputCachingCollapsesUpdates(t *testing.T) {
 			defer e.Close()
 			mustExec(t, e, `CREATE STREAM EV (K STRING KEY, V INT) WITH (KAFKA_TOPIC='events', VALUE_FORMAT='JSON');
 				CREATE TABLE COUNTS AS SELECT K, COUNT(*) AS N FROM EV GROUP BY K;`)
-			out := waitRecords(t, cl, "COUNTS", func(recs []kafka.Record) bool {
-				latest := map[string]float64{}
-				for _, r := range recs {
-					latest[string(r.Key)] = jsonValue(t, r)["N"].(float64)
-				}
-				var sum float64
-				for _, n := range latest {
-					sum += n
-				}
-				return sum == total
-			})
+			out := waitRecords(t, cl, "COUNTS", func(recs []kafka.Record) bool { return latestCountSum(t, recs, "N") == total })
 			switch {
 			case c.cache == "0" && len(out) != total:
 				t.Errorf("cache off: %d output records, want one per input (%d)", len(out), total)
@@ -359,17 +365,7 @@ func TestRepartitionTopicsArePurged(t *testing.T) {
 	defer e.Close()
 	mustExec(t, e, `CREATE STREAM ORDERS (ID STRING KEY, CITY STRING) WITH (KAFKA_TOPIC='orders', VALUE_FORMAT='JSON');
 		CREATE TABLE BY_CITY AS SELECT CITY, COUNT(*) AS N FROM ORDERS GROUP BY CITY;`)
-	waitRecords(t, cl, "BY_CITY", func(recs []kafka.Record) bool {
-		latest := map[string]float64{}
-		for _, r := range recs {
-			latest[string(r.Key)] = jsonValue(t, r)["N"].(float64)
-		}
-		var sum float64
-		for _, n := range latest {
-			sum += n
-		}
-		return sum == total
-	})
+	waitRecords(t, cl, "BY_CITY", func(recs []kafka.Record) bool { return latestCountSum(t, recs, "N") == total })
 	var repartition string
 	topics, err := cl.Topics(context.Background())
 	if err != nil {

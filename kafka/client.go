@@ -320,6 +320,13 @@ func fromKgo(kr *kgo.Record) Record {
 // per partition, and waits for all acknowledgements; it fills in Partition,
 // Offset and (when zero) Timestamp.
 func (c *Client) Produce(ctx context.Context, recs ...Record) error {
+	return produceSync(ctx, c.prod, recs)
+}
+
+// produceSync writes recs through cl and waits for every acknowledgement
+// (inside cl's open transaction, if it has one), filling in each record's
+// Partition, Offset and Timestamp.
+func produceSync(ctx context.Context, cl *kgo.Client, recs []Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -333,7 +340,7 @@ func (c *Client) Produce(ctx context.Context, recs ...Record) error {
 	// Results come in completion order; the records themselves carry
 	// their partition and offset once ProduceSync returns.
 	var errs []error
-	for _, res := range c.prod.ProduceSync(ctx, krs...) {
+	for _, res := range cl.ProduceSync(ctx, krs...) {
 		if res.Err != nil && len(errs) < 3 { // enough to diagnose; a batch of identical errors says no more
 			errs = append(errs, fmt.Errorf("produce to %s: %w", res.Record.Topic, res.Err))
 		}

@@ -66,25 +66,7 @@ func (s *clientSub) Transact(ctx context.Context, fn func(produce func(...Record
 			return nil
 		}
 		produced = true
-		krs := make([]*kgo.Record, len(recs))
-		for i := range recs {
-			if recs[i].Partition < -1 {
-				recs[i].Partition = -1
-			}
-			krs[i] = toKgo(&recs[i])
-		}
-		var errs []error
-		for _, res := range s.cl.ProduceSync(ctx, krs...) {
-			if res.Err != nil && len(errs) < 3 {
-				errs = append(errs, fmt.Errorf("produce to %s: %w", res.Record.Topic, res.Err))
-			}
-		}
-		for i, kr := range krs {
-			recs[i].Partition = kr.Partition
-			recs[i].Offset = kr.Offset
-			recs[i].Timestamp = kr.Timestamp.UnixMilli()
-		}
-		return errors.Join(errs...)
+		return produceSync(ctx, s.cl, recs)
 	}
 	offsets, err := fn(produce)
 	if err == nil && !produced {
@@ -291,16 +273,9 @@ func (c *Client) WriteExclusive(ctx context.Context, id string, fn func(ctx cont
 		return fmt.Errorf("exclusive writer %s: %w", id, err)
 	}
 	recs, err := fn(ctx)
-	if err == nil && len(recs) > 0 {
-		krs := make([]*kgo.Record, len(recs))
-		for i := range recs {
-			krs[i] = toKgo(&recs[i])
-		}
-		if err = cl.ProduceSync(ctx, krs...).FirstErr(); err != nil {
+	if err == nil {
+		if err = produceSync(ctx, cl, recs); err != nil {
 			err = fmt.Errorf("exclusive writer %s: %w", id, fenced(err))
-		}
-		for i, kr := range krs {
-			recs[i].Partition, recs[i].Offset = kr.Partition, kr.Offset
 		}
 	}
 	if err != nil {
