@@ -223,8 +223,15 @@ func verifyPlain(c *kfake.Cluster, auth *EmbeddedAuth, secret string) func(kmsg.
 		}
 		// bcrypt is slow on purpose: check off the broker's request
 		// loop, which serves other connections meanwhile.
-		var verified bool
-		c.SleepControl(func() { verified = auth.Verify(string(parts[1]), string(parts[2])) })
+		// SleepControl also returns when the broker shuts down, with the
+		// check possibly still running: its answer comes by channel.
+		result := make(chan bool, 1)
+		c.SleepControl(func() { result <- auth.Verify(string(parts[1]), string(parts[2])) })
+		verified := false
+		select {
+		case verified = <-result:
+		default:
+		}
 		if verified {
 			r.SASLAuthBytes = slices.Concat(parts[0], []byte{0}, parts[1], []byte{0}, []byte(secret))
 		}
