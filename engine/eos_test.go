@@ -146,6 +146,21 @@ func TestTransactionalInputIsConsumedToItsEnd(t *testing.T) {
 	}
 	e := newBrokerEngine(t, cl)
 	defer e.Close()
+	defer func() {
+		if !t.Failed() {
+			return
+		}
+		// What the input held and where the query stood, to tell a
+		// record never fetched from one never written out.
+		in, err := cl.ReadAll(ctx, "txin")
+		perPart := map[int32]int{}
+		for _, r := range in {
+			perPart[r.Partition]++
+		}
+		ends, _ := cl.EndOffsets(ctx, "txin")
+		lags, _ := e.QueryLags(ctx)
+		t.Logf("txin: %v records per partition (read error %v), end offsets %v; lags %+v; stats %+v", perPart, err, ends, lags, e.QueryStats())
+	}()
 	mustExec(t, e, `CREATE STREAM TXIN (K STRING KEY, V INT) WITH (KAFKA_TOPIC='txin', VALUE_FORMAT='JSON');
 		CREATE STREAM TXOUT AS SELECT K, V FROM TXIN;`)
 	waitRecords(t, cl, "TXOUT", func(recs []kafka.Record) bool { return len(recs) == 30 })
