@@ -51,10 +51,7 @@ func TestKill9MidSnapshotAndMidBinlog(t *testing.T) {
 	}
 	host, port := mysqlHostPort(t, dsn)
 
-	bin := filepath.Join(t.TempDir(), "eddy")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildEddy(t)
 	dir := t.TempDir()
 	kafkaAddr, apiAddr := freeAddr(t), freeAddr(t)
 	var server *exec.Cmd

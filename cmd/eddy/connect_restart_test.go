@@ -19,10 +19,7 @@ func TestKill9MidSinkLosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
 	}
-	bin := filepath.Join(t.TempDir(), "eddy")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildEddy(t)
 	dir := t.TempDir()
 	kafkaAddr, apiAddr := freeAddr(t), freeAddr(t)
 	out := filepath.Join(dir, "ratings.txt")

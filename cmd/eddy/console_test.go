@@ -47,10 +47,7 @@ func TestConsoleInBrowser(t *testing.T) {
 			t.Fatalf("npm ci in console/: %v\n%s", err, out)
 		}
 	}
-	bin := filepath.Join(t.TempDir(), "eddy")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildEddy(t)
 	shots, err := filepath.Abs("../../docs/images")
 	if err != nil {
 		t.Fatal(err)

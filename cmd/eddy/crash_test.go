@@ -249,10 +249,7 @@ type killedRun struct {
 // five random points and restarting it.
 func runKilled(t *testing.T, props map[string]string) *killedRun {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "eddy")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildEddy(t)
 	broker, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0",
 		// The records are stamped in 2023: keep them past retention.
 		Retention: -1})
@@ -387,6 +384,17 @@ func runKilled(t *testing.T, props map[string]string) *killedRun {
 	}
 	t.Logf("input produced, with %d kills, after %s", len(kills), time.Since(r.began).Round(time.Millisecond))
 	return r
+}
+
+// buildEddy builds the eddy binary into a temporary directory of the
+// test, for tests that run it as a user would (kill -9 included).
+func buildEddy(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "eddy")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // tail returns the last n bytes of s.

@@ -25,10 +25,7 @@ func TestKill9MidJDBCSinkToPostgres(t *testing.T) {
 		t.Skip("short mode")
 	}
 	pg := testenv.NewPostgresDB(t, "eddy_jdbc_kill")
-	bin := filepath.Join(t.TempDir(), "eddy")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildEddy(t)
 	dir := t.TempDir()
 	kafkaAddr, apiAddr := freeAddr(t), freeAddr(t)
 	var server *exec.Cmd

@@ -74,10 +74,7 @@ func TestAuthFileMode(t *testing.T) {
 // file user's password feeds a query, and the same command written by
 // that user does run, which shows the refused ones would have.
 func TestEmbeddedSecurity(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "eddy")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildEddy(t)
 	dir := t.TempDir()
 	authFile := writeAuthFile(t, dir, 0o600)
 	kafkaAddr, apiAddr, regAddr := freeAddr(t), freeAddr(t), freeAddr(t)
@@ -396,10 +393,7 @@ func TestExternalRegistryAuth(t *testing.T) {
 // SASL_SSL and the registry HTTPS, with the REST API's certificate; eddy's
 // own clients connect, a foreign client needs TLS and a user.
 func TestEmbeddedTLS(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "eddy")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildEddy(t)
 	dir := t.TempDir()
 	authFile := writeAuthFile(t, dir, 0o600)
 	certFile, keyFile, pool := selfSigned(t, dir)

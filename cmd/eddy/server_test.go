@@ -34,10 +34,7 @@ func TestServerAndRemoteShell(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
 	}
-	bin := filepath.Join(t.TempDir(), "eddy")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildEddy(t)
 	dir := t.TempDir()
 	kafkaAddr, apiAddr := freeAddr(t), freeAddr(t)
 	certFile, keyFile, ca := selfSigned(t, dir)

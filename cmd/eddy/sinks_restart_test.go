@@ -39,10 +39,7 @@ func TestKill9MidSinkToElasticsearchAndMongo(t *testing.T) {
 		t.Skip("short mode")
 	}
 	esURL, mongoURL := testenv.ES(t), testenv.Mongo(t)
-	bin := filepath.Join(t.TempDir(), "eddy")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildEddy(t)
 	dir := t.TempDir()
 	kafkaAddr, apiAddr := freeAddr(t), freeAddr(t)
 	stamp := time.Now().UnixNano()
