@@ -115,15 +115,14 @@ func (l *CommandLog) AppendChecked(ctx context.Context, id string, c Command, ch
 		}
 		return l.Append(ctx, id, c)
 	}
-	c.Version = CommandVersion
-	b, err := json.Marshal(c)
-	if err != nil {
-		return 0, fmt.Errorf("encode command: %w", err)
-	}
 	const attempts = 10
 	for i := 1; ; i++ {
-		recs := []kafka.Record{{Topic: l.topic, Partition: 0, Key: []byte(id), Value: b, Timestamp: time.Now().UnixMilli()}}
-		err := w.WriteExclusive(ctx, l.topic+"-writer", func(ctx context.Context) ([]kafka.Record, error) {
+		rec, err := l.record(id, c)
+		if err != nil {
+			return 0, err
+		}
+		recs := []kafka.Record{rec}
+		err = w.WriteExclusive(ctx, l.topic+"-writer", func(ctx context.Context) ([]kafka.Record, error) {
 			if err := check(ctx); err != nil {
 				return nil, err
 			}
@@ -149,14 +148,23 @@ func (l *CommandLog) AppendChecked(ctx context.Context, id string, c Command, ch
 
 // Append durably records a command and returns its offset.
 func (l *CommandLog) Append(ctx context.Context, id string, c Command) (int64, error) {
-	c.Version = CommandVersion
-	b, err := json.Marshal(c)
+	rec, err := l.record(id, c)
 	if err != nil {
-		return 0, fmt.Errorf("encode command: %w", err)
+		return 0, err
 	}
-	recs := []kafka.Record{{Topic: l.topic, Partition: 0, Key: []byte(id), Value: b, Timestamp: time.Now().UnixMilli()}}
+	recs := []kafka.Record{rec}
 	if err := l.cluster.Produce(ctx, recs...); err != nil {
 		return 0, fmt.Errorf("append to command topic: %w", err)
 	}
 	return recs[0].Offset, nil
+}
+
+// record encodes a command as its command-topic record.
+func (l *CommandLog) record(id string, c Command) (kafka.Record, error) {
+	c.Version = CommandVersion
+	b, err := json.Marshal(c)
+	if err != nil {
+		return kafka.Record{}, fmt.Errorf("encode command: %w", err)
+	}
+	return kafka.Record{Topic: l.topic, Partition: 0, Key: []byte(id), Value: b, Timestamp: time.Now().UnixMilli()}, nil
 }

@@ -295,18 +295,7 @@ func runKilled(t *testing.T, props map[string]string) *killedRun {
 		if err := server.Start(); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			resp, err := http.Get("http://" + listen + "/info")
-			if err == nil {
-				resp.Body.Close()
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("eddy server did not answer: %v\n%s", err, logs.String())
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		waitHTTP(t, listen) // a failure shows the logs (Cleanup above)
 	}
 	kill := func() {
 		server.Process.Signal(os.Kill)
