@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/state"
@@ -49,7 +50,7 @@ type Aggregate struct {
 	// Instance state: the task's groups, the groups changed since the
 	// last flush, windows in closing order (EMIT FINAL), the sessions of
 	// each key, and the task's stream time.
-	groups     map[string]*group
+	groups     *groupTable
 	dirty      map[string]bool
 	closing    closeQueue                 // EMIT FINAL windows by the time they close
 	expiring   closeQueue                 // EMIT CHANGES windows by the time they expire
@@ -80,7 +81,7 @@ const defaultCacheLimit = 100_000
 // lookup returns a group: from the cache, else (store-backed) from the
 // store.
 func (a *Aggregate) lookup(gk string) *group {
-	if g := a.groups[gk]; g != nil {
+	if g := a.groups.get(gk); g != nil {
 		return g
 	}
 	if a.backing == nil || a.gone[gk] {
@@ -90,29 +91,44 @@ func (a *Aggregate) lookup(gk string) *group {
 	if err != nil || !ok {
 		return nil
 	}
-	g, err := a.decodeGroup(v)
+	g, err := a.decodeGroup(gk, v)
 	if err != nil {
 		return nil
 	}
-	a.groups[gk] = g
+	a.groups.put(g)
 	return g
 }
 
-// group is one group's state: its key values then its accumulators in
-// one slice (one allocation, and a smaller struct, per key), the latest
-// record time and the window bounds.
+// group is one group's state: the key it is stored under, its key values
+// then its accumulators in one slice (one allocation per key), and the
+// latest record time. A windowed group's bounds are not stored: they end
+// its key (see windowOf), which keeps the struct at 48 bytes.
 type group struct {
-	vals       []any
-	maxTs      int64
-	start, end int64 // window bounds
+	key   string
+	vals  []any
+	maxTs int64
 }
 
-// newGroup makes a group of the given key values with no accumulators
-// set.
-func (a *Aggregate) newGroup(keys []any) *group {
+// newGroup makes the group stored under gk, of the given key values, with
+// no accumulators set.
+func (a *Aggregate) newGroup(gk string, keys []any) *group {
 	vals := make([]any, len(a.Keys)+len(a.Funcs))
 	copy(vals, keys)
-	return &group{vals: vals, maxTs: math.MinInt64}
+	return &group{key: gk, vals: vals, maxTs: math.MinInt64}
+}
+
+// windowOf returns a windowed group's bounds, read from the end of its
+// key (groupKey writes them there in decimal, after the key values'
+// last ';').
+func (a *Aggregate) windowOf(g *group) (start, end int64) {
+	if a.Window == nil {
+		return 0, 0
+	}
+	s := g.key[strings.LastIndexByte(g.key, ';')+1:]
+	slash := strings.IndexByte(s, '/')
+	start, _ = strconv.ParseInt(s[:slash], 10, 64)
+	end, _ = strconv.ParseInt(s[slash+1:], 10, 64)
+	return start, end
 }
 
 func (a *Aggregate) keysOf(g *group) []any { return g.vals[:len(a.Keys)] }
@@ -122,7 +138,7 @@ func (a *Aggregate) init() {
 	if a.groups != nil {
 		return
 	}
-	a.groups = map[string]*group{}
+	a.groups = newGroupTable()
 	a.dirty = map[string]bool{}
 	a.gone = map[string]bool{}
 	a.sessions = map[string]map[string]bool{}
@@ -218,10 +234,11 @@ func (a *Aggregate) processWindowed(t *Task, r *Rec, keys []any, args [][]any) {
 // reach it by then (it closed at end plus grace), so forgetting it loses
 // nothing but memory.
 func (a *Aggregate) expiry(g *group) int64 {
+	start, end := a.windowOf(g)
 	if a.Window.Kind == Session {
-		return g.end + a.Window.Retention
+		return end + a.Window.Retention
 	}
-	return g.start + a.Window.Retention
+	return start + a.Window.Retention
 }
 
 // expire forgets the windows whose retention stream time has passed,
@@ -233,7 +250,7 @@ func (a *Aggregate) expire() {
 			return
 		}
 		for _, key := range a.expiring.pop() {
-			if g := a.lookup(key); g != nil && g.start == c.start && a.expiry(g) == c.end {
+			if g := a.lookup(key); g != nil && a.expiry(g) == c.end {
 				a.deleteGroup(key)
 			}
 		}
@@ -253,7 +270,7 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 		if g == nil {
 			continue
 		}
-		if g.end+w.Size >= r.Ts && g.start-w.Size <= r.Ts {
+		if gs, ge := a.windowOf(g); ge+w.Size >= r.Ts && gs-w.Size <= r.Ts {
 			merged = append(merged, g)
 			mergedKeys = append(mergedKeys, gk)
 		}
@@ -261,11 +278,12 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 	if len(merged) == 0 && r.Ts+w.Size+w.Grace <= a.streamTime {
 		return // late: a new session that would already have closed
 	}
-	sort.Sort(byStart{merged, mergedKeys})
+	sort.Sort(byStart{a, merged, mergedKeys})
 	var acc []any
 	maxTs := r.Ts
 	for _, g := range merged {
-		start, end = min(start, g.start), max(end, g.end)
+		gs, ge := a.windowOf(g)
+		start, end = min(start, gs), max(end, ge)
 		maxTs = max(maxTs, g.maxTs)
 	}
 	for i, g := range merged {
@@ -296,12 +314,17 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 }
 
 type byStart struct {
+	a    *Aggregate
 	gs   []*group
 	keys []string
 }
 
-func (b byStart) Len() int           { return len(b.gs) }
-func (b byStart) Less(i, j int) bool { return b.gs[i].start < b.gs[j].start }
+func (b byStart) Len() int { return len(b.gs) }
+func (b byStart) Less(i, j int) bool {
+	si, _ := b.a.windowOf(b.gs[i])
+	sj, _ := b.a.windowOf(b.gs[j])
+	return si < sj
+}
 func (b byStart) Swap(i, j int) {
 	b.gs[i], b.gs[j] = b.gs[j], b.gs[i]
 	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
@@ -318,14 +341,18 @@ func (a *Aggregate) emitClosed(t *Task, r *Rec) {
 		}
 		for _, key := range a.closing.pop() {
 			g := a.lookup(key)
-			if g == nil || g.end != c.end || g.start != c.start {
+			if g == nil {
 				continue // merged away or already emitted
+			}
+			start, end := a.windowOf(g)
+			if end != c.end || start != c.start {
+				continue
 			}
 			// A window whose store segment has expired by the time it
 			// is seen closing is dropped without being emitted, as
 			// Kafka Streams drops it (stream time jumped past its
 			// retention).
-			if g.start >= a.streamTime-a.Window.Retention {
+			if start >= a.streamTime-a.Window.Retention {
 				a.emit(t, r, g, false)
 			}
 			a.deleteGroup(key)
@@ -339,7 +366,7 @@ func (a *Aggregate) deleteGroup(gk string) {
 	if g == nil {
 		return
 	}
-	delete(a.groups, gk)
+	a.groups.del(gk)
 	a.dirty[gk] = true
 	if a.backing != nil {
 		a.gone[gk] = true
@@ -381,34 +408,35 @@ func (a *Aggregate) group(gk string, keys []any, start, end int64) *group {
 	a.dirty[gk] = true
 	g := a.lookup(gk)
 	if g == nil {
-		g = a.newGroup(keys)
-		g.start, g.end = start, end
+		g = a.newGroup(gk, keys)
 		accs := a.accsOf(g)
 		for i, f := range a.Funcs {
 			accs[i] = f.Init()
 		}
-		a.addGroup(gk, g)
+		a.addGroup(g)
 	}
 	return g
 }
 
 // addGroup indexes a new group: by closing time for EMIT FINAL, by key
 // for session merges.
-func (a *Aggregate) addGroup(gk string, g *group) {
-	a.groups[gk] = g
-	delete(a.gone, gk)
-	a.index(gk, g)
+func (a *Aggregate) addGroup(g *group) {
+	a.groups.put(g)
+	delete(a.gone, g.key)
+	a.index(g)
 }
 
 // index files a group under its closing time and its key's sessions.
-func (a *Aggregate) index(gk string, g *group) {
+func (a *Aggregate) index(g *group) {
 	if a.Window == nil {
 		return
 	}
+	gk := g.key
+	start, end := a.windowOf(g)
 	if a.Window.Final {
-		a.closing.push(g.end, g.start, gk)
+		a.closing.push(end, start, gk)
 	} else {
-		a.expiring.push(a.expiry(g), g.start, gk)
+		a.expiring.push(a.expiry(g), start, gk)
 	}
 	if a.Window.Kind == Session {
 		prefix := string(appendKey(nil, a.keysOf(g)))
@@ -444,18 +472,16 @@ func (a *Aggregate) emit(t *Task, r *Rec, g *group, tombstone bool) {
 	}
 	rec := Rec{Row: out, Ts: ts, Headers: r.Headers, Partition: r.Partition, Tombstone: tombstone}
 	if a.Window != nil {
-		rec.Windowed, rec.WindowStart, rec.WindowEnd = true, g.start, g.end
-		out[n+len(a.Funcs)], out[n+len(a.Funcs)+1] = g.start, g.end
+		start, end := a.windowOf(g)
+		rec.Windowed, rec.WindowStart, rec.WindowEnd = true, start, end
+		out[n+len(a.Funcs)], out[n+len(a.Funcs)+1] = start, end
 	}
 	if a.cache != nil {
-		a.cache.put(a.groupKeyOf(g), &rec)
+		a.cache.put(g.key, &rec)
 		return
 	}
 	a.Next.Process(t, &rec)
 }
-
-// groupKeyOf is the key a group is stored under.
-func (a *Aggregate) groupKeyOf(g *group) string { return a.groupKey(a.keysOf(g), g.start, g.end) }
 
 func (a *Aggregate) groupKey(keys []any, start, end int64) string {
 	a.keyBuf = appendKey(a.keyBuf[:0], keys)

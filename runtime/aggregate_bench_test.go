@@ -91,8 +91,8 @@ func BenchmarkCountHeapPerKey(b *testing.B) {
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
-		if len(agg.groups) != keys {
-			b.Fatalf("%d groups, want %d", len(agg.groups), keys)
+		if agg.groups.len() != keys {
+			b.Fatalf("%d groups, want %d", agg.groups.len(), keys)
 		}
 		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(keys), "heap-bytes/key")
 		runtime.KeepAlive(agg)

@@ -19,7 +19,7 @@ func (a *Aggregate) stateEntries() int64 {
 	if a.backing != nil {
 		return -1 // groups is only a cache of the store
 	}
-	return int64(len(a.groups))
+	return int64(a.groups.len())
 }
 
 func (a *Aggregate) markDirty(k []byte) {
@@ -61,8 +61,9 @@ func (a *Aggregate) encodeGroup(b []byte, g *group) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b = binary.AppendVarint(b, g.start)
-	b = binary.AppendVarint(b, g.end)
+	start, end := a.windowOf(g)
+	b = binary.AppendVarint(b, start)
+	b = binary.AppendVarint(b, end)
 	b = binary.AppendVarint(b, g.maxTs)
 	for i, f := range a.Funcs {
 		if f.Marshal == nil {
@@ -94,40 +95,40 @@ func (a *Aggregate) restoreEntry(k, v []byte) error {
 	}
 	gk := string(k)
 	if v == nil {
-		if g := a.groups[gk]; g != nil {
+		if g := a.groups.get(gk); g != nil {
 			a.deleteGroup(gk)
 			delete(a.dirty, gk)
 		}
 		return nil
 	}
-	g, err := a.decodeGroup(v)
+	g, err := a.decodeGroup(gk, v)
 	if err != nil {
 		return err
 	}
-	if old := a.groups[gk]; old != nil {
+	if old := a.groups.get(gk); old != nil {
 		a.deleteGroup(gk)
 	}
-	a.addGroup(gk, g)
+	a.addGroup(g)
 	delete(a.dirty, gk)
 	return nil
 }
 
-// decodeGroup reads a group written by encodeGroup.
-func (a *Aggregate) decodeGroup(v []byte) (*group, error) {
+// decodeGroup reads the group stored under gk, written by encodeGroup.
+// The window bounds it holds are those its key ends with.
+func (a *Aggregate) decodeGroup(gk string, v []byte) (*group, error) {
 	keys, rest, err := DecodeRow(v, nil)
 	if err != nil {
 		return nil, err
 	}
-	g := a.newGroup(keys)
+	g := a.newGroup(gk, keys)
+	for range 2 { // window start and end
+		_, n := binary.Varint(rest)
+		if n <= 0 {
+			return nil, errShortGroup
+		}
+		rest = rest[n:]
+	}
 	var n int
-	if g.start, n = binary.Varint(rest); n <= 0 {
-		return nil, errShortGroup
-	}
-	rest = rest[n:]
-	if g.end, n = binary.Varint(rest); n <= 0 {
-		return nil, errShortGroup
-	}
-	rest = rest[n:]
 	if g.maxTs, n = binary.Varint(rest); n <= 0 {
 		return nil, errShortGroup
 	}
@@ -168,12 +169,12 @@ func (a *Aggregate) attach(s state.Store) error {
 		if a.Window == nil {
 			return true
 		}
-		g, err := a.decodeGroup(v)
+		g, err := a.decodeGroup(string(k), v)
 		if err != nil {
 			derr = fmt.Errorf("group %q: %w", k, err)
 			return false
 		}
-		a.index(string(k), g)
+		a.index(g)
 		return true
 	})
 	return cmpErr(err, derr)
@@ -190,13 +191,19 @@ func (a *Aggregate) evict() {
 	if limit <= 0 {
 		limit = defaultCacheLimit
 	}
-	for gk := range a.groups {
-		if len(a.groups) <= limit {
-			break
+	excess := a.groups.len() - limit
+	if excess <= 0 {
+		return
+	}
+	var clean []string
+	a.groups.each(func(g *group) bool {
+		if !a.dirty[g.key] {
+			clean = append(clean, g.key)
 		}
-		if !a.dirty[gk] {
-			delete(a.groups, gk)
-		}
+		return len(clean) < excess
+	})
+	for _, gk := range clean {
+		a.groups.del(gk)
 	}
 }
 

@@ -72,8 +72,8 @@ func TestStoreBackedAggregateOutgrowsItsCache(t *testing.T) {
 		if err := st.writeLocal(changes[0], offset); err != nil {
 			t.Fatal(err)
 		}
-		if len(agg.groups) > 10 {
-			t.Fatalf("%d groups cached after a batch, want at most 10", len(agg.groups))
+		if agg.groups.len() > 10 {
+			t.Fatalf("%d groups cached after a batch, want at most 10", agg.groups.len())
 		}
 	}
 	for b := 0; b < 20; b++ {

@@ -37,7 +37,7 @@ func TestEmitChangesWindowsExpire(t *testing.T) {
 						agg.Process(tk, &Rec{Row: []any{fmt.Sprintf("k%d", key)}, Ts: int64(win)*1000 + int64(i)*10})
 					}
 				}
-				most = max(most, len(agg.groups))
+				most = max(most, agg.groups.len())
 			}
 			if limit := keys * 7; most > limit {
 				t.Errorf("%d windows held at once, want at most %d (retention 5 s of 1 s windows)", most, limit)

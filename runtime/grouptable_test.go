@@ -1,0 +1,77 @@
+package runtime
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestGroupTableMatchesMap drives the table and a Go map with the same
+// random puts and deletes, over few enough keys that probe runs collide,
+// wrap around the end of the slots and shift back on delete, and through
+// growing and shrinking; every key's presence must agree after each step.
+func TestGroupTableMatchesMap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	tab := newGroupTable()
+	want := map[string]*group{}
+	const keys = 5000
+	for step := range 200_000 {
+		k := fmt.Sprintf("S4:k%d;", rng.IntN(keys))
+		// Mostly puts first, then mostly deletes, so the table grows
+		// and then shrinks.
+		putBias := 70
+		if step > 100_000 {
+			putBias = 20
+		}
+		if rng.IntN(100) < putBias {
+			g := &group{key: k}
+			tab.put(g)
+			want[k] = g
+		} else {
+			tab.del(k)
+			delete(want, k)
+		}
+		if step%997 == 0 || step > 199_000 {
+			if tab.len() != len(want) {
+				t.Fatalf("step %d: %d groups, want %d", step, tab.len(), len(want))
+			}
+			for i := range keys {
+				k := fmt.Sprintf("S4:k%d;", i)
+				if got := tab.get(k); got != want[k] {
+					t.Fatalf("step %d: get(%s) = %v, want %v", step, k, got, want[k])
+				}
+			}
+		}
+	}
+	seen := 0
+	tab.each(func(g *group) bool {
+		if want[g.key] != g {
+			t.Fatalf("each visited %s, not in the map", g.key)
+		}
+		seen++
+		return true
+	})
+	if seen != len(want) {
+		t.Fatalf("each visited %d groups, want %d", seen, len(want))
+	}
+}
+
+// TestWindowBoundsComeFromTheKey: a windowed group's bounds are read
+// back from its key, whatever its key values hold (separators inside a
+// string key, negative starts, no key at all).
+func TestWindowBoundsComeFromTheKey(t *testing.T) {
+	a := &Aggregate{Window: &WindowSpec{Kind: Tumbling, Size: 10}}
+	for _, tc := range []struct {
+		keys       []any
+		start, end int64
+	}{
+		{[]any{"a;b/c"}, 100, 110},
+		{[]any{int64(-5), "x"}, -20, -10},
+		{nil, 0, 1 << 40},
+	} {
+		g := &group{key: a.groupKey(tc.keys, tc.start, tc.end)}
+		if s, e := a.windowOf(g); s != tc.start || e != tc.end {
+			t.Errorf("keys %v: window [%d,%d), want [%d,%d)", tc.keys, s, e, tc.start, tc.end)
+		}
+	}
+}
