@@ -1,8 +1,8 @@
 // Package serde turns the key or value bytes of a Kafka record into a
 // positional row and back, for the formats ksqlDB calls JSON, KAFKA,
 // DELIMITED, NONE, AVRO, JSON_SR, PROTOBUF and PROTOBUF_NOSR (the
-// Schema-Registry ones through Registry), and reads DEBEZIUM_JSON change
-// events. It also infers columns from registered schemas and renders
+// Schema-Registry ones through Registry), and reads DEBEZIUM_JSON
+// and DEBEZIUM_AVRO change events. It also infers columns from registered schemas and renders
 // records for PRINT.
 //
 // A Serde is built once per (format, columns, side) at plan time; it holds
