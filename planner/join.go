@@ -402,14 +402,17 @@ func (p *Planner) joinStep(j *sql.Join, left *joinScope, right *joinSide, leftTa
 	// table's key, is a foreign-key join.
 	var fk *runtime.ForeignKey
 	if foreignKey {
-		if kind == "RIGHT" || kind == "FULL" {
-			return nil, errorf("Invalid join type: %s-outer join not supported for foreign key joins. Got %s %s %s.", strings.ToLower(kind), left.sides[len(left.sides)-1].src.Name, joinWords(kind), right.src.Name)
+		switch kind {
+		case "FULL":
+			return nil, errorf("Invalid join type: full-outer join not supported for foreign-key table-table join. Got %s %s %s.", left.sides[len(left.sides)-1].src.Name, joinWords(kind), right.src.Name)
+		case "RIGHT":
+			return nil, errorf("RIGHT OUTER JOIN on a foreign key is not supported")
 		}
 		if left.sides[0].src.Window != nil || right.src.Window != nil {
 			return nil, errorf("Foreign-key table-table joins are not supported on windowed tables.")
 		}
 		if len(left.sides) > 1 {
-			return nil, errorf("Foreign-key joins inside N-way joins are not supported by eddy yet.")
+			return nil, errorf("Invalid join condition: foreign-key table-table joins are not supported as part of n-way joins. Got %s = %s.", sql.FormatExpr(qualify(lexpr, both)), sql.FormatExpr(qualify(rexpr, both)))
 		}
 		sd := left.sides[0]
 		pk, err := expr.Compile(&sql.ColumnRef{Qualifier: sd.alias, Name: sd.src.Schema.Key()[0].Name}, left, p.fns)
@@ -606,6 +609,9 @@ func (p *Planner) joinKeyItems(steps []*joinStep, js *joinScope, items []selectI
 			names = append(names, items[i].name)
 		}
 		return nil, errorf("The projection contains a key column (`%s`) more than once, aliased as: %s.", items[found[0]].name, joinAnd(sortedStrings(names)))
+	}
+	if ref, ok := last.leftExpr.(*sql.ColumnRef); ok && last.spec.FK != nil {
+		return nil, errorf("Primary key column missing in projection. For foreign-key table-table joins, the projection must include all primary key columns from the left input table (%s). Missing column: `%s`.", ref.Qualifier, ref.Name)
 	}
 	var texts []string
 	for _, c := range ordered {

@@ -54,6 +54,7 @@ CREATE STREAM clicks (user_id STRING KEY, url STRING, ms INT) WITH (kafka_topic=
 CREATE STREAM views (user_id STRING KEY, page STRING) WITH (kafka_topic='views', value_format='JSON', partitions=2);
 CREATE TABLE users (id STRING PRIMARY KEY, name STRING, country_id INT) WITH (kafka_topic='users', value_format='JSON', partitions=2);
 CREATE TABLE countries (id INT PRIMARY KEY, cname STRING) WITH (kafka_topic='countries', value_format='JSON', partitions=2);
+CREATE TABLE profiles (id STRING PRIMARY KEY, bio STRING) WITH (kafka_topic='profiles', value_format='JSON', partitions=2);
 `
 
 func keyNames(plan *QueryPlan) string {
@@ -129,6 +130,15 @@ func TestPlannerJoins(t *testing.T) {
 	}
 	refused := []struct{ query, want string }{
 		{"CREATE STREAM out AS SELECT c.user_id, v.page FROM clicks c JOIN views v ON c.user_id = v.user_id;", "WITHIN"},
+		// Foreign-key joins, in ksqlDB's words.
+		{"CREATE TABLE out AS SELECT k.id, u.name FROM users u JOIN countries k ON u.country_id = k.id;",
+			"Primary key column missing in projection. For foreign-key table-table joins, the projection must include all primary key columns from the left input table (U). Missing column: `ID`."},
+		{"CREATE TABLE out AS SELECT u.id, u.name FROM users u FULL OUTER JOIN countries k ON u.country_id = k.id;",
+			"Invalid join type: full-outer join not supported for foreign-key table-table join. Got USERS [FULL] OUTER JOIN COUNTRIES."},
+		{"CREATE TABLE out AS SELECT u.id, u.name FROM users u RIGHT JOIN countries k ON u.country_id = k.id;",
+			"RIGHT OUTER JOIN on a foreign key is not supported"},
+		{"CREATE TABLE out AS SELECT u.id, u.name FROM users u JOIN profiles p ON u.id = p.id JOIN countries k ON u.country_id = k.id;",
+			"Invalid join condition: foreign-key table-table joins are not supported as part of n-way joins. Got U.COUNTRY_ID = K.ID."},
 		{"CREATE STREAM out AS SELECT c.user_id, u.name FROM clicks c FULL OUTER JOIN users u ON c.user_id = u.id;", "FULL"},
 	}
 	for _, c := range refused {

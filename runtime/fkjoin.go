@@ -17,12 +17,14 @@ type fkState struct {
 }
 
 type fkLeft struct {
-	row    []any
-	ts     int64
-	pk     any
-	pks    string // the state key of pk
-	fk     string // "" when the foreign key is null
-	joined bool   // the last row emitted for it had a right side
+	row []any
+	ts  int64
+	pk  any
+	pks string // the state key of pk
+	fk  string // "" when the foreign key is null
+	// subscribed: the row is registered with the right key fk, so right
+	// changes reach it (see foreignKey for when it is not).
+	subscribed bool
 }
 
 // ForeignKey configures a table-table join whose left expression is not
@@ -40,7 +42,25 @@ func (j *JoinSpec) fkState() *fkState {
 	return j.fk
 }
 
-// foreignKey applies a change to either table of a foreign-key join.
+// foreignKey applies a change to either table of a foreign-key join,
+// with Kafka Streams' foreign-key join semantics (which ksqlDB runs):
+// a left change is sent to the right key it names as one of a few
+// instructions, and the answer becomes the left key's new result.
+//
+//   - LEFT: a left row always gets a result (null-padded without a right
+//     row). When its foreign key moves away from a non-null one, the old
+//     right key first answers with no right row: a null-padded result,
+//     then the new one. A delete answers with a tombstone from the old
+//     key, and a second one from the null key.
+//   - INNER: a new left row gets a result only if its right row exists.
+//     An update whose old or new foreign key is null is skipped (no
+//     output; the result it had stays). Other updates always answer: the
+//     join, or a tombstone when the right row is missing, even if the row
+//     had no result before; so does a delete.
+//
+// A right change answers every left row registered with its key: the
+// join, or (no right row any more) a tombstone for INNER and a
+// null-padded row for LEFT, stamped with the right change's time.
 func (j *JoinSpec) foreignKey(t *Task, r *Rec, fromLeft bool) {
 	st := j.fkState()
 	if !fromLeft {
@@ -53,30 +73,89 @@ func (j *JoinSpec) foreignKey(t *Task, r *Rec, fromLeft bool) {
 	}
 	pks := j.keyString(pk, r)
 	old := st.left[pks]
-	if old != nil && old.fk != "" {
-		delete(st.refs[old.fk], pks)
-	}
-	j.dirty["l"+pks] = true
-	if r.Tombstone {
-		delete(st.left, pks)
-		if old != nil && (old.joined || j.Kind == LeftJoin) {
-			j.emit(t, r, true, nil, nil, pk, r.Ts, true)
-		}
+	if old == nil && r.Tombstone {
 		return
 	}
-	l := &fkLeft{row: append([]any(nil), r.Row...), ts: r.Ts, pk: pk, pks: pks}
-	if fk := j.LeftKey.Eval(&t.ectx, r.Row); fk != nil {
-		l.fk = j.keyString(fk, r)
-		if st.refs[l.fk] == nil {
-			st.refs[l.fk] = map[string]bool{}
+	j.dirty["l"+pks] = true
+	var cur *fkLeft
+	if r.Tombstone {
+		delete(st.left, pks)
+	} else {
+		cur = &fkLeft{row: append([]any(nil), r.Row...), ts: r.Ts, pk: pk, pks: pks}
+		if fk := j.LeftKey.Eval(&t.ectx, r.Row); fk != nil {
+			cur.fk = j.keyString(fk, r)
 		}
-		st.refs[l.fk][pks] = true
+		st.left[pks] = cur
 	}
-	st.left[pks] = l
-	j.fkEmit(t, r, l, st.right[l.fk], old != nil && old.joined)
+	if old != nil && old.subscribed {
+		st.unsubscribe(old)
+	}
+	newFK := ""
+	if cur != nil {
+		newFK = cur.fk
+	}
+	if j.Kind == LeftJoin {
+		if old != nil && old.fk != "" && old.fk != newFK {
+			j.fkAnswer(t, r, pk, cur, nil, fkTime(r, st.right[old.fk]))
+		}
+		if cur != nil {
+			st.subscribe(cur)
+		}
+		right := st.right[newFK]
+		j.fkAnswer(t, r, pk, cur, right, fkTime(r, right))
+		return
+	}
+	switch {
+	case old == nil: // a new row
+		if newFK == "" {
+			return
+		}
+		st.subscribe(cur)
+		if right := st.right[newFK]; right != nil {
+			j.fkAnswer(t, r, pk, cur, right, fkTime(r, right))
+		}
+	case old.fk == "" || (cur != nil && newFK == ""):
+		// Skipped, as Kafka Streams skips it: no output, and the row
+		// stays unregistered until an update with two foreign keys.
+	case cur == nil: // a delete
+		j.fkAnswer(t, r, pk, nil, nil, fkTime(r, st.right[old.fk]))
+	default:
+		st.subscribe(cur)
+		right := st.right[newFK]
+		j.fkAnswer(t, r, pk, cur, right, fkTime(r, right))
+	}
 }
 
-// fkRight applies a right-table change to every left row pointing at it.
+// fkTime is the time of a result a left change r caused: the later of
+// r's and the right row's it was answered from.
+func fkTime(r *Rec, right *joinRow) int64 {
+	if right != nil {
+		return max(r.Ts, right.ts)
+	}
+	return r.Ts
+}
+
+func (st *fkState) subscribe(l *fkLeft) {
+	if l.fk == "" {
+		return
+	}
+	if st.refs[l.fk] == nil {
+		st.refs[l.fk] = map[string]bool{}
+	}
+	st.refs[l.fk][l.pks] = true
+	l.subscribed = true
+}
+
+func (st *fkState) unsubscribe(l *fkLeft) {
+	delete(st.refs[l.fk], l.pks)
+	if len(st.refs[l.fk]) == 0 {
+		delete(st.refs, l.fk)
+	}
+	l.subscribed = false
+}
+
+// fkRight applies a right-table change to every left row registered
+// with its key.
 func (j *JoinSpec) fkRight(t *Task, r *Rec, st *fkState) {
 	key := j.RightKey.Eval(&t.ectx, r.Row)
 	if key == nil {
@@ -94,34 +173,20 @@ func (j *JoinSpec) fkRight(t *Task, r *Rec, st *fkState) {
 	// In key order, so the fan-out is deterministic.
 	for _, pks := range slices.Sorted(maps.Keys(st.refs[ks])) {
 		if l := st.left[pks]; l != nil {
-			j.fkEmit(t, r, l, right, l.joined)
+			j.fkAnswer(t, r, l.pk, l, right, r.Ts)
 		}
 	}
 }
 
-// fkEmit emits a left row's current join result: joined, null-padded
-// (LEFT), or a tombstone when an inner join stops matching.
-func (j *JoinSpec) fkEmit(t *Task, r *Rec, l *fkLeft, right *joinRow, wasJoined bool) {
-	ts := l.ts
+// fkAnswer emits the left key's result: the join, a null-padded row
+// (LEFT), or a tombstone (no left row, or INNER without a right row).
+func (j *JoinSpec) fkAnswer(t *Task, r *Rec, pk any, l *fkLeft, right *joinRow, ts int64) {
 	switch {
-	case right != nil:
-		ts = max(ts, right.ts)
-		if !l.joined {
-			j.markLeft(l)
-		}
-		l.joined = true
-		j.emit(t, r, true, l.row, right.row, l.pk, max(ts, r.Ts), false)
-	case j.Kind == LeftJoin:
-		if l.joined {
-			j.markLeft(l)
-		}
-		l.joined = false
-		j.emit(t, r, true, l.row, nil, l.pk, max(ts, r.Ts), false)
-	case wasJoined:
-		if l.joined {
-			j.markLeft(l)
-		}
-		l.joined = false
-		j.emit(t, r, true, nil, nil, l.pk, max(ts, r.Ts), true)
+	case l == nil || (right == nil && j.Kind != LeftJoin):
+		j.emit(t, r, true, nil, nil, pk, ts, true)
+	case right == nil:
+		j.emit(t, r, true, l.row, nil, pk, ts, false)
+	default:
+		j.emit(t, r, true, l.row, right.row, pk, ts, false)
 	}
 }

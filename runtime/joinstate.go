@@ -30,7 +30,6 @@ func (j *JoinSpec) touch(s *joinState, ks string) {
 	j.dirty[string(s.tag)+ks] = true
 }
 
-func (j *JoinSpec) markLeft(l *fkLeft) { j.dirty["l"+l.pks] = true }
 
 func (j *JoinSpec) markDirty(k []byte) {
 	j.init()
@@ -93,7 +92,7 @@ func (j *JoinSpec) encodeEntry(b []byte, k string) ([]byte, bool, error) {
 			return b, false, nil
 		}
 		l := j.fk.left[ks]
-		b, err := appendJoinRow(b, l.row, l.ts, l.joined, l.pk)
+		b, err := appendJoinRow(b, l.row, l.ts, l.subscribed, l.pk)
 		if err != nil {
 			return nil, false, err
 		}
@@ -192,14 +191,14 @@ func (j *JoinSpec) restoreEntry(k, v []byte) error {
 		}
 	case 'l':
 		st := j.fkState()
-		if old := st.left[ks]; old != nil && old.fk != "" {
-			delete(st.refs[old.fk], ks)
+		if old := st.left[ks]; old != nil && old.subscribed {
+			st.unsubscribe(old)
 		}
 		if v == nil {
 			delete(st.left, ks)
 			return nil
 		}
-		row, ts, joined, pk, rest, err := readJoinRow(v)
+		row, ts, subscribed, pk, rest, err := readJoinRow(v)
 		if err != nil {
 			return err
 		}
@@ -207,13 +206,10 @@ func (j *JoinSpec) restoreEntry(k, v []byte) error {
 		if n <= 0 || uint64(len(rest)-n) < l {
 			return errShortJoinRow
 		}
-		fl := &fkLeft{row: row, ts: ts, pk: pk, pks: ks, joined: joined, fk: string(rest[n : n+int(l)])}
+		fl := &fkLeft{row: row, ts: ts, pk: pk, pks: ks, fk: string(rest[n : n+int(l)])}
 		st.left[ks] = fl
-		if fl.fk != "" {
-			if st.refs[fl.fk] == nil {
-				st.refs[fl.fk] = map[string]bool{}
-			}
-			st.refs[fl.fk][ks] = true
+		if subscribed {
+			st.subscribe(fl)
 		}
 	case 'r':
 		st := j.fkState()
