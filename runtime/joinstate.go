@@ -30,7 +30,6 @@ func (j *JoinSpec) touch(s *joinState, ks string) {
 	j.dirty[string(s.tag)+ks] = true
 }
 
-
 func (j *JoinSpec) markDirty(k []byte) {
 	j.init()
 	if string(k) == string(streamTimeKey) {
