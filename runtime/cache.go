@@ -37,13 +37,19 @@ func (c *outputCache) put(gk string, r *Rec) {
 	if c.index == nil {
 		c.index = map[string]int{}
 	}
-	cp := *r
-	cp.Row = slices.Clone(r.Row)
 	if i, ok := c.index[gk]; ok {
-		c.bytes += cachedRowBytes(gk, cp.Row) - cachedRowBytes(gk, c.recs[i].Row)
-		c.recs[i] = cp
+		// The group's earlier row is overwritten in place: a group
+		// updated many times per commit costs no allocation per update.
+		old := &c.recs[i]
+		row := old.Row
+		c.bytes -= cachedRowBytes(gk, row)
+		*old = *r
+		old.Row = append(row[:0], r.Row...)
+		c.bytes += cachedRowBytes(gk, old.Row)
 		return
 	}
+	cp := *r
+	cp.Row = slices.Clone(r.Row)
 	c.index[gk] = len(c.recs)
 	c.recs = append(c.recs, cp)
 	c.bytes += cachedRowBytes(gk, cp.Row)
