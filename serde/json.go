@@ -838,7 +838,14 @@ func appendJSON(dst []byte, v any, c *codec) ([]byte, error) {
 					dst = append(dst, ',')
 				}
 				if k == nil {
-					return nil, fmt.Errorf("map has a null key")
+					// Written as the key "null", as ksqlDB's JSON
+					// serializer writes a null map key.
+					dst = append(dst, `"null":`...)
+					var err error
+					if dst, err = appendJSON(dst, m.Vals[i], c.elem); err != nil {
+						return nil, err
+					}
+					continue
 				}
 				ks, err := textOf(k, c.key.t)
 				if err != nil {

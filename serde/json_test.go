@@ -472,3 +472,17 @@ func TestJSONNulByteIsAnError(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONMapNullKey: a map's null key is written as the key "null", as
+// ksqlDB's JSON serializer writes it, not refused.
+func TestJSONMapNullKey(t *testing.T) {
+	s := mustNew(t, fmtOf("JSON"), []types.Column{col("M", types.MapOf(types.StringType, types.IntType))}, false)
+	m := &types.MapVal{Keys: []any{nil, "a"}, Vals: []any{int32(1), int32(2)}}
+	out, err := s.Encode([]any{m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(out), `{"M":{"null":1,"a":2}}`; got != want {
+		t.Fatalf("encoded %s, want %s", got, want)
+	}
+}
