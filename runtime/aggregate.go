@@ -155,6 +155,10 @@ func (a *Aggregate) Process(t *Task, r *Rec) {
 	if r.Tombstone {
 		return // aggregations skip null values; table deletes arrive as retractions
 	}
+	if r.Old != nil {
+		a.processChange(t, r)
+		return
+	}
 	keys, ok := a.evalKeys(t, r.Row)
 	if !ok {
 		return
@@ -164,20 +168,54 @@ func (a *Aggregate) Process(t *Task, r *Rec) {
 		a.processWindowed(t, r, keys, args)
 		return
 	}
-	gk := a.groupKey(keys, 0, 0)
-	g := a.group(gk, keys, 0, 0)
+	g := a.group(a.groupKey(keys, 0, 0), keys, 0, 0)
 	if r.Retract {
-		for i, f := range a.Funcs {
-			if f.Undo != nil {
-				accs := a.accsOf(g)
-				accs[i] = f.Undo(accs[i], args[i])
-			}
-		}
+		a.undo(g, args)
 	} else {
 		a.add(g, args)
 	}
 	g.maxTs = max(g.maxTs, r.Ts)
 	a.emit(t, r, g, false)
+}
+
+// processChange applies a table update. When the row stays in its group,
+// the old row's contribution is removed and the new row's added before
+// one result is emitted (Kafka Streams' KTableAggregate since KIP-904);
+// when it moves, the old group is retracted and the new one added, each
+// emitting.
+func (a *Aggregate) processChange(t *Task, r *Rec) {
+	oldKeys, oldOK := a.evalKeys(t, r.Old)
+	newKeys, newOK := a.evalKeys(t, r.Row)
+	if !oldOK || !newOK || !sameKeys(oldKeys, newKeys) {
+		if oldOK {
+			rec := *r
+			rec.Row, rec.Old, rec.Retract = r.Old, nil, true
+			a.Process(t, &rec)
+		}
+		if newOK {
+			rec := *r
+			rec.Old, rec.Retract = nil, false
+			a.Process(t, &rec)
+		}
+		return
+	}
+	oldArgs := a.evalArgs(t, r.Old)
+	args := a.evalArgs(t, r.Row)
+	g := a.group(a.groupKey(newKeys, 0, 0), newKeys, 0, 0)
+	a.undo(g, oldArgs)
+	a.add(g, args)
+	g.maxTs = max(g.maxTs, r.Ts)
+	a.emit(t, r, g, false)
+}
+
+// undo removes a row's contribution from a group.
+func (a *Aggregate) undo(g *group, args [][]any) {
+	accs := a.accsOf(g)
+	for i, f := range a.Funcs {
+		if f.Undo != nil {
+			accs[i] = f.Undo(accs[i], args[i])
+		}
+	}
 }
 
 // advance moves the task's stream time.
