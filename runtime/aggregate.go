@@ -155,6 +155,10 @@ func (a *Aggregate) Process(t *Task, r *Rec) {
 	if r.Tombstone {
 		return // aggregations skip null values; table deletes arrive as retractions
 	}
+	if r.Old != nil {
+		a.processChange(t, r)
+		return
+	}
 	keys, ok := a.evalKeys(t, r.Row)
 	if !ok {
 		return
@@ -164,20 +168,54 @@ func (a *Aggregate) Process(t *Task, r *Rec) {
 		a.processWindowed(t, r, keys, args)
 		return
 	}
-	gk := a.groupKey(keys, 0, 0)
-	g := a.group(gk, keys, 0, 0)
+	g := a.group(a.groupKey(keys, 0, 0), keys, 0, 0)
 	if r.Retract {
-		for i, f := range a.Funcs {
-			if f.Undo != nil {
-				accs := a.accsOf(g)
-				accs[i] = f.Undo(accs[i], args[i])
-			}
-		}
+		a.undo(g, args)
 	} else {
 		a.add(g, args)
 	}
 	g.maxTs = max(g.maxTs, r.Ts)
 	a.emit(t, r, g, false)
+}
+
+// processChange applies a table update. When the row stays in its group,
+// the old row's contribution is removed and the new row's added before
+// one result is emitted (Kafka Streams' KTableAggregate since KIP-904);
+// when it moves, the old group is retracted and the new one added, each
+// emitting.
+func (a *Aggregate) processChange(t *Task, r *Rec) {
+	oldKeys, oldOK := a.evalKeys(t, r.Old)
+	newKeys, newOK := a.evalKeys(t, r.Row)
+	if !oldOK || !newOK || !sameKeys(oldKeys, newKeys) {
+		if oldOK {
+			rec := *r
+			rec.Row, rec.Old, rec.Retract = r.Old, nil, true
+			a.Process(t, &rec)
+		}
+		if newOK {
+			rec := *r
+			rec.Old, rec.Retract = nil, false
+			a.Process(t, &rec)
+		}
+		return
+	}
+	oldArgs := a.evalArgs(t, r.Old)
+	args := a.evalArgs(t, r.Row)
+	g := a.group(a.groupKey(newKeys, 0, 0), newKeys, 0, 0)
+	a.undo(g, oldArgs)
+	a.add(g, args)
+	g.maxTs = max(g.maxTs, r.Ts)
+	a.emit(t, r, g, false)
+}
+
+// undo removes a row's contribution from a group.
+func (a *Aggregate) undo(g *group, args [][]any) {
+	accs := a.accsOf(g)
+	for i, f := range a.Funcs {
+		if f.Undo != nil {
+			accs[i] = f.Undo(accs[i], args[i])
+		}
+	}
 }
 
 // advance moves the task's stream time.
@@ -275,9 +313,6 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 			mergedKeys = append(mergedKeys, gk)
 		}
 	}
-	if len(merged) == 0 && r.Ts+w.Size+w.Grace <= a.streamTime {
-		return // late: a new session that would already have closed
-	}
 	sort.Sort(byStart{a, merged, mergedKeys})
 	var acc []any
 	maxTs := r.Ts
@@ -285,6 +320,9 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 		gs, ge := a.windowOf(g)
 		start, end = min(start, gs), max(end, ge)
 		maxTs = max(maxTs, g.maxTs)
+	}
+	if a.sessionClosed(end) {
+		return // late: the session the row would make has closed
 	}
 	for i, g := range merged {
 		a.deleteGroup(mergedKeys[i])
@@ -330,13 +368,46 @@ func (b byStart) Swap(i, j int) {
 	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
 }
 
-// emitClosed emits (EMIT FINAL) every window whose end plus grace stream
-// time has passed, oldest first (then by key), and forgets it. Windows
-// wait in a closeQueue, so a record costs no walk of the open windows.
+// sessionClosed tells whether a session ending at end has closed: no
+// record can reach it once stream time is past its end plus the gap plus
+// the grace period (Kafka Streams' KStreamSessionWindowAggregate), since
+// a record within the gap of its end would extend it.
+func (a *Aggregate) sessionClosed(end int64) bool {
+	return end+a.Window.Size+a.Window.Grace < a.streamTime
+}
+
+// closed tells whether a window (EMIT FINAL) may be emitted: a time
+// window once stream time reaches its end plus grace, a session once it
+// has closed.
+func (a *Aggregate) closed(end int64) bool {
+	if a.Window.Kind == Session {
+		return a.sessionClosed(end)
+	}
+	return end+a.Window.Grace <= a.streamTime
+}
+
+// expired tells whether a window closing now has left Kafka Streams'
+// store already, so it is dropped unemitted: a time window once stream
+// time passes its start plus the retention; a session once the store
+// segment holding its end has expired. Session stores drop whole
+// segments (of half the retention, at least a minute) and filter
+// nothing finer, so a session outlives its retention by up to a segment.
+func (a *Aggregate) expired(start, end int64) bool {
+	w := a.Window
+	if w.Kind != Session {
+		return start < a.streamTime-w.Retention
+	}
+	interval := max(w.Retention/2, 60_000)
+	return floorDiv(end, interval) < floorDiv(a.streamTime-w.Retention, interval)
+}
+
+// emitClosed emits (EMIT FINAL) every window that has closed, oldest
+// first (then by key), and forgets it. Windows wait in a closeQueue, so
+// a record costs no walk of the open windows.
 func (a *Aggregate) emitClosed(t *Task, r *Rec) {
 	for {
 		c, ok := a.closing.next()
-		if !ok || c.end+a.Window.Grace > a.streamTime {
+		if !ok || !a.closed(c.end) {
 			return
 		}
 		for _, key := range a.closing.pop() {
@@ -348,11 +419,10 @@ func (a *Aggregate) emitClosed(t *Task, r *Rec) {
 			if end != c.end || start != c.start {
 				continue
 			}
-			// A window whose store segment has expired by the time it
-			// is seen closing is dropped without being emitted, as
-			// Kafka Streams drops it (stream time jumped past its
-			// retention).
-			if start >= a.streamTime-a.Window.Retention {
+			// A window that has left the store by the time it is seen
+			// closing is dropped without being emitted, as Kafka
+			// Streams drops it (stream time jumped past its retention).
+			if !a.expired(start, end) {
 				a.emit(t, r, g, false)
 			}
 			a.deleteGroup(key)
@@ -519,6 +589,8 @@ func appendKey(b []byte, vals []any) []byte {
 func sameKeys(a, b []any) bool {
 	return string(appendKey(nil, a)) == string(appendKey(nil, b))
 }
+
+func floorDiv(x, m int64) int64 { return (x - floorMod(x, m)) / m }
 
 func floorMod(x, m int64) int64 {
 	r := x % m

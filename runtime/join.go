@@ -45,7 +45,7 @@ type JoinSpec struct {
 	fk          *fkState
 	streamTime  int64
 	stDirty     bool
-	deadlines   deadlineHeap    // stream-stream: rows by when they close and expire
+	deadlines   deadlineHeap    // stream-stream outer joins: rows by when they close
 	dirty       map[string]bool // changed store keys: side tag + state key
 	store       string
 	out         []any
@@ -56,6 +56,10 @@ type joinState struct {
 	rows  map[string][]*joinRow // streams: all rows in the window; tables: one
 	table bool
 	tag   byte // 'L' or 'R': the prefix of the side's keys in the store
+	// Streams: the newest row time the side has seen, and its rows by
+	// when they leave the window store.
+	seen   int64
+	expiry deadlineHeap
 }
 
 type joinRow struct {
@@ -74,8 +78,8 @@ func (j *JoinSpec) TimeSlot() int { return j.LeftWidth + j.RightWidth + 1 }
 
 func (j *JoinSpec) init() {
 	if j.left == nil {
-		j.left = &joinState{rows: map[string][]*joinRow{}, table: j.LeftTable, tag: 'L'}
-		j.right = &joinState{rows: map[string][]*joinRow{}, table: j.RightTable, tag: 'R'}
+		j.left = &joinState{rows: map[string][]*joinRow{}, table: j.LeftTable, tag: 'L', seen: math.MinInt64}
+		j.right = &joinState{rows: map[string][]*joinRow{}, table: j.RightTable, tag: 'R', seen: math.MinInt64}
 		j.dirty = map[string]bool{}
 		j.out = make([]any, j.Width())
 		j.streamTime = math.MinInt64
@@ -139,6 +143,13 @@ func (j *JoinSpec) streamTable(t *Task, r *Rec, fromLeft bool, key any, table *j
 
 // streamStream joins a stream row with the other side's rows within the
 // window, keeping it for later rows of the other side.
+//
+// As in Kafka Streams, no row is dropped as late: each side's rows stay
+// visible until the side's own stream time (the newest row it has seen)
+// passes them by the window plus grace, the retention of its window
+// store. An out-of-order row still joins what the other side holds, and
+// an unmatched one of an outer side is emitted at once once its window
+// has already closed by the join's stream time.
 func (j *JoinSpec) streamStream(t *Task, r *Rec, fromLeft bool, key any) {
 	if r.Tombstone {
 		return
@@ -152,47 +163,63 @@ func (j *JoinSpec) streamStream(t *Task, r *Rec, fromLeft bool, key any) {
 		}
 		return
 	}
+	// Outer rows whose window closed go out before this row's results,
+	// when this row moved stream time (Kafka Streams emits them only
+	// then).
+	if r.Ts == j.streamTime {
+		j.emitClosed(t, r)
+	}
 	self, other := j.right, j.left
 	lo, hi := r.Ts-j.After, r.Ts+j.Before // other side is left
 	if fromLeft {
 		self, other = j.left, j.right
 		lo, hi = r.Ts-j.Before, r.Ts+j.After
 	}
+	if r.Ts > self.seen {
+		self.seen, j.stDirty = r.Ts, true
+	}
 	ks := j.keyString(key, r)
-	late := j.HasGrace && r.Ts+max(j.Before, j.After)+j.Grace < j.streamTime
 	jr := &joinRow{row: append([]any(nil), r.Row...), ts: r.Ts, key: key}
-	if !late {
-		for _, o := range other.rows[ks] {
-			if o.ts < lo || o.ts > hi {
-				continue
-			}
-			if !o.matched {
-				j.touch(other, ks)
-			}
-			jr.matched, o.matched = true, true
-			j.emit(t, r, fromLeft, jr.row, o.row, key, max(r.Ts, o.ts), false)
+	for _, o := range other.rows[ks] {
+		if o.ts < lo || o.ts > hi || !j.visible(other, o) {
+			continue
 		}
+		if !o.matched {
+			j.touch(other, ks)
+		}
+		jr.matched, o.matched = true, true
+		j.emit(t, r, fromLeft, jr.row, o.row, key, max(r.Ts, o.ts), false)
 	}
-	switch {
-	case late && j.outerFor(fromLeft):
-		j.emit(t, r, fromLeft, jr.row, nil, key, r.Ts, false)
-		return
-	case late:
-		return
-	case !jr.matched && j.outerFor(fromLeft) && !j.HasGrace:
-		// Without GRACE, outer joins emit unmatched rows eagerly.
+	if !jr.matched && j.outerFor(fromLeft) && (!j.HasGrace || hi < j.streamTime) {
+		// Without GRACE outer joins emit unmatched rows eagerly; with
+		// it, a row whose window has already closed goes out now.
+		jr.matched = true
 		j.emit(t, r, fromLeft, jr.row, nil, key, r.Ts, false)
 	}
-	self.rows[ks] = append(self.rows[ks], jr)
-	j.touch(self, ks)
-	j.schedule(fromLeft, ks, jr)
-	j.expire(t, r)
+	if j.visible(self, jr) {
+		self.rows[ks] = append(self.rows[ks], jr)
+		j.touch(self, ks)
+		j.schedule(fromLeft, ks, jr)
+	}
+	j.forget(self)
 }
 
-// expire drops rows that can no longer join and, with GRACE, emits the
-// null-padded rows of outer joins that never matched. Rows wait in a heap
-// by deadline, so a record costs O(log rows), not a walk of the window.
-func (j *JoinSpec) expire(t *Task, r *Rec) {
+// retention is how long a stream row stays in its side's window store:
+// the window (before plus after) plus grace.
+func (j *JoinSpec) retention() int64 { return j.Before + j.After + j.Grace }
+
+// visible tells whether a side's window store still holds a row: Kafka
+// Streams fetches only rows newer than the side's stream time minus the
+// retention.
+func (j *JoinSpec) visible(s *joinState, jr *joinRow) bool {
+	return s.seen == math.MinInt64 || jr.ts+j.retention() > s.seen
+}
+
+// emitClosed emits, with GRACE, the null-padded rows of outer joins that
+// never matched and whose window stream time has passed. Rows wait in a
+// heap by deadline, so a record costs O(log rows), not a walk of the
+// window.
+func (j *JoinSpec) emitClosed(t *Task, r *Rec) {
 	type pending struct {
 		row    *joinRow
 		isLeft bool
@@ -204,26 +231,14 @@ func (j *JoinSpec) expire(t *Task, r *Rec) {
 		if d.isLeft {
 			side = j.left
 		}
-		rows := side.rows[d.ks]
-		i := slices.Index(rows, d.row)
-		if i < 0 {
+		if !slices.Contains(side.rows[d.ks], d.row) {
 			continue // already removed, or replaced by a restore
 		}
-		if !d.remove {
-			if !d.row.matched {
-				d.row.matched = true
-				j.touch(side, d.ks)
-				closed = append(closed, pending{d.row, d.isLeft})
-			}
-			continue
+		if !d.row.matched {
+			d.row.matched = true
+			j.touch(side, d.ks)
+			closed = append(closed, pending{d.row, d.isLeft})
 		}
-		rows = slices.Delete(rows, i, i+1)
-		if len(rows) == 0 {
-			delete(side.rows, d.ks)
-		} else {
-			side.rows[d.ks] = rows
-		}
-		j.touch(side, d.ks)
 	}
 	// Oldest first, left before right, so output does not depend on map
 	// order.
@@ -238,24 +253,44 @@ func (j *JoinSpec) expire(t *Task, r *Rec) {
 	}
 }
 
+// forget drops the rows a side's window store no longer holds (see
+// visible), oldest first.
+func (j *JoinSpec) forget(s *joinState) {
+	for len(s.expiry) > 0 && s.expiry[0].at <= s.seen {
+		d := heap.Pop(&s.expiry).(deadline)
+		rows := s.rows[d.ks]
+		i := slices.Index(rows, d.row)
+		if i < 0 {
+			continue // already removed, or replaced by a restore
+		}
+		rows = slices.Delete(rows, i, i+1)
+		if len(rows) == 0 {
+			delete(s.rows, d.ks)
+		} else {
+			s.rows[d.ks] = rows
+		}
+		j.touch(s, d.ks)
+	}
+}
+
 // schedule queues a stream row's deadlines: with GRACE, the time after
 // which an outer join emits it unmatched; always, the time it leaves the
 // window store.
 func (j *JoinSpec) schedule(isLeft bool, ks string, jr *joinRow) {
-	after := j.After
+	after, side := j.After, j.left
 	if !isLeft {
-		after = j.Before
+		after, side = j.Before, j.right
 	}
 	if j.HasGrace && j.outerFor(isLeft) && !jr.matched {
 		heap.Push(&j.deadlines, deadline{at: jr.ts + after + j.Grace, isLeft: isLeft, ks: ks, row: jr})
 	}
-	heap.Push(&j.deadlines, deadline{at: jr.ts + j.Before + j.After + j.Grace, remove: true, isLeft: isLeft, ks: ks, row: jr})
+	heap.Push(&side.expiry, deadline{at: jr.ts + j.retention(), isLeft: isLeft, ks: ks, row: jr})
 }
 
-// deadline is when something happens to a row of a stream-stream join.
+// deadline is when something happens to a row of a stream-stream join:
+// its outer-join close, or its removal from its side's window store.
 type deadline struct {
 	at     int64
-	remove bool // false: the outer-join close; true: removal
 	isLeft bool
 	ks     string
 	row    *joinRow
@@ -263,15 +298,10 @@ type deadline struct {
 
 type deadlineHeap []deadline
 
-func (h deadlineHeap) Len() int { return len(h) }
-func (h deadlineHeap) Less(i, k int) bool {
-	if h[i].at != h[k].at {
-		return h[i].at < h[k].at
-	}
-	return !h[i].remove && h[k].remove // close before removal
-}
-func (h deadlineHeap) Swap(i, k int) { h[i], h[k] = h[k], h[i] }
-func (h *deadlineHeap) Push(x any)   { *h = append(*h, x.(deadline)) }
+func (h deadlineHeap) Len() int           { return len(h) }
+func (h deadlineHeap) Less(i, k int) bool { return h[i].at < h[k].at }
+func (h deadlineHeap) Swap(i, k int)      { h[i], h[k] = h[k], h[i] }
+func (h *deadlineHeap) Push(x any)        { *h = append(*h, x.(deadline)) }
 func (h *deadlineHeap) Pop() any {
 	old := *h
 	x := old[len(old)-1]

@@ -30,9 +30,13 @@ func (j *JoinSpec) touch(s *joinState, ks string) {
 	j.dirty[string(s.tag)+ks] = true
 }
 
+// Each stream side's stream time (see joinState.seen) is stored beside
+// the join's.
+var leftTimeKey, rightTimeKey = []byte("\x01streamtime/L"), []byte("\x01streamtime/R")
+
 func (j *JoinSpec) markDirty(k []byte) {
 	j.init()
-	if string(k) == string(streamTimeKey) {
+	if k := string(k); k == string(streamTimeKey) || k == string(leftTimeKey) || k == string(rightTimeKey) {
 		j.stDirty = true
 		return
 	}
@@ -61,6 +65,10 @@ func (j *JoinSpec) flushChanges(put func(k, v []byte)) error {
 	clear(j.dirty)
 	if j.stDirty {
 		put(streamTimeKey, binary.AppendVarint(nil, j.streamTime))
+		if !j.left.table || !j.right.table {
+			put(leftTimeKey, binary.AppendVarint(nil, j.left.seen))
+			put(rightTimeKey, binary.AppendVarint(nil, j.right.seen))
+		}
 		j.stDirty = false
 	}
 	return nil
@@ -144,13 +152,22 @@ func readJoinRow(b []byte) (row []any, ts int64, flag bool, key any, rest []byte
 
 func (j *JoinSpec) restoreEntry(k, v []byte) error {
 	j.init()
-	if string(k) == string(streamTimeKey) {
+	var st *int64
+	switch string(k) {
+	case string(streamTimeKey):
+		st = &j.streamTime
+	case string(leftTimeKey):
+		st = &j.left.seen
+	case string(rightTimeKey):
+		st = &j.right.seen
+	}
+	if st != nil {
 		if v != nil {
-			st, n := binary.Varint(v)
+			t, n := binary.Varint(v)
 			if n <= 0 {
 				return errShortJoinRow
 			}
-			j.streamTime = st
+			*st = t
 		}
 		return nil
 	}

@@ -22,6 +22,10 @@ type Rec struct {
 	// Retract marks a row whose earlier contribution must be removed
 	// (table aggregations; see TableChanges).
 	Retract bool
+	// Old, when set, is the row this one replaces (a table update): an
+	// aggregation removes Old's contribution and adds Row's in one step,
+	// emitting one result, as Kafka Streams does since KIP-904.
+	Old []any
 	// Windowed rows carry their window bounds (windowed keys).
 	Windowed               bool
 	WindowStart, WindowEnd int64

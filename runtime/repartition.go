@@ -12,7 +12,8 @@ import (
 // rows with the same key meet in one partition, and so on one task, on
 // whichever server owns it. A RepartitionSource input reads them back.
 //
-// Record value: a flag byte (1 = retraction) then the whole row.
+// Record value: a flag byte (flagAdd, flagRetract, flagChange) then the
+// whole row, or for a change the old row and then the new one.
 type Repartition struct {
 	Topic string
 	Keys  []*expr.Compiled
@@ -27,13 +28,58 @@ type Repartition struct {
 }
 
 func (p *Repartition) Process(t *Task, r *Rec) {
+	if r.Old != nil {
+		p.processChange(t, r)
+		return
+	}
+	key, ok := p.key(t, r.Row)
+	if !ok {
+		return
+	}
+	flag := byte(flagAdd)
+	if r.Retract {
+		flag = flagRetract
+	}
+	p.send(t, r, key, flag, r.Row)
+}
+
+// processChange repartitions a table update. While the grouping key is
+// unchanged, old and new row travel in one record, so the aggregate
+// applies them in one step; when it changed, the old group gets the
+// retraction and the new group the addition, in that order (Kafka
+// Streams' KTableRepartitionMap since KIP-904).
+func (p *Repartition) processChange(t *Task, r *Rec) {
+	oldKey, oldOK := p.key(t, r.Old)
+	newKey, newOK := p.key(t, r.Row)
+	if oldOK && newOK && string(oldKey) == string(newKey) {
+		p.send(t, r, newKey, flagChange, r.Old, r.Row)
+		return
+	}
+	if oldOK {
+		p.send(t, r, oldKey, flagRetract, r.Old)
+	}
+	if newOK {
+		p.send(t, r, newKey, flagAdd, r.Row)
+	}
+}
+
+// Repartition record value flags: what the rows after the flag byte are.
+const (
+	flagAdd     = 0 // one row to add
+	flagRetract = 1 // one row to retract
+	flagChange  = 2 // the old row to retract, then the new row to add
+)
+
+// key encodes a row's repartition key; false drops the row (a null key
+// under DropNullKeys, or a key that does not encode).
+func (p *Repartition) key(t *Task, row []any) ([]byte, bool) {
 	if p.keys == nil {
 		p.keys = make([]any, len(p.Keys))
 	}
 	for i, k := range p.Keys {
-		p.keys[i] = k.Eval(&t.ectx, r.Row)
+		p.keys[i] = k.Eval(&t.ectx, row)
 		if p.keys[i] == nil && p.DropNullKeys {
-			return
+			return nil, false
 		}
 	}
 	var key []byte
@@ -46,16 +92,20 @@ func (p *Repartition) Process(t *Task, r *Rec) {
 	}
 	if err != nil {
 		t.report("SERIALIZATION_ERROR", fmt.Errorf("repartition key: %w", err))
-		return
+		return nil, false
 	}
-	flag := byte(0)
-	if r.Retract {
-		flag = 1
-	}
-	value, err := AppendRow([]byte{flag}, r.Row)
-	if err != nil {
-		t.report("SERIALIZATION_ERROR", fmt.Errorf("repartition value: %w", err))
-		return
+	return key, true
+}
+
+// send queues one repartition record: the flag byte, then the rows.
+func (p *Repartition) send(t *Task, r *Rec, key []byte, flag byte, rows ...[]any) {
+	value := []byte{flag}
+	for _, row := range rows {
+		var err error
+		if value, err = AppendRow(value, row); err != nil {
+			t.report("SERIALIZATION_ERROR", fmt.Errorf("repartition value: %w", err))
+			return
+		}
 	}
 	if r.Tombstone {
 		value = nil
@@ -65,9 +115,10 @@ func (p *Repartition) Process(t *Task, r *Rec) {
 	})
 }
 
-// TableChanges turns a table's updates into retractions and additions:
-// an update or delete first retracts the key's previous row, then adds
-// the new one. Aggregations over tables consume these changes.
+// TableChanges turns a table's records into changes: a first insert
+// adds the row, an update carries the key's previous row as Old beside
+// the new one, a delete retracts the previous row. Aggregations over
+// tables consume these changes.
 type TableChanges struct {
 	// KeySlots are the row slots of the table's key.
 	KeySlots []int
@@ -134,18 +185,20 @@ func (c *TableChanges) Process(t *Task, r *Rec) {
 	}
 	k := string(c.keyBuf)
 	c.markDirty(c.keyBuf)
-	if old, ok := prev[k]; ok {
-		delete(prev, k)
-		rec := Rec{Row: old, Ts: r.Ts, Headers: r.Headers, Partition: r.Partition, Retract: true}
-		c.Next.Process(t, &rec)
-	}
+	old, had := prev[k]
 	if r.Tombstone {
+		if had {
+			delete(prev, k)
+			rec := Rec{Row: old, Ts: r.Ts, Headers: r.Headers, Partition: r.Partition, Retract: true}
+			c.Next.Process(t, &rec)
+		}
 		return
 	}
 	row := append([]any(nil), r.Row...)
 	prev[k] = row
 	rec := *r
 	rec.Row = row
+	rec.Old = old // nil for a first insert
 	c.Next.Process(t, &rec)
 }
 
@@ -154,18 +207,29 @@ func (c *TableChanges) Process(t *Task, r *Rec) {
 type RepartitionInput struct {
 	Next Op
 	row  []any
+	old  []any
 }
 
 func (in *RepartitionInput) process(t *Task, rec *kafka.Record) {
 	if len(rec.Value) < 1 {
 		return
 	}
-	row, _, err := DecodeRow(rec.Value[1:], in.row)
+	flag, rest := rec.Value[0], rec.Value[1:]
+	var old []any
+	var err error
+	if flag == flagChange {
+		if old, rest, err = DecodeRow(rest, in.old); err != nil {
+			t.report("DESERIALIZATION_ERROR", fmt.Errorf("repartition record: %w", err))
+			return
+		}
+		in.old = old
+	}
+	row, _, err := DecodeRow(rest, in.row)
 	if err != nil {
 		t.report("DESERIALIZATION_ERROR", fmt.Errorf("repartition record: %w", err))
 		return
 	}
 	in.row = row
-	r := Rec{Row: row, Ts: rec.Timestamp, Headers: rec.Headers, Partition: rec.Partition, Retract: rec.Value[0] == 1}
+	r := Rec{Row: row, Old: old, Ts: rec.Timestamp, Headers: rec.Headers, Partition: rec.Partition, Retract: flag == flagRetract}
 	in.Next.Process(t, &r)
 }
