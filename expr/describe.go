@@ -38,6 +38,9 @@ type Signature struct {
 // case); ok is false when there is no such function.
 func (r *Registry) Describe(name string) (info FunctionInfo, ok bool) {
 	up := strings.ToUpper(name)
+	if sigs, ok := r.udafSigs[up]; ok {
+		return FunctionInfo{Name: up, Aggregate: true, Signatures: describeSigs(up, sigs)}, true
+	}
 	if r.IsAggregate(up) {
 		return FunctionInfo{Name: up, Aggregate: true, Signatures: r.probeAggregate(up)}, true
 	}
@@ -110,7 +113,7 @@ var probeTypes = []*types.Type{
 // accepts: one column, a column and a literal INTEGER or BOOLEAN, two
 // columns of one type, and a column with a literal INTEGER and BOOLEAN.
 func (r *Registry) probeAggregate(up string) []Signature {
-	resolve := udafResolver(up)
+	resolve := r.udafs[up]
 	var out []Signature
 	try := func(args ...AggArg) {
 		agg, err := safeResolve(resolve, r, up, args)

@@ -18,6 +18,7 @@ func registerMore(r *Registry) {
 	registerMoreBytes(r)
 	registerURL(r)
 	registerTestUDFs(r)
+	registerTestUDAFs(r)
 }
 
 // maxSeries bounds GENERATE_SERIES so one row cannot exhaust memory.

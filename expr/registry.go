@@ -13,8 +13,12 @@ import (
 // Registry holds the scalar functions by upper-case name. It is built once
 // by NewRegistry and read-only afterwards, so it is safe to share.
 type Registry struct {
-	fns map[string]*funcDef
-	agg *aggConfig // aggregate properties (udaf.go); nil means defaults
+	fns   map[string]*funcDef
+	udafs map[string]resolveFn // aggregate functions by upper-case name (udaf.go)
+	// udafSigs holds the signatures of aggregates declared by signature
+	// (udaf_sig.go), for DESCRIBE FUNCTION.
+	udafSigs map[string][]udafSig
+	agg      *aggConfig // aggregate properties (udaf.go); nil means defaults
 }
 
 // funcDef is one function: either overloads resolved by argument types,
@@ -46,7 +50,7 @@ var (
 
 // NewRegistry returns a registry holding every built-in scalar function.
 func NewRegistry() *Registry {
-	r := &Registry{fns: map[string]*funcDef{}}
+	r := &Registry{fns: map[string]*funcDef{}, udafs: builtinAggregates(), udafSigs: map[string][]udafSig{}}
 	registerString(r)
 	registerMath(r)
 	registerNull(r)

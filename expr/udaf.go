@@ -125,64 +125,43 @@ func (r *Registry) WithAggregateConfig(props map[string]string) (*Registry, erro
 // it cannot.
 type resolveFn func(r *Registry, name string, args []AggArg) (*Aggregate, error)
 
-// aggregateNames lists the built-in aggregates, sorted.
-var aggregateNames = [...]string{
-	"ATTR", "AVG", "COLLECT_LIST", "COLLECT_SET", "CORRELATION", "COUNT",
-	"COUNT_DISTINCT", "EARLIEST_BY_OFFSET", "HISTOGRAM", "LATEST_BY_OFFSET",
-	"MAX", "MIN", "STDDEV_SAMP", "STDDEV_SAMPLE", "SUM", "SUM_LIST", "TOPK",
-	"TOPKDISTINCT",
-}
-
-func udafResolver(up string) resolveFn {
-	switch up {
-	case "ATTR":
-		return resolveAttr
-	case "AVG":
-		return resolveAvg
-	case "COLLECT_LIST":
-		return resolveCollectList
-	case "COLLECT_SET":
-		return resolveCollectSet
-	case "CORRELATION":
-		return resolveCorrelation
-	case "COUNT":
-		return resolveCount
-	case "COUNT_DISTINCT":
-		return resolveCountDistinct
-	case "EARLIEST_BY_OFFSET":
-		return resolveEarliest
-	case "HISTOGRAM":
-		return resolveHistogram
-	case "LATEST_BY_OFFSET":
-		return resolveLatest
-	case "MAX":
-		return resolveMax
-	case "MIN":
-		return resolveMin
-	case "STDDEV_SAMP":
-		return resolveStddevSamp
-	case "STDDEV_SAMPLE":
-		return resolveStddevSample
-	case "SUM":
-		return resolveSum
-	case "SUM_LIST":
-		return resolveSumList
-	case "TOPK":
-		return resolveTopk
-	case "TOPKDISTINCT":
-		return resolveTopkDistinct
+// builtinAggregates maps each built-in aggregate's name to its resolver.
+func builtinAggregates() map[string]resolveFn {
+	return map[string]resolveFn{
+		"ATTR":               resolveAttr,
+		"AVG":                resolveAvg,
+		"COLLECT_LIST":       resolveCollectList,
+		"COLLECT_SET":        resolveCollectSet,
+		"CORRELATION":        resolveCorrelation,
+		"COUNT":              resolveCount,
+		"COUNT_DISTINCT":     resolveCountDistinct,
+		"EARLIEST_BY_OFFSET": resolveEarliest,
+		"HISTOGRAM":          resolveHistogram,
+		"LATEST_BY_OFFSET":   resolveLatest,
+		"MAX":                resolveMax,
+		"MIN":                resolveMin,
+		"STDDEV_SAMP":        resolveStddevSamp,
+		"STDDEV_SAMPLE":      resolveStddevSample,
+		"SUM":                resolveSum,
+		"SUM_LIST":           resolveSumList,
+		"TOPK":               resolveTopk,
+		"TOPKDISTINCT":       resolveTopkDistinct,
 	}
-	return nil
 }
 
 // IsAggregate reports whether name (any case) is an aggregate function.
 func (r *Registry) IsAggregate(name string) bool {
-	return udafResolver(strings.ToUpper(name)) != nil
+	return r.udafs[strings.ToUpper(name)] != nil
 }
 
 // AggregateNames lists the aggregate function names, sorted.
 func (r *Registry) AggregateNames() []string {
-	return slices.Clone(aggregateNames[:])
+	names := make([]string, 0, len(r.udafs))
+	for n := range r.udafs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // ResolveAggregate picks the aggregate implementation for the argument
@@ -190,7 +169,7 @@ func (r *Registry) AggregateNames() []string {
 // parameters (…)." error.
 func (r *Registry) ResolveAggregate(name string, args []AggArg) (*Aggregate, error) {
 	up := strings.ToUpper(name)
-	f := udafResolver(up)
+	f := r.udafs[up]
 	if f == nil {
 		return nil, fmt.Errorf("Can't find any functions with the name '%s'", name)
 	}

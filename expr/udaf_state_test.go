@@ -115,6 +115,23 @@ func stateCases() []stateCase {
 	cs = append(cs,
 		stateCase{fn: "TOPK", args: []AggArg{acol(types.DoubleType), acol(types.StringType), acol(tStruct), k}},
 		stateCase{fn: "TOPK", args: []AggArg{acol(types.TimestampType), acol(tMap), lit(types.BigintType, int64(1))}})
+	// ksqlDB's test UDAFs (udaf_testudaf.go).
+	big, str, ival := acol(types.BigintType), acol(types.StringType), acol(types.IntType)
+	inits := []AggArg{lit(types.IntType, int32(5)), lit(types.StringType, "ab")}
+	cs = append(cs,
+		stateCase{fn: "VAR_ARG", args: []AggArg{big}},
+		stateCase{fn: "VAR_ARG", args: []AggArg{big, str, str}},
+		stateCase{fn: "MULTI_ARG", args: append([]AggArg{big, str}, inits...)},
+		stateCase{fn: "FOUR_ARG", args: append([]AggArg{big, str, str, str}, inits...)},
+		stateCase{fn: "FIVE_ARG", args: append([]AggArg{big, str, str, str, ival}, inits...)},
+		stateCase{fn: "GENERIC_VAR_ARG", args: []AggArg{acol(tDec), ival, acol(tMap), acol(tMap)}},
+		stateCase{fn: "GENERIC_VAR_ARG", args: []AggArg{acol(tStruct), ival}},
+		stateCase{fn: "OBJ_COL_ARG", args: []AggArg{ival, big, acol(tStruct)}},
+		stateCase{fn: "TEST_UDAF", args: []AggArg{big}},
+		stateCase{fn: "TEST_UDAF", args: []AggArg{ival}},
+		stateCase{fn: "TEST_UDAF", args: []AggArg{acol(types.DoubleType)}},
+		stateCase{fn: "TEST_UDAF", args: []AggArg{str, lit(types.StringType, "xyz")}},
+		stateCase{fn: "TEST_UDAF", args: []AggArg{acol(testPairType)}})
 	return cs
 }
 

@@ -388,7 +388,8 @@ func TestUdafErrors(t *testing.T) {
 	}
 }
 
-// Exactly the ten table-capable functions can undo (semantics 6.2).
+// Exactly the ten table-capable built-ins (semantics 6.2), and the test
+// UDAF's integer sum, can undo.
 func TestUdafUndoSet(t *testing.T) {
 	r := NewRegistry()
 	argsFor := map[string][]AggArg{
@@ -400,10 +401,16 @@ func TestUdafUndoSet(t *testing.T) {
 		"TOPKDISTINCT":       {acol(tInt), lit(tInt, int32(2))},
 		"EARLIEST_BY_OFFSET": {acol(tInt)},
 		"LATEST_BY_OFFSET":   {acol(tInt)},
+		// ksqlDB's test UDAFs (udaf_testudaf.go).
+		"VAR_ARG":         {acol(tBig), acol(tStr)},
+		"MULTI_ARG":       {acol(tBig), acol(tStr), lit(tInt, int32(1))},
+		"FOUR_ARG":        {acol(tBig), acol(tStr), acol(tStr), acol(tStr), lit(tInt, int32(1))},
+		"FIVE_ARG":        {acol(tBig), acol(tStr), acol(tStr), acol(tStr), acol(tInt), lit(tInt, int32(1))},
+		"GENERIC_VAR_ARG": {acol(tInt), acol(tStr)},
 	}
-	undo := []string{"ATTR", "AVG", "COLLECT_LIST", "CORRELATION", "COUNT", "HISTOGRAM", "STDDEV_SAMP", "STDDEV_SAMPLE", "SUM", "SUM_LIST"}
+	undo := []string{"ATTR", "AVG", "COLLECT_LIST", "CORRELATION", "COUNT", "HISTOGRAM", "STDDEV_SAMP", "STDDEV_SAMPLE", "SUM", "SUM_LIST", "TEST_UDAF"}
 	names := r.AggregateNames()
-	if len(names) != 18 || !slices.IsSorted(names) {
+	if len(names) != 25 || !slices.IsSorted(names) {
 		t.Fatalf("names %v", names)
 	}
 	for _, n := range names {
