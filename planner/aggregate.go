@@ -7,6 +7,7 @@ import (
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/runtime"
+	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
 )
@@ -47,15 +48,18 @@ type aggregation struct {
 // aggInput is what an aggregation reads: one source's rows, or a join's
 // combined rows.
 type aggInput struct {
-	name      string // for messages
-	scope     clauseResolver
-	norm      func(sql.Expr) string // structural comparison text
-	isTable   bool
-	keySlots  []int                 // a table input's key slots, for TableChanges
-	window    *metastore.WindowInfo // a windowed single source
-	byKey     func(keys []sql.Expr) bool
-	kafkaFmt  []string // sources using the KAFKA value format
-	qualified func(sql.Expr) string
+	name     string // for messages
+	scope    clauseResolver
+	norm     func(sql.Expr) string // structural comparison text
+	isTable  bool
+	keySlots []int                 // a table input's key slots, for TableChanges
+	window   *metastore.WindowInfo // a windowed single source
+	byKey    func(keys []sql.Expr) bool
+	kafkaFmt []string // sources using the KAFKA value format
+	// valueFormat is the leftmost source's value format, which ksqlDB
+	// also uses for the aggregation's state store.
+	valueFormat serde.Format
+	qualified   func(sql.Expr) string
 	// display adjusts names in messages (joins show I1_BAR for I1.BAR).
 	display func(string) string
 	// push is set for push queries, which may aggregate without GROUP BY
@@ -76,10 +80,11 @@ func (s *joinScope) clauseScope(c string) expr.Resolver { return s.withClause(c)
 func sourceAggInput(src *metastore.Source, srcScope *scope) *aggInput {
 	in := &aggInput{
 		name: src.Name, scope: srcScope, isTable: src.IsTable, window: src.Window,
-		norm:      func(e sql.Expr) string { return normExpr(e, src.Name, srcScope.alias) },
-		byKey:     func(keys []sql.Expr) bool { return groupsBySourceKey(keys, src) },
-		qualified: func(e sql.Expr) string { return qualifiedText(e, src.Name) },
-		display:   func(m string) string { return m },
+		norm:        func(e sql.Expr) string { return normExpr(e, src.Name, srcScope.alias) },
+		byKey:       func(keys []sql.Expr) bool { return groupsBySourceKey(keys, src) },
+		qualified:   func(e sql.Expr) string { return qualifiedText(e, src.Name) },
+		display:     func(m string) string { return m },
+		valueFormat: src.ValueFormat,
 	}
 	for i := range src.Schema.Key() {
 		in.keySlots = append(in.keySlots, i)
@@ -244,6 +249,9 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 	if len(tableOnly) > 0 {
 		return nil, nil, errorf("The aggregation functions %s cannot be applied to a table source, only to a stream source.", joinAnd(dedupe(tableOnly)))
 	}
+	if err := checkIntermediateState(op.Funcs, in.valueFormat); err != nil {
+		return nil, nil, err
+	}
 
 	// The post-aggregation row: grouping keys, results, window bounds.
 	post := &scope{srcName: in.name}
@@ -286,6 +294,28 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 	}
 	chain.add(op)
 	return ag, op, nil
+}
+
+// checkIntermediateState rejects aggregates whose intermediate state is
+// an ARRAY, MAP or STRUCT (AVG's sum and count, TOPK's list...) when the
+// state store's value format cannot hold such a type, as ksqlDB does when
+// it builds the store's serde (e.g. DELIMITED).
+func checkIntermediateState(funcs []*expr.Aggregate, f serde.Format) error {
+	if f.Name == "" {
+		return nil
+	}
+	complexState := false
+	for _, fn := range funcs {
+		complexState = complexState || fn.ComplexState
+	}
+	if !complexState {
+		return nil
+	}
+	probe := []types.Column{{Name: "STATE", Type: types.StructOf(types.Field{Name: "F", Type: types.ArrayOf(types.BigintType)})}}
+	if serde.Check(serde.Format{Name: f.Name}, probe, false) != nil {
+		return errorf("One of the functions used in the statement has an intermediate type that the value format can not handle. Please remove the function or change the format.")
+	}
+	return nil
 }
 
 // rewrite maps an expression onto the post-aggregation row: grouping

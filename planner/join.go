@@ -788,6 +788,8 @@ func joinAggInput(js *joinScope, last *runtime.JoinSpec, table bool) *aggInput {
 		byKey:     func([]sql.Expr) bool { return false },
 		qualified: func(e sql.Expr) string { return sql.FormatExpr(e) },
 		display:   js.joinNames,
+		// ksqlDB's aggregation store uses the leftmost source's format.
+		valueFormat: js.sides[0].src.ValueFormat,
 	}
 	if table {
 		in.keySlots = []int{last.KeySlot()}
