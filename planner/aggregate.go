@@ -216,6 +216,12 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 		}
 	}
 	argScope := in.scope.clauseScope("SELECT")
+	// Aggregates read the statement's properties
+	// (ksql.functions.collect_list.limit, ...collect_set.limit).
+	aggFns, err := p.fns.WithAggregateConfig(p.cfg)
+	if err != nil {
+		return nil, nil, wrap(err)
+	}
 	var tableOnly []string
 	for _, c := range ag.calls {
 		var args []expr.AggArg
@@ -232,7 +238,7 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 			args = append(args, aa)
 			compiled = append(compiled, ce)
 		}
-		f, err := p.fns.ResolveAggregate(c.Name, args)
+		f, err := aggFns.ResolveAggregate(c.Name, args)
 		if err != nil {
 			return nil, nil, wrap(err)
 		}
