@@ -2,6 +2,10 @@ package expr
 
 import (
 	"fmt"
+	"math"
+	"strings"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
@@ -11,6 +15,19 @@ import (
 // decide the type when nothing else does; otherwise they are parsed into
 // it (ARRAY['3', 4] is an ARRAY<INTEGER>).
 func (c *compiler) unifyNodes(ns []*node, what string) (*types.Type, []*node, error) {
+	return c.unify(ns, what, false)
+}
+
+// unifyUserList is unifyNodes for the elements of a constructor (ARRAY[…],
+// MAP(…)), which ksqlDB widens further: a numeric string literal
+// contributes the type its text reads as ('2e1' is a DECIMAL, so
+// ARRAY[10, '2e1'] is an ARRAY<DECIMAL(10, 0)>), and STRUCT constructors
+// with different fields meet in a struct of all their fields.
+func (c *compiler) unifyUserList(ns []*node, what string) (*types.Type, []*node, error) {
+	return c.unify(ns, what, true)
+}
+
+func (c *compiler) unify(ns []*node, what string, userList bool) (*types.Type, []*node, error) {
 	var t *types.Type
 	for pass := 0; pass < 2 && t == nil; pass++ {
 		for _, n := range ns {
@@ -22,6 +39,9 @@ func (c *compiler) unifyNodes(ns []*node, what string) (*types.Type, []*node, er
 				continue
 			}
 			ct, ok := commonType(t, n.typ)
+			if !ok && userList && isStructCtor(n) && t.Kind == types.Struct {
+				ct, ok = mergeStructTypes(t, n.typ)
+			}
 			if !ok {
 				return nil, nil, fmt.Errorf("invalid %s: all elements must be of the same type, found %s and %s", what, t, n.typ)
 			}
@@ -31,8 +51,27 @@ func (c *compiler) unifyNodes(ns []*node, what string) (*types.Type, []*node, er
 	if t == nil {
 		return nil, ns, nil
 	}
+	if userList && t.IsNumeric() {
+		for _, n := range ns {
+			if s, ok := n.val.(string); ok && n.isConst {
+				if st, ok := stringNumericType(s); ok {
+					t, _ = commonType(t, st)
+				}
+			}
+		}
+	}
 	out := make([]*node, len(ns))
 	for i, n := range ns {
+		if userList && t.Kind == types.Struct && n.typ != nil && n.typ.Kind == types.Struct && !canWiden(n.typ, t) {
+			// A struct takes the shape merged from the constructors:
+			// fields matched by name, the ones it lacks NULL.
+			conv, err := castFunc(n.typ, t)
+			if err != nil {
+				return nil, nil, fmt.Errorf("invalid %s: %w", what, err)
+			}
+			out[i] = &node{typ: t, eval: wrapConv(n.eval, conv, "implicit cast"), src: n.src}
+			continue
+		}
 		cn, err := c.coerceNode(n, t)
 		if err != nil {
 			return nil, nil, fmt.Errorf("invalid %s: %w", what, err)
@@ -40,6 +79,57 @@ func (c *compiler) unifyNodes(ns []*node, what string) (*types.Type, []*node, er
 		out[i] = cn
 	}
 	return t, out, nil
+}
+
+// isStructCtor reports whether n was compiled from STRUCT(…).
+func isStructCtor(n *node) bool {
+	_, ok := n.src.(*sql.StructCtor)
+	return ok
+}
+
+// mergeStructTypes is the struct holding the fields of both, as ksqlDB
+// merges a constructed struct (src) into a list's struct type so far:
+// src's fields first, then target's others; a field in both takes their
+// common type.
+func mergeStructTypes(target, src *types.Type) (*types.Type, bool) {
+	fields := make([]types.Field, 0, len(src.Fields)+len(target.Fields))
+	for _, f := range src.Fields {
+		if j := target.FieldIndex(f.Name); j >= 0 {
+			ct, ok := commonType(target.Fields[j].Type, f.Type)
+			if !ok {
+				return nil, false
+			}
+			f = types.Field{Name: f.Name, Type: ct}
+		}
+		fields = append(fields, f)
+	}
+	for _, f := range target.Fields {
+		if src.FieldIndex(f.Name) < 0 {
+			fields = append(fields, f)
+		}
+	}
+	return types.StructOf(fields...), true
+}
+
+// stringNumericType is the numeric type a string literal's text reads as,
+// by ksqlDB's rules: a whole number without a point or exponent is an
+// INTEGER or BIGINT by size, anything else a DECIMAL of its digits.
+func stringNumericType(s string) (*types.Type, bool) {
+	s = strings.TrimSpace(s)
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return nil, false
+	}
+	if !strings.ContainsAny(s, ".eE") && d.Exponent() >= 0 {
+		switch {
+		case d.GreaterThan(decimal.NewFromInt(math.MinInt32)) && d.LessThan(decimal.NewFromInt(math.MaxInt32)):
+			return types.IntType, true
+		case d.GreaterThan(decimal.NewFromInt(math.MinInt64)) && d.LessThan(decimal.NewFromInt(math.MaxInt64)):
+			return types.BigintType, true
+		}
+	}
+	p, sc := decimalPrecisionScale(d)
+	return types.DecimalOf(p, sc), true
 }
 
 func (c *compiler) compileAll(es []sql.Expr) ([]*node, error) {
@@ -70,7 +160,7 @@ func (c *compiler) arrayCtor(e *sql.ArrayCtor) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, ns, err := c.unifyNodes(ns, "array constructor "+FormatExpr(e))
+	t, ns, err := c.unifyUserList(ns, "array constructor "+FormatExpr(e))
 	if err != nil {
 		return nil, err
 	}
@@ -102,11 +192,11 @@ func (c *compiler) mapCtor(e *sql.MapCtor) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	kt, ks, err := c.unifyNodes(ks, "map constructor keys "+FormatExpr(e))
+	kt, ks, err := c.unifyUserList(ks, "map constructor keys "+FormatExpr(e))
 	if err != nil {
 		return nil, err
 	}
-	vt, vs, err := c.unifyNodes(vs, "map constructor values "+FormatExpr(e))
+	vt, vs, err := c.unifyUserList(vs, "map constructor values "+FormatExpr(e))
 	if err != nil {
 		return nil, err
 	}
