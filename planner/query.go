@@ -155,6 +155,13 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 
 	var keyIdx []int // indexes into items that form the key, in output order
 	if mode == Persistent {
+		// ksqlDB types the projection (resolving its functions) before it
+		// looks for the key columns in it.
+		for _, it := range items {
+			if _, err := expr.Compile(it.expr, sel.withClause("SELECT"), p.fns); err != nil {
+				return nil, wrap(err)
+			}
+		}
 		keyIdx, err = p.keyItems(sel, keyExprs, items, sinkName, src, from, len(q.PartitionBy) > 0)
 		if err != nil {
 			return nil, err
