@@ -52,7 +52,9 @@ func arithType(op string, l, r *types.Type) (*types.Type, bool) {
 	return types.IntType, true
 }
 
-func arith(e *sql.Binary, l, r *node) (*node, error) {
+// arith compiles l op r. A NULL operand gives NULL, or with strict
+// aborts the whole expression (nullOperand).
+func arith(e *sql.Binary, l, r *node, strict bool) (*node, error) {
 	if e.Op == "+" && (isString(l.typ) || isString(r.typ)) && (isString(l.typ) || l.typ == nil) && (isString(r.typ) || r.typ == nil) {
 		return concatOp(e, l, r)
 	}
@@ -90,10 +92,16 @@ func arith(e *sql.Binary, l, r *node) (*node, error) {
 	return &node{typ: t, eval: func(ctx *Context, row []any) any {
 		a := le(ctx, row)
 		if a == nil {
+			if strict {
+				panic(nullOperand{what})
+			}
 			return nil
 		}
 		b := re(ctx, row)
 		if b == nil {
+			if strict {
+				panic(nullOperand{what})
+			}
 			return nil
 		}
 		v, err := f(a, b)

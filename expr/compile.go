@@ -58,6 +58,9 @@ type compiler struct {
 	// parser bounds it, and so does the compiler for trees built
 	// otherwise (rewrites, generated expressions).
 	depth int
+	// mayAbort is set when a node may panic with nullOperand, so the
+	// root evaluator must recover it.
+	mayAbort bool
 }
 
 // Compile type-checks e and returns its evaluator.
@@ -73,7 +76,36 @@ func Compile(e sql.Expr, r Resolver, fns *Registry) (*Compiled, error) {
 	if n.typ == nil {
 		return nil, fmt.Errorf("Can't infer a type of null. Please explicitly cast it to a required type, e.g. CAST(null AS VARCHAR).")
 	}
-	return &Compiled{Type: n.typ, Eval: n.eval}, nil
+	eval := n.eval
+	if c.mayAbort {
+		eval = recoverNullOperand(eval)
+	}
+	return &Compiled{Type: n.typ, Eval: eval}, nil
+}
+
+// nullOperand aborts the evaluation of a whole expression: arithmetic in
+// a lambda body met a NULL operand. ksqlDB runs lambdas as Java code over
+// boxed values, so there the NULL throws, and an expression that throws
+// yields NULL as a whole (TRANSFORM(ARRAY[5, NULL], x => x + 5) is NULL,
+// not [10, NULL]).
+type nullOperand struct{ expr string }
+
+// recoverNullOperand makes an expression whose evaluation aborted with
+// nullOperand NULL, reporting why.
+func recoverNullOperand(eval Evaluator) Evaluator {
+	return func(ctx *Context, row []any) (out any) {
+		defer func() {
+			if r := recover(); r != nil {
+				n, ok := r.(nullOperand)
+				if !ok {
+					panic(r)
+				}
+				ctx.report(fmt.Errorf("error evaluating %s: NULL operand in a lambda", n.expr))
+				out = nil
+			}
+		}()
+		return eval(ctx, row)
+	}
 }
 
 func constNode(t *types.Type, v any, src sql.Expr) *node {
@@ -362,7 +394,11 @@ func (c *compiler) binary(e *sql.Binary) (*node, error) {
 	case "AND", "OR":
 		return c.logical(e, l, r)
 	case "+", "-", "*", "/", "%":
-		return arith(e, l, r)
+		// In a lambda body ksqlDB's generated code unboxes the operands:
+		// a NULL one fails the whole expression (see nullOperand).
+		strict := len(c.lambdas) > 0
+		c.mayAbort = c.mayAbort || strict
+		return arith(e, l, r, strict)
 	case "||":
 		return concatOp(e, l, r)
 	case "=", "<>", "<", "<=", ">", ">=", "IS DISTINCT FROM", "IS NOT DISTINCT FROM":

@@ -1,0 +1,28 @@
+package expr
+
+import (
+	"fmt"
+	"testing"
+)
+
+// Arithmetic on a NULL inside a lambda body fails the whole expression,
+// as ksqlDB's generated code does, while functions given a NULL keep
+// returning NULL for that element.
+func TestLambdaArithmeticOnNull(t *testing.T) {
+	for _, c := range []struct {
+		expr, want string
+		errs       int
+	}{
+		{"TRANSFORM(ARRAY[I, NI], x => x + 5)", "<nil>", 1},
+		{"TRANSFORM(ARRAY[I, I], x => x + 5)", "[12 12]", 0},
+		{"COALESCE(TRANSFORM(ARRAY[I, NI], x => x * 2), ARRAY[0])", "<nil>", 1},
+		{"REDUCE(ARRAY[1, 2], NI, (s, x) => s + x)", "<nil>", 1},
+		{"TRANSFORM(ARRAY[D, ND], x => ABS(x))", "[2.5 <nil>]", 0},
+		{"TRANSFORM(ARRAY[I, NI], x => CASE WHEN x > 5 THEN 'big' ELSE 'small' END)", "[big small]", 0},
+	} {
+		v, _, errs := eval(t, c.expr)
+		if fmt.Sprint(v) != c.want || len(errs) != c.errs {
+			t.Errorf("%s: %v (errors %v), want %s with %d errors", c.expr, v, errs, c.want, c.errs)
+		}
+	}
+}
