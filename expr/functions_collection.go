@@ -24,10 +24,11 @@ func registerCollection(r *Registry) {
 		}
 		return false, nil
 	}, arrT, typeT).nullable())
+	// Both list the entries in ksqlDB's HashMap order (javamap.go).
 	r.add("MAP_KEYS", ovT(func(t []*types.Type) *types.Type { return types.ArrayOf(t[0].Key) },
-		func(a []any) (any, error) { return slices.Clone(a[0].(*types.MapVal).Keys), nil }, mapKV))
+		func(a []any) (any, error) { return pickInOrder(a[0].(*types.MapVal), a[0].(*types.MapVal).Keys), nil }, mapKV))
 	r.add("MAP_VALUES", ovT(func(t []*types.Type) *types.Type { return types.ArrayOf(t[0].Elem) },
-		func(a []any) (any, error) { return slices.Clone(a[0].(*types.MapVal).Vals), nil }, mapKV))
+		func(a []any) (any, error) { return pickInOrder(a[0].(*types.MapVal), a[0].(*types.MapVal).Vals), nil }, mapKV))
 	r.add("ARRAY_DISTINCT", ovT(sameType, func(a []any) (any, error) {
 		var out []any
 		for _, e := range a[0].([]any) {
@@ -291,7 +292,7 @@ func (c *compiler) reduce(e *sql.Call) (*node, error) {
 				state = runLambda(fe, ctx, row, state, v)
 			}
 		case *types.MapVal:
-			for i := range in.Len() {
+			for _, i := range javaMapOrder(in) {
 				state = runLambda(fe, ctx, row, state, in.Keys[i], in.Vals[i])
 			}
 		default:
