@@ -39,8 +39,7 @@ func (s *udafSig) match(args []AggArg) ([]*types.Type, bool) {
 	} else if len(args) != n {
 		return nil, false
 	}
-	// Arguments past the variadic parameter map to the ones after it (none
-	// here: the variadic is always the last of the full list).
+	// Arguments past the last parameter repeat it (the variadic one).
 	vars := map[string]*types.Type{}
 	bound := make([]*types.Type, len(args))
 	for i, a := range args {
@@ -54,11 +53,14 @@ func (s *udafSig) match(args []AggArg) ([]*types.Type, bool) {
 }
 
 // exactFit reports whether an argument of type a fills parameter p with
-// no cast, binding type variables in vars. A NULL (nil) fills anything.
+// no cast, binding type variables in vars. A NULL (nil) fills any
+// parameter but a type variable, which it could not give a type.
 func exactFit(p, a *types.Type, vars map[string]*types.Type) bool {
 	switch {
-	case a == nil || p == anyType:
+	case p == anyType:
 		return true
+	case a == nil:
+		return !hasTypeVar(p)
 	case p == anyDecimal:
 		return a.Kind == types.Decimal
 	case p.Kind == types.Unknown:

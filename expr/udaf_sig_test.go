@@ -45,6 +45,8 @@ func TestSigAggregateResolution(t *testing.T) {
 		// The variadic type variable binds once: DOUBLE then STRING fails.
 		{"GENERIC_VAR_ARG", []AggArg{acol(dec51), acol(tInt), acol(tDbl), acol(tStr), acol(tDbl)}, "Function 'GENERIC_VAR_ARG' does not accept parameters (DECIMAL(5, 1), INTEGER, DOUBLE, STRING, DOUBLE)."},
 		{"GENERIC_VAR_ARG", []AggArg{acol(dec51)}, "Function 'GENERIC_VAR_ARG' does not accept parameters (DECIMAL(5, 1))."},
+		// A NULL cannot give a type variable its type.
+		{"GENERIC_VAR_ARG", []AggArg{{Text: "NULL", Const: true}, acol(tInt)}, "Function 'GENERIC_VAR_ARG' does not accept parameters (null, INTEGER)."},
 		{"TEST_UDAF", []AggArg{acol(tStr)}, "Function 'TEST_UDAF' does not accept parameters (STRING)."},
 		{"TEST_UDAF", []AggArg{acol(types.StructOf(types.Field{Name: "A", Type: tBig}))}, "Function 'TEST_UDAF' does not accept parameters (STRUCT<`A` BIGINT>)."},
 	}
