@@ -255,7 +255,7 @@ func (a *Aggregate) processWindowed(t *Task, r *Rec, keys []any, args [][]any) {
 			a.add(g, args)
 			g.maxTs = max(g.maxTs, r.Ts)
 			if !w.Final {
-				a.emit(t, r, g, false)
+				a.emitWindow(t, r, g, start, end, false)
 			}
 		}
 	}
@@ -347,7 +347,7 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 	a.add(g, args)
 	g.maxTs = maxTs
 	if !w.Final {
-		a.emit(t, r, g, false)
+		a.emitWindow(t, r, g, start, end, false)
 	}
 }
 
@@ -423,7 +423,7 @@ func (a *Aggregate) emitClosed(t *Task, r *Rec) {
 			// closing is dropped without being emitted, as Kafka
 			// Streams drops it (stream time jumped past its retention).
 			if !a.expired(start, end) {
-				a.emit(t, r, g, false)
+				a.emitWindow(t, r, g, start, end, false)
 			}
 			a.deleteGroup(key)
 		}
@@ -526,6 +526,14 @@ func (a *Aggregate) add(g *group, args [][]any) {
 
 // emit sends a group's current row downstream.
 func (a *Aggregate) emit(t *Task, r *Rec, g *group, tombstone bool) {
+	start, end := a.windowOf(g)
+	a.emitWindow(t, r, g, start, end, tombstone)
+}
+
+// emitWindow is emit for callers that know the group's window bounds
+// (a windowed group's key holds them, but reading them back costs a
+// parse per output).
+func (a *Aggregate) emitWindow(t *Task, r *Rec, g *group, start, end int64, tombstone bool) {
 	out := a.out
 	copy(out, a.keysOf(g))
 	n := len(a.Keys)
@@ -542,7 +550,6 @@ func (a *Aggregate) emit(t *Task, r *Rec, g *group, tombstone bool) {
 	}
 	rec := Rec{Row: out, Ts: ts, Headers: r.Headers, Partition: r.Partition, Tombstone: tombstone}
 	if a.Window != nil {
-		start, end := a.windowOf(g)
 		rec.Windowed, rec.WindowStart, rec.WindowEnd = true, start, end
 		out[n+len(a.Funcs)], out[n+len(a.Funcs)+1] = start, end
 	}
