@@ -263,3 +263,15 @@ func TestForeignKeyJoin(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+// TestRunScriptIsASyntaxErrorForTheEngine: only the shell runs scripts;
+// the engine (so a server's /ksql) answers RUN SCRIPT as ksqlDB's server
+// does, with a syntax error.
+func TestRunScriptIsASyntaxErrorForTheEngine(t *testing.T) {
+	e, _ := newMemEngine(t)
+	_, err := e.Execute(context.Background(), "RUN SCRIPT 'foo.sql';", nil)
+	var ee *Error
+	if !errors.As(err, &ee) || ee.Kind != ParseError || !strings.Contains(ee.Msg, "line 1:1: Syntax Error\nUnknown statement 'RUN'") {
+		t.Fatalf("got %v, want ksqlDB's syntax error for RUN", err)
+	}
+}

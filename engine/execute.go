@@ -42,7 +42,10 @@ func (e *Engine) execute(ctx context.Context, st sql.Statement, props map[string
 		return nil, &stmtErr{msg: "SELECT and PRINT statements stream their results; send them as queries (the shell does this for you)."}
 	case *sql.Show, *sql.Describe, *sql.Explain, *sql.InsertValues:
 		return e.local(ctx, s, props)
-	case *sql.SetProperty, *sql.UnsetProperty, *sql.Define, *sql.Undefine, *sql.RunScript:
+	case *sql.RunScript:
+		// Only the shell runs scripts; a server knows no RUN statement.
+		return nil, sql.ErrRunScriptNotAllowed(s)
+	case *sql.SetProperty, *sql.UnsetProperty, *sql.Define, *sql.Undefine:
 		return nil, &stmtErr{msg: fmt.Sprintf("%s is handled by the client session, not the engine.", firstWord(st.Text()))}
 	}
 	e.mu.Lock()
