@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -273,5 +274,34 @@ func TestRunScriptIsASyntaxErrorForTheEngine(t *testing.T) {
 	var ee *Error
 	if !errors.As(err, &ee) || ee.Kind != ParseError || !strings.Contains(ee.Msg, "line 1:1: Syntax Error\nUnknown statement 'RUN'") {
 		t.Fatalf("got %v, want ksqlDB's syntax error for RUN", err)
+	}
+}
+
+// TestInvalidTimestampStopsTheQueryWhenAsked: by default a record whose
+// TIMESTAMP column does not parse is logged and skipped; with
+// ksql.timestamp.throw.on.invalid the query stops with an error instead,
+// and writes nothing after the bad record.
+func TestInvalidTimestampStopsTheQueryWhenAsked(t *testing.T) {
+	for _, throw := range []bool{false, true} {
+		e, cl := newMemEngine(t)
+		props := map[string]string{"ksql.timestamp.throw.on.invalid": fmt.Sprint(throw)}
+		if _, err := e.Execute(context.Background(), `CREATE STREAM S (K STRING KEY, ID BIGINT, TS STRING) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1, TIMESTAMP='TS', TIMESTAMP_FORMAT='yyyy-MM-dd');
+			CREATE STREAM O AS SELECT K, ID FROM S;`, props); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []string{`{"ID":1,"TS":"2026-12-01"}`, `{"ID":2,"TS":"!!"}`, `{"ID":3,"TS":"2026-12-02"}`} {
+			if err := cl.Produce(context.Background(), kafka.Record{Topic: "s", Partition: -1, Key: []byte("k"), Value: []byte(v)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := values(t, cl, "O")
+		errs := e.QueryErrors()
+		if throw {
+			if len(got) != 1 || len(errs) != 1 || !strings.Contains(errs[0].Error(), "Fatal user code error in TimestampExtractor callback for record") {
+				t.Errorf("throw: outputs %q, query errors %v; want one output and the query stopped", got, errs)
+			}
+		} else if len(got) != 2 || len(errs) != 0 {
+			t.Errorf("default: outputs %q, query errors %v; want the bad record skipped", got, errs)
+		}
 	}
 }

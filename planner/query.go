@@ -530,6 +530,7 @@ func (p *Planner) sourceLayout(src *metastore.Source) (*runtime.Source, error) {
 		if err != nil {
 			return nil, err
 		}
+		ts.Fatal = strings.EqualFold(p.cfg.Get("ksql.timestamp.throw.on.invalid", "false"), "true")
 		l.Timestamp = ts
 	}
 	return l, nil

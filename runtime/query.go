@@ -186,6 +186,11 @@ func (q *Query) handle(ctx context.Context, batch []kafka.Record) error {
 			stop = stop || t.stop
 		}
 	}
+	for _, t := range q.tasks {
+		if t.failed != nil {
+			return t.failed // nothing of the batch is committed
+		}
+	}
 	if q.commitDue(stop) {
 		if err := q.commit(ctx); err != nil {
 			return err

@@ -54,6 +54,7 @@ type Task struct {
 	rec       Rec            // reused per record
 	pending   []kafka.Record // outputs of the current batch
 	stop      bool           // set when a transient sink wants no more rows
+	failed    error          // set (with stop) when the query cannot go on
 
 	queues []*inputQueue // one per input partition, in topology order
 	byTP   map[tp]*inputQueue
@@ -260,6 +261,16 @@ func (t *Task) waitFor(q *inputQueue, now time.Time) bool {
 	return false
 }
 
+// fail stops the task on an error the query cannot go past: its batch
+// is not committed, and the query stops with err.
+func (t *Task) fail(err error) {
+	t.report("RECORD_PROCESSING_ERROR", err)
+	if t.failed == nil {
+		t.failed = err
+	}
+	t.stop = true
+}
+
 // report sends the current record to the processing log.
 func (t *Task) report(kind string, err error) {
 	t.stats.Errors.Add(1)
@@ -338,7 +349,12 @@ func (t *Task) process(rec *kafka.Record) {
 	if src.Timestamp != nil && !tombstone {
 		v, ok := src.Timestamp.Extract(row[src.Timestamp.Column])
 		if !ok {
-			t.report("RECORD_PROCESSING_ERROR", fmt.Errorf("invalid timestamp in column %d: %v", src.Timestamp.Column, row[src.Timestamp.Column]))
+			err := fmt.Errorf("invalid timestamp in column %d: %v", src.Timestamp.Column, row[src.Timestamp.Column])
+			if src.Timestamp.Fatal {
+				t.fail(fmt.Errorf("Fatal user code error in TimestampExtractor callback for record (topic %s, partition %d, offset %d): %w", rec.Topic, rec.Partition, rec.Offset, err))
+				return
+			}
+			t.report("RECORD_PROCESSING_ERROR", err)
 			return
 		}
 		ts = v

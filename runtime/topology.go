@@ -40,6 +40,10 @@ type TimestampSpec struct {
 	// Extract converts the column value to epoch milliseconds; ok is false
 	// when the value is null or invalid (the record is then dropped).
 	Extract func(v any) (ms int64, ok bool)
+	// Fatal makes an invalid timestamp stop the query
+	// (ksql.timestamp.throw.on.invalid) instead of being logged and
+	// skipped.
+	Fatal bool
 }
 
 // Source describes how records of one topic become rows.
