@@ -16,6 +16,9 @@ type udafSig struct {
 	cols     []*types.Type // per-row parameters; markers as in overload
 	inits    []*types.Type // literal parameters, after the columns
 	variadic bool          // the last parameter (of inits if any, else of cols) repeats
+	// varCol: the last column parameter repeats, and the initial
+	// arguments follow the repetitions (a variadic in the middle).
+	varCol bool
 	// build makes the aggregate once the call matched: cols holds the
 	// column arguments' types (each bound to a concrete type where the
 	// argument is not NULL), inits the literal values.
@@ -30,6 +33,9 @@ func (s *udafSig) params() []*types.Type {
 // match reports whether the argument types fit the signature, and the
 // concrete type of each argument's parameter.
 func (s *udafSig) match(args []AggArg) ([]*types.Type, bool) {
+	if s.varCol {
+		return s.matchVarCol(args)
+	}
 	ps := s.params()
 	n := len(ps)
 	if s.variadic {
@@ -44,6 +50,34 @@ func (s *udafSig) match(args []AggArg) ([]*types.Type, bool) {
 	bound := make([]*types.Type, len(args))
 	for i, a := range args {
 		p := ps[min(i, n-1)]
+		if !exactFit(p, a.Type, vars) {
+			return nil, false
+		}
+		bound[i] = a.Type
+	}
+	return bound, true
+}
+
+// matchVarCol is match for a signature whose last column repeats before
+// its initial arguments.
+func (s *udafSig) matchVarCol(args []AggArg) ([]*types.Type, bool) {
+	fixed := len(s.cols) - 1
+	nCols := len(args) - len(s.inits)
+	if nCols < fixed {
+		return nil, false
+	}
+	vars := map[string]*types.Type{}
+	bound := make([]*types.Type, len(args))
+	for i, a := range args {
+		var p *types.Type
+		switch {
+		case i < fixed:
+			p = s.cols[i]
+		case i < nCols:
+			p = s.cols[fixed]
+		default:
+			p = s.inits[i-nCols]
+		}
 		if !exactFit(p, a.Type, vars) {
 			return nil, false
 		}
@@ -115,7 +149,7 @@ func (r *Registry) addSigAggregate(name string, sigs ...udafSig) {
 func describeSigs(name string, sigs []udafSig) []Signature {
 	out := make([]Signature, 0, len(sigs))
 	for _, s := range sigs {
-		d := Signature{Variadic: s.variadic, Returns: "ANY"}
+		d := Signature{Variadic: s.variadic || s.varCol, Returns: "ANY"}
 		for _, p := range s.params() {
 			d.Params = append(d.Params, paramLabel(p))
 		}

@@ -154,3 +154,26 @@ func TestSigAggregateDescribe(t *testing.T) {
 		t.Errorf("GENERIC_VAR_ARG: %+v", info)
 	}
 }
+
+// A variadic column in the middle: MID_VAR_ARG(BIGINT, STRING...,
+// INTEGER, INTEGER) takes any number of strings, then two literals that
+// are added to the result.
+func TestSigAggregateMiddleVariadic(t *testing.T) {
+	a, got := runAgg(t, "MID_VAR_ARG", []AggArg{acol(tBig), acol(tStr), acol(tStr), lit(tInt, int32(5)), lit(tInt, int32(10))},
+		[]any{int64(6), "hello", "hi"}, []any{int64(1), nil, "a"})
+	if got != int64(6+5+2+1+1+15) || !reflect.DeepEqual(a.Args, []int{0, 1, 2}) {
+		t.Errorf("MID_VAR_ARG: %v args %v", got, a.Args)
+	}
+	if _, got = runAgg(t, "MID_VAR_ARG", []AggArg{acol(tBig), lit(tInt, int32(1)), lit(tInt, int32(2))}, []any{int64(4)}); got != int64(7) {
+		t.Errorf("MID_VAR_ARG without strings: %v", got)
+	}
+	r := NewRegistry()
+	for args, want := range map[string][]AggArg{
+		"Function 'MID_VAR_ARG' does not accept parameters (BIGINT, STRING, INTEGER).":          {acol(tBig), acol(tStr), lit(tInt, int32(1))},
+		"Function 'MID_VAR_ARG' does not accept parameters (BIGINT, INTEGER, STRING, INTEGER).": {acol(tBig), acol(tInt), acol(tStr), lit(tInt, int32(1))},
+	} {
+		if _, err := r.ResolveAggregate("MID_VAR_ARG", want); err == nil || err.Error() != args {
+			t.Errorf("got %v, want %q", err, args)
+		}
+	}
+}

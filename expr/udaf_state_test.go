@@ -124,6 +124,7 @@ func stateCases() []stateCase {
 		stateCase{fn: "MULTI_ARG", args: append([]AggArg{big, str}, inits...)},
 		stateCase{fn: "FOUR_ARG", args: append([]AggArg{big, str, str, str}, inits...)},
 		stateCase{fn: "FIVE_ARG", args: append([]AggArg{big, str, str, str, ival}, inits...)},
+		stateCase{fn: "MID_VAR_ARG", args: []AggArg{big, str, str, lit(types.IntType, int32(5)), lit(types.IntType, int32(6))}},
 		stateCase{fn: "GENERIC_VAR_ARG", args: []AggArg{acol(tDec), ival, acol(tMap), acol(tMap)}},
 		stateCase{fn: "GENERIC_VAR_ARG", args: []AggArg{acol(tStruct), ival}},
 		stateCase{fn: "OBJ_COL_ARG", args: []AggArg{ival, big, acol(tStruct)}},

@@ -407,10 +407,11 @@ func TestUdafUndoSet(t *testing.T) {
 		"FOUR_ARG":        {acol(tBig), acol(tStr), acol(tStr), acol(tStr), lit(tInt, int32(1))},
 		"FIVE_ARG":        {acol(tBig), acol(tStr), acol(tStr), acol(tStr), acol(tInt), lit(tInt, int32(1))},
 		"GENERIC_VAR_ARG": {acol(tInt), acol(tStr)},
+		"MID_VAR_ARG":     {acol(tBig), acol(tStr), lit(tInt, int32(1)), lit(tInt, int32(2))},
 	}
 	undo := []string{"ATTR", "AVG", "COLLECT_LIST", "CORRELATION", "COUNT", "HISTOGRAM", "STDDEV_SAMP", "STDDEV_SAMPLE", "SUM", "SUM_LIST", "TEST_UDAF"}
 	names := r.AggregateNames()
-	if len(names) != 25 || !slices.IsSorted(names) {
+	if len(names) != 26 || !slices.IsSorted(names) {
 		t.Fatalf("names %v", names)
 	}
 	for _, n := range names {

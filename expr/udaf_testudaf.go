@@ -38,6 +38,23 @@ func registerTestUDAFs(r *Registry) {
 			},
 		}
 	}
+	// MID_VAR_ARG(BIGINT, STRING..., INTEGER init, INTEGER init): as
+	// VAR_ARG, plus both integers added to the result (not to the
+	// state, so merged sessions count them once).
+	r.addSigAggregate("MID_VAR_ARG", udafSig{
+		cols: []*types.Type{tBig, tStr}, inits: []*types.Type{tInt, tInt}, varCol: true,
+		build: func(name string, _ []*types.Type, inits []any) *Aggregate {
+			var plus int64
+			for _, n := range inits {
+				if n, ok := n.(int32); ok {
+					plus += int64(n)
+				}
+			}
+			a := lengthSum(name, 0)
+			a.Result = func(acc any) any { return acc.(*sumI64).v + plus }
+			return a
+		},
+	})
 	r.addSigAggregate("MULTI_ARG", multi(tBig, tStr))
 	r.addSigAggregate("FOUR_ARG", multi(tBig, tStr, tStr, tStr))
 	r.addSigAggregate("FIVE_ARG", multi(tBig, tStr, tStr, tStr, tInt))
