@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"encoding/binary"
 	"strings"
 	"testing"
@@ -122,5 +123,42 @@ func TestInsertIntoInferredAvroSource(t *testing.T) {
 	// A value the registered schema cannot hold is a clear error.
 	if _, err := e.Execute(ctx, "INSERT INTO RATINGS (USER_ID, STARS) VALUES (8, 3);", nil); err == nil || !strings.Contains(err.Error(), "CHANNEL") && !strings.Contains(err.Error(), "channel") {
 		t.Errorf("insert without the required channel: %v", err)
+	}
+}
+
+// TestSinkSerializationErrorStopsTheQuery: a row the sink cannot
+// serialize (its VALUE_SCHEMA_ID requires a field no column fills) stops
+// the query with Kafka Streams' error, as ksqlDB's default
+// ksql.fail.on.production.error does, so no output is silently missing;
+// with the property false the row goes to the processing log and the
+// query goes on.
+func TestSinkSerializationErrorStopsTheQuery(t *testing.T) {
+	for _, failOn := range []bool{true, false} {
+		ctx := context.Background()
+		cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+		reg, err := registry.New(ctx, registry.Config{Cluster: cl})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer reg.Close()
+		e, err := New(ctx, Options{Cluster: cl, Registry: reg.Client(), Config: map[string]string{
+			"auto.offset.reset": "earliest", "ksql.fail.on.production.error": fmt.Sprint(failOn)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		id, err := reg.Client().Register("OUT-value", serde.RegSchema{Type: serde.SchemaAvro,
+			Schema: `{"type":"record","name":"r","fields":[{"name":"C1","type":"int"},{"name":"C2","type":"double"}]}`})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustExec(t, e, "CREATE STREAM IN1 (ID INT KEY, C1 INT) WITH (KAFKA_TOPIC='in1', VALUE_FORMAT='AVRO', PARTITIONS=1);")
+		mustExec(t, e, fmt.Sprintf("CREATE STREAM OUT WITH (VALUE_SCHEMA_ID=%d) AS SELECT * FROM IN1;", id))
+		mustExec(t, e, "INSERT INTO IN1 (ID, C1) VALUES (1, 4);")
+		errs := e.QueryErrors()
+		stopped := len(errs) == 1 && strings.Contains(errs[0].Error(), "Exception caught in process") && strings.Contains(errs[0].Error(), "Unable to serialize record")
+		if stopped != failOn {
+			t.Errorf("ksql.fail.on.production.error=%v: query errors %v", failOn, errs)
+		}
 	}
 }

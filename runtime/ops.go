@@ -216,6 +216,26 @@ type TopicSink struct {
 	// Window is the windowed key layout: "" (none), Session, or a time
 	// window kind.
 	Window string
+	// FailOnError stops the query at a row it cannot serialize
+	// (ksql.fail.on.production.error, true by default as in ksqlDB), so
+	// no output is silently missing; otherwise the row goes to the
+	// processing log and the query goes on.
+	FailOnError bool
+}
+
+// serializeError handles a row the sink cannot serialize.
+func (s *TopicSink) serializeError(t *Task, err error) {
+	if s.FailOnError {
+		// Kafka Streams' words: the processing of the input record
+		// failed, because the sink could not serialize its output.
+		at := ""
+		if t.cur != nil {
+			at = fmt.Sprintf(" (input %s, partition %d, offset %d)", t.cur.Topic, t.cur.Partition, t.cur.Offset)
+		}
+		t.fail(fmt.Errorf("Exception caught in process%s: Unable to serialize record for topic %s: %w", at, s.Topic, err))
+		return
+	}
+	t.report("SERIALIZATION_ERROR", err)
 }
 
 func (s *TopicSink) Process(t *Task, r *Rec) {
@@ -224,7 +244,7 @@ func (s *TopicSink) Process(t *Task, r *Rec) {
 	if !r.NoKey || !allNull(r.Row[:s.NumKey]) {
 		var err error
 		if key, err = s.KeySerde.Encode(r.Row[:s.NumKey]); err != nil {
-			t.report("SERIALIZATION_ERROR", fmt.Errorf("key: %w", err))
+			s.serializeError(t, fmt.Errorf("key: %w", err))
 			return
 		}
 	}
@@ -237,7 +257,7 @@ func (s *TopicSink) Process(t *Task, r *Rec) {
 		var err error
 		value, err = s.ValueSerde.Encode(r.Row[s.NumKey:])
 		if err != nil {
-			t.report("SERIALIZATION_ERROR", fmt.Errorf("value: %w", err))
+			s.serializeError(t, fmt.Errorf("value: %w", err))
 			return
 		}
 		if s.Timestamp != nil {
