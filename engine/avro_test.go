@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -16,22 +17,34 @@ import (
 	"github.com/eddysql/eddy/serde"
 )
 
-// TestAvroInferenceAndPrint writes Avro through one stream (which
-// registers the schema), declares a second stream on the topic without
-// columns (inferred from the registry), queries it, and PRINTs the sink.
-func TestAvroInferenceAndPrint(t *testing.T) {
+// registryEngine starts an engine reading from earliest, with config
+// added, on an in-memory cluster beside an embedded registry; both stop
+// with the test.
+func registryEngine(t *testing.T, config map[string]string) (*Engine, *kafka.MemCluster, serde.Registry) {
+	t.Helper()
 	ctx := context.Background()
 	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
 	reg, err := registry.New(ctx, registry.Config{Cluster: cl})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer reg.Close()
-	e, err := New(ctx, Options{Cluster: cl, Registry: reg.Client(), Config: map[string]string{"auto.offset.reset": "earliest"}})
+	t.Cleanup(func() { reg.Close() })
+	cfg := map[string]string{"auto.offset.reset": "earliest"}
+	maps.Copy(cfg, config)
+	e, err := New(ctx, Options{Cluster: cl, Registry: reg.Client(), Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
+	t.Cleanup(func() { e.Close() })
+	return e, cl, reg.Client()
+}
+
+// TestAvroInferenceAndPrint writes Avro through one stream (which
+// registers the schema), declares a second stream on the topic without
+// columns (inferred from the registry), queries it, and PRINTs the sink.
+func TestAvroInferenceAndPrint(t *testing.T) {
+	ctx := context.Background()
+	e, _, _ := registryEngine(t, nil)
 	mustExec(t, e, "CREATE STREAM w (id BIGINT KEY, user_id INT, price DECIMAL(6,2)) WITH (kafka_topic='ratings', value_format='AVRO', partitions=1);")
 	mustExec(t, e, "INSERT INTO w (id, user_id, price) VALUES (1, 7, 12.30);")
 	mustExec(t, e, "CREATE STREAM r WITH (kafka_topic='ratings', value_format='AVRO');")
@@ -44,7 +57,7 @@ func TestAvroInferenceAndPrint(t *testing.T) {
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	var lines []string
-	err = e.Print(pctx, "PRINT 'OUT' FROM BEGINNING LIMIT 1;", nil, func(l string) error {
+	err := e.Print(pctx, "PRINT 'OUT' FROM BEGINNING LIMIT 1;", nil, func(l string) error {
 		lines = append(lines, l)
 		return nil
 	})
@@ -134,20 +147,8 @@ func TestInsertIntoInferredAvroSource(t *testing.T) {
 // query goes on.
 func TestSinkSerializationErrorStopsTheQuery(t *testing.T) {
 	for _, failOn := range []bool{true, false} {
-		ctx := context.Background()
-		cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
-		reg, err := registry.New(ctx, registry.Config{Cluster: cl})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer reg.Close()
-		e, err := New(ctx, Options{Cluster: cl, Registry: reg.Client(), Config: map[string]string{
-			"auto.offset.reset": "earliest", "ksql.fail.on.production.error": fmt.Sprint(failOn)}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer e.Close()
-		id, err := reg.Client().Register("OUT-value", serde.RegSchema{Type: serde.SchemaAvro,
+		e, _, reg := registryEngine(t, map[string]string{"ksql.fail.on.production.error": fmt.Sprint(failOn)})
+		id, err := reg.Register("OUT-value", serde.RegSchema{Type: serde.SchemaAvro,
 			Schema: `{"type":"record","name":"r","fields":[{"name":"C1","type":"int"},{"name":"C2","type":"double"}]}`})
 		if err != nil {
 			t.Fatal(err)

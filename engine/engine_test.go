@@ -32,6 +32,17 @@ func mustExec(t *testing.T, e *Engine, text string) []api.Entity {
 	return ents
 }
 
+// engineOn starts an engine with default settings on cl; restart tests
+// start several in turn on one cluster. The caller closes it.
+func engineOn(t *testing.T, cl kafka.Cluster) *Engine {
+	t.Helper()
+	e, err := New(context.Background(), Options{Cluster: cl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 func values(t *testing.T, cl kafka.Cluster, topic string) []string {
 	t.Helper()
 	recs, err := cl.ReadAll(context.Background(), topic)
@@ -145,10 +156,7 @@ func TestPushQueryWithLimit(t *testing.T) {
 func TestRestartReplaysCatalogAndResumes(t *testing.T) {
 	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
 	ctx := context.Background()
-	e1, err := New(ctx, Options{Cluster: cl})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e1 := engineOn(t, cl)
 	mustExec(t, e1, "CREATE STREAM s (id INT) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
 	mustExec(t, e1, "CREATE STREAM out AS SELECT id FROM s;")
 	mustExec(t, e1, "INSERT INTO s (id) VALUES (1);")
@@ -159,10 +167,7 @@ func TestRestartReplaysCatalogAndResumes(t *testing.T) {
 	if err := cl.Produce(ctx, kafka.Record{Topic: "in", Partition: -1, Value: []byte(`{"id":2}`)}); err != nil {
 		t.Fatal(err)
 	}
-	e2, err := New(ctx, Options{Cluster: cl})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e2 := engineOn(t, cl)
 	defer e2.Close()
 	if e2.Metastore().Source("S") == nil || e2.Metastore().Source("OUT") == nil || e2.Metastore().Query("CSAS_OUT_0") == nil {
 		t.Fatalf("catalog not replayed: %d sources", len(e2.Sources()))
@@ -175,11 +180,7 @@ func TestRestartReplaysCatalogAndResumes(t *testing.T) {
 
 func TestRestartRebuildsAggregateState(t *testing.T) {
 	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
-	ctx := context.Background()
-	e1, err := New(ctx, Options{Cluster: cl})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e1 := engineOn(t, cl)
 	mustExec(t, e1, "CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
 	mustExec(t, e1, "CREATE TABLE c AS SELECT k, COUNT(*) AS n FROM s GROUP BY k;")
 	mustExec(t, e1, "INSERT INTO s (k, v) VALUES ('a', 1);")
@@ -187,10 +188,7 @@ func TestRestartRebuildsAggregateState(t *testing.T) {
 	if err := e1.Close(); err != nil {
 		t.Fatal(err)
 	}
-	e2, err := New(ctx, Options{Cluster: cl})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e2 := engineOn(t, cl)
 	defer e2.Close()
 	mustExec(t, e2, "INSERT INTO s (k, v) VALUES ('a', 3);")
 	// The count continues from the state before the restart, and records

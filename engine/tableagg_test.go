@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -15,11 +14,7 @@ import (
 // still known, so moving it to another group retracts it from the first.
 func TestTableAggregateUpdatesAreOneChangeAcrossARestart(t *testing.T) {
 	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
-	ctx := context.Background()
-	e1, err := New(ctx, Options{Cluster: cl})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e1 := engineOn(t, cl)
 	mustExec(t, e1, "CREATE TABLE t (id INT PRIMARY KEY, g STRING, v INT) WITH (kafka_topic='t', value_format='JSON', partitions=1);")
 	mustExec(t, e1, "CREATE TABLE sums AS SELECT g, SUM(v) AS total FROM t GROUP BY g;")
 	mustExec(t, e1, "INSERT INTO t (id, g, v) VALUES (1, 'a', 1);")
@@ -27,10 +22,7 @@ func TestTableAggregateUpdatesAreOneChangeAcrossARestart(t *testing.T) {
 	if err := e1.Close(); err != nil {
 		t.Fatal(err)
 	}
-	e2, err := New(ctx, Options{Cluster: cl})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e2 := engineOn(t, cl)
 	defer e2.Close()
 	mustExec(t, e2, "INSERT INTO t (id, g, v) VALUES (1, 'b', 5);")
 	want := []string{`a|{"TOTAL":1}`, `a|{"TOTAL":5}`, `a|{"TOTAL":0}`, `b|{"TOTAL":5}`}
