@@ -797,11 +797,7 @@ func appendJSON(dst []byte, v any, c *codec) ([]byte, error) {
 		}
 	case types.Decimal:
 		if d, ok := asDecimal(v); ok {
-			s, err := decimalForType(d, c.t)
-			if err != nil {
-				return nil, err
-			}
-			return append(dst, s...), nil
+			return appendDecimalForType(dst, d, c.t)
 		}
 	case types.Bytes:
 		if b, ok := v.([]byte); ok {
