@@ -131,8 +131,8 @@ type inputQueue struct {
 	// store is buf's whole backing array, kept when buf drains so that
 	// the next batch reuses it instead of growing a new one.
 	store []kafka.Record
-	next int64 // offset after the last record buffered or skipped; -1 unknown
-	hwm  int64 // the partition's end as last seen; -1 unknown
+	next  int64 // offset after the last record buffered or skipped; -1 unknown
+	hwm   int64 // the partition's end as last seen; -1 unknown
 	// bootstrapTo: the table side of a stream-table join is read up to
 	// here before any other input of the task is processed.
 	bootstrapTo  int64
