@@ -91,6 +91,7 @@ func newTask(topo *Topology, log *ProcessingLog, stats *TaskStats, partition int
 		}
 	}
 	t.ectx.OnError = func(err error) { t.report("RECORD_PROCESSING_ERROR", err) }
+	t.ectx.ReuseArgs = true // a task evaluates on one goroutine at a time
 	return t
 }
 
