@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf16"
 
+	"github.com/eddysql/eddy/internal/box"
 	"github.com/eddysql/eddy/types"
 )
 
@@ -188,9 +189,7 @@ func registerString(r *Registry) {
 				parts = strings.Split(s, d)
 			}
 			out := make([]any, len(parts))
-			for i, p := range parts {
-				out[i] = p
-			}
+			box.Strings(out, parts) // no allocation per part
 			return out, nil
 		}, tStr, tStr),
 		ov(types.ArrayOf(tByt), func(a []any) (any, error) {

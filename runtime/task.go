@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/internal/box"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/types"
@@ -55,6 +56,11 @@ type Task struct {
 	pending   []kafka.Record // outputs of the current batch
 	stop      bool           // set when a transient sink wants no more rows
 	failed    error          // set (with stop) when the query cannot go on
+	// words boxes the per-record pseudo columns (ROWTIME, ROWOFFSET)
+	// and out holds encoded keys and values: shared blocks instead of
+	// allocations per record.
+	words box.Int64s
+	out   outBlock
 
 	queues []*inputQueue // one per input partition, in topology order
 	byTP   map[tp]*inputQueue
@@ -376,9 +382,9 @@ func (t *Task) process(rec *kafka.Record) {
 		t.report("RECORD_PROCESSING_ERROR", fmt.Errorf("negative timestamp %d", ts))
 		return
 	}
-	row[src.PseudoIndex(PseudoRowtime)] = ts
+	row[src.PseudoIndex(PseudoRowtime)] = t.words.Box(ts)
 	row[src.PseudoIndex(PseudoRowPartition)] = rec.Partition
-	row[src.PseudoIndex(PseudoRowOffset)] = rec.Offset
+	row[src.PseudoIndex(PseudoRowOffset)] = t.words.Box(rec.Offset)
 	t.rec = Rec{Row: row, Ts: ts, Headers: rec.Headers, Partition: rec.Partition, Tombstone: tombstone, NoKey: rec.Key == nil}
 	if src.Window != "" {
 		row[src.PseudoIndex(PseudoWindowStart)] = wstart
