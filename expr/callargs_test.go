@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -110,5 +111,45 @@ func BenchmarkNexmarkQ14Expressions(b *testing.B) {
 		for _, e := range exprs {
 			e.Eval(ctx, row)
 		}
+	}
+}
+
+// SPLIT(s, d)[i] with a constant i finds the one part without building
+// the array, and gives what indexing the whole array gives.
+func TestSplitElement(t *testing.T) {
+	r := testResolver{cols: []types.Column{col("S", types.StringType), col("D", types.StringType), col("I", types.IntType)}}
+	variable, err := Compile(mustParse(t, "SPLIT(S, D)[I]"), r, NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{-9, -4, -3, -1, 0, 1, 2, 3, 4, 5, 9} {
+		c, err := Compile(mustParse(t, fmt.Sprintf("SPLIT(S, D)[%d]", i)), r, NewRegistry())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sd := range [][2]any{
+			{"https://www.nexmark.com/abc/def/item.htm", "/"}, {"a//b", "/"}, {"", ","}, {"abc", ""}, {"x--y--", "--"},
+			{"no delimiter", "#"}, {nil, "/"}, {"a/b", nil},
+		} {
+			row := []any{sd[0], sd[1], int32(i)}
+			if got, want := c.Eval(nil, row), variable.Eval(nil, row); got != want {
+				t.Errorf("SPLIT(%v, %v)[%d] = %#v, want %#v", sd[0], sd[1], i, got, want)
+			}
+		}
+	}
+}
+
+// BenchmarkSplitElement is one of q22's SPLIT(URL, '/')[4].
+func BenchmarkSplitElement(b *testing.B) {
+	r := testResolver{cols: []types.Column{col("URL", types.StringType)}}
+	c, err := Compile(mustParse(b, "SPLIT(URL, '/')[4]"), r, NewRegistry())
+	if err != nil {
+		b.Fatal(err)
+	}
+	row := []any{"https://www.nexmark.com/vrz/jfo/kqo/item.htm?query=1&channel_id=1138753536"}
+	ctx := &Context{ReuseArgs: true}
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Eval(ctx, row)
 	}
 }

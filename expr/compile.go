@@ -74,6 +74,10 @@ type node struct {
 	isConst bool // a literal (or constructor of literals); val is its value
 	val     any
 	src     sql.Expr
+	// at, when set, returns an evaluator of element i (1-based, negative
+	// from the end) of this ARRAY that does not build the whole array:
+	// x[i] with a constant i uses it.
+	at func(i int64) Evaluator
 }
 
 type compiler struct {
@@ -268,6 +272,9 @@ func (c *compiler) subscript(e *sql.Subscript) (*node, error) {
 	case base.typ != nil && base.typ.Kind == types.Array:
 		if idx.typ != nil && idx.typ.Kind != types.Int && idx.typ.Kind != types.Bigint {
 			return nil, fmt.Errorf("array index must be INTEGER or BIGINT, not %s, in %s", typeName(idx.typ), FormatExpr(e))
+		}
+		if i, ok := asInt64(idx.val); ok && idx.isConst && base.at != nil {
+			return &node{typ: base.typ.Elem, eval: base.at(i)}, nil
 		}
 		ie := idx.eval
 		return &node{typ: base.typ.Elem, eval: func(ctx *Context, row []any) any {

@@ -41,6 +41,10 @@ type overload struct {
 	// that are constants (consts[i], where known[i]), e.g. parsing a
 	// format pattern once instead of per row; nil keeps fn.
 	prep func(consts []any, known []bool) func(args []any) (any, error)
+	// elem, when set, returns element i of fn's ARRAY result (as
+	// arrayAt indexes it) without building the array. Its result must
+	// not be a collection.
+	elem func(args []any, i int64) (any, error)
 }
 
 // Parameter markers: any DECIMAL, and the generic type variables.
@@ -107,6 +111,11 @@ func ovT(ret func([]*types.Type) *types.Type, fn func(args []any) (any, error), 
 
 func (o *overload) varargs() *overload  { o.variadic = true; return o }
 func (o *overload) nullable() *overload { o.nulls = true; return o }
+
+func (o *overload) element(f func(args []any, i int64) (any, error)) *overload {
+	o.elem = f
+	return o
+}
 
 func (o *overload) prepared(p func(consts []any, known []bool) func([]any) (any, error)) *overload {
 	o.prep = p
@@ -304,7 +313,16 @@ func (c *compiler) bindOverload(d *funcDef, e *sql.Call, args []*node) (*node, e
 	if ret == nil {
 		return nil, fmt.Errorf("Function '%s' cannot be resolved: cannot infer its return type from %s", d.name, argTypesText(args))
 	}
-	return &node{typ: ret, eval: callEval(d.name, fn, es, best.nulls, !argsEscape(ret))}, nil
+	n := &node{typ: ret, eval: callEval(d.name, fn, es, best.nulls, !argsEscape(ret))}
+	if best.elem != nil {
+		elem := best.elem
+		n.at = func(i int64) Evaluator {
+			// An element of an ARRAY<STRING> is not a collection: the
+			// argument list may come from the Context.
+			return callEval(d.name, func(args []any) (any, error) { return elem(args, i) }, es, best.nulls, true)
+		}
+	}
+	return n, nil
 }
 
 // callEval evaluates the arguments and runs fn; an error or panic turns
