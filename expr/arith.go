@@ -197,12 +197,15 @@ func dec(v any) decimal.Decimal {
 func decimalOp(op string, scale int) func(a, b any) (any, error) {
 	s := int32(scale)
 	switch op {
-	case "+":
-		return func(a, b any) (any, error) { return dec(a).Add(dec(b)).Round(s), nil }
-	case "-":
-		return func(a, b any) (any, error) { return dec(a).Sub(dec(b)).Round(s), nil }
-	case "*":
-		return func(a, b any) (any, error) { return dec(a).Mul(dec(b)).Round(s), nil }
+	case "+", "-", "*":
+		big := map[string]func(a, b decimal.Decimal) decimal.Decimal{
+			"+": decimal.Decimal.Add, "-": decimal.Decimal.Sub, "*": decimal.Decimal.Mul}[op]
+		return func(a, b any) (any, error) {
+			if v, ok := smallArith(op[0], a, b, s); ok {
+				return v, nil
+			}
+			return big(dec(a), dec(b)).Round(s), nil
+		}
 	case "/":
 		return func(a, b any) (any, error) {
 			d := dec(b)

@@ -283,30 +283,32 @@ func stringToNumber(to *types.Type) convFunc {
 	num := numericConv(to)
 	return func(v any) (any, error) {
 		s := strings.TrimSpace(v.(string))
-		bad := fmt.Errorf("invalid input syntax for type %s: \"%s\"", kindName(to), v)
+		// Made only on failure: formatting it for every cast cost more
+		// than the parse.
+		bad := func() error { return fmt.Errorf("invalid input syntax for type %s: \"%s\"", kindName(to), v) }
 		switch to.Kind {
 		case types.Int:
 			n, err := strconv.ParseInt(s, 10, 32)
 			if err != nil {
-				return nil, bad
+				return nil, bad()
 			}
 			return int32(n), nil
 		case types.Bigint:
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil {
-				return nil, bad
+				return nil, bad()
 			}
 			return n, nil
 		case types.Double:
 			f, err := parseJavaDouble(s)
 			if err != nil {
-				return nil, bad
+				return nil, bad()
 			}
 			return f, nil
 		}
 		d, err := decimal.NewFromString(s)
 		if err != nil {
-			return nil, bad
+			return nil, bad()
 		}
 		return num(d)
 	}

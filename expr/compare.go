@@ -248,7 +248,12 @@ func cmpFunc(a, b *types.Type) func(x, y any) int {
 		case a.Kind == types.Double || b.Kind == types.Double:
 			return func(x, y any) int { return cmp.Compare(f64(x), f64(y)) }
 		case a.Kind == types.Decimal || b.Kind == types.Decimal:
-			return func(x, y any) int { return dec(x).Cmp(dec(y)) }
+			return func(x, y any) int {
+				if c, ok := smallCmp(x, y); ok {
+					return c
+				}
+				return dec(x).Cmp(dec(y))
+			}
 		}
 		return func(x, y any) int { return cmp.Compare(i64(x), i64(y)) }
 	}

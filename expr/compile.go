@@ -22,7 +22,34 @@ type Resolver interface {
 // Context is per task. OnError receives evaluation errors: a failing cast
 // or function makes that sub-expression NULL and the row continues
 // (ksqlDB logs a RECORD_PROCESSING_ERROR and goes on).
-type Context struct{ OnError func(error) }
+type Context struct {
+	OnError func(error)
+	// ReuseArgs lets function calls take their argument lists from args
+	// instead of allocating one per call. Set it only where one goroutine
+	// at a time evaluates with this Context (a task).
+	ReuseArgs bool
+	args      []any // a stack: each call pushes its arguments, pops them after
+}
+
+// pushArgs returns room for n arguments: on the Context's stack when it
+// may be reused (base is where they start), else fresh (base -1).
+// popArgs(base) releases it.
+func (c *Context) pushArgs(n int) (args []any, base int) {
+	if c == nil || !c.ReuseArgs {
+		return make([]any, n), -1
+	}
+	base = len(c.args)
+	c.args = append(c.args, make([]any, n)...)
+	return c.args[base : base+n : base+n], base
+}
+
+func (c *Context) popArgs(base int) {
+	if base < 0 {
+		return
+	}
+	clear(c.args[base:]) // do not keep the row's values alive
+	c.args = c.args[:base]
+}
 
 func (c *Context) report(err error) {
 	if c != nil && c.OnError != nil {
@@ -47,6 +74,10 @@ type node struct {
 	isConst bool // a literal (or constructor of literals); val is its value
 	val     any
 	src     sql.Expr
+	// at, when set, returns an evaluator of element i (1-based, negative
+	// from the end) of this ARRAY that does not build the whole array:
+	// x[i] with a constant i uses it.
+	at func(i int64) Evaluator
 }
 
 type compiler struct {
@@ -241,6 +272,9 @@ func (c *compiler) subscript(e *sql.Subscript) (*node, error) {
 	case base.typ != nil && base.typ.Kind == types.Array:
 		if idx.typ != nil && idx.typ.Kind != types.Int && idx.typ.Kind != types.Bigint {
 			return nil, fmt.Errorf("array index must be INTEGER or BIGINT, not %s, in %s", typeName(idx.typ), FormatExpr(e))
+		}
+		if i, ok := asInt64(idx.val); ok && idx.isConst && base.at != nil {
+			return &node{typ: base.typ.Elem, eval: base.at(i)}, nil
 		}
 		ie := idx.eval
 		return &node{typ: base.typ.Elem, eval: func(ctx *Context, row []any) any {

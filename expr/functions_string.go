@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf16"
 
+	"github.com/eddysql/eddy/internal/box"
 	"github.com/eddysql/eddy/types"
 )
 
@@ -176,23 +177,32 @@ func registerString(r *Registry) {
 		ov(tInt, instr, tStr, tStr, tInt),
 		ov(tInt, instr, tStr, tStr, tInt, tInt))
 
+	splitStr := func(a []any) (any, error) {
+		s, d := a[0].(string), a[1].(string)
+		var parts []string
+		if d == "" {
+			for _, r := range s {
+				parts = append(parts, string(r))
+			}
+		} else {
+			parts = strings.Split(s, d)
+		}
+		out := make([]any, len(parts))
+		box.Strings(out, parts) // no allocation per part
+		return out, nil
+	}
 	r.add("SPLIT",
-		ov(types.ArrayOf(tStr), func(a []any) (any, error) {
+		ov(types.ArrayOf(tStr), splitStr, tStr, tStr).element(func(a []any, i int64) (any, error) {
 			s, d := a[0].(string), a[1].(string)
-			var parts []string
 			if d == "" {
-				for _, r := range s {
-					parts = append(parts, string(r))
+				parts, err := splitStr(a)
+				if err != nil {
+					return nil, err
 				}
-			} else {
-				parts = strings.Split(s, d)
+				return arrayAt(parts.([]any), i), nil
 			}
-			out := make([]any, len(parts))
-			for i, p := range parts {
-				out[i] = p
-			}
-			return out, nil
-		}, tStr, tStr),
+			return splitPart(s, d, i), nil
+		}),
 		ov(types.ArrayOf(tByt), func(a []any) (any, error) {
 			b, d := a[0].([]byte), a[1].([]byte)
 			var parts [][]byte
@@ -409,4 +419,25 @@ func chrEscape(s string) any {
 		return nil
 	}
 	return string(rs[0])
+}
+
+// splitPart is element i of SPLIT(s, d) for a non-empty d (as arrayAt
+// indexes it), found without splitting the rest of s.
+func splitPart(s, d string, i int64) any {
+	n := int64(strings.Count(s, d)) + 1
+	switch {
+	case i > 0 && i <= n:
+		i--
+	case i < 0 && -i <= n:
+		i += n
+	default:
+		return nil
+	}
+	for ; i > 0; i-- {
+		s = s[strings.Index(s, d)+len(d):]
+	}
+	if j := strings.Index(s, d); j >= 0 {
+		s = s[:j]
+	}
+	return s
 }

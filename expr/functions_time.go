@@ -46,14 +46,36 @@ func registerTime(r *Registry) {
 			return formatMillis(get(a[0]), a[1].(string), loc)
 		}
 	}
+	// With a constant pattern (and zone), both are read once, not per row.
+	prepTs := func(get func(any) int64) func([]any, []bool) func([]any) (any, error) {
+		return func(consts []any, known []bool) func([]any) (any, error) {
+			if !known[1] || consts[1] == nil {
+				return nil
+			}
+			p, err := parseJavaPattern(consts[1].(string))
+			if err != nil {
+				return nil // reported per row, as without a constant
+			}
+			loc := time.UTC
+			if len(known) > 2 {
+				if !known[2] || consts[2] == nil {
+					return nil
+				}
+				if loc, err = loadZone(consts[2].(string)); err != nil {
+					return nil
+				}
+			}
+			return func(a []any) (any, error) { return p.format(time.UnixMilli(get(a[0])).In(loc)), nil }
+		}
+	}
 	bigMs := func(v any) int64 { return v.(int64) }
 	tsMs := func(v any) int64 { return int64(v.(types.TimestampVal)) }
 	r.add("TIMESTAMPTOSTRING",
-		ov(tStr, fmtTs(bigMs), tBig, tStr),
-		ov(tStr, fmtTs(bigMs), tBig, tStr, tStr))
+		ov(tStr, fmtTs(bigMs), tBig, tStr).prepared(prepTs(bigMs)),
+		ov(tStr, fmtTs(bigMs), tBig, tStr, tStr).prepared(prepTs(bigMs)))
 	r.add("FORMAT_TIMESTAMP",
-		ov(tStr, fmtTs(tsMs), tTs, tStr),
-		ov(tStr, fmtTs(tsMs), tTs, tStr, tStr))
+		ov(tStr, fmtTs(tsMs), tTs, tStr).prepared(prepTs(tsMs)),
+		ov(tStr, fmtTs(tsMs), tTs, tStr, tStr).prepared(prepTs(tsMs)))
 
 	parseTs := func(wrap func(int64) any) func([]any) (any, error) {
 		return func(a []any) (any, error) {

@@ -89,93 +89,109 @@ func pad(n, width int) string {
 	return s
 }
 
+// appendPad appends n in decimal with at least width digits, as pad
+// returns it.
+func appendPad(dst []byte, n, width int) []byte {
+	if n < 0 {
+		dst = append(dst, '-')
+		n = -n
+	}
+	var digits [20]byte
+	d := strconv.AppendInt(digits[:0], int64(n), 10)
+	for i := len(d); i < width; i++ {
+		dst = append(dst, '0')
+	}
+	return append(dst, d...)
+}
+
 // format renders t with the pattern.
 func (p *javaPattern) format(t time.Time) string {
-	var b strings.Builder
+	var buf [32]byte // on the stack: formatting costs only the result string
+	b := buf[:0]
 	for _, tk := range p.toks {
 		if tk.letter == 0 {
-			b.WriteString(tk.lit)
+			b = append(b, tk.lit...)
 			continue
 		}
 		n := tk.count
 		switch tk.letter {
 		case 'y', 'u', 'Y':
 			if n == 2 {
-				b.WriteString(pad(t.Year()%100, 2))
+				b = appendPad(b, t.Year()%100, 2)
 			} else {
-				b.WriteString(pad(t.Year(), n))
+				b = appendPad(b, t.Year(), n)
 			}
 		case 'M', 'L':
 			switch {
 			case n >= 4:
-				b.WriteString(t.Month().String())
+				b = append(b, t.Month().String()...)
 			case n == 3:
-				b.WriteString(t.Month().String()[:3])
+				b = append(b, t.Month().String()[:3]...)
 			default:
-				b.WriteString(pad(int(t.Month()), n))
+				b = appendPad(b, int(t.Month()), n)
 			}
 		case 'd':
-			b.WriteString(pad(t.Day(), n))
+			b = appendPad(b, t.Day(), n)
 		case 'D':
-			b.WriteString(pad(t.YearDay(), n))
+			b = appendPad(b, t.YearDay(), n)
 		case 'H':
-			b.WriteString(pad(t.Hour(), n))
+			b = appendPad(b, t.Hour(), n)
 		case 'k':
 			h := t.Hour()
 			if h == 0 {
 				h = 24
 			}
-			b.WriteString(pad(h, n))
+			b = appendPad(b, h, n)
 		case 'h':
 			h := t.Hour() % 12
 			if h == 0 {
 				h = 12
 			}
-			b.WriteString(pad(h, n))
+			b = appendPad(b, h, n)
 		case 'K':
-			b.WriteString(pad(t.Hour()%12, n))
+			b = appendPad(b, t.Hour()%12, n)
 		case 'm':
-			b.WriteString(pad(t.Minute(), n))
+			b = appendPad(b, t.Minute(), n)
 		case 's':
-			b.WriteString(pad(t.Second(), n))
+			b = appendPad(b, t.Second(), n)
 		case 'S':
 			frac := pad(t.Nanosecond(), 9)
 			for len(frac) < n {
 				frac += "0"
 			}
-			b.WriteString(frac[:n])
+			b = append(b, frac[:n]...)
 		case 'n':
-			b.WriteString(pad(t.Nanosecond(), n))
+			b = appendPad(b, t.Nanosecond(), n)
 		case 'A':
-			b.WriteString(pad(int(t.Sub(t.Truncate(24*time.Hour)).Milliseconds()), n))
+			b = appendPad(b, int(t.Sub(t.Truncate(24*time.Hour)).Milliseconds()), n)
 		case 'a':
 			if t.Hour() < 12 {
-				b.WriteString("AM")
+				b = append(b, "AM"...)
 			} else {
-				b.WriteString("PM")
+				b = append(b, "PM"...)
 			}
 		case 'E', 'e', 'c':
 			if n >= 4 {
-				b.WriteString(t.Weekday().String())
+				b = append(b, t.Weekday().String()...)
 			} else {
-				b.WriteString(t.Weekday().String()[:3])
+				b = append(b, t.Weekday().String()[:3]...)
 			}
 		case 'X', 'x', 'Z', 'O':
-			b.WriteString(formatOffset(t, tk.letter, n))
+			b = append(b, formatOffset(t, tk.letter, n)...)
 		case 'z', 'v':
 			if n >= 4 {
-				b.WriteString(t.Location().String())
+				b = append(b, t.Location().String()...)
 			} else {
 				name, _ := t.Zone()
-				b.WriteString(name)
+				b = append(b, name...)
 			}
 		case 'V':
-			b.WriteString(t.Location().String())
+			b = append(b, t.Location().String()...)
 		default:
-			b.WriteString(string(tk.letter))
+			b = append(b, string(tk.letter)...)
 		}
 	}
-	return b.String()
+	return string(b)
 }
 
 func formatOffset(t time.Time, letter rune, n int) string {

@@ -37,6 +37,14 @@ type overload struct {
 	retFn    func(args []*types.Type) *types.Type // overrides ret
 	fn       func(args []any) (any, error)
 	nulls    bool // call fn even when an argument is NULL
+	// prep, when set, specializes fn at compile time for the arguments
+	// that are constants (consts[i], where known[i]), e.g. parsing a
+	// format pattern once instead of per row; nil keeps fn.
+	prep func(consts []any, known []bool) func(args []any) (any, error)
+	// elem, when set, returns element i of fn's ARRAY result (as
+	// arrayAt indexes it) without building the array. Its result must
+	// not be a collection.
+	elem func(args []any, i int64) (any, error)
 }
 
 // Parameter markers: any DECIMAL, and the generic type variables.
@@ -103,6 +111,16 @@ func ovT(ret func([]*types.Type) *types.Type, fn func(args []any) (any, error), 
 
 func (o *overload) varargs() *overload  { o.variadic = true; return o }
 func (o *overload) nullable() *overload { o.nulls = true; return o }
+
+func (o *overload) element(f func(args []any, i int64) (any, error)) *overload {
+	o.elem = f
+	return o
+}
+
+func (o *overload) prepared(p func(consts []any, known []bool) func([]any) (any, error)) *overload {
+	o.prep = p
+	return o
+}
 
 func (c *compiler) call(e *sql.Call) (*node, error) {
 	d, ok := c.fns.fns[strings.ToUpper(e.Name)]
@@ -268,9 +286,11 @@ func (c *compiler) bindOverload(d *funcDef, e *sql.Call, args []*node) (*node, e
 		return nil, fmt.Errorf("Function '%s' cannot be resolved due to ambiguous method parameters %s.", d.name, argTypesText(args))
 	}
 	es := make([]Evaluator, len(args))
+	consts, known := make([]any, len(args)), make([]bool, len(args))
 	for i, a := range args {
 		if bestBound[i] == nil || a.typ == nil {
 			es[i] = a.eval
+			consts[i], known[i] = a.val, a.isConst
 			continue
 		}
 		cn, err := c.coerceNode(a, bestBound[i])
@@ -278,6 +298,13 @@ func (c *compiler) bindOverload(d *funcDef, e *sql.Call, args []*node) (*node, e
 			return nil, fmt.Errorf("function %s: %w", d.name, err)
 		}
 		es[i] = cn.eval
+		consts[i], known[i] = cn.val, cn.isConst
+	}
+	fn := best.fn
+	if best.prep != nil {
+		if f := best.prep(consts, known); f != nil {
+			fn = f
+		}
 	}
 	ret := best.ret
 	if best.retFn != nil {
@@ -286,23 +313,55 @@ func (c *compiler) bindOverload(d *funcDef, e *sql.Call, args []*node) (*node, e
 	if ret == nil {
 		return nil, fmt.Errorf("Function '%s' cannot be resolved: cannot infer its return type from %s", d.name, argTypesText(args))
 	}
-	return &node{typ: ret, eval: callEval(d.name, best.fn, es, best.nulls)}, nil
+	n := &node{typ: ret, eval: callEval(d.name, fn, es, best.nulls, !argsEscape(ret))}
+	if best.elem != nil {
+		elem := best.elem
+		n.at = func(i int64) Evaluator {
+			// An element of an ARRAY<STRING> is not a collection: the
+			// argument list may come from the Context.
+			return callEval(d.name, func(args []any) (any, error) { return elem(args, i) }, es, best.nulls, true)
+		}
+	}
+	return n, nil
 }
 
 // callEval evaluates the arguments and runs fn; an error or panic turns
 // into NULL and a reported error.
-func callEval(name string, fn func([]any) (any, error), es []Evaluator, nulls bool) Evaluator {
+//
+// reuse says fn keeps no reference to its argument list once it returns
+// (its result is not a collection, which could be the list itself), so
+// the list can come from the Context's stack.
+func callEval(name string, fn func([]any) (any, error), es []Evaluator, nulls, reuse bool) Evaluator {
 	return func(ctx *Context, row []any) any {
-		args := make([]any, len(es))
+		var args []any
+		base := -1
+		if reuse {
+			args, base = ctx.pushArgs(len(es))
+		} else {
+			args = make([]any, len(es))
+		}
 		for i, f := range es {
 			v := f(ctx, row)
 			if v == nil && !nulls {
+				ctx.popArgs(base)
 				return nil
 			}
 			args[i] = v
 		}
-		return safeCall(ctx, name, fn, args)
+		out := safeCall(ctx, name, fn, args)
+		ctx.popArgs(base)
+		return out
 	}
+}
+
+// argsEscape says whether a function returning t might hand back (or
+// keep inside its result) the argument list it was called with.
+func argsEscape(t *types.Type) bool {
+	switch t.Kind {
+	case types.Array, types.Map, types.Struct, types.Unknown:
+		return true
+	}
+	return false
 }
 
 func safeCall(ctx *Context, name string, fn func([]any) (any, error), args []any) (out any) {

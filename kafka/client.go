@@ -277,10 +277,10 @@ func (c *Client) describe(ctx context.Context, names ...string) ([]TopicInfo, er
 	return out, nil
 }
 
-// toKgo converts a record for producing. A zero Timestamp is left for kgo
+// fillKgo sets kr to r, for producing. A zero Timestamp is left for kgo
 // to stamp with the current time, as Kafka clients do for a missing one.
-func toKgo(r *Record) *kgo.Record {
-	kr := &kgo.Record{
+func fillKgo(kr *kgo.Record, r *Record) {
+	*kr = kgo.Record{
 		Topic:     r.Topic,
 		Partition: r.Partition,
 		Key:       r.Key,
@@ -295,7 +295,6 @@ func toKgo(r *Record) *kgo.Record {
 			kr.Headers[i] = kgo.RecordHeader{Key: h.Key, Value: h.Value}
 		}
 	}
-	return kr
 }
 
 func fromKgo(kr *kgo.Record) Record {
@@ -330,12 +329,16 @@ func produceSync(ctx context.Context, cl *kgo.Client, recs []Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
+	// One array holds the batch's kgo records: an allocation per batch,
+	// not per record.
+	block := make([]kgo.Record, len(recs))
 	krs := make([]*kgo.Record, len(recs))
 	for i := range recs {
 		if recs[i].Partition < -1 {
 			recs[i].Partition = -1
 		}
-		krs[i] = toKgo(&recs[i])
+		fillKgo(&block[i], &recs[i])
+		krs[i] = &block[i]
 	}
 	// Results come in completion order; the records themselves carry
 	// their partition and offset once ProduceSync returns.

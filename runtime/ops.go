@@ -243,7 +243,7 @@ func (s *TopicSink) Process(t *Task, r *Rec) {
 	var key []byte
 	if !r.NoKey || !allNull(r.Row[:s.NumKey]) {
 		var err error
-		if key, err = s.KeySerde.Encode(r.Row[:s.NumKey]); err != nil {
+		if key, err = t.out.encode(s.KeySerde, r.Row[:s.NumKey]); err != nil {
 			s.serializeError(t, fmt.Errorf("key: %w", err))
 			return
 		}
@@ -255,7 +255,7 @@ func (s *TopicSink) Process(t *Task, r *Rec) {
 	ts := r.Ts
 	if !r.Tombstone {
 		var err error
-		value, err = s.ValueSerde.Encode(r.Row[s.NumKey:])
+		value, err = t.out.encode(s.ValueSerde, r.Row[s.NumKey:])
 		if err != nil {
 			s.serializeError(t, fmt.Errorf("value: %w", err))
 			return

@@ -293,7 +293,7 @@ func (q *Query) processedOffsets() map[string]map[int32]int64 {
 	out := map[string]map[int32]int64{}
 	for _, t := range q.tasks {
 		for _, qu := range t.queues {
-			o, ok := t.done[qu.key()]
+			o, ok := t.done[qu.name]
 			if !ok {
 				continue
 			}
@@ -335,7 +335,7 @@ func (q *Query) purgeRepartitions(ctx context.Context) {
 				if qu.tp.topic != in.InternalTopic {
 					continue
 				}
-				if o, ok := t.done[qu.key()]; ok {
+				if o, ok := t.done[qu.name]; ok {
 					offsets[qu.tp.partition] = o
 				}
 			}

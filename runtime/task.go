@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/internal/box"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/types"
@@ -55,6 +56,11 @@ type Task struct {
 	pending   []kafka.Record // outputs of the current batch
 	stop      bool           // set when a transient sink wants no more rows
 	failed    error          // set (with stop) when the query cannot go on
+	// words boxes the per-record pseudo columns (ROWTIME, ROWOFFSET)
+	// and out holds encoded keys and values: shared blocks instead of
+	// allocations per record.
+	words box.Int64s
+	out   outBlock
 
 	queues []*inputQueue // one per input partition, in topology order
 	byTP   map[tp]*inputQueue
@@ -91,6 +97,7 @@ func newTask(topo *Topology, log *ProcessingLog, stats *TaskStats, partition int
 		}
 	}
 	t.ectx.OnError = func(err error) { t.report("RECORD_PROCESSING_ERROR", err) }
+	t.ectx.ReuseArgs = true // a task evaluates on one goroutine at a time
 	return t
 }
 
@@ -103,7 +110,7 @@ func (t *Task) queue(topic string, partition int32) *inputQueue {
 	if t.inputs[topic] == nil {
 		return nil
 	}
-	q := &inputQueue{tp: k, next: -1, hwm: -1, bootstrapTo: -1,
+	q := &inputQueue{tp: k, name: k.key(), next: -1, hwm: -1, bootstrapTo: -1,
 		stats: t.stats.partition(topic, partition, t.inputs[topic].Internal != nil)}
 	t.queues = append(t.queues, q)
 	// Topology order, then partition, so ties between equal timestamps
@@ -126,15 +133,23 @@ func (t *Task) queue(topic string, partition int32) *inputQueue {
 // partition of a task.
 type inputQueue struct {
 	tp
+	name string // tp.key(), made once: formatting it per record cost two allocations
 	buf  []kafka.Record
-	next int64 // offset after the last record buffered or skipped; -1 unknown
-	hwm  int64 // the partition's end as last seen; -1 unknown
+	// store is buf's whole backing array, kept when buf drains so that
+	// the next batch reuses it instead of growing a new one.
+	store []kafka.Record
+	next  int64 // offset after the last record buffered or skipped; -1 unknown
+	hwm   int64 // the partition's end as last seen; -1 unknown
 	// bootstrapTo: the table side of a stream-table join is read up to
 	// here before any other input of the task is processed.
 	bootstrapTo  int64
 	waitingSince time.Time
 	stats        *PartitionStats
 }
+
+// maxKeptQueue bounds the records' backing array a drained queue keeps
+// for the next batch (a few fetches' worth).
+const maxKeptQueue = 1 << 15
 
 func (q *inputQueue) lagging() bool { return q.next >= 0 && q.hwm > q.next }
 
@@ -150,11 +165,18 @@ func (t *Task) enqueue(rec kafka.Record) {
 	}
 	q.next = max(q.next, rec.Offset+1)
 	q.hwm = max(q.hwm, q.next)
-	if below, ok := t.skipBelow[q.key()]; ok && rec.Offset < below {
+	if below, ok := t.skipBelow[q.name]; ok && rec.Offset < below {
 		t.stats.Reread.Add(1)
 		return
 	}
+	if len(q.buf) == 0 {
+		q.buf = q.store[:0]
+	}
+	c := cap(q.buf)
 	q.buf = append(q.buf, rec)
+	if cap(q.buf) != c && cap(q.buf) <= maxKeptQueue {
+		q.store = q.buf[:0] // append moved buf to a new array
+	}
 }
 
 // held reports the first offset of an input partition that must not be
@@ -238,15 +260,12 @@ func (t *Task) processHead(q *inputQueue) {
 	// not from the first time it ran dry: a table read in many fetches
 	// while a task bootstraps must not be abandoned halfway.
 	q.waitingSince = time.Time{}
-	t.done[q.key()] = rec.Offset + 1
+	t.done[q.name] = rec.Offset + 1
 	if _, ok := t.uncommitted[q.tp]; !ok {
 		t.uncommitted[q.tp] = rec.Offset
 	}
 	q.buf[0] = kafka.Record{}
 	q.buf = q.buf[1:]
-	if len(q.buf) == 0 {
-		q.buf = nil
-	}
 }
 
 // waitFor reports whether the task should keep waiting for q's data.
@@ -363,9 +382,9 @@ func (t *Task) process(rec *kafka.Record) {
 		t.report("RECORD_PROCESSING_ERROR", fmt.Errorf("negative timestamp %d", ts))
 		return
 	}
-	row[src.PseudoIndex(PseudoRowtime)] = ts
+	row[src.PseudoIndex(PseudoRowtime)] = t.words.Box(ts)
 	row[src.PseudoIndex(PseudoRowPartition)] = rec.Partition
-	row[src.PseudoIndex(PseudoRowOffset)] = rec.Offset
+	row[src.PseudoIndex(PseudoRowOffset)] = t.words.Box(rec.Offset)
 	t.rec = Rec{Row: row, Ts: ts, Headers: rec.Headers, Partition: rec.Partition, Tombstone: tombstone, NoKey: rec.Key == nil}
 	if src.Window != "" {
 		row[src.PseudoIndex(PseudoWindowStart)] = wstart

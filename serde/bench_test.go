@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/eddysql/eddy/types"
+	"github.com/shopspring/decimal"
 )
 
 // A ~200-byte order record with six mixed columns, field names in lower
@@ -81,6 +82,23 @@ func BenchmarkDelimitedDecode(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := s.Decode(rec, dst); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkJSONEncodeDecimal writes a row like Nexmark q1's output, whose
+// PRICE is a DECIMAL(23,3).
+func BenchmarkJSONEncodeDecimal(b *testing.B) {
+	cols := []types.Column{col("BIDDER", types.BigintType), col("PRICE", types.DecimalOf(23, 3)), col("EXTRA", types.StringType)}
+	s, err := New(Format{Name: JSON}, cols, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	row := []any{int64(1017), decimal.New(1120988, -3), "kjflvbqhnm"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Encode(row); err != nil {
 			b.Fatal(err)
 		}
 	}

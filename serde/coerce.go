@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/eddysql/eddy/internal/smalldec"
 	"github.com/eddysql/eddy/types"
 	"github.com/shopspring/decimal"
 )
@@ -169,6 +170,21 @@ func decimalForType(d decimal.Decimal, t *types.Type) (string, error) {
 		return "", fmt.Errorf("decimal %s does not fit %s", plainDecimal(d), t)
 	}
 	return r.StringFixed(int32(t.Scale)), nil
+}
+
+// appendDecimalForType appends what decimalForType returns, without its
+// allocations when the coefficient fits an int64.
+func appendDecimalForType(dst []byte, d decimal.Decimal, t *types.Type) ([]byte, error) {
+	if c, e, ok := smalldec.Int64(d); ok && t.Precision > 0 && t.Scale >= 0 {
+		if r, ok := smalldec.Rescale(c, e, int32(t.Scale)); ok && smalldec.Digits(r) <= t.Precision {
+			return smalldec.AppendFixed(dst, r, int32(t.Scale)), nil
+		}
+	}
+	s, err := decimalForType(d, t)
+	if err != nil {
+		return nil, err
+	}
+	return append(dst, s...), nil
 }
 
 // clip shortens s for an error message.

@@ -740,33 +740,48 @@ func (j *jsonSerde) Encode(vals []any) ([]byte, error) {
 		return nil, nil
 	}
 	bp := j.bufs.Get().(*[]byte)
-	buf := (*bp)[:0]
-	var err error
-	if j.unwrapped {
-		buf, err = appendJSON(buf, vals[0], j.obj.codecs[0])
-		if err != nil {
-			err = colErr(j.cols[0], err)
-		}
-	} else {
-		for i, c := range j.obj.codecs {
-			buf = append(buf, j.obj.prefix[i]...)
-			if buf, err = appendJSON(buf, vals[i], c); err != nil {
-				err = colErr(j.cols[i], err)
-				break
-			}
-		}
-		buf = append(buf, '}')
-	}
+	buf, _, err := j.AppendEncode((*bp)[:0], vals)
 	var out []byte
 	if err == nil {
 		out = make([]byte, len(buf))
 		copy(out, buf)
 	}
 	if cap(buf) <= 64<<10 { // do not pin huge buffers
-		*bp = buf
+		*bp = buf[:0]
 		j.bufs.Put(bp)
 	}
 	return out, err
+}
+
+// AppendEncode implements Appender.
+func (j *jsonSerde) AppendEncode(buf []byte, vals []any) ([]byte, bool, error) {
+	if len(j.cols) == 0 {
+		if j.isKey {
+			return buf, true, nil
+		}
+		return append(buf, "{}"...), false, nil
+	}
+	if j.unwrapped && vals[0] == nil {
+		return buf, true, nil
+	}
+	// On an error appendJSON returns nil; buf (what the caller passed)
+	// goes back unchanged.
+	if j.unwrapped {
+		out, err := appendJSON(buf, vals[0], j.obj.codecs[0])
+		if err != nil {
+			return buf, false, colErr(j.cols[0], err)
+		}
+		return out, false, nil
+	}
+	out := buf
+	for i, c := range j.obj.codecs {
+		var err error
+		out = append(out, j.obj.prefix[i]...)
+		if out, err = appendJSON(out, vals[i], c); err != nil {
+			return buf, false, colErr(j.cols[i], err)
+		}
+	}
+	return append(out, '}'), false, nil
 }
 
 // appendJSON writes v as JSON for codec c's type.
@@ -797,11 +812,7 @@ func appendJSON(dst []byte, v any, c *codec) ([]byte, error) {
 		}
 	case types.Decimal:
 		if d, ok := asDecimal(v); ok {
-			s, err := decimalForType(d, c.t)
-			if err != nil {
-				return nil, err
-			}
-			return append(dst, s...), nil
+			return appendDecimalForType(dst, d, c.t)
 		}
 	case types.Bytes:
 		if b, ok := v.([]byte); ok {

@@ -486,3 +486,38 @@ func TestJSONMapNullKey(t *testing.T) {
 		t.Fatalf("encoded %s, want %s", got, want)
 	}
 }
+
+// DECIMAL columns are written at their scale, whatever the value's own
+// exponent, and a value with too many digits for the precision fails; the
+// int64 fast path and the math/big path must agree on both.
+func TestJSONEncodeDecimalScale(t *testing.T) {
+	typ := types.DecimalOf(6, 3)
+	s, err := New(Format{Name: JSON}, []types.Column{{Name: "D", Type: typ}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		v    any
+		want string
+	}{
+		{decimal.New(1500, -3), `{"D":1.500}`},
+		{decimal.New(15, -1), `{"D":1.500}`},
+		{decimal.New(-5, -2), `{"D":-0.050}`},
+		{decimal.New(12345, -4), `{"D":1.235}`},   // rounded half up
+		{decimal.New(-12345, -4), `{"D":-1.235}`}, // away from zero
+		{decimal.Decimal{}, `{"D":0.000}`},
+		{int64(42), `{"D":42.000}`},
+		{dec("123.4567890123456789012"), `{"D":123.457}`},
+		{decimal.New(999999, -3), `{"D":999.999}`},
+	} {
+		got, err := s.Encode([]any{c.v})
+		if err != nil || string(got) != c.want {
+			t.Errorf("Encode(%v) = %s, %v; want %s", c.v, got, err, c.want)
+		}
+	}
+	for _, v := range []any{decimal.New(1000, 0), dec("99999999999999999999999")} {
+		if got, err := s.Encode([]any{v}); err == nil {
+			t.Errorf("Encode(%v) = %s, want a precision error", v, got)
+		}
+	}
+}

@@ -69,28 +69,51 @@ func (k *kafkaSerde) Encode(vals []any) ([]byte, error) {
 	if len(k.cols) == 0 || vals[0] == nil {
 		return nil, nil
 	}
+	out, _, err := k.AppendEncode(make([]byte, 0, k.size(vals[0])), vals)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// size is how many bytes v encodes to.
+func (k *kafkaSerde) size(v any) int {
+	switch x := v.(type) {
+	case string:
+		return len(x)
+	case []byte:
+		return len(x)
+	}
+	return 8
+}
+
+// AppendEncode implements Appender.
+func (k *kafkaSerde) AppendEncode(dst []byte, vals []any) ([]byte, bool, error) {
+	if len(k.cols) == 0 || vals[0] == nil {
+		return dst, true, nil
+	}
 	c, v := k.cols[0], vals[0]
 	switch c.Type.Kind {
 	case types.Int:
 		if i, ok := asInt64(v); ok {
-			return binary.BigEndian.AppendUint32(make([]byte, 0, 4), uint32(int32(i))), nil
+			return binary.BigEndian.AppendUint32(dst, uint32(int32(i))), false, nil
 		}
 	case types.Bigint:
 		if i, ok := asInt64(v); ok {
-			return binary.BigEndian.AppendUint64(make([]byte, 0, 8), uint64(i)), nil
+			return binary.BigEndian.AppendUint64(dst, uint64(i)), false, nil
 		}
 	case types.Double:
 		if f, ok := asFloat64(v); ok {
-			return binary.BigEndian.AppendUint64(make([]byte, 0, 8), math.Float64bits(f)), nil
+			return binary.BigEndian.AppendUint64(dst, math.Float64bits(f)), false, nil
 		}
 	case types.String:
 		if s, ok := v.(string); ok {
-			return []byte(s), nil
+			return append(dst, s...), false, nil
 		}
 	case types.Bytes:
 		if b, ok := v.([]byte); ok {
-			return append([]byte{}, b...), nil
+			return append(dst, b...), false, nil
 		}
 	}
-	return nil, colErr(c, typeErr(v, c.Type))
+	return dst, false, colErr(c, typeErr(v, c.Type))
 }

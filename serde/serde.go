@@ -75,6 +75,15 @@ type Serde interface {
 	Encode(vals []any) ([]byte, error)
 }
 
+// Appender is implemented by serdes that can encode into the caller's
+// buffer, so that a sink packs many records' bytes into one block instead
+// of allocating per key and value. AppendEncode appends what Encode
+// returns to dst; isNil reports that Encode would return nil bytes (no
+// key, a null unwrapped value), which differs from empty bytes.
+type Appender interface {
+	AppendEncode(dst []byte, vals []any) (out []byte, isNil bool, err error)
+}
+
 // ErrNull is returned by Decode when a value payload is present but encodes
 // a null record (the JSON literal null, or empty bytes): ksqlDB treats it
 // like a tombstone.

@@ -1,0 +1,104 @@
+package expr
+
+import (
+	"math"
+
+	"github.com/eddysql/eddy/internal/smalldec"
+	"github.com/shopspring/decimal"
+)
+
+// DECIMAL arithmetic and comparison on int64 coefficients when both
+// operands fit, which is most of the time: shopspring's math/big path
+// costs several allocations per operation, the int64 path one (the
+// result). Each returns ok false when it cannot decide exactly, and the
+// caller takes the math/big path.
+
+// smallOf returns v (an INT, BIGINT or DECIMAL) as coefficient × 10^exp.
+func smallOf(v any) (coef int64, exp int32, ok bool) {
+	switch x := v.(type) {
+	case int64:
+		return x, 0, true
+	case int32:
+		return int64(x), 0, true
+	case decimal.Decimal:
+		return smalldec.Int64(x)
+	}
+	return 0, 0, false
+}
+
+// align brings two coefficients to the smaller exponent.
+func align(a int64, ae int32, b int64, be int32) (int64, int64, int32, bool) {
+	e := min(ae, be)
+	a, okA := smalldec.Rescale(a, ae, -e)
+	b, okB := smalldec.Rescale(b, be, -e)
+	return a, b, e, okA && okB
+}
+
+// smallArith computes a op b rounded to scale (op one of + - *), as
+// dec(a).Op(dec(b)).Round(scale) does, boxed.
+func smallArith(op byte, a, b any, scale int32) (any, bool) {
+	x, xe, ok := smallOf(a)
+	if !ok {
+		return nil, false
+	}
+	y, ye, ok := smallOf(b)
+	if !ok {
+		return nil, false
+	}
+	var c int64
+	var e int64
+	switch op {
+	case '*':
+		if c, ok = smalldec.Mul(x, y); !ok {
+			return nil, false
+		}
+		e = int64(xe) + int64(ye)
+	default:
+		var ax, ay int64
+		var ae int32
+		if ax, ay, ae, ok = align(x, xe, y, ye); !ok {
+			return nil, false
+		}
+		if op == '-' {
+			if ay == math.MinInt64 {
+				return nil, false
+			}
+			ay = -ay
+		}
+		if c, ok = smalldec.Add(ax, ay); !ok {
+			return nil, false
+		}
+		e = int64(ae)
+	}
+	if e < math.MinInt32 || e > math.MaxInt32 {
+		return nil, false
+	}
+	r, ok := smalldec.Rescale(c, int32(e), scale)
+	if !ok {
+		return nil, false
+	}
+	return smalldec.Box(r, -scale), true
+}
+
+// smallCmp compares two numbers (INT, BIGINT, DECIMAL) exactly.
+func smallCmp(a, b any) (int, bool) {
+	x, xe, ok := smallOf(a)
+	if !ok {
+		return 0, false
+	}
+	y, ye, ok := smallOf(b)
+	if !ok {
+		return 0, false
+	}
+	x, y, _, ok = align(x, xe, y, ye)
+	if !ok {
+		return 0, false
+	}
+	switch {
+	case x < y:
+		return -1, true
+	case x > y:
+		return 1, true
+	}
+	return 0, true
+}

@@ -1,0 +1,87 @@
+package expr
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/eddysql/eddy/types"
+	"github.com/shopspring/decimal"
+)
+
+// The int64 fast path of DECIMAL + - * and comparisons must give exactly
+// what the math/big path gives: the same value at the same exponent.
+func TestSmallDecimalArithMatchesBig(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	vals := []any{int64(0), int64(1), int64(-1), int32(7), int64(math.MaxInt64), int64(math.MinInt64), int32(math.MinInt32),
+		decimal.New(908, -3), decimal.New(-5, -1), decimal.New(15, -1), decimal.New(-25, -2), decimal.New(math.MaxInt64, -4),
+		decimal.RequireFromString("12345678901234567890.123"), decimal.Decimal{}}
+	for range 300 {
+		vals = append(vals, decimal.New(r.Int64N(2e9)-1e9, -int32(r.IntN(6))), r.Int64N(1e12)-5e11)
+	}
+	bigOp := map[byte]func(a, b decimal.Decimal) decimal.Decimal{'+': decimal.Decimal.Add, '-': decimal.Decimal.Sub, '*': decimal.Decimal.Mul}
+	fast := 0
+	for _, a := range vals {
+		for _, b := range vals {
+			for _, op := range []byte{'+', '-', '*'} {
+				for _, scale := range []int32{0, 1, 3, 6} {
+					want := bigOp[op](dec(a), dec(b)).Round(scale)
+					got, ok := smallArith(op, a, b, scale)
+					if !ok {
+						continue
+					}
+					fast++
+					g := got.(decimal.Decimal)
+					if !g.Equal(want) || g.Exponent() != want.Exponent() {
+						t.Fatalf("%v %c %v at scale %d = %s (exp %d), want %s (exp %d)", a, op, b, scale, g, g.Exponent(), want, want.Exponent())
+					}
+				}
+			}
+			wantCmp := dec(a).Cmp(dec(b))
+			if c, ok := smallCmp(a, b); ok && c != wantCmp {
+				t.Fatalf("compare %v with %v = %d, want %d", a, b, c, wantCmp)
+			}
+		}
+	}
+	if fast < len(vals)*len(vals) {
+		t.Errorf("the fast path took only %d of %d cases", fast, len(vals)*len(vals)*12)
+	}
+}
+
+// q1 of Nexmark: 0.908 * a BIGINT is DECIMAL(23,3), at scale 3.
+func TestDecimalTimesBigint(t *testing.T) {
+	r := testResolver{cols: []types.Column{col("PRICE", types.BigintType)}}
+	c, err := Compile(mustParse(t, "0.908 * PRICE"), r, NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []int64{0, 1, 1234567, -3, math.MaxInt64} {
+		got, ok := c.Eval(nil, []any{p}).(decimal.Decimal)
+		want := decimal.New(908, -3).Mul(decimal.NewFromInt(p))
+		if !ok || !got.Equal(want) || got.Exponent() != -3 {
+			t.Errorf("0.908 * %d = %v, want %s at scale 3", p, got, want)
+		}
+	}
+	if cmp, err := Compile(mustParse(t, "0.908 * PRICE > 1000000"), r, NewRegistry()); err != nil {
+		t.Fatal(err)
+	} else if v := cmp.Eval(nil, []any{int64(1101322)}); v != true {
+		t.Errorf("0.908 * 1101322 > 1000000 = %v", v)
+	} else if v := cmp.Eval(nil, []any{int64(1101321)}); v != false {
+		t.Errorf("0.908 * 1101321 > 1000000 = %v", v)
+	}
+}
+
+// BenchmarkDecimalTimesBigint is q1's 0.908 * PRICE.
+func BenchmarkDecimalTimesBigint(b *testing.B) {
+	r := testResolver{cols: []types.Column{col("PRICE", types.BigintType)}}
+	c, err := Compile(mustParse(b, "0.908 * PRICE"), r, NewRegistry())
+	if err != nil {
+		b.Fatal(err)
+	}
+	row := []any{int64(1234567)}
+	ctx := &Context{}
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Eval(ctx, row)
+	}
+}

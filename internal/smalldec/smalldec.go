@@ -1,0 +1,223 @@
+// Package smalldec does DECIMAL arithmetic on values whose coefficient
+// fits an int64 without math/big's allocations. eddy's DECIMAL values are
+// shopspring decimals (a *big.Int coefficient and an exponent); making one
+// costs three allocations (the Int, its words, the interface box) and
+// every operation allocates again. Most DECIMALs in practice (prices,
+// amounts) fit 18 digits, so the expression evaluator and the encoders
+// read the coefficient directly and build results in one allocation,
+// falling back to shopspring whenever a value does not fit.
+//
+// Reading the coefficient relies on shopspring's layout (a *big.Int, then
+// an int32 exponent). An init-time self-check turns every fast path off
+// if that layout ever changes, so the worst case is the old speed.
+package smalldec
+
+import (
+	"math"
+	"math/big"
+	"math/bits"
+	"strconv"
+	"unsafe"
+
+	"github.com/shopspring/decimal"
+)
+
+// layout mirrors decimal.Decimal.
+type layout struct {
+	value *big.Int
+	exp   int32
+}
+
+// boxed holds a decimal and its one-word coefficient in one allocation.
+type boxed struct {
+	d layout
+	i big.Int
+	w [1]big.Word
+}
+
+// eface is the runtime layout of an empty interface.
+type eface struct {
+	typ  unsafe.Pointer
+	data unsafe.Pointer
+}
+
+var (
+	decimalType = func() unsafe.Pointer { var v any = decimal.Decimal{}; return (*eface)(unsafe.Pointer(&v)).typ }()
+	// enabled is set when the layout self-check passes.
+	enabled = selfCheck()
+)
+
+func selfCheck() bool {
+	if unsafe.Sizeof(decimal.Decimal{}) != unsafe.Sizeof(layout{}) || big.MaxBase < 10 || strconv.IntSize != 64 {
+		return false
+	}
+	for _, c := range []struct {
+		coef int64
+		exp  int32
+	}{{-12345, -3}, {0, 0}, {math.MaxInt64, 7}, {math.MinInt64 + 1, -2}, {1, -1}} {
+		d := decimal.New(c.coef, c.exp)
+		l := (*layout)(unsafe.Pointer(&d))
+		if l.exp != c.exp || l.value == nil || !l.value.IsInt64() || l.value.Int64() != c.coef {
+			return false
+		}
+		m := *(*decimal.Decimal)(unsafe.Pointer(newBoxed(c.coef, c.exp)))
+		if !m.Equal(d) || m.Exponent() != c.exp || m.String() != d.String() {
+			return false
+		}
+	}
+	return true
+}
+
+// Int64 returns d's coefficient and exponent when the coefficient fits an
+// int64 (d = coef × 10^exp).
+func Int64(d decimal.Decimal) (coef int64, exp int32, ok bool) {
+	if !enabled {
+		return 0, 0, false
+	}
+	l := (*layout)(unsafe.Pointer(&d))
+	if l.value == nil {
+		return 0, l.exp, true // the zero Decimal
+	}
+	if !l.value.IsInt64() {
+		return 0, 0, false
+	}
+	return l.value.Int64(), l.exp, true
+}
+
+// New returns coef × 10^exp, built in one allocation (decimal.New takes
+// two).
+func New(coef int64, exp int32) decimal.Decimal {
+	if !enabled {
+		return decimal.New(coef, exp)
+	}
+	return *(*decimal.Decimal)(unsafe.Pointer(newBoxed(coef, exp)))
+}
+
+func newBoxed(coef int64, exp int32) *boxed {
+	b := new(boxed)
+	b.w[0] = big.Word(abs(coef))
+	b.i.SetBits(b.w[:]) // normalizes zero to an empty coefficient
+	if coef < 0 {
+		b.i.Neg(&b.i)
+	}
+	b.d = layout{value: &b.i, exp: exp}
+	return b
+}
+
+// Box returns coef × 10^exp as a decimal.Decimal in an interface, in one
+// allocation instead of three.
+func Box(coef int64, exp int32) any {
+	if !enabled {
+		return decimal.New(coef, exp)
+	}
+	var v any
+	e := (*eface)(unsafe.Pointer(&v))
+	e.typ, e.data = decimalType, unsafe.Pointer(newBoxed(coef, exp))
+	return v
+}
+
+// pow10 holds 10^0 … 10^18, the powers that fit an int64.
+var pow10 = func() [19]int64 {
+	var p [19]int64
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// Rescale returns coef × 10^exp as a coefficient of exponent -scale,
+// rounding half away from zero as decimal.Round does; ok is false when
+// the result does not fit an int64.
+func Rescale(coef int64, exp, scale int32) (int64, bool) {
+	shift := int64(exp) + int64(scale)
+	switch {
+	case shift == 0:
+		return coef, true
+	case shift > 0:
+		if shift >= int64(len(pow10)) {
+			return 0, coef == 0
+		}
+		return Mul(coef, pow10[shift])
+	}
+	if -shift >= int64(len(pow10)) {
+		return 0, false // rounding a coefficient that many digits down: leave it to big
+	}
+	p := pow10[-shift]
+	q, r := coef/p, coef%p
+	if r < 0 {
+		r = -r
+	}
+	if r >= p-r { // |r| ≥ p/2: away from zero
+		if coef < 0 {
+			q--
+		} else {
+			q++
+		}
+	}
+	return q, true
+}
+
+// Mul returns a × b; ok is false on overflow.
+func Mul(a, b int64) (int64, bool) {
+	hi, lo := bits.Mul64(abs(a), abs(b))
+	if hi != 0 || lo > math.MaxInt64 {
+		return 0, false
+	}
+	if (a < 0) != (b < 0) {
+		return -int64(lo), true
+	}
+	return int64(lo), true
+}
+
+func abs(v int64) uint64 {
+	if v < 0 {
+		return -uint64(v)
+	}
+	return uint64(v)
+}
+
+// Add returns a + b; ok is false on overflow.
+func Add(a, b int64) (int64, bool) {
+	c := a + b
+	if (a >= 0) == (b >= 0) && (c >= 0) != (a >= 0) {
+		return 0, false
+	}
+	return c, true
+}
+
+// Digits counts the decimal digits of coef (0 has one).
+func Digits(coef int64) int {
+	u := abs(coef)
+	n := 1
+	for u >= 10 {
+		u /= 10
+		n++
+	}
+	return n
+}
+
+// AppendFixed writes coef × 10^-scale with exactly scale fractional
+// digits, as decimal.StringFixed(scale) writes that value: "-0.050" for
+// (-50, 3). scale must not be negative.
+func AppendFixed(dst []byte, coef int64, scale int32) []byte {
+	if coef < 0 {
+		dst = append(dst, '-')
+	}
+	var buf [24]byte
+	digits := strconv.AppendUint(buf[:0], abs(coef), 10)
+	if scale == 0 {
+		return append(dst, digits...)
+	}
+	s := int(scale)
+	if len(digits) > s {
+		dst = append(dst, digits[:len(digits)-s]...)
+		dst = append(dst, '.')
+		return append(dst, digits[len(digits)-s:]...)
+	}
+	dst = append(dst, '0', '.')
+	for range s - len(digits) {
+		dst = append(dst, '0')
+	}
+	return append(dst, digits...)
+}
