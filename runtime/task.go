@@ -280,6 +280,17 @@ func (t *Task) waitFor(q *inputQueue, now time.Time) bool {
 	return false
 }
 
+// boxWord puts a pseudo column's value in an interface. A stateless
+// task boxes it into a shared block (no allocation per value); a task
+// with state boxes it on its own, since a row kept in a join or table
+// state would otherwise pin a whole block of other records' values.
+func (t *Task) boxWord(v int64) any {
+	if len(t.inst.states) == 0 {
+		return t.words.Box(v)
+	}
+	return v
+}
+
 // fail stops the task on an error the query cannot go past: its batch
 // is not committed, and the query stops with err.
 func (t *Task) fail(err error) {
@@ -382,9 +393,9 @@ func (t *Task) process(rec *kafka.Record) {
 		t.report("RECORD_PROCESSING_ERROR", fmt.Errorf("negative timestamp %d", ts))
 		return
 	}
-	row[src.PseudoIndex(PseudoRowtime)] = t.words.Box(ts)
+	row[src.PseudoIndex(PseudoRowtime)] = t.boxWord(ts)
 	row[src.PseudoIndex(PseudoRowPartition)] = rec.Partition
-	row[src.PseudoIndex(PseudoRowOffset)] = t.words.Box(rec.Offset)
+	row[src.PseudoIndex(PseudoRowOffset)] = t.boxWord(rec.Offset)
 	t.rec = Rec{Row: row, Ts: ts, Headers: rec.Headers, Partition: rec.Partition, Tombstone: tombstone, NoKey: rec.Key == nil}
 	if src.Window != "" {
 		row[src.PseudoIndex(PseudoWindowStart)] = wstart

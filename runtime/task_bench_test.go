@@ -90,3 +90,21 @@ func TestTaskAllocsPerRecord(t *testing.T) {
 		t.Errorf("%.2f allocations per record, want at most 4", perRecord)
 	}
 }
+
+// TestStatefulTaskBoxesPseudoColumnsAlone: a task with state keeps rows
+// (join sides, tables), so its ROWTIME/ROWOFFSET values are boxed one by
+// one: a kept row must not pin a shared block of other records' values.
+// A stateless task shares blocks.
+func TestStatefulTaskBoxesPseudoColumnsAlone(t *testing.T) {
+	stateless := newTask(&Topology{}, nil, newTaskStats(), 0)
+	stateful := newTask(&Topology{}, nil, newTaskStats(), 0)
+	stateful.inst.states = append(stateful.inst.states, &Filter{})
+	v := int64(1_700_000_000_000)
+	var kept []any // the boxed values stay reachable, as a row's would
+	if n := testing.AllocsPerRun(100, func() { v++; kept = append(kept[:0], stateless.boxWord(v)) }); n > 0.1 {
+		t.Errorf("stateless task: %.2f allocations per boxed value, want shared blocks", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { v++; kept = append(kept[:0], stateful.boxWord(v)) }); n != 1 {
+		t.Errorf("stateful task: %.2f allocations per boxed value, want 1 (no shared block)", n)
+	}
+}
