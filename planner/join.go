@@ -7,7 +7,6 @@ import (
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/runtime"
-	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
 )
@@ -106,6 +105,7 @@ type joinStep struct {
 	spec                *runtime.JoinSpec
 	leftExpr, rightExpr sql.Expr
 	kind                string
+	scope               *joinScope // the sides joined before this step
 }
 
 // planJoin plans a (left-deep, possibly N-way) join query.
@@ -170,18 +170,11 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 	}
 	plan.Window = js.sides[0].src.Window
 
-	// Build the join steps left-deep. Step i joins the combined row of the
-	// previous steps with source i+1.
+	// Plan the join steps left-deep first: step i joins the combined row
+	// of the previous steps with source i+1. Operators are wired after
+	// the key formats are resolved, which needs every step.
 	leftWidth := js.sides[0].layout.Width()
 	leftTable := js.sides[0].src.IsTable
-	leftInput := &runtime.Input{Source: js.sides[0].layout}
-	plan.Inputs = append(plan.Inputs, leftInput)
-	attachLeft := func(op runtime.Op) { leftInput.Next = op }
-	// leftSerde is the key format whose bytes decide the left rows'
-	// partitions (nil: eddy's own row encoding). A repartitioned side is
-	// keyed in the format of the side read directly, so equal keys land in
-	// partitions of the same number and meet in one task.
-	leftSerde := js.sides[0].layout.KeySerde
 	var steps []*joinStep
 	for i, j := range joins {
 		right := js.sides[i+1]
@@ -191,41 +184,43 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 		if err != nil {
 			return nil, err
 		}
+		step.scope = done
 		steps = append(steps, step)
-		// A stream side not keyed by its join expression meets the other
-		// side through a repartition topic keyed by that expression, so
-		// matching rows share a partition whichever server owns it.
+		leftWidth = step.spec.Width()
+		leftTable = leftTable && right.src.IsTable
+	}
+	var kp *joinKeyPlan
+	if p.AppID != "" {
+		kp = p.resolveJoinKeys(steps, js)
+	}
+
+	// Wire the operators: a side the key plan repartitions reaches its
+	// join through an internal topic keyed by the join expression in the
+	// join's key format, so matching rows share a partition whichever
+	// server owns it.
+	leftTable = js.sides[0].src.IsTable
+	leftInput := &runtime.Input{Source: js.sides[0].layout}
+	plan.Inputs = append(plan.Inputs, leftInput)
+	attachLeft := func(op runtime.Op) { leftInput.Next = op }
+	for i, step := range steps {
+		right := js.sides[i+1]
 		leftEntry, rightEntry := runtime.Op(&runtime.JoinLeft{J: step.spec}), runtime.Op(&runtime.JoinRight{J: step.spec})
-		if p.AppID != "" {
-			// Inner joins of an N-way join are named for the left side they
-			// form, as ksqlDB's topologies are: L_Join-…, L_L_Join-….
-			name := p.AppID + "-" + strings.Repeat("L_", len(joins)-1-i) + "Join"
-			leftRepart := !leftTable && !leftKeyed(step, steps, done)
-			rightRepart := !right.src.IsTable && !isPrimaryKeyRef(step.rightExpr, right)
-			var anchor serde.Serde
-			switch {
-			case !rightRepart:
-				anchor = right.layout.KeySerde
-			case !leftRepart:
-				anchor = leftSerde
+		if kp != nil {
+			sk := kp.steps[i]
+			if sk.left != nil {
+				leftEntry = p.repartitionJoinSide(plan, sk.left, step.spec.LeftKey, leftEntry)
 			}
-			if leftRepart {
-				suffix := "-left-repartition"
-				if right.src.IsTable {
-					suffix = "-repartition" // the stream side of a stream-table join
-				}
-				leftEntry = p.repartitionJoinSide(plan, name+suffix, step.spec.LeftKey, leftEntry, anchor)
-				leftSerde = anchor
+			if sk.right != nil {
+				rightEntry = p.repartitionJoinSide(plan, sk.right, step.spec.RightKey, rightEntry)
 			}
-			if rightRepart {
-				rightEntry = p.repartitionJoinSide(plan, name+"-right-repartition", step.spec.RightKey, rightEntry, anchor)
+			if len(sk.stores) > 0 {
+				step.spec.StoreName = sk.stores[0]
 			}
 		}
 		attachLeft(leftEntry)
 		plan.Inputs = append(plan.Inputs, &runtime.Input{Source: right.layout, Next: rightEntry})
 		spec := step.spec
 		attachLeft = func(op runtime.Op) { spec.Next = op }
-		leftWidth = spec.Width()
 		leftTable = leftTable && right.src.IsTable
 	}
 	last := steps[len(steps)-1].spec
@@ -804,41 +799,6 @@ func (s *joinScope) joinNames(msg string) string {
 		msg = strings.ReplaceAll(msg, sd.alias+".", sd.alias+"_")
 	}
 	return msg
-}
-
-// repartitionJoinSide routes a join side's rows through an internal topic
-// keyed by its join expression, returning the operator rows enter.
-func (p *Planner) repartitionJoinSide(plan *QueryPlan, topic string, key *expr.Compiled, entry runtime.Op, keySerde serde.Serde) runtime.Op {
-	in := &runtime.Input{Internal: &runtime.RepartitionInput{Next: entry}, InternalTopic: topic}
-	plan.Inputs = append(plan.Inputs, in)
-	plan.InternalTopics = append(plan.InternalTopics, topic)
-	return &runtime.Repartition{Topic: topic, Keys: []*expr.Compiled{key}, KeySerde: keySerde}
-}
-
-// leftKeyed reports whether a join's left rows are already keyed by its
-// left expression: the key column of the first source, or the key of the
-// previous join step.
-func leftKeyed(step *joinStep, steps []*joinStep, left *joinScope) bool {
-	if len(steps) == 1 {
-		return keyOfSide(step.leftExpr, left)
-	}
-	slotOf := func(e sql.Expr) (int, bool) { return columnSlot(left, e) }
-	want, ok := slotOf(step.leftExpr)
-	if !ok {
-		return false
-	}
-	prev := steps[len(steps)-2]
-	for _, e := range []sql.Expr{prev.leftExpr} {
-		if s, ok := slotOf(e); ok && s == want {
-			return true
-		}
-	}
-	if ref, ok := prev.rightExpr.(*sql.ColumnRef); ok {
-		if s, _, err := left.Column(ref); err == nil && s == want {
-			return true
-		}
-	}
-	return false
 }
 
 // starColumns are the columns `*` takes from one side of a join: its key,

@@ -116,7 +116,7 @@ func (c *cloner) join(j *JoinSpec) *JoinSpec {
 		Kind: j.Kind, LeftTable: j.LeftTable, RightTable: j.RightTable,
 		LeftWidth: j.LeftWidth, RightWidth: j.RightWidth, LeftKey: j.LeftKey, RightKey: j.RightKey,
 		KeyFill: j.KeyFill, Before: j.Before, After: j.After, Grace: j.Grace, HasGrace: j.HasGrace,
-		FK: j.FK, store: c.names[j],
+		FK: j.FK, StoreName: j.StoreName, store: c.names[j],
 	}
 	c.joins[j] = x
 	x.Next = c.op(j.Next)
@@ -178,6 +178,8 @@ func storeNames(topo *Topology) map[any]string {
 
 func joinStoreName(j *JoinSpec) string {
 	switch {
+	case j.StoreName != "":
+		return j.StoreName
 	case j.FK != nil:
 		return "KTABLE-FK-JOIN-SUBSCRIPTION-STATE-STORE"
 	case j.LeftTable && j.RightTable:

@@ -40,6 +40,9 @@ type JoinSpec struct {
 
 	// FK makes this a foreign-key table-table join.
 	FK *ForeignKey
+	// StoreName, when set, names the join's store: ksqlDB names the store
+	// of a table side read back from a repartition topic for that side.
+	StoreName string
 
 	left, right *joinState
 	fk          *fkState

@@ -1,0 +1,239 @@
+package planner
+
+import (
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/runtime"
+	"github.com/eddysql/eddy/serde"
+	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/types"
+)
+
+// Co-partitioning needs more than equal key values: a producer places a
+// record by the hash of its serialized key, so the same key written as
+// KAFKA and as DELIMITED (or under two Schema Registry ids) lands in
+// partitions of different numbers, and the two rows never meet in one
+// task. So every join has one key format, ksqlDB's rule (KLIP-33):
+//
+//   - a side that is read as it is (already keyed by its join expression)
+//     prefers its source's key format; a side that must be re-keyed has no
+//     preference;
+//   - the join takes the left side's preference, else the right side's,
+//     else the first source key format that is not NONE, else the
+//     configured default key format;
+//   - a side whose source key format differs, or that is re-keyed, goes
+//     through an internal topic keyed in the join's format; with a format
+//     that carries a registry schema id (AVRO, JSON_SR, PROTOBUF) every
+//     side does, since two topics' ids differ even for the same schema.
+//
+// An inner join of an N-way join that is re-keyed on the way to the next
+// join resolves its own format; one that is not shares the outer join's.
+
+// joinRepartition is one join side routed through an internal topic.
+type joinRepartition struct {
+	topic  string
+	format serde.Format
+	table  bool
+}
+
+// joinStepKeys says which sides of one join step are repartitioned, and
+// the name of the step's store when ksqlDB names it for a repartition.
+type joinStepKeys struct {
+	format      serde.Format
+	left, right *joinRepartition
+	stores      []string
+}
+
+// joinKeyPlan is the resolved key formats of a (possibly N-way) join.
+type joinKeyPlan struct {
+	steps []joinStepKeys
+}
+
+// resolveJoinKeys applies the rule above to the planned steps.
+func (p *Planner) resolveJoinKeys(steps []*joinStep, js *joinScope) *joinKeyPlan {
+	kp := &joinKeyPlan{steps: make([]joinStepKeys, len(steps))}
+	n := len(steps)
+	prefix := func(i int) string { return strings.Repeat("L_", n-1-i) }
+	leaf := func(i int) *joinSide { return js.sides[i] }
+
+	// Which sides need re-keying, and whether a nested join's result
+	// reaches step i as it is (its key is equivalent to the criteria).
+	rightNeeds := make([]bool, n)
+	leftNeeds := make([]bool, n)
+	fk := make([]bool, n)
+	for i, st := range steps {
+		fk[i] = st.spec.FK != nil
+		right := js.sides[i+1]
+		rightNeeds[i] = !right.src.IsTable && !isPrimaryKeyRef(st.rightExpr, right)
+		if i == 0 {
+			leftNeeds[i] = !js.sides[0].src.IsTable && !keyOfSide(st.leftExpr, st.scope)
+		} else {
+			leftNeeds[i] = !inEquivalence(steps[:i], st.leftExpr, st.scope)
+		}
+	}
+	var preferred func(i int) (serde.Format, bool)
+	preferred = func(i int) (serde.Format, bool) {
+		switch {
+		case fk[i]:
+			return leaf(0).src.KeyFormat, true
+		case leftNeeds[i]:
+		case i == 0:
+			return leaf(0).src.KeyFormat, true
+		default:
+			if f, ok := preferred(i - 1); ok {
+				return f, true
+			}
+		}
+		if !rightNeeds[i] {
+			return leaf(i + 1).src.KeyFormat, true
+		}
+		return serde.Format{}, false
+	}
+	var set func(i int, f serde.Format)
+	resolve := func(i int) {
+		f, ok := preferred(i)
+		if !ok {
+			f = p.defaultJoinKeyFormat(js.sides[:i+2])
+		}
+		set(i, f)
+	}
+	set = func(i int, f serde.Format) {
+		sk := &kp.steps[i]
+		sk.format = f
+		if fk[i] {
+			return // a foreign-key join is not co-partitioned
+		}
+		name := p.AppID + "-" + prefix(i)
+		forced := serde.IsSchemaRegistryFormat(f.Name)
+		right := leaf(i + 1)
+		if forced || rightNeeds[i] || !sameKeyFormat(f, right.src.KeyFormat) {
+			sk.right = &joinRepartition{topic: name + "Join-right-repartition", format: f, table: right.src.IsTable}
+			if right.src.IsTable {
+				sk.right.topic = name + "RightSourceKeyed-SelectKey-repartition"
+			}
+		}
+		leftTable := steps[i].spec.LeftTable
+		leftTopic := name + "Join-left-repartition"
+		switch {
+		case leftTable:
+			leftTopic = name + "LeftSourceKeyed-SelectKey-repartition"
+		case right.src.IsTable:
+			leftTopic = name + "Join-repartition" // the stream side of a stream-table join
+		}
+		switch {
+		case i == 0:
+			if forced || leftNeeds[i] || !sameKeyFormat(f, leaf(0).src.KeyFormat) {
+				sk.left = &joinRepartition{topic: leftTopic, format: f, table: leftTable}
+			}
+		case leftNeeds[i]:
+			sk.left = &joinRepartition{topic: leftTopic, format: f, table: leftTable}
+			resolve(i - 1)
+		default:
+			set(i-1, f)
+		}
+		// A repartitioned table side is materialized after the internal
+		// topic, in a store named for it.
+		for _, side := range []struct {
+			r    *joinRepartition
+			name string
+		}{{sk.right, "RightSourceKeyed-Materialize"}, {sk.left, "LeftSourceKeyed-Materialize"}} {
+			if side.r != nil && side.r.table {
+				sk.stores = append(sk.stores, prefix(i)+side.name)
+			}
+		}
+	}
+	resolve(n - 1)
+	return kp
+}
+
+// defaultJoinKeyFormat is the key format of a join whose sides are all
+// re-keyed: the first source's that is not NONE, else the default.
+func (p *Planner) defaultJoinKeyFormat(sides []*joinSide) serde.Format {
+	for _, sd := range sides {
+		if sd.src.KeyFormat.Name != serde.None {
+			return sd.src.KeyFormat
+		}
+	}
+	return serde.Format{Name: strings.ToUpper(p.cfg.Get("ksql.persistence.default.format.key", "KAFKA")), Props: map[string]string{}}
+}
+
+// sameKeyFormat reports whether keys written in a and b have the same
+// bytes: the same format with the same settings.
+func sameKeyFormat(a, b serde.Format) bool {
+	return strings.EqualFold(a.Name, b.Name) && maps.Equal(writerProps(a.Props), writerProps(b.Props))
+}
+
+// writerProps drops the properties that only say which registered schema
+// a source was read with; an internal topic registers its own.
+func writerProps(props map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range props {
+		if !strings.Contains(strings.ToUpper(k), "SCHEMA_ID") {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// inEquivalence reports whether e is equivalent to the key of the join
+// formed by steps: one of the last join's expressions, or of an earlier
+// join the last one's criteria chain to. An outer join's key equals
+// neither side's expression (either may be null), so nothing is.
+func inEquivalence(steps []*joinStep, e sql.Expr, scope *joinScope) bool {
+	canon := func(x sql.Expr) string {
+		if s, ok := columnSlot(scope, x); ok {
+			return fmt.Sprintf("#%d", s)
+		}
+		return sql.FormatExpr(x)
+	}
+	var set func(k int) map[string]bool
+	set = func(k int) map[string]bool {
+		st := steps[k]
+		if st.kind == "FULL" {
+			return map[string]bool{}
+		}
+		keys := map[string]bool{canon(st.leftExpr): true, canon(st.rightExpr): true}
+		if k > 0 {
+			prev := set(k - 1)
+			if prev[canon(st.leftExpr)] || prev[canon(st.rightExpr)] {
+				for x := range prev {
+					keys[x] = true
+				}
+			}
+		}
+		return keys
+	}
+	return set(len(steps) - 1)[canon(e)]
+}
+
+// repartitionJoinSide routes a join side's rows through an internal topic
+// keyed by its join expression in the join's key format, returning the
+// operator rows enter.
+func (p *Planner) repartitionJoinSide(plan *QueryPlan, r *joinRepartition, key *expr.Compiled, entry runtime.Op) runtime.Op {
+	ks := p.joinKeySerde(r, key.Type)
+	in := &runtime.Input{Internal: &runtime.RepartitionInput{Next: entry}, InternalTopic: r.topic}
+	plan.Inputs = append(plan.Inputs, in)
+	plan.InternalTopics = append(plan.InternalTopics, r.topic)
+	return &runtime.Repartition{Topic: r.topic, Keys: []*expr.Compiled{key}, KeySerde: ks}
+}
+
+// joinKeySerde writes a repartitioned join key. A format that cannot hold
+// the key's type (KAFKA and an ARRAY) gives way to JSON, as ksqlDB's key
+// format sanitizing does; a type no format holds (a MAP, which the
+// projection check rejects with ksqlDB's message) keeps eddy's own row
+// encoding.
+func (p *Planner) joinKeySerde(r *joinRepartition, typ *types.Type) serde.Serde {
+	if typ == nil {
+		return nil
+	}
+	cols := []types.Column{{Name: "ROWKEY", Type: typ, Namespace: types.KeyColumn}}
+	for _, f := range []serde.Format{{Name: r.format.Name, Props: writerProps(r.format.Props)}, {Name: serde.JSON, Props: map[string]string{}}} {
+		if s, err := p.Serde(f, cols, true, r.topic); err == nil {
+			return s
+		}
+	}
+	return nil
+}
