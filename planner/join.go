@@ -213,9 +213,7 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 			if sk.right != nil {
 				rightEntry = p.repartitionJoinSide(plan, sk.right, step.spec.RightKey, rightEntry)
 			}
-			if len(sk.stores) > 0 {
-				step.spec.StoreName = sk.stores[0]
-			}
+			step.spec.Stores = sk.stores
 		}
 		attachLeft(leftEntry)
 		plan.Inputs = append(plan.Inputs, &runtime.Input{Source: right.layout, Next: rightEntry})

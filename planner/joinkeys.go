@@ -134,19 +134,99 @@ func (p *Planner) resolveJoinKeys(steps []*joinStep, js *joinScope) *joinKeyPlan
 		default:
 			set(i-1, f)
 		}
-		// A repartitioned table side is materialized after the internal
-		// topic, in a store named for it.
-		for _, side := range []struct {
-			r    *joinRepartition
-			name string
-		}{{sk.right, "RightSourceKeyed-Materialize"}, {sk.left, "LeftSourceKeyed-Materialize"}} {
-			if side.r != nil && side.r.table {
-				sk.stores = append(sk.stores, prefix(i)+side.name)
+	}
+	resolve(n - 1)
+	kp.nameStores(steps, js)
+	return kp
+}
+
+// nameStores names the join stores ksqlDB names differently from eddy's
+// defaults (runtime.JoinSpec.Stores): a repartitioned table side's store
+// is <L_…>Left/RightSourceKeyed-Materialize, and a stream-stream join
+// keeps each side's window in a store Kafka Streams names by a counter
+// of the topology's nodes, KSTREAM-JOINTHIS-0000000008-store and the
+// like. The counter advances as ksqlDB builds the topology: a join's
+// table side before its other side, else left before right; per stream
+// source 3 nodes (source, value transform, peek), per table source 5 (11
+// when it is re-keyed through a repartition topic), per re-keyed stream
+// side 1 (select key) plus 3 (the repartition's sink, filter, source),
+// per join side 1 (the alias prefixing), per stream-stream join 3 (its
+// two window stores and the merge).
+func (kp *joinKeyPlan) nameStores(steps []*joinStep, js *joinScope) {
+	n := len(steps)
+	counter := 0
+	leaf := func(sd *joinSide, r *joinRepartition) {
+		switch {
+		case sd.src.IsTable && r != nil:
+			counter += 11
+		case sd.src.IsTable:
+			counter += 5
+		case r != nil:
+			counter += 3 + 1 + 3
+		default:
+			counter += 3
+		}
+		counter++ // the alias prefixing
+	}
+	var build func(i int)
+	build = func(i int) {
+		sk := &kp.steps[i]
+		right := js.sides[i+1]
+		buildLeft := func() {
+			if i == 0 {
+				leaf(js.sides[0], sk.left)
+				return
+			}
+			build(i - 1)
+			if sk.left != nil {
+				counter += 1 + 3
+			}
+			counter++
+		}
+		if right.src.IsTable {
+			leaf(right, sk.right)
+			buildLeft()
+		} else {
+			buildLeft()
+			leaf(right, sk.right)
+		}
+		prefix := strings.Repeat("L_", n-1-i)
+		st := steps[i]
+		switch {
+		case st.spec.FK != nil:
+		case !st.spec.LeftTable && !st.spec.RightTable:
+			this, other := "JOINTHIS", "JOINOTHER"
+			switch st.kind {
+			case "LEFT":
+				other = "OUTEROTHER"
+			case "FULL":
+				this, other = "OUTERTHIS", "OUTEROTHER"
+			}
+			name := func(kind string, at int) string { return fmt.Sprintf("KSTREAM-%s-%010d-store", kind, at) }
+			if st.kind == "RIGHT" {
+				// ksqlDB runs a right join as the right stream's left join.
+				sk.stores = []string{name("OUTEROTHER", counter+1), name("JOINTHIS", counter)}
+			} else {
+				sk.stores = []string{name(this, counter), name(other, counter+1)}
+			}
+			counter += 3
+		case sk.left != nil || sk.right != nil:
+			l, r := "KafkaTopic_"+prefix+"Left-Reduce", "KafkaTopic_"+prefix+"Right-Reduce"
+			if sk.left != nil {
+				l = prefix + "LeftSourceKeyed-Materialize"
+			}
+			if sk.right != nil {
+				r = prefix + "RightSourceKeyed-Materialize"
+			}
+			switch {
+			case st.spec.LeftTable:
+				sk.stores = []string{l, r}
+			case sk.right != nil:
+				sk.stores = []string{r} // only the table side keeps rows
 			}
 		}
 	}
-	resolve(n - 1)
-	return kp
+	build(n - 1)
 }
 
 // defaultJoinKeyFormat is the key format of a join whose sides are all

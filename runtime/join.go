@@ -40,9 +40,12 @@ type JoinSpec struct {
 
 	// FK makes this a foreign-key table-table join.
 	FK *ForeignKey
-	// StoreName, when set, names the join's store: ksqlDB names the store
-	// of a table side read back from a repartition topic for that side.
-	StoreName string
+	// Stores, when set, names the join's state stores the way ksqlDB
+	// does: one name for a single store of both sides, or two, the left
+	// side's and the right side's, for a store per side (a stream-stream
+	// join's KSTREAM-JOINTHIS-…/JOINOTHER-… windows; a repartitioned table
+	// side's …SourceKeyed-Materialize). Each store has its own changelog.
+	Stores []string
 
 	left, right *joinState
 	fk          *fkState
