@@ -170,6 +170,10 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 	}
 	plan.Window = js.sides[0].src.Window
 
+	if err := checkJoinCriteria(joins, js); err != nil {
+		return nil, err
+	}
+
 	// Plan the join steps left-deep first: step i joins the combined row
 	// of the previous steps with source i+1. Operators are wired after
 	// the key formats are resolved, which needs every step.
@@ -255,7 +259,11 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 			return nil, errorf("PARTITION BY and GROUP BY cannot be used together.")
 		}
 		head.first = nil // the join's inputs are already in plan.Inputs
-		return p.finishAggregate(q, mode, sinkName, joinAggInput(js, last, leftTable), items, head, plan)
+		agg, err := p.finishAggregate(q, mode, sinkName, joinAggInput(js, last, leftTable), items, head, plan)
+		if err == nil {
+			err = p.checkJoinPartitions(steps, js)
+		}
+		return agg, err
 	}
 	var keyIdx []int
 	if len(q.PartitionBy) > 0 {
@@ -288,6 +296,9 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 		return it.name
 	}})
 	if err != nil {
+		return nil, err
+	}
+	if err := p.checkJoinPartitions(steps, js); err != nil {
 		return nil, err
 	}
 	out, proj := pr.schema, pr.op
@@ -366,7 +377,7 @@ func (p *Planner) joinStep(j *sql.Join, left *joinScope, right *joinSide, leftTa
 		}
 		return nil, errorf("A window definition was provided for a %s join. These joins are not windowed. Please drop the window definition (ie. the WITHIN clause) and try to submit your query again.", what)
 	case leftTable && !rightTable:
-		return nil, errorf("Invalid join order: table-stream joins are not supported; only stream-table joins. Got %s %s %s.", left.sides[len(left.sides)-1].src.Name, joinWords(kind), right.src.Name)
+		return nil, errorf("Invalid join order: table-stream joins are not supported; only stream-table joins. Got %s %s %s.", exprSource(lexpr, left).src.Name, joinWords(kind), right.src.Name)
 	case !leftTable && rightTable && (kind == "RIGHT" || kind == "FULL"):
 		return nil, errorf("Invalid join type: %s-outer join not supported for stream-table join. Got %s %s %s.", strings.ToLower(kind), left.sides[len(left.sides)-1].src.Name, joinWords(kind), right.src.Name)
 	}

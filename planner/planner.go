@@ -39,6 +39,9 @@ type Planner struct {
 	// ("_confluent-ksql-<service>query_<ID>"); empty for transient
 	// queries, which run on one server and need none.
 	AppID string
+	// Partitions, when set, reports a topic's partition count, so that a
+	// join of sources whose counts differ is rejected as ksqlDB does.
+	Partitions func(topic string) (int32, bool)
 }
 
 // New returns a planner for one statement. reg is the Schema Registry the
