@@ -27,9 +27,14 @@ type joinScope struct {
 	sides  []*joinSide
 	extra  []scopeCol // ROWKEY, ROWTIME of the join result
 	clause string
-	// synthetic is set when the result key is the synthetic ROWKEY: a
-	// FULL OUTER join, or criteria that are not plain columns.
+	// synthetic is set when the result key is a synthetic column: a FULL
+	// OUTER join, or criteria with no source column equal to the key.
 	synthetic bool
+	// keyName names the result key: ROWKEY, or for a synthetic key the
+	// first of ROWKEY, ROWKEY_1, … no source column is called.
+	keyName string
+	// viable are the source columns equal to the result key.
+	viable []sql.Expr
 }
 
 // sidesWith counts the sources that have a column called name, pseudo
@@ -226,15 +231,19 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 		leftTable = leftTable && right.src.IsTable
 	}
 	last := steps[len(steps)-1].spec
+	// The result is keyed by a synthetic column when no source column
+	// equals its key (ksqlDB's viable key columns).
+	js.viable = viableKeyColumns(steps, &joinScope{sides: js.sides})
+	js.synthetic = len(js.viable) == 0
+	js.keyName = "ROWKEY"
+	if js.synthetic {
+		js.keyName = syntheticKeyName(js.sides)
+	}
 	js.extra = []scopeCol{
-		{name: "ROWKEY", typ: p.joinKeyType(steps[len(steps)-1], js), slot: last.KeySlot()},
+		{name: js.keyName, typ: p.joinKeyType(steps[len(steps)-1], js), slot: last.KeySlot()},
 		{name: "ROWTIME", typ: types.BigintType, slot: last.TimeSlot(), pseudo: true},
 	}
 	plan.ResultIsTable = leftTable
-	lastStep := steps[len(steps)-1]
-	_, lcol := lastStep.leftExpr.(*sql.ColumnRef)
-	_, rcol := lastStep.rightExpr.(*sql.ColumnRef)
-	js.synthetic = lastStep.kind == "FULL" || (!lcol && !rcol)
 
 	// WHERE applies to the joined rows.
 	head := newChain(&runtime.Input{})
@@ -281,7 +290,7 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 		if err != nil {
 			return nil, err
 		}
-		if ref, ok := items[keyIdx[0]].expr.(*sql.ColumnRef); ok && ref.Name != "ROWKEY" {
+		if ref, ok := items[keyIdx[0]].expr.(*sql.ColumnRef); ok && !(ref.Qualifier == "" && ref.Name == js.keyName) {
 			if slot, _, err := js.withClause("SELECT").Column(ref); err == nil {
 				last.KeyFill = slot
 			}
@@ -468,7 +477,7 @@ func (p *Planner) expandJoinSelect(q *sql.Query, js *joinScope) ([]selectItem, e
 		case si.Star && si.Expr == nil:
 			sides := js.sides
 			if si.StarQualifier == "" && js.synthetic {
-				items = append(items, selectItem{expr: &sql.ColumnRef{P: si.P, Name: "ROWKEY"}, name: "ROWKEY", alias: true, star: true})
+				items = append(items, selectItem{expr: &sql.ColumnRef{P: si.P, Name: js.keyName}, name: js.keyName, alias: true, star: true})
 			}
 			if si.StarQualifier != "" {
 				sd := js.side(si.StarQualifier)
@@ -548,11 +557,11 @@ func (p *Planner) joinKeyItems(steps []*joinStep, js *joinScope, items []selectI
 	slotOf := func(e sql.Expr) (int, bool) { return columnSlot(sel, e) }
 	if js.synthetic {
 		for i, it := range items {
-			if ref, ok := it.expr.(*sql.ColumnRef); ok && ref.Name == "ROWKEY" && ref.Qualifier == "" {
+			if ref, ok := it.expr.(*sql.ColumnRef); ok && ref.Name == js.keyName && ref.Qualifier == "" {
 				return []int{i}, nil
 			}
 		}
-		return nil, errorf("Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `%s` must include the join expression ROWKEY in its projection (eg, SELECT ROWKEY...).\nROWKEY was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased.", sinkName)
+		return nil, errorf("Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `%s` must include the join expression %s in its projection (eg, SELECT %s...).\n%s was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased.", sinkName, js.keyName, js.keyName, js.keyName)
 	}
 	// Equivalent join expressions, in the order they appear.
 	cands := []sql.Expr{}
@@ -580,6 +589,13 @@ func (p *Planner) joinKeyItems(steps []*joinStep, js *joinScope, items []selectI
 				add(st.rightExpr)
 				changed = true
 			}
+		}
+	}
+	if len(cands) == 0 {
+		// Neither expression of the last join is a column, but an earlier
+		// join's column equals its key (A.ID = f(B.ID) JOIN … ON f(B.ID) = …).
+		for _, v := range js.viable {
+			add(v)
 		}
 	}
 	// Order candidates by the join order for messages.

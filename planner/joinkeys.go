@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"maps"
+	"strconv"
 	"strings"
 
 	"github.com/eddysql/eddy/expr"
@@ -263,12 +264,77 @@ func writerProps(props map[string]string) map[string]string {
 // join the last one's criteria chain to. An outer join's key equals
 // neither side's expression (either may be null), so nothing is.
 func inEquivalence(steps []*joinStep, e sql.Expr, scope *joinScope) bool {
-	canon := func(x sql.Expr) string {
-		if s, ok := columnSlot(scope, x); ok {
-			return fmt.Sprintf("#%d", s)
-		}
-		return sql.FormatExpr(x)
+	return equivalenceSet(steps, scope)[canonJoinExpr(e, scope)]
+}
+
+// canonJoinExpr identifies a join expression: a column by its slot (A.ID,
+// ID and an alias-qualified ID are one), else its text.
+func canonJoinExpr(x sql.Expr, scope *joinScope) string {
+	if s, ok := columnSlot(scope, x); ok {
+		return fmt.Sprintf("#%d", s)
 	}
+	return sql.FormatExpr(x)
+}
+
+// viableKeyColumns are the source columns equal to the key of the join
+// formed by steps, as ksqlDB's JoinTree computes them: the columns among
+// the earlier joins' viable keys and this join's two expressions that are
+// in its equivalence set; none for a FULL OUTER join. None at all makes
+// the result's key a synthetic column.
+func viableKeyColumns(steps []*joinStep, scope *joinScope) []sql.Expr {
+	st := steps[len(steps)-1]
+	if st.kind == "FULL" {
+		return nil
+	}
+	equiv := equivalenceSet(steps, scope)
+	var cands []sql.Expr
+	if len(steps) > 1 {
+		cands = viableKeyColumns(steps[:len(steps)-1], scope)
+	}
+	cands = append(cands, st.leftExpr, st.rightExpr)
+	var out []sql.Expr
+	seen := map[string]bool{}
+	for _, c := range cands {
+		k := canonJoinExpr(c, scope)
+		if _, ok := c.(*sql.ColumnRef); ok && equiv[k] && !seen[k] {
+			seen[k] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// syntheticKeyName is ksqlDB's name for a synthetic join key: ROWKEY, or
+// ROWKEY_n with the smallest n no source column called ROWKEY[_n] uses.
+func syntheticKeyName(sides []*joinSide) string {
+	used := map[int]bool{}
+	for _, sd := range sides {
+		for _, c := range sd.src.Schema.Columns {
+			name, n := c.Name, 0
+			if i := strings.LastIndexByte(name, '_'); i >= 0 {
+				if v, err := strconv.Atoi(name[i+1:]); err == nil && v >= 0 && name[i+1] != '+' {
+					name, n = name[:i], v
+				}
+			}
+			if name == "ROWKEY" {
+				used[n] = true
+			}
+		}
+	}
+	n := 0
+	for used[n] {
+		n++
+	}
+	if n == 0 {
+		return "ROWKEY"
+	}
+	return "ROWKEY_" + strconv.Itoa(n)
+}
+
+// equivalenceSet is the set of expressions (canonJoinExpr) equal to the
+// key of the join formed by steps.
+func equivalenceSet(steps []*joinStep, scope *joinScope) map[string]bool {
+	canon := func(x sql.Expr) string { return canonJoinExpr(x, scope) }
 	var set func(k int) map[string]bool
 	set = func(k int) map[string]bool {
 		st := steps[k]
@@ -286,7 +352,7 @@ func inEquivalence(steps []*joinStep, e sql.Expr, scope *joinScope) bool {
 		}
 		return keys
 	}
-	return set(len(steps) - 1)[canon(e)]
+	return set(len(steps) - 1)
 }
 
 // repartitionJoinSide routes a join side's rows through an internal topic

@@ -171,3 +171,23 @@ func planCSASWith(t *testing.T, ms *metastore.Metastore, text string, parts func
 	p.Partitions = parts
 	return p.PlanQuery(stmts[0].(*sql.CreateAsSelect).Query, Persistent, "OUT")
 }
+
+// TestSyntheticJoinKeyName: a synthetic join key is named ROWKEY, or the
+// first ROWKEY_n no source column is called; and a key equal to an
+// earlier join's column is not synthetic.
+func TestSyntheticJoinKeyName(t *testing.T) {
+	ms := catalog(t, `
+CREATE TABLE L (ROWKEY INT PRIMARY KEY, ROWKEY_1 INT, ROWKEY_2 INT) WITH (kafka_topic='l', value_format='JSON', partitions=1);
+CREATE TABLE R (ROWKEY_3 INT PRIMARY KEY, ROWKEY_4 INT, ROWKEY_5 INT) WITH (kafka_topic='r', value_format='JSON', partitions=1);
+CREATE STREAM S1 (ID INT KEY, V0 BIGINT) WITH (kafka_topic='s1', value_format='JSON', partitions=1);
+CREATE STREAM S2 (ID INT KEY, V0 BIGINT) WITH (kafka_topic='s2', value_format='JSON', partitions=1);
+CREATE STREAM S3 (ID INT KEY, V0 BIGINT) WITH (kafka_topic='s3', value_format='JSON', partitions=1);`)
+	plan := mustPlan(t, ms, "CREATE TABLE OUT AS SELECT ROWKEY_6, L.ROWKEY, R.ROWKEY_3 FROM L FULL OUTER JOIN R ON L.ROWKEY = R.ROWKEY_3;")
+	if got := keyNames(plan); got != "ROWKEY_6" {
+		t.Errorf("synthetic key %q, want ROWKEY_6", got)
+	}
+	plan = mustPlan(t, ms, "CREATE STREAM OUT AS SELECT S1.ID, S1.V0, S2.V0, S3.V0 FROM S1 JOIN S2 WITHIN 10 SECONDS ON S1.ID = ABS(S2.ID) JOIN S3 WITHIN 10 SECONDS ON ABS(S2.ID) = ABS(S3.ID);")
+	if got := keyNames(plan); got != "S1_ID" {
+		t.Errorf("key %q, want S1_ID (S1.ID equals ABS(S2.ID), the last join's key)", got)
+	}
+}
