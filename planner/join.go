@@ -198,9 +198,12 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 		leftWidth = step.spec.Width()
 		leftTable = leftTable && right.src.IsTable
 	}
-	var kp *joinKeyPlan
-	if p.AppID != "" {
-		kp = p.resolveJoinKeys(steps, js)
+	kp, err := p.resolveJoinKeys(steps, js)
+	if err != nil {
+		return nil, err
+	}
+	if p.AppID == "" {
+		kp = nil // a transient query runs in one place: nothing to co-partition
 	}
 
 	// Wire the operators: a side the key plan repartitions reaches its
@@ -438,6 +441,7 @@ func (p *Planner) joinStep(j *sql.Join, left *joinScope, right *joinSide, leftTa
 		Kind: kind, LeftTable: leftTable, RightTable: rightTable,
 		LeftWidth: leftWidth, RightWidth: right.layout.Width(),
 		LeftKey: lc, RightKey: rc, KeyFill: -1, FK: fk,
+		SessionWindows: right.src.Window != nil && right.src.Window.Type == "SESSION",
 	}
 	if w := j.Within; w != nil {
 		spec.Before, spec.After = w.Before, w.After
@@ -759,8 +763,6 @@ func checkJoinWindows(sides []*joinSide) error {
 			return errorf("Can not join windowed source to non-windowed source.\n`%s` is %s windowed\n`%s` is not windowed", w.Name, w.Window.Type, n.Name)
 		case a.Window != nil && (a.Window.Type == "SESSION") != (b.Window.Type == "SESSION"):
 			return errorf("Incompatible windowed sources.\nLeft source: %s\nRight source: %s\nSession windowed sources can only be joined to other session windowed sources, and may still not result in expected behaviour as session bounds must be an exact match for the join to work\nHopping and tumbling windowed sources can only be joined to other hopping and tumbling windowed sources", a.Window.Type, b.Window.Type)
-		case a.Window != nil && a.Window.SizeMs != b.Window.SizeMs:
-			return errorf("Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/runtime"
 	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/sql"
@@ -54,7 +55,7 @@ type joinKeyPlan struct {
 }
 
 // resolveJoinKeys applies the rule above to the planned steps.
-func (p *Planner) resolveJoinKeys(steps []*joinStep, js *joinScope) *joinKeyPlan {
+func (p *Planner) resolveJoinKeys(steps []*joinStep, js *joinScope) (*joinKeyPlan, error) {
 	kp := &joinKeyPlan{steps: make([]joinStepKeys, len(steps))}
 	n := len(steps)
 	prefix := func(i int) string { return strings.Repeat("L_", n-1-i) }
@@ -75,46 +76,61 @@ func (p *Planner) resolveJoinKeys(steps []*joinStep, js *joinScope) *joinKeyPlan
 			leftNeeds[i] = !inEquivalence(steps[:i], st.leftExpr, st.scope)
 		}
 	}
-	var preferred func(i int) (serde.Format, bool)
-	preferred = func(i int) (serde.Format, bool) {
+	// A side's preference is the key format of the source it reads as it
+	// is; a windowed source's format includes its window.
+	var preferred func(i int) *joinSide
+	preferred = func(i int) *joinSide {
 		switch {
 		case fk[i]:
-			return leaf(0).src.KeyFormat, true
+			return leaf(0)
 		case leftNeeds[i]:
 		case i == 0:
-			return leaf(0).src.KeyFormat, true
+			return leaf(0)
 		default:
-			if f, ok := preferred(i - 1); ok {
-				return f, true
+			if sd := preferred(i - 1); sd != nil {
+				return sd
 			}
 		}
 		if !rightNeeds[i] {
-			return leaf(i + 1).src.KeyFormat, true
+			return leaf(i + 1)
 		}
-		return serde.Format{}, false
+		return nil
 	}
-	var set func(i int, f serde.Format)
+	var fail error
+	var set func(i int, f joinKeyFormat)
 	resolve := func(i int) {
-		f, ok := preferred(i)
-		if !ok {
-			f = p.defaultJoinKeyFormat(js.sides[:i+2])
+		var f joinKeyFormat
+		if sd := preferred(i); sd != nil {
+			f = joinKeyFormat{format: sd.src.KeyFormat, window: sd.src.Window}
+		} else {
+			f = joinKeyFormat{format: p.defaultJoinKeyFormat(js.sides[:i+2])}
 		}
 		set(i, f)
 	}
-	set = func(i int, f serde.Format) {
+	// repartition records a side routed through topic, unless it is
+	// windowed: a windowed key is re-keyed only when a registry format
+	// forces it and the key itself stays (ksqlDB's SchemaKStream.selectKey).
+	repartition := func(topic string, f joinKeyFormat, windowed, table, needs, forced bool) *joinRepartition {
+		if windowed && (needs || !forced) && fail == nil {
+			fail = errorf("Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
+		}
+		return &joinRepartition{topic: topic, format: f.format, table: table}
+	}
+	set = func(i int, f joinKeyFormat) {
 		sk := &kp.steps[i]
-		sk.format = f
+		sk.format = f.format
 		if fk[i] {
 			return // a foreign-key join is not co-partitioned
 		}
 		name := p.AppID + "-" + prefix(i)
-		forced := serde.IsSchemaRegistryFormat(f.Name)
+		forced := serde.IsSchemaRegistryFormat(f.format.Name)
 		right := leaf(i + 1)
-		if forced || rightNeeds[i] || !sameKeyFormat(f, right.src.KeyFormat) {
-			sk.right = &joinRepartition{topic: name + "Join-right-repartition", format: f, table: right.src.IsTable}
+		if forced || rightNeeds[i] || !f.sameAs(right) {
+			topic := name + "Join-right-repartition"
 			if right.src.IsTable {
-				sk.right.topic = name + "RightSourceKeyed-SelectKey-repartition"
+				topic = name + "RightSourceKeyed-SelectKey-repartition"
 			}
+			sk.right = repartition(topic, f, right.src.Window != nil, right.src.IsTable, rightNeeds[i], forced)
 		}
 		leftTable := steps[i].spec.LeftTable
 		leftTopic := name + "Join-left-repartition"
@@ -124,21 +140,46 @@ func (p *Planner) resolveJoinKeys(steps []*joinStep, js *joinScope) *joinKeyPlan
 		case right.src.IsTable:
 			leftTopic = name + "Join-repartition" // the stream side of a stream-table join
 		}
+		windowed := leaf(0).src.Window != nil
 		switch {
 		case i == 0:
-			if forced || leftNeeds[i] || !sameKeyFormat(f, leaf(0).src.KeyFormat) {
-				sk.left = &joinRepartition{topic: leftTopic, format: f, table: leftTable}
+			if forced || leftNeeds[i] || !f.sameAs(leaf(0)) {
+				sk.left = repartition(leftTopic, f, windowed, leftTable, leftNeeds[i], forced)
 			}
 		case leftNeeds[i]:
-			sk.left = &joinRepartition{topic: leftTopic, format: f, table: leftTable}
+			sk.left = repartition(leftTopic, f, windowed, leftTable, true, forced)
 			resolve(i - 1)
 		default:
 			set(i-1, f)
 		}
 	}
 	resolve(n - 1)
+	if fail != nil {
+		return nil, fail
+	}
 	kp.nameStores(steps, js)
-	return kp
+	return kp, nil
+}
+
+// joinKeyFormat is a join's key format: a format and, for windowed
+// sources, the window, which is part of how a key is serialized.
+type joinKeyFormat struct {
+	format serde.Format
+	window *metastore.WindowInfo
+}
+
+// sameAs reports whether side's source writes keys as f does.
+func (f joinKeyFormat) sameAs(side *joinSide) bool {
+	w := side.src.Window
+	switch {
+	case !sameKeyFormat(f.format, side.src.KeyFormat):
+		return false
+	case (f.window == nil) != (w == nil):
+		return false
+	case w == nil:
+		return true
+	}
+	return f.window.Type == w.Type && (w.Type == "SESSION" || f.window.SizeMs == w.SizeMs)
 }
 
 // nameStores names the join stores ksqlDB names differently from eddy's

@@ -116,7 +116,7 @@ func (c *cloner) join(j *JoinSpec) *JoinSpec {
 		Kind: j.Kind, LeftTable: j.LeftTable, RightTable: j.RightTable,
 		LeftWidth: j.LeftWidth, RightWidth: j.RightWidth, LeftKey: j.LeftKey, RightKey: j.RightKey,
 		KeyFill: j.KeyFill, Before: j.Before, After: j.After, Grace: j.Grace, HasGrace: j.HasGrace,
-		FK: j.FK, Stores: j.Stores, store: c.names[j],
+		FK: j.FK, SessionWindows: j.SessionWindows, Stores: j.Stores, store: c.names[j],
 	}
 	c.joins[j] = x
 	x.Next = c.op(j.Next)
