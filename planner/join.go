@@ -226,6 +226,7 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 				rightEntry = p.repartitionJoinSide(plan, sk.right, step.spec.RightKey, rightEntry)
 			}
 			step.spec.Stores = sk.stores
+			p.registerJoinStoreKeys(sk, step.spec.LeftKey.Type)
 		}
 		attachLeft(leftEntry)
 		plan.Inputs = append(plan.Inputs, &runtime.Input{Source: right.layout, Next: rightEntry})

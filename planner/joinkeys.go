@@ -407,6 +407,22 @@ func (p *Planner) repartitionJoinSide(plan *QueryPlan, r *joinRepartition, key *
 	return &runtime.Repartition{Topic: r.topic, Keys: []*expr.Compiled{key}, KeySerde: ks}
 }
 
+// registerJoinStoreKeys registers, for a join keyed in a registry format,
+// the key schema of its stores' changelogs, as ksqlDB's stores serialize
+// their keys in the join's key format. eddy's changelogs hold its own
+// encoding; the subjects say what the keys are for registry clients.
+// A source table's own store (KafkaTopic_…) has no changelog in ksqlDB.
+func (p *Planner) registerJoinStoreKeys(sk joinStepKeys, typ *types.Type) {
+	if !serde.IsSchemaRegistryFormat(sk.format.Name) {
+		return
+	}
+	for _, st := range sk.stores {
+		if !strings.HasPrefix(st, "KafkaTopic_") {
+			p.joinKeySerde(&joinRepartition{topic: runtime.ChangelogTopic(p.AppID, st), format: sk.format}, typ)
+		}
+	}
+}
+
 // joinKeySerde writes a repartitioned join key. A format that cannot hold
 // the key's type (KAFKA and an ARRAY) gives way to JSON, as ksqlDB's key
 // format sanitizing does; a type no format holds (a MAP, which the
