@@ -813,6 +813,8 @@ func joinAggInput(js *joinScope, last *runtime.JoinSpec, table bool) *aggInput {
 		display:   js.joinNames,
 		// ksqlDB's aggregation store uses the leftmost source's format.
 		valueFormat: js.sides[0].src.ValueFormat,
+		// ksqlDB resolves no window bounds over a join's rows.
+		noWindowBounds: true,
 	}
 	if table {
 		in.keySlots = []int{last.KeySlot()}

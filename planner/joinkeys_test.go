@@ -191,3 +191,21 @@ CREATE STREAM S3 (ID INT KEY, V0 BIGINT) WITH (kafka_topic='s3', value_format='J
 		t.Errorf("key %q, want S1_ID (S1.ID equals ABS(S2.ID), the last join's key)", got)
 	}
 }
+
+// TestWindowBoundsChecks: a persistent query selecting a pseudo column
+// under its own name is rejected before its GROUP BY is resolved, and an
+// aggregation over a join resolves no window bounds in its projection.
+func TestWindowBoundsChecks(t *testing.T) {
+	ms := catalog(t, keyFormatsDDL)
+	for _, c := range []struct{ query, want string }{
+		{"CREATE TABLE OUT AS SELECT ID, WINDOWSTART, COUNT(*) AS N FROM SK GROUP BY WINDOWSTART;",
+			"Reserved column name in select: `WINDOWSTART`. Please remove or alias the column."},
+		{"CREATE TABLE OUT AS SELECT SK.ID, COUNT(*), WINDOWSTART AS WS FROM SK JOIN TK ON SK.ID = TK.ID WINDOW TUMBLING (SIZE 10 MILLISECONDS) GROUP BY SK.ID;",
+			"SELECT column 'WINDOWSTART' cannot be resolved."},
+	} {
+		_, err := planCSAS(t, ms, c.query)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%s\nerror %v, want %q", c.query, err, c.want)
+		}
+	}
+}
