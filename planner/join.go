@@ -175,6 +175,9 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 	}
 	plan.Window = js.sides[0].src.Window
 
+	if err := checkJoinAmbiguity(q, js); err != nil {
+		return nil, err
+	}
 	if err := checkJoinCriteria(joins, js); err != nil {
 		return nil, err
 	}

@@ -209,3 +209,21 @@ func TestWindowBoundsChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestPreparationErrors: an unknown qualifier anywhere in the statement,
+// and an unqualified column several join sources have, are reported
+// first, with the stage of ksqlDB's statement preparation that finds them.
+func TestPreparationErrors(t *testing.T) {
+	ms := catalog(t, keyFormatsDDL)
+	for _, c := range []struct{ query, want string }{
+		{"CREATE TABLE OUT AS SELECT TK.ID, F FROM TK JOIN TD ON ID = UNKNOWN.ID;",
+			"Failed to prepare statement: 'UNKNOWN' is not a valid stream/table name or alias."},
+		{"CREATE TABLE OUT AS SELECT TK.ID, F FROM TK JOIN TD ON ID = ID;",
+			"Exception while preparing statement: Line: 1, Col: 56: Column 'ID' is ambiguous. Could be TK.ID or TD.ID."},
+	} {
+		_, err := planCSAS(t, ms, c.query)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%s\nerror %v, want %q", c.query, err, c.want)
+		}
+	}
+}

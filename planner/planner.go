@@ -85,13 +85,17 @@ type Error struct {
 	// linePrefix: ksqlDB's message starts with "Line: l, Col: c: " here,
 	// and clients that compare messages expect it.
 	linePrefix bool
+	// stage names the step of ksqlDB's statement preparation that finds
+	// the error, which its message starts with ("Exception while preparing
+	// statement: "), before any position.
+	stage string
 }
 
 func (e *Error) Error() string {
 	if e.linePrefix && e.Pos.Line != 0 {
-		return fmt.Sprintf("Line: %d, Col: %d: %s", e.Pos.Line, e.Pos.Col, e.Msg)
+		return fmt.Sprintf("%sLine: %d, Col: %d: %s", e.stage, e.Pos.Line, e.Pos.Col, e.Msg)
 	}
-	return e.Msg
+	return e.stage + e.Msg
 }
 
 func (e *Error) Unwrap() error { return e.Err }

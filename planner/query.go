@@ -81,6 +81,9 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 	if q.PartitionBy != nil && len(q.PartitionBy) == 0 { // PARTITION BY ()
 		return nil, errorf("PARTITION BY requires at least one expression")
 	}
+	if err := checkQualifiers(q); err != nil {
+		return nil, err
+	}
 	if mode == Persistent {
 		if err := checkReservedSelect(q); err != nil {
 			return nil, err
