@@ -55,6 +55,7 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSele
 	}
 	p := planner.New(e.ms, e.fns, cfg, e.opts.Registry)
 	p.AppID = e.appID(id)
+	p.Partitions = e.partitionsOf(ctx)
 	plan, err := p.PlanQuery(st.Query, planner.Persistent, st.Name)
 	if err != nil {
 		return nil, err
@@ -137,6 +138,7 @@ func (e *Engine) prepareInsertInto(ctx context.Context, st *sql.InsertInto, cfg 
 	}
 	p := planner.New(e.ms, e.fns, cfg, e.opts.Registry)
 	p.AppID = e.appID(id)
+	p.Partitions = e.partitionsOf(ctx)
 	plan, err := p.PlanQuery(st.Query, planner.Persistent, target.Name)
 	if err != nil {
 		return nil, err
@@ -367,6 +369,18 @@ func (e *Engine) createSinkTopic(ctx context.Context, props sql.Props, plan *pla
 // the prefix of its internal topics.
 func (e *Engine) appID(queryID string) string {
 	return "_confluent-ksql-" + e.sid + "query_" + queryID
+}
+
+// partitionsOf reports topics' partition counts to the planner (a join's
+// inputs must have equal counts).
+func (e *Engine) partitionsOf(ctx context.Context) func(topic string) (int32, bool) {
+	return func(topic string) (int32, bool) {
+		info, ok, err := e.cluster.Topic(ctx, topic)
+		if err != nil || !ok {
+			return 0, false
+		}
+		return info.Partitions, true
+	}
 }
 
 // startPersistent registers and starts a persistent query, creating its

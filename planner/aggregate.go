@@ -65,6 +65,9 @@ type aggInput struct {
 	// push is set for push queries, which may aggregate without GROUP BY
 	// (all rows form one group).
 	push bool
+	// noWindowBounds: a join's rows, over which ksqlDB resolves no
+	// WINDOWSTART or WINDOWEND, even when the aggregation is windowed.
+	noWindowBounds bool
 }
 
 // clauseResolver is a resolver that can name the clause in its errors.
@@ -473,6 +476,20 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, in *
 		plan.Window = &metastore.WindowInfo{Type: op.Window.Kind}
 		if op.Window.Kind != runtime.Session {
 			plan.Window.SizeMs = op.Window.Size
+		}
+	}
+	if in.noWindowBounds {
+		for _, it := range items {
+			var missing string
+			sql.Walk(it.expr, func(x sql.Expr) bool {
+				if ref, ok := x.(*sql.ColumnRef); ok && ref.Qualifier == "" && (ref.Name == "WINDOWSTART" || ref.Name == "WINDOWEND") && missing == "" {
+					missing = ref.Name
+				}
+				return missing == ""
+			})
+			if missing != "" {
+				return nil, errorf("SELECT column '%s' cannot be resolved.", missing)
+			}
 		}
 	}
 	var nonAgg []string

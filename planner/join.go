@@ -7,7 +7,6 @@ import (
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/runtime"
-	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
 )
@@ -28,9 +27,14 @@ type joinScope struct {
 	sides  []*joinSide
 	extra  []scopeCol // ROWKEY, ROWTIME of the join result
 	clause string
-	// synthetic is set when the result key is the synthetic ROWKEY: a
-	// FULL OUTER join, or criteria that are not plain columns.
+	// synthetic is set when the result key is a synthetic column: a FULL
+	// OUTER join, or criteria with no source column equal to the key.
 	synthetic bool
+	// keyName names the result key: ROWKEY, or for a synthetic key the
+	// first of ROWKEY, ROWKEY_1, … no source column is called.
+	keyName string
+	// viable are the source columns equal to the result key.
+	viable []sql.Expr
 }
 
 // sidesWith counts the sources that have a column called name, pseudo
@@ -106,6 +110,7 @@ type joinStep struct {
 	spec                *runtime.JoinSpec
 	leftExpr, rightExpr sql.Expr
 	kind                string
+	scope               *joinScope // the sides joined before this step
 }
 
 // planJoin plans a (left-deep, possibly N-way) join query.
@@ -170,18 +175,18 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 	}
 	plan.Window = js.sides[0].src.Window
 
-	// Build the join steps left-deep. Step i joins the combined row of the
-	// previous steps with source i+1.
+	if err := checkJoinAmbiguity(q, js); err != nil {
+		return nil, err
+	}
+	if err := checkJoinCriteria(joins, js); err != nil {
+		return nil, err
+	}
+
+	// Plan the join steps left-deep first: step i joins the combined row
+	// of the previous steps with source i+1. Operators are wired after
+	// the key formats are resolved, which needs every step.
 	leftWidth := js.sides[0].layout.Width()
 	leftTable := js.sides[0].src.IsTable
-	leftInput := &runtime.Input{Source: js.sides[0].layout}
-	plan.Inputs = append(plan.Inputs, leftInput)
-	attachLeft := func(op runtime.Op) { leftInput.Next = op }
-	// leftSerde is the key format whose bytes decide the left rows'
-	// partitions (nil: eddy's own row encoding). A repartitioned side is
-	// keyed in the format of the side read directly, so equal keys land in
-	// partitions of the same number and meet in one task.
-	leftSerde := js.sides[0].layout.KeySerde
 	var steps []*joinStep
 	for i, j := range joins {
 		right := js.sides[i+1]
@@ -191,53 +196,61 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 		if err != nil {
 			return nil, err
 		}
+		step.scope = done
 		steps = append(steps, step)
-		// A stream side not keyed by its join expression meets the other
-		// side through a repartition topic keyed by that expression, so
-		// matching rows share a partition whichever server owns it.
+		leftWidth = step.spec.Width()
+		leftTable = leftTable && right.src.IsTable
+	}
+	kp, err := p.resolveJoinKeys(steps, js)
+	if err != nil {
+		return nil, err
+	}
+	if p.AppID == "" {
+		kp = nil // a transient query runs in one place: nothing to co-partition
+	}
+
+	// Wire the operators: a side the key plan repartitions reaches its
+	// join through an internal topic keyed by the join expression in the
+	// join's key format, so matching rows share a partition whichever
+	// server owns it.
+	leftTable = js.sides[0].src.IsTable
+	leftInput := &runtime.Input{Source: js.sides[0].layout}
+	plan.Inputs = append(plan.Inputs, leftInput)
+	attachLeft := func(op runtime.Op) { leftInput.Next = op }
+	for i, step := range steps {
+		right := js.sides[i+1]
 		leftEntry, rightEntry := runtime.Op(&runtime.JoinLeft{J: step.spec}), runtime.Op(&runtime.JoinRight{J: step.spec})
-		if p.AppID != "" {
-			// Inner joins of an N-way join are named for the left side they
-			// form, as ksqlDB's topologies are: L_Join-…, L_L_Join-….
-			name := p.AppID + "-" + strings.Repeat("L_", len(joins)-1-i) + "Join"
-			leftRepart := !leftTable && !leftKeyed(step, steps, done)
-			rightRepart := !right.src.IsTable && !isPrimaryKeyRef(step.rightExpr, right)
-			var anchor serde.Serde
-			switch {
-			case !rightRepart:
-				anchor = right.layout.KeySerde
-			case !leftRepart:
-				anchor = leftSerde
+		if kp != nil {
+			sk := kp.steps[i]
+			if sk.left != nil {
+				leftEntry = p.repartitionJoinSide(plan, sk.left, step.spec.LeftKey, leftEntry)
 			}
-			if leftRepart {
-				suffix := "-left-repartition"
-				if right.src.IsTable {
-					suffix = "-repartition" // the stream side of a stream-table join
-				}
-				leftEntry = p.repartitionJoinSide(plan, name+suffix, step.spec.LeftKey, leftEntry, anchor)
-				leftSerde = anchor
+			if sk.right != nil {
+				rightEntry = p.repartitionJoinSide(plan, sk.right, step.spec.RightKey, rightEntry)
 			}
-			if rightRepart {
-				rightEntry = p.repartitionJoinSide(plan, name+"-right-repartition", step.spec.RightKey, rightEntry, anchor)
-			}
+			step.spec.Stores = sk.stores
+			p.registerJoinStoreKeys(sk, step.spec.LeftKey.Type)
 		}
 		attachLeft(leftEntry)
 		plan.Inputs = append(plan.Inputs, &runtime.Input{Source: right.layout, Next: rightEntry})
 		spec := step.spec
 		attachLeft = func(op runtime.Op) { spec.Next = op }
-		leftWidth = spec.Width()
 		leftTable = leftTable && right.src.IsTable
 	}
 	last := steps[len(steps)-1].spec
+	// The result is keyed by a synthetic column when no source column
+	// equals its key (ksqlDB's viable key columns).
+	js.viable = viableKeyColumns(steps, &joinScope{sides: js.sides})
+	js.synthetic = len(js.viable) == 0
+	js.keyName = "ROWKEY"
+	if js.synthetic {
+		js.keyName = syntheticKeyName(js.sides)
+	}
 	js.extra = []scopeCol{
-		{name: "ROWKEY", typ: p.joinKeyType(steps[len(steps)-1], js), slot: last.KeySlot()},
+		{name: js.keyName, typ: p.joinKeyType(steps[len(steps)-1], js), slot: last.KeySlot()},
 		{name: "ROWTIME", typ: types.BigintType, slot: last.TimeSlot(), pseudo: true},
 	}
 	plan.ResultIsTable = leftTable
-	lastStep := steps[len(steps)-1]
-	_, lcol := lastStep.leftExpr.(*sql.ColumnRef)
-	_, rcol := lastStep.rightExpr.(*sql.ColumnRef)
-	js.synthetic = lastStep.kind == "FULL" || (!lcol && !rcol)
 
 	// WHERE applies to the joined rows.
 	head := newChain(&runtime.Input{})
@@ -262,7 +275,11 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 			return nil, errorf("PARTITION BY and GROUP BY cannot be used together.")
 		}
 		head.first = nil // the join's inputs are already in plan.Inputs
-		return p.finishAggregate(q, mode, sinkName, joinAggInput(js, last, leftTable), items, head, plan)
+		agg, err := p.finishAggregate(q, mode, sinkName, joinAggInput(js, last, leftTable), items, head, plan)
+		if err == nil {
+			err = p.checkJoinPartitions(steps, js)
+		}
+		return agg, err
 	}
 	var keyIdx []int
 	if len(q.PartitionBy) > 0 {
@@ -280,7 +297,7 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 		if err != nil {
 			return nil, err
 		}
-		if ref, ok := items[keyIdx[0]].expr.(*sql.ColumnRef); ok && ref.Name != "ROWKEY" {
+		if ref, ok := items[keyIdx[0]].expr.(*sql.ColumnRef); ok && !(ref.Qualifier == "" && ref.Name == js.keyName) {
 			if slot, _, err := js.withClause("SELECT").Column(ref); err == nil {
 				last.KeyFill = slot
 			}
@@ -295,6 +312,9 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 		return it.name
 	}})
 	if err != nil {
+		return nil, err
+	}
+	if err := p.checkJoinPartitions(steps, js); err != nil {
 		return nil, err
 	}
 	out, proj := pr.schema, pr.op
@@ -373,7 +393,7 @@ func (p *Planner) joinStep(j *sql.Join, left *joinScope, right *joinSide, leftTa
 		}
 		return nil, errorf("A window definition was provided for a %s join. These joins are not windowed. Please drop the window definition (ie. the WITHIN clause) and try to submit your query again.", what)
 	case leftTable && !rightTable:
-		return nil, errorf("Invalid join order: table-stream joins are not supported; only stream-table joins. Got %s %s %s.", left.sides[len(left.sides)-1].src.Name, joinWords(kind), right.src.Name)
+		return nil, errorf("Invalid join order: table-stream joins are not supported; only stream-table joins. Got %s %s %s.", exprSource(lexpr, left).src.Name, joinWords(kind), right.src.Name)
 	case !leftTable && rightTable && (kind == "RIGHT" || kind == "FULL"):
 		return nil, errorf("Invalid join type: %s-outer join not supported for stream-table join. Got %s %s %s.", strings.ToLower(kind), left.sides[len(left.sides)-1].src.Name, joinWords(kind), right.src.Name)
 	}
@@ -425,6 +445,7 @@ func (p *Planner) joinStep(j *sql.Join, left *joinScope, right *joinSide, leftTa
 		Kind: kind, LeftTable: leftTable, RightTable: rightTable,
 		LeftWidth: leftWidth, RightWidth: right.layout.Width(),
 		LeftKey: lc, RightKey: rc, KeyFill: -1, FK: fk,
+		SessionWindows: right.src.Window != nil && right.src.Window.Type == "SESSION",
 	}
 	if w := j.Within; w != nil {
 		spec.Before, spec.After = w.Before, w.After
@@ -464,7 +485,7 @@ func (p *Planner) expandJoinSelect(q *sql.Query, js *joinScope) ([]selectItem, e
 		case si.Star && si.Expr == nil:
 			sides := js.sides
 			if si.StarQualifier == "" && js.synthetic {
-				items = append(items, selectItem{expr: &sql.ColumnRef{P: si.P, Name: "ROWKEY"}, name: "ROWKEY", alias: true, star: true})
+				items = append(items, selectItem{expr: &sql.ColumnRef{P: si.P, Name: js.keyName}, name: js.keyName, alias: true, star: true})
 			}
 			if si.StarQualifier != "" {
 				sd := js.side(si.StarQualifier)
@@ -544,11 +565,11 @@ func (p *Planner) joinKeyItems(steps []*joinStep, js *joinScope, items []selectI
 	slotOf := func(e sql.Expr) (int, bool) { return columnSlot(sel, e) }
 	if js.synthetic {
 		for i, it := range items {
-			if ref, ok := it.expr.(*sql.ColumnRef); ok && ref.Name == "ROWKEY" && ref.Qualifier == "" {
+			if ref, ok := it.expr.(*sql.ColumnRef); ok && ref.Name == js.keyName && ref.Qualifier == "" {
 				return []int{i}, nil
 			}
 		}
-		return nil, errorf("Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `%s` must include the join expression ROWKEY in its projection (eg, SELECT ROWKEY...).\nROWKEY was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased.", sinkName)
+		return nil, errorf("Key missing from projection (ie, SELECT). See https://cnfl.io/2LV7ouS.\nThe query used to build `%s` must include the join expression %s in its projection (eg, SELECT %s...).\n%s was added as a synthetic key column because the join criteria did not match any source column. This expression must be included in the projection and may be aliased.", sinkName, js.keyName, js.keyName, js.keyName)
 	}
 	// Equivalent join expressions, in the order they appear.
 	cands := []sql.Expr{}
@@ -576,6 +597,13 @@ func (p *Planner) joinKeyItems(steps []*joinStep, js *joinScope, items []selectI
 				add(st.rightExpr)
 				changed = true
 			}
+		}
+	}
+	if len(cands) == 0 {
+		// Neither expression of the last join is a column, but an earlier
+		// join's column equals its key (A.ID = f(B.ID) JOIN … ON f(B.ID) = …).
+		for _, v := range js.viable {
+			add(v)
 		}
 	}
 	// Order candidates by the join order for messages.
@@ -739,8 +767,6 @@ func checkJoinWindows(sides []*joinSide) error {
 			return errorf("Can not join windowed source to non-windowed source.\n`%s` is %s windowed\n`%s` is not windowed", w.Name, w.Window.Type, n.Name)
 		case a.Window != nil && (a.Window.Type == "SESSION") != (b.Window.Type == "SESSION"):
 			return errorf("Incompatible windowed sources.\nLeft source: %s\nRight source: %s\nSession windowed sources can only be joined to other session windowed sources, and may still not result in expected behaviour as session bounds must be an exact match for the join to work\nHopping and tumbling windowed sources can only be joined to other hopping and tumbling windowed sources", a.Window.Type, b.Window.Type)
-		case a.Window != nil && a.Window.SizeMs != b.Window.SizeMs:
-			return errorf("Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
 		}
 	}
 	return nil
@@ -790,6 +816,8 @@ func joinAggInput(js *joinScope, last *runtime.JoinSpec, table bool) *aggInput {
 		display:   js.joinNames,
 		// ksqlDB's aggregation store uses the leftmost source's format.
 		valueFormat: js.sides[0].src.ValueFormat,
+		// ksqlDB resolves no window bounds over a join's rows.
+		noWindowBounds: true,
 	}
 	if table {
 		in.keySlots = []int{last.KeySlot()}
@@ -804,41 +832,6 @@ func (s *joinScope) joinNames(msg string) string {
 		msg = strings.ReplaceAll(msg, sd.alias+".", sd.alias+"_")
 	}
 	return msg
-}
-
-// repartitionJoinSide routes a join side's rows through an internal topic
-// keyed by its join expression, returning the operator rows enter.
-func (p *Planner) repartitionJoinSide(plan *QueryPlan, topic string, key *expr.Compiled, entry runtime.Op, keySerde serde.Serde) runtime.Op {
-	in := &runtime.Input{Internal: &runtime.RepartitionInput{Next: entry}, InternalTopic: topic}
-	plan.Inputs = append(plan.Inputs, in)
-	plan.InternalTopics = append(plan.InternalTopics, topic)
-	return &runtime.Repartition{Topic: topic, Keys: []*expr.Compiled{key}, KeySerde: keySerde}
-}
-
-// leftKeyed reports whether a join's left rows are already keyed by its
-// left expression: the key column of the first source, or the key of the
-// previous join step.
-func leftKeyed(step *joinStep, steps []*joinStep, left *joinScope) bool {
-	if len(steps) == 1 {
-		return keyOfSide(step.leftExpr, left)
-	}
-	slotOf := func(e sql.Expr) (int, bool) { return columnSlot(left, e) }
-	want, ok := slotOf(step.leftExpr)
-	if !ok {
-		return false
-	}
-	prev := steps[len(steps)-2]
-	for _, e := range []sql.Expr{prev.leftExpr} {
-		if s, ok := slotOf(e); ok && s == want {
-			return true
-		}
-	}
-	if ref, ok := prev.rightExpr.(*sql.ColumnRef); ok {
-		if s, _, err := left.Column(ref); err == nil && s == want {
-			return true
-		}
-	}
-	return false
 }
 
 // starColumns are the columns `*` takes from one side of a join: its key,

@@ -39,6 +39,9 @@ type Planner struct {
 	// ("_confluent-ksql-<service>query_<ID>"); empty for transient
 	// queries, which run on one server and need none.
 	AppID string
+	// Partitions, when set, reports a topic's partition count, so that a
+	// join of sources whose counts differ is rejected as ksqlDB does.
+	Partitions func(topic string) (int32, bool)
 }
 
 // New returns a planner for one statement. reg is the Schema Registry the
@@ -82,13 +85,17 @@ type Error struct {
 	// linePrefix: ksqlDB's message starts with "Line: l, Col: c: " here,
 	// and clients that compare messages expect it.
 	linePrefix bool
+	// stage names the step of ksqlDB's statement preparation that finds
+	// the error, which its message starts with ("Exception while preparing
+	// statement: "), before any position.
+	stage string
 }
 
 func (e *Error) Error() string {
 	if e.linePrefix && e.Pos.Line != 0 {
-		return fmt.Sprintf("Line: %d, Col: %d: %s", e.Pos.Line, e.Pos.Col, e.Msg)
+		return fmt.Sprintf("%sLine: %d, Col: %d: %s", e.stage, e.Pos.Line, e.Pos.Col, e.Msg)
 	}
-	return e.Msg
+	return e.stage + e.Msg
 }
 
 func (e *Error) Unwrap() error { return e.Err }

@@ -49,6 +49,24 @@ type QueryPlan struct {
 	KeyColumns []bool
 }
 
+// checkReservedSelect rejects a persistent query selecting a pseudo column
+// (ROWTIME, WINDOWSTART, …) under its own name, before anything else is
+// resolved, as ksqlDB's analysis of the projection does. A join names a
+// qualified column after its source (S1_ROWTIME), so only unqualified
+// references count there.
+func checkReservedSelect(q *sql.Query) error {
+	_, single := q.From.(*sql.Table)
+	for _, si := range q.Select {
+		if si.Star || si.Alias != "" {
+			continue
+		}
+		if ref, ok := si.Expr.(*sql.ColumnRef); ok && reservedColumns[ref.Name] && (ref.Qualifier == "" || single) {
+			return errorf("Reserved column name in select: `%s`. Please remove or alias the column.", ref.Name)
+		}
+	}
+	return nil
+}
+
 // selectItem is one expanded projection entry.
 type selectItem struct {
 	expr  sql.Expr
@@ -62,6 +80,14 @@ type selectItem struct {
 func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPlan, error) {
 	if q.PartitionBy != nil && len(q.PartitionBy) == 0 { // PARTITION BY ()
 		return nil, errorf("PARTITION BY requires at least one expression")
+	}
+	if err := checkQualifiers(q); err != nil {
+		return nil, err
+	}
+	if mode == Persistent {
+		if err := checkReservedSelect(q); err != nil {
+			return nil, err
+		}
 	}
 	from, ok := q.From.(*sql.Table)
 	if !ok {

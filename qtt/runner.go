@@ -231,7 +231,7 @@ func (r *runner) runVariant(ctx context.Context, v *Variant) *caseFailure {
 
 var (
 	reLinePrefix    = regexp.MustCompile(`^((?:Failed to prepare statement: )?)line (\d+):`)
-	reLineColPrefix = regexp.MustCompile(`^Line: (\d+), Col:`)
+	reLineColPrefix = regexp.MustCompile(`^((?:Exception while preparing statement: )?)Line: (\d+), Col:`)
 )
 
 // shiftParseLine makes a parse error's "line N:" count from the start of
@@ -243,8 +243,8 @@ func shiftParseLine(err error, offset int) error {
 		return err
 	}
 	if m := reLineColPrefix.FindStringSubmatch(ee.Msg); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return &execError{Kind: ee.Kind, Msg: fmt.Sprintf("Line: %d, Col:", n+offset) + ee.Msg[len(m[0]):]}
+		n, _ := strconv.Atoi(m[2])
+		return &execError{Kind: ee.Kind, Msg: fmt.Sprintf("%sLine: %d, Col:", m[1], n+offset) + ee.Msg[len(m[0]):]}
 	}
 	if ee.Kind != kindParse {
 		return err

@@ -116,11 +116,15 @@ func (c *cloner) join(j *JoinSpec) *JoinSpec {
 		Kind: j.Kind, LeftTable: j.LeftTable, RightTable: j.RightTable,
 		LeftWidth: j.LeftWidth, RightWidth: j.RightWidth, LeftKey: j.LeftKey, RightKey: j.RightKey,
 		KeyFill: j.KeyFill, Before: j.Before, After: j.After, Grace: j.Grace, HasGrace: j.HasGrace,
-		FK: j.FK, store: c.names[j],
+		FK: j.FK, SessionWindows: j.SessionWindows, Stores: j.Stores, store: c.names[j],
 	}
 	c.joins[j] = x
 	x.Next = c.op(j.Next)
-	c.states = append(c.states, x)
+	if len(j.Stores) == 2 && j.FK == nil {
+		c.states = append(c.states, &joinSideStore{j: x, tag: 'L', name: j.Stores[0]}, &joinSideStore{j: x, tag: 'R', name: j.Stores[1]})
+	} else {
+		c.states = append(c.states, x)
+	}
 	return x
 }
 
@@ -178,6 +182,8 @@ func storeNames(topo *Topology) map[any]string {
 
 func joinStoreName(j *JoinSpec) string {
 	switch {
+	case len(j.Stores) > 0:
+		return j.Stores[0]
 	case j.FK != nil:
 		return "KTABLE-FK-JOIN-SUBSCRIPTION-STATE-STORE"
 	case j.LeftTable && j.RightTable:

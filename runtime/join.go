@@ -40,6 +40,17 @@ type JoinSpec struct {
 
 	// FK makes this a foreign-key table-table join.
 	FK *ForeignKey
+	// SessionWindows: the sides are session-windowed, so rows meet only
+	// rows of the same window, start and end; time-windowed rows meet
+	// rows of the same window start (a time-windowed key holds only its
+	// start), whatever each side's window size.
+	SessionWindows bool
+	// Stores, when set, names the join's state stores the way ksqlDB
+	// does: one name for a single store of both sides, or two, the left
+	// side's and the right side's, for a store per side (a stream-stream
+	// join's KSTREAM-JOINTHIS-…/JOINOTHER-… windows; a repartitioned table
+	// side's …SourceKeyed-Materialize). Each store has its own changelog.
+	Stores []string
 
 	left, right *joinState
 	fk          *fkState
@@ -399,8 +410,11 @@ func (j *JoinSpec) emit(t *Task, r *Rec, selfIsLeft bool, self, other []any, key
 // only meet rows of the same window.
 func (j *JoinSpec) keyString(k any, r *Rec) string {
 	j.keyBuf = appendKey(j.keyBuf[:0], []any{k})
-	if r.Windowed {
+	switch {
+	case r.Windowed && j.SessionWindows:
 		j.keyBuf = fmt.Appendf(j.keyBuf, "@%d/%d", r.WindowStart, r.WindowEnd)
+	case r.Windowed:
+		j.keyBuf = fmt.Appendf(j.keyBuf, "@%d", r.WindowStart)
 	}
 	return string(j.keyBuf)
 }

@@ -44,12 +44,19 @@ func (j *JoinSpec) markDirty(k []byte) {
 }
 
 func (j *JoinSpec) flushChanges(put func(k, v []byte)) error {
+	return j.flush(0, put)
+}
+
+// flush writes the changed entries of the side tagged side, or of every
+// side when side is 0; the stream time goes with the left side.
+func (j *JoinSpec) flush(side byte, put func(k, v []byte)) error {
 	j.init()
 	var buf []byte
 	for k := range j.dirty {
-		if k == "" {
+		if k == "" || (side != 0 && k[0] != side) {
 			continue
 		}
+		delete(j.dirty, k)
 		var err error
 		var present bool
 		buf, present, err = j.encodeEntry(buf[:0], k)
@@ -62,8 +69,7 @@ func (j *JoinSpec) flushChanges(put func(k, v []byte)) error {
 			put([]byte(k), nil)
 		}
 	}
-	clear(j.dirty)
-	if j.stDirty {
+	if j.stDirty && side != 'R' {
 		put(streamTimeKey, binary.AppendVarint(nil, j.streamTime))
 		if !j.left.table || !j.right.table {
 			put(leftTimeKey, binary.AppendVarint(nil, j.left.seen))
@@ -72,6 +78,34 @@ func (j *JoinSpec) flushChanges(put func(k, v []byte)) error {
 		j.stDirty = false
 	}
 	return nil
+}
+
+// joinSideStore is one side of a join whose sides ksqlDB keeps in stores
+// of their own (JoinSpec.Stores): that side's rows, in a store and
+// changelog of that name. Entries keep their side tag, so a restore
+// routes them as the shared store's would.
+type joinSideStore struct {
+	j    *JoinSpec
+	tag  byte // 'L' or 'R'
+	name string
+}
+
+func (s *joinSideStore) storeName() string { return s.name }
+
+func (s *joinSideStore) flushChanges(put func(k, v []byte)) error { return s.j.flush(s.tag, put) }
+
+func (s *joinSideStore) restoreEntry(k, v []byte) error { return s.j.restoreEntry(k, v) }
+
+func (s *joinSideStore) markDirty(k []byte) { s.j.markDirty(k) }
+
+func (s *joinSideStore) stateEntries() int64 {
+	if s.j.left == nil {
+		return 0
+	}
+	if s.tag == 'L' {
+		return int64(len(s.j.left.rows))
+	}
+	return int64(len(s.j.right.rows))
 }
 
 func (j *JoinSpec) encodeEntry(b []byte, k string) ([]byte, bool, error) {

@@ -48,6 +48,9 @@ type Query struct {
 	// time: tasks process them as they come, without time ordering.
 	synchronous bool
 	single      bool // every partition runs in task 0
+	// gate holds inputs back until tables read back from a repartition
+	// topic are there (nil when none is).
+	gate *feedGate
 
 	mu    sync.Mutex // guards tasks; held while a batch is handled
 	tasks map[int32]*Task
@@ -82,6 +85,9 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 		q.synchronous = true
 	}
 	q.single = q.synchronous || topo.singleTask()
+	if !q.synchronous {
+		q.gate = newFeedGate(topo)
+	}
 	// The in-memory cluster delivers each produce synchronously (tests):
 	// it never caches, so every update is seen.
 	if q.synchronous {
@@ -191,6 +197,7 @@ func (q *Query) handle(ctx context.Context, batch []kafka.Record) error {
 			return t.failed // nothing of the batch is committed
 		}
 	}
+	flushed := true
 	if q.commitDue(stop) {
 		if err := q.commit(ctx); err != nil {
 			return err
@@ -199,6 +206,11 @@ func (q *Query) handle(ctx context.Context, batch []kafka.Record) error {
 		if err := q.flushOutputs(ctx); err != nil {
 			return err
 		}
+	} else {
+		flushed = false // written in a transaction not yet committed
+	}
+	if flushed && q.gate != nil && !q.gate.open {
+		q.gate.check(ctx, q)
 	}
 	if stop {
 		return errSinkDone
@@ -457,6 +469,7 @@ func (q *Query) task(ctx context.Context, partition int32) (*Task, error) {
 		return t, nil
 	}
 	t := newTask(q.Topology, q.opts.Log, q.stats.open(partition), partition)
+	t.gate = q.gate
 	if !q.Topology.NoCommit && q.Topology.Group != "" && len(t.inst.states) > 0 {
 		if err := q.restore(ctx, t); err != nil {
 			q.closeTask(t)
@@ -510,8 +523,11 @@ func (q *Query) positions(ctx context.Context, t *Task) error {
 				qu.next = start
 			}
 			qu.hwm = max(qu.hwm, end)
-			if tables[topic] && in.streamTableSide() {
+			if tables[topic] && (in.streamTableSide() || q.Topology.feedsTableSide(in) != "") {
 				qu.bootstrapTo = end
+			}
+			if g := q.gate; g != nil && g.open && g.fed[topic] {
+				g.bootstrap(qu, g.ends[topic][p])
 			}
 		}
 	}
@@ -716,11 +732,39 @@ func (t *Topology) CoPartitionSource() string {
 func (t *Topology) tableInputs() []string {
 	var out []string
 	for _, in := range t.Inputs {
-		if in.Source != nil && in.Source.IsTable && in.joins() {
+		if in.Source != nil && in.Source.IsTable && (in.joins() || t.feedsTableSide(in) != "") {
 			out = append(out, in.Topic())
 		}
 	}
 	return out
+}
+
+// feedsTableSide names the repartition topic through which a source
+// input becomes the table side of a stream-table join (a table keyed in
+// another format than the join's), or "".
+func (t *Topology) feedsTableSide(in *Input) string {
+	if in.Internal != nil {
+		return ""
+	}
+	op := in.Next
+	seen := map[Op]bool{}
+	for op != nil && !seen[op] {
+		seen[op] = true
+		if r, ok := op.(*Repartition); ok {
+			for _, x := range t.Inputs {
+				if x.Internal != nil && x.InternalTopic == r.Topic && x.tableSideOfStreamJoin() {
+					return r.Topic
+				}
+			}
+			return ""
+		}
+		next := NextOps(op)
+		op = nil
+		if len(next) == 1 {
+			op = next[0]
+		}
+	}
+	return ""
 }
 
 // joins reports whether the input's chain reaches a join.
@@ -734,6 +778,31 @@ func (in *Input) joins() bool {
 func (in *Input) streamTableSide() bool {
 	j, ok := in.firstJoin()
 	return ok && j.LeftTable != j.RightTable
+}
+
+// tableSideOfStreamJoin reports whether the input enters a stream-table
+// join on its table side.
+func (in *Input) tableSideOfStreamJoin() bool {
+	op := in.Next
+	if in.Internal != nil {
+		op = in.Internal.Next
+	}
+	seen := map[Op]bool{}
+	for op != nil && !seen[op] {
+		seen[op] = true
+		switch v := op.(type) {
+		case *JoinLeft:
+			return v.J.LeftTable && !v.J.RightTable
+		case *JoinRight:
+			return v.J.RightTable && !v.J.LeftTable
+		}
+		next := NextOps(op)
+		op = nil
+		if len(next) == 1 {
+			op = next[0]
+		}
+	}
+	return false
 }
 
 func (in *Input) firstJoin() (*JoinSpec, bool) {

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/eddysql/eddy/expr"
@@ -12,8 +13,12 @@ import (
 // rows with the same key meet in one partition, and so on one task, on
 // whichever server owns it. A RepartitionSource input reads them back.
 //
-// Record value: a flag byte (flagAdd, flagRetract, flagChange) then the
-// whole row, or for a change the old row and then the new one.
+// Record value: a flag byte (flagAdd, flagRetract, flagChange, flagDelete,
+// with flagWindowed added for a windowed row), the window bounds when
+// windowed, then the whole row, or for a change the old row and then the
+// new one. A deletion keeps its row so that it still reaches its key's
+// state after the topic (a table join side read back); a windowed row
+// keeps its window, which is part of its key (a windowed join side).
 type Repartition struct {
 	Topic string
 	Keys  []*expr.Compiled
@@ -37,7 +42,10 @@ func (p *Repartition) Process(t *Task, r *Rec) {
 		return
 	}
 	flag := byte(flagAdd)
-	if r.Retract {
+	switch {
+	case r.Tombstone:
+		flag = flagDelete
+	case r.Retract:
 		flag = flagRetract
 	}
 	p.send(t, r, key, flag, r.Row)
@@ -63,11 +71,15 @@ func (p *Repartition) processChange(t *Task, r *Rec) {
 	}
 }
 
-// Repartition record value flags: what the rows after the flag byte are.
+// Repartition record value flags: what the rows after the flag byte are
+// (the low bits), and whether window bounds come first.
 const (
-	flagAdd     = 0 // one row to add
-	flagRetract = 1 // one row to retract
-	flagChange  = 2 // the old row to retract, then the new row to add
+	flagAdd      = 0 // one row to add
+	flagRetract  = 1 // one row to retract
+	flagChange   = 2 // the old row to retract, then the new row to add
+	flagDelete   = 3 // a table row's deletion: its key's row
+	flagKind     = 3
+	flagWindowed = 4 // window start and end (varints) precede the rows
 )
 
 // key encodes a row's repartition key; false drops the row (a null key
@@ -100,15 +112,17 @@ func (p *Repartition) key(t *Task, row []any) ([]byte, bool) {
 // send queues one repartition record: the flag byte, then the rows.
 func (p *Repartition) send(t *Task, r *Rec, key []byte, flag byte, rows ...[]any) {
 	value := []byte{flag}
+	if r.Windowed {
+		value[0] |= flagWindowed
+		value = binary.AppendVarint(value, r.WindowStart)
+		value = binary.AppendVarint(value, r.WindowEnd)
+	}
 	for _, row := range rows {
 		var err error
 		if value, err = AppendRow(value, row); err != nil {
 			t.report("SERIALIZATION_ERROR", fmt.Errorf("repartition value: %w", err))
 			return
 		}
-	}
-	if r.Tombstone {
-		value = nil
 	}
 	t.pending = append(t.pending, kafka.Record{
 		Topic: p.Topic, Partition: -1, Key: key, Value: value, Timestamp: r.Ts, Headers: r.Headers,
@@ -215,6 +229,20 @@ func (in *RepartitionInput) process(t *Task, rec *kafka.Record) {
 		return
 	}
 	flag, rest := rec.Value[0], rec.Value[1:]
+	r := Rec{Ts: rec.Timestamp, Headers: rec.Headers, Partition: rec.Partition}
+	if flag&flagWindowed != 0 {
+		var n1, n2 int
+		r.WindowStart, n1 = binary.Varint(rest)
+		if n1 > 0 {
+			r.WindowEnd, n2 = binary.Varint(rest[n1:])
+		}
+		if n1 <= 0 || n2 <= 0 {
+			t.report("DESERIALIZATION_ERROR", fmt.Errorf("repartition record: bad window bounds"))
+			return
+		}
+		r.Windowed, rest = true, rest[n1+n2:]
+	}
+	flag &= flagKind
 	var old []any
 	var err error
 	if flag == flagChange {
@@ -230,6 +258,6 @@ func (in *RepartitionInput) process(t *Task, rec *kafka.Record) {
 		return
 	}
 	in.row = row
-	r := Rec{Row: row, Old: old, Ts: rec.Timestamp, Headers: rec.Headers, Partition: rec.Partition, Retract: flag == flagRetract}
+	r.Row, r.Old, r.Retract, r.Tombstone = row, old, flag == flagRetract, flag == flagDelete
 	in.Next.Process(t, &r)
 }

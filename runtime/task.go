@@ -62,6 +62,10 @@ type Task struct {
 	words box.Int64s
 	out   outBlock
 
+	// gate, when closed, holds back the inputs other than the tables read
+	// back from a repartition topic (see feedGate).
+	gate *feedGate
+
 	queues []*inputQueue // one per input partition, in topology order
 	byTP   map[tp]*inputQueue
 
@@ -233,6 +237,9 @@ func (t *Task) drain(now time.Time) {
 		}
 		if pick == nil {
 			for _, q := range t.queues {
+				if t.gate.holds(q.topic) {
+					continue
+				}
 				if len(q.buf) == 0 {
 					if q.lagging() && t.waitFor(q, now) {
 						wait = true
