@@ -56,6 +56,9 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSele
 	p := planner.New(e.ms, e.fns, cfg, e.opts.Registry)
 	p.AppID = e.appID(id)
 	p.Partitions = e.partitionsOf(ctx)
+	if col, ok, _ := planner.PropString(st.Props, "TIMESTAMP"); ok {
+		p.SinkTimestampColumn = strings.ToUpper(col)
+	}
 	plan, err := p.PlanQuery(st.Query, planner.Persistent, st.Name)
 	if err != nil {
 		return nil, err

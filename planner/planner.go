@@ -42,6 +42,9 @@ type Planner struct {
 	// Partitions, when set, reports a topic's partition count, so that a
 	// join of sources whose counts differ is rejected as ksqlDB does.
 	Partitions func(topic string) (int32, bool)
+	// SinkTimestampColumn is the sink's TIMESTAMP column (WITH), when set:
+	// ksqlDB names it missing before it names a missing key column.
+	SinkTimestampColumn string
 }
 
 // New returns a planner for one statement. reg is the Schema Registry the

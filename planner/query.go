@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -469,6 +470,9 @@ func (p *Planner) keyItems(sel *scope, keyExprs map[string]sql.Expr, items []sel
 	if missing {
 		if strings.EqualFold(p.cfg.Get("ksql.new.query.planner.enabled", "false"), "true") {
 			return nil, nil // the new planner drops an unselected key
+		}
+		if ts := p.SinkTimestampColumn; ts != "" && !slices.ContainsFunc(items, func(it selectItem) bool { return it.name == ts }) {
+			return nil, errorf("The TIMESTAMP column set in the WITH clause does not exist in the schema: '%s'", ts)
 		}
 		noun, shown := "key column", keyNames
 		if len(keyExprs) > 0 && (partitioned || !sameNames(src.Schema.Key(), keyNames)) {

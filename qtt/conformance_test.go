@@ -39,7 +39,7 @@ var minimumPassRates = map[string]float64{
 	"string-lpad-rpad": 1.0, "string": 1.0, "stringtimestamp": 1.0, "substring": 1.0,
 	"suppress": 1.0, "system-columns": 1.0, "table": 1.0, "test-custom-udaf": 1.0,
 	"time": 1.0, "timeadd": 1.0, "timestamp-extractor": 1.0, "timestampadd": 1.0,
-	"timestampformat": 0.9, "timestampsub": 1.0, "to_json_string": 1.0,
+	"timestampformat": 1.0, "timestampsub": 1.0, "to_json_string": 1.0,
 	"topk-group-by": 1.0, "transform-array": 1.0, "tumbling-windows": 1.0, "udaf": 1.0,
 	"udf-implicit-cast": 1.0, "unix-date": 1.0, "unix-timestamp": 1.0, "url": 1.0,
 	"variadic-udaf": 1.0, "windowed-source": 1.0,
