@@ -31,13 +31,7 @@ func catalog(t *testing.T, ddl string) *metastore.Metastore {
 // query OUT, without an engine.
 func planCSAS(t *testing.T, ms *metastore.Metastore, text string) (*QueryPlan, error) {
 	t.Helper()
-	stmts, err := sql.Parse(text)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := New(ms, expr.NewRegistry(), nil, nil)
-	p.AppID = "_confluent-ksql-test_query_OUT"
-	return p.PlanQuery(stmts[0].(*sql.CreateAsSelect).Query, Persistent, "OUT")
+	return planCSASWith(t, ms, text, nil)
 }
 
 func mustPlan(t *testing.T, ms *metastore.Metastore, text string) *QueryPlan {
