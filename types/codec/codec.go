@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 
 	"github.com/shopspring/decimal"
 
@@ -52,7 +53,45 @@ const (
 var ErrTruncated = errors.New("codec: truncated input")
 
 // AppendRow appends the encoding of vals (a count, then each value) to b.
+// It grows b once to the row's estimated size first: callers often start
+// from an empty or one-byte slice, and growing it value by value copied
+// a 600-byte row some eight times (a fifth of a repartitioned join's CPU).
 func AppendRow(b []byte, vals []any) ([]byte, error) {
+	if n := rowSize(vals, 0); cap(b)-len(b) < n {
+		b = slices.Grow(b, n)
+	}
+	return appendRow(b, vals)
+}
+
+// rowSize estimates the encoded size of a row: exact for strings and
+// bytes (the bulk of a row) up to their length prefix, a typical size
+// for numbers (a timestamp's varint, a double's 8 bytes), nothing for
+// maps and values nested deeper than a few levels. An underestimate only
+// costs a later growth.
+func rowSize(vals []any, depth int) int {
+	n := 2
+	for _, v := range vals {
+		switch x := v.(type) {
+		case string:
+			n += 3 + len(x)
+		case []byte:
+			n += 3 + len(x)
+		case []any:
+			if depth < 3 {
+				n += 1 + rowSize(x, depth+1)
+			}
+		case types.StructVal:
+			if depth < 3 {
+				n += 1 + rowSize(x, depth+1)
+			}
+		default:
+			n += 8
+		}
+	}
+	return n
+}
+
+func appendRow(b []byte, vals []any) ([]byte, error) {
 	b = binary.AppendUvarint(b, uint64(len(vals)))
 	for _, v := range vals {
 		var err error
@@ -93,9 +132,9 @@ func AppendValue(b []byte, v any) ([]byte, error) {
 	case types.TimestampVal:
 		return binary.AppendVarint(append(b, tagTimestamp), int64(x)), nil
 	case []any:
-		return AppendRow(append(b, tagArray), x)
+		return appendRow(append(b, tagArray), x)
 	case types.StructVal:
-		return AppendRow(append(b, tagStruct), x)
+		return appendRow(append(b, tagStruct), x)
 	case *types.MapVal:
 		b = append(b, tagMap)
 		b = binary.AppendUvarint(b, uint64(x.Len()))

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/big"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -215,5 +217,49 @@ func BenchmarkDecodeRow(b *testing.B) {
 	dst := make([]any, 5)
 	for b.Loop() {
 		dst, _, _ = DecodeRow(buf, dst)
+	}
+}
+
+// auctionRow is a Nexmark auction as a repartitioned join side carries
+// it: mostly text.
+func auctionRow() []any {
+	return []any{int64(1042), "wkx mgee", strings.Repeat("nhmzvrk ", 12), int64(8136), int64(12043),
+		types.TimestampVal(1700000001234), types.TimestampVal(1700000011234), int64(1017), int64(10), strings.Repeat("q", 400)}
+}
+
+// TestAppendRowGrowsOnce checks that encoding a row into an empty or
+// one-byte buffer (a repartition value starts with its flag byte)
+// allocates once, not once per doubling, and still round trips.
+func TestAppendRowGrowsOnce(t *testing.T) {
+	row := append(auctionRow(), []any{"a", int32(1)}, types.StructVal{"b", 2.5}, nil, true)
+	for _, start := range [][]byte{nil, {7}} {
+		allocs := testing.AllocsPerRun(20, func() {
+			if _, err := AppendRow(slices.Clip(start), row); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 1 {
+			t.Errorf("AppendRow from %d bytes: %v allocations, want 1", len(start), allocs)
+		}
+		b, err := AppendRow(slices.Clip(start), row)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, rest, err := DecodeRow(b[len(start):], nil)
+		if err != nil || len(rest) != 0 || !sameSlice(got, row) {
+			t.Fatalf("round trip: %v, %d bytes left, %#v", err, len(rest), got)
+		}
+	}
+}
+
+// BenchmarkAppendRowFresh encodes an auction into a fresh one-byte
+// buffer, as Repartition.send does for every row.
+func BenchmarkAppendRowFresh(b *testing.B) {
+	row := auctionRow()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := AppendRow([]byte{0}, row); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
