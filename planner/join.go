@@ -214,6 +214,7 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 	// join's key format, so matching rows share a partition whichever
 	// server owns it.
 	leftTable = js.sides[0].src.IsTable
+	early := p.streamSideFilter(q.Where, joins, js)
 	leftInput := &runtime.Input{Source: js.sides[0].layout}
 	plan.Inputs = append(plan.Inputs, leftInput)
 	attachLeft := func(op runtime.Op) { leftInput.Next = op }
@@ -230,6 +231,9 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 			}
 			step.spec.Stores = sk.stores
 			p.registerJoinStoreKeys(sk, step.spec.LeftKey.Type)
+		}
+		if i == 0 && early != nil {
+			early.Next, leftEntry = leftEntry, early
 		}
 		attachLeft(leftEntry)
 		plan.Inputs = append(plan.Inputs, &runtime.Input{Source: right.layout, Next: rightEntry})

@@ -6,6 +6,7 @@ import (
 
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/metastore"
+	"github.com/eddysql/eddy/runtime"
 	"github.com/eddysql/eddy/sql"
 )
 
@@ -188,5 +189,43 @@ func TestPlannerStructStar(t *testing.T) {
 	}
 	if _, err := planCSAS(t, ms, "CREATE STREAM out AS SELECT user_id, url->* FROM clicks;"); err == nil || !strings.Contains(err.Error(), "Expected STRUCT type for URL->*") {
 		t.Errorf("url->*: %v", err)
+	}
+}
+
+// TestPlannerStreamSideFilter: the WHERE terms of a stream–table join
+// that read only the stream's columns, with operators that cannot fail,
+// also filter the stream before it is repartitioned; anything else is
+// left to the WHERE on the joined rows.
+func TestPlannerStreamSideFilter(t *testing.T) {
+	ms := catalog(t, testDDL)
+	const join = "CREATE STREAM out AS SELECT c.user_id, c.url, u.name FROM clicks c JOIN users u ON c.url = u.id WHERE "
+	cases := []struct {
+		query  string
+		pushed bool // whether the stream input feeds a filter first
+	}{
+		{join + "c.ms > 1 AND u.name = 'x';", true},
+		{join + "(c.ms = 1 OR c.ms IN (3, 4)) AND NOT c.user_id IS NULL AND c.ms BETWEEN 0 AND 9;", true},
+		{"CREATE STREAM out AS SELECT c.url, u.name FROM clicks c LEFT JOIN users u ON c.url = u.id WHERE c.ms <> 2;", true},
+		{join + "c.ms > 1 OR u.name = 'x';", false},
+		{join + "c.ms / 0 > 1;", false},        // arithmetic may fail
+		{join + "c.url = u.name;", false},      // both sides
+		{join + "ROWTIME > 5;", false},         // the joined row's time
+		{join + "c.url = '2020-01-01';", true}, // strings compared as strings
+		{"CREATE STREAM out AS SELECT c.user_id, v.page FROM clicks c JOIN views v WITHIN 1 MINUTE ON c.user_id = v.user_id WHERE c.ms > 1;", false},
+		{"CREATE TABLE out AS SELECT u.id, u.name, k.cname FROM users u JOIN countries k ON u.country_id = k.id WHERE u.name = 'x';", false},
+	}
+	for _, c := range cases {
+		plan := mustPlan(t, ms, c.query)
+		f, ok := plan.Inputs[0].Next.(*runtime.Filter)
+		if c.pushed != ok {
+			t.Errorf("%s: stream input feeds %T, want a filter: %v", c.query, plan.Inputs[0].Next, c.pushed)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		if _, ok := f.Next.(*runtime.Repartition); !ok {
+			t.Errorf("%s: the filter feeds %T, want the repartition", c.query, f.Next)
+		}
 	}
 }
