@@ -215,6 +215,10 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 	// server owns it.
 	leftTable = js.sides[0].src.IsTable
 	early := p.streamSideFilter(q.Where, joins, js)
+	unread := unreadColumns(q, joins, js)
+	if unread == nil {
+		unread = make([][]int, len(js.sides))
+	}
 	leftInput := &runtime.Input{Source: js.sides[0].layout}
 	plan.Inputs = append(plan.Inputs, leftInput)
 	attachLeft := func(op runtime.Op) { leftInput.Next = op }
@@ -232,9 +236,13 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 			step.spec.Stores = sk.stores
 			p.registerJoinStoreKeys(sk, step.spec.LeftKey.Type)
 		}
-		if i == 0 && early != nil {
-			early.Next, leftEntry = leftEntry, early
+		if i == 0 {
+			leftEntry = dropUnread(unread[0], leftEntry)
+			if early != nil {
+				early.Next, leftEntry = leftEntry, early
+			}
 		}
+		rightEntry = dropUnread(unread[i+1], rightEntry)
 		attachLeft(leftEntry)
 		plan.Inputs = append(plan.Inputs, &runtime.Input{Source: right.layout, Next: rightEntry})
 		spec := step.spec

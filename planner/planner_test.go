@@ -224,8 +224,56 @@ func TestPlannerStreamSideFilter(t *testing.T) {
 		if !ok {
 			continue
 		}
-		if _, ok := f.Next.(*runtime.Repartition); !ok {
+		next := f.Next
+		if n, ok := next.(*runtime.NullSlots); ok {
+			next = n.Next
+		}
+		if _, ok := next.(*runtime.Repartition); !ok {
 			t.Errorf("%s: the filter feeds %T, want the repartition", c.query, f.Next)
+		}
+	}
+}
+
+// TestPlannerUnreadJoinColumns: a join's stream sides enter it with the
+// value columns no expression reads nulled; a star, or a table side,
+// keeps them.
+func TestPlannerUnreadJoinColumns(t *testing.T) {
+	ms := catalog(t, testDDL)
+	cases := []struct {
+		query string
+		left  string // CLICKS columns nulled before the join, "-" for no NullSlots
+		right string // the right side's
+	}{
+		{"CREATE STREAM out AS SELECT c.user_id, c.url, v.page FROM clicks c JOIN views v WITHIN 1 MINUTE ON c.user_id = v.user_id;", "MS", "-"},
+		{"CREATE STREAM out AS SELECT c.user_id, v.page FROM clicks c JOIN views v WITHIN 1 MINUTE ON c.user_id = v.user_id WHERE ms > 1;", "URL", "-"},
+		{"CREATE STREAM out AS SELECT c.user_id, c.url FROM clicks c JOIN views v WITHIN 1 MINUTE ON c.user_id = v.user_id;", "MS", "PAGE"},
+		{"CREATE STREAM out AS SELECT c.url, u.name FROM clicks c JOIN users u ON c.url = u.id;", "MS", "-"},
+		{"CREATE STREAM out AS SELECT * FROM clicks c JOIN views v WITHIN 1 MINUTE ON c.user_id = v.user_id;", "-", "-"},
+		{"CREATE STREAM out AS SELECT c.user_id, c.url, c.ms, v.page FROM clicks c JOIN views v WITHIN 1 MINUTE ON c.user_id = v.user_id;", "-", "-"},
+	}
+	names := func(op runtime.Op, layoutNames []string) string {
+		n, ok := op.(*runtime.NullSlots)
+		if !ok {
+			return "-"
+		}
+		var out []string
+		for _, s := range n.Slots {
+			out = append(out, layoutNames[s])
+		}
+		return strings.Join(out, ",")
+	}
+	for _, c := range cases {
+		plan := mustPlan(t, ms, c.query)
+		left := []string{"USER_ID", "URL", "MS"}
+		right := []string{"USER_ID", "PAGE"}
+		if strings.Contains(c.query, "users u") {
+			right = []string{"ID", "NAME", "COUNTRY_ID"}
+		}
+		if got := names(plan.Inputs[0].Next, left); got != c.left {
+			t.Errorf("%s: left side nulls %s, want %s", c.query, got, c.left)
+		}
+		if got := names(plan.Inputs[1].Next, right); got != c.right {
+			t.Errorf("%s: right side nulls %s, want %s", c.query, got, c.right)
 		}
 	}
 }

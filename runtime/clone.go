@@ -50,6 +50,11 @@ func (c *cloner) op(o Op) Op {
 		return x
 	}
 	switch v := o.(type) {
+	case *NullSlots:
+		x := &NullSlots{Slots: v.Slots}
+		c.ops[o] = x
+		x.Next = c.op(v.Next)
+		return x
 	case *Filter:
 		x := &Filter{Pred: v.Pred, IsTable: v.IsTable, NumKey: v.NumKey, KeySlots: v.KeySlots}
 		c.ops[o] = x

@@ -144,6 +144,8 @@ func NextOps(op Op) []Op {
 	switch o := op.(type) {
 	case *Filter:
 		next = o.Next
+	case *NullSlots:
+		next = o.Next
 	case *Rekey:
 		next = o.Next
 	case *Project:
