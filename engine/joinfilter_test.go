@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -80,4 +81,72 @@ func TestStreamTableJoinFiltersBeforeRepartition(t *testing.T) {
 		return
 	}
 	t.Fatal("no repartition topic")
+}
+
+// TestStreamStreamJoinStoresOnlyReadColumns: a repartitioned stream–
+// stream join joins every pair within the window, and neither its
+// repartition topic nor its window stores' changelogs carry a column
+// nothing reads (EXTRA here).
+func TestStreamStreamJoinStoresOnlyReadColumns(t *testing.T) {
+	mc := kafka.NewMemCluster(kafka.MemOptions{})
+	defer mc.Close()
+	createTopic(t, mc, "people", 2)
+	createTopic(t, mc, "auctions", 2)
+	base := time.Now().Add(-time.Hour).UnixMilli()
+	var people, auctions []kafka.Record
+	for i := range 10 {
+		people = append(people, kafka.Record{Key: fmt.Appendf(nil, "%d", i),
+			Value: fmt.Appendf(nil, `{"NAME":"n%d","EXTRA":"unread-person-%d"}`, i, i), Timestamp: base + int64(i)*1000})
+		for k := range 3 {
+			auctions = append(auctions, kafka.Record{Key: fmt.Appendf(nil, "%d", 100+3*i+k),
+				Value: fmt.Appendf(nil, `{"SELLER":"%d","EXTRA":"unread-auction"}`, i), Timestamp: base + int64(i)*1000 + 500})
+		}
+	}
+	produceJSON(t, mc, "people", people...)
+	produceJSON(t, mc, "auctions", auctions...)
+
+	e := newBrokerEngine(t, mc)
+	defer e.Close()
+	mustExec(t, e, `CREATE STREAM P (ID STRING KEY, NAME STRING, EXTRA STRING) WITH (KAFKA_TOPIC='people', VALUE_FORMAT='JSON');
+		CREATE STREAM A (ID STRING KEY, SELLER STRING, EXTRA STRING) WITH (KAFKA_TOPIC='auctions', VALUE_FORMAT='JSON');
+		CREATE STREAM J AS SELECT P.ID, P.NAME, A.ID AS AUCTION FROM P JOIN A WITHIN 10 SECONDS ON P.ID = A.SELLER;`)
+	recs := waitRecords(t, mc, "J", func(r []kafka.Record) bool { return len(r) >= 30 })
+	for _, r := range recs {
+		v := jsonValue(t, r)
+		if want := fmt.Sprintf("n%s", r.Key); v["NAME"] != want || fmt.Sprint((atoi(t, v["AUCTION"].(string))-100)/3) != string(r.Key) {
+			t.Errorf("joined %s %v", r.Key, v)
+		}
+	}
+	topics, err := mc.Topics(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	internal := 0
+	for _, tp := range topics {
+		if !strings.HasPrefix(tp.Name, "_confluent-ksql-") || strings.HasSuffix(tp.Name, "command_topic") {
+			continue
+		}
+		rs, err := mc.ReadAll(context.Background(), tp.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			if strings.Contains(string(r.Value), "unread") {
+				t.Fatalf("%s carries an unread column: %q", tp.Name, r.Value)
+			}
+		}
+		internal += len(rs)
+	}
+	if internal == 0 {
+		t.Fatal("no repartition or changelog records")
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
