@@ -195,10 +195,15 @@ func (j *JoinSpec) streamStream(t *Task, r *Rec, fromLeft bool, key any) {
 		if o.ts < lo || o.ts > hi || !j.visible(other, o) {
 			continue
 		}
-		if !o.matched {
+		// A row's matched flag only matters, and is only stored, on a
+		// side whose unmatched rows an outer join emits: an inner join
+		// would otherwise rewrite the other row's changelog entry on
+		// every first match.
+		if !o.matched && j.outerFor(!fromLeft) {
+			o.matched = true
 			j.touch(other, ks)
 		}
-		jr.matched, o.matched = true, true
+		jr.matched = true
 		j.emit(t, r, fromLeft, jr.row, o.row, key, max(r.Ts, o.ts), false)
 	}
 	if !jr.matched && j.outerFor(fromLeft) && (!j.HasGrace || hi < j.streamTime) {

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/eddysql/eddy/types/codec"
 )
 
 // A join's store keeps each side's rows under the side's tag and the
@@ -157,7 +159,8 @@ func appendJoinRow(b []byte, row []any, ts int64, flag bool, key any) ([]byte, e
 	} else {
 		b = append(b, 0)
 	}
-	b, err := AppendRow(b, []any{key})
+	// The key as a one-value row, without boxing it into a slice.
+	b, err := codec.AppendValue(append(b, 1), key)
 	if err != nil {
 		return nil, err
 	}

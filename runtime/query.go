@@ -407,10 +407,13 @@ func (q *Query) flush(ctx context.Context, produce func(context.Context, ...kafk
 		if n == 0 {
 			continue
 		}
+		// Every entry of the batch carries the same sequence header: one
+		// slice for all of them, which nothing changes.
+		seq := []kafka.Header{{Key: headerSeq, Value: seqHeader(t.seq)}}
+		out = slices.Grow(out, n)
 		for i, st := range t.stores {
 			for _, c := range entries[i] {
-				out = append(out, kafka.Record{Topic: st.topic, Partition: t.partition, Key: c.key, Value: c.value,
-					Headers: []kafka.Header{{Key: headerSeq, Value: seqHeader(t.seq)}}})
+				out = append(out, kafka.Record{Topic: st.topic, Partition: t.partition, Key: c.key, Value: c.value, Headers: seq})
 			}
 		}
 		logged = append(logged, written{t, entries})

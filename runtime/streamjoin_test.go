@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -74,5 +75,58 @@ func TestStreamJoinSideTimeRestored(t *testing.T) {
 	restored.left("1", "L", 10)
 	if len(restored.out) != 0 {
 		t.Errorf("emitted %q after a restore, want nothing", restored.out)
+	}
+}
+
+// flushedKeys flushes the join's changed store entries and returns
+// their keys.
+func (sj *streamJoin) flushedKeys(t *testing.T) []string {
+	t.Helper()
+	var keys []string
+	if err := sj.j.flushChanges(func(k, _ []byte) {
+		if k[0] == 'L' || k[0] == 'R' {
+			keys = append(keys, string(k[:1]))
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+// A match rewrites the stored row of the other side only where its
+// matched flag matters, on a side an outer join null-pads: an inner
+// join stores each row once, a LEFT join rewrites a left row on its
+// first match, never a right one.
+func TestStreamJoinMatchRewritesOnlyOuterSide(t *testing.T) {
+	for _, c := range []struct {
+		kind          string
+		afterLeftRow  []string // entries flushed after a right row matched the stored left row
+		afterRightRow []string // after a left row matched the stored right row
+	}{
+		{InnerJoin, []string{"R"}, []string{"L"}},
+		{LeftJoin, []string{"L", "R"}, []string{"L"}},
+		{RightJoin, []string{"R"}, []string{"L", "R"}},
+	} {
+		sj := newStreamJoin(t, c.kind)
+		sj.left("1", "A", 0)
+		sj.flushedKeys(t)
+		sj.right("1", "a", 10)
+		got := sj.flushedKeys(t)
+		slices.Sort(got)
+		if !slices.Equal(got, c.afterLeftRow) {
+			t.Errorf("%s: a right row matching a stored left row flushed %v, want %v", c.kind, got, c.afterLeftRow)
+		}
+		sj = newStreamJoin(t, c.kind)
+		sj.right("2", "b", 0)
+		sj.flushedKeys(t)
+		sj.left("2", "B", 10)
+		got = sj.flushedKeys(t)
+		slices.Sort(got)
+		if !slices.Equal(got, c.afterRightRow) {
+			t.Errorf("%s: a left row matching a stored right row flushed %v, want %v", c.kind, got, c.afterRightRow)
+		}
+		if len(sj.out) != 1 || sj.out[0] != "B,b@10" {
+			t.Errorf("%s: emitted %q", c.kind, sj.out)
+		}
 	}
 }
