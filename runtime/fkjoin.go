@@ -76,7 +76,7 @@ func (j *JoinSpec) foreignKey(t *Task, r *Rec, fromLeft bool) {
 	if old == nil && r.Tombstone {
 		return
 	}
-	j.dirty["l"+pks] = true
+	j.dirty[stateKey{'l', pks}] = struct{}{}
 	var cur *fkLeft
 	if r.Tombstone {
 		delete(st.left, pks)
@@ -162,7 +162,7 @@ func (j *JoinSpec) fkRight(t *Task, r *Rec, st *fkState) {
 		return
 	}
 	ks := j.keyString(key, r)
-	j.dirty["r"+ks] = true
+	j.dirty[stateKey{'r', ks}] = struct{}{}
 	var right *joinRow
 	if r.Tombstone {
 		delete(st.right, ks)

@@ -56,8 +56,8 @@ type JoinSpec struct {
 	fk          *fkState
 	streamTime  int64
 	stDirty     bool
-	deadlines   deadlineHeap    // stream-stream outer joins: rows by when they close
-	dirty       map[string]bool // changed store keys: side tag + state key
+	deadlines   deadlineHeap          // stream-stream outer joins: rows by when they close
+	dirty       map[stateKey]struct{} // changed store entries
 	store       string
 	out         []any
 	keyBuf      []byte
@@ -91,7 +91,7 @@ func (j *JoinSpec) init() {
 	if j.left == nil {
 		j.left = &joinState{rows: map[string][]*joinRow{}, table: j.LeftTable, tag: 'L', seen: math.MinInt64}
 		j.right = &joinState{rows: map[string][]*joinRow{}, table: j.RightTable, tag: 'R', seen: math.MinInt64}
-		j.dirty = map[string]bool{}
+		j.dirty = map[stateKey]struct{}{}
 		j.out = make([]any, j.Width())
 		j.streamTime = math.MinInt64
 	}

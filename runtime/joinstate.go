@@ -27,9 +27,16 @@ func (j *JoinSpec) stateEntries() int64 {
 	return int64(n)
 }
 
+// stateKey is a changed store entry: its side tag ('L', 'R', 'l', 'r')
+// and state key, kept apart so that marking one costs no concatenation.
+type stateKey struct {
+	tag byte
+	ks  string
+}
+
 // touch marks a side's key as changed.
 func (j *JoinSpec) touch(s *joinState, ks string) {
-	j.dirty[string(s.tag)+ks] = true
+	j.dirty[stateKey{s.tag, ks}] = struct{}{}
 }
 
 // Each stream side's stream time (see joinState.seen) is stored beside
@@ -42,7 +49,9 @@ func (j *JoinSpec) markDirty(k []byte) {
 		j.stDirty = true
 		return
 	}
-	j.dirty[string(k)] = true
+	if len(k) > 0 {
+		j.dirty[stateKey{k[0], string(k[1:])}] = struct{}{}
+	}
 }
 
 func (j *JoinSpec) flushChanges(put func(k, v []byte)) error {
@@ -53,22 +62,23 @@ func (j *JoinSpec) flushChanges(put func(k, v []byte)) error {
 // side when side is 0; the stream time goes with the left side.
 func (j *JoinSpec) flush(side byte, put func(k, v []byte)) error {
 	j.init()
-	var buf []byte
+	var buf, key []byte
 	for k := range j.dirty {
-		if k == "" || (side != 0 && k[0] != side) {
+		if side != 0 && k.tag != side {
 			continue
 		}
 		delete(j.dirty, k)
+		key = append(append(key[:0], k.tag), k.ks...)
 		var err error
 		var present bool
-		buf, present, err = j.encodeEntry(buf[:0], k)
+		buf, present, err = j.encodeEntry(buf[:0], k.tag, k.ks)
 		if err != nil {
-			return fmt.Errorf("join state %q: %w", k, err)
+			return fmt.Errorf("join state %q: %w", key, err)
 		}
 		if present {
-			put([]byte(k), buf)
+			put(key, buf)
 		} else {
-			put([]byte(k), nil)
+			put(key, nil)
 		}
 	}
 	if j.stDirty && side != 'R' {
@@ -110,12 +120,11 @@ func (s *joinSideStore) stateEntries() int64 {
 	return int64(len(s.j.right.rows))
 }
 
-func (j *JoinSpec) encodeEntry(b []byte, k string) ([]byte, bool, error) {
-	ks := k[1:]
-	switch k[0] {
+func (j *JoinSpec) encodeEntry(b []byte, tag byte, ks string) ([]byte, bool, error) {
+	switch tag {
 	case 'L', 'R':
 		s := j.left
-		if k[0] == 'R' {
+		if tag == 'R' {
 			s = j.right
 		}
 		rows := s.rows[ks]
@@ -149,7 +158,7 @@ func (j *JoinSpec) encodeEntry(b []byte, k string) ([]byte, bool, error) {
 		b, err := appendJoinRow(b, r.row, r.ts, false, r.key)
 		return b, err == nil, err
 	}
-	return nil, false, fmt.Errorf("unknown join state key tag %q", k[0])
+	return nil, false, fmt.Errorf("unknown join state key tag %q", tag)
 }
 
 func appendJoinRow(b []byte, row []any, ts int64, flag bool, key any) ([]byte, error) {
