@@ -60,6 +60,10 @@ type Aggregate struct {
 	store      string
 	out        []any
 	keyBuf     []byte
+	// Per-record scratch: the key values and the functions' arguments
+	// of the row being processed (a group copies what it keeps).
+	keyVals []any
+	argVals [][]any
 
 	// backing, when set (a local Pebble store), holds every group; groups
 	// is then a cache of the groups in use, emptied down to cacheLimit
@@ -159,16 +163,18 @@ func (a *Aggregate) Process(t *Task, r *Rec) {
 		a.processChange(t, r)
 		return
 	}
-	keys, ok := a.evalKeys(t, r.Row)
+	keys, ok := a.evalKeys(t, r.Row, a.keyVals)
 	if !ok {
 		return
 	}
-	args := a.evalArgs(t, r.Row)
+	a.keyVals = keys
+	args := a.evalArgs(t, r.Row, a.argVals)
+	a.argVals = args
 	if a.Window != nil {
 		a.processWindowed(t, r, keys, args)
 		return
 	}
-	g := a.group(a.groupKey(keys, 0, 0), keys, 0, 0)
+	g := a.group(keys, 0, 0)
 	if r.Retract {
 		a.undo(g, args)
 	} else {
@@ -184,8 +190,8 @@ func (a *Aggregate) Process(t *Task, r *Rec) {
 // when it moves, the old group is retracted and the new one added, each
 // emitting.
 func (a *Aggregate) processChange(t *Task, r *Rec) {
-	oldKeys, oldOK := a.evalKeys(t, r.Old)
-	newKeys, newOK := a.evalKeys(t, r.Row)
+	oldKeys, oldOK := a.evalKeys(t, r.Old, nil)
+	newKeys, newOK := a.evalKeys(t, r.Row, nil)
 	if !oldOK || !newOK || !sameKeys(oldKeys, newKeys) {
 		if oldOK {
 			rec := *r
@@ -199,9 +205,9 @@ func (a *Aggregate) processChange(t *Task, r *Rec) {
 		}
 		return
 	}
-	oldArgs := a.evalArgs(t, r.Old)
-	args := a.evalArgs(t, r.Row)
-	g := a.group(a.groupKey(newKeys, 0, 0), newKeys, 0, 0)
+	oldArgs := a.evalArgs(t, r.Old, nil)
+	args := a.evalArgs(t, r.Row, nil)
+	g := a.group(newKeys, 0, 0)
 	a.undo(g, oldArgs)
 	a.add(g, args)
 	g.maxTs = max(g.maxTs, r.Ts)
@@ -250,8 +256,7 @@ func (a *Aggregate) processWindowed(t *Task, r *Rec, keys []any, args [][]any) {
 			if end+w.Grace <= a.streamTime {
 				continue // late: the window has closed
 			}
-			gk := a.groupKey(keys, start, end)
-			g := a.group(gk, keys, start, end)
+			g := a.group(keys, start, end)
 			a.add(g, args)
 			g.maxTs = max(g.maxTs, r.Ts)
 			if !w.Final {
@@ -339,8 +344,7 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 			}
 		}
 	}
-	gk := a.groupKey(keys, start, end)
-	g := a.group(gk, keys, start, end)
+	g := a.group(keys, start, end)
 	if acc != nil {
 		copy(a.accsOf(g), acc)
 	}
@@ -450,8 +454,13 @@ func (a *Aggregate) deleteGroup(gk string) {
 	}
 }
 
-func (a *Aggregate) evalKeys(t *Task, row []any) ([]any, bool) {
-	keys := make([]any, len(a.Keys))
+// evalKeys evaluates the grouping keys into dst (allocated when too
+// short); false when one is null.
+func (a *Aggregate) evalKeys(t *Task, row []any, dst []any) ([]any, bool) {
+	keys := dst
+	if len(keys) != len(a.Keys) {
+		keys = make([]any, len(a.Keys))
+	}
 	for i, k := range a.Keys {
 		v := k.Eval(&t.ectx, row)
 		if v == nil {
@@ -462,10 +471,19 @@ func (a *Aggregate) evalKeys(t *Task, row []any) ([]any, bool) {
 	return keys, true
 }
 
-func (a *Aggregate) evalArgs(t *Task, row []any) [][]any {
-	args := make([][]any, len(a.Funcs))
+// evalArgs evaluates each function's arguments into dst (allocated when
+// not of the right shape). Functions keep argument values, never the
+// slices, so dst can be reused for the next row.
+func (a *Aggregate) evalArgs(t *Task, row []any, dst [][]any) [][]any {
+	args := dst
+	if len(args) != len(a.Funcs) {
+		args = make([][]any, len(a.Funcs))
+	}
 	for i, exprs := range a.Args {
-		vals := make([]any, len(exprs))
+		vals := args[i]
+		if len(vals) != len(exprs) {
+			vals = make([]any, len(exprs))
+		}
 		for j, e := range exprs {
 			vals[j] = e.Eval(&t.ectx, row)
 		}
@@ -474,17 +492,27 @@ func (a *Aggregate) evalArgs(t *Task, row []any) [][]any {
 	return args
 }
 
-func (a *Aggregate) group(gk string, keys []any, start, end int64) *group {
-	a.dirty[gk] = true
-	g := a.lookup(gk)
-	if g == nil {
-		g = a.newGroup(gk, keys)
-		accs := a.accsOf(g)
-		for i, f := range a.Funcs {
-			accs[i] = f.Init()
-		}
-		a.addGroup(g)
+// group returns the group of the key values and window, made when new,
+// and marks it changed. The encoded key is a string only for a new group
+// (or a lookup in the store): finding a group in memory allocates nothing.
+func (a *Aggregate) group(keys []any, start, end int64) *group {
+	kb := a.appendGroupKey(keys, start, end)
+	g := a.groups.getBytes(kb)
+	if g == nil && a.backing != nil {
+		g = a.lookup(string(kb))
 	}
+	if g != nil {
+		a.dirty[g.key] = true
+		return g
+	}
+	gk := string(kb)
+	a.dirty[gk] = true
+	g = a.newGroup(gk, keys)
+	accs := a.accsOf(g)
+	for i, f := range a.Funcs {
+		accs[i] = f.Init()
+	}
+	a.addGroup(g)
 	return g
 }
 
@@ -534,7 +562,26 @@ func (a *Aggregate) emit(t *Task, r *Rec, g *group, tombstone bool) {
 // (a windowed group's key holds them, but reading them back costs a
 // parse per output).
 func (a *Aggregate) emitWindow(t *Task, r *Rec, g *group, start, end int64, tombstone bool) {
-	out := a.out
+	ts := g.maxTs
+	if ts == math.MinInt64 {
+		ts = r.Ts
+	}
+	rec := Rec{Ts: ts, Headers: r.Headers, Partition: r.Partition, Tombstone: tombstone}
+	if a.Window != nil {
+		rec.Windowed, rec.WindowStart, rec.WindowEnd = true, start, end
+	}
+	if a.cache != nil {
+		a.cachePut(g, &rec)
+		return
+	}
+	rec.Row = a.outputRow(a.out, g, start, end, tombstone)
+	a.Next.Process(t, &rec)
+}
+
+// outputRow fills out (len(a.out) long) with a group's output row: its
+// key values, its results (nulls for a tombstone), and, windowed, the
+// window's bounds.
+func (a *Aggregate) outputRow(out []any, g *group, start, end int64, tombstone bool) []any {
 	copy(out, a.keysOf(g))
 	n := len(a.Keys)
 	for i, f := range a.Funcs {
@@ -544,30 +591,22 @@ func (a *Aggregate) emitWindow(t *Task, r *Rec, g *group, start, end int64, tomb
 			out[n+i] = f.Result(a.accsOf(g)[i])
 		}
 	}
-	ts := g.maxTs
-	if ts == math.MinInt64 {
-		ts = r.Ts
-	}
-	rec := Rec{Row: out, Ts: ts, Headers: r.Headers, Partition: r.Partition, Tombstone: tombstone}
 	if a.Window != nil {
-		rec.Windowed, rec.WindowStart, rec.WindowEnd = true, start, end
 		out[n+len(a.Funcs)], out[n+len(a.Funcs)+1] = start, end
 	}
-	if a.cache != nil {
-		a.cache.put(g.key, &rec)
-		return
-	}
-	a.Next.Process(t, &rec)
+	return out
 }
 
-func (a *Aggregate) groupKey(keys []any, start, end int64) string {
+// appendGroupKey encodes a group's key values and window into the
+// aggregate's key buffer, valid until the next call.
+func (a *Aggregate) appendGroupKey(keys []any, start, end int64) []byte {
 	a.keyBuf = appendKey(a.keyBuf[:0], keys)
 	if a.Window != nil {
 		a.keyBuf = strconv.AppendInt(a.keyBuf, start, 10)
 		a.keyBuf = append(a.keyBuf, '/')
 		a.keyBuf = strconv.AppendInt(a.keyBuf, end, 10)
 	}
-	return string(a.keyBuf)
+	return a.keyBuf
 }
 
 // appendKey encodes key values unambiguously for use as a map key.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/state"
 )
 
@@ -35,18 +36,21 @@ func (a *Aggregate) markDirty(k []byte) {
 // time and accumulators.
 func (a *Aggregate) flushChanges(put func(k, v []byte)) error {
 	a.init()
-	var buf []byte
+	// put copies what it keeps, so one key and one value buffer serve
+	// every group.
+	var kb, buf []byte
 	for gk := range a.dirty {
+		kb = append(kb[:0], gk...)
 		g := a.lookup(gk)
 		if g == nil {
-			put([]byte(gk), nil)
+			put(kb, nil)
 			continue
 		}
 		var err error
 		if buf, err = a.encodeGroup(buf[:0], g); err != nil {
 			return fmt.Errorf("group %q: %w", gk, err)
 		}
-		put([]byte(gk), buf)
+		put(kb, buf)
 	}
 	a.dirty = emptied(a.dirty)
 	if a.stDirty {
@@ -65,18 +69,9 @@ func (a *Aggregate) encodeGroup(b []byte, g *group) ([]byte, error) {
 	b = binary.AppendVarint(b, start)
 	b = binary.AppendVarint(b, end)
 	b = binary.AppendVarint(b, g.maxTs)
-	for i, f := range a.Funcs {
-		if f.Marshal == nil {
-			return nil, fmt.Errorf("aggregate %s has no serialized state", f.Name)
-		}
-		data, err := f.Marshal(a.accsOf(g)[i])
-		if err != nil {
-			return nil, fmt.Errorf("aggregate %s: %w", f.Name, err)
-		}
-		b = binary.AppendUvarint(b, uint64(len(data)))
-		b = append(b, data...)
-	}
-	return b, nil
+	// Each accumulator's state, length-prefixed, appended in place (no
+	// buffer per accumulator).
+	return expr.MarshalAccs(b, a.Funcs, a.accsOf(g))
 }
 
 var errShortGroup = errors.New("truncated aggregate state")

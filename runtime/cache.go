@@ -1,6 +1,6 @@
 package runtime
 
-import "slices"
+import "github.com/eddysql/eddy/types"
 
 // Output caching, as Kafka Streams does it for ksqlDB's table
 // aggregations (cache.max.bytes.buffering, commit.interval.ms): between
@@ -12,8 +12,20 @@ import "slices"
 // outputCache holds the latest pending output of each group, in the order
 // the groups were first updated since the last commit.
 type outputCache struct {
-	index map[string]int // group key -> position in recs
-	recs  []Rec
+	index   map[string]int // group key -> position in entries
+	entries []cachedOutput
+	bytes   int64
+}
+
+// cachedOutput is a group's pending output. The row itself is built when
+// the cache drains, from the group: every change to a non-final group's
+// accumulators is followed by its emit (which updates this entry), so the
+// group holds at the drain exactly what it held at its last emit, and an
+// update costs no row copy and no boxing of results. A deleted group
+// keeps its values, so its last output still drains as it was.
+type cachedOutput struct {
+	g     *group
+	rec   Rec // everything but Row
 	bytes int64
 }
 
@@ -22,57 +34,83 @@ type outputCache struct {
 func cachedRowBytes(gk string, row []any) int64 {
 	n := int64(len(gk)) + 96 + 16*int64(len(row))
 	for _, v := range row {
-		switch x := v.(type) {
-		case string:
-			n += int64(len(x))
-		case []byte:
-			n += int64(len(x))
+		n += valueBytes(v)
+	}
+	return n
+}
+
+func valueBytes(v any) int64 {
+	switch x := v.(type) {
+	case string:
+		return int64(len(x))
+	case []byte:
+		return int64(len(x))
+	}
+	return 0
+}
+
+// outputBytes is cachedRowBytes of the row emitWindow would build for g,
+// without building it: only results that may be strings or bytes are
+// computed.
+func (a *Aggregate) outputBytes(g *group, tombstone bool) int64 {
+	n := int64(len(g.key)) + 96 + 16*int64(len(a.out))
+	for _, v := range a.keysOf(g) {
+		n += valueBytes(v)
+	}
+	if tombstone {
+		return n
+	}
+	for i, f := range a.Funcs {
+		if resultMayHaveBytes(f.ReturnType) {
+			n += valueBytes(f.Result(a.accsOf(g)[i]))
 		}
 	}
 	return n
 }
 
-// put keeps r (copied) as the group's pending output.
-func (c *outputCache) put(gk string, r *Rec) {
+// resultMayHaveBytes tells whether a result of type t may be a string or
+// bytes value, whose length the cache counts.
+func resultMayHaveBytes(t *types.Type) bool {
+	return t == nil || t.Kind == types.String || t.Kind == types.Bytes || t.Kind == types.Named
+}
+
+// put makes r (its Row ignored) the pending output of group g.
+func (a *Aggregate) cachePut(g *group, r *Rec) {
+	c := a.cache
 	if c.index == nil {
 		c.index = map[string]int{}
 	}
-	if i, ok := c.index[gk]; ok {
-		// The group's earlier row is overwritten in place: a group
-		// updated many times per commit costs no allocation per update.
-		old := &c.recs[i]
-		row := old.Row
-		c.bytes -= cachedRowBytes(gk, row)
-		*old = *r
-		old.Row = append(row[:0], r.Row...)
-		c.bytes += cachedRowBytes(gk, old.Row)
+	n := a.outputBytes(g, r.Tombstone)
+	if i, ok := c.index[g.key]; ok {
+		e := &c.entries[i]
+		c.bytes += n - e.bytes
+		e.g, e.rec, e.bytes = g, *r, n
+		e.rec.Row = nil
 		return
 	}
-	cp := *r
-	cp.Row = slices.Clone(r.Row)
-	c.index[gk] = len(c.recs)
-	c.recs = append(c.recs, cp)
-	c.bytes += cachedRowBytes(gk, cp.Row)
+	c.index[g.key] = len(c.entries)
+	c.entries = append(c.entries, cachedOutput{g: g, rec: *r, bytes: n})
+	c.entries[len(c.entries)-1].rec.Row = nil
+	c.bytes += n
 }
 
-// drain hands every pending output to emit, oldest group first, and
+// flushCache emits the aggregate's cached outputs downstream, oldest
+// group first, each in a row of its own (downstream may keep it), and
 // empties the cache.
-func (c *outputCache) drain(emit func(*Rec)) {
-	recs := c.recs
-	c.recs = nil
+func (a *Aggregate) flushCache(t *Task) {
+	c := a.cache
+	if c == nil || len(c.entries) == 0 {
+		return
+	}
+	entries := c.entries
+	c.entries = nil
 	clear(c.index)
 	c.bytes = 0
-	for i := range recs {
-		emit(&recs[i])
+	for i := range entries {
+		e := &entries[i]
+		e.rec.Row = a.outputRow(make([]any, len(a.out)), e.g, e.rec.WindowStart, e.rec.WindowEnd, e.rec.Tombstone)
+		a.Next.Process(t, &e.rec)
 	}
-}
-
-// flushCache emits the aggregate's cached outputs downstream.
-func (a *Aggregate) flushCache(t *Task) {
-	if a.cache == nil || len(a.cache.recs) == 0 {
-		return
-	}
-	a.cache.drain(func(r *Rec) { a.Next.Process(t, r) })
 }
 
 // flushCaches emits every cached aggregate output of the task.

@@ -35,6 +35,22 @@ func (t *groupTable) get(k string) *group {
 	}
 }
 
+// getBytes is get for a key held in a byte slice: a lookup of a group
+// that exists allocates no string (maphash hashes bytes and strings of
+// the same content alike).
+func (t *groupTable) getBytes(k []byte) *group {
+	if t.n == 0 {
+		return nil
+	}
+	mask := len(t.slots) - 1
+	for i := int(maphash.Bytes(t.seed, k) & uint64(mask)); ; i = (i + 1) & mask {
+		g := t.slots[i]
+		if g == nil || g.key == string(k) {
+			return g
+		}
+	}
+}
+
 // put stores g under g.key, replacing a group stored there.
 func (t *groupTable) put(g *group) {
 	if (t.n+1)*4 > len(t.slots)*3 { // at most 3/4 full

@@ -69,7 +69,7 @@ func TestWindowBoundsComeFromTheKey(t *testing.T) {
 		{[]any{int64(-5), "x"}, -20, -10},
 		{nil, 0, 1 << 40},
 	} {
-		g := &group{key: a.groupKey(tc.keys, tc.start, tc.end)}
+		g := &group{key: string(a.appendGroupKey(tc.keys, tc.start, tc.end))}
 		if s, e := a.windowOf(g); s != tc.start || e != tc.end {
 			t.Errorf("keys %v: window [%d,%d), want [%d,%d)", tc.keys, s, e, tc.start, tc.end)
 		}
