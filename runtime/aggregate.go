@@ -64,6 +64,12 @@ type Aggregate struct {
 	// of the row being processed (a group copies what it keeps).
 	keyVals []any
 	argVals [][]any
+	emitted Rec
+	// Session merging's scratch: a key's prefix, the sessions a row
+	// merges and their keys.
+	prefixBuf  []byte
+	merged     []*group
+	mergedKeys []string
 
 	// backing, when set (a local Pebble store), holds every group; groups
 	// is then a cache of the groups in use, emptied down to cacheLimit
@@ -304,11 +310,10 @@ func (a *Aggregate) expire() {
 // gap, emitting tombstones for the sessions it replaces.
 func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 	w := a.Window
-	prefix := string(appendKey(nil, keys))
+	a.prefixBuf = appendKey(a.prefixBuf[:0], keys)
 	start, end := r.Ts, r.Ts
-	var merged []*group
-	var mergedKeys []string
-	for gk := range a.sessions[prefix] {
+	merged, mergedKeys := a.merged[:0], a.mergedKeys[:0]
+	for gk := range a.sessions[string(a.prefixBuf)] {
 		g := a.lookup(gk)
 		if g == nil {
 			continue
@@ -318,7 +323,12 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 			mergedKeys = append(mergedKeys, gk)
 		}
 	}
-	sort.Sort(byStart{a, merged, mergedKeys})
+	if len(merged) > 1 {
+		sort.Sort(byStart{a, merged, mergedKeys})
+	}
+	// Scratch for the next row; cleared below so it pins no group.
+	a.merged, a.mergedKeys = merged, mergedKeys
+	defer func() { clear(merged); clear(mergedKeys) }()
 	var acc []any
 	maxTs := r.Ts
 	for _, g := range merged {
@@ -446,10 +456,12 @@ func (a *Aggregate) deleteGroup(gk string) {
 		a.gone[gk] = true
 	}
 	if a.Window != nil && a.Window.Kind == Session {
-		prefix := string(appendKey(nil, a.keysOf(g)))
-		delete(a.sessions[prefix], gk)
-		if len(a.sessions[prefix]) == 0 {
-			delete(a.sessions, prefix)
+		a.prefixBuf = appendKey(a.prefixBuf[:0], a.keysOf(g))
+		if set := a.sessions[string(a.prefixBuf)]; set != nil {
+			delete(set, gk)
+			if len(set) == 0 {
+				delete(a.sessions, string(a.prefixBuf))
+			}
 		}
 	}
 }
@@ -537,11 +549,13 @@ func (a *Aggregate) index(g *group) {
 		a.expiring.push(a.expiry(g), start, gk)
 	}
 	if a.Window.Kind == Session {
-		prefix := string(appendKey(nil, a.keysOf(g)))
-		if a.sessions[prefix] == nil {
-			a.sessions[prefix] = map[string]bool{}
+		a.prefixBuf = appendKey(a.prefixBuf[:0], a.keysOf(g))
+		set := a.sessions[string(a.prefixBuf)]
+		if set == nil {
+			set = map[string]bool{}
+			a.sessions[string(a.prefixBuf)] = set
 		}
-		a.sessions[prefix][gk] = true
+		set[gk] = true
 	}
 }
 
@@ -574,8 +588,12 @@ func (a *Aggregate) emitWindow(t *Task, r *Rec, g *group, start, end int64, tomb
 		a.cachePut(g, &rec)
 		return
 	}
-	rec.Row = a.outputRow(a.out, g, start, end, tombstone)
-	a.Next.Process(t, &rec)
+	// The record handed on lives in the aggregate, as its row does: a
+	// local's address passed through the Op interface would escape, one
+	// allocation per output.
+	a.emitted = rec
+	a.emitted.Row = a.outputRow(a.out, g, start, end, tombstone)
+	a.Next.Process(t, &a.emitted)
 }
 
 // outputRow fills out (len(a.out) long) with a group's output row: its
