@@ -70,6 +70,9 @@ type Aggregate struct {
 	prefixBuf  []byte
 	merged     []*group
 	mergedKeys []string
+	// spareSet is the last key's session set emptied: a row that merges
+	// a key's only session empties the set and refills it at once.
+	spareSet map[string]bool
 
 	// backing, when set (a local Pebble store), holds every group; groups
 	// is then a cache of the groups in use, emptied down to cacheLimit
@@ -461,6 +464,7 @@ func (a *Aggregate) deleteGroup(gk string) {
 			delete(set, gk)
 			if len(set) == 0 {
 				delete(a.sessions, string(a.prefixBuf))
+				a.spareSet = set
 			}
 		}
 	}
@@ -552,7 +556,11 @@ func (a *Aggregate) index(g *group) {
 		a.prefixBuf = appendKey(a.prefixBuf[:0], a.keysOf(g))
 		set := a.sessions[string(a.prefixBuf)]
 		if set == nil {
-			set = map[string]bool{}
+			set = a.spareSet
+			if set == nil {
+				set = map[string]bool{}
+			}
+			a.spareSet = nil
 			a.sessions[string(a.prefixBuf)] = set
 		}
 		set[gk] = true
