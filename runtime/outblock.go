@@ -35,3 +35,18 @@ func (b *outBlock) encode(s serde.Serde, vals []any) ([]byte, error) {
 	b.buf = out
 	return out[start:len(out):len(out)], nil
 }
+
+// open returns the block to append one record's bytes to, and where
+// they start; close takes the appended block back and returns the
+// record's bytes, capped.
+func (b *outBlock) open() ([]byte, int) {
+	if cap(b.buf)-len(b.buf) < outBlockRoom {
+		b.buf = make([]byte, 0, outBlockSize)
+	}
+	return b.buf, len(b.buf)
+}
+
+func (b *outBlock) close(out []byte, start int) []byte {
+	b.buf = out
+	return out[start:len(out):len(out)]
+}

@@ -94,13 +94,18 @@ func (p *Repartition) key(t *Task, row []any) ([]byte, bool) {
 			return nil, false
 		}
 	}
+	// Keys and values go into the task's shared output blocks, as a
+	// sink's do: no allocation per record.
 	var key []byte
 	var err error
 	if p.KeySerde != nil {
-		key, err = p.KeySerde.Encode(p.keys)
+		key, err = t.out.encode(p.KeySerde, p.keys)
 	}
 	if p.KeySerde == nil || err != nil {
-		key, err = AppendRow(nil, p.keys)
+		buf, start := t.out.open()
+		if buf, err = AppendRow(buf, p.keys); err == nil {
+			key = t.out.close(buf, start)
+		}
 	}
 	if err != nil {
 		t.report("SERIALIZATION_ERROR", fmt.Errorf("repartition key: %w", err))
@@ -111,11 +116,13 @@ func (p *Repartition) key(t *Task, row []any) ([]byte, bool) {
 
 // send queues one repartition record: the flag byte, then the rows.
 func (p *Repartition) send(t *Task, r *Rec, key []byte, flag byte, rows ...[]any) {
-	value := []byte{flag}
+	value, start := t.out.open()
 	if r.Windowed {
-		value[0] |= flagWindowed
+		value = append(value, flag|flagWindowed)
 		value = binary.AppendVarint(value, r.WindowStart)
 		value = binary.AppendVarint(value, r.WindowEnd)
+	} else {
+		value = append(value, flag)
 	}
 	for _, row := range rows {
 		var err error
@@ -124,6 +131,7 @@ func (p *Repartition) send(t *Task, r *Rec, key []byte, flag byte, rows ...[]any
 			return
 		}
 	}
+	value = t.out.close(value, start)
 	t.pending = append(t.pending, kafka.Record{
 		Topic: p.Topic, Partition: -1, Key: key, Value: value, Timestamp: r.Ts, Headers: r.Headers,
 	})
