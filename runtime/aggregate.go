@@ -70,6 +70,11 @@ type Aggregate struct {
 	prefixBuf  []byte
 	merged     []*group
 	mergedKeys []string
+	// suffixes memoizes windowSuffix.
+	suffixes [8]struct {
+		start, end int64
+		s          []byte
+	}
 	// spareSet is the last key's session set emptied: a row that merges
 	// a key's only session empties the set and refills it at once.
 	spareSet map[string]bool
@@ -260,12 +265,17 @@ func (a *Aggregate) processWindowed(t *Task, r *Rec, keys []any, args [][]any) {
 		for first-adv > r.Ts-size && first-adv >= 0 {
 			first -= adv
 		}
+		// The key values' encoding is the same for every window: made
+		// once, each window's bounds appended to it.
+		a.keyBuf = appendKey(a.keyBuf[:0], keys)
+		n := len(a.keyBuf)
 		for start := first; start <= r.Ts; start += adv {
 			end := start + size
 			if end+w.Grace <= a.streamTime {
 				continue // late: the window has closed
 			}
-			g := a.group(keys, start, end)
+			a.keyBuf = append(a.keyBuf[:n], a.windowSuffix(start, end)...)
+			g := a.groupAt(a.keyBuf, keys)
 			a.add(g, args)
 			g.maxTs = max(g.maxTs, r.Ts)
 			if !w.Final {
@@ -512,7 +522,11 @@ func (a *Aggregate) evalArgs(t *Task, row []any, dst [][]any) [][]any {
 // and marks it changed. The encoded key is a string only for a new group
 // (or a lookup in the store): finding a group in memory allocates nothing.
 func (a *Aggregate) group(keys []any, start, end int64) *group {
-	kb := a.appendGroupKey(keys, start, end)
+	return a.groupAt(a.appendGroupKey(keys, start, end), keys)
+}
+
+// groupAt is group for a key already encoded (kb).
+func (a *Aggregate) groupAt(kb []byte, keys []any) *group {
 	g := a.groups.getBytes(kb)
 	if g == nil && a.backing != nil {
 		g = a.lookup(string(kb))
@@ -628,11 +642,28 @@ func (a *Aggregate) outputRow(out []any, g *group, start, end int64, tombstone b
 func (a *Aggregate) appendGroupKey(keys []any, start, end int64) []byte {
 	a.keyBuf = appendKey(a.keyBuf[:0], keys)
 	if a.Window != nil {
-		a.keyBuf = strconv.AppendInt(a.keyBuf, start, 10)
-		a.keyBuf = append(a.keyBuf, '/')
-		a.keyBuf = strconv.AppendInt(a.keyBuf, end, 10)
+		a.keyBuf = append(a.keyBuf, a.windowSuffix(start, end)...)
 	}
 	return a.keyBuf
+}
+
+// windowSuffix is a window's "start/end" in decimal, as its groups' keys
+// end. Records arrive in time order, mostly, so the few windows open at
+// a time are formatted once each, not once per record.
+func (a *Aggregate) windowSuffix(start, end int64) []byte {
+	// Consecutive windows of a time window take consecutive slots.
+	step := a.Window.Size
+	if a.Window.Kind == Hopping && a.Window.Advance > 0 {
+		step = a.Window.Advance
+	}
+	m := &a.suffixes[uint64(floorDiv(start, max(step, 1)))&7]
+	if m.s == nil || m.start != start || m.end != end {
+		m.start, m.end = start, end
+		m.s = strconv.AppendInt(m.s[:0], start, 10)
+		m.s = append(m.s, '/')
+		m.s = strconv.AppendInt(m.s, end, 10)
+	}
+	return m.s
 }
 
 // appendKey encodes key values unambiguously for use as a map key.

@@ -46,7 +46,7 @@ func (t *Task) collectChanges() ([][]change, int, error) {
 	n := 0
 	for i, st := range t.stores {
 		err := st.op.flushChanges(func(k, v []byte) {
-			out[i] = append(out[i], change{key: bytes.Clone(k), value: bytes.Clone(v)})
+			out[i] = append(out[i], cloneChange(k, v))
 		})
 		if err != nil {
 			return nil, 0, fmt.Errorf("store %s: %w", st.name, err)
@@ -54,6 +54,18 @@ func (t *Task) collectChanges() ([][]change, int, error) {
 		n += len(out[i])
 	}
 	return out, n, nil
+}
+
+// cloneChange copies a changed entry's key and value into one allocation
+// (a nil value, a deletion, stays nil).
+func cloneChange(k, v []byte) change {
+	if v == nil {
+		return change{key: bytes.Clone(k)}
+	}
+	buf := make([]byte, len(k)+len(v))
+	copy(buf, k)
+	copy(buf[len(k):], v)
+	return change{key: buf[:len(k):len(k)], value: buf[len(k):]}
 }
 
 // writeLocal applies a committed batch to the local store, checkpointed
