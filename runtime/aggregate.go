@@ -367,15 +367,37 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 			}
 		}
 	}
-	g := a.group(keys, start, end)
-	if acc != nil {
-		copy(a.accsOf(g), acc)
+	var g *group
+	if len(merged) == 1 {
+		g = a.rekey(merged[0], a.appendGroupKey(keys, start, end))
+	}
+	if g == nil {
+		g = a.group(keys, start, end)
+		if acc != nil {
+			copy(a.accsOf(g), acc)
+		}
 	}
 	a.add(g, args)
 	g.maxTs = maxTs
 	if !w.Final {
 		a.emitWindow(t, r, g, start, end, false)
 	}
+}
+
+// rekey files a session the row extended, already deleted from the
+// groups, again under its new key kb: the row's new session keeps its
+// key values and accumulators, so it can be the old group itself, with
+// no group, values or accumulators allocated. A tombstone the old key
+// still has in the output cache reads only the key values, which do not
+// change. nil when a group holds kb already.
+func (a *Aggregate) rekey(g *group, kb []byte) *group {
+	if a.groups.getBytes(kb) != nil || (a.backing != nil && a.lookup(string(kb)) != nil) {
+		return nil
+	}
+	g.key = string(kb)
+	a.dirty[g.key] = true
+	a.addGroup(g)
+	return g
 }
 
 type byStart struct {

@@ -1,9 +1,6 @@
 package runtime
 
-import (
-	"container/heap"
-	"slices"
-)
+import "slices"
 
 // closeQueue files windows by a time (when they close, or expire) and
 // hands them back in (time, start, key) order. Windows sharing a time and
@@ -29,7 +26,7 @@ func (q *closeQueue) push(end, start int64, key string) {
 	t := closeTime{end, start}
 	b, ok := q.buckets[t]
 	if !ok {
-		heap.Push(&q.times, t)
+		q.times.push(t)
 	}
 	q.buckets[t] = append(b, key)
 }
@@ -44,27 +41,58 @@ func (q *closeQueue) next() (closeTime, bool) {
 
 // pop removes the earliest bucket and returns its keys in order.
 func (q *closeQueue) pop() []string {
-	t := heap.Pop(&q.times).(closeTime)
+	t := q.times.pop()
 	keys := q.buckets[t]
 	delete(q.buckets, t)
 	slices.Sort(keys)
 	return keys
 }
 
+// timeHeap is a min-heap of bucket times. Its own push and pop, not
+// container/heap's, so a time is not boxed in an interface (one
+// allocation per new time: per row, for sessions).
 type timeHeap []closeTime
 
-func (h timeHeap) Len() int { return len(h) }
-func (h timeHeap) Less(i, j int) bool {
-	if h[i].end != h[j].end {
-		return h[i].end < h[j].end
+func (t closeTime) less(u closeTime) bool {
+	if t.end != u.end {
+		return t.end < u.end
 	}
-	return h[i].start < h[j].start
+	return t.start < u.start
 }
-func (h timeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *timeHeap) Push(x any)   { *h = append(*h, x.(closeTime)) }
-func (h *timeHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+
+func (h *timeHeap) push(t closeTime) {
+	*h = append(*h, t)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !s[i].less(s[p]) {
+			break
+		}
+		s[i], s[p] = s[p], s[i]
+		i = p
+	}
+}
+
+func (h *timeHeap) pop() closeTime {
+	s := *h
+	top := s[0]
+	n := len(s) - 1
+	s[0] = s[n]
+	s = s[:n]
+	for i := 0; ; {
+		l, m := 2*i+1, i
+		if l < n && s[l].less(s[m]) {
+			m = l
+		}
+		if r := l + 1; r < n && s[r].less(s[m]) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		s[i], s[m] = s[m], s[i]
+		i = m
+	}
+	*h = s
+	return top
 }
