@@ -102,7 +102,6 @@ func lastPerGroup(outs []string) []string {
 	return res
 }
 
-
 // Updating a group that exists, cached or not, windowed or not, allocates
 // nothing: no key string, no key or argument slices, no output row.
 func TestAggregateUpdateAllocatesNothing(t *testing.T) {
