@@ -238,7 +238,7 @@ func TestAppendRowGrowsOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
-		if allocs != 1 {
+		if allocs != 1 && !raceOn {
 			t.Errorf("AppendRow from %d bytes: %v allocations, want 1", len(start), allocs)
 		}
 		b, err := AppendRow(slices.Clip(start), row)
