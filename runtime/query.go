@@ -786,29 +786,24 @@ func (in *Input) streamTableSide() bool {
 // tableSideOfStreamJoin reports whether the input enters a stream-table
 // join on its table side.
 func (in *Input) tableSideOfStreamJoin() bool {
-	op := in.Next
-	if in.Internal != nil {
-		op = in.Internal.Next
+	j, left, ok := in.firstJoinSide()
+	if !ok {
+		return false
 	}
-	seen := map[Op]bool{}
-	for op != nil && !seen[op] {
-		seen[op] = true
-		switch v := op.(type) {
-		case *JoinLeft:
-			return v.J.LeftTable && !v.J.RightTable
-		case *JoinRight:
-			return v.J.RightTable && !v.J.LeftTable
-		}
-		next := NextOps(op)
-		op = nil
-		if len(next) == 1 {
-			op = next[0]
-		}
+	if left {
+		return j.LeftTable && !j.RightTable
 	}
-	return false
+	return j.RightTable && !j.LeftTable
 }
 
 func (in *Input) firstJoin() (*JoinSpec, bool) {
+	j, _, ok := in.firstJoinSide()
+	return j, ok
+}
+
+// firstJoinSide finds the first join the input's rows reach along its
+// operator chain, and whether they enter it on the left.
+func (in *Input) firstJoinSide() (j *JoinSpec, left, ok bool) {
 	op := in.Next
 	if in.Internal != nil {
 		op = in.Internal.Next
@@ -818,9 +813,9 @@ func (in *Input) firstJoin() (*JoinSpec, bool) {
 		seen[op] = true
 		switch v := op.(type) {
 		case *JoinLeft:
-			return v.J, true
+			return v.J, true, true
 		case *JoinRight:
-			return v.J, true
+			return v.J, false, true
 		}
 		next := NextOps(op)
 		op = nil
@@ -828,5 +823,5 @@ func (in *Input) firstJoin() (*JoinSpec, bool) {
 			op = next[0]
 		}
 	}
-	return nil, false
+	return nil, false, false
 }
