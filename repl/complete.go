@@ -538,11 +538,6 @@ func listCandidates(word string, cands []string, width int) string {
 	return b.String()
 }
 
-// candidates returns the suffixes that complete word in context.
-func (c *completer) candidates(toks []ctoken, word string, firstLine bool) []string {
-	return c.candidatesIn(toks, word, firstLine, statementSources(toks))
-}
-
 // candidatesIn is candidates for a statement that reads sources.
 func (c *completer) candidatesIn(toks []ctoken, word string, firstLine bool, sourcesOf []string) []string {
 	c.mu.Lock()

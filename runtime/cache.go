@@ -29,16 +29,6 @@ type cachedOutput struct {
 	bytes int64
 }
 
-// cachedRowBytes approximates the memory of one cached row: what
-// cache.max.bytes.buffering is measured against.
-func cachedRowBytes(gk string, row []any) int64 {
-	n := int64(len(gk)) + 96 + 16*int64(len(row))
-	for _, v := range row {
-		n += valueBytes(v)
-	}
-	return n
-}
-
 func valueBytes(v any) int64 {
 	switch x := v.(type) {
 	case string:

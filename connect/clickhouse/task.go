@@ -75,12 +75,6 @@ func (t *task) Flush(ctx context.Context) error {
 	return nil
 }
 
-func (t *task) logf(format string, args ...any) {
-	if t.tc != nil {
-		t.tc.Logf(format, args...)
-	}
-}
-
 // Put inserts recs, one INSERT per table (per insert.max.rows rows), in
 // the order the tables first appear. Records that cannot become rows are
 // returned as rejected; an insert that fails for a reason other than its

@@ -89,12 +89,11 @@ func derivedID(strategy string) bool {
 // sinkDoc is a record's key and value as documents (nil when absent or
 // not a document).
 type sinkDoc struct {
-	rec      *connect.Record
-	key      bson.D
-	keyPrim  any // a key that is not a document (string, number)
-	value    bson.D
-	keyErr   error
-	valueErr error
+	rec     *connect.Record
+	key     bson.D
+	keyPrim any // a key that is not a document (string, number)
+	value   bson.D
+	keyErr  error
 }
 
 func newSinkDoc(rec *connect.Record) (*sinkDoc, error) {

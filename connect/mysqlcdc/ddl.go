@@ -236,7 +236,6 @@ const (
 
 type alterSpec struct {
 	kind    specKind
-	col     colDef
 	colSpec colSpec
 	old     string // DROP, CHANGE, RENAME COLUMN: the column named
 	ifMaybe bool   // IF [NOT] EXISTS
