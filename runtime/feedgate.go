@@ -50,26 +50,18 @@ func (g *feedGate) holds(topic string) bool {
 // the outputs of that are written (the caller flushed them).
 func (g *feedGate) check(ctx context.Context, q *Query) {
 	if g.starts == nil {
-		starts := map[string]map[int32]int64{}
-		for topic := range g.feeders {
-			ends, err := q.cluster.EndOffsets(ctx, topic)
-			if err != nil {
-				return
-			}
-			starts[topic] = ends
+		starts, err := endOffsets(ctx, q, g.feeders)
+		if err != nil {
+			return
 		}
 		g.starts, g.until = starts, time.Now().Add(maxFeedWait)
 	}
 	if time.Now().Before(g.until) && !g.fedAll(q) {
 		return
 	}
-	ends := map[string]map[int32]int64{}
-	for topic := range g.fed {
-		e, err := q.cluster.EndOffsets(ctx, topic)
-		if err != nil {
-			return
-		}
-		ends[topic] = e
+	ends, err := endOffsets(ctx, q, g.fed)
+	if err != nil {
+		return
 	}
 	g.open, g.ends = true, ends
 	for topic, parts := range ends {
@@ -111,4 +103,17 @@ func (g *feedGate) fedAll(q *Query) bool {
 		}
 	}
 	return true
+}
+
+// endOffsets reads the end offset of every partition of the topics.
+func endOffsets(ctx context.Context, q *Query, topics map[string]bool) (map[string]map[int32]int64, error) {
+	ends := map[string]map[int32]int64{}
+	for topic := range topics {
+		e, err := q.cluster.EndOffsets(ctx, topic)
+		if err != nil {
+			return nil, err
+		}
+		ends[topic] = e
+	}
+	return ends, nil
 }

@@ -8,24 +8,29 @@ import (
 	"github.com/eddysql/eddy/types"
 )
 
+// passThroughTopology decodes a KAFKA string key and a JSON value from
+// topic in and writes them, encoded again, to topic out.
+func passThroughTopology(tb testing.TB, id string) *Topology {
+	tb.Helper()
+	ks, err := serde.New(serde.Format{Name: "KAFKA"}, []types.Column{{Name: "K", Type: types.StringType}}, true)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	vs, err := serde.New(serde.Format{Name: serde.JSON}, []types.Column{{Name: "V", Type: types.IntType}}, false)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &Topology{ID: id, Inputs: []*Input{{
+		Source: &Source{Topic: "in", KeySerde: ks, ValueSerde: vs, NumKey: 1, NumValue: 1},
+		Next:   &TopicSink{Topic: "out", KeySerde: ks, ValueSerde: vs, NumKey: 1},
+	}}}
+}
+
 // BenchmarkTaskPassThrough runs records through a task's per-record path
 // (count, decode, a sink that encodes and queues) with nothing else: what
 // the task's counters cost shows here.
 func BenchmarkTaskPassThrough(b *testing.B) {
-	kcols := []types.Column{{Name: "K", Type: types.StringType}}
-	vcols := []types.Column{{Name: "V", Type: types.IntType}}
-	ks, err := serde.New(serde.Format{Name: "KAFKA"}, kcols, true)
-	if err != nil {
-		b.Fatal(err)
-	}
-	vs, err := serde.New(serde.Format{Name: serde.JSON}, vcols, false)
-	if err != nil {
-		b.Fatal(err)
-	}
-	topo := &Topology{ID: "BENCH", Inputs: []*Input{{
-		Source: &Source{Topic: "in", KeySerde: ks, ValueSerde: vs, NumKey: 1, NumValue: 1},
-		Next:   &TopicSink{Topic: "out", KeySerde: ks, ValueSerde: vs, NumKey: 1},
-	}}}
+	topo := passThroughTopology(b, "BENCH")
 	tk := newTask(topo, nil, newTaskStats(), 0)
 	q := tk.queue("in", 0)
 	rec := kafka.Record{Topic: "in", Key: []byte("k1"), Value: []byte(`{"V":42}`), Timestamp: 1}
@@ -48,20 +53,7 @@ func BenchmarkTaskPassThrough(b *testing.B) {
 // partition's name, the pseudo columns and the encoded output must not,
 // per record.
 func TestTaskAllocsPerRecord(t *testing.T) {
-	kcols := []types.Column{{Name: "K", Type: types.StringType}}
-	vcols := []types.Column{{Name: "V", Type: types.IntType}}
-	ks, err := serde.New(serde.Format{Name: "KAFKA"}, kcols, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vs, err := serde.New(serde.Format{Name: serde.JSON}, vcols, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	topo := &Topology{ID: "ALLOCS", Inputs: []*Input{{
-		Source: &Source{Topic: "in", KeySerde: ks, ValueSerde: vs, NumKey: 1, NumValue: 1},
-		Next:   &TopicSink{Topic: "out", KeySerde: ks, ValueSerde: vs, NumKey: 1},
-	}}}
+	topo := passThroughTopology(t, "ALLOCS")
 	tk := newTask(topo, nil, newTaskStats(), 0)
 	tk.pending = make([]kafka.Record, 0, 1024)
 	recs := make([]kafka.Record, 100)
