@@ -2,6 +2,8 @@ package planner
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/eddysql/eddy/expr"
@@ -119,7 +121,10 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 		}
 	}
 	ag := &aggregation{}
-	gbScope := in.scope.clauseScope("GROUP BY")
+	// read records the input slots the keys and arguments read: all a
+	// repartition topic needs to carry.
+	read := map[int]bool{}
+	gbScope := slotRecorder{in.scope.clauseScope("GROUP BY"), read}
 	op := &runtime.Aggregate{}
 	for _, k := range q.GroupBy {
 		var agg string
@@ -218,7 +223,7 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 			return nil, nil, errorf("%s AS SELECT statement does not support aggregate function [%s] without a GROUP BY clause.", "CREATE TABLE", strings.Join(calls, ", "))
 		}
 	}
-	argScope := in.scope.clauseScope("SELECT")
+	argScope := slotRecorder{in.scope.clauseScope("SELECT"), read}
 	// Aggregates read the statement's properties
 	// (ksql.functions.collect_list.limit, ...collect_set.limit).
 	aggFns, err := p.fns.WithAggregateConfig(p.cfg)
@@ -279,16 +284,27 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 		return nil, nil, errorf("EMIT FINAL is only supported for windowed aggregations.")
 	}
 	ag.post = post
-	if in.isTable {
-		// Updates and deletes retract the row's old contribution.
-		chain.add(&runtime.TableChanges{KeySlots: in.keySlots})
-	}
 	if in.window != nil && !in.byKey(ag.keys) {
 		return nil, nil, errorf("Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
 	}
 	// Without GROUP BY every row meets the one group through the
 	// repartition topic (a constant key: one partition, one task).
-	if p.AppID != "" && (!in.byKey(ag.keys) || len(ag.keys) == 0) {
+	repartition := p.AppID != "" && (!in.byKey(ag.keys) || len(ag.keys) == 0)
+	if repartition {
+		// Only the columns the aggregation reads travel (and, for a
+		// table, the key its changes are tracked by): Nexmark's q12
+		// repartitioned whole 240-byte bids to count them per bidder.
+		keep := slices.Sorted(maps.Keys(read))
+		if in.isTable {
+			keep = slices.Compact(slices.Sorted(slices.Values(append(keep, in.keySlots...))))
+		}
+		chain.add(&runtime.KeepSlots{Keep: keep})
+	}
+	if in.isTable {
+		// Updates and deletes retract the row's old contribution.
+		chain.add(&runtime.TableChanges{KeySlots: in.keySlots})
+	}
+	if repartition {
 		// Rows meet their group through a repartition topic keyed by the
 		// grouping expressions, so servers sharing the query each own a
 		// set of groups.
@@ -303,6 +319,21 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 	}
 	chain.add(op)
 	return ag, op, nil
+}
+
+// slotRecorder resolves columns as its scope does and records the slots
+// it hands out.
+type slotRecorder struct {
+	expr.Resolver
+	read map[int]bool
+}
+
+func (r slotRecorder) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
+	slot, typ, err := r.Resolver.Column(ref)
+	if err == nil {
+		r.read[slot] = true
+	}
+	return slot, typ, err
 }
 
 // checkIntermediateState rejects aggregates whose intermediate state is

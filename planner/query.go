@@ -651,6 +651,8 @@ func (c *chain) add(op runtime.Op) {
 		c.tail = func(n runtime.Op) { o.Next = n }
 	case *runtime.TableChanges:
 		c.tail = func(n runtime.Op) { o.Next = n }
+	case *runtime.KeepSlots:
+		c.tail = func(n runtime.Op) { o.Next = n }
 	case *runtime.Repartition:
 		c.tail = nil // terminal: rows continue from the internal topic
 	default:

@@ -55,6 +55,11 @@ func (c *cloner) op(o Op) Op {
 		c.ops[o] = x
 		x.Next = c.op(v.Next)
 		return x
+	case *KeepSlots:
+		x := &KeepSlots{Keep: v.Keep}
+		c.ops[o] = x
+		x.Next = c.op(v.Next)
+		return x
 	case *Filter:
 		x := &Filter{Pred: v.Pred, IsTable: v.IsTable, NumKey: v.NumKey, KeySlots: v.KeySlots}
 		c.ops[o] = x

@@ -146,6 +146,8 @@ func NextOps(op Op) []Op {
 		next = o.Next
 	case *NullSlots:
 		next = o.Next
+	case *KeepSlots:
+		next = o.Next
 	case *Rekey:
 		next = o.Next
 	case *Project:
