@@ -82,11 +82,14 @@ const saslFile = "sasl.json"
 
 // Embedded broker storage defaults: Kafka's retention; segments smaller
 // than Kafka's 1 GB so that retention frees space in finer steps and
-// loading a segment at start-up needs little memory.
+// loading a segment at start-up needs little memory (the loader reads
+// one whole segment per partition at a time: over 1 GB of retained
+// records in four partitions, 32 MB segments peaked at 271-298 MB of
+// RSS, 8 MB ones at 127-131 MB, for the same 0.3 s of CPU).
 const (
 	defaultRetention     = 7 * 24 * time.Hour
 	defaultCleanInterval = 5 * time.Minute
-	segmentBytes         = 32 << 20
+	segmentBytes         = 8 << 20
 )
 
 // Embedded is a single-broker Kafka-protocol server (franz-go's kfake)
