@@ -117,6 +117,48 @@ func newJSON(cols []types.Column, isKey, unwrapped bool) *jsonSerde {
 
 // Decode implements Serde.
 func (j *jsonSerde) Decode(data []byte, dst []any) error {
+	return j.decode(data, dst, nil, j.nSlot, true)
+}
+
+// Reading implements Partial.
+func (j *jsonSerde) Reading(read []bool) Serde {
+	r := &jsonReading{jsonSerde: j, unread: make([]bool, len(j.cols))}
+	for i, c := range j.cols {
+		if i < len(read) && read[i] {
+			switch c.Type.Kind {
+			case types.Int, types.Bigint, types.Double, types.Date, types.Time, types.Timestamp:
+				r.nSlot++
+			case types.String:
+				r.nSlot++
+				r.text = true
+			}
+			continue
+		}
+		r.unread[i] = true
+	}
+	return r
+}
+
+// jsonReading is a jsonSerde that materializes only the columns a query
+// reads. The others are still checked as Decode checks them, so a record
+// with a bad value in a column nothing reads is rejected all the same, as
+// ksqlDB deserializes whole records; they are left nil.
+type jsonReading struct {
+	*jsonSerde
+	unread []bool
+	nSlot  int  // read columns the arena boxes
+	text   bool // some read column is a STRING
+}
+
+// Decode implements Serde.
+func (r *jsonReading) Decode(data []byte, dst []any) error {
+	return r.decode(data, dst, r.unread, r.nSlot, r.text)
+}
+
+// decode reads a record into dst; unread (nil for none) marks columns
+// only checked. The arena boxes nSlot values, and copies strings into a
+// text block when text is set.
+func (j *jsonSerde) decode(data []byte, dst []any, unread []bool, nSlot int, text bool) error {
 	n := len(j.cols)
 	clear(dst[:n])
 	if data == nil || n == 0 {
@@ -148,6 +190,12 @@ func (j *jsonSerde) Decode(data []byte, dst []any) error {
 		return ErrNull
 	}
 	if j.unwrapped {
+		if unread != nil && unread[0] {
+			if err := checkValue(&s, j.obj.codecs[0], 0); err != nil {
+				return colErr(j.cols[0], err)
+			}
+			return s.end()
+		}
 		v, err := decodeValue(&s, j.obj.codecs[0], 0, nil)
 		if err != nil {
 			return colErr(j.cols[0], err)
@@ -157,8 +205,11 @@ func (j *jsonSerde) Decode(data []byte, dst []any) error {
 		if s.peek() != '{' {
 			return fmt.Errorf("expected a JSON object holding the columns, got %s", s.kindAt())
 		}
-		a := arena{nSlot: j.nSlot, nText: len(data)}
-		if err := decodeObject(&s, &j.obj, dst[:n], 0, &a); err != nil {
+		a := arena{nSlot: nSlot}
+		if text {
+			a.nText = len(data)
+		}
+		if err := decodeObject(&s, &j.obj, dst[:n], unread, 0, &a); err != nil {
 			return err
 		}
 	}
@@ -167,18 +218,19 @@ func (j *jsonSerde) Decode(data []byte, dst []any) error {
 
 // decodeObject reads an object into dst by field name. An exact name match
 // wins over a case-insensitive one; among equals the last one wins, as a
-// JSON tree built by Jackson would keep it.
-func decodeObject(s *scanner, o *objCodec, dst []any, depth int, a *arena) error {
+// JSON tree built by Jackson would keep it. A nil dst only checks the
+// object; unread (nil for none) marks fields only checked.
+func decodeObject(s *scanner, o *objCodec, dst []any, unread []bool, depth int, a *arena) error {
 	if depth > maxDepth {
 		return errDepth
 	}
 	s.i++ // '{'
 	var rankBuf [32]uint8
 	rank := rankBuf[:0]
-	if len(dst) <= len(rankBuf) {
-		rank = rankBuf[:len(dst)]
+	if n := len(o.names); n <= len(rankBuf) {
+		rank = rankBuf[:n]
 	} else {
-		rank = make([]uint8, len(dst))
+		rank = make([]uint8, n)
 	}
 	if s.peek() == '}' {
 		s.i++
@@ -206,11 +258,18 @@ func decodeObject(s *scanner, o *objCodec, dst []any, depth int, a *arena) error
 				return err
 			}
 		} else {
-			v, err := decodeValue(s, o.codecs[idx], depth+1, a)
-			if err != nil {
-				return fmt.Errorf("field %s: %w", types.QuoteIdent(o.names[idx]), err)
+			if dst == nil || (unread != nil && unread[idx]) {
+				if err := checkValue(s, o.codecs[idx], depth+1); err != nil {
+					return fmt.Errorf("field %s: %w", types.QuoteIdent(o.names[idx]), err)
+				}
+			} else {
+				v, err := decodeValue(s, o.codecs[idx], depth+1, a)
+				if err != nil {
+					return fmt.Errorf("field %s: %w", types.QuoteIdent(o.names[idx]), err)
+				}
+				dst[idx] = v
 			}
-			dst[idx], rank[idx] = v, r
+			rank[idx] = r
 			hint = idx + 1
 		}
 		switch s.peek() {
@@ -422,7 +481,7 @@ func decodeValue(s *scanner, c *codec, depth int, a *arena) (any, error) {
 	case types.Struct:
 		if ch == '{' {
 			v := make(types.StructVal, len(c.fields.names))
-			if err := decodeObject(s, c.fields, v, depth, nil); err != nil {
+			if err := decodeObject(s, c.fields, v, nil, depth, nil); err != nil {
 				return nil, err
 			}
 			return v, nil
@@ -434,6 +493,136 @@ func decodeValue(s *scanner, c *codec, depth int, a *arena) (any, error) {
 		return nil, s.unexpected()
 	}
 	return nil, fmt.Errorf("cannot convert JSON %s to %s", s.kindAt(), c.t)
+}
+
+// checkValue reads one value of codec c's type as decodeValue does and
+// fails exactly when it would, with the same error, but keeps nothing:
+// strings are not copied and numbers not boxed. Rare shapes (quoted
+// numbers, DECIMAL, BYTES, containers read as text) go through the
+// decoding code itself, so they cannot drift from it.
+func checkValue(s *scanner, c *codec, depth int) error {
+	if depth > maxDepth {
+		return errDepth
+	}
+	ch := s.peek()
+	if ch == 'n' {
+		return s.literal("null")
+	}
+	switch c.kind {
+	case types.String:
+		switch {
+		case ch == '"':
+			return s.skipStr()
+		case ch == 't':
+			return s.literal("true")
+		case ch == 'f':
+			return s.literal("false")
+		case isNumStart(ch):
+			_, _, err := s.num()
+			return err
+		case ch == '{' || ch == '[':
+			_, err := textOfJSON(s, nil, depth)
+			return err
+		}
+		return s.unexpected()
+	case types.Boolean:
+		switch ch {
+		case 't':
+			return s.literal("true")
+		case 'f':
+			return s.literal("false")
+		}
+	case types.Int, types.Bigint, types.Date, types.Time, types.Timestamp:
+		// integer() fails only where num() does, from the same offset.
+		if isNumStart(ch) {
+			_, _, err := s.num()
+			return err
+		}
+	case types.Double:
+		if isNumStart(ch) {
+			tok, _, err := s.num()
+			if err != nil {
+				return err
+			}
+			if _, err := strconv.ParseFloat(unsafeString(tok), 64); err != nil && !isRangeErr(err) {
+				return fmt.Errorf("cannot read number %s as DOUBLE", tok)
+			}
+			return nil
+		}
+	case types.Array:
+		if ch == '[' {
+			return checkArray(s, c, depth)
+		}
+	case types.Map:
+		if ch == '{' {
+			return checkMap(s, c, depth)
+		}
+	case types.Struct:
+		if ch == '{' {
+			return decodeObject(s, c.fields, nil, nil, depth, nil)
+		}
+	}
+	_, err := decodeValue(s, c, depth, nil)
+	return err
+}
+
+func checkArray(s *scanner, c *codec, depth int) error {
+	s.i++ // '['
+	if s.peek() == ']' {
+		s.i++
+		return nil
+	}
+	for n := 1; ; n++ {
+		if err := checkValue(s, c.elem, depth+1); err != nil {
+			return fmt.Errorf("element %d: %w", n, err)
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return nil
+		default:
+			return s.unexpected()
+		}
+	}
+}
+
+func checkMap(s *scanner, c *codec, depth int) error {
+	s.i++ // '{'
+	if s.peek() == '}' {
+		s.i++
+		return nil
+	}
+	for {
+		if s.peek() != '"' {
+			return s.unexpected()
+		}
+		kb, err := s.str()
+		if err != nil {
+			return err
+		}
+		if c.key.kind != types.String {
+			if _, err := fromText(string(kb), c.key.t); err != nil {
+				return fmt.Errorf("map key: %w", err)
+			}
+		}
+		if err := s.expect(':'); err != nil {
+			return err
+		}
+		if err := checkValue(s, c.elem, depth+1); err != nil {
+			return fmt.Errorf("map value %q: %w", clip(string(kb)), err)
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return nil
+		default:
+			return s.unexpected()
+		}
+	}
 }
 
 func isNumStart(c byte) bool { return c == '-' || (c >= '0' && c <= '9') }

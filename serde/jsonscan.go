@@ -78,7 +78,16 @@ func (s *scanner) literal(word string) error {
 
 // str reads a string; s.b[s.i] is the opening quote. The result aliases the
 // input unless the string had escapes.
-func (s *scanner) str() ([]byte, error) {
+func (s *scanner) str() ([]byte, error) { return s.scanStr(true) }
+
+// skipStr checks a string as str does, without copying one that has
+// escapes.
+func (s *scanner) skipStr() error {
+	_, err := s.scanStr(false)
+	return err
+}
+
+func (s *scanner) scanStr(keep bool) ([]byte, error) {
 	b := s.b
 	start := s.i + 1
 	i := start
@@ -115,6 +124,9 @@ func (s *scanner) str() ([]byte, error) {
 			return v, nil
 		case c == '\\':
 			s.i = i
+			if !keep {
+				return nil, s.skipEscaped(start)
+			}
 			return s.strEscaped(start)
 		case c < 0x20:
 			s.i = i
@@ -226,6 +238,70 @@ func (s *scanner) strEscaped(start int) ([]byte, error) {
 	return nil, s.errf("unterminated string")
 }
 
+// skipEscaped checks the rest of a string with escapes as strEscaped
+// does, with the same errors, without building it. The text strEscaped
+// would build is valid UTF-8 exactly when every run of raw bytes between
+// escapes is: an escape always writes a whole character, which neither
+// completes a truncated sequence before it nor starts one that a
+// continuation byte after it could extend.
+func (s *scanner) skipEscaped(start int) error {
+	valid := utf8.Valid(s.b[start:s.i])
+	raw := -1 // start of the current run of raw bytes, -1 when none
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		switch {
+		case c == '"':
+			if raw >= 0 {
+				valid = valid && utf8.Valid(s.b[raw:s.i])
+			}
+			s.i++
+			if !valid {
+				return s.errf("invalid UTF-8 in string")
+			}
+			return nil
+		case c < 0x20:
+			return s.errf("control character in string")
+		case c != '\\':
+			if raw < 0 {
+				raw = s.i
+			}
+			s.i++
+			continue
+		}
+		if raw >= 0 {
+			valid = valid && utf8.Valid(s.b[raw:s.i])
+			raw = -1
+		}
+		s.i++
+		if s.i >= len(s.b) {
+			break
+		}
+		e := s.b[s.i]
+		s.i++
+		switch e {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		case 'u':
+			r, ok := s.hex4()
+			if !ok {
+				return s.errf("bad \\u escape")
+			}
+			if utf16.IsSurrogate(r) && s.i+1 < len(s.b) && s.b[s.i] == '\\' && s.b[s.i+1] == 'u' {
+				// A pair takes the second escape; an unpaired half
+				// leaves it to be read next, as strEscaped does.
+				save := s.i
+				s.i += 2
+				r2, ok2 := s.hex4()
+				if !ok2 || utf16.DecodeRune(r, r2) == utf8.RuneError {
+					s.i = save
+				}
+			}
+		default:
+			return s.errf("bad escape \\%c", e)
+		}
+	}
+	return s.errf("unterminated string")
+}
+
 func (s *scanner) hex4() (rune, bool) {
 	if len(s.b)-s.i < 4 {
 		return 0, false
@@ -331,8 +407,7 @@ func (s *scanner) skip(depth int) error {
 	}
 	switch s.peek() {
 	case '"':
-		_, err := s.str()
-		return err
+		return s.skipStr()
 	case '{':
 		s.i++
 		if s.peek() == '}' {
@@ -343,7 +418,7 @@ func (s *scanner) skip(depth int) error {
 			if s.peek() != '"' {
 				return s.unexpected()
 			}
-			if _, err := s.str(); err != nil {
+			if err := s.skipStr(); err != nil {
 				return err
 			}
 			if err := s.expect(':'); err != nil {

@@ -49,17 +49,36 @@ func newJSONSRSerde(f Format, cols []types.Column, isKey bool, sr *srContext) (*
 // Decode implements Serde. Any registered id is accepted: the body is
 // self-describing and matched to the columns by name.
 func (s *jsonSRSerde) Decode(data []byte, dst []any) error {
+	return s.decode(s.body, data, dst)
+}
+
+func (s *jsonSRSerde) decode(body Serde, data []byte, dst []any) error {
 	if data == nil || s.cols == 0 {
-		return s.body.Decode(nil, dst)
+		return body.Decode(nil, dst)
 	}
 	if len(data) == 0 {
-		return s.body.Decode(data, dst)
+		return body.Decode(data, dst)
 	}
-	_, body, err := splitHeader(data)
+	_, b, err := splitHeader(data)
 	if err != nil {
 		return err
 	}
-	return s.body.Decode(body, dst)
+	return body.Decode(b, dst)
+}
+
+// Reading implements Partial: the JSON body skips the columns.
+func (s *jsonSRSerde) Reading(read []bool) Serde {
+	return &jsonSRReading{jsonSRSerde: s, body: Reading(s.body, read)}
+}
+
+type jsonSRReading struct {
+	*jsonSRSerde
+	body Serde
+}
+
+// Decode implements Serde.
+func (r *jsonSRReading) Decode(data []byte, dst []any) error {
+	return r.decode(r.body, data, dst)
 }
 
 // Encode implements Serde.

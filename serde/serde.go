@@ -84,6 +84,25 @@ type Appender interface {
 	AppendEncode(dst []byte, vals []any) (out []byte, isNil bool, err error)
 }
 
+// Partial is implemented by serdes that can decode a value while
+// materializing only some of its columns.
+type Partial interface {
+	// Reading returns a Serde that decodes as this one does, failing on
+	// the same records with the same errors, but leaves nil the columns
+	// read does not mark (read[i] for column i; missing entries count as
+	// unread). Encode is unchanged.
+	Reading(read []bool) Serde
+}
+
+// Reading returns s restricted to the columns read marks when its format
+// can skip columns, and s itself otherwise, whose Decode fills them all.
+func Reading(s Serde, read []bool) Serde {
+	if p, ok := s.(Partial); ok {
+		return p.Reading(read)
+	}
+	return s
+}
+
 // ErrNull is returned by Decode when a value payload is present but encodes
 // a null record (the JSON literal null, or empty bytes): ksqlDB treats it
 // like a tombstone.

@@ -1,0 +1,5 @@
+//go:build !race
+
+package serde
+
+const raceOn = false
