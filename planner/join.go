@@ -219,6 +219,9 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 	if unread == nil {
 		unread = make([][]int, len(js.sides))
 	}
+	for i, sd := range js.sides {
+		readOnly(sd.layout, sd.src, unread[i])
+	}
 	leftInput := &runtime.Input{Source: js.sides[0].layout}
 	plan.Inputs = append(plan.Inputs, leftInput)
 	attachLeft := func(op runtime.Op) { leftInput.Next = op }

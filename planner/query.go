@@ -106,6 +106,7 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 		return nil, err
 	}
 	srcScope := sourceScope(src, from.Alias, layout)
+	readOnly(layout, src, unreadSourceColumns(q, srcScope))
 	plan := &QueryPlan{From: src, ResultIsTable: src.IsTable, Limit: q.Limit, Window: src.Window, Sources: []string{src.Name}}
 	chain := newChain(&runtime.Input{Source: layout})
 

@@ -1,0 +1,96 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/eddysql/eddy/kafka"
+)
+
+// TestUnreadColumnStillChecked: a query that reads some of a stream's
+// columns still rejects a record whose unread column has a bad value, as
+// ksqlDB deserializes whole records: the record goes to the processing
+// log and is skipped, the others come out, exactly as for a query
+// reading every column. The source's TIMESTAMP column, read by no clause,
+// still times the output.
+func TestUnreadColumnStillChecked(t *testing.T) {
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	e, err := New(context.Background(), Options{Cluster: cl, Config: map[string]string{
+		"auto.offset.reset": "earliest", "ksql.logging.processing.stream.auto.create": "true",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	mustExec(t, e, "CREATE STREAM s (k STRING KEY, id BIGINT, url STRING, extra BIGINT, tags ARRAY<INT>, ts BIGINT) "+
+		"WITH (kafka_topic='s_in', value_format='JSON', timestamp='ts', partitions=1);")
+	mustExec(t, e, "CREATE STREAM some AS SELECT k, id FROM s WHERE id > 0;")
+	mustExec(t, e, "CREATE TABLE counts AS SELECT k, COUNT(*) AS n FROM s GROUP BY k;")
+	mustExec(t, e, "CREATE STREAM every AS SELECT * FROM s;")
+	recs := []kafka.Record{
+		{Key: []byte("a"), Value: []byte(`{"ID":1,"URL":"u","EXTRA":5,"TAGS":[1],"TS":1000}`)},
+		{Key: []byte("b"), Value: []byte(`{"ID":2,"URL":"u","EXTRA":"abc","TS":1000}`)},
+		{Key: []byte("c"), Value: []byte(`{"ID":3,"URL":"a\qb","TS":1000}`)},
+		{Key: []byte("d"), Value: []byte(`{"ID":4,"TAGS":[1,"x"],"TS":1000}`)},
+		{Key: []byte("e"), Value: []byte(`{"ID":5,"URL":{"x":[1, 2]},"EXTRA":"7","TS":2000}`)},
+	}
+	for i := range recs {
+		recs[i].Topic, recs[i].Partition = "s_in", -1
+	}
+	if err := cl.Produce(context.Background(), recs...); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(values(t, cl, "SOME"), " "), `a|{"ID":1} e|{"ID":5}`; got != want {
+		t.Errorf("SOME: %q, want %q", got, want)
+	}
+	if got, want := strings.Join(values(t, cl, "COUNTS"), " "), `a|{"N":1} e|{"N":1}`; got != want {
+		t.Errorf("COUNTS: %q, want %q", got, want)
+	}
+	want := `a|{"ID":1,"URL":"u","EXTRA":5,"TAGS":[1],"TS":1000} e|{"ID":5,"URL":"{\"x\":[1,2]}","EXTRA":7,"TAGS":null,"TS":2000}`
+	if got := strings.Join(values(t, cl, "EVERY"), " "); got != want {
+		t.Errorf("EVERY: %q, want %q", got, want)
+	}
+	out, err := cl.ReadAll(context.Background(), "SOME")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 2 || out[0].Timestamp != 1000 || out[1].Timestamp != 2000 {
+		t.Errorf("SOME timestamps: %+v, want 1000 and 2000 from TS", out)
+	}
+	// Each query logs the same three errors, the ones reading every
+	// column does.
+	recs, err = cl.ReadAll(context.Background(), "default_ksql_processing_log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byQuery := map[string][]string{}
+	for _, r := range recs {
+		var l struct {
+			Logger  string
+			Message struct {
+				DeserializationError *struct{ ErrorMessage string }
+			}
+		}
+		if err := json.Unmarshal(r.Value, &l); err != nil || l.Message.DeserializationError == nil {
+			t.Fatalf("not a deserialization error (%v): %s", err, r.Value)
+		}
+		q := strings.Split(l.Logger, "_")[1] // processing.CSAS_SOME_0
+		byQuery[q] = append(byQuery[q], l.Message.DeserializationError.ErrorMessage)
+	}
+	every := strings.Join(byQuery["EVERY"], "\n")
+	for _, want := range []string{"field `EXTRA`", "bad escape", "field `TAGS`: element 2"} {
+		if !strings.Contains(every, want) {
+			t.Errorf("EVERY's errors %q lack %q", every, want)
+		}
+	}
+	if len(byQuery) != 3 || len(byQuery["EVERY"]) != 3 {
+		t.Errorf("logged errors by query: %q, want three for each of three", byQuery)
+	}
+	for q, msgs := range byQuery {
+		if got := strings.Join(msgs, "\n"); got != every {
+			t.Errorf("%s logged %q, EVERY %q", q, got, every)
+		}
+	}
+}
