@@ -248,3 +248,20 @@ func BenchmarkJSONDecodeReading(b *testing.B) {
 		})
 	}
 }
+
+// TestJSONSRReading: JSON_SR reads its framed JSON body with the mask.
+func TestJSONSRReading(t *testing.T) {
+	_, env := srEnv()
+	s := mustNewFor(t, fmtOf(JSONSR), readingCols, false, env)
+	body := func(j string) []byte { return append([]byte{0, 0, 0, 0, 1}, j...) }
+	for _, r := range []string{`{"S":"a","I":1,"A":[1]}`, `{"S":"a","I":"x"}`, `{"S":"a\q"}`} {
+		checkReading(t, s, len(readingCols), body(r), 1<<1)
+	}
+	checkReading(t, s, len(readingCols), []byte(`{"S":"unframed"}`), 1)
+	read := make([]bool, len(readingCols))
+	read[1] = true
+	dst := make([]any, len(readingCols))
+	if err := Reading(s, read).Decode(body(`{"S":"a","I":1}`), dst); err != nil || dst[0] != nil || dst[1] != int32(1) {
+		t.Errorf("JSON_SR reading I: %v, %#v", err, dst[:2])
+	}
+}
