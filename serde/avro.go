@@ -730,7 +730,11 @@ func decFloat(s avro.Schema, t *types.Type) (decFn, error) {
 			if err != nil {
 				return nil, err
 			}
-			return fitDecimal(decimal.NewFromFloat(v), t)
+			d, err := decimalFromFloat(v, t)
+			if err != nil {
+				return nil, err
+			}
+			return fitDecimal(d, t)
 		}, nil
 	case types.String:
 		return func(r *avroReader, _ *arena) (any, error) {
@@ -1080,10 +1084,13 @@ func compileEnc(t *types.Type, s avro.Schema) (encFn, error) {
 		return notNull(func(dst []byte, v any) ([]byte, error) {
 			d, ok := asDecimal(v)
 			if !ok {
-				if f, isF := v.(float64); isF {
-					d = decimal.NewFromFloat(f)
-				} else {
+				f, isF := v.(float64)
+				if !isF {
 					return dst, typeErr(v, t)
+				}
+				var err error
+				if d, err = decimalFromFloat(f, t); err != nil {
+					return dst, err
 				}
 			}
 			b := toTwos(d.Round(int32(sc)).Coefficient())
