@@ -32,8 +32,15 @@ type avroSerde struct {
 	enc encFn  // whole-record encoder
 	rec []encF // record fields when wrapped (enc is nil then)
 
-	decs idCache[*avroDecoder]
-	bufs sync.Pool
+	decs   idCache[*avroDecoder]
+	bufs   sync.Pool
+	states sync.Pool // *decodeState
+}
+
+// decodeState is the reader and arena of one Decode.
+type decodeState struct {
+	r avroReader
+	a arena
 }
 
 func newAvroSerde(f Format, cols []types.Column, isKey bool, sr *srContext) (*avroSerde, error) {
@@ -50,6 +57,7 @@ func newAvroSerdeAs(f Format, cols []types.Column, isKey, unwrapped bool, sr *sr
 		}
 	}
 	s.bufs.New = func() any { b := make([]byte, 0, 256); return &b }
+	s.states.New = func() any { return new(decodeState) }
 	if len(cols) == 0 {
 		return s, nil
 	}
@@ -246,12 +254,12 @@ func (s *avroSerde) decode(data []byte, dst []any, decs *idCache[*avroDecoder], 
 	if err != nil {
 		return err
 	}
-	// Reader and arena escape through the compiled closures: one
-	// allocation holds both.
-	st := &struct {
-		r avroReader
-		a arena
-	}{r: avroReader{b: body}, a: arena{nSlot: nSlot}}
+	// Reader and arena escape through the compiled closures: they come
+	// from a pool, and go back holding nothing of this record.
+	st := s.states.Get().(*decodeState)
+	defer func() { *st = decodeState{}; s.states.Put(st) }()
+	st.r = avroReader{b: body}
+	st.a = arena{nSlot: nSlot}
 	r, a := &st.r, &st.a
 	if text {
 		a.nText = len(body)
