@@ -1,6 +1,8 @@
 package expr
 
 import (
+	"math"
+
 	"github.com/eddysql/eddy/types"
 	"github.com/shopspring/decimal"
 )
@@ -146,6 +148,9 @@ func toDecimal(v any) (decimal.Decimal, bool) {
 	case decimal.Decimal:
 		return v, true
 	case float64:
+		if math.IsNaN(v) || math.IsInf(v, 0) { // NewFromFloat panics on them
+			return decimal.Decimal{}, false
+		}
 		return decimal.NewFromFloat(v), true
 	}
 	return decimal.Decimal{}, false

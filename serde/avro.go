@@ -32,8 +32,15 @@ type avroSerde struct {
 	enc encFn  // whole-record encoder
 	rec []encF // record fields when wrapped (enc is nil then)
 
-	decs idCache[*avroDecoder]
-	bufs sync.Pool
+	decs   idCache[*avroDecoder]
+	bufs   sync.Pool
+	states sync.Pool // *decodeState
+}
+
+// decodeState is the reader and arena of one Decode.
+type decodeState struct {
+	r avroReader
+	a arena
 }
 
 func newAvroSerde(f Format, cols []types.Column, isKey bool, sr *srContext) (*avroSerde, error) {
@@ -50,6 +57,7 @@ func newAvroSerdeAs(f Format, cols []types.Column, isKey, unwrapped bool, sr *sr
 		}
 	}
 	s.bufs.New = func() any { b := make([]byte, 0, 256); return &b }
+	s.states.New = func() any { return new(decodeState) }
 	if len(cols) == 0 {
 		return s, nil
 	}
@@ -186,6 +194,47 @@ func (s *avroSerde) Encode(vals []any) ([]byte, error) {
 
 // Decode implements Serde.
 func (s *avroSerde) Decode(data []byte, dst []any) error {
+	return s.decode(data, dst, &s.decs, nil, s.nSlot, true)
+}
+
+// Reading implements Partial.
+func (s *avroSerde) Reading(read []bool) Serde {
+	r := &avroReading{avroSerde: s, unread: make([]bool, len(s.cols))}
+	for i, c := range s.cols {
+		if i >= len(read) || !read[i] {
+			r.unread[i] = true
+			continue
+		}
+		if c.Type.IsPrimitive() {
+			r.nSlot++
+		}
+		r.text = r.text || c.Type.Kind == types.String
+	}
+	return r
+}
+
+// avroReading is an avroSerde that materializes only the columns a query
+// reads. Avro is not self-delimiting, so the others are still walked, and
+// checked as Decode checks them: a record with a bad value in a column
+// nothing reads is rejected all the same, as ksqlDB deserializes whole
+// records. They are left nil.
+type avroReading struct {
+	*avroSerde
+	unread []bool
+	nSlot  int  // read columns the arena boxes
+	text   bool // some read column is a STRING
+	decs   idCache[*avroDecoder]
+}
+
+// Decode implements Serde.
+func (r *avroReading) Decode(data []byte, dst []any) error {
+	return r.decode(data, dst, &r.decs, r.unread, r.nSlot, r.text)
+}
+
+// decode reads a record into dst with decoders from decs, built for the
+// columns unread marks (nil for none) to be only checked. The arena boxes
+// nSlot values, and copies strings into a text block when text is set.
+func (s *avroSerde) decode(data []byte, dst []any, decs *idCache[*avroDecoder], unread []bool, nSlot int, text bool) error {
 	n := len(s.cols)
 	clear(dst[:n])
 	if data == nil || n == 0 {
@@ -201,21 +250,33 @@ func (s *avroSerde) Decode(data []byte, dst []any) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.decs.get(id, s.buildDecoder)
+	d, err := decs.get(id, func(id int) (*avroDecoder, error) { return s.buildDecoder(id, unread) })
 	if err != nil {
 		return err
 	}
-	r := avroReader{b: body}
-	if d.top != nil {
+	// Reader and arena escape through the compiled closures: they come
+	// from a pool, and go back holding nothing of this record.
+	st := s.states.Get().(*decodeState)
+	defer func() { *st = decodeState{}; s.states.Put(st) }()
+	st.r = avroReader{b: body}
+	st.a = arena{nSlot: nSlot}
+	r, a := &st.r, &st.a
+	if text {
+		a.nText = len(body)
+	}
+	switch {
+	case d.top != nil:
 		var v any
-		a := arena{nSlot: 1, nText: len(body)}
-		if v, err = d.top(&r, &a); err != nil {
+		if v, err = d.top(r, a); err != nil {
 			return colErr(s.cols[0], err)
 		}
 		dst[0] = v
-	} else {
-		a := arena{nSlot: s.nSlot, nText: len(body)}
-		if err := decodeFields(&r, &a, d.fields, s.cols, dst); err != nil {
+	case d.topCheck != nil:
+		if err := d.topCheck(r); err != nil {
+			return colErr(s.cols[0], err)
+		}
+	default:
+		if err := decodeFields(r, a, d.fields, s.cols, dst); err != nil {
 			return err
 		}
 	}
@@ -227,17 +288,22 @@ func (s *avroSerde) Decode(data []byte, dst []any) error {
 
 // avroDecoder reads records written with one writer schema.
 type avroDecoder struct {
-	top    decFn      // unwrapped: the whole body is the column
-	fields []fieldDec // wrapped: writer fields in order
+	top      decFn      // unwrapped: the whole body is the column
+	topCheck skipFn     // unwrapped, and the column is not read
+	fields   []fieldDec // wrapped: writer fields in order
 }
 
+// fieldDec reads one writer field: into column col with dec; or, with
+// skip, over a field no column takes (col -1) or one only checked.
 type fieldDec struct {
-	col  int // -1: not a column, skipped
+	col  int
 	dec  decFn
 	skip skipFn
 }
 
-func (s *avroSerde) buildDecoder(id int) (*avroDecoder, error) {
+// buildDecoder compiles the reader of writer schema id; the columns
+// unread marks (nil for none) are only checked.
+func (s *avroSerde) buildDecoder(id int, unread []bool) (*avroDecoder, error) {
 	rs, err := s.sr.byID(id)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read Avro record: %w", err)
@@ -250,6 +316,13 @@ func (s *avroSerde) buildDecoder(id int) (*avroDecoder, error) {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
 	if s.unwrapped {
+		if len(unread) > 0 && unread[0] {
+			check, err := compileCheck(sch, s.cols[0].Type)
+			if err != nil {
+				return nil, fmt.Errorf("schema id %d cannot be read into column %s: %w", id, types.QuoteIdent(s.cols[0].Name), err)
+			}
+			return &avroDecoder{topCheck: check}, nil
+		}
 		dec, err := compileDec(sch, s.cols[0].Type)
 		if err != nil {
 			return nil, fmt.Errorf("schema id %d cannot be read into column %s: %w", id, types.QuoteIdent(s.cols[0].Name), err)
@@ -263,7 +336,7 @@ func (s *avroSerde) buildDecoder(id int) (*avroDecoder, error) {
 	if _, isUnion := derefAvro(sch).(*avro.UnionSchema); isUnion {
 		return nil, fmt.Errorf("schema id %d: a nullable top-level record is not supported", id)
 	}
-	fields, err := compileRecordDec(rec, s.cols)
+	fields, err := compileRecordDec(rec, s.cols, unread)
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}
@@ -271,8 +344,9 @@ func (s *avroSerde) buildDecoder(id int) (*avroDecoder, error) {
 }
 
 // compileRecordDec maps the fields of a writer record onto columns by
-// name; fields no column takes are skipped.
-func compileRecordDec(rec *avro.RecordSchema, cols []types.Column) ([]fieldDec, error) {
+// name; fields no column takes are skipped, those of the columns unread
+// marks (nil for none) checked.
+func compileRecordDec(rec *avro.RecordSchema, cols []types.Column, unread []bool) ([]fieldDec, error) {
 	names := make([]string, len(cols))
 	for i, c := range cols {
 		names[i] = c.Name
@@ -282,9 +356,15 @@ func compileRecordDec(rec *avro.RecordSchema, cols []types.Column) ([]fieldDec, 
 		i := fieldIndex(names, f.Name())
 		fd := fieldDec{col: i}
 		var err error
-		if i < 0 {
+		switch {
+		case i < 0:
 			fd.skip = compileSkip(f.Type())
-		} else if fd.dec, err = compileDec(f.Type(), cols[i].Type); err != nil {
+		case unread != nil && unread[i]:
+			fd.skip, err = compileCheck(f.Type(), cols[i].Type)
+		default:
+			fd.dec, err = compileDec(f.Type(), cols[i].Type)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("field %s cannot be read into column %s: %w", f.Name(), types.QuoteIdent(cols[i].Name), err)
 		}
 		out = append(out, fd)
@@ -295,8 +375,11 @@ func compileRecordDec(rec *avro.RecordSchema, cols []types.Column) ([]fieldDec, 
 // decodeFields reads a record's fields into dst.
 func decodeFields(r *avroReader, a *arena, fields []fieldDec, cols []types.Column, dst []any) error {
 	for _, f := range fields {
-		if f.col < 0 {
+		if f.dec == nil {
 			if err := f.skip(r); err != nil {
+				if f.col >= 0 {
+					err = colErr(cols[f.col], err)
+				}
 				return err
 			}
 			continue
@@ -370,6 +453,30 @@ func (r *avroReader) bytes() ([]byte, error) {
 	return r.take(n)
 }
 
+// enumIndex reads the index of one of n enum symbols.
+func (r *avroReader) enumIndex(n int) (int64, error) {
+	i, err := r.long()
+	if err != nil {
+		return 0, err
+	}
+	if i < 0 || i >= int64(n) {
+		return 0, fmt.Errorf("Avro enum index %d out of range", i)
+	}
+	return i, nil
+}
+
+// unionIndex reads the branch index of a union of n branches.
+func (r *avroReader) unionIndex(n int) (int64, error) {
+	i, err := r.long()
+	if err != nil {
+		return 0, err
+	}
+	if i < 0 || i >= int64(n) {
+		return 0, fmt.Errorf("Avro union index %d out of range (%d branches)", i, n)
+	}
+	return i, nil
+}
+
 // blockLen reads an array/map block count; a negative count is followed
 // by the block's byte size.
 func (r *avroReader) blockLen() (int64, error) {
@@ -428,12 +535,9 @@ func compileDec(s avro.Schema, t *types.Type) (decFn, error) {
 			return nil, firstErr
 		}
 		return func(r *avroReader, a *arena) (any, error) {
-			i, err := r.long()
+			i, err := r.unionIndex(len(branches))
 			if err != nil {
 				return nil, err
-			}
-			if i < 0 || i >= int64(len(branches)) {
-				return nil, fmt.Errorf("Avro union index %d out of range (%d branches)", i, len(branches))
 			}
 			return branches[i](r, a)
 		}, nil
@@ -476,12 +580,9 @@ func compileDec(s avro.Schema, t *types.Type) (decFn, error) {
 			if syms == nil {
 				return r.bytes()
 			}
-			i, err := r.long()
+			i, err := r.enumIndex(len(syms))
 			if err != nil {
 				return nil, err
-			}
-			if i < 0 || i >= int64(len(syms)) {
-				return nil, fmt.Errorf("Avro enum index %d out of range", i)
 			}
 			return []byte(syms[i]), nil
 		}
@@ -629,17 +730,29 @@ func compileDec(s avro.Schema, t *types.Type) (decFn, error) {
 	return nil, convErr(s, t)
 }
 
-func decInteger(s avro.Schema, t *types.Type) (decFn, error) {
+// longReader reads an Avro int or long of schema s in SQL units:
+// micro-second logical types are scaled to the SQL milliseconds.
+func longReader(s avro.Schema) func(r *avroReader) (int64, error) {
 	lt := logicalOf(s)
-	// micro-second logical types are scaled to the SQL milliseconds.
-	div := int64(1)
-	if lt == avro.TimestampMicros || lt == avro.TimeMicros {
-		div = 1000
+	if lt != avro.TimestampMicros && lt != avro.TimeMicros {
+		return (*avroReader).long
 	}
-	read := func(r *avroReader) (int64, error) {
+	return func(r *avroReader) (int64, error) {
 		v, err := r.long()
-		return v / div, err
+		return v / 1000, err
 	}
+}
+
+// checkInt32 rejects a value that INT, DATE or TIME t cannot hold.
+func checkInt32(v int64, t *types.Type) error {
+	if v < math.MinInt32 || v > math.MaxInt32 {
+		return fmt.Errorf("value %d is out of range for %s", v, t)
+	}
+	return nil
+}
+
+func decInteger(s avro.Schema, t *types.Type) (decFn, error) {
+	read := longReader(s)
 	switch t.Kind {
 	case types.Int, types.Date, types.Time:
 		typ := tInt32
@@ -654,8 +767,8 @@ func decInteger(s avro.Schema, t *types.Type) (decFn, error) {
 			if err != nil {
 				return nil, err
 			}
-			if v < math.MinInt32 || v > math.MaxInt32 {
-				return nil, fmt.Errorf("value %d is out of range for %s", v, t)
+			if err := checkInt32(v, t); err != nil {
+				return nil, err
 			}
 			return a.int32v(typ, int32(v)), nil
 		}, nil
@@ -730,7 +843,11 @@ func decFloat(s avro.Schema, t *types.Type) (decFn, error) {
 			if err != nil {
 				return nil, err
 			}
-			return fitDecimal(decimal.NewFromFloat(v), t)
+			d, err := decimalFromFloat(v, t)
+			if err != nil {
+				return nil, err
+			}
+			return fitDecimal(d, t)
 		}, nil
 	case types.String:
 		return func(r *avroReader, _ *arena) (any, error) {
@@ -1080,10 +1197,13 @@ func compileEnc(t *types.Type, s avro.Schema) (encFn, error) {
 		return notNull(func(dst []byte, v any) ([]byte, error) {
 			d, ok := asDecimal(v)
 			if !ok {
-				if f, isF := v.(float64); isF {
-					d = decimal.NewFromFloat(f)
-				} else {
+				f, isF := v.(float64)
+				if !isF {
 					return dst, typeErr(v, t)
+				}
+				var err error
+				if d, err = decimalFromFloat(f, t); err != nil {
+					return dst, err
 				}
 			}
 			b := toTwos(d.Round(int32(sc)).Coefficient())

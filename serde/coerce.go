@@ -127,20 +127,21 @@ func fitDecimal(d decimal.Decimal, t *types.Type) (decimal.Decimal, error) {
 	return r, nil
 }
 
+// decimalFromFloat converts a DOUBLE to a DECIMAL of type t. NaN and the
+// infinities have no decimal value (decimal.NewFromFloat panics on them).
+func decimalFromFloat(f float64, t *types.Type) (decimal.Decimal, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return decimal.Decimal{}, fmt.Errorf("cannot convert %s to %s", types.FormatDouble(f), t)
+	}
+	return decimal.NewFromFloat(f), nil
+}
+
 // digits counts the digits of d's coefficient (0 counts as one digit).
 func digits(d decimal.Decimal) int {
 	c := d.Coefficient()
 	if c.IsInt64() {
-		v := c.Int64()
-		if v < 0 {
-			v = -v
-		}
-		n := 1
-		for v >= 10 {
-			v /= 10
-			n++
-		}
-		return n
+		// smalldec takes the magnitude unsigned: -math.MinInt64 overflows.
+		return smalldec.Digits(c.Int64())
 	}
 	s := c.String()
 	if s[0] == '-' {

@@ -250,7 +250,7 @@ func (d *debeziumAvroValue) buildDecoder(id int) (*envelopeDecoder, error) {
 				return nil, fmt.Errorf("schema id %d: field after: %w", id, err)
 			}
 			rec := nonNull(f.Type()).(*avro.RecordSchema)
-			if step.fields, err = compileRecordDec(rec, d.cols); err != nil {
+			if step.fields, err = compileRecordDec(rec, d.cols, nil); err != nil {
 				return nil, fmt.Errorf("schema id %d: after: %w", id, err)
 			}
 			seen++

@@ -51,6 +51,16 @@ func checkReading(t *testing.T, s Serde, ncols int, data []byte, mask uint64) {
 	if p == s {
 		t.Fatalf("%T does not implement Partial", s)
 	}
+	comparePartial(t, s, p, read, data)
+}
+
+// comparePartial decodes data with s and with p, s reading only the
+// columns read marks, and fails unless both reject it with the same
+// error, or both accept it with the same read columns and the unread
+// ones nil.
+func comparePartial(t *testing.T, s, p Serde, read []bool, data []byte) {
+	t.Helper()
+	ncols := len(read)
 	full := make([]any, ncols)
 	part := make([]any, ncols)
 	for i := range part {

@@ -1132,7 +1132,11 @@ func coerceNatural(v any, t *types.Type) (any, error) {
 		}
 	case types.Decimal:
 		if f, ok := v.(float64); ok {
-			return fitDecimal(decimal.NewFromFloat(f), t)
+			d, err := decimalFromFloat(f, t)
+			if err != nil {
+				return nil, err
+			}
+			return fitDecimal(d, t)
 		}
 		if d, ok := asDecimal(v); ok {
 			return fitDecimal(d, t)

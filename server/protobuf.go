@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -154,6 +155,9 @@ func sqlValue(v any, t *types.Type) (any, error) {
 		case decimal.Decimal:
 			return x, nil
 		case float64:
+			if math.IsNaN(x) || math.IsInf(x, 0) { // NewFromFloat panics on them
+				return bad()
+			}
 			return decimal.NewFromFloat(x), nil
 		case string:
 			return decimal.NewFromString(x)
