@@ -62,6 +62,9 @@ type Query struct {
 	lastCommit time.Time
 	lastPurge  time.Time
 	stopMu     sync.Mutex
+	// outs gathers the records of one produce call, reused from batch
+	// to batch (Produce keeps no reference to the records it is passed).
+	outs []kafka.Record
 }
 
 // errSinkDone ends a subscription whose transient sink wants no more rows.
@@ -366,7 +369,8 @@ func (q *Query) purgeRepartitions(ctx context.Context) {
 // They are written again if the query restarts from the last commit:
 // at-least-once, as before any commit.
 func (q *Query) flushOutputs(ctx context.Context) error {
-	var out []kafka.Record
+	out := q.outs[:0]
+	defer q.keepOuts(&out)
 	for _, t := range q.tasks {
 		out = append(out, t.pending...)
 		clear(t.pending)
@@ -386,7 +390,8 @@ func (q *Query) flushOutputs(ctx context.Context) error {
 // writes of the local stores, to apply once the records are committed.
 func (q *Query) flush(ctx context.Context, produce func(context.Context, ...kafka.Record) error) (apply func() error, err error) {
 	nothing := func() error { return nil }
-	var out []kafka.Record
+	out := q.outs[:0]
+	defer q.keepOuts(&out)
 	type written struct {
 		t       *Task
 		entries [][]change
@@ -451,6 +456,13 @@ func (q *Query) flush(ctx context.Context, produce func(context.Context, ...kafk
 		}
 		return nil
 	}, nil
+}
+
+// keepOuts keeps *out, cleared so that it pins no record's bytes, for
+// the next batch's records.
+func (q *Query) keepOuts(out *[]kafka.Record) {
+	clear(*out)
+	q.outs = (*out)[:0]
 }
 
 // taskOf maps an input partition to its task: the task of the same

@@ -61,6 +61,9 @@ type Task struct {
 	// allocations per record.
 	words box.Int64s
 	out   outBlock
+	// slab boxes a stateless task's decoded keys and values, for the
+	// same reason.
+	slab serde.Slab
 
 	// gate, when closed, holds back the inputs other than the tables read
 	// back from a repartition topic (see feedGate).
@@ -298,6 +301,15 @@ func (t *Task) boxWord(v int64) any {
 	return v
 }
 
+// decode decodes a source record's key or value. A stateless task boxes
+// the values into its slab, as boxWord does its words.
+func (t *Task) decode(s serde.Serde, data []byte, dst []any) error {
+	if d, ok := s.(serde.SlabDecoder); ok && len(t.inst.states) == 0 {
+		return d.DecodeSlab(data, dst, &t.slab)
+	}
+	return s.Decode(data, dst)
+}
+
 // fail stops the task on an error the query cannot go past: its batch
 // is not committed, and the query stops with err.
 func (t *Task) fail(err error) {
@@ -361,7 +373,7 @@ func (t *Task) process(rec *kafka.Record) {
 			return
 		}
 	}
-	if err := src.KeySerde.Decode(key, row[:src.NumKey]); err != nil {
+	if err := t.decode(src.KeySerde, key, row[:src.NumKey]); err != nil {
 		t.report("DESERIALIZATION_ERROR", fmt.Errorf("key: %w", err))
 		return
 	}
@@ -370,7 +382,7 @@ func (t *Task) process(rec *kafka.Record) {
 	}
 	tombstone := rec.Value == nil
 	if !tombstone {
-		err := src.ValueSerde.Decode(rec.Value, row[src.NumKey:src.NumKey+src.NumValue])
+		err := t.decode(src.ValueSerde, rec.Value, row[src.NumKey:src.NumKey+src.NumValue])
 		switch {
 		case errors.Is(err, serde.ErrNull):
 			tombstone = true // bytes that encode null, e.g. JSON `null`

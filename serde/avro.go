@@ -208,13 +208,13 @@ func (s *avroSerde) Decode(data []byte, dst []any) error {
 	r := avroReader{b: body}
 	if d.top != nil {
 		var v any
-		a := arena{nSlot: 1, nText: len(body)}
+		a := arena{nSlot: 1}
 		if v, err = d.top(&r, &a); err != nil {
 			return colErr(s.cols[0], err)
 		}
 		dst[0] = v
 	} else {
-		a := arena{nSlot: s.nSlot, nText: len(body)}
+		a := arena{nSlot: s.nSlot}
 		if err := decodeFields(&r, &a, d.fields, s.cols, dst); err != nil {
 			return err
 		}
@@ -491,7 +491,8 @@ func compileDec(s avro.Schema, t *types.Type) (decFn, error) {
 				if err != nil {
 					return nil, err
 				}
-				return a.str(b), nil
+				// The strings after this one lie in what is left to read.
+				return a.str(b, len(b)+len(r.b)-r.p), nil
 			}, nil
 		}
 		if t.IsPrimitive() {
