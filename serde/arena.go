@@ -20,8 +20,11 @@ import (
 type arena struct {
 	// slots holds string headers and, in the length word of otherwise
 	// empty headers, 8-byte numbers: one allocation serves both.
-	slots  []string
-	text   []byte
+	slots []string
+	text  []byte
+	// words holds a Slab's numbers: a block without pointers, which the
+	// collector does not scan, and half the size of string headers.
+	words  []uint64
 	nSlot  int  // slots per block; 0 boxes every value on its own
 	shared bool // a Slab's arena
 }
@@ -30,6 +33,7 @@ type arena struct {
 // allocation of its own, so that it does not waste most of a block.
 const (
 	slabSlots    = 256 // 4 KiB
+	slabWords    = 512 // 4 KiB
 	slabText     = 8 << 10
 	slabLongText = 1 << 10
 )
@@ -91,9 +95,17 @@ func (a *arena) slot() *string {
 	return &a.slots[len(a.slots)-1]
 }
 
-// word returns an 8-byte home for a number: the length word of a fresh,
+// word returns an 8-byte home for a number: in a Slab, the next word of
+// its block; in a record's own arena, the length word of a fresh,
 // nil-pointer string header, which the collector treats as a scalar.
 func (a *arena) word() unsafe.Pointer {
+	if a != nil && a.shared {
+		if len(a.words) == cap(a.words) {
+			a.words = make([]uint64, 0, slabWords)
+		}
+		a.words = a.words[:len(a.words)+1]
+		return unsafe.Pointer(&a.words[len(a.words)-1])
+	}
 	p := a.slot()
 	if p == nil {
 		return nil

@@ -304,6 +304,9 @@ func (o *objCodec) lookup(key []byte, hint int) (int, bool) {
 			if o.lower[hint] == string(key) {
 				return hint, false
 			}
+			if o.foldEq(hint, key) { // a camel-case producer's name
+				return hint, false
+			}
 		}
 		for i := range o.names {
 			if o.foldEq(i, key) {
