@@ -260,7 +260,7 @@ func (q *Query) commit(ctx context.Context) error {
 	}
 	now := time.Now()
 	for _, t := range q.tasks {
-		clear(t.uncommitted)
+		t.clearUncommitted()
 		t.sampleState(now)
 	}
 	q.lastCommit = now

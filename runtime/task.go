@@ -71,6 +71,9 @@ type Task struct {
 
 	queues []*inputQueue // one per input partition, in topology order
 	byTP   map[tp]*inputQueue
+	// lastQueue is the queue queue last returned: a fetch's records
+	// mostly come from one partition, and the map's key hashes a string.
+	lastQueue *inputQueue
 
 	// Changelogs (persistent stateful queries).
 	stores    []*taskStore
@@ -110,8 +113,12 @@ func newTask(topo *Topology, log *ProcessingLog, stats *TaskStats, partition int
 
 // queue returns the buffer of one input partition, making it on first use.
 func (t *Task) queue(topic string, partition int32) *inputQueue {
+	if q := t.lastQueue; q != nil && q.partition == partition && q.topic == topic {
+		return q
+	}
 	k := tp{topic, partition}
 	if q := t.byTP[k]; q != nil {
+		t.lastQueue = q
 		return q
 	}
 	if t.inputs[topic] == nil {
@@ -152,6 +159,9 @@ type inputQueue struct {
 	bootstrapTo  int64
 	waitingSince time.Time
 	stats        *PartitionStats
+	// uncommitted mirrors whether the task's uncommitted map holds this
+	// partition, sparing a lookup per record.
+	uncommitted bool
 }
 
 // maxKeptQueue bounds the records' backing array a drained queue keeps
@@ -203,6 +213,15 @@ func (t *Task) held(topic string, partition int32) (int64, int) {
 		first = q.buf[0].Offset
 	}
 	return first, len(q.buf)
+}
+
+// clearUncommitted forgets the first offsets processed since the last
+// commit, once a commit wrote them.
+func (t *Task) clearUncommitted() {
+	clear(t.uncommitted)
+	for _, q := range t.queues {
+		q.uncommitted = false
+	}
 }
 
 // maxLagWait bounds how long a task waits for an input that reports more
@@ -271,8 +290,9 @@ func (t *Task) processHead(q *inputQueue) {
 	// while a task bootstraps must not be abandoned halfway.
 	q.waitingSince = time.Time{}
 	t.done[q.name] = rec.Offset + 1
-	if _, ok := t.uncommitted[q.tp]; !ok {
+	if !q.uncommitted {
 		t.uncommitted[q.tp] = rec.Offset
+		q.uncommitted = true
 	}
 	q.buf[0] = kafka.Record{}
 	q.buf = q.buf[1:]

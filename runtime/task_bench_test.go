@@ -138,3 +138,30 @@ func TestStatefulTaskBoxesPseudoColumnsAlone(t *testing.T) {
 		t.Errorf("stateful task: %.2f allocations per boxed value, want 1 (no shared block)", n)
 	}
 }
+
+// TestHeldAfterCommit: held reports the first offset processed since the
+// last commit, per partition, and a commit starts it afresh.
+func TestHeldAfterCommit(t *testing.T) {
+	tk := newTask(passThroughTopology(t, "HELD"), nil, newTaskStats(), 0)
+	run := func(offsets ...int64) {
+		for _, o := range offsets {
+			tk.enqueue(kafka.Record{Topic: "in", Key: []byte("k"), Value: []byte(`{"V":1}`), Offset: o, Timestamp: 1})
+		}
+		q := tk.queue("in", 0)
+		for len(q.buf) > 0 {
+			tk.processHead(q)
+		}
+	}
+	run(5, 6, 7)
+	if first, n := tk.held("in", 0); first != 5 || n != 0 {
+		t.Errorf("held after 5..7: %d, %d; want 5, 0", first, n)
+	}
+	tk.clearUncommitted()
+	if first, _ := tk.held("in", 0); first != -1 {
+		t.Errorf("held after the commit: %d, want -1", first)
+	}
+	run(8, 9)
+	if first, _ := tk.held("in", 0); first != 8 {
+		t.Errorf("held after 8, 9: %d, want 8", first)
+	}
+}
