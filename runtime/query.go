@@ -307,8 +307,9 @@ func (q *Query) commitTransaction(ctx context.Context) error {
 func (q *Query) processedOffsets() map[string]map[int32]int64 {
 	out := map[string]map[int32]int64{}
 	for _, t := range q.tasks {
+		done := t.doneOffsets()
 		for _, qu := range t.queues {
-			o, ok := t.done[qu.name]
+			o, ok := done[qu.name]
 			if !ok {
 				continue
 			}
@@ -346,11 +347,12 @@ func (q *Query) purgeRepartitions(ctx context.Context) {
 		}
 		offsets := map[int32]int64{}
 		for _, t := range q.tasks {
+			done := t.doneOffsets()
 			for _, qu := range t.queues {
 				if qu.tp.topic != in.InternalTopic {
 					continue
 				}
-				if o, ok := t.done[qu.name]; ok {
+				if o, ok := done[qu.name]; ok {
 					offsets[qu.tp.partition] = o
 				}
 			}
@@ -434,7 +436,7 @@ func (q *Query) flush(ctx context.Context, produce func(context.Context, ...kafk
 	// The markers go only after every entry of the batch is acknowledged.
 	var markers []kafka.Record
 	for _, w := range logged {
-		m := marker{seq: w.t.seq, offsets: maps.Clone(w.t.done)}
+		m := marker{seq: w.t.seq, offsets: maps.Clone(w.t.doneOffsets())}
 		for _, st := range w.t.stores {
 			markers = append(markers, kafka.Record{Topic: st.topic, Partition: w.t.partition, Key: markerKey, Value: m.encode(),
 				Headers: []kafka.Header{{Key: headerMarker, Value: []byte{1}}}})

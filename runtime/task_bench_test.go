@@ -140,7 +140,8 @@ func TestStatefulTaskBoxesPseudoColumnsAlone(t *testing.T) {
 }
 
 // TestHeldAfterCommit: held reports the first offset processed since the
-// last commit, per partition, and a commit starts it afresh.
+// last commit, per partition, and a commit starts it afresh; the offsets
+// committed are those after the last record processed.
 func TestHeldAfterCommit(t *testing.T) {
 	tk := newTask(passThroughTopology(t, "HELD"), nil, newTaskStats(), 0)
 	run := func(offsets ...int64) {
@@ -163,5 +164,9 @@ func TestHeldAfterCommit(t *testing.T) {
 	run(8, 9)
 	if first, _ := tk.held("in", 0); first != 8 {
 		t.Errorf("held after 8, 9: %d, want 8", first)
+	}
+	q := &Query{tasks: map[int32]*Task{0: tk}}
+	if got := q.processedOffsets()["in"][0]; got != 10 {
+		t.Errorf("processed offset after 8, 9: %d, want 10", got)
 	}
 }
