@@ -62,6 +62,9 @@ type Query struct {
 	lastCommit time.Time
 	lastPurge  time.Time
 	stopMu     sync.Mutex
+	// outs gathers the records of one produce call, reused from batch
+	// to batch (Produce keeps no reference to the records it is passed).
+	outs []kafka.Record
 }
 
 // errSinkDone ends a subscription whose transient sink wants no more rows.
@@ -257,7 +260,7 @@ func (q *Query) commit(ctx context.Context) error {
 	}
 	now := time.Now()
 	for _, t := range q.tasks {
-		clear(t.uncommitted)
+		t.clearUncommitted()
 		t.sampleState(now)
 	}
 	q.lastCommit = now
@@ -304,8 +307,9 @@ func (q *Query) commitTransaction(ctx context.Context) error {
 func (q *Query) processedOffsets() map[string]map[int32]int64 {
 	out := map[string]map[int32]int64{}
 	for _, t := range q.tasks {
+		done := t.doneOffsets()
 		for _, qu := range t.queues {
-			o, ok := t.done[qu.name]
+			o, ok := done[qu.name]
 			if !ok {
 				continue
 			}
@@ -343,11 +347,12 @@ func (q *Query) purgeRepartitions(ctx context.Context) {
 		}
 		offsets := map[int32]int64{}
 		for _, t := range q.tasks {
+			done := t.doneOffsets()
 			for _, qu := range t.queues {
 				if qu.tp.topic != in.InternalTopic {
 					continue
 				}
-				if o, ok := t.done[qu.name]; ok {
+				if o, ok := done[qu.name]; ok {
 					offsets[qu.tp.partition] = o
 				}
 			}
@@ -366,7 +371,8 @@ func (q *Query) purgeRepartitions(ctx context.Context) {
 // They are written again if the query restarts from the last commit:
 // at-least-once, as before any commit.
 func (q *Query) flushOutputs(ctx context.Context) error {
-	var out []kafka.Record
+	out := q.outs[:0]
+	defer q.keepOuts(&out)
 	for _, t := range q.tasks {
 		out = append(out, t.pending...)
 		clear(t.pending)
@@ -386,7 +392,8 @@ func (q *Query) flushOutputs(ctx context.Context) error {
 // writes of the local stores, to apply once the records are committed.
 func (q *Query) flush(ctx context.Context, produce func(context.Context, ...kafka.Record) error) (apply func() error, err error) {
 	nothing := func() error { return nil }
-	var out []kafka.Record
+	out := q.outs[:0]
+	defer q.keepOuts(&out)
 	type written struct {
 		t       *Task
 		entries [][]change
@@ -429,7 +436,7 @@ func (q *Query) flush(ctx context.Context, produce func(context.Context, ...kafk
 	// The markers go only after every entry of the batch is acknowledged.
 	var markers []kafka.Record
 	for _, w := range logged {
-		m := marker{seq: w.t.seq, offsets: maps.Clone(w.t.done)}
+		m := marker{seq: w.t.seq, offsets: maps.Clone(w.t.doneOffsets())}
 		for _, st := range w.t.stores {
 			markers = append(markers, kafka.Record{Topic: st.topic, Partition: w.t.partition, Key: markerKey, Value: m.encode(),
 				Headers: []kafka.Header{{Key: headerMarker, Value: []byte{1}}}})
@@ -451,6 +458,13 @@ func (q *Query) flush(ctx context.Context, produce func(context.Context, ...kafk
 		}
 		return nil
 	}, nil
+}
+
+// keepOuts keeps *out, cleared so that it pins no record's bytes, for
+// the next batch's records.
+func (q *Query) keepOuts(out *[]kafka.Record) {
+	clear(*out)
+	q.outs = (*out)[:0]
 }
 
 // taskOf maps an input partition to its task: the task of the same

@@ -61,6 +61,9 @@ type Task struct {
 	// allocations per record.
 	words box.Int64s
 	out   outBlock
+	// slab boxes a stateless task's decoded keys and values, for the
+	// same reason.
+	slab serde.Slab
 
 	// gate, when closed, holds back the inputs other than the tables read
 	// back from a repartition topic (see feedGate).
@@ -68,12 +71,15 @@ type Task struct {
 
 	queues []*inputQueue // one per input partition, in topology order
 	byTP   map[tp]*inputQueue
+	// lastQueue is the queue queue last returned: a fetch's records
+	// mostly come from one partition, and the map's key hashes a string.
+	lastQueue *inputQueue
 
 	// Changelogs (persistent stateful queries).
 	stores    []*taskStore
 	seq       uint64           // the batch being written
 	skipBelow map[string]int64 // per tp key: input records already in the restored state
-	done      map[string]int64 // per tp key: next offset after what was processed
+	done      map[string]int64 // per tp key: next offset after what was processed (see doneOffsets)
 	// uncommitted is, per input partition, the first offset processed
 	// since the last commit: the subscription commits no further while
 	// the query defers its commits (output caching).
@@ -107,8 +113,12 @@ func newTask(topo *Topology, log *ProcessingLog, stats *TaskStats, partition int
 
 // queue returns the buffer of one input partition, making it on first use.
 func (t *Task) queue(topic string, partition int32) *inputQueue {
+	if q := t.lastQueue; q != nil && q.partition == partition && q.topic == topic {
+		return q
+	}
 	k := tp{topic, partition}
 	if q := t.byTP[k]; q != nil {
+		t.lastQueue = q
 		return q
 	}
 	if t.inputs[topic] == nil {
@@ -149,6 +159,13 @@ type inputQueue struct {
 	bootstrapTo  int64
 	waitingSince time.Time
 	stats        *PartitionStats
+	// uncommitted mirrors whether the task's uncommitted map holds this
+	// partition, sparing a lookup per record.
+	uncommitted bool
+	// done is the offset after the last record processed (0: none yet),
+	// which doneOffsets copies into the task's done map: one map write
+	// when it is read instead of one per record.
+	done int64
 }
 
 // maxKeptQueue bounds the records' backing array a drained queue keeps
@@ -200,6 +217,26 @@ func (t *Task) held(topic string, partition int32) (int64, int) {
 		first = q.buf[0].Offset
 	}
 	return first, len(q.buf)
+}
+
+// doneOffsets returns, per input partition key, the offset after the
+// last record processed (or restored).
+func (t *Task) doneOffsets() map[string]int64 {
+	for _, q := range t.queues {
+		if q.done > 0 {
+			t.done[q.name] = q.done
+		}
+	}
+	return t.done
+}
+
+// clearUncommitted forgets the first offsets processed since the last
+// commit, once a commit wrote them.
+func (t *Task) clearUncommitted() {
+	clear(t.uncommitted)
+	for _, q := range t.queues {
+		q.uncommitted = false
+	}
 }
 
 // maxLagWait bounds how long a task waits for an input that reports more
@@ -267,9 +304,10 @@ func (t *Task) processHead(q *inputQueue) {
 	// not from the first time it ran dry: a table read in many fetches
 	// while a task bootstraps must not be abandoned halfway.
 	q.waitingSince = time.Time{}
-	t.done[q.name] = rec.Offset + 1
-	if _, ok := t.uncommitted[q.tp]; !ok {
+	q.done = rec.Offset + 1
+	if !q.uncommitted {
 		t.uncommitted[q.tp] = rec.Offset
+		q.uncommitted = true
 	}
 	q.buf[0] = kafka.Record{}
 	q.buf = q.buf[1:]
@@ -296,6 +334,15 @@ func (t *Task) boxWord(v int64) any {
 		return t.words.Box(v)
 	}
 	return v
+}
+
+// decode decodes a source record's key or value. A stateless task boxes
+// the values into its slab, as boxWord does its words.
+func (t *Task) decode(s serde.Serde, data []byte, dst []any) error {
+	if d, ok := s.(serde.SlabDecoder); ok && len(t.inst.states) == 0 {
+		return d.DecodeSlab(data, dst, &t.slab)
+	}
+	return s.Decode(data, dst)
 }
 
 // fail stops the task on an error the query cannot go past: its batch
@@ -361,7 +408,7 @@ func (t *Task) process(rec *kafka.Record) {
 			return
 		}
 	}
-	if err := src.KeySerde.Decode(key, row[:src.NumKey]); err != nil {
+	if err := t.decode(src.KeySerde, key, row[:src.NumKey]); err != nil {
 		t.report("DESERIALIZATION_ERROR", fmt.Errorf("key: %w", err))
 		return
 	}
@@ -370,7 +417,7 @@ func (t *Task) process(rec *kafka.Record) {
 	}
 	tombstone := rec.Value == nil
 	if !tombstone {
-		err := src.ValueSerde.Decode(rec.Value, row[src.NumKey:src.NumKey+src.NumValue])
+		err := t.decode(src.ValueSerde, rec.Value, row[src.NumKey:src.NumKey+src.NumValue])
 		switch {
 		case errors.Is(err, serde.ErrNull):
 			tombstone = true // bytes that encode null, e.g. JSON `null`

@@ -6,19 +6,58 @@ import (
 	"github.com/eddysql/eddy/types"
 )
 
-// arena boxes the top-level values of one decoded record into a few shared
+// arena boxes the top-level values of decoded records into a few shared
 // blocks instead of one heap object each: numbers live in a word slab,
-// string headers in a string slab and string bytes in one text buffer.
+// string headers in a string slab and string bytes in a text buffer.
 // Storing an int64 or a string in an interface otherwise costs an
-// allocation per value, which dominated decoding. Values stay immutable;
-// a block lives as long as any value pointing into it.
+// allocation per value, which dominated decoding. Values stay immutable:
+// a block is never written again where a value points, and lives as long
+// as any value pointing into it.
+//
+// A record's own arena has one block of each kind, sized for that record;
+// a Slab's arena serves many records, starting a new block when one is
+// used up.
 type arena struct {
 	// slots holds string headers and, in the length word of otherwise
 	// empty headers, 8-byte numbers: one allocation serves both.
 	slots []string
 	text  []byte
-	nSlot int // slab size to allocate on first use
-	nText int
+	// words holds a Slab's numbers: a block without pointers, which the
+	// collector does not scan, and half the size of string headers.
+	words  []uint64
+	nSlot  int  // slots per block; 0 boxes every value on its own
+	shared bool // a Slab's arena
+}
+
+// Block sizes of a Slab. A string longer than slabLongText gets an
+// allocation of its own, so that it does not waste most of a block.
+const (
+	slabSlots    = 256 // 4 KiB
+	slabWords    = 512 // 4 KiB
+	slabText     = 8 << 10
+	slabLongText = 1 << 10
+)
+
+// Slab boxes the values that a SlabDecoder decodes, across many records,
+// into shared blocks: a few allocations per block rather than some per
+// record. A value pins the block it lives in, so a Slab suits rows that
+// die with their record (a stateless query), not rows kept in state. The
+// zero Slab is ready to use; it is not safe for concurrent use.
+type Slab struct{ a arena }
+
+func (s *Slab) arena() *arena {
+	if !s.a.shared {
+		s.a = arena{nSlot: slabSlots, shared: true}
+	}
+	return &s.a
+}
+
+// SlabDecoder is implemented by serdes that can box decoded values into
+// a caller's Slab.
+type SlabDecoder interface {
+	// DecodeSlab decodes as Decode does, failing on the same records with
+	// the same errors, with values boxed into slab.
+	DecodeSlab(data []byte, dst []any, slab *Slab) error
 }
 
 // eface is the runtime layout of an empty interface.
@@ -40,26 +79,33 @@ var (
 	tTimestamp = typeWord(types.TimestampVal(0))
 )
 
-// slot returns the next free header, or nil when the slab is used up (a
-// record that repeats a field decodes it more than once).
+// slot returns the next free header, or nil when a record's own slab is
+// used up (a record that repeats a field decodes it more than once).
 func (a *arena) slot() *string {
 	if a == nil || a.nSlot == 0 {
 		return nil
 	}
-	if a.slots == nil {
-		a.slots = make([]string, 0, a.nSlot)
-		a.text = make([]byte, 0, a.nText)
-	}
 	if len(a.slots) == cap(a.slots) {
-		return nil
+		if a.slots != nil && !a.shared {
+			return nil
+		}
+		a.slots = make([]string, 0, a.nSlot)
 	}
 	a.slots = a.slots[:len(a.slots)+1]
 	return &a.slots[len(a.slots)-1]
 }
 
-// word returns an 8-byte home for a number: the length word of a fresh,
+// word returns an 8-byte home for a number: in a Slab, the next word of
+// its block; in a record's own arena, the length word of a fresh,
 // nil-pointer string header, which the collector treats as a scalar.
 func (a *arena) word() unsafe.Pointer {
+	if a != nil && a.shared {
+		if len(a.words) == cap(a.words) {
+			a.words = make([]uint64, 0, slabWords)
+		}
+		a.words = a.words[:len(a.words)+1]
+		return unsafe.Pointer(&a.words[len(a.words)-1])
+	}
 	p := a.slot()
 	if p == nil {
 		return nil
@@ -109,20 +155,43 @@ func (a *arena) float64v(v float64) any {
 	return box(tFloat64, p)
 }
 
-// str copies b into the text buffer and boxes it as a string.
-func (a *arena) str(b []byte) any {
+// str copies b into the text buffer and boxes it as a string. bound is
+// at least the length of b and of every later string of the record: a
+// record's own arena sizes its text block by it.
+func (a *arena) str(b []byte, bound int) any {
 	if len(b) == 0 {
 		return ""
 	}
-	if a == nil || a.nSlot == 0 || (a.text != nil && len(b) > cap(a.text)-len(a.text)) {
+	if !a.textRoom(len(b), bound) {
 		return string(b)
 	}
 	p := a.slot()
-	if p == nil || len(b) > cap(a.text)-len(a.text) {
+	if p == nil {
 		return string(b)
 	}
 	start := len(a.text)
 	a.text = append(a.text, b...)
 	*p = unsafe.String(&a.text[start], len(b))
 	return box(tString, unsafe.Pointer(p))
+}
+
+// textRoom makes room for n more bytes of text if it can: a record's own
+// arena allocates its one block on its first string, a Slab's a fresh
+// block when the current one is full.
+func (a *arena) textRoom(n, bound int) bool {
+	if a == nil || a.nSlot == 0 {
+		return false
+	}
+	if n <= cap(a.text)-len(a.text) {
+		return true
+	}
+	switch {
+	case a.shared && n <= slabLongText:
+		a.text = make([]byte, 0, slabText)
+	case !a.shared && a.text == nil:
+		a.text = make([]byte, 0, max(bound, n))
+	default:
+		return false
+	}
+	return true
 }

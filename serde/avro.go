@@ -194,7 +194,7 @@ func (s *avroSerde) Encode(vals []any) ([]byte, error) {
 
 // Decode implements Serde.
 func (s *avroSerde) Decode(data []byte, dst []any) error {
-	return s.decode(data, dst, &s.decs, nil, s.nSlot, true)
+	return s.decode(data, dst, &s.decs, nil, s.nSlot)
 }
 
 // Reading implements Partial.
@@ -208,7 +208,6 @@ func (s *avroSerde) Reading(read []bool) Serde {
 		if c.Type.IsPrimitive() {
 			r.nSlot++
 		}
-		r.text = r.text || c.Type.Kind == types.String
 	}
 	return r
 }
@@ -221,20 +220,19 @@ func (s *avroSerde) Reading(read []bool) Serde {
 type avroReading struct {
 	*avroSerde
 	unread []bool
-	nSlot  int  // read columns the arena boxes
-	text   bool // some read column is a STRING
+	nSlot  int // read columns the arena boxes
 	decs   idCache[*avroDecoder]
 }
 
 // Decode implements Serde.
 func (r *avroReading) Decode(data []byte, dst []any) error {
-	return r.decode(data, dst, &r.decs, r.unread, r.nSlot, r.text)
+	return r.decode(data, dst, &r.decs, r.unread, r.nSlot)
 }
 
 // decode reads a record into dst with decoders from decs, built for the
 // columns unread marks (nil for none) to be only checked. The arena boxes
-// nSlot values, and copies strings into a text block when text is set.
-func (s *avroSerde) decode(data []byte, dst []any, decs *idCache[*avroDecoder], unread []bool, nSlot int, text bool) error {
+// nSlot values.
+func (s *avroSerde) decode(data []byte, dst []any, decs *idCache[*avroDecoder], unread []bool, nSlot int) error {
 	n := len(s.cols)
 	clear(dst[:n])
 	if data == nil || n == 0 {
@@ -261,9 +259,6 @@ func (s *avroSerde) decode(data []byte, dst []any, decs *idCache[*avroDecoder], 
 	st.r = avroReader{b: body}
 	st.a = arena{nSlot: nSlot}
 	r, a := &st.r, &st.a
-	if text {
-		a.nText = len(body)
-	}
 	switch {
 	case d.top != nil:
 		var v any
@@ -592,7 +587,8 @@ func compileDec(s avro.Schema, t *types.Type) (decFn, error) {
 				if err != nil {
 					return nil, err
 				}
-				return a.str(b), nil
+				// The strings after this one lie in what is left to read.
+				return a.str(b, len(b)+len(r.b)-r.p), nil
 			}, nil
 		}
 		if t.IsPrimitive() {

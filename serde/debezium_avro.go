@@ -141,7 +141,7 @@ func (d *debeziumAvroValue) Decode(data []byte, dst []any) error {
 		return err
 	}
 	r := avroReader{b: body}
-	a := arena{nSlot: d.nSlot, nText: len(body)}
+	a := arena{nSlot: d.nSlot}
 	var op string
 	hasAfter := false
 	for _, step := range dec.steps {

@@ -117,7 +117,12 @@ func newJSON(cols []types.Column, isKey, unwrapped bool) *jsonSerde {
 
 // Decode implements Serde.
 func (j *jsonSerde) Decode(data []byte, dst []any) error {
-	return j.decode(data, dst, nil, j.nSlot, true)
+	return j.decode(data, dst, nil, &arena{nSlot: j.nSlot})
+}
+
+// DecodeSlab implements SlabDecoder.
+func (j *jsonSerde) DecodeSlab(data []byte, dst []any, slab *Slab) error {
+	return j.decode(data, dst, nil, slab.arena())
 }
 
 // Reading implements Partial.
@@ -126,11 +131,8 @@ func (j *jsonSerde) Reading(read []bool) Serde {
 	for i, c := range j.cols {
 		if i < len(read) && read[i] {
 			switch c.Type.Kind {
-			case types.Int, types.Bigint, types.Double, types.Date, types.Time, types.Timestamp:
+			case types.Int, types.Bigint, types.Double, types.Date, types.Time, types.Timestamp, types.String:
 				r.nSlot++
-			case types.String:
-				r.nSlot++
-				r.text = true
 			}
 			continue
 		}
@@ -146,19 +148,22 @@ func (j *jsonSerde) Reading(read []bool) Serde {
 type jsonReading struct {
 	*jsonSerde
 	unread []bool
-	nSlot  int  // read columns the arena boxes
-	text   bool // some read column is a STRING
+	nSlot  int // read columns the arena boxes
 }
 
 // Decode implements Serde.
 func (r *jsonReading) Decode(data []byte, dst []any) error {
-	return r.decode(data, dst, r.unread, r.nSlot, r.text)
+	return r.decode(data, dst, r.unread, &arena{nSlot: r.nSlot})
 }
 
-// decode reads a record into dst; unread (nil for none) marks columns
-// only checked. The arena boxes nSlot values, and copies strings into a
-// text block when text is set.
-func (j *jsonSerde) decode(data []byte, dst []any, unread []bool, nSlot int, text bool) error {
+// DecodeSlab implements SlabDecoder.
+func (r *jsonReading) DecodeSlab(data []byte, dst []any, slab *Slab) error {
+	return r.decode(data, dst, r.unread, slab.arena())
+}
+
+// decode reads a record into dst, boxing values into a; unread (nil for
+// none) marks columns only checked.
+func (j *jsonSerde) decode(data []byte, dst []any, unread []bool, a *arena) error {
 	n := len(j.cols)
 	clear(dst[:n])
 	if data == nil || n == 0 {
@@ -196,7 +201,10 @@ func (j *jsonSerde) decode(data []byte, dst []any, unread []bool, nSlot int, tex
 			}
 			return s.end()
 		}
-		v, err := decodeValue(&s, j.obj.codecs[0], 0, nil)
+		if !a.shared {
+			a = nil // for one value, a block of its own would cost more
+		}
+		v, err := decodeValue(&s, j.obj.codecs[0], 0, a)
 		if err != nil {
 			return colErr(j.cols[0], err)
 		}
@@ -205,11 +213,7 @@ func (j *jsonSerde) decode(data []byte, dst []any, unread []bool, nSlot int, tex
 		if s.peek() != '{' {
 			return fmt.Errorf("expected a JSON object holding the columns, got %s", s.kindAt())
 		}
-		a := arena{nSlot: nSlot}
-		if text {
-			a.nText = len(data)
-		}
-		if err := decodeObject(&s, &j.obj, dst[:n], unread, 0, &a); err != nil {
+		if err := decodeObject(&s, &j.obj, dst[:n], unread, 0, a); err != nil {
 			return err
 		}
 	}
@@ -298,6 +302,9 @@ func (o *objCodec) lookup(key []byte, hint int) (int, bool) {
 				return hint, true
 			}
 			if o.lower[hint] == string(key) {
+				return hint, false
+			}
+			if o.foldEq(hint, key) { // a camel-case producer's name
 				return hint, false
 			}
 		}
@@ -706,7 +713,8 @@ func decodeString(s *scanner, depth int, a *arena) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return a.str(b), nil
+		// The strings after this one lie in what is left to scan.
+		return a.str(b, len(b)+len(s.b)-s.i), nil
 	case ch == 't':
 		return "true", s.literal("true")
 	case ch == 'f':

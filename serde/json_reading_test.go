@@ -71,14 +71,39 @@ func comparePartial(t *testing.T, s, p Serde, read []bool, data []byte) {
 	if (errFull == nil) != (errPart == nil) || (errFull != nil && errFull.Error() != errPart.Error()) {
 		t.Fatalf("record %q, read %v: Decode error %v, reading error %v", data, read, errFull, errPart)
 	}
-	if errFull != nil {
-		return
+	if errFull == nil {
+		checkRead(t, data, read, full, part)
 	}
-	for i := range read {
+	// Decoding into a Slab reads the same, full or partial.
+	var slab Slab
+	for _, d := range []Serde{s, p} {
+		sd, ok := d.(SlabDecoder)
+		if !ok {
+			continue
+		}
+		got := make([]any, ncols)
+		err := sd.DecodeSlab(data, got, &slab)
+		if (errFull == nil) != (err == nil) || (errFull != nil && errFull.Error() != err.Error()) {
+			t.Fatalf("record %q, read %v: Decode error %v, DecodeSlab error %v", data, read, errFull, err)
+		}
+		if err == nil && d == p {
+			checkRead(t, data, read, full, got)
+		} else if err == nil {
+			checkRead(t, data, nil, full, got)
+		}
+	}
+}
+
+// checkRead compares the columns read marks (all for a nil read) with
+// Decode's, and checks that the others are nil.
+func checkRead(t *testing.T, data []byte, read []bool, full, part []any) {
+	t.Helper()
+	for i := range full {
+		isRead := read == nil || read[i]
 		switch {
-		case !read[i] && part[i] != nil:
+		case !isRead && part[i] != nil:
 			t.Fatalf("record %q: unread column %d holds %#v", data, i, part[i])
-		case read[i] && !sameValue(full[i], part[i]):
+		case isRead && !sameValue(full[i], part[i]):
 			t.Fatalf("record %q: column %d reads %#v, Decode gives %#v", data, i, part[i], full[i])
 		}
 	}

@@ -28,7 +28,15 @@ func kafkaSupports(t *types.Type) bool {
 func newKafka(cols []types.Column) *kafkaSerde { return &kafkaSerde{cols: cols} }
 
 // Decode implements Serde.
-func (k *kafkaSerde) Decode(data []byte, dst []any) error {
+func (k *kafkaSerde) Decode(data []byte, dst []any) error { return k.decode(data, dst, nil) }
+
+// DecodeSlab implements SlabDecoder.
+func (k *kafkaSerde) DecodeSlab(data []byte, dst []any, slab *Slab) error {
+	return k.decode(data, dst, slab.arena())
+}
+
+// decode reads the column into dst[0], boxing it into a (nil: on its own).
+func (k *kafkaSerde) decode(data []byte, dst []any, a *arena) error {
 	if len(k.cols) == 0 {
 		return nil // a keyless stream's key bytes are ignored
 	}
@@ -42,19 +50,19 @@ func (k *kafkaSerde) Decode(data []byte, dst []any) error {
 		if len(data) != 4 {
 			return colErr(c, fmt.Errorf("KAFKA INTEGER needs 4 bytes, got %d", len(data)))
 		}
-		dst[0] = int32(binary.BigEndian.Uint32(data))
+		dst[0] = a.int32v(tInt32, int32(binary.BigEndian.Uint32(data)))
 	case types.Bigint:
 		if len(data) != 8 {
 			return colErr(c, fmt.Errorf("KAFKA BIGINT needs 8 bytes, got %d", len(data)))
 		}
-		dst[0] = int64(binary.BigEndian.Uint64(data))
+		dst[0] = a.int64v(tInt64, int64(binary.BigEndian.Uint64(data)))
 	case types.Double:
 		if len(data) != 8 {
 			return colErr(c, fmt.Errorf("KAFKA DOUBLE needs 8 bytes, got %d", len(data)))
 		}
-		dst[0] = math.Float64frombits(binary.BigEndian.Uint64(data))
+		dst[0] = a.float64v(math.Float64frombits(binary.BigEndian.Uint64(data)))
 	case types.String:
-		dst[0] = string(data)
+		dst[0] = a.str(data, len(data))
 	case types.Bytes:
 		// Copy: the record buffer may be reused once Decode returns.
 		dst[0] = append([]byte{}, data...)
