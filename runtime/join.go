@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"container/heap"
 	"fmt"
 	"math"
 	"slices"
@@ -60,6 +59,7 @@ type JoinSpec struct {
 	dirty       map[stateKey]struct{} // changed store entries
 	store       string
 	out         []any
+	outRec      Rec // the record emit passes on; a field, as a local would escape
 	keyBuf      []byte
 }
 
@@ -71,6 +71,7 @@ type joinState struct {
 	// when they leave the window store.
 	seen   int64
 	expiry deadlineHeap
+	arena  rowArena
 }
 
 type joinRow struct {
@@ -190,7 +191,7 @@ func (j *JoinSpec) streamStream(t *Task, r *Rec, fromLeft bool, key any) {
 		self.seen, j.stDirty = r.Ts, true
 	}
 	ks := j.keyString(key, r)
-	jr := &joinRow{row: append([]any(nil), r.Row...), ts: r.Ts, key: key}
+	jr := self.arena.newRow(r.Row, r.Ts, key)
 	for _, o := range other.rows[ks] {
 		if o.ts < lo || o.ts > hi || !j.visible(other, o) {
 			continue
@@ -242,7 +243,7 @@ func (j *JoinSpec) emitClosed(t *Task, r *Rec) {
 	}
 	var closed []pending
 	for len(j.deadlines) > 0 && j.deadlines[0].at < j.streamTime {
-		d := heap.Pop(&j.deadlines).(deadline)
+		d := j.deadlines.pop()
 		side := j.right
 		if d.isLeft {
 			side = j.left
@@ -273,7 +274,7 @@ func (j *JoinSpec) emitClosed(t *Task, r *Rec) {
 // visible), oldest first.
 func (j *JoinSpec) forget(s *joinState) {
 	for len(s.expiry) > 0 && s.expiry[0].at <= s.seen {
-		d := heap.Pop(&s.expiry).(deadline)
+		d := s.expiry.pop()
 		rows := s.rows[d.ks]
 		i := slices.Index(rows, d.row)
 		if i < 0 {
@@ -298,9 +299,9 @@ func (j *JoinSpec) schedule(isLeft bool, ks string, jr *joinRow) {
 		after, side = j.Before, j.right
 	}
 	if j.HasGrace && j.outerFor(isLeft) && !jr.matched {
-		heap.Push(&j.deadlines, deadline{at: jr.ts + after + j.Grace, isLeft: isLeft, ks: ks, row: jr})
+		j.deadlines.push(deadline{at: jr.ts + after + j.Grace, isLeft: isLeft, ks: ks, row: jr})
 	}
-	heap.Push(&side.expiry, deadline{at: jr.ts + j.retention(), isLeft: isLeft, ks: ks, row: jr})
+	side.expiry.push(deadline{at: jr.ts + j.retention(), isLeft: isLeft, ks: ks, row: jr})
 }
 
 // deadline is when something happens to a row of a stream-stream join:
@@ -312,17 +313,76 @@ type deadline struct {
 	row    *joinRow
 }
 
+// deadlineHeap is a min-heap of deadlines by time, the earliest at [0].
+// It is written out rather than built on container/heap, whose Push and
+// Pop box every deadline into an interface: an allocation per row.
 type deadlineHeap []deadline
 
-func (h deadlineHeap) Len() int           { return len(h) }
-func (h deadlineHeap) Less(i, k int) bool { return h[i].at < h[k].at }
-func (h deadlineHeap) Swap(i, k int)      { h[i], h[k] = h[k], h[i] }
-func (h *deadlineHeap) Push(x any)        { *h = append(*h, x.(deadline)) }
-func (h *deadlineHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+func (h *deadlineHeap) push(d deadline) {
+	*h = append(*h, d)
+	q := *h
+	for i := len(q) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if q[parent].at <= q[i].at {
+			break
+		}
+		q[parent], q[i] = q[i], q[parent]
+		i = parent
+	}
+}
+
+// pop removes and returns the earliest deadline; the heap must not be
+// empty.
+func (h *deadlineHeap) pop() deadline {
+	q := *h
+	top, n := q[0], len(q)-1
+	q[0] = q[n]
+	q[n] = deadline{} // let the row go
+	q = q[:n]
+	for i := 0; ; {
+		least := i
+		if l := 2*i + 1; l < n && q[l].at < q[least].at {
+			least = l
+		}
+		if r := 2*i + 2; r < n && q[r].at < q[least].at {
+			least = r
+		}
+		if least == i {
+			break
+		}
+		q[i], q[least] = q[least], q[i]
+		i = least
+	}
+	*h = q
+	return top
+}
+
+// rowChunk is how many stream rows a rowArena allocates at a time.
+const rowChunk = 64
+
+// rowArena hands out a stream side's joinRows and copies of their values
+// from chunks, so that keeping a row costs a share of an allocation, not
+// two. A chunk lives while any of its rows is held; rows leave a window
+// store about in the order they came, so few chunks are held back by a
+// straggler.
+type rowArena struct {
+	rows []joinRow
+	vals []any
+}
+
+// newRow returns a joinRow holding a copy of row, which the caller may
+// then reuse.
+func (a *rowArena) newRow(row []any, ts int64, key any) *joinRow {
+	if len(a.rows) == cap(a.rows) {
+		a.rows = make([]joinRow, 0, rowChunk)
+	}
+	if cap(a.vals)-len(a.vals) < len(row) {
+		a.vals = make([]any, 0, rowChunk*len(row))
+	}
+	n := len(a.vals)
+	a.vals = append(a.vals, row...)
+	a.rows = append(a.rows, joinRow{row: a.vals[n:len(a.vals):len(a.vals)], ts: ts, key: key})
+	return &a.rows[len(a.rows)-1]
 }
 
 // tableTable applies a change on one table and emits the joined row, a
@@ -406,9 +466,10 @@ func (j *JoinSpec) emit(t *Task, r *Rec, selfIsLeft bool, self, other []any, key
 	}
 	out[j.KeySlot()] = key
 	out[j.TimeSlot()] = ts
-	rec := Rec{Row: out, Ts: ts, Headers: r.Headers, Partition: r.Partition, Tombstone: tombstone,
+	// The operators after the join copy what they keep of the record.
+	j.outRec = Rec{Row: out, Ts: ts, Headers: r.Headers, Partition: r.Partition, Tombstone: tombstone,
 		Windowed: r.Windowed, WindowStart: r.WindowStart, WindowEnd: r.WindowEnd}
-	j.Next.Process(t, &rec)
+	j.Next.Process(t, &j.outRec)
 }
 
 // keyString is the state key of a join key; rows of windowed sources

@@ -130,3 +130,81 @@ func TestStreamJoinMatchRewritesOnlyOuterSide(t *testing.T) {
 		}
 	}
 }
+
+// The deadline heap hands deadlines back earliest first, whatever order
+// they were pushed in, ties included.
+func TestDeadlineHeapPopsEarliestFirst(t *testing.T) {
+	var h deadlineHeap
+	var want []int64
+	for i := range 100 {
+		at := int64(i*37%101) / 2 // a scrambled order, with ties
+		h.push(deadline{at: at})
+		want = append(want, at)
+	}
+	slices.Sort(want)
+	var got []int64
+	for len(h) > 0 {
+		got = append(got, h.pop().at)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("popped %v, want %v", got, want)
+	}
+}
+
+// Rows that arrive out of order leave the window store by their own
+// time, not by when they came: each expiry writes the key's tombstone
+// once its side's stream time passes the row by window plus grace
+// (3 minutes here).
+func TestStreamJoinExpiresRowsOutOfArrivalOrder(t *testing.T) {
+	sj := newStreamJoin(t, InnerJoin)
+	sj.left("late", "A", 100_000)
+	sj.left("early", "B", 10_000)
+	sj.left("middle", "C", 50_000)
+	sj.flushedKeys(t)
+	for _, step := range []struct {
+		ts      int64
+		expired []string
+	}{
+		{200_000, []string{"early"}},  // 10,000 + 180,000 <= 200,000
+		{240_000, []string{"middle"}}, // 50,000 + 180,000 <= 240,000
+		{279_999, nil},
+		{280_000, []string{"late"}},
+	} {
+		sj.left("now", "N", step.ts)
+		var expired []string
+		if err := sj.j.flushChanges(func(k, v []byte) {
+			if k[0] == 'L' && v == nil {
+				expired = append(expired, string(k[1:]))
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for i, k := range step.expired {
+			step.expired[i] = string(appendKey(nil, []any{k}))
+		}
+		if !slices.Equal(expired, step.expired) {
+			t.Errorf("at %d: tombstones for %q, want %q", step.ts, expired, step.expired)
+		}
+	}
+}
+
+// A stream row that joins one stored row costs two allocations: its
+// state key and the boxed result time. Its stored copy, its expiry
+// deadline and the emitted record come from chunks and reused space.
+func TestStreamJoinAllocations(t *testing.T) {
+	if raceOn {
+		t.Skip("the race detector allocates")
+	}
+	sj := newStreamJoin(t, InnerJoin)
+	sj.j.Next = &EmitSink{Emit: func([]any, bool) bool { return true }}
+	sj.left("k", "A", 1_000)
+	right := &JoinRight{J: sj.j}
+	rec := Rec{Row: []any{"k", "a"}}
+	allocs := testing.AllocsPerRun(1000, func() {
+		rec.Ts += 10 // within the window and the retention
+		right.Process(sj.tk, &rec)
+	})
+	if allocs > 2 {
+		t.Errorf("%.1f allocations per joined row, want at most 2", allocs)
+	}
+}
