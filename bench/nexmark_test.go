@@ -37,11 +37,14 @@ type measured struct {
 }
 
 // usage is what a timed run cost: wall and process CPU time, and the GC
-// cycles and page faults that fell into it (a run lasts a fraction of a
-// second, so one GC cycle more or less moves its figure).
+// cycles, allocations and page faults that fell into it (a run lasts a
+// fraction of a second, so one GC cycle more or less, or thousands of
+// page faults of a heap growing into memory the scavenger returned,
+// move its figure).
 type usage struct {
 	wall, cpu                time.Duration
 	gcs                      uint32
+	allocBytes               uint64
 	minorFaults, majorFaults int64
 }
 
@@ -49,13 +52,14 @@ func (u *usage) add(o usage) {
 	u.wall += o.wall
 	u.cpu += o.cpu
 	u.gcs += o.gcs
+	u.allocBytes += o.allocBytes
 	u.minorFaults += o.minorFaults
 	u.majorFaults += o.majorFaults
 }
 
 func (u usage) String() string {
-	return fmt.Sprintf("%v wall, %v CPU, %d GC cycles, %d minor and %d major page faults",
-		u.wall.Round(time.Millisecond), u.cpu.Round(time.Millisecond), u.gcs, u.minorFaults, u.majorFaults)
+	return fmt.Sprintf("%v wall, %v CPU, %d GC cycles, %.1f MB allocated, %d minor and %d major page faults",
+		u.wall.Round(time.Millisecond), u.cpu.Round(time.Millisecond), u.gcs, float64(u.allocBytes)/1e6, u.minorFaults, u.majorFaults)
 }
 
 func (m measured) perCPU() float64  { return float64(m.events) / m.cpu.Seconds() }
@@ -72,8 +76,7 @@ func (m measured) perWall() float64 { return float64(m.events) / m.wall.Seconds(
 // would spend. Each query's output is checked against what the generator
 // says it must be. The table it logs is the one in docs/performance.md.
 // With EDDY_BENCH_RUNSTATS set it also logs each run's figure with the GC
-// cycles and page faults that fell into it, which explain most of the
-// spread between runs.
+// cycles, allocated bytes and page faults that fell into it.
 func BenchmarkNexmark(b *testing.B) {
 	n, err := intFromEnv("EDDY_BENCH_NEXMARK_EVENTS", defaultNexmarkEvents)
 	if err != nil {
@@ -203,7 +206,7 @@ func cpuRun(profile string, fn func() error) (usage, error) {
 	}
 	var ms goruntime.MemStats
 	goruntime.ReadMemStats(&ms)
-	gc0, ru0 := ms.NumGC, rusage()
+	gc0, alloc0, ru0 := ms.NumGC, ms.TotalAlloc, rusage()
 	start := time.Now()
 	err := fn()
 	wall, ru := time.Since(start), rusage()
@@ -215,6 +218,7 @@ func cpuRun(profile string, fn func() error) (usage, error) {
 		wall:        wall,
 		cpu:         time.Duration(ru.Utime.Nano() + ru.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano()),
 		gcs:         ms.NumGC - gc0,
+		allocBytes:  ms.TotalAlloc - alloc0,
 		minorFaults: ru.Minflt - ru0.Minflt,
 		majorFaults: ru.Majflt - ru0.Majflt,
 	}, err
