@@ -136,7 +136,8 @@ type Cluster interface {
 	// Produce writes records and waits until all are acknowledged. A
 	// record with Partition -1 is placed by key hash (murmur2, as Java
 	// clients do; round robin for a null key). It fills in Partition and
-	// Offset on the passed records.
+	// Offset on the passed records, and does not hold on to the recs
+	// array once it returns (a caller reuses it).
 	Produce(ctx context.Context, recs ...Record) error
 	// Subscribe starts delivering records to h. On a MemCluster delivery is
 	// synchronous: records already in the topics (per Reset) are delivered

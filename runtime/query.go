@@ -54,6 +54,9 @@ type Query struct {
 
 	mu    sync.Mutex // guards tasks; held while a batch is handled
 	tasks map[int32]*Task
+	// flushed is the records array the last flush wrote, kept for the
+	// next (guarded by mu, as flush runs under it).
+	flushed []kafka.Record
 	// deferring: a stateful query with output caching commits every
 	// CommitInterval (or when its caches fill) rather than after every
 	// batch; lastCommit is when it last did.
@@ -381,12 +384,27 @@ func (q *Query) flushOutputs(ctx context.Context) error {
 	return nil
 }
 
+// maxKeptFlush bounds the records array a flush keeps for the next one
+// (outputs and changelog entries of a commit: a few fetches' worth).
+const maxKeptFlush = 1 << 15
+
+// keptRecords empties recs, which a Cluster's Produce does not keep, for
+// reuse, unless it is too large to hold on to.
+func keptRecords(recs []kafka.Record) []kafka.Record {
+	if cap(recs) > maxKeptFlush {
+		return nil
+	}
+	clear(recs) // let the written keys and values go
+	return recs[:0]
+}
+
 // flush writes every task's outputs and changelog entries through
 // produce, then the changelog markers that commit them. It returns the
 // writes of the local stores, to apply once the records are committed.
 func (q *Query) flush(ctx context.Context, produce func(context.Context, ...kafka.Record) error) (apply func() error, err error) {
 	nothing := func() error { return nil }
-	var out []kafka.Record
+	out := q.flushed[:0]
+	defer func() { q.flushed = keptRecords(out) }()
 	type written struct {
 		t       *Task
 		entries [][]change
