@@ -157,6 +157,7 @@ func (s *joinState) flush(buf, key []byte, put func(k, v []byte)) ([]byte, []byt
 		}
 		var err error
 		if buf, err = appendJoinRows(buf[:0], sk.rows); err != nil {
+			s.dirty = s.dirty[:copy(s.dirty, s.dirty[i+1:])] // the rest stays changed
 			return nil, nil, fmt.Errorf("join state %q: %w", key, err)
 		}
 		put(key, buf)
