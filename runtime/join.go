@@ -64,8 +64,12 @@ type JoinSpec struct {
 }
 
 type joinState struct {
-	rows  map[string]*sideKey // by state key; a key without rows is not kept
-	dirty []*sideKey          // keys whose store entry changed since the last flush
+	// rows holds the keys with rows, and those that lost their rows
+	// since the last flush (for their tombstones), by state key; live
+	// counts the former.
+	rows  map[string]*sideKey
+	live  int
+	dirty []*sideKey // keys whose store entry changed since the last flush
 	table bool
 	tag   byte // 'L' or 'R': the prefix of the side's keys in the store
 	// Streams: the newest row time the side has seen, and its rows by
@@ -114,11 +118,35 @@ func (s *joinState) touch(sk *sideKey) {
 	}
 }
 
-// setRows replaces a key's rows, dropping the key once it has none; it
-// stays in the dirty list, for its tombstone.
+// setRows replaces a key's rows. A key left without rows goes at the
+// next flush, which writes its tombstone, or now if it is not changed; so
+// a key that gets rows again before the flush is still the same sideKey,
+// listed once.
 func (s *joinState) setRows(sk *sideKey, rows []*joinRow) {
+	had := len(sk.rows) > 0
 	sk.rows = rows
-	if len(rows) == 0 && s.rows[sk.ks] == sk {
+	switch {
+	case had && len(rows) == 0:
+		s.live--
+	case !had && len(rows) > 0:
+		s.live++
+	}
+	if len(rows) == 0 && !sk.dirty {
+		s.drop(sk)
+	}
+}
+
+// addRow appends a row to a key's rows.
+func (s *joinState) addRow(sk *sideKey, jr *joinRow) {
+	if len(sk.rows) == 0 {
+		s.live++
+	}
+	sk.rows = append(sk.rows, jr)
+}
+
+// drop removes a key without rows from the side.
+func (s *joinState) drop(sk *sideKey) {
+	if s.rows[sk.ks] == sk {
 		delete(s.rows, sk.ks)
 	}
 }
@@ -269,7 +297,7 @@ func (j *JoinSpec) streamStream(t *Task, r *Rec, fromLeft bool, key any) {
 	}
 	if j.visible(self, jr) {
 		sk := self.addKey(k)
-		sk.rows = append(sk.rows, jr)
+		self.addRow(sk, jr)
 		self.touch(sk)
 		j.schedule(fromLeft, sk, jr)
 	}
@@ -504,7 +532,7 @@ func (j *JoinSpec) updateKey(s *joinState, k []byte, key any, r *Rec) {
 		s.setRows(sk, nil)
 		return
 	}
-	sk.rows = []*joinRow{{row: append([]any(nil), r.Row...), ts: r.Ts, key: key}}
+	s.setRows(sk, []*joinRow{{row: append([]any(nil), r.Row...), ts: r.Ts, key: key}})
 }
 
 // outerFor reports whether an unmatched row from this side is emitted.

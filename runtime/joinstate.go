@@ -19,7 +19,7 @@ func (j *JoinSpec) storeName() string { return j.store }
 func (j *JoinSpec) stateEntries() int64 {
 	var n int
 	if j.left != nil {
-		n += len(j.left.rows) + len(j.right.rows)
+		n += j.left.live + j.right.live
 	}
 	if j.fk != nil {
 		n += len(j.fk.left) + len(j.fk.right)
@@ -139,9 +139,9 @@ func (s *joinSideStore) stateEntries() int64 {
 		return 0
 	}
 	if s.tag == 'L' {
-		return int64(len(s.j.left.rows))
+		return int64(s.j.left.live)
 	}
-	return int64(len(s.j.right.rows))
+	return int64(s.j.right.live)
 }
 
 // flush writes the side's changed keys through put, a key without rows
@@ -152,6 +152,7 @@ func (s *joinState) flush(buf, key []byte, put func(k, v []byte)) ([]byte, []byt
 		sk.dirty = false
 		key = append(append(key[:0], s.tag), sk.ks...)
 		if len(sk.rows) == 0 {
+			s.drop(sk)
 			put(key, nil)
 			continue
 		}

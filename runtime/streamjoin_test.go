@@ -240,3 +240,22 @@ func TestStreamJoinKeyRefilledAfterExpiry(t *testing.T) {
 		t.Errorf("after a restore emitted %q, want %q", restored.out, want)
 	}
 }
+
+// A join whose changes are never flushed (a transient query has no
+// changelog) lists each changed key once, however often its rows expire
+// and come back, and counts as state only the keys that hold rows.
+func TestStreamJoinUnflushedKeysListedOnce(t *testing.T) {
+	sj := newStreamJoin(t, InnerJoin)
+	for i := range int64(100) {
+		// Each row expires the other key's row (window plus grace is
+		// 180,000) before that key gets a row again.
+		sj.left("k", "K", i*400_000)
+		sj.left("x", "X", i*400_000+200_000)
+	}
+	if n := len(sj.j.left.dirty); n > 2 {
+		t.Errorf("%d changed keys listed, want at most 2", n)
+	}
+	if n := sj.j.stateEntries(); n != 1 {
+		t.Errorf("%d state entries, want 1 (x holds a row, k none)", n)
+	}
+}
