@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	goruntime "runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,8 +32,34 @@ const nexmarkPoll = 25 * time.Millisecond
 
 // measured is one timed run: the input events it read, wall and CPU time.
 type measured struct {
-	events    int
-	wall, cpu time.Duration
+	events int
+	usage
+}
+
+// usage is what a timed run cost: wall and process CPU time, and the GC
+// cycles, allocations and page faults that fell into it (a run lasts a
+// fraction of a second, so one GC cycle more or less, or thousands of
+// page faults of a heap growing into memory the scavenger returned,
+// move its figure).
+type usage struct {
+	wall, cpu                time.Duration
+	gcs                      uint32
+	allocBytes               uint64
+	minorFaults, majorFaults int64
+}
+
+func (u *usage) add(o usage) {
+	u.wall += o.wall
+	u.cpu += o.cpu
+	u.gcs += o.gcs
+	u.allocBytes += o.allocBytes
+	u.minorFaults += o.minorFaults
+	u.majorFaults += o.majorFaults
+}
+
+func (u usage) String() string {
+	return fmt.Sprintf("%v wall, %v CPU, %d GC cycles, %.1f MB allocated, %d minor and %d major page faults",
+		u.wall.Round(time.Millisecond), u.cpu.Round(time.Millisecond), u.gcs, float64(u.allocBytes)/1e6, u.minorFaults, u.majorFaults)
 }
 
 func (m measured) perCPU() float64  { return float64(m.events) / m.cpu.Seconds() }
@@ -47,11 +75,14 @@ func (m measured) perWall() float64 { return float64(m.events) / m.wall.Seconds(
 // engine and clients, as an `eddy` process running its embedded broker
 // would spend. Each query's output is checked against what the generator
 // says it must be. The table it logs is the one in docs/performance.md.
+// With EDDY_BENCH_RUNSTATS set it also logs each run's figure with the GC
+// cycles, allocated bytes and page faults that fell into it.
 func BenchmarkNexmark(b *testing.B) {
 	n, err := intFromEnv("EDDY_BENCH_NEXMARK_EVENTS", defaultNexmarkEvents)
 	if err != nil {
 		b.Fatal(err)
 	}
+	runStats := os.Getenv("EDDY_BENCH_RUNSTATS") != ""
 	ctx, cancel := context.WithTimeout(b.Context(), runTimeout)
 	defer cancel()
 	emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: b.TempDir(), Listen: "127.0.0.1:0"})
@@ -114,12 +145,14 @@ func BenchmarkNexmark(b *testing.B) {
 					b.Fatal(err)
 				}
 				r.copy.events += c.events
-				r.copy.wall += c.wall
-				r.copy.cpu += c.cpu
+				r.copy.add(c.usage)
 				r.query.events += m.events
-				r.query.wall += m.wall
-				r.query.cpu += m.cpu
+				r.query.add(m.usage)
 				r.out = out
+				if runStats {
+					b.Logf("%s run %d: %.0fk events/CPU-s: %v; its copy: %.0fk events/CPU-s: %v",
+						q.Name, seq, m.perCPU()/1000, m.usage, c.perCPU()/1000, c.usage)
+				}
 			}
 			if q.Name == "q3" {
 				b.Logf("q3 joined %d of the %d auctions whose seller is in the people topic", r.out, Q3Possible(d))
@@ -159,12 +192,42 @@ func BenchmarkNexmark(b *testing.B) {
 
 // cpuRun times fn in wall and process CPU time. It collects garbage
 // first, so that the previous phase's (loading, checking the last
-// output) does not land on fn's CPU time.
-func cpuRun(fn func() error) (wall, cpu time.Duration, err error) {
+// output) does not land on fn's CPU time, and only then starts the CPU
+// profile named profile (see StartProfile; "" for none), which so shows
+// fn alone.
+func cpuRun(profile string, fn func() error) (usage, error) {
 	goruntime.GC()
-	start, cpu0 := time.Now(), cpuTime()
-	err = fn()
-	return time.Since(start), cpuTime() - cpu0, err
+	stop := func() error { return nil }
+	if profile != "" {
+		var err error
+		if stop, err = StartProfile(profile); err != nil {
+			return usage{}, err
+		}
+	}
+	var ms goruntime.MemStats
+	goruntime.ReadMemStats(&ms)
+	gc0, alloc0, ru0 := ms.NumGC, ms.TotalAlloc, rusage()
+	start := time.Now()
+	err := fn()
+	wall, ru := time.Since(start), rusage()
+	goruntime.ReadMemStats(&ms)
+	if perr := stop(); err == nil {
+		err = perr
+	}
+	return usage{
+		wall:        wall,
+		cpu:         time.Duration(ru.Utime.Nano() + ru.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano()),
+		gcs:         ms.NumGC - gc0,
+		allocBytes:  ms.TotalAlloc - alloc0,
+		minorFaults: ru.Minflt - ru0.Minflt,
+		majorFaults: ru.Majflt - ru0.Majflt,
+	}, err
+}
+
+func rusage() syscall.Rusage {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru) // cannot fail for RUSAGE_SELF
+	return ru
 }
 
 // waitDone polls done every nexmarkPoll until it holds, alive fails or
@@ -209,7 +272,7 @@ func nexmarkCopy(ctx context.Context, addr string, offs *Offsets, d *NexmarkData
 	}
 	group := "bench_copy" + suffix
 	var sub kafka.Subscription
-	wall, cpu, err := cpuRun(func() error {
+	u, err := cpuRun("", func() error {
 		var err error
 		if sub, _, err = StartMultiCopy(ctx, cl, group, suffix, topics); err != nil {
 			return err
@@ -236,7 +299,7 @@ func nexmarkCopy(ctx context.Context, addr string, offs *Offsets, d *NexmarkData
 			return measured{}, err
 		}
 	}
-	return measured{events: inputEvents(d, topics), wall: wall, cpu: cpu}, nil
+	return measured{events: inputEvents(d, topics), usage: u}, nil
 }
 
 // nexmarkRun runs query q once in a fresh engine with a client of its
@@ -258,12 +321,8 @@ func nexmarkRun(ctx context.Context, b *testing.B, addr string, offs *Offsets, a
 	}
 	out := sid + "out"
 	stmt := strings.Replace(q.SQL, "'OUT'", "'"+out+"'", 1)
-	stop, err := StartProfile(fmt.Sprintf("nexmark-%s-%d", q.Name, seq))
-	if err != nil {
-		return measured{}, 0, err
-	}
 	var group, prefix string
-	wall, cpu, err := cpuRun(func() error {
+	u, err := cpuRun(fmt.Sprintf("nexmark-%s-%d", q.Name, seq), func() error {
 		if _, err := eng.Execute(ctx, stmt, earliest()); err != nil {
 			return err
 		}
@@ -276,9 +335,6 @@ func nexmarkRun(ctx context.Context, b *testing.B, addr string, offs *Offsets, a
 		return waitDone(ctx, func() (bool, error) { return offs.GroupDone(ctx, group, prefix, q.Streams) },
 			func() error { return errors.Join(eng.QueryErrors()...) })
 	})
-	if perr := stop(); err == nil {
-		err = perr
-	}
 	if err != nil {
 		return measured{}, 0, fmt.Errorf("%s: %w", q.Name, err)
 	}
@@ -310,7 +366,7 @@ func nexmarkRun(ctx context.Context, b *testing.B, addr string, offs *Offsets, a
 			}
 		}
 	}
-	return measured{events: inputEvents(d, q.Inputs), wall: wall, cpu: cpu}, len(recs), nil
+	return measured{events: inputEvents(d, q.Inputs), usage: u}, len(recs), nil
 }
 
 // TestNexmarkChecks runs every Nexmark query over the in-memory cluster on

@@ -195,11 +195,39 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		}
 		c.ControlKey(int16(kmsg.ApiVersions), adv)
 	}
+	c.ControlKey(int16(kmsg.GetTelemetrySubscriptions), noTelemetry(c))
 	interval := cfg.CleanInterval
 	if interval <= 0 {
 		interval = defaultCleanInterval
 	}
 	return &Embedded{c: c, addr: addrs[0], dataDir: cfg.DataDir, cleaner: startCleaner(c, interval), client: client}, nil
+}
+
+// telemetryRecheck is how often a client asks again for a KIP-714
+// telemetry subscription it was given none of: Kafka's default push
+// interval.
+const telemetryRecheck = 5 * time.Minute
+
+// noTelemetry answers KIP-714 GetTelemetrySubscriptions requests as a
+// Kafka broker without client metrics subscriptions does: with an empty
+// one. kfake's own answer subscribes every client to every metric, so
+// each client (franz-go's and Java's ask by default) would encode and
+// push all its metrics every 30 s and once more as it closes, for a
+// broker that discards them.
+func noTelemetry(c *kfake.Cluster) func(kmsg.Request) (kmsg.Response, error, bool) {
+	return func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl() // a handled control is dropped otherwise
+		r := req.(*kmsg.GetTelemetrySubscriptionsRequest)
+		resp := r.ResponseKind().(*kmsg.GetTelemetrySubscriptionsResponse)
+		resp.ClientInstanceID = r.ClientInstanceID
+		if resp.ClientInstanceID == [16]byte{} {
+			// A client without an id asks the broker for one.
+			rand.Read(resp.ClientInstanceID[:]) // never fails (crypto/rand)
+		}
+		resp.PushIntervalMillis = int32(telemetryRecheck.Milliseconds())
+		resp.TelemetryMaxBytes = 1 << 20
+		return resp, nil, true
+	}
 }
 
 // verifyPlain checks a PLAIN authentication of one of auth's users

@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"container/heap"
 	"fmt"
 	"math"
 	"slices"
@@ -57,20 +56,99 @@ type JoinSpec struct {
 	streamTime  int64
 	stDirty     bool
 	deadlines   deadlineHeap          // stream-stream outer joins: rows by when they close
-	dirty       map[stateKey]struct{} // changed store entries
+	dirty       map[stateKey]struct{} // changed store entries of a foreign-key join
 	store       string
 	out         []any
+	outRec      Rec // the record emit passes on; a field, as a local would escape
 	keyBuf      []byte
 }
 
 type joinState struct {
-	rows  map[string][]*joinRow // streams: all rows in the window; tables: one
+	// rows holds the keys with rows, and those that lost their rows
+	// since the last flush (for their tombstones), by state key; live
+	// counts the former.
+	rows  map[string]*sideKey
+	live  int
+	dirty []*sideKey // keys whose store entry changed since the last flush
 	table bool
 	tag   byte // 'L' or 'R': the prefix of the side's keys in the store
 	// Streams: the newest row time the side has seen, and its rows by
 	// when they leave the window store.
 	seen   int64
 	expiry deadlineHeap
+	arena  rowArena
+}
+
+// sideKey is a join side's rows of one state key: for a stream all its
+// rows in the window, for a table one. Deadlines and the list of changed
+// keys point at it, so that they reach its rows without a map lookup.
+type sideKey struct {
+	ks    string
+	rows  []*joinRow
+	dirty bool // in its side's dirty list
+}
+
+// key returns the side's rows of state key k, or nil.
+func (s *joinState) key(k []byte) *sideKey { return s.rows[string(k)] }
+
+// addKey returns the side's rows of state key k, adding the key if it has
+// none.
+func (s *joinState) addKey(k []byte) *sideKey {
+	if sk := s.rows[string(k)]; sk != nil {
+		return sk
+	}
+	sk := s.arena.newKey(string(k))
+	s.rows[sk.ks] = sk
+	return sk
+}
+
+// rowsOf returns the side's rows of state key k.
+func (s *joinState) rowsOf(k []byte) []*joinRow {
+	if sk := s.key(k); sk != nil {
+		return sk.rows
+	}
+	return nil
+}
+
+// touch marks a key's store entry as changed.
+func (s *joinState) touch(sk *sideKey) {
+	if !sk.dirty {
+		sk.dirty = true
+		s.dirty = append(s.dirty, sk)
+	}
+}
+
+// setRows replaces a key's rows. A key left without rows goes at the
+// next flush, which writes its tombstone, or now if it is not changed; so
+// a key that gets rows again before the flush is still the same sideKey,
+// listed once.
+func (s *joinState) setRows(sk *sideKey, rows []*joinRow) {
+	had := len(sk.rows) > 0
+	sk.rows = rows
+	switch {
+	case had && len(rows) == 0:
+		s.live--
+	case !had && len(rows) > 0:
+		s.live++
+	}
+	if len(rows) == 0 && !sk.dirty {
+		s.drop(sk)
+	}
+}
+
+// addRow appends a row to a key's rows.
+func (s *joinState) addRow(sk *sideKey, jr *joinRow) {
+	if len(sk.rows) == 0 {
+		s.live++
+	}
+	sk.rows = append(sk.rows, jr)
+}
+
+// drop removes a key without rows from the side.
+func (s *joinState) drop(sk *sideKey) {
+	if s.rows[sk.ks] == sk {
+		delete(s.rows, sk.ks)
+	}
 }
 
 type joinRow struct {
@@ -89,8 +167,8 @@ func (j *JoinSpec) TimeSlot() int { return j.LeftWidth + j.RightWidth + 1 }
 
 func (j *JoinSpec) init() {
 	if j.left == nil {
-		j.left = &joinState{rows: map[string][]*joinRow{}, table: j.LeftTable, tag: 'L', seen: math.MinInt64}
-		j.right = &joinState{rows: map[string][]*joinRow{}, table: j.RightTable, tag: 'R', seen: math.MinInt64}
+		j.left = &joinState{rows: map[string]*sideKey{}, table: j.LeftTable, tag: 'L', seen: math.MinInt64}
+		j.right = &joinState{rows: map[string]*sideKey{}, table: j.RightTable, tag: 'R', seen: math.MinInt64}
 		j.dirty = map[stateKey]struct{}{}
 		j.out = make([]any, j.Width())
 		j.streamTime = math.MinInt64
@@ -140,7 +218,7 @@ func (j *JoinSpec) streamTable(t *Task, r *Rec, fromLeft bool, key any, table *j
 	}
 	var match *joinRow
 	if key != nil {
-		if rows := table.rows[j.keyString(key, r)]; len(rows) > 0 {
+		if rows := table.rowsOf(j.stateKey(key, r)); len(rows) > 0 {
 			match = rows[0]
 		}
 	}
@@ -189,9 +267,14 @@ func (j *JoinSpec) streamStream(t *Task, r *Rec, fromLeft bool, key any) {
 	if r.Ts > self.seen {
 		self.seen, j.stDirty = r.Ts, true
 	}
-	ks := j.keyString(key, r)
-	jr := &joinRow{row: append([]any(nil), r.Row...), ts: r.Ts, key: key}
-	for _, o := range other.rows[ks] {
+	k := j.stateKey(key, r)
+	jr := self.arena.newRow(r.Row, r.Ts, key)
+	osk := other.key(k)
+	var orows []*joinRow
+	if osk != nil {
+		orows = osk.rows
+	}
+	for _, o := range orows {
 		if o.ts < lo || o.ts > hi || !j.visible(other, o) {
 			continue
 		}
@@ -201,7 +284,7 @@ func (j *JoinSpec) streamStream(t *Task, r *Rec, fromLeft bool, key any) {
 		// every first match.
 		if !o.matched && j.outerFor(!fromLeft) {
 			o.matched = true
-			j.touch(other, ks)
+			other.touch(osk)
 		}
 		jr.matched = true
 		j.emit(t, r, fromLeft, jr.row, o.row, key, max(r.Ts, o.ts), false)
@@ -213,9 +296,10 @@ func (j *JoinSpec) streamStream(t *Task, r *Rec, fromLeft bool, key any) {
 		j.emit(t, r, fromLeft, jr.row, nil, key, r.Ts, false)
 	}
 	if j.visible(self, jr) {
-		self.rows[ks] = append(self.rows[ks], jr)
-		j.touch(self, ks)
-		j.schedule(fromLeft, ks, jr)
+		sk := self.addKey(k)
+		self.addRow(sk, jr)
+		self.touch(sk)
+		j.schedule(fromLeft, sk, jr)
 	}
 	j.forget(self)
 }
@@ -242,17 +326,17 @@ func (j *JoinSpec) emitClosed(t *Task, r *Rec) {
 	}
 	var closed []pending
 	for len(j.deadlines) > 0 && j.deadlines[0].at < j.streamTime {
-		d := heap.Pop(&j.deadlines).(deadline)
+		d := j.deadlines.pop()
 		side := j.right
 		if d.isLeft {
 			side = j.left
 		}
-		if !slices.Contains(side.rows[d.ks], d.row) {
+		if !slices.Contains(d.key.rows, d.row) {
 			continue // already removed, or replaced by a restore
 		}
 		if !d.row.matched {
 			d.row.matched = true
-			j.touch(side, d.ks)
+			side.touch(d.key)
 			closed = append(closed, pending{d.row, d.isLeft})
 		}
 	}
@@ -273,34 +357,28 @@ func (j *JoinSpec) emitClosed(t *Task, r *Rec) {
 // visible), oldest first.
 func (j *JoinSpec) forget(s *joinState) {
 	for len(s.expiry) > 0 && s.expiry[0].at <= s.seen {
-		d := heap.Pop(&s.expiry).(deadline)
-		rows := s.rows[d.ks]
-		i := slices.Index(rows, d.row)
+		d := s.expiry.pop()
+		i := slices.Index(d.key.rows, d.row)
 		if i < 0 {
 			continue // already removed, or replaced by a restore
 		}
-		rows = slices.Delete(rows, i, i+1)
-		if len(rows) == 0 {
-			delete(s.rows, d.ks)
-		} else {
-			s.rows[d.ks] = rows
-		}
-		j.touch(s, d.ks)
+		s.setRows(d.key, slices.Delete(d.key.rows, i, i+1))
+		s.touch(d.key)
 	}
 }
 
 // schedule queues a stream row's deadlines: with GRACE, the time after
 // which an outer join emits it unmatched; always, the time it leaves the
 // window store.
-func (j *JoinSpec) schedule(isLeft bool, ks string, jr *joinRow) {
+func (j *JoinSpec) schedule(isLeft bool, sk *sideKey, jr *joinRow) {
 	after, side := j.After, j.left
 	if !isLeft {
 		after, side = j.Before, j.right
 	}
 	if j.HasGrace && j.outerFor(isLeft) && !jr.matched {
-		heap.Push(&j.deadlines, deadline{at: jr.ts + after + j.Grace, isLeft: isLeft, ks: ks, row: jr})
+		j.deadlines.push(deadline{at: jr.ts + after + j.Grace, isLeft: isLeft, key: sk, row: jr})
 	}
-	heap.Push(&side.expiry, deadline{at: jr.ts + j.retention(), isLeft: isLeft, ks: ks, row: jr})
+	side.expiry.push(deadline{at: jr.ts + j.retention(), isLeft: isLeft, key: sk, row: jr})
 }
 
 // deadline is when something happens to a row of a stream-stream join:
@@ -308,21 +386,97 @@ func (j *JoinSpec) schedule(isLeft bool, ks string, jr *joinRow) {
 type deadline struct {
 	at     int64
 	isLeft bool
-	ks     string
+	key    *sideKey
 	row    *joinRow
 }
 
+// deadlineHeap is a min-heap of deadlines by time, the earliest at [0].
+// It is written out rather than built on container/heap, whose Push and
+// Pop box every deadline into an interface: an allocation per row.
 type deadlineHeap []deadline
 
-func (h deadlineHeap) Len() int           { return len(h) }
-func (h deadlineHeap) Less(i, k int) bool { return h[i].at < h[k].at }
-func (h deadlineHeap) Swap(i, k int)      { h[i], h[k] = h[k], h[i] }
-func (h *deadlineHeap) Push(x any)        { *h = append(*h, x.(deadline)) }
-func (h *deadlineHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+func (h *deadlineHeap) push(d deadline) {
+	*h = append(*h, d)
+	q := *h
+	for i := len(q) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if q[parent].at <= q[i].at {
+			break
+		}
+		q[parent], q[i] = q[i], q[parent]
+		i = parent
+	}
+}
+
+// pop removes and returns the earliest deadline; the heap must not be
+// empty.
+func (h *deadlineHeap) pop() deadline {
+	q := *h
+	top, n := q[0], len(q)-1
+	q[0] = q[n]
+	q[n] = deadline{} // let the row go
+	q = q[:n]
+	for i := 0; ; {
+		least := i
+		if l := 2*i + 1; l < n && q[l].at < q[least].at {
+			least = l
+		}
+		if r := 2*i + 2; r < n && q[r].at < q[least].at {
+			least = r
+		}
+		if least == i {
+			break
+		}
+		q[i], q[least] = q[least], q[i]
+		i = least
+	}
+	*h = q
+	return top
+}
+
+// rowChunk is how many stream rows a rowArena allocates at a time.
+const rowChunk = 64
+
+// rowArena hands out a side's joinRows, copies of their values and its
+// keys from chunks, so that keeping a row costs a share of an allocation,
+// not two. A chunk lives while any of its rows is held; rows leave a
+// window store about in the order they came, so few chunks are held back
+// by a straggler.
+type rowArena struct {
+	rows []joinRow
+	vals []any
+	keys []sideKey
+	ptrs []*joinRow
+}
+
+// keyRows is the room for rows a new key gets from the arena's chunk:
+// a stream key often holds more than one.
+const keyRows = 2
+
+// newKey returns a key without rows.
+func (a *rowArena) newKey(ks string) *sideKey {
+	if len(a.keys) == cap(a.keys) {
+		a.keys = make([]sideKey, 0, rowChunk)
+		a.ptrs = make([]*joinRow, rowChunk*keyRows)
+	}
+	n := len(a.keys)
+	a.keys = append(a.keys, sideKey{ks: ks, rows: a.ptrs[n*keyRows : n*keyRows : (n+1)*keyRows]})
+	return &a.keys[n]
+}
+
+// newRow returns a joinRow holding a copy of row, which the caller may
+// then reuse.
+func (a *rowArena) newRow(row []any, ts int64, key any) *joinRow {
+	if len(a.rows) == cap(a.rows) {
+		a.rows = make([]joinRow, 0, rowChunk)
+	}
+	if cap(a.vals)-len(a.vals) < len(row) {
+		a.vals = make([]any, 0, rowChunk*len(row))
+	}
+	n := len(a.vals)
+	a.vals = append(a.vals, row...)
+	a.rows = append(a.rows, joinRow{row: a.vals[n:len(a.vals):len(a.vals)], ts: ts, key: key})
+	return &a.rows[len(a.rows)-1]
 }
 
 // tableTable applies a change on one table and emits the joined row, a
@@ -331,10 +485,11 @@ func (j *JoinSpec) tableTable(t *Task, r *Rec, fromLeft bool, key any, self, oth
 	if key == nil {
 		return
 	}
-	hadSelf := len(self.rows[j.keyString(key, r)]) > 0
-	j.update(self, key, r)
+	k := j.stateKey(key, r)
+	hadSelf := len(self.rowsOf(k)) > 0
+	j.updateKey(self, k, key, r)
 	var o *joinRow
-	if rows := other.rows[j.keyString(key, r)]; len(rows) > 0 {
+	if rows := other.rowsOf(k); len(rows) > 0 {
 		o = rows[0]
 	}
 	ts := r.Ts
@@ -366,13 +521,18 @@ func (j *JoinSpec) update(s *joinState, key any, r *Rec) {
 	if key == nil {
 		return
 	}
-	ks := j.keyString(key, r)
-	j.touch(s, ks)
+	j.updateKey(s, j.stateKey(key, r), key, r)
+}
+
+// updateKey stores a table row under state key k (or deletes it).
+func (j *JoinSpec) updateKey(s *joinState, k []byte, key any, r *Rec) {
+	sk := s.addKey(k)
+	s.touch(sk)
 	if r.Tombstone {
-		delete(s.rows, ks)
+		s.setRows(sk, nil)
 		return
 	}
-	s.rows[ks] = []*joinRow{{row: append([]any(nil), r.Row...), ts: r.Ts, key: key}}
+	s.setRows(sk, []*joinRow{{row: append([]any(nil), r.Row...), ts: r.Ts, key: key}})
 }
 
 // outerFor reports whether an unmatched row from this side is emitted.
@@ -406,14 +566,18 @@ func (j *JoinSpec) emit(t *Task, r *Rec, selfIsLeft bool, self, other []any, key
 	}
 	out[j.KeySlot()] = key
 	out[j.TimeSlot()] = ts
-	rec := Rec{Row: out, Ts: ts, Headers: r.Headers, Partition: r.Partition, Tombstone: tombstone,
+	// The operators after the join copy what they keep of the record.
+	j.outRec = Rec{Row: out, Ts: ts, Headers: r.Headers, Partition: r.Partition, Tombstone: tombstone,
 		Windowed: r.Windowed, WindowStart: r.WindowStart, WindowEnd: r.WindowEnd}
-	j.Next.Process(t, &rec)
+	j.Next.Process(t, &j.outRec)
 }
 
 // keyString is the state key of a join key; rows of windowed sources
 // only meet rows of the same window.
-func (j *JoinSpec) keyString(k any, r *Rec) string {
+func (j *JoinSpec) keyString(k any, r *Rec) string { return string(j.stateKey(k, r)) }
+
+// stateKey is keyString's key in a buffer the next call reuses.
+func (j *JoinSpec) stateKey(k any, r *Rec) []byte {
 	j.keyBuf = appendKey(j.keyBuf[:0], []any{k})
 	switch {
 	case r.Windowed && j.SessionWindows:
@@ -421,5 +585,5 @@ func (j *JoinSpec) keyString(k any, r *Rec) string {
 	case r.Windowed:
 		j.keyBuf = fmt.Appendf(j.keyBuf, "@%d", r.WindowStart)
 	}
-	return string(j.keyBuf)
+	return j.keyBuf
 }

@@ -19,7 +19,7 @@ func (j *JoinSpec) storeName() string { return j.store }
 func (j *JoinSpec) stateEntries() int64 {
 	var n int
 	if j.left != nil {
-		n += len(j.left.rows) + len(j.right.rows)
+		n += j.left.live + j.right.live
 	}
 	if j.fk != nil {
 		n += len(j.fk.left) + len(j.fk.right)
@@ -27,16 +27,12 @@ func (j *JoinSpec) stateEntries() int64 {
 	return int64(n)
 }
 
-// stateKey is a changed store entry: its side tag ('L', 'R', 'l', 'r')
-// and state key, kept apart so that marking one costs no concatenation.
+// stateKey is a changed store entry of a foreign-key join: its side tag
+// ('l', 'r') and state key, kept apart so that marking one costs no
+// concatenation. (The other joins' sides list their changed keys.)
 type stateKey struct {
 	tag byte
 	ks  string
-}
-
-// touch marks a side's key as changed.
-func (j *JoinSpec) touch(s *joinState, ks string) {
-	j.dirty[stateKey{s.tag, ks}] = struct{}{}
 }
 
 // Each stream side's stream time (see joinState.seen) is stored beside
@@ -49,9 +45,28 @@ func (j *JoinSpec) markDirty(k []byte) {
 		j.stDirty = true
 		return
 	}
-	if len(k) > 0 {
+	if len(k) == 0 {
+		return
+	}
+	switch k[0] {
+	case 'L', 'R':
+		s := j.side(k[0])
+		sk := s.key(k[1:])
+		if sk == nil {
+			sk = &sideKey{ks: string(k[1:])} // no rows: its tombstone
+		}
+		s.touch(sk)
+	default:
 		j.dirty[stateKey{k[0], string(k[1:])}] = struct{}{}
 	}
+}
+
+// side is the side of tag 'L' or 'R'.
+func (j *JoinSpec) side(tag byte) *joinState {
+	if tag == 'R' {
+		return j.right
+	}
+	return j.left
 }
 
 func (j *JoinSpec) flushChanges(put func(k, v []byte)) error {
@@ -63,6 +78,15 @@ func (j *JoinSpec) flushChanges(put func(k, v []byte)) error {
 func (j *JoinSpec) flush(side byte, put func(k, v []byte)) error {
 	j.init()
 	var buf, key []byte
+	for _, s := range []*joinState{j.left, j.right} {
+		if side != 0 && s.tag != side {
+			continue
+		}
+		var err error
+		if buf, key, err = s.flush(buf, key, put); err != nil {
+			return err
+		}
+	}
 	for k := range j.dirty {
 		if side != 0 && k.tag != side {
 			continue
@@ -71,7 +95,7 @@ func (j *JoinSpec) flush(side byte, put func(k, v []byte)) error {
 		key = append(append(key[:0], k.tag), k.ks...)
 		var err error
 		var present bool
-		buf, present, err = j.encodeEntry(buf[:0], k.tag, k.ks)
+		buf, present, err = j.encodeFKEntry(buf[:0], k.tag, k.ks)
 		if err != nil {
 			return fmt.Errorf("join state %q: %w", key, err)
 		}
@@ -115,30 +139,48 @@ func (s *joinSideStore) stateEntries() int64 {
 		return 0
 	}
 	if s.tag == 'L' {
-		return int64(len(s.j.left.rows))
+		return int64(s.j.left.live)
 	}
-	return int64(len(s.j.right.rows))
+	return int64(s.j.right.live)
 }
 
-func (j *JoinSpec) encodeEntry(b []byte, tag byte, ks string) ([]byte, bool, error) {
+// flush writes the side's changed keys through put, a key without rows
+// as a tombstone; buf and key are scratch space, returned for reuse.
+func (s *joinState) flush(buf, key []byte, put func(k, v []byte)) ([]byte, []byte, error) {
+	for i, sk := range s.dirty {
+		s.dirty[i] = nil
+		sk.dirty = false
+		key = append(append(key[:0], s.tag), sk.ks...)
+		if len(sk.rows) == 0 {
+			s.drop(sk)
+			put(key, nil)
+			continue
+		}
+		var err error
+		if buf, err = appendJoinRows(buf[:0], sk.rows); err != nil {
+			s.dirty = s.dirty[:copy(s.dirty, s.dirty[i+1:])] // the rest stays changed
+			return nil, nil, fmt.Errorf("join state %q: %w", key, err)
+		}
+		put(key, buf)
+	}
+	s.dirty = s.dirty[:0]
+	return buf, key, nil
+}
+
+// appendJoinRows appends a key's store entry: its rows.
+func appendJoinRows(b []byte, rows []*joinRow) ([]byte, error) {
+	b = binary.AppendUvarint(b, uint64(len(rows)))
+	for _, jr := range rows {
+		var err error
+		if b, err = appendJoinRow(b, jr.row, jr.ts, jr.matched, jr.key); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+func (j *JoinSpec) encodeFKEntry(b []byte, tag byte, ks string) ([]byte, bool, error) {
 	switch tag {
-	case 'L', 'R':
-		s := j.left
-		if tag == 'R' {
-			s = j.right
-		}
-		rows := s.rows[ks]
-		if len(rows) == 0 {
-			return b, false, nil
-		}
-		b = binary.AppendUvarint(b, uint64(len(rows)))
-		for _, jr := range rows {
-			var err error
-			if b, err = appendJoinRow(b, jr.row, jr.ts, jr.matched, jr.key); err != nil {
-				return nil, false, err
-			}
-		}
-		return b, true, nil
 	case 'l':
 		if j.fk == nil || j.fk.left[ks] == nil {
 			return b, false, nil
@@ -223,12 +265,11 @@ func (j *JoinSpec) restoreEntry(k, v []byte) error {
 	ks := string(k[1:])
 	switch k[0] {
 	case 'L', 'R':
-		s := j.left
-		if k[0] == 'R' {
-			s = j.right
-		}
+		s := j.side(k[0])
 		if v == nil {
-			delete(s.rows, ks)
+			if sk := s.rows[ks]; sk != nil {
+				s.setRows(sk, nil)
+			}
 			return nil
 		}
 		cnt, n := binary.Uvarint(v)
@@ -245,10 +286,11 @@ func (j *JoinSpec) restoreEntry(k, v []byte) error {
 			rows = append(rows, &joinRow{row: row, ts: ts, matched: matched, key: key})
 			v = rest
 		}
-		s.rows[ks] = rows
+		sk := s.addKey(k[1:])
+		s.setRows(sk, rows)
 		if !s.table {
 			for _, jr := range rows {
-				j.schedule(k[0] == 'L', ks, jr)
+				j.schedule(k[0] == 'L', sk, jr)
 			}
 		}
 	case 'l':

@@ -387,6 +387,10 @@ func (q *Query) flushOutputs(ctx context.Context) error {
 	return nil
 }
 
+// maxKeptFlush bounds the records array kept for the next batch
+// (outputs and changelog entries of a commit: a few fetches' worth).
+const maxKeptFlush = 1 << 15
+
 // flush writes every task's outputs and changelog entries through
 // produce, then the changelog markers that commit them. It returns the
 // writes of the local stores, to apply once the records are committed.
@@ -461,8 +465,12 @@ func (q *Query) flush(ctx context.Context, produce func(context.Context, ...kafk
 }
 
 // keepOuts keeps *out, cleared so that it pins no record's bytes, for
-// the next batch's records.
+// the next batch's records, unless it is too large to hold on to.
 func (q *Query) keepOuts(out *[]kafka.Record) {
+	if cap(*out) > maxKeptFlush {
+		q.outs = nil
+		return
+	}
 	clear(*out)
 	q.outs = (*out)[:0]
 }

@@ -230,6 +230,7 @@ type RepartitionInput struct {
 	Next Op
 	row  []any
 	old  []any
+	rec  Rec // the record passed on; a field, as a local would escape
 }
 
 func (in *RepartitionInput) process(t *Task, rec *kafka.Record) {
@@ -237,7 +238,8 @@ func (in *RepartitionInput) process(t *Task, rec *kafka.Record) {
 		return
 	}
 	flag, rest := rec.Value[0], rec.Value[1:]
-	r := Rec{Ts: rec.Timestamp, Headers: rec.Headers, Partition: rec.Partition}
+	r := &in.rec
+	*r = Rec{Ts: rec.Timestamp, Headers: rec.Headers, Partition: rec.Partition}
 	if flag&flagWindowed != 0 {
 		var n1, n2 int
 		r.WindowStart, n1 = binary.Varint(rest)
@@ -267,5 +269,5 @@ func (in *RepartitionInput) process(t *Task, rec *kafka.Record) {
 	}
 	in.row = row
 	r.Row, r.Old, r.Retract, r.Tombstone = row, old, flag == flagRetract, flag == flagDelete
-	in.Next.Process(t, &r)
+	in.Next.Process(t, r)
 }

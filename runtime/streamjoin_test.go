@@ -130,3 +130,132 @@ func TestStreamJoinMatchRewritesOnlyOuterSide(t *testing.T) {
 		}
 	}
 }
+
+// The deadline heap hands deadlines back earliest first, whatever order
+// they were pushed in, ties included.
+func TestDeadlineHeapPopsEarliestFirst(t *testing.T) {
+	var h deadlineHeap
+	var want []int64
+	for i := range 100 {
+		at := int64(i*37%101) / 2 // a scrambled order, with ties
+		h.push(deadline{at: at})
+		want = append(want, at)
+	}
+	slices.Sort(want)
+	var got []int64
+	for len(h) > 0 {
+		got = append(got, h.pop().at)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("popped %v, want %v", got, want)
+	}
+}
+
+// Rows that arrive out of order leave the window store by their own
+// time, not by when they came: each expiry writes the key's tombstone
+// once its side's stream time passes the row by window plus grace
+// (3 minutes here).
+func TestStreamJoinExpiresRowsOutOfArrivalOrder(t *testing.T) {
+	sj := newStreamJoin(t, InnerJoin)
+	sj.left("late", "A", 100_000)
+	sj.left("early", "B", 10_000)
+	sj.left("middle", "C", 50_000)
+	sj.flushedKeys(t)
+	for _, step := range []struct {
+		ts      int64
+		expired []string
+	}{
+		{200_000, []string{"early"}},  // 10,000 + 180,000 <= 200,000
+		{240_000, []string{"middle"}}, // 50,000 + 180,000 <= 240,000
+		{279_999, nil},
+		{280_000, []string{"late"}},
+	} {
+		sj.left("now", "N", step.ts)
+		var expired []string
+		if err := sj.j.flushChanges(func(k, v []byte) {
+			if k[0] == 'L' && v == nil {
+				expired = append(expired, string(k[1:]))
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for i, k := range step.expired {
+			step.expired[i] = string(appendKey(nil, []any{k}))
+		}
+		if !slices.Equal(expired, step.expired) {
+			t.Errorf("at %d: tombstones for %q, want %q", step.ts, expired, step.expired)
+		}
+	}
+}
+
+// A stream row that joins one stored row costs two allocations: its
+// state key and the boxed result time. Its stored copy, its expiry
+// deadline and the emitted record come from chunks and reused space.
+func TestStreamJoinAllocations(t *testing.T) {
+	if raceOn {
+		t.Skip("the race detector allocates")
+	}
+	sj := newStreamJoin(t, InnerJoin)
+	sj.j.Next = &EmitSink{Emit: func([]any, bool) bool { return true }}
+	sj.left("k", "A", 1_000)
+	right := &JoinRight{J: sj.j}
+	rec := Rec{Row: []any{"k", "a"}}
+	allocs := testing.AllocsPerRun(1000, func() {
+		rec.Ts += 10 // within the window and the retention
+		right.Process(sj.tk, &rec)
+	})
+	if allocs > 2 {
+		t.Errorf("%.1f allocations per joined row, want at most 2", allocs)
+	}
+}
+
+// A key whose rows all expired and that gets a row again before the next
+// flush ends with that row in the store: the flush writes the key's
+// tombstone, if at all, before its new entry.
+func TestStreamJoinKeyRefilledAfterExpiry(t *testing.T) {
+	sj := newStreamJoin(t, InnerJoin)
+	sj.left("k", "old", 0)
+	sj.flushedKeys(t)
+	sj.left("x", "X", 200_000) // "old" leaves the store (0 + 180,000 <= 200,000)
+	sj.left("k", "new", 200_000)
+	var last []byte
+	found := false
+	if err := sj.j.flushChanges(func(k, v []byte) {
+		if string(k) == "L"+string(appendKey(nil, []any{"k"})) {
+			last, found = v, true
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !found || last == nil {
+		t.Fatalf("key k flushed last as %q (found %v), want its new row", last, found)
+	}
+	restored := newStreamJoin(t, InnerJoin)
+	restored.j.init()
+	if err := restored.j.restoreEntry([]byte("L"+string(appendKey(nil, []any{"k"}))), last); err != nil {
+		t.Fatal(err)
+	}
+	restored.right("k", "r", 200_000)
+	if want := []string{"new,r@200000"}; !slices.Equal(restored.out, want) {
+		t.Errorf("after a restore emitted %q, want %q", restored.out, want)
+	}
+}
+
+// A join whose changes are never flushed (a transient query has no
+// changelog) lists each changed key once, however often its rows expire
+// and come back, and counts as state only the keys that hold rows.
+func TestStreamJoinUnflushedKeysListedOnce(t *testing.T) {
+	sj := newStreamJoin(t, InnerJoin)
+	for i := range int64(100) {
+		// Each row expires the other key's row (window plus grace is
+		// 180,000) before that key gets a row again.
+		sj.left("k", "K", i*400_000)
+		sj.left("x", "X", i*400_000+200_000)
+	}
+	if n := len(sj.j.left.dirty); n > 2 {
+		t.Errorf("%d changed keys listed, want at most 2", n)
+	}
+	if n := sj.j.stateEntries(); n != 1 {
+		t.Errorf("%d state entries, want 1 (x holds a row, k none)", n)
+	}
+}

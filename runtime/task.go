@@ -193,6 +193,13 @@ func (t *Task) enqueue(rec kafka.Record) {
 	if len(q.buf) == 0 {
 		q.buf = q.store[:0]
 	}
+	if n := len(q.buf); n == cap(q.buf) && 2*n <= cap(q.store) {
+		// A queue drained from the front but never empty (a task waiting
+		// on its other inputs) reaches the end of its array with room
+		// before it: move the records there rather than grow.
+		q.buf = q.store[:copy(q.store[:n], q.buf)]
+		clear(q.store[n:cap(q.store)]) // the moved records' old places
+	}
 	c := cap(q.buf)
 	q.buf = append(q.buf, rec)
 	if cap(q.buf) != c && cap(q.buf) <= maxKeptQueue {

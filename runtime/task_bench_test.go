@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	goruntime "runtime"
 	"testing"
 
 	"github.com/eddysql/eddy/kafka"
@@ -168,5 +169,43 @@ func TestHeldAfterCommit(t *testing.T) {
 	q := &Query{tasks: map[int32]*Task{0: tk}}
 	if got := q.processedOffsets()["in"][0]; got != 10 {
 		t.Errorf("processed offset after 8, 9: %d, want 10", got)
+	}
+}
+
+// A queue that a task drains only partly between fetches (it waits on
+// its other inputs) moves its records to the front of its array rather
+// than growing into a new one: enqueueing allocates nothing once the
+// array is large enough, and records come out in order.
+func TestTaskQueueReusesItsArrayWhenPartlyDrained(t *testing.T) {
+	topo := passThroughTopology(t, "QUEUE")
+	tk := newTask(topo, nil, newTaskStats(), 0)
+	tk.pending = make([]kafka.Record, 0, 1024)
+	q := tk.queue("in", 0)
+	in, out := int64(0), int64(0)
+	key, value := []byte("k1"), []byte(`{"V":1}`)
+	var mallocs uint64
+	for round := range 200 {
+		var before, after goruntime.MemStats
+		goruntime.ReadMemStats(&before)
+		for range 100 {
+			tk.enqueue(kafka.Record{Topic: "in", Key: key, Value: value, Timestamp: in, Offset: in})
+			in++
+		}
+		goruntime.ReadMemStats(&after)
+		if round >= 50 {
+			mallocs += after.Mallocs - before.Mallocs
+		}
+		for len(q.buf) > 40 { // 40 records stay behind every round
+			if q.buf[0].Offset != out {
+				t.Fatalf("record at offset %d came out for %d", q.buf[0].Offset, out)
+			}
+			tk.processHead(q)
+			out++
+		}
+		clear(tk.pending)
+		tk.pending = tk.pending[:0]
+	}
+	if mallocs > 0 {
+		t.Errorf("enqueueing into a partly drained queue allocated %d times", mallocs)
 	}
 }
