@@ -29,30 +29,49 @@ func (a *Aggregate) markDirty(k []byte) {
 		a.stDirty = true
 		return
 	}
-	a.dirty[string(k)] = true
+	a.dirtyKeys[string(k)] = true
 }
 
 // flushChanges writes each changed group: its key values, window, latest
-// time and accumulators.
+// time and accumulators; a deleted group's key with no value.
 func (a *Aggregate) flushChanges(put func(k, v []byte)) error {
 	a.init()
 	// put copies what it keeps, so one key and one value buffer serve
 	// every group.
 	var kb, buf []byte
-	for gk := range a.dirty {
+	write := func(gk string, g *group) error {
 		kb = append(kb[:0], gk...)
-		g := a.lookup(gk)
 		if g == nil {
 			put(kb, nil)
-			continue
+			return nil
 		}
 		var err error
 		if buf, err = a.encodeGroup(buf[:0], g); err != nil {
 			return fmt.Errorf("group %q: %w", gk, err)
 		}
 		put(kb, buf)
+		return nil
 	}
-	a.dirty = emptied(a.dirty)
+	for gk := range a.dirtyKeys {
+		g := a.lookup(gk)
+		if g != nil && g.flags&groupDirty != 0 {
+			continue // listed: written below
+		}
+		if err := write(gk, g); err != nil {
+			return err
+		}
+	}
+	// The listed groups are written without a lookup by key; one that
+	// has left the table since has its key in dirtyKeys, done above.
+	for _, g := range a.dirtyGroups {
+		if g.flags&groupDetached != 0 {
+			continue
+		}
+		if err := write(g.key, g); err != nil {
+			return err
+		}
+	}
+	a.forgetChanges()
 	if a.stDirty {
 		put(streamTimeKey, binary.AppendVarint(nil, a.streamTime))
 		a.stDirty = false
@@ -74,6 +93,19 @@ func (a *Aggregate) encodeGroup(b []byte, g *group) ([]byte, error) {
 	return expr.MarshalAccs(b, a.Funcs, a.accsOf(g))
 }
 
+// forgetChanges empties the sets of changed groups and keys.
+func (a *Aggregate) forgetChanges() {
+	for _, g := range a.dirtyGroups {
+		g.flags &^= groupDirty
+	}
+	clear(a.dirtyGroups) // pins no group
+	if cap(a.dirtyGroups) > 4096 {
+		a.dirtyGroups = nil // as emptied
+	}
+	a.dirtyGroups = a.dirtyGroups[:0]
+	a.dirtyKeys = emptied(a.dirtyKeys)
+}
+
 var errShortGroup = errors.New("truncated aggregate state")
 
 func (a *Aggregate) restoreEntry(k, v []byte) error {
@@ -92,7 +124,7 @@ func (a *Aggregate) restoreEntry(k, v []byte) error {
 	if v == nil {
 		if g := a.groups.get(gk); g != nil {
 			a.deleteGroup(gk)
-			delete(a.dirty, gk)
+			delete(a.dirtyKeys, gk)
 		}
 		return nil
 	}
@@ -104,7 +136,7 @@ func (a *Aggregate) restoreEntry(k, v []byte) error {
 		a.deleteGroup(gk)
 	}
 	a.addGroup(g)
-	delete(a.dirty, gk)
+	delete(a.dirtyKeys, gk)
 	return nil
 }
 
@@ -115,15 +147,16 @@ func (a *Aggregate) decodeGroup(gk string, v []byte) (*group, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := a.newGroup(gk, keys)
-	for range 2 { // window start and end
-		_, n := binary.Varint(rest)
-		if n <= 0 {
-			return nil, errShortGroup
-		}
-		rest = rest[n:]
+	start, n := binary.Varint(rest)
+	if n <= 0 {
+		return nil, errShortGroup
 	}
-	var n int
+	rest = rest[n:]
+	if _, n = binary.Varint(rest); n <= 0 { // the end: start plus the size, or in a session's key
+		return nil, errShortGroup
+	}
+	rest = rest[n:]
+	g := a.newGroup(gk, keys, start)
 	if g.maxTs, n = binary.Varint(rest); n <= 0 {
 		return nil, errShortGroup
 	}
@@ -192,7 +225,9 @@ func (a *Aggregate) evict() {
 	}
 	var clean []string
 	a.groups.each(func(g *group) bool {
-		if !a.dirty[g.key] {
+		// A changed group must reach the store first; one with a
+		// pending output must stay the one the output cache holds.
+		if _, pending := a.cachedAt(g); g.flags&groupDirty == 0 && !pending {
 			clean = append(clean, g.key)
 		}
 		return len(clean) < excess

@@ -10,11 +10,15 @@ import "github.com/eddysql/eddy/types"
 // aggregates emit once per window anyway and are not cached.
 
 // outputCache holds the latest pending output of each group, in the order
-// the groups were first updated since the last commit.
+// the groups were first updated since the last commit. A group in the
+// group table finds its entry through group.cacheAt, with no lookup by
+// key; detached indexes the entries of groups that have left the table
+// (a deleted window, a merged session), which a new group of the same
+// key takes over.
 type outputCache struct {
-	index   map[string]int // group key -> position in entries
-	entries []cachedOutput
-	bytes   int64
+	detached map[string]int // group key -> position in entries
+	entries  []cachedOutput
+	bytes    int64
 }
 
 // cachedOutput is a group's pending output. The row itself is built when
@@ -64,24 +68,63 @@ func resultMayHaveBytes(t *types.Type) bool {
 	return t == nil || t.Kind == types.String || t.Kind == types.Bytes || t.Kind == types.Named
 }
 
+// cachedAt returns the index of a group's pending output. g.cacheAt may
+// be stale (set before the cache last drained, or for an entry a group of
+// the same key has taken over): it counts only while its entry holds g.
+// A detached group's cacheAt is 0.
+func (a *Aggregate) cachedAt(g *group) (int, bool) {
+	if a.cache == nil {
+		return 0, false
+	}
+	i := int(g.cacheAt) - 1
+	return i, i >= 0 && i < len(a.cache.entries) && a.cache.entries[i].g == g
+}
+
+// cacheDetach files the pending output of a group leaving the group table
+// under its key.
+func (a *Aggregate) cacheDetach(g *group) {
+	if i, ok := a.cachedAt(g); ok {
+		c := a.cache
+		if c.detached == nil {
+			c.detached = map[string]int{}
+		}
+		c.detached[g.key] = i
+	}
+	g.cacheAt = 0
+}
+
 // put makes r (its Row ignored) the pending output of group g.
 func (a *Aggregate) cachePut(g *group, r *Rec) {
 	c := a.cache
-	if c.index == nil {
-		c.index = map[string]int{}
-	}
 	n := a.outputBytes(g, r.Tombstone)
-	if i, ok := c.index[g.key]; ok {
+	i, ok := a.cachedAt(g)
+	if !ok && len(c.detached) > 0 {
+		// A detached group's entry, or the entry a new group takes
+		// over from the detached group of its key.
+		if i, ok = c.detached[g.key]; ok && g.flags&groupDetached == 0 {
+			delete(c.detached, g.key)
+			g.cacheAt = int32(i + 1)
+		}
+	}
+	if ok {
 		e := &c.entries[i]
 		c.bytes += n - e.bytes
 		e.g, e.rec, e.bytes = g, *r, n
 		e.rec.Row = nil
 		return
 	}
-	c.index[g.key] = len(c.entries)
+	i = len(c.entries)
 	c.entries = append(c.entries, cachedOutput{g: g, rec: *r, bytes: n})
-	c.entries[len(c.entries)-1].rec.Row = nil
+	c.entries[i].rec.Row = nil
 	c.bytes += n
+	if g.flags&groupDetached != 0 {
+		if c.detached == nil {
+			c.detached = map[string]int{}
+		}
+		c.detached[g.key] = i
+	} else {
+		g.cacheAt = int32(i + 1)
+	}
 }
 
 // flushCache emits the aggregate's cached outputs downstream, oldest
@@ -94,7 +137,10 @@ func (a *Aggregate) flushCache(t *Task) {
 	}
 	entries := c.entries
 	c.entries = nil
-	clear(c.index)
+	if len(c.detached) > 4096 {
+		c.detached = nil // as emptied
+	}
+	clear(c.detached)
 	c.bytes = 0
 	for i := range entries {
 		e := &entries[i]
