@@ -91,6 +91,9 @@ type Aggregate struct {
 	// cache, when set, holds each group's latest output until the
 	// task commits (output caching; see cache.go).
 	cache *outputCache
+	// resultsMayHaveBytes: a result may be a string or bytes, which
+	// the output cache counts.
+	resultsMayHaveBytes bool
 }
 
 // defaultCacheLimit is how many groups a store-backed aggregate keeps
@@ -207,6 +210,9 @@ func (a *Aggregate) init() {
 	}
 	a.out = make([]any, n)
 	a.streamTime = math.MinInt64
+	for _, f := range a.Funcs {
+		a.resultsMayHaveBytes = a.resultsMayHaveBytes || resultMayHaveBytes(f.ReturnType)
+	}
 }
 
 func (a *Aggregate) Process(t *Task, r *Rec) {
@@ -666,20 +672,20 @@ func (a *Aggregate) emitWindow(t *Task, r *Rec, g *group, start, end int64, tomb
 	if ts == math.MinInt64 {
 		ts = r.Ts
 	}
-	rec := Rec{Ts: ts, Headers: r.Headers, Partition: r.Partition, Tombstone: tombstone}
-	if a.Window != nil {
-		rec.Windowed, rec.WindowStart, rec.WindowEnd = true, start, end
-	}
 	if a.cache != nil {
-		a.cachePut(g, &rec)
+		a.cachePut(g, r, ts, start, end, tombstone)
 		return
 	}
 	// The record handed on lives in the aggregate, as its row does: a
 	// local's address passed through the Op interface would escape, one
 	// allocation per output.
-	a.emitted = rec
-	a.emitted.Row = a.outputRow(a.out, g, start, end, tombstone)
-	a.Next.Process(t, &a.emitted)
+	rec := &a.emitted
+	*rec = Rec{Ts: ts, Headers: r.Headers, Partition: r.Partition, Tombstone: tombstone,
+		Row: a.outputRow(a.out, g, start, end, tombstone)}
+	if a.Window != nil {
+		rec.Windowed, rec.WindowStart, rec.WindowEnd = true, start, end
+	}
+	a.Next.Process(t, rec)
 }
 
 // outputRow fills out (len(a.out) long) with a group's output row: its

@@ -1,6 +1,9 @@
 package runtime
 
-import "github.com/eddysql/eddy/types"
+import (
+	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/types"
+)
 
 // Output caching, as Kafka Streams does it for ksqlDB's table
 // aggregations (cache.max.bytes.buffering, commit.interval.ms): between
@@ -28,9 +31,15 @@ type outputCache struct {
 // update costs no row copy and no boxing of results. A deleted group
 // keeps its values, so its last output still drains as it was.
 type cachedOutput struct {
-	g     *group
-	rec   Rec // everything but Row
-	bytes int64
+	g          *group
+	headers    []kafka.Header
+	ts         int64
+	start, end int64 // the window, as it was at the output
+	// keyBytes is the size of the row's key values and overhead, the
+	// same for every output of the group; bytes adds its results'.
+	keyBytes, bytes int64
+	partition       int32
+	tombstone       bool
 }
 
 func valueBytes(v any) int64 {
@@ -43,17 +52,20 @@ func valueBytes(v any) int64 {
 	return 0
 }
 
-// outputBytes is cachedRowBytes of the row emitWindow would build for g,
-// without building it: only results that may be strings or bytes are
-// computed.
-func (a *Aggregate) outputBytes(g *group, tombstone bool) int64 {
+// keyBytes is the size the cache counts for a row of g but its results:
+// the key, the row's overhead and its key values' bytes.
+func (a *Aggregate) keyBytes(g *group) int64 {
 	n := int64(len(g.key)) + 96 + 16*int64(len(a.out))
 	for _, v := range a.keysOf(g) {
 		n += valueBytes(v)
 	}
-	if tombstone {
-		return n
-	}
+	return n
+}
+
+// resultBytes is the size of g's results that may be strings or bytes,
+// the only ones computed.
+func (a *Aggregate) resultBytes(g *group) int64 {
+	var n int64
 	for i, f := range a.Funcs {
 		if resultMayHaveBytes(f.ReturnType) {
 			n += valueBytes(f.Result(a.accsOf(g)[i]))
@@ -93,10 +105,11 @@ func (a *Aggregate) cacheDetach(g *group) {
 	g.cacheAt = 0
 }
 
-// put makes r (its Row ignored) the pending output of group g.
-func (a *Aggregate) cachePut(g *group, r *Rec) {
+// cachePut makes the output of group g for the input record r (its
+// headers and partition), at time ts, of the window [start, end), the
+// group's pending output.
+func (a *Aggregate) cachePut(g *group, r *Rec, ts, start, end int64, tombstone bool) {
 	c := a.cache
-	n := a.outputBytes(g, r.Tombstone)
 	i, ok := a.cachedAt(g)
 	if !ok && len(c.detached) > 0 {
 		// A detached group's entry, or the entry a new group takes
@@ -106,25 +119,28 @@ func (a *Aggregate) cachePut(g *group, r *Rec) {
 			g.cacheAt = int32(i + 1)
 		}
 	}
-	if ok {
-		e := &c.entries[i]
-		c.bytes += n - e.bytes
-		e.g, e.rec, e.bytes = g, *r, n
-		e.rec.Row = nil
-		return
-	}
-	i = len(c.entries)
-	c.entries = append(c.entries, cachedOutput{g: g, rec: *r, bytes: n})
-	c.entries[i].rec.Row = nil
-	c.bytes += n
-	if g.flags&groupDetached != 0 {
-		if c.detached == nil {
-			c.detached = map[string]int{}
+	if !ok {
+		i = len(c.entries)
+		c.entries = append(c.entries, cachedOutput{})
+		if g.flags&groupDetached != 0 {
+			if c.detached == nil {
+				c.detached = map[string]int{}
+			}
+			c.detached[g.key] = i
+		} else {
+			g.cacheAt = int32(i + 1)
 		}
-		c.detached[g.key] = i
-	} else {
-		g.cacheAt = int32(i + 1)
 	}
+	e := &c.entries[i]
+	if e.g != g {
+		e.g, e.keyBytes = g, a.keyBytes(g)
+	}
+	n := e.keyBytes
+	if !tombstone && a.resultsMayHaveBytes {
+		n += a.resultBytes(g)
+	}
+	c.bytes += n - e.bytes
+	e.bytes, e.headers, e.ts, e.start, e.end, e.partition, e.tombstone = n, r.Headers, ts, start, end, r.Partition, tombstone
 }
 
 // flushCache emits the aggregate's cached outputs downstream, oldest
@@ -144,8 +160,19 @@ func (a *Aggregate) flushCache(t *Task) {
 	c.bytes = 0
 	for i := range entries {
 		e := &entries[i]
-		e.rec.Row = a.outputRow(make([]any, len(a.out)), e.g, e.rec.WindowStart, e.rec.WindowEnd, e.rec.Tombstone)
-		a.Next.Process(t, &e.rec)
+		rec := &a.emitted
+		*rec = Rec{Ts: e.ts, Headers: e.headers, Partition: e.partition, Tombstone: e.tombstone,
+			Row: a.outputRow(make([]any, len(a.out)), e.g, e.start, e.end, e.tombstone)}
+		if a.Window != nil {
+			rec.Windowed, rec.WindowStart, rec.WindowEnd = true, e.start, e.end
+		}
+		a.Next.Process(t, rec)
+	}
+	// The next interval's entries reuse the array, but not a large one
+	// (a burst would keep its size for good); it pins no group.
+	clear(entries)
+	if cap(entries) <= 1<<16 {
+		c.entries = entries[:0]
 	}
 }
 
