@@ -64,6 +64,8 @@ type Aggregate struct {
 	store       string
 	out         []any
 	keyBuf      []byte
+	// flushKey and flushVal are flushChanges' buffers.
+	flushKey, flushVal []byte
 	// Per-record scratch: the key values and the functions' arguments
 	// of the row being processed (a group copies what it keeps).
 	keyVals []any

@@ -36,28 +36,12 @@ func (a *Aggregate) markDirty(k []byte) {
 // time and accumulators; a deleted group's key with no value.
 func (a *Aggregate) flushChanges(put func(k, v []byte)) error {
 	a.init()
-	// put copies what it keeps, so one key and one value buffer serve
-	// every group.
-	var kb, buf []byte
-	write := func(gk string, g *group) error {
-		kb = append(kb[:0], gk...)
-		if g == nil {
-			put(kb, nil)
-			return nil
-		}
-		var err error
-		if buf, err = a.encodeGroup(buf[:0], g); err != nil {
-			return fmt.Errorf("group %q: %w", gk, err)
-		}
-		put(kb, buf)
-		return nil
-	}
 	for gk := range a.dirtyKeys {
 		g := a.lookup(gk)
 		if g != nil && g.flags&groupDirty != 0 {
 			continue // listed: written below
 		}
-		if err := write(gk, g); err != nil {
+		if err := a.writeGroup(put, gk, g); err != nil {
 			return err
 		}
 	}
@@ -67,13 +51,14 @@ func (a *Aggregate) flushChanges(put func(k, v []byte)) error {
 		if g.flags&groupDetached != 0 {
 			continue
 		}
-		if err := write(g.key, g); err != nil {
+		if err := a.writeGroup(put, g.key, g); err != nil {
 			return err
 		}
 	}
 	a.forgetChanges()
 	if a.stDirty {
-		put(streamTimeKey, binary.AppendVarint(nil, a.streamTime))
+		a.flushVal = binary.AppendVarint(a.flushVal[:0], a.streamTime)
+		put(streamTimeKey, a.flushVal)
 		a.stDirty = false
 	}
 	return nil
@@ -91,6 +76,23 @@ func (a *Aggregate) encodeGroup(b []byte, g *group) ([]byte, error) {
 	// Each accumulator's state, length-prefixed, appended in place (no
 	// buffer per accumulator).
 	return expr.MarshalAccs(b, a.Funcs, a.accsOf(g))
+}
+
+// writeGroup puts the group g stored under gk, or, nil, its deletion.
+// put copies what it keeps, so one key and one value buffer serve every
+// group of every flush.
+func (a *Aggregate) writeGroup(put func(k, v []byte), gk string, g *group) error {
+	a.flushKey = append(a.flushKey[:0], gk...)
+	if g == nil {
+		put(a.flushKey, nil)
+		return nil
+	}
+	var err error
+	if a.flushVal, err = a.encodeGroup(a.flushVal[:0], g); err != nil {
+		return fmt.Errorf("group %q: %w", gk, err)
+	}
+	put(a.flushKey, a.flushVal)
+	return nil
 }
 
 // forgetChanges empties the sets of changed groups and keys.
