@@ -48,9 +48,9 @@ type Aggregate struct {
 	Window *WindowSpec
 	Next   Op
 
-	// Instance state: the task's groups, the groups changed since the
-	// last flush (each listed once, flagged groupDirty) and the changed
-	// keys no listed group holds (deleted groups, keys marked at restore),
+	// Instance state: the task's groups, the groups changed or deleted
+	// since the last flush (each listed once, flagged groupDirty) and the
+	// keys marked changed at restore,
 	// windows in closing order (EMIT FINAL), the sessions of each key, and
 	// the task's stream time.
 	groups      *groupTable
@@ -151,7 +151,7 @@ const (
 	// groupDirty: the group is in dirtyGroups.
 	groupDirty uint8 = 1 << iota
 	// groupDetached: the group has left the group table (deleted, or
-	// merged into another session); its key is in dirtyKeys.
+	// merged into another session).
 	groupDetached
 )
 
@@ -443,6 +443,9 @@ func (a *Aggregate) rekey(g *group, kb []byte, start int64) *group {
 	if a.groups.getBytes(kb) != nil || (a.backing != nil && a.lookup(string(kb)) != nil) {
 		return nil
 	}
+	// The old key is written deleted through a stand-in: g, listed,
+	// will be written under the new key.
+	a.dirtyGroups = append(a.dirtyGroups, &group{key: g.key, flags: groupDirty | groupDetached})
 	g.key, g.start = string(kb), start
 	a.addGroup(g)
 	a.changed(g)
@@ -530,12 +533,18 @@ func (a *Aggregate) emitClosed(t *Task, r *Rec) {
 
 // deleteGroup forgets a group.
 func (a *Aggregate) deleteGroup(gk string) {
+	if g := a.removeGroup(gk); g != nil {
+		a.changed(g) // the flush writes its key deleted
+	}
+}
+
+// removeGroup takes a group out of the table and the indexes, detached.
+func (a *Aggregate) removeGroup(gk string) *group {
 	g := a.lookup(gk)
 	if g == nil {
-		return
+		return nil
 	}
 	a.groups.del(gk)
-	a.dirtyKeys[gk] = true
 	g.flags |= groupDetached
 	a.cacheDetach(g)
 	if a.backing != nil {
@@ -551,6 +560,7 @@ func (a *Aggregate) deleteGroup(gk string) {
 			}
 		}
 	}
+	return g
 }
 
 // evalKeys evaluates the grouping keys into dst (allocated when too

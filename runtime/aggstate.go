@@ -45,13 +45,20 @@ func (a *Aggregate) flushChanges(put func(k, v []byte)) error {
 			return err
 		}
 	}
-	// The listed groups are written without a lookup by key; one that
-	// has left the table since has its key in dirtyKeys, done above.
+	// The listed groups in the table are written without a lookup by
+	// key. A deleted one's key is written deleted, unless written above
+	// or a group holds it again (a new group, listed itself).
 	for _, g := range a.dirtyGroups {
+		gk, cur := g.key, g
 		if g.flags&groupDetached != 0 {
-			continue
+			if len(a.dirtyKeys) > 0 && a.dirtyKeys[gk] {
+				continue
+			}
+			if cur = a.lookup(gk); cur != nil && cur.flags&groupDirty != 0 {
+				continue
+			}
 		}
-		if err := a.writeGroup(put, g.key, g); err != nil {
+		if err := a.writeGroup(put, gk, cur); err != nil {
 			return err
 		}
 	}
@@ -124,19 +131,15 @@ func (a *Aggregate) restoreEntry(k, v []byte) error {
 	}
 	gk := string(k)
 	if v == nil {
-		if g := a.groups.get(gk); g != nil {
-			a.deleteGroup(gk)
-			delete(a.dirtyKeys, gk)
-		}
+		a.removeGroup(gk)
+		delete(a.dirtyKeys, gk)
 		return nil
 	}
 	g, err := a.decodeGroup(gk, v)
 	if err != nil {
 		return err
 	}
-	if old := a.groups.get(gk); old != nil {
-		a.deleteGroup(gk)
-	}
+	a.removeGroup(gk)
 	a.addGroup(g)
 	delete(a.dirtyKeys, gk)
 	return nil
