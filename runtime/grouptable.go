@@ -4,27 +4,29 @@ import "hash/maphash"
 
 // groupTable holds an aggregate's groups by their encoded key. It is an
 // open-addressing hash table of group pointers, each group holding its
-// own key: a group costs one 8-byte slot and a tag byte here, where a Go
-// map entry costs a string header and a pointer at the map's load factor
-// (about 56 bytes per key at 1M keys, a third of a COUNT's state).
+// own key: a group costs one 8-byte slot and a 4-byte hash here, where a
+// Go map entry costs a string header and a pointer at the map's load
+// factor (about 56 bytes per key at 1M keys, a third of a COUNT's state).
 //
-// Each slot's tag holds bits of its group's key hash, so a probe compares
-// a key (two pointer hops: the group, then its key's bytes) only when the
-// tags match, nearly always the group sought.
+// Each slot's hash lets a probe compare a key (two pointer hops: the
+// group, then its key's bytes) only when the hashes match, nearly always
+// the group sought, and lets a resize or a delete's shift place groups
+// without reading them (a cache miss each in a large table).
 type groupTable struct {
-	seed  maphash.Seed
-	slots []*group // a power of two long, or nil
-	tags  []uint8  // per slot: 0 when empty, else tagOf the key's hash
-	n     int
+	seed   maphash.Seed
+	slots  []*group // a power of two long, or nil
+	hashes []uint32 // per slot: 0 when empty, else slotHash of the key's hash
+	n      int
 }
 
 func newGroupTable() *groupTable { return &groupTable{seed: maphash.MakeSeed()} }
 
 func (t *groupTable) len() int { return t.n }
 
-// tagOf is a slot's tag for a key hash: its top 7 bits (the low bits
-// pick the home slot), with the top bit set so no tag is 0.
-func tagOf(h uint64) uint8 { return uint8(h>>57) | 0x80 }
+// slotHash is what a slot keeps of a key's hash: its low 31 bits, which
+// hold the home slot's index in a table of up to 2^31 slots, with the
+// top bit set so that no slot hash is 0.
+func slotHash(h uint64) uint32 { return uint32(h) | 1<<31 }
 
 func (t *groupTable) hash(k string) uint64 { return maphash.String(t.seed, k) }
 
@@ -32,12 +34,12 @@ func (t *groupTable) hash(k string) uint64 { return maphash.String(t.seed, k) }
 // empty slot ending its probe run.
 func (t *groupTable) find(k string, h uint64) int {
 	mask := len(t.slots) - 1
-	tag := tagOf(h)
+	sh := slotHash(h)
 	for i := int(h) & mask; ; i = (i + 1) & mask {
-		switch t.tags[i] {
+		switch t.hashes[i] {
 		case 0:
 			return i
-		case tag:
+		case sh:
 			if t.slots[i].key == k {
 				return i
 			}
@@ -63,12 +65,12 @@ func (t *groupTable) getBytes(k []byte) *group {
 	}
 	h := maphash.Bytes(t.seed, k)
 	mask := len(t.slots) - 1
-	tag := tagOf(h)
+	sh := slotHash(h)
 	for i := int(h) & mask; ; i = (i + 1) & mask {
-		switch t.tags[i] {
+		switch t.hashes[i] {
 		case 0:
 			return nil
-		case tag:
+		case sh:
 			if g := t.slots[i]; g.key == string(k) {
 				return g
 			}
@@ -86,7 +88,7 @@ func (t *groupTable) put(g *group) {
 	if t.slots[i] == nil {
 		t.n++
 	}
-	t.slots[i], t.tags[i] = g, tagOf(h)
+	t.slots[i], t.hashes[i] = g, slotHash(h)
 }
 
 // del removes the group stored under k, shifting back the groups after
@@ -100,16 +102,16 @@ func (t *groupTable) del(k string) {
 	if t.slots[i] == nil {
 		return
 	}
-	for j := (i + 1) & mask; t.slots[j] != nil; j = (j + 1) & mask {
+	for j := (i + 1) & mask; t.hashes[j] != 0; j = (j + 1) & mask {
 		// The group at j may move into the hole at i unless its home
 		// lies cyclically in (i, j].
-		h := int(t.hash(t.slots[j].key)) & mask
+		h := int(t.hashes[j]) & mask
 		if (i < j && (h <= i || h > j)) || (i > j && h <= i && h > j) {
-			t.slots[i], t.tags[i] = t.slots[j], t.tags[j]
+			t.slots[i], t.hashes[i] = t.slots[j], t.hashes[j]
 			i = j
 		}
 	}
-	t.slots[i], t.tags[i] = nil, 0
+	t.slots[i], t.hashes[i] = nil, 0
 	t.n--
 	// Windows expire in waves: give the memory back when the table is
 	// mostly empty.
@@ -118,13 +120,21 @@ func (t *groupTable) del(k string) {
 	}
 }
 
+// resize moves the groups to a table of size slots, each placed by its
+// slot's hash: no key is read.
 func (t *groupTable) resize(size int) {
-	old := t.slots
-	t.slots, t.tags, t.n = make([]*group, size), make([]uint8, size), 0
-	for _, g := range old {
-		if g != nil {
-			t.put(g)
+	slots, hashes := t.slots, t.hashes
+	t.slots, t.hashes = make([]*group, size), make([]uint32, size)
+	mask := size - 1
+	for j, sh := range hashes {
+		if sh == 0 {
+			continue
 		}
+		i := int(sh) & mask
+		for t.hashes[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t.slots[i], t.hashes[i] = slots[j], sh
 	}
 }
 
