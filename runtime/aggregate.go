@@ -50,9 +50,8 @@ type Aggregate struct {
 
 	// Instance state: the task's groups, the groups changed or deleted
 	// since the last flush (each listed once, flagged groupDirty) and the
-	// keys marked changed at restore,
-	// windows in closing order (EMIT FINAL), the sessions of each key, and
-	// the task's stream time.
+	// keys marked changed at restore, windows in closing order (EMIT
+	// FINAL), the sessions of each key, and the task's stream time.
 	groups      *groupTable
 	dirtyGroups []*group
 	dirtyKeys   map[string]bool

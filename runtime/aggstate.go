@@ -108,8 +108,8 @@ func (a *Aggregate) forgetChanges() {
 		g.flags &^= groupDirty
 	}
 	clear(a.dirtyGroups) // pins no group
-	if cap(a.dirtyGroups) > 4096 {
-		a.dirtyGroups = nil // as emptied
+	if cap(a.dirtyGroups) > 1<<16 {
+		a.dirtyGroups = nil // a burst's array is not kept for good
 	}
 	a.dirtyGroups = a.dirtyGroups[:0]
 	a.dirtyKeys = emptied(a.dirtyKeys)
