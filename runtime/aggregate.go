@@ -50,11 +50,13 @@ type Aggregate struct {
 
 	// Instance state: the task's groups, the groups changed or deleted
 	// since the last flush (each listed once, flagged groupDirty) and the
-	// keys marked changed at restore, windows in closing order (EMIT
-	// FINAL), the sessions of each key, and the task's stream time.
+	// keys marked changed at restore or left by a re-keyed session,
+	// windows in closing order (EMIT FINAL), the sessions of each key, and
+	// the task's stream time.
 	groups      *groupTable
 	dirtyGroups []*group
 	dirtyKeys   map[string]bool
+	rekeyedFrom []string
 	closing     closeQueue                 // EMIT FINAL windows by the time they close
 	expiring    closeQueue                 // EMIT CHANGES windows by the time they expire
 	sessions    map[string]map[string]bool // key prefix -> session group keys
@@ -442,9 +444,9 @@ func (a *Aggregate) rekey(g *group, kb []byte, start int64) *group {
 	if a.groups.getBytes(kb) != nil || (a.backing != nil && a.lookup(string(kb)) != nil) {
 		return nil
 	}
-	// The old key is written deleted through a stand-in: g, listed,
-	// will be written under the new key.
-	a.dirtyGroups = append(a.dirtyGroups, &group{key: g.key, flags: groupDirty | groupDetached})
+	// g, listed, will be written under the new key; the old one is
+	// written deleted.
+	a.rekeyedFrom = append(a.rekeyedFrom, g.key)
 	g.key, g.start = string(kb), start
 	a.addGroup(g)
 	a.changed(g)

@@ -46,19 +46,20 @@ func (a *Aggregate) flushChanges(put func(k, v []byte)) error {
 		}
 	}
 	// The listed groups in the table are written without a lookup by
-	// key. A deleted one's key is written deleted, unless written above
-	// or a group holds it again (a new group, listed itself).
+	// key. A deleted one's key, or a re-keyed session's old key, is
+	// written deleted, unless written above or a group holds it again
+	// (a new group, listed itself).
 	for _, g := range a.dirtyGroups {
-		gk, cur := g.key, g
 		if g.flags&groupDetached != 0 {
-			if len(a.dirtyKeys) > 0 && a.dirtyKeys[gk] {
-				continue
+			if err := a.writeLeft(put, g.key); err != nil {
+				return err
 			}
-			if cur = a.lookup(gk); cur != nil && cur.flags&groupDirty != 0 {
-				continue
-			}
+		} else if err := a.writeGroup(put, g.key, g); err != nil {
+			return err
 		}
-		if err := a.writeGroup(put, gk, cur); err != nil {
+	}
+	for _, gk := range a.rekeyedFrom {
+		if err := a.writeLeft(put, gk); err != nil {
 			return err
 		}
 	}
@@ -83,6 +84,20 @@ func (a *Aggregate) encodeGroup(b []byte, g *group) ([]byte, error) {
 	// Each accumulator's state, length-prefixed, appended in place (no
 	// buffer per accumulator).
 	return expr.MarshalAccs(b, a.Funcs, a.accsOf(g))
+}
+
+// writeLeft writes a key a group has left: deleted, unless written by
+// the dirtyKeys pass or held again by a group (listed itself, else
+// written here).
+func (a *Aggregate) writeLeft(put func(k, v []byte), gk string) error {
+	if len(a.dirtyKeys) > 0 && a.dirtyKeys[gk] {
+		return nil
+	}
+	cur := a.lookup(gk)
+	if cur != nil && cur.flags&groupDirty != 0 {
+		return nil
+	}
+	return a.writeGroup(put, gk, cur)
 }
 
 // writeGroup puts the group g stored under gk, or, nil, its deletion.
@@ -112,6 +127,11 @@ func (a *Aggregate) forgetChanges() {
 		a.dirtyGroups = nil // a burst's array is not kept for good
 	}
 	a.dirtyGroups = a.dirtyGroups[:0]
+	clear(a.rekeyedFrom)
+	if cap(a.rekeyedFrom) > 1<<16 {
+		a.rekeyedFrom = nil
+	}
+	a.rekeyedFrom = a.rekeyedFrom[:0]
 	a.dirtyKeys = emptied(a.dirtyKeys)
 }
 
