@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/state"
@@ -47,19 +48,25 @@ type Aggregate struct {
 	Window *WindowSpec
 	Next   Op
 
-	// Instance state: the task's groups, the groups changed since the
-	// last flush, windows in closing order (EMIT FINAL), the sessions of
-	// each key, and the task's stream time.
-	groups     *groupTable
-	dirty      map[string]bool
-	closing    closeQueue                 // EMIT FINAL windows by the time they close
-	expiring   closeQueue                 // EMIT CHANGES windows by the time they expire
-	sessions   map[string]map[string]bool // key prefix -> session group keys
-	streamTime int64
-	stDirty    bool
-	store      string
-	out        []any
-	keyBuf     []byte
+	// Instance state: the task's groups, the groups changed or deleted
+	// since the last flush (each listed once, flagged groupDirty) and the
+	// keys marked changed at restore or left by a re-keyed session,
+	// windows in closing order (EMIT FINAL), the sessions of each key, and
+	// the task's stream time.
+	groups      *groupTable
+	dirtyGroups []*group
+	dirtyKeys   map[string]bool
+	rekeyedFrom []string
+	closing     closeQueue                 // EMIT FINAL windows by the time they close
+	expiring    closeQueue                 // EMIT CHANGES windows by the time they expire
+	sessions    map[string]map[string]bool // key prefix -> session group keys
+	streamTime  int64
+	stDirty     bool
+	store       string
+	out         []any
+	keyBuf      []byte
+	// flushKey and flushVal are flushChanges' buffers.
+	flushKey, flushVal []byte
 	// Per-record scratch: the key values and the functions' arguments
 	// of the row being processed (a group copies what it keeps).
 	keyVals []any
@@ -70,11 +77,8 @@ type Aggregate struct {
 	prefixBuf  []byte
 	merged     []*group
 	mergedKeys []string
-	// suffixes memoizes windowSuffix.
-	suffixes [8]struct {
-		start, end int64
-		s          []byte
-	}
+	// windows memoizes windowSuffix and windowBounds.
+	windows [8]windowMemo
 	// spareSet is the last key's session set emptied: a row that merges
 	// a key's only session empties the set and refills it at once.
 	spareSet map[string]bool
@@ -90,6 +94,9 @@ type Aggregate struct {
 	// cache, when set, holds each group's latest output until the
 	// task commits (output caching; see cache.go).
 	cache *outputCache
+	// resultsMayHaveBytes: a result may be a string or bytes, which
+	// the output cache counts.
+	resultsMayHaveBytes bool
 }
 
 // defaultCacheLimit is how many groups a store-backed aggregate keeps
@@ -117,47 +124,87 @@ func (a *Aggregate) lookup(gk string) *group {
 	return g
 }
 
-// group is one group's state: the key it is stored under, its key values
-// then its accumulators in one slice (one allocation per key), and the
-// latest record time. A windowed group's bounds are not stored: they end
-// its key (see windowOf), which keeps the struct at 48 bytes.
+// group is one group's state, in 48 bytes (a third of a COUNT's heap per
+// key): the key it is stored under, its key values then its accumulators
+// (one allocation per key), the latest record time, its window's start,
+// where its pending output sits in the output cache, and flags.
+//
+// vals points at the first of exactly len(a.Keys)+len(a.Funcs) values,
+// allocated together by newGroup and never resized: valsOf rebuilds the
+// slice from that length, which saves the slice header's length and
+// capacity (nil when there are no values).
 type group struct {
 	key   string
-	vals  []any
+	vals  *any
 	maxTs int64
+	// start is a windowed group's window start; its end is start plus
+	// the size, or for a session read from the key (see windowOf).
+	start int64
+	// cacheAt is 1 plus the index of the group's pending output in the
+	// output cache, valid only while that entry holds this group (see
+	// cachedAt): a drained cache leaves stale values behind.
+	cacheAt int32
+	flags   uint8
 }
 
-// newGroup makes the group stored under gk, of the given key values, with
-// no accumulators set.
-func (a *Aggregate) newGroup(gk string, keys []any) *group {
-	vals := make([]any, len(a.Keys)+len(a.Funcs))
-	copy(vals, keys)
-	return &group{key: gk, vals: vals, maxTs: math.MinInt64}
+// Group flags.
+const (
+	// groupDirty: the group is in dirtyGroups.
+	groupDirty uint8 = 1 << iota
+	// groupDetached: the group has left the group table (deleted, or
+	// merged into another session).
+	groupDetached
+)
+
+// newGroup makes the group stored under gk, of the given key values and
+// window start, with no accumulators set.
+func (a *Aggregate) newGroup(gk string, keys []any, start int64) *group {
+	g := &group{key: gk, maxTs: math.MinInt64, start: start}
+	if n := len(a.Keys) + len(a.Funcs); n > 0 {
+		vals := make([]any, n)
+		copy(vals, keys)
+		g.vals = &vals[0]
+	}
+	return g
 }
 
-// windowOf returns a windowed group's bounds, read from the end of its
-// key (groupKey writes them there in decimal, after the key values'
-// last ';').
+// valsOf is a group's key values then accumulators (see group.vals).
+func (a *Aggregate) valsOf(g *group) []any {
+	return unsafe.Slice(g.vals, len(a.Keys)+len(a.Funcs))
+}
+
+// windowOf returns a windowed group's bounds: a time window's end is its
+// start plus the size; a session's end is read from the end of its key
+// (groupKey writes "start/end" in decimal after the key values, so the
+// key's last '/' is the window's).
 func (a *Aggregate) windowOf(g *group) (start, end int64) {
 	if a.Window == nil {
 		return 0, 0
 	}
-	s := g.key[strings.LastIndexByte(g.key, ';')+1:]
-	slash := strings.IndexByte(s, '/')
-	start, _ = strconv.ParseInt(s[:slash], 10, 64)
-	end, _ = strconv.ParseInt(s[slash+1:], 10, 64)
-	return start, end
+	if a.Window.Kind != Session {
+		return g.start, g.start + a.Window.Size
+	}
+	end, _ = strconv.ParseInt(g.key[strings.LastIndexByte(g.key, '/')+1:], 10, 64)
+	return g.start, end
 }
 
-func (a *Aggregate) keysOf(g *group) []any { return g.vals[:len(a.Keys)] }
-func (a *Aggregate) accsOf(g *group) []any { return g.vals[len(a.Keys):] }
+func (a *Aggregate) keysOf(g *group) []any { return a.valsOf(g)[:len(a.Keys)] }
+func (a *Aggregate) accsOf(g *group) []any { return a.valsOf(g)[len(a.Keys):] }
+
+// changed marks a group to be written at the next flush.
+func (a *Aggregate) changed(g *group) {
+	if g.flags&groupDirty == 0 {
+		g.flags |= groupDirty
+		a.dirtyGroups = append(a.dirtyGroups, g)
+	}
+}
 
 func (a *Aggregate) init() {
 	if a.groups != nil {
 		return
 	}
 	a.groups = newGroupTable()
-	a.dirty = map[string]bool{}
+	a.dirtyKeys = map[string]bool{}
 	a.gone = map[string]bool{}
 	a.sessions = map[string]map[string]bool{}
 	n := len(a.Keys) + len(a.Funcs)
@@ -166,6 +213,9 @@ func (a *Aggregate) init() {
 	}
 	a.out = make([]any, n)
 	a.streamTime = math.MinInt64
+	for _, f := range a.Funcs {
+		a.resultsMayHaveBytes = a.resultsMayHaveBytes || resultMayHaveBytes(f.ReturnType)
+	}
 }
 
 func (a *Aggregate) Process(t *Task, r *Rec) {
@@ -275,7 +325,7 @@ func (a *Aggregate) processWindowed(t *Task, r *Rec, keys []any, args [][]any) {
 				continue // late: the window has closed
 			}
 			a.keyBuf = append(a.keyBuf[:n], a.windowSuffix(start, end)...)
-			g := a.groupAt(a.keyBuf, keys)
+			g := a.groupAt(a.keyBuf, keys, start)
 			a.add(g, args)
 			g.maxTs = max(g.maxTs, r.Ts)
 			if !w.Final {
@@ -369,7 +419,7 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 	}
 	var g *group
 	if len(merged) == 1 {
-		g = a.rekey(merged[0], a.appendGroupKey(keys, start, end))
+		g = a.rekey(merged[0], a.appendGroupKey(keys, start, end), start)
 	}
 	if g == nil {
 		g = a.group(keys, start, end)
@@ -390,13 +440,16 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 // no group, values or accumulators allocated. A tombstone the old key
 // still has in the output cache reads only the key values, which do not
 // change. nil when a group holds kb already.
-func (a *Aggregate) rekey(g *group, kb []byte) *group {
+func (a *Aggregate) rekey(g *group, kb []byte, start int64) *group {
 	if a.groups.getBytes(kb) != nil || (a.backing != nil && a.lookup(string(kb)) != nil) {
 		return nil
 	}
-	g.key = string(kb)
-	a.dirty[g.key] = true
+	// g, listed, will be written under the new key; the old one is
+	// written deleted.
+	a.rekeyedFrom = append(a.rekeyedFrom, g.key)
+	g.key, g.start = string(kb), start
 	a.addGroup(g)
+	a.changed(g)
 	return g
 }
 
@@ -481,12 +534,20 @@ func (a *Aggregate) emitClosed(t *Task, r *Rec) {
 
 // deleteGroup forgets a group.
 func (a *Aggregate) deleteGroup(gk string) {
+	if g := a.removeGroup(gk); g != nil {
+		a.changed(g) // the flush writes its key deleted
+	}
+}
+
+// removeGroup takes a group out of the table and the indexes, detached.
+func (a *Aggregate) removeGroup(gk string) *group {
 	g := a.lookup(gk)
 	if g == nil {
-		return
+		return nil
 	}
 	a.groups.del(gk)
-	a.dirty[gk] = true
+	g.flags |= groupDetached
+	a.cacheDetach(g)
 	if a.backing != nil {
 		a.gone[gk] = true
 	}
@@ -500,6 +561,7 @@ func (a *Aggregate) deleteGroup(gk string) {
 			}
 		}
 	}
+	return g
 }
 
 // evalKeys evaluates the grouping keys into dst (allocated when too
@@ -544,33 +606,32 @@ func (a *Aggregate) evalArgs(t *Task, row []any, dst [][]any) [][]any {
 // and marks it changed. The encoded key is a string only for a new group
 // (or a lookup in the store): finding a group in memory allocates nothing.
 func (a *Aggregate) group(keys []any, start, end int64) *group {
-	return a.groupAt(a.appendGroupKey(keys, start, end), keys)
+	return a.groupAt(a.appendGroupKey(keys, start, end), keys, start)
 }
 
-// groupAt is group for a key already encoded (kb).
-func (a *Aggregate) groupAt(kb []byte, keys []any) *group {
+// groupAt is group for a key already encoded (kb), of a window starting
+// at start.
+func (a *Aggregate) groupAt(kb []byte, keys []any, start int64) *group {
 	g := a.groups.getBytes(kb)
 	if g == nil && a.backing != nil {
 		g = a.lookup(string(kb))
 	}
-	if g != nil {
-		a.dirty[g.key] = true
-		return g
+	if g == nil {
+		g = a.newGroup(string(kb), keys, start)
+		accs := a.accsOf(g)
+		for i, f := range a.Funcs {
+			accs[i] = f.Init()
+		}
+		a.addGroup(g)
 	}
-	gk := string(kb)
-	a.dirty[gk] = true
-	g = a.newGroup(gk, keys)
-	accs := a.accsOf(g)
-	for i, f := range a.Funcs {
-		accs[i] = f.Init()
-	}
-	a.addGroup(g)
+	a.changed(g)
 	return g
 }
 
 // addGroup indexes a new group: by closing time for EMIT FINAL, by key
 // for session merges.
 func (a *Aggregate) addGroup(g *group) {
+	g.flags &^= groupDetached
 	a.groups.put(g)
 	delete(a.gone, g.key)
 	a.index(g)
@@ -624,20 +685,20 @@ func (a *Aggregate) emitWindow(t *Task, r *Rec, g *group, start, end int64, tomb
 	if ts == math.MinInt64 {
 		ts = r.Ts
 	}
-	rec := Rec{Ts: ts, Headers: r.Headers, Partition: r.Partition, Tombstone: tombstone}
-	if a.Window != nil {
-		rec.Windowed, rec.WindowStart, rec.WindowEnd = true, start, end
-	}
 	if a.cache != nil {
-		a.cachePut(g, &rec)
+		a.cachePut(g, r, ts, start, end, tombstone)
 		return
 	}
 	// The record handed on lives in the aggregate, as its row does: a
 	// local's address passed through the Op interface would escape, one
 	// allocation per output.
-	a.emitted = rec
-	a.emitted.Row = a.outputRow(a.out, g, start, end, tombstone)
-	a.Next.Process(t, &a.emitted)
+	rec := &a.emitted
+	*rec = Rec{Ts: ts, Headers: r.Headers, Partition: r.Partition, Tombstone: tombstone,
+		Row: a.outputRow(a.out, g, start, end, tombstone)}
+	if a.Window != nil {
+		rec.Windowed, rec.WindowStart, rec.WindowEnd = true, start, end
+	}
+	a.Next.Process(t, rec)
 }
 
 // outputRow fills out (len(a.out) long) with a group's output row: its
@@ -654,7 +715,7 @@ func (a *Aggregate) outputRow(out []any, g *group, start, end int64, tombstone b
 		}
 	}
 	if a.Window != nil {
-		out[n+len(a.Funcs)], out[n+len(a.Funcs)+1] = start, end
+		out[n+len(a.Funcs)], out[n+len(a.Funcs)+1] = a.windowBounds(start, end)
 	}
 	return out
 }
@@ -669,23 +730,48 @@ func (a *Aggregate) appendGroupKey(keys []any, start, end int64) []byte {
 	return a.keyBuf
 }
 
-// windowSuffix is a window's "start/end" in decimal, as its groups' keys
-// end. Records arrive in time order, mostly, so the few windows open at
-// a time are formatted once each, not once per record.
-func (a *Aggregate) windowSuffix(start, end int64) []byte {
+// windowMemo is a window's key suffix and bounds, boxed for output rows
+// (a boxed int64 is immutable, so the window's rows share them).
+type windowMemo struct {
+	start, end int64
+	suffix     []byte
+	boxedStart any
+	boxedEnd   any
+}
+
+// window returns the memo of a window. Records arrive in time order,
+// mostly, so the few windows open at a time are formatted and boxed once
+// each, not once per record or output.
+func (a *Aggregate) window(start, end int64) *windowMemo {
 	// Consecutive windows of a time window take consecutive slots.
 	step := a.Window.Size
 	if a.Window.Kind == Hopping && a.Window.Advance > 0 {
 		step = a.Window.Advance
 	}
-	m := &a.suffixes[uint64(floorDiv(start, max(step, 1)))&7]
-	if m.s == nil || m.start != start || m.end != end {
+	m := &a.windows[uint64(floorDiv(start, max(step, 1)))&7]
+	if m.suffix == nil || m.start != start || m.end != end {
 		m.start, m.end = start, end
-		m.s = strconv.AppendInt(m.s[:0], start, 10)
-		m.s = append(m.s, '/')
-		m.s = strconv.AppendInt(m.s, end, 10)
+		m.suffix = strconv.AppendInt(m.suffix[:0], start, 10)
+		m.suffix = append(m.suffix, '/')
+		m.suffix = strconv.AppendInt(m.suffix, end, 10)
+		m.boxedStart, m.boxedEnd = nil, nil
 	}
-	return m.s
+	return m
+}
+
+// windowSuffix is a window's "start/end" in decimal, as its groups' keys
+// end.
+func (a *Aggregate) windowSuffix(start, end int64) []byte { return a.window(start, end).suffix }
+
+// windowBounds is a window's start and end boxed, boxed when first asked
+// for (a session's key is made once per row, its bounds boxed only if
+// output).
+func (a *Aggregate) windowBounds(start, end int64) (any, any) {
+	m := a.window(start, end)
+	if m.boxedStart == nil {
+		m.boxedStart, m.boxedEnd = start, end
+	}
+	return m.boxedStart, m.boxedEnd
 }
 
 // appendKey encodes key values unambiguously for use as a map key.

@@ -45,7 +45,7 @@ func BenchmarkEmitFinalKeys(b *testing.B) {
 						rec.Row[0], rec.Ts = name, int64(w)*1000+int64(i%1000)
 						agg.Process(tk, &rec)
 						if i%10_000 == 0 {
-							clear(agg.dirty) // as a commit does
+							agg.forgetChanges() // as a commit does
 						}
 					}
 				}

@@ -29,32 +29,44 @@ func (a *Aggregate) markDirty(k []byte) {
 		a.stDirty = true
 		return
 	}
-	a.dirty[string(k)] = true
+	a.dirtyKeys[string(k)] = true
 }
 
 // flushChanges writes each changed group: its key values, window, latest
-// time and accumulators.
+// time and accumulators; a deleted group's key with no value.
 func (a *Aggregate) flushChanges(put func(k, v []byte)) error {
 	a.init()
-	// put copies what it keeps, so one key and one value buffer serve
-	// every group.
-	var kb, buf []byte
-	for gk := range a.dirty {
-		kb = append(kb[:0], gk...)
+	for gk := range a.dirtyKeys {
 		g := a.lookup(gk)
-		if g == nil {
-			put(kb, nil)
-			continue
+		if g != nil && g.flags&groupDirty != 0 {
+			continue // listed: written below
 		}
-		var err error
-		if buf, err = a.encodeGroup(buf[:0], g); err != nil {
-			return fmt.Errorf("group %q: %w", gk, err)
+		if err := a.writeGroup(put, gk, g); err != nil {
+			return err
 		}
-		put(kb, buf)
 	}
-	a.dirty = emptied(a.dirty)
+	// The listed groups in the table are written without a lookup by
+	// key. A deleted one's key, or a re-keyed session's old key, is
+	// written deleted, unless written above or a group holds it again
+	// (a new group, listed itself).
+	for _, g := range a.dirtyGroups {
+		if g.flags&groupDetached != 0 {
+			if err := a.writeLeft(put, g.key); err != nil {
+				return err
+			}
+		} else if err := a.writeGroup(put, g.key, g); err != nil {
+			return err
+		}
+	}
+	for _, gk := range a.rekeyedFrom {
+		if err := a.writeLeft(put, gk); err != nil {
+			return err
+		}
+	}
+	a.forgetChanges()
 	if a.stDirty {
-		put(streamTimeKey, binary.AppendVarint(nil, a.streamTime))
+		a.flushVal = binary.AppendVarint(a.flushVal[:0], a.streamTime)
+		put(streamTimeKey, a.flushVal)
 		a.stDirty = false
 	}
 	return nil
@@ -74,6 +86,55 @@ func (a *Aggregate) encodeGroup(b []byte, g *group) ([]byte, error) {
 	return expr.MarshalAccs(b, a.Funcs, a.accsOf(g))
 }
 
+// writeLeft writes a key a group has left: deleted, unless written by
+// the dirtyKeys pass or held again by a group (listed itself, else
+// written here).
+func (a *Aggregate) writeLeft(put func(k, v []byte), gk string) error {
+	if len(a.dirtyKeys) > 0 && a.dirtyKeys[gk] {
+		return nil
+	}
+	cur := a.lookup(gk)
+	if cur != nil && cur.flags&groupDirty != 0 {
+		return nil
+	}
+	return a.writeGroup(put, gk, cur)
+}
+
+// writeGroup puts the group g stored under gk, or, nil, its deletion.
+// put copies what it keeps, so one key and one value buffer serve every
+// group of every flush.
+func (a *Aggregate) writeGroup(put func(k, v []byte), gk string, g *group) error {
+	a.flushKey = append(a.flushKey[:0], gk...)
+	if g == nil {
+		put(a.flushKey, nil)
+		return nil
+	}
+	var err error
+	if a.flushVal, err = a.encodeGroup(a.flushVal[:0], g); err != nil {
+		return fmt.Errorf("group %q: %w", gk, err)
+	}
+	put(a.flushKey, a.flushVal)
+	return nil
+}
+
+// forgetChanges empties the sets of changed groups and keys.
+func (a *Aggregate) forgetChanges() {
+	for _, g := range a.dirtyGroups {
+		g.flags &^= groupDirty
+	}
+	clear(a.dirtyGroups) // pins no group
+	if cap(a.dirtyGroups) > 1<<16 {
+		a.dirtyGroups = nil // a burst's array is not kept for good
+	}
+	a.dirtyGroups = a.dirtyGroups[:0]
+	clear(a.rekeyedFrom)
+	if cap(a.rekeyedFrom) > 1<<16 {
+		a.rekeyedFrom = nil
+	}
+	a.rekeyedFrom = a.rekeyedFrom[:0]
+	a.dirtyKeys = emptied(a.dirtyKeys)
+}
+
 var errShortGroup = errors.New("truncated aggregate state")
 
 func (a *Aggregate) restoreEntry(k, v []byte) error {
@@ -90,21 +151,17 @@ func (a *Aggregate) restoreEntry(k, v []byte) error {
 	}
 	gk := string(k)
 	if v == nil {
-		if g := a.groups.get(gk); g != nil {
-			a.deleteGroup(gk)
-			delete(a.dirty, gk)
-		}
+		a.removeGroup(gk)
+		delete(a.dirtyKeys, gk)
 		return nil
 	}
 	g, err := a.decodeGroup(gk, v)
 	if err != nil {
 		return err
 	}
-	if old := a.groups.get(gk); old != nil {
-		a.deleteGroup(gk)
-	}
+	a.removeGroup(gk)
 	a.addGroup(g)
-	delete(a.dirty, gk)
+	delete(a.dirtyKeys, gk)
 	return nil
 }
 
@@ -115,15 +172,16 @@ func (a *Aggregate) decodeGroup(gk string, v []byte) (*group, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := a.newGroup(gk, keys)
-	for range 2 { // window start and end
-		_, n := binary.Varint(rest)
-		if n <= 0 {
-			return nil, errShortGroup
-		}
-		rest = rest[n:]
+	start, n := binary.Varint(rest)
+	if n <= 0 {
+		return nil, errShortGroup
 	}
-	var n int
+	rest = rest[n:]
+	if _, n = binary.Varint(rest); n <= 0 { // the end: start plus the size, or in a session's key
+		return nil, errShortGroup
+	}
+	rest = rest[n:]
+	g := a.newGroup(gk, keys, start)
 	if g.maxTs, n = binary.Varint(rest); n <= 0 {
 		return nil, errShortGroup
 	}
@@ -192,7 +250,9 @@ func (a *Aggregate) evict() {
 	}
 	var clean []string
 	a.groups.each(func(g *group) bool {
-		if !a.dirty[g.key] {
+		// A changed group must reach the store first; one with a
+		// pending output must stay the one the output cache holds.
+		if _, pending := a.cachedAt(g); g.flags&groupDirty == 0 && !pending {
 			clean = append(clean, g.key)
 		}
 		return len(clean) < excess

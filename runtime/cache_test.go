@@ -131,3 +131,39 @@ func TestAggregateUpdateAllocatesNothing(t *testing.T) {
 		})
 	}
 }
+
+// A commit of a cached hopping aggregate whose groups exist allocates one
+// row per output and nothing else: the window bounds in the rows are boxed
+// once per window, the changed groups are found without a set of keys, and
+// the cache's entries and the changelog's buffers are reused.
+func TestCommitAllocatesOnlyOutputRows(t *testing.T) {
+	if raceOn {
+		t.Skip("the race detector allocates")
+	}
+	k, count := keyAndCount(t)
+	outputs := 0
+	agg := &Aggregate{Keys: []*expr.Compiled{k}, Funcs: []*expr.Aggregate{count}, Args: [][]*expr.Compiled{nil},
+		Window: &WindowSpec{Kind: Hopping, Size: 100_000, Advance: 20_000, Retention: 100_000},
+		Next:   &EmitSink{Emit: func([]any, bool) bool { outputs++; return true }}, cache: &outputCache{}}
+	tk := newTask(&Topology{}, nil, newTaskStats(), 0)
+	recs := []Rec{{Row: []any{"a"}, Ts: 500_000}, {Row: []any{"b"}, Ts: 500_000}, {Row: []any{"c"}, Ts: 500_000}}
+	commit := func() {
+		for i := range recs {
+			agg.Process(tk, &recs[i])
+		}
+		agg.flushCache(tk)
+		if err := agg.flushChanges(func(k, v []byte) {}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commit() // makes the groups
+	outputs = 0
+	allocs := testing.AllocsPerRun(20, commit)
+	perCommit := outputs / 21 // AllocsPerRun runs once more to warm up
+	if perCommit != 15 {
+		t.Fatalf("%d outputs per commit, want 15 (3 keys, 5 windows each)", perCommit)
+	}
+	if allocs > float64(perCommit) {
+		t.Errorf("%v allocations per commit of %d output rows, want at most one per row", allocs, perCommit)
+	}
+}

@@ -56,22 +56,28 @@ func TestGroupTableMatchesMap(t *testing.T) {
 	}
 }
 
-// TestWindowBoundsComeFromTheKey: a windowed group's bounds are read
-// back from its key, whatever its key values hold (separators inside a
-// string key, negative starts, no key at all).
-func TestWindowBoundsComeFromTheKey(t *testing.T) {
-	a := &Aggregate{Window: &WindowSpec{Kind: Tumbling, Size: 10}}
-	for _, tc := range []struct {
-		keys       []any
-		start, end int64
-	}{
-		{[]any{"a;b/c"}, 100, 110},
-		{[]any{int64(-5), "x"}, -20, -10},
-		{nil, 0, 1 << 40},
-	} {
-		g := &group{key: string(a.appendGroupKey(tc.keys, tc.start, tc.end))}
-		if s, e := a.windowOf(g); s != tc.start || e != tc.end {
-			t.Errorf("keys %v: window [%d,%d), want [%d,%d)", tc.keys, s, e, tc.start, tc.end)
+// TestWindowBounds: a time window's group keeps its start and derives
+// its end from the size; a session's end is read back from its key,
+// whatever its key values hold (separators inside a string key, negative
+// bounds, no key at all).
+func TestWindowBounds(t *testing.T) {
+	for _, w := range []*WindowSpec{{Kind: Tumbling, Size: 10}, {Kind: Session, Size: 10}} {
+		a := &Aggregate{Window: w}
+		for _, tc := range []struct {
+			keys       []any
+			start, end int64
+		}{
+			{[]any{"a;b/c"}, 100, 110},
+			{[]any{int64(-5), "x/"}, -20, -10},
+			{nil, 1<<40 - 10, 1 << 40},
+		} {
+			if w.Kind == Session {
+				tc.end += 7 // a session's end is not start plus the gap
+			}
+			g := a.newGroup(string(a.appendGroupKey(tc.keys, tc.start, tc.end)), tc.keys, tc.start)
+			if s, e := a.windowOf(g); s != tc.start || e != tc.end {
+				t.Errorf("%s keys %v: window [%d,%d), want [%d,%d)", w.Kind, tc.keys, s, e, tc.start, tc.end)
+			}
 		}
 	}
 }
