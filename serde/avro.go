@@ -659,14 +659,14 @@ func compileDec(s avro.Schema, t *types.Type) (decFn, error) {
 			return nil, err
 		}
 		return func(r *avroReader, a *arena) (any, error) {
-			m := types.NewMap(0)
+			m := types.NewMapBuilder(0)
 			for {
 				n, err := r.blockLen()
 				if err != nil {
 					return nil, err
 				}
 				if n == 0 {
-					return m, nil
+					return m.Map(), nil
 				}
 				for ; n > 0; n-- {
 					k, err := r.bytes()

@@ -993,7 +993,7 @@ func getProtoField(m protoreflect.Message, fd protoreflect.FieldDescriptor, t *t
 			return nil, fmt.Errorf("cannot read a PROTOBUF map into %s", t)
 		}
 		pm := m.Get(fd).Map()
-		out := types.NewMap(pm.Len())
+		out := types.NewMapBuilder(pm.Len())
 		var err error
 		// protobuf maps have no order: sort keys for stable output.
 		keys := make([]string, 0, pm.Len())
@@ -1009,7 +1009,7 @@ func getProtoField(m protoreflect.Message, fd protoreflect.FieldDescriptor, t *t
 			}
 			out.Put(k, v)
 		}
-		return out, nil
+		return out.Map(), nil
 	case fd.IsList():
 		if t.Kind != types.Array {
 			return nil, fmt.Errorf("cannot read a PROTOBUF repeated field into %s", t)
