@@ -21,7 +21,7 @@ func parseAvro(s Schema, res resolver) (avro.Schema, error) {
 	if err := parseAvroRefs(s, res, cache, done, 0); err != nil {
 		return nil, err
 	}
-	a, err := avro.ParseWithCache(s.Schema, "", cache)
+	a, err := parseAvroText(s.Schema, cache)
 	if err != nil {
 		return nil, err
 	}
@@ -29,6 +29,18 @@ func parseAvro(s Schema, res resolver) (avro.Schema, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// parseAvroText parses with hamba/avro, whose parser panics on some
+// legal schemas (a recursive field with a default): that is an invalid
+// schema here, not a request that leaves the registry's lock held.
+func parseAvroText(text string, cache *avro.SchemaCache) (s avro.Schema, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s, err = nil, fmt.Errorf("the Avro parser failed on the schema (%v)", p)
+		}
+	}()
+	return avro.ParseWithCache(text, "", cache)
 }
 
 // checkAvroSymbols rejects enums with a repeated symbol, which hamba/avro
@@ -86,7 +98,7 @@ func parseAvroRefs(s Schema, res resolver, cache *avro.SchemaCache, done map[str
 		if err := parseAvroRefs(sv.Schema, res, cache, done, depth+1); err != nil {
 			return fmt.Errorf("reference %q: %w", ref.Name, err)
 		}
-		if _, err := avro.ParseWithCache(sv.Schema.Schema, "", cache); err != nil {
+		if _, err := parseAvroText(sv.Schema.Schema, cache); err != nil {
 			return fmt.Errorf("reference %q (%s/%d): %w", ref.Name, ref.Subject, ref.Version, err)
 		}
 		done[key] = true

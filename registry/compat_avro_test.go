@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -131,4 +132,20 @@ func TestInvalidAvro(t *testing.T) {
 			t.Errorf("parse %s: no error", s)
 		}
 	}
+}
+
+// TestRegisterRecursiveAvro: a recursive record (a linked list) registers
+// and evolves; one the Avro parser panics on (a recursive field with a
+// default) is an invalid schema, and the registry keeps serving.
+func TestRegisterRecursiveAvro(t *testing.T) {
+	r, _ := startRegistry(t, newMem(t))
+	ctx := context.Background()
+	list := `{"type":"record","name":"Node","fields":[{"name":"id","type":"int"},{"name":"next","type":["null","Node"],"default":null}]}`
+	list2 := `{"type":"record","name":"Node","fields":[{"name":"id","type":"int"},{"name":"next","type":["null","Node"],"default":null},{"name":"tag","type":"string","default":""}]}`
+	panics := `{"type":"record","name":"R","fields":[{"name":"a","type":"int","default":0},{"name":"next","type":"R","default":{}}]}`
+	if _, _, err := r.Register(ctx, "bad", Schema{Schema: panics}); err == nil || !strings.Contains(err.Error(), "Avro parser failed") {
+		t.Fatalf("register %s: %v", panics, err)
+	}
+	mustRegister(t, r, "list", Schema{Schema: list}, 1, 1)
+	mustRegister(t, r, "list", Schema{Schema: list2}, 2, 2)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -210,8 +211,15 @@ func writeJSONString(b *strings.Builder, s string) {
 
 // parseAvro parses schema text with a private cache, so that unrelated
 // schemas reusing a record name never clash.
-func parseAvro(text string) (avro.Schema, error) {
-	s, err := avro.ParseWithCache(text, "", &avro.SchemaCache{})
+// The parser panics on some legal schemas (a recursive field with a
+// default): that is an error here, not a crash of the server.
+func parseAvro(text string) (s avro.Schema, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s, err = nil, fmt.Errorf("invalid Avro schema: the Avro parser failed on it (%v)", p)
+		}
+	}()
+	s, err = avro.ParseWithCache(text, "", &avro.SchemaCache{})
 	if err != nil {
 		return nil, fmt.Errorf("invalid Avro schema: %w", err)
 	}
@@ -229,7 +237,7 @@ func avroColumns(text string, unwrapped, isKey bool) ([]types.Column, error) {
 	if rec, ok := s.(*avro.RecordSchema); ok && !unwrapped {
 		cols := make([]types.Column, 0, len(rec.Fields()))
 		for _, f := range rec.Fields() {
-			t, err := sqlTypeOfAvro(f.Type())
+			t, err := sqlTypeOfAvro(f.Type(), []*avro.RecordSchema{rec})
 			if err != nil {
 				return nil, fmt.Errorf("field %s: %w", f.Name(), err)
 			}
@@ -240,7 +248,7 @@ func avroColumns(text string, unwrapped, isKey bool) ([]types.Column, error) {
 		}
 		return cols, nil
 	}
-	t, err := sqlTypeOfAvro(s)
+	t, err := sqlTypeOfAvro(s, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -327,7 +335,9 @@ func logicalOf(s avro.Schema) avro.LogicalType {
 }
 
 // sqlTypeOfAvro maps an Avro type to the SQL type ksqlDB infers for it.
-func sqlTypeOfAvro(s avro.Schema) (*types.Type, error) {
+// within lists the records s lies in: one that holds itself (legal Avro:
+// a list or tree) has no SQL type, as SQL types do not nest without end.
+func sqlTypeOfAvro(s avro.Schema, within []*avro.RecordSchema) (*types.Type, error) {
 	s = nonNull(s)
 	if p, sc, ok := avroDecimal(s); ok {
 		return types.DecimalOf(p, sc), nil
@@ -358,22 +368,26 @@ func sqlTypeOfAvro(s avro.Schema) (*types.Type, error) {
 	case avro.Bytes, avro.Fixed:
 		return types.BytesType, nil
 	case avro.Array:
-		e, err := sqlTypeOfAvro(s.(*avro.ArraySchema).Items())
+		e, err := sqlTypeOfAvro(s.(*avro.ArraySchema).Items(), within)
 		if err != nil {
 			return nil, err
 		}
 		return types.ArrayOf(e), nil
 	case avro.Map:
-		e, err := sqlTypeOfAvro(s.(*avro.MapSchema).Values())
+		e, err := sqlTypeOfAvro(s.(*avro.MapSchema).Values(), within)
 		if err != nil {
 			return nil, err
 		}
 		return types.MapOf(types.StringType, e), nil
 	case avro.Record, avro.Error:
 		rec := s.(*avro.RecordSchema)
+		if slices.Contains(within, rec) {
+			return nil, fmt.Errorf("the Avro record %s holds itself: a recursive type has no SQL type (declare the columns to read the fields that are not recursive)", rec.FullName())
+		}
+		within = append(within[:len(within):len(within)], rec)
 		fs := make([]types.Field, 0, len(rec.Fields()))
 		for _, f := range rec.Fields() {
-			t, err := sqlTypeOfAvro(f.Type())
+			t, err := sqlTypeOfAvro(f.Type(), within)
 			if err != nil {
 				return nil, fmt.Errorf("field %s: %w", f.Name(), err)
 			}

@@ -312,7 +312,7 @@ func debeziumAvroColumns(text string) ([]types.Column, error) {
 		}
 		cols := make([]types.Column, 0, len(rec.Fields()))
 		for _, af := range rec.Fields() {
-			t, err := sqlTypeOfAvro(af.Type())
+			t, err := sqlTypeOfAvro(af.Type(), []*avro.RecordSchema{rec})
 			if err != nil {
 				return nil, fmt.Errorf("after field %s: %w", af.Name(), err)
 			}
