@@ -21,7 +21,7 @@ func bigMap(n int) *types.MapVal {
 // entries: the time per entry should not grow with n.
 func BenchmarkDecodeBigMap(b *testing.B) {
 	cols := []types.Column{col("M", types.MapOf(types.StringType, types.BigintType))}
-	for _, format := range []string{Avro, JSON} {
+	for _, format := range []string{Avro, JSON, Protobuf} {
 		_, env := srEnv()
 		s := mustNewFor(b, Format{Name: format}, cols, false, env)
 		for _, n := range []int{1000, 10000, 100000} {
