@@ -120,7 +120,7 @@ func parseAvroRefs(s Schema, res resolver, cache *avro.SchemaCache, done map[str
 // union needs every branch readable; a reader union needs one branch
 // that reads the writer type. Logical types are not compared.
 func checkAvro(reader, writer avro.Schema) []string {
-	c := &avroChecker{inProgress: make(map[[2]string]bool)}
+	c := &avroChecker{inProgress: make(map[[2]string]bool), done: make(map[[2]string]bool)}
 	c.check(reader, writer, "")
 	return c.msgs
 }
@@ -130,7 +130,12 @@ type avroChecker struct {
 	// so recursive types terminate: a pair met again is assumed
 	// compatible, its first comparison decides.
 	inProgress map[[2]string]bool
-	msgs       []string
+	// done holds the record pairs compared, and whether they were
+	// compatible, so a pair met again is not compared again: a named
+	// type reused twice at each of n levels would take 2^n comparisons.
+	// Shared with the quiet checkers of union branches.
+	done map[[2]string]bool
+	msgs []string
 }
 
 func (c *avroChecker) fail(path, format string, args ...any) {
@@ -142,7 +147,7 @@ func (c *avroChecker) fail(path, format string, args ...any) {
 
 // compatible checks quietly, for choosing a union branch.
 func (c *avroChecker) compatible(reader, writer avro.Schema) bool {
-	sub := &avroChecker{inProgress: maps.Clone(c.inProgress)}
+	sub := &avroChecker{inProgress: maps.Clone(c.inProgress), done: c.done}
 	sub.check(reader, writer, "")
 	return len(sub.msgs) == 0
 }
@@ -261,8 +266,18 @@ func (c *avroChecker) checkRecord(r, w *avro.RecordSchema, path string) {
 	if c.inProgress[pair] {
 		return
 	}
+	if ok, seen := c.done[pair]; seen {
+		if !ok {
+			c.fail(path, "record %s cannot read writer record %s (as above)", r.FullName(), w.FullName())
+		}
+		return
+	}
 	c.inProgress[pair] = true
-	defer delete(c.inProgress, pair)
+	before := len(c.msgs)
+	defer func() {
+		delete(c.inProgress, pair)
+		c.done[pair] = len(c.msgs) == before
+	}()
 
 	byName := make(map[string]*avro.Field, len(w.Fields()))
 	for _, f := range w.Fields() {
