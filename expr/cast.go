@@ -116,7 +116,7 @@ func castFunc(from, to *types.Type) (convFunc, error) {
 			}
 			return func(v any) (any, error) {
 				in := v.(*types.MapVal)
-				out := types.NewMap(in.Len())
+				out := types.NewMapBuilder(in.Len())
 				for i := range in.Len() {
 					k, val := in.Keys[i], in.Vals[i]
 					var err error
@@ -132,7 +132,7 @@ func castFunc(from, to *types.Type) (convFunc, error) {
 					}
 					out.Put(k, val)
 				}
-				return out, nil
+				return out.Map(), nil
 			}, nil
 		}
 	case types.Struct:

@@ -511,11 +511,11 @@ func (c *compiler) coerceTo(el sql.Expr, target *types.Type) (n *node, never boo
 			ks[i], vs[i] = kn.eval, vn.eval
 		}
 		return &node{typ: target, eval: func(ctx *Context, row []any) any {
-			m := types.NewMap(len(ks))
+			m := types.NewMapBuilder(len(ks))
 			for i := range ks {
 				m.Put(ks[i](ctx, row), vs[i](ctx, row))
 			}
-			return m
+			return m.Map()
 		}, src: el}, never, nil
 	case *sql.StructCtor:
 		if target.Kind != types.Struct {

@@ -210,11 +210,11 @@ func (c *compiler) mapCtor(e *sql.MapCtor) (*node, error) {
 	}
 	ke, ve := evals(ks), evals(vs)
 	return &node{typ: types.MapOf(kt, vt), eval: func(ctx *Context, row []any) any {
-		m := types.NewMap(len(ke))
+		m := types.NewMapBuilder(len(ke))
 		for i := range ke {
 			m.Put(ke[i](ctx, row), ve[i](ctx, row))
 		}
-		return m
+		return m.Map()
 	}}, nil
 }
 

@@ -181,11 +181,11 @@ func (c *compiler) transform(e *sql.Call) (*node, error) {
 			if !ok {
 				return nil
 			}
-			out := types.NewMap(in.Len())
+			out := types.NewMapBuilder(in.Len())
 			for i := range in.Len() {
 				out.Put(runLambda(ke, ctx, row, in.Keys[i], in.Vals[i]), runLambda(ve, ctx, row, in.Keys[i], in.Vals[i]))
 			}
-			return out
+			return out.Map()
 		}}, nil
 	}
 	a, err := c.collectionArg("TRANSFORM", e, 2)
@@ -227,13 +227,13 @@ func (c *compiler) filter(e *sql.Call) (*node, error) {
 			if !ok {
 				return nil
 			}
-			out := types.NewMap(0)
+			out := types.NewMapBuilder(0)
 			for i := range in.Len() {
 				if b, _ := runLambda(fe, ctx, row, in.Keys[i], in.Vals[i]).(bool); b {
 					out.Put(in.Keys[i], in.Vals[i])
 				}
 			}
-			return out
+			return out.Map()
 		}}, nil
 	}
 	f, err := c.compileLambda(e.Args[1], a.typ.Elem)

@@ -48,13 +48,13 @@ func registerMoreCollection(r *Registry) {
 		}
 		x, _ := a[0].(*types.MapVal)
 		y, _ := a[1].(*types.MapVal)
-		out := types.NewMap(x.Len() + y.Len())
+		out := types.NewMapBuilder(x.Len() + y.Len())
 		for _, m := range []*types.MapVal{x, y} {
 			for i := range m.Len() {
 				out.Put(m.Keys[i], m.Vals[i])
 			}
 		}
-		return out, nil
+		return out.Map(), nil
 	}, mapKV, mapKV).nullable())
 
 	// ENTRIES(map, sorted): ARRAY<STRUCT<K, V>>, optionally sorted by key.
@@ -79,7 +79,7 @@ func registerMoreCollection(r *Registry) {
 	r.add("AS_MAP", ovT(func(t []*types.Type) *types.Type { return types.MapOf(tStr, t[1].Elem) },
 		func(a []any) (any, error) {
 			ks, vs := a[0].([]any), a[1].([]any)
-			out := types.NewMap(len(ks))
+			out := types.NewMapBuilder(len(ks))
 			for i, k := range ks {
 				if k == nil {
 					continue
@@ -90,7 +90,7 @@ func registerMoreCollection(r *Registry) {
 				}
 				out.Put(k, v)
 			}
-			return out, nil
+			return out.Map(), nil
 		}, types.ArrayOf(tStr), arrT))
 
 	series := func(wrap func(int64) any) func([]any) (any, error) {
@@ -136,7 +136,7 @@ func registerMoreCollection(r *Registry) {
 		if ed == "" || kd == "" {
 			return nil, nil
 		}
-		out := types.NewMap(0)
+		out := types.NewMapBuilder(0)
 		for _, entry := range strings.Split(s, ed) {
 			if entry == "" {
 				continue
@@ -147,7 +147,7 @@ func registerMoreCollection(r *Registry) {
 			}
 			out.Put(kv[0], kv[1])
 		}
-		return out, nil
+		return out.Map(), nil
 	}, tStr, tStr, tStr))
 }
 

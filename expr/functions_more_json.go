@@ -78,11 +78,11 @@ func registerMoreJSON(r *Registry) {
 		if !ok {
 			return nil, nil
 		}
-		out := types.NewMap(len(entries))
+		out := types.NewMapBuilder(len(entries))
 		for _, e := range entries {
 			out.Put(e.key, compactRaw(e.val))
 		}
-		return out, nil
+		return out.Map(), nil
 	}, tStr))
 
 	// JSON_CONCAT merges objects (later keys win) or, when any argument is

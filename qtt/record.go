@@ -310,7 +310,7 @@ func toValue(node any, t *types.Type) (any, error) {
 		if !ok {
 			return nil, fmt.Errorf("MAP wants an object, got %s", renderExp(node))
 		}
-		out := types.NewMap(len(m))
+		out := types.NewMapBuilder(len(m))
 		keys := make([]string, 0, len(m))
 		for k := range m {
 			keys = append(keys, k)
@@ -327,7 +327,7 @@ func toValue(node any, t *types.Type) (any, error) {
 			}
 			out.Put(kv, v)
 		}
-		return out, nil
+		return out.Map(), nil
 	case types.Struct:
 		m, ok := node.(map[string]any)
 		if !ok {

@@ -21,7 +21,7 @@ func parseAvro(s Schema, res resolver) (avro.Schema, error) {
 	if err := parseAvroRefs(s, res, cache, done, 0); err != nil {
 		return nil, err
 	}
-	a, err := avro.ParseWithCache(s.Schema, "", cache)
+	a, err := parseAvroText(s.Schema, cache)
 	if err != nil {
 		return nil, err
 	}
@@ -29,6 +29,18 @@ func parseAvro(s Schema, res resolver) (avro.Schema, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// parseAvroText parses with hamba/avro, whose parser panics on some
+// legal schemas (a recursive field with a default): that is an invalid
+// schema here, not a request that leaves the registry's lock held.
+func parseAvroText(text string, cache *avro.SchemaCache) (s avro.Schema, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s, err = nil, fmt.Errorf("the Avro parser failed on the schema (%v)", p)
+		}
+	}()
+	return avro.ParseWithCache(text, "", cache)
 }
 
 // checkAvroSymbols rejects enums with a repeated symbol, which hamba/avro
@@ -86,7 +98,7 @@ func parseAvroRefs(s Schema, res resolver, cache *avro.SchemaCache, done map[str
 		if err := parseAvroRefs(sv.Schema, res, cache, done, depth+1); err != nil {
 			return fmt.Errorf("reference %q: %w", ref.Name, err)
 		}
-		if _, err := avro.ParseWithCache(sv.Schema.Schema, "", cache); err != nil {
+		if _, err := parseAvroText(sv.Schema.Schema, cache); err != nil {
 			return fmt.Errorf("reference %q (%s/%d): %w", ref.Name, ref.Subject, ref.Version, err)
 		}
 		done[key] = true
@@ -108,7 +120,7 @@ func parseAvroRefs(s Schema, res resolver, cache *avro.SchemaCache, done map[str
 // union needs every branch readable; a reader union needs one branch
 // that reads the writer type. Logical types are not compared.
 func checkAvro(reader, writer avro.Schema) []string {
-	c := &avroChecker{inProgress: make(map[[2]string]bool)}
+	c := &avroChecker{inProgress: make(map[[2]string]bool), done: make(map[[2]string]bool)}
 	c.check(reader, writer, "")
 	return c.msgs
 }
@@ -118,7 +130,12 @@ type avroChecker struct {
 	// so recursive types terminate: a pair met again is assumed
 	// compatible, its first comparison decides.
 	inProgress map[[2]string]bool
-	msgs       []string
+	// done holds the record pairs compared, and whether they were
+	// compatible, so a pair met again is not compared again: a named
+	// type reused twice at each of n levels would take 2^n comparisons.
+	// Shared with the quiet checkers of union branches.
+	done map[[2]string]bool
+	msgs []string
 }
 
 func (c *avroChecker) fail(path, format string, args ...any) {
@@ -130,7 +147,7 @@ func (c *avroChecker) fail(path, format string, args ...any) {
 
 // compatible checks quietly, for choosing a union branch.
 func (c *avroChecker) compatible(reader, writer avro.Schema) bool {
-	sub := &avroChecker{inProgress: maps.Clone(c.inProgress)}
+	sub := &avroChecker{inProgress: maps.Clone(c.inProgress), done: c.done}
 	sub.check(reader, writer, "")
 	return len(sub.msgs) == 0
 }
@@ -249,8 +266,18 @@ func (c *avroChecker) checkRecord(r, w *avro.RecordSchema, path string) {
 	if c.inProgress[pair] {
 		return
 	}
+	if ok, seen := c.done[pair]; seen {
+		if !ok {
+			c.fail(path, "record %s cannot read writer record %s (as above)", r.FullName(), w.FullName())
+		}
+		return
+	}
 	c.inProgress[pair] = true
-	defer delete(c.inProgress, pair)
+	before := len(c.msgs)
+	defer func() {
+		delete(c.inProgress, pair)
+		c.done[pair] = len(c.msgs) == before
+	}()
 
 	byName := make(map[string]*avro.Field, len(w.Fields()))
 	for _, f := range w.Fields() {

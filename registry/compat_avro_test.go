@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -130,5 +132,47 @@ func TestInvalidAvro(t *testing.T) {
 		if _, err := parseAvro(Schema{Type: Avro, Schema: s}, newState()); err == nil {
 			t.Errorf("parse %s: no error", s)
 		}
+	}
+}
+
+// TestRegisterRecursiveAvro: a recursive record (a linked list) registers
+// and evolves; one the Avro parser panics on (a recursive field with a
+// default) is an invalid schema, and the registry keeps serving.
+func TestRegisterRecursiveAvro(t *testing.T) {
+	r, _ := startRegistry(t, newMem(t))
+	ctx := context.Background()
+	list := `{"type":"record","name":"Node","fields":[{"name":"id","type":"int"},{"name":"next","type":["null","Node"],"default":null}]}`
+	list2 := `{"type":"record","name":"Node","fields":[{"name":"id","type":"int"},{"name":"next","type":["null","Node"],"default":null},{"name":"tag","type":"string","default":""}]}`
+	panics := `{"type":"record","name":"R","fields":[{"name":"a","type":"int","default":0},{"name":"next","type":"R","default":{}}]}`
+	if _, _, err := r.Register(ctx, "bad", Schema{Schema: panics}); err == nil || !strings.Contains(err.Error(), "Avro parser failed") {
+		t.Fatalf("register %s: %v", panics, err)
+	}
+	mustRegister(t, r, "list", Schema{Schema: list}, 1, 1)
+	mustRegister(t, r, "list", Schema{Schema: list2}, 2, 2)
+}
+
+// avroDAG is a record of n nested levels, each with two fields of the
+// next level's named type, whose last level has the fields given.
+func avroDAG(n int, last string) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, `{"type":"record","name":"L%d","fields":[{"name":"a","type":`, i)
+	}
+	fmt.Fprintf(&b, `{"type":"record","name":"L%d","fields":[%s]}`, n, last)
+	for i := n - 1; i >= 0; i-- {
+		fmt.Fprintf(&b, `},{"name":"b","type":"L%d"}]}`, i+1)
+	}
+	return b.String()
+}
+
+// TestCheckAvroReusedTypes: a named type reused at every level is
+// compared once per pair of records, not once per path (2^40 here).
+func TestCheckAvroReusedTypes(t *testing.T) {
+	r, _ := startRegistry(t, newMem(t))
+	mustRegister(t, r, "dag", Schema{Schema: avroDAG(40, `{"name":"x","type":"int"}`)}, 1, 1)
+	mustRegister(t, r, "dag", Schema{Schema: avroDAG(40, `{"name":"x","type":"int"},{"name":"y","type":"int","default":0}`)}, 2, 2)
+	_, _, err := r.Register(context.Background(), "dag", Schema{Schema: avroDAG(40, `{"name":"x","type":"string"}`)})
+	if err == nil || !strings.Contains(err.Error(), "reader type string cannot read writer type int") {
+		t.Errorf("an incompatible change: %v", err)
 	}
 }

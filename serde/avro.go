@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -408,7 +409,17 @@ func fieldIndex(names []string, name string) int {
 type avroReader struct {
 	b []byte
 	p int
+
+	emptyItems int64 // array items of no bytes read from this body, up to maxEmptyItems
+	depth      int   // recursive records entered, up to maxDepth
 }
+
+// maxEmptyItems bounds the array items of one Avro body whose encoding
+// takes no bytes: null, a zero-size fixed, a record of only such fields.
+// Any other item takes a byte or more, so the body's size bounds those;
+// but a few bytes can declare 2^62 of these, which the decoder would
+// allocate and a skip would loop over.
+const maxEmptyItems = 1 << 20
 
 var errTruncated = errors.New("truncated Avro body")
 
@@ -473,17 +484,62 @@ func (r *avroReader) unionIndex(n int) (int64, error) {
 }
 
 // blockLen reads an array/map block count; a negative count is followed
-// by the block's byte size.
-func (r *avroReader) blockLen() (int64, error) {
+// by the block's byte size, checked but not used (items are read one by
+// one). The count is admitted as admit does; empty marks items that can
+// take no bytes.
+func (r *avroReader) blockLen(empty bool) (int64, error) {
 	n, err := r.long()
-	if err != nil || n >= 0 {
+	if err != nil || n == 0 {
 		return n, err
 	}
-	if _, err := r.long(); err != nil {
-		return 0, err
+	if n < 0 {
+		if n == math.MinInt64 {
+			return 0, errors.New("Avro block count out of range")
+		}
+		size, err := r.long()
+		if err != nil {
+			return 0, err
+		}
+		if size < 0 {
+			return 0, fmt.Errorf("negative Avro block size %d", size)
+		}
+		n = -n
 	}
-	return -n, nil
+	return n, r.admit(n, empty)
 }
+
+// admit accepts a block of n items before any is read: n items of a byte
+// or more cannot outnumber the bytes left; items that can take no bytes
+// (empty) count against maxEmptyItems for the whole body.
+func (r *avroReader) admit(n int64, empty bool) error {
+	if !empty {
+		if left := int64(len(r.b) - r.p); n > left {
+			return fmt.Errorf("%w: a block of %d items with %d bytes left", errTruncated, n, left)
+		}
+		return nil
+	}
+	if n > maxEmptyItems-r.emptyItems {
+		return fmt.Errorf("Avro arrays of items that take no bytes (null or empty records) hold more than %d items", maxEmptyItems)
+	}
+	r.emptyItems += n
+	return nil
+}
+
+// errTooDeep is the error of a recursive record nested more than
+// maxDepth times in itself.
+var errTooDeep = fmt.Errorf("Avro value nests a recursive record more than %d levels deep", maxDepth)
+
+// enter counts one more recursive record entered, refusing one too deep;
+// leave undoes it.
+func (r *avroReader) enter() error {
+	if r.depth >= maxDepth {
+		return errTooDeep
+	}
+	r.depth++
+	return nil
+}
+
+func (r *avroReader) leave() { r.depth-- }
 
 type (
 	decFn  func(r *avroReader, a *arena) (any, error)
@@ -624,14 +680,16 @@ func compileDec(s avro.Schema, t *types.Type) (decFn, error) {
 		if t.Kind != types.Array {
 			break
 		}
-		elem, err := compileDec(s.(*avro.ArraySchema).Items(), t.Elem)
+		items := s.(*avro.ArraySchema).Items()
+		elem, err := compileDec(items, t.Elem)
 		if err != nil {
 			return nil, err
 		}
+		empty := avroEmpty(items)
 		return func(r *avroReader, a *arena) (any, error) {
 			out := []any{}
 			for {
-				n, err := r.blockLen()
+				n, err := r.blockLen(empty)
 				if err != nil {
 					return nil, err
 				}
@@ -659,14 +717,14 @@ func compileDec(s avro.Schema, t *types.Type) (decFn, error) {
 			return nil, err
 		}
 		return func(r *avroReader, a *arena) (any, error) {
-			m := types.NewMap(0)
+			m := types.NewMapBuilder(0)
 			for {
-				n, err := r.blockLen()
+				n, err := r.blockLen(false) // a key takes a byte
 				if err != nil {
 					return nil, err
 				}
 				if n == 0 {
-					return m, nil
+					return m.Map(), nil
 				}
 				for ; n > 0; n-- {
 					k, err := r.bytes()
@@ -941,27 +999,35 @@ func toTwos(v *big.Int) []byte {
 
 // compileSkip builds a reader that steps over a value of schema s.
 func compileSkip(s avro.Schema) skipFn {
+	return skipCompiler{}.compile(s)
+}
+
+// skipCompiler compiles skips, each record once: a record that holds
+// itself (legal Avro: a list or tree) refers back to its own skip, set
+// when compiled, and counts its nesting at run time.
+type skipCompiler map[*avro.RecordSchema]*skipFn
+
+func (c skipCompiler) compile(s avro.Schema) skipFn {
 	s = derefAvro(s)
 	switch s.Type() {
 	case avro.Null:
-		return func(*avroReader) error { return nil }
+		return skipNothing
 	case avro.Boolean:
-		return func(r *avroReader) error { _, err := r.take(1); return err }
+		return skipBoolean
 	case avro.Int, avro.Long, avro.Enum:
 		return func(r *avroReader) error { _, err := r.long(); return err }
 	case avro.Float:
-		return func(r *avroReader) error { _, err := r.take(4); return err }
+		return skipFloat
 	case avro.Double:
-		return func(r *avroReader) error { _, err := r.take(8); return err }
+		return skipDouble
 	case avro.String, avro.Bytes:
-		return func(r *avroReader) error { _, err := r.bytes(); return err }
+		return skipBytes
 	case avro.Fixed:
-		n := int64(s.(*avro.FixedSchema).Size())
-		return func(r *avroReader) error { _, err := r.take(n); return err }
+		return skipFixed(s.(*avro.FixedSchema).Size())
 	case avro.Union:
 		bs := make([]skipFn, len(s.(*avro.UnionSchema).Types()))
 		for i, b := range s.(*avro.UnionSchema).Types() {
-			bs[i] = compileSkip(b)
+			bs[i] = c.compile(b)
 		}
 		return func(r *avroReader) error {
 			i, err := r.long()
@@ -973,61 +1039,111 @@ func compileSkip(s avro.Schema) skipFn {
 			}
 			return bs[i](r)
 		}
-	case avro.Array, avro.Map:
-		var item skipFn
-		isMap := s.Type() == avro.Map
-		if isMap {
-			item = compileSkip(s.(*avro.MapSchema).Values())
-		} else {
-			item = compileSkip(s.(*avro.ArraySchema).Items())
+	case avro.Array:
+		items := s.(*avro.ArraySchema).Items()
+		return skipBlocks(c.compile(items), false, avroEmpty(items))
+	case avro.Map:
+		return skipBlocks(c.compile(s.(*avro.MapSchema).Values()), true, false)
+	case avro.Record, avro.Error:
+		return c.record(s.(*avro.RecordSchema))
+	}
+	return func(*avroReader) error { return fmt.Errorf("cannot skip Avro type %s", s.Type()) }
+}
+
+// record compiles the skip of a record, or, inside its own compilation,
+// a reference to it.
+func (c skipCompiler) record(rec *avro.RecordSchema) skipFn {
+	if self, ok := c[rec]; ok {
+		if *self != nil {
+			return *self
 		}
 		return func(r *avroReader) error {
-			for {
-				n, err := r.long()
+			if err := r.enter(); err != nil {
+				return err
+			}
+			err := (*self)(r)
+			r.leave()
+			return err
+		}
+	}
+	self := new(skipFn)
+	c[rec] = self
+	fs := make([]skipFn, len(rec.Fields()))
+	for i, f := range rec.Fields() {
+		fs[i] = c.compile(f.Type())
+	}
+	*self = func(r *avroReader) error {
+		for _, f := range fs {
+			if err := f(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return *self
+}
+
+// skipBlocks steps over the blocks of an array or map, jumping over
+// those that give their byte size.
+func skipBlocks(item skipFn, isMap, empty bool) skipFn {
+	return func(r *avroReader) error {
+		for {
+			n, err := r.long()
+			if err != nil || n == 0 {
+				return err
+			}
+			if n < 0 { // the block size lets us jump
+				size, err := r.long()
 				if err != nil {
 					return err
 				}
-				if n == 0 {
-					return nil
+				if _, err = r.take(size); err != nil {
+					return err
 				}
-				if n < 0 { // the block size lets us jump
-					size, err := r.long()
-					if err != nil {
-						return err
-					}
-					_, err = r.take(size)
-					if err != nil {
-						return err
-					}
-					continue
-				}
-				for ; n > 0; n-- {
-					if isMap {
-						if _, err := r.bytes(); err != nil {
-							return err
-						}
-					}
-					if err := item(r); err != nil {
-						return err
-					}
-				}
+				continue
 			}
-		}
-	case avro.Record, avro.Error:
-		var fs []skipFn
-		for _, f := range s.(*avro.RecordSchema).Fields() {
-			fs = append(fs, compileSkip(f.Type()))
-		}
-		return func(r *avroReader) error {
-			for _, f := range fs {
-				if err := f(r); err != nil {
+			if err := r.admit(n, empty); err != nil {
+				return err
+			}
+			for ; n > 0; n-- {
+				if isMap {
+					if _, err := r.bytes(); err != nil {
+						return err
+					}
+				}
+				if err := item(r); err != nil {
 					return err
 				}
 			}
-			return nil
 		}
 	}
-	return func(*avroReader) error { return fmt.Errorf("cannot skip Avro type %s", s.Type()) }
+}
+
+// avroEmpty reports that a value of s can take no bytes: null, a
+// zero-size fixed, or a record of only such fields. A record met inside
+// itself is taken to need bytes: a value can nest in itself only through
+// a union, array or map, which take some (or has no finite encoding).
+func avroEmpty(s avro.Schema) bool { return emptyWithin(s, nil) }
+
+func emptyWithin(s avro.Schema, outer []*avro.RecordSchema) bool {
+	switch s := derefAvro(s).(type) {
+	case *avro.NullSchema:
+		return true
+	case *avro.FixedSchema:
+		return s.Size() == 0
+	case *avro.RecordSchema:
+		if slices.Contains(outer, s) {
+			return false
+		}
+		outer = append(outer, s)
+		for _, f := range s.Fields() {
+			if !emptyWithin(f.Type(), outer) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // ---- binary writing ----
@@ -1091,7 +1207,7 @@ func compileRecordEnc(fs []types.Field, rec *avro.RecordSchema) ([]encF, error) 
 		out[i].col = j
 		nullable := isNullable(af.Type())
 		if af.HasDefault() && !(nullable && af.Default() == nil) {
-			def, err := encodeDefault(nil, af.Type(), af.Default())
+			def, err := encodeDefault(nil, af.Type(), af.Default(), 0)
 			if err != nil {
 				return nil, fmt.Errorf("default of field %s: %w", af.Name(), err)
 			}
@@ -1403,12 +1519,18 @@ func compileEnc(t *types.Type, s avro.Schema) (encFn, error) {
 }
 
 // encodeDefault writes a field default, given as parsed JSON, in binary.
-// The default of a union is of its first branch.
-func encodeDefault(dst []byte, s avro.Schema, v any) ([]byte, error) {
+// The default of a union is of its first branch. A record field the
+// default leaves out takes its own default, so a recursive record can
+// nest without end: depth counts the levels, up to maxDepth.
+func encodeDefault(dst []byte, s avro.Schema, v any, depth int) ([]byte, error) {
+	if depth > maxDepth {
+		return dst, fmt.Errorf("default nests more than %d levels deep", maxDepth)
+	}
+	depth++
 	s = derefAvro(s)
 	switch s.Type() {
 	case avro.Union:
-		return encodeDefault(append(dst, 0), s.(*avro.UnionSchema).Types()[0], v)
+		return encodeDefault(append(dst, 0), s.(*avro.UnionSchema).Types()[0], v, depth)
 	case avro.Null:
 		return dst, nil
 	case avro.Boolean:
@@ -1468,7 +1590,7 @@ func encodeDefault(dst []byte, s avro.Schema, v any) ([]byte, error) {
 			dst = appendLong(dst, int64(len(arr)))
 			for _, x := range arr {
 				var err error
-				if dst, err = encodeDefault(dst, s.(*avro.ArraySchema).Items(), x); err != nil {
+				if dst, err = encodeDefault(dst, s.(*avro.ArraySchema).Items(), x, depth); err != nil {
 					return dst, err
 				}
 			}
@@ -1481,7 +1603,7 @@ func encodeDefault(dst []byte, s avro.Schema, v any) ([]byte, error) {
 			for k, x := range m {
 				dst = append(appendLong(dst, int64(len(k))), k...)
 				var err error
-				if dst, err = encodeDefault(dst, s.(*avro.MapSchema).Values(), x); err != nil {
+				if dst, err = encodeDefault(dst, s.(*avro.MapSchema).Values(), x, depth); err != nil {
 					return dst, err
 				}
 			}
@@ -1495,7 +1617,7 @@ func encodeDefault(dst []byte, s avro.Schema, v any) ([]byte, error) {
 				x = f.Default()
 			}
 			var err error
-			if dst, err = encodeDefault(dst, f.Type(), x); err != nil {
+			if dst, err = encodeDefault(dst, f.Type(), x, depth); err != nil {
 				return dst, err
 			}
 		}

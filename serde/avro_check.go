@@ -194,9 +194,10 @@ func arrayCheck(s *avro.ArraySchema, t *types.Type) skipFn {
 	if err != nil {
 		return nil
 	}
+	empty := avroEmpty(s.Items())
 	return func(r *avroReader) error {
 		for {
-			n, err := r.blockLen()
+			n, err := r.blockLen(empty)
 			if err != nil || n == 0 {
 				return err
 			}
@@ -216,7 +217,7 @@ func mapCheck(s *avro.MapSchema, t *types.Type) skipFn {
 	}
 	return func(r *avroReader) error {
 		for {
-			n, err := r.blockLen()
+			n, err := r.blockLen(false) // a key takes a byte
 			if err != nil || n == 0 {
 				return err
 			}

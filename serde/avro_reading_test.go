@@ -114,6 +114,9 @@ var avroUnwrapped = []struct {
 	{`{"type":"record","name":"r","fields":[{"name":"a","type":"int"},{"name":"b","type":"string"}]}`,
 		types.StructOf(types.Field{Name: "A", Type: types.IntType})},
 	{`"double"`, types.DecimalOf(4, 1)},
+	{`{"type":"array","items":"null"}`, types.ArrayOf(types.IntType)},
+	{avroListSchema, types.StructOf(types.Field{Name: "ID", Type: types.IntType},
+		types.Field{Name: "NEXT", Type: types.StructOf(types.Field{Name: "ID", Type: types.IntType})})},
 }
 
 const avroReadingID = 77
@@ -210,6 +213,9 @@ func genAvro(rng *rand.Rand, s avro.Schema, dst []byte, wild bool) []byte {
 		}
 		return dst
 	case avro.Array, avro.Map:
+		if wild && rng.IntN(8) == 0 { // a count no body holds
+			return appendLong(dst, []int64{1 << 62, -1 << 62, math.MinInt64, maxEmptyItems + 1}[rng.IntN(4)])
+		}
 		for range rng.IntN(3) { // blocks
 			n := 1 + rng.IntN(3)
 			var block []byte

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -210,8 +211,15 @@ func writeJSONString(b *strings.Builder, s string) {
 
 // parseAvro parses schema text with a private cache, so that unrelated
 // schemas reusing a record name never clash.
-func parseAvro(text string) (avro.Schema, error) {
-	s, err := avro.ParseWithCache(text, "", &avro.SchemaCache{})
+// The parser panics on some legal schemas (a recursive field with a
+// default): that is an error here, not a crash of the server.
+func parseAvro(text string) (s avro.Schema, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s, err = nil, fmt.Errorf("invalid Avro schema: the Avro parser failed on it (%v)", p)
+		}
+	}()
+	s, err = avro.ParseWithCache(text, "", &avro.SchemaCache{})
 	if err != nil {
 		return nil, fmt.Errorf("invalid Avro schema: %w", err)
 	}
@@ -227,9 +235,10 @@ func avroColumns(text string, unwrapped, isKey bool) ([]types.Column, error) {
 	}
 	s = derefAvro(s)
 	if rec, ok := s.(*avro.RecordSchema); ok && !unwrapped {
+		ty := &avroTyper{within: []*avro.RecordSchema{rec}}
 		cols := make([]types.Column, 0, len(rec.Fields()))
 		for _, f := range rec.Fields() {
-			t, err := sqlTypeOfAvro(f.Type())
+			t, err := ty.typeOf(f.Type())
 			if err != nil {
 				return nil, fmt.Errorf("field %s: %w", f.Name(), err)
 			}
@@ -240,7 +249,7 @@ func avroColumns(text string, unwrapped, isKey bool) ([]types.Column, error) {
 		}
 		return cols, nil
 	}
-	t, err := sqlTypeOfAvro(s)
+	t, err := new(avroTyper).typeOf(s)
 	if err != nil {
 		return nil, err
 	}
@@ -326,8 +335,24 @@ func logicalOf(s avro.Schema) avro.LogicalType {
 	return ""
 }
 
-// sqlTypeOfAvro maps an Avro type to the SQL type ksqlDB infers for it.
-func sqlTypeOfAvro(s avro.Schema) (*types.Type, error) {
+// maxInferredTypes bounds the SQL types inferred from one schema: a
+// named type used twice in each of n nested records expands to 2^n.
+const maxInferredTypes = 100_000
+
+// avroTyper infers the SQL types of an Avro schema's parts.
+type avroTyper struct {
+	// within lists the records being typed: one that holds itself (legal
+	// Avro: a list or tree) has no SQL type, as SQL types do not nest
+	// without end.
+	within []*avro.RecordSchema
+	types  int // inferred so far, up to maxInferredTypes
+}
+
+// typeOf maps an Avro type to the SQL type ksqlDB infers for it.
+func (ty *avroTyper) typeOf(s avro.Schema) (*types.Type, error) {
+	if ty.types++; ty.types > maxInferredTypes {
+		return nil, fmt.Errorf("the Avro schema expands to more than %d SQL types (named types reused at many levels)", maxInferredTypes)
+	}
 	s = nonNull(s)
 	if p, sc, ok := avroDecimal(s); ok {
 		return types.DecimalOf(p, sc), nil
@@ -358,22 +383,27 @@ func sqlTypeOfAvro(s avro.Schema) (*types.Type, error) {
 	case avro.Bytes, avro.Fixed:
 		return types.BytesType, nil
 	case avro.Array:
-		e, err := sqlTypeOfAvro(s.(*avro.ArraySchema).Items())
+		e, err := ty.typeOf(s.(*avro.ArraySchema).Items())
 		if err != nil {
 			return nil, err
 		}
 		return types.ArrayOf(e), nil
 	case avro.Map:
-		e, err := sqlTypeOfAvro(s.(*avro.MapSchema).Values())
+		e, err := ty.typeOf(s.(*avro.MapSchema).Values())
 		if err != nil {
 			return nil, err
 		}
 		return types.MapOf(types.StringType, e), nil
 	case avro.Record, avro.Error:
 		rec := s.(*avro.RecordSchema)
+		if slices.Contains(ty.within, rec) {
+			return nil, fmt.Errorf("the Avro record %s holds itself: a recursive type has no SQL type (declare the columns to read the fields that are not recursive)", rec.FullName())
+		}
+		ty.within = append(ty.within, rec)
+		defer func() { ty.within = ty.within[:len(ty.within)-1] }()
 		fs := make([]types.Field, 0, len(rec.Fields()))
 		for _, f := range rec.Fields() {
-			t, err := sqlTypeOfAvro(f.Type())
+			t, err := ty.typeOf(f.Type())
 			if err != nil {
 				return nil, fmt.Errorf("field %s: %w", f.Name(), err)
 			}

@@ -310,9 +310,10 @@ func debeziumAvroColumns(text string) ([]types.Column, error) {
 		if !ok {
 			return nil, fmt.Errorf("the after field is a %s, not a record", f.Type().Type())
 		}
+		ty := &avroTyper{within: []*avro.RecordSchema{rec}}
 		cols := make([]types.Column, 0, len(rec.Fields()))
 		for _, af := range rec.Fields() {
-			t, err := sqlTypeOfAvro(af.Type())
+			t, err := ty.typeOf(af.Type())
 			if err != nil {
 				return nil, fmt.Errorf("after field %s: %w", af.Name(), err)
 			}

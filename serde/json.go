@@ -882,10 +882,10 @@ func decodeArray(s *scanner, c *codec, depth int) (any, error) {
 
 func decodeMap(s *scanner, c *codec, depth int) (any, error) {
 	s.i++ // '{'
-	m := types.NewMap(4)
+	m := types.NewMapBuilder(4)
 	if s.peek() == '}' {
 		s.i++
-		return m, nil
+		return m.Map(), nil
 	}
 	for {
 		if s.peek() != '"' {
@@ -914,7 +914,7 @@ func decodeMap(s *scanner, c *codec, depth int) (any, error) {
 			s.i++
 		case '}':
 			s.i++
-			return m, nil
+			return m.Map(), nil
 		default:
 			return nil, s.unexpected()
 		}

@@ -420,9 +420,10 @@ func protobufColumns(reg Registry, rs RegSchema, fullName string, _ bool) ([]typ
 	}
 	fs := md.Fields()
 	cols := make([]types.Column, 0, fs.Len())
+	inferred := 0
 	for i := 0; i < fs.Len(); i++ {
 		f := fs.Get(i)
-		t, err := sqlTypeOfProto(f, 0)
+		t, err := sqlTypeOfProto(f, 0, &inferred)
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", f.Name(), err)
 		}
@@ -431,21 +432,27 @@ func protobufColumns(reg Registry, rs RegSchema, fullName string, _ bool) ([]typ
 	return cols, nil
 }
 
-func sqlTypeOfProto(f protoreflect.FieldDescriptor, depth int) (*types.Type, error) {
+// sqlTypeOfProto infers the SQL type of a field nested depth messages
+// deep; inferred counts the types inferred from the schema so far, up to
+// maxInferredTypes.
+func sqlTypeOfProto(f protoreflect.FieldDescriptor, depth int, inferred *int) (*types.Type, error) {
 	if depth > 64 {
 		return nil, errors.New("recursive PROTOBUF messages are not supported")
+	}
+	if *inferred++; *inferred > maxInferredTypes {
+		return nil, fmt.Errorf("the PROTOBUF schema expands to more than %d SQL types (messages reused at many levels)", maxInferredTypes)
 	}
 	if f.IsMap() {
 		if f.MapKey().Kind() != protoreflect.StringKind {
 			return nil, errors.New("PROTOBUF format only supports MAP types with STRING keys")
 		}
-		v, err := sqlTypeOfProtoValue(f.MapValue(), depth)
+		v, err := sqlTypeOfProtoValue(f.MapValue(), depth, inferred)
 		if err != nil {
 			return nil, err
 		}
 		return types.MapOf(types.StringType, v), nil
 	}
-	t, err := sqlTypeOfProtoValue(f, depth)
+	t, err := sqlTypeOfProtoValue(f, depth, inferred)
 	if err != nil {
 		return nil, err
 	}
@@ -455,7 +462,7 @@ func sqlTypeOfProto(f protoreflect.FieldDescriptor, depth int) (*types.Type, err
 	return t, nil
 }
 
-func sqlTypeOfProtoValue(f protoreflect.FieldDescriptor, depth int) (*types.Type, error) {
+func sqlTypeOfProtoValue(f protoreflect.FieldDescriptor, depth int, inferred *int) (*types.Type, error) {
 	switch f.Kind() {
 	case protoreflect.BoolKind:
 		return types.BooleanType, nil
@@ -499,7 +506,7 @@ func sqlTypeOfProtoValue(f protoreflect.FieldDescriptor, depth int) (*types.Type
 		out := make([]types.Field, 0, fs.Len())
 		for i := 0; i < fs.Len(); i++ {
 			sf := fs.Get(i)
-			t, err := sqlTypeOfProto(sf, depth+1)
+			t, err := sqlTypeOfProto(sf, depth+1, inferred)
 			if err != nil {
 				return nil, fmt.Errorf("field %s: %w", sf.Name(), err)
 			}
@@ -993,7 +1000,7 @@ func getProtoField(m protoreflect.Message, fd protoreflect.FieldDescriptor, t *t
 			return nil, fmt.Errorf("cannot read a PROTOBUF map into %s", t)
 		}
 		pm := m.Get(fd).Map()
-		out := types.NewMap(pm.Len())
+		out := types.NewMapBuilder(pm.Len())
 		var err error
 		// protobuf maps have no order: sort keys for stable output.
 		keys := make([]string, 0, pm.Len())
@@ -1009,7 +1016,7 @@ func getProtoField(m protoreflect.Message, fd protoreflect.FieldDescriptor, t *t
 			}
 			out.Put(k, v)
 		}
-		return out, nil
+		return out.Map(), nil
 	case fd.IsList():
 		if t.Kind != types.Array {
 			return nil, fmt.Errorf("cannot read a PROTOBUF repeated field into %s", t)

@@ -193,7 +193,7 @@ func sqlValue(v any, t *types.Type) (any, error) {
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
-		out := types.NewMap(len(keys))
+		out := types.NewMapBuilder(len(keys))
 		for _, k := range keys {
 			sv, err := sqlValue(obj[k], t.Elem)
 			if err != nil {
@@ -201,7 +201,7 @@ func sqlValue(v any, t *types.Type) (any, error) {
 			}
 			out.Put(k, sv)
 		}
-		return out, nil
+		return out.Map(), nil
 	case types.Struct:
 		obj, ok := v.(map[string]any)
 		if !ok {

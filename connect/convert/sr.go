@@ -496,7 +496,7 @@ func toSQL(s *connect.Schema, v any) (any, error) {
 		if !ok {
 			break
 		}
-		out := types.NewMap(len(m))
+		out := types.NewMapBuilder(len(m))
 		for k, e := range m {
 			ev, err := toSQL(s.ValueSchema, e)
 			if err != nil {
@@ -504,7 +504,7 @@ func toSQL(s *connect.Schema, v any) (any, error) {
 			}
 			out.Put(k, ev)
 		}
-		return out, nil
+		return out.Map(), nil
 	case connect.StructT:
 		st, ok := v.(*connect.Struct)
 		if !ok {
