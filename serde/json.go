@@ -2,6 +2,7 @@ package serde
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/big"
@@ -48,6 +49,7 @@ type objCodec struct {
 	// upper[i] is names[i] upper-cased when it is non-empty ASCII, else "".
 	upper []string
 	lower []string // names lower-cased
+	keys  []nameKey
 	// ambiguous is set when two names differ only in case, so lookups
 	// must prefer an exact match over a case-insensitive one.
 	ambiguous bool
@@ -74,11 +76,12 @@ func newCodec(t *types.Type) *codec {
 
 func newObjCodec(names []string, ts []*types.Type) *objCodec {
 	o := &objCodec{names: names, codecs: make([]*codec, len(ts)), prefix: make([][]byte, len(ts)),
-		upper: make([]string, len(ts)), lower: make([]string, len(ts))}
+		upper: make([]string, len(ts)), lower: make([]string, len(ts)), keys: make([]nameKey, len(ts))}
 	for i, t := range ts {
 		if n := names[i]; n != "" && isASCII([]byte(n)) {
 			o.upper[i] = strings.ToUpper(n)
 		}
+		o.keys[i] = newNameKey(names[i])
 		o.lower[i] = strings.ToLower(names[i])
 		o.codecs[i] = newCodec(t)
 		p := []byte{','}
@@ -242,17 +245,10 @@ func decodeObject(s *scanner, o *objCodec, dst []any, unread []bool, depth int, 
 	}
 	hint := 0
 	for {
-		if s.peek() != '"' {
-			return s.unexpected()
-		}
-		key, err := s.str()
+		idx, exact, err := o.readKey(s, hint)
 		if err != nil {
 			return err
 		}
-		if err := s.expect(':'); err != nil {
-			return err
-		}
-		idx, exact := o.lookup(key, hint)
 		var r uint8 = 1
 		if exact {
 			r = 2
@@ -276,7 +272,11 @@ func decodeObject(s *scanner, o *objCodec, dst []any, unread []bool, depth int, 
 			rank[idx] = r
 			hint = idx + 1
 		}
-		switch s.peek() {
+		c := s.cur()
+		if c <= ' ' {
+			c = s.peek()
+		}
+		switch c {
 		case ',':
 			s.i++
 		case '}':
@@ -286,6 +286,34 @@ func decodeObject(s *scanner, o *objCodec, dst []any, unread []bool, depth int, 
 			return s.unexpected()
 		}
 	}
+}
+
+// readKey reads a field name and the colon after it, and finds its field
+// as lookup does (-1 for none). The expected field, hint, is tried first
+// on the bytes in place: a key that spells its name without escapes needs
+// no scanning.
+func (o *objCodec) readKey(s *scanner, hint int) (idx int, exact bool, err error) {
+	if s.cur() != '"' && s.peek() != '"' {
+		return -1, false, s.unexpected()
+	}
+	if !o.ambiguous && hint < len(o.names) {
+		if exact, ok := o.keys[hint].at(s.b, s.i+1); ok {
+			s.i += len(o.names[hint]) + 2
+			if err := s.colon(); err != nil {
+				return -1, false, err
+			}
+			return hint, exact, nil
+		}
+	}
+	key, err := s.str()
+	if err != nil {
+		return -1, false, err
+	}
+	if err := s.colon(); err != nil {
+		return -1, false, err
+	}
+	idx, exact = o.lookup(key, hint)
+	return idx, exact, nil
 }
 
 // lookup finds the field for a JSON name: an exact match, else one that
@@ -347,6 +375,71 @@ func (o *objCodec) foldEq(i int, key []byte) bool {
 	return true
 }
 
+// nameKey matches a field name against a key's bytes in place, eight at
+// a time: exactly and ignoring ASCII case, as foldEq does.
+type nameKey struct {
+	n     int      // the name's length, 0 to match nothing
+	exact []uint64 // the name's bytes, little-endian, zero-padded
+	lower []uint64 // the same with letters lower-cased
+	fold  []uint64 // 0x20 in each byte that holds a letter
+}
+
+// newNameKey returns the matcher for name, or an empty one (matching
+// nothing) when a key could spell the name only with escapes or when
+// folding it is not plain ASCII.
+func newNameKey(name string) nameKey {
+	if name == "" || !isASCII([]byte(name)) {
+		return nameKey{}
+	}
+	n := (len(name) + 7) / 8
+	k := nameKey{n: len(name), exact: make([]uint64, n), lower: make([]uint64, n), fold: make([]uint64, n)}
+	for j := 0; j < len(name); j++ {
+		c := name[j]
+		if c < 0x20 || c == '"' || c == '\\' {
+			return nameKey{}
+		}
+		shift := 8 * uint(j%8)
+		k.exact[j/8] |= uint64(c) << shift
+		if up := asciiUpper[c]; 'A' <= up && up <= 'Z' {
+			k.lower[j/8] |= uint64(up|0x20) << shift
+			k.fold[j/8] |= 0x20 << shift
+		} else {
+			k.lower[j/8] |= uint64(c) << shift
+		}
+	}
+	return k
+}
+
+// at reports whether b holds the name at i as a whole JSON string's
+// content (its closing quote follows), ignoring ASCII case, and whether
+// it is spelled exactly. It answers no when it cannot tell cheaply, such
+// as near the end of b; the caller then scans the key.
+func (k *nameKey) at(b []byte, i int) (exact, ok bool) {
+	n := k.n
+	if n == 0 || i+n >= len(b) || b[i+n] != '"' {
+		return false, false
+	}
+	exact = true
+	for w := range k.exact {
+		p := i + 8*w
+		if p+8 > len(b) {
+			return false, false
+		}
+		x := binary.LittleEndian.Uint64(b[p:])
+		m := ^uint64(0)
+		if rest := n - 8*w; rest < 8 {
+			m = 1<<(8*rest) - 1
+		}
+		if ((x|k.fold[w])^k.lower[w])&m != 0 {
+			return false, false
+		}
+		if (x^k.exact[w])&m != 0 {
+			exact = false
+		}
+	}
+	return exact, true
+}
+
 // asciiUpper maps a-z to A-Z and every other byte to itself.
 var asciiUpper = func() (t [256]byte) {
 	for i := range t {
@@ -395,7 +488,10 @@ func decodeValue(s *scanner, c *codec, depth int, a *arena) (any, error) {
 	if depth > maxDepth {
 		return nil, errDepth
 	}
-	ch := s.peek()
+	ch := s.cur()
+	if ch <= ' ' {
+		ch = s.peek()
+	}
 	if ch == 'n' {
 		return nil, s.literal("null")
 	}
@@ -511,7 +607,10 @@ func checkValue(s *scanner, c *codec, depth int) error {
 	if depth > maxDepth {
 		return errDepth
 	}
-	ch := s.peek()
+	ch := s.cur()
+	if ch <= ' ' {
+		ch = s.peek()
+	}
 	if ch == 'n' {
 		return s.literal("null")
 	}
@@ -707,7 +806,11 @@ func decodeTextAs(s *scanner, t *types.Type) (any, error) {
 // decodeString reads any JSON value as text: strings as they are, numbers
 // and booleans as written, objects as compact JSON, arrays as "[a, b]".
 func decodeString(s *scanner, depth int, a *arena) (any, error) {
-	switch ch := s.peek(); {
+	ch := s.cur()
+	if ch <= ' ' {
+		ch = s.peek()
+	}
+	switch {
 	case ch == '"':
 		b, err := s.str()
 		if err != nil {

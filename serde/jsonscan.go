@@ -38,6 +38,17 @@ func (s *scanner) peek() byte {
 	return peekSlow(s)
 }
 
+// cur returns the byte at the cursor, or 0 at the end. Unlike peek it is
+// cheap enough to inline, so hot paths try it first and call peek only
+// when it finds a blank (or the end): `c := s.cur(); if c <= ' ' { c = s.peek() }`
+// gives what peek gives.
+func (s *scanner) cur() byte {
+	if s.i < len(s.b) {
+		return s.b[s.i]
+	}
+	return 0
+}
+
 //go:noinline
 func peekSlow(s *scanner) byte {
 	s.ws()
@@ -65,6 +76,15 @@ func (s *scanner) expect(c byte) error {
 	}
 	s.i++
 	return nil
+}
+
+// colon consumes the ':' after a field name, as expect(':') does.
+func (s *scanner) colon() error {
+	if s.cur() == ':' {
+		s.i++
+		return nil
+	}
+	return s.expect(':')
 }
 
 // literal consumes one of true, false, null; s.b[s.i] is its first letter.

@@ -1,0 +1,97 @@
+package serde
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/eddysql/eddy/types"
+)
+
+// validityCols read any JSON value (STRING takes every kind as text), so
+// a record fails only for its syntax. The names are a bid's, one short
+// and one longer than a word, so keys are matched both in place and by
+// scanning.
+var validityCols = []types.Column{
+	col("BIDDER", types.StringType),
+	col("PRICE", types.StringType),
+	col("DATETIME", types.StringType),
+	col("A", types.StringType),
+	col("LONGER_THAN_A_WORD", types.StringType),
+}
+
+// FuzzJSONValidity: the decoder accepts a record exactly when
+// encoding/json finds it valid and it is an object (or null, or empty,
+// which read as no record), whether it decodes every column, checks them
+// all, or mixes both. Inputs with invalid UTF-8 are out of scope (the
+// decoder rejects it in strings, encoding/json lets it through), as is
+// nesting past maxDepth.
+func FuzzJSONValidity(f *testing.F) {
+	for _, r := range []string{
+		`{"auction":1000,"bidder":1001,"price":9490,"channel":"channel-9768","dateTime":1700000000000,"extra":"brx"}`,
+		`{"BIDDER":"x","Price":[1,{"a":null}],"datetime":-1.5e3,"a":true,"longer_than_a_word":{}}`,
+		`{ "bidder" : 1 , "price"	:2 }`, `{"bi\u0064der":1}`, `{"bidder\"":1}`, `{"bidder`, `{"bidder"`, `{"a":`,
+		`{"bidder":1,}`, `{"bidder":01}`, `{"a":"\ud800"}`, `{"a":"x` + "\x01" + `"}`, `[1]`, `"s"`, `null`, ``, ` `,
+		`{"a":1} x`, `{"a":1}{}`, `{"longer_than_a_word":1,"LONGER_THAN_A_WORD":2}`, `{"a":1,"a":[]}`, `{"":1}`,
+	} {
+		f.Add([]byte(r), uint8(0))
+	}
+	s, err := New(Format{Name: JSON}, validityCols, false)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, mask uint8) {
+		if !utf8.Valid(data) || bytes.Count(data, []byte{'['})+bytes.Count(data, []byte{'{'}) > maxDepth {
+			return
+		}
+		trimmed := bytes.TrimLeft(data, " \t\r\n")
+		want := len(trimmed) == 0 || (json.Valid(data) && (trimmed[0] == '{' || trimmed[0] == 'n'))
+		read := make([]bool, len(validityCols))
+		for i := range read {
+			read[i] = mask&(1<<i) != 0
+		}
+		for _, d := range []Serde{s, Reading(s, read)} {
+			err := d.Decode(data, make([]any, len(validityCols)))
+			if err == ErrNull {
+				err = nil
+			}
+			if (err == nil) != want {
+				t.Fatalf("%T: Decode(%q) = %v, encoding/json valid object: %v", d, data, err, want)
+			}
+		}
+	})
+}
+
+// FuzzNameKey: matching a field name against a key's bytes in place
+// agrees with scanning the key and folding it as lookup does, and it
+// misses a match only near the end of the input.
+func FuzzNameKey(f *testing.F) {
+	for _, c := range [][2]string{
+		{"BIDDER", `bidder":1}`}, {"DATETIME", `dateTime":1}`}, {"DATETIME", `DATETIME"`}, {"URL", `url":`},
+		{"A_B", `a_b":1`}, {"@[", "`{\":1"}, {"LONGER_THAN_A_WORD", `longer_than_a_WORD":1}`}, {"X", `x\"":1`},
+		{"quoted\"", `quoted\"":1`}, {"É", `é":1`}, {"k", "\u212a\":1"}, {"", `":1`},
+	} {
+		f.Add(c[0], []byte(c[1]))
+	}
+	f.Fuzz(func(t *testing.T, name string, b []byte) {
+		o := newObjCodec([]string{name}, []*types.Type{types.StringType})
+		exact, ok := o.keys[0].at(b, 0)
+		// What scanning finds: the string's content if b holds one.
+		s := scanner{b: append([]byte{'"'}, b...)}
+		key, err := s.str()
+		fold := err == nil && len(key) == len(name) && o.foldEq(0, key)
+		if ok {
+			if !fold || exact != (string(key) == name) || s.i != len(name)+2 {
+				t.Fatalf("at(%q) for %q = exact %v, ok; scanning gives %q (%v)", b, name, exact, key, err)
+			}
+			return
+		}
+		plain := name != "" && !strings.ContainsAny(name, "\"\\") && isASCII([]byte(name)) &&
+			strings.IndexFunc(name, func(r rune) bool { return r < 0x20 }) < 0
+		if fold && plain && (len(name)+7)/8*8 <= len(b) {
+			t.Fatalf("at(%q) for %q missed the key %q", b, name, key)
+		}
+	})
+}
