@@ -290,18 +290,15 @@ func decodeObject(s *scanner, o *objCodec, dst []any, unread []bool, depth int, 
 
 // readKey reads a field name and the colon after it, and finds its field
 // as lookup does (-1 for none). The expected field, hint, is tried first
-// on the bytes in place: a key that spells its name without escapes needs
-// no scanning.
+// on the bytes in place: a key that spells its name without escapes, with
+// the colon right after it, needs no scanning.
 func (o *objCodec) readKey(s *scanner, hint int) (idx int, exact bool, err error) {
 	if s.cur() != '"' && s.peek() != '"' {
 		return -1, false, s.unexpected()
 	}
 	if !o.ambiguous && hint < len(o.names) {
 		if exact, ok := o.keys[hint].at(s.b, s.i+1); ok {
-			s.i += len(o.names[hint]) + 2
-			if err := s.colon(); err != nil {
-				return -1, false, err
-			}
+			s.i += len(o.names[hint]) + 3 // `"name":`
 			return hint, exact, nil
 		}
 	}
@@ -309,7 +306,9 @@ func (o *objCodec) readKey(s *scanner, hint int) (idx int, exact bool, err error
 	if err != nil {
 		return -1, false, err
 	}
-	if err := s.colon(); err != nil {
+	if s.cur() == ':' {
+		s.i++
+	} else if err := s.expect(':'); err != nil {
 		return -1, false, err
 	}
 	idx, exact = o.lookup(key, hint)
@@ -375,13 +374,15 @@ func (o *objCodec) foldEq(i int, key []byte) bool {
 	return true
 }
 
-// nameKey matches a field name against a key's bytes in place, eight at
-// a time: exactly and ignoring ASCII case, as foldEq does.
+// nameKey matches a field name against the key at the cursor in place,
+// eight bytes at a time: the bytes after the opening quote must spell the
+// name, exactly or in another ASCII case as foldEq allows, followed by
+// `":`. Anything else (escapes, blanks before the colon) is left to
+// scanning the key.
 type nameKey struct {
 	n     int      // the name's length, 0 to match nothing
-	exact []uint64 // the name's bytes, little-endian, zero-padded
-	lower []uint64 // the same with letters lower-cased
-	fold  []uint64 // 0x20 in each byte that holds a letter
+	exact []uint64 // the name and `":`, little-endian, zero-padded
+	fold  []uint64 // 0x20 in each byte that holds a letter of the name
 }
 
 // newNameKey returns the matcher for name, or an empty one (matching
@@ -391,53 +392,47 @@ func newNameKey(name string) nameKey {
 	if name == "" || !isASCII([]byte(name)) {
 		return nameKey{}
 	}
-	n := (len(name) + 7) / 8
-	k := nameKey{n: len(name), exact: make([]uint64, n), lower: make([]uint64, n), fold: make([]uint64, n)}
-	for j := 0; j < len(name); j++ {
-		c := name[j]
-		if c < 0x20 || c == '"' || c == '\\' {
+	pat := name + `":`
+	n := (len(pat) + 7) / 8
+	k := nameKey{n: len(name), exact: make([]uint64, n), fold: make([]uint64, n)}
+	for j := 0; j < len(pat); j++ {
+		c := pat[j]
+		if j < len(name) && (c < 0x20 || c == '"' || c == '\\') {
 			return nameKey{}
 		}
 		shift := 8 * uint(j%8)
 		k.exact[j/8] |= uint64(c) << shift
-		if up := asciiUpper[c]; 'A' <= up && up <= 'Z' {
-			k.lower[j/8] |= uint64(up|0x20) << shift
+		if j < len(name) && 'A' <= asciiUpper[c] && asciiUpper[c] <= 'Z' {
 			k.fold[j/8] |= 0x20 << shift
-		} else {
-			k.lower[j/8] |= uint64(c) << shift
 		}
 	}
 	return k
 }
 
-// at reports whether b holds the name at i as a whole JSON string's
-// content (its closing quote follows), ignoring ASCII case, and whether
-// it is spelled exactly. It answers no when it cannot tell cheaply, such
-// as near the end of b; the caller then scans the key.
+// at reports whether b holds the name's key at i (just after the opening
+// quote), with the colon after it, and whether it is spelled exactly. It
+// answers no when it cannot tell cheaply, such as near the end of b.
+//
+// A key byte matches a letter of the name in either case exactly when it
+// differs from it at most in bit 0x20, as foldEq's table has it; any other
+// byte must be equal.
 func (k *nameKey) at(b []byte, i int) (exact, ok bool) {
-	n := k.n
-	if n == 0 || i+n >= len(b) || b[i+n] != '"' {
-		return false, false
-	}
-	exact = true
-	for w := range k.exact {
+	var diff uint64
+	for w, want := range k.exact {
 		p := i + 8*w
 		if p+8 > len(b) {
 			return false, false
 		}
-		x := binary.LittleEndian.Uint64(b[p:])
-		m := ^uint64(0)
-		if rest := n - 8*w; rest < 8 {
-			m = 1<<(8*rest) - 1
+		d := binary.LittleEndian.Uint64(b[p:]) ^ want
+		if rest := k.n + 2 - 8*w; rest < 8 {
+			d &= 1<<(8*rest) - 1
 		}
-		if ((x|k.fold[w])^k.lower[w])&m != 0 {
+		if d&^k.fold[w] != 0 {
 			return false, false
 		}
-		if (x^k.exact[w])&m != 0 {
-			exact = false
-		}
+		diff |= d
 	}
-	return exact, true
+	return diff == 0, len(k.exact) > 0
 }
 
 // asciiUpper maps a-z to A-Z and every other byte to itself.

@@ -65,15 +65,18 @@ func FuzzJSONValidity(f *testing.F) {
 }
 
 // FuzzNameKey: matching a field name against a key's bytes in place
-// agrees with scanning the key and folding it as lookup does, and it
-// misses a match only near the end of the input.
+// agrees with scanning the key, reading the colon right after it and
+// folding the key as lookup does, and misses a match only near the end of
+// the input.
 func FuzzNameKey(f *testing.F) {
 	for _, c := range [][2]string{
-		{"BIDDER", `bidder":1}`}, {"DATETIME", `dateTime":1}`}, {"DATETIME", `DATETIME"`}, {"URL", `url":`},
+		{"BIDDER", `bidder":1}`}, {"DATETIME", `dateTime":1}`}, {"DATETIME", `DATETIME":`}, {"URL", `url":`},
 		{"A_B", `a_b":1`}, {"@[", "`{\":1"}, {"LONGER_THAN_A_WORD", `longer_than_a_WORD":1}`}, {"X", `x\"":1`},
-		{"quoted\"", `quoted\"":1`}, {"É", `é":1`}, {"k", "\u212a\":1"}, {"", `":1`},
+		{"quoted\"", `quoted\"":1`}, {"É", `é":1`}, {"k", "\u212a\":1"}, {"", `":1`}, {"PRICE", `price" :1`},
+		{"PRICE", `price"`}, {"abcdef", `ABCDEF":0`},
 	} {
 		f.Add(c[0], []byte(c[1]))
+		f.Add(c[0], []byte(c[1]+`,"next":[1,2,3]}`)) // long enough to match in place
 	}
 	f.Fuzz(func(t *testing.T, name string, b []byte) {
 		o := newObjCodec([]string{name}, []*types.Type{types.StringType})
@@ -81,16 +84,16 @@ func FuzzNameKey(f *testing.F) {
 		// What scanning finds: the string's content if b holds one.
 		s := scanner{b: append([]byte{'"'}, b...)}
 		key, err := s.str()
-		fold := err == nil && len(key) == len(name) && o.foldEq(0, key)
+		fold := err == nil && s.cur() == ':' && len(key) == len(name) && o.foldEq(0, key)
 		if ok {
-			if !fold || exact != (string(key) == name) || s.i != len(name)+2 {
+			if !fold || exact != (string(key) == name) || s.i+1 != len(name)+3 {
 				t.Fatalf("at(%q) for %q = exact %v, ok; scanning gives %q (%v)", b, name, exact, key, err)
 			}
 			return
 		}
 		plain := name != "" && !strings.ContainsAny(name, "\"\\") && isASCII([]byte(name)) &&
 			strings.IndexFunc(name, func(r rune) bool { return r < 0x20 }) < 0
-		if fold && plain && (len(name)+7)/8*8 <= len(b) {
+		if fold && plain && (len(name)+2+7)/8*8 <= len(b) {
 			t.Fatalf("at(%q) for %q missed the key %q", b, name, key)
 		}
 	})

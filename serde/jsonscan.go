@@ -78,15 +78,6 @@ func (s *scanner) expect(c byte) error {
 	return nil
 }
 
-// colon consumes the ':' after a field name, as expect(':') does.
-func (s *scanner) colon() error {
-	if s.cur() == ':' {
-		s.i++
-		return nil
-	}
-	return s.expect(':')
-}
-
 // literal consumes one of true, false, null; s.b[s.i] is its first letter.
 func (s *scanner) literal(word string) error {
 	if len(s.b)-s.i < len(word) || string(s.b[s.i:s.i+len(word)]) != word {
