@@ -3,6 +3,7 @@ package serde
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -95,6 +96,32 @@ func FuzzNameKey(f *testing.F) {
 			strings.IndexFunc(name, func(r rune) bool { return r < 0x20 }) < 0
 		if fold && plain && (len(name)+2+7)/8*8 <= len(b) {
 			t.Fatalf("at(%q) for %q missed the key %q", b, name, key)
+		}
+	})
+}
+
+// FuzzInteger: reading an integer in one pass (eight digits at a time)
+// gives the value, error and end offset that reading the number token and
+// converting it as Java's longValue does give.
+func FuzzInteger(f *testing.F) {
+	for _, n := range []string{
+		"0", "-0", "7,", "1700000000000,", "12345678", "123456789}", "-999999999999999999", "1000000000000000000",
+		"9223372036854775807", "-9223372036854775808", "99999999999999999999999", "00", "012", "1.5", "-", "1e3",
+		"12345678.5", "123456789012345678e1", "4294967296 ", "1234567\x00", "98765432:", "5/", "5" + strings.Repeat("9", 30),
+	} {
+		f.Add([]byte(n))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fast := scanner{b: b}
+		got, gotErr := fast.integer()
+		slow := scanner{b: b}
+		tok, isInt, err := slow.num()
+		var want int64
+		if err == nil {
+			want = intOfNumber(tok, isInt)
+		}
+		if fmt.Sprint(gotErr) != fmt.Sprint(err) || got != want || fast.i != slow.i {
+			t.Fatalf("integer(%q) = %d, %v at %d; num gives %d, %v at %d", b, got, gotErr, fast.i, want, err, slow.i)
 		}
 	})
 }
