@@ -335,7 +335,10 @@ func (o *objCodec) lookup(key []byte, hint int) (int, bool) {
 				return hint, false
 			}
 		}
-		for i := range o.names {
+		for i, up := range o.upper {
+			if up != "" && len(up) != len(key) {
+				continue // saves the call: an ASCII name folds only to its length
+			}
 			if o.foldEq(i, key) {
 				return i, o.names[i] == string(key)
 			}
@@ -347,7 +350,10 @@ func (o *objCodec) lookup(key []byte, hint int) (int, bool) {
 			return i, true
 		}
 	}
-	for i := range o.names {
+	for i, up := range o.upper {
+		if up != "" && len(up) != len(key) {
+			continue
+		}
 		if o.foldEq(i, key) {
 			return i, false
 		}
