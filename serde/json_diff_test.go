@@ -125,3 +125,52 @@ func FuzzInteger(f *testing.F) {
 		}
 	})
 }
+
+// FuzzStr: scanning a string eight bytes at a time gives what reading it
+// a byte at a time gives: the same text, error and end offset, whether it
+// is kept or only checked.
+func FuzzStr(f *testing.F) {
+	for _, s := range []string{
+		`abc"`, `abc`, `"`, ``, `0123456789abcdef"x`, "é\"", "\xff\"", "abcdefgh\xe9\"", "a\x01\"", `a\"b"`,
+		`a\u00e9"`, `a\q"`, "abcdefghijklmnop\x7f\"}", "0123456789é0123456789\"", "\xe9\x80", "abc\"}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		b := append([]byte{'"'}, body...)
+		fast := scanner{b: b}
+		got, gotErr := fast.str()
+		check := scanner{b: b}
+		checkErr := check.skipStr()
+		ref := scanner{b: b}
+		want, wantErr := strByBytes(&ref)
+		if string(got) != string(want) || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || fast.i != ref.i {
+			t.Fatalf("str(%q) = %q, %v at %d; byte by byte %q, %v at %d", b, got, gotErr, fast.i, want, wantErr, ref.i)
+		}
+		if fmt.Sprint(checkErr) != fmt.Sprint(wantErr) || (wantErr == nil && check.i != ref.i) {
+			t.Fatalf("skipStr(%q) = %v at %d; byte by byte %v at %d", b, checkErr, check.i, wantErr, ref.i)
+		}
+	})
+}
+
+// strByBytes is the reference for scanStr: one byte at a time.
+func strByBytes(s *scanner) ([]byte, error) {
+	for i := s.i + 1; i < len(s.b); i++ {
+		switch c := s.b[i]; {
+		case c == '"':
+			s.i = i + 1
+			if v := s.b[1:i]; utf8.Valid(v) {
+				return v, nil
+			}
+			return nil, s.errf("invalid UTF-8 in string")
+		case c == '\\':
+			s.i = i
+			return s.strEscaped(1)
+		case c < 0x20:
+			s.i = i
+			return nil, s.errf("control character in string")
+		}
+	}
+	s.i = len(s.b)
+	return nil, s.errf("unterminated string")
+}
