@@ -386,10 +386,15 @@ func (o *objCodec) foldEq(i int, key []byte) bool {
 // `":`. Anything else (escapes, blanks before the colon) is left to
 // scanning the key.
 type nameKey struct {
-	n     int      // the name's length, 0 to match nothing
-	exact []uint64 // the name and `":`, little-endian, zero-padded
-	fold  []uint64 // 0x20 in each byte that holds a letter of the name
+	n     int // the name's length, 0 to match nothing
+	first keyWord
+	rest  []keyWord // for names of seven bytes or more
 }
+
+// keyWord is eight bytes of the pattern: the bytes a key must hold, 0x20
+// in each byte that holds a letter of the name (either case matches), and
+// which bytes count.
+type keyWord struct{ want, fold, mask uint64 }
 
 // newNameKey returns the matcher for name, or an empty one (matching
 // nothing) when a key could spell the name only with escapes or when
@@ -399,20 +404,20 @@ func newNameKey(name string) nameKey {
 		return nameKey{}
 	}
 	pat := name + `":`
-	n := (len(pat) + 7) / 8
-	k := nameKey{n: len(name), exact: make([]uint64, n), fold: make([]uint64, n)}
+	words := make([]keyWord, (len(pat)+7)/8)
 	for j := 0; j < len(pat); j++ {
 		c := pat[j]
 		if j < len(name) && (c < 0x20 || c == '"' || c == '\\') {
 			return nameKey{}
 		}
-		shift := 8 * uint(j%8)
-		k.exact[j/8] |= uint64(c) << shift
+		w, shift := &words[j/8], 8*uint(j%8)
+		w.want |= uint64(c) << shift
+		w.mask |= 0xFF << shift
 		if j < len(name) && 'A' <= asciiUpper[c] && asciiUpper[c] <= 'Z' {
-			k.fold[j/8] |= 0x20 << shift
+			w.fold |= 0x20 << shift
 		}
 	}
-	return k
+	return nameKey{n: len(name), first: words[0], rest: words[1:]}
 }
 
 // at reports whether b holds the name's key at i (just after the opening
@@ -423,22 +428,33 @@ func newNameKey(name string) nameKey {
 // differs from it at most in bit 0x20, as foldEq's table has it; any other
 // byte must be equal.
 func (k *nameKey) at(b []byte, i int) (exact, ok bool) {
-	var diff uint64
-	for w, want := range k.exact {
-		p := i + 8*w
-		if p+8 > len(b) {
-			return false, false
-		}
-		d := binary.LittleEndian.Uint64(b[p:]) ^ want
-		if rest := k.n + 2 - 8*w; rest < 8 {
-			d &= 1<<(8*rest) - 1
-		}
-		if d&^k.fold[w] != 0 {
-			return false, false
-		}
-		diff |= d
+	if k.n == 0 || i+8 > len(b) {
+		return false, false
 	}
-	return diff == 0, len(k.exact) > 0
+	d := (binary.LittleEndian.Uint64(b[i:]) ^ k.first.want) & k.first.mask
+	if d&^k.first.fold != 0 {
+		return false, false
+	}
+	if len(k.rest) > 0 {
+		return k.atRest(b, i+8, d == 0)
+	}
+	return d == 0, true
+}
+
+// atRest goes on with at for a name longer than one word.
+func (k *nameKey) atRest(b []byte, i int, exact bool) (bool, bool) {
+	for _, w := range k.rest {
+		if i+8 > len(b) {
+			return false, false
+		}
+		d := (binary.LittleEndian.Uint64(b[i:]) ^ w.want) & w.mask
+		if d&^w.fold != 0 {
+			return false, false
+		}
+		exact = exact && d == 0
+		i += 8
+	}
+	return exact, true
 }
 
 // asciiUpper maps a-z to A-Z and every other byte to itself.
