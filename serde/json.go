@@ -48,8 +48,8 @@ type objCodec struct {
 	prefix [][]byte
 	// upper[i] is names[i] upper-cased when it is non-empty ASCII, else "".
 	upper []string
-	lower []string // names lower-cased
-	keys  []nameKey
+	lower []string  // names lower-cased
+	keys  []nameKey // keys[i] matches name i's key in place
 	// ambiguous is set when two names differ only in case, so lookups
 	// must prefer an exact match over a case-insensitive one.
 	ambiguous bool

@@ -112,10 +112,15 @@ func FuzzInteger(f *testing.F) {
 		f.Add([]byte(n))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		fast := scanner{b: b}
-		got, gotErr := fast.integer()
 		slow := scanner{b: b}
 		tok, isInt, err := slow.num()
+		if e := bytes.IndexAny(tok, "eE"); e >= 0 && len(tok)-e > 4 {
+			// intOfNumber spells out 10^exp as a big integer, which for
+			// exponents in the millions takes minutes on both paths.
+			t.Skip("exponent too large to convert quickly")
+		}
+		fast := scanner{b: b}
+		got, gotErr := fast.integer()
 		var want int64
 		if err == nil {
 			want = intOfNumber(tok, isInt)
