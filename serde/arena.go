@@ -113,6 +113,17 @@ func (a *arena) word() unsafe.Pointer {
 	return unsafe.Add(unsafe.Pointer(p), unsafe.Sizeof(uintptr(0)))
 }
 
+// freeWord returns the next word of a Slab's block if the block has
+// room, else nil. Only a Slab's arena has words. It is cheap enough to
+// inline, saving the call to word for most numbers.
+func (a *arena) freeWord() unsafe.Pointer {
+	if a != nil && len(a.words) < cap(a.words) {
+		a.words = a.words[:len(a.words)+1]
+		return unsafe.Pointer(&a.words[len(a.words)-1])
+	}
+	return nil
+}
+
 func box(typ, p unsafe.Pointer) (v any) {
 	e := (*eface)(unsafe.Pointer(&v))
 	e.typ, e.data = typ, p
@@ -120,7 +131,10 @@ func box(typ, p unsafe.Pointer) (v any) {
 }
 
 func (a *arena) int32v(typ unsafe.Pointer, v int32) any {
-	p := a.word()
+	p := a.freeWord()
+	if p == nil {
+		p = a.word()
+	}
 	if p == nil {
 		switch typ {
 		case tDate:
@@ -135,7 +149,10 @@ func (a *arena) int32v(typ unsafe.Pointer, v int32) any {
 }
 
 func (a *arena) int64v(typ unsafe.Pointer, v int64) any {
-	p := a.word()
+	p := a.freeWord()
+	if p == nil {
+		p = a.word()
+	}
 	if p == nil {
 		if typ == tTimestamp {
 			return types.TimestampVal(v)
@@ -147,7 +164,10 @@ func (a *arena) int64v(typ unsafe.Pointer, v int64) any {
 }
 
 func (a *arena) float64v(v float64) any {
-	p := a.word()
+	p := a.freeWord()
+	if p == nil {
+		p = a.word()
+	}
 	if p == nil {
 		return v
 	}

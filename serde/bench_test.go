@@ -103,3 +103,47 @@ func BenchmarkJSONEncodeDecimal(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkJSONDecodeBid decodes Nexmark bids into a Slab as a stateless
+// query's task does, once reading every column and once with q0's mask
+// (CHANNEL and URL only checked). The value holds the key's "auction"
+// too, which matches no column.
+func BenchmarkJSONDecodeBid(b *testing.B) {
+	cols := []types.Column{
+		col("BIDDER", types.BigintType), col("PRICE", types.BigintType),
+		col("CHANNEL", types.StringType), col("URL", types.StringType),
+		col("DATETIME", types.TimestampType), col("EXTRA", types.StringType),
+	}
+	recs := [][]byte{
+		[]byte(`{"auction":1000,"bidder":1001,"price":9490,"channel":"channel-9768","url":"https://www.nexmark.com/yrv/yajj/slxd/item.htm?query=1&channel_id=9768","dateTime":1700000000000,"extra":"brxyszqoaigvsgwqlwmodznyvnvcudlznmomjduaxhppyevwqlmtvcwhtbglegelibxgifacbpajz"}`),
+		[]byte(`{"auction":1000,"bidder":1001,"price":1036913,"channel":"Google","url":"https://www.nexmark.com/xhe/vs_h/__n/item.htm?query=1","dateTime":1700000000000,"extra":"pcwtjtmnmiocmdlhrdtnsrsytfpnpaszalbueukzqieqlzicohhbynocaxst"}`),
+	}
+	s, err := New(Format{Name: JSON}, cols, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	masks := []struct {
+		name string
+		read []bool
+	}{
+		{"all", []bool{true, true, true, true, true, true}},
+		{"q0", []bool{true, true, false, false, true, true}},
+		{"none", nil},
+	}
+	for _, m := range masks {
+		p := Reading(s, m.read).(SlabDecoder)
+		b.Run("read="+m.name, func(b *testing.B) {
+			dst := make([]any, len(cols))
+			var slab Slab
+			b.SetBytes(int64(len(recs[0])))
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if err := p.DecodeSlab(recs[i&1], dst, &slab); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}

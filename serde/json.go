@@ -2,6 +2,7 @@ package serde
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/big"
@@ -47,7 +48,8 @@ type objCodec struct {
 	prefix [][]byte
 	// upper[i] is names[i] upper-cased when it is non-empty ASCII, else "".
 	upper []string
-	lower []string // names lower-cased
+	lower []string  // names lower-cased
+	keys  []nameKey // keys[i] matches name i's key in place
 	// ambiguous is set when two names differ only in case, so lookups
 	// must prefer an exact match over a case-insensitive one.
 	ambiguous bool
@@ -74,11 +76,12 @@ func newCodec(t *types.Type) *codec {
 
 func newObjCodec(names []string, ts []*types.Type) *objCodec {
 	o := &objCodec{names: names, codecs: make([]*codec, len(ts)), prefix: make([][]byte, len(ts)),
-		upper: make([]string, len(ts)), lower: make([]string, len(ts))}
+		upper: make([]string, len(ts)), lower: make([]string, len(ts)), keys: make([]nameKey, len(ts))}
 	for i, t := range ts {
 		if n := names[i]; n != "" && isASCII([]byte(n)) {
 			o.upper[i] = strings.ToUpper(n)
 		}
+		o.keys[i] = newNameKey(names[i])
 		o.lower[i] = strings.ToLower(names[i])
 		o.codecs[i] = newCodec(t)
 		p := []byte{','}
@@ -242,17 +245,10 @@ func decodeObject(s *scanner, o *objCodec, dst []any, unread []bool, depth int, 
 	}
 	hint := 0
 	for {
-		if s.peek() != '"' {
-			return s.unexpected()
-		}
-		key, err := s.str()
+		idx, exact, err := o.readKey(s, hint)
 		if err != nil {
 			return err
 		}
-		if err := s.expect(':'); err != nil {
-			return err
-		}
-		idx, exact := o.lookup(key, hint)
 		var r uint8 = 1
 		if exact {
 			r = 2
@@ -276,7 +272,11 @@ func decodeObject(s *scanner, o *objCodec, dst []any, unread []bool, depth int, 
 			rank[idx] = r
 			hint = idx + 1
 		}
-		switch s.peek() {
+		c := s.cur()
+		if c <= ' ' {
+			c = s.peek()
+		}
+		switch c {
 		case ',':
 			s.i++
 		case '}':
@@ -286,6 +286,33 @@ func decodeObject(s *scanner, o *objCodec, dst []any, unread []bool, depth int, 
 			return s.unexpected()
 		}
 	}
+}
+
+// readKey reads a field name and the colon after it, and finds its field
+// as lookup does (-1 for none). The expected field, hint, is tried first
+// on the bytes in place: a key that spells its name without escapes, with
+// the colon right after it, needs no scanning.
+func (o *objCodec) readKey(s *scanner, hint int) (idx int, exact bool, err error) {
+	if s.cur() != '"' && s.peek() != '"' {
+		return -1, false, s.unexpected()
+	}
+	if !o.ambiguous && hint < len(o.names) {
+		if exact, ok := o.keys[hint].at(s.b, s.i+1); ok {
+			s.i += len(o.names[hint]) + 3 // `"name":`
+			return hint, exact, nil
+		}
+	}
+	key, err := s.str()
+	if err != nil {
+		return -1, false, err
+	}
+	if s.cur() == ':' {
+		s.i++
+	} else if err := s.expect(':'); err != nil {
+		return -1, false, err
+	}
+	idx, exact = o.lookup(key, hint)
+	return idx, exact, nil
 }
 
 // lookup finds the field for a JSON name: an exact match, else one that
@@ -308,7 +335,10 @@ func (o *objCodec) lookup(key []byte, hint int) (int, bool) {
 				return hint, false
 			}
 		}
-		for i := range o.names {
+		for i, up := range o.upper {
+			if up != "" && len(up) != len(key) {
+				continue // saves the call: an ASCII name folds only to its length
+			}
 			if o.foldEq(i, key) {
 				return i, o.names[i] == string(key)
 			}
@@ -320,7 +350,10 @@ func (o *objCodec) lookup(key []byte, hint int) (int, bool) {
 			return i, true
 		}
 	}
-	for i := range o.names {
+	for i, up := range o.upper {
+		if up != "" && len(up) != len(key) {
+			continue
+		}
 		if o.foldEq(i, key) {
 			return i, false
 		}
@@ -345,6 +378,83 @@ func (o *objCodec) foldEq(i int, key []byte) bool {
 		}
 	}
 	return true
+}
+
+// nameKey matches a field name against the key at the cursor in place,
+// eight bytes at a time: the bytes after the opening quote must spell the
+// name, exactly or in another ASCII case as foldEq allows, followed by
+// `":`. Anything else (escapes, blanks before the colon) is left to
+// scanning the key.
+type nameKey struct {
+	n     int // the name's length, 0 to match nothing
+	first keyWord
+	rest  []keyWord // for names of seven bytes or more
+}
+
+// keyWord is eight bytes of the pattern: the bytes a key must hold, 0x20
+// in each byte that holds a letter of the name (either case matches), and
+// which bytes count.
+type keyWord struct{ want, fold, mask uint64 }
+
+// newNameKey returns the matcher for name, or an empty one (matching
+// nothing) when a key could spell the name only with escapes or when
+// folding it is not plain ASCII.
+func newNameKey(name string) nameKey {
+	if name == "" || !isASCII([]byte(name)) {
+		return nameKey{}
+	}
+	pat := name + `":`
+	words := make([]keyWord, (len(pat)+7)/8)
+	for j := 0; j < len(pat); j++ {
+		c := pat[j]
+		if j < len(name) && (c < 0x20 || c == '"' || c == '\\') {
+			return nameKey{}
+		}
+		w, shift := &words[j/8], 8*uint(j%8)
+		w.want |= uint64(c) << shift
+		w.mask |= 0xFF << shift
+		if j < len(name) && 'A' <= asciiUpper[c] && asciiUpper[c] <= 'Z' {
+			w.fold |= 0x20 << shift
+		}
+	}
+	return nameKey{n: len(name), first: words[0], rest: words[1:]}
+}
+
+// at reports whether b holds the name's key at i (just after the opening
+// quote), with the colon after it, and whether it is spelled exactly. It
+// answers no when it cannot tell cheaply, such as near the end of b.
+//
+// A key byte matches a letter of the name in either case exactly when it
+// differs from it at most in bit 0x20, as foldEq's table has it; any other
+// byte must be equal.
+func (k *nameKey) at(b []byte, i int) (exact, ok bool) {
+	if k.n == 0 || i+8 > len(b) {
+		return false, false
+	}
+	d := (binary.LittleEndian.Uint64(b[i:]) ^ k.first.want) & k.first.mask
+	if d&^k.first.fold != 0 {
+		return false, false
+	}
+	if len(k.rest) > 0 {
+		return k.atRest(b, i+8, d == 0)
+	}
+	return d == 0, true
+}
+
+// atRest goes on with at for a name longer than one word.
+func (k *nameKey) atRest(b []byte, i int, exact bool) (bool, bool) {
+	for _, w := range k.rest {
+		if i+8 > len(b) {
+			return false, false
+		}
+		d := (binary.LittleEndian.Uint64(b[i:]) ^ w.want) & w.mask
+		if d&^w.fold != 0 {
+			return false, false
+		}
+		exact = exact && d == 0
+		i += 8
+	}
+	return exact, true
 }
 
 // asciiUpper maps a-z to A-Z and every other byte to itself.
@@ -395,7 +505,10 @@ func decodeValue(s *scanner, c *codec, depth int, a *arena) (any, error) {
 	if depth > maxDepth {
 		return nil, errDepth
 	}
-	ch := s.peek()
+	ch := s.cur()
+	if ch <= ' ' {
+		ch = s.peek()
+	}
 	if ch == 'n' {
 		return nil, s.literal("null")
 	}
@@ -511,7 +624,10 @@ func checkValue(s *scanner, c *codec, depth int) error {
 	if depth > maxDepth {
 		return errDepth
 	}
-	ch := s.peek()
+	ch := s.cur()
+	if ch <= ' ' {
+		ch = s.peek()
+	}
 	if ch == 'n' {
 		return s.literal("null")
 	}
@@ -707,7 +823,11 @@ func decodeTextAs(s *scanner, t *types.Type) (any, error) {
 // decodeString reads any JSON value as text: strings as they are, numbers
 // and booleans as written, objects as compact JSON, arrays as "[a, b]".
 func decodeString(s *scanner, depth int, a *arena) (any, error) {
-	switch ch := s.peek(); {
+	ch := s.cur()
+	if ch <= ' ' {
+		ch = s.peek()
+	}
+	switch {
 	case ch == '"':
 		b, err := s.str()
 		if err != nil {

@@ -38,6 +38,17 @@ func (s *scanner) peek() byte {
 	return peekSlow(s)
 }
 
+// cur returns the byte at the cursor, or 0 at the end. Unlike peek it is
+// cheap enough to inline, so hot paths try it first and call peek only
+// when it finds a blank (or the end): `c := s.cur(); if c <= ' ' { c = s.peek() }`
+// gives what peek gives.
+func (s *scanner) cur() byte {
+	if s.i < len(s.b) {
+		return s.b[s.i]
+	}
+	return 0
+}
+
 //go:noinline
 func peekSlow(s *scanner) byte {
 	s.ws()
@@ -91,21 +102,29 @@ func (s *scanner) scanStr(keep bool) ([]byte, error) {
 	b := s.b
 	start := s.i + 1
 	i := start
-	var high uint64 // OR of the scanned words: any byte >= 0x80 sets a high bit
+	ascii := true // no byte >= 0x80 so far, so no UTF-8 to check
 	for {
 		// Eight bytes at a time: stop at the first quote, backslash or
-		// control character; non-ASCII bytes are only remembered.
-		for i+8 <= len(b) {
-			x := binary.LittleEndian.Uint64(b[i:])
-			m := specialBytes(x)
-			if m != 0 {
-				n := bits.TrailingZeros64(m) >> 3
-				high |= x & (1<<(8*n) - 1) // the bytes before the stop
-				i += n
-				break
+		// control character, and, while the text is ASCII, at the first
+		// byte that is not; after that such bytes are checked once the
+		// string ends.
+		if ascii {
+			for i+8 <= len(b) {
+				x := binary.LittleEndian.Uint64(b[i:])
+				if m := specialBytes(x) | x&highs; m != 0 {
+					i += bits.TrailingZeros64(m) >> 3
+					break
+				}
+				i += 8
 			}
-			high |= x
-			i += 8
+		} else {
+			for i+8 <= len(b) {
+				if m := specialBytes(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+					i += bits.TrailingZeros64(m) >> 3
+					break
+				}
+				i += 8
+			}
 		}
 		for i < len(b) && plainByte[b[i]] {
 			i++
@@ -118,7 +137,7 @@ func (s *scanner) scanStr(keep bool) ([]byte, error) {
 		case c == '"':
 			s.i = i + 1
 			v := b[start:i]
-			if high&highs != 0 && !utf8.Valid(v) {
+			if !ascii && !utf8.Valid(v) {
 				return nil, s.errf("invalid UTF-8 in string")
 			}
 			return v, nil
@@ -132,7 +151,7 @@ func (s *scanner) scanStr(keep bool) ([]byte, error) {
 			s.i = i
 			return nil, s.errf("control character in string")
 		default: // >= 0x80, checked once the string ends
-			high |= 0x80
+			ascii = false
 			i++
 		}
 	}
@@ -370,6 +389,17 @@ func (s *scanner) integer() (int64, error) {
 	}
 	start := i
 	var v int64
+	for i+8 <= len(b) { // eight bytes at a time, while they are digits
+		x := binary.LittleEndian.Uint64(b[i:])
+		d := leadingDigits(x)
+		if d > 0 {
+			v = v*pow10[d] + int64(eightDigits((x&0x0F0F0F0F0F0F0F0F)<<(8*(8-d))))
+			i += d
+		}
+		if d < 8 {
+			break
+		}
+	}
 	for i < len(b) && b[i]-'0' <= 9 {
 		v = v*10 + int64(b[i]-'0')
 		i++
@@ -389,6 +419,29 @@ func (s *scanner) integer() (int64, error) {
 	}
 	return intOfNumber(tok, isInt), nil
 }
+
+// leadingDigits counts the ASCII digits that start x's bytes (in memory
+// order). A byte is a digit when its high nibble is 3 and its low nibble
+// plus 6 does not carry into the high one; a non-digit byte keeps a bit
+// of its high nibble set in the mask, and no carry crosses bytes.
+func leadingDigits(x uint64) int {
+	const lo, hi = 0x0F0F0F0F0F0F0F0F, 0xF0F0F0F0F0F0F0F0
+	nonDigit := (x&hi ^ 0x3030303030303030) | ((x&lo + 0x0606060606060606) & hi)
+	return bits.TrailingZeros64(nonDigit) >> 3
+}
+
+// eightDigits returns the number whose eight decimal digits are x's bytes
+// (values 0-9, the first in the lowest byte), combining pairs, then
+// fours, then the two halves by multiplication.
+func eightDigits(x uint64) uint64 {
+	x = x*10 + x>>8 // each even byte: two digits
+	const mask = 0x000000FF000000FF
+	const mul1 = 100 + 1000000<<32
+	const mul2 = 1 + 10000<<32
+	return (x&mask*mul1 + (x>>16)&mask*mul2) >> 32 & 0xFFFFFFFF
+}
+
+var pow10 = [9]int64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000}
 
 func (s *scanner) digits() int {
 	b, i := s.b, s.i
