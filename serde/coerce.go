@@ -116,15 +116,60 @@ func fitDecimal(d decimal.Decimal, t *types.Type) (decimal.Decimal, error) {
 		return d, nil // unconstrained (should not happen for a column)
 	}
 	scale := int32(t.Scale)
+	if err := farDecimal(d, t); err != nil {
+		return decimal.Decimal{}, err
+	}
 	r := d.Round(scale)
 	if r.Cmp(d) != 0 {
-		return decimal.Decimal{}, fmt.Errorf("cannot fit decimal '%s' into %s without rounding", plainDecimal(d), t)
+		return decimal.Decimal{}, roundingError(d, t)
 	}
 	if digits(r) > t.Precision {
-		return decimal.Decimal{}, fmt.Errorf("numeric field overflow: a field with precision %d and scale %d must round to an absolute value less than 10^%d, got %s",
-			t.Precision, t.Scale, t.Precision-t.Scale, plainDecimal(d))
+		return decimal.Decimal{}, overflowError(d, t)
 	}
 	return r, nil
+}
+
+func roundingError(d decimal.Decimal, t *types.Type) error {
+	return fmt.Errorf("cannot fit decimal '%s' into %s without rounding", shownDecimal(d), t)
+}
+
+func overflowError(d decimal.Decimal, t *types.Type) error {
+	return fmt.Errorf("numeric field overflow: a field with precision %d and scale %d must round to an absolute value less than 10^%d, got %s",
+		t.Precision, t.Scale, t.Precision-t.Scale, shownDecimal(d))
+}
+
+// farExponent is the exponent beyond which fitDecimal judges a value by
+// its exponent alone: rounding or rescaling "1E7758580" would spell out
+// millions of digits, seconds of CPU for one field of one record.
+const farExponent = 1000
+
+// farDecimal returns fitDecimal's error for a nonzero d whose exponent
+// is beyond ±farExponent, decided without rescaling d: one too large for
+// t (no rounding needed, too many integer digits), or one so small that
+// it rounds to zero at t's scale. Other values get nil.
+func farDecimal(d decimal.Decimal, t *types.Type) error {
+	exp := int64(d.Exponent())
+	if (exp <= farExponent && exp >= -farExponent) || d.Sign() == 0 {
+		return nil
+	}
+	scale := int64(t.Scale)
+	intDigits := int64(d.NumDigits()) + exp // |d| < 10^intDigits
+	switch {
+	case exp >= -scale && intDigits > int64(t.Precision-t.Scale):
+		return overflowError(d, t)
+	case intDigits <= -(scale + 1): // |d| < 10^-(scale+1): rounds to 0
+		return roundingError(d, t)
+	}
+	return nil
+}
+
+// shownDecimal is d for an error message: plain, or in E notation when
+// its exponent would make the plain form longer than any reader wants.
+func shownDecimal(d decimal.Decimal) string {
+	if exp := d.Exponent(); exp > 64 || exp < -64 {
+		return d.Coefficient().String() + "E" + strconv.Itoa(int(exp))
+	}
+	return plainDecimal(d)
 }
 
 // decimalFromFloat converts a DOUBLE to a DECIMAL of type t. NaN and the

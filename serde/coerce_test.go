@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/eddysql/eddy/types"
+	"github.com/shopspring/decimal"
 )
 
 // avroBody frames an Avro body written with writer schema text, which it
@@ -58,5 +59,61 @@ func TestDecimalDigitsOfMinInt64(t *testing.T) {
 	}
 	if _, err := decimalForType(dec("-9223372036854775808"), types.DecimalOf(19, 0)); err != nil {
 		t.Errorf("decimalForType rejects 19 digits for DECIMAL(19, 0): %v", err)
+	}
+}
+
+// TestFarDecimals: a DECIMAL value whose exponent is far out is judged by
+// its exponent alone, with the error (or value) that rescaling it would
+// give, and a message in E notation instead of millions of digits.
+func TestFarDecimals(t *testing.T) {
+	slow := func(d decimal.Decimal, typ *types.Type) string {
+		r := d.Round(int32(typ.Scale))
+		switch {
+		case r.Cmp(d) != 0:
+			return "rounding"
+		case digits(r) > typ.Precision:
+			return "overflow"
+		}
+		return "ok " + r.String()
+	}
+	kind := func(err error) string {
+		switch {
+		case err == nil:
+			return "ok"
+		case strings.Contains(err.Error(), "without rounding"):
+			return "rounding"
+		case strings.Contains(err.Error(), "overflow"):
+			return "overflow"
+		}
+		return err.Error()
+	}
+	typs := []*types.Type{types.DecimalOf(10, 2), types.DecimalOf(38, 0), types.DecimalOf(4, 4)}
+	for _, s := range []string{"1E1001", "-7E1500", "1E-1001", "-3.5E-1200", "5E-1003", "0E5000",
+		"1" + strings.Repeat("0", 1100) + "E-1050", "1" + strings.Repeat("0", 1100) + "E-1101"} {
+		d, err := decimal.NewFromString(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, typ := range typs {
+			got, err := fitDecimal(d, typ)
+			g := kind(err)
+			if err == nil {
+				g = "ok " + got.String()
+			}
+			if want := slow(d, typ); g != want {
+				t.Errorf("fitDecimal(%.20s…, %s) = %s, want %s", s, typ, g, want)
+			}
+		}
+	}
+	// Far too large to rescale: decided at once, with a short message.
+	for _, s := range []string{"1E77585807", "-9E2000000000", "1E-77585807"} {
+		d, err := decimal.NewFromString(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = fitDecimal(d, types.DecimalOf(10, 2))
+		if err == nil || len(err.Error()) > 200 {
+			t.Errorf("fitDecimal(%s) = %v, want a short error", s, err)
+		}
 	}
 }

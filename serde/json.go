@@ -1,6 +1,7 @@
 package serde
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
@@ -787,11 +788,55 @@ func intOfNumber(tok []byte, isInt bool) int64 {
 		bi.SetString(string(tok), 10)
 		return lowBits(&bi)
 	}
+	if negligibleScale(tok) {
+		return 0
+	}
 	d, err := decimal.NewFromString(string(tok))
 	if err != nil {
 		return 0
 	}
 	return lowBits(d.Truncate(0).BigInt())
+}
+
+// negligibleScale reports whether a number token's value is known to
+// convert to 0 without spelling it out: its digits times 10^e (e the
+// exponent less the fraction's digits) has 64 zero low bits when e >= 64
+// (10^e = 2^e * 5^e), and truncates to 0 when -e is at least the number
+// of digits. A record's "1E77585807" would otherwise build a big integer
+// of 77 million digits, minutes of CPU for one field.
+func negligibleScale(tok []byte) bool {
+	mant, exp, ok := bytes.Cut(tok, []byte("e"))
+	if !ok {
+		mant, exp, ok = bytes.Cut(tok, []byte("E"))
+	}
+	if !ok {
+		return false
+	}
+	digits := len(mant)
+	if mant[0] == '-' {
+		digits--
+	}
+	frac := 0
+	if dot := bytes.IndexByte(mant, '.'); dot >= 0 {
+		digits--
+		frac = len(mant) - dot - 1
+	}
+	negExp := len(exp) > 0 && exp[0] == '-'
+	if len(exp) > 0 && (exp[0] == '-' || exp[0] == '+') {
+		exp = exp[1:]
+	}
+	if len(exp) > 15 { // far beyond either bound, whatever its digits
+		return true
+	}
+	var e int64
+	for _, c := range exp {
+		e = e*10 + int64(c-'0')
+	}
+	if negExp {
+		e = -e
+	}
+	e -= int64(frac)
+	return e >= 64 || -e >= int64(digits)
 }
 
 func btoi(b bool) int {
