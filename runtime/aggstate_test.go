@@ -193,12 +193,7 @@ func TestStoreBackedAggregateMatchesMemory(t *testing.T) {
 			memTask := newTask(&Topology{}, nil, newTaskStats(), 0)
 			attach := func() (*Aggregate, *Task, *taskStore) {
 				agg := newAgg(&backed)
-				if err := agg.attach(store); err != nil {
-					t.Fatal(err)
-				}
-				tk := newTask(&Topology{}, nil, newTaskStats(), 0)
-				st := &taskStore{name: "agg", op: agg, local: store, backed: true}
-				tk.stores = []*taskStore{st}
+				tk, st := attachBacked(t, agg, store)
 				return agg, tk, st
 			}
 			agg, tk, st := attach()

@@ -50,12 +50,7 @@ func TestStoreBackedAggregateOutgrowsItsCache(t *testing.T) {
 	newAgg := func() (*Aggregate, *Task, *taskStore) {
 		agg := &Aggregate{Keys: []*expr.Compiled{k}, Funcs: []*expr.Aggregate{count}, Args: [][]*expr.Compiled{nil}, cacheLimit: 10,
 			Next: &EmitSink{Emit: func(row []any, _ bool) bool { counts[row[0].(string)] = row[1].(int64); return true }}}
-		if err := agg.attach(store); err != nil {
-			t.Fatal(err)
-		}
-		tk := newTask(&Topology{}, nil, newTaskStats(), 0)
-		st := &taskStore{name: "agg", op: agg, local: store, backed: true}
-		tk.stores = []*taskStore{st}
+		tk, st := attachBacked(t, agg, store)
 		return agg, tk, st
 	}
 	agg, tk, st := newAgg()
@@ -88,4 +83,17 @@ func TestStoreBackedAggregateOutgrowsItsCache(t *testing.T) {
 			t.Fatalf("k%d counted %d, want 3", i, got)
 		}
 	}
+}
+
+// attachBacked attaches agg to store as its backing store, in a task of
+// its own, as a query with `--state-store pebble` runs it.
+func attachBacked(t *testing.T, agg *Aggregate, store state.Store) (*Task, *taskStore) {
+	t.Helper()
+	if err := agg.attach(store); err != nil {
+		t.Fatal(err)
+	}
+	tk := newTask(&Topology{}, nil, newTaskStats(), 0)
+	st := &taskStore{name: "agg", op: agg, local: store, backed: true}
+	tk.stores = []*taskStore{st}
+	return tk, st
 }

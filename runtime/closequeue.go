@@ -48,51 +48,12 @@ func (q *closeQueue) pop() []string {
 	return keys
 }
 
-// timeHeap is a min-heap of bucket times. Its own push and pop, not
-// container/heap's, so a time is not boxed in an interface (one
-// allocation per new time: per row, for sessions).
-type timeHeap []closeTime
+// timeHeap holds bucket times, the earliest at [0].
+type timeHeap = minHeap[closeTime]
 
 func (t closeTime) less(u closeTime) bool {
 	if t.end != u.end {
 		return t.end < u.end
 	}
 	return t.start < u.start
-}
-
-func (h *timeHeap) push(t closeTime) {
-	*h = append(*h, t)
-	s := *h
-	for i := len(s) - 1; i > 0; {
-		p := (i - 1) / 2
-		if !s[i].less(s[p]) {
-			break
-		}
-		s[i], s[p] = s[p], s[i]
-		i = p
-	}
-}
-
-func (h *timeHeap) pop() closeTime {
-	s := *h
-	top := s[0]
-	n := len(s) - 1
-	s[0] = s[n]
-	s = s[:n]
-	for i := 0; ; {
-		l, m := 2*i+1, i
-		if l < n && s[l].less(s[m]) {
-			m = l
-		}
-		if r := l + 1; r < n && s[r].less(s[m]) {
-			m = r
-		}
-		if m == i {
-			break
-		}
-		s[i], s[m] = s[m], s[i]
-		i = m
-	}
-	*h = s
-	return top
 }

@@ -390,49 +390,10 @@ type deadline struct {
 	row    *joinRow
 }
 
-// deadlineHeap is a min-heap of deadlines by time, the earliest at [0].
-// It is written out rather than built on container/heap, whose Push and
-// Pop box every deadline into an interface: an allocation per row.
-type deadlineHeap []deadline
+// deadlineHeap holds deadlines, the earliest at [0].
+type deadlineHeap = minHeap[deadline]
 
-func (h *deadlineHeap) push(d deadline) {
-	*h = append(*h, d)
-	q := *h
-	for i := len(q) - 1; i > 0; {
-		parent := (i - 1) / 2
-		if q[parent].at <= q[i].at {
-			break
-		}
-		q[parent], q[i] = q[i], q[parent]
-		i = parent
-	}
-}
-
-// pop removes and returns the earliest deadline; the heap must not be
-// empty.
-func (h *deadlineHeap) pop() deadline {
-	q := *h
-	top, n := q[0], len(q)-1
-	q[0] = q[n]
-	q[n] = deadline{} // let the row go
-	q = q[:n]
-	for i := 0; ; {
-		least := i
-		if l := 2*i + 1; l < n && q[l].at < q[least].at {
-			least = l
-		}
-		if r := 2*i + 2; r < n && q[r].at < q[least].at {
-			least = r
-		}
-		if least == i {
-			break
-		}
-		q[i], q[least] = q[least], q[i]
-		i = least
-	}
-	*h = q
-	return top
-}
+func (d deadline) less(e deadline) bool { return d.at < e.at }
 
 // rowChunk is how many stream rows a rowArena allocates at a time.
 const rowChunk = 64
