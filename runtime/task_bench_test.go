@@ -205,7 +205,8 @@ func TestTaskQueueReusesItsArrayWhenPartlyDrained(t *testing.T) {
 		clear(tk.pending)
 		tk.pending = tk.pending[:0]
 	}
-	if mallocs > 0 {
+	// The race detector's instrumentation allocates on its own.
+	if mallocs > 0 && !raceOn {
 		t.Errorf("enqueueing into a partly drained queue allocated %d times", mallocs)
 	}
 }
