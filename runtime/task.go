@@ -9,6 +9,7 @@ import (
 
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/internal/box"
+	"github.com/eddysql/eddy/internal/smalldec"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/types"
@@ -64,6 +65,8 @@ type Task struct {
 	// slab boxes a stateless task's decoded keys and values, for the
 	// same reason.
 	slab serde.Slab
+	// decimals boxes a stateless task's DECIMAL arithmetic results.
+	decimals smalldec.Slab
 
 	// gate, when closed, holds back the inputs other than the tables read
 	// back from a repartition topic (see feedGate).
@@ -108,6 +111,10 @@ func newTask(topo *Topology, log *ProcessingLog, stats *TaskStats, partition int
 	}
 	t.ectx.OnError = func(err error) { t.report("RECORD_PROCESSING_ERROR", err) }
 	t.ectx.ReuseArgs = true // a task evaluates on one goroutine at a time
+	if len(inst.states) == 0 {
+		// Rows die with their record, as for the slab (see decode).
+		t.ectx.Decimals = &t.decimals
+	}
 	return t
 }
 

@@ -140,6 +140,25 @@ func TestStatefulTaskBoxesPseudoColumnsAlone(t *testing.T) {
 	}
 }
 
+// TestStatefulTaskBoxesDecimalsAlone: a stateless task boxes the
+// DECIMAL results of its expressions into a shared slab; a task with
+// state, whose rows may be kept, boxes each on its own.
+func TestStatefulTaskBoxesDecimalsAlone(t *testing.T) {
+	stateless := newTask(passThroughTopology(t, "STATELESS"), nil, newTaskStats(), 0)
+	if stateless.Eval().Decimals == nil {
+		t.Error("stateless task: no decimal slab")
+	}
+	topo := passThroughTopology(t, "STATEFUL")
+	topo.Inputs[0].Next = &TableChanges{Next: topo.Inputs[0].Next}
+	stateful := newTask(topo, nil, newTaskStats(), 0)
+	if len(stateful.inst.states) == 0 {
+		t.Fatal("the stateful topology has no state")
+	}
+	if stateful.Eval().Decimals != nil {
+		t.Error("stateful task: decimals boxed into a shared slab")
+	}
+}
+
 // TestHeldAfterCommit: held reports the first offset processed since the
 // last commit, per partition, and a commit starts it afresh; the offsets
 // committed are those after the last record processed.
