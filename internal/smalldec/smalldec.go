@@ -223,13 +223,15 @@ func Add(a, b int64) (int64, bool) {
 
 // Digits counts the decimal digits of coef (0 has one).
 func Digits(coef int64) int {
-	u := abs(coef)
-	n := 1
-	for u >= 10 {
-		u /= 10
-		n++
+	// From the bit length b of u (at least 1: 0 has a digit), u has
+	// e = floor(b·log10(2)) digits or one more; 1233/4096 is log10(2)
+	// close enough for b up to 64.
+	u := abs(coef) | 1 // a power of ten above 1 is even: no count changes
+	e := bits.Len64(u) * 1233 >> 12
+	if e == len(pow10) || u < uint64(pow10[e]) { // 2^63 <= u < 10^19: e is 19
+		return e
 	}
-	return n
+	return e + 1
 }
 
 // AppendFixed writes coef × 10^-scale with exactly scale fractional

@@ -110,7 +110,15 @@ func TestAppendFixedMatchesStringFixed(t *testing.T) {
 }
 
 func TestDigits(t *testing.T) {
-	for _, c := range coefs {
+	cs := append([]int64(nil), coefs...)
+	for p := int64(1); p <= math.MaxInt64/10; p *= 10 { // every power of ten and its neighbours
+		cs = append(cs, p-1, p, p+1, 1-p, -p, -p-1)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 10000 {
+		cs = append(cs, int64(r.Uint64()>>r.IntN(64)))
+	}
+	for _, c := range cs {
 		want := len(decimal.NewFromInt(c).Abs().String())
 		if got := Digits(c); got != want {
 			t.Errorf("Digits(%d) = %d, want %d", c, got, want)
