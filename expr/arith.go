@@ -77,7 +77,7 @@ func arith(e *sql.Binary, l, r *node, strict bool) (*node, error) {
 	}
 	le, re := l.eval, r.eval
 	op := e.Op
-	var f func(a, b any) (any, error)
+	var f binaryOp
 	switch t.Kind {
 	case types.Int:
 		f = intOp(op)
@@ -104,7 +104,7 @@ func arith(e *sql.Binary, l, r *node, strict bool) (*node, error) {
 			}
 			return nil
 		}
-		v, err := f(a, b)
+		v, err := f(ctx, a, b)
 		if err != nil {
 			ctx.report(fmt.Errorf("error evaluating %s: %w", what, err))
 			return nil
@@ -113,25 +113,28 @@ func arith(e *sql.Binary, l, r *node, strict bool) (*node, error) {
 	}}, nil
 }
 
+// binaryOp applies an arithmetic operator to two non-null operands.
+type binaryOp func(c *Context, a, b any) (any, error)
+
 func isString(t *types.Type) bool { return t != nil && t.Kind == types.String }
 
-func intOp(op string) func(a, b any) (any, error) {
+func intOp(op string) binaryOp {
 	switch op {
 	case "+":
-		return func(a, b any) (any, error) { return a.(int32) + b.(int32), nil }
+		return func(_ *Context, a, b any) (any, error) { return a.(int32) + b.(int32), nil }
 	case "-":
-		return func(a, b any) (any, error) { return a.(int32) - b.(int32), nil }
+		return func(_ *Context, a, b any) (any, error) { return a.(int32) - b.(int32), nil }
 	case "*":
-		return func(a, b any) (any, error) { return a.(int32) * b.(int32), nil }
+		return func(_ *Context, a, b any) (any, error) { return a.(int32) * b.(int32), nil }
 	case "/":
-		return func(a, b any) (any, error) {
+		return func(_ *Context, a, b any) (any, error) {
 			if b.(int32) == 0 {
 				return nil, errDivZero
 			}
 			return a.(int32) / b.(int32), nil
 		}
 	}
-	return func(a, b any) (any, error) {
+	return func(_ *Context, a, b any) (any, error) {
 		if b.(int32) == 0 {
 			return nil, errDivZero
 		}
@@ -146,23 +149,23 @@ func i64(v any) int64 {
 	return v.(int64)
 }
 
-func bigintOp(op string) func(a, b any) (any, error) {
+func bigintOp(op string) binaryOp {
 	switch op {
 	case "+":
-		return func(a, b any) (any, error) { return i64(a) + i64(b), nil }
+		return func(_ *Context, a, b any) (any, error) { return i64(a) + i64(b), nil }
 	case "-":
-		return func(a, b any) (any, error) { return i64(a) - i64(b), nil }
+		return func(_ *Context, a, b any) (any, error) { return i64(a) - i64(b), nil }
 	case "*":
-		return func(a, b any) (any, error) { return i64(a) * i64(b), nil }
+		return func(_ *Context, a, b any) (any, error) { return i64(a) * i64(b), nil }
 	case "/":
-		return func(a, b any) (any, error) {
+		return func(_ *Context, a, b any) (any, error) {
 			if i64(b) == 0 {
 				return nil, errDivZero
 			}
 			return i64(a) / i64(b), nil
 		}
 	}
-	return func(a, b any) (any, error) {
+	return func(_ *Context, a, b any) (any, error) {
 		if i64(b) == 0 {
 			return nil, errDivZero
 		}
@@ -175,18 +178,18 @@ func f64(v any) float64 {
 	return f
 }
 
-func doubleOp(op string) func(a, b any) (any, error) {
+func doubleOp(op string) binaryOp {
 	switch op {
 	case "+":
-		return func(a, b any) (any, error) { return f64(a) + f64(b), nil }
+		return func(_ *Context, a, b any) (any, error) { return f64(a) + f64(b), nil }
 	case "-":
-		return func(a, b any) (any, error) { return f64(a) - f64(b), nil }
+		return func(_ *Context, a, b any) (any, error) { return f64(a) - f64(b), nil }
 	case "*":
-		return func(a, b any) (any, error) { return f64(a) * f64(b), nil }
+		return func(_ *Context, a, b any) (any, error) { return f64(a) * f64(b), nil }
 	case "/":
-		return func(a, b any) (any, error) { return f64(a) / f64(b), nil }
+		return func(_ *Context, a, b any) (any, error) { return f64(a) / f64(b), nil }
 	}
-	return func(a, b any) (any, error) { return math.Mod(f64(a), f64(b)), nil }
+	return func(_ *Context, a, b any) (any, error) { return math.Mod(f64(a), f64(b)), nil }
 }
 
 func dec(v any) decimal.Decimal {
@@ -194,20 +197,20 @@ func dec(v any) decimal.Decimal {
 	return d
 }
 
-func decimalOp(op string, scale int) func(a, b any) (any, error) {
+func decimalOp(op string, scale int) binaryOp {
 	s := int32(scale)
 	switch op {
 	case "+", "-", "*":
 		big := map[string]func(a, b decimal.Decimal) decimal.Decimal{
 			"+": decimal.Decimal.Add, "-": decimal.Decimal.Sub, "*": decimal.Decimal.Mul}[op]
-		return func(a, b any) (any, error) {
-			if v, ok := smallArith(op[0], a, b, s); ok {
+		return func(c *Context, a, b any) (any, error) {
+			if v, ok := smallArith(c.decimals(), op[0], a, b, s); ok {
 				return v, nil
 			}
 			return big(dec(a), dec(b)).Round(s), nil
 		}
 	case "/":
-		return func(a, b any) (any, error) {
+		return func(_ *Context, a, b any) (any, error) {
 			d := dec(b)
 			if d.IsZero() {
 				return nil, errors.New("Division by zero")
@@ -215,7 +218,7 @@ func decimalOp(op string, scale int) func(a, b any) (any, error) {
 			return dec(a).DivRound(d, s), nil
 		}
 	}
-	return func(a, b any) (any, error) {
+	return func(_ *Context, a, b any) (any, error) {
 		d := dec(b)
 		if d.IsZero() {
 			return nil, errors.New("Division by zero")

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/eddysql/eddy/internal/smalldec"
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
 )
@@ -29,6 +30,18 @@ type Context struct {
 	// at a time evaluates with this Context (a task).
 	ReuseArgs bool
 	args      []any // a stack: each call pushes its arguments, pops them after
+	// Decimals, when set, boxes DECIMAL results of arithmetic into shared
+	// blocks. Set it only where one goroutine at a time evaluates and
+	// rows die with their record (a stateless task).
+	Decimals *smalldec.Slab
+}
+
+// decimals returns the Context's decimal slab, nil if it has none.
+func (c *Context) decimals() *smalldec.Slab {
+	if c == nil {
+		return nil
+	}
+	return c.Decimals
 }
 
 // pushArgs returns room for n arguments: on the Context's stack when it

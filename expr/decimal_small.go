@@ -35,8 +35,8 @@ func align(a int64, ae int32, b int64, be int32) (int64, int64, int32, bool) {
 }
 
 // smallArith computes a op b rounded to scale (op one of + - *), as
-// dec(a).Op(dec(b)).Round(scale) does, boxed.
-func smallArith(op byte, a, b any, scale int32) (any, bool) {
+// dec(a).Op(dec(b)).Round(scale) does, boxed into slab (if not nil).
+func smallArith(slab *smalldec.Slab, op byte, a, b any, scale int32) (any, bool) {
 	x, xe, ok := smallOf(a)
 	if !ok {
 		return nil, false
@@ -77,7 +77,7 @@ func smallArith(op byte, a, b any, scale int32) (any, bool) {
 	if !ok {
 		return nil, false
 	}
-	return smalldec.Box(r, -scale), true
+	return slab.Box(r, -scale), true
 }
 
 // smallCmp compares two numbers (INT, BIGINT, DECIMAL) exactly.

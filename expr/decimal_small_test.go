@@ -26,7 +26,7 @@ func TestSmallDecimalArithMatchesBig(t *testing.T) {
 			for _, op := range []byte{'+', '-', '*'} {
 				for _, scale := range []int32{0, 1, 3, 6} {
 					want := bigOp[op](dec(a), dec(b)).Round(scale)
-					got, ok := smallArith(op, a, b, scale)
+					got, ok := smallArith(nil, op, a, b, scale)
 					if !ok {
 						continue
 					}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/internal/box"
+	"github.com/eddysql/eddy/internal/smalldec"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/types"
@@ -64,6 +65,11 @@ type Task struct {
 	// slab boxes a stateless task's decoded keys and values, for the
 	// same reason.
 	slab serde.Slab
+	// decimals boxes a stateless task's DECIMAL arithmetic results.
+	decimals smalldec.Slab
+	// partitionBox is boxedPartition in an interface (see boxPartition).
+	partitionBox   any
+	boxedPartition int32
 
 	// gate, when closed, holds back the inputs other than the tables read
 	// back from a repartition topic (see feedGate).
@@ -108,6 +114,10 @@ func newTask(topo *Topology, log *ProcessingLog, stats *TaskStats, partition int
 	}
 	t.ectx.OnError = func(err error) { t.report("RECORD_PROCESSING_ERROR", err) }
 	t.ectx.ReuseArgs = true // a task evaluates on one goroutine at a time
+	if len(inst.states) == 0 {
+		// Rows die with their record, as for the slab (see decode).
+		t.ectx.Decimals = &t.decimals
+	}
 	return t
 }
 
@@ -343,6 +353,17 @@ func (t *Task) boxWord(v int64) any {
 	return v
 }
 
+// boxPartition puts a ROWPARTITION value in an interface, boxed once
+// for the partition the task last saw: Go boxes an int32 from 0 to 255
+// without allocating, but not a larger partition (or the -1 of records
+// fed without one).
+func (t *Task) boxPartition(p int32) any {
+	if t.partitionBox == nil || p != t.boxedPartition {
+		t.boxedPartition, t.partitionBox = p, p
+	}
+	return t.partitionBox
+}
+
 // decode decodes a source record's key or value. A stateless task boxes
 // the values into its slab, as boxWord does its words.
 func (t *Task) decode(s serde.Serde, data []byte, dst []any) error {
@@ -455,7 +476,7 @@ func (t *Task) process(rec *kafka.Record) {
 		return
 	}
 	row[src.PseudoIndex(PseudoRowtime)] = t.boxWord(ts)
-	row[src.PseudoIndex(PseudoRowPartition)] = rec.Partition
+	row[src.PseudoIndex(PseudoRowPartition)] = t.boxPartition(rec.Partition)
 	row[src.PseudoIndex(PseudoRowOffset)] = t.boxWord(rec.Offset)
 	t.rec = Rec{Row: row, Ts: ts, Headers: rec.Headers, Partition: rec.Partition, Tombstone: tombstone, NoKey: rec.Key == nil}
 	if src.Window != "" {

@@ -140,6 +140,43 @@ func TestStatefulTaskBoxesPseudoColumnsAlone(t *testing.T) {
 	}
 }
 
+// TestStatefulTaskBoxesDecimalsAlone: a stateless task boxes the
+// DECIMAL results of its expressions into a shared slab; a task with
+// state, whose rows may be kept, boxes each on its own.
+func TestStatefulTaskBoxesDecimalsAlone(t *testing.T) {
+	stateless := newTask(passThroughTopology(t, "STATELESS"), nil, newTaskStats(), 0)
+	if stateless.Eval().Decimals == nil {
+		t.Error("stateless task: no decimal slab")
+	}
+	topo := passThroughTopology(t, "STATEFUL")
+	topo.Inputs[0].Next = &TableChanges{Next: topo.Inputs[0].Next}
+	stateful := newTask(topo, nil, newTaskStats(), 0)
+	if len(stateful.inst.states) == 0 {
+		t.Fatal("the stateful topology has no state")
+	}
+	if stateful.Eval().Decimals != nil {
+		t.Error("stateful task: decimals boxed into a shared slab")
+	}
+}
+
+// TestBoxPartition: ROWPARTITION values come out right as the partition
+// changes, and one beyond Go's preboxed 0-255 is boxed once, not per
+// record.
+func TestBoxPartition(t *testing.T) {
+	tk := newTask(&Topology{}, nil, newTaskStats(), 0)
+	for _, p := range []int32{0, 0, 300, 300, -1, 7, 300} {
+		if v, ok := tk.boxPartition(p).(int32); !ok || v != p {
+			t.Fatalf("boxPartition(%d) = %#v", p, tk.boxPartition(p))
+		}
+	}
+	if raceOn {
+		return
+	}
+	if n := testing.AllocsPerRun(100, func() { tk.boxPartition(1000) }); n != 0 {
+		t.Errorf("%v allocations per boxed partition 1000, want 0", n)
+	}
+}
+
 // TestHeldAfterCommit: held reports the first offset processed since the
 // last commit, per partition, and a commit starts it afresh; the offsets
 // committed are those after the last record processed.

@@ -572,20 +572,10 @@ func appendQuoted(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		// Eight plain ASCII bytes at a time (the usual case).
-		if i+8 <= len(s) {
-			x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-			if (specialBytes(x)|x)&highs == 0 {
-				i += 8
-				continue
-			}
+		if i = plainRun(s, i); i == len(s) {
+			break
 		}
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < 0x80 {
-			i++
-			continue
-		}
 		if c >= 0x80 {
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && size == 1 {
@@ -620,4 +610,37 @@ func appendQuoted(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// plainRun returns the index of the first byte of s from i on that is
+// not plain ASCII (a quote, backslash, control character or a byte of
+// UTF-8), or len(s): sixteen then eight bytes at a time, as scanStr
+// reads eight.
+func plainRun(s string, i int) int {
+	for i+16 <= len(s) { // two words a step: one branch for both
+		x, y := uint64LE(s[i:]), uint64LE(s[i+8:])
+		if (specialBytes(x)|specialBytes(y)|x|y)&highs != 0 {
+			break
+		}
+		i += 16
+	}
+	for i+8 <= len(s) {
+		x := uint64LE(s[i:])
+		if m := specialBytes(x) | x&highs; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	for i < len(s) && plainByte[s[i]] {
+		i++
+	}
+	return i
+}
+
+// uint64LE reads the first eight bytes of s as binary.LittleEndian does
+// a []byte's (one load, one bounds check).
+func uint64LE(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }

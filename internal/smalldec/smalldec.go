@@ -95,13 +95,18 @@ func New(coef int64, exp int32) decimal.Decimal {
 
 func newBoxed(coef int64, exp int32) *boxed {
 	b := new(boxed)
+	b.set(coef, exp)
+	return b
+}
+
+// set makes b hold coef × 10^exp.
+func (b *boxed) set(coef int64, exp int32) {
 	b.w[0] = big.Word(abs(coef))
 	b.i.SetBits(b.w[:]) // normalizes zero to an empty coefficient
 	if coef < 0 {
 		b.i.Neg(&b.i)
 	}
 	b.d = layout{value: &b.i, exp: exp}
-	return b
 }
 
 // Box returns coef × 10^exp as a decimal.Decimal in an interface, in one
@@ -110,10 +115,40 @@ func Box(coef int64, exp int32) any {
 	if !enabled {
 		return decimal.New(coef, exp)
 	}
+	return boxAt(newBoxed(coef, exp))
+}
+
+func boxAt(b *boxed) any {
 	var v any
 	e := (*eface)(unsafe.Pointer(&v))
-	e.typ, e.data = decimalType, unsafe.Pointer(newBoxed(coef, exp))
+	e.typ, e.data = decimalType, unsafe.Pointer(b)
 	return v
+}
+
+// slabBoxes is how many decimals share one of a Slab's blocks (3.5 KiB).
+const slabBoxes = 64
+
+// Slab boxes decimals as Box does, many to a shared block rather than an
+// allocation each. A value is never written again once boxed, and pins
+// its whole block while it lives, so a Slab suits values that die with
+// their record (a stateless query), not values kept in state. The zero
+// Slab is ready to use; it is not safe for concurrent use.
+type Slab struct {
+	block []boxed
+}
+
+// Box returns coef × 10^exp as Box does; a nil Slab boxes on its own.
+func (s *Slab) Box(coef int64, exp int32) any {
+	if s == nil || !enabled {
+		return Box(coef, exp)
+	}
+	if len(s.block) == cap(s.block) {
+		s.block = make([]boxed, 0, slabBoxes)
+	}
+	s.block = s.block[:len(s.block)+1]
+	b := &s.block[len(s.block)-1]
+	b.set(coef, exp)
+	return boxAt(b)
 }
 
 // pow10 holds 10^0 … 10^18, the powers that fit an int64.
@@ -188,13 +223,15 @@ func Add(a, b int64) (int64, bool) {
 
 // Digits counts the decimal digits of coef (0 has one).
 func Digits(coef int64) int {
-	u := abs(coef)
-	n := 1
-	for u >= 10 {
-		u /= 10
-		n++
+	// From the bit length b of u (at least 1: 0 has a digit), u has
+	// e = floor(b·log10(2)) digits or one more; 1233/4096 is log10(2)
+	// close enough for b up to 64.
+	u := abs(coef) | 1 // a power of ten above 1 is even: no count changes
+	e := bits.Len64(u) * 1233 >> 12
+	if e == len(pow10) || u < uint64(pow10[e]) { // 2^63 <= u < 10^19: e is 19
+		return e
 	}
-	return n
+	return e + 1
 }
 
 // AppendFixed writes coef × 10^-scale with exactly scale fractional

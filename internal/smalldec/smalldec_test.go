@@ -3,6 +3,7 @@ package smalldec
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -109,7 +110,15 @@ func TestAppendFixedMatchesStringFixed(t *testing.T) {
 }
 
 func TestDigits(t *testing.T) {
-	for _, c := range coefs {
+	cs := append([]int64(nil), coefs...)
+	for p := int64(1); p <= math.MaxInt64/10; p *= 10 { // every power of ten and its neighbours
+		cs = append(cs, p-1, p, p+1, 1-p, -p, -p-1)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 10000 {
+		cs = append(cs, int64(r.Uint64()>>r.IntN(64)))
+	}
+	for _, c := range cs {
 		want := len(decimal.NewFromInt(c).Abs().String())
 		if got := Digits(c); got != want {
 			t.Errorf("Digits(%d) = %d, want %d", c, got, want)
@@ -151,5 +160,38 @@ func BenchmarkAppendFixed(b *testing.B) {
 	b.ReportAllocs()
 	for range b.N {
 		buf = AppendFixed(buf[:0], 123456789, 3)
+	}
+}
+
+func TestSlabBoxesLikeBox(t *testing.T) {
+	var s Slab
+	type want struct {
+		coef int64
+		exp  int32
+	}
+	var vals []any
+	var wants []want
+	for round := 0; round < 3; round++ { // past a block's end
+		for _, c := range coefs {
+			for _, exp := range []int32{-20, -3, 0, 2} {
+				vals = append(vals, s.Box(c, exp))
+				wants = append(wants, want{c, exp})
+			}
+		}
+	}
+	runtime.GC()
+	for i, v := range vals {
+		w := wants[i]
+		d, ok := v.(decimal.Decimal)
+		if !ok || !d.Equal(decimal.New(w.coef, w.exp)) || d.Exponent() != w.exp || d.String() != Box(w.coef, w.exp).(decimal.Decimal).String() {
+			t.Fatalf("value %d = %v, want %d×10^%d", i, v, w.coef, w.exp)
+		}
+	}
+	if a := testing.AllocsPerRun(slabBoxes*4, func() { s.Box(908, -3) }); a > 2.0/slabBoxes {
+		t.Errorf("%v allocations per value", a)
+	}
+	var none *Slab
+	if d, ok := none.Box(-5, -1).(decimal.Decimal); !ok || d.String() != "-0.5" {
+		t.Errorf("a nil Slab boxed %v", d)
 	}
 }
