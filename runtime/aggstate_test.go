@@ -204,14 +204,8 @@ func TestStoreBackedAggregateMatchesMemory(t *testing.T) {
 				if i%29 != 0 {
 					continue
 				}
-				changes, _, err := tk.collectChanges()
-				if err != nil {
-					t.Fatal(err)
-				}
 				offset++
-				if err := st.writeLocal(changes[0], offset); err != nil {
-					t.Fatal(err)
-				}
+				commitLocal(t, tk, st, offset)
 				if i == 1000 {
 					agg, tk, st = attach() // a restart over the same store
 				}

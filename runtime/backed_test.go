@@ -59,14 +59,8 @@ func TestStoreBackedAggregateOutgrowsItsCache(t *testing.T) {
 		for i := from; i < to; i++ {
 			agg.Process(tk, &Rec{Row: []any{fmt.Sprintf("k%d", i%1000)}})
 		}
-		changes, _, err := tk.collectChanges()
-		if err != nil {
-			t.Fatal(err)
-		}
 		offset++
-		if err := st.writeLocal(changes[0], offset); err != nil {
-			t.Fatal(err)
-		}
+		commitLocal(t, tk, st, offset)
 		if agg.groups.len() > 10 {
 			t.Fatalf("%d groups cached after a batch, want at most 10", agg.groups.len())
 		}
@@ -96,4 +90,17 @@ func attachBacked(t *testing.T, agg *Aggregate, store state.Store) (*Task, *task
 	st := &taskStore{name: "agg", op: agg, local: store, backed: true}
 	tk.stores = []*taskStore{st}
 	return tk, st
+}
+
+// commitLocal writes the task's changes to its backing store as a commit
+// at offset does.
+func commitLocal(t *testing.T, tk *Task, st *taskStore, offset int64) {
+	t.Helper()
+	changes, _, err := tk.collectChanges()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.writeLocal(changes[0], offset); err != nil {
+		t.Fatal(err)
+	}
 }
