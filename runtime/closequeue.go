@@ -51,6 +51,7 @@ func (q *closeQueue) pop() []string {
 // timeHeap holds bucket times, the earliest at [0].
 type timeHeap = minHeap[closeTime]
 
+//lint:ignore U1000 called by minHeap through its type constraint, which staticcheck does not follow
 func (t closeTime) less(u closeTime) bool {
 	if t.end != u.end {
 		return t.end < u.end

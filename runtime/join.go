@@ -393,6 +393,7 @@ type deadline struct {
 // deadlineHeap holds deadlines, the earliest at [0].
 type deadlineHeap = minHeap[deadline]
 
+//lint:ignore U1000 called by minHeap through its type constraint, which staticcheck does not follow
 func (d deadline) less(e deadline) bool { return d.at < e.at }
 
 // rowChunk is how many stream rows a rowArena allocates at a time.
