@@ -64,11 +64,48 @@ type sinkTask struct {
 }
 
 func (t *sinkTask) Start(context.Context, connect.TaskContext) error {
-	f, err := os.OpenFile(t.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(t.path, os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
+	if err := dropTornLine(f); err != nil {
+		f.Close()
+		return fmt.Errorf("file: %s: %w", t.path, err)
+	}
 	t.f = f
+	return nil
+}
+
+// dropTornLine cuts a last line that has no newline: the tail of a write
+// the process was killed in. Its records' offsets were never committed
+// (a flush syncs before the commit), so they are written again whole. A
+// file with no newline at all was not written by this sink and is left
+// as it is.
+func dropTornLine(f *os.File) error {
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	end := st.Size()
+	buf := make([]byte, 64<<10)
+	for pos := end; pos > 0; {
+		n := int64(len(buf))
+		if pos < n {
+			n = pos
+		}
+		pos -= n
+		if _, err := f.ReadAt(buf[:n], pos); err != nil {
+			return err
+		}
+		for i := n - 1; i >= 0; i-- {
+			if buf[i] == '\n' {
+				if cut := pos + i + 1; cut < end {
+					return f.Truncate(cut)
+				}
+				return nil
+			}
+		}
+	}
 	return nil
 }
 
