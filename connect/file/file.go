@@ -27,7 +27,7 @@ const (
 func Register(r *connect.Registry) {
 	r.Register(&connect.Plugin{
 		Class: SinkClass, Aliases: []string{"FileStreamSink", "filesink"}, Kind: connect.Sink, Version: "eddy",
-		Doc: "Appends each record's value to a file, one line per record: strings as they are, structs and maps as JSON. A flush syncs the file to disk before offsets are committed.",
+		Doc: "Appends each record's value to a file, one line per record: strings as they are, structs and maps as JSON. A flush syncs the file to disk before offsets are committed; a start cuts a last line left without its newline by a killed process (its records are written again).",
 		Spec: []connect.ConfigField{
 			{Name: "file", Type: connect.TypeString, Required: true, Doc: "The file to append to (created when missing)."},
 		},
