@@ -77,7 +77,7 @@ type Aggregate struct {
 	// Session merging's scratch: a key's prefix and the sessions a row
 	// merges.
 	prefixBuf []byte
-	merged    []*group
+	merged    []sessionRef
 	// windows memoizes windowSuffix and windowBounds.
 	windows [8]windowMemo
 

@@ -152,17 +152,18 @@ func (a *Aggregate) extendSession(t *Task, r *Rec, s *sessionRef, start, end int
 // [start, end], holding their accumulators merged, and emits their
 // tombstones.
 func (a *Aggregate) mergeSessions(t *Task, r *Rec, keys []any, ks *keySessions, lo, hi int, start, end int64) *group {
-	// Deleting a session takes it off ks.list: the groups are copied out
-	// first.
+	// Deleting a session takes it off ks.list: the sessions are copied
+	// out first. The key's entry stays for the new session.
 	merged := a.merged[:0]
-	for i := lo; i < hi; i++ {
-		merged = append(merged, ks.list[i].g)
+	if hi > lo {
+		merged = append(merged, ks.list[lo:hi]...)
 	}
 	var acc []any
-	for _, g := range merged {
-		a.deleteGroup(g.key)
+	for _, s := range merged {
+		g := s.g
+		a.deleteSessionAt(ks, lo)
 		if !a.Window.Final {
-			a.emit(t, r, g, true)
+			a.emitWindow(t, r, g, s.start, s.end, true)
 		}
 		if acc == nil {
 			acc = a.accsOf(g)
@@ -181,6 +182,26 @@ func (a *Aggregate) mergeSessions(t *Task, r *Rec, keys []any, ks *keySessions, 
 		copy(a.accsOf(g), acc)
 	}
 	return g
+}
+
+// deleteSessionAt deletes the session ks.list[i], as deleteGroup does,
+// with no look-up of its group or its key's list. The key's entry stays,
+// empty or not.
+func (a *Aggregate) deleteSessionAt(ks *keySessions, i int) {
+	g := a.resolve(&ks.list[i])
+	ks.list = slices.Delete(ks.list, i, i+1)
+	if g != nil {
+		a.detachGroup(g)
+		a.changed(g) // the flush writes its key deleted
+	}
+}
+
+// forgetKey drops a key left with no session.
+func (a *Aggregate) forgetKey(ks *keySessions) {
+	if a.sessions[ks.prefix] == ks {
+		delete(a.sessions, ks.prefix)
+	}
+	ks.queued = false // a scheduled check finds it forgotten
 }
 
 // indexSession files a group's session in its key's list, and schedules
@@ -216,8 +237,7 @@ func (a *Aggregate) unindexSession(g *group) {
 		}
 	}
 	if len(ks.list) == 0 {
-		delete(a.sessions, ks.prefix)
-		ks.queued = false // a scheduled check finds it forgotten
+		a.forgetKey(ks)
 	}
 }
 
@@ -245,18 +265,12 @@ func (a *Aggregate) expireSessions() {
 		}
 		ks.queued = false
 		for len(ks.list) > 0 && ks.list[0].end+a.Window.Retention < a.streamTime {
-			n := len(ks.list)
-			if g := a.resolve(&ks.list[0]); g != nil {
-				a.deleteGroup(g.key)
-			}
-			if len(ks.list) == n { // not taken off by the deletion: gone already
-				ks.list = slices.Delete(ks.list, 0, 1)
-			}
+			a.deleteSessionAt(ks, 0)
 		}
 		if len(ks.list) > 0 {
 			a.scheduleExpiry(ks, ks.list[0].end+a.Window.Retention)
-		} else if a.sessions[ks.prefix] == ks {
-			delete(a.sessions, ks.prefix)
+		} else {
+			a.forgetKey(ks)
 		}
 	}
 }
