@@ -130,13 +130,25 @@ func (a *Aggregate) extendSession(t *Task, r *Rec, s *sessionRef, start, end int
 	if a.groups.getBytes(a.keyBuf) != nil || (a.backing != nil && a.lookup(string(a.keyBuf)) != nil) {
 		return nil
 	}
-	// The old window leaves the table (and its pending output the group)
+	// The old window leaves the table, and its pending output the group,
 	// as a deleted group does; the flush writes its key deleted.
-	a.detachGroup(g)
-	a.changed(g)
-	if !w.Final {
+	if a.cache != nil && a.oldKeysNeverReturn() {
+		// Its tombstone takes the group's pending output (or a new
+		// entry) while the group still holds the old key, and stays
+		// there, filed under no key: no group takes that key again.
 		a.emitWindow(t, r, g, s.start, s.end, true)
+		g.cacheAt = 0
+		a.groups.del(g.key)
+		if a.backing != nil {
+			a.gone[g.key] = true
+		}
+	} else {
+		a.detachGroup(g)
+		if !w.Final {
+			a.emitWindow(t, r, g, s.start, s.end, true)
+		}
 	}
+	a.changed(g)
 	a.rekeyedFrom = append(a.rekeyedFrom, g.key)
 	g.key, g.start = string(a.keyBuf), start
 	a.attachGroup(g)
@@ -145,6 +157,17 @@ func (a *Aggregate) extendSession(t *Task, r *Rec, s *sessionRef, start, end int
 	}
 	s.start, s.end = start, end
 	return g
+}
+
+// oldKeysNeverReturn tells whether the key a session leaves when it grows
+// can never be a group's again, so the output cache need not file its
+// tombstone under it (see cachePut): sessions only grow while they live,
+// and once one expires (stream time past its end plus the retention) a
+// session ending within it would have closed (stream time past its end
+// plus gap plus grace), were the retention no shorter than gap plus
+// grace, as ksqlDB makes it.
+func (a *Aggregate) oldKeysNeverReturn() bool {
+	return a.Window.Retention >= a.Window.Size+a.Window.Grace
 }
 
 // mergeSessions replaces the sessions ks.list[lo:hi] (none, or several,
