@@ -33,10 +33,11 @@ func BenchmarkSessionAggregate(b *testing.B) {
 			rec := Rec{Row: []any{""}}
 			rng := uint64(1)
 			next := func() uint64 { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return rng }
-			// Bidder names, made before the clock starts: a record's key is
-			// a string, as a JSON bid's bidder field is read.
+			// Bidder names, made and boxed before the clock starts: a
+			// record's key is a string, as a JSON bid's bidder field is
+			// read.
 			const people = 1 << 18
-			names := make([]string, people)
+			names := make([]any, people)
 			for i := range names {
 				names[i] = fmt.Sprintf("%d", 1000+i)
 			}
