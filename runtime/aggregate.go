@@ -3,7 +3,6 @@ package runtime
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -57,14 +56,17 @@ type Aggregate struct {
 	dirtyGroups []*group
 	dirtyKeys   map[string]bool
 	rekeyedFrom []string
-	closing     closeQueue                 // EMIT FINAL windows by the time they close
-	expiring    closeQueue                 // EMIT CHANGES windows by the time they expire
-	sessions    map[string]map[string]bool // key prefix -> session group keys
-	streamTime  int64
-	stDirty     bool
-	store       string
-	out         []any
-	keyBuf      []byte
+	closing     closeQueue              // EMIT FINAL windows by the time they close
+	expiring    closeQueue              // EMIT CHANGES time windows by the time they expire
+	sessions    map[string]*keySessions // key prefix -> the key's sessions (session.go)
+	// sessionExpiry schedules the keys whose sessions expire (EMIT
+	// CHANGES), by when the first does.
+	sessionExpiry minHeap[sessionDue]
+	streamTime    int64
+	stDirty       bool
+	store         string
+	out           []any
+	keyBuf        []byte
 	// flushKey and flushVal are flushChanges' buffers.
 	flushKey, flushVal []byte
 	// Per-record scratch: the key values and the functions' arguments
@@ -72,16 +74,12 @@ type Aggregate struct {
 	keyVals []any
 	argVals [][]any
 	emitted Rec
-	// Session merging's scratch: a key's prefix, the sessions a row
-	// merges and their keys.
-	prefixBuf  []byte
-	merged     []*group
-	mergedKeys []string
+	// Session merging's scratch: a key's prefix and the sessions a row
+	// merges.
+	prefixBuf []byte
+	merged    []sessionRef
 	// windows memoizes windowSuffix and windowBounds.
 	windows [8]windowMemo
-	// spareSet is the last key's session set emptied: a row that merges
-	// a key's only session empties the set and refills it at once.
-	spareSet map[string]bool
 
 	// backing, when set (a local Pebble store), holds every group; groups
 	// is then a cache of the groups in use, emptied down to cacheLimit
@@ -154,6 +152,9 @@ const (
 	// groupDetached: the group has left the group table (deleted, or
 	// merged into another session).
 	groupDetached
+	// groupEvicted: a store-backed group no longer in memory, which only
+	// a session's entry in its key's list still points at (for its key).
+	groupEvicted
 )
 
 // newGroup makes the group stored under gk, of the given key values and
@@ -206,7 +207,7 @@ func (a *Aggregate) init() {
 	a.groups = newGroupTable()
 	a.dirtyKeys = map[string]bool{}
 	a.gone = map[string]bool{}
-	a.sessions = map[string]map[string]bool{}
+	a.sessions = map[string]*keySessions{}
 	n := len(a.Keys) + len(a.Funcs)
 	if a.Window != nil {
 		n += 2 // WINDOWSTART, WINDOWEND
@@ -340,22 +341,22 @@ func (a *Aggregate) processWindowed(t *Task, r *Rec, keys []any, args [][]any) {
 	}
 }
 
-// expiry is when an EMIT CHANGES window leaves the state: once stream
-// time passes its start (a session: its end) plus the retention, as
-// Kafka Streams drops a window store's expired segments. No record can
-// reach it by then (it closed at end plus grace), so forgetting it loses
-// nothing but memory.
+// expiry is when an EMIT CHANGES time window leaves the state: once
+// stream time passes its start plus the retention, as Kafka Streams drops
+// a window store's expired segments. No record can reach it by then (it
+// closed at end plus grace), so forgetting it loses nothing but memory.
+// (A session expires by its end: see expireSessions.)
 func (a *Aggregate) expiry(g *group) int64 {
-	start, end := a.windowOf(g)
-	if a.Window.Kind == Session {
-		return end + a.Window.Retention
-	}
-	return start + a.Window.Retention
+	return g.start + a.Window.Retention
 }
 
 // expire forgets the windows whose retention stream time has passed,
 // oldest first.
 func (a *Aggregate) expire() {
+	if a.Window.Kind == Session {
+		a.expireSessions()
+		return
+	}
 	for {
 		c, ok := a.expiring.next()
 		if !ok || c.end >= a.streamTime {
@@ -367,107 +368,6 @@ func (a *Aggregate) expire() {
 			}
 		}
 	}
-}
-
-// processSession merges the row with every session of its key within the
-// gap, emitting tombstones for the sessions it replaces.
-func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
-	w := a.Window
-	a.prefixBuf = appendKey(a.prefixBuf[:0], keys)
-	start, end := r.Ts, r.Ts
-	merged, mergedKeys := a.merged[:0], a.mergedKeys[:0]
-	for gk := range a.sessions[string(a.prefixBuf)] {
-		g := a.lookup(gk)
-		if g == nil {
-			continue
-		}
-		if gs, ge := a.windowOf(g); ge+w.Size >= r.Ts && gs-w.Size <= r.Ts {
-			merged = append(merged, g)
-			mergedKeys = append(mergedKeys, gk)
-		}
-	}
-	if len(merged) > 1 {
-		sort.Sort(byStart{a, merged, mergedKeys})
-	}
-	// Scratch for the next row; cleared below so it pins no group.
-	a.merged, a.mergedKeys = merged, mergedKeys
-	defer func() { clear(merged); clear(mergedKeys) }()
-	var acc []any
-	maxTs := r.Ts
-	for _, g := range merged {
-		gs, ge := a.windowOf(g)
-		start, end = min(start, gs), max(end, ge)
-		maxTs = max(maxTs, g.maxTs)
-	}
-	if a.sessionClosed(end) {
-		return // late: the session the row would make has closed
-	}
-	for i, g := range merged {
-		a.deleteGroup(mergedKeys[i])
-		if !w.Final {
-			a.emit(t, r, g, true)
-		}
-		if acc == nil {
-			acc = a.accsOf(g)
-			continue
-		}
-		for j, f := range a.Funcs {
-			if f.Merge != nil {
-				acc[j] = f.Merge(acc[j], a.accsOf(g)[j])
-			}
-		}
-	}
-	var g *group
-	if len(merged) == 1 {
-		g = a.rekey(merged[0], a.appendGroupKey(keys, start, end), start)
-	}
-	if g == nil {
-		g = a.group(keys, start, end)
-		if acc != nil {
-			copy(a.accsOf(g), acc)
-		}
-	}
-	a.add(g, args)
-	g.maxTs = maxTs
-	if !w.Final {
-		a.emitWindow(t, r, g, start, end, false)
-	}
-}
-
-// rekey files a session the row extended, already deleted from the
-// groups, again under its new key kb: the row's new session keeps its
-// key values and accumulators, so it can be the old group itself, with
-// no group, values or accumulators allocated. A tombstone the old key
-// still has in the output cache reads only the key values, which do not
-// change. nil when a group holds kb already.
-func (a *Aggregate) rekey(g *group, kb []byte, start int64) *group {
-	if a.groups.getBytes(kb) != nil || (a.backing != nil && a.lookup(string(kb)) != nil) {
-		return nil
-	}
-	// g, listed, will be written under the new key; the old one is
-	// written deleted.
-	a.rekeyedFrom = append(a.rekeyedFrom, g.key)
-	g.key, g.start = string(kb), start
-	a.addGroup(g)
-	a.changed(g)
-	return g
-}
-
-type byStart struct {
-	a    *Aggregate
-	gs   []*group
-	keys []string
-}
-
-func (b byStart) Len() int { return len(b.gs) }
-func (b byStart) Less(i, j int) bool {
-	si, _ := b.a.windowOf(b.gs[i])
-	sj, _ := b.a.windowOf(b.gs[j])
-	return si < sj
-}
-func (b byStart) Swap(i, j int) {
-	b.gs[i], b.gs[j] = b.gs[j], b.gs[i]
-	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
 }
 
 // sessionClosed tells whether a session ending at end has closed: no
@@ -545,23 +445,22 @@ func (a *Aggregate) removeGroup(gk string) *group {
 	if g == nil {
 		return nil
 	}
-	a.groups.del(gk)
+	a.detachGroup(g)
+	if a.Window != nil && a.Window.Kind == Session {
+		a.unindexSession(g)
+	}
+	return g
+}
+
+// detachGroup takes a group out of the table, its pending output filed
+// under its key; the indexes still hold it.
+func (a *Aggregate) detachGroup(g *group) {
+	a.groups.del(g.key)
 	g.flags |= groupDetached
 	a.cacheDetach(g)
 	if a.backing != nil {
-		a.gone[gk] = true
+		a.gone[g.key] = true
 	}
-	if a.Window != nil && a.Window.Kind == Session {
-		a.prefixBuf = appendKey(a.prefixBuf[:0], a.keysOf(g))
-		if set := a.sessions[string(a.prefixBuf)]; set != nil {
-			delete(set, gk)
-			if len(set) == 0 {
-				delete(a.sessions, string(a.prefixBuf))
-				a.spareSet = set
-			}
-		}
-	}
-	return g
 }
 
 // evalKeys evaluates the grouping keys into dst (allocated when too
@@ -631,10 +530,17 @@ func (a *Aggregate) groupAt(kb []byte, keys []any, start int64) *group {
 // addGroup indexes a new group: by closing time for EMIT FINAL, by key
 // for session merges.
 func (a *Aggregate) addGroup(g *group) {
+	a.attachGroup(g)
+	a.index(g)
+}
+
+// attachGroup puts a group in the table, unindexed.
+func (a *Aggregate) attachGroup(g *group) {
 	g.flags &^= groupDetached
 	a.groups.put(g)
-	delete(a.gone, g.key)
-	a.index(g)
+	if len(a.gone) > 0 {
+		delete(a.gone, g.key)
+	}
 }
 
 // index files a group under its closing time and its key's sessions.
@@ -642,25 +548,15 @@ func (a *Aggregate) index(g *group) {
 	if a.Window == nil {
 		return
 	}
-	gk := g.key
 	start, end := a.windowOf(g)
-	if a.Window.Final {
-		a.closing.push(end, start, gk)
-	} else {
-		a.expiring.push(a.expiry(g), start, gk)
+	switch {
+	case a.Window.Final:
+		a.closing.push(end, start, g.key)
+	case a.Window.Kind != Session:
+		a.expiring.push(a.expiry(g), start, g.key)
 	}
 	if a.Window.Kind == Session {
-		a.prefixBuf = appendKey(a.prefixBuf[:0], a.keysOf(g))
-		set := a.sessions[string(a.prefixBuf)]
-		if set == nil {
-			set = a.spareSet
-			if set == nil {
-				set = map[string]bool{}
-			}
-			a.spareSet = nil
-			a.sessions[string(a.prefixBuf)] = set
-		}
-		set[gk] = true
+		a.indexSession(g, start, end)
 	}
 }
 

@@ -228,6 +228,7 @@ func (a *Aggregate) attach(s state.Store) error {
 			return false
 		}
 		a.index(g)
+		a.evicted(g) // indexed, not in memory
 		return true
 	})
 	return cmpErr(err, derr)
@@ -248,18 +249,26 @@ func (a *Aggregate) evict() {
 	if excess <= 0 {
 		return
 	}
-	var clean []string
+	var clean []*group
 	a.groups.each(func(g *group) bool {
 		// A changed group must reach the store first; one with a
 		// pending output must stay the one the output cache holds.
 		if _, pending := a.cachedAt(g); g.flags&groupDirty == 0 && !pending {
-			clean = append(clean, g.key)
+			clean = append(clean, g)
 		}
 		return len(clean) < excess
 	})
-	for _, gk := range clean {
-		a.groups.del(gk)
+	for _, g := range clean {
+		a.groups.del(g.key)
+		a.evicted(g)
 	}
+}
+
+// evicted marks a group the store holds that has left memory: only its
+// session's entry may still point at it, for its key, so its values go.
+func (a *Aggregate) evicted(g *group) {
+	g.flags |= groupEvicted
+	g.vals = nil
 }
 
 // emptied empties a per-batch set. A map keeps its table when cleared, so

@@ -20,6 +20,9 @@ func TestCachedOutputIsLastUncachedOutput(t *testing.T) {
 	for _, w := range []WindowSpec{
 		{Kind: Session, Size: 50, Retention: 500},
 		{Kind: Session, Size: 50, Grace: 30, Retention: 500},
+		// A retention shorter than gap plus grace: a re-keyed session's
+		// tombstone is filed under its old key (see oldKeysNeverReturn).
+		{Kind: Session, Size: 50, Grace: 30, Retention: 60},
 		{Kind: Hopping, Size: 100, Advance: 20, Retention: 500},
 		{Kind: Tumbling, Size: 100, Grace: 10, Retention: 200},
 	} {
