@@ -140,8 +140,9 @@ type Slab struct {
 	pool  blocks.Pool[boxed]
 }
 
-// slabKeep bounds the blocks a recycling Slab keeps for reuse.
-const slabKeep = 32
+// slabKeep bounds the blocks a recycling Slab keeps for reuse (448 KiB,
+// some thousands of records' decimals).
+const slabKeep = 128
 
 // Recycle declares dead every value boxed so far: nothing holds or
 // reads them again, so later Box calls write over them (see
