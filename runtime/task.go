@@ -67,10 +67,11 @@ type Task struct {
 	slab serde.Slab
 	// decimals boxes a stateless task's DECIMAL arithmetic results.
 	decimals smalldec.Slab
-	// recycles: the task hands the blocks of words, out, slab and
-	// decimals back to themselves once a batch's outputs are produced
-	// (see rowsDieAtFlush); reported says that a processing error since
-	// then may hold a value of the batch, which forbids it once.
+	// recycles: the task fills the blocks of words, out, slab and
+	// decimals again once a batch's outputs are produced, rather than
+	// new ones (see rowsDieAtFlush and recycle); reported says that a
+	// processing error since the last produce may hold one of the
+	// values, which rules it out that time.
 	recycles bool
 	reported bool
 	// partitionBox is boxedPartition in an interface (see boxPartition).

@@ -12,7 +12,8 @@ import (
 // string headers in a string slab and string bytes in a text buffer.
 // Storing an int64 or a string in an interface otherwise costs an
 // allocation per value, which dominated decoding. Values stay immutable:
-// a block is never written again where a value points, and lives as long
+// a block is not written again where a value points (until the owner of
+// a Slab declares every value dead, see Slab.Recycle), and lives as long
 // as any value pointing into it.
 //
 // A record's own arena has one block of each kind, sized for that record;
