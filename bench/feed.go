@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -62,7 +63,9 @@ func (f *FeedCluster) Produce(ctx context.Context, recs ...kafka.Record) error {
 		}
 		f.produced++
 		if len(f.kept) < f.keep {
-			f.kept = append(f.kept, r)
+			// A copy: the producer may write over the bytes once
+			// Produce returns (see kafka.Cluster).
+			f.kept = append(f.kept, cloneRecord(r))
 		}
 	}
 	f.mu.Unlock()
@@ -70,6 +73,19 @@ func (f *FeedCluster) Produce(ctx context.Context, recs ...kafka.Record) error {
 		return nil
 	}
 	return f.MemCluster.Produce(ctx, rest...)
+}
+
+// cloneRecord copies a record's key, value and headers.
+func cloneRecord(r kafka.Record) kafka.Record {
+	r.Key, r.Value = bytes.Clone(r.Key), bytes.Clone(r.Value)
+	if r.Headers != nil {
+		hs := make([]kafka.Header, len(r.Headers))
+		for i, h := range r.Headers {
+			hs[i] = kafka.Header{Key: h.Key, Value: bytes.Clone(h.Value)}
+		}
+		r.Headers = hs
+	}
+	return r
 }
 
 // Feed hands batch to the fed topic's subscriber on the calling goroutine.

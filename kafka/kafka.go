@@ -136,8 +136,10 @@ type Cluster interface {
 	// Produce writes records and waits until all are acknowledged. A
 	// record with Partition -1 is placed by key hash (murmur2, as Java
 	// clients do; round robin for a null key). It fills in Partition and
-	// Offset on the passed records, and keeps no reference to recs once
-	// it returns (callers reuse the slice).
+	// Offset on the passed records, and keeps no reference to recs, nor
+	// to their keys, values or headers, once it returns, failed or not:
+	// callers reuse the slice, and persistent queries write over the
+	// bytes (an implementation that keeps records copies them).
 	Produce(ctx context.Context, recs ...Record) error
 	// Subscribe starts delivering records to h. On a MemCluster delivery is
 	// synchronous: records already in the topics (per Reset) are delivered

@@ -63,6 +63,9 @@ func (c *fakeCluster) Produce(ctx context.Context, recs ...kafka.Record) error {
 		if _, ok := c.topics[r.Topic]; !ok {
 			c.topics[r.Topic] = &kafka.TopicInfo{Name: r.Topic, Partitions: 4}
 		}
+		// Copies: a producer may write over the bytes once Produce
+		// returns (see kafka.Cluster).
+		r.Key, r.Value = bytes.Clone(r.Key), bytes.Clone(r.Value)
 		c.recs[r.Topic] = append(c.recs[r.Topic], r)
 		c.mu.Unlock()
 		if c.onProduce != nil {

@@ -246,11 +246,14 @@ func (q *Query) commit(ctx context.Context) error {
 		t.flushCaches()
 	}
 	if q.txn != nil {
-		if err := q.commitTransaction(ctx); err != nil {
+		err := q.commitTransaction(ctx)
+		q.recycle(err == nil)
+		if err != nil {
 			return err
 		}
 	} else {
 		apply, err := q.flush(ctx, q.produce)
+		q.recycle(err == nil)
 		if err != nil {
 			return err
 		}
@@ -378,13 +381,23 @@ func (q *Query) flushOutputs(ctx context.Context) error {
 		clear(t.pending)
 		t.pending = t.pending[:0]
 	}
-	if len(out) == 0 {
-		return nil
+	if len(out) > 0 {
+		if err := q.produce(ctx, out...); err != nil {
+			q.recycle(false)
+			return fmt.Errorf("query %s: produce: %w", q.Topology.ID, err)
+		}
 	}
-	if err := q.produce(ctx, out...); err != nil {
-		return fmt.Errorf("query %s: produce: %w", q.Topology.ID, err)
-	}
+	q.recycle(true)
 	return nil
+}
+
+// recycle tells every task that the outputs of what it processed were
+// written (produced) or not: the records passed to the cluster's Produce
+// are its own no longer once it returned (see kafka.Cluster).
+func (q *Query) recycle(produced bool) {
+	for _, t := range q.tasks {
+		t.recycle(produced)
+	}
 }
 
 // maxKeptFlush bounds the records array kept for the next batch

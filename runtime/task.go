@@ -67,6 +67,13 @@ type Task struct {
 	slab serde.Slab
 	// decimals boxes a stateless task's DECIMAL arithmetic results.
 	decimals smalldec.Slab
+	// recycles: the task fills the blocks of words, out, slab and
+	// decimals again once a batch's outputs are produced, rather than
+	// new ones (see rowsDieAtFlush and recycle); reported says that a
+	// processing error since the last produce may hold one of the
+	// values, which rules it out that time.
+	recycles bool
+	reported bool
 	// partitionBox is boxedPartition in an interface (see boxPartition).
 	partitionBox   any
 	boxedPartition int32
@@ -118,7 +125,75 @@ func newTask(topo *Topology, log *ProcessingLog, stats *TaskStats, partition int
 		// Rows die with their record, as for the slab (see decode).
 		t.ectx.Decimals = &t.decimals
 	}
+	t.recycles = rowsDieAtFlush(topo, inst)
 	return t
+}
+
+// rowsDieAtFlush reports whether nothing a task of topo decodes, boxes
+// or encodes outlives the produce of the batch's outputs, so that its
+// blocks can be written again after it: the rule for recycling, in one
+// place. It holds for a persistent query without state whose every
+// operator only passes rows on (filters, projections, re-keying, table
+// functions) to topic sinks, which copy them into record bytes. Any
+// other operator may keep a row (state, a transient query's client, a
+// repartition read back by the same task), so it rules recycling out,
+// as does an operator not listed here. Processing errors are ruled out
+// per batch (see recycle).
+func rowsDieAtFlush(topo *Topology, inst *instance) bool {
+	if len(inst.states) > 0 || topo.NoCommit {
+		return false
+	}
+	seen := map[Op]bool{}
+	for _, in := range inst.inputs {
+		if in.Internal != nil || in.Source == nil {
+			return false
+		}
+		for op := in.Next; op != nil && !seen[op]; {
+			seen[op] = true
+			switch v := op.(type) {
+			case *Filter:
+				if v.IsTable {
+					return false
+				}
+			case *Project, *Rekey, *NullSlots, *KeepSlots, *TableFunctions:
+			case *TopicSink:
+				op = nil
+				continue
+			default:
+				return false
+			}
+			next := NextOps(op)
+			if len(next) != 1 {
+				return false
+			}
+			op = next[0]
+		}
+	}
+	return true
+}
+
+// recycle is called once the task's outputs are written, produced says
+// whether they were (the cluster acknowledged them and keeps no
+// reference to their bytes). A task whose rows die at the flush then
+// writes its blocks again; when the produce failed or a processing error
+// may hold one of the batch's values, it leaves the blocks filled so far
+// to the collector instead.
+func (t *Task) recycle(produced bool) {
+	if !t.recycles {
+		return
+	}
+	if produced && !t.reported && len(t.pending) == 0 {
+		t.words.Recycle()
+		t.out.recycle()
+		t.slab.Recycle()
+		t.decimals.Recycle()
+	} else {
+		t.words.Forget()
+		t.out.forget()
+		t.slab.Forget()
+		t.decimals.Forget()
+	}
+	t.reported = false
 }
 
 // queue returns the buffer of one input partition, making it on first use.
@@ -385,6 +460,7 @@ func (t *Task) fail(err error) {
 
 // report sends the current record to the processing log.
 func (t *Task) report(kind string, err error) {
+	t.reported = true
 	t.stats.Errors.Add(1)
 	if t.cur != nil {
 		// Counted on the input partition the record came from, so a

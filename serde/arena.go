@@ -3,6 +3,7 @@ package serde
 import (
 	"unsafe"
 
+	"github.com/eddysql/eddy/internal/blocks"
 	"github.com/eddysql/eddy/types"
 )
 
@@ -11,7 +12,8 @@ import (
 // string headers in a string slab and string bytes in a text buffer.
 // Storing an int64 or a string in an interface otherwise costs an
 // allocation per value, which dominated decoding. Values stay immutable:
-// a block is never written again where a value points, and lives as long
+// a block is not written again where a value points (until the owner of
+// a Slab declares every value dead, see Slab.Recycle), and lives as long
 // as any value pointing into it.
 //
 // A record's own arena has one block of each kind, sized for that record;
@@ -27,6 +29,16 @@ type arena struct {
 	words  []uint64
 	nSlot  int  // slots per block; 0 boxes every value on its own
 	shared bool // a Slab's arena
+	// pools, set in a Slab's arena, hand out the blocks its owner
+	// recycled (see Slab.Recycle).
+	pools *slabPools
+}
+
+// slabPools recycles the blocks of a Slab's arena.
+type slabPools struct {
+	slots blocks.Pool[string]
+	words blocks.Pool[uint64]
+	text  blocks.Pool[byte]
 }
 
 // Block sizes of a Slab. A string longer than slabLongText gets an
@@ -36,21 +48,54 @@ const (
 	slabWords    = 512 // 4 KiB
 	slabText     = 8 << 10
 	slabLongText = 1 << 10
+	// slabKeep bounds the blocks of each kind a recycling Slab keeps for
+	// reuse (at most 512 KiB of text): a few thousand records' worth.
+	slabKeep = 64
 )
 
 // Slab boxes the values that a SlabDecoder decodes, across many records,
 // into shared blocks: a few allocations per block rather than some per
 // record. A value pins the block it lives in, so a Slab suits rows that
-// die with their record (a stateless query), not rows kept in state. The
-// zero Slab is ready to use; it is not safe for concurrent use.
-type Slab struct{ a arena }
+// die with their record (a stateless query), not rows kept in state. An
+// owner that knows when all of them are dead recycles the blocks. The
+// zero Slab is ready to use; it is not safe for concurrent use, nor to
+// copy.
+type Slab struct {
+	a arena
+	p slabPools
+}
 
 func (s *Slab) arena() *arena {
 	if !s.a.shared {
-		s.a = arena{nSlot: slabSlots, shared: true}
+		s.a = arena{nSlot: slabSlots, shared: true, pools: &s.p}
 	}
 	return &s.a
 }
+
+// Recycle declares dead every value decoded into the Slab so far:
+// nothing holds them (nor a string or slice taken from them) or reads
+// them again. The Slab then decodes into the same blocks again rather
+// than into new ones. An owner that cannot vouch for every value calls
+// Forget instead.
+func (s *Slab) Recycle() {
+	a := s.arena()
+	a.slots = a.pools.slots.Recycle(a.slots, slabKeep)
+	a.words = a.pools.words.Recycle(a.words, slabKeep)
+	a.text = a.pools.text.Recycle(a.text, slabKeep)
+}
+
+// Forget lets the values decoded so far live as long as they are used:
+// their blocks are never reused. Later values go to other blocks.
+func (s *Slab) Forget() {
+	a := s.arena()
+	a.pools.slots.Forget()
+	a.pools.words.Forget()
+	a.pools.text.Forget()
+	a.slots, a.words, a.text = nil, nil, nil
+}
+
+// HeldBlocks is how many blocks the Slab keeps for reuse (tests).
+func (s *Slab) HeldBlocks() int { return s.p.slots.Held() + s.p.words.Held() + s.p.text.Held() }
 
 // SlabDecoder is implemented by serdes that can box decoded values into
 // a caller's Slab.
@@ -89,10 +134,19 @@ func (a *arena) slot() *string {
 		if a.slots != nil && !a.shared {
 			return nil
 		}
-		a.slots = make([]string, 0, a.nSlot)
+		a.slots = a.newSlots()
 	}
 	a.slots = a.slots[:len(a.slots)+1]
 	return &a.slots[len(a.slots)-1]
+}
+
+// newSlots returns an empty block of string headers: a Slab's recycled
+// one if it has one.
+func (a *arena) newSlots() []string {
+	if a.pools != nil {
+		return a.pools.slots.Next(a.slots, a.nSlot, slabKeep)
+	}
+	return make([]string, 0, a.nSlot)
 }
 
 // word returns an 8-byte home for a number: in a Slab, the next word of
@@ -101,7 +155,7 @@ func (a *arena) slot() *string {
 func (a *arena) word() unsafe.Pointer {
 	if a != nil && a.shared {
 		if len(a.words) == cap(a.words) {
-			a.words = make([]uint64, 0, slabWords)
+			a.words = a.pools.words.Next(a.words, slabWords, slabKeep)
 		}
 		a.words = a.words[:len(a.words)+1]
 		return unsafe.Pointer(&a.words[len(a.words)-1])
@@ -207,7 +261,7 @@ func (a *arena) textRoom(n, bound int) bool {
 	}
 	switch {
 	case a.shared && n <= slabLongText:
-		a.text = make([]byte, 0, slabText)
+		a.text = a.pools.text.Next(a.text, slabText, slabKeep)
 	case !a.shared && a.text == nil:
 		a.text = make([]byte, 0, max(bound, n))
 	default:

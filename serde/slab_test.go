@@ -129,3 +129,83 @@ func TestJSONDecodeTextSized(t *testing.T) {
 		t.Errorf("S = %#v", dst[0])
 	}
 }
+
+// decodeBatch decodes records from..from+n into fresh rows through slab,
+// and checks each against Decode once the whole batch is decoded: a
+// block still holding a value of the batch was not handed out again.
+func decodeBatch(t *testing.T, s Serde, slab *Slab, from, n int) [][]any {
+	t.Helper()
+	rows := make([][]any, n)
+	for i := range rows {
+		rows[i] = make([]any, len(benchCols))
+		if err := s.(SlabDecoder).DecodeSlab(slabRecord(from+i), rows[i], slab); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkRows(t, s, rows, from)
+	return rows
+}
+
+func checkRows(t *testing.T, s Serde, rows [][]any, from int) {
+	t.Helper()
+	want := make([]any, len(benchCols))
+	for i, row := range rows {
+		if err := s.Decode(slabRecord(from+i), want); err != nil {
+			t.Fatal(err)
+		}
+		for c := range want {
+			if !sameValue(row[c], want[c]) {
+				t.Fatalf("record %d column %d: %#v, Decode gives %#v", from+i, c, row[c], want[c])
+			}
+		}
+	}
+}
+
+// TestSlabRecycle: after Recycle a Slab decodes into the blocks it
+// filled before rather than new ones (no allocation per batch once
+// warm), and never into a block holding a value decoded since.
+func TestSlabRecycle(t *testing.T) {
+	var s Serde = newJSON(benchCols, false, false)
+	var slab Slab
+	const batch = 300 // several blocks of each kind
+	for b := range 5 {
+		decodeBatch(t, s, &slab, b*batch, batch)
+		slab.Recycle()
+	}
+	if slab.HeldBlocks() == 0 {
+		t.Fatal("a recycled Slab keeps no block")
+	}
+	if raceOn {
+		return // the race detector allocates
+	}
+	dst := make([]any, len(benchCols))
+	rec := benchRecord // no string that allocates on its own
+	allocs := testing.AllocsPerRun(20, func() {
+		for range batch {
+			if err := s.(SlabDecoder).DecodeSlab(rec, dst, &slab); err != nil {
+				t.Fatal(err)
+			}
+		}
+		slab.Recycle()
+	})
+	if allocs > 0 {
+		t.Errorf("%.1f allocations per recycled batch of %d records, want none", allocs, batch)
+	}
+}
+
+// TestSlabForget: values decoded before a Forget keep their values
+// however many batches are decoded and recycled after it.
+func TestSlabForget(t *testing.T) {
+	var s Serde = newJSON(benchCols, false, false)
+	var slab Slab
+	const batch = 300
+	decodeBatch(t, s, &slab, 0, batch)
+	slab.Recycle()
+	kept := decodeBatch(t, s, &slab, batch, batch)
+	slab.Forget()
+	for b := 2; b < 6; b++ {
+		decodeBatch(t, s, &slab, b*batch, batch)
+		slab.Recycle()
+	}
+	checkRows(t, s, kept, batch)
+}

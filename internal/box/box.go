@@ -6,7 +6,11 @@
 // long as any interface pointing into it.
 package box
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/eddysql/eddy/internal/blocks"
+)
 
 // eface is the runtime layout of an empty interface.
 type eface struct {
@@ -29,18 +33,26 @@ func Strings(dst []any, src []string) {
 var int64Type = func() unsafe.Pointer { var v any = int64(0); return (*eface)(unsafe.Pointer(&v)).typ }()
 
 // Int64s boxes int64 values into shared blocks of words, one allocation
-// per block instead of one per value. A word is written once and never
-// again, so the values stay immutable. The zero Int64s is ready to use;
+// per block instead of one per value. A word is not written again until
+// the owner recycles the blocks, so the values stay immutable while in
+// use. The zero Int64s is ready to use;
 // it is not safe for concurrent use.
-type Int64s struct{ words []int64 }
+type Int64s struct {
+	words []int64
+	pool  blocks.Pool[int64]
+}
 
-// int64Block is how many values share one allocation (2 KiB).
-const int64Block = 256
+const (
+	// int64Block is how many values share one allocation (2 KiB).
+	int64Block = 256
+	// int64Keep bounds the blocks kept for reuse once the owner recycles.
+	int64Keep = 64
+)
 
 // Box returns v in an interface, as `any(v)` would.
 func (s *Int64s) Box(v int64) any {
 	if len(s.words) == cap(s.words) {
-		s.words = make([]int64, 0, int64Block)
+		s.words = s.pool.Next(s.words, int64Block, int64Keep)
 	}
 	s.words = append(s.words, v)
 	var out any
@@ -48,3 +60,18 @@ func (s *Int64s) Box(v int64) any {
 	e.typ, e.data = int64Type, unsafe.Pointer(&s.words[len(s.words)-1])
 	return out
 }
+
+// Recycle declares dead every value boxed so far: nothing holds or
+// reads them again, so their words are written again by later Box calls
+// (see blocks.Pool). An owner that cannot vouch for them calls Forget.
+func (s *Int64s) Recycle() { s.words = s.pool.Recycle(s.words, int64Keep) }
+
+// Forget lets the values boxed so far live as long as they are used:
+// their words are never written again.
+func (s *Int64s) Forget() {
+	s.pool.Forget()
+	s.words = nil
+}
+
+// HeldBlocks is how many blocks s keeps for reuse (tests).
+func (s *Int64s) HeldBlocks() int { return s.pool.Held() }

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"unsafe"
 
+	"github.com/eddysql/eddy/internal/blocks"
 	"github.com/shopspring/decimal"
 )
 
@@ -129,13 +130,34 @@ func boxAt(b *boxed) any {
 const slabBoxes = 64
 
 // Slab boxes decimals as Box does, many to a shared block rather than an
-// allocation each. A value is never written again once boxed, and pins
-// its whole block while it lives, so a Slab suits values that die with
-// their record (a stateless query), not values kept in state. The zero
-// Slab is ready to use; it is not safe for concurrent use.
+// allocation each. A value is not written again once boxed until its
+// owner recycles the Slab, and pins its whole block while it lives, so a
+// Slab suits values that die with their record (a stateless query), not
+// values kept in state. The zero Slab is ready to use; it is not safe
+// for concurrent use.
 type Slab struct {
 	block []boxed
+	pool  blocks.Pool[boxed]
 }
+
+// slabKeep bounds the blocks a recycling Slab keeps for reuse (448 KiB,
+// some thousands of records' decimals).
+const slabKeep = 128
+
+// Recycle declares dead every value boxed so far: nothing holds or
+// reads them again, so later Box calls write over them (see
+// blocks.Pool). An owner that cannot vouch for them calls Forget.
+func (s *Slab) Recycle() { s.block = s.pool.Recycle(s.block, slabKeep) }
+
+// Forget lets the values boxed so far live as long as they are used:
+// they are never written again.
+func (s *Slab) Forget() {
+	s.pool.Forget()
+	s.block = nil
+}
+
+// HeldBlocks is how many blocks s keeps for reuse (tests).
+func (s *Slab) HeldBlocks() int { return s.pool.Held() }
 
 // Box returns coef × 10^exp as Box does; a nil Slab boxes on its own.
 func (s *Slab) Box(coef int64, exp int32) any {
@@ -143,7 +165,7 @@ func (s *Slab) Box(coef int64, exp int32) any {
 		return Box(coef, exp)
 	}
 	if len(s.block) == cap(s.block) {
-		s.block = make([]boxed, 0, slabBoxes)
+		s.block = s.pool.Next(s.block, slabBoxes, slabKeep)
 	}
 	s.block = s.block[:len(s.block)+1]
 	b := &s.block[len(s.block)-1]

@@ -195,3 +195,44 @@ func TestSlabBoxesLikeBox(t *testing.T) {
 		t.Errorf("a nil Slab boxed %v", d)
 	}
 }
+
+// TestSlabRecycle: after Recycle, Box writes into the blocks already
+// filled (no allocation once warm); decimals boxed before a Forget keep
+// their values through later recycled rounds.
+func TestSlabRecycle(t *testing.T) {
+	var s Slab
+	round := func(base int64) []any {
+		vals := make([]any, 3*slabBoxes)
+		for i := range vals {
+			vals[i] = s.Box(base+int64(i), -2)
+		}
+		return vals
+	}
+	round(0)
+	s.Recycle()
+	kept := round(1_000_000)
+	s.Forget()
+	for r := range 4 {
+		round(-int64(r) * 7_777)
+		s.Recycle()
+	}
+	for i, v := range kept {
+		if d, ok := v.(decimal.Decimal); !ok || !d.Equal(decimal.New(1_000_000+int64(i), -2)) {
+			t.Fatalf("value %d boxed before Forget is now %v", i, v)
+		}
+	}
+	if s.HeldBlocks() == 0 {
+		t.Fatal("a recycled Slab keeps no block")
+	}
+	if raceOn {
+		return // the race detector allocates
+	}
+	if a := testing.AllocsPerRun(10, func() {
+		for i := range 3 * slabBoxes {
+			s.Box(int64(i), -3)
+		}
+		s.Recycle()
+	}); a > 0 {
+		t.Errorf("%v allocations per recycled round, want none", a)
+	}
+}

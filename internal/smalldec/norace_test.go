@@ -1,0 +1,5 @@
+//go:build !race
+
+package smalldec
+
+const raceOn = false
