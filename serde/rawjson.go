@@ -1,0 +1,163 @@
+package serde
+
+import (
+	"unsafe"
+
+	"github.com/eddysql/eddy/types"
+)
+
+// rawJSON is a column's value kept as the JSON token it was read from,
+// because that token is exactly what the JSON encoder would write for
+// the value: a query that copies the column from a JSON source to a JSON
+// sink unchanged then neither materializes nor re-encodes it. Only a
+// serde made by PassThrough decodes it, and only the JSON encoder's
+// top-level columns write it; to any other code it is no value of the
+// column's type, so the planner hands out such columns only where
+// nothing else reads them.
+type rawJSON string
+
+// tRawJSON is rawJSON's type word (read-only after init).
+var tRawJSON = typeWord(rawJSON(""))
+
+// PassThrough returns a Serde that decodes as src does, failing on the
+// same records with the same errors, except that source column from[k]
+// may hold, instead of its value, the bytes sink writes for that value
+// as its column to[k]. It applies to the pairs of columns of the same
+// type whose values can pass as written (strings, integers, dates and
+// times) when src and sink are both JSON values; src itself is returned
+// when none can.
+//
+// The caller promises that nothing but sink reads those columns of the
+// decoded rows, and that a row dies before the bytes it was decoded from
+// change: DecodeSlab's pass-through values alias them.
+func PassThrough(src, sink Serde, from, to []int) Serde {
+	out, ok := sink.(*jsonSerde)
+	if !ok || out.isKey {
+		return src
+	}
+	var r *jsonReading
+	switch in := src.(type) {
+	case *jsonSerde:
+		r = &jsonReading{jsonSerde: in, modes: make([]colMode, len(in.cols)), nSlot: in.nSlot}
+	case *jsonReading:
+		r = &jsonReading{jsonSerde: in.jsonSerde, modes: append([]colMode(nil), in.modes...), nSlot: in.nSlot}
+	default:
+		return src
+	}
+	if r.isKey {
+		return src
+	}
+	passed := false
+	for k := range from {
+		f, t := from[k], to[k]
+		if f < 0 || f >= len(r.cols) || t < 0 || t >= len(out.cols) || r.modes[f] == modeCheck {
+			continue
+		}
+		if ct := r.cols[f].Type; ct.Equal(out.cols[t].Type) && rawKind(ct.Kind) {
+			r.modes[f] = modeRaw
+			passed = true
+		}
+	}
+	if !passed {
+		return src
+	}
+	return r
+}
+
+// rawKind reports whether decodeRaw can keep a token of kind k's column.
+func rawKind(k types.Kind) bool {
+	return k == types.String || maxRawDigits(k) > 0
+}
+
+// maxRawDigits is the most digits an integer token of kind k may have to
+// pass as written: fewer than would let decodeValue wrap it (Java's
+// intValue and longValue keep the low bits of larger numbers).
+func maxRawDigits(k types.Kind) int {
+	switch k {
+	case types.Int, types.Date, types.Time:
+		return 9
+	case types.Bigint, types.Timestamp:
+		return 18
+	}
+	return 0
+}
+
+// decodeColumn reads a column's value as mode says (not modeCheck).
+func decodeColumn(s *scanner, c *codec, mode colMode, depth int, a *arena) (any, error) {
+	if mode == modeRaw {
+		return decodeRaw(s, c, depth, a)
+	}
+	return decodeValue(s, c, depth, a)
+}
+
+// decodeRaw reads a value as decodeValue does, failing where it fails
+// with the same error, but returns the token itself as a rawJSON when it
+// is what appendJSON would write for decodeValue's value: a string
+// without escapes (the encoder escapes only quotes, backslashes and
+// control characters, which such a string cannot hold, and the scanner
+// has checked its UTF-8), or an integer written as strconv writes it
+// with too few digits to wrap. Anything else decodes as decodeValue
+// decodes it.
+func decodeRaw(s *scanner, c *codec, depth int, a *arena) (any, error) {
+	ch := s.cur()
+	if ch <= ' ' {
+		ch = s.peek()
+	}
+	start := s.i
+	switch {
+	case ch == '"' && c.kind == types.String:
+		b, err := s.str()
+		if err != nil {
+			return nil, err
+		}
+		// Every escape is longer than the text it stands for, so only a
+		// string without any fills its token but for the quotes.
+		if len(b)+2 == s.i-start {
+			return a.raw(s.b[start:s.i]), nil
+		}
+		return a.str(b, len(b)+len(s.b)-s.i), nil
+	case isNumStart(ch):
+		if end := plainIntEnd(s.b, start, maxRawDigits(c.kind)); end > 0 {
+			s.i = end
+			return a.raw(s.b[start:end]), nil
+		}
+	}
+	return decodeValue(s, c, depth, a)
+}
+
+// plainIntEnd returns the end of the integer token at b[i:] when it has
+// at most maxDigits digits and is written as strconv.AppendInt writes
+// its value (no leading zero, no "-0"), with no fraction or exponent
+// after it; else -1. What follows it is the caller's to check, as
+// scanner.integer leaves it.
+func plainIntEnd(b []byte, i, maxDigits int) int {
+	neg := i < len(b) && b[i] == '-'
+	if neg {
+		i++
+	}
+	start := i
+	for i < len(b) && b[i]-'0' <= 9 {
+		i++
+	}
+	n := i - start
+	if n == 0 || n > maxDigits || (b[start] == '0' && (n > 1 || neg)) {
+		return -1
+	}
+	if i < len(b) && (b[i] == '.' || b[i] == 'e' || b[i] == 'E') {
+		return -1
+	}
+	return i
+}
+
+// raw boxes a token as a rawJSON. A Slab's arena points the value at the
+// token in the record's bytes (see PassThrough); otherwise it is copied,
+// as a caller of Decode may reuse its buffer.
+func (a *arena) raw(tok []byte) any {
+	if a != nil && a.shared {
+		if p := a.slot(); p != nil {
+			*p = unsafeString(tok)
+			return box(tRawJSON, unsafe.Pointer(p))
+		}
+	}
+	return rawJSON(tok)
+}
