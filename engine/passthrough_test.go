@@ -152,7 +152,9 @@ func hostileBids(rng *rand.Rand, n int) []kafka.Record {
 		func() string { return fmt.Sprint(rng.Int64N(1e6)) },
 		func() string { return fmt.Sprint(1_700_000_000_000 + rng.Int64N(1e9)) },
 		func() string { return fmt.Sprint(-rng.Int64N(1e6)) },
-		func() string { return []string{"0", "-0", "01", "1.5", "2e3", "1E+2", "-", "9223372036854775807"}[rng.IntN(8)] },
+		func() string {
+			return []string{"0", "-0", "01", "1.5", "2e3", "1E+2", "-", "9223372036854775807"}[rng.IntN(8)]
+		},
 		func() string {
 			return []string{"9223372036854775808", "99999999999999999999", "2147483648", "-2147483649", "123456789012345678"}[rng.IntN(5)]
 		},
@@ -160,12 +162,18 @@ func hostileBids(rng *rand.Rand, n int) []kafka.Record {
 	}
 	strs := []func() string{
 		func() string { return `"` + strings.Repeat("abcxyz", rng.IntN(15)) + `"` },
-		func() string { return `"https://www.nexmark.com/yrv/item.htm?query=1&channel_id=` + fmt.Sprint(rng.IntN(1e4)) + `"` },
+		func() string {
+			return `"https://www.nexmark.com/yrv/item.htm?query=1&channel_id=` + fmt.Sprint(rng.IntN(1e4)) + `"`
+		},
 		func() string {
 			return []string{`"a\"b"`, `"tab\there"`, `"\u00e9t\u00e9"`, `"\/slash"`, `"\ud83d\ude00"`, `"\ud800 lone"`, `"bad \q"`}[rng.IntN(7)]
 		},
-		func() string { return []string{"\"caf\xc3\xa9\"", "\"\xe2\x80\xa8 sep\"", "\"\x7f del\"", "\"ctl \x01\"", "\"bad \xff\""}[rng.IntN(5)] },
-		func() string { return []string{"12", "1.5e3", "true", "null", `{"k": [1, "x"]}`, `[1, "two"]`, `""`}[rng.IntN(7)] },
+		func() string {
+			return []string{"\"caf\xc3\xa9\"", "\"\xe2\x80\xa8 sep\"", "\"\x7f del\"", "\"ctl \x01\"", "\"bad \xff\""}[rng.IntN(5)]
+		},
+		func() string {
+			return []string{"12", "1.5e3", "true", "null", `{"k": [1, "x"]}`, `[1, "two"]`, `""`}[rng.IntN(7)]
+		},
 	}
 	pick := func(fs []func() string, plain float64) string {
 		if rng.Float64() < plain {
