@@ -1151,8 +1151,8 @@ func (j *jsonSerde) AppendEncode(buf []byte, vals []any) ([]byte, bool, error) {
 	// On an error appendJSON returns nil; buf (what the caller passed)
 	// goes back unchanged.
 	if j.unwrapped {
-		if r, ok := vals[0].(rawJSON); ok {
-			return append(buf, r...), false, nil
+		if out, ok := appendRaw(buf, vals[0]); ok {
+			return out, false, nil
 		}
 		out, err := appendJSON(buf, vals[0], j.obj.codecs[0])
 		if err != nil {
@@ -1163,8 +1163,8 @@ func (j *jsonSerde) AppendEncode(buf []byte, vals []any) ([]byte, bool, error) {
 	out := buf
 	for i, c := range j.obj.codecs {
 		out = append(out, j.obj.prefix[i]...)
-		if r, ok := vals[i].(rawJSON); ok {
-			out = append(out, r...) // what appendJSON would write (see PassThrough)
+		var raw bool
+		if out, raw = appendRaw(out, vals[i]); raw {
 			continue
 		}
 		var err error

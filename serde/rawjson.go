@@ -1,6 +1,8 @@
 package serde
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"unsafe"
 
 	"github.com/eddysql/eddy/types"
@@ -119,7 +121,7 @@ func decodeRaw(s *scanner, c *codec, depth int, a *arena) (any, error) {
 	case isNumStart(ch):
 		if end := plainIntEnd(s.b, start, maxRawDigits(c.kind)); end > 0 {
 			s.i = end
-			return a.raw(s.b[start:end]), nil
+			return a.rawInt(s.b, start, end), nil
 		}
 	}
 	return decodeValue(s, c, depth, a)
@@ -149,6 +151,44 @@ func plainIntEnd(b []byte, i, maxDigits int) int {
 	return i
 }
 
+// rawWord is a token of at most eight bytes, none of them zero, kept in
+// a word: its bytes from the lowest up, then zero bytes. An integer's
+// token fits unless it is long (a time in milliseconds is not), and a
+// word costs a Slab half a string header and holds no pointer.
+type rawWord uint64
+
+// tRawWord is rawWord's type word (read-only after init).
+var tRawWord = typeWord(rawWord(0))
+
+// appendRawWord appends the token w holds.
+func appendRawWord(dst []byte, w rawWord) []byte {
+	dst = binary.LittleEndian.AppendUint64(dst, uint64(w))
+	return dst[:len(dst)-bits.LeadingZeros64(uint64(w))/8]
+}
+
+// rawInt boxes the integer token b[start:end] as a rawWord in a Slab's
+// word block when it fits one, else as a rawJSON.
+func (a *arena) rawInt(b []byte, start, end int) any {
+	n := end - start
+	if n > 8 || a == nil || !a.shared {
+		return a.raw(b[start:end])
+	}
+	var w uint64
+	if start+8 <= len(b) {
+		w = binary.LittleEndian.Uint64(b[start:]) & (1<<(8*n) - 1) // for n == 8, 1<<64 is 0: all ones
+	} else {
+		for i := end - 1; i >= start; i-- {
+			w = w<<8 | uint64(b[i])
+		}
+	}
+	p := a.freeWord()
+	if p == nil {
+		p = a.word()
+	}
+	*(*uint64)(p) = w
+	return box(tRawWord, p)
+}
+
 // raw boxes a token as a rawJSON. A Slab's arena points the value at the
 // token in the record's bytes (see PassThrough); otherwise it is copied,
 // as a caller of Decode may reuse its buffer.
@@ -160,4 +200,16 @@ func (a *arena) raw(tok []byte) any {
 		}
 	}
 	return rawJSON(tok)
+}
+
+// appendRaw appends v's token when v was kept as one (see PassThrough),
+// which is what appendJSON would write for its value.
+func appendRaw(dst []byte, v any) ([]byte, bool) {
+	switch r := v.(type) {
+	case rawJSON:
+		return append(dst, r...), true
+	case rawWord:
+		return appendRawWord(dst, r), true
+	}
+	return dst, false
 }
