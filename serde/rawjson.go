@@ -138,6 +138,13 @@ func plainIntEnd(b []byte, i, maxDigits int) int {
 		i++
 	}
 	start := i
+	for i+8 <= len(b) { // eight bytes at a time, as scanner.integer reads
+		d := leadingDigits(binary.LittleEndian.Uint64(b[i:]))
+		i += d
+		if d < 8 {
+			break
+		}
+	}
 	for i < len(b) && b[i]-'0' <= 9 {
 		i++
 	}

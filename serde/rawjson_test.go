@@ -309,3 +309,27 @@ func BenchmarkJSONPassThrough(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkJSONPassThroughDecode decodes a bid as Nexmark q2 does, for
+// which a filter drops most rows before they are encoded: PRICE read,
+// decoded or passing.
+func BenchmarkJSONPassThroughDecode(b *testing.B) {
+	src := Reading(newJSON(bidCols, false, false), []bool{false, true})
+	sink := newJSON([]types.Column{bidCols[1]}, false, false)
+	for _, c := range []struct {
+		name     string
+		from, to []int
+	}{{"decode", nil, nil}, {"pass", []int{1}, []int{0}}} {
+		p := PassThrough(src, sink, c.from, c.to).(SlabDecoder)
+		b.Run(c.name, func(b *testing.B) {
+			row := make([]any, len(bidCols))
+			var slab Slab
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := p.DecodeSlab(bidRecord, row, &slab); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
