@@ -59,6 +59,8 @@ func verbatimColumns(where sql.Expr, items []selectItem, numKey int, sc *scope, 
 // (serde.PassThrough: JSON to JSON), so that they are neither decoded
 // into values nor encoded again. A column the sink reads its record time
 // from is left alone. Call it once the sink is the projection's Next.
+// Such a query keeps no state, so its rows die with their record, as
+// serde.PassThrough requires.
 func PassThrough(plan *QueryPlan, sink *runtime.TopicSink) {
 	if len(plan.Verbatim) == 0 || len(plan.Inputs) != 1 || plan.Inputs[0].Source == nil || plan.Out.Next != sink {
 		return

@@ -11,9 +11,10 @@ import (
 // rawJSON is a column's value kept as the JSON token it was read from,
 // because that token is exactly what the JSON encoder would write for
 // the value: a query that copies the column from a JSON source to a JSON
-// sink unchanged then neither materializes nor re-encodes it. Only a
-// serde made by PassThrough decodes it, and only the JSON encoder's
-// top-level columns write it; to any other code it is no value of the
+// sink unchanged then neither materializes nor re-encodes it (a short
+// integer's token is kept as a rawWord instead). Only a serde made by
+// PassThrough decodes them, and only the JSON encoder's top-level
+// columns write them; to any other code they are no value of the
 // column's type, so the planner hands out such columns only where
 // nothing else reads them.
 type rawJSON string
