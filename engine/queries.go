@@ -257,6 +257,7 @@ func (e *Engine) buildPersistent(ctx context.Context, p *planner.Planner, id str
 		}
 	}
 	plan.Out.Next = rs
+	planner.PassThrough(plan, rs)
 	topo := &runtime.Topology{
 		ID:     id,
 		Inputs: plan.Inputs,

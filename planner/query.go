@@ -48,6 +48,10 @@ type QueryPlan struct {
 	// KeyColumns marks, for a push or pull query, the output columns that
 	// come from the source's key (pull headers show them as KEY).
 	KeyColumns []bool
+	// Verbatim lists the output columns of a persistent projection of
+	// one stream that copy a source column nothing else reads (see
+	// PassThrough).
+	Verbatim []Verbatim
 }
 
 // checkReservedSelect rejects a persistent query selecting a pseudo column
@@ -209,6 +213,9 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 		}
 	}
 	chain.add(proj)
+	if mode == Persistent && !src.IsTable && len(q.PartitionBy) == 0 && tableFuncs == nil {
+		plan.Verbatim = verbatimColumns(q.Where, pr.items, len(keyIdx), srcScope, layout)
+	}
 	plan.Output = out
 	plan.NumKey = len(keyIdx)
 	plan.Inputs = []*runtime.Input{chain.input}

@@ -110,8 +110,7 @@ func newJSON(cols []types.Column, isKey, unwrapped bool) *jsonSerde {
 	}
 	j := &jsonSerde{cols: cols, isKey: isKey, unwrapped: unwrapped, obj: *newObjCodec(names, ts), sizeHint: hint}
 	for _, c := range cols {
-		switch c.Type.Kind {
-		case types.Int, types.Bigint, types.Double, types.Date, types.Time, types.Timestamp, types.String:
+		if boxedKind(c.Type.Kind) {
 			j.nSlot++
 		}
 	}
@@ -131,43 +130,60 @@ func (j *jsonSerde) DecodeSlab(data []byte, dst []any, slab *Slab) error {
 
 // Reading implements Partial.
 func (j *jsonSerde) Reading(read []bool) Serde {
-	r := &jsonReading{jsonSerde: j, unread: make([]bool, len(j.cols))}
+	r := &jsonReading{jsonSerde: j, modes: make([]colMode, len(j.cols))}
 	for i, c := range j.cols {
 		if i < len(read) && read[i] {
-			switch c.Type.Kind {
-			case types.Int, types.Bigint, types.Double, types.Date, types.Time, types.Timestamp, types.String:
+			if boxedKind(c.Type.Kind) {
 				r.nSlot++
 			}
 			continue
 		}
-		r.unread[i] = true
+		r.modes[i] = modeCheck
 	}
 	return r
 }
 
-// jsonReading is a jsonSerde that materializes only the columns a query
-// reads. The others are still checked as Decode checks them, so a record
-// with a bad value in a column nothing reads is rejected all the same, as
+// boxedKind reports whether the arena boxes a value of kind k.
+func boxedKind(k types.Kind) bool {
+	switch k {
+	case types.Int, types.Bigint, types.Double, types.Date, types.Time, types.Timestamp, types.String:
+		return true
+	}
+	return false
+}
+
+// colMode is how a decoder treats one column.
+type colMode uint8
+
+const (
+	modeRead  colMode = iota // decoded into a value
+	modeCheck                // only checked as modeRead would read it, left nil
+	modeRaw                  // decoded, or kept as its token (see decodeRaw)
+)
+
+// jsonReading is a jsonSerde that treats columns as modes says. Columns
+// only checked are still checked as Decode checks them, so a record with
+// a bad value in a column nothing reads is rejected all the same, as
 // ksqlDB deserializes whole records; they are left nil.
 type jsonReading struct {
 	*jsonSerde
-	unread []bool
-	nSlot  int // read columns the arena boxes
+	modes []colMode
+	nSlot int // columns the arena boxes
 }
 
 // Decode implements Serde.
 func (r *jsonReading) Decode(data []byte, dst []any) error {
-	return r.decode(data, dst, r.unread, &arena{nSlot: r.nSlot})
+	return r.decode(data, dst, r.modes, &arena{nSlot: r.nSlot})
 }
 
 // DecodeSlab implements SlabDecoder.
 func (r *jsonReading) DecodeSlab(data []byte, dst []any, slab *Slab) error {
-	return r.decode(data, dst, r.unread, slab.arena())
+	return r.decode(data, dst, r.modes, slab.arena())
 }
 
-// decode reads a record into dst, boxing values into a; unread (nil for
-// none) marks columns only checked.
-func (j *jsonSerde) decode(data []byte, dst []any, unread []bool, a *arena) error {
+// decode reads a record into dst, boxing values into a; modes (nil for
+// all modeRead) says how to treat each column.
+func (j *jsonSerde) decode(data []byte, dst []any, modes []colMode, a *arena) error {
 	n := len(j.cols)
 	clear(dst[:n])
 	if data == nil || n == 0 {
@@ -199,7 +215,11 @@ func (j *jsonSerde) decode(data []byte, dst []any, unread []bool, a *arena) erro
 		return ErrNull
 	}
 	if j.unwrapped {
-		if unread != nil && unread[0] {
+		mode := modeRead
+		if modes != nil {
+			mode = modes[0]
+		}
+		if mode == modeCheck {
 			if err := checkValue(&s, j.obj.codecs[0], 0); err != nil {
 				return colErr(j.cols[0], err)
 			}
@@ -208,7 +228,7 @@ func (j *jsonSerde) decode(data []byte, dst []any, unread []bool, a *arena) erro
 		if !a.shared {
 			a = nil // for one value, a block of its own would cost more
 		}
-		v, err := decodeValue(&s, j.obj.codecs[0], 0, a)
+		v, err := decodeColumn(&s, j.obj.codecs[0], mode, 0, a)
 		if err != nil {
 			return colErr(j.cols[0], err)
 		}
@@ -217,7 +237,7 @@ func (j *jsonSerde) decode(data []byte, dst []any, unread []bool, a *arena) erro
 		if s.peek() != '{' {
 			return fmt.Errorf("expected a JSON object holding the columns, got %s", s.kindAt())
 		}
-		if err := decodeObject(&s, &j.obj, dst[:n], unread, 0, a); err != nil {
+		if err := decodeObject(&s, &j.obj, dst[:n], modes, 0, a); err != nil {
 			return err
 		}
 	}
@@ -227,8 +247,8 @@ func (j *jsonSerde) decode(data []byte, dst []any, unread []bool, a *arena) erro
 // decodeObject reads an object into dst by field name. An exact name match
 // wins over a case-insensitive one; among equals the last one wins, as a
 // JSON tree built by Jackson would keep it. A nil dst only checks the
-// object; unread (nil for none) marks fields only checked.
-func decodeObject(s *scanner, o *objCodec, dst []any, unread []bool, depth int, a *arena) error {
+// object; modes (nil for all modeRead) says how to treat each field.
+func decodeObject(s *scanner, o *objCodec, dst []any, modes []colMode, depth int, a *arena) error {
 	if depth > maxDepth {
 		return errDepth
 	}
@@ -259,12 +279,18 @@ func decodeObject(s *scanner, o *objCodec, dst []any, unread []bool, depth int, 
 				return err
 			}
 		} else {
-			if dst == nil || (unread != nil && unread[idx]) {
+			mode := modeRead
+			if dst == nil {
+				mode = modeCheck
+			} else if modes != nil {
+				mode = modes[idx]
+			}
+			if mode == modeCheck {
 				if err := checkValue(s, o.codecs[idx], depth+1); err != nil {
 					return fmt.Errorf("field %s: %w", types.QuoteIdent(o.names[idx]), err)
 				}
 			} else {
-				v, err := decodeValue(s, o.codecs[idx], depth+1, a)
+				v, err := decodeColumn(s, o.codecs[idx], mode, depth+1, a)
 				if err != nil {
 					return fmt.Errorf("field %s: %w", types.QuoteIdent(o.names[idx]), err)
 				}
@@ -1125,6 +1151,9 @@ func (j *jsonSerde) AppendEncode(buf []byte, vals []any) ([]byte, bool, error) {
 	// On an error appendJSON returns nil; buf (what the caller passed)
 	// goes back unchanged.
 	if j.unwrapped {
+		if out, ok := appendRaw(buf, vals[0]); ok {
+			return out, false, nil
+		}
 		out, err := appendJSON(buf, vals[0], j.obj.codecs[0])
 		if err != nil {
 			return buf, false, colErr(j.cols[0], err)
@@ -1133,8 +1162,12 @@ func (j *jsonSerde) AppendEncode(buf []byte, vals []any) ([]byte, bool, error) {
 	}
 	out := buf
 	for i, c := range j.obj.codecs {
-		var err error
 		out = append(out, j.obj.prefix[i]...)
+		var raw bool
+		if out, raw = appendRaw(out, vals[i]); raw {
+			continue
+		}
+		var err error
 		if out, err = appendJSON(out, vals[i], c); err != nil {
 			return buf, false, colErr(j.cols[i], err)
 		}

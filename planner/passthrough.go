@@ -1,0 +1,78 @@
+package planner
+
+import (
+	"github.com/eddysql/eddy/runtime"
+	"github.com/eddysql/eddy/serde"
+	"github.com/eddysql/eddy/sql"
+	"github.com/eddysql/eddy/types"
+)
+
+// Verbatim is an output value column that copies a source value column
+// unchanged, which nothing else in the query reads.
+type Verbatim struct {
+	Out  int // the column's index in the output schema
+	Slot int // the source row slot it copies
+}
+
+// verbatimColumns finds the Verbatim columns of a projection of one
+// stream (no PARTITION BY, table functions or aggregation, which are the
+// caller's to rule out): the value items that are a bare reference to a
+// source value column that no other item, nor WHERE, mentions. Names are
+// counted whatever their qualifier: counting a column that is not read
+// costs only the saving. The source's TIMESTAMP column is read by the
+// source itself, so it never qualifies.
+func verbatimColumns(where sql.Expr, items []selectItem, numKey int, sc *scope, layout *runtime.Source) []Verbatim {
+	mentions := map[string]int{}
+	count := func(e sql.Expr) {
+		sql.Walk(e, func(x sql.Expr) bool {
+			if ref, ok := x.(*sql.ColumnRef); ok {
+				mentions[ref.Name]++
+			}
+			return true
+		})
+	}
+	count(where)
+	for _, it := range items {
+		count(it.expr)
+	}
+	var out []Verbatim
+	for i := numKey; i < len(items); i++ {
+		ref, ok := items[i].expr.(*sql.ColumnRef)
+		if !ok || mentions[ref.Name] != 1 {
+			continue
+		}
+		for _, c := range sc.cols {
+			if c.name != ref.Name || c.pseudo || c.namespace != types.ValueColumn {
+				continue
+			}
+			if ts := layout.Timestamp; ts == nil || ts.Column != c.slot {
+				out = append(out, Verbatim{Out: i, Slot: c.slot})
+			}
+			break
+		}
+	}
+	return out
+}
+
+// PassThrough lets a persistent query's source hand its Verbatim columns
+// to sink as the bytes they were read from, where the formats allow it
+// (serde.PassThrough: JSON to JSON), so that they are neither decoded
+// into values nor encoded again. A column the sink reads its record time
+// from is left alone. Call it once the sink is the projection's Next.
+// Such a query keeps no state, so its rows die with their record, as
+// serde.PassThrough requires.
+func PassThrough(plan *QueryPlan, sink *runtime.TopicSink) {
+	if len(plan.Verbatim) == 0 || len(plan.Inputs) != 1 || plan.Inputs[0].Source == nil || plan.Out.Next != sink {
+		return
+	}
+	layout := plan.Inputs[0].Source
+	var from, to []int
+	for _, v := range plan.Verbatim {
+		if sink.Timestamp != nil && sink.Timestamp.Column == v.Out {
+			continue
+		}
+		from = append(from, v.Slot-layout.NumKey)
+		to = append(to, v.Out-sink.NumKey)
+	}
+	layout.ValueSerde = serde.PassThrough(layout.ValueSerde, sink.ValueSerde, from, to)
+}
