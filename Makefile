@@ -3,7 +3,7 @@ GO ?= go
 BIN := bin/eddy
 QTT := ../shared/qtt/query-validation-tests
 
-.PHONY: build run test test-race vet bench conformance clean console console-check
+.PHONY: build run test test-race vet bench bench-server conformance clean console console-check
 
 # The version `eddy version` prints: the tag when HEAD is tagged, else a Go
 # pseudo-version (v0.0.0-<commit time UTC>-<commit>), "+dirty" with
@@ -44,6 +44,13 @@ test: console-check
 # Runs the conformance corpus and prints per-file and total pass counts.
 conformance: build
 	./$(BIN) test --format text $(QTT)/*.json | tail -n 130
+
+# Nexmark q0 in a real `eddy server` process (1M bids produced by a
+# separate process, the query over the REST API): events per CPU-second of
+# the server, its GC cycles and GC CPU, peak RSS. Server environment:
+# SERVER_BENCH_ARGS='-env GOGC=200' (see docs/operations.md).
+bench-server: build
+	$(GO) run ./bench/serverbench -bin $(BIN) $(SERVER_BENCH_ARGS)
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 45m ./bench/ -v

@@ -26,6 +26,7 @@ type config struct {
 	serviceID        string
 	stateStore       string // ksql.state.store: memory or pebble
 	kafkaRetention   time.Duration
+	heapLimit        heapLimit // --heap-limit, for the garbage collector
 	broker           brokerConfig
 	// advertised is the REST URL other servers of the service reach this
 	// one at (eddy server's --advertised-listener); empty in the shell.
@@ -53,6 +54,7 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.Var(c.kafka, "kafka-config", "Kafka client security setting `name=value` for --bootstrap-servers (repeatable), as in ksql-server.properties: security.protocol, sasl.mechanism, sasl.jaas.config, ssl.ca.location, ... (see docs/security.md)")
 	fs.StringVar(&c.configFile, "config-file", "", "ksql-server.properties-style `FILE`: bootstrap.servers, the Kafka client security settings (also under ksql.streams.) and server-wide query settings such as ksql.streams.processing.guarantee")
 	fs.StringVar(&c.authFile, "auth-file", "", "require HTTP basic authentication (REST API, embedded Schema Registry) and SASL PLAIN (embedded broker) of the users in `FILE` (user:bcrypt-hash lines; mode 600)")
+	fs.Var(&c.heapLimit, "heap-limit", "soft limit on the Go heap, such as 2GiB (B, KiB, MiB, GiB, TiB); with it the collector runs at GOGC=400. Default: 3/4 of the memory available (cgroup limit, else the machine's); 0 keeps Go's defaults; GOGC or GOMEMLIMIT in the environment take precedence (see docs/operations.md)")
 	fs.StringVar(&c.stateStore, "state-store", "memory", "where queries keep a local copy of their state (ksql.state.store): memory, or pebble under --data-dir/state so restarts replay only the changelog tail")
 }
 

@@ -51,6 +51,11 @@ func (s *stack) Close() error {
 // start brings up the embedded broker (unless --bootstrap-servers is set),
 // a Kafka client and the engine, which replays the catalog.
 func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, error) {
+	// Before the broker starts: kafka.StartEmbedded lowers the pace
+	// while it loads and then restores the one set here.
+	gc := chooseGCPolicy(os.Getenv, c.heapLimit, availableMemory)
+	gc.apply()
+	logf("%s", describeGC(gc))
 	s := &stack{}
 	brokers, sec, err := c.kafkaClient()
 	if err != nil {
