@@ -51,6 +51,11 @@ type Task struct {
 	inst      *instance
 	inputs    map[string]*Input
 	rows      map[string][]any // source row per topic, reused
+	// lastTopic's input and row: records come in runs of one topic, and
+	// two map look-ups per record showed in q1's profile (~3%).
+	lastTopic string
+	lastIn    *Input
+	lastRow   []any
 	ectx      expr.Context
 	cur       *kafka.Record  // the record being processed, for error reports
 	rec       Rec            // reused per record
@@ -489,9 +494,13 @@ func (t *Task) report(kind string, err error) {
 
 // process decodes one input record and runs it through its chain.
 func (t *Task) process(rec *kafka.Record) {
-	in := t.inputs[rec.Topic]
-	if in == nil {
-		return
+	in, row := t.lastIn, t.lastRow
+	if in == nil || rec.Topic != t.lastTopic {
+		if in = t.inputs[rec.Topic]; in == nil {
+			return
+		}
+		row = t.rows[rec.Topic]
+		t.lastTopic, t.lastIn, t.lastRow = rec.Topic, in, row
 	}
 	t.cur = rec
 	if in.Internal != nil {
@@ -499,7 +508,6 @@ func (t *Task) process(rec *kafka.Record) {
 		return
 	}
 	src := in.Source
-	row := t.rows[rec.Topic]
 	for i := range row {
 		row[i] = nil
 	}
