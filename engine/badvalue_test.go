@@ -13,14 +13,7 @@ import (
 // and skipped: a stream does not emit a null value for it and a table
 // does not delete the row. Only an empty value is a tombstone.
 func TestInvalidJSONValueIsNotNull(t *testing.T) {
-	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
-	e, err := New(context.Background(), Options{Cluster: cl, Config: map[string]string{
-		"auto.offset.reset": "earliest", "ksql.logging.processing.stream.auto.create": "true",
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	cl, e := loggingEngine(t)
 	mustExec(t, e, "CREATE STREAM s (k STRING KEY, v BIGINT) WITH (kafka_topic='s_in', value_format='JSON', partitions=1);")
 	mustExec(t, e, "CREATE TABLE t (k STRING PRIMARY KEY, v BIGINT) WITH (kafka_topic='t_in', value_format='JSON', partitions=1);")
 	mustExec(t, e, "CREATE STREAM s_out AS SELECT * FROM s;")

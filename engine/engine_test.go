@@ -74,14 +74,7 @@ func TestFilterProjectPipeline(t *testing.T) {
 }
 
 func TestBadRecordGoesToProcessingLog(t *testing.T) {
-	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
-	e, err := New(context.Background(), Options{Cluster: cl, Config: map[string]string{
-		"auto.offset.reset": "earliest", "ksql.logging.processing.stream.auto.create": "true",
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	cl, e := loggingEngine(t)
 	mustExec(t, e, "CREATE STREAM s (id BIGINT) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
 	mustExec(t, e, "CREATE STREAM out AS SELECT id FROM s;")
 	ctx := context.Background()
@@ -97,7 +90,7 @@ func TestBadRecordGoesToProcessingLog(t *testing.T) {
 	}
 	// The log is a stream too.
 	var rows [][]any
-	err = e.Stream(ctx, "SELECT MESSAGE->TYPE, MESSAGE->DESERIALIZATIONERROR->TOPIC FROM KSQL_PROCESSING_LOG;", nil, func(r api.StreamedRow) error {
+	err := e.Stream(ctx, "SELECT MESSAGE->TYPE, MESSAGE->DESERIALIZATIONERROR->TOPIC FROM KSQL_PROCESSING_LOG;", nil, func(r api.StreamedRow) error {
 		if r.Row != nil {
 			rows = append(rows, r.Row.Columns)
 		}
@@ -302,4 +295,20 @@ func TestInvalidTimestampStopsTheQueryWhenAsked(t *testing.T) {
 			t.Errorf("default: outputs %q, query errors %v; want the bad record skipped", got, errs)
 		}
 	}
+}
+
+// loggingEngine is an engine over a one-partition in-memory cluster that
+// reads from the earliest offset and writes its processing log to a
+// stream, closed when the test ends.
+func loggingEngine(t *testing.T) (*kafka.MemCluster, *Engine) {
+	t.Helper()
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	e, err := New(context.Background(), Options{Cluster: cl, Config: map[string]string{
+		"auto.offset.reset": "earliest", "ksql.logging.processing.stream.auto.create": "true",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return cl, e
 }

@@ -20,14 +20,7 @@ import (
 // every row), over random and hostile bids, and checks that they write
 // the same records and log the same errors.
 func TestPassThroughMatchesDecoding(t *testing.T) {
-	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
-	e, err := New(context.Background(), Options{Cluster: cl, Config: map[string]string{
-		"auto.offset.reset": "earliest", "ksql.logging.processing.stream.auto.create": "true",
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	cl, e := loggingEngine(t)
 	mustExec(t, e, `CREATE STREAM bid (auction BIGINT KEY, bidder BIGINT, price BIGINT, channel STRING, url STRING,
 		datetime TIMESTAMP, extra STRING, n INT) WITH (kafka_topic='bid', value_format='JSON', partitions=1);`)
 	keepAll := " WHERE bidder IS NULL OR price IS NULL OR channel IS NULL OR url IS NULL OR datetime IS NULL OR extra IS NULL OR n IS NULL OR TRUE"

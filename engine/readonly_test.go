@@ -19,14 +19,7 @@ import (
 // reading every column. The source's TIMESTAMP column, read by no clause,
 // still times the output.
 func TestUnreadColumnStillChecked(t *testing.T) {
-	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
-	e, err := New(context.Background(), Options{Cluster: cl, Config: map[string]string{
-		"auto.offset.reset": "earliest", "ksql.logging.processing.stream.auto.create": "true",
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	cl, e := loggingEngine(t)
 	mustExec(t, e, "CREATE STREAM s (k STRING KEY, id BIGINT, url STRING, extra BIGINT, tags ARRAY<INT>, ts BIGINT) "+
 		"WITH (kafka_topic='s_in', value_format='JSON', timestamp='ts', partitions=1);")
 	mustExec(t, e, "CREATE STREAM some AS SELECT k, id FROM s WHERE id > 0;")
