@@ -20,22 +20,31 @@ func sessionCount(t *testing.T, w WindowSpec, recs ...struct {
 	ts  int64
 }) []string {
 	t.Helper()
-	k, count := keyAndCount(t)
 	var out []string
-	agg := &Aggregate{Keys: []*expr.Compiled{k}, Funcs: []*expr.Aggregate{count}, Args: [][]*expr.Compiled{nil}, Window: &w,
-		Next: &EmitSink{Emit: func(row []any, tomb bool) bool {
-			v := any(nil)
-			if !tomb {
-				v = row[1]
-			}
-			out = append(out, fmt.Sprintf("%v[%v,%v]=%v", row[0], row[2], row[3], v))
-			return true
-		}}}
+	agg := sessionCounter(t, &w, &out)
+	agg.cache = nil
 	tk := newTask(&Topology{}, nil, newTaskStats(), 0)
 	for _, r := range recs {
 		agg.Process(tk, &Rec{Row: []any{r.key}, Ts: r.ts})
 	}
 	return out
+}
+
+// sessionCounter is a cached COUNT per key over session windows w that
+// appends what it emits to out, "key[start,end]=count" (a tombstone:
+// "=null").
+func sessionCounter(t *testing.T, w *WindowSpec, out *[]string) *Aggregate {
+	t.Helper()
+	k, count := keyAndCount(t)
+	return &Aggregate{Keys: []*expr.Compiled{k}, Funcs: []*expr.Aggregate{count}, Args: [][]*expr.Compiled{nil}, Window: w,
+		Next: &EmitSink{Emit: func(row []any, tomb bool) bool {
+			v := any(nil)
+			if !tomb {
+				v = row[1]
+			}
+			*out = append(*out, fmt.Sprintf("%v[%v,%v]=%v", row[0], row[2], row[3], v))
+			return true
+		}}, cache: &outputCache{}}
 }
 
 type keyTs = struct {
@@ -159,19 +168,8 @@ func TestSessionOutOfOrderWithinGrace(t *testing.T) {
 // the restored stream time still drops a late row.
 func TestSessionRestartOverChangelog(t *testing.T) {
 	w := WindowSpec{Kind: Session, Size: 10, Grace: 50, Retention: 60}
-	k, count := keyAndCount(t)
 	var out []string
-	newAgg := func() *Aggregate {
-		return &Aggregate{Keys: []*expr.Compiled{k}, Funcs: []*expr.Aggregate{count}, Args: [][]*expr.Compiled{nil}, Window: &w,
-			Next: &EmitSink{Emit: func(row []any, tomb bool) bool {
-				v := any(nil)
-				if !tomb {
-					v = row[1]
-				}
-				out = append(out, fmt.Sprintf("%v[%v,%v]=%v", row[0], row[2], row[3], v))
-				return true
-			}}, cache: &outputCache{}}
-	}
+	newAgg := func() *Aggregate { return sessionCounter(t, &w, &out) }
 	tk := newTask(&Topology{}, nil, newTaskStats(), 0)
 	a := newAgg()
 	for _, r := range []keyTs{{"a", 100}, {"a", 105}, {"b", 100}, {"b", 118}} {
@@ -294,17 +292,8 @@ func sessionModel(w WindowSpec, recs []keyTs) []string {
 // key a group leaves and another takes within a commit.
 func TestSessionCachedKeyReturnsAfterExpiry(t *testing.T) {
 	w := WindowSpec{Kind: Session, Size: 10, Grace: 30, Retention: 15}
-	k, count := keyAndCount(t)
 	var out []string
-	agg := &Aggregate{Keys: []*expr.Compiled{k}, Funcs: []*expr.Aggregate{count}, Args: [][]*expr.Compiled{nil}, Window: &w,
-		Next: &EmitSink{Emit: func(row []any, tomb bool) bool {
-			v := any(nil)
-			if !tomb {
-				v = row[1]
-			}
-			out = append(out, fmt.Sprintf("%v[%v,%v]=%v", row[0], row[2], row[3], v))
-			return true
-		}}, cache: &outputCache{}}
+	agg := sessionCounter(t, &w, &out)
 	tk := newTask(&Topology{}, nil, newTaskStats(), 0)
 	for _, r := range []keyTs{
 		{"a", 74},
