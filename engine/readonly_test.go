@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -65,24 +64,7 @@ func checkSkippedAlike(t *testing.T, e *Engine, cl kafka.Cluster, n int, wants [
 	if len(out) != 2 || out[0].Timestamp != 1000 || out[1].Timestamp != 2000 {
 		t.Errorf("SOME timestamps: %+v, want 1000 and 2000 from TS", out)
 	}
-	logged, err := cl.ReadAll(context.Background(), "default_ksql_processing_log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	byQuery := map[string][]string{}
-	for _, r := range logged {
-		var l struct {
-			Logger  string
-			Message struct {
-				DeserializationError *struct{ ErrorMessage string }
-			}
-		}
-		if err := json.Unmarshal(r.Value, &l); err != nil || l.Message.DeserializationError == nil {
-			t.Fatalf("not a deserialization error (%v): %s", err, r.Value)
-		}
-		q := strings.Split(l.Logger, "_")[1] // processing.CSAS_SOME_0
-		byQuery[q] = append(byQuery[q], l.Message.DeserializationError.ErrorMessage)
-	}
+	byQuery := loggedErrors(t, cl)
 	every := strings.Join(byQuery["EVERY"], "\n")
 	for _, want := range wants {
 		if !strings.Contains(every, want) {
