@@ -266,9 +266,12 @@ func decodeObject(s *scanner, o *objCodec, dst []any, modes []colMode, depth int
 	}
 	hint := 0
 	for {
-		idx, exact, err := o.readKey(s, hint)
-		if err != nil {
-			return err
+		idx, exact, ok := o.keyInPlace(s, hint)
+		if !ok {
+			var err error
+			if idx, exact, err = o.readKey(s, hint); err != nil {
+				return err
+			}
 		}
 		var r uint8 = 1
 		if exact {
@@ -285,7 +288,22 @@ func decodeObject(s *scanner, o *objCodec, dst []any, modes []colMode, depth int
 			} else if modes != nil {
 				mode = modes[idx]
 			}
-			if mode == modeCheck {
+			if mode != modeRead && o.codecs[idx].kind == types.String && s.cur() == '"' && depth < maxDepth {
+				// The common case of checkValue and decodeRaw, without
+				// their calls: a string column's plain string.
+				start := s.i
+				b, err := s.scanStr(mode == modeRaw)
+				if err != nil {
+					return fmt.Errorf("field %s: %w", types.QuoteIdent(o.names[idx]), err)
+				}
+				if mode == modeRaw {
+					if len(b)+2 == s.i-start {
+						dst[idx] = a.raw(s.b[start:s.i])
+					} else {
+						dst[idx] = a.str(b, len(b)+len(s.b)-s.i)
+					}
+				}
+			} else if mode == modeCheck {
 				if err := checkValue(s, o.codecs[idx], depth+1); err != nil {
 					return fmt.Errorf("field %s: %w", types.QuoteIdent(o.names[idx]), err)
 				}
@@ -315,19 +333,38 @@ func decodeObject(s *scanner, o *objCodec, dst []any, modes []colMode, depth int
 	}
 }
 
+// keyInPlace reads the expected field's key, hint, when the cursor is at
+// it with no blank before it (see nameKey.at): a key that spells its name
+// without escapes, with the colon right after it, needs no scanning. It
+// runs once per field, so it is nameKey.at written out.
+func (o *objCodec) keyInPlace(s *scanner, hint int) (idx int, exact, ok bool) {
+	b, i := s.b, s.i+1
+	if o.ambiguous || hint >= len(o.keys) || i+8 > len(b) || b[i-1] != '"' {
+		return -1, false, false
+	}
+	k := &o.keys[hint]
+	d := (binary.LittleEndian.Uint64(b[i:]) ^ k.first.want) & k.first.mask
+	if k.n == 0 || d&^k.first.fold != 0 {
+		return -1, false, false
+	}
+	exact = d == 0
+	if len(k.rest) > 0 {
+		if exact, ok = k.atRest(b, i+8, exact); !ok {
+			return -1, false, false
+		}
+	}
+	s.i = i + k.n + 2 // `"name":`
+	return hint, exact, true
+}
+
 // readKey reads a field name and the colon after it, and finds its field
-// as lookup does (-1 for none). The expected field, hint, is tried first
-// on the bytes in place: a key that spells its name without escapes, with
-// the colon right after it, needs no scanning.
+// as lookup does (-1 for none).
 func (o *objCodec) readKey(s *scanner, hint int) (idx int, exact bool, err error) {
 	if s.cur() != '"' && s.peek() != '"' {
 		return -1, false, s.unexpected()
 	}
-	if !o.ambiguous && hint < len(o.names) {
-		if exact, ok := o.keys[hint].at(s.b, s.i+1); ok {
-			s.i += len(o.names[hint]) + 3 // `"name":`
-			return hint, exact, nil
-		}
+	if idx, exact, ok := o.keyInPlace(s, hint); ok {
+		return idx, exact, nil
 	}
 	key, err := s.str()
 	if err != nil {
