@@ -16,6 +16,7 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
+	"slices"
 	"strconv"
 	"unsafe"
 
@@ -258,25 +259,52 @@ func Digits(coef int64) int {
 
 // AppendFixed writes coef × 10^-scale with exactly scale fractional
 // digits, as decimal.StringFixed(scale) writes that value: "-0.050" for
-// (-50, 3). scale must not be negative.
+// (-50, 3). scale must not be negative. It writes the digits in place,
+// two at a time from the last, as encoders call it once per DECIMAL.
 func AppendFixed(dst []byte, coef int64, scale int32) []byte {
 	if coef < 0 {
 		dst = append(dst, '-')
 	}
-	var buf [24]byte
-	digits := strconv.AppendUint(buf[:0], abs(coef), 10)
-	if scale == 0 {
-		return append(dst, digits...)
-	}
+	u := abs(coef)
 	s := int(scale)
-	if len(digits) > s {
-		dst = append(dst, digits[:len(digits)-s]...)
-		dst = append(dst, '.')
-		return append(dst, digits[len(digits)-s:]...)
+	n := Digits(coef) // digits of u, then any zeros padding it to scale+1
+	if n <= s {
+		n = s + 1
 	}
-	dst = append(dst, '0', '.')
-	for range s - len(digits) {
-		dst = append(dst, '0')
+	width := n
+	if s > 0 {
+		width++ // the point
 	}
-	return append(dst, digits...)
+	start := len(dst)
+	dst = slices.Grow(dst, width)[:start+width]
+	out := dst[start:]
+	i := len(out)
+	for k := 0; k < n; {
+		// Two digits at a time while neither is the point's neighbour.
+		if u >= 10 && k+2 <= n && (s == 0 || k+2 <= s || k >= s) {
+			q := u / 100
+			r := u - q*100
+			u = q
+			out[i-1] = pairs[2*r+1]
+			out[i-2] = pairs[2*r]
+			i -= 2
+			k += 2
+		} else {
+			q := u / 10
+			out[i-1] = byte('0' + u - q*10)
+			u = q
+			i--
+			k++
+		}
+		if k == s && s > 0 {
+			i--
+			out[i] = '.'
+		}
+	}
+	return dst
 }
+
+// pairs holds "00" through "99".
+const pairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"4041424344454647484950515253545556575859606162636465666768697071727374757677787980818283848586878889" +
+	"90919293949596979899"
