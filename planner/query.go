@@ -111,6 +111,7 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 	}
 	srcScope := sourceScope(src, from.Alias, layout)
 	readOnly(layout, src, unreadSourceColumns(q, srcScope))
+	layout.NoRowMeta = !src.IsTable && !p.isAggregateQuery(q) && !readsRowMeta(q)
 	plan := &QueryPlan{From: src, ResultIsTable: src.IsTable, Limit: q.Limit, Window: src.Window, Sources: []string{src.Name}}
 	chain := newChain(&runtime.Input{Source: layout})
 

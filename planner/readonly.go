@@ -72,3 +72,33 @@ func unreadSourceColumns(q *sql.Query, sc *scope) []int {
 	}
 	return out
 }
+
+// readsRowMeta says whether any clause of a query names ROWTIME,
+// ROWPARTITION or ROWOFFSET (see runtime.Source.NoRowMeta). Aggregations
+// are not asked: their planning adds references of its own.
+func readsRowMeta(q *sql.Query) bool {
+	found := false
+	mark := func(e sql.Expr) {
+		sql.Walk(e, func(x sql.Expr) bool {
+			if ref, ok := x.(*sql.ColumnRef); ok {
+				switch ref.Name {
+				case "ROWTIME", "ROWPARTITION", "ROWOFFSET":
+					found = true
+				}
+			}
+			return !found
+		})
+	}
+	for _, it := range q.Select {
+		mark(it.Expr)
+	}
+	mark(q.Where)
+	mark(q.Having)
+	for _, e := range q.GroupBy {
+		mark(e)
+	}
+	for _, e := range q.PartitionBy {
+		mark(e)
+	}
+	return found
+}

@@ -55,3 +55,29 @@ CREATE STREAM timed (k STRING KEY, a INT, b STRING, ts BIGINT) WITH (kafka_topic
 		}
 	}
 }
+
+// TestNoRowMeta: a stream query leaves ROWTIME, ROWPARTITION and
+// ROWOFFSET unfilled only when no clause names them and it does not
+// aggregate (engine's TestRowMetaWhereRead checks the values where read).
+func TestNoRowMeta(t *testing.T) {
+	ms := catalog(t, testDDL)
+	cases := []struct {
+		query string
+		want  bool
+	}{
+		{"CREATE STREAM out AS SELECT user_id, url FROM clicks;", true},
+		{"CREATE STREAM out AS SELECT * FROM clicks WHERE ms > 1;", true},
+		{"CREATE STREAM out AS SELECT user_id, ROWTIME AS t FROM clicks;", false},
+		{"CREATE STREAM out AS SELECT user_id, url FROM clicks WHERE ROWPARTITION = 0;", false},
+		{"CREATE STREAM out AS SELECT c.user_id, c.ROWOFFSET + 1 AS o FROM clicks c;", false},
+		{"CREATE STREAM out AS SELECT ROWTIME AS t, url FROM clicks PARTITION BY ROWTIME;", false},
+		{"CREATE TABLE out AS SELECT user_id, COUNT(*) AS n FROM clicks GROUP BY user_id;", false},
+		{"CREATE TABLE out AS SELECT id, name FROM users;", false},
+	}
+	for _, c := range cases {
+		plan := mustPlan(t, ms, c.query)
+		if got := plan.Inputs[0].Source.NoRowMeta; got != c.want {
+			t.Errorf("%s: NoRowMeta %v, want %v", c.query, got, c.want)
+		}
+	}
+}

@@ -559,9 +559,11 @@ func (t *Task) process(rec *kafka.Record) {
 		t.report("RECORD_PROCESSING_ERROR", fmt.Errorf("negative timestamp %d", ts))
 		return
 	}
-	row[src.PseudoIndex(PseudoRowtime)] = t.boxWord(ts)
-	row[src.PseudoIndex(PseudoRowPartition)] = t.boxPartition(rec.Partition)
-	row[src.PseudoIndex(PseudoRowOffset)] = t.boxWord(rec.Offset)
+	if !src.NoRowMeta {
+		row[src.PseudoIndex(PseudoRowtime)] = t.boxWord(ts)
+		row[src.PseudoIndex(PseudoRowPartition)] = t.boxPartition(rec.Partition)
+		row[src.PseudoIndex(PseudoRowOffset)] = t.boxWord(rec.Offset)
+	}
 	t.rec = Rec{Row: row, Ts: ts, Headers: rec.Headers, Partition: rec.Partition, Tombstone: tombstone, NoKey: rec.Key == nil}
 	if src.Window != "" {
 		row[src.PseudoIndex(PseudoWindowStart)] = wstart

@@ -63,6 +63,10 @@ type Source struct {
 	// the time window size used to compute window ends.
 	Window     string
 	WindowSize int64
+	// NoRowMeta says no operator reads ROWTIME, ROWPARTITION or ROWOFFSET
+	// from the row, so the task leaves those slots nil instead of boxing
+	// three values per record.
+	NoRowMeta bool
 }
 
 // Width is the number of values in a source row.
