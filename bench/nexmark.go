@@ -517,11 +517,21 @@ func checkQ17(d *NexmarkData, out []kafka.Record) error {
 // decoding. It returns the subscription and the count copied.
 func StartMultiCopy(ctx context.Context, c kafka.Cluster, group, suffix string, topics []string) (kafka.Subscription, *atomic.Int64, error) {
 	var copied atomic.Int64
+	// The output topics' names are made once, not per record: the copy
+	// is the raw path, with no work a query would not do.
+	to := make(map[string]string, len(topics))
+	for _, t := range topics {
+		to[t] = t + suffix
+	}
 	sub, err := c.Subscribe(ctx, kafka.SubscribeOptions{Group: group, Topics: topics, Reset: kafka.Earliest},
 		func(ctx context.Context, batch []kafka.Record) error {
 			out := make([]kafka.Record, len(batch))
+			from, dst := "", ""
 			for i, r := range batch {
-				out[i] = kafka.Record{Topic: r.Topic + suffix, Partition: -1, Key: r.Key, Value: r.Value, Timestamp: r.Timestamp, Headers: r.Headers}
+				if r.Topic != from {
+					from, dst = r.Topic, to[r.Topic]
+				}
+				out[i] = kafka.Record{Topic: dst, Partition: -1, Key: r.Key, Value: r.Value, Timestamp: r.Timestamp, Headers: r.Headers}
 			}
 			if err := c.Produce(ctx, out...); err != nil {
 				return fmt.Errorf("copy %v: %w", topics, err)
