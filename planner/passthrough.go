@@ -54,18 +54,52 @@ func verbatimColumns(where sql.Expr, items []selectItem, numKey int, sc *scope, 
 	return out
 }
 
+// verbatimKey reports whether the output's key columns are the source's
+// key columns, each a bare reference in the source's order, of a source
+// with a plain (not windowed) key.
+func verbatimKey(items []selectItem, numKey int, sc *scope, layout *runtime.Source) bool {
+	if numKey == 0 || numKey != layout.NumKey || layout.Window != "" || len(items) < numKey {
+		return false
+	}
+	for i := range numKey {
+		ref, ok := items[i].expr.(*sql.ColumnRef)
+		if !ok {
+			return false
+		}
+		found := false
+		for _, c := range sc.cols {
+			if c.name == ref.Name && !c.pseudo {
+				found = c.namespace == types.KeyColumn && c.slot == i
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
 // PassThrough lets a persistent query's source hand its Verbatim columns
 // to sink as the bytes they were read from, where the formats allow it
 // (serde.PassThrough: JSON to JSON), so that they are neither decoded
-// into values nor encoded again. A column the sink reads its record time
+// into values nor encoded again, and its sink write the input record's
+// key as the output's when the key is verbatim too (the key is still
+// decoded: that checks it). A column the sink reads its record time
 // from is left alone. Call it once the sink is the projection's Next.
 // Such a query keeps no state, so its rows die with their record, as
 // serde.PassThrough requires.
 func PassThrough(plan *QueryPlan, sink *runtime.TopicSink) {
-	if len(plan.Verbatim) == 0 || len(plan.Inputs) != 1 || plan.Inputs[0].Source == nil || plan.Out.Next != sink {
+	if len(plan.Inputs) != 1 || plan.Inputs[0].Source == nil || plan.Out.Next != sink {
 		return
 	}
 	layout := plan.Inputs[0].Source
+	// A verbatim key whose formats write a value as the bytes it was read
+	// from is the input record's key itself.
+	sink.KeyFromInput = plan.VerbatimKey && sink.Window == "" && serde.SameBytes(layout.KeySerde, sink.KeySerde)
+	if len(plan.Verbatim) == 0 {
+		return
+	}
 	var from, to []int
 	for _, v := range plan.Verbatim {
 		if sink.Timestamp != nil && sink.Timestamp.Column == v.Out {

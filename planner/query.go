@@ -52,6 +52,9 @@ type QueryPlan struct {
 	// one stream that copy a source column nothing else reads (see
 	// PassThrough).
 	Verbatim []Verbatim
+	// VerbatimKey says such a projection's key columns are the source's
+	// key columns, in order and unchanged (see PassThrough).
+	VerbatimKey bool
 }
 
 // checkReservedSelect rejects a persistent query selecting a pseudo column
@@ -216,6 +219,7 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 	chain.add(proj)
 	if mode == Persistent && !src.IsTable && len(q.PartitionBy) == 0 && tableFuncs == nil {
 		plan.Verbatim = verbatimColumns(q.Where, pr.items, len(keyIdx), srcScope, layout)
+		plan.VerbatimKey = verbatimKey(pr.items, len(keyIdx), srcScope, layout)
 	}
 	plan.Output = out
 	plan.NumKey = len(keyIdx)

@@ -216,6 +216,12 @@ type TopicSink struct {
 	// Window is the windowed key layout: "" (none), Session, or a time
 	// window kind.
 	Window string
+	// KeyFromInput writes the current input record's key bytes as the
+	// output's key instead of encoding the row's key columns: the
+	// planner sets it where those columns copy the input's key and the
+	// two key formats write every value they read as the bytes it was
+	// read from (serde.SameBytes).
+	KeyFromInput bool
 	// FailOnError stops the query at a row it cannot serialize
 	// (ksql.fail.on.production.error, true by default as in ksqlDB), so
 	// no output is silently missing; otherwise the row goes to the
@@ -241,7 +247,9 @@ func (s *TopicSink) serializeError(t *Task, err error) {
 func (s *TopicSink) Process(t *Task, r *Rec) {
 	t.stats.Out.Add(1)
 	var key []byte
-	if !r.NoKey || !allNull(r.Row[:s.NumKey]) {
+	if s.KeyFromInput {
+		key = t.cur.Key
+	} else if !r.NoKey || !allNull(r.Row[:s.NumKey]) {
 		var err error
 		if key, err = t.out.encode(s.KeySerde, r.Row[:s.NumKey]); err != nil {
 			s.serializeError(t, fmt.Errorf("key: %w", err))

@@ -125,3 +125,13 @@ func (k *kafkaSerde) AppendEncode(dst []byte, vals []any) ([]byte, bool, error) 
 	}
 	return dst, false, colErr(c, typeErr(v, c.Type))
 }
+
+// SameBytes reports whether sink writes every value src decodes as the
+// very bytes src decoded it from, so a copy of the column needs neither:
+// both KAFKA with one column of the same type (KAFKA's decoding of the
+// types it carries is a bijection on what it accepts).
+func SameBytes(src, sink Serde) bool {
+	a, ok := src.(*kafkaSerde)
+	b, ok2 := sink.(*kafkaSerde)
+	return ok && ok2 && len(a.cols) == 1 && len(b.cols) == 1 && a.cols[0].Type.Equal(b.cols[0].Type)
+}
