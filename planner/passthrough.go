@@ -56,15 +56,30 @@ func verbatimColumns(where sql.Expr, items []selectItem, numKey int, sc *scope, 
 
 // verbatimKey reports whether the output's key columns are the source's
 // key columns, each a bare reference in the source's order, of a source
-// with a plain (not windowed) key.
-func verbatimKey(items []selectItem, numKey int, sc *scope, layout *runtime.Source) bool {
+// with a plain (not windowed) key; and, if so, whether nothing else in
+// the query (WHERE, another item, the source's TIMESTAMP) reads them.
+func verbatimKey(where sql.Expr, items []selectItem, numKey int, sc *scope, layout *runtime.Source) (verbatim, unread bool) {
 	if numKey == 0 || numKey != layout.NumKey || layout.Window != "" || len(items) < numKey {
-		return false
+		return false, false
 	}
+	mentions := map[string]int{}
+	count := func(e sql.Expr) {
+		sql.Walk(e, func(x sql.Expr) bool {
+			if ref, ok := x.(*sql.ColumnRef); ok {
+				mentions[ref.Name]++
+			}
+			return true
+		})
+	}
+	count(where)
+	for _, it := range items {
+		count(it.expr)
+	}
+	unread = true
 	for i := range numKey {
 		ref, ok := items[i].expr.(*sql.ColumnRef)
 		if !ok {
-			return false
+			return false, false
 		}
 		found := false
 		for _, c := range sc.cols {
@@ -74,10 +89,13 @@ func verbatimKey(items []selectItem, numKey int, sc *scope, layout *runtime.Sour
 			}
 		}
 		if !found {
-			return false
+			return false, false
+		}
+		if mentions[ref.Name] != 1 || (layout.Timestamp != nil && layout.Timestamp.Column == i) {
+			unread = false
 		}
 	}
-	return true
+	return true, unread
 }
 
 // PassThrough lets a persistent query's source hand its Verbatim columns
@@ -97,6 +115,11 @@ func PassThrough(plan *QueryPlan, sink *runtime.TopicSink) {
 	// A verbatim key whose formats write a value as the bytes it was read
 	// from is the input record's key itself.
 	sink.KeyFromInput = plan.VerbatimKey && sink.Window == "" && serde.SameBytes(layout.KeySerde, sink.KeySerde)
+	if sink.KeyFromInput && plan.UnreadKey && (sink.Timestamp == nil || sink.Timestamp.Column >= sink.NumKey) {
+		// Then only the sink reads the key columns, and it does not: they
+		// are only checked.
+		layout.KeySerde = serde.Reading(layout.KeySerde, nil)
+	}
 	if len(plan.Verbatim) == 0 {
 		return
 	}

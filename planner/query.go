@@ -53,8 +53,9 @@ type QueryPlan struct {
 	// PassThrough).
 	Verbatim []Verbatim
 	// VerbatimKey says such a projection's key columns are the source's
-	// key columns, in order and unchanged (see PassThrough).
-	VerbatimKey bool
+	// key columns, in order and unchanged, and UnreadKey that nothing
+	// else in the query reads them (see PassThrough).
+	VerbatimKey, UnreadKey bool
 }
 
 // checkReservedSelect rejects a persistent query selecting a pseudo column
@@ -219,7 +220,7 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 	chain.add(proj)
 	if mode == Persistent && !src.IsTable && len(q.PartitionBy) == 0 && tableFuncs == nil {
 		plan.Verbatim = verbatimColumns(q.Where, pr.items, len(keyIdx), srcScope, layout)
-		plan.VerbatimKey = verbatimKey(pr.items, len(keyIdx), srcScope, layout)
+		plan.VerbatimKey, plan.UnreadKey = verbatimKey(q.Where, pr.items, len(keyIdx), srcScope, layout)
 	}
 	plan.Output = out
 	plan.NumKey = len(keyIdx)

@@ -135,3 +135,43 @@ func SameBytes(src, sink Serde) bool {
 	b, ok2 := sink.(*kafkaSerde)
 	return ok && ok2 && len(a.cols) == 1 && len(b.cols) == 1 && a.cols[0].Type.Equal(b.cols[0].Type)
 }
+
+// Reading implements Partial: a KAFKA column nothing reads is only
+// checked.
+func (k *kafkaSerde) Reading(read []bool) Serde {
+	if len(k.cols) == 0 || (len(read) > 0 && read[0]) {
+		return k
+	}
+	return kafkaChecking{k}
+}
+
+// kafkaChecking decodes as its kafkaSerde does, failing on the same bytes
+// with the same errors, but leaves the column nil.
+type kafkaChecking struct{ *kafkaSerde }
+
+func (k kafkaChecking) Decode(data []byte, dst []any) error { return k.check(data, dst) }
+
+// DecodeSlab implements SlabDecoder.
+func (k kafkaChecking) DecodeSlab(data []byte, dst []any, _ *Slab) error { return k.check(data, dst) }
+
+func (k kafkaChecking) check(data []byte, dst []any) error {
+	dst[0] = nil
+	if data == nil {
+		return nil
+	}
+	switch k.cols[0].Type.Kind {
+	case types.String, types.Bytes:
+		return nil // any bytes decode
+	case types.Int:
+		if len(data) == 4 {
+			return nil
+		}
+	case types.Bigint, types.Double:
+		if len(data) == 8 {
+			return nil
+		}
+	}
+	err := k.decode(data, dst, nil) // the same error, or what a new type needs
+	dst[0] = nil
+	return err
+}

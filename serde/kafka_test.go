@@ -2,6 +2,7 @@ package serde
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -119,5 +120,55 @@ func TestPrintDetect(t *testing.T) {
 	dbl := []byte{0x3f, 0xf1, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a}
 	if got := Render(dbl, PrintKafkaDouble); got != "1.1" {
 		t.Errorf("double: %s", got)
+	}
+}
+
+// TestKafkaCheckingFailsAsDecoding: a KAFKA column read by nobody is only
+// checked, failing on exactly the bytes decoding fails on, with the same
+// error, and leaving the column null; the bytes of a value it accepts
+// encode back to themselves (SameBytes).
+func TestKafkaCheckingFailsAsDecoding(t *testing.T) {
+	for _, typ := range []*types.Type{types.IntType, types.BigintType, types.DoubleType, types.StringType, types.BytesType} {
+		full := mustNew(t, fmtOf("KAFKA"), []types.Column{col("K", typ)}, true)
+		checking := Reading(full, nil)
+		if _, ok := checking.(kafkaChecking); !ok {
+			t.Fatalf("%s: Reading gives %T", typ, checking)
+		}
+		if !SameBytes(full, full) {
+			t.Errorf("%s: not SameBytes as itself", typ)
+		}
+		inputs := [][]byte{nil, {}}
+		for n := 1; n <= 9; n++ {
+			inputs = append(inputs, bytes.Repeat([]byte{0x7f - byte(n)}, n))
+		}
+		inputs = append(inputs, []byte{0xff, 0xfe, 0xfd, 0xfc, 0xfb, 0xfa, 0xf9, 0xf8}, []byte{0x7f, 0xf8, 0, 0, 0, 0, 0, 1})
+		for _, in := range inputs {
+			want := []any{"sentinel"}
+			wantErr := full.Decode(in, want)
+			got := []any{"sentinel"}
+			gotErr := checking.Decode(in, got)
+			if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || got[0] != nil {
+				t.Errorf("%s %x: checking gives %v, %v; decoding %v", typ, in, got[0], gotErr, wantErr)
+			}
+			slabbed := []any{"sentinel"}
+			if err := checking.(SlabDecoder).DecodeSlab(in, slabbed, &Slab{}); fmt.Sprint(err) != fmt.Sprint(wantErr) || slabbed[0] != nil {
+				t.Errorf("%s %x: DecodeSlab gives %v, %v", typ, in, slabbed[0], err)
+			}
+			if wantErr == nil && in != nil {
+				out, err := full.Encode(want)
+				if err != nil || !bytes.Equal(out, in) {
+					t.Errorf("%s %x decodes to %v, which encodes to %x, %v", typ, in, want[0], out, err)
+				}
+			}
+		}
+	}
+	a := mustNew(t, fmtOf("KAFKA"), []types.Column{col("K", types.BigintType)}, true)
+	for _, other := range []Serde{
+		mustNew(t, fmtOf("KAFKA"), []types.Column{col("K", types.IntType)}, true),
+		mustNew(t, fmtOf("JSON"), []types.Column{col("K", types.BigintType)}, true),
+	} {
+		if SameBytes(a, other) {
+			t.Errorf("KAFKA BIGINT SameBytes as %T %v", other, other)
+		}
 	}
 }
