@@ -152,24 +152,24 @@ func i64(v any) int64 {
 func bigintOp(op string) binaryOp {
 	switch op {
 	case "+":
-		return func(_ *Context, a, b any) (any, error) { return i64(a) + i64(b), nil }
+		return func(c *Context, a, b any) (any, error) { return c.int64v(i64(a) + i64(b)), nil }
 	case "-":
-		return func(_ *Context, a, b any) (any, error) { return i64(a) - i64(b), nil }
+		return func(c *Context, a, b any) (any, error) { return c.int64v(i64(a) - i64(b)), nil }
 	case "*":
-		return func(_ *Context, a, b any) (any, error) { return i64(a) * i64(b), nil }
+		return func(c *Context, a, b any) (any, error) { return c.int64v(i64(a) * i64(b)), nil }
 	case "/":
-		return func(_ *Context, a, b any) (any, error) {
+		return func(c *Context, a, b any) (any, error) {
 			if i64(b) == 0 {
 				return nil, errDivZero
 			}
-			return i64(a) / i64(b), nil
+			return c.int64v(i64(a) / i64(b)), nil
 		}
 	}
-	return func(_ *Context, a, b any) (any, error) {
+	return func(c *Context, a, b any) (any, error) {
 		if i64(b) == 0 {
 			return nil, errDivZero
 		}
-		return i64(a) % i64(b), nil
+		return c.int64v(i64(a) % i64(b)), nil
 	}
 }
 
@@ -181,15 +181,15 @@ func f64(v any) float64 {
 func doubleOp(op string) binaryOp {
 	switch op {
 	case "+":
-		return func(_ *Context, a, b any) (any, error) { return f64(a) + f64(b), nil }
+		return func(c *Context, a, b any) (any, error) { return c.float64v(f64(a) + f64(b)), nil }
 	case "-":
-		return func(_ *Context, a, b any) (any, error) { return f64(a) - f64(b), nil }
+		return func(c *Context, a, b any) (any, error) { return c.float64v(f64(a) - f64(b)), nil }
 	case "*":
-		return func(_ *Context, a, b any) (any, error) { return f64(a) * f64(b), nil }
+		return func(c *Context, a, b any) (any, error) { return c.float64v(f64(a) * f64(b)), nil }
 	case "/":
-		return func(_ *Context, a, b any) (any, error) { return f64(a) / f64(b), nil }
+		return func(c *Context, a, b any) (any, error) { return c.float64v(f64(a) / f64(b)), nil }
 	}
-	return func(_ *Context, a, b any) (any, error) { return math.Mod(f64(a), f64(b)), nil }
+	return func(c *Context, a, b any) (any, error) { return c.float64v(math.Mod(f64(a), f64(b))), nil }
 }
 
 func dec(v any) decimal.Decimal {

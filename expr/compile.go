@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/eddysql/eddy/internal/box"
 	"github.com/eddysql/eddy/internal/smalldec"
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
@@ -34,6 +35,26 @@ type Context struct {
 	// blocks. Set it only where one goroutine at a time evaluates and
 	// rows die with their record (a stateless task).
 	Decimals *smalldec.Slab
+	// Words, when set, boxes BIGINT and DOUBLE results of arithmetic into
+	// shared blocks, on the same terms as Decimals.
+	Words *box.Int64s
+}
+
+// int64v returns v in an interface: in the Context's words if it has
+// them, else on its own.
+func (c *Context) int64v(v int64) any {
+	if c == nil || c.Words == nil {
+		return v
+	}
+	return c.Words.Box(v)
+}
+
+// float64v is int64v for a DOUBLE.
+func (c *Context) float64v(v float64) any {
+	if c == nil || c.Words == nil {
+		return v
+	}
+	return c.Words.BoxFloat64(v)
 }
 
 // decimals returns the Context's decimal slab, nil if it has none.

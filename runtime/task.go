@@ -129,6 +129,7 @@ func newTask(topo *Topology, log *ProcessingLog, stats *TaskStats, partition int
 	if len(inst.states) == 0 {
 		// Rows die with their record, as for the slab (see decode).
 		t.ectx.Decimals = &t.decimals
+		t.ectx.Words = &t.words
 	}
 	t.recycles = rowsDieAtFlush(topo, inst)
 	return t

@@ -7,6 +7,7 @@
 package box
 
 import (
+	"math"
 	"unsafe"
 
 	"github.com/eddysql/eddy/internal/blocks"
@@ -30,7 +31,10 @@ func Strings(dst []any, src []string) {
 	}
 }
 
-var int64Type = func() unsafe.Pointer { var v any = int64(0); return (*eface)(unsafe.Pointer(&v)).typ }()
+var (
+	int64Type   = func() unsafe.Pointer { var v any = int64(0); return (*eface)(unsafe.Pointer(&v)).typ }()
+	float64Type = func() unsafe.Pointer { var v any = float64(0); return (*eface)(unsafe.Pointer(&v)).typ }()
+)
 
 // Int64s boxes int64 values into shared blocks of words, one allocation
 // per block instead of one per value. A word is not written again until
@@ -58,6 +62,19 @@ func (s *Int64s) Box(v int64) any {
 	var out any
 	e := (*eface)(unsafe.Pointer(&out))
 	e.typ, e.data = int64Type, unsafe.Pointer(&s.words[len(s.words)-1])
+	return out
+}
+
+// BoxFloat64 returns v in an interface, as `any(v)` would, in the same
+// blocks of words.
+func (s *Int64s) BoxFloat64(v float64) any {
+	if len(s.words) == cap(s.words) {
+		s.words = s.pool.Next(s.words, int64Block, int64Keep)
+	}
+	s.words = append(s.words, int64(math.Float64bits(v)))
+	var out any
+	e := (*eface)(unsafe.Pointer(&out))
+	e.typ, e.data = float64Type, unsafe.Pointer(&s.words[len(s.words)-1])
 	return out
 }
 
