@@ -416,11 +416,14 @@ func (q *Query) flush(ctx context.Context, produce func(context.Context, ...kafk
 		entries [][]change
 	}
 	var logged []written
-	for _, p := range slices.Sorted(maps.Keys(q.tasks)) {
+	// The changes first, so that the records array is sized once: a
+	// commit of a cached aggregate can carry 100k records, which
+	// growing by doubling copied and cleared several times over.
+	tasks := slices.Sorted(maps.Keys(q.tasks))
+	total := 0
+	for _, p := range tasks {
 		t := q.tasks[p]
-		out = append(out, t.pending...)
-		clear(t.pending)
-		t.pending = t.pending[:0]
+		total += len(t.pending)
 		if len(t.stores) == 0 {
 			continue
 		}
@@ -428,19 +431,27 @@ func (q *Query) flush(ctx context.Context, produce func(context.Context, ...kafk
 		if err != nil {
 			return nil, fmt.Errorf("query %s: task %d: %w", q.Topology.ID, p, err)
 		}
-		if n == 0 {
-			continue
+		if n > 0 {
+			logged = append(logged, written{t, entries})
+			total += n
 		}
+	}
+	out = slices.Grow(out, total)
+	for _, p := range tasks {
+		t := q.tasks[p]
+		out = append(out, t.pending...)
+		clear(t.pending)
+		t.pending = t.pending[:0]
+	}
+	for _, w := range logged {
 		// Every entry of the batch carries the same sequence header: one
 		// slice for all of them, which nothing changes.
-		seq := []kafka.Header{{Key: headerSeq, Value: seqHeader(t.seq)}}
-		out = slices.Grow(out, n)
-		for i, st := range t.stores {
-			for _, c := range entries[i] {
-				out = append(out, kafka.Record{Topic: st.topic, Partition: t.partition, Key: c.key, Value: c.value, Headers: seq})
+		seq := []kafka.Header{{Key: headerSeq, Value: seqHeader(w.t.seq)}}
+		for i, st := range w.t.stores {
+			for _, c := range w.entries[i] {
+				out = append(out, kafka.Record{Topic: st.topic, Partition: w.t.partition, Key: c.key, Value: c.value, Headers: seq})
 			}
 		}
-		logged = append(logged, written{t, entries})
 	}
 	if len(out) > 0 {
 		if err := produce(ctx, out...); err != nil {
