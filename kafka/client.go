@@ -42,6 +42,10 @@ type Client struct {
 	mu     sync.Mutex
 	subs   map[*clientSub]struct{}
 	closed bool
+
+	// arrays keeps the record arrays of finished produces for the next
+	// ones (see produceArrays).
+	arrays produceArrays
 }
 
 var _ Cluster = (*Client)(nil)
@@ -319,25 +323,93 @@ func fromKgo(kr *kgo.Record) Record {
 // per partition, and waits for all acknowledgements; it fills in Partition,
 // Offset and (when zero) Timestamp.
 func (c *Client) Produce(ctx context.Context, recs ...Record) error {
-	return produceSync(ctx, c.prod, recs)
+	return produceSyncWith(ctx, c.prod, recs, &c.arrays)
+}
+
+// produceArrays keeps a few arrays of kgo records between produces: a
+// stream of batches otherwise allocates (and the collector clears and
+// scans) two arrays per batch, a few MB a second at full speed. Arrays
+// for more than maxKeptArray records are not kept. Safe for concurrent
+// use.
+type produceArrays struct {
+	mu   sync.Mutex
+	free []producedArrays
+}
+
+type producedArrays struct {
+	block []kgo.Record
+	ptrs  []*kgo.Record
+}
+
+const (
+	maxKeptArray  = 16 << 10
+	maxKeptArrays = 4
+)
+
+// get returns arrays of n records: kept ones when large enough.
+func (p *produceArrays) get(n int) producedArrays {
+	if p != nil && n <= maxKeptArray {
+		p.mu.Lock()
+		for i := len(p.free) - 1; i >= 0; i-- {
+			if a := p.free[i]; cap(a.block) >= n {
+				p.free = append(p.free[:i], p.free[i+1:]...)
+				p.mu.Unlock()
+				return producedArrays{block: a.block[:n], ptrs: a.ptrs[:n]}
+			}
+		}
+		p.mu.Unlock()
+	}
+	return producedArrays{block: make([]kgo.Record, n), ptrs: make([]*kgo.Record, n)}
+}
+
+// put keeps a's arrays once every record in them is acknowledged (the
+// client holds none of them any more), cleared so they pin no bytes.
+func (p *produceArrays) put(a producedArrays) {
+	if p == nil || cap(a.block) > maxKeptArray {
+		return
+	}
+	clear(a.block)
+	clear(a.ptrs)
+	p.mu.Lock()
+	if len(p.free) < maxKeptArrays {
+		p.free = append(p.free, a)
+	}
+	p.mu.Unlock()
 }
 
 // produceSync writes recs through cl and waits for every acknowledgement
 // (inside cl's open transaction, if it has one), filling in each record's
 // Partition, Offset and Timestamp.
 func produceSync(ctx context.Context, cl *kgo.Client, recs []Record) error {
+	return produceSyncWith(ctx, cl, recs, nil)
+}
+
+// produceSyncWith is produceSync taking its record arrays from arrays
+// (nil: fresh ones).
+func produceSyncWith(ctx context.Context, cl *kgo.Client, recs []Record, arrays *produceArrays) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	// One array holds the batch's kgo records: an allocation per batch,
-	// not per record.
-	block := make([]kgo.Record, len(recs))
-	krs := make([]*kgo.Record, len(recs))
+	// One array holds the batch's kgo records: an allocation per batch
+	// at most, not per record.
+	a := arrays.get(len(recs))
+	block, krs := a.block, a.ptrs
+	var lastHeaders []Header // records sharing one headers slice share its conversion
+	var lastKgo []kgo.RecordHeader
 	for i := range recs {
 		if recs[i].Partition < -1 {
 			recs[i].Partition = -1
 		}
-		fillKgo(&block[i], &recs[i])
+		h := recs[i].Headers
+		if len(h) > 0 && len(h) == len(lastHeaders) && &h[0] == &lastHeaders[0] {
+			recs[i].Headers = nil
+			fillKgo(&block[i], &recs[i])
+			recs[i].Headers = h
+			block[i].Headers = lastKgo
+		} else {
+			fillKgo(&block[i], &recs[i])
+			lastHeaders, lastKgo = h, block[i].Headers
+		}
 		krs[i] = &block[i]
 	}
 	// Results come in completion order; the records themselves carry
@@ -353,6 +425,7 @@ func produceSync(ctx context.Context, cl *kgo.Client, recs []Record) error {
 		recs[i].Offset = kr.Offset
 		recs[i].Timestamp = kr.Timestamp.UnixMilli()
 	}
+	arrays.put(a)
 	return errors.Join(errs...)
 }
 

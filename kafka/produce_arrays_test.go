@@ -1,0 +1,93 @@
+package kafka
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+)
+
+// TestProduceReusesArraysSafely: produces from several goroutines through
+// one client, whose record arrays are reused between produces, with some
+// records sharing one headers slice and others having their own, arrive
+// with each record's own key, value and headers, and every record's
+// partition and offset filled in.
+func TestProduceReusesArraysSafely(t *testing.T) {
+	_, c := startBroker(t)
+	ctx := testCtx(t)
+	const writers, batches, perBatch = 4, 12, 300
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "arrays", Partitions: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				shared := []Header{{Key: "seq", Value: fmt.Appendf(nil, "%d/%d", w, b)}}
+				recs := make([]Record, perBatch+b) // sizes vary, so arrays are reused shorter and longer
+				for i := range recs {
+					recs[i] = Record{Topic: "arrays", Partition: -1, Key: fmt.Appendf(nil, "%d/%d/%d", w, b, i), Value: fmt.Appendf(nil, "v%d", i)}
+					switch i % 3 {
+					case 0:
+						recs[i].Headers = shared
+					case 1:
+						recs[i].Headers = []Header{{Key: "own", Value: fmt.Appendf(nil, "%d", i)}}
+					}
+				}
+				if err := c.Produce(ctx, recs...); err != nil {
+					errs <- err
+					return
+				}
+				for i, r := range recs {
+					if r.Partition != 0 || r.Offset < 0 {
+						errs <- fmt.Errorf("record %d/%d/%d: partition %d offset %d", w, b, i, r.Partition, r.Offset)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	got, err := c.ReadAll(ctx, "arrays")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for b := range batches {
+		want += writers * (perBatch + b)
+	}
+	if len(got) != want {
+		t.Fatalf("%d records, want %d", len(got), want)
+	}
+	for _, r := range got {
+		var w, b, i int
+		if _, err := fmt.Sscanf(string(r.Key), "%d/%d/%d", &w, &b, &i); err != nil {
+			t.Fatalf("key %q: %v", r.Key, err)
+		}
+		if string(r.Value) != fmt.Sprintf("v%d", i) {
+			t.Errorf("%s: value %q", r.Key, r.Value)
+		}
+		var wantHeaders string
+		switch i % 3 {
+		case 0:
+			wantHeaders = fmt.Sprintf("[{seq %d/%d}]", w, b)
+		case 1:
+			wantHeaders = fmt.Sprintf("[{own %d}]", i)
+		default:
+			wantHeaders = "[]"
+		}
+		var hs []string
+		for _, h := range r.Headers {
+			hs = append(hs, fmt.Sprintf("{%s %s}", h.Key, h.Value))
+		}
+		if got := fmt.Sprintf("%v", hs); got != wantHeaders {
+			t.Errorf("%s: headers %s, want %s", r.Key, got, wantHeaders)
+		}
+	}
+}
