@@ -34,20 +34,10 @@ func unreadColumns(q *sql.Query, joins []*sql.Join, js *joinScope) [][]int {
 			return ok
 		})
 	}
-	for _, it := range q.Select {
-		if it.Star && it.Expr == nil {
-			return nil
-		}
-		mark(it.Expr)
+	if selectsStar(q) {
+		return nil
 	}
-	mark(q.Where)
-	mark(q.Having)
-	for _, e := range q.GroupBy {
-		mark(e)
-	}
-	for _, e := range q.PartitionBy {
-		mark(e)
-	}
+	forEachClause(q, mark)
 	for _, j := range joins {
 		mark(j.On)
 	}

@@ -22,19 +22,7 @@ type Verbatim struct {
 // costs only the saving. The source's TIMESTAMP column is read by the
 // source itself, so it never qualifies.
 func verbatimColumns(where sql.Expr, items []selectItem, numKey int, sc *scope, layout *runtime.Source) []Verbatim {
-	mentions := map[string]int{}
-	count := func(e sql.Expr) {
-		sql.Walk(e, func(x sql.Expr) bool {
-			if ref, ok := x.(*sql.ColumnRef); ok {
-				mentions[ref.Name]++
-			}
-			return true
-		})
-	}
-	count(where)
-	for _, it := range items {
-		count(it.expr)
-	}
+	mentions := columnMentions(where, items)
 	var out []Verbatim
 	for i := numKey; i < len(items); i++ {
 		ref, ok := items[i].expr.(*sql.ColumnRef)
@@ -54,14 +42,9 @@ func verbatimColumns(where sql.Expr, items []selectItem, numKey int, sc *scope, 
 	return out
 }
 
-// verbatimKey reports whether the output's key columns are the source's
-// key columns, each a bare reference in the source's order, of a source
-// with a plain (not windowed) key; and, if so, whether nothing else in
-// the query (WHERE, another item, the source's TIMESTAMP) reads them.
-func verbatimKey(where sql.Expr, items []selectItem, numKey int, sc *scope, layout *runtime.Source) (verbatim, unread bool) {
-	if numKey == 0 || numKey != layout.NumKey || layout.Window != "" || len(items) < numKey {
-		return false, false
-	}
+// columnMentions counts the references to each column name in WHERE and
+// the SELECT items, whatever their qualifier.
+func columnMentions(where sql.Expr, items []selectItem) map[string]int {
 	mentions := map[string]int{}
 	count := func(e sql.Expr) {
 		sql.Walk(e, func(x sql.Expr) bool {
@@ -75,6 +58,18 @@ func verbatimKey(where sql.Expr, items []selectItem, numKey int, sc *scope, layo
 	for _, it := range items {
 		count(it.expr)
 	}
+	return mentions
+}
+
+// verbatimKey reports whether the output's key columns are the source's
+// key columns, each a bare reference in the source's order, of a source
+// with a plain (not windowed) key; and, if so, whether nothing else in
+// the query (WHERE, another item, the source's TIMESTAMP) reads them.
+func verbatimKey(where sql.Expr, items []selectItem, numKey int, sc *scope, layout *runtime.Source) (verbatim, unread bool) {
+	if numKey == 0 || numKey != layout.NumKey || layout.Window != "" || len(items) < numKey {
+		return false, false
+	}
+	mentions := columnMentions(where, items)
 	unread = true
 	for i := range numKey {
 		ref, ok := items[i].expr.(*sql.ColumnRef)

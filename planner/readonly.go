@@ -41,29 +41,18 @@ func readOnly(layout *runtime.Source, src *metastore.Source, unread []int) {
 // matched as the scope resolves them, exactly, whatever the qualifier:
 // marking a column read that is not costs only the saving.
 func unreadSourceColumns(q *sql.Query, sc *scope) []int {
+	if selectsStar(q) {
+		return nil
+	}
 	read := map[string]bool{}
-	mark := func(e sql.Expr) {
+	forEachClause(q, func(e sql.Expr) {
 		sql.Walk(e, func(x sql.Expr) bool {
 			if ref, ok := x.(*sql.ColumnRef); ok {
 				read[ref.Name] = true
 			}
 			return true
 		})
-	}
-	for _, it := range q.Select {
-		if it.Star && it.Expr == nil {
-			return nil
-		}
-		mark(it.Expr)
-	}
-	mark(q.Where)
-	mark(q.Having)
-	for _, e := range q.GroupBy {
-		mark(e)
-	}
-	for _, e := range q.PartitionBy {
-		mark(e)
-	}
+	})
 	var out []int
 	for _, c := range sc.cols {
 		if !c.pseudo && c.namespace == types.ValueColumn && !read[c.name] {
@@ -73,12 +62,40 @@ func unreadSourceColumns(q *sql.Query, sc *scope) []int {
 	return out
 }
 
+// selectsStar reports whether the query selects every column (a bare
+// star).
+func selectsStar(q *sql.Query) bool {
+	for _, it := range q.Select {
+		if it.Star && it.Expr == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// forEachClause calls f with every expression of the query's clauses
+// that can read a source column: the SELECT items, WHERE, HAVING, GROUP
+// BY and PARTITION BY (f gets nil for an absent clause).
+func forEachClause(q *sql.Query, f func(sql.Expr)) {
+	for _, it := range q.Select {
+		f(it.Expr)
+	}
+	f(q.Where)
+	f(q.Having)
+	for _, e := range q.GroupBy {
+		f(e)
+	}
+	for _, e := range q.PartitionBy {
+		f(e)
+	}
+}
+
 // readsRowMeta says whether any clause of a query names ROWTIME,
 // ROWPARTITION or ROWOFFSET (see runtime.Source.NoRowMeta). Aggregations
 // are not asked: their planning adds references of its own.
 func readsRowMeta(q *sql.Query) bool {
 	found := false
-	mark := func(e sql.Expr) {
+	forEachClause(q, func(e sql.Expr) {
 		sql.Walk(e, func(x sql.Expr) bool {
 			if ref, ok := x.(*sql.ColumnRef); ok {
 				switch ref.Name {
@@ -88,17 +105,6 @@ func readsRowMeta(q *sql.Query) bool {
 			}
 			return !found
 		})
-	}
-	for _, it := range q.Select {
-		mark(it.Expr)
-	}
-	mark(q.Where)
-	mark(q.Having)
-	for _, e := range q.GroupBy {
-		mark(e)
-	}
-	for _, e := range q.PartitionBy {
-		mark(e)
-	}
+	})
 	return found
 }
