@@ -208,7 +208,15 @@ type clientSub struct {
 	fetched map[string]map[int32]kgo.EpochOffset
 	marked  map[string]map[int32]int64
 	paused  map[string]map[int32]bool
+
+	// batch is the records array handed to the handler, refilled for
+	// each poll (see Handler) rather than allocated.
+	batch []Record
 }
+
+// maxKeptBatch bounds the records array a subscription keeps between
+// polls (a poll of more allocates its own).
+const maxKeptBatch = 1 << 15
 
 func (s *clientSub) logf(format string, args ...any) {
 	if s.c.cfg.Logf != nil {
@@ -288,7 +296,8 @@ func (s *clientSub) pollOnce() bool {
 		// yet be created): worth a log line, not a stop.
 		s.logf("kafka: group %s fetch %s/%d: %v", s.opts.Group, fe.Topic, fe.Partition, fe.Err)
 	}
-	batch := toBatch(fs)
+	batch := toBatch(s.batch[:0], fs)
+	defer s.keepBatch(batch)
 	if len(batch) == 0 && s.opts.Held == nil {
 		return true
 	}
@@ -330,11 +339,23 @@ func (s *clientSub) fail(err error) {
 	s.mu.Unlock()
 }
 
-func toBatch(fs kgo.Fetches) []Record {
-	if fs.NumRecords() == 0 {
-		return nil
+// keepBatch keeps a handled batch's array for the next poll, cleared so
+// that it pins no record's bytes, unless it is too large to hold on to.
+func (s *clientSub) keepBatch(batch []Record) {
+	if cap(batch) > maxKeptBatch {
+		s.batch = nil
+		return
 	}
-	batch := make([]Record, 0, fs.NumRecords())
+	clear(batch)
+	s.batch = batch[:0]
+}
+
+// toBatch appends the records of fs, control records aside, to batch.
+func toBatch(batch []Record, fs kgo.Fetches) []Record {
+	if fs.NumRecords() == 0 {
+		return batch
+	}
+	batch = slices.Grow(batch, fs.NumRecords())
 	fs.EachRecord(func(kr *kgo.Record) {
 		if !kr.Attrs.IsControl() {
 			batch = append(batch, fromKgo(kr))
