@@ -9,7 +9,8 @@ import (
 )
 
 // TestSubscriptionBatchesAcrossPolls: a subscription refills one records
-// array poll after poll; a handler keeping copies of the records sees
+// array poll after poll, and its kgo client decodes into pooled arrays
+// recycled after each poll; a handler keeping copies of the records sees
 // every record exactly once, with its own key, value and offset, after
 // several polls of different sizes.
 func TestSubscriptionBatchesAcrossPolls(t *testing.T) {
@@ -58,6 +59,14 @@ func TestSubscriptionBatchesAcrossPolls(t *testing.T) {
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
+	}
+	// The kgo client decoded the polls into arrays it got back.
+	rp := &sub.(*clientSub).recPool
+	rp.mu.Lock()
+	pooled := len(rp.free)
+	rp.mu.Unlock()
+	if pooled == 0 {
+		t.Errorf("no record array came back to the pool")
 	}
 	mu.Lock()
 	defer mu.Unlock()

@@ -48,7 +48,7 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 	}
 	// Transaction markers are fetched (and never delivered), so that
 	// commits move past them and OnMarker can tell where they end.
-	kopts := append(slices.Clone(c.base), kgo.KeepControlRecords())
+	kopts := append(slices.Clone(c.base), kgo.KeepControlRecords(), kgo.WithPools(&s.recPool))
 	if opts.NoCommit {
 		direct, err := c.directOffsets(ctx, opts)
 		if err != nil {
@@ -212,6 +212,54 @@ type clientSub struct {
 	// batch is the records array handed to the handler, refilled for
 	// each poll (see Handler) rather than allocated.
 	batch []Record
+	// recPool gives the kgo client back the arrays it decodes fetched
+	// records into, once a poll is handled (see recycle).
+	recPool recordArrays
+}
+
+// recordArrays is a kgo.PoolRecords: the client decodes each fetched
+// batch into an array of kgo records, one allocation (and one array for
+// the collector to clear and scan) per batch unless the records are
+// recycled into a pool. Only the arrays come from it, not the
+// decompressed bytes the records point into, so a Record converted from
+// one (fromKgo) stays valid after the kgo record is recycled. Safe for
+// concurrent use (kgo decodes on its own goroutines).
+type recordArrays struct {
+	mu   sync.Mutex
+	free [][]kgo.Record
+}
+
+// maxKeptRecordArrays bounds the arrays a subscription keeps.
+const maxKeptRecordArrays = 16
+
+// GetRecords implements kgo.PoolRecords.
+func (p *recordArrays) GetRecords(n int) []kgo.Record {
+	p.mu.Lock()
+	for i := len(p.free) - 1; i >= 0; i-- {
+		if a := p.free[i]; cap(a) >= n {
+			p.free = append(p.free[:i], p.free[i+1:]...)
+			p.mu.Unlock()
+			return a[:0]
+		}
+	}
+	p.mu.Unlock()
+	return make([]kgo.Record, 0, n)
+}
+
+// PutRecords implements kgo.PoolRecords; kgo has zeroed the records.
+func (p *recordArrays) PutRecords(a []kgo.Record) {
+	p.mu.Lock()
+	if len(p.free) < maxKeptRecordArrays {
+		p.free = append(p.free, a)
+	}
+	p.mu.Unlock()
+}
+
+// recycle hands the polled kgo records back to the pool once nothing
+// reads them any more: after the handler, the commit marking and the
+// high-watermark and marker callbacks.
+func recycle(fs kgo.Fetches) {
+	fs.EachRecord(func(kr *kgo.Record) { kr.Recycle() })
 }
 
 // maxKeptBatch bounds the records array a subscription keeps between
@@ -267,6 +315,7 @@ func (s *clientSub) pollOnce() bool {
 	fs := s.cl.PollRecords(pctx, maxPollRecords)
 	// Polled records block rebalances until this returns.
 	defer s.cl.AllowRebalance()
+	defer recycle(fs)
 	if s.ctx.Err() != nil {
 		return false // Close; the polled batch is redelivered later
 	}
