@@ -61,11 +61,7 @@ func TestSubscriptionBatchesAcrossPolls(t *testing.T) {
 		}
 	}
 	// The kgo client decoded the polls into arrays it got back.
-	rp := &sub.(*clientSub).recPool
-	rp.mu.Lock()
-	pooled := len(rp.free)
-	rp.mu.Unlock()
-	if pooled == 0 {
+	if sub.(*clientSub).recPool.held() == 0 {
 		t.Errorf("no record array came back to the pool")
 	}
 	mu.Lock()

@@ -45,6 +45,7 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 		h:       h,
 		done:    make(chan struct{}),
 		pending: make(map[string]map[int32]kgo.EpochOffset),
+		recPool: recordArrays{arrays[kgo.Record]{keep: 16}},
 	}
 	// Transaction markers are fetched (and never delivered), so that
 	// commits move past them and OnMarker can tell where they end.
@@ -223,37 +224,14 @@ type clientSub struct {
 // recycled into a pool. Only the arrays come from it, not the
 // decompressed bytes the records point into, so a Record converted from
 // one (fromKgo) stays valid after the kgo record is recycled. Safe for
-// concurrent use (kgo decodes on its own goroutines).
-type recordArrays struct {
-	mu   sync.Mutex
-	free [][]kgo.Record
-}
-
-// maxKeptRecordArrays bounds the arrays a subscription keeps.
-const maxKeptRecordArrays = 16
+// concurrent use (kgo decodes on its own goroutines); it keeps 16.
+type recordArrays struct{ arrays[kgo.Record] }
 
 // GetRecords implements kgo.PoolRecords.
-func (p *recordArrays) GetRecords(n int) []kgo.Record {
-	p.mu.Lock()
-	for i := len(p.free) - 1; i >= 0; i-- {
-		if a := p.free[i]; cap(a) >= n {
-			p.free = append(p.free[:i], p.free[i+1:]...)
-			p.mu.Unlock()
-			return a[:0]
-		}
-	}
-	p.mu.Unlock()
-	return make([]kgo.Record, 0, n)
-}
+func (p *recordArrays) GetRecords(n int) []kgo.Record { return p.get(n)[:0] }
 
 // PutRecords implements kgo.PoolRecords; kgo has zeroed the records.
-func (p *recordArrays) PutRecords(a []kgo.Record) {
-	p.mu.Lock()
-	if len(p.free) < maxKeptRecordArrays {
-		p.free = append(p.free, a)
-	}
-	p.mu.Unlock()
-}
+func (p *recordArrays) PutRecords(a []kgo.Record) { p.put(a) }
 
 // recycle hands the polled kgo records back to the pool once nothing
 // reads them any more: after the handler, the commit marking and the
