@@ -334,9 +334,13 @@ func decodeObject(s *scanner, o *objCodec, dst []any, modes []colMode, depth int
 }
 
 // keyInPlace reads the expected field's key, hint, when the cursor is at
-// it with no blank before it (see nameKey.at): a key that spells its name
-// without escapes, with the colon right after it, needs no scanning. It
-// runs once per field, so it is nameKey.at written out.
+// it with no blank before it and the name's pattern (nameKey) matches
+// the bytes in place, the colon right after it: a key that spells its
+// name without escapes needs no scanning. It answers no when it cannot
+// tell cheaply, such as near the end of the bytes. A key byte matches a
+// letter of the name in either case exactly when it differs from it at
+// most in bit 0x20, as foldEq's table has it; any other byte must be
+// equal.
 func (o *objCodec) keyInPlace(s *scanner, hint int) (idx int, exact, ok bool) {
 	b, i := s.b, s.i+1
 	if o.ambiguous || hint >= len(o.keys) || i+8 > len(b) || b[i-1] != '"' {
@@ -484,28 +488,7 @@ func newNameKey(name string) nameKey {
 	return nameKey{n: len(name), first: words[0], rest: words[1:]}
 }
 
-// at reports whether b holds the name's key at i (just after the opening
-// quote), with the colon after it, and whether it is spelled exactly. It
-// answers no when it cannot tell cheaply, such as near the end of b.
-//
-// A key byte matches a letter of the name in either case exactly when it
-// differs from it at most in bit 0x20, as foldEq's table has it; any other
-// byte must be equal.
-func (k *nameKey) at(b []byte, i int) (exact, ok bool) {
-	if k.n == 0 || i+8 > len(b) {
-		return false, false
-	}
-	d := (binary.LittleEndian.Uint64(b[i:]) ^ k.first.want) & k.first.mask
-	if d&^k.first.fold != 0 {
-		return false, false
-	}
-	if len(k.rest) > 0 {
-		return k.atRest(b, i+8, d == 0)
-	}
-	return d == 0, true
-}
-
-// atRest goes on with at for a name longer than one word.
+// atRest goes on with keyInPlace for a name longer than one word.
 func (k *nameKey) atRest(b []byte, i int, exact bool) (bool, bool) {
 	for _, w := range k.rest {
 		if i+8 > len(b) {

@@ -82,21 +82,21 @@ func FuzzNameKey(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, name string, b []byte) {
 		o := newObjCodec([]string{name}, []*types.Type{types.StringType})
-		exact, ok := o.keys[0].at(b, 0)
+		_, exact, ok := o.keyInPlace(&scanner{b: append([]byte{'"'}, b...)}, 0)
 		// What scanning finds: the string's content if b holds one.
 		s := scanner{b: append([]byte{'"'}, b...)}
 		key, err := s.str()
 		fold := err == nil && s.cur() == ':' && len(key) == len(name) && o.foldEq(0, key)
 		if ok {
 			if !fold || exact != (string(key) == name) || s.i+1 != len(name)+3 {
-				t.Fatalf("at(%q) for %q = exact %v, ok; scanning gives %q (%v)", b, name, exact, key, err)
+				t.Fatalf("keyInPlace(%q) for %q = exact %v, ok; scanning gives %q (%v)", b, name, exact, key, err)
 			}
 			return
 		}
 		plain := name != "" && !strings.ContainsAny(name, "\"\\") && isASCII([]byte(name)) &&
 			strings.IndexFunc(name, func(r rune) bool { return r < 0x20 }) < 0
 		if fold && plain && (len(name)+2+7)/8*8 <= len(b) {
-			t.Fatalf("at(%q) for %q missed the key %q", b, name, key)
+			t.Fatalf("keyInPlace(%q) for %q missed the key %q", b, name, key)
 		}
 	})
 }
