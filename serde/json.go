@@ -297,11 +297,7 @@ func decodeObject(s *scanner, o *objCodec, dst []any, modes []colMode, depth int
 					return fmt.Errorf("field %s: %w", types.QuoteIdent(o.names[idx]), err)
 				}
 				if mode == modeRaw {
-					if len(b)+2 == s.i-start {
-						dst[idx] = a.raw(s.b[start:s.i])
-					} else {
-						dst[idx] = a.str(b, len(b)+len(s.b)-s.i)
-					}
+					dst[idx] = keptString(s, a, start, b)
 				}
 			} else if mode == modeCheck {
 				if err := checkValue(s, o.codecs[idx], depth+1); err != nil {

@@ -113,12 +113,7 @@ func decodeRaw(s *scanner, c *codec, depth int, a *arena) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		// Every escape is longer than the text it stands for, so only a
-		// string without any fills its token but for the quotes.
-		if len(b)+2 == s.i-start {
-			return a.raw(s.b[start:s.i]), nil
-		}
-		return a.str(b, len(b)+len(s.b)-s.i), nil
+		return keptString(s, a, start, b), nil
 	case isNumStart(ch):
 		if end := plainIntEnd(s.b, start, maxRawDigits(c.kind)); end > 0 {
 			s.i = end
@@ -126,6 +121,18 @@ func decodeRaw(s *scanner, c *codec, depth int, a *arena) (any, error) {
 		}
 	}
 	return decodeValue(s, c, depth, a)
+}
+
+// keptString is decodeRaw's value for the string s just read, from
+// start, as b (its text, unescaped): the token itself when b needs no
+// escape, else the text.
+func keptString(s *scanner, a *arena, start int, b []byte) any {
+	// Every escape is longer than the text it stands for, so only a
+	// string without any fills its token but for the quotes.
+	if len(b)+2 == s.i-start {
+		return a.raw(s.b[start:s.i])
+	}
+	return a.str(b, len(b)+len(s.b)-s.i)
 }
 
 // plainIntEnd returns the end of the integer token at b[i:] when it has
