@@ -44,8 +44,8 @@ type Client struct {
 	closed bool
 
 	// arrays keeps the record arrays of finished produces for the next
-	// ones (see produceArrays).
-	arrays produceArrays
+	// ones.
+	arrays *produceArrays
 }
 
 var _ Cluster = (*Client)(nil)
@@ -97,11 +97,12 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("dial kafka %v: %w", cfg.Brokers, err)
 	}
 	return &Client{
-		cfg:  cfg,
-		base: base,
-		prod: prod,
-		adm:  kadm.NewClient(prod),
-		subs: make(map[*clientSub]struct{}),
+		cfg:    cfg,
+		base:   base,
+		prod:   prod,
+		adm:    kadm.NewClient(prod),
+		subs:   make(map[*clientSub]struct{}),
+		arrays: newProduceArrays(),
 	}, nil
 }
 
@@ -323,58 +324,23 @@ func fromKgo(kr *kgo.Record) Record {
 // per partition, and waits for all acknowledgements; it fills in Partition,
 // Offset and (when zero) Timestamp.
 func (c *Client) Produce(ctx context.Context, recs ...Record) error {
-	return produceSyncWith(ctx, c.prod, recs, &c.arrays)
+	return produceSyncWith(ctx, c.prod, recs, c.arrays)
 }
 
-// produceArrays keeps a few arrays of kgo records between produces: a
-// stream of batches otherwise allocates (and the collector clears and
-// scans) two arrays per batch, a few MB a second at full speed. Arrays
-// for more than maxKeptArray records are not kept. Safe for concurrent
-// use.
+// produceArrays keeps the two arrays a produce of kgo records needs
+// (the records, and pointers to them for ProduceSync) between produces,
+// up to 16k records; a nil *produceArrays keeps none.
 type produceArrays struct {
-	mu   sync.Mutex
-	free []producedArrays
+	block arrays[kgo.Record]
+	ptrs  arrays[*kgo.Record]
 }
 
-type producedArrays struct {
-	block []kgo.Record
-	ptrs  []*kgo.Record
-}
-
-const (
-	maxKeptArray  = 16 << 10
-	maxKeptArrays = 4
-)
-
-// get returns arrays of n records: kept ones when large enough.
-func (p *produceArrays) get(n int) producedArrays {
-	if p != nil && n <= maxKeptArray {
-		p.mu.Lock()
-		for i := len(p.free) - 1; i >= 0; i-- {
-			if a := p.free[i]; cap(a.block) >= n {
-				p.free = append(p.free[:i], p.free[i+1:]...)
-				p.mu.Unlock()
-				return producedArrays{block: a.block[:n], ptrs: a.ptrs[:n]}
-			}
-		}
-		p.mu.Unlock()
+func newProduceArrays() *produceArrays {
+	const keep, maxCap = 4, 16 << 10
+	return &produceArrays{
+		block: arrays[kgo.Record]{keep: keep, maxCap: maxCap},
+		ptrs:  arrays[*kgo.Record]{keep: keep, maxCap: maxCap},
 	}
-	return producedArrays{block: make([]kgo.Record, n), ptrs: make([]*kgo.Record, n)}
-}
-
-// put keeps a's arrays once every record in them is acknowledged (the
-// client holds none of them any more), cleared so they pin no bytes.
-func (p *produceArrays) put(a producedArrays) {
-	if p == nil || cap(a.block) > maxKeptArray {
-		return
-	}
-	clear(a.block)
-	clear(a.ptrs)
-	p.mu.Lock()
-	if len(p.free) < maxKeptArrays {
-		p.free = append(p.free, a)
-	}
-	p.mu.Unlock()
 }
 
 // produceSync writes recs through cl and waits for every acknowledgement
@@ -392,8 +358,13 @@ func produceSyncWith(ctx context.Context, cl *kgo.Client, recs []Record, arrays 
 	}
 	// One array holds the batch's kgo records: an allocation per batch
 	// at most, not per record.
-	a := arrays.get(len(recs))
-	block, krs := a.block, a.ptrs
+	var block []kgo.Record
+	var krs []*kgo.Record
+	if arrays == nil {
+		block, krs = make([]kgo.Record, len(recs)), make([]*kgo.Record, len(recs))
+	} else {
+		block, krs = arrays.block.get(len(recs)), arrays.ptrs.get(len(recs))
+	}
 	var lastHeaders []Header // records sharing one headers slice share its conversion
 	var lastKgo []kgo.RecordHeader
 	for i := range recs {
@@ -425,7 +396,13 @@ func produceSyncWith(ctx context.Context, cl *kgo.Client, recs []Record, arrays 
 		recs[i].Offset = kr.Offset
 		recs[i].Timestamp = kr.Timestamp.UnixMilli()
 	}
-	arrays.put(a)
+	if arrays != nil {
+		// Every record is acknowledged: the client holds none of them.
+		clear(block)
+		clear(krs)
+		arrays.block.put(block)
+		arrays.ptrs.put(krs)
+	}
 	return errors.Join(errs...)
 }
 

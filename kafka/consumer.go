@@ -45,10 +45,11 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 		h:       h,
 		done:    make(chan struct{}),
 		pending: make(map[string]map[int32]kgo.EpochOffset),
+		recPool: recordArrays{arrays[kgo.Record]{keep: 16}},
 	}
 	// Transaction markers are fetched (and never delivered), so that
 	// commits move past them and OnMarker can tell where they end.
-	kopts := append(slices.Clone(c.base), kgo.KeepControlRecords())
+	kopts := append(slices.Clone(c.base), kgo.KeepControlRecords(), kgo.WithPools(&s.recPool))
 	if opts.NoCommit {
 		direct, err := c.directOffsets(ctx, opts)
 		if err != nil {
@@ -208,7 +209,40 @@ type clientSub struct {
 	fetched map[string]map[int32]kgo.EpochOffset
 	marked  map[string]map[int32]int64
 	paused  map[string]map[int32]bool
+
+	// batch is the records array handed to the handler, refilled for
+	// each poll (see Handler) rather than allocated.
+	batch []Record
+	// recPool gives the kgo client back the arrays it decodes fetched
+	// records into, once a poll is handled (see recycle).
+	recPool recordArrays
 }
+
+// recordArrays is a kgo.PoolRecords: the client decodes each fetched
+// batch into an array of kgo records, one allocation (and one array for
+// the collector to clear and scan) per batch unless the records are
+// recycled into a pool. Only the arrays come from it, not the
+// decompressed bytes the records point into, so a Record converted from
+// one (fromKgo) stays valid after the kgo record is recycled. Safe for
+// concurrent use (kgo decodes on its own goroutines); it keeps 16.
+type recordArrays struct{ arrays[kgo.Record] }
+
+// GetRecords implements kgo.PoolRecords.
+func (p *recordArrays) GetRecords(n int) []kgo.Record { return p.get(n)[:0] }
+
+// PutRecords implements kgo.PoolRecords; kgo has zeroed the records.
+func (p *recordArrays) PutRecords(a []kgo.Record) { p.put(a) }
+
+// recycle hands the polled kgo records back to the pool once nothing
+// reads them any more: after the handler, the commit marking and the
+// high-watermark and marker callbacks.
+func recycle(fs kgo.Fetches) {
+	fs.EachRecord(func(kr *kgo.Record) { kr.Recycle() })
+}
+
+// maxKeptBatch bounds the records array a subscription keeps between
+// polls (a poll of more allocates its own).
+const maxKeptBatch = 1 << 15
 
 func (s *clientSub) logf(format string, args ...any) {
 	if s.c.cfg.Logf != nil {
@@ -259,6 +293,7 @@ func (s *clientSub) pollOnce() bool {
 	fs := s.cl.PollRecords(pctx, maxPollRecords)
 	// Polled records block rebalances until this returns.
 	defer s.cl.AllowRebalance()
+	defer recycle(fs)
 	if s.ctx.Err() != nil {
 		return false // Close; the polled batch is redelivered later
 	}
@@ -288,7 +323,8 @@ func (s *clientSub) pollOnce() bool {
 		// yet be created): worth a log line, not a stop.
 		s.logf("kafka: group %s fetch %s/%d: %v", s.opts.Group, fe.Topic, fe.Partition, fe.Err)
 	}
-	batch := toBatch(fs)
+	batch := toBatch(s.batch[:0], fs)
+	defer s.keepBatch(batch)
 	if len(batch) == 0 && s.opts.Held == nil {
 		return true
 	}
@@ -330,11 +366,23 @@ func (s *clientSub) fail(err error) {
 	s.mu.Unlock()
 }
 
-func toBatch(fs kgo.Fetches) []Record {
-	if fs.NumRecords() == 0 {
-		return nil
+// keepBatch keeps a handled batch's array for the next poll, cleared so
+// that it pins no record's bytes, unless it is too large to hold on to.
+func (s *clientSub) keepBatch(batch []Record) {
+	if cap(batch) > maxKeptBatch {
+		s.batch = nil
+		return
 	}
-	batch := make([]Record, 0, fs.NumRecords())
+	clear(batch)
+	s.batch = batch[:0]
+}
+
+// toBatch appends the records of fs, control records aside, to batch.
+func toBatch(batch []Record, fs kgo.Fetches) []Record {
+	if fs.NumRecords() == 0 {
+		return batch
+	}
+	batch = slices.Grow(batch, fs.NumRecords())
 	fs.EachRecord(func(kr *kgo.Record) {
 		if !kr.Attrs.IsControl() {
 			batch = append(batch, fromKgo(kr))

@@ -45,7 +45,10 @@ const (
 
 // Handler processes one batch of records. It returns only after every
 // output it produced is acknowledged; then the batch's offsets may be
-// committed. An error stops the subscription.
+// committed. An error stops the subscription. The batch slice is the
+// handler's only during the call (a subscription fills it again with the
+// next batch): it may keep copies of the records, whose bytes stay
+// valid, but not the slice nor pointers into it.
 type Handler func(ctx context.Context, batch []Record) error
 
 // SubscribeOptions configures a subscription.
