@@ -16,7 +16,6 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
-	"slices"
 	"strconv"
 	"unsafe"
 
@@ -259,49 +258,69 @@ func Digits(coef int64) int {
 
 // AppendFixed writes coef × 10^-scale with exactly scale fractional
 // digits, as decimal.StringFixed(scale) writes that value: "-0.050" for
-// (-50, 3). scale must not be negative. It writes the digits in place,
-// two at a time from the last, as encoders call it once per DECIMAL.
+// (-50, 3). scale must not be negative. Encoders call it once per
+// DECIMAL, so it writes right to left into a stack buffer, the
+// fraction's digits in a loop whose length is the column's scale (the
+// same for every value: branches a CPU predicts) and the integer part
+// two digits at a time.
 func AppendFixed(dst []byte, coef int64, scale int32) []byte {
+	var buf [64]byte // sign, 19 digits, point and a fraction of up to 40
+	s := int(scale)
+	if s > 40 {
+		return appendFixedWide(dst, coef, s)
+	}
+	u := abs(coef)
+	i := len(buf)
+	if s > 0 {
+		for k := s; k >= 2; k -= 2 {
+			q := u / 100
+			r := u - q*100
+			i -= 2
+			buf[i], buf[i+1] = pairs[2*r], pairs[2*r+1]
+			u = q
+		}
+		if s&1 == 1 {
+			q := u / 10
+			i--
+			buf[i] = byte('0' + u - q*10)
+			u = q
+		}
+		i--
+		buf[i] = '.'
+	}
+	for u >= 100 {
+		q := u / 100
+		r := u - q*100
+		i -= 2
+		buf[i], buf[i+1] = pairs[2*r], pairs[2*r+1]
+		u = q
+	}
+	if u >= 10 {
+		i -= 2
+		buf[i], buf[i+1] = pairs[2*u], pairs[2*u+1]
+	} else {
+		i--
+		buf[i] = byte('0' + u)
+	}
+	if coef < 0 {
+		i--
+		buf[i] = '-'
+	}
+	return append(dst, buf[i:]...)
+}
+
+// appendFixedWide is AppendFixed for scales past its buffer: the
+// coefficient's digits after scale-19 or more zeros.
+func appendFixedWide(dst []byte, coef int64, s int) []byte {
 	if coef < 0 {
 		dst = append(dst, '-')
 	}
-	u := abs(coef)
-	s := int(scale)
-	n := Digits(coef) // digits of u, then any zeros padding it to scale+1
-	if n <= s {
-		n = s + 1
+	digits := strconv.AppendUint(nil, abs(coef), 10)
+	dst = append(dst, '0', '.')
+	for range s - len(digits) {
+		dst = append(dst, '0')
 	}
-	width := n
-	if s > 0 {
-		width++ // the point
-	}
-	start := len(dst)
-	dst = slices.Grow(dst, width)[:start+width]
-	out := dst[start:]
-	i := len(out)
-	for k := 0; k < n; {
-		// Two digits at a time while neither is the point's neighbour.
-		if u >= 10 && k+2 <= n && (s == 0 || k+2 <= s || k >= s) {
-			q := u / 100
-			r := u - q*100
-			u = q
-			out[i-1] = pairs[2*r+1]
-			out[i-2] = pairs[2*r]
-			i -= 2
-			k += 2
-		} else {
-			q := u / 10
-			out[i-1] = byte('0' + u - q*10)
-			u = q
-			i--
-			k++
-		}
-		if k == s && s > 0 {
-			i--
-			out[i] = '.'
-		}
-	}
-	return dst
+	return append(dst, digits...)
 }
 
 // pairs holds "00" through "99".

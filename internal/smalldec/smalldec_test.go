@@ -100,7 +100,7 @@ func TestMulAdd(t *testing.T) {
 
 func TestAppendFixedMatchesStringFixed(t *testing.T) {
 	for _, c := range coefs {
-		for _, scale := range []int32{0, 1, 3, 6, 25} {
+		for _, scale := range []int32{0, 1, 2, 3, 6, 19, 20, 25, 39, 40, 41, 60} {
 			want := decimal.New(c, -scale).StringFixed(scale)
 			if got := string(AppendFixed(nil, c, scale)); got != want {
 				t.Errorf("AppendFixed(%d, %d) = %s, want %s", c, scale, got, want)
@@ -160,6 +160,24 @@ func BenchmarkAppendFixed(b *testing.B) {
 	b.ReportAllocs()
 	for range b.N {
 		buf = AppendFixed(buf[:0], 123456789, 3)
+	}
+}
+
+// BenchmarkAppendFixedVaried writes prices of 1 to 12 digits in a
+// random order, as q1's output column holds: the digit count changes
+// from one value to the next.
+func BenchmarkAppendFixedVaried(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	vals := make([]int64, 4096)
+	for i := range vals {
+		vals[i] = r.Int64N(pow10[1+r.IntN(12)])
+	}
+	buf := make([]byte, 0, 32)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		buf = AppendFixed(buf[:0], vals[i&4095], 3)
+		i++
 	}
 }
 
