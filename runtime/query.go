@@ -165,6 +165,12 @@ func (q *Query) handle(ctx context.Context, batch []kafka.Record) error {
 	if len(batch) > 0 {
 		q.stats.lastMessage.Store(time.Now().UnixMilli())
 	}
+	// The tasks' queues borrow batch's records until here.
+	defer func() {
+		for _, t := range q.tasks {
+			t.keepBorrowed()
+		}
+	}()
 	stop := false
 	if q.synchronous {
 		for i := range batch {
@@ -172,7 +178,7 @@ func (q *Query) handle(ctx context.Context, batch []kafka.Record) error {
 			if err != nil {
 				return err
 			}
-			t.enqueue(batch[i])
+			t.enqueue(&batch[i])
 			for _, qu := range t.queues {
 				for len(qu.buf) > 0 && !t.stop {
 					t.processHead(qu)
@@ -186,7 +192,7 @@ func (q *Query) handle(ctx context.Context, batch []kafka.Record) error {
 			if err != nil {
 				return err
 			}
-			t.enqueue(batch[i])
+			t.enqueue(&batch[i])
 		}
 		now := time.Now()
 		for _, p := range slices.Sorted(maps.Keys(q.tasks)) {
@@ -374,6 +380,19 @@ func (q *Query) purgeRepartitions(ctx context.Context) {
 // They are written again if the query restarts from the last commit:
 // at-least-once, as before any commit.
 func (q *Query) flushOutputs(ctx context.Context) error {
+	if t := q.onlyPending(); t != nil {
+		// One task's outputs go out as they are, not copied into one
+		// array first: that copy cost as much as a projection's encoding.
+		err := q.produce(ctx, t.pending...)
+		clear(t.pending)
+		t.pending = t.pending[:0]
+		if err != nil {
+			q.recycle(false)
+			return fmt.Errorf("query %s: produce: %w", q.Topology.ID, err)
+		}
+		q.recycle(true)
+		return nil
+	}
 	out := q.outs[:0]
 	defer q.keepOuts(&out)
 	for _, t := range q.tasks {
@@ -389,6 +408,21 @@ func (q *Query) flushOutputs(ctx context.Context) error {
 	}
 	q.recycle(true)
 	return nil
+}
+
+// onlyPending returns the one task holding outputs, nil when none or
+// several do.
+func (q *Query) onlyPending() *Task {
+	var only *Task
+	for _, t := range q.tasks {
+		if len(t.pending) > 0 {
+			if only != nil {
+				return nil
+			}
+			only = t
+		}
+	}
+	return only
 }
 
 // recycle tells every task that the outputs of what it processed were

@@ -178,8 +178,9 @@ func TestRecycleSparesHeldValues(t *testing.T) {
 			// task leaves it.
 			var kept [][]any
 			tk := q.tasks[0]
-			for _, r := range recycleBatch(2*batch, batch) {
-				tk.enqueue(r)
+			recs := recycleBatch(2*batch, batch)
+			for i := range recs {
+				tk.enqueue(&recs[i])
 			}
 			for qu := tk.queue("in", 0); len(qu.buf) > 0; {
 				tk.processHead(qu)
@@ -267,6 +268,59 @@ func TestRowsDieAtFlush(t *testing.T) {
 		tk := newTask(c.topo, nil, newTaskStats(), 0)
 		if tk.recycles != c.want {
 			t.Errorf("%s: recycles %v, want %v", c.name, tk.recycles, c.want)
+		}
+	}
+}
+
+// endsCluster is a keepingCluster whose topics end at fixed offsets.
+type endsCluster struct {
+	keepingCluster
+	ends map[string]int64
+}
+
+func (c *endsCluster) EndOffsets(_ context.Context, topic string) (map[int32]int64, error) {
+	return map[int32]int64{0: c.ends[topic]}, nil
+}
+
+// TestBufferedRecordsOutliveTheirBatch: a task's queues borrow the
+// fetched batch's records, and a record still buffered when the handler
+// returns (its task waits for another input that has data to come) is
+// processed later with its own topic, offset, key and value, although
+// the subscription fills the batch's array with the next fetch.
+func TestBufferedRecordsOutliveTheirBatch(t *testing.T) {
+	ks, vs := recycleSerdes(t)
+	sink := &TopicSink{Topic: "out", KeySerde: ks, ValueSerde: vs, NumKey: 1}
+	source := func(topic string) *Input {
+		return &Input{Source: &Source{Topic: topic, KeySerde: ks, ValueSerde: vs, NumKey: 1, NumValue: 2}, Next: sink}
+	}
+	topo := &Topology{ID: "BORROW", Inputs: []*Input{source("a"), source("b")}, NoCommit: true, Reset: kafka.Earliest}
+	c := &endsCluster{ends: map[string]int64{"a": 10, "b": 10}}
+	q := &Query{Topology: topo, cluster: c, tasks: map[int32]*Task{}, opts: Options{Logf: func(string, ...any) {}}}
+	ctx := context.Background()
+	fetch := func(topic string, from int) []kafka.Record {
+		batch := recycleBatch(from, 10)
+		for i := range batch {
+			batch[i].Topic, batch[i].Offset = topic, int64(i)
+		}
+		return batch
+	}
+	first := fetch("a", 0)
+	if err := q.handle(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.copies) != 0 {
+		t.Fatalf("%d records produced while b had data to come, want 0", len(c.copies))
+	}
+	copy(first, fetch("a", 500)) // the next fetch, into the same array
+	if err := q.handle(ctx, fetch("b", 10)); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.copies) != 20 {
+		t.Fatalf("%d records produced, want 20", len(c.copies))
+	}
+	for i, r := range c.copies { // a's records are the earlier ones
+		if want := wantOutput(t, vs, i); !bytes.Equal(r.Value, want) || string(r.Key) != fmt.Sprintf("k%d", i) {
+			t.Errorf("record %d produced as %q/%q, want k%d/%q", i, r.Key, r.Value, i, want)
 		}
 	}
 }

@@ -239,10 +239,14 @@ func (t *Task) queue(topic string, partition int32) *inputQueue {
 type inputQueue struct {
 	tp
 	name string // tp.key(), made once: formatting it per record cost two allocations
-	buf  []kafka.Record
+	// buf points at the buffered records: the last borrowed of them
+	// into the batch being handled (copying each record in cost as much
+	// as a projection's encoding), the others at copies the queue owns.
+	buf      []*kafka.Record
+	borrowed int
 	// store is buf's whole backing array, kept when buf drains so that
 	// the next batch reuses it instead of growing a new one.
-	store []kafka.Record
+	store []*kafka.Record
 	next  int64 // offset after the last record buffered or skipped; -1 unknown
 	hwm   int64 // the partition's end as last seen; -1 unknown
 	// bootstrapTo: the table side of a stream-table join is read up to
@@ -269,8 +273,8 @@ func (q *inputQueue) lagging() bool { return q.next >= 0 && q.hwm > q.next }
 func (t *Task) Eval() *expr.Context { return &t.ectx }
 
 // enqueue buffers a fetched record, or drops it when the restored state
-// already includes it.
-func (t *Task) enqueue(rec kafka.Record) {
+// already includes it. The queue borrows rec until keepBorrowed.
+func (t *Task) enqueue(rec *kafka.Record) {
 	q := t.queue(rec.Topic, rec.Partition)
 	if q == nil {
 		return
@@ -293,9 +297,30 @@ func (t *Task) enqueue(rec kafka.Record) {
 	}
 	c := cap(q.buf)
 	q.buf = append(q.buf, rec)
+	q.borrowed++
 	if cap(q.buf) != c && cap(q.buf) <= maxKeptQueue {
 		q.store = q.buf[:0] // append moved buf to a new array
 	}
+}
+
+// keepBorrowed copies the records still buffered that point into the
+// batch being handled, which its caller reuses once the handler
+// returns. Most batches are processed whole, so this copies little.
+func (t *Task) keepBorrowed() {
+	for _, q := range t.queues {
+		n := min(q.borrowed, len(q.buf))
+		q.borrowed = 0
+		if n == 0 {
+			continue
+		}
+		own := make([]kafka.Record, n)
+		tail := q.buf[len(q.buf)-n:]
+		for i, r := range tail {
+			own[i] = *r
+			tail[i] = &own[i]
+		}
+	}
+	t.cur = nil
 }
 
 // held reports the first offset of an input partition that must not be
@@ -395,9 +420,10 @@ func (t *Task) drain(now time.Time) {
 
 // processHead processes the first record buffered for q.
 func (t *Task) processHead(q *inputQueue) {
-	rec := &q.buf[0]
+	rec := q.buf[0]
 	q.stats.Consumed.Add(1)
 	t.process(rec)
+	t.cur = nil // rec may be borrowed
 	// A wait for this input (maxLagWait) counts from its last progress,
 	// not from the first time it ran dry: a table read in many fetches
 	// while a task bootstraps must not be abandoned halfway.
@@ -407,7 +433,7 @@ func (t *Task) processHead(q *inputQueue) {
 		t.uncommitted[q.tp] = rec.Offset
 		q.uncommitted = true
 	}
-	q.buf[0] = kafka.Record{}
+	q.buf[0] = nil
 	q.buf = q.buf[1:]
 }
 
