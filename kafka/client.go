@@ -327,20 +327,20 @@ func (c *Client) Produce(ctx context.Context, recs ...Record) error {
 	return produceSyncWith(ctx, c.prod, recs, c.arrays)
 }
 
-// produceArrays keeps the two arrays a produce of kgo records needs
-// (the records, and pointers to them for ProduceSync) between produces,
-// up to 16k records; a nil *produceArrays keeps none.
+// produceArrays keeps the arrays of kgo records that produces fill,
+// produceChunk records each; a nil *produceArrays keeps none.
 type produceArrays struct {
 	block arrays[kgo.Record]
-	ptrs  arrays[*kgo.Record]
 }
 
+// produceChunk is how many records one array holds, and produceWindow
+// how many such arrays a produce keeps in flight: a commit of 200k
+// records is written through four arrays in turn, not one of 200k
+// allocated for it (35 MB, cleared and scanned once written).
+const produceChunk, produceWindow = 16 << 10, 4
+
 func newProduceArrays() *produceArrays {
-	const keep, maxCap = 4, 16 << 10
-	return &produceArrays{
-		block: arrays[kgo.Record]{keep: keep, maxCap: maxCap},
-		ptrs:  arrays[*kgo.Record]{keep: keep, maxCap: maxCap},
-	}
+	return &produceArrays{block: arrays[kgo.Record]{keep: produceWindow, maxCap: produceChunk}}
 }
 
 // produceSync writes recs through cl and waits for every acknowledgement
@@ -351,19 +351,48 @@ func produceSync(ctx context.Context, cl *kgo.Client, recs []Record) error {
 }
 
 // produceSyncWith is produceSync taking its record arrays from arrays
-// (nil: fresh ones).
+// (nil: fresh ones). Records go out in order, chunk after chunk with up
+// to produceWindow chunks awaiting acknowledgement; a chunk that fails
+// ends the produce once the chunks in flight are acknowledged.
 func produceSyncWith(ctx context.Context, cl *kgo.Client, recs []Record, arrays *produceArrays) error {
-	if len(recs) == 0 {
-		return nil
+	var flying []*producing
+	var errs []error
+	land := func() {
+		c := flying[0]
+		flying = flying[1:]
+		c.wg.Wait()
+		c.finish(arrays)
+		errs = append(errs, c.errs...)
 	}
-	// One array holds the batch's kgo records: an allocation per batch
+	for from := 0; from < len(recs) && len(errs) == 0; from += produceChunk {
+		if len(flying) == produceWindow {
+			land()
+		}
+		flying = append(flying, startProducing(ctx, cl, recs[from:min(from+produceChunk, len(recs))], arrays))
+	}
+	for len(flying) > 0 {
+		land()
+	}
+	return errors.Join(errs...)
+}
+
+// producing is one chunk of a produce in flight.
+type producing struct {
+	recs  []Record
+	block []kgo.Record
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	errs  []error
+}
+
+func startProducing(ctx context.Context, cl *kgo.Client, recs []Record, arrays *produceArrays) *producing {
+	c := &producing{recs: recs}
+	// One array holds the chunk's kgo records: an allocation per chunk
 	// at most, not per record.
-	var block []kgo.Record
-	var krs []*kgo.Record
 	if arrays == nil {
-		block, krs = make([]kgo.Record, len(recs)), make([]*kgo.Record, len(recs))
+		c.block = make([]kgo.Record, len(recs))
 	} else {
-		block, krs = arrays.block.get(len(recs)), arrays.ptrs.get(len(recs))
+		c.block = arrays.block.get(len(recs))
 	}
 	var lastHeaders []Header // records sharing one headers slice share its conversion
 	var lastKgo []kgo.RecordHeader
@@ -374,36 +403,45 @@ func produceSyncWith(ctx context.Context, cl *kgo.Client, recs []Record, arrays 
 		h := recs[i].Headers
 		if len(h) > 0 && len(h) == len(lastHeaders) && &h[0] == &lastHeaders[0] {
 			recs[i].Headers = nil
-			fillKgo(&block[i], &recs[i])
+			fillKgo(&c.block[i], &recs[i])
 			recs[i].Headers = h
-			block[i].Headers = lastKgo
+			c.block[i].Headers = lastKgo
 		} else {
-			fillKgo(&block[i], &recs[i])
-			lastHeaders, lastKgo = h, block[i].Headers
-		}
-		krs[i] = &block[i]
-	}
-	// Results come in completion order; the records themselves carry
-	// their partition and offset once ProduceSync returns.
-	var errs []error
-	for _, res := range cl.ProduceSync(ctx, krs...) {
-		if res.Err != nil && len(errs) < 3 { // enough to diagnose; a batch of identical errors says no more
-			errs = append(errs, fmt.Errorf("produce to %s: %w", res.Record.Topic, res.Err))
+			fillKgo(&c.block[i], &recs[i])
+			lastHeaders, lastKgo = h, c.block[i].Headers
 		}
 	}
-	for i, kr := range krs {
-		recs[i].Partition = kr.Partition
-		recs[i].Offset = kr.Offset
-		recs[i].Timestamp = kr.Timestamp.UnixMilli()
+	done := func(r *kgo.Record, err error) {
+		if err != nil {
+			c.mu.Lock()
+			if len(c.errs) < 3 { // enough to diagnose; a batch of identical errors says no more
+				c.errs = append(c.errs, fmt.Errorf("produce to %s: %w", r.Topic, err))
+			}
+			c.mu.Unlock()
+		}
+		c.wg.Done()
+	}
+	c.wg.Add(len(recs))
+	for i := range c.block {
+		cl.Produce(ctx, &c.block[i], done)
+	}
+	return c
+}
+
+// finish copies where each acknowledged record went back into recs and
+// returns the chunk's array.
+func (c *producing) finish(arrays *produceArrays) {
+	for i := range c.block {
+		kr := &c.block[i]
+		c.recs[i].Partition = kr.Partition
+		c.recs[i].Offset = kr.Offset
+		c.recs[i].Timestamp = kr.Timestamp.UnixMilli()
 	}
 	if arrays != nil {
 		// Every record is acknowledged: the client holds none of them.
-		clear(block)
-		clear(krs)
-		arrays.block.put(block)
-		arrays.ptrs.put(krs)
+		clear(c.block)
+		arrays.block.put(c.block)
 	}
-	return errors.Join(errs...)
 }
 
 // ReadAll reads every partition of topic from its start to the end offset

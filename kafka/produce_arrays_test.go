@@ -91,3 +91,46 @@ func TestProduceReusesArraysSafely(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeProduceGoesOutInChunks: a produce of more records than one
+// array holds goes out through a few reused arrays, in order: every
+// record lands, each with its partition and offset filled in, in the
+// order given within its partition.
+func TestLargeProduceGoesOutInChunks(t *testing.T) {
+	_, c := startBroker(t)
+	ctx := testCtx(t)
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "big", Partitions: 3}); err != nil {
+		t.Fatal(err)
+	}
+	n := (produceWindow+1)*produceChunk + 7 // more chunks than the window
+	recs := make([]Record, n)
+	for i := range recs {
+		recs[i] = Record{Topic: "big", Partition: int32(i % 3), Key: fmt.Appendf(nil, "%d", i), Value: fmt.Appendf(nil, "v%d", i)}
+	}
+	if err := c.Produce(ctx, recs...); err != nil {
+		t.Fatal(err)
+	}
+	last := map[int32]int64{0: -1, 1: -1, 2: -1}
+	for i, r := range recs {
+		if r.Partition != int32(i%3) || r.Offset != last[r.Partition]+1 {
+			t.Fatalf("record %d: partition %d offset %d, want partition %d offset %d", i, r.Partition, r.Offset, i%3, last[int32(i%3)]+1)
+		}
+		last[r.Partition] = r.Offset
+	}
+	if held := c.arrays.block.held(); held == 0 || held > produceWindow {
+		t.Errorf("%d arrays kept after the produce, want 1 to %d", held, produceWindow)
+	}
+	got, err := c.ReadAll(ctx, "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n {
+		t.Fatalf("%d records read, want %d", len(got), n)
+	}
+	for _, r := range got {
+		var i int
+		if _, err := fmt.Sscanf(string(r.Key), "%d", &i); err != nil || string(r.Value) != fmt.Sprintf("v%d", i) || r.Partition != int32(i%3) || r.Offset != int64(i/3) {
+			t.Fatalf("read %s=%s at %d/%d", r.Key, r.Value, r.Partition, r.Offset)
+		}
+	}
+}
