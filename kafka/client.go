@@ -327,6 +327,12 @@ func (c *Client) Produce(ctx context.Context, recs ...Record) error {
 	return produceSyncWith(ctx, c.prod, recs, c.arrays)
 }
 
+// ProduceParts is Produce of the parts' records in order, without
+// copying them into one slice first (see PartsProducer).
+func (c *Client) ProduceParts(ctx context.Context, parts ...[]Record) error {
+	return producePartsWith(ctx, c.prod, parts, c.arrays)
+}
+
 // produceArrays keeps the arrays of kgo records that produces fill,
 // produceChunk records each; a nil *produceArrays keeps none.
 type produceArrays struct {
@@ -355,6 +361,12 @@ func produceSync(ctx context.Context, cl *kgo.Client, recs []Record) error {
 // to produceWindow chunks awaiting acknowledgement; a chunk that fails
 // ends the produce once the chunks in flight are acknowledged.
 func produceSyncWith(ctx context.Context, cl *kgo.Client, recs []Record, arrays *produceArrays) error {
+	return producePartsWith(ctx, cl, [][]Record{recs}, arrays)
+}
+
+// producePartsWith is produceSyncWith of the records of every part in
+// turn; a chunk holds records of one part.
+func producePartsWith(ctx context.Context, cl *kgo.Client, parts [][]Record, arrays *produceArrays) error {
 	var flying []*producing
 	var errs []error
 	land := func() {
@@ -364,11 +376,13 @@ func produceSyncWith(ctx context.Context, cl *kgo.Client, recs []Record, arrays 
 		c.finish(arrays)
 		errs = append(errs, c.errs...)
 	}
-	for from := 0; from < len(recs) && len(errs) == 0; from += produceChunk {
-		if len(flying) == produceWindow {
-			land()
+	for _, recs := range parts {
+		for from := 0; from < len(recs) && len(errs) == 0; from += produceChunk {
+			if len(flying) == produceWindow {
+				land()
+			}
+			flying = append(flying, startProducing(ctx, cl, recs[from:min(from+produceChunk, len(recs))], arrays))
 		}
-		flying = append(flying, startProducing(ctx, cl, recs[from:min(from+produceChunk, len(recs))], arrays))
 	}
 	for len(flying) > 0 {
 		land()

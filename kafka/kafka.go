@@ -169,3 +169,38 @@ type Cluster interface {
 
 // DefaultTimeout bounds admin calls that have no deadline of their own.
 const DefaultTimeout = 30 * time.Second
+
+// PartsProducer is a Cluster that writes several slices of records as
+// one produce, in order, without their being copied into one slice: a
+// query writes the outputs of each of its tasks.
+type PartsProducer interface {
+	ProduceParts(ctx context.Context, parts ...[]Record) error
+}
+
+// ProduceParts writes the records of parts, in order, through c: as one
+// produce where c is a PartsProducer, else copied into one slice.
+func ProduceParts(ctx context.Context, c Cluster, parts ...[]Record) error {
+	if p, ok := c.(PartsProducer); ok {
+		return p.ProduceParts(ctx, parts...)
+	}
+	if len(parts) == 1 {
+		return c.Produce(ctx, parts[0]...)
+	}
+	n := 0
+	for _, part := range parts {
+		n += len(part)
+	}
+	all := make([]Record, 0, n)
+	for _, part := range parts {
+		all = append(all, part...)
+	}
+	if err := c.Produce(ctx, all...); err != nil {
+		return err
+	}
+	// Where each record went, as Produce reports it.
+	for _, part := range parts {
+		copy(part, all[:len(part)])
+		all = all[len(part):]
+	}
+	return nil
+}

@@ -134,3 +134,55 @@ func TestLargeProduceGoesOutInChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestProducePartsInOrder: the records of several slices, one longer
+// than a chunk and one empty, are written in order as one produce, each
+// slice's records getting their partition and offset, whether the
+// cluster takes the parts as they are (a Client) or as one slice (a
+// MemCluster).
+func TestProducePartsInOrder(t *testing.T) {
+	_, client := startBroker(t)
+	for name, c := range map[string]Cluster{"client": client, "memory": NewMemCluster(MemOptions{})} {
+		t.Run(name, func(t *testing.T) {
+			ctx := testCtx(t)
+			if err := c.CreateTopic(ctx, TopicInfo{Name: "parts", Partitions: 1}); err != nil {
+				t.Fatal(err)
+			}
+			sizes := []int{3, 0, produceChunk + 5, 1}
+			var parts [][]Record
+			i := 0
+			for _, n := range sizes {
+				part := make([]Record, n)
+				for j := range part {
+					part[j] = Record{Topic: "parts", Partition: -1, Key: fmt.Appendf(nil, "%d", i), Value: fmt.Appendf(nil, "v%d", i)}
+					i++
+				}
+				parts = append(parts, part)
+			}
+			if err := ProduceParts(ctx, c, parts...); err != nil {
+				t.Fatal(err)
+			}
+			want := int64(0)
+			for _, part := range parts {
+				for _, r := range part {
+					if r.Partition != 0 || r.Offset != want {
+						t.Fatalf("record %s: partition %d offset %d, want 0 and %d", r.Key, r.Partition, r.Offset, want)
+					}
+					want++
+				}
+			}
+			got, err := c.ReadAll(ctx, "parts")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != i {
+				t.Fatalf("%d records read, want %d", len(got), i)
+			}
+			for k, r := range got {
+				if string(r.Key) != fmt.Sprint(k) || string(r.Value) != fmt.Sprintf("v%d", k) {
+					t.Fatalf("record %d read as %s=%s", k, r.Key, r.Value)
+				}
+			}
+		})
+	}
+}

@@ -62,9 +62,12 @@ type Query struct {
 	lastCommit time.Time
 	lastPurge  time.Time
 	stopMu     sync.Mutex
-	// outs gathers the records of one produce call, reused from batch
-	// to batch (Produce keeps no reference to the records it is passed).
-	outs []kafka.Record
+	// outs gathers a commit's changelog entries and parts the tasks'
+	// outputs arrays and those entries that one produce writes, both
+	// reused from batch to batch (Produce keeps no reference to the
+	// records it is passed).
+	outs  []kafka.Record
+	parts [][]kafka.Record
 }
 
 // errSinkDone ends a subscription whose transient sink wants no more rows.
@@ -277,9 +280,10 @@ func (q *Query) commit(ctx context.Context) error {
 	return nil
 }
 
-// produce writes records outside a transaction.
-func (q *Query) produce(ctx context.Context, recs ...kafka.Record) error {
-	return q.cluster.Produce(ctx, recs...)
+// produce writes records outside a transaction: the tasks' outputs
+// arrays and the changelog entries as they are, not copied into one.
+func (q *Query) produce(ctx context.Context, parts ...[]kafka.Record) error {
+	return kafka.ProduceParts(ctx, q.cluster, parts...)
 }
 
 // commitTransaction writes what flush writes and commits the input
@@ -302,7 +306,14 @@ func (q *Query) commitTransaction(ctx context.Context) error {
 	var apply func() error
 	err := q.txn.Transact(ctx, func(produce func(...kafka.Record) error) (map[string]map[int32]int64, error) {
 		var err error
-		apply, err = q.flush(ctx, func(_ context.Context, recs ...kafka.Record) error { return produce(recs...) })
+		apply, err = q.flush(ctx, func(_ context.Context, parts ...[]kafka.Record) error {
+			for _, recs := range parts {
+				if err := produce(recs...); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 		return offsets, err
 	})
 	if err != nil {
@@ -380,49 +391,34 @@ func (q *Query) purgeRepartitions(ctx context.Context) {
 // They are written again if the query restarts from the last commit:
 // at-least-once, as before any commit.
 func (q *Query) flushOutputs(ctx context.Context) error {
-	if t := q.onlyPending(); t != nil {
-		// One task's outputs go out as they are, not copied into one
-		// array first: that copy cost as much as a projection's encoding.
-		err := q.produce(ctx, t.pending...)
-		clear(t.pending)
-		t.pending = t.pending[:0]
-		if err != nil {
-			q.recycle(false)
-			return fmt.Errorf("query %s: produce: %w", q.Topology.ID, err)
-		}
-		q.recycle(true)
-		return nil
-	}
-	out := q.outs[:0]
-	defer q.keepOuts(&out)
+	parts := q.parts[:0]
 	for _, t := range q.tasks {
-		out = append(out, t.pending...)
-		clear(t.pending)
-		t.pending = t.pending[:0]
-	}
-	if len(out) > 0 {
-		if err := q.produce(ctx, out...); err != nil {
-			q.recycle(false)
-			return fmt.Errorf("query %s: produce: %w", q.Topology.ID, err)
+		if len(t.pending) > 0 {
+			parts = append(parts, t.pending)
 		}
+	}
+	var err error
+	if len(parts) > 0 {
+		err = q.produce(ctx, parts...)
+	}
+	q.clearPending(parts)
+	if err != nil {
+		q.recycle(false)
+		return fmt.Errorf("query %s: produce: %w", q.Topology.ID, err)
 	}
 	q.recycle(true)
 	return nil
 }
 
-// onlyPending returns the one task holding outputs, nil when none or
-// several do.
-func (q *Query) onlyPending() *Task {
-	var only *Task
+// clearPending empties the tasks' outputs arrays, keeping them, once
+// parts (which holds them) is written or failed.
+func (q *Query) clearPending(parts [][]kafka.Record) {
 	for _, t := range q.tasks {
-		if len(t.pending) > 0 {
-			if only != nil {
-				return nil
-			}
-			only = t
-		}
+		clear(t.pending)
+		t.pending = t.pending[:0]
 	}
-	return only
+	clear(parts)
+	q.parts = parts[:0]
 }
 
 // recycle tells every task that the outputs of what it processed were
@@ -441,23 +437,29 @@ const maxKeptFlush = 1 << 15
 // flush writes every task's outputs and changelog entries through
 // produce, then the changelog markers that commit them. It returns the
 // writes of the local stores, to apply once the records are committed.
-func (q *Query) flush(ctx context.Context, produce func(context.Context, ...kafka.Record) error) (apply func() error, err error) {
+func (q *Query) flush(ctx context.Context, produce func(context.Context, ...[]kafka.Record) error) (apply func() error, err error) {
 	nothing := func() error { return nil }
-	out := q.outs[:0]
-	defer q.keepOuts(&out)
+	out := q.outs[:0] // the changelog entries
+	parts := q.parts[:0]
+	defer func() {
+		q.clearPending(parts)
+		q.keepOuts(&out)
+	}()
 	type written struct {
 		t       *Task
 		entries [][]change
 	}
 	var logged []written
-	// The changes first, so that the records array is sized once: a
-	// commit of a cached aggregate can carry 100k records, which
+	// The changes first, so that the entries' array is sized once: a
+	// commit of a cached aggregate can carry 100k of them, which
 	// growing by doubling copied and cleared several times over.
 	tasks := slices.Sorted(maps.Keys(q.tasks))
 	total := 0
 	for _, p := range tasks {
 		t := q.tasks[p]
-		total += len(t.pending)
+		if len(t.pending) > 0 {
+			parts = append(parts, t.pending)
+		}
 		if len(t.stores) == 0 {
 			continue
 		}
@@ -471,12 +473,6 @@ func (q *Query) flush(ctx context.Context, produce func(context.Context, ...kafk
 		}
 	}
 	out = slices.Grow(out, total)
-	for _, p := range tasks {
-		t := q.tasks[p]
-		out = append(out, t.pending...)
-		clear(t.pending)
-		t.pending = t.pending[:0]
-	}
 	for _, w := range logged {
 		// Every entry of the batch carries the same sequence header: one
 		// slice for all of them, which nothing changes.
@@ -488,7 +484,10 @@ func (q *Query) flush(ctx context.Context, produce func(context.Context, ...kafk
 		}
 	}
 	if len(out) > 0 {
-		if err := produce(ctx, out...); err != nil {
+		parts = append(parts, out)
+	}
+	if len(parts) > 0 {
+		if err := produce(ctx, parts...); err != nil {
 			return nil, fmt.Errorf("query %s: produce: %w", q.Topology.ID, err)
 		}
 	}
@@ -504,7 +503,7 @@ func (q *Query) flush(ctx context.Context, produce func(context.Context, ...kafk
 				Headers: []kafka.Header{{Key: headerMarker, Value: []byte{1}}}})
 		}
 	}
-	if err := produce(ctx, markers...); err != nil {
+	if err := produce(ctx, markers); err != nil {
 		return nil, fmt.Errorf("query %s: changelog markers: %w", q.Topology.ID, err)
 	}
 	return func() error {
