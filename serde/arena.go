@@ -32,6 +32,9 @@ type arena struct {
 	// pools, set in a Slab's arena, hand out the blocks its owner
 	// recycled (see Slab.Recycle).
 	pools *slabPools
+	// skipped are the keys a Slab's arena matches in place as no
+	// field's, a few at most.
+	skipped [4]skippedKey
 }
 
 // slabPools recycles the blocks of a Slab's arena.

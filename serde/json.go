@@ -267,10 +267,17 @@ func decodeObject(s *scanner, o *objCodec, dst []any, modes []colMode, depth int
 	hint := 0
 	for {
 		idx, exact, ok := o.keyInPlace(s, hint)
+		if !ok && a.skipsKey(o, hint, s) {
+			idx, ok = -1, true
+		}
 		if !ok {
 			var err error
-			if idx, exact, err = o.readKey(s, hint); err != nil {
+			var key []byte
+			if idx, exact, key, err = o.readKey(s, hint); err != nil {
 				return err
+			}
+			if idx < 0 {
+				a.rememberSkip(o, hint, key)
 			}
 		}
 		var r uint8 = 1
@@ -357,26 +364,89 @@ func (o *objCodec) keyInPlace(s *scanner, hint int) (idx int, exact, ok bool) {
 	return hint, exact, true
 }
 
+// skippedKey is a key that no field of an object codec has, met where
+// field at was next expected: a producer writes the same fields in the
+// same order record after record (a value that also holds its key's
+// column, say), so the next record's key there is matched in place
+// rather than scanned and looked up. Any case of such a name matches no
+// field either, as lookup folds case.
+type skippedKey struct {
+	of  *objCodec
+	at  int
+	key nameKey
+}
+
+// skipsKey reports whether the key at the cursor is one a Slab's arena
+// remembers as matching no field of o where field hint is next, and if
+// so moves past it and its colon.
+func (a *arena) skipsKey(o *objCodec, hint int, s *scanner) bool {
+	if a == nil {
+		return false
+	}
+	for i := range a.skipped {
+		if k := &a.skipped[i]; k.of == o && k.at == hint {
+			return k.key.skip(s)
+		}
+	}
+	return false
+}
+
+// skip moves past the key at the cursor and its colon if k matches it
+// in place, as keyInPlace does.
+func (k *nameKey) skip(s *scanner) bool {
+	b, i := s.b, s.i+1
+	if k.n == 0 || i+8 > len(b) || b[i-1] != '"' || (binary.LittleEndian.Uint64(b[i:])^k.first.want)&k.first.mask&^k.first.fold != 0 {
+		return false
+	}
+	if len(k.rest) > 0 {
+		if _, ok := k.atRest(b, i+8, false); !ok {
+			return false
+		}
+	}
+	s.i = i + k.n + 2 // `"name":`
+	return true
+}
+
+// rememberSkip has a Slab's arena match key in place from now on as no
+// field of o where field hint is next (see skippedKey), if it has room
+// and remembers no key there yet: keys that come and go then cost no
+// allocation per record.
+func (a *arena) rememberSkip(o *objCodec, hint int, key []byte) {
+	if a == nil || !a.shared || key == nil {
+		return
+	}
+	for i := range a.skipped {
+		switch k := &a.skipped[i]; {
+		case k.of == o && k.at == hint:
+			return
+		case k.of == nil:
+			*k = skippedKey{of: o, at: hint, key: newNameKey(string(key))}
+			return
+		}
+	}
+}
+
 // readKey reads a field name and the colon after it, and finds its field
-// as lookup does (-1 for none).
-func (o *objCodec) readKey(s *scanner, hint int) (idx int, exact bool, err error) {
+// as lookup does (-1 for none). key is the name read, when it was
+// scanned.
+func (o *objCodec) readKey(s *scanner, hint int) (idx int, exact bool, key []byte, err error) {
 	if s.cur() != '"' && s.peek() != '"' {
-		return -1, false, s.unexpected()
+		return -1, false, nil, s.unexpected()
 	}
 	if idx, exact, ok := o.keyInPlace(s, hint); ok {
-		return idx, exact, nil
+		return idx, exact, nil, nil
 	}
-	key, err := s.str()
+	key, err = s.str()
 	if err != nil {
-		return -1, false, err
+		return -1, false, nil, err
 	}
 	if s.cur() == ':' {
 		s.i++
 	} else if err := s.expect(':'); err != nil {
-		return -1, false, err
+		return -1, false, nil, err
 	}
 	idx, exact = o.lookup(key, hint)
-	return idx, exact, nil
+	return idx, exact, key, nil
 }
 
 // lookup finds the field for a JSON name: an exact match, else one that
