@@ -50,7 +50,7 @@ type objCodec struct {
 	// upper[i] is names[i] upper-cased when it is non-empty ASCII, else "".
 	upper []string
 	lower []string  // names lower-cased
-	keys  []nameKey // keys[i] matches name i's key in place
+	keys  []nameKey // keys[i] matches name i's key in place; nil when ambiguous
 	// ambiguous is set when two names differ only in case, so lookups
 	// must prefer an exact match over a case-insensitive one.
 	ambiguous bool
@@ -96,6 +96,11 @@ func newObjCodec(names []string, ts []*types.Type) *objCodec {
 				o.ambiguous = true
 			}
 		}
+	}
+	if o.ambiguous {
+		// A key matched in place could be either name: every key is
+		// looked up instead.
+		o.keys = nil
 	}
 	return o
 }
@@ -345,23 +350,31 @@ func decodeObject(s *scanner, o *objCodec, dst []any, modes []colMode, depth int
 // most in bit 0x20, as foldEq's table has it; any other byte must be
 // equal.
 func (o *objCodec) keyInPlace(s *scanner, hint int) (idx int, exact, ok bool) {
-	b, i := s.b, s.i+1
-	if o.ambiguous || hint >= len(o.keys) || i+8 > len(b) || b[i-1] != '"' {
-		return -1, false, false
+	if hint < len(o.keys) { // else past the last field, or names differing only in case
+		exact, ok = o.keys[hint].match(s)
 	}
-	k := &o.keys[hint]
+	return hint, exact, ok // idx counts only with ok
+}
+
+// match moves past the key at the cursor and its colon when k matches
+// them in place (see keyInPlace); exact says no letter differed in case.
+func (k *nameKey) match(s *scanner) (exact, ok bool) {
+	b, i := s.b, s.i+1
+	if k.n == 0 || i+8 > len(b) || b[i-1] != '"' {
+		return false, false
+	}
 	d := (binary.LittleEndian.Uint64(b[i:]) ^ k.first.want) & k.first.mask
-	if k.n == 0 || d&^k.first.fold != 0 {
-		return -1, false, false
+	if d&^k.first.fold != 0 {
+		return false, false
 	}
 	exact = d == 0
 	if len(k.rest) > 0 {
 		if exact, ok = k.atRest(b, i+8, exact); !ok {
-			return -1, false, false
+			return false, false
 		}
 	}
 	s.i = i + k.n + 2 // `"name":`
-	return hint, exact, true
+	return exact, true
 }
 
 // skippedKey is a key that no field of an object codec has, met where
@@ -385,26 +398,11 @@ func (a *arena) skipsKey(o *objCodec, hint int, s *scanner) bool {
 	}
 	for i := range a.skipped {
 		if k := &a.skipped[i]; k.of == o && k.at == hint {
-			return k.key.skip(s)
+			_, ok := k.key.match(s)
+			return ok
 		}
 	}
 	return false
-}
-
-// skip moves past the key at the cursor and its colon if k matches it
-// in place, as keyInPlace does.
-func (k *nameKey) skip(s *scanner) bool {
-	b, i := s.b, s.i+1
-	if k.n == 0 || i+8 > len(b) || b[i-1] != '"' || (binary.LittleEndian.Uint64(b[i:])^k.first.want)&k.first.mask&^k.first.fold != 0 {
-		return false
-	}
-	if len(k.rest) > 0 {
-		if _, ok := k.atRest(b, i+8, false); !ok {
-			return false
-		}
-	}
-	s.i = i + k.n + 2 // `"name":`
-	return true
 }
 
 // rememberSkip has a Slab's arena match key in place from now on as no
