@@ -34,8 +34,14 @@ func TestExactlyOnceWritesTransactions(t *testing.T) {
 	produceJSON(t, cl, "events", batch(0, total/2)...)
 	cfg := map[string]string{"auto.offset.reset": "earliest", "processing.guarantee": "exactly_once_v2",
 		"ksql.streams.cache.max.bytes.buffering": "0"}
+	var logs logLines
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("engine log:\n%s", strings.Join(logs.lines, "\n"))
+		}
+	})
 	start := func() *Engine {
-		e, err := New(context.Background(), Options{Cluster: cl, Config: cfg, WorkerID: "worker-a"})
+		e, err := New(context.Background(), Options{Cluster: cl, Config: cfg, WorkerID: "worker-a", Logf: logs.logf})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -458,12 +458,13 @@ func (c *producing) finish(arrays *produceArrays) {
 	}
 }
 
-// ReadAll reads every partition of topic from its start to the end offset
-// listed at the call, partition by partition in partition order.
+// ReadAll reads every partition of topic from its start to the last
+// stable offset listed at the call, partition by partition in partition
+// order.
 func (c *Client) ReadAll(ctx context.Context, topic string) ([]Record, error) {
 	ctx, cancel := withDefaultTimeout(ctx)
 	defer cancel()
-	ends, err := c.EndOffsets(ctx, topic)
+	ends, err := c.stableEnds(ctx, topic)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", topic, err)
 	}
@@ -487,9 +488,22 @@ func (c *Client) ReadAll(ctx context.Context, topic string) ([]Record, error) {
 
 // EndOffsets returns the next offset to be written in each partition.
 func (c *Client) EndOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
+	return c.listEnds(ctx, topic, c.adm.ListEndOffsets)
+}
+
+// stableEnds returns each partition's last stable offset: where a
+// read_committed reader's view ends, below every open transaction. A read
+// to the high watermark instead could wait on an open transaction for as
+// long as it runs, and forever on one that aborts (its records are never
+// delivered and its marker lies past the end).
+func (c *Client) stableEnds(ctx context.Context, topic string) (map[int32]int64, error) {
+	return c.listEnds(ctx, topic, c.adm.ListCommittedOffsets)
+}
+
+func (c *Client) listEnds(ctx context.Context, topic string, list func(context.Context, ...string) (kadm.ListedOffsets, error)) (map[int32]int64, error) {
 	ctx, cancel := withDefaultTimeout(ctx)
 	defer cancel()
-	ends, err := c.adm.ListEndOffsets(ctx, topic)
+	ends, err := list(ctx, topic)
 	if err != nil {
 		return nil, fmt.Errorf("end offsets of %s: %w", topic, err)
 	}
@@ -524,10 +538,11 @@ func (c *Client) GroupOffsets(ctx context.Context, group, topic string) (map[int
 }
 
 // ReadPartitions reads partitions of topic from the given offsets to the
-// end offsets listed at the call. It is not bounded by DefaultTimeout (a
-// large restore may take longer); ctx bounds it.
+// last stable offsets listed at the call (the end of what is committed).
+// It is not bounded by DefaultTimeout (a large restore may take longer);
+// ctx bounds it.
 func (c *Client) ReadPartitions(ctx context.Context, topic string, from map[int32]int64, fn func(Record) error) (map[int32]int64, error) {
-	ends, err := c.EndOffsets(ctx, topic)
+	ends, err := c.stableEnds(ctx, topic)
 	if err != nil {
 		return nil, err
 	}

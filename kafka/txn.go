@@ -81,7 +81,7 @@ func (s *clientSub) Transact(ctx context.Context, fn func(produce func(...Record
 		err = s.txnCommitOffsets(ctx, offsets)
 	}
 	if err != nil {
-		if aerr := s.cl.EndTransaction(ctx, kgo.TryAbort); aerr != nil {
+		if aerr := abortTxn(ctx, s.cl); aerr != nil {
 			return fmt.Errorf("group %s: %w: %w (abort: %w)", s.opts.Group, ErrTxnAborted, err, aerr)
 		}
 		return fmt.Errorf("group %s: %w: %w", s.opts.Group, ErrTxnAborted, err)
@@ -89,10 +89,21 @@ func (s *clientSub) Transact(ctx context.Context, fn func(produce func(...Record
 	if err := s.cl.EndTransaction(ctx, kgo.TryCommit); err != nil {
 		// The outcome is unknown to us; aborting is what Kafka allows
 		// next, and it fences nothing that committed.
-		s.cl.EndTransaction(ctx, kgo.TryAbort)
+		abortTxn(ctx, s.cl)
 		return fmt.Errorf("group %s: %w: end transaction: %w", s.opts.Group, ErrTxnAborted, err)
 	}
 	return nil
+}
+
+// abortTxn ends cl's open transaction by aborting it, even when ctx is
+// done (Close cancels a handler's context, maybe halfway through a
+// transaction): one left open would hold back every read_committed
+// reader of what it wrote until the next incarnation fences it or it
+// times out, and no incarnation follows a terminated query.
+func abortTxn(ctx context.Context, cl *kgo.Client) error {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultTimeout)
+	defer cancel()
+	return cl.EndTransaction(actx, kgo.TryAbort)
 }
 
 // txnCommitOffsets adds the group's offsets to the open transaction, as
@@ -279,7 +290,7 @@ func (c *Client) WriteExclusive(ctx context.Context, id string, fn func(ctx cont
 		}
 	}
 	if err != nil {
-		cl.EndTransaction(ctx, kgo.TryAbort)
+		abortTxn(ctx, cl)
 		return err
 	}
 	if err := cl.EndTransaction(ctx, kgo.TryCommit); err != nil {

@@ -1,0 +1,154 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// TestReadStopsBelowOpenTransactions: a foreign transactional producer
+// holds a transaction open on the topic, then aborts it. ReadAll and
+// ReadPartitions return at once with what is committed, never waiting on
+// the open transaction nor, after the abort, on records that will never
+// be delivered; a later commit is read whole.
+func TestReadStopsBelowOpenTransactions(t *testing.T) {
+	e, c := startBroker(t)
+	ctx := testCtx(t)
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Produce(ctx, Record{Topic: "t", Value: []byte("c1")}, Record{Topic: "t", Value: []byte("c2")}); err != nil {
+		t.Fatal(err)
+	}
+	txn, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()), kgo.TransactionalID("foreign"), kgo.DefaultProduceTopic("t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer txn.Close()
+	// writeTxn begins a transaction and writes values in it; end, when
+	// given, ends it.
+	writeTxn := func(end []kgo.TransactionEndTry, values ...string) {
+		t.Helper()
+		if err := txn.BeginTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range values {
+			if err := txn.ProduceSync(ctx, &kgo.Record{Value: []byte(v)}).FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, how := range end {
+			if err := txn.EndTransaction(ctx, how); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// A read that waited would block until its deadline and fail.
+	read := func(want ...string) {
+		t.Helper()
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		recs, err := c.ReadAll(rctx, "t")
+		if err != nil {
+			t.Fatalf("ReadAll: %v", err)
+		}
+		var got []string
+		for _, r := range recs {
+			got = append(got, string(r.Value))
+		}
+		if len(got) != len(want) {
+			t.Fatalf("ReadAll read %q, want %q", got, want)
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("ReadAll read %q, want %q", got, want)
+			}
+		}
+		var n int
+		ends, err := c.ReadPartitions(rctx, "t", map[int32]int64{0: 0}, func(Record) error { n++; return nil })
+		if err != nil || n != len(want) {
+			t.Fatalf("ReadPartitions read %d records (err %v), want %d", n, err, len(want))
+		}
+		if ends[0] <= recs[len(recs)-1].Offset {
+			t.Fatalf("ReadPartitions ends at %d, not past the last record read (%d)", ends[0], recs[len(recs)-1].Offset)
+		}
+	}
+
+	writeTxn(nil, "open1", "open2") // left open
+	read("c1", "c2")
+	if err := txn.EndTransaction(ctx, kgo.TryAbort); err != nil {
+		t.Fatal(err)
+	}
+	read("c1", "c2")
+	writeTxn([]kgo.TransactionEndTry{kgo.TryAbort}, "aborted")
+	read("c1", "c2")
+	writeTxn([]kgo.TransactionEndTry{kgo.TryCommit}, "t1", "t2")
+	read("c1", "c2", "t1", "t2")
+}
+
+// TestTransactionCancelledMidwayIsAborted: the handler's context is
+// cancelled after its transaction wrote (as Close does halfway through a
+// batch). The transaction is still aborted at once, so nothing it wrote
+// holds back read_committed readers: the topic's last stable offset
+// reaches its end.
+func TestTransactionCancelledMidwayIsAborted(t *testing.T) {
+	_, c := startBroker(t)
+	ctx := testCtx(t)
+	for _, name := range []string{"in", "out"} {
+		if err := c.CreateTopic(ctx, TopicInfo{Name: name, Partitions: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Produce(ctx, Record{Topic: "in", Value: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	result := make(chan error, 1)
+	sub, err := c.Subscribe(ctx, SubscribeOptions{Group: "g", Topics: []string{"in"}, Reset: Earliest, TransactionalID: "g-tx"},
+		func(hctx context.Context, batch []Record) error {
+			if len(batch) == 0 {
+				return nil
+			}
+			tx := TransactorFrom(hctx)
+			if tx == nil {
+				result <- errors.New("no transactor in the handler's context")
+				return nil
+			}
+			cctx, cancel := context.WithCancel(hctx)
+			err := tx.Transact(cctx, func(produce func(...Record) error) (map[string]map[int32]int64, error) {
+				if err := produce(Record{Topic: "out", Value: []byte("y")}); err != nil {
+					return nil, err
+				}
+				cancel()
+				return nil, cctx.Err()
+			})
+			cancel()
+			result <- err
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	select {
+	case err := <-result:
+		if !errors.Is(err, ErrTxnAborted) {
+			t.Fatalf("Transact returned %v, want ErrTxnAborted", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("the handler never ran")
+	}
+	ends, err := c.EndOffsets(ctx, "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stable, err := c.stableEnds(ctx, "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ends[0] == 0 || stable[0] != ends[0] {
+		t.Fatalf("out ends at %d, stable to %d: the transaction was left open", ends[0], stable[0])
+	}
+}
