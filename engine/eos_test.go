@@ -120,6 +120,9 @@ func TestExactlyOnceQueryRestartsAfterAbort(t *testing.T) {
 	if logs.find("starting it again from its last commit") == "" {
 		t.Fatalf("the refused commit did not restart the query; log:\n%s", strings.Join(logs.lines, "\n"))
 	}
+	if logs.find("commit offsets in transaction: events/", "ILLEGAL_GENERATION") == "" {
+		t.Errorf("the log does not name the refused partitions; log:\n%s", strings.Join(logs.lines, "\n"))
+	}
 	if len(out) != total {
 		t.Errorf("%d committed output records, want exactly one per input (%d)", len(out), total)
 	}

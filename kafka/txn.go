@@ -147,13 +147,28 @@ func (s *clientSub) txnCommitOffsets(ctx context.Context, offsets map[string]map
 	}
 	var errs []error
 	for _, t := range resp.Topics {
+		topic := t.Topic
+		if topic == "" {
+			topic = s.topicNamed(t.TopicID) // newer versions answer by ID
+		}
 		for _, p := range t.Partitions {
 			if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
-				errs = append(errs, fmt.Errorf("commit offsets in transaction: %s/%d: %w", t.Topic, p.Partition, err))
+				errs = append(errs, fmt.Errorf("commit offsets in transaction: %s/%d: %w", topic, p.Partition, err))
 			}
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// topicNamed returns the name of the topic of ID id, as looked up for
+// the transactional offset commits.
+func (s *clientSub) topicNamed(id [16]byte) string {
+	for name, tid := range s.topicIDs {
+		if tid == id {
+			return name
+		}
+	}
+	return fmt.Sprintf("topic %x", id)
 }
 
 // commitOffsets commits offsets outside a transaction.
