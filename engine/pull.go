@@ -112,7 +112,7 @@ func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner
 // offsets listed now, and scans the topic when they cannot be listed (a
 // topic that does not exist) or the store cannot catch up.
 func (e *Engine) pullTable(ctx context.Context, src *metastore.Source, where sql.Expr) ([]kafka.Record, error) {
-	ends, err := e.cluster.EndOffsets(ctx, src.Topic)
+	ends, err := kafka.StableEndOffsets(ctx, e.cluster, src.Topic)
 	if err != nil || len(ends) == 0 {
 		return e.scanTable(ctx, src)
 	}

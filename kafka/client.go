@@ -464,7 +464,7 @@ func (c *producing) finish(arrays *produceArrays) {
 func (c *Client) ReadAll(ctx context.Context, topic string) ([]Record, error) {
 	ctx, cancel := withDefaultTimeout(ctx)
 	defer cancel()
-	ends, err := c.stableEnds(ctx, topic)
+	ends, err := c.StableEndOffsets(ctx, topic)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", topic, err)
 	}
@@ -491,12 +491,12 @@ func (c *Client) EndOffsets(ctx context.Context, topic string) (map[int32]int64,
 	return c.listEnds(ctx, topic, c.adm.ListEndOffsets)
 }
 
-// stableEnds returns each partition's last stable offset: where a
+// StableEndOffsets returns each partition's last stable offset: where a
 // read_committed reader's view ends, below every open transaction. A read
 // to the high watermark instead could wait on an open transaction for as
 // long as it runs, and forever on one that aborts (its records are never
 // delivered and its marker lies past the end).
-func (c *Client) stableEnds(ctx context.Context, topic string) (map[int32]int64, error) {
+func (c *Client) StableEndOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
 	return c.listEnds(ctx, topic, c.adm.ListCommittedOffsets)
 }
 
@@ -542,7 +542,7 @@ func (c *Client) GroupOffsets(ctx context.Context, group, topic string) (map[int
 // It is not bounded by DefaultTimeout (a large restore may take longer);
 // ctx bounds it.
 func (c *Client) ReadPartitions(ctx context.Context, topic string, from map[int32]int64, fn func(Record) error) (map[int32]int64, error) {
-	ends, err := c.stableEnds(ctx, topic)
+	ends, err := c.StableEndOffsets(ctx, topic)
 	if err != nil {
 		return nil, err
 	}

@@ -304,10 +304,16 @@ func (s *clientSub) pollOnce() bool {
 			}
 		})
 	}
-	if s.opts.OnHighWatermark != nil {
+	if s.opts.OnEnd != nil {
 		fs.EachPartition(func(p kgo.FetchTopicPartition) {
 			if p.Err == nil {
-				s.opts.OnHighWatermark(p.Topic, p.Partition, p.HighWatermark)
+				// read_committed: what lies past the last stable
+				// offset (an open transaction) cannot be delivered yet.
+				end := p.LastStableOffset
+				if end < 0 {
+					end = p.HighWatermark // not reported
+				}
+				s.opts.OnEnd(p.Topic, p.Partition, end)
 			}
 		})
 	}

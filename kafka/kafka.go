@@ -95,11 +95,12 @@ type SubscribeOptions struct {
 	Held            func(topic string, partition int32) (firstOffset int64, count int)
 	Tick            time.Duration
 	MaxHeld         int
-	// OnHighWatermark is told, before the handler sees a fetch, each
-	// fetched partition's high watermark (the offset after the last record
-	// in the partition), so a consumer knows whether an input it has
-	// drained has more data waiting.
-	OnHighWatermark func(topic string, partition int32, hwm int64)
+	// OnEnd is told, before the handler sees a fetch, where each fetched
+	// partition's readable data ends (its last stable offset: the high
+	// watermark, or the start of the first open transaction), so a
+	// consumer knows whether an input it has drained has more data
+	// waiting.
+	OnEnd func(topic string, partition int32, end int64)
 	// OnMarker is told, before the handler sees a fetch, of each
 	// transaction marker read from a partition (with the offset after
 	// it): markers take offsets but are never delivered, so without

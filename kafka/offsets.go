@@ -18,7 +18,30 @@ type StartOffsetLister interface {
 var (
 	_ StartOffsetLister = (*Client)(nil)
 	_ StartOffsetLister = (*MemCluster)(nil)
+	_ StableEndLister   = (*Client)(nil)
 )
+
+// StableEndLister is implemented by clusters whose topics may hold
+// transactions. A partition's last stable offset is where the view of a
+// read_committed reader (every eddy reader) ends: below the first open
+// transaction, at the high watermark when there is none.
+type StableEndLister interface {
+	// StableEndOffsets returns the last stable offset of each partition
+	// of topic.
+	StableEndOffsets(ctx context.Context, topic string) (map[int32]int64, error)
+}
+
+// StableEndOffsets returns where a reader of topic can read to now: the
+// last stable offsets where c lists them, else the end offsets (a
+// cluster without transactions). A reader that waited for the high
+// watermark instead would wait on a foreign producer's open transaction
+// for as long as it stays open.
+func StableEndOffsets(ctx context.Context, c Cluster, topic string) (map[int32]int64, error) {
+	if s, ok := c.(StableEndLister); ok {
+		return s.StableEndOffsets(ctx, topic)
+	}
+	return c.EndOffsets(ctx, topic)
+}
 
 func (c *Client) StartOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
 	ctx, cancel := withDefaultTimeout(ctx)

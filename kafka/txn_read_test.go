@@ -144,11 +144,83 @@ func TestTransactionCancelledMidwayIsAborted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stable, err := c.stableEnds(ctx, "out")
+	stable, err := c.StableEndOffsets(ctx, "out")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ends[0] == 0 || stable[0] != ends[0] {
 		t.Fatalf("out ends at %d, stable to %d: the transaction was left open", ends[0], stable[0])
+	}
+}
+
+// TestSubscriptionEndStopsBelowOpenTransactions: a subscription tells its
+// consumer where a partition's readable data ends. While a foreign
+// producer holds a transaction open, that is the last stable offset, not
+// the high watermark past the transaction's records: a query's task
+// waiting for data up to the high watermark would wait on the
+// transaction for as long as it stays open.
+func TestSubscriptionEndStopsBelowOpenTransactions(t *testing.T) {
+	e, c := startBroker(t)
+	ctx := testCtx(t)
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Produce(ctx, Record{Topic: "t", Value: []byte("c1")}, Record{Topic: "t", Value: []byte("c2")}); err != nil {
+		t.Fatal(err)
+	}
+	txn, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()), kgo.TransactionalID("foreign"), kgo.DefaultProduceTopic("t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer txn.Close()
+	if err := txn.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"open1", "open2"} {
+		if err := txn.ProduceSync(ctx, &kgo.Record{Value: []byte(v)}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer txn.EndTransaction(ctx, kgo.TryAbort)
+	hwm, err := c.EndOffsets(ctx, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hwm[0] != 4 {
+		t.Fatalf("high watermark %d, want 4 (two committed records, two in the open transaction)", hwm[0])
+	}
+
+	ends := make(chan int64, 100)
+	got := make(chan int, 100)
+	sub, err := c.Subscribe(ctx, SubscribeOptions{Group: "g", Topics: []string{"t"}, Reset: Earliest,
+		OnEnd: func(_ string, _ int32, end int64) {
+			select {
+			case ends <- end:
+			default:
+			}
+		}},
+		func(_ context.Context, batch []Record) error {
+			got <- len(batch)
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	for n := 0; n < 2; {
+		select {
+		case k := <-got:
+			n += k
+		case <-ctx.Done():
+			t.Fatal("the committed records never arrived")
+		}
+	}
+	select {
+	case end := <-ends:
+		if end != 2 {
+			t.Fatalf("the subscription reported the partition ending at %d, want 2 (the last stable offset)", end)
+		}
+	case <-ctx.Done():
+		t.Fatal("no end reported")
 	}
 }

@@ -3,6 +3,8 @@ package runtime
 import (
 	"context"
 	"time"
+
+	"github.com/eddysql/eddy/kafka"
 )
 
 // A stream-table join whose table is keyed in another format than the
@@ -109,7 +111,7 @@ func (g *feedGate) fedAll(q *Query) bool {
 func endOffsets(ctx context.Context, q *Query, topics map[string]bool) (map[string]map[int32]int64, error) {
 	ends := map[string]map[int32]int64{}
 	for topic := range topics {
-		e, err := q.cluster.EndOffsets(ctx, topic)
+		e, err := kafka.StableEndOffsets(ctx, q.cluster, topic)
 		if err != nil {
 			return nil, err
 		}

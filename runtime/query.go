@@ -127,7 +127,7 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 		so.Held = q.held
 		so.Tick = tick
 		so.MaxHeld = maxHeld
-		so.OnHighWatermark = q.highWatermark
+		so.OnEnd = q.inputEnd
 		so.OnMarker = q.marker
 	}
 	sub, err := cluster.Subscribe(ctx, so, q.handleRecording)
@@ -578,7 +578,7 @@ func (q *Query) positions(ctx context.Context, t *Task) error {
 	var errs []error
 	for _, in := range q.Topology.Inputs {
 		topic := in.Topic()
-		ends, err := q.cluster.EndOffsets(ctx, topic)
+		ends, err := kafka.StableEndOffsets(ctx, q.cluster, topic)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -625,12 +625,14 @@ func (q *Query) held(topic string, partition int32) (int64, int) {
 	return -1, 0
 }
 
-func (q *Query) highWatermark(topic string, partition int32, hwm int64) {
+// inputEnd records where an input partition's readable data ends, as a
+// fetch reported it.
+func (q *Query) inputEnd(topic string, partition int32, end int64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if t := q.tasks[q.taskOf(partition)]; t != nil {
 		if qu := t.byTP[tp{topic, partition}]; qu != nil {
-			qu.hwm = max(qu.hwm, hwm)
+			qu.hwm = max(qu.hwm, end)
 		}
 	}
 }

@@ -248,7 +248,7 @@ type inputQueue struct {
 	// the next batch reuses it instead of growing a new one.
 	store []*kafka.Record
 	next  int64 // offset after the last record buffered or skipped; -1 unknown
-	hwm   int64 // the partition's end as last seen; -1 unknown
+	hwm   int64 // where the partition's readable data ends, as last seen; -1 unknown
 	// bootstrapTo: the table side of a stream-table join is read up to
 	// here before any other input of the task is processed.
 	bootstrapTo  int64
