@@ -9,14 +9,14 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// TestReadStopsBelowOpenTransactions: a foreign transactional producer
-// holds a transaction open on the topic, then aborts it. ReadAll and
-// ReadPartitions return at once with what is committed, never waiting on
-// the open transaction nor, after the abort, on records that will never
-// be delivered; a later commit is read whole.
-func TestReadStopsBelowOpenTransactions(t *testing.T) {
+// foreignTxnTopic makes topic t of one partition holding two committed
+// records, c1 and c2, and a foreign transactional producer for it
+// (closed when the test ends). writeTxn begins a transaction and writes
+// values in it; end, when given, ends it.
+func foreignTxnTopic(t *testing.T) (c *Client, ctx context.Context, txn *kgo.Client, writeTxn func(end []kgo.TransactionEndTry, values ...string)) {
+	t.Helper()
 	e, c := startBroker(t)
-	ctx := testCtx(t)
+	ctx = testCtx(t)
 	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -27,10 +27,8 @@ func TestReadStopsBelowOpenTransactions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer txn.Close()
-	// writeTxn begins a transaction and writes values in it; end, when
-	// given, ends it.
-	writeTxn := func(end []kgo.TransactionEndTry, values ...string) {
+	t.Cleanup(txn.Close)
+	writeTxn = func(end []kgo.TransactionEndTry, values ...string) {
 		t.Helper()
 		if err := txn.BeginTransaction(); err != nil {
 			t.Fatal(err)
@@ -46,6 +44,16 @@ func TestReadStopsBelowOpenTransactions(t *testing.T) {
 			}
 		}
 	}
+	return c, ctx, txn, writeTxn
+}
+
+// TestReadStopsBelowOpenTransactions: a foreign transactional producer
+// holds a transaction open on the topic, then aborts it. ReadAll and
+// ReadPartitions return at once with what is committed, never waiting on
+// the open transaction nor, after the abort, on records that will never
+// be delivered; a later commit is read whole.
+func TestReadStopsBelowOpenTransactions(t *testing.T) {
+	c, ctx, txn, writeTxn := foreignTxnTopic(t)
 	// A read that waited would block until its deadline and fail.
 	read := func(want ...string) {
 		t.Helper()
@@ -160,27 +168,8 @@ func TestTransactionCancelledMidwayIsAborted(t *testing.T) {
 // waiting for data up to the high watermark would wait on the
 // transaction for as long as it stays open.
 func TestSubscriptionEndStopsBelowOpenTransactions(t *testing.T) {
-	e, c := startBroker(t)
-	ctx := testCtx(t)
-	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 1}); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Produce(ctx, Record{Topic: "t", Value: []byte("c1")}, Record{Topic: "t", Value: []byte("c2")}); err != nil {
-		t.Fatal(err)
-	}
-	txn, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()), kgo.TransactionalID("foreign"), kgo.DefaultProduceTopic("t"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer txn.Close()
-	if err := txn.BeginTransaction(); err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range []string{"open1", "open2"} {
-		if err := txn.ProduceSync(ctx, &kgo.Record{Value: []byte(v)}).FirstErr(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	c, ctx, txn, writeTxn := foreignTxnTopic(t)
+	writeTxn(nil, "open1", "open2") // left open
 	defer txn.EndTransaction(ctx, kgo.TryAbort)
 	hwm, err := c.EndOffsets(ctx, "t")
 	if err != nil {
