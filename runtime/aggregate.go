@@ -311,21 +311,24 @@ func (a *Aggregate) processWindowed(t *Task, r *Rec, keys []any, args [][]any) {
 			adv = w.Advance
 		}
 		// Window starts are multiples of adv with start <= ts < start+size,
-		// visited oldest first.
-		first := r.Ts - floorMod(r.Ts, adv)
+		// visited oldest first; idx is start/adv (one division per
+		// record, not one per window).
+		idx := floorDiv(r.Ts, adv)
+		first := idx * adv
 		for first-adv > r.Ts-size && first-adv >= 0 {
 			first -= adv
+			idx--
 		}
 		// The key values' encoding is the same for every window: made
 		// once, each window's bounds appended to it.
 		a.keyBuf = appendKey(a.keyBuf[:0], keys)
 		n := len(a.keyBuf)
-		for start := first; start <= r.Ts; start += adv {
+		for start := first; start <= r.Ts; start, idx = start+adv, idx+1 {
 			end := start + size
 			if end+w.Grace <= a.streamTime {
 				continue // late: the window has closed
 			}
-			a.keyBuf = append(a.keyBuf[:n], a.windowSuffix(start, end)...)
+			a.keyBuf = append(a.keyBuf[:n], a.windowAt(idx, start, end).suffix...)
 			g := a.groupAt(a.keyBuf, keys, start)
 			a.add(g, args)
 			g.maxTs = max(g.maxTs, r.Ts)
@@ -644,7 +647,13 @@ func (a *Aggregate) window(start, end int64) *windowMemo {
 	if a.Window.Kind == Hopping && a.Window.Advance > 0 {
 		step = a.Window.Advance
 	}
-	m := &a.windows[uint64(floorDiv(start, max(step, 1)))&7]
+	return a.windowAt(floorDiv(start, max(step, 1)), start, end)
+}
+
+// windowAt is window for a caller that knows the window's index, its
+// start divided by the step (floored).
+func (a *Aggregate) windowAt(idx, start, end int64) *windowMemo {
+	m := &a.windows[uint64(idx)&7]
 	if m.suffix == nil || m.start != start || m.end != end {
 		m.start, m.end = start, end
 		m.suffix = strconv.AppendInt(m.suffix[:0], start, 10)
@@ -697,7 +706,14 @@ func sameKeys(a, b []any) bool {
 	return string(appendKey(nil, a)) == string(appendKey(nil, b))
 }
 
-func floorDiv(x, m int64) int64 { return (x - floorMod(x, m)) / m }
+// floorDiv is x/m rounded down, for m > 0, in one division.
+func floorDiv(x, m int64) int64 {
+	q := x / m
+	if q*m > x {
+		q-- // x negative and not a multiple: Go's division rounded up
+	}
+	return q
+}
 
 func floorMod(x, m int64) int64 {
 	r := x % m
