@@ -80,6 +80,8 @@ type Aggregate struct {
 	merged    []sessionRef
 	// windows memoizes windowSuffix and windowBounds.
 	windows [8]windowMemo
+	// recent remembers the window groups of recent keys (time windows).
+	recent *recentKeys
 
 	// backing, when set (a local Pebble store), holds every group; groups
 	// is then a cache of the groups in use, emptied down to cacheLimit
@@ -323,13 +325,28 @@ func (a *Aggregate) processWindowed(t *Task, r *Rec, keys []any, args [][]any) {
 		// once, each window's bounds appended to it.
 		a.keyBuf = appendKey(a.keyBuf[:0], keys)
 		n := len(a.keyBuf)
+		// A hopping window's record updates several groups of its key:
+		// remembered from the key's last record, they cost no lookup.
+		var rk *recentKey
+		if w.Kind == Hopping {
+			if a.recent == nil {
+				a.recent = newRecentKeys()
+			}
+			rk = a.recent.of(a.keyBuf)
+		}
 		for start := first; start <= r.Ts; start, idx = start+adv, idx+1 {
 			end := start + size
 			if end+w.Grace <= a.streamTime {
 				continue // late: the window has closed
 			}
-			a.keyBuf = append(a.keyBuf[:n], a.windowAt(idx, start, end).suffix...)
-			g := a.groupAt(a.keyBuf, keys, start)
+			g := rk.group(idx, start)
+			if g != nil {
+				a.changed(g)
+			} else {
+				a.keyBuf = append(a.keyBuf[:n], a.windowAt(idx, start, end).suffix...)
+				g = a.groupAt(a.keyBuf, keys, start)
+				rk.remember(idx, g)
+			}
 			a.add(g, args)
 			g.maxTs = max(g.maxTs, r.Ts)
 			if !w.Final {
