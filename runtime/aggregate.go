@@ -80,7 +80,7 @@ type Aggregate struct {
 	merged    []sessionRef
 	// windows memoizes windowSuffix and windowBounds.
 	windows [8]windowMemo
-	// recent remembers the window groups of recent keys (time windows).
+	// recent remembers the window groups of recent keys (hopping windows).
 	recent *recentKeys
 
 	// backing, when set (a local Pebble store), holds every group; groups
@@ -730,12 +730,4 @@ func floorDiv(x, m int64) int64 {
 		q-- // x negative and not a multiple: Go's division rounded up
 	}
 	return q
-}
-
-func floorMod(x, m int64) int64 {
-	r := x % m
-	if r < 0 {
-		r += m
-	}
-	return r
 }
