@@ -20,6 +20,9 @@ type taskStore struct {
 	topic  string
 	local  state.Store
 	backed bool // the operator reads its state from local on demand
+	// changes holds the store's changes of the last commit
+	// (collectChanges), its array reused by the next.
+	changes []change
 }
 
 type change struct{ key, value []byte }
@@ -40,21 +43,34 @@ func (t *Topology) ChangelogTopics() []string {
 	return out
 }
 
-// collectChanges gathers each store's changes since the last batch.
+// collectChanges gathers each store's changes since the last batch. What
+// it returns is valid until the next call, which reuses its arrays: a
+// commit of a cached aggregate carries tens of thousands of changes,
+// whose array growing anew each commit allocated as much again.
 func (t *Task) collectChanges() ([][]change, int, error) {
 	out := make([][]change, len(t.stores))
 	n := 0
 	for i, st := range t.stores {
+		clear(st.changes) // the last commit's entries: their bytes may go
+		if cap(st.changes) > maxKeptChanges {
+			st.changes = nil
+		}
+		st.changes = st.changes[:0]
 		err := st.op.flushChanges(func(k, v []byte) {
-			out[i] = append(out[i], cloneChange(k, v))
+			st.changes = append(st.changes, cloneChange(k, v))
 		})
 		if err != nil {
 			return nil, 0, fmt.Errorf("store %s: %w", st.name, err)
 		}
+		out[i] = st.changes
 		n += len(out[i])
 	}
 	return out, n, nil
 }
+
+// maxKeptChanges bounds the array of changes a store keeps between
+// commits (a restore or a long interval can make one huge).
+const maxKeptChanges = 1 << 17
 
 // cloneChange copies a changed entry's key and value into one allocation
 // (a nil value, a deletion, stays nil).
