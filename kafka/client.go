@@ -542,7 +542,19 @@ func (c *Client) GroupOffsets(ctx context.Context, group, topic string) (map[int
 // It is not bounded by DefaultTimeout (a large restore may take longer);
 // ctx bounds it.
 func (c *Client) ReadPartitions(ctx context.Context, topic string, from map[int32]int64, fn func(Record) error) (map[int32]int64, error) {
-	ends, err := c.StableEndOffsets(ctx, topic)
+	return c.readPartitions(ctx, topic, from, fn, c.StableEndOffsets)
+}
+
+// ReadPartitionsDecided implements DecidedReader: it reads to the high
+// watermarks listed at the call, so it waits for the transactions open
+// there to end, and reads what of them commits.
+func (c *Client) ReadPartitionsDecided(ctx context.Context, topic string, from map[int32]int64, fn func(Record) error) (map[int32]int64, error) {
+	return c.readPartitions(ctx, topic, from, fn, c.EndOffsets)
+}
+
+func (c *Client) readPartitions(ctx context.Context, topic string, from map[int32]int64, fn func(Record) error,
+	listEnds func(context.Context, string) (map[int32]int64, error)) (map[int32]int64, error) {
+	ends, err := listEnds(ctx, topic)
 	if err != nil {
 		return nil, err
 	}
@@ -594,7 +606,16 @@ func (c *Client) ReadPartitions(ctx context.Context, topic string, from map[int3
 		var ferr error
 		fs.EachRecord(func(kr *kgo.Record) {
 			end, ok := want[kr.Partition]
-			if ferr != nil || !ok || kr.Offset >= end {
+			if ferr != nil || !ok {
+				return
+			}
+			if kr.Offset >= end {
+				if kr.Attrs.IsControl() {
+					// The marker of a transaction that was open at
+					// the end listed: had it aborted, none of its
+					// records came, and nothing more will.
+					delete(want, kr.Partition)
+				}
 				return
 			}
 			if !kr.Attrs.IsControl() {

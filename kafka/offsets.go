@@ -21,6 +21,19 @@ var (
 	_ StableEndLister   = (*Client)(nil)
 )
 
+// DecidedReader is implemented by clusters whose topics may hold
+// transactions. ReadPartitionsDecided is ReadPartitions up to the high
+// watermarks instead of the last stable offsets: it waits for the
+// transactions open at the call to commit or abort. A writer that must
+// see every append another writer may still commit reads this way (the
+// command log's exclusive appender, whose check must not miss a command
+// racing it).
+type DecidedReader interface {
+	ReadPartitionsDecided(ctx context.Context, topic string, from map[int32]int64, fn func(Record) error) (map[int32]int64, error)
+}
+
+var _ DecidedReader = (*Client)(nil)
+
 // StableEndLister is implemented by clusters whose topics may hold
 // transactions. A partition's last stable offset is where the view of a
 // read_committed reader (every eddy reader) ends: below the first open

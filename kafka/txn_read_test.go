@@ -3,6 +3,7 @@ package kafka
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -211,5 +212,48 @@ func TestSubscriptionEndStopsBelowOpenTransactions(t *testing.T) {
 		}
 	case <-ctx.Done():
 		t.Fatal("no end reported")
+	}
+}
+
+// TestDecidedReadWaitsForOpenTransactions: a decided read begun while a
+// foreign transaction is open returns once it ends: with its records
+// when it commits, without them (and without waiting on records that
+// will never come) when it aborts.
+func TestDecidedReadWaitsForOpenTransactions(t *testing.T) {
+	c, ctx, txn, writeTxn := foreignTxnTopic(t)
+	read := func() (values []string, err error) {
+		rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		_, err = c.ReadPartitionsDecided(rctx, "t", map[int32]int64{0: 0}, func(r Record) error {
+			values = append(values, string(r.Value))
+			return nil
+		})
+		return values, err
+	}
+	for _, tc := range []struct {
+		end  kgo.TransactionEndTry
+		want []string
+	}{
+		{kgo.TryAbort, []string{"c1", "c2"}},
+		{kgo.TryCommit, []string{"c1", "c2", "x1", "x2"}},
+	} {
+		writeTxn(nil, "x1", "x2") // open while the read starts
+		type result struct {
+			values []string
+			err    error
+		}
+		done := make(chan result, 1)
+		go func() {
+			v, err := read()
+			done <- result{v, err}
+		}()
+		time.Sleep(100 * time.Millisecond) // let the read list its ends
+		if err := txn.EndTransaction(ctx, tc.end); err != nil {
+			t.Fatal(err)
+		}
+		r := <-done
+		if r.err != nil || !slices.Equal(r.values, tc.want) {
+			t.Fatalf("commit %v: decided read %q (err %v), want %q", tc.end, r.values, r.err, tc.want)
+		}
 	}
 }

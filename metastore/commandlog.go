@@ -68,7 +68,14 @@ func OpenCommandLog(ctx context.Context, cluster kafka.Cluster, serviceID string
 // of the log when called, and that end.
 func (l *CommandLog) ReadFrom(ctx context.Context, from int64) ([]Command, int64, error) {
 	var cmds []Command
-	ends, err := l.cluster.ReadPartitions(ctx, l.topic, map[int32]int64{0: from}, func(r kafka.Record) error {
+	// Every append another server may still commit counts: a check
+	// that read below its open transaction could pass a command that
+	// conflicts with it.
+	read := l.cluster.ReadPartitions
+	if d, ok := l.cluster.(kafka.DecidedReader); ok {
+		read = d.ReadPartitionsDecided
+	}
+	ends, err := read(ctx, l.topic, map[int32]int64{0: from}, func(r kafka.Record) error {
 		if r.Offset < from {
 			return nil
 		}
