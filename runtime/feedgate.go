@@ -80,7 +80,7 @@ func (g *feedGate) bootstrap(qu *inputQueue, end int64) {
 	if qu == nil {
 		return
 	}
-	qu.hwm = max(qu.hwm, end)
+	qu.end = max(qu.end, end)
 	if qu.next < end {
 		qu.bootstrapTo = end
 	}

@@ -604,7 +604,7 @@ func (q *Query) positions(ctx context.Context, t *Task) error {
 			if qu.next < 0 {
 				qu.next = start
 			}
-			qu.hwm = max(qu.hwm, end)
+			qu.end = max(qu.end, end)
 			if tables[topic] && (in.streamTableSide() || q.Topology.feedsTableSide(in) != "") {
 				qu.bootstrapTo = end
 			}
@@ -632,7 +632,7 @@ func (q *Query) inputEnd(topic string, partition int32, end int64) {
 	defer q.mu.Unlock()
 	if t := q.tasks[q.taskOf(partition)]; t != nil {
 		if qu := t.byTP[tp{topic, partition}]; qu != nil {
-			qu.hwm = max(qu.hwm, end)
+			qu.end = max(qu.end, end)
 		}
 	}
 }

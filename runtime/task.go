@@ -215,7 +215,7 @@ func (t *Task) queue(topic string, partition int32) *inputQueue {
 	if t.inputs[topic] == nil {
 		return nil
 	}
-	q := &inputQueue{tp: k, name: k.key(), next: -1, hwm: -1, bootstrapTo: -1,
+	q := &inputQueue{tp: k, name: k.key(), next: -1, end: -1, bootstrapTo: -1,
 		stats: t.stats.partition(topic, partition, t.inputs[topic].Internal != nil)}
 	t.queues = append(t.queues, q)
 	// Topology order, then partition, so ties between equal timestamps
@@ -248,7 +248,7 @@ type inputQueue struct {
 	// the next batch reuses it instead of growing a new one.
 	store []*kafka.Record
 	next  int64 // offset after the last record buffered or skipped; -1 unknown
-	hwm   int64 // where the partition's readable data ends, as last seen; -1 unknown
+	end   int64 // where the partition's readable data ends, as last seen; -1 unknown
 	// bootstrapTo: the table side of a stream-table join is read up to
 	// here before any other input of the task is processed.
 	bootstrapTo  int64
@@ -267,7 +267,7 @@ type inputQueue struct {
 // for the next batch (a few fetches' worth).
 const maxKeptQueue = 1 << 15
 
-func (q *inputQueue) lagging() bool { return q.next >= 0 && q.hwm > q.next }
+func (q *inputQueue) lagging() bool { return q.next >= 0 && q.end > q.next }
 
 // Eval is the expression context operators evaluate with.
 func (t *Task) Eval() *expr.Context { return &t.ectx }
@@ -280,7 +280,7 @@ func (t *Task) enqueue(rec *kafka.Record) {
 		return
 	}
 	q.next = max(q.next, rec.Offset+1)
-	q.hwm = max(q.hwm, q.next)
+	q.end = max(q.end, q.next)
 	if below, ok := t.skipBelow[q.name]; ok && rec.Offset < below {
 		t.stats.Reread.Add(1)
 		return
@@ -445,7 +445,7 @@ func (t *Task) waitFor(q *inputQueue, now time.Time) bool {
 	if now.Sub(q.waitingSince) < maxLagWait {
 		return true
 	}
-	q.hwm = q.next // give up on what the partition claimed to have
+	q.end = q.next // give up on what the partition claimed to have
 	return false
 }
 
