@@ -196,6 +196,9 @@ type clientSub struct {
 	// topicIDs name its topics in transactional offset commits.
 	transactional bool
 	topicIDs      map[string][16]byte
+	// confirmed: the partitions a commit of this subscription was seen
+	// to reach (see confirmCommitted); touched by the handler only.
+	confirmed map[topicPartition]bool
 
 	mu      sync.Mutex
 	err     error

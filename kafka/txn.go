@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -61,12 +62,27 @@ func (s *clientSub) Transact(ctx context.Context, fn func(produce func(...Record
 		return fmt.Errorf("group %s: begin transaction: %w", s.opts.Group, err)
 	}
 	produced := false
+	// The first record written to each partition this subscription has
+	// not seen a commit on yet, to confirm the commit by.
+	var unconfirmed map[topicPartition]Record
 	produce := func(recs ...Record) error {
 		if len(recs) == 0 {
 			return nil
 		}
 		produced = true
-		return produceSync(ctx, s.cl, recs)
+		if err := produceSync(ctx, s.cl, recs); err != nil {
+			return err
+		}
+		for _, r := range recs {
+			tp := topicPartition{r.Topic, r.Partition}
+			if _, ok := unconfirmed[tp]; !ok && !s.confirmed[tp] {
+				if unconfirmed == nil {
+					unconfirmed = map[topicPartition]Record{}
+				}
+				unconfirmed[tp] = r
+			}
+		}
+		return nil
 	}
 	offsets, err := fn(produce)
 	if err == nil && !produced {
@@ -92,7 +108,24 @@ func (s *clientSub) Transact(ctx context.Context, fn func(produce func(...Record
 		abortTxn(ctx, s.cl)
 		return fmt.Errorf("group %s: %w: end transaction: %w", s.opts.Group, ErrTxnAborted, err)
 	}
+	if len(unconfirmed) > 0 {
+		if err := s.c.confirmCommitted(ctx, slices.Collect(maps.Values(unconfirmed))); err != nil {
+			return fmt.Errorf("group %s: %w: %w", s.opts.Group, ErrTxnAborted, err)
+		}
+		if s.confirmed == nil {
+			s.confirmed = map[topicPartition]bool{}
+		}
+		for tp := range unconfirmed {
+			s.confirmed[tp] = true
+		}
+	}
 	return nil
+}
+
+// topicPartition names one partition of a topic.
+type topicPartition struct {
+	topic     string
+	partition int32
 }
 
 // abortTxn ends cl's open transaction by aborting it, even when ctx is
@@ -311,5 +344,58 @@ func (c *Client) WriteExclusive(ctx context.Context, id string, fn func(ctx cont
 	if err := cl.EndTransaction(ctx, kgo.TryCommit); err != nil {
 		return fmt.Errorf("exclusive writer %s: %w", id, fenced(err))
 	}
+	// Its records were aborted: nothing was written, so the caller
+	// may try again as after being fenced.
+	if err := c.confirmCommitted(ctx, firstPerPartition(recs, nil)); err != nil {
+		return fmt.Errorf("exclusive writer %s: %w: %w", id, ErrFenced, err)
+	}
 	return nil
+}
+
+// errCommitLost reports a transaction kgo said it committed whose
+// records read_committed readers never see.
+var errCommitLost = errors.New("the commit was reported but the transaction was aborted")
+
+// confirmCommitted checks that the transaction that wrote recs (one
+// record per partition is enough: a transaction's records share its
+// fate) committed. kgo v1.22's EndTransaction can end a transaction it
+// was asked to commit with an abort and return nil: it commits only
+// when it finds one of the transaction's partitions marked written, and
+// on a client's first produce to a topic that mark was seen missing
+// (the test of exclusive writers racing shows it, one round in a few
+// hundred). Callers check what they cannot afford to lose silently.
+func (c *Client) confirmCommitted(ctx context.Context, recs []Record) error {
+	for _, r := range recs {
+		seen := false
+		_, err := c.ReadPartitionsDecided(ctx, r.Topic, map[int32]int64{r.Partition: r.Offset}, func(got Record) error {
+			seen = got.Offset == r.Offset
+			return errStopRead
+		})
+		if err != nil && !errors.Is(err, errStopRead) {
+			return fmt.Errorf("confirm the commit of %s/%d@%d: %w", r.Topic, r.Partition, r.Offset, err)
+		}
+		if !seen {
+			return fmt.Errorf("%s/%d@%d: %w", r.Topic, r.Partition, r.Offset, errCommitLost)
+		}
+	}
+	return nil
+}
+
+// errStopRead ends a read early from its record function.
+var errStopRead = errors.New("read far enough")
+
+// firstPerPartition returns the first of recs written to each partition
+// that skip does not hold.
+func firstPerPartition(recs []Record, skip map[topicPartition]bool) []Record {
+	var out []Record
+	seen := map[topicPartition]bool{}
+	for _, r := range recs {
+		tp := topicPartition{r.Topic, r.Partition}
+		if seen[tp] || skip[tp] {
+			continue
+		}
+		seen[tp] = true
+		out = append(out, r)
+	}
+	return out
 }
