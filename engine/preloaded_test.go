@@ -38,7 +38,7 @@ func newBrokerEngine(t *testing.T, cl kafka.Cluster) *Engine {
 
 func newBrokerEngineStore(t *testing.T, cl kafka.Cluster, kind, dir string) *Engine {
 	t.Helper()
-	e, err := New(context.Background(), Options{Cluster: cl, StateDir: dir,
+	e, err := New(context.Background(), Options{Cluster: cl, StateDir: dir, Logf: t.Logf,
 		Config: map[string]string{"auto.offset.reset": "earliest", StateStoreProperty: kind}})
 	if err != nil {
 		t.Fatal(err)
@@ -183,8 +183,14 @@ func testRestartRestores(t *testing.T, kind string) {
 		CREATE TABLE COUNTS AS SELECT K, COUNT(*) AS N, SUM(V) AS S FROM EV GROUP BY K;`)
 	final := func(want int64) map[string]map[string]any {
 		latest := map[string]map[string]any{}
+		var total int64
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("COUNTS: the latest counts add up to %d (waited for %d)", total, want)
+			}
+		})
 		waitRecords(t, cl, "COUNTS", func(recs []kafka.Record) bool {
-			var total int64
+			total = 0
 			clear(latest)
 			for _, r := range recs {
 				latest[string(r.Key)] = jsonValue(t, r)

@@ -73,8 +73,13 @@ func (s *clientSub) Transact(ctx context.Context, fn func(produce func(...Record
 		if err := produceSync(ctx, s.cl, recs); err != nil {
 			return err
 		}
-		for _, r := range recs {
+		var prev topicPartition
+		for i, r := range recs {
 			tp := topicPartition{r.Topic, r.Partition}
+			if i > 0 && tp == prev {
+				continue // a run of one partition's records: looked up once
+			}
+			prev = tp
 			if _, ok := unconfirmed[tp]; !ok && !s.confirmed[tp] {
 				if unconfirmed == nil {
 					unconfirmed = map[topicPartition]Record{}
