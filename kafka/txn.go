@@ -351,7 +351,7 @@ func (c *Client) WriteExclusive(ctx context.Context, id string, fn func(ctx cont
 	}
 	// Its records were aborted: nothing was written, so the caller
 	// may try again as after being fenced.
-	if err := c.confirmCommitted(ctx, firstPerPartition(recs, nil)); err != nil {
+	if err := c.confirmCommitted(ctx, firstPerPartition(recs)); err != nil {
 		return fmt.Errorf("exclusive writer %s: %w: %w", id, ErrFenced, err)
 	}
 	return nil
@@ -389,14 +389,13 @@ func (c *Client) confirmCommitted(ctx context.Context, recs []Record) error {
 // errStopRead ends a read early from its record function.
 var errStopRead = errors.New("read far enough")
 
-// firstPerPartition returns the first of recs written to each partition
-// that skip does not hold.
-func firstPerPartition(recs []Record, skip map[topicPartition]bool) []Record {
+// firstPerPartition returns the first of recs written to each partition.
+func firstPerPartition(recs []Record) []Record {
 	var out []Record
 	seen := map[topicPartition]bool{}
 	for _, r := range recs {
 		tp := topicPartition{r.Topic, r.Partition}
-		if seen[tp] || skip[tp] {
+		if seen[tp] {
 			continue
 		}
 		seen[tp] = true
