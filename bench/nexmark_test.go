@@ -288,7 +288,7 @@ func nexmarkCopy(ctx context.Context, addr string, offs *Offsets, d *NexmarkData
 	}
 	group := "bench_copy" + suffix
 	var sub kafka.Subscription
-	u, err := cpuRun("", func() error {
+	u, err := cpuRun(fmt.Sprintf("nexmark-copy%s", suffix), func() error {
 		var err error
 		if sub, _, err = StartMultiCopy(ctx, cl, group, suffix, topics); err != nil {
 			return err

@@ -333,6 +333,25 @@ func (c *Client) ProduceParts(ctx context.Context, parts ...[]Record) error {
 	return producePartsWith(ctx, c.prod, parts, c.arrays)
 }
 
+// StartProduce starts writing recs (see AsyncProducer), a chunk of
+// produceChunk records at a time, all in flight at once: callers pass
+// a few thousand records, not a whole commit.
+func (c *Client) StartProduce(ctx context.Context, recs []Record) (wait func() error) {
+	var flying []*producing
+	for from := 0; from < len(recs); from += produceChunk {
+		flying = append(flying, startProducing(ctx, c.prod, recs[from:min(from+produceChunk, len(recs))], c.arrays))
+	}
+	return func() error {
+		var errs []error
+		for _, f := range flying {
+			f.wg.Wait()
+			f.finish(c.arrays)
+			errs = append(errs, f.errs...)
+		}
+		return errors.Join(errs...)
+	}
+}
+
 // produceArrays keeps the arrays of kgo records that produces fill,
 // produceChunk records each; a nil *produceArrays keeps none.
 type produceArrays struct {

@@ -178,6 +178,19 @@ type PartsProducer interface {
 	ProduceParts(ctx context.Context, parts ...[]Record) error
 }
 
+// AsyncProducer is a Cluster that can start a produce and be waited on
+// later: a query hands over its outputs while it still processes the
+// rest of its batch, instead of gathering the whole batch's first.
+type AsyncProducer interface {
+	// StartProduce starts writing recs, in order after every produce
+	// started before it, and returns wait, which blocks until every
+	// record is acknowledged (filling in Partition and Offset as Produce
+	// does) and returns the produce's error. recs and their keys, values
+	// and headers are the cluster's until wait returns; wait must be
+	// called once.
+	StartProduce(ctx context.Context, recs []Record) (wait func() error)
+}
+
 // ProduceParts writes the records of parts, in order, through c: as one
 // produce where c is a PartsProducer, else copied into one slice.
 func ProduceParts(ctx context.Context, c Cluster, parts ...[]Record) error {

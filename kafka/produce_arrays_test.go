@@ -186,3 +186,62 @@ func TestProducePartsInOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestStartProduceKeepsOrder: produces started one after another and
+// waited on later, then a plain Produce, land in the order they were
+// started, within each partition, with every record's partition and
+// offset filled in once its wait returns; a chunk larger than
+// produceChunk is split and still in order.
+func TestStartProduceKeepsOrder(t *testing.T) {
+	_, c := startBroker(t)
+	ctx := testCtx(t)
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "started", Partitions: 3}); err != nil {
+		t.Fatal(err)
+	}
+	sizes := []int{700, produceChunk + 300, 5}
+	var waits []func() error
+	var started [][]Record
+	seq := 0
+	for _, n := range sizes {
+		recs := make([]Record, n)
+		for i := range recs {
+			recs[i] = Record{Topic: "started", Partition: -1, Key: fmt.Appendf(nil, "k%d", seq%7), Value: fmt.Appendf(nil, "%d", seq)}
+			seq++
+		}
+		started = append(started, recs)
+		waits = append(waits, c.StartProduce(ctx, recs))
+	}
+	last := []Record{{Topic: "started", Partition: -1, Key: []byte("k0"), Value: fmt.Appendf(nil, "%d", seq)}}
+	seq++
+	if err := c.Produce(ctx, last...); err != nil {
+		t.Fatal(err)
+	}
+	for i, wait := range waits {
+		if err := wait(); err != nil {
+			t.Fatal(err)
+		}
+		for j, r := range started[i] {
+			if r.Partition < 0 || r.Offset < 0 {
+				t.Fatalf("produce %d record %d: partition %d offset %d after its wait", i, j, r.Partition, r.Offset)
+			}
+		}
+	}
+	got, err := c.ReadAll(ctx, "started")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != seq {
+		t.Fatalf("read %d records, want %d", len(got), seq)
+	}
+	lastSeq := map[string]int{}
+	for _, r := range got {
+		var n int
+		if _, err := fmt.Sscanf(string(r.Value), "%d", &n); err != nil {
+			t.Fatal(err)
+		}
+		if prev, ok := lastSeq[string(r.Key)]; ok && n <= prev {
+			t.Fatalf("key %s: %d after %d", r.Key, n, prev)
+		}
+		lastSeq[string(r.Key)] = n
+	}
+}

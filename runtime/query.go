@@ -68,6 +68,8 @@ type Query struct {
 	// records it is passed).
 	outs  []kafka.Record
 	parts [][]kafka.Record
+	// stream writes outputs during a batch (nil where the cluster cannot).
+	stream *outStream
 }
 
 // errSinkDone ends a subscription whose transient sink wants no more rows.
@@ -93,6 +95,7 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 	q.single = q.synchronous || topo.singleTask()
 	if !q.synchronous {
 		q.gate = newFeedGate(topo)
+		q.stream = newOutStream(cluster)
 	}
 	// The in-memory cluster delivers each produce synchronously (tests):
 	// it never caches, so every update is seen.
@@ -165,11 +168,17 @@ func (q *Query) handle(ctx context.Context, batch []kafka.Record) error {
 		// transactions to commit in.
 		q.txn = kafka.TransactorFrom(ctx)
 	}
+	if q.stream != nil {
+		q.stream.ctx, q.stream.on = ctx, q.txn == nil
+	}
 	if len(batch) > 0 {
 		q.stats.lastMessage.Store(time.Now().UnixMilli())
 	}
 	// The tasks' queues borrow batch's records until here.
 	defer func() {
+		// A batch that failed may have outputs in flight: nothing may
+		// write over them once the handler returns.
+		_ = q.stream.land()
 		for _, t := range q.tasks {
 			t.keepBorrowed()
 		}
@@ -251,6 +260,9 @@ func (q *Query) commitDue(stop bool) bool {
 // state changes and markers (flush), after which the subscription may
 // commit every input offset processed so far.
 func (q *Query) commit(ctx context.Context) error {
+	if err := q.landStream(); err != nil {
+		return err
+	}
 	for _, t := range q.tasks {
 		t.flushCaches()
 	}
@@ -391,6 +403,9 @@ func (q *Query) purgeRepartitions(ctx context.Context) {
 // They are written again if the query restarts from the last commit:
 // at-least-once, as before any commit.
 func (q *Query) flushOutputs(ctx context.Context) error {
+	if err := q.landStream(); err != nil {
+		return err
+	}
 	parts := q.parts[:0]
 	for _, t := range q.tasks {
 		if len(t.pending) > 0 {
@@ -419,6 +434,16 @@ func (q *Query) clearPending(parts [][]kafka.Record) {
 	}
 	clear(parts)
 	q.parts = parts[:0]
+}
+
+// landStream waits for the outputs handed over during the batch, which
+// go before anything else it writes.
+func (q *Query) landStream() error {
+	if err := q.stream.land(); err != nil {
+		q.recycle(false)
+		return fmt.Errorf("query %s: produce: %w", q.Topology.ID, err)
+	}
+	return nil
 }
 
 // recycle tells every task that the outputs of what it processed were
@@ -552,6 +577,7 @@ func (q *Query) task(ctx context.Context, partition int32) (*Task, error) {
 	}
 	t := newTask(q.Topology, q.opts.Log, q.stats.open(partition), partition)
 	t.gate = q.gate
+	t.stream = q.stream
 	if !q.Topology.NoCommit && q.Topology.Group != "" && len(t.inst.states) > 0 {
 		if err := q.restore(ctx, t); err != nil {
 			q.closeTask(t)

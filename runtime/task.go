@@ -60,6 +60,7 @@ type Task struct {
 	cur       *kafka.Record  // the record being processed, for error reports
 	rec       Rec            // reused per record
 	pending   []kafka.Record // outputs of the current batch
+	stream    *outStream     // takes pending over as it fills (nil: at the commit)
 	stop      bool           // set when a transient sink wants no more rows
 	failed    error          // set (with stop) when the query cannot go on
 	// words boxes the per-record pseudo columns (ROWTIME, ROWOFFSET)
@@ -415,6 +416,9 @@ func (t *Task) drain(now time.Time) {
 			return
 		}
 		t.processHead(pick)
+		if t.stream.due(t) {
+			t.stream.send(t)
+		}
 	}
 }
 

@@ -1,0 +1,100 @@
+package runtime
+
+import (
+	"context"
+
+	"github.com/eddysql/eddy/kafka"
+)
+
+// outStream writes a query's outputs while the rest of its batch is
+// still being processed: a task hands over its outputs array each time
+// it holds outChunk records, and takes an empty one back. Kept small,
+// the array a task appends to stays in the CPU's cache; a whole fetch's
+// outputs (10,000 records of 112 bytes) did not, and the append that
+// found it gone cost a tenth of q1's CPU. Outputs also start out sooner.
+//
+// The stream is for at-least-once queries on a cluster that produces
+// asynchronously: outputs may then go out before their batch commits
+// (a batch that fails is processed again, as after any failure). A
+// transaction's outputs wait for its commit as before. The query's
+// goroutine owns the stream; land returns once nothing is in flight,
+// and the query calls it before it writes or recycles anything else.
+type outStream struct {
+	cluster kafka.AsyncProducer
+	ctx     context.Context // the batch being handled
+	on      bool            // this batch streams (not in a transaction)
+	flying  []flight
+	free    [][]kafka.Record
+	err     error // of a flight landed early, for the next land
+}
+
+// flight is one handed-over outputs array and its produce's wait.
+type flight struct {
+	recs []kafka.Record
+	wait func() error
+}
+
+// outChunk is how many outputs a task holds before handing them over;
+// streamWindow bounds the arrays in flight (a record that fans out to
+// many outputs, or a long batch, lands the oldest first).
+const outChunk, streamWindow = 1024, 16
+
+func newOutStream(c kafka.Cluster) *outStream {
+	p, ok := c.(kafka.AsyncProducer)
+	if !ok {
+		return nil
+	}
+	return &outStream{cluster: p}
+}
+
+// due reports whether t should hand its outputs over now.
+func (s *outStream) due(t *Task) bool {
+	return s != nil && s.on && len(t.pending) >= outChunk
+}
+
+// send starts the produce of t's outputs and gives t an empty array.
+func (s *outStream) send(t *Task) {
+	if len(s.flying) == streamWindow {
+		s.landOldest()
+	}
+	s.flying = append(s.flying, flight{recs: t.pending, wait: s.cluster.StartProduce(s.ctx, t.pending)})
+	if n := len(s.free); n > 0 {
+		t.pending, s.free = s.free[n-1], s.free[:n-1]
+	} else {
+		t.pending = make([]kafka.Record, 0, outChunk)
+	}
+}
+
+func (s *outStream) landOldest() {
+	f := s.flying[0]
+	s.flying = s.flying[1:]
+	s.settle(f)
+}
+
+// settle waits for f and keeps its array for a later send.
+func (s *outStream) settle(f flight) {
+	if err := f.wait(); err != nil && s.err == nil {
+		s.err = err
+	}
+	clear(f.recs)
+	if cap(f.recs) <= 4*outChunk && len(s.free) < streamWindow {
+		s.free = append(s.free, f.recs[:0])
+	}
+}
+
+// land waits until every handed-over output is acknowledged and
+// returns the first error of any of them since the last land.
+func (s *outStream) land() error {
+	if s == nil {
+		return nil
+	}
+	for _, f := range s.flying {
+		s.settle(f)
+	}
+	clear(s.flying)
+	s.flying = s.flying[:0]
+	s.ctx = nil
+	err := s.err
+	s.err = nil
+	return err
+}
