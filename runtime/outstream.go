@@ -93,7 +93,6 @@ func (s *outStream) land() error {
 	}
 	clear(s.flying)
 	s.flying = s.flying[:0]
-	s.ctx = nil
 	err := s.err
 	s.err = nil
 	return err
