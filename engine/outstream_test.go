@@ -7,18 +7,51 @@ import (
 	"testing"
 
 	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/runtime"
 )
 
 // startCounting is the broker client, counting the produces a query
-// starts while it still processes its batch.
+// starts while it still processes its batch, and checking, as each
+// produce of the query's outputs starts, that the query's counts
+// already include them.
 type startCounting struct {
 	*kafka.Client
 	starts atomic.Int64
+	topic  string
+	query  atomic.Pointer[runtime.Query]
+	// produced counts the outputs handed to the client so far; checked
+	// the produces seen once the query was known, behind those whose
+	// outputs the query's Out count did not cover yet.
+	produced, checked, behind atomic.Int64
 }
 
 func (c *startCounting) StartProduce(ctx context.Context, recs []kafka.Record) func() error {
 	c.starts.Add(1)
+	c.observe(recs)
 	return c.Client.StartProduce(ctx, recs)
+}
+
+func (c *startCounting) ProduceParts(ctx context.Context, parts ...[]kafka.Record) error {
+	for _, p := range parts {
+		c.observe(p)
+	}
+	return c.Client.ProduceParts(ctx, parts...)
+}
+
+func (c *startCounting) observe(recs []kafka.Record) {
+	n := int64(0)
+	for _, r := range recs {
+		if r.Topic == c.topic {
+			n++
+		}
+	}
+	total := c.produced.Add(n)
+	if q := c.query.Load(); q != nil && n > 0 {
+		c.checked.Add(1)
+		if q.Counts().Out < total {
+			c.behind.Add(1)
+		}
+	}
 }
 
 // TestOutputsStreamedDuringABatchKeepOrder: a stateless query over
@@ -27,9 +60,9 @@ func (c *startCounting) StartProduce(ctx context.Context, recs []kafka.Record) f
 // record that decodes arrives exactly once, each key's records in
 // their input order, with the computed column right; the records that
 // do not decode go to the processing log without losing their
-// neighbours.
+// neighbours. The query's counts cover every output seen.
 func TestOutputsStreamedDuringABatchKeepOrder(t *testing.T) {
-	cl := &startCounting{Client: startBroker(t, t.TempDir())}
+	cl := &startCounting{Client: startBroker(t, t.TempDir()), topic: "DOUBLED"}
 	createTopic(t, cl, "clicks", 2)
 	const n, keys = 12_000, 40
 	var recs []kafka.Record
@@ -49,8 +82,10 @@ func TestOutputsStreamedDuringABatchKeepOrder(t *testing.T) {
 
 	e := newBrokerEngine(t, cl)
 	defer e.Close()
-	mustExec(t, e, `CREATE STREAM CLICKS (K STRING KEY, SEQ BIGINT) WITH (KAFKA_TOPIC='clicks', VALUE_FORMAT='JSON');
-CREATE STREAM DOUBLED AS SELECT K, SEQ, SEQ * 2 AS D FROM CLICKS;`)
+	mustExec(t, e, `CREATE STREAM CLICKS (K STRING KEY, SEQ BIGINT) WITH (KAFKA_TOPIC='clicks', VALUE_FORMAT='JSON');`)
+	// Produces that start before the query is known here go unchecked.
+	mustExec(t, e, `CREATE STREAM DOUBLED AS SELECT K, SEQ, SEQ * 2 AS D FROM CLICKS;`)
+	cl.query.Store(onlyQuery(t, e))
 	out := waitRecords(t, cl, "DOUBLED", func(r []kafka.Record) bool { return len(r) >= n-bad })
 	if len(out) != n-bad {
 		t.Fatalf("%d outputs, want %d", len(out), n-bad)
@@ -71,6 +106,14 @@ CREATE STREAM DOUBLED AS SELECT K, SEQ, SEQ * 2 AS D FROM CLICKS;`)
 	}
 	if cl.starts.Load() == 0 {
 		t.Fatal("no outputs were written during a batch")
+	}
+	// The counters are published a batch at a time, but never after the
+	// outputs they count can be seen.
+	if cl.checked.Load() == 0 || cl.behind.Load() > 0 {
+		t.Fatalf("%d of %d produces of outputs started before the query counted them", cl.behind.Load(), cl.checked.Load())
+	}
+	if c := onlyQuery(t, e).Counts(); c.In != n || c.Out != int64(n-bad) || c.Errors != int64(bad) {
+		t.Fatalf("counts in %d, out %d, errors %d once every output is there; want %d, %d, %d", c.In, c.Out, c.Errors, n, n-bad, bad)
 	}
 	errs := waitRecords(t, cl, e.processingLogTopic(), func(r []kafka.Record) bool { return len(r) >= bad })
 	if len(errs) != bad {

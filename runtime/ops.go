@@ -245,7 +245,7 @@ func (s *TopicSink) serializeError(t *Task, err error) {
 }
 
 func (s *TopicSink) Process(t *Task, r *Rec) {
-	t.stats.Out.Add(1)
+	t.outs++ // published with the batch (publishStats)
 	var key []byte
 	if s.KeyFromInput {
 		key = t.cur.Key

@@ -54,6 +54,7 @@ func (s *outStream) due(t *Task) bool {
 
 // send starts the produce of t's outputs and gives t an empty array.
 func (s *outStream) send(t *Task) {
+	t.publishStats() // before any of these outputs can be seen
 	if len(s.flying) == streamWindow {
 		s.landOldest()
 	}

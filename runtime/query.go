@@ -181,6 +181,7 @@ func (q *Query) handle(ctx context.Context, batch []kafka.Record) error {
 		_ = q.stream.land()
 		for _, t := range q.tasks {
 			t.keepBorrowed()
+			t.publishStats()
 		}
 	}()
 	stop := false
@@ -439,6 +440,11 @@ func (q *Query) clearPending(parts [][]kafka.Record) {
 // landStream waits for the outputs handed over during the batch, which
 // go before anything else it writes.
 func (q *Query) landStream() error {
+	// The counters first: whoever sees an output sees the records that
+	// made it counted.
+	for _, t := range q.tasks {
+		t.publishStats()
+	}
 	if err := q.stream.land(); err != nil {
 		q.recycle(false)
 		return fmt.Errorf("query %s: produce: %w", q.Topology.ID, err)

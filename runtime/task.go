@@ -60,9 +60,12 @@ type Task struct {
 	cur       *kafka.Record  // the record being processed, for error reports
 	rec       Rec            // reused per record
 	pending   []kafka.Record // outputs of the current batch
-	stream    *outStream     // takes pending over as it fills (nil: at the commit)
-	stop      bool           // set when a transient sink wants no more rows
-	failed    error          // set (with stop) when the query cannot go on
+	// outs counts the rows topic sinks emitted since publishStats last
+	// added them to stats.Out: one atomic add per batch, not per row.
+	outs   int64
+	stream *outStream // takes pending over as it fills (nil: at the commit)
+	stop   bool       // set when a transient sink wants no more rows
+	failed error      // set (with stop) when the query cannot go on
 	// words boxes the per-record pseudo columns (ROWTIME, ROWOFFSET)
 	// and out holds encoded keys and values: shared blocks instead of
 	// allocations per record.
@@ -258,6 +261,9 @@ type inputQueue struct {
 	// uncommitted mirrors whether the task's uncommitted map holds this
 	// partition, sparing a lookup per record.
 	uncommitted bool
+	// consumed counts the records processed since publishStats last
+	// added them to stats.Consumed.
+	consumed int64
 	// done is the offset after the last record processed (0: none yet),
 	// which doneOffsets copies into the task's done map: one map write
 	// when it is read instead of one per record.
@@ -422,10 +428,26 @@ func (t *Task) drain(now time.Time) {
 	}
 }
 
+// publishStats adds the records processed and the rows emitted since
+// its last call to the shared counters, which readers see a batch at a
+// time: two atomic adds per record were about 2% of a projection's CPU.
+func (t *Task) publishStats() {
+	if t.outs > 0 {
+		t.stats.Out.Add(t.outs)
+		t.outs = 0
+	}
+	for _, q := range t.queues {
+		if q.consumed > 0 {
+			q.stats.Consumed.Add(q.consumed)
+			q.consumed = 0
+		}
+	}
+}
+
 // processHead processes the first record buffered for q.
 func (t *Task) processHead(q *inputQueue) {
 	rec := q.buf[0]
-	q.stats.Consumed.Add(1)
+	q.consumed++
 	t.process(rec)
 	t.cur = nil // rec may be borrowed
 	// A wait for this input (maxLagWait) counts from its last progress,
