@@ -584,6 +584,7 @@ func (t *Task) process(rec *kafka.Record) {
 	if !tombstone {
 		err := t.decode(src.ValueSerde, rec.Value, row[src.NumKey:src.NumKey+src.NumValue])
 		switch {
+		case err == nil: // the common case, without errors.Is's call
 		case errors.Is(err, serde.ErrNull):
 			tombstone = true // bytes that encode null, e.g. JSON `null`
 		case err != nil:
