@@ -122,3 +122,41 @@ func TestOutputsStreamedDuringABatchKeepOrder(t *testing.T) {
 }
 
 func head(s []int) []int { return s[:min(len(s), 5)] }
+
+// TestOutputsStreamedBeyondTheWindowKeepOrder: a query that fans each
+// record out to three rows hands over more arrays in one batch than the
+// stream keeps in flight, so it waits for the oldest as it goes; every
+// row still arrives once and in order.
+func TestOutputsStreamedBeyondTheWindowKeepOrder(t *testing.T) {
+	cl := &startCounting{Client: startBroker(t, t.TempDir())}
+	createTopic(t, cl, "orders", 1)
+	const n = 9_000
+	recs := make([]kafka.Record, n)
+	for i := range recs {
+		recs[i] = kafka.Record{Key: []byte(fmt.Sprintf("c%d", i%3)), Value: fmt.Appendf(nil, `{"SEQ": %d}`, i)}
+	}
+	produceJSON(t, cl, "orders", recs...)
+	e := newBrokerEngine(t, cl)
+	defer e.Close()
+	mustExec(t, e, `CREATE STREAM ORDERS (K STRING KEY, SEQ BIGINT) WITH (KAFKA_TOPIC='orders', VALUE_FORMAT='JSON');
+CREATE STREAM LINES AS SELECT K, EXPLODE(ARRAY[SEQ * 3, SEQ * 3 + 1, SEQ * 3 + 2]) AS LINE FROM ORDERS;`)
+	out := waitRecords(t, cl, "LINES", func(r []kafka.Record) bool { return len(r) >= 3*n })
+	if len(out) != 3*n {
+		t.Fatalf("%d rows, want %d", len(out), 3*n)
+	}
+	last := map[string]int{}
+	for _, r := range out {
+		line := int(jsonValue(t, r)["LINE"].(float64))
+		k := string(r.Key)
+		if prev, ok := last[k]; ok && line <= prev {
+			t.Fatalf("key %s: line %d after %d", k, line, prev)
+		}
+		last[k] = line
+	}
+	if got := cl.starts.Load(); got <= streamWindowForTest {
+		t.Fatalf("%d arrays handed over, want more than the %d kept in flight", got, streamWindowForTest)
+	}
+}
+
+// streamWindowForTest is runtime's streamWindow (16 arrays in flight).
+const streamWindowForTest = 16
