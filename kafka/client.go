@@ -344,9 +344,7 @@ func (c *Client) StartProduce(ctx context.Context, recs []Record) (wait func() e
 	return func() error {
 		var errs []error
 		for _, f := range flying {
-			f.wg.Wait()
-			f.finish(c.arrays)
-			errs = append(errs, f.errs...)
+			errs = append(errs, f.land(c.arrays)...)
 		}
 		return errors.Join(errs...)
 	}
@@ -391,9 +389,7 @@ func producePartsWith(ctx context.Context, cl *kgo.Client, parts [][]Record, arr
 	land := func() {
 		c := flying[0]
 		flying = flying[1:]
-		c.wg.Wait()
-		c.finish(arrays)
-		errs = append(errs, c.errs...)
+		errs = append(errs, c.land(arrays)...)
 	}
 	for _, recs := range parts {
 		for from := 0; from < len(recs) && len(errs) == 0; from += produceChunk {
@@ -459,6 +455,14 @@ func startProducing(ctx context.Context, cl *kgo.Client, recs []Record, arrays *
 		cl.Produce(ctx, &c.block[i], done)
 	}
 	return c
+}
+
+// land waits until every record of the chunk is acknowledged, finishes
+// it, and returns its errors.
+func (c *producing) land(arrays *produceArrays) []error {
+	c.wg.Wait()
+	c.finish(arrays)
+	return c.errs
 }
 
 // finish copies where each acknowledged record went back into recs and
