@@ -11,7 +11,8 @@ import (
 // it holds outChunk records, and takes an empty one back. Kept small,
 // the array a task appends to stays in the CPU's cache; a whole fetch's
 // outputs (10,000 records of 112 bytes) did not, and the append that
-// found it gone cost a tenth of q1's CPU. Outputs also start out sooner.
+// found it gone took 90 ms of q1's 2.3 s of CPU. Outputs also start out
+// sooner.
 //
 // The stream is for at-least-once queries on a cluster that produces
 // asynchronously: outputs may then go out before their batch commits

@@ -430,7 +430,8 @@ func (t *Task) drain(now time.Time) {
 
 // publishStats adds the records processed and the rows emitted since
 // its last call to the shared counters, which readers see a batch at a
-// time: two atomic adds per record were about 2% of a projection's CPU.
+// time: two atomic adds per record cost the engine alone about 7% of q0's
+// CPU per record.
 func (t *Task) publishStats() {
 	if t.outs > 0 {
 		t.stats.Out.Add(t.outs)
