@@ -1,3 +1,5 @@
+//go:build !purego
+
 #include "textflag.h"
 
 // func plainChunks(b []byte, ascii bool) int
