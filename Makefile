@@ -36,7 +36,7 @@ PG_DSN ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export PG_DSN
 test: console-check
 	$(GO) vet ./...
-	# The serde package again without its assembly (the portable loops).
+	@# The serde package again without its assembly (the portable loops).
 	$(GO) vet -tags purego ./serde
 	$(GO) test -count=1 -tags purego ./serde
 	@trap '$(CLICKHOUSE_INFRA) down; [ ! -x $(TESTINFRA) ] || $(TESTINFRA) down' EXIT && \

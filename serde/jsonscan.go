@@ -621,8 +621,8 @@ func appendEscape(dst []byte, c byte) []byte {
 
 // plainRun returns the index of the first byte of s from i on that is
 // not plain ASCII (a quote, backslash, control character or a byte of
-// UTF-8), or len(s): sixteen then eight bytes at a time, as scanStr
-// reads eight.
+// UTF-8), or len(s): whole vector chunks where plainChunks has them,
+// then sixteen and eight bytes at a time, as scanStr reads.
 func plainRun(s string, i int) int {
 	if len(s)-i >= 16 {
 		i += plainChunks(unsafe.Slice(unsafe.StringData(s[i:]), len(s)-i), true)
