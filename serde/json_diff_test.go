@@ -128,9 +128,8 @@ func FuzzInteger(f *testing.F) {
 }
 
 // FuzzStr: scanning a string in chunks (sixteen bytes where the CPU has
-// vectors, then eight) gives what reading it
-// a byte at a time gives: the same text, error and end offset, whether it
-// is kept or only checked.
+// vectors, then eight) gives what reading it a byte at a time gives: the
+// same text, error and end offset, whether it is kept or only checked.
 func FuzzStr(f *testing.F) {
 	for _, s := range []string{
 		`abc"`, `abc`, `"`, ``, `0123456789abcdef"x`, "é\"", "\xff\"", "abcdefgh\xe9\"", "a\x01\"", `a\"b"`,
