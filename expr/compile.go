@@ -590,7 +590,40 @@ func (c *compiler) cast(e *sql.Cast) (*node, error) {
 			return constNode(to, v, e), nil
 		}
 	}
-	return &node{typ: to, eval: wrapConv(x.eval, conv, "CAST")}, nil
+	return &node{typ: to, eval: convEval(x.eval, x.typ, to, conv, "CAST")}, nil
+}
+
+// convEval is wrapConv, except that a conversion of an INT, BIGINT or
+// DECIMAL to DECIMAL tries the int64 coefficient first, boxed into the
+// context's slab as arithmetic's results are: conv's math/big path
+// costs about a dozen allocations per value. It falls back to conv,
+// which also makes the error, where the value does not fit.
+func convEval(xe Evaluator, from, to *types.Type, conv convFunc, what string) Evaluator {
+	switch {
+	case to.Kind != types.Decimal:
+		return wrapConv(xe, conv, what)
+	case from.Kind != types.Int && from.Kind != types.Bigint && from.Kind != types.Decimal:
+		return wrapConv(xe, conv, what)
+	}
+	precision, scale := to.Precision, int32(to.Scale)
+	return func(ctx *Context, row []any) any {
+		v := xe(ctx, row)
+		if v == nil {
+			return nil
+		}
+		if c, e, ok := smallOf(v); ok {
+			// Rescale rounds half away from zero, as fitDecimal does.
+			if r, ok := smalldec.Rescale(c, e, scale); ok && smalldec.Digits(r) <= precision {
+				return ctx.decimals().Box(r, -scale)
+			}
+		}
+		out, err := conv(v)
+		if err != nil {
+			ctx.report(fmt.Errorf("%s: %w", what, err))
+			return nil
+		}
+		return out
+	}
 }
 
 // wrapConv applies a value conversion, turning its failure into NULL plus
@@ -640,5 +673,5 @@ func (c *compiler) coerceNode(n *node, to *types.Type) (*node, error) {
 			return constNode(to, v, n.src), nil
 		}
 	}
-	return &node{typ: to, eval: wrapConv(n.eval, conv, "implicit cast"), src: n.src}, nil
+	return &node{typ: to, eval: convEval(n.eval, n.typ, to, conv, "implicit cast"), src: n.src}, nil
 }
