@@ -3,6 +3,7 @@ package expr
 import (
 	"math"
 
+	"github.com/eddysql/eddy/internal/smalldec"
 	"github.com/eddysql/eddy/types"
 	"github.com/shopspring/decimal"
 )
@@ -132,10 +133,33 @@ func toFloat(v any) (float64, bool) {
 	case float64:
 		return v, true
 	case decimal.Decimal:
+		if f, ok := exactFloat(v); ok {
+			return f, true
+		}
 		f, _ := v.Float64()
 		return f, true
 	}
 	return 0, false
+}
+
+// exactPow10 holds the powers of ten a float64 represents exactly.
+var exactPow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// exactFloat converts d to the nearest float64 without Float64's string
+// round trip (a dozen allocations) when its coefficient and its power of
+// ten are both exact as float64s: then one IEEE multiplication or
+// division is correctly rounded, the same double strconv.ParseFloat
+// gives (Clinger's fast path).
+func exactFloat(d decimal.Decimal) (float64, bool) {
+	c, e, ok := smalldec.Int64(d)
+	if !ok || c > 1<<53 || c < -(1<<53) || e < -22 || e > 22 {
+		return 0, false
+	}
+	if e < 0 {
+		return float64(c) / exactPow10[-e], true
+	}
+	return float64(c) * exactPow10[e], true
 }
 
 // toDecimal converts an integer or decimal value to decimal.Decimal.

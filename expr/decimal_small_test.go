@@ -3,6 +3,7 @@ package expr
 import (
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"github.com/eddysql/eddy/types"
@@ -83,5 +84,32 @@ func BenchmarkDecimalTimesBigint(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		c.Eval(ctx, row)
+	}
+}
+
+// A DECIMAL converts to the same DOUBLE with or without the fast path:
+// the nearest one, as Java's BigDecimal.doubleValue and strconv give.
+func TestDecimalToDoubleIsNearest(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	vals := []decimal.Decimal{decimal.New(0, -3), decimal.New(1, -1), decimal.New(-3, -1), decimal.New(1<<53, -22),
+		decimal.New(-(1 << 53), 22), decimal.New(1<<53+1, 0), decimal.New(7, -23), decimal.New(123456789, -3)}
+	for range 20000 {
+		vals = append(vals, decimal.New(r.Int64N(1<<54)-1<<53, int32(r.IntN(51))-25))
+	}
+	fast := 0
+	for _, d := range vals {
+		want, err := strconv.ParseFloat(d.String(), 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := exactFloat(d); ok {
+			fast++
+		}
+		if got, _ := toFloat(d); got != want {
+			t.Fatalf("%s as a DOUBLE = %v, want %v", d, got, want)
+		}
+	}
+	if fast < len(vals)/2 {
+		t.Errorf("the fast path took only %d of %d values", fast, len(vals))
 	}
 }
