@@ -22,11 +22,7 @@ func registerMoreString(r *Registry) {
 		return encodeBytes(b, a[2].(string))
 	}, tStr, tStr, tStr))
 
-	extractAll := func(a []any) (any, error) {
-		re, err := regexp.Compile(a[0].(string))
-		if err != nil {
-			return nil, err
-		}
+	extractAll := func(re *regexp.Regexp, a []any) (any, error) {
 		g := 0
 		if len(a) > 2 {
 			g = int(a[2].(int32))
@@ -46,8 +42,8 @@ func registerMoreString(r *Registry) {
 		return out, nil
 	}
 	r.add("REGEXP_EXTRACT_ALL",
-		ov(types.ArrayOf(tStr), extractAll, tStr, tStr),
-		ov(types.ArrayOf(tStr), extractAll, tStr, tStr, tInt))
+		patternOverload(types.ArrayOf(tStr), 0, extractAll, tStr, tStr),
+		patternOverload(types.ArrayOf(tStr), 0, extractAll, tStr, tStr, tInt))
 
 	registerMask(r)
 }

@@ -243,18 +243,10 @@ func registerString(r *Registry) {
 		return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:]), nil
 	}))
 
-	r.add("REGEXP_REPLACE", ov(tStr, func(a []any) (any, error) {
-		re, err := regexp.Compile(a[1].(string))
-		if err != nil {
-			return nil, err
-		}
+	r.add("REGEXP_REPLACE", patternOverload(tStr, 1, func(re *regexp.Regexp, a []any) (any, error) {
 		return re.ReplaceAllString(a[0].(string), javaReplacement(a[2].(string))), nil
 	}, tStr, tStr, tStr))
-	regexExtract := func(a []any) (any, error) {
-		re, err := regexp.Compile(a[0].(string))
-		if err != nil {
-			return nil, err
-		}
+	regexExtract := func(re *regexp.Regexp, a []any) (any, error) {
 		g := 0
 		if len(a) > 2 {
 			g = int(a[2].(int32))
@@ -265,12 +257,8 @@ func registerString(r *Registry) {
 		}
 		return m[g], nil
 	}
-	r.add("REGEXP_EXTRACT", ov(tStr, regexExtract, tStr, tStr), ov(tStr, regexExtract, tStr, tStr, tInt))
-	r.add("REGEXP_SPLIT_TO_ARRAY", ov(types.ArrayOf(tStr), func(a []any) (any, error) {
-		re, err := regexp.Compile(a[1].(string))
-		if err != nil {
-			return nil, err
-		}
+	r.add("REGEXP_EXTRACT", patternOverload(tStr, 0, regexExtract, tStr, tStr), patternOverload(tStr, 0, regexExtract, tStr, tStr, tInt))
+	r.add("REGEXP_SPLIT_TO_ARRAY", patternOverload(types.ArrayOf(tStr), 1, func(re *regexp.Regexp, a []any) (any, error) {
 		parts := re.Split(a[0].(string), -1)
 		out := make([]any, len(parts))
 		for i, p := range parts {
