@@ -210,7 +210,10 @@ func decimalOp(op string, scale int) binaryOp {
 			return big(dec(a), dec(b)).Round(s), nil
 		}
 	case "/":
-		return func(_ *Context, a, b any) (any, error) {
+		return func(c *Context, a, b any) (any, error) {
+			if v, ok := smallDiv(c.decimals(), a, b, s); ok {
+				return v, nil
+			}
 			d := dec(b)
 			if d.IsZero() {
 				return nil, errors.New("Division by zero")

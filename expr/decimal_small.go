@@ -102,3 +102,57 @@ func smallCmp(a, b any) (int, bool) {
 	}
 	return 0, true
 }
+
+// smallDiv computes a / b rounded half away from zero to scale, as
+// dec(a).DivRound(dec(b), scale) does, boxed into slab (if not nil). The
+// caller handles a zero divisor.
+func smallDiv(slab *smalldec.Slab, a, b any, scale int32) (any, bool) {
+	x, xe, ok := smallOf(a)
+	if !ok {
+		return nil, false
+	}
+	y, ye, ok := smallOf(b)
+	if !ok {
+		return nil, false
+	}
+	// a / b = x / y × 10^(xe-ye): at scale, the coefficient is
+	// x × 10^(xe-ye+scale) / y.
+	shift := int64(xe) - int64(ye) + int64(scale)
+	if shift < 0 || shift > 19 {
+		return nil, false
+	}
+	q, ok := smalldec.DivRound(x, int(shift), y)
+	if !ok {
+		return nil, false
+	}
+	return slab.Box(q, -scale), true
+}
+
+// smallRound is ROUND(d, places) with ties towards positive infinity:
+// at d's own scale when keepScale, else (places 0) at scale 0, as
+// roundCeilHalf and rescale give it.
+func smallRound(d decimal.Decimal, places int, keepScale bool) (any, bool) {
+	c, e, ok := smalldec.Int64(d)
+	if !ok || e > 0 {
+		return nil, false
+	}
+	drop := int(-e) - places // the fraction digits rounded away
+	if drop <= 0 {
+		if keepScale {
+			return d, true
+		}
+		return smalldec.Box(c, 0), true
+	}
+	q, ok := smalldec.RoundHalfCeil(c, drop)
+	if !ok {
+		return nil, false
+	}
+	if !keepScale {
+		return smalldec.Box(q, 0), true
+	}
+	r, ok := smalldec.Rescale(q, int32(drop), 0)
+	if !ok {
+		return nil, false
+	}
+	return smalldec.Box(r, e), true
+}

@@ -113,3 +113,58 @@ func TestDecimalToDoubleIsNearest(t *testing.T) {
 		t.Errorf("the fast path took only %d of %d values", fast, len(vals))
 	}
 }
+
+// ROUND and division of DECIMALs on int64 coefficients give exactly what
+// the math/big path gives: the same value at the same exponent.
+func TestSmallRoundAndDivideMatchBig(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	vals := []decimal.Decimal{decimal.New(0, 0), decimal.New(5, -1), decimal.New(-5, -1), decimal.New(15, -1), decimal.New(-25, -1),
+		decimal.New(-15, -2), decimal.New(math.MaxInt64, -3), decimal.New(math.MinInt64, -3), decimal.New(12345, 0), decimal.New(-99995, -4)}
+	for range 3000 {
+		vals = append(vals, decimal.New(r.Int64N(2e12)-1e12, -int32(r.IntN(8))))
+	}
+	fast := 0
+	for _, d := range vals {
+		for _, places := range []int{-3, -1, 0, 1, 2, 5, 9} {
+			want := rescale(roundCeilHalf(d, places), int(-d.Exponent()))
+			if got, ok := smallRound(d, places, true); ok {
+				fast++
+				if g := got.(decimal.Decimal); !g.Equal(want) || g.Exponent() != want.Exponent() {
+					t.Fatalf("ROUND(%s, %d) = %s (exp %d), want %s (exp %d)", d, places, g, g.Exponent(), want, want.Exponent())
+				}
+			}
+		}
+		want := roundCeilHalf(d, 0)
+		if got, ok := smallRound(d, 0, false); ok {
+			if g := got.(decimal.Decimal); !g.Equal(want) || g.Exponent() != want.Exponent() {
+				t.Fatalf("ROUND(%s) = %s (exp %d), want %s (exp %d)", d, g, g.Exponent(), want, want.Exponent())
+			}
+		}
+	}
+	for i, a := range vals {
+		for _, scale := range []int32{0, 2, 6, 10} {
+			b := vals[(i*7+3)%len(vals)]
+			if b.IsZero() {
+				continue
+			}
+			want := a.DivRound(b, scale)
+			if got, ok := smallDiv(nil, a, b, scale); ok {
+				fast++
+				if g := got.(decimal.Decimal); !g.Equal(want) || g.Exponent() != want.Exponent() {
+					t.Fatalf("%s / %s at scale %d = %s (exp %d), want %s (exp %d)", a, b, scale, g, g.Exponent(), want, want.Exponent())
+				}
+			}
+			for _, n := range []any{int64(3), int32(-7), int64(1000)} {
+				want := a.DivRound(dec(n), scale)
+				if got, ok := smallDiv(nil, a, n, scale); ok {
+					if g := got.(decimal.Decimal); !g.Equal(want) || g.Exponent() != want.Exponent() {
+						t.Fatalf("%s / %v at scale %d = %s, want %s", a, n, scale, g, want)
+					}
+				}
+			}
+		}
+	}
+	if fast < len(vals)*4 {
+		t.Errorf("the fast paths took only %d cases", fast)
+	}
+}

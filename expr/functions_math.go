@@ -66,10 +66,16 @@ func registerMath(r *Registry) {
 			return roundDouble(a[0].(float64), int(a[1].(int32)), roundCeilHalf), nil
 		}, tDbl, tInt),
 		ovT(roundedDecimalType, func(a []any) (any, error) {
+			if v, ok := smallRound(a[0].(decimal.Decimal), 0, false); ok {
+				return v, nil
+			}
 			return roundCeilHalf(a[0].(decimal.Decimal), 0), nil
 		}, anyDecimal),
 		ovT(sameType, func(a []any) (any, error) {
 			d := a[0].(decimal.Decimal)
+			if v, ok := smallRound(d, int(a[1].(int32)), true); ok {
+				return v, nil
+			}
 			return rescale(roundCeilHalf(d, int(a[1].(int32))), int(-d.Exponent())), nil
 		}, anyDecimal, tInt))
 	r.add("TRUNC",

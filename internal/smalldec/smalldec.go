@@ -243,6 +243,55 @@ func Add(a, b int64) (int64, bool) {
 	return c, true
 }
 
+// RoundHalfCeil returns coef / 10^drop rounded to an integer with ties
+// towards positive infinity (ROUND's rule); ok is false when drop is not
+// between 1 and 18.
+func RoundHalfCeil(coef int64, drop int) (int64, bool) {
+	if drop < 1 || drop >= len(pow10) {
+		return 0, false
+	}
+	p := pow10[drop]
+	q, r := coef/p, coef%p
+	if r < 0 { // floor division: 0 <= r < p
+		q--
+		r += p
+	}
+	if r >= p-r { // r ≥ p/2: up
+		q++
+	}
+	return q, true
+}
+
+// DivRound returns a × 10^shift / b rounded half away from zero to an
+// integer, as decimal.DivRound rounds, with the product in 128 bits; ok
+// is false for a zero divisor, a shift past 19 and a quotient that does
+// not fit an int64.
+func DivRound(a int64, shift int, b int64) (int64, bool) {
+	if b == 0 || shift < 0 || shift > 19 {
+		return 0, false
+	}
+	p := uint64(1e19)
+	if shift < len(pow10) {
+		p = uint64(pow10[shift])
+	}
+	ub := abs(b)
+	hi, lo := bits.Mul64(abs(a), p)
+	if hi >= ub {
+		return 0, false // the quotient needs more than 64 bits
+	}
+	q, r := bits.Div64(hi, lo, ub)
+	if r >= ub-r { // r ≥ |b|/2: away from zero
+		q++
+	}
+	if q > math.MaxInt64 {
+		return 0, false
+	}
+	if (a < 0) != (b < 0) {
+		return -int64(q), true
+	}
+	return int64(q), true
+}
+
 // Digits counts the decimal digits of coef (0 has one).
 func Digits(coef int64) int {
 	// From the bit length b of u (at least 1: 0 has a digit), u has
