@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/eddysql/eddy/internal/box"
 	"github.com/eddysql/eddy/types"
@@ -94,14 +95,10 @@ func registerString(r *Registry) {
 
 	r.add("SUBSTRING",
 		ov(tStr, func(a []any) (any, error) {
-			rs := []rune(a[0].(string))
-			st, end := substrBounds(len(rs), a[1].(int32), len(rs))
-			return string(rs[st:end]), nil
+			return substring(a[0].(string), a[1].(int32), 0, true), nil
 		}, tStr, tInt),
 		ov(tStr, func(a []any) (any, error) {
-			rs := []rune(a[0].(string))
-			st, end := substrBounds(len(rs), a[1].(int32), int(a[2].(int32)))
-			return string(rs[st:end]), nil
+			return substring(a[0].(string), a[1].(int32), int(a[2].(int32)), false), nil
 		}, tStr, tInt, tInt),
 		ov(tByt, func(a []any) (any, error) {
 			b := a[0].([]byte)
@@ -428,4 +425,33 @@ func splitPart(s, d string, i int64) any {
 		s = s[:j]
 	}
 	return s
+}
+
+// substring is SUBSTRING(s, pos[, length]) counting characters, to the
+// end of s when toEnd. An ASCII string's characters are its bytes, so it
+// is sliced in place rather than converted to runes and back.
+func substring(s string, pos int32, length int, toEnd bool) string {
+	if asciiOnly(s) {
+		if toEnd {
+			length = len(s)
+		}
+		st, end := substrBounds(len(s), pos, length)
+		return s[st:end]
+	}
+	rs := []rune(s)
+	if toEnd {
+		length = len(rs)
+	}
+	st, end := substrBounds(len(rs), pos, length)
+	return string(rs[st:end])
+}
+
+// asciiOnly reports whether s holds only ASCII bytes.
+func asciiOnly(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
