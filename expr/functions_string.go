@@ -48,7 +48,14 @@ func registerString(r *Registry) {
 	// CONCAT skips NULL arguments (all NULL gives the empty string).
 	r.add("CONCAT",
 		ov(tStr, func(a []any) (any, error) {
+			n := 0
+			for _, v := range a {
+				if s, ok := v.(string); ok {
+					n += len(s)
+				}
+			}
 			var b strings.Builder
+			b.Grow(n) // one allocation, not one per doubling
 			for _, v := range a {
 				if s, ok := v.(string); ok {
 					b.WriteString(s)
@@ -167,7 +174,11 @@ func registerString(r *Registry) {
 		if len(a) > 3 {
 			occ = a[3].(int32)
 		}
-		return instrOf([]rune(a[0].(string)), []rune(a[1].(string)), int(pos), int(occ)), nil
+		s, sub := a[0].(string), a[1].(string)
+		if asciiOnly(s) && asciiOnly(sub) {
+			return instrASCII(s, sub, int(pos), int(occ)), nil
+		}
+		return instrOf([]rune(s), []rune(sub), int(pos), int(occ)), nil
 	}
 	r.add("INSTR",
 		ov(tInt, instr, tStr, tStr),
@@ -325,6 +336,42 @@ func instrOf(s, sub []rune, pos, occ int) int32 {
 		from := len(s) + pos
 		for range occ {
 			idx = lastIndexRunes(s, sub, from)
+			if idx < 0 {
+				return 0
+			}
+			from = idx - 1
+		}
+	}
+	return int32(idx + 1)
+}
+
+// instrASCII is instrOf for ASCII text, whose characters are its bytes:
+// it searches the strings in place instead of converting them to runes.
+func instrASCII(s, sub string, pos, occ int) int32 {
+	if occ <= 0 || pos == 0 {
+		return 0
+	}
+	idx := -1
+	if pos > 0 {
+		from := pos - 1
+		for range occ {
+			if from > len(s) {
+				return 0
+			}
+			i := strings.Index(s[from:], sub)
+			if i < 0 {
+				return 0
+			}
+			idx = from + i
+			from = idx + 1
+		}
+	} else {
+		from := len(s) + pos // the last start to consider
+		for range occ {
+			if from < 0 {
+				return 0
+			}
+			idx = strings.LastIndex(s[:min(from+len(sub), len(s))], sub)
 			if idx < 0 {
 				return 0
 			}

@@ -30,3 +30,22 @@ func TestSubstringCountsCharacters(t *testing.T) {
 		t.Errorf("SUBSTRING of an ASCII string: %v allocations, want none", n)
 	}
 }
+
+// INSTR searches ASCII text in place and finds what the rune search
+// finds, for every start position and occurrence.
+func TestInstrASCIIMatchesRunes(t *testing.T) {
+	texts := []string{"", "a", "aaa", "abcabcabc", "https://www.nexmark.com/a/b/item.htm?query=1"}
+	subs := []string{"", "a", "b", "abc", "ca", "/", "item", "zzz", "aaaa"}
+	for _, s := range texts {
+		for _, sub := range subs {
+			for pos := -12; pos <= 12; pos++ {
+				for occ := -1; occ <= 4; occ++ {
+					got, want := instrASCII(s, sub, pos, occ), instrOf([]rune(s), []rune(sub), pos, occ)
+					if got != want {
+						t.Fatalf("INSTR(%q, %q, %d, %d) = %d, want %d", s, sub, pos, occ, got, want)
+					}
+				}
+			}
+		}
+	}
+}
