@@ -26,69 +26,76 @@ func BenchmarkNexmarkPerRecord(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	bids := d.Records[NexmarkBidTopic]
 	for _, q := range NexmarkQueries {
 		if !nexmarkStateless(q.Name) {
 			continue
 		}
 		b.Run(q.Name, func(b *testing.B) {
-			ctx := b.Context()
-			fc := NewFeedCluster(NexmarkBidTopic, "out", len(bids))
-			defer fc.Close()
-			for _, t := range []string{NexmarkPersonTopic, NexmarkAuctionTopic, NexmarkBidTopic} {
-				if err := fc.CreateTopic(ctx, kafka.TopicInfo{Name: t, Partitions: 1, Replicas: 1}); err != nil {
-					b.Fatal(err)
-				}
-			}
-			eng, err := engine.New(ctx, engine.Options{Cluster: fc, ServiceID: "nxfeed_"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer eng.Close()
-			if _, err := eng.Execute(ctx, NexmarkDDL, nil); err != nil {
-				b.Fatal(err)
-			}
-			if _, err := eng.Execute(ctx, strings.Replace(q.SQL, "'OUT'", "'out'", 1), earliest()); err != nil {
-				b.Fatal(err)
-			}
-			feed := func() {
-				for i := 0; i < len(bids); i += feedBatch {
-					if err := fc.Feed(bids[i:min(i+feedBatch, len(bids))]); err != nil {
-						b.Fatal(err)
-					}
-				}
-			}
-			feed()
-			perPass, kept := fc.Produced()
-			if err := q.Check(d, kept); err != nil {
-				b.Fatalf("%s output: %v", q.Name, err)
-			}
-			var before, after goruntime.MemStats
-			goruntime.ReadMemStats(&before)
-			cpu0 := cpuTime()
-			b.ResetTimer()
-			for b.Loop() {
-				feed()
-			}
-			b.StopTimer()
-			cpu := cpuTime() - cpu0
-			goruntime.ReadMemStats(&after)
-			if errs := eng.QueryErrors(); len(errs) > 0 {
-				b.Fatal(errs)
-			}
-			records := float64(b.N) * float64(len(bids))
-			per := float64(b.Elapsed().Nanoseconds()) / records
-			b.ReportMetric(per, "ns/record")
-			b.ReportMetric(1e9/per, "records/s")
-			// CPU time of the whole process (collector included) moves
-			// less than wall time when other jobs share the machine.
-			b.ReportMetric(float64(cpu.Nanoseconds())/records, "cpu-ns/record")
-			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/records, "allocs/record")
-			b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/records, "B/record")
-			if n, _ := fc.Produced(); n != (b.N+1)*perPass {
-				b.Fatalf("%d output records, want %d", n, (b.N+1)*perPass)
-			}
+			feedPerRecord(b, d, q.SQL, func(out []kafka.Record) error { return q.Check(d, out) })
 		})
+	}
+}
+
+// feedPerRecord runs statement (a stateless query over BID writing to
+// 'OUT') on a FeedCluster and reports its cost per bid. The first,
+// untimed pass's output goes through check.
+func feedPerRecord(b *testing.B, d *NexmarkData, statement string, check func([]kafka.Record) error) {
+	bids := d.Records[NexmarkBidTopic]
+	ctx := b.Context()
+	fc := NewFeedCluster(NexmarkBidTopic, "out", len(bids))
+	defer fc.Close()
+	for _, t := range []string{NexmarkPersonTopic, NexmarkAuctionTopic, NexmarkBidTopic} {
+		if err := fc.CreateTopic(ctx, kafka.TopicInfo{Name: t, Partitions: 1, Replicas: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	eng, err := engine.New(ctx, engine.Options{Cluster: fc, ServiceID: "nxfeed_"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer eng.Close()
+	if _, err := eng.Execute(ctx, NexmarkDDL, nil); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := eng.Execute(ctx, strings.Replace(statement, "'OUT'", "'out'", 1), earliest()); err != nil {
+		b.Fatal(err)
+	}
+	feed := func() {
+		for i := 0; i < len(bids); i += feedBatch {
+			if err := fc.Feed(bids[i:min(i+feedBatch, len(bids))]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	feed()
+	perPass, kept := fc.Produced()
+	if err := check(kept); err != nil {
+		b.Fatalf("output: %v", err)
+	}
+	var before, after goruntime.MemStats
+	goruntime.ReadMemStats(&before)
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for b.Loop() {
+		feed()
+	}
+	b.StopTimer()
+	cpu := cpuTime() - cpu0
+	goruntime.ReadMemStats(&after)
+	if errs := eng.QueryErrors(); len(errs) > 0 {
+		b.Fatal(errs)
+	}
+	records := float64(b.N) * float64(len(bids))
+	per := float64(b.Elapsed().Nanoseconds()) / records
+	b.ReportMetric(per, "ns/record")
+	b.ReportMetric(1e9/per, "records/s")
+	// CPU time of the whole process (collector included) moves
+	// less than wall time when other jobs share the machine.
+	b.ReportMetric(float64(cpu.Nanoseconds())/records, "cpu-ns/record")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/records, "allocs/record")
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/records, "B/record")
+	if n, _ := fc.Produced(); n != (b.N+1)*perPass {
+		b.Fatalf("%d output records, want %d", n, (b.N+1)*perPass)
 	}
 }
 
