@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/eddysql/eddy/internal/smalldec"
 	"github.com/eddysql/eddy/types"
 	"github.com/eddysql/eddy/types/codec"
 	"github.com/shopspring/decimal"
@@ -66,31 +67,96 @@ type sumI32 struct{ v int32 }
 type sumI64 struct{ v int64 }
 type sumF64 struct{ v float64 }
 
-// sumDec keeps the column's precision and scale; err is set (and v kept)
-// once a sum no longer fits.
+// sumDec keeps the column's precision and scale; err is set (and the
+// sum kept) once a sum no longer fits. While the sum's coefficient at
+// the column's scale fits an int64 it is kept as one (coef): adding a
+// math/big decimal costs about 300 ns and eight allocations, an int64
+// nothing. It moves to v for good once it does not fit.
 type sumDec struct {
-	v     decimal.Decimal
-	err   error
-	bound decimal.Decimal // 10^(precision-scale): the first value too wide
+	v    decimal.Decimal // the sum, once big
+	coef int64           // the sum × 10^scale, until big
+	big  bool
+	err  error
+	t    *sumDecType
+}
+
+// sumDecType is what every sum of one DECIMAL(precision, scale) column
+// shares.
+type sumDecType struct {
+	scale     int32
+	precision int
+	bound     decimal.Decimal // 10^(precision-scale): the first value too wide
 }
 
 func (s *sumDec) aggErr() error { return s.err }
 
+// value returns the sum.
+func (s *sumDec) value() decimal.Decimal {
+	if s.big {
+		return s.v
+	}
+	return smalldec.New(s.coef, -s.t.scale)
+}
+
 // appendState stores the sum and whether it overflowed; the bound comes
 // from the restoring Aggregate's type.
 func (s *sumDec) appendState(b []byte) ([]byte, error) {
-	return codec.AppendDecimal(appendFlag(b, s.err != nil), s.v), nil
+	return codec.AppendDecimal(appendFlag(b, s.err != nil), s.value()), nil
+}
+
+// add adds x (negated when sub) to the sum.
+func (s *sumDec) add(x decimal.Decimal, sub bool) {
+	if !s.big {
+		if c, ok := s.coefOf(x); ok && (!sub || c != math.MinInt64) {
+			if sub {
+				c = -c
+			}
+			if n, ok := smalldec.Add(s.coef, c); ok {
+				if s.t.precision < 19 && smalldec.Digits(n) > s.t.precision {
+					s.err = errNumericOverflow
+					return
+				}
+				s.coef = n
+				return
+			}
+		}
+		s.v, s.big = s.value(), true
+	}
+	if sub {
+		s.set(s.v.Sub(x))
+	} else {
+		s.set(s.v.Add(x))
+	}
+}
+
+// coefOf returns x's coefficient at the column's scale when it is exact
+// there and fits an int64.
+func (s *sumDec) coefOf(x decimal.Decimal) (int64, bool) {
+	c, e, ok := smalldec.Int64(x)
+	if !ok || e < -s.t.scale {
+		return 0, false // more fraction digits than the column: leave rounding to big
+	}
+	return smalldec.Rescale(c, e, s.t.scale)
 }
 
 // set stores n if it fits DECIMAL(prec, sc), else records the overflow.
 // Inputs already have the column's scale, so only integer digits can
 // overflow.
 func (s *sumDec) set(n decimal.Decimal) {
-	if n.Abs().Cmp(s.bound) >= 0 {
+	if n.Abs().Cmp(s.t.bound) >= 0 {
 		s.err = errNumericOverflow
 		return
 	}
 	s.v = n
+}
+
+// restore makes v the sum, as an int64 coefficient when it fits.
+func (s *sumDec) restore(v decimal.Decimal) {
+	if c, ok := s.coefOf(v); ok {
+		s.coef, s.big = c, false
+		return
+	}
+	s.v, s.big = v, true
 }
 
 // resolveSum: INT→INT, BIGINT→BIGINT, DOUBLE→DOUBLE, DECIMAL(p,s)→DECIMAL(p,s).
@@ -157,34 +223,37 @@ func resolveSum(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
 		withState(a, func(s *sumF64, b []byte) ([]byte, error) { return appendF64(b, s.v), nil },
 			func(r *stateReader) *sumF64 { return &sumF64{v: r.f64()} })
 	case types.Decimal:
-		s := t.Scale
-		bound := decimal.New(1, int32(t.Precision-t.Scale))
-		a.Init = func() any { return &sumDec{bound: bound} }
+		st := &sumDecType{scale: int32(t.Scale), precision: t.Precision, bound: decimal.New(1, int32(t.Precision-t.Scale))}
+		a.Init = func() any { return &sumDec{t: st} }
 		a.Add = func(acc any, v []any) any {
 			if x, ok := v[0].(decimal.Decimal); ok {
-				d := acc.(*sumDec)
-				d.set(d.v.Add(x))
+				acc.(*sumDec).add(x, false)
 			}
 			return acc
 		}
 		a.Undo = func(acc any, v []any) any {
 			if x, ok := v[0].(decimal.Decimal); ok {
-				d := acc.(*sumDec)
-				d.set(d.v.Sub(x))
+				acc.(*sumDec).add(x, true)
 			}
 			return acc
 		}
 		a.Merge = func(x, y any) any {
 			d, e := x.(*sumDec), y.(*sumDec)
-			d.set(d.v.Add(e.v))
+			d.add(e.value(), false)
 			if e.err != nil {
 				d.err = e.err
 			}
 			return d
 		}
-		a.Result = func(acc any) any { return acc.(*sumDec).v.Round(int32(s)) }
+		a.Result = func(acc any) any {
+			d := acc.(*sumDec)
+			if !d.big {
+				return d.value() // at the column's scale already
+			}
+			return d.v.Round(st.scale)
+		}
 		withState(a, (*sumDec).appendState, func(r *stateReader) *sumDec {
-			d := &sumDec{bound: bound}
+			d := &sumDec{t: st}
 			if r.flag() {
 				d.err = errNumericOverflow
 			}
@@ -192,7 +261,7 @@ func resolveSum(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
 			if !ok {
 				r.fail(errors.New("DECIMAL sum is null"))
 			}
-			d.v = v
+			d.restore(v)
 			return d
 		})
 	}
