@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/eddysql/eddy/internal/smalldec"
 	"github.com/eddysql/eddy/types"
 	"github.com/shopspring/decimal"
 )
@@ -217,86 +218,103 @@ func constInt(a AggArg) (int, bool) {
 // hash values in sets and multisets. COUNT_DISTINCT's serialized state
 // holds these keys, so changing their format needs a new stateVersion
 // (udaf_state.go).
-func valueKey(v any) string {
-	var b strings.Builder
-	writeKey(&b, v)
-	return b.String()
-}
+func valueKey(v any) string { return string(appendKey(nil, v)) }
 
-func writeKey(b *strings.Builder, v any) {
+// appendKey appends v's valueKey to b. Callers that only look a value up
+// append into a stack buffer and index the map with string(key), which
+// does not allocate; only a new key becomes a string.
+func appendKey(b []byte, v any) []byte {
 	switch v := v.(type) {
 	case nil:
-		b.WriteString("n")
+		b = append(b, 'n')
 	case bool:
 		if v {
-			b.WriteString("t")
+			b = append(b, 't')
 		} else {
-			b.WriteString("f")
+			b = append(b, 'f')
 		}
 	case int32:
-		b.WriteString("#")
-		b.WriteString(strconv.FormatInt(int64(v), 10))
+		b = strconv.AppendInt(append(b, '#'), int64(v), 10)
 	case int64:
-		b.WriteString("#")
-		b.WriteString(strconv.FormatInt(v, 10))
+		b = strconv.AppendInt(append(b, '#'), v, 10)
 	case float64:
 		if v == math.Trunc(v) && math.Abs(v) < 1e15 {
-			b.WriteString("#")
-			b.WriteString(strconv.FormatInt(int64(v), 10))
-			return
+			return strconv.AppendInt(append(b, '#'), int64(v), 10)
 		}
-		b.WriteString("#")
-		b.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
+		b = strconv.AppendFloat(append(b, '#'), v, 'g', -1, 64)
 	case decimal.Decimal:
-		b.WriteString("#")
+		b = append(b, '#')
+		if n, ok := smallWhole(v); ok {
+			return strconv.AppendInt(b, n, 10)
+		}
+		if f, ok := exactFloat(v); ok && f != math.Trunc(f) {
+			return strconv.AppendFloat(b, f, 'g', -1, 64)
+		}
 		if v.Equal(v.Truncate(0)) && v.Abs().LessThan(decimal.New(1, 15)) {
-			b.WriteString(v.Truncate(0).String())
-			return
+			return append(b, v.Truncate(0).String()...)
 		}
 		f, _ := v.Float64()
-		b.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+		b = strconv.AppendFloat(b, f, 'g', -1, 64)
 	case string:
-		b.WriteString("s")
-		b.WriteString(strconv.Quote(v))
+		b = strconv.AppendQuote(append(b, 's'), v)
 	case []byte:
-		b.WriteString("b")
-		b.WriteString(strconv.Quote(string(v)))
+		b = strconv.AppendQuote(append(b, 'b'), string(v))
 	case types.DateVal:
-		b.WriteString("D")
-		b.WriteString(strconv.FormatInt(int64(v), 10))
+		b = strconv.AppendInt(append(b, 'D'), int64(v), 10)
 	case types.TimeVal:
-		b.WriteString("T")
-		b.WriteString(strconv.FormatInt(int64(v), 10))
+		b = strconv.AppendInt(append(b, 'T'), int64(v), 10)
 	case types.TimestampVal:
-		b.WriteString("S")
-		b.WriteString(strconv.FormatInt(int64(v), 10))
+		b = strconv.AppendInt(append(b, 'S'), int64(v), 10)
 	case []any:
-		b.WriteString("[")
+		b = append(b, '[')
 		for _, e := range v {
-			writeKey(b, e)
-			b.WriteString(",")
+			b = append(appendKey(b, e), ',')
 		}
-		b.WriteString("]")
+		b = append(b, ']')
 	case types.StructVal:
-		b.WriteString("{")
+		b = append(b, '{')
 		for _, e := range v {
-			writeKey(b, e)
-			b.WriteString(",")
+			b = append(appendKey(b, e), ',')
 		}
-		b.WriteString("}")
+		b = append(b, '}')
 	case *types.MapVal:
 		ents := make([]string, v.Len())
 		for i := range ents {
 			ents[i] = valueKey(v.Keys[i]) + ":" + valueKey(v.Vals[i])
 		}
 		slices.Sort(ents)
-		b.WriteString("<")
+		b = append(b, '<')
 		for _, e := range ents {
-			b.WriteString(e)
-			b.WriteString(",")
+			b = append(append(b, e...), ',')
 		}
-		b.WriteString(">")
+		b = append(b, '>')
 	default:
-		fmt.Fprintf(b, "?%v", v)
+		b = fmt.Appendf(b, "?%v", v)
 	}
+	return b
+}
+
+// smallWhole returns d when it is a whole number of magnitude under
+// 10^15 with an int64 coefficient: the keys of such decimals are their
+// integer digits.
+func smallWhole(d decimal.Decimal) (int64, bool) {
+	c, e, ok := smalldec.Int64(d)
+	if !ok {
+		return 0, false
+	}
+	for e < 0 && c%10 == 0 && c != 0 {
+		c /= 10
+		e++
+	}
+	if c == 0 {
+		return 0, true
+	}
+	if e < 0 {
+		return 0, false
+	}
+	n, ok := smalldec.Rescale(c, e, 0)
+	if !ok || n >= 1e15 || n <= -1e15 {
+		return 0, false
+	}
+	return n, true
 }

@@ -569,7 +569,12 @@ func resolveCountDistinct(_ *Registry, name string, args []AggArg) (*Aggregate, 
 		Init:         func() any { return &distinctAcc{seen: map[string]struct{}{}} },
 		Add: func(acc any, v []any) any {
 			if v[0] != nil {
-				acc.(*distinctAcc).seen[valueKey(v[0])] = struct{}{}
+				seen := acc.(*distinctAcc).seen
+				var buf [64]byte
+				k := appendKey(buf[:0], v[0])
+				if _, ok := seen[string(k)]; !ok { // a lookup that does not allocate
+					seen[string(k)] = struct{}{}
+				}
 			}
 			return acc
 		},

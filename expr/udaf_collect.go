@@ -76,11 +76,12 @@ type setAcc struct {
 }
 
 func (s *setAcc) add(v any, limit int) {
-	k := valueKey(v)
-	if _, dup := s.keys[k]; dup || !underLimit(len(s.vals), limit) {
+	var buf [64]byte
+	k := appendKey(buf[:0], v)
+	if _, dup := s.keys[string(k)]; dup || !underLimit(len(s.vals), limit) { // a lookup that does not allocate
 		return
 	}
-	s.keys[k] = struct{}{}
+	s.keys[string(k)] = struct{}{}
 	s.vals = append(s.vals, v)
 }
 
