@@ -90,14 +90,43 @@ func registerTime(r *Registry) {
 			return wrap(ms), nil
 		}
 	}
+	// With a constant pattern (and zone), both are read once, as for
+	// formatting; a row's text is still parsed per row.
+	prepParse := func(wrap func(int64) any) func([]any, []bool) func([]any) (any, error) {
+		return func(consts []any, known []bool) func([]any) (any, error) {
+			if !known[1] || consts[1] == nil {
+				return nil
+			}
+			p, err := parseJavaPattern(consts[1].(string))
+			if err != nil {
+				return nil // reported per row, as without a constant
+			}
+			loc := time.UTC
+			if len(known) > 2 {
+				if !known[2] || consts[2] == nil {
+					return nil
+				}
+				if loc, err = loadZone(consts[2].(string)); err != nil {
+					return nil
+				}
+			}
+			return func(a []any) (any, error) {
+				t, err := p.parse(a[0].(string), loc)
+				if err != nil {
+					return nil, err
+				}
+				return wrap(t.UnixMilli()), nil
+			}
+		}
+	}
 	asBig := func(ms int64) any { return ms }
 	asTs := func(ms int64) any { return types.TimestampVal(ms) }
 	r.add("STRINGTOTIMESTAMP",
-		ov(tBig, parseTs(asBig), tStr, tStr),
-		ov(tBig, parseTs(asBig), tStr, tStr, tStr))
+		ov(tBig, parseTs(asBig), tStr, tStr).prepared(prepParse(asBig)),
+		ov(tBig, parseTs(asBig), tStr, tStr, tStr).prepared(prepParse(asBig)))
 	r.add("PARSE_TIMESTAMP",
-		ov(tTs, parseTs(asTs), tStr, tStr),
-		ov(tTs, parseTs(asTs), tStr, tStr, tStr))
+		ov(tTs, parseTs(asTs), tStr, tStr).prepared(prepParse(asTs)),
+		ov(tTs, parseTs(asTs), tStr, tStr, tStr).prepared(prepParse(asTs)))
 
 	const day = int64(86400000)
 	r.add("DATETOSTRING", ov(tStr, func(a []any) (any, error) {

@@ -1,0 +1,47 @@
+package expr
+
+import (
+	"testing"
+
+	"github.com/eddysql/eddy/types"
+)
+
+// PARSE_TIMESTAMP and STRINGTOTIMESTAMP with a literal pattern (read
+// once, at compile time) give what they give with the pattern in a
+// column, fail the rows the pattern does not fit, and do less per row.
+func TestParseTimestampLiteralPattern(t *testing.T) {
+	schema := testResolver{cols: []types.Column{col("S", types.StringType), col("PAT", types.StringType)}}
+	cases := []struct{ literal, column, pattern string }{
+		{"PARSE_TIMESTAMP(S, 'yyyy-MM-dd HH:mm:ss')", "PARSE_TIMESTAMP(S, PAT)", "yyyy-MM-dd HH:mm:ss"},
+		{"PARSE_TIMESTAMP(S, 'yyyy-MM-dd HH:mm:ss', 'America/Los_Angeles')", "PARSE_TIMESTAMP(S, PAT, 'America/Los_Angeles')", "yyyy-MM-dd HH:mm:ss"},
+		{"STRINGTOTIMESTAMP(S, 'yyyy-MM-dd HH:mm:ss')", "STRINGTOTIMESTAMP(S, PAT)", "yyyy-MM-dd HH:mm:ss"},
+	}
+	for _, c := range cases {
+		lit, err := Compile(mustParse(t, c.literal), schema, NewRegistry())
+		if err != nil {
+			t.Fatalf("compile %s: %v", c.literal, err)
+		}
+		byCol, err := Compile(mustParse(t, c.column), schema, NewRegistry())
+		if err != nil {
+			t.Fatalf("compile %s: %v", c.column, err)
+		}
+		for _, text := range []string{"2023-11-14 22:13:20", "1970-01-01 00:00:00", "2024-02-29 12:00:00", "not a time", "2023-11-14"} {
+			row := []any{text, c.pattern}
+			var litErrs, colErrs int
+			got := lit.Eval(&Context{OnError: func(error) { litErrs++ }}, row)
+			want := byCol.Eval(&Context{OnError: func(error) { colErrs++ }}, row)
+			if got == nil && text[0] == '2' && len(text) > 10 {
+				t.Errorf("%s of %q is NULL", c.literal, text)
+			}
+			if got != want || litErrs != colErrs {
+				t.Errorf("%s of %q = %v (%d errors), with the pattern in a column %v (%d errors)", c.literal, text, got, litErrs, want, colErrs)
+			}
+		}
+		row := []any{"2023-11-14 22:13:20", c.pattern}
+		perRow := testing.AllocsPerRun(50, func() { byCol.Eval(nil, row) })
+		once := testing.AllocsPerRun(50, func() { lit.Eval(nil, row) })
+		if once >= perRow {
+			t.Errorf("%s: %v allocations per row with a literal pattern, %v reading it per row", c.literal, once, perRow)
+		}
+	}
+}
