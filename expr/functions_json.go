@@ -15,15 +15,21 @@ import (
 
 func registerJSON(r *Registry) {
 	r.add("EXTRACTJSONFIELD", ov(tStr, func(a []any) (any, error) {
-		v, ok := jsonPath(a[0].(string), a[1].(string))
-		if !ok || v == nil {
+		steps, ok := parseJSONPath(a[1].(string))
+		if !ok {
 			return nil, nil
 		}
-		if s, ok := v.(string); ok {
-			return s, nil
+		return extractJSONField(a[0].(string), steps), nil
+	}, tStr, tStr).prepared(func(consts []any, known []bool) func([]any) (any, error) {
+		if !known[1] || consts[1] == nil {
+			return nil
 		}
-		return compactJSON(v), nil
-	}, tStr, tStr))
+		steps, ok := parseJSONPath(consts[1].(string))
+		if !ok {
+			return nil
+		}
+		return func(a []any) (any, error) { return extractJSONField(a[0].(string), steps), nil }
+	}))
 	r.add("IS_JSON_STRING", ov(tBool, func(a []any) (any, error) {
 		s, ok := a[0].(string)
 		return ok && json.Valid([]byte(s)), nil
@@ -140,20 +146,22 @@ func writeJSON(b *strings.Builder, v any, t *types.Type) {
 	}
 }
 
-// jsonPath evaluates a simple JSONPath ($.a.b[0]['c']) against text.
-func jsonPath(text, path string) (any, bool) {
-	d := json.NewDecoder(strings.NewReader(text))
-	d.UseNumber()
-	var root any
-	if err := d.Decode(&root); err != nil {
-		return nil, false
-	}
+// jsonStep is one step of a JSONPath: an object's key, or (index >= 0)
+// an array's element.
+type jsonStep struct {
+	key   string
+	index int
+}
+
+// parseJSONPath reads a simple JSONPath ($.a.b[0]['c']). A negative
+// index is the key "" (as this reader always took it).
+func parseJSONPath(path string) ([]jsonStep, bool) {
 	p := strings.TrimSpace(path)
 	if !strings.HasPrefix(p, "$") {
 		return nil, false
 	}
 	p = p[1:]
-	cur := root
+	var steps []jsonStep
 	for p != "" {
 		var key string
 		idx := -1
@@ -185,23 +193,64 @@ func jsonPath(text, path string) (any, bool) {
 		default:
 			return nil, false
 		}
-		if idx >= 0 {
+		steps = append(steps, jsonStep{key: key, index: max(idx, -1)})
+	}
+	return steps, true
+}
+
+// jsonPath evaluates a simple JSONPath against text.
+func jsonPath(text, path string) (any, bool) {
+	steps, ok := parseJSONPath(path)
+	if !ok {
+		return nil, false
+	}
+	return jsonAt(text, steps)
+}
+
+// jsonAt decodes text's first JSON value and follows steps into it.
+func jsonAt(text string, steps []jsonStep) (any, bool) {
+	d := json.NewDecoder(strings.NewReader(text))
+	d.UseNumber()
+	var root any
+	if err := d.Decode(&root); err != nil {
+		return nil, false
+	}
+	cur := root
+	for _, st := range steps {
+		if st.index >= 0 {
 			arr, ok := cur.([]any)
-			if !ok || idx >= len(arr) {
+			if !ok || st.index >= len(arr) {
 				return nil, false
 			}
-			cur = arr[idx]
+			cur = arr[st.index]
 			continue
 		}
 		obj, ok := cur.(map[string]any)
 		if !ok {
 			return nil, false
 		}
-		if cur, ok = obj[key]; !ok {
+		if cur, ok = obj[st.key]; !ok {
 			return nil, false
 		}
 	}
 	return cur, true
+}
+
+// extractJSONField is EXTRACTJSONFIELD: the string, number or boolean
+// at steps as text, an object or array as compact JSON, NULL for a JSON
+// null, a missing field or text that is not JSON.
+func extractJSONField(text string, steps []jsonStep) any {
+	if v, ok := extractScalar(text, steps); ok {
+		return v
+	}
+	v, ok := jsonAt(text, steps)
+	if !ok || v == nil {
+		return nil
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return compactJSON(v)
 }
 
 func compactJSON(v any) string {
