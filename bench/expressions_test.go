@@ -38,6 +38,16 @@ var nexmarkExpressions = []struct{ name, expr string }{
 	{"lpad", "LPAD(CHANNEL, 20, '*')"},
 	{"struct", "STRUCT(A := PRICE, B := CHANNEL)"},
 	{"array", "ARRAY[PRICE, BIDDER]"},
+	{"extract_json", "EXTRACTJSONFIELD(CONCAT('{\"a\":', CAST(PRICE AS STRING), '}'), '$.a')"},
+	{"parse_timestamp", "PARSE_TIMESTAMP(FORMAT_TIMESTAMP(DATETIME, 'yyyy-MM-dd HH:mm:ss'), 'yyyy-MM-dd HH:mm:ss')"},
+	{"string_compare", "CHANNEL = 'Google' OR CHANNEL IN ('Apple', 'Facebook', 'Baidu')"},
+	{"coalesce", "COALESCE(CHANNEL, URL, 'none')"},
+	{"cast_timestamp_string", "CAST(DATETIME AS STRING)"},
+	{"lcase_trim", "LCASE(TRIM(CHANNEL))"},
+	{"split_to_map", "SPLIT_TO_MAP(SUBSTRING(URL, INSTR(URL, '?') + 1), '&', '=')['query']"},
+	{"mask", "MASK(CHANNEL)"},
+	{"unix_timestamp", "UNIX_TIMESTAMP(DATETIME)"},
+	{"timestamp_compare", "DATETIME > '2023-01-01T00:00:00'"},
 }
 
 // BenchmarkNexmarkExpressions measures the engine's cost per bid of
