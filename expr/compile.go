@@ -38,6 +38,22 @@ type Context struct {
 	// Words, when set, boxes BIGINT and DOUBLE results of arithmetic into
 	// shared blocks, on the same terms as Decimals.
 	Words *box.Int64s
+	// Strings, when set, boxes the STRING results of functions into
+	// shared blocks, on the same terms as Decimals.
+	Strings StringBoxer
+}
+
+// StringBoxer puts a string in an interface without an allocation of its
+// own (serde.Slab).
+type StringBoxer interface{ BoxString(string) any }
+
+// stringv returns v in an interface: in the Context's Strings if it has
+// them, else on its own.
+func (c *Context) stringv(v string) any {
+	if c == nil || c.Strings == nil {
+		return v
+	}
+	return c.Strings.BoxString(v)
 }
 
 // int64v returns v in an interface: in the Context's words if it has

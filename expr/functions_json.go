@@ -14,13 +14,14 @@ import (
 )
 
 func registerJSON(r *Registry) {
-	r.add("EXTRACTJSONFIELD", ov(tStr, func(a []any) (any, error) {
+	r.add("EXTRACTJSONFIELD", ovS(func(a []any) (string, bool, error) {
 		steps, ok := parseJSONPath(a[1].(string))
 		if !ok {
-			return nil, nil
+			return "", false, nil
 		}
-		return extractJSONField(a[0].(string), steps), nil
-	}, tStr, tStr).prepared(func(consts []any, known []bool) func([]any) (any, error) {
+		s, ok := extractJSONField(a[0].(string), steps)
+		return s, ok, nil
+	}, tStr, tStr).preparedS(func(consts []any, known []bool) stringFunc {
 		if !known[1] || consts[1] == nil {
 			return nil
 		}
@@ -28,7 +29,10 @@ func registerJSON(r *Registry) {
 		if !ok {
 			return nil
 		}
-		return func(a []any) (any, error) { return extractJSONField(a[0].(string), steps), nil }
+		return func(a []any) (string, bool, error) {
+			s, ok := extractJSONField(a[0].(string), steps)
+			return s, ok, nil
+		}
 	}))
 	r.add("IS_JSON_STRING", ov(tBool, func(a []any) (any, error) {
 		s, ok := a[0].(string)
@@ -239,18 +243,18 @@ func jsonAt(text string, steps []jsonStep) (any, bool) {
 // extractJSONField is EXTRACTJSONFIELD: the string, number or boolean
 // at steps as text, an object or array as compact JSON, NULL for a JSON
 // null, a missing field or text that is not JSON.
-func extractJSONField(text string, steps []jsonStep) any {
-	if v, ok := extractScalar(text, steps); ok {
-		return v
+func extractJSONField(text string, steps []jsonStep) (string, bool) {
+	if v, null, ok := extractScalar(text, steps); ok {
+		return v, !null
 	}
 	v, ok := jsonAt(text, steps)
 	if !ok || v == nil {
-		return nil
+		return "", false
 	}
 	if s, ok := v.(string); ok {
-		return s
+		return s, true
 	}
-	return compactJSON(v)
+	return compactJSON(v), true
 }
 
 func compactJSON(v any) string {

@@ -30,24 +30,29 @@ func str1(f func(string) any) func([]any) (any, error) {
 	return func(a []any) (any, error) { return f(a[0].(string)), nil }
 }
 
+// strS is a one-string STRING function.
+func strS(f func(string) string) stringFunc {
+	return func(a []any) (string, bool, error) { return f(a[0].(string)), true, nil }
+}
+
 func registerString(r *Registry) {
-	r.add("LCASE", ov(tStr, str1(func(s string) any { return strings.ToLower(s) }), tStr))
-	r.add("UCASE", ov(tStr, str1(func(s string) any { return strings.ToUpper(s) }), tStr))
-	r.add("TRIM", ov(tStr, str1(func(s string) any { return javaTrim(s) }), tStr))
-	r.add("LTRIM", ov(tStr, str1(func(s string) any {
+	r.add("LCASE", ovS(strS(strings.ToLower), tStr))
+	r.add("UCASE", ovS(strS(strings.ToUpper), tStr))
+	r.add("TRIM", ovS(strS(javaTrim), tStr))
+	r.add("LTRIM", ovS(strS(func(s string) string {
 		return strings.TrimLeftFunc(s, func(r rune) bool { return r <= ' ' })
 	}), tStr))
-	r.add("RTRIM", ov(tStr, str1(func(s string) any {
+	r.add("RTRIM", ovS(strS(func(s string) string {
 		return strings.TrimRightFunc(s, func(r rune) bool { return r <= ' ' })
 	}), tStr))
 	r.add("LEN",
-		ov(tInt, str1(func(s string) any { return int32(len([]rune(s))) }), tStr),
+		ov(tInt, str1(func(s string) any { return int32(utf8.RuneCountInString(s)) }), tStr),
 		ov(tInt, func(a []any) (any, error) { return int32(len(a[0].([]byte))), nil }, tByt))
 	r.add("INITCAP", ov(tStr, str1(func(s string) any { return initCap(s) }), tStr))
 
 	// CONCAT skips NULL arguments (all NULL gives the empty string).
 	r.add("CONCAT",
-		ov(tStr, func(a []any) (any, error) {
+		ovS(func(a []any) (string, bool, error) {
 			n := 0
 			for _, v := range a {
 				if s, ok := v.(string); ok {
@@ -61,7 +66,7 @@ func registerString(r *Registry) {
 					b.WriteString(s)
 				}
 			}
-			return b.String(), nil
+			return b.String(), true, nil
 		}, tStr).varargs().nullable(),
 		ov(tByt, func(a []any) (any, error) {
 			var b []byte
@@ -101,11 +106,11 @@ func registerString(r *Registry) {
 		}, tByt, tByt).varargs().nullable())
 
 	r.add("SUBSTRING",
-		ov(tStr, func(a []any) (any, error) {
-			return substring(a[0].(string), a[1].(int32), 0, true), nil
+		ovS(func(a []any) (string, bool, error) {
+			return substring(a[0].(string), a[1].(int32), 0, true), true, nil
 		}, tStr, tInt),
-		ov(tStr, func(a []any) (any, error) {
-			return substring(a[0].(string), a[1].(int32), int(a[2].(int32)), false), nil
+		ovS(func(a []any) (string, bool, error) {
+			return substring(a[0].(string), a[1].(int32), int(a[2].(int32)), false), true, nil
 		}, tStr, tInt, tInt),
 		ov(tByt, func(a []any) (any, error) {
 			b := a[0].([]byte)
@@ -162,8 +167,8 @@ func registerString(r *Registry) {
 	r.add("LPAD", ov(tStr, pad(true), tStr, tInt, tStr), ov(tByt, padBytes(true), tByt, tInt, tByt))
 	r.add("RPAD", ov(tStr, pad(false), tStr, tInt, tStr), ov(tByt, padBytes(false), tByt, tInt, tByt))
 
-	r.add("REPLACE", ov(tStr, func(a []any) (any, error) {
-		return strings.ReplaceAll(a[0].(string), a[1].(string), a[2].(string)), nil
+	r.add("REPLACE", ovS(func(a []any) (string, bool, error) {
+		return strings.ReplaceAll(a[0].(string), a[1].(string), a[2].(string)), true, nil
 	}, tStr, tStr, tStr))
 
 	instr := func(a []any) (any, error) {
@@ -200,16 +205,18 @@ func registerString(r *Registry) {
 		return out, nil
 	}
 	r.add("SPLIT",
-		ov(types.ArrayOf(tStr), splitStr, tStr, tStr).element(func(a []any, i int64) (any, error) {
+		ov(types.ArrayOf(tStr), splitStr, tStr, tStr).elementS(func(a []any, i int64) (string, bool, error) {
 			s, d := a[0].(string), a[1].(string)
 			if d == "" {
 				parts, err := splitStr(a)
 				if err != nil {
-					return nil, err
+					return "", false, err
 				}
-				return arrayAt(parts.([]any), i), nil
+				e, ok := arrayAt(parts.([]any), i).(string)
+				return e, ok, nil
 			}
-			return splitPart(s, d, i), nil
+			e, ok := splitPart(s, d, i)
+			return e, ok, nil
 		}),
 		ov(types.ArrayOf(tByt), func(a []any) (any, error) {
 			b, d := a[0].([]byte), a[1].([]byte)
@@ -251,21 +258,21 @@ func registerString(r *Registry) {
 		return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:]), nil
 	}))
 
-	r.add("REGEXP_REPLACE", patternOverload(tStr, 1, func(re *regexp.Regexp, a []any) (any, error) {
-		return re.ReplaceAllString(a[0].(string), javaReplacement(a[2].(string))), nil
+	r.add("REGEXP_REPLACE", patternStringOverload(1, func(re *regexp.Regexp, a []any) (string, bool, error) {
+		return re.ReplaceAllString(a[0].(string), javaReplacement(a[2].(string))), true, nil
 	}, tStr, tStr, tStr))
-	regexExtract := func(re *regexp.Regexp, a []any) (any, error) {
+	regexExtract := func(re *regexp.Regexp, a []any) (string, bool, error) {
 		g := 0
 		if len(a) > 2 {
 			g = int(a[2].(int32))
 		}
 		m := re.FindStringSubmatch(a[1].(string))
 		if m == nil || g >= len(m) || g < 0 {
-			return nil, nil
+			return "", false, nil
 		}
-		return m[g], nil
+		return m[g], true, nil
 	}
-	r.add("REGEXP_EXTRACT", patternOverload(tStr, 0, regexExtract, tStr, tStr), patternOverload(tStr, 0, regexExtract, tStr, tStr, tInt))
+	r.add("REGEXP_EXTRACT", patternStringOverload(0, regexExtract, tStr, tStr), patternStringOverload(0, regexExtract, tStr, tStr, tInt))
 	r.add("REGEXP_SPLIT_TO_ARRAY", patternOverload(types.ArrayOf(tStr), 1, func(re *regexp.Regexp, a []any) (any, error) {
 		parts := re.Split(a[0].(string), -1)
 		out := make([]any, len(parts))
@@ -455,7 +462,7 @@ func chrEscape(s string) any {
 
 // splitPart is element i of SPLIT(s, d) for a non-empty d (as arrayAt
 // indexes it), found without splitting the rest of s.
-func splitPart(s, d string, i int64) any {
+func splitPart(s, d string, i int64) (string, bool) {
 	n := int64(strings.Count(s, d)) + 1
 	switch {
 	case i > 0 && i <= n:
@@ -463,7 +470,7 @@ func splitPart(s, d string, i int64) any {
 	case i < 0 && -i <= n:
 		i += n
 	default:
-		return nil
+		return "", false
 	}
 	for ; i > 0; i-- {
 		s = s[strings.Index(s, d)+len(d):]
@@ -471,7 +478,7 @@ func splitPart(s, d string, i int64) any {
 	if j := strings.Index(s, d); j >= 0 {
 		s = s[:j]
 	}
-	return s
+	return s, true
 }
 
 // substring is SUBSTRING(s, pos[, length]) counting characters, to the

@@ -37,18 +37,22 @@ func parseMillis(s, pattern string, loc *time.Location) (int64, error) {
 func registerTime(r *Registry) {
 	tTs, tDate, tTime := types.TimestampType, types.DateType, types.TimeType
 
-	fmtTs := func(get func(any) int64) func([]any) (any, error) {
-		return func(a []any) (any, error) {
+	fmtTs := func(get func(any) int64) stringFunc {
+		return func(a []any) (string, bool, error) {
 			loc, err := zoneArg(a, 2)
 			if err != nil {
-				return nil, err
+				return "", false, err
 			}
-			return formatMillis(get(a[0]), a[1].(string), loc)
+			p, err := parseJavaPattern(a[1].(string))
+			if err != nil {
+				return "", false, err
+			}
+			return p.format(time.UnixMilli(get(a[0])).In(loc)), true, nil
 		}
 	}
 	// With a constant pattern (and zone), both are read once, not per row.
-	prepTs := func(get func(any) int64) func([]any, []bool) func([]any) (any, error) {
-		return func(consts []any, known []bool) func([]any) (any, error) {
+	prepTs := func(get func(any) int64) func([]any, []bool) stringFunc {
+		return func(consts []any, known []bool) stringFunc {
 			if !known[1] || consts[1] == nil {
 				return nil
 			}
@@ -65,17 +69,17 @@ func registerTime(r *Registry) {
 					return nil
 				}
 			}
-			return func(a []any) (any, error) { return p.format(time.UnixMilli(get(a[0])).In(loc)), nil }
+			return func(a []any) (string, bool, error) { return p.format(time.UnixMilli(get(a[0])).In(loc)), true, nil }
 		}
 	}
 	bigMs := func(v any) int64 { return v.(int64) }
 	tsMs := func(v any) int64 { return int64(v.(types.TimestampVal)) }
 	r.add("TIMESTAMPTOSTRING",
-		ov(tStr, fmtTs(bigMs), tBig, tStr).prepared(prepTs(bigMs)),
-		ov(tStr, fmtTs(bigMs), tBig, tStr, tStr).prepared(prepTs(bigMs)))
+		ovS(fmtTs(bigMs), tBig, tStr).preparedS(prepTs(bigMs)),
+		ovS(fmtTs(bigMs), tBig, tStr, tStr).preparedS(prepTs(bigMs)))
 	r.add("FORMAT_TIMESTAMP",
-		ov(tStr, fmtTs(tsMs), tTs, tStr).prepared(prepTs(tsMs)),
-		ov(tStr, fmtTs(tsMs), tTs, tStr, tStr).prepared(prepTs(tsMs)))
+		ovS(fmtTs(tsMs), tTs, tStr).preparedS(prepTs(tsMs)),
+		ovS(fmtTs(tsMs), tTs, tStr, tStr).preparedS(prepTs(tsMs)))
 
 	parseTs := func(wrap func(int64) any) func([]any) (any, error) {
 		return func(a []any) (any, error) {

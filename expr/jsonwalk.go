@@ -14,9 +14,12 @@ import (
 // differently (invalid or trailing text, escaped keys or strings,
 // objects and arrays, which that path writes with sorted keys), and the
 // caller takes that path.
-func extractScalar(text string, steps []jsonStep) (any, bool) {
+//
+// v is the field's text and null whether it is NULL (a JSON null or no
+// such field).
+func extractScalar(text string, steps []jsonStep) (v string, null, ok bool) {
 	if !json.Valid(unsafe.Slice(unsafe.StringData(text), len(text))) { // read only
-		return nil, false
+		return "", false, false
 	}
 	i := skipBlanks(text, 0)
 	for _, st := range steps {
@@ -27,7 +30,7 @@ func extractScalar(text string, steps []jsonStep) (any, bool) {
 			i, ok = memberAt(text, i, st.key)
 		}
 		if !ok {
-			return nil, i == -1 // -1: not found, as the decoding path finds; else unsure
+			return "", true, i == -1 // -1: not found, as the decoding path finds; else unsure
 		}
 	}
 	switch c := text[i]; c {
@@ -35,19 +38,19 @@ func extractScalar(text string, steps []jsonStep) (any, bool) {
 		end := jsonValueEnd(text, i)
 		body := text[i+1 : end-1]
 		if strings.IndexByte(body, '\\') >= 0 || !utf8.ValidString(body) { // decoding unescapes, and replaces bad UTF-8
-			return nil, false
+			return "", false, false
 		}
-		return body, true
+		return body, false, true
 	case 'n':
-		return nil, true
+		return "", true, true
 	case 't':
-		return "true", true
+		return "true", false, true
 	case 'f':
-		return "false", true
+		return "false", false, true
 	case '{', '[':
-		return nil, false
+		return "", false, false
 	default: // a number: json.Number keeps its text
-		return text[i:jsonValueEnd(text, i)], true
+		return text[i:jsonValueEnd(text, i)], false, true
 	}
 }
 

@@ -42,3 +42,28 @@ func patternOverload(ret *types.Type, at int, f patternFunc, params ...*types.Ty
 	fn, prep := byPattern(at, f)
 	return ov(ret, fn, params...).prepared(prep)
 }
+
+// patternStringFunc is a patternFunc with a STRING result (ok false for
+// NULL).
+type patternStringFunc func(re *regexp.Regexp, a []any) (string, bool, error)
+
+// patternStringOverload is patternOverload for a STRING result.
+func patternStringOverload(at int, f patternStringFunc, params ...*types.Type) *overload {
+	perRow := func(a []any) (string, bool, error) {
+		re, err := regexp.Compile(a[at].(string))
+		if err != nil {
+			return "", false, err
+		}
+		return f(re, a)
+	}
+	return ovS(perRow, params...).preparedS(func(consts []any, known []bool) stringFunc {
+		if !known[at] || consts[at] == nil {
+			return nil
+		}
+		re, err := regexp.Compile(consts[at].(string))
+		if err != nil {
+			return nil
+		}
+		return func(a []any) (string, bool, error) { return f(re, a) }
+	})
+}

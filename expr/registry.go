@@ -45,6 +45,27 @@ type overload struct {
 	// arrayAt indexes it) without building the array. Its result must
 	// not be a collection.
 	elem func(args []any, i int64) (any, error)
+	// str, sprep and selem, when set, are fn, prep and elem for a STRING
+	// result given as a string (ok false for NULL), so that the caller
+	// boxes it (Context.Strings) rather than fn allocating a header.
+	str   stringFunc
+	sprep func(consts []any, known []bool) stringFunc
+	selem func(args []any, i int64) (string, bool, error)
+}
+
+// stringFunc is a function with a STRING result: ok false means NULL.
+type stringFunc func(args []any) (s string, ok bool, err error)
+
+// boxed is f with its result in an interface, for callers without a
+// Context (constant folding, CastValue).
+func (f stringFunc) boxed() func([]any) (any, error) {
+	return func(args []any) (any, error) {
+		s, ok, err := f(args)
+		if err != nil || !ok {
+			return nil, err
+		}
+		return s, nil
+	}
 }
 
 // Parameter markers: any DECIMAL, and the generic type variables.
@@ -107,6 +128,37 @@ func ov(ret *types.Type, fn func(args []any) (any, error), params ...*types.Type
 // ovT builds an overload whose return type depends on the argument types.
 func ovT(ret func([]*types.Type) *types.Type, fn func(args []any) (any, error), params ...*types.Type) *overload {
 	return &overload{params: params, retFn: ret, fn: fn}
+}
+
+// ovS builds an overload returning a STRING given as a string.
+func ovS(fn stringFunc, params ...*types.Type) *overload {
+	return &overload{params: params, ret: types.StringType, fn: fn.boxed(), str: fn}
+}
+
+// preparedS is prepared for an ovS overload.
+func (o *overload) preparedS(p func(consts []any, known []bool) stringFunc) *overload {
+	o.sprep = p
+	o.prep = func(consts []any, known []bool) func([]any) (any, error) {
+		if f := p(consts, known); f != nil {
+			return f.boxed()
+		}
+		return nil
+	}
+	return o
+}
+
+// elementS is element for an ARRAY<STRING> whose elements are given as
+// strings.
+func (o *overload) elementS(f func(args []any, i int64) (string, bool, error)) *overload {
+	o.selem = f
+	o.elem = func(args []any, i int64) (any, error) {
+		s, ok, err := f(args, i)
+		if err != nil || !ok {
+			return nil, err
+		}
+		return s, nil
+	}
+	return o
 }
 
 func (o *overload) varargs() *overload  { o.variadic = true; return o }
@@ -314,7 +366,22 @@ func (c *compiler) bindOverload(d *funcDef, e *sql.Call, args []*node) (*node, e
 		return nil, fmt.Errorf("Function '%s' cannot be resolved: cannot infer its return type from %s", d.name, argTypesText(args))
 	}
 	n := &node{typ: ret, eval: callEval(d.name, fn, es, best.nulls, !argsEscape(ret))}
-	if best.elem != nil {
+	if best.str != nil {
+		str := best.str
+		if best.sprep != nil {
+			if f := best.sprep(consts, known); f != nil {
+				str = f
+			}
+		}
+		n.eval = callEvalString(d.name, str, es, best.nulls)
+	}
+	switch {
+	case best.selem != nil:
+		selem := best.selem
+		n.at = func(i int64) Evaluator {
+			return callEvalString(d.name, func(args []any) (string, bool, error) { return selem(args, i) }, es, best.nulls)
+		}
+	case best.elem != nil:
 		elem := best.elem
 		n.at = func(i int64) Evaluator {
 			// An element of an ARRAY<STRING> is not a collection: the
@@ -323,6 +390,44 @@ func (c *compiler) bindOverload(d *funcDef, e *sql.Call, args []*node) (*node, e
 		}
 	}
 	return n, nil
+}
+
+// callEvalString is callEval for a stringFunc: the result is boxed into
+// the Context's Strings. A STRING is not a collection, so the argument
+// list may come from the Context.
+func callEvalString(name string, fn stringFunc, es []Evaluator, nulls bool) Evaluator {
+	return func(ctx *Context, row []any) any {
+		args, base := ctx.pushArgs(len(es))
+		for i, f := range es {
+			v := f(ctx, row)
+			if v == nil && !nulls {
+				ctx.popArgs(base)
+				return nil
+			}
+			args[i] = v
+		}
+		s, ok := safeCallString(ctx, name, fn, args)
+		ctx.popArgs(base)
+		if !ok {
+			return nil
+		}
+		return ctx.stringv(s)
+	}
+}
+
+func safeCallString(ctx *Context, name string, fn stringFunc, args []any) (s string, ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			ctx.report(fmt.Errorf("function %s failed: %v", name, r))
+			s, ok = "", false
+		}
+	}()
+	s, ok, err := fn(args)
+	if err != nil {
+		ctx.report(fmt.Errorf("function %s failed: %w", name, err))
+		return "", false
+	}
+	return s, ok
 }
 
 // callEval evaluates the arguments and runs fn; an error or panic turns

@@ -134,6 +134,7 @@ func newTask(topo *Topology, log *ProcessingLog, stats *TaskStats, partition int
 		// Rows die with their record, as for the slab (see decode).
 		t.ectx.Decimals = &t.decimals
 		t.ectx.Words = &t.words
+		t.ectx.Strings = &t.slab
 	}
 	t.recycles = rowsDieAtFlush(topo, inst)
 	return t

@@ -100,6 +100,18 @@ func (s *Slab) Forget() {
 // HeldBlocks is how many blocks the Slab keeps for reuse (tests).
 func (s *Slab) HeldBlocks() int { return s.p.slots.Held() + s.p.words.Held() + s.p.text.Held() }
 
+// BoxString returns v in an interface, as `any(v)` would, its header in
+// one of the Slab's blocks instead of an allocation of its own: for
+// values made while processing a record (a function's result) that die
+// with it, as decoded values do.
+func (s *Slab) BoxString(v string) any {
+	if p := s.arena().slot(); p != nil {
+		*p = v
+		return box(tString, unsafe.Pointer(p))
+	}
+	return v
+}
+
 // SlabDecoder is implemented by serdes that can box decoded values into
 // a caller's Slab.
 type SlabDecoder interface {

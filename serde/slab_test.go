@@ -209,3 +209,24 @@ func TestSlabForget(t *testing.T) {
 	}
 	checkRows(t, s, kept, batch)
 }
+
+// BoxString puts strings in interfaces that read back as the same
+// strings after many more were boxed, without an allocation per string
+// once the Slab has blocks to reuse.
+func TestSlabBoxString(t *testing.T) {
+	var s Slab
+	var boxed []any
+	for i := range 2000 {
+		boxed = append(boxed, s.BoxString(fmt.Sprintf("value-%d", i)))
+	}
+	for i, v := range boxed {
+		if got, ok := v.(string); !ok || got != fmt.Sprintf("value-%d", i) {
+			t.Fatalf("boxed string %d reads %#v", i, v)
+		}
+	}
+	s.Recycle()
+	text := "some text"
+	if n := testing.AllocsPerRun(1000, func() { boxed[0] = s.BoxString(text) }); n != 0 {
+		t.Errorf("%v allocations per BoxString after a recycle, want none", n)
+	}
+}
