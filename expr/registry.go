@@ -352,12 +352,6 @@ func (c *compiler) bindOverload(d *funcDef, e *sql.Call, args []*node) (*node, e
 		es[i] = cn.eval
 		consts[i], known[i] = cn.val, cn.isConst
 	}
-	fn := best.fn
-	if best.prep != nil {
-		if f := best.prep(consts, known); f != nil {
-			fn = f
-		}
-	}
 	ret := best.ret
 	if best.retFn != nil {
 		ret = best.retFn(bestBound)
@@ -365,7 +359,7 @@ func (c *compiler) bindOverload(d *funcDef, e *sql.Call, args []*node) (*node, e
 	if ret == nil {
 		return nil, fmt.Errorf("Function '%s' cannot be resolved: cannot infer its return type from %s", d.name, argTypesText(args))
 	}
-	n := &node{typ: ret, eval: callEval(d.name, fn, es, best.nulls, !argsEscape(ret))}
+	n := &node{typ: ret}
 	if best.str != nil {
 		str := best.str
 		if best.sprep != nil {
@@ -374,6 +368,14 @@ func (c *compiler) bindOverload(d *funcDef, e *sql.Call, args []*node) (*node, e
 			}
 		}
 		n.eval = callEvalString(d.name, str, es, best.nulls)
+	} else {
+		fn := best.fn
+		if best.prep != nil {
+			if f := best.prep(consts, known); f != nil {
+				fn = f
+			}
+		}
+		n.eval = callEval(d.name, fn, es, best.nulls, !argsEscape(ret))
 	}
 	switch {
 	case best.selem != nil:
