@@ -26,6 +26,15 @@ func smallOf(v any) (coef int64, exp int32, ok bool) {
 	return 0, 0, false
 }
 
+// smallPair is smallOf of both operands; ok only when both fit.
+func smallPair(a, b any) (x int64, xe int32, y int64, ye int32, ok bool) {
+	if x, xe, ok = smallOf(a); !ok {
+		return
+	}
+	y, ye, ok = smallOf(b)
+	return
+}
+
 // align brings two coefficients to the smaller exponent.
 func align(a int64, ae int32, b int64, be int32) (int64, int64, int32, bool) {
 	e := min(ae, be)
@@ -37,11 +46,7 @@ func align(a int64, ae int32, b int64, be int32) (int64, int64, int32, bool) {
 // smallArith computes a op b rounded to scale (op one of + - *), as
 // dec(a).Op(dec(b)).Round(scale) does, boxed into slab (if not nil).
 func smallArith(slab *smalldec.Slab, op byte, a, b any, scale int32) (any, bool) {
-	x, xe, ok := smallOf(a)
-	if !ok {
-		return nil, false
-	}
-	y, ye, ok := smallOf(b)
+	x, xe, y, ye, ok := smallPair(a, b)
 	if !ok {
 		return nil, false
 	}
@@ -82,11 +87,7 @@ func smallArith(slab *smalldec.Slab, op byte, a, b any, scale int32) (any, bool)
 
 // smallCmp compares two numbers (INT, BIGINT, DECIMAL) exactly.
 func smallCmp(a, b any) (int, bool) {
-	x, xe, ok := smallOf(a)
-	if !ok {
-		return 0, false
-	}
-	y, ye, ok := smallOf(b)
+	x, xe, y, ye, ok := smallPair(a, b)
 	if !ok {
 		return 0, false
 	}
@@ -107,11 +108,7 @@ func smallCmp(a, b any) (int, bool) {
 // dec(a).DivRound(dec(b), scale) does, boxed into slab (if not nil). The
 // caller handles a zero divisor.
 func smallDiv(slab *smalldec.Slab, a, b any, scale int32) (any, bool) {
-	x, xe, ok := smallOf(a)
-	if !ok {
-		return nil, false
-	}
-	y, ye, ok := smallOf(b)
+	x, xe, y, ye, ok := smallPair(a, b)
 	if !ok {
 		return nil, false
 	}

@@ -202,15 +202,6 @@ func parseJSONPath(path string) ([]jsonStep, bool) {
 	return steps, true
 }
 
-// jsonPath evaluates a simple JSONPath against text.
-func jsonPath(text, path string) (any, bool) {
-	steps, ok := parseJSONPath(path)
-	if !ok {
-		return nil, false
-	}
-	return jsonAt(text, steps)
-}
-
 // jsonAt decodes text's first JSON value and follows steps into it.
 func jsonAt(text string, steps []jsonStep) (any, bool) {
 	d := json.NewDecoder(strings.NewReader(text))

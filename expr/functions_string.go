@@ -205,7 +205,7 @@ func registerString(r *Registry) {
 		return out, nil
 	}
 	r.add("SPLIT",
-		ov(types.ArrayOf(tStr), splitStr, tStr, tStr).elementS(func(a []any, i int64) (string, bool, error) {
+		ov(types.ArrayOf(tStr), splitStr, tStr, tStr).element(func(a []any, i int64) (string, bool, error) {
 			s, d := a[0].(string), a[1].(string)
 			if d == "" {
 				parts, err := splitStr(a)

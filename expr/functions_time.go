@@ -34,6 +34,31 @@ func parseMillis(s, pattern string, loc *time.Location) (int64, error) {
 	return t.UnixMilli(), nil
 }
 
+// constPatternZone reads a time function's pattern (argument 1) and
+// zone (argument 2, UTC when there is none) when both are constants, so
+// that they are read once rather than per row; ok is false otherwise, and
+// for a pattern or zone that does not read, which is then reported per
+// row as without a constant.
+func constPatternZone(consts []any, known []bool) (*javaPattern, *time.Location, bool) {
+	if !known[1] || consts[1] == nil {
+		return nil, nil, false
+	}
+	p, err := parseJavaPattern(consts[1].(string))
+	if err != nil {
+		return nil, nil, false
+	}
+	loc := time.UTC
+	if len(known) > 2 {
+		if !known[2] || consts[2] == nil {
+			return nil, nil, false
+		}
+		if loc, err = loadZone(consts[2].(string)); err != nil {
+			return nil, nil, false
+		}
+	}
+	return p, loc, true
+}
+
 func registerTime(r *Registry) {
 	tTs, tDate, tTime := types.TimestampType, types.DateType, types.TimeType
 
@@ -50,24 +75,11 @@ func registerTime(r *Registry) {
 			return p.format(time.UnixMilli(get(a[0])).In(loc)), true, nil
 		}
 	}
-	// With a constant pattern (and zone), both are read once, not per row.
 	prepTs := func(get func(any) int64) func([]any, []bool) stringFunc {
 		return func(consts []any, known []bool) stringFunc {
-			if !known[1] || consts[1] == nil {
+			p, loc, ok := constPatternZone(consts, known)
+			if !ok {
 				return nil
-			}
-			p, err := parseJavaPattern(consts[1].(string))
-			if err != nil {
-				return nil // reported per row, as without a constant
-			}
-			loc := time.UTC
-			if len(known) > 2 {
-				if !known[2] || consts[2] == nil {
-					return nil
-				}
-				if loc, err = loadZone(consts[2].(string)); err != nil {
-					return nil
-				}
 			}
 			return func(a []any) (string, bool, error) { return p.format(time.UnixMilli(get(a[0])).In(loc)), true, nil }
 		}
@@ -94,25 +106,11 @@ func registerTime(r *Registry) {
 			return wrap(ms), nil
 		}
 	}
-	// With a constant pattern (and zone), both are read once, as for
-	// formatting; a row's text is still parsed per row.
 	prepParse := func(wrap func(int64) any) func([]any, []bool) func([]any) (any, error) {
 		return func(consts []any, known []bool) func([]any) (any, error) {
-			if !known[1] || consts[1] == nil {
+			p, loc, ok := constPatternZone(consts, known)
+			if !ok {
 				return nil
-			}
-			p, err := parseJavaPattern(consts[1].(string))
-			if err != nil {
-				return nil // reported per row, as without a constant
-			}
-			loc := time.UTC
-			if len(known) > 2 {
-				if !known[2] || consts[2] == nil {
-					return nil
-				}
-				if loc, err = loadZone(consts[2].(string)); err != nil {
-					return nil
-				}
 			}
 			return func(a []any) (any, error) {
 				t, err := p.parse(a[0].(string), loc)

@@ -17,14 +17,7 @@ func TestParseTimestampLiteralPattern(t *testing.T) {
 		{"STRINGTOTIMESTAMP(S, 'yyyy-MM-dd HH:mm:ss')", "STRINGTOTIMESTAMP(S, PAT)", "yyyy-MM-dd HH:mm:ss"},
 	}
 	for _, c := range cases {
-		lit, err := Compile(mustParse(t, c.literal), schema, NewRegistry())
-		if err != nil {
-			t.Fatalf("compile %s: %v", c.literal, err)
-		}
-		byCol, err := Compile(mustParse(t, c.column), schema, NewRegistry())
-		if err != nil {
-			t.Fatalf("compile %s: %v", c.column, err)
-		}
+		lit, byCol := mustCompile(t, c.literal, schema), mustCompile(t, c.column, schema)
 		for _, text := range []string{"2023-11-14 22:13:20", "1970-01-01 00:00:00", "2024-02-29 12:00:00", "not a time", "2023-11-14"} {
 			row := []any{text, c.pattern}
 			var litErrs, colErrs int

@@ -22,14 +22,7 @@ func TestConstantPatternCompiledOnce(t *testing.T) {
 	}
 	pats := []string{"channel_id=([0-9]+)", "item", "[0-9]+", "/", "[a-z]+"}
 	for i, c := range cases {
-		lit, err := Compile(mustParse(t, c.literal), schema, NewRegistry())
-		if err != nil {
-			t.Fatalf("compile %s: %v", c.literal, err)
-		}
-		byCol, err := Compile(mustParse(t, c.column), schema, NewRegistry())
-		if err != nil {
-			t.Fatalf("compile %s: %v", c.column, err)
-		}
+		lit, byCol := mustCompile(t, c.literal, schema), mustCompile(t, c.column, schema)
 		row := []any{url, pats[i]}
 		got, want := lit.Eval(nil, row), byCol.Eval(nil, row)
 		if types.FormatValue(got, lit.Type) != types.FormatValue(want, byCol.Type) || got == nil {
@@ -41,10 +34,7 @@ func TestConstantPatternCompiledOnce(t *testing.T) {
 			t.Errorf("%s: %v allocations per row with a literal pattern, %v compiling it per row", c.literal, once, perRow)
 		}
 	}
-	bad, err := Compile(mustParse(t, "REGEXP_EXTRACT('(', URL)"), schema, NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
+	bad := mustCompile(t, "REGEXP_EXTRACT('(', URL)", schema)
 	var errs []error
 	ctx := &Context{OnError: func(err error) { errs = append(errs, err) }}
 	for range 2 {
@@ -55,4 +45,14 @@ func TestConstantPatternCompiledOnce(t *testing.T) {
 	if len(errs) != 2 {
 		t.Errorf("a pattern that does not compile reported %v, want one error per row", errs)
 	}
+}
+
+// mustCompile compiles text against schema with the built-in functions.
+func mustCompile(t *testing.T, text string, schema Resolver) *Compiled {
+	t.Helper()
+	c, err := Compile(mustParse(t, text), schema, NewRegistry())
+	if err != nil {
+		t.Fatalf("compile %s: %v", text, err)
+	}
+	return c
 }

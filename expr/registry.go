@@ -41,16 +41,15 @@ type overload struct {
 	// that are constants (consts[i], where known[i]), e.g. parsing a
 	// format pattern once instead of per row; nil keeps fn.
 	prep func(consts []any, known []bool) func(args []any) (any, error)
-	// elem, when set, returns element i of fn's ARRAY result (as
-	// arrayAt indexes it) without building the array. Its result must
-	// not be a collection.
-	elem func(args []any, i int64) (any, error)
-	// str, sprep and selem, when set, are fn, prep and elem for a STRING
-	// result given as a string (ok false for NULL), so that the caller
-	// boxes it (Context.Strings) rather than fn allocating a header.
+	// elem, when set, returns element i of fn's ARRAY<STRING> result
+	// (as arrayAt indexes it) without building the array; ok false for
+	// NULL.
+	elem func(args []any, i int64) (s string, ok bool, err error)
+	// str and sprep, when set, are fn and prep for a STRING result given
+	// as a string (ok false for NULL), so that the caller boxes it
+	// (Context.Strings) rather than fn allocating a header.
 	str   stringFunc
 	sprep func(consts []any, known []bool) stringFunc
-	selem func(args []any, i int64) (string, bool, error)
 }
 
 // stringFunc is a function with a STRING result: ok false means NULL.
@@ -147,27 +146,14 @@ func (o *overload) preparedS(p func(consts []any, known []bool) stringFunc) *ove
 	return o
 }
 
-// elementS is element for an ARRAY<STRING> whose elements are given as
-// strings.
-func (o *overload) elementS(f func(args []any, i int64) (string, bool, error)) *overload {
-	o.selem = f
-	o.elem = func(args []any, i int64) (any, error) {
-		s, ok, err := f(args, i)
-		if err != nil || !ok {
-			return nil, err
-		}
-		return s, nil
-	}
+// element sets elem, for an ARRAY<STRING> result.
+func (o *overload) element(f func(args []any, i int64) (string, bool, error)) *overload {
+	o.elem = f
 	return o
 }
 
 func (o *overload) varargs() *overload  { o.variadic = true; return o }
 func (o *overload) nullable() *overload { o.nulls = true; return o }
-
-func (o *overload) element(f func(args []any, i int64) (any, error)) *overload {
-	o.elem = f
-	return o
-}
 
 func (o *overload) prepared(p func(consts []any, known []bool) func([]any) (any, error)) *overload {
 	o.prep = p
@@ -377,18 +363,10 @@ func (c *compiler) bindOverload(d *funcDef, e *sql.Call, args []*node) (*node, e
 		}
 		n.eval = callEval(d.name, fn, es, best.nulls, !argsEscape(ret))
 	}
-	switch {
-	case best.selem != nil:
-		selem := best.selem
-		n.at = func(i int64) Evaluator {
-			return callEvalString(d.name, func(args []any) (string, bool, error) { return selem(args, i) }, es, best.nulls)
-		}
-	case best.elem != nil:
+	if best.elem != nil {
 		elem := best.elem
 		n.at = func(i int64) Evaluator {
-			// An element of an ARRAY<STRING> is not a collection: the
-			// argument list may come from the Context.
-			return callEval(d.name, func(args []any) (any, error) { return elem(args, i) }, es, best.nulls, true)
+			return callEvalString(d.name, func(args []any) (string, bool, error) { return elem(args, i) }, es, best.nulls)
 		}
 	}
 	return n, nil
@@ -400,13 +378,9 @@ func (c *compiler) bindOverload(d *funcDef, e *sql.Call, args []*node) (*node, e
 func callEvalString(name string, fn stringFunc, es []Evaluator, nulls bool) Evaluator {
 	return func(ctx *Context, row []any) any {
 		args, base := ctx.pushArgs(len(es))
-		for i, f := range es {
-			v := f(ctx, row)
-			if v == nil && !nulls {
-				ctx.popArgs(base)
-				return nil
-			}
-			args[i] = v
+		if !evalArgs(ctx, row, es, args, nulls) {
+			ctx.popArgs(base)
+			return nil
 		}
 		s, ok := safeCallString(ctx, name, fn, args)
 		ctx.popArgs(base)
@@ -447,18 +421,27 @@ func callEval(name string, fn func([]any) (any, error), es []Evaluator, nulls, r
 		} else {
 			args = make([]any, len(es))
 		}
-		for i, f := range es {
-			v := f(ctx, row)
-			if v == nil && !nulls {
-				ctx.popArgs(base)
-				return nil
-			}
-			args[i] = v
+		if !evalArgs(ctx, row, es, args, nulls) {
+			ctx.popArgs(base)
+			return nil
 		}
 		out := safeCall(ctx, name, fn, args)
 		ctx.popArgs(base)
 		return out
 	}
+}
+
+// evalArgs evaluates es into args; false when one is NULL and the
+// function is not called with NULLs (its result is NULL).
+func evalArgs(ctx *Context, row []any, es []Evaluator, args []any, nulls bool) bool {
+	for i, f := range es {
+		v := f(ctx, row)
+		if v == nil && !nulls {
+			return false
+		}
+		args[i] = v
+	}
+	return true
 }
 
 // argsEscape says whether a function returning t might hand back (or
