@@ -112,47 +112,57 @@ func nexmarkStateless(name string) bool {
 // TestFeedClusterKeepsOutputs: the records FeedCluster keeps hold the
 // bytes they were produced with after more batches went through the
 // query, which writes its next outputs over the blocks of those already
-// produced (a cluster that keeps records must copy them).
+// produced (a cluster that keeps records must copy them). Every stateless
+// query runs, so that each kind of value a task boxes into its recycled
+// blocks (decoded text and numbers, DECIMAL products, function results)
+// is written over while its first outputs are checked.
 func TestFeedClusterKeepsOutputs(t *testing.T) {
 	d, err := GenerateNexmark(20_000)
 	if err != nil {
 		t.Fatal(err)
 	}
 	bids := d.Records[NexmarkBidTopic]
-	q := NexmarkQueries[0]
-	ctx := t.Context()
-	fc := NewFeedCluster(NexmarkBidTopic, "out", len(bids))
-	defer fc.Close()
-	for _, topic := range []string{NexmarkPersonTopic, NexmarkAuctionTopic, NexmarkBidTopic} {
-		if err := fc.CreateTopic(ctx, kafka.TopicInfo{Name: topic, Partitions: 1, Replicas: 1}); err != nil {
-			t.Fatal(err)
+	for _, q := range NexmarkQueries {
+		if !nexmarkStateless(q.Name) {
+			continue
 		}
-	}
-	eng, err := engine.New(ctx, engine.Options{Cluster: fc, ServiceID: "nxkeep_"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	if _, err := eng.Execute(ctx, NexmarkDDL, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := eng.Execute(ctx, strings.Replace(q.SQL, "'OUT'", "'out'", 1), earliest()); err != nil {
-		t.Fatal(err)
-	}
-	feed := func(recs []kafka.Record) {
-		for i := 0; i < len(recs); i += feedBatch {
-			if err := fc.Feed(recs[i:min(i+feedBatch, len(recs))]); err != nil {
+		t.Run(q.Name, func(t *testing.T) {
+			ctx := t.Context()
+			fc := NewFeedCluster(NexmarkBidTopic, "out", len(bids))
+			defer fc.Close()
+			for _, topic := range []string{NexmarkPersonTopic, NexmarkAuctionTopic, NexmarkBidTopic} {
+				if err := fc.CreateTopic(ctx, kafka.TopicInfo{Name: topic, Partitions: 1, Replicas: 1}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			eng, err := engine.New(ctx, engine.Options{Cluster: fc, ServiceID: "nxkeep_"})
+			if err != nil {
 				t.Fatal(err)
 			}
-		}
-	}
-	feed(bids)
-	feed(bids[1:]) // other outputs at the places of the first pass's
-	n, kept := fc.Produced()
-	if n != 2*len(bids)-1 {
-		t.Fatalf("%d output records, want %d", n, 2*len(bids)-1)
-	}
-	if err := q.Check(d, kept); err != nil {
-		t.Errorf("kept outputs of the first pass: %v", err)
+			defer eng.Close()
+			if _, err := eng.Execute(ctx, NexmarkDDL, nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := eng.Execute(ctx, strings.Replace(q.SQL, "'OUT'", "'out'", 1), earliest()); err != nil {
+				t.Fatal(err)
+			}
+			feed := func(recs []kafka.Record) {
+				for i := 0; i < len(recs); i += feedBatch {
+					if err := fc.Feed(recs[i:min(i+feedBatch, len(recs))]); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			feed(bids)
+			first, _ := fc.Produced()
+			feed(bids[1:]) // other outputs at the places of the first pass's
+			n, kept := fc.Produced()
+			if first == 0 || n <= first {
+				t.Fatalf("%d output records after the first pass, %d after the second", first, n)
+			}
+			if err := q.Check(d, kept[:first]); err != nil {
+				t.Errorf("kept outputs of the first pass: %v", err)
+			}
+		})
 	}
 }
