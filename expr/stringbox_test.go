@@ -51,8 +51,12 @@ func TestStringResultsBoxedByContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := &Context{ReuseArgs: true, Strings: &countingBoxer{block: make([]string, 0, 8)}}
-	if n := testing.AllocsPerRun(100, func() { c.Eval(ctx, row) }); n != 0 {
-		t.Errorf("SUBSTRING with Strings: %v allocations per row, want none", n)
+	// Relative, as the race detector's build allocates the argument list.
+	boxing := &Context{ReuseArgs: true, Strings: &countingBoxer{block: make([]string, 0, 8)}}
+	plain := &Context{ReuseArgs: true}
+	with := testing.AllocsPerRun(100, func() { c.Eval(boxing, row) })
+	without := testing.AllocsPerRun(100, func() { c.Eval(plain, row) })
+	if with != without-1 {
+		t.Errorf("SUBSTRING: %v allocations per row with Strings, %v without, want one fewer", with, without)
 	}
 }
