@@ -41,25 +41,7 @@ func BenchmarkNexmarkPerRecord(b *testing.B) {
 // untimed pass's output goes through check.
 func feedPerRecord(b *testing.B, d *NexmarkData, statement string, check func([]kafka.Record) error) {
 	bids := d.Records[NexmarkBidTopic]
-	ctx := b.Context()
-	fc := NewFeedCluster(NexmarkBidTopic, "out", len(bids))
-	defer fc.Close()
-	for _, t := range []string{NexmarkPersonTopic, NexmarkAuctionTopic, NexmarkBidTopic} {
-		if err := fc.CreateTopic(ctx, kafka.TopicInfo{Name: t, Partitions: 1, Replicas: 1}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	eng, err := engine.New(ctx, engine.Options{Cluster: fc, ServiceID: "nxfeed_"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer eng.Close()
-	if _, err := eng.Execute(ctx, NexmarkDDL, nil); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := eng.Execute(ctx, strings.Replace(statement, "'OUT'", "'out'", 1), earliest()); err != nil {
-		b.Fatal(err)
-	}
+	fc, eng := startFeedQuery(b, statement, len(bids))
 	feed := func() {
 		for i := 0; i < len(bids); i += feedBatch {
 			if err := fc.Feed(bids[i:min(i+feedBatch, len(bids))]); err != nil {
@@ -99,6 +81,34 @@ func feedPerRecord(b *testing.B, d *NexmarkData, statement string, check func([]
 	}
 }
 
+// startFeedQuery starts an engine on a FeedCluster keeping up to keep
+// outputs, declares the Nexmark sources and runs statement (a query over
+// BID writing to 'OUT') from the earliest offsets. Both close when tb
+// ends.
+func startFeedQuery(tb testing.TB, statement string, keep int) (*FeedCluster, *engine.Engine) {
+	tb.Helper()
+	ctx := tb.Context()
+	fc := NewFeedCluster(NexmarkBidTopic, "out", keep)
+	tb.Cleanup(func() { fc.Close() })
+	for _, t := range []string{NexmarkPersonTopic, NexmarkAuctionTopic, NexmarkBidTopic} {
+		if err := fc.CreateTopic(ctx, kafka.TopicInfo{Name: t, Partitions: 1, Replicas: 1}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	eng, err := engine.New(ctx, engine.Options{Cluster: fc, ServiceID: "nxfeed_"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { eng.Close() })
+	if _, err := eng.Execute(ctx, NexmarkDDL, nil); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := eng.Execute(ctx, strings.Replace(statement, "'OUT'", "'out'", 1), earliest()); err != nil {
+		tb.Fatal(err)
+	}
+	return fc, eng
+}
+
 // nexmarkStateless reports whether query name keeps no state, so that
 // feeding it the same bids again gives the same output again.
 func nexmarkStateless(name string) bool {
@@ -127,25 +137,7 @@ func TestFeedClusterKeepsOutputs(t *testing.T) {
 			continue
 		}
 		t.Run(q.Name, func(t *testing.T) {
-			ctx := t.Context()
-			fc := NewFeedCluster(NexmarkBidTopic, "out", len(bids))
-			defer fc.Close()
-			for _, topic := range []string{NexmarkPersonTopic, NexmarkAuctionTopic, NexmarkBidTopic} {
-				if err := fc.CreateTopic(ctx, kafka.TopicInfo{Name: topic, Partitions: 1, Replicas: 1}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			eng, err := engine.New(ctx, engine.Options{Cluster: fc, ServiceID: "nxkeep_"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer eng.Close()
-			if _, err := eng.Execute(ctx, NexmarkDDL, nil); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := eng.Execute(ctx, strings.Replace(q.SQL, "'OUT'", "'out'", 1), earliest()); err != nil {
-				t.Fatal(err)
-			}
+			fc, _ := startFeedQuery(t, q.SQL, len(bids))
 			feed := func(recs []kafka.Record) {
 				for i := 0; i < len(recs); i += feedBatch {
 					if err := fc.Feed(recs[i:min(i+feedBatch, len(recs))]); err != nil {

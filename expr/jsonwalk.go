@@ -129,7 +129,11 @@ func jsonValueEnd(text string, i int) int {
 			}
 		}
 	}
-	for i < len(text) && !strings.ContainsRune(",}] \t\r\n", rune(text[i])) {
+	for i < len(text) { // a number or literal ends at a delimiter or blank
+		switch text[i] {
+		case ',', '}', ']', ' ', '\t', '\r', '\n':
+			return i
+		}
 		i++
 	}
 	return i
