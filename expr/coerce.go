@@ -197,5 +197,5 @@ func Widen(c *Compiled, to *types.Type) (widened *Compiled, ok bool) {
 	if err != nil {
 		return nil, false
 	}
-	return &Compiled{Type: to, Eval: wrapConv(c.Eval, conv, "implicit cast")}, true
+	return &Compiled{Type: to, Eval: convEval(c.Eval, c.Type, to, conv, "implicit cast")}, true
 }

@@ -633,12 +633,7 @@ func convEval(xe Evaluator, from, to *types.Type, conv convFunc, what string) Ev
 				return ctx.decimals().Box(r, -scale)
 			}
 		}
-		out, err := conv(v)
-		if err != nil {
-			ctx.report(fmt.Errorf("%s: %w", what, err))
-			return nil
-		}
-		return out
+		return convert(ctx, conv, v, what)
 	}
 }
 
@@ -650,13 +645,19 @@ func wrapConv(xe Evaluator, conv func(any) (any, error), what string) Evaluator 
 		if v == nil {
 			return nil
 		}
-		out, err := conv(v)
-		if err != nil {
-			ctx.report(fmt.Errorf("%s: %w", what, err))
-			return nil
-		}
-		return out
+		return convert(ctx, conv, v, what)
 	}
+}
+
+// convert applies conv to v, turning its failure into NULL plus a
+// reported error.
+func convert(ctx *Context, conv convFunc, v any, what string) any {
+	out, err := conv(v)
+	if err != nil {
+		ctx.report(fmt.Errorf("%s: %w", what, err))
+		return nil
+	}
+	return out
 }
 
 // coerceNode converts n to type to by implicit widening (or the

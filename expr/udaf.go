@@ -294,9 +294,9 @@ func appendKey(b []byte, v any) []byte {
 	return b
 }
 
-// smallWhole returns d when it is a whole number of magnitude under
-// 10^15 with an int64 coefficient: the keys of such decimals are their
-// integer digits.
+// smallWhole returns d as an integer when it is a whole number of
+// magnitude under 10^15 with an int64 coefficient: the key of such a
+// decimal is its integer digits.
 func smallWhole(d decimal.Decimal) (int64, bool) {
 	c, e, ok := smalldec.Int64(d)
 	if !ok {
