@@ -196,3 +196,50 @@ func TestTransactionalInputIsConsumedToItsEnd(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestPullOnTransactionalTopicReadsTheStore: a table whose topic a
+// transactional producer writes ends every partition in a commit marker
+// that is never delivered. Pull queries still read the materialized
+// store (they see every committed write, and never give up waiting to
+// scan the topic instead).
+func TestPullOnTransactionalTopicReadsTheStore(t *testing.T) {
+	cl := startBroker(t, t.TempDir())
+	ctx := context.Background()
+	createTopic(t, cl, "txtable", 2)
+	write := func(round int) {
+		t.Helper()
+		err := cl.WriteExclusive(ctx, "foreign-producer", func(context.Context) ([]kafka.Record, error) {
+			var recs []kafka.Record
+			for i := range 6 {
+				recs = append(recs, kafka.Record{Topic: "txtable", Partition: -1, Key: []byte(fmt.Sprintf("k%d", i)), Value: []byte(fmt.Sprintf(`{"V":%d}`, round*10+i))})
+			}
+			return recs, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(1)
+	var logs logLines
+	e, err := New(ctx, Options{Cluster: cl, Logf: logs.logf, Config: map[string]string{"auto.offset.reset": "earliest"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	mustExec(t, e, "CREATE SOURCE TABLE TX (K STRING PRIMARY KEY, V INT) WITH (KAFKA_TOPIC='txtable', KEY_FORMAT='KAFKA', VALUE_FORMAT='JSON');")
+	for round := 1; round <= 3; round++ {
+		if round > 1 {
+			write(round)
+		}
+		got := mustPull(t, e, "SELECT V FROM TX WHERE K = 'k3';", nil)
+		if want := fmt.Sprintf("[%d]", round*10+3); fmt.Sprint(got.rows) != want {
+			t.Fatalf("round %d: %q, want %s", round, got.rows, want)
+		}
+		if got := mustPull(t, e, "SELECT * FROM TX;", nil); len(got.rows) != 6 {
+			t.Fatalf("round %d: scan returned %d rows, want 6", round, len(got.rows))
+		}
+	}
+	if l := logs.find("reads the topic"); l != "" {
+		t.Errorf("a pull query fell back to scanning the topic: %s", l)
+	}
+}

@@ -45,8 +45,8 @@ const StateStoreProperty = "ksql.state.store"
 
 // stallTimeout is how long a pull query waits for a materializer that
 // makes no progress while behind the end offsets before it reads the
-// topic instead (a partition whose last offsets hold no deliverable
-// record, such as transaction markers, never lets it catch up).
+// topic instead (a safeguard: transaction markers, which take offsets
+// but are never delivered, advance the materializer through marker).
 const stallTimeout = 10 * time.Second
 
 // applyChunk bounds the records applied under one write lock, so pull
@@ -81,11 +81,14 @@ type tableState struct {
 	// cannot be looked up.
 	canon func(key []byte) ([]byte, bool)
 
-	mu      sync.RWMutex // guards store (a memory store has no locking), next, changed, err
+	mu      sync.RWMutex // guards store (a memory store has no locking), next, changed, err, markers
 	next    map[int32]int64
 	changed chan struct{} // closed and replaced whenever next advances
 	err     error
 	indexed bool // some key was not canonical: lookups consult the 'i' entries
+	// markers holds, per partition, the offset after the last transaction
+	// marker of the fetch being applied (see marker).
+	markers map[int32]int64
 }
 
 // materializers owns the engine's tableStates.
@@ -208,6 +211,7 @@ func (e *Engine) startTable(ctx context.Context, src *metastore.Source, id table
 		Topics:   []string{src.Topic},
 		Reset:    kafka.Earliest,
 		NoCommit: true,
+		OnMarker: t.marker,
 	}, t.apply)
 	if err != nil {
 		t.close()
@@ -279,6 +283,7 @@ func (t *tableState) apply(_ context.Context, batch []kafka.Record) error {
 		}
 		batch = batch[n:]
 	}
+	t.passMarkers()
 	return nil
 }
 
@@ -313,6 +318,36 @@ func (t *tableState) applyLocked(recs []kafka.Record) error {
 	close(t.changed)
 	t.changed = make(chan struct{})
 	return nil
+}
+
+// marker notes a transaction marker: a topic written under exactly-once
+// ends in a commit marker that is never delivered, and without it t
+// would stay one offset short of the stable end and every pull query
+// would wait out stallTimeout. The marker is told before the records of
+// its fetch are applied, so apply moves past it afterwards.
+func (t *tableState) marker(_ string, partition int32, next int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.markers == nil {
+		t.markers = map[int32]int64{}
+	}
+	t.markers[partition] = max(t.markers[partition], next)
+}
+
+// passMarkers moves each partition's next offset past the markers of
+// the fetch just applied.
+func (t *tableState) passMarkers() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.markers) == 0 {
+		return
+	}
+	for p, next := range t.markers {
+		t.next[p] = max(t.next[p], next)
+	}
+	clear(t.markers)
+	close(t.changed)
+	t.changed = make(chan struct{})
 }
 
 // statePartition returns the partition whose state holds r, as

@@ -300,10 +300,12 @@ func (s *clientSub) pollOnce() bool {
 	if s.ctx.Err() != nil {
 		return false // Close; the polled batch is redelivered later
 	}
+	markers := false
 	if s.opts.OnMarker != nil {
 		fs.EachRecord(func(kr *kgo.Record) {
 			if kr.Attrs.IsControl() {
 				s.opts.OnMarker(kr.Topic, kr.Partition, kr.Offset+1)
+				markers = true
 			}
 		})
 	}
@@ -334,7 +336,7 @@ func (s *clientSub) pollOnce() bool {
 	}
 	batch := toBatch(s.batch[:0], fs)
 	defer s.keepBatch(batch)
-	if len(batch) == 0 && s.opts.Held == nil {
+	if len(batch) == 0 && s.opts.Held == nil && !markers {
 		return true
 	}
 	if err := s.h(s.ctx, batch); err != nil {

@@ -105,7 +105,10 @@ type SubscribeOptions struct {
 	// transaction marker read from a partition (with the offset after
 	// it): markers take offsets but are never delivered, so without
 	// them a consumer that drained a transactional partition would
-	// believe data still waits below the high watermark.
+	// believe data still waits below the high watermark. The handler
+	// is called for a fetch that held markers even when it holds no
+	// record, so a consumer can wait to act on a marker until the
+	// records before it are handled.
 	OnMarker func(topic string, partition int32, next int64)
 }
 
