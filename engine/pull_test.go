@@ -232,3 +232,25 @@ func TestPullKeyLookupCheckBoundsTheDisjuncts(t *testing.T) {
 		t.Fatalf("2048 disjuncts: got %v", err)
 	}
 }
+
+// TestPullAggregateAnswersOnce: a pull query that aggregates without
+// GROUP BY answers with one row, the aggregate over the table as it
+// stands (each key's latest value counted once), not a running row per
+// key.
+func TestPullAggregateAnswersOnce(t *testing.T) {
+	e, _ := newMemEngine(t)
+	riders(t, e)
+	for _, c := range []struct{ query, want string }{
+		{"SELECT COUNT(*), SUM(v) FROM t;", "5 15"},
+		{"SELECT COUNT(*) AS n, SUM(v) AS total FROM mat WHERE v > 2;", "3 12"},
+		{"SELECT COUNT(*) FROM t WHERE id = 'which';", "1"},
+	} {
+		res := mustPull(t, e, c.query, nil)
+		if strings.Join(res.rows, "|") != c.want || res.final != "Query Completed" {
+			t.Errorf("%s: rows %q final %q, want one row %q", c.query, res.rows, res.final, c.want)
+		}
+	}
+	if res := mustPull(t, e, "SELECT COUNT(*) FROM t LIMIT 0;", nil); len(res.rows) != 0 {
+		t.Errorf("LIMIT 0: rows %q", res.rows)
+	}
+}

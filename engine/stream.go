@@ -70,6 +70,10 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 	}
 	var emitErr error
 	count := 0
+	// A pull query that aggregates (it cannot group) answers with the
+	// aggregate over everything it read: the last of the running rows.
+	var final *api.Row
+	aggregates := pull && p.IsAggregateQuery(sel.Query)
 	plan.Out.Next = &runtime.EmitSink{DropTombstones: !plan.ResultIsTable, Emit: func(row []any, tombstone bool) bool {
 		if limit >= 0 && count >= limit {
 			return false
@@ -77,6 +81,10 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 		r := &api.Row{Columns: make([]any, len(row)), Tombstone: tombstone}
 		for i, v := range row {
 			r.Columns[i] = JSONValue(v, plan.Output.Columns[i].Type)
+		}
+		if aggregates {
+			final = r
+			return true
 		}
 		if emitErr = emit(api.StreamedRow{Row: r}); emitErr != nil {
 			return false
@@ -88,6 +96,12 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 	if pull {
 		if err := e.pull(ctx, topo, plan, sel.Query.Where, &emitErr); err != nil {
 			return err
+		}
+		if final != nil && limit != 0 {
+			if err := emit(api.StreamedRow{Row: final}); err != nil {
+				return err
+			}
+			count++
 		}
 		if limit >= 0 && count >= limit {
 			return emit(api.StreamedRow{FinalMessage: "Limit Reached"})

@@ -19,8 +19,8 @@ import (
 func gbName(i int) string  { return fmt.Sprintf("$GB%d", i) }
 func aggName(i int) string { return fmt.Sprintf("$AGG%d", i) }
 
-// isAggregateQuery reports whether q groups or calls aggregate functions.
-func (p *Planner) isAggregateQuery(q *sql.Query) bool {
+// IsAggregateQuery reports whether q groups or calls aggregate functions.
+func (p *Planner) IsAggregateQuery(q *sql.Query) bool {
 	if len(q.GroupBy) > 0 || q.Having != nil || q.Window != nil {
 		return true
 	}

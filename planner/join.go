@@ -285,7 +285,7 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 	if err != nil {
 		return nil, err
 	}
-	if p.isAggregateQuery(q) {
+	if p.IsAggregateQuery(q) {
 		if len(q.PartitionBy) > 0 {
 			return nil, errorf("PARTITION BY and GROUP BY cannot be used together.")
 		}

@@ -115,7 +115,7 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 	}
 	srcScope := sourceScope(src, from.Alias, layout)
 	readOnly(layout, src, unreadSourceColumns(q, srcScope))
-	layout.NoRowMeta = !src.IsTable && !p.isAggregateQuery(q) && !readsRowMeta(q)
+	layout.NoRowMeta = !src.IsTable && !p.IsAggregateQuery(q) && !readsRowMeta(q)
 	plan := &QueryPlan{From: src, ResultIsTable: src.IsTable, Limit: q.Limit, Window: src.Window, Sources: []string{src.Name}}
 	chain := newChain(&runtime.Input{Source: layout})
 
@@ -130,7 +130,7 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 		chain.add(&runtime.Filter{Pred: w, IsTable: src.IsTable, NumKey: len(src.Schema.Key())})
 	}
 
-	if p.isAggregateQuery(q) {
+	if p.IsAggregateQuery(q) {
 		if len(q.PartitionBy) > 0 {
 			return nil, errorf("PARTITION BY and GROUP BY cannot be used together.")
 		}
