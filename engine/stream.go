@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -61,8 +62,34 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 	for _, c := range plan.Output.Columns {
 		hdr.Columns = append(hdr.Columns, api.Column{Name: c.Name, Type: c.Type.String()})
 	}
-	if err := emit(api.StreamedRow{Header: hdr}); err != nil {
-		return err
+	// A push query sends its header once it is subscribed (at the end
+	// offsets of that moment), so a client that writes as soon as it
+	// has the header sees that write. Rows from before that (a backlog
+	// an in-memory cluster delivers inside Subscribe) wait in early.
+	var (
+		headerMu   sync.Mutex
+		headerSent bool
+		early      []*api.Row
+	)
+	sendHeader := func() error {
+		headerMu.Lock()
+		defer headerMu.Unlock()
+		headerSent = true
+		if err := emit(api.StreamedRow{Header: hdr}); err != nil {
+			return err
+		}
+		for _, r := range early {
+			if err := emit(api.StreamedRow{Row: r}); err != nil {
+				return err
+			}
+		}
+		early = nil
+		return nil
+	}
+	if pull {
+		if err := sendHeader(); err != nil {
+			return err
+		}
 	}
 	limit := -1
 	if plan.Limit != nil {
@@ -86,7 +113,14 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 			final = r
 			return true
 		}
-		if emitErr = emit(api.StreamedRow{Row: r}); emitErr != nil {
+		headerMu.Lock()
+		if !headerSent {
+			early = append(early, r)
+		} else {
+			emitErr = emit(api.StreamedRow{Row: r})
+		}
+		headerMu.Unlock()
+		if emitErr != nil {
 			return false
 		}
 		count++
@@ -118,6 +152,9 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 		return classify(err, text)
 	}
 	defer q.Stop()
+	if err := sendHeader(); err != nil {
+		return err
+	}
 	select {
 	case <-ctx.Done():
 		return nil

@@ -311,6 +311,45 @@ func TestClientNoCommitLatest(t *testing.T) {
 	}
 }
 
+// TestClientGroupLatestStartsAtSubscribe: a new group under Latest reads
+// every record produced after Subscribe returned, even those written
+// before its first join completes, and none from before.
+func TestClientGroupLatestStartsAtSubscribe(t *testing.T) {
+	_, c := startBroker(t)
+	ctx := testCtx(t)
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 2}); err != nil {
+		t.Fatal(err)
+	}
+	produceN(t, c, "t", 0, 20)
+	got := make(chan string, 100)
+	s, err := c.Subscribe(ctx, SubscribeOptions{Group: "fresh", Topics: []string{"t"}, Reset: Latest},
+		func(_ context.Context, b []Record) error {
+			for _, r := range b {
+				got <- string(r.Value)
+			}
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	produceN(t, c, "t", 20, 5) // at once: the group has not joined yet
+	seen := map[string]bool{}
+	for len(seen) < 5 {
+		select {
+		case v := <-got:
+			var n int
+			fmt.Sscan(v, &n)
+			if n < 20 {
+				t.Fatalf("Latest delivered old record %s", v)
+			}
+			seen[v] = true
+		case <-time.After(20 * time.Second):
+			t.Fatalf("timed out with %d of the 5 records written right after Subscribe: %v", len(seen), seen)
+		}
+	}
+}
+
 // TestClientSubscriptionCloseStopsGoroutines checks that Close leaves no
 // goroutine behind (the consumer client's included).
 func TestClientSubscriptionCloseStopsGoroutines(t *testing.T) {

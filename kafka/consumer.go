@@ -93,9 +93,18 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 			// an in-flight long poll on the other partitions delays it.
 			kopts = append(kopts, kgo.FetchMaxWait(500*time.Millisecond))
 		}
-		if len(opts.EarliestTopics) > 0 {
-			kopts = append(kopts, kgo.AdjustFetchOffsetsFn(s.earliestWithoutCommit))
+		if opts.Reset != Earliest {
+			// "Latest" means the end offsets of now, when the query
+			// is created, not of whenever the group's first join
+			// completes: a record written right after Subscribe
+			// returns is read.
+			ends, err := c.topicEnds(ctx, opts.Topics)
+			if err != nil {
+				return nil, fmt.Errorf("subscribe group %s: %w", opts.Group, err)
+			}
+			s.latestAt = ends
 		}
+		kopts = append(kopts, kgo.AdjustFetchOffsetsFn(s.startWithoutCommit))
 	}
 	var cl *kgo.Client
 	if opts.TransactionalID != "" && !opts.NoCommit {
@@ -156,24 +165,44 @@ func (c *Client) directOffsets(ctx context.Context, opts SubscribeOptions) (map[
 	if opts.Reset == Earliest {
 		return nil, nil
 	}
-	ctx, cancel := withDefaultTimeout(ctx)
-	defer cancel()
-	ends, err := c.adm.ListEndOffsets(ctx, opts.Topics...)
+	ends, err := c.topicEnds(ctx, opts.Topics)
 	if err != nil {
-		return nil, fmt.Errorf("subscribe to %v: end offsets: %w", opts.Topics, err)
+		return nil, err
 	}
 	out := make(map[string]map[int32]kgo.Offset, len(opts.Topics))
 	for _, t := range opts.Topics {
-		ps := ends[t]
-		if _, missing := ps[-1]; missing || len(ps) == 0 {
+		if len(ends[t]) == 0 {
 			return nil, nil
 		}
-		out[t] = make(map[int32]kgo.Offset, len(ps))
+		out[t] = make(map[int32]kgo.Offset, len(ends[t]))
+		for p, o := range ends[t] {
+			out[t][p] = kgo.NewOffset().At(o)
+		}
+	}
+	return out, nil
+}
+
+// topicEnds lists the end offsets of topics, leaving out a topic that
+// does not exist yet.
+func (c *Client) topicEnds(ctx context.Context, topics []string) (map[string]map[int32]int64, error) {
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	ends, err := c.adm.ListEndOffsets(ctx, topics...)
+	if err != nil {
+		return nil, fmt.Errorf("end offsets of %v: %w", topics, err)
+	}
+	out := make(map[string]map[int32]int64, len(topics))
+	for _, t := range topics {
+		ps := ends[t]
+		if _, missing := ps[-1]; missing || len(ps) == 0 {
+			continue
+		}
+		out[t] = make(map[int32]int64, len(ps))
 		for p, lo := range ps {
 			if lo.Err != nil {
-				return nil, fmt.Errorf("subscribe to %s/%d: end offset: %w", t, p, lo.Err)
+				return nil, fmt.Errorf("end offset of %s/%d: %w", t, p, lo.Err)
 			}
-			out[t][p] = kgo.NewOffset().At(lo.Offset)
+			out[t][p] = lo.Offset
 		}
 	}
 	return out, nil
@@ -212,6 +241,10 @@ type clientSub struct {
 	fetched map[string]map[int32]kgo.EpochOffset
 	marked  map[string]map[int32]int64
 	paused  map[string]map[int32]bool
+
+	// latestAt: under Latest, each partition's end offset when the
+	// subscription started (see startWithoutCommit).
+	latestAt map[string]map[int32]int64
 
 	// batch is the records array handed to the handler, refilled for
 	// each poll (see Handler) rather than allocated.
@@ -614,17 +647,21 @@ func (s *clientSub) Err() error {
 	return s.err
 }
 
-// earliestWithoutCommit starts the EarliestTopics partitions that have no
-// committed offset (a negative offset is the reset position) at their
-// start.
-func (s *clientSub) earliestWithoutCommit(_ context.Context, offsets map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+// startWithoutCommit places the partitions that have no committed offset
+// (a negative offset is the reset position): EarliestTopics at their
+// start, others under Latest at the end offsets listed at Subscribe
+// (latestAt; a partition created since keeps the reset).
+func (s *clientSub) startWithoutCommit(_ context.Context, offsets map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
 	for t, ps := range offsets {
-		if !slices.Contains(s.opts.EarliestTopics, t) {
-			continue
-		}
+		earliest := slices.Contains(s.opts.EarliestTopics, t)
 		for p, o := range ps {
-			if o.EpochOffset().Offset < 0 {
+			if o.EpochOffset().Offset >= 0 {
+				continue
+			}
+			if earliest {
 				ps[p] = kgo.NewOffset().AtStart()
+			} else if end, ok := s.latestAt[t][p]; ok {
+				ps[p] = kgo.NewOffset().At(end)
 			}
 		}
 	}
