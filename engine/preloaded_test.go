@@ -504,3 +504,60 @@ func TestPushQueryReadsWritesMadeOnItsHeader(t *testing.T) {
 		t.Fatalf("rows %q, want the record written on the header", rows)
 	}
 }
+
+// TestJoinSaysWhenATopicIsNotMurmur2Partitioned: a table topic written
+// with another partitioner than Kafka's Java client's (as librdkafka's
+// default does) leaves a stream-table join missing rows; the server log
+// names the topic, a key and both partitions. A correctly partitioned
+// join gets no such line.
+func TestJoinSaysWhenATopicIsNotMurmur2Partitioned(t *testing.T) {
+	cl := startBroker(t, t.TempDir())
+	const parts = 3
+	for _, name := range []string{"people_crc", "people_ok", "orders_a", "orders_b"} {
+		createTopic(t, cl, name, parts)
+	}
+	var people, misplaced []kafka.Record
+	var orders []kafka.Record
+	for i := range 30 {
+		key := []byte(fmt.Sprintf("p%d", i))
+		value := []byte(fmt.Sprintf(`{"NAME":"name-%d"}`, i))
+		people = append(people, kafka.Record{Topic: "people_ok", Partition: -1, Key: key, Value: value})
+		misplaced = append(misplaced, kafka.Record{Topic: "people_crc", Partition: (kafka.KeyPartition(key, parts) + 1) % parts, Key: key, Value: value})
+		orders = append(orders, kafka.Record{Partition: -1, Key: key, Value: []byte(`{"AMT":1}`)})
+	}
+	if err := cl.Produce(context.Background(), append(people, misplaced...)...); err != nil {
+		t.Fatal(err)
+	}
+	produceJSON(t, cl, "orders_a", orders...)
+	produceJSON(t, cl, "orders_b", orders...)
+	var logs logLines
+	e, err := New(context.Background(), Options{Cluster: cl, Logf: logs.logf, Config: map[string]string{"auto.offset.reset": "earliest"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	mustExec(t, e, `CREATE TABLE PCRC (ID STRING PRIMARY KEY, NAME STRING) WITH (KAFKA_TOPIC='people_crc', VALUE_FORMAT='JSON');
+		CREATE TABLE POK (ID STRING PRIMARY KEY, NAME STRING) WITH (KAFKA_TOPIC='people_ok', VALUE_FORMAT='JSON');
+		CREATE STREAM OA (ID STRING KEY, AMT INT) WITH (KAFKA_TOPIC='orders_a', VALUE_FORMAT='JSON');
+		CREATE STREAM OB (ID STRING KEY, AMT INT) WITH (KAFKA_TOPIC='orders_b', VALUE_FORMAT='JSON');
+		CREATE STREAM JOK AS SELECT OB.ID, OB.AMT, POK.NAME FROM OB JOIN POK ON OB.ID = POK.ID;
+		CREATE STREAM JCRC AS SELECT OA.ID, OA.AMT, PCRC.NAME FROM OA JOIN PCRC ON OA.ID = PCRC.ID;`)
+	waitRecords(t, cl, "JOK", func(recs []kafka.Record) bool { return len(recs) == 30 })
+	deadline := time.Now().Add(30 * time.Second)
+	for logs.find("people_crc", "murmur2") == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line names people_crc's partitioning:\n%s", strings.Join(logs.lines, "\n"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	line := logs.find("people_crc", "murmur2")
+	t.Log(line)
+	if !strings.Contains(line, "JCRC") || !strings.Contains(line, "partitioner=murmur2_random") {
+		t.Errorf("log line does not name the query and the fix: %s", line)
+	}
+	for _, topic := range []string{"people_ok", "orders_a", "orders_b"} {
+		if l := logs.find(topic, "murmur2"); l != "" {
+			t.Errorf("%s is partitioned by murmur2, yet: %s", topic, l)
+		}
+	}
+}

@@ -70,6 +70,9 @@ type Query struct {
 	parts [][]kafka.Record
 	// stream writes outputs during a batch (nil where the cluster cannot).
 	stream *outStream
+	// placement checks that joined topics are partitioned as joins
+	// expect (nil when no input needs it).
+	placement *partitionCheck
 }
 
 // errSinkDone ends a subscription whose transient sink wants no more rows.
@@ -89,6 +92,9 @@ const maxHeld = 50_000
 // Start subscribes the topology's topics and runs it.
 func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Options) (*Query, error) {
 	q := &Query{Topology: topo, cluster: cluster, opts: opts, tasks: map[int32]*Task{}}
+	if q.opts.Logf == nil {
+		q.opts.Logf = func(string, ...any) {}
+	}
 	if s, ok := cluster.(Synchronous); ok && s.Synchronous() {
 		q.synchronous = true
 	}
@@ -96,6 +102,7 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 	if !q.synchronous {
 		q.gate = newFeedGate(topo)
 		q.stream = newOutStream(cluster)
+		q.placement = newPartitionCheck(ctx, cluster, topo, q.opts.Logf)
 	}
 	// The in-memory cluster delivers each produce synchronously (tests):
 	// it never caches, so every update is seen.
@@ -109,9 +116,6 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 	q.deferring = !eos && !q.synchronous && !topo.NoCommit && topo.CacheBytes > 0 && topo.CommitInterval > 0 &&
 		len(instantiate(topo).cached) > 0
 	q.lastCommit = time.Now()
-	if q.opts.Logf == nil {
-		q.opts.Logf = func(string, ...any) {}
-	}
 	so := kafka.SubscribeOptions{
 		Group:          topo.Group,
 		Topics:         topo.Topics(),
@@ -204,6 +208,9 @@ func (q *Query) handle(ctx context.Context, batch []kafka.Record) error {
 			t, err := q.task(ctx, batch[i].Partition)
 			if err != nil {
 				return err
+			}
+			if q.placement != nil {
+				q.placement.observe(&batch[i])
 			}
 			t.enqueue(&batch[i])
 		}

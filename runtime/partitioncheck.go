@@ -1,0 +1,72 @@
+package runtime
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/eddysql/eddy/kafka"
+)
+
+// A join finds a key's rows in the partition that Kafka's Java client
+// (murmur2 of the key bytes) puts the key in. A producer with another
+// partitioner, such as librdkafka's default (CRC32) in kcat, Python or
+// Go clients, spreads keys elsewhere, and the join silently misses them,
+// in ksqlDB as here. partitionCheck looks at the first records of each
+// partition of the source topics that feed a join directly and says so,
+// once per topic, in the server log.
+type partitionCheck struct {
+	query  string
+	parts  map[string]int32 // the partition count of each checked topic
+	seen   map[tp]int
+	warned map[string]bool
+	logf   func(format string, args ...any)
+}
+
+// partitionCheckRecords bounds the records looked at per partition, so
+// the check costs nothing once a query is under way.
+const partitionCheckRecords = 1000
+
+// newPartitionCheck returns the check for topo's joined source topics,
+// or nil when there are none (or all partitions run in one task, where
+// placement does not matter).
+func newPartitionCheck(ctx context.Context, cluster kafka.Cluster, topo *Topology, logf func(string, ...any)) *partitionCheck {
+	if topo.singleTask() {
+		return nil
+	}
+	c := &partitionCheck{query: topo.ID, parts: map[string]int32{}, seen: map[tp]int{}, warned: map[string]bool{}, logf: logf}
+	for _, in := range topo.Inputs {
+		// Windowed keys are placed by their key without the window,
+		// which the check does not split off.
+		if in.Internal != nil || in.Source == nil || in.Source.Window != "" || !in.joins() {
+			continue
+		}
+		info, ok, err := cluster.Topic(ctx, in.Source.Topic)
+		if err != nil || !ok || info.Partitions < 2 {
+			continue
+		}
+		c.parts[in.Source.Topic] = info.Partitions
+	}
+	if len(c.parts) == 0 {
+		return nil
+	}
+	return c
+}
+
+// observe checks r's partition against its key's murmur2 partition.
+func (c *partitionCheck) observe(r *kafka.Record) {
+	n, ok := c.parts[r.Topic]
+	if !ok || r.Key == nil || c.warned[r.Topic] {
+		return
+	}
+	at := tp{r.Topic, r.Partition}
+	if c.seen[at] >= partitionCheckRecords {
+		return
+	}
+	c.seen[at]++
+	if want := kafka.KeyPartition(r.Key, n); want != r.Partition {
+		c.warned[r.Topic] = true
+		c.logf("query %s: topic %s holds key %s in partition %d, but Kafka's Java partitioner (murmur2) puts that key in partition %d, where the join looks for it: "+
+			"rows keyed like it will not match. Write the topic with the murmur2 partitioner (librdkafka and kcat: partitioner=murmur2_random) or repartition it with PARTITION BY",
+			c.query, r.Topic, strconv.Quote(string(r.Key)), r.Partition, want)
+	}
+}
