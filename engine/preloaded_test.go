@@ -447,19 +447,28 @@ func TestPreloadedRepartitionedStreamTableJoin(t *testing.T) {
 	}
 }
 
-// TestQueryUnderLatestReadsWritesMadeRightAfterCreate: with
-// auto.offset.reset at its default (latest), a persistent query skips
-// what its input held before CREATE and reads every record written after
-// CREATE returned, even before its consumer group's first join is done.
-func TestQueryUnderLatestReadsWritesMadeRightAfterCreate(t *testing.T) {
+// ridesUnderLatest starts an engine over the embedded broker at the
+// default auto.offset.reset (latest), with a one-partition stream RIDES
+// that already holds the record keyed 'before'.
+func ridesUnderLatest(t *testing.T) (*kafka.Client, *Engine) {
+	t.Helper()
 	cl := startBroker(t, t.TempDir())
 	e, err := New(context.Background(), Options{Cluster: cl, Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
+	t.Cleanup(func() { e.Close() })
 	mustExec(t, e, `CREATE STREAM RIDES (K STRING KEY, V INT) WITH (KAFKA_TOPIC='rides', VALUE_FORMAT='JSON', PARTITIONS=1);
 		INSERT INTO RIDES (K, V) VALUES ('before', 1);`)
+	return cl, e
+}
+
+// TestQueryUnderLatestReadsWritesMadeRightAfterCreate: with
+// auto.offset.reset at its default (latest), a persistent query skips
+// what its input held before CREATE and reads every record written after
+// CREATE returned, even before its consumer group's first join is done.
+func TestQueryUnderLatestReadsWritesMadeRightAfterCreate(t *testing.T) {
+	cl, e := ridesUnderLatest(t)
 	mustExec(t, e, `CREATE STREAM FAST AS SELECT K, V * 10 AS V10 FROM RIDES;`)
 	mustExec(t, e, `INSERT INTO RIDES (K, V) VALUES ('a', 2); INSERT INTO RIDES (K, V) VALUES ('b', 3);`)
 	// One partition: a record read from before CREATE would come first.
@@ -477,18 +486,11 @@ func TestQueryUnderLatestReadsWritesMadeRightAfterCreate(t *testing.T) {
 // answers its header only once it is subscribed, so a record a client
 // writes as soon as it has the header is among its rows.
 func TestPushQueryReadsWritesMadeOnItsHeader(t *testing.T) {
-	cl := startBroker(t, t.TempDir())
-	e, err := New(context.Background(), Options{Cluster: cl, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	mustExec(t, e, `CREATE STREAM RIDES (K STRING KEY, V INT) WITH (KAFKA_TOPIC='rides', VALUE_FORMAT='JSON', PARTITIONS=1);
-		INSERT INTO RIDES (K, V) VALUES ('before', 1);`)
+	cl, e := ridesUnderLatest(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var rows []string
-	err = e.Stream(ctx, "SELECT K, V FROM RIDES EMIT CHANGES LIMIT 1;", nil, func(r api.StreamedRow) error {
+	err := e.Stream(ctx, "SELECT K, V FROM RIDES EMIT CHANGES LIMIT 1;", nil, func(r api.StreamedRow) error {
 		switch {
 		case r.Header != nil:
 			produceJSON(t, cl, "rides", kafka.Record{Key: []byte("onheader"), Value: []byte(`{"V":2}`)})

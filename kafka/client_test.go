@@ -278,43 +278,20 @@ func TestClientGroupResume(t *testing.T) {
 // TestClientNoCommitLatest: a push-query style subscription sees only
 // records produced after Subscribe and commits nothing.
 func TestClientNoCommitLatest(t *testing.T) {
-	_, c := startBroker(t)
-	ctx := testCtx(t)
-	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 2}); err != nil {
-		t.Fatal(err)
-	}
-	produceN(t, c, "t", 0, 20)
-	got := make(chan string, 100)
-	s, err := c.Subscribe(ctx, SubscribeOptions{Topics: []string{"t"}, Reset: Latest, NoCommit: true},
-		func(_ context.Context, b []Record) error {
-			for _, r := range b {
-				got <- string(r.Value)
-			}
-			return nil
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	produceN(t, c, "t", 20, 5)
-	for range 5 {
-		select {
-		case v := <-got:
-			var n int
-			fmt.Sscan(v, &n)
-			if n < 20 {
-				t.Fatalf("Latest delivered old record %s", v)
-			}
-		case <-time.After(20 * time.Second):
-			t.Fatal("timed out")
-		}
-	}
+	expectLatest(t, SubscribeOptions{Topics: []string{"t"}, Reset: Latest, NoCommit: true})
 }
 
 // TestClientGroupLatestStartsAtSubscribe: a new group under Latest reads
 // every record produced after Subscribe returned, even those written
 // before its first join completes, and none from before.
 func TestClientGroupLatestStartsAtSubscribe(t *testing.T) {
+	expectLatest(t, SubscribeOptions{Group: "fresh", Topics: []string{"t"}, Reset: Latest})
+}
+
+// expectLatest subscribes with opts to a topic t holding 20 records,
+// writes 5 more at once and expects exactly those 5.
+func expectLatest(t *testing.T, opts SubscribeOptions) {
+	t.Helper()
 	_, c := startBroker(t)
 	ctx := testCtx(t)
 	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 2}); err != nil {
@@ -322,18 +299,17 @@ func TestClientGroupLatestStartsAtSubscribe(t *testing.T) {
 	}
 	produceN(t, c, "t", 0, 20)
 	got := make(chan string, 100)
-	s, err := c.Subscribe(ctx, SubscribeOptions{Group: "fresh", Topics: []string{"t"}, Reset: Latest},
-		func(_ context.Context, b []Record) error {
-			for _, r := range b {
-				got <- string(r.Value)
-			}
-			return nil
-		})
+	s, err := c.Subscribe(ctx, opts, func(_ context.Context, b []Record) error {
+		for _, r := range b {
+			got <- string(r.Value)
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	produceN(t, c, "t", 20, 5) // at once: the group has not joined yet
+	produceN(t, c, "t", 20, 5) // at once: a group has not joined yet
 	seen := map[string]bool{}
 	for len(seen) < 5 {
 		select {

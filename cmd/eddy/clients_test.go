@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -26,22 +25,7 @@ func TestForeignRESTClients(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
 	}
-	node, nodeErr := exec.LookPath("node")
-	npm, npmErr := exec.LookPath("npm")
-	if nodeErr != nil || npmErr != nil {
-		msg := "the client compatibility test needs node and npm (apt-get install -y nodejs npm)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	if _, err := os.Stat(filepath.Join(jsClientsDir, "node_modules", "ksqldb-js")); err != nil {
-		cmd := exec.Command(npm, "ci", "--no-audit", "--no-fund")
-		cmd.Dir = jsClientsDir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci in %s: %v\n%s", jsClientsDir, err, out)
-		}
-	}
+	node := nodeModules(t, "the client compatibility test", jsClientsDir, "ksqldb-client")
 	url := startConsoleServer(t, buildEddy(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

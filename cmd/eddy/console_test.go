@@ -30,23 +30,10 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Skip("short mode")
 	}
 	chromium := "/usr/bin/chromium"
-	node, nodeErr := exec.LookPath("node")
-	npm, npmErr := exec.LookPath("npm")
-	_, chromeErr := os.Stat(chromium)
-	if nodeErr != nil || npmErr != nil || chromeErr != nil {
-		msg := "the console browser test needs node, npm and /usr/bin/chromium (apt-get install -y nodejs npm chromium)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+	if _, err := os.Stat(chromium); err != nil {
+		requireOrSkip(t, "the console browser test needs /usr/bin/chromium (apt-get install -y chromium)")
 	}
-	if _, err := os.Stat(filepath.Join(consoleDir, "node_modules", "playwright-core")); err != nil {
-		cmd := exec.Command(npm, "ci", "--no-audit", "--no-fund")
-		cmd.Dir = consoleDir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci in console/: %v\n%s", err, out)
-		}
-	}
+	node := nodeModules(t, "the console browser test", consoleDir, "playwright-core")
 	bin := buildEddy(t)
 	shots, err := filepath.Abs("../../docs/images")
 	if err != nil {
@@ -74,6 +61,35 @@ func TestConsoleInBrowser(t *testing.T) {
 
 // startConsoleServer starts `eddy server` on an embedded broker and
 // returns its URL once it is ready.
+// requireOrSkip fails the test under CI=true, where everything a test
+// needs is installed, and skips it otherwise (a bare laptop).
+func requireOrSkip(t *testing.T, msg string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+// nodeModules returns node's path once dir's npm packages are installed
+// (npm ci when dir/node_modules lacks probe).
+func nodeModules(t *testing.T, what, dir, probe string) string {
+	t.Helper()
+	node, nodeErr := exec.LookPath("node")
+	npm, npmErr := exec.LookPath("npm")
+	if nodeErr != nil || npmErr != nil {
+		requireOrSkip(t, what+" needs node and npm (apt-get install -y nodejs npm)")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", probe)); err != nil {
+		cmd := exec.Command(npm, "ci", "--no-audit", "--no-fund")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
+		}
+	}
+	return node
+}
+
 func startConsoleServer(t *testing.T, bin string, args ...string) string {
 	t.Helper()
 	dir := t.TempDir()
