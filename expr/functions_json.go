@@ -1,10 +1,8 @@
 package expr
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -200,60 +198,4 @@ func parseJSONPath(path string) ([]jsonStep, bool) {
 		steps = append(steps, jsonStep{key: key, index: max(idx, -1)})
 	}
 	return steps, true
-}
-
-// jsonAt decodes text's first JSON value and follows steps into it.
-func jsonAt(text string, steps []jsonStep) (any, bool) {
-	d := json.NewDecoder(strings.NewReader(text))
-	d.UseNumber()
-	var root any
-	if err := d.Decode(&root); err != nil {
-		return nil, false
-	}
-	cur := root
-	for _, st := range steps {
-		if st.index >= 0 {
-			arr, ok := cur.([]any)
-			if !ok || st.index >= len(arr) {
-				return nil, false
-			}
-			cur = arr[st.index]
-			continue
-		}
-		obj, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if cur, ok = obj[st.key]; !ok {
-			return nil, false
-		}
-	}
-	return cur, true
-}
-
-// extractJSONField is EXTRACTJSONFIELD: the string, number or boolean
-// at steps as text, an object or array as compact JSON, NULL for a JSON
-// null, a missing field or text that is not JSON.
-func extractJSONField(text string, steps []jsonStep) (string, bool) {
-	if v, null, ok := extractScalar(text, steps); ok {
-		return v, !null
-	}
-	v, ok := jsonAt(text, steps)
-	if !ok || v == nil {
-		return "", false
-	}
-	if s, ok := v.(string); ok {
-		return s, true
-	}
-	return compactJSON(v), true
-}
-
-func compactJSON(v any) string {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return fmt.Sprint(v)
-	}
-	return strings.TrimSuffix(buf.String(), "\n")
 }

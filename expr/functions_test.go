@@ -152,6 +152,8 @@ func TestFunctions(t *testing.T) {
 		// JSON
 		{"EXTRACTJSONFIELD('{\"a\": {\"b\": [1, \"x\"]}}', '$.a.b[1]')", "string:x", "STRING"},
 		{"EXTRACTJSONFIELD('{\"a\": {\"b\": [1, 2]}}', '$.a.b')", "string:[1,2]", "STRING"},
+		{"EXTRACTJSONFIELD('{\"b\": 1, \"a\": {\"z\": [1, 2.50], \"y\": \"\\u00e9\"}}', '$')", "string:{\"b\":1,\"a\":{\"z\":[1,2.50],\"y\":\"é\"}}", "STRING"},
+		{"EXTRACTJSONFIELD('{\"k\": {\"b\": 1, \"a\": 2}} trailing', '$.k')", "string:{\"b\":1,\"a\":2}", "STRING"},
 		{"EXTRACTJSONFIELD('{\"a\": 1}', '$.zz')", "<nil>", "STRING"},
 		{"EXTRACTJSONFIELD('not json', '$.a')", "<nil>", "STRING"},
 		{"TO_JSON_STRING(ST)", "string:{\"A\":5,\"B\":\"x\"}", "STRING"},

@@ -7,19 +7,19 @@ import (
 	"unsafe"
 )
 
-// extractScalar is extractJSONField for the common case, walking text in
-// place instead of decoding all of it into maps: text is one valid JSON
-// value and steps lead to a string without escapes, a number, a boolean
-// or null. It answers ok false wherever the decoding path could answer
-// differently (invalid or trailing text, escaped keys or strings,
-// objects and arrays, which that path writes with sorted keys), and the
-// caller takes that path.
-//
-// v is the field's text and null whether it is NULL (a JSON null or no
-// such field).
-func extractScalar(text string, steps []jsonStep) (v string, null, ok bool) {
+// extractJSONField is EXTRACTJSONFIELD: the string, number or boolean
+// at steps as text, an object or array as compact JSON in the document's
+// order (as Jackson's tree writes it), NULL for a JSON null, a missing
+// field or text that is not JSON. Text after the first JSON value is
+// ignored, as Jackson's reader ignores it. It walks the text in place
+// instead of decoding it into maps.
+func extractJSONField(text string, steps []jsonStep) (string, bool) {
 	if !json.Valid(unsafe.Slice(unsafe.StringData(text), len(text))) { // read only
-		return "", false, false
+		var first json.RawMessage
+		if json.NewDecoder(strings.NewReader(text)).Decode(&first) != nil {
+			return "", false
+		}
+		text = string(first)
 	}
 	i := skipBlanks(text, 0)
 	for _, st := range steps {
@@ -30,34 +30,91 @@ func extractScalar(text string, steps []jsonStep) (v string, null, ok bool) {
 			i, ok = memberAt(text, i, st.key)
 		}
 		if !ok {
-			return "", true, i == -1 // -1: not found, as the decoding path finds; else unsure
+			return "", false
 		}
 	}
 	switch c := text[i]; c {
 	case '"':
-		end := jsonValueEnd(text, i)
-		body := text[i+1 : end-1]
-		if strings.IndexByte(body, '\\') >= 0 || !utf8.ValidString(body) { // decoding unescapes, and replaces bad UTF-8
-			return "", false, false
-		}
-		return body, false, true
+		return jsonString(text[i:jsonValueEnd(text, i)]), true
 	case 'n':
-		return "", true, true
+		return "", false
 	case 't':
-		return "true", false, true
+		return "true", true
 	case 'f':
-		return "false", false, true
+		return "false", true
 	case '{', '[':
-		return "", false, false
-	default: // a number: json.Number keeps its text
-		return text[i:jsonValueEnd(text, i)], false, true
+		raw := text[i:jsonValueEnd(text, i)]
+		if !strings.ContainsAny(raw, " \t\r\n\\") {
+			return raw, true // already compact, escapes as written
+		}
+		return string(appendCompactJSON(nil, raw)), true
+	default: // a number keeps its text
+		return text[i:jsonValueEnd(text, i)], true
 	}
 }
 
+// jsonString returns the value of a valid JSON string token.
+func jsonString(tok string) string {
+	body := tok[1 : len(tok)-1]
+	if strings.IndexByte(body, '\\') < 0 && utf8.ValidString(body) {
+		return body
+	}
+	var s string
+	_ = json.Unmarshal([]byte(tok), &s) // valid; unescapes, and replaces bad UTF-8
+	return s
+}
+
+// appendCompactJSON appends the valid JSON value raw without blanks,
+// its strings escaped as Jackson escapes them (quotes, backslashes and
+// control characters only) and its numbers as written.
+func appendCompactJSON(dst []byte, raw string) []byte {
+	for i := 0; i < len(raw); {
+		switch c := raw[i]; c {
+		case ' ', '\t', '\r', '\n':
+			i++
+		case '"':
+			end := jsonValueEnd(raw, i)
+			dst = appendJSONString(dst, jsonString(raw[i:end]))
+			i = end
+		default:
+			dst = append(dst, c)
+			i++
+		}
+	}
+	return dst
+}
+
+// appendJSONString appends s as a JSON string, escaping what JSON
+// requires and nothing else.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c == '\n':
+			dst = append(dst, '\\', 'n')
+		case c == '\r':
+			dst = append(dst, '\\', 'r')
+		case c == '\t':
+			dst = append(dst, '\\', 't')
+		case c == '\b':
+			dst = append(dst, '\\', 'b')
+		case c == '\f':
+			dst = append(dst, '\\', 'f')
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}
+
 // memberAt returns where the value of key starts in the object at
-// text[i:] (the last one, as decoding into a map keeps), or -1 with ok
-// false when it is not an object or has no such key, or i with ok false
-// for a key with escapes.
+// text[i:] (the last one, as Jackson's tree keeps), or -1 with ok false
+// when it is not an object or has no such key.
 func memberAt(text string, i int, key string) (int, bool) {
 	if text[i] != '{' {
 		return -1, false
@@ -66,10 +123,7 @@ func memberAt(text string, i int, key string) (int, bool) {
 	i = skipBlanks(text, i+1)
 	for text[i] != '}' {
 		end := jsonValueEnd(text, i) // the key, a string
-		k := text[i+1 : end-1]
-		if strings.IndexByte(k, '\\') >= 0 {
-			return i, false
-		}
+		k := jsonString(text[i:end])
 		i = skipBlanks(text, skipBlanks(text, end)+1) // past the colon
 		if k == key {
 			found = i
