@@ -131,11 +131,16 @@ func parseShellFlags(args []string, stderr io.Writer) (*shellFlags, error) {
 		return nil, err
 	}
 	fs.Visit(func(fl *flag.Flag) { f.listenSet = f.listenSet || fl.Name == "listen" })
-	// As with ksqlDB's CLI, the server may be given as the argument.
-	if fs.NArg() == 1 && f.server == "" && (strings.HasPrefix(fs.Arg(0), "http://") || strings.HasPrefix(fs.Arg(0), "https://")) {
-		f.server = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q (subcommands: server, test, version)", fs.Arg(0))
+	// As with ksqlDB's CLI, the server may be given as the argument; a
+	// script named *.sql runs as with --file.
+	switch arg := fs.Arg(0); {
+	case fs.NArg() == 0:
+	case fs.NArg() == 1 && f.server == "" && (strings.HasPrefix(arg, "http://") || strings.HasPrefix(arg, "https://")):
+		f.server = arg
+	case fs.NArg() == 1 && f.file == "" && strings.HasSuffix(strings.ToLower(arg), ".sql"):
+		f.file = arg
+	default:
+		return nil, fmt.Errorf("unexpected argument %q (subcommands: server, test, version; a script: eddy [flags] FILE.sql)", arg)
 	}
 	switch strings.ToUpper(f.output) {
 	case "TABULAR", "JSON", "CSV":

@@ -20,7 +20,12 @@ func TestShellFlags(t *testing.T) {
 	if f.defines["a"] != "1" || f.defines["b"] != "x=y" || f.execute != "SHOW STREAMS;" {
 		t.Errorf("parsed: %+v", f)
 	}
-	for _, bad := range [][]string{{"--output", "xml"}, {"--define", "novalue"}, {"stray"}} {
+	// A script may be named as the argument, as with --file.
+	f, err = parseShellFlags([]string{"--server", "http://h:8088", "flows/Ratings.SQL"}, io.Discard)
+	if err != nil || f.file != "flows/Ratings.SQL" || f.server != "http://h:8088" {
+		t.Errorf("script argument: %+v, %v", f, err)
+	}
+	for _, bad := range [][]string{{"--output", "xml"}, {"--define", "novalue"}, {"stray"}, {"a.sql", "b.sql"}, {"-f", "a.sql", "b.sql"}} {
 		if _, err := parseShellFlags(bad, io.Discard); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
