@@ -15,11 +15,13 @@ import (
 // partition of the source topics that feed a join directly and says so,
 // once per topic, in the server log.
 type partitionCheck struct {
-	query  string
-	parts  map[string]int32 // the partition count of each checked topic
-	seen   map[tp]int
-	warned map[string]bool
-	logf   func(format string, args ...any)
+	query string
+	// parts is the partition count of each topic still checked; a topic
+	// leaves once it was warned about or all its partitions passed.
+	parts map[string]int32
+	seen  map[tp]int
+	left  map[string]int32 // partitions of each topic still checked
+	logf  func(format string, args ...any)
 }
 
 // partitionCheckRecords bounds the records looked at per partition, so
@@ -33,7 +35,7 @@ func newPartitionCheck(ctx context.Context, cluster kafka.Cluster, topo *Topolog
 	if topo.singleTask() {
 		return nil
 	}
-	c := &partitionCheck{query: topo.ID, parts: map[string]int32{}, seen: map[tp]int{}, warned: map[string]bool{}, logf: logf}
+	c := &partitionCheck{query: topo.ID, parts: map[string]int32{}, seen: map[tp]int{}, left: map[string]int32{}, logf: logf}
 	for _, in := range topo.Inputs {
 		// Windowed keys are placed by their key without the window,
 		// which the check does not split off.
@@ -45,6 +47,7 @@ func newPartitionCheck(ctx context.Context, cluster kafka.Cluster, topo *Topolog
 			continue
 		}
 		c.parts[in.Source.Topic] = info.Partitions
+		c.left[in.Source.Topic] = info.Partitions
 	}
 	if len(c.parts) == 0 {
 		return nil
@@ -52,21 +55,28 @@ func newPartitionCheck(ctx context.Context, cluster kafka.Cluster, topo *Topolog
 	return c
 }
 
-// observe checks r's partition against its key's murmur2 partition.
-func (c *partitionCheck) observe(r *kafka.Record) {
+// observe checks r's partition against its key's murmur2 partition. It
+// reports whether any topic is still checked, so the owner can drop the
+// check once none is.
+func (c *partitionCheck) observe(r *kafka.Record) bool {
 	n, ok := c.parts[r.Topic]
-	if !ok || r.Key == nil || c.warned[r.Topic] {
-		return
+	if !ok || r.Key == nil {
+		return len(c.parts) > 0
 	}
 	at := tp{r.Topic, r.Partition}
 	if c.seen[at] >= partitionCheckRecords {
-		return
+		return true
 	}
-	c.seen[at]++
+	if c.seen[at]++; c.seen[at] == partitionCheckRecords {
+		if c.left[r.Topic]--; c.left[r.Topic] == 0 {
+			delete(c.parts, r.Topic)
+		}
+	}
 	if want := kafka.KeyPartition(r.Key, n); want != r.Partition {
-		c.warned[r.Topic] = true
+		delete(c.parts, r.Topic)
 		c.logf("query %s: topic %s holds key %s in partition %d, but Kafka's Java partitioner (murmur2) puts that key in partition %d, where the join looks for it: "+
 			"rows keyed like it will not match. Write the topic with the murmur2 partitioner (librdkafka and kcat: partitioner=murmur2_random) or repartition it with PARTITION BY",
 			c.query, r.Topic, strconv.Quote(string(r.Key)), r.Partition, want)
 	}
+	return len(c.parts) > 0
 }

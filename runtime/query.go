@@ -209,8 +209,8 @@ func (q *Query) handle(ctx context.Context, batch []kafka.Record) error {
 			if err != nil {
 				return err
 			}
-			if q.placement != nil {
-				q.placement.observe(&batch[i])
+			if q.placement != nil && !q.placement.observe(&batch[i]) {
+				q.placement = nil // every joined topic checked
 			}
 			t.enqueue(&batch[i])
 		}
