@@ -617,14 +617,33 @@ func (c *Client) readPartitions(ctx context.Context, topic string, from map[int3
 	}
 	defer cl.Close()
 	for len(want) > 0 {
-		fs := cl.PollFetches(ctx)
+		pctx, pcancel := context.WithTimeout(ctx, time.Second)
+		fs := cl.PollFetches(pctx)
+		pcancel()
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("read %s: %d partitions unfinished: %w", topic, len(want), err)
 		}
 		for _, fe := range fs.Errors() {
-			if fe.Err != nil {
+			if fe.Err != nil && !errors.Is(fe.Err, context.DeadlineExceeded) { // not the poll's second
 				return nil, fmt.Errorf("read %s/%d: %w", fe.Topic, fe.Partition, fe.Err)
 			}
+		}
+		if fs.NumRecords() == 0 {
+			// Records deleted while we read (retention, a repartition
+			// topic's purge) never come: a partition whose start has
+			// passed its end is done.
+			lctx, cancel := withDefaultTimeout(ctx)
+			starts, err := c.adm.ListStartOffsets(lctx, topic)
+			cancel()
+			if err != nil {
+				return nil, fmt.Errorf("read %s: start offsets: %w", topic, err)
+			}
+			for p, end := range want {
+				if s, ok := starts.Lookup(topic, p); ok && s.Err == nil && s.Offset >= end {
+					delete(want, p)
+				}
+			}
+			continue
 		}
 		var ferr error
 		fs.EachRecord(func(kr *kgo.Record) {
