@@ -632,14 +632,12 @@ func (c *Client) readPartitions(ctx context.Context, topic string, from map[int3
 			// Records deleted while we read (retention, a repartition
 			// topic's purge) never come: a partition whose start has
 			// passed its end is done.
-			lctx, cancel := withDefaultTimeout(ctx)
-			starts, err := c.adm.ListStartOffsets(lctx, topic)
-			cancel()
+			starts, err := c.StartOffsets(ctx, topic)
 			if err != nil {
-				return nil, fmt.Errorf("read %s: start offsets: %w", topic, err)
+				return nil, fmt.Errorf("read %s: %w", topic, err)
 			}
 			for p, end := range want {
-				if s, ok := starts.Lookup(topic, p); ok && s.Err == nil && s.Offset >= end {
+				if start, ok := starts[p]; ok && start >= end {
 					delete(want, p)
 				}
 			}
