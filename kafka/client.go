@@ -28,6 +28,10 @@ type Config struct {
 	// Security authenticates and encrypts every connection of every
 	// client made from this Config (producer, admin, consumers).
 	Security Security
+	// Compression is the codec of every producer, as Kafka's
+	// compression.type names it: none (when empty), gzip, snappy, lz4
+	// or zstd.
+	Compression string
 }
 
 // Client is a Cluster over a real or embedded Kafka broker, using
@@ -70,6 +74,12 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("dial kafka %v: %w", cfg.Brokers, err)
 	}
 	base = append(base, sec...)
+	// In base so that the transactional producers compress alike.
+	codec, err := compressionCodec(cfg.Compression)
+	if err != nil {
+		return nil, fmt.Errorf("dial kafka %v: %w", cfg.Brokers, err)
+	}
+	base = append(base, kgo.ProducerBatchCompression(codec))
 	if cfg.Logf != nil {
 		base = append(base, kgo.WithLogger(kgo.BasicLogger(logfWriter(cfg.Logf), kgo.LogLevelWarn, nil)))
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,8 +33,12 @@ func (k kafkaConfig) Set(s string) error {
 	if !ok || name == "" {
 		return errors.New("want name=value")
 	}
-	if !kafka.IsSecurityProperty(name) {
-		return fmt.Errorf("%q is not a Kafka client security setting (security.protocol, sasl.*, ssl.*)", name)
+	if slices.Contains(kafka.CompressionSettings, name) {
+		if err := kafka.CheckCompression(value); err != nil {
+			return err
+		}
+	} else if !kafka.IsSecurityProperty(name) {
+		return fmt.Errorf("%q is not a Kafka client setting eddy takes (security.protocol, sasl.*, ssl.*, compression.type)", name)
 	}
 	k[name] = strings.TrimSpace(value)
 	return nil
@@ -167,6 +172,27 @@ func (c *config) kafkaClient() (brokers []string, sec kafka.Security, err error)
 	return brokers, sec, nil
 }
 
+// compression is the compression.type of eddy's producers: --kafka-config's,
+// else --config-file's (under any name in kafka.CompressionSettings),
+// else none, as ksqlDB's producers default to.
+func (c *config) compression() (string, error) {
+	props, err := c.fileProperties()
+	if err != nil {
+		return "", err
+	}
+	for _, from := range []map[string]string{c.kafka, props} {
+		for _, name := range kafka.CompressionSettings {
+			if v, ok := from[name]; ok {
+				if err := kafka.CheckCompression(v); err != nil {
+					return "", fmt.Errorf("%s: %w", name, err)
+				}
+				return strings.TrimSpace(v), nil
+			}
+		}
+	}
+	return "", nil
+}
+
 // fileProperties are --config-file's settings, none without one.
 func (c *config) fileProperties() (map[string]string, error) {
 	if c.configFile == "" {
@@ -191,7 +217,8 @@ func (c *config) queryProperties() (map[string]string, error) {
 		bare := strings.TrimPrefix(name, "ksql.streams.")
 		switch {
 		case bare == "bootstrap.servers", strings.HasPrefix(bare, "security."), strings.HasPrefix(bare, "sasl."),
-			strings.HasPrefix(bare, "ssl."), strings.HasPrefix(bare, "enable.ssl."), strings.HasPrefix(name, "ksql.schema.registry."):
+			strings.HasPrefix(bare, "ssl."), strings.HasPrefix(bare, "enable.ssl."), strings.HasPrefix(name, "ksql.schema.registry."),
+			slices.Contains(kafka.CompressionSettings, name):
 			continue
 		}
 		out[name] = v

@@ -485,3 +485,40 @@ func TestQueryPropertiesFromConfigFile(t *testing.T) {
 		t.Errorf("query properties %v, want %v", got, want)
 	}
 }
+
+// TestCompressionSetting: the producers' compression.type comes from
+// --kafka-config, else from --config-file under ksqlDB's names, else none;
+// a codec Kafka does not have is refused with its name, and the setting is
+// not passed on as a query setting.
+func TestCompressionSetting(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "ksql-server.properties")
+	if err := os.WriteFile(file, []byte("ksql.streams.producer.compression.type=lz4\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		c    *config
+		want string
+	}{
+		{&config{kafka: kafkaConfig{}}, ""},
+		{&config{kafka: kafkaConfig{}, configFile: file}, "lz4"},
+		{&config{kafka: kafkaConfig{"compression.type": "zstd"}, configFile: file}, "zstd"},
+	} {
+		got, err := tc.c.compression()
+		if err != nil || got != tc.want {
+			t.Errorf("compression() with --kafka-config %v, --config-file %q: %q, %v; want %q", tc.c.kafka, tc.c.configFile, got, err, tc.want)
+		}
+	}
+	if props, err := (&config{configFile: file}).queryProperties(); err != nil || len(props) != 0 {
+		t.Errorf("query properties %v, %v; want none", props, err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.properties")
+	if err := os.WriteFile(bad, []byte("compression.type=brotli\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&config{kafka: kafkaConfig{}, configFile: bad}).compression(); err == nil || !strings.Contains(err.Error(), `"brotli"`) {
+		t.Errorf("compression.type=brotli in --config-file: %v, want an error naming it", err)
+	}
+	if err := (kafkaConfig{}).Set("compression.type=brotli"); err == nil || !strings.Contains(err.Error(), `"brotli"`) {
+		t.Errorf("--kafka-config compression.type=brotli: %v, want an error naming it", err)
+	}
+}

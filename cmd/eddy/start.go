@@ -61,6 +61,10 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 	if err != nil {
 		return nil, err
 	}
+	codec, err := c.compression()
+	if err != nil {
+		return nil, fmt.Errorf("Kafka client settings: %w", err)
+	}
 	var checkUser func(user, password string) bool
 	if len(c.users) > 0 {
 		checkUser = c.users.Checker()
@@ -107,7 +111,7 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 			workerID = hp
 		}
 	}
-	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: brokers, ClientID: clientID, Logf: logf, Security: sec})
+	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: brokers, ClientID: clientID, Logf: logf, Security: sec, Compression: codec})
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("connect to Kafka %s: %w", strings.Join(brokers, ","), err)
