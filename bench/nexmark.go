@@ -71,6 +71,19 @@ func GenerateNexmark(n int) (*NexmarkData, error) {
 	return d, nil
 }
 
+// Events is how many events of d go to topic.
+func (d *NexmarkData) Events(topic string) int {
+	switch topic {
+	case NexmarkPersonTopic:
+		return len(d.Persons)
+	case NexmarkAuctionTopic:
+		return len(d.Auctions)
+	case NexmarkBidTopic:
+		return len(d.Bids)
+	}
+	return 0
+}
+
 // NexmarkDDL declares the benchmark's sources: the three streams and the
 // people as a table (for q3).
 const NexmarkDDL = `
