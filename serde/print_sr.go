@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/dynamicpb"
 )
 
@@ -68,19 +69,21 @@ func RenderWithRegistry(b []byte, reg Registry) (format, text string, ok bool) {
 		if err != nil {
 			return "", "", false
 		}
+		var msg protoreflect.Message
 		path, rest, err := readMsgIndexes(body)
-		if err != nil {
+		md, merr := messageAt(fd, path)
+		if err == nil && merr == nil {
+			m := dynamicpb.NewMessage(md)
+			if err := proto.Unmarshal(rest, m); err != nil {
+				return "", "", false
+			}
+			msg = m
+		} else if fd.Messages().Len() == 0 || len(body) == 0 {
+			return "", "", false
+		} else if msg, err = unindexedMessage(fd.Messages().Get(0), body); err != nil {
 			return "", "", false
 		}
-		md, err := messageAt(fd, path)
-		if err != nil {
-			return "", "", false
-		}
-		msg := dynamicpb.NewMessage(md)
-		if err := proto.Unmarshal(rest, msg); err != nil {
-			return "", "", false
-		}
-		out, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(msg)
+		out, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(msg.Interface())
 		if err != nil {
 			return "", "", false
 		}

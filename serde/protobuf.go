@@ -370,6 +370,44 @@ func messageAt(fd protoreflect.FileDescriptor, path []int) (protoreflect.Message
 	return m, nil
 }
 
+// unindexed reads body, the bytes after a record's schema id, as the
+// message the columns were declared from (found by name in the record's
+// schema) without message indexes before it; see unindexedMessage.
+func (s *pbSerde) unindexed(f *pbFile, body []byte) (*pbMsgMap, protoreflect.Message, error) {
+	if len(body) == 0 || s.w == nil {
+		return nil, nil, errors.New("no message")
+	}
+	_, path, err := pickMessage(f.fd, string(s.w.md.FullName()))
+	if err != nil {
+		return nil, nil, err
+	}
+	mm, err := f.message(path, s.cols)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := unindexedMessage(mm.md, body)
+	return mm, m, err
+}
+
+// unindexedMessage reads body, the bytes after a record's schema id, as
+// message md with no message indexes before it. Some clients
+// (@kafkajs/confluent-schema-registry among them) write PROTOBUF that
+// way, always meaning the message they were told to write (by default
+// the schema's first, which Confluent's own JavaScript deserializer
+// assumes for such records). Only bytes that parse as md with every
+// field known are taken, so a record whose indexes are simply wrong
+// still fails.
+func unindexedMessage(md protoreflect.MessageDescriptor, body []byte) (protoreflect.Message, error) {
+	m := dynamicpb.NewMessage(md)
+	if err := proto.Unmarshal(body, m); err != nil {
+		return nil, err
+	}
+	if len(m.GetUnknown()) > 0 {
+		return nil, fmt.Errorf("fields unknown to %s", md.FullName())
+	}
+	return m, nil
+}
+
 // Message indexes are zigzag varints: a count, then the path; the common
 // path [0] is written as the single count 0.
 func appendMsgIndexes(dst []byte, path []int) []byte {
@@ -766,19 +804,28 @@ func (s *pbSerde) Decode(data []byte, dst []any) error {
 		if err != nil {
 			return err
 		}
-		path, rest, err := readMsgIndexes(rest)
+		path, after, err := readMsgIndexes(rest)
+		if err == nil {
+			mm, err = f.message(path, s.cols)
+		}
 		if err != nil {
-			return err
+			own, m, uerr := s.unindexed(f, rest)
+			if uerr != nil {
+				return fmt.Errorf("schema id %d: %w", id, err)
+			}
+			return s.columns(own, m, dst)
 		}
-		if mm, err = f.message(path, s.cols); err != nil {
-			return fmt.Errorf("schema id %d: %w", id, err)
-		}
-		body = rest
+		body = after
 	}
 	m := dynamicpb.NewMessage(mm.md)
 	if err := proto.Unmarshal(body, m); err != nil {
 		return fmt.Errorf("cannot read PROTOBUF message %s: %w", mm.md.FullName(), err)
 	}
+	return s.columns(mm, m, dst)
+}
+
+// columns fills dst with the columns' values from message m.
+func (s *pbSerde) columns(mm *pbMsgMap, m protoreflect.Message, dst []any) error {
 	for i, fd := range mm.cols {
 		if fd == nil {
 			continue

@@ -291,3 +291,75 @@ func TestProtobufKeyPresence(t *testing.T) {
 		}
 	}
 }
+
+// Records framed with the schema id but no message indexes, as
+// @kafkajs/confluent-schema-registry writes PROTOBUF, read as the message
+// the stream declares; bytes that do not read as that message with every
+// field known still fail with the index error, and PRINT renders both
+// kinds of record.
+func TestProtobufWithoutMessageIndexes(t *testing.T) {
+	reg, env := srEnv()
+	schema := "syntax = \"proto3\";\nmessage Order {\n int64 id = 1;\n string customer = 2;\n repeated Item items = 3;\n}\nmessage Item { string sku = 1; int32 qty = 2; }"
+	reg.put("t-value", 7, RegSchema{Type: SchemaProtobuf, Schema: schema})
+	rs, _ := reg.ByID(7)
+	fd, err := compileProto(reg, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	order, item := fd.Messages().ByName("Order"), fd.Messages().ByName("Item")
+	m := dynamicpb.NewMessage(order)
+	m.Set(order.Fields().ByName("id"), protoreflect.ValueOfInt64(42))
+	m.Set(order.Fields().ByName("customer"), protoreflect.ValueOfString("ann"))
+	it := m.Mutable(order.Fields().ByName("items")).List().NewElement()
+	it.Message().Set(item.Fields().ByName("sku"), protoreflect.ValueOfString("s1"))
+	it.Message().Set(item.Fields().ByName("qty"), protoreflect.ValueOfInt32(3))
+	m.Mutable(order.Fields().ByName("items")).List().Append(it)
+	body, err := proto.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := []byte{0, 0, 0, 0, 7}
+	for _, name := range []string{"", "Order"} { // the first message, and named
+		props := []string{"VALUE_SCHEMA_ID", "7"}
+		if name != "" {
+			props = append(props, "VALUE_SCHEMA_FULL_NAME", name)
+		}
+		cols, _, err := Infer(fmtOf(Protobuf, props...), false, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := mustNewFor(t, fmtOf(Protobuf, props...), cols, false, env)
+		dst := make([]any, len(cols))
+		for _, framed := range [][]byte{
+			append(append(append([]byte(nil), header...), 0), body...), // Confluent's framing
+			append(append([]byte(nil), header...), body...),            // no message indexes
+		} {
+			clear(dst)
+			if err := s.Decode(framed, dst); err != nil {
+				t.Fatalf("full name %q, % x…: %v", name, framed[:6], err)
+			}
+			want := []any{int64(42), "ann", []any{types.StructVal{"s1", int32(3)}}}
+			for i := range want {
+				if !sameValue(dst[i], want[i]) {
+					t.Fatalf("full name %q, % x…: column %s = %#v, want %#v", name, framed[:6], cols[i].Name, dst[i], want[i])
+				}
+			}
+			if format, text, ok := RenderWithRegistry(framed, reg); !ok || format != Protobuf || !strings.Contains(text, `"customer":"ann"`) {
+				t.Errorf("PRINT of % x…: %s %s %v", framed[:6], format, text, ok)
+			}
+		}
+		for _, tc := range []struct {
+			body []byte
+			want string
+		}{
+			{[]byte{0x08}, "truncated PROTOBUF message indexes"},               // count 4, nothing after; not an Order either
+			{[]byte{0x48, 0x01}, "truncated PROTOBUF message indexes"},         // field 9 is not Order's
+			{[]byte{0x03, 0x02, 0x02, 0x02}, "invalid PROTOBUF message index"}, // count -2; not protobuf
+			{nil, "truncated PROTOBUF message indexes"},
+		} {
+			if err := s.Decode(append(append([]byte(nil), header...), tc.body...), dst); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("body % x: %v, want %q", tc.body, err, tc.want)
+			}
+		}
+	}
+}

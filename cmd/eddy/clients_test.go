@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"strconv"
@@ -56,7 +58,9 @@ func TestForeignRESTClients(t *testing.T) {
 // orders (gzip; a decimal, a nullable nested record, an array, a map)
 // through eddy's embedded broker and registry before any query exists,
 // and read back, decoding through the registry, the Avro table eddy
-// aggregates from them. kafkajs reads only uncompressed and gzip batches
+// aggregates from them. The same orders written in PROTOBUF (which that
+// registry client frames without message indexes) and JSON Schema must
+// give the same totals. kafkajs reads only uncompressed and gzip batches
 // on its own, so this fails if eddy's producers compress by default
 // (franz-go's snappy) where ksqlDB's do not.
 func TestKafkaJSAvroBothWays(t *testing.T) {
@@ -91,14 +95,26 @@ func TestKafkaJSAvroBothWays(t *testing.T) {
 		}
 		return m
 	}
-	want := run("produce", kafkaAddr, "http://"+registryAddr, "orders", strconv.Itoa(orders))
-	ksql(t, apiAddr, `CREATE STREAM ORDERS WITH (KAFKA_TOPIC='orders', VALUE_FORMAT='AVRO');`)
-	body, _ := json.Marshal(map[string]any{
-		"ksql": `CREATE TABLE TOTALS WITH (KAFKA_TOPIC='totals', VALUE_FORMAT='AVRO') AS
-  SELECT CUSTOMER, COUNT(*) AS N, SUM(AMOUNT) AS TOTAL, COUNT(SHIP->CITY) AS SHIPPED FROM ORDERS GROUP BY CUSTOMER;`,
-		"streamsProperties": map[string]string{"auto.offset.reset": "earliest"},
-	})
-	post(t, apiAddr, "/ksql", body)
+	// Every input is written before any query exists.
+	want := run("produce", kafkaAddr, "http://"+registryAddr, "orders", strconv.Itoa(orders), "AVRO")
+	for _, format := range []string{"PROTOBUF", "JSON"} {
+		if other := run("produce", kafkaAddr, "http://"+registryAddr, "orders_"+strings.ToLower(format), strconv.Itoa(orders), format); !maps.Equal(other, want) {
+			t.Fatalf("the %s orders differ from the Avro ones: %v, want %v", format, other, want)
+		}
+	}
+	totals := func(table, source, format string) {
+		t.Helper()
+		ksql(t, apiAddr, fmt.Sprintf(`CREATE STREAM %s WITH (KAFKA_TOPIC='%s', VALUE_FORMAT='%s');`, source, strings.ToLower(source), format))
+		body, _ := json.Marshal(map[string]any{
+			"ksql": fmt.Sprintf(`CREATE TABLE %s WITH (KAFKA_TOPIC='%s', VALUE_FORMAT='AVRO') AS
+  SELECT CUSTOMER, COUNT(*) AS N, SUM(AMOUNT) AS TOTAL, COUNT(SHIP->CITY) AS SHIPPED FROM %s GROUP BY CUSTOMER;`, table, strings.ToLower(table), source),
+			"streamsProperties": map[string]string{"auto.offset.reset": "earliest"},
+		})
+		post(t, apiAddr, "/ksql", body)
+	}
+	totals("TOTALS", "ORDERS", "AVRO")
+	totals("TOTALS_PB", "ORDERS_PROTOBUF", "PROTOBUF")
+	totals("TOTALS_JS", "ORDERS_JSON", "JSON_SR")
 	got := run("consume", kafkaAddr, "http://"+registryAddr, "totals", strconv.Itoa(orders))
 	if len(got) != len(want) {
 		t.Fatalf("kafkajs read %d customers from eddy's table, want %d", len(got), len(want))
@@ -106,6 +122,33 @@ func TestKafkaJSAvroBothWays(t *testing.T) {
 	for c, w := range want {
 		if got[c] != w {
 			t.Errorf("customer %s: kafkajs read %+v from eddy's table, want %+v", c, got[c], w)
+		}
+	}
+	// The PROTOBUF (framed without message indexes) and JSON_SR orders,
+	// by pull queries once every order is counted.
+	for _, table := range []string{"TOTALS_PB", "TOTALS_JS"} {
+		var rows [][]any
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
+			rows = pull(t, apiAddr, "SELECT CUSTOMER, N, TOTAL, SHIPPED FROM "+table+";")
+			n := 0
+			for _, r := range rows {
+				n += int(r[1].(float64))
+			}
+			if n == orders {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s counts %d of %d orders", table, n, orders)
+			}
+		}
+		if len(rows) != len(want) {
+			t.Fatalf("%s has %d customers, want %d", table, len(rows), len(want))
+		}
+		for _, r := range rows {
+			g := total{N: int(r[1].(float64)), Cents: strconv.FormatInt(int64(r[2].(float64)), 10), Shipped: int(r[3].(float64))}
+			if w := want[r[0].(string)]; g != w {
+				t.Errorf("%s, customer %v: %+v, want %+v", table, r[0], g, w)
+			}
 		}
 	}
 }

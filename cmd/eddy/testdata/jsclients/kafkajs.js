@@ -1,12 +1,14 @@
 // Uses kafkajs and @kafkajs/confluent-schema-registry from npm, unchanged,
-// as a Node.js service would next to eddy: `produce` registers an Avro
-// schema and writes orders (gzip, kafkajs's Java-compatible partitioner);
-// `consume` reads a table eddy wrote in Avro, decoding through the
-// registry. Each prints what it wrote or read as JSON on stdout.
+// as a Node.js service would next to eddy: `produce` registers a schema
+// (AVRO, PROTOBUF or JSON) and writes orders in that format (gzip,
+// kafkajs's Java-compatible partitioner; the registry client writes
+// PROTOBUF without Confluent's message indexes); `consume` reads a table
+// eddy wrote in Avro, decoding through the registry. Each prints what it
+// wrote or read as JSON on stdout.
 const { Kafka, Partitioners, CompressionTypes } = require('kafkajs');
 const { SchemaRegistry, SchemaType } = require('@kafkajs/confluent-schema-registry');
 
-const [mode, broker, registryURL, topic, count] = process.argv.slice(2);
+const [mode, broker, registryURL, topic, count, format] = process.argv.slice(2);
 const kafka = new Kafka({ clientId: 'eddy-kafkajs-check', brokers: [broker], logLevel: 1 });
 const registry = new SchemaRegistry({ host: registryURL });
 
@@ -23,6 +25,34 @@ const orderSchema = {
       { name: 'city', type: 'string' }, { name: 'zip', type: ['null', 'string'], default: null }] }] },
     { name: 'note', type: ['null', 'string'], default: null },
   ],
+};
+
+// The same orders in PROTOBUF (the amount in cents) and JSON Schema.
+const orderProto = `syntax = "proto3";
+package shop;
+message Order {
+  int64 id = 1;
+  string customer = 2;
+  int64 amount = 3;
+  int64 ts = 4;
+  repeated string tags = 5;
+  map<string, string> attrs = 6;
+  Address ship = 7;
+  string note = 8;
+}
+message Address { string city = 1; string zip = 2; }`;
+const orderJSONSchema = {
+  type: 'object', title: 'Order',
+  properties: {
+    id: { type: 'integer' }, customer: { type: 'string' }, amount: { type: 'integer' }, ts: { type: 'integer' },
+    tags: { type: 'array', items: { type: 'string' } }, attrs: { type: 'object', additionalProperties: { type: 'string' } },
+    ship: { type: 'object', properties: { city: { type: 'string' }, zip: { type: 'string' } } }, note: { type: 'string' },
+  },
+};
+const schemas = {
+  AVRO: { type: SchemaType.AVRO, schema: JSON.stringify(orderSchema) },
+  PROTOBUF: { type: SchemaType.PROTOBUF, schema: orderProto },
+  JSON: { type: SchemaType.JSON, schema: JSON.stringify(orderJSONSchema) },
 };
 
 // A decimal's unscaled value as Avro writes it: big-endian two's complement.
@@ -43,9 +73,8 @@ function fromBytes(buf) {
   return BigInt.asIntN(buf.length * 8, v);
 }
 
-async function produce(n) {
-  const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(orderSchema) },
-    { subject: `${topic}-value` });
+async function produce(n, format) {
+  const { id } = await registry.register(schemas[format], { subject: `${topic}-value` });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: 3 }] });
@@ -60,8 +89,12 @@ async function produce(n) {
     const ship = i % 4 === 0 ? null : { city: `City ${i % 11}`, zip: i % 2 ? null : `${10000 + i}` };
     const w = want[customer] || (want[customer] = { n: 0, cents: 0n, shipped: 0 });
     w.n++; w.cents += BigInt(cents); if (ship) w.shipped++;
-    const value = { id: i, customer, amount: toBytes(cents), ts: 1700000000000 + i * 1000,
+    const value = { id: i, customer, amount: format === 'AVRO' ? toBytes(cents) : cents, ts: 1700000000000 + i * 1000,
       tags: [`t${i % 3}`, 'ünïcode "quoted"'], attrs: { k: String(i % 5) }, ship, note: i % 10 ? null : `note ${i}` };
+    if (format !== 'AVRO') { // absent rather than null
+      if (!ship) delete value.ship; else if (!ship.zip) delete ship.zip;
+      if (!value.note) delete value.note;
+    }
     batch.push({ key: customer, value: await registry.encode(id, value) });
     if (batch.length === 500 || i === n - 1) {
       await producer.send({ topic, messages: batch, compression: CompressionTypes.GZIP });
@@ -95,6 +128,6 @@ async function consume(total) {
 }
 
 (async () => {
-  const result = mode === 'produce' ? await produce(Number(count)) : await consume(Number(count));
+  const result = mode === 'produce' ? await produce(Number(count), format || 'AVRO') : await consume(Number(count));
   console.log(JSON.stringify(result, (k, v) => (typeof v === 'bigint' ? v.toString() : v)));
 })().catch((e) => { console.error(e.stack || String(e)); process.exit(1); });
