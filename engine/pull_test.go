@@ -254,3 +254,31 @@ func TestPullAggregateAnswersOnce(t *testing.T) {
 		t.Errorf("LIMIT 0: rows %q", res.rows)
 	}
 }
+
+// TestPullAggregateOverWindowedTable: a windowed table has a row per key
+// and window, and a pull aggregate counts each (the rows of one key's
+// windows replaced each other, so it counted one per key); a push query
+// that would need the same is still refused, as in ksqlDB.
+func TestPullAggregateOverWindowedTable(t *testing.T) {
+	e, _ := newMemEngine(t)
+	mustExec(t, e, "CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='hops', format='JSON', partitions=1);")
+	mustExec(t, e, "INSERT INTO s (ROWTIME, k, v) VALUES (1000, 'a', 1);")
+	mustExec(t, e, "INSERT INTO s (ROWTIME, k, v) VALUES (2500, 'a', 2);")
+	mustExec(t, e, "INSERT INTO s (ROWTIME, k, v) VALUES (2500, 'b', 5);")
+	mustExec(t, e, "CREATE TABLE w AS SELECT k, COUNT(*) AS n, SUM(v) AS total FROM s WINDOW HOPPING (SIZE 2 SECONDS, ADVANCE BY 1 SECOND) GROUP BY k;")
+	// a: [0,2s) 1, [1s,3s) 1+2, [2s,4s) 2; b: [1s,3s) 5, [2s,4s) 5.
+	for _, c := range []struct{ query, want string }{
+		{"SELECT COUNT(*), SUM(n), SUM(total) FROM w;", "5 6 16"},
+		{"SELECT COUNT(*), SUM(n), SUM(total) FROM w WHERE k = 'a';", "3 4 6"},
+		{"SELECT COUNT(*) FROM w WHERE k = 'a' AND WINDOWSTART >= 1000;", "2"},
+	} {
+		res := mustPull(t, e, c.query, nil)
+		if strings.Join(res.rows, "|") != c.want || res.final != "Query Completed" {
+			t.Errorf("%s: rows %q final %q, want one row %q", c.query, res.rows, res.final, c.want)
+		}
+	}
+	err := e.Stream(context.Background(), "SELECT COUNT(*) FROM w EMIT CHANGES;", nil, func(api.StreamedRow) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "Implicit repartitioning of windowed sources") {
+		t.Errorf("push aggregate over a windowed table: %v", err)
+	}
+}

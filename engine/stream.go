@@ -40,6 +40,7 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 	pull := sel.Query.Emit == sql.EmitNone
 	p := planner.New(e.ms, e.fns, cfg, e.opts.Registry)
 	p.Partitions = e.partitionsOf(ctx)
+	p.Pull = pull
 	var plan *planner.QueryPlan
 	var marks []string
 	if pull {

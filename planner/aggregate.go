@@ -284,7 +284,7 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 		return nil, nil, errorf("EMIT FINAL is only supported for windowed aggregations.")
 	}
 	ag.post = post
-	if in.window != nil && !in.byKey(ag.keys) {
+	if in.window != nil && !in.byKey(ag.keys) && !(p.Pull && len(ag.keys) == 0) {
 		return nil, nil, errorf("Implicit repartitioning of windowed sources is not supported. See https://github.com/confluentinc/ksql/issues/4385.")
 	}
 	// Without GROUP BY every row meets the one group through the

@@ -42,6 +42,9 @@ type Planner struct {
 	// Partitions, when set, reports a topic's partition count, so that a
 	// join of sources whose counts differ is rejected as ksqlDB does.
 	Partitions func(topic string) (int32, bool)
+	// Pull plans a pull query: it reads every row of its source at once,
+	// so a windowed table's rows may be aggregated without GROUP BY.
+	Pull bool
 	// SinkTimestampColumn is the sink's TIMESTAMP column (WITH), when set:
 	// ksqlDB names it missing before it names a missing key column.
 	SinkTimestampColumn string

@@ -205,6 +205,11 @@ func (c *TableChanges) Process(t *Task, r *Rec) {
 	for _, s := range c.KeySlots {
 		c.keyBuf = appendKey(c.keyBuf, r.Row[s:s+1])
 	}
+	if r.Windowed {
+		// A windowed table has a row per key and window.
+		c.keyBuf = binary.BigEndian.AppendUint64(c.keyBuf, uint64(r.WindowStart))
+		c.keyBuf = binary.BigEndian.AppendUint64(c.keyBuf, uint64(r.WindowEnd))
+	}
 	k := string(c.keyBuf)
 	c.markDirty(c.keyBuf)
 	old, had := prev[k]
