@@ -49,7 +49,8 @@ type SubjectVersion struct {
 
 // normalize checks a schema's syntax and returns it in the form that is
 // stored and compared: the type filled in, JSON texts compacted (object
-// member order kept), a Protobuf text trimmed. It does not resolve
+// member order kept), a Protobuf text trimmed (a base64
+// FileDescriptorProto turned into text first). It does not resolve
 // references; see parse.
 func normalize(s Schema) (Schema, error) {
 	t, err := parseSchemaType(string(s.Type))
@@ -75,6 +76,13 @@ func normalize(s Schema) (Schema, error) {
 		s.Schema = buf.String()
 	case Protobuf:
 		s.Schema = strings.TrimSpace(s.Schema)
+		text, ok, err := descriptorText(s.Schema)
+		if err != nil {
+			return Schema{}, err
+		}
+		if ok {
+			s.Schema = strings.TrimSpace(text)
+		}
 	}
 	if s.Schema == "" {
 		return Schema{}, errors.New("empty schema")

@@ -78,9 +78,7 @@ func RenderWithRegistry(b []byte, reg Registry) (format, text string, ok bool) {
 				return "", "", false
 			}
 			msg = m
-		} else if fd.Messages().Len() == 0 || len(body) == 0 {
-			return "", "", false
-		} else if msg, err = unindexedMessage(fd.Messages().Get(0), body); err != nil {
+		} else if _, msg, ok = nonstandardFraming(fd, body, ""); !ok {
 			return "", "", false
 		}
 		out, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(msg.Interface())

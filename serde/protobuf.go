@@ -370,34 +370,41 @@ func messageAt(fd protoreflect.FileDescriptor, path []int) (protoreflect.Message
 	return m, nil
 }
 
-// unindexed reads body, the bytes after a record's schema id, as the
-// message the columns were declared from (found by name in the record's
-// schema) without message indexes before it; see unindexedMessage.
-func (s *pbSerde) unindexed(f *pbFile, body []byte) (*pbMsgMap, protoreflect.Message, error) {
-	if len(body) == 0 || s.w == nil {
-		return nil, nil, errors.New("no message")
+// nonstandardFraming reads body, the bytes after a record's schema id, when
+// its message indexes are not as Confluent's format writes them, in the two
+// ways clients are known to write them: as unsigned varints
+// (confluent-kafka-python before 1.8.2; its deserializer's
+// use.deprecated.format reads them) and not at all
+// (@kafkajs/confluent-schema-registry, meaning the message it was told to
+// write: the stream's declared one, by default the schema's first, as
+// Confluent's own JavaScript deserializer assumes). A reading counts only
+// if the rest parses as its message with every field known, so a record
+// whose indexes are simply wrong still fails.
+func nonstandardFraming(fd protoreflect.FileDescriptor, body []byte, declared string) (path []int, msg protoreflect.Message, ok bool) {
+	if p, rest, err := readUnsignedMsgIndexes(body); err == nil {
+		if md, err := messageAt(fd, p); err == nil {
+			if m, err := strictMessage(md, rest); err == nil {
+				return p, m, true
+			}
+		}
 	}
-	_, path, err := pickMessage(f.fd, string(s.w.md.FullName()))
+	if len(body) == 0 {
+		return nil, nil, false
+	}
+	md, p, err := pickMessage(fd, declared)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false
 	}
-	mm, err := f.message(path, s.cols)
+	m, err := strictMessage(md, body)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false
 	}
-	m, err := unindexedMessage(mm.md, body)
-	return mm, m, err
+	return p, m, true
 }
 
-// unindexedMessage reads body, the bytes after a record's schema id, as
-// message md with no message indexes before it. Some clients
-// (@kafkajs/confluent-schema-registry among them) write PROTOBUF that
-// way, always meaning the message they were told to write (by default
-// the schema's first, which Confluent's own JavaScript deserializer
-// assumes for such records). Only bytes that parse as md with every
-// field known are taken, so a record whose indexes are simply wrong
-// still fails.
-func unindexedMessage(md protoreflect.MessageDescriptor, body []byte) (protoreflect.Message, error) {
+// strictMessage parses body as message md, refusing fields md does not
+// have.
+func strictMessage(md protoreflect.MessageDescriptor, body []byte) (protoreflect.Message, error) {
 	m := dynamicpb.NewMessage(md)
 	if err := proto.Unmarshal(body, m); err != nil {
 		return nil, err
@@ -406,6 +413,28 @@ func unindexedMessage(md protoreflect.MessageDescriptor, body []byte) (protorefl
 		return nil, fmt.Errorf("fields unknown to %s", md.FullName())
 	}
 	return m, nil
+}
+
+// readUnsignedMsgIndexes reads message indexes written as unsigned
+// varints (see nonstandardFraming).
+func readUnsignedMsgIndexes(b []byte) ([]int, []byte, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > 100 {
+		return nil, nil, errors.New("invalid PROTOBUF message indexes")
+	}
+	b = b[k:]
+	if n == 0 {
+		return []int{0}, b, nil
+	}
+	path := make([]int, n)
+	for i := range path {
+		v, k := binary.Uvarint(b)
+		if k <= 0 || v > 1<<20 {
+			return nil, nil, errors.New("invalid PROTOBUF message indexes")
+		}
+		path[i], b = int(v), b[k:]
+	}
+	return path, b, nil
 }
 
 // Message indexes are zigzag varints: a count, then the path; the common
@@ -809,11 +838,18 @@ func (s *pbSerde) Decode(data []byte, dst []any) error {
 			mm, err = f.message(path, s.cols)
 		}
 		if err != nil {
-			own, m, uerr := s.unindexed(f, rest)
-			if uerr != nil {
+			declared := ""
+			if s.w != nil {
+				declared = string(s.w.md.FullName())
+			}
+			p, m, ok := nonstandardFraming(f.fd, rest, declared)
+			if !ok {
 				return fmt.Errorf("schema id %d: %w", id, err)
 			}
-			return s.columns(own, m, dst)
+			if mm, err = f.message(p, s.cols); err != nil {
+				return fmt.Errorf("schema id %d: %w", id, err)
+			}
+			return s.columns(mm, m, dst)
 		}
 		body = after
 	}

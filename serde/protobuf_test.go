@@ -294,10 +294,11 @@ func TestProtobufKeyPresence(t *testing.T) {
 
 // Records framed with the schema id but no message indexes, as
 // @kafkajs/confluent-schema-registry writes PROTOBUF, read as the message
-// the stream declares; bytes that do not read as that message with every
-// field known still fail with the index error, and PRINT renders both
-// kinds of record.
-func TestProtobufWithoutMessageIndexes(t *testing.T) {
+// the stream declares, and records whose indexes are unsigned varints, as
+// confluent-kafka-python before 1.8.2 wrote them, as the message they
+// name; bytes that do not read as that message with every field known
+// still fail with the index error, and PRINT renders each kind of record.
+func TestProtobufNonstandardFraming(t *testing.T) {
 	reg, env := srEnv()
 	schema := "syntax = \"proto3\";\nmessage Order {\n int64 id = 1;\n string customer = 2;\n repeated Item items = 3;\n}\nmessage Item { string sku = 1; int32 qty = 2; }"
 	reg.put("t-value", 7, RegSchema{Type: SchemaProtobuf, Schema: schema})
@@ -347,6 +348,25 @@ func TestProtobufWithoutMessageIndexes(t *testing.T) {
 			if format, text, ok := RenderWithRegistry(framed, reg); !ok || format != Protobuf || !strings.Contains(text, `"customer":"ann"`) {
 				t.Errorf("PRINT of % x…: %s %s %v", framed[:6], format, text, ok)
 			}
+		}
+		// confluent-kafka-python 1.7 wrote Item's index path [1] as 01 01
+		// (zigzag: count -1).
+		itemCols, _, err := Infer(fmtOf(Protobuf, "VALUE_SCHEMA_ID", "7", "VALUE_SCHEMA_FULL_NAME", "Item"), false, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items := mustNewFor(t, fmtOf(Protobuf, "VALUE_SCHEMA_ID", "7", "VALUE_SCHEMA_FULL_NAME", "Item"), itemCols, false, env)
+		itemBody, err := proto.Marshal(it.Message().Interface())
+		if err != nil {
+			t.Fatal(err)
+		}
+		oldPython := append(append(append([]byte(nil), header...), 1, 1), itemBody...)
+		got := make([]any, len(itemCols))
+		if err := items.Decode(oldPython, got); err != nil || got[0] != "s1" || got[1] != int32(3) {
+			t.Errorf("unsigned index path [1]: %#v, %v", got, err)
+		}
+		if format, text, ok := RenderWithRegistry(oldPython, reg); !ok || format != Protobuf || !strings.Contains(text, `"sku":"s1"`) {
+			t.Errorf("PRINT of unsigned index path [1]: %s %s %v", format, text, ok)
 		}
 		for _, tc := range []struct {
 			body []byte

@@ -1,0 +1,110 @@
+package registry
+
+import (
+	"context"
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/bufbuild/protocompile"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/types/descriptorpb"
+)
+
+// descriptorSchemas are .proto files whose descriptors, base64-encoded as
+// Confluent's Python serializer registers them, must print back as text
+// that compiles to the same descriptor.
+var descriptorSchemas = []string{
+	`syntax = "proto3";
+package shop.v1;
+import "google/protobuf/timestamp.proto";
+message Order {
+  int64 id = 1;
+  string customer = 2;
+  double amount = 3;
+  repeated Line lines = 4;
+  message Line { string sku = 1; int32 qty = 2; bytes tag = 3; }
+  map<string, string> attrs = 5;
+  map<int32, Line> by_pos = 6;
+  google.protobuf.Timestamp at = 7;
+  Status status = 8;
+  enum Status { NEW = 0; PAID = 1; }
+  oneof pay { string card = 9; string iban = 10; }
+  optional string note = 11;
+  reserved 20 to 25, 30;
+  reserved "old";
+  sint64 s = 12; fixed32 f = 13; sfixed64 sf = 14; float fl = 15; bool b = 16; uint64 u = 17;
+}
+enum Kind { option allow_alias = true; A = 0; B = 1; ALSO_B = 1; }
+message Empty {}`,
+	`syntax = "proto2";
+message Legacy {
+  required int32 id = 1;
+  optional string name = 2 [default = "a \"b\"\n"];
+  repeated int32 nums = 3 [packed = true];
+  optional Mode mode = 4 [default = SLOW];
+  enum Mode { FAST = 1; SLOW = 2; }
+  optional bytes raw = 5 [default = "\001x"];
+  optional double d = 6 [default = -1.5];
+}`,
+}
+
+func compileText(t *testing.T, text string) *descriptorpb.FileDescriptorProto {
+	t.Helper()
+	c := protocompile.Compiler{Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
+		Accessor: protocompile.SourceAccessorFromMap(map[string]string{"schema.proto": text})})}
+	files, err := c.Compile(context.Background(), "schema.proto")
+	if err != nil {
+		t.Fatalf("compile:\n%s\n%v", text, err)
+	}
+	return protodesc.ToFileDescriptorProto(files[0])
+}
+
+func TestDescriptorPrintsAsEquivalentText(t *testing.T) {
+	for _, src := range descriptorSchemas {
+		want := compileText(t, src)
+		raw, err := proto.Marshal(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, ok, err := descriptorText(base64.StdEncoding.EncodeToString(raw))
+		if err != nil || !ok {
+			t.Fatalf("descriptorText: ok %v, %v", ok, err)
+		}
+		got := compileText(t, text)
+		if !proto.Equal(got, want) {
+			t.Errorf("the printed text compiles to another descriptor:\n%s\ngot  %v\nwant %v", text, got, want)
+		}
+	}
+	for _, notDescriptor := range []string{`syntax = "proto3"; message A { int32 x = 1; }`, "bm90IGEgZGVzY3JpcHRvcg==", "!!"} {
+		if _, ok, err := descriptorText(notDescriptor); ok || err != nil {
+			t.Errorf("%q taken for a descriptor: %v", notDescriptor, err)
+		}
+	}
+}
+
+// A base64 descriptor registers (as Confluent's Python serializer does)
+// under the id of its .proto text, and the registry serves the text.
+func TestRegisterProtobufDescriptor(t *testing.T) {
+	_, base := startRegistry(t, newMem(t))
+	src := descriptorSchemas[0]
+	raw, err := proto.Marshal(compileText(t, src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.StdEncoding.EncodeToString(raw)
+	id := register(t, base, "orders-value", schemaRequest{Schema: b64, SchemaType: "PROTOBUF"})
+	if again := register(t, base, "orders-value", schemaRequest{Schema: b64, SchemaType: "PROTOBUF"}); again != id {
+		t.Fatalf("the same descriptor again: id %d, want %d", again, id)
+	}
+	var got schemaJSON
+	call(t, "GET", base+"/schemas/ids/"+strconv.Itoa(id), nil, &got)
+	if got.SchemaType != "PROTOBUF" || !strings.HasPrefix(got.Schema, `syntax = "proto3";`) {
+		t.Fatalf("GET /schemas/ids/%d = %+v, want the .proto text", id, got)
+	}
+	if byText := register(t, base, "orders-value", schemaRequest{Schema: got.Schema, SchemaType: "PROTOBUF"}); byText != id {
+		t.Fatalf("the served text registers as id %d, want %d", byText, id)
+	}
+}
