@@ -40,6 +40,8 @@ type Config struct {
 type Client struct {
 	cfg  Config
 	base []kgo.Opt // connection options shared by every kgo client
+	// codec compresses what every producing client writes.
+	codec kgo.CompressionCodec
 	prod *kgo.Client
 	adm  *kadm.Client
 
@@ -74,16 +76,15 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("dial kafka %v: %w", cfg.Brokers, err)
 	}
 	base = append(base, sec...)
-	// In base so that the transactional producers compress alike.
 	codec, err := compressionCodec(cfg.Compression)
 	if err != nil {
 		return nil, fmt.Errorf("dial kafka %v: %w", cfg.Brokers, err)
 	}
-	base = append(base, kgo.ProducerBatchCompression(codec))
 	if cfg.Logf != nil {
 		base = append(base, kgo.WithLogger(kgo.BasicLogger(logfWriter(cfg.Logf), kgo.LogLevelWarn, nil)))
 	}
 	prod, err := kgo.NewClient(append(slices.Clone(base),
+		compressionOpt(codec),
 		kgo.RecordPartitioner(newProducerPartitioner()),
 		// Produce waits for its records anyway; lingering would only
 		// add latency to the single-record Produce of INSERT VALUES.
@@ -109,6 +110,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	return &Client{
 		cfg:    cfg,
 		base:   base,
+		codec:  codec,
 		prod:   prod,
 		adm:    kadm.NewClient(prod),
 		subs:   make(map[*clientSub]struct{}),

@@ -36,6 +36,13 @@ func compressionCodec(name string) (kgo.CompressionCodec, error) {
 	return kgo.CompressionCodec{}, fmt.Errorf("compression.type %q: want none, gzip, snappy, lz4 or zstd", name)
 }
 
+// compressionOpt sets a producing client's codec. Each client needs an
+// option of its own: franz-go rewrites the option's codec list in place
+// when it builds the client.
+func compressionOpt(codec kgo.CompressionCodec) kgo.Opt {
+	return kgo.ProducerBatchCompression(codec)
+}
+
 // CheckCompression reports whether name is a compression.type eddy's
 // producers can write.
 func CheckCompression(name string) error {

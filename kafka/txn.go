@@ -262,6 +262,7 @@ func (s *clientSub) lookupTopicIDs(ctx context.Context, offsets map[string]map[i
 // subscription, beside those of every group subscription.
 func (c *Client) transactionalOpts(id string) []kgo.Opt {
 	return []kgo.Opt{
+		compressionOpt(c.codec),
 		kgo.TransactionalID(id),
 		kgo.RecordPartitioner(newProducerPartitioner()),
 		kgo.ProducerLinger(0),
@@ -308,6 +309,7 @@ type ExclusiveWriter interface {
 // fences the previous holder.
 func (c *Client) WriteExclusive(ctx context.Context, id string, fn func(ctx context.Context) ([]Record, error)) error {
 	cl, err := kgo.NewClient(append(slices.Clone(c.base),
+		compressionOpt(c.codec),
 		kgo.TransactionalID(id),
 		kgo.RecordPartitioner(newProducerPartitioner()),
 		kgo.ProducerLinger(0),
