@@ -42,8 +42,8 @@ type Client struct {
 	base []kgo.Opt // connection options shared by every kgo client
 	// codec compresses what every producing client writes.
 	codec kgo.CompressionCodec
-	prod *kgo.Client
-	adm  *kadm.Client
+	prod  *kgo.Client
+	adm   *kadm.Client
 
 	mu     sync.Mutex
 	subs   map[*clientSub]struct{}
