@@ -132,20 +132,7 @@ func TestKafkaJSAvroBothWays(t *testing.T) {
 	// The PROTOBUF (framed without message indexes) and JSON_SR orders,
 	// by pull queries once every order is counted.
 	for _, table := range []string{"TOTALS_PB", "TOTALS_JS"} {
-		var rows [][]any
-		for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
-			rows = pull(t, apiAddr, "SELECT CUSTOMER, N, TOTAL, SHIPPED FROM "+table+";")
-			n := 0
-			for _, r := range rows {
-				n += int(r[1].(float64))
-			}
-			if n == orders {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s counts %d of %d orders", table, n, orders)
-			}
-		}
+		rows := pullCounted(t, apiAddr, "SELECT CUSTOMER, N, TOTAL, SHIPPED FROM "+table+";", orders)
 		if len(rows) != len(want) {
 			t.Fatalf("%s has %d customers, want %d", table, len(rows), len(want))
 		}
@@ -237,20 +224,7 @@ func TestConfluentPythonProtobuf(t *testing.T) {
 		"streamsProperties": map[string]string{"auto.offset.reset": "earliest"},
 	})
 	post(t, apiAddr, "/ksql", body)
-	var rows [][]any
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
-		rows = pull(t, apiAddr, "SELECT CUSTOMER, N, CENTS, QTY, FIRST_AT FROM TOTALS_PY;")
-		n := 0
-		for _, r := range rows {
-			n += int(r[1].(float64))
-		}
-		if n == orders {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("TOTALS_PY counts %d of %d orders; rows %v", n, orders, rows)
-		}
-	}
+	rows := pullCounted(t, apiAddr, "SELECT CUSTOMER, N, CENTS, QTY, FIRST_AT FROM TOTALS_PY;", orders)
 	if len(rows) != len(want) {
 		t.Fatalf("TOTALS_PY has %d customers, want %d", len(rows), len(want))
 	}
@@ -264,6 +238,25 @@ func TestConfluentPythonProtobuf(t *testing.T) {
 		k, _ := strconv.Atoi(strings.TrimPrefix(customer, "c"))
 		if first := int64(r[4].(float64)); first != 1700000000000+int64(k) {
 			t.Errorf("customer %s: first order at %d, want %d", customer, first, 1700000000000+k)
+		}
+	}
+}
+
+// pullCounted runs a pull query whose second column counts orders until
+// its rows count all of them, for up to a minute, and returns the rows.
+func pullCounted(t *testing.T, addr, query string, orders int) [][]any {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		rows := pull(t, addr, query)
+		n := 0
+		for _, r := range rows {
+			n += int(r[1].(float64))
+		}
+		if n == orders {
+			return rows
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s counts %d of %d orders; rows %v", query, n, orders, rows)
 		}
 	}
 }
