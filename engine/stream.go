@@ -342,13 +342,19 @@ var errPrintDone = errors.New("print limit reached")
 // Schema Registry are decoded with their writer schema; anything else goes
 // to the format detector, whose first guess sticks for the topic.
 func (e *Engine) printRender(b []byte, guess *string) (text, format string) {
-	if f, t, ok := serde.RenderWithRegistry(b, e.opts.Registry); ok {
+	f, t, ok := serde.RenderWithRegistry(b, e.opts.Registry)
+	if ok {
 		return t, f
+	}
+	if f != "" {
+		// Framed for a schema the registry has, yet unreadable with it:
+		// shown losslessly, under the schema's format.
+		return serde.Render(b, f), f
 	}
 	if *guess == "" && b != nil {
 		*guess = serde.Detect(b)
 	}
-	f := *guess
+	f = *guess
 	if f == "" {
 		f = serde.Detect(b)
 	}

@@ -15,7 +15,8 @@ import (
 // RenderWithRegistry renders a Schema-Registry-framed record (magic byte
 // 0, a 4-byte schema id, the body) as JSON text using its writer schema,
 // for PRINT. ok is false when b is not such a record or its schema cannot
-// be read; PRINT then falls back to the plain detectors. PRINT is not a
+// be read (format then names the schema's type when the registry knows the
+// id); PRINT then falls back to the plain detectors. PRINT is not a
 // hot path, so the general-purpose decoders are good enough here.
 func RenderWithRegistry(b []byte, reg Registry) (format, text string, ok bool) {
 	if reg == nil || len(b) < 5 || b[0] != 0 {
@@ -26,6 +27,20 @@ func RenderWithRegistry(b []byte, reg Registry) (format, text string, ok bool) {
 	if err != nil {
 		return "", "", false
 	}
+	switch strings.ToUpper(orAvro(rs.Type)) {
+	case "AVRO":
+		format = Avro
+	case "JSON":
+		format = JSONSR
+	case "PROTOBUF":
+		format = Protobuf
+	}
+	text, ok = renderWithSchema(rs, id, b, reg)
+	return format, text, ok
+}
+
+// renderWithSchema renders the framed record b with its writer schema rs.
+func renderWithSchema(rs RegSchema, id int, b []byte, reg Registry) (string, bool) {
 	body := b[5:]
 	switch strings.ToUpper(orAvro(rs.Type)) {
 	case "AVRO":
@@ -34,7 +49,7 @@ func RenderWithRegistry(b []byte, reg Registry) (format, text string, ok bool) {
 		wrapped := strings.HasPrefix(strings.TrimSpace(rs.Schema), "{") && strings.Contains(rs.Schema, `"record"`)
 		cols, err := avroColumns(rs.Schema, !wrapped, false)
 		if err != nil {
-			return "", "", false
+			return "", false
 		}
 		props := map[string]string{PropSchemaID: fmt.Sprint(id)}
 		jsonProps := map[string]string{}
@@ -44,30 +59,30 @@ func RenderWithRegistry(b []byte, reg Registry) (format, text string, ok bool) {
 		}
 		dec, err := NewFor(Format{Name: Avro, Props: props}, cols, false, Env{Registry: reg})
 		if err != nil {
-			return "", "", false
+			return "", false
 		}
 		row := make([]any, len(cols))
 		if err := dec.Decode(b, row); err != nil {
-			return "", "", false
+			return "", false
 		}
 		enc, err := New(Format{Name: JSON, Props: jsonProps}, cols, false)
 		if err != nil {
-			return "", "", false
+			return "", false
 		}
 		out, err := enc.Encode(row)
 		if err != nil {
-			return "", "", false
+			return "", false
 		}
-		return Avro, string(out), true
+		return string(out), true
 	case "JSON":
 		if !json.Valid(body) {
-			return "", "", false
+			return "", false
 		}
-		return JSONSR, string(body), true
+		return string(body), true
 	case "PROTOBUF":
 		fd, err := compileProto(reg, rs)
 		if err != nil {
-			return "", "", false
+			return "", false
 		}
 		var msg protoreflect.Message
 		path, rest, err := readMsgIndexes(body)
@@ -75,17 +90,19 @@ func RenderWithRegistry(b []byte, reg Registry) (format, text string, ok bool) {
 		if err == nil && merr == nil {
 			m := dynamicpb.NewMessage(md)
 			if err := proto.Unmarshal(rest, m); err != nil {
-				return "", "", false
+				return "", false
 			}
 			msg = m
-		} else if _, msg, ok = nonstandardFraming(fd, body, ""); !ok {
-			return "", "", false
+		} else if _, m, ok := nonstandardFraming(fd, body, ""); ok {
+			msg = m
+		} else {
+			return "", false
 		}
 		out, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(msg.Interface())
 		if err != nil {
-			return "", "", false
+			return "", false
 		}
-		return Protobuf, string(out), true
+		return string(out), true
 	}
-	return "", "", false
+	return "", false
 }

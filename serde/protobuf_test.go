@@ -377,8 +377,13 @@ func TestProtobufNonstandardFraming(t *testing.T) {
 			{[]byte{0x03, 0x02, 0x02, 0x02}, "invalid PROTOBUF message index"}, // count -2; not protobuf
 			{nil, "truncated PROTOBUF message indexes"},
 		} {
-			if err := s.Decode(append(append([]byte(nil), header...), tc.body...), dst); err == nil || !strings.Contains(err.Error(), tc.want) {
+			framed := append(append([]byte(nil), header...), tc.body...)
+			if err := s.Decode(framed, dst); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("body % x: %v, want %q", tc.body, err, tc.want)
+			}
+			// PRINT cannot render it, but names the schema's format.
+			if format, text, ok := RenderWithRegistry(framed, reg); ok || format != Protobuf {
+				t.Errorf("PRINT of body % x: %s %q %v, want format %s and no text", tc.body, format, text, ok, Protobuf)
 			}
 		}
 	}
