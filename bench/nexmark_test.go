@@ -99,7 +99,7 @@ func BenchmarkNexmark(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer emb.Close()
-	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{emb.Addr()}, ClientID: "bench-load"})
+	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{emb.Addr()}, ClientID: "bench-load", Compression: nexmarkCompression()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -220,6 +220,10 @@ func BenchmarkNexmark(b *testing.B) {
 	b.Log(t.String())
 }
 
+// nexmarkCompression is the compression.type of the loader, the copy and
+// the engine: EDDY_BENCH_COMPRESSION, else eddy's default (none).
+func nexmarkCompression() string { return os.Getenv("EDDY_BENCH_COMPRESSION") }
+
 // cpuRun times fn in wall and process CPU time. It collects garbage
 // first, so that the previous phase's (loading, checking the last
 // output) does not land on fn's CPU time, and only then starts the CPU
@@ -289,7 +293,7 @@ func inputEvents(d *NexmarkData, topics []string) int {
 // nexmarkCopy copies the input topics once, with a client of its own,
 // and checks that every record arrived.
 func nexmarkCopy(ctx context.Context, addr string, offs *Offsets, d *NexmarkData, topics []string, seq int) (measured, error) {
-	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{addr}, ClientID: "bench-copy"})
+	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{addr}, ClientID: "bench-copy", Compression: nexmarkCompression()})
 	if err != nil {
 		return measured{}, err
 	}
@@ -335,7 +339,7 @@ func nexmarkCopy(ctx context.Context, addr string, offs *Offsets, d *NexmarkData
 // nexmarkRun runs query q once in a fresh engine with a client of its
 // own, checks its output, and deletes the topics it made.
 func nexmarkRun(ctx context.Context, b *testing.B, addr string, offs *Offsets, admin *kafka.Client, d *NexmarkData, q NexmarkQuery, seq int) (measured, int, error) {
-	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{addr}, ClientID: "bench-" + q.Name})
+	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{addr}, ClientID: "bench-" + q.Name, Compression: nexmarkCompression()})
 	if err != nil {
 		return measured{}, 0, err
 	}
