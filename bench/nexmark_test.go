@@ -125,11 +125,6 @@ func BenchmarkNexmark(b *testing.B) {
 	b.Logf("loaded %d events: %d people, %d auctions, %d bids (JSON values of %d, %d and %d bytes on average)",
 		n, len(d.Persons), len(d.Auctions), len(d.Bids),
 		d.Bytes[NexmarkPersonTopic]/max(len(d.Persons), 1), d.Bytes[NexmarkAuctionTopic]/max(len(d.Auctions), 1), d.Bytes[NexmarkBidTopic]/max(len(d.Bids), 1))
-	// The records are in the broker now. Kept, they are half a million
-	// more objects for every collection of the timed runs to mark: work
-	// of the harness, not of the engine or the copy, that made a run's
-	// figure depend on how many collections fell into it.
-	d.Records = nil
 
 	// One untimed copy of everything first: the first copy after the load
 	// ran at about half the rate of the later ones (the broker's and the
