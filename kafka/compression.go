@@ -10,11 +10,13 @@ import (
 // CompressionSettings are the property names, as ksqlDB users write them
 // in ksql-server.properties, that set the codec of eddy's producers; the
 // first one set wins.
-var CompressionSettings = []string{
-	StreamsPrefix + "producer.compression.type",
-	"producer.compression.type",
-	StreamsPrefix + "compression.type",
-	"compression.type",
+func CompressionSettings() []string {
+	return []string{
+		StreamsPrefix + "producer.compression.type",
+		"producer.compression.type",
+		StreamsPrefix + "compression.type",
+		"compression.type",
+	}
 }
 
 // compressionCodec maps a Kafka compression.type to franz-go's codec.

@@ -33,7 +33,7 @@ func (k kafkaConfig) Set(s string) error {
 	if !ok || name == "" {
 		return errors.New("want name=value")
 	}
-	if slices.Contains(kafka.CompressionSettings, name) {
+	if slices.Contains(kafka.CompressionSettings(), name) {
 		if err := kafka.CheckCompression(value); err != nil {
 			return err
 		}
@@ -173,7 +173,7 @@ func (c *config) kafkaClient() (brokers []string, sec kafka.Security, err error)
 }
 
 // compression is the compression.type of eddy's producers: --kafka-config's,
-// else --config-file's (under any name in kafka.CompressionSettings),
+// else --config-file's (under any name in kafka.CompressionSettings()),
 // else none, as ksqlDB's producers default to.
 func (c *config) compression() (string, error) {
 	props, err := c.fileProperties()
@@ -181,7 +181,7 @@ func (c *config) compression() (string, error) {
 		return "", err
 	}
 	for _, from := range []map[string]string{c.kafka, props} {
-		for _, name := range kafka.CompressionSettings {
+		for _, name := range kafka.CompressionSettings() {
 			if v, ok := from[name]; ok {
 				if err := kafka.CheckCompression(v); err != nil {
 					return "", fmt.Errorf("%s: %w", name, err)
@@ -218,7 +218,7 @@ func (c *config) queryProperties() (map[string]string, error) {
 		switch {
 		case bare == "bootstrap.servers", strings.HasPrefix(bare, "security."), strings.HasPrefix(bare, "sasl."),
 			strings.HasPrefix(bare, "ssl."), strings.HasPrefix(bare, "enable.ssl."), strings.HasPrefix(name, "ksql.schema.registry."),
-			slices.Contains(kafka.CompressionSettings, name):
+			slices.Contains(kafka.CompressionSettings(), name):
 			continue
 		}
 		out[name] = v
