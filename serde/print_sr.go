@@ -27,23 +27,17 @@ func RenderWithRegistry(b []byte, reg Registry) (format, text string, ok bool) {
 	if err != nil {
 		return "", "", false
 	}
-	switch strings.ToUpper(orAvro(rs.Type)) {
-	case "AVRO":
-		format = Avro
-	case "JSON":
-		format = JSONSR
-	case "PROTOBUF":
-		format = Protobuf
-	}
-	text, ok = renderWithSchema(rs, id, b, reg)
+	format = formatOfRegType(rs.Type)
+	text, ok = renderWithSchema(format, rs, id, b, reg)
 	return format, text, ok
 }
 
-// renderWithSchema renders the framed record b with its writer schema rs.
-func renderWithSchema(rs RegSchema, id int, b []byte, reg Registry) (string, bool) {
+// renderWithSchema renders the framed record b with its writer schema rs,
+// of format.
+func renderWithSchema(format string, rs RegSchema, id int, b []byte, reg Registry) (string, bool) {
 	body := b[5:]
-	switch strings.ToUpper(orAvro(rs.Type)) {
-	case "AVRO":
+	switch format {
+	case Avro:
 		// Decode with eddy's own Avro serde over columns read from the
 		// writer schema, then render those columns as JSON in order.
 		wrapped := strings.HasPrefix(strings.TrimSpace(rs.Schema), "{") && strings.Contains(rs.Schema, `"record"`)
@@ -74,12 +68,12 @@ func renderWithSchema(rs RegSchema, id int, b []byte, reg Registry) (string, boo
 			return "", false
 		}
 		return string(out), true
-	case "JSON":
+	case JSONSR:
 		if !json.Valid(body) {
 			return "", false
 		}
 		return string(body), true
-	case "PROTOBUF":
+	case Protobuf:
 		fd, err := compileProto(reg, rs)
 		if err != nil {
 			return "", false

@@ -312,6 +312,18 @@ func upperFields(t *types.Type) *types.Type {
 	return t
 }
 
+// formatOfRegType is the format whose records a registry schema type
+// frames: regTypeOf's inverse.
+func formatOfRegType(t string) string {
+	switch orAvro(t) {
+	case SchemaJSON:
+		return JSONSR
+	case SchemaProtobuf:
+		return Protobuf
+	}
+	return Avro
+}
+
 func regTypeOf(format string) string {
 	switch format {
 	case JSONSR:
