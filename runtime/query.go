@@ -343,20 +343,22 @@ func (q *Query) commitTransaction(ctx context.Context) error {
 }
 
 // processedOffsets lists, per input partition of every task, the offset
-// after the last record processed.
+// after the last record processed since the task started. What a restore
+// read from the changelog is left out: a store's marker is written only
+// when the store changed, so its offsets can lag what the group has
+// committed since (a join's table side, unchanged while the stream side
+// advanced), and committing them would rewind the group.
 func (q *Query) processedOffsets() map[string]map[int32]int64 {
 	out := map[string]map[int32]int64{}
 	for _, t := range q.tasks {
-		done := t.doneOffsets()
 		for _, qu := range t.queues {
-			o, ok := done[qu.name]
-			if !ok {
+			if qu.done <= 0 {
 				continue
 			}
 			if out[qu.tp.topic] == nil {
 				out[qu.tp.topic] = map[int32]int64{}
 			}
-			out[qu.tp.topic][qu.tp.partition] = o
+			out[qu.tp.topic][qu.tp.partition] = qu.done
 		}
 	}
 	return out
