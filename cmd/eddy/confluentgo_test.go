@@ -1,0 +1,471 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bufbuild/protocompile"
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry"
+	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/serde"
+	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/serde/avrov2"
+	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/serde/jsonschema"
+	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/serde/protobuf"
+	"github.com/hamba/avro/v2"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
+)
+
+// ckAvroOrder is the order TestConfluentGoSerdes writes in Avro: a
+// decimal, a nullable nested record, an array and a map. Its Schema
+// method gives avrov2's serializer the schema to register (StructToSchema
+// cannot express a decimal's precision).
+type ckAvroOrder struct {
+	ID       int64             `avro:"id"`
+	Customer string            `avro:"customer"`
+	Cents    int64             `avro:"cents"`
+	Amount   *big.Rat          `avro:"amount"`
+	Tags     []string          `avro:"tags"`
+	Attrs    map[string]string `avro:"attrs"`
+	Ship     *ckAvroAddress    `avro:"ship"`
+}
+
+type ckAvroAddress struct {
+	City string  `avro:"city"`
+	Zip  *string `avro:"zip"`
+}
+
+var ckAvroOrderSchema = avro.MustParse(`{
+  "type": "record", "name": "Order", "namespace": "shop.go",
+  "fields": [
+    {"name": "id", "type": "long"},
+    {"name": "customer", "type": "string"},
+    {"name": "cents", "type": "long"},
+    {"name": "amount", "type": {"type": "bytes", "logicalType": "decimal", "precision": 12, "scale": 2}},
+    {"name": "tags", "type": {"type": "array", "items": "string"}},
+    {"name": "attrs", "type": {"type": "map", "values": "string"}},
+    {"name": "ship", "default": null, "type": ["null", {"type": "record", "name": "Address", "fields": [
+      {"name": "city", "type": "string"}, {"name": "zip", "type": ["null", "string"], "default": null}]}]}
+  ]}`)
+
+func (*ckAvroOrder) Schema() avro.Schema { return ckAvroOrderSchema }
+
+// ckJSONOrder is the same order for the JSON Schema serializer, which
+// derives its schema from the struct (invopop/jsonschema: a $ref to $defs).
+type ckJSONOrder struct {
+	ID       int64             `json:"id"`
+	Customer string            `json:"customer"`
+	Cents    int64             `json:"cents"`
+	Tags     []string          `json:"tags"`
+	Attrs    map[string]string `json:"attrs"`
+	Ship     *ckJSONAddress    `json:"ship,omitempty"`
+}
+
+type ckJSONAddress struct {
+	City string `json:"city"`
+	Zip  string `json:"zip,omitempty"`
+}
+
+// ckOrderProto is the PROTOBUF order: the file's second message (so its
+// message indexes are [1], not the [0] shortcut), with a nested message.
+const ckOrderProto = `syntax = "proto3";
+package shop.go;
+message Header { string source = 1; }
+message Order {
+  int64 id = 1;
+  string customer = 2;
+  int64 cents = 3;
+  repeated string tags = 4;
+  map<string, string> attrs = 5;
+  Address ship = 6;
+  message Address { string city = 1; string zip = 2; }
+}`
+
+// ckTotal is a customer's orders as written, or as eddy's table counts
+// them: how many, their cents, how many had an address, and (Avro only)
+// the sum of their decimal amounts.
+type ckTotal struct {
+	N, Cents, Shipped int64
+	Amount            string
+}
+
+// TestConfluentGoSerdes has confluent-kafka-go (librdkafka) with its
+// Schema Registry client and serdes, as a Go service would use them,
+// write orders through eddy's embedded broker and registry before any
+// query exists: Avro (avrov2: a decimal, a nullable nested record, an
+// array, a map), Protobuf (dynamic messages of a compiled .proto, the
+// file's second message) and JSON Schema (a schema reflected from a Go
+// struct), each serializer registering its schema under its defaults.
+// eddy aggregates each into a table written in AVRO, PROTOBUF or
+// JSON_SR; a confluent-kafka-go consumer decodes those tables with the
+// matching deserializers, and their totals, and the pull queries', must
+// equal the producer's.
+func TestConfluentGoSerdes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	kafkaAddr, registryAddr := freeAddr(t), freeAddr(t)
+	url := startConsoleServer(t, buildEddy(t), "--kafka-listen", kafkaAddr, "--registry-listen", registryAddr)
+	apiAddr := strings.TrimPrefix(url, "http://")
+	const orders = 3000
+	sr, err := schemaregistry.NewClient(schemaregistry.NewConfig("http://" + registryAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sr.Close()
+
+	// Every input is written before any query exists.
+	want := ckProduce(t, kafkaAddr, sr, orders)
+
+	tables := []struct{ table, source, format string }{
+		{"TOTALS_GO_AVRO", "ORDERS_GO_AVRO", "AVRO"},
+		{"TOTALS_GO_PB", "ORDERS_GO_PB", "PROTOBUF"},
+		{"TOTALS_GO_JS", "ORDERS_GO_JS", "JSON_SR"},
+	}
+	for _, tb := range tables {
+		with, amount := "", ""
+		switch tb.format {
+		case "PROTOBUF":
+			with = ", VALUE_SCHEMA_FULL_NAME='shop.go.Order'"
+		case "AVRO":
+			amount = ", SUM(AMOUNT) AS AMOUNT"
+		}
+		ksql(t, apiAddr, fmt.Sprintf(`CREATE STREAM %s WITH (KAFKA_TOPIC='%s', VALUE_FORMAT='%s'%s);`,
+			tb.source, strings.ToLower(tb.source), tb.format, with))
+		body, _ := json.Marshal(map[string]any{
+			"ksql": fmt.Sprintf(`CREATE TABLE %s WITH (KAFKA_TOPIC='%s', VALUE_FORMAT='%s') AS
+  SELECT CUSTOMER, COUNT(*) AS N, SUM(CENTS) AS CENTS, COUNT(SHIP->CITY) AS SHIPPED%s FROM %s GROUP BY CUSTOMER;`,
+				tb.table, strings.ToLower(tb.table), tb.format, amount, tb.source),
+			"streamsProperties": map[string]string{"auto.offset.reset": "earliest"},
+		})
+		post(t, apiAddr, "/ksql", body)
+	}
+
+	got := ckConsume(t, kafkaAddr, sr, orders)
+	for _, tb := range tables {
+		topic := strings.ToLower(tb.table)
+		if len(got[topic]) != len(want) {
+			t.Errorf("%s: confluent-kafka-go read %d customers, want %d", topic, len(got[topic]), len(want))
+		}
+		for c, w := range want {
+			if tb.format != "AVRO" {
+				w.Amount = ""
+			}
+			if g := got[topic][c]; g != w {
+				t.Errorf("%s, customer %s: confluent-kafka-go read %+v, want %+v", topic, c, g, w)
+			}
+		}
+	}
+
+	// The same totals by pull queries.
+	for _, tb := range tables {
+		cols := "CUSTOMER, N, CENTS, SHIPPED"
+		if tb.format == "AVRO" {
+			cols += ", AMOUNT"
+		}
+		rows := pullCounted(t, apiAddr, "SELECT "+cols+" FROM "+tb.table+";", orders)
+		if len(rows) != len(want) {
+			t.Fatalf("%s has %d customers, want %d", tb.table, len(rows), len(want))
+		}
+		for _, r := range rows {
+			c := r[0].(string)
+			g := ckTotal{N: int64(r[1].(float64)), Cents: int64(r[2].(float64)), Shipped: int64(r[3].(float64))}
+			w := want[c]
+			if tb.format == "AVRO" {
+				g.Amount = strconv.FormatFloat(r[4].(float64), 'f', 2, 64)
+			} else {
+				w.Amount = ""
+			}
+			if g != w {
+				t.Errorf("%s, customer %s: pull query gives %+v, want %+v", tb.table, c, g, w)
+			}
+		}
+	}
+}
+
+// ckProduce writes orders orders to each of orders_go_avro,
+// orders_go_pb and orders_go_js (3 partitions each, created through the
+// admin client), the value serialized by the matching serializer, keyed
+// by customer, and returns the totals per customer.
+func ckProduce(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders int) map[string]ckTotal {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	admin, err := kafka.NewAdminClient(&kafka.ConfigMap{"bootstrap.servers": kafkaAddr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	topics := []string{"orders_go_avro", "orders_go_pb", "orders_go_js"}
+	var specs []kafka.TopicSpecification
+	for _, topic := range topics {
+		specs = append(specs, kafka.TopicSpecification{Topic: topic, NumPartitions: 3, ReplicationFactor: 1})
+	}
+	results, err := admin.CreateTopics(ctx, specs)
+	admin.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range results {
+		if r.Error.Code() != kafka.ErrNoError {
+			t.Fatalf("creating %s: %v", r.Topic, r.Error)
+		}
+	}
+
+	avroSer, err := avrov2.NewSerializer(sr, serde.ValueSerde, avrov2.NewSerializerConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pbSer, err := protobuf.NewSerializer(sr, serde.ValueSerde, protobuf.NewSerializerConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsSer, err := jsonschema.NewSerializer(sr, serde.ValueSerde, jsonschema.NewSerializerConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := protocompile.Compiler{Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
+		Accessor: protocompile.SourceAccessorFromMap(map[string]string{"shop/go/order.proto": ckOrderProto})})}
+	files, err := c.Compile(ctx, "shop/go/order.proto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	orderDesc := files[0].Messages().ByName("Order")
+	fields := orderDesc.Fields()
+	addrDesc := orderDesc.Messages().ByName("Address")
+
+	p, err := kafka.NewProducer(&kafka.ConfigMap{"bootstrap.servers": kafkaAddr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	delivered := make(chan kafka.Event, 3*orders)
+	want := map[string]ckTotal{}
+	sums := map[string]int64{}
+	for i := range orders {
+		customer, cents := fmt.Sprintf("c%d", i%37), int64((i*7919)%200000)-50000
+		tags, attrs := []string{fmt.Sprintf("t%d", i%3), `ünïcode "quoted"`}, map[string]string{"k": strconv.Itoa(i % 5)}
+		city, zip := fmt.Sprintf("City %d", i%11), ""
+		if i%2 == 0 {
+			zip = strconv.Itoa(10000 + i)
+		}
+		shipped := i%4 != 0
+		w := want[customer]
+		w.N++
+		w.Cents += cents
+		if shipped {
+			w.Shipped++
+		}
+		want[customer] = w
+		sums[customer] += cents
+
+		ao := &ckAvroOrder{ID: int64(i), Customer: customer, Cents: cents, Amount: big.NewRat(cents, 100), Tags: tags, Attrs: attrs}
+		jo := &ckJSONOrder{ID: int64(i), Customer: customer, Cents: cents, Tags: tags, Attrs: attrs}
+		po := dynamicpb.NewMessage(orderDesc)
+		po.Set(fields.ByName("id"), protoreflect.ValueOfInt64(int64(i)))
+		po.Set(fields.ByName("customer"), protoreflect.ValueOfString(customer))
+		po.Set(fields.ByName("cents"), protoreflect.ValueOfInt64(cents))
+		list := po.Mutable(fields.ByName("tags")).List()
+		for _, tag := range tags {
+			list.Append(protoreflect.ValueOfString(tag))
+		}
+		po.Mutable(fields.ByName("attrs")).Map().Set(protoreflect.ValueOfString("k").MapKey(), protoreflect.ValueOfString(attrs["k"]))
+		if shipped {
+			ao.Ship = &ckAvroAddress{City: city}
+			jo.Ship = &ckJSONAddress{City: city, Zip: zip}
+			a := dynamicpb.NewMessage(addrDesc)
+			a.Set(addrDesc.Fields().ByName("city"), protoreflect.ValueOfString(city))
+			if zip != "" {
+				ao.Ship.Zip = &zip
+				a.Set(addrDesc.Fields().ByName("zip"), protoreflect.ValueOfString(zip))
+			}
+			po.Set(fields.ByName("ship"), protoreflect.ValueOfMessage(a))
+		}
+		for _, v := range []struct {
+			topic string
+			ser   serde.Serializer
+			msg   any
+		}{{topics[0], avroSer, ao}, {topics[1], pbSer, po}, {topics[2], jsSer, jo}} {
+			value, err := v.ser.Serialize(v.topic, v.msg)
+			if err != nil {
+				t.Fatalf("serializing order %d for %s: %v", i, v.topic, err)
+			}
+			topic := v.topic
+			if err := p.Produce(&kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: kafka.PartitionAny},
+				Key: []byte(customer), Value: value}, delivered); err != nil {
+				t.Fatalf("producing order %d to %s: %v", i, topic, err)
+			}
+		}
+	}
+	for c, s := range sums {
+		w := want[c]
+		w.Amount = new(big.Rat).SetFrac64(s, 100).FloatString(2)
+		want[c] = w
+	}
+	for range 3 * orders {
+		select {
+		case e := <-delivered:
+			if m, ok := e.(*kafka.Message); !ok || m.TopicPartition.Error != nil {
+				t.Fatalf("delivery: %v", e)
+			}
+		case <-ctx.Done():
+			t.Fatalf("orders not all delivered: %v", ctx.Err())
+		}
+	}
+	return want
+}
+
+// ckConsume reads eddy's three tables, totals_go_avro (AVRO),
+// totals_go_pb (PROTOBUF) and totals_go_js (JSON_SR), from the start with
+// a confluent-kafka-go consumer, decoding each value with the matching
+// deserializer, until each table's latest rows count orders orders or a
+// minute passes. It returns each topic's latest totals per customer.
+func ckConsume(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders int) map[string]map[string]ckTotal {
+	t.Helper()
+	avroDe, err := avrov2.NewDeserializer(sr, serde.ValueSerde, avrov2.NewDeserializerConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsDe, err := jsonschema.NewDeserializer(sr, serde.ValueSerde, jsonschema.NewDeserializerConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pbDe, err := protobuf.NewDeserializer(sr, serde.ValueSerde, protobuf.NewDeserializerConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The protobuf deserializer makes messages of types registered with
+	// it: a service that has no generated types for eddy's schema
+	// registers dynamic ones, compiled from the subject's latest schema.
+	pbDe.MessageFactory = func(subject, name string) (any, error) {
+		if mt, err := pbDe.ProtoRegistry.FindMessageByName(protoreflect.FullName(name)); err == nil {
+			return mt.New().Interface(), nil
+		}
+		latest, err := sr.GetLatestSchemaMetadata(subject)
+		if err != nil {
+			return nil, err
+		}
+		c := protocompile.Compiler{Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
+			Accessor: protocompile.SourceAccessorFromMap(map[string]string{"eddy.proto": latest.Schema})})}
+		files, err := c.Compile(context.Background(), "eddy.proto")
+		if err != nil {
+			return nil, fmt.Errorf("compiling %s's schema: %w", subject, err)
+		}
+		md, ok := files[0].FindDescriptorByName(protoreflect.FullName(name)).(protoreflect.MessageDescriptor)
+		if !ok {
+			return nil, fmt.Errorf("%s's latest schema has no message %s", subject, name)
+		}
+		mt := dynamicpb.NewMessageType(md)
+		if err := pbDe.ProtoRegistry.RegisterMessage(mt); err != nil {
+			return nil, err
+		}
+		return mt.New().Interface(), nil
+	}
+
+	cons, err := kafka.NewConsumer(&kafka.ConfigMap{
+		"bootstrap.servers": kafkaAddr, "group.id": "confluent-go-check", "auto.offset.reset": "earliest"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cons.Close()
+	topics := []string{"totals_go_avro", "totals_go_pb", "totals_go_js"}
+	if err := cons.SubscribeTopics(topics, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]map[string]ckTotal{}
+	for _, topic := range topics {
+		got[topic] = map[string]ckTotal{}
+	}
+	counted := func(topic string) int64 {
+		var n int64
+		for _, v := range got[topic] {
+			n += v.N
+		}
+		return n
+	}
+	done := func() bool {
+		for _, topic := range topics {
+			if counted(topic) != int64(orders) {
+				return false
+			}
+		}
+		return true
+	}
+	for deadline := time.Now().Add(time.Minute); !done(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out: read %d (avro), %d (protobuf), %d (json) of %d orders", counted(topics[0]), counted(topics[1]), counted(topics[2]), orders)
+		}
+		m, err := cons.ReadMessage(time.Second)
+		if err != nil {
+			if e, ok := err.(kafka.Error); ok && e.IsTimeout() {
+				continue
+			}
+			t.Fatalf("consuming: %v", err)
+		}
+		topic := *m.TopicPartition.Topic
+		var v ckTotal
+		switch topic {
+		case topics[0]:
+			var rec map[string]any
+			if err := avroDe.DeserializeInto(topic, m.Value, &rec); err != nil {
+				t.Fatalf("avrov2 deserializing %s at %v: %v", topic, m.TopicPartition, err)
+			}
+			v = ckTotalOf(t, topic, rec)
+		case topics[1]:
+			msg, err := pbDe.Deserialize(topic, m.Value)
+			if err != nil {
+				t.Fatalf("protobuf deserializing %s at %v: %v", topic, m.TopicPartition, err)
+			}
+			rec := map[string]any{}
+			pm := msg.(proto.Message).ProtoReflect()
+			pm.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+				rec[string(fd.Name())] = v.Interface()
+				return true
+			})
+			v = ckTotalOf(t, topic, rec)
+		case topics[2]:
+			var rec map[string]any
+			if err := jsDe.DeserializeInto(topic, m.Value, &rec); err != nil {
+				t.Fatalf("jsonschema deserializing %s at %v: %v", topic, m.TopicPartition, err)
+			}
+			v = ckTotalOf(t, topic, rec)
+		}
+		got[topic][string(m.Key)] = v
+	}
+	return got
+}
+
+// ckTotalOf reads a decoded table row's columns, named as eddy writes
+// them (upper case).
+func ckTotalOf(t *testing.T, topic string, rec map[string]any) ckTotal {
+	t.Helper()
+	num := func(name string) int64 {
+		switch v := rec[name].(type) {
+		case int64:
+			return v
+		case int32:
+			return int64(v)
+		case int:
+			return int64(v)
+		case float64:
+			return int64(v)
+		}
+		t.Fatalf("%s: column %s is %T %v in %v", topic, name, rec[name], rec[name], rec)
+		return 0
+	}
+	v := ckTotal{N: num("N"), Cents: num("CENTS"), Shipped: num("SHIPPED")}
+	if a, ok := rec["AMOUNT"]; ok {
+		r, ok := a.(*big.Rat)
+		if !ok {
+			t.Fatalf("%s: column AMOUNT is %T %v, want a decimal", topic, a, a)
+		}
+		v.Amount = r.FloatString(2)
+	}
+	return v
+}
