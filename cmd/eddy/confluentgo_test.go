@@ -74,9 +74,13 @@ type ckJSONAddress struct {
 }
 
 // ckOrderProto is the PROTOBUF order: the file's second message (so its
-// message indexes are [1], not the [0] shortcut), with a nested message.
+// message indexes are [1], not the [0] shortcut), with a nested message,
+// and an import the serializer registers as a reference under its own
+// subject (google/protobuf imports it leaves to the reader).
 const ckOrderProto = `syntax = "proto3";
 package shop.go;
+import "shop/go/common.proto";
+import "google/protobuf/timestamp.proto";
 message Header { string source = 1; }
 message Order {
   int64 id = 1;
@@ -86,14 +90,33 @@ message Order {
   map<string, string> attrs = 5;
   Address ship = 6;
   message Address { string city = 1; string zip = 2; }
+  Channel channel = 7;
+  google.protobuf.Timestamp at = 8;
 }`
 
+const ckCommonProto = `syntax = "proto3";
+package shop.go;
+enum Channel { WEB = 0; STORE = 1; PHONE = 2; }`
+
 // ckTotal is a customer's orders as written, or as eddy's table counts
-// them: how many, their cents, how many had an address, and (Avro only)
-// the sum of their decimal amounts.
+// them: how many, their cents, how many had an address; the sum of their
+// decimal amounts (Avro only); how many came by phone and the latest
+// order's time in ms (Protobuf only: an imported enum, a Timestamp).
 type ckTotal struct {
 	N, Cents, Shipped int64
 	Amount            string
+	Phone, LastAt     int64
+}
+
+// only keeps the totals format's table has.
+func (c ckTotal) only(format string) ckTotal {
+	if format != "AVRO" {
+		c.Amount = ""
+	}
+	if format != "PROTOBUF" {
+		c.Phone, c.LastAt = 0, 0
+	}
+	return c
 }
 
 // TestConfluentGoSerdes has confluent-kafka-go (librdkafka) with its
@@ -130,19 +153,20 @@ func TestConfluentGoSerdes(t *testing.T) {
 		{"TOTALS_GO_JS", "ORDERS_GO_JS", "JSON_SR"},
 	}
 	for _, tb := range tables {
-		with, amount := "", ""
+		with, extra := "", ""
 		switch tb.format {
 		case "PROTOBUF":
 			with = ", VALUE_SCHEMA_FULL_NAME='shop.go.Order'"
+			extra = ", COUNT(CASE WHEN CHANNEL = 'PHONE' THEN 1 END) AS PHONE, MAX(UNIX_TIMESTAMP(`AT`)) AS LAST_AT"
 		case "AVRO":
-			amount = ", SUM(AMOUNT) AS AMOUNT"
+			extra = ", SUM(AMOUNT) AS AMOUNT"
 		}
 		ksql(t, apiAddr, fmt.Sprintf(`CREATE STREAM %s WITH (KAFKA_TOPIC='%s', VALUE_FORMAT='%s'%s);`,
 			tb.source, strings.ToLower(tb.source), tb.format, with))
 		body, _ := json.Marshal(map[string]any{
 			"ksql": fmt.Sprintf(`CREATE TABLE %s WITH (KAFKA_TOPIC='%s', VALUE_FORMAT='%s') AS
   SELECT CUSTOMER, COUNT(*) AS N, SUM(CENTS) AS CENTS, COUNT(SHIP->CITY) AS SHIPPED%s FROM %s GROUP BY CUSTOMER;`,
-				tb.table, strings.ToLower(tb.table), tb.format, amount, tb.source),
+				tb.table, strings.ToLower(tb.table), tb.format, extra, tb.source),
 			"streamsProperties": map[string]string{"auto.offset.reset": "earliest"},
 		})
 		post(t, apiAddr, "/ksql", body)
@@ -155,10 +179,7 @@ func TestConfluentGoSerdes(t *testing.T) {
 			t.Errorf("%s: confluent-kafka-go read %d customers, want %d", topic, len(got[topic]), len(want))
 		}
 		for c, w := range want {
-			if tb.format != "AVRO" {
-				w.Amount = ""
-			}
-			if g := got[topic][c]; g != w {
+			if w, g := w.only(tb.format), got[topic][c]; g != w {
 				t.Errorf("%s, customer %s: confluent-kafka-go read %+v, want %+v", topic, c, g, w)
 			}
 		}
@@ -167,8 +188,11 @@ func TestConfluentGoSerdes(t *testing.T) {
 	// The same totals by pull queries.
 	for _, tb := range tables {
 		cols := "CUSTOMER, N, CENTS, SHIPPED"
-		if tb.format == "AVRO" {
+		switch tb.format {
+		case "AVRO":
 			cols += ", AMOUNT"
+		case "PROTOBUF":
+			cols += ", PHONE, LAST_AT"
 		}
 		rows := pullCounted(t, apiAddr, "SELECT "+cols+" FROM "+tb.table+";", orders)
 		if len(rows) != len(want) {
@@ -177,13 +201,13 @@ func TestConfluentGoSerdes(t *testing.T) {
 		for _, r := range rows {
 			c := r[0].(string)
 			g := ckTotal{N: int64(r[1].(float64)), Cents: int64(r[2].(float64)), Shipped: int64(r[3].(float64))}
-			w := want[c]
-			if tb.format == "AVRO" {
+			switch tb.format {
+			case "AVRO":
 				g.Amount = strconv.FormatFloat(r[4].(float64), 'f', 2, 64)
-			} else {
-				w.Amount = ""
+			case "PROTOBUF":
+				g.Phone, g.LastAt = int64(r[4].(float64)), int64(r[5].(float64))
 			}
-			if g != w {
+			if w := want[c].only(tb.format); g != w {
 				t.Errorf("%s, customer %s: pull query gives %+v, want %+v", tb.table, c, g, w)
 			}
 		}
@@ -231,7 +255,7 @@ func ckProduce(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders 
 		t.Fatal(err)
 	}
 	c := protocompile.Compiler{Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
-		Accessor: protocompile.SourceAccessorFromMap(map[string]string{"shop/go/order.proto": ckOrderProto})})}
+		Accessor: protocompile.SourceAccessorFromMap(map[string]string{"shop/go/order.proto": ckOrderProto, "shop/go/common.proto": ckCommonProto})})}
 	files, err := c.Compile(ctx, "shop/go/order.proto")
 	if err != nil {
 		t.Fatal(err)
@@ -262,6 +286,10 @@ func ckProduce(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders 
 		if shipped {
 			w.Shipped++
 		}
+		if i%3 == 2 {
+			w.Phone++
+		}
+		w.LastAt = max(w.LastAt, (1700000000+int64(i))*1000)
 		want[customer] = w
 		sums[customer] += cents
 
@@ -276,6 +304,11 @@ func ckProduce(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders 
 			list.Append(protoreflect.ValueOfString(tag))
 		}
 		po.Mutable(fields.ByName("attrs")).Map().Set(protoreflect.ValueOfString("k").MapKey(), protoreflect.ValueOfString(attrs["k"]))
+		po.Set(fields.ByName("channel"), protoreflect.ValueOfEnum(protoreflect.EnumNumber(i%3)))
+		at := fields.ByName("at").Message()
+		ts := dynamicpb.NewMessage(at)
+		ts.Set(at.Fields().ByName("seconds"), protoreflect.ValueOfInt64(1700000000+int64(i)))
+		po.Set(fields.ByName("at"), protoreflect.ValueOfMessage(ts))
 		if shipped {
 			ao.Ship = &ckAvroAddress{City: city}
 			jo.Ship = &ckJSONAddress{City: city, Zip: zip}
@@ -460,6 +493,9 @@ func ckTotalOf(t *testing.T, topic string, rec map[string]any) ckTotal {
 		return 0
 	}
 	v := ckTotal{N: num("N"), Cents: num("CENTS"), Shipped: num("SHIPPED")}
+	if _, ok := rec["PHONE"]; ok {
+		v.Phone, v.LastAt = num("PHONE"), num("LAST_AT")
+	}
 	if a, ok := rec["AMOUNT"]; ok {
 		r, ok := a.(*big.Rat)
 		if !ok {
