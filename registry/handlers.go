@@ -116,6 +116,25 @@ func (h *httpAPI) lookup(w http.ResponseWriter, req *http.Request) {
 	writeJSON(w, http.StatusOK, toVersionJSON(sv))
 }
 
+// latestWithMetadata answers GET /subjects/{subject}/metadata?key=k&value=v
+// (repeated, paired in order): the latest version whose metadata
+// properties hold every pair, as serdes configured with
+// use.latest.with.metadata ask.
+func (h *httpAPI) latestWithMetadata(w http.ResponseWriter, req *http.Request) {
+	q := req.URL.Query()
+	keys, values := q["key"], q["value"]
+	props := make(map[string]string, len(keys))
+	for i := range min(len(keys), len(values)) {
+		props[keys[i]] = values[i]
+	}
+	sv, err := h.r.LatestWithMetadata(req.PathValue("subject"), props, boolParam(req, "deleted"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toVersionJSON(sv))
+}
+
 func (h *httpAPI) deleteSubject(w http.ResponseWriter, req *http.Request) {
 	vs, err := h.r.DeleteSubject(req.Context(), req.PathValue("subject"), boolParam(req, "permanent"))
 	if err != nil {
@@ -143,7 +162,8 @@ func (h *httpAPI) schemaByID(w http.ResponseWriter, req *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, schemaJSON{SchemaType: typeName(s.Type), References: s.References, Schema: s.Schema})
+	writeJSON(w, http.StatusOK, schemaJSON{SchemaType: typeName(s.Type), References: s.References,
+		Metadata: s.Metadata, RuleSet: s.RuleSet, Schema: s.Schema})
 }
 
 func (h *httpAPI) rawSchemaByID(w http.ResponseWriter, req *http.Request) {
