@@ -29,6 +29,9 @@ func TestConfluentGoDataContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	if ctxs, err := c.GetAllContexts(); err != nil || !reflect.DeepEqual(ctxs, []string{"."}) {
+		t.Fatalf("contexts: %v, %v; want the default one", ctxs, err)
+	}
 	const subject = "payments-value"
 	rules := &schemaregistry.RuleSet{DomainRules: []schemaregistry.Rule{{
 		Name: "checkId", Kind: "CONDITION", Mode: "WRITE", Type: "CEL", Expr: "message.ID > 0", OnFailure: "ERROR"}}}

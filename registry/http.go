@@ -33,6 +33,8 @@ func (r *Registry) Handler() http.Handler {
 	mux.HandleFunc("POST /subjects/{subject}", h.lookup)
 	mux.HandleFunc("DELETE /subjects/{subject}", h.deleteSubject)
 	mux.HandleFunc("GET /schemas/types", h.types)
+	// Only the default context exists (Confluent always lists it).
+	mux.HandleFunc("GET /contexts", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, []string{"."}) })
 	mux.HandleFunc("GET /schemas/ids/{id}", h.schemaByID)
 	mux.HandleFunc("GET /schemas/ids/{id}/schema", h.rawSchemaByID)
 	mux.HandleFunc("GET /schemas/ids/{id}/versions", h.versionsByID)
