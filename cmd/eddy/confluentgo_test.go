@@ -125,11 +125,13 @@ func (c ckTotal) only(format string) ckTotal {
 // query exists: Avro (avrov2: a decimal, a nullable nested record, an
 // array, a map), Protobuf (dynamic messages of a compiled .proto, the
 // file's second message) and JSON Schema (a schema reflected from a Go
-// struct), each serializer registering its schema under its defaults.
-// eddy aggregates each into a table written in AVRO, PROTOBUF or
-// JSON_SR; a confluent-kafka-go consumer decodes those tables with the
-// matching deserializers, and their totals, and the pull queries', must
-// equal the producer's.
+// struct), each serializer registering its schema under its defaults;
+// the Avro and JSON orders' keys (the customer) are serialized by the
+// same serdes. eddy aggregates each into a table written in AVRO,
+// PROTOBUF or JSON_SR (keys in AVRO, KAFKA and JSON_SR); a
+// confluent-kafka-go consumer decodes those tables' keys and values with
+// the matching deserializers, and their totals, and the pull queries',
+// must equal the producer's.
 func TestConfluentGoSerdes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
@@ -147,16 +149,18 @@ func TestConfluentGoSerdes(t *testing.T) {
 	// Every input is written before any query exists.
 	want := ckProduce(t, kafkaAddr, sr, orders)
 
-	tables := []struct{ table, source, format string }{
-		{"TOTALS_GO_AVRO", "ORDERS_GO_AVRO", "AVRO"},
-		{"TOTALS_GO_PB", "ORDERS_GO_PB", "PROTOBUF"},
-		{"TOTALS_GO_JS", "ORDERS_GO_JS", "JSON_SR"},
+	// The Avro and JSON orders' keys are serialized too, and so are
+	// the keys of the tables made from them.
+	tables := []struct{ table, source, format, keyFormat string }{
+		{"TOTALS_GO_AVRO", "ORDERS_GO_AVRO", "AVRO", "AVRO"},
+		{"TOTALS_GO_PB", "ORDERS_GO_PB", "PROTOBUF", "KAFKA"},
+		{"TOTALS_GO_JS", "ORDERS_GO_JS", "JSON_SR", "JSON_SR"},
 	}
 	for _, tb := range tables {
-		with, extra := "", ""
+		with, extra := ", KEY_FORMAT='"+tb.keyFormat+"'", ""
 		switch tb.format {
 		case "PROTOBUF":
-			with = ", VALUE_SCHEMA_FULL_NAME='shop.go.Order'"
+			with += ", VALUE_SCHEMA_FULL_NAME='shop.go.Order'"
 			extra = ", COUNT(CASE WHEN CHANNEL = 'PHONE' THEN 1 END) AS PHONE, MAX(UNIX_TIMESTAMP(`AT`)) AS LAST_AT"
 		case "AVRO":
 			extra = ", SUM(AMOUNT) AS AMOUNT"
@@ -164,9 +168,9 @@ func TestConfluentGoSerdes(t *testing.T) {
 		ksql(t, apiAddr, fmt.Sprintf(`CREATE STREAM %s WITH (KAFKA_TOPIC='%s', VALUE_FORMAT='%s'%s);`,
 			tb.source, strings.ToLower(tb.source), tb.format, with))
 		body, _ := json.Marshal(map[string]any{
-			"ksql": fmt.Sprintf(`CREATE TABLE %s WITH (KAFKA_TOPIC='%s', VALUE_FORMAT='%s') AS
+			"ksql": fmt.Sprintf(`CREATE TABLE %s WITH (KAFKA_TOPIC='%s', KEY_FORMAT='%s', VALUE_FORMAT='%s') AS
   SELECT CUSTOMER, COUNT(*) AS N, SUM(CENTS) AS CENTS, COUNT(SHIP->CITY) AS SHIPPED%s FROM %s GROUP BY CUSTOMER;`,
-				tb.table, strings.ToLower(tb.table), tb.format, extra, tb.source),
+				tb.table, strings.ToLower(tb.table), tb.keyFormat, tb.format, extra, tb.source),
 			"streamsProperties": map[string]string{"auto.offset.reset": "earliest"},
 		})
 		post(t, apiAddr, "/ksql", body)
@@ -254,6 +258,14 @@ func ckProduce(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders 
 	if err != nil {
 		t.Fatal(err)
 	}
+	avroKeySer, err := avrov2.NewSerializer(sr, serde.KeySerde, avrov2.NewSerializerConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsKeySer, err := jsonschema.NewSerializer(sr, serde.KeySerde, jsonschema.NewSerializerConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := protocompile.Compiler{Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
 		Accessor: protocompile.SourceAccessorFromMap(map[string]string{"shop/go/order.proto": ckOrderProto, "shop/go/common.proto": ckCommonProto})})}
 	files, err := c.Compile(ctx, "shop/go/order.proto")
@@ -321,17 +333,24 @@ func ckProduce(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders 
 			po.Set(fields.ByName("ship"), protoreflect.ValueOfMessage(a))
 		}
 		for _, v := range []struct {
-			topic string
-			ser   serde.Serializer
-			msg   any
-		}{{topics[0], avroSer, ao}, {topics[1], pbSer, po}, {topics[2], jsSer, jo}} {
+			topic  string
+			keySer serde.Serializer // nil: the key as plain bytes
+			ser    serde.Serializer
+			msg    any
+		}{{topics[0], avroKeySer, avroSer, ao}, {topics[1], nil, pbSer, po}, {topics[2], jsKeySer, jsSer, jo}} {
 			value, err := v.ser.Serialize(v.topic, v.msg)
 			if err != nil {
 				t.Fatalf("serializing order %d for %s: %v", i, v.topic, err)
 			}
+			key := []byte(customer)
+			if v.keySer != nil {
+				if key, err = v.keySer.Serialize(v.topic, &customer); err != nil {
+					t.Fatalf("serializing order %d's key for %s: %v", i, v.topic, err)
+				}
+			}
 			topic := v.topic
 			if err := p.Produce(&kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: kafka.PartitionAny},
-				Key: []byte(customer), Value: value}, delivered); err != nil {
+				Key: key, Value: value}, delivered); err != nil {
 				t.Fatalf("producing order %d to %s: %v", i, topic, err)
 			}
 		}
@@ -366,6 +385,14 @@ func ckConsume(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders 
 		t.Fatal(err)
 	}
 	jsDe, err := jsonschema.NewDeserializer(sr, serde.ValueSerde, jsonschema.NewDeserializerConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	avroKeyDe, err := avrov2.NewDeserializer(sr, serde.KeySerde, avrov2.NewDeserializerConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsKeyDe, err := jsonschema.NewDeserializer(sr, serde.KeySerde, jsonschema.NewDeserializerConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -443,8 +470,12 @@ func ckConsume(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders 
 		}
 		topic := *m.TopicPartition.Topic
 		var v ckTotal
+		key := string(m.Key)
 		switch topic {
 		case topics[0]:
+			if err := avroKeyDe.DeserializeInto(topic, m.Key, &key); err != nil {
+				t.Fatalf("avrov2 deserializing a key of %s at %v: %v", topic, m.TopicPartition, err)
+			}
 			var rec map[string]any
 			if err := avroDe.DeserializeInto(topic, m.Value, &rec); err != nil {
 				t.Fatalf("avrov2 deserializing %s at %v: %v", topic, m.TopicPartition, err)
@@ -463,13 +494,16 @@ func ckConsume(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders 
 			})
 			v = ckTotalOf(t, topic, rec)
 		case topics[2]:
+			if err := jsKeyDe.DeserializeInto(topic, m.Key, &key); err != nil {
+				t.Fatalf("jsonschema deserializing a key of %s at %v: %v", topic, m.TopicPartition, err)
+			}
 			var rec map[string]any
 			if err := jsDe.DeserializeInto(topic, m.Value, &rec); err != nil {
 				t.Fatalf("jsonschema deserializing %s at %v: %v", topic, m.TopicPartition, err)
 			}
 			v = ckTotalOf(t, topic, rec)
 		}
-		got[topic][string(m.Key)] = v
+		got[topic][key] = v
 	}
 	return got
 }
