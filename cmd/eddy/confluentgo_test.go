@@ -13,6 +13,7 @@ import (
 	"github.com/bufbuild/protocompile"
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry"
+	confluenttypes "github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/confluent/types"
 	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/serde"
 	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/serde/avrov2"
 	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry/serde/jsonschema"
@@ -80,11 +81,14 @@ type ckJSONAddress struct {
 // ckOrderProto is the PROTOBUF order: the file's second message (so its
 // message indexes are [1], not the [0] shortcut), with a nested message,
 // and an import the serializer registers as a reference under its own
-// subject (google/protobuf imports it leaves to the reader).
+// subject (google/protobuf and confluent imports it leaves to the
+// reader), and a Confluent decimal with ksqlDB's precision and scale.
 const ckOrderProto = `syntax = "proto3";
 package shop.go;
 import "shop/go/common.proto";
 import "google/protobuf/timestamp.proto";
+import "confluent/meta.proto";
+import "confluent/type/decimal.proto";
 message Header { string source = 1; }
 message Order {
   int64 id = 1;
@@ -96,7 +100,41 @@ message Order {
   message Address { string city = 1; string zip = 2; }
   Channel channel = 7;
   google.protobuf.Timestamp at = 8;
+  confluent.type.Decimal amount = 9 [(confluent.field_meta) = { params: [{ key: "precision", value: "12" }, { key: "scale", value: "2" }] }];
 }`
+
+// ckConfluentProtos are Confluent's confluent/meta.proto and
+// confluent/type/decimal.proto, as its registry and serdes define them
+// (confluent-kafka-go compiles the same messages in).
+var ckConfluentProtos = map[string]string{
+	"confluent/meta.proto": `syntax = "proto3";
+package confluent;
+import "google/protobuf/descriptor.proto";
+message Meta {
+  string doc = 1;
+  map<string, string> params = 2;
+  repeated string tags = 3;
+  repeated Rule rules = 4;
+}
+message Rule { string name = 1; string doc = 2; string expr = 3; string sql = 4; }
+extend google.protobuf.FileOptions { Meta file_meta = 1088; }
+extend google.protobuf.MessageOptions { Meta message_meta = 1088; }
+extend google.protobuf.FieldOptions { Meta field_meta = 1088; }
+extend google.protobuf.EnumOptions { Meta enum_meta = 1088; }
+extend google.protobuf.EnumValueOptions { Meta enum_value_meta = 1088; }`,
+	"confluent/type/decimal.proto": `syntax = "proto3";
+package confluent.type;
+message Decimal { bytes value = 1; uint32 precision = 2; int32 scale = 3; }`,
+}
+
+// ckProtoResolver finds .proto files among sources, then Confluent's,
+// then the standard ones.
+func ckProtoResolver(sources map[string]string) protocompile.Resolver {
+	return protocompile.WithStandardImports(protocompile.CompositeResolver{
+		&protocompile.SourceResolver{Accessor: protocompile.SourceAccessorFromMap(sources)},
+		&protocompile.SourceResolver{Accessor: protocompile.SourceAccessorFromMap(ckConfluentProtos)},
+	})
+}
 
 const ckCommonProto = `syntax = "proto3";
 package shop.go;
@@ -104,9 +142,9 @@ enum Channel { WEB = 0; STORE = 1; PHONE = 2; }`
 
 // ckTotal is a customer's orders as written, or as eddy's table counts
 // them: how many, their cents, how many had an address; the sum of their
-// decimal amounts (Avro only); how many came by phone and the latest
-// order's time in ms (Avro: an enum, a timestamp-millis; Protobuf: an
-// imported enum, a Timestamp).
+// decimal amounts (Avro); how many came by phone and the latest order's
+// time in ms (Avro: an enum, a timestamp-millis; Protobuf: an imported
+// enum, a Timestamp).
 type ckTotal struct {
 	N, Cents, Shipped int64
 	Amount            string
@@ -194,6 +232,27 @@ func TestConfluentGoSerdes(t *testing.T) {
 		}
 	}
 
+	// The Protobuf orders' decimals (confluent.type.Decimal), summed in a
+	// table written in JSON: confluent-kafka-go v2.11.1's protobuf
+	// deserializer cannot read a PROTOBUF row holding a decimal, eddy's or
+	// ksqlDB's, as neither registers confluent/type/decimal.proto as a
+	// reference and the library's built-in copy is filed under
+	// confluent/types/decimal.proto.
+	body, _ := json.Marshal(map[string]any{
+		"ksql":              `CREATE TABLE AMOUNTS_GO_PB WITH (VALUE_FORMAT='JSON') AS SELECT CUSTOMER, COUNT(*) AS N, SUM(AMOUNT) AS AMOUNT FROM ORDERS_GO_PB GROUP BY CUSTOMER;`,
+		"streamsProperties": map[string]string{"auto.offset.reset": "earliest"},
+	})
+	post(t, apiAddr, "/ksql", body)
+	rows := pullCounted(t, apiAddr, "SELECT CUSTOMER, N, AMOUNT FROM AMOUNTS_GO_PB;", orders)
+	if len(rows) != len(want) {
+		t.Fatalf("AMOUNTS_GO_PB has %d customers, want %d", len(rows), len(want))
+	}
+	for _, r := range rows {
+		if got, w := strconv.FormatFloat(r[2].(float64), 'f', 2, 64), want[r[0].(string)].Amount; got != w {
+			t.Errorf("AMOUNTS_GO_PB, customer %v: amount %s, want %s", r[0], got, w)
+		}
+	}
+
 	// The same totals by pull queries.
 	for _, tb := range tables {
 		cols := "CUSTOMER, N, CENTS, SHIPPED"
@@ -271,8 +330,7 @@ func ckProduce(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders 
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := protocompile.Compiler{Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
-		Accessor: protocompile.SourceAccessorFromMap(map[string]string{"shop/go/order.proto": ckOrderProto, "shop/go/common.proto": ckCommonProto})})}
+	c := protocompile.Compiler{Resolver: ckProtoResolver(map[string]string{"shop/go/order.proto": ckOrderProto, "shop/go/common.proto": ckCommonProto})}
 	files, err := c.Compile(ctx, "shop/go/order.proto")
 	if err != nil {
 		t.Fatal(err)
@@ -327,6 +385,16 @@ func ckProduce(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders 
 		ts := dynamicpb.NewMessage(at)
 		ts.Set(at.Fields().ByName("seconds"), protoreflect.ValueOfInt64(1700000000+int64(i)))
 		po.Set(fields.ByName("at"), protoreflect.ValueOfMessage(ts))
+		amount, err := protobuf.BigRatToDecimal(big.NewRat(cents, 100), 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := fields.ByName("amount").Message()
+		d := dynamicpb.NewMessage(dec)
+		d.Set(dec.Fields().ByName("value"), protoreflect.ValueOfBytes(amount.Value))
+		d.Set(dec.Fields().ByName("precision"), protoreflect.ValueOfUint32(amount.Precision))
+		d.Set(dec.Fields().ByName("scale"), protoreflect.ValueOfInt32(amount.Scale))
+		po.Set(fields.ByName("amount"), protoreflect.ValueOfMessage(d))
 		if shipped {
 			ao.Ship = &ckAvroAddress{City: city}
 			jo.Ship = &ckJSONAddress{City: city, Zip: zip}
@@ -417,8 +485,7 @@ func ckConsume(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders 
 		if err != nil {
 			return nil, err
 		}
-		c := protocompile.Compiler{Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
-			Accessor: protocompile.SourceAccessorFromMap(map[string]string{"eddy.proto": latest.Schema})})}
+		c := protocompile.Compiler{Resolver: ckProtoResolver(map[string]string{"eddy.proto": latest.Schema})}
 		files, err := c.Compile(context.Background(), "eddy.proto")
 		if err != nil {
 			return nil, fmt.Errorf("compiling %s's schema: %w", subject, err)
@@ -496,6 +563,15 @@ func ckConsume(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders 
 			pm := msg.(proto.Message).ProtoReflect()
 			pm.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
 				rec[string(fd.Name())] = v.Interface()
+				if md := fd.Message(); md != nil && md.FullName() == "confluent.type.Decimal" {
+					d := v.Message()
+					r, err := protobuf.DecimalToBigRat(&confluenttypes.Decimal{
+						Value: d.Get(md.Fields().ByName("value")).Bytes(), Scale: int32(d.Get(md.Fields().ByName("scale")).Int())})
+					if err != nil {
+						t.Fatalf("%s: column %s: %v", topic, fd.Name(), err)
+					}
+					rec[string(fd.Name())] = r
+				}
 				return true
 			})
 			v = ckTotalOf(t, topic, rec)
