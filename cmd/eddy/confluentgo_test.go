@@ -82,7 +82,8 @@ type ckJSONAddress struct {
 // message indexes are [1], not the [0] shortcut), with a nested message,
 // and an import the serializer registers as a reference under its own
 // subject (google/protobuf and confluent imports it leaves to the
-// reader), and a Confluent decimal with ksqlDB's precision and scale.
+// reader), a Confluent decimal with ksqlDB's precision and scale, and a
+// field tagged as a data contract tags it.
 const ckOrderProto = `syntax = "proto3";
 package shop.go;
 import "shop/go/common.proto";
@@ -101,6 +102,7 @@ message Order {
   Channel channel = 7;
   google.protobuf.Timestamp at = 8;
   confluent.type.Decimal amount = 9 [(confluent.field_meta) = { params: [{ key: "precision", value: "12" }, { key: "scale", value: "2" }] }];
+  string email = 10 [(confluent.field_meta) = { tags: ["PII"] }];
 }`
 
 // ckConfluentProtos are Confluent's confluent/meta.proto and
@@ -395,6 +397,7 @@ func ckProduce(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders 
 		d.Set(dec.Fields().ByName("precision"), protoreflect.ValueOfUint32(amount.Precision))
 		d.Set(dec.Fields().ByName("scale"), protoreflect.ValueOfInt32(amount.Scale))
 		po.Set(fields.ByName("amount"), protoreflect.ValueOfMessage(d))
+		po.Set(fields.ByName("email"), protoreflect.ValueOfString(customer+"@example.com"))
 		if shipped {
 			ao.Ship = &ckAvroAddress{City: city}
 			jo.Ship = &ckJSONAddress{City: city, Zip: zip}
