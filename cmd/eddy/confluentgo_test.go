@@ -83,7 +83,8 @@ type ckJSONAddress struct {
 // and an import the serializer registers as a reference under its own
 // subject (google/protobuf and confluent imports it leaves to the
 // reader), a Confluent decimal with ksqlDB's precision and scale, and a
-// field tagged as a data contract tags it.
+// field tagged as a data contract tags it. The orders' keys are the
+// file's third message, OrderKey.
 const ckOrderProto = `syntax = "proto3";
 package shop.go;
 import "shop/go/common.proto";
@@ -103,7 +104,8 @@ message Order {
   google.protobuf.Timestamp at = 8;
   confluent.type.Decimal amount = 9 [(confluent.field_meta) = { params: [{ key: "precision", value: "12" }, { key: "scale", value: "2" }] }];
   string email = 10 [(confluent.field_meta) = { tags: ["PII"] }];
-}`
+}
+message OrderKey { string shopper = 1; }`
 
 // ckConfluentProtos are Confluent's confluent/meta.proto and
 // confluent/type/decimal.proto, as its registry and serdes define them
@@ -171,12 +173,12 @@ func (c ckTotal) only(format string) ckTotal {
 // array, a map), Protobuf (dynamic messages of a compiled .proto, the
 // file's second message) and JSON Schema (a schema reflected from a Go
 // struct), each serializer registering its schema under its defaults;
-// the Avro and JSON orders' keys (the customer) are serialized by the
-// same serdes. eddy aggregates each into a table written in AVRO,
-// PROTOBUF or JSON_SR (keys in AVRO, KAFKA and JSON_SR); a
-// confluent-kafka-go consumer decodes those tables' keys and values with
-// the matching deserializers, and their totals, and the pull queries',
-// must equal the producer's.
+// the orders' keys (the customer: an Avro and a JSON string, a Protobuf
+// message) are serialized by the same serdes. eddy aggregates each into
+// a table whose keys and values are written in AVRO, PROTOBUF or
+// JSON_SR; a confluent-kafka-go consumer decodes those tables' keys and
+// values with the matching deserializers, and their totals, and the
+// pull queries', must equal the producer's.
 func TestConfluentGoSerdes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
@@ -194,18 +196,18 @@ func TestConfluentGoSerdes(t *testing.T) {
 	// Every input is written before any query exists.
 	want := ckProduce(t, kafkaAddr, sr, orders)
 
-	// The Avro and JSON orders' keys are serialized too, and so are
-	// the keys of the tables made from them.
+	// The orders' keys are serialized too, and so are the keys of the
+	// tables made from them.
 	tables := []struct{ table, source, format, keyFormat string }{
 		{"TOTALS_GO_AVRO", "ORDERS_GO_AVRO", "AVRO", "AVRO"},
-		{"TOTALS_GO_PB", "ORDERS_GO_PB", "PROTOBUF", "KAFKA"},
+		{"TOTALS_GO_PB", "ORDERS_GO_PB", "PROTOBUF", "PROTOBUF"},
 		{"TOTALS_GO_JS", "ORDERS_GO_JS", "JSON_SR", "JSON_SR"},
 	}
 	for _, tb := range tables {
 		with, extra := ", KEY_FORMAT='"+tb.keyFormat+"'", ""
 		switch tb.format {
 		case "PROTOBUF":
-			with += ", VALUE_SCHEMA_FULL_NAME='shop.go.Order'"
+			with += ", KEY_SCHEMA_FULL_NAME='shop.go.OrderKey', VALUE_SCHEMA_FULL_NAME='shop.go.Order'"
 			extra = ", COUNT(CASE WHEN CHANNEL = 'PHONE' THEN 1 END) AS PHONE, MAX(UNIX_TIMESTAMP(`AT`)) AS LAST_AT"
 		case "AVRO":
 			extra = ", COUNT(CASE WHEN CHANNEL = 'PHONE' THEN 1 END) AS PHONE, MAX(UNIX_TIMESTAMP(`AT`)) AS LAST_AT, SUM(AMOUNT) AS AMOUNT"
@@ -332,6 +334,10 @@ func ckProduce(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders 
 	if err != nil {
 		t.Fatal(err)
 	}
+	pbKeySer, err := protobuf.NewSerializer(sr, serde.KeySerde, protobuf.NewSerializerConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := protocompile.Compiler{Resolver: ckProtoResolver(map[string]string{"shop/go/order.proto": ckOrderProto, "shop/go/common.proto": ckCommonProto})}
 	files, err := c.Compile(ctx, "shop/go/order.proto")
 	if err != nil {
@@ -340,6 +346,7 @@ func ckProduce(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders 
 	orderDesc := files[0].Messages().ByName("Order")
 	fields := orderDesc.Fields()
 	addrDesc := orderDesc.Messages().ByName("Address")
+	keyDesc := files[0].Messages().ByName("OrderKey")
 
 	p, err := kafka.NewProducer(&kafka.ConfigMap{"bootstrap.servers": kafkaAddr})
 	if err != nil {
@@ -409,21 +416,20 @@ func ckProduce(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders 
 			}
 			po.Set(fields.ByName("ship"), protoreflect.ValueOfMessage(a))
 		}
+		pk := dynamicpb.NewMessage(keyDesc)
+		pk.Set(keyDesc.Fields().ByName("shopper"), protoreflect.ValueOfString(customer))
 		for _, v := range []struct {
-			topic  string
-			keySer serde.Serializer // nil: the key as plain bytes
-			ser    serde.Serializer
-			msg    any
-		}{{topics[0], avroKeySer, avroSer, ao}, {topics[1], nil, pbSer, po}, {topics[2], jsKeySer, jsSer, jo}} {
+			topic       string
+			keySer, ser serde.Serializer
+			key, msg    any
+		}{{topics[0], avroKeySer, avroSer, &customer, ao}, {topics[1], pbKeySer, pbSer, pk, po}, {topics[2], jsKeySer, jsSer, &customer, jo}} {
 			value, err := v.ser.Serialize(v.topic, v.msg)
 			if err != nil {
 				t.Fatalf("serializing order %d for %s: %v", i, v.topic, err)
 			}
-			key := []byte(customer)
-			if v.keySer != nil {
-				if key, err = v.keySer.Serialize(v.topic, &customer); err != nil {
-					t.Fatalf("serializing order %d's key for %s: %v", i, v.topic, err)
-				}
+			key, err := v.keySer.Serialize(v.topic, v.key)
+			if err != nil {
+				t.Fatalf("serializing order %d's key for %s: %v", i, v.topic, err)
 			}
 			topic := v.topic
 			if err := p.Produce(&kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: kafka.PartitionAny},
@@ -473,36 +479,7 @@ func ckConsume(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders 
 	if err != nil {
 		t.Fatal(err)
 	}
-	pbDe, err := protobuf.NewDeserializer(sr, serde.ValueSerde, protobuf.NewDeserializerConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The protobuf deserializer makes messages of types registered with
-	// it: a service that has no generated types for eddy's schema
-	// registers dynamic ones, compiled from the subject's latest schema.
-	pbDe.MessageFactory = func(subject, name string) (any, error) {
-		if mt, err := pbDe.ProtoRegistry.FindMessageByName(protoreflect.FullName(name)); err == nil {
-			return mt.New().Interface(), nil
-		}
-		latest, err := sr.GetLatestSchemaMetadata(subject)
-		if err != nil {
-			return nil, err
-		}
-		c := protocompile.Compiler{Resolver: ckProtoResolver(map[string]string{"eddy.proto": latest.Schema})}
-		files, err := c.Compile(context.Background(), "eddy.proto")
-		if err != nil {
-			return nil, fmt.Errorf("compiling %s's schema: %w", subject, err)
-		}
-		md, ok := files[0].FindDescriptorByName(protoreflect.FullName(name)).(protoreflect.MessageDescriptor)
-		if !ok {
-			return nil, fmt.Errorf("%s's latest schema has no message %s", subject, name)
-		}
-		mt := dynamicpb.NewMessageType(md)
-		if err := pbDe.ProtoRegistry.RegisterMessage(mt); err != nil {
-			return nil, err
-		}
-		return mt.New().Interface(), nil
-	}
+	pbDe, pbKeyDe := ckProtoDeserializer(t, sr, serde.ValueSerde), ckProtoDeserializer(t, sr, serde.KeySerde)
 
 	cons, err := kafka.NewConsumer(&kafka.ConfigMap{
 		"bootstrap.servers": kafkaAddr, "group.id": "confluent-go-check", "auto.offset.reset": "earliest"})
@@ -558,6 +535,16 @@ func ckConsume(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders 
 			}
 			v = ckTotalOf(t, topic, rec)
 		case topics[1]:
+			k, err := pbKeyDe.Deserialize(topic, m.Key)
+			if err != nil {
+				t.Fatalf("protobuf deserializing a key of %s at %v: %v", topic, m.TopicPartition, err)
+			}
+			km := k.(proto.Message).ProtoReflect()
+			f := km.Descriptor().Fields().ByName("CUSTOMER")
+			if f == nil {
+				t.Fatalf("%s: key %v has no CUSTOMER", topic, km)
+			}
+			key = km.Get(f).String()
 			msg, err := pbDe.Deserialize(topic, m.Value)
 			if err != nil {
 				t.Fatalf("protobuf deserializing %s at %v: %v", topic, m.TopicPartition, err)
@@ -591,6 +578,43 @@ func ckConsume(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders 
 		got[topic][key] = v
 	}
 	return got
+}
+
+// ckProtoDeserializer is a protobuf deserializer of keys or values. It
+// makes messages of the types registered with it: a service that has no
+// generated types for eddy's schema registers dynamic ones, compiled from
+// the subject's latest schema (eddy names both its key and value
+// messages ConnectDefault1: one deserializer each).
+func ckProtoDeserializer(t *testing.T, sr schemaregistry.Client, serdeType serde.Type) *protobuf.Deserializer {
+	t.Helper()
+	de, err := protobuf.NewDeserializer(sr, serdeType, protobuf.NewDeserializerConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	de.MessageFactory = func(subject, name string) (any, error) {
+		if mt, err := de.ProtoRegistry.FindMessageByName(protoreflect.FullName(name)); err == nil {
+			return mt.New().Interface(), nil
+		}
+		latest, err := sr.GetLatestSchemaMetadata(subject)
+		if err != nil {
+			return nil, err
+		}
+		c := protocompile.Compiler{Resolver: ckProtoResolver(map[string]string{"eddy.proto": latest.Schema})}
+		files, err := c.Compile(context.Background(), "eddy.proto")
+		if err != nil {
+			return nil, fmt.Errorf("compiling %s's schema: %w", subject, err)
+		}
+		md, ok := files[0].FindDescriptorByName(protoreflect.FullName(name)).(protoreflect.MessageDescriptor)
+		if !ok {
+			return nil, fmt.Errorf("%s's latest schema has no message %s", subject, name)
+		}
+		mt := dynamicpb.NewMessageType(md)
+		if err := de.ProtoRegistry.RegisterMessage(mt); err != nil {
+			return nil, err
+		}
+		return mt.New().Interface(), nil
+	}
+	return de
 }
 
 // ckTotalOf reads a decoded table row's columns, named as eddy writes
