@@ -2,6 +2,7 @@ package registry
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"testing"
@@ -128,6 +129,27 @@ func TestConfluentGoDataContract(t *testing.T) {
 	defer c3.Close()
 	if md, err := c3.GetSchemaMetadata(subject, 1); err != nil || !reflect.DeepEqual(md.Metadata, v1.Metadata) || !reflect.DeepEqual(md.RuleSet, rules) {
 		t.Fatalf("after a restart: %+v, %v", md, err)
+	}
+}
+
+// Metadata matches the properties asked for only when it has properties
+// (as Confluent's getLatestWithMetadata), even when none are asked for.
+func TestMetadataHas(t *testing.T) {
+	for _, tc := range []struct {
+		metadata string
+		props    map[string]string
+		want     bool
+	}{
+		{`{"properties":{"a":"1","b":"2"}}`, map[string]string{"a": "1"}, true},
+		{`{"properties":{"a":"1"}}`, map[string]string{"a": "2"}, false},
+		{`{"properties":{"a":"1"}}`, map[string]string{"c": ""}, false},
+		{`{"properties":{}}`, nil, true},
+		{`{"tags":{"f":["PII"]}}`, nil, false},
+		{``, nil, false},
+	} {
+		if got := metadataHas(json.RawMessage(tc.metadata), tc.props); got != tc.want {
+			t.Errorf("%s has %v: %v, want %v", tc.metadata, tc.props, got, tc.want)
+		}
 	}
 }
 

@@ -179,8 +179,8 @@ func metadataHas(metadata json.RawMessage, props map[string]string) bool {
 	var m struct {
 		Properties map[string]string `json:"properties"`
 	}
-	if err := json.Unmarshal(metadata, &m); err != nil {
-		return false
+	if err := json.Unmarshal(metadata, &m); err != nil || m.Properties == nil {
+		return false // as Confluent: metadata without properties matches nothing
 	}
 	for k, v := range props {
 		if got, ok := m.Properties[k]; !ok || got != v {
