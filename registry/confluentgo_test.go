@@ -38,9 +38,14 @@ func TestConfluentGoDataContract(t *testing.T) {
 		Name: "checkId", Kind: "CONDITION", Mode: "WRITE", Type: "CEL", Expr: "message.ID > 0", OnFailure: "ERROR"}}}
 	v1 := schemaregistry.SchemaInfo{Schema: userV1, RuleSet: rules,
 		Metadata: &schemaregistry.Metadata{Properties: map[string]string{"owner": "payments", "major": "1"}}}
-	id1, err := c.Register(subject, v1, false)
+	reg, err := c.RegisterFullResponse(subject, v1, false)
 	if err != nil {
 		t.Fatal(err)
+	}
+	id1 := reg.ID
+	// The answer describes the version, as Confluent's does.
+	if reg.Version != 1 || reg.Schema != userV1 || !reflect.DeepEqual(reg.Metadata, v1.Metadata) || !reflect.DeepEqual(reg.RuleSet, rules) {
+		t.Fatalf("registration answered %+v (metadata %+v, rules %+v)", reg, reg.Metadata, reg.RuleSet)
 	}
 	got, err := c.GetLatestSchemaMetadata(subject)
 	if err != nil {

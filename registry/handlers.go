@@ -29,14 +29,21 @@ func (h *httpAPI) register(w http.ResponseWriter, req *http.Request) {
 		writeError(w, err)
 		return
 	}
-	id, _, err := h.r.Register(req.Context(), req.PathValue("subject"), s)
+	subject := req.PathValue("subject")
+	id, version, err := h.r.Register(req.Context(), subject, s)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, struct {
-		ID int `json:"id"`
-	}{id})
+	// Confluent answers with the version registered (or found): its id,
+	// version, schema and contract (older releases sent the id alone).
+	sv, err := h.r.Version(subject, version, true)
+	if err != nil || sv.ID != id { // deleted meanwhile: the id is still the answer
+		writeJSON(w, http.StatusOK, registerJSON{ID: id})
+		return
+	}
+	writeJSON(w, http.StatusOK, registerJSON{ID: id, Version: version, SchemaType: typeName(sv.Schema.Type),
+		References: sv.Schema.References, Metadata: sv.Schema.Metadata, RuleSet: sv.Schema.RuleSet, Schema: sv.Schema.Schema})
 }
 
 func (h *httpAPI) getVersion(req *http.Request) (SubjectVersion, error) {

@@ -130,6 +130,18 @@ type versionJSON struct {
 	Schema     string          `json:"schema"`
 }
 
+// registerJSON is the answer to a registration, as Confluent's
+// RegisterSchemaResponse: empty members are omitted.
+type registerJSON struct {
+	ID         int             `json:"id"`
+	Version    int             `json:"version,omitempty"`
+	SchemaType string          `json:"schemaType,omitempty"`
+	References []Reference     `json:"references,omitempty"`
+	Metadata   json.RawMessage `json:"metadata,omitempty"`
+	RuleSet    json.RawMessage `json:"ruleSet,omitempty"`
+	Schema     string          `json:"schema,omitempty"`
+}
+
 type schemaJSON struct {
 	SchemaType string          `json:"schemaType,omitempty"`
 	References []Reference     `json:"references,omitempty"`
