@@ -25,7 +25,8 @@ import (
 )
 
 // ckAvroOrder is the order TestConfluentGoSerdes writes in Avro: a
-// decimal, a nullable nested record, an array and a map. Its Schema
+// decimal, a nullable nested record, an array, a map, an enum and a
+// timestamp-millis. Its Schema
 // method gives avrov2's serializer the schema to register (StructToSchema
 // cannot express a decimal's precision).
 type ckAvroOrder struct {
@@ -240,8 +241,9 @@ func TestConfluentGoSerdes(t *testing.T) {
 	// table written in JSON: confluent-kafka-go v2.11.1's protobuf
 	// deserializer cannot read a PROTOBUF row holding a decimal, eddy's or
 	// ksqlDB's, as neither registers confluent/type/decimal.proto as a
-	// reference and the library's built-in copy is filed under
-	// confluent/types/decimal.proto.
+	// reference (Confluent's Java serializer skips known types by
+	// default) and the library's built-in copy is filed under the
+	// generated file's path, confluent/types/decimal.proto.
 	body, _ := json.Marshal(map[string]any{
 		"ksql":              `CREATE TABLE AMOUNTS_GO_PB WITH (VALUE_FORMAT='JSON') AS SELECT CUSTOMER, COUNT(*) AS N, SUM(AMOUNT) AS AMOUNT FROM ORDERS_GO_PB GROUP BY CUSTOMER;`,
 		"streamsProperties": map[string]string{"auto.offset.reset": "earliest"},
@@ -288,8 +290,8 @@ func TestConfluentGoSerdes(t *testing.T) {
 
 // ckProduce writes orders orders to each of orders_go_avro,
 // orders_go_pb and orders_go_js (3 partitions each, created through the
-// admin client), the value serialized by the matching serializer, keyed
-// by customer, and returns the totals per customer.
+// admin client), key (the customer) and value serialized by the matching
+// serializers, and returns the totals per customer.
 func ckProduce(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders int) map[string]ckTotal {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
