@@ -59,6 +59,6 @@
 // compared after removing insignificant JSON whitespace only, so
 // "string" and {"type":"string"}, or reordered members, get different
 // ids), the config's default and override metadata and rule sets,
-// confluent:version, and resolving JSON Schema $ref and Protobuf imports
-// for compatibility.
+// confluent:version, and resolving, for compatibility, JSON Schema $refs
+// to other documents (local ones are followed) and Protobuf imports.
 package registry
