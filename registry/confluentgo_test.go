@@ -174,6 +174,10 @@ func TestDecodeVersionContract(t *testing.T) {
 	if sv.Schema.Metadata != nil || contentKey(sv.Schema) != contentKey(norm) {
 		t.Fatalf("decoded %+v (metadata %s, rules %s), want rules %s", sv.Schema, sv.Schema.Metadata, sv.Schema.RuleSet, norm.RuleSet)
 	}
+	if norm, err := normalize(Schema{Schema: `"string"`, RuleSet: []byte(`{"domainRules":[{"expr":"message.a > 0 && b < 1"}]}`)}); err != nil ||
+		string(norm.RuleSet) != `{"domainRules":[{"expr":"message.a > 0 && b < 1"}]}` {
+		t.Fatalf("rules kept as %s, %v", norm.RuleSet, err)
+	}
 	if _, err := normalize(Schema{Schema: `"string"`, Metadata: []byte(`[1]`)}); err == nil {
 		t.Fatal("an array as metadata: no error")
 	}

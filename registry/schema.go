@@ -119,7 +119,13 @@ func canonicalObject(raw json.RawMessage) (json.RawMessage, error) {
 	case nil:
 		return nil, nil
 	case map[string]any:
-		return json.Marshal(v)
+		var out bytes.Buffer
+		e := json.NewEncoder(&out)
+		e.SetEscapeHTML(false) // a rule's "a > 0" stays as written
+		if err := e.Encode(v); err != nil {
+			return nil, err
+		}
+		return bytes.TrimSuffix(out.Bytes(), []byte("\n")), nil
 	}
 	return nil, errors.New("not a JSON object")
 }
