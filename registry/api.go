@@ -26,17 +26,18 @@ func checkSubject(subject string) error {
 // existing id and version; one registered under another subject keeps
 // its id. Otherwise s must be compatible with the subject's earlier
 // versions under the subject's compatibility level (a 409 Error lists
-// why not).
+// why not). Without metadata or a rule set, s takes the latest
+// version's (see withContract).
 func (r *Registry) Register(ctx context.Context, subject string, s Schema) (id, version int, err error) {
 	if err := checkSubject(subject); err != nil {
 		return 0, 0, err
 	}
-	norm, err := normalize(s)
+	given, err := normalize(s)
 	if err != nil {
 		return 0, 0, errInvalidSchema(err)
 	}
 	r.mu.RLock()
-	sv := r.st.find(subject, norm, false)
+	sv, _ := r.st.findContract(subject, given, false)
 	r.mu.RUnlock()
 	if sv != nil {
 		return sv.ID, sv.Version, nil
@@ -50,7 +51,9 @@ func (r *Registry) Register(ctx context.Context, subject string, s Schema) (id, 
 		return 0, 0, err
 	}
 	r.mu.RLock()
-	next, exists, err := r.prepare(subject, norm)
+	prev, _ := r.st.latest(subject, false)
+	norm := withContract(given, prev)
+	next, exists, err := r.prepare(subject, given, norm)
 	r.mu.RUnlock()
 	if err != nil || exists {
 		return next.ID, next.Version, err
@@ -71,12 +74,13 @@ func (r *Registry) Register(ctx context.Context, subject string, s Schema) (id, 
 	return next.ID, next.Version, nil
 }
 
-// prepare decides, under r.mu, what registering norm under subject
-// means: an existing version (exists), or the new version to write after
-// checking references and compatibility.
-func (r *Registry) prepare(subject string, norm Schema) (sv SubjectVersion, exists bool, err error) {
+// prepare decides, under r.mu, what registering given (norm once it
+// has the latest version's contract) under subject means: an existing
+// version (exists), or the new version to write after checking
+// references and compatibility.
+func (r *Registry) prepare(subject string, given, norm Schema) (sv SubjectVersion, exists bool, err error) {
 	st := r.st
-	if old := st.find(subject, norm, false); old != nil {
+	if old, _ := st.findContract(subject, given, false); old != nil {
 		return clone(old), true, nil // registered meanwhile
 	}
 	parsed, err := parse(norm, st)
@@ -133,6 +137,26 @@ func (r *Registry) previous(subject string, level Level, version int) []previous
 		out = append(out, previous{version: sv.Version, schema: p})
 	}
 	return out
+}
+
+// findContract returns the version of subject holding norm as given, or
+// else holding it with the latest version's metadata and rule set, which
+// registering it would give it (Confluent looks up both ways), and
+// whether the latter matched.
+func (st *state) findContract(subject string, norm Schema, deleted bool) (*SubjectVersion, bool) {
+	if sv := st.find(subject, norm, deleted); sv != nil {
+		return sv, false
+	}
+	prev, _ := st.latest(subject, false)
+	if prev == nil {
+		return nil, false
+	}
+	if with := withContract(norm, prev); contentKey(with) != contentKey(norm) {
+		if sv := st.find(subject, with, deleted); sv != nil {
+			return sv, true
+		}
+	}
+	return nil, false
 }
 
 // find returns the version of subject holding norm, if any.
@@ -193,11 +217,28 @@ func (r *Registry) Lookup(subject string, s Schema, deleted bool) (SubjectVersio
 	if len(r.st.versions(subject, deleted)) == 0 {
 		return SubjectVersion{}, errSubjectNotFound(subject)
 	}
-	sv := r.st.find(subject, norm, deleted)
+	sv, _ := r.st.findContract(subject, norm, deleted)
 	if sv == nil {
 		return SubjectVersion{}, errSchemaNotFound()
 	}
 	return clone(sv), nil
+}
+
+// LatestWithMetadata returns the subject's latest version (soft-deleted
+// ones too when deleted) whose metadata properties include props.
+func (r *Registry) LatestWithMetadata(subject string, props map[string]string, deleted bool) (SubjectVersion, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	vs := r.st.versions(subject, deleted)
+	if len(vs) == 0 {
+		return SubjectVersion{}, errSubjectNotFound(subject)
+	}
+	for _, sv := range slices.Backward(vs) {
+		if metadataHas(sv.Schema.Metadata, props) {
+			return clone(sv), nil
+		}
+	}
+	return SubjectVersion{}, errSchemaNotFound()
 }
 
 // SchemaByID returns the schema with id. An id larger than any this

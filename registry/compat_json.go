@@ -3,8 +3,10 @@ package registry
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -131,17 +133,99 @@ func stringList(v any) ([]string, bool) {
 //   - Boolean schemas: reader true accepts all; reader false accepts only
 //     writer false.
 //
-// $ref, allOf, anyOf, oneOf, not, patternProperties, pattern and format
-// are not analysed: they must be equal in both, or the check reports it.
+// A local "$ref" (a JSON pointer into the same document, "#/$defs/Order",
+// as Go's invopop/jsonschema writes every struct) is replaced by the
+// schema it names, in the reader against the reader's document and in
+// the writer against the writer's; keywords beside it are ignored. A
+// pair of references met again below itself (a recursive type) is taken
+// as compatible there.
+//
+// Other references, allOf, anyOf, oneOf, not, patternProperties,
+// pattern and format are not analysed: they must be equal in both, or
+// the check reports it.
 func checkJSONSchema(reader, writer any) []string {
-	var msgs []string
-	checkJSONNode(reader, writer, "", &msgs)
-	return msgs
+	c := &jsonCompat{readerRoot: reader, writerRoot: writer, expanding: map[[2]string]bool{}}
+	c.node(reader, writer, "")
+	return c.msgs
 }
 
-func checkJSONNode(reader, writer any, path string, msgs *[]string) {
+type jsonCompat struct {
+	readerRoot, writerRoot any
+	msgs                   []string
+	expanding              map[[2]string]bool // reader and writer $ref pairs being compared
+}
+
+// maxJSONRefHops bounds a chain of references to references.
+const maxJSONRefHops = 32
+
+// deref follows n's local references within root; it returns the schema
+// reached and the first reference followed ("" when none).
+func derefJSON(root, n any) (any, string) {
+	first := ""
+	for range maxJSONRefHops {
+		m, _ := n.(map[string]any)
+		ref, _ := m["$ref"].(string)
+		if !strings.HasPrefix(ref, "#") {
+			break
+		}
+		target, ok := jsonPointer(root, ref[1:])
+		if !ok {
+			break
+		}
+		if first == "" {
+			first = ref
+		}
+		n = target
+	}
+	return n, first
+}
+
+// jsonPointer finds what an RFC 6901 pointer (a URI fragment, so
+// percent-encoded) names in a decoded JSON document.
+func jsonPointer(root any, ptr string) (any, bool) {
+	ptr, err := url.PathUnescape(ptr)
+	if err != nil || (ptr != "" && !strings.HasPrefix(ptr, "/")) {
+		return nil, false
+	}
+	n := root
+	if ptr == "" {
+		return n, true
+	}
+	for _, tok := range strings.Split(ptr[1:], "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		switch v := n.(type) {
+		case map[string]any:
+			next, ok := v[tok]
+			if !ok {
+				return nil, false
+			}
+			n = next
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(v) {
+				return nil, false
+			}
+			n = v[i]
+		default:
+			return nil, false
+		}
+	}
+	return n, true
+}
+
+func (c *jsonCompat) node(reader, writer any, path string) {
 	fail := func(format string, args ...any) {
-		*msgs = append(*msgs, fmt.Sprintf("at %s: ", orRoot(path))+fmt.Sprintf(format, args...))
+		c.msgs = append(c.msgs, fmt.Sprintf("at %s: ", orRoot(path))+fmt.Sprintf(format, args...))
+	}
+	reader, rref := derefJSON(c.readerRoot, reader)
+	writer, wref := derefJSON(c.writerRoot, writer)
+	if rref != "" || wref != "" {
+		pair := [2]string{rref, wref}
+		if c.expanding[pair] {
+			return
+		}
+		c.expanding[pair] = true
+		defer delete(c.expanding, pair)
 	}
 	if rb, ok := reader.(bool); ok {
 		if !rb {
@@ -221,7 +305,7 @@ func checkJSONNode(reader, writer any, path string, msgs *[]string) {
 	for _, name := range sortedKeys(wprops) {
 		wp := wprops[name]
 		if rp, ok := rprops[name]; ok {
-			checkJSONNode(rp, wp, path+"/properties/"+name, msgs)
+			c.node(rp, wp, path+"/properties/"+name)
 			continue
 		}
 		if rHasAdd {
@@ -229,7 +313,7 @@ func checkJSONNode(reader, writer any, path string, msgs *[]string) {
 				fail("writer property %q is not allowed by the reader (additionalProperties is false)", name)
 				continue
 			}
-			checkJSONNode(rAdd, wp, path+"/properties/"+name, msgs)
+			c.node(rAdd, wp, path+"/properties/"+name)
 		}
 	}
 	for _, name := range sortedKeys(rprops) {
@@ -237,7 +321,7 @@ func checkJSONNode(reader, writer any, path string, msgs *[]string) {
 			continue
 		}
 		if wa, ok := wAdd.(map[string]any); ok {
-			checkJSONNode(rprops[name], wa, path+"/properties/"+name, msgs)
+			c.node(rprops[name], wa, path+"/properties/"+name)
 		}
 	}
 	if rHasAdd {
@@ -254,7 +338,7 @@ func checkJSONNode(reader, writer any, path string, msgs *[]string) {
 			if !ok {
 				wi = true
 			}
-			checkJSONNode(ri, wi, path+"/items", msgs)
+			c.node(ri, wi, path+"/items")
 		}
 	}
 	// bounds

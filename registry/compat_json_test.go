@@ -34,6 +34,19 @@ func TestCheckJSONSchema(t *testing.T) {
 		{"reader false", `false`, `{"type":"string"}`, "reader schema is false"},
 		{"writer untyped", `{"type":"string"}`, `{}`, "writer allows any type"},
 		{"oneOf changed", `{"oneOf":[{"type":"string"}]}`, `{"oneOf":[{"type":"number"}]}`, "oneOf"},
+		// Go structs as invopop/jsonschema reflects them (confluent-kafka-go's
+		// jsonschema serializer): everything behind local references.
+		{"ref: optional field added", goOrder(`"id":{"type":"integer"},"name":{"type":"string"},"ship":{"$ref":"#/$defs/Addr"}`, `"id","name"`),
+			goOrder(`"id":{"type":"integer"},"name":{"type":"string"}`, `"id","name"`), ""},
+		{"ref: field removed, closed", goOrder(`"id":{"type":"integer"}`, `"id"`), goOrder(`"id":{"type":"integer"},"name":{"type":"string"}`, `"id","name"`), "property \"name\" is not allowed"},
+		{"ref: required field added", goOrder(`"id":{"type":"integer"},"name":{"type":"string"}`, `"id","name"`), goOrder(`"id":{"type":"integer"}`, `"id"`), "required by the reader"},
+		{"ref: nested type changed", goOrder(`"id":{"type":"integer"},"ship":{"$ref":"#/$defs/Addr"}`, `"id"`),
+			strings.Replace(goOrder(`"id":{"type":"integer"},"ship":{"$ref":"#/$defs/Addr"}`, `"id"`), `"city":{"type":"string"}`, `"city":{"type":"integer"}`, 1), "/properties/ship/properties/city"},
+		{"ref: recursive type", `{"$ref":"#/$defs/N","$defs":{"N":{"type":"object","properties":{"next":{"$ref":"#/$defs/N"},"v":{"type":"number"}}}}}`,
+			`{"$ref":"#/$defs/N","$defs":{"N":{"type":"object","properties":{"next":{"$ref":"#/$defs/N"},"v":{"type":"integer"}}}}}`, ""},
+		{"ref: recursive type narrowed", `{"$ref":"#/$defs/N","$defs":{"N":{"type":"object","properties":{"next":{"$ref":"#/$defs/N"},"v":{"type":"integer"}}}}}`,
+			`{"$ref":"#/$defs/N","$defs":{"N":{"type":"object","properties":{"next":{"$ref":"#/$defs/N"},"v":{"type":"number"}}}}}`, "/properties/v"},
+		{"ref: other document", `{"$ref":"other.json"}`, `{"$ref":"another.json"}`, "$ref differs"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,4 +74,12 @@ func TestCheckJSONSchema(t *testing.T) {
 			t.Errorf("parseJSONSchema(%s): no error", bad)
 		}
 	}
+}
+
+// goOrder is the schema invopop/jsonschema reflects from a Go struct
+// Order with the given properties and required names (and an Addr).
+func goOrder(props, required string) string {
+	return `{"$schema":"https://json-schema.org/draft/2020-12/schema","$ref":"#/$defs/Order","$defs":{` +
+		`"Addr":{"properties":{"city":{"type":"string"}},"additionalProperties":false,"type":"object","required":["city"]},` +
+		`"Order":{"properties":{` + props + `},"additionalProperties":false,"type":"object","required":[` + required + `]}}}`
 }

@@ -10,7 +10,8 @@ import (
 // reader; nil means compatible. The rule set is simpler than Confluent's:
 //
 //   - The writer's first top-level message (the record type serializers
-//     use) must still exist in the reader.
+//     use) must still exist in the reader; in a file of enums alone, its
+//     first enum.
 //   - For every message present in both, a field number present in both
 //     must keep a wire-compatible type: int32, uint32, int64, uint64 and
 //     bool are interchangeable; so are sint32 and sint64; fixed32 and
@@ -22,8 +23,13 @@ import (
 //     skipped, missing ones take their defaults).
 func checkProto(reader, writer *protoFile) []string {
 	var msgs []string
-	if first := writer.order[0]; reader.messages[first] == nil {
-		msgs = append(msgs, fmt.Sprintf("message %s was removed", first))
+	if len(writer.order) > 0 {
+		if first := writer.order[0]; reader.messages[first] == nil {
+			msgs = append(msgs, fmt.Sprintf("message %s was removed", first))
+		}
+	} else if first := writer.enums[0]; !slices.Contains(reader.enums, first) {
+		// A file of enums alone: its first enum is its type.
+		msgs = append(msgs, fmt.Sprintf("enum %s was removed", first))
 	}
 	names := make([]string, 0, len(writer.messages))
 	for name := range writer.messages {

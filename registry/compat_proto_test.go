@@ -37,7 +37,7 @@ message Other {}
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.syntax != "proto3" || f.pkg != "ex.v1" || !reflect.DeepEqual(f.order, []string{"Order", "Other"}) {
+	if f.syntax != "proto3" || f.pkg != "ex.v1" || !reflect.DeepEqual(f.order, []string{"Order", "Other"}) || !reflect.DeepEqual(f.enums, []string{"Top"}) {
 		t.Fatalf("file = %+v", f)
 	}
 	o := f.messages["Order"]
@@ -68,8 +68,15 @@ message D { bytes c6 = 6 [(confluent.field_meta) = { params: [{ value: "4", key:
 		t.Fatalf("fields = %+v", got)
 	}
 
+	// A file of enums alone (one that others import) is a schema, as in
+	// Confluent's registry.
+	if f, err = parseProto(`syntax = "proto3"; package ex; enum Channel { WEB = 0; PHONE = 1; }`); err != nil || !reflect.DeepEqual(f.enums, []string{"Channel"}) {
+		t.Fatalf("enum-only file = %+v, %v", f, err)
+	}
+
 	for _, bad := range []string{
 		``,
+		`syntax = "proto3"; package ex; import "a.proto";`,
 		`syntax = "proto4"; message A {}`,
 		`message A { int32 a = 1; int32 b = 1; }`,
 		`message A { int32 a = 0; }`,
@@ -77,7 +84,6 @@ message D { bytes c6 = 6 [(confluent.field_meta) = { params: [{ value: "4", key:
 		`message A { int32 a = 1;`,
 		`message A { int32 a = 1; } }`,
 		`message A { string s = "x; }`,
-		`enum E { A = 0; }`,
 		`message A { int32 a = 1 [x = 1]]; }`,
 	} {
 		if _, err := parseProto(bad); err == nil {
@@ -101,6 +107,8 @@ func TestCheckProto(t *testing.T) {
 		{"message type renamed", `message M { X a = 1; } message X {} message Y {}`, `message M { Y a = 1; } message X {} message Y {}`, "type changed from Y to X"},
 		{"qualified name", `message M { pkg.X a = 1; }`, `message M { X a = 1; }`, ""},
 		{"first message removed", `message N { int32 a = 1; }`, `message M { int32 a = 1; }`, "message M was removed"},
+		{"first enum removed", `enum F { A = 0; }`, `enum E { A = 0; } enum F { A = 0; }`, "enum E was removed"},
+		{"enum kept", `enum E { A = 0; B = 1; }`, `enum E { A = 0; }`, ""},
 		{"nested field changed", `message M { message I { string x = 1; } }`, `message M { message I { double x = 1; } }`, "message M.I field 1"},
 	}
 	for _, tt := range tests {

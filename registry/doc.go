@@ -8,8 +8,9 @@
 // The registry's only state is a compacted, single-partition Kafka topic
 // (_schemas by default), in a layout that follows Confluent's: one
 // record per subject version (key {"keytype":"SCHEMA","subject":…,
-// "version":…}, value the version with its id, schema, type, references
-// and soft-delete flag; a null value hard-deletes it) and one per
+// "version":…}, value the version with its id, schema, type, references,
+// metadata and rule set, and soft-delete flag; a null value hard-deletes
+// it) and one per
 // compatibility setting (keytype CONFIG). A Registry reads the topic from
 // the beginning with a NoCommit subscription and applies every record in
 // order, so a restarted registry, or a second one on the same topic, ends
@@ -21,8 +22,8 @@
 // applied everything written before (Sync).
 //
 // Ids are one more than the largest id ever applied; a schema already
-// registered under any subject (same type, text and references) keeps
-// its id. Versions are one more than the subject's largest stored
+// registered under any subject (same type, text, references, metadata
+// and rule set) keeps its id. Versions are one more than the subject's largest stored
 // version, soft-deleted ones included.
 //
 // Single writer: one Registry serializes its own writes, but two
@@ -45,10 +46,19 @@
 // documented rule sets (checkJSONSchema, checkProto). A schema of
 // another type than the previous version is incompatible.
 //
+// # Data contracts
+//
+// A version's metadata and rule set are stored and returned as given
+// (keys sorted); the registry runs no rules, the clients do. Registered
+// or looked up without them, a schema takes the subject's latest
+// version's, as in Confluent's registry; GET /subjects/{s}/metadata
+// finds the latest version whose metadata properties match.
+//
 // Not implemented: modes other than READWRITE (IMPORT, READONLY),
 // contexts, schema normalization (?normalize=true is ignored: texts are
 // compared after removing insignificant JSON whitespace only, so
 // "string" and {"type":"string"}, or reordered members, get different
-// ids), metadata and rule sets, and
-// resolving JSON Schema $ref and Protobuf imports for compatibility.
+// ids), the config's default and override metadata and rule sets,
+// confluent:version, and resolving, for compatibility, JSON Schema $refs
+// to other documents (local ones are followed) and Protobuf imports.
 package registry

@@ -29,14 +29,21 @@ func (h *httpAPI) register(w http.ResponseWriter, req *http.Request) {
 		writeError(w, err)
 		return
 	}
-	id, _, err := h.r.Register(req.Context(), req.PathValue("subject"), s)
+	subject := req.PathValue("subject")
+	id, version, err := h.r.Register(req.Context(), subject, s)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, struct {
-		ID int `json:"id"`
-	}{id})
+	// Confluent answers with the version registered (or found): its id,
+	// version, schema and contract (older releases sent the id alone).
+	sv, err := h.r.Version(subject, version, true)
+	if err != nil || sv.ID != id { // deleted meanwhile: the id is still the answer
+		writeJSON(w, http.StatusOK, registerJSON{ID: id})
+		return
+	}
+	writeJSON(w, http.StatusOK, registerJSON{ID: id, Version: version, SchemaType: typeName(sv.Schema.Type),
+		References: sv.Schema.References, Metadata: sv.Schema.Metadata, RuleSet: sv.Schema.RuleSet, Schema: sv.Schema.Schema})
 }
 
 func (h *httpAPI) getVersion(req *http.Request) (SubjectVersion, error) {
@@ -116,6 +123,25 @@ func (h *httpAPI) lookup(w http.ResponseWriter, req *http.Request) {
 	writeJSON(w, http.StatusOK, toVersionJSON(sv))
 }
 
+// latestWithMetadata answers GET /subjects/{subject}/metadata?key=k&value=v
+// (repeated, paired in order): the latest version whose metadata
+// properties hold every pair, as serdes configured with
+// use.latest.with.metadata ask.
+func (h *httpAPI) latestWithMetadata(w http.ResponseWriter, req *http.Request) {
+	q := req.URL.Query()
+	keys, values := q["key"], q["value"]
+	props := make(map[string]string, len(keys))
+	for i := range min(len(keys), len(values)) {
+		props[keys[i]] = values[i]
+	}
+	sv, err := h.r.LatestWithMetadata(req.PathValue("subject"), props, boolParam(req, "deleted"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toVersionJSON(sv))
+}
+
 func (h *httpAPI) deleteSubject(w http.ResponseWriter, req *http.Request) {
 	vs, err := h.r.DeleteSubject(req.Context(), req.PathValue("subject"), boolParam(req, "permanent"))
 	if err != nil {
@@ -143,7 +169,8 @@ func (h *httpAPI) schemaByID(w http.ResponseWriter, req *http.Request) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, schemaJSON{SchemaType: typeName(s.Type), References: s.References, Schema: s.Schema})
+	writeJSON(w, http.StatusOK, schemaJSON{SchemaType: typeName(s.Type), References: s.References,
+		Metadata: s.Metadata, RuleSet: s.RuleSet, Schema: s.Schema})
 }
 
 func (h *httpAPI) rawSchemaByID(w http.ResponseWriter, req *http.Request) {

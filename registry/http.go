@@ -29,9 +29,12 @@ func (r *Registry) Handler() http.Handler {
 	mux.HandleFunc("GET /subjects/{subject}/versions/{version}/schema", h.versionSchema)
 	mux.HandleFunc("GET /subjects/{subject}/versions/{version}/referencedby", h.referencedBy)
 	mux.HandleFunc("DELETE /subjects/{subject}/versions/{version}", h.deleteVersion)
+	mux.HandleFunc("GET /subjects/{subject}/metadata", h.latestWithMetadata)
 	mux.HandleFunc("POST /subjects/{subject}", h.lookup)
 	mux.HandleFunc("DELETE /subjects/{subject}", h.deleteSubject)
 	mux.HandleFunc("GET /schemas/types", h.types)
+	// Only the default context exists (Confluent always lists it).
+	mux.HandleFunc("GET /contexts", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, []string{"."}) })
 	mux.HandleFunc("GET /schemas/ids/{id}", h.schemaByID)
 	mux.HandleFunc("GET /schemas/ids/{id}/schema", h.rawSchemaByID)
 	mux.HandleFunc("GET /schemas/ids/{id}/versions", h.versionsByID)
@@ -109,24 +112,42 @@ type errorBody struct {
 }
 
 type schemaRequest struct {
-	Schema     string      `json:"schema"`
-	SchemaType string      `json:"schemaType,omitempty"`
-	References []Reference `json:"references,omitempty"`
+	Schema     string          `json:"schema"`
+	SchemaType string          `json:"schemaType,omitempty"`
+	References []Reference     `json:"references,omitempty"`
+	Metadata   json.RawMessage `json:"metadata,omitempty"`
+	RuleSet    json.RawMessage `json:"ruleSet,omitempty"`
 }
 
 type versionJSON struct {
-	Subject    string      `json:"subject"`
-	Version    int         `json:"version"`
-	ID         int         `json:"id"`
-	SchemaType string      `json:"schemaType,omitempty"`
-	References []Reference `json:"references,omitempty"`
-	Schema     string      `json:"schema"`
+	Subject    string          `json:"subject"`
+	Version    int             `json:"version"`
+	ID         int             `json:"id"`
+	SchemaType string          `json:"schemaType,omitempty"`
+	References []Reference     `json:"references,omitempty"`
+	Metadata   json.RawMessage `json:"metadata,omitempty"`
+	RuleSet    json.RawMessage `json:"ruleSet,omitempty"`
+	Schema     string          `json:"schema"`
+}
+
+// registerJSON is the answer to a registration, as Confluent's
+// RegisterSchemaResponse: empty members are omitted.
+type registerJSON struct {
+	ID         int             `json:"id"`
+	Version    int             `json:"version,omitempty"`
+	SchemaType string          `json:"schemaType,omitempty"`
+	References []Reference     `json:"references,omitempty"`
+	Metadata   json.RawMessage `json:"metadata,omitempty"`
+	RuleSet    json.RawMessage `json:"ruleSet,omitempty"`
+	Schema     string          `json:"schema,omitempty"`
 }
 
 type schemaJSON struct {
-	SchemaType string      `json:"schemaType,omitempty"`
-	References []Reference `json:"references,omitempty"`
-	Schema     string      `json:"schema"`
+	SchemaType string          `json:"schemaType,omitempty"`
+	References []Reference     `json:"references,omitempty"`
+	Metadata   json.RawMessage `json:"metadata,omitempty"`
+	RuleSet    json.RawMessage `json:"ruleSet,omitempty"`
+	Schema     string          `json:"schema"`
 }
 
 type subjectVersionJSON struct {
@@ -164,7 +185,8 @@ func typeName(t SchemaType) string {
 func toVersionJSON(sv SubjectVersion) versionJSON {
 	return versionJSON{
 		Subject: sv.Subject, Version: sv.Version, ID: sv.ID,
-		SchemaType: typeName(sv.Schema.Type), References: sv.Schema.References, Schema: sv.Schema.Schema,
+		SchemaType: typeName(sv.Schema.Type), References: sv.Schema.References,
+		Metadata: sv.Schema.Metadata, RuleSet: sv.Schema.RuleSet, Schema: sv.Schema.Schema,
 	}
 }
 
@@ -205,7 +227,7 @@ func decodeSchema(req *http.Request) (Schema, error) {
 	if strings.TrimSpace(body.Schema) == "" {
 		return Schema{}, errInvalidSchema(errors.New("empty schema"))
 	}
-	return Schema{Type: t, Schema: body.Schema, References: body.References}, nil
+	return Schema{Type: t, Schema: body.Schema, References: body.References, Metadata: body.Metadata, RuleSet: body.RuleSet}, nil
 }
 
 func boolParam(req *http.Request, name string) bool {

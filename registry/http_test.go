@@ -363,4 +363,13 @@ func TestHTTPJSONAndProtobuf(t *testing.T) {
 	register(t, base, "p", schemaRequest{SchemaType: "PROTOBUF",
 		Schema: "syntax = \"proto3\";\nmessage User {\n  int32 id = 1;\n  bytes name = 2;\n  repeated string tags = 3;\n}"})
 	wantError(t, "POST", base+"/subjects/p/versions", schemaRequest{SchemaType: "PROTOBUF", Schema: "message {"}, 422, CodeInvalidSchema)
+
+	// A file of enums alone, as confluent-kafka-go's serializer registers
+	// an imported one, and a message that uses it by reference.
+	enums := "syntax = \"proto3\";\npackage ex;\n\nenum Channel {\n  WEB = 0;\n  PHONE = 1;\n}"
+	register(t, base, url.PathEscape("ex/channel.proto"), schemaRequest{Schema: enums, SchemaType: "PROTOBUF"})
+	register(t, base, "q", schemaRequest{SchemaType: "PROTOBUF",
+		Schema:     "syntax = \"proto3\";\npackage ex;\nimport \"ex/channel.proto\";\nmessage Q {\n  Channel channel = 1;\n}",
+		References: []Reference{{Name: "ex/channel.proto", Subject: "ex/channel.proto", Version: 1}}})
+	wantError(t, "POST", base+"/subjects/e/versions", schemaRequest{SchemaType: "PROTOBUF", Schema: `syntax = "proto3"; package ex;`}, 422, CodeInvalidSchema)
 }

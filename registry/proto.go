@@ -15,6 +15,7 @@ type protoFile struct {
 	pkg      string
 	messages map[string]*protoMessage
 	order    []string // top-level messages in declaration order
+	enums    []string // top-level enums in declaration order
 }
 
 type protoMessage struct {
@@ -39,8 +40,10 @@ func parseProto(text string) (*protoFile, error) {
 	if err := p.file(); err != nil {
 		return nil, fmt.Errorf("protobuf schema: %w", err)
 	}
-	if len(p.f.order) == 0 {
-		return nil, fmt.Errorf("protobuf schema: no message declared")
+	// A file of enums alone is a schema too (imported by others), as
+	// Confluent's registry takes it: its name is its first enum's.
+	if len(p.f.order) == 0 && len(p.f.enums) == 0 {
+		return nil, fmt.Errorf("protobuf schema: no message or enum declared")
 	}
 	return p.f, nil
 }
@@ -239,7 +242,16 @@ func (p *protoParser) file() error {
 			if err := p.message(n.text); err != nil {
 				return err
 			}
-		case "import", "option", "enum", "service", "extend":
+		case "enum":
+			n, err := p.ident()
+			if err != nil {
+				return err
+			}
+			p.f.enums = append(p.f.enums, n.text)
+			if err := p.skipStatement(); err != nil {
+				return err
+			}
+		case "import", "option", "service", "extend":
 			if err := p.skipStatement(); err != nil {
 				return err
 			}

@@ -56,7 +56,11 @@ type schemaRecord struct {
 	SchemaType string      `json:"schemaType,omitempty"` // omitted for AVRO
 	References []Reference `json:"references,omitempty"`
 	Schema     string      `json:"schema"`
-	Deleted    bool        `json:"deleted"`
+	// Metadata and RuleSet are the data contract, when any (as in
+	// Confluent's SchemaValue).
+	Metadata json.RawMessage `json:"metadata,omitempty"`
+	RuleSet  json.RawMessage `json:"ruleSet,omitempty"`
+	Deleted  bool            `json:"deleted"`
 }
 
 type configRecord struct {
@@ -82,6 +86,8 @@ func encodeVersion(sv *SubjectVersion) []byte {
 		ID:         sv.ID,
 		References: sv.Schema.References,
 		Schema:     sv.Schema.Schema,
+		Metadata:   sv.Schema.Metadata,
+		RuleSet:    sv.Schema.RuleSet,
 		Deleted:    sv.Deleted,
 	}
 	if sv.Schema.Type != Avro {
@@ -102,11 +108,18 @@ func decodeVersion(b []byte) (*SubjectVersion, error) {
 	if rec.Subject == "" || rec.Version < 1 || rec.ID < 1 {
 		return nil, fmt.Errorf("incomplete schema record (subject %q, version %d, id %d)", rec.Subject, rec.Version, rec.ID)
 	}
+	// Another registry's record may hold null, or keys in another order.
+	if rec.Metadata, err = canonicalObject(rec.Metadata); err != nil {
+		return nil, fmt.Errorf("schema record metadata: %w", err)
+	}
+	if rec.RuleSet, err = canonicalObject(rec.RuleSet); err != nil {
+		return nil, fmt.Errorf("schema record ruleSet: %w", err)
+	}
 	return &SubjectVersion{
 		Subject: rec.Subject,
 		Version: rec.Version,
 		ID:      rec.ID,
-		Schema:  Schema{Type: t, Schema: rec.Schema, References: rec.References},
+		Schema:  Schema{Type: t, Schema: rec.Schema, References: rec.References, Metadata: rec.Metadata, RuleSet: rec.RuleSet},
 		Deleted: rec.Deleted,
 	}, nil
 }

@@ -29,12 +29,18 @@ type Reference struct {
 	Version int    `json:"version"`
 }
 
-// Schema is a schema's text with its type and references.
+// Schema is a schema's text with its type and references, and the data
+// contract clients may attach to it: metadata (properties, tags) and a
+// rule set, which the registry stores and returns but does not run.
 type Schema struct {
 	// Type is AVRO when empty.
 	Type       SchemaType
 	Schema     string
 	References []Reference
+	// Metadata and RuleSet are JSON objects, or nil when absent;
+	// normalized, their keys are sorted.
+	Metadata json.RawMessage
+	RuleSet  json.RawMessage
 }
 
 // SubjectVersion is one version of a subject.
@@ -67,6 +73,12 @@ func normalize(s Schema) (Schema, error) {
 	if len(s.References) == 0 {
 		s.References = nil
 	}
+	if s.Metadata, err = canonicalObject(s.Metadata); err != nil {
+		return Schema{}, fmt.Errorf("metadata: %w", err)
+	}
+	if s.RuleSet, err = canonicalObject(s.RuleSet); err != nil {
+		return Schema{}, fmt.Errorf("ruleSet: %w", err)
+	}
 	switch t {
 	case Avro, JSON:
 		var buf bytes.Buffer
@@ -90,6 +102,34 @@ func normalize(s Schema) (Schema, error) {
 	return s, nil
 }
 
+// canonicalObject returns a JSON object with its keys sorted (at every
+// level), so that equal metadata or rule sets compare equal as text;
+// nil for an absent or null one.
+func canonicalObject(raw json.RawMessage) (json.RawMessage, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, nil
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
+	}
+	switch v.(type) {
+	case nil:
+		return nil, nil
+	case map[string]any:
+		var out bytes.Buffer
+		e := json.NewEncoder(&out)
+		e.SetEscapeHTML(false) // a rule's "a > 0" stays as written
+		if err := e.Encode(v); err != nil {
+			return nil, err
+		}
+		return bytes.TrimSuffix(out.Bytes(), []byte("\n")), nil
+	}
+	return nil, errors.New("not a JSON object")
+}
+
 func parseSchemaType(t string) (SchemaType, error) {
 	switch SchemaType(strings.ToUpper(t)) {
 	case "", Avro:
@@ -103,7 +143,9 @@ func parseSchemaType(t string) (SchemaType, error) {
 }
 
 // contentKey identifies a normalized schema for id assignment: the same
-// text, type and references always get the same id.
+// text, type, references, metadata and rule set always get the same id
+// (in Confluent's registry too, other metadata or rules make another
+// schema).
 func contentKey(s Schema) string {
 	var b strings.Builder
 	b.WriteString(string(s.Type))
@@ -112,7 +154,46 @@ func contentKey(s Schema) string {
 	for _, r := range s.References {
 		fmt.Fprintf(&b, "\x00%s\x00%s\x00%d", r.Name, r.Subject, r.Version)
 	}
+	if s.Metadata != nil || s.RuleSet != nil {
+		fmt.Fprintf(&b, "\x01%s\x01%s", s.Metadata, s.RuleSet)
+	}
 	return b.String()
+}
+
+// withContract returns s with the metadata and rule set it lacks taken
+// from prev, as Confluent's registry does when a version is registered
+// or looked up without them (its defaultMetadata, overrideMetadata,
+// defaultRuleSet and overrideRuleSet configs are not implemented).
+func withContract(s Schema, prev *SubjectVersion) Schema {
+	if prev != nil {
+		if s.Metadata == nil {
+			s.Metadata = prev.Schema.Metadata
+		}
+		if s.RuleSet == nil {
+			s.RuleSet = prev.Schema.RuleSet
+		}
+	}
+	return s
+}
+
+// metadataHas reports whether a normalized metadata object's properties
+// include every one of props.
+func metadataHas(metadata json.RawMessage, props map[string]string) bool {
+	if metadata == nil {
+		return false
+	}
+	var m struct {
+		Properties map[string]string `json:"properties"`
+	}
+	if err := json.Unmarshal(metadata, &m); err != nil || m.Properties == nil {
+		return false // as Confluent: metadata without properties matches nothing
+	}
+	for k, v := range props {
+		if got, ok := m.Properties[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
 }
 
 // parsedSchema is a schema parsed for compatibility checks; exactly one

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -256,7 +258,11 @@ func jsonSchemaColumns(text string, unwrapped, isKey bool) ([]types.Column, erro
 	if err != nil {
 		return nil, err
 	}
-	n = jsonNonNull(n)
+	root := n
+	n, expanding, err := jsonDeref(root, n, nil)
+	if err != nil {
+		return nil, err
+	}
 	if !unwrapped {
 		props := n.get("properties")
 		if props == nil || !props.obj {
@@ -264,7 +270,7 @@ func jsonSchemaColumns(text string, unwrapped, isKey bool) ([]types.Column, erro
 		}
 		cols := make([]types.Column, len(props.keys))
 		for i, k := range props.keys {
-			t, err := sqlTypeOfJSONSchema(props.vals[i])
+			t, err := sqlTypeOfJSONSchema(root, props.vals[i], expanding)
 			if err != nil {
 				return nil, fmt.Errorf("property %s: %w", k, err)
 			}
@@ -272,11 +278,70 @@ func jsonSchemaColumns(text string, unwrapped, isKey bool) ([]types.Column, erro
 		}
 		return cols, nil
 	}
-	t, err := sqlTypeOfJSONSchema(n)
+	t, err := sqlTypeOfJSONSchema(root, n, expanding)
 	if err != nil {
 		return nil, err
 	}
 	return []types.Column{{Name: unwrapName(isKey), Type: t}}, nil
+}
+
+// jsonDeref follows n's local references ("$ref": "#/$defs/Order", as
+// generators such as invopop/jsonschema, used by confluent-kafka-go's
+// serializer, write them) to the schema they name in root, unwrapping
+// nullable unions on the way. expanding holds the references being
+// expanded around n: one met again is a recursive type, which no SQL
+// type can hold. References to other documents are not followed.
+func jsonDeref(root, n *jnode, expanding []string) (*jnode, []string, error) {
+	n = jsonNonNull(n)
+	for ref := n.get("$ref"); ref != nil; ref = n.get("$ref") {
+		r := ref.str()
+		if !strings.HasPrefix(r, "#") {
+			return nil, nil, fmt.Errorf("$ref %q: only references within the schema (#/...) are supported", r)
+		}
+		if slices.Contains(expanding, r) {
+			return nil, nil, fmt.Errorf("$ref %q is recursive: no SQL type can hold it", r)
+		}
+		target, err := jsonPointer(root, r[1:])
+		if err != nil {
+			return nil, nil, fmt.Errorf("$ref %q: %w", r, err)
+		}
+		expanding = append(expanding[:len(expanding):len(expanding)], r)
+		n = jsonNonNull(target)
+	}
+	return n, expanding, nil
+}
+
+// jsonPointer finds the node an RFC 6901 JSON pointer (a URI fragment,
+// so percent-encoded) names in root.
+func jsonPointer(root *jnode, ptr string) (*jnode, error) {
+	ptr, err := url.PathUnescape(ptr)
+	if err != nil {
+		return nil, err
+	}
+	if ptr == "" {
+		return root, nil
+	}
+	if !strings.HasPrefix(ptr, "/") {
+		return nil, errors.New("not a JSON pointer")
+	}
+	n := root
+	for _, tok := range strings.Split(ptr[1:], "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		var next *jnode
+		switch {
+		case n.obj:
+			next = n.get(tok)
+		case n.list:
+			if i, err := strconv.Atoi(tok); err == nil && i >= 0 && i < len(n.arr) {
+				next = n.arr[i]
+			}
+		}
+		if next == nil {
+			return nil, fmt.Errorf("the schema has nothing at %q", tok)
+		}
+		n = next
+	}
+	return n, nil
 }
 
 // jsonNonNull unwraps {"oneOf":[{"type":"null"}, X]} (or anyOf) to X.
@@ -300,8 +365,13 @@ func jsonNonNull(n *jnode) *jnode {
 	return n
 }
 
-func sqlTypeOfJSONSchema(n *jnode) (*types.Type, error) {
-	n = jsonNonNull(n)
+// sqlTypeOfJSONSchema is the SQL type of schema n within root, local
+// references followed (expanding: see jsonDeref).
+func sqlTypeOfJSONSchema(root, n *jnode, expanding []string) (*types.Type, error) {
+	n, expanding, err := jsonDeref(root, n, expanding)
+	if err != nil {
+		return nil, err
+	}
 	typ := n.get("type")
 	name := typ.str()
 	if typ != nil && typ.list { // ["null", "string"]
@@ -349,7 +419,7 @@ func sqlTypeOfJSONSchema(n *jnode) (*types.Type, error) {
 		if items == nil {
 			return nil, errors.New("array schema without items")
 		}
-		e, err := sqlTypeOfJSONSchema(items)
+		e, err := sqlTypeOfJSONSchema(root, items, expanding)
 		if err != nil {
 			return nil, err
 		}
@@ -358,7 +428,7 @@ func sqlTypeOfJSONSchema(n *jnode) (*types.Type, error) {
 		if props := n.get("properties"); props != nil && props.obj && ct != "map" {
 			fs := make([]types.Field, len(props.keys))
 			for i, k := range props.keys {
-				t, err := sqlTypeOfJSONSchema(props.vals[i])
+				t, err := sqlTypeOfJSONSchema(root, props.vals[i], expanding)
 				if err != nil {
 					return nil, fmt.Errorf("property %s: %w", k, err)
 				}
@@ -367,7 +437,7 @@ func sqlTypeOfJSONSchema(n *jnode) (*types.Type, error) {
 			return types.StructOf(fs...), nil
 		}
 		if ap := n.get("additionalProperties"); ap != nil && ap.obj {
-			e, err := sqlTypeOfJSONSchema(ap)
+			e, err := sqlTypeOfJSONSchema(root, ap, expanding)
 			if err != nil {
 				return nil, err
 			}

@@ -46,3 +46,41 @@ func TestJSONSRKeySchema(t *testing.T) {
 		t.Errorf("null key: % x", out)
 	}
 }
+
+// The schema confluent-kafka-go's jsonschema serializer registers for a
+// Go struct (invopop/jsonschema): the object is a $ref into $defs, and so
+// is its nested struct. Local references are followed, a nullable union
+// of one included; a recursive one, or one to another document, is an
+// error rather than a guess.
+func TestJSONSchemaColumnsFollowRefs(t *testing.T) {
+	const order = `{"$schema":"https://json-schema.org/draft/2020-12/schema","$ref":"#/$defs/Order","$defs":{
+  "Address":{"properties":{"city":{"type":"string"},"zip":{"type":"string"}},"additionalProperties":false,"type":"object"},
+  "Order":{"properties":{"id":{"type":"integer"},"ship":{"$ref":"#/$defs/Address"},
+    "bill":{"oneOf":[{"type":"null"},{"$ref":"#/definitions/a~1b"}]},"lines":{"type":"array","items":{"$ref":"#/$defs/Line%20Item"}}},"type":"object"},
+  "Line Item":{"type":"object","properties":{"qty":{"type":"integer","connect.type":"int32"}}}},
+  "definitions":{"a/b":{"$ref":"#/$defs/Address"}}}`
+	cols, err := jsonSchemaColumns(order, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := types.StructOf(types.Field{Name: "city", Type: types.StringType}, types.Field{Name: "zip", Type: types.StringType})
+	want := []types.Column{{Name: "id", Type: types.BigintType}, {Name: "ship", Type: addr}, {Name: "bill", Type: addr},
+		{Name: "lines", Type: types.ArrayOf(types.StructOf(types.Field{Name: "qty", Type: types.IntType}))}}
+	if got, w := (&types.Schema{Columns: cols}).String(), (&types.Schema{Columns: want}).String(); got != w {
+		t.Errorf("columns %s\nwant %s", got, w)
+	}
+	// Unwrapped, the referenced schema is the one column's type.
+	cols, err = jsonSchemaColumns(`{"$ref":"#/$defs/n","$defs":{"n":{"type":"integer","connect.type":"int32"}}}`, true, true)
+	if err != nil || len(cols) != 1 || cols[0].Type != types.IntType {
+		t.Errorf("unwrapped: %v %v", cols, err)
+	}
+	for schema, msg := range map[string]string{
+		`{"$ref":"#/$defs/Node","$defs":{"Node":{"type":"object","properties":{"next":{"$ref":"#/$defs/Node"}}}}}`: "recursive",
+		`{"type":"object","properties":{"a":{"$ref":"#/$defs/Missing"}}}`:                                          "nothing at",
+		`{"type":"object","properties":{"a":{"$ref":"address.json"}}}`:                                             "only references within the schema",
+	} {
+		if _, err := jsonSchemaColumns(schema, false, false); err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("%s: %v, want an error containing %q", schema, err, msg)
+		}
+	}
+}

@@ -235,18 +235,28 @@ func (g *pbGen) scalarOrMessage(t *types.Type, nested *[]string, indent string, 
 // ship (google/protobuf/* it does). Written from the published message
 // layouts.
 var pbExtraImports = map[string]string{
+	// As Confluent's: data contracts tag fields ({ tags: ["PII"] }), and
+	// descriptors clients send carry the options under number 1088.
 	"confluent/meta.proto": `syntax = "proto3";
 package confluent;
 import "google/protobuf/descriptor.proto";
 message Meta {
   string doc = 1;
   map<string, string> params = 2;
+  repeated string tags = 3;
+  repeated Rule rules = 4;
 }
-extend google.protobuf.FileOptions { Meta file_meta = 1036; }
-extend google.protobuf.MessageOptions { Meta message_meta = 1036; }
-extend google.protobuf.FieldOptions { Meta field_meta = 1036; }
-extend google.protobuf.EnumOptions { Meta enum_meta = 1036; }
-extend google.protobuf.EnumValueOptions { Meta enum_value_meta = 1036; }
+message Rule {
+  string name = 1;
+  string doc = 2;
+  string expr = 3;
+  string sql = 4;
+}
+extend google.protobuf.FileOptions { Meta file_meta = 1088; }
+extend google.protobuf.MessageOptions { Meta message_meta = 1088; }
+extend google.protobuf.FieldOptions { Meta field_meta = 1088; }
+extend google.protobuf.EnumOptions { Meta enum_meta = 1088; }
+extend google.protobuf.EnumValueOptions { Meta enum_value_meta = 1088; }
 `,
 	// Imports meta publicly: schemas use (confluent.field_meta) with only
 	// this file imported.
@@ -584,6 +594,10 @@ func sqlTypeOfProtoValue(f protoreflect.FieldDescriptor, depth int, inferred *in
 	return nil, fmt.Errorf("PROTOBUF type %s is not supported", f.Kind())
 }
 
+// confluentMetaField is the extension number of confluent/meta.proto's
+// options (field_meta and the others).
+const confluentMetaField = 1088
+
 // decimalMeta reads precision and scale from the field's
 // (confluent.field_meta) params; precision defaults to 64, scale to 0.
 func decimalMeta(f protoreflect.FieldDescriptor) (precision, scale int) {
@@ -596,7 +610,7 @@ func decimalMeta(f protoreflect.FieldDescriptor) (precision, scale int) {
 	if err != nil {
 		return
 	}
-	for meta := range protoFields(b, 1036) {
+	for meta := range protoFields(b, confluentMetaField) {
 		for entry := range protoFields(meta, 2) {
 			var k, v string
 			for x := range protoFields(entry, 1) {

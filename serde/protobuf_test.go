@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/dynamicpb"
@@ -119,6 +120,9 @@ func TestProtobufInfer(t *testing.T) {
 			"`C1` BOOLEAN, `C2` INTEGER, `C3` BIGINT, `C4` DOUBLE, `C5` STRING"},
 		{`syntax = "proto3"; import "confluent/type/decimal.proto"; message ConfluentDefault1 {bool c1 = 1; confluent.type.Decimal c6 = 6 [(confluent.field_meta) = { params: [{ value: "4", key: "precision" }, { value: "2", key: "scale" }]}];}`, "",
 			"`C1` BOOLEAN, `C6` DECIMAL(4, 2)"},
+		// Confluent data contracts tag fields and document them.
+		{`syntax = "proto3"; import "confluent/meta.proto"; message M {string email = 1 [(confluent.field_meta) = { tags: ["PII"], doc: "who" }]; string name = 2 [(confluent.field_meta).tags = "PRIVATE"];}`, "",
+			"`EMAIL` STRING, `NAME` STRING"},
 		{`syntax = "proto3"; message ConfluentDefault1 {enum Suit {SPADES = 0; HEARTS = 1;} Suit c1 = 1; message Something {int32 f1 = 1;} Something c2 = 2; repeated string c3 = 3; map<string, int64> c4 = 4;}`, "",
 			"`C1` STRING, `C2` STRUCT<`F1` INTEGER>, `C3` ARRAY<STRING>, `C4` MAP<STRING, BIGINT>"},
 		{`syntax = "proto3"; message ProtobufValue1 {float c1 = 1; uint32 c2 = 2;} message ProtobufValue2 {uint32 c1 = 1;}`, "ProtobufValue2",
@@ -146,6 +150,28 @@ func TestProtobufInfer(t *testing.T) {
 		t.Errorf("unknown message: %v", err)
 	}
 	_ = env
+}
+
+// (confluent.field_meta) is extension 1088, as in Confluent's meta.proto:
+// a descriptor a client sends carries a decimal's precision and scale
+// under that number.
+func TestProtobufConfluentMetaNumber(t *testing.T) {
+	fd, err := compileProto(nil, RegSchema{Schema: `syntax = "proto3"; import "confluent/type/decimal.proto";
+message M { confluent.type.Decimal d = 1 [(confluent.field_meta) = { params: [{ key: "precision", value: "9" }, { key: "scale", value: "3" }] }]; }`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := fd.Messages().ByName("M").Fields().ByName("d")
+	b, err := proto.Marshal(f.Options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if num, typ, n := protowire.ConsumeTag(b); n < 0 || num != 1088 || typ != protowire.BytesType {
+		t.Fatalf("options % x: field %d, want 1088", b, num)
+	}
+	if p, s := decimalMeta(f); p != 9 || s != 3 {
+		t.Fatalf("decimal(%d, %d), want (9, 3)", p, s)
+	}
 }
 
 // Records written by another producer: a second message (index path [1]),
