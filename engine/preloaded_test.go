@@ -239,6 +239,55 @@ func testRestartRestores(t *testing.T, kind string) {
 	}
 }
 
+// TestRestartRestoresBeforeNewInput: a restarted keyed aggregate creates
+// its tasks and restores their counts from the changelog as soon as its
+// partitions are assigned, before any new input arrives, so EXPLAIN shows
+// them and the first new record pays no restore.
+func TestRestartRestoresBeforeNewInput(t *testing.T) {
+	cl := startBroker(t, t.TempDir())
+	createTopic(t, cl, "events", 2)
+	recs := make([]kafka.Record, 0, 1000)
+	for i := range 1000 {
+		recs = append(recs, kafka.Record{Key: []byte(fmt.Sprintf("k%d", i%10)), Value: []byte(fmt.Sprintf(`{"V":%d}`, i)), Timestamp: int64(1_000 + i)})
+	}
+	produceJSON(t, cl, "events", recs...)
+	e := newBrokerEngineStore(t, cl, "memory", t.TempDir())
+	mustExec(t, e, `CREATE STREAM EV (K STRING KEY, V INT) WITH (KAFKA_TOPIC='events', VALUE_FORMAT='JSON');
+		CREATE TABLE COUNTS AS SELECT K, COUNT(*) AS N FROM EV GROUP BY K;`)
+	waitRecords(t, cl, "COUNTS", func(recs []kafka.Record) bool {
+		latest := map[string]float64{}
+		for _, r := range recs {
+			latest[string(r.Key)] = jsonValue(t, r)["N"].(float64)
+		}
+		var total float64
+		for _, n := range latest {
+			total += n
+		}
+		return total == 1000
+	})
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e2 := newBrokerEngineStore(t, cl, "memory", t.TempDir())
+	defer e2.Close()
+	q := onlyQuery(t, e2)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		tasks, c := q.Tasks(), q.Counts()
+		if len(tasks) == 2 && c.Restored > 0 {
+			if c.In != 0 {
+				t.Fatalf("restarted query read %d input records, want none", c.In)
+			}
+			if d := q.DescribeRuntime(); !strings.Contains(d, "Tasks: [0, 1]") {
+				t.Fatalf("EXPLAIN's runtime part lacks both tasks:\n%s", d)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("with no new input, the restarted query has tasks %v and restored %d changelog records; want both tasks restored", tasks, c.Restored)
+		}
+	}
+}
+
 func onlyQuery(t *testing.T, e *Engine) *runtime.Query {
 	t.Helper()
 	e.mu.Lock()

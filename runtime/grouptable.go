@@ -21,7 +21,14 @@ type groupTable struct {
 
 func newGroupTable() *groupTable { return &groupTable{seed: maphash.MakeSeed()} }
 
-func (t *groupTable) len() int { return t.n }
+// len is 0 for a table not made yet (a task assigned a partition but
+// given no record).
+func (t *groupTable) len() int {
+	if t == nil {
+		return 0
+	}
+	return t.n
+}
 
 // slotHash is what a slot keeps of a key's hash: its low 31 bits, which
 // hold the home slot's index in a table of up to 2^31 slots, with the

@@ -54,6 +54,13 @@ type Query struct {
 
 	mu    sync.Mutex // guards tasks; held while a batch is handled
 	tasks map[int32]*Task
+	// assigned are the tasks of partitions assigned since the last
+	// batch, created (and restored) when the next batch is handled, an
+	// empty one included: state is restored when a partition is
+	// assigned, not when its first new record arrives, and outside the
+	// rebalance callback, which must return quickly.
+	assignMu sync.Mutex
+	assigned map[int32]bool
 	// deferring: a stateful query with output caching commits every
 	// CommitInterval (or when its caches fill) rather than after every
 	// batch; lastCommit is when it last did.
@@ -123,6 +130,7 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 		NoCommit:       topo.NoCommit,
 		EarliestTopics: topo.tableInputs(),
 		OnRevoke:       q.revoke,
+		OnAssign:       q.assign,
 	}
 	if eos {
 		so.TransactionalID = topo.Group
@@ -188,6 +196,9 @@ func (q *Query) handle(ctx context.Context, batch []kafka.Record) error {
 			t.publishStats()
 		}
 	}()
+	if err := q.createAssigned(ctx); err != nil {
+		return err
+	}
 	stop := false
 	if q.synchronous {
 		for i := range batch {
@@ -608,6 +619,34 @@ func (q *Query) task(ctx context.Context, partition int32) (*Task, error) {
 	return t, nil
 }
 
+// assign notes newly assigned partitions whose tasks the next batch
+// creates.
+func (q *Query) assign(_ string, partitions []int32) {
+	q.assignMu.Lock()
+	defer q.assignMu.Unlock()
+	if q.assigned == nil {
+		q.assigned = map[int32]bool{}
+	}
+	for _, p := range partitions {
+		q.assigned[q.taskOf(p)] = true
+	}
+}
+
+// createAssigned creates the tasks of the partitions assigned since the
+// last batch, restoring their state.
+func (q *Query) createAssigned(ctx context.Context) error {
+	q.assignMu.Lock()
+	parts := slices.Sorted(maps.Keys(q.assigned))
+	clear(q.assigned)
+	q.assignMu.Unlock()
+	for _, p := range parts {
+		if _, err := q.task(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // positions tells a new task where each input starts and ends, so it
 // knows which inputs still have data to wait for, and where the table
 // sides of stream-table joins end.
@@ -703,6 +742,11 @@ func (q *Query) marker(topic string, partition int32, next int64) {
 func (q *Query) revoke(topic string, partitions []int32) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.assignMu.Lock()
+	for _, p := range partitions {
+		delete(q.assigned, q.taskOf(p))
+	}
+	q.assignMu.Unlock()
 	for _, p := range partitions {
 		p = q.taskOf(p)
 		if t := q.tasks[p]; t != nil {
