@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -321,6 +322,47 @@ func TestEmitFinalOverOldTimestamps(t *testing.T) {
 	for _, r := range out {
 		if n := jsonValue(t, r)["N"].(float64); n != 3 {
 			t.Errorf("window at %d: N=%v, want 3", r.Timestamp, n)
+		}
+	}
+}
+
+// TestWindowedSinkPlacesKeysWithoutWindow: a windowed table's records go
+// to the partition of their key without the window, as Kafka Streams'
+// WindowedStreamPartitioner puts them, so all windows of a key share a
+// partition (and a consumer sees them in order) whatever the window
+// bytes hash to.
+func TestWindowedSinkPlacesKeysWithoutWindow(t *testing.T) {
+	const parts = 4
+	cl := startBroker(t, t.TempDir())
+	createTopic(t, cl, "taps", parts)
+	// Recent times: the broker's retention would delete records of 1970.
+	base := time.Now().Add(-time.Hour).UnixMilli() / 10_000 * 10_000
+	var recs []kafka.Record
+	for i := range 400 {
+		recs = append(recs, kafka.Record{Key: []byte(fmt.Sprintf("k%d", i%20)), Value: []byte(`{"V":1}`), Timestamp: base + int64(i)*1000})
+	}
+	produceJSON(t, cl, "taps", recs...)
+	e := newBrokerEngine(t, cl)
+	defer e.Close()
+	mustExec(t, e, `CREATE STREAM TAPS (K STRING KEY, V INT) WITH (KAFKA_TOPIC='taps', VALUE_FORMAT='JSON');
+		CREATE TABLE PER_10S AS SELECT K, COUNT(*) AS N FROM TAPS WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY K;`)
+	out := waitRecords(t, cl, "PER_10S", func(r []kafka.Record) bool { return latestCountSum(t, r, "N") == 400 })
+	windows := map[string]map[int64]bool{}
+	for _, r := range out {
+		base := r.Key[:len(r.Key)-8] // a KAFKA string key, then the window start
+		if want := kafka.KeyPartition(base, parts); r.Partition != want {
+			t.Fatalf("key %s, window at %d: partition %d, want %d (the key's without its window)", base, r.Timestamp, r.Partition, want)
+		}
+		if windows[string(base)] == nil {
+			windows[string(base)] = map[int64]bool{}
+		}
+		windows[string(base)][int64(binary.BigEndian.Uint64(r.Key[len(r.Key)-8:]))] = true
+	}
+	// Each key's 20 taps spread over its windows: the check above held
+	// for keys with several windows.
+	for k, w := range windows {
+		if len(w) < 2 {
+			t.Errorf("key %s has %d windows, want several", k, len(w))
 		}
 	}
 }

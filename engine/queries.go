@@ -24,6 +24,7 @@ type persistentPlan struct {
 	plan *planner.QueryPlan
 	sink *metastore.Source
 	topo *runtime.Topology
+	out  *runtime.TopicSink
 }
 
 func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSelect, cfg planner.Config) (action, error) {
@@ -279,7 +280,7 @@ func (e *Engine) buildPersistent(ctx context.Context, p *planner.Planner, id str
 	if topo.ExactlyOnce, err = exactlyOnce(cfg); err != nil {
 		return nil, &stmtErr{msg: err.Error()}
 	}
-	return &persistentPlan{id: id, plan: plan, sink: sink, topo: topo}, nil
+	return &persistentPlan{id: id, plan: plan, sink: sink, topo: topo, out: rs}, nil
 }
 
 // Output caching defaults, as ksqlDB's: table aggregations keep up to
@@ -420,6 +421,13 @@ func (e *Engine) startPersistent(ctx context.Context, pp *persistentPlan, text s
 		}
 	}
 	e.ms.PutQuery(&metastore.Query{ID: pp.id, SQL: text, Sink: pp.sink.Name, Topic: pp.sink.Topic, Sources: pp.plan.Sources, InternalTopics: pp.plan.InternalTopics})
+	if pp.out != nil && pp.out.Window != "" {
+		// Windowed keys are placed by their key without the window, so
+		// the sink must know the topic's partition count.
+		if info, ok, err := e.cluster.Topic(ctx, pp.out.Topic); err == nil && ok {
+			pp.out.Partitions = info.Partitions
+		}
+	}
 	// The query's goroutine must outlive the request that started it; the
 	// engine owns it and stops it on TERMINATE, DROP or Close.
 	q, err := runtime.Start(context.WithoutCancel(ctx), e.cluster, pp.topo, e.runOptions())

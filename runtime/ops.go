@@ -216,6 +216,11 @@ type TopicSink struct {
 	// Window is the windowed key layout: "" (none), Session, or a time
 	// window kind.
 	Window string
+	// Partitions is the topic's partition count, which a windowed sink
+	// needs: Kafka Streams places a windowed key by the murmur2 of its
+	// key without the window (WindowedStreamPartitioner), so every window
+	// of a key lands in one partition. 0 leaves placement to the producer.
+	Partitions int32
 	// KeyFromInput writes the current input record's key bytes as the
 	// output's key instead of encoding the row's key columns: the
 	// planner sets it where those columns copy the input's key and the
@@ -256,7 +261,11 @@ func (s *TopicSink) Process(t *Task, r *Rec) {
 			return
 		}
 	}
+	partition := int32(-1)
 	if s.Window != "" && r.Windowed {
+		if s.Partitions > 0 && key != nil {
+			partition = kafka.KeyPartition(key, s.Partitions)
+		}
 		key = AppendWindow(key, s.Window, r.WindowStart, r.WindowEnd)
 	}
 	var value []byte
@@ -278,7 +287,7 @@ func (s *TopicSink) Process(t *Task, r *Rec) {
 		}
 	}
 	t.pending = append(t.pending, kafka.Record{
-		Topic: s.Topic, Partition: -1, Key: key, Value: value, Timestamp: ts, Headers: r.Headers,
+		Topic: s.Topic, Partition: partition, Key: key, Value: value, Timestamp: ts, Headers: r.Headers,
 	})
 }
 
