@@ -312,3 +312,62 @@ func loggingEngine(t *testing.T) (*kafka.MemCluster, *Engine) {
 	t.Cleanup(func() { e.Close() })
 	return cl, e
 }
+
+// TestScalablePushDropsKeylessRows: a scalable push query
+// (ksql.query.push.v2.enabled) over a stream with key columns leaves out
+// rows read from records without a key, as ksqlDB's does; over a stream
+// without key columns every row comes through.
+func TestScalablePushDropsKeylessRows(t *testing.T) {
+	e, cl := newMemEngine(t)
+	mustExec(t, e, `CREATE STREAM I (K INT KEY, ID INT) WITH (kafka_topic='keyed', value_format='JSON', partitions=1);
+		CREATE STREAM KEYED AS SELECT * FROM I;
+		CREATE STREAM N (ID INT) WITH (kafka_topic='keyless', value_format='JSON', partitions=1);
+		CREATE STREAM KEYLESS AS SELECT * FROM N;`)
+	props := map[string]string{"ksql.query.push.v2.enabled": "true", "auto.offset.reset": "latest"}
+	for _, c := range []struct {
+		source, topic string
+		want          string
+	}{
+		{"KEYED", "keyed", "[[11 2]]"},
+		{"KEYLESS", "keyless", "[[1] [2]]"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		subscribed := make(chan struct{})
+		var rows [][]any
+		var id string
+		done := make(chan error, 1)
+		go func() {
+			done <- e.Stream(ctx, "SELECT * FROM "+c.source+" EMIT CHANGES LIMIT "+fmt.Sprint(strings.Count(c.want, "[")-1)+";", props, func(r api.StreamedRow) error {
+				if r.Header != nil {
+					id = r.Header.QueryID
+					close(subscribed)
+				}
+				if r.Row != nil {
+					rows = append(rows, r.Row.Columns)
+				}
+				return nil
+			})
+		}()
+		<-subscribed
+		// The first record has no key: in KEYED its row is left out.
+		key := []byte{0, 0, 0, 11}
+		if c.topic == "keyless" {
+			key = nil
+		}
+		for i, k := range [][]byte{nil, key} {
+			if err := cl.Produce(ctx, kafka.Record{Topic: c.topic, Partition: -1, Key: k, Value: []byte(fmt.Sprintf(`{"ID":%d}`, i+1))}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		if !strings.HasPrefix(id, "SCALABLE_PUSH_QUERY") {
+			t.Fatalf("%s: query id %q, want a scalable push query", c.source, id)
+		}
+		if got := fmt.Sprint(rows); got != c.want {
+			t.Errorf("%s: rows %s, want %s", c.source, got, c.want)
+		}
+	}
+}

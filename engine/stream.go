@@ -52,7 +52,8 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 		return classify(err, text)
 	}
 	id := fmt.Sprintf("transient_%s_%d", plan.From.Name, rand.Int64())
-	if scalablePush(sel.Query, plan, cfg) {
+	scalable := scalablePush(sel.Query, plan, cfg)
+	if scalable {
 		id = fmt.Sprintf("SCALABLE_PUSH_QUERY_%d", rand.Int64())
 	}
 	schemaText := headerSchema(plan.Output)
@@ -102,7 +103,7 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 	// aggregate over everything it read: the last of the running rows.
 	var final *api.Row
 	aggregates := pull && p.IsAggregateQuery(sel.Query)
-	plan.Out.Next = &runtime.EmitSink{DropTombstones: !plan.ResultIsTable, Emit: func(row []any, tombstone bool) bool {
+	plan.Out.Next = &runtime.EmitSink{DropTombstones: !plan.ResultIsTable, DropKeyless: scalable && !plan.ResultIsTable && len(plan.From.Schema.Key()) > 0, Emit: func(row []any, tombstone bool) bool {
 		if limit >= 0 && count >= limit {
 			return false
 		}

@@ -297,10 +297,13 @@ func (s *TopicSink) Process(t *Task, r *Rec) {
 type EmitSink struct {
 	Emit           func(row []any, tombstone bool) bool
 	DropTombstones bool
+	// DropKeyless drops rows read from records without a key, as
+	// ksqlDB's scalable push queries do over a stream with key columns.
+	DropKeyless bool
 }
 
 func (s *EmitSink) Process(t *Task, r *Rec) {
-	if r.Tombstone && s.DropTombstones {
+	if (r.Tombstone && s.DropTombstones) || (r.NoKey && s.DropKeyless) {
 		return
 	}
 	t.stats.Out.Add(1)
