@@ -32,21 +32,7 @@ func TestExactlyOnceWritesTransactions(t *testing.T) {
 		return recs
 	}
 	produceJSON(t, cl, "events", batch(0, total/2)...)
-	cfg := map[string]string{"auto.offset.reset": "earliest", "processing.guarantee": "exactly_once_v2",
-		"ksql.streams.cache.max.bytes.buffering": "0"}
-	var logs logLines
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("engine log:\n%s", strings.Join(logs.lines, "\n"))
-		}
-	})
-	start := func() *Engine {
-		e, err := New(context.Background(), Options{Cluster: cl, Config: cfg, WorkerID: "worker-a", Logf: logs.logf})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return e
-	}
+	start := eosEngines(t, cl)
 	e := start()
 	mustExec(t, e, `CREATE STREAM EV (K STRING KEY, V INT) WITH (KAFKA_TOPIC='events', VALUE_FORMAT='JSON');
 		CREATE TABLE COUNTS AS SELECT K, COUNT(*) AS N FROM EV GROUP BY K;`)
@@ -262,21 +248,7 @@ func TestExactlyOnceRestartKeepsStreamOffsets(t *testing.T) {
 	for i := range users {
 		produceJSON(t, cl, "users", user(i, fmt.Sprintf("user %d", i)))
 	}
-	cfg := map[string]string{"auto.offset.reset": "earliest", "processing.guarantee": "exactly_once_v2",
-		"ksql.streams.cache.max.bytes.buffering": "0"}
-	var logs logLines
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("engine log:\n%s", strings.Join(logs.lines, "\n"))
-		}
-	})
-	start := func() *Engine {
-		e, err := New(context.Background(), Options{Cluster: cl, Config: cfg, WorkerID: "worker-a", Logf: logs.logf})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return e
-	}
+	start := eosEngines(t, cl)
 	e := start()
 	mustExec(t, e, `CREATE TABLE USERS (ID STRING PRIMARY KEY, NAME STRING) WITH (KAFKA_TOPIC='users', VALUE_FORMAT='JSON');
 		CREATE STREAM CLICKS (ID STRING KEY, N INT) WITH (KAFKA_TOPIC='clicks', VALUE_FORMAT='JSON');
@@ -335,5 +307,26 @@ func waitGroupOffset(t *testing.T, cl kafka.Cluster, group, topic string, want i
 		if time.Now().After(deadline) {
 			t.Fatalf("group %s committed %d on %s (%v), want %d", group, offs[0], topic, err, want)
 		}
+	}
+}
+
+// eosEngines returns a function starting an exactly-once engine (no
+// output caching) on cl as the same worker each time; the engines' log
+// is shown if the test fails.
+func eosEngines(t *testing.T, cl kafka.Cluster) func() *Engine {
+	cfg := map[string]string{"auto.offset.reset": "earliest", "processing.guarantee": "exactly_once_v2",
+		"ksql.streams.cache.max.bytes.buffering": "0"}
+	var logs logLines
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("engine log:\n%s", strings.Join(logs.lines, "\n"))
+		}
+	})
+	return func() *Engine {
+		e, err := New(context.Background(), Options{Cluster: cl, Config: cfg, WorkerID: "worker-a", Logf: logs.logf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
 	}
 }
