@@ -205,3 +205,6 @@ func (r dryRegistry) ByID(id int) (serde.RegSchema, error)                    { 
 func (r dryRegistry) Latest(subject string) (int, serde.RegSchema, error) {
 	return r.base.Latest(subject)
 }
+func (r dryRegistry) Version(subject string, version int) (int, serde.RegSchema, error) {
+	return r.base.Version(subject, version)
+}

@@ -48,6 +48,14 @@ func (c serdeClient) Latest(subject string) (int, serde.RegSchema, error) {
 	return sv.ID, fromSchema(sv.Schema), nil
 }
 
+func (c serdeClient) Version(subject string, version int) (int, serde.RegSchema, error) {
+	sv, err := c.r.Version(subject, version, false)
+	if err != nil {
+		return 0, serde.RegSchema{}, fmt.Errorf("schema %s version %d: %w", subject, version, err)
+	}
+	return sv.ID, fromSchema(sv.Schema), nil
+}
+
 func toSchema(s serde.RegSchema) Schema {
 	out := Schema{Type: SchemaType(s.Type), Schema: s.Schema}
 	for _, r := range s.References {

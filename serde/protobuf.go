@@ -320,8 +320,16 @@ func addProtoRefs(reg Registry, refs []RegReference, srcs map[string]string, dep
 		if reg == nil {
 			return fmt.Errorf("reference %s needs a Schema Registry", ref.Name)
 		}
-		// The Registry interface reads subjects at their latest version.
-		_, s, err := reg.Latest(ref.Subject)
+		// A reference pins the version it was registered against: a
+		// later version of the imported file may no longer declare what
+		// this schema uses. -1 (or none) means the latest.
+		var s RegSchema
+		var err error
+		if ref.Version > 0 {
+			_, s, err = reg.Version(ref.Subject, ref.Version)
+		} else {
+			_, s, err = reg.Latest(ref.Subject)
+		}
 		if err != nil {
 			return fmt.Errorf("reference %s (subject %s): %w", ref.Name, ref.Subject, err)
 		}

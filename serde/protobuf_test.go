@@ -414,3 +414,42 @@ func TestProtobufNonstandardFraming(t *testing.T) {
 		}
 	}
 }
+
+// TestProtobufReferencePinsItsVersion: a schema imports version 1 of a
+// shared file whose version 2 renamed its message. The schema compiles
+// against the version its reference names, not the latest, so records
+// written with it still decode.
+func TestProtobufReferencePinsItsVersion(t *testing.T) {
+	reg, env := srEnv()
+	reg.put("shared.proto", 5, RegSchema{Type: SchemaProtobuf, Schema: "syntax = \"proto3\";\nmessage Place { string city = 1; }"})
+	reg.put("shared.proto", 6, RegSchema{Type: SchemaProtobuf, Schema: "syntax = \"proto3\";\nmessage Location { string town = 1; }"})
+	schema := "syntax = \"proto3\";\nimport \"shared.proto\";\nmessage Visit { Place at = 1; int32 n = 2; }"
+	reg.put("v-value", 10, RegSchema{Type: SchemaProtobuf, Schema: schema, References: []RegReference{{Name: "shared.proto", Subject: "shared.proto", Version: 1}}})
+	f := fmtOf(Protobuf, "VALUE_SCHEMA_ID", "10")
+	cols, _, err := Infer(f, false, env)
+	if err != nil {
+		t.Fatalf("a schema importing version 1 of shared.proto: %v", err)
+	}
+	if got := (&types.Schema{Columns: cols}).String(); got != "`at` STRUCT<`city` STRING>, `n` INTEGER" {
+		t.Fatalf("inferred %s", got)
+	}
+	rs, _ := reg.ByID(10)
+	fd, err := compileProto(reg, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := fd.Messages().ByName("Visit")
+	m := dynamicpb.NewMessage(md)
+	at := m.Mutable(md.Fields().ByName("at")).Message()
+	at.Set(at.Descriptor().Fields().ByName("city"), protoreflect.ValueOfString("Lyon"))
+	m.Set(md.Fields().ByName("n"), protoreflect.ValueOfInt32(3))
+	body, _ := proto.Marshal(m)
+	s := mustNewFor(t, f, cols, false, env)
+	dst := make([]any, 2)
+	if err := s.Decode(append([]byte{0, 0, 0, 0, 10, 0}, body...), dst); err != nil {
+		t.Fatal(err)
+	}
+	if !sameValue(dst[0], types.StructVal{"Lyon"}) || dst[1] != int32(3) {
+		t.Errorf("decoded %#v", dst)
+	}
+}

@@ -25,6 +25,9 @@ type Registry interface {
 	// Latest returns the newest schema of subject; the error wraps
 	// ErrSubjectNotFound when the subject has none.
 	Latest(subject string) (id int, s RegSchema, err error)
+	// Version returns one version of subject (a reference pins the
+	// version it was registered against).
+	Version(subject string, version int) (id int, s RegSchema, err error)
 }
 
 // RegSchema is a registered schema: its type (AVRO, PROTOBUF or JSON), its
@@ -552,6 +555,18 @@ func (r *httpRegistry) ByID(id int) (RegSchema, error) {
 	r.byID[id] = s
 	r.mu.Unlock()
 	return s, nil
+}
+
+func (r *httpRegistry) Version(subject string, version int) (int, RegSchema, error) {
+	got, err := r.client.GetSchemaByVersion(subject, version)
+	if err != nil {
+		return 0, RegSchema{}, fmt.Errorf("%s version %d: %w", subject, version, err)
+	}
+	s := fromSR(got)
+	r.mu.Lock()
+	r.byID[got.ID()] = s
+	r.mu.Unlock()
+	return got.ID(), s, nil
 }
 
 func (r *httpRegistry) Latest(subject string) (int, RegSchema, error) {

@@ -86,6 +86,18 @@ func (m *memRegistry) Latest(subject string) (int, RegSchema, error) {
 	return id, m.byID[id], nil
 }
 
+// Version numbers a subject's schemas from 1 in registration order.
+func (m *memRegistry) Version(subject string, version int) (int, RegSchema, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ids := m.subjects[subject]
+	if version < 1 || version > len(ids) {
+		return 0, RegSchema{}, fmt.Errorf("%s has no version %d", subject, version)
+	}
+	id := ids[version-1]
+	return id, m.byID[id], nil
+}
+
 func (m *memRegistry) callCount() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
