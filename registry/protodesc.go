@@ -4,9 +4,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/descriptorpb"
 )
@@ -191,6 +193,11 @@ func (p *protoPrinter) field(depth int, f *descriptorpb.FieldDescriptorProto, en
 	if f.GetOptions() != nil && f.GetOptions().Packed != nil {
 		opts = append(opts, "packed = "+strconv.FormatBool(f.GetOptions().GetPacked()))
 	}
+	if f.GetOptions() != nil {
+		if meta, ok := fieldMeta(f.GetOptions().ProtoReflect().GetUnknown()); ok {
+			opts = append(opts, "(confluent.field_meta) = "+meta)
+		}
+	}
 	suffix := ""
 	if len(opts) > 0 {
 		suffix = " [" + strings.Join(opts, ", ") + "]"
@@ -249,4 +256,101 @@ func defaultLiteral(f *descriptorpb.FieldDescriptorProto) string {
 		return `"` + v + `"` // already escaped as .proto text escapes it
 	}
 	return v
+}
+
+// confluentMetaField is the number of confluent/meta.proto's field_meta
+// option, which a descriptor carries as an unknown field of its
+// FieldOptions: a decimal's precision and scale, a field's tags.
+const confluentMetaField = 1088
+
+// fieldMeta prints the field_meta option in raw (FieldOptions' unknown
+// fields) as a text-format message literal: doc, params and tags
+// (Meta's fields 1, 2 and 3), the parts the text can be compiled back
+// from; ok false when raw holds none.
+func fieldMeta(raw []byte) (literal string, ok bool) {
+	var parts []string
+	for len(raw) > 0 {
+		num, typ, n := protowire.ConsumeTag(raw)
+		if n < 0 {
+			return "", false
+		}
+		raw = raw[n:]
+		m := protowire.ConsumeFieldValue(num, typ, raw)
+		if m < 0 {
+			return "", false
+		}
+		if num == confluentMetaField && typ == protowire.BytesType {
+			meta, _ := protowire.ConsumeBytes(raw[:m])
+			parts = append(parts, metaFields(meta)...)
+			ok = true
+		}
+		raw = raw[m:]
+	}
+	return "{ " + strings.Join(parts, ", ") + " }", ok
+}
+
+func metaFields(meta []byte) []string {
+	var doc *string
+	var params, tags []string
+	for len(meta) > 0 {
+		num, typ, n := protowire.ConsumeTag(meta)
+		if n < 0 {
+			break
+		}
+		meta = meta[n:]
+		m := protowire.ConsumeFieldValue(num, typ, meta)
+		if m < 0 {
+			break
+		}
+		if typ == protowire.BytesType {
+			v, _ := protowire.ConsumeBytes(meta[:m])
+			switch num {
+			case 1:
+				d := string(v)
+				doc = &d
+			case 2:
+				key, value := mapEntry(v)
+				params = append(params, fmt.Sprintf("{ key: %s, value: %s }", strconv.Quote(key), strconv.Quote(value)))
+			case 3:
+				tags = append(tags, strconv.Quote(string(v)))
+			}
+		}
+		meta = meta[m:]
+	}
+	var out []string
+	if doc != nil {
+		out = append(out, "doc: "+strconv.Quote(*doc))
+	}
+	if len(params) > 0 {
+		// A map's entries come in any order; sorted, the same
+		// descriptor always prints as the same text.
+		slices.Sort(params)
+		out = append(out, "params: ["+strings.Join(params, ", ")+"]")
+	}
+	if len(tags) > 0 {
+		out = append(out, "tags: ["+strings.Join(tags, ", ")+"]")
+	}
+	return out
+}
+
+// mapEntry reads a map<string, string> entry: key 1, value 2.
+func mapEntry(b []byte) (key, value string) {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 || typ != protowire.BytesType {
+			return
+		}
+		x, l := protowire.ConsumeBytes(b[n:])
+		if l < 0 {
+			return
+		}
+		switch num {
+		case 1:
+			key = string(x)
+		case 2:
+			value = string(x)
+		}
+		b = b[n+l:]
+	}
+	return
 }

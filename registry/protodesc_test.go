@@ -108,3 +108,77 @@ func TestRegisterProtobufDescriptor(t *testing.T) {
 		t.Fatalf("the served text registers as id %d, want %d", byText, id)
 	}
 }
+
+// confluentMetaProto is the part of Confluent's confluent/meta.proto a
+// field option uses.
+const confluentMetaProto = `syntax = "proto3";
+package confluent;
+import "google/protobuf/descriptor.proto";
+message Meta { string doc = 1; map<string, string> params = 2; repeated string tags = 3; }
+extend google.protobuf.FieldOptions { Meta field_meta = 1088; }`
+
+// TestDescriptorKeepsFieldMeta: a descriptor whose fields carry
+// Confluent's field_meta option (a decimal's precision and scale, tags, a
+// doc) prints as text that keeps it: compiled again, it gives the same
+// descriptor, so a decimal column keeps its precision and scale.
+func TestDescriptorKeepsFieldMeta(t *testing.T) {
+	src := `syntax = "proto3";
+package shop.v1;
+import "confluent/meta.proto";
+message Order {
+  bytes amount = 1 [(confluent.field_meta) = { params: [{ key: "precision", value: "10" }, { key: "scale", value: "2" }] }];
+  string email = 2 [(confluent.field_meta) = { doc: "who \"ordered\"", tags: ["PII", "EMAIL"] }];
+  int64 id = 3;
+}`
+	compile := func(text string) *descriptorpb.FileDescriptorProto {
+		t.Helper()
+		c := protocompile.Compiler{Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
+			Accessor: protocompile.SourceAccessorFromMap(map[string]string{"schema.proto": text, "confluent/meta.proto": confluentMetaProto})})}
+		files, err := c.Compile(context.Background(), "schema.proto")
+		if err != nil {
+			t.Fatalf("compile:\n%s\n%v", text, err)
+		}
+		// As a client sends it: the option as bytes the descriptor's
+		// own types do not know.
+		raw, err := proto.Marshal(protodesc.ToFileDescriptorProto(files[0]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fd descriptorpb.FileDescriptorProto
+		if err := proto.Unmarshal(raw, &fd); err != nil {
+			t.Fatal(err)
+		}
+		return &fd
+	}
+	want := compile(src)
+	raw, err := proto.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, ok, err := descriptorText(base64.StdEncoding.EncodeToString(raw))
+	if err != nil || !ok {
+		t.Fatalf("descriptorText: ok %v, %v", ok, err)
+	}
+	if !strings.Contains(text, `(confluent.field_meta) = { params: [{ key: "precision", value: "10" }, { key: "scale", value: "2" }] }`) {
+		t.Errorf("the printed text lacks the decimal's field_meta:\n%s", text)
+	}
+	// The compiler writes an option's fields and map entries in no fixed
+	// order: the options are compared as the printer reads them, the
+	// rest of the descriptors as they are.
+	got := compile(text)
+	raw, err = proto.Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _, _ := descriptorText(base64.StdEncoding.EncodeToString(raw)); again != text {
+		t.Errorf("the printed text compiles to a descriptor printing otherwise:\n%s\nthen\n%s", text, again)
+	}
+	for _, fd := range []*descriptorpb.FileDescriptorProto{got, want} {
+		for _, f := range fd.GetMessageType()[0].GetField() {
+			f.Options = nil
+		}
+	}
+	if !proto.Equal(got, want) {
+		t.Errorf("the printed text compiles to another descriptor:\n%s\ngot  %v\nwant %v", text, got, want)
+	}
+}
