@@ -66,7 +66,7 @@ func newAvroSerdeAs(f Format, cols []types.Column, isKey, unwrapped bool, sr *sr
 	if err != nil {
 		return nil, err
 	}
-	var text string
+	var sch avro.Schema
 	if fixed {
 		rs, err := sr.byID(id)
 		if err != nil {
@@ -75,12 +75,14 @@ func newAvroSerdeAs(f Format, cols []types.Column, isKey, unwrapped bool, sr *sr
 		if !strings.EqualFold(orAvro(rs.Type), SchemaAvro) {
 			return nil, fmt.Errorf("schema id %d is a %s schema, not AVRO", id, rs.Type)
 		}
-		text = rs.Schema
+		if sch, err = parseAvroSchema(sr.env.Registry, rs); err != nil {
+			return nil, err
+		}
 		// Columns inferred from this schema need no check (and
 		// differ from its names in case).
 		if !inferred {
 			if err := checkAgainstSchema(cols, isKey, s.unwrapped, func() ([]types.Column, error) {
-				return avroColumns(text, s.unwrapped, isKey)
+				return avroColumnsOf(sch, s.unwrapped, isKey)
 			}); err != nil {
 				return nil, err
 			}
@@ -93,13 +95,16 @@ func newAvroSerdeAs(f Format, cols []types.Column, isKey, unwrapped bool, sr *sr
 		if !ok {
 			full = DefaultAvroFullName
 		}
-		text = avroSchemaFor(cols, s.unwrapped, full)
+		text := avroSchemaFor(cols, s.unwrapped, full)
 		if id, err = sr.register(RegSchema{Type: SchemaAvro, Schema: text}); err != nil {
+			return nil, err
+		}
+		if sch, err = parseAvro(text); err != nil {
 			return nil, err
 		}
 	}
 	s.id = id
-	if err := s.compileWriter(text); err != nil {
+	if err := s.compileWriter(sch); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -135,12 +140,9 @@ func checkAgainstSchema(cols []types.Column, isKey, unwrapped bool, schemaCols f
 		side, columnList(bad, false), columnList(sc, false))
 }
 
-// compileWriter builds the encoder for the writer schema text.
-func (s *avroSerde) compileWriter(text string) error {
-	sch, err := parseAvro(text)
-	if err != nil {
-		return err
-	}
+// compileWriter builds the encoder for the writer schema.
+func (s *avroSerde) compileWriter(sch avro.Schema) error {
+	var err error
 	if s.unwrapped {
 		s.enc, err = compileEnc(s.cols[0].Type, sch)
 		return err
@@ -307,7 +309,7 @@ func (s *avroSerde) buildDecoder(id int, unread []bool) (*avroDecoder, error) {
 	if !strings.EqualFold(orAvro(rs.Type), SchemaAvro) {
 		return nil, fmt.Errorf("cannot read Avro record: schema id %d is a %s schema", id, rs.Type)
 	}
-	sch, err := parseAvro(rs.Schema)
+	sch, err := parseAvroSchema(s.sr.env.Registry, rs)
 	if err != nil {
 		return nil, fmt.Errorf("schema id %d: %w", id, err)
 	}

@@ -213,17 +213,69 @@ func writeJSONString(b *strings.Builder, s string) {
 // schemas reusing a record name never clash.
 // The parser panics on some legal schemas (a recursive field with a
 // default): that is an error here, not a crash of the server.
-func parseAvro(text string) (s avro.Schema, err error) {
+func parseAvro(text string) (avro.Schema, error) {
+	return parseAvroIn(text, &avro.SchemaCache{})
+}
+
+func parseAvroIn(text string, cache *avro.SchemaCache) (s avro.Schema, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			s, err = nil, fmt.Errorf("invalid Avro schema: the Avro parser failed on it (%v)", p)
 		}
 	}()
-	s, err = avro.ParseWithCache(text, "", &avro.SchemaCache{})
+	s, err = avro.ParseWithCache(text, "", cache)
 	if err != nil {
 		return nil, fmt.Errorf("invalid Avro schema: %w", err)
 	}
 	return s, nil
+}
+
+// parseAvroSchema parses a registered Avro schema. Schema references name
+// record, enum or fixed types defined in other subjects (Confluent's
+// clients register shared types that way): those are parsed first, each
+// at the version its reference pins and after its own references, into
+// the same private cache, where the schema's names find them.
+func parseAvroSchema(reg Registry, rs RegSchema) (avro.Schema, error) {
+	if len(rs.References) == 0 {
+		return parseAvro(rs.Schema)
+	}
+	cache := &avro.SchemaCache{}
+	if err := parseAvroRefs(reg, rs.References, cache, map[RegReference]bool{}, 0); err != nil {
+		return nil, err
+	}
+	return parseAvroIn(rs.Schema, cache)
+}
+
+func parseAvroRefs(reg Registry, refs []RegReference, cache *avro.SchemaCache, done map[RegReference]bool, depth int) error {
+	if depth > 32 {
+		return errors.New("Avro schema references nest too deeply")
+	}
+	for _, ref := range refs {
+		if done[ref] {
+			continue
+		}
+		done[ref] = true
+		if reg == nil {
+			return fmt.Errorf("reference %s needs a Schema Registry", ref.Name)
+		}
+		var s RegSchema
+		var err error
+		if ref.Version > 0 {
+			_, s, err = reg.Version(ref.Subject, ref.Version)
+		} else {
+			_, s, err = reg.Latest(ref.Subject)
+		}
+		if err != nil {
+			return fmt.Errorf("reference %s (subject %s): %w", ref.Name, ref.Subject, err)
+		}
+		if err := parseAvroRefs(reg, s.References, cache, done, depth+1); err != nil {
+			return err
+		}
+		if _, err := parseAvroIn(s.Schema, cache); err != nil {
+			return fmt.Errorf("reference %s (subject %s): %w", ref.Name, ref.Subject, err)
+		}
+	}
+	return nil
 }
 
 // avroColumns derives columns from an Avro schema: the fields of a record,
@@ -233,6 +285,11 @@ func avroColumns(text string, unwrapped, isKey bool) ([]types.Column, error) {
 	if err != nil {
 		return nil, err
 	}
+	return avroColumnsOf(s, unwrapped, isKey)
+}
+
+// avroColumnsOf is avroColumns of a parsed schema.
+func avroColumnsOf(s avro.Schema, unwrapped, isKey bool) ([]types.Column, error) {
 	s = derefAvro(s)
 	if rec, ok := s.(*avro.RecordSchema); ok && !unwrapped {
 		ty := &avroTyper{within: []*avro.RecordSchema{rec}}

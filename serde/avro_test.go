@@ -439,3 +439,68 @@ func TestAvroConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestAvroSchemaReferences: a writer schema whose field's type is a record
+// registered under another subject (a schema reference, as Confluent's
+// clients register shared types) infers its columns, decodes and prints;
+// the reference is read at the version it pins, though that subject has
+// moved on to a version without the type.
+func TestAvroSchemaReferences(t *testing.T) {
+	reg, env := srEnv()
+	const address = `{"type":"record","name":"Address","namespace":"shop","fields":[{"name":"city","type":"string"}]}`
+	reg.put("shop.Address", 3, RegSchema{Type: SchemaAvro, Schema: address})
+	reg.put("shop.Address", 4, RegSchema{Type: SchemaAvro, Schema: `{"type":"record","name":"Place","namespace":"shop","fields":[{"name":"town","type":"string"}]}`})
+	const order = `{"type":"record","name":"Order","namespace":"shop","fields":[{"name":"id","type":"long"},{"name":"ship","type":["null","shop.Address"],"default":null}]}`
+	reg.put("t-value", 10, RegSchema{Type: SchemaAvro, Schema: order, References: []RegReference{{Name: "shop.Address", Subject: "shop.Address", Version: 1}}})
+
+	// The record as a client writes it, with both types parsed together.
+	cache := &avro.SchemaCache{}
+	if _, err := avro.ParseWithCache(address, "", cache); err != nil {
+		t.Fatal(err)
+	}
+	writer, err := avro.ParseWithCache(order, "", cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type addr struct {
+		City string `avro:"city"`
+	}
+	body, err := avro.Marshal(writer, struct {
+		ID   int64 `avro:"id"`
+		Ship *addr `avro:"ship"`
+	}{7, &addr{"Lyon"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := append([]byte{0, 0, 0, 0, 10}, body...)
+
+	f := fmtOf(Avro)
+	cols, _, err := Infer(f, false, env)
+	if err != nil {
+		t.Fatalf("inferring columns from a schema with a reference: %v", err)
+	}
+	if got := (&types.Schema{Columns: cols}).String(); got != "`ID` BIGINT, `SHIP` STRUCT<`CITY` STRING>" {
+		t.Fatalf("inferred %s", got)
+	}
+	s := mustNewFor(t, f, cols, false, env)
+	dst := make([]any, 2)
+	if err := s.Decode(data, dst); err != nil {
+		t.Fatal(err)
+	}
+	if dst[0] != int64(7) || !sameValue(dst[1], types.StructVal{"Lyon"}) {
+		t.Errorf("decoded %#v", dst)
+	}
+	// Or from the schema id.
+	fid := fmtOf(Avro, "VALUE_SCHEMA_ID", "10")
+	if cols, _, err = Infer(fid, false, env); err != nil {
+		t.Fatalf("inferring columns from schema id 10: %v", err)
+	}
+	byID := mustNewFor(t, fid, cols, false, env)
+	if err := byID.Decode(data, dst); err != nil || dst[0] != int64(7) {
+		t.Errorf("with VALUE_SCHEMA_ID: %#v, %v", dst, err)
+	}
+	// And PRINT renders it.
+	if format, text, ok := RenderWithRegistry(data, reg); !ok || format != Avro || !strings.Contains(text, `"Lyon"`) {
+		t.Errorf("PRINT: %s %q (ok %v)", format, text, ok)
+	}
+}

@@ -41,7 +41,11 @@ func renderWithSchema(format string, rs RegSchema, id int, b []byte, reg Registr
 		// Decode with eddy's own Avro serde over columns read from the
 		// writer schema, then render those columns as JSON in order.
 		wrapped := strings.HasPrefix(strings.TrimSpace(rs.Schema), "{") && strings.Contains(rs.Schema, `"record"`)
-		cols, err := avroColumns(rs.Schema, !wrapped, false)
+		sch, err := parseAvroSchema(reg, rs)
+		if err != nil {
+			return "", false
+		}
+		cols, err := avroColumnsOf(sch, !wrapped, false)
 		if err != nil {
 			return "", false
 		}

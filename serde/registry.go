@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hamba/avro/v2"
 	"github.com/riferrei/srclient"
 
 	"github.com/eddysql/eddy/types"
@@ -260,7 +261,10 @@ func Infer(f Format, isKey bool, env Env) ([]types.Column, int, error) {
 	var cols []types.Column
 	switch name {
 	case Avro:
-		cols, err = avroColumns(rs.Schema, unwrapped, isKey)
+		var sch avro.Schema
+		if sch, err = parseAvroSchema(env.Registry, rs); err == nil {
+			cols, err = avroColumnsOf(sch, unwrapped, isKey)
+		}
 	case DebeziumAvro:
 		if isKey {
 			cols, err = avroColumns(rs.Schema, false, true)
