@@ -255,18 +255,9 @@ func parseAvroRefs(reg Registry, refs []RegReference, cache *avro.SchemaCache, d
 			continue
 		}
 		done[ref] = true
-		if reg == nil {
-			return fmt.Errorf("reference %s needs a Schema Registry", ref.Name)
-		}
-		var s RegSchema
-		var err error
-		if ref.Version > 0 {
-			_, s, err = reg.Version(ref.Subject, ref.Version)
-		} else {
-			_, s, err = reg.Latest(ref.Subject)
-		}
+		s, err := referenced(reg, ref)
 		if err != nil {
-			return fmt.Errorf("reference %s (subject %s): %w", ref.Name, ref.Subject, err)
+			return err
 		}
 		if err := parseAvroRefs(reg, s.References, cache, done, depth+1); err != nil {
 			return err

@@ -317,21 +317,9 @@ func addProtoRefs(reg Registry, refs []RegReference, srcs map[string]string, dep
 		if _, ok := srcs[ref.Name]; ok {
 			continue
 		}
-		if reg == nil {
-			return fmt.Errorf("reference %s needs a Schema Registry", ref.Name)
-		}
-		// A reference pins the version it was registered against: a
-		// later version of the imported file may no longer declare what
-		// this schema uses. -1 (or none) means the latest.
-		var s RegSchema
-		var err error
-		if ref.Version > 0 {
-			_, s, err = reg.Version(ref.Subject, ref.Version)
-		} else {
-			_, s, err = reg.Latest(ref.Subject)
-		}
+		s, err := referenced(reg, ref)
 		if err != nil {
-			return fmt.Errorf("reference %s (subject %s): %w", ref.Name, ref.Subject, err)
+			return err
 		}
 		srcs[ref.Name] = s.Schema
 		if err := addProtoRefs(reg, s.References, srcs, depth+1); err != nil {

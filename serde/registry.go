@@ -47,6 +47,27 @@ type RegReference struct {
 	Version int
 }
 
+// referenced returns the schema a reference names. A reference pins the
+// version it was registered against: a later version of the subject may
+// no longer declare what the referring schema uses. A version of -1 (or
+// none) means the latest.
+func referenced(reg Registry, ref RegReference) (RegSchema, error) {
+	if reg == nil {
+		return RegSchema{}, fmt.Errorf("reference %s needs a Schema Registry", ref.Name)
+	}
+	var s RegSchema
+	var err error
+	if ref.Version > 0 {
+		_, s, err = reg.Version(ref.Subject, ref.Version)
+	} else {
+		_, s, err = reg.Latest(ref.Subject)
+	}
+	if err != nil {
+		return RegSchema{}, fmt.Errorf("reference %s (subject %s): %w", ref.Name, ref.Subject, err)
+	}
+	return s, nil
+}
+
 // ErrSubjectNotFound is wrapped by Registry.Latest when a subject has no
 // schema.
 var ErrSubjectNotFound = errors.New("subject not found")
