@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"encoding/base64"
+	"maps"
 	"strconv"
 	"strings"
 	"testing"
@@ -52,9 +53,17 @@ message Legacy {
 }
 
 func compileText(t *testing.T, text string) *descriptorpb.FileDescriptorProto {
+	return compileTextWith(t, text, nil)
+}
+
+// compileTextWith compiles text as schema.proto, with imports beside
+// the standard ones.
+func compileTextWith(t *testing.T, text string, imports map[string]string) *descriptorpb.FileDescriptorProto {
 	t.Helper()
+	srcs := map[string]string{"schema.proto": text}
+	maps.Copy(srcs, imports)
 	c := protocompile.Compiler{Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
-		Accessor: protocompile.SourceAccessorFromMap(map[string]string{"schema.proto": text})})}
+		Accessor: protocompile.SourceAccessorFromMap(srcs)})}
 	files, err := c.Compile(context.Background(), "schema.proto")
 	if err != nil {
 		t.Fatalf("compile:\n%s\n%v", text, err)
@@ -132,15 +141,9 @@ message Order {
 }`
 	compile := func(text string) *descriptorpb.FileDescriptorProto {
 		t.Helper()
-		c := protocompile.Compiler{Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
-			Accessor: protocompile.SourceAccessorFromMap(map[string]string{"schema.proto": text, "confluent/meta.proto": confluentMetaProto})})}
-		files, err := c.Compile(context.Background(), "schema.proto")
-		if err != nil {
-			t.Fatalf("compile:\n%s\n%v", text, err)
-		}
 		// As a client sends it: the option as bytes the descriptor's
 		// own types do not know.
-		raw, err := proto.Marshal(protodesc.ToFileDescriptorProto(files[0]))
+		raw, err := proto.Marshal(compileTextWith(t, text, map[string]string{"confluent/meta.proto": confluentMetaProto}))
 		if err != nil {
 			t.Fatal(err)
 		}
