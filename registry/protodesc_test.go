@@ -71,17 +71,25 @@ func compileTextWith(t *testing.T, text string, imports map[string]string) *desc
 	return protodesc.ToFileDescriptorProto(files[0])
 }
 
+// printed is the text descriptorText prints for fd sent as a client
+// sends it (base64).
+func printed(t *testing.T, fd *descriptorpb.FileDescriptorProto) string {
+	t.Helper()
+	raw, err := proto.Marshal(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, ok, err := descriptorText(base64.StdEncoding.EncodeToString(raw))
+	if err != nil || !ok {
+		t.Fatalf("descriptorText: ok %v, %v", ok, err)
+	}
+	return text
+}
+
 func TestDescriptorPrintsAsEquivalentText(t *testing.T) {
 	for _, src := range descriptorSchemas {
 		want := compileText(t, src)
-		raw, err := proto.Marshal(want)
-		if err != nil {
-			t.Fatal(err)
-		}
-		text, ok, err := descriptorText(base64.StdEncoding.EncodeToString(raw))
-		if err != nil || !ok {
-			t.Fatalf("descriptorText: ok %v, %v", ok, err)
-		}
+		text := printed(t, want)
 		got := compileText(t, text)
 		if !proto.Equal(got, want) {
 			t.Errorf("the printed text compiles to another descriptor:\n%s\ngot  %v\nwant %v", text, got, want)
@@ -154,14 +162,7 @@ message Order {
 		return &fd
 	}
 	want := compile(src)
-	raw, err := proto.Marshal(want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text, ok, err := descriptorText(base64.StdEncoding.EncodeToString(raw))
-	if err != nil || !ok {
-		t.Fatalf("descriptorText: ok %v, %v", ok, err)
-	}
+	text := printed(t, want)
 	if !strings.Contains(text, `(confluent.field_meta) = { params: [{ key: "precision", value: "10" }, { key: "scale", value: "2" }] }`) {
 		t.Errorf("the printed text lacks the decimal's field_meta:\n%s", text)
 	}
@@ -169,11 +170,7 @@ message Order {
 	// order: the options are compared as the printer reads them, the
 	// rest of the descriptors as they are.
 	got := compile(text)
-	raw, err = proto.Marshal(got)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if again, _, _ := descriptorText(base64.StdEncoding.EncodeToString(raw)); again != text {
+	if again := printed(t, got); again != text {
 		t.Errorf("the printed text compiles to a descriptor printing otherwise:\n%s\nthen\n%s", text, again)
 	}
 	for _, fd := range []*descriptorpb.FileDescriptorProto{got, want} {
