@@ -168,6 +168,14 @@ func (c *Client) CreateTopic(ctx context.Context, t TopicInfo) error {
 	}
 	switch {
 	case err == nil:
+		// A lookup of the name before it existed (CREATE STREAM checks
+		// first) left kgo's cache for admin requests holding it as
+		// unknown, so listing its offsets right away would not find
+		// it: a push query over it would then start at whatever end a
+		// later, lazy lookup finds, after the first records.
+		if _, err := c.refreshTopics(ctx, t.Name); err != nil {
+			return fmt.Errorf("create topic %s: %w", t.Name, err)
+		}
 		return nil
 	case errors.Is(err, kerr.TopicAlreadyExists):
 		info, ok, derr := c.Topic(ctx, t.Name)
@@ -206,6 +214,29 @@ func (c *Client) DeleteTopic(ctx context.Context, name string) error {
 	default:
 		return fmt.Errorf("delete topic %s: %w", name, err)
 	}
+}
+
+// refreshTopics asks the broker for the named topics' metadata, which
+// replaces what kgo's cache for admin requests (ListOffsets and the like)
+// holds for them, and reports which exist.
+func (c *Client) refreshTopics(ctx context.Context, names ...string) (map[string]bool, error) {
+	req := kmsg.NewPtrMetadataRequest()
+	for _, n := range names {
+		rt := kmsg.NewMetadataRequestTopic()
+		rt.Topic = kmsg.StringPtr(n)
+		req.Topics = append(req.Topics, rt)
+	}
+	resp, err := req.RequestWith(ctx, c.prod)
+	if err != nil {
+		return nil, fmt.Errorf("metadata of %v: %w", names, err)
+	}
+	exist := make(map[string]bool, len(names))
+	for _, t := range resp.Topics {
+		if t.Topic != nil && t.ErrorCode == 0 && len(t.Partitions) > 0 {
+			exist[*t.Topic] = true
+		}
+	}
+	return exist, nil
 }
 
 // Topic describes one topic.

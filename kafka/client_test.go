@@ -281,6 +281,35 @@ func TestClientNoCommitLatest(t *testing.T) {
 	expectLatest(t, SubscribeOptions{Topics: []string{"t"}, Reset: Latest, NoCommit: true})
 }
 
+// TestClientNoCommitLatestAfterLookupAndCreate: a push-query style
+// subscription to a topic made right after a lookup found it missing (as
+// CREATE STREAM checks, then creates) starts at the topic's end, not at
+// whatever end a later, lazy lookup finds: kgo's cache of metadata for
+// admin requests remembered the topic as missing, so the listing of end
+// offsets did not see it and every record written right after Subscribe
+// was skipped.
+func TestClientNoCommitLatestAfterLookupAndCreate(t *testing.T) {
+	e, c := startBroker(t)
+	other := dial(t, e) // another client, as a tool making the topic
+	ctx := testCtx(t)
+	for i, maker := range []*Client{c, c, other, other} {
+		topic := fmt.Sprintf("made%d", i)
+		if _, ok, err := c.Topic(ctx, topic); err != nil || ok {
+			t.Fatalf("lookup of %s before its creation: exists %v, %v", topic, ok, err)
+		}
+		if err := maker.CreateTopic(ctx, TopicInfo{Name: topic, Partitions: 2}); err != nil {
+			t.Fatal(err)
+		}
+		if maker == c {
+			ends, err := c.EndOffsets(ctx, topic)
+			if err != nil || len(ends) != 2 {
+				t.Fatalf("end offsets of %s right after its creation: %v, %v", topic, ends, err)
+			}
+		}
+		expectLatestOn(t, c, maker, topic, SubscribeOptions{Topics: []string{topic}, Reset: Latest, NoCommit: true})
+	}
+}
+
 // TestClientGroupLatestStartsAtSubscribe: a new group under Latest reads
 // every record produced after Subscribe returned, even those written
 // before its first join completes, and none from before.
@@ -297,7 +326,15 @@ func expectLatest(t *testing.T, opts SubscribeOptions) {
 	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 2}); err != nil {
 		t.Fatal(err)
 	}
-	produceN(t, c, "t", 0, 20)
+	expectLatestOn(t, c, c, "t", opts)
+}
+
+// expectLatestOn has writer write 20 records to topic, subscribes c with
+// opts, has writer write 5 more at once and expects exactly those 5.
+func expectLatestOn(t *testing.T, c, writer *Client, topic string, opts SubscribeOptions) {
+	t.Helper()
+	ctx := testCtx(t)
+	produceN(t, writer, topic, 0, 20)
 	got := make(chan string, 100)
 	s, err := c.Subscribe(ctx, opts, func(_ context.Context, b []Record) error {
 		for _, r := range b {
@@ -309,7 +346,7 @@ func expectLatest(t *testing.T, opts SubscribeOptions) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	produceN(t, c, "t", 20, 5) // at once: a group has not joined yet
+	produceN(t, writer, topic, 20, 5) // at once: a group has not joined yet
 	seen := map[string]bool{}
 	for len(seen) < 5 {
 		select {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -190,6 +191,34 @@ func (c *Client) topicEnds(ctx context.Context, topics []string) (map[string]map
 	ends, err := c.adm.ListEndOffsets(ctx, topics...)
 	if err != nil {
 		return nil, fmt.Errorf("end offsets of %v: %w", topics, err)
+	}
+	var missing []string
+	for _, t := range topics {
+		if _, unknown := ends[t][-1]; unknown || len(ends[t]) == 0 {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) > 0 {
+		// The listing may have answered from kgo's cache, which holds a
+		// topic made by another client since a lookup as unknown for
+		// up to a second: ask the broker, and list again what exists.
+		exist, err := c.refreshTopics(ctx, missing...)
+		if err != nil {
+			return nil, err
+		}
+		var again []string
+		for _, t := range missing {
+			if exist[t] {
+				again = append(again, t)
+			}
+		}
+		if len(again) > 0 {
+			more, err := c.adm.ListEndOffsets(ctx, again...)
+			if err != nil {
+				return nil, fmt.Errorf("end offsets of %v: %w", again, err)
+			}
+			maps.Copy(ends, more)
+		}
 	}
 	out := make(map[string]map[int32]int64, len(topics))
 	for _, t := range topics {
