@@ -90,7 +90,7 @@ func parseAvroRefs(s Schema, res resolver, cache *avro.SchemaCache, done map[str
 		}
 		sv, ok := res.lookupVersion(ref.Subject, ref.Version)
 		if !ok {
-			return fmt.Errorf("reference %q: version %d of subject %q not found", ref.Name, ref.Version, ref.Subject)
+			return noReference(ref)
 		}
 		if sv.Schema.Type != Avro {
 			return fmt.Errorf("reference %q: %s/%d is a %s schema, not AVRO", ref.Name, ref.Subject, ref.Version, sv.Schema.Type)

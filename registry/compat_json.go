@@ -8,13 +8,26 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/eddysql/eddy/internal/jsonref"
 )
+
+// jsonDoc is a parsed JSON Schema document: its decoded root, where it
+// is filed among its schema's documents, the base URI its relative
+// "$ref"s resolve against (its "$id", else where it is filed), and the
+// documents of its schema's references, shared by all of them.
+type jsonDoc struct {
+	root any
+	key  string // "" for the registered schema itself, else its URI
+	base string
+	refs *jsonref.Docs[*jsonDoc]
+}
 
 // parseJSONSchema checks that text is a JSON Schema document: an object
 // or a boolean, whose "type", "properties", "required" and "items"
 // keywords, where present, have the right shapes. It does not resolve
-// $ref.
-func parseJSONSchema(text string) (any, error) {
+// $ref; the document has no references (see parseJSON).
+func parseJSONSchema(text string) (*jsonDoc, error) {
 	var v any
 	if err := json.Unmarshal([]byte(text), &v); err != nil {
 		return nil, fmt.Errorf("JSON schema: %w", err)
@@ -22,7 +35,62 @@ func parseJSONSchema(text string) (any, error) {
 	if err := validateJSONSchema(v, ""); err != nil {
 		return nil, fmt.Errorf("JSON schema: %w", err)
 	}
-	return v, nil
+	d := &jsonDoc{root: v, base: jsonref.Base("", jsonID(v)), refs: &jsonref.Docs[*jsonDoc]{}}
+	if d.base != "" {
+		d.refs.Add(d.base, d.base, d) // an absolute "$ref" to itself
+	}
+	return d, nil
+}
+
+// jsonID is a document's "$id", "" without one.
+func jsonID(v any) string {
+	m, _ := v.(map[string]any)
+	id, _ := m["$id"].(string)
+	return id
+}
+
+// parseJSON parses a JSON schema with the documents its references name,
+// each at the version it pins, as Confluent resolves them: depth first,
+// transitively, into one set by name, the first of a name winning.
+func parseJSON(s Schema, res resolver) (*jsonDoc, error) {
+	root, err := parseJSONSchema(s.Schema)
+	if err != nil {
+		return nil, err
+	}
+	if err := addJSONRefs(root, s.References, res, map[string]bool{}, 0); err != nil {
+		return nil, err
+	}
+	return root, nil
+}
+
+func addJSONRefs(root *jsonDoc, refs []Reference, res resolver, seen map[string]bool, depth int) error {
+	if depth > maxReferenceDepth {
+		return fmt.Errorf("references nested deeper than %d (a cycle?)", maxReferenceDepth)
+	}
+	for _, ref := range refs {
+		sv, ok := res.lookupVersion(ref.Subject, ref.Version)
+		if !ok {
+			return noReference(ref)
+		}
+		if seen[ref.Name] {
+			continue
+		}
+		seen[ref.Name] = true
+		if sv.Schema.Type != JSON {
+			return fmt.Errorf("reference %q: %s/%d is a %s schema, not JSON", ref.Name, ref.Subject, ref.Version, sv.Schema.Type)
+		}
+		if err := addJSONRefs(root, sv.Schema.References, res, seen, depth+1); err != nil {
+			return fmt.Errorf("reference %q: %w", ref.Name, err)
+		}
+		d, err := parseJSONSchema(sv.Schema.Schema)
+		if err != nil {
+			return fmt.Errorf("reference %q (%s/%d): %w", ref.Name, ref.Subject, ref.Version, err)
+		}
+		d.key = jsonref.Resolve(root.base, ref.Name)
+		d.base, d.refs = jsonref.Base(d.key, jsonID(d.root)), root.refs
+		root.refs.Add(root.base, ref.Name, d)
+	}
+	return nil
 }
 
 var jsonTypes = []string{"null", "boolean", "object", "array", "number", "string", "integer"}
@@ -133,51 +201,60 @@ func stringList(v any) ([]string, bool) {
 //   - Boolean schemas: reader true accepts all; reader false accepts only
 //     writer false.
 //
-// A local "$ref" (a JSON pointer into the same document, "#/$defs/Order",
-// as Go's invopop/jsonschema writes every struct) is replaced by the
-// schema it names, in the reader against the reader's document and in
-// the writer against the writer's; keywords beside it are ignored. A
+// A "$ref" is replaced by the schema it names, in the reader against
+// the reader's documents and in the writer against the writer's: a JSON
+// pointer into the same document ("#/$defs/Order", as Go's
+// invopop/jsonschema writes every struct), or into a document of a
+// schema reference ("address.json", "address.json#/$defs/Zip"), read at
+// the version the reference pins; keywords beside it are ignored. A
 // pair of references met again below itself (a recursive type) is taken
 // as compatible there.
 //
-// Other references, allOf, anyOf, oneOf, not, patternProperties,
-// pattern and format are not analysed: they must be equal in both, or
-// the check reports it.
-func checkJSONSchema(reader, writer any) []string {
-	c := &jsonCompat{readerRoot: reader, writerRoot: writer, expanding: map[[2]string]bool{}}
-	c.node(reader, writer, "")
+// A reference that names nothing, allOf, anyOf, oneOf, not,
+// patternProperties, pattern and format are not analysed: they must be
+// equal in both, or the check reports it.
+func checkJSONSchema(reader, writer *jsonDoc) []string {
+	c := &jsonCompat{expanding: map[[2]string]bool{}}
+	c.node(reader, reader.root, writer, writer.root, "")
 	return c.msgs
 }
 
 type jsonCompat struct {
-	readerRoot, writerRoot any
-	msgs                   []string
-	expanding              map[[2]string]bool // reader and writer $ref pairs being compared
+	msgs      []string
+	expanding map[[2]string]bool // reader and writer $ref targets being compared
 }
 
 // maxJSONRefHops bounds a chain of references to references.
 const maxJSONRefHops = 32
 
-// deref follows n's local references within root; it returns the schema
-// reached and the first reference followed ("" when none).
-func derefJSON(root, n any) (any, string) {
+// derefJSON follows the references of n, a schema within doc; it returns
+// the schema reached, the document it is in, and where the first
+// reference followed leads ("" when none).
+func derefJSON(doc *jsonDoc, n any) (*jsonDoc, any, string) {
 	first := ""
 	for range maxJSONRefHops {
 		m, _ := n.(map[string]any)
-		ref, _ := m["$ref"].(string)
-		if !strings.HasPrefix(ref, "#") {
+		ref, ok := m["$ref"].(string)
+		if !ok {
 			break
 		}
-		target, ok := jsonPointer(root, ref[1:])
+		uri, frag := jsonref.Split(ref)
+		to := doc
+		if uri != "" {
+			if to, ok = doc.refs.Find(doc.base, uri); !ok {
+				break
+			}
+		}
+		target, ok := jsonPointer(to.root, frag)
 		if !ok {
 			break
 		}
 		if first == "" {
-			first = ref
+			first = to.key + "#" + frag
 		}
-		n = target
+		doc, n = to, target
 	}
-	return n, first
+	return doc, n, first
 }
 
 // jsonPointer finds what an RFC 6901 pointer (a URI fragment, so
@@ -213,12 +290,14 @@ func jsonPointer(root any, ptr string) (any, bool) {
 	return n, true
 }
 
-func (c *jsonCompat) node(reader, writer any, path string) {
+// node compares reader, a schema within the reader's document rd, with
+// writer, within wd.
+func (c *jsonCompat) node(rd *jsonDoc, reader any, wd *jsonDoc, writer any, path string) {
 	fail := func(format string, args ...any) {
 		c.msgs = append(c.msgs, fmt.Sprintf("at %s: ", orRoot(path))+fmt.Sprintf(format, args...))
 	}
-	reader, rref := derefJSON(c.readerRoot, reader)
-	writer, wref := derefJSON(c.writerRoot, writer)
+	rd, reader, rref := derefJSON(rd, reader)
+	wd, writer, wref := derefJSON(wd, writer)
 	if rref != "" || wref != "" {
 		pair := [2]string{rref, wref}
 		if c.expanding[pair] {
@@ -305,7 +384,7 @@ func (c *jsonCompat) node(reader, writer any, path string) {
 	for _, name := range sortedKeys(wprops) {
 		wp := wprops[name]
 		if rp, ok := rprops[name]; ok {
-			c.node(rp, wp, path+"/properties/"+name)
+			c.node(rd, rp, wd, wp, path+"/properties/"+name)
 			continue
 		}
 		if rHasAdd {
@@ -313,7 +392,7 @@ func (c *jsonCompat) node(reader, writer any, path string) {
 				fail("writer property %q is not allowed by the reader (additionalProperties is false)", name)
 				continue
 			}
-			c.node(rAdd, wp, path+"/properties/"+name)
+			c.node(rd, rAdd, wd, wp, path+"/properties/"+name)
 		}
 	}
 	for _, name := range sortedKeys(rprops) {
@@ -321,7 +400,7 @@ func (c *jsonCompat) node(reader, writer any, path string) {
 			continue
 		}
 		if wa, ok := wAdd.(map[string]any); ok {
-			c.node(rprops[name], wa, path+"/properties/"+name)
+			c.node(rd, rprops[name], wd, wa, path+"/properties/"+name)
 		}
 	}
 	if rHasAdd {
@@ -338,7 +417,7 @@ func (c *jsonCompat) node(reader, writer any, path string) {
 			if !ok {
 				wi = true
 			}
-			c.node(ri, wi, path+"/items")
+			c.node(rd, ri, wd, wi, path+"/items")
 		}
 	}
 	// bounds

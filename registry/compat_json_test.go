@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -82,4 +83,65 @@ func goOrder(props, required string) string {
 	return `{"$schema":"https://json-schema.org/draft/2020-12/schema","$ref":"#/$defs/Order","$defs":{` +
 		`"Addr":{"properties":{"city":{"type":"string"}},"additionalProperties":false,"type":"object","required":["city"]},` +
 		`"Order":{"properties":{` + props + `},"additionalProperties":false,"type":"object","required":[` + required + `]}}}`
+}
+
+// versionsOf is a resolver over fixed versions, by subject and version.
+type versionsOf map[string]map[int]Schema
+
+func (v versionsOf) lookupVersion(subject string, version int) (*SubjectVersion, bool) {
+	s, ok := v[subject][version]
+	if !ok {
+		return nil, false
+	}
+	s.Type = JSON
+	return &SubjectVersion{Subject: subject, Version: version, Schema: s}, true
+}
+
+// The documents of references are found where a "$ref" resolves, a
+// reference's own references included, relative to an "$id" too; a
+// type recursive through another document is compared once.
+func TestCheckJSONSchemaReferences(t *testing.T) {
+	ref := func(name, subject string, version int) Reference {
+		return Reference{Name: name, Subject: subject, Version: version}
+	}
+	const address = `{"type":"object","properties":{"country":{"$ref":"country.json"}}}`
+	const node = `{"type":"object","properties":{"next":{"$ref":"node.json"},"v":{"type":"%s"}}}`
+	res := versionsOf{
+		"country": {1: {Schema: `{"type":"string"}`}, 2: {Schema: `{"type":"integer"}`}},
+		"address": {1: {Schema: address, References: []Reference{ref("country.json", "country", 1)}},
+			2: {Schema: address, References: []Reference{ref("country.json", "country", 2)}}},
+		"node": {1: {Schema: fmt.Sprintf(node, "number")}, 2: {Schema: fmt.Sprintf(node, "integer")}},
+	}
+	doc := func(text string, refs ...Reference) *jsonDoc {
+		t.Helper()
+		d, err := parseJSON(Schema{Type: JSON, Schema: text, References: refs}, res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	const withID = `{"$id":"https://example.com/s/customer.json","type":"object","properties":{"ship":{"$ref":"address.json"}}}`
+	for _, tc := range []struct {
+		name           string
+		reader, writer *jsonDoc
+		want           string
+	}{
+		{"reference's reference changed", doc(`{"$ref":"address.json"}`, ref("address.json", "address", 2)),
+			doc(`{"$ref":"address.json"}`, ref("address.json", "address", 1)), "/properties/country"},
+		{"the same, named relative to $id and absolute", doc(withID, ref("https://example.com/s/address.json", "address", 1)),
+			doc(withID, ref("address.json", "address", 1)), ""},
+		{"relative to $id, changed", doc(withID, ref("https://example.com/s/address.json", "address", 2)),
+			doc(withID, ref("address.json", "address", 1)), "/properties/ship/properties/country"},
+		{"recursive through a reference", doc(`{"$ref":"node.json"}`, ref("node.json", "node", 1)), doc(`{"$ref":"node.json"}`, ref("node.json", "node", 2)), ""},
+		{"recursive narrowed", doc(`{"$ref":"node.json"}`, ref("node.json", "node", 2)), doc(`{"$ref":"node.json"}`, ref("node.json", "node", 1)), "/properties/v"},
+	} {
+		msgs := checkJSONSchema(tc.reader, tc.writer)
+		if (tc.want == "") != (len(msgs) == 0) || !strings.Contains(strings.Join(msgs, "\n"), tc.want) {
+			t.Errorf("%s: %q, want a message at %q", tc.name, msgs, tc.want)
+		}
+	}
+	if _, err := parseJSON(Schema{Type: JSON, Schema: `{"$ref":"a.json"}`, References: []Reference{ref("a.json", "address", 3)}}, res); err == nil ||
+		!strings.Contains(err.Error(), `No schema reference found for subject "address" and version 3`) {
+		t.Errorf("a missing version: %v", err)
+	}
 }

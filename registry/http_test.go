@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"fmt"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -372,4 +373,71 @@ func TestHTTPJSONAndProtobuf(t *testing.T) {
 		Schema:     "syntax = \"proto3\";\npackage ex;\nimport \"ex/channel.proto\";\nmessage Q {\n  Channel channel = 1;\n}",
 		References: []Reference{{Name: "ex/channel.proto", Subject: "ex/channel.proto", Version: 1}}})
 	wantError(t, "POST", base+"/subjects/e/versions", schemaRequest{SchemaType: "PROTOBUF", Schema: `syntax = "proto3"; package ex;`}, 422, CodeInvalidSchema)
+}
+
+// TestHTTPJSONReferences: a JSON schema whose "$ref"s name documents of
+// other subjects (schema references, as Confluent's JSON Schema serdes
+// use them). A reference to a version that does not exist is an invalid
+// schema, worded as Confluent's; compatibility follows a "$ref" into the
+// referenced version, a fragment of it included, as it follows local
+// ones.
+func TestHTTPJSONReferences(t *testing.T) {
+	_, base := startRegistry(t, newMem(t))
+	addr1 := `{"type":"object","properties":{"city":{"type":"string"},"zip":{"$ref":"#/definitions/Zip"}},"definitions":{"Zip":{"type":"string"}}}`
+	register(t, base, "address", schemaRequest{SchemaType: "JSON", Schema: addr1})
+	customer := `{"type":"object","properties":{"name":{"type":"string"},"ship":{"$ref":"address.json"},"zip":{"$ref":"address.json#/definitions/Zip"}}}`
+	refTo := func(version int) []Reference {
+		return []Reference{{Name: "address.json", Subject: "address", Version: version}}
+	}
+	id := register(t, base, "customer-value", schemaRequest{SchemaType: "JSON", Schema: customer, References: refTo(1)})
+	var got schemaJSON
+	call(t, "GET", base+"/schemas/ids/"+strconv.Itoa(id), nil, &got)
+	if !reflect.DeepEqual(got.References, refTo(1)) {
+		t.Fatalf("references = %+v", got.References)
+	}
+
+	msg := wantError(t, "POST", base+"/subjects/other-value/versions",
+		schemaRequest{SchemaType: "JSON", Schema: customer, References: refTo(9)}, 422, CodeInvalidSchema)
+	if want := `No schema reference found for subject "address" and version 9`; !strings.Contains(msg, want) {
+		t.Errorf("missing version: %q, want it to say %q", msg, want)
+	}
+	msg = wantError(t, "POST", base+"/subjects/other-value/versions", schemaRequest{SchemaType: "JSON", Schema: customer,
+		References: []Reference{{Name: "address.json", Subject: "nope", Version: 1}}}, 422, CodeInvalidSchema)
+	if want := `No schema reference found for subject "nope" and version 1`; !strings.Contains(msg, want) {
+		t.Errorf("missing subject: %q, want it to say %q", msg, want)
+	}
+	// A JSON schema's reference must be a JSON schema.
+	register(t, base, "avro-address", schemaRequest{Schema: `{"type":"record","name":"A","fields":[]}`})
+	wantError(t, "POST", base+"/subjects/other-value/versions", schemaRequest{SchemaType: "JSON", Schema: customer,
+		References: []Reference{{Name: "address.json", Subject: "avro-address", Version: 1}}}, 422, CodeInvalidSchema)
+
+	// address v2 makes city a number, v3 zip (behind the fragment) a
+	// number, v4 adds an optional property.
+	call(t, "PUT", base+"/config/address", map[string]string{"compatibility": "NONE"}, nil)
+	for _, s := range []string{
+		strings.Replace(addr1, `"city":{"type":"string"}`, `"city":{"type":"number"}`, 1),
+		strings.Replace(addr1, `"Zip":{"type":"string"}`, `"Zip":{"type":"number"}`, 1),
+		strings.Replace(addr1, `"city":{"type":"string"}`, `"city":{"type":"string"},"street":{"type":"string"}`, 1),
+	} {
+		register(t, base, "address", schemaRequest{SchemaType: "JSON", Schema: s})
+	}
+	for _, tc := range []struct {
+		version int
+		want    string // a message's path; "" when compatible
+	}{{2, "/properties/ship/properties/city"}, {3, "/properties/zip"}, {4, ""}} {
+		req := schemaRequest{SchemaType: "JSON", Schema: customer, References: refTo(tc.version)}
+		var res compatibilityJSON
+		call(t, "POST", base+"/compatibility/subjects/customer-value/versions/latest?verbose=true", req, &res)
+		msgs := fmt.Sprint(res.Messages)
+		if res.IsCompatible != (tc.want == "") || !strings.Contains(msgs, tc.want) {
+			t.Errorf("against address v%d: compatible %v, %s; want a message at %q", tc.version, res.IsCompatible, msgs, tc.want)
+		}
+		if tc.want != "" {
+			wantError(t, "POST", base+"/subjects/customer-value/versions", req, 409, CodeIncompatible)
+		}
+	}
+	// Pinning v4 is compatible: a new version with a new id.
+	if v := register(t, base, "customer-value", schemaRequest{SchemaType: "JSON", Schema: customer, References: refTo(4)}); v == id {
+		t.Fatalf("the reference to v4 kept id %d", id)
+	}
 }

@@ -201,7 +201,7 @@ func metadataHas(metadata json.RawMessage, props map[string]string) bool {
 type parsedSchema struct {
 	typ   SchemaType
 	avro  avroSchema
-	json  any
+	json  *jsonDoc
 	proto *protoFile
 }
 
@@ -220,10 +220,7 @@ func parse(s Schema, res resolver) (*parsedSchema, error) {
 		}
 		return &parsedSchema{typ: Avro, avro: a}, nil
 	case JSON:
-		if err := checkReferences(s, res, 0); err != nil {
-			return nil, err
-		}
-		j, err := parseJSONSchema(s.Schema)
+		j, err := parseJSON(s, res)
 		if err != nil {
 			return nil, err
 		}
@@ -253,11 +250,17 @@ func checkReferences(s Schema, res resolver, depth int) error {
 	for _, ref := range s.References {
 		sv, ok := res.lookupVersion(ref.Subject, ref.Version)
 		if !ok {
-			return fmt.Errorf("reference %q: version %d of subject %q not found", ref.Name, ref.Version, ref.Subject)
+			return noReference(ref)
 		}
 		if err := checkReferences(sv.Schema, res, depth+1); err != nil {
 			return fmt.Errorf("reference %q: %w", ref.Name, err)
 		}
 	}
 	return nil
+}
+
+// noReference is the error for a reference to a version that does not
+// exist, worded as Confluent's registry words it.
+func noReference(ref Reference) error {
+	return fmt.Errorf("No schema reference found for subject %q and version %d", ref.Subject, ref.Version)
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/eddysql/eddy/internal/jsonref"
 	"github.com/eddysql/eddy/types"
 )
 
@@ -252,14 +253,73 @@ func readJNode(d *json.Decoder) (*jnode, error) {
 	return &jnode{val: tok}, nil
 }
 
-// jsonSchemaColumns derives columns from a JSON schema.
-func jsonSchemaColumns(text string, unwrapped, isKey bool) ([]types.Column, error) {
-	n, err := parseJNode(text)
+// jsonDoc is a parsed JSON schema document: its root, where it is filed
+// among its schema's documents, the base URI its relative "$ref"s resolve
+// against (its "$id", else where it is filed), and the documents of its
+// schema's references, shared by all of them.
+type jsonDoc struct {
+	root *jnode
+	key  string // "" for the registered schema itself, else its URI
+	base string
+	refs *jsonref.Docs[*jsonDoc]
+}
+
+// parseJSONDocs parses a registered JSON schema with the documents its
+// references name, each at the version it pins (see referenced), as
+// Confluent's serdes resolve them: depth first, transitively, into one
+// set by name, the first of a name winning.
+func parseJSONDocs(reg Registry, rs RegSchema) (*jsonDoc, error) {
+	n, err := parseJNode(rs.Schema)
 	if err != nil {
 		return nil, err
 	}
-	root := n
-	n, expanding, err := jsonDeref(root, n, nil)
+	root := &jsonDoc{root: n, base: jsonref.Base("", n.get("$id").str()), refs: &jsonref.Docs[*jsonDoc]{}}
+	if root.base != "" {
+		root.refs.Add(root.base, root.base, root) // an absolute "$ref" to itself
+	}
+	if err := addJSONRefs(reg, root, rs.References, map[string]bool{}, 0); err != nil {
+		return nil, err
+	}
+	return root, nil
+}
+
+func addJSONRefs(reg Registry, root *jsonDoc, refs []RegReference, seen map[string]bool, depth int) error {
+	if depth > 32 {
+		return errors.New("JSON schema references nest too deeply")
+	}
+	for _, ref := range refs {
+		if seen[ref.Name] {
+			continue
+		}
+		seen[ref.Name] = true
+		s, err := referenced(reg, ref)
+		if err != nil {
+			return err
+		}
+		if !strings.EqualFold(s.Type, SchemaJSON) {
+			return fmt.Errorf("reference %s (subject %s): the schema is of type %s, not JSON", ref.Name, ref.Subject, orAvro(s.Type))
+		}
+		if err := addJSONRefs(reg, root, s.References, seen, depth+1); err != nil {
+			return err
+		}
+		n, err := parseJNode(s.Schema)
+		if err != nil {
+			return fmt.Errorf("reference %s (subject %s): %w", ref.Name, ref.Subject, err)
+		}
+		key := jsonref.Resolve(root.base, ref.Name)
+		root.refs.Add(root.base, ref.Name, &jsonDoc{root: n, key: key, base: jsonref.Base(key, n.get("$id").str()), refs: root.refs})
+	}
+	return nil
+}
+
+// jsonSchemaColumns derives columns from a registered JSON schema, its
+// references read from reg.
+func jsonSchemaColumns(reg Registry, rs RegSchema, unwrapped, isKey bool) ([]types.Column, error) {
+	root, err := parseJSONDocs(reg, rs)
+	if err != nil {
+		return nil, err
+	}
+	doc, n, expanding, err := jsonDeref(root, root.root, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +330,7 @@ func jsonSchemaColumns(text string, unwrapped, isKey bool) ([]types.Column, erro
 		}
 		cols := make([]types.Column, len(props.keys))
 		for i, k := range props.keys {
-			t, err := sqlTypeOfJSONSchema(root, props.vals[i], expanding)
+			t, err := sqlTypeOfJSONSchema(doc, props.vals[i], expanding)
 			if err != nil {
 				return nil, fmt.Errorf("property %s: %w", k, err)
 			}
@@ -278,37 +338,45 @@ func jsonSchemaColumns(text string, unwrapped, isKey bool) ([]types.Column, erro
 		}
 		return cols, nil
 	}
-	t, err := sqlTypeOfJSONSchema(root, n, expanding)
+	t, err := sqlTypeOfJSONSchema(doc, n, expanding)
 	if err != nil {
 		return nil, err
 	}
 	return []types.Column{{Name: unwrapName(isKey), Type: t}}, nil
 }
 
-// jsonDeref follows n's local references ("$ref": "#/$defs/Order", as
-// generators such as invopop/jsonschema, used by confluent-kafka-go's
-// serializer, write them) to the schema they name in root, unwrapping
-// nullable unions on the way. expanding holds the references being
-// expanded around n: one met again is a recursive type, which no SQL
-// type can hold. References to other documents are not followed.
-func jsonDeref(root, n *jnode, expanding []string) (*jnode, []string, error) {
+// jsonDeref follows n's references, n being a schema within doc, to the
+// schema they name, unwrapping nullable unions on the way: local ones
+// ("$ref": "#/$defs/Order", as generators such as invopop/jsonschema,
+// used by confluent-kafka-go's serializer, write them) and ones into the
+// documents of schema references ("address.json", or with a fragment,
+// "address.json#/$defs/Zip"). It returns the schema reached and its
+// document. expanding holds the references being expanded around n: one
+// met again is a recursive type, which no SQL type can hold.
+func jsonDeref(doc *jsonDoc, n *jnode, expanding []string) (*jsonDoc, *jnode, []string, error) {
 	n = jsonNonNull(n)
 	for ref := n.get("$ref"); ref != nil; ref = n.get("$ref") {
 		r := ref.str()
-		if !strings.HasPrefix(r, "#") {
-			return nil, nil, fmt.Errorf("$ref %q: only references within the schema (#/...) are supported", r)
+		uri, frag := jsonref.Split(r)
+		to := doc
+		if uri != "" {
+			var ok bool
+			if to, ok = doc.refs.Find(doc.base, uri); !ok {
+				return nil, nil, nil, fmt.Errorf("$ref %q: the schema has no reference named %q (a reference's name is what a $ref to it says)", r, uri)
+			}
 		}
-		if slices.Contains(expanding, r) {
-			return nil, nil, fmt.Errorf("$ref %q is recursive: no SQL type can hold it", r)
+		key := to.key + "#" + frag
+		if slices.Contains(expanding, key) {
+			return nil, nil, nil, fmt.Errorf("$ref %q is recursive: no SQL type can hold it", r)
 		}
-		target, err := jsonPointer(root, r[1:])
+		target, err := jsonPointer(to.root, frag)
 		if err != nil {
-			return nil, nil, fmt.Errorf("$ref %q: %w", r, err)
+			return nil, nil, nil, fmt.Errorf("$ref %q: %w", r, err)
 		}
-		expanding = append(expanding[:len(expanding):len(expanding)], r)
-		n = jsonNonNull(target)
+		expanding = append(expanding[:len(expanding):len(expanding)], key)
+		doc, n = to, jsonNonNull(target)
 	}
-	return n, expanding, nil
+	return doc, n, expanding, nil
 }
 
 // jsonPointer finds the node an RFC 6901 JSON pointer (a URI fragment,
@@ -365,10 +433,10 @@ func jsonNonNull(n *jnode) *jnode {
 	return n
 }
 
-// sqlTypeOfJSONSchema is the SQL type of schema n within root, local
-// references followed (expanding: see jsonDeref).
-func sqlTypeOfJSONSchema(root, n *jnode, expanding []string) (*types.Type, error) {
-	n, expanding, err := jsonDeref(root, n, expanding)
+// sqlTypeOfJSONSchema is the SQL type of schema n within doc, references
+// followed (expanding: see jsonDeref).
+func sqlTypeOfJSONSchema(doc *jsonDoc, n *jnode, expanding []string) (*types.Type, error) {
+	doc, n, expanding, err := jsonDeref(doc, n, expanding)
 	if err != nil {
 		return nil, err
 	}
@@ -419,7 +487,7 @@ func sqlTypeOfJSONSchema(root, n *jnode, expanding []string) (*types.Type, error
 		if items == nil {
 			return nil, errors.New("array schema without items")
 		}
-		e, err := sqlTypeOfJSONSchema(root, items, expanding)
+		e, err := sqlTypeOfJSONSchema(doc, items, expanding)
 		if err != nil {
 			return nil, err
 		}
@@ -428,7 +496,7 @@ func sqlTypeOfJSONSchema(root, n *jnode, expanding []string) (*types.Type, error
 		if props := n.get("properties"); props != nil && props.obj && ct != "map" {
 			fs := make([]types.Field, len(props.keys))
 			for i, k := range props.keys {
-				t, err := sqlTypeOfJSONSchema(root, props.vals[i], expanding)
+				t, err := sqlTypeOfJSONSchema(doc, props.vals[i], expanding)
 				if err != nil {
 					return nil, fmt.Errorf("property %s: %w", k, err)
 				}
@@ -437,7 +505,7 @@ func sqlTypeOfJSONSchema(root, n *jnode, expanding []string) (*types.Type, error
 			return types.StructOf(fs...), nil
 		}
 		if ap := n.get("additionalProperties"); ap != nil && ap.obj {
-			e, err := sqlTypeOfJSONSchema(root, ap, expanding)
+			e, err := sqlTypeOfJSONSchema(doc, ap, expanding)
 			if err != nil {
 				return nil, err
 			}

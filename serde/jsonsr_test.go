@@ -50,8 +50,8 @@ func TestJSONSRKeySchema(t *testing.T) {
 // The schema confluent-kafka-go's jsonschema serializer registers for a
 // Go struct (invopop/jsonschema): the object is a $ref into $defs, and so
 // is its nested struct. Local references are followed, a nullable union
-// of one included; a recursive one, or one to another document, is an
-// error rather than a guess.
+// of one included; a recursive one, or one to a document the schema has
+// no reference for, is an error rather than a guess.
 func TestJSONSchemaColumnsFollowRefs(t *testing.T) {
 	const order = `{"$schema":"https://json-schema.org/draft/2020-12/schema","$ref":"#/$defs/Order","$defs":{
   "Address":{"properties":{"city":{"type":"string"},"zip":{"type":"string"}},"additionalProperties":false,"type":"object"},
@@ -59,7 +59,7 @@ func TestJSONSchemaColumnsFollowRefs(t *testing.T) {
     "bill":{"oneOf":[{"type":"null"},{"$ref":"#/definitions/a~1b"}]},"lines":{"type":"array","items":{"$ref":"#/$defs/Line%20Item"}}},"type":"object"},
   "Line Item":{"type":"object","properties":{"qty":{"type":"integer","connect.type":"int32"}}}},
   "definitions":{"a/b":{"$ref":"#/$defs/Address"}}}`
-	cols, err := jsonSchemaColumns(order, false, false)
+	cols, err := jsonSchemaColumns(nil, RegSchema{Type: SchemaJSON, Schema: order}, false, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,17 +70,77 @@ func TestJSONSchemaColumnsFollowRefs(t *testing.T) {
 		t.Errorf("columns %s\nwant %s", got, w)
 	}
 	// Unwrapped, the referenced schema is the one column's type.
-	cols, err = jsonSchemaColumns(`{"$ref":"#/$defs/n","$defs":{"n":{"type":"integer","connect.type":"int32"}}}`, true, true)
+	cols, err = jsonSchemaColumns(nil, RegSchema{Type: SchemaJSON, Schema: `{"$ref":"#/$defs/n","$defs":{"n":{"type":"integer","connect.type":"int32"}}}`}, true, true)
 	if err != nil || len(cols) != 1 || cols[0].Type != types.IntType {
 		t.Errorf("unwrapped: %v %v", cols, err)
 	}
 	for schema, msg := range map[string]string{
 		`{"$ref":"#/$defs/Node","$defs":{"Node":{"type":"object","properties":{"next":{"$ref":"#/$defs/Node"}}}}}`: "recursive",
 		`{"type":"object","properties":{"a":{"$ref":"#/$defs/Missing"}}}`:                                          "nothing at",
-		`{"type":"object","properties":{"a":{"$ref":"address.json"}}}`:                                             "only references within the schema",
+		`{"type":"object","properties":{"a":{"$ref":"address.json"}}}`:                                             "no reference named \"address.json\"",
 	} {
-		if _, err := jsonSchemaColumns(schema, false, false); err == nil || !strings.Contains(err.Error(), msg) {
+		if _, err := jsonSchemaColumns(nil, RegSchema{Type: SchemaJSON, Schema: schema}, false, false); err == nil || !strings.Contains(err.Error(), msg) {
 			t.Errorf("%s: %v, want an error containing %q", schema, err, msg)
+		}
+	}
+}
+
+// TestJSONSRSchemaReferences: a JSON schema whose "$ref"s name documents
+// registered under other subjects (schema references, as Confluent's
+// JSON Schema serdes use them: the "$ref" is the reference's name, with a
+// fragment or not) infers its columns, the referenced object a STRUCT,
+// decodes and prints. A reference is read at the version it pins, though
+// its subject has moved on to a different version, and so is a reference
+// of the referenced schema.
+func TestJSONSRSchemaReferences(t *testing.T) {
+	reg, env := srEnv()
+	reg.put("country", 1, RegSchema{Type: SchemaJSON, Schema: `{"type":"object","properties":{"code":{"type":"string"}}}`})
+	reg.put("country", 2, RegSchema{Type: SchemaJSON, Schema: `{"type":"object","properties":{"iso":{"type":"integer"}}}`})
+	const address = `{"type":"object","properties":{"city":{"type":"string"},"zip":{"$ref":"#/definitions/Zip"},
+  "country":{"$ref":"country.json"}},"definitions":{"Zip":{"type":"integer","connect.type":"int32"}}}`
+	reg.put("address", 3, RegSchema{Type: SchemaJSON, Schema: address, References: []RegReference{{Name: "country.json", Subject: "country", Version: 1}}})
+	reg.put("address", 4, RegSchema{Type: SchemaJSON, Schema: `{"type":"object","properties":{"street":{"type":"string"}}}`})
+	const customer = `{"type":"object","properties":{"name":{"type":"string"},"ship":{"oneOf":[{"type":"null"},{"$ref":"address.json"}]},
+  "zips":{"type":"array","items":{"$ref":"./address.json#/definitions/Zip"}}}}`
+	reg.put("t-value", 10, RegSchema{Type: SchemaJSON, Schema: customer, References: []RegReference{{Name: "address.json", Subject: "address", Version: 1}}})
+
+	const want = "`NAME` STRING, `SHIP` STRUCT<`CITY` STRING, `ZIP` INTEGER, `COUNTRY` STRUCT<`CODE` STRING>>, `ZIPS` ARRAY<INTEGER>"
+	f := fmtOf(JSONSR)
+	cols, id, err := Infer(f, false, env)
+	if err != nil {
+		t.Fatalf("inferring columns from a schema with references: %v", err)
+	}
+	if got := (&types.Schema{Columns: cols}).String(); got != want || id != 10 {
+		t.Fatalf("inferred %s (id %d)\nwant %s", got, id, want)
+	}
+	data := append([]byte{0, 0, 0, 0, 10}, `{"name":"Ada","ship":{"city":"Lyon","zip":69001,"country":{"code":"FR"}},"zips":[1,2]}`...)
+	s := mustNewFor(t, f, cols, false, env)
+	dst := make([]any, len(cols))
+	if err := s.Decode(data, dst); err != nil {
+		t.Fatal(err)
+	}
+	if dst[0] != "Ada" || !sameValue(dst[1], types.StructVal{"Lyon", int32(69001), types.StructVal{"FR"}}) || !sameValue(dst[2], []any{int32(1), int32(2)}) {
+		t.Errorf("decoded %#v", dst)
+	}
+	if format, text, ok := RenderWithRegistry(data, reg); !ok || format != JSONSR || !strings.Contains(text, `"Lyon"`) {
+		t.Errorf("PRINT: %s %q (ok %v)", format, text, ok)
+	}
+
+	// A reference to a version that does not exist, or to a schema of
+	// another type, is an error naming it.
+	reg.put("avro", 5, RegSchema{Type: SchemaAvro, Schema: `"string"`})
+	for _, tc := range []struct {
+		ref  RegReference
+		want string
+	}{
+		{RegReference{Name: "address.json", Subject: "address", Version: 9}, "reference address.json (subject address)"},
+		{RegReference{Name: "address.json", Subject: "avro", Version: 1}, "(subject avro): the schema is of type AVRO, not JSON"},
+		{RegReference{Name: "other.json", Subject: "address", Version: 1}, `no reference named "address.json"`},
+	} {
+		reg.put("u-value", 20, RegSchema{Type: SchemaJSON, Schema: customer, References: []RegReference{tc.ref}})
+		_, _, err := Infer(f, false, Env{Topic: "u", Registry: reg})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("reference %+v: %v, want an error containing %q", tc.ref, err, tc.want)
 		}
 	}
 }

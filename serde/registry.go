@@ -293,7 +293,7 @@ func Infer(f Format, isKey bool, env Env) ([]types.Column, int, error) {
 			cols, err = debeziumAvroColumns(rs.Schema)
 		}
 	case JSONSR:
-		cols, err = jsonSchemaColumns(rs.Schema, unwrapped, isKey)
+		cols, err = jsonSchemaColumns(env.Registry, rs, unwrapped, isKey)
 	default:
 		fullName, _, ferr := fullNameOf(f, isKey)
 		if ferr != nil {
