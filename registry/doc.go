@@ -59,6 +59,7 @@
 // compared after removing insignificant JSON whitespace only, so
 // "string" and {"type":"string"}, or reordered members, get different
 // ids), the config's default and override metadata and rule sets,
-// confluent:version, and resolving, for compatibility, JSON Schema $refs
-// to other documents (local ones are followed) and Protobuf imports.
+// confluent:version, and following, for compatibility, Protobuf imports
+// (JSON Schema $refs are followed, local ones and those into the
+// versions a schema's references pin).
 package registry
