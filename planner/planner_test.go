@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -275,5 +276,20 @@ func TestPlannerUnreadJoinColumns(t *testing.T) {
 		if got := names(plan.Inputs[1].Next, right); got != c.right {
 			t.Errorf("%s: right side nulls %s, want %s", c.query, got, c.right)
 		}
+	}
+}
+
+// TestPlannerTableFunctionArgumentError: a table function called with
+// the wrong argument types is an error at the call, as a scalar
+// function's is, with ksqlDB's message.
+func TestPlannerTableFunctionArgumentError(t *testing.T) {
+	ms := catalog(t, testDDL)
+	_, err := planCSAS(t, ms, "CREATE STREAM out AS SELECT user_id, EXPLODE(url) AS u FROM clicks;")
+	var pe *Error
+	if !errors.As(err, &pe) {
+		t.Fatalf("EXPLODE(url): %v", err)
+	}
+	if pe.Msg != "Function 'EXPLODE' does not accept parameters (STRING)." || pe.Pos != (sql.Pos{Line: 1, Col: 38}) {
+		t.Errorf("EXPLODE(url): %q at %+v", pe.Msg, pe.Pos)
 	}
 }
