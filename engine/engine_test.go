@@ -371,3 +371,26 @@ func TestScalablePushDropsKeylessRows(t *testing.T) {
 		}
 	}
 }
+
+// INSERT VALUES converts a value to its column's type only where ksqlDB
+// casts implicitly: a BIGINT, DECIMAL or DOUBLE into an INT or BIGINT
+// column is refused, not wrapped or truncated.
+func TestInsertValuesRefusesNarrowingToIntegers(t *testing.T) {
+	e, cl := newMemEngine(t)
+	mustExec(t, e, "CREATE STREAM s (k STRING KEY, i INT, b BIGINT, d DOUBLE, a ARRAY<INT>) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
+	for stmt, want := range map[string]string{
+		"INSERT INTO s (k, i) VALUES ('a', 2147483648);":           "Failed to insert values into 'S'. Expected type INTEGER for field I but got 2147483648(BIGINT)",
+		"INSERT INTO s (k, i) VALUES ('a', 1.7);":                  "Failed to insert values into 'S'. Expected type INTEGER for field I but got 1.7(DECIMAL(2, 1))",
+		"INSERT INTO s (k, b) VALUES ('a', 2.5E0);":                "Failed to insert values into 'S'. Expected type BIGINT for field B but got 2.5(DOUBLE)",
+		"INSERT INTO s (k, a) VALUES ('a', ARRAY[1, 2147483648]);": "Failed to insert values into 'S'. Expected type ARRAY<INTEGER> for field A but got ARRAY[1, 2147483648](ARRAY<BIGINT>)",
+	} {
+		_, err := e.Execute(context.Background(), stmt, nil)
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: %v, want %s", stmt, err, want)
+		}
+	}
+	mustExec(t, e, "INSERT INTO s (k, i, b, d) VALUES ('a', 1, 2147483648, 3);")
+	if got := values(t, cl, "in"); len(got) != 1 || got[0] != `a|{"I":1,"B":2147483648,"D":3.0,"A":null}` {
+		t.Errorf("rows %q", got)
+	}
+}

@@ -95,8 +95,11 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg pla
 			return &stmtErr{msg: fmt.Sprintf("Cannot insert into HEADER columns: %s", name)}
 		}
 		if v != nil && c.Type != nil && !c.Type.Equal(col.Type) {
-			v, err = expr.CastValue(v, c.Type, col.Type)
-			if err != nil {
+			narrows := narrowsToInteger(c.Type, col.Type)
+			if !narrows {
+				v, err = expr.CastValue(v, c.Type, col.Type)
+			}
+			if narrows || err != nil {
 				return &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. Expected type %s for field %s but got %s(%s)", src.Name, col.Type, name, sql.FormatExpr(st.Values[i]), c.Type)}
 			}
 		}
@@ -132,4 +135,33 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg pla
 		return fmt.Errorf("insert into %s: %w", src.Name, err)
 	}
 	return nil
+}
+
+// narrowsToInteger reports whether from reaches an INT or BIGINT in to
+// (at the top or inside an array, map or struct) from a wider number.
+// ksqlDB does not cast those implicitly; an explicit cast would wrap the
+// value or drop its fraction.
+func narrowsToInteger(from, to *types.Type) bool {
+	if from == nil || to == nil {
+		return false
+	}
+	switch {
+	case to.Kind == types.Int || to.Kind == types.Bigint:
+		return from.IsNumeric() && from.Kind != types.Int && from.Kind != to.Kind
+	case from.Kind != to.Kind:
+		return false
+	case to.Kind == types.Array:
+		return narrowsToInteger(from.Elem, to.Elem)
+	case to.Kind == types.Map:
+		return narrowsToInteger(from.Key, to.Key) || narrowsToInteger(from.Elem, to.Elem)
+	case to.Kind == types.Struct:
+		for _, f := range from.Fields {
+			for _, tf := range to.Fields {
+				if strings.EqualFold(f.Name, tf.Name) && narrowsToInteger(f.Type, tf.Type) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package expr
 import (
 	"encoding/base64"
 	"encoding/json"
+	"math"
 	"strconv"
 	"strings"
 
@@ -94,7 +95,13 @@ func writeJSON(b *strings.Builder, v any, t *types.Type) {
 	case []byte:
 		b.WriteString(`"` + base64.StdEncoding.EncodeToString(v) + `"`)
 	case float64:
-		b.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
+		// Doubles as Jackson writes them (1.0, 1.0E20), like the JSON
+		// format; NaN and infinities are not JSON numbers, so quoted.
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			b.WriteString(`"` + types.FormatDouble(v) + `"`)
+		} else {
+			b.WriteString(types.FormatDouble(v))
+		}
 	case decimal.Decimal:
 		b.WriteString(types.FormatValue(v, t))
 	case types.DateVal, types.TimeVal, types.TimestampVal:

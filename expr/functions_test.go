@@ -161,6 +161,9 @@ func TestFunctions(t *testing.T) {
 		{"TO_JSON_STRING(TM)", "string:\"09:16:00\"", "STRING"},
 		{"TO_JSON_STRING(NI)", "string:null", "STRING"},
 		{"TO_JSON_STRING(DEC)", "string:10.01", "STRING"},
+		{"TO_JSON_STRING(2.0E0)", "string:2.0", "STRING"},
+		{"TO_JSON_STRING(ARRAY[1E20, 0.5E0])", "string:[1.0E20,0.5]", "STRING"},
+		{"TO_JSON_STRING(SQRT(-1))", "string:\"NaN\"", "STRING"},
 		{"IS_JSON_STRING('[1]')", "bool:true", "BOOLEAN"},
 		{"JSON_ARRAY_LENGTH('[1, 2]')", "int32:2", "INTEGER"},
 		{"JSON_KEYS('{\"a\": 1, \"b\": 2}')", "[string:a string:b]", "ARRAY<STRING>"},
@@ -210,5 +213,42 @@ func TestJavaPatternRoundTrip(t *testing.T) {
 	}
 	if _, err := parseJavaPattern("yyyy-'MM"); err == nil {
 		t.Error("unterminated quote should fail")
+	}
+}
+
+// Era, quarter, week and numeric day-of-week letters format as
+// java.time does in ksqlDB's default (en_US) locale, where weeks start
+// on Sunday and week 1 is the one holding January 1st.
+func TestJavaPatternEraQuarterWeek(t *testing.T) {
+	at := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 13, 5, 9, 0, time.UTC) }
+	cases := []struct {
+		t       time.Time
+		pattern string
+		want    string
+	}{
+		{at(2020, 9, 13), "G yyyy", "AD 2020"},
+		{at(2020, 9, 13), "GGGG", "Anno Domini"},
+		{at(2020, 9, 13), "Q QQ QQQ QQQQ", "3 03 Q3 3rd quarter"},
+		{at(2020, 1, 2), "QQQQ", "1st quarter"},
+		{at(2020, 9, 13), "YYYY-ww", "2020-38"},
+		{at(2020, 9, 12), "YYYY-w", "2020-37"},
+		{at(2020, 12, 27), "YYYY-ww", "2021-01"},
+		{at(2021, 1, 1), "YYYY w", "2021 1"},
+		{at(2020, 12, 26), "YY ww", "20 52"},
+		{at(2020, 9, 13), "W", "3"},
+		{at(2020, 9, 12), "W", "2"},
+		{at(2020, 9, 13), "e ee c", "1 01 1"},
+		{at(2020, 9, 12), "e eee eeee", "7 Sat Saturday"},
+		{at(2020, 9, 13), "EEEEE MMMMM", "S S"},
+		{at(2020, 9, 13), "N", "47109000000000"},
+	}
+	for _, c := range cases {
+		p, err := parseJavaPattern(c.pattern)
+		if err != nil {
+			t.Fatalf("%s: %v", c.pattern, err)
+		}
+		if got := p.format(c.t); got != c.want {
+			t.Errorf("%s of %s = %q, want %q", c.pattern, c.t.Format(time.DateOnly), got, c.want)
+		}
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 // javaPattern is a parsed java.time DateTimeFormatter pattern such as
 // yyyy-MM-dd'T'HH:mm:ss.SSSX. Only the letters ksqlDB users rely on are
-// supported: y u M L d D H h k K m s S a E X x Z z VV.
+// supported: G y u Y Q q M L w W d D H h k K m s S n N A a E e c X x Z z VV.
 type javaPattern struct {
 	toks []jtok
 }
@@ -116,13 +116,39 @@ func (p *javaPattern) format(t time.Time) string {
 		n := tk.count
 		switch tk.letter {
 		case 'y', 'u', 'Y':
-			if n == 2 {
-				b = appendPad(b, t.Year()%100, 2)
-			} else {
-				b = appendPad(b, t.Year(), n)
+			year := t.Year()
+			if tk.letter == 'Y' {
+				year, _ = usWeek(t)
 			}
+			if n == 2 {
+				b = appendPad(b, year%100, 2)
+			} else {
+				b = appendPad(b, year, n)
+			}
+		case 'G':
+			b = append(b, eraText(t.Year(), n)...)
+		case 'Q', 'q':
+			q := (int(t.Month())-1)/3 + 1
+			switch {
+			case n == 3:
+				b = append(b, 'Q')
+				b = appendPad(b, q, 1)
+			case n == 4:
+				b = append(b, [...]string{"1st", "2nd", "3rd", "4th"}[q-1]...)
+				b = append(b, " quarter"...)
+			default:
+				b = appendPad(b, q, min(n, 2))
+			}
+		case 'w':
+			_, w := usWeek(t)
+			b = appendPad(b, w, n)
+		case 'W':
+			first := int(time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC).Weekday())
+			b = appendPad(b, (t.Day()-1+first)/7+1, n)
 		case 'M', 'L':
 			switch {
+			case n == 5:
+				b = append(b, t.Month().String()[:1]...)
 			case n >= 4:
 				b = append(b, t.Month().String()...)
 			case n == 3:
@@ -162,6 +188,8 @@ func (p *javaPattern) format(t time.Time) string {
 			b = append(b, frac[:n]...)
 		case 'n':
 			b = appendPad(b, t.Nanosecond(), n)
+		case 'N':
+			b = appendPad(b, (t.Hour()*3600+t.Minute()*60+t.Second())*1e9+t.Nanosecond(), n)
 		case 'A':
 			b = appendPad(b, int(t.Sub(t.Truncate(24*time.Hour)).Milliseconds()), n)
 		case 'a':
@@ -171,9 +199,15 @@ func (p *javaPattern) format(t time.Time) string {
 				b = append(b, "PM"...)
 			}
 		case 'E', 'e', 'c':
-			if n >= 4 {
+			switch {
+			case tk.letter == 'e' && n <= 2, tk.letter == 'c' && n == 1:
+				// Localized day number: Sunday is 1 in en_US.
+				b = appendPad(b, int(t.Weekday())+1, n)
+			case n == 5:
+				b = append(b, t.Weekday().String()[:1]...)
+			case n == 4:
 				b = append(b, t.Weekday().String()...)
-			} else {
+			default:
 				b = append(b, t.Weekday().String()[:3]...)
 			}
 		case 'X', 'x', 'Z', 'O':
@@ -192,6 +226,38 @@ func (p *javaPattern) format(t time.Time) string {
 		}
 	}
 	return string(b)
+}
+
+// usWeek is java.time's week-based year and week of that year in the
+// en_US locale ksqlDB formats with: weeks start on Sunday and week 1 is
+// the week holding January 1st, so late-December days can fall in week 1
+// of the next year.
+func usWeek(t time.Time) (year, week int) {
+	year = t.Year()
+	dow := int(t.Weekday())
+	if endOfWeek := t.AddDate(0, 0, 6-dow); endOfWeek.Year() != year {
+		return endOfWeek.Year(), 1
+	}
+	jan1 := int(time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC).Weekday())
+	return year, (t.YearDay()-1+jan1)/7 + 1
+}
+
+// eraText is the 'G' field: AD/BC, Anno Domini/Before Christ, A/B.
+func eraText(year, n int) string {
+	ad := year > 0
+	switch {
+	case n == 4 && ad:
+		return "Anno Domini"
+	case n == 4:
+		return "Before Christ"
+	case n == 5 && ad:
+		return "A"
+	case n == 5:
+		return "B"
+	case ad:
+		return "AD"
+	}
+	return "BC"
 }
 
 func formatOffset(t time.Time, letter rune, n int) string {

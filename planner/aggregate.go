@@ -248,7 +248,7 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 		}
 		f, err := aggFns.ResolveAggregate(c.Name, args)
 		if err != nil {
-			return nil, nil, wrap(err)
+			return nil, nil, wrapAt(c.P, err)
 		}
 		if in.isTable && f.Undo == nil {
 			tableOnly = append(tableOnly, c.Name)

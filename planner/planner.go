@@ -134,6 +134,15 @@ func wrap(err error) error {
 	return &Error{Msg: err.Error(), Err: err}
 }
 
+// wrapAt is wrap for an error about the text at pos, unless the error
+// already says where it is.
+func wrapAt(pos sql.Pos, err error) error {
+	if pe, ok := err.(*Error); ok && pe.Pos.Line != 0 {
+		return pe
+	}
+	return &Error{Pos: pos, Msg: err.Error(), Err: err}
+}
+
 // wrapf is a planning error with its own message about cause err.
 func wrapf(err error, format string, args ...any) error {
 	return &Error{Msg: fmt.Sprintf(format, args...), Err: err}

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -274,6 +275,43 @@ func TestPlannerUnreadJoinColumns(t *testing.T) {
 		}
 		if got := names(plan.Inputs[1].Next, right); got != c.right {
 			t.Errorf("%s: right side nulls %s, want %s", c.query, got, c.right)
+		}
+	}
+}
+
+// TestPlannerTableFunctionArgumentError: a table function called with
+// the wrong argument types is an error at the call, as a scalar
+// function's is, with ksqlDB's message.
+func TestPlannerTableFunctionArgumentError(t *testing.T) {
+	ms := catalog(t, testDDL)
+	_, err := planCSAS(t, ms, "CREATE STREAM out AS SELECT user_id, EXPLODE(url) AS u FROM clicks;")
+	var pe *Error
+	if !errors.As(err, &pe) {
+		t.Fatalf("EXPLODE(url): %v", err)
+	}
+	if pe.Msg != "Function 'EXPLODE' does not accept parameters (STRING)." || pe.Pos != (sql.Pos{Line: 1, Col: 38}) {
+		t.Errorf("EXPLODE(url): %q at %+v", pe.Msg, pe.Pos)
+	}
+}
+
+// TestPlannerAggregateArgumentError: an aggregate call that no variation
+// accepts is an error at the call, with ksqlDB's message.
+func TestPlannerAggregateArgumentError(t *testing.T) {
+	ms := catalog(t, testDDL)
+	for _, c := range []struct {
+		q, call, want string
+	}{
+		{"CREATE TABLE out AS SELECT user_id, TOPK(ms, 0) AS t FROM clicks GROUP BY user_id;", "TOPK(", "Parameter 2 passed to function TOPK must be a positive INTEGER, but was: 0"},
+		{"CREATE TABLE out AS SELECT user_id, COUNT(*), SUM(url) AS t FROM clicks GROUP BY user_id;", "SUM(", "Function 'SUM' does not accept parameters (STRING)."},
+	} {
+		_, err := planCSAS(t, ms, c.q)
+		var pe *Error
+		if !errors.As(err, &pe) {
+			t.Fatalf("%s: %v", c.q, err)
+		}
+		col := strings.Index(c.q, c.call) + 1
+		if pe.Error() != c.want || pe.Pos != (sql.Pos{Line: 1, Col: col}) {
+			t.Errorf("%s: %q at %+v, want %q at column %d", c.q, pe.Error(), pe.Pos, c.want, col)
 		}
 	}
 }

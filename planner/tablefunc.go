@@ -46,7 +46,7 @@ func (p *Planner) tableFunctions(items []selectItem, sel *scope) ([]selectItem, 
 			}
 			typ, terr := fn.Result(argTypes)
 			if terr != nil {
-				err = errorf("%v", terr)
+				err = wrapAt(call.P, terr)
 				return x
 			}
 			// "$" cannot start an identifier, so the name never clashes.

@@ -48,11 +48,14 @@ func (s *shell) failed(in located, err error) error {
 // rest through Execute.
 func (s *shell) statement(ctx context.Context, text string) error {
 	st := classify(text)
+	// The server substitutes variables in what it receives as well, so a
+	// ${ left here (written $${) is escaped again to reach it literally.
+	sent := strings.ReplaceAll(text, "${", "$${")
 	switch st.kind {
 	case kindSelect:
-		return s.query(ctx, text)
+		return s.query(ctx, sent)
 	case kindPrint:
-		return s.print(ctx, text)
+		return s.print(ctx, sent)
 	case kindSet:
 		old, had := s.props[st.name]
 		s.props[st.name] = st.value
@@ -80,7 +83,7 @@ func (s *shell) statement(ctx context.Context, text string) error {
 	case kindRunScript:
 		return s.runScript(ctx, st.name)
 	default:
-		err := s.execute(ctx, text)
+		err := s.execute(ctx, sent)
 		if t := tokenize(text, 3); len(t) == 3 && t[0].val == "DESCRIBE" && t[1].val == "EXTENDED" && t[1].kind == tokWord {
 			fmt.Fprintln(s.errw, describeExtendedHint)
 		}
