@@ -282,8 +282,9 @@ func TestClientNoCommitLatest(t *testing.T) {
 }
 
 // TestClientNoCommitLatestAfterLookupAndCreate: a push-query style
-// subscription to a topic made right after a lookup found it missing (as
-// CREATE STREAM checks, then creates) starts at the topic's end, not at
+// subscription (and a group's, under Latest) to a topic made right after
+// a lookup found it missing (as CREATE STREAM checks, then creates), by
+// this client or another, starts at the topic's end, not at
 // whatever end a later, lazy lookup finds: kgo's cache of metadata for
 // admin requests remembered the topic as missing, so the listing of end
 // offsets did not see it and every record written right after Subscribe
@@ -292,8 +293,12 @@ func TestClientNoCommitLatestAfterLookupAndCreate(t *testing.T) {
 	e, c := startBroker(t)
 	other := dial(t, e) // another client, as a tool making the topic
 	ctx := testCtx(t)
-	for i, maker := range []*Client{c, c, other, other} {
+	for i, maker := range []*Client{c, c, other, other, c, other} {
 		topic := fmt.Sprintf("made%d", i)
+		opts := SubscribeOptions{Topics: []string{topic}, Reset: Latest, NoCommit: true}
+		if i >= 4 { // a persistent query's group under Latest lists ends the same way
+			opts = SubscribeOptions{Group: "g" + topic, Topics: []string{topic}, Reset: Latest}
+		}
 		if _, ok, err := c.Topic(ctx, topic); err != nil || ok {
 			t.Fatalf("lookup of %s before its creation: exists %v, %v", topic, ok, err)
 		}
@@ -306,7 +311,7 @@ func TestClientNoCommitLatestAfterLookupAndCreate(t *testing.T) {
 				t.Fatalf("end offsets of %s right after its creation: %v, %v", topic, ends, err)
 			}
 		}
-		expectLatestOn(t, c, maker, topic, SubscribeOptions{Topics: []string{topic}, Reset: Latest, NoCommit: true})
+		expectLatestOn(t, c, maker, topic, opts)
 	}
 }
 
