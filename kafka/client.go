@@ -220,13 +220,7 @@ func (c *Client) DeleteTopic(ctx context.Context, name string) error {
 // replaces what kgo's cache for admin requests (ListOffsets and the like)
 // holds for them, and reports which exist.
 func (c *Client) refreshTopics(ctx context.Context, names ...string) (map[string]bool, error) {
-	req := kmsg.NewPtrMetadataRequest()
-	for _, n := range names {
-		rt := kmsg.NewMetadataRequestTopic()
-		rt.Topic = kmsg.StringPtr(n)
-		req.Topics = append(req.Topics, rt)
-	}
-	resp, err := req.RequestWith(ctx, c.prod)
+	resp, err := c.metadata(ctx, names...)
 	if err != nil {
 		return nil, fmt.Errorf("metadata of %v: %w", names, err)
 	}
@@ -237,6 +231,18 @@ func (c *Client) refreshTopics(ctx context.Context, names ...string) (map[string
 		}
 	}
 	return exist, nil
+}
+
+// metadata asks the broker itself for the named topics' metadata (every
+// topic's when none are named).
+func (c *Client) metadata(ctx context.Context, names ...string) (*kmsg.MetadataResponse, error) {
+	req := kmsg.NewPtrMetadataRequest()
+	for _, n := range names {
+		rt := kmsg.NewMetadataRequestTopic()
+		rt.Topic = kmsg.StringPtr(n)
+		req.Topics = append(req.Topics, rt)
+	}
+	return req.RequestWith(ctx, c.prod)
 }
 
 // Topic describes one topic.
@@ -263,13 +269,7 @@ func (c *Client) describe(ctx context.Context, names ...string) ([]TopicInfo, er
 	defer cancel()
 	// A direct metadata request: kadm's listing may answer from kgo's
 	// metadata cache, which can show a topic for seconds after its delete.
-	req := kmsg.NewPtrMetadataRequest()
-	for _, n := range names {
-		rt := kmsg.NewMetadataRequestTopic()
-		rt.Topic = kmsg.StringPtr(n)
-		req.Topics = append(req.Topics, rt)
-	}
-	resp, err := req.RequestWith(ctx, c.prod)
+	resp, err := c.metadata(ctx, names...)
 	if err != nil {
 		return nil, fmt.Errorf("list topics %v: %w", names, err)
 	}
