@@ -45,14 +45,7 @@ func TestConfluentGoJSONReferences(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
 	}
-	kafkaAddr, registryAddr := freeAddr(t), freeAddr(t)
-	url := startConsoleServer(t, buildEddy(t), "--kafka-listen", kafkaAddr, "--registry-listen", registryAddr)
-	apiAddr := strings.TrimPrefix(url, "http://")
-	sr, err := schemaregistry.NewClient(schemaregistry.NewConfig("http://" + registryAddr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sr.Close()
+	apiAddr, kafkaAddr, sr := startWithRegistryClient(t)
 
 	const address = `{"type":"object","properties":{"city":{"type":"string"},"zip":{"type":"integer"}},"required":["city","zip"]}`
 	if _, err := sr.Register("address", schemaregistry.SchemaInfo{Schema: address, SchemaType: "JSON"}, false); err != nil {
@@ -66,7 +59,7 @@ func TestConfluentGoJSONReferences(t *testing.T) {
 	}
 	// A reference to a version that does not exist is refused as
 	// Confluent's registry refuses it.
-	_, err = sr.Register("other-value", schemaregistry.SchemaInfo{Schema: customer, SchemaType: "JSON",
+	_, err := sr.Register("other-value", schemaregistry.SchemaInfo{Schema: customer, SchemaType: "JSON",
 		References: []schemaregistry.Reference{{Name: "address.json", Subject: "address", Version: 5}}}, false)
 	var re *rest.Error
 	if !errors.As(err, &re) || re.Code != 42201 || !strings.Contains(re.Message, `No schema reference found for subject "address" and version 5`) {

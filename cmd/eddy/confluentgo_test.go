@@ -184,15 +184,8 @@ func TestConfluentGoSerdes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
 	}
-	kafkaAddr, registryAddr := freeAddr(t), freeAddr(t)
-	url := startConsoleServer(t, buildEddy(t), "--kafka-listen", kafkaAddr, "--registry-listen", registryAddr)
-	apiAddr := strings.TrimPrefix(url, "http://")
+	apiAddr, kafkaAddr, sr := startWithRegistryClient(t)
 	const orders = 3000
-	sr, err := schemaregistry.NewClient(schemaregistry.NewConfig("http://" + registryAddr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sr.Close()
 
 	// Every input is written before any query exists.
 	want := ckProduce(t, kafkaAddr, sr, orders)
@@ -292,6 +285,21 @@ func TestConfluentGoSerdes(t *testing.T) {
 // orders_go_pb and orders_go_js (3 partitions each, created through the
 // admin client), key (the customer) and value serialized by the matching
 // serializers, and returns the totals per customer.
+// startWithRegistryClient starts an eddy server with its embedded broker
+// and registry on free ports, and returns its API and Kafka addresses and
+// a confluent-kafka-go registry client of it (closed at the end).
+func startWithRegistryClient(t *testing.T) (apiAddr, kafkaAddr string, sr schemaregistry.Client) {
+	t.Helper()
+	kafkaAddr, registryAddr := freeAddr(t), freeAddr(t)
+	url := startConsoleServer(t, buildEddy(t), "--kafka-listen", kafkaAddr, "--registry-listen", registryAddr)
+	sr, err := schemaregistry.NewClient(schemaregistry.NewConfig("http://" + registryAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sr.Close() })
+	return strings.TrimPrefix(url, "http://"), kafkaAddr, sr
+}
+
 func ckProduce(t *testing.T, kafkaAddr string, sr schemaregistry.Client, orders int) map[string]ckTotal {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
