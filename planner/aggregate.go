@@ -199,14 +199,14 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 	if len(q.GroupBy) == 0 {
 		// Without GROUP BY every selected column must be aggregated; a
 		// push query then aggregates all rows as one group.
-		var bad []string
+		var bad []sql.Expr
 		for _, it := range items {
 			if _, err := ag.rewrite(it.expr, in, "SELECT"); err != nil {
-				bad = append(bad, sql.FormatExpr(it.expr))
+				bad = append(bad, it.expr)
 			}
 		}
 		if len(bad) > 0 {
-			return nil, nil, errorf("Non-aggregate SELECT expression(s) not part of GROUP BY: %s\nEither add the column(s) to the GROUP BY or remove them from the SELECT.", strings.Join(bad, ", "))
+			return nil, nil, nonAggregate(bad)
 		}
 		if q.Window != nil {
 			return nil, nil, errorf("WINDOW clause requires a GROUP BY clause.")
@@ -231,6 +231,7 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 		return nil, nil, wrap(err)
 	}
 	var tableOnly []string
+	var tableOnlyAt sql.Pos // the first of them
 	for _, c := range ag.calls {
 		var args []expr.AggArg
 		var compiled []*expr.Compiled
@@ -251,6 +252,9 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 			return nil, nil, wrapAt(c.P, err)
 		}
 		if in.isTable && f.Undo == nil {
+			if len(tableOnly) == 0 {
+				tableOnlyAt = c.P
+			}
 			tableOnly = append(tableOnly, c.Name)
 		}
 		var perRow []*expr.Compiled
@@ -261,7 +265,7 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 		op.Args = append(op.Args, perRow)
 	}
 	if len(tableOnly) > 0 {
-		return nil, nil, errorf("The aggregation functions %s cannot be applied to a table source, only to a stream source.", joinAnd(dedupe(tableOnly)))
+		return nil, nil, errorAt(tableOnlyAt, "The aggregation functions %s cannot be applied to a table source, only to a stream source.", joinAnd(dedupe(tableOnly)))
 	}
 	if err := checkIntermediateState(op.Funcs, in.valueFormat); err != nil {
 		return nil, nil, err
@@ -523,16 +527,16 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, in *
 			}
 		}
 	}
-	var nonAgg []string
+	var nonAgg []sql.Expr
 	for i := range items {
 		orig := items[i].expr
 		items[i].expr, err = ag.rewrite(orig, in, "SELECT")
 		if err != nil {
-			nonAgg = append(nonAgg, sql.FormatExpr(orig))
+			nonAgg = append(nonAgg, orig)
 		}
 	}
 	if len(nonAgg) > 0 {
-		return nil, errorf("Non-aggregate SELECT expression(s) not part of GROUP BY: %s\nEither add the column(s) to the GROUP BY or remove them from the SELECT.", strings.Join(nonAgg, ", "))
+		return nil, nonAggregate(nonAgg)
 	}
 	if q.Having != nil {
 		h, err := ag.rewrite(q.Having, in, "HAVING")
@@ -625,4 +629,27 @@ func groupsBySourceKey(keys []sql.Expr, src *metastore.Source) bool {
 		}
 	}
 	return true
+}
+
+// nonAggregate is the error for selected expressions that are neither
+// aggregated nor grouped by, at the first of them.
+func nonAggregate(exprs []sql.Expr) error {
+	names := make([]string, len(exprs))
+	for i, e := range exprs {
+		names[i] = sql.FormatExpr(e)
+	}
+	return errorAt(exprStart(exprs[0]), "Non-aggregate SELECT expression(s) not part of GROUP BY: %s\nEither add the column(s) to the GROUP BY or remove them from the SELECT.", strings.Join(names, ", "))
+}
+
+// exprStart is where e's text begins: the first position of its nodes
+// (a binary expression's own position is its operator's).
+func exprStart(e sql.Expr) sql.Pos {
+	start := e.Position()
+	sql.Walk(e, func(x sql.Expr) bool {
+		if p := x.Position(); p.Line != 0 && (p.Line < start.Line || p.Line == start.Line && p.Col < start.Col) {
+			start = p
+		}
+		return true
+	})
+	return start
 }

@@ -315,3 +315,30 @@ func TestPlannerAggregateArgumentError(t *testing.T) {
 		}
 	}
 }
+
+// TestPlannerGroupingErrorPositions: a selected expression neither
+// aggregated nor grouped by, and an aggregate a table source cannot
+// undo, are errors at the first such expression, with ksqlDB's message.
+func TestPlannerGroupingErrorPositions(t *testing.T) {
+	ms := catalog(t, testDDL)
+	for _, c := range []struct {
+		q, at, want string
+	}{
+		{"CREATE TABLE out AS SELECT user_id, url, COUNT(*) AS n FROM clicks GROUP BY user_id;", "url,",
+			"Non-aggregate SELECT expression(s) not part of GROUP BY: URL\nEither add the column(s) to the GROUP BY or remove them from the SELECT."},
+		{"CREATE TABLE out AS SELECT ms + 1 AS m, url, COUNT(*) AS n FROM clicks;", "ms + 1",
+			"Non-aggregate SELECT expression(s) not part of GROUP BY: (MS + 1), URL\nEither add the column(s) to the GROUP BY or remove them from the SELECT."},
+		{"CREATE TABLE out AS SELECT country_id, COUNT(*) AS n, MAX(LEN(name)) AS l FROM users GROUP BY country_id;", "MAX(",
+			"The aggregation functions MAX cannot be applied to a table source, only to a stream source."},
+	} {
+		_, err := planCSAS(t, ms, c.q)
+		var pe *Error
+		if !errors.As(err, &pe) {
+			t.Fatalf("%s: %v", c.q, err)
+		}
+		col := strings.Index(c.q, c.at) + 1
+		if pe.Error() != c.want || pe.Pos != (sql.Pos{Line: 1, Col: col}) {
+			t.Errorf("%s: %q at %+v, want %q at column %d", c.q, pe.Error(), pe.Pos, c.want, col)
+		}
+	}
+}
