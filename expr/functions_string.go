@@ -36,8 +36,8 @@ func strS(f func(string) string) stringFunc {
 }
 
 func registerString(r *Registry) {
-	r.add("LCASE", ovS(strS(strings.ToLower), tStr))
-	r.add("UCASE", ovS(strS(strings.ToUpper), tStr))
+	r.add("LCASE", ovS(strS(javaLower), tStr))
+	r.add("UCASE", ovS(strS(javaUpper), tStr))
 	r.add("TRIM", ovS(strS(javaTrim), tStr))
 	r.add("LTRIM", ovS(strS(func(s string) string {
 		return strings.TrimLeftFunc(s, func(r rune) bool { return r <= ' ' })
@@ -286,25 +286,6 @@ func registerString(r *Registry) {
 // javaTrim is String.trim(): strips code points <= ' ' at both ends.
 func javaTrim(s string) string {
 	return strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
-}
-
-func initCap(s string) string {
-	var b strings.Builder
-	start := true
-	for _, r := range s {
-		if unicode.IsSpace(r) {
-			start = true
-			b.WriteRune(r)
-			continue
-		}
-		if start {
-			b.WriteRune(unicode.ToUpper(r))
-		} else {
-			b.WriteRune(unicode.ToLower(r))
-		}
-		start = false
-	}
-	return b.String()
 }
 
 // substrBounds is ksqlDB's SUBSTRING: 1-based, a negative start counts
