@@ -2,6 +2,7 @@ package expr
 
 import (
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"golang.org/x/text/cases"
@@ -67,3 +68,24 @@ func initCap(s string) string {
 	}
 	return b.String()
 }
+
+// utf16Len is String.length(): a character outside the BMP counts twice.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+// utf16Units is s as Java holds it.
+func utf16Units(s string) []uint16 { return utf16.Encode([]rune(s)) }
+
+// fromUnits turns UTF-16 units back into a string. Half of a surrogate
+// pair (left by a cut through a character outside the BMP) cannot be
+// held in UTF-8 and becomes U+FFFD.
+func fromUnits(u []uint16) string { return string(utf16.Decode(u)) }
