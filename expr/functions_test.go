@@ -282,3 +282,29 @@ func TestSliceBounds(t *testing.T) {
 		})
 	}
 }
+
+// FORMAT_DATE, DATETOSTRING and FORMAT_TIME format a java.time LocalDate
+// or LocalTime: a letter for a field the value lacks, or for a zone, is
+// an error (so NULL), not a field of 1970-01-01T00:00Z.
+func TestFormatLocalLacksFields(t *testing.T) {
+	for _, tc := range []struct{ expr, want, err string }{
+		{"FORMAT_TIME(TM, 'HH:mm:ss.SSS a')", "string:09:16:00.000 AM", ""},
+		{"FORMAT_DATE(DT, 'yyyy-MM-dd EEE D')", "string:2022-06-14 Tue 165", ""},
+		{"FORMAT_TIME(TM, 'yyyy')", "<nil>", "function FORMAT_TIME failed: Failed to format time 09:16 with formatter 'yyyy': Unsupported field: YearOfEra"},
+		{"FORMAT_TIME(TM, 'HH X')", "<nil>", "function FORMAT_TIME failed: Failed to format time 09:16 with formatter 'HH X': Unsupported field: OffsetSeconds"},
+		{"FORMAT_TIME(TM, 'HH VV')", "<nil>", "function FORMAT_TIME failed: Failed to format time 09:16 with formatter 'HH VV': Unable to extract ZoneId from temporal 09:16"},
+		{"FORMAT_DATE(DT, 'HH')", "<nil>", "function FORMAT_DATE failed: Failed to format date 2022-06-14 with formatter 'HH': Unsupported field: HourOfDay"},
+		{"FORMAT_DATE(DT, 'yyyy-MM-dd mm')", "<nil>", "function FORMAT_DATE failed: Failed to format date 2022-06-14 with formatter 'yyyy-MM-dd mm': Unsupported field: MinuteOfHour"},
+		{"DATETOSTRING(19157, 'yyyy-MM-dd''T''HH')", "<nil>", "function DATETOSTRING failed: Failed to format date 19157 with formatter 'yyyy-MM-dd'T'HH': Unsupported field: HourOfDay"},
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			v, _, errs := eval(t, tc.expr)
+			if got := render(v); got != tc.want {
+				t.Errorf("= %s, want %s", got, tc.want)
+			}
+			if tc.err == "" && len(errs) > 0 || tc.err != "" && (len(errs) != 1 || errs[0].Error() != tc.err) {
+				t.Errorf("errors %v, want %q", errs, tc.err)
+			}
+		})
+	}
+}

@@ -542,3 +542,48 @@ func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly bool) (
 	}
 	return t, nil
 }
+
+// Java's names for the fields behind the pattern letters, as its
+// "Unsupported field" errors give them.
+var (
+	dateFieldNames = map[rune]string{
+		'G': "Era", 'y': "YearOfEra", 'u': "Year", 'D': "DayOfYear",
+		'M': "MonthOfYear", 'L': "MonthOfYear", 'd': "DayOfMonth",
+		'Q': "QuarterOfYear", 'q': "QuarterOfYear", 'E': "DayOfWeek",
+		'Y': "WeekBasedYear[WeekFields[SUNDAY,1]]",
+		'w': "WeekOfWeekBasedYear[WeekFields[SUNDAY,1]]",
+		'W': "WeekOfMonth[WeekFields[SUNDAY,1]]",
+		'e': "DayOfWeek[WeekFields[SUNDAY,1]]", 'c': "DayOfWeek[WeekFields[SUNDAY,1]]",
+		'F': "AlignedDayOfWeekInMonth",
+	}
+	timeFieldNames = map[rune]string{
+		'a': "AmPmOfDay", 'h': "ClockHourOfAmPm", 'K': "HourOfAmPm",
+		'k': "ClockHourOfDay", 'H': "HourOfDay", 'm': "MinuteOfHour",
+		's': "SecondOfMinute", 'S': "NanoOfSecond", 'n': "NanoOfSecond",
+		'N': "NanoOfDay", 'A': "MilliOfDay", 'B': "AmPmOfDay",
+	}
+)
+
+// lacking is why Java cannot format a LocalDate (date true) or a
+// LocalTime with the pattern: the first letter whose field the value
+// lacks, including any zone or offset. It is "" when all are there.
+func (p *javaPattern) lacking(date bool, value string) string {
+	other := dateFieldNames
+	if date {
+		other = timeFieldNames
+	}
+	for _, tk := range p.toks {
+		switch tk.letter {
+		case 0:
+		case 'X', 'x', 'Z', 'O':
+			return "Unsupported field: OffsetSeconds"
+		case 'V', 'z', 'v':
+			return "Unable to extract ZoneId from temporal " + value
+		default:
+			if name, ok := other[tk.letter]; ok {
+				return "Unsupported field: " + name
+			}
+		}
+	}
+	return ""
+}
