@@ -191,7 +191,7 @@ func registerTime(r *Registry) {
 		if err != nil {
 			return nil, err
 		}
-		t, err := p.parseText(a[0].(string), time.UTC, true)
+		t, err := p.parseText(a[0].(string), time.UTC, true, false)
 		if err != nil {
 			return nil, err
 		}
