@@ -394,3 +394,26 @@ func TestInsertValuesRefusesNarrowingToIntegers(t *testing.T) {
 		t.Errorf("rows %q", got)
 	}
 }
+
+// INSERT VALUES puts a number into a DECIMAL column only when it fits
+// exactly, as ksqlDB's coercion does (no rounding, no DOUBLE at all).
+func TestInsertValuesRefusesRoundingToDecimals(t *testing.T) {
+	e, cl := newMemEngine(t)
+	mustExec(t, e, "CREATE STREAM s (k STRING KEY, d DECIMAL(4, 2), a ARRAY<DECIMAL(4, 2)>) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
+	for stmt, want := range map[string]string{
+		"INSERT INTO s (k, d) VALUES ('a', 12.345);":            "Failed to insert values into 'S'. Expected type DECIMAL(4, 2) for field D but got 12.345(DECIMAL(5, 3))",
+		"INSERT INTO s (k, d) VALUES ('a', 1.2345E0);":          "Failed to insert values into 'S'. Expected type DECIMAL(4, 2) for field D but got 1.2345(DOUBLE)",
+		"INSERT INTO s (k, d) VALUES ('a', 1.5E0);":             "Failed to insert values into 'S'. Expected type DECIMAL(4, 2) for field D but got 1.5(DOUBLE)",
+		"INSERT INTO s (k, d) VALUES ('a', 123);":               "Failed to insert values into 'S'. Expected type DECIMAL(4, 2) for field D but got 123(INTEGER)",
+		"INSERT INTO s (k, a) VALUES ('a', ARRAY[1.5, 1.234]);": "Failed to insert values into 'S'. Expected type ARRAY<DECIMAL(4, 2)> for field A but got ARRAY[1.5, 1.234](ARRAY<DECIMAL(4, 3)>)",
+	} {
+		_, err := e.Execute(context.Background(), stmt, nil)
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: %v, want %s", stmt, err, want)
+		}
+	}
+	mustExec(t, e, "INSERT INTO s (k, d, a) VALUES ('a', 12.3, ARRAY[1, 1.500]);")
+	if got := values(t, cl, "in"); len(got) != 1 || got[0] != `a|{"D":12.30,"A":[1.00,1.50]}` {
+		t.Errorf("rows %q", got)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
+	"github.com/shopspring/decimal"
 )
 
 // noColumns resolves nothing: INSERT VALUES takes literal expressions.
@@ -95,11 +96,11 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg pla
 			return &stmtErr{msg: fmt.Sprintf("Cannot insert into HEADER columns: %s", name)}
 		}
 		if v != nil && c.Type != nil && !c.Type.Equal(col.Type) {
-			narrows := narrowsToInteger(c.Type, col.Type)
+			orig, narrows := v, narrowsType(c.Type, col.Type)
 			if !narrows {
 				v, err = expr.CastValue(v, c.Type, col.Type)
 			}
-			if narrows || err != nil {
+			if narrows || err != nil || roundsDecimal(orig, v, c.Type, col.Type) {
 				return &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. Expected type %s for field %s but got %s(%s)", src.Name, col.Type, name, sql.FormatExpr(st.Values[i]), c.Type)}
 			}
 		}
@@ -137,31 +138,101 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg pla
 	return nil
 }
 
-// narrowsToInteger reports whether from reaches an INT or BIGINT in to
-// (at the top or inside an array, map or struct) from a wider number.
-// ksqlDB does not cast those implicitly; an explicit cast would wrap the
-// value or drop its fraction.
-func narrowsToInteger(from, to *types.Type) bool {
+// narrowsType reports whether from reaches a column type ksqlDB does not
+// convert it to (at the top or inside an array, map or struct): an INT or
+// BIGINT from a wider number, or a DECIMAL from a DOUBLE. An explicit cast
+// would wrap the value, drop its fraction or round it.
+func narrowsType(from, to *types.Type) bool {
 	if from == nil || to == nil {
 		return false
 	}
 	switch {
 	case to.Kind == types.Int || to.Kind == types.Bigint:
 		return from.IsNumeric() && from.Kind != types.Int && from.Kind != to.Kind
+	case to.Kind == types.Decimal:
+		return from.Kind == types.Double
 	case from.Kind != to.Kind:
 		return false
 	case to.Kind == types.Array:
-		return narrowsToInteger(from.Elem, to.Elem)
+		return narrowsType(from.Elem, to.Elem)
 	case to.Kind == types.Map:
-		return narrowsToInteger(from.Key, to.Key) || narrowsToInteger(from.Elem, to.Elem)
+		return narrowsType(from.Key, to.Key) || narrowsType(from.Elem, to.Elem)
 	case to.Kind == types.Struct:
 		for _, f := range from.Fields {
 			for _, tf := range to.Fields {
-				if strings.EqualFold(f.Name, tf.Name) && narrowsToInteger(f.Type, tf.Type) {
+				if strings.EqualFold(f.Name, tf.Name) && narrowsType(f.Type, tf.Type) {
 					return true
 				}
 			}
 		}
 	}
 	return false
+}
+
+// roundsDecimal reports whether casting orig (of type from) to cast (of
+// type to) rounded a number put into a DECIMAL, at the top or inside an
+// array, map or struct. ksqlDB puts a number into a DECIMAL only when it
+// fits without rounding (12.345 does not fit DECIMAL(4, 2); 1.500 does).
+func roundsDecimal(orig, cast any, from, to *types.Type) bool {
+	if orig == nil || cast == nil || from == nil || to == nil {
+		return false
+	}
+	switch to.Kind {
+	case types.Decimal:
+		o, ok1 := asDecimal(orig)
+		c, ok2 := asDecimal(cast)
+		return ok1 && ok2 && !o.Equal(c)
+	case types.Array:
+		os, ok1 := orig.([]any)
+		cs, ok2 := cast.([]any)
+		if !ok1 || !ok2 || len(os) != len(cs) || from.Elem == nil {
+			return false
+		}
+		for i := range os {
+			if roundsDecimal(os[i], cs[i], from.Elem, to.Elem) {
+				return true
+			}
+		}
+	case types.Map:
+		om, ok1 := orig.(*types.MapVal)
+		cm, ok2 := cast.(*types.MapVal)
+		if !ok1 || !ok2 {
+			return false
+		}
+		if len(om.Keys) != len(cm.Keys) {
+			return true // keys rounded to the same value merged
+		}
+		for i := range om.Keys {
+			if roundsDecimal(om.Keys[i], cm.Keys[i], from.Key, to.Key) || roundsDecimal(om.Vals[i], cm.Vals[i], from.Elem, to.Elem) {
+				return true
+			}
+		}
+	case types.Struct:
+		os, ok1 := orig.(types.StructVal)
+		cs, ok2 := cast.(types.StructVal)
+		if !ok1 || !ok2 {
+			return false
+		}
+		for i, f := range from.Fields {
+			for j, tf := range to.Fields {
+				if strings.EqualFold(f.Name, tf.Name) && i < len(os) && j < len(cs) && roundsDecimal(os[i], cs[j], f.Type, tf.Type) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// asDecimal reads an INT, BIGINT or DECIMAL value.
+func asDecimal(v any) (decimal.Decimal, bool) {
+	switch v := v.(type) {
+	case int32:
+		return decimal.NewFromInt(int64(v)), true
+	case int64:
+		return decimal.NewFromInt(v), true
+	case decimal.Decimal:
+		return v, true
+	}
+	return decimal.Decimal{}, false
 }

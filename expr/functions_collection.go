@@ -95,15 +95,29 @@ func registerCollection(r *Registry) {
 		}
 		return out, nil
 	}, arrT, typeT).nullable())
+	// SLICE is ksqlDB's List.subList(from-1, to): a NULL bound is the
+	// array's start or end, a bound outside the array gives NULL, and a
+	// start past the end is an error (ArrayList's IllegalArgumentException).
 	r.add("SLICE", ovT(sameType, func(a []any) (any, error) {
-		arr := a[0].([]any)
-		from, to := int(a[1].(int32)), int(a[2].(int32))
-		from, to = max(from, 1), min(to, len(arr))
-		if from > to {
-			return []any{}, nil
+		arr, ok := a[0].([]any)
+		if !ok {
+			return nil, nil
 		}
-		return slices.Clone(arr[from-1 : to]), nil
-	}, arrT, tInt, tInt))
+		start, end := 0, len(arr)
+		if from, ok := a[1].(int32); ok {
+			start = int(from) - 1
+		}
+		if to, ok := a[2].(int32); ok {
+			end = int(to)
+		}
+		switch {
+		case start < 0 || end > len(arr):
+			return nil, nil
+		case start > end:
+			return nil, fmt.Errorf("fromIndex(%d) > toIndex(%d)", start, end)
+		}
+		return slices.Clone(arr[start:end]), nil
+	}, arrT, tInt, tInt).nullable())
 	join := func(a []any) (any, error) {
 		if a[0] == nil {
 			return nil, nil

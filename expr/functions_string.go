@@ -36,8 +36,8 @@ func strS(f func(string) string) stringFunc {
 }
 
 func registerString(r *Registry) {
-	r.add("LCASE", ovS(strS(strings.ToLower), tStr))
-	r.add("UCASE", ovS(strS(strings.ToUpper), tStr))
+	r.add("LCASE", ovS(strS(javaLower), tStr))
+	r.add("UCASE", ovS(strS(javaUpper), tStr))
 	r.add("TRIM", ovS(strS(javaTrim), tStr))
 	r.add("LTRIM", ovS(strS(func(s string) string {
 		return strings.TrimLeftFunc(s, func(r rune) bool { return r <= ' ' })
@@ -46,7 +46,7 @@ func registerString(r *Registry) {
 		return strings.TrimRightFunc(s, func(r rune) bool { return r <= ' ' })
 	}), tStr))
 	r.add("LEN",
-		ov(tInt, str1(func(s string) any { return int32(utf8.RuneCountInString(s)) }), tStr),
+		ov(tInt, str1(func(s string) any { return int32(utf16Len(s)) }), tStr),
 		ov(tInt, func(a []any) (any, error) { return int32(len(a[0].([]byte))), nil }, tByt))
 	r.add("INITCAP", ov(tStr, str1(func(s string) any { return initCap(s) }), tStr))
 
@@ -125,21 +125,25 @@ func registerString(r *Registry) {
 
 	pad := func(left bool) func([]any) (any, error) {
 		return func(a []any) (any, error) {
-			in, n, p := []rune(a[0].(string)), int(a[1].(int32)), []rune(a[2].(string))
+			// lengths count UTF-16 units, as Java's StringBuilder does
+			in, n, p := utf16Units(a[0].(string)), int(a[1].(int32)), utf16Units(a[2].(string))
 			if n < 0 || len(p) == 0 {
 				return nil, nil
 			}
 			if len(in) >= n {
-				return string(in[:n]), nil
+				return fromUnits(in[:n]), nil
 			}
-			fill := make([]rune, 0, n-len(in))
-			for len(fill) < n-len(in) {
-				fill = append(fill, p[len(fill)%len(p)])
+			out := make([]uint16, 0, n)
+			if !left {
+				out = append(out, in...)
+			}
+			for i := 0; i < n-len(in); i++ {
+				out = append(out, p[i%len(p)])
 			}
 			if left {
-				return string(fill) + string(in), nil
+				out = append(out, in...)
 			}
-			return string(in) + string(fill), nil
+			return fromUnits(out), nil
 		}
 	}
 	padBytes := func(left bool) func([]any) (any, error) {
@@ -183,7 +187,7 @@ func registerString(r *Registry) {
 		if asciiOnly(s) && asciiOnly(sub) {
 			return instrASCII(s, sub, int(pos), int(occ)), nil
 		}
-		return instrOf([]rune(s), []rune(sub), int(pos), int(occ)), nil
+		return instrOf(utf16Units(s), utf16Units(sub), int(pos), int(occ)), nil
 	}
 	r.add("INSTR",
 		ov(tInt, instr, tStr, tStr),
@@ -288,25 +292,6 @@ func javaTrim(s string) string {
 	return strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
 }
 
-func initCap(s string) string {
-	var b strings.Builder
-	start := true
-	for _, r := range s {
-		if unicode.IsSpace(r) {
-			start = true
-			b.WriteRune(r)
-			continue
-		}
-		if start {
-			b.WriteRune(unicode.ToUpper(r))
-		} else {
-			b.WriteRune(unicode.ToLower(r))
-		}
-		start = false
-	}
-	return b.String()
-}
-
 // substrBounds is ksqlDB's SUBSTRING: 1-based, a negative start counts
 // from the end, everything clamped to the value.
 func substrBounds(n int, pos int32, length int) (int, int) {
@@ -323,26 +308,33 @@ func substrBounds(n int, pos int32, length int) (int, int) {
 	return st, end
 }
 
-// instrOf is INSTR: the 1-based position of the occ-th occurrence of sub,
-// searching forward from pos, or backward from the end when pos < 0.
-func instrOf(s, sub []rune, pos, occ int) int32 {
-	if occ <= 0 || pos == 0 {
+// instrOf is INSTR over UTF-16 units (Java's String positions): the
+// 1-based position of the occ-th occurrence of sub, searching forward
+// from pos, or backward when pos < 0. ksqlDB searches backward by
+// reversing both strings and searching forward from -pos, so the whole
+// match must lie within the first len(s)+pos+1 units. An empty sub is
+// found at once whatever occ is (commons-lang's ordinalIndexOf).
+func instrOf(s, sub []uint16, pos, occ int) int32 {
+	if occ <= 0 || pos == 0 || abs(pos) > len(s) {
 		return 0
+	}
+	if len(sub) == 0 {
+		occ = 1
 	}
 	idx := -1
 	if pos > 0 {
 		from := pos - 1
 		for range occ {
-			idx = indexRunes(s, sub, from)
+			idx = indexUnits(s, sub, from)
 			if idx < 0 {
 				return 0
 			}
 			from = idx + 1
 		}
 	} else {
-		from := len(s) + pos
+		from := len(s) + pos - len(sub) + 1 // the last start to consider
 		for range occ {
-			idx = lastIndexRunes(s, sub, from)
+			idx = lastIndexUnits(s, sub, from)
 			if idx < 0 {
 				return 0
 			}
@@ -352,11 +344,14 @@ func instrOf(s, sub []rune, pos, occ int) int32 {
 	return int32(idx + 1)
 }
 
-// instrASCII is instrOf for ASCII text, whose characters are its bytes:
-// it searches the strings in place instead of converting them to runes.
+// instrASCII is instrOf for ASCII text, whose UTF-16 units are its
+// bytes: it searches the strings in place instead of converting them.
 func instrASCII(s, sub string, pos, occ int) int32 {
-	if occ <= 0 || pos == 0 {
+	if occ <= 0 || pos == 0 || abs(pos) > len(s) {
 		return 0
+	}
+	if sub == "" {
+		occ = 1
 	}
 	idx := -1
 	if pos > 0 {
@@ -373,7 +368,7 @@ func instrASCII(s, sub string, pos, occ int) int32 {
 			from = idx + 1
 		}
 	} else {
-		from := len(s) + pos // the last start to consider
+		from := len(s) + pos - len(sub) + 1 // the last start to consider
 		for range occ {
 			if from < 0 {
 				return 0
@@ -388,27 +383,34 @@ func instrASCII(s, sub string, pos, occ int) int32 {
 	return int32(idx + 1)
 }
 
-func indexRunes(s, sub []rune, from int) int {
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+func indexUnits(s, sub []uint16, from int) int {
 	for i := max(from, 0); i+len(sub) <= len(s); i++ {
-		if runesAt(s, sub, i) {
+		if unitsAt(s, sub, i) {
 			return i
 		}
 	}
 	return -1
 }
 
-func lastIndexRunes(s, sub []rune, from int) int {
+func lastIndexUnits(s, sub []uint16, from int) int {
 	for i := min(from, len(s)-len(sub)); i >= 0; i-- {
-		if runesAt(s, sub, i) {
+		if unitsAt(s, sub, i) {
 			return i
 		}
 	}
 	return -1
 }
 
-func runesAt(s, sub []rune, i int) bool {
-	for j, r := range sub {
-		if s[i+j] != r {
+func unitsAt(s, sub []uint16, i int) bool {
+	for j, u := range sub {
+		if s[i+j] != u {
 			return false
 		}
 	}
@@ -492,12 +494,12 @@ func substring(s string, pos int32, length int, toEnd bool) string {
 		st, end := substrBounds(len(s), pos, length)
 		return s[st:end]
 	}
-	rs := []rune(s)
+	us := utf16Units(s) // positions count UTF-16 units, as Java's do
 	if toEnd {
-		length = len(rs)
+		length = len(us)
 	}
-	st, end := substrBounds(len(rs), pos, length)
-	return string(rs[st:end])
+	st, end := substrBounds(len(us), pos, length)
+	return fromUnits(us[st:end])
 }
 
 // asciiOnly reports whether s holds only ASCII bytes.

@@ -142,7 +142,7 @@ func TestFunctions(t *testing.T) {
 		{"ARRAY_SORT(ARRAY[3, NULL, 1], 'DESC')", "[int32:3 int32:1 <nil>]", "ARRAY<INTEGER>"},
 		{"ARRAY_DISTINCT(ARRAY[1, 1, 2])", "[int32:1 int32:2]", "ARRAY<INTEGER>"},
 		{"ARRAY_JOIN(ARR, '|')", "string:1|2|3", "STRING"},
-		{"SLICE(ARR, 2, 5)", "[int32:2 int32:3]", "ARRAY<INTEGER>"},
+		{"SLICE(ARR, 2, 3)", "[int32:2 int32:3]", "ARRAY<INTEGER>"},
 		{"ELT(2, 'a', 'b')", "string:b", "STRING"},
 		{"TRANSFORM(ARR, x => x * 2)", "[int32:2 int32:4 int32:6]", "ARRAY<INTEGER>"},
 		{"FILTER(ARR, x => x > 1)", "[int32:2 int32:3]", "ARRAY<INTEGER>"},
@@ -250,5 +250,61 @@ func TestJavaPatternEraQuarterWeek(t *testing.T) {
 		if got := p.format(c.t); got != c.want {
 			t.Errorf("%s of %s = %q, want %q", c.pattern, c.t.Format(time.DateOnly), got, c.want)
 		}
+	}
+}
+
+// SLICE is Java's List.subList(from-1, to): a NULL bound means the
+// array's start or end, a bound outside the array gives NULL, and a start
+// past the end is an error (reported, so NULL) rather than an empty array.
+func TestSliceBounds(t *testing.T) {
+	for _, tc := range []struct {
+		expr, want string
+		errs       int
+	}{
+		{"SLICE(ARRAY[1, 2, 3], 0, 5)", "<nil>", 0},
+		{"SLICE(ARRAY[1, 2, 3], 1, 4)", "<nil>", 0},
+		{"SLICE(ARRAY[1, 2, 3], 0, 2)", "<nil>", 0},
+		{"SLICE(ARRAY[1, 2, 3], 2, 5)", "<nil>", 0},
+		{"SLICE(ARRAY[1, 2, 3], 2, 2)", "[int32:2]", 0},
+		{"SLICE(ARRAY[1, 2, 3], 2, 1)", "[]", 0},
+		{"SLICE(ARRAY[1, 2, 3], 4, 3)", "[]", 0},
+		{"SLICE(ARRAY[1, 2, 3], 3, 1)", "<nil>", 1},
+		{"SLICE(ARRAY[1, 2, 3], NI, 2)", "[int32:1 int32:2]", 0},
+		{"SLICE(ARRAY[1, 2, 3], 2, NI)", "[int32:2 int32:3]", 0},
+		{"SLICE(ARRAY[1, 2, 3], NULL, NULL)", "[int32:1 int32:2 int32:3]", 0},
+		{"SLICE(CAST(NULL AS ARRAY<INT>), 1, 2)", "<nil>", 0},
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			v, _, errs := eval(t, tc.expr)
+			if got := render(v); got != tc.want || len(errs) != tc.errs {
+				t.Errorf("= %s %v, want %s with %d errors", got, errs, tc.want, tc.errs)
+			}
+		})
+	}
+}
+
+// FORMAT_DATE, DATETOSTRING and FORMAT_TIME format a java.time LocalDate
+// or LocalTime: a letter for a field the value lacks, or for a zone, is
+// an error (so NULL), not a field of 1970-01-01T00:00Z.
+func TestFormatLocalLacksFields(t *testing.T) {
+	for _, tc := range []struct{ expr, want, err string }{
+		{"FORMAT_TIME(TM, 'HH:mm:ss.SSS a')", "string:09:16:00.000 AM", ""},
+		{"FORMAT_DATE(DT, 'yyyy-MM-dd EEE D')", "string:2022-06-14 Tue 165", ""},
+		{"FORMAT_TIME(TM, 'yyyy')", "<nil>", "function FORMAT_TIME failed: Failed to format time 09:16 with formatter 'yyyy': Unsupported field: YearOfEra"},
+		{"FORMAT_TIME(TM, 'HH X')", "<nil>", "function FORMAT_TIME failed: Failed to format time 09:16 with formatter 'HH X': Unsupported field: OffsetSeconds"},
+		{"FORMAT_TIME(TM, 'HH VV')", "<nil>", "function FORMAT_TIME failed: Failed to format time 09:16 with formatter 'HH VV': Unable to extract ZoneId from temporal 09:16"},
+		{"FORMAT_DATE(DT, 'HH')", "<nil>", "function FORMAT_DATE failed: Failed to format date 2022-06-14 with formatter 'HH': Unsupported field: HourOfDay"},
+		{"FORMAT_DATE(DT, 'yyyy-MM-dd mm')", "<nil>", "function FORMAT_DATE failed: Failed to format date 2022-06-14 with formatter 'yyyy-MM-dd mm': Unsupported field: MinuteOfHour"},
+		{"DATETOSTRING(19157, 'yyyy-MM-dd''T''HH')", "<nil>", "function DATETOSTRING failed: Failed to format date 19157 with formatter 'yyyy-MM-dd'T'HH': Unsupported field: HourOfDay"},
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			v, _, errs := eval(t, tc.expr)
+			if got := render(v); got != tc.want {
+				t.Errorf("= %s, want %s", got, tc.want)
+			}
+			if tc.err == "" && len(errs) > 0 || tc.err != "" && (len(errs) != 1 || errs[0].Error() != tc.err) {
+				t.Errorf("errors %v, want %q", errs, tc.err)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/eddysql/eddy/types"
@@ -20,6 +21,41 @@ func formatMillis(ms int64, pattern string, loc *time.Location) (any, error) {
 		return nil, err
 	}
 	return p.format(time.UnixMilli(ms).In(loc)), nil
+}
+
+// formatLocal formats a date (date true) or a time of day as ksqlDB does,
+// through a java.time LocalDate or LocalTime: a pattern letter for a field
+// the value lacks (a year for a time, an hour for a date, any zone) is an
+// error, as Java's is, not a field of 1970-01-01T00:00Z.
+func formatLocal(ms int64, pattern string, date bool, what string) (any, error) {
+	p, err := parseJavaPattern(pattern)
+	if err != nil {
+		return nil, err
+	}
+	value := javaLocalTime(ms)
+	if date {
+		value = javaLocalDate(ms)
+	}
+	if why := p.lacking(date, value); why != "" {
+		return nil, fmt.Errorf("Failed to format %s with formatter '%s': %s", what, pattern, why)
+	}
+	return p.format(time.UnixMilli(ms).UTC()), nil
+}
+
+// javaLocalDate is LocalDate.toString of the day holding ms.
+func javaLocalDate(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02") }
+
+// javaLocalTime is LocalTime.toString of a time of day in milliseconds:
+// HH:mm, then :ss and .SSS only when not zero.
+func javaLocalTime(ms int64) string {
+	t := time.UnixMilli(ms).UTC()
+	switch {
+	case t.Nanosecond() != 0:
+		return t.Format("15:04:05.000")
+	case t.Second() != 0:
+		return t.Format("15:04:05")
+	}
+	return t.Format("15:04")
 }
 
 func parseMillis(s, pattern string, loc *time.Location) (int64, error) {
@@ -132,13 +168,16 @@ func registerTime(r *Registry) {
 
 	const day = int64(86400000)
 	r.add("DATETOSTRING", ov(tStr, func(a []any) (any, error) {
-		return formatMillis(int64(a[0].(int32))*day, a[1].(string), time.UTC)
+		days := a[0].(int32)
+		return formatLocal(int64(days)*day, a[1].(string), true, fmt.Sprint("date ", days))
 	}, tInt, tStr))
 	r.add("FORMAT_DATE", ov(tStr, func(a []any) (any, error) {
-		return formatMillis(int64(a[0].(types.DateVal))*day, a[1].(string), time.UTC)
+		ms := int64(a[0].(types.DateVal)) * day
+		return formatLocal(ms, a[1].(string), true, "date "+javaLocalDate(ms))
 	}, tDate, tStr))
 	r.add("FORMAT_TIME", ov(tStr, func(a []any) (any, error) {
-		return formatMillis(int64(a[0].(types.TimeVal)), a[1].(string), time.UTC)
+		ms := int64(a[0].(types.TimeVal))
+		return formatLocal(ms, a[1].(string), false, "time "+javaLocalTime(ms))
 	}, tTime, tStr))
 	r.add("STRINGTODATE", ov(tInt, func(a []any) (any, error) {
 		ms, err := parseMillis(a[0].(string), a[1].(string), time.UTC)
@@ -152,7 +191,7 @@ func registerTime(r *Registry) {
 		if err != nil {
 			return nil, err
 		}
-		t, err := p.parseText(a[0].(string), time.UTC, true)
+		t, err := p.parseText(a[0].(string), time.UTC, true, false)
 		if err != nil {
 			return nil, err
 		}

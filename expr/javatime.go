@@ -370,17 +370,22 @@ func parseOffset(s string) (int, int, error) {
 	return off, i, nil
 }
 
-// parse reads s with the pattern; fields absent from the pattern default
-// to 1970-01-01T00:00:00 in loc.
+// parse reads s with the pattern as a java.time formatter does with its
+// default SMART resolver style; fields absent from the pattern default to
+// 1970-01-01T00:00:00 in loc.
 func (p *javaPattern) parse(s string, loc *time.Location) (time.Time, error) {
-	return p.parseText(s, loc, false)
+	return p.parseText(s, loc, false, true)
 }
 
 // parseText is parse; with prefixOnly, text after the pattern is ignored,
-// as ksqlDB's PARSE_DATE does.
-func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly bool) (time.Time, error) {
+// as ksqlDB's PARSE_DATE does. With smart, a day of the month past the
+// end of a month of a parsed year becomes that month's last day (2020-02-30
+// is 2020-02-29), as java.time's SMART resolver makes it; without, it is
+// an error.
+func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly, smart bool) (time.Time, error) {
 	year, month, day, hour, min, sec, nanos := 1970, 1, 1, 0, 0, 0, 0
 	yday, pm, hour12 := 0, -1, false
+	hasYear := false // a y or u field: Java resolves year, month and day together
 	var zone *time.Location
 	pos := 0
 	bad := func() (time.Time, error) {
@@ -447,6 +452,7 @@ func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly bool) (
 					v += 2000
 				}
 				year = v
+				hasYear = hasYear || tk.letter != 'Y'
 			case 'M', 'L':
 				month = v
 			case 'd':
@@ -534,6 +540,12 @@ func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly bool) (
 	if month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 59 {
 		return time.Time{}, fmt.Errorf("Text '%s' could not be parsed: field value out of range", s)
 	}
+	if smart && hasYear && yday == 0 {
+		// the month's last day is day 0 of the next month
+		if last := time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day(); day > last {
+			day = last
+		}
+	}
 	t := time.Date(year, time.Month(month), day, hour, min, sec, nanos, zone)
 	if yday > 0 {
 		t = time.Date(year, 1, yday, hour, min, sec, nanos, zone)
@@ -541,4 +553,49 @@ func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly bool) (
 		return time.Time{}, fmt.Errorf("Text '%s' could not be parsed: invalid date", s)
 	}
 	return t, nil
+}
+
+// Java's names for the fields behind the pattern letters, as its
+// "Unsupported field" errors give them.
+var (
+	dateFieldNames = map[rune]string{
+		'G': "Era", 'y': "YearOfEra", 'u': "Year", 'D': "DayOfYear",
+		'M': "MonthOfYear", 'L': "MonthOfYear", 'd': "DayOfMonth",
+		'Q': "QuarterOfYear", 'q': "QuarterOfYear", 'E': "DayOfWeek",
+		'Y': "WeekBasedYear[WeekFields[SUNDAY,1]]",
+		'w': "WeekOfWeekBasedYear[WeekFields[SUNDAY,1]]",
+		'W': "WeekOfMonth[WeekFields[SUNDAY,1]]",
+		'e': "DayOfWeek[WeekFields[SUNDAY,1]]", 'c': "DayOfWeek[WeekFields[SUNDAY,1]]",
+		'F': "AlignedDayOfWeekInMonth",
+	}
+	timeFieldNames = map[rune]string{
+		'a': "AmPmOfDay", 'h': "ClockHourOfAmPm", 'K': "HourOfAmPm",
+		'k': "ClockHourOfDay", 'H': "HourOfDay", 'm': "MinuteOfHour",
+		's': "SecondOfMinute", 'S': "NanoOfSecond", 'n': "NanoOfSecond",
+		'N': "NanoOfDay", 'A': "MilliOfDay", 'B': "AmPmOfDay",
+	}
+)
+
+// lacking is why Java cannot format a LocalDate (date true) or a
+// LocalTime with the pattern: the first letter whose field the value
+// lacks, including any zone or offset. It is "" when all are there.
+func (p *javaPattern) lacking(date bool, value string) string {
+	other := dateFieldNames
+	if date {
+		other = timeFieldNames
+	}
+	for _, tk := range p.toks {
+		switch tk.letter {
+		case 0:
+		case 'X', 'x', 'Z', 'O':
+			return "Unsupported field: OffsetSeconds"
+		case 'V', 'z', 'v':
+			return "Unable to extract ZoneId from temporal " + value
+		default:
+			if name, ok := other[tk.letter]; ok {
+				return "Unsupported field: " + name
+			}
+		}
+	}
+	return ""
 }

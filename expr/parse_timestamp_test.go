@@ -2,6 +2,7 @@ package expr
 
 import (
 	"testing"
+	"time"
 
 	"github.com/eddysql/eddy/types"
 )
@@ -36,5 +37,37 @@ func TestParseTimestampLiteralPattern(t *testing.T) {
 		if once >= perRow {
 			t.Errorf("%s: %v allocations per row with a literal pattern, %v reading it per row", c.literal, once, perRow)
 		}
+	}
+}
+
+// ksqlDB parses with java.time's default SMART resolver style: with a
+// year, a day of the month past the month's end becomes its last day
+// (day 32 is still an error); without a year the day is set on a month
+// of 1970 and must exist there.
+func TestParseTimestampSmartDayOfMonth(t *testing.T) {
+	for _, tc := range []struct{ expr, want string }{
+		{"PARSE_TIMESTAMP('2020-02-30', 'yyyy-MM-dd')", "2020-02-29T00:00:00Z"},
+		{"PARSE_TIMESTAMP('2021-02-31 10:15', 'yyyy-MM-dd HH:mm')", "2021-02-28T10:15:00Z"},
+		{"PARSE_TIMESTAMP('2020-04-31', 'uuuu-MM-dd')", "2020-04-30T00:00:00Z"},
+		{"STRINGTOTIMESTAMP('2020-02-30', 'yyyy-MM-dd')", "2020-02-29T00:00:00Z"},
+		{"STRINGTODATE('2020-02-30', 'yyyy-MM-dd')", "2020-02-29T00:00:00Z"},
+		{"PARSE_TIMESTAMP('2020-02-32', 'yyyy-MM-dd')", "<nil>"},
+		{"PARSE_TIMESTAMP('02-30', 'MM-dd')", "<nil>"},
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			v, _, _ := eval(t, tc.expr)
+			got := "<nil>"
+			switch v := v.(type) {
+			case types.TimestampVal:
+				got = time.UnixMilli(int64(v)).UTC().Format(time.RFC3339)
+			case int64:
+				got = time.UnixMilli(v).UTC().Format(time.RFC3339)
+			case int32:
+				got = time.Unix(int64(v)*86400, 0).UTC().Format(time.RFC3339)
+			}
+			if got != tc.want {
+				t.Errorf("= %s, want %s", got, tc.want)
+			}
+		})
 	}
 }
