@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"encoding/binary"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -71,11 +72,24 @@ func initCap(s string) string {
 
 // utf16Len is String.length(): a character outside the BMP counts twice.
 func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
+	i := 0
+	for ; i+8 <= len(s); i += 8 { // ASCII, eight bytes at a time
+		if binary.LittleEndian.Uint64([]byte(s[i:i+8]))&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			break
+		}
+	}
+	if i == len(s) {
+		return len(s)
+	}
+	n := i
+	for _, r := range s[i:] {
+		n++
 		if r >= 0x10000 {
-			n += 2
-		} else {
 			n++
 		}
 	}

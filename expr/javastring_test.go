@@ -39,6 +39,9 @@ func TestUTF16Positions(t *testing.T) {
 	for _, tc := range []struct{ expr, want string }{
 		{"LEN('héllo😀')", "int32:7"},
 		{"LEN('😀')", "int32:2"},
+		{"LEN('abcdefghijklmnopq')", "int32:17"},
+		{"LEN('abcdefghij😀kl')", "int32:14"},
+		{"LEN('abcdefgh😀')", "int32:10"},
 		{"SUBSTRING('a😀b', 4)", "string:b"},
 		{"SUBSTRING('a😀b', 2, 2)", "string:😀"},
 		{"SUBSTRING('a😀b', 3)", "string:\ufffdb"},
