@@ -126,10 +126,14 @@ func registerString(r *Registry) {
 	pad := func(left bool) func([]any) (any, error) {
 		return func(a []any) (any, error) {
 			// lengths count UTF-16 units, as Java's StringBuilder does
-			in, n, p := utf16Units(a[0].(string)), int(a[1].(int32)), utf16Units(a[2].(string))
-			if n < 0 || len(p) == 0 {
+			s, n, ps := a[0].(string), int(a[1].(int32)), a[2].(string)
+			if n < 0 || len(ps) == 0 {
 				return nil, nil
 			}
+			if asciiOnly(s) && asciiOnly(ps) { // a byte is a unit
+				return padASCII(s, n, ps, left), nil
+			}
+			in, p := utf16Units(s), utf16Units(ps)
 			if len(in) >= n {
 				return fromUnits(in[:n]), nil
 			}
@@ -500,6 +504,26 @@ func substring(s string, pos int32, length int, toEnd bool) string {
 	}
 	st, end := substrBounds(len(us), pos, length)
 	return fromUnits(us[st:end])
+}
+
+// padASCII is LPAD (left) or RPAD of ASCII text with an ASCII pad:
+// s cut or filled to n bytes with repeats of pad.
+func padASCII(s string, n int, pad string, left bool) string {
+	if len(s) >= n {
+		return s[:n]
+	}
+	var b strings.Builder
+	b.Grow(n)
+	if !left {
+		b.WriteString(s)
+	}
+	for i := 0; i < n-len(s); i++ {
+		b.WriteByte(pad[i%len(pad)])
+	}
+	if left {
+		b.WriteString(s)
+	}
+	return b.String()
 }
 
 // asciiOnly reports whether s holds only ASCII bytes.

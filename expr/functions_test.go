@@ -30,6 +30,8 @@ func TestFunctions(t *testing.T) {
 		{"SUBSTRING(BYT, 2)", "bytes:bc", "BYTES"},
 		{"LPAD('abc', 6, 'xy')", "string:xyxabc", "STRING"},
 		{"RPAD('abc', 2, 'xy')", "string:ab", "STRING"},
+		{"RPAD('abc', 6, 'xy')", "string:abcxyx", "STRING"},
+		{"LPAD('abcdef', 3, 'x')", "string:abc", "STRING"},
 		{"RPAD('abc', 5, '')", "<nil>", "STRING"},
 		{"REPLACE('abcabc', 'b', 'X')", "string:aXcaXc", "STRING"},
 		{"INSTR('corporate floor', 'or')", "int32:2", "INTEGER"},
