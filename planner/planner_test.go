@@ -298,22 +298,10 @@ func TestPlannerTableFunctionArgumentError(t *testing.T) {
 // accepts is an error at the call, with ksqlDB's message.
 func TestPlannerAggregateArgumentError(t *testing.T) {
 	ms := catalog(t, testDDL)
-	for _, c := range []struct {
-		q, call, want string
-	}{
+	expectPlanErrorsAt(t, ms, []planErrorCase{
 		{"CREATE TABLE out AS SELECT user_id, TOPK(ms, 0) AS t FROM clicks GROUP BY user_id;", "TOPK(", "Parameter 2 passed to function TOPK must be a positive INTEGER, but was: 0"},
 		{"CREATE TABLE out AS SELECT user_id, COUNT(*), SUM(url) AS t FROM clicks GROUP BY user_id;", "SUM(", "Function 'SUM' does not accept parameters (STRING)."},
-	} {
-		_, err := planCSAS(t, ms, c.q)
-		var pe *Error
-		if !errors.As(err, &pe) {
-			t.Fatalf("%s: %v", c.q, err)
-		}
-		col := strings.Index(c.q, c.call) + 1
-		if pe.Error() != c.want || pe.Pos != (sql.Pos{Line: 1, Col: col}) {
-			t.Errorf("%s: %q at %+v, want %q at column %d", c.q, pe.Error(), pe.Pos, c.want, col)
-		}
-	}
+	})
 }
 
 // TestPlannerGroupingErrorPositions: a selected expression neither
@@ -321,16 +309,25 @@ func TestPlannerAggregateArgumentError(t *testing.T) {
 // undo, are errors at the first such expression, with ksqlDB's message.
 func TestPlannerGroupingErrorPositions(t *testing.T) {
 	ms := catalog(t, testDDL)
-	for _, c := range []struct {
-		q, at, want string
-	}{
+	expectPlanErrorsAt(t, ms, []planErrorCase{
 		{"CREATE TABLE out AS SELECT user_id, url, COUNT(*) AS n FROM clicks GROUP BY user_id;", "url,",
 			"Non-aggregate SELECT expression(s) not part of GROUP BY: URL\nEither add the column(s) to the GROUP BY or remove them from the SELECT."},
 		{"CREATE TABLE out AS SELECT ms + 1 AS m, url, COUNT(*) AS n FROM clicks;", "ms + 1",
 			"Non-aggregate SELECT expression(s) not part of GROUP BY: (MS + 1), URL\nEither add the column(s) to the GROUP BY or remove them from the SELECT."},
 		{"CREATE TABLE out AS SELECT country_id, COUNT(*) AS n, MAX(LEN(name)) AS l FROM users GROUP BY country_id;", "MAX(",
 			"The aggregation functions MAX cannot be applied to a table source, only to a stream source."},
-	} {
+	})
+}
+
+// planErrorCase is a statement, the text its error must point at (the
+// first occurrence on line 1) and the error's message.
+type planErrorCase struct{ q, at, want string }
+
+// expectPlanErrorsAt plans each statement and expects its error message
+// at its position.
+func expectPlanErrorsAt(t *testing.T, ms *metastore.Metastore, cases []planErrorCase) {
+	t.Helper()
+	for _, c := range cases {
 		_, err := planCSAS(t, ms, c.q)
 		var pe *Error
 		if !errors.As(err, &pe) {
