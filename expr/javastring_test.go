@@ -9,7 +9,7 @@ import "testing"
 // the first UTF-16 unit of each word, so a word starting outside the BMP
 // keeps its first letter.
 func TestJavaCaseMapping(t *testing.T) {
-	for _, tc := range []struct{ expr, want string }{
+	expectRendered(t, []renderCase{
 		{"UCASE('straße')", "string:STRASSE"},
 		{"UCASE('ﬁx ŉ')", "string:FIX ʼN"},
 		{"UCASE('𐐨')", "string:𐐀"},
@@ -22,21 +22,14 @@ func TestJavaCaseMapping(t *testing.T) {
 		{"INITCAP('𐐨𐐨 a')", "string:𐐨𐐨 A"},
 		{"INITCAP('   ')", "string:"},
 		{"INITCAP('spacing   kept  here')", "string:Spacing   Kept  Here"},
-	} {
-		t.Run(tc.expr, func(t *testing.T) {
-			v, _, errs := eval(t, tc.expr)
-			if got := render(v); got != tc.want || len(errs) > 0 {
-				t.Errorf("= %s %v, want %s", got, errs, tc.want)
-			}
-		})
-	}
+	})
 }
 
 // LEN, SUBSTRING, INSTR, LPAD and RPAD count UTF-16 code units, as
 // Java's String does: a character outside the BMP counts twice. A cut
 // through such a character leaves half of it, which becomes U+FFFD.
 func TestUTF16Positions(t *testing.T) {
-	for _, tc := range []struct{ expr, want string }{
+	expectRendered(t, []renderCase{
 		{"LEN('héllo😀')", "int32:7"},
 		{"LEN('😀')", "int32:2"},
 		{"LEN('abcdefghijklmnopq')", "int32:17"},
@@ -65,7 +58,17 @@ func TestUTF16Positions(t *testing.T) {
 		{"RPAD('ab', 3, '😀')", "string:ab\ufffd"},
 		{"LPAD('😀😀', 3, 'x')", "string:😀\ufffd"},
 		{"LPAD('é', 3, 'ü')", "string:üüé"},
-	} {
+	})
+}
+
+// renderCase is an expression and its value as render writes it.
+type renderCase struct{ expr, want string }
+
+// expectRendered evaluates each expression, expecting its value and no
+// reported error.
+func expectRendered(t *testing.T, cases []renderCase) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.expr, func(t *testing.T) {
 			v, _, errs := eval(t, tc.expr)
 			if got := render(v); got != tc.want || len(errs) > 0 {
