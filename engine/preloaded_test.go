@@ -494,6 +494,67 @@ func TestRepartitionTopicsArePurged(t *testing.T) {
 	}
 }
 
+// TestRepartitionedQueryAfterBrokerRestart: a GROUP BY through a
+// repartition topic that the query has read and purged to its end keeps
+// counting after the embedded broker and the engine restart. The purged
+// partition came back at offset 0, so the records repartitioned next got
+// offsets the restored query had already read, and it dropped them.
+func TestRepartitionedQueryAfterBrokerRestart(t *testing.T) {
+	dir, stateDir := t.TempDir(), t.TempDir()
+	start := func() (*kafka.Embedded, *kafka.Client, *Engine) {
+		b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl, err := kafka.Dial(context.Background(), kafka.Config{Brokers: []string{b.Addr()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := New(context.Background(), Options{Cluster: cl, StateDir: stateDir, Logf: t.Logf, Config: map[string]string{
+			"auto.offset.reset": "earliest", "repartition.purge.interval.ms": "100"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b, cl, e
+	}
+	orders := func(from, n int) []kafka.Record {
+		recs := make([]kafka.Record, 0, n)
+		for i := from; i < from+n; i++ {
+			recs = append(recs, kafka.Record{Key: []byte(fmt.Sprint(i)), Value: []byte(fmt.Sprintf(`{"CITY":"c%d"}`, i%7)), Timestamp: time.Now().UnixMilli()})
+		}
+		return recs
+	}
+	counted := func(cl kafka.Cluster, want int) {
+		t.Helper()
+		waitRecords(t, cl, "BY_CITY", func(recs []kafka.Record) bool { return latestCountSum(t, recs, "N") == float64(want) })
+	}
+	b1, cl1, e1 := start()
+	createTopic(t, cl1, "orders", 2)
+	produceJSON(t, cl1, "orders", orders(0, 1000)...)
+	mustExec(t, e1, `CREATE STREAM ORDERS (ID STRING KEY, CITY STRING) WITH (KAFKA_TOPIC='orders', VALUE_FORMAT='JSON');
+		CREATE TABLE BY_CITY AS SELECT CITY, COUNT(*) AS N FROM ORDERS GROUP BY CITY;`)
+	counted(cl1, 1000)
+	// Let the query commit and purge what it read, then stop everything.
+	produceJSON(t, cl1, "orders", orders(1000, 10)...)
+	counted(cl1, 1010)
+	time.Sleep(500 * time.Millisecond)
+	produceJSON(t, cl1, "orders", orders(1010, 10)...)
+	counted(cl1, 1020)
+	time.Sleep(500 * time.Millisecond)
+	if err := e1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cl1.Close()
+	b1.Close()
+
+	b2, cl2, e2 := start()
+	defer b2.Close()
+	defer cl2.Close()
+	defer e2.Close()
+	produceJSON(t, cl2, "orders", orders(1020, 500)...)
+	counted(cl2, 1520)
+}
+
 // TestPreloadedRepartitionedStreamTableJoin: as above, but the stream
 // joins on a value column, so its records reach the join through a
 // repartition topic written while the query runs. The table side must

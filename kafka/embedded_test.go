@@ -84,6 +84,49 @@ func TestEmbeddedRestartPersistence(t *testing.T) {
 	}
 }
 
+// TestEmbeddedPurgedPartitionKeepsItsEnd: a partition a query purged up
+// to its end (a repartition topic it has read whole) keeps its end offset
+// across a restart, so the next records continue the offsets instead of
+// starting again at 0, below what the query has read and restored.
+func TestEmbeddedPurgedPartitionKeepsItsEnd(t *testing.T) {
+	dir := t.TempDir()
+	e1, err := StartEmbedded(EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1 := dial(t, e1)
+	ctx := testCtx(t)
+	if err := c1.CreateTopic(ctx, TopicInfo{Name: "rp", Partitions: 1}); err != nil {
+		t.Fatal(err)
+	}
+	produceN(t, c1, "rp", 0, 10)
+	if err := c1.DeleteRecordsBefore(ctx, "rp", map[int32]int64{0: 10}); err != nil {
+		t.Fatal(err)
+	}
+	c1.Close()
+	e1.Close()
+
+	e2, err := StartEmbedded(EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e2.Close()
+	c2 := dial(t, e2)
+	ends, err := c2.EndOffsets(ctx, "rp")
+	if err != nil || ends[0] != 10 {
+		t.Fatalf("end offsets after restart: %v, %v; want partition 0 at 10", ends, err)
+	}
+	produceN(t, c2, "rp", 10, 1)
+	recs, err := c2.ReadAll(ctx, "rp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := recs[len(recs)-1]
+	if last.Offset != 10 || string(last.Value) != "10" {
+		t.Fatalf("the record written after the restart is %+v, want offset 10", last)
+	}
+}
+
 // TestEmbeddedKill9Child is the broker process that TestEmbeddedKill9
 // kills; it does nothing unless started by that test.
 func TestEmbeddedKill9Child(t *testing.T) {
