@@ -15,11 +15,19 @@ import (
 // dials it; both are closed when the test ends.
 func startBroker(t testing.TB) (*Embedded, *Client) {
 	t.Helper()
-	e, err := StartEmbedded(EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
+	e, c := startEmbeddedAt(t, t.TempDir())
+	t.Cleanup(func() { e.Close() })
+	return e, c
+}
+
+// startEmbeddedAt starts a broker on dir and dials it; the caller closes
+// the broker (tests that restart it on the same dir close it between).
+func startEmbeddedAt(t testing.TB, dir string) (*Embedded, *Client) {
+	t.Helper()
+	e, err := StartEmbedded(EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { e.Close() })
 	return e, dial(t, e)
 }
 

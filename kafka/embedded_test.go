@@ -33,11 +33,7 @@ func committedSum(t *testing.T, c *Client, group, topic string) int64 {
 // committed offsets, and the group resumes where it stopped.
 func TestEmbeddedRestartPersistence(t *testing.T) {
 	dir := t.TempDir()
-	e1, err := StartEmbedded(EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c1 := dial(t, e1)
+	e1, c1 := startEmbeddedAt(t, dir)
 	ctx := testCtx(t)
 	if err := c1.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 2, Configs: map[string]string{"retention.ms": "-1"}}); err != nil {
 		t.Fatal(err)
@@ -52,12 +48,8 @@ func TestEmbeddedRestartPersistence(t *testing.T) {
 	c1.Close()
 	e1.Close()
 
-	e2, err := StartEmbedded(EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e2, c2 := startEmbeddedAt(t, dir)
 	defer e2.Close()
-	c2 := dial(t, e2)
 	info, ok, err := c2.Topic(ctx, "t")
 	if err != nil || !ok || info.Partitions != 2 || info.Configs["retention.ms"] != "-1" {
 		t.Fatalf("topic after restart: %+v %v %v", info, ok, err)
@@ -90,11 +82,7 @@ func TestEmbeddedRestartPersistence(t *testing.T) {
 // starting again at 0, below what the query has read and restored.
 func TestEmbeddedPurgedPartitionKeepsItsEnd(t *testing.T) {
 	dir := t.TempDir()
-	e1, err := StartEmbedded(EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c1 := dial(t, e1)
+	e1, c1 := startEmbeddedAt(t, dir)
 	ctx := testCtx(t)
 	if err := c1.CreateTopic(ctx, TopicInfo{Name: "rp", Partitions: 1}); err != nil {
 		t.Fatal(err)
@@ -106,12 +94,8 @@ func TestEmbeddedPurgedPartitionKeepsItsEnd(t *testing.T) {
 	c1.Close()
 	e1.Close()
 
-	e2, err := StartEmbedded(EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e2, c2 := startEmbeddedAt(t, dir)
 	defer e2.Close()
-	c2 := dial(t, e2)
 	ends, err := c2.EndOffsets(ctx, "rp")
 	if err != nil || ends[0] != 10 {
 		t.Fatalf("end offsets after restart: %v, %v; want partition 0 at 10", ends, err)
