@@ -715,3 +715,60 @@ func TestJoinSaysWhenATopicIsNotMurmur2Partitioned(t *testing.T) {
 		}
 	}
 }
+
+// TestStatefulQueryAfterInputTopicRecreated: the input topic of a
+// stateful query is deleted and made again while eddy is stopped. The
+// new topic's offsets start again at 0, below what the restored state
+// has read; its records are new and must count, not be dropped as
+// records the state already holds.
+func TestStatefulQueryAfterInputTopicRecreated(t *testing.T) {
+	dir, stateDir := t.TempDir(), t.TempDir()
+	b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	start := func() (*kafka.Client, *Engine) {
+		cl, err := kafka.Dial(context.Background(), kafka.Config{Brokers: []string{b.Addr()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := New(context.Background(), Options{Cluster: cl, StateDir: stateDir, Logf: t.Logf, Config: map[string]string{"auto.offset.reset": "earliest"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cl, e
+	}
+	orders := func(from, n int) []kafka.Record {
+		recs := make([]kafka.Record, 0, n)
+		for i := from; i < from+n; i++ {
+			recs = append(recs, kafka.Record{Key: []byte(fmt.Sprintf("c%d", i%5)), Value: []byte(fmt.Sprintf(`{"AMOUNT":%d}`, i)), Timestamp: time.Now().UnixMilli()})
+		}
+		return recs
+	}
+	counted := func(cl kafka.Cluster, want int) {
+		t.Helper()
+		waitRecords(t, cl, "BY_CUSTOMER", func(recs []kafka.Record) bool { return latestCountSum(t, recs, "N") == float64(want) })
+	}
+	cl1, e1 := start()
+	createTopic(t, cl1, "orders", 1)
+	produceJSON(t, cl1, "orders", orders(0, 100)...)
+	mustExec(t, e1, `CREATE STREAM ORDERS (CUSTOMER STRING KEY, AMOUNT INT) WITH (KAFKA_TOPIC='orders', VALUE_FORMAT='JSON');
+		CREATE TABLE BY_CUSTOMER AS SELECT CUSTOMER, COUNT(*) AS N FROM ORDERS GROUP BY CUSTOMER;`)
+	counted(cl1, 100)
+	time.Sleep(500 * time.Millisecond) // let the query commit what it counted
+	if err := e1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl1.DeleteTopic(context.Background(), "orders"); err != nil {
+		t.Fatal(err)
+	}
+	createTopic(t, cl1, "orders", 1)
+	produceJSON(t, cl1, "orders", orders(100, 40)...)
+	cl1.Close()
+
+	cl2, e2 := start()
+	defer cl2.Close()
+	defer e2.Close()
+	counted(cl2, 140)
+}

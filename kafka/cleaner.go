@@ -14,12 +14,14 @@ import (
 // data directory tracks what is retained, not everything ever written.
 // kfake runs the same work on its own ticker only for topics with
 // explicit settings, and hourly; the embedded broker wants it for all.
+// After each pass, the partitions it emptied get their end marked
+// (keepEmptiedEnds), so a restart does not take their offsets back to 0.
 type cleaner struct {
 	quit chan struct{}
 	done sync.WaitGroup
 }
 
-func startCleaner(c *kfake.Cluster, every time.Duration) *cleaner {
+func startCleaner(c *kfake.Cluster, dataDir string, every time.Duration, logf func(string, ...any)) *cleaner {
 	cl := &cleaner{quit: make(chan struct{})}
 	cl.done.Add(1)
 	go func() {
@@ -32,6 +34,9 @@ func startCleaner(c *kfake.Cluster, every time.Duration) *cleaner {
 				return
 			case <-t.C:
 				c.Compact() // compaction, then retention, on every topic
+				if err := keepEmptiedEnds(c, dataDir); err != nil {
+					logf("embedded broker: %v", err)
+				}
 			}
 		}
 	}()

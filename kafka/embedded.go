@@ -200,7 +200,11 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	if interval <= 0 {
 		interval = defaultCleanInterval
 	}
-	return &Embedded{c: c, addr: addrs[0], dataDir: cfg.DataDir, cleaner: startCleaner(c, interval), client: client}, nil
+	logf := cfg.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	return &Embedded{c: c, addr: addrs[0], dataDir: cfg.DataDir, cleaner: startCleaner(c, cfg.DataDir, interval, logf), client: client}, nil
 }
 
 // telemetryRecheck is how often a client asks again for a KIP-714
@@ -384,9 +388,10 @@ func (e *Embedded) Addr() string { return e.addr }
 // (partition snapshots, group and producer state) there.
 func (e *Embedded) Close() error {
 	e.cleaner.stop()
+	endsErr := keepEmptiedEnds(e.c, e.dataDir)
 	e.c.Close()
 	if e.dataDir != "" {
-		return removeSASLFile(e.dataDir)
+		return errors.Join(endsErr, removeSASLFile(e.dataDir))
 	}
 	return nil
 }

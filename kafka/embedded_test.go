@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +109,70 @@ func TestEmbeddedPurgedPartitionKeepsItsEnd(t *testing.T) {
 	last := recs[len(recs)-1]
 	if last.Offset != 10 || string(last.Value) != "10" {
 		t.Fatalf("the record written after the restart is %+v, want offset 10", last)
+	}
+}
+
+// TestEmbeddedRetentionEmptiedPartitionKeepsItsEnd: a partition that
+// retention emptied keeps its end offset across a clean restart and
+// across a crash (its directory copied while the broker runs), as
+// Kafka's empty active segment keeps it: a group that had read to the
+// end resumes with the next record, and readers see nothing of the
+// marker that holds the end.
+func TestEmbeddedRetentionEmptiedPartitionKeepsItsEnd(t *testing.T) {
+	dir := t.TempDir()
+	e1, err := StartEmbedded(EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0", CleanInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1 := dial(t, e1)
+	ctx := testCtx(t)
+	const topic = "ret-topic" // a dash, as kfake's directory names end in -<partition>
+	if err := c1.CreateTopic(ctx, TopicInfo{Name: topic, Partitions: 1, Configs: map[string]string{"retention.ms": "100"}}); err != nil {
+		t.Fatal(err)
+	}
+	produceN(t, c1, topic, 0, 10)
+	opts := SubscribeOptions{Group: "g", Topics: []string{topic}, Reset: Earliest}
+	consumeUntil(t, c1, opts, 10)
+	marker := filepath.Join(dir, "partitions", topic+"-0", "9.dat")
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(marker); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("retention did not empty the partition, or its end was not marked")
+		}
+	}
+	if recs, err := c1.ReadAll(ctx, topic); err != nil || len(recs) != 0 {
+		t.Fatalf("after retention: %d records, %v; want none", len(recs), err)
+	}
+	crashed := t.TempDir()
+	if out, err := exec.Command("cp", "-a", dir+"/.", crashed).CombinedOutput(); err != nil {
+		t.Fatalf("copy the running broker's directory: %v: %s", err, out)
+	}
+	c1.Close()
+	if err := e1.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, restart := range []struct{ name, dir string }{{"clean", dir}, {"crash", crashed}} {
+		e, c := startEmbeddedAt(t, restart.dir)
+		ends, err := c.EndOffsets(ctx, topic)
+		if err != nil || ends[0] != 10 {
+			e.Close()
+			t.Fatalf("%s restart: end offsets %v, %v; want partition 0 at 10", restart.name, ends, err)
+		}
+		if recs, err := c.ReadAll(ctx, topic); err != nil || len(recs) != 0 {
+			e.Close()
+			t.Fatalf("%s restart: %d records before any new one (%+v), %v", restart.name, len(recs), recs, err)
+		}
+		produceN(t, c, topic, 10, 1)
+		got := consumeUntil(t, c, opts, 1)
+		n := committedSum(t, c, "g", topic)
+		c.Close()
+		e.Close()
+		if len(got) != 1 || got[0] != "10" || n != 11 {
+			t.Fatalf("%s restart: the group resumed with %v and committed %d; want [10] and 11", restart.name, got, n)
+		}
 	}
 }
 

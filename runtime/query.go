@@ -675,8 +675,16 @@ func (q *Query) positions(ctx context.Context, t *Task) error {
 				continue
 			}
 			qu := t.queue(topic, p)
+			if below, ok := t.skipBelow[qu.name]; ok && end < below {
+				// Offsets never go back in one partition's life: the
+				// topic was deleted and made again (or its broker lost
+				// it), so what it holds now is new to the state.
+				q.opts.Logf("query %s: task %d: %s partition %d ends at offset %d, below the %d its restored state has read; the topic was recreated, so its records are processed as new",
+					q.Topology.ID, t.partition, topic, p, end, below)
+				delete(t.skipBelow, qu.name)
+			}
 			start := end
-			if c, ok := committed[p]; ok {
+			if c, ok := committed[p]; ok && c <= end {
 				start = c
 			} else if q.Topology.Reset == kafka.Earliest || tables[topic] {
 				start = 0

@@ -1,0 +1,154 @@
+package kafka
+
+import (
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// The embedded broker (kfake) learns a partition's end offset from the
+// records its data directory holds when it starts. A partition that
+// retention, compaction or a DeleteRecords emptied therefore came back at
+// offset 0, below what consumers had committed and what restored query
+// state had read: Kafka's offsets never go back, and every reader is
+// right to assume so. Kafka keeps the end in the name of an empty
+// active segment; eddy keeps it the same way, in a segment holding one
+// transaction marker just below the end. Every Kafka client skips
+// markers, so readers see no record, and kfake, reloading the segment,
+// takes the partition's end from it.
+
+// endMarkerSuffix is kfake's segment file extension: <base offset>.dat,
+// a sequence of Kafka record batches.
+const endMarkerSuffix = ".dat"
+
+// keepEmptiedEnds writes an end marker into each partition of the data
+// directory that holds no records but has an end above 0, and removes
+// the older markers there. It runs after each cleaning pass and at
+// Close, while the broker runs: kfake keeps no segment of an emptied
+// partition, so files in its directory below the end are eddy's own
+// (a produce meanwhile starts a segment at the end or above, which is
+// left alone).
+func keepEmptiedEnds(c *kfake.Cluster, dataDir string) error {
+	if dataDir == "" {
+		return nil
+	}
+	root := filepath.Join(dataDir, "partitions")
+	dirs, err := os.ReadDir(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, d := range dirs {
+		topic, partition, ok := parsePartitionDir(d.Name())
+		if !ok || !d.IsDir() {
+			continue
+		}
+		info := c.PartitionInfo(topic, partition)
+		if info == nil || info.HighWatermark == 0 || info.LogStartOffset < info.HighWatermark {
+			continue // gone, never written, or holding records
+		}
+		if err := markEnd(filepath.Join(root, d.Name()), info.HighWatermark); err != nil {
+			errs = append(errs, fmt.Errorf("keep the end of %s-%d: %w", topic, partition, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// parsePartitionDir reads kfake's partition directory name,
+// <path-escaped topic>-<partition>.
+func parsePartitionDir(name string) (string, int32, bool) {
+	i := strings.LastIndexByte(name, '-')
+	if i <= 0 {
+		return "", 0, false
+	}
+	p, err := strconv.ParseInt(name[i+1:], 10, 32)
+	if err != nil || p < 0 {
+		return "", 0, false
+	}
+	topic, err := url.PathUnescape(name[:i])
+	if err != nil {
+		return "", 0, false
+	}
+	return topic, int32(p), true
+}
+
+// markEnd makes dir hold exactly one segment below end: a commit marker
+// at end-1.
+func markEnd(dir string, end int64) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	want := strconv.FormatInt(end-1, 10) + endMarkerSuffix
+	have := false
+	for _, e := range entries {
+		base, ok := strings.CutSuffix(e.Name(), endMarkerSuffix)
+		if !ok {
+			continue
+		}
+		off, err := strconv.ParseInt(base, 10, 64)
+		if err != nil || off >= end {
+			continue
+		}
+		if e.Name() == want {
+			have = true
+			continue
+		}
+		for _, name := range []string{e.Name(), base + ".idx"} {
+			if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+	}
+	if have {
+		return nil
+	}
+	tmp := filepath.Join(dir, want+".tmp")
+	if err := os.WriteFile(tmp, endMarkerBatch(end-1, time.Now()), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, want))
+}
+
+// endMarkerBatch is a control batch at offset holding one transaction
+// COMMIT marker of no producer: consumers skip it in both isolation
+// levels, and it commits nothing.
+func endMarkerBatch(offset int64, now time.Time) []byte {
+	ms := now.UnixMilli()
+	rec := kmsg.Record{
+		Key:   []byte{0, 0, 0, 1},       // control record version 0, type COMMIT
+		Value: []byte{0, 0, 0, 0, 0, 0}, // version 0, coordinator epoch 0
+	}
+	rec.Length = int32(len(rec.AppendTo(nil)) - 1) // the body after a one-byte length of 0
+	recs := rec.AppendTo(nil)
+	b := kmsg.RecordBatch{
+		FirstOffset:    offset,
+		Magic:          2,
+		Attributes:     0x0030, // control | transactional
+		FirstTimestamp: ms,
+		MaxTimestamp:   ms,
+		ProducerID:     -1,
+		ProducerEpoch:  -1,
+		FirstSequence:  -1,
+		NumRecords:     1,
+		Records:        recs,
+	}
+	raw := b.AppendTo(nil)
+	b.Length = int32(len(raw) - 12) // after FirstOffset and Length
+	raw = b.AppendTo(raw[:0])
+	b.CRC = int32(crc32.Checksum(raw[21:], crc32.MakeTable(crc32.Castagnoli))) // from Attributes on
+	return b.AppendTo(raw[:0])
+}
