@@ -417,7 +417,13 @@ func (a *Aggregate) closed(end int64) bool {
 func (a *Aggregate) expired(start, end int64) bool {
 	w := a.Window
 	if w.Kind != Session {
-		return start < a.streamTime-w.Retention
+		// The window store behind EMIT FINAL keeps its own time: the
+		// latest window start put into it, that of the window holding
+		// stream time. Judged by the record time instead, a window
+		// closed by a record a moment past its end (grace 0) would
+		// count as expired and be lost.
+		step := a.step()
+		return start < floorDiv(a.streamTime, step)*step-w.Retention
 	}
 	interval := max(w.Retention/2, 60_000)
 	return floorDiv(end, interval) < floorDiv(a.streamTime-w.Retention, interval)
@@ -660,11 +666,17 @@ type windowMemo struct {
 // each, not once per record or output.
 func (a *Aggregate) window(start, end int64) *windowMemo {
 	// Consecutive windows of a time window take consecutive slots.
+	return a.windowAt(floorDiv(start, a.step()), start, end)
+}
+
+// step is the distance between the starts of consecutive time windows:
+// the advance of a hopping window, else the size.
+func (a *Aggregate) step() int64 {
 	step := a.Window.Size
 	if a.Window.Kind == Hopping && a.Window.Advance > 0 {
 		step = a.Window.Advance
 	}
-	return a.windowAt(floorDiv(start, max(step, 1)), start, end)
+	return max(step, 1)
 }
 
 // windowAt is window for a caller that knows the window's index, its

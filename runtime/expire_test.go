@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/eddysql/eddy/expr"
@@ -49,6 +50,69 @@ func TestEmitChangesWindowsExpire(t *testing.T) {
 				if n != 3 {
 					t.Fatalf("window %s counted %d, want 3", w, n)
 				}
+			}
+		})
+	}
+}
+
+// TestEmitFinalWindowsClosedPastTheirEnd: with EMIT FINAL and no grace,
+// a window closes at the first record past its end, which rarely falls
+// on its end exactly. Every such window is emitted once with its full
+// count (the store behind EMIT FINAL keeps a window until the latest
+// window start passes its start plus the retention); only the windows
+// stream time has not passed stay open.
+func TestEmitFinalWindowsClosedPastTheirEnd(t *testing.T) {
+	k, count := keyAndCount(t)
+	for _, w := range []WindowSpec{
+		{Kind: Tumbling, Size: 60_000, Retention: 60_000, Final: true},
+		{Kind: Hopping, Size: 60_000, Advance: 20_000, Retention: 60_000, Final: true},
+		{Kind: Tumbling, Size: 60_000, Grace: 5_000, Retention: 65_000, Final: true},
+	} {
+		t.Run(fmt.Sprintf("%s/grace=%d", w.Kind, w.Grace), func(t *testing.T) {
+			const keys, step, last = 7, 13, 10 * 60_000 // a record every 13 ms, for ten minutes
+			emitted := map[string]int64{}
+			agg := &Aggregate{Keys: []*expr.Compiled{k}, Funcs: []*expr.Aggregate{count}, Args: [][]*expr.Compiled{nil}, Window: &w,
+				Next: &EmitSink{Emit: func(row []any, tomb bool) bool {
+					id := fmt.Sprint(row[0], "@", row[2])
+					if _, again := emitted[id]; again {
+						t.Errorf("window %s emitted twice", id)
+					}
+					emitted[id] = row[1].(int64)
+					return true
+				}}}
+			tk := newTask(&Topology{}, nil, newTaskStats(), 0)
+			want := map[string]int64{}
+			adv := w.Size
+			if w.Kind == Hopping {
+				adv = w.Advance
+			}
+			for i := 0; i*step < last; i++ {
+				ts := int64(i * step)
+				key := fmt.Sprintf("k%d", i%keys)
+				agg.Process(tk, &Rec{Row: []any{key}, Ts: ts})
+				for start := ts - ts%adv; start > ts-w.Size && start >= 0; start -= adv {
+					want[fmt.Sprint(key, "@", start)]++
+				}
+			}
+			streamTime := int64((last - 1) / step * step)
+			closed := 0
+			for id, n := range want {
+				var key string
+				var start int64
+				fmt.Sscanf(strings.Replace(id, "@", " ", 1), "%s %d", &key, &start)
+				if start+w.Size+w.Grace > streamTime {
+					if _, ok := emitted[id]; ok {
+						t.Errorf("window %s emitted before it closed", id)
+					}
+					continue
+				}
+				closed++
+				if got, ok := emitted[id]; !ok || got != n {
+					t.Errorf("window %s: emitted %d (%v), want its count %d", id, got, ok, n)
+				}
+			}
+			if closed == 0 || len(emitted) != closed {
+				t.Errorf("%d windows emitted, %d closed", len(emitted), closed)
 			}
 		})
 	}
