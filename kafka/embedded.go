@@ -133,10 +133,15 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		// default. eddy's own client never asks for creation this way.
 		opts = append(opts, kfake.AllowAutoTopicCreation())
 	}
+	var open []openTxn
 	if cfg.DataDir != "" {
 		opts = append(opts, kfake.DataDir(cfg.DataDir))
 		if err := removeSASLFile(cfg.DataDir); err != nil {
 			return nil, err
+		}
+		var err error
+		if open, err = openTransactions(cfg.DataDir); err != nil {
+			return nil, fmt.Errorf("start embedded broker (data %q): %w", cfg.DataDir, err)
 		}
 	}
 	var client Security
@@ -196,6 +201,15 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		c.ControlKey(int16(kmsg.ApiVersions), adv)
 	}
 	c.ControlKey(int16(kmsg.GetTelemetrySubscriptions), noTelemetry(c))
+	if len(open) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
+		err := abortOpenTransactions(ctx, addrs[0], client, open)
+		cancel()
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("start embedded broker on %s: abort the transactions open when it stopped: %w", cfg.Listen, err)
+		}
+	}
 	interval := cfg.CleanInterval
 	if interval <= 0 {
 		interval = defaultCleanInterval

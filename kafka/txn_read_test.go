@@ -3,6 +3,7 @@ package kafka
 import (
 	"context"
 	"errors"
+	"os/exec"
 	"slices"
 	"testing"
 	"time"
@@ -255,5 +256,69 @@ func TestDecidedReadWaitsForOpenTransactions(t *testing.T) {
 		if r.err != nil || !slices.Equal(r.values, tc.want) {
 			t.Fatalf("commit %v: decided read %q (err %v), want %q", tc.end, r.values, r.err, tc.want)
 		}
+	}
+}
+
+// TestTransactionOpenAtCrashIsAbortedForReaders: a transactional producer
+// has written records in a transaction when the broker dies (its data
+// directory copied while it runs). After the restart the transaction is
+// aborted, and a new incarnation of the producer (same transactional ID)
+// commits more records: committed readers get exactly those, for every
+// read after the crash, instead of skipping everything the producer
+// ever writes again while waiting for an abort marker that was never
+// written.
+func TestTransactionOpenAtCrashIsAbortedForReaders(t *testing.T) {
+	dir := t.TempDir()
+	e1, c1 := startEmbeddedAt(t, dir)
+	ctx := testCtx(t)
+	if err := c1.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 1}); err != nil {
+		t.Fatal(err)
+	}
+	txnWrite := func(e *Embedded, commit bool, values ...string) {
+		t.Helper()
+		txn, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()), kgo.TransactionalID("writer"), kgo.DefaultProduceTopic("t"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer txn.Close()
+		if err := txn.BeginTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range values {
+			if err := txn.ProduceSync(ctx, &kgo.Record{Value: []byte(v)}).FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if commit {
+			if err := txn.EndTransaction(ctx, kgo.TryCommit); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	txnWrite(e1, true, "before")
+	txnWrite(e1, false, "open1", "open2") // still open when the copy is taken
+	crashed := t.TempDir()
+	if out, err := exec.Command("cp", "-a", dir+"/.", crashed).CombinedOutput(); err != nil {
+		t.Fatalf("copy the running broker's directory: %v: %s", err, out)
+	}
+	c1.Close()
+	e1.Close()
+
+	e2, c2 := startEmbeddedAt(t, crashed)
+	defer e2.Close()
+	txnWrite(e2, true, "after1", "after2")
+	if err := c2.Produce(ctx, Record{Topic: "t", Value: []byte("plain")}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := c2.ReadAll(ctx, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range recs {
+		got = append(got, string(r.Value))
+	}
+	if want := []string{"before", "after1", "after2", "plain"}; !slices.Equal(got, want) {
+		t.Fatalf("committed reads after the crash: %q, want %q", got, want)
 	}
 }

@@ -1,0 +1,220 @@
+package kafka
+
+import (
+	"cmp"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// A transaction open when the embedded broker died (kill -9, power loss)
+// is aborted by kfake as it reloads, but only in memory: no ABORT marker
+// is written to the log. Readers in read_committed mode are told the
+// transaction aborted and skip its producer's batches until they meet
+// that producer's ABORT marker, which never comes, so they skipped
+// everything the producer committed afterwards: a restarted
+// exactly-once query's outputs and changelogs, for every reader, for
+// good. Kafka's coordinator writes the markers when it aborts; the
+// embedded broker writes them at start-up, for each transaction its logs
+// show open.
+
+// openTxn is a producer's transaction left without a COMMIT or ABORT
+// marker in one partition's log.
+type openTxn struct {
+	topic      string
+	partition  int32
+	producerID int64
+	epoch      int16
+}
+
+// batchHeaderSize is a v2 record batch's fixed header: base offset (8),
+// length (4), leader epoch (4), magic (1), CRC (4), attributes (2), last
+// offset delta (4), first and max timestamps (16), producer ID (8) and
+// epoch (2), base sequence (4), record count (4).
+const batchHeaderSize = 61
+
+// maxTxnTimeout is the longest a transaction stays open
+// (transaction.max.timeout.ms): the broker aborts, with markers, any
+// transaction older, so one still open when it died wrote all its
+// batches within this time of its last write to any log.
+const maxTxnTimeout = 15 * time.Minute
+
+// segment is one of a partition's segment files.
+type segment struct {
+	path     string
+	base     int64
+	modified time.Time
+}
+
+// openTransactions lists the transactions left open in the data
+// directory's partition logs. It reads only the batch headers of the
+// segments written within maxTxnTimeout of the latest write, so a data
+// directory idle since its last start costs a directory listing.
+func openTransactions(dataDir string) ([]openTxn, error) {
+	root := filepath.Join(dataDir, "partitions")
+	dirs, err := os.ReadDir(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	type partitionLog struct {
+		topic     string
+		partition int32
+		segments  []segment
+	}
+	var logs []partitionLog
+	var newest time.Time
+	for _, d := range dirs {
+		topic, partition, ok := parsePartitionDir(d.Name())
+		if !ok || !d.IsDir() {
+			continue
+		}
+		segs, err := segments(filepath.Join(root, d.Name()))
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range segs {
+			if s.modified.After(newest) {
+				newest = s.modified
+			}
+		}
+		logs = append(logs, partitionLog{topic, partition, segs})
+	}
+	since := newest.Add(-maxTxnTimeout)
+	var out []openTxn
+	for _, l := range logs {
+		first := slices.IndexFunc(l.segments, func(s segment) bool { return !s.modified.Before(since) })
+		if first < 0 {
+			continue
+		}
+		open, err := openInSegments(l.segments[first:])
+		if err != nil {
+			return nil, fmt.Errorf("scan %s-%d for open transactions: %w", l.topic, l.partition, err)
+		}
+		for _, pid := range slices.Sorted(maps.Keys(open)) {
+			out = append(out, openTxn{topic: l.topic, partition: l.partition, producerID: pid, epoch: open[pid]})
+		}
+	}
+	return out, nil
+}
+
+// segments lists a partition directory's segment files in offset order.
+func segments(dir string) ([]segment, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []segment
+	for _, e := range entries {
+		b, ok := strings.CutSuffix(e.Name(), endMarkerSuffix)
+		if !ok {
+			continue
+		}
+		base, err := strconv.ParseInt(b, 10, 64)
+		if err != nil {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue // removed meanwhile
+		}
+		out = append(out, segment{path: filepath.Join(dir, e.Name()), base: base, modified: info.ModTime()})
+	}
+	slices.SortFunc(out, func(a, b segment) int { return cmp.Compare(a.base, b.base) })
+	return out, nil
+}
+
+// openInSegments reads consecutive segments of a partition and returns
+// the producers whose last transactional batch no control batch (a
+// COMMIT or ABORT marker) follows, with their epochs.
+func openInSegments(segs []segment) (map[int64]int16, error) {
+	open := map[int64]int16{}
+	var hdr [batchHeaderSize]byte
+	for _, s := range segs {
+		f, err := os.Open(s.path)
+		if err != nil {
+			return nil, err
+		}
+		for pos := int64(0); ; {
+			if _, err := f.ReadAt(hdr[:], pos); err != nil {
+				if errors.Is(err, io.EOF) {
+					break // the end, or a batch cut short by the crash
+				}
+				f.Close()
+				return nil, err
+			}
+			length := int64(int32(binary.BigEndian.Uint32(hdr[8:12])))
+			if hdr[16] != 2 || length < batchHeaderSize-12 {
+				break // not a v2 batch: a torn tail, which kfake truncates
+			}
+			attrs := binary.BigEndian.Uint16(hdr[21:23])
+			pid := int64(binary.BigEndian.Uint64(hdr[43:51]))
+			epoch := int16(binary.BigEndian.Uint16(hdr[51:53]))
+			switch {
+			case attrs&0x20 != 0: // control: this producer's transaction ended
+				delete(open, pid)
+			case attrs&0x10 != 0 && pid >= 0: // transactional data
+				open[pid] = epoch
+			}
+			pos += 12 + length
+		}
+		f.Close()
+	}
+	return open, nil
+}
+
+// abortOpenTransactions writes an ABORT marker for each transaction
+// left open, through the broker's own WriteTxnMarkers handling, which
+// appends the marker and updates the partition's aborted-transaction
+// index and stable offset.
+func abortOpenTransactions(ctx context.Context, addr string, sec Security, open []openTxn) error {
+	opts, err := sec.opts()
+	if err != nil {
+		return err
+	}
+	cl, err := kgo.NewClient(append(opts, kgo.SeedBrokers(addr))...)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	req := kmsg.NewPtrWriteTxnMarkersRequest()
+	for _, o := range open {
+		m := kmsg.NewWriteTxnMarkersRequestMarker()
+		m.ProducerID, m.ProducerEpoch, m.Committed = o.producerID, o.epoch, false
+		t := kmsg.NewWriteTxnMarkersRequestMarkerTopic()
+		t.Topic, t.Partitions = o.topic, []int32{o.partition}
+		m.Topics = append(m.Topics, t)
+		req.Markers = append(req.Markers, m)
+	}
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, m := range resp.Markers {
+		for _, t := range m.Topics {
+			for _, p := range t.Partitions {
+				if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
+					errs = append(errs, fmt.Errorf("abort producer %d's transaction in %s-%d: %w", m.ProducerID, t.Topic, p.Partition, err))
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
