@@ -720,7 +720,8 @@ func TestJoinSaysWhenATopicIsNotMurmur2Partitioned(t *testing.T) {
 // stateful query is deleted and made again while eddy is stopped. The
 // new topic's offsets start again at 0, below what the restored state
 // has read; its records are new and must count, not be dropped as
-// records the state already holds.
+// records the state already holds, directly (BY_CUSTOMER) or through a
+// repartition topic whose rows name their input offsets (BY_BUCKET).
 func TestStatefulQueryAfterInputTopicRecreated(t *testing.T) {
 	dir, stateDir := t.TempDir(), t.TempDir()
 	b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"})
@@ -748,13 +749,16 @@ func TestStatefulQueryAfterInputTopicRecreated(t *testing.T) {
 	}
 	counted := func(cl kafka.Cluster, want int) {
 		t.Helper()
-		waitRecords(t, cl, "BY_CUSTOMER", func(recs []kafka.Record) bool { return latestCountSum(t, recs, "N") == float64(want) })
+		for _, table := range []string{"BY_CUSTOMER", "BY_BUCKET"} {
+			waitRecords(t, cl, table, func(recs []kafka.Record) bool { return latestCountSum(t, recs, "N") == float64(want) })
+		}
 	}
 	cl1, e1 := start()
 	createTopic(t, cl1, "orders", 1)
 	produceJSON(t, cl1, "orders", orders(0, 100)...)
 	mustExec(t, e1, `CREATE STREAM ORDERS (CUSTOMER STRING KEY, AMOUNT INT) WITH (KAFKA_TOPIC='orders', VALUE_FORMAT='JSON');
-		CREATE TABLE BY_CUSTOMER AS SELECT CUSTOMER, COUNT(*) AS N FROM ORDERS GROUP BY CUSTOMER;`)
+		CREATE TABLE BY_CUSTOMER AS SELECT CUSTOMER, COUNT(*) AS N FROM ORDERS GROUP BY CUSTOMER;
+		CREATE TABLE BY_BUCKET AS SELECT AMOUNT % 3 AS B, COUNT(*) AS N FROM ORDERS GROUP BY AMOUNT % 3;`)
 	counted(cl1, 100)
 	time.Sleep(500 * time.Millisecond) // let the query commit what it counted
 	if err := e1.Close(); err != nil {

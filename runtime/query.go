@@ -602,6 +602,7 @@ func (q *Query) task(ctx context.Context, partition int32) (*Task, error) {
 		return t, nil
 	}
 	t := newTask(q.Topology, q.opts.Log, q.stats.open(partition), partition)
+	t.provenance = !q.synchronous && !q.Topology.NoCommit && q.Topology.Group != ""
 	t.gate = q.gate
 	t.stream = q.stream
 	if !q.Topology.NoCommit && q.Topology.Group != "" && len(t.inst.states) > 0 {
@@ -682,6 +683,7 @@ func (q *Query) positions(ctx context.Context, t *Task) error {
 				q.opts.Logf("query %s: task %d: %s partition %d ends at offset %d, below the %d its restored state has read; the topic was recreated, so its records are processed as new",
 					q.Topology.ID, t.partition, topic, p, end, below)
 				delete(t.skipBelow, qu.name)
+				forgetTaken(t.done, t.inputIndex[topic])
 			}
 			start := end
 			if c, ok := committed[p]; ok && c <= end {

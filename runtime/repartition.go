@@ -3,6 +3,7 @@ package runtime
 import (
 	"encoding/binary"
 	"fmt"
+	"strings"
 
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/kafka"
@@ -30,6 +31,12 @@ type Repartition struct {
 	KeySerde serde.Serde
 
 	keys []any
+	// The input record the last row sent came from, and how many rows
+	// it has sent: a row's provenance (see flagProvenance).
+	lastTopic string
+	lastPart  int32
+	lastOff   int64
+	seq       uint64
 }
 
 func (p *Repartition) Process(t *Task, r *Rec) {
@@ -80,6 +87,15 @@ const (
 	flagDelete   = 3 // a table row's deletion: its key's row
 	flagKind     = 3
 	flagWindowed = 4 // window start and end (varints) precede the rows
+	// flagProvenance: the input record the row came from precedes the
+	// rows (after any window bounds): the writing task's input index,
+	// partition and offset, and the row's number among that record's
+	// rows. A writer that crashed after sending rows it had not
+	// committed sends them again when it replays its input; the reader
+	// drops a row not after the last it took from the same input
+	// partition, so a count behind a repartition stays exact under
+	// at-least-once.
+	flagProvenance = 8
 )
 
 // key encodes a row's repartition key; false drops the row (a null key
@@ -117,12 +133,29 @@ func (p *Repartition) key(t *Task, row []any) ([]byte, bool) {
 // send queues one repartition record: the flag byte, then the rows.
 func (p *Repartition) send(t *Task, r *Rec, key []byte, flag byte, rows ...[]any) {
 	value, start := t.out.open()
+	cur := t.cur
+	if !t.provenance || cur == nil {
+		cur = nil
+	} else {
+		flag |= flagProvenance
+	}
 	if r.Windowed {
 		value = append(value, flag|flagWindowed)
 		value = binary.AppendVarint(value, r.WindowStart)
 		value = binary.AppendVarint(value, r.WindowEnd)
 	} else {
 		value = append(value, flag)
+	}
+	if cur != nil {
+		if cur.Offset != p.lastOff || cur.Partition != p.lastPart || cur.Topic != p.lastTopic {
+			p.lastTopic, p.lastPart, p.lastOff, p.seq = cur.Topic, cur.Partition, cur.Offset, 0
+		} else {
+			p.seq++
+		}
+		value = binary.AppendUvarint(value, uint64(t.inputIndex[cur.Topic]))
+		value = binary.AppendUvarint(value, uint64(cur.Partition))
+		value = binary.AppendVarint(value, cur.Offset)
+		value = binary.AppendUvarint(value, p.seq)
 	}
 	for _, row := range rows {
 		var err error
@@ -236,6 +269,76 @@ type RepartitionInput struct {
 	row  []any
 	old  []any
 	rec  Rec // the record passed on; a field, as a local would escape
+	// taken is, per partition read and writing input partition, the
+	// provenance of the last row taken (offset and row number, packed);
+	// loaded from the task's restored marker at the first row.
+	taken map[provenanceSource]int64
+	topic string // the topic read, once a row is
+}
+
+// provenanceSource is an input partition of a writing task, as seen in
+// one partition of the repartition topic.
+type provenanceSource struct{ read, input, partition int32 }
+
+// provenanceSeqBits is how many low bits of a packed provenance hold
+// the row number; a row numbered beyond is taken without the check.
+const provenanceSeqBits = 20
+
+// provenancePrefix starts the names under which a task's marker records
+// the last rows taken from a repartition topic.
+func provenancePrefix(topic string) string { return "\x00" + topic + "<" }
+
+func provenanceKey(topic string, src provenanceSource) string {
+	return fmt.Sprintf("%s%d/%d/%d", provenancePrefix(topic), src.read, src.input, src.partition)
+}
+
+// duplicate reports whether a row with this provenance was taken
+// already, and notes it taken otherwise.
+func (in *RepartitionInput) duplicate(t *Task, rec *kafka.Record, src provenanceSource, off int64, seq uint64) bool {
+	if seq >= 1<<provenanceSeqBits || off < 0 || off >= 1<<(62-provenanceSeqBits) {
+		return false
+	}
+	if in.taken == nil {
+		in.taken, in.topic = map[provenanceSource]int64{}, rec.Topic
+		prefix := provenancePrefix(rec.Topic)
+		for k, v := range t.done {
+			if rest, ok := strings.CutPrefix(k, prefix); ok {
+				var s provenanceSource
+				if _, err := fmt.Sscanf(rest, "%d/%d/%d", &s.read, &s.input, &s.partition); err == nil {
+					in.taken[s] = v
+				}
+			}
+		}
+	}
+	packed := off<<provenanceSeqBits | int64(seq)
+	if last, ok := in.taken[src]; ok && packed <= last {
+		return true
+	}
+	in.taken[src] = packed
+	return false
+}
+
+// noteTaken writes the provenance of the last rows taken into the
+// task's done offsets, which its next marker records.
+func (in *RepartitionInput) noteTaken(done map[string]int64) {
+	for src, v := range in.taken {
+		done[provenanceKey(in.topic, src)] = v
+	}
+}
+
+// forgetTaken drops what the restored marker says was taken from
+// input's partitions (the topic was made again: its offsets start over).
+func forgetTaken(done map[string]int64, input int32) {
+	for k := range done {
+		if !strings.HasPrefix(k, "\x00") {
+			continue
+		}
+		var s provenanceSource
+		rest := k[strings.IndexByte(k, '<')+1:]
+		if _, err := fmt.Sscanf(rest, "%d/%d/%d", &s.read, &s.input, &s.partition); err == nil && s.input == input {
+			delete(done, k)
+		}
+	}
 }
 
 func (in *RepartitionInput) process(t *Task, rec *kafka.Record) {
@@ -256,6 +359,28 @@ func (in *RepartitionInput) process(t *Task, rec *kafka.Record) {
 			return
 		}
 		r.Windowed, rest = true, rest[n1+n2:]
+	}
+	if flag&flagProvenance != 0 {
+		var v [4]int64
+		for i := range v {
+			var n int
+			if i == 2 {
+				v[i], n = binary.Varint(rest)
+			} else {
+				var u uint64
+				u, n = binary.Uvarint(rest)
+				v[i] = int64(u)
+			}
+			if n <= 0 {
+				t.report("DESERIALIZATION_ERROR", fmt.Errorf("repartition record: bad provenance"))
+				return
+			}
+			rest = rest[n:]
+		}
+		if in.duplicate(t, rec, provenanceSource{rec.Partition, int32(v[0]), int32(v[1])}, v[2], uint64(v[3])) {
+			t.stats.Reread.Add(1)
+			return
+		}
 	}
 	flag &= flagKind
 	var old []any

@@ -57,9 +57,13 @@ type Task struct {
 	lastIn    *Input
 	lastRow   []any
 	ectx      expr.Context
-	cur       *kafka.Record  // the record being processed, for error reports
-	rec       Rec            // reused per record
-	pending   []kafka.Record // outputs of the current batch
+	cur       *kafka.Record // the record being processed, for error reports and provenance
+	// provenance: rows this task repartitions say which input record
+	// they came from (flagProvenance), for a query that commits.
+	provenance bool
+	inputIndex map[string]int32 // by topic: the input's place in the topology
+	rec        Rec              // reused per record
+	pending    []kafka.Record   // outputs of the current batch
 	// outs counts the rows topic sinks emitted since publishStats last
 	// added them to stats.Out: one atomic add per batch, not per row.
 	outs   int64
@@ -123,10 +127,12 @@ func newTask(topo *Topology, log *ProcessingLog, stats *TaskStats, partition int
 	inst := instantiate(topo)
 	t := &Task{topo: topo, log: log, stats: stats, partition: partition, inst: inst, inputs: inst.inputs,
 		rows: map[string][]any{}, byTP: map[tp]*inputQueue{}, done: map[string]int64{}, uncommitted: map[tp]int64{}}
-	for _, in := range topo.Inputs {
+	t.inputIndex = make(map[string]int32, len(topo.Inputs))
+	for i, in := range topo.Inputs {
 		if in.Source != nil {
 			t.rows[in.Topic()] = make([]any, in.Source.Width())
 		}
+		t.inputIndex[in.Topic()] = int32(i)
 	}
 	t.ectx.OnError = func(err error) { t.report("RECORD_PROCESSING_ERROR", err) }
 	t.ectx.ReuseArgs = true // a task evaluates on one goroutine at a time
@@ -356,6 +362,11 @@ func (t *Task) doneOffsets() map[string]int64 {
 	for _, q := range t.queues {
 		if q.done > 0 {
 			t.done[q.name] = q.done
+		}
+	}
+	for _, in := range t.inputs {
+		if in.Internal != nil {
+			in.Internal.noteTaken(t.done)
 		}
 	}
 	return t.done
