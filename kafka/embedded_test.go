@@ -11,6 +11,17 @@ import (
 	"time"
 )
 
+// crashImage copies the data directory of a running broker, as a crash
+// would leave it: what was written, without the snapshots Close writes.
+func crashImage(t *testing.T, dir string) string {
+	t.Helper()
+	crashed := t.TempDir()
+	if out, err := exec.Command("cp", "-a", dir+"/.", crashed).CombinedOutput(); err != nil {
+		t.Fatalf("copy the running broker's directory: %v: %s", err, out)
+	}
+	return crashed
+}
+
 // committedSum is the sum over partitions of group's committed offsets on
 // topic, i.e. how many records the group has processed.
 func committedSum(t *testing.T, c *Client, group, topic string) int64 {
@@ -145,10 +156,7 @@ func TestEmbeddedRetentionEmptiedPartitionKeepsItsEnd(t *testing.T) {
 	if recs, err := c1.ReadAll(ctx, topic); err != nil || len(recs) != 0 {
 		t.Fatalf("after retention: %d records, %v; want none", len(recs), err)
 	}
-	crashed := t.TempDir()
-	if out, err := exec.Command("cp", "-a", dir+"/.", crashed).CombinedOutput(); err != nil {
-		t.Fatalf("copy the running broker's directory: %v: %s", err, out)
-	}
+	crashed := crashImage(t, dir)
 	c1.Close()
 	if err := e1.Close(); err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package kafka
 import (
 	"context"
 	"errors"
-	"os/exec"
 	"slices"
 	"testing"
 	"time"
@@ -297,10 +296,7 @@ func TestTransactionOpenAtCrashIsAbortedForReaders(t *testing.T) {
 	}
 	txnWrite(e1, true, "before")
 	txnWrite(e1, false, "open1", "open2") // still open when the copy is taken
-	crashed := t.TempDir()
-	if out, err := exec.Command("cp", "-a", dir+"/.", crashed).CombinedOutput(); err != nil {
-		t.Fatalf("copy the running broker's directory: %v: %s", err, out)
-	}
+	crashed := crashImage(t, dir)
 	c1.Close()
 	e1.Close()
 
