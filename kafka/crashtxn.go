@@ -122,7 +122,7 @@ func segments(dir string) ([]segment, error) {
 	}
 	var out []segment
 	for _, e := range entries {
-		b, ok := strings.CutSuffix(e.Name(), endMarkerSuffix)
+		b, ok := strings.CutSuffix(e.Name(), segmentSuffix)
 		if !ok {
 			continue
 		}

@@ -18,7 +18,7 @@ import (
 
 // The embedded broker (kfake) learns a partition's end offset from the
 // records its data directory holds when it starts. A partition that
-// retention, compaction or a DeleteRecords emptied therefore came back at
+// retention or a DeleteRecords emptied therefore came back at
 // offset 0, below what consumers had committed and what restored query
 // state had read: Kafka's offsets never go back, and every reader is
 // right to assume so. Kafka keeps the end in the name of an empty
@@ -27,9 +27,9 @@ import (
 // markers, so readers see no record, and kfake, reloading the segment,
 // takes the partition's end from it.
 
-// endMarkerSuffix is kfake's segment file extension: <base offset>.dat,
+// segmentSuffix is kfake's segment file extension: <base offset>.dat,
 // a sequence of Kafka record batches.
-const endMarkerSuffix = ".dat"
+const segmentSuffix = ".dat"
 
 // keepEmptiedEnds writes an end marker into each partition of the data
 // directory that holds no records but has an end above 0, and removes
@@ -92,10 +92,10 @@ func markEnd(dir string, end int64) error {
 	if err != nil {
 		return err
 	}
-	want := strconv.FormatInt(end-1, 10) + endMarkerSuffix
+	want := strconv.FormatInt(end-1, 10) + segmentSuffix
 	have := false
 	for _, e := range entries {
-		base, ok := strings.CutSuffix(e.Name(), endMarkerSuffix)
+		base, ok := strings.CutSuffix(e.Name(), segmentSuffix)
 		if !ok {
 			continue
 		}
