@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -65,27 +64,18 @@ type segment struct {
 // segments written within maxTxnTimeout of the latest write, so a data
 // directory idle since its last start costs a directory listing.
 func openTransactions(dataDir string) ([]openTxn, error) {
-	root := filepath.Join(dataDir, "partitions")
-	dirs, err := os.ReadDir(root)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	dirs, err := partitionDirs(dataDir)
 	if err != nil {
 		return nil, err
 	}
 	type partitionLog struct {
-		topic     string
-		partition int32
-		segments  []segment
+		partitionDir
+		segments []segment
 	}
 	var logs []partitionLog
 	var newest time.Time
 	for _, d := range dirs {
-		topic, partition, ok := parsePartitionDir(d.Name())
-		if !ok || !d.IsDir() {
-			continue
-		}
-		segs, err := segments(filepath.Join(root, d.Name()))
+		segs, err := segments(d.path)
 		if err != nil {
 			return nil, err
 		}
@@ -94,7 +84,7 @@ func openTransactions(dataDir string) ([]openTxn, error) {
 				newest = s.modified
 			}
 		}
-		logs = append(logs, partitionLog{topic, partition, segs})
+		logs = append(logs, partitionLog{d, segs})
 	}
 	since := newest.Add(-maxTxnTimeout)
 	var out []openTxn

@@ -39,32 +39,51 @@ const segmentSuffix = ".dat"
 // (a produce meanwhile starts a segment at the end or above, which is
 // left alone).
 func keepEmptiedEnds(c *kfake.Cluster, dataDir string) error {
-	if dataDir == "" {
-		return nil
-	}
-	root := filepath.Join(dataDir, "partitions")
-	dirs, err := os.ReadDir(root)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
+	dirs, err := partitionDirs(dataDir)
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, d := range dirs {
-		topic, partition, ok := parsePartitionDir(d.Name())
-		if !ok || !d.IsDir() {
-			continue
-		}
-		info := c.PartitionInfo(topic, partition)
+		info := c.PartitionInfo(d.topic, d.partition)
 		if info == nil || info.HighWatermark == 0 || info.LogStartOffset < info.HighWatermark {
 			continue // gone, never written, or holding records
 		}
-		if err := markEnd(filepath.Join(root, d.Name()), info.HighWatermark); err != nil {
-			errs = append(errs, fmt.Errorf("keep the end of %s-%d: %w", topic, partition, err))
+		if err := markEnd(d.path, info.HighWatermark); err != nil {
+			errs = append(errs, fmt.Errorf("keep the end of %s-%d: %w", d.topic, d.partition, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// partitionDir is one partition's directory in kfake's data directory.
+type partitionDir struct {
+	topic     string
+	partition int32
+	path      string
+}
+
+// partitionDirs lists the partition directories of a data directory
+// (none without one).
+func partitionDirs(dataDir string) ([]partitionDir, error) {
+	if dataDir == "" {
+		return nil, nil
+	}
+	root := filepath.Join(dataDir, "partitions")
+	entries, err := os.ReadDir(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []partitionDir
+	for _, e := range entries {
+		if topic, partition, ok := parsePartitionDir(e.Name()); ok && e.IsDir() {
+			out = append(out, partitionDir{topic, partition, filepath.Join(root, e.Name())})
+		}
+	}
+	return out, nil
 }
 
 // parsePartitionDir reads kfake's partition directory name,
@@ -88,39 +107,33 @@ func parsePartitionDir(name string) (string, int32, bool) {
 // markEnd makes dir hold exactly one segment below end: a commit marker
 // at end-1.
 func markEnd(dir string, end int64) error {
-	entries, err := os.ReadDir(dir)
+	segs, err := segments(dir)
 	if err != nil {
 		return err
 	}
-	want := strconv.FormatInt(end-1, 10) + segmentSuffix
 	have := false
-	for _, e := range entries {
-		base, ok := strings.CutSuffix(e.Name(), segmentSuffix)
-		if !ok {
-			continue
-		}
-		off, err := strconv.ParseInt(base, 10, 64)
-		if err != nil || off >= end {
-			continue
-		}
-		if e.Name() == want {
+	for _, seg := range segs {
+		switch {
+		case seg.base >= end: // a produce meanwhile
+		case seg.base == end-1:
 			have = true
-			continue
-		}
-		for _, name := range []string{e.Name(), base + ".idx"} {
-			if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
+		default:
+			idx := strings.TrimSuffix(seg.path, segmentSuffix) + ".idx"
+			for _, path := range []string{seg.path, idx} {
+				if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return err
+				}
 			}
 		}
 	}
 	if have {
 		return nil
 	}
-	tmp := filepath.Join(dir, want+".tmp")
-	if err := os.WriteFile(tmp, endMarkerBatch(end-1, time.Now()), 0o644); err != nil {
+	want := filepath.Join(dir, strconv.FormatInt(end-1, 10)+segmentSuffix)
+	if err := os.WriteFile(want+".tmp", endMarkerBatch(end-1, time.Now()), 0o644); err != nil {
 		return err
 	}
-	return os.Rename(tmp, filepath.Join(dir, want))
+	return os.Rename(want+".tmp", want)
 }
 
 // endMarkerBatch is a control batch at offset holding one transaction

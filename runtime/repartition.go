@@ -34,6 +34,7 @@ type Repartition struct {
 	// The input record the last row sent came from, and how many rows
 	// it has sent: a row's provenance (see flagProvenance).
 	lastTopic string
+	lastInput int32 // lastTopic's place among the topology's inputs
 	lastPart  int32
 	lastOff   int64
 	seq       uint64
@@ -147,12 +148,16 @@ func (p *Repartition) send(t *Task, r *Rec, key []byte, flag byte, rows ...[]any
 		value = append(value, flag)
 	}
 	if cur != nil {
-		if cur.Offset != p.lastOff || cur.Partition != p.lastPart || cur.Topic != p.lastTopic {
-			p.lastTopic, p.lastPart, p.lastOff, p.seq = cur.Topic, cur.Partition, cur.Offset, 0
+		if cur.Topic != p.lastTopic {
+			p.lastTopic, p.lastInput = cur.Topic, t.inputIndex[cur.Topic]
+			p.lastOff = -1
+		}
+		if cur.Offset != p.lastOff || cur.Partition != p.lastPart {
+			p.lastPart, p.lastOff, p.seq = cur.Partition, cur.Offset, 0
 		} else {
 			p.seq++
 		}
-		value = binary.AppendUvarint(value, uint64(t.inputIndex[cur.Topic]))
+		value = binary.AppendUvarint(value, uint64(p.lastInput))
 		value = binary.AppendUvarint(value, uint64(cur.Partition))
 		value = binary.AppendVarint(value, cur.Offset)
 		value = binary.AppendUvarint(value, p.seq)
