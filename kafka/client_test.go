@@ -31,6 +31,18 @@ func startEmbeddedAt(t testing.TB, dir string) (*Embedded, *Client) {
 	return e, dial(t, e)
 }
 
+// startEmbeddedWithTopic starts a broker on dir, as startEmbeddedAt, and
+// creates topic there.
+func startEmbeddedWithTopic(t testing.TB, dir string, topic TopicInfo) (*Embedded, *Client, context.Context) {
+	t.Helper()
+	e, c := startEmbeddedAt(t, dir)
+	ctx := testCtx(t)
+	if err := c.CreateTopic(ctx, topic); err != nil {
+		t.Fatal(err)
+	}
+	return e, c, ctx
+}
+
 func dial(t testing.TB, e *Embedded) *Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -45,11 +45,7 @@ func committedSum(t *testing.T, c *Client, group, topic string) int64 {
 // committed offsets, and the group resumes where it stopped.
 func TestEmbeddedRestartPersistence(t *testing.T) {
 	dir := t.TempDir()
-	e1, c1 := startEmbeddedAt(t, dir)
-	ctx := testCtx(t)
-	if err := c1.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 2, Configs: map[string]string{"retention.ms": "-1"}}); err != nil {
-		t.Fatal(err)
-	}
+	e1, c1, ctx := startEmbeddedWithTopic(t, dir, TopicInfo{Name: "t", Partitions: 2, Configs: map[string]string{"retention.ms": "-1"}})
 	produceN(t, c1, "t", 0, 20)
 	opts := SubscribeOptions{Group: "g", Topics: []string{"t"}, Reset: Earliest}
 	consumeUntil(t, c1, opts, 20)
@@ -94,11 +90,7 @@ func TestEmbeddedRestartPersistence(t *testing.T) {
 // starting again at 0, below what the query has read and restored.
 func TestEmbeddedPurgedPartitionKeepsItsEnd(t *testing.T) {
 	dir := t.TempDir()
-	e1, c1 := startEmbeddedAt(t, dir)
-	ctx := testCtx(t)
-	if err := c1.CreateTopic(ctx, TopicInfo{Name: "rp", Partitions: 1}); err != nil {
-		t.Fatal(err)
-	}
+	e1, c1, ctx := startEmbeddedWithTopic(t, dir, TopicInfo{Name: "rp", Partitions: 1})
 	produceN(t, c1, "rp", 0, 10)
 	if err := c1.DeleteRecordsBefore(ctx, "rp", map[int32]int64{0: 10}); err != nil {
 		t.Fatal(err)

@@ -268,11 +268,7 @@ func TestDecidedReadWaitsForOpenTransactions(t *testing.T) {
 // written.
 func TestTransactionOpenAtCrashIsAbortedForReaders(t *testing.T) {
 	dir := t.TempDir()
-	e1, c1 := startEmbeddedAt(t, dir)
-	ctx := testCtx(t)
-	if err := c1.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 1}); err != nil {
-		t.Fatal(err)
-	}
+	e1, c1, ctx := startEmbeddedWithTopic(t, dir, TopicInfo{Name: "t", Partitions: 1})
 	txnWrite := func(e *Embedded, commit bool, values ...string) {
 		t.Helper()
 		txn, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()), kgo.TransactionalID("writer"), kgo.DefaultProduceTopic("t"))
