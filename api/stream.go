@@ -24,7 +24,8 @@ type StreamedRow struct {
 }
 
 // Row is one result row; Columns hold JSON-ready values (numbers,
-// strings, bools, nil, []any, map[string]any).
+// strings, bools, nil, []any, map[string]any for a MAP, Object for a
+// STRUCT).
 type Row struct {
 	Columns   []any `json:"columns"`
 	Tombstone bool  `json:"tombstone,omitempty"`

@@ -220,10 +220,12 @@ func JSONValue(v any, t *types.Type) any {
 		}
 		return out
 	case types.StructVal:
-		out := make(map[string]any, len(x))
+		// Fields in the schema's order, as ksqlDB writes them.
+		var out api.Object
 		for i, e := range x {
 			if t != nil && i < len(t.Fields) {
-				out[t.Fields[i].Name] = JSONValue(e, t.Fields[i].Type)
+				out.Keys = append(out.Keys, t.Fields[i].Name)
+				out.Values = append(out.Values, JSONValue(e, t.Fields[i].Type))
 			}
 		}
 		return out

@@ -303,6 +303,28 @@ func decodeRow(b []byte) (api.StreamedRow, error) {
 	if err := dec.Decode(&row); err != nil {
 		return row, fmt.Errorf("bad message %.200q: %w", b, err)
 	}
+	if row.Row != nil {
+		// Again, keeping each STRUCT's fields in the order the server
+		// wrote them (a map would print them sorted).
+		var raw struct {
+			Row struct {
+				Columns []json.RawMessage `json:"columns"`
+			} `json:"row"`
+		}
+		if err := json.Unmarshal(b, &raw); err != nil {
+			return row, fmt.Errorf("bad message %.200q: %w", b, err)
+		}
+		for i, col := range raw.Row.Columns {
+			if i >= len(row.Row.Columns) || !bytes.ContainsRune(col, '{') {
+				continue
+			}
+			v, err := api.DecodeOrdered(col)
+			if err != nil {
+				return row, fmt.Errorf("bad message %.200q: %w", b, err)
+			}
+			row.Row.Columns[i] = v
+		}
+	}
 	return row, nil
 }
 

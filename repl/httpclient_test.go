@@ -207,3 +207,29 @@ func TestHTTPClientAuth(t *testing.T) {
 		t.Fatalf("with credentials: %v %v", ents, err)
 	}
 }
+
+// TestShellStructFieldOrder: the shell prints a STRUCT's fields in the
+// order of its schema, in process and over HTTP (where the rows arrive as
+// JSON objects a Go map would sort).
+func TestShellStructFieldOrder(t *testing.T) {
+	const script = `
+CREATE STREAM s (id INT KEY, v STRUCT<zeta INT, alpha STRING, mid STRUCT<y INT, b INT>>) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+INSERT INTO s (id, v) VALUES (1, STRUCT(zeta := 1, alpha := 'a', mid := STRUCT(y := 2, b := 3)));
+SET 'auto.offset.reset' = 'earliest';
+SELECT v, ARRAY[STRUCT(z := 1, a := 2)] AS w FROM s EMIT CHANGES LIMIT 1;
+`
+	for name, c := range map[string]repl.Client{
+		"in process": newEngine(t),
+		"over HTTP":  newHTTPClient(t, serve(t, newEngine(t), nil), repl.HTTPOptions{}),
+	} {
+		var out, errw strings.Builder
+		if err := repl.RunScript(context.Background(), repl.Options{Client: c, Out: &out, Err: &errw, Source: "struct.sql"}, script); err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, errw.String())
+		}
+		for _, want := range []string{`{"ZETA":1,"ALPHA":"a","MID":{"Y":2,"B":3}}`, `[{"Z":1,"A":2}]`} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("%s: output lacks %s:\n%s", name, want, out.String())
+			}
+		}
+	}
+}

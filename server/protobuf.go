@@ -203,13 +203,14 @@ func sqlValue(v any, t *types.Type) (any, error) {
 		}
 		return out.Map(), nil
 	case types.Struct:
-		obj, ok := v.(map[string]any)
+		obj, ok := v.(api.Object)
 		if !ok {
 			return bad()
 		}
 		out := make(types.StructVal, len(t.Fields))
 		for i, f := range t.Fields {
-			sv, err := sqlValue(obj[f.Name], f.Type)
+			field, _ := obj.Get(f.Name)
+			sv, err := sqlValue(field, f.Type)
 			if err != nil {
 				return nil, fmt.Errorf("field %s: %w", types.QuoteIdent(f.Name), err)
 			}

@@ -210,6 +210,12 @@ func wireValue(v any) any {
 			out[k] = wireValue(e)
 		}
 		return out
+	case api.Object:
+		out := api.Object{Keys: x.Keys, Values: make([]any, len(x.Values))}
+		for i, e := range x.Values {
+			out.Values[i] = wireValue(e)
+		}
+		return out
 	}
 	return v
 }
