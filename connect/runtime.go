@@ -160,6 +160,19 @@ func (t *task) set(state string, err error) {
 	}
 }
 
+// recovered clears the error of a running task once it writes again: a
+// status that still showed a target's outage after the target came back
+// would send its reader looking for a fault that is gone. (A task
+// that keeps failing never gets here, so its error stays.)
+func (t *task) recovered() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.state == StateRunning && t.trace != "" {
+		t.trace = ""
+		t.errorTime = time.Time{}
+	}
+}
+
 // Has reports whether a connector of that name runs here.
 func (r *Runtime) Has(name string) bool {
 	r.mu.Lock()

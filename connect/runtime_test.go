@@ -624,6 +624,12 @@ func TestTargetDownRetries(t *testing.T) {
 	if got := lines(t, out); strings.Join(got, ",") != "r1,r2,r3" {
 		t.Errorf("written %v", got)
 	}
+	// Once the target takes writes again the outage leaves the status.
+	waitFor(t, "the status without the outage", 30*time.Second, func() bool {
+		st, _ := rt.Status(context.Background(), "FLAKY", true)
+		tk := st.Tasks[0]
+		return tk.State == connect.StateRunning && tk.Trace == "" && tk.ErrorTime.IsZero()
+	})
 }
 
 // TestFileSourceResumes: the file source writes each line once, and a

@@ -167,6 +167,7 @@ func (w *sinkWriter) handle(ctx context.Context, batch []kafka.Record) error {
 		}
 		if err == nil {
 			w.t.records.Add(int64(len(recs)))
+			w.t.recovered()
 			return nil
 		}
 		if ctx.Err() != nil {

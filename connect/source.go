@@ -108,6 +108,7 @@ func (r *Runtime) runSource(ctx context.Context, c *connector, t *task) error {
 		}
 		if len(out) > 0 {
 			t.records.Add(int64(len(out)))
+			t.recovered()
 			c.firstDone()
 		}
 		if err := st.Commit(ctx); err != nil {
