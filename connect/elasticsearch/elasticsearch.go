@@ -89,7 +89,8 @@ func Register(r *connect.Registry) {
 		Version: "1.0.0",
 		Doc: "Writes records to Elasticsearch as documents, one index per topic (the topic name lower-cased), in bulk requests, through the olivere/elastic v7 client with sniffing and health checks off (so it also talks to API-compatible services: it is tested against ZincSearch's; Elasticsearch 8 and OpenSearch are not tested here). " +
 			"A record's key becomes the document id (or topic+partition+offset with key.ignore=true), a null value can delete its document, and an index is created with a mapping from the record schema. " +
-			"A document the server refuses is reported per record while the others are written; a server that is down is retried with backoff and no record is skipped.",
+			"A document the server refuses is reported per record while the others are written; a server that is down is retried with backoff and no record is skipped. " +
+			"ZincSearch 0.4 indexes through a write-ahead log a few seconds behind its bulk API and answers a delete of a document still in that log as done without deleting it, so there a delete that follows its document's write within seconds can be lost (Elasticsearch applies a bulk request's writes in order).",
 		Spec:     spec,
 		Validate: validate,
 		NewSink:  func(cfg connect.Config) (connect.SinkTask, error) { return newTask(cfg) },
