@@ -419,3 +419,26 @@ func expectExecErrors(t *testing.T, e *Engine, cases map[string]string) {
 		}
 	}
 }
+
+// TestDecimalSumOverflowStopsTheQuery: a DECIMAL SUM that no longer fits
+// its type stops the query with ksqlDB's "Numeric field overflow", naming
+// the bound, instead of writing sums that leave the record out.
+func TestDecimalSumOverflowStopsTheQuery(t *testing.T) {
+	e, cl := newMemEngine(t)
+	mustExec(t, e, `CREATE STREAM S (K STRING KEY, V DECIMAL(4,1)) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+		CREATE TABLE T AS SELECT K, SUM(V) AS TOTAL FROM S GROUP BY K;`)
+	for _, v := range []string{"500.9", "300.8", "400.8", "5.0"} { // 1202.5 does not fit DECIMAL(4,1)
+		if err := cl.Produce(context.Background(), kafka.Record{Topic: "s", Partition: -1, Key: []byte("a"), Value: []byte(`{"V":` + v + `}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := values(t, cl, "T")
+	errs := e.QueryErrors()
+	want := "SUM: Numeric field overflow: A field with precision 4 and scale 1 must round to an absolute value less than 10^3"
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), want) {
+		t.Errorf("query errors %v; want one containing %q", errs, want)
+	}
+	if strings.Join(got, " ") != `a|{"TOTAL":500.9} a|{"TOTAL":801.7}` {
+		t.Errorf("outputs %q; want the two sums before the overflow", got)
+	}
+}

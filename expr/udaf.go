@@ -39,6 +39,9 @@ type Aggregate struct {
 	Undo   func(acc any, args []any) any // nil when the function cannot undo (not usable on table sources)
 	Merge  func(a, b any) any            // for session windows merging; nil if unsupported
 	Result func(acc any) any
+	// Fallible is set when Add, Undo or Merge can leave an error in the
+	// accumulator (AggregateErr), so callers check only these.
+	Fallible bool
 	// ComplexState is set when the intermediate state is an ARRAY, MAP or
 	// STRUCT in ksqlDB, which value formats like DELIMITED cannot hold.
 	ComplexState bool
@@ -56,7 +59,8 @@ type Aggregate struct {
 
 // AggregateErr reports a fatal error an accumulator holds after Add, Undo
 // or Merge (today only DECIMAL SUM overflow: "Numeric field overflow").
-// The accumulator keeps its last good value; ksqlDB fails the query.
+// The accumulator keeps its last good value; the query fails, as
+// ksqlDB's does.
 func AggregateErr(acc any) error {
 	if e, ok := acc.(interface{ aggErr() error }); ok {
 		return e.aggErr()

@@ -86,6 +86,8 @@ type sumDecType struct {
 	scale     int32
 	precision int
 	bound     decimal.Decimal // 10^(precision-scale): the first value too wide
+	// overflowErr says, in ksqlDB's words, which bound a sum passed.
+	overflowErr error
 }
 
 func (s *sumDec) aggErr() error { return s.err }
@@ -113,7 +115,7 @@ func (s *sumDec) add(x decimal.Decimal, sub bool) {
 			}
 			if n, ok := smalldec.Add(s.coef, c); ok {
 				if s.t.precision < 19 && smalldec.Digits(n) > s.t.precision {
-					s.err = errNumericOverflow
+					s.overflow()
 					return
 				}
 				s.coef = n
@@ -144,11 +146,14 @@ func (s *sumDec) coefOf(x decimal.Decimal) (int64, bool) {
 // overflow.
 func (s *sumDec) set(n decimal.Decimal) {
 	if n.Abs().Cmp(s.t.bound) >= 0 {
-		s.err = errNumericOverflow
+		s.overflow()
 		return
 	}
 	s.v = n
 }
+
+// overflow records that a sum did not fit.
+func (s *sumDec) overflow() { s.err = s.t.overflowErr }
 
 // restore makes v the sum, as an int64 coefficient when it fits.
 func (s *sumDec) restore(v decimal.Decimal) {
@@ -223,7 +228,9 @@ func resolveSum(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
 		withState(a, func(s *sumF64, b []byte) ([]byte, error) { return appendF64(b, s.v), nil },
 			func(r *stateReader) *sumF64 { return &sumF64{v: r.f64()} })
 	case types.Decimal:
-		st := &sumDecType{scale: int32(t.Scale), precision: t.Precision, bound: decimal.New(1, int32(t.Precision-t.Scale))}
+		st := &sumDecType{scale: int32(t.Scale), precision: t.Precision, bound: decimal.New(1, int32(t.Precision-t.Scale)),
+			overflowErr: fmt.Errorf("%w: A field with precision %d and scale %d must round to an absolute value less than 10^%d",
+				errNumericOverflow, t.Precision, t.Scale, t.Precision-t.Scale)}
 		a.Init = func() any { return &sumDec{t: st} }
 		a.Add = func(acc any, v []any) any {
 			if x, ok := v[0].(decimal.Decimal); ok {
@@ -245,6 +252,7 @@ func resolveSum(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
 			}
 			return d
 		}
+		a.Fallible = true
 		a.Result = func(acc any) any {
 			d := acc.(*sumDec)
 			if !d.big {
@@ -255,7 +263,7 @@ func resolveSum(_ *Registry, name string, args []AggArg) (*Aggregate, error) {
 		withState(a, (*sumDec).appendState, func(r *stateReader) *sumDec {
 			d := &sumDec{t: st}
 			if r.flag() {
-				d.err = errNumericOverflow
+				d.err = st.overflowErr
 			}
 			v, ok := r.value(t).(decimal.Decimal)
 			if !ok {

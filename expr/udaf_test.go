@@ -328,7 +328,7 @@ func TestUdafSumDecimalOverflow(t *testing.T) {
 		}
 	}
 	acc = a.Add(acc, []any{dnum("400.8")})
-	if err := AggregateErr(acc); err == nil || err.Error() != "Numeric field overflow" {
+	if err := AggregateErr(acc); err == nil || err.Error() != "Numeric field overflow: A field with precision 4 and scale 1 must round to an absolute value less than 10^3" {
 		t.Fatalf("err = %v", err)
 	}
 	if got := a.Result(acc); !same(got, dnum("801.7")) {

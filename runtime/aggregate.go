@@ -97,6 +97,9 @@ type Aggregate struct {
 	// resultsMayHaveBytes: a result may be a string or bytes, which
 	// the output cache counts.
 	resultsMayHaveBytes bool
+	// fallible lists the Funcs whose accumulators can fail (a DECIMAL
+	// SUM that overflows); checked after each change of a group.
+	fallible []int
 }
 
 // defaultCacheLimit is how many groups a store-backed aggregate keeps
@@ -216,8 +219,11 @@ func (a *Aggregate) init() {
 	}
 	a.out = make([]any, n)
 	a.streamTime = math.MinInt64
-	for _, f := range a.Funcs {
+	for i, f := range a.Funcs {
 		a.resultsMayHaveBytes = a.resultsMayHaveBytes || resultMayHaveBytes(f.ReturnType)
+		if f.Fallible {
+			a.fallible = append(a.fallible, i)
+		}
 	}
 }
 
@@ -243,9 +249,9 @@ func (a *Aggregate) Process(t *Task, r *Rec) {
 	}
 	g := a.group(keys, 0, 0)
 	if r.Retract {
-		a.undo(g, args)
+		a.undo(t, g, args)
 	} else {
-		a.add(g, args)
+		a.add(t, g, args)
 	}
 	g.maxTs = max(g.maxTs, r.Ts)
 	a.emit(t, r, g, false)
@@ -275,18 +281,60 @@ func (a *Aggregate) processChange(t *Task, r *Rec) {
 	oldArgs := a.evalArgs(t, r.Old, nil)
 	args := a.evalArgs(t, r.Row, nil)
 	g := a.group(newKeys, 0, 0)
-	a.undo(g, oldArgs)
-	a.add(g, args)
+	a.undo(t, g, oldArgs)
+	a.add(t, g, args)
 	g.maxTs = max(g.maxTs, r.Ts)
 	a.emit(t, r, g, false)
 }
 
 // undo removes a row's contribution from a group.
-func (a *Aggregate) undo(g *group, args [][]any) {
+func (a *Aggregate) undo(t *Task, g *group, args [][]any) {
+	failed := a.failedFuncs(g)
 	accs := a.accsOf(g)
 	for i, f := range a.Funcs {
 		if f.Undo != nil {
 			accs[i] = f.Undo(accs[i], args[i])
+		}
+	}
+	a.reportFailures(t, g, failed)
+}
+
+// failedFuncs returns, as a bit set, which fallible accumulators of g
+// already hold an error.
+func (a *Aggregate) failedFuncs(g *group) uint64 {
+	var set uint64
+	if len(a.fallible) == 0 {
+		return 0
+	}
+	accs := a.accsOf(g)
+	for n, i := range a.fallible {
+		if n < 64 && expr.AggregateErr(accs[i]) != nil {
+			set |= 1 << n
+		}
+	}
+	return set
+}
+
+// reportFailures fails the task on an error g's accumulators took since
+// failedFuncs returned before, as ksqlDB fails a query whose DECIMAL SUM
+// overflows: going on would write a sum that misses the record.
+func (a *Aggregate) reportFailures(t *Task, g *group, before uint64) {
+	if len(a.fallible) == 0 {
+		return
+	}
+	accs := a.accsOf(g)
+	for n, i := range a.fallible {
+		if n >= 64 || before&(1<<n) != 0 {
+			continue
+		}
+		if err := expr.AggregateErr(accs[i]); err != nil {
+			// Worded as Kafka Streams wraps a processor's exception.
+			where := ""
+			if c := t.cur; c != nil {
+				where = fmt.Sprintf(" topic=%s, partition=%d, offset=%d,", c.Topic, c.Partition, c.Offset)
+			}
+			t.fail(fmt.Errorf("Exception caught in process.%s cause: %s: %w", where, a.Funcs[i].Name, err))
+			return
 		}
 	}
 }
@@ -347,7 +395,7 @@ func (a *Aggregate) processWindowed(t *Task, r *Rec, keys []any, args [][]any) {
 				g = a.groupAt(a.keyBuf, keys, start)
 				rk.remember(idx, g)
 			}
-			a.add(g, args)
+			a.add(t, g, args)
 			g.maxTs = max(g.maxTs, r.Ts)
 			if !w.Final {
 				a.emitWindow(t, r, g, start, end, false)
@@ -586,11 +634,13 @@ func (a *Aggregate) index(g *group) {
 	}
 }
 
-func (a *Aggregate) add(g *group, args [][]any) {
+func (a *Aggregate) add(t *Task, g *group, args [][]any) {
+	failed := a.failedFuncs(g)
 	for i, f := range a.Funcs {
 		accs := a.accsOf(g)
 		accs[i] = f.Add(accs[i], args[i])
 	}
+	a.reportFailures(t, g, failed)
 }
 
 // emit sends a group's current row downstream.

@@ -101,7 +101,7 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 	if g == nil {
 		g = a.mergeSessions(t, r, keys, ks, lo, hi, start, end)
 	}
-	a.add(g, args)
+	a.add(t, g, args)
 	g.maxTs = maxTs
 	if !w.Final {
 		a.emitWindow(t, r, g, start, end, false)
