@@ -289,44 +289,26 @@ func (a *Aggregate) processChange(t *Task, r *Rec) {
 
 // undo removes a row's contribution from a group.
 func (a *Aggregate) undo(t *Task, g *group, args [][]any) {
-	failed := a.failedFuncs(g)
 	accs := a.accsOf(g)
 	for i, f := range a.Funcs {
 		if f.Undo != nil {
 			accs[i] = f.Undo(accs[i], args[i])
 		}
 	}
-	a.reportFailures(t, g, failed)
+	a.checkFailures(t, g)
 }
 
-// failedFuncs returns, as a bit set, which fallible accumulators of g
-// already hold an error.
-func (a *Aggregate) failedFuncs(g *group) uint64 {
-	var set uint64
-	if len(a.fallible) == 0 {
-		return 0
-	}
-	accs := a.accsOf(g)
-	for n, i := range a.fallible {
-		if n < 64 && expr.AggregateErr(accs[i]) != nil {
-			set |= 1 << n
-		}
-	}
-	return set
-}
-
-// reportFailures fails the task on an error g's accumulators took since
-// failedFuncs returned before, as ksqlDB fails a query whose DECIMAL SUM
-// overflows: going on would write a sum that misses the record.
-func (a *Aggregate) reportFailures(t *Task, g *group, before uint64) {
+// checkFailures fails the task when one of g's accumulators holds an
+// error, as ksqlDB fails a query whose DECIMAL SUM overflows: going on
+// would write a sum that misses the record. (The failed batch is not
+// committed, so no stored state holds the error; state an older eddy
+// stored with one fails at the group's next change.)
+func (a *Aggregate) checkFailures(t *Task, g *group) {
 	if len(a.fallible) == 0 {
 		return
 	}
 	accs := a.accsOf(g)
-	for n, i := range a.fallible {
-		if n >= 64 || before&(1<<n) != 0 {
-			continue
-		}
+	for _, i := range a.fallible {
 		if err := expr.AggregateErr(accs[i]); err != nil {
 			// Worded as Kafka Streams wraps a processor's exception.
 			where := ""
@@ -635,12 +617,11 @@ func (a *Aggregate) index(g *group) {
 }
 
 func (a *Aggregate) add(t *Task, g *group, args [][]any) {
-	failed := a.failedFuncs(g)
 	for i, f := range a.Funcs {
 		accs := a.accsOf(g)
 		accs[i] = f.Add(accs[i], args[i])
 	}
-	a.reportFailures(t, g, failed)
+	a.checkFailures(t, g)
 }
 
 // emit sends a group's current row downstream.
