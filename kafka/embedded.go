@@ -139,7 +139,13 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		if err := removeSASLFile(cfg.DataDir); err != nil {
 			return nil, err
 		}
-		var err error
+		adopted, err := adoptUnlistedTopics(cfg.DataDir, max(cfg.NumPartitions, 1))
+		if err != nil {
+			return nil, fmt.Errorf("start embedded broker (data %q): %w", cfg.DataDir, err)
+		}
+		if len(adopted) > 0 && cfg.Logf != nil {
+			cfg.Logf("embedded broker: took back topics a producer created but the broker had not listed when it stopped: %v", adopted)
+		}
 		if open, err = openTransactions(cfg.DataDir); err != nil {
 			return nil, fmt.Errorf("start embedded broker (data %q): %w", cfg.DataDir, err)
 		}
