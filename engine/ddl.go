@@ -2,12 +2,18 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/eddysql/eddy/api"
 	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
@@ -159,13 +165,7 @@ func (e *Engine) stopQuery(id string) {
 		delete(e.queries, id)
 	}
 	if mq := e.ms.Query(id); mq != nil {
-		for _, t := range mq.InternalTopics {
-			ctx, cancel := context.WithTimeout(context.Background(), kafka.DefaultTimeout)
-			if err := e.cluster.DeleteTopic(ctx, t); err != nil {
-				e.opts.Logf("delete internal topic %s: %v", t, err)
-			}
-			cancel()
-		}
+		e.deleteQueryState(mq)
 		if src := e.ms.Source(mq.Sink); src != nil && src.CreatedBy == id {
 			c := *src
 			c.CreatedBy = ""
@@ -173,6 +173,42 @@ func (e *Engine) stopQuery(id string) {
 		}
 	}
 	e.ms.DropQuery(id)
+}
+
+// deleteQueryState deletes what a stopped query kept: its internal
+// topics (repartition topics and state changelogs, all named after its
+// application id, as ksqlDB's cleanup finds them) and its local state
+// stores. Left behind, the compacted changelogs of every query ever
+// dropped stayed on the broker for good.
+func (e *Engine) deleteQueryState(mq *metastore.Query) {
+	ctx, cancel := context.WithTimeout(context.Background(), kafka.DefaultTimeout)
+	defer cancel()
+	topics := map[string]bool{}
+	for _, t := range mq.InternalTopics {
+		topics[t] = true
+	}
+	prefix := e.appID(mq.ID) + "-"
+	all, err := e.cluster.Topics(ctx)
+	if err != nil {
+		e.opts.Logf("list the internal topics of query %s: %v", mq.ID, err)
+	}
+	for _, t := range all {
+		if strings.HasPrefix(t.Name, prefix) {
+			topics[t.Name] = true
+		}
+	}
+	for _, t := range slices.Sorted(maps.Keys(topics)) {
+		// Another server of the service, stopping the same query, may
+		// have deleted it first.
+		if err := e.cluster.DeleteTopic(ctx, t); err != nil && !errors.Is(err, kafka.ErrUnknownTopic) {
+			e.opts.Logf("delete internal topic %s: %v", t, err)
+		}
+	}
+	if e.taskStateDir != "" {
+		if err := os.RemoveAll(filepath.Join(e.taskStateDir, safeName(mq.ID))); err != nil {
+			e.opts.Logf("delete the state stores of query %s: %v", mq.ID, err)
+		}
+	}
 }
 
 func (e *Engine) prepareCreateType(st *sql.CreateType) (action, error) {

@@ -95,6 +95,9 @@ type Engine struct {
 	// restart queries.
 	closing   chan struct{}
 	closeOnce sync.Once
+	// taskStateDir holds the queries' Pebble stores, one directory per
+	// query (empty with in-memory state).
+	taskStateDir string
 }
 
 // CommandFailure is a command of the log that this server could not
@@ -129,8 +132,10 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	for k, v := range opts.Config {
 		cfg[strings.ToLower(k)] = v
 	}
+	var taskStateDir string
 	if opts.StateStores == nil && opts.StateDir != "" && strings.EqualFold(cfg[StateStoreProperty], state.KindPebble) {
-		opts.StateStores = pebbleTaskStores(filepath.Join(opts.StateDir, "tasks", opts.ServiceID))
+		taskStateDir = filepath.Join(opts.StateDir, "tasks", opts.ServiceID)
+		opts.StateStores = pebbleTaskStores(taskStateDir)
 	}
 	e := &Engine{
 		cluster: opts.Cluster,
@@ -141,6 +146,8 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		ms:      metastore.New(),
 		queries: map[string]*runtime.Query{},
 		closing: make(chan struct{}),
+
+		taskStateDir: taskStateDir,
 	}
 	log, cmds, end, err := metastore.OpenCommandLog(ctx, e.cluster, e.sid, opts.Logf)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -440,5 +441,49 @@ func TestDecimalSumOverflowStopsTheQuery(t *testing.T) {
 	}
 	if strings.Join(got, " ") != `a|{"TOTAL":500.9} a|{"TOTAL":801.7}` {
 		t.Errorf("outputs %q; want the two sums before the overflow", got)
+	}
+}
+
+// TestDroppedQueryLeavesNoState: TERMINATE (and DROP, which terminates)
+// deletes the query's repartition topics, state changelogs and local
+// state stores, as ksqlDB's cleanup does; the sink topic stays.
+func TestDroppedQueryLeavesNoState(t *testing.T) {
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	dir := t.TempDir()
+	e, err := New(context.Background(), Options{Cluster: cl, StateDir: dir, Config: map[string]string{StateStoreProperty: "pebble", "auto.offset.reset": "earliest"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	mustExec(t, e, `CREATE STREAM S (K STRING KEY, G STRING) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+		INSERT INTO S (K, G) VALUES ('a', 'x');
+		CREATE TABLE T AS SELECT G, COUNT(*) AS N FROM S GROUP BY G;`)
+	values(t, cl, "T") // the query has run, so its stores exist
+	internal := func() []string {
+		topics, err := cl.Topics(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, ti := range topics {
+			if strings.Contains(ti.Name, "query_CTAS_T_") {
+				out = append(out, ti.Name)
+			}
+		}
+		return out
+	}
+	stores, _ := filepath.Glob(filepath.Join(dir, "tasks", "*", "CTAS_T_*"))
+	if got := internal(); len(got) < 2 || len(stores) == 0 {
+		t.Fatalf("setup: internal topics %v, state stores %v; want a repartition topic, a changelog and a store", got, stores)
+	}
+	mustExec(t, e, "DROP TABLE T;")
+	if got := internal(); len(got) != 0 {
+		t.Errorf("after DROP the query's topics remain: %v", got)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "tasks", "*", "CTAS_T_*")); len(left) != 0 {
+		t.Errorf("after DROP its state stores remain: %v", left)
+	}
+	if _, ok, _ := cl.Topic(context.Background(), "T"); !ok {
+		t.Error("DROP without DELETE TOPIC deleted the sink topic")
 	}
 }
