@@ -33,6 +33,12 @@ const (
 	optKeyProjList      = "key.projection.list"
 	optValueProjType    = "value.projection.type"
 	optValueProjList    = "value.projection.list"
+	// The id strategies' own projections (MongoDB's connector 1.2+),
+	// which take precedence over key.projection.* / value.projection.*.
+	optIDKeyProjType   = "document.id.strategy.partial.key.projection.type"
+	optIDKeyProjList   = "document.id.strategy.partial.key.projection.list"
+	optIDValueProjType = "document.id.strategy.partial.value.projection.type"
+	optIDValueProjList = "document.id.strategy.partial.value.projection.list"
 	optPostProcessors   = "post.processor.chain"
 	optWriteModel       = "writemodel.strategy"
 	optDeleteOnNull     = "delete.on.null.values"
@@ -57,6 +63,10 @@ var spec = []connect.ConfigField{
 	{Name: optKeyProjList, Type: connect.TypeList, Doc: "Key fields for key.projection.type, comma-separated; dotted paths reach nested fields, * matches any name."},
 	{Name: optValueProjType, Type: connect.TypeString, Default: "none", Enum: []string{"none", "allowlist", "blocklist", "whitelist", "blacklist"}, Doc: "PartialValueStrategy (and the value projectors of post.processor.chain): keep (allowlist) or drop (blocklist) the value fields in value.projection.list."},
 	{Name: optValueProjList, Type: connect.TypeList, Doc: "Value fields for value.projection.type, comma-separated; dotted paths reach nested fields, * matches any name."},
+	{Name: optIDKeyProjType, Type: connect.TypeString, Enum: []string{"allowlist", "blocklist", "whitelist", "blacklist"}, Doc: "PartialKeyStrategy's own projection type (AllowList or BlockList, any case); when set it is used instead of key.projection.type, as by MongoDB's connector 1.2 and later."},
+	{Name: optIDKeyProjList, Type: connect.TypeList, Doc: "PartialKeyStrategy's own key fields; when set, used instead of key.projection.list."},
+	{Name: optIDValueProjType, Type: connect.TypeString, Enum: []string{"allowlist", "blocklist", "whitelist", "blacklist"}, Doc: "PartialValueStrategy's own projection type (AllowList or BlockList, any case); when set it is used for the _id instead of value.projection.type, which then applies to the value projectors of post.processor.chain only."},
+	{Name: optIDValueProjList, Type: connect.TypeList, Doc: "PartialValueStrategy's own value fields; when set, used for the _id instead of value.projection.list."},
 	{Name: optPostProcessors, Type: connect.TypeList, Default: "com.mongodb.kafka.connect.sink.processor.DocumentIdAdder", Doc: "Post processors applied to each document, in order: DocumentIdAdder (sets _id by document.id.strategy; always applied), AllowListValueProjector and BlockListValueProjector (project the stored document by value.projection.list). Others are refused."},
 	{Name: optWriteModel, Type: connect.TypeString, Default: pkgWM + wmReplaceDefault, Doc: "How a document is written (class name or simple name): ReplaceOneDefaultStrategy replaces the document with the same _id, inserting it when missing; ReplaceOneBusinessKeyStrategy replaces the document matching the fields of the _id made by PartialValueStrategy; UpdateOneTimestampsStrategy sets the fields (plus _modifiedTS, and _insertedTS on insert) on the document with the same _id, creating it; UpdateOneBusinessKeyTimestampStrategy the same by business key; InsertOneDefaultStrategy inserts; DeleteOneDefaultStrategy deletes the document whose _id is the key."},
 	{Name: optDeleteOnNull, Type: connect.TypeBoolean, Default: "false", Doc: "true: a record with a null value (a tombstone) deletes the document with its key's _id; needs a key-based document.id.strategy (ProvidedInKeyStrategy, PartialKeyStrategy or FullKeyStrategy). false: tombstones are skipped."},
@@ -73,6 +83,7 @@ var spec = []connect.ConfigField{
 var overridable = map[string]bool{
 	optCollection: true, optIDStrategy: true, optOverwriteID: true, optUUIDFormat: true,
 	optKeyProjType: true, optKeyProjList: true, optValueProjType: true, optValueProjList: true,
+	optIDKeyProjType: true, optIDKeyProjList: true, optIDValueProjType: true, optIDValueProjList: true,
 	optPostProcessors: true, optWriteModel: true, optDeleteOnNull: true, optCDCHandler: true,
 }
 
@@ -115,6 +126,11 @@ type topicSettings struct {
 	keyProjection       []string
 	valueProjectionType string
 	valueProjection     []string
+	// idValueProjectionType and idValueProjection make PartialValueStrategy's
+	// _id: document.id.strategy.partial.value.projection.* where set,
+	// value.projection.* otherwise.
+	idValueProjectionType string
+	idValueProjection     []string
 	valueProjectors     []projector
 	writeModel          string
 	deleteOnNull        bool
@@ -146,7 +162,7 @@ func parse(cfg connect.Config) (*settings, error) {
 	}
 	for k := range cfg {
 		if rest, ok := strings.CutPrefix(k, topicOverridePrefix); ok && !overrideOption(rest) {
-			r.Fail("Invalid configuration %s: topic.override.<topic>.<option> takes one of collection, document.id.strategy, document.id.strategy.overwrite.existing, document.id.strategy.uuid.format, key.projection.type, key.projection.list, value.projection.type, value.projection.list, post.processor.chain, writemodel.strategy, delete.on.null.values, change.data.capture.handler", k)
+			r.Fail("Invalid configuration %s: topic.override.<topic>.<option> takes one of collection, document.id.strategy, document.id.strategy.overwrite.existing, document.id.strategy.uuid.format, document.id.strategy.partial.key.projection.type/list, document.id.strategy.partial.value.projection.type/list, key.projection.type, key.projection.list, value.projection.type, value.projection.list, post.processor.chain, writemodel.strategy, delete.on.null.values, change.data.capture.handler", k)
 		}
 	}
 	if err := r.Err(); err != nil {
@@ -223,6 +239,20 @@ func topicOptions(cfg connect.Config, topic string) (*topicSettings, error) {
 		valueProjection:     r.List(optValueProjList),
 		deleteOnNull:        r.Bool(optDeleteOnNull),
 	}
+	ts.idValueProjectionType, ts.idValueProjection = ts.valueProjectionType, ts.valueProjection
+	projTypes := []string{"allowlist", "blocklist", "whitelist", "blacklist"}
+	if r.Raw(optIDKeyProjType) != "" {
+		ts.keyProjectionType = projType(r.OneOf(optIDKeyProjType, projTypes...))
+	}
+	if l := r.List(optIDKeyProjList); len(l) > 0 {
+		ts.keyProjection = l
+	}
+	if r.Raw(optIDValueProjType) != "" {
+		ts.idValueProjectionType = projType(r.OneOf(optIDValueProjType, projTypes...))
+	}
+	if l := r.List(optIDValueProjList); len(l) > 0 {
+		ts.idValueProjection = l
+	}
 	if ts.collection == "" {
 		ts.collection = topic
 	}
@@ -241,8 +271,8 @@ func topicOptions(cfg connect.Config, topic string) (*topicSettings, error) {
 	if ts.deleteOnNull && !keyBased(ts.idStrategy) && ts.cdc == "" {
 		r.Fail("%s=true needs a key-based %s (ProvidedInKeyStrategy, PartialKeyStrategy or FullKeyStrategy), not %s", optDeleteOnNull, optIDStrategy, ts.idStrategy)
 	}
-	if (ts.idStrategy == idPartialKey && ts.keyProjectionType == "none") || (ts.idStrategy == idPartialValue && ts.valueProjectionType == "none") {
-		r.Fail("%s needs key.projection.type / value.projection.type allowlist or blocklist", ts.idStrategy)
+	if (ts.idStrategy == idPartialKey && ts.keyProjectionType == "none") || (ts.idStrategy == idPartialValue && ts.idValueProjectionType == "none") {
+		r.Fail("%s needs an allowlist or blocklist projection: document.id.strategy.partial.key.projection.type or key.projection.type / document.id.strategy.partial.value.projection.type or value.projection.type", ts.idStrategy)
 	}
 	if (ts.writeModel == wmReplaceBizKey || ts.writeModel == wmUpdateBizKeyTS) && ts.idStrategy != idPartialValue && ts.idStrategy != idPartialKey && ts.cdc == "" {
 		r.Fail("%s needs document.id.strategy PartialValueStrategy (its _id fields are the business key)", ts.writeModel)

@@ -352,6 +352,44 @@ func TestPartialValueBusinessKeyAndTopicOverride(t *testing.T) {
 	}
 }
 
+// TestIDStrategyOwnProjection: the id strategies' own projection options
+// (document.id.strategy.partial.value.projection.*, as tutorials and
+// MongoDB's connector docs write them, in any case) make the _id, while
+// value.projection.* still shapes the stored document through the
+// post-processor chain.
+func TestIDStrategyOwnProjection(t *testing.T) {
+	uri := testenv.Mongo(t)
+	db, topic := "eddy_test", uniqueName(t)
+	tk := startTask(t, connect.Config{"connection.uri": uri, "database": db, "collection": topic,
+		"document.id.strategy":                               "com.mongodb.kafka.connect.sink.processor.id.strategy.PartialValueStrategy",
+		"document.id.strategy.partial.value.projection.type": "AllowList",
+		"document.id.strategy.partial.value.projection.list": "sku",
+		"writemodel.strategy":                                "com.mongodb.kafka.connect.sink.writemodel.strategy.ReplaceOneBusinessKeyStrategy",
+		"post.processor.chain":                               "com.mongodb.kafka.connect.sink.processor.DocumentIdAdder,com.mongodb.kafka.connect.sink.processor.BlockListValueProjector",
+		"value.projection.type":                              "BlockList",
+		"value.projection.list":                              "secret"})
+	mk := func(off int64, sku string, stock int64) connect.Record {
+		return connect.Record{Topic: topic, Offset: off, Value: map[string]any{"sku": sku, "stock": stock, "secret": "x"}}
+	}
+	putFlush(t, tk, []connect.Record{mk(0, "a", 1), mk(1, "b", 2), mk(2, "a", 3)})
+	docs := all(t, reader(t, uri, db, topic))
+	if len(docs) != 2 {
+		t.Fatalf("documents %v, want one per sku", docs)
+	}
+	for _, d := range docs {
+		if _, ok := d["secret"]; ok {
+			t.Errorf("document %v kept the field value.projection.* drops", d)
+		}
+		if d["sku"] == "a" && d["stock"] != int64(3) {
+			t.Errorf("sku a has stock %v, want the later 3", d["stock"])
+		}
+	}
+	// Without any projection the strategy is refused at CREATE.
+	if _, err := parse(connect.Config{"connection.uri": uri, "database": db, "document.id.strategy": "PartialValueStrategy"}); err == nil || !strings.Contains(err.Error(), "document.id.strategy.partial.value.projection.type") {
+		t.Errorf("PartialValueStrategy without a projection: %v", err)
+	}
+}
+
 func TestTargetDownThenBack(t *testing.T) {
 	srv, uri := testenv.FerretServer(t)
 	uri += "?serverSelectionTimeoutMS=1500&connectTimeoutMS=1000"

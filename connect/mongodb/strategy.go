@@ -168,7 +168,7 @@ func (ts *topicSettings) documentID(sd *sinkDoc) (any, error) {
 		if sd.value == nil {
 			return nil, badDoc("PartialValueStrategy: the value is null")
 		}
-		return project(sd.value, ts.valueProjection, ts.valueProjectionType), nil
+		return project(sd.value, ts.idValueProjection, ts.idValueProjectionType), nil
 	}
 	return nil, fmt.Errorf("unknown id strategy %s", ts.idStrategy)
 }
