@@ -155,9 +155,15 @@ func (e *Engine) prepareTerminate(st *sql.Terminate) (action, error) {
 	}, nil
 }
 
-// stopQuery stops a persistent query and forgets it; the source it wrote
-// stays. Callers hold e.mu.
-func (e *Engine) stopQuery(id string) {
+// stopQuery stops a persistent query for good and forgets it, deleting
+// its internal topics and state stores; the source it wrote stays.
+// Callers hold e.mu.
+func (e *Engine) stopQuery(id string) { e.stopQueryKeeping(id, false) }
+
+// stopQueryKeeping stops a query; with keepState (CREATE OR REPLACE,
+// which runs the new version under the same id on the old one's state)
+// only its repartition topics go. Callers hold e.mu.
+func (e *Engine) stopQueryKeeping(id string, keepState bool) {
 	if q := e.queries[id]; q != nil {
 		if err := q.Stop(); err != nil {
 			e.opts.Logf("stop query %s: %v", id, err)
@@ -165,7 +171,11 @@ func (e *Engine) stopQuery(id string) {
 		delete(e.queries, id)
 	}
 	if mq := e.ms.Query(id); mq != nil {
-		e.deleteQueryState(mq)
+		if keepState {
+			e.deleteTopics(mq.InternalTopics)
+		} else {
+			e.deleteQueryState(mq)
+		}
 		if src := e.ms.Source(mq.Sink); src != nil && src.CreatedBy == id {
 			c := *src
 			c.CreatedBy = ""
@@ -197,17 +207,24 @@ func (e *Engine) deleteQueryState(mq *metastore.Query) {
 			topics[t.Name] = true
 		}
 	}
-	for _, t := range slices.Sorted(maps.Keys(topics)) {
+	e.deleteTopics(slices.Sorted(maps.Keys(topics)))
+	if e.taskStateDir != "" {
+		if err := os.RemoveAll(filepath.Join(e.taskStateDir, safeName(mq.ID))); err != nil {
+			e.opts.Logf("delete the state stores of query %s: %v", mq.ID, err)
+		}
+	}
+}
+
+// deleteTopics deletes a query's internal topics.
+func (e *Engine) deleteTopics(topics []string) {
+	for _, t := range topics {
+		ctx, cancel := context.WithTimeout(context.Background(), kafka.DefaultTimeout)
 		// Another server of the service, stopping the same query, may
 		// have deleted it first.
 		if err := e.cluster.DeleteTopic(ctx, t); err != nil && !errors.Is(err, kafka.ErrUnknownTopic) {
 			e.opts.Logf("delete internal topic %s: %v", t, err)
 		}
-	}
-	if e.taskStateDir != "" {
-		if err := os.RemoveAll(filepath.Join(e.taskStateDir, safeName(mq.ID))); err != nil {
-			e.opts.Logf("delete the state stores of query %s: %v", mq.ID, err)
-		}
+		cancel()
 	}
 }
 

@@ -487,3 +487,26 @@ func TestDroppedQueryLeavesNoState(t *testing.T) {
 		t.Error("DROP without DELETE TOPIC deleted the sink topic")
 	}
 }
+
+// TestCreateOrReplaceKeepsState: CREATE OR REPLACE runs the new version
+// of a query under the same id on the old one's state, as ksqlDB's
+// in-place upgrade does: a count goes on from where it was.
+func TestCreateOrReplaceKeepsState(t *testing.T) {
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	e, err := New(context.Background(), Options{Cluster: cl, StateDir: t.TempDir(), Config: map[string]string{StateStoreProperty: "pebble", "auto.offset.reset": "earliest"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	mustExec(t, e, `CREATE STREAM S (K STRING KEY, G STRING, V INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+		INSERT INTO S (K, G, V) VALUES ('a', 'x', 1);
+		INSERT INTO S (K, G, V) VALUES ('b', 'x', 2);
+		CREATE TABLE T AS SELECT G, COUNT(*) AS N FROM S GROUP BY G;`)
+	values(t, cl, "T")
+	mustExec(t, e, `CREATE OR REPLACE TABLE T AS SELECT G, COUNT(*) AS N FROM S WHERE V > 0 GROUP BY G;
+		INSERT INTO S (K, G, V) VALUES ('c', 'x', 3);`)
+	got := values(t, cl, "T")
+	if last := got[len(got)-1]; last != `x|{"N":3}` {
+		t.Errorf("after the replace the count is %s, want 3 (outputs %q)", last, got)
+	}
+}

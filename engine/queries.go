@@ -104,7 +104,7 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSele
 			return nil, err
 		}
 		if old != nil && old.CreatedBy != "" {
-			e.stopQuery(old.CreatedBy)
+			e.stopQueryKeeping(old.CreatedBy, true)
 		}
 		e.ms.PutSource(sink)
 		if err := e.startPersistent(ctx, pp, st.Text()); err != nil {
