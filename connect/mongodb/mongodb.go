@@ -23,22 +23,22 @@ import (
 const Class = "com.mongodb.kafka.connect.MongoSinkConnector"
 
 const (
-	optURI              = "connection.uri"
-	optDatabase         = "database"
-	optCollection       = "collection"
-	optIDStrategy       = "document.id.strategy"
-	optOverwriteID      = "document.id.strategy.overwrite.existing"
-	optUUIDFormat       = "document.id.strategy.uuid.format"
-	optKeyProjType      = "key.projection.type"
-	optKeyProjList      = "key.projection.list"
-	optValueProjType    = "value.projection.type"
-	optValueProjList    = "value.projection.list"
+	optURI           = "connection.uri"
+	optDatabase      = "database"
+	optCollection    = "collection"
+	optIDStrategy    = "document.id.strategy"
+	optOverwriteID   = "document.id.strategy.overwrite.existing"
+	optUUIDFormat    = "document.id.strategy.uuid.format"
+	optKeyProjType   = "key.projection.type"
+	optKeyProjList   = "key.projection.list"
+	optValueProjType = "value.projection.type"
+	optValueProjList = "value.projection.list"
 	// The id strategies' own projections (MongoDB's connector 1.2+),
 	// which take precedence over key.projection.* / value.projection.*.
-	optIDKeyProjType   = "document.id.strategy.partial.key.projection.type"
-	optIDKeyProjList   = "document.id.strategy.partial.key.projection.list"
-	optIDValueProjType = "document.id.strategy.partial.value.projection.type"
-	optIDValueProjList = "document.id.strategy.partial.value.projection.list"
+	optIDKeyProjType    = "document.id.strategy.partial.key.projection.type"
+	optIDKeyProjList    = "document.id.strategy.partial.key.projection.list"
+	optIDValueProjType  = "document.id.strategy.partial.value.projection.type"
+	optIDValueProjList  = "document.id.strategy.partial.value.projection.list"
 	optPostProcessors   = "post.processor.chain"
 	optWriteModel       = "writemodel.strategy"
 	optDeleteOnNull     = "delete.on.null.values"
@@ -131,10 +131,10 @@ type topicSettings struct {
 	// value.projection.* otherwise.
 	idValueProjectionType string
 	idValueProjection     []string
-	valueProjectors     []projector
-	writeModel          string
-	deleteOnNull        bool
-	cdc                 string
+	valueProjectors       []projector
+	writeModel            string
+	deleteOnNull          bool
+	cdc                   string
 }
 
 type projector struct {
