@@ -163,3 +163,56 @@ func TestSinkSerializationErrorStopsTheQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayKeepsInferredColumnsAfterSchemaEvolves: a stream whose
+// columns came from the registry keeps them across a restart after its
+// subject gained a version without one of them, and the query reading
+// that column is replayed, not dropped. (The replay used to infer from
+// the latest version again: "SELECT column 'CITY' cannot be resolved".)
+func TestReplayKeepsInferredColumnsAfterSchemaEvolves(t *testing.T) {
+	ctx := context.Background()
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	reg, err := registry.New(ctx, registry.Config{Cluster: cl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reg.Close() })
+	rc := reg.Client()
+	register := func(fields string) {
+		t.Helper()
+		if _, err := rc.Register("pays-value", serde.RegSchema{Schema: `{"type":"record","name":"Pay","fields":[` + fields + `]}`}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	register(`{"name":"id","type":"long"},{"name":"city","type":"string"}`)
+	start := func() *Engine {
+		t.Helper()
+		e, err := New(ctx, Options{Cluster: cl, Registry: rc, Config: map[string]string{"auto.offset.reset": "earliest"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	e := start()
+	mustExec(t, e, "CREATE STREAM P WITH (KAFKA_TOPIC='pays', VALUE_FORMAT='AVRO', PARTITIONS=1);")
+	mustExec(t, e, "CREATE STREAM Q AS SELECT ID, CITY FROM P;")
+	e.Close()
+	register(`{"name":"id","type":"long"},{"name":"channel","type":"string","default":"web"}`)
+	e = start()
+	defer e.Close()
+	if got := e.Metastore().Source("P").Schema.String(); got != "`ID` BIGINT, `CITY` STRING" {
+		t.Errorf("after the restart P has columns %s, want those inferred at CREATE", got)
+	}
+	if e.Metastore().Query("CSAS_Q_0") == nil {
+		var ids []string
+		for _, q := range e.Metastore().Queries() {
+			ids = append(ids, q.ID)
+		}
+		t.Errorf("query CSAS_Q_0 was not replayed; queries %v, command failures: %+v", ids, e.CommandFailures())
+	}
+	// A new CREATE infers from the latest version.
+	mustExec(t, e, "CREATE STREAM P2 WITH (KAFKA_TOPIC='pays', VALUE_FORMAT='AVRO');")
+	if got := e.Metastore().Source("P2").Schema.String(); got != "`ID` BIGINT, `CHANNEL` STRING" {
+		t.Errorf("a new stream on the evolved subject has columns %s", got)
+	}
+}

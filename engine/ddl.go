@@ -15,6 +15,7 @@ import (
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/planner"
+	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
 )
@@ -38,6 +39,7 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *sql.CreateSource, 
 	if err != nil {
 		return nil, err
 	}
+	e.inferredIDs = inferredIDs(src)
 	parts, hasParts, err := planner.PropInt(st.Props, "PARTITIONS")
 	if err != nil {
 		return nil, err
@@ -183,6 +185,19 @@ func (e *Engine) stopQueryKeeping(id string, keepState bool) {
 		}
 	}
 	e.ms.DropQuery(id)
+}
+
+// inferredIDs returns the ids of the schemas src's columns were inferred
+// from, as command properties.
+func inferredIDs(src *metastore.Source) map[string]string {
+	ids := map[string]string{}
+	if id, ok := src.KeyFormat.Props["KEY_"+serde.PropInferredSchemaID]; ok {
+		ids[planner.InferredKeySchemaIDProperty] = id
+	}
+	if id, ok := src.ValueFormat.Props["VALUE_"+serde.PropInferredSchemaID]; ok {
+		ids[planner.InferredValueSchemaIDProperty] = id
+	}
+	return ids
 }
 
 // deleteQueryState deletes what a stopped query kept: its internal

@@ -95,6 +95,10 @@ type Engine struct {
 	// restart queries.
 	closing   chan struct{}
 	closeOnce sync.Once
+	// inferredIDs are the schema ids the CREATE being prepared inferred
+	// its columns from (planner.Inferred…SchemaIDProperty), for its
+	// command; guarded by mu.
+	inferredIDs map[string]string
 	// taskStateDir holds the queries' Pebble stores, one directory per
 	// query (empty with in-memory state).
 	taskStateDir string

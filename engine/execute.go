@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/eddysql/eddy/api"
@@ -67,12 +68,15 @@ func (e *Engine) executeLocked(ctx context.Context, st sql.Statement, props map[
 		// Validate against every command already in the log, including
 		// other servers' (the log's order is the catalog's), while no
 		// other server can append.
-		off, err := e.cmdLog.AppendChecked(ctx, commandID(st), metastore.Command{Statement: st.Text(), Props: props}, func(ctx context.Context) error {
+		cmd := metastore.Command{Statement: st.Text(), Props: props}
+		off, err := e.cmdLog.AppendChecked(ctx, commandID(st), &cmd, func(ctx context.Context) error {
 			if err := e.catchUp(ctx, -1); err != nil {
 				return err
 			}
+			e.inferredIDs = nil
 			var err error
 			act, err = e.prepare(ctx, st, cfg)
+			cmd.Props = withInferredIDs(props, e.inferredIDs)
 			return err
 		})
 		if err != nil {
@@ -106,6 +110,18 @@ func (e *Engine) executeLocked(ctx context.Context, st sql.Statement, props map[
 		cs.CommandID = commandID(st)
 	}
 	return ent, err
+}
+
+// withInferredIDs returns props with the ids of the schemas a CREATE
+// inferred its columns from, so that its replay infers the same columns.
+func withInferredIDs(props, ids map[string]string) map[string]string {
+	if len(ids) == 0 {
+		return props
+	}
+	out := make(map[string]string, len(props)+len(ids))
+	maps.Copy(out, props)
+	maps.Copy(out, ids)
+	return out
 }
 
 // prepare validates a catalog-changing statement against the current

@@ -114,25 +114,28 @@ func (l *CommandLog) End(ctx context.Context) (int64, error) {
 // exclusive writes (Kafka's transactions), servers racing to append
 // take turns, and a command check refuses is never written, so no
 // server's catalog forks; elsewhere check runs before a plain Append.
-func (l *CommandLog) AppendChecked(ctx context.Context, id string, c Command, check func(context.Context) error) (int64, error) {
+// check may complete c before it is written.
+func (l *CommandLog) AppendChecked(ctx context.Context, id string, c *Command, check func(context.Context) error) (int64, error) {
 	w, ok := l.cluster.(kafka.ExclusiveWriter)
 	if !ok {
 		if err := check(ctx); err != nil {
 			return 0, err
 		}
-		return l.Append(ctx, id, c)
+		return l.Append(ctx, id, *c)
 	}
 	const attempts = 10
 	for i := 1; ; i++ {
-		rec, err := l.record(id, c)
-		if err != nil {
-			return 0, err
-		}
-		recs := []kafka.Record{rec}
-		err = w.WriteExclusive(ctx, l.topic+"-writer", func(ctx context.Context) ([]kafka.Record, error) {
+		var recs []kafka.Record
+		err := w.WriteExclusive(ctx, l.topic+"-writer", func(ctx context.Context) ([]kafka.Record, error) {
 			if err := check(ctx); err != nil {
 				return nil, err
 			}
+			// Built after the check, which may complete c.
+			rec, err := l.record(id, *c)
+			if err != nil {
+				return nil, err
+			}
+			recs = []kafka.Record{rec}
 			return recs, nil
 		})
 		if err == nil {

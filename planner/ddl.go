@@ -402,6 +402,17 @@ func withoutNames(cols, other []types.Column) []types.Column {
 	return out
 }
 
+// InferredKeySchemaIDProperty and InferredValueSchemaIDProperty are the
+// properties the engine stores with a CREATE whose columns came from the
+// Schema Registry: the ids of the schemas they came from, so that a
+// replay of the command log infers the same columns even after the
+// subject gained versions (ksqlDB writes the inferred columns into the
+// statement instead).
+const (
+	InferredKeySchemaIDProperty   = "eddy.inferred.key.schema.id"
+	InferredValueSchemaIDProperty = "eddy.inferred.value.schema.id"
+)
+
 // inferColumns completes a CREATE's columns from the Schema Registry: the
 // value columns when none are declared (or a VALUE_SCHEMA_ID is given),
 // and the key columns likewise. It records the id of a schema inferred
@@ -417,6 +428,8 @@ func (p *Planner) inferColumns(st *sql.CreateSource, schema *types.Schema, keyFm
 		return nil, errorf("Table elements and VALUE_SCHEMA_ID cannot both exist for create statement.")
 	}
 	env := serde.Env{Topic: topic, Registry: p.reg}
+	env.PinnedKeyID, _ = strconv.Atoi(p.cfg[InferredKeySchemaIDProperty])
+	env.PinnedValueID, _ = strconv.Atoi(p.cfg[InferredValueSchemaIDProperty])
 	out := &types.Schema{Columns: append([]types.Column{}, schema.Columns...)}
 	if !hasKey && (keyID || serde.IsSchemaRegistryFormat(keyFmt.Name)) {
 		cols, id, err := serde.Infer(keyFmt, true, env)

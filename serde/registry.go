@@ -88,6 +88,19 @@ type Env struct {
 	// from its columns is registered only if it ever writes, so reading a
 	// topic never adds versions to its subject.
 	ReadOnly bool
+	// PinnedKeyID and PinnedValueID, when set, are the schemas an earlier
+	// inference for the same statement found under the subjects' latest
+	// version: Infer reads them instead of the latest, with the same
+	// rules, so a statement replayed after its topic's schema evolved
+	// gets the columns it had.
+	PinnedKeyID, PinnedValueID int
+}
+
+func (e Env) pinned(isKey bool) int {
+	if isKey {
+		return e.PinnedKeyID
+	}
+	return e.PinnedValueID
 }
 
 // Format properties read by the Schema-Registry formats. The side-specific
@@ -261,6 +274,11 @@ func Infer(f Format, isKey bool, env Env) ([]types.Column, int, error) {
 		if rs, err = env.Registry.ByID(id); err != nil {
 			return nil, 0, fmt.Errorf("schema id %d: %w", id, err)
 		}
+	} else if pinned := env.pinned(isKey); pinned > 0 {
+		if rs, err = env.Registry.ByID(pinned); err != nil {
+			return nil, 0, fmt.Errorf("schema id %d, which the columns of %s were inferred from: %w", pinned, what, err)
+		}
+		id = pinned
 	} else {
 		id, rs, err = env.Registry.Latest(Subject(env.Topic, isKey))
 		if errors.Is(err, ErrSubjectNotFound) {
