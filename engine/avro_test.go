@@ -22,21 +22,28 @@ import (
 // with the test.
 func registryEngine(t *testing.T, config map[string]string) (*Engine, *kafka.MemCluster, serde.Registry) {
 	t.Helper()
-	ctx := context.Background()
-	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
-	reg, err := registry.New(ctx, registry.Config{Cluster: cl})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { reg.Close() })
+	cl, rc := memRegistry(t)
 	cfg := map[string]string{"auto.offset.reset": "earliest"}
 	maps.Copy(cfg, config)
-	e, err := New(ctx, Options{Cluster: cl, Registry: reg.Client(), Config: cfg})
+	e, err := New(context.Background(), Options{Cluster: cl, Registry: rc, Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-	return e, cl, reg.Client()
+	return e, cl, rc
+}
+
+// memRegistry is an in-memory cluster with an embedded registry on it,
+// which stops with the test.
+func memRegistry(t *testing.T) (*kafka.MemCluster, serde.Registry) {
+	t.Helper()
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	reg, err := registry.New(context.Background(), registry.Config{Cluster: cl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reg.Close() })
+	return cl, reg.Client()
 }
 
 // TestAvroInferenceAndPrint writes Avro through one stream (which
@@ -171,13 +178,7 @@ func TestSinkSerializationErrorStopsTheQuery(t *testing.T) {
 // the latest version again: "SELECT column 'CITY' cannot be resolved".)
 func TestReplayKeepsInferredColumnsAfterSchemaEvolves(t *testing.T) {
 	ctx := context.Background()
-	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
-	reg, err := registry.New(ctx, registry.Config{Cluster: cl})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { reg.Close() })
-	rc := reg.Client()
+	cl, rc := memRegistry(t)
 	register := func(fields string) {
 		t.Helper()
 		if _, err := rc.Register("pays-value", serde.RegSchema{Schema: `{"type":"record","name":"Pay","fields":[` + fields + `]}`}); err != nil {
