@@ -2,6 +2,7 @@ package expr
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"strings"
@@ -37,6 +38,12 @@ func registerMoreBytes(r *Registry) {
 		return decodeString(a[0].(string), a[1].(string))
 	}, tStr, tStr))
 	r.add("FROM_BYTES", ov(tStr, func(a []any) (any, error) {
+		if strings.EqualFold(a[1].(string), "hex") {
+			// Upper case, as Java's DatatypeConverter.printHexBinary,
+			// which ksqlDB's FROM_BYTES uses, writes it (ENCODE's hex
+			// is lower case).
+			return strings.ToUpper(hex.EncodeToString(a[0].([]byte))), nil
+		}
 		return encodeBytes(a[0].([]byte), a[1].(string))
 	}, tByt, tStr))
 

@@ -111,6 +111,7 @@ func TestMoreFunctions(t *testing.T) {
 		{"FROM_BYTES(TO_BYTES('68656c6c6f', 'hex'), 'utf8')", "string:hello", "STRING", false},
 		{"FROM_BYTES(BYT, 'base64')", "string:YWJj", "STRING", false},
 		{"FROM_BYTES(BYT, 'HEX')", "string:616263", "STRING", false},
+		{"FROM_BYTES(TO_BYTES('1aB2', 'hex'), 'hex')", "string:1AB2", "STRING", false},
 		{"TO_BYTES(NS, 'hex')", "<nil>", "BYTES", false},
 		{"TO_BYTES('zz', 'hex')", "<nil>", "BYTES", true},
 		{"INT_FROM_BYTES(TO_BYTES('AAAAKg==', 'base64'))", "int32:42", "INTEGER", false},
