@@ -72,7 +72,8 @@ func registerMoreJSON(r *Registry) {
 		return out, nil
 	}, tStr))
 
-	// JSON_RECORDS: the members of a JSON object, values as JSON strings.
+	// JSON_RECORDS: the members of a JSON object, values as JSON text,
+	// but a string member as its text, unquoted (ksqlDB 0.27 and later).
 	r.add("JSON_RECORDS", ov(types.MapOf(tStr, tStr), func(a []any) (any, error) {
 		entries, ok := parseJSONObject(a[0].(string))
 		if !ok {
@@ -80,6 +81,11 @@ func registerMoreJSON(r *Registry) {
 		}
 		out := types.NewMapBuilder(len(entries))
 		for _, e := range entries {
+			var text string
+			if v := bytes.TrimSpace(e.val); len(v) > 0 && v[0] == '"' && json.Unmarshal(v, &text) == nil {
+				out.Put(e.key, text)
+				continue
+			}
 			out.Put(e.key, compactRaw(e.val))
 		}
 		return out.Map(), nil

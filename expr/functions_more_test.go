@@ -87,7 +87,7 @@ func TestMoreFunctions(t *testing.T) {
 		{"JSON_ITEMS('[]')", "[]", "ARRAY<STRING>", false},
 		{"JSON_ITEMS('{}')", "<nil>", "ARRAY<STRING>", false},
 		{"JSON_ITEMS('bad')", "<nil>", "ARRAY<STRING>", false},
-		{`JSON_RECORDS('{"a": "abc", "b": {"c": "a"}, "d": 1}')`, `map{string:a=string:"abc" string:b=string:{"c":"a"} string:d=string:1}`, "MAP<STRING, STRING>", false},
+		{`JSON_RECORDS('{"a": "abc", "b": {"c": "a"}, "d": 1}')`, `map{string:a=string:abc string:b=string:{"c":"a"} string:d=string:1}`, "MAP<STRING, STRING>", false},
 		{"JSON_RECORDS('[1]')", "<nil>", "MAP<STRING, STRING>", false},
 		{`JSON_RECORDS('{"a": 1} x')`, "<nil>", "MAP<STRING, STRING>", false},
 		{`JSON_CONCAT('{"a": 1}', '{"b": 2}')`, `string:{"a":1,"b":2}`, "STRING", false},
