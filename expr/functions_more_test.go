@@ -112,6 +112,7 @@ func TestMoreFunctions(t *testing.T) {
 		{"FROM_BYTES(BYT, 'base64')", "string:YWJj", "STRING", false},
 		{"FROM_BYTES(BYT, 'HEX')", "string:616263", "STRING", false},
 		{"FROM_BYTES(TO_BYTES('1aB2', 'hex'), 'hex')", "string:1AB2", "STRING", false},
+		{"ARRAY_LENGTH(SPLIT(TO_BYTES('', 'utf8'), TO_BYTES('', 'utf8')))", "int32:1", "INTEGER", false},
 		{"TO_BYTES(NS, 'hex')", "<nil>", "BYTES", false},
 		{"TO_BYTES('zz', 'hex')", "<nil>", "BYTES", true},
 		{"INT_FROM_BYTES(TO_BYTES('AAAAKg==', 'base64'))", "int32:42", "INTEGER", false},

@@ -233,6 +233,9 @@ func registerString(r *Registry) {
 				for i := range b {
 					parts = append(parts, b[i:i+1])
 				}
+				if len(b) == 0 {
+					parts = [][]byte{{}} // as SPLIT('', ''): one empty element
+				}
 			} else {
 				parts = bytes.Split(b, d)
 			}
