@@ -113,6 +113,8 @@ func TestMoreFunctions(t *testing.T) {
 		{"FROM_BYTES(BYT, 'HEX')", "string:616263", "STRING", false},
 		{"FROM_BYTES(TO_BYTES('1aB2', 'hex'), 'hex')", "string:1AB2", "STRING", false},
 		{"ARRAY_LENGTH(SPLIT(TO_BYTES('', 'utf8'), TO_BYTES('', 'utf8')))", "int32:1", "INTEGER", false},
+		{"ARRAY_LENGTH(SPLIT('', ''))", "int32:1", "INTEGER", false},
+		{"SPLIT('', '')[1]", "string:", "STRING", false},
 		{"TO_BYTES(NS, 'hex')", "<nil>", "BYTES", false},
 		{"TO_BYTES('zz', 'hex')", "<nil>", "BYTES", true},
 		{"INT_FROM_BYTES(TO_BYTES('AAAAKg==', 'base64'))", "int32:42", "INTEGER", false},

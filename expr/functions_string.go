@@ -205,6 +205,9 @@ func registerString(r *Registry) {
 			for _, r := range s {
 				parts = append(parts, string(r))
 			}
+			if s == "" {
+				parts = []string{""} // Java's "".split(""), which ksqlDB's SPLIT uses: one empty part
+			}
 		} else {
 			parts = strings.Split(s, d)
 		}
@@ -234,7 +237,7 @@ func registerString(r *Registry) {
 					parts = append(parts, b[i:i+1])
 				}
 				if len(b) == 0 {
-					parts = [][]byte{{}} // as SPLIT('', ''): one empty element
+					parts = [][]byte{{}} // as SPLIT('', ''): one empty part
 				}
 			} else {
 				parts = bytes.Split(b, d)
