@@ -199,6 +199,12 @@ func (c *compiler) transform(e *sql.Call) (*node, error) {
 			for i := range in.Len() {
 				out.Put(runLambda(ke, ctx, row, in.Keys[i], in.Vals[i]), runLambda(ve, ctx, row, in.Keys[i], in.Vals[i]))
 			}
+			if m := out.Map(); m.Len() < in.Len() {
+				// Two entries got one key: ksqlDB's TRANSFORM (a
+				// Collectors.toMap) fails, so the result is NULL.
+				ctx.report(fmt.Errorf("TRANSFORM: the key function gave %d entries %d keys (duplicate key)", in.Len(), m.Len()))
+				return nil
+			}
 			return out.Map()
 		}}, nil
 	}

@@ -150,6 +150,7 @@ func TestFunctions(t *testing.T) {
 		{"FILTER(ARR, x => x > 1)", "[int32:2 int32:3]", "ARRAY<INTEGER>"},
 		{"REDUCE(ARR, 0, (s, x) => s + x)", "int32:6", "INTEGER"},
 		{"TRANSFORM(M, (k, v) => UCASE(k), (k, v) => v + I)", "map{string:A=int32:8 string:B=int32:9}", "MAP<STRING, INTEGER>"},
+		{"TRANSFORM(M, (k, v) => 'same', (k, v) => v)", "<nil>", "MAP<STRING, INTEGER>"}, // two entries, one key
 		{"TRANSFORM(ARR, x => TRANSFORM(ARR, y => x * y))", "[[int32:1 int32:2 int32:3] [int32:2 int32:4 int32:6] [int32:3 int32:6 int32:9]]", "ARRAY<ARRAY<INTEGER>>"},
 		// JSON
 		{"EXTRACTJSONFIELD('{\"a\": {\"b\": [1, \"x\"]}}', '$.a.b[1]')", "string:x", "STRING"},
