@@ -74,6 +74,10 @@ func (c *compiler) unify(ns []*node, what string, userList bool) (*types.Type, [
 		}
 		cn, err := c.coerceNode(n, t)
 		if err != nil {
+			if userList {
+				// ksqlDB's literal coercion ends its sentence.
+				return nil, nil, fmt.Errorf("invalid %s: %w.", what, err)
+			}
 			return nil, nil, fmt.Errorf("invalid %s: %w", what, err)
 		}
 		out[i] = cn

@@ -301,7 +301,8 @@ func TestCompileErrors(t *testing.T) {
 		{"I IN (10, true)", "Invalid Predicate: operator does not exist: INTEGER = BOOLEAN (true)"},
 		{"BO IN (true, S)", "Invalid Predicate: operator does not exist: BOOLEAN = STRING (S)"},
 		{"ARRAY[]", "Array constructor cannot be empty. Please supply at least one element"},
-		{"ARRAY[1, 'not a number']", `invalid input syntax for type INTEGER: "not a number"`},
+		{"ARRAY[1, 'not a number']", `invalid input syntax for type INTEGER: "not a number".`},
+		{"MAP('k' := I, 'j' := 'hello')", `invalid input syntax for type INTEGER: "hello".`},
 		{"DEC IN (10, true)", "operator does not exist: DECIMAL(12, 2) = BOOLEAN (true)"}, // the type widened by 10
 		{"ARR IN (ARRAY[BO])", "operator does not exist: ARRAY<INTEGER> = ARRAY<BOOLEAN> (ARRAY[BO])"},
 		{"ARR IN (ARRAY['10', 'not 10'])", `invalid input syntax for type INTEGER: "not 10"`},
