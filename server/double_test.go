@@ -15,7 +15,14 @@ func TestDoublesAsKsqlDBWritesThem(t *testing.T) {
 	ts.ksql(t, "CREATE STREAM d (k DOUBLE KEY, v DOUBLE, a ARRAY<DOUBLE>, m MAP<STRING, DOUBLE>, s STRUCT<x DOUBLE>) WITH (kafka_topic='d', value_format='JSON', partitions=1);")
 	ts.ksql(t, "INSERT INTO d (k, v, a, m, s) VALUES (11.0, 12345678.0, ARRAY[1.0, 2.5], MAP('x' := 3.0), STRUCT(x := 0.0));")
 	const push = "SELECT * FROM d EMIT CHANGES LIMIT 1;"
-	want := `[11.0,1.2345678E7,[1.0,2.5],{"x":3.0},{"X":0.0}]`
+	expectPushRow(t, ts, push, `[11.0,1.2345678E7,[1.0,2.5],{"x":3.0},{"X":0.0}]`)
+}
+
+// expectPushRow runs push (a push query with LIMIT 1) through /query and
+// through /query-stream, delimited and JSON, and expects want, the row's
+// columns as JSON text, in each body.
+func expectPushRow(t *testing.T, ts *testServer, push, want string) {
+	t.Helper()
 	_, _, body := ts.do(t, ts.http, "POST", "/query", "", queryBody(push))
 	if !strings.Contains(body, `{"row":{"columns":`+want+`}}`) {
 		t.Errorf("/query: %s", body)
