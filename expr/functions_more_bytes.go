@@ -2,7 +2,6 @@ package expr
 
 import (
 	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"strings"
@@ -38,13 +37,9 @@ func registerMoreBytes(r *Registry) {
 		return decodeString(a[0].(string), a[1].(string))
 	}, tStr, tStr))
 	r.add("FROM_BYTES", ov(tStr, func(a []any) (any, error) {
-		if strings.EqualFold(a[1].(string), "hex") {
-			// Upper case, as Java's DatatypeConverter.printHexBinary,
-			// which ksqlDB's FROM_BYTES uses, writes it (ENCODE's hex
-			// is lower case).
-			return strings.ToUpper(hex.EncodeToString(a[0].([]byte))), nil
-		}
-		return encodeBytes(a[0].([]byte), a[1].(string))
+		// Upper-case hex, as Java's DatatypeConverter.printHexBinary,
+		// which ksqlDB's FROM_BYTES uses, writes it.
+		return encodeBytes(a[0].([]byte), a[1].(string), true)
 	}, tByt, tStr))
 
 	intFrom := func(a []any) (any, error) {

@@ -19,7 +19,7 @@ func registerMoreString(r *Registry) {
 		if err != nil {
 			return nil, err
 		}
-		return encodeBytes(b, a[2].(string))
+		return encodeBytes(b, a[2].(string), false) // commons-codec's lower-case hex
 	}, tStr, tStr, tStr))
 
 	extractAll := func(re *regexp.Regexp, a []any) (any, error) {
@@ -159,11 +159,14 @@ func decodeString(s, enc string) ([]byte, error) {
 	return nil, fmt.Errorf("unknown encoding %q: use hex, utf8, ascii or base64", enc)
 }
 
-// encodeBytes renders b as a string in the named encoding. Bytes that do
-// not decode become U+FFFD, as in Java.
-func encodeBytes(b []byte, enc string) (any, error) {
+// encodeBytes renders b as a string in the named encoding, hex in upper
+// case when upperHex. Bytes that do not decode become U+FFFD, as in Java.
+func encodeBytes(b []byte, enc string, upperHex bool) (any, error) {
 	switch strings.ToLower(enc) {
 	case "hex":
+		if upperHex {
+			return strings.ToUpper(hex.EncodeToString(b)), nil
+		}
 		return hex.EncodeToString(b), nil
 	case "utf8":
 		return string([]rune(string(b))), nil

@@ -130,10 +130,7 @@ func markEnd(dir string, end int64) error {
 		return nil
 	}
 	want := filepath.Join(dir, strconv.FormatInt(end-1, 10)+segmentSuffix)
-	if err := os.WriteFile(want+".tmp", endMarkerBatch(end-1, time.Now()), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(want+".tmp", want)
+	return writeFileAtomic(want, endMarkerBatch(end-1, time.Now()))
 }
 
 // endMarkerBatch is a control batch at offset holding one transaction
