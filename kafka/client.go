@@ -450,15 +450,23 @@ func producePartsWith(ctx context.Context, cl *kgo.Client, parts [][]Record, arr
 
 // producing is one chunk of a produce in flight.
 type producing struct {
+	cl    *kgo.Client
 	recs  []Record
 	block []kgo.Record
 	wg    sync.WaitGroup
 	mu    sync.Mutex
 	errs  []error
+	// A topic deleted and created again fails its records with
+	// UNKNOWN_TOPIC_ID: recreated are those topics, stale those
+	// records, produced once more once the topics are purged (retried).
+	ctx       context.Context
+	recreated map[string]bool
+	stale     map[*kgo.Record]bool
+	retried   bool
 }
 
 func startProducing(ctx context.Context, cl *kgo.Client, recs []Record, arrays *produceArrays) *producing {
-	c := &producing{recs: recs}
+	c := &producing{cl: cl, ctx: ctx, recs: recs}
 	// One array holds the chunk's kgo records: an allocation per chunk
 	// at most, not per record.
 	if arrays == nil {
@@ -483,29 +491,74 @@ func startProducing(ctx context.Context, cl *kgo.Client, recs []Record, arrays *
 			lastHeaders, lastKgo = h, c.block[i].Headers
 		}
 	}
-	done := func(r *kgo.Record, err error) {
-		if err != nil {
-			c.mu.Lock()
-			if len(c.errs) < 3 { // enough to diagnose; a batch of identical errors says no more
-				c.errs = append(c.errs, fmt.Errorf("produce to %s: %w", r.Topic, err))
-			}
-			c.mu.Unlock()
-		}
-		c.wg.Done()
-	}
 	c.wg.Add(len(recs))
 	for i := range c.block {
-		cl.Produce(ctx, &c.block[i], done)
+		cl.Produce(ctx, &c.block[i], c.done)
 	}
 	return c
+}
+
+// done is the promise of each record of the chunk.
+func (c *producing) done(r *kgo.Record, err error) {
+	defer c.wg.Done()
+	if err == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if errors.Is(err, kerr.UnknownTopicID) {
+		if c.recreated == nil {
+			c.recreated = map[string]bool{}
+		}
+		c.recreated[r.Topic] = true
+		if !c.retried {
+			if c.stale == nil {
+				c.stale = map[*kgo.Record]bool{}
+			}
+			c.stale[r] = true
+			return
+		}
+	}
+	msg := fmt.Errorf("produce to %s: %w", r.Topic, err)
+	// Enough to diagnose; a batch of identical errors says no more.
+	if len(c.errs) < 3 && !slices.ContainsFunc(c.errs, func(e error) bool { return e.Error() == msg.Error() }) {
+		c.errs = append(c.errs, msg)
+	}
 }
 
 // land waits until every record of the chunk is acknowledged, finishes
 // it, and returns its errors.
 func (c *producing) land(arrays *produceArrays) []error {
 	c.wg.Wait()
+	if len(c.stale) > 0 {
+		// Someone deleted a topic and created it again: kgo keeps the
+		// old topic's id, refused for good, until the topic is purged
+		// from producing; then a produce adopts the new one. The
+		// failed records are all of their topics' in this chunk, so
+		// writing them again keeps their order.
+		c.purgeRecreated()
+		c.retried = true
+		for i := range c.block {
+			if kr := &c.block[i]; c.stale[kr] {
+				headers := kr.Headers
+				fillKgo(kr, &c.recs[i])
+				kr.Headers = headers
+				c.wg.Add(1)
+				c.cl.Produce(c.ctx, kr, c.done)
+			}
+		}
+		c.wg.Wait()
+	}
+	c.purgeRecreated()
 	c.finish(arrays)
 	return c.errs
+}
+
+func (c *producing) purgeRecreated() {
+	if len(c.recreated) > 0 {
+		c.cl.PurgeTopicsFromProducing(slices.Collect(maps.Keys(c.recreated))...)
+		clear(c.recreated)
+	}
 }
 
 // finish copies where each acknowledged record went back into recs and
