@@ -172,6 +172,7 @@ func (e *Engine) stopQueryKeeping(id string, keepState bool) {
 		}
 		delete(e.queries, id)
 	}
+	e.failures.forget(id)
 	if mq := e.ms.Query(id); mq != nil {
 		if keepState {
 			e.deleteTopics(mq.InternalTopics)

@@ -91,6 +91,9 @@ type Engine struct {
 	tail *commandTail
 	// cmdFailures are commands of the log this server could not apply.
 	cmdFailures []CommandFailure
+	// failures are the latest errors of each persistent query, kept
+	// across its restarts.
+	failures queryFailures
 	// closing is closed by Close, ending the goroutines that wait to
 	// restart queries.
 	closing   chan struct{}

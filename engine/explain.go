@@ -54,7 +54,9 @@ func (e *Engine) explainQuery(id string) (api.QueryDescription, error) {
 	if last := rq.LastError(); last > 0 {
 		desc.ErrorStats += ", last-failed: " + statTime(last)
 	}
-	if err := rq.Err(); err != nil {
+	desc.QueryErrors = append(desc.QueryErrors, e.failures.of(id)...)
+	if err := rq.Err(); err != nil && len(desc.QueryErrors) == 0 {
+		// Failed a moment ago: watchQuery has yet to record it.
 		at := rq.FailedAt()
 		if at == 0 {
 			at = time.Now().UnixMilli()

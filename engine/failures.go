@@ -4,29 +4,66 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
 	"time"
 
+	"github.com/eddysql/eddy/api"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/runtime"
 )
 
-// watchQuery waits for a persistent query to end. A query stops on its
-// own only when it cannot go on (its sink topic was deleted, a produce
-// failed for good); then it stays in ERROR (SHOW QUERIES, EXPLAIN,
-// DESCRIBE), and the reason goes to the server log, to the processing log
-// and to the console's recent errors, so a failure is never silent. The
-// goroutine lives as long as the query: Stop (TERMINATE, DROP, Close)
-// ends it too.
+// watchQuery watches a persistent query for as long as it is the
+// query running under id. A query stops on its own only when it cannot go
+// on (its sink topic was deleted, a produce or a restore failed); then it
+// is in ERROR (SHOW QUERIES, EXPLAIN, DESCRIBE), the reason goes to the
+// server log, to the processing log and to the console's recent errors,
+// so a failure is never silent, and it starts again from its last commit
+// after a backoff, as ksqlDB retries a query in ERROR: a failure that
+// passes (a broker that timed out, a topic made again) costs a pause, not
+// the query. The goroutine ends when the query is stopped on purpose
+// (TERMINATE, DROP, CREATE OR REPLACE) or the engine closes.
 func (e *Engine) watchQuery(id string, q *runtime.Query) {
-	<-q.Done()
-	err := q.Err()
-	if err == nil {
-		return // stopped on purpose
+	initial, longest := e.retryBackoff()
+	backoff := initial
+	started := time.Now()
+	for {
+		<-q.Done()
+		err := q.Err()
+		if err == nil {
+			return // stopped on purpose
+		}
+		delay := txnRestartDelay
+		if errors.Is(err, kafka.ErrTxnAborted) {
+			e.opts.Logf("query %s: %v; starting it again from its last commit", id, err)
+		} else {
+			if time.Since(started) >= healthyRun {
+				backoff = initial // it had recovered: a new failure starts over
+			}
+			delay, backoff = backoff, min(2*backoff, longest)
+			e.reportFailure(id, err, delay)
+		}
+		for {
+			nq, err := e.restartAfter(id, q, delay)
+			if nq == nil && err == nil {
+				return // terminated, replaced or closed meanwhile
+			}
+			if err == nil {
+				q, started = nq, time.Now()
+				break
+			}
+			delay, backoff = backoff, min(2*backoff, longest)
+			e.reportFailure(id, err, delay)
+		}
 	}
-	if errors.Is(err, kafka.ErrTxnAborted) && e.restartQuery(id, q, err) {
-		return
-	}
-	e.opts.Logf("query %s failed and stopped (state ERROR): %v", id, err)
+}
+
+// reportFailure tells of a query that failed, everywhere a user looks.
+func (e *Engine) reportFailure(id string, err error, retryIn time.Duration) {
+	e.opts.Logf("query %s failed (state ERROR): %v; retrying in %s", id, err, retryIn)
+	e.failures.add(id, err)
 	pe := runtime.ProcessingError{QueryID: id, Kind: threadErrorKind, Partition: -1, Offset: -1, Err: err}
 	e.recent.add(pe)
 	ctx, cancel := context.WithTimeout(context.Background(), kafka.DefaultTimeout)
@@ -38,35 +75,94 @@ func (e *Engine) watchQuery(id string, q *runtime.Query) {
 }
 
 // txnRestartDelay is how long an exactly-once query whose transaction
-// aborted waits before it starts again.
+// aborted waits before it starts again: an abort (a rebalance fenced it,
+// the broker refused the commit) is part of running, not a failure.
 const txnRestartDelay = time.Second
 
-// restartQuery starts again, from its last commit, an exactly-once query
-// whose transaction aborted (a rebalance fenced it, the broker refused the
-// commit): nothing of the aborted batch is visible and the changelogs
-// and offsets are as the last commit left them, so a fresh start is
-// consistent. It reports whether the query runs again.
-func (e *Engine) restartQuery(id string, q *runtime.Query, cause error) bool {
-	e.opts.Logf("query %s: %v; starting it again from its last commit", id, cause)
+// Retrying a query in ERROR: ksqlDB's properties and defaults, and how
+// long a restarted query must run for its next failure to start the
+// backoff over (ksql.query.status.running.threshold.seconds).
+const (
+	RetryBackoffInitialProperty = "ksql.query.retry.backoff.initial.ms"
+	RetryBackoffMaxProperty     = "ksql.query.retry.backoff.max.ms"
+	defaultRetryBackoffInitial  = 15 * time.Second
+	defaultRetryBackoffMax      = 900 * time.Second
+	healthyRun                  = 300 * time.Second
+)
+
+// retryBackoff reads the first and the longest wait before a failed
+// query starts again from the server's configuration.
+func (e *Engine) retryBackoff() (initial, longest time.Duration) {
+	ms := func(name string, def time.Duration) time.Duration {
+		if n, err := strconv.ParseInt(e.cfg[name], 10, 64); err == nil && n >= 0 {
+			return time.Duration(n) * time.Millisecond
+		}
+		return def
+	}
+	initial = ms(RetryBackoffInitialProperty, defaultRetryBackoffInitial)
+	return initial, max(initial, ms(RetryBackoffMaxProperty, defaultRetryBackoffMax))
+}
+
+// restartAfter starts a query that stopped on an error again after
+// delay, from its last commit: nothing it wrote after that commit counts
+// (the changelogs' markers and the committed offsets say so), so a fresh
+// start is consistent. It returns the new query, or nil without an error
+// when the query was terminated or replaced meanwhile or the engine
+// closes.
+func (e *Engine) restartAfter(id string, q *runtime.Query, delay time.Duration) (*runtime.Query, error) {
 	select {
-	case <-time.After(txnRestartDelay):
+	case <-time.After(delay):
 	case <-e.closing:
-		return true
+		return nil, nil
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.queries[id] != q {
-		return true // terminated or closed meanwhile
+		return nil, nil
 	}
 	q.Stop()
 	nq, err := runtime.Start(context.Background(), e.cluster, q.Topology, e.runOptions())
 	if err != nil {
-		e.opts.Logf("query %s: restart: %v", id, err)
-		return false
+		return nil, fmt.Errorf("restart: %w", err)
 	}
 	e.queries[id] = nq
-	go e.watchQuery(id, nq)
-	return true
+	e.opts.Logf("query %s started again", id)
+	return nq, nil
+}
+
+// queryFailures keeps the latest errors of each persistent query across
+// its restarts, for EXPLAIN (ksqlDB keeps ksql.query.error.max.queue.size
+// of them, 10 by default).
+type queryFailures struct {
+	mu   sync.Mutex
+	byID map[string][]api.QueryError
+}
+
+const maxQueryErrors = 10
+
+func (f *queryFailures) add(id string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.byID == nil {
+		f.byID = map[string][]api.QueryError{}
+	}
+	errs := append(f.byID[id], api.QueryError{Timestamp: time.Now().UnixMilli(), ErrorMessage: err.Error(), Type: "UNKNOWN"})
+	if len(errs) > maxQueryErrors {
+		errs = errs[len(errs)-maxQueryErrors:]
+	}
+	f.byID[id] = errs
+}
+
+func (f *queryFailures) of(id string) []api.QueryError {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.byID[id])
+}
+
+func (f *queryFailures) forget(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.byID, id)
 }
 
 // threadErrorKind is the processing-log type of a query that stopped,

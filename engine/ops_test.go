@@ -285,3 +285,99 @@ func TestQueryStatsStateSize(t *testing.T) {
 		})
 	}
 }
+
+// TestFailedQueryRetries: a persistent query whose sink topic a foreign
+// admin deleted fails, and keeps failing while the topic is missing; once
+// the topic is made again, the query's next retry (ksqlDB's
+// ksql.query.retry.backoff, short here) runs it again from its last
+// commit: the records it could not write come out, then the new ones, and
+// EXPLAIN still lists the errors it recovered from.
+func TestFailedQueryRetries(t *testing.T) {
+	b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	cl, err := kafka.Dial(context.Background(), kafka.Config{Brokers: []string{b.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var log logLines
+	e, err := New(context.Background(), Options{Cluster: cl, Logf: log.logf,
+		Config: map[string]string{"auto.offset.reset": "earliest",
+			RetryBackoffInitialProperty: "200", RetryBackoffMaxProperty: "1000"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+
+	createTopic(t, cl, "orders", 1)
+	produce := func(from, to int) {
+		var recs []kafka.Record
+		for i := from; i < to; i++ {
+			recs = append(recs, kafka.Record{Value: []byte(fmt.Sprintf(`{"ID":%d}`, i))})
+		}
+		produceJSON(t, cl, "orders", recs...)
+	}
+	produce(0, 10)
+	mustExec(t, e, `CREATE STREAM ORDERS (ID INT) WITH (KAFKA_TOPIC='orders', VALUE_FORMAT='JSON');
+		CREATE STREAM BIG_ORDERS WITH (KAFKA_TOPIC='big_orders') AS SELECT ID FROM ORDERS;`)
+	waitRecords(t, cl, "big_orders", func(r []kafka.Record) bool { return len(r) == 10 })
+
+	foreign, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer foreign.Close()
+	adm := kadm.NewClient(foreign)
+	if resp, err := adm.DeleteTopics(context.Background(), "big_orders"); err != nil || resp.Error() != nil {
+		t.Fatalf("delete big_orders: %v %v", err, resp.Error())
+	}
+	produce(10, 20)
+
+	const id = "CSAS_BIG_ORDERS_0"
+	state := func() string {
+		for _, q := range mustExec(t, e, "SHOW QUERIES;")[0].(*api.QueriesList).Queries {
+			if q.ID == id {
+				return q.State
+			}
+		}
+		return ""
+	}
+	// Two failures at least: the first, and a retry that found the topic
+	// still missing.
+	for deadline := time.Now().Add(time.Minute); len(e.failures.of(id)) < 2; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("query state %s, %d failures recorded a minute after its sink topic was deleted; want 2 or more", state(), len(e.failures.of(id)))
+		}
+	}
+	if _, err := adm.CreateTopic(context.Background(), 1, 1, nil, "big_orders"); err != nil {
+		t.Fatalf("create big_orders: %v", err)
+	}
+	produce(20, 30)
+	recs := waitRecords(t, cl, "big_orders", func(r []kafka.Record) bool { return len(r) >= 20 })
+	seen := map[int]bool{}
+	for _, r := range recs {
+		var v struct{ ID int }
+		if err := json.Unmarshal(r.Value, &v); err != nil {
+			t.Fatal(err)
+		}
+		seen[v.ID] = true
+	}
+	for i := 10; i < 30; i++ {
+		if !seen[i] {
+			t.Errorf("order %d never written after the topic came back", i)
+		}
+	}
+	if s := state(); s != "RUNNING" {
+		t.Errorf("state %s after the retry wrote its outputs, want RUNNING", s)
+	}
+	d := explainOne(t, e, "EXPLAIN "+id+";")
+	if len(d.QueryErrors) < 2 || !strings.Contains(d.QueryErrors[0].ErrorMessage, "big_orders") {
+		t.Errorf("EXPLAIN errors %+v, want the failures it recovered from, naming big_orders", d.QueryErrors)
+	}
+	if log.find(id, "started again") == "" {
+		t.Error("no server log line says the query started again")
+	}
+}

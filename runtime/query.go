@@ -837,7 +837,9 @@ func (q *Query) Stop() error {
 	q.mu.Lock()
 	q.stopping = true
 	var cerr error
-	if q.deferring {
+	// A query that failed holds state of a batch that never committed:
+	// its restart starts from the last commit instead.
+	if q.deferring && q.Err() == nil {
 		cerr = q.commit(context.Background())
 	}
 	q.mu.Unlock()

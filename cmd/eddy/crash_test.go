@@ -66,6 +66,7 @@ func TestKill9MidStreamLosesNothing(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
+			r.diagnose(t)
 			t.Fatal(mismatch)
 		}
 		time.Sleep(500 * time.Millisecond)
@@ -99,6 +100,7 @@ func TestKill9MidStreamLosesNothing(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
+			r.diagnose(t)
 			t.Fatal(mismatch)
 		}
 		time.Sleep(500 * time.Millisecond)
@@ -182,6 +184,7 @@ func TestKill9ExactlyOnce(t *testing.T) {
 	deadline := time.Now().Add(3 * time.Minute)
 	for len(records("PER_MINUTE")) < r.total || len(records("ENRICHED")) < r.total {
 		if time.Now().After(deadline) {
+			r.diagnose(t)
 			t.Errorf("outputs incomplete: %d aggregate rows, %d joined rows of %d", len(records("PER_MINUTE")), len(records("ENRICHED")), r.total)
 			break
 		}
@@ -215,14 +218,26 @@ func TestKill9ExactlyOnce(t *testing.T) {
 		}
 		gotJoin[string(rec.Key)] = append(gotJoin[string(rec.Key)], v.N)
 	}
+	// A few differences tell the story; hundreds hide the diagnosis.
+	var aggDiffs, joinDiffs []string
 	for w, want := range wantAgg {
 		if !slices.Equal(gotAgg[w], want) {
-			t.Errorf("PER_MINUTE for %s@%d: %d rows, want %d; first difference %s", w.user, w.start, len(gotAgg[w]), len(want), firstDiff(gotAgg[w], want))
+			aggDiffs = append(aggDiffs, fmt.Sprintf("PER_MINUTE for %s@%d: %d rows, want %d; first difference %s", w.user, w.start, len(gotAgg[w]), len(want), firstDiff(gotAgg[w], want)))
 		}
 	}
 	for u := range wantJoin {
 		if !slices.Equal(gotJoin[u], wantJoin[u]) {
-			t.Errorf("ENRICHED for %s: %d rows, want %d; first difference %s", u, len(gotJoin[u]), len(wantJoin[u]), firstDiff(gotJoin[u], wantJoin[u]))
+			joinDiffs = append(joinDiffs, fmt.Sprintf("ENRICHED for %s: %d rows, want %d; first difference %s", u, len(gotJoin[u]), len(wantJoin[u]), firstDiff(gotJoin[u], wantJoin[u])))
+		}
+	}
+	for _, d := range [][]string{aggDiffs, joinDiffs} {
+		slices.Sort(d)
+		for i, line := range d {
+			if i == 5 {
+				t.Errorf("... and %d more", len(d)-5)
+				break
+			}
+			t.Error(line)
 		}
 	}
 	// The outputs were written in transactions: their commit markers
@@ -241,6 +256,43 @@ func TestKill9ExactlyOnce(t *testing.T) {
 	if !strings.Contains(r.logs.String(), "restored") {
 		t.Error("no restarted task restored state from a changelog: the kills did not exercise restores")
 	}
+}
+
+// diagnose logs what the server says of its queries and the lines of
+// its logs that are not routine, so that a run that did not converge
+// shows why before the differences it found.
+func (r *killedRun) diagnose(t *testing.T) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"ksql": "SHOW QUERIES;"})
+	resp, err := http.Post("http://"+r.listen+"/ksql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Logf("SHOW QUERIES: %v", err)
+	} else {
+		var out []struct {
+			Queries []struct {
+				ID          string
+				State       string
+				StatusCount map[string]int
+				QueryString string
+			}
+		}
+		json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		for _, o := range out {
+			for _, q := range o.Queries {
+				t.Logf("query %s: %s %v", q.ID, q.State, q.StatusCount)
+			}
+		}
+	}
+	var notable []string
+	for _, line := range strings.Split(r.logs.String(), "\n") {
+		if line == "" || strings.Contains(line, "restored") || strings.Contains(line, "garbage collector") ||
+			strings.Contains(line, "listening on") || strings.Contains(line, "server running") {
+			continue
+		}
+		notable = append(notable, line)
+	}
+	t.Logf("server log, routine lines left out:\n%s", tail(strings.Join(notable, "\n"), 6000))
 }
 
 // firstDiff describes where got first differs from want.
@@ -273,6 +325,7 @@ type killedRun struct {
 	wantCount, wantSum map[crashWindow]int64
 	began              time.Time
 	logs               *lockedBuffer
+	listen             string // the server's REST address
 }
 
 // runKilled starts a broker and an `eddy server`, creates a USERS table,
@@ -354,7 +407,7 @@ func runKilled(t *testing.T, props map[string]string) *killedRun {
 
 	// The input: click i by user i%20, N = i, 20 ms apart in event time
 	// (2,000 s: about 34 one-minute windows per user).
-	r := &killedRun{cl: cl, total: total, users: users, base: base, logs: logs,
+	r := &killedRun{cl: cl, total: total, users: users, base: base, logs: logs, listen: listen,
 		wantCount: map[crashWindow]int64{}, wantSum: map[crashWindow]int64{}, began: time.Now()}
 	// Five kills at random points of the input, each after the running
 	// server has written some of its output, so every life makes progress
