@@ -100,6 +100,10 @@ type Embedded struct {
 	dataDir string
 	cleaner *cleaner
 	client  Security // what this process's clients present
+	// reaper removes group members kfake never times out (reaper.go),
+	// talking to the broker through reaperClient.
+	reaper       *reaper
+	reaperClient *kgo.Client
 }
 
 // StartEmbedded starts the broker and, with a DataDir, reloads what an
@@ -224,7 +228,16 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	return &Embedded{c: c, addr: addrs[0], dataDir: cfg.DataDir, cleaner: startCleaner(c, cfg.DataDir, interval, logf), client: client}, nil
+	reapWith, err := client.opts()
+	if err == nil {
+		var rc *kgo.Client
+		if rc, err = kgo.NewClient(append(reapWith, kgo.SeedBrokers(addrs[0]))...); err == nil {
+			return &Embedded{c: c, addr: addrs[0], dataDir: cfg.DataDir, cleaner: startCleaner(c, cfg.DataDir, interval, logf), client: client,
+				reaper: startReaper(c, rc, logf), reaperClient: rc}, nil
+		}
+	}
+	c.Close()
+	return nil, fmt.Errorf("start embedded broker on %s: group reaper: %w", cfg.Listen, err)
 }
 
 // telemetryRecheck is how often a client asks again for a KIP-714
@@ -408,6 +421,8 @@ func (e *Embedded) Addr() string { return e.addr }
 // (partition snapshots, group and producer state) there.
 func (e *Embedded) Close() error {
 	e.cleaner.stop()
+	e.reaper.close()
+	e.reaperClient.Close()
 	endsErr := keepEmptiedEnds(e.c, e.dataDir)
 	e.c.Close()
 	if e.dataDir != "" {

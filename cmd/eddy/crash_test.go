@@ -17,6 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/eddysql/eddy/kafka"
 )
 
@@ -284,6 +287,44 @@ func (r *killedRun) diagnose(t *testing.T) {
 			}
 		}
 	}
+	// Where each topic ends for read_committed readers (the last stable
+	// offset) and for everyone: a gap is a transaction still open.
+	ctx := context.Background()
+	topics, err := r.cl.Topics(ctx)
+	if err != nil {
+		t.Logf("topics: %v", err)
+	}
+	for _, topic := range topics {
+		hw, err1 := r.cl.EndOffsets(ctx, topic.Name)
+		lso, err2 := r.cl.StableEndOffsets(ctx, topic.Name)
+		t.Logf("topic %s: ends %v, stable ends %v %v", topic.Name, hw, lso, cmpErrs(err1, err2))
+	}
+	// Each query's consumer group: its state, members and what it
+	// committed of the clicks.
+	kc, err := kgo.NewClient(kgo.SeedBrokers(r.broker))
+	if err == nil {
+		defer kc.Close()
+		adm := kadm.NewClient(kc)
+		groups, err := adm.DescribeGroups(ctx)
+		if err != nil {
+			t.Logf("groups: %v", err)
+		}
+		for _, g := range groups.Sorted() {
+			var members []string
+			for _, m := range g.Members {
+				a, _ := m.Assigned.AsConsumer()
+				var parts []string
+				if a != nil {
+					for _, tp := range a.Topics {
+						parts = append(parts, fmt.Sprintf("%s%v", tp.Topic, tp.Partitions))
+					}
+				}
+				members = append(members, fmt.Sprintf("%s(%s)", m.ClientHost, strings.Join(parts, " ")))
+			}
+			committed, _ := r.cl.GroupOffsets(ctx, g.Group, "clicks")
+			t.Logf("group %s: %s, members %v, committed clicks %v", g.Group, g.State, members, committed)
+		}
+	}
 	var notable []string
 	for _, line := range strings.Split(r.logs.String(), "\n") {
 		if line == "" || strings.Contains(line, "restored") || strings.Contains(line, "garbage collector") ||
@@ -293,6 +334,15 @@ func (r *killedRun) diagnose(t *testing.T) {
 		notable = append(notable, line)
 	}
 	t.Logf("server log, routine lines left out:\n%s", tail(strings.Join(notable, "\n"), 6000))
+}
+
+func cmpErrs(errs ...error) string {
+	for _, err := range errs {
+		if err != nil {
+			return err.Error()
+		}
+	}
+	return ""
 }
 
 // firstDiff describes where got first differs from want.
@@ -326,6 +376,7 @@ type killedRun struct {
 	began              time.Time
 	logs               *lockedBuffer
 	listen             string // the server's REST address
+	broker             string // the broker's address
 }
 
 // runKilled starts a broker and an `eddy server`, creates a USERS table,
@@ -407,7 +458,7 @@ func runKilled(t *testing.T, props map[string]string) *killedRun {
 
 	// The input: click i by user i%20, N = i, 20 ms apart in event time
 	// (2,000 s: about 34 one-minute windows per user).
-	r := &killedRun{cl: cl, total: total, users: users, base: base, logs: logs, listen: listen,
+	r := &killedRun{cl: cl, total: total, users: users, base: base, logs: logs, listen: listen, broker: broker.Addr(),
 		wantCount: map[crashWindow]int64{}, wantSum: map[crashWindow]int64{}, began: time.Now()}
 	// Five kills at random points of the input, each after the running
 	// server has written some of its output, so every life makes progress
@@ -427,13 +478,21 @@ func runKilled(t *testing.T, props map[string]string) *killedRun {
 		}
 		return n
 	}
+	kc, err := kgo.NewClient(kgo.SeedBrokers(broker.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(kc.Close)
+	adm := kadm.NewClient(kc)
 	lifeStart := int64(-1) // joined rows when the current server started
 	for i := 0; i < total; i += batch {
 		if kills[i] {
-			// Kill only a server that has joined its groups and made
-			// progress itself: a member killed while a rebalance is still
-			// settling can hold partitions in the embedded broker's group
-			// long after (it has no static membership).
+			// Kill only a server that has joined every query's group
+			// and made progress itself: the kills test what a restart
+			// restores, not rebalance timing. (A member killed while it
+			// waited in a rebalance is removed by the embedded broker's
+			// reaper, TestDeadJoinerLeavesItsGroup, only a session and
+			// a settling period later.)
 			deadline := time.Now().Add(2 * time.Minute)
 			for n := enriched(); n < int64(i)/2 || n <= lifeStart; n = enriched() {
 				if time.Now().After(deadline) {
@@ -441,6 +500,7 @@ func runKilled(t *testing.T, props map[string]string) *killedRun {
 				}
 				time.Sleep(50 * time.Millisecond)
 			}
+			waitGroupsSettled(t, adm, 3, deadline)
 			kill()
 			start()
 			lifeStart = enriched()
@@ -460,6 +520,37 @@ func runKilled(t *testing.T, props map[string]string) *killedRun {
 	}
 	t.Logf("input produced, with %d kills, after %s", len(kills), time.Since(r.began).Round(time.Millisecond))
 	return r
+}
+
+// waitGroupsSettled waits until n query groups are stable with one
+// member each, which holds every partition of the group's topics.
+func waitGroupsSettled(t *testing.T, adm *kadm.Client, n int, deadline time.Time) {
+	t.Helper()
+	var state string
+	for {
+		groups, err := adm.DescribeGroups(context.Background())
+		settled := 0
+		state = fmt.Sprint(err)
+		if err == nil {
+			state = ""
+			for _, g := range groups.Sorted() {
+				if !strings.Contains(g.Group, "query_") {
+					continue
+				}
+				state += fmt.Sprintf(" %s: %s, %d members;", g.Group, g.State, len(g.Members))
+				if g.State == "Stable" && len(g.Members) == 1 {
+					settled++
+				}
+			}
+		}
+		if settled >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("query groups not settled:%s", state)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // buildEddy builds the eddy binary into a temporary directory of the

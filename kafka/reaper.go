@@ -1,0 +1,202 @@
+package kafka
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// kfake starts a group member's session timer when it answers the
+// member's JoinGroup. A member that died while it waited in that
+// JoinGroup (kill -9 during a rebalance) may never get the answer, and
+// then never gets a timer: it stays in the group for good, holding the
+// partitions the group's leader assigns it, which nobody reads. Kafka
+// times such a member out. The reaper watches, from the requests the
+// broker receives, when each member last spoke to its group, and makes
+// a member of a stable group that has been silent for longer than its
+// session timeout leave, which rebalances its partitions to the living.
+
+// memberKey names one member of one group.
+type memberKey struct{ group, member string }
+
+// memberContact is when a member last spoke to its group and how long
+// its session lasts.
+type memberContact struct {
+	last    time.Time
+	session time.Duration
+}
+
+// reapGrace is how long past its session timeout a silent member is
+// left, so the reaper never races kfake's own expiry.
+const reapGrace = 2 * time.Second
+
+// reapEvery is how often the reaper looks for silent members.
+const reapEvery = time.Second
+
+type reaper struct {
+	mu       sync.Mutex
+	contacts map[memberKey]memberContact
+	// stableSince is when the reaper first saw each group with silent
+	// members stable, since it last saw it rebalancing; owned by run.
+	stableSince map[string]time.Time
+	cl          *kgo.Client
+	logf        func(string, ...any)
+	stop        chan struct{}
+	done        chan struct{}
+}
+
+// startReaper watches c's group requests and reaps silent members of
+// stable groups through cl, until stopped.
+func startReaper(c *kfake.Cluster, cl *kgo.Client, logf func(string, ...any)) *reaper {
+	r := &reaper{contacts: map[memberKey]memberContact{}, stableSince: map[string]time.Time{}, cl: cl, logf: logf,
+		stop: make(chan struct{}), done: make(chan struct{})}
+	observe := func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		r.heard(req, time.Now())
+		return nil, nil, false // kfake handles the request as usual
+	}
+	for _, key := range []kmsg.Key{kmsg.JoinGroup, kmsg.SyncGroup, kmsg.Heartbeat, kmsg.LeaveGroup} {
+		c.ControlKey(int16(key), observe)
+	}
+	go r.run()
+	return r
+}
+
+// heard notes a member's request.
+func (r *reaper) heard(req kmsg.Request, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch req := req.(type) {
+	case *kmsg.JoinGroupRequest:
+		if req.MemberID != "" { // the first join of a new member has no id yet
+			r.contacts[memberKey{req.Group, req.MemberID}] = memberContact{now, time.Duration(req.SessionTimeoutMillis) * time.Millisecond}
+		}
+	case *kmsg.SyncGroupRequest:
+		r.touch(memberKey{req.Group, req.MemberID}, now)
+	case *kmsg.HeartbeatRequest:
+		r.touch(memberKey{req.Group, req.MemberID}, now)
+	case *kmsg.LeaveGroupRequest:
+		delete(r.contacts, memberKey{req.Group, req.MemberID})
+		for _, m := range req.Members {
+			delete(r.contacts, memberKey{req.Group, m.MemberID})
+		}
+	}
+}
+
+func (r *reaper) touch(k memberKey, now time.Time) {
+	if c, ok := r.contacts[k]; ok {
+		c.last = now
+		r.contacts[k] = c
+	}
+}
+
+func (r *reaper) run() {
+	defer close(r.done)
+	t := time.NewTicker(reapEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case now := <-t.C:
+			r.reap(now)
+		}
+	}
+}
+
+// silent lists the members that have said nothing for longer than their
+// session timeout, by group.
+func (r *reaper) silent(now time.Time) map[string][]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string][]string{}
+	for k, c := range r.contacts {
+		if now.Sub(c.last) > c.session+reapGrace {
+			out[k.group] = append(out[k.group], k.member)
+		}
+	}
+	return out
+}
+
+// reap makes the silent members of stable groups leave. A silent member
+// of a group in a rebalance may be waiting for its JoinGroup answer, and
+// kfake expires those that never sync itself; one no longer in its
+// group is forgotten. Groups without silent members cost nothing.
+func (r *reaper) reap(now time.Time) {
+	silent := r.silent(now)
+	for g := range r.stableSince {
+		if _, ok := silent[g]; !ok {
+			delete(r.stableSince, g)
+		}
+	}
+	if len(silent) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
+	defer cancel()
+	describe := kmsg.NewPtrDescribeGroupsRequest()
+	for g := range silent {
+		describe.Groups = append(describe.Groups, g)
+	}
+	resp, err := describe.RequestWith(ctx, r.cl)
+	if err != nil {
+		return // the next tick tries again
+	}
+	for _, g := range resp.Groups {
+		members := map[string]bool{}
+		for _, m := range g.Members {
+			members[m.MemberID] = true
+		}
+		if g.State != "Stable" {
+			delete(r.stableSince, g.Group)
+		} else if _, ok := r.stableSince[g.Group]; !ok {
+			r.stableSince[g.Group] = now
+		}
+		for _, id := range silent[g.Group] {
+			if !members[id] {
+				r.forget(memberKey{g.Group, id})
+				continue
+			}
+			// A member that waited long in its JoinGroup last spoke
+			// then, yet syncs and heartbeats as soon as it has the
+			// answer: only a member silent for a whole session since
+			// the group settled is dead.
+			if since, ok := r.stableSince[g.Group]; !ok || now.Sub(since) <= r.session(memberKey{g.Group, id})+reapGrace {
+				continue
+			}
+			leave := kmsg.NewPtrLeaveGroupRequest()
+			leave.Group = g.Group
+			m := kmsg.NewLeaveGroupRequestMember()
+			m.MemberID = id
+			reason := "silent past its session timeout (its process died during a rebalance)"
+			m.Reason = &reason
+			leave.Members = []kmsg.LeaveGroupRequestMember{m}
+			if _, err := leave.RequestWith(ctx, r.cl); err == nil {
+				r.logf("group %s: member %s has been silent past its session timeout; removed, so its partitions go to the living members", g.Group, id)
+				r.forget(memberKey{g.Group, id})
+			}
+		}
+	}
+}
+
+func (r *reaper) session(k memberKey) time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.contacts[k].session
+}
+
+func (r *reaper) forget(k memberKey) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.contacts, k)
+}
+
+// close stops the reaper and waits for it.
+func (r *reaper) close() {
+	close(r.stop)
+	<-r.done
+}
