@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 	"sync"
@@ -44,50 +45,65 @@ func (l *logLines) find(substrs ...string) string {
 	return ""
 }
 
+// bigOrders is an engine over an embedded broker running BIG_ORDERS, a
+// copy of ORDERS, which has written the first ten orders, and a foreign
+// admin client (not eddy's) to break it with.
+type bigOrders struct {
+	cl      *kafka.Client
+	e       *Engine
+	log     logLines
+	adm     *kadm.Client
+	produce func(from, to int) // orders with IDs from..to-1
+}
+
+func startBigOrders(t *testing.T, config map[string]string) *bigOrders {
+	t.Helper()
+	b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	f := &bigOrders{}
+	if f.cl, err = kafka.Dial(context.Background(), kafka.Config{Brokers: []string{b.Addr()}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.cl.Close() })
+	cfg := map[string]string{"auto.offset.reset": "earliest"}
+	maps.Copy(cfg, config)
+	if f.e, err = New(context.Background(), Options{Cluster: f.cl, Logf: f.log.logf, Config: cfg}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.e.Close() })
+	createTopic(t, f.cl, "orders", 1)
+	f.produce = func(from, to int) {
+		var recs []kafka.Record
+		for i := from; i < to; i++ {
+			recs = append(recs, kafka.Record{Value: []byte(fmt.Sprintf(`{"ID":%d}`, i))})
+		}
+		produceJSON(t, f.cl, "orders", recs...)
+	}
+	f.produce(0, 10)
+	mustExec(t, f.e, `CREATE STREAM ORDERS (ID INT) WITH (KAFKA_TOPIC='orders', VALUE_FORMAT='JSON');
+		CREATE STREAM BIG_ORDERS WITH (KAFKA_TOPIC='big_orders') AS SELECT ID FROM ORDERS;`)
+	waitRecords(t, f.cl, "big_orders", func(r []kafka.Record) bool { return len(r) == 10 })
+	foreign, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(foreign.Close)
+	f.adm = kadm.NewClient(foreign)
+	return f
+}
+
 // TestSinkTopicDeletedFailsQuery: a foreign admin client deletes the sink
 // topic of a running persistent query. The query's next output cannot be
 // written: it stops in state ERROR, SHOW QUERIES, EXPLAIN and DESCRIBE say
 // so, its error names the topic, and the server log and the processing
 // log say why. The topic is not silently created again.
 func TestSinkTopicDeletedFailsQuery(t *testing.T) {
-	b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	cl, err := kafka.Dial(context.Background(), kafka.Config{Brokers: []string{b.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	var log logLines
-	e, err := New(context.Background(), Options{Cluster: cl, Logf: log.logf,
-		Config: map[string]string{"auto.offset.reset": "earliest", "ksql.logging.processing.stream.auto.create": "true"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-
-	createTopic(t, cl, "orders", 1)
-	produce := func(from, to int) {
-		var recs []kafka.Record
-		for i := from; i < to; i++ {
-			recs = append(recs, kafka.Record{Value: []byte(fmt.Sprintf(`{"ID":%d}`, i))})
-		}
-		produceJSON(t, cl, "orders", recs...)
-	}
-	produce(0, 10)
-	mustExec(t, e, `CREATE STREAM ORDERS (ID INT) WITH (KAFKA_TOPIC='orders', VALUE_FORMAT='JSON');
-		CREATE STREAM BIG_ORDERS WITH (KAFKA_TOPIC='big_orders') AS SELECT ID FROM ORDERS;`)
-	waitRecords(t, cl, "big_orders", func(r []kafka.Record) bool { return len(r) == 10 })
-
-	// Someone else's admin client, not eddy's.
-	foreign, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer foreign.Close()
-	resp, err := kadm.NewClient(foreign).DeleteTopics(context.Background(), "big_orders")
+	f := startBigOrders(t, map[string]string{"ksql.logging.processing.stream.auto.create": "true"})
+	cl, e, log, produce := f.cl, f.e, &f.log, f.produce
+	resp, err := f.adm.DeleteTopics(context.Background(), "big_orders")
 	if err == nil {
 		err = resp.Error()
 	}
@@ -293,44 +309,8 @@ func TestQueryStatsStateSize(t *testing.T) {
 // commit: the records it could not write come out, then the new ones, and
 // EXPLAIN still lists the errors it recovered from.
 func TestFailedQueryRetries(t *testing.T) {
-	b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	cl, err := kafka.Dial(context.Background(), kafka.Config{Brokers: []string{b.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	var log logLines
-	e, err := New(context.Background(), Options{Cluster: cl, Logf: log.logf,
-		Config: map[string]string{"auto.offset.reset": "earliest",
-			RetryBackoffInitialProperty: "200", RetryBackoffMaxProperty: "1000"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-
-	createTopic(t, cl, "orders", 1)
-	produce := func(from, to int) {
-		var recs []kafka.Record
-		for i := from; i < to; i++ {
-			recs = append(recs, kafka.Record{Value: []byte(fmt.Sprintf(`{"ID":%d}`, i))})
-		}
-		produceJSON(t, cl, "orders", recs...)
-	}
-	produce(0, 10)
-	mustExec(t, e, `CREATE STREAM ORDERS (ID INT) WITH (KAFKA_TOPIC='orders', VALUE_FORMAT='JSON');
-		CREATE STREAM BIG_ORDERS WITH (KAFKA_TOPIC='big_orders') AS SELECT ID FROM ORDERS;`)
-	waitRecords(t, cl, "big_orders", func(r []kafka.Record) bool { return len(r) == 10 })
-
-	foreign, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer foreign.Close()
-	adm := kadm.NewClient(foreign)
+	f := startBigOrders(t, map[string]string{RetryBackoffInitialProperty: "200", RetryBackoffMaxProperty: "1000"})
+	cl, e, log, produce, adm := f.cl, f.e, &f.log, f.produce, f.adm
 	if resp, err := adm.DeleteTopics(context.Background(), "big_orders"); err != nil || resp.Error() != nil {
 		t.Fatalf("delete big_orders: %v %v", err, resp.Error())
 	}
