@@ -28,6 +28,12 @@ import (
 func (e *Engine) watchQuery(id string, q *runtime.Query) {
 	initial, longest := e.retryBackoff()
 	backoff := initial
+	// next is the wait before the coming retry, doubling the one after.
+	next := func() time.Duration {
+		d := backoff
+		backoff = min(2*backoff, longest)
+		return d
+	}
 	started := time.Now()
 	for {
 		<-q.Done()
@@ -42,7 +48,7 @@ func (e *Engine) watchQuery(id string, q *runtime.Query) {
 			if time.Since(started) >= healthyRun {
 				backoff = initial // it had recovered: a new failure starts over
 			}
-			delay, backoff = backoff, min(2*backoff, longest)
+			delay = next()
 			e.reportFailure(id, err, delay)
 		}
 		for {
@@ -54,7 +60,7 @@ func (e *Engine) watchQuery(id string, q *runtime.Query) {
 				q, started = nq, time.Now()
 				break
 			}
-			delay, backoff = backoff, min(2*backoff, longest)
+			delay = next()
 			e.reportFailure(id, err, delay)
 		}
 	}

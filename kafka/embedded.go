@@ -100,10 +100,8 @@ type Embedded struct {
 	dataDir string
 	cleaner *cleaner
 	client  Security // what this process's clients present
-	// reaper removes group members kfake never times out (reaper.go),
-	// talking to the broker through reaperClient.
-	reaper       *reaper
-	reaperClient *kgo.Client
+	// reaper removes group members kfake never times out (reaper.go).
+	reaper *reaper
 }
 
 // StartEmbedded starts the broker and, with a DataDir, reloads what an
@@ -228,16 +226,13 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	reapWith, err := client.opts()
-	if err == nil {
-		var rc *kgo.Client
-		if rc, err = kgo.NewClient(append(reapWith, kgo.SeedBrokers(addrs[0]))...); err == nil {
-			return &Embedded{c: c, addr: addrs[0], dataDir: cfg.DataDir, cleaner: startCleaner(c, cfg.DataDir, interval, logf), client: client,
-				reaper: startReaper(c, rc, logf), reaperClient: rc}, nil
-		}
+	reaper, err := startReaper(c, addrs[0], client, logf)
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("start embedded broker on %s: group reaper: %w", cfg.Listen, err)
 	}
-	c.Close()
-	return nil, fmt.Errorf("start embedded broker on %s: group reaper: %w", cfg.Listen, err)
+	return &Embedded{c: c, addr: addrs[0], dataDir: cfg.DataDir, cleaner: startCleaner(c, cfg.DataDir, interval, logf), client: client,
+		reaper: reaper}, nil
 }
 
 // telemetryRecheck is how often a client asks again for a KIP-714
@@ -422,7 +417,6 @@ func (e *Embedded) Addr() string { return e.addr }
 func (e *Embedded) Close() error {
 	e.cleaner.stop()
 	e.reaper.close()
-	e.reaperClient.Close()
 	endsErr := keepEmptiedEnds(e.c, e.dataDir)
 	e.c.Close()
 	if e.dataDir != "" {

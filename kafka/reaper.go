@@ -43,15 +43,24 @@ type reaper struct {
 	// stableSince is when the reaper first saw each group with silent
 	// members stable, since it last saw it rebalancing; owned by run.
 	stableSince map[string]time.Time
-	cl          *kgo.Client
+	cl          *kgo.Client // owned: closed by close
 	logf        func(string, ...any)
 	stop        chan struct{}
 	done        chan struct{}
 }
 
 // startReaper watches c's group requests and reaps silent members of
-// stable groups through cl, until stopped.
-func startReaper(c *kfake.Cluster, cl *kgo.Client, logf func(string, ...any)) *reaper {
+// stable groups through a client of its own, connected to addr as sec
+// says, until closed.
+func startReaper(c *kfake.Cluster, addr string, sec Security, logf func(string, ...any)) (*reaper, error) {
+	opts, err := sec.opts()
+	if err != nil {
+		return nil, err
+	}
+	cl, err := kgo.NewClient(append(opts, kgo.SeedBrokers(addr))...)
+	if err != nil {
+		return nil, err
+	}
 	r := &reaper{contacts: map[memberKey]memberContact{}, stableSince: map[string]time.Time{}, cl: cl, logf: logf,
 		stop: make(chan struct{}), done: make(chan struct{})}
 	observe := func(req kmsg.Request) (kmsg.Response, error, bool) {
@@ -63,7 +72,7 @@ func startReaper(c *kfake.Cluster, cl *kgo.Client, logf func(string, ...any)) *r
 		c.ControlKey(int16(key), observe)
 	}
 	go r.run()
-	return r
+	return r, nil
 }
 
 // heard notes a member's request.
@@ -109,14 +118,17 @@ func (r *reaper) run() {
 }
 
 // silent lists the members that have said nothing for longer than their
-// session timeout, by group.
-func (r *reaper) silent(now time.Time) map[string][]string {
+// session timeout, with that timeout, by group.
+func (r *reaper) silent(now time.Time) map[string]map[string]time.Duration {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := map[string][]string{}
+	out := map[string]map[string]time.Duration{}
 	for k, c := range r.contacts {
 		if now.Sub(c.last) > c.session+reapGrace {
-			out[k.group] = append(out[k.group], k.member)
+			if out[k.group] == nil {
+				out[k.group] = map[string]time.Duration{}
+			}
+			out[k.group][k.member] = c.session
 		}
 	}
 	return out
@@ -156,7 +168,7 @@ func (r *reaper) reap(now time.Time) {
 		} else if _, ok := r.stableSince[g.Group]; !ok {
 			r.stableSince[g.Group] = now
 		}
-		for _, id := range silent[g.Group] {
+		for id, session := range silent[g.Group] {
 			if !members[id] {
 				r.forget(memberKey{g.Group, id})
 				continue
@@ -165,7 +177,7 @@ func (r *reaper) reap(now time.Time) {
 			// then, yet syncs and heartbeats as soon as it has the
 			// answer: only a member silent for a whole session since
 			// the group settled is dead.
-			if since, ok := r.stableSince[g.Group]; !ok || now.Sub(since) <= r.session(memberKey{g.Group, id})+reapGrace {
+			if since, ok := r.stableSince[g.Group]; !ok || now.Sub(since) <= session+reapGrace {
 				continue
 			}
 			leave := kmsg.NewPtrLeaveGroupRequest()
@@ -183,20 +195,15 @@ func (r *reaper) reap(now time.Time) {
 	}
 }
 
-func (r *reaper) session(k memberKey) time.Duration {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.contacts[k].session
-}
-
 func (r *reaper) forget(k memberKey) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.contacts, k)
 }
 
-// close stops the reaper and waits for it.
+// close stops the reaper, waits for it and closes its client.
 func (r *reaper) close() {
 	close(r.stop)
 	<-r.done
+	r.cl.Close()
 }
