@@ -114,6 +114,17 @@ type Evaluator func(c *Context, row []any) any
 type Compiled struct {
 	Type *types.Type
 	Eval Evaluator
+	// col is the row index + 1 of a plain column reference, 0 otherwise.
+	col int
+}
+
+// Value evaluates the expression against row as Eval does; a plain column
+// reference is read without a call (most projected columns are copies).
+func (c *Compiled) Value(ctx *Context, row []any) any {
+	if c.col > 0 {
+		return row[c.col-1]
+	}
+	return c.Eval(ctx, row)
 }
 
 // node is a compiled sub-expression. A nil typ means the untyped NULL
@@ -124,6 +135,7 @@ type node struct {
 	isConst bool // a literal (or constructor of literals); val is its value
 	val     any
 	src     sql.Expr
+	col     int // row index + 1 of a plain column reference
 	// at, when set, returns an evaluator of element i (1-based, negative
 	// from the end) of this ARRAY that does not build the whole array:
 	// x[i] with a constant i uses it.
@@ -161,7 +173,7 @@ func Compile(e sql.Expr, r Resolver, fns *Registry) (*Compiled, error) {
 	if c.mayAbort {
 		eval = recoverNullOperand(eval)
 	}
-	return &Compiled{Type: n.typ, Eval: eval}, nil
+	return &Compiled{Type: n.typ, Eval: eval, col: n.col}, nil
 }
 
 // nullOperand aborts the evaluation of a whole expression: arithmetic in
@@ -228,7 +240,7 @@ func (c *compiler) compileNode(e sql.Expr) (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &node{typ: t, eval: func(_ *Context, row []any) any { return row[idx] }}, nil
+		return &node{typ: t, eval: func(_ *Context, row []any) any { return row[idx] }, col: idx + 1}, nil
 	case *sql.LambdaVar:
 		return c.lambdaVar(e)
 	case *sql.Lambda:

@@ -527,7 +527,7 @@ func (a *Aggregate) evalKeys(t *Task, row []any, dst []any) ([]any, bool) {
 		keys = make([]any, len(a.Keys))
 	}
 	for i, k := range a.Keys {
-		v := k.Eval(&t.ectx, row)
+		v := k.Value(&t.ectx, row)
 		if v == nil {
 			return nil, false // rows with a null grouping key are dropped
 		}
@@ -550,7 +550,7 @@ func (a *Aggregate) evalArgs(t *Task, row []any, dst [][]any) [][]any {
 			vals = make([]any, len(exprs))
 		}
 		for j, e := range exprs {
-			vals[j] = e.Eval(&t.ectx, row)
+			vals[j] = e.Value(&t.ectx, row)
 		}
 		args[i] = vals
 	}

@@ -67,7 +67,7 @@ func (j *JoinSpec) foreignKey(t *Task, r *Rec, fromLeft bool) {
 		j.fkRight(t, r, st)
 		return
 	}
-	pk := j.FK.LeftPK.Eval(&t.ectx, r.Row)
+	pk := j.FK.LeftPK.Value(&t.ectx, r.Row)
 	if pk == nil {
 		return
 	}
@@ -82,7 +82,7 @@ func (j *JoinSpec) foreignKey(t *Task, r *Rec, fromLeft bool) {
 		delete(st.left, pks)
 	} else {
 		cur = &fkLeft{row: append([]any(nil), r.Row...), ts: r.Ts, pk: pk, pks: pks}
-		if fk := j.LeftKey.Eval(&t.ectx, r.Row); fk != nil {
+		if fk := j.LeftKey.Value(&t.ectx, r.Row); fk != nil {
 			cur.fk = j.keyString(fk, r)
 		}
 		st.left[pks] = cur
@@ -157,7 +157,7 @@ func (st *fkState) unsubscribe(l *fkLeft) {
 // fkRight applies a right-table change to every left row registered
 // with its key.
 func (j *JoinSpec) fkRight(t *Task, r *Rec, st *fkState) {
-	key := j.RightKey.Eval(&t.ectx, r.Row)
+	key := j.RightKey.Value(&t.ectx, r.Row)
 	if key == nil {
 		return
 	}

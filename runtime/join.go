@@ -194,7 +194,7 @@ func (j *JoinSpec) process(t *Task, r *Rec, fromLeft bool) {
 	if fromLeft {
 		keyExpr, self, other = j.LeftKey, j.left, j.right
 	}
-	key := keyExpr.Eval(&t.ectx, r.Row)
+	key := keyExpr.Value(&t.ectx, r.Row)
 	if self.table && other.table {
 		j.tableTable(t, r, fromLeft, key, self, other)
 		return

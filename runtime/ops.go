@@ -101,7 +101,7 @@ func (f *Filter) Process(t *Task, r *Rec) {
 	if !f.IsTable {
 		// A stream's null value passes a plain projection but not a filter.
 		if !r.Tombstone {
-			if b, _ := f.Pred.Eval(&t.ectx, r.Row).(bool); b {
+			if b, _ := f.Pred.Value(&t.ectx, r.Row).(bool); b {
 				f.Next.Process(t, r)
 			}
 		}
@@ -124,7 +124,7 @@ func (f *Filter) Process(t *Task, r *Rec) {
 	}
 	pass := false
 	if !r.Tombstone {
-		pass, _ = f.Pred.Eval(&t.ectx, r.Row).(bool)
+		pass, _ = f.Pred.Value(&t.ectx, r.Row).(bool)
 	}
 	k := string(f.keyBuf)
 	switch {
@@ -164,7 +164,7 @@ func (k *Rekey) Process(t *Task, r *Rec) {
 			nr[i] = nil // a null value has no fields to key by
 			continue
 		}
-		nr[i] = e.Eval(&t.ectx, r.Row)
+		nr[i] = e.Value(&t.ectx, r.Row)
 	}
 	n := len(k.Keys)
 	for i, slot := range k.Carry {
@@ -197,7 +197,7 @@ func (p *Project) Process(t *Task, r *Rec) {
 			out[i] = nil
 			continue
 		}
-		out[i] = e.Eval(&t.ectx, r.Row)
+		out[i] = e.Value(&t.ectx, r.Row)
 	}
 	r.Row = out
 	p.Next.Process(t, r)

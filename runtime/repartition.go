@@ -106,7 +106,7 @@ func (p *Repartition) key(t *Task, row []any) ([]byte, bool) {
 		p.keys = make([]any, len(p.Keys))
 	}
 	for i, k := range p.Keys {
-		p.keys[i] = k.Eval(&t.ectx, row)
+		p.keys[i] = k.Value(&t.ectx, row)
 		if p.keys[i] == nil && p.DropNullKeys {
 			return nil, false
 		}

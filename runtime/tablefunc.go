@@ -34,7 +34,7 @@ func (tf *TableFunctions) Process(t *Task, r *Rec) {
 	for i, f := range tf.Funcs {
 		tf.args = tf.args[:0]
 		for _, a := range f.Args {
-			tf.args = append(tf.args, a.Eval(&t.ectx, r.Row))
+			tf.args = append(tf.args, a.Value(&t.ectx, r.Row))
 		}
 		tf.elems[i] = f.Fn.Apply(tf.args)
 		rows = max(rows, len(tf.elems[i]))
