@@ -54,6 +54,12 @@ type Options struct {
 	SchemaRegistryURL string
 	// WorkerID names this server in connector statuses.
 	WorkerID string
+	// InstanceID tells this server's exactly-once transactions from those
+	// of every other server of the service, and stays the same across its
+	// restarts, so that a restart fences the transactions its previous
+	// run left open. Servers sharing a WorkerID (an address) need
+	// distinct ones; "" uses the WorkerID.
+	InstanceID string
 	// StateDir is where disk state stores live (ksql.state.store=pebble);
 	// "" keeps every store in memory.
 	StateDir string

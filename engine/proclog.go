@@ -110,9 +110,14 @@ func processingLogSchema() *types.Schema {
 }
 
 // runOptions are how persistent queries run: processing log, local state
-// stores, restore progress in the server log.
+// stores, restore progress in the server log, and whose transactions
+// they write.
 func (e *Engine) runOptions() runtime.Options {
-	return runtime.Options{Log: e.processingLog(false), Stores: e.opts.StateStores, Logf: e.opts.Logf, MemberID: e.opts.WorkerID}
+	member := e.opts.InstanceID
+	if member == "" {
+		member = e.opts.WorkerID
+	}
+	return runtime.Options{Log: e.processingLog(false), Stores: e.opts.StateStores, Logf: e.opts.Logf, MemberID: member}
 }
 
 // connectorRecordError writes a record a connector skipped under

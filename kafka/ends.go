@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eddysql/eddy/internal/atomicfile"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -130,7 +131,7 @@ func markEnd(dir string, end int64) error {
 		return nil
 	}
 	want := filepath.Join(dir, strconv.FormatInt(end-1, 10)+segmentSuffix)
-	return writeFileAtomic(want, endMarkerBatch(end-1, time.Now()))
+	return atomicfile.Write(want, endMarkerBatch(end-1, time.Now()))
 }
 
 // endMarkerBatch is a control batch at offset holding one transaction

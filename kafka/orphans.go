@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/eddysql/eddy/internal/atomicfile"
 )
 
 // kfake writes its topic list (topics.json) when a topic is created by a
@@ -97,27 +99,5 @@ func adoptUnlistedTopics(dataDir string, defaultPartitions int) ([]string, error
 	if err != nil {
 		return nil, err
 	}
-	return adopted, writeFileAtomic(path, b)
-}
-
-// writeFileAtomic replaces path with b through a synced temporary file,
-// so a crash leaves either the old file or the new one.
-func writeFileAtomic(path string, b []byte) error {
-	tmp := path + ".eddy-tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return adopted, atomicfile.Write(path, b)
 }

@@ -24,9 +24,9 @@ type Options struct {
 	// Logf receives restore progress.
 	Logf func(format string, args ...any)
 	// MemberID names this server among the servers of its service,
-	// stable across its restarts: an exactly-once query's transactional
-	// ID is its group and this, so a restarted server fences its own
-	// earlier incarnation.
+	// unique to it and stable across its restarts: an exactly-once
+	// query's transactional ID is its group and this, so a restarted
+	// server fences its own earlier incarnation and no other server.
 	MemberID string
 }
 

@@ -1,14 +1,20 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/eddysql/eddy/internal/atomicfile"
 )
 
 // instanceFile, in a data directory, is held locked (flock) by the eddy
@@ -94,4 +100,32 @@ func (l *instanceLock) release() {
 	l.f.Truncate(0)
 	l.f.Seek(0, io.SeekStart)
 	l.f.Close()
+}
+
+// serverIDFile, in a data directory, holds the id of the eddy that
+// serves it, made at its first start and kept across restarts: it names
+// the server's exactly-once transactions (engine.Options.InstanceID).
+// Servers that share a --listen address, as two machines or containers
+// with the default flags do, still get ids of their own.
+const serverIDFile = "server.id"
+
+// serverID reads the data directory's server id, making it on first use.
+// The caller holds the directory's lock.
+func serverID(dir string) (string, error) {
+	path := filepath.Join(dir, serverIDFile)
+	b, err := os.ReadFile(path)
+	if id := strings.TrimSpace(string(b)); err == nil && id != "" {
+		return id, nil
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("read the server id: %w", err)
+	}
+	var raw [8]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", fmt.Errorf("make a server id: %w", err)
+	}
+	id := hex.EncodeToString(raw[:])
+	if err := atomicfile.Write(path, []byte(id+"\n")); err != nil {
+		return "", fmt.Errorf("write the server id: %w", err)
+	}
+	return id, nil
 }

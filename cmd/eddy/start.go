@@ -138,8 +138,13 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 	// Bad records can be read back with SELECT … FROM KSQL_PROCESSING_LOG.
 	engCfg["ksql.logging.processing.stream.auto.create"] = "true"
 	engCfg[engine.StateStoreProperty] = c.stateStore
+	instance, err := serverID(c.dataDir)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
 	eng, err := engine.New(ctx, engine.Options{Cluster: cl, ServiceID: c.serviceID, Config: engCfg, Registry: reg, Logf: logf, StateDir: filepath.Join(c.dataDir, "state"),
-		Connectors: connectors(), SchemaRegistryURL: s.registryURL, WorkerID: workerID})
+		Connectors: connectors(), SchemaRegistryURL: s.registryURL, WorkerID: workerID, InstanceID: instance})
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start engine: %w", err)
