@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/chzyer/readline"
 )
@@ -20,6 +21,9 @@ type lineReader interface {
 	// Remember adds a finished statement, whatever lines it took, to the
 	// history as one entry.
 	Remember(entry string)
+	// Cancel ends a ReadLine waiting for input, and every later one; it
+	// may be called from any goroutine.
+	Cancel()
 	Close() error
 }
 
@@ -48,6 +52,7 @@ func newLineReader(o Options) (lineReader, error) {
 		if o.terminal != nil {
 			o.terminal(cfg)
 		}
+		input, _ := cfg.Stdin.(io.Closer)
 		rl, err := readline.NewEx(cfg)
 		if err != nil {
 			return nil, fmt.Errorf("start line editor: %w", err)
@@ -55,9 +60,16 @@ func newLineReader(o Options) (lineReader, error) {
 		comp.show = func(text string) { rl.Write([]byte(text)) }
 		comp.width = readline.GetScreenWidth
 		comp.names.refresh() // fetch the names while the user starts typing
-		return &readlineReader{rl: rl, comp: comp}, nil
+		return &readlineReader{rl: rl, comp: comp, input: input}, nil
 	}
-	r := &plainReader{sc: bufio.NewScanner(o.In)}
+	r := &plainReader{}
+	src := o.In
+	if isFile {
+		if p, ok := pollable(f); ok {
+			src, r.closer = p, p
+		}
+	}
+	r.sc = bufio.NewScanner(src)
 	r.sc.Buffer(make([]byte, 64*1024), 64*1024*1024) // long pasted statements
 	if o.Interactive {
 		r.prompts = o.Out
@@ -68,6 +80,9 @@ func newLineReader(o Options) (lineReader, error) {
 type readlineReader struct {
 	rl   *readline.Instance
 	comp *completer
+	// input is the editor's input, closed to cancel a read (readline's
+	// own Close is not safe beside a running Readline).
+	input io.Closer
 	// lines since the main prompt: the statement being continued.
 	lines []string
 }
@@ -101,11 +116,20 @@ func (r *readlineReader) prompted(p string) {
 
 func (r *readlineReader) Remember(entry string) { r.rl.SaveHistory(entry) }
 
+func (r *readlineReader) Cancel() {
+	if r.input != nil {
+		r.input.Close()
+	}
+}
+
 func (r *readlineReader) Close() error { return r.rl.Close() }
 
 type plainReader struct {
 	sc      *bufio.Scanner
 	prompts io.Writer // nil: no prompts (script mode)
+	// closer, when set, is the input, which Cancel and Close close to
+	// end a read waiting on it.
+	closer io.Closer
 }
 
 func (r *plainReader) ReadLine(prompt string) (string, error) {
@@ -123,7 +147,36 @@ func (r *plainReader) ReadLine(prompt string) (string, error) {
 
 func (r *plainReader) Remember(string) {}
 
-func (r *plainReader) Close() error { return nil }
+func (r *plainReader) Cancel() { r.Close() }
+
+func (r *plainReader) Close() error {
+	if r.closer != nil {
+		return r.closer.Close()
+	}
+	return nil
+}
+
+// pollable returns a copy of a pipe or socket input that Go's poller
+// serves, so that closing it ends a read waiting for input: a script
+// piped in by a program that keeps the pipe open would otherwise hold
+// the shell in that read through SIGTERM. The copy shares the input's
+// non-blocking flag, which only this process reads a pipe with. Other
+// inputs (files, /dev/null) never wait long.
+func pollable(f *os.File) (*os.File, bool) {
+	st, err := f.Stat()
+	if err != nil || st.Mode()&(os.ModeNamedPipe|os.ModeSocket) == 0 {
+		return nil, false
+	}
+	fd, err := syscall.Dup(int(f.Fd()))
+	if err != nil {
+		return nil, false
+	}
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		syscall.Close(fd)
+		return nil, false
+	}
+	return os.NewFile(uintptr(fd), f.Name()), true
+}
 
 // historyEntry joins a statement's lines into the one line a history
 // entry is (the history file holds one per line). A "--" comment would

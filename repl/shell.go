@@ -146,6 +146,9 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer in.Close()
+	// A cancelled session (SIGTERM) ends a read waiting for input, at the
+	// prompt or on a pipe no one writes to.
+	defer context.AfterFunc(ctx, in.Cancel)()
 	var stmtLines []string // the lines of the statement being typed, for history
 	for {
 		p := prompt
@@ -153,6 +156,9 @@ func Run(ctx context.Context, o Options) error {
 			p = contPrompt
 		}
 		line, err := in.ReadLine(p)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return ctxErr
+		}
 		switch {
 		case errors.Is(err, errInterrupt):
 			s.pending = ""

@@ -1,0 +1,84 @@
+package repl
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chzyer/readline"
+)
+
+// TestCancelEndsAReadFromAnOpenPipe: a script piped in by a program that
+// keeps the pipe open (the shell's input is an os.File, as stdin is). The
+// statement written runs; cancelling the session (SIGTERM) then ends the
+// session while it waits for the next line, rather than when the writer
+// closes the pipe.
+func TestCancelEndsAReadFromAnOpenPipe(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	c := &testClient{}
+	var out, errw strings.Builder
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, Options{Client: c, In: r, Out: &out, Err: &errw}) }()
+	if _, err := io.WriteString(w, "SHOW STREAMS;\n"); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); len(c.sqls()) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the statement written never ran")
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the session ended with %v, want the cancellation", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the session still waits on the open pipe after its cancellation")
+	}
+	if got := c.sqls(); len(got) != 1 || got[0] != "Execute SHOW STREAMS;" {
+		t.Errorf("calls %q, want the one statement", got)
+	}
+}
+
+// TestCancelEndsAnIdlePrompt: the interactive shell waiting at its
+// prompt, on a terminal, ends when its session is cancelled (SIGTERM).
+func TestCancelEndsAnIdlePrompt(t *testing.T) {
+	keys, typing := io.Pipe()
+	defer typing.Close()
+	var out, errw strings.Builder
+	ctx, cancel := context.WithCancel(context.Background())
+	o := Options{Client: &testClient{}, In: strings.NewReader(""), Out: &out, Err: &errw, Interactive: true,
+		interrupts: make(chan os.Signal),
+		terminal: func(cfg *readline.Config) {
+			cfg.Stdin = keys
+			cfg.FuncIsTerminal = func() bool { return true }
+			cfg.FuncMakeRaw = func() error { return nil }
+			cfg.FuncExitRaw = func() error { return nil }
+			cfg.FuncGetWidth = func() int { return 80 }
+			cfg.FuncOnWidthChanged = func(func()) {}
+		}}
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, o) }()
+	time.Sleep(100 * time.Millisecond) // at the prompt
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the session ended with %v, want the cancellation", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the shell still waits at its prompt after its cancellation")
+	}
+}
