@@ -187,12 +187,28 @@ func (r *reaper) reap(now time.Time) {
 			reason := "silent past its session timeout (its process died during a rebalance)"
 			m.Reason = &reason
 			leave.Members = []kmsg.LeaveGroupRequestMember{m}
-			if _, err := leave.RequestWith(ctx, r.cl); err == nil {
+			if r.leave(ctx, leave) {
 				r.logf("group %s: member %s has been silent past its session timeout; removed, so its partitions go to the living members", g.Group, id)
 				r.forget(memberKey{g.Group, id})
 			}
 		}
 	}
+}
+
+// leave sends req and reports whether the group removed its one member:
+// a member that the group expired itself in the meantime is refused
+// (UNKNOWN_MEMBER_ID), and is no longer the reaper's to report.
+func (r *reaper) leave(ctx context.Context, req *kmsg.LeaveGroupRequest) bool {
+	resp, err := req.RequestWith(ctx, r.cl)
+	if err != nil || resp.ErrorCode != 0 {
+		return false
+	}
+	for _, m := range resp.Members {
+		if m.ErrorCode != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *reaper) forget(k memberKey) {

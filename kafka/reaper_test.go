@@ -107,3 +107,44 @@ func deadJoiner(ctx context.Context, addr, group string) error {
 	dying.Close()
 	return settled(20 * time.Second)
 }
+
+// TestReaperLeaveReportsOnlyARemoval: the reaper reports a member removed
+// only when the group removed it; a member the group no longer knows (it
+// expired the member itself in the meantime) is not reported as removed.
+func TestReaperLeaveReportsOnlyARemoval(t *testing.T) {
+	e, c := startBroker(t)
+	ctx := testCtx(t)
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 1, Replicas: 1}); err != nil {
+		t.Fatal(err)
+	}
+	member, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()), kgo.ConsumerGroup("g"), kgo.ConsumeTopics("t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer member.Close()
+	go func() {
+		for !member.PollFetches(ctx).IsClientClosed() {
+		}
+	}()
+	var id string
+	for deadline := time.Now().Add(10 * time.Second); id == ""; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the consumer never joined its group")
+		}
+		id, _ = member.GroupMetadata()
+	}
+	leave := func(memberID string) bool {
+		req := kmsg.NewPtrLeaveGroupRequest()
+		req.Group = "g"
+		m := kmsg.NewLeaveGroupRequestMember()
+		m.MemberID = memberID
+		req.Members = []kmsg.LeaveGroupRequestMember{m}
+		return e.reaper.leave(ctx, req)
+	}
+	if leave("no-such-member") {
+		t.Error("a member the group does not know was reported removed")
+	}
+	if !leave(id) {
+		t.Errorf("the group's member %s was not reported removed", id)
+	}
+}
