@@ -39,14 +39,7 @@ func TestCancelEndsAReadFromAnOpenPipe(t *testing.T) {
 		}
 	}
 	cancel()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("the session ended with %v, want the cancellation", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the session still waits on the open pipe after its cancellation")
-	}
+	waitCancelled(t, done, "the session still waits on the open pipe after its cancellation")
 	if got := c.sqls(); len(got) != 1 || got[0] != "Execute SHOW STREAMS;" {
 		t.Errorf("calls %q, want the one statement", got)
 	}
@@ -60,25 +53,37 @@ func TestCancelEndsAnIdlePrompt(t *testing.T) {
 	var out, errw strings.Builder
 	ctx, cancel := context.WithCancel(context.Background())
 	o := Options{Client: &testClient{}, In: strings.NewReader(""), Out: &out, Err: &errw, Interactive: true,
-		interrupts: make(chan os.Signal),
-		terminal: func(cfg *readline.Config) {
-			cfg.Stdin = keys
-			cfg.FuncIsTerminal = func() bool { return true }
-			cfg.FuncMakeRaw = func() error { return nil }
-			cfg.FuncExitRaw = func() error { return nil }
-			cfg.FuncGetWidth = func() int { return 80 }
-			cfg.FuncOnWidthChanged = func(func()) {}
-		}}
+		interrupts: make(chan os.Signal), terminal: fakeTerminal(keys)}
 	done := make(chan error, 1)
 	go func() { done <- Run(ctx, o) }()
 	time.Sleep(100 * time.Millisecond) // at the prompt
 	cancel()
+	waitCancelled(t, done, "the shell still waits at its prompt after its cancellation")
+}
+
+// waitCancelled waits for a cancelled session's end, failing with
+// stuck if it does not end.
+func waitCancelled(t *testing.T, done <-chan error, stuck string) {
+	t.Helper()
 	select {
 	case err := <-done:
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("the session ended with %v, want the cancellation", err)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("the shell still waits at its prompt after its cancellation")
+		t.Fatal(stuck)
+	}
+}
+
+// fakeTerminal has the line editor read keys as from a terminal of 80
+// columns.
+func fakeTerminal(keys io.ReadCloser) func(*readline.Config) {
+	return func(cfg *readline.Config) {
+		cfg.Stdin = keys
+		cfg.FuncIsTerminal = func() bool { return true }
+		cfg.FuncMakeRaw = func() error { return nil }
+		cfg.FuncExitRaw = func() error { return nil }
+		cfg.FuncGetWidth = func() int { return 80 }
+		cfg.FuncOnWidthChanged = func(func()) {}
 	}
 }

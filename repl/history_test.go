@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/chzyer/readline"
 )
 
 // TestHistoryRecallsWholeStatements drives the line editor as on a
@@ -21,15 +19,7 @@ func TestHistoryRecallsWholeStatements(t *testing.T) {
 	c := &testClient{}
 	var out, errw strings.Builder
 	o := Options{Client: c, In: strings.NewReader(""), Out: &out, Err: &errw, Interactive: true, HistoryFile: histFile,
-		interrupts: make(chan os.Signal),
-		terminal: func(cfg *readline.Config) {
-			cfg.Stdin = keys
-			cfg.FuncIsTerminal = func() bool { return true }
-			cfg.FuncMakeRaw = func() error { return nil }
-			cfg.FuncExitRaw = func() error { return nil }
-			cfg.FuncGetWidth = func() int { return 80 }
-			cfg.FuncOnWidthChanged = func(func()) {}
-		}}
+		interrupts: make(chan os.Signal), terminal: fakeTerminal(keys)}
 	done := make(chan error, 1)
 	go func() { done <- Run(context.Background(), o) }()
 	// Keys as a terminal sends them: Enter is CR, Up is ESC [ A, Ctrl-D
