@@ -268,8 +268,16 @@ func (c *Client) transactionalOpts(id string) []kgo.Opt {
 		kgo.ProducerLinger(0),
 		kgo.UnknownTopicRetries(3),
 		kgo.RequireStableFetchOffsets(),
+		kgo.TransactionTimeout(queryTxnTimeout),
 	}
 }
+
+// queryTxnTimeout is how long the broker lets a query's transaction stay
+// open before aborting it: Kafka Streams' default under exactly-once. It
+// bounds how long a frozen server, or one killed and started again under
+// another transactional ID (its data directory lost), holds back the
+// readers of its outputs; a batch's transaction lasts milliseconds.
+const queryTxnTimeout = 10 * time.Second
 
 // topicIDs looks up the IDs of the topics that exist (transactional
 // offset commits name topics by ID in newer protocol versions).

@@ -314,3 +314,73 @@ func TestTransactionOpenAtCrashIsAbortedForReaders(t *testing.T) {
 		t.Fatalf("committed reads after the crash: %q, want %q", got, want)
 	}
 }
+
+// TestStalledTransactionIsAbortedAfterTenSeconds: a query's transaction
+// that never ends (its server frozen, or killed and started again with a
+// data directory that did not survive, so under another transactional
+// ID) holds back every read_committed reader of its outputs until the
+// broker aborts it: after 10 s, Kafka Streams' transaction timeout under
+// exactly-once, not kgo's default of 40 s.
+func TestStalledTransactionIsAbortedAfterTenSeconds(t *testing.T) {
+	_, c := startBroker(t)
+	ctx := testCtx(t)
+	for _, name := range []string{"in", "out"} {
+		if err := c.CreateTopic(ctx, TopicInfo{Name: name, Partitions: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Produce(ctx, Record{Topic: "in", Value: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	wrote, release := make(chan struct{}), make(chan struct{})
+	sub, err := c.Subscribe(ctx, SubscribeOptions{Group: "g", Topics: []string{"in"}, Reset: Earliest, TransactionalID: "g-tx"},
+		func(hctx context.Context, batch []Record) error {
+			if len(batch) == 0 {
+				return nil
+			}
+			tx := TransactorFrom(hctx)
+			if tx == nil {
+				return errors.New("no transactor in the handler's context")
+			}
+			tx.Transact(hctx, func(produce func(...Record) error) (map[string]map[int32]int64, error) {
+				if err := produce(Record{Topic: "out", Value: []byte("y")}); err != nil {
+					return nil, err
+				}
+				close(wrote)
+				<-release // the stall
+				return nil, errors.New("released")
+			})
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	defer close(release)
+	select {
+	case <-wrote:
+	case <-ctx.Done():
+		t.Fatal("the handler never wrote")
+	}
+	start := time.Now()
+	for {
+		ends, err := c.EndOffsets(ctx, "out")
+		if err != nil {
+			t.Fatal(err)
+		}
+		stable, err := c.StableEndOffsets(ctx, "out")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ends[0] > 0 && stable[0] == ends[0] {
+			break
+		}
+		if waited := time.Since(start); waited > 25*time.Second {
+			t.Fatalf("the stalled transaction still holds readers back after %v (out ends at %d, stable to %d)", waited.Round(time.Second), ends[0], stable[0])
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if waited := time.Since(start); waited < 8*time.Second {
+		t.Errorf("the transaction was aborted after %v, before its timeout", waited.Round(time.Millisecond))
+	}
+}
