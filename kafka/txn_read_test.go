@@ -104,16 +104,7 @@ func TestReadStopsBelowOpenTransactions(t *testing.T) {
 // holds back read_committed readers: the topic's last stable offset
 // reaches its end.
 func TestTransactionCancelledMidwayIsAborted(t *testing.T) {
-	_, c := startBroker(t)
-	ctx := testCtx(t)
-	for _, name := range []string{"in", "out"} {
-		if err := c.CreateTopic(ctx, TopicInfo{Name: name, Partitions: 1}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := c.Produce(ctx, Record{Topic: "in", Value: []byte("x")}); err != nil {
-		t.Fatal(err)
-	}
+	c, ctx := inAndOut(t)
 	result := make(chan error, 1)
 	sub, err := c.Subscribe(ctx, SubscribeOptions{Group: "g", Topics: []string{"in"}, Reset: Earliest, TransactionalID: "g-tx"},
 		func(hctx context.Context, batch []Record) error {
@@ -149,16 +140,9 @@ func TestTransactionCancelledMidwayIsAborted(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the handler never ran")
 	}
-	ends, err := c.EndOffsets(ctx, "out")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stable, err := c.StableEndOffsets(ctx, "out")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ends[0] == 0 || stable[0] != ends[0] {
-		t.Fatalf("out ends at %d, stable to %d: the transaction was left open", ends[0], stable[0])
+	ends, stable := outEnds(t, ctx, c)
+	if ends == 0 || stable != ends {
+		t.Fatalf("out ends at %d, stable to %d: the transaction was left open", ends, stable)
 	}
 }
 
@@ -322,16 +306,7 @@ func TestTransactionOpenAtCrashIsAbortedForReaders(t *testing.T) {
 // broker aborts it: after 10 s, Kafka Streams' transaction timeout under
 // exactly-once, not kgo's default of 40 s.
 func TestStalledTransactionIsAbortedAfterTenSeconds(t *testing.T) {
-	_, c := startBroker(t)
-	ctx := testCtx(t)
-	for _, name := range []string{"in", "out"} {
-		if err := c.CreateTopic(ctx, TopicInfo{Name: name, Partitions: 1}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := c.Produce(ctx, Record{Topic: "in", Value: []byte("x")}); err != nil {
-		t.Fatal(err)
-	}
+	c, ctx := inAndOut(t)
 	wrote, release := make(chan struct{}), make(chan struct{})
 	sub, err := c.Subscribe(ctx, SubscribeOptions{Group: "g", Topics: []string{"in"}, Reset: Earliest, TransactionalID: "g-tx"},
 		func(hctx context.Context, batch []Record) error {
@@ -364,23 +339,48 @@ func TestStalledTransactionIsAbortedAfterTenSeconds(t *testing.T) {
 	}
 	start := time.Now()
 	for {
-		ends, err := c.EndOffsets(ctx, "out")
-		if err != nil {
-			t.Fatal(err)
-		}
-		stable, err := c.StableEndOffsets(ctx, "out")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ends[0] > 0 && stable[0] == ends[0] {
+		ends, stable := outEnds(t, ctx, c)
+		if ends > 0 && stable == ends {
 			break
 		}
 		if waited := time.Since(start); waited > 25*time.Second {
-			t.Fatalf("the stalled transaction still holds readers back after %v (out ends at %d, stable to %d)", waited.Round(time.Second), ends[0], stable[0])
+			t.Fatalf("the stalled transaction still holds readers back after %v (out ends at %d, stable to %d)", waited.Round(time.Second), ends, stable)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	if waited := time.Since(start); waited < 8*time.Second {
 		t.Errorf("the transaction was aborted after %v, before its timeout", waited.Round(time.Millisecond))
 	}
+}
+
+// inAndOut starts a broker with one-partition topics "in", holding one
+// record, and "out".
+func inAndOut(t *testing.T) (*Client, context.Context) {
+	t.Helper()
+	_, c := startBroker(t)
+	ctx := testCtx(t)
+	for _, name := range []string{"in", "out"} {
+		if err := c.CreateTopic(ctx, TopicInfo{Name: name, Partitions: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Produce(ctx, Record{Topic: "in", Value: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	return c, ctx
+}
+
+// outEnds returns the end and the last stable offset of "out": they
+// differ while a transaction that wrote there is open.
+func outEnds(t *testing.T, ctx context.Context, c *Client) (end, stable int64) {
+	t.Helper()
+	ends, err := c.EndOffsets(ctx, "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stables, err := c.StableEndOffsets(ctx, "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ends[0], stables[0]
 }
