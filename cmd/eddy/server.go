@@ -173,7 +173,7 @@ func runServer(args []string, stderr io.Writer) int {
 	if len(users) > 0 {
 		auth = fmt.Sprintf("basic authentication for %d users", len(users))
 	}
-	logger.Printf("eddy %s server running (service id %s); %s", version(), f.serviceID, st.kafkaDesc)
+	logger.Printf("eddy %s server running (service id %s, server id %s); %s", version(), f.serviceID, st.serverID, st.kafkaDesc)
 	logger.Printf("REST API listening on %s (%s); web console at %s/", srv.URL(), auth, srv.URL())
 	<-ctx.Done()
 	stop() // a second signal kills at once

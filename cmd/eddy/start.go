@@ -36,7 +36,9 @@ type stack struct {
 	kafka *kafka.Client
 	// kafkaCheck asks Kafka something cheap, for health checks.
 	kafkaCheck func(context.Context) error
-	closers    []func() error
+	// serverID names this server's transactions (see serverID).
+	serverID string
+	closers  []func() error
 }
 
 // Close stops the engine, then the client, then the embedded broker.
@@ -138,13 +140,12 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 	// Bad records can be read back with SELECT … FROM KSQL_PROCESSING_LOG.
 	engCfg["ksql.logging.processing.stream.auto.create"] = "true"
 	engCfg[engine.StateStoreProperty] = c.stateStore
-	instance, err := serverID(c.dataDir)
-	if err != nil {
+	if s.serverID, err = serverID(c.dataDir); err != nil {
 		s.Close()
 		return nil, err
 	}
 	eng, err := engine.New(ctx, engine.Options{Cluster: cl, ServiceID: c.serviceID, Config: engCfg, Registry: reg, Logf: logf, StateDir: filepath.Join(c.dataDir, "state"),
-		Connectors: connectors(), SchemaRegistryURL: s.registryURL, WorkerID: workerID, InstanceID: instance})
+		Connectors: connectors(), SchemaRegistryURL: s.registryURL, WorkerID: workerID, InstanceID: s.serverID})
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start engine: %w", err)
