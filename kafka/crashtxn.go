@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -174,11 +173,7 @@ func openInSegments(segs []segment) (map[int64]int16, error) {
 // appends the marker and updates the partition's aborted-transaction
 // index and stable offset.
 func abortOpenTransactions(ctx context.Context, addr string, sec Security, open []openTxn) error {
-	opts, err := sec.opts()
-	if err != nil {
-		return err
-	}
-	cl, err := kgo.NewClient(append(opts, kgo.SeedBrokers(addr))...)
+	cl, err := sec.brokerClient(addr)
 	if err != nil {
 		return err
 	}

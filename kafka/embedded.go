@@ -20,7 +20,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -309,11 +308,7 @@ func verifyPlain(c *kfake.Cluster, auth *EmbeddedAuth, secret string) func(kmsg.
 // PLAIN against a broker whose range lacks v0. The broker's answer is
 // asked for once, here, as eddy's own client would.
 func handshakeV0Advertised(c *kfake.Cluster, addr string, sec Security) (func(kmsg.Request) (kmsg.Response, error, bool), error) {
-	opts, err := sec.opts()
-	if err != nil {
-		return nil, err
-	}
-	cl, err := kgo.NewClient(append(opts, kgo.SeedBrokers(addr))...)
+	cl, err := sec.brokerClient(addr)
 	if err != nil {
 		return nil, err
 	}

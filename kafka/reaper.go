@@ -53,11 +53,7 @@ type reaper struct {
 // stable groups through a client of its own, connected to addr as sec
 // says, until closed.
 func startReaper(c *kfake.Cluster, addr string, sec Security, logf func(string, ...any)) (*reaper, error) {
-	opts, err := sec.opts()
-	if err != nil {
-		return nil, err
-	}
-	cl, err := kgo.NewClient(append(opts, kgo.SeedBrokers(addr))...)
+	cl, err := sec.brokerClient(addr)
 	if err != nil {
 		return nil, err
 	}

@@ -52,6 +52,17 @@ func (s Security) Protocol() string {
 	return "PLAINTEXT"
 }
 
+// brokerClient is a plain client of the broker at addr, connected as s
+// says: the embedded broker's own requests to itself (its reaper, its
+// repairs, its version answer) go through one.
+func (s Security) brokerClient(addr string) (*kgo.Client, error) {
+	opts, err := s.opts()
+	if err != nil {
+		return nil, err
+	}
+	return kgo.NewClient(append(opts, kgo.SeedBrokers(addr))...)
+}
+
 // opts are the kgo options that apply s to a client.
 func (s Security) opts() ([]kgo.Opt, error) {
 	var opts []kgo.Opt
