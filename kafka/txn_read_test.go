@@ -106,31 +106,18 @@ func TestReadStopsBelowOpenTransactions(t *testing.T) {
 func TestTransactionCancelledMidwayIsAborted(t *testing.T) {
 	c, ctx := inAndOut(t)
 	result := make(chan error, 1)
-	sub, err := c.Subscribe(ctx, SubscribeOptions{Group: "g", Topics: []string{"in"}, Reset: Earliest, TransactionalID: "g-tx"},
-		func(hctx context.Context, batch []Record) error {
-			if len(batch) == 0 {
-				return nil
+	sub := subscribeTransacting(t, ctx, c, func(hctx context.Context, tx Transactor) {
+		cctx, cancel := context.WithCancel(hctx)
+		err := tx.Transact(cctx, func(produce func(...Record) error) (map[string]map[int32]int64, error) {
+			if err := produce(Record{Topic: "out", Value: []byte("y")}); err != nil {
+				return nil, err
 			}
-			tx := TransactorFrom(hctx)
-			if tx == nil {
-				result <- errors.New("no transactor in the handler's context")
-				return nil
-			}
-			cctx, cancel := context.WithCancel(hctx)
-			err := tx.Transact(cctx, func(produce func(...Record) error) (map[string]map[int32]int64, error) {
-				if err := produce(Record{Topic: "out", Value: []byte("y")}); err != nil {
-					return nil, err
-				}
-				cancel()
-				return nil, cctx.Err()
-			})
 			cancel()
-			result <- err
-			return nil
+			return nil, cctx.Err()
 		})
-	if err != nil {
-		t.Fatal(err)
-	}
+		cancel()
+		result <- err
+	})
 	defer sub.Close()
 	select {
 	case err := <-result:
@@ -308,28 +295,16 @@ func TestTransactionOpenAtCrashIsAbortedForReaders(t *testing.T) {
 func TestStalledTransactionIsAbortedAfterTenSeconds(t *testing.T) {
 	c, ctx := inAndOut(t)
 	wrote, release := make(chan struct{}), make(chan struct{})
-	sub, err := c.Subscribe(ctx, SubscribeOptions{Group: "g", Topics: []string{"in"}, Reset: Earliest, TransactionalID: "g-tx"},
-		func(hctx context.Context, batch []Record) error {
-			if len(batch) == 0 {
-				return nil
+	sub := subscribeTransacting(t, ctx, c, func(hctx context.Context, tx Transactor) {
+		tx.Transact(hctx, func(produce func(...Record) error) (map[string]map[int32]int64, error) {
+			if err := produce(Record{Topic: "out", Value: []byte("y")}); err != nil {
+				return nil, err
 			}
-			tx := TransactorFrom(hctx)
-			if tx == nil {
-				return errors.New("no transactor in the handler's context")
-			}
-			tx.Transact(hctx, func(produce func(...Record) error) (map[string]map[int32]int64, error) {
-				if err := produce(Record{Topic: "out", Value: []byte("y")}); err != nil {
-					return nil, err
-				}
-				close(wrote)
-				<-release // the stall
-				return nil, errors.New("released")
-			})
-			return nil
+			close(wrote)
+			<-release // the stall
+			return nil, errors.New("released")
 		})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	defer sub.Close()
 	defer close(release)
 	select {
@@ -383,4 +358,27 @@ func outEnds(t *testing.T, ctx context.Context, c *Client) (end, stable int64) {
 		t.Fatal(err)
 	}
 	return ends[0], stables[0]
+}
+
+// subscribeTransacting subscribes group "g" to "in" exactly-once and
+// hands each batch's transactor to fn; a handler without one fails t.
+func subscribeTransacting(t *testing.T, ctx context.Context, c *Client, fn func(hctx context.Context, tx Transactor)) Subscription {
+	t.Helper()
+	sub, err := c.Subscribe(ctx, SubscribeOptions{Group: "g", Topics: []string{"in"}, Reset: Earliest, TransactionalID: "g-tx"},
+		func(hctx context.Context, batch []Record) error {
+			if len(batch) == 0 {
+				return nil
+			}
+			tx := TransactorFrom(hctx)
+			if tx == nil {
+				t.Error("no transactor in the handler's context")
+				return nil
+			}
+			fn(hctx, tx)
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub
 }
