@@ -67,7 +67,7 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *sql.CreateSource, 
 				replicas = 1
 			}
 			if err := e.cluster.CreateTopic(ctx, kafka.TopicInfo{Name: src.Topic, Partitions: int32(parts), Replicas: int16(replicas), Configs: cleanupPolicy(src.IsTable)}); err != nil {
-				return nil, fmt.Errorf("create topic %s: %w", src.Topic, err)
+				return nil, err // it names the topic
 			}
 		}
 		e.ms.PutSource(src)

@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"sync"
+
+	"github.com/twmb/franz-go/pkg/kerr"
 )
 
 // MemOptions configures a MemCluster.
@@ -109,6 +111,10 @@ func (m *MemCluster) CreateTopic(_ context.Context, t TopicInfo) error {
 				t.Name, t.Partitions, mt.info.Partitions, ErrTopicConflict)
 		}
 		return nil
+	}
+	if t.Partitions > maxPartitionsPerRequest {
+		// As the embedded broker and Kafka refuse it (limitPartitions).
+		return fmt.Errorf("create topic %s: %w (%s)", t.Name, kerr.PolicyViolation, excessivePartitions)
 	}
 	m.newTopicLocked(t, false)
 	return nil
