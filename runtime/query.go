@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -157,13 +158,20 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 }
 
 // handleRecording handles a batch and remembers when one failed: the
-// failure stops the query, and EXPLAIN says when.
-func (q *Query) handleRecording(ctx context.Context, batch []kafka.Record) error {
-	err := q.handle(ctx, batch)
-	if err != nil && !errors.Is(err, errSinkDone) && ctx.Err() == nil {
-		q.failedAt.CompareAndSwap(0, time.Now().UnixMilli())
-	}
-	return err
+// failure stops the query, and EXPLAIN says when. A panic in the batch's
+// processing (a bug that some query or record reaches) fails the query
+// alone: it would otherwise end the server and every other query in it.
+func (q *Query) handleRecording(ctx context.Context, batch []kafka.Record) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			q.opts.Logf("query %s: internal error, the query stops: %v\n%s", q.Topology.ID, p, debug.Stack())
+			err = fmt.Errorf("query %s: internal error: %v", q.Topology.ID, p)
+		}
+		if err != nil && !errors.Is(err, errSinkDone) && ctx.Err() == nil {
+			q.failedAt.CompareAndSwap(0, time.Now().UnixMilli())
+		}
+	}()
+	return q.handle(ctx, batch)
 }
 
 // FailedAt is when the query failed (Unix milliseconds), 0 while it runs.

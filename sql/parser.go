@@ -978,6 +978,7 @@ func (p *parser) timeout() *int64 {
 
 // duration parses `n unit` into milliseconds.
 func (p *parser) duration() int64 {
+	pos := p.cur().Pos
 	n := p.integer()
 	t := p.cur()
 	mult, ok := unitMillis[t.Val]
@@ -985,8 +986,17 @@ func (p *parser) duration() int64 {
 		p.failExpecting("'MILLISECONDS'", "'SECONDS'", "'MINUTES'", "'HOURS'", "'DAYS'")
 	}
 	p.advance()
+	if n > maxDurationMs/mult {
+		p.failSemantic(pos, fmt.Sprintf("Duration out of range: %d %s is more than %d milliseconds (about 36 million years).", n, t.Raw, int64(maxDurationMs)))
+	}
 	return n * mult
 }
+
+// maxDurationMs bounds a duration so that a window's end, its grace
+// period and its retention added to a record's time cannot overflow:
+// a larger one wrapped around (a GRACE PERIOD of 2^63-1 ms closed every
+// window at once, dropping every record as late).
+const maxDurationMs = 1 << 60
 
 // ---------------------------------------------------------------------------
 // Queries
@@ -1227,14 +1237,24 @@ func (p *parser) window() *Window {
 	}
 	p.expectOp("(")
 	if w.Kind == Session {
-		w.Size = p.duration()
+		pos := p.cur().Pos
+		if w.Size = p.duration(); w.Size <= 0 {
+			p.failSemantic(pos, "A session window's gap must be larger than zero.")
+		}
 	} else {
 		p.expectKw("SIZE")
-		w.Size = p.duration()
+		pos := p.cur().Pos
+		if w.Size = p.duration(); w.Size <= 0 {
+			p.failSemantic(pos, "A window's SIZE must be larger than zero.")
+		}
 		if w.Kind == Hopping {
 			p.expectOp(",")
 			p.expectKw("ADVANCE", "BY")
+			pos := p.cur().Pos
 			w.Advance = p.duration()
+			if msg := hopProblem(w.Size, w.Advance); msg != "" {
+				p.failSemantic(pos, msg)
+			}
 		}
 	}
 	for p.acceptOp(",") {
@@ -1252,6 +1272,28 @@ func (p *parser) window() *Window {
 	}
 	p.expectOp(")")
 	return w
+}
+
+// maxHopsPerRecord bounds how many windows of a HOPPING window one record
+// falls in (SIZE / ADVANCE BY): each is an aggregate updated, and kept,
+// for every record. A day advancing by the second (86,400) fits; a year
+// advancing by the millisecond would be 31.5 billion updates a record.
+const maxHopsPerRecord = 100_000
+
+// hopProblem says what is wrong with a HOPPING window's ADVANCE BY, or "".
+func hopProblem(size, advance int64) string {
+	if advance <= 0 || advance > size {
+		return fmt.Sprintf("A HOPPING window's ADVANCE BY must be larger than zero and at most its SIZE (%d ms), but is %d ms.", size, advance)
+	}
+	hops := size / advance
+	if size%advance != 0 {
+		hops++
+	}
+	if hops > maxHopsPerRecord {
+		return fmt.Sprintf("A HOPPING window of SIZE %d ms advancing by %d ms puts every record in %d windows; at most %d are allowed (SIZE / ADVANCE BY).",
+			size, advance, hops, maxHopsPerRecord)
+	}
+	return ""
 }
 
 // ---------------------------------------------------------------------------

@@ -375,6 +375,21 @@ func TestParseErrors(t *testing.T) {
 		{"CREATE STREAM s (a INT) WITH (kafka_topic='x' value_format='json');", "line 1:47: Syntax Error\nExpecting {',', ')'}"},
 		{"SELECT CAST(a AS INT, 5) FROM t;", "line 1:21: Syntax Error\nmissing ')' at ','"},
 		{"SELECT f(a b) FROM t;", "line 1:12: Syntax Error\nextraneous input 'b' expecting {',', ')'}"},
+		// Windows that would divide by zero, wrap around or put a record
+		// in billions of windows.
+		{"SELECT k, COUNT(*) FROM s WINDOW TUMBLING (SIZE 0 SECONDS) GROUP BY k;", "line 1:49: A window's SIZE must be larger than zero."},
+		{"SELECT k, COUNT(*) FROM s WINDOW SESSION (0 SECONDS) GROUP BY k;", "line 1:43: A session window's gap must be larger than zero."},
+		{"SELECT k, COUNT(*) FROM s WINDOW HOPPING (SIZE 10 SECONDS, ADVANCE BY 0 SECONDS) GROUP BY k;",
+			"line 1:71: A HOPPING window's ADVANCE BY must be larger than zero and at most its SIZE (10000 ms), but is 0 ms."},
+		{"SELECT k, COUNT(*) FROM s WINDOW HOPPING (SIZE 10 SECONDS, ADVANCE BY 11 SECONDS) GROUP BY k;", "but is 11000 ms."},
+		{"SELECT k, COUNT(*) FROM s WINDOW HOPPING (SIZE 365 DAYS, ADVANCE BY 1 MILLISECOND) GROUP BY k;",
+			"line 1:69: A HOPPING window of SIZE 31536000000 ms advancing by 1 ms puts every record in 31536000000 windows; at most 100000 are allowed"},
+		{"SELECT k, COUNT(*) FROM s WINDOW HOPPING (SIZE 100001 MILLISECONDS, ADVANCE BY 1 MILLISECOND) GROUP BY k;", "in 100001 windows"},
+		{"SELECT k, COUNT(*) FROM s WINDOW TUMBLING (SIZE 9223372036854775807 DAYS) GROUP BY k;",
+			"line 1:49: Duration out of range: 9223372036854775807 DAYS is more than 1152921504606846976 milliseconds"},
+		{"SELECT k, COUNT(*) FROM s WINDOW TUMBLING (SIZE 1 SECOND, GRACE PERIOD 9223372036854775807 MILLISECONDS) GROUP BY k;",
+			"line 1:72: Duration out of range"},
+		{"SELECT * FROM a JOIN b WITHIN 13343998896 DAYS ON a.id = b.id;", "line 1:31: Duration out of range"},
 	}
 	for _, c := range cases {
 		_, err := Parse(c.in)
