@@ -2,6 +2,7 @@ package expr
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -23,6 +24,18 @@ func registerMore(r *Registry) {
 
 // maxSeries bounds GENERATE_SERIES so one row cannot exhaust memory.
 const maxSeries = 10_000_000
+
+// maxPadded bounds the length LPAD and RPAD pad to, for the same reason:
+// LPAD(s, 2000000000, 'x') would build a 2 GB string for every record.
+const maxPadded = 10_000_000
+
+func errPadded(left bool, n int) error {
+	name := "RPAD"
+	if left {
+		name = "LPAD"
+	}
+	return fmt.Errorf("%s would produce a value of %d characters, over the limit of %d", name, n, maxPadded)
+}
 
 func registerMoreCollection(r *Registry) {
 	arrT, mapKV := types.ArrayOf(typeT), types.MapOf(typeK, typeV)

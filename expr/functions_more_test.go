@@ -37,6 +37,13 @@ func TestMoreFunctions(t *testing.T) {
 		{"GENERATE_SERIES(B, 102)", "[int64:100 int64:101 int64:102]", "ARRAY<BIGINT>", false},
 		{"GENERATE_SERIES(1, 3, 0)", "<nil>", "ARRAY<INTEGER>", true},
 		{"GENERATE_SERIES(1, 3, -1)", "<nil>", "ARRAY<INTEGER>", true},
+		{"GENERATE_SERIES(1, 2000000000)", "<nil>", "ARRAY<INTEGER>", true},
+		// padding to more than maxPadded characters, which would build
+		// gigabytes a record
+		{"LPAD('ab', 2000000000, 'x')", "<nil>", "STRING", true},
+		{"RPAD('ab', 10000001, 'xy')", "<nil>", "STRING", true},
+		{"LEN(RPAD('ab', 10000000, 'xy'))", "int32:10000000", "INTEGER", false},
+		{"LPAD(TO_BYTES('ab', 'utf8'), 2147483647, TO_BYTES('x', 'utf8'))", "<nil>", "BYTES", true},
 		{"GENERATE_SERIES(NI, 3)", "<nil>", "ARRAY<INTEGER>", false},
 		// ENCODE
 		{"ENCODE('4578616d706C6521', 'hex', 'utf8')", "string:Example!", "STRING", false},

@@ -130,6 +130,9 @@ func registerString(r *Registry) {
 			if n < 0 || len(ps) == 0 {
 				return nil, nil
 			}
+			if n > maxPadded {
+				return nil, errPadded(left, n)
+			}
 			if asciiOnly(s) && asciiOnly(ps) { // a byte is a unit
 				return padASCII(s, n, ps, left), nil
 			}
@@ -155,6 +158,9 @@ func registerString(r *Registry) {
 			in, n, p := a[0].([]byte), int(a[1].(int32)), a[2].([]byte)
 			if n < 0 || len(p) == 0 {
 				return nil, nil
+			}
+			if n > maxPadded {
+				return nil, errPadded(left, n)
 			}
 			if len(in) >= n {
 				return append([]byte(nil), in[:n]...), nil
