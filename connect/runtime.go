@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"sync"
@@ -299,12 +300,7 @@ func (r *Runtime) supervise(ctx context.Context, c *connector, t *task) {
 	failures := 0
 	for ctx.Err() == nil {
 		started := time.Now()
-		var err error
-		if c.plugin.Kind == Sink {
-			err = r.runSink(ctx, c, t)
-		} else {
-			err = r.runSourceLeased(ctx, c, t)
-		}
+		err := r.runTask(ctx, c, t)
 		if ctx.Err() != nil {
 			return
 		}
@@ -331,6 +327,26 @@ func (r *Runtime) supervise(ctx context.Context, c *connector, t *task) {
 		if !sleep(ctx, wait) {
 			return
 		}
+	}
+}
+
+// runTask runs t once. A panic in it (a bug some record or setting
+// reaches) fails the task, as an exception fails a Kafka Connect task,
+// instead of ending the server and every other connector and query.
+func (r *Runtime) runTask(ctx context.Context, c *connector, t *task) (err error) {
+	defer recoverInto(&err, (&taskContext{r: r, c: c, t: t}).Logf)
+	if c.plugin.Kind == Sink {
+		return r.runSink(ctx, c, t)
+	}
+	return r.runSourceLeased(ctx, c, t)
+}
+
+// recoverInto, deferred, turns a panic of the deferring function into
+// its error *err, and logs the stack.
+func recoverInto(err *error, logf func(string, ...any)) {
+	if p := recover(); p != nil {
+		logf("internal error: %v\n%s", p, debug.Stack())
+		*err = fmt.Errorf("internal error: %v", p)
 	}
 }
 

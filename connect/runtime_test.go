@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -703,4 +704,36 @@ func TestSinkSplitsAcrossServers(t *testing.T) {
 	if len(st.Tasks) != 2 {
 		t.Errorf("tasks.max=2 gave %d tasks", len(st.Tasks))
 	}
+}
+
+// panickingSink panics on any record whose value is "boom".
+type panickingSink struct{}
+
+func (panickingSink) Start(context.Context, connect.TaskContext) error { return nil }
+func (panickingSink) Put(_ context.Context, recs []connect.Record) error {
+	for _, r := range recs {
+		if fmt.Sprint(r.Value) == "boom" {
+			var m map[string]int
+			m["x"] = 1 // a nil map: the kind of bug a connector may have
+		}
+	}
+	return nil
+}
+func (panickingSink) Flush(context.Context) error { return nil }
+func (panickingSink) Stop() error                 { return nil }
+
+// TestPanickingTaskFails: a panic in a task fails that task, with the
+// panic in its status, and the supervisor restarts it; it does not end
+// the process (the test binary, here; the server, in use).
+func TestPanickingTaskFails(t *testing.T) {
+	e := newEnv(t)
+	e.plugins.Register(&connect.Plugin{Class: "test.PanickingSink", Kind: connect.Sink,
+		NewSink: func(connect.Config) (connect.SinkTask, error) { return panickingSink{}, nil }})
+	produce(t, e.cluster, "bombs", "boom")
+	rt := e.runtime(t)
+	start(t, rt, "BOOM", connect.Sink, map[string]string{"connector.class": "test.PanickingSink", "topics": "bombs", "value.converter": "string"})
+	waitFor(t, "the panic in the status", 30*time.Second, func() bool {
+		st, _ := rt.Status(context.Background(), "BOOM", true)
+		return strings.Contains(st.Tasks[0].Trace, "internal error: assignment to entry in nil map")
+	})
 }

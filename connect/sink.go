@@ -77,7 +77,7 @@ func (r *Runtime) runSink(ctx context.Context, c *connector, t *task) error {
 	}
 	eh := r.newErrorHandler(c, t)
 	w := &sinkWriter{r: r, c: c, t: t, pl: pl, task: st, eh: eh, tc: tc}
-	sub, err := r.opts.Cluster.Subscribe(ctx, kafka.SubscribeOptions{Group: GroupID(c.name), Topics: topics, Reset: kafka.Earliest}, w.handle)
+	sub, err := r.opts.Cluster.Subscribe(ctx, kafka.SubscribeOptions{Group: GroupID(c.name), Topics: topics, Reset: kafka.Earliest}, w.handleRecovering)
 	if err != nil {
 		return fmt.Errorf("subscribe to %v: %w", topics, err)
 	}
@@ -120,6 +120,14 @@ type recKey struct {
 	topic     string
 	partition int32
 	offset    int64
+}
+
+// handleRecovering is handle, with a panic in the batch's handling (the
+// task's Put or Flush, a converter, a transform) failing the task as
+// runTask fails it: the subscription's goroutine runs it, not the task's.
+func (w *sinkWriter) handleRecovering(ctx context.Context, batch []kafka.Record) (err error) {
+	defer recoverInto(&err, w.tc.Logf)
+	return w.handle(ctx, batch)
 }
 
 // handle converts, transforms, puts and flushes one batch; it returns

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -194,6 +195,37 @@ func TestCustomSchemaHints(t *testing.T) {
 		if _, _, _, err := schemaOf(bad.cfg); err == nil {
 			t.Errorf("accepted %v", bad.cfg)
 		}
+	}
+}
+
+// TestSchemasTooLargeToGenerate: schemas whose records could not be
+// built in memory, or never end, are refused when the connector is
+// created; by hand an array length of a hundred million grew the server
+// past 4 GB, a negative length panicked and a record containing itself
+// overflowed the stack, each ending the server.
+func TestSchemasTooLargeToGenerate(t *testing.T) {
+	field := func(typ string) string {
+		return `{"type":"record","name":"r","fields":[{"name":"a","type":` + typ + `}]}`
+	}
+	for _, c := range []struct{ schema, want string }{
+		{field(`{"type":"array","items":"int","arg.properties":{"length":{"min":100000000,"max":100000001}}}`),
+			"arg.properties length must be between 0 and 10000000"},
+		{field(`{"type":"string","arg.properties":{"length":-5}}`), "arg.properties length must be between 0 and 10000000"},
+		{field(`{"type":"array","items":{"type":"array","items":"int","arg.properties":{"length":10000}},"arg.properties":{"length":10000}}`),
+			"could hold up to 10000001 values"},
+		{field(`{"type":"map","values":"string","arg.properties":{"length":1000000}}`), "could hold up to 10000001 values"},
+		{`{"type":"record","name":"node","fields":[{"name":"v","type":"int"},{"name":"next","type":["null","node"]}]}`,
+			"field next: record node contains itself"},
+	} {
+		_, _, _, err := schemaOf(connect.Config{"schema.string": c.schema})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("schema %s: %v, want %q", c.schema, err, c.want)
+		}
+	}
+	// Large but bounded records are generated.
+	tk := newTask(t, connect.Config{"schema.string": field(`{"type":"array","items":{"type":"string","arg.properties":{"length":5}},"arg.properties":{"length":100000}}`)})
+	if got := len(tk.record(0, time.Now()).Value.(*connect.Struct).Get("a").([]any)); got != 100000 {
+		t.Errorf("a 100,000-element array has %d elements", got)
 	}
 }
 

@@ -58,7 +58,82 @@ func parseSchema(text string) (*gen, error) {
 	if g.kind != "record" {
 		return nil, fmt.Errorf("the schema must be a record, not %s", g.kind)
 	}
+	size, err := g.maxSize(map[*gen]bool{})
+	if err != nil {
+		return nil, err
+	}
+	if size > maxRecordSize {
+		return nil, fmt.Errorf("a record of this schema could hold up to %d values, string characters and bytes; at most %d are allowed (lower the arg.properties lengths)", size, maxRecordSize)
+	}
 	return g, nil
+}
+
+// maxRecordSize bounds what one generated record may hold (values,
+// string characters and bytes, counted together): records are built
+// whole in memory, and a length hint of a hundred million, or arrays
+// of arrays, would exhaust it; Kafka's default limit on a record is
+// 1 MB anyway.
+const maxRecordSize = 10_000_000
+
+// maxSize is the most values, string characters and bytes a value of g
+// can hold, saturated at maxRecordSize+1. A record that contains itself
+// is an error: the generator fills every optional field, so its values
+// would never end.
+func (g *gen) maxSize(open map[*gen]bool) (int, error) {
+	switch {
+	case len(g.options) > 0, g.iter != nil:
+		return 1, nil
+	case g.regex != nil:
+		return 1, nil // Go's regexp parser bounds repetitions (1,000 each)
+	}
+	switch g.kind {
+	case "record":
+		if open[g] {
+			return 0, fmt.Errorf("record %s contains itself: its generated values would never end", g.schema.Name)
+		}
+		open[g] = true
+		defer delete(open, g)
+		total := 1
+		for _, f := range g.fields {
+			n, err := f.g.maxSize(open)
+			if err != nil {
+				return 0, fmt.Errorf("field %s: %w", f.name, err)
+			}
+			total = min(total+n, maxRecordSize+1)
+		}
+		return total, nil
+	case "union":
+		for _, b := range g.branch {
+			if b.kind != "null" {
+				return b.maxSize(open)
+			}
+		}
+		return 1, nil
+	case "array", "map":
+		each, err := g.elem.maxSize(open)
+		if err != nil {
+			return 0, err
+		}
+		if g.kind == "map" {
+			each += 8 // the random key
+		}
+		n := g.maxLength()
+		if n > 0 && each > (maxRecordSize+1)/n {
+			return maxRecordSize + 1, nil
+		}
+		return min(1+n*each, maxRecordSize+1), nil
+	case "string", "bytes":
+		return min(1+g.maxLength(), maxRecordSize+1), nil
+	}
+	return 1, nil
+}
+
+// maxLength is the longest length g.length picks.
+func (g *gen) maxLength() int {
+	if g.lenMin == 0 && g.lenMax == 0 {
+		return 10
+	}
+	return max(g.lenMin, g.lenMax)
 }
 
 // stripComments drops // line comments outside strings.
@@ -304,14 +379,18 @@ func applyHints(g *gen, d map[string]any) error {
 		}
 	}
 	if l, ok := ap["length"]; ok {
+		var mn, mx float64
 		switch l := l.(type) {
 		case float64:
-			g.lenMin, g.lenMax = int(l), int(l)
+			mn, mx = l, l
 		case map[string]any:
-			mn, _ := num(l["min"])
-			mx, _ := num(l["max"])
-			g.lenMin, g.lenMax = int(mn), int(mx)
+			mn, _ = num(l["min"])
+			mx, _ = num(l["max"])
 		}
+		if mn < 0 || mx < 0 || mn > maxRecordSize || mx > maxRecordSize {
+			return fmt.Errorf("arg.properties length must be between 0 and %d, not %v", maxRecordSize, l)
+		}
+		g.lenMin, g.lenMax = int(mn), int(mx)
 	}
 	return nil
 }
