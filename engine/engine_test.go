@@ -145,6 +145,12 @@ func TestPushQueryWithLimit(t *testing.T) {
 	if len(rows) != 2 || rows[0][0] != int32(2) || rows[1][0] != int32(3) || final != "Limit Reached" {
 		t.Fatalf("rows=%v final=%q", rows, final)
 	}
+	// A negative LIMIT is refused, as a pull query's is; it streamed
+	// without end.
+	err = e.Stream(ctx, "SELECT v FROM s EMIT CHANGES LIMIT -1;", map[string]string{"auto.offset.reset": "earliest"}, func(api.StreamedRow) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "Push queries don't support negative integers in the LIMIT clause.") {
+		t.Errorf("LIMIT -1: %v", err)
+	}
 }
 
 func TestRestartReplaysCatalogAndResumes(t *testing.T) {

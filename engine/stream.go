@@ -45,6 +45,9 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 	var marks []string
 	if pull {
 		plan, marks, err = e.planPull(sel.Query, p)
+	} else if l := sel.Query.Limit; l != nil && *l < 0 {
+		// As pull queries say: it would otherwise stream without end.
+		err = &stmtErr{msg: "Push queries don't support negative integers in the LIMIT clause."}
 	} else {
 		plan, err = p.PlanQuery(sel.Query, planner.Push, "")
 	}
