@@ -30,8 +30,10 @@ func TestJSONNestingBounded(t *testing.T) {
 func TestProtobufHostile(t *testing.T) {
 	reg, env := srEnv()
 	reg.put("t-value", 5, RegSchema{Type: SchemaProtobuf, Schema: `syntax = "proto3"; message Node { int32 id = 1; Node next = 2; }`})
-	if _, _, err := Infer(Format{Name: Protobuf}, false, env); err == nil || !strings.Contains(err.Error(), "recursive PROTOBUF messages are not supported") {
-		t.Errorf("infer: %v", err)
+	// Named at its first repetition, not 64 levels down.
+	const want = "field next: recursive PROTOBUF messages are not supported: the message Node holds itself"
+	if _, _, err := Infer(Format{Name: Protobuf}, false, env); err == nil || !strings.Contains(err.Error(), "'t': "+want) {
+		t.Errorf("infer: %v, want %q", err, want)
 	}
 	s := mustNewFor(t, Format{Name: Protobuf}, []types.Column{col("ID", types.IntType)}, false, env)
 	deep := protowire.AppendVarint(protowire.AppendTag(nil, 1, protowire.VarintType), 7)

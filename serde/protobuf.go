@@ -496,7 +496,7 @@ func protobufColumns(reg Registry, rs RegSchema, fullName string, _ bool) ([]typ
 	inferred := 0
 	for i := 0; i < fs.Len(); i++ {
 		f := fs.Get(i)
-		t, err := sqlTypeOfProto(f, 0, &inferred)
+		t, err := sqlTypeOfProto(f, []protoreflect.FullName{md.FullName()}, &inferred)
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", f.Name(), err)
 		}
@@ -505,13 +505,11 @@ func protobufColumns(reg Registry, rs RegSchema, fullName string, _ bool) ([]typ
 	return cols, nil
 }
 
-// sqlTypeOfProto infers the SQL type of a field nested depth messages
-// deep; inferred counts the types inferred from the schema so far, up to
+// sqlTypeOfProto infers the SQL type of a field of the innermost of
+// the messages open (the ones it is nested in, outermost first);
+// inferred counts the types inferred from the schema so far, up to
 // maxInferredTypes.
-func sqlTypeOfProto(f protoreflect.FieldDescriptor, depth int, inferred *int) (*types.Type, error) {
-	if depth > 64 {
-		return nil, errors.New("recursive PROTOBUF messages are not supported")
-	}
+func sqlTypeOfProto(f protoreflect.FieldDescriptor, open []protoreflect.FullName, inferred *int) (*types.Type, error) {
 	if *inferred++; *inferred > maxInferredTypes {
 		return nil, fmt.Errorf("the PROTOBUF schema expands to more than %d SQL types (messages reused at many levels)", maxInferredTypes)
 	}
@@ -519,13 +517,13 @@ func sqlTypeOfProto(f protoreflect.FieldDescriptor, depth int, inferred *int) (*
 		if f.MapKey().Kind() != protoreflect.StringKind {
 			return nil, errors.New("PROTOBUF format only supports MAP types with STRING keys")
 		}
-		v, err := sqlTypeOfProtoValue(f.MapValue(), depth, inferred)
+		v, err := sqlTypeOfProtoValue(f.MapValue(), open, inferred)
 		if err != nil {
 			return nil, err
 		}
 		return types.MapOf(types.StringType, v), nil
 	}
-	t, err := sqlTypeOfProtoValue(f, depth, inferred)
+	t, err := sqlTypeOfProtoValue(f, open, inferred)
 	if err != nil {
 		return nil, err
 	}
@@ -535,7 +533,7 @@ func sqlTypeOfProto(f protoreflect.FieldDescriptor, depth int, inferred *int) (*
 	return t, nil
 }
 
-func sqlTypeOfProtoValue(f protoreflect.FieldDescriptor, depth int, inferred *int) (*types.Type, error) {
+func sqlTypeOfProtoValue(f protoreflect.FieldDescriptor, open []protoreflect.FullName, inferred *int) (*types.Type, error) {
 	switch f.Kind() {
 	case protoreflect.BoolKind:
 		return types.BooleanType, nil
@@ -575,11 +573,15 @@ func sqlTypeOfProtoValue(f protoreflect.FieldDescriptor, depth int, inferred *in
 			p, s := decimalMeta(f)
 			return types.DecimalOf(p, s), nil
 		}
+		if slices.Contains(open, m.FullName()) {
+			return nil, fmt.Errorf("recursive PROTOBUF messages are not supported: the message %s holds itself, and a recursive type has no SQL type (declare the columns to read the fields that are not recursive)", m.FullName())
+		}
+		open = append(open[:len(open):len(open)], m.FullName())
 		fs := m.Fields()
 		out := make([]types.Field, 0, fs.Len())
 		for i := 0; i < fs.Len(); i++ {
 			sf := fs.Get(i)
-			t, err := sqlTypeOfProto(sf, depth+1, inferred)
+			t, err := sqlTypeOfProto(sf, open, inferred)
 			if err != nil {
 				return nil, fmt.Errorf("field %s: %w", sf.Name(), err)
 			}
