@@ -381,8 +381,8 @@ func parseDuration(s string) (int64, error) {
 	}
 	unit := map[string]int64{"MILLISECOND": 1, "SECOND": 1000, "MINUTE": 60000, "HOUR": 3600000, "DAY": 86400000}
 	m, ok := unit[strings.TrimSuffix(f[1], "S")]
-	// Within the bounds of a window's SIZE in a query (sql.maxDurationMs).
-	if !ok || n <= 0 || n > (1<<60)/m {
+	// Within the bounds of a window's SIZE in a query.
+	if !ok || n <= 0 || n > sql.MaxDurationMs/m {
 		return 0, errorf("Invalid WINDOW_SIZE property : %s", s)
 	}
 	return n * m, nil

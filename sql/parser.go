@@ -986,17 +986,28 @@ func (p *parser) duration() int64 {
 		p.failExpecting("'MILLISECONDS'", "'SECONDS'", "'MINUTES'", "'HOURS'", "'DAYS'")
 	}
 	p.advance()
-	if n > maxDurationMs/mult {
-		p.failSemantic(pos, fmt.Sprintf("Duration out of range: %d %s is more than %d milliseconds (about 36 million years).", n, t.Raw, int64(maxDurationMs)))
+	if n > MaxDurationMs/mult {
+		p.failSemantic(pos, fmt.Sprintf("Duration out of range: %d %s is more than %d milliseconds (about 36 million years).", n, t.Raw, int64(MaxDurationMs)))
 	}
 	return n * mult
 }
 
-// maxDurationMs bounds a duration so that a window's end, its grace
+// positiveDuration parses a duration that must be larger than zero; msg
+// is the error, at the duration, when it is not.
+func (p *parser) positiveDuration(msg string) int64 {
+	pos := p.cur().Pos
+	d := p.duration()
+	if d <= 0 {
+		p.failSemantic(pos, msg)
+	}
+	return d
+}
+
+// MaxDurationMs bounds a duration so that a window's end, its grace
 // period and its retention added to a record's time cannot overflow:
 // a larger one wrapped around (a GRACE PERIOD of 2^63-1 ms closed every
 // window at once, dropping every record as late).
-const maxDurationMs = 1 << 60
+const MaxDurationMs = 1 << 60
 
 // ---------------------------------------------------------------------------
 // Queries
@@ -1237,16 +1248,10 @@ func (p *parser) window() *Window {
 	}
 	p.expectOp("(")
 	if w.Kind == Session {
-		pos := p.cur().Pos
-		if w.Size = p.duration(); w.Size <= 0 {
-			p.failSemantic(pos, "A session window's gap must be larger than zero.")
-		}
+		w.Size = p.positiveDuration("A session window's gap must be larger than zero.")
 	} else {
 		p.expectKw("SIZE")
-		pos := p.cur().Pos
-		if w.Size = p.duration(); w.Size <= 0 {
-			p.failSemantic(pos, "A window's SIZE must be larger than zero.")
-		}
+		w.Size = p.positiveDuration("A window's SIZE must be larger than zero.")
 		if w.Kind == Hopping {
 			p.expectOp(",")
 			p.expectKw("ADVANCE", "BY")
