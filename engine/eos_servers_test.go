@@ -21,14 +21,7 @@ func TestExactlyOnceServersOnOneAddress(t *testing.T) {
 	const keys, first, second = 20, 4_000, 4_000
 	cl := startBroker(t, t.TempDir())
 	createTopic(t, cl, "events", 4)
-	batch := func(from, n int) []kafka.Record {
-		recs := make([]kafka.Record, 0, n)
-		for i := from; i < from+n; i++ {
-			recs = append(recs, kafka.Record{Key: []byte(fmt.Sprintf("k%d", i%keys)), Value: []byte(`{"V":1}`), Timestamp: int64(1_000 + i)})
-		}
-		return recs
-	}
-	produceJSON(t, cl, "events", batch(0, first)...)
+	produceJSON(t, cl, "events", countedEvents(keys, 0, first)...)
 	cfg := map[string]string{"auto.offset.reset": "earliest", "processing.guarantee": "exactly_once_v2",
 		"ksql.streams.cache.max.bytes.buffering": "0"}
 	var logs [2]logLines
@@ -57,7 +50,7 @@ func TestExactlyOnceServersOnOneAddress(t *testing.T) {
 			t.Fatal("the second server never started the query")
 		}
 	}
-	produceJSON(t, cl, "events", batch(first, second)...)
+	produceJSON(t, cl, "events", countedEvents(keys, first, second)...)
 	waitRecords(t, cl, "COUNTS", func(recs []kafka.Record) bool { return latestCountSum(t, recs, "N") >= first+second })
 	// Let a duplicate still on its way show up.
 	time.Sleep(time.Second)

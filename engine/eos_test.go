@@ -24,21 +24,14 @@ func TestExactlyOnceWritesTransactions(t *testing.T) {
 	const total, keys = 20_000, 10
 	cl := startBroker(t, t.TempDir())
 	createTopic(t, cl, "events", 2)
-	batch := func(from, n int) []kafka.Record {
-		recs := make([]kafka.Record, 0, n)
-		for i := from; i < from+n; i++ {
-			recs = append(recs, kafka.Record{Key: []byte(fmt.Sprintf("k%d", i%keys)), Value: []byte(`{"V":1}`), Timestamp: int64(1_000 + i)})
-		}
-		return recs
-	}
-	produceJSON(t, cl, "events", batch(0, total/2)...)
+	produceJSON(t, cl, "events", countedEvents(keys, 0, total/2)...)
 	start := eosEngines(t, cl)
 	e := start()
 	mustExec(t, e, `CREATE STREAM EV (K STRING KEY, V INT) WITH (KAFKA_TOPIC='events', VALUE_FORMAT='JSON');
 		CREATE TABLE COUNTS AS SELECT K, COUNT(*) AS N FROM EV GROUP BY K;`)
 	waitRecords(t, cl, "COUNTS", func(recs []kafka.Record) bool { return len(recs) >= total/4 })
 	e.Close()
-	produceJSON(t, cl, "events", batch(total/2, total/2)...)
+	produceJSON(t, cl, "events", countedEvents(keys, total/2, total/2)...)
 	e = start()
 	defer e.Close()
 	out := waitRecords(t, cl, "COUNTS", func(recs []kafka.Record) bool { return latestCountSum(t, recs, "N") == total })
@@ -329,4 +322,15 @@ func eosEngines(t *testing.T, cl kafka.Cluster) func() *Engine {
 		}
 		return e
 	}
+}
+
+// countedEvents are records from..from+n-1 of the exactly-once tests'
+// input: keys k0…k(keys-1) in turn, each value {"V":1}, the i-th at
+// time 1,000+i ms.
+func countedEvents(keys, from, n int) []kafka.Record {
+	recs := make([]kafka.Record, 0, n)
+	for i := from; i < from+n; i++ {
+		recs = append(recs, kafka.Record{Key: []byte(fmt.Sprintf("k%d", i%keys)), Value: []byte(`{"V":1}`), Timestamp: int64(1_000 + i)})
+	}
+	return recs
 }
