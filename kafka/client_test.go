@@ -477,3 +477,41 @@ func TestClientGroupShare(t *testing.T) {
 		t.Fatalf("committed %d, processed %d", n, total)
 	}
 }
+
+// TestSubscribeMaxBatch: a subscription bounded to three records a batch
+// gets a preloaded backlog of fifty in calls of at most three, all of it.
+func TestSubscribeMaxBatch(t *testing.T) {
+	_, c := startBroker(t)
+	ctx := testCtx(t)
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 1}); err != nil {
+		t.Fatal(err)
+	}
+	produceN(t, c, "t", 0, 50)
+	var mu sync.Mutex
+	seen, largest := 0, 0
+	done := make(chan struct{})
+	opts := SubscribeOptions{Group: "g", Topics: []string{"t"}, Reset: Earliest, MaxBatch: 3}
+	s, err := c.Subscribe(ctx, opts, func(_ context.Context, batch []Record) error {
+		mu.Lock()
+		defer mu.Unlock()
+		largest = max(largest, len(batch))
+		if seen += len(batch); seen == 50 {
+			close(done)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		t.Fatal("the backlog did not arrive")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if largest > 3 {
+		t.Errorf("a batch of %d records, want at most 3", largest)
+	}
+}

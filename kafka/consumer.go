@@ -355,7 +355,11 @@ func (s *clientSub) pollOnce() bool {
 		pctx, cancel = context.WithTimeout(s.ctx, s.opts.Tick)
 		defer cancel()
 	}
-	fs := s.cl.PollRecords(pctx, maxPollRecords)
+	limit := maxPollRecords
+	if s.opts.MaxBatch > 0 {
+		limit = min(limit, s.opts.MaxBatch)
+	}
+	fs := s.cl.PollRecords(pctx, limit)
 	// Polled records block rebalances until this returns.
 	defer s.cl.AllowRebalance()
 	defer recycle(fs)

@@ -97,6 +97,65 @@ const tick = 50 * time.Millisecond
 // maxHeld pauses an input partition whose task holds this many records.
 const maxHeld = 50_000
 
+// windowUpdatesPerBatch bounds the windows one fetched batch may update:
+// a batch's changed groups (and, with a disk store, their new state) are
+// held until its commit, and a record of a hopping window updates every
+// window holding it (3,600 for an hour advancing by the second), so such
+// a query takes fewer records a batch. Queries updating at most ten
+// windows a record keep the consumer's 10,000.
+const windowUpdatesPerBatch = 100_000
+
+// maxBatch is the subscription's bound on records per batch (0: the
+// consumer's default).
+func (t *Topology) maxBatch() int {
+	fan := t.windowsPerRecord()
+	if fan*10_000 <= windowUpdatesPerBatch {
+		return 0
+	}
+	return int(max(1, windowUpdatesPerBatch/fan))
+}
+
+// windowsPerRecord is the most windows one input record updates in any
+// of the topology's aggregations: a hopping window's size over its
+// advance, rounded up; 1 for every other kind.
+func (t *Topology) windowsPerRecord() int64 {
+	most := int64(1)
+	for _, in := range t.Inputs {
+		walkChain(in.head(), func(op Op) bool {
+			if a, ok := op.(*Aggregate); ok && a.Window != nil && a.Window.Kind == Hopping && a.Window.Advance > 0 {
+				most = max(most, (a.Window.Size+a.Window.Advance-1)/a.Window.Advance)
+			}
+			return true
+		})
+	}
+	return most
+}
+
+// head is the first operator the input's rows enter.
+func (in *Input) head() Op {
+	if in.Internal != nil {
+		return in.Internal.Next
+	}
+	return in.Next
+}
+
+// walkChain calls fn on op and each operator after it while there is
+// exactly one (a branch ends the walk), until fn returns false.
+func walkChain(op Op, fn func(Op) bool) {
+	seen := map[Op]bool{}
+	for op != nil && !seen[op] {
+		seen[op] = true
+		if !fn(op) {
+			return
+		}
+		next := NextOps(op)
+		op = nil
+		if len(next) == 1 {
+			op = next[0]
+		}
+	}
+}
+
 // Start subscribes the topology's topics and runs it.
 func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Options) (*Query, error) {
 	q := &Query{Topology: topo, cluster: cluster, opts: opts, tasks: map[int32]*Task{}}
@@ -132,6 +191,7 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 		EarliestTopics: topo.tableInputs(),
 		OnRevoke:       q.revoke,
 		OnAssign:       q.assign,
+		MaxBatch:       topo.maxBatch(),
 	}
 	if eos {
 		so.TransactionalID = topo.Group
@@ -935,25 +995,20 @@ func (t *Topology) feedsTableSide(in *Input) string {
 	if in.Internal != nil {
 		return ""
 	}
-	op := in.Next
-	seen := map[Op]bool{}
-	for op != nil && !seen[op] {
-		seen[op] = true
-		if r, ok := op.(*Repartition); ok {
-			for _, x := range t.Inputs {
-				if x.Internal != nil && x.InternalTopic == r.Topic && x.tableSideOfStreamJoin() {
-					return r.Topic
-				}
+	topic := ""
+	walkChain(in.Next, func(op Op) bool {
+		r, ok := op.(*Repartition)
+		if !ok {
+			return true
+		}
+		for _, x := range t.Inputs {
+			if x.Internal != nil && x.InternalTopic == r.Topic && x.tableSideOfStreamJoin() {
+				topic = r.Topic
 			}
-			return ""
 		}
-		next := NextOps(op)
-		op = nil
-		if len(next) == 1 {
-			op = next[0]
-		}
-	}
-	return ""
+		return false
+	})
+	return topic
 }
 
 // joins reports whether the input's chain reaches a join.
@@ -990,24 +1045,14 @@ func (in *Input) firstJoin() (*JoinSpec, bool) {
 // firstJoinSide finds the first join the input's rows reach along its
 // operator chain, and whether they enter it on the left.
 func (in *Input) firstJoinSide() (j *JoinSpec, left, ok bool) {
-	op := in.Next
-	if in.Internal != nil {
-		op = in.Internal.Next
-	}
-	seen := map[Op]bool{}
-	for op != nil && !seen[op] {
-		seen[op] = true
+	walkChain(in.head(), func(op Op) bool {
 		switch v := op.(type) {
 		case *JoinLeft:
-			return v.J, true, true
+			j, left, ok = v.J, true, true
 		case *JoinRight:
-			return v.J, false, true
+			j, left, ok = v.J, false, true
 		}
-		next := NextOps(op)
-		op = nil
-		if len(next) == 1 {
-			op = next[0]
-		}
-	}
-	return nil, false, false
+		return !ok
+	})
+	return j, left, ok
 }
