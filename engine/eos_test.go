@@ -334,3 +334,52 @@ func countedEvents(keys, from, n int) []kafka.Record {
 	}
 	return recs
 }
+
+// TestExactlyOnceCommitsAFanOutInParts: a join of 500 preloaded records
+// with 500 others of the same key makes 250,000 outputs from one fetched
+// batch. Under exactly-once nothing is streamed out before the commit,
+// so the query commits whenever a task holds 100,000 outputs (the
+// runtime's txnOutputs) instead of holding all of them for one
+// transaction (9 million outputs held 5 GB): every transaction in the
+// output is at most that plus one record's fan-out, and the output is
+// still exactly every pair once.
+func TestExactlyOnceCommitsAFanOutInParts(t *testing.T) {
+	const n, most = 500, 100_000 + 500
+	cl := startBroker(t, t.TempDir())
+	for _, side := range []string{"l", "r"} {
+		createTopic(t, cl, side, 1)
+		recs := make([]kafka.Record, n)
+		for i := range recs {
+			recs[i] = kafka.Record{Key: []byte("k"), Value: []byte(fmt.Sprintf(`{"V":%d}`, i)), Timestamp: int64(1_000 + i)}
+		}
+		produceJSON(t, cl, side, recs...)
+	}
+	e := eosEngines(t, cl)()
+	defer e.Close()
+	mustExec(t, e, `CREATE STREAM L (K STRING KEY, V INT) WITH (KAFKA_TOPIC='l', VALUE_FORMAT='JSON');
+		CREATE STREAM R (K STRING KEY, V INT) WITH (KAFKA_TOPIC='r', VALUE_FORMAT='JSON');
+		CREATE STREAM J AS SELECT L.K, L.V AS LV, R.V AS RV FROM L JOIN R WITHIN 1 HOUR ON L.K = R.K;`)
+	out := waitRecords(t, cl, "J", func(recs []kafka.Record) bool { return len(recs) >= n*n })
+	pairs := map[[2]float64]bool{}
+	for _, r := range out {
+		v := jsonValue(t, r)
+		pairs[[2]float64{v["LV"].(float64), v["RV"].(float64)}] = true
+	}
+	if len(out) != n*n || len(pairs) != n*n {
+		t.Errorf("%d committed outputs holding %d distinct pairs, want each of the %d pairs once", len(out), len(pairs), n*n)
+	}
+	// A transaction's marker takes an offset: committed records come in
+	// runs of consecutive offsets, one run per transaction.
+	run, largest, runs := 0, 0, 0
+	for i, r := range out {
+		if i == 0 || r.Offset != out[i-1].Offset+1 {
+			run = 0
+			runs++
+		}
+		run++
+		largest = max(largest, run)
+	}
+	if largest > most {
+		t.Errorf("a transaction of %d outputs (in %d transactions), want at most %d", largest, runs, most)
+	}
+}

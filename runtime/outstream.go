@@ -53,6 +53,19 @@ func (s *outStream) due(t *Task) bool {
 	return s != nil && s.on && len(t.pending) >= outChunk
 }
 
+// txnOutputs is how many outputs a task holds for its query's
+// transaction before the query commits in the middle of a batch: under
+// exactly-once nothing is streamed out before the commit, and one batch
+// of a join matching every record with thousands held 9 million outputs
+// (5 GB) for its one transaction.
+const txnOutputs = 100_000
+
+// holdsFull reports whether t, not streaming, holds enough outputs that
+// its query should commit before it processes more.
+func (s *outStream) holdsFull(t *Task) bool {
+	return s != nil && !s.on && len(t.pending) >= txnOutputs
+}
+
 // send starts the produce of t's outputs and gives t an empty array.
 func (s *outStream) send(t *Task) {
 	t.publishStats() // before any of these outputs can be seen

@@ -294,16 +294,30 @@ func (q *Query) handle(ctx context.Context, batch []kafka.Record) error {
 			t.enqueue(&batch[i])
 		}
 		now := time.Now()
-		for _, p := range slices.Sorted(maps.Keys(q.tasks)) {
-			t := q.tasks[p]
-			t.drain(now)
-			stop = stop || t.stop
+		for {
+			yielded := false
+			for _, p := range slices.Sorted(maps.Keys(q.tasks)) {
+				t := q.tasks[p]
+				t.yielded = false
+				t.drain(now)
+				stop = stop || t.stop
+				yielded = yielded || t.yielded
+			}
+			if !yielded || stop {
+				break
+			}
+			// A task holds txnOutputs for the transaction: commit
+			// what was processed so far, then go on with the batch.
+			if err := q.failedTask(); err != nil {
+				return err
+			}
+			if err := q.commit(ctx); err != nil {
+				return err
+			}
 		}
 	}
-	for _, t := range q.tasks {
-		if t.failed != nil {
-			return t.failed // nothing of the batch is committed
-		}
+	if err := q.failedTask(); err != nil {
+		return err // nothing of the batch since the last commit is committed
 	}
 	flushed := true
 	if q.commitDue(stop) {
@@ -322,6 +336,16 @@ func (q *Query) handle(ctx context.Context, batch []kafka.Record) error {
 	}
 	if stop {
 		return errSinkDone
+	}
+	return nil
+}
+
+// failedTask returns the failure of a task that cannot go on, if any.
+func (q *Query) failedTask() error {
+	for _, t := range q.tasks {
+		if t.failed != nil {
+			return t.failed
+		}
 	}
 	return nil
 }

@@ -70,6 +70,9 @@ type Task struct {
 	stream *outStream // takes pending over as it fills (nil: at the commit)
 	stop   bool       // set when a transient sink wants no more rows
 	failed error      // set (with stop) when the query cannot go on
+	// yielded is set when drain stopped with records left because the
+	// outputs held for a transaction reached txnOutputs.
+	yielded bool
 	// words boxes the per-record pseudo columns (ROWTIME, ROWOFFSET)
 	// and out holds encoded keys and values: shared blocks instead of
 	// allocations per record.
@@ -436,6 +439,9 @@ func (t *Task) drain(now time.Time) {
 		t.processHead(pick)
 		if t.stream.due(t) {
 			t.stream.send(t)
+		} else if t.stream.holdsFull(t) {
+			t.yielded = true
+			return
 		}
 	}
 }
