@@ -3,6 +3,7 @@ package repl
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/eddysql/eddy/sql"
@@ -73,6 +74,7 @@ func (e *StatementError) Unwrap() error { return e.Err }
 //	      |        ^
 func (e *StatementError) Error() string {
 	pos, reason := sql.Locate(e.Err)
+	reason = printable(reason)
 	if pos.Line == 0 && e.Source == "" {
 		return reason // typed just now: the statement is on the screen
 	}
@@ -98,7 +100,7 @@ func (e *StatementError) Error() string {
 	} else {
 		fmt.Fprintf(&b, "line %d:%d: %s\n", line, col, reason)
 	}
-	src := lines[pos.Line-1]
+	src := printable(lines[pos.Line-1])
 	gutter := fmt.Sprintf("%5d | ", line)
 	fmt.Fprintf(&b, "%s%s\n%s| %s^", gutter, src, strings.Repeat(" ", len(gutter)-2), caretPad(src, pos.Col))
 	return b.String()
@@ -108,6 +110,27 @@ func (e *StatementError) Error() string {
 func (e *StatementError) Summary() string {
 	first, _, _ := strings.Cut(e.Error(), "\n")
 	return first
+}
+
+// printable shows s with each control character (but tab and newline)
+// and each byte that is not UTF-8 as U+FFFD, one for one, so the caret
+// still lines up: a file of binary garbage must not send escape
+// sequences to the user's terminal in its error.
+func printable(s string) string {
+	clean := func(r rune) bool {
+		return r == '\t' || r == '\n' || (r != utf8.RuneError && !unicode.IsControl(r))
+	}
+	if strings.IndexFunc(s, func(r rune) bool { return !clean(r) }) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if !clean(r) {
+			r = utf8.RuneError
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // caretPad is the indentation that puts a caret under column col of src,

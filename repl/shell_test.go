@@ -408,3 +408,21 @@ func equal(a, b []string) bool {
 	}
 	return true
 }
+
+// TestScriptErrorShowsNoControlCharacters: a script holding terminal
+// escape sequences or bytes that are not UTF-8 (a binary file run by
+// mistake) is reported with each such character as U+FFFD, one for one
+// so the caret still lines up, never echoed raw to the terminal.
+func TestScriptErrorShowsNoControlCharacters(t *testing.T) {
+	c := &testClient{execute: func(sql string) ([]api.Entity, error) {
+		return nil, &esql.Error{Pos: esql.Pos{Line: 1, Col: 9}, Msg: "mismatched input '\x1b[2J'"}
+	}}
+	_, stderr, err := session(t, c, Options{}, "\x1b[2J\xff\x07 ab \x1b[2J;\n")
+	if !errors.Is(err, ErrStatementFailed) {
+		t.Fatalf("err = %v, want ErrStatementFailed", err)
+	}
+	want := "<stdin>:1:9: mismatched input '\uFFFD[2J'\n    1 | \uFFFD[2J\uFFFD\uFFFD ab \uFFFD[2J;\n      |         ^\n"
+	if stderr != want {
+		t.Errorf("stderr\n%q\nwant\n%q", stderr, want)
+	}
+}
