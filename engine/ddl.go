@@ -40,11 +40,11 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *sql.CreateSource, 
 		return nil, err
 	}
 	e.inferredIDs = inferredIDs(src)
-	parts, hasParts, err := planner.PropInt(st.Props, "PARTITIONS")
+	parts, hasParts, err := planner.PropCount(st.Props, "PARTITIONS", 32)
 	if err != nil {
 		return nil, err
 	}
-	replicas, _, err := planner.PropInt(st.Props, "REPLICAS")
+	replicas, _, err := planner.PropCount(st.Props, "REPLICAS", 16)
 	if err != nil {
 		return nil, err
 	}

@@ -516,3 +516,35 @@ func TestCreateOrReplaceKeepsState(t *testing.T) {
 		t.Errorf("after the replace the count is %s, want 3 (outputs %q)", last, got)
 	}
 }
+
+// TestPartitionAndReplicaCountsMustBePositive: PARTITIONS or REPLICAS of
+// zero, below zero, or past what Kafka stores (an int32, an int16) are
+// refused with ksqlDB's messages, and no topic is created (a broker took
+// zero or -5 as its default of one partition; 5,000,000,000 wrapped).
+func TestPartitionAndReplicaCountsMustBePositive(t *testing.T) {
+	e, cl := newMemEngine(t)
+	for _, tc := range []struct{ with, want string }{
+		{"PARTITIONS=0", "Invalid number of partitions in WITH clause (must be positive): 0"},
+		{"PARTITIONS=-5", "Invalid number of partitions in WITH clause (must be positive): -5"},
+		{"PARTITIONS=5000000000", "Invalid number of partitions in WITH clause: 5000000000"},
+		{"PARTITIONS='x'", "Invalid number of partitions in WITH clause: x"},
+		{"PARTITIONS=1, REPLICAS=0", "Invalid number of replicas in WITH clause (must be positive): 0"},
+		{"PARTITIONS=1, REPLICAS=40000", "Invalid number of replicas in WITH clause: 40000"},
+	} {
+		for _, stmt := range []string{
+			"CREATE STREAM S (V INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', " + tc.with + ");",
+			"CREATE STREAM S WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', " + tc.with + ") AS SELECT * FROM SRC;",
+		} {
+			if strings.Contains(stmt, " AS SELECT") {
+				mustExec(t, e, "CREATE STREAM IF NOT EXISTS SRC (V INT) WITH (KAFKA_TOPIC='src', VALUE_FORMAT='JSON', PARTITIONS=1);")
+			}
+			_, err := e.Execute(context.Background(), stmt, nil)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: %v, want %q", stmt, err, tc.want)
+			}
+			if _, exists, _ := cl.Topic(context.Background(), "s"); exists {
+				t.Fatalf("%s: the topic was created", stmt)
+			}
+		}
+	}
+}

@@ -342,11 +342,11 @@ func resetPolicy(cfg planner.Config, table bool) kafka.OffsetReset {
 }
 
 func (e *Engine) createSinkTopic(ctx context.Context, props sql.Props, plan *planner.QueryPlan, sink *metastore.Source) error {
-	parts, hasParts, err := planner.PropInt(props, "PARTITIONS")
+	parts, hasParts, err := planner.PropCount(props, "PARTITIONS", 32)
 	if err != nil {
 		return err
 	}
-	replicas, _, err := planner.PropInt(props, "REPLICAS")
+	replicas, _, err := planner.PropCount(props, "REPLICAS", 16)
 	if err != nil {
 		return err
 	}

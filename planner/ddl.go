@@ -316,8 +316,10 @@ func propString(e sql.Expr) (string, error) {
 	return "", errorf("unsupported property value %T", e)
 }
 
-// PropInt returns an integer WITH property.
-func PropInt(props sql.Props, name string) (int, bool, error) {
+// PropCount returns the PARTITIONS or REPLICAS WITH property: a positive
+// count that fits in bits (32 for partitions, 16 for replicas, as Kafka
+// stores them), refused with ksqlDB's messages otherwise.
+func PropCount(props sql.Props, name string, bits int) (int, bool, error) {
 	e, ok := props.Get(name)
 	if !ok {
 		return 0, false, nil
@@ -326,11 +328,15 @@ func PropInt(props sql.Props, name string) (int, bool, error) {
 	if err != nil {
 		return 0, true, err
 	}
-	n, err := strconv.Atoi(s)
+	what := strings.ToLower(name)
+	n, err := strconv.ParseInt(s, 10, bits)
 	if err != nil {
-		return 0, true, errorf("Invalid value for %s: %s", name, s)
+		return 0, true, errorf("Invalid number of %s in WITH clause: %s", what, s)
 	}
-	return n, true, nil
+	if n <= 0 {
+		return 0, true, errorf("Invalid number of %s in WITH clause (must be positive): %d", what, n)
+	}
+	return int(n), true, nil
 }
 
 // PropString returns a string WITH property.
