@@ -14,10 +14,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// maxPollRecords bounds one Handler batch: big enough to amortize the
-// commit round trip, small enough that a rebalance blocked on our poll
-// (BlockRebalanceOnPoll) does not wait long.
-const maxPollRecords = 10_000
+// DefaultMaxBatch bounds one Handler batch (SubscribeOptions.MaxBatch
+// lowers it): big enough to amortize the commit round trip, small enough
+// that a rebalance blocked on our poll (BlockRebalanceOnPoll) does not
+// wait long.
+const DefaultMaxBatch = 10_000
 
 // commitTimeout bounds the commits made on close and revocation, which
 // cannot use the (by then cancelled) subscription context.
@@ -355,7 +356,7 @@ func (s *clientSub) pollOnce() bool {
 		pctx, cancel = context.WithTimeout(s.ctx, s.opts.Tick)
 		defer cancel()
 	}
-	limit := maxPollRecords
+	limit := DefaultMaxBatch
 	if s.opts.MaxBatch > 0 {
 		limit = min(limit, s.opts.MaxBatch)
 	}

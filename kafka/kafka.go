@@ -110,7 +110,7 @@ type SubscribeOptions struct {
 	// record, so a consumer can wait to act on a marker until the
 	// records before it are handled.
 	OnMarker func(topic string, partition int32, next int64)
-	// MaxBatch bounds the records of one handler call (0: 10,000). A
+	// MaxBatch bounds the records of one handler call (0: DefaultMaxBatch). A
 	// handler whose records each fan out into much work (a hopping
 	// window updates every window holding the record) takes fewer, so
 	// what one batch holds until its commit stays bounded.

@@ -102,14 +102,14 @@ const maxHeld = 50_000
 // held until its commit, and a record of a hopping window updates every
 // window holding it (3,600 for an hour advancing by the second), so such
 // a query takes fewer records a batch. Queries updating at most ten
-// windows a record keep the consumer's 10,000.
+// windows a record keep the consumer's default.
 const windowUpdatesPerBatch = 100_000
 
 // maxBatch is the subscription's bound on records per batch (0: the
 // consumer's default).
 func (t *Topology) maxBatch() int {
 	fan := t.windowsPerRecord()
-	if fan*10_000 <= windowUpdatesPerBatch {
+	if fan*kafka.DefaultMaxBatch <= windowUpdatesPerBatch {
 		return 0
 	}
 	return int(max(1, windowUpdatesPerBatch/fan))

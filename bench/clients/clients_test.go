@@ -34,7 +34,7 @@ const (
 	// default, kgo's default and librdkafka's batch.size default.
 	batchBytes = 1_000_000
 	// pollBatch is the records per consumer batch and per sync produce,
-	// as in eddy (kafka.maxPollRecords, one Produce per fetched batch).
+	// as in eddy (kafka.DefaultMaxBatch, one Produce per fetched batch).
 	pollBatch = 10_000
 	// runTimeout bounds one run.
 	runTimeout = 3 * time.Minute
