@@ -142,4 +142,19 @@ func TestLostCommitIsWrittenAgain(t *testing.T) {
 	if len(recs) != 1 {
 		t.Errorf("%d records read, want the one written once", len(recs))
 	}
+
+	// Every commit lost: after three tries the caller is told nothing
+	// was written, as after a fencing, so it may try again itself.
+	defer e.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.EndTxn}, Count: -1, When: func(r kmsg.Request) bool {
+		r.(*kmsg.EndTxnRequest).Commit = false
+		return false
+	}})()
+	calls = 0
+	err = c.WriteExclusive(ctx, "lost-writer", func(context.Context) ([]Record, error) {
+		calls++
+		return []Record{{Topic: "lost", Partition: 0, Key: []byte("k2"), Value: []byte("v")}}, nil
+	})
+	if !errors.Is(err, ErrFenced) || !errors.Is(err, errCommitLost) || calls != 3 {
+		t.Errorf("every commit lost: %v after %d calls, want ErrFenced naming the lost commit after 3", err, calls)
+	}
 }

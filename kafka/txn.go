@@ -321,8 +321,13 @@ func (c *Client) WriteExclusive(ctx context.Context, id string, fn func(ctx cont
 	const attempts = 3
 	for i := 1; ; i++ {
 		err := c.writeExclusiveOnce(ctx, id, fn)
-		if !errors.Is(err, errCommitLost) || i == attempts {
+		if !errors.Is(err, errCommitLost) {
 			return err
+		}
+		if i == attempts {
+			// Nothing was written: the caller may try again, as
+			// after being fenced.
+			return fmt.Errorf("%w: %w", ErrFenced, err)
 		}
 		if c.cfg.Logf != nil {
 			c.cfg.Logf("%v; writing again", err)
@@ -375,9 +380,13 @@ func (c *Client) writeExclusiveOnce(ctx context.Context, id string, fn func(ctx 
 	if err := cl.EndTransaction(ctx, kgo.TryCommit); err != nil {
 		return fmt.Errorf("exclusive writer %s: %w", id, fenced(err))
 	}
-	// Its records were aborted: nothing was written, so the caller
-	// may try again as after being fenced.
+	// Its records were aborted (errCommitLost, written again above),
+	// or we could not tell: the caller may try again as after being
+	// fenced.
 	if err := c.confirmCommitted(ctx, firstPerPartition(recs)); err != nil {
+		if errors.Is(err, errCommitLost) {
+			return fmt.Errorf("exclusive writer %s: %w", id, err)
+		}
 		return fmt.Errorf("exclusive writer %s: %w: %w", id, ErrFenced, err)
 	}
 	return nil
