@@ -77,3 +77,33 @@ func TestAvroHostileRecordsAreLogged(t *testing.T) {
 		}
 	})
 }
+
+// TestUnknownSchemaIDIsLogged: a record framed with a schema id the
+// embedded registry does not hold goes to the processing log naming the
+// id once (it was named twice, once by the registry's client and once
+// by the decoder), and the query goes on to the next record.
+func TestUnknownSchemaIDIsLogged(t *testing.T) {
+	e, cl, reg := registryEngine(t, map[string]string{"ksql.logging.processing.stream.auto.create": "true"})
+	id, err := reg.Register("producer-value", serde.RegSchema{Type: serde.SchemaAvro,
+		Schema: `{"type":"record","name":"R","fields":[{"name":"id","type":"int"}]}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, e, "CREATE STREAM ins (id INT) WITH (kafka_topic='ins', value_format='AVRO', partitions=1);")
+	mustExec(t, e, "CREATE STREAM outs WITH (value_format='JSON') AS SELECT id FROM ins;")
+	frame := func(id int, body []byte) []byte {
+		return append(binary.BigEndian.AppendUint32([]byte{0}, uint32(id)), body...)
+	}
+	if err := cl.Produce(context.Background(),
+		kafka.Record{Topic: "ins", Partition: -1, Value: frame(9999, binary.AppendVarint(nil, 1))},
+		kafka.Record{Topic: "ins", Partition: -1, Value: frame(id, binary.AppendVarint(nil, 2))}); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(values(t, cl, "OUTS"), " "); got != `|{"ID":2}` {
+		t.Errorf("output %s, want only the readable record", got)
+	}
+	logged := strings.Join(values(t, cl, "default_ksql_processing_log"), "\n")
+	if n := strings.Count(logged, "schema id 9999"); n != 1 {
+		t.Errorf("the processing log names schema id 9999 %d times, want once:\n%s", n, logged)
+	}
+}

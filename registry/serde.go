@@ -32,7 +32,7 @@ func (c serdeClient) ByID(id int) (serde.RegSchema, error) {
 	defer cancel()
 	s, err := c.r.SchemaByID(ctx, id)
 	if err != nil {
-		return serde.RegSchema{}, fmt.Errorf("schema id %d: %w", id, err)
+		return serde.RegSchema{}, err // callers name the id, as for an external registry
 	}
 	return fromSchema(s), nil
 }
