@@ -27,6 +27,51 @@ func (noColumns) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
 
 // insertValues serialises one row with the target's formats and produces it.
 func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg planner.Config) error {
+	rec, err := e.insertRecord(st, cfg)
+	if err != nil {
+		return err
+	}
+	if err := e.cluster.Produce(ctx, rec); err != nil {
+		return fmt.Errorf("insert into %s: %w", st.Target, err)
+	}
+	return nil
+}
+
+// StartInsert runs one INSERT VALUES statement as Execute does, but
+// returns once its record is handed to the producer; wait reports
+// whether it was written and must be called once. Rows started in turn
+// are written in turn: a caller inserting many (/inserts-stream) keeps
+// several in flight instead of waiting a round trip for each.
+func (e *Engine) StartInsert(ctx context.Context, text string, props map[string]string) (wait func() error, err error) {
+	stmts, err := sql.Parse(text)
+	if err != nil {
+		return nil, classify(err, text)
+	}
+	st, ok := stmts[0].(*sql.InsertValues)
+	if len(stmts) != 1 || !ok {
+		return nil, classify(&stmtErr{msg: "StartInsert takes one INSERT VALUES statement."}, text)
+	}
+	rec, err := e.insertRecord(st, e.config(props))
+	if err != nil {
+		return nil, classify(err, st.Text())
+	}
+	failed := func(err error) error {
+		if err == nil {
+			return nil
+		}
+		return classify(fmt.Errorf("insert into %s: %w", st.Target, err), st.Text())
+	}
+	if p, ok := e.cluster.(kafka.AsyncProducer); ok {
+		landed := p.StartProduce(ctx, []kafka.Record{rec})
+		return func() error { return failed(landed()) }, nil
+	}
+	err = failed(e.cluster.Produce(ctx, rec))
+	return func() error { return err }, nil
+}
+
+// insertRecord is the record an INSERT VALUES statement writes: its row
+// checked against the target's columns and serialised in its formats.
+func (e *Engine) insertRecord(st *sql.InsertValues, cfg planner.Config) (kafka.Record, error) {
 	src := e.ms.Source(st.Target)
 	if src == nil {
 		msg := fmt.Sprintf("Cannot insert values into an unknown stream/table: `%s`", st.Target)
@@ -39,10 +84,10 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg pla
 				}
 			}
 		}
-		return &stmtErr{msg: msg}
+		return kafka.Record{}, &stmtErr{msg: msg}
 	}
 	if src.IsSource {
-		return &stmtErr{msg: fmt.Sprintf("Cannot insert values into read-only %s: %s", strings.ToLower(src.Kind()), src.Name)}
+		return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Cannot insert values into read-only %s: %s", strings.ToLower(src.Kind()), src.Name)}
 	}
 	cols := st.Columns
 	if cols == nil {
@@ -54,7 +99,7 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg pla
 		}
 	}
 	if len(cols) != len(st.Values) {
-		return &stmtErr{msg: fmt.Sprintf("Failed to prepare statement: Expected number columns and values to match: %d, %d", len(cols), len(st.Values))}
+		return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Failed to prepare statement: Expected number columns and values to match: %d, %d", len(cols), len(st.Values))}
 	}
 	row := make([]any, len(src.Schema.Columns))
 	ts := time.Now().UnixMilli()
@@ -63,37 +108,37 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg pla
 	ectx.OnError = func(err error) { evalErr = err }
 	for i, name := range cols {
 		if name == "ROWPARTITION" || name == "ROWOFFSET" {
-			return &stmtErr{msg: fmt.Sprintf("Inserting into column `%s` is not allowed.", name)}
+			return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Inserting into column `%s` is not allowed.", name)}
 		}
 		if _, isNull := st.Values[i].(*sql.NullLit); isNull {
 			if idx := src.Schema.Find(name); idx < 0 && name != "ROWTIME" {
-				return &stmtErr{msg: fmt.Sprintf("Column name %s does not exist.", name)}
+				return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Column name %s does not exist.", name)}
 			}
 			continue // NULL fits any column
 		}
 		c, err := expr.Compile(st.Values[i], noColumns{}, e.fns)
 		if err != nil {
-			return &stmtErr{msg: err.Error()}
+			return kafka.Record{}, &stmtErr{msg: err.Error()}
 		}
 		v := c.Eval(&ectx, nil)
 		if evalErr != nil {
-			return &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. %v", src.Name, evalErr)}
+			return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. %v", src.Name, evalErr)}
 		}
 		if name == "ROWTIME" {
 			tv, err := expr.CastValue(v, c.Type, types.BigintType)
 			if err != nil || tv == nil {
-				return &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. ROWTIME must be a BIGINT: %v", src.Name, err)}
+				return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. ROWTIME must be a BIGINT: %v", src.Name, err)}
 			}
 			ts = tv.(int64)
 			continue
 		}
 		idx := src.Schema.Find(name)
 		if idx < 0 {
-			return &stmtErr{msg: fmt.Sprintf("Column name %s does not exist.", name)}
+			return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Column name %s does not exist.", name)}
 		}
 		col := src.Schema.Columns[idx]
 		if col.Namespace == types.HeaderColumn {
-			return &stmtErr{msg: fmt.Sprintf("Cannot insert into HEADER columns: %s", name)}
+			return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Cannot insert into HEADER columns: %s", name)}
 		}
 		if v != nil && c.Type != nil && !c.Type.Equal(col.Type) {
 			orig, narrows := v, narrowsType(c.Type, col.Type)
@@ -101,7 +146,7 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg pla
 				v, err = expr.CastValue(v, c.Type, col.Type)
 			}
 			if narrows || err != nil || roundsDecimal(orig, v, c.Type, col.Type) {
-				return &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. Expected type %s for field %s but got %s(%s)", src.Name, col.Type, name, sql.FormatExpr(st.Values[i]), c.Type)}
+				return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. Expected type %s for field %s but got %s(%s)", src.Name, col.Type, name, sql.FormatExpr(st.Values[i]), c.Type)}
 			}
 		}
 		row[idx] = v
@@ -109,11 +154,11 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg pla
 	key := src.Schema.Key()
 	ks, err := serde.NewFor(src.KeyFormat, key, true, serde.Env{Topic: src.Topic, Registry: e.opts.Registry})
 	if err != nil {
-		return &stmtErr{msg: err.Error()}
+		return kafka.Record{}, &stmtErr{msg: err.Error()}
 	}
 	vs, err := serde.NewFor(src.ValueFormat, src.Schema.Value(), false, serde.Env{Topic: src.Topic, Registry: e.opts.Registry})
 	if err != nil {
-		return &stmtErr{msg: err.Error()}
+		return kafka.Record{}, &stmtErr{msg: err.Error()}
 	}
 	var keyVals, valVals []any
 	for i, c := range src.Schema.Columns {
@@ -126,16 +171,13 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg pla
 	}
 	kb, err := ks.Encode(keyVals)
 	if err != nil {
-		return &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. Could not serialize key: %v", src.Name, err)}
+		return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. Could not serialize key: %v", src.Name, err)}
 	}
 	vb, err := vs.Encode(valVals)
 	if err != nil {
-		return &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. Could not serialize value: %v", src.Name, err)}
+		return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. Could not serialize value: %v", src.Name, err)}
 	}
-	if err := e.cluster.Produce(ctx, kafka.Record{Topic: src.Topic, Partition: -1, Key: kb, Value: vb, Timestamp: ts}); err != nil {
-		return fmt.Errorf("insert into %s: %w", src.Name, err)
-	}
-	return nil
+	return kafka.Record{Topic: src.Topic, Partition: -1, Key: kb, Value: vb, Timestamp: ts}, nil
 }
 
 // narrowsType reports whether from reaches a column type ksqlDB does not

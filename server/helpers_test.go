@@ -23,10 +23,12 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // testServer is a server on a free port over an engine.
 type testServer struct {
 	*Server
-	eng  *engine.Engine
-	url  string
-	http *http.Client // HTTP/1.1
-	h2c  *http.Client // cleartext HTTP/2 with prior knowledge
+	eng *engine.Engine
+	// cluster is the engine's, when the test started it (startOn).
+	cluster kafka.Cluster
+	url     string
+	http    *http.Client // HTTP/1.1
+	h2c     *http.Client // cleartext HTTP/2 with prior knowledge
 }
 
 // startMem serves an engine over the synchronous in-memory cluster.
@@ -60,7 +62,9 @@ func startOn(t testing.TB, cl kafka.Cluster, mod func(*Config)) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return serveEngine(t, eng, mod)
+	ts := serveEngine(t, eng, mod)
+	ts.cluster = cl
+	return ts
 }
 
 // serveEngine serves eng until the test ends, then closes both.

@@ -3,12 +3,15 @@ package server
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/types"
@@ -97,40 +100,63 @@ func (s *Server) handleInserts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	lines := s.readLines(sc, r.Body)
+	defer lines.stop()
+	// Rows are inserted with up to insertWindow produces in flight and
+	// acknowledged in order: waiting a round trip for each held a bulk
+	// load to a few thousand rows a second. A row is acknowledged as
+	// soon as no further row is waiting to be read, so a client that
+	// sends one row at a time and waits gets its answer at once.
+	var flying []pendingInsert
+	land := func() bool {
+		p := flying[0]
+		flying = flying[1:]
+		return p.answer(send)
+	}
 	var seq int64
-	for sc.Scan() {
-		line := bytes.TrimSpace(sc.Bytes())
+	ended := false
+	for !ended {
+		var next scannedLine
+		var more bool
+		switch {
+		case len(flying) == 0:
+			next, more = <-lines.c
+		case len(flying) >= insertWindow:
+			if !land() {
+				return
+			}
+			continue
+		default:
+			select {
+			case next, more = <-lines.c:
+			default:
+				if !land() {
+					return
+				}
+				continue
+			}
+		}
+		if !more {
+			break
+		}
+		if next.err != nil {
+			flying = append(flying, pendingInsert{seq: seq, err: next.err, last: true})
+			break
+		}
+		line := bytes.TrimSpace(next.line)
 		if len(line) == 0 {
 			continue
 		}
-		var row map[string]any
-		dec := json.NewDecoder(bytes.NewReader(line))
-		dec.UseNumber()
-		if err := dec.Decode(&row); err != nil || dec.More() {
-			send(insertError{Type: "InsertError", Status: "error", Seq: seq, ErrorCode: codeBadRequest, Message: "Invalid JSON in inserts stream"})
-			break
-		}
-		var ae *apiError
-		stmt, err := insertStatement(src, row)
-		if err != nil {
-			ae = statementError(codeBadStatement, err.Error(), "", nil)
-		} else if _, err := s.cfg.Engine.Execute(ctx, stmt, props); err != nil {
-			ae = fromEngine(err, stmt, nil)
-		}
-		var ok bool
-		if ae != nil {
-			ok = send(insertError{Type: "InsertError", Status: "error", Seq: seq, ErrorCode: ae.ErrorCode, Message: ae.Message})
-		} else {
-			ok = send(insertAck{Status: "ok", Seq: seq})
-		}
-		if !ok || ctx.Err() != nil {
-			return
-		}
+		p := s.startInsert(ctx, src, line, props)
+		p.seq = seq
+		flying = append(flying, p)
+		ended = p.last
 		seq++
 	}
-	if err := sc.Err(); err != nil && ctx.Err() == nil {
-		ae := scanError(err, s.cfg.MaxBodyBytes, "")
-		send(insertError{Type: "InsertError", Status: "error", Seq: seq, ErrorCode: ae.ErrorCode, Message: ae.Message})
+	for len(flying) > 0 {
+		if !land() || ctx.Err() != nil {
+			return
+		}
 	}
 	if ct == mediaJSON {
 		if first {
@@ -139,6 +165,100 @@ func (s *Server) handleInserts(w http.ResponseWriter, r *http.Request) {
 			_ = sw.write([]byte("]"))
 		}
 	}
+}
+
+// insertWindow bounds the rows of one /inserts-stream in flight.
+const insertWindow = 1000
+
+// pendingInsert is a row of /inserts-stream started and not yet answered:
+// its produce (wait) or why it was refused (err); last ends the stream.
+type pendingInsert struct {
+	seq  int64
+	stmt string
+	wait func() error
+	err  *apiError
+	last bool
+}
+
+// answer waits for p's produce and sends its acknowledgement or error;
+// false when the client cannot be written to.
+func (p pendingInsert) answer(send func(any) bool) bool {
+	ae := p.err
+	if p.wait != nil {
+		if err := p.wait(); err != nil {
+			ae = fromEngine(err, p.stmt, nil)
+		}
+	}
+	if ae != nil {
+		return send(insertError{Type: "InsertError", Status: "error", Seq: p.seq, ErrorCode: ae.ErrorCode, Message: ae.Message})
+	}
+	return send(insertAck{Status: "ok", Seq: p.seq})
+}
+
+// startInsert starts inserting one JSON row into src.
+func (s *Server) startInsert(ctx context.Context, src *metastore.Source, line []byte, props map[string]string) pendingInsert {
+	var row map[string]any
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.UseNumber()
+	if err := dec.Decode(&row); err != nil || dec.More() {
+		return pendingInsert{err: genericError(codeBadRequest, "Invalid JSON in inserts stream"), last: true}
+	}
+	stmt, err := insertStatement(src, row)
+	if err != nil {
+		return pendingInsert{err: statementError(codeBadStatement, err.Error(), "", nil)}
+	}
+	wait, err := s.cfg.Engine.StartInsert(ctx, stmt, props)
+	if err != nil {
+		return pendingInsert{err: fromEngine(err, stmt, nil)}
+	}
+	return pendingInsert{stmt: stmt, wait: wait}
+}
+
+// scannedLine is a line of a request body, or why reading it failed.
+type scannedLine struct {
+	line []byte
+	err  *apiError
+}
+
+// lineReader scans a request body on its own goroutine, so the handler
+// can answer rows while the client has sent nothing further.
+type lineReader struct {
+	c    chan scannedLine
+	done chan struct{}
+	body io.Closer
+	wg   sync.WaitGroup
+}
+
+// readLines starts reading sc's lines; stop ends it.
+func (s *Server) readLines(sc *bufio.Scanner, body io.Closer) *lineReader {
+	lr := &lineReader{c: make(chan scannedLine, 256), done: make(chan struct{}), body: body}
+	lr.wg.Add(1)
+	go func() {
+		defer lr.wg.Done()
+		defer close(lr.c)
+		for sc.Scan() {
+			select {
+			case lr.c <- scannedLine{line: bytes.Clone(sc.Bytes())}:
+			case <-lr.done:
+				return
+			}
+		}
+		if err := sc.Err(); err != nil {
+			select {
+			case lr.c <- scannedLine{err: scanError(err, s.cfg.MaxBodyBytes, "")}:
+			case <-lr.done:
+			}
+		}
+	}()
+	return lr
+}
+
+// stop ends the reading goroutine: closing the body ends a Scan blocked
+// on the client.
+func (lr *lineReader) stop() {
+	close(lr.done)
+	lr.body.Close()
+	lr.wg.Wait()
 }
 
 func scanError(err error, limit int64, missing string) *apiError {

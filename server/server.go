@@ -25,6 +25,7 @@ import (
 // implements it.
 type Backend interface {
 	Execute(ctx context.Context, text string, props map[string]string) ([]api.Entity, error)
+	StartInsert(ctx context.Context, text string, props map[string]string) (wait func() error, err error)
 	Stream(ctx context.Context, text string, props map[string]string, emit func(api.StreamedRow) error) error
 	Print(ctx context.Context, text string, props map[string]string, emit func(line string) error) error
 	QueryStats() []engine.QueryStat
