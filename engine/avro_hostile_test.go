@@ -34,9 +34,6 @@ func TestAvroHostileRecordsAreLogged(t *testing.T) {
 		mustExec(t, e, "CREATE STREAM nodes (id INT, next STRUCT<id INT>, pad ARRAY<INT>) WITH (kafka_topic='nodes', value_format='AVRO', partitions=1);")
 		mustExec(t, e, "CREATE STREAM out WITH (value_format='JSON') AS SELECT id, next->id AS next_id, ARRAY_LENGTH(pad) AS pads FROM nodes;")
 
-		frame := func(id int, body []byte) []byte {
-			return append(binary.BigEndian.AppendUint32([]byte{0}, uint32(id)), body...)
-		}
 		list := func(first, n int) []byte { // n nodes, ids from first
 			var b []byte
 			for i := range n {
@@ -49,11 +46,11 @@ func TestAvroHostileRecordsAreLogged(t *testing.T) {
 			return append(binary.AppendVarint(binary.AppendVarint(nil, int64(id)), count), 0)
 		}
 		bodies := [][]byte{
-			frame(listID, list(1, 3)),
-			frame(listID, list(100, 5000)), // nested deeper than 512
-			frame(padID, pad(5, 1<<62)),    // 2^62 nulls in 11 bytes
-			frame(padID, pad(6, 3)),
-			frame(listID, list(7, 1)),
+			avroFrame(listID, list(1, 3)),
+			avroFrame(listID, list(100, 5000)), // nested deeper than 512
+			avroFrame(padID, pad(5, 1<<62)),    // 2^62 nulls in 11 bytes
+			avroFrame(padID, pad(6, 3)),
+			avroFrame(listID, list(7, 1)),
 		}
 		var recs []kafka.Record
 		for _, v := range bodies {
@@ -91,12 +88,9 @@ func TestUnknownSchemaIDIsLogged(t *testing.T) {
 	}
 	mustExec(t, e, "CREATE STREAM ins (id INT) WITH (kafka_topic='ins', value_format='AVRO', partitions=1);")
 	mustExec(t, e, "CREATE STREAM outs WITH (value_format='JSON') AS SELECT id FROM ins;")
-	frame := func(id int, body []byte) []byte {
-		return append(binary.BigEndian.AppendUint32([]byte{0}, uint32(id)), body...)
-	}
 	if err := cl.Produce(context.Background(),
-		kafka.Record{Topic: "ins", Partition: -1, Value: frame(9999, binary.AppendVarint(nil, 1))},
-		kafka.Record{Topic: "ins", Partition: -1, Value: frame(id, binary.AppendVarint(nil, 2))}); err != nil {
+		kafka.Record{Topic: "ins", Partition: -1, Value: avroFrame(9999, binary.AppendVarint(nil, 1))},
+		kafka.Record{Topic: "ins", Partition: -1, Value: avroFrame(id, binary.AppendVarint(nil, 2))}); err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.Join(values(t, cl, "OUTS"), " "); got != `|{"ID":2}` {
@@ -106,4 +100,9 @@ func TestUnknownSchemaIDIsLogged(t *testing.T) {
 	if n := strings.Count(logged, "schema id 9999"); n != 1 {
 		t.Errorf("the processing log names schema id 9999 %d times, want once:\n%s", n, logged)
 	}
+}
+
+// avroFrame is body in the Schema Registry wire format of schema id.
+func avroFrame(id int, body []byte) []byte {
+	return append(binary.BigEndian.AppendUint32([]byte{0}, uint32(id)), body...)
 }

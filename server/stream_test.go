@@ -239,15 +239,9 @@ func testInsertsStream(t *testing.T, ts *testServer) {
 // they were sent (their offsets follow their ids), with several produces
 // in flight rather than one round trip a row.
 func TestInsertsStreamBulk(t *testing.T) {
-	ts := startEmbedded(t, nil)
-	ts.ksql(t, "CREATE STREAM bulk (id INT, v STRING) WITH (kafka_topic='bulk', value_format='JSON', partitions=1);")
 	const n = 5000
-	var body strings.Builder
-	body.WriteString(`{"target":"BULK"}` + "\n")
-	for i := range n {
-		fmt.Fprintf(&body, `{"ID":%d,"V":"row %d"}`+"\n", i, i)
-	}
-	code, _, got := ts.do(t, ts.h2c, "POST", "/inserts-stream", "", body.String())
+	ts, body := bulkInserts(t, n)
+	code, _, got := ts.do(t, ts.h2c, "POST", "/inserts-stream", "", body)
 	if code != 200 {
 		t.Fatalf("status %d: %s", code, got)
 	}
@@ -291,19 +285,28 @@ func TestInsertsStreamLongLine(t *testing.T) {
 // row, a bulk load ran at about 7,000 rows a second; see
 // docs/performance.md).
 func BenchmarkInsertsStream(b *testing.B) {
-	ts := startEmbedded(b, nil)
-	ts.ksql(b, "CREATE STREAM bulk (id INT, v STRING) WITH (kafka_topic='bulk', value_format='JSON', partitions=1);")
 	const rows = 2000
-	var body strings.Builder
-	body.WriteString(`{"target":"BULK"}` + "\n")
-	for i := range rows {
-		fmt.Fprintf(&body, `{"ID":%d,"V":"row %d"}`+"\n", i, i)
-	}
+	ts, body := bulkInserts(b, rows)
 	b.ResetTimer()
 	for range b.N {
-		if code, _, got := ts.do(b, ts.h2c, "POST", "/inserts-stream", "", body.String()); code != 200 || strings.Count(got, `"ok"`) != rows {
+		if code, _, got := ts.do(b, ts.h2c, "POST", "/inserts-stream", "", body); code != 200 || strings.Count(got, `"ok"`) != rows {
 			b.Fatalf("status %d, %d acks", code, strings.Count(got, `"ok"`))
 		}
 	}
 	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// bulkInserts starts a server on the embedded broker with the stream
+// BULK, and returns an /inserts-stream body of n rows into it, row i
+// being {"ID":i,"V":"row i"}.
+func bulkInserts(tb testing.TB, n int) (*testServer, string) {
+	tb.Helper()
+	ts := startEmbedded(tb, nil)
+	ts.ksql(tb, "CREATE STREAM bulk (id INT, v STRING) WITH (kafka_topic='bulk', value_format='JSON', partitions=1);")
+	var body strings.Builder
+	body.WriteString(`{"target":"BULK"}` + "\n")
+	for i := range n {
+		fmt.Fprintf(&body, `{"ID":%d,"V":"row %d"}`+"\n", i, i)
+	}
+	return ts, body.String()
 }
