@@ -548,3 +548,26 @@ func TestPartitionAndReplicaCountsMustBePositive(t *testing.T) {
 		}
 	}
 }
+
+// TestStartInsertTakesOneInsert: StartInsert refuses text that is not
+// exactly one INSERT VALUES statement (none at all included) with an
+// error, and writes a row it is given.
+func TestStartInsertTakesOneInsert(t *testing.T) {
+	e, cl := newMemEngine(t)
+	mustExec(t, e, "CREATE STREAM S (V INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);")
+	for _, text := range []string{"", "  ;", "SHOW STREAMS;", "INSERT INTO S (V) VALUES (1); INSERT INTO S (V) VALUES (2);"} {
+		if _, err := e.StartInsert(context.Background(), text, nil); err == nil || !strings.Contains(err.Error(), "one INSERT VALUES statement") {
+			t.Errorf("%q: %v, want a refusal", text, err)
+		}
+	}
+	wait, err := e.StartInsert(context.Background(), "INSERT INTO S (V) VALUES (7);", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wait(); err != nil {
+		t.Fatal(err)
+	}
+	if got := values(t, cl, "s"); len(got) != 1 || !strings.Contains(got[0], `{"V":7}`) {
+		t.Errorf("topic s holds %q, want the one row", got)
+	}
+}

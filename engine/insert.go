@@ -47,8 +47,11 @@ func (e *Engine) StartInsert(ctx context.Context, text string, props map[string]
 	if err != nil {
 		return nil, classify(err, text)
 	}
-	st, ok := stmts[0].(*sql.InsertValues)
-	if len(stmts) != 1 || !ok {
+	var st *sql.InsertValues
+	if len(stmts) == 1 {
+		st, _ = stmts[0].(*sql.InsertValues)
+	}
+	if st == nil {
 		return nil, classify(&stmtErr{msg: "StartInsert takes one INSERT VALUES statement."}, text)
 	}
 	rec, err := e.insertRecord(st, e.config(props))
