@@ -108,6 +108,15 @@ func (s *Server) handleInserts(w http.ResponseWriter, r *http.Request) {
 	// soon as no further row is waiting to be read, so a client that
 	// sends one row at a time and waits gets its answer at once.
 	var flying []pendingInsert
+	defer func() {
+		// A client gone mid-stream: the rows in flight still land
+		// (a produce's records are the cluster's until its wait).
+		for _, p := range flying {
+			if p.wait != nil {
+				_ = p.wait()
+			}
+		}
+	}()
 	land := func() bool {
 		p := flying[0]
 		flying = flying[1:]
