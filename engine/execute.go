@@ -167,7 +167,7 @@ func (e *Engine) local(ctx context.Context, st sql.Statement, props map[string]s
 	case *sql.Explain:
 		return e.explain(ctx, s, props)
 	case *sql.InsertValues:
-		return nil, e.insertValues(ctx, s, e.config(props))
+		return nil, e.insertValues(ctx, s)
 	}
 	return nil, &stmtErr{msg: "unsupported statement"}
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/kafka"
-	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
@@ -26,8 +25,8 @@ func (noColumns) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
 }
 
 // insertValues serialises one row with the target's formats and produces it.
-func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg planner.Config) error {
-	rec, err := e.insertRecord(st, cfg)
+func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues) error {
+	rec, err := e.insertRecord(st)
 	if err != nil {
 		return err
 	}
@@ -41,7 +40,8 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues, cfg pla
 // returns once its record is handed to the producer; wait reports
 // whether it was written and must be called once. Rows started in turn
 // are written in turn: a caller inserting many (/inserts-stream) keeps
-// several in flight instead of waiting a round trip for each.
+// several in flight instead of waiting a round trip for each. props are
+// session properties, as Execute's; none changes an insert today.
 func (e *Engine) StartInsert(ctx context.Context, text string, props map[string]string) (wait func() error, err error) {
 	stmts, err := sql.Parse(text)
 	if err != nil {
@@ -54,7 +54,7 @@ func (e *Engine) StartInsert(ctx context.Context, text string, props map[string]
 	if st == nil {
 		return nil, classify(&stmtErr{msg: "StartInsert takes one INSERT VALUES statement."}, text)
 	}
-	rec, err := e.insertRecord(st, e.config(props))
+	rec, err := e.insertRecord(st)
 	if err != nil {
 		return nil, classify(err, st.Text())
 	}
@@ -74,7 +74,7 @@ func (e *Engine) StartInsert(ctx context.Context, text string, props map[string]
 
 // insertRecord is the record an INSERT VALUES statement writes: its row
 // checked against the target's columns and serialised in its formats.
-func (e *Engine) insertRecord(st *sql.InsertValues, cfg planner.Config) (kafka.Record, error) {
+func (e *Engine) insertRecord(st *sql.InsertValues) (kafka.Record, error) {
 	src := e.ms.Source(st.Target)
 	if src == nil {
 		msg := fmt.Sprintf("Cannot insert values into an unknown stream/table: `%s`", st.Target)
