@@ -14,11 +14,7 @@ import (
 // every record exactly once, with its own key, value and offset, after
 // several polls of different sizes.
 func TestSubscriptionBatchesAcrossPolls(t *testing.T) {
-	_, c := startBroker(t)
-	ctx := testCtx(t)
-	if err := c.CreateTopic(ctx, TopicInfo{Name: "polls", Partitions: 1}); err != nil {
-		t.Fatal(err)
-	}
+	_, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "polls", Partitions: 1})
 	var mu sync.Mutex
 	var kept []Record
 	polls := 0

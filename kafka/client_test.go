@@ -36,11 +36,25 @@ func startEmbeddedAt(t testing.TB, dir string) (*Embedded, *Client) {
 func startEmbeddedWithTopic(t testing.TB, dir string, topic TopicInfo) (*Embedded, *Client, context.Context) {
 	t.Helper()
 	e, c := startEmbeddedAt(t, dir)
+	return e, c, createTestTopic(t, c, topic)
+}
+
+// startBrokerWithTopic starts a broker, as startBroker, and creates topic
+// there.
+func startBrokerWithTopic(t testing.TB, topic TopicInfo) (*Embedded, *Client, context.Context) {
+	t.Helper()
+	e, c := startBroker(t)
+	return e, c, createTestTopic(t, c, topic)
+}
+
+// createTestTopic creates topic through c and returns the test's context.
+func createTestTopic(t testing.TB, c *Client, topic TopicInfo) context.Context {
+	t.Helper()
 	ctx := testCtx(t)
 	if err := c.CreateTopic(ctx, topic); err != nil {
 		t.Fatal(err)
 	}
-	return e, c, ctx
+	return ctx
 }
 
 func dial(t testing.TB, e *Embedded) *Client {
@@ -62,11 +76,7 @@ func testCtx(t testing.TB) context.Context {
 }
 
 func TestClientTopics(t *testing.T) {
-	_, c := startBroker(t)
-	ctx := testCtx(t)
-	if err := c.CreateTopic(ctx, TopicInfo{Name: "b", Partitions: 3, Configs: map[string]string{"cleanup.policy": "compact"}}); err != nil {
-		t.Fatal(err)
-	}
+	_, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "b", Partitions: 3, Configs: map[string]string{"cleanup.policy": "compact"}})
 	if err := c.CreateTopic(ctx, TopicInfo{Name: "b", Partitions: 3}); err != nil {
 		t.Fatalf("idempotent create: %v", err)
 	}
@@ -248,11 +258,7 @@ func produceN(t *testing.T, c Cluster, topic string, from, n int) {
 // and re-Subscribe it resumes where it left off, and a batch whose handler
 // failed is delivered again (at-least-once: nothing lost).
 func TestClientGroupResume(t *testing.T) {
-	_, c := startBroker(t)
-	ctx := testCtx(t)
-	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 3}); err != nil {
-		t.Fatal(err)
-	}
+	_, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "t", Partitions: 3})
 	produceN(t, c, "t", 0, 100)
 	opts := SubscribeOptions{Group: "g", Topics: []string{"t"}, Reset: Earliest}
 	if got := consumeUntil(t, c, opts, 100); len(got) != 100 {
@@ -346,11 +352,7 @@ func TestClientGroupLatestStartsAtSubscribe(t *testing.T) {
 // writes 5 more at once and expects exactly those 5.
 func expectLatest(t *testing.T, opts SubscribeOptions) {
 	t.Helper()
-	_, c := startBroker(t)
-	ctx := testCtx(t)
-	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 2}); err != nil {
-		t.Fatal(err)
-	}
+	_, c, _ := startBrokerWithTopic(t, TopicInfo{Name: "t", Partitions: 2})
 	expectLatestOn(t, c, c, "t", opts)
 }
 
@@ -391,11 +393,7 @@ func expectLatestOn(t *testing.T, c, writer *Client, topic string, opts Subscrib
 // TestClientSubscriptionCloseStopsGoroutines checks that Close leaves no
 // goroutine behind (the consumer client's included).
 func TestClientSubscriptionCloseStopsGoroutines(t *testing.T) {
-	_, c := startBroker(t)
-	ctx := testCtx(t)
-	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 2}); err != nil {
-		t.Fatal(err)
-	}
+	_, c, _ := startBrokerWithTopic(t, TopicInfo{Name: "t", Partitions: 2})
 	produceN(t, c, "t", 0, 10)
 	waitGoroutines := func(want int) int {
 		var n int
@@ -421,11 +419,7 @@ func TestClientSubscriptionCloseStopsGoroutines(t *testing.T) {
 // (as servers sharing a query do); together they see every record, and
 // the revocation commit leaves nothing for a third run to redo.
 func TestClientGroupShare(t *testing.T) {
-	_, c := startBroker(t)
-	ctx := testCtx(t)
-	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 4}); err != nil {
-		t.Fatal(err)
-	}
+	_, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "t", Partitions: 4})
 	var (
 		mu   sync.Mutex
 		seen = map[string]bool{}
@@ -481,11 +475,7 @@ func TestClientGroupShare(t *testing.T) {
 // TestSubscribeMaxBatch: a subscription bounded to three records a batch
 // gets a preloaded backlog of fifty in calls of at most three, all of it.
 func TestSubscribeMaxBatch(t *testing.T) {
-	_, c := startBroker(t)
-	ctx := testCtx(t)
-	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 1}); err != nil {
-		t.Fatal(err)
-	}
+	_, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "t", Partitions: 1})
 	produceN(t, c, "t", 0, 50)
 	var mu sync.Mutex
 	seen, largest := 0, 0

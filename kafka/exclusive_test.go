@@ -112,11 +112,7 @@ func TestConfirmCommittedTellsAbortedFromCommitted(t *testing.T) {
 // turns the first commit into that abort; WriteExclusive writes again
 // instead of handing its caller a fencing, and the record lands once.
 func TestLostCommitIsWrittenAgain(t *testing.T) {
-	e, c := startBroker(t)
-	ctx := testCtx(t)
-	if err := c.CreateTopic(ctx, TopicInfo{Name: "lost", Partitions: 1}); err != nil {
-		t.Fatal(err)
-	}
+	e, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "lost", Partitions: 1})
 	var ends atomic.Int32
 	defer e.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.EndTxn}, Count: -1, When: func(r kmsg.Request) bool {
 		if req := r.(*kmsg.EndTxnRequest); req.Commit && ends.Add(1) == 1 {

@@ -97,11 +97,7 @@ func TestProduceReusesArraysSafely(t *testing.T) {
 // record lands, each with its partition and offset filled in, in the
 // order given within its partition.
 func TestLargeProduceGoesOutInChunks(t *testing.T) {
-	_, c := startBroker(t)
-	ctx := testCtx(t)
-	if err := c.CreateTopic(ctx, TopicInfo{Name: "big", Partitions: 3}); err != nil {
-		t.Fatal(err)
-	}
+	_, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "big", Partitions: 3})
 	n := (produceWindow+1)*produceChunk + 7 // more chunks than the window
 	recs := make([]Record, n)
 	for i := range recs {
@@ -193,11 +189,7 @@ func TestProducePartsInOrder(t *testing.T) {
 // offset filled in once its wait returns; a chunk larger than
 // produceChunk is split and still in order.
 func TestStartProduceKeepsOrder(t *testing.T) {
-	_, c := startBroker(t)
-	ctx := testCtx(t)
-	if err := c.CreateTopic(ctx, TopicInfo{Name: "started", Partitions: 3}); err != nil {
-		t.Fatal(err)
-	}
+	_, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "started", Partitions: 3})
 	sizes := []int{700, produceChunk + 300, 5}
 	var waits []func() error
 	var started [][]Record

@@ -22,11 +22,7 @@ import (
 // the living member ends with every partition. Eight groups at once
 // make the lost answer near certain in at least one.
 func TestDeadJoinerLeavesItsGroup(t *testing.T) {
-	e, c := startBroker(t)
-	ctx := testCtx(t)
-	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 2, Replicas: 1}); err != nil {
-		t.Fatal(err)
-	}
+	e, _, ctx := startBrokerWithTopic(t, TopicInfo{Name: "t", Partitions: 2, Replicas: 1})
 	const groups = 8
 	var wg sync.WaitGroup
 	for g := range groups {
@@ -112,11 +108,7 @@ func deadJoiner(ctx context.Context, addr, group string) error {
 // only when the group removed it; a member the group no longer knows (it
 // expired the member itself in the meantime) is not reported as removed.
 func TestReaperLeaveReportsOnlyARemoval(t *testing.T) {
-	e, c := startBroker(t)
-	ctx := testCtx(t)
-	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 1, Replicas: 1}); err != nil {
-		t.Fatal(err)
-	}
+	e, _, ctx := startBrokerWithTopic(t, TopicInfo{Name: "t", Partitions: 1, Replicas: 1})
 	member, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()), kgo.ConsumerGroup("g"), kgo.ConsumeTopics("t"))
 	if err != nil {
 		t.Fatal(err)

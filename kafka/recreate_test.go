@@ -13,11 +13,7 @@ import (
 // UNKNOWN_TOPIC_ID until the topic is purged from producing; eddy's
 // produce purges it and writes the records to the new topic, in order.
 func TestProduceAfterForeignRecreate(t *testing.T) {
-	e, c := startBroker(t)
-	ctx := testCtx(t)
-	if err := c.CreateTopic(ctx, TopicInfo{Name: "orders", Partitions: 2, Replicas: 1}); err != nil {
-		t.Fatal(err)
-	}
+	e, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "orders", Partitions: 2, Replicas: 1})
 	write := func(vals ...string) error {
 		var recs []Record
 		for _, v := range vals {
