@@ -128,8 +128,10 @@ func TestLostCommitIsWrittenAgain(t *testing.T) {
 	if err != nil {
 		t.Fatalf("WriteExclusive: %v", err)
 	}
-	if calls != 2 || ends.Load() != 2 {
-		t.Errorf("fn ran %d times over %d commits, want 2 and 2", calls, ends.Load())
+	// At least twice: the broker's abort, then now and then kgo's own,
+	// which sends no commit (each try is a new client's first write).
+	if calls < 2 || ends.Load() < 2 {
+		t.Errorf("fn ran %d times over %d commits, want at least 2 and 2", calls, ends.Load())
 	}
 	recs, err := c.ReadAll(ctx, "lost")
 	if err != nil {
