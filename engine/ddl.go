@@ -129,7 +129,11 @@ func (e *Engine) prepareDrop(ctx context.Context, st *sql.DropSource) (action, e
 		}
 		e.ms.DropSource(src.Name)
 		e.dropTable(src.Name)
-		if st.DeleteTopic {
+		// The server that runs the DROP deletes the topic, once, as
+		// ksqlDB does; the command log keeps the statement, and applying
+		// it again (a restart, another server) must not delete whatever
+		// topic of that name was made since.
+		if st.DeleteTopic && !e.replaying {
 			if err := e.cluster.DeleteTopic(ctx, src.Topic); err != nil {
 				return nil, fmt.Errorf("delete topic %s: %w", src.Topic, err)
 			}
@@ -166,6 +170,7 @@ func (e *Engine) stopQuery(id string) { e.stopQueryKeeping(id, false) }
 // which runs the new version under the same id on the old one's state)
 // only its repartition topics go. Callers hold e.mu.
 func (e *Engine) stopQueryKeeping(id string, keepState bool) {
+	e.forgetDeferred(id)
 	if q := e.queries[id]; q != nil {
 		if err := q.Stop(); err != nil {
 			e.opts.Logf("stop query %s: %v", id, err)

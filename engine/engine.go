@@ -89,6 +89,11 @@ type Engine struct {
 	// what they would create or drop to itself (validate.go).
 	dryConnect *dryConnectors
 	replaying  bool // replaying the command log at startup
+	// deferred holds, while New replays the command log, the queries to
+	// start once it is done, in order: a query a later command drops or
+	// replaces never runs, so it never writes into a topic that by the
+	// end of the log is another query's.
+	deferred []deferredStart
 	// mats are the tables materialized for pull queries.
 	mats materializers
 	// recent keeps the latest processing errors per query for viewers.
@@ -193,6 +198,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		})
 	}
 	e.replaying = true
+	e.deferred = []deferredStart{}
 	for _, c := range cmds {
 		if err := e.replay(ctx, c); err != nil {
 			// A command that no longer applies is skipped, as on the
@@ -204,6 +210,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	e.cmdOffset = max(e.cmdOffset, end)
 	e.replaying = false
+	e.startDeferred()
 	e.tail = startCommandTail(e)
 	return e, nil
 }

@@ -571,3 +571,49 @@ func TestStartInsertTakesOneInsert(t *testing.T) {
 		t.Errorf("topic s holds %q, want the one row", got)
 	}
 }
+
+// TestRestartDoesNotDeleteATopicAgain: DROP … DELETE TOPIC deletes the
+// topic when it runs; a restart applies the command log again and must
+// not delete the topic made under that name since, by a new query or by
+// a producer.
+func TestRestartDoesNotDeleteATopicAgain(t *testing.T) {
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	ctx := context.Background()
+	e1 := engineOn(t, cl)
+	mustExec(t, e1, `CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='in', value_format='JSON', partitions=1);
+		CREATE STREAM raw (v INT) WITH (kafka_topic='raw', value_format='JSON', partitions=1);
+		CREATE TABLE agg AS SELECT k, COUNT(*) AS n FROM s GROUP BY k;
+		INSERT INTO s (k, v) VALUES ('a', 1);`)
+	if got := values(t, cl, "AGG"); len(got) != 1 {
+		t.Fatalf("setup: AGG holds %q", got)
+	}
+	mustExec(t, e1, "DROP TABLE agg DELETE TOPIC; DROP STREAM raw DELETE TOPIC;")
+	for _, topic := range []string{"AGG", "raw"} {
+		if _, ok, _ := cl.Topic(ctx, topic); ok {
+			t.Fatalf("DROP … DELETE TOPIC left topic %s", topic)
+		}
+	}
+	mustExec(t, e1, "CREATE TABLE agg AS SELECT k, COUNT(*) AS n FROM s GROUP BY k; INSERT INTO s (k, v) VALUES ('b', 2);")
+	if got := values(t, cl, "AGG"); len(got) != 1 {
+		t.Fatalf("re-created AGG holds %q", got)
+	}
+	if err := cl.Produce(ctx, kafka.Record{Topic: "raw", Partition: -1, Value: []byte(`{"V":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e2 := engineOn(t, cl)
+	defer e2.Close()
+	for _, topic := range []string{"AGG", "raw"} {
+		if _, ok, _ := cl.Topic(ctx, topic); !ok {
+			t.Errorf("the restart deleted topic %s again", topic)
+		}
+	}
+	if got := values(t, cl, "AGG"); len(got) != 1 {
+		t.Errorf("AGG holds %q after the restart, want the re-created table's row", got)
+	}
+	if got := values(t, cl, "raw"); len(got) != 1 {
+		t.Errorf("raw holds %q after the restart, want the record produced after the DROP", got)
+	}
+}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -428,14 +429,49 @@ func (e *Engine) startPersistent(ctx context.Context, pp *persistentPlan, text s
 			pp.out.Partitions = info.Partitions
 		}
 	}
+	if e.deferred != nil {
+		e.deferred = append(e.deferred, deferredStart{ctx: ctx, id: pp.id, topo: pp.topo})
+		return nil
+	}
+	return e.run(ctx, pp.id, pp.topo)
+}
+
+// deferredStart is a query New starts once the command log is replayed.
+type deferredStart struct {
+	ctx  context.Context
+	id   string
+	topo *runtime.Topology
+}
+
+// startDeferred starts the queries the replayed command log left
+// running, in the order they were created. Callers hold e.mu, or own e
+// (New).
+func (e *Engine) startDeferred() {
+	starts := e.deferred
+	e.deferred = nil
+	for _, d := range starts {
+		if err := e.run(d.ctx, d.id, d.topo); err != nil {
+			e.opts.Logf("query %s not started: %v", d.id, err)
+			e.queryErrs = append(e.queryErrs, fmt.Errorf("query %s: %w", d.id, err))
+		}
+	}
+}
+
+// forgetDeferred drops query id from the queries New is yet to start.
+func (e *Engine) forgetDeferred(id string) {
+	e.deferred = slices.DeleteFunc(e.deferred, func(d deferredStart) bool { return d.id == id })
+}
+
+// run starts a registered persistent query's runtime.
+func (e *Engine) run(ctx context.Context, id string, topo *runtime.Topology) error {
 	// The query's goroutine must outlive the request that started it; the
 	// engine owns it and stops it on TERMINATE, DROP or Close.
-	q, err := runtime.Start(context.WithoutCancel(ctx), e.cluster, pp.topo, e.runOptions())
+	q, err := runtime.Start(context.WithoutCancel(ctx), e.cluster, topo, e.runOptions())
 	if err != nil {
-		e.ms.DropQuery(pp.id)
+		e.ms.DropQuery(id)
 		return err
 	}
-	e.queries[pp.id] = q
-	go e.watchQuery(pp.id, q)
+	e.queries[id] = q
+	go e.watchQuery(id, q)
 	return nil
 }
