@@ -7,11 +7,12 @@ import (
 	"github.com/eddysql/eddy/kafka"
 )
 
-// A join finds a key's rows in the partition that Kafka's Java client
-// (murmur2 of the key bytes) puts the key in. A producer with another
-// partitioner, such as librdkafka's default (CRC32) in kcat, Python or
-// Go clients, spreads keys elsewhere, and the join silently misses them,
-// in ksqlDB as here. partitionCheck looks at the first records of each
+// A join matches a key's rows within one partition number, where Kafka's
+// Java client and eddy's own writes (murmur2 of the key bytes) put the
+// key. A producer with another partitioner, such as librdkafka's default
+// (CRC32) in kcat, Python or Go clients, spreads keys elsewhere, and a
+// join with a topic written the other way silently misses them, in
+// ksqlDB as here. partitionCheck looks at the first records of each
 // partition of the source topics that feed a join directly and says so,
 // once per topic, in the server log.
 type partitionCheck struct {
@@ -74,9 +75,10 @@ func (c *partitionCheck) observe(r *kafka.Record) bool {
 	}
 	if want := kafka.KeyPartition(r.Key, n); want != r.Partition {
 		delete(c.parts, r.Topic)
-		c.logf("query %s: topic %s holds key %s in partition %d, but Kafka's Java partitioner (murmur2) puts that key in partition %d, where the join looks for it: "+
-			"rows keyed like it will not match. Write the topic with the murmur2 partitioner (librdkafka and kcat: partitioner=murmur2_random) or repartition it with PARTITION BY",
-			c.query, r.Topic, strconv.Quote(string(r.Key)), r.Partition, want)
+		c.logf("query %s: topic %s holds key %s in partition %d, but Kafka's Java partitioner (murmur2), which eddy's own writes use too, puts that key in partition %d: "+
+			"the join matches it only with rows the other side holds in partition %d, so unless every topic of the join was written with the same partitioner, rows keyed like it will not match. "+
+			"Write the topic with the murmur2 partitioner (librdkafka and kcat: partitioner=murmur2_random) or repartition it with PARTITION BY",
+			c.query, r.Topic, strconv.Quote(string(r.Key)), r.Partition, want, r.Partition)
 	}
 	return len(c.parts) > 0
 }
