@@ -703,6 +703,9 @@ func (q *Query) task(ctx context.Context, partition int32) (*Task, error) {
 			return nil, fmt.Errorf("query %s: restore task %d: %w", q.Topology.ID, partition, err)
 		}
 	}
+	if err := q.forgetRecreated(ctx, t); err != nil {
+		q.opts.Logf("query %s: task %d: reading input ends: %v", q.Topology.ID, partition, err)
+	}
 	if !q.synchronous {
 		if err := q.positions(ctx, t); err != nil {
 			q.opts.Logf("query %s: task %d: reading input positions: %v", q.Topology.ID, partition, err)
@@ -740,6 +743,39 @@ func (q *Query) createAssigned(ctx context.Context) error {
 	return nil
 }
 
+// forgetRecreated drops what a new task's restored state says it read
+// of an input partition that now ends below that: offsets never go back
+// in one partition's life, so the topic was deleted and made again (a
+// CREATE OR REPLACE makes its repartition topics again; a broker may
+// have lost one), and what it holds now is new to the state.
+func (q *Query) forgetRecreated(ctx context.Context, t *Task) error {
+	if len(t.skipBelow) == 0 {
+		return nil
+	}
+	var errs []error
+	for _, in := range q.Topology.Inputs {
+		topic := in.Topic()
+		ends, err := q.cluster.EndOffsets(ctx, topic)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for p, end := range ends {
+			if q.taskOf(p) != t.partition {
+				continue
+			}
+			qu := t.queue(topic, p)
+			if below, ok := t.skipBelow[qu.name]; ok && end < below {
+				q.opts.Logf("query %s: task %d: %s partition %d ends at offset %d, below the %d its restored state has read; the topic was recreated, so its records are processed as new",
+					q.Topology.ID, t.partition, topic, p, end, below)
+				delete(t.skipBelow, qu.name)
+				forgetTaken(t.done, t.inputIndex[topic])
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // positions tells a new task where each input starts and ends, so it
 // knows which inputs still have data to wait for, and where the table
 // sides of stream-table joins end.
@@ -768,15 +804,6 @@ func (q *Query) positions(ctx context.Context, t *Task) error {
 				continue
 			}
 			qu := t.queue(topic, p)
-			if below, ok := t.skipBelow[qu.name]; ok && end < below {
-				// Offsets never go back in one partition's life: the
-				// topic was deleted and made again (or its broker lost
-				// it), so what it holds now is new to the state.
-				q.opts.Logf("query %s: task %d: %s partition %d ends at offset %d, below the %d its restored state has read; the topic was recreated, so its records are processed as new",
-					q.Topology.ID, t.partition, topic, p, end, below)
-				delete(t.skipBelow, qu.name)
-				forgetTaken(t.done, t.inputIndex[topic])
-			}
 			start := end
 			if c, ok := committed[p]; ok && c <= end {
 				start = c

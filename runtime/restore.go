@@ -145,15 +145,22 @@ func (q *Query) restore(ctx context.Context, t *Task) error {
 	for _, op := range t.inst.states {
 		st := &taskStore{name: op.storeName(), op: op, topic: ChangelogTopic(q.Topology.Group, op.storeName())}
 		from := int64(0)
+		checkpoint := int64(-1) // the local store's marker, read again but not restored
 		if q.opts.Stores != nil {
 			local, err := q.opts.Stores(q.Topology.ID, st.name, t.partition)
 			if err != nil {
 				return fmt.Errorf("open local store %s: %w", st.name, err)
 			}
 			st.local = local
+			// A local store is checkpointed at a batch's marker, and the
+			// read starts at that marker, not after it: the marker says
+			// which input records the state includes, which a restart
+			// must drop when delivered again (input whose commit a kill
+			// lost, rows a first stage wrote to a repartition topic again).
 			if _, ok := op.(backedOp); ok {
 				st.backed = true
-				from = local.CommittedOffset() + 1
+				checkpoint = local.CommittedOffset()
+				from = max(checkpoint, 0)
 			} else if off := local.CommittedOffset(); off >= 0 {
 				var rerr error
 				if err := local.Scan(nil, nil, func(k, v []byte) bool {
@@ -162,7 +169,7 @@ func (q *Query) restore(ctx context.Context, t *Task) error {
 				}); err != nil || rerr != nil {
 					return fmt.Errorf("load local store %s: %w", st.name, cmpErr(err, rerr))
 				}
-				from = off + 1
+				from, checkpoint = off, off
 			}
 		}
 		t.stores = append(t.stores, st)
@@ -178,8 +185,10 @@ func (q *Query) restore(ctx context.Context, t *Task) error {
 		}
 		t.stats.RestoreRemaining.Add(end - from)
 		_, err := q.cluster.ReadPartitions(ctx, st.topic, map[int32]int64{t.partition: from}, func(rec kafka.Record) error {
-			read++
-			t.stats.Restored.Add(1)
+			if rec.Offset != checkpoint {
+				read++
+				t.stats.Restored.Add(1)
+			}
 			if next := min(rec.Offset+1, end); next > pos {
 				t.stats.RestoreRemaining.Add(pos - next)
 				pos = next
