@@ -304,6 +304,42 @@ func TestInvalidTimestampStopsTheQueryWhenAsked(t *testing.T) {
 	}
 }
 
+// TestInvalidTimestampIsNamedInTheProcessingLog: a record whose
+// TIMESTAMP column is null, does not parse with TIMESTAMP_FORMAT, or is
+// before 1970 is skipped, and its processing log entry names the column,
+// the value and the format.
+func TestInvalidTimestampIsNamedInTheProcessingLog(t *testing.T) {
+	cl, e := loggingEngine(t)
+	mustExec(t, e, `CREATE STREAM S (ID BIGINT, TS STRING) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1, TIMESTAMP='TS', TIMESTAMP_FORMAT='yyyy-MM-dd');
+		CREATE STREAM O AS SELECT ID FROM S;
+		CREATE STREAM L (ID BIGINT, EVENT_MS BIGINT) WITH (KAFKA_TOPIC='l', VALUE_FORMAT='JSON', PARTITIONS=1, TIMESTAMP='EVENT_MS');
+		CREATE STREAM LO AS SELECT ID FROM L;`)
+	for _, r := range []kafka.Record{
+		{Topic: "s", Value: []byte(`{"ID":1,"TS":"bogus"}`)},
+		{Topic: "s", Value: []byte(`{"ID":2,"TS":null}`)},
+		{Topic: "s", Value: []byte(`{"ID":3,"TS":"2026-12-05"}`)},
+		{Topic: "l", Value: []byte(`{"ID":4,"EVENT_MS":-5}`)},
+	} {
+		r.Partition = -1
+		if err := cl.Produce(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := values(t, cl, "O"); len(got) != 1 || got[0] != `|{"ID":3}` {
+		t.Errorf("O = %q, want only the record with a valid timestamp", got)
+	}
+	logged := strings.Join(values(t, cl, "default_ksql_processing_log"), "\n")
+	for _, want := range []string{
+		"timestamp column `TS`: \\\"bogus\\\" does not parse with TIMESTAMP_FORMAT 'yyyy-MM-dd'",
+		"timestamp column `TS` is null",
+		"timestamp column `EVENT_MS`: -5 is not a time at or after 1970-01-01T00:00:00Z",
+	} {
+		if !strings.Contains(logged, want) {
+			t.Errorf("the processing log lacks %s:\n%s", want, logged)
+		}
+	}
+}
+
 // loggingEngine is an engine over a one-partition in-memory cluster that
 // reads from the earliest offset and writes its processing log to a
 // stream, closed when the test ends.

@@ -587,15 +587,15 @@ func (p *Planner) timestampSpec(schema *types.Schema, col, format string) (*runt
 	if ci < 0 {
 		return nil, errorf("The TIMESTAMP column set in the WITH clause does not exist in the schema: '%s'", col)
 	}
-	idx := rowIndex(schema, ci)
+	idx, name := rowIndex(schema, ci), schema.Columns[ci].Name
 	switch schema.Columns[ci].Type.Kind {
 	case types.Bigint:
-		return &runtime.TimestampSpec{Column: idx, Extract: func(v any) (int64, bool) {
+		return &runtime.TimestampSpec{Column: idx, Name: name, Extract: func(v any) (int64, bool) {
 			ms, ok := v.(int64)
 			return ms, ok && ms >= 0
 		}}, nil
 	case types.Timestamp:
-		return &runtime.TimestampSpec{Column: idx, Extract: func(v any) (int64, bool) {
+		return &runtime.TimestampSpec{Column: idx, Name: name, Extract: func(v any) (int64, bool) {
 			ms, ok := v.(types.TimestampVal)
 			return int64(ms), ok && ms >= 0
 		}}, nil
@@ -607,7 +607,7 @@ func (p *Planner) timestampSpec(schema *types.Schema, col, format string) (*runt
 			return nil, errorf("Invalid TIMESTAMP_FORMAT '%s': %v", format, err)
 		}
 		var ectx expr.Context
-		return &runtime.TimestampSpec{Column: idx, Extract: func(v any) (int64, bool) {
+		return &runtime.TimestampSpec{Column: idx, Name: name, Format: format, Extract: func(v any) (int64, bool) {
 			ms, ok := c.Eval(&ectx, []any{v}).(int64)
 			return ms, ok && ms >= 0
 		}}, nil

@@ -280,7 +280,7 @@ func (s *TopicSink) Process(t *Task, r *Rec) {
 		if s.Timestamp != nil {
 			v, ok := s.Timestamp.Extract(r.Row[s.Timestamp.Column])
 			if !ok {
-				t.report("RECORD_PROCESSING_ERROR", fmt.Errorf("invalid output timestamp %v", r.Row[s.Timestamp.Column]))
+				t.report("RECORD_PROCESSING_ERROR", fmt.Errorf("output %w", s.Timestamp.invalid(r.Row[s.Timestamp.Column])))
 				return // a record needs a valid time
 			}
 			ts = v

@@ -618,7 +618,7 @@ func (t *Task) process(rec *kafka.Record) {
 	if src.Timestamp != nil && !tombstone {
 		v, ok := src.Timestamp.Extract(row[src.Timestamp.Column])
 		if !ok {
-			err := fmt.Errorf("invalid timestamp in column %d: %v", src.Timestamp.Column, row[src.Timestamp.Column])
+			err := src.Timestamp.invalid(row[src.Timestamp.Column])
 			if src.Timestamp.Fatal {
 				t.fail(fmt.Errorf("Fatal user code error in TimestampExtractor callback for record (topic %s, partition %d, offset %d): %w", rec.Topic, rec.Partition, rec.Offset, err))
 				return

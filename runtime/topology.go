@@ -11,10 +11,13 @@
 package runtime
 
 import (
+	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/serde"
+	"github.com/eddysql/eddy/types"
 )
 
 // Pseudo columns appended to every source row, after the declared columns.
@@ -44,6 +47,24 @@ type TimestampSpec struct {
 	// (ksql.timestamp.throw.on.invalid) instead of being logged and
 	// skipped.
 	Fatal bool
+	// Name is the column's name and Format its TIMESTAMP_FORMAT (empty
+	// for a BIGINT or TIMESTAMP column), for the error a value that does
+	// not extract makes.
+	Name, Format string
+}
+
+// invalid is the error for a value v of the column that Extract refused.
+func (s *TimestampSpec) invalid(v any) error {
+	col := types.QuoteIdent(s.Name)
+	switch {
+	case v == nil:
+		return fmt.Errorf("timestamp column %s is null", col)
+	case s.Format != "":
+		if str, ok := v.(string); ok {
+			return fmt.Errorf("timestamp column %s: %s does not parse with TIMESTAMP_FORMAT '%s'", col, strconv.Quote(str), s.Format)
+		}
+	}
+	return fmt.Errorf("timestamp column %s: %v is not a time at or after 1970-01-01T00:00:00Z", col, v)
 }
 
 // Source describes how records of one topic become rows.
