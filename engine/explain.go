@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -72,7 +73,10 @@ func (e *Engine) explainQuery(id string) (api.QueryDescription, error) {
 func (e *Engine) persistentDescription(q *metastore.Query) api.QueryDescription {
 	desc := api.QueryDescription{
 		ID: q.ID, StatementText: q.SQL, Sources: append([]string{}, q.Sources...), Sinks: []string{q.Sink},
-		QueryType: "PERSISTENT", OverriddenProperties: map[string]string{}, QueryErrors: []api.QueryError{},
+		QueryType: "PERSISTENT", OverriddenProperties: maps.Clone(q.Overrides), QueryErrors: []api.QueryError{},
+	}
+	if desc.OverriddenProperties == nil {
+		desc.OverriddenProperties = map[string]string{}
 	}
 	if sink := e.ms.Source(q.Sink); sink != nil {
 		desc.Fields = queryFields(sink.Schema)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"testing"
 
@@ -197,4 +198,34 @@ func TestShowTopicsExtendedAndTypes(t *testing.T) {
 	if price.Type != "DECIMAL" || price.Parameters["precision"] != 10 {
 		t.Errorf("PRICE: %+v", price)
 	}
+}
+
+// TestExplainShowsOverriddenProperties: EXPLAIN lists the properties the
+// query's statement was run with apart from the server's, as ksqlDB
+// does, also after a restart replays the statement.
+func TestExplainShowsOverriddenProperties(t *testing.T) {
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	e1 := engineOn(t, cl)
+	props := map[string]string{"auto.offset.reset": "earliest"}
+	if _, err := e1.Execute(context.Background(), `CREATE STREAM s (id BIGINT) WITH (kafka_topic='in', value_format='JSON', partitions=1);
+		CREATE STREAM out AS SELECT id FROM s;`, props); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, e1, "CREATE STREAM plain AS SELECT id FROM s;")
+	check := func(e *Engine) {
+		t.Helper()
+		if got := explainOne(t, e, "EXPLAIN CSAS_OUT_0;").OverriddenProperties; !maps.Equal(got, props) {
+			t.Errorf("CSAS_OUT_0 overridden properties %v, want %v", got, props)
+		}
+		if got := explainOne(t, e, "EXPLAIN CSAS_PLAIN_1;").OverriddenProperties; got == nil || len(got) != 0 {
+			t.Errorf("CSAS_PLAIN_1 overridden properties %v, want none", got)
+		}
+	}
+	check(e1)
+	if err := e1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e2 := engineOn(t, cl)
+	defer e2.Close()
+	check(e2)
 }

@@ -26,6 +26,8 @@ type persistentPlan struct {
 	sink *metastore.Source
 	topo *runtime.Topology
 	out  *runtime.TopicSink
+	// overrides are the session's properties the query was made with.
+	overrides map[string]string
 }
 
 func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSelect, cfg planner.Config) (action, error) {
@@ -281,7 +283,23 @@ func (e *Engine) buildPersistent(ctx context.Context, p *planner.Planner, id str
 	if topo.ExactlyOnce, err = exactlyOnce(cfg); err != nil {
 		return nil, &stmtErr{msg: err.Error()}
 	}
-	return &persistentPlan{id: id, plan: plan, sink: sink, topo: topo, out: rs}, nil
+	return &persistentPlan{id: id, plan: plan, sink: sink, topo: topo, out: rs, overrides: e.overrides(cfg)}, nil
+}
+
+// overrides are the properties of cfg that the statement's session set
+// apart from the server's, which EXPLAIN shows as ksqlDB does; eddy's
+// own command properties stay out.
+func (e *Engine) overrides(cfg planner.Config) map[string]string {
+	out := map[string]string{}
+	for k, v := range cfg {
+		if strings.HasPrefix(k, "eddy.") {
+			continue
+		}
+		if base, ok := e.cfg[k]; !ok || base != v {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // Output caching defaults, as ksqlDB's: table aggregations keep up to
@@ -421,7 +439,8 @@ func (e *Engine) startPersistent(ctx context.Context, pp *persistentPlan, text s
 			return fmt.Errorf("create changelog topic %s: %w", t, err)
 		}
 	}
-	e.ms.PutQuery(&metastore.Query{ID: pp.id, SQL: text, Sink: pp.sink.Name, Topic: pp.sink.Topic, Sources: pp.plan.Sources, InternalTopics: pp.plan.InternalTopics})
+	e.ms.PutQuery(&metastore.Query{ID: pp.id, SQL: text, Sink: pp.sink.Name, Topic: pp.sink.Topic, Sources: pp.plan.Sources, InternalTopics: pp.plan.InternalTopics,
+		Overrides: pp.overrides})
 	if pp.out != nil && pp.out.Window != "" {
 		// Windowed keys are placed by their key without the window, so
 		// the sink must know the topic's partition count.

@@ -53,6 +53,8 @@ type Query struct {
 	Sources []string // source names read
 	// InternalTopics are its repartition topics, deleted with the query.
 	InternalTopics []string
+	// Overrides are the session properties it was created with.
+	Overrides map[string]string
 }
 
 // Metastore holds the catalog. It is safe for concurrent use.
