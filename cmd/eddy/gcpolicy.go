@@ -90,6 +90,10 @@ func describeGC(p gcPolicy) string {
 	if percent < 0 { // GOGC=off reads as -1
 		pace = "GOGC=off"
 	}
+	if p.percent > 100 {
+		pace += fmt.Sprintf(" (lower, down to 100, once the live heap passes %s, so the heap grows at most %s past it)",
+			formatBytes(100*gcHeadroom/int64(p.percent)), formatBytes(gcHeadroom))
+	}
 	bound := "no soft memory limit"
 	if limit != math.MaxInt64 {
 		bound = "soft memory limit " + formatBytes(limit)

@@ -104,6 +104,11 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 	} else {
 		s.kafkaDesc = fmt.Sprintf("Kafka at %s (%s)", strings.Join(brokers, ","), sec.Protocol())
 	}
+	if gc.percent > 0 {
+		// After the broker's start, which sets its own pace while it
+		// loads.
+		s.closers = append(s.closers, startPaceTuner(gcHeadroom, gc.percent).stop)
+	}
 	clientID, workerID := "eddy", c.listen
 	if c.advertised != "" {
 		// Group descriptions then name the server behind each member
