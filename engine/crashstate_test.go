@@ -9,6 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/eddysql/eddy/internal/testenv"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/state"
 )
@@ -25,18 +26,9 @@ import (
 func TestRestartAfterLostCommitCountsOnce(t *testing.T) {
 	for _, kind := range []string{state.KindMemory, state.KindPebble} {
 		t.Run(kind, func(t *testing.T) {
-			b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { b.Close() })
+			addr, cl := testenv.Kafka(t, t.TempDir())
 			ctx := context.Background()
-			cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{b.Addr()}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { cl.Close() })
-			foreign, err := kgo.NewClient(kgo.SeedBrokers(b.Addr()))
+			foreign, err := kgo.NewClient(kgo.SeedBrokers(addr))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/eddysql/eddy/api"
+	"github.com/eddysql/eddy/internal/testenv"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/runtime"
 )
@@ -20,16 +21,7 @@ import (
 
 func startBroker(t *testing.T, dir string) *kafka.Client {
 	t.Helper()
-	b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	cl, err := kafka.Dial(context.Background(), kafka.Config{Brokers: []string{b.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cl.Close() })
+	_, cl := testenv.Kafka(t, dir)
 	return cl
 }
 

@@ -703,16 +703,25 @@ func (q *Query) task(ctx context.Context, partition int32) (*Task, error) {
 			return nil, fmt.Errorf("query %s: restore task %d: %w", q.Topology.ID, partition, err)
 		}
 	}
-	if err := q.forgetRecreated(ctx, t); err != nil {
-		q.opts.Logf("query %s: task %d: reading input ends: %v", q.Topology.ID, partition, err)
-	}
-	if !q.synchronous {
-		if err := q.positions(ctx, t); err != nil {
+	// A synchronous cluster's task needs its inputs' ends only to see a
+	// topic made again since its restored state read it.
+	if !q.synchronous || len(t.skipBelow) > 0 {
+		if err := q.readPositions(ctx, t); err != nil {
 			q.opts.Logf("query %s: task %d: reading input positions: %v", q.Topology.ID, partition, err)
 		}
 	}
 	q.tasks[partition] = t
 	return t, nil
+}
+
+// readPositions reads where a new task's inputs end and stand.
+func (q *Query) readPositions(ctx context.Context, t *Task) error {
+	ends, err := q.inputEnds(ctx)
+	q.forgetRecreated(t, ends)
+	if !q.synchronous {
+		err = errors.Join(err, q.positions(ctx, t, ends))
+	}
+	return err
 }
 
 // assign notes newly assigned partitions whose tasks the next batch
@@ -743,24 +752,31 @@ func (q *Query) createAssigned(ctx context.Context) error {
 	return nil
 }
 
+// inputEnds lists where each input topic's readable data ends (its
+// last stable offsets: an open transaction's records cannot be read yet).
+// A topic it could not list is left out.
+func (q *Query) inputEnds(ctx context.Context) (map[string]map[int32]int64, error) {
+	ends := map[string]map[int32]int64{}
+	var errs []error
+	for _, in := range q.Topology.Inputs {
+		e, err := kafka.StableEndOffsets(ctx, q.cluster, in.Topic())
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ends[in.Topic()] = e
+	}
+	return ends, errors.Join(errs...)
+}
+
 // forgetRecreated drops what a new task's restored state says it read
 // of an input partition that now ends below that: offsets never go back
 // in one partition's life, so the topic was deleted and made again (a
 // CREATE OR REPLACE makes its repartition topics again; a broker may
 // have lost one), and what it holds now is new to the state.
-func (q *Query) forgetRecreated(ctx context.Context, t *Task) error {
-	if len(t.skipBelow) == 0 {
-		return nil
-	}
-	var errs []error
-	for _, in := range q.Topology.Inputs {
-		topic := in.Topic()
-		ends, err := q.cluster.EndOffsets(ctx, topic)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		for p, end := range ends {
+func (q *Query) forgetRecreated(t *Task, ends map[string]map[int32]int64) {
+	for topic, parts := range ends {
+		for p, end := range parts {
 			if q.taskOf(p) != t.partition {
 				continue
 			}
@@ -773,13 +789,12 @@ func (q *Query) forgetRecreated(ctx context.Context, t *Task) error {
 			}
 		}
 	}
-	return errors.Join(errs...)
 }
 
 // positions tells a new task where each input starts and ends, so it
 // knows which inputs still have data to wait for, and where the table
 // sides of stream-table joins end.
-func (q *Query) positions(ctx context.Context, t *Task) error {
+func (q *Query) positions(ctx context.Context, t *Task, inputEnds map[string]map[int32]int64) error {
 	tables := map[string]bool{}
 	for _, topic := range q.Topology.tableInputs() {
 		tables[topic] = true
@@ -787,13 +802,13 @@ func (q *Query) positions(ctx context.Context, t *Task) error {
 	var errs []error
 	for _, in := range q.Topology.Inputs {
 		topic := in.Topic()
-		ends, err := kafka.StableEndOffsets(ctx, q.cluster, topic)
-		if err != nil {
-			errs = append(errs, err)
+		ends, ok := inputEnds[topic]
+		if !ok {
 			continue
 		}
 		committed := map[int32]int64{}
 		if !q.Topology.NoCommit {
+			var err error
 			if committed, err = q.cluster.GroupOffsets(ctx, q.Topology.Group, topic); err != nil {
 				errs = append(errs, err)
 				continue
