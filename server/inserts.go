@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -359,7 +361,11 @@ func literal(v any, t *types.Type) (string, error) {
 		case types.String:
 			return quote(x), nil
 		case types.Bytes:
-			return "", errors.New("BYTES values are not supported by /inserts-stream yet")
+			// As ksqlDB's clients send BYTES: base64 in a JSON string.
+			if _, err := base64.StdEncoding.DecodeString(x); err != nil {
+				return "", fmt.Errorf("a BYTES value must be a base64 string, got %s", strconv.Quote(x))
+			}
+			return "TO_BYTES(" + quote(x) + ", 'base64')", nil
 		}
 		return "CAST(" + quote(x) + " AS " + t.String() + ")", nil
 	case []any:
