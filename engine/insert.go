@@ -132,7 +132,12 @@ func (e *Engine) insertRecord(st *sql.InsertValues) (kafka.Record, error) {
 			if err != nil || tv == nil {
 				return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. ROWTIME must be a BIGINT: %v", src.Name, err)}
 			}
-			ts = tv.(int64)
+			switch ts = tv.(int64); {
+			case ts < 0:
+				return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. ROWTIME must not be negative: %d", src.Name, ts)}
+			case ts == 0:
+				ts = kafka.EpochTimestamp // 0 itself, not "now"
+			}
 			continue
 		}
 		idx := src.Schema.Find(name)

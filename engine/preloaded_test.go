@@ -768,3 +768,35 @@ func TestStatefulQueryAfterInputTopicRecreated(t *testing.T) {
 	defer e2.Close()
 	counted(cl2, 140)
 }
+
+// TestInsertRowtimeZeroIsKept: INSERT VALUES with ROWTIME 0 writes a
+// record stamped 0, on the embedded broker (whose client stamps a record
+// without a timestamp with the current time) as in memory; a negative
+// ROWTIME is refused, as Kafka's producer refuses it.
+func TestInsertRowtimeZeroIsKept(t *testing.T) {
+	for name, cl := range map[string]kafka.Cluster{"broker": startBroker(t, ""), "memory": kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})} {
+		t.Run(name, func(t *testing.T) {
+			e := newBrokerEngine(t, cl)
+			t.Cleanup(func() { e.Close() })
+			mustExec(t, e, `CREATE STREAM s (v INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);
+				INSERT INTO s (ROWTIME, v) VALUES (0, 1);
+				INSERT INTO s (ROWTIME, v) VALUES (1, 2);
+				INSERT INTO s (v) VALUES (3);`)
+			_, err := e.Execute(context.Background(), "INSERT INTO s (ROWTIME, v) VALUES (-5, 4);", nil)
+			if err == nil || !strings.Contains(err.Error(), "ROWTIME must not be negative: -5") {
+				t.Errorf("ROWTIME -5: %v", err)
+			}
+			recs, err := cl.ReadAll(context.Background(), "s")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(recs) != 3 || recs[0].Timestamp != 0 || recs[1].Timestamp != 1 || recs[2].Timestamp < time.Now().Add(-time.Hour).UnixMilli() {
+				var got []int64
+				for _, r := range recs {
+					got = append(got, r.Timestamp)
+				}
+				t.Errorf("timestamps %v, want 0, 1 and now", got)
+			}
+		})
+	}
+}

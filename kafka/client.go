@@ -334,7 +334,11 @@ func fillKgo(kr *kgo.Record, r *Record) {
 		Key:       r.Key,
 		Value:     r.Value,
 	}
-	if r.Timestamp != 0 {
+	switch r.Timestamp {
+	case 0:
+	case EpochTimestamp:
+		kr.Timestamp = time.UnixMilli(0)
+	default:
 		kr.Timestamp = time.UnixMilli(r.Timestamp)
 	}
 	if len(r.Headers) > 0 {

@@ -6,6 +6,7 @@ package kafka
 
 import (
 	"context"
+	"math"
 	"time"
 )
 
@@ -23,9 +24,15 @@ type Record struct {
 	Offset    int64 // set by the cluster
 	Key       []byte
 	Value     []byte
-	Timestamp int64 // milliseconds since the epoch
+	Timestamp int64 // milliseconds since the epoch; on Produce 0 is now (see EpochTimestamp)
 	Headers   []Header
 }
+
+// EpochTimestamp, as a produced Record's Timestamp, stamps it with the
+// epoch itself (0): a zero Timestamp is stamped with the current time,
+// as a Kafka client stamps a record without one (INSERT VALUES with
+// ROWTIME 0 means 0).
+const EpochTimestamp int64 = math.MinInt64
 
 // TopicInfo describes one topic.
 type TopicInfo struct {

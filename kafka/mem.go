@@ -220,6 +220,9 @@ func (m *MemCluster) appendOne(r *Record) ([]*memSub, error) {
 		mt.rr = (mt.rr + 1) % n
 	}
 	r.Offset = int64(len(mt.parts[r.Partition]))
+	if r.Timestamp == EpochTimestamp {
+		r.Timestamp = 0 // as every zero here
+	}
 	m.seq++
 	e := memEntry{seq: m.seq, rec: cloneRecord(*r)}
 	mt.log = append(mt.log, e)
