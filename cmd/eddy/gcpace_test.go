@@ -3,6 +3,7 @@ package main
 import (
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 	"time"
 )
@@ -22,8 +23,8 @@ func TestPaceFor(t *testing.T) {
 	}
 }
 
-// TestPaceTunerFollowsTheLiveHeap: with a live heap far past its
-// headroom the tuner brings GOGC down to 100 after a collection, back up
+// TestPaceTunerFollowsTheLiveHeap: with a live heap past its headroom
+// the tuner brings GOGC down to 100 after a collection, back up
 // once the heap is freed, and leaves it alone once stopped.
 func TestPaceTunerFollowsTheLiveHeap(t *testing.T) {
 	prev := debug.SetGCPercent(400)
@@ -40,12 +41,20 @@ func TestPaceTunerFollowsTheLiveHeap(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	tuner := startPaceTuner(8<<20, 400)
-	live := make([]byte, 64<<20)
+	// The headroom is three times the test process's live heap (other
+	// tests' leftovers included), so that freeing the large slice below
+	// brings the pace back above 100; the slice, twice the headroom, takes
+	// it down to 100.
+	runtime.GC()
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	headroom := max(8<<20, 3*int64(s[0].Value.Uint64()))
+	tuner := startPaceTuner(headroom, 400)
+	live := make([]byte, 2*headroom)
 	for i := range live {
 		live[i] = 1 // touched, so it is not a lazily zeroed mapping the test could miss
 	}
-	waitPercent("a 64 MiB live heap past 8 MiB of headroom", func(p int64) bool { return p == 100 })
+	waitPercent("a live heap past its headroom", func(p int64) bool { return p == 100 })
 	runtime.KeepAlive(live)
 	live = nil
 	waitPercent("the heap freed", func(p int64) bool { return p > 100 })
