@@ -87,3 +87,28 @@ func fakeTerminal(keys io.ReadCloser) func(*readline.Config) {
 		cfg.FuncOnWidthChanged = func(func()) {}
 	}
 }
+
+// TestCloseEndsTheEditorsRead: closing the shell's line editor while its
+// input loop waits for a key (a shell given Ctrl-D while a query ran ended
+// with the loop reading) returns instead of waiting for a key that never
+// comes: readline's Close stops only its own buffer, not the input under
+// it.
+func TestCloseEndsTheEditorsRead(t *testing.T) {
+	keys, typing := io.Pipe()
+	defer typing.Close()
+	var out, errw strings.Builder
+	lr, err := newLineReader(Options{Client: &testClient{}, In: strings.NewReader(""), Out: &out, Err: &errw, Interactive: true,
+		interrupts: make(chan os.Signal), terminal: fakeTerminal(keys)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lr.(*readlineReader).rl.Terminal.KickRead() // the loop now reads a key
+	time.Sleep(50 * time.Millisecond)
+	done := make(chan error, 1)
+	go func() { done <- lr.Close() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close still waits for a key")
+	}
+}

@@ -122,7 +122,14 @@ func (r *readlineReader) Cancel() {
 	}
 }
 
-func (r *readlineReader) Close() error { return r.rl.Close() }
+// Close closes the input first: readline's Close closes only its own
+// buffer in front of it, and waits for its input loop, which may be
+// reading a key (it was, after Ctrl-D typed while a query ran) that
+// would never come.
+func (r *readlineReader) Close() error {
+	r.Cancel()
+	return r.rl.Close()
+}
 
 type plainReader struct {
 	sc      *bufio.Scanner
