@@ -653,3 +653,26 @@ func TestRestartDoesNotDeleteATopicAgain(t *testing.T) {
 		t.Errorf("raw holds %q after the restart, want the record produced after the DROP", got)
 	}
 }
+
+// TestInvalidOffsetResetIsRefused: a session property value Kafka's
+// consumer would refuse is an error naming the allowed values, for a
+// statement and a push query alike; valid values in any case pass.
+func TestInvalidOffsetResetIsRefused(t *testing.T) {
+	e, _ := newMemEngine(t)
+	mustExec(t, e, "CREATE STREAM s (id INT) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
+	bad := map[string]string{"auto.offset.reset": "earlist"}
+	want := "Invalid value earlist for configuration auto.offset.reset: String must be one of: latest, earliest, none"
+	if _, err := e.Execute(context.Background(), "CREATE STREAM c AS SELECT * FROM s;", bad); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("CREATE … AS SELECT with %v: %v", bad, err)
+	}
+	if e.Metastore().Source("C") != nil {
+		t.Error("the refused statement created C")
+	}
+	err := e.Stream(context.Background(), "SELECT * FROM s EMIT CHANGES LIMIT 1;", bad, func(api.StreamedRow) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("push query with %v: %v", bad, err)
+	}
+	if _, err := e.Execute(context.Background(), "CREATE STREAM c AS SELECT * FROM s;", map[string]string{"auto.offset.reset": "Earliest"}); err != nil {
+		t.Errorf("Earliest: %v", err)
+	}
+}

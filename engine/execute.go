@@ -19,6 +19,9 @@ func (e *Engine) Execute(ctx context.Context, text string, props map[string]stri
 	if err != nil {
 		return nil, classify(err, text)
 	}
+	if err := checkProps(props); err != nil {
+		return nil, classify(err, text)
+	}
 	var out []api.Entity
 	for _, st := range stmts {
 		ent, err := e.execute(ctx, st, props, false)

@@ -36,6 +36,9 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 	if !ok {
 		return classify(&stmtErr{msg: "Expected a SELECT statement."}, text)
 	}
+	if err := checkProps(props); err != nil {
+		return classify(err, text)
+	}
 	cfg := e.config(props)
 	pull := sel.Query.Emit == sql.EmitNone
 	p := planner.New(e.ms, e.fns, cfg, e.opts.Registry)
