@@ -231,7 +231,7 @@ func (r *renderer) properties(e *api.PropertiesList) {
 // marshalEntity encodes an entity as compact JSON, filling in "@type"
 // when the producer left it empty so readers can always dispatch on it.
 func marshalEntity(e api.Entity) ([]byte, error) {
-	b, err := json.Marshal(e)
+	b, err := marshalJSON(e, "")
 	if err != nil {
 		return nil, fmt.Errorf("encode %s entity: %w", e.EntityType(), err)
 	}
@@ -251,9 +251,25 @@ func entitiesJSON(es []api.Entity) ([]byte, error) {
 		}
 		raw[i] = b
 	}
-	b, err := json.MarshalIndent(raw, "", "  ")
+	b, err := marshalJSON(raw, "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode entities: %w", err)
 	}
 	return b, nil
+}
+
+// marshalJSON is json.Marshal (indented by indent, when not empty)
+// without the escapes of <, > and & for HTML that Marshal adds: the
+// shell prints types such as MAP<STRING, INT> as the server sends them.
+func marshalJSON(v any, indent string) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if indent != "" {
+		enc.SetIndent("", indent)
+	}
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

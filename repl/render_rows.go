@@ -98,7 +98,7 @@ func (p *rowPrinter) emitCSV(r api.StreamedRow) error {
 }
 
 func (p *rowPrinter) emitJSON(r api.StreamedRow) error {
-	b, err := json.MarshalIndent(r, "", "  ")
+	b, err := marshalJSON(r, "  ")
 	if err != nil {
 		return fmt.Errorf("encode row: %w", err)
 	}
@@ -283,7 +283,7 @@ func formatValue(v any) string {
 	case fmt.Stringer:
 		return v.String()
 	}
-	b, err := json.Marshal(v)
+	b, err := marshalJSON(v, "")
 	if err != nil {
 		return fmt.Sprint(v)
 	}

@@ -197,3 +197,25 @@ func TestFormatValue(t *testing.T) {
 		t.Errorf("schemaColumns = %q", got)
 	}
 }
+
+// TestJSONOutputKeepsAngleBrackets: the JSON output mode prints a type
+// such as MAP<STRING, INT> as the server sends it, not with the \u003c
+// escapes Go's encoder adds for HTML.
+func TestJSONOutputKeepsAngleBrackets(t *testing.T) {
+	b, err := entitiesJSON([]api.Entity{&api.CurrentStatus{StatementText: "CREATE STREAM s (m MAP<STRING, INT>) …", CommandID: "stream/S/create"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(b); !strings.Contains(s, `"statementText": "CREATE STREAM s (m MAP<STRING, INT>) …"`) || strings.Contains(s, `\u003c`) {
+		t.Errorf("JSON output:\n%s", s)
+	}
+	p := &rowPrinter{}
+	var out strings.Builder
+	p.out = &out
+	if err := p.emitJSON(api.StreamedRow{Header: &api.QueryHeader{QueryID: "q", Schema: "`M` MAP<STRING, INT>"}}); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); !strings.Contains(s, "MAP<STRING, INT>") {
+		t.Errorf("row JSON:\n%s", s)
+	}
+}
