@@ -58,7 +58,9 @@ type dialect interface {
 	caseInsensitiveColumns() bool
 	// permanent reports a server error that retrying will not cure (bad
 	// data, a constraint, a missing column), as opposed to a lost
-	// connection, a deadlock or a server shutting down.
+	// connection, a deadlock, a server shutting down, or a table or
+	// privilege gone for a while (which every record would meet, so
+	// errors.tolerance must not take them).
 	permanent(err error) bool
 	// maxParams is the most bind parameters one statement may carry.
 	maxParams() int
@@ -141,6 +143,12 @@ func (postgres) permanent(err error) bool {
 	}
 	switch pe.Code[:2] {
 	case "08", "40", "53", "57", "58", "XX": // connection, rollback/deadlock, resources, shutdown, system
+		return false
+	case "28", "3D", "3F": // authorization, a missing database or schema: every record's, until fixed
+		return false
+	}
+	switch pe.Code {
+	case "42P01", "42501": // a missing table, a privilege revoked: likewise
 		return false
 	}
 	return true
@@ -231,6 +239,8 @@ func (mysqlDialect) permanent(err error) bool {
 	switch me.Number {
 	case 1040, 1053, 1205, 1213, 1152, 1158, 1159, 1160, 1161, 1927, 2002, 2003, 2006, 2013:
 		return false // too many connections, shutdown, lock wait, deadlock, network
+	case 1044, 1045, 1049, 1142, 1146:
+		return false // access denied, a missing database or table: every record's, until fixed
 	}
 	return true
 }

@@ -57,7 +57,7 @@ func Register(r *connect.Registry) {
 		Version: "10.7.0-eddy",
 		Doc: "Writes records to PostgreSQL, MySQL or MariaDB tables, one table per topic (table.name.format), as Confluent's JDBC sink does. " +
 			"Each batch the consumer hands over is written in one database transaction with multi-row statements of up to batch.size rows; the connector's Kafka offsets are committed only after that transaction commits, so a crash replays at most the uncommitted batch, which insert.mode=upsert (INSERT … ON CONFLICT DO UPDATE on PostgreSQL, INSERT … ON DUPLICATE KEY UPDATE on MySQL) writes again without duplicates. " +
-			"A database that is down is retried with backoff and the task's status shows the error; a record the database refuses for good (a constraint, a value that does not fit) is isolated from its batch and handled by errors.tolerance while the rest is written. " +
+			"A database that is down, a table that is missing (without auto.create) or gone for a while, or a privilege revoked is retried with backoff and the task's status shows the error; a record the database refuses for good (a constraint, a value that does not fit) is isolated from its batch and handled by errors.tolerance while the rest is written. " +
 			"With auto.create and auto.evolve, tables are created and columns added from the record schema (see the type mapping under auto.create). Values must be structs with a schema (Avro, Protobuf, JSON Schema, or JSON with schemas.enable=true) or schemaless JSON objects, whose column types are inferred from the values.",
 		Spec:     append(commonSpec(), sinkSpec...),
 		Validate: validateConnection,

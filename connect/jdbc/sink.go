@@ -467,8 +467,11 @@ func (t *sinkTask) ensureTables(ctx context.Context, ops []*op) error {
 		}
 		if cols == nil {
 			if !t.s.autoCreate {
-				failed = append(failed, connect.FailedRecord{Record: *o.rec, Reason: fmt.Sprintf("table %s does not exist and auto.create is false", o.table)})
-				continue
+				// Not the record's fault: the batch waits, retried with
+				// backoff and named in the task's status, for the table
+				// to be made (or renamed back), rather than every record
+				// going to errors.tolerance.
+				return fmt.Errorf("table %s does not exist and auto.create is false", o.table)
 			}
 			if err := t.createTable(ctx, o); err != nil {
 				if t.permanent(err) {

@@ -104,14 +104,34 @@ func TestSinkAutoCreateAndEvolve(t *testing.T) {
 	})
 }
 
-func TestSinkWithoutAutoCreateRejectsRecords(t *testing.T) {
-	d := pgDB(t)
-	st := startSink(t, sinkConfig(d, "pk.mode", "record_key"))
-	err := st.Put(context.Background(), []connect.Record{order("nowhere", 0, 1, 1)})
-	var re *connect.RecordError
-	if !errors.As(err, &re) || !strings.Contains(re.Failed[0].Reason, "does not exist and auto.create is false") {
-		t.Fatalf("Put into a missing table: %v", err)
-	}
+// TestSinkWaitsForAMissingTable: a table that does not exist (auto.create
+// false), or that goes away mid-stream (renamed, a privilege revoked), is
+// not the records' fault: Put fails the batch as a retriable error, not
+// as records for errors.tolerance (which sent every record of a renamed
+// table to the dead letter queue), and writes it once the table is back.
+func TestSinkWaitsForAMissingTable(t *testing.T) {
+	both(t, func(t *testing.T, d *testDB) {
+		st := startSink(t, sinkConfig(d, "pk.mode", "record_key", "insert.mode", "upsert"))
+		retriable := func(what string, err error) {
+			t.Helper()
+			var re *connect.RecordError
+			if err == nil || errors.As(err, &re) {
+				t.Fatalf("%s: Put = %v, want a retriable error", what, err)
+			}
+		}
+		err := st.Put(context.Background(), []connect.Record{order("orders", 0, 1, 1)})
+		retriable("no table", err)
+		if !strings.Contains(err.Error(), "does not exist and auto.create is false") {
+			t.Errorf("no table: %v", err)
+		}
+		d.exec(t, "CREATE TABLE orders (id BIGINT PRIMARY KEY, item TEXT NOT NULL, qty INT, price DECIMAL(10,2), at TIMESTAMP(3) NULL)")
+		putFlush(t, st, []connect.Record{order("orders", 0, 1, 1)})
+		d.exec(t, "ALTER TABLE orders RENAME TO orders_away")
+		retriable("table renamed", st.Put(context.Background(), []connect.Record{order("orders", 1, 2, 2)}))
+		d.exec(t, "ALTER TABLE orders_away RENAME TO orders")
+		putFlush(t, st, []connect.Record{order("orders", 1, 2, 2)})
+		equal(t, "rows", d.rows(t, "SELECT id, qty FROM orders ORDER BY id"), []string{"1|1", "2|2"})
+	})
 }
 
 // A record the database refuses (a CHECK constraint) is handed back alone;
