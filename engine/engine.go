@@ -89,10 +89,11 @@ type Engine struct {
 	// what they would create or drop to itself (validate.go).
 	dryConnect *dryConnectors
 	replaying  bool // replaying the command log at startup
-	// deferred holds, while New replays the command log, the queries to
-	// start once it is done, in order: a query a later command drops or
-	// replaces never runs, so it never writes into a topic that by the
-	// end of the log is another query's.
+	// starting is set while New replays the command log: the queries it
+	// creates wait in deferred, in order, until the replay is done, so a
+	// query a later command drops or replaces never runs and never writes
+	// into a topic that by the end of the log is another query's.
+	starting bool
 	deferred []deferredStart
 	// mats are the tables materialized for pull queries.
 	mats materializers
@@ -197,8 +198,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			SQL:         "CREATE SOURCE STREAM " + processingLogStream + " (…) WITH (KAFKA_TOPIC='" + e.processingLogTopic() + "', VALUE_FORMAT='JSON')",
 		})
 	}
-	e.replaying = true
-	e.deferred = []deferredStart{}
+	e.replaying, e.starting = true, true
 	for _, c := range cmds {
 		if err := e.replay(ctx, c); err != nil {
 			// A command that no longer applies is skipped, as on the
@@ -209,7 +209,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		e.cmdOffset = c.Offset + 1
 	}
 	e.cmdOffset = max(e.cmdOffset, end)
-	e.replaying = false
+	e.replaying, e.starting = false, false
 	e.startDeferred()
 	e.tail = startCommandTail(e)
 	return e, nil

@@ -448,7 +448,7 @@ func (e *Engine) startPersistent(ctx context.Context, pp *persistentPlan, text s
 			pp.out.Partitions = info.Partitions
 		}
 	}
-	if e.deferred != nil {
+	if e.starting {
 		e.deferred = append(e.deferred, deferredStart{ctx: ctx, id: pp.id, topo: pp.topo})
 		return nil
 	}
