@@ -102,6 +102,12 @@ func TestCloseEndsTheEditorsRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A line read first orders the editor's start before Close (its
+	// goroutine's start races with an immediate Close inside readline).
+	go io.WriteString(typing, "SHOW STREAMS;\r")
+	if line, err := lr.ReadLine("eddy> "); err != nil || line != "SHOW STREAMS;" {
+		t.Fatalf("ReadLine = %q, %v", line, err)
+	}
 	lr.(*readlineReader).rl.Terminal.KickRead() // the loop now reads a key
 	time.Sleep(50 * time.Millisecond)
 	done := make(chan error, 1)
