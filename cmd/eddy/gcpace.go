@@ -26,7 +26,14 @@ func paceFor(live, headroom int64, max int) int {
 	if p <= 100 {
 		return 100
 	}
-	return min(max, 100+(p-100)/25*25)
+	return 100 + (p-100)/25*25 // at most p, so at most max
+}
+
+// liveHeap is the heap the last collection left live, in bytes.
+func liveHeap() int64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64())
 }
 
 // paceTuner sets GOGC after each collection to paceFor the live heap the
@@ -63,9 +70,7 @@ func (t *paceTuner) collected() {
 	if t.stopped {
 		return
 	}
-	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	metrics.Read(s)
-	if p := paceFor(int64(s[0].Value.Uint64()), t.headroom, t.max); p != t.percent {
+	if p := paceFor(liveHeap(), t.headroom, t.max); p != t.percent {
 		debug.SetGCPercent(p)
 		t.percent = p
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"testing"
 	"time"
 )
@@ -46,9 +45,7 @@ func TestPaceTunerFollowsTheLiveHeap(t *testing.T) {
 	// brings the pace back above 100; the slice, twice the headroom, takes
 	// it down to 100.
 	runtime.GC()
-	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	metrics.Read(s)
-	headroom := max(8<<20, 3*int64(s[0].Value.Uint64()))
+	headroom := max(8<<20, 3*liveHeap())
 	tuner := startPaceTuner(headroom, 400)
 	live := make([]byte, 2*headroom)
 	for i := range live {
