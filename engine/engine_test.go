@@ -151,6 +151,30 @@ func TestPushQueryWithLimit(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "Push queries don't support negative integers in the LIMIT clause.") {
 		t.Errorf("LIMIT -1: %v", err)
 	}
+	// LIMIT 0 completes at once with no row (it waited for a row that
+	// could never be emitted, forever on an input with none).
+	mustExec(t, e, "CREATE STREAM quiet (v INT) WITH (kafka_topic='quiet', value_format='JSON', partitions=1);")
+	rows, final = nil, ""
+	err = e.Stream(ctx, "SELECT v FROM quiet EMIT CHANGES LIMIT 0;", map[string]string{"auto.offset.reset": "earliest"}, func(r api.StreamedRow) error {
+		if r.Row != nil {
+			rows = append(rows, r.Row.Columns)
+		}
+		if r.FinalMessage != "" {
+			final = r.FinalMessage
+		}
+		return nil
+	})
+	if err != nil || len(rows) != 0 || final != "Limit Reached" {
+		t.Errorf("LIMIT 0: err=%v rows=%v final=%q", err, rows, final)
+	}
+	var printed []string
+	err = e.Print(ctx, "PRINT 'in' FROM BEGINNING LIMIT 0;", nil, func(l string) error {
+		printed = append(printed, l)
+		return nil
+	})
+	if err != nil || len(printed) != 0 {
+		t.Errorf("PRINT LIMIT 0: err=%v printed=%q", err, printed)
+	}
 }
 
 func TestRestartReplaysCatalogAndResumes(t *testing.T) {

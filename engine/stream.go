@@ -150,6 +150,13 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 		}
 		return emit(api.StreamedRow{FinalMessage: "Query Completed"})
 	}
+	if limit == 0 {
+		// Nothing to wait for: no row can be emitted.
+		if err := sendHeader(); err != nil {
+			return err
+		}
+		return emit(api.StreamedRow{FinalMessage: "Limit Reached"})
+	}
 	topo.Group = "_confluent-ksql-" + e.sid + "transient_" + id
 	topo.Reset = kafka.Latest
 	if strings.EqualFold(cfg.Get("auto.offset.reset", ""), "earliest") {
@@ -326,6 +333,9 @@ func (e *Engine) Print(ctx context.Context, text string, props map[string]string
 			}
 		}
 		return nil
+	}
+	if limit == 0 {
+		return nil // no record to print
 	}
 	sub, err := e.cluster.Subscribe(ctx, kafka.SubscribeOptions{
 		Group: "_confluent-ksql-" + e.sid + "print_" + fmt.Sprint(rand.Int64()), Topics: []string{topic}, Reset: reset, NoCommit: true,
