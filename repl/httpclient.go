@@ -34,6 +34,10 @@ type HTTPOptions struct {
 	// default 500 ms.
 	Retries   int
 	RetryWait time.Duration
+	// InfoTimeout bounds the first request (Info), so an address whose
+	// port accepts connections but never answers in HTTP fails instead
+	// of holding the shell; default 15 s.
+	InfoTimeout time.Duration
 }
 
 // HTTPClient is a Client for a remote eddy server (or any server with
@@ -62,6 +66,9 @@ func NewHTTPClient(serverURL string, o HTTPOptions) (*HTTPClient, error) {
 	}
 	if o.RetryWait <= 0 {
 		o.RetryWait = 500 * time.Millisecond
+	}
+	if o.InfoTimeout <= 0 {
+		o.InfoTimeout = 15 * time.Second
 	}
 	tr := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
@@ -142,16 +149,24 @@ type ServerInfo struct {
 
 // Info fetches /info; it is how the shell checks that the server is up.
 func (c *HTTPClient) Info(ctx context.Context) (*ServerInfo, error) {
-	res, err := c.send(ctx, "GET", "/info", "", nil)
+	ictx, cancel := context.WithTimeout(ctx, c.opts.InfoTimeout)
+	defer cancel()
+	silent := func(err error) error {
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			return &UnreachableError{URL: c.base, Err: fmt.Errorf("no HTTP reply within %s", c.opts.InfoTimeout)}
+		}
+		return err
+	}
+	res, err := c.send(ictx, "GET", "/info", "", nil)
 	if err != nil {
-		return nil, err
+		return nil, silent(err)
 	}
 	defer res.Body.Close()
 	var body struct {
 		Info ServerInfo `json:"KsqlServerInfo"`
 	}
 	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
-		return nil, fmt.Errorf("read /info from %s: %w", c.base, err)
+		return nil, fmt.Errorf("read /info from %s: %w", c.base, silent(err))
 	}
 	return &body.Info, nil
 }

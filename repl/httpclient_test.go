@@ -6,6 +6,7 @@ import (
 	"net"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -182,6 +183,45 @@ func TestHTTPClientRetriesUntilUp(t *testing.T) {
 	info, err := c.Info(context.Background())
 	if err != nil || info.ServiceID != "default_" {
 		t.Fatalf("info after retries: %+v %v", info, err)
+	}
+}
+
+// TestHTTPClientGivesUpOnASilentPort: a port that accepts connections but
+// never answers in HTTP (a Kafka broker's, say) fails the first request
+// with a clear error instead of holding the shell forever.
+func TestHTTPClientGivesUpOnASilentPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, conn)
+			mu.Unlock()
+		}
+	}()
+	c := newHTTPClient(t, "http://"+ln.Addr().String(), repl.HTTPOptions{InfoTimeout: 300 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = c.Info(ctx)
+	var unreachable *repl.UnreachableError
+	if !errors.As(err, &unreachable) || !strings.Contains(err.Error(), "no HTTP reply within 300ms") {
+		t.Fatalf("info from a silent port: %v", err)
 	}
 }
 
