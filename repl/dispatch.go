@@ -182,6 +182,11 @@ func (s *shell) query(ctx context.Context, text string) error {
 	if p.errorMsg != "" {
 		return errors.New(p.errorMsg)
 	}
+	if !p.ended {
+		// A stream cut short says nothing: the server went away (shut
+		// down, or a proxy closed the connection).
+		return errors.New("The query ended without completing: the server closed the stream (was it shut down?)")
+	}
 	return nil
 }
 

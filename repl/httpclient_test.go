@@ -3,6 +3,7 @@ package repl_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"regexp"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eddysql/eddy/api"
 	"github.com/eddysql/eddy/engine"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/repl"
@@ -271,5 +273,58 @@ SELECT v, ARRAY[STRUCT(z := 1, a := 2)] AS w FROM s EMIT CHANGES LIMIT 1;
 				t.Errorf("%s: output lacks %s:\n%s", name, want, out.String())
 			}
 		}
+	}
+}
+
+// TestTerminatePushQuery: a push query running in one shell is listed by
+// SHOW QUERIES in another and ended there by TERMINATE with its id; the
+// first shell says so and goes on.
+func TestTerminatePushQuery(t *testing.T) {
+	url := serve(t, newEngine(t), nil)
+	other := newHTTPClient(t, url, repl.HTTPOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := other.Execute(ctx, "CREATE STREAM s (v INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);", nil); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	done := make(chan error, 1)
+	go func() {
+		done <- repl.RunScript(ctx, repl.Options{Client: newHTTPClient(t, url, repl.HTTPOptions{}), Out: &out, Err: io.Discard},
+			"SELECT v FROM s EMIT CHANGES;\nSHOW STREAMS;\n")
+	}()
+	var push *api.RunningQuery
+	for push == nil && ctx.Err() == nil {
+		ents, err := other.Execute(ctx, "SHOW QUERIES;", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range ents[0].(*api.QueriesList).Queries {
+			if q.QueryType == "PUSH" {
+				push = &q
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if push == nil || !strings.HasPrefix(push.QueryString, "SELECT v FROM s EMIT CHANGES") || push.State != "RUNNING" {
+		t.Fatalf("SHOW QUERIES: push query %+v", push)
+	}
+	if _, err := other.Execute(ctx, "TERMINATE "+push.ID+";", nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the shell after TERMINATE: %v", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("the push query went on after TERMINATE")
+	}
+	if !strings.Contains(out.String(), "Query terminated\n") || !strings.Contains(out.String(), "Stream Name") {
+		t.Errorf("shell output:\n%s", out.String())
+	}
+	ents, err := other.Execute(ctx, "SHOW QUERIES;", nil)
+	if err != nil || len(ents[0].(*api.QueriesList).Queries) != 0 {
+		t.Errorf("SHOW QUERIES after TERMINATE: %+v %v", ents, err)
 	}
 }

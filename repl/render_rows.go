@@ -34,9 +34,15 @@ type rowPrinter struct {
 	drawn    bool // header box written
 	rows     int
 	errorMsg string // an errorMessage row, reported by the caller
+	// ended: a final message came (a query's normal end: completed, its
+	// limit reached, or terminated).
+	ended bool
 }
 
 func (p *rowPrinter) emit(r api.StreamedRow) error {
+	if r.FinalMessage != "" {
+		p.ended = true
+	}
 	if p.json {
 		return p.emitJSON(r)
 	}

@@ -48,7 +48,7 @@ func (c *testClient) Execute(_ context.Context, sql string, props map[string]str
 func (c *testClient) Stream(ctx context.Context, sql string, props map[string]string, emit func(api.StreamedRow) error) error {
 	c.record("Stream", sql, props)
 	if c.stream == nil {
-		return nil
+		return emit(api.StreamedRow{FinalMessage: "Query Completed"})
 	}
 	return c.stream(ctx, sql, emit)
 }
@@ -219,7 +219,8 @@ func TestVariables(t *testing.T) {
 		t.Errorf("undefined variable: err %v stderr %q", err, stderr)
 	}
 	wantOut := "\n Variable Name | Value  \n------------------------\n fmt           | 'JSON' \n name          | S1     \n topic         | t1     \n------------------------\n" +
-		"WARNING: Cannot undefine variable 'name' which was never defined\n"
+		"WARNING: Cannot undefine variable 'name' which was never defined\n" +
+		"Query Completed\n" // the SELECT's end, as a server sends it
 	if out != wantOut {
 		t.Errorf("out:\n%q\nwant\n%q", out, wantOut)
 	}
@@ -312,14 +313,14 @@ func TestQueryRows(t *testing.T) {
 func TestQueryTerminalWidthAndEmpty(t *testing.T) {
 	c := &testClient{stream: func(_ context.Context, _ string, emit func(api.StreamedRow) error) error {
 		emit(api.StreamedRow{Header: &api.QueryHeader{Columns: []api.Column{{Name: "A"}, {Name: "B"}}}})
-		return nil
+		return emit(api.StreamedRow{FinalMessage: "Query Completed"})
 	}}
 	var out strings.Builder
 	err := RunScript(context.Background(), Options{Client: c, Out: &out, width: func() int { return 21 }}, "SELECT * FROM t;")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "+---------+---------+\n|A        |B        |\n+---------+---------+\n"
+	want := "+---------+---------+\n|A        |B        |\n+---------+---------+\nQuery Completed\n"
 	if out.String() != want {
 		t.Errorf("out:\n%q\nwant\n%q", out.String(), want)
 	}
@@ -382,13 +383,13 @@ func TestCtrlCCancelsQuery(t *testing.T) {
 func TestJSONRows(t *testing.T) {
 	c := &testClient{stream: func(_ context.Context, _ string, emit func(api.StreamedRow) error) error {
 		emit(api.StreamedRow{Row: &api.Row{Columns: []any{"a", 1}}})
-		return nil
+		return emit(api.StreamedRow{FinalMessage: "Query Completed"})
 	}}
 	out, _, err := session(t, c, Options{Output: "json"}, "SELECT * FROM t;")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "{\n  \"row\": {\n    \"columns\": [\n      \"a\",\n      1\n    ]\n  }\n}\n"
+	want := "{\n  \"row\": {\n    \"columns\": [\n      \"a\",\n      1\n    ]\n  }\n}\n{\n  \"finalMessage\": \"Query Completed\"\n}\n"
 	if out != want {
 		t.Errorf("out %q", out)
 	}

@@ -224,7 +224,14 @@ func (s *Server) runStatement(ctx context.Context, st ksqlStmt, props, vars map[
 			return []api.Entity{&terminateQueryEntity{Type: "terminate_query", StatementText: st.text, QueryID: d.QueryID, WasTerminated: true, Warnings: []api.Warning{}}}, nil
 		}
 	}
-	return s.cfg.Engine.Execute(ctx, st.text, props)
+	ents, err := s.cfg.Engine.Execute(ctx, st.text, props)
+	for _, e := range ents {
+		if ql, ok := e.(*api.QueriesList); ok {
+			// The push queries are this server's, not the engine's.
+			ql.Queries = append(ql.Queries, s.push.running()...)
+		}
+	}
+	return ents, err
 }
 
 func variablesList(text string, vars map[string]string) *api.VariablesList {

@@ -6,17 +6,21 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/eddysql/eddy/api"
 )
 
 // pushQuery is one streaming push query or PRINT, from its reservation
 // until its handler returns.
 type pushQuery struct {
 	id     string // set once the engine sends the header; "" for PRINT
+	text   string // the statement, for SHOW QUERIES
 	cancel context.CancelFunc
 	rows   atomic.Int64
 	// closed marks an end asked for by the server (close-query,
-	// TERMINATE, shutdown) rather than by the client leaving.
-	closed atomic.Bool
+	// TERMINATE, shutdown) rather than by the client leaving; shutdown
+	// marks the server's shutdown among them.
+	closed, shutdown atomic.Bool
 }
 
 // stop ends the query on the server's behalf.
@@ -39,13 +43,13 @@ func newPushRegistry(max int) *pushRegistry {
 }
 
 // reserve admits a new query, or returns nil when the limit is reached.
-func (p *pushRegistry) reserve(cancel context.CancelFunc) *pushQuery {
+func (p *pushRegistry) reserve(text string, cancel context.CancelFunc) *pushQuery {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.max >= 0 && len(p.all) >= p.max {
 		return nil
 	}
-	q := &pushQuery{cancel: cancel}
+	q := &pushQuery{text: text, cancel: cancel}
 	p.all[q] = struct{}{}
 	return q
 }
@@ -92,8 +96,25 @@ func (p *pushRegistry) stop(id string) bool {
 // closeAll ends every query (shutdown).
 func (p *pushRegistry) closeAll() {
 	for _, q := range p.snapshot() {
+		q.q.shutdown.Store(true)
 		q.q.stop()
 	}
+}
+
+// running lists the push queries as SHOW QUERIES rows (PRINTs, which
+// have no id, are left out).
+func (p *pushRegistry) running() []api.RunningQuery {
+	var out []api.RunningQuery
+	for _, q := range p.snapshot() {
+		if q.id == "" {
+			continue
+		}
+		out = append(out, api.RunningQuery{
+			QueryString: q.q.text, Sinks: []string{}, SinkKafkaTopics: []string{}, ID: q.id,
+			StatusCount: map[string]int{"RUNNING": 1}, QueryType: "PUSH", State: "RUNNING",
+		})
+	}
+	return out
 }
 
 // pushInfo is a query as seen at one moment.

@@ -155,7 +155,7 @@ func (s *Server) runSelect(w http.ResponseWriter, r *http.Request, q *queryStmt,
 	defer cancel()
 	var pq *pushQuery
 	if q.sel.Query.Emit != sql.EmitNone {
-		if pq = s.push.reserve(cancel); pq == nil {
+		if pq = s.push.reserve(q.text, cancel); pq == nil {
 			writeError(w, genericError(codeTooManyPush, "Not executing the query: the maximum number of push queries (%d) is running.", s.cfg.MaxPushQueries))
 			return
 		}
@@ -226,7 +226,17 @@ func (s *Server) runSelect(w http.ResponseWriter, r *http.Request, q *queryStmt,
 		return
 	}
 	if !ended.Load() && sw.hasStarted() {
-		_ = sw.write(enc.end()) // stopped by the server: close the body cleanly
+		// Stopped by the server: say why and close the body cleanly,
+		// so a client can tell a TERMINATE or close-query from a
+		// shutdown (an error) and from a connection cut short.
+		switch {
+		case pq != nil && pq.shutdown.Load():
+			_ = sw.write(enc.fail(genericError(codeServerTerminating, "The server is shutting down: the query ended without completing.")))
+		case stopped:
+			_ = sw.write(enc.final("Query terminated"))
+		default:
+			_ = sw.write(enc.end())
+		}
 	}
 }
 
@@ -234,7 +244,7 @@ func (s *Server) runSelect(w http.ResponseWriter, r *http.Request, q *queryStmt,
 func (s *Server) runPrint(w http.ResponseWriter, r *http.Request, q *queryStmt, props map[string]string, contentType string, keepAlive bool) {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	pq := s.push.reserve(cancel)
+	pq := s.push.reserve(q.text, cancel)
 	if pq == nil {
 		writeError(w, genericError(codeTooManyPush, "Not executing PRINT: the maximum number of push queries (%d) is running.", s.cfg.MaxPushQueries))
 		return

@@ -110,7 +110,8 @@ func TestPrintOverQuery(t *testing.T) {
 
 // TestCloseQueryAndTerminate ends push queries from the server side:
 // /close-query for one started on /query-stream, TERMINATE for one on
-// /query. Both streams end cleanly.
+// /query (which SHOW QUERIES lists first), shutdown for another. Each
+// stream ends cleanly, saying why where its format can.
 func TestCloseQueryAndTerminate(t *testing.T) {
 	ts := startMem(t, nil)
 	seedClicks(t, ts)
@@ -148,13 +149,33 @@ func TestCloseQueryAndTerminate(t *testing.T) {
 	if err := json.Unmarshal([]byte(strings.TrimSuffix(strings.TrimPrefix(line, "["), ",\n")), &hdr); err != nil {
 		t.Fatalf("header %q: %v", line, err)
 	}
+	body = ts.ksql(t, "SHOW QUERIES;")
+	if !strings.Contains(body, `"queryString":"SELECT * FROM clicks EMIT CHANGES;","sinks":[],"sinkKafkaTopics":[],"id":"`+hdr.Header.QueryID+`"`) ||
+		!strings.Contains(body, `"queryType":"PUSH"`) {
+		t.Fatalf("SHOW QUERIES does not list the push query: %s", body)
+	}
 	body = ts.ksql(t, "TERMINATE "+hdr.Header.QueryID+";")
 	if !strings.Contains(body, `"@type":"terminate_query"`) || !strings.Contains(body, `"wasTerminated":true`) {
 		t.Fatalf("TERMINATE: %s", body)
 	}
 	rest, _ = io.ReadAll(rd2)
-	if !strings.HasSuffix(string(rest), "]\n") {
+	if !strings.HasSuffix(string(rest), `{"finalMessage":"Query terminated"}]`+"\n") {
 		t.Fatalf("stream after TERMINATE: %q", rest)
+	}
+
+	res3, rd3 := open("/query", queryBody("SELECT * FROM clicks EMIT CHANGES;"))
+	defer res3.Body.Close()
+	if _, err := rd3.ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := ts.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ = io.ReadAll(rd3)
+	if !strings.Contains(string(rest), `"errorMessage":{"@type":"generic_error","error_code":50303,"message":"The server is shutting down: the query ended without completing."`) {
+		t.Fatalf("stream after shutdown: %q", rest)
 	}
 }
 

@@ -136,7 +136,7 @@ func (q *wsQuery) runSelect(ctx context.Context, cancel context.CancelFunc, stmt
 	s := q.s
 	var pq *pushQuery
 	if stmt.sel.Query.Emit != sql.EmitNone {
-		if pq = s.push.reserve(cancel); pq == nil {
+		if pq = s.push.reserve(stmt.text, cancel); pq == nil {
 			q.close(wsTryLater, "Not executing the query: the maximum number of push queries is running.")
 			return
 		}
@@ -206,7 +206,7 @@ func (q *wsQuery) runSelect(ctx context.Context, cancel context.CancelFunc, stmt
 // runPrint streams PRINT's lines, one message each.
 func (q *wsQuery) runPrint(ctx context.Context, cancel context.CancelFunc, stmt *queryStmt, props map[string]string) {
 	s := q.s
-	pq := s.push.reserve(cancel)
+	pq := s.push.reserve(stmt.text, cancel)
 	if pq == nil {
 		q.close(wsTryLater, "Not executing PRINT: the maximum number of push queries is running.")
 		return
