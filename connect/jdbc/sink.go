@@ -3,10 +3,12 @@ package jdbc
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/eddysql/eddy/connect"
 	"github.com/eddysql/eddy/connect/internal/options"
@@ -25,6 +27,7 @@ const (
 	optAutoEvolve  = "auto.evolve"
 	optMaxRetries  = "max.retries"
 	optRetryBackMs = "retry.backoff.ms"
+	optWriteTimeMs = "write.timeout.ms"
 
 	pkNone        = "none"
 	pkKafka       = "kafka"
@@ -50,34 +53,37 @@ var sinkSpec = []connect.ConfigField{
 	{Name: optAutoEvolve, Type: connect.TypeBoolean, Default: "false", Doc: "Add a column with ALTER TABLE … ADD when a record has a field the table lacks (columns are never dropped or altered). Without it such a record is rejected."},
 	{Name: optMaxRetries, Type: connect.TypeInt, Default: "10", Doc: "Accepted for compatibility: a failed transaction is retried with the runtime's backoff until it commits or the connector stops, and the task's status shows the error meanwhile."},
 	{Name: optRetryBackMs, Type: connect.TypeInt, Default: "3000", Doc: "Accepted for compatibility (see max.retries and errors.retry.delay.max.ms)."},
+	{Name: optWriteTimeMs, Type: connect.TypeLong, Default: "60000", Doc: "eddy's own: how long one batch's transaction may take before it is abandoned and retried, with the task's status saying so (a table locked by another session, a database that hangs). 0: no limit."},
 }
 
 type sinkSettings struct {
-	target      *target
-	insertMode  string
-	pkMode      string
-	pkFields    []string
-	tableFormat string
-	deletes     bool
-	autoCreate  bool
-	autoEvolve  bool
-	batchSize   int
-	fields      map[string]bool // nil: every field
-	quote       bool
+	target       *target
+	insertMode   string
+	pkMode       string
+	pkFields     []string
+	tableFormat  string
+	deletes      bool
+	autoCreate   bool
+	autoEvolve   bool
+	batchSize    int
+	writeTimeout time.Duration   // 0: none
+	fields       map[string]bool // nil: every field
+	quote        bool
 }
 
 func parseSink(cfg connect.Config) (*sinkSettings, error) {
 	r := options.New(cfg, append(commonSpec(), sinkSpec...))
 	s := &sinkSettings{
-		insertMode:  r.OneOf(optInsertMode, modeInsert, modeUpsert, modeUpdate),
-		pkMode:      r.OneOf(optPKMode, pkNone, pkKafka, pkRecordKey, pkRecordValue),
-		pkFields:    r.List(optPKFields),
-		tableFormat: r.String(optTableFormat),
-		deletes:     r.Bool(optDelete),
-		autoCreate:  r.Bool(optAutoCreate),
-		autoEvolve:  r.Bool(optAutoEvolve),
-		batchSize:   int(r.Int(optBatchSize)),
-		quote:       r.OneOf(optQuoteIdents, "always", "never") == "always",
+		insertMode:   r.OneOf(optInsertMode, modeInsert, modeUpsert, modeUpdate),
+		pkMode:       r.OneOf(optPKMode, pkNone, pkKafka, pkRecordKey, pkRecordValue),
+		pkFields:     r.List(optPKFields),
+		tableFormat:  r.String(optTableFormat),
+		deletes:      r.Bool(optDelete),
+		autoCreate:   r.Bool(optAutoCreate),
+		autoEvolve:   r.Bool(optAutoEvolve),
+		batchSize:    int(r.Int(optBatchSize)),
+		writeTimeout: time.Duration(r.Int(optWriteTimeMs)) * time.Millisecond,
+		quote:        r.OneOf(optQuoteIdents, "always", "never") == "always",
 	}
 	if fs := r.List(optFields); len(fs) > 0 {
 		s.fields = map[string]bool{}
@@ -228,7 +234,7 @@ func (t *sinkTask) Put(ctx context.Context, recs []connect.Record) error {
 	if err := t.ensureTables(ctx, ops); err != nil {
 		return err // a *connect.RecordError names records whose table cannot take them
 	}
-	err := t.writeAll(ctx, ops)
+	err := t.bounded(ctx, func(ctx context.Context) error { return t.writeAll(ctx, ops) })
 	if err == nil {
 		t.ack(ops)
 		return nil
@@ -239,7 +245,11 @@ func (t *sinkTask) Put(ctx context.Context, recs []connect.Record) error {
 	// Something in the batch is refused for good: find which records,
 	// write the others, and hand the culprits back.
 	t.logf("%s refused a batch (%v); writing its %d records one by one to find the bad ones", t.d.name(), err, len(ops))
-	rejected, err := t.writeEach(ctx, ops)
+	var rejected []connect.FailedRecord
+	err = t.bounded(ctx, func(ctx context.Context) (err error) {
+		rejected, err = t.writeEach(ctx, ops)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("write to %s at %s: %w", t.d.name(), t.s.target.display, err)
 	}
@@ -247,6 +257,25 @@ func (t *sinkTask) Put(ctx context.Context, recs []connect.Record) error {
 		return &connect.RecordError{Failed: rejected}
 	}
 	return nil
+}
+
+// errWriteTimeout says a transaction outlived write.timeout.ms.
+var errWriteTimeout = errors.New("no answer from the database in time (a lock held by another session?)")
+
+// bounded runs one transaction within write.timeout.ms: a statement
+// waiting on a lock would otherwise hold the task, RUNNING and silent,
+// for as long as the lock is held.
+func (t *sinkTask) bounded(ctx context.Context, write func(context.Context) error) error {
+	if t.s.writeTimeout <= 0 {
+		return write(ctx)
+	}
+	wctx, cancel := context.WithTimeoutCause(ctx, t.s.writeTimeout, errWriteTimeout)
+	defer cancel()
+	err := write(wctx)
+	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(wctx), errWriteTimeout) {
+		return fmt.Errorf("%w after %s (write.timeout.ms): %v", errWriteTimeout, t.s.writeTimeout, err)
+	}
+	return err
 }
 
 func (t *sinkTask) ack(ops []*op) {

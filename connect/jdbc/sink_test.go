@@ -134,6 +134,42 @@ func TestSinkWaitsForAMissingTable(t *testing.T) {
 	})
 }
 
+// A table another session holds locked fails the batch after
+// write.timeout.ms with an error that says so (retried by the runtime,
+// shown in the task's status) instead of waiting, silent, for the lock;
+// once it is released the batch lands.
+func TestSinkGivesUpOnALockedTable(t *testing.T) {
+	both(t, func(t *testing.T, d *testDB) {
+		d.exec(t, "CREATE TABLE orders (id BIGINT PRIMARY KEY, item TEXT NOT NULL, qty INT, price DECIMAL(10,2), at TIMESTAMP(3) NULL)")
+		st := startSink(t, sinkConfig(d, "pk.mode", "record_key", "insert.mode", "upsert", "write.timeout.ms", "300"))
+		ctx := context.Background()
+		conn, err := d.db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		lock, unlock := []string{"BEGIN", "LOCK TABLE orders IN ACCESS EXCLUSIVE MODE"}, "COMMIT"
+		if d.kind == "mysql" {
+			lock, unlock = []string{"LOCK TABLES orders WRITE"}, "UNLOCK TABLES"
+		}
+		for _, s := range lock {
+			if _, err := conn.ExecContext(ctx, s); err != nil {
+				t.Fatalf("%s: %v", s, err)
+			}
+		}
+		err = st.Put(ctx, []connect.Record{order("orders", 0, 1, 1)})
+		var re *connect.RecordError
+		if err == nil || errors.As(err, &re) || !strings.Contains(err.Error(), "no answer from the database in time") {
+			t.Fatalf("Put on a locked table: %v, want a retriable timeout", err)
+		}
+		if _, err := conn.ExecContext(ctx, unlock); err != nil {
+			t.Fatal(err)
+		}
+		putFlush(t, st, []connect.Record{order("orders", 0, 1, 1)})
+		equal(t, "rows", d.rows(t, "SELECT id, qty FROM orders ORDER BY id"), []string{"1|1"})
+	})
+}
+
 // A record the database refuses (a CHECK constraint) is handed back alone;
 // the rest of its batch is written once, even when the runtime puts the
 // remainder again.
