@@ -117,7 +117,7 @@ func (e *protobufEncoder) row(r *api.Row) []byte {
 
 func (e *protobufEncoder) final(msg string) []byte  { return e.v1.final(msg) }
 func (e *protobufEncoder) fail(ae *apiError) []byte { return e.v1.fail(ae) }
-func (e *protobufEncoder) end() []byte              { return e.v1.end() }
+func (e *protobufEncoder) end(why *apiError) []byte { return e.v1.end(why) }
 
 // sqlValue turns a row value in its REST JSON form (engine.JSONValue)
 // back into the SQL value of type t that serde encodes: BYTES from

@@ -231,11 +231,11 @@ func (s *Server) runSelect(w http.ResponseWriter, r *http.Request, q *queryStmt,
 		// shutdown (an error) and from a connection cut short.
 		switch {
 		case pq != nil && pq.shutdown.Load():
-			_ = sw.write(enc.fail(genericError(codeServerTerminating, "The server is shutting down: the query ended without completing.")))
+			_ = sw.write(enc.end(genericError(codeServerTerminating, "The server is shutting down: the query ended without completing.")))
 		case stopped:
 			_ = sw.write(enc.final("Query terminated"))
 		default:
-			_ = sw.write(enc.end())
+			_ = sw.write(enc.end(nil))
 		}
 	}
 }

@@ -174,7 +174,8 @@ func TestCloseQueryAndTerminate(t *testing.T) {
 		t.Fatal(err)
 	}
 	rest, _ = io.ReadAll(rd3)
-	if !strings.Contains(string(rest), `"errorMessage":{"@type":"generic_error","error_code":50303,"message":"The server is shutting down: the query ended without completing."`) {
+	if !strings.Contains(string(rest), `"errorMessage":{"@type":"generic_error","error_code":50303,"message":"The server is shutting down: the query ended without completing."`) ||
+		!strings.HasSuffix(string(rest), "]\n") {
 		t.Fatalf("stream after shutdown: %q", rest)
 	}
 }

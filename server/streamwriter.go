@@ -130,8 +130,9 @@ type encoder interface {
 	final(msg string) []byte
 	fail(e *apiError) []byte
 	// end closes the body when the server stops the query (close-query,
-	// TERMINATE, shutdown) without a final message.
-	end() []byte
+	// TERMINATE, shutdown) without a final message; why, when set, is
+	// the error row that says why first.
+	end(why *apiError) []byte
 }
 
 // headerPreparer is an encoder that must prepare for the result's
@@ -232,7 +233,12 @@ func (e v1Encoder) fail(ae *apiError) []byte {
 	return append(b, ",\n"...)
 }
 
-func (e v1Encoder) end() []byte { return []byte("]\n") }
+func (e v1Encoder) end(why *apiError) []byte {
+	if why != nil {
+		return append(e.fail(why), "]\n"...)
+	}
+	return []byte("]\n")
+}
 
 // queryMetadata opens a /query-stream reply.
 type queryMetadata struct {
@@ -269,7 +275,12 @@ func (delimitedEncoder) final(string) []byte { return nil }
 
 func (delimitedEncoder) fail(ae *apiError) []byte { return append(mustJSON(ae), '\n') }
 
-func (delimitedEncoder) end() []byte { return nil }
+func (e delimitedEncoder) end(why *apiError) []byte {
+	if why != nil {
+		return e.fail(why)
+	}
+	return nil
+}
 
 // jsonEncoder is /query-stream with application/json: one array of the
 // metadata and the rows.
@@ -292,7 +303,12 @@ func (jsonEncoder) fail(ae *apiError) []byte {
 	return append(append([]byte(","), mustJSON(ae)...), ']')
 }
 
-func (jsonEncoder) end() []byte { return []byte("]") }
+func (e jsonEncoder) end(why *apiError) []byte {
+	if why != nil {
+		return e.fail(why) // closes the array
+	}
+	return []byte("]")
+}
 
 // start sends the 200 and the headers now, before any body: an HTTP/2
 // client streaming its request waits for them.
