@@ -505,3 +505,52 @@ func TestSubscribeMaxBatch(t *testing.T) {
 		t.Errorf("a batch of %d records, want at most 3", largest)
 	}
 }
+
+// TestLongWaitEndsOnAssignment: a subscription whose handler asks for a
+// long wait between empty calls (an idle query) still sees partitions
+// assigned to it at once, with no record to wake it: the first member's
+// at the start, and a second member's when it joins the group.
+func TestLongWaitEndsOnAssignment(t *testing.T) {
+	_, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "t", Partitions: 2})
+	member := func() (sub Subscription, handledAfterAssign chan struct{}) {
+		var mu sync.Mutex
+		assigned := 0
+		handledAfterAssign = make(chan struct{}, 16)
+		opts := SubscribeOptions{
+			Group: "g", Topics: []string{"t"}, Reset: Earliest,
+			Held: func(string, int32) (int64, int) { return -1, 0 },
+			Tick: func() time.Duration { return time.Hour },
+			OnAssign: func(_ string, ps []int32) {
+				mu.Lock()
+				assigned += len(ps)
+				mu.Unlock()
+			},
+		}
+		sub, err := c.Subscribe(ctx, opts, func(context.Context, []Record) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if assigned > 0 {
+				assigned = 0
+				handledAfterAssign <- struct{}{}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { sub.Close() })
+		return sub, handledAfterAssign
+	}
+	wait := func(who string, ch chan struct{}) {
+		t.Helper()
+		select {
+		case <-ch:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s: the handler was not called after an assignment (it waited the hour)", who)
+		}
+	}
+	_, first := member()
+	wait("first member", first)
+	_, second := member()
+	wait("second member", second)
+}

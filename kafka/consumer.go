@@ -263,6 +263,14 @@ type clientSub struct {
 	err     error
 	pending map[string]map[int32]kgo.EpochOffset // processed, not yet committed
 
+	// endWait cancels the wait of the poll in progress (nil between
+	// polls): an assignment ends it, or the next poll's when it came
+	// between polls (assignedBetween), so the handler sees new
+	// partitions at once even when it asked for a long wait.
+	waitMu          sync.Mutex
+	endWait         context.CancelFunc
+	assignedBetween bool
+
 	// With opts.Held: the next offset after the last record handed to the
 	// handler per partition, the offsets already marked for commit, and
 	// the partitions paused because the handler holds too much of them.
@@ -351,10 +359,22 @@ func (s *clientSub) run() {
 // false when the subscription must stop.
 func (s *clientSub) pollOnce() bool {
 	pctx := s.ctx
-	if s.opts.Held != nil && s.opts.Tick > 0 {
+	if s.opts.Held != nil && s.opts.Tick != nil {
 		var cancel context.CancelFunc
-		pctx, cancel = context.WithTimeout(s.ctx, s.opts.Tick)
+		pctx, cancel = context.WithTimeout(s.ctx, s.opts.Tick())
 		defer cancel()
+		s.waitMu.Lock()
+		if s.assignedBetween {
+			s.assignedBetween = false
+			cancel() // new partitions since the last poll: no wait
+		}
+		s.endWait = cancel
+		s.waitMu.Unlock()
+		defer func() {
+			s.waitMu.Lock()
+			s.endWait = nil
+			s.waitMu.Unlock()
+		}()
 	}
 	limit := DefaultMaxBatch
 	if s.opts.MaxBatch > 0 {
@@ -639,6 +659,13 @@ func (s *clientSub) onAssigned(_ context.Context, _ *kgo.Client, assigned map[st
 			s.opts.OnAssign(t, ps)
 		}
 	}
+	s.waitMu.Lock()
+	if s.endWait != nil {
+		s.endWait()
+	} else {
+		s.assignedBetween = true
+	}
+	s.waitMu.Unlock()
 }
 
 func (s *clientSub) forget(parts map[string][]int32) {

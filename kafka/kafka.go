@@ -84,10 +84,13 @@ type SubscribeOptions struct {
 	// Held, when set, lets the handler keep records for later (a task
 	// waiting for a lagging input, to process records in time order):
 	// after each call the subscription commits a partition only up to the
-	// offset of its first held record. The handler is then called at
-	// least every Tick, with an empty batch when nothing new arrived, so
-	// it can release them. A MemCluster delivers synchronously and never
-	// needs holding; it ignores both.
+	// offset of its first held record. The handler is then called
+	// again, with an empty batch when nothing new arrived, once the
+	// wait Tick returns (asked before each poll) has passed, so it can
+	// release them; a handler with nothing that time alone can release
+	// may ask for a long wait, which a new assignment cuts short. A
+	// MemCluster delivers synchronously and never needs holding; it
+	// ignores both.
 	// firstOffset is the first offset not to commit yet, -1 when the
 	// handler holds nothing of the partition (it may hold records it has
 	// processed but not committed, as a query deferring its commits
@@ -100,7 +103,7 @@ type SubscribeOptions struct {
 	// and distinct between members.
 	TransactionalID string
 	Held            func(topic string, partition int32) (firstOffset int64, count int)
-	Tick            time.Duration
+	Tick            func() time.Duration
 	MaxHeld         int
 	// OnEnd is told, before the handler sees a fetch, where each fetched
 	// partition's readable data ends (its last stable offset: the high

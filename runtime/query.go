@@ -91,8 +91,13 @@ var errSinkDone = errors.New("sink done")
 type Synchronous interface{ Synchronous() bool }
 
 // tick is how often a task holding records for a lagging input looks
-// again when nothing new arrives.
-const tick = 50 * time.Millisecond
+// again when nothing new arrives; quietTick is how long a query with
+// nothing that time alone can move waits for records (an assignment
+// wakes it sooner), so an idle query costs next to nothing.
+const (
+	tick      = 50 * time.Millisecond
+	quietTick = 2 * time.Second
+)
 
 // maxHeld pauses an input partition whose task holds this many records.
 const maxHeld = 50_000
@@ -201,7 +206,7 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 	}
 	if !q.synchronous {
 		so.Held = q.held
-		so.Tick = tick
+		so.Tick = q.nextTick
 		so.MaxHeld = maxHeld
 		so.OnEnd = q.inputEnd
 		so.OnMarker = q.marker
@@ -847,6 +852,25 @@ func (q *Query) held(topic string, partition int32) (int64, int) {
 		return t.held(topic, partition)
 	}
 	return -1, 0
+}
+
+// nextTick is how long the next poll may wait for records before the
+// handler runs anyway: tick while anything waits on time (records held
+// for a lagging input, a bootstrap, the feed gate, output or offsets not
+// yet committed), quietTick otherwise. (The subscription ends a wait
+// itself when partitions are assigned.)
+func (q *Query) nextTick() time.Duration {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.gate != nil && !q.gate.open {
+		return tick
+	}
+	for _, t := range q.tasks {
+		if !t.quiet() {
+			return tick
+		}
+	}
+	return quietTick
 }
 
 // inputEnd records where an input partition's readable data ends, as a

@@ -286,6 +286,21 @@ const maxKeptQueue = 1 << 15
 
 func (q *inputQueue) lagging() bool { return q.next >= 0 && q.end > q.next }
 
+// quiet reports whether nothing of the task waits on time: no record
+// held, no input behind its end or bootstrapping, and nothing processed
+// that a commit has not yet written.
+func (t *Task) quiet() bool {
+	if len(t.pending) > 0 || len(t.uncommitted) > 0 || t.cacheBytes() > 0 {
+		return false
+	}
+	for _, q := range t.queues {
+		if len(q.buf) > 0 || q.bootstrapTo >= 0 || q.lagging() {
+			return false
+		}
+	}
+	return true
+}
+
 // Eval is the expression context operators evaluate with.
 func (t *Task) Eval() *expr.Context { return &t.ectx }
 
