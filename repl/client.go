@@ -21,3 +21,9 @@ type Client interface {
 	// Print runs PRINT, emitting one text line per record.
 	Print(ctx context.Context, sql string, props map[string]string, emit func(line string) error) error
 }
+
+// resubstituter is a Client whose server substitutes variables in what
+// it is sent once more (an HTTP server does, as ksqlDB's does), so a
+// literal ${ the shell leaves (written $${) must reach it escaped again.
+// The in-process engine substitutes nothing.
+type resubstituter interface{ SubstitutesVariables() bool }

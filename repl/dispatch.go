@@ -48,9 +48,10 @@ func (s *shell) failed(in located, err error) error {
 // rest through Execute.
 func (s *shell) statement(ctx context.Context, text string) error {
 	st := classify(text)
-	// The server substitutes variables in what it receives as well, so a
-	// ${ left here (written $${) is escaped again to reach it literally.
-	sent := strings.ReplaceAll(text, "${", "$${")
+	sent := text
+	if rs, ok := s.client.(resubstituter); ok && rs.SubstitutesVariables() {
+		sent = strings.ReplaceAll(text, "${", "$${")
+	}
 	switch st.kind {
 	case kindSelect:
 		return s.query(ctx, sent)

@@ -81,6 +81,10 @@ func NewHTTPClient(serverURL string, o HTTPOptions) (*HTTPClient, error) {
 	return &HTTPClient{base: strings.TrimRight(u.String(), "/"), hc: &http.Client{Transport: tr}, opts: o, lastSeq: -1}, nil
 }
 
+// SubstitutesVariables says that the server substitutes variables in the
+// statements it is sent, as ksqlDB's does.
+func (c *HTTPClient) SubstitutesVariables() bool { return true }
+
 // Close releases idle connections.
 func (c *HTTPClient) Close() { c.hc.CloseIdleConnections() }
 

@@ -63,6 +63,7 @@ const parityScript = `
 CREATE STREAM clicks (uid STRING KEY, url STRING, n BIGINT, score DOUBLE) WITH (kafka_topic='clicks', value_format='JSON', partitions=1);
 INSERT INTO clicks (uid, url, n, score) VALUES ('u1', '/a', 9007199254740993, 1.0);
 INSERT INTO clicks (uid, url, n, score) VALUES ('u2', '/b', 2, 0.5);
+INSERT INTO clicks (uid, url, n, score) VALUES ('u3', '/$${who}', 3, 0.25);
 SET 'auto.offset.reset' = 'earliest';
 SELECT uid, url, n, score FROM clicks EMIT CHANGES LIMIT 2;
 SELECT * FROM clicks;
@@ -96,6 +97,10 @@ func TestShellParity(t *testing.T) {
 	t.Logf("stderr:\n%s", localErr)
 	if localErr != remoteErr {
 		t.Errorf("stderr differs\n--- in process\n%s\n--- over HTTP\n%s", localErr, remoteErr)
+	}
+	// $${who} is the literal ${who}, in process as over HTTP.
+	if strings.Contains(local, "/$${who}") || !strings.Contains(local, "/${who}") {
+		t.Errorf("$${who} did not arrive as ${who}:\n%s", local)
 	}
 	for _, want := range []string{"9007199254740993", "1.0", "Stream created", "CLICKS"} {
 		if !strings.Contains(remote, want) {

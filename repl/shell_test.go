@@ -24,7 +24,11 @@ type testClient struct {
 	execute func(sql string) ([]api.Entity, error)
 	stream  func(ctx context.Context, sql string, emit func(api.StreamedRow) error) error
 	print   func(ctx context.Context, sql string, emit func(string) error) error
+	// resubstitutes models a server that substitutes variables again.
+	resubstitutes bool
 }
+
+func (c *testClient) SubstitutesVariables() bool { return c.resubstitutes }
 
 type call struct {
 	method, sql string
@@ -197,7 +201,7 @@ func TestSetUnset(t *testing.T) {
 }
 
 func TestVariables(t *testing.T) {
-	c := &testClient{}
+	c := &testClient{resubstitutes: true}
 	out, _, err := session(t, c, Options{Vars: map[string]string{"topic": "t1"}},
 		"DEFINE name = 'S1';\nDEFINE fmt = '''JSON''';\n"+
 			"CREATE STREAM ${NAME} WITH (kafka_topic='${topic}', value_format=${fmt}, x='$${topic}');\n"+
