@@ -602,13 +602,57 @@ func renderWindow(w windowSpec) string {
 	return fmt.Sprintf("%s[%d,%d]", w.Type, w.Start, w.End)
 }
 
-// renderRecord shows an actual record for failure details.
-func renderRecord(r kafka.Record) string {
-	s := fmt.Sprintf("key=%s value=%s ts=%d", renderBytes(r.Key), renderBytes(r.Value), r.Timestamp)
+// renderRecord shows an actual record for failure details, its key and
+// value decoded with the formats of the topic's source (src) where it has
+// one, so that it reads like the expected records beside it.
+func renderRecord(r kafka.Record, src *sourceInfo) string {
+	key, window := r.Key, ""
+	if src != nil && src.Window != nil && key != nil {
+		if inner, w, err := splitWindow(key, src.Window); err == nil {
+			key, window = inner, " window="+renderWindow(w)
+		}
+	}
+	s := fmt.Sprintf("key=%s value=%s ts=%d%s", renderSide(key, src, true), renderSide(r.Value, src, false), r.Timestamp, window)
 	if len(r.Headers) > 0 {
 		s += " headers=" + renderHeaders(r.Headers)
 	}
 	return s
+}
+
+// renderSide shows one side of an actual record: JSON as its text, other
+// formats decoded into their columns (one column as its value), and
+// what does not decode as renderBytes does.
+func renderSide(data []byte, src *sourceInfo, isKey bool) string {
+	if data == nil || src == nil {
+		return renderBytes(data)
+	}
+	f, cols := src.ValueFormat, src.Schema.Value()
+	if isKey {
+		f, cols = src.KeyFormat, src.Schema.Key()
+	}
+	if formatName(f) == "JSON" {
+		if _, err := parseNode(data); err == nil {
+			return string(data)
+		}
+		return renderBytes(data)
+	}
+	row, rcols, ok := []any(nil), cols, false
+	if src.Registry != nil && serde.IsSchemaRegistryFormat(f.Name) {
+		row, rcols, ok = decodeRegistered(data, src, isKey)
+	}
+	if !ok {
+		if c, err := src.codec(isKey); err == nil && len(cols) > 0 {
+			row = make([]any, len(cols))
+			ok = c.Decode(data, row) == nil
+		}
+	}
+	switch {
+	case !ok:
+		return renderBytes(data)
+	case len(rcols) == 1 && (isKey || formatName(f) == "KAFKA"): // unwrapped
+		return render(row[0], rcols[0].Type)
+	}
+	return render(types.StructVal(row), structOf(rcols))
 }
 
 // renderSpec shows an expected record for failure details.

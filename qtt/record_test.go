@@ -93,7 +93,7 @@ func TestEncodeInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	if string(rec.Key) != `"a"` || string(rec.Value) != `{"D":1.50}` || rec.Timestamp != 3 || rec.Partition != -1 {
-		t.Errorf("json: %s", renderRecord(rec))
+		t.Errorf("json: %s", renderRecord(rec, nil))
 	}
 	if len(rec.Headers) != 2 || string(rec.Headers[0].Value) != "\x01" || rec.Headers[1].Value != nil {
 		t.Errorf("headers: %v", rec.Headers)
@@ -105,15 +105,15 @@ func TestEncodeInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	if string(rec.Value) != "1,a,2.0" || string(rec.Key) != "k1" {
-		t.Errorf("delimited: %s", renderRecord(rec))
+		t.Errorf("delimited: %s", renderRecord(rec, nil))
 	}
 	rec, err = encodeInput(spec(t, `{"topic": "x", "value": null}`), nil)
 	if err != nil || rec.Value != nil || rec.Key != nil {
-		t.Errorf("tombstone: %s %v", renderRecord(rec), err)
+		t.Errorf("tombstone: %s %v", renderRecord(rec, nil), err)
 	}
 	rec, err = encodeInput(spec(t, `{"topic": "x", "value": {"a": 1}}`), nil)
 	if err != nil || string(rec.Value) != `{"a":1}` {
-		t.Errorf("no source: %s %v", renderRecord(rec), err)
+		t.Errorf("no source: %s %v", renderRecord(rec, nil), err)
 	}
 }
 
@@ -138,5 +138,19 @@ func TestCompareRecordTimestampAndHeaders(t *testing.T) {
 	}
 	if err := compareRecord(spec(t, `{"topic": "s", "key": 3, "value": null}`), act, src, false); err == nil {
 		t.Error("tombstone expectation accepted a value")
+	}
+}
+
+// TestRenderRecordDecodes: an actual record in a failure's listing reads
+// like the expected ones, decoded with its source's formats (a windowed
+// KAFKA key was shown as base64).
+func TestRenderRecordDecodes(t *testing.T) {
+	src := kafkaSource(&windowInfo{Type: "TUMBLING", SizeMs: 1000})
+	rec, err := encodeInput(spec(t, `{"topic": "s", "key": 3, "value": 1.5, "timestamp": 10, "window": {"start": 1000, "end": 2000, "type": "time"}}`), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := renderRecord(rec, src), "key=3 value=1.5(DOUBLE) ts=10 window=time[1000,2000]"; got != want {
+		t.Errorf("renderRecord = %q, want %q", got, want)
 	}
 }

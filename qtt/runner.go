@@ -363,11 +363,11 @@ func checkOutputs(ctx context.Context, c kafka.Cluster, srcs []*sourceInfo, outs
 		}
 		src := sourceForTopic(srcs, topic)
 		if len(act) != len(exp) {
-			return fail(listRecords(exp, act), "topic %s: expected %d records but was %d", topic, len(exp), len(act))
+			return fail(listRecords(exp, act, src), "topic %s: expected %d records but was %d", topic, len(exp), len(act))
 		}
 		for i := range exp {
 			if err := compareRecord(exp[i], act[i], src, anyZeroTS); err != nil {
-				return fail(listRecords(exp, act), "topic %s record %d: %v", topic, i+1, err)
+				return fail(listRecords(exp, act, src), "topic %s record %d: %v", topic, i+1, err)
 			}
 		}
 	}
@@ -375,7 +375,7 @@ func checkOutputs(ctx context.Context, c kafka.Cluster, srcs []*sourceInfo, outs
 }
 
 // listRecords renders expected and actual records side by side.
-func listRecords(exp []*recordSpec, act []kafka.Record) string {
+func listRecords(exp []*recordSpec, act []kafka.Record, src *sourceInfo) string {
 	var b strings.Builder
 	b.WriteString("expected:\n")
 	for _, e := range exp {
@@ -383,7 +383,7 @@ func listRecords(exp []*recordSpec, act []kafka.Record) string {
 	}
 	b.WriteString("actual:\n")
 	for _, a := range act {
-		b.WriteString("  " + renderRecord(a) + "\n")
+		b.WriteString("  " + renderRecord(a, src) + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
