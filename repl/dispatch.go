@@ -259,7 +259,7 @@ func (s *shell) runScript(ctx context.Context, path string) error {
 	outer := s.source
 	s.source = path
 	defer func() { s.scripts--; s.source = outer }()
-	stmts, rest := splitLocated(string(b), loc{1, 1})
+	stmts, rest := splitLocated(trimBOM(string(b)), loc{1, 1})
 	if rest.text != "" {
 		rest.text = terminate(rest.text)
 		stmts = append(stmts, rest)

@@ -150,12 +150,16 @@ func Run(ctx context.Context, o Options) error {
 	// prompt or on a pipe no one writes to.
 	defer context.AfterFunc(ctx, in.Cancel)()
 	var stmtLines []string // the lines of the statement being typed, for history
+	first := true
 	for {
 		p := prompt
 		if s.pending != "" {
 			p = contPrompt
 		}
 		line, err := in.ReadLine(p)
+		if first {
+			line, first = trimBOM(line), false
+		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
 		}
@@ -204,7 +208,7 @@ func RunScript(ctx context.Context, o Options, text string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.feedText(ctx, text); err != nil {
+	if err := s.feedText(ctx, trimBOM(text)); err != nil {
 		if errors.Is(err, errExit) {
 			return s.done(nil)
 		}
@@ -212,6 +216,10 @@ func RunScript(ctx context.Context, o Options, text string) error {
 	}
 	return s.done(s.finish(ctx))
 }
+
+// trimBOM drops the byte order mark an editor may put at the start of
+// a UTF-8 file: it is not SQL.
+func trimBOM(s string) string { return strings.TrimPrefix(s, "\uFEFF") }
 
 // done ends a script: with --continue-on-error, statements that failed
 // are listed again and make it fail as a whole.

@@ -3,6 +3,7 @@ package repl
 import (
 	"context"
 	"errors"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -248,6 +249,31 @@ func TestRunScript(t *testing.T) {
 	_, stderr, err := session(t, c, Options{}, "RUN SCRIPT '"+filepath.Join(dir, "missing.sql")+"';")
 	if !errors.Is(err, ErrStatementFailed) || !strings.Contains(stderr, "RUN SCRIPT:") {
 		t.Errorf("missing file: err %v stderr %q", err, stderr)
+	}
+}
+
+// TestByteOrderMark: a script an editor saved with a UTF-8 byte order
+// mark runs as without one, from a file, RUN SCRIPT, stdin or -e.
+func TestByteOrderMark(t *testing.T) {
+	const bom = "\uFEFF"
+	f := filepath.Join(t.TempDir(), "bom.sql")
+	if err := os.WriteFile(f, []byte(bom+"SELECT 1 FROM s;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Stream SELECT 1 FROM s;"}
+	c := &testClient{}
+	if _, stderr, err := session(t, c, Options{}, bom+"SELECT 1 FROM s;\nRUN SCRIPT '"+f+"';\n"); err != nil {
+		t.Fatalf("%v %s", err, stderr)
+	}
+	if got := c.sqls(); !equal(got, append(want, want...)) {
+		t.Errorf("stdin and RUN SCRIPT: calls %q", got)
+	}
+	c = &testClient{}
+	if err := RunScript(context.Background(), Options{Client: c, Out: io.Discard, Err: io.Discard}, bom+"SELECT 1 FROM s;"); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.sqls(); !equal(got, want) {
+		t.Errorf("script text: calls %q", got)
 	}
 }
 
