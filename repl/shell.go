@@ -281,9 +281,16 @@ func (s *shell) feedLine(ctx context.Context, line string) error {
 	stmts, rest := splitLocated(s.pending, s.pendingAt)
 	s.pending, s.pendingAt = rest.text, rest.at
 	for _, st := range stmts {
-		if err := s.outcome(s.run(ctx, st)); err != nil {
+		rerr := s.run(ctx, st)
+		if err := s.outcome(rerr); err != nil {
 			s.pending = ""
 			return err
+		}
+		if rerr != nil && s.interactive {
+			// As ksqlDB's shell does, a failure drops the rest of what
+			// was typed with it: its statements may depend on it.
+			s.pending = ""
+			return nil
 		}
 		if err := ctx.Err(); err != nil {
 			return err // the session was cancelled (SIGTERM, or SIGINT in a script)

@@ -277,6 +277,25 @@ func TestByteOrderMark(t *testing.T) {
 	}
 }
 
+// TestInteractiveFailureDropsTheRestOfTheLine: statements typed on one
+// line after one that fails are not run (they may depend on it); the
+// next line runs.
+func TestInteractiveFailureDropsTheRestOfTheLine(t *testing.T) {
+	c := &testClient{execute: func(sql string) ([]api.Entity, error) {
+		if strings.HasPrefix(sql, "CREATE") {
+			return nil, errors.New("no")
+		}
+		return nil, nil
+	}}
+	if _, _, err := session(t, c, Options{Interactive: true}, "CREATE STREAM a (v INT) WITH (kafka_topic='a'); INSERT INTO a (v) VALUES (1);\nSHOW STREAMS;\n"); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Execute CREATE STREAM a (v INT) WITH (kafka_topic='a');", "Execute SHOW STREAMS;"}
+	if got := c.sqls(); !equal(got, want) {
+		t.Errorf("calls %q, want %q", got, want)
+	}
+}
+
 func TestShellCommands(t *testing.T) {
 	c := &testClient{execute: func(string) ([]api.Entity, error) { return status("Stream created"), nil }}
 	out, _, err := session(t, c, Options{Interactive: true, Version: "1.2.3"},
