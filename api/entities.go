@@ -203,6 +203,15 @@ type QueryDescriptionEntity struct {
 	Warnings         []Warning        `json:"warnings"`
 }
 
+// QueryDescriptionList answers SHOW QUERIES EXTENDED: EXPLAIN of every
+// persistent query.
+type QueryDescriptionList struct {
+	Type              string             `json:"@type"` // "query_descriptions"
+	StatementText     string             `json:"statementText"`
+	QueryDescriptions []QueryDescription `json:"queryDescriptions"`
+	Warnings          []Warning          `json:"warnings"`
+}
+
 // Variable is one session variable.
 type Variable struct {
 	Name  string `json:"name"`
@@ -307,6 +316,7 @@ func (e *SourceDescriptionEntity) EntityType() string { return "sourceDescriptio
 func (e *SourceDescriptionList) EntityType() string   { return "source_descriptions" }
 func (e *PropertiesList) EntityType() string          { return "properties" }
 func (e *QueryDescriptionEntity) EntityType() string  { return "queryDescription" }
+func (e *QueryDescriptionList) EntityType() string    { return "query_descriptions" }
 func (e *VariablesList) EntityType() string           { return "variables" }
 func (e *FunctionNameList) EntityType() string        { return "function_names" }
 func (e *Message) EntityType() string                 { return "message" }

@@ -32,6 +32,20 @@ func (e *Engine) explain(ctx context.Context, st *sql.Explain, props map[string]
 	return &api.QueryDescriptionEntity{Type: "queryDescription", StatementText: st.Text(), QueryDescription: desc, Warnings: []api.Warning{}}, nil
 }
 
+// queryDescriptions answers SHOW QUERIES EXTENDED: every persistent
+// query as EXPLAIN describes it.
+func (e *Engine) queryDescriptions(text string) (api.Entity, error) {
+	list := &api.QueryDescriptionList{Type: "query_descriptions", StatementText: text, QueryDescriptions: []api.QueryDescription{}, Warnings: []api.Warning{}}
+	for _, q := range e.ms.Queries() {
+		desc, err := e.explainQuery(q.ID)
+		if err != nil {
+			continue // dropped meanwhile
+		}
+		list.QueryDescriptions = append(list.QueryDescriptions, desc)
+	}
+	return list, nil
+}
+
 // explainQuery describes a persistent query of the catalog.
 func (e *Engine) explainQuery(id string) (api.QueryDescription, error) {
 	q := e.ms.Query(id)

@@ -111,6 +111,30 @@ func TestExplainRunningQuery(t *testing.T) {
 	}
 }
 
+// TestShowQueriesExtended describes every persistent query as EXPLAIN
+// does (it was the plain list).
+func TestShowQueriesExtended(t *testing.T) {
+	e, _ := newMemEngine(t)
+	mustExec(t, e, "CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
+	mustExec(t, e, "CREATE STREAM big AS SELECT * FROM s WHERE v > 10;")
+	mustExec(t, e, "CREATE TABLE n AS SELECT k, COUNT(*) AS c FROM s GROUP BY k;")
+	ents := mustExec(t, e, "SHOW QUERIES EXTENDED;")
+	list, ok := ents[0].(*api.QueryDescriptionList)
+	if !ok || list.Type != "query_descriptions" || len(list.QueryDescriptions) != 2 {
+		t.Fatalf("SHOW QUERIES EXTENDED: %#v", ents[0])
+	}
+	var ids []string
+	for _, d := range list.QueryDescriptions {
+		ids = append(ids, d.ID+" "+d.State)
+		if d.Topology == "" || d.ExecutionPlan == "" {
+			t.Errorf("%s: no topology or plan", d.ID)
+		}
+	}
+	if got := strings.Join(ids, ", "); got != "CSAS_BIG_0 RUNNING, CTAS_N_1 RUNNING" {
+		t.Errorf("queries %s", got)
+	}
+}
+
 func TestShowAndDescribeFunctions(t *testing.T) {
 	e, _ := newMemEngine(t)
 	fl := mustExec(t, e, "SHOW FUNCTIONS;")[0].(*api.FunctionNameList)

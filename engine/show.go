@@ -40,6 +40,9 @@ func (e *Engine) show(ctx context.Context, st *sql.Show, props map[string]string
 	case "CONNECTORS", "SOURCE CONNECTORS", "SINK CONNECTORS":
 		return e.showConnectors(ctx, st)
 	case "QUERIES":
+		if st.Extended {
+			return e.queryDescriptions(text)
+		}
 		return &api.QueriesList{Type: "queries", StatementText: text, Queries: e.runningQueries(), Warnings: []api.Warning{}}, nil
 	case "PROPERTIES":
 		return e.properties(text, props), nil

@@ -483,6 +483,8 @@ func decodeEntity(raw json.RawMessage) (api.Entity, error) {
 		e = &api.PropertiesList{}
 	case "queryDescription":
 		e = &api.QueryDescriptionEntity{}
+	case "query_descriptions":
+		e = &api.QueryDescriptionList{}
 	case "variables":
 		e = &api.VariablesList{}
 	case "function_names":

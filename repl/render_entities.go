@@ -69,6 +69,12 @@ func (r *renderer) entity(e api.Entity) {
 		fmt.Fprintln(r.out)
 		r.explain(&e.QueryDescription)
 		r.warnings(e.Warnings)
+	case *api.QueryDescriptionList:
+		for i := range e.QueryDescriptions {
+			fmt.Fprintln(r.out)
+			r.explain(&e.QueryDescriptions[i])
+		}
+		r.warnings(e.Warnings)
 	case *api.TopicsListExtended:
 		r.topicsExtended(e)
 		r.warnings(e.Warnings)
