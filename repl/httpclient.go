@@ -236,9 +236,13 @@ func (c *HTTPClient) Stream(ctx context.Context, sql string, props map[string]st
 	}
 	defer res.Body.Close()
 	var doubles []bool // DOUBLE columns, whose whole numbers JSON writes as "1"
+	// closed: the array ended; ended: with a final or error message. A
+	// pull query on a table ends the array without one.
+	closed, ended := false, false
 	err = readLines(res.Body, func(line []byte) error {
 		line = bytes.TrimSpace(line)
 		line = bytes.TrimPrefix(line, []byte("["))
+		closed = closed || bytes.HasSuffix(line, []byte("]"))
 		line = bytes.TrimSuffix(line, []byte("]"))
 		line = bytes.TrimSpace(bytes.TrimSuffix(bytes.TrimSpace(line), []byte(",")))
 		if len(line) == 0 {
@@ -264,10 +268,15 @@ func (c *HTTPClient) Stream(ctx context.Context, sql string, props map[string]st
 				}
 			}
 		}
+		ended = ended || row.FinalMessage != "" || row.ErrorMessage != nil
 		return emit(row)
 	})
 	if ctx.Err() != nil {
 		return nil // cancelled by the caller (Ctrl-C): not an error
+	}
+	if err == nil && closed && !ended {
+		// Complete, as the in-process engine says of every pull query.
+		return emit(api.StreamedRow{FinalMessage: "Query Completed"})
 	}
 	return err
 }

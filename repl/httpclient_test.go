@@ -70,6 +70,8 @@ SELECT * FROM clicks;
 SHOW STREAMS;
 DESCRIBE clicks;
 CREATE STREAM slow AS SELECT * FROM clicks WHERE n > 1;
+CREATE SOURCE TABLE users (id STRING PRIMARY KEY, name STRING) WITH (kafka_topic='users', value_format='JSON', partitions=1);
+SELECT * FROM users;
 SHOW QUERIES;
 DROP STREAM nope;
 SELECT nope FROM clicks EMIT CHANGES;

@@ -75,7 +75,7 @@ func (e *protobufEncoder) header(h *api.QueryHeader) []byte {
 		Header protoHeader `json:"header"`
 	}
 	b := mustJSON(header{protoHeader{QueryID: h.QueryID, Schema: h.Schema, ProtoSchema: schema}})
-	return append(append([]byte("["), b...), ",\n"...)
+	return e.v1.first(b)
 }
 
 // encodeRow writes a row; an error ends the query.
@@ -104,7 +104,7 @@ func (e *protobufEncoder) encodeRow(r *api.Row) ([]byte, *apiError) {
 	type row struct {
 		Row protoRow `json:"row"`
 	}
-	return append(mustJSON(row{protoRow{ProtobufBytes: b, Tombstone: r.Tombstone}}), ",\n"...), nil
+	return e.v1.next(mustJSON(row{protoRow{ProtobufBytes: b, Tombstone: r.Tombstone}})), nil
 }
 
 func (e *protobufEncoder) row(r *api.Row) []byte {

@@ -160,16 +160,35 @@ func mustJSON(v any) []byte {
 // final one by "]\n".
 type v1Encoder struct {
 	// tablePull omits the final message: a pull query on a table just
-	// closes the array.
+	// closes the array. Its elements are preceded by ",\n" instead of
+	// followed by it, so that the closed array is valid JSON with no
+	// final element to end it (as ksqlDB's is since 0.23.1).
 	tablePull bool
 }
 
+// first opens the array with its first element.
+func (e v1Encoder) first(b []byte) []byte {
+	out := append([]byte("["), b...)
+	if e.tablePull {
+		return out
+	}
+	return append(out, ",\n"...)
+}
+
+// next is an element after the first.
+func (e v1Encoder) next(b []byte) []byte {
+	if e.tablePull {
+		return append([]byte(",\n"), b...)
+	}
+	return append(b, ",\n"...)
+}
+
 func (e v1Encoder) header(h *api.QueryHeader) []byte {
-	return append(append([]byte("["), mustJSON(api.StreamedRow{Header: h})...), ",\n"...)
+	return e.first(mustJSON(api.StreamedRow{Header: h}))
 }
 
 func (e v1Encoder) row(r *api.Row) []byte {
-	return append(mustJSON(api.StreamedRow{Row: &api.Row{Columns: wireColumns(r.Columns), Tombstone: r.Tombstone}}), ",\n"...)
+	return e.next(mustJSON(api.StreamedRow{Row: &api.Row{Columns: wireColumns(r.Columns), Tombstone: r.Tombstone}}))
 }
 
 // wireDouble is a DOUBLE as ksqlDB's JSON writes it, in Java's
@@ -229,13 +248,21 @@ func (e v1Encoder) final(msg string) []byte {
 }
 
 func (e v1Encoder) fail(ae *apiError) []byte {
-	b := append([]byte("\n"), mustJSON(api.StreamedRow{ErrorMessage: ae.errorMsg()})...)
+	msg := mustJSON(api.StreamedRow{ErrorMessage: ae.errorMsg()})
+	if e.tablePull {
+		return append(e.next(msg), "]\n"...)
+	}
+	b := append([]byte("\n"), msg...)
 	return append(b, ",\n"...)
 }
 
 func (e v1Encoder) end(why *apiError) []byte {
-	if why != nil {
-		return append(e.fail(why), "]\n"...)
+	switch {
+	case why != nil && e.tablePull:
+		return e.fail(why) // closes the array
+	case why != nil:
+		// The last element, after the previous one's ",\n".
+		return append(mustJSON(api.StreamedRow{ErrorMessage: why.errorMsg()}), "]\n"...)
 	}
 	return []byte("]\n")
 }
