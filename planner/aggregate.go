@@ -284,6 +284,9 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 			return nil, nil, errorf("Windowed aggregation is not supported on tables: `%s` is a TABLE.", in.name)
 		}
 		op.Window = windowSpec(q.Window, q.Emit == sql.EmitFinal)
+		if err := retentionProblem(q.Window, op.Window); err != nil {
+			return nil, nil, err
+		}
 	} else if q.Emit == sql.EmitFinal {
 		return nil, nil, errorf("EMIT FINAL is only supported for windowed aggregations.")
 	}
@@ -436,6 +439,22 @@ func windowSpec(w *sql.Window, final bool) *runtime.WindowSpec {
 		ws.Retention = *w.Retention
 	}
 	return ws
+}
+
+// retentionProblem refuses a RETENTION shorter than the window's size
+// (a session's gap) plus its grace period, as Kafka Streams refuses such
+// a store: a window would leave the state while records may still reach
+// it, and one that did would start again from nothing.
+func retentionProblem(w *sql.Window, ws *runtime.WindowSpec) error {
+	if w.Retention == nil || ws.Retention >= ws.Size+ws.Grace {
+		return nil
+	}
+	what := "window store must be no smaller than its window size"
+	if ws.Kind == runtime.Session {
+		what = "session store must be no smaller than the session inactivity gap"
+	}
+	return errorAt(w.RetentionPos, "The retention period of the %s plus the grace period. Got size=[%d], grace=[%d], retention=[%d] (ms; without GRACE PERIOD, the grace is 24 hours less the size for EMIT CHANGES).",
+		what, ws.Size, ws.Grace, ws.Retention)
 }
 
 // checkWindowBounds rejects WINDOWSTART and WINDOWEND where a windowed

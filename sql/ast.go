@@ -294,6 +294,8 @@ type Window struct {
 	Advance   int64 // HOPPING only
 	Retention *int64
 	Grace     *int64
+	// RetentionPos is where RETENTION's duration is (when given).
+	RetentionPos Pos
 }
 
 // ---------------------------------------------------------------------------

@@ -1265,6 +1265,7 @@ func (p *parser) window() *Window {
 	for p.acceptOp(",") {
 		switch {
 		case w.Retention == nil && p.acceptKw("RETENTION"):
+			w.RetentionPos = p.cur().Pos
 			r := p.duration()
 			w.Retention = &r
 		case w.Grace == nil && p.acceptKw("GRACE"):
