@@ -710,8 +710,8 @@ func TestRetentionShorterThanSizePlusGraceIsRefused(t *testing.T) {
 	mustExec(t, e, "CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
 	for stmt, want := range map[string]string{
 		"CREATE TABLE a AS SELECT k, COUNT(*) AS n FROM s WINDOW TUMBLING (SIZE 10 MINUTES, RETENTION 5 MINUTES, GRACE PERIOD 2 MINUTES) GROUP BY k;": "size=[600000], grace=[120000], retention=[300000]",
-		"CREATE TABLE b AS SELECT k, COUNT(*) AS n FROM s WINDOW SESSION (1 MINUTE, GRACE PERIOD 1 MINUTE, RETENTION 90 SECONDS) GROUP BY k;":       "session inactivity gap plus the grace period",
-		"CREATE TABLE c AS SELECT k, COUNT(*) AS n FROM s WINDOW TUMBLING (SIZE 1 MINUTE, RETENTION 1 HOUR) GROUP BY k;":                             "grace=[86340000]",
+		"CREATE TABLE b AS SELECT k, COUNT(*) AS n FROM s WINDOW SESSION (1 MINUTE, GRACE PERIOD 1 MINUTE, RETENTION 90 SECONDS) GROUP BY k;":         "session inactivity gap plus the grace period",
+		"CREATE TABLE c AS SELECT k, COUNT(*) AS n FROM s WINDOW TUMBLING (SIZE 1 MINUTE, RETENTION 1 HOUR) GROUP BY k;":                              "grace=[86340000]",
 	} {
 		_, err := e.Execute(context.Background(), stmt, nil)
 		if err == nil || !strings.Contains(err.Error(), "The retention period of the") || !strings.Contains(err.Error(), want) {
