@@ -89,6 +89,10 @@ type tableState struct {
 	// markers holds, per partition, the offset after the last transaction
 	// marker of the fetch being applied (see marker).
 	markers map[int32]int64
+	// streamTime is, per state partition of a windowed table, the latest
+	// record time read: the stream time of the task that writes the
+	// partition's windows, by which their retention runs out.
+	streamTime map[int32]int64
 }
 
 // materializers owns the engine's tableStates.
@@ -206,6 +210,8 @@ func (e *Engine) startTable(ctx context.Context, src *metastore.Source, id table
 		canon:   e.keyCanonicalizer(src),
 		next:    map[int32]int64{},
 		changed: make(chan struct{}),
+
+		streamTime: map[int32]int64{},
 	}
 	sub, err := e.cluster.Subscribe(ctx, kafka.SubscribeOptions{
 		Topics:   []string{src.Topic},
@@ -297,6 +303,9 @@ func (t *tableState) applyLocked(recs []kafka.Record) error {
 	for i := range recs {
 		r := &recs[i]
 		part, inner := t.statePartition(r)
+		if t.id.windowKind != "" && r.Key != nil {
+			t.streamTime[part] = max(t.streamTime[part], r.Timestamp)
+		}
 		key = dataKey(key[:0], part, r.Key)
 		var err error
 		if r.Value == nil {
@@ -468,6 +477,37 @@ func (t *tableState) scan(topic string) ([]kafka.Record, error) {
 		return true
 	})
 	return out, errors.Join(err, derr)
+}
+
+// retained leaves out of recs, records of t, the windows whose retention
+// has run out by their state partition's stream time.
+func (t *tableState) retained(recs []kafka.Record, retention int64) []kafka.Record {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	out := recs[:0]
+	for _, r := range recs {
+		part, _ := t.statePartition(&r)
+		if st, ok := t.streamTime[part]; !ok || windowLive(r.Key, t.id.windowKind, t.id.windowSize, retention, st) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// windowLive tells whether a Kafka Streams window store still holds the
+// window of key at stream time st: a time window until stream time passes
+// its start plus the retention, a session until it passes its end plus
+// the retention.
+func windowLive(key []byte, kind string, size, retention, st int64) bool {
+	_, start, end, err := runtime.SplitWindow(key, kind, size)
+	if err != nil {
+		return true
+	}
+	at := start
+	if kind == runtime.Session {
+		at = end
+	}
+	return at > st-retention
 }
 
 // lookup returns the stored records whose unwindowed key is one of keys

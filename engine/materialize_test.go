@@ -220,3 +220,56 @@ func newEngineOn(t *testing.T, cl kafka.Cluster, cfg map[string]string) *Engine 
 	t.Cleanup(func() { e.Close() })
 	return e
 }
+
+// TestPullLeavesOutWindowsPastRetention: a pull query on a windowed
+// table leaves out the windows its query's RETENTION no longer keeps, by
+// the stream time of the partition whose task writes them (it returned
+// every window ever written).
+func TestPullLeavesOutWindowsPastRetention(t *testing.T) {
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 2})
+	e := newEngineOn(t, cl, nil)
+	mustExec(t, e, "CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='s', format='JSON', partitions=2);")
+	mustExec(t, e, "CREATE TABLE rt AS SELECT k, COUNT(*) AS n FROM s WINDOW TUMBLING (SIZE 1 MINUTE, RETENTION 5 MINUTES, GRACE PERIOD 0 SECONDS) GROUP BY k;")
+	// Two keys whose windows live in different partitions.
+	var keys []string
+	for _, k := range []string{"a", "b", "c", "d", "e", "f"} {
+		if len(keys) == 0 || kafka.KeyPartition([]byte(`"`+k+`"`), 2) != kafka.KeyPartition([]byte(`"`+keys[0]+`"`), 2) {
+			keys = append(keys, k)
+		}
+		if len(keys) == 2 {
+			break
+		}
+	}
+	minutes := map[string]int{keys[0]: 30, keys[1]: 11} // one record a minute
+	for m := range 30 {
+		for _, k := range keys {
+			if m < minutes[k] {
+				mustExec(t, e, fmt.Sprintf("INSERT INTO s (ROWTIME, k, v) VALUES (%d, '%s', 1);", m*60_000, k))
+			}
+		}
+	}
+	want := func(k string) (rows []string) {
+		for m := minutes[k] - 5; m < minutes[k]; m++ {
+			rows = append(rows, fmt.Sprintf("%s %d %d 1", k, m*60_000, (m+1)*60_000))
+		}
+		return rows
+	}
+	for _, k := range keys {
+		got := mustPull(t, e, "SELECT * FROM rt WHERE k = '"+k+"';", nil)
+		if fmt.Sprint(got.rows) != fmt.Sprint(want(k)) {
+			t.Errorf("lookup %s: %q, want %q", k, got.rows, want(k))
+		}
+	}
+	src := e.ms.Source("RT")
+	fromStore, err := e.pullTable(context.Background(), src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromTopic, err := e.scanTable(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fromStore) != 10 || fmt.Sprint(fromStore) != fmt.Sprint(fromTopic) {
+		t.Errorf("scan: %d windows from the store, %d from the topic, want 10 both", len(fromStore), len(fromTopic))
+	}
+}

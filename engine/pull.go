@@ -133,10 +133,16 @@ func (e *Engine) pullTable(ctx context.Context, src *metastore.Source, where sql
 		e.opts.Logf("pull query on %s reads the topic: materialized table: %v", src.Name, err)
 		return e.scanTable(ctx, src)
 	}
+	var recs []kafka.Record
 	if keys, ok := e.pullKeys(src, where); ok {
-		return t.lookup(src.Topic, keys)
+		recs, err = t.lookup(src.Topic, keys)
+	} else {
+		recs, err = t.scan(src.Topic)
 	}
-	return t.scan(src.Topic)
+	if err != nil || src.Window == nil || src.Window.RetentionMs <= 0 {
+		return recs, err
+	}
+	return t.retained(recs, src.Window.RetentionMs), nil
 }
 
 // scanTable reads a table's topic to its end and keeps the latest record
@@ -249,9 +255,26 @@ func keyLiteral(lit sql.Expr, t *types.Type) (v any, fits, ok bool) {
 // input is partitioned by that key), while its topic is partitioned by the
 // whole windowed key; any other table's state is in its topic partition.
 func tableScan(recs []kafka.Record, src *metastore.Source, parts int32) []kafka.Record {
+	kind := runtime.Tumbling
+	if src.Window != nil && strings.EqualFold(src.Window.Type, "SESSION") {
+		kind = runtime.Session
+	}
+	partOf := func(r *kafka.Record) int32 {
+		if src.Window != nil && src.CreatedBy != "" && r.Key != nil {
+			if inner, _, _, err := runtime.SplitWindow(r.Key, kind, src.Window.SizeMs); err == nil {
+				return kafka.KeyPartition(inner, parts)
+			}
+		}
+		return r.Partition
+	}
 	latest := map[string]int{}
-	for i, r := range recs {
-		latest[string(r.Key)] = i
+	streamTime := map[int32]int64{} // per state partition, as tableState keeps it
+	for i := range recs {
+		latest[string(recs[i].Key)] = i
+		if src.Window != nil && recs[i].Key != nil {
+			p := partOf(&recs[i])
+			streamTime[p] = max(streamTime[p], recs[i].Timestamp)
+		}
 	}
 	type scanned struct {
 		part int32
@@ -262,15 +285,9 @@ func tableScan(recs []kafka.Record, src *metastore.Source, parts int32) []kafka.
 		if latest[string(r.Key)] != i || r.Value == nil {
 			continue
 		}
-		part := r.Partition
-		if src.Window != nil && src.CreatedBy != "" && r.Key != nil {
-			kind := runtime.Tumbling
-			if strings.EqualFold(src.Window.Type, "SESSION") {
-				kind = runtime.Session
-			}
-			if inner, _, _, err := runtime.SplitWindow(r.Key, kind, src.Window.SizeMs); err == nil {
-				part = kafka.KeyPartition(inner, parts)
-			}
+		part := partOf(&r)
+		if src.Window != nil && src.Window.RetentionMs > 0 && !windowLive(r.Key, kind, src.Window.SizeMs, src.Window.RetentionMs, streamTime[part]) {
+			continue // past the retention of the query writing it
 		}
 		kept = append(kept, scanned{part, r})
 	}

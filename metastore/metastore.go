@@ -16,6 +16,10 @@ import (
 type WindowInfo struct {
 	Type   string // TUMBLING, HOPPING, SESSION
 	SizeMs int64  // 0 for SESSION
+	// RetentionMs is how long the query writing the table keeps a window
+	// (RETENTION, else size plus grace): pull queries leave out windows
+	// past it. 0: unknown (a source over a windowed topic).
+	RetentionMs int64
 }
 
 // Source is a stream or a table.

@@ -527,7 +527,7 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, in *
 		post.cols = append(post.cols,
 			scopeCol{name: "WINDOWSTART", typ: types.BigintType, slot: n, pseudo: true},
 			scopeCol{name: "WINDOWEND", typ: types.BigintType, slot: n + 1, pseudo: true})
-		plan.Window = &metastore.WindowInfo{Type: op.Window.Kind}
+		plan.Window = &metastore.WindowInfo{Type: op.Window.Kind, RetentionMs: op.Window.Retention}
 		if op.Window.Kind != runtime.Session {
 			plan.Window.SizeMs = op.Window.Size
 		}
