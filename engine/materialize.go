@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -34,10 +35,17 @@ import (
 //
 //	'd' part(4, big-endian) key            -> record (see encodeStored)
 //	'i' part(4) escaped(canonical key) key -> ""
+//	't' part(4) time(8) key                -> ""
 //
 // The 'i' entries index records whose key bytes differ from the
 // re-encoding of their decoded key (a producer that writes JSON with
 // spaces, say), so that a lookup by the encoded literal still finds them.
+//
+// The 't' entries of a windowed table with a retention order its windows
+// by the time their retention counts from (a time window's start, a
+// session's end), so that the windows past it leave the store as the
+// partition's stream time moves on, and the store does not grow with
+// the topic's history.
 
 // StateStoreProperty picks the kind of store tables materialize into:
 // "memory" (the default) or "pebble" (under Options.StateDir).
@@ -67,6 +75,7 @@ type tableIdentity struct {
 	parts      int32
 	keyFormat  string
 	keyColumns string
+	retention  int64 // a windowed table's; 0: windows are kept
 }
 
 // tableState is one materialized table.
@@ -114,6 +123,7 @@ func tableIdentityOf(src *metastore.Source, parts int32) tableIdentity {
 			id.windowKind = runtime.Session
 		}
 		id.byKey = src.CreatedBy != ""
+		id.retention = src.Window.RetentionMs
 	}
 	return id
 }
@@ -316,6 +326,9 @@ func (t *tableState) applyLocked(recs []kafka.Record) error {
 		if err == nil && t.canon != nil && inner != nil {
 			err = t.index(part, inner, r)
 		}
+		if err == nil && t.id.retention > 0 && inner != nil {
+			err = t.timeIndex(part, r)
+		}
 		if err != nil {
 			t.err = fmt.Errorf("materialize %s at %s/%d@%d: %w", t.name, r.Topic, r.Partition, r.Offset, err)
 			return t.err
@@ -323,6 +336,10 @@ func (t *tableState) applyLocked(recs []kafka.Record) error {
 		if r.Offset+1 > t.next[r.Partition] {
 			t.next[r.Partition] = r.Offset + 1
 		}
+	}
+	if err := t.evict(); err != nil {
+		t.err = fmt.Errorf("materialize %s: %w", t.name, err)
+		return t.err
 	}
 	close(t.changed)
 	t.changed = make(chan struct{})
@@ -393,6 +410,73 @@ func (t *tableState) index(part int32, inner []byte, r *kafka.Record) error {
 	}
 	t.indexed = true
 	return t.store.Put(k, nil)
+}
+
+// timeIndex keeps the 't' entry of a windowed record: put with it,
+// deleted with it.
+func (t *tableState) timeIndex(part int32, r *kafka.Record) error {
+	at, ok := t.retainedFrom(r.Key)
+	if !ok {
+		return nil
+	}
+	k := timeKey(nil, part, at, r.Key)
+	if r.Value == nil {
+		return t.store.Delete(k)
+	}
+	return t.store.Put(k, nil)
+}
+
+// retainedFrom is the time a window's retention counts from: a time
+// window's start, a session's end.
+func (t *tableState) retainedFrom(key []byte) (int64, bool) {
+	_, start, end, err := runtime.SplitWindow(key, t.id.windowKind, t.id.windowSize)
+	if err != nil {
+		return 0, false
+	}
+	if t.id.windowKind == runtime.Session {
+		return end, true
+	}
+	return start, true
+}
+
+// evict deletes the windows past the retention of each partition's
+// stream time (windowLive's rule), oldest first. Callers hold t.mu.
+func (t *tableState) evict() error {
+	if t.id.retention <= 0 {
+		return nil
+	}
+	for part, st := range t.streamTime {
+		lo := timeKey(nil, part, math.MinInt64, nil)
+		hi := timeKey(nil, part, st-t.id.retention+1, nil) // up to st-retention, inclusive
+		var gone [][]byte
+		if err := t.store.Scan(lo, hi, func(k, _ []byte) bool {
+			gone = append(gone, bytes.Clone(k))
+			return true
+		}); err != nil {
+			return err
+		}
+		for _, k := range gone {
+			key := k[13:]
+			errs := []error{t.store.Delete(k), t.store.Delete(dataKey(nil, part, key))}
+			if t.canon != nil {
+				r := kafka.Record{Key: key, Partition: part}
+				if _, inner := t.statePartition(&r); inner != nil {
+					errs = append(errs, t.index(part, inner, &kafka.Record{Key: key}))
+				}
+			}
+			if err := errors.Join(errs...); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func timeKey(b []byte, part int32, at int64, key []byte) []byte {
+	b = append(b, 't')
+	b = binary.BigEndian.AppendUint32(b, uint32(part))
+	b = binary.BigEndian.AppendUint64(b, uint64(at)^(1<<63)) // negative times sort first
+	return append(b, key...)
 }
 
 func dataKey(b []byte, part int32, key []byte) []byte {

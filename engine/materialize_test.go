@@ -272,4 +272,17 @@ func TestPullLeavesOutWindowsPastRetention(t *testing.T) {
 	if len(fromStore) != 10 || fmt.Sprint(fromStore) != fmt.Sprint(fromTopic) {
 		t.Errorf("scan: %d windows from the store, %d from the topic, want 10 both", len(fromStore), len(fromTopic))
 	}
+	// The windows past it have left the store too: it does not grow with
+	// the topic's history.
+	ts := e.mats.byName["RT"]
+	stored := 0
+	if err := ts.store.Scan(nil, []byte{0xff}, func(k, _ []byte) bool {
+		stored++
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if stored != 2*10 { // each window's record and its time entry
+		t.Errorf("%d entries in the store, want 20", stored)
+	}
 }
