@@ -7,9 +7,7 @@ import (
 	"strings"
 
 	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/types/dynamicpb"
 )
 
 // RenderWithRegistry renders a Schema-Registry-framed record (magic byte
@@ -83,18 +81,22 @@ func renderWithSchema(format string, rs RegSchema, id int, b []byte, reg Registr
 			return "", false
 		}
 		var msg protoreflect.Message
+		exact := false
 		path, rest, err := readMsgIndexes(body)
-		md, merr := messageAt(fd, path)
-		if err == nil && merr == nil {
-			m := dynamicpb.NewMessage(md)
-			if err := proto.Unmarshal(rest, m); err != nil {
+		if err == nil {
+			var md protoreflect.MessageDescriptor
+			if md, err = messageAt(fd, path); err == nil {
+				msg, exact, err = readMessage(md, rest)
+			}
+		}
+		if err != nil || !exact {
+			_, m, ok := nonstandardFraming(fd, body, "")
+			switch {
+			case ok:
+				msg = m
+			case err != nil:
 				return "", false
 			}
-			msg = m
-		} else if _, m, ok := nonstandardFraming(fd, body, ""); ok {
-			msg = m
-		} else {
-			return "", false
 		}
 		out, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(msg.Interface())
 		if err != nil {

@@ -849,27 +849,47 @@ func (s *pbSerde) Decode(data []byte, dst []any) error {
 		if err == nil {
 			mm, err = f.message(path, s.cols)
 		}
-		if err != nil {
+		var m protoreflect.Message
+		exact := false
+		if err == nil {
+			m, exact, err = readMessage(mm.md, after)
+		}
+		if err != nil || !exact {
+			// Indexes that name no message, or a message the rest does
+			// not read as (exactly): another client's framing?
 			declared := ""
 			if s.w != nil {
 				declared = string(s.w.md.FullName())
 			}
-			p, m, ok := nonstandardFraming(f.fd, rest, declared)
-			if !ok {
+			p, alt, ok := nonstandardFraming(f.fd, rest, declared)
+			switch {
+			case ok:
+				if mm, err = f.message(p, s.cols); err != nil {
+					return fmt.Errorf("schema id %d: %w", id, err)
+				}
+				m = alt
+			case err != nil:
 				return fmt.Errorf("schema id %d: %w", id, err)
 			}
-			if mm, err = f.message(p, s.cols); err != nil {
-				return fmt.Errorf("schema id %d: %w", id, err)
-			}
-			return s.columns(mm, m, dst)
 		}
-		body = after
+		return s.columns(mm, m, dst)
 	}
 	m := dynamicpb.NewMessage(mm.md)
 	if err := proto.Unmarshal(body, m); err != nil {
 		return fmt.Errorf("cannot read PROTOBUF message %s: %w", mm.md.FullName(), err)
 	}
 	return s.columns(mm, m, dst)
+}
+
+// readMessage reads body as message md; exact says every field was md's
+// (md comes from the writer's schema, so a field it lacks suggests the
+// body is not md: a misread framing).
+func readMessage(md protoreflect.MessageDescriptor, body []byte) (m protoreflect.Message, exact bool, err error) {
+	dm := dynamicpb.NewMessage(md)
+	if err := proto.Unmarshal(body, dm); err != nil {
+		return nil, false, fmt.Errorf("cannot read PROTOBUF message %s: %w", md.FullName(), err)
+	}
+	return dm, len(dm.GetUnknown()) == 0, nil
 }
 
 // columns fills dst with the columns' values from message m.

@@ -453,3 +453,43 @@ func TestProtobufReferencePinsItsVersion(t *testing.T) {
 		t.Errorf("decoded %#v", dst)
 	}
 }
+
+// TestProtobufOldPythonNestedMessage: confluent-kafka-python before 1.8.2
+// wrote a nested message's index path [0, 1] as unsigned varints,
+// 02 00 01, which Confluent's zigzag reading takes for [0] followed by a
+// body that is not that message; it is read as the nested message it
+// names (every such record went to the processing log).
+func TestProtobufOldPythonNestedMessage(t *testing.T) {
+	reg, env := srEnv()
+	schema := "syntax = \"proto3\";\nmessage Reading {\n string device = 1;\n message Meta { string k = 1; }\n message Location { double lat = 1; double lon = 2; }\n}"
+	reg.put("r-value", 9, RegSchema{Type: SchemaProtobuf, Schema: schema})
+	rs, _ := reg.ByID(9)
+	fd, err := compileProto(reg, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := fd.Messages().ByName("Reading").Messages().ByName("Location")
+	m := dynamicpb.NewMessage(loc)
+	m.Set(loc.Fields().ByName("lat"), protoreflect.ValueOfFloat64(52.5))
+	m.Set(loc.Fields().ByName("lon"), protoreflect.ValueOfFloat64(13.25))
+	body, err := proto.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := fmtOf(Protobuf, "VALUE_SCHEMA_ID", "9", "VALUE_SCHEMA_FULL_NAME", "Reading.Location")
+	cols, _, err := Infer(f, false, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mustNewFor(t, f, cols, false, env)
+	for _, indexes := range [][]byte{{0x04, 0x00, 0x02}, {0x02, 0x00, 0x01}} { // Confluent's zigzag, old Python's unsigned
+		framed := append(append([]byte{0, 0, 0, 0, 9}, indexes...), body...)
+		got := make([]any, len(cols))
+		if err := s.Decode(framed, got); err != nil || got[0] != 52.5 || got[1] != 13.25 {
+			t.Errorf("indexes % x: %#v, %v", indexes, got, err)
+		}
+		if _, text, ok := RenderWithRegistry(framed, reg); !ok || !strings.Contains(text, `"lon":13.25`) {
+			t.Errorf("PRINT with indexes % x: %s %v", indexes, text, ok)
+		}
+	}
+}
