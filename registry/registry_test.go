@@ -160,3 +160,38 @@ func TestServeShutdown(t *testing.T) {
 		t.Fatal("Serve after Close succeeded")
 	}
 }
+
+// TestEquivalentAvroSchemasAreOne: an Avro schema written with its
+// members in another order, or a primitive as {"type": …}, is the schema
+// registered already, as Confluent's registry compares Avro's rendering
+// of them (a lookup answered 40403 and a registration made a version).
+func TestEquivalentAvroSchemasAreOne(t *testing.T) {
+	r, _ := startRegistry(t, newMem(t))
+	ctx := context.Background()
+	first := `{"type":"record","name":"Reading","namespace":"io.x","fields":[{"name":"id","type":"long"},{"name":"note","type":["null",{"type":"string"}],"default":null}]}`
+	same := `{ "fields": [ {"type": {"type": "long"}, "name": "id"}, {"default": null, "name": "note", "type": ["null", "string"]} ], "namespace": "io.x", "name": "Reading", "type": "record" }`
+	id, version, err := r.Register(ctx, "readings-value", Schema{Schema: first})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, err := r.Lookup("readings-value", Schema{Schema: same}, false)
+	if err != nil || sv.ID != id || sv.Version != version {
+		t.Errorf("lookup of the same schema reordered: %+v %v, want id %d version %d", sv, err, id, version)
+	}
+	id2, version2, err := r.Register(ctx, "readings-value", Schema{Schema: same})
+	if err != nil || id2 != id || version2 != version {
+		t.Errorf("registering it again: id %d version %d %v, want %d %d", id2, version2, err, id, version)
+	}
+	p1, _, err := r.Register(ctx, "plain-value", Schema{Schema: `{"type":"string"}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p2, v2, err := r.Register(ctx, "plain-value", Schema{Schema: `"string"`}); err != nil || p2 != p1 || v2 != 1 {
+		t.Errorf(`"string" after {"type":"string"}: id %d version %d %v, want id %d version 1`, p2, v2, err, p1)
+	}
+	// Field order is the schema's: not the same one.
+	swapped := `{"type":"record","name":"Reading","namespace":"io.x","fields":[{"name":"note","type":["null","string"],"default":null},{"name":"id","type":"long"}]}`
+	if sv, err := r.Lookup("readings-value", Schema{Schema: swapped}, false); err == nil {
+		t.Errorf("fields in another order found as version %d", sv.Version)
+	}
+}

@@ -150,7 +150,11 @@ func contentKey(s Schema) string {
 	var b strings.Builder
 	b.WriteString(string(s.Type))
 	b.WriteByte(0)
-	b.WriteString(s.Schema)
+	if s.Type == Avro {
+		b.WriteString(avroCanonical(s.Schema))
+	} else {
+		b.WriteString(s.Schema)
+	}
 	for _, r := range s.References {
 		fmt.Fprintf(&b, "\x00%s\x00%s\x00%d", r.Name, r.Subject, r.Version)
 	}
@@ -158,6 +162,49 @@ func contentKey(s Schema) string {
 		fmt.Fprintf(&b, "\x01%s\x01%s", s.Metadata, s.RuleSet)
 	}
 	return b.String()
+}
+
+// avroCanonical is an Avro schema text in a form that equal schemas
+// share, as Confluent's registry compares Avro's own rendering of them:
+// object members in one order, and a primitive written as {"type": "long"}
+// as "long". Text that does not parse is left as it is.
+func avroCanonical(text string) string {
+	d := json.NewDecoder(strings.NewReader(text))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return text
+	}
+	var out bytes.Buffer
+	e := json.NewEncoder(&out)
+	e.SetEscapeHTML(false)
+	if err := e.Encode(collapsePrimitives(v)); err != nil { // maps encode with sorted keys
+		return text
+	}
+	return strings.TrimSuffix(out.String(), "\n")
+}
+
+// collapsePrimitives replaces, at every level, an object holding only a
+// primitive type name by that name.
+func collapsePrimitives(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if t, ok := x["type"].(string); ok && len(x) == 1 && avroPrimitive[t] {
+			return t
+		}
+		for k, e := range x {
+			x[k] = collapsePrimitives(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = collapsePrimitives(e)
+		}
+	}
+	return v
+}
+
+var avroPrimitive = map[string]bool{
+	"null": true, "boolean": true, "int": true, "long": true, "float": true, "double": true, "bytes": true, "string": true,
 }
 
 // withContract returns s with the metadata and rule set it lacks taken
