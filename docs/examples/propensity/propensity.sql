@@ -16,6 +16,9 @@ CREATE STREAM MARKETING_EVENTS (USER_ID STRING KEY, EVENT_TYPE STRING)
 -- 2. The last hour, refreshed every 15 minutes: each hopping window is
 --    one hour of events, and a new one starts every 15 minutes, so a
 --    user's latest window holds their last hour (to within 15 minutes).
+--    Pull queries see a week of windows (RETENTION; by default a
+--    window leaves the table its size plus grace, here a day, after
+--    its start).
 CREATE TABLE PROPENSITY_LAST_HOUR AS
   SELECT USER_ID,
          SUM(CASE WHEN EVENT_TYPE = 'CL' THEN 1 ELSE 0 END) AS CL,
@@ -28,7 +31,7 @@ CREATE TABLE PROPENSITY_LAST_HOUR AS
                         + 0.9  * SUM(CASE WHEN EVENT_TYPE = 'PS' THEN 1 ELSE 0 END)
                         + 1.5  * SUM(CASE WHEN EVENT_TYPE = 'CN' THEN 1 ELSE 0 END)))) AS SCORE
   FROM MARKETING_EVENTS
-  WINDOW HOPPING (SIZE 1 HOUR, ADVANCE BY 15 MINUTES)
+  WINDOW HOPPING (SIZE 1 HOUR, ADVANCE BY 15 MINUTES, RETENTION 7 DAYS)
   GROUP BY USER_ID
   EMIT CHANGES;
 
@@ -46,6 +49,6 @@ CREATE TABLE PROPENSITY_DAY AS
                         + 0.4  * SUM(CASE WHEN EVENT_TYPE = 'PS' THEN 1 ELSE 0 END)
                         + 1.2  * SUM(CASE WHEN EVENT_TYPE = 'CN' THEN 1 ELSE 0 END)))) AS SCORE
   FROM MARKETING_EVENTS
-  WINDOW TUMBLING (SIZE 1 DAY)
+  WINDOW TUMBLING (SIZE 1 DAY, RETENTION 7 DAYS)
   GROUP BY USER_ID
   EMIT CHANGES;
