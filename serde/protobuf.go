@@ -491,18 +491,76 @@ func protobufColumns(reg Registry, rs RegSchema, fullName string, _ bool) ([]typ
 	if err != nil {
 		return nil, err
 	}
-	fs := md.Fields()
-	cols := make([]types.Column, 0, fs.Len())
 	inferred := 0
-	for i := 0; i < fs.Len(); i++ {
-		f := fs.Get(i)
-		t, err := sqlTypeOfProto(f, []protoreflect.FullName{md.FullName()}, &inferred)
-		if err != nil {
-			return nil, fmt.Errorf("field %s: %w", f.Name(), err)
-		}
-		cols = append(cols, types.Column{Name: string(f.Name()), Type: t})
+	fs, err := sqlFieldsOfProto(md, []protoreflect.FullName{md.FullName()}, &inferred)
+	if err != nil {
+		return nil, err
+	}
+	cols := make([]types.Column, len(fs))
+	for i, f := range fs {
+		cols[i] = types.Column{Name: f.Name, Type: f.Type}
 	}
 	return cols, nil
+}
+
+// sqlFieldsOfProto infers the SQL fields of message md as Confluent's
+// ProtobufData (ksqlDB's converter) lays them out: first each oneof, a
+// STRUCT of its members named as oneofColumnName says, then the fields
+// outside oneofs in declaration order. A proto3 optional field's
+// synthetic oneof is no oneof here: the field stays a field.
+func sqlFieldsOfProto(md protoreflect.MessageDescriptor, open []protoreflect.FullName, inferred *int) ([]types.Field, error) {
+	fs, ods := md.Fields(), md.Oneofs()
+	out := make([]types.Field, 0, fs.Len())
+	for i := 0; i < ods.Len(); i++ {
+		od := ods.Get(i)
+		if od.IsSynthetic() {
+			continue
+		}
+		members := make([]types.Field, 0, od.Fields().Len())
+		for j := 0; j < od.Fields().Len(); j++ {
+			f, err := sqlFieldOfProto(od.Fields().Get(j), open, inferred)
+			if err != nil {
+				return nil, fmt.Errorf("oneof %s: %w", od.Name(), err)
+			}
+			members = append(members, f)
+		}
+		out = append(out, types.Field{Name: oneofColumnName(od), Type: types.StructOf(members...)})
+	}
+	for i := 0; i < fs.Len(); i++ {
+		if realOneof(fs.Get(i)) != nil {
+			continue
+		}
+		f, err := sqlFieldOfProto(fs.Get(i), open, inferred)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func sqlFieldOfProto(f protoreflect.FieldDescriptor, open []protoreflect.FullName, inferred *int) (types.Field, error) {
+	t, err := sqlTypeOfProto(f, open, inferred)
+	if err != nil {
+		return types.Field{}, fmt.Errorf("field %s: %w", f.Name(), err)
+	}
+	return types.Field{Name: string(f.Name()), Type: t}, nil
+}
+
+// oneofColumnName is the name ksqlDB gives a oneof's STRUCT: the oneof's
+// name, an underscore and its index among the message's oneofs
+// (ProtobufData's generate.index.for.unions, on by default).
+func oneofColumnName(od protoreflect.OneofDescriptor) string {
+	return string(od.Name()) + "_" + strconv.Itoa(od.Index())
+}
+
+// realOneof returns the oneof f is a member of, unless that is the
+// synthetic oneof of a proto3 optional field, or nil.
+func realOneof(f protoreflect.FieldDescriptor) protoreflect.OneofDescriptor {
+	if od := f.ContainingOneof(); od != nil && !od.IsSynthetic() {
+		return od
+	}
+	return nil
 }
 
 // sqlTypeOfProto infers the SQL type of a field of the innermost of
@@ -576,16 +634,9 @@ func sqlTypeOfProtoValue(f protoreflect.FieldDescriptor, open []protoreflect.Ful
 		if slices.Contains(open, m.FullName()) {
 			return nil, fmt.Errorf("recursive PROTOBUF messages are not supported: the message %s holds itself, and a recursive type has no SQL type (declare the columns to read the fields that are not recursive)", m.FullName())
 		}
-		open = append(open[:len(open):len(open)], m.FullName())
-		fs := m.Fields()
-		out := make([]types.Field, 0, fs.Len())
-		for i := 0; i < fs.Len(); i++ {
-			sf := fs.Get(i)
-			t, err := sqlTypeOfProto(sf, open, inferred)
-			if err != nil {
-				return nil, fmt.Errorf("field %s: %w", sf.Name(), err)
-			}
-			out = append(out, types.Field{Name: string(sf.Name()), Type: t})
+		out, err := sqlFieldsOfProto(m, append(open[:len(open):len(open)], m.FullName()), inferred)
+		if err != nil {
+			return nil, err
 		}
 		return types.StructOf(out...), nil
 	}
@@ -675,10 +726,10 @@ type pbSerde struct {
 	decs idCache[*pbFile]
 }
 
-// pbMsgMap ties a message to the columns: field of each column, or nil.
+// pbMsgMap ties a message to the columns: where each column lives.
 type pbMsgMap struct {
 	md   protoreflect.MessageDescriptor
-	cols []protoreflect.FieldDescriptor
+	cols []pbSlot
 }
 
 // pbFile is a compiled writer schema; message maps are built per message
@@ -741,17 +792,40 @@ func newProtobufSerde(f Format, cols []types.Column, isKey bool, sr *srContext) 
 	return s, nil
 }
 
-// mapFields finds each column's field by name, exactly then ignoring case.
-func mapFields(md protoreflect.MessageDescriptor, cols []types.Column) []protoreflect.FieldDescriptor {
-	fs := md.Fields()
-	names := make([]string, fs.Len())
+// pbSlot is where a column (or a STRUCT's field) lives in a message: a
+// field, or a oneof, read and written as a STRUCT of its members; neither
+// when the message has nothing of that name.
+type pbSlot struct {
+	fd protoreflect.FieldDescriptor
+	od protoreflect.OneofDescriptor
+}
+
+func (sl pbSlot) none() bool { return sl.fd == nil && sl.od == nil }
+
+// mapFields finds each column's field by name, exactly then ignoring
+// case, or else the oneof ksqlDB names so (oneofColumnName). A oneof's
+// members stay fields of their own too: columns inferred before oneofs
+// were read as STRUCTs name them.
+func mapFields(md protoreflect.MessageDescriptor, cols []types.Column) []pbSlot {
+	fs, ods := md.Fields(), md.Oneofs()
+	names := make([]string, fs.Len(), fs.Len()+ods.Len())
 	for i := range names {
 		names[i] = string(fs.Get(i).Name())
 	}
-	out := make([]protoreflect.FieldDescriptor, len(cols))
+	var oneofs []protoreflect.OneofDescriptor
+	for i := 0; i < ods.Len(); i++ {
+		if od := ods.Get(i); !od.IsSynthetic() {
+			names = append(names, oneofColumnName(od))
+			oneofs = append(oneofs, od)
+		}
+	}
+	out := make([]pbSlot, len(cols))
 	for i, c := range cols {
-		if j := fieldIndex(names, c.Name); j >= 0 {
-			out[i] = fs.Get(j)
+		switch j := fieldIndex(names, c.Name); {
+		case j >= fs.Len():
+			out[i].od = oneofs[j-fs.Len()]
+		case j >= 0:
+			out[i].fd = fs.Get(j)
 		}
 	}
 	return out
@@ -792,11 +866,11 @@ func (s *pbSerde) Encode(vals []any) ([]byte, error) {
 		return nil, nil
 	}
 	m := dynamicpb.NewMessage(s.w.md)
-	for i, fd := range s.w.cols {
-		if fd == nil || vals[i] == nil {
+	for i, sl := range s.w.cols {
+		if sl.none() || vals[i] == nil {
 			continue
 		}
-		if err := setProtoField(m, fd, vals[i], s.cols[i].Type); err != nil {
+		if err := setProtoSlot(m, sl, vals[i], s.cols[i].Type); err != nil {
 			return nil, colErr(s.cols[i], err)
 		}
 	}
@@ -894,11 +968,11 @@ func readMessage(md protoreflect.MessageDescriptor, body []byte) (m protoreflect
 
 // columns fills dst with the columns' values from message m.
 func (s *pbSerde) columns(mm *pbMsgMap, m protoreflect.Message, dst []any) error {
-	for i, fd := range mm.cols {
-		if fd == nil {
+	for i, sl := range mm.cols {
+		if sl.none() {
 			continue
 		}
-		v, err := getProtoField(m, fd, s.cols[i].Type)
+		v, err := getProtoSlot(m, sl, s.cols[i].Type)
 		if err != nil {
 			return colErr(s.cols[i], err)
 		}
@@ -908,6 +982,51 @@ func (s *pbSerde) columns(mm *pbMsgMap, m protoreflect.Message, dst []any) error
 }
 
 // ---- values: SQL → protobuf ----
+
+// setProtoSlot writes a non-null SQL value into a field or a oneof.
+func setProtoSlot(m protoreflect.Message, sl pbSlot, v any, t *types.Type) error {
+	if sl.od != nil {
+		return setOneof(m, sl.od, v, t)
+	}
+	return setProtoField(m, sl.fd, v, t)
+}
+
+// setOneof writes a oneof's STRUCT: the member its one non-null field
+// names. A STRUCT of nulls leaves the oneof unset, as a NULL one does;
+// two non-null fields are an error, as a oneof holds one value
+// (Confluent's converter would keep the first and drop the other).
+// Fields that name no member are skipped, as fillMessage skips them.
+func setOneof(m protoreflect.Message, od protoreflect.OneofDescriptor, v any, t *types.Type) error {
+	sv, ok := v.(types.StructVal)
+	if !ok || t.Kind != types.Struct || len(sv) != len(t.Fields) {
+		return typeErr(v, t)
+	}
+	members := od.Fields()
+	names := make([]string, members.Len())
+	for i := range names {
+		names[i] = string(members.Get(i).Name())
+	}
+	set := -1
+	var fd protoreflect.FieldDescriptor
+	for i, f := range t.Fields {
+		j := fieldIndex(names, f.Name)
+		if j < 0 || sv[i] == nil {
+			continue
+		}
+		if set >= 0 {
+			return fmt.Errorf("oneof %s holds one value, but fields %s and %s are both set",
+				od.Name(), types.QuoteIdent(t.Fields[set].Name), types.QuoteIdent(f.Name))
+		}
+		set, fd = i, members.Get(j)
+	}
+	if set < 0 {
+		return nil
+	}
+	if err := setProtoField(m, fd, sv[set], t.Fields[set].Type); err != nil {
+		return fmt.Errorf("field %s: %w", types.QuoteIdent(t.Fields[set].Name), err)
+	}
+	return nil
+}
 
 func setProtoField(m protoreflect.Message, fd protoreflect.FieldDescriptor, v any, t *types.Type) error {
 	switch {
@@ -1095,11 +1214,11 @@ func fillMessage(m protoreflect.Message, v any, t *types.Type) error {
 	for i, f := range t.Fields {
 		cols[i] = types.Column{Name: f.Name, Type: f.Type}
 	}
-	for i, fd := range mapFields(md, cols) {
-		if fd == nil || sv[i] == nil {
+	for i, sl := range mapFields(md, cols) {
+		if sl.none() || sv[i] == nil {
 			continue
 		}
-		if err := setProtoField(m, fd, sv[i], t.Fields[i].Type); err != nil {
+		if err := setProtoSlot(m, sl, sv[i], t.Fields[i].Type); err != nil {
 			return fmt.Errorf("field %s: %w", types.QuoteIdent(t.Fields[i].Name), err)
 		}
 	}
@@ -1107,6 +1226,40 @@ func fillMessage(m protoreflect.Message, v any, t *types.Type) error {
 }
 
 // ---- values: protobuf → SQL ----
+
+// getProtoSlot reads a field or a oneof as SQL type t.
+func getProtoSlot(m protoreflect.Message, sl pbSlot, t *types.Type) (any, error) {
+	if sl.od != nil {
+		return getOneof(m, sl.od, t)
+	}
+	return getProtoField(m, sl.fd, t)
+}
+
+// getOneof reads a oneof as ksqlDB does: a STRUCT whose field for the
+// member that is set holds its value and whose others are null; NULL
+// when no member is set.
+func getOneof(m protoreflect.Message, od protoreflect.OneofDescriptor, t *types.Type) (any, error) {
+	if t.Kind != types.Struct {
+		return nil, fmt.Errorf("cannot read PROTOBUF oneof %s into %s", od.Name(), t)
+	}
+	fd := m.WhichOneof(od)
+	if fd == nil {
+		return nil, nil
+	}
+	sv := make(types.StructVal, len(t.Fields))
+	names := make([]string, len(t.Fields))
+	for i, f := range t.Fields {
+		names[i] = f.Name
+	}
+	if i := fieldIndex(names, string(fd.Name())); i >= 0 {
+		v, err := getProtoField(m, fd, t.Fields[i].Type)
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", t.Fields[i].Name, err)
+		}
+		sv[i] = v
+	}
+	return sv, nil
+}
 
 func getProtoField(m protoreflect.Message, fd protoreflect.FieldDescriptor, t *types.Type) (any, error) {
 	switch {
@@ -1216,11 +1369,11 @@ func fromProtoMessage(m protoreflect.Message, t *types.Type) (any, error) {
 		cols[i] = types.Column{Name: f.Name, Type: f.Type}
 	}
 	sv := make(types.StructVal, len(t.Fields))
-	for i, fd := range mapFields(md, cols) {
-		if fd == nil {
+	for i, sl := range mapFields(md, cols) {
+		if sl.none() {
 			continue
 		}
-		v, err := getProtoField(m, fd, t.Fields[i].Type)
+		v, err := getProtoSlot(m, sl, t.Fields[i].Type)
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", t.Fields[i].Name, err)
 		}

@@ -26,7 +26,7 @@ type ProtoRows struct {
 	schema string
 	cols   []types.Column
 	md     protoreflect.MessageDescriptor
-	fields []protoreflect.FieldDescriptor
+	fields []pbSlot
 }
 
 // NewProtoRows prepares the protobuf form of a result with columns cols.
@@ -59,11 +59,11 @@ func (p *ProtoRows) Encode(vals []any) ([]byte, error) {
 		return nil, fmt.Errorf("row has %d values for %d columns", len(vals), len(p.cols))
 	}
 	m := dynamicpb.NewMessage(p.md)
-	for i, fd := range p.fields {
-		if fd == nil || vals[i] == nil {
+	for i, sl := range p.fields {
+		if sl.none() || vals[i] == nil {
 			continue
 		}
-		if err := setProtoField(m, fd, vals[i], p.cols[i].Type); err != nil {
+		if err := setProtoSlot(m, sl, vals[i], p.cols[i].Type); err != nil {
 			return nil, colErr(p.cols[i], err)
 		}
 	}
