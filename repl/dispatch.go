@@ -23,7 +23,11 @@ const maxScriptDepth = 16
 // fails.
 func (s *shell) run(ctx context.Context, st located) error {
 	s.ran++
-	text, err := sql.Substitute(st.text, s.vars)
+	text := st.text
+	var err error
+	if sql.SubstitutionOn(s.props) {
+		text, err = sql.Substitute(st.text, s.vars)
+	}
 	if err == nil {
 		err = s.statement(ctx, text)
 	} else {
@@ -49,7 +53,7 @@ func (s *shell) failed(in located, err error) error {
 func (s *shell) statement(ctx context.Context, text string) error {
 	st := classify(text)
 	sent := text
-	if rs, ok := s.client.(resubstituter); ok && rs.SubstitutesVariables() {
+	if rs, ok := s.client.(resubstituter); ok && rs.SubstitutesVariables() && sql.SubstitutionOn(s.props) {
 		sent = strings.ReplaceAll(text, "${", "$${")
 	}
 	switch st.kind {

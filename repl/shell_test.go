@@ -252,6 +252,22 @@ func TestRunScript(t *testing.T) {
 	}
 }
 
+// TestSubstitutionCanBeTurnedOff: with ksql.variable.substitution.enable
+// false, ${x} reaches the server as written (it was substituted anyway).
+func TestSubstitutionCanBeTurnedOff(t *testing.T) {
+	c := &testClient{resubstitutes: true}
+	if _, stderr, err := session(t, c, Options{}, "DEFINE x = 'one';\nSELECT '${x}' FROM s;\nSET 'ksql.variable.substitution.enable' = 'false';\nSELECT '${x}' FROM s;\n"); err != nil {
+		t.Fatalf("%v %s", err, stderr)
+	}
+	want := []string{"Stream SELECT 'one' FROM s;", "Stream SELECT '${x}' FROM s;"}
+	if got := c.sqls(); !equal(got, want) {
+		t.Errorf("calls %q, want %q", got, want)
+	}
+	if p := c.calls[1].props["ksql.variable.substitution.enable"]; p != "false" {
+		t.Errorf("the server was not told: %q", p)
+	}
+}
+
 // TestByteOrderMark: a script an editor saved with a UTF-8 byte order
 // mark runs as without one, from a file, RUN SCRIPT, stdin or -e.
 func TestByteOrderMark(t *testing.T) {

@@ -75,7 +75,7 @@ func (s *Server) handleKSQL(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	stmts, aerr := parseAll(*req.KSQL, vars)
+	stmts, aerr := parseAll(*req.KSQL, vars, sql.SubstitutionOn(props))
 	if aerr != nil {
 		writeError(w, aerr)
 		return
@@ -156,7 +156,7 @@ func wireEntities(ents []api.Entity) []api.Entity {
 // parseAll splits, substitutes and parses every statement, applying
 // DEFINE and UNDEFINE as it goes so later statements see them, and
 // refuses the request if any fails to parse or is a query.
-func parseAll(text string, vars map[string]string) ([]ksqlStmt, *apiError) {
+func parseAll(text string, vars map[string]string, substitute bool) ([]ksqlStmt, *apiError) {
 	vars = maps.Clone(vars)
 	pieces, rest := sql.SplitStatements(text)
 	if strings.TrimSpace(rest) != "" {
@@ -165,9 +165,12 @@ func parseAll(text string, vars map[string]string) ([]ksqlStmt, *apiError) {
 	var out []ksqlStmt
 	for _, piece := range pieces {
 		piece = strings.TrimSpace(piece)
-		sub, err := sql.Substitute(piece, vars)
-		if err != nil {
-			return nil, statementError(codeBadStatement, err.Error(), piece, nil)
+		sub := piece
+		if substitute {
+			var err error
+			if sub, err = sql.Substitute(piece, vars); err != nil {
+				return nil, statementError(codeBadStatement, err.Error(), piece, nil)
+			}
 		}
 		parsed, err := sql.Parse(sub)
 		if err != nil {

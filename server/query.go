@@ -64,9 +64,12 @@ func (s *Server) prepare(ctx context.Context, text *string, field string, rawPro
 	if aerr != nil {
 		return "", nil, aerr
 	}
-	out, err := sql.Substitute(*text, vars)
-	if err != nil {
-		return "", nil, statementError(codeBadStatement, err.Error(), *text, nil)
+	out := *text
+	if sql.SubstitutionOn(props) {
+		var err error
+		if out, err = sql.Substitute(*text, vars); err != nil {
+			return "", nil, statementError(codeBadStatement, err.Error(), *text, nil)
+		}
 	}
 	if seq != nil {
 		if aerr := s.waitForCommand(ctx, *seq); aerr != nil {

@@ -127,3 +127,27 @@ func TestDeeplyNestedStatement(t *testing.T) {
 		t.Fatalf("after the nested statement: %s", body)
 	}
 }
+
+// TestSubstitutionOff: with ksql.variable.substitution.enable false in
+// the request's properties, ${x} stays as written in /ksql and /query
+// statements (it was substituted, or refused as undefined).
+func TestSubstitutionOff(t *testing.T) {
+	ts := startMem(t, nil)
+	off := map[string]any{"ksql.variable.substitution.enable": "false"}
+	body := func(field, stmt string) string {
+		b, _ := json.Marshal(map[string]any{field: stmt, "streamsProperties": off, "sessionVariables": map[string]any{"t": "other"}})
+		return string(b)
+	}
+	code, _, out := ts.do(t, ts.http, "POST", "/ksql", "", body("ksql", "CREATE STREAM s (v STRING) WITH (kafka_topic='${t}', value_format='JSON', partitions=1);"))
+	if code != 200 {
+		t.Fatalf("CREATE: %d %s", code, out)
+	}
+	ts.ksql(t, "INSERT INTO s (v) VALUES ('x');")
+	if out := ts.ksql(t, "SHOW TOPICS;"); !strings.Contains(out, `"name":"${t}"`) {
+		t.Errorf("the topic is not named ${t}: %s", out)
+	}
+	code, _, out = ts.do(t, ts.http, "POST", "/query", "", body("ksql", "SELECT '${t}' AS lit FROM s;"))
+	if code != 200 || !strings.Contains(out, `"${t}"`) {
+		t.Errorf("pull query: %d %s", code, out)
+	}
+}

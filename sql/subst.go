@@ -6,6 +6,16 @@ import (
 	"unicode/utf8"
 )
 
+// SubstitutionProperty turns variable substitution off when set to
+// false, as ksqlDB's ksql.variable.substitution.enable does: ${x} then
+// stays as it is written.
+const SubstitutionProperty = "ksql.variable.substitution.enable"
+
+// SubstitutionOn reports whether props leave variable substitution on.
+func SubstitutionOn(props map[string]string) bool {
+	return !strings.EqualFold(strings.TrimSpace(props[SubstitutionProperty]), "false")
+}
+
 // Substitute replaces each ${name} in text with vars[name]. Names match
 // exactly, else case-insensitively. $${x} stands for a literal ${x}.
 // Substitution applies everywhere, including inside quotes, as in ksqlDB.
