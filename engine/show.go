@@ -165,8 +165,19 @@ func (e *Engine) properties(text string, props map[string]string) *api.Propertie
 		merged[k] = v
 		delete(defaults, k)
 	}
+	// The server passes 'ksql.streams.x' on as x too (for the Kafka
+	// Streams settings the engine reads): one session property, one row.
+	alias := map[string]bool{}
+	for k, v := range props {
+		if short, ok := strings.CutPrefix(strings.ToLower(k), "ksql.streams."); ok && props[short] == v {
+			alias[short] = true
+		}
+	}
 	overwritten := []string{}
 	for k, v := range props {
+		if alias[k] {
+			continue
+		}
 		merged[strings.ToLower(k)] = v
 		overwritten = append(overwritten, k)
 		delete(defaults, k)

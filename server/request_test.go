@@ -151,3 +151,14 @@ func TestSubstitutionOff(t *testing.T) {
 		t.Errorf("pull query: %d %s", code, out)
 	}
 }
+
+// TestShowPropertiesListsASetOnce: SET 'ksql.streams.x' is one row of
+// SHOW PROPERTIES (the short name the server also passes on showed as a
+// second, server-wide one).
+func TestShowPropertiesListsASetOnce(t *testing.T) {
+	ts := startMem(t, nil)
+	body := ts.ksql(t, "SET 'ksql.streams.commit.interval.ms' = '500'; SHOW PROPERTIES;")
+	if !strings.Contains(body, `{"name":"ksql.streams.commit.interval.ms","scope":"KSQL","value":"500"}`) || strings.Contains(body, `"name":"commit.interval.ms"`) {
+		t.Errorf("SHOW PROPERTIES: %s", body)
+	}
+}
