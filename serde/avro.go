@@ -564,6 +564,13 @@ func avroTypeName(s avro.Schema) string {
 func compileDec(s avro.Schema, t *types.Type) (decFn, error) {
 	s = derefAvro(s)
 	if u, ok := s.(*avro.UnionSchema); ok {
+		fieldOf, err := unionFields(u, t)
+		if err != nil {
+			return nil, err
+		}
+		if fieldOf != nil {
+			return decUnionStruct(u, t, fieldOf)
+		}
 		branches := make([]decFn, len(u.Types()))
 		var firstErr error
 		compiled := 0
@@ -784,6 +791,51 @@ func compileDec(s avro.Schema, t *types.Type) (decFn, error) {
 		}, nil
 	}
 	return nil, convErr(s, t)
+}
+
+// decUnionStruct reads a union of several non-null types as ksqlDB does:
+// into a STRUCT whose field of the datum's branch (fieldOf, see
+// unionFields) holds the value and the others are NULL; null is a NULL
+// STRUCT.
+func decUnionStruct(u *avro.UnionSchema, t *types.Type, fieldOf []int) (decFn, error) {
+	n := len(t.Fields)
+	branches := make([]decFn, len(u.Types()))
+	for i, b := range u.Types() {
+		j := fieldOf[i]
+		switch {
+		case b.Type() == avro.Null:
+			branches[i] = func(*avroReader, *arena) (any, error) { return nil, nil }
+		case j < 0:
+			skip := compileSkip(b)
+			branches[i] = func(r *avroReader, _ *arena) (any, error) {
+				if err := skip(r); err != nil {
+					return nil, err
+				}
+				return make(types.StructVal, n), nil
+			}
+		default:
+			d, err := compileDec(b, t.Fields[j].Type)
+			if err != nil {
+				return nil, fmt.Errorf("union branch %s: %w", unionBranchName(b), err)
+			}
+			branches[i] = func(r *avroReader, _ *arena) (any, error) {
+				v, err := d(r, nil) // the struct escapes the arena's record
+				if err != nil {
+					return nil, err
+				}
+				sv := make(types.StructVal, n)
+				sv[j] = v
+				return sv, nil
+			}
+		}
+	}
+	return func(r *avroReader, a *arena) (any, error) {
+		i, err := r.unionIndex(len(branches))
+		if err != nil {
+			return nil, err
+		}
+		return branches[i](r, a)
+	}, nil
 }
 
 // longReader reads an Avro int or long of schema s in SQL units:
@@ -1265,6 +1317,13 @@ func nullIndex(s avro.Schema) int {
 func compileEnc(t *types.Type, s avro.Schema) (encFn, error) {
 	s = derefAvro(s)
 	if u, ok := s.(*avro.UnionSchema); ok {
+		fieldOf, err := unionFields(u, t)
+		if err != nil {
+			return nil, err
+		}
+		if fieldOf != nil {
+			return encUnionStruct(u, t, fieldOf)
+		}
 		ni := nullIndex(u)
 		var firstErr error
 		for i, b := range u.Types() {
@@ -1518,6 +1577,61 @@ func compileEnc(t *types.Type, s avro.Schema) (encFn, error) {
 		}
 	}
 	return nil, fmt.Errorf("cannot write %s as Avro %s", t, avroTypeName(s))
+}
+
+// encUnionStruct writes a STRUCT to a union of several non-null types, the
+// inverse of decUnionStruct: the branch of its one non-NULL field
+// (fieldOf, see unionFields). A NULL STRUCT, or one of only NULL fields,
+// is the union's null. Two non-NULL fields are refused: the union holds
+// one value, and Connect's choice of the first would drop the others.
+func encUnionStruct(u *avro.UnionSchema, t *types.Type, fieldOf []int) (encFn, error) {
+	idx := make([][]byte, len(t.Fields))
+	encs := make([]encFn, len(t.Fields))
+	for i, b := range u.Types() {
+		j := fieldOf[i]
+		if j < 0 {
+			continue
+		}
+		e, err := compileEnc(t.Fields[j].Type, b)
+		if err != nil {
+			return nil, fmt.Errorf("union branch %s: %w", unionBranchName(b), err)
+		}
+		idx[j], encs[j] = appendLong(nil, int64(i)), fieldErr(t.Fields[j].Name, e)
+	}
+	ni := nullIndex(u)
+	null := func(dst []byte) ([]byte, error) {
+		if ni < 0 {
+			return dst, errors.New("null value for a non-nullable Avro union")
+		}
+		return appendLong(dst, int64(ni)), nil
+	}
+	return func(dst []byte, v any) ([]byte, error) {
+		if v == nil {
+			return null(dst)
+		}
+		sv, ok := v.(types.StructVal)
+		if !ok {
+			return dst, typeErr(v, t)
+		}
+		if len(sv) != len(t.Fields) {
+			return dst, fmt.Errorf("struct value has %d fields, its type %d", len(sv), len(t.Fields))
+		}
+		set := -1
+		for j, x := range sv {
+			if x == nil {
+				continue
+			}
+			if set >= 0 {
+				return dst, fmt.Errorf("struct fields %s and %s are both set, but an Avro union value takes one branch",
+					types.QuoteIdent(t.Fields[set].Name), types.QuoteIdent(t.Fields[j].Name))
+			}
+			set = j
+		}
+		if set < 0 {
+			return null(dst)
+		}
+		return encs[set](append(dst, idx[set]...), sv[set])
+	}, nil
 }
 
 // encodeDefault writes a field default, given as parsed JSON, in binary.

@@ -38,6 +38,9 @@ func decodeOnly(dec decFn) skipFn {
 // compileDec case by case.
 func fastCheck(s avro.Schema, t *types.Type, dec decFn) skipFn {
 	if u, ok := s.(*avro.UnionSchema); ok {
+		if fieldOf, _ := unionFields(u, t); fieldOf != nil {
+			return unionStructCheck(u, t, fieldOf)
+		}
 		return unionCheck(u, t)
 	}
 	if _, scale, ok := avroDecimal(s); ok {
@@ -105,6 +108,30 @@ func unionCheck(u *avro.UnionSchema, t *types.Type) skipFn {
 		check, err := compileCheck(b, t)
 		if err != nil {
 			check = func(*avroReader) error { return err }
+		}
+		branches[i] = check
+	}
+	return func(r *avroReader) error {
+		i, err := r.unionIndex(len(branches))
+		if err != nil {
+			return err
+		}
+		return branches[i](r)
+	}
+}
+
+// unionStructCheck checks a union read as a STRUCT (decUnionStruct):
+// the branch's field, or a skip of a branch the STRUCT has no field for.
+func unionStructCheck(u *avro.UnionSchema, t *types.Type, fieldOf []int) skipFn {
+	branches := make([]skipFn, len(u.Types()))
+	for i, b := range u.Types() {
+		if fieldOf[i] < 0 {
+			branches[i] = compileSkip(b) // null too: it reads nothing
+			continue
+		}
+		check, err := compileCheck(b, t.Fields[fieldOf[i]].Type)
+		if err != nil {
+			return nil // compileDec built it: cannot happen, decode instead
 		}
 		branches[i] = check
 	}

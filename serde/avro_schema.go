@@ -459,7 +459,97 @@ func (ty *avroTyper) typeOf(s avro.Schema) (*types.Type, error) {
 		}
 		return types.StructOf(fs...), nil
 	case avro.Union:
-		return nil, errors.New("unions of several non-null types are not supported")
+		return ty.unionType(s.(*avro.UnionSchema))
 	}
 	return nil, fmt.Errorf("Avro type %s is not supported", s.Type())
+}
+
+// unionType maps a union of several non-null types as Connect's AvroData
+// does for ksqlDB: to a STRUCT of one field per non-null branch, named by
+// unionBranchName (so ["null","string","long"] is STRUCT<STRING STRING,
+// LONG BIGINT> once upper-cased). A value sets the field of its branch.
+func (ty *avroTyper) unionType(u *avro.UnionSchema) (*types.Type, error) {
+	var fs []types.Field
+	for _, b := range u.Types() {
+		if b.Type() == avro.Null {
+			continue
+		}
+		name := unionBranchName(b)
+		// Names are upper-cased later: a and A would be one field.
+		if slices.ContainsFunc(fs, func(f types.Field) bool { return strings.EqualFold(f.Name, name) }) {
+			return nil, fmt.Errorf("two branches of the union map to the STRUCT field %s (types of one name in different namespaces)", name)
+		}
+		t, err := ty.typeOf(b)
+		if err != nil {
+			return nil, fmt.Errorf("union branch %s: %w", name, err)
+		}
+		fs = append(fs, types.Field{Name: name, Type: t})
+	}
+	if len(fs) == 0 {
+		return nil, errors.New("a union of only null has no SQL type")
+	}
+	return types.StructOf(fs...), nil
+}
+
+// unionBranchName names the STRUCT field of a union branch as Connect's
+// AvroData does: a record, enum or fixed by its simple name (without
+// namespace, AvroData's default), any other type by its Avro type name
+// ("string", "long", "array"…; a logical type by its underlying type).
+func unionBranchName(s avro.Schema) string {
+	s = derefAvro(s)
+	if n, ok := s.(avro.NamedSchema); ok {
+		return n.Name()
+	}
+	return string(s.Type())
+}
+
+// structUnion reports that u is a union ksqlDB reads as a STRUCT: one of
+// more than one non-null branch (null and one type are a nullable value).
+func structUnion(u *avro.UnionSchema) bool {
+	n := 0
+	for _, b := range u.Types() {
+		if b.Type() != avro.Null {
+			n++
+		}
+	}
+	return n > 1
+}
+
+// unionFields maps the branches of a union ksqlDB reads as a STRUCT onto
+// the fields of STRUCT t by name: fieldOf[i] is the field of branch i, -1
+// for null or a branch t has no field for (its values read as a STRUCT of
+// NULLs). It is nil when u is no such union or t is no such STRUCT (a field
+// of t names no branch): t is then read from, and written to, each branch
+// in turn, as a STRUCT from the record of a nullable union is.
+func unionFields(u *avro.UnionSchema, t *types.Type) ([]int, error) {
+	if t.Kind != types.Struct || len(t.Fields) == 0 || !structUnion(u) {
+		return nil, nil
+	}
+	names := make([]string, len(t.Fields))
+	for j, f := range t.Fields {
+		names[j] = f.Name
+	}
+	fieldOf := make([]int, len(u.Types()))
+	branchOf := make([]int, len(t.Fields))
+	for j := range branchOf {
+		branchOf[j] = -1
+	}
+	for i, b := range u.Types() {
+		fieldOf[i] = -1
+		if b.Type() == avro.Null {
+			continue
+		}
+		j := fieldIndex(names, unionBranchName(b))
+		if j < 0 {
+			continue
+		}
+		if branchOf[j] >= 0 {
+			return nil, fmt.Errorf("union branches %d and %d both map to the STRUCT field %s", branchOf[j], i, types.QuoteIdent(names[j]))
+		}
+		fieldOf[i], branchOf[j] = j, i
+	}
+	if slices.Contains(branchOf, -1) {
+		return nil, nil
+	}
+	return fieldOf, nil
 }
