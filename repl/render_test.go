@@ -219,3 +219,26 @@ func TestJSONOutputKeepsAngleBrackets(t *testing.T) {
 		t.Errorf("row JSON:\n%s", s)
 	}
 }
+
+// TestTableCountsDisplayColumns: wide characters take two columns and
+// combining marks none, so a table with them stays aligned (widths were
+// counted in runes), also when cells wrap.
+func TestTableCountsDisplayColumns(t *testing.T) {
+	tb := &table{header: []string{"Name", "Note"}}
+	tb.add("日本語", "x")
+	tb.add("e\u0301te\u0301", "y") // é written with a combining accent
+	var b strings.Builder
+	tb.render(&b, 0)
+	want := "" +
+		" Name   | Note \n" +
+		"---------------\n" +
+		" 日本語 | x    \n" +
+		" e\u0301te\u0301    | y    \n" +
+		"---------------\n"
+	if b.String() != want {
+		t.Errorf("table:\n%s\nwant\n%s", b.String(), want)
+	}
+	if got := wrapCell("日本語です", 4); strings.Join(got, "|") != "日本|語で|す" {
+		t.Errorf("wrapCell = %q", got)
+	}
+}

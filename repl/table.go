@@ -3,7 +3,9 @@ package repl
 import (
 	"io"
 	"strings"
-	"unicode/utf8"
+	"unicode"
+
+	"golang.org/x/text/width"
 )
 
 // minColumnWidth is the narrowest a column gets when a table is squeezed
@@ -128,37 +130,65 @@ func fitWidths(widths, headers []int, avail int) {
 	}
 }
 
-// textWidth is the width of the widest line of s, in runes.
+// textWidth is the width of the widest line of s, in terminal columns.
 func textWidth(s string) int {
 	w := 0
 	for _, line := range strings.Split(s, "\n") {
-		w = max(w, utf8.RuneCountInString(line))
+		w = max(w, displayWidth(line))
 	}
 	return w
 }
 
-// wrapCell splits s at newlines and then into chunks of at most width runes.
-func wrapCell(s string, width int) []string {
+// displayWidth is how many terminal columns s takes: East Asian wide and
+// full-width characters two, combining marks and other zero-width
+// characters none, the rest one.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		n += runeWidth(r)
+	}
+	return n
+}
+
+func runeWidth(r rune) int {
+	switch {
+	case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
+		return 0
+	}
+	switch width.LookupRune(r).Kind() {
+	case width.EastAsianWide, width.EastAsianFullwidth:
+		return 2
+	}
+	return 1
+}
+
+// wrapCell splits s at newlines and then into chunks of at most width
+// columns (a wide character that does not fit starts the next chunk).
+func wrapCell(s string, cols int) []string {
 	var out []string
 	for _, line := range strings.Split(strings.ReplaceAll(s, "\r", ""), "\n") {
-		r := []rune(line)
-		if width <= 0 || len(r) <= width {
+		if cols <= 0 || displayWidth(line) <= cols {
 			out = append(out, line)
 			continue
 		}
-		for len(r) > width {
-			out = append(out, string(r[:width]))
-			r = r[width:]
+		start, used := 0, 0
+		for i, r := range line {
+			w := runeWidth(r)
+			if used+w > cols && used > 0 {
+				out = append(out, line[start:i])
+				start, used = i, 0
+			}
+			used += w
 		}
-		out = append(out, string(r))
+		out = append(out, line[start:])
 	}
 	return out
 }
 
-// pad left-aligns s in a field of width runes.
-func pad(s string, width int) string {
-	if n := utf8.RuneCountInString(s); n < width {
-		return s + strings.Repeat(" ", width-n)
+// pad left-aligns s in a field of width columns.
+func pad(s string, cols int) string {
+	if n := displayWidth(s); n < cols {
+		return s + strings.Repeat(" ", cols-n)
 	}
 	return s
 }
