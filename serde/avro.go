@@ -594,13 +594,7 @@ func compileDec(s avro.Schema, t *types.Type) (decFn, error) {
 		if compiled == 0 && firstErr != nil {
 			return nil, firstErr
 		}
-		return func(r *avroReader, a *arena) (any, error) {
-			i, err := r.unionIndex(len(branches))
-			if err != nil {
-				return nil, err
-			}
-			return branches[i](r, a)
-		}, nil
+		return decUnion(branches), nil
 	}
 	if p, sc, ok := avroDecimal(s); ok {
 		return decDecimal(s, p, sc, t)
@@ -829,13 +823,18 @@ func decUnionStruct(u *avro.UnionSchema, t *types.Type, fieldOf []int) (decFn, e
 			}
 		}
 	}
+	return decUnion(branches), nil
+}
+
+// decUnion reads a union's branch index, then the branch.
+func decUnion(branches []decFn) decFn {
 	return func(r *avroReader, a *arena) (any, error) {
 		i, err := r.unionIndex(len(branches))
 		if err != nil {
 			return nil, err
 		}
 		return branches[i](r, a)
-	}, nil
+	}
 }
 
 // longReader reads an Avro int or long of schema s in SQL units:

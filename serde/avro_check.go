@@ -111,6 +111,11 @@ func unionCheck(u *avro.UnionSchema, t *types.Type) skipFn {
 		}
 		branches[i] = check
 	}
+	return checkUnion(branches)
+}
+
+// checkUnion reads a union's branch index, then checks the branch.
+func checkUnion(branches []skipFn) skipFn {
 	return func(r *avroReader) error {
 		i, err := r.unionIndex(len(branches))
 		if err != nil {
@@ -135,13 +140,7 @@ func unionStructCheck(u *avro.UnionSchema, t *types.Type, fieldOf []int) skipFn 
 		}
 		branches[i] = check
 	}
-	return func(r *avroReader) error {
-		i, err := r.unionIndex(len(branches))
-		if err != nil {
-			return err
-		}
-		return branches[i](r)
-	}
+	return checkUnion(branches)
 }
 
 func integerCheck(s avro.Schema, t *types.Type) skipFn {
