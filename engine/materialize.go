@@ -415,7 +415,7 @@ func (t *tableState) index(part int32, inner []byte, r *kafka.Record) error {
 // timeIndex keeps the 't' entry of a windowed record: put with it,
 // deleted with it.
 func (t *tableState) timeIndex(part int32, r *kafka.Record) error {
-	at, ok := t.retainedFrom(r.Key)
+	at, ok := retainedFrom(r.Key, t.id.windowKind, t.id.windowSize)
 	if !ok {
 		return nil
 	}
@@ -426,14 +426,14 @@ func (t *tableState) timeIndex(part int32, r *kafka.Record) error {
 	return t.store.Put(k, nil)
 }
 
-// retainedFrom is the time a window's retention counts from: a time
-// window's start, a session's end.
-func (t *tableState) retainedFrom(key []byte) (int64, bool) {
-	_, start, end, err := runtime.SplitWindow(key, t.id.windowKind, t.id.windowSize)
+// retainedFrom is the time the retention of the window of a windowed
+// key counts from: a time window's start, a session's end.
+func retainedFrom(key []byte, kind string, size int64) (int64, bool) {
+	_, start, end, err := runtime.SplitWindow(key, kind, size)
 	if err != nil {
 		return 0, false
 	}
-	if t.id.windowKind == runtime.Session {
+	if kind == runtime.Session {
 		return end, true
 	}
 	return start, true
@@ -583,15 +583,8 @@ func (t *tableState) retained(recs []kafka.Record, retention int64) []kafka.Reco
 // its start plus the retention, a session until it passes its end plus
 // the retention.
 func windowLive(key []byte, kind string, size, retention, st int64) bool {
-	_, start, end, err := runtime.SplitWindow(key, kind, size)
-	if err != nil {
-		return true
-	}
-	at := start
-	if kind == runtime.Session {
-		at = end
-	}
-	return at > st-retention
+	at, ok := retainedFrom(key, kind, size)
+	return !ok || at > st-retention
 }
 
 // lookup returns the stored records whose unwindowed key is one of keys

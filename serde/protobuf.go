@@ -411,14 +411,11 @@ func nonstandardFraming(fd protoreflect.FileDescriptor, body []byte, declared st
 // strictMessage parses body as message md, refusing fields md does not
 // have.
 func strictMessage(md protoreflect.MessageDescriptor, body []byte) (protoreflect.Message, error) {
-	m := dynamicpb.NewMessage(md)
-	if err := proto.Unmarshal(body, m); err != nil {
-		return nil, err
+	m, exact, err := readMessage(md, body)
+	if err == nil && !exact {
+		err = fmt.Errorf("fields unknown to %s", md.FullName())
 	}
-	if len(m.GetUnknown()) > 0 {
-		return nil, fmt.Errorf("fields unknown to %s", md.FullName())
-	}
-	return m, nil
+	return m, err
 }
 
 // readUnsignedMsgIndexes reads message indexes written as unsigned
