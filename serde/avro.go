@@ -393,13 +393,20 @@ func decodeFields(r *avroReader, a *arena, fields []fieldDec, cols []types.Colum
 
 // fieldIndex matches a name exactly, then case-insensitively.
 func fieldIndex(names []string, name string) int {
-	for i, n := range names {
-		if n == name {
+	return nameIndex(len(names), func(i int) string { return names[i] }, name)
+}
+
+// nameIndex is fieldIndex over n names that nameAt gives, for callers
+// that have them in another shape than a slice (and must not build one
+// per record).
+func nameIndex(n int, nameAt func(int) string, name string) int {
+	for i := range n {
+		if nameAt(i) == name {
 			return i
 		}
 	}
-	for i, n := range names {
-		if strings.EqualFold(n, name) {
+	for i := range n {
+		if strings.EqualFold(nameAt(i), name) {
 			return i
 		}
 	}

@@ -999,14 +999,11 @@ func setOneof(m protoreflect.Message, od protoreflect.OneofDescriptor, v any, t 
 		return typeErr(v, t)
 	}
 	members := od.Fields()
-	names := make([]string, members.Len())
-	for i := range names {
-		names[i] = string(members.Get(i).Name())
-	}
+	memberName := func(i int) string { return string(members.Get(i).Name()) }
 	set := -1
 	var fd protoreflect.FieldDescriptor
 	for i, f := range t.Fields {
-		j := fieldIndex(names, f.Name)
+		j := nameIndex(members.Len(), memberName, f.Name)
 		if j < 0 || sv[i] == nil {
 			continue
 		}
@@ -1244,11 +1241,7 @@ func getOneof(m protoreflect.Message, od protoreflect.OneofDescriptor, t *types.
 		return nil, nil
 	}
 	sv := make(types.StructVal, len(t.Fields))
-	names := make([]string, len(t.Fields))
-	for i, f := range t.Fields {
-		names[i] = f.Name
-	}
-	if i := fieldIndex(names, string(fd.Name())); i >= 0 {
+	if i := nameIndex(len(t.Fields), func(i int) string { return t.Fields[i].Name }, string(fd.Name())); i >= 0 {
 		v, err := getProtoField(m, fd, t.Fields[i].Type)
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", t.Fields[i].Name, err)
