@@ -11,6 +11,7 @@ import (
 
 	"github.com/eddysql/eddy/api"
 	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/sql"
 )
 
 func newMemEngine(t *testing.T) (*Engine, *kafka.MemCluster) {
@@ -609,26 +610,35 @@ func TestPartitionAndReplicaCountsMustBePositive(t *testing.T) {
 	}
 }
 
-// TestStartInsertTakesOneInsert: StartInsert refuses text that is not
-// exactly one INSERT VALUES statement (none at all included) with an
-// error, and writes a row it is given.
-func TestStartInsertTakesOneInsert(t *testing.T) {
+// TestStartInsertValuesKeepsSerializers: rows inserted through one
+// InsertSerdes are written with the target's formats, and a source
+// altered between two rows is written with its new columns (kept
+// serializers of the old schema dropped W).
+func TestStartInsertValuesKeepsSerializers(t *testing.T) {
 	e, cl := newMemEngine(t)
 	mustExec(t, e, "CREATE STREAM S (V INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);")
-	for _, text := range []string{"", "  ;", "SHOW STREAMS;", "INSERT INTO S (V) VALUES (1); INSERT INTO S (V) VALUES (2);"} {
-		if _, err := e.StartInsert(context.Background(), text, nil); err == nil || !strings.Contains(err.Error(), "one INSERT VALUES statement") {
-			t.Errorf("%q: %v, want a refusal", text, err)
+	var kept InsertSerdes
+	insert := func(text string) {
+		t.Helper()
+		stmts, err := sql.Parse(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wait, err := e.StartInsertValues(context.Background(), stmts[0].(*sql.InsertValues), &kept)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := wait(); err != nil {
+			t.Fatal(err)
 		}
 	}
-	wait, err := e.StartInsert(context.Background(), "INSERT INTO S (V) VALUES (7);", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := wait(); err != nil {
-		t.Fatal(err)
-	}
-	if got := values(t, cl, "s"); len(got) != 1 || !strings.Contains(got[0], `{"V":7}`) {
-		t.Errorf("topic s holds %q, want the one row", got)
+	insert("INSERT INTO S (V) VALUES (7);")
+	insert("INSERT INTO S (V) VALUES (8);")
+	mustExec(t, e, "ALTER STREAM S ADD COLUMN W STRING;")
+	insert("INSERT INTO S (V, W) VALUES (9, 'x');")
+	got := values(t, cl, "s")
+	if len(got) != 3 || !strings.Contains(got[0], `{"V":7}`) || !strings.Contains(got[1], `{"V":8}`) || !strings.Contains(got[2], `{"V":9,"W":"x"}`) {
+		t.Errorf("topic s holds %q, want the three rows, the last with W", got)
 	}
 }
 

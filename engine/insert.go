@@ -8,6 +8,7 @@ import (
 
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
@@ -26,7 +27,7 @@ func (noColumns) Column(ref *sql.ColumnRef) (int, *types.Type, error) {
 
 // insertValues serialises one row with the target's formats and produces it.
 func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues) error {
-	rec, err := e.insertRecord(st)
+	rec, err := e.insertRecord(st, nil)
 	if err != nil {
 		return err
 	}
@@ -36,25 +37,16 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues) error {
 	return nil
 }
 
-// StartInsert runs one INSERT VALUES statement as Execute does, but
-// returns once its record is handed to the producer; wait reports
+// StartInsertValues runs one INSERT VALUES statement as Execute does,
+// but returns once its record is handed to the producer; wait reports
 // whether it was written and must be called once. Rows started in turn
 // are written in turn: a caller inserting many (/inserts-stream) keeps
-// several in flight instead of waiting a round trip for each. props are
-// session properties, as Execute's; none changes an insert today.
-func (e *Engine) StartInsert(ctx context.Context, text string, props map[string]string) (wait func() error, err error) {
-	stmts, err := sql.Parse(text)
-	if err != nil {
-		return nil, classify(err, text)
-	}
-	var st *sql.InsertValues
-	if len(stmts) == 1 {
-		st, _ = stmts[0].(*sql.InsertValues)
-	}
-	if st == nil {
-		return nil, classify(&stmtErr{msg: "StartInsert takes one INSERT VALUES statement."}, text)
-	}
-	rec, err := e.insertRecord(st)
+// several in flight instead of waiting a round trip for each, passes
+// statements it built (their text may be empty) rather than text to
+// parse, and keeps the target's serializers in kept between rows
+// (building them costs a registry lookup for Avro). kept may be nil.
+func (e *Engine) StartInsertValues(ctx context.Context, st *sql.InsertValues, kept *InsertSerdes) (wait func() error, err error) {
+	rec, err := e.insertRecord(st, kept)
 	if err != nil {
 		return nil, classify(err, st.Text())
 	}
@@ -72,9 +64,37 @@ func (e *Engine) StartInsert(ctx context.Context, text string, props map[string]
 	return func() error { return err }, nil
 }
 
+// InsertSerdes keeps the key and value serializers of the last source
+// a series of inserts wrote to, for as long as it stays the catalog's
+// (a source replaced or altered is a new *metastore.Source). The zero
+// value is empty; one caller uses it at a time.
+type InsertSerdes struct {
+	src        *metastore.Source
+	key, value serde.Serde
+}
+
+// insertSerdes returns src's key and value serializers, kept in k when given.
+func (e *Engine) insertSerdes(src *metastore.Source, k *InsertSerdes) (key, value serde.Serde, err error) {
+	if k != nil && k.src == src {
+		return k.key, k.value, nil
+	}
+	key, err = serde.NewFor(src.KeyFormat, src.Schema.Key(), true, serde.Env{Topic: src.Topic, Registry: e.opts.Registry})
+	if err != nil {
+		return nil, nil, err
+	}
+	value, err = serde.NewFor(src.ValueFormat, src.Schema.Value(), false, serde.Env{Topic: src.Topic, Registry: e.opts.Registry})
+	if err != nil {
+		return nil, nil, err
+	}
+	if k != nil {
+		*k = InsertSerdes{src: src, key: key, value: value}
+	}
+	return key, value, nil
+}
+
 // insertRecord is the record an INSERT VALUES statement writes: its row
 // checked against the target's columns and serialised in its formats.
-func (e *Engine) insertRecord(st *sql.InsertValues) (kafka.Record, error) {
+func (e *Engine) insertRecord(st *sql.InsertValues, kept *InsertSerdes) (kafka.Record, error) {
 	src := e.ms.Source(st.Target)
 	if src == nil {
 		msg := fmt.Sprintf("Cannot insert values into an unknown stream/table: `%s`", st.Target)
@@ -159,12 +179,7 @@ func (e *Engine) insertRecord(st *sql.InsertValues) (kafka.Record, error) {
 		}
 		row[idx] = v
 	}
-	key := src.Schema.Key()
-	ks, err := serde.NewFor(src.KeyFormat, key, true, serde.Env{Topic: src.Topic, Registry: e.opts.Registry})
-	if err != nil {
-		return kafka.Record{}, &stmtErr{msg: err.Error()}
-	}
-	vs, err := serde.NewFor(src.ValueFormat, src.Schema.Value(), false, serde.Env{Topic: src.Topic, Registry: e.opts.Registry})
+	ks, vs, err := e.insertSerdes(src, kept)
 	if err != nil {
 		return kafka.Record{}, &stmtErr{msg: err.Error()}
 	}

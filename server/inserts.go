@@ -15,7 +15,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/eddysql/eddy/engine"
 	"github.com/eddysql/eddy/metastore"
+	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
 )
 
@@ -71,8 +73,9 @@ func (s *Server) handleInserts(w http.ResponseWriter, r *http.Request) {
 		writeError(w, genericError(codeBadRequest, "\"target\" field must be populated"))
 		return
 	}
-	props, aerr := properties(args.Properties)
-	if aerr != nil {
+	// No property changes an insert today; malformed ones are still
+	// refused.
+	if _, aerr := properties(args.Properties); aerr != nil {
 		writeError(w, aerr)
 		return
 	}
@@ -125,6 +128,7 @@ func (s *Server) handleInserts(w http.ResponseWriter, r *http.Request) {
 		return p.answer(send)
 	}
 	var seq int64
+	var kept engine.InsertSerdes
 	ended := false
 	for !ended {
 		var next scannedLine
@@ -158,7 +162,7 @@ func (s *Server) handleInserts(w http.ResponseWriter, r *http.Request) {
 		if len(line) == 0 {
 			continue
 		}
-		p := s.startInsert(ctx, src, line, props)
+		p := s.startInsert(ctx, src, line, &kept)
 		p.seq = seq
 		flying = append(flying, p)
 		ended = p.last
@@ -185,7 +189,6 @@ const insertWindow = 1000
 // its produce (wait) or why it was refused (err); last ends the stream.
 type pendingInsert struct {
 	seq  int64
-	stmt string
 	wait func() error
 	err  *apiError
 	last bool
@@ -197,7 +200,7 @@ func (p pendingInsert) answer(send func(any) bool) bool {
 	ae := p.err
 	if p.wait != nil {
 		if err := p.wait(); err != nil {
-			ae = fromEngine(err, p.stmt, nil)
+			ae = fromEngine(err, "", nil)
 		}
 	}
 	if ae != nil {
@@ -206,23 +209,24 @@ func (p pendingInsert) answer(send func(any) bool) bool {
 	return send(insertAck{Status: "ok", Seq: p.seq})
 }
 
-// startInsert starts inserting one JSON row into src.
-func (s *Server) startInsert(ctx context.Context, src *metastore.Source, line []byte, props map[string]string) pendingInsert {
+// startInsert starts inserting one JSON row into src, with src's
+// serializers kept in kept from one row to the next.
+func (s *Server) startInsert(ctx context.Context, src *metastore.Source, line []byte, kept *engine.InsertSerdes) pendingInsert {
 	var row map[string]any
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.UseNumber()
 	if err := dec.Decode(&row); err != nil || dec.More() {
 		return pendingInsert{err: genericError(codeBadRequest, "Invalid JSON in inserts stream"), last: true}
 	}
-	stmt, err := insertStatement(src, row)
+	st, err := insertStatement(src, row)
 	if err != nil {
 		return pendingInsert{err: statementError(codeBadStatement, err.Error(), "", nil)}
 	}
-	wait, err := s.cfg.Engine.StartInsert(ctx, stmt, props)
+	wait, err := s.cfg.Engine.StartInsertValues(ctx, st, kept)
 	if err != nil {
-		return pendingInsert{err: fromEngine(err, stmt, nil)}
+		return pendingInsert{err: fromEngine(err, "", nil)}
 	}
-	return pendingInsert{stmt: stmt, wait: wait}
+	return pendingInsert{wait: wait}
 }
 
 // scannedLine is a line of a request body, or why reading it failed.
@@ -292,31 +296,32 @@ func (s *Server) lookupSource(name string) *metastore.Source {
 }
 
 // insertStatement builds the INSERT VALUES statement for one JSON row,
-// typing each value by its column.
-func insertStatement(src *metastore.Source, row map[string]any) (string, error) {
+// typing each value by its column. It is built as the parser would
+// build the statement's text, without the text: each row of a bulk
+// load was written out and parsed again.
+func insertStatement(src *metastore.Source, row map[string]any) (*sql.InsertValues, error) {
 	keys := make([]string, 0, len(row))
 	for k := range row {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var cols, vals []string
+	st := &sql.InsertValues{Target: src.Name}
 	for _, k := range keys {
 		name, t, err := columnOf(src.Schema, k)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		lit, err := literal(row[k], t)
 		if err != nil {
-			return "", fmt.Errorf("column %s: %w", name, err)
+			return nil, fmt.Errorf("column %s: %w", name, err)
 		}
-		cols = append(cols, types.QuoteIdent(name))
-		vals = append(vals, lit)
+		st.Columns = append(st.Columns, name)
+		st.Values = append(st.Values, lit)
 	}
-	if len(cols) == 0 {
-		return "", errors.New("the row has no columns")
+	if len(st.Columns) == 0 {
+		return nil, errors.New("the row has no columns")
 	}
-	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s);", types.QuoteIdent(src.Name),
-		strings.Join(cols, ", "), strings.Join(vals, ", ")), nil
+	return st, nil
 }
 
 // columnOf resolves a JSON key to a column: exactly, else ignoring case.
@@ -335,80 +340,79 @@ func columnOf(s *types.Schema, key string) (string, *types.Type, error) {
 	return "", nil, fmt.Errorf("Column name %s does not exist.", key)
 }
 
-// quote is a SQL string literal.
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-// literal renders a JSON value as a SQL literal of type t.
-func literal(v any, t *types.Type) (string, error) {
+// literal is a JSON value as a SQL literal of type t: the expression
+// the parser makes of the literal's text.
+func literal(v any, t *types.Type) (sql.Expr, error) {
 	switch x := v.(type) {
 	case nil:
-		return "NULL", nil
+		return &sql.NullLit{}, nil
 	case bool:
-		if x {
-			return "TRUE", nil
-		}
-		return "FALSE", nil
+		return &sql.BoolLit{Val: x}, nil
 	case json.Number:
 		switch t.Kind {
 		case types.String:
-			return quote(x.String()), nil
+			return &sql.StringLit{Val: x.String()}, nil
 		case types.Decimal:
-			return "CAST(" + quote(x.String()) + " AS " + t.String() + ")", nil
+			return &sql.Cast{X: &sql.StringLit{Val: x.String()}, To: t}, nil
 		}
-		return x.String(), nil
+		// A number's text is a SQL numeric literal: the parser types
+		// it (INT, BIGINT, DECIMAL or DOUBLE) as in a statement.
+		return sql.ParseExpr(x.String())
 	case string:
 		switch t.Kind {
 		case types.String:
-			return quote(x), nil
+			return &sql.StringLit{Val: x}, nil
 		case types.Bytes:
 			// As ksqlDB's clients send BYTES: base64 in a JSON string.
 			if _, err := base64.StdEncoding.DecodeString(x); err != nil {
-				return "", fmt.Errorf("a BYTES value must be a base64 string, got %s", strconv.Quote(x))
+				return nil, fmt.Errorf("a BYTES value must be a base64 string, got %s", strconv.Quote(x))
 			}
-			return "TO_BYTES(" + quote(x) + ", 'base64')", nil
+			return &sql.Call{Name: "TO_BYTES", Args: []sql.Expr{&sql.StringLit{Val: x}, &sql.StringLit{Val: "base64"}}}, nil
 		}
-		return "CAST(" + quote(x) + " AS " + t.String() + ")", nil
+		return &sql.Cast{X: &sql.StringLit{Val: x}, To: t}, nil
 	case []any:
 		if t.Kind != types.Array {
-			return "", fmt.Errorf("got an array for a %s", t)
+			return nil, fmt.Errorf("got an array for a %s", t)
 		}
-		parts := make([]string, len(x))
+		arr := &sql.ArrayCtor{Elems: make([]sql.Expr, len(x))}
 		for i, e := range x {
 			lit, err := literal(e, t.Elem)
 			if err != nil {
-				return "", err
+				return nil, err
 			}
-			parts[i] = lit
+			arr.Elems[i] = lit
 		}
-		return "ARRAY[" + strings.Join(parts, ", ") + "]", nil
+		return arr, nil
 	case map[string]any:
 		return objectLiteral(x, t)
 	}
-	return "", fmt.Errorf("unsupported JSON value %T", v)
+	return nil, fmt.Errorf("unsupported JSON value %T", v)
 }
 
-func objectLiteral(x map[string]any, t *types.Type) (string, error) {
+func objectLiteral(x map[string]any, t *types.Type) (sql.Expr, error) {
 	keys := make([]string, 0, len(x))
 	for k := range x {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var parts []string
 	switch t.Kind {
 	case types.Map:
+		m := &sql.MapCtor{}
 		for _, k := range keys {
 			kl, err := literal(k, t.Key)
 			if err != nil {
-				return "", err
+				return nil, err
 			}
 			vl, err := literal(x[k], t.Elem)
 			if err != nil {
-				return "", err
+				return nil, err
 			}
-			parts = append(parts, kl+" := "+vl)
+			m.Keys = append(m.Keys, kl)
+			m.Values = append(m.Values, vl)
 		}
-		return "MAP(" + strings.Join(parts, ", ") + ")", nil
+		return m, nil
 	case types.Struct:
+		st := &sql.StructCtor{}
 		for _, k := range keys {
 			var f *types.Field
 			for i := range t.Fields {
@@ -417,15 +421,15 @@ func objectLiteral(x map[string]any, t *types.Type) (string, error) {
 				}
 			}
 			if f == nil {
-				return "", fmt.Errorf("no field %s in %s", k, t)
+				return nil, fmt.Errorf("no field %s in %s", k, t)
 			}
 			vl, err := literal(x[k], f.Type)
 			if err != nil {
-				return "", err
+				return nil, err
 			}
-			parts = append(parts, types.QuoteIdent(f.Name)+" := "+vl)
+			st.Fields = append(st.Fields, sql.StructFieldExpr{Name: f.Name, Value: vl})
 		}
-		return "STRUCT(" + strings.Join(parts, ", ") + ")", nil
+		return st, nil
 	}
-	return "", fmt.Errorf("got an object for a %s", t)
+	return nil, fmt.Errorf("got an object for a %s", t)
 }

@@ -19,13 +19,14 @@ import (
 	"github.com/eddysql/eddy/api"
 	"github.com/eddysql/eddy/engine"
 	"github.com/eddysql/eddy/metastore"
+	"github.com/eddysql/eddy/sql"
 )
 
 // Backend is what the server needs from the engine; *engine.Engine
 // implements it.
 type Backend interface {
 	Execute(ctx context.Context, text string, props map[string]string) ([]api.Entity, error)
-	StartInsert(ctx context.Context, text string, props map[string]string) (wait func() error, err error)
+	StartInsertValues(ctx context.Context, st *sql.InsertValues, kept *engine.InsertSerdes) (wait func() error, err error)
 	Stream(ctx context.Context, text string, props map[string]string, emit func(api.StreamedRow) error) error
 	Print(ctx context.Context, text string, props map[string]string, emit func(line string) error) error
 	QueryStats() []engine.QueryStat
