@@ -125,6 +125,13 @@ func (c *compiler) extreme(name string, e *sql.Call, dir int) (*node, error) {
 	}
 	conv := make([]*node, len(args))
 	for i, a := range args {
+		if t.Kind == types.Decimal && a.typ != nil && a.typ.Kind == types.Decimal {
+			// ksqlDB returns the greatest argument as it is, its own
+			// scale kept under the widened type (GREATEST of 1.50 and
+			// 0.123456 is 1.50, a DECIMAL(7, 6)).
+			conv[i] = a
+			continue
+		}
 		if conv[i], err = c.coerceNode(a, t); err != nil {
 			return nil, errNoOverload(name, args)
 		}

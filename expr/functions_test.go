@@ -108,7 +108,7 @@ func TestFunctions(t *testing.T) {
 		{"GREATEST(I, 5, NULL)", "int32:7", "INTEGER"},
 		{"LEAST(I, 5, NULL)", "int32:5", "INTEGER"},
 		{"GREATEST(I, B, DEC, D, NULL)", "f64:100.0", "DOUBLE"},
-		{"GREATEST(DEC, DEC2)", "dec:10.01@3", "DECIMAL(5, 3)"},
+		{"GREATEST(DEC, DEC2)", "dec:10.01@2", "DECIMAL(5, 3)"}, // the argument as it is, as ksqlDB returns it
 		{"GREATEST(NS, 'hello', 'apple')", "string:hello", "STRING"},
 		{"GREATEST(DT, '2022-06-15')", "types.DateVal:19158", "DATE"},
 		{"LEAST(TS, '2000-01-01')", "types.TimestampVal:946684800000", "TIMESTAMP"},

@@ -218,17 +218,35 @@ func decimalForType(d decimal.Decimal, t *types.Type) (string, error) {
 	return r.StringFixed(int32(t.Scale)), nil
 }
 
-// appendDecimalForType appends what decimalForType returns, without its
-// allocations when the coefficient fits an int64.
-func appendDecimalForType(dst []byte, d decimal.Decimal, t *types.Type) ([]byte, error) {
+// appendJSONDecimal writes v, a DECIMAL or an integer, as a JSON value
+// of column type t, as ksqlDB's JSON serializer writes a BigDecimal: a
+// DECIMAL at its own scale when that is within the column's (GREATEST
+// of 1.50 and 0.123456, a DECIMAL(7, 6), writes 1.50), else rounded to
+// the column's, and an integer at the column's; the precision is
+// checked at the column's scale either way. Without allocations when
+// the coefficient fits an int64.
+func appendJSONDecimal(dst []byte, v any, t *types.Type) ([]byte, error) {
+	d, ok := asDecimal(v)
+	if !ok {
+		return nil, typeErr(v, t)
+	}
+	own := -d.Exponent()
+	_, isInt := asInt64(v)
+	keep := !isInt && own >= 0 && own < int32(t.Scale)
 	if c, e, ok := smalldec.Int64(d); ok && t.Precision > 0 && t.Scale >= 0 {
 		if r, ok := smalldec.Rescale(c, e, int32(t.Scale)); ok && smalldec.Digits(r) <= t.Precision {
+			if keep {
+				return smalldec.AppendFixed(dst, c, own), nil
+			}
 			return smalldec.AppendFixed(dst, r, int32(t.Scale)), nil
 		}
 	}
 	s, err := decimalForType(d, t)
 	if err != nil {
 		return nil, err
+	}
+	if keep && t.Precision > 0 {
+		s = d.StringFixed(own)
 	}
 	return append(dst, s...), nil
 }

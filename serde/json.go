@@ -1286,8 +1286,8 @@ func appendJSON(dst []byte, v any, c *codec) ([]byte, error) {
 			return appendDouble(dst, f), nil
 		}
 	case types.Decimal:
-		if d, ok := asDecimal(v); ok {
-			return appendDecimalForType(dst, d, c.t)
+		if v != nil {
+			return appendJSONDecimal(dst, v, c.t)
 		}
 	case types.Bytes:
 		if b, ok := v.([]byte); ok {
