@@ -731,3 +731,31 @@ func TestRetentionShorterThanSizePlusGraceIsRefused(t *testing.T) {
 	mustExec(t, e, "CREATE TABLE ok AS SELECT k, COUNT(*) AS n FROM s WINDOW TUMBLING (SIZE 10 MINUTES, RETENTION 12 MINUTES, GRACE PERIOD 2 MINUTES) GROUP BY k;")
 	mustExec(t, e, "CREATE TABLE fin AS SELECT k, COUNT(*) AS n FROM s WINDOW TUMBLING (SIZE 1 MINUTE, RETENTION 1 MINUTE) GROUP BY k EMIT FINAL;")
 }
+
+// TestPushAggregateTombstoneKeepsKey: a windowed aggregate's push query
+// deletes a merged session with its key and window bounds in the row,
+// as ksqlDB's tombstones do, and the aggregate nulled; an item that only
+// computes from the key is not a key column and is nulled too.
+func TestPushAggregateTombstoneKeepsKey(t *testing.T) {
+	e, _ := newMemEngine(t)
+	mustExec(t, e, `CREATE STREAM clk (ip VARCHAR, u VARCHAR) WITH (kafka_topic='clk', partitions=1, value_format='json');
+		INSERT INTO clk (ROWTIME, ip, u) VALUES (1000, 'a', 'x');
+		INSERT INTO clk (ROWTIME, ip, u) VALUES (2000, 'a', 'y');`)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var rows []string
+	err := e.Stream(ctx, "SELECT ip, WINDOWSTART, WINDOWEND, COUNT(*) AS n, UCASE(ip) AS up FROM clk WINDOW SESSION (5 MINUTES) GROUP BY ip EMIT CHANGES LIMIT 3;",
+		map[string]string{"auto.offset.reset": "earliest"}, func(r api.StreamedRow) error {
+			if r.Row != nil {
+				rows = append(rows, fmt.Sprintf("%v %v", r.Row.Columns, r.Row.Tombstone))
+			}
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"[a 1000 1000 1 A] false", "[a 1000 1000 <nil> <nil>] true", "[a 1000 2000 2 A] false"}
+	if fmt.Sprint(rows) != fmt.Sprint(want) {
+		t.Fatalf("rows:\n%q\nwant\n%q", rows, want)
+	}
+}

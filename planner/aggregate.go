@@ -608,6 +608,13 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, in *
 		return nil, err
 	}
 	out, proj := pr.schema, pr.op
+	if mode == Push {
+		// A push query's delete keeps the projected key columns and
+		// window bounds, so a client can tell which row it deletes.
+		for _, it := range pr.items {
+			proj.KeyOnly = append(proj.KeyOnly, selectsGroupKey(it.expr, len(ag.keys)))
+		}
+	}
 	chain.add(proj)
 	plan.Output = out
 	plan.NumKey = len(keyIdx)
@@ -617,6 +624,25 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, in *
 	}
 	plan.Out = proj
 	return plan, nil
+}
+
+// selectsGroupKey reports whether a rewritten SELECT item is one of the
+// n grouping expressions or a window bound as it is: what ksqlDB's
+// tombstones of a push query keep.
+func selectsGroupKey(e sql.Expr, n int) bool {
+	ref, ok := e.(*sql.ColumnRef)
+	if !ok {
+		return false
+	}
+	if ref.Name == "WINDOWSTART" || ref.Name == "WINDOWEND" {
+		return true
+	}
+	for i := range n {
+		if ref.Name == gbName(i) {
+			return true
+		}
+	}
+	return false
 }
 
 // restoreNames puts the original expressions back into an error message
