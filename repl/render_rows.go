@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -57,7 +59,7 @@ func (p *rowPrinter) emit(r api.StreamedRow) error {
 			p.drawHeader()
 		}
 	case r.Row != nil:
-		cells := rowCells(r.Row)
+		cells := rowCells(r.Row, formatCell)
 		if !p.drawn {
 			p.sizeFrom(cells)
 			p.drawHeader()
@@ -90,7 +92,7 @@ func (p *rowPrinter) emitCSV(r api.StreamedRow) error {
 		p.columns = headerColumns(r.Header)
 		p.csvw.Write(p.columns)
 	case r.Row != nil:
-		p.csvw.Write(rowCells(r.Row))
+		p.csvw.Write(rowCells(r.Row, formatValue))
 		p.rows++
 	case r.ErrorMessage != nil:
 		p.errorMsg = r.ErrorMessage.Message
@@ -254,18 +256,68 @@ func columnName(col string) string {
 	return col
 }
 
-// rowCells renders a row's values; a tombstone's null value columns show
-// as <TOMBSTONE>.
-func rowCells(r *api.Row) []string {
+// rowCells renders a row's values with format; a tombstone's null value
+// columns show as <TOMBSTONE>. Tables format with formatCell, CSV with
+// formatValue (arrays, maps and structs as JSON, which other tools read
+// back).
+func rowCells(r *api.Row, format func(any) string) []string {
 	cells := make([]string, len(r.Columns))
 	for i, v := range r.Columns {
 		if v == nil && r.Tombstone {
 			cells[i] = "<TOMBSTONE>"
 			continue
 		}
-		cells[i] = formatValue(v)
+		cells[i] = format(v)
 	}
 	return cells
+}
+
+// formatCell renders a value as ksqlDB's shell shows it in a table: as
+// formatValue, except that arrays, maps and structs print as Java prints
+// the lists and maps the shell reads them into: [2, 3], {A=v, B=5},
+// their strings bare.
+func formatCell(v any) string {
+	var b strings.Builder
+	appendCell(&b, v)
+	return b.String()
+}
+
+func appendCell(b *strings.Builder, v any) {
+	switch v := v.(type) {
+	case []any:
+		b.WriteByte('[')
+		for i, e := range v {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			appendCell(b, e)
+		}
+		b.WriteByte(']')
+	case api.Object:
+		b.WriteByte('{')
+		for i, k := range v.Keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(k)
+			b.WriteByte('=')
+			appendCell(b, v.Values[i])
+		}
+		b.WriteByte('}')
+	case map[string]any:
+		b.WriteByte('{')
+		for i, k := range slices.Sorted(maps.Keys(v)) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(k)
+			b.WriteByte('=')
+			appendCell(b, v[k])
+		}
+		b.WriteByte('}')
+	default:
+		b.WriteString(formatValue(v))
+	}
 }
 
 // formatValue renders one JSON-ready value: strings bare, null as

@@ -363,12 +363,12 @@ func TestQueryRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "" +
-		"+----+-------+----+\n" +
-		"|ID  |MAP    |N   |\n" +
-		"+----+-------+----+\n" +
-		"|k1  |{\"a\":1}|1.0 |\n" +
+		"+----+-----+----+\n" +
+		"|ID  |MAP  |N   |\n" +
+		"+----+-----+----+\n" +
+		"|k1  |{a=1}|1.0 |\n" + // collections as ksqlDB's shell prints them
 		"|k2  |<TOMBSTONE>|<TOMBSTONE>|\n" + // not a terminal: longer values overflow, on one line
-		"|a-long-key-value|[1,\"x\"]|2.5E10|\n" +
+		"|a-long-key-value|[1, x]|2.5E10|\n" +
 		"Limit Reached\n"
 	if out != want {
 		t.Errorf("out:\n%s\nwant\n%s", out, want)
