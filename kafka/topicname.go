@@ -1,0 +1,75 @@
+package kafka
+
+import (
+	"fmt"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// maxTopicName is the longest topic name Kafka accepts.
+const maxTopicName = 249
+
+// checkTopicName applies Kafka's rules for a topic name, with its
+// messages: not empty, not "." or "..", at most 249 characters of ASCII
+// letters, digits, '.', '_' and '-'.
+func checkTopicName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("Topic name is illegal, it can't be empty")
+	case name == "." || name == "..":
+		return fmt.Errorf("Topic name cannot be \".\" or \"..\"")
+	case len(name) > maxTopicName:
+		return fmt.Errorf("Topic name is illegal, it can't be longer than %d characters, topic name: %s", maxTopicName, name)
+	}
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '_', c == '-':
+		default:
+			return fmt.Errorf("Topic name \"%s\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'", name)
+		}
+	}
+	return nil
+}
+
+// refuseInvalidTopicNames answers a CreateTopics request naming a topic
+// Kafka would refuse (kfake creates any name): each such topic gets
+// INVALID_TOPIC_EXCEPTION with Kafka's message. A control cannot hand
+// kfake part of a request, so the request's valid topics, if any, are
+// refused as INVALID_REQUEST, nothing being created; one topic a request
+// is what eddy and most tools send.
+func refuseInvalidTopicNames(c *kfake.Cluster) func(kmsg.Request) (kmsg.Response, error, bool) {
+	return func(req kmsg.Request) (kmsg.Response, error, bool) {
+		r, ok := req.(*kmsg.CreateTopicsRequest)
+		if !ok {
+			return nil, nil, false
+		}
+		bad := make([]error, len(r.Topics))
+		refused := false
+		for i, t := range r.Topics {
+			if bad[i] = checkTopicName(t.Topic); bad[i] != nil {
+				refused = true
+			}
+		}
+		if !refused {
+			return nil, nil, false
+		}
+		resp := r.ResponseKind().(*kmsg.CreateTopicsResponse)
+		for i, t := range r.Topics {
+			rt := kmsg.NewCreateTopicsResponseTopic()
+			rt.Topic = t.Topic
+			rt.NumPartitions, rt.ReplicationFactor = -1, -1
+			msg := "Another topic of the request has an invalid name: no topic was created."
+			rt.ErrorCode = kerr.InvalidRequest.Code
+			if bad[i] != nil {
+				msg = bad[i].Error()
+				rt.ErrorCode = kerr.InvalidTopicException.Code
+			}
+			rt.ErrorMessage = &msg
+			resp.Topics = append(resp.Topics, rt)
+		}
+		c.KeepControl() // a handled control is dropped otherwise
+		return resp, nil, true
+	}
+}
