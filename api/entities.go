@@ -102,6 +102,9 @@ type FieldInfo struct {
 	Name   string     `json:"name"`
 	Schema SchemaInfo `json:"schema"`
 	Type   string     `json:"type,omitempty"` // KEY, HEADER; empty for value columns
+	// HeaderKey is the header a HEADER('k') column reads; empty for
+	// HEADERS and other columns.
+	HeaderKey string `json:"headerKey,omitempty"`
 }
 
 // QueryRef names a query reading or writing a source.

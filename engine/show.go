@@ -252,7 +252,7 @@ func (e *Engine) sourceDescription(ctx context.Context, s *metastore.Source, ext
 		case types.KeyColumn:
 			f.Type = "KEY"
 		case types.HeaderColumn:
-			f.Type = "HEADER"
+			f.Type, f.HeaderKey = "HEADER", c.HeaderKey
 		}
 		d.Fields = append(d.Fields, f)
 	}

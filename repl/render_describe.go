@@ -133,6 +133,9 @@ func fieldType(f api.FieldInfo, windowType string, isTable bool) string {
 		}
 		return fmt.Sprintf("%-16s %s", typ, marker)
 	case "HEADER":
+		if f.HeaderKey != "" {
+			return fmt.Sprintf("%-16s (header('%s'))", typ, f.HeaderKey)
+		}
 		return fmt.Sprintf("%-16s %s", typ, "(headers)")
 	}
 	return typ

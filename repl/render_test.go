@@ -242,3 +242,26 @@ func TestTableCountsDisplayColumns(t *testing.T) {
 		t.Errorf("wrapCell = %q", got)
 	}
 }
+
+// TestRenderDescribeHeaders: a HEADERS column and a HEADER('k') column
+// carry their markers, as ksqlDB's shell shows them.
+func TestRenderDescribeHeaders(t *testing.T) {
+	d := api.SourceDescription{
+		Name: "CLICKS", Type: "STREAM",
+		Fields: []api.FieldInfo{
+			{Name: "V", Schema: api.SchemaInfo{Type: "INTEGER"}},
+			{Name: "H", Schema: api.SchemaInfo{Type: "ARRAY", MemberSchema: &api.SchemaInfo{Type: "STRUCT", Fields: []api.FieldInfo{{Name: "KEY", Schema: api.SchemaInfo{Type: "STRING"}}, {Name: "VALUE", Schema: api.SchemaInfo{Type: "BYTES"}}}}}, Type: "HEADER"},
+			{Name: "TRACE", Schema: api.SchemaInfo{Type: "BYTES"}, Type: "HEADER", HeaderKey: "trace"},
+		},
+	}
+	check(t, "DESCRIBE", renderOne(&api.SourceDescriptionEntity{SourceDescription: d}, 0, nil), `
+Name                 : CLICKS
+ Field | Type                                                      
+-------------------------------------------------------------------
+ V     | INTEGER                                                   
+ H     | ARRAY<STRUCT<KEY VARCHAR(STRING), VALUE BYTES>> (headers) 
+ TRACE | BYTES            (header('trace'))                        
+-------------------------------------------------------------------
+For runtime statistics and query details run: DESCRIBE <Stream,Table> EXTENDED;
+`)
+}
