@@ -11,7 +11,8 @@ import (
 
 // javaPattern is a parsed java.time DateTimeFormatter pattern such as
 // yyyy-MM-dd'T'HH:mm:ss.SSSX. Only the letters ksqlDB users rely on are
-// supported: G y u Y Q q M L w W d D H h k K m s S n N A a E e c X x Z z VV.
+// supported: G y u Y Q q M L w W d D H h k K m s S n N A a E e c X x Z z VV
+// (zzzz with the long names of javazones.go).
 type javaPattern struct {
 	toks []jtok
 }
@@ -117,8 +118,11 @@ func (p *javaPattern) format(t time.Time) string {
 		switch tk.letter {
 		case 'y', 'u', 'Y':
 			year := t.Year()
-			if tk.letter == 'Y' {
+			switch {
+			case tk.letter == 'Y':
 				year, _ = usWeek(t)
+			case tk.letter == 'y' && year <= 0:
+				year = 1 - year // the year of the era: 1 BC is year 0
 			}
 			if n == 2 {
 				b = appendPad(b, year%100, 2)
@@ -212,7 +216,14 @@ func (p *javaPattern) format(t time.Time) string {
 			}
 		case 'X', 'x', 'Z', 'O':
 			b = append(b, formatOffset(t, tk.letter, n)...)
-		case 'z', 'v':
+		case 'z':
+			if n >= 4 {
+				b = append(b, zoneLongName(t)...)
+			} else {
+				name, _ := t.Zone()
+				b = append(b, name...)
+			}
+		case 'v':
 			if n >= 4 {
 				b = append(b, t.Location().String()...)
 			} else {
@@ -385,7 +396,8 @@ func (p *javaPattern) parse(s string, loc *time.Location) (time.Time, error) {
 func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly, smart bool) (time.Time, error) {
 	year, month, day, hour, min, sec, nanos := 1970, 1, 1, 0, 0, 0, 0
 	yday, pm, hour12 := 0, -1, false
-	hasYear := false // a y or u field: Java resolves year, month and day together
+	hasYear := false            // a y or u field: Java resolves year, month and day together
+	era, yearOfEra := -1, false // a G field (0 BC, 1 AD) and whether a y field was read
 	var zone *time.Location
 	pos := 0
 	bad := func() (time.Time, error) {
@@ -453,6 +465,7 @@ func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly, smart 
 				}
 				year = v
 				hasYear = hasYear || tk.letter != 'Y'
+				yearOfEra = tk.letter == 'y'
 			case 'M', 'L':
 				month = v
 			case 'd':
@@ -480,6 +493,19 @@ func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly, smart 
 			continue
 		}
 		switch tk.letter {
+		case 'G':
+			// Java's era text is case-sensitive: AD or BC, Anno Domini or
+			// Before Christ (GGGG), A or B (GGGGG).
+			era = -1
+			for e, y := range [2]int{0, 1} {
+				if name := eraText(y, tk.count); strings.HasPrefix(s[pos:], name) {
+					era, pos = e, pos+len(name)
+					break
+				}
+			}
+			if era < 0 {
+				return bad()
+			}
 		case 'a':
 			rest := strings.ToUpper(s[pos:])
 			switch {
@@ -515,6 +541,14 @@ func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly, smart 
 			}
 			zone, pos = time.FixedZone("", off), pos+n
 		case 'z', 'V', 'v':
+			if tk.letter == 'z' && tk.count >= 4 {
+				// zzzz reads a long name (Pacific Daylight Time) as well as
+				// the ids and short names z reads.
+				if l, n := readLongZoneName(s[pos:]); l != nil {
+					zone, pos = l, pos+n
+					continue
+				}
+			}
 			j := pos
 			for j < len(s) && (unicode.IsLetter(rune(s[j])) || strings.ContainsRune("/_+-:0123456789", rune(s[j]))) {
 				j++
@@ -530,6 +564,9 @@ func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly, smart 
 	}
 	if pos != len(s) && !prefixOnly {
 		return time.Time{}, fmt.Errorf("Text '%s' could not be parsed, unparsed text found at index %d", s, pos)
+	}
+	if era == 0 && yearOfEra {
+		year = 1 - year // 1 BC is year 0
 	}
 	if hour12 && pm == 1 {
 		hour += 12

@@ -71,3 +71,41 @@ func TestParseTimestampSmartDayOfMonth(t *testing.T) {
 		})
 	}
 }
+
+// The era (G) and the long zone name (zzzz) of java.time patterns, as
+// ksqlDB's time reference shows them, read and write as Java's do.
+func TestParseTimestampEraAndLongZoneName(t *testing.T) {
+	for _, tc := range []struct{ expr, want string }{
+		{"STRINGTOTIMESTAMP('2001.07.04 AD 12:08:56', 'yyyy.MM.dd G HH:mm:ss')", "2001-07-04T12:08:56Z"},
+		{"STRINGTOTIMESTAMP('2001.07.04 Anno Domini 12:08:56', 'yyyy.MM.dd GGGG HH:mm:ss')", "2001-07-04T12:08:56Z"},
+		{"STRINGTOTIMESTAMP('0044.03.15 BC', 'yyyy.MM.dd GG')", "-0043-03-15T00:00:00Z"},
+		{"STRINGTOTIMESTAMP('2001.07.04 ad 12:08:56', 'yyyy.MM.dd G HH:mm:ss')", "<nil>"},
+		{"STRINGTOTIMESTAMP('2001.07.04 12:08:56 Pacific Daylight Time', 'yyyy.MM.dd HH:mm:ss zzzz')", "2001-07-04T19:08:56Z"},
+		{"STRINGTOTIMESTAMP('2001.01.04 12:08:56 Pacific Standard Time', 'yyyy.MM.dd HH:mm:ss zzzz')", "2001-01-04T20:08:56Z"},
+		{"STRINGTOTIMESTAMP('2001.07.04 12:08:56 Central European Summer Time', 'yyyy.MM.dd HH:mm:ss zzzz')", "2001-07-04T10:08:56Z"},
+		{"STRINGTOTIMESTAMP('2001.07.04 12:08:56 Coordinated Universal Time', 'yyyy.MM.dd HH:mm:ss zzzz')", "2001-07-04T12:08:56Z"},
+		{"STRINGTOTIMESTAMP('2001.07.04 12:08:56 PDT', 'yyyy.MM.dd HH:mm:ss zzzz')", "2001-07-04T19:08:56Z"},
+		{"STRINGTOTIMESTAMP('2001.07.04 12:08:56 Pacific Daylight Time', 'yyyy.MM.dd HH:mm:ss z')", "<nil>"},
+		{"STRINGTOTIMESTAMP('2001.07.04 AD at 12:08:56 PDT', 'yyyy.MM.dd G ''at'' HH:mm:ss z')", "2001-07-04T19:08:56Z"},
+		{"FORMAT_TIMESTAMP(FROM_UNIXTIME(994273736000), 'yyyy.MM.dd G ''at'' HH:mm:ss zzzz', 'America/Los_Angeles')", "2001.07.04 AD at 12:08:56 Pacific Daylight Time"},
+		{"FORMAT_TIMESTAMP(FROM_UNIXTIME(978638936000), 'zzzz z', 'America/Los_Angeles')", "Pacific Standard Time PST"},
+		{"FORMAT_TIMESTAMP(FROM_UNIXTIME(994273736000), 'zzzz', 'Europe/Paris')", "Central European Summer Time"},
+		{"FORMAT_TIMESTAMP(FROM_UNIXTIME(994273736000), 'GGGG zzzz')", "Anno Domini Coordinated Universal Time"},
+		{"FORMAT_TIMESTAMP(FROM_UNIXTIME(994273736000), 'zzzz', '+05:30')", "+05:30"},
+		{"FORMAT_TIMESTAMP(FROM_UNIXTIME(-63517996800000), 'yyyy G')", "0044 BC"},
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			v, _, _ := eval(t, tc.expr)
+			got := "<nil>"
+			switch v := v.(type) {
+			case int64:
+				got = time.UnixMilli(v).UTC().Format(time.RFC3339)
+			case string:
+				got = v
+			}
+			if got != tc.want {
+				t.Errorf("= %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
