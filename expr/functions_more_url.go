@@ -81,15 +81,27 @@ func registerURL(r *Registry) {
 	r.add("URL_EXTRACT_FRAGMENT", ov(tStr, urlPart(func(u *url.URL, raw string) (any, bool) {
 		return u.Fragment, strings.Contains(raw, "#")
 	}), tStr))
-	// URL_EXTRACT_PARAMETER returns the first value of the parameter,
-	// still encoded; a parameter without '=' has the empty value.
+	// URL_EXTRACT_PARAMETER returns the first value of the parameter in
+	// the decoded query, as ksqlDB splits java.net.URI's getQuery: names
+	// and values are matched and returned with their %XX escapes decoded
+	// ('+' stays), and an escaped '&' or '=' separates as one written out
+	// does. A parameter without '=' has the empty value; a URL without a
+	// query has no parameters.
 	r.add("URL_EXTRACT_PARAMETER", ov(tStr, func(a []any) (any, error) {
-		u, err := url.Parse(a[0].(string))
+		raw := a[0].(string)
+		u, err := url.Parse(raw)
+		if err != nil {
+			return nil, err
+		}
+		if !hasQuery(raw) {
+			return nil, nil
+		}
+		query, err := url.PathUnescape(u.RawQuery)
 		if err != nil {
 			return nil, err
 		}
 		name := a[1].(string)
-		for _, p := range strings.Split(u.RawQuery, "&") {
+		for _, p := range strings.Split(query, "&") {
 			k, v, _ := strings.Cut(p, "=")
 			if k == name {
 				return v, nil
