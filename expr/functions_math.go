@@ -153,9 +153,15 @@ func registerMath(r *Registry) {
 				return nil, errGeoUnit
 			}
 		}
-		lat1, lon1, lat2, lon2 := f64(a[0])*math.Pi/180, f64(a[1])*math.Pi/180, f64(a[2])*math.Pi/180, f64(a[3])*math.Pi/180
-		h := math.Pow(math.Sin((lat2-lat1)/2), 2) + math.Cos(lat1)*math.Cos(lat2)*math.Pow(math.Sin((lon2-lon1)/2), 2)
-		return 2 * radius * math.Asin(math.Sqrt(h)), nil
+		// ksqlDB's haversine, operation for operation, with Java's
+		// Math.toRadians (a product by pi/180 rounded) and trigonometry,
+		// so that the double is Java's to the last bit.
+		const toRadians = 0.017453292519943295
+		lat1, lon1, lat2, lon2 := f64(a[0]), f64(a[1]), f64(a[2]), f64(a[3])
+		dLat, dLon := (lat2-lat1)*toRadians, (lon2-lon1)*toRadians
+		hLat, hLon := javaSin(dLat/2), javaSin(dLon/2)
+		h := hLat*hLat + hLon*hLon*javaCos(lat1*toRadians)*javaCos(lat2*toRadians)
+		return 2 * javaAsin(math.Sqrt(h)) * radius, nil
 	}
 	r.add("geo_distance",
 		ov(tDbl, geo, tDbl, tDbl, tDbl, tDbl),

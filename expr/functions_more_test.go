@@ -183,6 +183,9 @@ func TestMoreFunctions(t *testing.T) {
 		{"ROUND(GEO_DISTANCE(37.4439, -122.1663, 51.5257, -0.1122, NULL), 6)", "f64:8634.659797", "DOUBLE", false},
 		{"ROUND(GEO_DISTANCE(37.4439, -122.1663, 51.5257, -0.1122, 'MI'), 6)", "f64:5365.659729", "DOUBLE", false},
 		{"GEO_DISTANCE(ND, -122.1663, 51.5257, -0.1122, 'MI')", "<nil>", "DOUBLE", false},
+		// bit for bit what ksqlDB computes (its documentation's example)
+		{"GEO_DISTANCE(-33.85995, 151.25664, -33.863, 151.1169, 'miles')", "f64:8.020734621148486", "DOUBLE", false},
+		{"GEO_DISTANCE(-33.85995, 151.25664, -33.863, 151.1169)", "f64:12.907325150628191", "DOUBLE", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.expr, func(t *testing.T) {
