@@ -1367,12 +1367,23 @@ func (p *parser) typ() *types.Type {
 				return types.StructOf(fields...)
 			}
 		case "DECIMAL":
+			pos := t.Pos
 			p.advance()
 			p.expectOp("(")
 			prec := p.integer()
 			p.expectOp(",")
 			scale := p.integer()
 			p.expectOp(")")
+			// ksqlDB's checks on a DECIMAL's parameters, in its order
+			// and words (the grammar admits no negative scale).
+			switch {
+			case prec < 1:
+				p.failSemantic(pos, fmt.Sprintf("DECIMAL precision must be >= 1: DECIMAL(%d,%d)", prec, scale))
+			case scale < 0:
+				p.failSemantic(pos, fmt.Sprintf("DECIMAL scale must be >= 0: DECIMAL(%d,%d)", prec, scale))
+			case prec < scale:
+				p.failSemantic(pos, fmt.Sprintf("DECIMAL precision must be >= scale: DECIMAL(%d,%d)", prec, scale))
+			}
 			return types.DecimalOf(int(prec), int(scale))
 		}
 	}

@@ -390,6 +390,13 @@ func TestParseErrors(t *testing.T) {
 		{"SELECT k, COUNT(*) FROM s WINDOW TUMBLING (SIZE 1 SECOND, GRACE PERIOD 9223372036854775807 MILLISECONDS) GROUP BY k;",
 			"line 1:72: Duration out of range"},
 		{"SELECT * FROM a JOIN b WITHIN 13343998896 DAYS ON a.id = b.id;", "line 1:31: Duration out of range"},
+		// DECIMAL parameters ksqlDB refuses, wherever a type is written.
+		{"CREATE STREAM s (K STRING KEY, V MAP<STRING, ARRAY<DECIMAL(2,3)>>) WITH (kafka_topic='x', value_format='JSON');",
+			"line 1:52: DECIMAL precision must be >= scale: DECIMAL(2,3)"},
+		{"CREATE STREAM s (V DECIMAL(0, 0)) WITH (kafka_topic='x', value_format='JSON');", "line 1:20: DECIMAL precision must be >= 1: DECIMAL(0,0)"},
+		{"SELECT CAST(a AS DECIMAL(1, 2)) FROM t;", "line 1:18: DECIMAL precision must be >= scale: DECIMAL(1,2)"},
+		{"SELECT CAST(a AS STRUCT<X DECIMAL(4, 5)>) FROM t;", "line 1:27: DECIMAL precision must be >= scale: DECIMAL(4,5)"},
+		{"ALTER STREAM s ADD COLUMN c DECIMAL(3, 4);", "line 1:29: DECIMAL precision must be >= scale: DECIMAL(3,4)"},
 	}
 	for _, c := range cases {
 		_, err := Parse(c.in)
