@@ -1,3 +1,15 @@
+// The argument reduction and arcsine below follow fdlibm's e_rem_pio2.c
+// and e_asin.c, whose notice is kept as their license asks:
+//
+// ====================================================
+// Copyright (C) 1993 by Sun Microsystems, Inc. All rights reserved.
+//
+// Developed at SunSoft, a Sun Microsystems, Inc. business.
+// Permission to use, copy, modify, and distribute this
+// software is freely granted, provided that this notice
+// is preserved.
+// ====================================================
+
 package expr
 
 import "math"
