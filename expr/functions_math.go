@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/eddysql/eddy/types"
 	"github.com/shopspring/decimal"
@@ -144,13 +145,23 @@ func registerMath(r *Registry) {
 		if slices.Contains(a[:4], nil) {
 			return nil, nil
 		}
-		if len(a) > 4 && a[4] != nil { // a NULL unit means kilometres
-			switch a[4].(string) {
-			case "MI", "mi", "MILES", "miles":
+		if len(a) > 4 && a[4] != nil { // a NULL or blank unit means kilometres
+			switch strings.ToLower(strings.TrimSpace(a[4].(string))) {
+			case "mi", "mile", "miles":
 				radius = 3959
-			case "KM", "km", "KILOMETERS", "kilometers", "KILOMETRES", "kilometres":
+			case "", "km", "kilometer", "kilometers", "kilometre", "kilometres":
 			default:
 				return nil, errGeoUnit
+			}
+		}
+		for _, lat := range []any{a[0], a[2]} {
+			if l := f64(lat); l < -90 || l > 90 {
+				return nil, errGeoLatitude
+			}
+		}
+		for _, lon := range []any{a[1], a[3]} {
+			if l := f64(lon); l < -180 || l > 180 {
+				return nil, errGeoLongitude
 			}
 		}
 		// ksqlDB's haversine, operation for operation, with Java's
@@ -219,4 +230,9 @@ func roundDouble(x float64, places int, f func(decimal.Decimal, int) decimal.Dec
 	return out
 }
 
-var errGeoUnit = errors.New("GEO_DISTANCE unit must be 'KM' or 'MI'")
+// GEO_DISTANCE's errors, in ksqlDB's words.
+var (
+	errGeoUnit      = errors.New("GeoDistance function units parameter must be one of mi, mile, miles, km, kilometer, kilometers, kilometre or kilometres. Values are case-insensitive.")
+	errGeoLatitude  = errors.New("valid latitude values for GeoDistance function are in the range of -90 to 90 decimal degrees")
+	errGeoLongitude = errors.New("valid longitude values for GeoDistance function are in the range of -180 to +180 decimal degrees")
+)

@@ -186,6 +186,14 @@ func TestMoreFunctions(t *testing.T) {
 		// bit for bit what ksqlDB computes (its documentation's example)
 		{"GEO_DISTANCE(-33.85995, 151.25664, -33.863, 151.1169, 'miles')", "f64:8.020734621148486", "DOUBLE", false},
 		{"GEO_DISTANCE(-33.85995, 151.25664, -33.863, 151.1169)", "f64:12.907325150628191", "DOUBLE", false},
+		// units as ksqlDB reads them: trimmed, any case, several spellings; blank is km
+		{"GEO_DISTANCE(-33.85995, 151.25664, -33.863, 151.1169, ' Mile ')", "f64:8.020734621148486", "DOUBLE", false},
+		{"GEO_DISTANCE(-33.85995, 151.25664, -33.863, 151.1169, 'Kilometre')", "f64:12.907325150628191", "DOUBLE", false},
+		{"GEO_DISTANCE(-33.85995, 151.25664, -33.863, 151.1169, '')", "f64:12.907325150628191", "DOUBLE", false},
+		{"GEO_DISTANCE(-33.85995, 151.25664, -33.863, 151.1169, 'furlongs')", "<nil>", "DOUBLE", true},
+		// coordinates out of range fail, as ksqlDB's do
+		{"GEO_DISTANCE(91.0, 0.0, 0.0, 0.0)", "<nil>", "DOUBLE", true},
+		{"GEO_DISTANCE(0.0, 0.0, 0.0, -180.5)", "<nil>", "DOUBLE", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.expr, func(t *testing.T) {
