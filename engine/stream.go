@@ -158,6 +158,9 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 		return emit(api.StreamedRow{FinalMessage: "Limit Reached"})
 	}
 	topo.Group = "_confluent-ksql-" + e.sid + "transient_" + id
+	if err := pushCaching(topo, cfg); err != nil {
+		return classify(err, text)
+	}
 	topo.Reset = kafka.Latest
 	if strings.EqualFold(cfg.Get("auto.offset.reset", ""), "earliest") {
 		topo.Reset = kafka.Earliest
@@ -205,6 +208,30 @@ func scalablePush(q *sql.Query, plan *planner.QueryPlan, cfg planner.Config) boo
 		return false
 	}
 	return plan.From.CreatedBy != "" && !strings.EqualFold(cfg.Get("auto.offset.reset", "latest"), "earliest")
+}
+
+// pushCaching makes a push query's table aggregation keep its latest
+// row per key and send only that every commit.interval.ms, as ksqlDB's
+// transient queries do, when cache.max.bytes.buffering is set (bare or
+// ksql.streams.-prefixed) by the session or the server's file: ksqlDB's
+// tutorials set it so that each key shows once. Unset, every update
+// reaches the client at once, as eddy's push queries always did.
+func pushCaching(topo *runtime.Topology, cfg planner.Config) error {
+	if _, ok := cfg["cache.max.bytes.buffering"]; !ok {
+		if _, ok := cfg["ksql.streams.cache.max.bytes.buffering"]; !ok {
+			return nil
+		}
+	}
+	var err error
+	if topo.CacheBytes, err = streamsInt(cfg, "cache.max.bytes.buffering", defaultCacheBytes); err != nil {
+		return &stmtErr{msg: err.Error()}
+	}
+	ms, err := streamsInt(cfg, "commit.interval.ms", defaultCommitIntervalMs)
+	if err != nil {
+		return &stmtErr{msg: err.Error()}
+	}
+	topo.CommitInterval = time.Duration(ms) * time.Millisecond
+	return nil
 }
 
 // JSONValue converts a row value to its REST JSON form.

@@ -185,7 +185,7 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 	// Exactly-once commits every batch in a transaction (Kafka Streams'
 	// default commit interval is 100 ms under it): a deferred commit
 	// would have to run outside the consumer's goroutine on Stop.
-	q.deferring = !eos && !q.synchronous && !topo.NoCommit && topo.CacheBytes > 0 && topo.CommitInterval > 0 &&
+	q.deferring = !eos && !q.synchronous && topo.CacheBytes > 0 && topo.CommitInterval > 0 &&
 		len(instantiate(topo).cached) > 0
 	q.lastCommit = time.Now()
 	so := kafka.SubscribeOptions{
