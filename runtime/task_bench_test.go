@@ -245,8 +245,11 @@ func TestTaskQueueReusesItsArrayWhenPartlyDrained(t *testing.T) {
 		clear(tk.pending)
 		tk.pending = tk.pending[:0]
 	}
-	// The race detector's instrumentation allocates on its own.
-	if mallocs > 0 && !raceOn {
+	// The race detector's instrumentation allocates on its own. The
+	// count is the process's: on a loaded machine a runtime goroutine
+	// allocated once or twice in the window, where an array grown per
+	// round allocates at least 150 times.
+	if mallocs > 10 && !raceOn {
 		t.Errorf("enqueueing into a partly drained queue allocated %d times", mallocs)
 	}
 }
