@@ -188,6 +188,9 @@ func (s *shell) query(ctx context.Context, text string) error {
 		return errors.New(p.errorMsg)
 	}
 	if !p.ended {
+		if err := ctx.Err(); err != nil {
+			return err // the session ended (SIGTERM): not the server's doing
+		}
 		// A stream cut short says nothing: the server went away (shut
 		// down, or a proxy closed the connection).
 		return errors.New("The query ended without completing: the server closed the stream (was it shut down?)")

@@ -492,3 +492,30 @@ func TestScriptErrorShowsNoControlCharacters(t *testing.T) {
 		t.Errorf("stderr\n%q\nwant\n%q", stderr, want)
 	}
 }
+
+// TestStreamCutShort: a stream that ends without its final message is
+// reported as the server's doing, unless the session itself was
+// cancelled (SIGTERM to the shell), which ends it quietly.
+func TestStreamCutShort(t *testing.T) {
+	cut := &testClient{stream: func(_ context.Context, _ string, emit func(api.StreamedRow) error) error {
+		return emit(api.StreamedRow{Header: &api.QueryHeader{Columns: []api.Column{{Name: "A"}}}})
+	}}
+	_, stderr, err := session(t, cut, Options{}, "SELECT * FROM t EMIT CHANGES;")
+	if err == nil || !strings.Contains(stderr+err.Error(), "server closed the stream") {
+		t.Errorf("cut short: err %v, stderr %q; want the server blamed", err, stderr)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancelled := &testClient{stream: func(sctx context.Context, _ string, emit func(api.StreamedRow) error) error {
+		if err := emit(api.StreamedRow{Header: &api.QueryHeader{Columns: []api.Column{{Name: "A"}}}}); err != nil {
+			return err
+		}
+		cancel() // as SIGTERM cancels the session
+		<-sctx.Done()
+		return nil
+	}}
+	var out, errw strings.Builder
+	err = Run(ctx, Options{Client: cancelled, In: strings.NewReader("SELECT * FROM t EMIT CHANGES;"), Out: &out, Err: &errw})
+	if strings.Contains(errw.String(), "server closed") || (err != nil && strings.Contains(err.Error(), "server closed")) {
+		t.Errorf("cancelled session: err %v, stderr %q; the server is not to blame", err, errw.String())
+	}
+}
