@@ -841,3 +841,57 @@ func TestPushQueryCachesWhenAsked(t *testing.T) {
 		t.Errorf("cached: %v, want [A 4] and [B 1] once each", got)
 	}
 }
+
+// TestEmitFinalChangelogWaitsForTheCommit: an EMIT FINAL aggregation
+// writes its open windows to the changelog once per commit interval,
+// not once per batch: over ten keys it wrote more changelog records than
+// it read input records.
+func TestEmitFinalChangelogWaitsForTheCommit(t *testing.T) {
+	cl := startBroker(t, t.TempDir())
+	e := newBrokerEngine(t, cl)
+	t.Cleanup(func() { e.Close() })
+	createTopic(t, cl, "ev", 1)
+	ctx := context.Background()
+	if _, err := e.Execute(ctx, `CREATE STREAM ev (k VARCHAR KEY, v INT) WITH (kafka_topic='ev', value_format='JSON');
+		CREATE TABLE per_hour AS SELECT k, COUNT(*) AS n FROM ev WINDOW TUMBLING (SIZE 1 HOUR) GROUP BY k EMIT FINAL;`, nil); err != nil {
+		t.Fatal(err)
+	}
+	// 200 small produces while the query runs: as many batches.
+	const produces = 200
+	for i := range produces {
+		produceJSON(t, cl, "ev", kafka.Record{Key: []byte(fmt.Sprintf("k%d", i%10)), Value: []byte(`{"V":1}`), Timestamp: 1_700_000_000_000 + int64(i)})
+		time.Sleep(2 * time.Millisecond)
+	}
+	// Wait until the query has read every input record.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var read int64
+		for _, q := range e.QueryStats() {
+			read += q.RecordsIn
+		}
+		if read >= produces {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the query read %d of %d records", read, produces)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var changelog string
+	names, err := cl.Topics(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if strings.HasSuffix(n.Name, "-changelog") {
+			changelog = n.Name
+		}
+	}
+	recs, err := cl.ReadAll(ctx, changelog)
+	if err != nil {
+		t.Fatalf("changelog %q: %v", changelog, err)
+	}
+	if len(recs) > produces/4 {
+		t.Errorf("%d changelog records for %d input records over 10 keys, want a few per commit interval", len(recs), produces)
+	}
+}
