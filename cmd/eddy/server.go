@@ -28,6 +28,7 @@ type serverFlags struct {
 	maxBodyBytes   int64
 	maxPushQueries int
 	shutdownWait   time.Duration
+	debugListen    string
 }
 
 func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
@@ -42,6 +43,7 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 	fs.IntVar(&f.maxPushQueries, "max-push-queries", 100, "most push queries and PRINTs streaming at once (negative: no limit)")
 	fs.StringVar(&f.advertised, "advertised-listener", "", "`URL` at which the other servers of the service reach this one's REST API (ksql.advertised.listener; default http(s)://--listen)")
 	fs.DurationVar(&f.shutdownWait, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for requests in flight")
+	fs.StringVar(&f.debugListen, "debug-listen", "", "serve Go's profiler (/debug/pprof/, no authentication) on this `ADDR`, e.g. 127.0.0.1:6060; off by default")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -172,6 +174,15 @@ func runServer(args []string, stderr io.Writer) int {
 	auth := "no authentication"
 	if len(users) > 0 {
 		auth = fmt.Sprintf("basic authentication for %d users", len(users))
+	}
+	if f.debugListen != "" {
+		d, err := startDebug(f.debugListen, logger.Printf)
+		if err != nil {
+			logger.Printf("--debug-listen: %v", err)
+		} else {
+			defer d.close()
+			logger.Printf("profiler at http://%s/debug/pprof/", d.addr)
+		}
 	}
 	logger.Printf("eddy %s server running (service id %s, server id %s); %s", version(), f.serviceID, st.serverID, st.kafkaDesc)
 	logger.Printf("REST API listening on %s (%s); web console at %s/", srv.URL(), auth, srv.URL())
