@@ -150,6 +150,13 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		if open, err = openTransactions(cfg.DataDir); err != nil {
 			return nil, fmt.Errorf("start embedded broker (data %q): %w", cfg.DataDir, err)
 		}
+		dropped, err := forgetStaleProducerState(cfg.DataDir)
+		if err != nil {
+			return nil, fmt.Errorf("start embedded broker (data %q): %w", cfg.DataDir, err)
+		}
+		if dropped && cfg.Logf != nil {
+			cfg.Logf("embedded broker: the last run was killed: idempotent producers' sequence state starts afresh")
+		}
 	}
 	var client Security
 	var secret string
@@ -418,7 +425,7 @@ func (e *Embedded) Close() error {
 	endsErr := keepEmptiedEnds(e.c, e.dataDir)
 	e.c.Close()
 	if e.dataDir != "" {
-		return errors.Join(endsErr, removeSASLFile(e.dataDir))
+		return errors.Join(endsErr, removeSASLFile(e.dataDir), markStopped(e.dataDir))
 	}
 	return nil
 }
