@@ -282,6 +282,21 @@ func formatCell(v any) string {
 	return b.String()
 }
 
+// appendEntries writes a struct's or map's entries as Java prints a
+// map: {K=v, K2=v2}.
+func appendEntries(b *strings.Builder, keys []string, value func(int) any) {
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		appendCell(b, value(i))
+	}
+	b.WriteByte('}')
+}
+
 func appendCell(b *strings.Builder, v any) {
 	switch v := v.(type) {
 	case []any:
@@ -294,27 +309,10 @@ func appendCell(b *strings.Builder, v any) {
 		}
 		b.WriteByte(']')
 	case api.Object:
-		b.WriteByte('{')
-		for i, k := range v.Keys {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(k)
-			b.WriteByte('=')
-			appendCell(b, v.Values[i])
-		}
-		b.WriteByte('}')
+		appendEntries(b, v.Keys, func(i int) any { return v.Values[i] })
 	case map[string]any:
-		b.WriteByte('{')
-		for i, k := range slices.Sorted(maps.Keys(v)) {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(k)
-			b.WriteByte('=')
-			appendCell(b, v[k])
-		}
-		b.WriteByte('}')
+		keys := slices.Sorted(maps.Keys(v))
+		appendEntries(b, keys, func(i int) any { return v[keys[i]] })
 	default:
 		b.WriteString(formatValue(v))
 	}
