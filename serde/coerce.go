@@ -226,13 +226,25 @@ func decimalForType(d decimal.Decimal, t *types.Type) (string, error) {
 // checked at the column's scale either way. Without allocations when
 // the coefficient fits an int64.
 func appendJSONDecimal(dst []byte, v any, t *types.Type) ([]byte, error) {
-	d, ok := asDecimal(v)
-	if !ok {
-		return nil, typeErr(v, t)
+	var d decimal.Decimal
+	isDec := true
+	switch x := v.(type) {
+	case *decimal.Decimal:
+		if x == nil {
+			return nil, typeErr(v, t)
+		}
+		d = *x
+	case decimal.Decimal:
+		d = x
+	default:
+		i, ok := asInt64(v)
+		if !ok {
+			return nil, typeErr(v, t)
+		}
+		d, isDec = decimal.NewFromInt(i), false
 	}
 	own := -d.Exponent()
-	_, isInt := asInt64(v)
-	keep := !isInt && own >= 0 && own < int32(t.Scale)
+	keep := isDec && own >= 0 && own < int32(t.Scale)
 	if c, e, ok := smalldec.Int64(d); ok && t.Precision > 0 && t.Scale >= 0 {
 		if r, ok := smalldec.Rescale(c, e, int32(t.Scale)); ok && smalldec.Digits(r) <= t.Precision {
 			if keep {
