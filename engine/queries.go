@@ -268,15 +268,11 @@ func (e *Engine) buildPersistent(ctx context.Context, p *planner.Planner, id str
 		Group:  "_confluent-ksql-" + e.sid + "query_" + id,
 		Reset:  resetPolicy(cfg, plan.From.IsTable),
 	}
-	if topo.CacheBytes, err = streamsInt(cfg, "cache.max.bytes.buffering", defaultCacheBytes); err != nil {
-		return nil, &stmtErr{msg: err.Error()}
+	if err := setCaching(topo, cfg); err != nil {
+		return nil, err
 	}
-	ms, err := streamsInt(cfg, "commit.interval.ms", defaultCommitIntervalMs)
+	ms, err := streamsInt(cfg, "repartition.purge.interval.ms", 0)
 	if err != nil {
-		return nil, &stmtErr{msg: err.Error()}
-	}
-	topo.CommitInterval = time.Duration(ms) * time.Millisecond
-	if ms, err = streamsInt(cfg, "repartition.purge.interval.ms", 0); err != nil {
 		return nil, &stmtErr{msg: err.Error()}
 	}
 	topo.PurgeInterval = time.Duration(ms) * time.Millisecond
@@ -308,6 +304,22 @@ const (
 	defaultCacheBytes       = 10 << 20
 	defaultCommitIntervalMs = 2000
 )
+
+// setCaching sets a topology's output caching and commit interval from
+// cache.max.bytes.buffering and commit.interval.ms, ksqlDB's defaults
+// where they are unset.
+func setCaching(topo *runtime.Topology, cfg planner.Config) error {
+	var err error
+	if topo.CacheBytes, err = streamsInt(cfg, "cache.max.bytes.buffering", defaultCacheBytes); err != nil {
+		return &stmtErr{msg: err.Error()}
+	}
+	ms, err := streamsInt(cfg, "commit.interval.ms", defaultCommitIntervalMs)
+	if err != nil {
+		return &stmtErr{msg: err.Error()}
+	}
+	topo.CommitInterval = time.Duration(ms) * time.Millisecond
+	return nil
+}
 
 // streamsInt reads a Kafka Streams setting given either bare (as `SET
 // 'cache.max.bytes.buffering'='0';` does) or with ksqlDB's ksql.streams.

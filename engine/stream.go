@@ -222,16 +222,7 @@ func pushCaching(topo *runtime.Topology, cfg planner.Config) error {
 			return nil
 		}
 	}
-	var err error
-	if topo.CacheBytes, err = streamsInt(cfg, "cache.max.bytes.buffering", defaultCacheBytes); err != nil {
-		return &stmtErr{msg: err.Error()}
-	}
-	ms, err := streamsInt(cfg, "commit.interval.ms", defaultCommitIntervalMs)
-	if err != nil {
-		return &stmtErr{msg: err.Error()}
-	}
-	topo.CommitInterval = time.Duration(ms) * time.Millisecond
-	return nil
+	return setCaching(topo, cfg)
 }
 
 // JSONValue converts a row value to its REST JSON form.
