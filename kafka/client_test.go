@@ -448,19 +448,35 @@ func TestClientGroupShare(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s2.Close()
-	// Keep producing until the second member got a share.
-	for i := 1; ; i++ {
-		produceN(t, c, "t", i*100, 100)
+	// Keep producing until the second member got a share, then until
+	// every record produced is seen. (Waiting for both at one instant
+	// while producing failed when the members lagged a few records at
+	// each look, on a loaded machine.)
+	produced, deadline := 100, time.Now().Add(time.Minute)
+	counts := func() (n2, total int, byMember string) {
 		mu.Lock()
-		n2, total := by[2], len(seen)
-		mu.Unlock()
-		if n2 > 0 && total == (i+1)*100 {
+		defer mu.Unlock()
+		return by[2], len(seen), fmt.Sprint(by)
+	}
+	for {
+		produceN(t, c, "t", produced, 100)
+		produced += 100
+		if n2, total, byMember := counts(); n2 > 0 {
 			break
-		}
-		if i > 100 {
-			t.Fatalf("second member never got records: %v, %d seen", by, total)
+		} else if time.Now().After(deadline) {
+			t.Fatalf("second member never got records: %s, %d seen", byMember, total)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	for {
+		_, total, byMember := counts()
+		if total == produced {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d records seen: %s", total, produced, byMember)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	s1.Close()
 	s2.Close()
