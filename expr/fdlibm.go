@@ -144,13 +144,25 @@ func kernelSinCos(x, y float64, sin bool) float64 {
 }
 
 // javaSin is Java's Math.sin.
-func javaSin(x float64) float64 {
+func javaSin(x float64) float64 { return javaSinCos(x, false) }
+
+// javaCos is Java's Math.cos.
+func javaCos(x float64) float64 { return javaSinCos(x, true) }
+
+// javaSinCos is the sine of x, or its cosine (the sine a quadrant on),
+// from x reduced by n quarter turns to y0+y1.
+func javaSinCos(x float64, cos bool) float64 {
 	n, y0, y1, ok := remPio2(x)
 	switch {
 	case math.IsNaN(x) || math.IsInf(x, 0):
 		return math.NaN()
+	case !ok && cos:
+		return math.Cos(x)
 	case !ok:
 		return math.Sin(x)
+	}
+	if cos {
+		n++
 	}
 	switch n & 3 {
 	case 0:
@@ -161,26 +173,6 @@ func javaSin(x float64) float64 {
 		return -kernelSinCos(y0, y1, true)
 	}
 	return -kernelSinCos(y0, y1, false)
-}
-
-// javaCos is Java's Math.cos.
-func javaCos(x float64) float64 {
-	n, y0, y1, ok := remPio2(x)
-	switch {
-	case math.IsNaN(x) || math.IsInf(x, 0):
-		return math.NaN()
-	case !ok:
-		return math.Cos(x)
-	}
-	switch n & 3 {
-	case 0:
-		return kernelSinCos(y0, y1, false)
-	case 1:
-		return -kernelSinCos(y0, y1, true)
-	case 2:
-		return -kernelSinCos(y0, y1, false)
-	}
-	return kernelSinCos(y0, y1, true)
 }
 
 // javaAsin is Java's Math.asin (StrictMath.asin, fdlibm's).

@@ -1,6 +1,9 @@
 package expr
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // Java's (CLDR, English) long names of time zones, the 'zzzz' pattern
 // field: a standard and a daylight name per zone id. Zones of one
@@ -83,13 +86,27 @@ func zoneLongName(t time.Time) string {
 	return names[0]
 }
 
+// longNameLocations is the zone each long name reads as, loaded once
+// (time.LoadLocation reads the zone's file each call, and a
+// TIMESTAMP_FORMAT with 'zzzz' parses one per record); nil where the
+// machine lacks the zone's data.
+var longNameLocations = sync.OnceValue(func() map[string]*time.Location {
+	locs := make(map[string]*time.Location, len(longNameZones))
+	for n, id := range longNameZones {
+		if loc, err := time.LoadLocation(id); err == nil {
+			locs[n] = loc
+		}
+	}
+	return locs
+})
+
 // readLongZoneName reads a long zone name at the start of s: its zone and
 // length, or nil when s does not start with one.
 func readLongZoneName(s string) (*time.Location, int) {
 	for _, n := range longNamesByLength {
 		if len(s) >= len(n) && s[:len(n)] == n {
-			loc, err := time.LoadLocation(longNameZones[n])
-			if err != nil {
+			loc := longNameLocations()[n]
+			if loc == nil {
 				return nil, 0
 			}
 			return loc, len(n)
