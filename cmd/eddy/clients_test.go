@@ -177,16 +177,7 @@ func TestConfluentPythonProtobuf(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
 	}
-	python := ""
-	for _, p := range []string{"/usr/bin/python3", "python3"} {
-		if exec.Command(p, "-c", "import confluent_kafka, google.protobuf").Run() == nil {
-			python = p
-			break
-		}
-	}
-	if python == "" {
-		requireOrSkip(t, "the Confluent Python client test needs python3 with confluent_kafka and protobuf (apt-get install -y python3-confluent-kafka python3-protobuf)")
-	}
+	python := pythonWith(t, "confluent_kafka, google.protobuf", "the Confluent Python client test needs python3 with confluent_kafka and protobuf (apt-get install -y python3-confluent-kafka python3-protobuf)")
 	c := protocompile.Compiler{Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
 		Accessor: protocompile.SourceAccessorFromMap(map[string]string{"shop/v1/order.proto": pyOrderProto})})}
 	files, err := c.Compile(context.Background(), "shop/v1/order.proto")
@@ -240,6 +231,19 @@ func TestConfluentPythonProtobuf(t *testing.T) {
 			t.Errorf("customer %s: first order at %d, want %d", customer, first, 1700000000000+k)
 		}
 	}
+}
+
+// pythonWith returns a python3 that imports modules (Debian's first, for
+// its packages), or skips the test with why (failing it under CI).
+func pythonWith(t *testing.T, modules, why string) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/python3", "python3"} {
+		if exec.Command(p, "-c", "import "+modules).Run() == nil {
+			return p
+		}
+	}
+	requireOrSkip(t, why)
+	return ""
 }
 
 // pullCounted runs a pull query whose second column counts orders until

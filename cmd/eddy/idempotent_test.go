@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -22,16 +21,7 @@ func TestIdempotentProducerSurvivesAKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
 	}
-	python := ""
-	for _, p := range []string{"/usr/bin/python3", "python3"} {
-		if exec.Command(p, "-c", "import confluent_kafka").Run() == nil {
-			python = p
-			break
-		}
-	}
-	if python == "" {
-		requireOrSkip(t, "the idempotent producer test needs python3 with confluent_kafka (apt-get install -y python3-confluent-kafka)")
-	}
+	python := pythonWith(t, "confluent_kafka", "the idempotent producer test needs python3 with confluent_kafka (apt-get install -y python3-confluent-kafka)")
 	bin, dir := buildEddy(t), t.TempDir()
 	kafkaAddr, apiAddr, registryAddr := freeAddr(t), freeAddr(t), freeAddr(t)
 	var server *exec.Cmd
@@ -41,18 +31,7 @@ func TestIdempotentProducerSurvivesAKill(t *testing.T) {
 		if err := server.Start(); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			res, err := http.Get("http://" + apiAddr + "/info")
-			if err == nil {
-				res.Body.Close()
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the server did not come up: %v", err)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		waitHTTP(t, apiAddr)
 	}
 	stop := func(sig syscall.Signal) {
 		t.Helper()
