@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +17,9 @@ import (
 // explicit settings, and hourly; the embedded broker wants it for all.
 // After each pass, the partitions it emptied get their end marked
 // (keepEmptiedEnds), so a restart does not take their offsets back to 0.
+//
+// Retention runs at every tick; compaction only when compactionGate
+// says it is due, because kfake compacts inside its request loop.
 type cleaner struct {
 	quit chan struct{}
 	done sync.WaitGroup
@@ -23,6 +27,7 @@ type cleaner struct {
 
 func startCleaner(c *kfake.Cluster, dataDir string, every time.Duration, logf func(string, ...any)) *cleaner {
 	cl := &cleaner{quit: make(chan struct{})}
+	gate := &compactionGate{clean: map[topicPartition]int64{}}
 	cl.done.Add(1)
 	go func() {
 		defer cl.done.Done()
@@ -33,7 +38,19 @@ func startCleaner(c *kfake.Cluster, dataDir string, every time.Duration, logf fu
 			case <-cl.quit:
 				return
 			case <-t.C:
-				c.Compact() // compaction, then retention, on every topic
+				parts, err := compactedPartitions(c, dataDir)
+				switch {
+				case err != nil:
+					logf("embedded broker: %v", err)
+					c.Compact()
+				case dataDir == "" || gate.due(parts):
+					c.Compact() // compaction, then retention, on every topic
+					if parts, err = compactedPartitions(c, dataDir); err == nil {
+						gate.compacted(parts)
+					}
+				default:
+					c.ApplyRetention()
+				}
 				if err := keepEmptiedEnds(c, dataDir); err != nil {
 					logf("embedded broker: %v", err)
 				}
@@ -47,4 +64,73 @@ func startCleaner(c *kfake.Cluster, dataDir string, every time.Duration, logf fu
 func (cl *cleaner) stop() {
 	close(cl.quit)
 	cl.done.Wait()
+}
+
+// compactionGate decides when a cleaning pass compacts. kfake compacts
+// every compacted partition in one go inside its request loop, reading
+// each twice, so a pass stalls every client for as long as that takes
+// (about 1.2 µs a record: BenchmarkCleaningPass). Kafka cleans a log
+// once its dirty part, written since the last cleaning, is at least
+// min.cleanable.dirty.ratio (0.5) of it; the gate applies that ratio to
+// the compacted partitions together, since a pass reads them all. A
+// pass then reads at most about twice what was written since the last
+// one, however large the tables' compacted changelogs have grown, where
+// a fixed timer reread them all at every tick.
+type compactionGate struct {
+	clean map[topicPartition]int64 // retained bytes after the last compaction
+}
+
+// partitionSize is a compacted partition's retained bytes.
+type partitionSize struct {
+	topicPartition
+	bytes int64
+}
+
+// due reports whether the bytes written since the last compaction are
+// at least the bytes it left.
+func (g *compactionGate) due(parts []partitionSize) bool {
+	var clean, dirty int64
+	for _, p := range parts {
+		c := min(g.clean[p.topicPartition], p.bytes) // retention may have shrunk it
+		clean += c
+		dirty += p.bytes - c
+	}
+	return dirty > 0 && dirty >= clean
+}
+
+// compacted records what a compaction left.
+func (g *compactionGate) compacted(parts []partitionSize) {
+	clear(g.clean)
+	for _, p := range parts {
+		g.clean[p.topicPartition] = p.bytes
+	}
+}
+
+// compactedPartitions lists the partitions of compacted topics in the
+// data directory with their retained bytes.
+func compactedPartitions(c *kfake.Cluster, dataDir string) ([]partitionSize, error) {
+	dirs, err := partitionDirs(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	compacted := map[string]bool{}
+	var out []partitionSize
+	for _, d := range dirs {
+		isCompacted, seen := compacted[d.topic]
+		if !seen {
+			if ti := c.TopicInfo(d.topic); ti != nil {
+				if p := ti.Configs["cleanup.policy"]; p != nil {
+					isCompacted = strings.Contains(*p, "compact")
+				}
+			}
+			compacted[d.topic] = isCompacted
+		}
+		if !isCompacted {
+			continue
+		}
+		if info := c.PartitionInfo(d.topic, d.partition); info != nil {
+			out = append(out, partitionSize{topicPartition{d.topic, d.partition}, info.NumBytes})
+		}
+	}
+	return out, nil
 }

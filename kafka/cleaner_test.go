@@ -124,3 +124,94 @@ func TestEmbeddedRetentionAndCompaction(t *testing.T) {
 		t.Errorf("after restart: %d events and %d compacted records, want %d and %d", len(ev2), len(lt2), len(ev), len(lt))
 	}
 }
+
+// TestCompactionWaitsForDirtyRatio: a cleaning pass compacts only once
+// what was written to the compacted topics since the last compaction is
+// at least what that compaction left (Kafka's min.cleanable.dirty.ratio
+// of 0.5), while retention runs at every pass, so a pass does not reread
+// every changelog for a few new records.
+func TestCompactionWaitsForDirtyRatio(t *testing.T) {
+	cfg := EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Retention: time.Hour, CleanInterval: 50 * time.Millisecond}
+	e, err := StartEmbedded(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	c := dial(t, e)
+	ctx := testCtx(t)
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "events", Partitions: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "latest", Partitions: 1, Configs: map[string]string{"cleanup.policy": "compact"}}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UnixMilli()
+	round := 0
+	writeRounds := func(n int) {
+		for range n {
+			var batch []Record
+			for k := range 10 {
+				batch = append(batch, Record{Topic: "latest", Partition: 0, Key: fmt.Appendf(nil, "k%d", k), Value: fmt.Appendf(nil, "%d", round), Timestamp: now})
+			}
+			if err := c.Produce(ctx, batch...); err != nil {
+				t.Fatal(err)
+			}
+			round++
+		}
+	}
+	count := func(topic string) int {
+		recs, err := c.ReadAll(ctx, topic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(recs)
+	}
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(time.Minute)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("gave up waiting for %s", what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	// 100 rounds over ten keys: compacted to the last two rounds (kfake
+	// keeps the newest batch whatever it holds).
+	writeRounds(100)
+	waitFor("the first compaction", func() bool { return count("latest") <= 20 })
+	kept := count("latest")
+
+	// One more round is far less than what the compaction left: passes
+	// go on (retention removes expired events) and leave it alone.
+	writeRounds(1)
+	old := now - 2*time.Hour.Milliseconds()
+	if err := c.Produce(ctx, Record{Topic: "events", Partition: 0, Value: []byte("expired"), Timestamp: old}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Produce(ctx, Record{Topic: "events", Partition: 0, Value: []byte("current"), Timestamp: now}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("retention of the expired event", func() bool { return count("events") == 1 })
+	// The pass that removed the expired batch came after the round.
+	if got := count("latest"); got != kept+10 {
+		t.Fatalf("compacted topic holds %d records after a pass with little new, want the %d it held plus the 10 new (compaction not due)", got, kept)
+	}
+
+	// As many bytes again as the compaction left: compacted again.
+	writeRounds(10)
+	waitFor("the second compaction", func() bool { return count("latest") <= 20 })
+	recs, err := c.ReadAll(ctx, "latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := map[string]string{}
+	for _, r := range recs {
+		latest[string(r.Key)] = string(r.Value)
+	}
+	for k, v := range latest {
+		if v != fmt.Sprint(round-1) {
+			t.Errorf("key %s holds %s, want its latest value %d", k, v, round-1)
+		}
+	}
+}
