@@ -45,6 +45,15 @@ type lexer struct {
 	off  int
 	line int
 	col  int
+	// comments, when not nil, collects the "--" comments skipped.
+	comments *[]Comment
+}
+
+// Comment is a "--" line comment: its text without the dashes and where
+// it starts. Test scripts carry their directives in them.
+type Comment struct {
+	Pos  Pos
+	Text string
 }
 
 func newLexer(src string) *lexer { return &lexer{src: src, line: 1, col: 1} }
@@ -82,6 +91,10 @@ func (l *lexer) skipSpace() *Error {
 			i := strings.IndexByte(l.src[l.off:], '\n')
 			if i < 0 {
 				i = len(l.src) - l.off
+			}
+			if l.comments != nil {
+				text := strings.TrimSuffix(l.src[l.off+2:l.off+i], "\r")
+				*l.comments = append(*l.comments, Comment{Pos: Pos{l.line, l.col}, Text: text})
 			}
 			l.advance(i)
 		case strings.HasPrefix(l.src[l.off:], "/*"):
@@ -236,8 +249,11 @@ func scanQuoted(s string, q byte) (string, int, bool) {
 }
 
 // tokenize lexes all of src, ending with a tEOF token.
-func tokenize(src string) ([]token, *Error) {
-	l := newLexer(src)
+func tokenize(src string) ([]token, *Error) { return tokenizeWith(newLexer(src)) }
+
+// tokenizeWith reads every token of l's text.
+func tokenizeWith(l *lexer) ([]token, *Error) {
+	src := l.src
 	toks := make([]token, 0, len(src)/4+1) // typical SQL has a token every few bytes
 	for {
 		t, err := l.next()

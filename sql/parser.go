@@ -83,6 +83,9 @@ type parser struct {
 	lambdas [][]string
 	// depth is how deeply the expression or type being parsed nests.
 	depth int
+	// testForms admits the ASSERT statements of test scripts
+	// (ParseTestScript), which no server accepts.
+	testForms bool
 }
 
 // MaxNesting bounds how deeply expressions and types nest (parentheses,
@@ -960,6 +963,11 @@ func (p *parser) assert() Statement {
 		}
 		s.TimeoutMS = p.timeout()
 		return s
+	}
+	if p.testForms && !notExists {
+		if s := p.assertTestForm(); s != nil {
+			return s
+		}
 	}
 	// The test-only ASSERT VALUES / STREAM / TABLE forms are not statements
 	// a server accepts; ksqlDB words this error differently.
