@@ -95,89 +95,9 @@ func (e *Engine) insertSerdes(src *metastore.Source, k *InsertSerdes) (key, valu
 // insertRecord is the record an INSERT VALUES statement writes: its row
 // checked against the target's columns and serialised in its formats.
 func (e *Engine) insertRecord(st *sql.InsertValues, kept *InsertSerdes) (kafka.Record, error) {
-	src := e.ms.Source(st.Target)
-	if src == nil {
-		msg := fmt.Sprintf("Cannot insert values into an unknown stream/table: `%s`", st.Target)
-		for _, s := range e.ms.Sources() {
-			if strings.EqualFold(s.Name, st.Target) && s.Name != st.Target {
-				if s.Name == strings.ToUpper(s.Name) {
-					msg += fmt.Sprintf("\nDid you mean %s? Hint: try removing double quotes from the source name.", s.Name)
-				} else {
-					msg += fmt.Sprintf("\nDid you mean \"%s\"? Hint: wrap the source name in double quotes to make it case-sensitive.", s.Name)
-				}
-			}
-		}
-		return kafka.Record{}, &stmtErr{msg: msg}
-	}
-	if src.IsSource {
-		return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Cannot insert values into read-only %s: %s", strings.ToLower(src.Kind()), src.Name)}
-	}
-	cols := st.Columns
-	if cols == nil {
-		for _, c := range src.Schema.Columns {
-			if c.Namespace == types.HeaderColumn {
-				continue
-			}
-			cols = append(cols, c.Name)
-		}
-	}
-	if len(cols) != len(st.Values) {
-		return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Failed to prepare statement: Expected number columns and values to match: %d, %d", len(cols), len(st.Values))}
-	}
-	row := make([]any, len(src.Schema.Columns))
-	ts := time.Now().UnixMilli()
-	var ectx expr.Context
-	var evalErr error
-	ectx.OnError = func(err error) { evalErr = err }
-	for i, name := range cols {
-		if name == "ROWPARTITION" || name == "ROWOFFSET" {
-			return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Inserting into column `%s` is not allowed.", name)}
-		}
-		if _, isNull := st.Values[i].(*sql.NullLit); isNull {
-			if idx := src.Schema.Find(name); idx < 0 && name != "ROWTIME" {
-				return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Column name %s does not exist.", name)}
-			}
-			continue // NULL fits any column
-		}
-		c, err := expr.Compile(st.Values[i], noColumns{}, e.fns)
-		if err != nil {
-			return kafka.Record{}, &stmtErr{msg: err.Error()}
-		}
-		v := c.Eval(&ectx, nil)
-		if evalErr != nil {
-			return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. %v", src.Name, evalErr)}
-		}
-		if name == "ROWTIME" {
-			tv, err := expr.CastValue(v, c.Type, types.BigintType)
-			if err != nil || tv == nil {
-				return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. ROWTIME must be a BIGINT: %v", src.Name, err)}
-			}
-			switch ts = tv.(int64); {
-			case ts < 0:
-				return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. ROWTIME must not be negative: %d", src.Name, ts)}
-			case ts == 0:
-				ts = kafka.EpochTimestamp // 0 itself, not "now"
-			}
-			continue
-		}
-		idx := src.Schema.Find(name)
-		if idx < 0 {
-			return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Column name %s does not exist.", name)}
-		}
-		col := src.Schema.Columns[idx]
-		if col.Namespace == types.HeaderColumn {
-			return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Cannot insert into HEADER columns: %s", name)}
-		}
-		if v != nil && c.Type != nil && !c.Type.Equal(col.Type) {
-			orig, narrows := v, narrowsType(c.Type, col.Type)
-			if !narrows {
-				v, err = expr.CastValue(v, c.Type, col.Type)
-			}
-			if narrows || err != nil || roundsDecimal(orig, v, c.Type, col.Type) {
-				return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. Expected type %s for field %s but got %s(%s)", src.Name, col.Type, name, sql.FormatExpr(st.Values[i]), c.Type)}
-			}
-		}
-		row[idx] = v
+	src, row, ts, err := e.insertRow(st)
+	if err != nil {
+		return kafka.Record{}, err
 	}
 	ks, vs, err := e.insertSerdes(src, kept)
 	if err != nil {
@@ -201,6 +121,108 @@ func (e *Engine) insertRecord(st *sql.InsertValues, kept *InsertSerdes) (kafka.R
 		return kafka.Record{}, &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. Could not serialize value: %v", src.Name, err)}
 	}
 	return kafka.Record{Topic: src.Topic, Partition: -1, Key: kb, Value: vb, Timestamp: ts}, nil
+}
+
+// InsertRow is the row an INSERT VALUES statement would write, checked
+// as Execute checks it, without writing it: the target, the values by
+// the target's schema columns (nil where none was given) and the
+// timestamp (kafka.EpochTimestamp for a ROWTIME of 0, the current time
+// when none was given). Test runners compare records with it.
+func (e *Engine) InsertRow(st *sql.InsertValues) (*metastore.Source, []any, int64, error) {
+	src, row, ts, err := e.insertRow(st)
+	if err != nil {
+		return nil, nil, 0, classify(err, st.Text())
+	}
+	return src, row, ts, nil
+}
+
+// insertRow evaluates an INSERT VALUES statement's row against its target.
+func (e *Engine) insertRow(st *sql.InsertValues) (*metastore.Source, []any, int64, error) {
+	src := e.ms.Source(st.Target)
+	if src == nil {
+		msg := fmt.Sprintf("Cannot insert values into an unknown stream/table: `%s`", st.Target)
+		for _, s := range e.ms.Sources() {
+			if strings.EqualFold(s.Name, st.Target) && s.Name != st.Target {
+				if s.Name == strings.ToUpper(s.Name) {
+					msg += fmt.Sprintf("\nDid you mean %s? Hint: try removing double quotes from the source name.", s.Name)
+				} else {
+					msg += fmt.Sprintf("\nDid you mean \"%s\"? Hint: wrap the source name in double quotes to make it case-sensitive.", s.Name)
+				}
+			}
+		}
+		return nil, nil, 0, &stmtErr{msg: msg}
+	}
+	if src.IsSource {
+		return nil, nil, 0, &stmtErr{msg: fmt.Sprintf("Cannot insert values into read-only %s: %s", strings.ToLower(src.Kind()), src.Name)}
+	}
+	cols := st.Columns
+	if cols == nil {
+		for _, c := range src.Schema.Columns {
+			if c.Namespace == types.HeaderColumn {
+				continue
+			}
+			cols = append(cols, c.Name)
+		}
+	}
+	if len(cols) != len(st.Values) {
+		return nil, nil, 0, &stmtErr{msg: fmt.Sprintf("Failed to prepare statement: Expected number columns and values to match: %d, %d", len(cols), len(st.Values))}
+	}
+	row := make([]any, len(src.Schema.Columns))
+	ts := time.Now().UnixMilli()
+	var ectx expr.Context
+	var evalErr error
+	ectx.OnError = func(err error) { evalErr = err }
+	for i, name := range cols {
+		if name == "ROWPARTITION" || name == "ROWOFFSET" {
+			return nil, nil, 0, &stmtErr{msg: fmt.Sprintf("Inserting into column `%s` is not allowed.", name)}
+		}
+		if _, isNull := st.Values[i].(*sql.NullLit); isNull {
+			if idx := src.Schema.Find(name); idx < 0 && name != "ROWTIME" {
+				return nil, nil, 0, &stmtErr{msg: fmt.Sprintf("Column name %s does not exist.", name)}
+			}
+			continue // NULL fits any column
+		}
+		c, err := expr.Compile(st.Values[i], noColumns{}, e.fns)
+		if err != nil {
+			return nil, nil, 0, &stmtErr{msg: err.Error()}
+		}
+		v := c.Eval(&ectx, nil)
+		if evalErr != nil {
+			return nil, nil, 0, &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. %v", src.Name, evalErr)}
+		}
+		if name == "ROWTIME" {
+			tv, err := expr.CastValue(v, c.Type, types.BigintType)
+			if err != nil || tv == nil {
+				return nil, nil, 0, &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. ROWTIME must be a BIGINT: %v", src.Name, err)}
+			}
+			switch ts = tv.(int64); {
+			case ts < 0:
+				return nil, nil, 0, &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. ROWTIME must not be negative: %d", src.Name, ts)}
+			case ts == 0:
+				ts = kafka.EpochTimestamp // 0 itself, not "now"
+			}
+			continue
+		}
+		idx := src.Schema.Find(name)
+		if idx < 0 {
+			return nil, nil, 0, &stmtErr{msg: fmt.Sprintf("Column name %s does not exist.", name)}
+		}
+		col := src.Schema.Columns[idx]
+		if col.Namespace == types.HeaderColumn {
+			return nil, nil, 0, &stmtErr{msg: fmt.Sprintf("Cannot insert into HEADER columns: %s", name)}
+		}
+		if v != nil && c.Type != nil && !c.Type.Equal(col.Type) {
+			orig, narrows := v, narrowsType(c.Type, col.Type)
+			if !narrows {
+				v, err = expr.CastValue(v, c.Type, col.Type)
+			}
+			if narrows || err != nil || roundsDecimal(orig, v, c.Type, col.Type) {
+				return nil, nil, 0, &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. Expected type %s for field %s but got %s(%s)", src.Name, col.Type, name, sql.FormatExpr(st.Values[i]), c.Type)}
+			}
+		}
+		row[idx] = v
+	}
+	return src, row, ts, nil
 }
 
 // narrowsType reports whether from reaches a column type ksqlDB does not
