@@ -55,6 +55,9 @@ const (
 	kindParse
 	kindStatement
 	kindRuntime
+	// kindAssertion is a failed ASSERT VALUES of a SQL test file (a
+	// java.lang.AssertionError in ksqlDB).
+	kindAssertion
 )
 
 func (k errKind) String() string {
@@ -65,6 +68,8 @@ func (k errKind) String() string {
 		return "statement error"
 	case kindRuntime:
 		return "runtime error"
+	case kindAssertion:
+		return "assertion failure"
 	}
 	return "error"
 }
@@ -105,6 +110,10 @@ type sourceInfo struct {
 	ValueFormat format
 	IsSource    bool
 	Window      *windowInfo
+	// Timestamp is the TIMESTAMP column ("" for the record time) and
+	// TimestampFormat its TIMESTAMP_FORMAT.
+	Timestamp       string
+	TimestampFormat string
 	// NewCodec builds the key (isKey) or value codec for reading; nil
 	// when the backend has no serdes. It registers no schema.
 	NewCodec func(isKey bool) (codec, error)

@@ -9,6 +9,7 @@ import (
 	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/registry"
 	"github.com/eddysql/eddy/serde"
+	"github.com/eddysql/eddy/sql"
 )
 
 // engineBackend drives the production engine over a private MemCluster
@@ -78,7 +79,26 @@ type readOnly struct{ serde.Registry }
 func (readOnly) Register(string, serde.RegSchema) (int, error) { return 0, nil }
 
 func (b *engineBackend) Execute(ctx context.Context, stmt string) error {
-	_, err := b.eng.Execute(ctx, stmt, nil)
+	return b.ExecuteProps(ctx, stmt, nil)
+}
+
+// ExecuteProps runs one statement with session properties (SET).
+func (b *engineBackend) ExecuteProps(ctx context.Context, stmt string, props map[string]string) error {
+	_, err := b.eng.Execute(ctx, stmt, props)
+	return toExecError(err)
+}
+
+// InsertRow evaluates an INSERT VALUES row without writing it.
+func (b *engineBackend) InsertRow(st *sql.InsertValues) (*sourceInfo, []any, int64, error) {
+	src, row, ts, err := b.eng.InsertRow(st)
+	if err != nil {
+		return nil, nil, 0, toExecError(err)
+	}
+	return sourceFromMeta(src, b.store.Registry), row, ts, nil
+}
+
+// toExecError categorises an engine error.
+func toExecError(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -108,14 +128,16 @@ func (b *engineBackend) Sources() []*sourceInfo {
 
 func sourceFromMeta(s *metastore.Source, reg serde.Registry) *sourceInfo {
 	si := &sourceInfo{
-		Name:        s.Name,
-		IsTable:     s.IsTable,
-		Schema:      s.Schema,
-		Topic:       s.Topic,
-		KeyFormat:   format{Name: s.KeyFormat.Name, Props: s.KeyFormat.Props},
-		ValueFormat: format{Name: s.ValueFormat.Name, Props: s.ValueFormat.Props},
-		IsSource:    s.IsSource,
-		Registry:    reg,
+		Name:            s.Name,
+		IsTable:         s.IsTable,
+		Schema:          s.Schema,
+		Topic:           s.Topic,
+		KeyFormat:       format{Name: s.KeyFormat.Name, Props: s.KeyFormat.Props},
+		ValueFormat:     format{Name: s.ValueFormat.Name, Props: s.ValueFormat.Props},
+		IsSource:        s.IsSource,
+		Registry:        reg,
+		Timestamp:       s.Timestamp,
+		TimestampFormat: s.TimestampFormat,
 	}
 	if s.Window != nil {
 		si.Window = &windowInfo{Type: s.Window.Type, SizeMs: s.Window.SizeMs}

@@ -77,6 +77,8 @@ type Variant struct {
 	Statements []string
 	Properties map[string]string
 	Case       *testCase
+	// Script is the test of a SQL test file; Case is nil then.
+	Script *sqlTest
 }
 
 // formatPlaceholderError replaces {FORMAT} in cases without a format

@@ -23,6 +23,8 @@ type options struct {
 	parallel int
 	verbose  bool
 	files    []string
+	// The three-file form: statements, input and output files.
+	sqlFile, inputFile, outputFile string
 }
 
 // Main runs `eddy test FILE…` and returns the exit code: 0 when no case
@@ -43,12 +45,22 @@ func mainWith(args []string, stdout, stderr io.Writer, nb backendFactory) int {
 	rep := newReporter(stdout, stderr, opts.format == "json", opts.verbose)
 	var variants []Variant
 	suite := restSuite{}
+	type fileLoad struct {
+		file string
+		load func() ([]Variant, error)
+	}
+	var loads []fileLoad
+	if opts.sqlFile != "" {
+		loads = append(loads, fileLoad{opts.sqlFile, func() ([]Variant, error) {
+			return loadTriple(opts.sqlFile, opts.inputFile, opts.outputFile)
+		}})
+	}
 	for _, f := range opts.files {
-		// REST cases (rest-query-validation-tests) run on the REST runner.
-		vs, isREST, err := loadRESTFile(f, suite)
-		if !isREST {
-			vs, err = LoadFile(f)
-		}
+		loads = append(loads, fileLoad{f, func() ([]Variant, error) { return loadAny(f, suite) }})
+	}
+	for _, l := range loads {
+		f := l.file
+		vs, err := l.load()
 		if err != nil {
 			// A file that does not load counts as one failed case.
 			rep.add(Result{File: f, Name: strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)), Status: StatusError, Message: err.Error()})
@@ -62,7 +74,11 @@ func mainWith(args []string, stdout, stderr io.Writer, nb backendFactory) int {
 	}
 	r := &runner{newBackend: nb, timeout: opts.timeout}
 	rr := &restRunner{newBackend: nb, timeout: opts.timeout}
+	sr := &scriptRunner{newBackend: nb, timeout: opts.timeout}
 	run := func(ctx context.Context, v *Variant) Result {
+		if v.Script != nil {
+			return sr.run(ctx, v)
+		}
 		if rc := suite.lookup(v); rc != nil {
 			return rr.run(ctx, v, rc)
 		}
@@ -74,6 +90,19 @@ func mainWith(args []string, stdout, stderr io.Writer, nb backendFactory) int {
 		return 1
 	}
 	return 0
+}
+
+// loadAny loads a SQL test file, a REST (RQTT) file or a QTT file.
+func loadAny(f string, suite restSuite) ([]Variant, error) {
+	if isSQLFile(f) {
+		return loadSQLFile(f)
+	}
+	// REST cases (rest-query-validation-tests) run on the REST runner.
+	vs, isREST, err := loadRESTFile(f, suite)
+	if !isREST {
+		vs, err = LoadFile(f)
+	}
+	return vs, err
 }
 
 // runAll runs variants on parallel workers and hands results to emit in
@@ -113,12 +142,12 @@ func runAll(ctx context.Context, run func(context.Context, *Variant) Result, vs 
 }
 
 // parseArgs parses flags, which may come before or after the files.
-// Directories expand to their *.json files.
+// Directories expand to their *.json and *.sql files.
 func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs := flag.NewFlagSet("eddy test", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: eddy test [flags] FILE|DIR…")
+		fmt.Fprintln(stderr, "usage: eddy test [flags] FILE|DIR…\n       eddy test [flags] -s statements.sql [-i input.json] -o output.json")
 		fs.PrintDefaults()
 	}
 	format := fs.String("format", "text", "output format: text or json")
@@ -126,6 +155,19 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	timeout := fs.Duration("timeout", 10*time.Second, "timeout per case")
 	parallel := fs.Int("parallel", runtime.GOMAXPROCS(0), "cases to run concurrently")
 	verbose := fs.Bool("v", false, "print failure details")
+	var sqlFile, inputFile, outputFile string
+	for _, f := range []struct {
+		dst         *string
+		short, long string
+		usage       string
+	}{
+		{&sqlFile, "s", "sql-file", "three-file form: the statements to test"},
+		{&inputFile, "i", "input-file", "three-file form: the input records ({\"inputs\": [...]})"},
+		{&outputFile, "o", "output-file", "three-file form: the expected output records ({\"outputs\": [...]})"},
+	} {
+		fs.StringVar(f.dst, f.short, "", f.usage)
+		fs.StringVar(f.dst, f.long, "", f.usage)
+	}
 	var paths []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -143,7 +185,14 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	if *timeout <= 0 {
 		return nil, fmt.Errorf("--timeout must be positive")
 	}
-	opts := &options{format: *format, timeout: *timeout, parallel: *parallel, verbose: *verbose}
+	opts := &options{format: *format, timeout: *timeout, parallel: *parallel, verbose: *verbose,
+		sqlFile: sqlFile, inputFile: inputFile, outputFile: outputFile}
+	if (inputFile != "" || outputFile != "") && sqlFile == "" {
+		return nil, fmt.Errorf("--input-file and --output-file need --sql-file")
+	}
+	if sqlFile != "" && outputFile == "" {
+		return nil, fmt.Errorf("--sql-file needs --output-file")
+	}
 	if *run != "" {
 		re, err := regexp.Compile(*run)
 		if err != nil {
@@ -151,7 +200,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 		}
 		opts.run = re
 	}
-	if len(paths) == 0 {
+	if len(paths) == 0 && sqlFile == "" {
 		fs.Usage()
 		return nil, fmt.Errorf("no test files given")
 	}
@@ -164,9 +213,13 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 			opts.files = append(opts.files, p)
 			continue
 		}
-		m, err := filepath.Glob(filepath.Join(p, "*.json"))
-		if err != nil {
-			return nil, err
+		var m []string
+		for _, ext := range []string{"*.json", "*" + sqlFileExtension} {
+			g, err := filepath.Glob(filepath.Join(p, ext))
+			if err != nil {
+				return nil, err
+			}
+			m = append(m, g...)
 		}
 		sort.Strings(m)
 		opts.files = append(opts.files, m...)

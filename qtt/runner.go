@@ -396,6 +396,7 @@ var exceptionKinds = map[string][]errKind{
 	"KsqlStatementException": {kindStatement, kindParse},
 	"KsqlException":          {kindStatement, kindParse, kindRuntime},
 	"StreamsException":       {kindRuntime},
+	"AssertionError":         {kindAssertion},
 }
 
 // matchException checks an error against an expectedException: message
