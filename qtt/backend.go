@@ -69,7 +69,7 @@ func (k errKind) String() string {
 	case kindRuntime:
 		return "runtime error"
 	case kindAssertion:
-		return "assertion failure"
+		return "failed assertion"
 	}
 	return "error"
 }

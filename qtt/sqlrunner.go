@@ -99,10 +99,10 @@ func (r *scriptRunner) runTest(ctx context.Context, v *Variant) *caseFailure {
 			details = strings.TrimSpace(details + "\nquery errors:\n" + joinErrors(errs))
 		}
 		if want == nil {
-			return fail(details, "%s: %s: %v", where, abbreviate(step.Text, 80), err)
+			return fail(details, "%s: %s: %v", where, abbreviate(step.Text, 120), err)
 		}
 		if merr := matchException(want, err); merr != nil {
-			return fail(details, "%s: %s: %v", where, abbreviate(step.Text, 80), merr)
+			return fail(details, "%s: %s: %v", where, abbreviate(step.Text, 120), merr)
 		}
 		return nil
 	}
@@ -139,6 +139,8 @@ type assertFailure struct {
 	*execError
 	details string
 }
+
+func (f *assertFailure) Unwrap() error { return f.execError }
 
 func assertionFailed(details, format string, args ...any) error {
 	return &assertFailure{execError: &execError{Kind: kindAssertion, Msg: fmt.Sprintf(format, args...)}, details: details}
