@@ -38,12 +38,13 @@ type sqlStep struct {
 
 // Directive types.
 const (
-	directiveTest     = "test"
-	directiveError    = "expected.error"
-	directiveMessage  = "expected.message"
-	sqlFileExtension  = ".sql"
-	tripleFormCaseKey = "KSQL_Test"
+	directiveTest    = "test"
+	directiveError   = "expected.error"
+	directiveMessage = "expected.message"
 )
+
+// sqlFileExtension ends the names of SQL test files.
+const sqlFileExtension = ".sql"
 
 // reDirective is a directive comment without its leading "--".
 var reDirective = regexp.MustCompile(`^@([a-zA-Z.]+):\s*(.*)$`)

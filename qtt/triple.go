@@ -16,6 +16,9 @@ import (
 // ({"outputs": [...]}), with records shaped as in QTT files. Together
 // they are one QTT case.
 
+// tripleCaseName names the case of the three files, as ksqlDB does.
+const tripleCaseName = "KSQL_Test"
+
 // recordsFile is an input or output file of the three-file form.
 type recordsFile struct {
 	Inputs  []recordSpec `json:"inputs"`
@@ -33,7 +36,7 @@ func loadTriple(sqlPath, inPath, outPath string) ([]Variant, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", sqlPath, err)
 	}
-	tc := &testCase{Name: tripleFormCaseKey}
+	tc := &testCase{Name: tripleCaseName}
 	for _, st := range stmts {
 		tc.Statements = append(tc.Statements, st.Text()+";")
 	}
