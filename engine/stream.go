@@ -316,28 +316,41 @@ func (e *Engine) Print(ctx context.Context, text string, props map[string]string
 		limit = *pr.Limit
 	}
 	seen, printed := 0, 0
-	keyFmt, valFmt := "", ""
-	shownFormats := false
+	// Each side's candidate formats narrow with every record polled, as
+	// in ksqlDB: a batch is observed whole first, so all its records
+	// render in the formats that survive it, and the format lines are
+	// printed (before the batch's records) whenever they change.
+	keys := serde.NewPrintFormats(e.opts.Registry, true)
+	vals := serde.NewPrintFormats(e.opts.Registry, false)
+	shownKey, shownVal := "", ""
 	done := make(chan error, 1)
 	handler := func(ctx context.Context, batch []kafka.Record) error {
+		if len(batch) == 0 {
+			return nil
+		}
+		for _, r := range batch {
+			keys.Observe(r.Key)
+			vals.Observe(r.Value)
+		}
+		if d := keys.Describe(); d != shownKey {
+			shownKey = d
+			if err := emit("Key format: " + d); err != nil {
+				return err
+			}
+		}
+		if d := vals.Describe(); d != shownVal {
+			shownVal = d
+			if err := emit("Value format: " + d); err != nil {
+				return err
+			}
+		}
 		for _, r := range batch {
 			seen++
 			if (seen-1)%interval != 0 {
 				continue
 			}
-			keyText, kf := e.printRender(r.Key, &keyFmt)
-			valText, vf := e.printRender(r.Value, &valFmt)
-			if !shownFormats {
-				shownFormats = true
-				if err := emit("Key format: " + kf); err != nil {
-					return err
-				}
-				if err := emit("Value format: " + vf); err != nil {
-					return err
-				}
-			}
 			line := fmt.Sprintf("rowtime: %s, key: %s, value: %s, partition: %d",
-				time.UnixMilli(r.Timestamp).UTC().Format("2006/01/02 15:04:05.000 Z"), keyText, valText, r.Partition)
+				time.UnixMilli(r.Timestamp).UTC().Format("2006/01/02 15:04:05.000 Z"), keys.Render(r.Key), vals.Render(r.Value), r.Partition)
 			if err := emit(line); err != nil {
 				return err
 			}
@@ -374,26 +387,3 @@ func (e *Engine) Print(ctx context.Context, text string, props map[string]string
 }
 
 var errPrintDone = errors.New("print limit reached")
-
-// printRender renders one key or value for PRINT: records framed for the
-// Schema Registry are decoded with their writer schema; anything else goes
-// to the format detector, whose first guess sticks for the topic.
-func (e *Engine) printRender(b []byte, guess *string) (text, format string) {
-	f, t, ok := serde.RenderWithRegistry(b, e.opts.Registry)
-	if ok {
-		return t, f
-	}
-	if f != "" {
-		// Framed for a schema the registry has, yet unreadable with it:
-		// shown losslessly, under the schema's format.
-		return serde.Render(b, f), f
-	}
-	if *guess == "" && b != nil {
-		*guess = serde.Detect(b)
-	}
-	f = *guess
-	if f == "" {
-		f = serde.Detect(b)
-	}
-	return serde.Render(b, f), f
-}

@@ -89,40 +89,6 @@ func TestKafkaBytesAreCopied(t *testing.T) {
 	}
 }
 
-func TestPrintDetect(t *testing.T) {
-	cases := []struct {
-		in     []byte
-		detect string
-		cands  string
-		render string
-	}{
-		{[]byte{0, 0, 0, 1}, "KAFKA_INT", "KAFKA_INT", "1"},
-		{[]byte{0, 0, 0, 2, 0x54, 0x0b, 0xe4, 0}, "KAFKA_BIGINT", "KAFKA_BIGINT,KAFKA_DOUBLE", "10000000000"},
-		{[]byte(`{"ID":1}`), "JSON", "JSON,KAFKA_STRING,KAFKA_BIGINT,KAFKA_DOUBLE", `{"ID":1}`},
-		{[]byte(`{"ID": 1, "NAME": "x"}`), "JSON", "JSON,KAFKA_STRING", `{"ID": 1, "NAME": "x"}`},
-		{[]byte("hello world"), "KAFKA_STRING", "KAFKA_STRING", "hello world"},
-		{[]byte("1,one,100"), "KAFKA_STRING", "KAFKA_STRING", "1,one,100"},
-		{[]byte{0, 0, 0, 0, 1, 2, 3, 4, 5}, "AVRO", "AVRO", "AAAAAAECAwQF"},
-		{[]byte{0xff, 0xfe, 0x01}, "UNKNOWN", "UNKNOWN", "//4B"},
-		{nil, "UNKNOWN", "", "<null>"},
-	}
-	for _, c := range cases {
-		if got := Detect(c.in); got != c.detect {
-			t.Errorf("Detect(%q) = %s, want %s", c.in, got, c.detect)
-		}
-		if got := strings.Join(Candidates(c.in), ","); got != c.cands {
-			t.Errorf("Candidates(%q) = %s, want %s", c.in, got, c.cands)
-		}
-		if got := Render(c.in, Detect(c.in)); got != c.render {
-			t.Errorf("Render(%q) = %q, want %q", c.in, got, c.render)
-		}
-	}
-	dbl := []byte{0x3f, 0xf1, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a}
-	if got := Render(dbl, PrintKafkaDouble); got != "1.1" {
-		t.Errorf("double: %s", got)
-	}
-}
-
 // TestKafkaCheckingFailsAsDecoding: a KAFKA column read by nobody is only
 // checked, failing on exactly the bytes decoding fails on, with the same
 // error, and leaving the column null; the bytes of a value it accepts

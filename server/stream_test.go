@@ -102,7 +102,7 @@ func TestPrintOverQuery(t *testing.T) {
 		}
 		lines = append(lines, strings.TrimSuffix(l, "\n"))
 	}
-	if res.StatusCode != 200 || lines[0] != "Key format: KAFKA_STRING" || lines[1] != "Value format: JSON" ||
+	if res.StatusCode != 200 || lines[0] != "Key format: KAFKA_STRING" || lines[1] != "Value format: JSON or KAFKA_STRING" ||
 		!strings.HasPrefix(lines[2], "rowtime: ") || !strings.Contains(lines[4], `key: u3, value: {"URL":"/c"}, partition: 0`) {
 		t.Fatalf("PRINT: %d %q", res.StatusCode, lines)
 	}
