@@ -51,18 +51,45 @@ func printKeys(t *testing.T, lines []string) []string {
 // formats as ksqlDB does and shows each key with its real window bounds:
 // [key@start/-] for time windows (whose end is not in the key),
 // [key@start/end] for sessions.
+//
+// It runs on the in-memory cluster, which delivers one record at a
+// time, and on the embedded broker, which PRINT reads in fetched batches.
 func TestPrintWindowedTables(t *testing.T) {
-	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
-	e, err := New(context.Background(), Options{Cluster: cl, Config: map[string]string{
-		"auto.offset.reset": "earliest", "ksql.streams.cache.max.bytes.buffering": "0"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
+	config := map[string]string{"auto.offset.reset": "earliest", "ksql.streams.cache.max.bytes.buffering": "0"}
+	t.Run("mem", func(t *testing.T) {
+		cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+		e, err := New(context.Background(), Options{Cluster: cl, Config: config})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { e.Close() })
+		printWindowedTables(t, e, cl)
+	})
+	t.Run("embedded", func(t *testing.T) {
+		b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		cl, err := kafka.Dial(context.Background(), kafka.Config{Brokers: []string{b.Addr()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cl.Close() })
+		e, err := New(context.Background(), Options{Cluster: cl, StateDir: t.TempDir(), Config: config})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { e.Close() })
+		printWindowedTables(t, e, cl)
+	})
+}
 
-	// A minute-aligned instant, whose big-endian bytes are not UTF-8, as
-	// today's times are not: the whole windowed key is then no string.
-	const t0 = int64(1700000040000)
+func printWindowedTables(t *testing.T, e *Engine, cl kafka.Cluster) {
+	// A minute-aligned instant some minutes ago (a broker keeps it): the
+	// big-endian bytes of times from 2022 to 2039 are not UTF-8, so the
+	// whole windowed key is no string.
+	t0 := (time.Now().UnixMilli()/60000 - 10) * 60000
 	mustExec(t, e, "CREATE STREAM s (k STRING KEY, id INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);")
 	mustExec(t, e, fmt.Sprintf(`INSERT INTO s (ROWTIME, k, id) VALUES (%d, 'alice', 1000);
 		INSERT INTO s (ROWTIME, k, id) VALUES (%d, 'bob', 2000);
