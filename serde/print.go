@@ -183,11 +183,19 @@ type srRead struct {
 	ok     bool
 }
 
+// latestWindowTime bounds a window's start and end: the last millisecond
+// of year 9999. ksqlDB accepts any start below the maximum long, so the
+// last eight bytes of any text key of nine or more characters read as a
+// window starting millions of years from now, and its PRINT shows such
+// keys as windows (its issue 5514, open); no window eddy or ksqlDB
+// writes starts that late.
+const latestWindowTime = 253402300799999
+
 // inner returns the key bytes a candidate reads, with the window bounds;
 // ok is false when the bytes hold no valid window of that kind. Windows
-// are checked as Kafka Streams' deserializers do: a start before the
-// epoch, a session ending before it starts, or a time window whose end
-// (start plus the 1 ms size ksqlDB assumes) overflows is no window.
+// are checked as Kafka Streams' deserializers do, and for a plausible
+// time: a start before the epoch or after latestWindowTime, a session
+// ending before it starts or after latestWindowTime is no window.
 func (pr *printProbe) inner(w printWindow) (in []byte, start, end int64, ok bool) {
 	b := pr.b
 	switch w {
@@ -199,7 +207,7 @@ func (pr *printProbe) inner(w printWindow) (in []byte, start, end int64, ok bool
 		}
 		end = int64(binary.BigEndian.Uint64(b[len(b)-16:]))
 		start = int64(binary.BigEndian.Uint64(b[len(b)-8:]))
-		if start < 0 || end < start {
+		if start < 0 || end < start || end > latestWindowTime {
 			return nil, 0, 0, false
 		}
 		return b[:len(b)-16], start, end, true
@@ -208,7 +216,7 @@ func (pr *printProbe) inner(w printWindow) (in []byte, start, end int64, ok bool
 			return nil, 0, 0, false
 		}
 		start = int64(binary.BigEndian.Uint64(b[len(b)-8:]))
-		if start < 0 || start == math.MaxInt64 {
+		if start < 0 || start > latestWindowTime {
 			return nil, 0, 0, false
 		}
 		return b[:len(b)-8], start, 0, true

@@ -37,10 +37,13 @@ func TestPrintFormatsOneRecord(t *testing.T) {
 		{"int key not text", true, int32Bytes(1000), "KAFKA_INT", "1000"},
 		{"negative int key", true, int32Bytes(-5), "KAFKA_INT", "-5"},
 		{"bigint key", true, binary.BigEndian.AppendUint64(nil, 199), "KAFKA_BIGINT or KAFKA_DOUBLE", "199"},
-		// A string key of nine or more characters reads as a time
-		// window too, as in ksqlDB: its last eight bytes are a plausible
-		// start. The first format left wins.
-		{"long string key", true, []byte("user_1234"), "HOPPING(KAFKA_STRING) or TUMBLING(KAFKA_STRING) or KAFKA_STRING", "[u@8315178040182321972/-]"},
+		// The last eight bytes of a text key of nine or more characters
+		// read as a window start past year 9999: no window (ksqlDB shows
+		// [u@8315178040182321972/-]).
+		{"long string key", true, []byte("user_1234"), "KAFKA_STRING", "user_1234"},
+		{"long string session-sized key", true, []byte("key20200529-and-more"), "KAFKA_STRING", "key20200529-and-more"},
+		{"window start in year 9999", true, timeWindowed([]byte("k"), 253402300799999), "HOPPING(KAFKA_STRING) or TUMBLING(KAFKA_STRING)", "[k@253402300799999/-]"},
+		{"window start after year 9999", true, timeWindowed([]byte("k"), 253402300800000), PrintNoFormat, `k\x00\x00\xE6w\xD2\x1F\xDC\x00`},
 		{"tumbling string key", true, timeWindowed([]byte("κόσμε"), 1234567890123), "HOPPING(KAFKA_STRING) or TUMBLING(KAFKA_STRING)", "[κόσμε@1234567890123/-]"},
 		{"session string key", true, sessionWindowed([]byte("κόσμε"), 1534567890123, 1534567899999), "SESSION(KAFKA_STRING)", "[κόσμε@1534567890123/1534567899999]"},
 		{"tumbling int key", true, timeWindowed(int32Bytes(24), 1700000000000), "HOPPING(KAFKA_INT) or TUMBLING(KAFKA_INT) or HOPPING(KAFKA_STRING) or TUMBLING(KAFKA_STRING)", "[24@1700000000000/-]"},
@@ -180,7 +183,7 @@ func TestPrintFormatsObserveCost(t *testing.T) {
 	p := NewPrintFormats(nil, true)
 	key := timeWindowed([]byte(strings.Repeat("k", 100)), 1700000000000)
 	p.Observe(key)
-	if len(p.cands) != 3 { // SESSION, HOPPING and TUMBLING of KAFKA_STRING
+	if len(p.cands) != 2 { // HOPPING and TUMBLING of KAFKA_STRING ("kkkkkkkk" is no session end)
 		t.Fatalf("left %v", p.Names())
 	}
 	allocs := testing.AllocsPerRun(100, func() { p.Observe(key) })
