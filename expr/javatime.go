@@ -308,10 +308,18 @@ var zoneAliases = map[string]string{
 	"IST": "Asia/Kolkata", "JST": "Asia/Tokyo",
 }
 
+// gmt is the zone GMT: UTC's offset under its own name.
+var gmt = time.FixedZone("GMT", 0)
+
 // loadZone resolves a ksqlDB time zone argument: an id, an alias or an
 // offset such as +05:30 or GMT+2.
 func loadZone(name string) (*time.Location, error) {
 	n := strings.TrimSpace(name)
+	if strings.EqualFold(n, "GMT") {
+		// Java's ZoneId.of("GMT") is a zone of its own, written GMT
+		// (Greenwich Mean Time), not UTC.
+		return gmt, nil
+	}
 	if a, ok := zoneAliases[strings.ToUpper(n)]; ok {
 		n = a
 	}

@@ -92,6 +92,10 @@ func TestParseTimestampEraAndLongZoneName(t *testing.T) {
 		{"FORMAT_TIMESTAMP(FROM_UNIXTIME(994273736000), 'zzzz', 'Europe/Paris')", "Central European Summer Time"},
 		{"FORMAT_TIMESTAMP(FROM_UNIXTIME(994273736000), 'GGGG zzzz')", "Anno Domini Coordinated Universal Time"},
 		{"FORMAT_TIMESTAMP(FROM_UNIXTIME(994273736000), 'zzzz', '+05:30')", "+05:30"},
+		// GMT is a zone of its own in Java, not UTC under another name.
+		{"FORMAT_TIMESTAMP(FROM_UNIXTIME(994273736000), 'HH:mm z zzzz', 'GMT')", "19:08 GMT Greenwich Mean Time"},
+		{"TIMESTAMPTOSTRING(994273736000, 'HH:mm z', 'GMT')", "19:08 GMT"},
+		{"FORMAT_TIMESTAMP(FROM_UNIXTIME(994273736000), 'HH:mm z', 'UTC')", "19:08 UTC"},
 		{"FORMAT_TIMESTAMP(FROM_UNIXTIME(-63517996800000), 'yyyy G')", "0044 BC"},
 	} {
 		t.Run(tc.expr, func(t *testing.T) {
