@@ -62,6 +62,9 @@ func (s *shell) statement(ctx context.Context, text string) error {
 	case kindPrint:
 		return s.print(ctx, sent)
 	case kindSet:
+		if err := sql.CheckProperty(st.name, st.value); err != nil {
+			return err // refused here, not by the next statement sent
+		}
 		old, had := s.props[st.name]
 		s.props[st.name] = st.value
 		if had {

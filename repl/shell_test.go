@@ -201,6 +201,27 @@ func TestSetUnset(t *testing.T) {
 	}
 }
 
+// TestSetRefusesBadValue: a SET of a value Kafka's clients refuse fails
+// at the SET, keeping the earlier value, instead of failing whatever
+// statement comes next.
+func TestSetRefusesBadValue(t *testing.T) {
+	c := &testClient{}
+	out, stderr, err := session(t, c, Options{Interactive: true},
+		"SET 'auto.offset.reset'='earliest';\nSET 'auto.offset.reset'='earlist';\nSHOW STREAMS;\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Invalid value earlist for configuration auto.offset.reset: String must be one of: latest, earliest, none\n"; stderr != want {
+		t.Errorf("stderr %q, want %q", stderr, want)
+	}
+	if strings.Contains(out, "'earlist'") {
+		t.Errorf("the bad value was reported as set:\n%s", out)
+	}
+	if len(c.calls) != 1 || c.calls[0].props["auto.offset.reset"] != "earliest" {
+		t.Errorf("props sent: %+v", c.calls)
+	}
+}
+
 func TestVariables(t *testing.T) {
 	c := &testClient{resubstitutes: true}
 	out, _, err := session(t, c, Options{Vars: map[string]string{"topic": "t1"}},
