@@ -55,7 +55,16 @@ func registerCollection(r *Registry) {
 	r.add("ARRAY_MAX", ovT(elemOf, extreme(1), arrT))
 	r.add("ARRAY_MIN", ovT(elemOf, extreme(-1), arrT))
 	sortArr := func(a []any) (any, error) {
-		desc := len(a) > 1 && strings.EqualFold(a[1].(string), "DESC")
+		desc := false
+		if len(a) > 1 {
+			switch strings.ToUpper(a[1].(string)) {
+			case "ASC", "ASCENDING":
+			case "DESC", "DESCENDING":
+				desc = true
+			default:
+				return nil, nil // as ksqlDB: no sort for an unknown direction
+			}
+		}
 		out := slices.Clone(a[0].([]any))
 		slices.SortStableFunc(out, func(x, y any) int {
 			// NULLs sort last either way.

@@ -59,8 +59,11 @@ func registerMath(r *Registry) {
 
 	// ROUND ties go towards positive infinity, as Java's Math.round and
 	// ksqlDB's decimal rounding (HALF_UP, HALF_DOWN when negative) do.
+	// ROUND and TRUNC of an INT are BIGINTs, as ksqlDB's round(int) and
+	// trunc(Integer) return a Long.
+	intToBig := func(a []any) (any, error) { return int64(a[0].(int32)), nil }
 	r.add("ROUND",
-		ov(tInt, func(a []any) (any, error) { return a[0], nil }, tInt),
+		ov(tBig, intToBig, tInt),
 		ov(tBig, func(a []any) (any, error) { return a[0], nil }, tBig),
 		ov(tBig, func(a []any) (any, error) { return javaRound(a[0].(float64)), nil }, tDbl),
 		ov(tDbl, func(a []any) (any, error) {
@@ -80,7 +83,7 @@ func registerMath(r *Registry) {
 			return rescale(roundCeilHalf(d, int(a[1].(int32))), int(-d.Exponent())), nil
 		}, anyDecimal, tInt))
 	r.add("TRUNC",
-		ov(tInt, func(a []any) (any, error) { return a[0], nil }, tInt),
+		ov(tBig, intToBig, tInt),
 		ov(tBig, func(a []any) (any, error) { return a[0], nil }, tBig),
 		ov(tBig, func(a []any) (any, error) {
 			return javaD2L(math.Trunc(a[0].(float64)), math.MinInt64, math.MaxInt64), nil

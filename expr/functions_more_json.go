@@ -197,9 +197,29 @@ func jsonEquals(raw json.RawMessage, v any) bool {
 		return t != "" && t[0] == '"' && json.Unmarshal(raw, &s) == nil && s == v
 	case bool:
 		return t == strconv.FormatBool(v)
-	case int32, int64, float64, decimal.Decimal:
+	case decimal.Decimal:
+		// ksqlDB matches no token to a DECIMAL (its literal 2.5 is one),
+		// which reads as an oversight: eddy compares the numbers.
+		d, err := decimal.NewFromString(t)
+		return err == nil && d.Equal(v)
+	case int32, int64:
+		// As ksqlDB, which matches an integer token only to an INT or
+		// BIGINT and a fraction or exponent only to a DOUBLE.
+		if isJSONFraction(t) {
+			return false
+		}
 		d, err := decimal.NewFromString(t)
 		return err == nil && d.Equal(dec(v))
+	case float64:
+		if !isJSONFraction(t) {
+			return false
+		}
+		f, err := strconv.ParseFloat(t, 64)
+		return err == nil && f == v
 	}
 	return false
 }
+
+// isJSONFraction reports whether a JSON number token has a fraction or an
+// exponent (Jackson's VALUE_NUMBER_FLOAT).
+func isJSONFraction(t string) bool { return strings.ContainsAny(t, ".eE") }

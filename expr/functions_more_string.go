@@ -3,6 +3,7 @@ package expr
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -15,6 +16,10 @@ import (
 func registerMoreString(r *Registry) {
 	// ENCODE(s, from, to) re-encodes s between hex, utf8, ascii and base64.
 	r.add("ENCODE", ov(tStr, func(a []any) (any, error) {
+		if strings.EqualFold(a[1].(string), a[2].(string)) {
+			// ksqlDB's table of encoders pairs only different encodings.
+			return nil, errors.New("Supported input and output encodings are: hex, utf8, ascii and base64")
+		}
 		b, err := decodeString(a[0].(string), a[1].(string))
 		if err != nil {
 			return nil, err

@@ -188,21 +188,33 @@ func registerString(r *Registry) {
 	instr := func(a []any) (any, error) {
 		pos, occ := int32(1), int32(1)
 		if len(a) > 2 {
-			pos = a[2].(int32)
+			p, ok := a[2].(int32)
+			if !ok {
+				return nil, nil
+			}
+			pos = p
 		}
 		if len(a) > 3 {
-			occ = a[3].(int32)
+			o, ok := a[3].(int32)
+			if !ok {
+				return nil, nil
+			}
+			occ = o
 		}
-		s, sub := a[0].(string), a[1].(string)
+		s, okS := a[0].(string)
+		sub, okSub := a[1].(string)
+		if !okS || !okSub {
+			return int32(0), nil // ksqlDB: a NULL string or substring is found nowhere
+		}
 		if asciiOnly(s) && asciiOnly(sub) {
 			return instrASCII(s, sub, int(pos), int(occ)), nil
 		}
 		return instrOf(utf16Units(s), utf16Units(sub), int(pos), int(occ)), nil
 	}
 	r.add("INSTR",
-		ov(tInt, instr, tStr, tStr),
-		ov(tInt, instr, tStr, tStr, tInt),
-		ov(tInt, instr, tStr, tStr, tInt, tInt))
+		ov(tInt, instr, tStr, tStr).nullable(),
+		ov(tInt, instr, tStr, tStr, tInt).nullable(),
+		ov(tInt, instr, tStr, tStr, tInt, tInt).nullable())
 
 	splitStr := func(a []any) (any, error) {
 		s, d := a[0].(string), a[1].(string)
@@ -276,7 +288,13 @@ func registerString(r *Registry) {
 		u[6] = u[6]&0x0f | 0x40 // version 4
 		u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
 		return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:]), nil
-	}))
+	}), ov(tStr, func(a []any) (any, error) {
+		u := a[0].([]byte) // 16 bytes as a UUID's text, as ksqlDB's uuid(BYTES)
+		if len(u) != 16 {
+			return nil, nil
+		}
+		return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:]), nil
+	}, tByt))
 
 	r.add("REGEXP_REPLACE", patternStringOverload(1, func(re *regexp.Regexp, a []any) (string, bool, error) {
 		return re.ReplaceAllString(a[0].(string), javaReplacement(a[2].(string))), true, nil
@@ -286,11 +304,12 @@ func registerString(r *Registry) {
 		if len(a) > 2 {
 			g = int(a[2].(int32))
 		}
-		m := re.FindStringSubmatch(a[1].(string))
-		if m == nil || g >= len(m) || g < 0 {
-			return "", false, nil
+		s := a[1].(string)
+		m := re.FindStringSubmatchIndex(s)
+		if m == nil || g < 0 || 2*g >= len(m) || m[2*g] < 0 {
+			return "", false, nil // no match, no such group, or a group that took no part (Java's group() is null)
 		}
-		return m[g], true, nil
+		return s[m[2*g]:m[2*g+1]], true, nil
 	}
 	r.add("REGEXP_EXTRACT", patternStringOverload(0, regexExtract, tStr, tStr), patternStringOverload(0, regexExtract, tStr, tStr, tInt))
 	r.add("REGEXP_SPLIT_TO_ARRAY", patternOverload(types.ArrayOf(tStr), 1, func(re *regexp.Regexp, a []any) (any, error) {

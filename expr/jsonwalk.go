@@ -37,7 +37,7 @@ func extractJSONField(text string, steps []jsonStep) (string, bool) {
 	case '"':
 		return jsonString(text[i:jsonValueEnd(text, i)]), true
 	case 'n':
-		return "", false
+		return "null", true // Jackson's NullNode, written as text, as ksqlDB returns it
 	case 't':
 		return "true", true
 	case 'f':

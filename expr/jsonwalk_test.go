@@ -42,8 +42,8 @@ func decodedField(text string, steps []jsonStep) any {
 		}
 	}
 	switch v := cur.(type) {
-	case nil:
-		return nil
+	case nil: // a JSON null the path reached: Jackson's NullNode, as text
+		return "null"
 	case string:
 		return v
 	case json.Number:
