@@ -103,6 +103,49 @@ func TestBadRecordGoesToProcessingLog(t *testing.T) {
 	}
 }
 
+// TestProcessingLogNamesTargetAndRecord: a deserialization error's entry
+// names the side that failed (TARGET) and, with
+// ksql.logging.processing.rows.include, holds its bytes (RECORDB64), so
+// the query users write over the log, decoding the bad record, works.
+func TestProcessingLogNamesTargetAndRecord(t *testing.T) {
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	e, err := New(context.Background(), Options{Cluster: cl, Config: map[string]string{
+		"auto.offset.reset": "earliest", "ksql.logging.processing.stream.auto.create": "true",
+		"ksql.logging.processing.rows.include": "true",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	mustExec(t, e, "CREATE STREAM s (k INT KEY, id BIGINT) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
+	mustExec(t, e, "CREATE STREAM out AS SELECT k, id FROM s;")
+	ctx := context.Background()
+	if err := cl.Produce(ctx,
+		kafka.Record{Topic: "in", Partition: -1, Key: []byte{0, 0, 0, 1}, Value: []byte("{not json")},
+		kafka.Record{Topic: "in", Partition: -1, Key: []byte{1}, Value: []byte(`{"id":7}`)},
+		kafka.Record{Topic: "in", Partition: -1, Key: []byte{0, 0, 0, 2}, Value: []byte(`{"id":8}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := values(t, cl, "OUT"); len(got) != 1 {
+		t.Fatalf("query output %q, want the one good record", got)
+	}
+	var rows [][]any
+	err = e.Stream(ctx, "SELECT MESSAGE->DESERIALIZATIONERROR->TARGET, FROM_BYTES(TO_BYTES(MESSAGE->DESERIALIZATIONERROR->RECORDB64, 'base64'), 'utf8'), "+
+		"MESSAGE->PRODUCTIONERROR FROM KSQL_PROCESSING_LOG;", nil, func(r api.StreamedRow) error {
+		if r.Row != nil {
+			rows = append(rows, r.Row.Columns)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]any{{"value", "{not json", nil}, {"key", "\x01", nil}}
+	if len(rows) != 2 || rows[0][0] != want[0][0] || rows[0][1] != want[0][1] || rows[0][2] != nil || rows[1][0] != "key" {
+		t.Fatalf("KSQL_PROCESSING_LOG rows %q, want %q", rows, want)
+	}
+}
+
 func TestErrorsAreClassified(t *testing.T) {
 	e, _ := newMemEngine(t)
 	_, err := e.Execute(context.Background(), "CREATE STREAM s (id BIGINT) WITH (kafka_topic='in', value_format='JSON', partitions=1);\nSELEC * FROM s;", nil)

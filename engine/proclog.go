@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"time"
@@ -32,7 +33,9 @@ func (e *Engine) processingLog(reportOnly bool) *runtime.ProcessingLog {
 		}
 	}}
 	if !reportOnly {
-		pl.Topic, pl.Encode = e.processingLogTopic(), encodeProcessingError
+		rows := strings.EqualFold(e.cfg["ksql.logging.processing.rows.include"], "true")
+		pl.Topic = e.processingLogTopic()
+		pl.Encode = func(pe runtime.ProcessingError) []byte { return encodeProcessingError(pe, rows) }
 	}
 	return pl
 }
@@ -47,14 +50,23 @@ var processingErrorTypes = map[string]int{
 }
 
 // encodeProcessingError writes a processing-log record in the shape of
-// ksqlDB's: one branch of "message" set according to the error's type.
-func encodeProcessingError(pe runtime.ProcessingError) []byte {
+// ksqlDB's: one branch of "message" set according to the error's type,
+// with the bytes that did not deserialize (base64) when rows are
+// included (ksql.logging.processing.rows.include), as in ksqlDB.
+func encodeProcessingError(pe runtime.ProcessingError, rows bool) []byte {
 	detail := map[string]any{
 		"errorMessage": pe.Err.Error(),
 		"cause":        []string{},
 		"topic":        pe.Topic,
 		"partition":    pe.Partition,
 		"offset":       pe.Offset,
+	}
+	switch pe.Kind {
+	case "DESERIALIZATION_ERROR", "SERIALIZATION_ERROR":
+		detail["target"] = nilIfEmpty(pe.Target)
+	}
+	if rows && pe.Record != nil && pe.Kind == "DESERIALIZATION_ERROR" {
+		detail["recordB64"] = base64.StdEncoding.EncodeToString(pe.Record)
 	}
 	message := map[string]any{
 		"type":                    processingErrorTypes[pe.Kind],
@@ -81,20 +93,29 @@ func encodeProcessingError(pe runtime.ProcessingError) []byte {
 	return b
 }
 
+// nilIfEmpty is s, or JSON null for "".
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
 // processingLogSchema is the schema of the KSQL_PROCESSING_LOG stream.
 func processingLogSchema() *types.Schema {
-	detail := types.StructOf(
-		types.Field{Name: "ERRORMESSAGE", Type: types.StringType},
-		types.Field{Name: "CAUSE", Type: types.ArrayOf(types.StringType)},
-		types.Field{Name: "TOPIC", Type: types.StringType},
-		types.Field{Name: "PARTITION", Type: types.IntType},
-		types.Field{Name: "OFFSET", Type: types.BigintType},
-	)
+	// ksqlDB's fields of each branch, then where the record was read
+	// (eddy's: TOPIC of a record processing or serialization error,
+	// PARTITION and OFFSET).
+	str := func(name string) types.Field { return types.Field{Name: name, Type: types.StringType} }
+	cause := types.Field{Name: "CAUSE", Type: types.ArrayOf(types.StringType)}
+	where := []types.Field{str("TOPIC"), {Name: "PARTITION", Type: types.IntType}, {Name: "OFFSET", Type: types.BigintType}}
+	branch := func(fields ...types.Field) *types.Type { return types.StructOf(append(fields, where...)...) }
 	message := types.StructOf(
 		types.Field{Name: "TYPE", Type: types.IntType},
-		types.Field{Name: "DESERIALIZATIONERROR", Type: detail},
-		types.Field{Name: "RECORDPROCESSINGERROR", Type: detail},
-		types.Field{Name: "SERIALIZATIONERROR", Type: detail},
+		types.Field{Name: "DESERIALIZATIONERROR", Type: branch(str("TARGET"), str("ERRORMESSAGE"), str("RECORDB64"), cause)},
+		types.Field{Name: "RECORDPROCESSINGERROR", Type: branch(str("ERRORMESSAGE"), str("RECORD"), cause)},
+		types.Field{Name: "PRODUCTIONERROR", Type: types.StructOf(str("ERRORMESSAGE"))},
+		types.Field{Name: "SERIALIZATIONERROR", Type: branch(str("TARGET"), str("ERRORMESSAGE"), str("RECORD"), cause)},
 		types.Field{Name: "KAFKASTREAMSTHREADERROR", Type: types.StructOf(
 			types.Field{Name: "ERRORMESSAGE", Type: types.StringType},
 			types.Field{Name: "THREADNAME", Type: types.StringType},
@@ -136,7 +157,7 @@ func (e *Engine) connectorRecordError(f connect.RecordFailure) {
 	e.opts.Logf("processing log: %s (stage %s, class %s)", pe, f.Stage, f.Class)
 	ctx, cancel := context.WithTimeout(context.Background(), kafka.DefaultTimeout)
 	defer cancel()
-	rec := kafka.Record{Topic: e.processingLogTopic(), Partition: -1, Value: encodeProcessingError(pe), Timestamp: time.Now().UnixMilli()}
+	rec := kafka.Record{Topic: e.processingLogTopic(), Partition: -1, Value: encodeProcessingError(pe, false), Timestamp: time.Now().UnixMilli()}
 	if err := e.cluster.Produce(ctx, rec); err != nil {
 		e.opts.Logf("processing log: %v", err)
 	}

@@ -23,6 +23,11 @@ type ProcessingError struct {
 	Partition int32
 	Offset    int64
 	Err       error
+	// Target is "key" or "value" for a record whose key or value did not
+	// deserialize, and Record those bytes (ksqlDB's RECORDB64, written
+	// only when the log includes rows).
+	Target string
+	Record []byte
 }
 
 func (e ProcessingError) String() string {
@@ -552,6 +557,12 @@ func (t *Task) fail(err error) {
 
 // report sends the current record to the processing log.
 func (t *Task) report(kind string, err error) {
+	t.reportRecord(kind, "", nil, err)
+}
+
+// reportRecord is report for the key or value (target) of a record whose
+// bytes (b) did not deserialize.
+func (t *Task) reportRecord(kind, target string, b []byte, err error) {
 	t.reported = true
 	t.stats.Errors.Add(1)
 	if t.cur != nil {
@@ -565,7 +576,7 @@ func (t *Task) report(kind string, err error) {
 	if t.log == nil {
 		return
 	}
-	pe := ProcessingError{QueryID: t.topo.ID, Kind: kind, Err: err}
+	pe := ProcessingError{QueryID: t.topo.ID, Kind: kind, Err: err, Target: target, Record: b}
 	if t.cur != nil {
 		pe.Topic, pe.Partition, pe.Offset = t.cur.Topic, t.cur.Partition, t.cur.Offset
 	}
@@ -603,12 +614,12 @@ func (t *Task) process(rec *kafka.Record) {
 	if src.Window != "" && key != nil {
 		var err error
 		if key, wstart, wend, err = SplitWindow(key, src.Window, src.WindowSize); err != nil {
-			t.report("DESERIALIZATION_ERROR", fmt.Errorf("key: %w", err))
+			t.reportRecord("DESERIALIZATION_ERROR", "key", rec.Key, fmt.Errorf("key: %w", err))
 			return
 		}
 	}
 	if err := t.decode(src.KeySerde, key, row[:src.NumKey]); err != nil {
-		t.report("DESERIALIZATION_ERROR", fmt.Errorf("key: %w", err))
+		t.reportRecord("DESERIALIZATION_ERROR", "key", rec.Key, fmt.Errorf("key: %w", err))
 		return
 	}
 	if src.IsTable && rec.Key == nil && src.NumKey > 0 {
@@ -622,7 +633,7 @@ func (t *Task) process(rec *kafka.Record) {
 		case errors.Is(err, serde.ErrNull):
 			tombstone = true // bytes that encode null, e.g. JSON `null`
 		case err != nil:
-			t.report("DESERIALIZATION_ERROR", fmt.Errorf("value: %w", err))
+			t.reportRecord("DESERIALIZATION_ERROR", "value", rec.Value, fmt.Errorf("value: %w", err))
 			return
 		}
 	}
