@@ -738,21 +738,28 @@ func literalString(e Expr) string {
 	return FormatExpr(e)
 }
 
+// columnNames parses `name, ...)` after an opening parenthesis: an
+// INSERT's or an ASSERT VALUES' column list.
+func (p *parser) columnNames() []string {
+	var cols []string
+	for {
+		c, _ := p.ident()
+		cols = append(cols, c)
+		if !p.acceptOp(",") {
+			break
+		}
+	}
+	p.expectOp(")")
+	return cols
+}
+
 func (p *parser) insert() Statement {
 	p.expectKw("INSERT", "INTO")
 	targetPos := p.cur().Pos
 	target, _ := p.ident()
 	if p.isOp("(") {
 		p.advance()
-		var cols []string
-		for {
-			c, _ := p.ident()
-			cols = append(cols, c)
-			if !p.acceptOp(",") {
-				break
-			}
-		}
-		p.expectOp(")")
+		cols := p.columnNames()
 		p.expectKw("VALUES")
 		return &InsertValues{Target: target, Columns: cols, Values: p.valuesList()}
 	}

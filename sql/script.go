@@ -131,14 +131,5 @@ func (p *parser) assertTarget() (string, []string) {
 	if !p.acceptOp("(") {
 		return name, nil
 	}
-	var cols []string
-	for {
-		c, _ := p.ident()
-		cols = append(cols, c)
-		if !p.acceptOp(",") {
-			break
-		}
-	}
-	p.expectOp(")")
-	return name, cols
+	return name, p.columnNames()
 }
