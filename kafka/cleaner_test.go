@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,13 +25,11 @@ func dirBytes(t *testing.T, dir string) int64 {
 	return n
 }
 
-// TestEmbeddedRetentionAndCompaction: the embedded broker forgets records
-// past retention and keeps only the latest record per key of a compacted
-// topic, and a restart on the same data directory sees only what was
-// kept.
-func TestEmbeddedRetentionAndCompaction(t *testing.T) {
-	dir := t.TempDir()
-	cfg := EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0", Retention: time.Hour, CleanInterval: 200 * time.Millisecond}
+// startCleaning starts a broker with cfg and creates the cleaning tests'
+// topics: "events" (deleted by retention) and "latest" (compacted). The
+// caller closes the broker.
+func startCleaning(t *testing.T, cfg EmbeddedConfig) (*Embedded, *Client, context.Context) {
+	t.Helper()
 	e, err := StartEmbedded(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -43,6 +42,17 @@ func TestEmbeddedRetentionAndCompaction(t *testing.T) {
 	if err := c.CreateTopic(ctx, TopicInfo{Name: "latest", Partitions: 1, Configs: map[string]string{"cleanup.policy": "compact"}}); err != nil {
 		t.Fatal(err)
 	}
+	return e, c, ctx
+}
+
+// TestEmbeddedRetentionAndCompaction: the embedded broker forgets records
+// past retention and keeps only the latest record per key of a compacted
+// topic, and a restart on the same data directory sees only what was
+// kept.
+func TestEmbeddedRetentionAndCompaction(t *testing.T) {
+	dir := t.TempDir()
+	cfg := EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0", Retention: time.Hour, CleanInterval: 200 * time.Millisecond}
+	e, c, ctx := startCleaning(t, cfg)
 	now := time.Now().UnixMilli()
 	old := now - 2*time.Hour.Milliseconds()
 	// Old events first, then recent ones, in separate batches.
@@ -132,19 +142,8 @@ func TestEmbeddedRetentionAndCompaction(t *testing.T) {
 // every changelog for a few new records.
 func TestCompactionWaitsForDirtyRatio(t *testing.T) {
 	cfg := EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Retention: time.Hour, CleanInterval: 50 * time.Millisecond}
-	e, err := StartEmbedded(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, c, ctx := startCleaning(t, cfg)
 	defer e.Close()
-	c := dial(t, e)
-	ctx := testCtx(t)
-	if err := c.CreateTopic(ctx, TopicInfo{Name: "events", Partitions: 1}); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.CreateTopic(ctx, TopicInfo{Name: "latest", Partitions: 1, Configs: map[string]string{"cleanup.policy": "compact"}}); err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now().UnixMilli()
 	round := 0
 	writeRounds := func(n int) {
