@@ -199,7 +199,12 @@ func TestMoreFunctions(t *testing.T) {
 		{"CHR('\\ud820\\udeb8')", "string:\U000182B8", "STRING", false},
 		{"CHR('\\u004b')", "string:K", "STRING", false},
 		{"CHR('75')", "<nil>", "STRING", false},
-		{"CHR('\\u004bx')", "<nil>", "STRING", false},
+		// ksqlDB unescapes the whole argument (commons-text's unescapeJava).
+		{"CHR('\\u004bx')", "string:Kx", "STRING", false},
+		{"CHR('\\u004b\\txyz\\101\\q')", "string:K\txyzAq", "STRING", false},
+		{"CHR('\\u004')", "<nil>", "STRING", false},
+		{"CHR('\\u004b\\é\\')", "string:Ké", "STRING", false},
+		{"CHR('\\u00zz')", "<nil>", "STRING", false},
 		{"ARRAY_JOIN(ARR, NULL)", "string:123", "STRING", false},
 		{"ROUND(GEO_DISTANCE(37.4439, -122.1663, 51.5257, -0.1122, NULL), 6)", "f64:8634.659797", "DOUBLE", false},
 		{"ROUND(GEO_DISTANCE(37.4439, -122.1663, 51.5257, -0.1122, 'MI'), 6)", "f64:5365.659729", "DOUBLE", false},

@@ -482,19 +482,89 @@ func javaReplacement(s string) string {
 // chrEscape decodes one code point written as \uXXXX, or as a UTF-16
 // surrogate pair \uXXXX\uXXXX; anything else is NULL.
 func chrEscape(s string) any {
-	var units []uint16
-	for len(s) >= 6 && strings.HasPrefix(s, "\\u") {
-		v, err := strconv.ParseUint(s[2:6], 16, 16)
-		if err != nil {
-			return nil
-		}
-		units, s = append(units, uint16(v)), s[6:]
-	}
-	rs := utf16.Decode(units)
-	if s != "" || len(rs) != 1 {
+	if len(s) < 6 || !strings.HasPrefix(s, "\\u") {
 		return nil
 	}
-	return string(rs[0])
+	out, ok := unescapeJava(s)
+	if !ok {
+		return nil
+	}
+	return out
+}
+
+// unescapeJava undoes Java's string escapes as commons-text's
+// StringEscapeUtils.unescapeJava does, which ksqlDB's CHR applies to the
+// whole argument: \uXXXX (UTF-16 units, surrogate pairs joined), octal
+// \0 to \377, \b \t \n \f \r \" \' \\, and a backslash before
+// anything else dropped. ok is false for a \u without four hex digits.
+func unescapeJava(s string) (string, bool) {
+	var units []uint16
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c == '\\' && i+1 == len(s) {
+			break // a trailing backslash is dropped
+		}
+		if c != '\\' {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			units = utf16.AppendRune(units, r)
+			i += n
+			continue
+		}
+		i++
+		switch e := s[i]; {
+		case e == 'u':
+			for i < len(s) && s[i] == 'u' {
+				i++
+			}
+			if i < len(s) && s[i] == '+' {
+				i++
+			}
+			if i+4 > len(s) {
+				return "", false
+			}
+			v, err := strconv.ParseUint(s[i:i+4], 16, 16)
+			if err != nil {
+				return "", false
+			}
+			units = append(units, uint16(v))
+			i += 4
+		case e >= '0' && e <= '7':
+			n := 1
+			for n < 3 && i+n < len(s) && s[i+n] >= '0' && s[i+n] <= '7' && (n < 2 || e <= '3') {
+				n++
+			}
+			v, _ := strconv.ParseUint(s[i:i+n], 8, 16)
+			units = append(units, uint16(v))
+			i += n
+		case e < utf8.RuneSelf:
+			units = append(units, uint16(javaEscaped(e)))
+			i++
+		default: // a backslash before a non-ASCII character is dropped
+			r, n := utf8.DecodeRuneInString(s[i:])
+			units = utf16.AppendRune(units, r)
+			i += n
+		}
+	}
+	return string(utf16.Decode(units)), true
+}
+
+// javaEscaped is the character a backslash and e stand for: a control
+// character for b, t, n, f and r, e itself otherwise (\" \' \\, and the
+// backslash dropped before anything else).
+func javaEscaped(e byte) byte {
+	switch e {
+	case 'b':
+		return '\b'
+	case 't':
+		return '\t'
+	case 'n':
+		return '\n'
+	case 'f':
+		return '\f'
+	case 'r':
+		return '\r'
+	}
+	return e
 }
 
 // splitPart is element i of SPLIT(s, d) for a non-empty d (as arrayAt
