@@ -48,7 +48,7 @@ type EmbeddedConfig struct {
 	// Kafka's 7 days when zero, forever when negative. Topics override
 	// it with retention.ms; compacted topics keep each key's latest
 	// record. CleanInterval is how often retention and compaction run
-	// (30 seconds when zero; compaction only when due, see compactionGate).
+	// (5 minutes when zero; compaction only when due, see compactionGate).
 	Retention     time.Duration
 	CleanInterval time.Duration
 	// Auth, when set, makes the broker require SASL on every
@@ -87,7 +87,7 @@ const saslFile = "sasl.json"
 // RSS, 8 MB ones at 127-131 MB, for the same 0.3 s of CPU).
 const (
 	defaultRetention     = 7 * 24 * time.Hour
-	defaultCleanInterval = 30 * time.Second
+	defaultCleanInterval = 5 * time.Minute
 	segmentBytes         = 8 << 20
 )
 
