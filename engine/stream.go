@@ -237,7 +237,7 @@ func JSONValue(v any, t *types.Type) any {
 	case types.DateVal:
 		return time.Unix(int64(x)*86400, 0).UTC().Format("2006-01-02")
 	case types.TimeVal:
-		return time.UnixMilli(int64(x)).UTC().Format("15:04:05")
+		return types.FormatTime(x) // ApiJsonMapper writes SqlTimeTypes.formatTime
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {

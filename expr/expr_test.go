@@ -243,7 +243,11 @@ func TestEval(t *testing.T) {
 		{"DT > TS", "bool:true", "BOOLEAN"}, // the date is midnight of its day
 		{"TS >= DT", "bool:false", "BOOLEAN"},
 		{"CAST('1970-01-02' AS DATE) = FROM_UNIXTIME(86400000)", "bool:true", "BOOLEAN"},
-		{"CAST(TM AS STRING)", "string:09:16:00", "STRING"},
+		// SqlTimeTypes.formatTime: LocalTime.ofSecondOfDay(ms / 1000).toString()
+		{"CAST(TM AS STRING)", "string:09:16", "STRING"},
+		{"CAST(PARSE_TIME('13:25:07.123', 'HH:mm:ss.SSS') AS STRING)", "string:13:25:07", "STRING"},
+		{"CAST(PARSE_TIME('00:00:00.5', 'HH:mm:ss.S') AS STRING)", "string:00:00", "STRING"},
+		{"CAST(ARRAY[TM] AS STRING)", "string:[09:16:00]", "STRING"}, // java.sql.Time.toString
 		{"CAST('00:01' AS TIME)", "types.TimeVal:60000", "TIME"},
 		{"CAST('2018-05-11T21:58:33Z' AS TIMESTAMP)", "types.TimestampVal:1526075913000", "TIMESTAMP"},
 		{"CAST(DT AS STRING)", "string:2022-06-14", "STRING"},

@@ -18,8 +18,13 @@ func DecimalString(d decimal.Decimal, scale int) string {
 
 // FormatValue renders v of type t as ksqlDB's CAST(x AS STRING) does:
 // numbers in Java form, DATE/TIME/TIMESTAMP in ISO form, collections in
-// Java's toString form. A nil value renders as "null".
+// Java's toString form. A nil value renders as "null". A TIME is written
+// as SqlTimeTypes.formatTime writes it (13:25) on its own, and as
+// java.sql.Time.toString (13:25:00) inside a collection.
 func FormatValue(v any, t *Type) string {
+	if tv, ok := v.(TimeVal); ok {
+		return FormatTime(tv)
+	}
 	var b strings.Builder
 	formatValue(&b, v, t)
 	return b.String()
@@ -50,7 +55,7 @@ func formatValue(b *strings.Builder, v any, t *Type) {
 	case DateVal:
 		b.WriteString(FormatDate(v))
 	case TimeVal:
-		b.WriteString(FormatTime(v))
+		b.WriteString(formatSQLTime(v))
 	case TimestampVal:
 		b.WriteString(FormatTimestamp(v))
 	case []any:

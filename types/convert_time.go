@@ -14,15 +14,25 @@ func FormatDate(d DateVal) string {
 	return time.Unix(int64(d)*86400, 0).UTC().Format("2006-01-02")
 }
 
-// FormatTime renders ms of day as HH:mm:ss, adding .SSS only when the
-// milliseconds are non-zero (Java's ISO_LOCAL_TIME).
+// FormatTime renders ms of day as ksqlDB's SqlTimeTypes.formatTime does
+// (CAST(t AS STRING), TO_JSON_STRING, the REST API): the whole seconds'
+// LocalTime.toString, HH:mm, then :ss only when the seconds are not zero;
+// the milliseconds are dropped (13:25, 13:25:07).
 func FormatTime(t TimeVal) string {
 	ms := int64(t)
-	s := fmt.Sprintf("%02d:%02d:%02d", ms/3600000, ms/60000%60, ms/1000%60)
-	if ms%1000 != 0 {
-		s += fmt.Sprintf(".%03d", ms%1000)
+	s := fmt.Sprintf("%02d:%02d", ms/3600000, ms/60000%60)
+	if sec := ms / 1000 % 60; sec != 0 {
+		s += fmt.Sprintf(":%02d", sec)
 	}
 	return s
+}
+
+// formatSQLTime renders ms of day as java.sql.Time.toString does, HH:mm:ss,
+// which is how a TIME inside an array, map or struct is written when the
+// collection is cast to a string.
+func formatSQLTime(t TimeVal) string {
+	ms := int64(t)
+	return fmt.Sprintf("%02d:%02d:%02d", ms/3600000, ms/60000%60, ms/1000%60)
 }
 
 // FormatTimestamp renders epoch ms as yyyy-MM-ddTHH:mm:ss.SSS in UTC.
