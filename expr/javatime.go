@@ -404,7 +404,17 @@ func (p *javaPattern) parse(s string, loc *time.Location) (time.Time, error) {
 func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly, smart bool) (time.Time, error) {
 	year, month, day, hour, min, sec, nanos := 1970, 1, 1, 0, 0, 0, 0
 	yday, pm, hour12 := 0, -1, false
-	hasYear := false            // a y or u field: Java resolves year, month and day together
+	hasYear := false // a y or u field: Java resolves year, month and day together
+	hasMonth, hasDay := false, false
+	endOfDay := false // HH read 24, which SMART takes for midnight ending the day when the rest is 0
+	// rangeErr is why the first field read is out of its range, as java.time's
+	// SMART resolver reports it once the text has parsed.
+	var rangeErr error
+	check := func(v, lo, hi int, field string) {
+		if (v < lo || v > hi) && rangeErr == nil {
+			rangeErr = fmt.Errorf("Text '%s' could not be parsed: Invalid value for %s (valid values %d - %d): %d", s, field, lo, hi, v)
+		}
+	}
 	era, yearOfEra := -1, false // a G field (0 BC, 1 AD) and whether a y field was read
 	var zone *time.Location
 	pos := 0
@@ -426,6 +436,7 @@ func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly, smart 
 				for _, name := range []string{m.String(), m.String()[:3]} {
 					if strings.HasPrefix(strings.ToLower(s[pos:]), strings.ToLower(name)) {
 						month, pos, found = int(m), pos+len(name), true
+						hasMonth = true
 						break
 					}
 				}
@@ -475,19 +486,36 @@ func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly, smart 
 				hasYear = hasYear || tk.letter != 'Y'
 				yearOfEra = tk.letter == 'y'
 			case 'M', 'L':
-				month = v
+				month, hasMonth = v, true
+				check(v, 1, 12, "MonthOfYear")
 			case 'd':
-				day = v
+				day, hasDay = v, true
+				check(v, 1, 31, "DayOfMonth")
 			case 'D':
 				yday = v
-			case 'H', 'k':
+				check(v, 1, 366, "DayOfYear")
+			case 'H':
+				// 24 is kept for the end-of-day check below
+				hour, endOfDay = v, v == 24
+				if !endOfDay {
+					check(v, 0, 23, "HourOfDay")
+				}
+			case 'k':
+				// SMART takes 0 as well as 1 to 24; 24 is hour 0 of the same day
 				hour = v % 24
-			case 'h', 'K':
+				check(v, 0, 24, "ClockHourOfDay")
+			case 'h':
 				hour, hour12 = v%12, true
+				check(v, 0, 12, "ClockHourOfAmPm")
+			case 'K':
+				hour, hour12 = v, true
+				check(v, 0, 11, "HourOfAmPm")
 			case 'm':
 				min = v
+				check(v, 0, 59, "MinuteOfHour")
 			case 's':
 				sec = v
+				check(v, 0, 59, "SecondOfMinute")
 			case 'S':
 				for len(txt) < 9 {
 					txt += "0"
@@ -497,6 +525,7 @@ func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly, smart 
 				nanos = v
 			case 'A':
 				hour, min, sec, nanos = v/3600000, v/60000%60, v/1000%60, v%1000*1e6
+				check(v, 0, 86399999, "MilliOfDay")
 			}
 			continue
 		}
@@ -573,6 +602,17 @@ func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly, smart 
 	if pos != len(s) && !prefixOnly {
 		return time.Time{}, fmt.Errorf("Text '%s' could not be parsed, unparsed text found at index %d", s, pos)
 	}
+	if rangeErr != nil {
+		return time.Time{}, rangeErr
+	}
+	if endOfDay {
+		// SMART reads 24:00 (and 24:00:00.0) as the midnight ending the
+		// day, hour 24 with anything else is out of range.
+		if min != 0 || sec != 0 || nanos != 0 {
+			return time.Time{}, fmt.Errorf("Text '%s' could not be parsed: Invalid value for HourOfDay (valid values 0 - 23): 24", s)
+		}
+		hour = 0
+	}
 	if era == 0 && yearOfEra {
 		year = 1 - year // 1 BC is year 0
 	}
@@ -582,8 +622,10 @@ func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly, smart 
 	if zone == nil {
 		zone = loc
 	}
-	if month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 59 {
-		return time.Time{}, fmt.Errorf("Text '%s' could not be parsed: field value out of range", s)
+	if yday > 0 && yday > time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC).YearDay() {
+		// day 366 of a year that is not a leap year, or of 1970 when
+		// there is no year
+		return time.Time{}, fmt.Errorf("Text '%s' could not be parsed: Invalid date 'DayOfYear 366' as '%d' is not a leap year", s, year)
 	}
 	if smart && hasYear && yday == 0 {
 		// the month's last day is day 0 of the next month
@@ -596,6 +638,11 @@ func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly, smart 
 		t = time.Date(year, 1, yday, hour, min, sec, nanos, zone)
 	} else if t.Day() != day {
 		return time.Time{}, fmt.Errorf("Text '%s' could not be parsed: invalid date", s)
+	}
+	if endOfDay && hasYear && (hasMonth && hasDay || yday > 0) {
+		// the day after, when there is a whole date to add it to; java.time
+		// drops the extra day otherwise
+		t = t.AddDate(0, 0, 1)
 	}
 	return t, nil
 }

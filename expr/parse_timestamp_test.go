@@ -43,7 +43,9 @@ func TestParseTimestampLiteralPattern(t *testing.T) {
 // ksqlDB parses with java.time's default SMART resolver style: with a
 // year, a day of the month past the month's end becomes its last day
 // (day 32 is still an error); without a year the day is set on a month
-// of 1970 and must exist there.
+// of 1970 and must exist there. A field out of its range (hour 25, minute
+// 60, month 13) is an error, not carried into the next; HH 24:00 is the
+// midnight ending the day.
 func TestParseTimestampSmartDayOfMonth(t *testing.T) {
 	for _, tc := range []struct{ expr, want string }{
 		{"PARSE_TIMESTAMP('2020-02-30', 'yyyy-MM-dd')", "2020-02-29T00:00:00Z"},
@@ -53,6 +55,29 @@ func TestParseTimestampSmartDayOfMonth(t *testing.T) {
 		{"STRINGTODATE('2020-02-30', 'yyyy-MM-dd')", "2020-02-29T00:00:00Z"},
 		{"PARSE_TIMESTAMP('2020-02-32', 'yyyy-MM-dd')", "<nil>"},
 		{"PARSE_TIMESTAMP('02-30', 'MM-dd')", "<nil>"},
+		{"PARSE_TIMESTAMP('2021-02-29', 'yyyy-MM-dd')", "2021-02-28T00:00:00Z"},
+		{"PARSE_TIMESTAMP('2021-01-01 25:00', 'yyyy-MM-dd HH:mm')", "<nil>"},
+		{"PARSE_TIMESTAMP('2021-01-01 10:60', 'yyyy-MM-dd HH:mm')", "<nil>"},
+		{"PARSE_TIMESTAMP('2021-01-01 10:00:60', 'yyyy-MM-dd HH:mm:ss')", "<nil>"},
+		{"PARSE_TIMESTAMP('2021-13-01', 'yyyy-MM-dd')", "<nil>"},
+		{"PARSE_TIMESTAMP('2021-00-01', 'yyyy-MM-dd')", "<nil>"},
+		{"PARSE_TIMESTAMP('2021-01-00', 'yyyy-MM-dd')", "<nil>"},
+		{"PARSE_TIMESTAMP('2021-01-01 13:00', 'yyyy-MM-dd hh:mm')", "<nil>"},
+		{"PARSE_TIMESTAMP('2021-01-01 12:00', 'yyyy-MM-dd hh:mm')", "2021-01-01T00:00:00Z"},
+		{"PARSE_TIMESTAMP('2021-01-01 12:00 PM', 'yyyy-MM-dd KK:mm a')", "<nil>"},
+		{"PARSE_TIMESTAMP('2021-01-01 24:00', 'yyyy-MM-dd HH:mm')", "2021-01-02T00:00:00Z"},
+		{"PARSE_TIMESTAMP('2021-12-31 24:00:00', 'yyyy-MM-dd HH:mm:ss')", "2022-01-01T00:00:00Z"},
+		{"PARSE_TIMESTAMP('2021-01-01 24:01', 'yyyy-MM-dd HH:mm')", "<nil>"},
+		{"PARSE_TIMESTAMP('2021-12-31 24:00', 'yyyy-MM-dd kk:mm')", "2021-12-31T00:00:00Z"},
+		{"PARSE_TIMESTAMP('2021-12-31 25:00', 'yyyy-MM-dd kk:mm')", "<nil>"},
+		{"PARSE_TIMESTAMP('24:00', 'HH:mm')", "1970-01-01T00:00:00Z"},
+		{"PARSE_TIMESTAMP('2021-366', 'yyyy-DDD')", "<nil>"},
+		{"PARSE_TIMESTAMP('2020-366', 'yyyy-DDD')", "2020-12-31T00:00:00Z"},
+		{"STRINGTOTIMESTAMP('2021-01-01 25:00', 'yyyy-MM-dd HH:mm')", "<nil>"},
+		{"PARSE_TIME('25:00', 'HH:mm')", "<nil>"},
+		{"PARSE_TIME('10:60', 'HH:mm')", "<nil>"},
+		{"PARSE_TIME('24:00', 'HH:mm')", "00:00:00"},
+		{"PARSE_TIME('11:00 PM', 'KK:mm a')", "23:00:00"},
 	} {
 		t.Run(tc.expr, func(t *testing.T) {
 			v, _, _ := eval(t, tc.expr)
@@ -64,6 +89,8 @@ func TestParseTimestampSmartDayOfMonth(t *testing.T) {
 				got = time.UnixMilli(v).UTC().Format(time.RFC3339)
 			case int32:
 				got = time.Unix(int64(v)*86400, 0).UTC().Format(time.RFC3339)
+			case types.TimeVal:
+				got = time.UnixMilli(int64(v)).UTC().Format(time.TimeOnly)
 			}
 			if got != tc.want {
 				t.Errorf("= %s, want %s", got, tc.want)
