@@ -198,11 +198,22 @@ func registerTime(r *Registry) {
 		return types.TimestampToDate(types.TimestampVal(t.UnixMilli())), nil
 	}, tStr, tStr))
 	r.add("PARSE_TIME", ov(tTime, func(a []any) (any, error) {
-		ms, err := parseMillis(a[0].(string), a[1].(string), time.UTC)
+		text, pattern := a[0].(string), a[1].(string)
+		p, err := parseJavaPattern(pattern)
 		if err != nil {
 			return nil, err
 		}
-		return types.TimestampToTime(types.TimestampVal(ms)), nil
+		t, err := p.parse(text, time.UTC)
+		if err != nil {
+			return nil, err
+		}
+		if why := p.timeOnly(); why != "" {
+			return nil, fmt.Errorf("Failed to parse time '%s' with formatter '%s': %s", text, pattern, why)
+		}
+		// LocalTime.from: the time of day as written, whatever zone
+		// the text gives
+		ms := int64(t.Hour())*3600000 + int64(t.Minute())*60000 + int64(t.Second())*1000 + int64(t.Nanosecond())/1e6
+		return types.TimeVal(ms), nil
 	}, tStr, tStr))
 
 	r.add("UNIX_TIMESTAMP",

@@ -647,6 +647,28 @@ func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly, smart 
 	return t, nil
 }
 
+// timeOnly is why ksqlDB's PARSE_TIME refuses what the pattern parsed,
+// or "" when it does not: a field of the date (ParseTime checks every
+// date-based ChronoField the parse supports), or an hour of AM or PM
+// without the a that says which, from which Java makes no LocalTime.
+func (p *javaPattern) timeOnly() string {
+	ampmHour, ampm := false, false
+	for _, tk := range p.toks {
+		switch tk.letter {
+		case 'G', 'y', 'u', 'D', 'M', 'L', 'd', 'E', 'e', 'c', 'F':
+			return "Time format contains date field."
+		case 'h', 'K':
+			ampmHour = true
+		case 'a':
+			ampm = true
+		}
+	}
+	if ampmHour && !ampm {
+		return "Unable to obtain LocalTime from TemporalAccessor"
+	}
+	return ""
+}
+
 // Java's names for the fields behind the pattern letters, as its
 // "Unsupported field" errors give them.
 var (

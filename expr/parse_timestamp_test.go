@@ -78,6 +78,16 @@ func TestParseTimestampSmartDayOfMonth(t *testing.T) {
 		{"PARSE_TIME('10:60', 'HH:mm')", "<nil>"},
 		{"PARSE_TIME('24:00', 'HH:mm')", "00:00:00"},
 		{"PARSE_TIME('11:00 PM', 'KK:mm a')", "23:00:00"},
+		// ParseTime: a pattern with a date field gives no TIME, an hour of
+		// AM or PM needs its a, and a zone in the text is not applied
+		{"PARSE_TIME('2021-01-01 10:00', 'yyyy-MM-dd HH:mm')", "<nil>"},
+		{"PARSE_TIME('01 10:00', 'MM HH:mm')", "<nil>"},
+		{"PARSE_TIME('10:00 Monday', 'HH:mm EEEE')", "<nil>"},
+		{"PARSE_TIME('AD 10:00', 'G HH:mm')", "<nil>"},
+		{"PARSE_TIME('10:00', 'hh:mm')", "<nil>"},
+		{"PARSE_TIME('10:00 PM', 'hh:mm a')", "22:00:00"},
+		{"PARSE_TIME('10:00 +0200', 'HH:mm Z')", "10:00:00"},
+		{"PARSE_TIME('10:00:01.5 America/Los_Angeles', 'HH:mm:ss.S VV')", "10:00:01"},
 	} {
 		t.Run(tc.expr, func(t *testing.T) {
 			v, _, _ := eval(t, tc.expr)
