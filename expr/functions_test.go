@@ -126,6 +126,19 @@ func TestFunctions(t *testing.T) {
 		{"STRINGTODATE('2022-06-14', 'yyyy-MM-dd')", "int32:19157", "INTEGER"},
 		{"PARSE_DATE('2003-12-24', 'yyyy-MM-dd')", "types.DateVal:12410", "DATE"},
 		{"PARSE_DATE('2004', 'yyyy-MM-dd')", "<nil>", "DATE"},
+		// ParseDate's FastDateFormat is lenient: values carry over
+		{"PARSE_DATE('2021-02-30', 'yyyy-MM-dd')", "types.DateVal:18688", "DATE"}, // 2021-03-02
+		{"PARSE_DATE('2021-01-32', 'yyyy-MM-dd')", "types.DateVal:18659", "DATE"}, // 2021-02-01
+		{"PARSE_DATE('2021-13-01', 'yyyy-MM-dd')", "types.DateVal:18993", "DATE"}, // 2022-01-01
+		{"PARSE_DATE('2021-00-01', 'yyyy-MM-dd')", "types.DateVal:18597", "DATE"}, // 2020-12-01
+		{"PARSE_DATE('2021-01-00', 'yyyy-MM-dd')", "types.DateVal:18627", "DATE"}, // 2020-12-31
+		{"PARSE_DATE('20210230', 'yyyyMMdd')", "types.DateVal:18688", "DATE"},
+		{"PARSE_DATE('2021-02-30xyz', 'yyyy-MM-dd')", "types.DateVal:18688", "DATE"},
+		{"PARSE_DATE('2021-366', 'yyyy-DDD')", "types.DateVal:18993", "DATE"},
+		{"PARSE_DATE('2021-01-01 24', 'yyyy-MM-dd HH')", "types.DateVal:18629", "DATE"}, // midnight of 2021-01-02
+		// and a time of day other than midnight is an error
+		{"PARSE_DATE('2021-01-01 10', 'yyyy-MM-dd HH')", "<nil>", "DATE"},
+		{"PARSE_DATE('2021-02-30 +0100', 'yyyy-MM-dd Z')", "<nil>", "DATE"},
 		{"FORMAT_DATE(DT, 'dd.MM.yy')", "string:14.06.22", "STRING"},
 		{"PARSE_TIME('09:16:00', 'HH:mm:ss')", "types.TimeVal:33360000", "TIME"},
 		{"FORMAT_TIME(TM, 'HH.mm')", "string:09.16", "STRING"},

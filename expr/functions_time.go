@@ -191,11 +191,17 @@ func registerTime(r *Registry) {
 		if err != nil {
 			return nil, err
 		}
-		t, err := p.parseText(a[0].(string), time.UTC, true, false)
+		// ParseDate: a lenient FastDateFormat in GMT, which ignores text
+		// after the pattern, and a date only when the time is midnight
+		t, err := p.parseText(a[0].(string), time.UTC, true, true)
 		if err != nil {
 			return nil, err
 		}
-		return types.TimestampToDate(types.TimestampVal(t.UnixMilli())), nil
+		ms := t.UnixMilli()
+		if ms%day != 0 {
+			return nil, fmt.Errorf("Failed to parse date '%s' with formatter '%s': Date format contains time field.", a[0], a[1])
+		}
+		return types.DateVal(ms / day), nil
 	}, tStr, tStr))
 	r.add("PARSE_TIME", ov(tTime, func(a []any) (any, error) {
 		text, pattern := a[0].(string), a[1].(string)

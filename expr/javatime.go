@@ -393,15 +393,18 @@ func parseOffset(s string) (int, int, error) {
 // default SMART resolver style; fields absent from the pattern default to
 // 1970-01-01T00:00:00 in loc.
 func (p *javaPattern) parse(s string, loc *time.Location) (time.Time, error) {
-	return p.parseText(s, loc, false, true)
+	return p.parseText(s, loc, false, false)
 }
 
-// parseText is parse; with prefixOnly, text after the pattern is ignored,
-// as ksqlDB's PARSE_DATE does. With smart, a day of the month past the
-// end of a month of a parsed year becomes that month's last day (2020-02-30
-// is 2020-02-29), as java.time's SMART resolver makes it; without, it is
-// an error.
-func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly, smart bool) (time.Time, error) {
+// parseText is parse; with prefixOnly, text after the pattern is ignored.
+// Without lenient it resolves the fields as java.time's SMART resolver
+// does: a field out of its range is an error, and a day of the month past
+// the end of a month of a parsed year becomes that month's last day
+// (2020-02-30 is 2020-02-29). With lenient, as a lenient
+// java.util.Calendar does for ksqlDB's PARSE_DATE (prefixOnly too), any
+// value carries into the next field: 2021-02-30 is 2021-03-02, 2021-13-01
+// is 2022-01-01, hour 24 is the next day.
+func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly, lenient bool) (time.Time, error) {
 	year, month, day, hour, min, sec, nanos := 1970, 1, 1, 0, 0, 0, 0
 	yday, pm, hour12 := 0, -1, false
 	hasYear := false // a y or u field: Java resolves year, month and day together
@@ -602,6 +605,21 @@ func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly, smart 
 	if pos != len(s) && !prefixOnly {
 		return time.Time{}, fmt.Errorf("Text '%s' could not be parsed, unparsed text found at index %d", s, pos)
 	}
+	if lenient {
+		if hour12 && pm == 1 {
+			hour += 12
+		}
+		if zone == nil {
+			zone = loc
+		}
+		if yday > 0 {
+			month, day = 1, yday
+		}
+		if era == 0 && yearOfEra {
+			year = 1 - year
+		}
+		return time.Date(year, time.Month(month), day, hour, min, sec, nanos, zone), nil
+	}
 	if rangeErr != nil {
 		return time.Time{}, rangeErr
 	}
@@ -627,7 +645,7 @@ func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly, smart 
 		// there is no year
 		return time.Time{}, fmt.Errorf("Text '%s' could not be parsed: Invalid date 'DayOfYear 366' as '%d' is not a leap year", s, year)
 	}
-	if smart && hasYear && yday == 0 {
+	if hasYear && yday == 0 {
 		// the month's last day is day 0 of the next month
 		if last := time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day(); day > last {
 			day = last
