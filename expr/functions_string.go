@@ -287,13 +287,13 @@ func registerString(r *Registry) {
 		}
 		u[6] = u[6]&0x0f | 0x40 // version 4
 		u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
-		return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:]), nil
+		return uuidText(u[:]), nil
 	}), ov(tStr, func(a []any) (any, error) {
 		u := a[0].([]byte) // 16 bytes as a UUID's text, as ksqlDB's uuid(BYTES)
 		if len(u) != 16 {
 			return nil, nil
 		}
-		return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:]), nil
+		return uuidText(u), nil
 	}, tByt))
 
 	r.add("REGEXP_REPLACE", patternStringOverload(1, func(re *regexp.Regexp, a []any) (string, bool, error) {
@@ -481,6 +481,11 @@ func javaReplacement(s string) string {
 
 // chrEscape decodes one code point written as \uXXXX, or as a UTF-16
 // surrogate pair \uXXXX\uXXXX; anything else is NULL.
+// uuidText writes 16 bytes as a UUID: five groups of hex digits.
+func uuidText(u []byte) string {
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:])
+}
+
 func chrEscape(s string) any {
 	if len(s) < 6 || !strings.HasPrefix(s, "\\u") {
 		return nil
