@@ -556,15 +556,6 @@ func (s *scanner) kindAt() string {
 	return "invalid token"
 }
 
-// validJSON reports whether b holds exactly one JSON value.
-func validJSON(b []byte) bool {
-	s := scanner{b: b}
-	if s.peek() == 0 {
-		return false
-	}
-	return s.skip(0) == nil && s.end() == nil
-}
-
 const hexDigits = "0123456789ABCDEF"
 
 // appendQuoted writes s as a JSON string the way Jackson does: only the
