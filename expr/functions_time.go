@@ -32,7 +32,7 @@ func formatLocal(ms int64, pattern string, date bool, what string) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	value := javaLocalTime(ms)
+	value := types.LocalTimeString(ms)
 	if date {
 		value = javaLocalDate(ms)
 	}
@@ -44,19 +44,6 @@ func formatLocal(ms int64, pattern string, date bool, what string) (any, error) 
 
 // javaLocalDate is LocalDate.toString of the day holding ms.
 func javaLocalDate(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02") }
-
-// javaLocalTime is LocalTime.toString of a time of day in milliseconds:
-// HH:mm, then :ss and .SSS only when not zero.
-func javaLocalTime(ms int64) string {
-	t := time.UnixMilli(ms).UTC()
-	switch {
-	case t.Nanosecond() != 0:
-		return t.Format("15:04:05.000")
-	case t.Second() != 0:
-		return t.Format("15:04:05")
-	}
-	return t.Format("15:04")
-}
 
 func parseMillis(s, pattern string, loc *time.Location) (int64, error) {
 	p, err := parseJavaPattern(pattern)
@@ -177,7 +164,7 @@ func registerTime(r *Registry) {
 	}, tDate, tStr))
 	r.add("FORMAT_TIME", ov(tStr, func(a []any) (any, error) {
 		ms := int64(a[0].(types.TimeVal))
-		return formatLocal(ms, a[1].(string), false, "time "+javaLocalTime(ms))
+		return formatLocal(ms, a[1].(string), false, "time "+types.LocalTimeString(ms))
 	}, tTime, tStr))
 	r.add("STRINGTODATE", ov(tInt, func(a []any) (any, error) {
 		ms, err := parseMillis(a[0].(string), a[1].(string), time.UTC)

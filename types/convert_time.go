@@ -19,12 +19,20 @@ func FormatDate(d DateVal) string {
 // LocalTime.toString, HH:mm, then :ss only when the seconds are not zero;
 // the milliseconds are dropped (13:25, 13:25:07).
 func FormatTime(t TimeVal) string {
-	ms := int64(t)
-	s := fmt.Sprintf("%02d:%02d", ms/3600000, ms/60000%60)
-	if sec := ms / 1000 % 60; sec != 0 {
-		s += fmt.Sprintf(":%02d", sec)
+	return LocalTimeString(int64(t) / 1000 * 1000)
+}
+
+// LocalTimeString is Java's LocalTime.toString of a time of day in
+// milliseconds: HH:mm, then :ss and .SSS only when not zero.
+func LocalTimeString(ms int64) string {
+	t := time.UnixMilli(ms).UTC()
+	switch {
+	case t.Nanosecond() != 0:
+		return t.Format("15:04:05.000")
+	case t.Second() != 0:
+		return t.Format("15:04:05")
 	}
-	return s
+	return t.Format("15:04")
 }
 
 // formatSQLTime renders ms of day as java.sql.Time.toString does, HH:mm:ss,
