@@ -343,7 +343,6 @@ func javaIdentifierPart(r rune) bool {
 
 // kafkaBytesString renders bytes as Kafka's Bytes.toString does.
 func kafkaBytesString(b []byte) string {
-	const hex = "0123456789ABCDEF"
 	var sb strings.Builder
 	sb.Grow(len(b))
 	for _, c := range b {
@@ -352,8 +351,8 @@ func kafkaBytesString(b []byte) string {
 			continue
 		}
 		sb.WriteString(`\x`)
-		sb.WriteByte(hex[c>>4])
-		sb.WriteByte(hex[c&0xF])
+		sb.WriteByte(hexDigits[c>>4])
+		sb.WriteByte(hexDigits[c&0xF])
 	}
 	return sb.String()
 }
