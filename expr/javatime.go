@@ -605,18 +605,18 @@ func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly, lenien
 	if pos != len(s) && !prefixOnly {
 		return time.Time{}, fmt.Errorf("Text '%s' could not be parsed, unparsed text found at index %d", s, pos)
 	}
+	if era == 0 && yearOfEra {
+		year = 1 - year // 1 BC is year 0
+	}
+	if zone == nil {
+		zone = loc
+	}
 	if lenient {
 		if hour12 && pm == 1 {
 			hour += 12
 		}
-		if zone == nil {
-			zone = loc
-		}
 		if yday > 0 {
 			month, day = 1, yday
-		}
-		if era == 0 && yearOfEra {
-			year = 1 - year
 		}
 		return time.Date(year, time.Month(month), day, hour, min, sec, nanos, zone), nil
 	}
@@ -631,14 +631,8 @@ func (p *javaPattern) parseText(s string, loc *time.Location, prefixOnly, lenien
 		}
 		hour = 0
 	}
-	if era == 0 && yearOfEra {
-		year = 1 - year // 1 BC is year 0
-	}
 	if hour12 && pm == 1 {
 		hour += 12
-	}
-	if zone == nil {
-		zone = loc
 	}
 	if yday > 0 && yday > time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC).YearDay() {
 		// day 366 of a year that is not a leap year, or of 1970 when
