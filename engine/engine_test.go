@@ -490,13 +490,33 @@ func TestInsertValuesRefusesNarrowingToIntegers(t *testing.T) {
 	e, cl := newMemEngine(t)
 	mustExec(t, e, "CREATE STREAM s (k STRING KEY, i INT, b BIGINT, d DOUBLE, a ARRAY<INT>) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
 	expectExecErrors(t, e, map[string]string{
-		"INSERT INTO s (k, i) VALUES ('a', 2147483648);":           "Failed to insert values into 'S'. Expected type INTEGER for field I but got 2147483648(BIGINT)",
-		"INSERT INTO s (k, i) VALUES ('a', 1.7);":                  "Failed to insert values into 'S'. Expected type INTEGER for field I but got 1.7(DECIMAL(2, 1))",
-		"INSERT INTO s (k, b) VALUES ('a', 2.5E0);":                "Failed to insert values into 'S'. Expected type BIGINT for field B but got 2.5(DOUBLE)",
-		"INSERT INTO s (k, a) VALUES ('a', ARRAY[1, 2147483648]);": "Failed to insert values into 'S'. Expected type ARRAY<INTEGER> for field A but got ARRAY[1, 2147483648](ARRAY<BIGINT>)",
+		"INSERT INTO s (k, i) VALUES ('a', 2147483648);":           "Failed to insert values into 'S'. Expected type INTEGER for field `I` but got BIGINT(2147483648)",
+		"INSERT INTO s (k, i) VALUES ('a', 1.7);":                  "Failed to insert values into 'S'. Expected type INTEGER for field `I` but got DECIMAL(1.7)",
+		"INSERT INTO s (k, b) VALUES ('a', 2.5E0);":                "Failed to insert values into 'S'. Expected type BIGINT for field `B` but got DOUBLE(2.5)",
+		"INSERT INTO s (k, a) VALUES ('a', ARRAY[1, 2147483648]);": "Failed to insert values into 'S'. Expected type ARRAY<INTEGER> for field `A` but got ARRAY([1, 2147483648])",
 	})
 	mustExec(t, e, "INSERT INTO s (k, i, b, d) VALUES ('a', 1, 2147483648, 3);")
 	if got := values(t, cl, "in"); len(got) != 1 || got[0] != `a|{"I":1,"B":2147483648,"D":3.0,"A":null}` {
+		t.Errorf("rows %q", got)
+	}
+}
+
+// INSERT VALUES converts only what ksqlDB's strict coercer converts: a
+// string becomes BYTES (base64), TIMESTAMP, TIME or DATE, but no number
+// or boolean becomes a STRING and no string a number; a struct keeps the
+// column's fields by name.
+func TestInsertValuesCoercesStrictly(t *testing.T) {
+	e, cl := newMemEngine(t)
+	mustExec(t, e, "CREATE STREAM s (k STRING KEY, s STRING, i INT, bs BYTES, ts TIMESTAMP, st STRUCT<A INT, B STRING>) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
+	expectExecErrors(t, e, map[string]string{
+		"INSERT INTO s (k, s) VALUES ('a', 1);":              "Failed to insert values into 'S'. Expected type STRING for field `S` but got INTEGER(1)",
+		"INSERT INTO s (k, s) VALUES ('a', true);":           "Failed to insert values into 'S'. Expected type STRING for field `S` but got BOOLEAN(true)",
+		"INSERT INTO s (k, i) VALUES ('a', '5');":            "Failed to insert values into 'S'. Expected type INTEGER for field `I` but got STRING(5)",
+		"INSERT INTO s (k, bs) VALUES ('a', 'not base64!');": "Failed to insert values into 'S'. Expected type BYTES for field `BS` but got STRING(not base64!)",
+		"INSERT INTO s (k, ts) VALUES ('a', 'yesterday');":   "Failed to insert values into 'S'. Expected type TIMESTAMP for field `TS` but got STRING(yesterday). Timestamp format must be yyyy-mm-ddThh:mm:ss[.S]",
+	})
+	mustExec(t, e, "INSERT INTO s (k, bs, ts, st) VALUES ('a', 'IQ==', '2020-01-02T03:04:05.123', STRUCT(C := 7, A := 1));")
+	if got := values(t, cl, "in"); len(got) != 1 || got[0] != `a|{"S":null,"I":null,"BS":"IQ==","TS":1577934245123,"ST":{"A":1,"B":null}}` {
 		t.Errorf("rows %q", got)
 	}
 }
@@ -507,11 +527,11 @@ func TestInsertValuesRefusesRoundingToDecimals(t *testing.T) {
 	e, cl := newMemEngine(t)
 	mustExec(t, e, "CREATE STREAM s (k STRING KEY, d DECIMAL(4, 2), a ARRAY<DECIMAL(4, 2)>) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
 	expectExecErrors(t, e, map[string]string{
-		"INSERT INTO s (k, d) VALUES ('a', 12.345);":            "Failed to insert values into 'S'. Expected type DECIMAL(4, 2) for field D but got 12.345(DECIMAL(5, 3))",
-		"INSERT INTO s (k, d) VALUES ('a', 1.2345E0);":          "Failed to insert values into 'S'. Expected type DECIMAL(4, 2) for field D but got 1.2345(DOUBLE)",
-		"INSERT INTO s (k, d) VALUES ('a', 1.5E0);":             "Failed to insert values into 'S'. Expected type DECIMAL(4, 2) for field D but got 1.5(DOUBLE)",
-		"INSERT INTO s (k, d) VALUES ('a', 123);":               "Failed to insert values into 'S'. Expected type DECIMAL(4, 2) for field D but got 123(INTEGER)",
-		"INSERT INTO s (k, a) VALUES ('a', ARRAY[1.5, 1.234]);": "Failed to insert values into 'S'. Expected type ARRAY<DECIMAL(4, 2)> for field A but got ARRAY[1.5, 1.234](ARRAY<DECIMAL(4, 3)>)",
+		"INSERT INTO s (k, d) VALUES ('a', 12.345);":            "Failed to insert values into 'S'. Expected type DECIMAL(4, 2) for field `D` but got DECIMAL(12.345)",
+		"INSERT INTO s (k, d) VALUES ('a', 1.2345E0);":          "Failed to insert values into 'S'. Expected type DECIMAL(4, 2) for field `D` but got DOUBLE(1.2345)",
+		"INSERT INTO s (k, d) VALUES ('a', 1.5E0);":             "Failed to insert values into 'S'. Expected type DECIMAL(4, 2) for field `D` but got DOUBLE(1.5)",
+		"INSERT INTO s (k, d) VALUES ('a', 123);":               "Failed to insert values into 'S'. Expected type DECIMAL(4, 2) for field `D` but got INTEGER(123)",
+		"INSERT INTO s (k, a) VALUES ('a', ARRAY[1.5, 1.234]);": "Failed to insert values into 'S'. Expected type ARRAY<DECIMAL(4, 2)> for field `A` but got ARRAY([1.500, 1.234])",
 	})
 	mustExec(t, e, "INSERT INTO s (k, d, a) VALUES ('a', 12.3, ARRAY[1, 1.500]);")
 	if got := values(t, cl, "in"); len(got) != 1 || got[0] != `a|{"D":12.30,"A":[1.00,1.50]}` {

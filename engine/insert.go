@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"time"
@@ -212,48 +213,132 @@ func (e *Engine) insertRow(st *sql.InsertValues) (*metastore.Source, []any, int6
 			return nil, nil, 0, &stmtErr{msg: fmt.Sprintf("Cannot insert into HEADER columns: %s", name)}
 		}
 		if v != nil && c.Type != nil && !c.Type.Equal(col.Type) {
-			orig, narrows := v, narrowsType(c.Type, col.Type)
-			if !narrows {
-				v, err = expr.CastValue(v, c.Type, col.Type)
+			orig := v
+			cv, ok := coerceStrictly(v, c.Type, col.Type)
+			if !ok || roundsDecimal(orig, cv, c.Type, col.Type) {
+				return nil, nil, 0, &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. Expected type %s for field `%s` but got %s(%s)%s",
+					src.Name, col.Type, name, baseTypeName(c.Type), types.FormatValue(orig, c.Type), timeFormatHint(c.Type, col.Type))}
 			}
-			if narrows || err != nil || roundsDecimal(orig, v, c.Type, col.Type) {
-				return nil, nil, 0, &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. Expected type %s for field %s but got %s(%s)", src.Name, col.Type, name, sql.FormatExpr(st.Values[i]), c.Type)}
-			}
+			v = cv
 		}
 		row[idx] = v
 	}
 	return src, row, ts, nil
 }
 
-// narrowsType reports whether from reaches a column type ksqlDB does not
-// convert it to (at the top or inside an array, map or struct): an INT or
-// BIGINT from a wider number, or a DECIMAL from a DOUBLE. An explicit cast
-// would wrap the value, drop its fraction or round it.
-func narrowsType(from, to *types.Type) bool {
-	if from == nil || to == nil {
-		return false
+// coerceStrictly converts v (of type from) to a column of type to as
+// ksqlDB's strict coercer does for INSERT VALUES: INT widens to BIGINT,
+// DECIMAL or DOUBLE, BIGINT to DECIMAL or DOUBLE, DECIMAL to DOUBLE or
+// another DECIMAL (roundsDecimal then checks it fits), a string becomes
+// a TIMESTAMP, TIME, DATE or (base64) BYTES, and arrays, maps and structs
+// convert element by element (a struct by field name, dropping fields
+// the column lacks). Nothing else converts: 1 is not a STRING, '5' not an
+// INT.
+func coerceStrictly(v any, from, to *types.Type) (any, bool) {
+	if v == nil || from == nil || from.Equal(to) {
+		return v, true
 	}
 	switch {
-	case to.Kind == types.Int || to.Kind == types.Bigint:
-		return from.IsNumeric() && from.Kind != types.Int && from.Kind != to.Kind
-	case to.Kind == types.Decimal:
-		return from.Kind == types.Double
-	case from.Kind != to.Kind:
-		return false
-	case to.Kind == types.Array:
-		return narrowsType(from.Elem, to.Elem)
-	case to.Kind == types.Map:
-		return narrowsType(from.Key, to.Key) || narrowsType(from.Elem, to.Elem)
-	case to.Kind == types.Struct:
-		for _, f := range from.Fields {
-			for _, tf := range to.Fields {
-				if strings.EqualFold(f.Name, tf.Name) && narrowsType(f.Type, tf.Type) {
-					return true
+	case from.Kind == types.Array && to.Kind == types.Array:
+		vs, ok := v.([]any)
+		if !ok {
+			return nil, false
+		}
+		out := make([]any, len(vs))
+		for i, e := range vs {
+			if out[i], ok = coerceStrictly(e, from.Elem, to.Elem); !ok {
+				return nil, false
+			}
+		}
+		return out, true
+	case from.Kind == types.Map && to.Kind == types.Map:
+		m, ok := v.(*types.MapVal)
+		if !ok {
+			return nil, false
+		}
+		b := types.NewMapBuilder(m.Len())
+		for i := range m.Keys {
+			k, okK := coerceStrictly(m.Keys[i], from.Key, to.Key)
+			e, okV := coerceStrictly(m.Vals[i], from.Elem, to.Elem)
+			if !okK || !okV {
+				return nil, false
+			}
+			b.Put(k, e)
+		}
+		return b.Map(), true
+	case from.Kind == types.Struct && to.Kind == types.Struct:
+		sv, ok := v.(types.StructVal)
+		if !ok {
+			return nil, false
+		}
+		out := make(types.StructVal, len(to.Fields))
+		for j, tf := range to.Fields {
+			for i, f := range from.Fields {
+				if f.Name == tf.Name && i < len(sv) {
+					if out[j], ok = coerceStrictly(sv[i], f.Type, tf.Type); !ok {
+						return nil, false
+					}
 				}
 			}
 		}
+		return out, true
+	case from.Kind == types.String && to.Kind == types.Bytes:
+		b, err := base64.StdEncoding.DecodeString(v.(string))
+		if err != nil {
+			// Java's decoder takes base64 without its padding too.
+			if b, err = base64.RawStdEncoding.DecodeString(v.(string)); err != nil {
+				return nil, false
+			}
+		}
+		return b, true
+	case widensStrictly(from.Kind, to.Kind):
+		cv, err := expr.CastValue(v, from, to)
+		return cv, err == nil
+	}
+	return nil, false
+}
+
+// widensStrictly reports whether ksqlDB's strict coercer takes a scalar
+// of kind from into a column of kind to.
+func widensStrictly(from, to types.Kind) bool {
+	switch from {
+	case types.Int:
+		return to == types.Bigint || to == types.Decimal || to == types.Double
+	case types.Bigint:
+		return to == types.Decimal || to == types.Double
+	case types.Decimal:
+		return to == types.Decimal || to == types.Double
+	case types.String:
+		return to == types.Timestamp || to == types.Time || to == types.Date
 	}
 	return false
+}
+
+// baseTypeName is a type's name without its parameters (DECIMAL,
+// ARRAY), as ksqlDB names a value's type in an INSERT VALUES error.
+func baseTypeName(t *types.Type) string {
+	s := t.String()
+	if i := strings.IndexAny(s, "(<"); i > 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// timeFormatHint is the format ksqlDB adds to the error of a string that
+// did not parse as a time type.
+func timeFormatHint(from, to *types.Type) string {
+	if from.Kind != types.String {
+		return ""
+	}
+	switch to.Kind {
+	case types.Timestamp:
+		return ". Timestamp format must be yyyy-mm-ddThh:mm:ss[.S]"
+	case types.Time:
+		return ". Time format must be hh:mm:ss[.S]"
+	case types.Date:
+		return ". Date format must be yyyy-mm-dd"
+	}
+	return ""
 }
 
 // roundsDecimal reports whether casting orig (of type from) to cast (of
