@@ -822,3 +822,15 @@ func TestPushAggregateTombstoneKeepsKey(t *testing.T) {
 		t.Fatalf("rows:\n%q\nwant\n%q", rows, want)
 	}
 }
+
+// A schema reads its headers once: nothing after a HEADERS column, and
+// each HEADER('k') key once, with ksqlDB's messages.
+func TestHeaderColumnsReadEachHeaderOnce(t *testing.T) {
+	e, _ := newMemEngine(t)
+	expectExecErrors(t, e, map[string]string{
+		"CREATE STREAM a (v INT, h1 ARRAY<STRUCT<key STRING, value BYTES>> HEADERS, h2 ARRAY<STRUCT<key STRING, value BYTES>> HEADERS) WITH (kafka_topic='a', value_format='JSON', partitions=1);": "Schema already contains a HEADERS column.",
+		"CREATE STREAM b (v INT, h1 ARRAY<STRUCT<key STRING, value BYTES>> HEADERS, h2 BYTES HEADER('x')) WITH (kafka_topic='b', value_format='JSON', partitions=1);":                              "Schema already contains a HEADERS column.",
+		"CREATE STREAM c (v INT, h1 BYTES HEADER('x'), h2 BYTES HEADER('x')) WITH (kafka_topic='c', value_format='JSON', partitions=1);":                                                           "Schema already contains a HEADER('x') column.",
+	})
+	mustExec(t, e, "CREATE STREAM d (v INT, h1 BYTES HEADER('x'), h2 BYTES HEADER('y')) WITH (kafka_topic='d', value_format='JSON', partitions=1);")
+}

@@ -36,6 +36,7 @@ func (p *Planner) PlanCreateSource(st *sql.CreateSource) (*metastore.Source, err
 	}
 	schema := &types.Schema{}
 	seen := map[string]bool{}
+	var headers headerColumns
 	for _, el := range st.Elements {
 		if reservedColumns[el.Name] {
 			return nil, errorf("'%s' is a reserved column name. You cannot use it as a name for a column.", el.Name)
@@ -61,6 +62,9 @@ func (p *Planner) PlanCreateSource(st *sql.CreateSource) (*metastore.Source, err
 			}
 			col.Namespace = types.KeyColumn
 		case el.Headers:
+			if err := headers.add(el.HeaderKey); err != nil {
+				return nil, err
+			}
 			col.Namespace = types.HeaderColumn
 			col.HeaderKey = el.HeaderKey
 		}
@@ -471,4 +475,31 @@ func (p *Planner) inferColumns(st *sql.CreateSource, schema *types.Schema, keyFm
 		return nil, errorf("No columns supplied.")
 	}
 	return out, nil
+}
+
+// headerColumns checks a schema's header columns as ksqlDB's schema
+// builder does: no column after a HEADERS column reads headers, and no
+// two HEADER('k') columns read the same key (a HEADERS column after
+// HEADER('k') ones is accepted, as there).
+type headerColumns struct {
+	all  bool
+	keys map[string]bool
+}
+
+func (h *headerColumns) add(key string) error {
+	if h.all {
+		return errorf("Schema already contains a HEADERS column.")
+	}
+	if key == "" {
+		h.all = true
+		return nil
+	}
+	if h.keys[key] {
+		return errorf("Schema already contains a HEADER('%s') column.", key)
+	}
+	if h.keys == nil {
+		h.keys = map[string]bool{}
+	}
+	h.keys[key] = true
+	return nil
 }
