@@ -39,6 +39,11 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *sql.CreateSource, 
 	if err != nil {
 		return nil, err
 	}
+	if old := e.ms.Source(st.Name); old != nil {
+		if err := planner.CheckSourceUpgrade(old, src); err != nil {
+			return nil, err
+		}
+	}
 	e.inferredIDs = inferredIDs(src)
 	parts, hasParts, err := planner.PropCount(st.Props, "PARTITIONS", 32)
 	if err != nil {

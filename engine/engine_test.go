@@ -633,7 +633,9 @@ func TestCreateOrReplaceKeepsState(t *testing.T) {
 		INSERT INTO S (K, G, V) VALUES ('b', 'x', 2);
 		CREATE TABLE T AS SELECT G, COUNT(*) AS N FROM S GROUP BY G;`)
 	values(t, cl, "T")
-	mustExec(t, e, `CREATE OR REPLACE TABLE T AS SELECT G, COUNT(*) AS N FROM S WHERE V > 0 GROUP BY G;
+	// The new filter reads a column the aggregation already reads: one on
+	// another column changes what it keeps, which ksqlDB refuses.
+	mustExec(t, e, `CREATE OR REPLACE TABLE T AS SELECT G, COUNT(*) AS N FROM S WHERE G <> 'z' GROUP BY G;
 		INSERT INTO S (K, G, V) VALUES ('c', 'x', 3);`)
 	got := values(t, cl, "T")
 	if last := got[len(got)-1]; last != `x|{"N":3}` {

@@ -99,6 +99,11 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSele
 	if err != nil {
 		return nil, err
 	}
+	if old != nil {
+		if err := e.checkUpgrade(old, sink, st.Query); err != nil {
+			return nil, err
+		}
+	}
 	return func(ctx context.Context) (api.Entity, error) {
 		if old == nil || old.CreatedBy == "" {
 			e.queryCount++
@@ -115,6 +120,30 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSele
 		}
 		return status(fmt.Sprintf("Created query with ID %s", id), id), nil
 	}, nil
+}
+
+// checkUpgrade refuses a CREATE OR REPLACE … AS SELECT that would change
+// old's catalog entry or its running query in ways the replacing query
+// cannot carry on from (planner.CheckSourceUpgrade, planner.CheckUpgrade).
+func (e *Engine) checkUpgrade(old, sink *metastore.Source, q *sql.Query) error {
+	if err := planner.CheckSourceUpgrade(old, sink); err != nil {
+		return err
+	}
+	running := e.ms.Query(old.CreatedBy)
+	if old.CreatedBy == "" || running == nil {
+		return nil
+	}
+	stmts, err := sql.Parse(running.SQL)
+	if err != nil || len(stmts) != 1 {
+		return fmt.Errorf("read query %s to compare it: %v", running.ID, err)
+	}
+	was, ok := stmts[0].(*sql.CreateAsSelect)
+	if !ok {
+		return nil
+	}
+	before := append([]planner.UpgradeStep{planner.SinkStep(old)}, planner.UpgradeSteps(e.ms, e.fns, was.Query)...)
+	after := append([]planner.UpgradeStep{planner.SinkStep(sink)}, planner.UpgradeSteps(e.ms, e.fns, q)...)
+	return planner.CheckUpgrade(before, after)
 }
 
 func (e *Engine) prepareInsertInto(ctx context.Context, st *sql.InsertInto, cfg planner.Config) (action, error) {
