@@ -39,7 +39,8 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *sql.CreateSource, 
 	if err != nil {
 		return nil, err
 	}
-	if old := e.ms.Source(st.Name); old != nil {
+	// Commands replayed from the log were checked when first run.
+	if old := e.ms.Source(st.Name); old != nil && !e.replaying {
 		if err := planner.CheckSourceUpgrade(old, src); err != nil {
 			return nil, err
 		}

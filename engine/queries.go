@@ -99,7 +99,7 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSele
 	if err != nil {
 		return nil, err
 	}
-	if old != nil {
+	if old != nil && !e.replaying { // replayed commands were checked when first run
 		if err := e.checkUpgrade(old, sink, st.Query); err != nil {
 			return nil, err
 		}
