@@ -118,6 +118,8 @@ func TestSQLFileFailures(t *testing.T) {
 			"Expected kafka topic does not match actual for source A. Expected: b Actual: a"},
 		{"value format", create + "ASSERT STREAM a (id INT KEY, v INT) WITH (kafka_topic='a', value_format='AVRO');\n",
 			"Expected value format does not match actual for source A. Expected: AVRO Actual: JSON"},
+		{"value serde features", create + "ASSERT STREAM a (id INT KEY, v INT) WITH (kafka_topic='a', value_format='JSON', wrap_single_value=false);\n",
+			"Expected value serde features does not match actual for source A. Expected: [UNWRAP_SINGLES] Actual: []"},
 		{"statement error", "CREATE STREAM b AS SELECT * FROM nope;\n",
 			"x.sql:2: CREATE STREAM b AS SELECT * FROM nope: "},
 		{"syntax error", "CREATE STREAM a (id INT KEY, v INT WITH (kafka_topic='a');\n",

@@ -500,11 +500,29 @@ func (s *scriptState) assertSource(a *sql.AssertSource) error {
 			f = src.KeyFormat
 		}
 		got, _ := lookupProp(f.Props, p.key)
-		if err := check(strings.ToLower(strings.ReplaceAll(p.name, "_", " ")), want, got, true); err != nil {
+		what := strings.ToLower(strings.ReplaceAll(p.name, "_", " "))
+		if p.name == "WRAP_SINGLE_VALUE" {
+			// ksqlDB compares the value's serde features, which the
+			// property sets.
+			what, want, got = "value serde features", serdeFeatures(want), serdeFeatures(got)
+		}
+		if err := check(what, want, got, true); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// serdeFeatures renders a WRAP_SINGLE_VALUE setting as the value serde
+// features ksqlDB derives from it.
+func serdeFeatures(wrap string) string {
+	switch strings.ToLower(wrap) {
+	case "true":
+		return "[WRAP_SINGLES]"
+	case "false":
+		return "[UNWRAP_SINGLES]"
+	}
+	return "[]"
 }
 
 // keysFirst orders a schema's key columns before the others, as an ASSERT
