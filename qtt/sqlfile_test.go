@@ -16,6 +16,9 @@ func runMain(t *testing.T, files map[string]string, args ...string) (string, str
 	t.Helper()
 	dir := t.TempDir()
 	for name, text := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -142,6 +145,40 @@ func TestSQLFileFailures(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", line, c.want)
 			}
 		})
+	}
+}
+
+// RUN SCRIPT runs a script's statements in the test: a relative path
+// from the test file's directory, an absolute one that does not exist
+// from a parent directory (ksqlDB's test resources root), and a script
+// that runs itself stops with an error.
+func TestSQLFileRunScript(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	const tests = `--@test: root script
+RUN SCRIPT '/setup.sql';
+INSERT INTO a (id, v) VALUES (1, 1);
+ASSERT VALUES b (id, v) VALUES (1, 1);
+
+--@test: local script
+RUN SCRIPT 'local.sql';
+INSERT INTO a (id, v) VALUES (2, 5);
+ASSERT VALUES c (id, w) VALUES (2, 6);
+
+--@test: a script running itself
+--@expected.error: io.confluent.ksql.util.KsqlStatementException
+--@expected.message: scripts nest deeper than 8
+RUN SCRIPT 'loop.sql';
+`
+	out, errOut, code := runMain(t, map[string]string{
+		"setup.sql":           "CREATE STREAM a (id INT KEY, v INT) WITH (kafka_topic='a', value_format='JSON');\nCREATE STREAM b AS SELECT * FROM a;\n",
+		"sql-tests/local.sql": "CREATE STREAM a (id INT KEY, v INT) WITH (kafka_topic='a', value_format='JSON');\nCREATE STREAM c AS SELECT id, v + 1 AS w FROM a;\n",
+		"sql-tests/loop.sql":  "RUN SCRIPT 'loop.sql';\n",
+		"sql-tests/t.sql":     tests,
+	}, "sql-tests/t.sql")
+	if code != 0 || !strings.HasSuffix(out, "\n3 passed, 0 failed, 0 skipped\n") {
+		t.Fatalf("exit %d; output:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 }
 

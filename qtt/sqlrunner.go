@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,6 +49,11 @@ type scriptState struct {
 	props map[string]string // SET properties
 	// read counts the records each topic's ASSERT VALUES consumed.
 	read map[string]int
+	// dir is the test file's directory, where RUN SCRIPT looks first;
+	// depth counts the RUN SCRIPTs being run, to stop a script that runs
+	// itself.
+	dir   string
+	depth int
 }
 
 // runTest runs one test's steps in order; nil means it passed. A step
@@ -63,7 +70,7 @@ func (r *scriptRunner) runTest(ctx context.Context, v *Variant) *caseFailure {
 	if !ok {
 		return &caseFailure{status: StatusError, msg: "the backend cannot run SQL test files"}
 	}
-	st := &scriptState{be: be, props: map[string]string{}, read: map[string]int{}}
+	st := &scriptState{be: be, props: map[string]string{}, read: map[string]int{}, dir: filepath.Dir(v.File)}
 	var want *exceptionSpec
 	last := t.Line
 	for _, step := range t.Steps {
@@ -129,9 +136,69 @@ func (s *scriptState) execute(ctx context.Context, step sqlStep) error {
 	case *sql.AssertSource:
 		return s.assertSource(st)
 	case *sql.RunScript:
-		return &execError{Kind: kindStatement, Msg: "RUN SCRIPT is not supported in SQL test files"}
+		return s.runScript(ctx, st.Path)
 	}
 	return s.be.ExecuteProps(ctx, step.Text, s.props)
+}
+
+// maxScriptDepth bounds RUN SCRIPTs inside RUN SCRIPTs.
+const maxScriptDepth = 8
+
+// runScript runs the statements of a RUN SCRIPT file in order, as if
+// they stood in the test. A relative path is read from the test file's
+// directory; an absolute path that does not exist is looked for under the
+// test file's directory and its parents, as ksqlDB's runner reads
+// '/script.sql' from the root of its test resources.
+func (s *scriptState) runScript(ctx context.Context, path string) error {
+	if s.depth >= maxScriptDepth {
+		return &execError{Kind: kindStatement, Msg: fmt.Sprintf("RUN SCRIPT '%s': scripts nest deeper than %d", path, maxScriptDepth)}
+	}
+	file := s.scriptFile(path)
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return &execError{Kind: kindStatement, Msg: fmt.Sprintf("RUN SCRIPT '%s': %v", path, err)}
+	}
+	stmts, _, err := sql.ParseTestScript(string(data))
+	if err != nil {
+		return &execError{Kind: kindParse, Msg: fmt.Sprintf("%s: %v", file, err)}
+	}
+	s.depth++
+	defer func() { s.depth-- }()
+	for _, st := range stmts {
+		if err := s.execute(ctx, sqlStep{Line: st.Pos.Line, Text: st.Text, Stmt: st.Stmt, Err: st.Err}); err != nil {
+			return fmt.Errorf("%s:%d: %s: %w", file, st.Pos.Line, abbreviate(st.Text, 120), err)
+		}
+	}
+	return nil
+}
+
+// scriptFile resolves a RUN SCRIPT path (see runScript).
+func (s *scriptState) scriptFile(path string) string {
+	if !filepath.IsAbs(path) {
+		return filepath.Join(s.dir, path)
+	}
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	dir, err := filepath.Abs(s.dir)
+	if err != nil {
+		return path
+	}
+	for {
+		if cand := filepath.Join(dir, path); fileExists(cand) {
+			return cand
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return path
+		}
+		dir = parent
+	}
+}
+
+func fileExists(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && !info.IsDir()
 }
 
 // assertFailure is a failed assertion with the records behind it.
