@@ -159,8 +159,8 @@ func TestErrorsAreClassified(t *testing.T) {
 		t.Fatalf("want unknown-column error with hint, got %v", err)
 	}
 	_, err = e.Execute(context.Background(), "CREATE STREAM o AS SELECT id FROM ss;", nil)
-	if !errors.As(err, &ee) || !strings.Contains(ee.Msg, "SS does not exist") || !strings.Contains(ee.Msg, "Did you mean S") {
-		t.Fatalf("want unknown-source error with hint, got %v", err)
+	if !errors.As(err, &ee) || !strings.HasPrefix(ee.Msg, "Exception while preparing statement: SS does not exist.") || !strings.Contains(ee.Msg, "Did you mean S") {
+		t.Fatalf("want ksqlDB's unknown-source error (found while preparing) with a hint, got %v", err)
 	}
 }
 

@@ -138,7 +138,7 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 	for _, t := range rels {
 		src := p.ms.Source(t.Name)
 		if src == nil {
-			return nil, errorAt(t.P, "%s does not exist.%s", t.Name, didYouMean(t.Name, p.ms.SourceNames()))
+			return nil, unknownSource(t.P, t.Name, p.ms.SourceNames())
 		}
 		layout, err := p.sourceLayout(src)
 		if err != nil {

@@ -119,6 +119,12 @@ func errorAt(pos sql.Pos, format string, args ...any) error {
 	return &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
 }
 
+// unknownSource is the error for a FROM or JOIN naming no source: ksqlDB
+// finds it while preparing the statement, and says so.
+func unknownSource(pos sql.Pos, name string, known []string) error {
+	return &Error{Pos: pos, Msg: fmt.Sprintf("%s does not exist.%s", name, didYouMean(name, known)), stage: "Exception while preparing statement: "}
+}
+
 // errorAtLine is an error at pos whose ksqlDB message names the position
 // ("Line: l, Col: c: …").
 func errorAtLine(pos sql.Pos, format string, args ...any) error {

@@ -104,7 +104,7 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 	}
 	src := p.ms.Source(from.Name)
 	if src == nil {
-		return nil, errorAt(from.P, "%s does not exist.%s", from.Name, didYouMean(from.Name, p.ms.SourceNames()))
+		return nil, unknownSource(from.P, from.Name, p.ms.SourceNames())
 	}
 	if mode == Persistent && src.IsTable && src.Window != nil {
 		return nil, errorf("KSQL does not support persistent queries on windowed tables.")
