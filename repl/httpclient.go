@@ -49,7 +49,8 @@ type HTTPClient struct {
 	opts HTTPOptions
 
 	mu      sync.Mutex
-	lastSeq int64 // highest commandSequenceNumber seen; -1 before any
+	lastSeq int64        // highest commandSequenceNumber seen; -1 before any
+	h2      *http.Client // for /inserts-stream, made on first use
 }
 
 var _ Client = (*HTTPClient)(nil)
@@ -86,7 +87,14 @@ func NewHTTPClient(serverURL string, o HTTPOptions) (*HTTPClient, error) {
 func (c *HTTPClient) SubstitutesVariables() bool { return true }
 
 // Close releases idle connections.
-func (c *HTTPClient) Close() { c.hc.CloseIdleConnections() }
+func (c *HTTPClient) Close() {
+	c.hc.CloseIdleConnections()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.h2 != nil {
+		c.h2.CloseIdleConnections()
+	}
+}
 
 // URL is the server's address.
 func (c *HTTPClient) URL() string { return c.base }
@@ -303,6 +311,92 @@ func (c *HTTPClient) Print(ctx context.Context, sql string, props map[string]str
 		return nil
 	}
 	return err
+}
+
+// Insert writes rows (column name to JSON value) to the stream or table
+// target through /inserts-stream, as ksqlDB's Java client's insertInto
+// does, and returns the first row the server refused as a *ServerError.
+// That endpoint only speaks HTTP/2, so an http:// server is reached over
+// cleartext HTTP/2.
+func (c *HTTPClient) Insert(ctx context.Context, target string, rows []map[string]any) error {
+	var body bytes.Buffer
+	enc := json.NewEncoder(&body)
+	if err := enc.Encode(map[string]any{"target": target, "properties": map[string]any{}}); err != nil {
+		return fmt.Errorf("encode insert: %w", err)
+	}
+	for _, r := range rows {
+		if err := enc.Encode(r); err != nil {
+			return fmt.Errorf("encode insert: %w", err)
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", c.base+"/inserts-stream", &body)
+	if err != nil {
+		return fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/vnd.ksqlapi.delimited.v1")
+	if c.opts.User != "" {
+		req.SetBasicAuth(c.opts.User, c.opts.Password)
+	}
+	res, err := c.http2().Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &UnreachableError{URL: c.base, Err: err}
+	}
+	defer res.Body.Close()
+	if res.StatusCode/100 != 2 {
+		return c.serverError(res)
+	}
+	acked := 0
+	err = readLines(res.Body, func(line []byte) error {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			return nil
+		}
+		var ack struct {
+			Status  string `json:"status"`
+			Code    int    `json:"error_code"`
+			Message string `json:"message"`
+		}
+		if err := json.Unmarshal(line, &ack); err != nil {
+			return fmt.Errorf("read /inserts-stream reply from %s: bad message %.200q", c.base, line)
+		}
+		if ack.Status != "ok" {
+			return &ServerError{Status: res.StatusCode, Code: ack.Code, Message: ack.Message}
+		}
+		acked++
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if acked != len(rows) {
+		return fmt.Errorf("%s acknowledged %d of %d inserted rows", c.base, acked, len(rows))
+	}
+	return nil
+}
+
+// http2 is the client for HTTP/2-only endpoints.
+func (c *HTTPClient) http2() *http.Client {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.h2 == nil {
+		p := new(http.Protocols)
+		p.SetHTTP2(true)
+		p.SetUnencryptedHTTP2(true)
+		tr := &http.Transport{
+			Proxy:               http.ProxyFromEnvironment,
+			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			TLSClientConfig:     c.opts.TLS,
+			TLSHandshakeTimeout: 10 * time.Second,
+			Protocols:           p,
+			IdleConnTimeout:     90 * time.Second,
+		}
+		c.h2 = &http.Client{Transport: tr}
+	}
+	return c.h2
 }
 
 // readLines calls fn for each line of r until EOF.

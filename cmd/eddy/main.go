@@ -5,6 +5,7 @@
 //	eddy [flags]          engine + interactive shell (or a script: -f, -e, piped stdin)
 //	eddy server [flags]   engine without a shell, until SIGINT/SIGTERM
 //	eddy test FILE...     run ksqlDB query-translation test files
+//	eddy migrations ...   schema migrations, compatible with ksql-migrations
 //	eddy version          print the version
 package main
 
@@ -13,6 +14,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/eddysql/eddy/migrations"
 	"github.com/eddysql/eddy/qtt"
 )
 
@@ -28,6 +30,8 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 			return runServer(args[1:], stderr)
 		case "test":
 			return qtt.Main(args[1:], stdout, stderr)
+		case "migrations":
+			return migrations.Main(args[1:], stdout, stderr)
 		case "version":
 			fmt.Fprintln(stdout, "eddy", currentBuild())
 			return 0
@@ -46,6 +50,8 @@ Usage:
   eddy [flags]          start the engine and open the shell
   eddy server [flags]   run the engine without a shell
   eddy test FILE...     run query-translation test files (eddy test -h)
+  eddy migrations ...   manage schema migrations like ksql-migrations
+                        (eddy migrations help)
   eddy version          print the version
 
 Run 'eddy -h' or 'eddy server -h' for the flags.
