@@ -31,7 +31,7 @@ func (t *tool) withServer(o *options) int {
 	if !ok {
 		return 1
 	}
-	c, err := newClient(cfg)
+	c, err := newClient(cfg, o.headersFile)
 	if err != nil {
 		t.errorf("%v", err)
 		return 1
@@ -62,10 +62,21 @@ func (t *tool) withServer(o *options) int {
 
 // newClient makes the HTTP client the config describes: basic
 // credentials, and for https:// a trust store and key store given as PEM
-// files (Java key stores are not read).
-func newClient(cfg *config) (*repl.HTTPClient, error) {
+// files (Java key stores are not read); headersFile, when set, holds
+// headers for every request, one name=value or name: value a line.
+func newClient(cfg *config, headersFile string) (*repl.HTTPClient, error) {
 	url := cfg.serverURL()
 	opts := repl.HTTPOptions{User: cfg.get(keyUser, ""), Password: cfg.props[keyPassword]}
+	if strings.TrimSpace(headersFile) != "" {
+		f, err := os.Open(strings.TrimSpace(headersFile))
+		if err == nil {
+			opts.Headers, err = parseProperties(f)
+			f.Close()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("Could not parse headers file '%s': %w", headersFile, err)
+		}
+	}
 	if strings.HasPrefix(strings.ToLower(url), "https://") {
 		tc, err := tlsConfig(cfg)
 		if err != nil {

@@ -162,7 +162,10 @@ func formatInfo(rows []versionInfo) string {
 	headers := []string{"Version", "Name", "State", "Previous Version", "Started On", "Completed On", "Error Reason"}
 	cells := make([][]string, len(rows))
 	for i, r := range rows {
-		cells[i] = []string{strconv.Itoa(r.version), r.name, r.state, r.previous, r.displayStartedOn, r.displayCompletedOn, r.errorReason}
+		// A reason may span lines (a parser's "Syntax Error\nExpecting
+		// ..."); the table keeps one line per version.
+		reason := strings.Join(strings.Fields(r.errorReason), " ")
+		cells[i] = []string{strconv.Itoa(r.version), r.name, r.state, r.previous, r.displayStartedOn, r.displayCompletedOn, reason}
 	}
 	widths := make([]int, len(headers))
 	total := 0
@@ -259,11 +262,6 @@ func (s *session) apply(o *options) int {
 		s.errorf("%v", err)
 		return 1
 	}
-	if o.headersFile != "" {
-		// Custom headers would need a hook in the shared HTTP client.
-		s.errorf("--headers is not supported by eddy migrations")
-		return 1
-	}
 	if !s.metadataInitialized() {
 		return 1
 	}
@@ -329,7 +327,7 @@ func (s *session) applyFrom(o *options, vars map[string]string) error {
 		// Unlike ksqlDB's tool, wait until the table shows the last
 		// version migrated, so that an info or apply run right after
 		// this one sees it.
-		if err := s.waitMigrated(previous); err != nil {
+		if err := s.waitState(previous, stateMigrated); err != nil {
 			return err
 		}
 	}
@@ -392,7 +390,7 @@ func (s *session) applyOne(o *options, m migrationFile, previous string, defines
 		s.infof("Dry run complete. No migrations were actually applied.")
 		return nil
 	}
-	if err := s.waitMigrated(previous); err != nil {
+	if err := s.waitState(previous, stateMigrated); err != nil {
 		s.errorf("%v", err)
 		return fmt.Errorf("Failed to verify status of version %s", previous)
 	}
@@ -402,6 +400,8 @@ func (s *session) applyOne(o *options, m migrationFile, previous string, defines
 	}
 	fail := func(reason string, at sql.Pos) error {
 		if err := s.updateState(stateError, started, m, previous, reason); err != nil {
+			s.errorf("%v", err)
+		} else if err := s.waitState(strconv.Itoa(m.version), stateError); err != nil {
 			s.errorf("%v", err)
 		}
 		s.errorf("%s:%d:%d: %s", m.path, at.Line, at.Col, reason)
@@ -535,10 +535,11 @@ func (s *session) updateState(state, started string, m migrationFile, previous, 
 	return nil
 }
 
-// waitMigrated waits, as ksqlDB's tool does before applying the next
-// version, until the table shows version MIGRATED: it is written through
-// the stream, and the table's query catches up a moment later.
-func (s *session) waitMigrated(version string) error {
+// waitState waits until the table shows version in state, as ksqlDB's
+// tool waits for the previous version to be MIGRATED before it applies
+// the next: states are written to the stream, and the table's query
+// catches up a moment later.
+func (s *session) waitState(version, state string) error {
 	if version == noneVersion {
 		return nil
 	}
@@ -550,8 +551,8 @@ func (s *session) waitMigrated(version string) error {
 		case err != nil:
 		case vi == nil:
 			err = fmt.Errorf("Failed to query state for migration with version %s: no such migration is present in the migrations metadata table", version)
-		case vi.state != stateMigrated:
-			err = fmt.Errorf("Expected status MIGRATED for version %s. Got %s", version, vi.state)
+		case vi.state != state:
+			err = fmt.Errorf("Expected status %s for version %s. Got %s", state, version, vi.state)
 		default:
 			return nil
 		}

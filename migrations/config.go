@@ -3,6 +3,7 @@ package migrations
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -65,7 +66,7 @@ func loadConfig(path string) (*config, error) {
 // parseProperties reads Java's .properties format: '#' and '!' comments,
 // key=value, key:value or key value, '\' continuing a line, and the
 // usual escapes. Files written by hand for ksqlDB's tool use all of them.
-func parseProperties(f *os.File) (map[string]string, error) {
+func parseProperties(f io.Reader) (map[string]string, error) {
 	props := map[string]string{}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)

@@ -28,6 +28,8 @@ type HTTPOptions struct {
 	User, Password string
 	// TLS configures https:// servers; nil uses the system roots.
 	TLS *tls.Config
+	// Headers are sent with every request (ksql-migrations' --headers).
+	Headers map[string]string
 	// Retries is how many more times a request is tried when the server
 	// cannot be reached (the request was never delivered, so retrying is
 	// safe); default 3. RetryWait is the first pause, doubled each time;
@@ -335,9 +337,7 @@ func (c *HTTPClient) Insert(ctx context.Context, target string, rows []map[strin
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/vnd.ksqlapi.delimited.v1")
-	if c.opts.User != "" {
-		req.SetBasicAuth(c.opts.User, c.opts.Password)
-	}
+	c.setAuth(req)
 	res, err := c.http2().Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -465,9 +465,7 @@ func (c *HTTPClient) send(ctx context.Context, method, path, accept string, body
 		if accept != "" {
 			req.Header.Set("Accept", accept)
 		}
-		if c.opts.User != "" {
-			req.SetBasicAuth(c.opts.User, c.opts.Password)
-		}
+		c.setAuth(req)
 		res, err := c.hc.Do(req)
 		if err == nil {
 			if res.StatusCode/100 == 2 {
@@ -488,6 +486,16 @@ func (c *HTTPClient) send(ctx context.Context, method, path, accept string, body
 		case <-time.After(wait):
 		}
 		wait *= 2
+	}
+}
+
+// setAuth adds the credentials and custom headers to a request.
+func (c *HTTPClient) setAuth(req *http.Request) {
+	for k, v := range c.opts.Headers {
+		req.Header.Set(k, v)
+	}
+	if c.opts.User != "" {
+		req.SetBasicAuth(c.opts.User, c.opts.Password)
 	}
 }
 

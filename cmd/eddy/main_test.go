@@ -57,3 +57,21 @@ func TestScriptAgainstEmbeddedBroker(t *testing.T) {
 		t.Errorf("no log file: %v", err)
 	}
 }
+
+// TestMigrationsSubcommand: `eddy migrations` reaches the migrations
+// tool (new-project needs no server) and the usage names it.
+func TestMigrationsSubcommand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "proj")
+	var out, errw strings.Builder
+	if code := run([]string{"migrations", "new-project", dir, "http://127.0.0.1:1"}, os.Stdin, &out, &errw); code != 0 {
+		t.Fatalf("new-project: %d %s %s", code, out.String(), errw.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "ksql-migrations.properties"))
+	if err != nil || !strings.HasPrefix(string(b), "ksql.server.url=http://127.0.0.1:1\n") {
+		t.Errorf("config file: %q %v", b, err)
+	}
+	out.Reset()
+	if code := run([]string{"help"}, os.Stdin, &out, &errw); code != 0 || !strings.Contains(out.String(), "eddy migrations") {
+		t.Errorf("usage: %d %s", code, out.String())
+	}
+}
