@@ -21,6 +21,9 @@ type session struct {
 	c         *repl.HTTPClient
 	serviceID string
 	ctx       context.Context
+	// viaKSQL is set once /inserts-stream turned out to be unreachable
+	// (HTTP/1.1 only): rows then go as INSERT VALUES through /ksql.
+	viaKSQL bool
 }
 
 // withServer runs a command that needs the server: it connects, reads
@@ -182,3 +185,25 @@ func (s *session) describe(name string) (*api.SourceDescription, error) {
 	}
 	return nil, fmt.Errorf("DESCRIBE %s: the server sent no description", name)
 }
+
+// insert writes one row to target through /inserts-stream, as ksqlDB's
+// tool does. A server that answers that endpoint only over HTTP/2 but
+// serves HTTPS over HTTP/1.1 alone (eddy's, today) cannot take it there;
+// the row then goes as the equivalent INSERT VALUES statement.
+func (s *session) insert(target string, row map[string]any, stmt string) error {
+	if !s.viaKSQL {
+		err := s.c.Insert(s.ctx, target, []map[string]any{row})
+		var se *repl.ServerError
+		if !errors.As(err, &se) || se.Code != http2Only {
+			return err
+		}
+		s.warnf("%s/inserts-stream needs HTTP/2, which the server does not speak here; inserting through /ksql instead", s.cfg.serverURL())
+		s.viaKSQL = true
+	}
+	_, err := s.execute(stmt, nil)
+	return err
+}
+
+// http2Only is ksqlDB's error code for an HTTP/2 endpoint reached over
+// HTTP/1.1.
+const http2Only = 40004

@@ -472,7 +472,7 @@ func (s *session) run(c command, vars, props map[string]string, validateOnly boo
 	case *sql.UnsetProperty:
 		delete(props, st.Name)
 	case *sql.InsertValues:
-		return s.insertValues(c, st)
+		return s.insertValues(c, st, p.text)
 	default:
 		if _, err := s.execute(p.text, props); err != nil {
 			var se *repl.ServerError
@@ -488,7 +488,7 @@ func (s *session) run(c command, vars, props map[string]string, validateOnly boo
 // insertValues sends INSERT VALUES through /inserts-stream, as ksqlDB's
 // tool does; without a column list the values go to the source's
 // columns in order.
-func (s *session) insertValues(c command, st *sql.InsertValues) (sql.Pos, error) {
+func (s *session) insertValues(c command, st *sql.InsertValues, text string) (sql.Pos, error) {
 	cols := st.Columns
 	if len(cols) == 0 {
 		d, err := s.describe(sql.FormatIdent(st.Target))
@@ -511,7 +511,7 @@ func (s *session) insertValues(c command, st *sql.InsertValues) (sql.Pos, error)
 		}
 		row[col] = v
 	}
-	if err := s.c.Insert(s.ctx, st.Target, []map[string]any{row}); err != nil {
+	if err := s.insert(st.Target, row, text); err != nil {
 		return c.at, err
 	}
 	return c.at, nil

@@ -220,10 +220,13 @@ func (s *session) writeRow(key, state, started, completed string, m migrationFil
 	}
 	vals := []string{key, strconv.Itoa(m.version), m.name, state, sum, started, completed, previous, errorReason}
 	row := make(map[string]any, len(vals))
+	quoted := make([]string, len(vals))
 	for i, k := range metadataKeys {
 		row[k] = vals[i]
+		quoted[i] = "'" + strings.ReplaceAll(vals[i], "'", "''") + "'"
 	}
-	return s.c.Insert(s.ctx, s.cfg.streamName(), []map[string]any{row})
+	stmt := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s);", s.cfg.streamName(), strings.Join(metadataKeys, ", "), strings.Join(quoted, ", "))
+	return s.insert(s.cfg.streamName(), row, stmt)
 }
 
 // metadataInitialized checks that the stream and table exist.

@@ -3,9 +3,17 @@ package migrations
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/md5"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
+	"encoding/pem"
 	"fmt"
+	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,6 +28,7 @@ import (
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/repl"
 	"github.com/eddysql/eddy/server"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // eddyServer is a real eddy server (engine and REST API) over a broker
@@ -30,12 +39,16 @@ type eddyServer struct {
 	addr string // host:port, the same across restarts
 	eng  *engine.Engine
 	srv  *server.Server
+	mod  func(*server.Config)
 }
 
-func startEddy(t *testing.T) *eddyServer {
+func startEddy(t *testing.T) *eddyServer { return startEddyWith(t, nil) }
+
+// startEddyWith starts a server whose config mod changes.
+func startEddyWith(t *testing.T, mod func(*server.Config)) *eddyServer {
 	t.Helper()
 	_, cl := testenv.Kafka(t, "")
-	e := &eddyServer{t: t, cl: cl, addr: "127.0.0.1:0"}
+	e := &eddyServer{t: t, cl: cl, addr: "127.0.0.1:0", mod: mod}
 	e.start()
 	t.Cleanup(e.stop)
 	return e
@@ -47,7 +60,11 @@ func (e *eddyServer) start() {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	srv, err := server.New(server.Config{Engine: eng, Listen: e.addr, Version: "test", KafkaClusterID: "eddy", Logf: e.t.Logf})
+	cfg := server.Config{Engine: eng, Listen: e.addr, Version: "test", KafkaClusterID: "eddy", Logf: e.t.Logf}
+	if e.mod != nil {
+		e.mod(&cfg)
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		eng.Close()
 		e.t.Fatal(err)
@@ -57,7 +74,7 @@ func (e *eddyServer) start() {
 		e.t.Fatal(err)
 	}
 	e.eng, e.srv = eng, srv
-	e.addr = strings.TrimPrefix(srv.URL(), "http://")
+	e.addr = strings.TrimPrefix(strings.TrimPrefix(srv.URL(), "http://"), "https://")
 }
 
 func (e *eddyServer) stop() {
@@ -461,4 +478,84 @@ func fmtRow(cols []any) string {
 		}
 	}
 	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// TestTLSAndBasicAuth: the config file's credentials and PEM trust store
+// reach an HTTPS server with basic authentication, inserts (HTTP/2 over
+// TLS) included; ssl.verify.host=false accepts a certificate for another
+// name but still checks its chain.
+func TestTLSAndBasicAuth(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := selfSigned(t, dir)
+	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := startEddyWith(t, func(c *server.Config) {
+		c.TLSCertFile, c.TLSKeyFile = certFile, keyFile
+		c.Users = server.Users{"ann": hash}
+	})
+	port := e.addr[strings.LastIndexByte(e.addr, ':')+1:]
+	root := filepath.Join(dir, "proj")
+	mustRun(t, "new-project", root, "https://127.0.0.1:"+port)
+	cfg := filepath.Join(root, "ksql-migrations.properties")
+	base := string(mustRead(t, cfg)) + "ssl.truststore.location=" + certFile + "\nksql.auth.basic.username=ann\n"
+
+	write(t, cfg, base+"ksql.auth.basic.password=wrong\n")
+	if code, _, errs := run(t, "-c", cfg, "initialize-metadata"); code != 1 || !strings.Contains(errs, "did not accept the password") {
+		t.Errorf("wrong password: %d %s", code, errs)
+	}
+	write(t, cfg, base+"ksql.auth.basic.password=s3cret\n")
+	mustRun(t, "-c", cfg, "initialize-metadata")
+	write(t, filepath.Join(root, "migrations", "V000001__s.sql"),
+		"CREATE STREAM s (id INT KEY) WITH (kafka_topic='s', partitions=1, value_format='json');\nINSERT INTO s (id) VALUES (1);\n")
+	mustRun(t, "-c", cfg, "apply", "--all")
+	if out := mustRun(t, "-c", cfg, "info"); infoRow(t, out, "1")[2] != "MIGRATED" {
+		t.Errorf("info over TLS:\n%s", out)
+	}
+
+	// The certificate names 127.0.0.1, not localhost.
+	byName := strings.Replace(base, "https://127.0.0.1:", "https://localhost:", 1) + "ksql.auth.basic.password=s3cret\n"
+	write(t, cfg, byName)
+	if code, _, errs := run(t, "-c", cfg, "info"); code != 1 || !strings.Contains(errs, "certificate") {
+		t.Errorf("another host name: %d %s", code, errs)
+	}
+	write(t, cfg, byName+"ssl.verify.host=false\n")
+	mustRun(t, "-c", cfg, "info")
+	// Without the trust store the chain is still checked.
+	write(t, cfg, strings.Replace(byName, "ssl.truststore.location="+certFile+"\n", "", 1)+"ssl.verify.host=false\n")
+	if code, _, errs := run(t, "-c", cfg, "info"); code != 1 || !strings.Contains(errs, "certificate") {
+		t.Errorf("no trust store: %d %s", code, errs)
+	}
+}
+
+// selfSigned writes a certificate for 127.0.0.1 and its key.
+func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "eddy test"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA:         true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	write(t, certFile, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
+	write(t, keyFile, string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})))
+	return certFile, keyFile
 }
