@@ -63,10 +63,10 @@ type options struct {
 // commands are the commands with their one-line descriptions, in the
 // order help lists them.
 var commands = []struct{ name, desc string }{
-	{"apply", "Migrates the metadata schema to a new schema version."},
+	{"apply", "Applies migration files to the server, bringing it to a newer schema version."},
 	{"create", "Creates a blank migration file with the given description, to be filled with statements and applied as the next schema version."},
 	{"destroy-metadata", "Destroys the migrations metadata stream and table on the server, and their topics. This cannot be undone."},
-	{"help", "Display help information"},
+	{"help", "Shows this help, or one command's."},
 	{"info", "Displays the current migration version and the state of every migration file."},
 	{"initialize-metadata", "Creates the migrations metadata stream and table on the server."},
 	{"new-project", "Creates a new migrations project: its directory, config file and migrations/ directory."},
