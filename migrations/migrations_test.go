@@ -257,6 +257,14 @@ func TestProjectLifecycle(t *testing.T) {
 		t.Errorf("started on %q", r1[4])
 	}
 
+	// Older versions cannot be applied again; --until stops before 2.
+	if code, _, errs := run(t, "-c", cfg, "apply", "-v", "1"); code != 1 || !strings.Contains(errs, "Version must be newer than the last version migrated. Last version migrated was 1") {
+		t.Errorf("apply -v 1 again: %d %s", code, errs)
+	}
+	if out := mustRun(t, "-c", cfg, "apply", "--until", "1"); !strings.Contains(out, "No eligible migrations found.") {
+		t.Errorf("apply --until 1:\n%s", out)
+	}
+
 	mustRun(t, "-c", cfg, "apply", "--all")
 	check := func(when string) {
 		t.Helper()
