@@ -567,3 +567,49 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
 	write(t, keyFile, string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})))
 	return certFile, keyFile
 }
+
+// TestMetadataFromKsqlMigrations: metadata made the way ksqlDB's tool
+// makes it (its statements, a table with output caching, a version
+// recorded by it) is read and carried on.
+func TestMetadataFromKsqlMigrations(t *testing.T) {
+	e := startEddy(t)
+	root := filepath.Join(t.TempDir(), "proj")
+	mustRun(t, "new-project", root, e.url())
+	cfg, dir := filepath.Join(root, "ksql-migrations.properties"), filepath.Join(root, "migrations")
+	for _, stmt := range []string{
+		createStreamSQL("MIGRATION_EVENTS", "default_ksql_MIGRATION_EVENTS", 1),
+		createTableSQL("MIGRATION_SCHEMA_VERSIONS", "MIGRATION_EVENTS", "default_ksql_MIGRATION_SCHEMA_VERSIONS"),
+	} {
+		if _, err := e.ksql(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v1 := filepath.Join(dir, "V000001__first.sql")
+	write(t, v1, "CREATE STREAM first (id INT KEY, v STRING) WITH (kafka_topic='first', partitions=1, value_format='json');\n")
+	if _, err := e.ksql("CREATE STREAM first (id INT KEY, v STRING) WITH (kafka_topic='first', partitions=1, value_format='json');"); err != nil {
+		t.Fatal(err)
+	}
+	sum := md5.Sum(mustRead(t, v1))
+	for _, key := range []string{"CURRENT", "1"} {
+		stmt := fmt.Sprintf("INSERT INTO MIGRATION_EVENTS (VERSION_KEY, VERSION, NAME, STATE, CHECKSUM, STARTED_ON, COMPLETED_ON, PREVIOUS, ERROR_REASON) "+
+			"VALUES ('%s', '1', 'first', 'MIGRATED', '%x', '1614844070455', '1614844070689', '<none>', 'N/A');", key, sum)
+		if _, err := e.ksql(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The cached table shows the rows after its commit interval.
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(mustRun(t, "-c", cfg, "info"), "Current migration version: 1") {
+		if time.Now().After(deadline) {
+			t.Fatal("the version recorded never showed")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	mustRun(t, "-c", cfg, "validate")
+	write(t, filepath.Join(dir, "V000002__second.sql"), "CREATE STREAM second AS SELECT * FROM first;\n")
+	mustRun(t, "-c", cfg, "apply", "--next")
+	out := mustRun(t, "-c", cfg, "info")
+	if r := infoRow(t, out, "2"); r[2] != "MIGRATED" || r[3] != "1" || !strings.Contains(out, "Current migration version: 2") {
+		t.Errorf("info after carrying on:\n%s", out)
+	}
+}
