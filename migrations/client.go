@@ -188,8 +188,9 @@ func (s *session) describe(name string) (*api.SourceDescription, error) {
 
 // insert writes one row to target through /inserts-stream, as ksqlDB's
 // tool does. A server that answers that endpoint only over HTTP/2 but
-// serves HTTPS over HTTP/1.1 alone (eddy's, today) cannot take it there;
-// the row then goes as the equivalent INSERT VALUES statement.
+// serves HTTPS over HTTP/1.1 alone (eddy's did, before it offered "h2"
+// over TLS) cannot take it there; the row then goes as the equivalent
+// INSERT VALUES statement.
 func (s *session) insert(target string, row map[string]any, stmt string) error {
 	if !s.viaKSQL {
 		err := s.c.Insert(s.ctx, target, []map[string]any{row})

@@ -217,7 +217,10 @@ func (s *Server) Serve(ln net.Listener) error {
 			ln.Close()
 			return fmt.Errorf("load TLS key pair %s, %s: %w", s.cfg.TLSCertFile, s.cfg.TLSKeyFile, err)
 		}
-		s.hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		// http.Server speaks HTTP/2 over a listener of its own only when
+		// the TLS config offers "h2" (ServeTLS adds it; Serve does not):
+		// /query-stream and /inserts-stream need it, as in ksqlDB.
+		s.hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}}
 		ln = tls.NewListener(ln, s.hs.TLSConfig)
 	}
 	s.ln = ln
