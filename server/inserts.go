@@ -81,7 +81,11 @@ func (s *Server) handleInserts(w http.ResponseWriter, r *http.Request) {
 	}
 	src := s.lookupSource(*args.Target)
 	if src == nil {
-		writeError(w, statementError(codeBadStatement, fmt.Sprintf("Cannot insert into an unknown stream: %s", *args.Target), "", nil))
+		name, quoted := unquoteIdentifier(*args.Target)
+		if !quoted {
+			name = strings.ToUpper(name)
+		}
+		writeError(w, statementError(codeBadStatement, fmt.Sprintf("Cannot insert values into an unknown stream/table: `%s`", name), "", nil))
 		return
 	}
 
@@ -286,13 +290,33 @@ func scanError(err error, limit int64, missing string) *apiError {
 	return genericError(codeBadRequest, "Could not read the inserts stream: %v", err)
 }
 
-// lookupSource finds a stream or table by name, case-insensitively.
+// lookupSource finds a stream or table by name, case-insensitively, or
+// exactly when the name is quoted (`Orders`, "Orders"), as ksqlDB reads
+// an insert's target.
 func (s *Server) lookupSource(name string) *metastore.Source {
 	ms := s.cfg.Engine.Metastore()
+	if text, quoted := unquoteIdentifier(name); quoted {
+		return ms.Source(text)
+	}
 	if src := ms.Source(name); src != nil {
 		return src
 	}
 	return ms.Source(strings.ToUpper(name))
+}
+
+// unquoteIdentifier strips the backquotes or double quotes around a name
+// (a doubled quote inside stands for one) and says whether there were
+// any: ksqlDB's clients, its migrations tool among them, send quoted
+// names to /inserts-stream.
+func unquoteIdentifier(name string) (string, bool) {
+	if len(name) < 2 {
+		return name, false
+	}
+	q := name[0]
+	if (q != '`' && q != '"') || name[len(name)-1] != q {
+		return name, false
+	}
+	return strings.ReplaceAll(name[1:len(name)-1], string([]byte{q, q}), string(q)), true
 }
 
 // insertStatement builds the INSERT VALUES statement for one JSON row,
@@ -326,6 +350,15 @@ func insertStatement(src *metastore.Source, row map[string]any) (*sql.InsertValu
 
 // columnOf resolves a JSON key to a column: exactly, else ignoring case.
 func columnOf(s *types.Schema, key string) (string, *types.Type, error) {
+	if text, quoted := unquoteIdentifier(key); quoted {
+		if text == "ROWTIME" {
+			return "ROWTIME", types.BigintType, nil
+		}
+		if i := s.Find(text); i >= 0 {
+			return s.Columns[i].Name, s.Columns[i].Type, nil
+		}
+		return "", nil, fmt.Errorf("Column name %s does not exist.", key)
+	}
 	if strings.EqualFold(key, "ROWTIME") {
 		return "ROWTIME", types.BigintType, nil
 	}

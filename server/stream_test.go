@@ -362,3 +362,33 @@ func TestInsertsStreamBytes(t *testing.T) {
 		t.Errorf("topic holds %s, want %s", strings.Join(vals, "|"), want)
 	}
 }
+
+// TestInsertsStreamQuotedNames: a target and columns in backquotes (as
+// ksqlDB's migrations tool and Java client send them) or double quotes
+// name them exactly, case included; unquoted names still match any case.
+func TestInsertsStreamQuotedNames(t *testing.T) {
+	ts := startMem(t, nil)
+	ts.ksql(t, "CREATE STREAM orders (id INT KEY, `Note` STRING) WITH (kafka_topic='orders', value_format='JSON', partitions=1);")
+	post := func(body string) string {
+		t.Helper()
+		status, _, out := ts.do(t, ts.h2c, "POST", "/inserts-stream", "", body)
+		if status != http.StatusOK {
+			t.Fatalf("%s: %d %s", body, status, out)
+		}
+		return strings.TrimSpace(out)
+	}
+	if got := post("{\"target\":\"`ORDERS`\"}\n{\"`ID`\":1,\"`Note`\":\"a\"}\n{\"\\\"ID\\\"\":2,\"note\":\"b\"}\n"); got != "{\"status\":\"ok\",\"seq\":0}\n{\"status\":\"ok\",\"seq\":1}" {
+		t.Fatalf("acks: %s", got)
+	}
+	if got := post("{\"target\":\"`ORDERS`\"}\n{\"`id`\":3}\n"); !strings.Contains(got, "Column name `id` does not exist.") {
+		t.Errorf("a quoted name in the wrong case: %s", got)
+	}
+	status, _, body := ts.do(t, ts.h2c, "POST", "/inserts-stream", "", "{\"target\":\"`orders`\"}\n")
+	if !strings.Contains(body, "Cannot insert values into an unknown stream/table: `orders`") {
+		t.Errorf("a quoted target in the wrong case: %d %s", status, body)
+	}
+	code, _, rows := ts.do(t, ts.http, "POST", "/query", "", queryBody("SELECT * FROM orders;"))
+	if code != 200 || !strings.Contains(rows, `[1,"a"]`) || !strings.Contains(rows, `[2,"b"]`) {
+		t.Errorf("rows: %d %s", code, rows)
+	}
+}
