@@ -168,6 +168,44 @@ func TestPullReadsItsOwnWrites(t *testing.T) {
 	}
 }
 
+// TestPullReadsThroughOutputCaching: a pull query of an aggregation that
+// caches its outputs (here for a commit interval of ten minutes) sees
+// the updates the aggregation has made, as ksqlDB's pull queries read
+// through the caches; it saw only what the last commit had written.
+func TestPullReadsThroughOutputCaching(t *testing.T) {
+	emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emb.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{emb.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cl.Close() })
+	e := newEngineOn(t, cl, map[string]string{"auto.offset.reset": "earliest", "ksql.streams.commit.interval.ms": "600000"})
+	mustExec(t, e, "CREATE STREAM clicks (k STRING KEY, u STRING) WITH (kafka_topic='clicks', format='JSON', partitions=2);")
+	mustExec(t, e, "CREATE TABLE per_user AS SELECT u, COUNT(*) AS n FROM clicks GROUP BY u;")
+	for want := 1; want <= 3; want++ {
+		mustExec(t, e, fmt.Sprintf("INSERT INTO clicks (k, u) VALUES ('c%d', 'ann');", want))
+		// The query takes the click in on its own time: poll (a bound on
+		// a hang), well within the commit interval.
+		deadline := time.Now().Add(time.Minute)
+		for {
+			got := mustPull(t, e, "SELECT n FROM per_user WHERE u = 'ann';", nil)
+			if fmt.Sprint(got.rows) == fmt.Sprintf("[%d]", want) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after %d clicks the pull query reads %q", want, got.rows)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
 // TestDropStopsTheMaterializer: DROP forgets a table's store, so a table
 // of the same name over another topic reads that topic; Close removes the
 // Pebble directories.

@@ -112,6 +112,7 @@ func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner
 // offsets listed now, and scans the topic when they cannot be listed (a
 // topic that does not exist) or the store cannot catch up.
 func (e *Engine) pullTable(ctx context.Context, src *metastore.Source, where sql.Expr) ([]kafka.Record, error) {
+	e.commitWriter(ctx, src)
 	ends, err := kafka.StableEndOffsets(ctx, e.cluster, src.Topic)
 	if err != nil || len(ends) == 0 {
 		return e.scanTable(ctx, src)
@@ -143,6 +144,26 @@ func (e *Engine) pullTable(ctx context.Context, src *metastore.Source, where sql
 		return recs, err
 	}
 	return t.retained(recs, src.Window.RetentionMs), nil
+}
+
+// commitWriter has the query writing src, when it runs here, commit the
+// outputs its cache holds back, so that the pull query reading src next
+// sees every update made before it rather than those of the last
+// commit interval (ksqlDB's pull queries read through the caches). The
+// writer's tasks on other servers keep their caches.
+func (e *Engine) commitWriter(ctx context.Context, src *metastore.Source) {
+	if src.CreatedBy == "" {
+		return
+	}
+	e.mu.Lock()
+	rq := e.queries[src.CreatedBy]
+	e.mu.Unlock()
+	if rq == nil {
+		return
+	}
+	if err := rq.CommitNow(ctx); err != nil {
+		e.opts.Logf("pull query on %s: commit %s's cached outputs: %v", src.Name, src.CreatedBy, err)
+	}
 }
 
 // scanTable reads a table's topic to its end and keeps the latest record

@@ -22,16 +22,12 @@ func (s *session) initialize() int {
 	}
 	stream, table := s.cfg.streamName(), s.cfg.tableName()
 	s.infof("Initializing migrations metadata")
-	// Without output caching the table shows each event as soon as it is
-	// processed: a cached aggregation answers pull queries only after
-	// its commit interval (2 s) on eddy, and apply reads its own writes.
-	noCache := map[string]string{"cache.max.bytes.buffering": "0"}
 	for _, c := range []struct {
 		kind, name, sql string
 		props           map[string]string
 	}{
 		{"stream", stream, createStreamSQL(stream, s.cfg.streamTopic(s.serviceID), replicas), nil},
-		{"table", table, createTableSQL(table, stream, s.cfg.tableTopic(s.serviceID)), noCache},
+		{"table", table, createTableSQL(table, stream, s.cfg.tableTopic(s.serviceID)), nil},
 	} {
 		s.infof("Creating %s: %s", c.kind, c.name)
 		if _, err := s.execute(c.sql, c.props); err != nil {

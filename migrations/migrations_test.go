@@ -597,7 +597,7 @@ func TestMetadataFromKsqlMigrations(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The cached table shows the rows after its commit interval.
+	// The table's query takes the rows in on its own time.
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(mustRun(t, "-c", cfg, "info"), "Current migration version: 1") {
 		if time.Now().After(deadline) {

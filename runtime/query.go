@@ -390,6 +390,33 @@ func (q *Query) commitDue(stop bool) bool {
 	return cached >= q.Topology.CacheBytes
 }
 
+// CommitNow commits at once what a query caching its outputs holds back
+// until its commit interval: the cached outputs, its state changes and
+// its outputs. A pull query of the table the query writes then sees
+// every update made before it, as ksqlDB's pull queries read through
+// Kafka Streams' caches. A query that caches nothing at the moment, or
+// is stopping or failed, is left alone.
+func (q *Query) CommitNow(ctx context.Context) error {
+	q.stopMu.Lock()
+	defer q.stopMu.Unlock()
+	if q.sub == nil {
+		return nil
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.deferring || q.stopping || q.Err() != nil {
+		return nil
+	}
+	var cached int64
+	for _, t := range q.tasks {
+		cached += t.cacheBytes()
+	}
+	if cached == 0 {
+		return nil
+	}
+	return q.commit(ctx)
+}
+
 // commit emits the cached outputs, then writes every task's outputs,
 // state changes and markers (flush), after which the subscription may
 // commit every input offset processed so far.
