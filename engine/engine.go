@@ -63,6 +63,10 @@ type Options struct {
 	// StateDir is where disk state stores live (ksql.state.store=pebble);
 	// "" keeps every store in memory.
 	StateDir string
+	// QueriesFile, when set, makes the engine headless: it neither reads
+	// nor writes the command log and runs no connectors; its catalog and
+	// queries are the file's, validated as a whole before any runs.
+	QueriesFile *QueriesFile
 }
 
 // Engine runs statements against one catalog.
@@ -168,6 +172,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 
 		taskStateDir: taskStateDir,
 	}
+	if opts.QueriesFile != nil {
+		return newHeadless(ctx, e, opts.QueriesFile)
+	}
 	log, cmds, end, err := metastore.OpenCommandLog(ctx, e.cluster, e.sid, opts.Logf)
 	if err != nil {
 		return nil, err
@@ -185,18 +192,8 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		}
 		e.connect = rt
 	}
-	if err := e.cluster.CreateTopic(ctx, kafka.TopicInfo{Name: e.processingLogTopic(), Partitions: 1, Replicas: 1}); err != nil {
-		return nil, fmt.Errorf("create processing log topic: %w", err)
-	}
-	// With ksql.logging.processing.stream.auto.create (eddy's binary sets
-	// it), the processing log is queryable as a stream.
-	if strings.EqualFold(cfg["ksql.logging.processing.stream.auto.create"], "true") && e.ms.Source(processingLogStream) == nil {
-		e.ms.PutSource(&metastore.Source{
-			Name: processingLogStream, Schema: processingLogSchema(), Topic: e.processingLogTopic(), IsSource: true,
-			KeyFormat:   serde.Format{Name: "KAFKA", Props: map[string]string{}},
-			ValueFormat: serde.Format{Name: "JSON", Props: map[string]string{}},
-			SQL:         "CREATE SOURCE STREAM " + processingLogStream + " (…) WITH (KAFKA_TOPIC='" + e.processingLogTopic() + "', VALUE_FORMAT='JSON')",
-		})
+	if err := e.openProcessingLog(ctx); err != nil {
+		return nil, err
 	}
 	e.replaying, e.starting = true, true
 	for _, c := range cmds {
@@ -212,6 +209,49 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	e.replaying, e.starting = false, false
 	e.startDeferred()
 	e.tail = startCommandTail(e)
+	return e, nil
+}
+
+// openProcessingLog creates the processing log topic and, with
+// ksql.logging.processing.stream.auto.create (eddy's binary sets it),
+// makes it queryable as a stream.
+func (e *Engine) openProcessingLog(ctx context.Context) error {
+	if err := e.cluster.CreateTopic(ctx, kafka.TopicInfo{Name: e.processingLogTopic(), Partitions: 1, Replicas: 1}); err != nil {
+		return fmt.Errorf("create processing log topic: %w", err)
+	}
+	e.processingLogStream()
+	return nil
+}
+
+// processingLogStream puts the processing log stream in the catalog.
+func (e *Engine) processingLogStream() {
+	if strings.EqualFold(e.cfg["ksql.logging.processing.stream.auto.create"], "true") && e.ms.Source(processingLogStream) == nil {
+		e.ms.PutSource(&metastore.Source{
+			Name: processingLogStream, Schema: processingLogSchema(), Topic: e.processingLogTopic(), IsSource: true,
+			KeyFormat:   serde.Format{Name: "KAFKA", Props: map[string]string{}},
+			ValueFormat: serde.Format{Name: "JSON", Props: map[string]string{}},
+			SQL:         "CREATE SOURCE STREAM " + processingLogStream + " (…) WITH (KAFKA_TOPIC='" + e.processingLogTopic() + "', VALUE_FORMAT='JSON')",
+		})
+	}
+}
+
+// newHeadless finishes New for a queries file: every statement is
+// checked in a sandbox first, so a file that cannot run entirely starts
+// nothing and creates no topic; then the file runs for real.
+func newHeadless(ctx context.Context, e *Engine, f *QueriesFile) (*Engine, error) {
+	e.processingLogStream() // the file may read it
+	if err := e.validateFile(ctx, f); err != nil {
+		return nil, err
+	}
+	if err := e.openProcessingLog(ctx); err != nil {
+		return nil, err
+	}
+	if err := e.runFile(ctx, f); err != nil {
+		if cerr := e.Close(); cerr != nil {
+			e.opts.Logf("queries file: stopping after a failure: %v", cerr)
+		}
+		return nil, err
+	}
 	return e, nil
 }
 

@@ -20,6 +20,7 @@ const (
 	codeTooManyPush       = 40003
 	codeHTTP2Only         = 40004
 	codeUnauthorized      = 40100
+	codeForbidden         = 40300
 	codeNotFound          = 40400
 	codeNotAcceptable     = 40600
 	codeTooLarge          = 41300
@@ -124,6 +125,18 @@ func fromEngine(err error, stmt string, done []api.Entity) *apiError {
 func (e *apiError) errorMsg() *api.ErrorMsg {
 	return &api.ErrorMsg{Type: e.Type, ErrorCode: e.ErrorCode, Message: e.Message}
 }
+
+// refuseHeadless answers the statement and query endpoints of a server
+// that runs a queries file. ksqlDB serves no REST API at all then; eddy
+// keeps the status endpoints for health checks and says why the rest is
+// closed, with 403 (the request is understood; this server will not run
+// it), not 404 or a status a client would retry.
+func refuseHeadless(w http.ResponseWriter, _ *http.Request) {
+	writeError(w, genericError(codeForbidden, "%s", HeadlessMessage))
+}
+
+// HeadlessMessage is why a headless server refuses a statement or query.
+const HeadlessMessage = "This server runs in headless mode: it runs only the statements of its queries file (ksql.queries.file) and accepts no statements, queries or inserts over the REST API. Change the file and restart the server to change what it runs."
 
 // writeError replies with an error body and its status.
 func writeError(w http.ResponseWriter, e *apiError) {

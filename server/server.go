@@ -82,6 +82,9 @@ type Config struct {
 	// how many samples are kept per query; default 180 (6 minutes).
 	SampleInterval time.Duration
 	SampleCount    int
+	// Headless: the engine runs a queries file, so statements, queries
+	// and inserts are refused; the status endpoints still answer.
+	Headless bool
 }
 
 func (c *Config) setDefaults() {
@@ -286,12 +289,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // the server-state gate, as in ksqlDB.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /ksql", s.handleKSQL)
-	mux.HandleFunc("POST /query", s.handleQuery)
-	mux.HandleFunc("POST /query-stream", s.handleQueryStream)
-	mux.HandleFunc("POST /close-query", s.handleCloseQuery)
-	mux.HandleFunc("POST /inserts-stream", s.handleInserts)
-	mux.HandleFunc("GET /ws/query", s.handleWSQuery)
+	interactive := func(pattern string, h http.HandlerFunc) {
+		if s.cfg.Headless {
+			h = refuseHeadless
+		}
+		mux.HandleFunc(pattern, h)
+	}
+	interactive("POST /ksql", s.handleKSQL)
+	interactive("POST /query", s.handleQuery)
+	interactive("POST /query-stream", s.handleQueryStream)
+	interactive("POST /close-query", s.handleCloseQuery)
+	interactive("POST /inserts-stream", s.handleInserts)
+	interactive("GET /ws/query", s.handleWSQuery)
 	mux.HandleFunc("GET /info", s.handleInfo)
 	mux.HandleFunc("GET /healthcheck", s.handleHealth)
 	mux.HandleFunc("GET /status", s.handleStatuses)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/eddysql/eddy/engine"
 	"github.com/eddysql/eddy/server"
 )
 
@@ -38,6 +39,9 @@ type config struct {
 	// listenerTLS, when set, serves the embedded broker and registry
 	// over TLS (eddy server --embedded-tls).
 	listenerTLS *tls.Config
+	// queries, when set, is the queries file a headless server runs
+	// (eddy server --queries-file).
+	queries *engine.QueriesFile
 }
 
 func (c *config) register(fs *flag.FlagSet) {

@@ -218,13 +218,17 @@ func (c *config) queryProperties() (map[string]string, error) {
 		switch {
 		case bare == "bootstrap.servers", strings.HasPrefix(bare, "security."), strings.HasPrefix(bare, "sasl."),
 			strings.HasPrefix(bare, "ssl."), strings.HasPrefix(bare, "enable.ssl."), strings.HasPrefix(name, "ksql.schema.registry."),
-			slices.Contains(kafka.CompressionSettings(), name):
+			slices.Contains(kafka.CompressionSettings(), name), name == queriesFileProperty:
 			continue
 		}
 		out[name] = v
 	}
 	return out, nil
 }
+
+// queriesFileProperty names the queries file in --config-file, as in
+// ksql-server.properties; eddy server's --queries-file overrides it.
+const queriesFileProperty = "ksql.queries.file"
 
 // registryClient is the external Schema Registry's URL (the flag, else
 // ksql.schema.registry.url in --config-file) and the basic-auth user

@@ -11,10 +11,12 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/eddysql/eddy/cluster"
+	"github.com/eddysql/eddy/engine"
 	"github.com/eddysql/eddy/server"
 )
 
@@ -29,6 +31,7 @@ type serverFlags struct {
 	maxPushQueries int
 	shutdownWait   time.Duration
 	debugListen    string
+	queriesFile    string // --queries-file, else ksql.queries.file
 }
 
 func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
@@ -44,6 +47,7 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 	fs.StringVar(&f.advertised, "advertised-listener", "", "`URL` at which the other servers of the service reach this one's REST API (ksql.advertised.listener; default http(s)://--listen)")
 	fs.DurationVar(&f.shutdownWait, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for requests in flight")
 	fs.StringVar(&f.debugListen, "debug-listen", "", "serve Go's profiler (/debug/pprof/, no authentication) on this `ADDR`, e.g. 127.0.0.1:6060; off by default")
+	fs.StringVar(&f.queriesFile, "queries-file", "", "run headless: execute the statements of this SQL `FILE` (ksql.queries.file) and refuse statements and queries over the REST API")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -63,6 +67,32 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 		return nil, errors.New("--embedded-tls needs --tls-cert and --tls-key")
 	}
 	return f, nil
+}
+
+// loadQueriesFile reads and parses the queries file --queries-file, else
+// ksql.queries.file in --config-file, names (ksqlDB's precedence), if
+// any: the server then runs headless.
+func (f *serverFlags) loadQueriesFile() error {
+	if f.queriesFile == "" {
+		props, err := f.fileProperties()
+		if err != nil {
+			return err
+		}
+		f.queriesFile = strings.TrimSpace(props[queriesFileProperty])
+	}
+	if f.queriesFile == "" {
+		return nil
+	}
+	b, err := os.ReadFile(f.queriesFile)
+	if err != nil {
+		return fmt.Errorf("read the queries file: %w", err)
+	}
+	q, err := engine.ParseQueriesFile(f.queriesFile, string(b))
+	if err != nil {
+		return err
+	}
+	f.queries = q
+	return nil
 }
 
 // defaultAdvertised is the URL the other servers of the service reach
@@ -112,6 +142,12 @@ func runServer(args []string, stderr io.Writer) int {
 		f.listenerTLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	users := f.users
+	// A queries file that does not parse, or holds a statement a headless
+	// server does not run, stops the start before Kafka does.
+	if err := f.loadQueriesFile(); err != nil {
+		logger.Print(err)
+		return 1
+	}
 	if err := ensureDataDir(f.dataDir); err != nil {
 		logger.Print(err)
 		return 1
@@ -157,9 +193,14 @@ func runServer(args []string, stderr io.Writer) int {
 		MaxBodyBytes:   f.maxBodyBytes,
 		MaxPushQueries: f.maxPushQueries,
 		Logf:           logger.Printf,
+		Headless:       f.queries != nil,
 	})
+	mode := "server"
+	if f.queries != nil {
+		mode = "headless server"
+	}
 	if err == nil {
-		err = lock.publish(instanceInfo{PID: os.Getpid(), REST: srv.URL(), Version: version(), Mode: "server"})
+		err = lock.publish(instanceInfo{PID: os.Getpid(), REST: srv.URL(), Version: version(), Mode: mode})
 	}
 	if err != nil {
 		logger.Print(err)
@@ -185,7 +226,11 @@ func runServer(args []string, stderr io.Writer) int {
 		}
 	}
 	logger.Printf("eddy %s server running (service id %s, server id %s); %s", version(), f.serviceID, st.serverID, st.kafkaDesc)
-	logger.Printf("REST API listening on %s (%s); web console at %s/", srv.URL(), auth, srv.URL())
+	if f.queries != nil {
+		logger.Printf("headless: running the queries file %s; the REST API on %s (%s) answers status requests only", f.queriesFile, srv.URL(), auth)
+	} else {
+		logger.Printf("REST API listening on %s (%s); web console at %s/", srv.URL(), auth, srv.URL())
+	}
 	<-ctx.Done()
 	stop() // a second signal kills at once
 	logger.Print("shutting down")

@@ -149,8 +149,13 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 		s.Close()
 		return nil, err
 	}
-	eng, err := engine.New(ctx, engine.Options{Cluster: cl, ServiceID: c.serviceID, Config: engCfg, Registry: reg, Logf: logf, StateDir: filepath.Join(c.dataDir, "state"),
-		Connectors: connectors(), SchemaRegistryURL: s.registryURL, WorkerID: workerID, InstanceID: s.serverID})
+	opts := engine.Options{Cluster: cl, ServiceID: c.serviceID, Config: engCfg, Registry: reg, Logf: logf, StateDir: filepath.Join(c.dataDir, "state"),
+		Connectors: connectors(), SchemaRegistryURL: s.registryURL, WorkerID: workerID, InstanceID: s.serverID}
+	if c.queries != nil {
+		// Headless: the file is the catalog; no command log, no connectors.
+		opts.QueriesFile, opts.Connectors = c.queries, nil
+	}
+	eng, err := engine.New(ctx, opts)
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start engine: %w", err)

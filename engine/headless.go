@@ -1,0 +1,151 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/eddysql/eddy/sql"
+)
+
+// QueriesFile is the script a headless server runs (ksql.queries.file,
+// --queries-file): its statements are the whole catalog. A headless
+// engine keeps no command log; it runs the file again at every start, so
+// the same file gives the same query ids, consumer groups and changelogs,
+// and each query resumes from its committed offsets.
+type QueriesFile struct {
+	name  string
+	stmts []fileStatement
+}
+
+// fileStatement is one statement of a queries file with the SET
+// properties in force where it stands.
+type fileStatement struct {
+	st    sql.Statement
+	props map[string]string
+}
+
+// headlessKinds are the statements a queries file may hold, as ksqlDB's
+// standalone executor accepts them; everything else (queries, DROP,
+// TERMINATE, connectors, DEFINE, INSERT VALUES, …) is refused.
+const headlessKinds = "CREATE STREAM, CREATE TABLE, CREATE STREAM AS SELECT, CREATE TABLE AS SELECT, INSERT INTO … SELECT, CREATE TYPE, SET, UNSET"
+
+// FileError is a statement of a queries file that cannot run: where it
+// is in the file and why.
+type FileError struct {
+	File string
+	// Pos is where in the file: the error's own position when it has
+	// one, else the statement's.
+	Pos sql.Pos
+	Err error
+}
+
+func (e *FileError) Error() string {
+	_, reason := sql.Locate(e.Err)
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Pos.Line, e.Pos.Col, reason)
+}
+
+func (e *FileError) Unwrap() error { return e.Err }
+
+// fileError locates err, raised by st (nil for the file as a whole), in
+// the file. Positions are the file's: the file is parsed as one text.
+func (f *QueriesFile) fileError(st sql.Statement, err error) error {
+	pos, _ := sql.Locate(err)
+	if pos.Line == 0 && st != nil {
+		pos = st.Position()
+	}
+	if pos.Line == 0 {
+		pos = sql.Pos{Line: 1, Col: 1}
+	}
+	return &FileError{File: f.name, Pos: pos, Err: err}
+}
+
+// ParseQueriesFile parses a queries file named name and checks, without
+// reaching Kafka, that it holds only statements a headless server runs
+// and at least one persistent query. The statements are checked against
+// the catalog when the engine starts (Options.QueriesFile).
+func ParseQueriesFile(name, text string) (*QueriesFile, error) {
+	f := &QueriesFile{name: name}
+	stmts, err := sql.Parse(text)
+	if err != nil {
+		return nil, f.fileError(nil, err)
+	}
+	props := map[string]string{}
+	queries := 0
+	for _, st := range stmts {
+		switch s := st.(type) {
+		case *sql.SetProperty:
+			if err := sql.CheckProperty(s.Name, s.Value); err != nil {
+				return nil, f.fileError(st, &stmtErr{msg: err.Error()})
+			}
+			props = maps.Clone(props)
+			props[s.Name] = s.Value
+			continue
+		case *sql.UnsetProperty:
+			props = maps.Clone(props)
+			delete(props, s.Name)
+			continue
+		case *sql.CreateAsSelect, *sql.InsertInto:
+			queries++
+		case *sql.CreateSource, *sql.CreateType:
+		default:
+			return nil, f.fileError(st, &stmtErr{msg: fmt.Sprintf("%s is not supported in a queries file. A headless server runs only: %s.", statementKind(st), headlessKinds)})
+		}
+		f.stmts = append(f.stmts, fileStatement{st: st, props: props})
+	}
+	if queries == 0 {
+		return nil, f.fileError(nil, &stmtErr{msg: "the file has no persistent query (CREATE STREAM AS SELECT, CREATE TABLE AS SELECT or INSERT INTO … SELECT); a headless server would run nothing"})
+	}
+	return f, nil
+}
+
+// statementKind names a statement for the refusal: its first two words
+// (SELECT, DROP STREAM, INSERT INTO …).
+func statementKind(st sql.Statement) string {
+	switch st.(type) {
+	case *sql.InsertValues:
+		return "INSERT INTO … VALUES"
+	case *sql.Select:
+		return "SELECT"
+	}
+	f := strings.Fields(strings.ToUpper(st.Text()))
+	if len(f) > 2 {
+		f = f[:2]
+	}
+	return strings.Join(f, " ")
+}
+
+// validateFile runs every statement of f in a sandbox, in order, so that
+// a statement that cannot run stops the start before any has run.
+func (e *Engine) validateFile(ctx context.Context, f *QueriesFile) error {
+	sb := e.sandbox()
+	defer sb.Close()
+	for _, fs := range f.stmts {
+		if _, err := sb.execute(ctx, fs.st, fs.props, true); err != nil {
+			return f.fileError(fs.st, err)
+		}
+	}
+	return nil
+}
+
+// runFile executes f's statements for real, without a command log, and
+// starts the queries once all have run, in the file's order.
+func (e *Engine) runFile(ctx context.Context, f *QueriesFile) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.starting = true
+	for _, fs := range f.stmts {
+		if _, err := e.executeLocked(ctx, fs.st, fs.props, true); err != nil {
+			e.starting = false
+			e.deferred = nil
+			return f.fileError(fs.st, err)
+		}
+	}
+	e.starting = false
+	e.startDeferred()
+	return nil
+}
+
+// Headless reports whether the engine runs a queries file.
+func (e *Engine) Headless() bool { return e.opts.QueriesFile != nil }
