@@ -100,8 +100,9 @@ func ParseQueriesFile(name, text string) (*QueriesFile, error) {
 	return f, nil
 }
 
-// statementKind names a statement for the refusal: its first two words
-// (SELECT, DROP STREAM, INSERT INTO …).
+// statementKind names a statement for the refusal: its first word, and
+// the second when it says what the statement is about (DROP STREAM,
+// CREATE SOURCE CONNECTOR, SHOW QUERIES).
 func statementKind(st sql.Statement) string {
 	switch st.(type) {
 	case *sql.InsertValues:
@@ -109,11 +110,18 @@ func statementKind(st sql.Statement) string {
 	case *sql.Select:
 		return "SELECT"
 	}
-	f := strings.Fields(strings.ToUpper(st.Text()))
-	if len(f) > 2 {
-		f = f[:2]
+	words := strings.Fields(strings.ToUpper(st.Text()))
+	kind := words[:1]
+	for _, w := range words[1:min(len(words), 3)] {
+		switch strings.TrimSuffix(w, ";") {
+		case "STREAM", "STREAMS", "TABLE", "TABLES", "TYPE", "TYPES", "SOURCE", "SINK", "CONNECTOR", "CONNECTORS",
+			"QUERIES", "TOPICS", "FUNCTIONS", "PROPERTIES", "VARIABLES", "SCRIPT", "SYSTEM":
+			kind = append(kind, w)
+			continue
+		}
+		break
 	}
-	return strings.Join(f, " ")
+	return strings.Join(kind, " ")
 }
 
 // validateFile runs every statement of f in a sandbox, in order, so that
