@@ -1,0 +1,84 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eddysql/eddy/kafka"
+)
+
+// TestQueriesFileRunsAndResumes runs a queries file on an engine with
+// no command log: SET applies to the statements after it and UNSET ends
+// it there; a second engine on the same file resumes both queries (same
+// ids, same consumer groups) instead of reading the input again.
+func TestQueriesFileRunsAndResumes(t *testing.T) {
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	ctx := context.Background()
+	if err := cl.CreateTopic(ctx, kafka.TopicInfo{Name: "in", Partitions: 1, Replicas: 1}); err != nil {
+		t.Fatal(err)
+	}
+	produce := func(vals ...string) {
+		t.Helper()
+		for _, v := range vals {
+			if err := cl.Produce(ctx, kafka.Record{Topic: "in", Partition: -1, Value: []byte(`{"V":"` + v + `"}`)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	produce("a", "b") // before any engine
+	f, err := ParseQueriesFile("q.sql", `CREATE TYPE pair AS STRUCT<a STRING, b STRING>;
+CREATE STREAM s (v STRING, p pair) WITH (kafka_topic='in', value_format='JSON');
+SET 'auto.offset.reset' = 'earliest';
+CREATE STREAM early AS SELECT v, p FROM s;
+UNSET 'auto.offset.reset';
+CREATE STREAM late AS SELECT v FROM s;
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func() *Engine {
+		t.Helper()
+		e, err := New(ctx, Options{Cluster: cl, ServiceID: "hl_", QueriesFile: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	wait := func(topic, want string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			got := strings.Join(values(t, cl, topic), ",")
+			if got == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s holds %s, want %s", topic, got, want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	e := open()
+	if !e.Headless() || e.Metastore().Query("CSAS_EARLY_0") == nil || e.Metastore().Query("CSAS_LATE_1") == nil {
+		t.Fatalf("queries: %v", e.QueryStats())
+	}
+	// EARLY read the input from the start, LATE (its default, latest) not.
+	wait("EARLY", `|{"V":"a","P":null},|{"V":"b","P":null}`)
+	produce("c")
+	wait("EARLY", `|{"V":"a","P":null},|{"V":"b","P":null},|{"V":"c","P":null}`)
+	wait("LATE", `|{"V":"c"}`)
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	produce("d")
+	e = open()
+	defer e.Close()
+	// Resumed where each left off: nothing read twice, nothing skipped.
+	wait("EARLY", `|{"V":"a","P":null},|{"V":"b","P":null},|{"V":"c","P":null},|{"V":"d","P":null}`)
+	wait("LATE", `|{"V":"c"},|{"V":"d"}`)
+	if _, ok, _ := cl.Topic(ctx, "_confluent-ksql-hl__command_topic"); ok {
+		t.Error("a headless engine made a command topic")
+	}
+}
