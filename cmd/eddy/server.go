@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -227,7 +228,14 @@ func runServer(args []string, stderr io.Writer) int {
 	}
 	logger.Printf("eddy %s server running (service id %s, server id %s); %s", version(), f.serviceID, st.serverID, st.kafkaDesc)
 	if f.queries != nil {
-		logger.Printf("headless: running the queries file %s; the REST API on %s (%s) answers status requests only", f.queriesFile, srv.URL(), auth)
+		var ids []string
+		for _, q := range st.eng.QueryStats() {
+			ids = append(ids, q.ID)
+		}
+		slices.Sort(ids)
+		// The ids name the consumer groups and changelogs: a changed id
+		// after an edit of the file means a query that starts afresh.
+		logger.Printf("headless: running the queries file %s (queries %s); the REST API on %s (%s) answers status requests only", f.queriesFile, strings.Join(ids, ", "), srv.URL(), auth)
 	} else {
 		logger.Printf("REST API listening on %s (%s); web console at %s/", srv.URL(), auth, srv.URL())
 	}
