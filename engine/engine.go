@@ -252,6 +252,7 @@ func newHeadless(ctx context.Context, e *Engine, f *QueriesFile) (*Engine, error
 		}
 		return nil, err
 	}
+	e.recordRun(ctx, f)
 	return e, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"strings"
 
+	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/sql"
 )
 
@@ -157,3 +158,62 @@ func (e *Engine) runFile(ctx context.Context, f *QueriesFile) error {
 
 // Headless reports whether the engine runs a queries file.
 func (e *Engine) Headless() bool { return e.opts.QueriesFile != nil }
+
+// thisRun is what the configs topic keeps of this start.
+func (e *Engine) thisRun(f *QueriesFile) metastore.HeadlessRun {
+	run := metastore.HeadlessRun{File: f.name, Queries: []metastore.HeadlessQuery{}}
+	for _, q := range e.ms.Queries() {
+		run.Queries = append(run.Queries, metastore.HeadlessQuery{ID: q.ID, Sink: q.Sink, Statement: q.SQL})
+	}
+	return run
+}
+
+// runChanges says how this start's queries differ from the previous
+// start's, as far as a user must know: an edit of the file that moves a
+// query to a new id starts it afresh (a new consumer group reading from
+// auto.offset.reset, new state) and leaves its old group and changelogs
+// behind; one that changes a query under the same id resumes the new
+// query from the old one's offsets and state. ksqlDB warns of neither.
+func runChanges(prev *metastore.HeadlessRun, cur metastore.HeadlessRun) []string {
+	if prev == nil {
+		return nil
+	}
+	now := map[string]metastore.HeadlessQuery{}
+	bySink := map[string]string{}
+	for _, q := range cur.Queries {
+		now[q.ID] = q
+		bySink[q.Sink] = q.ID
+	}
+	var out []string
+	for _, old := range prev.Queries {
+		q, ok := now[old.ID]
+		switch {
+		case ok && strings.Join(strings.Fields(q.Statement), " ") != strings.Join(strings.Fields(old.Statement), " "):
+			out = append(out, fmt.Sprintf("query %s changed since the previous start; it goes on from the previous query's offsets and state", old.ID))
+		case ok:
+		case bySink[old.Sink] != "":
+			out = append(out, fmt.Sprintf("the query writing %s was %s at the previous start and is %s now: it starts afresh (a new consumer group, reading from auto.offset.reset, and new state); %s's consumer group and internal topics are left behind", old.Sink, old.ID, bySink[old.Sink], old.ID))
+		default:
+			out = append(out, fmt.Sprintf("query %s (writing %s) of the previous start is not in the file any more; its consumer group and internal topics are left behind", old.ID, old.Sink))
+		}
+	}
+	return out
+}
+
+// recordRun tells the log how this start's queries differ from the
+// previous start's and records this one. It is advice: a configs topic
+// that cannot be read or written is logged, not fatal.
+func (e *Engine) recordRun(ctx context.Context, f *QueriesFile) {
+	prev, err := metastore.LastHeadlessRun(ctx, e.cluster, e.sid)
+	if err != nil {
+		e.opts.Logf("queries file: cannot compare with the previous start: %v", err)
+		return
+	}
+	cur := e.thisRun(f)
+	for _, c := range runChanges(prev, cur) {
+		e.opts.Logf("warning: queries file %s: %s", f.name, c)
+	}
+	if err := metastore.RecordHeadlessRun(ctx, e.cluster, e.sid, cur); err != nil {
+		e.opts.Logf("queries file: %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +13,9 @@ import (
 // TestQueriesFileRunsAndResumes runs a queries file on an engine with
 // no command log: SET applies to the statements after it and UNSET ends
 // it there; a second engine on the same file resumes both queries (same
-// ids, same consumer groups) instead of reading the input again.
+// ids, same consumer groups) instead of reading the input again, without
+// a warning; edited files that move, drop or change a query are each
+// told in the log.
 func TestQueriesFileRunsAndResumes(t *testing.T) {
 	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
 	ctx := context.Background()
@@ -38,9 +41,12 @@ CREATE STREAM late AS SELECT v FROM s;
 	if err != nil {
 		t.Fatal(err)
 	}
-	open := func() *Engine {
+	var logs strings.Builder
+	open := func(f *QueriesFile) *Engine {
 		t.Helper()
-		e, err := New(ctx, Options{Cluster: cl, ServiceID: "hl_", QueriesFile: f})
+		logs.Reset()
+		e, err := New(ctx, Options{Cluster: cl, ServiceID: "hl_", QueriesFile: f,
+			Logf: func(format string, args ...any) { fmt.Fprintf(&logs, format+"\n", args...) }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,7 +66,7 @@ CREATE STREAM late AS SELECT v FROM s;
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	e := open()
+	e := open(f)
 	if !e.Headless() || e.Metastore().Query("CSAS_EARLY_0") == nil || e.Metastore().Query("CSAS_LATE_1") == nil {
 		t.Fatalf("queries: %v", e.QueryStats())
 	}
@@ -73,12 +79,53 @@ CREATE STREAM late AS SELECT v FROM s;
 		t.Fatal(err)
 	}
 	produce("d")
-	e = open()
-	defer e.Close()
+	e = open(f)
 	// Resumed where each left off: nothing read twice, nothing skipped.
 	wait("EARLY", `|{"V":"a","P":null},|{"V":"b","P":null},|{"V":"c","P":null},|{"V":"d","P":null}`)
 	wait("LATE", `|{"V":"c"},|{"V":"d"}`)
 	if _, ok, _ := cl.Topic(ctx, "_confluent-ksql-hl__command_topic"); ok {
 		t.Error("a headless engine made a command topic")
+	}
+	if strings.Contains(logs.String(), "warning") {
+		t.Errorf("the same file gave warnings:\n%s", logs.String())
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Edits that move a query to another id (so another consumer group),
+	// drop one, or change one under its id: each start says so.
+	const head = "CREATE TYPE pair AS STRUCT<a STRING, b STRING>;\nCREATE STREAM s (v STRING, p pair) WITH (kafka_topic='in', value_format='JSON');\n"
+	for _, c := range []struct {
+		file string
+		want []string
+	}{
+		{head + "CREATE STREAM late AS SELECT v FROM s;\nCREATE STREAM early AS SELECT v, p FROM s;\n", []string{
+			"the query writing EARLY was CSAS_EARLY_0 at the previous start and is CSAS_EARLY_1 now: it starts afresh",
+			"the query writing LATE was CSAS_LATE_1 at the previous start and is CSAS_LATE_0 now",
+		}},
+		// LATE dropped from the file, EARLY back at 0.
+		{head + "CREATE STREAM early AS SELECT v, p FROM s;\n", []string{
+			"query CSAS_LATE_0 (writing LATE) of the previous start is not in the file any more",
+			"the query writing EARLY was CSAS_EARLY_1 at the previous start and is CSAS_EARLY_0 now",
+		}},
+		// The same id for another SELECT.
+		{head + "CREATE STREAM early AS SELECT p, v FROM s;\n", []string{
+			"query CSAS_EARLY_0 changed since the previous start",
+		}},
+	} {
+		edited, err := ParseQueriesFile("q.sql", c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e = open(edited)
+		for _, want := range c.want {
+			if !strings.Contains(logs.String(), want) {
+				t.Errorf("log lacks %q:\n%s", want, logs.String())
+			}
+		}
+		if err := e.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -237,6 +237,9 @@ func TestHeadlessServerResumes(t *testing.T) {
 	start()
 	check("after a kill")
 	stop(os.Interrupt)
+	if strings.Contains(logs.String(), "warning: queries file") {
+		t.Error("restarts with the same file warned of changed queries")
+	}
 }
 
 // httpBody fetches url and returns the body of a 200 reply.

@@ -156,6 +156,11 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 		opts.QueriesFile, opts.Connectors = c.queries, nil
 	}
 	eng, err := engine.New(ctx, opts)
+	var fe *engine.FileError
+	if errors.As(err, &fe) {
+		s.Close()
+		return nil, err // file:line:column first, as the parse errors
+	}
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start engine: %w", err)
