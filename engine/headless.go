@@ -68,7 +68,8 @@ func (f *QueriesFile) fileError(st sql.Statement, err error) error {
 // the catalog when the engine starts (Options.QueriesFile).
 func ParseQueriesFile(name, text string) (*QueriesFile, error) {
 	f := &QueriesFile{name: name}
-	stmts, err := sql.Parse(text)
+	// Editors on Windows may start the file with a byte order mark.
+	stmts, err := sql.Parse(strings.TrimPrefix(text, "\uFEFF"))
 	if err != nil {
 		return nil, f.fileError(nil, err)
 	}

@@ -129,3 +129,21 @@ CREATE STREAM late AS SELECT v FROM s;
 		}
 	}
 }
+
+// TestQueriesFileErrorsPointIntoTheFile: a refusal found while parsing
+// names the file, line and column, a byte order mark before the first
+// statement moving nothing.
+func TestQueriesFileErrorsPointIntoTheFile(t *testing.T) {
+	for text, want := range map[string]string{
+		"\uFEFFCREATE STREAM s (v STRING) WITH (kafka_topic='in', value_format='JSON');\nCREATE STREAM o AS SELECT * FROM s;\n  TERMINATE ALL;": "q.sql:3:3: TERMINATE is not supported in a queries file",
+		"SET 'auto.offset.reset' = 'sometime';\nCREATE STREAM o AS SELECT * FROM s;":                                                            "q.sql:1:1: Invalid value sometime for configuration auto.offset.reset",
+		"CREATE STREAM o AS SELECT * FROM s;\nINSERT INTO o (v) VALUES ('x');":                                                                  "q.sql:2:1: INSERT INTO … VALUES is not supported in a queries file",
+		"CREATE STREAM o AS SELECT * FROM s;\nCREATE SOURCE CONNECTOR c WITH ('connector.class'='x');":                                          "q.sql:2:1: CREATE SOURCE CONNECTOR is not supported in a queries file",
+		"\uFEFF-- nothing but a comment\n": "q.sql:1:1: the file has no persistent query",
+	} {
+		_, err := ParseQueriesFile("q.sql", text)
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%q: error %v, want %s…", text, err, want)
+		}
+	}
+}
