@@ -10,6 +10,7 @@ import (
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/metastore"
+	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
@@ -182,6 +183,9 @@ func (e *Engine) insertRow(st *sql.InsertValues) (*metastore.Source, []any, int6
 				return nil, nil, 0, &stmtErr{msg: fmt.Sprintf("Column name %s does not exist.", name)}
 			}
 			continue // NULL fits any column
+		}
+		if err := planner.ResolveCastTypes(e.ms, st.Values[i]); err != nil {
+			return nil, nil, 0, err
 		}
 		c, err := expr.Compile(st.Values[i], noColumns{}, e.fns)
 		if err != nil {

@@ -80,3 +80,18 @@ func waitValue(t *testing.T, cl kafka.Cluster, topic, want string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// A CAST names a type CREATE TYPE made, alone or inside a collection, in
+// a query and in INSERT VALUES, as ksqlDB resolves them; an unknown name
+// fails with ksqlDB's message.
+func TestCastToCustomType(t *testing.T) {
+	e, cl := newMemEngine(t)
+	mustExec(t, e, "CREATE TYPE pair AS STRUCT<a STRING, b STRING>;")
+	mustExec(t, e, "CREATE STREAM s (k STRING KEY, v STRING) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
+	mustExec(t, e, "CREATE STREAM o AS SELECT k, CAST(STRUCT(a := v) AS pair) AS p, CAST(ARRAY[STRUCT(b := v)] AS ARRAY<pair>) AS ps FROM s;")
+	mustExec(t, e, "INSERT INTO s (k, v) VALUES ('x', CAST(STRUCT(a := 'q') AS pair)->a);")
+	waitValue(t, cl, "O", `x|{"P":{"A":"q","B":null},"PS":[{"A":null,"B":"q"}]}`)
+	expectExecErrors(t, e, map[string]string{
+		"CREATE STREAM bad AS SELECT CAST(v AS nope) AS p FROM s;": "Cannot resolve unknown type: NOPE",
+	})
+}

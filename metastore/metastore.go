@@ -237,7 +237,7 @@ func (m *Metastore) ResolveType(t *types.Type) (*types.Type, error) {
 	case types.Named:
 		r := m.Type(t.Name)
 		if r == nil {
-			return nil, fmt.Errorf("Unknown type: %s", t.Name)
+			return nil, fmt.Errorf("Cannot resolve unknown type: %s", t.Name)
 		}
 		return r, nil
 	case types.Array:

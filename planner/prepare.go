@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 
+	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/sql"
 )
 
@@ -106,4 +107,27 @@ func checkJoinAmbiguity(q *sql.Query, js *joinScope) error {
 		}
 	}
 	return nil
+}
+
+// ResolveCastTypes replaces the types CREATE TYPE named in the CASTs of
+// es (CAST(x AS address), or inside ARRAY<address>) by their definitions,
+// in place, so that the cast converts to the struct the name stands for.
+func ResolveCastTypes(ms *metastore.Metastore, es ...sql.Expr) error {
+	var err error
+	for _, e := range es {
+		sql.Walk(e, func(x sql.Expr) bool {
+			c, ok := x.(*sql.Cast)
+			if !ok || err != nil {
+				return err == nil
+			}
+			t, rerr := ms.ResolveType(c.To)
+			if rerr != nil {
+				err = &Error{Pos: c.P, Msg: rerr.Error()}
+				return false
+			}
+			c.To = t
+			return true
+		})
+	}
+	return err
 }

@@ -93,6 +93,9 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 	if err := checkQualifiers(q); err != nil {
 		return nil, err
 	}
+	if err := ResolveCastTypes(p.ms, queryExprs(q)...); err != nil {
+		return nil, err
+	}
 	if mode == Persistent {
 		if err := checkReservedSelect(q); err != nil {
 			return nil, err
