@@ -63,6 +63,17 @@ CREATE STREAM one AS SELECT id, v FROM s;
 INSERT INTO s (id, v) VALUES (7, 8);
 ASSERT VALUES one VALUES (7, 8);
 
+--@test: a query sees what is written after it starts
+CREATE STREAM a (id INT KEY, v INT) WITH (kafka_topic='a', value_format='JSON');
+INSERT INTO a (id, v) VALUES (1, 1);
+CREATE STREAM b AS SELECT * FROM a;
+SET 'auto.offset.reset' = 'earliest';
+CREATE STREAM c AS SELECT * FROM a;
+INSERT INTO a (id, v) VALUES (2, 2);
+ASSERT VALUES b (id, v) VALUES (2, 2);
+ASSERT VALUES c (id, v) VALUES (1, 1);
+ASSERT VALUES c (id, v) VALUES (2, 2);
+
 --@test: unknown source is an expected error
 --@expected.error: io.confluent.ksql.util.KsqlStatementException
 --@expected.message: NOPE does not exist
@@ -81,7 +92,7 @@ func TestSQLFilePasses(t *testing.T) {
 		t.Skip("short mode")
 	}
 	out, errOut, code := runMain(t, map[string]string{"app.sql": sqlPassing}, "app.sql")
-	if code != 0 || !strings.HasSuffix(out, "\n5 passed, 0 failed, 0 skipped\n") {
+	if code != 0 || !strings.HasSuffix(out, "\n6 passed, 0 failed, 0 skipped\n") {
 		t.Fatalf("exit %d; output:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 	for _, name := range []string{"filter and project", "table updates and a tombstone", "session properties"} {

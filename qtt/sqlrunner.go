@@ -61,6 +61,9 @@ type scriptState struct {
 func (r *scriptRunner) runTest(ctx context.Context, v *Variant) *caseFailure {
 	t := v.Script
 	props := baseProps()
+	// ksqlDB's runner pipes each inserted record to the queries running
+	// at that moment: a query sees only what is written after it starts.
+	props["auto.offset.reset"] = "latest"
 	b, err := r.newBackend(ctx, backendConfig{ServiceID: serviceID, Partitions: 1, Props: props})
 	if err != nil {
 		return &caseFailure{status: StatusError, msg: fmt.Sprintf("start engine: %v", err)}
