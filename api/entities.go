@@ -310,7 +310,30 @@ type Message struct {
 	Warnings      []Warning `json:"warnings"`
 }
 
+// AssertTopicEntity answers a successful ASSERT [NOT EXISTS] TOPIC.
+// Exists is true for ASSERT TOPIC, false for ASSERT NOT EXISTS TOPIC.
+type AssertTopicEntity struct {
+	Type          string    `json:"@type"` // "assert_topic"
+	StatementText string    `json:"statementText"`
+	TopicName     string    `json:"topicName"`
+	Exists        bool      `json:"exists"`
+	Warnings      []Warning `json:"warnings"`
+}
+
+// AssertSchemaEntity answers a successful ASSERT [NOT EXISTS] SCHEMA. The
+// subject or id the statement left out is null, as ksqlDB writes it.
+type AssertSchemaEntity struct {
+	Type          string    `json:"@type"` // "assert_schema"
+	StatementText string    `json:"statementText"`
+	Subject       *string   `json:"subject"`
+	ID            *int      `json:"id"`
+	Exists        bool      `json:"exists"`
+	Warnings      []Warning `json:"warnings"`
+}
+
 func (e *CurrentStatus) EntityType() string           { return "currentStatus" }
+func (e *AssertTopicEntity) EntityType() string       { return "assert_topic" }
+func (e *AssertSchemaEntity) EntityType() string      { return "assert_schema" }
 func (e *StreamsList) EntityType() string             { return "streams" }
 func (e *TablesList) EntityType() string              { return "tables" }
 func (e *TopicsList) EntityType() string              { return "kafka_topics" }

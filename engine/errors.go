@@ -18,6 +18,9 @@ const (
 	StatementError
 	// RuntimeError: the statement started but failed while running.
 	RuntimeError
+	// AssertionError: an ASSERT TOPIC or ASSERT SCHEMA did not hold
+	// within its timeout (ksqlDB answers HTTP 417).
+	AssertionError
 )
 
 // Error is a failed statement.
@@ -43,7 +46,10 @@ func classify(err error, text string) error {
 	kind := RuntimeError
 	var pe *sql.Error
 	var ple *planner.Error
+	var ae *assertErr
 	switch {
+	case errors.As(err, &ae):
+		kind = AssertionError
 	case errors.As(err, &pe):
 		kind = ParseError
 	case errors.As(err, &ple), errors.Is(err, errStatement):

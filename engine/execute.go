@@ -46,6 +46,9 @@ func (e *Engine) execute(ctx context.Context, st sql.Statement, props map[string
 		return nil, &stmtErr{msg: "SELECT and PRINT statements stream their results; send them as queries (the shell does this for you)."}
 	case *sql.Show, *sql.Describe, *sql.Explain, *sql.InsertValues:
 		return e.local(ctx, s, props)
+	case *sql.AssertTopic, *sql.AssertSchema:
+		// Like ksqlDB, never in the command log: an ASSERT only waits.
+		return e.assert(ctx, s)
 	case *sql.RunScript:
 		// Only the shell runs scripts; a server knows no RUN statement.
 		return nil, sql.ErrRunScriptNotAllowed(s)

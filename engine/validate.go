@@ -31,6 +31,10 @@ func (e *Engine) Validate(ctx context.Context, texts []string, props map[string]
 			switch x := st.(type) {
 			case *sql.SetProperty, *sql.UnsetProperty, *sql.Define, *sql.Undefine, *sql.RunScript, *sql.Select, *sql.Print:
 				continue // the client's or the query endpoints', not the engine's
+			case *sql.AssertTopic, *sql.AssertSchema:
+				// ksqlDB does not validate them: they hold or not only
+				// when they run, after the statements before them.
+				continue
 			case *sql.Show:
 				if x.What == "VARIABLES" {
 					continue

@@ -31,6 +31,9 @@ func (c serdeClient) ByID(id int) (serde.RegSchema, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	s, err := c.r.SchemaByID(ctx, id)
+	if ErrorCode(err) == CodeSchemaNotFound {
+		return serde.RegSchema{}, serde.NotFound(err, serde.ErrSchemaNotFound)
+	}
 	if err != nil {
 		return serde.RegSchema{}, err // callers name the id, as for an external registry
 	}
@@ -46,6 +49,22 @@ func (c serdeClient) Latest(subject string) (int, serde.RegSchema, error) {
 		return 0, serde.RegSchema{}, fmt.Errorf("latest schema of %s: %w", subject, err)
 	}
 	return sv.ID, fromSchema(sv.Schema), nil
+}
+
+// SubjectsByID lists the subjects with a (not deleted) version using id.
+func (c serdeClient) SubjectsByID(id int) ([]string, error) {
+	svs, err := c.r.VersionsByID(id, false)
+	if ErrorCode(err) == CodeSchemaNotFound {
+		return nil, serde.NotFound(err, serde.ErrSchemaNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(svs))
+	for _, sv := range svs {
+		out = append(out, sv.Subject)
+	}
+	return out, nil
 }
 
 func (c serdeClient) Version(subject string, version int) (int, serde.RegSchema, error) {

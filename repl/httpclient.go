@@ -616,6 +616,10 @@ func decodeEntity(raw json.RawMessage) (api.Entity, error) {
 		e = &api.ConnectorList{}
 	case "connector_description":
 		e = &api.ConnectorDescription{}
+	case "assert_topic":
+		e = &api.AssertTopicEntity{}
+	case "assert_schema":
+		e = &api.AssertSchemaEntity{}
 	case "warning_entity":
 		return &api.Message{Type: "message", StatementText: head.StatementText, Message: "WARNING: " + head.Message, Warnings: []api.Warning{}}, nil
 	case "terminate_query":

@@ -105,6 +105,22 @@ func (r *renderer) entity(e api.Entity) {
 	case *api.ConnectorDescription:
 		r.connectorDescription(e)
 		r.warnings(e.Warnings)
+	case *api.AssertTopicEntity:
+		fmt.Fprintln(r.out)
+		fmt.Fprintf(r.out, "Topic %s%s.\n", e.TopicName, existence(e.Exists))
+		r.warnings(e.Warnings)
+	case *api.AssertSchemaEntity:
+		// ksqlDB's CLI says "subject", where the error says "subject name".
+		what := "Schema with"
+		if e.Subject != nil {
+			what += " subject " + *e.Subject
+		}
+		if e.ID != nil {
+			what += " id " + strconv.Itoa(*e.ID)
+		}
+		fmt.Fprintln(r.out)
+		fmt.Fprintf(r.out, "%s%s.\n", what, existence(e.Exists))
+		r.warnings(e.Warnings)
 	default:
 		// An entity this shell does not know yet: show it rather than
 		// hide it.
@@ -115,6 +131,14 @@ func (r *renderer) entity(e api.Entity) {
 		}
 		fmt.Fprintln(r.out, string(b))
 	}
+}
+
+// existence words an ASSERT's outcome as ksqlDB's CLI does.
+func existence(exists bool) string {
+	if exists {
+		return " exists"
+	}
+	return " does not exist"
 }
 
 // table writes a blank line and then t, fitted to the terminal.

@@ -72,6 +72,27 @@ func referenced(reg Registry, ref RegReference) (RegSchema, error) {
 // schema.
 var ErrSubjectNotFound = errors.New("subject not found")
 
+// ErrSchemaNotFound is matched (errors.Is) by the error of Registry.ByID
+// and SubjectLister.SubjectsByID when no schema has the id, so callers
+// can tell "absent" from "registry unreachable".
+var ErrSchemaNotFound = errors.New("schema not found")
+
+// SubjectLister is implemented by registries that can say which subjects
+// use a schema id (the registry's /schemas/ids/{id}/versions).
+type SubjectLister interface {
+	SubjectsByID(id int) ([]string, error)
+}
+
+// NotFound marks err as matching sentinel (ErrSchemaNotFound or
+// ErrSubjectNotFound) while keeping its message, which callers already
+// show as it is.
+func NotFound(err, sentinel error) error { return notFound{err, sentinel} }
+
+type notFound struct{ err, sentinel error }
+
+func (e notFound) Error() string   { return e.err.Error() }
+func (e notFound) Unwrap() []error { return []error{e.err, e.sentinel} }
+
 // Schema types as the Schema Registry names them.
 const (
 	SchemaAvro     = "AVRO"
@@ -591,6 +612,10 @@ func (r *httpRegistry) ByID(id int) (RegSchema, error) {
 	}
 	got, err := r.client.GetSchema(id)
 	if err != nil {
+		var se srclient.Error
+		if errors.As(err, &se) && se.Code == 40403 {
+			return RegSchema{}, NotFound(err, ErrSchemaNotFound)
+		}
 		return RegSchema{}, err
 	}
 	s = fromSR(got)
@@ -626,4 +651,21 @@ func (r *httpRegistry) Latest(subject string) (int, RegSchema, error) {
 	r.byID[got.ID()] = s
 	r.mu.Unlock()
 	return got.ID(), s, nil
+}
+
+// SubjectsByID lists the subjects with a version that uses schema id.
+func (r *httpRegistry) SubjectsByID(id int) ([]string, error) {
+	vs, err := r.client.GetSubjectVersionsById(id)
+	if err != nil {
+		var se srclient.Error
+		if errors.As(err, &se) && se.Code == 40403 {
+			return nil, NotFound(err, ErrSchemaNotFound)
+		}
+		return nil, err
+	}
+	out := make([]string, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, v.Subject)
+	}
+	return out, nil
 }

@@ -24,6 +24,7 @@ const (
 	codeNotFound          = 40400
 	codeNotAcceptable     = 40600
 	codeTooLarge          = 41300
+	codeAssertionFailed   = 41700
 	codeServerError       = 50000
 	codeCommandQueue      = 50301
 	codeServerNotReady    = 50302
@@ -105,6 +106,11 @@ func fromEngine(err error, stmt string, done []api.Entity) *apiError {
 		return ae
 	}
 	var ee *engine.Error
+	if errors.As(err, &ee) && ee.Kind == engine.AssertionError {
+		// ksqlDB answers a failed ASSERT with 417 and a bare message: no
+		// statement, and not the entities of the statements before it.
+		return genericError(codeAssertionFailed, "%s", ee.Msg)
+	}
 	if errors.As(err, &ee) {
 		text := ee.Statement
 		if text == "" {

@@ -98,7 +98,14 @@ func (s *Server) handleKSQL(w http.ResponseWriter, r *http.Request) {
 	}
 	ents := []api.Entity{}
 	for _, st := range stmts {
-		ent, err := s.runStatement(ctx, st, props, vars)
+		sctx := ctx
+		switch st.st.(type) {
+		case *sql.AssertTopic, *sql.AssertSchema:
+			// An ASSERT changes nothing and may wait long (its TIMEOUT):
+			// a client that hangs up stops it.
+			sctx = r.Context()
+		}
+		ent, err := s.runStatement(sctx, st, props, vars)
 		if err != nil {
 			writeError(w, fromEngine(err, st.text, ents))
 			return

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -965,8 +966,16 @@ func (p *parser) assert() Statement {
 			s.Subject = &sub
 		}
 		if p.acceptKw("ID") {
-			id := p.integer()
-			s.ID = &id
+			// ksqlDB takes any literal here and then wants an INT one.
+			n, ok := p.literal().(*IntLit)
+			if !ok || n.Val > math.MaxInt32 || n.Val < math.MinInt32 {
+				p.failSemantic(Pos{}, "ID must be an integer")
+			}
+			s.ID = &n.Val
+		}
+		if s.Subject == nil && s.ID == nil {
+			// ksqlDB's wording, typo included.
+			p.failSemantic(Pos{}, "ASSERT SCHEMA statements much include a subject name or an id")
 		}
 		s.TimeoutMS = p.timeout()
 		return s
