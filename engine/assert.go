@@ -87,27 +87,28 @@ func (e *Engine) assert(ctx context.Context, st sql.Statement) (api.Entity, erro
 }
 
 // assertTimeout is the statement's TIMEOUT, else the server setting,
-// else ksqlDB's default.
-func (e *Engine) assertTimeout(stmt *int64, property string) (time.Duration, error) {
+// else ksqlDB's default, in milliseconds.
+func (e *Engine) assertTimeout(stmt *int64, property string) (int64, error) {
 	if stmt != nil {
-		return time.Duration(*stmt) * time.Millisecond, nil
+		return *stmt, nil
 	}
 	v, ok := e.cfg[property]
 	if !ok {
-		return defaultAssertTimeoutMS * time.Millisecond, nil
+		return defaultAssertTimeoutMS, nil
 	}
 	ms, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
 	if err != nil {
 		return 0, &stmtErr{msg: fmt.Sprintf("Invalid value %s for configuration %s: Not a number of type INT", v, property)}
 	}
-	return time.Duration(ms) * time.Millisecond, nil
+	return ms, nil
 }
 
 // waitAssert runs check, then again every assertRetry while it fails, as
-// many times as ksqlDB would within timeout, and returns its last error.
-// A ctx that ends (a client that hung up) stops the wait.
-func waitAssert(ctx context.Context, timeout time.Duration, check func(context.Context) error) error {
-	retries := int64(timeout / assertRetry)
+// many times as ksqlDB would within timeoutMS, and returns its last
+// error. A ctx that ends (a client that hung up) stops the wait.
+func waitAssert(ctx context.Context, timeoutMS int64, check func(context.Context) error) error {
+	// In milliseconds: a TIMEOUT in days would overflow a Duration.
+	retries := timeoutMS / assertRetry.Milliseconds()
 	for i := int64(0); ; i++ {
 		err := check(ctx)
 		if err == nil {
