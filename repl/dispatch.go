@@ -91,6 +91,16 @@ func (s *shell) statement(ctx context.Context, text string) error {
 	case kindRunScript:
 		return s.runScript(ctx, st.name)
 	default:
+		if t := tokenize(text, 1); len(t) == 1 && t[0].kind == tokWord && t[0].val == "ASSERT" {
+			// An ASSERT may wait as long as its TIMEOUT: Ctrl-C stops the
+			// wait (the server stops when the request goes), as it stops
+			// a query, and the statement fails.
+			interrupted, err := s.interruptible(ctx, func(ctx context.Context) error { return s.execute(ctx, sent) })
+			if interrupted {
+				return errors.New("Stopped waiting for the assertion (Ctrl-C).")
+			}
+			return err
+		}
 		err := s.execute(ctx, sent)
 		if t := tokenize(text, 3); len(t) == 3 && t[0].val == "DESCRIBE" && t[1].val == "EXTENDED" && t[1].kind == tokWord {
 			fmt.Fprintln(s.errw, describeExtendedHint)

@@ -1,7 +1,12 @@
 package repl
 
 import (
+	"context"
+	"errors"
+	"os"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/eddysql/eddy/api"
 )
@@ -25,5 +30,42 @@ func TestRenderAssert(t *testing.T) {
 			t.Fatalf("%s decoded as an unknown entity", raw)
 		}
 		check(t, raw, renderOne(e, 0, nil), want)
+	}
+}
+
+// TestCtrlCStopsAssert: Ctrl-C while an ASSERT waits cancels its request
+// and fails the statement; the shell goes on with the next one.
+func TestCtrlCStopsAssert(t *testing.T) {
+	started := make(chan struct{}, 1)
+	c := &testClient{executeCtx: func(ctx context.Context, sql string) ([]api.Entity, error) {
+		if !strings.HasPrefix(sql, "ASSERT") {
+			return nil, nil
+		}
+		started <- struct{}{}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(5 * time.Second):
+			return nil, errors.New("never interrupted")
+		}
+	}}
+	sig := make(chan os.Signal, 1)
+	go func() {
+		select {
+		case <-started:
+			sig <- os.Interrupt
+		case <-time.After(10 * time.Second):
+		}
+	}()
+	_, stderr, err := session(t, c, Options{Interactive: true, interrupts: sig},
+		"ASSERT TOPIC t TIMEOUT 1 HOUR;\nSHOW STREAMS;\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr, "Stopped waiting for the assertion (Ctrl-C).") {
+		t.Errorf("stderr %q", stderr)
+	}
+	if got := c.sqls(); len(got) != 2 || got[1] != "Execute SHOW STREAMS;" {
+		t.Errorf("calls %q: the shell must go on after Ctrl-C", got)
 	}
 }

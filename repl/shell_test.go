@@ -23,8 +23,10 @@ type testClient struct {
 	mu      sync.Mutex
 	calls   []call
 	execute func(sql string) ([]api.Entity, error)
-	stream  func(ctx context.Context, sql string, emit func(api.StreamedRow) error) error
-	print   func(ctx context.Context, sql string, emit func(string) error) error
+	// executeCtx, when set, is used instead of execute.
+	executeCtx func(ctx context.Context, sql string) ([]api.Entity, error)
+	stream     func(ctx context.Context, sql string, emit func(api.StreamedRow) error) error
+	print      func(ctx context.Context, sql string, emit func(string) error) error
 	// resubstitutes models a server that substitutes variables again.
 	resubstitutes bool
 }
@@ -42,8 +44,11 @@ func (c *testClient) record(method, sql string, props map[string]string) {
 	c.calls = append(c.calls, call{method, sql, maps.Clone(props)})
 }
 
-func (c *testClient) Execute(_ context.Context, sql string, props map[string]string) ([]api.Entity, error) {
+func (c *testClient) Execute(ctx context.Context, sql string, props map[string]string) ([]api.Entity, error) {
 	c.record("Execute", sql, props)
+	if c.executeCtx != nil {
+		return c.executeCtx(ctx, sql)
+	}
 	if c.execute == nil {
 		return nil, nil
 	}
