@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -215,5 +216,39 @@ func TestReplayKeepsInferredColumnsAfterSchemaEvolves(t *testing.T) {
 	mustExec(t, e, "CREATE STREAM P2 WITH (KAFKA_TOPIC='pays', VALUE_FORMAT='AVRO');")
 	if got := e.Metastore().Source("P2").Schema.String(); got != "`ID` BIGINT, `CHANNEL` STRING" {
 		t.Errorf("a new stream on the evolved subject has columns %s", got)
+	}
+}
+
+// A source declared with columns in a Schema-Registry format registers
+// their schema at CREATE, as ksqlDB does, under a subject that has none;
+// a subject that has one keeps it, and a side in a format without the
+// registry registers nothing.
+func TestCreateSourceRegistersDeclaredSchemas(t *testing.T) {
+	cl, rc := memRegistry(t)
+	e, err := New(context.Background(), Options{Cluster: cl, Registry: rc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	mustExec(t, e, "CREATE STREAM orders (id INT KEY, item STRING, qty INT) WITH (kafka_topic='orders', value_format='AVRO', partitions=1);")
+	id, s, err := rc.Latest("orders-value")
+	if err != nil {
+		t.Fatalf("no schema under orders-value after CREATE: %v", err)
+	}
+	if !strings.Contains(s.Schema, `"ITEM"`) || !strings.Contains(s.Schema, `"QTY"`) {
+		t.Errorf("orders-value holds %s", s.Schema)
+	}
+	if _, _, err := rc.Latest("orders-key"); !errors.Is(err, serde.ErrSubjectNotFound) {
+		t.Errorf("a KAFKA key registered a schema: %v", err)
+	}
+	mustExec(t, e, "CREATE TABLE users (uid STRING PRIMARY KEY, name STRING) WITH (kafka_topic='users', format='PROTOBUF', partitions=1);")
+	if _, _, err := rc.Latest("users-key"); err != nil {
+		t.Errorf("no schema under users-key: %v", err)
+	}
+	// A second source on the topic, declared otherwise, leaves the
+	// subject as it was.
+	mustExec(t, e, "CREATE STREAM orders2 (id INT KEY, other STRING) WITH (kafka_topic='orders', value_format='AVRO');")
+	if id2, _, err := rc.Latest("orders-value"); err != nil || id2 != id {
+		t.Errorf("orders-value moved from id %d to %d (%v)", id, id2, err)
 	}
 }

@@ -76,6 +76,9 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *sql.CreateSource, 
 				return nil, err // it names the topic
 			}
 		}
+		if err := e.registerDeclaredSchemas(src); err != nil {
+			return nil, err
+		}
 		e.ms.PutSource(src)
 		msg := "Stream created"
 		if st.IsTable {
@@ -83,6 +86,45 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *sql.CreateSource, 
 		}
 		return status(msg, ""), nil
 	}, nil
+}
+
+// registerDeclaredSchemas registers, as ksqlDB does at CREATE, the
+// schema of each side of a new source whose columns the statement
+// declared in a Schema-Registry format (AVRO, PROTOBUF, JSON_SR), when
+// its subject has none yet: producers that look their schema up, and
+// ASSERT SCHEMA, find it before anything is written. Columns inferred
+// from the registry are there already.
+func (e *Engine) registerDeclaredSchemas(src *metastore.Source) error {
+	if e.opts.Registry == nil {
+		return nil
+	}
+	ids := inferredIDs(src)
+	for _, side := range []struct {
+		isKey    bool
+		f        serde.Format
+		cols     []types.Column
+		inferred string
+	}{
+		{true, src.KeyFormat, src.Schema.Key(), planner.InferredKeySchemaIDProperty},
+		{false, src.ValueFormat, src.Schema.Value(), planner.InferredValueSchemaIDProperty},
+	} {
+		name := strings.ToUpper(side.f.Name)
+		if len(side.cols) == 0 || ids[side.inferred] != "" || (name != serde.Avro && name != serde.Protobuf && name != serde.JSONSR) {
+			continue
+		}
+		_, _, err := e.opts.Registry.Latest(serde.Subject(src.Topic, side.isKey))
+		if err == nil {
+			continue // ksqlDB registers a declared source's schema only under a new subject
+		}
+		if !errors.Is(err, serde.ErrSubjectNotFound) {
+			return fmt.Errorf("Could not register schema for topic: %w", err)
+		}
+		// A serde that may write registers its schema as it is built.
+		if _, err := serde.NewFor(side.f, side.cols, side.isKey, serde.Env{Topic: src.Topic, Registry: e.opts.Registry}); err != nil {
+			return fmt.Errorf("Could not register schema for topic: %w", err)
+		}
+	}
+	return nil
 }
 
 func cleanupPolicy(table bool) map[string]string {
