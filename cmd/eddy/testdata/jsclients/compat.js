@@ -81,7 +81,7 @@ async function ksqldbClient() {
     check('ksqldb-client describeSource', d.fields.map((f) => `${f.name} ${f.schema.type}${f.type ? ' ' + f.type : ''}`),
       ['ID INTEGER KEY', 'NAME STRING', 'AMOUNT DOUBLE']);
     const bad = await c.query('SELECT * FROM NOPE;');
-    check('ksqldb-client error', [bad.status, bad.error && bad.error.error_code, bad.error && bad.error.message], [400, 40001, 'NOPE does not exist.']);
+    check('ksqldb-client error', [bad.status, bad.error && bad.error.error_code, bad.error && bad.error.message], [400, 40001, 'Exception while preparing statement: NOPE does not exist.']);
   } finally {
     await c.disconnect();
   }
