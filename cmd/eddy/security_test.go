@@ -23,6 +23,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/eddysql/eddy/internal/testcert"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/registry"
@@ -396,7 +397,7 @@ func TestEmbeddedTLS(t *testing.T) {
 	bin := buildEddy(t)
 	dir := t.TempDir()
 	authFile := writeAuthFile(t, dir, 0o600)
-	certFile, keyFile, pool := selfSigned(t, dir)
+	certFile, keyFile, pool := testcert.SelfSigned(t, dir)
 	kafkaAddr, apiAddr, regAddr := freeAddr(t), freeAddr(t), freeAddr(t)
 	logs := &syncBuffer{}
 	cmd := exec.Command(bin, "server", "--data-dir", filepath.Join(dir, "data"), "--kafka-listen", kafkaAddr, "--registry-listen", regAddr,
