@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/eddysql/eddy/api"
+	"github.com/eddysql/eddy/internal/javaprops"
 	"github.com/eddysql/eddy/repl"
 )
 
@@ -73,7 +74,7 @@ func newClient(cfg *config, headersFile string) (*repl.HTTPClient, error) {
 	if strings.TrimSpace(headersFile) != "" {
 		f, err := os.Open(strings.TrimSpace(headersFile))
 		if err == nil {
-			opts.Headers, err = parseProperties(f)
+			opts.Headers, err = javaprops.Parse(f)
 			f.Close()
 		}
 		if err != nil {

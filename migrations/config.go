@@ -1,13 +1,13 @@
 package migrations
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/eddysql/eddy/internal/javaprops"
 )
 
 // The keys of ksql-migrations.properties, as ksqlDB's tool names them.
@@ -53,7 +53,7 @@ func loadConfig(path string) (*config, error) {
 		return nil, fmt.Errorf("Failed to load properties file %s: %w", path, err)
 	}
 	defer f.Close()
-	props, err := parseProperties(f)
+	props, err := javaprops.Parse(f)
 	if err != nil {
 		return nil, fmt.Errorf("Failed to load properties file %s: %w", path, err)
 	}
@@ -61,112 +61,6 @@ func loadConfig(path string) (*config, error) {
 		return nil, fmt.Errorf("Missing required property: %s", keyServerURL)
 	}
 	return &config{path: path, props: props}, nil
-}
-
-// parseProperties reads Java's .properties format: '#' and '!' comments,
-// key=value, key:value or key value, '\' continuing a line, and the
-// usual escapes. Files written by hand for ksqlDB's tool use all of them.
-func parseProperties(f io.Reader) (map[string]string, error) {
-	props := map[string]string{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	var logical strings.Builder
-	continued := false
-	for sc.Scan() {
-		line := sc.Text()
-		if continued {
-			line = strings.TrimLeft(line, " \t\f")
-		} else {
-			t := strings.TrimLeft(line, " \t\f")
-			if t == "" || t[0] == '#' || t[0] == '!' {
-				continue
-			}
-			line = t
-		}
-		// An odd number of trailing backslashes continues the line.
-		n := len(line) - len(strings.TrimRight(line, `\`))
-		continued = n%2 == 1
-		if continued {
-			line = line[:len(line)-1]
-		}
-		logical.WriteString(line)
-		if continued {
-			continue
-		}
-		k, v := splitProperty(logical.String())
-		props[k] = v
-		logical.Reset()
-	}
-	if logical.Len() > 0 {
-		k, v := splitProperty(logical.String())
-		props[k] = v
-	}
-	return props, sc.Err()
-}
-
-// splitProperty splits a logical line at the first unescaped '=', ':' or
-// whitespace, and unescapes both halves.
-func splitProperty(line string) (string, string) {
-	i := 0
-	for i < len(line) {
-		c := line[i]
-		if c == '\\' {
-			i += 2
-			continue
-		}
-		if c == '=' || c == ':' || c == ' ' || c == '\t' || c == '\f' {
-			break
-		}
-		i++
-	}
-	key := line[:min(i, len(line))]
-	rest := ""
-	if i < len(line) {
-		sep := line[i]
-		rest = strings.TrimLeft(line[i+1:], " \t\f")
-		// "key = value": whitespace, then the separator.
-		if sep != '=' && sep != ':' && rest != "" && (rest[0] == '=' || rest[0] == ':') {
-			rest = strings.TrimLeft(rest[1:], " \t\f")
-		}
-	}
-	return unescapeProperty(key), unescapeProperty(rest)
-}
-
-func unescapeProperty(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' || i+1 == len(s) {
-			b.WriteByte(c)
-			continue
-		}
-		i++
-		switch s[i] {
-		case 't':
-			b.WriteByte('\t')
-		case 'n':
-			b.WriteByte('\n')
-		case 'r':
-			b.WriteByte('\r')
-		case 'f':
-			b.WriteByte('\f')
-		case 'u':
-			if i+4 < len(s) {
-				if r, err := strconv.ParseUint(s[i+1:i+5], 16, 32); err == nil {
-					b.WriteRune(rune(r))
-					i += 4
-					continue
-				}
-			}
-			b.WriteByte('u')
-		default:
-			b.WriteByte(s[i])
-		}
-	}
-	return b.String()
 }
 
 // get is a property, or def when it is unset or empty.

@@ -1,14 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 
+	"github.com/eddysql/eddy/internal/javaprops"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/server"
@@ -44,104 +43,18 @@ func (k kafkaConfig) Set(s string) error {
 	return nil
 }
 
-// readProperties reads a Java properties file (ksql-server.properties):
-// key=value or key: value lines, '#' and '!' comments, a trailing
-// backslash continues a line (as sasl.jaas.config often needs).
+// readProperties reads a Java properties file (ksql-server.properties).
 func readProperties(path string) (map[string]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("config file: %w", err)
 	}
 	defer f.Close()
-	props := map[string]string{}
-	sc := bufio.NewScanner(f)
-	var logical strings.Builder
-	start := 0
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimLeft(sc.Text(), " \t\f")
-		if logical.Len() == 0 {
-			if line == "" || line[0] == '#' || line[0] == '!' {
-				continue
-			}
-			start = n
-		}
-		if cont := strings.HasSuffix(line, `\`) && !strings.HasSuffix(line, `\\`); cont {
-			logical.WriteString(line[:len(line)-1])
-			continue
-		}
-		logical.WriteString(line)
-		key, value, err := splitProperty(logical.String())
-		if err != nil {
-			return nil, fmt.Errorf("config file %s:%d: %w", path, start, err)
-		}
-		props[key] = value
-		logical.Reset()
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read config file %s: %w", path, err)
-	}
-	if logical.Len() > 0 {
-		return nil, fmt.Errorf("config file %s:%d: the last line ends with a continuing backslash", path, start)
+	props, err := javaprops.Parse(f)
+	if err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
 	}
 	return props, nil
-}
-
-// splitProperty splits a logical properties line at its first unescaped
-// '=', ':' or blank, and unescapes both sides.
-func splitProperty(line string) (string, string, error) {
-	i := 0
-	for ; i < len(line); i++ {
-		if line[i] == '\\' {
-			i++
-			continue
-		}
-		if strings.IndexByte("=: \t", line[i]) >= 0 {
-			break
-		}
-	}
-	key := unescapeProperty(line[:min(i, len(line))])
-	rest := strings.TrimLeft(line[min(i, len(line)):], " \t")
-	if rest != "" && (rest[0] == '=' || rest[0] == ':') {
-		rest = strings.TrimLeft(rest[1:], " \t")
-	}
-	if key == "" {
-		return "", "", errors.New("want key=value")
-	}
-	return key, unescapeProperty(rest), nil
-}
-
-func unescapeProperty(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '\\' && i+1 < len(s) {
-			i++
-			switch s[i] {
-			case 't':
-				c = '\t'
-			case 'n':
-				c = '\n'
-			case 'r':
-				c = '\r'
-			case 'u':
-				if i+4 < len(s) {
-					if r, err := strconv.ParseUint(s[i+1:i+5], 16, 16); err == nil {
-						b.WriteRune(rune(r))
-						i += 4
-						continue
-					}
-				}
-				c = 'u'
-			default:
-				c = s[i]
-			}
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
 }
 
 // kafkaClient resolves what the Kafka client settings say: the bootstrap
