@@ -141,18 +141,7 @@ func TestPullLookupsOnWindowedTables(t *testing.T) {
 // TestPullReadsItsOwnWrites: over the embedded broker, a pull query sees
 // every write acknowledged before it started.
 func TestPullReadsItsOwnWrites(t *testing.T) {
-	emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { emb.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{emb.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cl.Close() })
+	cl := embeddedCluster(t)
 	e := newEngineOn(t, cl, nil)
 	mustExec(t, e, "CREATE TABLE t_in (k STRING PRIMARY KEY, v INT) WITH (kafka_topic='rw', format='JSON', partitions=2);")
 	mustExec(t, e, "CREATE SOURCE TABLE t (k STRING PRIMARY KEY, v INT) WITH (kafka_topic='rw', format='JSON');")
@@ -173,18 +162,7 @@ func TestPullReadsItsOwnWrites(t *testing.T) {
 // the updates the aggregation has made, as ksqlDB's pull queries read
 // through the caches; it saw only what the last commit had written.
 func TestPullReadsThroughOutputCaching(t *testing.T) {
-	emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { emb.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{emb.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cl.Close() })
+	cl := embeddedCluster(t)
 	e := newEngineOn(t, cl, map[string]string{"auto.offset.reset": "earliest", "ksql.streams.commit.interval.ms": "600000"})
 	mustExec(t, e, "CREATE STREAM clicks (k STRING KEY, u STRING) WITH (kafka_topic='clicks', format='JSON', partitions=2);")
 	mustExec(t, e, "CREATE TABLE per_user AS SELECT u, COUNT(*) AS n FROM clicks GROUP BY u;")
@@ -247,6 +225,24 @@ func TestUnknownStateStoreKindIsAClearError(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "rocksdb") || !strings.Contains(err.Error(), StateStoreProperty) {
 		t.Fatalf("err = %v", err)
 	}
+}
+
+// embeddedCluster is a client of an embedded broker of the test's own.
+func embeddedCluster(t *testing.T) kafka.Cluster {
+	t.Helper()
+	emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emb.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{emb.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cl.Close() })
+	return cl
 }
 
 func newEngineOn(t *testing.T, cl kafka.Cluster, cfg map[string]string) *Engine {
