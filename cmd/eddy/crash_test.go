@@ -387,24 +387,9 @@ type killedRun struct {
 func runKilled(t *testing.T, props map[string]string) *killedRun {
 	t.Helper()
 	bin := buildEddy(t)
-	broker, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0",
-		// The records are stamped in 2023: keep them past retention.
-		Retention: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { broker.Close() })
+	// The records are stamped in 2023: keep them past retention.
+	broker, cl := brokerWithTopics(t, kafka.EmbeddedConfig{Retention: -1}, "users", "clicks")
 	ctx := context.Background()
-	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{broker.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cl.Close() })
-	for _, topic := range []string{"users", "clicks"} {
-		if err := cl.CreateTopic(ctx, kafka.TopicInfo{Name: topic, Partitions: 2, Replicas: 1}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	const users, total, batch = 20, 100_000, 500
 	base := int64(1_700_000_000_000)
 	var urecs []kafka.Record
@@ -588,4 +573,29 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// brokerWithTopics starts an embedded broker of the test's own (cfg with
+// a fresh data directory and a free port) and a client of it, and creates
+// topics of two partitions each.
+func brokerWithTopics(t *testing.T, cfg kafka.EmbeddedConfig, topics ...string) (*kafka.Embedded, *kafka.Client) {
+	t.Helper()
+	cfg.DataDir, cfg.Listen = t.TempDir(), "127.0.0.1:0"
+	broker, err := kafka.StartEmbedded(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { broker.Close() })
+	ctx := context.Background()
+	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{broker.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cl.Close() })
+	for _, topic := range topics {
+		if err := cl.CreateTopic(ctx, kafka.TopicInfo{Name: topic, Partitions: 2, Replicas: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return broker, cl
 }

@@ -46,22 +46,8 @@ func TestHeadlessServerResumes(t *testing.T) {
 		t.Skip("short mode")
 	}
 	bin := buildEddy(t)
-	broker, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { broker.Close() })
+	broker, cl := brokerWithTopics(t, kafka.EmbeddedConfig{}, "users", "clicks")
 	ctx := context.Background()
-	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{broker.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cl.Close() })
-	for _, topic := range []string{"users", "clicks"} {
-		if err := cl.CreateTopic(ctx, kafka.TopicInfo{Name: topic, Partitions: 2, Replicas: 1}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	const users = 4
 	base := time.Now().UnixMilli()
 	var urecs []kafka.Record
@@ -130,6 +116,7 @@ func TestHeadlessServerResumes(t *testing.T) {
 	check := func(life string) {
 		t.Helper()
 		var joined, counts []kafka.Record
+		var err error
 		deadline := time.Now().Add(60 * time.Second)
 		for {
 			if joined, err = cl.ReadAll(ctx, "ENRICHED"); err != nil {
