@@ -47,6 +47,22 @@ type ConnectorList struct {
 	Warnings      []Warning             `json:"warnings"`
 }
 
+// ConnectorPluginInfo is one connector class SHOW CONNECTOR PLUGINS lists.
+type ConnectorPluginInfo struct {
+	ClassName string `json:"className"`
+	Type      string `json:"type"` // source or sink
+	Version   string `json:"version"`
+}
+
+// ConnectorPluginsList answers SHOW CONNECTOR PLUGINS; the plugins' field
+// is named as ksqlDB's entity names it.
+type ConnectorPluginsList struct {
+	Type          string                `json:"@type"` // "connector_plugins_list"
+	StatementText string                `json:"statementText"`
+	Warnings      []Warning             `json:"warnings"`
+	Plugins       []ConnectorPluginInfo `json:"connectorsPlugins"`
+}
+
 // ConnectorState is Kafka Connect's connector status.
 type ConnectorState struct {
 	Name      string               `json:"name"`
@@ -98,4 +114,5 @@ type ConnectorDescription struct {
 func (e *CreateConnectorEntity) EntityType() string { return "connector_info" }
 func (e *DropConnectorEntity) EntityType() string   { return "drop_connector" }
 func (e *ConnectorList) EntityType() string         { return "connector_list" }
+func (e *ConnectorPluginsList) EntityType() string  { return "connector_plugins_list" }
 func (e *ConnectorDescription) EntityType() string  { return "connector_description" }

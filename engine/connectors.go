@@ -142,6 +142,22 @@ func (e *Engine) showConnectors(ctx context.Context, st *sql.Show) (api.Entity, 
 	return list, nil
 }
 
+// showConnectorPlugins lists the built-in connector classes CREATE
+// SOURCE|SINK CONNECTOR takes, as ksqlDB lists a Connect cluster's.
+func (e *Engine) showConnectorPlugins(st *sql.Show) (api.Entity, error) {
+	if e.connect == nil && e.dryConnect == nil {
+		return nil, noConnect(st)
+	}
+	list := &api.ConnectorPluginsList{Type: "connector_plugins_list", StatementText: st.Text(), Warnings: []api.Warning{}, Plugins: []api.ConnectorPluginInfo{}}
+	if e.connect == nil {
+		return list, nil // a sandbox: nothing to check
+	}
+	for _, p := range e.connect.Plugins().Plugins() {
+		list.Plugins = append(list.Plugins, api.ConnectorPluginInfo{ClassName: p.Class, Type: strings.ToLower(string(p.Kind)), Version: p.Version})
+	}
+	return list, nil
+}
+
 func (e *Engine) describeConnector(ctx context.Context, st *sql.Describe) (api.Entity, error) {
 	if e.dryConnect != nil { // a sandbox: reading changes nothing
 		return &api.Message{Type: "message", StatementText: st.Text(), Message: "checked", Warnings: []api.Warning{}}, nil

@@ -207,7 +207,7 @@ func TestValidateConnectorStatements(t *testing.T) {
 	create := `CREATE SINK CONNECTOR fs WITH ('connector.class'='FileStreamSink', 'topics'='t', 'file'='` + out + `');`
 	ok := []string{
 		"CREATE STREAM s (v STRING) WITH (kafka_topic='t', value_format='JSON', partitions=1);",
-		create, "SHOW CONNECTORS;", "DESCRIBE CONNECTOR fs;", "PAUSE fs;", "DROP CONNECTOR fs;", create,
+		create, "SHOW CONNECTORS;", "SHOW CONNECTOR PLUGINS;", "DESCRIBE CONNECTOR fs;", "PAUSE fs;", "DROP CONNECTOR fs;", create,
 	}
 	if err := e.Validate(ctx, ok, nil); err != nil {
 		t.Fatalf("valid request refused: %v", err)
@@ -231,5 +231,26 @@ func TestValidateConnectorStatements(t *testing.T) {
 	mustExec(t, e, ok[0]+create)
 	if ents := mustExec(t, e, "SHOW CONNECTORS;"); len(ents[0].(*api.ConnectorList).Connectors) != 1 {
 		t.Fatalf("want the connector created: %+v", ents[0])
+	}
+}
+
+// SHOW CONNECTOR PLUGINS lists the built-in connector classes with their
+// direction, as ksqlDB lists a Connect cluster's plugins.
+func TestShowConnectorPlugins(t *testing.T) {
+	open, _ := brokerEngine(t)
+	e := open()
+	defer e.Close()
+	list := mustExec(t, e, "SHOW CONNECTOR PLUGINS;")[0].(*api.ConnectorPluginsList)
+	kinds := map[string]string{}
+	for _, p := range list.Plugins {
+		kinds[p.ClassName] = p.Type
+	}
+	for class, kind := range map[string]string{
+		"io.confluent.kafka.connect.datagen.DatagenConnector":   "source",
+		"org.apache.kafka.connect.file.FileStreamSinkConnector": "sink",
+	} {
+		if kinds[class] != kind {
+			t.Errorf("%s listed as %q, want %q (list %+v)", class, kinds[class], kind, list.Plugins)
+		}
 	}
 }

@@ -39,6 +39,8 @@ func (e *Engine) show(ctx context.Context, st *sql.Show, props map[string]string
 		return e.showTopics(ctx, st)
 	case "CONNECTORS", "SOURCE CONNECTORS", "SINK CONNECTORS":
 		return e.showConnectors(ctx, st)
+	case "CONNECTOR PLUGINS":
+		return e.showConnectorPlugins(st)
 	case "QUERIES":
 		if st.Extended {
 			return e.queryDescriptions(text)

@@ -614,6 +614,8 @@ func decodeEntity(raw json.RawMessage) (api.Entity, error) {
 		e = &api.DropConnectorEntity{}
 	case "connector_list":
 		e = &api.ConnectorList{}
+	case "connector_plugins_list":
+		e = &api.ConnectorPluginsList{}
 	case "connector_description":
 		e = &api.ConnectorDescription{}
 	case "assert_topic":

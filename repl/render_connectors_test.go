@@ -18,6 +18,14 @@ func TestRenderConnectors(t *testing.T) {
  GEN            | SOURCE | io.confluent.kafka.connect.datagen.DatagenConnector | RUNNING (1/1 tasks RUNNING) 
 -------------------------------------------------------------------------------------------------------------
 `)
+	check(t, "SHOW CONNECTOR PLUGINS", renderOne(&api.ConnectorPluginsList{Plugins: []api.ConnectorPluginInfo{
+		{ClassName: "io.confluent.kafka.connect.datagen.DatagenConnector", Type: "source", Version: "eddy"},
+	}}, 0, nil), `
+ Class                                               | Type   | Version 
+------------------------------------------------------------------------
+ io.confluent.kafka.connect.datagen.DatagenConnector | SOURCE | eddy    
+------------------------------------------------------------------------
+`)
 	d := &api.ConnectorDescription{ConnectorClass: "org.apache.kafka.connect.file.FileStreamSinkConnector",
 		Status: api.ConnectorState{Name: "SINK", Type: "sink", Connector: api.ConnectorStateDetail{State: "RUNNING", WorkerID: "127.0.0.1:8088"},
 			Tasks: []api.TaskState{{ID: 0, State: "RUNNING", Trace: "retrying in 1s: flush: connection refused", ErrorTime: "2026-01-02T03:04:05Z"}}},

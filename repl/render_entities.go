@@ -102,6 +102,13 @@ func (r *renderer) entity(e api.Entity) {
 		}
 		r.table(t)
 		r.warnings(e.Warnings)
+	case *api.ConnectorPluginsList:
+		t := &table{header: []string{"Class", "Type", "Version"}}
+		for _, p := range e.Plugins {
+			t.add(p.ClassName, strings.ToUpper(p.Type), p.Version)
+		}
+		r.table(t)
+		r.warnings(e.Warnings)
 	case *api.ConnectorDescription:
 		r.connectorDescription(e)
 		r.warnings(e.Warnings)
