@@ -252,3 +252,30 @@ func TestCreateSourceRegistersDeclaredSchemas(t *testing.T) {
 		t.Errorf("orders-value moved from id %d to %d (%v)", id, id2, err)
 	}
 }
+
+// DROP … DELETE TOPIC deletes the topic's subjects too, as ksqlDB does; a
+// DROP that keeps the topic keeps them.
+func TestDropDeleteTopicDeletesSubjects(t *testing.T) {
+	cl, rc := memRegistry(t)
+	e, err := New(context.Background(), Options{Cluster: cl, Registry: rc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	mustExec(t, e, "CREATE STREAM kept (id INT KEY, v STRING) WITH (kafka_topic='kept', format='AVRO', partitions=1);")
+	mustExec(t, e, "CREATE STREAM gone (id INT KEY, v STRING) WITH (kafka_topic='gone', format='AVRO', partitions=1);")
+	mustExec(t, e, "DROP STREAM kept;")
+	mustExec(t, e, "DROP STREAM gone DELETE TOPIC;")
+	for subject, want := range map[string]bool{"kept-key": true, "kept-value": true, "gone-key": false, "gone-value": false} {
+		_, _, err := rc.Latest(subject)
+		if got := err == nil; got != want {
+			t.Errorf("%s present %v, want %v (%v)", subject, got, want, err)
+		}
+	}
+	// A stream made again on the topic with other columns is not held to
+	// the old schema's compatibility.
+	mustExec(t, e, "CREATE STREAM gone (id INT KEY, n BIGINT) WITH (kafka_topic='gone', format='AVRO', partitions=1);")
+	if _, s, err := rc.Latest("gone-value"); err != nil || !strings.Contains(s.Schema, `"N"`) {
+		t.Errorf("gone-value after the new CREATE: %v %s", err, s.Schema)
+	}
+}

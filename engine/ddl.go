@@ -185,9 +185,35 @@ func (e *Engine) prepareDrop(ctx context.Context, st *sql.DropSource) (action, e
 			if err := e.cluster.DeleteTopic(ctx, src.Topic); err != nil {
 				return nil, fmt.Errorf("delete topic %s: %w", src.Topic, err)
 			}
+			if err := e.deleteSubjects(src); err != nil {
+				return nil, err
+			}
 		}
 		return status(fmt.Sprintf("Source `%s` (topic: %s) was dropped.", src.Name, src.Topic), ""), nil
 	}, nil
+}
+
+// deleteSubjects deletes (softly) the Schema Registry subjects of a
+// dropped source's topic on the sides whose format keeps its schemas
+// there, as ksqlDB's DROP … DELETE TOPIC does, so that a topic made
+// again under that name starts with no old schema to be compatible with.
+func (e *Engine) deleteSubjects(src *metastore.Source) error {
+	d, ok := e.opts.Registry.(serde.SubjectDeleter)
+	if !ok {
+		return nil // none, or a sandbox's
+	}
+	for _, side := range []struct {
+		f     serde.Format
+		isKey bool
+	}{{src.KeyFormat, true}, {src.ValueFormat, false}} {
+		if !serde.IsSchemaRegistryFormat(side.f.Name) {
+			continue
+		}
+		if err := d.DeleteSubject(serde.Subject(src.Topic, side.isKey)); err != nil {
+			return fmt.Errorf("Could not clean up the schema registry for topic: %s: %w", src.Topic, err)
+		}
+	}
+	return nil
 }
 
 func (e *Engine) prepareTerminate(st *sql.Terminate) (action, error) {

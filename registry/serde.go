@@ -51,6 +51,16 @@ func (c serdeClient) Latest(subject string) (int, serde.RegSchema, error) {
 	return sv.ID, fromSchema(sv.Schema), nil
 }
 
+// DeleteSubject soft-deletes subject; one that does not exist is left.
+func (c serdeClient) DeleteSubject(subject string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if _, err := c.r.DeleteSubject(ctx, subject, false); err != nil && ErrorCode(err) != CodeSubjectNotFound {
+		return err
+	}
+	return nil
+}
+
 // SubjectsByID lists the subjects with a (not deleted) version using id.
 func (c serdeClient) SubjectsByID(id int) ([]string, error) {
 	svs, err := c.r.VersionsByID(id, false)

@@ -83,6 +83,14 @@ type SubjectLister interface {
 	SubjectsByID(id int) ([]string, error)
 }
 
+// SubjectDeleter is implemented by registries that can delete a subject
+// (soft: its versions stay readable by id), as DROP … DELETE TOPIC does
+// to the subjects of the topic it deletes. A subject that does not exist
+// is not an error.
+type SubjectDeleter interface {
+	DeleteSubject(subject string) error
+}
+
 // NotFound marks err as matching sentinel (ErrSchemaNotFound or
 // ErrSubjectNotFound) while keeping its message, which callers already
 // show as it is.
@@ -651,6 +659,16 @@ func (r *httpRegistry) Latest(subject string) (int, RegSchema, error) {
 	r.byID[got.ID()] = s
 	r.mu.Unlock()
 	return got.ID(), s, nil
+}
+
+// DeleteSubject soft-deletes subject; one that does not exist is left.
+func (r *httpRegistry) DeleteSubject(subject string) error {
+	err := r.client.DeleteSubject(subject, false)
+	var se srclient.Error
+	if errors.As(err, &se) && se.Code == 40401 {
+		return nil
+	}
+	return err
 }
 
 // SubjectsByID lists the subjects with a version that uses schema id.
