@@ -355,13 +355,27 @@ func ksql(t *testing.T, addr, stmts string) string {
 func post(t *testing.T, addr, path string, body []byte) string {
 	t.Helper()
 	resp, err := http.Post("http://"+addr+path, "application/json", bytes.NewReader(body))
+	return okBody(t, "POST "+addr+path, resp, err)
+}
+
+// get fetches http://addr/path and returns the body of a 200 reply.
+func get(t *testing.T, addr, path string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + path)
+	return okBody(t, "GET "+addr+path, resp, err)
+}
+
+// okBody reads the body of a reply to what, failing the test unless the
+// request got a 200.
+func okBody(t *testing.T, what string, resp *http.Response, err error) string {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST %s%s: HTTP %d: %s", addr, path, resp.StatusCode, out)
+		t.Fatalf("%s: HTTP %d: %s", what, resp.StatusCode, out)
 	}
 	return string(out)
 }

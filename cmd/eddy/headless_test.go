@@ -184,7 +184,7 @@ func TestHeadlessServerResumes(t *testing.T) {
 	start()
 	check("first life")
 	// The REST API answers status requests and refuses the rest.
-	body := httpBody(t, "GET", "http://"+listen+"/info", "")
+	body := get(t, listen, "/info")
 	if !strings.Contains(body, `"ksqlServiceId":"hl_"`) {
 		t.Errorf("/info: %s", body)
 	}
@@ -203,7 +203,7 @@ func TestHeadlessServerResumes(t *testing.T) {
 			t.Errorf("POST %s: HTTP %d %s; want 403 with the headless message", path, res.StatusCode, b)
 		}
 	}
-	if body := httpBody(t, "GET", "http://"+listen+"/clusterStatus", ""); !strings.Contains(body, "CTAS_PER_USER_0") || !strings.Contains(body, "CSAS_ENRICHED_1") {
+	if body := get(t, listen, "/clusterStatus"); !strings.Contains(body, "CTAS_PER_USER_0") || !strings.Contains(body, "CSAS_ENRICHED_1") {
 		t.Errorf("/clusterStatus lacks the file's queries: %s", body)
 	}
 	// No command log: the file is the catalog.
@@ -227,25 +227,6 @@ func TestHeadlessServerResumes(t *testing.T) {
 	if strings.Contains(logs.String(), "warning: queries file") {
 		t.Error("restarts with the same file warned of changed queries")
 	}
-}
-
-// httpBody fetches url and returns the body of a 200 reply.
-func httpBody(t *testing.T, method, url, body string) string {
-	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("%s %s: HTTP %d %s", method, url, res.StatusCode, b)
-	}
-	return string(b)
 }
 
 // TestHeadlessBadFileStartsNothing starts `eddy server` with queries
