@@ -402,9 +402,14 @@ func (q *Query) CommitNow(ctx context.Context) error {
 	if q.sub == nil {
 		return nil
 	}
+	// Err locks the subscription, whose poll locks q.mu (held): ask it
+	// before taking q.mu, never under it.
+	if q.Err() != nil {
+		return nil
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if !q.deferring || q.stopping || q.Err() != nil {
+	if !q.deferring || q.stopping {
 		return nil
 	}
 	var cached int64
@@ -1035,14 +1040,16 @@ func (q *Query) Stop() error {
 	if q.sub == nil {
 		return nil
 	}
+	// A query that failed holds state of a batch that never committed:
+	// its restart starts from the last commit instead. (Err locks the
+	// subscription, whose poll locks q.mu: asked before q.mu is taken.)
+	failed := q.Err() != nil
 	// Commit what deferred commits hold back, so the subscription's
 	// final commit covers every record processed.
 	q.mu.Lock()
 	q.stopping = true
 	var cerr error
-	// A query that failed holds state of a batch that never committed:
-	// its restart starts from the last commit instead.
-	if q.deferring && q.Err() == nil {
+	if q.deferring && !failed {
 		cerr = q.commit(context.Background())
 	}
 	q.mu.Unlock()
