@@ -156,12 +156,12 @@ func schemaUpgradeIssue(old, new *types.Schema) string {
 // that new does not have under the same name, type, namespace and place
 // among its namespace's columns.
 func missingColumns(old, new *types.Schema, in func(types.Column) bool) []string {
+	// A column's place and what it is: its text, as ksqlDB's
+	// Column.toString writes it (`COL1` INTEGER KEY), says name, type,
+	// namespace and header key.
 	type placed struct {
-		ns    types.Namespace
 		index int
-		name  string
-		typ   string
-		hdr   string
+		text  string
 	}
 	place := func(s *types.Schema) []placed {
 		var out []placed
@@ -170,36 +170,19 @@ func missingColumns(old, new *types.Schema, in func(types.Column) bool) []string
 			if !in(c) {
 				continue
 			}
-			out = append(out, placed{c.Namespace, count[c.Namespace], c.Name, c.Type.String(), c.HeaderKey})
+			out = append(out, placed{count[c.Namespace], (&types.Schema{Columns: []types.Column{c}}).String()})
 			count[c.Namespace]++
 		}
 		return out
 	}
 	have := place(new)
 	var missing []string
-	for i, c := range place(old) {
+	for _, c := range place(old) {
 		if !slices.Contains(have, c) {
-			missing = append(missing, columnText(old, c.name, i, in))
+			missing = append(missing, c.text)
 		}
 	}
 	return missing
-}
-
-// columnText renders the i-th column of s among those in, as ksqlDB's
-// Column.toString does (`COL1` INTEGER KEY).
-func columnText(s *types.Schema, name string, i int, in func(types.Column) bool) string {
-	n := 0
-	for _, c := range s.Columns {
-		if !in(c) {
-			continue
-		}
-		if n == i {
-			one := &types.Schema{Columns: []types.Column{c}}
-			return one.String()
-		}
-		n++
-	}
-	return "`" + name + "`"
 }
 
 func sourceType(s *metastore.Source) string {
@@ -355,6 +338,8 @@ func groupsByKey(groupBy []sql.Expr, src *metastore.Source) bool {
 	return true
 }
 
+// internalFormats are an aggregation's repartition and state formats,
+// which follow its source's ("" for a join's, which refuses upgrades).
 func internalFormats(src *metastore.Source) string {
 	if src == nil {
 		return ""
