@@ -75,7 +75,7 @@ func (e *Engine) executeLocked(ctx context.Context, st sql.Statement, props map[
 		// other servers' (the log's order is the catalog's), while no
 		// other server can append.
 		cmd := metastore.Command{Statement: st.Text(), Props: props}
-		off, err := e.cmdLog.AppendChecked(ctx, commandID(st), &cmd, func(ctx context.Context) error {
+		off, err := e.cmdLog.AppendChecked(ctx, e.commandID(st), &cmd, func(ctx context.Context) error {
 			if err := e.catchUp(ctx, -1); err != nil {
 				return err
 			}
@@ -113,7 +113,7 @@ func (e *Engine) executeLocked(ctx context.Context, st sql.Statement, props map[
 	if cs, ok := ent.(*api.CurrentStatus); ok {
 		cs.CommandSequenceNumber = seq
 		cs.StatementText = st.Text()
-		cs.CommandID = commandID(st)
+		cs.CommandID = e.commandID(st)
 	}
 	return ent, err
 }
@@ -155,8 +155,14 @@ func (e *Engine) prepare(ctx context.Context, st sql.Statement, cfg map[string]s
 	case *sql.DropConnector:
 		return e.prepareDropConnector(s)
 	case *sql.PauseResume:
+		if act, ok, err := e.preparePauseQuery(s); ok {
+			return act, err
+		}
 		if act, ok := e.preparePauseConnector(s); ok {
 			return act, nil
+		}
+		if !s.All {
+			return nil, &stmtErr{msg: fmt.Sprintf("Unknown queryId: %s", strings.ToUpper(s.QueryID))}
 		}
 	}
 	return nil, &stmtErr{msg: fmt.Sprintf("%s is not supported by eddy yet.", firstWord(st.Text()))}
@@ -179,7 +185,7 @@ func (e *Engine) local(ctx context.Context, st sql.Statement, props map[string]s
 }
 
 // commandID names a catalog command as ksqlDB does: type/entity/action.
-func commandID(st sql.Statement) string {
+func (e *Engine) commandID(st sql.Statement) string {
 	switch s := st.(type) {
 	case *sql.CreateSource:
 		return kindWord(s.IsTable) + "/" + s.Name + "/create"
@@ -205,10 +211,17 @@ func commandID(st sql.Statement) string {
 	case *sql.DropConnector:
 		return "connector/" + s.Name + "/drop"
 	case *sql.PauseResume:
+		verb := "pause"
 		if s.Resume {
-			return "connector/" + s.QueryID + "/resume"
+			verb = "resume"
 		}
-		return "connector/" + s.QueryID + "/pause"
+		if s.All {
+			return verb + "/ALL/execute"
+		}
+		if id := strings.ToUpper(s.QueryID); e.ms.Query(id) != nil {
+			return verb + "/" + id + "/execute"
+		}
+		return "connector/" + s.QueryID + "/" + verb
 	}
 	return "statement/" + firstWord(st.Text()) + "/execute"
 }

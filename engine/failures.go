@@ -127,7 +127,9 @@ func (e *Engine) restartAfter(id string, q *runtime.Query, delay time.Duration) 
 		return nil, nil
 	}
 	q.Stop()
-	nq, err := runtime.Start(context.Background(), e.cluster, q.Topology, e.runOptions())
+	opts := e.runOptions()
+	opts.Paused = q.Paused()
+	nq, err := runtime.Start(context.Background(), e.cluster, q.Topology, opts)
 	if err != nil {
 		return nil, fmt.Errorf("restart: %w", err)
 	}

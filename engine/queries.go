@@ -526,7 +526,11 @@ func (e *Engine) forgetDeferred(id string) {
 func (e *Engine) run(ctx context.Context, id string, topo *runtime.Topology) error {
 	// The query's goroutine must outlive the request that started it; the
 	// engine owns it and stops it on TERMINATE, DROP or Close.
-	q, err := runtime.Start(context.WithoutCancel(ctx), e.cluster, topo, e.runOptions())
+	opts := e.runOptions()
+	if mq := e.ms.Query(id); mq != nil {
+		opts.Paused = mq.Paused
+	}
+	q, err := runtime.Start(context.WithoutCancel(ctx), e.cluster, topo, opts)
 	if err != nil {
 		e.ms.DropQuery(id)
 		return err

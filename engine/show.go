@@ -141,10 +141,7 @@ func (e *Engine) runningQueries() []api.RunningQuery {
 	defer e.mu.Unlock()
 	out := []api.RunningQuery{}
 	for _, q := range e.ms.Queries() {
-		state := "RUNNING"
-		if rq := e.queries[q.ID]; rq != nil {
-			state = rq.State()
-		}
+		state := e.queryStateLocked(q.ID)
 		out = append(out, api.RunningQuery{
 			QueryString: q.SQL, Sinks: []string{q.Sink}, SinkKafkaTopics: []string{q.Topic}, ID: q.ID,
 			StatusCount: map[string]int{state: 1}, QueryType: "PERSISTENT", State: state,
@@ -274,12 +271,22 @@ func (e *Engine) sourceDescription(ctx context.Context, s *metastore.Source, ext
 }
 
 // queryState is a persistent query's state as SHOW QUERIES reports it:
-// RUNNING, or ERROR once it stopped on a failure.
+// RUNNING, PAUSED, or ERROR once it stopped on a failure.
 func (e *Engine) queryState(id string) string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	return e.queryStateLocked(id)
+}
+
+// queryStateLocked is queryState for callers holding e.mu. A query that
+// does not run here (another server's, or one not yet started) is as
+// the catalog says.
+func (e *Engine) queryStateLocked(id string) string {
 	if rq := e.queries[id]; rq != nil {
 		return rq.State()
+	}
+	if mq := e.ms.Query(id); mq != nil && mq.Paused {
+		return "PAUSED"
 	}
 	return "RUNNING"
 }

@@ -133,6 +133,9 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 		s.topicIDs = c.topicIDs(ctx, opts.Topics)
 	}
 	s.cl = cl
+	if opts.Paused {
+		s.Pause()
+	}
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	if s.transactional {
 		s.ctx = context.WithValue(s.ctx, transactorKey{}, Transactor(s))
@@ -701,6 +704,14 @@ func (s *clientSub) Close() error {
 }
 
 func (s *clientSub) Done() <-chan struct{} { return s.done }
+
+// Pause stops fetching every topic of the subscription. Topics paused
+// this way stay paused across rebalances and apart from the partitions
+// markHeld pauses and resumes; records already fetched stay buffered.
+func (s *clientSub) Pause() { s.cl.PauseFetchTopics(s.opts.Topics...) }
+
+// Resume fetches the subscription's topics again.
+func (s *clientSub) Resume() { s.cl.ResumeFetchTopics(s.opts.Topics...) }
 
 func (s *clientSub) Err() error {
 	s.mu.Lock()

@@ -125,6 +125,9 @@ type SubscribeOptions struct {
 	// window updates every window holding the record) takes fewer, so
 	// what one batch holds until its commit stays bounded.
 	MaxBatch int
+	// Paused starts the subscription paused (see Pauser): it joins its
+	// group and takes its partitions, but delivers nothing until Resume.
+	Paused bool
 }
 
 // RecordDeleter is implemented by clusters that can delete the start of a
@@ -142,6 +145,15 @@ type Subscription interface {
 	Done() <-chan struct{}
 	// Err returns the error that stopped it, if any.
 	Err() error
+}
+
+// Pauser is implemented by subscriptions that can stop and restart
+// delivery while keeping their place in the group and their partitions
+// (PAUSE and RESUME of a persistent query). A batch being handled when
+// Pause is called is finished; no later one starts until Resume.
+type Pauser interface {
+	Pause()
+	Resume()
 }
 
 // Cluster is everything the engine needs from Kafka.

@@ -367,6 +367,7 @@ func (m *MemCluster) Subscribe(ctx context.Context, opts SubscribeOptions, h Han
 		ctx:    sctx,
 		cancel: cancel,
 		done:   make(chan struct{}),
+		paused: opts.Paused,
 	}
 	for _, t := range opts.Topics {
 		s.topics[t] = true
@@ -493,6 +494,7 @@ type memSub struct {
 	queue   []Record
 	running bool
 	stopped bool
+	paused  bool
 	err     error
 }
 
@@ -504,12 +506,12 @@ func (s *memSub) reads(topic string) bool { return !s.stopped && s.topics[topic]
 func (s *memSub) drain() {
 	m := s.m
 	m.mu.Lock()
-	if s.running || s.stopped {
+	if s.running || s.stopped || s.paused {
 		m.mu.Unlock()
 		return
 	}
 	s.running = true
-	for len(s.queue) > 0 && !s.stopped {
+	for len(s.queue) > 0 && !s.stopped && !s.paused {
 		r := s.queue[0]
 		s.queue[0] = Record{}
 		s.queue = s.queue[1:]
@@ -532,6 +534,22 @@ func (s *memSub) drain() {
 	if s.stoppedNow() {
 		m.removeSub(s)
 	}
+}
+
+// Pause keeps what is produced queued, undelivered, until Resume.
+func (s *memSub) Pause() {
+	s.m.mu.Lock()
+	s.paused = true
+	s.m.mu.Unlock()
+}
+
+// Resume delivers what was queued meanwhile, on the calling goroutine
+// as the cluster's synchronous delivery does.
+func (s *memSub) Resume() {
+	s.m.mu.Lock()
+	s.paused = false
+	s.m.mu.Unlock()
+	s.drain()
 }
 
 func (s *memSub) stoppedNow() bool {

@@ -59,6 +59,8 @@ type Query struct {
 	InternalTopics []string
 	// Overrides are the session properties it was created with.
 	Overrides map[string]string
+	// Paused: PAUSE stopped it reading its inputs, until RESUME.
+	Paused bool
 }
 
 // Metastore holds the catalog. It is safe for concurrent use.

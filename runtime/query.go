@@ -29,6 +29,8 @@ type Options struct {
 	// query's transactional ID is its group and this, so a restarted
 	// server fences its own earlier incarnation and no other server.
 	MemberID string
+	// Paused starts the query paused (see Query.Pause).
+	Paused bool
 }
 
 // Query is a running topology: one task per input partition number, all
@@ -67,6 +69,7 @@ type Query struct {
 	// batch; lastCommit is when it last did.
 	deferring  bool
 	stopping   bool
+	paused     atomic.Bool
 	lastCommit time.Time
 	lastPurge  time.Time
 	stopMu     sync.Mutex
@@ -197,7 +200,9 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 		OnRevoke:       q.revoke,
 		OnAssign:       q.assign,
 		MaxBatch:       topo.maxBatch(),
+		Paused:         opts.Paused,
 	}
+	q.paused.Store(opts.Paused)
 	if eos {
 		so.TransactionalID = topo.Group
 		if opts.MemberID != "" {
@@ -988,13 +993,40 @@ func (q *Query) Err() error {
 	return err
 }
 
-// State is RUNNING or ERROR, as ksqlDB reports it.
+// State is RUNNING, PAUSED or ERROR, as ksqlDB reports it.
 func (q *Query) State() string {
-	if q.Err() != nil {
+	switch {
+	case q.Err() != nil:
 		return "ERROR"
+	case q.paused.Load():
+		return "PAUSED"
 	}
 	return "RUNNING"
 }
+
+// Pause stops the query reading its inputs (PAUSE): it keeps its
+// partitions, state and place in its group, finishes the batch in hand
+// and commits as usual, and reads on from there at Resume. It reports
+// false when the cluster's subscriptions cannot pause.
+func (q *Query) Pause() bool {
+	p, ok := q.sub.(kafka.Pauser)
+	if ok {
+		q.paused.Store(true)
+		p.Pause()
+	}
+	return ok
+}
+
+// Resume reads the inputs again after Pause.
+func (q *Query) Resume() {
+	if p, ok := q.sub.(kafka.Pauser); ok {
+		q.paused.Store(false)
+		p.Resume()
+	}
+}
+
+// Paused reports whether the query is paused.
+func (q *Query) Paused() bool { return q.paused.Load() }
 
 // Tasks lists the partitions this query runs tasks for.
 func (q *Query) Tasks() []int32 {
