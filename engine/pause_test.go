@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -87,46 +88,69 @@ func TestPauseErrors(t *testing.T) {
 	})
 }
 
-// TestPauseOnBroker: on the embedded broker a paused query keeps its
-// group and partitions but fetches nothing: records written while it is
-// paused wait, and RESUME reads each of them once.
+// TestPauseOnBroker: two servers of one service share a query on the
+// embedded broker. PAUSE on one pauses it on both (through the command
+// log): it keeps its group and partitions but fetches nothing, so
+// records written meanwhile wait, and RESUME on the other server reads
+// each of them once.
 func TestPauseOnBroker(t *testing.T) {
-	cl := embeddedCluster(t)
-	e := newEngineOn(t, cl, map[string]string{"auto.offset.reset": "earliest"})
-	mustExec(t, e, "CREATE STREAM s (id INT) WITH (kafka_topic='in', value_format='JSON', partitions=2);")
-	mustExec(t, e, "CREATE STREAM w (id INT) WITH (kafka_topic='win', value_format='JSON', partitions=1);")
-	mustExec(t, e, "CREATE STREAM out AS SELECT id FROM s;")
-	mustExec(t, e, "CREATE STREAM wout AS SELECT id FROM w;")
+	cl := startBroker(t, t.TempDir())
+	cfg := map[string]string{"auto.offset.reset": "earliest"}
+	var servers [2]*Engine
+	for i := range servers {
+		e, err := New(context.Background(), Options{Cluster: cl, ServiceID: "paused_", Config: cfg,
+			WorkerID: fmt.Sprintf("127.0.0.1:%d", 8088+i), StateDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		servers[i] = e
+	}
+	mustExec(t, servers[0], "CREATE STREAM s (id INT) WITH (kafka_topic='in', value_format='JSON', partitions=4);")
+	mustExec(t, servers[0], "CREATE STREAM w (id INT) WITH (kafka_topic='win', value_format='JSON', partitions=1);")
+	mustExec(t, servers[0], "CREATE STREAM out AS SELECT id FROM s;")
+	mustExec(t, servers[0], "CREATE STREAM wout AS SELECT id FROM w;")
+	state := func(e *Engine, id string) string {
+		for _, st := range e.QueryStats() {
+			if st.ID == id {
+				return st.State
+			}
+		}
+		return ""
+	}
+	waitFor(t, "the second server to run the query", 30*time.Second, func() bool { return state(servers[1], "CSAS_OUT_0") == "RUNNING" })
 	count := func(topic string) int { return len(values(t, cl, topic)) }
-	for i := range 10 {
-		mustExec(t, e, fmt.Sprintf("INSERT INTO s (id) VALUES (%d);", i))
+	insert := func(from, to int) {
+		for i := from; i < to; i++ {
+			mustExec(t, servers[i%2], fmt.Sprintf("INSERT INTO s (id) VALUES (%d);", i))
+		}
 	}
-	waitFor(t, "the first ten rows", 30*time.Second, func() bool { return count("OUT") == 10 })
+	insert(0, 20)
+	waitFor(t, "the first twenty rows", 30*time.Second, func() bool { return count("OUT") == 20 })
 
-	mustExec(t, e, "PAUSE CSAS_OUT_0;")
-	for i := 10; i < 20; i++ {
-		mustExec(t, e, fmt.Sprintf("INSERT INTO s (id) VALUES (%d);", i))
+	mustExec(t, servers[0], "PAUSE CSAS_OUT_0;")
+	waitFor(t, "the second server to pause", 30*time.Second, func() bool { return state(servers[1], "CSAS_OUT_0") == "PAUSED" })
+	if st := queryStates(t, servers[1]); st["CSAS_OUT_0"] != "PAUSED" || st["CSAS_WOUT_1"] != "RUNNING" {
+		t.Fatalf("states: %v", st)
 	}
+	insert(20, 40)
 	// A witness: another query reads a record written after them; once
-	// it has, a running query would have read the ten as well.
-	mustExec(t, e, "INSERT INTO w (id) VALUES (1);")
+	// it has, a running query would have read the twenty as well.
+	mustExec(t, servers[1], "INSERT INTO w (id) VALUES (1);")
 	waitFor(t, "the witness query", 30*time.Second, func() bool { return count("WOUT") == 1 })
 	time.Sleep(time.Second) // one more fetch round for a query that was not paused
-	if n := count("OUT"); n != 10 {
-		t.Fatalf("a paused query wrote %d rows, want 10", n)
-	}
-	if st := queryStates(t, e); st["CSAS_OUT_0"] != "PAUSED" {
-		t.Fatalf("state: %v", st)
+	if n := count("OUT"); n != 20 {
+		t.Fatalf("a paused query wrote %d rows, want 20", n)
 	}
 
-	mustExec(t, e, "RESUME CSAS_OUT_0;")
-	waitFor(t, "the rows written while paused", 30*time.Second, func() bool { return count("OUT") >= 20 })
+	mustExec(t, servers[1], "RESUME CSAS_OUT_0;")
+	waitFor(t, "the rows written while paused", 30*time.Second, func() bool { return count("OUT") >= 40 })
 	seen := map[string]int{}
 	for _, v := range values(t, cl, "OUT") {
 		seen[v]++
 	}
-	if len(seen) != 20 {
-		t.Fatalf("%d distinct rows after RESUME, want 20: %v", len(seen), seen)
+	if len(seen) != 40 {
+		t.Fatalf("%d distinct rows after RESUME, want 40: %v", len(seen), seen)
 	}
 	for v, n := range seen {
 		if n != 1 {
