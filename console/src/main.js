@@ -344,6 +344,10 @@ function renderQuery(id) {
     const pts = m.queries[q.id] || [];
     head.replaceChildren(
       el('h2', null, q.id, ' ', el(`span.state.${q.state}`, { text: q.state }),
+        // PAUSE keeps the query's state and offsets; RESUME reads on.
+        q.state === 'PAUSED'
+          ? el('button#resume.plain', { text: 'RESUME', onclick: () => pauseResume('RESUME', q.id) })
+          : el('button#pause.plain', { text: 'PAUSE', onclick: () => pauseResume('PAUSE', q.id) }),
         el('button#terminate.danger', { text: 'TERMINATE', onclick: async () => {
           if (!confirm(`TERMINATE ${q.id}?`)) return;
           try { await guard(() => ksql(`TERMINATE ${q.id};`)); location.hash = '#queries'; } catch (e) { alert(e.message); }
@@ -369,6 +373,10 @@ function renderQuery(id) {
       q.recentErrors.map((e) => el('tr', null, el('td', { text: new Date(e.time).toISOString().slice(11, 19) }), el('td', { text: e.kind }), el('td', { text: `${e.topic}/${e.partition}@${e.offset}` }), el('td', { text: e.message })))),
     el('p', null, el('a', { href: '#', text: 'Query the processing log', onclick: (ev) => { ev.preventDefault(); insertText(`SELECT * FROM KSQL_PROCESSING_LOG WHERE LOGGER = 'processing.${q.id}' EMIT CHANGES;`); } })));
   });
+}
+
+async function pauseResume(verb, id) {
+  try { await guard(() => ksql(`${verb} ${id};`)); } catch (e) { alert(e.message); }
 }
 
 // ---- connectors page -------------------------------------------------

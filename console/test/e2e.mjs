@@ -164,6 +164,16 @@ async function mainFlow() {
     await page.screenshot({ path: join(shots, 'console-query.png') });
   }
 
+  step('PAUSE and RESUME from the query page');
+  await page.click('#pause');
+  await page.waitForSelector('h2 .state.PAUSED');
+  let shown = await api('/ksql', { ksql: 'SHOW QUERIES;' });
+  if (!shown[0].queries.some((q) => q.id.startsWith('CTAS_QTY_BY_ITEM') && q.state === 'PAUSED')) fail('SHOW QUERIES does not say PAUSED after PAUSE');
+  await page.click('#resume');
+  await page.waitForSelector('h2 .state.RUNNING');
+  shown = await api('/ksql', { ksql: 'SHOW QUERIES;' });
+  if (!shown[0].queries.some((q) => q.id.startsWith('CTAS_QTY_BY_ITEM') && q.state === 'RUNNING')) fail('SHOW QUERIES does not say RUNNING after RESUME');
+
   step('TERMINATE from the query page');
   page.once('dialog', (d) => d.accept());
   await page.click('#terminate');
