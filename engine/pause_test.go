@@ -157,4 +157,10 @@ func TestPauseOnBroker(t *testing.T) {
 			t.Errorf("row %s written %d times", v, n)
 		}
 	}
+	// A paused query waits in no fetch that would hold TERMINATE up.
+	mustExec(t, servers[0], "PAUSE ALL;")
+	mustExec(t, servers[0], "TERMINATE CSAS_OUT_0;")
+	if st := queryStates(t, servers[0]); st["CSAS_OUT_0"] != "" || st["CSAS_WOUT_1"] != "PAUSED" {
+		t.Fatalf("states after PAUSE ALL and TERMINATE: %v", st)
+	}
 }
