@@ -206,6 +206,23 @@ type TaskContext interface {
 	SetProgress(msg string)
 }
 
+// RetryReporter is implemented by the runtime's TaskContext. A task that
+// retries a failed write itself, inside Put, reports each failure
+// through it, so the task's status says why at once rather than only
+// when the task's own retries run out (a successful batch clears it).
+type RetryReporter interface {
+	// Retrying says the task will try again after wait because of err.
+	Retrying(wait time.Duration, err error)
+}
+
+// ReportRetry tells tc, when it is a RetryReporter, that the task retries
+// after wait because of err; other contexts (tests') are left alone.
+func ReportRetry(tc TaskContext, wait time.Duration, err error) {
+	if r, ok := tc.(RetryReporter); ok {
+		r.Retrying(wait, err)
+	}
+}
+
 // SourceTask produces records from an external system.
 type SourceTask interface {
 	// Start begins work. offsets returns the last stored SourceOffset for

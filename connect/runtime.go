@@ -388,6 +388,13 @@ func (tc *taskContext) Logf(format string, args ...any) {
 	tc.r.opts.Logf("connector "+tc.c.name+" task "+strconv.Itoa(tc.t.id)+": "+format, args...)
 }
 
+// Retrying shows a write the task itself retries in the task's status,
+// as the runtime shows the writes it retries.
+func (tc *taskContext) Retrying(wait time.Duration, err error) {
+	tc.t.set(StateRunning, fmt.Errorf("retrying in %v: %w", wait, err))
+	tc.Logf("write failed, retrying in %v: %v", wait, err)
+}
+
 func (tc *taskContext) SetProgress(msg string) {
 	tc.t.mu.Lock()
 	tc.t.progress = msg

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -630,6 +631,62 @@ func TestTargetDownRetries(t *testing.T) {
 		st, _ := rt.Status(context.Background(), "FLAKY", true)
 		tk := st.Tasks[0]
 		return tk.State == connect.StateRunning && tk.Trace == "" && tk.ErrorTime.IsZero()
+	})
+}
+
+// retryingSink retries a failed write itself, inside Put, until up is
+// set, reporting each failure as it goes.
+type retryingSink struct {
+	up *atomicBool
+	tc connect.TaskContext
+	n  *atomic.Int64
+}
+
+func (s *retryingSink) Start(_ context.Context, tc connect.TaskContext) error {
+	s.tc = tc
+	return nil
+}
+func (s *retryingSink) Put(ctx context.Context, recs []connect.Record) error {
+	for !s.up.get() {
+		connect.ReportRetry(s.tc, 10*time.Millisecond, errors.New("server at 10.0.0.9 unreachable"))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	s.n.Add(int64(len(recs)))
+	return nil
+}
+func (s *retryingSink) Flush(context.Context) error { return nil }
+func (s *retryingSink) Stop() error                 { return nil }
+
+// TestTaskReportsItsOwnRetries: a task that retries inside Put has its
+// error in its status while it does, not only once Put gives up, and the
+// error leaves the status once the batch is written.
+func TestTaskReportsItsOwnRetries(t *testing.T) {
+	e := newEnv(t)
+	up := &atomicBool{}
+	var n atomic.Int64
+	e.plugins.Register(&connect.Plugin{Class: "test.RetryingSink", Kind: connect.Sink,
+		NewSink: func(connect.Config) (connect.SinkTask, error) { return &retryingSink{up: up, n: &n}, nil }})
+	produce(t, e.cluster, "retrying", "r1", "r2")
+	rt := e.runtime(t)
+	start(t, rt, "RETRYING", connect.Sink, map[string]string{"connector.class": "test.RetryingSink", "topics": "retrying", "value.converter": "string"})
+	task := func() connect.TaskStatus {
+		st, _ := rt.Status(context.Background(), "RETRYING", false)
+		return st.Tasks[0]
+	}
+	waitFor(t, "the task's own retry in its status", 30*time.Second, func() bool {
+		return strings.Contains(task().Trace, "10.0.0.9 unreachable")
+	})
+	if tk := task(); tk.State != connect.StateRunning || tk.ErrorTime.IsZero() || !strings.HasPrefix(tk.Trace, "retrying in 10ms: ") {
+		t.Errorf("task while retrying %+v", tk)
+	}
+	up.set(true)
+	waitFor(t, "2 records and a clear status", 30*time.Second, func() bool {
+		tk := task()
+		return n.Load() == 2 && tk.Trace == "" && tk.ErrorTime.IsZero()
 	})
 }
 
