@@ -53,7 +53,7 @@ const (
 )
 
 var spec = []connect.ConfigField{
-	{Name: optURI, Type: connect.TypePassword, Default: "mongodb://localhost:27017", Doc: "The MongoDB connection string (mongodb:// or mongodb+srv://), with credentials and driver options such as serverSelectionTimeoutMS. Shown with its password hidden."},
+	{Name: optURI, Type: connect.TypePassword, Default: "mongodb://localhost:27017", Doc: "The MongoDB connection string (mongodb:// or mongodb+srv://), with credentials and driver options such as serverSelectionTimeoutMS (2000 when not given, rather than the driver's 30000, so that a server that is down fails a write, and shows in the task's status, within seconds; the write is retried in any case). Shown with its password hidden."},
 	{Name: optDatabase, Type: connect.TypeString, Required: true, Doc: "The database written to."},
 	{Name: optCollection, Type: connect.TypeString, Doc: "The collection written to. Default: the record's topic name."},
 	{Name: optIDStrategy, Type: connect.TypeString, Default: pkgID + idBsonOid, Doc: "How a document's _id is chosen (class name, or its simple name): BsonOidStrategy an ObjectId; ProvidedInKeyStrategy the key's _id field; ProvidedInValueStrategy the value's _id field; PartialKeyStrategy / PartialValueStrategy the key / value projected by key.projection.* / value.projection.*; FullKeyStrategy the whole key (a string or number key as is); UuidStrategy a UUID; KafkaMetaDataStrategy topic-partition-offset. The ObjectId and UUID are derived from the record's topic, partition and offset rather than drawn at random, so a record delivered again after a crash replaces its own document instead of adding a second one."},
@@ -73,7 +73,7 @@ var spec = []connect.ConfigField{
 	{Name: optMaxBatchSize, Type: connect.TypeInt, Default: "0", Doc: "Most writes in one bulk write; 0 puts all of a batch's writes to one collection in one bulk write (the driver still splits it at the server's message size)."},
 	{Name: optOrdered, Type: connect.TypeBoolean, Default: "true", Doc: "true: bulk writes are ordered, so writes of the same document apply in record order; a refused document stops the bulk there and the writes after it are sent again. false: unordered."},
 	{Name: optCDCHandler, Type: connect.TypeString, Doc: "Reads records as change events: com.mongodb.kafka.connect.sink.cdc.debezium.mysql.MysqlHandler (also rdbms.RdbmsHandler, rdbms.mysql.MysqlHandler, postgres.PostgresHandler) takes Debezium envelopes; op c, r and u replace the document whose _id is the event key, inserting it when missing, and d deletes it. id strategies and write models do not apply then."},
-	{Name: optMaxRetries, Type: connect.TypeInt, Default: "1", Doc: "Times a failed bulk write (network error, timeout, no server) is retried before the write fails; the runtime then retries the whole batch with backoff, so a record is never skipped."},
+	{Name: optMaxRetries, Type: connect.TypeInt, Default: "1", Doc: "Times a failed bulk write (network error, timeout, no server) is retried before the write fails; the runtime then retries the whole batch with backoff, so a record is never skipped. The task's status shows the error from the first failure on."},
 	{Name: optRetriesDefer, Type: connect.TypeInt, Default: "5000", Doc: "Milliseconds to wait before such a retry."},
 	{Name: optWriteTimeout, Type: connect.TypeLong, Default: "120000", Doc: "eddy's addition: milliseconds one bulk write may wait for the server's answer before it counts as failed and is retried, so a server that hangs shows as a task error instead of a task that waits forever. 0: no limit (the connection string's timeoutMS and socketTimeoutMS still apply)."},
 	{Name: optTopicOverride, Type: connect.TypeString, Doc: "Per-topic setting of collection, document.id.strategy, document.id.strategy.*, key.projection.*, value.projection.*, post.processor.chain, writemodel.strategy, delete.on.null.values or change.data.capture.handler, e.g. topic.override.pageviews.collection=views."},
@@ -305,10 +305,20 @@ func projType(t string) string {
 	return t
 }
 
+// serverSelection is how long a write waits for a server to send it to
+// when the connection string does not say (the driver waits 30 s): a
+// server that is down then fails the write, and shows in the task's
+// status, within seconds, and the write is retried in any case.
+const serverSelection = 2 * time.Second
+
 // connect opens a client; the driver connects lazily, so this does not
 // reach the server.
 func (s *settings) connect() (*mongo.Client, error) {
-	c, err := mongo.Connect(context.Background(), options.Client().ApplyURI(s.uri))
+	o := options.Client().ApplyURI(s.uri)
+	if o.ServerSelectionTimeout == nil {
+		o.SetServerSelectionTimeout(serverSelection)
+	}
+	c, err := mongo.Connect(context.Background(), o)
 	if err != nil {
 		return nil, fmt.Errorf("MongoDB at %s: %w", redact(s.uri), err)
 	}

@@ -185,9 +185,12 @@ func (t *task) writeCollection(ctx context.Context, coll string, ws []write) ([]
 				continue
 			}
 			attempt++
+			err = fmt.Errorf("bulk write to %s.%s at %s: %w", t.s.database, coll, redact(t.s.uri), err)
 			if attempt > t.s.maxRetries || ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
-				return rejected, fmt.Errorf("bulk write to %s.%s at %s: %w", t.s.database, coll, redact(t.s.uri), err)
+				return rejected, err
 			}
+			// The status says why now, not when these retries run out.
+			connect.ReportRetry(t.tc, t.s.retriesDefer, err)
 			chunk = retry
 			select {
 			case <-ctx.Done():
