@@ -64,6 +64,11 @@ type dialect interface {
 	permanent(err error) bool
 	// maxParams is the most bind parameters one statement may carry.
 	maxParams() int
+	// lockTimeout is the statement that bounds the current transaction's
+	// lock waits by d (d > 0).
+	lockTimeout(d time.Duration) string
+	// lockTimedOut reports the error of a lock wait that lockTimeout ended.
+	lockTimedOut(err error) bool
 }
 
 type postgres struct{}
@@ -136,10 +141,25 @@ func (postgres) tablesQuery() string {
 		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`
 }
 
-func (postgres) permanent(err error) bool {
+// lock_timeout ends a wait for any lock (a table's, a row's) with
+// SQLSTATE 55P03; SET LOCAL keeps it to the transaction, which also
+// suits a pooler that shares connections (PgBouncer).
+func (postgres) lockTimeout(d time.Duration) string {
+	return "SET LOCAL lock_timeout = " + strconv.FormatInt(max(1, d.Milliseconds()), 10)
+}
+
+func (postgres) lockTimedOut(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "55P03"
+}
+
+func (d postgres) permanent(err error) bool {
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || len(pe.Code) < 2 {
 		return false
+	}
+	if d.lockTimedOut(err) {
+		return false // another session's lock: it goes, the write is tried again
 	}
 	switch pe.Code[:2] {
 	case "08", "40", "53", "57", "58", "XX": // connection, rollback/deadlock, resources, shutdown, system
@@ -229,6 +249,20 @@ func (mysqlDialect) columnsQuery(t tableID) (string, []any) {
 func (mysqlDialect) tablesQuery() string {
 	return `SELECT table_name FROM information_schema.tables
 		WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name`
+}
+
+// lock_wait_timeout bounds waits for a table's metadata lock (LOCK
+// TABLES, DDL), innodb_lock_wait_timeout those for rows; both end with
+// error 1205 and count whole seconds. They stay on the connection, which
+// only this task's writes use.
+func (mysqlDialect) lockTimeout(d time.Duration) string {
+	s := strconv.FormatInt(int64(max(time.Second, d+time.Second-1)/time.Second), 10)
+	return "SET SESSION lock_wait_timeout = " + s + ", innodb_lock_wait_timeout = " + s
+}
+
+func (mysqlDialect) lockTimedOut(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1205
 }
 
 func (mysqlDialect) permanent(err error) bool {

@@ -377,3 +377,116 @@ func TestSourceQueryMode(t *testing.T) {
 		t.Fatalf("query rows: %s, first %v", got, vals[0])
 	}
 }
+
+// A table another session keeps locked fails the batch after
+// lock.timeout.ms with the task's status saying so (the task stays
+// RUNNING), the batch is retried with backoff, and once the lock goes
+// every row lands: upsert leaves the exact final table, insert each row
+// once (each try is one transaction, rolled back when it fails).
+func TestSinkLockedTableShowsInStatusThenLands(t *testing.T) {
+	both(t, func(t *testing.T, d *testDB) {
+		for _, mode := range []string{"upsert", "insert"} {
+			t.Run(mode, func(t *testing.T) { lockedTable(t, d, mode) })
+		}
+	})
+}
+
+func lockedTable(t *testing.T, d *testDB, mode string) {
+	table := "events_" + mode
+	d.exec(t, "CREATE TABLE "+table+" (id BIGINT PRIMARY KEY, v VARCHAR(40) NOT NULL)")
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.cl.CreateTopic(ctx, kafka.TopicInfo{Name: table, Partitions: 2, Replicas: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// Record i writes row i%100 in upsert mode (its last write wins: a
+	// key stays in one partition), row i in insert mode.
+	id := func(i int) int {
+		if mode == "upsert" {
+			return i % 100
+		}
+		return i
+	}
+	produceRange := func(from, to int) {
+		t.Helper()
+		var recs []kafka.Record
+		for i := from; i < to; i++ {
+			recs = append(recs, kafka.Record{Topic: table, Partition: int32(id(i) % 2), Key: []byte(fmt.Sprint(id(i))),
+				Value: []byte(fmt.Sprintf(`{"id": %d, "v": "x%d"}`, id(i), i)), Timestamp: time.Now().UnixMilli()})
+		}
+		if err := e.cl.Produce(ctx, recs...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func() string {
+		r := d.rowsOK("SELECT COUNT(*) FROM " + table)
+		if len(r) != 1 {
+			return ""
+		}
+		return r[0]
+	}
+	rt := e.runtime(t)
+	startConnector(t, rt, "locked_sink", connect.Sink, true, map[string]string{"connector.class": "jdbc-sink", "connection.url": d.url,
+		"topics": table, "insert.mode": mode, "pk.mode": "record_value", "pk.fields": "id", "lock.timeout.ms": "1000",
+		"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false"})
+	task := func() connect.TaskStatus {
+		st, _ := rt.Status(ctx, "locked_sink", false)
+		return st.Tasks[0]
+	}
+	produceRange(0, 50)
+	waitFor(t, "50 rows", 30*time.Second, func() bool { return count() == "50" })
+
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	lock, unlock := []string{"BEGIN", "LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE"}, "COMMIT"
+	if d.kind == "mysql" {
+		lock, unlock = []string{"LOCK TABLES " + table + " WRITE"}, "UNLOCK TABLES"
+	}
+	for _, s := range lock {
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	locked := time.Now()
+	produceRange(50, 200)
+	waitFor(t, "the status to name the lock", 30*time.Second, func() bool { return strings.Contains(task().Trace, "lock.timeout.ms") })
+	tk := task()
+	t.Logf("status %.1fs after the lock: %s", time.Since(locked).Seconds(), tk.Trace)
+	if tk.State != connect.StateRunning || !strings.Contains(tk.Trace, "retrying") || !strings.Contains(tk.Trace, table) {
+		t.Errorf("task while the table is locked: %+v", tk)
+	}
+	// The retries meet the lock too, and say so, until it goes.
+	first := tk.ErrorTime
+	waitFor(t, "a retry to meet the lock", 30*time.Second, func() bool { return task().ErrorTime.After(first) })
+	if _, err := conn.ExecContext(ctx, unlock); err != nil {
+		t.Fatal(err)
+	}
+	unlocked := time.Now()
+	want := "200"
+	if mode == "upsert" {
+		want = "100"
+	}
+	waitFor(t, want+" rows and a clear status", 30*time.Second, func() bool {
+		return count() == want && task().Trace == ""
+	})
+	t.Logf("%s rows %.1fs after the lock went", want, time.Since(unlocked).Seconds())
+	// Every row holds its last write, once.
+	var rows []string
+	for k := 0; k < 200; k++ {
+		if mode == "upsert" && k >= 100 {
+			break
+		}
+		last := k
+		if mode == "upsert" {
+			last = k + 100
+		}
+		rows = append(rows, fmt.Sprintf("%d|x%d", k, last))
+	}
+	equal(t, "rows", d.rows(t, "SELECT id, v FROM "+table+" ORDER BY id"), rows)
+	if tk := task(); tk.Failed != 0 {
+		t.Errorf("%d records failed, want none", tk.Failed)
+	}
+}

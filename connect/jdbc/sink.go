@@ -28,6 +28,7 @@ const (
 	optMaxRetries  = "max.retries"
 	optRetryBackMs = "retry.backoff.ms"
 	optWriteTimeMs = "write.timeout.ms"
+	optLockTimeMs  = "lock.timeout.ms"
 
 	pkNone        = "none"
 	pkKafka       = "kafka"
@@ -53,7 +54,8 @@ var sinkSpec = []connect.ConfigField{
 	{Name: optAutoEvolve, Type: connect.TypeBoolean, Default: "false", Doc: "Add a column with ALTER TABLE … ADD when a record has a field the table lacks (columns are never dropped or altered). Without it such a record is rejected."},
 	{Name: optMaxRetries, Type: connect.TypeInt, Default: "10", Doc: "Accepted for compatibility: a failed transaction is retried with the runtime's backoff until it commits or the connector stops, and the task's status shows the error meanwhile."},
 	{Name: optRetryBackMs, Type: connect.TypeInt, Default: "3000", Doc: "Accepted for compatibility (see max.retries and errors.retry.delay.max.ms)."},
-	{Name: optWriteTimeMs, Type: connect.TypeLong, Default: "60000", Doc: "eddy's own: how long one batch's transaction may take before it is abandoned and retried, with the task's status saying so (a table locked by another session, a database that hangs). 0: no limit."},
+	{Name: optWriteTimeMs, Type: connect.TypeLong, Default: "60000", Doc: "eddy's own: how long one batch's transaction may take before it is abandoned and retried, with the task's status saying so (a database that hangs, a lock wait that lock.timeout.ms does not end). 0: no limit."},
+	{Name: optLockTimeMs, Type: connect.TypeLong, Default: "10000", Doc: "eddy's own: how long a write waits for a lock another session holds on its table or rows (LOCK TABLE, a long transaction) before the database ends the wait; the batch's transaction is then rolled back and retried with backoff until the lock goes, and the task's status names the table and the lock meanwhile. The database enforces it: PostgreSQL's lock_timeout, MySQL's and MariaDB's lock_wait_timeout and innodb_lock_wait_timeout (in whole seconds, rounded up), set for the sink's transactions only. 0: the database's own limits (PostgreSQL waits for ever, MySQL a year for a table lock and 50 s for a row), so only write.timeout.ms ends the wait."},
 }
 
 type sinkSettings struct {
@@ -67,6 +69,7 @@ type sinkSettings struct {
 	autoEvolve   bool
 	batchSize    int
 	writeTimeout time.Duration   // 0: none
+	lockTimeout  time.Duration   // 0: the database's
 	fields       map[string]bool // nil: every field
 	quote        bool
 }
@@ -83,6 +86,7 @@ func parseSink(cfg connect.Config) (*sinkSettings, error) {
 		autoEvolve:   r.Bool(optAutoEvolve),
 		batchSize:    int(r.Int(optBatchSize)),
 		writeTimeout: time.Duration(r.Int(optWriteTimeMs)) * time.Millisecond,
+		lockTimeout:  time.Duration(r.Int(optLockTimeMs)) * time.Millisecond,
 		quote:        r.OneOf(optQuoteIdents, "always", "never") == "always",
 	}
 	if fs := r.List(optFields); len(fs) > 0 {
@@ -231,7 +235,7 @@ func (t *sinkTask) Put(ctx context.Context, recs []connect.Record) error {
 	if len(ops) == 0 {
 		return nil
 	}
-	if err := t.ensureTables(ctx, ops); err != nil {
+	if err := t.bounded(ctx, func(ctx context.Context) error { return t.ensureTables(ctx, ops) }); err != nil {
 		return err // a *connect.RecordError names records whose table cannot take them
 	}
 	err := t.bounded(ctx, func(ctx context.Context) error { return t.writeAll(ctx, ops) })
@@ -286,10 +290,33 @@ func (t *sinkTask) ack(ops []*op) {
 	t.mu.Unlock()
 }
 
+// begin starts a transaction whose lock waits end after lock.timeout.ms.
+func (t *sinkTask) begin(ctx context.Context) (*sql.Tx, error) {
+	tx, err := t.db.BeginTx(ctx, nil)
+	if err != nil || t.s.lockTimeout <= 0 {
+		return tx, err
+	}
+	stmt := t.d.lockTimeout(t.s.lockTimeout)
+	if _, err := tx.ExecContext(ctx, stmt); err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("%s: %w", stmt, err)
+	}
+	return tx, nil
+}
+
+// lockError says which table a lock wait that lock.timeout.ms ended was
+// for, keeping the database's error; other errors pass as they are.
+func (t *sinkTask) lockError(table tableID, err error) error {
+	if t.s.lockTimeout > 0 && t.d.lockTimedOut(err) {
+		return fmt.Errorf("table %s is locked by another session: gave up waiting after %v (lock.timeout.ms): %w", table, t.s.lockTimeout, err)
+	}
+	return err
+}
+
 // writeAll writes every op in one transaction, consecutive ops of the
 // same table, kind and columns as multi-row statements.
 func (t *sinkTask) writeAll(ctx context.Context, ops []*op) error {
-	tx, err := t.db.BeginTx(ctx, nil)
+	tx, err := t.begin(ctx)
 	if err != nil {
 		return err
 	}
@@ -300,7 +327,7 @@ func (t *sinkTask) writeAll(ctx context.Context, ops []*op) error {
 			end++
 		}
 		if err := t.writeRun(ctx, tx, ops[start:end]); err != nil {
-			return err
+			return t.lockError(ops[start].table, err)
 		}
 		start = end
 	}
@@ -310,7 +337,7 @@ func (t *sinkTask) writeAll(ctx context.Context, ops []*op) error {
 // writeEach writes every op in one transaction, each behind a savepoint,
 // and returns the records the database refused.
 func (t *sinkTask) writeEach(ctx context.Context, ops []*op) ([]connect.FailedRecord, error) {
-	tx, err := t.db.BeginTx(ctx, nil)
+	tx, err := t.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -327,7 +354,7 @@ func (t *sinkTask) writeEach(ctx context.Context, ops []*op) ([]connect.FailedRe
 			continue
 		}
 		if !t.permanent(err) {
-			return nil, err
+			return nil, t.lockError(o.table, err)
 		}
 		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT eddy_rec"); rerr != nil {
 			return nil, rerr
@@ -595,12 +622,27 @@ func (t *sinkTask) createTable(ctx context.Context, o *op) error {
 		defs = append(defs, "PRIMARY KEY("+strings.Join(quoteAll(o.keyNames(), t.quote), ",")+")")
 	}
 	stmt := "CREATE TABLE " + t.quoteTable(o.table) + " (" + strings.Join(defs, ", ") + ")"
-	if _, err := t.db.ExecContext(ctx, stmt); err != nil {
-		return fmt.Errorf("%s: %w", stmt, err)
+	if err := t.ddl(ctx, o.table, stmt); err != nil {
+		return err
 	}
 	t.logf("created table %s", o.table)
 	_, err := t.columnsOf(ctx, o.table, true)
 	return err
+}
+
+// ddl runs a CREATE or ALTER TABLE within lock.timeout.ms, in a
+// transaction of its own (PostgreSQL's DDL is transactional; MySQL's
+// commits the transaction it is in, after the lock timeout is set).
+func (t *sinkTask) ddl(ctx context.Context, table tableID, stmt string) error {
+	tx, err := t.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, stmt); err != nil {
+		return t.lockError(table, fmt.Errorf("%s: %w", stmt, err))
+	}
+	return tx.Commit()
 }
 
 func (t *sinkTask) addColumns(ctx context.Context, o *op, missing []string) error {
@@ -612,8 +654,8 @@ func (t *sinkTask) addColumns(ctx context.Context, o *op, missing []string) erro
 			return &permanentError{fmt.Errorf("column %s: %w", c.name, err)}
 		}
 		stmt := "ALTER TABLE " + t.quoteTable(o.table) + " ADD " + t.quote(c.name) + " " + typ
-		if _, err := t.db.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("%s: %w", stmt, err)
+		if err := t.ddl(ctx, o.table, stmt); err != nil {
+			return err
 		}
 		t.logf("added column %s to table %s", c.name, o.table)
 	}
