@@ -170,6 +170,51 @@ func TestSinkGivesUpOnALockedTable(t *testing.T) {
 	})
 }
 
+// auto.evolve's ALTER TABLE on a table another session holds locked
+// gives up after lock.timeout.ms too, as a retriable error naming the
+// lock, instead of waiting for it unbounded; once the lock goes the
+// column is added and the record written.
+func TestSinkEvolveGivesUpOnALockedTable(t *testing.T) {
+	both(t, func(t *testing.T, d *testDB) {
+		d.exec(t, "CREATE TABLE orders (id BIGINT PRIMARY KEY, item TEXT NOT NULL, qty INT, price DECIMAL(10,2), at TIMESTAMP(3) NULL)")
+		st := startSink(t, sinkConfig(d, "pk.mode", "record_key", "insert.mode", "upsert", "auto.evolve", "true", "lock.timeout.ms", "1000"))
+		putFlush(t, st, []connect.Record{order("orders", 0, 1, 1)}) // the columns are known
+		ctx := context.Background()
+		conn, err := d.db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		lock, unlock := []string{"BEGIN", "LOCK TABLE orders IN ACCESS EXCLUSIVE MODE"}, "COMMIT"
+		if d.kind == "mysql" {
+			lock, unlock = []string{"LOCK TABLES orders WRITE"}, "UNLOCK TABLES"
+		}
+		for _, s := range lock {
+			if _, err := conn.ExecContext(ctx, s); err != nil {
+				t.Fatalf("%s: %v", s, err)
+			}
+		}
+		v2 := &connect.Schema{Type: connect.StructT, Name: "Order", Fields: append(append([]connect.Field(nil), orderSchema.Fields...),
+			connect.Field{Name: "note", Schema: &connect.Schema{Type: connect.String, Optional: true}})}
+		r := order("orders", 1, 2, 2)
+		r.ValueSchema = v2
+		r.Value.(*connect.Struct).Schema = v2
+		r.Value.(*connect.Struct).Put("note", "gift")
+		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err = st.Put(pctx, []connect.Record{r})
+		cancel()
+		var re *connect.RecordError
+		if err == nil || errors.As(err, &re) || !strings.Contains(err.Error(), "ALTER TABLE") || !strings.Contains(err.Error(), "lock.timeout.ms") {
+			t.Fatalf("Put needing a column on a locked table: %v, want a retriable lock timeout", err)
+		}
+		if _, err := conn.ExecContext(ctx, unlock); err != nil {
+			t.Fatal(err)
+		}
+		putFlush(t, st, []connect.Record{r})
+		equal(t, "rows", d.rows(t, "SELECT id, qty, note FROM orders ORDER BY id"), []string{"1|1|NULL", "2|2|gift"})
+	})
+}
+
 // A record the database refuses (a CHECK constraint) is handed back alone;
 // the rest of its batch is written once, even when the runtime puts the
 // remainder again.
