@@ -122,13 +122,21 @@ func stateSummary(s connect.Status) string {
 }
 
 func (e *Engine) showConnectors(ctx context.Context, st *sql.Show) (api.Entity, error) {
-	if e.dryConnect != nil { // a sandbox: reading changes nothing
+	if e.sandboxed() { // reading changes nothing
 		return &api.Message{Type: "message", StatementText: st.Text(), Message: "checked", Warnings: []api.Warning{}}, nil
 	}
-	if e.connect == nil {
+	if e.connect == nil && e.remote == nil {
 		return nil, noConnect(st)
 	}
 	list := &api.ConnectorList{Type: "connector_list", StatementText: st.Text(), Connectors: []api.SimpleConnectorInfo{}, Warnings: []api.Warning{}}
+	if e.remote != nil {
+		if err := e.showRemoteConnectors(ctx, st, list); err != nil {
+			return nil, err
+		}
+		if e.connect == nil {
+			return list, nil
+		}
+	}
 	for _, n := range e.connect.Names() {
 		s, ok := e.connect.Status(ctx, n, false)
 		if !ok {
@@ -144,13 +152,21 @@ func (e *Engine) showConnectors(ctx context.Context, st *sql.Show) (api.Entity, 
 
 // showConnectorPlugins lists the built-in connector classes CREATE
 // SOURCE|SINK CONNECTOR takes, as ksqlDB lists a Connect cluster's.
-func (e *Engine) showConnectorPlugins(st *sql.Show) (api.Entity, error) {
-	if e.connect == nil && e.dryConnect == nil {
+func (e *Engine) showConnectorPlugins(ctx context.Context, st *sql.Show) (api.Entity, error) {
+	if e.connect == nil && e.remote == nil && !e.sandboxed() {
 		return nil, noConnect(st)
 	}
 	list := &api.ConnectorPluginsList{Type: "connector_plugins_list", StatementText: st.Text(), Warnings: []api.Warning{}, Plugins: []api.ConnectorPluginInfo{}}
-	if e.connect == nil {
-		return list, nil // a sandbox: nothing to check
+	if e.sandboxed() {
+		return list, nil // nothing to check
+	}
+	if e.remote != nil { // new connectors are made there
+		plugins, err := e.remote.Plugins(ctx)
+		if err != nil {
+			return nil, &stmtErr{msg: "Failed to list connector plugins: " + err.Error()}
+		}
+		list.Plugins = append(list.Plugins, plugins...)
+		return list, nil
 	}
 	for _, p := range e.connect.Plugins().Plugins() {
 		list.Plugins = append(list.Plugins, api.ConnectorPluginInfo{ClassName: p.Class, Type: strings.ToLower(string(p.Kind)), Version: p.Version})
@@ -159,8 +175,11 @@ func (e *Engine) showConnectorPlugins(st *sql.Show) (api.Entity, error) {
 }
 
 func (e *Engine) describeConnector(ctx context.Context, st *sql.Describe) (api.Entity, error) {
-	if e.dryConnect != nil { // a sandbox: reading changes nothing
+	if e.sandboxed() { // reading changes nothing
 		return &api.Message{Type: "message", StatementText: st.Text(), Message: "checked", Warnings: []api.Warning{}}, nil
+	}
+	if e.remote != nil && (e.connect == nil || !e.connect.Has(st.Name)) {
+		return e.describeRemoteConnector(ctx, st)
 	}
 	if e.connect == nil {
 		return nil, noConnect(st)

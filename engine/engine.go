@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/eddysql/eddy/connect"
+	"github.com/eddysql/eddy/connect/remote"
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/metastore"
@@ -88,6 +89,9 @@ type Engine struct {
 	queryErrs  []error
 
 	connect *connect.Runtime // nil without Options.Connectors
+	// remote is the Kafka Connect cluster of ksql.connect.url, which new
+	// connectors are created on (nil without it).
+	remote *remote.Client
 	// dryConnect is a sandbox's view of its engine's connectors: it
 	// validates connector statements against the real plugins and keeps
 	// what they would create or drop to itself (validate.go).
@@ -175,6 +179,11 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.QueriesFile != nil {
 		return newHeadless(ctx, e, opts.QueriesFile)
 	}
+	rc, err := remoteConnectClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	e.remote = rc
 	log, cmds, end, err := metastore.OpenCommandLog(ctx, e.cluster, e.sid, opts.Logf)
 	if err != nil {
 		return nil, err

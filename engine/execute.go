@@ -54,6 +54,10 @@ func (e *Engine) execute(ctx context.Context, st sql.Statement, props map[string
 		return nil, sql.ErrRunScriptNotAllowed(s)
 	case *sql.SetProperty, *sql.UnsetProperty, *sql.Define, *sql.Undefine:
 		return nil, &stmtErr{msg: fmt.Sprintf("%s is handled by the client session, not the engine.", firstWord(st.Text()))}
+	case *sql.CreateConnector, *sql.DropConnector, *sql.PauseResume:
+		if ent, ok, err := e.remoteConnector(ctx, st); ok {
+			return ent, err
+		}
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

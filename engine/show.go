@@ -40,7 +40,7 @@ func (e *Engine) show(ctx context.Context, st *sql.Show, props map[string]string
 	case "CONNECTORS", "SOURCE CONNECTORS", "SINK CONNECTORS":
 		return e.showConnectors(ctx, st)
 	case "CONNECTOR PLUGINS":
-		return e.showConnectorPlugins(st)
+		return e.showConnectorPlugins(ctx, st)
 	case "QUERIES":
 		if st.Extended {
 			return e.queryDescriptions(text)
