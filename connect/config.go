@@ -76,6 +76,10 @@ var prefixKeys = []string{"key.converter.", "value.converter.", "header.converte
 type ConfigError struct {
 	Connector string
 	Problems  []string
+	// Keys[i], when Keys is as long as Problems, is the option
+	// Problems[i] is about ("" for the configuration as a whole), so
+	// Kafka Connect's validate endpoint can file each under its option.
+	Keys []string
 }
 
 func (e *ConfigError) Error() string {
@@ -107,7 +111,11 @@ func (r *Runtime) Validate(ctx context.Context, name string, kind Kind, raw map[
 	if kind != "" && kind != p.Kind {
 		return nil, nil, &ConfigError{Connector: name, Problems: []string{fmt.Sprintf("%s is a %s connector; use CREATE %s CONNECTOR", p.Class, strings.ToLower(string(p.Kind)), p.Kind)}}
 	}
-	cfg, problems := checkSpec(p, raw)
+	cfg, problems, keys := checkSpec(p, raw)
+	problem := func(key, msg string) {
+		problems = append(problems, msg)
+		keys = append(keys, key)
+	}
 	cfg[KeyName] = name
 	cfg[KeyClass] = p.Class
 	if cfg[KeyValueConverter] == "" {
@@ -122,18 +130,18 @@ func (r *Runtime) Validate(ctx context.Context, name string, kind Kind, raw map[
 		t, rx := cfg[KeyTopics], cfg[KeyTopicsRegex]
 		switch {
 		case strings.TrimSpace(t) == "" && rx == "":
-			problems = append(problems, "Must configure one of topics or topics.regex")
+			problem(KeyTopics, "Must configure one of topics or topics.regex")
 		case strings.TrimSpace(t) != "" && rx != "":
-			problems = append(problems, "topics and topics.regex are mutually exclusive options, but both are set.")
+			problem(KeyTopicsRegex, "topics and topics.regex are mutually exclusive options, but both are set.")
 		case rx != "":
 			if _, err := regexp.Compile(rx); err != nil {
-				problems = append(problems, fmt.Sprintf("Invalid value %s for configuration topics.regex: %v", rx, err))
+				problem(KeyTopicsRegex, fmt.Sprintf("Invalid value %s for configuration topics.regex: %v", rx, err))
 			}
 		}
 		if dlq := cfg[KeyDLQTopic]; dlq != "" {
 			for _, t := range ListValue(cfg[KeyTopics]) {
 				if t == dlq {
-					problems = append(problems, fmt.Sprintf("The dead letter queue topic '%s' may not be included in the list of topics ('topics=%s') consumed by the connector", dlq, cfg[KeyTopics]))
+					problem(KeyDLQTopic, fmt.Sprintf("The dead letter queue topic '%s' may not be included in the list of topics ('topics=%s') consumed by the connector", dlq, cfg[KeyTopics]))
 				}
 			}
 		}
@@ -142,11 +150,11 @@ func (r *Runtime) Validate(ctx context.Context, name string, kind Kind, raw map[
 		// Building the pipeline checks converters, transforms and
 		// predicates and their options.
 		if _, err := r.newPipeline(cfg, p.Kind); err != nil {
-			problems = append(problems, err.Error())
+			problem("", err.Error())
 		}
 	}
 	if len(problems) > 0 {
-		return nil, nil, &ConfigError{Connector: name, Problems: problems}
+		return nil, nil, &ConfigError{Connector: name, Problems: problems, Keys: keys}
 	}
 	if reach && p.Validate != nil {
 		if err := p.Validate(ctx, cfg); err != nil {
@@ -164,9 +172,12 @@ func (r *Runtime) defaultValueConverter() string {
 }
 
 // checkSpec validates raw against the plugin's spec plus the common one.
-func checkSpec(p *Plugin, raw map[string]string) (Config, []string) {
-	cfg := Config{}
-	var problems []string
+func checkSpec(p *Plugin, raw map[string]string) (cfg Config, problems, about []string) {
+	cfg = Config{}
+	problem := func(key, msg string) {
+		problems = append(problems, msg)
+		about = append(about, key)
+	}
 	fields := map[string]*ConfigField{}
 	canon := map[string]string{} // alias -> canonical
 	var patterns []*ConfigField
@@ -206,20 +217,20 @@ func checkSpec(p *Plugin, raw map[string]string) (Config, []string) {
 			continue
 		}
 		if p.Kind == Source && sinkOnly[name] {
-			problems = append(problems, fmt.Sprintf("%s applies to sink connectors only", k))
+			problem(k, fmt.Sprintf("%s applies to sink connectors only", k))
 			continue
 		}
 		if _, dup := cfg[name]; dup && name != k {
-			problems = append(problems, fmt.Sprintf("%s and its alias %s are both set", name, k))
+			problem(k, fmt.Sprintf("%s and its alias %s are both set", name, k))
 		}
 		if err := checkValue(f, v); err != nil {
-			problems = append(problems, err.Error())
+			problem(name, err.Error())
 			continue
 		}
 		cfg[name] = strings.TrimSpace(v)
 	}
-	if len(unknown) > 0 {
-		problems = append(problems, fmt.Sprintf("unknown configuration %s for %s", quoteList(unknown), p.Class))
+	for _, k := range unknown {
+		problem(k, fmt.Sprintf("unknown configuration %s for %s", quoteList([]string{k}), p.Class))
 	}
 	for _, set := range [][]ConfigField{common, p.Spec} {
 		for _, f := range set {
@@ -227,7 +238,7 @@ func checkSpec(p *Plugin, raw map[string]string) (Config, []string) {
 				continue
 			}
 			if f.Required {
-				problems = append(problems, fmt.Sprintf("Missing required configuration \"%s\" which has no default value.", f.Name))
+				problem(f.Name, fmt.Sprintf("Missing required configuration \"%s\" which has no default value.", f.Name))
 				continue
 			}
 			if f.Default != "" {
@@ -235,7 +246,7 @@ func checkSpec(p *Plugin, raw map[string]string) (Config, []string) {
 			}
 		}
 	}
-	return cfg, problems
+	return cfg, problems, about
 }
 
 func quoteList(ks []string) string {
