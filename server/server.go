@@ -43,6 +43,10 @@ type Config struct {
 	Engine Backend
 	// Listen is the host:port to serve on; "127.0.0.1:8088" when empty.
 	Listen string
+	// ConnectListen, when set, is a host:port where StartConnect serves
+	// the Kafka Connect REST API alone (the main address serves it too),
+	// for tools that expect a Connect worker of its own (port 8083).
+	ConnectListen string
 	// TLSCertFile and TLSKeyFile, when both set, serve HTTPS (HTTP/1.1
 	// and HTTP/2); otherwise plain HTTP/1.1 and cleartext HTTP/2 (h2c).
 	TLSCertFile, TLSKeyFile string
@@ -147,6 +151,11 @@ type Server struct {
 	hs   *http.Server
 	ln   net.Listener
 	done chan struct{} // closed when Serve returns
+	// connectHS and connectLn serve the Connect API alone (StartConnect);
+	// connectDone is closed when that Serve returns.
+	connectHS   *http.Server
+	connectLn   net.Listener
+	connectDone chan struct{}
 	// samplerDone is closed when the console's sampler has stopped; nil
 	// until Serve starts it.
 	samplerDone chan struct{}
@@ -241,6 +250,51 @@ func (s *Server) Serve(ln net.Listener) error {
 	return nil
 }
 
+// StartConnect serves the Kafka Connect REST API alone on
+// Config.ConnectListen, in the background until Shutdown, with the same
+// TLS, authentication and shutdown gate as the main address.
+func (s *Server) StartConnect() error {
+	if s.cfg.ConnectListen == "" {
+		return errors.New("server: no ConnectListen address")
+	}
+	ln, err := net.Listen("tcp", s.cfg.ConnectListen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.ConnectListen, err)
+	}
+	s.connectHS = &http.Server{
+		Handler:           s.connectHandler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return s.base },
+	}
+	if s.hs != nil && s.hs.TLSConfig != nil {
+		s.connectHS.TLSConfig = s.hs.TLSConfig
+		ln = tls.NewListener(ln, s.hs.TLSConfig)
+	}
+	s.connectLn = ln
+	s.connectDone = make(chan struct{})
+	go func() {
+		defer close(s.connectDone)
+		if err := s.connectHS.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.cfg.Logf("Kafka Connect API on %s: %v", ln.Addr(), err)
+		}
+	}()
+	return nil
+}
+
+// ConnectURL is the base URL of the Connect API's own listener; empty
+// before StartConnect.
+func (s *Server) ConnectURL() string {
+	if s.connectLn == nil {
+		return ""
+	}
+	scheme := "http"
+	if s.cfg.TLSCertFile != "" {
+		scheme = "https"
+	}
+	return scheme + "://" + s.connectLn.Addr().String()
+}
+
 // Addr is the address the server listens on.
 func (s *Server) Addr() net.Addr {
 	if s.ln == nil {
@@ -271,11 +325,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if s.samplerDone != nil {
 			<-s.samplerDone
 		}
+		if s.connectHS != nil {
+			if cerr := s.connectHS.Shutdown(ctx); cerr != nil {
+				err = errors.Join(fmt.Errorf("shut down Kafka Connect API: %w", cerr), s.connectHS.Close())
+			}
+			<-s.connectDone
+		}
 		if s.hs == nil {
 			return
 		}
-		if err = s.hs.Shutdown(ctx); err != nil {
-			err = errors.Join(fmt.Errorf("shut down HTTP server: %w", err), s.hs.Close())
+		if herr := s.hs.Shutdown(ctx); herr != nil {
+			err = errors.Join(err, fmt.Errorf("shut down HTTP server: %w", herr), s.hs.Close())
 		}
 		<-s.done
 		if s.err != nil {
@@ -301,6 +361,12 @@ func (s *Server) routes() http.Handler {
 	interactive("POST /close-query", s.handleCloseQuery)
 	interactive("POST /inserts-stream", s.handleInserts)
 	interactive("GET /ws/query", s.handleWSQuery)
+	s.connectRoutes(mux, func(h http.HandlerFunc) http.HandlerFunc {
+		if s.cfg.Headless {
+			return refuseHeadless
+		}
+		return h
+	})
 	mux.HandleFunc("GET /info", s.handleInfo)
 	mux.HandleFunc("GET /healthcheck", s.handleHealth)
 	mux.HandleFunc("GET /status", s.handleStatuses)
