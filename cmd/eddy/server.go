@@ -32,6 +32,7 @@ type serverFlags struct {
 	maxPushQueries int
 	shutdownWait   time.Duration
 	debugListen    string
+	connectListen  string
 	queriesFile    string // --queries-file, else ksql.queries.file
 }
 
@@ -47,6 +48,7 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 	fs.IntVar(&f.maxPushQueries, "max-push-queries", 100, "most push queries and PRINTs streaming at once (negative: no limit)")
 	fs.StringVar(&f.advertised, "advertised-listener", "", "`URL` at which the other servers of the service reach this one's REST API (ksql.advertised.listener; default http(s)://--listen)")
 	fs.DurationVar(&f.shutdownWait, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for requests in flight")
+	fs.StringVar(&f.connectListen, "connect-listen", "", "also serve the Kafka Connect REST API for eddy's connectors alone on this `ADDR` (Kafka Connect's port is 8083), with the REST API's TLS and authentication; the --listen address serves it too")
 	fs.StringVar(&f.debugListen, "debug-listen", "", "serve Go's profiler (/debug/pprof/, no authentication) on this `ADDR`, e.g. 127.0.0.1:6060; off by default")
 	fs.StringVar(&f.queriesFile, "queries-file", "", "run headless: execute the statements of this SQL `FILE` (ksql.queries.file) and refuse statements and queries over the REST API")
 	if err := fs.Parse(args); err != nil {
@@ -188,6 +190,7 @@ func runServer(args []string, stderr io.Writer) int {
 	srv, err := newREST(st, st.embedded, server.Config{
 		ClusterStatus:  member.Status,
 		Listen:         f.listen,
+		ConnectListen:  f.connectListen,
 		TLSCertFile:    f.tlsCert,
 		TLSKeyFile:     f.tlsKey,
 		Users:          users,
@@ -239,6 +242,9 @@ func runServer(args []string, stderr io.Writer) int {
 	} else {
 		logger.Printf("REST API listening on %s (%s); web console at %s/", srv.URL(), auth, srv.URL())
 	}
+	if u := srv.ConnectURL(); u != "" {
+		logger.Printf("Kafka Connect REST API listening on %s", u)
+	}
 	<-ctx.Done()
 	stop() // a second signal kills at once
 	logger.Print("shutting down")
@@ -277,6 +283,15 @@ func newREST(st *stack, embedded bool, cfg server.Config) (*server.Server, error
 			return nil, busy
 		}
 		return nil, err
+	}
+	if cfg.ConnectListen != "" {
+		if err := srv.StartConnect(); err != nil {
+			srv.Shutdown(context.Background())
+			if busy := portBusy("the Kafka Connect REST API", cfg.ConnectListen, "--connect-listen", err); busy != nil {
+				return nil, busy
+			}
+			return nil, err
+		}
 	}
 	return srv, nil
 }
