@@ -156,6 +156,10 @@ type Server struct {
 	connectHS   *http.Server
 	connectLn   net.Listener
 	connectDone chan struct{}
+	// cert is the TLS certificate Serve loaded (nil without TLS), for
+	// the Connect API's listener: the main server's tls.Config is
+	// its own once it serves.
+	cert *tls.Certificate
 	// samplerDone is closed when the console's sampler has stopped; nil
 	// until Serve starts it.
 	samplerDone chan struct{}
@@ -232,6 +236,7 @@ func (s *Server) Serve(ln net.Listener) error {
 		// http.Server speaks HTTP/2 over a listener of its own only when
 		// the TLS config offers "h2" (ServeTLS adds it; Serve does not):
 		// /query-stream and /inserts-stream need it, as in ksqlDB.
+		s.cert = &cert
 		s.hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}}
 		ln = tls.NewListener(ln, s.hs.TLSConfig)
 	}
@@ -252,7 +257,8 @@ func (s *Server) Serve(ln net.Listener) error {
 
 // StartConnect serves the Kafka Connect REST API alone on
 // Config.ConnectListen, in the background until Shutdown, with the same
-// TLS, authentication and shutdown gate as the main address.
+// TLS, authentication and shutdown gate as the main address; call it
+// after Start (which loads the certificate).
 func (s *Server) StartConnect() error {
 	if s.cfg.ConnectListen == "" {
 		return errors.New("server: no ConnectListen address")
@@ -267,9 +273,9 @@ func (s *Server) StartConnect() error {
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return s.base },
 	}
-	if s.hs != nil && s.hs.TLSConfig != nil {
-		s.connectHS.TLSConfig = s.hs.TLSConfig
-		ln = tls.NewListener(ln, s.hs.TLSConfig)
+	if s.cert != nil {
+		s.connectHS.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*s.cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}
+		ln = tls.NewListener(ln, s.connectHS.TLSConfig)
 	}
 	s.connectLn = ln
 	s.connectDone = make(chan struct{})
