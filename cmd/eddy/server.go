@@ -9,6 +9,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"slices"
@@ -60,6 +61,9 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 	if (f.tlsCert == "") != (f.tlsKey == "") {
 		return nil, errors.New("--tls-cert and --tls-key go together")
 	}
+	if err := f.fileServerSettings(fs); err != nil {
+		return nil, err
+	}
 	if f.advertised == "" {
 		f.advertised = defaultAdvertised(f.listen, f.tlsCert != "")
 	}
@@ -70,6 +74,37 @@ func parseServerFlags(args []string, stderr io.Writer) (*serverFlags, error) {
 		return nil, errors.New("--embedded-tls needs --tls-cert and --tls-key")
 	}
 	return f, nil
+}
+
+// fileServerSettings takes the server's identity and addresses from
+// --config-file where no flag gives them, as ksqlDB reads them from
+// ksql-server.properties: ksql.service.id, listeners (the first URL)
+// and ksql.advertised.listener. The flags win.
+func (f *serverFlags) fileServerSettings(fs *flag.FlagSet) error {
+	props, err := f.fileProperties()
+	if err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if id := strings.TrimSpace(props["ksql.service.id"]); id != "" && !set["service-id"] {
+		f.serviceID = id
+	}
+	if l := strings.TrimSpace(props["listeners"]); l != "" && !set["listen"] {
+		first := strings.TrimSpace(strings.Split(l, ",")[0])
+		u, err := url.Parse(first)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return fmt.Errorf("listeners in %s: %q is not a URL such as http://0.0.0.0:8088", f.configFile, first)
+		}
+		if u.Scheme == "https" && f.tlsCert == "" {
+			return fmt.Errorf("listeners in %s names %s: give --tls-cert and --tls-key (PEM files; eddy reads no key stores)", f.configFile, first)
+		}
+		f.listen = u.Host
+	}
+	if a := strings.TrimSpace(props["ksql.advertised.listener"]); a != "" && !set["advertised-listener"] {
+		f.advertised = a
+	}
+	return nil
 }
 
 // loadQueriesFile reads and parses the queries file --queries-file, else
