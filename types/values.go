@@ -1,5 +1,7 @@
 package types
 
+import "bytes"
+
 // DateVal is a SQL DATE: days since 1970-01-01.
 type DateVal int32
 
@@ -35,7 +37,7 @@ func (m *MapVal) Get(k any) (any, bool) {
 		return nil, false
 	}
 	for i, mk := range m.Keys {
-		if mk == k {
+		if keyEqual(mk, k) {
 			return m.Vals[i], true
 		}
 	}
@@ -57,11 +59,41 @@ func (m *MapVal) Put(k, v any) {
 // scan returns the position of key k, or -1.
 func (m *MapVal) scan(k any) int {
 	for i, mk := range m.Keys {
-		if mk == k {
+		if keyEqual(mk, k) {
 			return i
 		}
 	}
 	return -1
+}
+
+// keyEqual compares map keys with ==, except BYTES, ARRAY and STRUCT
+// keys, which == cannot compare (it panics): those compare by content,
+// as the Java values behind ksqlDB's maps do.
+func keyEqual(a, b any) bool {
+	switch x := a.(type) {
+	case []byte:
+		y, ok := b.([]byte)
+		return ok && bytes.Equal(x, y)
+	case []any:
+		y, ok := b.([]any)
+		return ok && elemsEqual(x, y)
+	case StructVal:
+		y, ok := b.(StructVal)
+		return ok && elemsEqual(x, y)
+	}
+	return a == b
+}
+
+func elemsEqual(x, y []any) bool {
+	if len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		if !keyEqual(x[i], y[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // mapIndexMin is the size from which a MapBuilder indexes its keys:
@@ -70,9 +102,10 @@ const mapIndexMin = 16
 
 // MapBuilder fills a MapVal entry by entry in time linear in the entries.
 // It keeps Put's semantics exactly: insertion order, and a repeated key
-// keeps its first position and takes the last value (keys compare with
-// ==). Once the map is large, keys of the hashable value types are found
-// through an index; any other key is scanned for as Put does.
+// keeps its first position and takes the last value (keys compare as
+// keyEqual does). Once the map is large, keys of the hashable value
+// types are found through an index; any other key is scanned for as Put
+// does.
 type MapBuilder struct {
 	m     *MapVal
 	index map[any]int // hashable key → position; nil while the map is small

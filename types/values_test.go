@@ -108,3 +108,23 @@ func BenchmarkMapBuilder(b *testing.B) {
 		})
 	}
 }
+
+// Keys that == cannot compare (BYTES, ARRAY, STRUCT) compare by content,
+// where == panicked: TRANSFORM can key a map on any type.
+func TestMapUncomparableKeys(t *testing.T) {
+	for _, k := range []func() any{
+		func() any { return []byte("ab") },
+		func() any { return []any{int32(1), []byte("x")} },
+		func() any { return StructVal{int32(1), nil} },
+	} {
+		m := NewMap(0)
+		m.Put(k(), 1)
+		m.Put(k(), 2)
+		b := NewMapBuilder(0)
+		b.Put(k(), 1)
+		b.Put(k(), 2)
+		if v, ok := m.Get(k()); !ok || v != 2 || m.Len() != 1 || b.Map().Len() != 1 {
+			t.Errorf("%#v: get %v %v, len %d, builder len %d", k(), v, ok, m.Len(), b.Map().Len())
+		}
+	}
+}
