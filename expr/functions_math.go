@@ -67,7 +67,7 @@ func registerMath(r *Registry) {
 		ov(tBig, func(a []any) (any, error) { return a[0], nil }, tBig),
 		ov(tBig, func(a []any) (any, error) { return javaRound(a[0].(float64)), nil }, tDbl),
 		ov(tDbl, func(a []any) (any, error) {
-			return roundDouble(a[0].(float64), int(a[1].(int32)), roundCeilHalf), nil
+			return roundDouble(a[0].(float64), int(a[1].(int32)), roundCeilHalf)
 		}, tDbl, tInt),
 		ovT(roundedDecimalType, func(a []any) (any, error) {
 			if v, ok := smallRound(a[0].(decimal.Decimal), 0, false); ok {
@@ -80,7 +80,11 @@ func registerMath(r *Registry) {
 			if v, ok := smallRound(d, int(a[1].(int32)), true); ok {
 				return v, nil
 			}
-			return rescale(roundCeilHalf(d, int(a[1].(int32))), int(-d.Exponent())), nil
+			v, err := roundTo(d, int(a[1].(int32)), roundCeilHalf)
+			if err != nil {
+				return nil, err
+			}
+			return rescale(v, int(-d.Exponent())), nil
 		}, anyDecimal, tInt))
 	r.add("TRUNC",
 		ov(tBig, intToBig, tInt),
@@ -89,14 +93,18 @@ func registerMath(r *Registry) {
 			return javaD2L(math.Trunc(a[0].(float64)), math.MinInt64, math.MaxInt64), nil
 		}, tDbl),
 		ov(tDbl, func(a []any) (any, error) {
-			return roundDouble(a[0].(float64), int(a[1].(int32)), truncDecimal), nil
+			return roundDouble(a[0].(float64), int(a[1].(int32)), truncDecimal)
 		}, tDbl, tInt),
 		ovT(roundedDecimalType, func(a []any) (any, error) {
 			return truncDecimal(a[0].(decimal.Decimal), 0), nil
 		}, anyDecimal),
 		ovT(sameType, func(a []any) (any, error) {
 			d := a[0].(decimal.Decimal)
-			return rescale(truncDecimal(d, int(a[1].(int32))), int(-d.Exponent())), nil
+			v, err := roundTo(d, int(a[1].(int32)), truncDecimal)
+			if err != nil {
+				return nil, err
+			}
+			return rescale(v, int(-d.Exponent())), nil
 		}, anyDecimal, tInt))
 
 	sign := func(f float64) int32 {
@@ -221,16 +229,55 @@ func rescale(d decimal.Decimal, scale int) decimal.Decimal {
 
 // roundDouble rounds a double through its decimal (Double.toString)
 // form, as ksqlDB does with BigDecimal.valueOf.
-func roundDouble(x float64, places int, f func(decimal.Decimal, int) decimal.Decimal) float64 {
+func roundDouble(x float64, places int, f func(decimal.Decimal, int) decimal.Decimal) (any, error) {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return x
+		return x, nil
 	}
 	d, err := decimal.NewFromString(strconv.FormatFloat(x, 'g', -1, 64))
 	if err != nil {
-		return x
+		return x, nil
 	}
-	out, _ := f(d, places).Float64()
-	return out
+	r, err := roundTo(d, places, f)
+	if err != nil {
+		return nil, err
+	}
+	out, _ := r.Float64()
+	return out, nil
+}
+
+// maxScaleChange is how far Java's BigDecimal.setScale can move a
+// non-zero value's scale before the power of ten it needs overflows
+// BigInteger, where ksqlDB's ROUND and TRUNC throw.
+const maxScaleChange = 646456992
+
+var errBigIntegerRange = errors.New("BigInteger would overflow supported range")
+
+// roundTo applies f (roundCeilHalf or truncDecimal) for places, answering
+// places beyond d's digits without f: f shifts by places, and a shift by
+// a user's INT such as MIN_VALUE would build a power of ten that size.
+func roundTo(d decimal.Decimal, places int, f func(decimal.Decimal, int) decimal.Decimal) (decimal.Decimal, error) {
+	if d.Sign() == 0 {
+		return d, nil
+	}
+	scale := -int(d.Exponent())
+	if places-scale > maxScaleChange || scale-places > maxScaleChange {
+		return d, errBigIntegerRange
+	}
+	if places >= scale {
+		return d, nil // no digits to round away
+	}
+	// |d| < 10^(digits-scale): rounding at a place above that is zero.
+	if digits := len(d.Coefficient().String()) - boolInt(d.Sign() < 0); places < scale-digits {
+		return decimal.Zero, nil
+	}
+	return f(d, places), nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // GEO_DISTANCE's errors, in ksqlDB's words.
