@@ -394,7 +394,7 @@ func callEvalString(name string, fn stringFunc, es []Evaluator, nulls bool) Eval
 func safeCallString(ctx *Context, name string, fn stringFunc, args []any) (s string, ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
-			ctx.report(fmt.Errorf("function %s failed: %v", name, r))
+			ctx.report(&PanicError{Func: name, Value: r})
 			s, ok = "", false
 		}
 	}()
@@ -457,7 +457,7 @@ func argsEscape(t *types.Type) bool {
 func safeCall(ctx *Context, name string, fn func([]any) (any, error), args []any) (out any) {
 	defer func() {
 		if r := recover(); r != nil {
-			ctx.report(fmt.Errorf("function %s failed: %v", name, r))
+			ctx.report(&PanicError{Func: name, Value: r})
 			out = nil
 		}
 	}()
@@ -468,6 +468,16 @@ func safeCall(ctx *Context, name string, fn func([]any) (any, error), args []any
 	}
 	return v
 }
+
+// PanicError is a function's panic turned into a reported error. The
+// record goes on (its value is NULL), but a panic is a bug on some input,
+// so callers and tests can tell it from an error the function returned.
+type PanicError struct {
+	Func  string
+	Value any
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("function %s failed: %v", e.Func, e.Value) }
 
 // suggest returns the closest function name when it is plausibly a typo.
 func (r *Registry) suggest(name string) string {
