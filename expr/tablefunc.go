@@ -12,8 +12,10 @@ type TableFunc struct {
 	Name string
 	// Result is the type of one returned element for the argument types.
 	Result func(args []*types.Type) (*types.Type, error)
-	// Apply returns the elements for one row's argument values.
-	Apply func(args []any) []any
+	// Apply returns the elements for one row's argument values. An error
+	// is ksqlDB's function throwing: the row gives no elements and a
+	// processing-log entry.
+	Apply func(args []any) ([]any, error)
 }
 
 // LookupTableFunc returns the table function called name (upper case),
@@ -65,18 +67,25 @@ func typeList(ts []*types.Type) string {
 }
 
 // explode returns the array's elements; a NULL array gives no rows.
-func explode(args []any) []any {
+func explode(args []any) ([]any, error) {
 	arr, _ := args[0].([]any)
-	return arr
+	return arr, nil
 }
+
+// cubeMaxColumns bounds CUBE_EXPLODE's input as ksqlDB does: 2^20 rows
+// at most, where a user's longer array would take all memory.
+const cubeMaxColumns = 20
 
 // cubeExplode returns every combination of the array's elements with
 // each one either kept or NULL, NULLs first; a NULL element has only the
 // NULL choice, so no combination repeats.
-func cubeExplode(args []any) []any {
+func cubeExplode(args []any) ([]any, error) {
 	arr, ok := args[0].([]any)
 	if !ok {
-		return nil
+		return nil, nil
+	}
+	if len(arr) > cubeMaxColumns {
+		return nil, fmt.Errorf("cube_explode: too many columns (%d); max is %d", len(arr), cubeMaxColumns)
 	}
 	// Adding choices from the last element back orders the result as
 	// binary counting with the first element most significant.
@@ -92,5 +101,5 @@ func cubeExplode(args []any) []any {
 			out = append(out, with)
 		}
 	}
-	return out
+	return out, nil
 }

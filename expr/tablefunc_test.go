@@ -15,11 +15,24 @@ func TestCubeExplode(t *testing.T) {
 		{[]any{}, "[[]]"},
 	}
 	for _, c := range cases {
-		if got := fmt.Sprint(cubeExplode([]any{c.in})); got != c.want {
+		if got, _ := cubeExplode([]any{c.in}); fmt.Sprint(got) != c.want {
 			t.Errorf("CUBE_EXPLODE(%v) = %s, want %s", c.in, got, c.want)
 		}
 	}
-	if got := cubeExplode([]any{nil}); got != nil {
+	if got, _ := cubeExplode([]any{nil}); got != nil {
 		t.Errorf("CUBE_EXPLODE(NULL) = %v, want no rows", got)
+	}
+}
+
+// More than 20 elements is ksqlDB's "too many columns" error (the row
+// gives no rows), where 2^n combinations would take all memory. NULL
+// elements count too: the old code returned one row for these.
+func TestCubeExplodeTooManyColumns(t *testing.T) {
+	got, err := cubeExplode([]any{make([]any, 21)})
+	if got != nil || err == nil || err.Error() != "cube_explode: too many columns (21); max is 20" {
+		t.Errorf("CUBE_EXPLODE(21 NULLs) = %v, %v", got, err)
+	}
+	if got, err := cubeExplode([]any{make([]any, 20)}); len(got) != 1 || err != nil {
+		t.Errorf("CUBE_EXPLODE(20 NULLs) = %v, %v", got, err)
 	}
 }

@@ -1,6 +1,10 @@
 package runtime
 
-import "github.com/eddysql/eddy/expr"
+import (
+	"fmt"
+
+	"github.com/eddysql/eddy/expr"
+)
 
 // TableFunction is one table-function call in a projection: its compiled
 // arguments and the function.
@@ -36,7 +40,12 @@ func (tf *TableFunctions) Process(t *Task, r *Rec) {
 		for _, a := range f.Args {
 			tf.args = append(tf.args, a.Value(&t.ectx, r.Row))
 		}
-		tf.elems[i] = f.Fn.Apply(tf.args)
+		elems, err := f.Fn.Apply(tf.args)
+		if err != nil {
+			// As ksqlDB's TableFunctionApplier: logged, no elements.
+			t.report("RECORD_PROCESSING_ERROR", fmt.Errorf("Table function %s threw an exception: %w", f.Fn.Name, err))
+		}
+		tf.elems[i] = elems
 		rows = max(rows, len(tf.elems[i]))
 	}
 	in := r.Row
