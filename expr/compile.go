@@ -187,11 +187,19 @@ type nullOperand struct{ expr string }
 // nullOperand NULL, reporting why.
 func recoverNullOperand(eval Evaluator) Evaluator {
 	return func(ctx *Context, row []any) (out any) {
+		// The abort skips the pops of calls it unwinds through.
+		base := -1
+		if ctx != nil {
+			base = len(ctx.args)
+		}
 		defer func() {
 			if r := recover(); r != nil {
 				n, ok := r.(nullOperand)
 				if !ok {
 					panic(r)
+				}
+				if base >= 0 {
+					ctx.popArgs(base)
 				}
 				ctx.report(fmt.Errorf("error evaluating %s: NULL operand in a lambda", n.expr))
 				out = nil

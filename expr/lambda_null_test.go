@@ -26,3 +26,23 @@ func TestLambdaArithmeticOnNull(t *testing.T) {
 		}
 	}
 }
+
+// An evaluation aborted by a NULL operand leaves a task's argument stack
+// as it found it: the abort unwound past the calls that had pushed their
+// arguments, which stayed on the stack for the task's life, holding the
+// rows' values (it grew with every such record).
+func TestLambdaNullAbortPopsArgs(t *testing.T) {
+	c, err := Compile(mustParse(t, "TRANSFORM(ARRAY[I, NI], x => ABS(x + 5))"), testSchema, NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := &Context{ReuseArgs: true}
+	for range 3 {
+		if v := c.Eval(ctx, testRow()); v != nil {
+			t.Fatalf("got %v, want NULL", v)
+		}
+	}
+	if len(ctx.args) != 0 {
+		t.Errorf("%d arguments left on the stack", len(ctx.args))
+	}
+}
