@@ -8,6 +8,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/eddysql/eddy/internal/box"
+	"github.com/eddysql/eddy/internal/smalldec"
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
 )
@@ -171,22 +173,30 @@ func (s *sweeper) eval(fn, text string, res testResolver, rows [][]any) {
 		return
 	}
 	s.compiled++
+	// A bare Context, and one set up as a task's (argument stack, boxed
+	// numbers), whose paths differ.
+	task := &Context{ReuseArgs: true, Decimals: &smalldec.Slab{}, Words: &box.Int64s{}}
 	for _, row := range rows {
-		s.calls++
-		var pe *PanicError
-		ctx := &Context{OnError: func(err error) {
-			if errors.As(err, &pe) {
-				s.fail(fn, text, row, pe.Value)
-			}
-		}}
-		func() {
-			defer func() {
-				if p := recover(); p != nil {
-					s.fail(fn, text, row, p)
+		for _, ctx := range []*Context{{}, task} {
+			s.calls++
+			ctx.OnError = func(err error) {
+				if pe := (*PanicError)(nil); errors.As(err, &pe) {
+					s.fail(fn, text, row, pe.Value)
 				}
+			}
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						s.fail(fn, text, row, p)
+					}
+				}()
+				c.Eval(ctx, row)
 			}()
-			c.Eval(ctx, row)
-		}()
+			if len(task.args) > 0 {
+				s.fail(fn, text, row, fmt.Sprintf("%d arguments left on the task's stack", len(task.args)))
+				task.args = nil
+			}
+		}
 	}
 }
 
