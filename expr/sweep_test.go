@@ -48,6 +48,8 @@ func customSigs() []sweepSig {
 	}
 	sigs := []sweepSig{
 		tmpl("TRANSFORM", "TRANSFORM(%s, x => x)", arrT),
+		tmpl("TRANSFORM", "TRANSFORM(%s, x => ABS(x + 1))", arrT), // a NULL operand aborts
+		tmpl("REDUCE", "REDUCE(%s, %s, (s, x) => s + x)", arrT, typeT),
 		tmpl("TRANSFORM", "TRANSFORM(%s, (k, v) => k, (k, v) => v)", mapKV),
 		tmpl("TRANSFORM", "TRANSFORM(%s, (k, v) => v, (k, v) => k)", mapKV),
 		tmpl("FILTER", "FILTER(%s, x => x IS NULL)", arrT),
@@ -235,7 +237,7 @@ func sweepShow(args []any) string {
 func (s *sweeper) report(t *testing.T) {
 	sort.Slice(s.fails, func(i, j int) bool { return s.fails[i].fn < s.fails[j].fn })
 	for _, f := range s.fails {
-		t.Errorf("%s panics: %s on %s: %s", f.fn, f.call, f.args, f.panic)
+		t.Errorf("%s fails: %s on %s: %s", f.fn, f.call, f.args, f.panic)
 	}
 }
 
