@@ -375,9 +375,9 @@ func Parse(text string) ([]Statement, error) {
 				// A word left over after a complete statement is where
 				// ANTLR finds no viable alternative (e.g. ORDER BY, ORDER
 				// having been taken as an alias); ksqlDB reports that
-				// without detail, eddy says what it expected.
+				// without detail.
 				if t := p.cur(); t.Kind == tWord || t.Kind == tQuoted || t.Kind == tDigitID {
-					p.fail(t.Pos, "Syntax Error\nExpecting ';' after a complete statement, found '"+t.display()+"'")
+					p.fail(t.Pos, "Syntax Error\n")
 				}
 				p.failExpecting()
 			}
