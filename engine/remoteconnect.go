@@ -143,7 +143,9 @@ func (e *Engine) pauseRemoteConnector(ctx context.Context, st *sql.PauseResume) 
 		}
 		return nil, &stmtErr{msg: fmt.Sprintf("Failed to %s connector: %v", strings.TrimSuffix(verb, "d"), err)}
 	}
-	return status(fmt.Sprintf("Connector %s %s.", st.QueryID, verb), ""), nil
+	// A message, not a command status: no command was recorded, so
+	// there is no sequence number for a client's next request to wait on.
+	return remoteMessage(st, fmt.Sprintf("Connector %s %s.", st.QueryID, verb)), nil
 }
 
 // showRemoteConnectors lists the cluster's connectors (and the built-in

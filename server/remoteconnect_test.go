@@ -98,7 +98,11 @@ func TestConnectURLManagesAnotherCluster(t *testing.T) {
 	}
 	refused("DESCRIBE CONNECTOR nope;", "Failed to query connector status: ")
 
-	must("PAUSE gen;")
+	// No command status: a client must find no sequence number to wait
+	// for (the shell's next statement waited for command 0 and timed out).
+	if m, ok := must("PAUSE gen;").(*api.Message); !ok || m.Message != "Connector GEN paused." {
+		t.Errorf("PAUSE answered %#v", m)
+	}
 	if st, _ := worker.eng.ConnectRuntime().Status(context.Background(), "GEN", false); st.State != "PAUSED" {
 		t.Errorf("after PAUSE the cluster says %s", st.State)
 	}
