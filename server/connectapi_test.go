@@ -19,8 +19,9 @@ import (
 )
 
 // startConnect serves an engine with the datagen and file connectors on
-// the in-memory cluster, with the Connect API on its own listener too.
-func startConnect(t *testing.T) *testServer {
+// the in-memory cluster, with the Connect API on its own listener too;
+// mods change the server's configuration further.
+func startConnect(t *testing.T, mods ...func(*Config)) *testServer {
 	t.Helper()
 	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
 	plugins := connect.NewRegistry()
@@ -32,7 +33,12 @@ func startConnect(t *testing.T) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := serveEngine(t, eng, func(c *Config) { c.ConnectListen = "127.0.0.1:0" })
+	ts := serveEngine(t, eng, func(c *Config) {
+		c.ConnectListen = "127.0.0.1:0"
+		for _, m := range mods {
+			m(c)
+		}
+	})
 	if err := ts.StartConnect(); err != nil {
 		t.Fatal(err)
 	}

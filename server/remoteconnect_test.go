@@ -3,8 +3,12 @@ package server
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/eddysql/eddy/api"
 	"github.com/eddysql/eddy/engine"
@@ -154,5 +158,43 @@ func TestConnectURLDown(t *testing.T) {
 	if _, err := engine.New(context.Background(), engine.Options{Cluster: ts.cluster, ServiceID: "bad_",
 		Config: map[string]string{"ksql.connect.url": "connect:8083"}}); err == nil || !strings.Contains(err.Error(), "ksql.connect.url") {
 		t.Errorf("a URL without a scheme: %v", err)
+	}
+}
+
+// TestConnectURLBasicAuth: ksqlDB's FILE credentials source sends the
+// file's user to a Connect cluster that requires one; a wrong password
+// fails with the cluster's 401, and a bad source setting fails the start.
+func TestConnectURLBasicAuth(t *testing.T) {
+	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worker := startConnect(t, func(c *Config) { c.Users = Users{"connect-user": hash} })
+	creds := filepath.Join(t.TempDir(), "connect.credentials")
+	client := func(password string) *engine.Engine {
+		t.Helper()
+		if err := os.WriteFile(creds, []byte("username=connect-user\npassword="+password+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		e, err := engine.New(context.Background(), engine.Options{Cluster: worker.cluster, ServiceID: "auth_" + password + "_", Config: map[string]string{
+			"ksql.connect.url": worker.ConnectURL(), "ksql.connect.basic.auth.credentials.source": "FILE",
+			"ksql.connect.basic.auth.credentials.file": creds}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { e.Close() })
+		return e
+	}
+	if _, err := client("s3cret").Execute(context.Background(), "SHOW CONNECTOR PLUGINS;", nil); err != nil {
+		t.Errorf("with the file's credentials: %v", err)
+	}
+	_, err = client("wrong").Execute(context.Background(), "SHOW CONNECTORS;", nil)
+	if err == nil || !strings.Contains(err.Error(), "Failed to list connectors: ") || !strings.Contains(err.Error(), "401") {
+		t.Errorf("with a wrong password: %v", err)
+	}
+	_, err = engine.New(context.Background(), engine.Options{Cluster: worker.cluster, ServiceID: "src_", Config: map[string]string{
+		"ksql.connect.url": worker.ConnectURL(), "ksql.connect.basic.auth.credentials.source": "USER_INFO"}})
+	if err == nil || !strings.Contains(err.Error(), "neither NONE nor FILE") {
+		t.Errorf("an unknown credentials source: %v", err)
 	}
 }
