@@ -605,6 +605,20 @@ func (s *Server) kcCreate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, info)
 }
 
+// configBody reads a request whose body is a configuration (a JSON
+// object of options), answering Kafka's error itself when it is not.
+func (s *Server) configBody(w http.ResponseWriter, r *http.Request) (map[string]string, bool) {
+	body, err := s.readBody(r)
+	if err == nil {
+		var cfg map[string]string
+		if cfg, err = readConfig(body); err == nil {
+			return cfg, true
+		}
+	}
+	kcWriteErr(w, err)
+	return nil, false
+}
+
 // PUT /connectors/{name}/config creates the connector (201) or replaces
 // its configuration (200). Kafka stops the connector and starts it
 // with the new configuration; here that is DROP CONNECTOR then CREATE,
@@ -618,14 +632,8 @@ func (s *Server) kcPutConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	body, err := s.readBody(r)
-	if err != nil {
-		kcWriteErr(w, err)
-		return
-	}
-	cfg, err := readConfig(body)
-	if err != nil {
-		kcWriteErr(w, err)
+	cfg, ok := s.configBody(w, r)
+	if !ok {
 		return
 	}
 	if n, ok := cfg[connect.KeyName]; ok && n != name {
@@ -896,14 +904,8 @@ func (s *Server) kcValidate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	class := r.PathValue("class")
-	body, err := s.readBody(r)
-	if err != nil {
-		kcWriteErr(w, err)
-		return
-	}
-	cfg, err := readConfig(body)
-	if err != nil {
-		kcWriteErr(w, err)
+	cfg, ok := s.configBody(w, r)
+	if !ok {
 		return
 	}
 	if inc, ok := cfg[connect.KeyClass]; ok && !strings.HasSuffix(normalizedPluginName(inc), normalizedPluginName(class)) {
