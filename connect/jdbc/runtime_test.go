@@ -436,20 +436,7 @@ func lockedTable(t *testing.T, d *testDB, mode string) {
 	produceRange(0, 50)
 	waitFor(t, "50 rows", 30*time.Second, func() bool { return count() == "50" })
 
-	conn, err := d.db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	lock, unlock := []string{"BEGIN", "LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE"}, "COMMIT"
-	if d.kind == "mysql" {
-		lock, unlock = []string{"LOCK TABLES " + table + " WRITE"}, "UNLOCK TABLES"
-	}
-	for _, s := range lock {
-		if _, err := conn.ExecContext(ctx, s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
+	unlock := lockTable(t, d, table)
 	locked := time.Now()
 	produceRange(50, 200)
 	waitFor(t, "the status to name the lock", 30*time.Second, func() bool { return strings.Contains(task().Trace, "lock.timeout.ms") })
@@ -461,9 +448,7 @@ func lockedTable(t *testing.T, d *testDB, mode string) {
 	// The retries meet the lock too, and say so, until it goes.
 	first := tk.ErrorTime
 	waitFor(t, "a retry to meet the lock", 30*time.Second, func() bool { return task().ErrorTime.After(first) })
-	if _, err := conn.ExecContext(ctx, unlock); err != nil {
-		t.Fatal(err)
-	}
+	unlock()
 	unlocked := time.Now()
 	want := "200"
 	if mode == "upsert" {

@@ -143,28 +143,13 @@ func TestSinkGivesUpOnALockedTable(t *testing.T) {
 		d.exec(t, "CREATE TABLE orders (id BIGINT PRIMARY KEY, item TEXT NOT NULL, qty INT, price DECIMAL(10,2), at TIMESTAMP(3) NULL)")
 		st := startSink(t, sinkConfig(d, "pk.mode", "record_key", "insert.mode", "upsert", "write.timeout.ms", "300"))
 		ctx := context.Background()
-		conn, err := d.db.Conn(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		lock, unlock := []string{"BEGIN", "LOCK TABLE orders IN ACCESS EXCLUSIVE MODE"}, "COMMIT"
-		if d.kind == "mysql" {
-			lock, unlock = []string{"LOCK TABLES orders WRITE"}, "UNLOCK TABLES"
-		}
-		for _, s := range lock {
-			if _, err := conn.ExecContext(ctx, s); err != nil {
-				t.Fatalf("%s: %v", s, err)
-			}
-		}
-		err = st.Put(ctx, []connect.Record{order("orders", 0, 1, 1)})
+		unlock := lockTable(t, d, "orders")
+		err := st.Put(ctx, []connect.Record{order("orders", 0, 1, 1)})
 		var re *connect.RecordError
 		if err == nil || errors.As(err, &re) || !strings.Contains(err.Error(), "no answer from the database in time") {
 			t.Fatalf("Put on a locked table: %v, want a retriable timeout", err)
 		}
-		if _, err := conn.ExecContext(ctx, unlock); err != nil {
-			t.Fatal(err)
-		}
+		unlock()
 		putFlush(t, st, []connect.Record{order("orders", 0, 1, 1)})
 		equal(t, "rows", d.rows(t, "SELECT id, qty FROM orders ORDER BY id"), []string{"1|1"})
 	})
@@ -180,20 +165,7 @@ func TestSinkEvolveGivesUpOnALockedTable(t *testing.T) {
 		st := startSink(t, sinkConfig(d, "pk.mode", "record_key", "insert.mode", "upsert", "auto.evolve", "true", "lock.timeout.ms", "1000"))
 		putFlush(t, st, []connect.Record{order("orders", 0, 1, 1)}) // the columns are known
 		ctx := context.Background()
-		conn, err := d.db.Conn(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		lock, unlock := []string{"BEGIN", "LOCK TABLE orders IN ACCESS EXCLUSIVE MODE"}, "COMMIT"
-		if d.kind == "mysql" {
-			lock, unlock = []string{"LOCK TABLES orders WRITE"}, "UNLOCK TABLES"
-		}
-		for _, s := range lock {
-			if _, err := conn.ExecContext(ctx, s); err != nil {
-				t.Fatalf("%s: %v", s, err)
-			}
-		}
+		unlock := lockTable(t, d, "orders")
 		v2 := &connect.Schema{Type: connect.StructT, Name: "Order", Fields: append(append([]connect.Field(nil), orderSchema.Fields...),
 			connect.Field{Name: "note", Schema: &connect.Schema{Type: connect.String, Optional: true}})}
 		r := order("orders", 1, 2, 2)
@@ -201,15 +173,13 @@ func TestSinkEvolveGivesUpOnALockedTable(t *testing.T) {
 		r.Value.(*connect.Struct).Schema = v2
 		r.Value.(*connect.Struct).Put("note", "gift")
 		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err = st.Put(pctx, []connect.Record{r})
+		err := st.Put(pctx, []connect.Record{r})
 		cancel()
 		var re *connect.RecordError
 		if err == nil || errors.As(err, &re) || !strings.Contains(err.Error(), "ALTER TABLE") || !strings.Contains(err.Error(), "lock.timeout.ms") {
 			t.Fatalf("Put needing a column on a locked table: %v, want a retriable lock timeout", err)
 		}
-		if _, err := conn.ExecContext(ctx, unlock); err != nil {
-			t.Fatal(err)
-		}
+		unlock()
 		putFlush(t, st, []connect.Record{r})
 		equal(t, "rows", d.rows(t, "SELECT id, qty, note FROM orders ORDER BY id"), []string{"1|1|NULL", "2|2|gift"})
 	})
@@ -272,4 +242,32 @@ func TestSinkUpdateMode(t *testing.T) {
 			[]connect.Record{order("orders", 0, 2, 5), order("orders", 1, 3, 6)})
 		equal(t, "rows", d.rows(t, "SELECT id, item, qty FROM orders ORDER BY id"), []string{"1|old|0", "2|item-2|5"})
 	})
+}
+
+// lockTable has another session lock table (PostgreSQL's LOCK TABLE …
+// IN ACCESS EXCLUSIVE MODE in a transaction, MySQL's LOCK TABLES …
+// WRITE) and returns what releases the lock.
+func lockTable(t *testing.T, d *testDB, table string) (unlock func()) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	lock, release := []string{"BEGIN", "LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE"}, "COMMIT"
+	if d.kind == "mysql" {
+		lock, release = []string{"LOCK TABLES " + table + " WRITE"}, "UNLOCK TABLES"
+	}
+	for _, s := range lock {
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	return func() {
+		t.Helper()
+		if _, err := conn.ExecContext(ctx, release); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
