@@ -324,9 +324,11 @@ func (e *Engine) deleteTopics(topics []string) {
 }
 
 func (e *Engine) prepareCreateType(st *sql.CreateType) (action, error) {
-	if e.ms.Type(st.Name) != nil {
+	if old := e.ms.Type(st.Name); old != nil {
 		if st.IfNotExists {
-			return func(context.Context) (api.Entity, error) { return status("Type already exists.", ""), nil }, nil
+			return func(context.Context) (api.Entity, error) {
+				return status(fmt.Sprintf("%s is already registered with type %s", st.Name, old), ""), nil
+			}, nil
 		}
 		return nil, &stmtErr{msg: fmt.Sprintf("Cannot register custom type '%s' since it is already registered with type: %s", st.Name, e.ms.Type(st.Name))}
 	}
@@ -336,7 +338,7 @@ func (e *Engine) prepareCreateType(st *sql.CreateType) (action, error) {
 	}
 	return func(context.Context) (api.Entity, error) {
 		e.ms.PutType(st.Name, t)
-		return status("Created type `"+st.Name+"`", ""), nil
+		return status(fmt.Sprintf("Registered custom type with name '%s' and SQL type %s", st.Name, t), ""), nil
 	}, nil
 }
 
@@ -344,9 +346,13 @@ func (e *Engine) prepareDropType(st *sql.DropType) (action, error) {
 	if e.ms.Type(st.Name) == nil && !st.IfExists {
 		return nil, &stmtErr{msg: fmt.Sprintf("Type %s does not exist.", st.Name)}
 	}
+	// ksqlDB's messages, as its DdlCommandExec words them.
 	return func(context.Context) (api.Entity, error) {
+		if e.ms.Type(st.Name) == nil {
+			return status(fmt.Sprintf("Type '%s' does not exist", st.Name), ""), nil
+		}
 		e.ms.DropType(st.Name)
-		return status("Dropped type `"+st.Name+"`", ""), nil
+		return status(fmt.Sprintf("Dropped type '%s'", st.Name), ""), nil
 	}, nil
 }
 

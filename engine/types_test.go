@@ -1,0 +1,27 @@
+package engine
+
+import (
+	"testing"
+
+	"github.com/eddysql/eddy/api"
+)
+
+// TestTypeStatementMessages: CREATE and DROP TYPE answer with ksqlDB's
+// messages (its DdlCommandExec's), IF [NOT] EXISTS included; eddy said
+// "Created type `X`", "Type already exists." and "Dropped type `X`" even
+// for a type that was not there.
+func TestTypeStatementMessages(t *testing.T) {
+	e, _ := newMemEngine(t)
+	for _, c := range []struct{ stmt, want string }{
+		{"CREATE TYPE addr AS STRUCT<a STRING, n INT>;", "Registered custom type with name 'ADDR' and SQL type STRUCT<`A` STRING, `N` INTEGER>"},
+		{"CREATE TYPE IF NOT EXISTS addr AS STRUCT<a STRING>;", "ADDR is already registered with type STRUCT<`A` STRING, `N` INTEGER>"},
+		{"DROP TYPE addr;", "Dropped type 'ADDR'"},
+		{"DROP TYPE IF EXISTS addr;", "Type 'ADDR' does not exist"},
+	} {
+		cs, ok := mustExec(t, e, c.stmt)[0].(*api.CurrentStatus)
+		if !ok || cs.CommandStatus.Message != c.want {
+			t.Errorf("%s answered %#v, want %q", c.stmt, cs, c.want)
+		}
+	}
+	expectExecErrors(t, e, map[string]string{"DROP TYPE addr;": "Type ADDR does not exist."})
+}
