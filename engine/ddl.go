@@ -392,6 +392,6 @@ func (e *Engine) prepareAlter(st *sql.AlterSource) (action, error) {
 		c := *src
 		c.Schema = schema
 		e.ms.PutSource(&c)
-		return status(strings.ToUpper(kind[:1])+kind[1:]+" altered.", ""), nil
+		return status(fmt.Sprintf("%s %s altered.", strings.ToUpper(kind[:1])+kind[1:], st.Name), ""), nil
 	}, nil
 }

@@ -6,7 +6,7 @@ import (
 	"github.com/eddysql/eddy/api"
 )
 
-// TestTypeStatementMessages: CREATE and DROP TYPE answer with ksqlDB's
+// TestTypeStatementMessages: CREATE and DROP TYPE (and ALTER) answer with ksqlDB's
 // messages (its DdlCommandExec's), IF [NOT] EXISTS included; eddy said
 // "Created type `X`", "Type already exists." and "Dropped type `X`" even
 // for a type that was not there.
@@ -24,4 +24,10 @@ func TestTypeStatementMessages(t *testing.T) {
 		}
 	}
 	expectExecErrors(t, e, map[string]string{"DROP TYPE addr;": "Type ADDR does not exist."})
+
+	// ALTER names the source, as ksqlDB's message does.
+	mustExec(t, e, "CREATE STREAM s (id INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);")
+	if cs, ok := mustExec(t, e, "ALTER STREAM s ADD COLUMN x STRING;")[0].(*api.CurrentStatus); !ok || cs.CommandStatus.Message != "Stream S altered." {
+		t.Errorf("ALTER answered %#v", cs)
+	}
 }
