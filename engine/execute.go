@@ -158,6 +158,10 @@ func (e *Engine) prepare(ctx context.Context, st sql.Statement, cfg map[string]s
 		return e.prepareCreateConnector(ctx, s)
 	case *sql.DropConnector:
 		return e.prepareDropConnector(s)
+	case *sql.AlterSystem:
+		// ksqlDB accepts it only with its shared runtime (Confluent
+		// Cloud's), which eddy does not have.
+		return nil, &stmtErr{msg: "Cannot alter system configs when KSQL_SHARED_RUNTIME_ENABLED is turned off. Set server-wide properties in the file eddy server --config-file reads."}
 	case *sql.PauseResume:
 		if act, ok, err := e.preparePauseQuery(s); ok {
 			return act, err

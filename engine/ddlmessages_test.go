@@ -6,7 +6,7 @@ import (
 	"github.com/eddysql/eddy/api"
 )
 
-// TestTypeStatementMessages: CREATE and DROP TYPE (and ALTER) answer with ksqlDB's
+// TestTypeStatementMessages: CREATE and DROP TYPE, ALTER and ALTER SYSTEM answer with ksqlDB's
 // messages (its DdlCommandExec's), IF [NOT] EXISTS included; eddy said
 // "Created type `X`", "Type already exists." and "Dropped type `X`" even
 // for a type that was not there.
@@ -23,7 +23,10 @@ func TestTypeStatementMessages(t *testing.T) {
 			t.Errorf("%s answered %#v, want %q", c.stmt, cs, c.want)
 		}
 	}
-	expectExecErrors(t, e, map[string]string{"DROP TYPE addr;": "Type ADDR does not exist."})
+	expectExecErrors(t, e, map[string]string{
+		"DROP TYPE addr;": "Type ADDR does not exist.",
+		"ALTER SYSTEM 'ksql.streams.num.stream.threads'='2';": "Cannot alter system configs when KSQL_SHARED_RUNTIME_ENABLED is turned off. Set server-wide properties in the file eddy server --config-file reads.",
+	})
 
 	// ALTER names the source, as ksqlDB's message does.
 	mustExec(t, e, "CREATE STREAM s (id INT) WITH (kafka_topic='s', value_format='JSON', partitions=1);")
