@@ -22,8 +22,17 @@ import (
 // (ZincSearch, ES_URL) and read back what it holds.
 
 type testContext struct {
-	mu   sync.Mutex
-	logs []string
+	mu      sync.Mutex
+	logs    []string
+	retries []error
+}
+
+// Retrying makes testContext a connect.RetryReporter, as the runtime's
+// task context is.
+func (c *testContext) Retrying(_ time.Duration, err error) {
+	c.mu.Lock()
+	c.retries = append(c.retries, err)
+	c.mu.Unlock()
 }
 
 func (c *testContext) Logf(format string, args ...any) {
@@ -378,7 +387,7 @@ func TestTargetDownThenBack(t *testing.T) {
 	srv, url := testenv.ZincServer(t)
 	topic := uniqueTopic(t)
 	index := strings.ToLower(topic)
-	tk, _ := startTask(t, connect.Config{"connection.url": url, "max.retries": "1", "retry.backoff.ms": "10", "read.timeout.ms": "2000"})
+	tk, tc := startTask(t, connect.Config{"connection.url": url, "max.retries": "1", "retry.backoff.ms": "10", "read.timeout.ms": "2000"})
 	var recs []connect.Record
 	for i := int64(0); i < 30; i++ {
 		recs = append(recs, rating(topic, i, i, 2))
@@ -392,6 +401,14 @@ func TestTargetDownThenBack(t *testing.T) {
 	var re *connect.RecordError
 	if err == nil || errors.As(err, &re) {
 		t.Fatalf("put with the server down = %v, want a retriable error", err)
+	}
+	// Each failed attempt before the last was reported as it happened,
+	// so the task's status said why before the retries ran out.
+	tc.mu.Lock()
+	reported := tc.retries
+	tc.mu.Unlock()
+	if len(reported) != 1 || !strings.Contains(reported[0].Error(), "127.0.0.1") || strings.Contains(reported[0].Error(), "admin:admin") {
+		t.Errorf("retries reported %v, want the one before max.retries ran out, naming the server without its password", reported)
 	}
 	if !strings.Contains(err.Error(), "127.0.0.1") || strings.Contains(err.Error(), "admin:admin") {
 		t.Errorf("error %q should name the URL without its password", err)

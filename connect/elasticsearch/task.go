@@ -337,6 +337,8 @@ func (t *task) sendWithRetries(ctx context.Context, ops []op) ([]connect.FailedR
 		if attempt > t.s.maxRetries || ctx.Err() != nil {
 			return rejected, fmt.Errorf("bulk write to %s failed after %d attempts: %w", redactAll(t.s.urls), attempt, err)
 		}
+		// The status says why now, not when these retries run out.
+		connect.ReportRetry(t.tc, t.backoff(max(attempt-1, 0)), fmt.Errorf("bulk write to %s: %w", redactAll(t.s.urls), err))
 		if !t.sleep(ctx, max(attempt-1, 0)) {
 			return rejected, fmt.Errorf("bulk write to %s: %w (last error: %v)", redactAll(t.s.urls), ctx.Err(), err)
 		}
@@ -355,16 +357,20 @@ func (t *task) retry(ctx context.Context, fn func(context.Context) error) error 
 		if attempt >= t.s.maxRetries {
 			return err
 		}
+		connect.ReportRetry(t.tc, t.backoff(attempt), err)
 		if !t.sleep(ctx, attempt) {
 			return err
 		}
 	}
 }
 
+// backoff is retry.backoff.ms doubled per attempt (up to 2^10 times).
+func (t *task) backoff(attempt int) time.Duration { return t.s.retryBackoff << min(attempt, 10) }
+
 // sleep waits retry.backoff.ms doubled per attempt, with jitter; false
 // when ctx ended first.
 func (t *task) sleep(ctx context.Context, attempt int) bool {
-	wait := t.s.retryBackoff << min(attempt, 10)
+	wait := t.backoff(attempt)
 	wait += time.Duration(rand.Int64N(int64(wait)/2 + 1))
 	select {
 	case <-ctx.Done():
