@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/eddysql/eddy/connect"
 	"github.com/eddysql/eddy/connect/remote"
@@ -118,6 +119,9 @@ type Engine struct {
 	// restart queries.
 	closing   chan struct{}
 	closeOnce sync.Once
+	// inserted: an INSERT VALUES wrote a row through this engine (see
+	// Inserted).
+	inserted atomic.Bool
 	// inferredIDs are the schema ids the CREATE being prepared inferred
 	// its columns from (planner.Inferred…SchemaIDProperty), for its
 	// command; guarded by mu.

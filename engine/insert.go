@@ -101,6 +101,7 @@ func (e *Engine) insertRecord(st *sql.InsertValues, kept *InsertSerdes) (kafka.R
 	if err != nil {
 		return kafka.Record{}, err
 	}
+	e.inserted.Store(true)
 	ks, vs, err := e.insertSerdes(src, kept)
 	if err != nil {
 		return kafka.Record{}, &stmtErr{msg: err.Error()}

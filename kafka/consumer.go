@@ -705,6 +705,17 @@ func (s *clientSub) Close() error {
 
 func (s *clientSub) Done() <-chan struct{} { return s.done }
 
+// ResetPosition says where a partition without a committed offset is
+// read from under Latest (see startWithoutCommit); latestAt is set before
+// the subscription runs and never changed.
+func (s *clientSub) ResetPosition(topic string, partition int32) (int64, bool) {
+	if s.opts.Reset == Earliest || slices.Contains(s.opts.EarliestTopics, topic) {
+		return 0, false
+	}
+	end, ok := s.latestAt[topic][partition]
+	return end, ok
+}
+
 // Pause stops fetching every topic of the subscription. Topics paused
 // this way stay paused across rebalances and apart from the partitions
 // markHeld pauses and resumes; records already fetched stay buffered.

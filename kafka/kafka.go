@@ -147,6 +147,14 @@ type Subscription interface {
 	Err() error
 }
 
+// ResetPositioner is implemented by subscriptions that know where a
+// partition without a committed offset is read from when it is not the
+// log's start: under Latest, the end offset listed when the subscription
+// started. ok is false where reading starts at the log's start.
+type ResetPositioner interface {
+	ResetPosition(topic string, partition int32) (offset int64, ok bool)
+}
+
 // Pauser is implemented by subscriptions that can stop and restart
 // delivery while keeping their place in the group and their partitions
 // (PAUSE and RESUME of a persistent query). A batch being handled when

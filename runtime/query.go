@@ -1025,6 +1025,16 @@ func (q *Query) Resume() {
 	}
 }
 
+// ResetPosition says where the query reads a partition of topic from
+// while its group has no committed offset for it, when that is not the
+// log's start (see kafka.ResetPositioner).
+func (q *Query) ResetPosition(topic string, partition int32) (int64, bool) {
+	if r, ok := q.sub.(kafka.ResetPositioner); ok {
+		return r.ResetPosition(topic, partition)
+	}
+	return 0, false
+}
+
 // Paused reports whether the query is paused.
 func (q *Query) Paused() bool { return q.paused.Load() }
 

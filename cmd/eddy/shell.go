@@ -12,8 +12,11 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/chzyer/readline"
+
+	"github.com/eddysql/eddy/engine"
 	"github.com/eddysql/eddy/repl"
 )
 
@@ -101,6 +104,9 @@ func runShell(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	}
 	if hasScript {
 		err = repl.RunScript(ctx, o, script)
+		if eng, ok := client.(*engine.Engine); ok && eng.Inserted() && ctx.Err() == nil {
+			settle(ctx, eng, stderr, logf)
+		}
 	} else {
 		err = repl.Run(ctx, o)
 	}
@@ -115,4 +121,27 @@ func runShell(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "eddy:", err)
 		return 1
 	}
+}
+
+// settleTimeout bounds how long a script's shell waits, before it
+// exits, for its queries to process what the script wrote.
+const settleTimeout = 30 * time.Second
+
+// settle has the queries a script left running process what the script
+// inserted (and anything before it) into their inputs before the shell
+// stops them, so that its results are in their outputs when the shell returns
+// (a pull query in the next shell sees them). Past settleTimeout they go
+// on at the next start, as before.
+func settle(ctx context.Context, eng *engine.Engine, stderr io.Writer, logf func(string, ...any)) {
+	sctx, cancel := context.WithTimeout(ctx, settleTimeout)
+	defer cancel()
+	start := time.Now()
+	if err := eng.Settle(sctx); err != nil {
+		logf("queries still had input to process after %v: %v", time.Since(start).Round(time.Millisecond), err)
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			fmt.Fprintf(stderr, "eddy: the queries had not processed all of their input after %v; they go on at the next start\n", settleTimeout)
+		}
+		return
+	}
+	logf("queries processed their input in %v", time.Since(start).Round(time.Millisecond))
 }
