@@ -63,7 +63,7 @@ func referenced(reg Registry, ref RegReference) (RegSchema, error) {
 		_, s, err = reg.Latest(ref.Subject)
 	}
 	if err != nil {
-		return RegSchema{}, fmt.Errorf("reference %s (subject %s): %w", ref.Name, ref.Subject, err)
+		return RegSchema{}, fmt.Errorf("reference %s (subject %s): %w", ref.Name, ref.Subject, passing(err))
 	}
 	return s, nil
 }
@@ -467,9 +467,25 @@ func (c *srContext) registerNow(s RegSchema) (int, error) {
 func (c *srContext) byID(id int) (RegSchema, error) {
 	s, err := c.env.Registry.ByID(id)
 	if err != nil {
-		return RegSchema{}, fmt.Errorf("schema id %d: %w", id, err)
+		return RegSchema{}, fmt.Errorf("schema id %d: %w", id, passing(err))
 	}
 	return s, nil
+}
+
+// unavailable marks a registry error other than "not found" (unreachable,
+// timed out, a 5xx): it may pass, so a decoder cache must not keep it.
+type unavailable struct{ err error }
+
+func (e unavailable) Error() string { return e.err.Error() }
+func (e unavailable) Unwrap() error { return e.err }
+
+// passing wraps err as unavailable unless the registry said the schema or
+// subject does not exist, which stays true.
+func passing(err error) error {
+	if errors.Is(err, ErrSchemaNotFound) || errors.Is(err, ErrSubjectNotFound) {
+		return err
+	}
+	return unavailable{err}
 }
 
 // Confluent wire framing: magic byte 0, then the schema id as 4 bytes
@@ -492,31 +508,46 @@ func splitHeader(data []byte) (int, []byte, error) {
 }
 
 // idCache memoizes a per-writer-schema value (a compiled decoder) by id.
-// Reads take no lock once an id is known.
+// Reads take no lock once an id is known. A build that failed because the
+// registry was unavailable is tried again after retryUnavailable: kept for
+// good, one outage as a new schema id first arrives would send every later
+// record of that schema to the processing log until a restart.
 type idCache[T any] struct {
 	mu sync.Mutex // serializes builds
 	m  sync.Map   // int -> cacheEntry[T]
 }
 
+// retryUnavailable spaces the registry calls of records whose schema could
+// not be fetched, so an outage costs one call per id and interval, not one
+// per record.
+var retryUnavailable = time.Second
+
 func (c *idCache[T]) get(id int, build func(int) (T, error)) (T, error) {
 	if v, ok := c.m.Load(id); ok {
-		e := v.(cacheEntry[T])
-		return e.v, e.err
+		if e := v.(cacheEntry[T]); e.until.IsZero() || time.Now().Before(e.until) {
+			return e.v, e.err
+		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if v, ok := c.m.Load(id); ok {
-		e := v.(cacheEntry[T])
-		return e.v, e.err
+		if e := v.(cacheEntry[T]); e.until.IsZero() || time.Now().Before(e.until) {
+			return e.v, e.err
+		}
 	}
 	v, err := build(id)
-	c.m.Store(id, cacheEntry[T]{v, err})
+	e := cacheEntry[T]{v: v, err: err}
+	if u := (unavailable{}); errors.As(err, &u) {
+		e.until = time.Now().Add(retryUnavailable)
+	}
+	c.m.Store(id, e)
 	return v, err
 }
 
 type cacheEntry[T any] struct {
-	v   T
-	err error
+	v     T
+	err   error
+	until time.Time // zero: kept for good; else when to build again
 }
 
 // HTTPOption configures NewHTTPRegistry.
