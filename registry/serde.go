@@ -22,9 +22,19 @@ func (c serdeClient) Register(subject string, s serde.RegSchema) (int, error) {
 	defer cancel()
 	id, _, err := c.r.Register(ctx, subject, toSchema(s))
 	if err != nil {
-		return 0, fmt.Errorf("register schema under %s: %w", subject, err)
+		return 0, fmt.Errorf("register schema under %s: %w", subject, unanswered(err))
 	}
 	return id, nil
+}
+
+// unanswered marks an error that is not the registry's answer (its
+// schemas topic could not be written or read in time) as one that may
+// pass; coded 4xx answers stay as they are.
+func unanswered(err error) error {
+	if c := ErrorCode(err); c == 0 || c/100 == 5 || c/10000 == 5 {
+		return serde.Unavailable(err)
+	}
+	return err
 }
 
 func (c serdeClient) ByID(id int) (serde.RegSchema, error) {
@@ -35,7 +45,7 @@ func (c serdeClient) ByID(id int) (serde.RegSchema, error) {
 		return serde.RegSchema{}, serde.NotFound(err, serde.ErrSchemaNotFound)
 	}
 	if err != nil {
-		return serde.RegSchema{}, err // callers name the id, as for an external registry
+		return serde.RegSchema{}, unanswered(err) // callers name the id, as for an external registry
 	}
 	return fromSchema(s), nil
 }

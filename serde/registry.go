@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,7 +65,7 @@ func referenced(reg Registry, ref RegReference) (RegSchema, error) {
 		_, s, err = reg.Latest(ref.Subject)
 	}
 	if err != nil {
-		return RegSchema{}, fmt.Errorf("reference %s (subject %s): %w", ref.Name, ref.Subject, passing(err))
+		return RegSchema{}, fmt.Errorf("reference %s (subject %s): %w", ref.Name, ref.Subject, err)
 	}
 	return s, nil
 }
@@ -467,26 +469,32 @@ func (c *srContext) registerNow(s RegSchema) (int, error) {
 func (c *srContext) byID(id int) (RegSchema, error) {
 	s, err := c.env.Registry.ByID(id)
 	if err != nil {
-		return RegSchema{}, fmt.Errorf("schema id %d: %w", id, passing(err))
+		return RegSchema{}, fmt.Errorf("schema id %d: %w", id, err)
 	}
 	return s, nil
 }
 
-// unavailable marks a registry error other than "not found" (unreachable,
-// timed out, a 5xx): it may pass, so a decoder cache must not keep it.
-type unavailable struct{ err error }
-
-func (e unavailable) Error() string { return e.err.Error() }
-func (e unavailable) Unwrap() error { return e.err }
-
-// passing wraps err as unavailable unless the registry said the schema or
-// subject does not exist, which stays true.
-func passing(err error) error {
-	if errors.Is(err, ErrSchemaNotFound) || errors.Is(err, ErrSubjectNotFound) {
+// Unavailable marks err as the registry's failure to answer (unreachable,
+// timed out, a 5xx), which may pass, unlike a schema it does not have or
+// an incompatible one. Registry implementations mark their errors so.
+func Unavailable(err error) error {
+	if err == nil || IsUnavailable(err) {
 		return err
 	}
 	return unavailable{err}
 }
+
+// IsUnavailable says whether err, or an error it wraps, was marked by
+// Unavailable.
+func IsUnavailable(err error) bool {
+	var u unavailable
+	return errors.As(err, &u)
+}
+
+type unavailable struct{ err error }
+
+func (e unavailable) Error() string { return e.err.Error() }
+func (e unavailable) Unwrap() error { return e.err }
 
 // Confluent wire framing: magic byte 0, then the schema id as 4 bytes
 // big-endian, then the body.
@@ -537,7 +545,7 @@ func (c *idCache[T]) get(id int, build func(int) (T, error)) (T, error) {
 	}
 	v, err := build(id)
 	e := cacheEntry[T]{v: v, err: err}
-	if u := (unavailable{}); errors.As(err, &u) {
+	if IsUnavailable(err) {
 		e.until = time.Now().Add(retryUnavailable)
 	}
 	c.m.Store(id, e)
@@ -633,7 +641,7 @@ func (r *httpRegistry) Register(subject string, s RegSchema) (int, error) {
 	}
 	got, err := r.client.CreateSchema(subject, s.Schema, srType(s.Type), refs...)
 	if err != nil {
-		return 0, err
+		return 0, httpUnavailable(err)
 	}
 	r.mu.Lock()
 	r.regs[key] = got.ID()
@@ -655,7 +663,7 @@ func (r *httpRegistry) ByID(id int) (RegSchema, error) {
 		if errors.As(err, &se) && se.Code == 40403 {
 			return RegSchema{}, NotFound(err, ErrSchemaNotFound)
 		}
-		return RegSchema{}, err
+		return RegSchema{}, httpUnavailable(err)
 	}
 	s = fromSR(got)
 	r.mu.Lock()
@@ -667,7 +675,7 @@ func (r *httpRegistry) ByID(id int) (RegSchema, error) {
 func (r *httpRegistry) Version(subject string, version int) (int, RegSchema, error) {
 	got, err := r.client.GetSchemaByVersion(subject, version)
 	if err != nil {
-		return 0, RegSchema{}, fmt.Errorf("%s version %d: %w", subject, version, err)
+		return 0, RegSchema{}, fmt.Errorf("%s version %d: %w", subject, version, httpUnavailable(err))
 	}
 	s := fromSR(got)
 	r.mu.Lock()
@@ -683,7 +691,7 @@ func (r *httpRegistry) Latest(subject string) (int, RegSchema, error) {
 		if errors.As(err, &se) && (se.Code == 40401 || se.Code == 40402) {
 			return 0, RegSchema{}, fmt.Errorf("%s: %w", subject, ErrSubjectNotFound)
 		}
-		return 0, RegSchema{}, err
+		return 0, RegSchema{}, httpUnavailable(err)
 	}
 	s := fromSR(got)
 	r.mu.Lock()
@@ -691,6 +699,28 @@ func (r *httpRegistry) Latest(subject string) (int, RegSchema, error) {
 	r.mu.Unlock()
 	return got.ID(), s, nil
 }
+
+// httpUnavailable marks the errors of a registry that did not answer: the
+// request failed on the way (refused, timed out) or the answer was a 5xx
+// (Confluent's error codes 500xx and 50xxx; a proxy's page without a JSON
+// body reaches here as its status line).
+func httpUnavailable(err error) error {
+	var ue *url.Error
+	var se srclient.Error
+	switch {
+	case errors.As(err, &ue):
+		return Unavailable(err)
+	case errors.As(err, &se):
+		if se.Code/100 == 5 || se.Code/10000 == 5 {
+			return Unavailable(err)
+		}
+	case statusLine5xx.MatchString(err.Error()):
+		return Unavailable(err)
+	}
+	return err
+}
+
+var statusLine5xx = regexp.MustCompile(`^5\d\d `)
 
 // DeleteSubject soft-deletes subject; one that does not exist is left.
 func (r *httpRegistry) DeleteSubject(subject string) error {

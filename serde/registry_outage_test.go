@@ -3,6 +3,9 @@ package serde
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,7 +22,7 @@ type outageRegistry struct {
 
 func (r *outageRegistry) ByID(id int) (RegSchema, error) {
 	if r.down.Load() {
-		return RegSchema{}, errors.New(`{"error_code":50302,"message":"outage"}`)
+		return RegSchema{}, Unavailable(errors.New(`{"error_code":50302,"message":"outage"}`))
 	}
 	return r.memRegistry.ByID(id)
 }
@@ -81,6 +84,46 @@ func TestRegistryNotFoundIsRemembered(t *testing.T) {
 }
 
 type notFoundRegistry struct{ *memRegistry }
+
+// The external registry's client marks a registry that does not answer
+// (refused, a 5xx with or without Confluent's JSON body) as unavailable,
+// and leaves its answers (not found, unauthorized) as they are.
+func TestHTTPRegistryUnavailable(t *testing.T) {
+	var status atomic.Int32
+	var body atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(int(status.Load()))
+		io.WriteString(w, body.Load().(string))
+	}))
+	defer srv.Close()
+	reg := NewHTTPRegistry(srv.URL)
+	for _, tt := range []struct {
+		status int
+		body   string
+		want   bool
+	}{
+		{503, `{"error_code":50302,"message":"outage"}`, true},
+		{500, `{"error_code":50001,"message":"Error while storing"}`, true},
+		{502, `<html>Bad Gateway</html>`, true},
+		{404, `{"error_code":40403,"message":"Schema not found"}`, false},
+		{401, `{"error_code":401,"message":"Unauthorized"}`, false},
+	} {
+		status.Store(int32(tt.status))
+		body.Store(tt.body)
+		_, err := reg.ByID(99)
+		if err == nil || IsUnavailable(err) != tt.want {
+			t.Errorf("%d %s: %v, unavailable %v, want %v", tt.status, tt.body, err, IsUnavailable(err), tt.want)
+		}
+		_, _, err = reg.Latest("s-value")
+		if err == nil || IsUnavailable(err) != tt.want && tt.status != 404 {
+			t.Errorf("latest, %d %s: %v, unavailable %v, want %v", tt.status, tt.body, err, IsUnavailable(err), tt.want)
+		}
+	}
+	srv.Close()
+	if _, err := reg.ByID(98); !IsUnavailable(err) {
+		t.Errorf("registry gone: %v, want unavailable", err)
+	}
+}
 
 func (r *notFoundRegistry) ByID(id int) (RegSchema, error) {
 	s, err := r.memRegistry.ByID(id)
