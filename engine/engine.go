@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/eddysql/eddy/connect"
 	"github.com/eddysql/eddy/connect/remote"
@@ -210,7 +211,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	e.replaying, e.starting = true, true
 	for _, c := range cmds {
-		if err := e.replay(ctx, c); err != nil {
+		if err := e.replayWaitingForRegistry(ctx, c); err != nil {
 			// A command that no longer applies is skipped, as on the
 			// server that first ran it the error would have been returned.
 			opts.Logf("command %d (%q) not replayed: %v", c.Offset, c.Statement, err)
@@ -330,6 +331,33 @@ func (e *Engine) config(props map[string]string) planner.Config {
 }
 
 // replay re-executes one recorded command without recording it again.
+// registryRetry is the first wait of a replay for a Schema Registry that
+// does not answer; it doubles up to maxRegistryRetry.
+var registryRetry, maxRegistryRetry = time.Second, 30 * time.Second
+
+// replayWaitingForRegistry replays c; while it fails only because the
+// Schema Registry does not answer (a CREATE infers or registers its
+// columns there), it waits and tries again. Skipped, the stream or table
+// and every query over it would be missing from this server until its
+// next restart, and a user creating it again would add a second CREATE to
+// the command log.
+func (e *Engine) replayWaitingForRegistry(ctx context.Context, c metastore.Command) error {
+	wait := registryRetry
+	for {
+		err := e.replay(ctx, c)
+		if err == nil || !serde.IsUnavailable(err) {
+			return err
+		}
+		e.opts.Logf("command %d (%q) waits for the Schema Registry: %v; retrying in %s", c.Offset, c.Statement, err, wait)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (stopped waiting: %w)", err, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, maxRegistryRetry)
+	}
+}
+
 func (e *Engine) replay(ctx context.Context, c metastore.Command) error {
 	stmts, err := sql.Parse(c.Statement)
 	if err != nil {
