@@ -42,6 +42,10 @@ type Options struct {
 	// Registry is the Schema Registry for the AVRO, PROTOBUF and JSON_SR
 	// formats; nil leaves those formats unavailable.
 	Registry serde.Registry
+	// RegistryRetry is the first wait of a replayed command for a Schema
+	// Registry that does not answer (1 s when zero; it doubles up to
+	// 30 s): the command waits rather than being skipped.
+	RegistryRetry time.Duration
 	// StateStores opens the local copies of persistent queries' state
 	// stores (ksql.state.store); nil keeps none, so state is restored
 	// from the changelog topics alone.
@@ -330,10 +334,9 @@ func (e *Engine) config(props map[string]string) planner.Config {
 	return c
 }
 
-// replay re-executes one recorded command without recording it again.
-// registryRetry is the first wait of a replay for a Schema Registry that
-// does not answer; it doubles up to maxRegistryRetry.
-var registryRetry, maxRegistryRetry = time.Second, 30 * time.Second
+// maxRegistryRetry bounds the wait between a replay's tries of a Schema
+// Registry that does not answer (Options.RegistryRetry is the first).
+const maxRegistryRetry = 30 * time.Second
 
 // replayWaitingForRegistry replays c; while it fails only because the
 // Schema Registry does not answer (a CREATE infers or registers its
@@ -342,7 +345,10 @@ var registryRetry, maxRegistryRetry = time.Second, 30 * time.Second
 // next restart, and a user creating it again would add a second CREATE to
 // the command log.
 func (e *Engine) replayWaitingForRegistry(ctx context.Context, c metastore.Command) error {
-	wait := registryRetry
+	wait := e.opts.RegistryRetry
+	if wait <= 0 {
+		wait = time.Second
+	}
 	for {
 		err := e.replay(ctx, c)
 		if err == nil || !serde.IsUnavailable(err) {
@@ -358,6 +364,7 @@ func (e *Engine) replayWaitingForRegistry(ctx context.Context, c metastore.Comma
 	}
 }
 
+// replay re-executes one recorded command without recording it again.
 func (e *Engine) replay(ctx context.Context, c metastore.Command) error {
 	stmts, err := sql.Parse(c.Statement)
 	if err != nil {

@@ -48,13 +48,10 @@ func (r *outageRegistry) Latest(subject string) (int, serde.RegSchema, error) {
 // both CREATEs were skipped as "not replayed", with every query over them,
 // until the next restart.
 func TestReplayWaitsForRegistry(t *testing.T) {
-	saved := registryRetry
-	registryRetry = 10 * time.Millisecond
-	t.Cleanup(func() { registryRetry = saved })
 	ctx := context.Background()
 	cl, rc := memRegistry(t)
 	reg := &outageRegistry{Registry: rc}
-	opts := Options{Cluster: cl, Registry: reg, Config: map[string]string{"auto.offset.reset": "earliest"}}
+	opts := Options{Cluster: cl, Registry: reg, RegistryRetry: 10 * time.Millisecond, Config: map[string]string{"auto.offset.reset": "earliest"}}
 	e, err := New(ctx, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -528,7 +528,7 @@ type idCache[T any] struct {
 // retryUnavailable spaces the registry calls of records whose schema could
 // not be fetched, so an outage costs one call per id and interval, not one
 // per record.
-var retryUnavailable = time.Second
+const retryUnavailable = time.Second
 
 func (c *idCache[T]) get(id int, build func(int) (T, error)) (T, error) {
 	if v, ok := c.m.Load(id); ok {

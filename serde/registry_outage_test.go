@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/eddysql/eddy/types"
 )
@@ -33,9 +34,6 @@ func (r *outageRegistry) ByID(id int) (RegSchema, error) {
 // kept for good and every later record of that schema went to the
 // processing log until a restart.
 func TestRegistryOutageIsNotRemembered(t *testing.T) {
-	saved := retryUnavailable
-	retryUnavailable = 0
-	t.Cleanup(func() { retryUnavailable = saved })
 	cols := []types.Column{col("ID", types.BigintType), col("NAME", types.StringType)}
 	row := []any{int64(7), "x"}
 	for _, f := range []string{Avro, Protobuf} {
@@ -54,8 +52,14 @@ func TestRegistryOutageIsNotRemembered(t *testing.T) {
 				t.Fatalf("decode during the outage: %v, want the registry's error", err)
 			}
 			reg.down.Store(false)
-			if err := reader.Decode(out, dst); err != nil {
-				t.Fatalf("decode after the outage: %v", err)
+			// The failed lookup is asked again once retryUnavailable
+			// has passed (kept for good before).
+			deadline := time.Now().Add(10 * retryUnavailable)
+			for err := reader.Decode(out, dst); err != nil; err = reader.Decode(out, dst) {
+				if time.Now().After(deadline) {
+					t.Fatalf("decode after the outage: %v", err)
+				}
+				time.Sleep(retryUnavailable / 10)
 			}
 			if fmt.Sprint(dst) != fmt.Sprint(row) {
 				t.Errorf("read %v, want %v", dst, row)
