@@ -96,17 +96,6 @@ func exactKeys(t *testing.T, what string, raw json.RawMessage, want ...string) {
 	}
 }
 
-func waitForCond(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 const datagenBody = `{"name":"gen-1","config":{"connector.class":"io.confluent.kafka.connect.datagen.DatagenConnector",
 	"kafka.topic":"views","quickstart":"pageviews","max.interval":10,"random.seed":"7",
 	"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":false}}`
@@ -157,7 +146,7 @@ func TestConnectAPILifecycle(t *testing.T) {
 		}
 		return n
 	}
-	waitForCond(t, "datagen to write to views", func() bool { return ends() >= 5 })
+	waitFor(t, "datagen to write to views", func() bool { return ends() >= 5 })
 
 	var again kcErrorMessage
 	kcErrorIs(t, "POST again", kc(t, ts, base, "POST", "/connectors", datagenBody, &again), again, http.StatusConflict, "Connector gen-1 already exists")
@@ -248,7 +237,7 @@ func TestConnectAPILifecycle(t *testing.T) {
 	if _, st := status(); st.Connector.State != "RUNNING" {
 		t.Errorf("after resume: %+v", st)
 	}
-	waitForCond(t, "records after resume", func() bool { return ends() > before })
+	waitFor(t, "records after resume", func() bool { return ends() > before })
 
 	// Update: 200, the new configuration runs (its new topic fills).
 	upd := `{"connector.class":"DatagenConnector","kafka.topic":"views2","quickstart":"pageviews","max.interval":"10",
@@ -257,7 +246,7 @@ func TestConnectAPILifecycle(t *testing.T) {
 	if code := kc(t, ts, base, "PUT", "/connectors/gen-1/config", upd, &updated); code != 200 || updated.Config["kafka.topic"] != "views2" || updated.Type != "source" {
 		t.Fatalf("PUT config (update): %d %+v", code, updated)
 	}
-	waitForCond(t, "the updated connector to write to views2", func() bool {
+	waitFor(t, "the updated connector to write to views2", func() bool {
 		e, _ := ts.cluster.EndOffsets(context.Background(), "views2")
 		return e[0] > 0
 	})

@@ -70,7 +70,7 @@ func TestConnectURLManagesAnotherCluster(t *testing.T) {
 	if names := workerHas(); len(names) != 1 || names[0] != "GEN" {
 		t.Fatalf("the Connect cluster runs %v, want [GEN]", names)
 	}
-	waitForCond(t, "the connector's records", func() bool {
+	waitFor(t, "the connector's records", func() bool {
 		recs, err := worker.cluster.ReadAll(context.Background(), "views")
 		return err == nil && len(recs) >= 5
 	})
