@@ -204,19 +204,27 @@ func (e *Engine) describeConnector(ctx context.Context, st *sql.Describe) (api.E
 		}
 		d.Status.Tasks = append(d.Status.Tasks, ts)
 	}
-	topics := map[string]bool{}
-	for _, t := range s.Topics {
-		topics[t] = true
-	}
-	srcs := e.ms.Sources()
-	sort.Slice(srcs, func(i, j int) bool { return srcs[i].Name < srcs[j].Name })
-	for _, src := range srcs {
-		if topics[src.Topic] {
-			d.Sources = append(d.Sources, e.sourceDescription(ctx, src, false))
-		}
-	}
+	d.Sources = append(d.Sources, e.sourcesOn(ctx, s.Topics)...)
 	for _, l := range s.Lag {
 		d.Lag = append(d.Lag, api.ConnectorLag{Topic: l.Topic, Partition: l.Partition, Committed: l.Committed, End: l.End, Lag: l.Lag})
 	}
 	return d, nil
+}
+
+// sourcesOn describes the streams and tables on topics, by name, as
+// DESCRIBE CONNECTOR lists those on the topics a connector uses.
+func (e *Engine) sourcesOn(ctx context.Context, topics []string) []api.SourceDescription {
+	on := map[string]bool{}
+	for _, t := range topics {
+		on[t] = true
+	}
+	srcs := e.ms.Sources()
+	sort.Slice(srcs, func(i, j int) bool { return srcs[i].Name < srcs[j].Name })
+	var out []api.SourceDescription
+	for _, src := range srcs {
+		if on[src.Topic] {
+			out = append(out, e.sourceDescription(ctx, src, false))
+		}
+	}
+	return out
 }

@@ -223,17 +223,7 @@ func (e *Engine) describeRemoteConnector(ctx context.Context, st *sql.Describe) 
 	case err == nil && topics != nil:
 		d.Topics = topics
 	}
-	on := map[string]bool{}
-	for _, t := range d.Topics {
-		on[t] = true
-	}
-	srcs := e.ms.Sources()
-	sort.Slice(srcs, func(i, j int) bool { return srcs[i].Name < srcs[j].Name })
-	for _, src := range srcs {
-		if on[src.Topic] {
-			d.Sources = append(d.Sources, e.sourceDescription(ctx, src, false))
-		}
-	}
+	d.Sources = append(d.Sources, e.sourcesOn(ctx, d.Topics)...)
 	return d, nil
 }
 
