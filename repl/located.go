@@ -80,6 +80,10 @@ func (e *StatementError) Error() string {
 	}
 	if pos.Line == 0 {
 		pos = sql.Pos{Line: 1, Col: 1}
+	} else {
+		// ksqlDB's "no viable alternative" text ends with the position
+		// the prefix below gives already.
+		reason = strings.TrimSuffix(reason, fmt.Sprintf(" at line %d:%d", pos.Line, pos.Col))
 	}
 	lines := strings.Split(e.Text, "\n")
 	if pos.Line > len(lines) {

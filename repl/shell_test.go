@@ -545,3 +545,18 @@ func TestStreamCutShort(t *testing.T) {
 		t.Errorf("cancelled session: err %v, stderr %q; the server is not to blame", err, errw.String())
 	}
 }
+
+// TestPositionNotRepeated: a message that ends with the position the
+// shell's prefix gives (ksqlDB's "Syntax error at or near 'X' at line
+// 1:8") is shown with it once; it read "<command line>:1:8: Syntax error
+// at or near 'VALUES' at line 1:8".
+func TestPositionNotRepeated(t *testing.T) {
+	c := &testClient{execute: func(string) ([]api.Entity, error) {
+		return nil, &esql.Error{Pos: esql.Pos{Line: 1, Col: 8}, Msg: "Syntax error at or near 'VALUES' at line 1:8"}
+	}}
+	_, stderr, err := session(t, c, Options{Source: "<command line>"}, "ASSERT VALUES s (id) VALUES (1);\n")
+	want := "<command line>:1:8: Syntax error at or near 'VALUES'\n    1 | ASSERT VALUES s (id) VALUES (1);\n      |        ^\n"
+	if !errors.Is(err, ErrStatementFailed) || stderr != want {
+		t.Errorf("stderr %q (err %v), want %q", stderr, err, want)
+	}
+}
