@@ -236,7 +236,7 @@ func (a *Aggregate) Process(t *Task, r *Rec) {
 		a.processChange(t, r)
 		return
 	}
-	keys, ok := a.evalKeys(t, r.Row, a.keyVals)
+	keys, ok := a.evalKeys(t, r.Row, a.keyVals, !r.Retract)
 	if !ok {
 		return
 	}
@@ -263,8 +263,8 @@ func (a *Aggregate) Process(t *Task, r *Rec) {
 // when it moves, the old group is retracted and the new one added, each
 // emitting.
 func (a *Aggregate) processChange(t *Task, r *Rec) {
-	oldKeys, oldOK := a.evalKeys(t, r.Old, nil)
-	newKeys, newOK := a.evalKeys(t, r.Row, nil)
+	oldKeys, oldOK := a.evalKeys(t, r.Old, nil, false) // reported when it was new
+	newKeys, newOK := a.evalKeys(t, r.Row, nil, true)
 	if !oldOK || !newOK || !sameKeys(oldKeys, newKeys) {
 		if oldOK {
 			rec := *r
@@ -520,8 +520,8 @@ func (a *Aggregate) detachGroup(g *group) {
 }
 
 // evalKeys evaluates the grouping keys into dst (allocated when too
-// short); false when one is null.
-func (a *Aggregate) evalKeys(t *Task, row []any, dst []any) ([]any, bool) {
+// short); false when one is null, which report says to log.
+func (a *Aggregate) evalKeys(t *Task, row []any, dst []any, report bool) ([]any, bool) {
 	keys := dst
 	if len(keys) != len(a.Keys) {
 		keys = make([]any, len(a.Keys))
@@ -529,11 +529,21 @@ func (a *Aggregate) evalKeys(t *Task, row []any, dst []any) ([]any, bool) {
 	for i, k := range a.Keys {
 		v := k.Value(&t.ectx, row)
 		if v == nil {
+			if report {
+				reportNullGroupKey(t, i)
+			}
 			return nil, false // rows with a null grouping key are dropped
 		}
 		keys[i] = v
 	}
 	return keys, true
+}
+
+// reportNullGroupKey logs a row dropped for a null grouping key, as
+// ksqlDB's GroupByParamsFactory does: silently dropped, a user could not
+// tell why a count missed it.
+func reportNullGroupKey(t *Task, i int) {
+	t.report("RECORD_PROCESSING_ERROR", fmt.Errorf("Group-by column with index %d resolved to null. The source row will be excluded from the table.", i))
 }
 
 // evalArgs evaluates each function's arguments into dst (allocated when

@@ -45,7 +45,7 @@ func (p *Repartition) Process(t *Task, r *Rec) {
 		p.processChange(t, r)
 		return
 	}
-	key, ok := p.key(t, r.Row)
+	key, ok := p.key(t, r.Row, !r.Retract)
 	if !ok {
 		return
 	}
@@ -65,8 +65,8 @@ func (p *Repartition) Process(t *Task, r *Rec) {
 // retraction and the new group the addition, in that order (Kafka
 // Streams' KTableRepartitionMap since KIP-904).
 func (p *Repartition) processChange(t *Task, r *Rec) {
-	oldKey, oldOK := p.key(t, r.Old)
-	newKey, newOK := p.key(t, r.Row)
+	oldKey, oldOK := p.key(t, r.Old, false) // reported when it was new
+	newKey, newOK := p.key(t, r.Row, true)
 	if oldOK && newOK && string(oldKey) == string(newKey) {
 		p.send(t, r, newKey, flagChange, r.Old, r.Row)
 		return
@@ -101,13 +101,16 @@ const (
 
 // key encodes a row's repartition key; false drops the row (a null key
 // under DropNullKeys, or a key that does not encode).
-func (p *Repartition) key(t *Task, row []any) ([]byte, bool) {
+func (p *Repartition) key(t *Task, row []any, report bool) ([]byte, bool) {
 	if p.keys == nil {
 		p.keys = make([]any, len(p.Keys))
 	}
 	for i, k := range p.Keys {
 		p.keys[i] = k.Value(&t.ectx, row)
 		if p.keys[i] == nil && p.DropNullKeys {
+			if report {
+				reportNullGroupKey(t, i)
+			}
 			return nil, false
 		}
 	}

@@ -1,0 +1,45 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/eddysql/eddy/kafka"
+)
+
+// TestNullGroupKeyIsLogged: a row whose GROUP BY column is NULL is left
+// out of the table with a processing-log entry, as ksqlDB's
+// GroupByParamsFactory logs it, both where the grouping repartitions and
+// where it groups by the key; it was dropped without a word.
+func TestNullGroupKeyIsLogged(t *testing.T) {
+	cl, e := loggingEngine(t)
+	mustExec(t, e, "CREATE STREAM s (k STRING KEY, g STRING, v INT) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
+	mustExec(t, e, "CREATE TABLE by_g AS SELECT g, COUNT(*) AS n FROM s GROUP BY g;")
+	mustExec(t, e, "CREATE TABLE by_k AS SELECT k, COUNT(*) AS n FROM s GROUP BY k;")
+	ctx := context.Background()
+	if err := cl.Produce(ctx,
+		kafka.Record{Topic: "in", Partition: -1, Key: []byte("a"), Value: []byte(`{"G":"x","V":1}`)},
+		kafka.Record{Topic: "in", Partition: -1, Key: []byte("b"), Value: []byte(`{"V":2}`)},
+		kafka.Record{Topic: "in", Partition: -1, Value: []byte(`{"G":"y","V":3}`)},
+	); err != nil {
+		t.Fatal(err)
+	}
+	logged := values(t, cl, "default_ksql_processing_log")
+	var nulls []string
+	for _, l := range logged {
+		if strings.Contains(l, "Group-by column with index 0 resolved to null. The source row will be excluded from the table.") {
+			nulls = append(nulls, l)
+		}
+	}
+	// BY_G: the record without G; BY_K: the record without a key.
+	if len(nulls) != 2 || !strings.Contains(strings.Join(nulls, "\n"), "CTAS_BY_G") || !strings.Contains(strings.Join(nulls, "\n"), "CTAS_BY_K") {
+		t.Errorf("processing log: %q", logged)
+	}
+	if got := values(t, cl, "BY_G"); strings.Join(got, ",") != `x|{"N":1},y|{"N":1}` {
+		t.Errorf("BY_G: %q", got)
+	}
+	if got := values(t, cl, "BY_K"); strings.Join(got, ",") != `a|{"N":1},b|{"N":1}` {
+		t.Errorf("BY_K: %q", got)
+	}
+}
