@@ -127,6 +127,9 @@ type Engine struct {
 	// inserted: an INSERT VALUES wrote a row through this engine (see
 	// Inserted).
 	inserted atomic.Bool
+	// registryWait is 1 + the offset of the command a catch-up waits on
+	// for the Schema Registry (0: none), so the wait is logged once.
+	registryWait int64
 	// inferredIDs are the schema ids the CREATE being prepared inferred
 	// its columns from (planner.Inferred…SchemaIDProperty), for its
 	// command; guarded by mu.

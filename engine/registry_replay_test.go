@@ -86,3 +86,51 @@ func TestReplayWaitsForRegistry(t *testing.T) {
 		t.Errorf("queries after the restart: %v, want CSAS_OUT_…", running)
 	}
 }
+
+// TestTailWaitsForRegistry: another server of the service creates a
+// stream whose columns come from the Schema Registry while this server's
+// registry does not answer: this server applies the command once the
+// registry is back, in order with the commands after it, where its
+// command tail skipped it for good (the stream, and every query over it,
+// missing here until a restart).
+func TestTailWaitsForRegistry(t *testing.T) {
+	ctx := context.Background()
+	cl, rc := memRegistry(t)
+	cfg := map[string]string{"auto.offset.reset": "earliest"}
+	a, err := New(ctx, Options{Cluster: cl, Registry: rc, Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	down := &outageRegistry{Registry: rc}
+	b, err := New(ctx, Options{Cluster: cl, Registry: down, Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	mustExec(t, a, "CREATE STREAM w (id BIGINT KEY, n INT) WITH (kafka_topic='evolving', value_format='AVRO', partitions=1);")
+	waitUntil := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	waitUntil("the second server to apply the first CREATE", func() bool { return b.Metastore().Source("W") != nil })
+
+	down.down.Store(true)
+	mustExec(t, a, "CREATE STREAM r WITH (kafka_topic='evolving', value_format='AVRO');")
+	mustExec(t, a, "CREATE STREAM after_r (id INT) WITH (kafka_topic='later', value_format='JSON', partitions=1);")
+	time.Sleep(time.Second) // several of the tail's rounds meet the outage
+	if b.Metastore().Source("R") != nil || b.Metastore().Source("AFTER_R") != nil {
+		t.Fatal("the second server applied commands it could not, or past one it could not")
+	}
+	down.down.Store(false)
+	waitUntil("the second server to apply both", func() bool {
+		return b.Metastore().Source("R") != nil && b.Metastore().Source("AFTER_R") != nil
+	})
+	if fs := b.CommandFailures(); len(fs) != 0 {
+		t.Errorf("commands skipped on the second server: %v", fs)
+	}
+}

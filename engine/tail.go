@@ -2,9 +2,11 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
+	"github.com/eddysql/eddy/serde"
 	"github.com/eddysql/eddy/sql"
 )
 
@@ -40,7 +42,7 @@ func startCommandTail(e *Engine) *commandTail {
 				continue
 			}
 			e.mu.Lock()
-			if err := e.catchUp(ctx, -1); err != nil && ctx.Err() == nil {
+			if err := e.catchUp(ctx, -1); err != nil && ctx.Err() == nil && !serde.IsUnavailable(err) {
 				e.opts.Logf("command log: %v", err)
 			}
 			e.mu.Unlock()
@@ -57,7 +59,9 @@ func (t *commandTail) stop() {
 // catchUp applies the commands of the log from e.cmdOffset up to (not
 // including) offset until, or to the end when until is negative. A
 // command that fails is logged and skipped, as at start-up: the server
-// that appended it validated it against the same log. Callers hold e.mu.
+// that appended it validated it against the same log; one that fails
+// because the Schema Registry does not answer stops the catch-up there,
+// to be applied by the next. Callers hold e.mu.
 func (e *Engine) catchUp(ctx context.Context, until int64) error {
 	if e.cmdLog == nil {
 		return nil
@@ -76,9 +80,20 @@ func (e *Engine) catchUp(ctx context.Context, until int64) error {
 			return nil
 		}
 		if err := e.replayLocked(ctx, c.Statement, c.Props); err != nil {
+			if serde.IsUnavailable(err) {
+				// Kept, in order, for the next catch-up, as start-up
+				// waits for the registry: skipped, the stream (and every
+				// query over it) would be missing here until a restart.
+				if e.registryWait != c.Offset+1 {
+					e.registryWait = c.Offset + 1
+					e.opts.Logf("command %d (%q) waits for the Schema Registry: %v", c.Offset, c.Statement, err)
+				}
+				return fmt.Errorf("command %d waits for the Schema Registry: %w", c.Offset, err)
+			}
 			e.opts.Logf("command %d (%q) from the log not applied: %v", c.Offset, c.Statement, err)
 			e.cmdFailures = append(e.cmdFailures, CommandFailure{Offset: c.Offset, Statement: c.Statement, Err: err.Error()})
 		}
+		e.registryWait = 0
 		e.cmdOffset = c.Offset + 1
 	}
 	if until < 0 {
