@@ -109,16 +109,34 @@ func (e *Engine) preparePauseConnector(st *sql.PauseResume) (action, bool) {
 	}, true
 }
 
-// stateSummary renders a connector's state as SHOW CONNECTORS does:
-// "RUNNING (1/1 tasks RUNNING)".
+// stateSummary renders a built-in connector's state as SHOW CONNECTORS
+// does (see connectorSummary).
 func stateSummary(s connect.Status) string {
+	tasks := make([]string, len(s.Tasks))
+	for i, t := range s.Tasks {
+		tasks[i] = t.State
+	}
+	return connectorSummary(s.State, tasks)
+}
+
+// connectorSummary is ksqlDB's summary of a connector in SHOW
+// CONNECTORS, for built-in and external ones alike: its state unless it
+// runs, else "RUNNING (n/m tasks RUNNING)", or WARNING when it has tasks
+// and none of them runs.
+func connectorSummary(state string, tasks []string) string {
+	if state != connect.StateRunning {
+		return state
+	}
 	running := 0
-	for _, t := range s.Tasks {
-		if t.State == connect.StateRunning {
+	for _, t := range tasks {
+		if t == connect.StateRunning {
 			running++
 		}
 	}
-	return fmt.Sprintf("%s (%d/%d tasks RUNNING)", s.State, running, len(s.Tasks))
+	if len(tasks) > 0 && running == 0 {
+		state = "WARNING"
+	}
+	return fmt.Sprintf("%s (%d/%d tasks RUNNING)", state, running, len(tasks))
 }
 
 func (e *Engine) showConnectors(ctx context.Context, st *sql.Show) (api.Entity, error) {

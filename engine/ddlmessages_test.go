@@ -34,3 +34,26 @@ func TestTypeStatementMessages(t *testing.T) {
 		t.Errorf("ALTER answered %#v", cs)
 	}
 }
+
+// TestConnectorSummary: SHOW CONNECTORS summarises a connector as ksqlDB
+// does, built-in or external: its state unless it runs ("PAUSED" read
+// "PAUSED (0/1 tasks RUNNING)" for a built-in one), WARNING when it runs
+// and none of its tasks does.
+func TestConnectorSummary(t *testing.T) {
+	for _, c := range []struct {
+		state string
+		tasks []string
+		want  string
+	}{
+		{"RUNNING", []string{"RUNNING", "RUNNING"}, "RUNNING (2/2 tasks RUNNING)"},
+		{"RUNNING", []string{"RUNNING", "FAILED"}, "RUNNING (1/2 tasks RUNNING)"},
+		{"RUNNING", []string{"FAILED"}, "WARNING (0/1 tasks RUNNING)"},
+		{"RUNNING", nil, "RUNNING (0/0 tasks RUNNING)"},
+		{"PAUSED", []string{"PAUSED"}, "PAUSED"},
+		{"FAILED", []string{"FAILED"}, "FAILED"},
+	} {
+		if got := connectorSummary(c.state, c.tasks); got != c.want {
+			t.Errorf("%s %v: %q, want %q", c.state, c.tasks, got, c.want)
+		}
+	}
+}

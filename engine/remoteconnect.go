@@ -173,31 +173,15 @@ func (e *Engine) showRemoteConnectors(ctx context.Context, st *sql.Show, list *a
 		}
 		ci := api.SimpleConnectorInfo{Name: n, Type: kind, ClassName: info.Config["connector.class"]}
 		if s, err := e.remote.Status(ctx, n); err == nil {
-			ci.State = remoteStateSummary(s)
+			tasks := make([]string, len(s.Tasks))
+			for i, t := range s.Tasks {
+				tasks[i] = t.State
+			}
+			ci.State = connectorSummary(s.Connector.State, tasks)
 		}
 		list.Connectors = append(list.Connectors, ci)
 	}
 	return nil
-}
-
-// remoteStateSummary is ksqlDB's summary of a connector's state: the
-// connector's state unless it runs, else "RUNNING (n/m tasks RUNNING)",
-// or WARNING when it has tasks and none runs.
-func remoteStateSummary(s api.ConnectorState) string {
-	if s.Connector.State != "RUNNING" {
-		return s.Connector.State
-	}
-	running := 0
-	for _, t := range s.Tasks {
-		if t.State == "RUNNING" {
-			running++
-		}
-	}
-	state := "RUNNING"
-	if len(s.Tasks) > 0 && running == 0 {
-		state = "WARNING"
-	}
-	return fmt.Sprintf("%s (%d/%d tasks RUNNING)", state, running, len(s.Tasks))
 }
 
 // describeRemoteConnector describes a connector of the cluster: its

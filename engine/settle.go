@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/eddysql/eddy/kafka"
@@ -52,7 +51,7 @@ func (e *Engine) Settle(ctx context.Context) error {
 						return err
 					}
 				}
-				if !written[pl.Topic] && !internalTopic(pl.Topic) {
+				if !written[pl.Topic] {
 					if fixed[pl.Topic] == nil {
 						fixed[pl.Topic] = map[int32]int64{}
 					}
@@ -110,7 +109,3 @@ func (e *Engine) writtenTopics() map[string]bool {
 	}
 	return out
 }
-
-// internalTopic reports whether topic is one of the engine's own (a
-// query's repartition topic or changelog).
-func internalTopic(topic string) bool { return strings.HasPrefix(topic, "_confluent-ksql-") }
