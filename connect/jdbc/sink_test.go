@@ -84,12 +84,7 @@ func TestSinkAutoCreateAndEvolve(t *testing.T) {
 		st := startSink(t, cfg)
 		putFlush(t, st, []connect.Record{order("orders", 0, 1, 1)})
 		// A new version of the schema with one more (optional) field.
-		v2 := &connect.Schema{Type: connect.StructT, Name: "Order", Fields: append(append([]connect.Field(nil), orderSchema.Fields...),
-			connect.Field{Name: "note", Schema: &connect.Schema{Type: connect.String, Optional: true}})}
-		r := order("orders", 1, 2, 2)
-		r.ValueSchema = v2
-		r.Value.(*connect.Struct).Schema = v2
-		r.Value.(*connect.Struct).Put("note", "gift")
+		r := orderWithNote("orders", 1, 2, 2, "gift")
 		putFlush(t, st, []connect.Record{r})
 		equal(t, "rows", d.rows(t, "SELECT id, item, qty, note FROM kafka_orders ORDER BY id"), []string{"1|item-1|1|NULL", "2|item-2|2|gift"})
 		// price is not in fields.whitelist: no column for it.
@@ -166,12 +161,7 @@ func TestSinkEvolveGivesUpOnALockedTable(t *testing.T) {
 		putFlush(t, st, []connect.Record{order("orders", 0, 1, 1)}) // the columns are known
 		ctx := context.Background()
 		unlock := lockTable(t, d, "orders")
-		v2 := &connect.Schema{Type: connect.StructT, Name: "Order", Fields: append(append([]connect.Field(nil), orderSchema.Fields...),
-			connect.Field{Name: "note", Schema: &connect.Schema{Type: connect.String, Optional: true}})}
-		r := order("orders", 1, 2, 2)
-		r.ValueSchema = v2
-		r.Value.(*connect.Struct).Schema = v2
-		r.Value.(*connect.Struct).Put("note", "gift")
+		r := orderWithNote("orders", 1, 2, 2, "gift")
 		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		err := st.Put(pctx, []connect.Record{r})
 		cancel()
@@ -270,4 +260,16 @@ func lockTable(t *testing.T, d *testDB, table string) (unlock func()) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// orderWithNote is order's record under the next version of its schema,
+// which adds the optional field note.
+func orderWithNote(topic string, offset, id int64, qty int32, note string) connect.Record {
+	v2 := &connect.Schema{Type: connect.StructT, Name: "Order", Fields: append(append([]connect.Field(nil), orderSchema.Fields...),
+		connect.Field{Name: "note", Schema: &connect.Schema{Type: connect.String, Optional: true}})}
+	r := order(topic, offset, id, qty)
+	r.ValueSchema = v2
+	r.Value.(*connect.Struct).Schema = v2
+	r.Value.(*connect.Struct).Put("note", note)
+	return r
 }
