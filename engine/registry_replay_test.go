@@ -109,15 +109,7 @@ func TestTailWaitsForRegistry(t *testing.T) {
 	}
 	defer b.Close()
 	mustExec(t, a, "CREATE STREAM w (id BIGINT KEY, n INT) WITH (kafka_topic='evolving', value_format='AVRO', partitions=1);")
-	waitUntil := func(what string, cond func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-		}
-	}
-	waitUntil("the second server to apply the first CREATE", func() bool { return b.Metastore().Source("W") != nil })
+	waitFor(t, "the second server to apply the first CREATE", 30*time.Second, func() bool { return b.Metastore().Source("W") != nil })
 
 	down.down.Store(true)
 	mustExec(t, a, "CREATE STREAM r WITH (kafka_topic='evolving', value_format='AVRO');")
@@ -127,7 +119,7 @@ func TestTailWaitsForRegistry(t *testing.T) {
 		t.Fatal("the second server applied commands it could not, or past one it could not")
 	}
 	down.down.Store(false)
-	waitUntil("the second server to apply both", func() bool {
+	waitFor(t, "the second server to apply both", 30*time.Second, func() bool {
 		return b.Metastore().Source("R") != nil && b.Metastore().Source("AFTER_R") != nil
 	})
 	if fs := b.CommandFailures(); len(fs) != 0 {
