@@ -32,7 +32,7 @@ func (e *Engine) prepareCreateConnector(ctx context.Context, st *sql.CreateConne
 	if e.connect.Has(st.Name) {
 		if st.IfNotExists {
 			return func(context.Context) (api.Entity, error) {
-				return &api.Message{Type: "message", StatementText: st.Text(), Message: fmt.Sprintf("Connector %s already exists", st.Name), Warnings: []api.Warning{}}, nil
+				return statementMessage(st, fmt.Sprintf("Connector %s already exists", st.Name)), nil
 			}, nil
 		}
 		return nil, &stmtErr{msg: fmt.Sprintf("Failed to create connector: Connector %s already exists", st.Name)}
@@ -72,7 +72,7 @@ func (e *Engine) prepareDropConnector(st *sql.DropConnector) (action, error) {
 	if !e.connect.Has(st.Name) {
 		if st.IfExists {
 			return func(context.Context) (api.Entity, error) {
-				return &api.Message{Type: "message", StatementText: st.Text(), Message: fmt.Sprintf("Connector %s does not exist.", st.Name), Warnings: []api.Warning{}}, nil
+				return statementMessage(st, fmt.Sprintf("Connector %s does not exist.", st.Name)), nil
 			}, nil
 		}
 		return nil, &stmtErr{msg: fmt.Sprintf("Connector %s does not exist.", st.Name)}
@@ -141,7 +141,7 @@ func connectorSummary(state string, tasks []string) string {
 
 func (e *Engine) showConnectors(ctx context.Context, st *sql.Show) (api.Entity, error) {
 	if e.sandboxed() { // reading changes nothing
-		return &api.Message{Type: "message", StatementText: st.Text(), Message: "checked", Warnings: []api.Warning{}}, nil
+		return statementMessage(st, "checked"), nil
 	}
 	if e.connect == nil && e.remote == nil {
 		return nil, noConnect(st)
@@ -194,7 +194,7 @@ func (e *Engine) showConnectorPlugins(ctx context.Context, st *sql.Show) (api.En
 
 func (e *Engine) describeConnector(ctx context.Context, st *sql.Describe) (api.Entity, error) {
 	if e.sandboxed() { // reading changes nothing
-		return &api.Message{Type: "message", StatementText: st.Text(), Message: "checked", Warnings: []api.Warning{}}, nil
+		return statementMessage(st, "checked"), nil
 	}
 	if e.remote != nil && (e.connect == nil || !e.connect.Has(st.Name)) {
 		return e.describeRemoteConnector(ctx, st)

@@ -249,6 +249,11 @@ func firstWord(s string) string {
 	return strings.ToUpper(f[0])
 }
 
+// statementMessage is the plain message entity a statement answers with.
+func statementMessage(st sql.Statement, msg string) *api.Message {
+	return &api.Message{Type: "message", StatementText: st.Text(), Message: msg, Warnings: []api.Warning{}}
+}
+
 func status(msg, queryID string) *api.CurrentStatus {
 	return &api.CurrentStatus{
 		Type:          "currentStatus",

@@ -49,7 +49,7 @@ func (e *Engine) remoteConnector(ctx context.Context, st sql.Statement) (ent api
 	if e.sandboxed() {
 		// A sandbox checks a script before it runs: the cluster checks
 		// the connector when the statement runs.
-		return remoteMessage(st, "checked"), true, nil
+		return statementMessage(st, "checked"), true, nil
 	}
 	switch s := st.(type) {
 	case *sql.CreateConnector:
@@ -69,10 +69,6 @@ func (e *Engine) sandboxed() bool {
 	return dry
 }
 
-func remoteMessage(st sql.Statement, msg string) *api.Message {
-	return &api.Message{Type: "message", StatementText: st.Text(), Message: msg, Warnings: []api.Warning{}}
-}
-
 func (e *Engine) createRemoteConnector(ctx context.Context, st *sql.CreateConnector) (api.Entity, error) {
 	names, err := e.remote.Connectors(ctx)
 	if err != nil {
@@ -81,7 +77,7 @@ func (e *Engine) createRemoteConnector(ctx context.Context, st *sql.CreateConnec
 	for _, n := range names {
 		if n == st.Name {
 			if st.IfNotExists {
-				return remoteMessage(st, fmt.Sprintf("Connector %s already exists", st.Name)), nil
+				return statementMessage(st, fmt.Sprintf("Connector %s already exists", st.Name)), nil
 			}
 			return nil, &stmtErr{msg: fmt.Sprintf("Connector %s already exists", st.Name)}
 		}
@@ -91,9 +87,9 @@ func (e *Engine) createRemoteConnector(ctx context.Context, st *sql.CreateConnec
 		cfg[k] = v
 	}
 	cfg["name"] = st.Name
-	class := cfg["connector.class"]
+	class, hasClass := cfg["connector.class"]
 	switch {
-	case class == "" && !hasKey(cfg, "connector.class"):
+	case !hasClass:
 		return nil, &stmtErr{msg: fmt.Sprintf("Validation error: Connector config %v contains no connector type", cfg)}
 	case strings.TrimSpace(class) == "":
 		return nil, &stmtErr{msg: "Validation error: Connector type cannot be empty"}
@@ -115,15 +111,10 @@ func (e *Engine) createRemoteConnector(ctx context.Context, st *sql.CreateConnec
 	return &api.CreateConnectorEntity{Type: "connector_info", StatementText: st.Text(), Info: info, Warnings: []api.Warning{}}, nil
 }
 
-func hasKey(m map[string]string, k string) bool {
-	_, ok := m[k]
-	return ok
-}
-
 func (e *Engine) dropRemoteConnector(ctx context.Context, st *sql.DropConnector) (api.Entity, error) {
 	if err := e.remote.Delete(ctx, st.Name); err != nil {
 		if st.IfExists && remote.NotFound(err) {
-			return remoteMessage(st, fmt.Sprintf("Connector '%s' does not exist.", st.Name)), nil
+			return statementMessage(st, fmt.Sprintf("Connector '%s' does not exist.", st.Name)), nil
 		}
 		return nil, &stmtErr{msg: "Failed to drop connector: " + err.Error()}
 	}
@@ -145,7 +136,7 @@ func (e *Engine) pauseRemoteConnector(ctx context.Context, st *sql.PauseResume) 
 	}
 	// A message, not a command status: no command was recorded, so
 	// there is no sequence number for a client's next request to wait on.
-	return remoteMessage(st, fmt.Sprintf("Connector %s %s.", st.QueryID, verb)), nil
+	return statementMessage(st, fmt.Sprintf("Connector %s %s.", st.QueryID, verb)), nil
 }
 
 // showRemoteConnectors lists the cluster's connectors (and the built-in

@@ -95,7 +95,7 @@ func (e *Engine) dryConnector(ctx context.Context, st sql.Statement) (action, er
 	d := e.dryConnect
 	msg := func(text string) action {
 		return func(context.Context) (api.Entity, error) {
-			return &api.Message{Type: "message", StatementText: st.Text(), Message: text, Warnings: []api.Warning{}}, nil
+			return statementMessage(st, text), nil
 		}
 	}
 	switch st := st.(type) {
