@@ -21,13 +21,16 @@ import (
 // Retention runs at every tick; compaction only when compactionGate
 // says it is due, because kfake compacts inside its request loop.
 type cleaner struct {
-	quit chan struct{}
-	done sync.WaitGroup
+	c       *kfake.Cluster
+	dataDir string
+	gate    compactionGate
+	logf    func(string, ...any)
+	quit    chan struct{}
+	done    sync.WaitGroup
 }
 
 func startCleaner(c *kfake.Cluster, dataDir string, every time.Duration, logf func(string, ...any)) *cleaner {
-	cl := &cleaner{quit: make(chan struct{})}
-	gate := &compactionGate{clean: map[topicPartition]int64{}}
+	cl := &cleaner{c: c, dataDir: dataDir, logf: logf, quit: make(chan struct{})}
 	cl.done.Add(1)
 	go func() {
 		defer cl.done.Done()
@@ -38,26 +41,32 @@ func startCleaner(c *kfake.Cluster, dataDir string, every time.Duration, logf fu
 			case <-cl.quit:
 				return
 			case <-t.C:
-				parts, err := compactedPartitions(c, dataDir)
-				switch {
-				case err != nil:
-					logf("embedded broker: %v", err)
-					c.Compact()
-				case dataDir == "" || gate.due(parts):
-					c.Compact() // compaction, then retention, on every topic
-					if parts, err = compactedPartitions(c, dataDir); err == nil {
-						gate.compacted(parts)
-					}
-				default:
-					c.ApplyRetention()
-				}
-				if err := keepEmptiedEnds(c, dataDir); err != nil {
-					logf("embedded broker: %v", err)
-				}
+				cl.pass()
 			}
 		}
 	}()
 	return cl
+}
+
+// pass is one cleaning pass: retention, and compaction when due.
+func (cl *cleaner) pass() {
+	c, dataDir := cl.c, cl.dataDir
+	parts, err := compactedPartitions(c, dataDir)
+	switch {
+	case err != nil:
+		cl.logf("embedded broker: %v", err)
+		c.Compact()
+	case dataDir == "" || cl.gate.due(parts):
+		c.Compact() // compaction, then retention, on every topic
+		if after, err := compactedPartitions(c, dataDir); err == nil {
+			cl.gate.compacted(parts, after)
+		}
+	default:
+		c.ApplyRetention()
+	}
+	if err := keepEmptiedEnds(c, dataDir); err != nil {
+		cl.logf("embedded broker: %v", err)
+	}
 }
 
 // stop ends the timer and waits for a running pass to finish.
@@ -77,13 +86,22 @@ func (cl *cleaner) stop() {
 // one, however large the tables' compacted changelogs have grown, where
 // a fixed timer reread them all at every tick.
 type compactionGate struct {
-	clean map[topicPartition]int64 // retained bytes after the last compaction
+	clean map[topicPartition]cleanPart
 }
 
-// partitionSize is a compacted partition's retained bytes.
+// cleanPart is what the last compaction left of a partition: its bytes,
+// and the end offset below which they lie (records from there on are
+// dirty).
+type cleanPart struct {
+	bytes int64
+	end   int64
+}
+
+// partitionSize is a compacted partition's retained bytes and end offset.
 type partitionSize struct {
 	topicPartition
 	bytes int64
+	end   int64
 }
 
 // due reports whether the bytes written since the last compaction are
@@ -91,18 +109,39 @@ type partitionSize struct {
 func (g *compactionGate) due(parts []partitionSize) bool {
 	var clean, dirty int64
 	for _, p := range parts {
-		c := min(g.clean[p.topicPartition], p.bytes) // retention may have shrunk it
+		c := min(g.clean[p.topicPartition].bytes, p.bytes) // retention may have shrunk it
 		clean += c
 		dirty += p.bytes - c
 	}
 	return dirty > 0 && dirty >= clean
 }
 
-// compacted records what a compaction left.
-func (g *compactionGate) compacted(parts []partitionSize) {
-	clear(g.clean)
-	for _, p := range parts {
-		g.clean[p.topicPartition] = p.bytes
+// compacted records what a compaction left, given the partitions as
+// they were just before it and just after. Records produced between the
+// compaction and the second reading are not clean: counted as clean,
+// they could put the next compaction off for good (a table written in a
+// burst that then went quiet would keep its duplicates). Their bytes
+// are estimated from the average size of the dirty records before the
+// compaction.
+func (g *compactionGate) compacted(before, after []partitionSize) {
+	prev := g.clean
+	g.clean = make(map[topicPartition]cleanPart, len(after))
+	was := make(map[topicPartition]partitionSize, len(before))
+	for _, p := range before {
+		was[p.topicPartition] = p
+	}
+	for _, p := range after {
+		clean := cleanPart{bytes: p.bytes, end: p.end}
+		if b, ok := was[p.topicPartition]; ok && p.end > b.end {
+			last := prev[p.topicPartition]
+			dirtyBytes, dirtyRecords := b.bytes-min(last.bytes, b.bytes), b.end-last.end
+			if dirtyRecords <= 0 || dirtyBytes <= 0 {
+				dirtyBytes, dirtyRecords = b.bytes, max(b.end, 1)
+			}
+			late := (p.end - b.end) * dirtyBytes / dirtyRecords
+			clean = cleanPart{bytes: max(p.bytes-late, 0), end: b.end}
+		}
+		g.clean[p.topicPartition] = clean
 	}
 }
 
@@ -129,7 +168,7 @@ func compactedPartitions(c *kfake.Cluster, dataDir string) ([]partitionSize, err
 			continue
 		}
 		if info := c.PartitionInfo(d.topic, d.partition); info != nil {
-			out = append(out, partitionSize{topicPartition{d.topic, d.partition}, info.NumBytes})
+			out = append(out, partitionSize{topicPartition{d.topic, d.partition}, info.NumBytes, info.HighWatermark})
 		}
 	}
 	return out, nil
