@@ -47,3 +47,43 @@ func BenchmarkStreamStreamJoin(b *testing.B) {
 		b.Fatalf("%d outputs for %d people", outputs, i)
 	}
 }
+
+// BenchmarkStreamTableJoin is a stream–table join over a table of
+// 100,000 keys in memory (the default store): per op, one stream row
+// joined with its key's table row, and one table update every tenth op;
+// the join's changelog entries are flushed every 1,000 ops as a commit
+// would.
+func BenchmarkStreamTableJoin(b *testing.B) {
+	k, _ := keyAndCount(b)
+	var outputs int
+	tk := newTask(&Topology{}, nil, newTaskStats(), 0)
+	j := &JoinSpec{Kind: LeftJoin, RightTable: true, LeftWidth: 2, RightWidth: 2, LeftKey: k, RightKey: k, KeyFill: -1,
+		Next: &EmitSink{Emit: func([]any, bool) bool { outputs++; return true }}}
+	left, right := &JoinLeft{J: j}, &JoinRight{J: j}
+	const keys = 100_000
+	ids := make([]string, keys)
+	for i := range ids {
+		ids[i] = strconv.Itoa(i)
+		right.Process(tk, &Rec{Row: []any{ids[i], "name"}, Ts: 1})
+	}
+	if err := j.flushChanges(func(k, v []byte) {}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		id := ids[(i*7919)%keys]
+		left.Process(tk, &Rec{Row: []any{id, int64(i)}, Ts: int64(i)})
+		if i%10 == 0 {
+			right.Process(tk, &Rec{Row: []any{id, "renamed"}, Ts: int64(i)})
+		}
+		if i++; i%1000 == 0 {
+			if err := j.flushChanges(func(k, v []byte) {}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if outputs != i {
+		b.Fatalf("%d outputs for %d stream rows", outputs, i)
+	}
+}
