@@ -50,6 +50,10 @@ type Options struct {
 	// stores (ksql.state.store); nil keeps none, so state is restored
 	// from the changelog topics alone.
 	StateStores runtime.StoreOpener
+	// StateCacheLimit is how many entries each operator whose state
+	// lives in its local store keeps decoded in memory between batches
+	// (runtime.Options.StateCacheLimit; 0: the runtime's default).
+	StateCacheLimit int
 	// Logf receives the server log, processing errors included.
 	Logf func(format string, args ...any)
 	// Connectors are the connector plugins CREATE SOURCE|SINK CONNECTOR

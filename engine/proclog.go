@@ -138,7 +138,8 @@ func (e *Engine) runOptions() runtime.Options {
 	if member == "" {
 		member = e.opts.WorkerID
 	}
-	return runtime.Options{Log: e.processingLog(false), Stores: e.opts.StateStores, Logf: e.opts.Logf, MemberID: member}
+	return runtime.Options{Log: e.processingLog(false), Stores: e.opts.StateStores, StateCacheLimit: e.opts.StateCacheLimit,
+		Logf: e.opts.Logf, MemberID: member}
 }
 
 // connectorRecordError writes a record a connector skipped under

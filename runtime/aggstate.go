@@ -208,9 +208,12 @@ func (a *Aggregate) decodeGroup(gk string, v []byte) (*group, error) {
 // from it on demand instead of all being loaded at restore. It rebuilds
 // the in-memory indexes (windows by closing time, sessions by key) and the
 // stream time from the store.
-func (a *Aggregate) attach(s state.Store) error {
+func (a *Aggregate) attach(s state.Store, cacheLimit int) error {
 	a.init()
 	a.backing = s
+	if cacheLimit > 0 {
+		a.cacheLimit = cacheLimit
+	}
 	var derr error
 	err := s.Scan(nil, nil, func(k, v []byte) bool {
 		if string(k) == string(streamTimeKey) {
@@ -262,6 +265,13 @@ func (a *Aggregate) evict() {
 		a.groups.del(g.key)
 		a.evicted(g)
 	}
+}
+
+func (a *Aggregate) held() int64 {
+	if a.groups == nil {
+		return 0
+	}
+	return int64(a.groups.len())
 }
 
 // evicted marks a group the store holds that has left memory: only its

@@ -83,7 +83,7 @@ func TestStoreBackedAggregateOutgrowsItsCache(t *testing.T) {
 // its own, as a query with `--state-store pebble` runs it.
 func attachBacked(t *testing.T, agg *Aggregate, store state.Store) (*Task, *taskStore) {
 	t.Helper()
-	if err := agg.attach(store); err != nil {
+	if err := agg.attach(store, 0); err != nil {
 		t.Fatal(err)
 	}
 	tk := newTask(&Topology{}, nil, newTaskStats(), 0)
@@ -103,4 +103,5 @@ func commitLocal(t *testing.T, tk *Task, st *taskStore, offset int64) {
 	if err := st.writeLocal(changes[0], offset); err != nil {
 		t.Fatal(err)
 	}
+	tk.trimCaches()
 }

@@ -35,10 +35,14 @@ type stateOp interface {
 type backedOp interface {
 	stateOp
 	// attach makes s (restored up to the last committed batch) the
-	// operator's state.
-	attach(s state.Store) error
+	// operator's state, holding at most cacheLimit entries decoded
+	// between batches (0: defaultCacheLimit). State the operator keeps in
+	// memory all the same (a stream side of a join) is loaded from s.
+	attach(s state.Store, cacheLimit int) error
 	// evict trims the cache once a batch is written to the store.
 	evict()
+	// held is how many entries the operator holds decoded in memory.
+	held() int64
 }
 
 // StoreOpener opens the local store of one state store of one task; nil

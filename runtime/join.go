@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/state"
 )
 
 // Join kinds.
@@ -77,6 +78,19 @@ type joinState struct {
 	seen   int64
 	expiry deadlineHeap
 	arena  rowArena
+
+	// backing, when set (a table side over a local Pebble store), holds
+	// every row of the side; rows is then a cache of the keys in use,
+	// trimmed to cacheLimit after each committed batch, and a key deleted
+	// since that batch stays in it without rows until the store has its
+	// deletion. peak is the most keys rows held since it was last made
+	// anew; loadErr the first failed read of the store, which fails the
+	// next flush.
+	backing    state.Store
+	cacheLimit int
+	peak       int
+	getKey     []byte
+	loadErr    error
 }
 
 // sideKey is a join side's rows of one state key: for a stream all its
@@ -89,15 +103,27 @@ type sideKey struct {
 }
 
 // key returns the side's rows of state key k, or nil.
-func (s *joinState) key(k []byte) *sideKey { return s.rows[string(k)] }
+func (s *joinState) key(k []byte) *sideKey {
+	if sk := s.rows[string(k)]; sk != nil || s.backing == nil {
+		return sk
+	}
+	return s.load(k)
+}
 
 // addKey returns the side's rows of state key k, adding the key if it has
-// none.
+// none. A store-backed side's new key is not read from the store: the
+// caller sets its rows.
 func (s *joinState) addKey(k []byte) *sideKey {
 	if sk := s.rows[string(k)]; sk != nil {
 		return sk
 	}
-	sk := s.arena.newKey(string(k))
+	var sk *sideKey
+	if s.backing == nil {
+		sk = s.arena.newKey(string(k))
+	} else {
+		// Not from the arena, whose chunk one cached key would pin.
+		sk = &sideKey{ks: string(k)}
+	}
 	s.rows[sk.ks] = sk
 	return sk
 }
@@ -144,9 +170,10 @@ func (s *joinState) addRow(sk *sideKey, jr *joinRow) {
 	sk.rows = append(sk.rows, jr)
 }
 
-// drop removes a key without rows from the side.
+// drop removes a key without rows from the side. A store-backed side
+// keeps it (its deletion may not be in the store yet) until evict.
 func (s *joinState) drop(sk *sideKey) {
-	if s.rows[sk.ks] == sk {
+	if s.backing == nil && s.rows[sk.ks] == sk {
 		delete(s.rows, sk.ks)
 	}
 }

@@ -1,10 +1,12 @@
 package runtime
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 
+	"github.com/eddysql/eddy/state"
 	"github.com/eddysql/eddy/types/codec"
 )
 
@@ -19,6 +21,9 @@ func (j *JoinSpec) storeName() string { return j.store }
 func (j *JoinSpec) stateEntries() int64 {
 	var n int
 	if j.left != nil {
+		if j.left.backing != nil || j.right.backing != nil {
+			return -1 // a side's rows are only a cache of the store
+		}
 		n += j.left.live + j.right.live
 	}
 	if j.fk != nil {
@@ -82,6 +87,9 @@ func (j *JoinSpec) flush(side byte, put func(k, v []byte)) error {
 		if side != 0 && s.tag != side {
 			continue
 		}
+		if s.loadErr != nil {
+			return s.loadErr
+		}
 		var err error
 		if buf, key, err = s.flush(buf, key, put); err != nil {
 			return err
@@ -138,10 +146,149 @@ func (s *joinSideStore) stateEntries() int64 {
 	if s.j.left == nil {
 		return 0
 	}
-	if s.tag == 'L' {
-		return int64(s.j.left.live)
+	side := s.j.side(s.tag)
+	if side.backing != nil {
+		return -1
 	}
-	return int64(s.j.right.live)
+	return int64(side.live)
+}
+
+func (s *joinSideStore) attach(st state.Store, cacheLimit int) error {
+	s.j.init()
+	return s.j.attachSide(s.j.side(s.tag), st, cacheLimit)
+}
+
+func (s *joinSideStore) evict() { s.j.side(s.tag).evict() }
+
+func (s *joinSideStore) held() int64 {
+	if s.j.left == nil {
+		return 0
+	}
+	return s.j.side(s.tag).held()
+}
+
+// attach makes s the join's store: a table side's rows are read from it
+// on demand (but for a foreign-key join's, whose index of the left rows
+// by foreign key is in memory); the stream sides' rows, the foreign-key
+// join's, and the stream times are loaded.
+func (j *JoinSpec) attach(s state.Store, cacheLimit int) error {
+	j.init()
+	for _, side := range []*joinState{j.left, j.right} {
+		if err := j.attachSide(side, s, cacheLimit); err != nil {
+			return err
+		}
+	}
+	for _, tag := range []byte{'l', 'r'} {
+		if err := loadPrefix(s, []byte{tag}, j.restoreEntry); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// attachSide attaches one side to its store, s (see attach), with the
+// stream times, which the left side's store holds.
+func (j *JoinSpec) attachSide(side *joinState, s state.Store, cacheLimit int) error {
+	if err := loadPrefix(s, streamTimeKey[:1], j.restoreEntry); err != nil {
+		return err
+	}
+	if side.table && j.FK == nil {
+		side.backing, side.cacheLimit = s, cacheLimit
+		return nil
+	}
+	return loadPrefix(s, []byte{side.tag}, j.restoreEntry)
+}
+
+// loadPrefix restores every entry of s whose key starts with prefix.
+func loadPrefix(s state.Store, prefix []byte, restore func(k, v []byte) error) error {
+	hi := append(bytes.Clone(prefix[:len(prefix)-1]), prefix[len(prefix)-1]+1)
+	var rerr error
+	err := s.Scan(prefix, hi, func(k, v []byte) bool {
+		rerr = restore(bytes.Clone(k), bytes.Clone(v))
+		return rerr == nil
+	})
+	return cmpErr(err, rerr)
+}
+
+func (j *JoinSpec) evict() {
+	if j.left != nil {
+		j.left.evict()
+		j.right.evict()
+	}
+}
+
+func (j *JoinSpec) held() int64 {
+	if j.left == nil {
+		return 0
+	}
+	n := j.left.held() + j.right.held()
+	if j.fk != nil {
+		n += int64(len(j.fk.left) + len(j.fk.right))
+	}
+	return n
+}
+
+// held is how many keys the side holds in memory.
+func (s *joinState) held() int64 {
+	if s.backing != nil {
+		return int64(len(s.rows))
+	}
+	return int64(s.live)
+}
+
+// load reads a store-backed side's rows of state key k from the store
+// into the cache; nil when the store has none.
+func (s *joinState) load(k []byte) *sideKey {
+	s.getKey = append(append(s.getKey[:0], s.tag), k...)
+	v, ok, err := s.backing.Get(s.getKey)
+	if !ok || err != nil {
+		if err != nil && s.loadErr == nil {
+			s.loadErr = fmt.Errorf("join state %q: %w", s.getKey, err)
+		}
+		return nil
+	}
+	rows, err := decodeJoinRows(v)
+	if err != nil {
+		if s.loadErr == nil {
+			s.loadErr = fmt.Errorf("join state %q: %w", s.getKey, err)
+		}
+		return nil
+	}
+	sk := &sideKey{ks: string(k), rows: rows}
+	s.rows[sk.ks] = sk
+	return sk
+}
+
+// evict trims a store-backed side's cache to its limit once a batch is
+// in the store: keys not changed since are dropped (those without rows
+// too, their deletion now stored). A map keeps its table when emptied,
+// so one that once held many more keys than it does now is made anew.
+func (s *joinState) evict() {
+	if s.backing == nil {
+		return
+	}
+	s.peak = max(s.peak, len(s.rows))
+	limit := s.cacheLimit
+	if limit <= 0 {
+		limit = defaultCacheLimit
+	}
+	excess := len(s.rows) - limit
+	for ks, sk := range s.rows {
+		if excess <= 0 {
+			break
+		}
+		if !sk.dirty {
+			delete(s.rows, ks)
+			excess--
+		}
+	}
+	if s.peak > 2*len(s.rows)+1024 {
+		rows := make(map[string]*sideKey, len(s.rows))
+		for ks, sk := range s.rows {
+			rows[ks] = sk
+		}
+		s.rows, s.peak = rows, len(rows)
+	}
 }
 
 // flush writes the side's changed keys through put, a key without rows
@@ -220,6 +367,25 @@ func appendJoinRow(b []byte, row []any, ts int64, flag bool, key any) ([]byte, e
 
 var errShortJoinRow = errors.New("truncated join state")
 
+// decodeJoinRows reads a key's store entry, written by appendJoinRows.
+func decodeJoinRows(v []byte) ([]*joinRow, error) {
+	cnt, n := binary.Uvarint(v)
+	if n <= 0 || cnt > uint64(len(v)) {
+		return nil, errShortJoinRow
+	}
+	v = v[n:]
+	rows := make([]*joinRow, 0, cnt)
+	for range cnt {
+		row, ts, matched, key, rest, err := readJoinRow(v)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, &joinRow{row: row, ts: ts, matched: matched, key: key})
+		v = rest
+	}
+	return rows, nil
+}
+
 func readJoinRow(b []byte) (row []any, ts int64, flag bool, key any, rest []byte, err error) {
 	ts, n := binary.Varint(b)
 	if n <= 0 || len(b) < n+1 {
@@ -272,19 +438,9 @@ func (j *JoinSpec) restoreEntry(k, v []byte) error {
 			}
 			return nil
 		}
-		cnt, n := binary.Uvarint(v)
-		if n <= 0 {
-			return errShortJoinRow
-		}
-		v = v[n:]
-		rows := make([]*joinRow, 0, cnt)
-		for range cnt {
-			row, ts, matched, key, rest, err := readJoinRow(v)
-			if err != nil {
-				return err
-			}
-			rows = append(rows, &joinRow{row: row, ts: ts, matched: matched, key: key})
-			v = rest
+		rows, err := decodeJoinRows(v)
+		if err != nil {
+			return err
 		}
 		sk := s.addKey(k[1:])
 		s.setRows(sk, rows)

@@ -8,6 +8,7 @@ import (
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/serde"
+	"github.com/eddysql/eddy/state"
 )
 
 // Rec is a row travelling through the operators with its record context.
@@ -58,11 +59,44 @@ type Filter struct {
 	dirty  map[string]bool
 	store  string
 	keyBuf []byte
+	// back, when set, holds passed in the local store, passed being a
+	// cache of it.
+	back *storeCache
 }
 
 func (f *Filter) storeName() string { return f.store }
 
-func (f *Filter) stateEntries() int64 { return int64(len(f.passed)) }
+func (f *Filter) stateEntries() int64 {
+	if f.back != nil {
+		return -1
+	}
+	return int64(len(f.passed))
+}
+
+func (f *Filter) attach(s state.Store, cacheLimit int) error {
+	if f.passed == nil {
+		f.passed = map[string]bool{}
+	}
+	f.back = newStoreCache(s, cacheLimit)
+	return nil
+}
+
+func (f *Filter) evict() {
+	if f.back != nil {
+		f.passed = trim(f.back, f.passed, f.dirty)
+	}
+}
+
+func (f *Filter) held() int64 { return int64(len(f.passed)) }
+
+// stored tells whether key k's row passed, as the store says; cached.
+func (f *Filter) stored(k string) bool {
+	_, ok := f.back.get(k)
+	if ok {
+		f.passed[k] = true
+	}
+	return ok
+}
 
 func (f *Filter) markDirty(k []byte) { f.dirtyKey(string(k)) }
 
@@ -75,13 +109,16 @@ func (f *Filter) dirtyKey(k string) {
 
 func (f *Filter) flushChanges(put func(k, v []byte)) error {
 	for k := range f.dirty {
-		if f.passed[k] {
+		if f.passed[k] || (f.back != nil && f.stored(k)) {
 			put([]byte(k), []byte{1})
 		} else {
 			put([]byte(k), nil)
 		}
 	}
 	clear(f.dirty)
+	if f.back != nil {
+		return f.back.err
+	}
 	return nil
 }
 
@@ -127,16 +164,26 @@ func (f *Filter) Process(t *Task, r *Rec) {
 		pass, _ = f.Pred.Value(&t.ectx, r.Row).(bool)
 	}
 	k := string(f.keyBuf)
+	was := passed[k]
+	if !was && f.back != nil {
+		was = f.stored(k)
+	}
 	switch {
 	case pass:
-		if !passed[k] {
+		if !was {
 			passed[k] = true
 			f.dirtyKey(k)
+			if f.back != nil {
+				f.back.set(k)
+			}
 		}
 		f.Next.Process(t, r)
-	case passed[k]:
+	case was:
 		delete(passed, k)
 		f.dirtyKey(k)
+		if f.back != nil {
+			f.back.deleted(k)
+		}
 		r.Tombstone = true
 		f.Next.Process(t, r)
 	}

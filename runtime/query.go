@@ -31,6 +31,10 @@ type Options struct {
 	MemberID string
 	// Paused starts the query paused (see Query.Pause).
 	Paused bool
+	// StateCacheLimit is how many entries each operator whose state
+	// lives in its local store (Stores) keeps decoded in memory between
+	// batches (0: 100,000).
+	StateCacheLimit int
 }
 
 // Query is a running topology: one task per input partition number, all
@@ -455,6 +459,7 @@ func (q *Query) commit(ctx context.Context) error {
 	}
 	now := time.Now()
 	for _, t := range q.tasks {
+		t.trimCaches()
 		t.clearUncommitted()
 		t.sampleState(now)
 	}

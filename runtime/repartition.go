@@ -8,6 +8,7 @@ import (
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/serde"
+	"github.com/eddysql/eddy/state"
 )
 
 // Repartition writes rows to an internal topic keyed by Keys, so that all
@@ -191,11 +192,50 @@ type TableChanges struct {
 	dirty  map[string]bool
 	store  string
 	keyBuf []byte
+	// back, when set, holds prev in the local store, prev being a cache
+	// of it.
+	back *storeCache
 }
 
 func (c *TableChanges) storeName() string { return c.store }
 
-func (c *TableChanges) stateEntries() int64 { return int64(len(c.prev)) }
+func (c *TableChanges) stateEntries() int64 {
+	if c.back != nil {
+		return -1
+	}
+	return int64(len(c.prev))
+}
+
+func (c *TableChanges) attach(s state.Store, cacheLimit int) error {
+	if c.prev == nil {
+		c.prev = map[string][]any{}
+	}
+	c.back = newStoreCache(s, cacheLimit)
+	return nil
+}
+
+func (c *TableChanges) evict() {
+	if c.back != nil {
+		c.prev = trim(c.back, c.prev, c.dirty)
+	}
+}
+
+func (c *TableChanges) held() int64 { return int64(len(c.prev)) }
+
+// stored reads key k's current row from the store; cached.
+func (c *TableChanges) stored(k string) ([]any, bool) {
+	v, ok := c.back.get(k)
+	if !ok {
+		return nil, false
+	}
+	row, _, err := DecodeRow(v, nil)
+	if err != nil {
+		c.back.fail(k, err)
+		return nil, false
+	}
+	c.prev[k] = row
+	return row, true
+}
 
 func (c *TableChanges) markDirty(k []byte) {
 	if c.dirty == nil {
@@ -207,6 +247,9 @@ func (c *TableChanges) markDirty(k []byte) {
 func (c *TableChanges) flushChanges(put func(k, v []byte)) error {
 	for k := range c.dirty {
 		row, ok := c.prev[k]
+		if !ok && c.back != nil {
+			row, ok = c.stored(k)
+		}
 		if !ok {
 			put([]byte(k), nil)
 			continue
@@ -218,6 +261,9 @@ func (c *TableChanges) flushChanges(put func(k, v []byte)) error {
 		put([]byte(k), b)
 	}
 	clear(c.dirty)
+	if c.back != nil {
+		return c.back.err
+	}
 	return nil
 }
 
@@ -254,9 +300,15 @@ func (c *TableChanges) Process(t *Task, r *Rec) {
 	k := string(c.keyBuf)
 	c.markDirty(c.keyBuf)
 	old, had := prev[k]
+	if !had && c.back != nil {
+		old, had = c.stored(k)
+	}
 	if r.Tombstone {
 		if had {
 			delete(prev, k)
+			if c.back != nil {
+				c.back.deleted(k)
+			}
 			rec := Rec{Row: old, Ts: r.Ts, Headers: r.Headers, Partition: r.Partition, Retract: true}
 			c.Next.Process(t, &rec)
 		}
@@ -264,6 +316,9 @@ func (c *TableChanges) Process(t *Task, r *Rec) {
 	}
 	row := append([]any(nil), r.Row...)
 	prev[k] = row
+	if c.back != nil {
+		c.back.set(k)
+	}
 	rec := *r
 	rec.Row = row
 	rec.Old = old // nil for a first insert

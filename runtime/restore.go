@@ -101,13 +101,20 @@ func (st *taskStore) writeLocal(entries []change, markerOffset int64) error {
 			return err
 		}
 	}
-	if err := st.local.Commit(markerOffset); err != nil {
-		return err
+	return st.local.Commit(markerOffset)
+}
+
+// trimCaches trims the caches of the task's store-backed operators once
+// a commit has written their changes to their stores, every commit,
+// whether the task changed state or only read it (a stream–table join's
+// lookups fill its cache too), after noting how much state it held.
+func (t *Task) trimCaches() {
+	t.noteHeld()
+	for _, st := range t.stores {
+		if st.backed {
+			st.op.(backedOp).evict()
+		}
 	}
-	if st.backed {
-		st.op.(backedOp).evict()
-	}
-	return nil
 }
 
 func (t *Task) close() {
@@ -250,6 +257,9 @@ func (q *Query) restore(ctx context.Context, t *Task) error {
 	// committed if another store has its marker (the markers follow all
 	// entries of a batch); otherwise they never happened.
 	for _, r := range rs {
+		// A store-backed operator marks keys dirty once attached: it
+		// reads their values from the store.
+		var redo [][]byte
 		for _, e := range r.trailing {
 			if haveCommitted && e.seq <= committed && (!r.hasMark || e.seq > r.lastSeq) {
 				var err error
@@ -263,11 +273,18 @@ func (q *Query) restore(ctx context.Context, t *Task) error {
 				}
 				continue
 			}
-			r.st.op.markDirty(e.key)
+			if r.st.backed {
+				redo = append(redo, e.key)
+			} else {
+				r.st.op.markDirty(e.key)
+			}
 		}
 		if r.st.backed {
-			if err := r.st.op.(backedOp).attach(r.st.local); err != nil {
+			if err := r.st.op.(backedOp).attach(r.st.local, q.opts.StateCacheLimit); err != nil {
 				return fmt.Errorf("attach local store %s: %w", r.st.name, err)
+			}
+			for _, k := range redo {
+				r.st.op.markDirty(k)
 			}
 		}
 	}

@@ -43,6 +43,10 @@ type TaskStats struct {
 	// when unknown (a store-backed operator's entry count, a task without
 	// local stores' bytes).
 	StateEntries, StateBytes atomic.Int64
+	// StateHeldPeak is the most state entries the task's operators held
+	// decoded in memory at a commit, before trimming their caches (those
+	// whose state lives in a local store hold only a cache of it).
+	StateHeldPeak atomic.Int64
 
 	mu    sync.Mutex // guards parts; taken when a partition first arrives and by readers
 	parts []*PartitionStats
@@ -121,6 +125,7 @@ type TaskSnapshot struct {
 	In, Out, Errors                    int64
 	Reread, Restored, RestoreRemaining int64
 	StateEntries, StateBytes           int64
+	StateHeldPeak                      int64
 	Partitions                         []PartitionSnapshot
 }
 
@@ -129,6 +134,7 @@ func (s *TaskStats) snapshot(task int32) TaskSnapshot {
 		Task: task, Out: s.Out.Load(), Errors: s.Errors.Load(),
 		Reread: s.Reread.Load(), Restored: s.Restored.Load(), RestoreRemaining: s.RestoreRemaining.Load(),
 		StateEntries: s.StateEntries.Load(), StateBytes: s.StateBytes.Load(),
+		StateHeldPeak: s.StateHeldPeak.Load(),
 	}
 	s.mu.Lock()
 	parts := slices.Clone(s.parts)
@@ -278,6 +284,22 @@ func (t *Task) sampleState(now time.Time) {
 	}
 	if haveLocal {
 		t.stats.StateBytes.Store(bytes)
+	}
+}
+
+// noteHeld records the entries the task's operators hold decoded in
+// memory, before a commit trims the caches of those backed by a store.
+func (t *Task) noteHeld() {
+	var n int64
+	for _, st := range t.stores {
+		if st.backed {
+			n += st.op.(backedOp).held()
+		} else {
+			n += max(st.op.stateEntries(), 0)
+		}
+	}
+	if n > t.stats.StateHeldPeak.Load() {
+		t.stats.StateHeldPeak.Store(n)
 	}
 }
 
