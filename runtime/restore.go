@@ -107,14 +107,16 @@ func (st *taskStore) writeLocal(entries []change, markerOffset int64) error {
 // trimCaches trims the caches of the task's store-backed operators once
 // a commit has written their changes to their stores, every commit,
 // whether the task changed state or only read it (a stream–table join's
-// lookups fill its cache too), after noting how much state it held.
+// lookups fill its cache too), noting how much state it held before and
+// after.
 func (t *Task) trimCaches() {
-	t.noteHeld()
+	notePeak(&t.stats.StateTouchedPeak, t.heldEntries())
 	for _, st := range t.stores {
 		if st.backed {
 			st.op.(backedOp).evict()
 		}
 	}
+	notePeak(&t.stats.StateHeldPeak, t.heldEntries())
 }
 
 func (t *Task) close() {

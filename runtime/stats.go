@@ -43,10 +43,12 @@ type TaskStats struct {
 	// when unknown (a store-backed operator's entry count, a task without
 	// local stores' bytes).
 	StateEntries, StateBytes atomic.Int64
-	// StateHeldPeak is the most state entries the task's operators held
-	// decoded in memory at a commit, before trimming their caches (those
-	// whose state lives in a local store hold only a cache of it).
-	StateHeldPeak atomic.Int64
+	// StateHeldPeak is the most state entries the task's operators kept
+	// decoded in memory from one commit to the next: those whose state
+	// lives in a local store keep a cache of it, trimmed at each commit.
+	// StateTouchedPeak is the most they held at a commit before that
+	// trim: the cache and the entries read or changed since the last.
+	StateHeldPeak, StateTouchedPeak atomic.Int64
 
 	mu    sync.Mutex // guards parts; taken when a partition first arrives and by readers
 	parts []*PartitionStats
@@ -125,7 +127,7 @@ type TaskSnapshot struct {
 	In, Out, Errors                    int64
 	Reread, Restored, RestoreRemaining int64
 	StateEntries, StateBytes           int64
-	StateHeldPeak                      int64
+	StateHeldPeak, StateTouchedPeak    int64
 	Partitions                         []PartitionSnapshot
 }
 
@@ -134,7 +136,7 @@ func (s *TaskStats) snapshot(task int32) TaskSnapshot {
 		Task: task, Out: s.Out.Load(), Errors: s.Errors.Load(),
 		Reread: s.Reread.Load(), Restored: s.Restored.Load(), RestoreRemaining: s.RestoreRemaining.Load(),
 		StateEntries: s.StateEntries.Load(), StateBytes: s.StateBytes.Load(),
-		StateHeldPeak: s.StateHeldPeak.Load(),
+		StateHeldPeak: s.StateHeldPeak.Load(), StateTouchedPeak: s.StateTouchedPeak.Load(),
 	}
 	s.mu.Lock()
 	parts := slices.Clone(s.parts)
@@ -287,9 +289,9 @@ func (t *Task) sampleState(now time.Time) {
 	}
 }
 
-// noteHeld records the entries the task's operators hold decoded in
-// memory, before a commit trims the caches of those backed by a store.
-func (t *Task) noteHeld() {
+// heldEntries is how many state entries the task's operators hold decoded in
+// memory.
+func (t *Task) heldEntries() int64 {
 	var n int64
 	for _, st := range t.stores {
 		if st.backed {
@@ -298,8 +300,13 @@ func (t *Task) noteHeld() {
 			n += max(st.op.stateEntries(), 0)
 		}
 	}
-	if n > t.stats.StateHeldPeak.Load() {
-		t.stats.StateHeldPeak.Store(n)
+	return n
+}
+
+// notePeak raises a peak counter to n.
+func notePeak(peak *atomic.Int64, n int64) {
+	if n > peak.Load() {
+		peak.Store(n)
 	}
 }
 
