@@ -71,11 +71,15 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 			// Rebalances wait until the batch in hand is processed
 			// and committed, so we never commit partitions we lost.
 			kgo.BlockRebalanceOnPoll(),
-			// Range assignment gives a member the same partition numbers
-			// of every topic of the same size, so co-partitioned inputs
-			// (a join's two sides, a repartition topic and its source)
-			// stay together in one task; sticky balancers split them.
-			kgo.Balancers(kgo.RangeBalancer()),
+			// Both give a member the same partition numbers of every
+			// topic of the same size, so co-partitioned inputs (a join's
+			// two sides, a repartition topic and its source) stay
+			// together in one task (kgo's sticky balancers split them).
+			// The co-partitioned sticky balancer also leaves each member
+			// the numbers it had where it can, so a rebalance moves only
+			// the tasks it must; range comes second, for a group that
+			// still has a member of an earlier eddy (a rolling upgrade).
+			kgo.Balancers(CoPartitionedSticky(), kgo.RangeBalancer()),
 			// Frequent heartbeats let a running member notice a join
 			// quickly; the session timeout stays inside Kafka's
 			// default group.min.session.timeout.ms bounds.
