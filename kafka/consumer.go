@@ -645,6 +645,12 @@ func (s *clientSub) onRevoked(_ context.Context, _ *kgo.Client, revoked map[stri
 		s.forget(revoked)
 		return
 	}
+	if s.opts.BeforeRevoke != nil {
+		s.opts.BeforeRevoke()
+	}
+	if s.opts.Held != nil {
+		s.markHeld(nil) // what the handler holds now
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
 	if err := s.commitPending(ctx, revoked); err != nil {
@@ -665,6 +671,9 @@ func (s *clientSub) onAssigned(_ context.Context, _ *kgo.Client, assigned map[st
 		for t, ps := range assigned {
 			s.opts.OnAssign(t, ps)
 		}
+	}
+	if s.opts.OnAssigned != nil {
+		s.opts.OnAssigned()
 	}
 	s.waitMu.Lock()
 	if s.endWait != nil {

@@ -81,6 +81,17 @@ type SubscribeOptions struct {
 	// consumer can restore their state first. A broker-backed cluster
 	// calls it from the consumer's goroutine between batches.
 	OnAssign func(topic string, partitions []int32)
+	// OnAssigned, when set, is called once a rebalance's assignment is
+	// complete, after its OnAssign calls (also when nothing was
+	// assigned), from the same goroutine.
+	OnAssigned func()
+	// BeforeRevoke, when set, is called when a rebalance starts taking
+	// partitions away from a committing subscription that is not
+	// transactional, while no batch is being handled and before the
+	// processed offsets are committed: a handler deferring its commits
+	// may make them now, so that the offsets committed (asked of Held
+	// again) cover everything it processed.
+	BeforeRevoke func()
 	// Held, when set, lets the handler keep records for later (a task
 	// waiting for a lagging input, to process records in time order):
 	// after each call the subscription commits a partition only up to the

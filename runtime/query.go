@@ -59,8 +59,13 @@ type Query struct {
 	// topic are there (nil when none is).
 	gate *feedGate
 
-	mu    sync.Mutex // guards tasks; held while a batch is handled
+	mu    sync.Mutex // guards tasks and parked; held while a batch is handled
 	tasks map[int32]*Task
+	// parked are tasks a rebalance took away with their state committed
+	// (see keepable), kept until the assignment is known: a task given
+	// back whose state is still the group's (see reusable) goes on
+	// without a restore; the others are closed.
+	parked map[int32]*Task
 	// assigned are the tasks of partitions assigned since the last
 	// batch, created (and restored) when the next batch is handled, an
 	// empty one included: state is restored when a partition is
@@ -203,6 +208,8 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 		EarliestTopics: topo.tableInputs(),
 		OnRevoke:       q.revoke,
 		OnAssign:       q.assign,
+		OnAssigned:     q.assignedAll,
+		BeforeRevoke:   q.commitBeforeRevoke,
 		MaxBatch:       topo.maxBatch(),
 		Paused:         opts.Paused,
 	}
@@ -721,6 +728,7 @@ func (q *Query) flush(ctx context.Context, produce func(context.Context, ...[]ka
 				if err := st.writeLocal(w.entries[si], markers[i].Offset); err != nil {
 					return fmt.Errorf("query %s: local store %s/%d: %w", q.Topology.ID, st.name, w.t.partition, err)
 				}
+				st.logEnd = markers[i].Offset + 1
 				i++
 			}
 			w.t.seq++
@@ -757,6 +765,21 @@ func (q *Query) task(ctx context.Context, partition int32) (*Task, error) {
 	partition = q.taskOf(partition)
 	if t := q.tasks[partition]; t != nil {
 		return t, nil
+	}
+	if t := q.parked[partition]; t != nil {
+		delete(q.parked, partition)
+		why, err := q.reusable(ctx, t)
+		if err == nil && why == "" {
+			q.resume(ctx, t)
+			q.opts.Logf("query %s: task %d kept its state across the rebalance", q.Topology.ID, partition)
+			q.tasks[partition] = t
+			return t, nil
+		}
+		if err != nil {
+			why = err.Error()
+		}
+		q.opts.Logf("query %s: task %d is restored again: %s", q.Topology.ID, partition, why)
+		q.closeTask(t)
 	}
 	t := newTask(q.Topology, q.opts.Log, q.stats.open(partition), partition)
 	t.provenance = !q.synchronous && !q.Topology.NoCommit && q.Topology.Group != ""
@@ -965,8 +988,10 @@ func (q *Query) marker(topic string, partition int32, next int64) {
 	}
 }
 
-// revoke closes the tasks of partitions taken away by a rebalance; their
-// state is restored from the changelogs by whoever owns them next.
+// revoke takes the tasks of partitions away, as a rebalance does: their
+// state is restored from the changelogs by whoever owns them next. A
+// task whose state is all committed is parked rather than closed, in
+// case the rebalance gives its partitions back (see task).
 func (q *Query) revoke(topic string, partitions []int32) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -977,10 +1002,153 @@ func (q *Query) revoke(topic string, partitions []int32) {
 	q.assignMu.Unlock()
 	for _, p := range partitions {
 		p = q.taskOf(p)
-		if t := q.tasks[p]; t != nil {
-			q.closeTask(t)
-			delete(q.tasks, p)
+		t := q.tasks[p]
+		if t == nil {
+			continue
 		}
+		delete(q.tasks, p)
+		if q.keepable(t) {
+			if q.parked == nil {
+				q.parked = map[int32]*Task{}
+			}
+			q.parked[p] = t
+			continue
+		}
+		q.closeTask(t)
+	}
+}
+
+// keepable says whether a task taken away may be kept for its partition
+// number coming back: a task of a persistent query with state (a
+// stateless one costs nothing to make again), running one partition
+// number, whose every processed record is committed: no output,
+// state change or cached row waits for a commit. Its state is then
+// what its changelogs and its group's offsets say, as of its last
+// commit.
+func (q *Query) keepable(t *Task) bool {
+	return !q.synchronous && !q.single && !q.stopping && !q.Topology.NoCommit && q.Topology.Group != "" &&
+		len(t.stores) > 0 && t.failed == nil && !t.stop &&
+		len(t.pending) == 0 && len(t.uncommitted) == 0 && t.cacheBytes() == 0
+}
+
+// commitBeforeRevoke commits what a query deferring its commits holds
+// back when a rebalance starts: the subscription then commits the
+// offsets of everything processed, and the tasks are clean to keep.
+func (q *Query) commitBeforeRevoke() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.deferring || q.stopping || q.failedTask() != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), revokeCommitTimeout)
+	defer cancel()
+	if err := q.commit(ctx); err != nil {
+		// The tasks hold uncommitted work: closed, not kept, and redone
+		// from the last commit by whoever owns them next.
+		q.opts.Logf("query %s: commit before a rebalance: %v", q.Topology.ID, err)
+	}
+}
+
+// revokeCommitTimeout bounds commitBeforeRevoke, which holds up the
+// group's rebalance.
+const revokeCommitTimeout = 10 * time.Second
+
+// assignedAll closes the parked tasks that the rebalance now complete
+// did not give back.
+func (q *Query) assignedAll() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.assignMu.Lock()
+	defer q.assignMu.Unlock()
+	for p, t := range q.parked {
+		if !q.assigned[p] {
+			q.closeTask(t)
+			delete(q.parked, p)
+		}
+	}
+}
+
+// reusable says why a parked task given back must be restored after
+// all ("" when it need not): its state must still be the group's. Its
+// changelogs must end where it left them, but for transaction markers
+// (no one else wrote state for its partition number since), and the
+// group's committed offsets of its inputs must not be behind what it
+// processed (it committed all of it). An offset ahead was committed by
+// another member that processed records without changing the state
+// (its changes would be in the changelogs), or passes transaction
+// markers: the task goes on from there.
+func (q *Query) reusable(ctx context.Context, t *Task) (string, error) {
+	for _, st := range t.stores {
+		if st.logEnd < 0 {
+			return fmt.Sprintf("where changelog %s ends is unknown", st.topic), nil
+		}
+		ends, err := q.cluster.EndOffsets(ctx, st.topic)
+		if err != nil {
+			return "", fmt.Errorf("changelog %s: %w", st.topic, err)
+		}
+		end, ok := ends[t.partition]
+		switch {
+		case !ok || end < st.logEnd:
+			return fmt.Sprintf("changelog %s/%d ends at %d, before the %d the task wrote", st.topic, t.partition, end, st.logEnd), nil
+		case end == st.logEnd:
+			continue
+		}
+		stable, err := kafka.StableEndOffsets(ctx, q.cluster, st.topic)
+		if err != nil {
+			return "", fmt.Errorf("changelog %s: %w", st.topic, err)
+		}
+		if stable[t.partition] != end {
+			return fmt.Sprintf("changelog %s/%d has an open transaction", st.topic, t.partition), nil
+		}
+		written := false
+		if _, err := q.cluster.ReadPartitions(ctx, st.topic, map[int32]int64{t.partition: st.logEnd}, func(kafka.Record) error {
+			written = true
+			return errWrittenSince
+		}); err != nil && !errors.Is(err, errWrittenSince) {
+			return "", fmt.Errorf("changelog %s: %w", st.topic, err)
+		}
+		if written {
+			return fmt.Sprintf("changelog %s/%d was written since offset %d", st.topic, t.partition, st.logEnd), nil
+		}
+	}
+	done := t.doneOffsets()
+	committed := map[string]map[int32]int64{}
+	for _, qu := range t.queues {
+		d, ok := done[qu.name]
+		if !ok || d <= 0 {
+			continue
+		}
+		c, seen := committed[qu.topic]
+		if !seen {
+			var err error
+			if c, err = q.cluster.GroupOffsets(ctx, q.Topology.Group, qu.topic); err != nil {
+				return "", err
+			}
+			committed[qu.topic] = c
+		}
+		if o, ok := c[qu.partition]; !ok || o < d {
+			return fmt.Sprintf("the group committed %s/%d up to %d, not the %d the task processed", qu.topic, qu.partition, o, d), nil
+		}
+	}
+	return "", nil
+}
+
+// errWrittenSince ends reusable's read of a changelog at its first record.
+var errWrittenSince = errors.New("changelog written since")
+
+// resume readies a parked task given back for its partitions' records,
+// which the subscription delivers again from the committed offsets: what
+// it had buffered goes, and its inputs' positions are read anew.
+func (q *Query) resume(ctx context.Context, t *Task) {
+	for _, qu := range t.queues {
+		clear(qu.buf)
+		qu.buf, qu.borrowed = qu.buf[:0], 0
+		qu.next, qu.end, qu.bootstrapTo = -1, -1, -1
+		qu.waitingSince = time.Time{}
+	}
+	t.cur, t.yielded = nil, false
+	if err := q.readPositions(ctx, t); err != nil {
+		q.opts.Logf("query %s: task %d: reading input positions: %v", q.Topology.ID, t.partition, err)
 	}
 }
 
@@ -1111,6 +1279,10 @@ func (q *Query) Stop() error {
 	for p, t := range q.tasks {
 		q.closeTask(t)
 		delete(q.tasks, p)
+	}
+	for p, t := range q.parked {
+		q.closeTask(t)
+		delete(q.parked, p)
 	}
 	q.mu.Unlock()
 	return err

@@ -23,6 +23,11 @@ type taskStore struct {
 	// changes holds the store's changes of the last commit
 	// (collectChanges), its array reused by the next.
 	changes []change
+	// logEnd is where the task's partition of the changelog ended when
+	// the task last read or wrote it: the end its restore read to, then
+	// the offset after its last marker. Past it lie only others' writes
+	// (and transaction markers).
+	logEnd int64
 }
 
 type change struct{ key, value []byte }
@@ -152,7 +157,7 @@ func (q *Query) restore(ctx context.Context, t *Task) error {
 	var offsets map[string]int64
 	read := int64(0)
 	for _, op := range t.inst.states {
-		st := &taskStore{name: op.storeName(), op: op, topic: ChangelogTopic(q.Topology.Group, op.storeName())}
+		st := &taskStore{name: op.storeName(), op: op, topic: ChangelogTopic(q.Topology.Group, op.storeName()), logEnd: -1}
 		from := int64(0)
 		checkpoint := int64(-1) // the local store's marker, read again but not restored
 		if q.opts.Stores != nil {
@@ -193,7 +198,7 @@ func (q *Query) restore(ctx context.Context, t *Task) error {
 			end = max(ends[t.partition], from)
 		}
 		t.stats.RestoreRemaining.Add(end - from)
-		_, err := q.cluster.ReadPartitions(ctx, st.topic, map[int32]int64{t.partition: from}, func(rec kafka.Record) error {
+		readTo, err := q.cluster.ReadPartitions(ctx, st.topic, map[int32]int64{t.partition: from}, func(rec kafka.Record) error {
 			if rec.Offset != checkpoint {
 				read++
 				t.stats.Restored.Add(1)
@@ -249,9 +254,13 @@ func (q *Query) restore(ctx context.Context, t *Task) error {
 		t.stats.RestoreRemaining.Add(pos - end)
 		if err != nil {
 			if isUnknownTopic(err) {
+				st.logEnd = 0
 				continue // no changelog yet: a first start
 			}
 			return fmt.Errorf("read changelog %s: %w", st.topic, err)
+		}
+		if e, ok := readTo[t.partition]; ok {
+			st.logEnd = e
 		}
 		r.trailing = buf
 	}

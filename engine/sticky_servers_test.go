@@ -1,0 +1,179 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRebalanceKeepsTasksThatStay: two servers count a preloaded topic
+// by key (state in memory), a third joins, then leaves. The servers that
+// stay keep the tasks they had, with their state: a join restores only
+// on the newcomer, what it takes; a leave restores on the survivors only
+// the tasks they gain. The counts stay exact throughout. (Under eager
+// range assignment every server restored every task at each rebalance.)
+func TestRebalanceKeepsTasksThatStay(t *testing.T) {
+	const keys, parts = 3_000, 6
+	cl := startBroker(t, t.TempDir())
+	createTopic(t, cl, "events", parts)
+	total := 30_000
+	produceJSON(t, cl, "events", countedEvents(keys, 0, total)...)
+	cfg := map[string]string{"auto.offset.reset": "earliest"}
+	var logs [3]logLines
+	var engines [3]*Engine
+	start := func(i int) {
+		e, err := New(context.Background(), Options{Cluster: cl, ServiceID: "sticky_", Config: cfg,
+			InstanceID: fmt.Sprintf("instance-%d", i), Logf: logs[i].logf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		engines[i] = e
+	}
+	t.Cleanup(func() {
+		for _, e := range engines {
+			if e != nil {
+				e.Close()
+			}
+		}
+		if t.Failed() {
+			for i := range logs {
+				t.Logf("server %d's log:\n%s", i, strings.Join(logs[i].lines, "\n"))
+			}
+		}
+	})
+	// tasks lists, per running server, its tasks' restored counts, and
+	// under task -1 what the server restored in all (closed tasks too).
+	tasks := func() map[int]map[int32]int64 {
+		out := map[int]map[int32]int64{}
+		for i, e := range engines {
+			if e == nil {
+				continue
+			}
+			out[i] = map[int32]int64{}
+			for _, st := range e.QueryStats() {
+				for _, ts := range st.PerTask {
+					out[i][ts.Task] = ts.Restored
+				}
+				out[i][-1] = st.RestoredRecords
+			}
+		}
+		return out
+	}
+	// settle waits until the running servers share every task evenly
+	// and the counts add up to want, and returns the tasks.
+	settle := func(want int) map[int]map[int32]int64 {
+		t.Helper()
+		deadline := time.Now().Add(time.Minute)
+		for {
+			cur := tasks()
+			owned := map[int32]int{}
+			even := true
+			for _, ts := range cur {
+				for p := range ts {
+					if p >= 0 {
+						owned[p]++
+					}
+				}
+				if len(ts) != parts/len(cur)+1 {
+					even = false
+				}
+			}
+			if even && len(owned) == parts {
+				recs, err := cl.ReadAll(context.Background(), "COUNTS")
+				if err == nil && latestCountSum(t, recs, "N") == float64(want) {
+					return cur
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("never settled at %d counted: tasks %v", want, cur)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	// kept checks that a server restored, between before and after,
+	// only the tasks it gained (their counts), and returns how much.
+	kept := func(before, after map[int]map[int32]int64, server int, when string) (gained int64) {
+		t.Helper()
+		for p, r := range after[server] {
+			if _, had := before[server][p]; !had && p >= 0 {
+				gained += r
+			}
+		}
+		if all := after[server][-1] - before[server][-1]; all != gained {
+			t.Errorf("%s: server %d restored %d changelog records, %d of them for tasks it had before the rebalance (tasks %v, then %v)",
+				when, server, all, all-gained, before[server], after[server])
+		}
+		return gained
+	}
+
+	start(0)
+	mustExec(t, engines[0], `CREATE STREAM EV (K STRING KEY, V INT) WITH (KAFKA_TOPIC='events', VALUE_FORMAT='JSON');
+		CREATE TABLE COUNTS AS SELECT K, COUNT(*) AS N FROM EV GROUP BY K;`)
+	start(1)
+	two := settle(total)
+	t.Logf("two servers: tasks %v", two)
+
+	start(2)
+	three := settle(total)
+	t.Logf("a third joins: tasks %v", three)
+	for _, s := range []int{0, 1} {
+		if g := kept(two, three, s, "join"); g != 0 {
+			t.Errorf("join: server %d restored %d records of tasks it gained; it should only give tasks up", s, g)
+		}
+	}
+	if three[2][-1] == 0 {
+		t.Errorf("join: the newcomer restored nothing for its tasks %v", three[2])
+	}
+	t.Logf("join: restored changelog records: servers 0 and 1 %d and %d, server 2 (new) %d for its tasks",
+		three[0][-1]-two[0][-1], three[1][-1]-two[1][-1], three[2][-1])
+
+	produceJSON(t, cl, "events", countedEvents(keys, total, 6_000)...)
+	total += 6_000
+	settle(total)
+	before := tasks()
+	if err := engines[2].Close(); err != nil {
+		t.Fatal(err)
+	}
+	engines[2] = nil
+	after := settle(total)
+	t.Logf("the third leaves: tasks %v", after)
+	for _, s := range []int{0, 1} {
+		g := kept(before, after, s, "leave")
+		t.Logf("leave: server %d restored %d changelog records (%d in all), for the %d task(s) it gained", s, g, after[s][-1]-before[s][-1], len(after[s])-len(before[s]))
+	}
+	produceJSON(t, cl, "events", countedEvents(keys, total, 6_000)...)
+	total += 6_000
+	settle(total)
+
+	// Exact: every key counted total/keys times, once each.
+	recs, err := cl.ReadAll(context.Background(), "COUNTS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := map[string]float64{}
+	for _, r := range recs {
+		latest[string(r.Key)] = jsonValue(t, r)["N"].(float64)
+	}
+	if len(latest) != keys {
+		t.Fatalf("%d keys counted, want %d", len(latest), keys)
+	}
+	for _, k := range slices.Sorted(maps.Keys(latest)) {
+		if latest[k] != float64(total/keys) {
+			t.Fatalf("key %s counted %v times, want %d", k, latest[k], total/keys)
+		}
+	}
+	for i, e := range engines {
+		if e == nil {
+			continue
+		}
+		for _, st := range e.QueryStats() {
+			if st.State != "RUNNING" {
+				t.Errorf("server %d: query %s is %s: %s", i, st.ID, st.State, st.Error)
+			}
+		}
+	}
+}
