@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/eddysql/eddy/kafka"
 )
 
 // TestRebalanceKeepsTasksThatStay: two servers count a preloaded topic
@@ -175,5 +177,120 @@ func TestRebalanceKeepsTasksThatStay(t *testing.T) {
 				t.Errorf("server %d: query %s is %s: %s", i, st.ID, st.State, st.Error)
 			}
 		}
+	}
+}
+
+// TestPartitionBackAfterAnotherServerRestores: a partition goes from
+// server A to server B, which processes records of it, and back to A
+// when B leaves. A must not go on from the state it had (B changed it):
+// it restores the task from the changelog, and the counts stay exact.
+func TestPartitionBackAfterAnotherServerRestores(t *testing.T) {
+	const keys, parts = 200, 2
+	cl := startBroker(t, t.TempDir())
+	createTopic(t, cl, "events", parts)
+	total := 4_000
+	produceJSON(t, cl, "events", countedEvents(keys, 0, total)...)
+	cfg := map[string]string{"auto.offset.reset": "earliest"}
+	var logs [2]logLines
+	var engines [2]*Engine
+	start := func(i int) {
+		e, err := New(context.Background(), Options{Cluster: cl, ServiceID: "aba_", Config: cfg,
+			InstanceID: fmt.Sprintf("instance-%d", i), Logf: logs[i].logf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		engines[i] = e
+	}
+	t.Cleanup(func() {
+		for _, e := range engines {
+			if e != nil {
+				e.Close()
+			}
+		}
+		if t.Failed() {
+			for i := range logs {
+				t.Logf("server %d's log:\n%s", i, strings.Join(logs[i].lines, "\n"))
+			}
+		}
+	})
+	taskList := func(e *Engine) []int32 {
+		var out []int32
+		for _, st := range e.QueryStats() {
+			for _, ts := range st.PerTask {
+				out = append(out, ts.Task)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	counted := func(want int) {
+		t.Helper()
+		waitRecords(t, cl, "COUNTS", func(recs []kafka.Record) bool { return latestCountSum(t, recs, "N") >= float64(want) })
+	}
+	waitTasks := func(e *Engine, n int) []int32 {
+		t.Helper()
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+			if ts := taskList(e); len(ts) == n {
+				return ts
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("never %d tasks: %v", n, taskList(e))
+			}
+		}
+	}
+	start(0)
+	mustExec(t, engines[0], `CREATE STREAM EV (K STRING KEY, V INT) WITH (KAFKA_TOPIC='events', VALUE_FORMAT='JSON');
+		CREATE TABLE COUNTS AS SELECT K, COUNT(*) AS N FROM EV GROUP BY K;`)
+	waitTasks(engines[0], 2)
+	counted(total)
+	start(1)
+	moved := waitTasks(engines[1], 1)[0]
+	waitTasks(engines[0], 1)
+	// B processes records of the partition it took.
+	produceJSON(t, cl, "events", countedEvents(keys, total, 2_000)...)
+	total += 2_000
+	counted(total)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		var in int64
+		for _, st := range engines[1].QueryStats() {
+			in = st.RecordsIn
+		}
+		if in > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("server B processed nothing")
+		}
+	}
+	if err := engines[1].Close(); err != nil {
+		t.Fatal(err)
+	}
+	engines[1] = nil
+	waitTasks(engines[0], 2)
+	produceJSON(t, cl, "events", countedEvents(keys, total, 2_000)...)
+	total += 2_000
+	counted(total)
+	if line := logs[0].find(fmt.Sprintf("task %d restored", moved)); line == "" {
+		t.Errorf("server A took task %d back without restoring it", moved)
+	}
+	if line := logs[0].find(fmt.Sprintf("task %d kept its state", moved)); line != "" {
+		t.Errorf("server A kept stale state: %s", line)
+	}
+	time.Sleep(500 * time.Millisecond) // a duplicate on its way shows up
+	recs, err := cl.ReadAll(context.Background(), "COUNTS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := map[string]float64{}
+	for _, r := range recs {
+		latest[string(r.Key)] = jsonValue(t, r)["N"].(float64)
+	}
+	for k, n := range latest {
+		if n != float64(total/keys) {
+			t.Fatalf("key %s counted %v times, want %d", k, n, total/keys)
+		}
+	}
+	if len(latest) != keys {
+		t.Fatalf("%d keys, want %d", len(latest), keys)
 	}
 }
