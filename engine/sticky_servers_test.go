@@ -18,13 +18,21 @@ import (
 // on the newcomer, what it takes; a leave restores on the survivors only
 // the tasks they gain. The counts stay exact throughout. (Under eager
 // range assignment every server restored every task at each rebalance.)
+// Exactly-once too: its transactions commit the tasks' state and offsets
+// together.
 func TestRebalanceKeepsTasksThatStay(t *testing.T) {
+	for _, guarantee := range []string{"at_least_once", "exactly_once_v2"} {
+		t.Run(guarantee, func(t *testing.T) { rebalanceKeepsTasks(t, guarantee) })
+	}
+}
+
+func rebalanceKeepsTasks(t *testing.T, guarantee string) {
 	const keys, parts = 3_000, 6
 	cl := startBroker(t, t.TempDir())
 	createTopic(t, cl, "events", parts)
 	total := 30_000
 	produceJSON(t, cl, "events", countedEvents(keys, 0, total)...)
-	cfg := map[string]string{"auto.offset.reset": "earliest"}
+	cfg := map[string]string{"auto.offset.reset": "earliest", "processing.guarantee": guarantee}
 	var logs [3]logLines
 	var engines [3]*Engine
 	start := func(i int) {

@@ -1027,7 +1027,7 @@ func (q *Query) revoke(topic string, partitions []int32) {
 // commit.
 func (q *Query) keepable(t *Task) bool {
 	return !q.synchronous && !q.single && !q.stopping && !q.Topology.NoCommit && q.Topology.Group != "" &&
-		len(t.stores) > 0 && t.failed == nil && !t.stop &&
+		q.failedAt.Load() == 0 && len(t.stores) > 0 && t.failed == nil && !t.stop &&
 		len(t.pending) == 0 && len(t.uncommitted) == 0 && t.cacheBytes() == 0
 }
 
@@ -1037,7 +1037,9 @@ func (q *Query) keepable(t *Task) bool {
 func (q *Query) commitBeforeRevoke() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if !q.deferring || q.stopping || q.failedTask() != nil {
+	// A query that failed holds state of a batch that never committed
+	// (as Stop, it does not commit it).
+	if !q.deferring || q.stopping || q.failedAt.Load() != 0 || q.failedTask() != nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), revokeCommitTimeout)
