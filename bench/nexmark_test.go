@@ -219,6 +219,18 @@ func BenchmarkNexmark(b *testing.B) {
 // the engine: EDDY_BENCH_COMPRESSION, else eddy's default (none).
 func nexmarkCompression() string { return os.Getenv("EDDY_BENCH_COMPRESSION") }
 
+// nexmarkEngineOptions are a run's engine options: state in memory, or
+// with EDDY_BENCH_STATE_STORE=pebble in Pebble stores under a temporary
+// directory (ksql.state.store, as `eddy --state-store pebble`).
+func nexmarkEngineOptions(b *testing.B, cl kafka.Cluster, sid string) engine.Options {
+	opts := engine.Options{Cluster: cl, ServiceID: sid, Logf: b.Logf}
+	if kind := os.Getenv("EDDY_BENCH_STATE_STORE"); kind != "" {
+		opts.StateDir = b.TempDir()
+		opts.Config = map[string]string{engine.StateStoreProperty: kind}
+	}
+	return opts
+}
+
 // cpuRun times fn in wall and process CPU time. It collects garbage
 // first, so that the previous phase's (loading, checking the last
 // output) does not land on fn's CPU time, and only then starts the CPU
@@ -340,7 +352,7 @@ func nexmarkRun(ctx context.Context, b *testing.B, addr string, offs *Offsets, a
 	}
 	defer cl.Close()
 	sid := fmt.Sprintf("nx_%s_%d_", q.Name, seq)
-	eng, err := engine.New(ctx, engine.Options{Cluster: cl, ServiceID: sid, Logf: b.Logf})
+	eng, err := engine.New(ctx, nexmarkEngineOptions(b, cl, sid))
 	if err != nil {
 		return measured{}, 0, err
 	}
