@@ -33,28 +33,8 @@ func rebalanceKeepsTasks(t *testing.T, guarantee string) {
 	total := 30_000
 	produceJSON(t, cl, "events", countedEvents(keys, 0, total)...)
 	cfg := map[string]string{"auto.offset.reset": "earliest", "processing.guarantee": guarantee}
-	var logs [3]logLines
-	var engines [3]*Engine
-	start := func(i int) {
-		e, err := New(context.Background(), Options{Cluster: cl, ServiceID: "sticky_", Config: cfg,
-			InstanceID: fmt.Sprintf("instance-%d", i), Logf: logs[i].logf})
-		if err != nil {
-			t.Fatal(err)
-		}
-		engines[i] = e
-	}
-	t.Cleanup(func() {
-		for _, e := range engines {
-			if e != nil {
-				e.Close()
-			}
-		}
-		if t.Failed() {
-			for i := range logs {
-				t.Logf("server %d's log:\n%s", i, strings.Join(logs[i].lines, "\n"))
-			}
-		}
-	})
+	srv := newTestServers(t, cl, "sticky_", cfg, 3)
+	engines, start := srv.engines, srv.start
 	// tasks lists, per running server, its tasks' restored counts, and
 	// under task -1 what the server restored in all (closed tasks too).
 	tasks := func() map[int]map[int32]int64 {
@@ -199,28 +179,8 @@ func TestPartitionBackAfterAnotherServerRestores(t *testing.T) {
 	total := 4_000
 	produceJSON(t, cl, "events", countedEvents(keys, 0, total)...)
 	cfg := map[string]string{"auto.offset.reset": "earliest"}
-	var logs [2]logLines
-	var engines [2]*Engine
-	start := func(i int) {
-		e, err := New(context.Background(), Options{Cluster: cl, ServiceID: "aba_", Config: cfg,
-			InstanceID: fmt.Sprintf("instance-%d", i), Logf: logs[i].logf})
-		if err != nil {
-			t.Fatal(err)
-		}
-		engines[i] = e
-	}
-	t.Cleanup(func() {
-		for _, e := range engines {
-			if e != nil {
-				e.Close()
-			}
-		}
-		if t.Failed() {
-			for i := range logs {
-				t.Logf("server %d's log:\n%s", i, strings.Join(logs[i].lines, "\n"))
-			}
-		}
-	})
+	srv := newTestServers(t, cl, "aba_", cfg, 2)
+	logs, engines, start := srv.logs, srv.engines, srv.start
 	taskList := func(e *Engine) []int32 {
 		var out []int32
 		for _, st := range e.QueryStats() {
@@ -301,4 +261,42 @@ func TestPartitionBackAfterAnotherServerRestores(t *testing.T) {
 	if len(latest) != keys {
 		t.Fatalf("%d keys, want %d", len(latest), keys)
 	}
+}
+
+// testServers are the engines of one service on one cluster, started by
+// start(i) with instance id instance-i, closed when the test ends, their
+// logs shown when it fails.
+type testServers struct {
+	t       *testing.T
+	cl      *kafka.Client
+	sid     string
+	cfg     map[string]string
+	logs    []logLines
+	engines []*Engine
+}
+
+func newTestServers(t *testing.T, cl *kafka.Client, sid string, cfg map[string]string, n int) *testServers {
+	s := &testServers{t: t, cl: cl, sid: sid, cfg: cfg, logs: make([]logLines, n), engines: make([]*Engine, n)}
+	t.Cleanup(func() {
+		for _, e := range s.engines {
+			if e != nil {
+				e.Close()
+			}
+		}
+		if t.Failed() {
+			for i := range s.logs {
+				t.Logf("server %d's log:\n%s", i, strings.Join(s.logs[i].lines, "\n"))
+			}
+		}
+	})
+	return s
+}
+
+func (s *testServers) start(i int) {
+	e, err := New(context.Background(), Options{Cluster: s.cl, ServiceID: s.sid, Config: s.cfg,
+		InstanceID: fmt.Sprintf("instance-%d", i), Logf: s.logs[i].logf})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.engines[i] = e
 }
