@@ -53,9 +53,28 @@ func rebalanceKeepsTasks(t *testing.T, guarantee string) {
 		}
 		return out
 	}
-	// settle waits until the running servers share every task evenly
-	// and the counts add up to want, and returns the tasks.
-	settle := func(want int) map[int]map[int32]int64 {
+	// processed lists, per running server, the input records each task
+	// processed.
+	processed := func() map[int]map[int32]int64 {
+		out := map[int]map[int32]int64{}
+		for i, e := range engines {
+			if e == nil {
+				continue
+			}
+			out[i] = map[int32]int64{}
+			for _, st := range e.QueryStats() {
+				for _, ts := range st.PerTask {
+					out[i][ts.Task] = ts.In
+				}
+			}
+		}
+		return out
+	}
+	// settle waits until the running servers share every task evenly,
+	// then writes more events and waits until they are counted and every
+	// task processed some of them, so that every task has restored (a
+	// task processes nothing before), and returns the tasks.
+	settle := func(more int) map[int]map[int32]int64 {
 		t.Helper()
 		deadline := time.Now().Add(time.Minute)
 		for {
@@ -73,13 +92,34 @@ func rebalanceKeepsTasks(t *testing.T, guarantee string) {
 				}
 			}
 			if even && len(owned) == parts {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("tasks never shared evenly: %v", cur)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		was := processed()
+		produceJSON(t, cl, "events", countedEvents(keys, total, more)...)
+		total += more
+		for {
+			cur, now := tasks(), processed()
+			done := true
+			for i, ts := range now {
+				for p, in := range ts {
+					if in <= was[i][p] {
+						done = false
+					}
+				}
+			}
+			if done {
 				recs, err := cl.ReadAll(context.Background(), "COUNTS")
-				if err == nil && latestCountSum(t, recs, "N") == float64(want) {
+				if err == nil && latestCountSum(t, recs, "N") == float64(total) {
 					return cur
 				}
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("never settled at %d counted: tasks %v", want, cur)
+				t.Fatalf("never settled at %d counted: tasks %v, processed %v then %v", total, cur, was, now)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
@@ -104,11 +144,11 @@ func rebalanceKeepsTasks(t *testing.T, guarantee string) {
 	mustExec(t, engines[0], `CREATE STREAM EV (K STRING KEY, V INT) WITH (KAFKA_TOPIC='events', VALUE_FORMAT='JSON');
 		CREATE TABLE COUNTS AS SELECT K, COUNT(*) AS N FROM EV GROUP BY K;`)
 	start(1)
-	two := settle(total)
+	two := settle(6_000)
 	t.Logf("two servers: tasks %v", two)
 
 	start(2)
-	three := settle(total)
+	three := settle(6_000)
 	t.Logf("a third joins: tasks %v", three)
 	for _, s := range []int{0, 1} {
 		if g := kept(two, three, s, "join"); g != 0 {
@@ -121,23 +161,18 @@ func rebalanceKeepsTasks(t *testing.T, guarantee string) {
 	t.Logf("join: restored changelog records: servers 0 and 1 %d and %d, server 2 (new) %d for its tasks",
 		three[0][-1]-two[0][-1], three[1][-1]-two[1][-1], three[2][-1])
 
-	produceJSON(t, cl, "events", countedEvents(keys, total, 6_000)...)
-	total += 6_000
-	settle(total)
-	before := tasks()
+	before := settle(6_000)
 	if err := engines[2].Close(); err != nil {
 		t.Fatal(err)
 	}
 	engines[2] = nil
-	after := settle(total)
+	after := settle(6_000)
 	t.Logf("the third leaves: tasks %v", after)
 	for _, s := range []int{0, 1} {
 		g := kept(before, after, s, "leave")
 		t.Logf("leave: server %d restored %d changelog records (%d in all), for the %d task(s) it gained", s, g, after[s][-1]-before[s][-1], len(after[s])-len(before[s]))
 	}
-	produceJSON(t, cl, "events", countedEvents(keys, total, 6_000)...)
-	total += 6_000
-	settle(total)
+	settle(6_000)
 
 	// Exact: every key counted total/keys times, once each.
 	recs, err := cl.ReadAll(context.Background(), "COUNTS")
