@@ -21,6 +21,7 @@ type backedRun struct {
 	store  state.Store
 	newOp  func(emit Op) (proc []Op, op backedOp)
 	mem    []Op
+	memOp  backedOp
 	memTk  *Task
 	backed []Op
 	op     backedOp
@@ -38,7 +39,7 @@ func newBackedRun(t *testing.T, newOp func(emit Op) ([]Op, backedOp)) *backedRun
 	}
 	t.Cleanup(func() { store.Close() })
 	r := &backedRun{t: t, store: store, newOp: newOp, memTk: newTask(&Topology{}, nil, newTaskStats(), 0)}
-	r.mem, _ = newOp(r.sink(0))
+	r.mem, r.memOp = newOp(r.sink(0))
 	r.restart()
 	return r
 }

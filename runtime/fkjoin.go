@@ -5,15 +5,31 @@ import (
 	"slices"
 
 	"github.com/eddysql/eddy/expr"
+	"github.com/eddysql/eddy/state"
 )
 
 // fkState is a foreign-key join's state: the left table's rows by primary
 // key with the foreign key each points to, the right table's rows by
 // primary key, and which left rows point at each right key.
+//
+// With a backing store (fkstore.go) left and right are caches of the
+// store's rows, a nil value standing for a key without a row, and the
+// index of left rows by right key is the store's too (refs stays empty).
 type fkState struct {
 	left  map[string]*fkLeft
 	right map[string]*joinRow
-	refs  map[string]map[string]bool // right key -> left keys
+	refs  map[string]map[string]bool // right key -> left keys (in memory)
+
+	backing state.Store
+	limit   int // rows of each side kept decoded after a commit
+	// pending holds the registrations changed since the store last got
+	// them (right key -> left key -> registered), written at each flush
+	// and dropped once the batch is in the store (evict).
+	pending map[string]map[string]bool
+	peakL   int // the most entries left and right held since made anew
+	peakR   int
+	getKey  []byte
+	loadErr error // the first failed read of the store: fails the next flush
 }
 
 type fkLeft struct {
@@ -72,21 +88,19 @@ func (j *JoinSpec) foreignKey(t *Task, r *Rec, fromLeft bool) {
 		return
 	}
 	pks := j.keyString(pk, r)
-	old := st.left[pks]
+	old := st.leftRow(pks)
 	if old == nil && r.Tombstone {
 		return
 	}
 	j.dirty[stateKey{'l', pks}] = struct{}{}
 	var cur *fkLeft
-	if r.Tombstone {
-		delete(st.left, pks)
-	} else {
+	if !r.Tombstone {
 		cur = &fkLeft{row: append([]any(nil), r.Row...), ts: r.Ts, pk: pk, pks: pks}
 		if fk := j.LeftKey.Value(&t.ectx, r.Row); fk != nil {
 			cur.fk = j.keyString(fk, r)
 		}
-		st.left[pks] = cur
 	}
+	st.setLeft(pks, cur)
 	if old != nil && old.subscribed {
 		st.unsubscribe(old)
 	}
@@ -96,12 +110,12 @@ func (j *JoinSpec) foreignKey(t *Task, r *Rec, fromLeft bool) {
 	}
 	if j.Kind == LeftJoin {
 		if old != nil && old.fk != "" && old.fk != newFK {
-			j.fkAnswer(t, r, pk, cur, nil, fkTime(r, st.right[old.fk]))
+			j.fkAnswer(t, r, pk, cur, nil, fkTime(r, st.rightRow(old.fk)))
 		}
 		if cur != nil {
 			st.subscribe(cur)
 		}
-		right := st.right[newFK]
+		right := st.rightRow(newFK)
 		j.fkAnswer(t, r, pk, cur, right, fkTime(r, right))
 		return
 	}
@@ -111,17 +125,17 @@ func (j *JoinSpec) foreignKey(t *Task, r *Rec, fromLeft bool) {
 			return
 		}
 		st.subscribe(cur)
-		if right := st.right[newFK]; right != nil {
+		if right := st.rightRow(newFK); right != nil {
 			j.fkAnswer(t, r, pk, cur, right, fkTime(r, right))
 		}
 	case old.fk == "" || (cur != nil && newFK == ""):
 		// Skipped, as Kafka Streams skips it: no output, and the row
 		// stays unregistered until an update with two foreign keys.
 	case cur == nil: // a delete
-		j.fkAnswer(t, r, pk, nil, nil, fkTime(r, st.right[old.fk]))
+		j.fkAnswer(t, r, pk, nil, nil, fkTime(r, st.rightRow(old.fk)))
 	default:
 		st.subscribe(cur)
-		right := st.right[newFK]
+		right := st.rightRow(newFK)
 		j.fkAnswer(t, r, pk, cur, right, fkTime(r, right))
 	}
 }
@@ -139,19 +153,72 @@ func (st *fkState) subscribe(l *fkLeft) {
 	if l.fk == "" {
 		return
 	}
+	l.subscribed = true
+	if st.backing != nil {
+		st.register(l.fk, l.pks, true)
+		return
+	}
 	if st.refs[l.fk] == nil {
 		st.refs[l.fk] = map[string]bool{}
 	}
 	st.refs[l.fk][l.pks] = true
-	l.subscribed = true
 }
 
 func (st *fkState) unsubscribe(l *fkLeft) {
+	l.subscribed = false
+	if st.backing != nil {
+		st.register(l.fk, l.pks, false)
+		return
+	}
 	delete(st.refs[l.fk], l.pks)
 	if len(st.refs[l.fk]) == 0 {
 		delete(st.refs, l.fk)
 	}
-	l.subscribed = false
+}
+
+// leftRow is the left row of state key pks, or nil.
+func (st *fkState) leftRow(pks string) *fkLeft {
+	if l, ok := st.left[pks]; ok || st.backing == nil {
+		return l
+	}
+	return st.loadLeft(pks)
+}
+
+// setLeft sets (nil: deletes) the left row of state key pks. A
+// store-backed join keeps a deleted key, without a row, until the store
+// has its deletion.
+func (st *fkState) setLeft(pks string, l *fkLeft) {
+	if l == nil && st.backing == nil {
+		delete(st.left, pks)
+		return
+	}
+	st.left[pks] = l
+}
+
+// rightRow is the right row of state key ks, or nil.
+func (st *fkState) rightRow(ks string) *joinRow {
+	if r, ok := st.right[ks]; ok || st.backing == nil {
+		return r
+	}
+	return st.loadRight(ks)
+}
+
+// setRight is setLeft's for the right rows.
+func (st *fkState) setRight(ks string, r *joinRow) {
+	if r == nil && st.backing == nil {
+		delete(st.right, ks)
+		return
+	}
+	st.right[ks] = r
+}
+
+// referrers lists the left keys registered with right key ks, in key
+// order, so the fan-out is deterministic.
+func (st *fkState) referrers(ks string) []string {
+	if st.backing == nil {
+		return slices.Sorted(maps.Keys(st.refs[ks]))
+	}
+	return st.storedReferrers(ks)
 }
 
 // fkRight applies a right-table change to every left row registered
@@ -164,15 +231,14 @@ func (j *JoinSpec) fkRight(t *Task, r *Rec, st *fkState) {
 	ks := j.keyString(key, r)
 	j.dirty[stateKey{'r', ks}] = struct{}{}
 	var right *joinRow
-	if r.Tombstone {
-		delete(st.right, ks)
-	} else {
+	if !r.Tombstone {
 		right = &joinRow{row: append([]any(nil), r.Row...), ts: r.Ts, key: key}
-		st.right[ks] = right
 	}
-	// In key order, so the fan-out is deterministic.
-	for _, pks := range slices.Sorted(maps.Keys(st.refs[ks])) {
-		if l := st.left[pks]; l != nil {
+	st.setRight(ks, right)
+	// A registration is the left row's: one whose row no longer names ks
+	// (never so in memory) is not answered.
+	for _, pks := range st.referrers(ks) {
+		if l := st.leftRow(pks); l != nil && l.subscribed && l.fk == ks {
 			j.fkAnswer(t, r, l.pk, l, right, r.Ts)
 		}
 	}

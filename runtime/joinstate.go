@@ -12,7 +12,8 @@ import (
 
 // A join's store keeps each side's rows under the side's tag and the
 // join key ('L'/'R'), a foreign-key join's rows under 'l' (left, by
-// primary key) and 'r' (right), and the stream time.
+// primary key) and 'r' (right) (and, store-backed, its registrations:
+// see fkstore.go), and the stream time.
 
 func (j *JoinSpec) storeName() string { return j.store }
 
@@ -27,6 +28,9 @@ func (j *JoinSpec) stateEntries() int64 {
 		n += j.left.live + j.right.live
 	}
 	if j.fk != nil {
+		if j.fk.backing != nil {
+			return -1
+		}
 		n += len(j.fk.left) + len(j.fk.right)
 	}
 	return int64(n)
@@ -61,6 +65,12 @@ func (j *JoinSpec) markDirty(k []byte) {
 			sk = &sideKey{ks: string(k[1:])} // no rows: its tombstone
 		}
 		s.touch(sk)
+	case 'l', 'r', 'f':
+		if j.fk != nil && j.fk.backing != nil {
+			j.markDirtyFK(k)
+			return
+		}
+		j.dirty[stateKey{k[0], string(k[1:])}] = struct{}{}
 	default:
 		j.dirty[stateKey{k[0], string(k[1:])}] = struct{}{}
 	}
@@ -82,6 +92,9 @@ func (j *JoinSpec) flushChanges(put func(k, v []byte)) error {
 // side when side is 0; the stream time goes with the left side.
 func (j *JoinSpec) flush(side byte, put func(k, v []byte)) error {
 	j.init()
+	if j.fk != nil && j.fk.loadErr != nil {
+		return j.fk.loadErr
+	}
 	var buf, key []byte
 	for _, s := range []*joinState{j.left, j.right} {
 		if side != 0 && s.tag != side {
@@ -112,6 +125,9 @@ func (j *JoinSpec) flush(side byte, put func(k, v []byte)) error {
 		} else {
 			put(key, nil)
 		}
+	}
+	if j.fk != nil && j.fk.backing != nil {
+		key = j.fk.flushRefs(key, put)
 	}
 	if j.stDirty && side != 'R' {
 		put(streamTimeKey, binary.AppendVarint(nil, j.streamTime))
@@ -168,9 +184,9 @@ func (s *joinSideStore) held() int64 {
 }
 
 // attach makes s the join's store: a table side's rows are read from it
-// on demand (but for a foreign-key join's, whose index of the left rows
-// by foreign key is in memory); the stream sides' rows, the foreign-key
-// join's, and the stream times are loaded.
+// on demand, and so are a foreign-key join's, with its index of the left
+// rows by foreign key (attachFK); the stream sides' rows and the stream
+// times are loaded.
 func (j *JoinSpec) attach(s state.Store, cacheLimit int) error {
 	j.init()
 	for _, side := range []*joinState{j.left, j.right} {
@@ -178,10 +194,8 @@ func (j *JoinSpec) attach(s state.Store, cacheLimit int) error {
 			return err
 		}
 	}
-	for _, tag := range []byte{'l', 'r'} {
-		if err := loadPrefix(s, []byte{tag}, j.restoreEntry); err != nil {
-			return err
-		}
+	if j.FK != nil {
+		return j.attachFK(s, cacheLimit)
 	}
 	return nil
 }
@@ -215,6 +229,9 @@ func (j *JoinSpec) evict() {
 		j.left.evict()
 		j.right.evict()
 	}
+	if j.fk != nil {
+		j.fk.evict(j.dirty)
+	}
 }
 
 func (j *JoinSpec) held() int64 {
@@ -223,7 +240,7 @@ func (j *JoinSpec) held() int64 {
 	}
 	n := j.left.held() + j.right.held()
 	if j.fk != nil {
-		n += int64(len(j.fk.left) + len(j.fk.right))
+		n += int64(len(j.fk.left) + len(j.fk.right) + j.fk.pendingRefs())
 	}
 	return n
 }
@@ -346,6 +363,10 @@ func (j *JoinSpec) encodeFKEntry(b []byte, tag byte, ks string) ([]byte, bool, e
 		r := j.fk.right[ks]
 		b, err := appendJoinRow(b, r.row, r.ts, false, r.key)
 		return b, err == nil, err
+	case 'f': // a registration in memory is the left row's (fkstore.go)
+		return b, false, nil
+	case 'F':
+		return append(b, 1), j.fk != nil && j.fk.backing != nil, nil
 	}
 	return nil, false, fmt.Errorf("unknown join state key tag %q", tag)
 }
@@ -458,17 +479,13 @@ func (j *JoinSpec) restoreEntry(k, v []byte) error {
 			delete(st.left, ks)
 			return nil
 		}
-		row, ts, subscribed, pk, rest, err := readJoinRow(v)
+		fl, err := decodeFKLeft(ks, v)
 		if err != nil {
 			return err
 		}
-		l, n := binary.Uvarint(rest)
-		if n <= 0 || uint64(len(rest)-n) < l {
-			return errShortJoinRow
-		}
-		fl := &fkLeft{row: row, ts: ts, pk: pk, pks: ks, fk: string(rest[n : n+int(l)])}
 		st.left[ks] = fl
-		if subscribed {
+		if fl.subscribed {
+			fl.subscribed = false
 			st.subscribe(fl)
 		}
 	case 'r':
@@ -477,13 +494,44 @@ func (j *JoinSpec) restoreEntry(k, v []byte) error {
 			delete(st.right, ks)
 			return nil
 		}
-		row, ts, _, key, _, err := readJoinRow(v)
+		r, err := decodeFKRight(v)
 		if err != nil {
 			return err
 		}
-		st.right[ks] = &joinRow{row: row, ts: ts, key: key}
+		st.right[ks] = r
+	case 'f':
+		// A store-backed join's registration: in memory, the left
+		// rows' entries say which are registered.
+	case 'F':
+		// Written by a store-backed join: deleted by this one, which
+		// writes no registrations (fkstore.go).
+		if v != nil {
+			j.dirty[stateKey{'F', ""}] = struct{}{}
+		}
 	default:
 		return fmt.Errorf("unknown join state key tag %q", k[0])
 	}
 	return nil
+}
+
+// decodeFKLeft reads a foreign-key join's left row of state key pks.
+func decodeFKLeft(pks string, v []byte) (*fkLeft, error) {
+	row, ts, subscribed, pk, rest, err := readJoinRow(v)
+	if err != nil {
+		return nil, err
+	}
+	l, n := binary.Uvarint(rest)
+	if n <= 0 || uint64(len(rest)-n) < l {
+		return nil, errShortJoinRow
+	}
+	return &fkLeft{row: row, ts: ts, pk: pk, pks: pks, fk: string(rest[n : n+int(l)]), subscribed: subscribed}, nil
+}
+
+// decodeFKRight reads a foreign-key join's right row.
+func decodeFKRight(v []byte) (*joinRow, error) {
+	row, ts, _, key, _, err := readJoinRow(v)
+	if err != nil {
+		return nil, err
+	}
+	return &joinRow{row: row, ts: ts, key: key}, nil
 }
