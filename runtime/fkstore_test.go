@@ -23,7 +23,7 @@ func (c stringColumn) Column(*sql.ColumnRef) (int, *types.Type, error) {
 
 // newFKJoin is a foreign-key join of left rows (PK, FK) with right rows
 // (K, V) on FK = K.
-func newFKJoin(t *testing.T, kind string) func(emit Op) ([]Op, backedOp) {
+func newFKJoin(t testing.TB, kind string) func(emit Op) ([]Op, backedOp) {
 	fns := expr.NewRegistry()
 	col := func(name string, i int) *expr.Compiled {
 		e, err := sql.ParseExpr(name)

@@ -158,3 +158,70 @@ func liveHeap() int64 {
 	runtime.ReadMemStats(&ms)
 	return int64(ms.HeapAlloc)
 }
+
+// BenchmarkFKJoinHeap measures the Go heap a foreign-key join keeps per
+// left row, in memory and store-backed (Pebble, default caches of
+// 100,000 rows a side): 100,000 right rows (K, V), then 1,000,000 left
+// rows (PK, FK), ten a right key, committed every 10,000 as a task does.
+// As BenchmarkJoinTableHeap, Pebble's own memory is off the Go heap.
+func BenchmarkFKJoinHeap(b *testing.B) {
+	const rows, rights = 1_000_000, 100_000
+	for _, kind := range []string{"memory", "pebble"} {
+		b.Run(kind, func(b *testing.B) {
+			newOp := newFKJoin(b, LeftJoin)
+			for b.Loop() {
+				ops, op := newOp(&EmitSink{Emit: func([]any, bool) bool { return true }})
+				j := op.(*JoinSpec)
+				tk := newTask(&Topology{}, nil, newTaskStats(), 0)
+				var store state.Store
+				var st *taskStore
+				if kind == "pebble" {
+					var err error
+					if store, err = state.OpenPebble(b.TempDir()); err != nil {
+						b.Fatal(err)
+					}
+					if err := j.attach(store, 0); err != nil {
+						b.Fatal(err)
+					}
+					st = &taskStore{name: "j", op: j, local: store, backed: true}
+					tk.stores = []*taskStore{st}
+				}
+				commit := func(i int) {
+					if st == nil {
+						if err := j.flushChanges(func(k, v []byte) {}); err != nil {
+							b.Fatal(err)
+						}
+						return
+					}
+					changes, _, err := tk.collectChanges()
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := st.writeLocal(changes[0], int64(i)); err != nil {
+						b.Fatal(err)
+					}
+					tk.trimCaches()
+				}
+				before := liveHeap()
+				for i := range rights {
+					ops[1].Process(tk, &Rec{Row: []any{"k" + strconv.Itoa(i), "v-" + strconv.Itoa(i)}, Ts: int64(i)})
+					if (i+1)%10_000 == 0 {
+						commit(i)
+					}
+				}
+				for i := range rows {
+					ops[0].Process(tk, &Rec{Row: []any{"p" + strconv.Itoa(i), "k" + strconv.Itoa(i%rights)}, Ts: int64(rights + i)})
+					if (i+1)%10_000 == 0 {
+						commit(rights + i)
+					}
+				}
+				b.ReportMetric(float64(liveHeap()-before)/rows, "heapB/leftrow")
+				if store != nil {
+					b.ReportMetric(float64(store.ApproxBytes())/rows, "storeB/leftrow")
+					store.Close()
+				}
+				runtime.KeepAlive(j)
+			}
+		})
+	}
+}
