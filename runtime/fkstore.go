@@ -66,12 +66,12 @@ func (j *JoinSpec) attachFK(s state.Store, cacheLimit int) error {
 		st.limit = defaultCacheLimit
 	}
 	st.pending = map[string]map[string]bool{}
-	j.dirty[stateKey{'F', ""}] = struct{}{}
 	if _, ok, err := s.Get(fkCompleteKey); err != nil || ok {
 		return err
 	}
 	// Rebuild: every registration the store holds is dropped, and every
-	// registered left row's written.
+	// registered left row's written, with 'F'.
+	j.dirty[stateKey{'F', ""}] = struct{}{}
 	var rerr error
 	err := s.Scan([]byte{'f'}, []byte{'f' + 1}, func(k, _ []byte) bool {
 		var fk, pks string
