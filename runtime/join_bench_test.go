@@ -106,40 +106,13 @@ func BenchmarkJoinTableHeap(b *testing.B) {
 				j := &JoinSpec{Kind: LeftJoin, RightTable: true, LeftWidth: 2, RightWidth: 2, LeftKey: k, RightKey: k, KeyFill: -1,
 					Next: &EmitSink{Emit: func([]any, bool) bool { return true }}}
 				right := &JoinRight{J: j}
-				tk := newTask(&Topology{}, nil, newTaskStats(), 0)
-				var store state.Store
-				var st *taskStore
-				if kind == "pebble" {
-					var err error
-					if store, err = state.OpenPebble(b.TempDir()); err != nil {
-						b.Fatal(err)
-					}
-					if err := j.attach(store, 0); err != nil {
-						b.Fatal(err)
-					}
-					st = &taskStore{name: "j", op: j, local: store, backed: true}
-					tk.stores = []*taskStore{st}
-				}
+				tk, store, commit := heapBenchTask(b, kind, j)
 				before := liveHeap()
 				for i := range rows {
 					right.Process(tk, &Rec{Row: []any{"k" + strconv.Itoa(i), "name-" + strconv.Itoa(i)}, Ts: int64(i)})
-					if (i+1)%10_000 != 0 {
-						continue
+					if (i+1)%10_000 == 0 {
+						commit(i)
 					}
-					if st == nil {
-						if err := j.flushChanges(func(k, v []byte) {}); err != nil {
-							b.Fatal(err)
-						}
-						continue
-					}
-					changes, _, err := tk.collectChanges()
-					if err != nil {
-						b.Fatal(err)
-					}
-					if err := st.writeLocal(changes[0], int64(i)); err != nil {
-						b.Fatal(err)
-					}
-					tk.trimCaches()
 				}
 				b.ReportMetric(float64(liveHeap()-before)/rows, "heapB/row")
 				if store != nil {
@@ -149,6 +122,39 @@ func BenchmarkJoinTableHeap(b *testing.B) {
 				runtime.KeepAlive(j)
 			}
 		})
+	}
+}
+
+// heapBenchTask is a task running join j with its state in memory, or
+// (kind "pebble") attached to a Pebble store, which it returns; commit
+// ends a batch at input offset i as a task's commit does.
+func heapBenchTask(b *testing.B, kind string, j *JoinSpec) (*Task, state.Store, func(i int)) {
+	tk := newTask(&Topology{}, nil, newTaskStats(), 0)
+	if kind != "pebble" {
+		return tk, nil, func(int) {
+			if err := j.flushChanges(func(k, v []byte) {}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	store, err := state.OpenPebble(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := j.attach(store, 0); err != nil {
+		b.Fatal(err)
+	}
+	st := &taskStore{name: "j", op: j, local: store, backed: true}
+	tk.stores = []*taskStore{st}
+	return tk, store, func(i int) {
+		changes, _, err := tk.collectChanges()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := st.writeLocal(changes[0], int64(i)); err != nil {
+			b.Fatal(err)
+		}
+		tk.trimCaches()
 	}
 }
 
@@ -172,36 +178,7 @@ func BenchmarkFKJoinHeap(b *testing.B) {
 			for b.Loop() {
 				ops, op := newOp(&EmitSink{Emit: func([]any, bool) bool { return true }})
 				j := op.(*JoinSpec)
-				tk := newTask(&Topology{}, nil, newTaskStats(), 0)
-				var store state.Store
-				var st *taskStore
-				if kind == "pebble" {
-					var err error
-					if store, err = state.OpenPebble(b.TempDir()); err != nil {
-						b.Fatal(err)
-					}
-					if err := j.attach(store, 0); err != nil {
-						b.Fatal(err)
-					}
-					st = &taskStore{name: "j", op: j, local: store, backed: true}
-					tk.stores = []*taskStore{st}
-				}
-				commit := func(i int) {
-					if st == nil {
-						if err := j.flushChanges(func(k, v []byte) {}); err != nil {
-							b.Fatal(err)
-						}
-						return
-					}
-					changes, _, err := tk.collectChanges()
-					if err != nil {
-						b.Fatal(err)
-					}
-					if err := st.writeLocal(changes[0], int64(i)); err != nil {
-						b.Fatal(err)
-					}
-					tk.trimCaches()
-				}
+				tk, store, commit := heapBenchTask(b, kind, j)
 				before := liveHeap()
 				for i := range rights {
 					ops[1].Process(tk, &Rec{Row: []any{"k" + strconv.Itoa(i), "v-" + strconv.Itoa(i)}, Ts: int64(i)})
