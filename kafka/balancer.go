@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -283,4 +284,47 @@ func coBalance(members []coMember, topics map[string]int32) map[*kmsg.JoinGroupR
 		}
 	}
 	return out
+}
+
+// notedBalancer is a group balancer that notes its protocol name in used
+// when the member's assignment is parsed with it: kgo parses with the
+// balancer of the protocol the group chose, so used says whether the
+// group runs eddy-sticky or, while a member of an earlier eddy is in it
+// (a rolling upgrade), range.
+type notedBalancer struct {
+	kgo.GroupBalancer
+	used *atomic.Pointer[string]
+}
+
+func (b notedBalancer) ParseSyncAssignment(assignment []byte) (map[string][]int32, error) {
+	m, err := b.GroupBalancer.ParseSyncAssignment(assignment)
+	if err == nil {
+		name := b.ProtocolName()
+		b.used.Store(&name)
+	}
+	return m, err
+}
+
+// describeAssignment writes a member's assignment for the log, topics
+// in order: "clicks [0 1 2], repart [0 1 2]", or "nothing".
+func describeAssignment(assigned map[string][]int32) string {
+	var b strings.Builder
+	for _, t := range slices.Sorted(maps.Keys(assigned)) {
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(t)
+		b.WriteString(" [")
+		for i, p := range slices.Sorted(slices.Values(assigned[t])) {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(strconv.Itoa(int(p)))
+		}
+		b.WriteByte(']')
+	}
+	if b.Len() == 0 {
+		return "nothing"
+	}
+	return b.String()
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -550,4 +551,70 @@ func TestGroupFallsBackToRange(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// TestGroupLogsItsProtocol: each assignment a committing subscription
+// gets is logged with the protocol the group chose, so a rolling
+// upgrade's log shows the group on range while a member of an earlier
+// eddy (range only) is in it and on eddy-sticky once it is gone.
+func TestGroupLogsItsProtocol(t *testing.T) {
+	e, _ := startBroker(t)
+	ctx := testCtx(t)
+	var mu sync.Mutex
+	var lines []string
+	c, err := Dial(ctx, Config{Brokers: []string{e.Addr()}, ClientID: "eddy-test", Logf: func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, fmt.Sprintf(format, args...))
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 4}); err != nil {
+		t.Fatal(err)
+	}
+	// logged waits for a line with want logged after the first from
+	// lines, and returns the count of lines up to it.
+	logged := func(from int, want string) int {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			mu.Lock()
+			for i := from; i < len(lines); i++ {
+				if strings.Contains(lines[i], want) {
+					mu.Unlock()
+					return i + 1
+				}
+			}
+			seen := slices.Clone(lines)
+			mu.Unlock()
+			if time.Now().After(deadline) {
+				t.Fatalf("no log line with %q after line %d: %q", want, from, seen)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	s, err := c.Subscribe(ctx, SubscribeOptions{Group: "g", Topics: []string{"t"}, Reset: Earliest},
+		func(context.Context, []Record) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	n := logged(0, "kafka: group g generation 1: protocol eddy-sticky assigned t [0 1 2 3]")
+	old, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()), kgo.ConsumerGroup("g"), kgo.ConsumeTopics("t"),
+		kgo.Balancers(kgo.RangeBalancer()), kgo.HeartbeatInterval(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	polled := make(chan struct{})
+	go func() {
+		defer close(polled)
+		for !old.PollFetches(ctx).IsClientClosed() && ctx.Err() == nil {
+		}
+	}()
+	n = logged(n, ": protocol range assigned t [")
+	old.Close()
+	<-polled
+	logged(n, ": protocol eddy-sticky assigned t [0 1 2 3]")
 }

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -79,7 +80,9 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 			// the numbers it had where it can, so a rebalance moves only
 			// the tasks it must; range comes second, for a group that
 			// still has a member of an earlier eddy (a rolling upgrade).
-			kgo.Balancers(CoPartitionedSticky(), kgo.RangeBalancer()),
+			// Each notes its name when the group's assignment is parsed
+			// with it, so the log says which one the group chose.
+			kgo.Balancers(notedBalancer{CoPartitionedSticky(), &s.protocol}, notedBalancer{kgo.RangeBalancer(), &s.protocol}),
 			// Frequent heartbeats let a running member notice a join
 			// quickly; the session timeout stays inside Kafka's
 			// default group.min.session.timeout.ms bounds.
@@ -254,6 +257,10 @@ type clientSub struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{}
+
+	// protocol is the group balancer the last assignment came from
+	// (notedBalancer), logged with the assignment.
+	protocol atomic.Pointer[string]
 
 	closeOnce sync.Once
 	closeErr  error // final commit failure, set before done closes
@@ -666,7 +673,11 @@ func (s *clientSub) onLost(_ context.Context, _ *kgo.Client, lost map[string][]i
 }
 
 // onAssigned tells the subscriber of its new partitions.
-func (s *clientSub) onAssigned(_ context.Context, _ *kgo.Client, assigned map[string][]int32) {
+func (s *clientSub) onAssigned(_ context.Context, cl *kgo.Client, assigned map[string][]int32) {
+	if p := s.protocol.Load(); p != nil {
+		_, gen := cl.GroupMetadata()
+		s.logf("kafka: group %s generation %d: protocol %s assigned %s", s.opts.Group, gen, *p, describeAssignment(assigned))
+	}
 	if s.opts.OnAssign != nil {
 		for t, ps := range assigned {
 			s.opts.OnAssign(t, ps)
