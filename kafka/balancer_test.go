@@ -514,18 +514,8 @@ func TestGroupFallsBackToRange(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	old, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()), kgo.ConsumerGroup("g"), kgo.ConsumeTopics("t"),
-		kgo.Balancers(kgo.RangeBalancer()), kgo.HeartbeatInterval(time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	polled := make(chan struct{})
-	go func() {
-		defer close(polled)
-		for !old.PollFetches(ctx).IsClientClosed() && ctx.Err() == nil {
-		}
-	}()
-	defer func() { old.Close(); <-polled }()
+	leave := rangeMember(t, ctx, e.Addr())
+	defer leave()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		gs, err := c.adm.DescribeGroups(ctx, "g")
@@ -602,7 +592,17 @@ func TestGroupLogsItsProtocol(t *testing.T) {
 	}
 	defer s.Close()
 	n := logged(0, "kafka: group g generation 1: protocol eddy-sticky assigned t [0 1 2 3]")
-	old, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()), kgo.ConsumerGroup("g"), kgo.ConsumeTopics("t"),
+	leave := rangeMember(t, ctx, e.Addr())
+	n = logged(n, ": protocol range assigned t [")
+	leave()
+	logged(n, ": protocol eddy-sticky assigned t [0 1 2 3]")
+}
+
+// rangeMember joins group g on topic t as a member of an earlier eddy
+// does (the range balancer alone) and polls until leave closes it.
+func rangeMember(t *testing.T, ctx context.Context, addr string) (leave func()) {
+	t.Helper()
+	old, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumerGroup("g"), kgo.ConsumeTopics("t"),
 		kgo.Balancers(kgo.RangeBalancer()), kgo.HeartbeatInterval(time.Second))
 	if err != nil {
 		t.Fatal(err)
@@ -613,8 +613,5 @@ func TestGroupLogsItsProtocol(t *testing.T) {
 		for !old.PollFetches(ctx).IsClientClosed() && ctx.Err() == nil {
 		}
 	}()
-	n = logged(n, ": protocol range assigned t [")
-	old.Close()
-	<-polled
-	logged(n, ": protocol eddy-sticky assigned t [0 1 2 3]")
+	return func() { old.Close(); <-polled }
 }
