@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/runtime"
 )
 
 // TestRebalanceKeepsTasksThatStay: two servers count a preloaded topic
@@ -35,9 +36,10 @@ func rebalanceKeepsTasks(t *testing.T, guarantee string) {
 	cfg := map[string]string{"auto.offset.reset": "earliest", "processing.guarantee": guarantee}
 	srv := newTestServers(t, cl, "sticky_", cfg, 3)
 	engines, start := srv.engines, srv.start
-	// tasks lists, per running server, its tasks' restored counts, and
-	// under task -1 what the server restored in all (closed tasks too).
-	tasks := func() map[int]map[int32]int64 {
+	// perTask lists, per running server, a figure of each of its tasks,
+	// and under task -1 the server's figure for the query (when all is
+	// set).
+	perTask := func(of func(runtime.TaskSnapshot) int64, all func(QueryStat) int64) map[int]map[int32]int64 {
 		out := map[int]map[int32]int64{}
 		for i, e := range engines {
 			if e == nil {
@@ -46,29 +48,23 @@ func rebalanceKeepsTasks(t *testing.T, guarantee string) {
 			out[i] = map[int32]int64{}
 			for _, st := range e.QueryStats() {
 				for _, ts := range st.PerTask {
-					out[i][ts.Task] = ts.Restored
+					out[i][ts.Task] = of(ts)
 				}
-				out[i][-1] = st.RestoredRecords
+				if all != nil {
+					out[i][-1] = all(st)
+				}
 			}
 		}
 		return out
 	}
-	// processed lists, per running server, the input records each task
-	// processed.
+	// tasks lists each task's restored records, and under task -1 what
+	// the server restored in all (closed tasks too); processed the input
+	// records each task processed.
+	tasks := func() map[int]map[int32]int64 {
+		return perTask(func(ts runtime.TaskSnapshot) int64 { return ts.Restored }, func(st QueryStat) int64 { return st.RestoredRecords })
+	}
 	processed := func() map[int]map[int32]int64 {
-		out := map[int]map[int32]int64{}
-		for i, e := range engines {
-			if e == nil {
-				continue
-			}
-			out[i] = map[int32]int64{}
-			for _, st := range e.QueryStats() {
-				for _, ts := range st.PerTask {
-					out[i][ts.Task] = ts.In
-				}
-			}
-		}
-		return out
+		return perTask(func(ts runtime.TaskSnapshot) int64 { return ts.In }, nil)
 	}
 	// settle waits until the running servers share every task evenly,
 	// then writes more events and waits until they are counted and every
