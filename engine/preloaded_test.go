@@ -61,15 +61,21 @@ func createTopic(t *testing.T, cl kafka.Cluster, name string, parts int32) {
 // table has counted so far.
 func latestCountSum(t *testing.T, recs []kafka.Record, col string) float64 {
 	t.Helper()
+	var sum float64
+	for _, n := range latestCounts(t, recs, col) {
+		sum += n
+	}
+	return sum
+}
+
+// latestCounts is the number in column col of each key's latest record.
+func latestCounts(t *testing.T, recs []kafka.Record, col string) map[string]float64 {
+	t.Helper()
 	latest := map[string]float64{}
 	for _, r := range recs {
 		latest[string(r.Key)] = jsonValue(t, r)[col].(float64)
 	}
-	var sum float64
-	for _, n := range latest {
-		sum += n
-	}
-	return sum
+	return latest
 }
 
 // waitRecords polls topic until cond holds on its records or a minute
@@ -247,17 +253,7 @@ func TestRestartRestoresBeforeNewInput(t *testing.T) {
 	e := newBrokerEngineStore(t, cl, "memory", t.TempDir())
 	mustExec(t, e, `CREATE STREAM EV (K STRING KEY, V INT) WITH (KAFKA_TOPIC='events', VALUE_FORMAT='JSON');
 		CREATE TABLE COUNTS AS SELECT K, COUNT(*) AS N FROM EV GROUP BY K;`)
-	waitRecords(t, cl, "COUNTS", func(recs []kafka.Record) bool {
-		latest := map[string]float64{}
-		for _, r := range recs {
-			latest[string(r.Key)] = jsonValue(t, r)["N"].(float64)
-		}
-		var total float64
-		for _, n := range latest {
-			total += n
-		}
-		return total == 1000
-	})
+	waitRecords(t, cl, "COUNTS", func(recs []kafka.Record) bool { return latestCountSum(t, recs, "N") == 1000 })
 	if err := e.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -175,10 +175,7 @@ func rebalanceKeepsTasks(t *testing.T, guarantee string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	latest := map[string]float64{}
-	for _, r := range recs {
-		latest[string(r.Key)] = jsonValue(t, r)["N"].(float64)
-	}
+	latest := latestCounts(t, recs, "N")
 	if len(latest) != keys {
 		t.Fatalf("%d keys counted, want %d", len(latest), keys)
 	}
@@ -280,10 +277,7 @@ func TestPartitionBackAfterAnotherServerRestores(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	latest := map[string]float64{}
-	for _, r := range recs {
-		latest[string(r.Key)] = jsonValue(t, r)["N"].(float64)
-	}
+	latest := latestCounts(t, recs, "N")
 	for k, n := range latest {
 		if n != float64(total/keys) {
 			t.Fatalf("key %s counted %v times, want %d", k, n, total/keys)
