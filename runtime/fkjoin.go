@@ -100,7 +100,7 @@ func (j *JoinSpec) foreignKey(t *Task, r *Rec, fromLeft bool) {
 			cur.fk = j.keyString(fk, r)
 		}
 	}
-	st.setLeft(pks, cur)
+	setRow(st.left, pks, cur, st.backing != nil)
 	if old != nil && old.subscribed {
 		st.unsubscribe(old)
 	}
@@ -184,15 +184,15 @@ func (st *fkState) leftRow(pks string) *fkLeft {
 	return st.loadLeft(pks)
 }
 
-// setLeft sets (nil: deletes) the left row of state key pks. A
-// store-backed join keeps a deleted key, without a row, until the store
-// has its deletion.
-func (st *fkState) setLeft(pks string, l *fkLeft) {
-	if l == nil && st.backing == nil {
-		delete(st.left, pks)
+// setRow sets m's row of state key k (nil: deletes it). A store-backed
+// join keeps a deleted key, without a row, until the store has its
+// deletion.
+func setRow[T any](m map[string]*T, k string, r *T, backed bool) {
+	if r == nil && !backed {
+		delete(m, k)
 		return
 	}
-	st.left[pks] = l
+	m[k] = r
 }
 
 // rightRow is the right row of state key ks, or nil.
@@ -201,15 +201,6 @@ func (st *fkState) rightRow(ks string) *joinRow {
 		return r
 	}
 	return st.loadRight(ks)
-}
-
-// setRight is setLeft's for the right rows.
-func (st *fkState) setRight(ks string, r *joinRow) {
-	if r == nil && st.backing == nil {
-		delete(st.right, ks)
-		return
-	}
-	st.right[ks] = r
 }
 
 // referrers lists the left keys registered with right key ks, in key
@@ -234,7 +225,7 @@ func (j *JoinSpec) fkRight(t *Task, r *Rec, st *fkState) {
 	if !r.Tombstone {
 		right = &joinRow{row: append([]any(nil), r.Row...), ts: r.Ts, key: key}
 	}
-	st.setRight(ks, right)
+	setRow(st.right, ks, right, st.backing != nil)
 	// A registration is the left row's: one whose row no longer names ks
 	// (never so in memory) is not answered.
 	for _, pks := range st.referrers(ks) {

@@ -162,27 +162,26 @@ func (st *fkState) get(tag byte, ks string) []byte {
 
 // loadLeft reads left key pks's row from the store into the cache.
 func (st *fkState) loadLeft(pks string) *fkLeft {
-	var l *fkLeft
-	if v := st.get('l', pks); v != nil {
-		var err error
-		if l, err = decodeFKLeft(pks, v); err != nil {
-			st.fail(st.getKey, err)
-		}
-	}
-	st.left[pks] = l
-	return l
+	return loadRow(st, 'l', pks, st.left, decodeFKLeft)
 }
 
 // loadRight reads right key ks's row from the store into the cache.
 func (st *fkState) loadRight(ks string) *joinRow {
-	var r *joinRow
-	if v := st.get('r', ks); v != nil {
+	return loadRow(st, 'r', ks, st.right, func(_ string, v []byte) (*joinRow, error) { return decodeFKRight(v) })
+}
+
+// loadRow reads the row of state key k, tagged tag, from the store into
+// m, the cache of that side (nil when the store has none, or it does not
+// decode: the failure then fails the next flush).
+func loadRow[T any](st *fkState, tag byte, k string, m map[string]*T, decode func(k string, v []byte) (*T, error)) *T {
+	var r *T
+	if v := st.get(tag, k); v != nil {
 		var err error
-		if r, err = decodeFKRight(v); err != nil {
+		if r, err = decode(k, v); err != nil {
 			st.fail(st.getKey, err)
 		}
 	}
-	st.right[ks] = r
+	m[k] = r
 	return r
 }
 
