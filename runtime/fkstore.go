@@ -238,29 +238,13 @@ func (st *fkState) evict(dirty map[stateKey]struct{}) {
 	st.right = trimFK(st.right, 'r', st.limit, &st.peakR, dirty)
 }
 
-// trimFK drops entries of m, cached rows of tag, down to limit but for
-// those in dirty, and returns m, or a copy when m once held many more
-// entries than it does now (a map keeps its table when emptied).
+// trimFK trims m, the cached rows of tag, keeping those in dirty (see
+// trimCache).
 func trimFK[V any](m map[string]V, tag byte, limit int, peak *int, dirty map[stateKey]struct{}) map[string]V {
-	*peak = max(*peak, len(m))
-	excess := len(m) - limit
-	for k := range m {
-		if excess <= 0 {
-			break
-		}
-		if _, ok := dirty[stateKey{tag, k}]; !ok {
-			delete(m, k)
-			excess--
-		}
-	}
-	if *peak > 2*len(m)+1024 {
-		m2 := make(map[string]V, len(m))
-		for k, v := range m {
-			m2[k] = v
-		}
-		m, *peak = m2, len(m2)
-	}
-	return m
+	return trimCache(m, limit, peak, func(k string, _ V) bool {
+		_, ok := dirty[stateKey{tag, k}]
+		return ok
+	})
 }
 
 // pendingRefs counts the registrations changed since the last commit.

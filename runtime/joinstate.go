@@ -284,28 +284,11 @@ func (s *joinState) evict() {
 	if s.backing == nil {
 		return
 	}
-	s.peak = max(s.peak, len(s.rows))
 	limit := s.cacheLimit
 	if limit <= 0 {
 		limit = defaultCacheLimit
 	}
-	excess := len(s.rows) - limit
-	for ks, sk := range s.rows {
-		if excess <= 0 {
-			break
-		}
-		if !sk.dirty {
-			delete(s.rows, ks)
-			excess--
-		}
-	}
-	if s.peak > 2*len(s.rows)+1024 {
-		rows := make(map[string]*sideKey, len(s.rows))
-		for ks, sk := range s.rows {
-			rows[ks] = sk
-		}
-		s.rows, s.peak = rows, len(rows)
-	}
+	s.rows = trimCache(s.rows, limit, &s.peak, func(_ string, sk *sideKey) bool { return sk.dirty })
 }
 
 // flush writes the side's changed keys through put, a key without rows

@@ -58,28 +58,35 @@ func (c *storeCache) set(k string) {
 }
 
 // trim drops entries of m not in dirty down to the limit, once a batch
-// is in the store (a deleted key's deletion with it), and returns m, or
-// a copy when m once held many more entries than it does now (a map
-// keeps its table when emptied).
+// is in the store (a deleted key's deletion with it); see trimCache.
 func trim[V any](c *storeCache, m map[string]V, dirty map[string]bool) map[string]V {
 	c.gone = emptied(c.gone)
-	c.peak = max(c.peak, len(m))
-	excess := len(m) - c.limit
-	for k := range m {
+	return trimCache(m, c.limit, &c.peak, func(k string, _ V) bool { return dirty[k] })
+}
+
+// trimCache drops entries of m, a store-backed operator's cache, down to
+// limit, but for those keep says must stay (changed since the store got
+// them), and returns m, or a copy when m once held many more entries than
+// it does now (a map keeps its table when emptied); peak is the most m
+// held since it was last made anew.
+func trimCache[V any](m map[string]V, limit int, peak *int, keep func(k string, v V) bool) map[string]V {
+	*peak = max(*peak, len(m))
+	excess := len(m) - limit
+	for k, v := range m {
 		if excess <= 0 {
 			break
 		}
-		if !dirty[k] {
+		if !keep(k, v) {
 			delete(m, k)
 			excess--
 		}
 	}
-	if c.peak > 2*len(m)+1024 {
+	if *peak > 2*len(m)+1024 {
 		m2 := make(map[string]V, len(m))
 		for k, v := range m {
 			m2[k] = v
 		}
-		m, c.peak = m2, len(m2)
+		m, *peak = m2, len(m2)
 	}
 	return m
 }
