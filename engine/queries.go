@@ -305,6 +305,9 @@ func (e *Engine) buildPersistent(ctx context.Context, p *planner.Planner, id str
 		return nil, &stmtErr{msg: err.Error()}
 	}
 	topo.PurgeInterval = time.Duration(ms) * time.Millisecond
+	if topo.SessionTimeout, topo.RebalanceTimeout, err = groupTimeouts(cfg); err != nil {
+		return nil, &stmtErr{msg: err.Error()}
+	}
 	if topo.ExactlyOnce, err = exactlyOnce(cfg); err != nil {
 		return nil, &stmtErr{msg: err.Error()}
 	}
@@ -366,6 +369,28 @@ func streamsInt(cfg planner.Config, name string, def int64) (int64, error) {
 		return 0, fmt.Errorf("%s=%q: want a non-negative integer", name, v)
 	}
 	return n, nil
+}
+
+// groupTimeouts reads a query's consumer group timeouts:
+// session.timeout.ms, and max.poll.interval.ms, which Kafka's consumer
+// sends as its rebalance timeout. Zero keeps the cluster's defaults.
+func groupTimeouts(cfg planner.Config) (session, rebalance time.Duration, err error) {
+	if session, err = consumerMillis(cfg, "session.timeout.ms"); err != nil {
+		return 0, 0, err
+	}
+	rebalance, err = consumerMillis(cfg, "max.poll.interval.ms")
+	return session, rebalance, err
+}
+
+// consumerMillis reads a consumer setting in milliseconds, bare or
+// ksql.streams. prefixed, or ksql.streams.consumer. prefixed, which
+// wins as in Kafka Streams.
+func consumerMillis(cfg planner.Config, name string) (time.Duration, error) {
+	if v, ok := cfg["ksql.streams.consumer."+name]; ok {
+		cfg = planner.Config{name: v}
+	}
+	ms, err := streamsInt(cfg, name, 0)
+	return time.Duration(ms) * time.Millisecond, err
 }
 
 // exactlyOnce reads processing.guarantee (bare or ksql.streams.

@@ -64,6 +64,10 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 			kopts = append(kopts, kgo.ConsumeTopics(opts.Topics...), kgo.ConsumeResetOffset(resetOffset(opts.Reset)))
 		}
 	} else {
+		session, rebalance := groupTimeouts(opts)
+		if opts.InstanceID != "" {
+			kopts = append(kopts, kgo.InstanceID(opts.InstanceID))
+		}
 		kopts = append(kopts,
 			kgo.ConsumerGroup(opts.Group),
 			kgo.ConsumeTopics(opts.Topics...),
@@ -86,12 +90,13 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 			// Frequent heartbeats let a running member notice a join
 			// quickly; the session timeout stays inside Kafka's
 			// default group.min.session.timeout.ms bounds.
-			kgo.HeartbeatInterval(time.Second),
-			kgo.SessionTimeout(10*time.Second),
+			kgo.HeartbeatInterval(heartbeatInterval(session)),
+			kgo.SessionTimeout(session),
 			// A member that died without leaving (kill -9) holds a
-			// rebalance up to this long; a live member rejoins as soon as
-			// its batch in hand is done.
-			kgo.RebalanceTimeout(20*time.Second),
+			// rebalance up to this long, unless it comes back as the
+			// same static member; a live member rejoins as soon as its
+			// batch in hand is done.
+			kgo.RebalanceTimeout(rebalance),
 			kgo.OnPartitionsRevoked(s.onRevoked),
 			kgo.OnPartitionsLost(s.onLost),
 			kgo.OnPartitionsAssigned(s.onAssigned),
@@ -365,8 +370,65 @@ func (s *clientSub) run() {
 		cancel()
 	}
 	// Close leaves the group (its revoke callback then finds nothing
-	// pending) and stops the client's goroutines.
+	// pending) and stops the client's goroutines; a static member's
+	// Close does not leave, so it leaves here after.
+	member, _ := s.cl.GroupMetadata()
 	s.cl.CloseAllowingRebalance()
+	if s.opts.InstanceID != "" && !s.opts.NoCommit {
+		s.leaveAsStatic(member)
+	}
+}
+
+// leaveAsStatic makes this static member leave its group after its
+// client closed (kgo keeps a static member in the group on Close, for a
+// restart to take its place back): a stopped server's partitions go to
+// the others now, not after the session timeout. The member id makes the
+// broker refuse the leave if another member has taken the instance id
+// since. A failure only costs that wait, so it is logged.
+func (s *clientSub) leaveAsStatic(member string) {
+	if member == "" {
+		return // never joined
+	}
+	req := kmsg.NewPtrLeaveGroupRequest()
+	req.Group = s.opts.Group
+	m := kmsg.NewLeaveGroupRequestMember()
+	m.MemberID, m.InstanceID = member, &s.opts.InstanceID
+	reason := "static member stopping"
+	m.Reason = &reason
+	req.Members = []kmsg.LeaveGroupRequestMember{m}
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+	defer cancel()
+	resp, err := req.RequestWith(ctx, s.c.prod)
+	if err == nil {
+		err = kerr.ErrorForCode(resp.ErrorCode)
+		for _, rm := range resp.Members {
+			if err == nil {
+				err = kerr.ErrorForCode(rm.ErrorCode)
+			}
+		}
+	}
+	if err != nil {
+		s.logf("kafka: group %s: static member %s could not leave (its partitions wait for the session timeout): %v", s.opts.Group, s.opts.InstanceID, err)
+	}
+}
+
+// groupTimeouts are a committing subscription's session and rebalance
+// timeouts: the options', else 10 s and 20 s.
+func groupTimeouts(opts SubscribeOptions) (session, rebalance time.Duration) {
+	session, rebalance = 10*time.Second, 20*time.Second
+	if opts.SessionTimeout > 0 {
+		session = opts.SessionTimeout
+	}
+	if opts.RebalanceTimeout > 0 {
+		rebalance = opts.RebalanceTimeout
+	}
+	return session, rebalance
+}
+
+// heartbeatInterval is a second, or a third of a shorter session (as
+// Kafka asks of heartbeat.interval.ms).
+func heartbeatInterval(session time.Duration) time.Duration {
+	return min(time.Second, session/3)
 }
 
 // pollOnce handles one poll: the handler call and the commit. It returns

@@ -139,6 +139,20 @@ type SubscribeOptions struct {
 	// Paused starts the subscription paused (see Pauser): it joins its
 	// group and takes its partitions, but delivers nothing until Resume.
 	Paused bool
+	// InstanceID, when set, makes a committing subscription a static
+	// member of its group (Kafka's group.instance.id): a member started
+	// again after a crash takes its dead predecessor's place at once,
+	// where a new member would wait for the group to time the dead one
+	// out. Close still leaves the group, so the others take a stopped
+	// member's partitions at once. It must be stable across restarts of
+	// the same member and distinct between members of the group.
+	InstanceID string
+	// SessionTimeout and RebalanceTimeout override the group's defaults
+	// (10 s and 20 s; Kafka's session.timeout.ms and the
+	// max.poll.interval.ms that Kafka's consumer sends as its rebalance
+	// timeout): how long a silent member keeps its partitions, and how
+	// long a rebalance waits for members to rejoin.
+	SessionTimeout, RebalanceTimeout time.Duration
 }
 
 // RecordDeleter is implemented by clusters that can delete the start of a

@@ -27,7 +27,10 @@ type Options struct {
 	// MemberID names this server among the servers of its service,
 	// unique to it and stable across its restarts: an exactly-once
 	// query's transactional ID is its group and this, so a restarted
-	// server fences its own earlier incarnation and no other server.
+	// server fences its own earlier incarnation and no other server; it
+	// is also the query's static group membership (group.instance.id),
+	// so a server restarted after a crash takes its partitions back at
+	// once.
 	MemberID string
 	// Paused starts the query paused (see Query.Pause).
 	Paused bool
@@ -201,17 +204,22 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 		defersCommits(instantiate(topo))
 	q.lastCommit = time.Now()
 	so := kafka.SubscribeOptions{
-		Group:          topo.Group,
-		Topics:         topo.Topics(),
-		Reset:          topo.Reset,
-		NoCommit:       topo.NoCommit,
-		EarliestTopics: topo.tableInputs(),
-		OnRevoke:       q.revoke,
-		OnAssign:       q.assign,
-		OnAssigned:     q.assignedAll,
-		BeforeRevoke:   q.commitBeforeRevoke,
-		MaxBatch:       topo.maxBatch(),
-		Paused:         opts.Paused,
+		Group:            topo.Group,
+		Topics:           topo.Topics(),
+		Reset:            topo.Reset,
+		NoCommit:         topo.NoCommit,
+		EarliestTopics:   topo.tableInputs(),
+		OnRevoke:         q.revoke,
+		OnAssign:         q.assign,
+		OnAssigned:       q.assignedAll,
+		BeforeRevoke:     q.commitBeforeRevoke,
+		MaxBatch:         topo.maxBatch(),
+		Paused:           opts.Paused,
+		SessionTimeout:   topo.SessionTimeout,
+		RebalanceTimeout: topo.RebalanceTimeout,
+	}
+	if !topo.NoCommit {
+		so.InstanceID = opts.MemberID
 	}
 	q.paused.Store(opts.Paused)
 	if eos {

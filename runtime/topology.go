@@ -140,6 +140,10 @@ type Topology struct {
 	// PurgeInterval is how often the query deletes the records of its
 	// repartition topics it has committed (30 s when zero).
 	PurgeInterval time.Duration
+	// SessionTimeout and RebalanceTimeout are its group member's
+	// (session.timeout.ms, max.poll.interval.ms; the cluster's defaults
+	// when zero).
+	SessionTimeout, RebalanceTimeout time.Duration
 }
 
 // Topics returns the topics the topology reads.
