@@ -493,6 +493,12 @@ func (s *clientSub) pollOnce() bool {
 			s.fail(fmt.Errorf("consumer for group %s closed: %w", s.opts.Group, fe.Err))
 			return false
 		}
+		if errors.Is(fe.Err, kerr.FencedInstanceID) {
+			// Retried by kgo too, but only a person can end it.
+			s.logf("kafka: group %s: another member took this one's instance id %s, so this one is shut out of the group: does another server run with this server's id (server.id in a copied data directory)? %v",
+				s.opts.Group, s.opts.InstanceID, fe.Err)
+			continue
+		}
 		// Other fetch errors are retried by kgo (an unknown topic may
 		// yet be created): worth a log line, not a stop.
 		s.logf("kafka: group %s fetch %s/%d: %v", s.opts.Group, fe.Topic, fe.Partition, fe.Err)
