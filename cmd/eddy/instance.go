@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -57,7 +58,7 @@ func lockDataDir(dir string, wait time.Duration) (*instanceLock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	deadline := time.Now().Add(wait)
+	began := time.Now()
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
@@ -71,12 +72,66 @@ func lockDataDir(dir string, wait time.Duration) (*instanceLock, error) {
 		if b, rerr := os.ReadFile(path); rerr == nil {
 			json.Unmarshal(b, &info)
 		}
-		if info.REST != "" || time.Now().After(deadline) {
+		waited := time.Since(began)
+		// A holder killed a moment ago (a supervisor restarting eddy
+		// right after kill -9) still holds the lock while the kernel
+		// tears it down: wait for that rather than refuse, or become
+		// a client of a server that is gone.
+		if info.PID > 0 && waited < exitWait && processExiting(info.PID) {
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		if info.REST != "" || waited > wait {
 			f.Close()
 			return nil, &errDirBusy{dir: dir, info: info}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// exitWait bounds how long lockDataDir waits for an exiting holder.
+const exitWait = 5 * time.Second
+
+// processExiting reports whether process pid is gone or on its way out
+// (Linux's /proc: no such process, a zombie, PF_EXITING set, or SIGKILL
+// pending). Elsewhere it reports false, and a lock held by an exiting
+// eddy is refused as busy.
+func processExiting(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		if _, serr := os.Stat("/proc/self/stat"); serr != nil {
+			return false // no /proc to ask
+		}
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	// After the command's closing parenthesis: state, then ppid, pgrp,
+	// session, tty_nr, tpgid, flags.
+	i := strings.LastIndexByte(string(stat), ')')
+	fields := strings.Fields(string(stat[i+1:]))
+	if len(fields) < 7 {
+		return false
+	}
+	if fields[0] == "Z" || fields[0] == "X" {
+		return true
+	}
+	const pfExiting = 0x4
+	if flags, err := strconv.ParseUint(fields[6], 10, 64); err == nil && flags&pfExiting != 0 {
+		return true
+	}
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	const sigkill = 1 << (9 - 1)
+	for _, line := range strings.Split(string(status), "\n") {
+		name, mask, ok := strings.Cut(line, ":")
+		if ok && (name == "SigPnd" || name == "ShdPnd") {
+			if m, err := strconv.ParseUint(strings.TrimSpace(mask), 16, 64); err == nil && m&sigkill != 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // publish writes what others need to reach this eddy.

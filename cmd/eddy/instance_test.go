@@ -2,12 +2,15 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -123,4 +126,45 @@ func TestServerFlagKeepsStateInStateDir(t *testing.T) {
 	if f.historyFile != "/state/eddy/history" || f.logDir() != "/state/eddy" {
 		t.Errorf("history %q, log dir %q; want them under /state/eddy", f.historyFile, f.logDir())
 	}
+}
+
+// TestLockWaitsForAnExitingHolder: a data directory whose lock is still
+// held by an eddy that is gone (killed a moment ago, the kernel not yet
+// done with its files) is taken once the lock drops, rather than refused
+// as busy; one held by a live process is refused at once.
+func TestLockWaitsForAnExitingHolder(t *testing.T) {
+	dir := t.TempDir()
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	hold := func(pid int) *os.File {
+		t.Helper()
+		f, err := os.OpenFile(filepath.Join(dir, instanceFile), os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(instanceInfo{PID: pid, REST: "http://127.0.0.1:1", Mode: "server"})
+		f.Truncate(0)
+		f.WriteAt(b, 0)
+		return f
+	}
+
+	held := hold(os.Getpid())
+	var busy *errDirBusy
+	if _, err := lockDataDir(dir, 0); !errors.As(err, &busy) {
+		t.Fatalf("a lock held by a live process: got %v, want busy", err)
+	}
+	held.Close()
+
+	held = hold(gone.Process.Pid)
+	time.AfterFunc(300*time.Millisecond, func() { held.Close() })
+	lock, err := lockDataDir(dir, 0)
+	if err != nil {
+		t.Fatalf("a lock held for a process that is gone: %v", err)
+	}
+	lock.release()
 }
