@@ -174,3 +174,24 @@ func (m *Membership) Status(ctx context.Context) (api.ClusterStatus, error) {
 	}
 	return out, nil
 }
+
+// Peers are the REST URLs, as they advertise them, of the other servers
+// with partitions of group (a persistent query's consumer group).
+func (m *Membership) Peers(ctx context.Context, group string) ([]string, error) {
+	members, err := m.cfg.Kafka.GroupMembers(ctx, group)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, mem := range members[group] {
+		adv, ok := strings.CutPrefix(mem.ClientID, clientIDPrefix)
+		if !ok || len(mem.Assigned) == 0 {
+			continue
+		}
+		if h, ok := HostPort(adv); !ok || h == m.self || slices.Contains(out, adv) {
+			continue
+		}
+		out = append(out, adv)
+	}
+	return out, nil
+}

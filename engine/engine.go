@@ -54,6 +54,12 @@ type Options struct {
 	// lives in its local store keeps decoded in memory between batches
 	// (runtime.Options.StateCacheLimit; 0: the runtime's default).
 	StateCacheLimit int
+	// CommitOnPeers, when set (a server of a service with several),
+	// asks the other servers running tasks of a persistent query,
+	// members of its consumer group, to commit the outputs their caches
+	// hold back (CommitCached), so that a pull query of the table it
+	// writes sees every update made before it, whichever server made it.
+	CommitOnPeers func(ctx context.Context, queryID, group string)
 	// Logf receives the server log, processing errors included.
 	Logf func(format string, args ...any)
 	// Connectors are the connector plugins CREATE SOURCE|SINK CONNECTOR

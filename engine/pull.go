@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -146,11 +147,11 @@ func (e *Engine) pullTable(ctx context.Context, src *metastore.Source, where sql
 	return t.retained(recs, src.Window.RetentionMs), nil
 }
 
-// commitWriter has the query writing src, when it runs here, commit the
-// outputs its cache holds back, so that the pull query reading src next
-// sees every update made before it rather than those of the last
-// commit interval (ksqlDB's pull queries read through the caches). The
-// writer's tasks on other servers keep their caches.
+// commitWriter has the query writing src commit the outputs its cache
+// holds back, here and on the other servers running its tasks
+// (Options.CommitOnPeers), so that the pull query reading src next sees
+// every update made before it rather than those of the last commit
+// interval (ksqlDB's pull queries read through the caches).
 func (e *Engine) commitWriter(ctx context.Context, src *metastore.Source) {
 	if src.CreatedBy == "" {
 		return
@@ -158,12 +159,31 @@ func (e *Engine) commitWriter(ctx context.Context, src *metastore.Source) {
 	e.mu.Lock()
 	rq := e.queries[src.CreatedBy]
 	e.mu.Unlock()
-	if rq == nil {
-		return
+	if rq == nil || !rq.CachesOutputs() {
+		return // the other servers run it as this one would
 	}
 	if err := rq.CommitNow(ctx); err != nil {
 		e.opts.Logf("pull query on %s: commit %s's cached outputs: %v", src.Name, src.CreatedBy, err)
 	}
+	if e.opts.CommitOnPeers != nil {
+		e.opts.CommitOnPeers(ctx, src.CreatedBy, e.appID(src.CreatedBy))
+	}
+}
+
+// ErrQueryNotHere: CommitCached of a query this server does not run.
+var ErrQueryNotHere = errors.New("no such persistent query")
+
+// CommitCached has persistent query id, as it runs on this server,
+// commit the outputs its cache holds back (runtime.Query.CommitNow): a
+// pull query on another server asks it so (Options.CommitOnPeers).
+func (e *Engine) CommitCached(ctx context.Context, id string) error {
+	e.mu.Lock()
+	rq := e.queries[id]
+	e.mu.Unlock()
+	if rq == nil {
+		return fmt.Errorf("%s: %w", id, ErrQueryNotHere)
+	}
+	return rq.CommitNow(ctx)
 }
 
 // scanTable reads a table's topic to its end and keeps the latest record

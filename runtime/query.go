@@ -414,6 +414,11 @@ func (q *Query) commitDue(stop bool) bool {
 	return cached >= q.Topology.CacheBytes
 }
 
+// CachesOutputs reports whether the query holds outputs back until its
+// commit interval (output caching, at-least-once), so that CommitNow
+// has something to do.
+func (q *Query) CachesOutputs() bool { return q.deferring }
+
 // CommitNow commits at once what a query caching its outputs holds back
 // until its commit interval: the cached outputs, its state changes and
 // its outputs. A pull query of the table the query writes then sees

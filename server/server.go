@@ -385,12 +385,13 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /metrics", s.metrics.handler())
 	mux.HandleFunc("GET /console/api/queries/{id}", s.handleConsoleQuery)
 	mux.HandleFunc("GET /console/api/metrics", s.handleConsoleMetrics)
+	mux.HandleFunc("POST /eddy/v1/queries/{id}/commit", s.handleCommitCached)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = w.Write([]byte("Not Found"))
 	})
-	gated := s.recoverer(s.gate(s.auth.middleware(mux)))
+	gated := s.recoverer(s.gate(s.auth.middleware(withAuthorization(mux))))
 
 	chc := http.NewServeMux()
 	chc.HandleFunc("GET /chc/live", s.handleCHC)

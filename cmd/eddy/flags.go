@@ -42,6 +42,9 @@ type config struct {
 	// queries, when set, is the queries file a headless server runs
 	// (eddy server --queries-file).
 	queries *engine.QueriesFile
+	// peers, set by eddy server, reaches the other servers of the
+	// service for a pull query (engine.Options.CommitOnPeers).
+	peers *peerCommitter
 }
 
 func (c *config) register(fs *flag.FlagSet) {

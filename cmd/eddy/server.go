@@ -199,13 +199,14 @@ func runServer(args []string, stderr io.Writer) int {
 		return 1
 	}
 	defer lock.release()
+	f.peers = newPeerCommitter(logger.Printf)
 	st, err := start(ctx, &f.config, logger.Printf)
 	if err != nil {
 		logger.Print(err)
 		return 1
 	}
 	// Join the service's servers, so /clusterStatus on any of them
-	// lists this one.
+	// lists this one and pull queries reach the others.
 	member, err := cluster.Join(ctx, cluster.Config{Kafka: st.kafka, ServiceID: f.serviceID, Advertised: f.advertised,
 		Queries: func() []cluster.Query {
 			var qs []cluster.Query
@@ -222,6 +223,7 @@ func runServer(args []string, stderr io.Writer) int {
 		return 1
 	}
 	st.closers = append(st.closers, member.Close)
+	f.peers.member.Store(member)
 	srv, err := newREST(st, st.embedded, server.Config{
 		ClusterStatus:  member.Status,
 		Listen:         f.listen,

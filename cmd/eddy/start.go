@@ -151,6 +151,9 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 	}
 	opts := engine.Options{Cluster: cl, ServiceID: c.serviceID, Config: engCfg, Registry: reg, Logf: logf, StateDir: filepath.Join(c.dataDir, "state"),
 		Connectors: connectors(), SchemaRegistryURL: s.registryURL, WorkerID: workerID, InstanceID: s.serverID}
+	if c.peers != nil {
+		opts.CommitOnPeers = c.peers.commit
+	}
 	if c.queries != nil {
 		// Headless: the file is the catalog; no command log, no connectors.
 		opts.QueriesFile, opts.Connectors = c.queries, nil
