@@ -1,10 +1,11 @@
 package runtime
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
-	"sort"
+	"strings"
 
 	"github.com/eddysql/eddy/expr"
 	"github.com/eddysql/eddy/state"
@@ -75,9 +76,10 @@ type joinState struct {
 	tag   byte // 'L' or 'R': the prefix of the side's keys in the store
 	// Streams: the newest row time the side has seen, and its rows by
 	// when they leave the window store.
-	seen   int64
-	expiry deadlineHeap
-	arena  rowArena
+	seen    int64
+	expiry  deadlineHeap
+	arena   rowArena
+	nextSeq uint64 // the next stored row's arrival number on the side
 
 	// backing, when set (a table side over a local Pebble store), holds
 	// every row of the side; rows is then a cache of the keys in use,
@@ -162,12 +164,27 @@ func (s *joinState) setRows(sk *sideKey, rows []*joinRow) {
 	}
 }
 
-// addRow appends a row to a key's rows.
-func (s *joinState) addRow(sk *sideKey, jr *joinRow) {
+// keepRow appends a new stream row to a key's rows, numbering it.
+func (s *joinState) keepRow(sk *sideKey, jr *joinRow) {
 	if len(sk.rows) == 0 {
 		s.live++
 	}
+	jr.seq = s.nextSeq
+	s.nextSeq++
 	sk.rows = append(sk.rows, jr)
+	s.touch(sk)
+}
+
+// matched marks a stream row of key sk as matched.
+func (s *joinState) matched(sk *sideKey, jr *joinRow) {
+	jr.matched = true
+	s.touch(sk)
+}
+
+// removeRow removes row i of a key's stream rows, which left the window.
+func (s *joinState) removeRow(sk *sideKey, i int) {
+	s.setRows(sk, slices.Delete(sk.rows, i, i+1))
+	s.touch(sk)
 }
 
 // drop removes a key without rows from the side. A store-backed side
@@ -179,8 +196,12 @@ func (s *joinState) drop(sk *sideKey) {
 }
 
 type joinRow struct {
-	row     []any
-	ts      int64
+	row []any
+	ts  int64
+	// seq numbers a stream side's rows in the order they came: a key's
+	// rows are in that order, and rows closing together are emitted
+	// in it.
+	seq     uint64
 	matched bool
 	key     any
 }
@@ -310,8 +331,7 @@ func (j *JoinSpec) streamStream(t *Task, r *Rec, fromLeft bool, key any) {
 		// would otherwise rewrite the other row's changelog entry on
 		// every first match.
 		if !o.matched && j.outerFor(!fromLeft) {
-			o.matched = true
-			other.touch(osk)
+			other.matched(osk, o)
 		}
 		jr.matched = true
 		j.emit(t, r, fromLeft, jr.row, o.row, key, max(r.Ts, o.ts), false)
@@ -324,8 +344,7 @@ func (j *JoinSpec) streamStream(t *Task, r *Rec, fromLeft bool, key any) {
 	}
 	if j.visible(self, jr) {
 		sk := self.addKey(k)
-		self.addRow(sk, jr)
-		self.touch(sk)
+		self.keepRow(sk, jr)
 		j.schedule(fromLeft, sk, jr)
 	}
 	j.forget(self)
@@ -347,11 +366,7 @@ func (j *JoinSpec) visible(s *joinState, jr *joinRow) bool {
 // heap by deadline, so a record costs O(log rows), not a walk of the
 // window.
 func (j *JoinSpec) emitClosed(t *Task, r *Rec) {
-	type pending struct {
-		row    *joinRow
-		isLeft bool
-	}
-	var closed []pending
+	var closed []closedRow
 	for len(j.deadlines) > 0 && j.deadlines[0].at < j.streamTime {
 		d := j.deadlines.pop()
 		side := j.right
@@ -362,22 +377,38 @@ func (j *JoinSpec) emitClosed(t *Task, r *Rec) {
 			continue // already removed, or replaced by a restore
 		}
 		if !d.row.matched {
-			d.row.matched = true
-			side.touch(d.key)
-			closed = append(closed, pending{d.row, d.isLeft})
+			side.matched(d.key, d.row)
+			closed = append(closed, closedRow{d.row, d.key.ks, d.isLeft})
 		}
 	}
-	// Oldest first, left before right, so output does not depend on map
-	// order.
-	sort.SliceStable(closed, func(a, b int) bool {
-		if closed[a].row.ts != closed[b].row.ts {
-			return closed[a].row.ts < closed[b].row.ts
-		}
-		return closed[a].isLeft && !closed[b].isLeft
-	})
+	// Oldest first, left before right, then by key and arrival, so
+	// output does not depend on map or heap order.
+	slices.SortFunc(closed, closedRow.compare)
 	for _, c := range closed {
 		j.emit(t, r, c.isLeft, c.row.row, nil, c.row.key, c.row.ts, false)
 	}
+}
+
+// closedRow is a row emitClosed emits: its key's state key and side.
+type closedRow struct {
+	row    *joinRow
+	ks     string
+	isLeft bool
+}
+
+func (c closedRow) compare(d closedRow) int {
+	switch {
+	case c.row.ts != d.row.ts:
+		return cmp.Compare(c.row.ts, d.row.ts)
+	case c.isLeft != d.isLeft:
+		if c.isLeft {
+			return -1
+		}
+		return 1
+	case c.ks != d.ks:
+		return strings.Compare(c.ks, d.ks)
+	}
+	return cmp.Compare(c.row.seq, d.row.seq)
 }
 
 // forget drops the rows a side's window store no longer holds (see
@@ -389,8 +420,7 @@ func (j *JoinSpec) forget(s *joinState) {
 		if i < 0 {
 			continue // already removed, or replaced by a restore
 		}
-		s.setRows(d.key, slices.Delete(d.key.rows, i, i+1))
-		s.touch(d.key)
+		s.removeRow(d.key, i)
 	}
 }
 

@@ -450,6 +450,8 @@ func (j *JoinSpec) restoreEntry(k, v []byte) error {
 		s.setRows(sk, rows)
 		if !s.table {
 			for _, jr := range rows {
+				jr.seq = s.nextSeq
+				s.nextSeq++
 				j.schedule(k[0] == 'L', sk, jr)
 			}
 		}
