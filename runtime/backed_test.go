@@ -94,7 +94,7 @@ func attachBacked(t *testing.T, agg *Aggregate, store state.Store) (*Task, *task
 
 // commitLocal writes the task's changes to its backing store as a commit
 // at offset does.
-func commitLocal(t *testing.T, tk *Task, st *taskStore, offset int64) {
+func commitLocal(t *testing.T, tk *Task, st *taskStore, offset int64) []change {
 	t.Helper()
 	changes, _, err := tk.collectChanges()
 	if err != nil {
@@ -104,4 +104,5 @@ func commitLocal(t *testing.T, tk *Task, st *taskStore, offset int64) {
 		t.Fatal(err)
 	}
 	tk.trimCaches()
+	return changes[0]
 }

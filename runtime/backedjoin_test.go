@@ -30,6 +30,8 @@ type backedRun struct {
 	got    [2][]string
 	offset int64
 	most   int64
+	// log is every committed change, as the changelog holds them.
+	log []change
 }
 
 func newBackedRun(t *testing.T, newOp func(emit Op) ([]Op, backedOp)) *backedRun {
@@ -74,19 +76,42 @@ func (r *backedRun) process(entry int, rec Rec) {
 func (r *backedRun) commit() {
 	r.offset++
 	r.most = max(r.most, r.op.held())
-	commitLocal(r.t, r.tk, r.st, r.offset)
+	for _, c := range commitLocal(r.t, r.tk, r.st, r.offset) {
+		r.log = append(r.log, cloneChange(c.key, c.value))
+	}
 	if n, most := r.op.held(), r.maxHeld(); n > most {
 		r.t.Fatalf("%d entries held after a commit, want at most %d", n, most)
 	}
 }
 
 // maxHeld is how many entries the operator may hold after a commit: 3
-// per store-backed table side of a join, 3 for another operator.
+// per store-backed side of a join of two tables or two streams, 3 for
+// another operator.
 func (r *backedRun) maxHeld() int64 {
-	if j, ok := r.op.(*JoinSpec); ok && j.LeftTable && j.RightTable {
+	if j, ok := r.op.(*JoinSpec); ok && j.LeftTable == j.RightTable {
 		return 6
 	}
 	return 3
+}
+
+// restartFromLog restarts over a new store rebuilt from the changelog
+// alone, as a task does whose local store was lost.
+func (r *backedRun) restartFromLog() {
+	store, err := state.OpenPebble(r.t.TempDir())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.t.Cleanup(func() { store.Close() })
+	for _, c := range r.log {
+		if err := localApply(store, c.key, c.value); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+	if err := store.Commit(r.offset); err != nil {
+		r.t.Fatal(err)
+	}
+	r.store = store
+	r.restart()
 }
 
 func (r *backedRun) check(minOutputs int) {

@@ -63,6 +63,10 @@ type JoinSpec struct {
 	out         []any
 	outRec      Rec // the record emit passes on; a field, as a local would escape
 	keyBuf      []byte
+	// closedAt is the stream time of the last emitClosed of a join whose
+	// stream sides are in a store: rows whose window had closed by then
+	// were emitted, so the next looks only at later ones.
+	closedAt int64
 }
 
 type joinState struct {
@@ -93,6 +97,16 @@ type joinState struct {
 	peak       int
 	getKey     []byte
 	loadErr    error
+
+	// win, when set (a stream side over a local Pebble store), keeps the
+	// side's window in the store, a row an entry (windowstore.go); rows
+	// is then a cache of whole keys, and the heaps hold only the rows
+	// added since the last commit.
+	win *windowStore
+	// stale lists the entries of a store-backed side's format that a
+	// side in memory restored, to delete at its next flush: it writes
+	// the rows back in its own.
+	stale map[string]struct{}
 }
 
 // sideKey is a join side's rows of one state key: for a stream all its
@@ -102,11 +116,18 @@ type sideKey struct {
 	ks    string
 	rows  []*joinRow
 	dirty bool // in its side's dirty list
+	// partial: a store-backed stream key that holds only the rows added
+	// since it was cached; the store has the others (see complete).
+	partial bool
 }
 
 // key returns the side's rows of state key k, or nil.
 func (s *joinState) key(k []byte) *sideKey {
-	if sk := s.rows[string(k)]; sk != nil || s.backing == nil {
+	sk := s.rows[string(k)]
+	switch {
+	case s.win != nil:
+		return s.windowKey(sk, k)
+	case sk != nil || s.backing == nil:
 		return sk
 	}
 	return s.load(k)
@@ -123,8 +144,10 @@ func (s *joinState) addKey(k []byte) *sideKey {
 	if s.backing == nil {
 		sk = s.arena.newKey(string(k))
 	} else {
-		// Not from the arena, whose chunk one cached key would pin.
-		sk = &sideKey{ks: string(k)}
+		// Not from the arena, whose chunk one cached key would pin. A
+		// stream key is not read either: rows are added to it, and the
+		// store's are read when the key is looked up.
+		sk = &sideKey{ks: string(k), partial: s.win != nil}
 	}
 	s.rows[sk.ks] = sk
 	return sk
@@ -173,18 +196,38 @@ func (s *joinState) keepRow(sk *sideKey, jr *joinRow) {
 	s.nextSeq++
 	sk.rows = append(sk.rows, jr)
 	s.touch(sk)
+	if s.win != nil {
+		s.win.added(sk.ks, jr)
+	}
 }
 
 // matched marks a stream row of key sk as matched.
 func (s *joinState) matched(sk *sideKey, jr *joinRow) {
 	jr.matched = true
 	s.touch(sk)
+	if s.win != nil {
+		s.win.rewritten(sk.ks, jr)
+	}
 }
 
 // removeRow removes row i of a key's stream rows, which left the window.
 func (s *joinState) removeRow(sk *sideKey, i int) {
+	jr := sk.rows[i]
 	s.setRows(sk, slices.Delete(sk.rows, i, i+1))
 	s.touch(sk)
+	if s.win != nil {
+		s.win.removed(sk.ks, jr.ts, jr.seq)
+	}
+}
+
+// newRow returns a new stream row holding a copy of row: from the
+// arena in memory; on its own for a store-backed side, whose cache
+// would otherwise pin the arena's chunks.
+func (s *joinState) newRow(row []any, ts int64, key any) *joinRow {
+	if s.win == nil {
+		return s.arena.newRow(row, ts, key)
+	}
+	return &joinRow{row: slices.Clone(row), ts: ts, key: key}
 }
 
 // drop removes a key without rows from the side. A store-backed side
@@ -199,10 +242,11 @@ type joinRow struct {
 	row []any
 	ts  int64
 	// seq numbers a stream side's rows in the order they came: a key's
-	// rows are in that order, and rows closing together are emitted
-	// in it.
+	// rows are in that order, and a store-backed side's entries are
+	// keyed by it.
 	seq     uint64
 	matched bool
+	queued  bool // a store-backed side's write of the row is pending
 	key     any
 }
 
@@ -219,7 +263,7 @@ func (j *JoinSpec) init() {
 		j.right = &joinState{rows: map[string]*sideKey{}, table: j.RightTable, tag: 'R', seen: math.MinInt64}
 		j.dirty = map[stateKey]struct{}{}
 		j.out = make([]any, j.Width())
-		j.streamTime = math.MinInt64
+		j.streamTime, j.closedAt = math.MinInt64, math.MinInt64
 	}
 }
 
@@ -316,7 +360,7 @@ func (j *JoinSpec) streamStream(t *Task, r *Rec, fromLeft bool, key any) {
 		self.seen, j.stDirty = r.Ts, true
 	}
 	k := j.stateKey(key, r)
-	jr := self.arena.newRow(r.Row, r.Ts, key)
+	jr := self.newRow(r.Row, r.Ts, key)
 	osk := other.key(k)
 	var orows []*joinRow
 	if osk != nil {
@@ -364,7 +408,8 @@ func (j *JoinSpec) visible(s *joinState, jr *joinRow) bool {
 // emitClosed emits, with GRACE, the null-padded rows of outer joins that
 // never matched and whose window stream time has passed. Rows wait in a
 // heap by deadline, so a record costs O(log rows), not a walk of the
-// window.
+// window; a store-backed side's rows that were in the store by the last
+// commit wait in its time index instead (closeStored).
 func (j *JoinSpec) emitClosed(t *Task, r *Rec) {
 	var closed []closedRow
 	for len(j.deadlines) > 0 && j.deadlines[0].at < j.streamTime {
@@ -381,6 +426,7 @@ func (j *JoinSpec) emitClosed(t *Task, r *Rec) {
 			closed = append(closed, closedRow{d.row, d.key.ks, d.isLeft})
 		}
 	}
+	closed = j.closeStored(closed)
 	// Oldest first, left before right, then by key and arrival, so
 	// output does not depend on map or heap order.
 	slices.SortFunc(closed, closedRow.compare)
@@ -412,7 +458,8 @@ func (c closedRow) compare(d closedRow) int {
 }
 
 // forget drops the rows a side's window store no longer holds (see
-// visible), oldest first.
+// visible), oldest first: those added since the last commit from the
+// heap, a store-backed side's others through its time index.
 func (j *JoinSpec) forget(s *joinState) {
 	for len(s.expiry) > 0 && s.expiry[0].at <= s.seen {
 		d := s.expiry.pop()
@@ -421,6 +468,9 @@ func (j *JoinSpec) forget(s *joinState) {
 			continue // already removed, or replaced by a restore
 		}
 		s.removeRow(d.key, i)
+	}
+	if s.win != nil {
+		s.expireStored()
 	}
 }
 

@@ -57,6 +57,10 @@ func (j *JoinSpec) markDirty(k []byte) {
 	if len(k) == 0 {
 		return
 	}
+	if j.windowEntry(k) {
+		j.markWindowDirty(k)
+		return
+	}
 	switch k[0] {
 	case 'L', 'R':
 		s := j.side(k[0])
@@ -74,6 +78,21 @@ func (j *JoinSpec) markDirty(k []byte) {
 	default:
 		j.dirty[stateKey{k[0], string(k[1:])}] = struct{}{}
 	}
+}
+
+// windowEntry tells whether k is an entry of a stream–stream join's
+// store-backed window format, or one of a side in memory while the side
+// is store-backed (windowstore.go).
+func (j *JoinSpec) windowEntry(k []byte) bool {
+	switch k[0] {
+	case 'S', 'T':
+		return true
+	case 'L', 'R':
+		return j.side(k[0]).win != nil
+	case 0x01:
+		return string(k) == string(closedAtKey) || string(k) == string(seqKey('L')) || string(k) == string(seqKey('R'))
+	}
+	return false
 }
 
 // side is the side of tag 'L' or 'R'.
@@ -135,6 +154,9 @@ func (j *JoinSpec) flush(side byte, put func(k, v []byte)) error {
 			put(leftTimeKey, binary.AppendVarint(nil, j.left.seen))
 			put(rightTimeKey, binary.AppendVarint(nil, j.right.seen))
 		}
+		if j.left.win != nil && j.HasGrace {
+			put(closedAtKey, binary.AppendVarint(nil, j.closedAt))
+		}
 		j.stDirty = false
 	}
 	return nil
@@ -171,10 +193,12 @@ func (s *joinSideStore) stateEntries() int64 {
 
 func (s *joinSideStore) attach(st state.Store, cacheLimit int) error {
 	s.j.init()
-	return s.j.attachSide(s.j.side(s.tag), st, cacheLimit)
+	side := s.j.side(s.tag)
+	s.j.backSide(side, st, cacheLimit)
+	return s.j.attachSide(side, st)
 }
 
-func (s *joinSideStore) evict() { s.j.side(s.tag).evict() }
+func (s *joinSideStore) evict() { s.j.evictSide(s.j.side(s.tag)) }
 
 func (s *joinSideStore) held() int64 {
 	if s.j.left == nil {
@@ -185,12 +209,16 @@ func (s *joinSideStore) held() int64 {
 
 // attach makes s the join's store: a table side's rows are read from it
 // on demand, and so are a foreign-key join's, with its index of the left
-// rows by foreign key (attachFK); the stream sides' rows and the stream
-// times are loaded.
+// rows by foreign key (attachFK), and a stream–stream join's windows
+// (attachWindow); the stream times are loaded.
 func (j *JoinSpec) attach(s state.Store, cacheLimit int) error {
 	j.init()
-	for _, side := range []*joinState{j.left, j.right} {
-		if err := j.attachSide(side, s, cacheLimit); err != nil {
+	sides := []*joinState{j.left, j.right}
+	for _, side := range sides {
+		j.backSide(side, s, cacheLimit)
+	}
+	for _, side := range sides {
+		if err := j.attachSide(side, s); err != nil {
 			return err
 		}
 	}
@@ -200,14 +228,30 @@ func (j *JoinSpec) attach(s state.Store, cacheLimit int) error {
 	return nil
 }
 
+// backSide makes s the store of a side it reads its rows from on demand:
+// a table side's (not a foreign-key join's) or a stream–stream join's.
+// Every side is backed before any is attached, so that what a store
+// holds for each is read as a store-backed side's.
+func (j *JoinSpec) backSide(side *joinState, s state.Store, cacheLimit int) {
+	switch {
+	case side.table && j.FK == nil:
+		side.backing, side.cacheLimit = s, cacheLimit
+	case j.streamSides():
+		side.backing, side.cacheLimit = s, cacheLimit
+		side.win = newWindowStore(j.retention())
+	}
+}
+
 // attachSide attaches one side to its store, s (see attach), with the
 // stream times, which the left side's store holds.
-func (j *JoinSpec) attachSide(side *joinState, s state.Store, cacheLimit int) error {
+func (j *JoinSpec) attachSide(side *joinState, s state.Store) error {
 	if err := loadPrefix(s, streamTimeKey[:1], j.restoreEntry); err != nil {
 		return err
 	}
-	if side.table && j.FK == nil {
-		side.backing, side.cacheLimit = s, cacheLimit
+	switch {
+	case side.win != nil:
+		return j.attachWindow(side)
+	case side.backing != nil:
 		return nil
 	}
 	return loadPrefix(s, []byte{side.tag}, j.restoreEntry)
@@ -226,8 +270,8 @@ func loadPrefix(s state.Store, prefix []byte, restore func(k, v []byte) error) e
 
 func (j *JoinSpec) evict() {
 	if j.left != nil {
-		j.left.evict()
-		j.right.evict()
+		j.evictSide(j.left)
+		j.evictSide(j.right)
 	}
 	if j.fk != nil {
 		j.fk.evict(j.dirty)
@@ -294,6 +338,13 @@ func (s *joinState) evict() {
 // flush writes the side's changed keys through put, a key without rows
 // as a tombstone; buf and key are scratch space, returned for reuse.
 func (s *joinState) flush(buf, key []byte, put func(k, v []byte)) ([]byte, []byte, error) {
+	if s.win != nil {
+		return s.flushWindow(buf, key, put)
+	}
+	for k := range s.stale {
+		put([]byte(k), nil)
+	}
+	s.stale = nil
 	for i, sk := range s.dirty {
 		s.dirty[i] = nil
 		sk.dirty = false
@@ -410,6 +461,9 @@ func readJoinRow(b []byte) (row []any, ts int64, flag bool, key any, rest []byte
 
 func (j *JoinSpec) restoreEntry(k, v []byte) error {
 	j.init()
+	if len(k) > 0 && (k[0] == 'S' || k[0] == 'T') {
+		return j.restoreWindowEntry(k, v)
+	}
 	var st *int64
 	switch string(k) {
 	case string(streamTimeKey):
@@ -418,6 +472,8 @@ func (j *JoinSpec) restoreEntry(k, v []byte) error {
 		st = &j.left.seen
 	case string(rightTimeKey):
 		st = &j.right.seen
+	case string(closedAtKey), string(seqKey('L')), string(seqKey('R')):
+		return j.restoreWindowCounter(k, v)
 	}
 	if st != nil {
 		if v != nil {
