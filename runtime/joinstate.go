@@ -291,7 +291,10 @@ func (j *JoinSpec) held() int64 {
 
 // held is how many keys the side holds in memory.
 func (s *joinState) held() int64 {
-	if s.backing != nil {
+	switch {
+	case s.win != nil:
+		return int64(s.heldRows())
+	case s.backing != nil:
 		return int64(len(s.rows))
 	}
 	return int64(s.live)
@@ -324,6 +327,8 @@ func (s *joinState) load(k []byte) *sideKey {
 // in the store: keys not changed since are dropped (those without rows
 // too, their deletion now stored). A map keeps its table when emptied,
 // so one that once held many more keys than it does now is made anew.
+// A stream side's limit is on rows (a key without any counting one), so
+// that keys of many rows do not hold the cache's every key's worth.
 func (s *joinState) evict() {
 	if s.backing == nil {
 		return
@@ -332,7 +337,12 @@ func (s *joinState) evict() {
 	if limit <= 0 {
 		limit = defaultCacheLimit
 	}
-	s.rows = trimCache(s.rows, limit, &s.peak, func(_ string, sk *sideKey) bool { return sk.dirty })
+	changed := func(_ string, sk *sideKey) bool { return sk.dirty }
+	if s.win != nil {
+		s.rows = trimWeighted(s.rows, s.heldRows(), limit, &s.peak, changed, (*sideKey).weight)
+		return
+	}
+	s.rows = trimCache(s.rows, limit, &s.peak, changed)
 }
 
 // flush writes the side's changed keys through put, a key without rows

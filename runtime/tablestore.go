@@ -70,15 +70,21 @@ func trim[V any](c *storeCache, m map[string]V, dirty map[string]bool) map[strin
 // it does now (a map keeps its table when emptied); peak is the most m
 // held since it was last made anew.
 func trimCache[V any](m map[string]V, limit int, peak *int, keep func(k string, v V) bool) map[string]V {
+	return trimWeighted(m, len(m), limit, peak, keep, func(V) int { return 1 })
+}
+
+// trimWeighted is trimCache of entries that weigh what weight says, total
+// for all of m: it drops entries until what is left weighs limit.
+func trimWeighted[V any](m map[string]V, total, limit int, peak *int, keep func(k string, v V) bool, weight func(V) int) map[string]V {
 	*peak = max(*peak, len(m))
-	excess := len(m) - limit
+	excess := total - limit
 	for k, v := range m {
 		if excess <= 0 {
 			break
 		}
 		if !keep(k, v) {
 			delete(m, k)
-			excess--
+			excess -= weight(v)
 		}
 	}
 	if *peak > 2*len(m)+1024 {

@@ -155,6 +155,19 @@ func (s *joinState) fail(k []byte, err error) {
 	}
 }
 
+// heldRows is how many rows a store-backed stream side holds decoded, a
+// cached key without rows counting one.
+func (s *joinState) heldRows() int {
+	n := 0
+	for _, sk := range s.rows {
+		n += sk.weight()
+	}
+	return n
+}
+
+// weight is what a cached key counts for in a stream side's cache.
+func (sk *sideKey) weight() int { return max(1, len(sk.rows)) }
+
 // find returns the index of row seq in the key's rows (in seq order), or
 // where it would go.
 func (sk *sideKey) find(seq uint64) (int, bool) {
