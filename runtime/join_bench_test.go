@@ -202,3 +202,40 @@ func BenchmarkFKJoinHeap(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStreamJoinHeap measures the Go heap a stream–stream join
+// keeps per row of its windows, in memory and store-backed (Pebble,
+// default cache of 100,000 rows a side): 1,000,000 rows (K, V), left and
+// right in turn, five a key on each side, all within the window (LEFT
+// JOIN WITHIN 1 HOUR GRACE PERIOD 1 HOUR, a row a millisecond), committed
+// every 10,000 as a task does. As BenchmarkJoinTableHeap, Pebble's own
+// memory is off the Go heap.
+func BenchmarkStreamJoinHeap(b *testing.B) {
+	const rows, keys = 1_000_000, 100_000
+	for _, kind := range []string{"memory", "pebble"} {
+		b.Run(kind, func(b *testing.B) {
+			k, _ := keyAndCount(b)
+			for b.Loop() {
+				j := &JoinSpec{Kind: LeftJoin, LeftWidth: 2, RightWidth: 2, LeftKey: k, RightKey: k, KeyFill: -1,
+					Before: 3_600_000, After: 3_600_000, Grace: 3_600_000, HasGrace: true,
+					Next: &EmitSink{Emit: func([]any, bool) bool { return true }}}
+				sides := []Op{&JoinLeft{J: j}, &JoinRight{J: j}}
+				tk, store, commit := heapBenchTask(b, kind, j)
+				before := liveHeap()
+				for i := range rows {
+					row := []any{"k" + strconv.Itoa(i/2%keys), "v-" + strconv.Itoa(i)}
+					sides[i%2].Process(tk, &Rec{Row: row, Ts: int64(i)})
+					if (i+1)%10_000 == 0 {
+						commit(i)
+					}
+				}
+				b.ReportMetric(float64(liveHeap()-before)/rows, "heapB/row")
+				if store != nil {
+					b.ReportMetric(float64(store.ApproxBytes())/rows, "storeB/row")
+					store.Close()
+				}
+				runtime.KeepAlive(j)
+			}
+		})
+	}
+}
