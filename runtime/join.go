@@ -402,7 +402,7 @@ func (j *JoinSpec) retention() int64 { return j.Before + j.After + j.Grace }
 // Streams fetches only rows newer than the side's stream time minus the
 // retention.
 func (j *JoinSpec) visible(s *joinState, jr *joinRow) bool {
-	return s.seen == math.MinInt64 || jr.ts+j.retention() > s.seen
+	return inRetention(jr.ts, s.seen, j.retention())
 }
 
 // emitClosed emits, with GRACE, the null-padded rows of outer joins that

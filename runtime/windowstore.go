@@ -126,7 +126,7 @@ func (w *windowStore) removed(ks string, ts int64, seq uint64) {
 }
 
 // inRetention tells whether a side whose stream time is seen still holds
-// a row at ts (see JoinSpec.visible).
+// a row at ts, its window store's retention later (see JoinSpec.visible).
 func inRetention(ts, seen, retention int64) bool {
 	return seen == math.MinInt64 || ts+retention > seen
 }
@@ -134,7 +134,7 @@ func inRetention(ts, seen, retention int64) bool {
 // expiryBound is the time before which a side whose stream time is seen
 // holds no row.
 func expiryBound(seen, retention int64) int64 {
-	if seen < math.MinInt64+retention {
+	if seen == math.MinInt64 || seen < math.MinInt64+retention {
 		return math.MinInt64
 	}
 	return seen - retention + 1
