@@ -192,7 +192,7 @@ func (s *joinState) keepRow(sk *sideKey, jr *joinRow) {
 	if len(sk.rows) == 0 {
 		s.live++
 	}
-	jr.seq = s.nextSeq
+	jr.setSeq(s.nextSeq)
 	s.nextSeq++
 	sk.rows = append(sk.rows, jr)
 	s.touch(sk)
@@ -201,9 +201,9 @@ func (s *joinState) keepRow(sk *sideKey, jr *joinRow) {
 	}
 }
 
-// matched marks a stream row of key sk as matched.
-func (s *joinState) matched(sk *sideKey, jr *joinRow) {
-	jr.matched = true
+// markMatched marks a stream row of key sk as matched.
+func (s *joinState) markMatched(sk *sideKey, jr *joinRow) {
+	jr.setFlag(rowMatched, true)
 	s.touch(sk)
 	if s.win != nil {
 		s.win.rewritten(sk.ks, jr)
@@ -216,7 +216,7 @@ func (s *joinState) removeRow(sk *sideKey, i int) {
 	s.setRows(sk, slices.Delete(sk.rows, i, i+1))
 	s.touch(sk)
 	if s.win != nil {
-		s.win.removed(sk.ks, jr.ts, jr.seq)
+		s.win.removed(sk.ks, jr.ts, jr.seq())
 	}
 }
 
@@ -241,13 +241,37 @@ func (s *joinState) drop(sk *sideKey) {
 type joinRow struct {
 	row []any
 	ts  int64
-	// seq numbers a stream side's rows in the order they came: a key's
-	// rows are in that order, and a store-backed side's entries are
-	// keyed by it.
-	seq     uint64
-	matched bool
-	queued  bool // a store-backed side's write of the row is pending
-	key     any
+	// mark packs a stream row's arrival number on its side (seq) with
+	// its flags in the top bits: one word, as a window holds many rows.
+	mark uint64
+	key  any
+}
+
+// A joinRow's flags.
+const (
+	rowMatched = 1 << 63 // it matched, or an outer join emitted it unmatched
+	rowQueued  = 1 << 62 // a store-backed side's write of it is pending
+	rowSeqBits = rowQueued - 1
+)
+
+// seq numbers a stream side's rows in the order they came: a key's rows
+// are in that order, rows closing together are emitted in it, and a
+// store-backed side's entries are keyed by it.
+func (jr *joinRow) seq() uint64 { return jr.mark & rowSeqBits }
+
+func (jr *joinRow) setSeq(seq uint64) { jr.mark = jr.mark&^rowSeqBits | seq&rowSeqBits }
+
+func (jr *joinRow) matched() bool { return jr.mark&rowMatched != 0 }
+
+func (jr *joinRow) queued() bool { return jr.mark&rowQueued != 0 }
+
+// setFlag sets or clears flag.
+func (jr *joinRow) setFlag(flag uint64, on bool) {
+	if on {
+		jr.mark |= flag
+	} else {
+		jr.mark &^= flag
+	}
 }
 
 // Width is the combined row width the join emits.
@@ -374,16 +398,16 @@ func (j *JoinSpec) streamStream(t *Task, r *Rec, fromLeft bool, key any) {
 		// side whose unmatched rows an outer join emits: an inner join
 		// would otherwise rewrite the other row's changelog entry on
 		// every first match.
-		if !o.matched && j.outerFor(!fromLeft) {
-			other.matched(osk, o)
+		if !o.matched() && j.outerFor(!fromLeft) {
+			other.markMatched(osk, o)
 		}
-		jr.matched = true
+		jr.setFlag(rowMatched, true)
 		j.emit(t, r, fromLeft, jr.row, o.row, key, max(r.Ts, o.ts), false)
 	}
-	if !jr.matched && j.outerFor(fromLeft) && (!j.HasGrace || hi < j.streamTime) {
+	if !jr.matched() && j.outerFor(fromLeft) && (!j.HasGrace || hi < j.streamTime) {
 		// Without GRACE outer joins emit unmatched rows eagerly; with
 		// it, a row whose window has already closed goes out now.
-		jr.matched = true
+		jr.setFlag(rowMatched, true)
 		j.emit(t, r, fromLeft, jr.row, nil, key, r.Ts, false)
 	}
 	if j.visible(self, jr) {
@@ -421,8 +445,8 @@ func (j *JoinSpec) emitClosed(t *Task, r *Rec) {
 		if !slices.Contains(d.key.rows, d.row) {
 			continue // already removed, or replaced by a restore
 		}
-		if !d.row.matched {
-			side.matched(d.key, d.row)
+		if !d.row.matched() {
+			side.markMatched(d.key, d.row)
 			closed = append(closed, closedRow{d.row, d.key.ks, d.isLeft})
 		}
 	}
@@ -454,7 +478,7 @@ func (c closedRow) compare(d closedRow) int {
 	case c.ks != d.ks:
 		return strings.Compare(c.ks, d.ks)
 	}
-	return cmp.Compare(c.row.seq, d.row.seq)
+	return cmp.Compare(c.row.seq(), d.row.seq())
 }
 
 // forget drops the rows a side's window store no longer holds (see
@@ -482,7 +506,7 @@ func (j *JoinSpec) schedule(isLeft bool, sk *sideKey, jr *joinRow) {
 	if !isLeft {
 		after, side = j.Before, j.right
 	}
-	if j.HasGrace && j.outerFor(isLeft) && !jr.matched {
+	if j.HasGrace && j.outerFor(isLeft) && !jr.matched() {
 		j.deadlines.push(deadline{at: jr.ts + after + j.Grace, isLeft: isLeft, key: sk, row: jr})
 	}
 	side.expiry.push(deadline{at: jr.ts + j.retention(), isLeft: isLeft, key: sk, row: jr})

@@ -380,7 +380,7 @@ func appendJoinRows(b []byte, rows []*joinRow) ([]byte, error) {
 	b = binary.AppendUvarint(b, uint64(len(rows)))
 	for _, jr := range rows {
 		var err error
-		if b, err = appendJoinRow(b, jr.row, jr.ts, jr.matched, jr.key); err != nil {
+		if b, err = appendJoinRow(b, jr.row, jr.ts, jr.matched(), jr.key); err != nil {
 			return nil, err
 		}
 	}
@@ -445,7 +445,9 @@ func decodeJoinRows(v []byte) ([]*joinRow, error) {
 		if err != nil {
 			return nil, err
 		}
-		rows = append(rows, &joinRow{row: row, ts: ts, matched: matched, key: key})
+		jr := &joinRow{row: row, ts: ts, key: key}
+		jr.setFlag(rowMatched, matched)
+		rows = append(rows, jr)
 		v = rest
 	}
 	return rows, nil
@@ -516,7 +518,7 @@ func (j *JoinSpec) restoreEntry(k, v []byte) error {
 		s.setRows(sk, rows)
 		if !s.table {
 			for _, jr := range rows {
-				jr.seq = s.nextSeq
+				jr.setSeq(s.nextSeq)
 				s.nextSeq++
 				j.schedule(k[0] == 'L', sk, jr)
 			}

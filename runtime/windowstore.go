@@ -108,16 +108,17 @@ type rowChange struct {
 }
 
 func (w *windowStore) added(ks string, jr *joinRow) {
-	jr.queued, w.seqDirty = true, true
-	w.changes = append(w.changes, rowChange{ks: ks, row: jr, ts: jr.ts, seq: jr.seq, added: true})
+	jr.setFlag(rowQueued, true)
+	w.seqDirty = true
+	w.changes = append(w.changes, rowChange{ks: ks, row: jr, ts: jr.ts, seq: jr.seq(), added: true})
 }
 
 // rewritten notes a row changed; one whose write is pending is written as
 // it is then.
 func (w *windowStore) rewritten(ks string, jr *joinRow) {
-	if !jr.queued {
-		jr.queued = true
-		w.changes = append(w.changes, rowChange{ks: ks, row: jr, ts: jr.ts, seq: jr.seq})
+	if !jr.queued() {
+		jr.setFlag(rowQueued, true)
+		w.changes = append(w.changes, rowChange{ks: ks, row: jr, ts: jr.ts, seq: jr.seq()})
 	}
 }
 
@@ -171,7 +172,7 @@ func (sk *sideKey) weight() int { return max(1, len(sk.rows)) }
 // find returns the index of row seq in the key's rows (in seq order), or
 // where it would go.
 func (sk *sideKey) find(seq uint64) (int, bool) {
-	return slices.BinarySearchFunc(sk.rows, seq, func(jr *joinRow, seq uint64) int { return cmp.Compare(jr.seq, seq) })
+	return slices.BinarySearchFunc(sk.rows, seq, func(jr *joinRow, seq uint64) int { return cmp.Compare(jr.seq(), seq) })
 }
 
 // windowKey is key for a store-backed stream side: the cached key sk,
@@ -212,11 +213,11 @@ func (s *joinState) complete(sk *sideKey) {
 	merged := make([]*joinRow, 0, len(stored)+len(sk.rows))
 	i := 0
 	for _, jr := range stored {
-		for i < len(sk.rows) && sk.rows[i].seq < jr.seq {
+		for i < len(sk.rows) && sk.rows[i].seq() < jr.seq() {
 			merged = append(merged, sk.rows[i])
 			i++
 		}
-		if i < len(sk.rows) && sk.rows[i].seq == jr.seq {
+		if i < len(sk.rows) && sk.rows[i].seq() == jr.seq() {
 			continue
 		}
 		merged = append(merged, jr)
@@ -257,7 +258,10 @@ func decodeWindowRow(seq, v []byte) (*joinRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &joinRow{row: row, ts: ts, seq: binary.BigEndian.Uint64(seq), matched: matched, key: key}, nil
+	jr := &joinRow{row: row, ts: ts, key: key}
+	jr.setSeq(binary.BigEndian.Uint64(seq))
+	jr.setFlag(rowMatched, matched)
+	return jr, nil
 }
 
 // appendPrefixEnd appends the first key after every key starting with p
@@ -406,10 +410,10 @@ func (j *JoinSpec) closeStored(closed []closedRow) []closedRow {
 		}
 		for _, e := range side.win.closing.take(side, from, to) {
 			sk, jr := side.storedRow(e)
-			if jr == nil || jr.matched || !j.visible(side, jr) {
+			if jr == nil || jr.matched() || !j.visible(side, jr) {
 				continue
 			}
-			side.matched(sk, jr)
+			side.markMatched(sk, jr)
 			closed = append(closed, closedRow{jr, sk.ks, isLeft})
 		}
 	}
@@ -484,9 +488,9 @@ func (s *joinState) flushWindow(buf, key []byte, put func(k, v []byte)) ([]byte,
 			put(timeKey(key[:0], s.tag, c.ts, c.seq), nil)
 			continue
 		}
-		c.row.queued = false
+		c.row.setFlag(rowQueued, false)
 		var err error
-		if buf, err = appendJoinRow(buf[:0], c.row.row, c.row.ts, c.row.matched, c.row.key); err != nil {
+		if buf, err = appendJoinRow(buf[:0], c.row.row, c.row.ts, c.row.matched(), c.row.key); err != nil {
 			w.changes = w.changes[:copy(w.changes, w.changes[i:])] // the rest stays to write
 			return nil, nil, fmt.Errorf("join state %q: %w", key, err)
 		}
@@ -570,7 +574,7 @@ func (j *JoinSpec) evictSide(s *joinState) {
 }
 
 // entry is the time index entry of a deadline's row.
-func (d deadline) entry() timeEntry { return timeEntry{ks: d.key.ks, ts: d.row.ts, seq: d.row.seq} }
+func (d deadline) entry() timeEntry { return timeEntry{ks: d.key.ks, ts: d.row.ts, seq: d.row.seq()} }
 
 // markWindowDirty is markDirty of an entry of the store-backed format
 // ('S', 'T', an arrival number, the close time) or, on a store-backed
