@@ -84,6 +84,9 @@ type joinState struct {
 	expiry  deadlineHeap
 	arena   rowArena
 	nextSeq uint64 // the next stored row's arrival number on the side
+	// cachedRows counts the rows of a store-backed stream side's cached
+	// keys (setRows and keepRow keep it).
+	cachedRows int
 
 	// backing, when set (a table side over a local Pebble store), holds
 	// every row of the side; rows is then a cache of the keys in use,
@@ -175,6 +178,9 @@ func (s *joinState) touch(sk *sideKey) {
 // listed once.
 func (s *joinState) setRows(sk *sideKey, rows []*joinRow) {
 	had := len(sk.rows) > 0
+	if s.win != nil {
+		s.cachedRows += len(rows) - len(sk.rows)
+	}
 	sk.rows = rows
 	switch {
 	case had && len(rows) == 0:
@@ -197,6 +203,7 @@ func (s *joinState) keepRow(sk *sideKey, jr *joinRow) {
 	sk.rows = append(sk.rows, jr)
 	s.touch(sk)
 	if s.win != nil {
+		s.cachedRows++
 		s.win.added(sk.ks, jr)
 	}
 }

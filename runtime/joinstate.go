@@ -327,8 +327,8 @@ func (s *joinState) load(k []byte) *sideKey {
 // in the store: keys not changed since are dropped (those without rows
 // too, their deletion now stored). A map keeps its table when emptied,
 // so one that once held many more keys than it does now is made anew.
-// A stream side's limit is on rows (a key without any counting one), so
-// that keys of many rows do not hold the cache's every key's worth.
+// A stream side's limit is on keys and rows (see heldRows), so that keys
+// of many rows do not hold the cache's every key's worth.
 func (s *joinState) evict() {
 	if s.backing == nil {
 		return
@@ -337,12 +337,11 @@ func (s *joinState) evict() {
 	if limit <= 0 {
 		limit = defaultCacheLimit
 	}
-	changed := func(_ string, sk *sideKey) bool { return sk.dirty }
 	if s.win != nil {
-		s.rows = trimWeighted(s.rows, s.heldRows(), limit, &s.peak, changed, (*sideKey).weight)
+		s.evictWindow(limit)
 		return
 	}
-	s.rows = trimCache(s.rows, limit, &s.peak, changed)
+	s.rows = trimCache(s.rows, limit, &s.peak, func(_ string, sk *sideKey) bool { return sk.dirty })
 }
 
 // flush writes the side's changed keys through put, a key without rows

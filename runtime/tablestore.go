@@ -74,7 +74,8 @@ func trimCache[V any](m map[string]V, limit int, peak *int, keep func(k string, 
 }
 
 // trimWeighted is trimCache of entries that weigh what weight says, total
-// for all of m: it drops entries until what is left weighs limit.
+// for all of m: it drops entries until what is left weighs limit, calling
+// weight once for each entry it drops.
 func trimWeighted[V any](m map[string]V, total, limit int, peak *int, keep func(k string, v V) bool, weight func(V) int) map[string]V {
 	*peak = max(*peak, len(m))
 	excess := total - limit

@@ -156,18 +156,20 @@ func (s *joinState) fail(k []byte, err error) {
 	}
 }
 
-// heldRows is how many rows a store-backed stream side holds decoded, a
-// cached key without rows counting one.
-func (s *joinState) heldRows() int {
-	n := 0
-	for _, sk := range s.rows {
-		n += sk.weight()
-	}
-	return n
-}
+// heldRows is what a store-backed stream side holds decoded: its cached
+// keys and their rows, each counting one.
+func (s *joinState) heldRows() int { return len(s.rows) + s.cachedRows }
 
-// weight is what a cached key counts for in a stream side's cache.
-func (sk *sideKey) weight() int { return max(1, len(sk.rows)) }
+// evictWindow trims a store-backed stream side's cache to limit (see
+// heldRows), keeping the keys changed since the last flush.
+func (s *joinState) evictWindow(limit int) {
+	changed := func(_ string, sk *sideKey) bool { return sk.dirty }
+	dropped := func(sk *sideKey) int {
+		s.cachedRows -= len(sk.rows)
+		return 1 + len(sk.rows)
+	}
+	s.rows = trimWeighted(s.rows, s.heldRows(), limit, &s.peak, changed, dropped)
+}
 
 // find returns the index of row seq in the key's rows (in seq order), or
 // where it would go.
@@ -195,6 +197,7 @@ func (s *joinState) loadWindow(k []byte) *sideKey {
 	rows := s.storedRows(k)
 	sk := &sideKey{ks: string(k), rows: rows}
 	s.rows[sk.ks] = sk
+	s.cachedRows += len(rows)
 	if len(rows) > 0 {
 		s.live++
 	}
