@@ -205,11 +205,11 @@ func BenchmarkFKJoinHeap(b *testing.B) {
 
 // BenchmarkStreamJoinHeap measures the Go heap a stream–stream join
 // keeps per row of its windows, in memory and store-backed (Pebble,
-// default cache of 100,000 keys and rows a side): 1,000,000 rows (K, V), left and
-// right in turn, five a key on each side, all within the window (LEFT
-// JOIN WITHIN 1 HOUR GRACE PERIOD 1 HOUR, a row a millisecond), committed
-// every 10,000 as a task does. As BenchmarkJoinTableHeap, Pebble's own
-// memory is off the Go heap.
+// default cache of 100,000 keys and rows a side): 1,000,000 rows (K, V),
+// left and right in turn, five a key on each side, all within the window
+// (LEFT JOIN WITHIN 1 HOUR GRACE PERIOD 1 HOUR, a row a millisecond),
+// committed every 10,000 as a task does. As BenchmarkJoinTableHeap,
+// Pebble's own memory is off the Go heap.
 func BenchmarkStreamJoinHeap(b *testing.B) {
 	const rows, keys = 1_000_000, 100_000
 	for _, kind := range []string{"memory", "pebble"} {
