@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -147,6 +148,9 @@ type Engine struct {
 	// taskStateDir holds the queries' Pebble stores, one directory per
 	// query (empty with in-memory state).
 	taskStateDir string
+	// blocks is the block cache the Pebble task stores share (nil with
+	// the memory store); Close releases it.
+	blocks *state.BlockCache
 }
 
 // CommandFailure is a command of the log that this server could not
@@ -182,9 +186,15 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		cfg[strings.ToLower(k)] = v
 	}
 	var taskStateDir string
+	var blocks *state.BlockCache
 	if opts.StateStores == nil && opts.StateDir != "" && strings.EqualFold(cfg[StateStoreProperty], state.KindPebble) {
+		size, err := blockCacheSize(cfg)
+		if err != nil {
+			return nil, err
+		}
 		taskStateDir = filepath.Join(opts.StateDir, "tasks", opts.ServiceID)
-		opts.StateStores = pebbleTaskStores(taskStateDir)
+		blocks = state.NewBlockCache(size)
+		opts.StateStores = pebbleTaskStores(taskStateDir, blocks)
 	}
 	e := &Engine{
 		cluster: opts.Cluster,
@@ -197,6 +207,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		closing: make(chan struct{}),
 
 		taskStateDir: taskStateDir,
+		blocks:       blocks,
 	}
 	if opts.QueriesFile != nil {
 		return newHeadless(ctx, e, opts.QueriesFile)
@@ -310,8 +321,33 @@ func (e *Engine) Close() error {
 	if err := e.closeTables(); err != nil {
 		errs = append(errs, err)
 	}
+	if e.blocks != nil {
+		e.blocks.Release() // the stores closed with their queries
+		e.blocks = nil
+	}
 	return errors.Join(errs...)
 }
+
+// defaultBlockCacheBytes bounds the block cache all of a server's task
+// stores share when ksql.plugins.rocksdb.cache.size does not.
+const defaultBlockCacheBytes = 256 << 20
+
+// blockCacheSize reads ksql.plugins.rocksdb.cache.size, the bytes of
+// block cache every task store of the server shares (ksqlDB's bounded
+// memory setting for its RocksDB stores).
+func blockCacheSize(cfg map[string]string) (int64, error) {
+	v := strings.TrimSpace(cfg[blockCacheProperty])
+	if v == "" {
+		return defaultBlockCacheBytes, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s=%q: want a positive number of bytes", blockCacheProperty, v)
+	}
+	return n, nil
+}
+
+const blockCacheProperty = "ksql.plugins.rocksdb.cache.size"
 
 // Sources returns the catalog's streams and tables.
 func (e *Engine) Sources() []*metastore.Source { return e.ms.Sources() }

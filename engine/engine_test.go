@@ -836,3 +836,42 @@ func TestHeaderColumnsReadEachHeaderOnce(t *testing.T) {
 	})
 	mustExec(t, e, "CREATE STREAM d (v INT, h1 BYTES HEADER('x'), h2 BYTES HEADER('y')) WITH (kafka_topic='d', value_format='JSON', partitions=1);")
 }
+
+// TestTaskStoresShareOneBlockCache: with the pebble store, every task
+// store of the engine reads through one block cache whose size is
+// ksql.plugins.rocksdb.cache.size (ksqlDB's bound on its stores' memory),
+// 256 MiB without it; a size that is no number of bytes is refused at
+// start.
+func TestTaskStoresShareOneBlockCache(t *testing.T) {
+	open := func(cfg map[string]string) (*Engine, error) {
+		cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 2})
+		cfg[StateStoreProperty] = "pebble"
+		cfg["auto.offset.reset"] = "earliest"
+		e, err := New(context.Background(), Options{Cluster: cl, StateDir: t.TempDir(), Config: cfg})
+		if err == nil {
+			t.Cleanup(func() { e.Close() })
+		}
+		return e, err
+	}
+	e, err := open(map[string]string{"ksql.plugins.rocksdb.cache.size": "8000000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, e, `CREATE STREAM S (K STRING KEY, V INT) WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=2);
+		INSERT INTO S (K, V) VALUES ('a', 1);
+		INSERT INTO S (K, V) VALUES ('b', 2);
+		CREATE TABLE T AS SELECT K, COUNT(*) AS N FROM S GROUP BY K;`)
+	if e.blocks == nil || e.blocks.Size() != 8_000_000 {
+		t.Fatalf("the task stores' block cache: %+v, want one of 8,000,000 bytes", e.blocks)
+	}
+	stores, _ := filepath.Glob(filepath.Join(e.taskStateDir, "*", "*", "*"))
+	if len(stores) == 0 {
+		t.Error("no task store opened")
+	}
+	if d, err := open(map[string]string{}); err != nil || d.blocks.Size() != defaultBlockCacheBytes {
+		t.Errorf("default block cache: %v, %v", d, err)
+	}
+	if _, err := open(map[string]string{"ksql.plugins.rocksdb.cache.size": "lots"}); err == nil || !strings.Contains(err.Error(), "ksql.plugins.rocksdb.cache.size") {
+		t.Errorf("a cache size that is not a number: %v", err)
+	}
+}

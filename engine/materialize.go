@@ -797,13 +797,13 @@ func decodeStored(topic string, key, b []byte) (kafka.Record, error) {
 // pebbleTaskStores opens each persistent query task's local state store
 // as a Pebble database under base/<query>/<store>/<partition>, kept across
 // restarts so a task replays only the changelog written since its last
-// checkpoint.
-func pebbleTaskStores(base string) runtime.StoreOpener {
+// checkpoint. The stores share one block cache.
+func pebbleTaskStores(base string, blocks *state.BlockCache) runtime.StoreOpener {
 	return func(queryID, store string, partition int32) (state.Store, error) {
 		dir := filepath.Join(base, safeName(queryID), safeName(store), fmt.Sprint(partition))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
-		return state.OpenPebble(dir)
+		return state.OpenPebbleCached(dir, blocks)
 	}
 }

@@ -42,18 +42,41 @@ const (
 
 var offsetKey = []byte{metaPrefix, 'o', 'f', 'f', 's', 'e', 't'}
 
-// blockCacheBytes sizes each store's block cache: larger than Pebble's
-// 8 MiB default so that lookups in a store of a million keys mostly stay
-// in memory.
+// blockCacheBytes sizes the block cache of a store opened with
+// OpenPebble: larger than Pebble's 8 MiB default so that lookups in a
+// store of a million keys mostly stay in memory.
 const blockCacheBytes = 32 << 20
 
-// OpenPebble opens (creating if needed) the Pebble store in dir.
+// BlockCache is a Pebble block cache that several stores share
+// (OpenPebbleCached): their reads together keep at most its size of
+// blocks in memory, and a busy store may use what idle ones leave.
+type BlockCache struct{ c *pebble.Cache }
+
+// NewBlockCache makes a block cache of size bytes; Release gives up the
+// caller's hold on it (each store open on it holds its own).
+func NewBlockCache(size int64) *BlockCache { return &BlockCache{c: pebble.NewCache(size)} }
+
+// Release drops the caller's hold on the cache, which is freed once the
+// stores using it are closed too.
+func (b *BlockCache) Release() { b.c.Unref() }
+
+// Size is the most bytes the cache holds.
+func (b *BlockCache) Size() int64 { return b.c.MaxSize() }
+
+// OpenPebble opens (creating if needed) the Pebble store in dir, with a
+// block cache of its own.
 func OpenPebble(dir string) (Store, error) {
-	cache := pebble.NewCache(blockCacheBytes)
-	defer cache.Unref() // the database holds its own reference
+	cache := NewBlockCache(blockCacheBytes)
+	defer cache.Release() // the database holds its own reference
+	return OpenPebbleCached(dir, cache)
+}
+
+// OpenPebbleCached opens the Pebble store in dir over a shared block
+// cache.
+func OpenPebbleCached(dir string, cache *BlockCache) (Store, error) {
 	opts := &pebble.Options{
 		Logger: quietLogger{},
-		Cache:  cache,
+		Cache:  cache.c,
 		// A larger memtable than the 4 MiB default flushes less often
 		// under a steady stream of updates to the same keys.
 		MemTableSize: 32 << 20,
