@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/eddysql/eddy/engine"
 	"github.com/eddysql/eddy/kafka"
 )
@@ -177,4 +179,23 @@ func golden(t *testing.T, name string, status int, body string) {
 	if got != string(want) {
 		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
 	}
+}
+
+// annUsers are the users of an auth file that lets in ann with the
+// password s3cret.
+func annUsers(t testing.TB) Users {
+	t.Helper()
+	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "users")
+	if err := os.WriteFile(path, []byte("ann:"+string(hash)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	users, err := LoadAuthFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return users
 }

@@ -5,14 +5,10 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/eddysql/eddy/engine"
 	"github.com/eddysql/eddy/kafka"
@@ -25,18 +21,7 @@ import (
 // cached outputs, needs credentials, and is 404 for a query that does
 // not run here.
 func TestPullQueryAsksPeersWithCallersCredentials(t *testing.T) {
-	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "users")
-	if err := os.WriteFile(path, []byte("ann:"+string(hash)+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	users, err := LoadAuthFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	users := annUsers(t)
 	emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)

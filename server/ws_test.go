@@ -6,15 +6,12 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // wsURL is the /ws/query address for a statement, with the request as
@@ -227,19 +224,7 @@ func TestWSQueryErrors(t *testing.T) {
 // TestWSQueryAuth: with users configured, the upgrade needs basic
 // credentials (401 otherwise, before any query runs).
 func TestWSQueryAuth(t *testing.T) {
-	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "users")
-	if err := os.WriteFile(path, []byte("ann:"+string(hash)+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	users, err := LoadAuthFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := startMem(t, func(c *Config) { c.Users = users })
+	ts := startMem(t, func(c *Config) { c.Users = annUsers(t) })
 	ctx := testCtx(t)
 	auth := func(user, pass string) http.Header {
 		r, _ := http.NewRequest("GET", "/", nil)
