@@ -108,17 +108,10 @@ func BenchmarkJoinTableHeap(b *testing.B) {
 				right := &JoinRight{J: j}
 				tk, store, commit := heapBenchTask(b, kind, j)
 				before := liveHeap()
-				for i := range rows {
+				feedCommitting(rows, 0, commit, func(i int) {
 					right.Process(tk, &Rec{Row: []any{"k" + strconv.Itoa(i), "name-" + strconv.Itoa(i)}, Ts: int64(i)})
-					if (i+1)%10_000 == 0 {
-						commit(i)
-					}
-				}
-				b.ReportMetric(float64(liveHeap()-before)/rows, "heapB/row")
-				if store != nil {
-					b.ReportMetric(float64(store.ApproxBytes())/rows, "storeB/row")
-					store.Close()
-				}
+				})
+				reportHeap(b, before, rows, "row", store)
 				runtime.KeepAlive(j)
 			}
 		})
@@ -158,6 +151,27 @@ func heapBenchTask(b *testing.B, kind string, j *JoinSpec) (*Task, state.Store, 
 	}
 }
 
+// feedCommitting calls process for inputs first to first+n-1, ending a
+// batch (commit) after every 10,000 inputs, as a task does.
+func feedCommitting(n, first int, commit func(i int), process func(i int)) {
+	for i := first; i < first+n; i++ {
+		process(i)
+		if (i-first+1)%10_000 == 0 {
+			commit(i)
+		}
+	}
+}
+
+// reportHeap reports the heap grown since before and the store's bytes,
+// per one of rows, and closes the store.
+func reportHeap(b *testing.B, before int64, rows int, unit string, store state.Store) {
+	b.ReportMetric(float64(liveHeap()-before)/float64(rows), "heapB/"+unit)
+	if store != nil {
+		b.ReportMetric(float64(store.ApproxBytes())/float64(rows), "storeB/"+unit)
+		store.Close()
+	}
+}
+
 func liveHeap() int64 {
 	var ms runtime.MemStats
 	runtime.GC()
@@ -180,23 +194,13 @@ func BenchmarkFKJoinHeap(b *testing.B) {
 				j := op.(*JoinSpec)
 				tk, store, commit := heapBenchTask(b, kind, j)
 				before := liveHeap()
-				for i := range rights {
+				feedCommitting(rights, 0, commit, func(i int) {
 					ops[1].Process(tk, &Rec{Row: []any{"k" + strconv.Itoa(i), "v-" + strconv.Itoa(i)}, Ts: int64(i)})
-					if (i+1)%10_000 == 0 {
-						commit(i)
-					}
-				}
-				for i := range rows {
-					ops[0].Process(tk, &Rec{Row: []any{"p" + strconv.Itoa(i), "k" + strconv.Itoa(i%rights)}, Ts: int64(rights + i)})
-					if (i+1)%10_000 == 0 {
-						commit(rights + i)
-					}
-				}
-				b.ReportMetric(float64(liveHeap()-before)/rows, "heapB/leftrow")
-				if store != nil {
-					b.ReportMetric(float64(store.ApproxBytes())/rows, "storeB/leftrow")
-					store.Close()
-				}
+				})
+				feedCommitting(rows, rights, commit, func(i int) {
+					ops[0].Process(tk, &Rec{Row: []any{"p" + strconv.Itoa(i-rights), "k" + strconv.Itoa((i-rights)%rights)}, Ts: int64(i)})
+				})
+				reportHeap(b, before, rows, "leftrow", store)
 				runtime.KeepAlive(j)
 			}
 		})
@@ -222,18 +226,11 @@ func BenchmarkStreamJoinHeap(b *testing.B) {
 				sides := []Op{&JoinLeft{J: j}, &JoinRight{J: j}}
 				tk, store, commit := heapBenchTask(b, kind, j)
 				before := liveHeap()
-				for i := range rows {
+				feedCommitting(rows, 0, commit, func(i int) {
 					row := []any{"k" + strconv.Itoa(i/2%keys), "v-" + strconv.Itoa(i)}
 					sides[i%2].Process(tk, &Rec{Row: row, Ts: int64(i)})
-					if (i+1)%10_000 == 0 {
-						commit(i)
-					}
-				}
-				b.ReportMetric(float64(liveHeap()-before)/rows, "heapB/row")
-				if store != nil {
-					b.ReportMetric(float64(store.ApproxBytes())/rows, "storeB/row")
-					store.Close()
-				}
+				})
+				reportHeap(b, before, rows, "row", store)
 				runtime.KeepAlive(j)
 			}
 		})
