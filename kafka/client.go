@@ -648,6 +648,9 @@ func (c *Client) GroupOffsets(ctx context.Context, group, topic string) (map[int
 	ctx, cancel := withDefaultTimeout(ctx)
 	defer cancel()
 	resp, err := c.adm.FetchOffsets(ctx, group)
+	if errors.Is(err, kerr.GroupIDNotFound) {
+		return map[int32]int64{}, nil // a group that never committed has no offsets
+	}
 	if err != nil {
 		return nil, fmt.Errorf("offsets of group %s: %w", group, err)
 	}
