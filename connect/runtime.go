@@ -21,6 +21,10 @@ const (
 	StatePaused     = "PAUSED"
 	StateFailed     = "FAILED"
 	StateUnassigned = "UNASSIGNED"
+	// StateStopped is Kafka Connect's STOPPED (3.5+): no tasks run and
+	// none are listed, the configuration stays, and only then may the
+	// connector's offsets be reset or altered.
+	StateStopped = "STOPPED"
 )
 
 // RuntimeOptions configure a Runtime.
@@ -103,9 +107,11 @@ type connector struct {
 	plugin *Plugin
 	cfg    Config
 	paused bool
-	tasks  []*task
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	// stopped is paused with the tasks gone (STOPPED); paused is set too.
+	stopped bool
+	tasks   []*task
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 
 	topicsMu sync.Mutex
 	written  map[string]bool // topics a source has written to
@@ -246,11 +252,19 @@ func (r *Runtime) Stop(name string) error {
 }
 
 // Pause stops a connector's tasks without forgetting it.
-func (r *Runtime) Pause(name string) error {
+func (r *Runtime) Pause(name string) error { return r.park(name, false) }
+
+// StopConnector puts a connector in the STOPPED state: its tasks stop
+// and leave its status, its configuration stays, and Resume starts it
+// again. (Stop, unlike it, forgets the connector.)
+func (r *Runtime) StopConnector(name string) error { return r.park(name, true) }
+
+// park stops a connector's tasks, leaving it PAUSED or STOPPED.
+func (r *Runtime) park(name string, stopped bool) error {
 	r.mu.Lock()
 	c, ok := r.conns[name]
 	if ok {
-		c.paused = true
+		c.paused, c.stopped = true, stopped
 	}
 	r.mu.Unlock()
 	if !ok {
@@ -263,7 +277,7 @@ func (r *Runtime) Pause(name string) error {
 	return nil
 }
 
-// Resume restarts a paused connector's tasks.
+// Resume restarts a paused or stopped connector's tasks.
 func (r *Runtime) Resume(name string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -272,7 +286,7 @@ func (r *Runtime) Resume(name string) error {
 		return fmt.Errorf("connector %s does not exist", name)
 	}
 	if c.paused {
-		c.paused = false
+		c.paused, c.stopped = false, false
 		r.launch(c)
 	}
 	return nil
@@ -458,13 +472,21 @@ func (r *Runtime) Names() []string {
 func (r *Runtime) Status(ctx context.Context, name string, withLag bool) (Status, bool) {
 	r.mu.Lock()
 	c, ok := r.conns[name]
+	var paused, stopped bool
+	if ok {
+		paused, stopped = c.paused, c.stopped
+	}
 	r.mu.Unlock()
 	if !ok {
 		return Status{}, false
 	}
 	st := Status{Name: name, Class: c.plugin.Class, Kind: c.plugin.Kind, WorkerID: r.opts.WorkerID, Config: c.cfg}
 	failed := 0
-	for _, t := range c.tasks {
+	tasks := c.tasks
+	if stopped {
+		tasks = nil // a stopped connector has no tasks, as in Kafka Connect
+	}
+	for _, t := range tasks {
 		t.mu.Lock()
 		ts := TaskStatus{ID: t.id, State: t.state, Trace: t.trace, ErrorTime: t.errorTime, Progress: t.progress, Restarts: t.restarts,
 			Records: t.records.Load(), Failed: t.failed.Load()}
@@ -475,7 +497,9 @@ func (r *Runtime) Status(ctx context.Context, name string, withLag bool) (Status
 		st.Tasks = append(st.Tasks, ts)
 	}
 	switch {
-	case c.paused:
+	case stopped:
+		st.State = StateStopped
+	case paused:
 		st.State = StatePaused
 	case failed == len(c.tasks):
 		st.State = StateFailed

@@ -85,6 +85,28 @@ func (e *Engine) prepareDropConnector(st *sql.DropConnector) (action, error) {
 	}, nil
 }
 
+// prepareStopConnector stops a connector (STOP CONNECTOR, eddy's own):
+// Kafka Connect's STOPPED state, its tasks gone and its configuration
+// kept, which the command log replays, so it stays stopped across
+// restarts and on every server until RESUME.
+func (e *Engine) prepareStopConnector(st *sql.StopConnector) (action, error) {
+	if e.dryConnect != nil {
+		return e.dryConnector(context.Background(), st)
+	}
+	if e.connect == nil {
+		return nil, noConnect(st)
+	}
+	if !e.connect.Has(st.Name) {
+		return nil, &stmtErr{msg: fmt.Sprintf("Connector %s does not exist.", st.Name)}
+	}
+	return func(context.Context) (api.Entity, error) {
+		if err := e.connect.StopConnector(st.Name); err != nil {
+			return nil, &stmtErr{msg: err.Error()}
+		}
+		return status(fmt.Sprintf("Connector %s stopped.", st.Name), ""), nil
+	}, nil
+}
+
 // preparePauseConnector pauses or resumes a connector named by PAUSE or
 // RESUME; ok is false when no connector has that name.
 func (e *Engine) preparePauseConnector(st *sql.PauseResume) (action, bool) {

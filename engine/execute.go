@@ -158,6 +158,8 @@ func (e *Engine) prepare(ctx context.Context, st sql.Statement, cfg map[string]s
 		return e.prepareCreateConnector(ctx, s)
 	case *sql.DropConnector:
 		return e.prepareDropConnector(s)
+	case *sql.StopConnector:
+		return e.prepareStopConnector(s)
 	case *sql.AlterSystem:
 		// ksqlDB accepts it only with its shared runtime (Confluent
 		// Cloud's), which eddy does not have.
@@ -218,6 +220,8 @@ func (e *Engine) commandID(st sql.Statement) string {
 		return "connector/" + s.Name + "/create"
 	case *sql.DropConnector:
 		return "connector/" + s.Name + "/drop"
+	case *sql.StopConnector:
+		return "connector/" + s.Name + "/stop"
 	case *sql.PauseResume:
 		verb := "pause"
 		if s.Resume {

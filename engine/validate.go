@@ -124,6 +124,11 @@ func (e *Engine) dryConnector(ctx context.Context, st sql.Statement) (action, er
 		}
 		d.made[st.Name], d.dropped[st.Name] = false, true
 		return msg("Connector " + st.Name + " would be dropped"), nil
+	case *sql.StopConnector:
+		if !d.has(st.Name) {
+			return nil, &stmtErr{msg: fmt.Sprintf("Connector %s does not exist.", st.Name)}
+		}
+		return msg("Connector " + st.Name + " would be stopped"), nil
 	}
 	return nil, noConnect(st)
 }

@@ -513,6 +513,12 @@ type (
 		Name     string
 		IfExists bool
 	}
+	// StopConnector is STOP CONNECTOR c (eddy's): Kafka Connect's
+	// STOPPED state, which RESUME leaves.
+	StopConnector struct {
+		Base
+		Name string
+	}
 	// AssertTopic is ASSERT [NOT EXISTS] TOPIC name [WITH (...)] [TIMEOUT n unit].
 	AssertTopic struct {
 		Base

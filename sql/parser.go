@@ -468,6 +468,14 @@ func (p *parser) statement() Statement {
 				s.QueryID, _ = p.ident()
 			}
 			return s
+		case "STOP":
+			// eddy's own: Kafka Connect's PUT /connectors/{name}/stop as
+			// a statement, so that the command log keeps it.
+			p.advance()
+			p.expectKw("CONNECTOR")
+			s := &StopConnector{}
+			s.Name, _ = p.ident()
+			return s
 		case "SHOW", "LIST":
 			return p.show()
 		case "DESCRIBE":

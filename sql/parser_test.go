@@ -201,6 +201,7 @@ func TestParseStatements(t *testing.T) {
 		{"DROP STREAM s", &DropSource{Name: "S"}},
 		{"DROP TYPE IF EXISTS ADDRESS", &DropType{Name: "ADDRESS", IfExists: true}},
 		{"DROP CONNECTOR c", &DropConnector{Name: "C"}},
+		{"STOP CONNECTOR `gen-1`", &StopConnector{Name: "gen-1"}},
 		{"TERMINATE CSAS_OUT_0", &Terminate{QueryID: "CSAS_OUT_0"}},
 		{"TERMINATE ALL", &Terminate{All: true}},
 		{"PAUSE q1", &PauseResume{QueryID: "Q1"}},
