@@ -99,7 +99,8 @@ func numbers(v any) any {
 	return v
 }
 
-// write stores offsets (offsetKey -> offset) and waits for the ack.
+// write stores offsets (offsetKey -> offset) and waits for the ack; a
+// nil offset is a tombstone, which forgets the partition's.
 func (s *offsetStore) write(ctx context.Context, entries map[string]map[string]any) error {
 	if len(entries) == 0 {
 		return nil
@@ -107,9 +108,12 @@ func (s *offsetStore) write(ctx context.Context, entries map[string]map[string]a
 	now := time.Now().UnixMilli()
 	recs := make([]kafka.Record, 0, len(entries))
 	for k, off := range entries {
-		v, err := json.Marshal(off)
-		if err != nil {
-			return fmt.Errorf("encode source offset %v: %w", off, err)
+		var v []byte
+		if off != nil {
+			var err error
+			if v, err = json.Marshal(off); err != nil {
+				return fmt.Errorf("encode source offset %v: %w", off, err)
+			}
 		}
 		recs = append(recs, kafka.Record{Topic: s.topic, Partition: 0, Key: []byte(k), Value: v, Timestamp: now})
 	}
