@@ -57,6 +57,10 @@ func (s *Server) connectRoutes(mux *http.ServeMux, change func(http.HandlerFunc)
 	mux.HandleFunc("POST /connectors/{name}/tasks/{task}/restart", change(s.kcTaskRestart))
 	mux.HandleFunc("PUT /connectors/{name}/pause", change(s.kcPause))
 	mux.HandleFunc("PUT /connectors/{name}/resume", change(s.kcPause))
+	mux.HandleFunc("PUT /connectors/{name}/stop", change(s.kcStop))
+	mux.HandleFunc("GET /connectors/{name}/offsets", s.kcOffsets)
+	mux.HandleFunc("DELETE /connectors/{name}/offsets", change(s.kcResetOffsets))
+	mux.HandleFunc("PATCH /connectors/{name}/offsets", change(s.kcAlterOffsets))
 	mux.HandleFunc("POST /connectors/{name}/restart", change(s.kcRestart))
 	for _, p := range []string{"/connector-plugins", "/connector-plugins/{$}"} {
 		mux.HandleFunc("GET "+p, s.kcPlugins)
@@ -460,8 +464,9 @@ func validate(ctx context.Context, rt *connect.Runtime, name string, cfg map[str
 }
 
 // createConnector runs CREATE SOURCE|SINK CONNECTOR for a checked
-// configuration (the kind is the plugin's), then PAUSE when asked.
-func (s *Server) createConnector(ctx context.Context, name string, p *connect.Plugin, cfg map[string]string, paused bool) (api.ConnectorInfo, error) {
+// configuration (the kind is the plugin's), then PAUSE or STOP CONNECTOR
+// when state (connect.StatePaused, connect.StateStopped) asks.
+func (s *Server) createConnector(ctx context.Context, name string, p *connect.Plugin, cfg map[string]string, state string) (api.ConnectorInfo, error) {
 	cfg = maps.Clone(cfg)
 	delete(cfg, connect.KeyName) // the statement names it
 	stmt, err := createStatement(name, p.Kind, cfg)
@@ -481,8 +486,8 @@ func (s *Server) createConnector(ctx context.Context, name string, p *connect.Pl
 	if info.Tasks == nil {
 		info.Tasks = []api.ConnectorTaskID{}
 	}
-	if paused {
-		if _, err := s.run(ctx, "PAUSE "+quoteIdent(name)+";"); err != nil {
+	if stmt := parkStatement(name, state); stmt != "" {
+		if _, err := s.run(ctx, stmt); err != nil {
 			return info, err
 		}
 	}
@@ -570,13 +575,11 @@ func (s *Server) kcCreate(w http.ResponseWriter, r *http.Request) {
 		kcFail(w, http.StatusBadRequest, fmt.Sprintf("Connector name configuration (%s) doesn't match connector name in the URL (%s)", n, name))
 		return
 	}
-	paused := false
-	switch strings.ToUpper(req.InitialState) {
-	case "", "RUNNING":
-	case "PAUSED":
-		paused = true
+	state := strings.ToUpper(req.InitialState)
+	switch state {
+	case "", connect.StateRunning, connect.StatePaused, connect.StateStopped:
 	default:
-		kcFail(w, http.StatusBadRequest, fmt.Sprintf("initial_state %s is not supported by eddy: use RUNNING or PAUSED", req.InitialState))
+		kcFail(w, http.StatusBadRequest, fmt.Sprintf("initial_state %s is not supported by eddy: use RUNNING, PAUSED or STOPPED", req.InitialState))
 		return
 	}
 	if kerr := checkName(name); kerr != nil {
@@ -596,13 +599,25 @@ func (s *Server) kcCreate(w http.ResponseWriter, r *http.Request) {
 		kcWriteErr(w, kerr)
 		return
 	}
-	info, err := s.createConnector(r.Context(), name, p, cfg, paused)
+	info, err := s.createConnector(r.Context(), name, p, cfg, state)
 	if err != nil {
 		kcWriteErr(w, err)
 		return
 	}
 	w.Header().Set("Location", "/connectors/"+url.PathEscape(name))
 	writeJSON(w, http.StatusCreated, info)
+}
+
+// parkStatement is the statement that leaves a new connector in state,
+// or "" for a running one.
+func parkStatement(name, state string) string {
+	switch state {
+	case connect.StatePaused:
+		return "PAUSE " + quoteIdent(name) + ";"
+	case connect.StateStopped:
+		return "STOP CONNECTOR " + quoteIdent(name) + ";"
+	}
+	return ""
 }
 
 // configBody reads a request whose body is a configuration (a JSON
@@ -624,8 +639,8 @@ func (s *Server) configBody(w http.ResponseWriter, r *http.Request) (map[string]
 // with the new configuration; here that is DROP CONNECTOR then CREATE,
 // two commands in the log, after the new configuration passed the same
 // checks (the target reached too), so that a configuration CREATE would
-// refuse never drops the running connector. A paused connector is
-// paused again, as Kafka keeps its target state.
+// refuse never drops the running connector. A paused or stopped
+// connector is paused or stopped again, as Kafka keeps its target state.
 func (s *Server) kcPutConfig(w http.ResponseWriter, r *http.Request) {
 	rt, ok := s.connectRuntime(w)
 	if !ok {
@@ -657,7 +672,7 @@ func (s *Server) kcPutConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !exists {
-		info, err := s.createConnector(r.Context(), name, p, cfg, false)
+		info, err := s.createConnector(r.Context(), name, p, cfg, "")
 		if err != nil {
 			kcWriteErr(w, err)
 			return
@@ -670,12 +685,13 @@ func (s *Server) kcPutConfig(w http.ResponseWriter, r *http.Request) {
 		kcWriteErr(w, err)
 		return
 	}
-	paused := old.State == connect.StatePaused
-	info, err := s.createConnector(r.Context(), name, p, cfg, paused)
+	// Kafka keeps the target state: a paused or stopped connector stays so.
+	state := old.State
+	info, err := s.createConnector(r.Context(), name, p, cfg, state)
 	if err != nil {
 		// Put the old connector back rather than leave none.
 		if oldP, ok := rt.Plugins().Lookup(old.Class); ok {
-			if _, rerr := s.createConnector(r.Context(), name, oldP, old.Config, paused); rerr != nil {
+			if _, rerr := s.createConnector(r.Context(), name, oldP, old.Config, state); rerr != nil {
 				err = fmt.Errorf("%w (and restoring its previous configuration failed: %v)", err, rerr)
 			}
 		}
@@ -717,12 +733,26 @@ func (s *Server) kcPause(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusAccepted)
 }
 
+// PUT /connectors/{name}/stop: STOP CONNECTOR, which the command log
+// keeps as it keeps PAUSE; 204 as Kafka answers.
+func (s *Server) kcStop(w http.ResponseWriter, r *http.Request) {
+	st, ok := s.connectorStatus(w, r, "Unknown connector %s")
+	if !ok {
+		return
+	}
+	if _, err := s.run(r.Context(), "STOP CONNECTOR "+quoteIdent(st.Name)+";"); err != nil {
+		kcWriteErr(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // restartTasks restarts a connector's tasks on every server: PAUSE then
 // RESUME through the command log (eddy's tasks stop and start together;
-// a connector has no instance apart from them). A paused connector is
-// left paused, as Kafka restarts it into its target state.
+// a connector has no instance apart from them). A paused or stopped
+// connector is left so, as Kafka restarts it into its target state.
 func (s *Server) restartTasks(ctx context.Context, st connect.Status) error {
-	if st.State == connect.StatePaused {
+	if st.State == connect.StatePaused || st.State == connect.StateStopped {
 		return nil
 	}
 	if _, err := s.run(ctx, "PAUSE "+quoteIdent(st.Name)+";"); err != nil {

@@ -23,7 +23,12 @@ import (
 // mods change the server's configuration further.
 func startConnect(t *testing.T, mods ...func(*Config)) *testServer {
 	t.Helper()
-	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	return startConnectOn(t, kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1}), mods...)
+}
+
+// startConnectOn is startConnect over cl.
+func startConnectOn(t *testing.T, cl kafka.Cluster, mods ...func(*Config)) *testServer {
+	t.Helper()
 	plugins := connect.NewRegistry()
 	convert.Register(plugins)
 	datagen.Register(plugins)
