@@ -54,7 +54,7 @@ func (e *Engine) execute(ctx context.Context, st sql.Statement, props map[string
 		return nil, sql.ErrRunScriptNotAllowed(s)
 	case *sql.SetProperty, *sql.UnsetProperty, *sql.Define, *sql.Undefine:
 		return nil, &stmtErr{msg: fmt.Sprintf("%s is handled by the client session, not the engine.", firstWord(st.Text()))}
-	case *sql.CreateConnector, *sql.DropConnector, *sql.PauseResume:
+	case *sql.CreateConnector, *sql.DropConnector, *sql.PauseResume, *sql.StopConnector:
 		if ent, ok, err := e.remoteConnector(ctx, st); ok {
 			return ent, err
 		}

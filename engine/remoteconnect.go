@@ -43,6 +43,10 @@ func (e *Engine) remoteConnector(ctx context.Context, st sql.Statement) (ent api
 		if s.All || builtIn(s.QueryID) || e.ms.Query(strings.ToUpper(s.QueryID)) != nil {
 			return nil, false, nil
 		}
+	case *sql.StopConnector:
+		if builtIn(s.Name) {
+			return nil, false, nil
+		}
 	default:
 		return nil, false, nil
 	}
@@ -58,6 +62,8 @@ func (e *Engine) remoteConnector(ctx context.Context, st sql.Statement) (ent api
 		ent, err = e.dropRemoteConnector(ctx, s)
 	case *sql.PauseResume:
 		ent, err = e.pauseRemoteConnector(ctx, s)
+	case *sql.StopConnector:
+		ent, err = e.stopRemoteConnector(ctx, s)
 	}
 	return ent, true, err
 }
@@ -137,6 +143,20 @@ func (e *Engine) pauseRemoteConnector(ctx context.Context, st *sql.PauseResume) 
 	// A message, not a command status: no command was recorded, so
 	// there is no sequence number for a client's next request to wait on.
 	return statementMessage(st, fmt.Sprintf("Connector %s %s.", st.QueryID, verb)), nil
+}
+
+// stopRemoteConnector stops a connector of the cluster, as STOP
+// CONNECTOR does a built-in one.
+func (e *Engine) stopRemoteConnector(ctx context.Context, st *sql.StopConnector) (api.Entity, error) {
+	if err := e.remote.Stop(ctx, st.Name); err != nil {
+		if remote.NotFound(err) {
+			return nil, &stmtErr{msg: fmt.Sprintf("Connector %s does not exist.", st.Name)}
+		}
+		return nil, &stmtErr{msg: fmt.Sprintf("Failed to stop connector: %v", err)}
+	}
+	// A message, not a command status: nothing was recorded (see
+	// pauseRemoteConnector).
+	return statementMessage(st, fmt.Sprintf("Connector %s stopped.", st.Name)), nil
 }
 
 // showRemoteConnectors lists the cluster's connectors (and the built-in

@@ -110,6 +110,13 @@ func TestConnectURLManagesAnotherCluster(t *testing.T) {
 	if st, _ := worker.eng.ConnectRuntime().Status(context.Background(), "GEN", false); st.State != "PAUSED" {
 		t.Errorf("after PAUSE the cluster says %s", st.State)
 	}
+	if m, ok := must("STOP CONNECTOR gen;").(*api.Message); !ok || m.Message != "Connector GEN stopped." {
+		t.Errorf("STOP CONNECTOR answered %#v", m)
+	}
+	if st, _ := worker.eng.ConnectRuntime().Status(context.Background(), "GEN", false); st.State != "STOPPED" {
+		t.Errorf("after STOP CONNECTOR the cluster says %s", st.State)
+	}
+	refused("STOP CONNECTOR nope;", "Connector NOPE does not exist.")
 	must("RESUME gen;")
 	if st, _ := worker.eng.ConnectRuntime().Status(context.Background(), "GEN", false); st.State != "RUNNING" {
 		t.Errorf("after RESUME the cluster says %s", st.State)

@@ -162,6 +162,11 @@ func (c *Client) Resume(ctx context.Context, name string) error {
 	return c.do(ctx, http.MethodPut, []string{"connectors", name, "resume"}, nil, nil, http.StatusAccepted, http.StatusOK, http.StatusNoContent)
 }
 
+// Stop stops a connector (Kafka Connect 3.5+'s STOPPED).
+func (c *Client) Stop(ctx context.Context, name string) error {
+	return c.do(ctx, http.MethodPut, []string{"connectors", name, "stop"}, nil, nil, http.StatusNoContent, http.StatusAccepted, http.StatusOK)
+}
+
 // Plugins lists the connector classes the cluster has.
 func (c *Client) Plugins(ctx context.Context) ([]api.ConnectorPluginInfo, error) {
 	var out []struct {
