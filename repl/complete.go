@@ -290,7 +290,7 @@ var generalKeywords = []string{
 var statementStarts = []string{
 	"CREATE", "SELECT", "INSERT INTO", "SHOW", "LIST", "DESCRIBE", "PRINT", "DROP",
 	"TERMINATE", "EXPLAIN", "SET", "UNSET", "DEFINE", "UNDEFINE", "RUN SCRIPT",
-	"ALTER", "PAUSE", "RESUME",
+	"ALTER", "PAUSE", "RESUME", "STOP CONNECTOR",
 }
 
 // shellCommands are the shell's own commands, always lower case.
@@ -320,6 +320,7 @@ var nextWords = map[string][]string{
 	"OUTER":     {"JOIN"},
 	"SOURCE":    {"CONNECTOR"},
 	"SINK":      {"CONNECTOR"},
+	"STOP":      {"CONNECTOR"},
 	"IF":        {"EXISTS", "NOT EXISTS"},
 	"NOT":       {"EXISTS", "NULL", "LIKE", "IN", "BETWEEN"},
 	"IS":        {"NULL", "NOT NULL"},

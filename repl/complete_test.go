@@ -207,6 +207,8 @@ func TestCompleteKeywordsKeepTypedCase(t *testing.T) {
 	wantCompletions(t, c, "show str", "show streams ")
 	wantCompletions(t, c, "SHOW STREAMS ", "SHOW STREAMS EXTENDED ")
 	wantCompletions(t, c, "DROP ", "DROP CONNECTOR ", "DROP STREAM ", "DROP TABLE ", "DROP TYPE ")
+	wantCompletions(t, c, "sto", "stop connector ")
+	wantCompletions(t, c, "STOP ", "STOP CONNECTOR ")
 	wantCompletions(t, c, "output ", "output csv ", "output json ", "output tabular ")
 	wantCompletions(t, c, "OUTPUT J", "OUTPUT JSON ")
 	// After an empty word, the case follows the last keyword typed.
@@ -533,7 +535,7 @@ func TestCompleteDoInsertsOrLists(t *testing.T) {
 	shown = nil
 	c.width = func() int { return 80 }
 	do("s")
-	if len(shown) != 1 || shown[0] != "select  set     show\n" {
+	if len(shown) != 1 || shown[0] != "select          set             show            stop connector\n" {
 		t.Errorf("list of statements: %q", shown)
 	}
 	if got, n := do("SELECT * FROM RATINGS -- x"); got != "" || n != 0 {
