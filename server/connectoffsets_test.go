@@ -16,25 +16,6 @@ import (
 	"github.com/eddysql/eddy/kafka"
 )
 
-// embeddedCluster is a client of a new embedded broker, closed with
-// the test.
-func embeddedCluster(t *testing.T) *kafka.Client {
-	t.Helper()
-	emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { emb.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{emb.Addr()}, ClientID: "eddy-server-test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cl.Close() })
-	return cl
-}
-
 // kcOffsetsReply is GET /connectors/{name}/offsets, decoded.
 type kcOffsetsReply struct {
 	Offsets []struct {

@@ -43,6 +43,13 @@ func startMem(t testing.TB, mod func(*Config)) *testServer {
 // startEmbedded serves an engine over the real embedded broker.
 func startEmbedded(t testing.TB, mod func(*Config)) *testServer {
 	t.Helper()
+	return startOn(t, embeddedCluster(t), mod)
+}
+
+// embeddedCluster is a client of a new embedded broker, closed with
+// the test.
+func embeddedCluster(t testing.TB) *kafka.Client {
+	t.Helper()
 	emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +62,7 @@ func startEmbedded(t testing.TB, mod func(*Config)) *testServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cl.Close() })
-	return startOn(t, cl, mod)
+	return cl
 }
 
 func startOn(t testing.TB, cl kafka.Cluster, mod func(*Config)) *testServer {

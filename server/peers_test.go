@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/eddysql/eddy/engine"
-	"github.com/eddysql/eddy/kafka"
 )
 
 // TestPullQueryAsksPeersWithCallersCredentials: a pull query of a table
@@ -22,17 +21,7 @@ import (
 // not run here.
 func TestPullQueryAsksPeersWithCallersCredentials(t *testing.T) {
 	users := annUsers(t)
-	emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { emb.Close() })
-	ctx := context.Background()
-	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{emb.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cl.Close() })
+	ctx, cl := context.Background(), embeddedCluster(t)
 	var mu sync.Mutex
 	var asked []string // "query group authorization" per call
 	eng, err := engine.New(ctx, engine.Options{Cluster: cl, CommitOnPeers: func(ctx context.Context, queryID, group string) {
