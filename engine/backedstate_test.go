@@ -158,13 +158,7 @@ func TestStoreBackedStreamTableJoin(t *testing.T) {
 	}
 
 	// The first server: killed once it has joined some clicks.
-	child := exec.Command(os.Args[0], "-test.run", "^TestStoreBackedStreamTableJoin$", "-test.v")
-	child.Env = append(os.Environ(), backedChildEnv+"="+addr+"|"+dir)
-	out := &strings.Builder{}
-	child.Stdout, child.Stderr = out, out
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
+	child, out := startChildTest(t, "TestStoreBackedStreamTableJoin", backedChildEnv+"="+addr+"|"+dir)
 	waitRecords(t, cl, "J", func(recs []kafka.Record) bool { return len(recs) >= clicks/4 })
 	// More clicks while it runs, a few at a time: it is killed in the
 	// middle of them.
@@ -401,4 +395,19 @@ func recs0(t *testing.T, cl kafka.Cluster, topic string) []kafka.Record {
 		t.Fatal(err)
 	}
 	return recs
+}
+
+// startChildTest runs test of this test binary as a child process (a
+// server a test can kill with SIGKILL), with env added to its
+// environment; out collects what it prints.
+func startChildTest(t *testing.T, test, env string) (child *exec.Cmd, out *strings.Builder) {
+	t.Helper()
+	child = exec.Command(os.Args[0], "-test.run", "^"+test+"$", "-test.v")
+	child.Env = append(os.Environ(), env)
+	out = &strings.Builder{}
+	child.Stdout, child.Stderr = out, out
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return child, out
 }

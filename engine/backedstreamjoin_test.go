@@ -3,7 +3,6 @@ package engine
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -87,13 +86,7 @@ func TestStoreBackedStreamStreamJoin(t *testing.T) {
 		}
 	}
 
-	child := exec.Command(os.Args[0], "-test.run", "^TestStoreBackedStreamStreamJoin$", "-test.v")
-	child.Env = append(os.Environ(), backedStreamChildEnv+"="+addr+"|"+dir)
-	out := &strings.Builder{}
-	child.Stdout, child.Stderr = out, out
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
+	child, out := startChildTest(t, "TestStoreBackedStreamStreamJoin", backedStreamChildEnv+"="+addr+"|"+dir)
 	waitRecords(t, cl, "J", func(recs []kafka.Record) bool { return len(recs) >= n/8 })
 	for lo := n / 4; lo < n/2; lo += n / 40 {
 		produceChunks(t, cl, "rights", lo, lo+n/40, right)
