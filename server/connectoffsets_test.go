@@ -27,10 +27,17 @@ type kcOffsetsReply struct {
 func getOffsets(t *testing.T, ts *testServer, name string) kcOffsetsReply {
 	t.Helper()
 	var out kcOffsetsReply
-	if code := kc(t, ts, ts.ConnectURL(), "GET", "/connectors/"+name+"/offsets", "", &out); code != http.StatusOK {
-		t.Fatalf("GET offsets of %s: %d", name, code)
-	}
+	kcGet(t, ts, "/connectors/"+name+"/offsets", &out)
 	return out
+}
+
+// kcGet decodes the reply to a GET of path on the Connect API into out,
+// failing the test unless it is a 200.
+func kcGet(t *testing.T, ts *testServer, path string, out any) {
+	t.Helper()
+	if code := kc(t, ts, ts.ConnectURL(), "GET", path, "", out); code != http.StatusOK {
+		t.Fatalf("GET %s: %d", path, code)
+	}
 }
 
 // datagenIteration is gen-1's stored current.iteration, -1 for none.
@@ -55,23 +62,10 @@ func topicRecords(t *testing.T, cl kafka.Cluster, topic string) []kafka.Record {
 	return recs
 }
 
-func eventually(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func connectorState(t *testing.T, ts *testServer, name string) kcStateInfo {
 	t.Helper()
 	var st kcStateInfo
-	if code := kc(t, ts, ts.ConnectURL(), "GET", "/connectors/"+name+"/status", "", &st); code != http.StatusOK {
-		t.Fatalf("GET status of %s: %d", name, code)
-	}
+	kcGet(t, ts, "/connectors/"+name+"/status", &st)
 	return st
 }
 
@@ -86,9 +80,9 @@ func TestConnectAPIStopAndSourceOffsets(t *testing.T) {
 	if code := kc(t, ts, base, "POST", "/connectors", datagenBody, nil); code != http.StatusCreated {
 		t.Fatalf("POST /connectors: %d", code)
 	}
-	eventually(t, "a stored offset", func() bool { return datagenIteration(t, ts) > 0 })
+	waitFor(t, "a stored offset", func() bool { return datagenIteration(t, ts) > 0 })
 	first := datagenIteration(t, ts)
-	eventually(t, "the offset to grow", func() bool { return datagenIteration(t, ts) > first })
+	waitFor(t, "the offset to grow", func() bool { return datagenIteration(t, ts) > first })
 
 	notStopped := "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/gen-1/stop' endpoint"
 	var kerr kcErrorMessage
@@ -146,7 +140,7 @@ func TestConnectAPIStopAndSourceOffsets(t *testing.T) {
 	if code := kc(t, ts, base, "PUT", "/connectors/gen-1/resume", "", nil); code != http.StatusAccepted {
 		t.Fatalf("PUT resume: %d", code)
 	}
-	eventually(t, "records after the resume", func() bool { return len(topicRecords(t, cl, "views")) >= written+3 })
+	waitFor(t, "records after the resume", func() bool { return len(topicRecords(t, cl, "views")) >= written+3 })
 	recs := topicRecords(t, cl, "views")
 	for i := range 3 {
 		if string(recs[written+i].Value) != string(recs[i].Value) {
@@ -183,7 +177,7 @@ func TestConnectAPIAlterSinkOffsets(t *testing.T) {
 		t.Fatalf("POST /connectors: %d", code)
 	}
 	var raw json.RawMessage
-	eventually(t, "offset 5 committed", func() bool {
+	waitFor(t, "offset 5 committed", func() bool {
 		kc(t, ts, base, "GET", "/connectors/fs/offsets", "", &raw)
 		return string(raw) == `{"offsets":[{"partition":{"kafka_partition":0,"kafka_topic":"words"},"offset":{"kafka_offset":5}}]}`
 	})
@@ -211,7 +205,7 @@ func TestConnectAPIAlterSinkOffsets(t *testing.T) {
 		t.Fatalf("PUT resume: %d", code)
 	}
 	want := append(slices.Clone(vals), "w2", "w3", "w4")
-	eventually(t, "the records from offset 2 again", func() bool { return len(fileLines(t, out)) >= len(want) })
+	waitFor(t, "the records from offset 2 again", func() bool { return len(fileLines(t, out)) >= len(want) })
 	time.Sleep(300 * time.Millisecond)
 	if got := fileLines(t, out); !slices.Equal(got, want) {
 		t.Fatalf("the file holds %v, want %v", got, want)
