@@ -228,6 +228,10 @@ func (e *Engine) startTable(ctx context.Context, src *metastore.Source, id table
 		Reset:    kafka.Earliest,
 		NoCommit: true,
 		OnMarker: t.marker,
+		// A pull query waits for this reader to reach the topic's
+		// stable end: a commit marker written while a fetch waits must
+		// not leave it there for kgo's default 5 s.
+		FetchMaxWait: 200 * time.Millisecond,
 	}, t.apply)
 	if err != nil {
 		t.close()

@@ -53,6 +53,9 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 	// Transaction markers are fetched (and never delivered), so that
 	// commits move past them and OnMarker can tell where they end.
 	kopts := append(slices.Clone(c.base), kgo.KeepControlRecords(), kgo.WithPools(&s.recPool))
+	if opts.FetchMaxWait > 0 {
+		kopts = append(kopts, kgo.FetchMaxWait(opts.FetchMaxWait))
+	}
 	if opts.NoCommit {
 		direct, err := c.directOffsets(ctx, opts)
 		if err != nil {

@@ -153,6 +153,12 @@ type SubscribeOptions struct {
 	// timeout): how long a silent member keeps its partitions, and how
 	// long a rebalance waits for members to rejoin.
 	SessionTimeout, RebalanceTimeout time.Duration
+	// FetchMaxWait bounds how long one fetch waits for data (kgo's
+	// default, 5 s, when zero). A reader of a transactionally written
+	// topic sets it short: a broker may not answer a waiting fetch when
+	// only a transaction's commit marker lands, which makes the records
+	// before it readable.
+	FetchMaxWait time.Duration
 }
 
 // RecordDeleter is implemented by clusters that can delete the start of a
