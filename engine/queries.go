@@ -311,6 +311,9 @@ func (e *Engine) buildPersistent(ctx context.Context, p *planner.Planner, id str
 	if topo.ExactlyOnce, err = exactlyOnce(cfg); err != nil {
 		return nil, &stmtErr{msg: err.Error()}
 	}
+	if topo.Linger, err = lingerMillis(cfg); err != nil {
+		return nil, &stmtErr{msg: err.Error()}
+	}
 	return &persistentPlan{id: id, plan: plan, sink: sink, topo: topo, out: rs, overrides: e.overrides(cfg)}, nil
 }
 
@@ -390,6 +393,22 @@ func consumerMillis(cfg planner.Config, name string) (time.Duration, error) {
 		cfg = planner.Config{name: v}
 	}
 	ms, err := streamsInt(cfg, name, 0)
+	return time.Duration(ms) * time.Millisecond, err
+}
+
+// defaultLinger is a query's producer linger.ms unless set: Kafka
+// Streams' default. A query flushes its outputs at the end of every
+// fetched batch, so only outputs in the middle of a long batch wait, for
+// a fuller produce request.
+const defaultLinger = 100 * time.Millisecond
+
+// lingerMillis reads a query's producer linger.ms, bare, ksql.streams.
+// or ksql.streams.producer. prefixed (which wins, as in Kafka Streams).
+func lingerMillis(cfg planner.Config) (time.Duration, error) {
+	if v, ok := cfg["ksql.streams.producer.linger.ms"]; ok {
+		cfg = planner.Config{"linger.ms": v}
+	}
+	ms, err := streamsInt(cfg, "linger.ms", defaultLinger.Milliseconds())
 	return time.Duration(ms) * time.Millisecond, err
 }
 

@@ -88,11 +88,11 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		kgo.RecordPartitioner(newProducerPartitioner()),
 		// Produce waits for its records anyway; lingering would only
 		// add latency to the single-record Produce of INSERT VALUES.
-		kgo.ProducerLinger(0),
 		// Records for which kgo cannot find the topic fail after a few
 		// metadata refreshes rather than hanging until the delivery
 		// timeout.
 		kgo.UnknownTopicRetries(3),
+		kgo.ProducerLinger(0),
 	)...)
 	if err != nil {
 		return nil, fmt.Errorf("dial kafka %v: %w", cfg.Brokers, err)
@@ -384,18 +384,57 @@ func (c *Client) ProduceParts(ctx context.Context, parts ...[]Record) error {
 // produceChunk records at a time, all in flight at once: callers pass
 // a few thousand records, not a whole commit.
 func (c *Client) StartProduce(ctx context.Context, recs []Record) (wait func() error) {
+	return startProduce(ctx, c.prod, recs, c.arrays)
+}
+
+func startProduce(ctx context.Context, cl *kgo.Client, recs []Record, arrays *produceArrays) (wait func() error) {
 	var flying []*producing
 	for from := 0; from < len(recs); from += produceChunk {
-		flying = append(flying, startProducing(ctx, c.prod, recs[from:min(from+produceChunk, len(recs))], c.arrays))
+		flying = append(flying, startProducing(ctx, cl, recs[from:min(from+produceChunk, len(recs))], arrays))
 	}
 	return func() error {
 		var errs []error
 		for _, f := range flying {
-			errs = append(errs, f.land(c.arrays)...)
+			errs = append(errs, f.land(arrays)...)
 		}
 		return errors.Join(errs...)
 	}
 }
+
+// OpenBatching opens a BatchProducer: a producing client of its own,
+// over the same connections' settings, partitioner and compression as
+// the shared one. Its own, because lingering on the shared producer
+// would delay every single-record produce (INSERT VALUES), and Flush
+// waits for every record of the client it is called on.
+func (c *Client) OpenBatching(linger time.Duration) (BatchProducer, error) {
+	cl, err := kgo.NewClient(append(slices.Clone(c.base),
+		compressionOpt(c.codec),
+		kgo.RecordPartitioner(newProducerPartitioner()),
+		kgo.ProducerLinger(min(linger, maxLinger)),
+		kgo.UnknownTopicRetries(3),
+	)...)
+	if err != nil {
+		return nil, fmt.Errorf("kafka %v: batching producer: %w", c.cfg.Brokers, err)
+	}
+	return &batchProducer{cl: cl, arrays: c.arrays}, nil
+}
+
+// maxLinger is the longest linger franz-go allows; Kafka's linger.ms
+// has no bound, and a longer one lingers this long.
+const maxLinger = time.Minute
+
+type batchProducer struct {
+	cl     *kgo.Client
+	arrays *produceArrays
+}
+
+func (b *batchProducer) StartProduce(ctx context.Context, recs []Record) (wait func() error) {
+	return startProduce(ctx, b.cl, recs, b.arrays)
+}
+
+func (b *batchProducer) Flush(ctx context.Context) error { return b.cl.Flush(ctx) }
+
+func (b *batchProducer) Close() { b.cl.Close() }
 
 // produceArrays keeps the arrays of kgo records that produces fill,
 // produceChunk records each; a nil *produceArrays keeps none.

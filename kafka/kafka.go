@@ -260,6 +260,28 @@ type AsyncProducer interface {
 	StartProduce(ctx context.Context, recs []Record) (wait func() error)
 }
 
+// Batcher is a Cluster that opens producers of their own whose records
+// wait for more of their partition's (see BatchProducer).
+type Batcher interface {
+	// OpenBatching opens a BatchProducer whose records wait up to
+	// linger for a fuller batch.
+	OpenBatching(linger time.Duration) (BatchProducer, error)
+}
+
+// BatchProducer is an AsyncProducer of its own, for one goroutine: a
+// started record waits up to the producer's linger, or until its
+// partition's batch is full, before it is sent, so that outputs started
+// a thousand at a time go out in a few large produce requests rather
+// than a request each. Flush sends what waits.
+type BatchProducer interface {
+	AsyncProducer
+	// Flush sends every record started and waits until all are
+	// acknowledged or ctx ends.
+	Flush(ctx context.Context) error
+	// Close drops what was never flushed and closes the connections.
+	Close()
+}
+
 // ProduceParts writes the records of parts, in order, through c: as one
 // produce where c is a PartsProducer, else copied into one slice.
 func ProduceParts(ctx context.Context, c Cluster, parts ...[]Record) error {

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"time"
 
 	"github.com/eddysql/eddy/kafka"
 )
@@ -20,8 +21,20 @@ import (
 // transaction's outputs wait for its commit as before. The query's
 // goroutine owns the stream; land returns once nothing is in flight,
 // and the query calls it before it writes or recycles anything else.
+//
+// Where the cluster is a kafka.Batcher the stream writes through a
+// producer of its own whose records linger (Topology.Linger) until their
+// batch is full or land flushes them: started an array at a time, with
+// no linger, q1's outputs went out in 240–580 produce requests for 82
+// fetches where the raw copy of its input made 110–210, and each request
+// costs both sides a write and a read, and the embedded broker a segment
+// write and an index entry.
 type outStream struct {
 	cluster kafka.AsyncProducer
+	batcher kafka.Batcher       // opens batch on the first send; nil: none
+	batch   kafka.BatchProducer // the stream's own producer, once open
+	linger  time.Duration
+	logf    func(string, ...any)
 	ctx     context.Context // the batch being handled
 	on      bool            // this batch streams (not in a transaction)
 	flying  []flight
@@ -40,12 +53,43 @@ type flight struct {
 // many outputs, or a long batch, lands the oldest first).
 const outChunk, streamWindow = 1024, 16
 
-func newOutStream(c kafka.Cluster) *outStream {
+// newOutStream makes the stream of a query whose outputs may linger
+// (Topology.Linger) for fuller produce requests.
+func newOutStream(c kafka.Cluster, linger time.Duration, logf func(string, ...any)) *outStream {
 	p, ok := c.(kafka.AsyncProducer)
 	if !ok {
 		return nil
 	}
-	return &outStream{cluster: p}
+	s := &outStream{cluster: p, linger: linger, logf: logf}
+	if linger > 0 {
+		s.batcher, _ = c.(kafka.Batcher)
+	}
+	return s
+}
+
+// producer is where the stream writes: its batching producer, opened on
+// first use, else the cluster (also when opening failed).
+func (s *outStream) producer() kafka.AsyncProducer {
+	if s.batch == nil && s.batcher != nil {
+		b, err := s.batcher.OpenBatching(s.linger)
+		if err != nil {
+			s.logf("outputs go out unbatched: %v", err)
+		}
+		s.batch, s.batcher = b, nil
+	}
+	if s.batch != nil {
+		return s.batch
+	}
+	return s.cluster
+}
+
+// close closes the stream's batching producer; the stream's owner
+// calls it once nothing is handed over any more.
+func (s *outStream) close() {
+	if s != nil && s.batch != nil {
+		s.batch.Close()
+		s.batch = nil
+	}
 }
 
 // due reports whether t should hand its outputs over now.
@@ -70,9 +114,14 @@ func (s *outStream) holdsFull(t *Task) bool {
 func (s *outStream) send(t *Task) {
 	t.publishStats() // before any of these outputs can be seen
 	if len(s.flying) == streamWindow {
+		if s.batch != nil {
+			// The oldest may linger in a batch not yet full: send
+			// them all rather than wait the linger out.
+			_ = s.batch.Flush(s.ctx)
+		}
 		s.landOldest()
 	}
-	s.flying = append(s.flying, flight{recs: t.pending, wait: s.cluster.StartProduce(s.ctx, t.pending)})
+	s.flying = append(s.flying, flight{recs: t.pending, wait: s.producer().StartProduce(s.ctx, t.pending)})
 	if n := len(s.free); n > 0 {
 		t.pending, s.free = s.free[n-1], s.free[:n-1]
 	} else {
@@ -102,6 +151,11 @@ func (s *outStream) settle(f flight) {
 func (s *outStream) land() error {
 	if s == nil {
 		return nil
+	}
+	if s.batch != nil && len(s.flying) > 0 {
+		// The outputs lingering for fuller batches go now; a failed
+		// flush shows in the flights' errors.
+		_ = s.batch.Flush(s.ctx)
 	}
 	for _, f := range s.flying {
 		s.settle(f)

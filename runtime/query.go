@@ -188,7 +188,7 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 	q.single = q.synchronous || topo.singleTask()
 	if !q.synchronous {
 		q.gate = newFeedGate(topo)
-		q.stream = newOutStream(cluster)
+		q.stream = newOutStream(cluster, topo.Linger, func(format string, args ...any) { q.opts.Logf("query %s: "+format, append([]any{topo.ID}, args...)...) })
 		q.placement = newPartitionCheck(ctx, cluster, topo, q.opts.Logf)
 	}
 	// The in-memory cluster delivers each produce synchronously (tests):
@@ -634,13 +634,19 @@ func (q *Query) clearPending(parts [][]kafka.Record) {
 	q.parts = parts[:0]
 }
 
-// landStream waits for the outputs handed over during the batch, which
-// go before anything else it writes.
+// landStream writes the outputs handed over during the batch, with the
+// tasks' last ones when the batch streams (so that they share its last
+// produce requests), and waits for them: they go before anything else
+// it writes.
 func (q *Query) landStream() error {
 	// The counters first: whoever sees an output sees the records that
 	// made it counted.
 	for _, t := range q.tasks {
-		t.publishStats()
+		if q.stream != nil && q.stream.on && len(t.pending) > 0 {
+			q.stream.send(t) // publishes t's counters
+		} else {
+			t.publishStats()
+		}
 	}
 	if err := q.stream.land(); err != nil {
 		q.recycle(false)
@@ -1291,6 +1297,7 @@ func (q *Query) Stop() error {
 		err = nil
 	}
 	q.mu.Lock()
+	q.stream.close() // no batch is handled any more
 	for p, t := range q.tasks {
 		q.closeTask(t)
 		delete(q.tasks, p)

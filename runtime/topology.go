@@ -144,6 +144,11 @@ type Topology struct {
 	// (session.timeout.ms, max.poll.interval.ms; the cluster's defaults
 	// when zero).
 	SessionTimeout, RebalanceTimeout time.Duration
+	// Linger (the producer's linger.ms) is how long an output written in
+	// the middle of a batch may wait for a fuller produce request, when
+	// the cluster can batch (kafka.Batcher); the end of every batch sends
+	// what waits. Zero sends each output array as it is handed over.
+	Linger time.Duration
 }
 
 // Topics returns the topics the topology reads.
