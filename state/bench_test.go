@@ -129,3 +129,55 @@ func fill(b *testing.B, s Store, n int) {
 		}
 	}
 }
+
+// BenchmarkScanShort: one Scan of a random present key's range (the key
+// and its successors sharing its first 16 bytes: one key) in a store of
+// 1M keys, as a join reads one key's rows. "afterPut" writes a key
+// before each Scan, so that no read is over an unchanged store.
+func BenchmarkScanShort(b *testing.B) {
+	for _, bs := range benchStores {
+		for _, mode := range []string{"reads", "afterPut"} {
+			b.Run(bs.kind+"/"+mode, func(b *testing.B) {
+				s := bs.open(b)
+				defer s.Close()
+				fill(b, s, benchKeys)
+				r := rand.New(rand.NewSource(3))
+				lo, hi, val := make([]byte, 0, 16), make([]byte, 0, 17), make([]byte, 0, 48)
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					n := r.Intn(benchKeys)
+					if mode == "afterPut" {
+						if err := s.Put(benchKey(lo, n), benchValue(val, i)); err != nil {
+							b.Fatal(err)
+						}
+					}
+					lo = benchKey(lo, n)
+					hi = append(append(hi[:0], lo...), 0)
+					found := 0
+					if err := s.Scan(lo, hi, func(k, v []byte) bool { found++; return true }); err != nil || found != 1 {
+						b.Fatal("scan found", found, err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkGetMissing: one Get of a key the store of 1M keys lacks.
+func BenchmarkGetMissing(b *testing.B) {
+	for _, bs := range benchStores {
+		b.Run(bs.kind, func(b *testing.B) {
+			s := bs.open(b)
+			defer s.Close()
+			fill(b, s, benchKeys)
+			r := rand.New(rand.NewSource(4))
+			key := make([]byte, 0, 16)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, ok, err := s.Get(benchKey(key, benchKeys+r.Intn(benchKeys))); err != nil || ok {
+					b.Fatal("found a missing key", err)
+				}
+			}
+		})
+	}
+}
