@@ -47,9 +47,22 @@ var offsetKey = []byte{metaPrefix, 'o', 'f', 'f', 's', 'e', 't'}
 // store of a million keys mostly stay in memory.
 const blockCacheBytes = 32 << 20
 
+// memTableBytes is a store's memtable size. A larger memtable than the
+// 4 MiB default flushes less often under a steady stream of updates to
+// the same keys.
+const memTableBytes = 32 << 20
+
+// memTableReserve is what a store's memtables take of its block cache:
+// Pebble charges each memtable it allocates to the cache, and a store
+// holds two at times (one filling, one flushing).
+const memTableReserve = 2 * memTableBytes
+
 // BlockCache is a Pebble block cache that several stores share
 // (OpenPebbleCached): their reads together keep at most its size of
 // blocks in memory, and a busy store may use what idle ones leave.
+// Pebble charges the stores' memtables to it too (up to memTableReserve
+// a store), so it bounds their memory with the blocks': one smaller than
+// that keeps no blocks at all.
 type BlockCache struct{ c *pebble.Cache }
 
 // NewBlockCache makes a block cache of size bytes; Release gives up the
@@ -64,9 +77,10 @@ func (b *BlockCache) Release() { b.c.Unref() }
 func (b *BlockCache) Size() int64 { return b.c.MaxSize() }
 
 // OpenPebble opens (creating if needed) the Pebble store in dir, with a
-// block cache of its own.
+// block cache of its own: blockCacheBytes of blocks besides what its
+// memtables take of it.
 func OpenPebble(dir string) (Store, error) {
-	cache := NewBlockCache(blockCacheBytes)
+	cache := NewBlockCache(blockCacheBytes + memTableReserve)
 	defer cache.Release() // the database holds its own reference
 	return OpenPebbleCached(dir, cache)
 }
@@ -75,11 +89,9 @@ func OpenPebble(dir string) (Store, error) {
 // cache.
 func OpenPebbleCached(dir string, cache *BlockCache) (Store, error) {
 	opts := &pebble.Options{
-		Logger: quietLogger{},
-		Cache:  cache.c,
-		// A larger memtable than the 4 MiB default flushes less often
-		// under a steady stream of updates to the same keys.
-		MemTableSize: 32 << 20,
+		Logger:       quietLogger{},
+		Cache:        cache.c,
+		MemTableSize: memTableBytes,
 	}
 	db, err := pebble.Open(dir, opts)
 	if err != nil {

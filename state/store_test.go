@@ -317,3 +317,36 @@ func scanAll(t *testing.T, s Store, lo, hi []byte) []string {
 	}
 	return out
 }
+
+// TestPebbleBlockCacheKeepsBlocks: Pebble charges a store's memtables to
+// its block cache; once they have grown to full size, reads still leave
+// blocks in the cache.
+func TestPebbleBlockCacheKeepsBlocks(t *testing.T) {
+	s, err := OpenPebble(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	db := s.(*pebbleStore).db
+	// Memtables start small and double: write until a full-size one
+	// has been allocated.
+	val := bytes.Repeat([]byte("v"), 4096)
+	key := make([]byte, 0, 16)
+	n := 0
+	for ; db.Metrics().MemTable.Size < memTableBytes; n++ {
+		if err := s.Put(benchKey(key, n), val); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i += 97 {
+		if _, ok, err := s.Get(benchKey(key, i)); err != nil || !ok {
+			t.Fatalf("Get(key %d): %v, %v", i, ok, err)
+		}
+	}
+	if m := db.Metrics().BlockCache; m.Count == 0 {
+		t.Fatalf("block cache holds no blocks after %d reads (%+v)", n/97, m)
+	}
+}
