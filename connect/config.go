@@ -216,7 +216,11 @@ func checkSpec(p *Plugin, raw map[string]string) (cfg Config, problems, about []
 			unknown = append(unknown, k)
 			continue
 		}
-		if p.Kind == Source && sinkOnly[name] {
+		// A sink-only option at its default changes nothing for a
+		// source, and the configuration GET …/config returns carries
+		// the defaults: a GET, an edit and a PUT (or a PATCH) of a
+		// source must pass.
+		if p.Kind == Source && sinkOnly[name] && (f.Default == "" || !strings.EqualFold(strings.TrimSpace(v), f.Default)) {
 			problem(k, fmt.Sprintf("%s applies to sink connectors only", k))
 			continue
 		}

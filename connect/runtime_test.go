@@ -127,6 +127,7 @@ func TestValidateNamesProblems(t *testing.T) {
 		{"plugin validate", connect.Source, map[string]string{"connector.class": "datagen", "kafka.topic": "t"}, []string{"exactly one of quickstart"}},
 		{"sink without topics", connect.Sink, map[string]string{"connector.class": "FileStreamSink", "file": filepath.Join(t.TempDir(), "f")}, []string{"topics or topics.regex"}},
 		{"source with sink key", connect.Source, map[string]string{"connector.class": "datagen", "kafka.topic": "t", "quickstart": "users", "topics": "a"}, []string{"topics applies to sink connectors only"}},
+		{"source with a sink key set", connect.Source, map[string]string{"connector.class": "datagen", "kafka.topic": "t", "quickstart": "users", "errors.deadletterqueue.context.headers.enable": "true"}, []string{"errors.deadletterqueue.context.headers.enable applies to sink connectors only"}},
 		{"bad tolerance", connect.Sink, map[string]string{"connector.class": "FileStreamSink", "file": "/tmp/x", "topics": "a", "errors.tolerance": "some"}, []string{"errors.tolerance", "none, all"}},
 		{"unknown converter", connect.Sink, map[string]string{"connector.class": "FileStreamSink", "file": "/tmp/x", "topics": "a", "value.converter": "com.example.Conv"}, []string{"value.converter", "com.example.Conv"}},
 		{"unknown transform", connect.Sink, map[string]string{"connector.class": "FileStreamSink", "file": "/tmp/x", "topics": "a", "transforms": "t1", "transforms.t1.type": "com.example.T"}, []string{"transforms.t1.type", "com.example.T"}},
@@ -153,6 +154,11 @@ func TestValidateNamesProblems(t *testing.T) {
 	}
 	if cfg["max.interval"] != "500" || cfg["connector.class"] != datagen.Class || cfg["value.converter"] != connect.AvroConverterClass || cfg["name"] != "C1" {
 		t.Errorf("defaults not filled in: %v", cfg)
+	}
+	// And the configuration with its defaults, as GET …/config returns
+	// it, passes again (a sink-only option at its default included).
+	if _, again, err := rt.Validate(ctx, "C1", connect.Source, cfg, true); err != nil || again["errors.deadletterqueue.context.headers.enable"] != "false" {
+		t.Errorf("the filled-in configuration %v again: %v, %v", cfg, again, err)
 	}
 }
 

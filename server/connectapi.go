@@ -50,6 +50,7 @@ func (s *Server) connectRoutes(mux *http.ServeMux, change func(http.HandlerFunc)
 	mux.HandleFunc("DELETE /connectors/{name}", change(s.kcDelete))
 	mux.HandleFunc("GET /connectors/{name}/config", s.kcConfig)
 	mux.HandleFunc("PUT /connectors/{name}/config", change(s.kcPutConfig))
+	mux.HandleFunc("PATCH /connectors/{name}/config", change(s.kcPatchConfig))
 	mux.HandleFunc("GET /connectors/{name}/status", s.kcStatus)
 	mux.HandleFunc("GET /connectors/{name}/topics", s.kcTopics)
 	mux.HandleFunc("GET /connectors/{name}/tasks", s.kcTasks)
@@ -681,6 +682,13 @@ func (s *Server) kcPutConfig(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusCreated, info)
 		return
 	}
+	s.replaceConfig(w, r, rt, old, p, cfg)
+}
+
+// replaceConfig gives the existing connector old the configuration cfg
+// of plugin p, which passed validate, and answers 200 with its info.
+func (s *Server) replaceConfig(w http.ResponseWriter, r *http.Request, rt *connect.Runtime, old connect.Status, p *connect.Plugin, cfg map[string]string) {
+	name := old.Name
 	if _, err := s.run(r.Context(), "DROP CONNECTOR "+quoteIdent(name)+";"); err != nil {
 		kcWriteErr(w, err)
 		return
@@ -699,6 +707,61 @@ func (s *Server) kcPutConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, info)
+}
+
+// PATCH /connectors/{name}/config (KIP-477): the body's keys replace
+// the connector's, a null value removes one, and the result is checked
+// and applied as PUT applies a whole configuration (200 with the
+// connector's info). Only an existing connector can be patched.
+func (s *Server) kcPatchConfig(w http.ResponseWriter, r *http.Request) {
+	rt, ok := s.connectRuntime(w)
+	if !ok {
+		return
+	}
+	old, ok := s.connectorStatus(w, r, "Connector %s not found")
+	if !ok {
+		return
+	}
+	body, err := s.readBody(r)
+	if err != nil {
+		kcWriteErr(w, err)
+		return
+	}
+	var patch map[string]json.RawMessage
+	if err := json.Unmarshal(body, &patch); err != nil || patch == nil {
+		kcFail(w, http.StatusBadRequest, fmt.Sprintf("Cannot read the configuration patch: want a JSON object of strings or nulls (%v)", err))
+		return
+	}
+	cfg := maps.Clone(old.Config)
+	set := map[string]json.RawMessage{}
+	for k, v := range patch {
+		if string(v) == "null" {
+			delete(cfg, k)
+		} else {
+			set[k] = v
+		}
+	}
+	raw, err := json.Marshal(set)
+	if err != nil {
+		kcWriteErr(w, err)
+		return
+	}
+	values, err := readConfig(raw)
+	if err != nil {
+		kcWriteErr(w, err)
+		return
+	}
+	maps.Copy(cfg, values)
+	if n, ok := cfg[connect.KeyName]; ok && n != old.Name {
+		kcFail(w, http.StatusBadRequest, fmt.Sprintf("Connector name configuration (%s) doesn't match connector name in the URL (%s)", n, old.Name))
+		return
+	}
+	p, kerr := validate(r.Context(), rt, old.Name, cfg, true)
+	if kerr != nil {
+		kcWriteErr(w, kerr)
+		return
+	}
+	s.replaceConfig(w, r, rt, old, p, cfg)
 }
 
 // DELETE /connectors/{name}: DROP CONNECTOR.

@@ -263,6 +263,35 @@ func TestConnectAPILifecycle(t *testing.T) {
 		t.Errorf("after a refused update: %d %v", code, cfg)
 	}
 
+	// PATCH (KIP-477): the keys given replace the connector's, a null
+	// removes one, the rest stays; the patched connector runs.
+	const headers = `"header.converter":"org.apache.kafka.connect.storage.SimpleHeaderConverter"`
+	var patched connectorInfo
+	if code := kc(t, ts, base, "PATCH", "/connectors/gen-1/config", `{"kafka.topic":"views3",`+headers+`}`, &patched); code != 200 ||
+		patched.Config["kafka.topic"] != "views3" || patched.Config["quickstart"] != "pageviews" || patched.Config["max.interval"] != "10" ||
+		patched.Config["header.converter"] == "" {
+		t.Fatalf("PATCH config: %d %+v", code, patched)
+	}
+	if code := kc(t, ts, base, "PATCH", "/connectors/gen-1/config", `{"header.converter":null}`, &patched); code != 200 {
+		t.Fatalf("PATCH config with a null: %d %+v", code, patched)
+	}
+	if code := kc(t, ts, base, "GET", "/connectors/gen-1/config", "", &cfg); code != 200 || cfg["kafka.topic"] != "views3" || cfg["value.converter"] == "" {
+		t.Errorf("after PATCH: %d %v", code, cfg)
+	} else if _, ok := cfg["header.converter"]; ok {
+		t.Errorf("after PATCH with a null: %v still has header.converter", cfg)
+	}
+	waitFor(t, "the patched connector to write to views3", func() bool {
+		e, _ := ts.cluster.EndOffsets(context.Background(), "views3")
+		return e[0] > 0
+	})
+	kcErrorIs(t, "bad patch", kc(t, ts, base, "PATCH", "/connectors/gen-1/config", `{"quickstart":"nope"}`, &bad),
+		bad, http.StatusBadRequest, "Connector configuration is invalid")
+	kcErrorIs(t, "patch of the name", kc(t, ts, base, "PATCH", "/connectors/gen-1/config", `{"name":"other"}`, &bad),
+		bad, http.StatusBadRequest, "Connector name configuration (other) doesn't match connector name in the URL (gen-1)")
+	if code := kc(t, ts, base, "GET", "/connectors/gen-1/config", "", &cfg); code != 200 || cfg["kafka.topic"] != "views3" || cfg["quickstart"] != "pageviews" {
+		t.Errorf("after refused patches: %d %v", code, cfg)
+	}
+
 	var plan kcStateInfo
 	if code := kc(t, ts, base, "POST", "/connectors/gen-1/restart?includeTasks=true", "", &plan); code != http.StatusAccepted || plan.Tasks[0].State != "RESTARTING" {
 		t.Errorf("restart includeTasks: %d %+v", code, plan)
@@ -283,7 +312,7 @@ func TestConnectAPILifecycle(t *testing.T) {
 	if body := ts.ksql(t, "SHOW CONNECTORS;"); strings.Contains(body, "gen-1") {
 		t.Errorf("SHOW CONNECTORS after delete: %s", body)
 	}
-	e2 := func() int64 { e, _ := ts.cluster.EndOffsets(context.Background(), "views2"); return e[0] }
+	e2 := func() int64 { e, _ := ts.cluster.EndOffsets(context.Background(), "views3"); return e[0] }
 	n := e2()
 	time.Sleep(100 * time.Millisecond)
 	if m := e2(); m != n {
@@ -325,6 +354,7 @@ func TestConnectAPIErrors(t *testing.T) {
 		{"PUT", "/connectors/nope/resume", "", 404, "Unknown connector nope"},
 		{"POST", "/connectors/nope/restart", "", 404, "Unknown connector: nope"},
 		{"DELETE", "/connectors/nope", "", 404, "Connector nope not found"},
+		{"PATCH", "/connectors/nope/config", `{"tasks.max":"1"}`, 404, "Connector nope not found"},
 		{"POST", "/connectors", `{"name":"x","config":{"kafka.topic":"t"}}`, 400, "Connector config {kafka.topic=t} contains no connector type"},
 		{"POST", "/connectors", `{"name":"x","config":{"connector.class":"NoSuchConnector"}}`, 400, "Failed to find any class that implements Connector and which name matches NoSuchConnector"},
 		{"POST", "/connectors", `{"name":"x","config":{"connector.class":"datagen","quickstart":"users"}}`, 400,
