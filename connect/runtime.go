@@ -467,6 +467,22 @@ func (r *Runtime) Names() []string {
 	return out
 }
 
+// ResetTopics empties a source connector's set of topics written to
+// (Kafka Connect's topics/reset), which fills again as it writes; a
+// sink's topics are those it reads, which its configuration names. It
+// reports whether the connector exists.
+func (r *Runtime) ResetTopics(name string) bool {
+	r.mu.Lock()
+	c, ok := r.conns[name]
+	r.mu.Unlock()
+	if ok && c.plugin.Kind == Source {
+		c.topicsMu.Lock()
+		clear(c.written)
+		c.topicsMu.Unlock()
+	}
+	return ok
+}
+
 // Status reports one connector; withLag asks the cluster for a sink's
 // consumer lag.
 func (r *Runtime) Status(ctx context.Context, name string, withLag bool) (Status, bool) {

@@ -53,6 +53,7 @@ func (s *Server) connectRoutes(mux *http.ServeMux, change func(http.HandlerFunc)
 	mux.HandleFunc("PATCH /connectors/{name}/config", change(s.kcPatchConfig))
 	mux.HandleFunc("GET /connectors/{name}/status", s.kcStatus)
 	mux.HandleFunc("GET /connectors/{name}/topics", s.kcTopics)
+	mux.HandleFunc("PUT /connectors/{name}/topics/reset", s.kcResetTopics)
 	mux.HandleFunc("GET /connectors/{name}/tasks", s.kcTasks)
 	mux.HandleFunc("GET /connectors/{name}/tasks/{task}/status", s.kcTaskStatus)
 	mux.HandleFunc("POST /connectors/{name}/tasks/{task}/restart", change(s.kcTaskRestart))
@@ -336,6 +337,22 @@ func (s *Server) kcTopics(w http.ResponseWriter, r *http.Request) {
 		topics = st.Topics
 	}
 	writeJSON(w, http.StatusOK, map[string]kcTopics{name: {Topics: topics}})
+}
+
+// PUT /connectors/{name}/topics/reset: 202, a source's topics are
+// those it writes from now on (on this server: the set is this server's
+// record of what its tasks wrote).
+func (s *Server) kcResetTopics(w http.ResponseWriter, r *http.Request) {
+	rt, ok := s.connectRuntime(w)
+	if !ok {
+		return
+	}
+	name := r.PathValue("name")
+	if !rt.ResetTopics(name) {
+		kcFail(w, http.StatusNotFound, fmt.Sprintf("Connector %s not found", name))
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
 }
 
 // run executes statements through the engine (and so the command log),

@@ -236,6 +236,14 @@ func TestConnectAPILifecycle(t *testing.T) {
 	if body := ts.ksql(t, "SHOW CONNECTORS;"); !strings.Contains(body, "PAUSED") {
 		t.Errorf("SHOW CONNECTORS after pause: %s", body)
 	}
+	// topics/reset empties the topics written to, which fill again once
+	// the source writes.
+	if code := kc(t, ts, base, "PUT", "/connectors/gen-1/topics/reset", "", nil); code != http.StatusAccepted {
+		t.Errorf("topics/reset: %d", code)
+	}
+	if code := kc(t, ts, base, "GET", "/connectors/gen-1/topics", "", &topics); code != 200 || len(topics["gen-1"]["topics"]) != 0 {
+		t.Errorf("topics after reset: %d %v", code, topics)
+	}
 	if code := kc(t, ts, base, "PUT", "/connectors/gen-1/resume", "", nil); code != http.StatusAccepted {
 		t.Fatalf("resume: %d", code)
 	}
@@ -243,6 +251,10 @@ func TestConnectAPILifecycle(t *testing.T) {
 		t.Errorf("after resume: %+v", st)
 	}
 	waitFor(t, "records after resume", func() bool { return ends() > before })
+	waitFor(t, "the topic written to after the reset", func() bool {
+		kc(t, ts, base, "GET", "/connectors/gen-1/topics", "", &topics)
+		return slices.Equal(topics["gen-1"]["topics"], []string{"views"})
+	})
 
 	// Update: 200, the new configuration runs (its new topic fills).
 	upd := `{"connector.class":"DatagenConnector","kafka.topic":"views2","quickstart":"pageviews","max.interval":"10",
@@ -355,6 +367,7 @@ func TestConnectAPIErrors(t *testing.T) {
 		{"POST", "/connectors/nope/restart", "", 404, "Unknown connector: nope"},
 		{"DELETE", "/connectors/nope", "", 404, "Connector nope not found"},
 		{"PATCH", "/connectors/nope/config", `{"tasks.max":"1"}`, 404, "Connector nope not found"},
+		{"PUT", "/connectors/nope/topics/reset", "", 404, "Connector nope not found"},
 		{"POST", "/connectors", `{"name":"x","config":{"kafka.topic":"t"}}`, 400, "Connector config {kafka.topic=t} contains no connector type"},
 		{"POST", "/connectors", `{"name":"x","config":{"connector.class":"NoSuchConnector"}}`, 400, "Failed to find any class that implements Connector and which name matches NoSuchConnector"},
 		{"POST", "/connectors", `{"name":"x","config":{"connector.class":"datagen","quickstart":"users"}}`, 400,
