@@ -95,18 +95,29 @@ func (st *taskStore) writeLocal(entries []change, markerOffset int64) error {
 	if st.local == nil {
 		return nil
 	}
+	if bc, ok := st.local.(state.BatchCommitter); ok {
+		return bc.CommitBatch(markerOffset, func(b state.Batch) error { return applyChanges(b, entries) })
+	}
+	if err := applyChanges(st.local, entries); err != nil {
+		return err
+	}
+	return st.local.Commit(markerOffset)
+}
+
+// applyChanges writes entries to w, a nil value deleting its key.
+func applyChanges(w state.Batch, entries []change) error {
 	for _, c := range entries {
 		var err error
 		if c.value == nil {
-			err = st.local.Delete(c.key)
+			err = w.Delete(c.key)
 		} else {
-			err = st.local.Put(c.key, c.value)
+			err = w.Put(c.key, c.value)
 		}
 		if err != nil {
 			return err
 		}
 	}
-	return st.local.Commit(markerOffset)
+	return nil
 }
 
 // trimCaches trims the caches of the task's store-backed operators once

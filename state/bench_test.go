@@ -75,6 +75,50 @@ func BenchmarkPut(b *testing.B) {
 	}
 }
 
+// BenchmarkCommitWrites: the cost of one written key, 1,000 a commit,
+// as a task's commit writes its changes: Put by Put then Commit, or one
+// CommitBatch where the store has it.
+func BenchmarkCommitWrites(b *testing.B) {
+	const perCommit = 1_000
+	for _, bs := range benchStores {
+		for _, batched := range []bool{false, true} {
+			name := bs.kind + "/puts"
+			if batched {
+				name = bs.kind + "/batch"
+			}
+			b.Run(name, func(b *testing.B) {
+				s := bs.open(b)
+				defer s.Close()
+				bc, ok := s.(BatchCommitter)
+				if batched && !ok {
+					b.Skipf("%s has no CommitBatch", bs.kind)
+				}
+				key, val := make([]byte, 0, 16), make([]byte, 0, 48)
+				b.ResetTimer()
+				for i := 0; i < b.N; i += perCommit {
+					writes := func(w Batch) error {
+						for j := i; j < i+perCommit; j++ {
+							if err := w.Put(benchKey(key, j%benchKeys), benchValue(val, j)); err != nil {
+								return err
+							}
+						}
+						return nil
+					}
+					var err error
+					if batched {
+						err = bc.CommitBatch(int64(i), writes)
+					} else if err = writes(s); err == nil {
+						err = s.Commit(int64(i))
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
 // BenchmarkGet: one Get of a random present key in a store of 1M keys.
 func BenchmarkGet(b *testing.B) {
 	for _, bs := range benchStores {

@@ -185,6 +185,45 @@ func (s *pebbleStore) Scan(lo, hi []byte, fn func(k, v []byte) bool) error {
 	return nil
 }
 
+// CommitBatch writes fill's changes and the offset in one synced batch
+// (see BatchCommitter); concurrent readers see all of it or none.
+func (s *pebbleStore) CommitBatch(offset int64, fill func(Batch) error) error {
+	b := s.db.NewBatch()
+	defer b.Close()
+	if err := fill(pebbleBatch{b}); err != nil {
+		return fmt.Errorf("state %s: commit at offset %d: %w", s.dir, offset, err)
+	}
+	var v [8]byte
+	binary.BigEndian.PutUint64(v[:], uint64(offset))
+	if err := b.Set(offsetKey, v[:], nil); err != nil {
+		return fmt.Errorf("state %s: commit at offset %d: %w", s.dir, offset, err)
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("state %s: commit at offset %d: %w", s.dir, offset, err)
+	}
+	s.committed = offset
+	return nil
+}
+
+// pebbleBatch writes keys behind the data prefix, built in place in
+// the batch (no key is allocated).
+type pebbleBatch struct{ b *pebble.Batch }
+
+func (p pebbleBatch) Put(key, value []byte) error {
+	op := p.b.SetDeferred(1+len(key), len(value))
+	op.Key[0] = dataPrefix
+	copy(op.Key[1:], key)
+	copy(op.Value, value)
+	return op.Finish()
+}
+
+func (p pebbleBatch) Delete(key []byte) error {
+	op := p.b.DeleteDeferred(1 + len(key))
+	op.Key[0] = dataPrefix
+	copy(op.Key[1:], key)
+	return op.Finish()
+}
+
 func (s *pebbleStore) Commit(offset int64) error {
 	var v [8]byte
 	binary.BigEndian.PutUint64(v[:], uint64(offset))

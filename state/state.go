@@ -39,6 +39,23 @@ type Store interface {
 	Close() error
 }
 
+// Batch collects writes that a BatchCommitter applies together.
+type Batch interface {
+	Put(key, value []byte) error
+	Delete(key []byte) error
+}
+
+// BatchCommitter is a Store that applies a commit's writes and its
+// changelog offset as one write: a Pebble store sends them through its
+// commit pipeline once, with one sync, where each Put went through it on
+// its own (about as much CPU as a store-backed join's row).
+type BatchCommitter interface {
+	// CommitBatch applies what fill writes to the batch, then commits
+	// offset with them, as Commit does; on an error nothing of the
+	// batch is applied.
+	CommitBatch(offset int64, fill func(Batch) error) error
+}
+
 // Store kinds, the values of the ksql.state.store property.
 const (
 	KindMemory = "memory" // the default

@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand"
 	"os"
@@ -200,6 +201,65 @@ func TestPebbleReopen(t *testing.T) {
 	}
 	mustGet(t, s, "a", "1")
 	mustGet(t, s, "b", "2")
+}
+
+// TestPebbleCommitBatch: a batch's writes and deletes and its offset
+// are there together once CommitBatch returns, after a reopen too; a
+// batch whose filling fails leaves the store and its offset as they
+// were.
+func TestPebbleCommitBatch(t *testing.T) {
+	dir := t.TempDir()
+	s, err := OpenPebble(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustPut(t, s, "gone", "x")
+	if err := s.Commit(4); err != nil {
+		t.Fatal(err)
+	}
+	bc := s.(BatchCommitter)
+	err = bc.CommitBatch(9, func(b Batch) error {
+		if err := b.Put([]byte("a"), []byte("1")); err != nil {
+			return err
+		}
+		if err := b.Put([]byte("b"), []byte("")); err != nil {
+			return err
+		}
+		return b.Delete([]byte("gone"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := errors.New("no more")
+	err = bc.CommitBatch(12, func(b Batch) error {
+		if err := b.Put([]byte("a"), []byte("2")); err != nil {
+			return err
+		}
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Fatalf("a failed fill: %v, want its error", err)
+	}
+	check := func(s Store) {
+		t.Helper()
+		if got := s.CommittedOffset(); got != 9 {
+			t.Fatalf("CommittedOffset = %d, want 9", got)
+		}
+		mustGet(t, s, "a", "1")
+		mustGet(t, s, "b", "")
+		if _, ok, err := s.Get([]byte("gone")); ok || err != nil {
+			t.Fatalf("deleted key: present %v, %v", ok, err)
+		}
+	}
+	check(s)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = OpenPebble(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	check(s)
 }
 
 // crashEnv makes the test binary, re-run by TestPebbleCrash, act as the
