@@ -2,6 +2,7 @@ package state
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math/rand"
 	"runtime"
 	"testing"
@@ -224,4 +225,82 @@ func BenchmarkGetMissing(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkPutMemTable: BenchmarkPut's Puts into a Pebble store with
+// memtables of each size, on a cache of its own large enough for them.
+func BenchmarkPutMemTable(b *testing.B) {
+	for _, mib := range []uint64{4, 8, 16, 32} {
+		b.Run(fmt.Sprintf("%dMiB", mib), func(b *testing.B) {
+			cache := NewBlockCache(blockCacheBytes + 2*int64(mib<<20))
+			defer cache.Release()
+			s, err := openPebble(b.TempDir(), cache, mib<<20)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			key, val := make([]byte, 0, 16), make([]byte, 0, 48)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := s.Put(benchKey(key, i%benchKeys), benchValue(val, i)); err != nil {
+					b.Fatal(err)
+				}
+				if i%10_000 == 9_999 {
+					if err := s.Commit(int64(i)); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.StopTimer()
+			m := s.db.Metrics()
+			b.ReportMetric(float64(m.Flush.Count), "flushes")
+			b.ReportMetric(float64(m.Compact.Count), "compactions")
+		})
+	}
+}
+
+// BenchmarkSharedCacheGet: one Get of a random present key in one of 8
+// busy Pebble stores sharing a block cache of the engine's default size
+// (256 MiB), each holding 200,000 keys and full-size memtables, as a
+// server's task stores do. The stores are set up once, for all runs of
+// the sub-benchmark.
+func BenchmarkSharedCacheGet(b *testing.B) {
+	const stores, keys = 8, 200_000
+	cache := NewBlockCache(256 << 20)
+	defer cache.Release()
+	ss := make([]*pebbleStore, stores)
+	key, val := make([]byte, 0, 16), make([]byte, 0, 48)
+	for i := range ss {
+		st, err := OpenPebbleCached(b.TempDir(), cache)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer st.Close()
+		s := st.(*pebbleStore)
+		fill(b, s, keys)
+		// Memtables start small and double: update keys until a
+		// full-size one has been allocated.
+		for n := 0; s.db.Metrics().MemTable.Size < s.memTable; n++ {
+			if err := s.Put(benchKey(key, n%keys), benchValue(val, n)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		ss[i] = s
+	}
+	b.Run("8stores", func(b *testing.B) {
+		r := rand.New(rand.NewSource(4))
+		before := ss[0].db.Metrics().BlockCache
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, ok, err := ss[i%stores].Get(benchKey(key, r.Intn(keys))); err != nil || !ok {
+				b.Fatal("missing key", err)
+			}
+		}
+		b.StopTimer()
+		after := ss[0].db.Metrics().BlockCache
+		if lookups := (after.Hits - before.Hits) + (after.Misses - before.Misses); lookups > 0 {
+			b.ReportMetric(float64(after.Hits-before.Hits)/float64(lookups), "hit-ratio")
+		}
+		b.ReportMetric(float64(after.Size)/(1<<20), "cached-MiB")
+	})
 }

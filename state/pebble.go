@@ -30,6 +30,7 @@ type pebbleStore struct {
 	db        *pebble.DB
 	dir       string
 	committed int64
+	memTable  uint64 // the memtable size the store was opened with
 }
 
 // Keys are namespaced so that the committed offset cannot collide with a
@@ -88,16 +89,26 @@ func OpenPebble(dir string) (Store, error) {
 // OpenPebbleCached opens the Pebble store in dir over a shared block
 // cache.
 func OpenPebbleCached(dir string, cache *BlockCache) (Store, error) {
+	s, err := openPebble(dir, cache, memTableBytes)
+	if err != nil {
+		return nil, err // not a nil *pebbleStore in a non-nil Store
+	}
+	return s, nil
+}
+
+// openPebble opens the Pebble store in dir over cache with memtables of
+// memTable bytes.
+func openPebble(dir string, cache *BlockCache, memTable uint64) (*pebbleStore, error) {
 	opts := &pebble.Options{
 		Logger:       quietLogger{},
 		Cache:        cache.c,
-		MemTableSize: memTableBytes,
+		MemTableSize: memTable,
 	}
 	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("open pebble state store %s: %w", dir, err)
 	}
-	s := &pebbleStore{db: db, dir: dir, committed: -1}
+	s := &pebbleStore{db: db, dir: dir, committed: -1, memTable: memTable}
 	v, closer, err := db.Get(offsetKey)
 	switch {
 	case errors.Is(err, pebble.ErrNotFound):

@@ -410,3 +410,59 @@ func TestPebbleBlockCacheKeepsBlocks(t *testing.T) {
 		t.Fatalf("block cache holds no blocks after %d reads (%+v)", n/97, m)
 	}
 }
+
+// TestSharedBlockCacheKeepsBlocks: eight busy stores on one block cache
+// of the engine's default size (256 MiB), each with full-size memtables,
+// still leave room for blocks, so that a second read of the same keys
+// is served from the cache.
+func TestSharedBlockCacheKeepsBlocks(t *testing.T) {
+	const stores, cacheBytes = 8, 256 << 20
+	cache := NewBlockCache(cacheBytes)
+	defer cache.Release()
+	val := bytes.Repeat([]byte("v"), 4096)
+	key := make([]byte, 0, 16)
+	var ss []Store
+	var written []int
+	for i := 0; i < stores; i++ {
+		s, err := OpenPebbleCached(t.TempDir(), cache)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		db := s.(*pebbleStore).db
+		// Memtables start small and double: write until a full-size one
+		// has been allocated.
+		n := 0
+		for ; db.Metrics().MemTable.Size < memTableBytes; n++ {
+			if err := s.Put(benchKey(key, n), val); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		ss = append(ss, s)
+		written = append(written, n)
+	}
+	read := func() (reads int) {
+		for i, s := range ss {
+			for k := 0; k < written[i]; k += 97 {
+				if _, ok, err := s.Get(benchKey(key, k)); err != nil || !ok {
+					t.Fatalf("store %d: Get(key %d): %v, %v", i, k, ok, err)
+				}
+				reads++
+			}
+		}
+		return reads
+	}
+	read()
+	before := ss[0].(*pebbleStore).db.Metrics().BlockCache
+	reads := read()
+	after := ss[0].(*pebbleStore).db.Metrics().BlockCache
+	misses := after.Misses - before.Misses
+	t.Logf("second pass: %d reads, %d cache hits, %d misses; cache holds %d blocks (%d bytes)",
+		reads, after.Hits-before.Hits, misses, after.Count, after.Size)
+	if misses > int64(reads/10) {
+		t.Fatalf("second read of %d keys over %d busy stores missed the shared cache %d times (%+v)", reads, stores, misses, after)
+	}
+}
