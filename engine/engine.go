@@ -329,12 +329,14 @@ func (e *Engine) Close() error {
 }
 
 // defaultBlockCacheBytes bounds the block cache all of a server's task
-// stores share when ksql.plugins.rocksdb.cache.size does not.
+// stores share (their memtables and blocks) when
+// ksql.plugins.rocksdb.cache.size does not.
 const defaultBlockCacheBytes = 256 << 20
 
 // blockCacheSize reads ksql.plugins.rocksdb.cache.size, the bytes of
-// block cache every task store of the server shares (ksqlDB's bounded
-// memory setting for its RocksDB stores).
+// block cache every task store of the server shares, memtables included
+// (ksqlDB's bounded memory setting for its RocksDB stores; the stores
+// size their memtables from it, see state.BlockCache).
 func blockCacheSize(cfg map[string]string) (int64, error) {
 	v := strings.TrimSpace(cfg[blockCacheProperty])
 	if v == "" {

@@ -48,22 +48,41 @@ var offsetKey = []byte{metaPrefix, 'o', 'f', 'f', 's', 'e', 't'}
 // store of a million keys mostly stay in memory.
 const blockCacheBytes = 32 << 20
 
-// memTableBytes is a store's memtable size. A larger memtable than the
-// 4 MiB default flushes less often under a steady stream of updates to
-// the same keys.
+// memTableBytes is the memtable size of a store opened with OpenPebble,
+// and the largest for one opened with OpenPebbleCached. A larger
+// memtable than Pebble's 4 MiB default flushes less often under a steady
+// stream of updates to the same keys.
 const memTableBytes = 32 << 20
 
+// minMemTableBytes is the smallest memtable of a store opened with
+// OpenPebbleCached: Pebble's default.
+const minMemTableBytes = 4 << 20
+
 // memTableReserve is what a store's memtables take of its block cache:
-// Pebble charges each memtable it allocates to the cache, and a store
-// holds two at times (one filling, one flushing).
+// Pebble charges each memtable it allocates to the cache, and a busy
+// store holds two (one filling and one flushing, or kept for reuse).
 const memTableReserve = 2 * memTableBytes
 
+// sharedMemTableShare is the part of a shared cache one store's memtable
+// may take: a busy store's two memtables take 1/16 of it, so 8 busy
+// stores leave at least half of it for blocks.
+const sharedMemTableShare = 32
+
+// sharedMemTableBytes sizes the memtables of a store on a shared cache of
+// cacheBytes: a fixed 32 MiB would take a 256 MiB cache whole with four
+// busy stores, and every read would go to the files.
+func sharedMemTableBytes(cacheBytes int64) uint64 {
+	return uint64(min(max(cacheBytes/sharedMemTableShare, minMemTableBytes), memTableBytes))
+}
+
 // BlockCache is a Pebble block cache that several stores share
-// (OpenPebbleCached): their reads together keep at most its size of
-// blocks in memory, and a busy store may use what idle ones leave.
-// Pebble charges the stores' memtables to it too (up to memTableReserve
-// a store), so it bounds their memory with the blocks': one smaller than
-// that keeps no blocks at all.
+// (OpenPebbleCached): it bounds the memory of their blocks and their
+// memtables together. Their reads keep blocks in what the memtables
+// leave, and a busy store may use what idle ones leave. Pebble charges
+// each memtable it allocates to the cache; a store on a cache of size S
+// uses memtables of S/32 (within 4 MiB and 32 MiB, growing from 256 KiB
+// as it writes), so a busy store takes S/16 and 8 busy ones half. One
+// too small for its stores' memtables keeps no blocks at all.
 type BlockCache struct{ c *pebble.Cache }
 
 // NewBlockCache makes a block cache of size bytes; Release gives up the
@@ -74,22 +93,27 @@ func NewBlockCache(size int64) *BlockCache { return &BlockCache{c: pebble.NewCac
 // stores using it are closed too.
 func (b *BlockCache) Release() { b.c.Unref() }
 
-// Size is the most bytes the cache holds.
+// Size is the most bytes the cache holds, memtables and blocks.
 func (b *BlockCache) Size() int64 { return b.c.MaxSize() }
 
 // OpenPebble opens (creating if needed) the Pebble store in dir, with a
-// block cache of its own: blockCacheBytes of blocks besides what its
-// memtables take of it.
+// block cache of its own: blockCacheBytes of blocks besides its two
+// memtables of memTableBytes.
 func OpenPebble(dir string) (Store, error) {
 	cache := NewBlockCache(blockCacheBytes + memTableReserve)
 	defer cache.Release() // the database holds its own reference
-	return OpenPebbleCached(dir, cache)
+	s, err := openPebble(dir, cache, memTableBytes)
+	if err != nil {
+		return nil, err // not a nil *pebbleStore in a non-nil Store
+	}
+	return s, nil
 }
 
 // OpenPebbleCached opens the Pebble store in dir over a shared block
-// cache.
+// cache, with memtables sized from the cache's size (see BlockCache) so
+// that several busy stores leave it room for blocks.
 func OpenPebbleCached(dir string, cache *BlockCache) (Store, error) {
-	s, err := openPebble(dir, cache, memTableBytes)
+	s, err := openPebble(dir, cache, sharedMemTableBytes(cache.Size()))
 	if err != nil {
 		return nil, err // not a nil *pebbleStore in a non-nil Store
 	}

@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"math/rand"
@@ -393,7 +394,7 @@ func TestPebbleBlockCacheKeepsBlocks(t *testing.T) {
 	val := bytes.Repeat([]byte("v"), 4096)
 	key := make([]byte, 0, 16)
 	n := 0
-	for ; db.Metrics().MemTable.Size < memTableBytes; n++ {
+	for ; db.Metrics().MemTable.Size < s.(*pebbleStore).memTable; n++ {
 		if err := s.Put(benchKey(key, n), val); err != nil {
 			t.Fatal(err)
 		}
@@ -433,12 +434,17 @@ func TestSharedBlockCacheKeepsBlocks(t *testing.T) {
 		// Memtables start small and double: write until a full-size one
 		// has been allocated.
 		n := 0
-		for ; db.Metrics().MemTable.Size < memTableBytes; n++ {
+		for ; db.Metrics().MemTable.Size < s.(*pebbleStore).memTable; n++ {
 			if err := s.Put(benchKey(key, n), val); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if err := db.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		// Compact it all now, so that no background compaction
+		// replaces the tables between the two reads.
+		if err := db.Compact(context.Background(), []byte{dataPrefix}, []byte{dataPrefix + 1}, false); err != nil {
 			t.Fatal(err)
 		}
 		ss = append(ss, s)
@@ -464,5 +470,21 @@ func TestSharedBlockCacheKeepsBlocks(t *testing.T) {
 		reads, after.Hits-before.Hits, misses, after.Count, after.Size)
 	if misses > int64(reads/10) {
 		t.Fatalf("second read of %d keys over %d busy stores missed the shared cache %d times (%+v)", reads, stores, misses, after)
+	}
+}
+
+func TestSharedMemTableBytes(t *testing.T) {
+	for _, c := range []struct {
+		cache int64
+		want  uint64
+	}{
+		{8 << 20, 4 << 20},    // Pebble's default at least
+		{256 << 20, 8 << 20},  // the engine's default cache
+		{512 << 20, 16 << 20}, // a thirty-second of the cache
+		{4 << 30, 32 << 20},   // no larger than OpenPebble's
+	} {
+		if got := sharedMemTableBytes(c.cache); got != c.want {
+			t.Errorf("sharedMemTableBytes(%d) = %d, want %d", c.cache, got, c.want)
+		}
 	}
 }
