@@ -88,11 +88,11 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		kgo.RecordPartitioner(newProducerPartitioner()),
 		// Produce waits for its records anyway; lingering would only
 		// add latency to the single-record Produce of INSERT VALUES.
+		kgo.ProducerLinger(0),
 		// Records for which kgo cannot find the topic fail after a few
 		// metadata refreshes rather than hanging until the delivery
 		// timeout.
 		kgo.UnknownTopicRetries(3),
-		kgo.ProducerLinger(0),
 	)...)
 	if err != nil {
 		return nil, fmt.Errorf("dial kafka %v: %w", cfg.Brokers, err)

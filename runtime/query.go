@@ -188,7 +188,9 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 	q.single = q.synchronous || topo.singleTask()
 	if !q.synchronous {
 		q.gate = newFeedGate(topo)
-		q.stream = newOutStream(cluster, topo.Linger, func(format string, args ...any) { q.opts.Logf("query %s: "+format, append([]any{topo.ID}, args...)...) })
+		q.stream = newOutStream(cluster, topo.Linger, func(format string, args ...any) {
+			q.opts.Logf("query %s: %s", topo.ID, fmt.Sprintf(format, args...))
+		})
 		q.placement = newPartitionCheck(ctx, cluster, topo, q.opts.Logf)
 	}
 	// The in-memory cluster delivers each produce synchronously (tests):
