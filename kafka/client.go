@@ -83,17 +83,9 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Logf != nil {
 		base = append(base, kgo.WithLogger(kgo.BasicLogger(logfWriter(cfg.Logf), kgo.LogLevelWarn, nil)))
 	}
-	prod, err := kgo.NewClient(append(slices.Clone(base),
-		compressionOpt(codec),
-		kgo.RecordPartitioner(newProducerPartitioner()),
-		// Produce waits for its records anyway; lingering would only
-		// add latency to the single-record Produce of INSERT VALUES.
-		kgo.ProducerLinger(0),
-		// Records for which kgo cannot find the topic fail after a few
-		// metadata refreshes rather than hanging until the delivery
-		// timeout.
-		kgo.UnknownTopicRetries(3),
-	)...)
+	// Produce waits for its records anyway; lingering would only add
+	// latency to the single-record Produce of INSERT VALUES.
+	prod, err := kgo.NewClient(append(slices.Clone(base), producerOpts(codec, 0)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("dial kafka %v: %w", cfg.Brokers, err)
 	}
@@ -116,6 +108,21 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		subs:   make(map[*clientSub]struct{}),
 		arrays: newProduceArrays(),
 	}, nil
+}
+
+// producerOpts are the options of every producing client but the
+// exclusive writer's: the codec, the partitioner (so that a key lands on
+// the same partition whichever client writes it) and linger.
+func producerOpts(codec kgo.CompressionCodec, linger time.Duration) []kgo.Opt {
+	return []kgo.Opt{
+		compressionOpt(codec),
+		kgo.RecordPartitioner(newProducerPartitioner()),
+		kgo.ProducerLinger(linger),
+		// Records for which kgo cannot find the topic fail after a few
+		// metadata refreshes rather than hanging until the delivery
+		// timeout.
+		kgo.UnknownTopicRetries(3),
+	}
 }
 
 // logfWriter adapts a printf-style logger to the io.Writer kgo's basic
@@ -407,12 +414,7 @@ func startProduce(ctx context.Context, cl *kgo.Client, recs []Record, arrays *pr
 // would delay every single-record produce (INSERT VALUES), and Flush
 // waits for every record of the client it is called on.
 func (c *Client) OpenBatching(linger time.Duration) (BatchProducer, error) {
-	cl, err := kgo.NewClient(append(slices.Clone(c.base),
-		compressionOpt(c.codec),
-		kgo.RecordPartitioner(newProducerPartitioner()),
-		kgo.ProducerLinger(min(linger, maxLinger)),
-		kgo.UnknownTopicRetries(3),
-	)...)
+	cl, err := kgo.NewClient(append(slices.Clone(c.base), producerOpts(c.codec, min(linger, maxLinger))...)...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka %v: batching producer: %w", c.cfg.Brokers, err)
 	}

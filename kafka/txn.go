@@ -261,15 +261,11 @@ func (s *clientSub) lookupTopicIDs(ctx context.Context, offsets map[string]map[i
 // transactionalOpts are the consumer options of an exactly-once
 // subscription, beside those of every group subscription.
 func (c *Client) transactionalOpts(id string) []kgo.Opt {
-	return []kgo.Opt{
-		compressionOpt(c.codec),
+	return append(producerOpts(c.codec, 0),
 		kgo.TransactionalID(id),
-		kgo.RecordPartitioner(newProducerPartitioner()),
-		kgo.ProducerLinger(0),
-		kgo.UnknownTopicRetries(3),
 		kgo.RequireStableFetchOffsets(),
 		kgo.TransactionTimeout(queryTxnTimeout),
-	}
+	)
 }
 
 // queryTxnTimeout is how long the broker lets a query's transaction stay
