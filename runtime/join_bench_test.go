@@ -137,18 +137,7 @@ func heapBenchTask(b *testing.B, kind string, j *JoinSpec) (*Task, state.Store, 
 	if err := j.attach(store, 0); err != nil {
 		b.Fatal(err)
 	}
-	st := &taskStore{name: "j", op: j, local: store, backed: true}
-	tk.stores = []*taskStore{st}
-	return tk, store, func(i int) {
-		changes, _, err := tk.collectChanges()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := st.writeLocal(changes[0], int64(i)); err != nil {
-			b.Fatal(err)
-		}
-		tk.trimCaches()
-	}
+	return tk, store, storeCommit(b, tk, j, store)
 }
 
 // feedCommitting calls process for inputs first to first+n-1, ending a
@@ -263,18 +252,7 @@ func BenchmarkStreamJoinStoreLookup(b *testing.B) {
 			if err := j.attach(store, 1_000); err != nil {
 				b.Fatal(err)
 			}
-			st := &taskStore{name: "j", op: j, local: store, backed: true}
-			tk.stores = []*taskStore{st}
-			commit := func(i int) {
-				changes, _, err := tk.collectChanges()
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := st.writeLocal(changes[0], int64(i)); err != nil {
-					b.Fatal(err)
-				}
-				tk.trimCaches()
-			}
+			commit := storeCommit(b, tk, j, store)
 			feedCommitting(keys, 0, commit, func(i int) {
 				left.Process(tk, &Rec{Row: []any{"k" + strconv.Itoa(i), "v"}, Ts: int64(i)})
 			})
@@ -297,5 +275,23 @@ func BenchmarkStreamJoinStoreLookup(b *testing.B) {
 				b.Fatalf("%d outputs for %d rows", outputs, i)
 			}
 		})
+	}
+}
+
+// storeCommit makes tk's one task store, the store-backed join j over
+// store, and returns what commits it at an offset: the join's changes
+// written to the store, then its cache trimmed, as a task's commit does.
+func storeCommit(b *testing.B, tk *Task, j *JoinSpec, store state.Store) func(int) {
+	st := &taskStore{name: "j", op: j, local: store, backed: true}
+	tk.stores = []*taskStore{st}
+	return func(i int) {
+		changes, _, err := tk.collectChanges()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := st.writeLocal(changes[0], int64(i)); err != nil {
+			b.Fatal(err)
+		}
+		tk.trimCaches()
 	}
 }

@@ -389,19 +389,8 @@ func TestPebbleBlockCacheKeepsBlocks(t *testing.T) {
 	}
 	defer s.Close()
 	db := s.(*pebbleStore).db
-	// Memtables start small and double: write until a full-size one
-	// has been allocated.
-	val := bytes.Repeat([]byte("v"), 4096)
+	n := fillMemTable(t, s)
 	key := make([]byte, 0, 16)
-	n := 0
-	for ; db.Metrics().MemTable.Size < s.(*pebbleStore).memTable; n++ {
-		if err := s.Put(benchKey(key, n), val); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := db.Flush(); err != nil {
-		t.Fatal(err)
-	}
 	for i := 0; i < n; i += 97 {
 		if _, ok, err := s.Get(benchKey(key, i)); err != nil || !ok {
 			t.Fatalf("Get(key %d): %v, %v", i, ok, err)
@@ -420,7 +409,6 @@ func TestSharedBlockCacheKeepsBlocks(t *testing.T) {
 	const stores, cacheBytes = 8, 256 << 20
 	cache := NewBlockCache(cacheBytes)
 	defer cache.Release()
-	val := bytes.Repeat([]byte("v"), 4096)
 	key := make([]byte, 0, 16)
 	var ss []Store
 	var written []int
@@ -431,17 +419,7 @@ func TestSharedBlockCacheKeepsBlocks(t *testing.T) {
 		}
 		defer s.Close()
 		db := s.(*pebbleStore).db
-		// Memtables start small and double: write until a full-size one
-		// has been allocated.
-		n := 0
-		for ; db.Metrics().MemTable.Size < s.(*pebbleStore).memTable; n++ {
-			if err := s.Put(benchKey(key, n), val); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := db.Flush(); err != nil {
-			t.Fatal(err)
-		}
+		n := fillMemTable(t, s)
 		// Compact it all now, so that no background compaction
 		// replaces the tables between the two reads.
 		if err := db.Compact(context.Background(), []byte{dataPrefix}, []byte{dataPrefix + 1}, false); err != nil {
@@ -487,4 +465,24 @@ func TestSharedMemTableBytes(t *testing.T) {
 			t.Errorf("sharedMemTableBytes(%d) = %d, want %d", c.cache, got, c.want)
 		}
 	}
+}
+
+// fillMemTable writes 4 KiB values to the Pebble store s until a
+// full-size memtable has been allocated (memtables start small and
+// double), flushes it to a table, and returns how many keys it wrote.
+func fillMemTable(t *testing.T, s Store) int {
+	t.Helper()
+	db := s.(*pebbleStore).db
+	val := bytes.Repeat([]byte("v"), 4096)
+	key := make([]byte, 0, 16)
+	n := 0
+	for ; db.Metrics().MemTable.Size < s.(*pebbleStore).memTable; n++ {
+		if err := s.Put(benchKey(key, n), val); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
