@@ -783,48 +783,38 @@ func (s *Server) kcPatchConfig(w http.ResponseWriter, r *http.Request) {
 
 // DELETE /connectors/{name}: DROP CONNECTOR.
 func (s *Server) kcDelete(w http.ResponseWriter, r *http.Request) {
-	st, ok := s.connectorStatus(w, r, "Connector %s not found")
-	if !ok {
-		return
-	}
-	if _, err := s.run(r.Context(), "DROP CONNECTOR "+quoteIdent(st.Name)+";"); err != nil {
-		kcWriteErr(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.connectorStatement(w, r, "Connector %s not found", "DROP CONNECTOR ", http.StatusNoContent)
 }
 
 // PUT /connectors/{name}/pause and /resume: PAUSE and RESUME, which the
 // command log keeps, so the connector stays paused across restarts and
 // on every server; 202 as Kafka answers (idempotent too).
 func (s *Server) kcPause(w http.ResponseWriter, r *http.Request) {
-	st, ok := s.connectorStatus(w, r, "Unknown connector %s")
-	if !ok {
-		return
-	}
 	verb := "PAUSE "
 	if strings.HasSuffix(r.URL.Path, "/resume") {
 		verb = "RESUME "
 	}
-	if _, err := s.run(r.Context(), verb+quoteIdent(st.Name)+";"); err != nil {
-		kcWriteErr(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusAccepted)
+	s.connectorStatement(w, r, "Unknown connector %s", verb, http.StatusAccepted)
 }
 
 // PUT /connectors/{name}/stop: STOP CONNECTOR, which the command log
 // keeps as it keeps PAUSE; 204 as Kafka answers.
 func (s *Server) kcStop(w http.ResponseWriter, r *http.Request) {
-	st, ok := s.connectorStatus(w, r, "Unknown connector %s")
+	s.connectorStatement(w, r, "Unknown connector %s", "STOP CONNECTOR ", http.StatusNoContent)
+}
+
+// connectorStatement runs verb on the request's connector (notFound, with
+// its name, when there is none) and answers code.
+func (s *Server) connectorStatement(w http.ResponseWriter, r *http.Request, notFound, verb string, code int) {
+	st, ok := s.connectorStatus(w, r, notFound)
 	if !ok {
 		return
 	}
-	if _, err := s.run(r.Context(), "STOP CONNECTOR "+quoteIdent(st.Name)+";"); err != nil {
+	if _, err := s.run(r.Context(), verb+quoteIdent(st.Name)+";"); err != nil {
 		kcWriteErr(w, err)
 		return
 	}
-	w.WriteHeader(http.StatusNoContent)
+	w.WriteHeader(code)
 }
 
 // restartTasks restarts a connector's tasks on every server: PAUSE then
