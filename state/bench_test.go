@@ -123,18 +123,23 @@ func BenchmarkCommitWrites(b *testing.B) {
 }
 
 // BenchmarkGet: one Get of a random present key in a store of 1M keys.
-func BenchmarkGet(b *testing.B) {
+func BenchmarkGet(b *testing.B) { benchGets(b, 2, 0, true) }
+
+// benchGets times Gets of random keys from offset up in stores of 1M
+// keys (seeded by seed), failing when a key is found that should not
+// be, or missing that should be there.
+func benchGets(b *testing.B, seed int64, offset int, present bool) {
 	for _, bs := range benchStores {
 		b.Run(bs.kind, func(b *testing.B) {
 			s := bs.open(b)
 			defer s.Close()
 			fill(b, s, benchKeys)
-			r := rand.New(rand.NewSource(2))
+			r := rand.New(rand.NewSource(seed))
 			key := make([]byte, 0, 16)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if _, ok, err := s.Get(benchKey(key, r.Intn(benchKeys))); err != nil || !ok {
-					b.Fatal("missing key", err)
+				if _, ok, err := s.Get(benchKey(key, offset+r.Intn(benchKeys))); err != nil || ok != present {
+					b.Fatal("key found:", ok, "want", present, err)
 				}
 			}
 		})
@@ -211,23 +216,7 @@ func BenchmarkScanShort(b *testing.B) {
 }
 
 // BenchmarkGetMissing: one Get of a key the store of 1M keys lacks.
-func BenchmarkGetMissing(b *testing.B) {
-	for _, bs := range benchStores {
-		b.Run(bs.kind, func(b *testing.B) {
-			s := bs.open(b)
-			defer s.Close()
-			fill(b, s, benchKeys)
-			r := rand.New(rand.NewSource(4))
-			key := make([]byte, 0, 16)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if _, ok, err := s.Get(benchKey(key, benchKeys+r.Intn(benchKeys))); err != nil || ok {
-					b.Fatal("found a missing key", err)
-				}
-			}
-		})
-	}
-}
+func BenchmarkGetMissing(b *testing.B) { benchGets(b, 4, benchKeys, false) }
 
 // BenchmarkPutMemTable: BenchmarkPut's Puts into a Pebble store with
 // memtables of each size, on a cache of its own large enough for them,
