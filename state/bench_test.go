@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cockroachdb/pebble/v2"
 )
 
 // The benchmarks' workload: 16-byte keys and 40-byte values, as a
@@ -136,12 +138,15 @@ func benchGets(b *testing.B, seed int64, offset int, present bool) {
 			fill(b, s, benchKeys)
 			r := rand.New(rand.NewSource(seed))
 			key := make([]byte, 0, 16)
+			rep := startReads(s)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				if _, ok, err := s.Get(benchKey(key, offset+r.Intn(benchKeys))); err != nil || ok != present {
 					b.Fatal("key found:", ok, "want", present, err)
 				}
 			}
+			b.StopTimer()
+			rep.report(b)
 		})
 	}
 }
@@ -289,7 +294,7 @@ func BenchmarkSharedCacheGet(b *testing.B) {
 	}
 	b.Run("8stores", func(b *testing.B) {
 		r := rand.New(rand.NewSource(4))
-		before := ss[0].db.Metrics().BlockCache
+		rep := startReads(ss[0])
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			if _, ok, err := ss[i%stores].Get(benchKey(key, r.Intn(keys))); err != nil || !ok {
@@ -297,13 +302,43 @@ func BenchmarkSharedCacheGet(b *testing.B) {
 			}
 		}
 		b.StopTimer()
-		after := ss[0].db.Metrics().BlockCache
-		if lookups := (after.Hits - before.Hits) + (after.Misses - before.Misses); lookups > 0 {
-			b.ReportMetric(float64(after.Hits-before.Hits)/float64(lookups), "hit-ratio")
-		}
-		b.ReportMetric(float64(after.Size)/(1<<20), "cached-MiB")
-		b.ReportMetric(float64(ss[0].db.Metrics().ReadAmp()), "read-amp")
+		rep.report(b)
+		b.ReportMetric(float64(ss[0].db.Metrics().BlockCache.Size)/(1<<20), "cached-MiB")
 	})
+}
+
+// readReport reports, after a read benchmark, its CPU time per op (wall
+// time on a shared machine hides it) and, for a Pebble store, what its
+// reads cost: the block cache's hit ratio over the run, and the store's
+// read amplification (sublevels and levels a lookup may consult) and
+// memtables at its end. A shared cache's hits count every store's.
+type readReport struct {
+	cpu0  time.Duration
+	db    *pebble.DB // nil for a memory store
+	cache pebble.CacheMetrics
+}
+
+func startReads(s Store) readReport {
+	r := readReport{cpu0: cpuTime()}
+	if p, ok := s.(*pebbleStore); ok {
+		r.db = p.db
+		r.cache = p.db.Metrics().BlockCache
+	}
+	return r
+}
+
+func (r readReport) report(b *testing.B) {
+	b.ReportMetric(float64((cpuTime()-r.cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	if r.db == nil {
+		return
+	}
+	m := r.db.Metrics()
+	hits, misses := m.BlockCache.Hits-r.cache.Hits, m.BlockCache.Misses-r.cache.Misses
+	if hits+misses > 0 {
+		b.ReportMetric(float64(hits)/float64(hits+misses), "hit-ratio")
+	}
+	b.ReportMetric(float64(m.ReadAmp()), "read-amp")
+	b.ReportMetric(float64(m.MemTable.Count), "memtables")
 }
 
 // cpuTime is the process's user plus system CPU time.
