@@ -267,32 +267,40 @@ func BenchmarkPutMemTable(b *testing.B) {
 // BenchmarkSharedCacheGet: one Get of a random present key in one of 8
 // busy Pebble stores sharing a block cache of the engine's default size
 // (256 MiB), each holding 200,000 keys and full-size memtables, as a
-// server's task stores do. The stores are set up once, for all runs of
-// the sub-benchmark.
+// server's task stores do; with the memtable size OpenPebbleCached picks
+// ("8stores") and with others, since memtables take their room in the
+// cache from blocks (cached-MiB, hit-ratio) and a Get searches them
+// first. The stores are set up once, for all runs of a sub-benchmark.
 func BenchmarkSharedCacheGet(b *testing.B) {
+	const cacheBytes = 256 << 20
+	picked := sharedMemTableBytes(cacheBytes)
+	for _, memTable := range []uint64{picked, 4 << 20, 16 << 20} {
+		name := "8stores"
+		if memTable != picked {
+			name = fmt.Sprintf("8stores/memtable=%dMiB", memTable>>20)
+		}
+		benchSharedGets(b, name, cacheBytes, memTable)
+	}
+}
+
+// benchSharedGets runs BenchmarkSharedCacheGet's sub-benchmark name over
+// stores with memtables of memTable bytes on a cache of cacheBytes.
+func benchSharedGets(b *testing.B, name string, cacheBytes int64, memTable uint64) {
 	const stores, keys = 8, 200_000
-	cache := NewBlockCache(256 << 20)
+	cache := NewBlockCache(cacheBytes)
 	defer cache.Release()
 	ss := make([]*pebbleStore, stores)
-	key, val := make([]byte, 0, 16), make([]byte, 0, 48)
+	key := make([]byte, 0, 16)
 	for i := range ss {
-		st, err := OpenPebbleCached(b.TempDir(), cache)
+		s, err := openPebble(b.TempDir(), cache, memTable)
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer st.Close()
-		s := st.(*pebbleStore)
-		fill(b, s, keys)
-		// Memtables start small and double: update keys until a
-		// full-size one has been allocated.
-		for n := 0; s.db.Metrics().MemTable.Size < s.memTable; n++ {
-			if err := s.Put(benchKey(key, n%keys), benchValue(val, n)); err != nil {
-				b.Fatal(err)
-			}
-		}
+		defer s.Close()
+		fillBusy(b, s, keys)
 		ss[i] = s
 	}
-	b.Run("8stores", func(b *testing.B) {
+	b.Run(name, func(b *testing.B) {
 		r := rand.New(rand.NewSource(4))
 		rep := startReads(ss[0])
 		b.ResetTimer()
@@ -305,6 +313,19 @@ func BenchmarkSharedCacheGet(b *testing.B) {
 		rep.report(b)
 		b.ReportMetric(float64(ss[0].db.Metrics().BlockCache.Size)/(1<<20), "cached-MiB")
 	})
+}
+
+// fillBusy fills s with keys keys, then updates them until a full-size
+// memtable has been allocated (memtables start small and double), as a
+// busy store's are.
+func fillBusy(b *testing.B, s *pebbleStore, keys int) {
+	fill(b, s, keys)
+	key, val := make([]byte, 0, 16), make([]byte, 0, 48)
+	for n := 0; s.db.Metrics().MemTable.Size < s.memTable; n++ {
+		if err := s.Put(benchKey(key, n%keys), benchValue(val, n)); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // readReport reports, after a read benchmark, its CPU time per op (wall
