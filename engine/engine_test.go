@@ -25,7 +25,7 @@ func newMemEngine(t *testing.T) (*Engine, *kafka.MemCluster) {
 	return e, cl
 }
 
-func mustExec(t *testing.T, e *Engine, text string) []api.Entity {
+func mustExec(t testing.TB, e *Engine, text string) []api.Entity {
 	t.Helper()
 	ents, err := e.Execute(context.Background(), text, nil)
 	if err != nil {

@@ -549,22 +549,71 @@ func (t *tableState) waitFor(ctx context.Context, ends map[int32]int64, starts f
 
 var errStalled = errors.New("materialized table makes no progress")
 
-// scan returns the stored records of every key in state-store order.
-func (t *tableState) scan(topic string) ([]kafka.Record, error) {
+// scanChunk bounds the entries a scan reads under one hold of t.mu, so
+// that a scan streaming a large table to a client holds up neither the
+// materializer nor other pull queries for long. The first chunk is
+// firstScanChunk entries, and each next one twice the last up to
+// scanChunk: a query with a small LIMIT reads little more than it
+// returns.
+const (
+	scanChunk      = 1024
+	firstScanChunk = 32
+)
+
+// scan feeds the stored records in state-store order, a chunk at a time,
+// until feed returns false. The records of windows past retention (when
+// positive) are left out. Each chunk is read under t.mu and fed without
+// it: a key updated while the scan runs shows its value at the time its
+// chunk is read.
+func (t *tableState) scan(topic string, retention int64, feed func([]kafka.Record) bool) error {
+	chunk := firstScanChunk
+	for from := dataLo; from != nil; {
+		recs, next, err := t.scanChunk(topic, from, dataHi, chunk, retention)
+		if err != nil {
+			return err
+		}
+		if len(recs) > 0 && !feed(recs) {
+			return nil
+		}
+		from, chunk = next, min(2*chunk, scanChunk)
+	}
+	return nil
+}
+
+// scanChunk reads up to chunk entries of [from, to) and returns the
+// records kept and the key to go on from, nil at the end.
+func (t *tableState) scanChunk(topic string, from, to []byte, chunk int, retention int64) (recs []kafka.Record, next []byte, err error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	var out []kafka.Record
+	if t.err != nil {
+		return nil, nil, t.err
+	}
+	n := 0
 	var derr error
-	err := t.store.Scan(dataLo, dataHi, func(k, v []byte) bool {
+	err = t.store.Scan(from, to, func(k, v []byte) bool {
+		if n == chunk {
+			next = bytes.Clone(k)
+			return false
+		}
+		n++
 		r, err := decodeStored(topic, k[5:], v)
 		if err != nil {
 			derr = err
 			return false
 		}
-		out = append(out, r)
+		if retention > 0 && r.Key != nil {
+			part := int32(binary.BigEndian.Uint32(k[1:5]))
+			if st, ok := t.streamTime[part]; ok && !windowLive(r.Key, t.id.windowKind, t.id.windowSize, retention, st) {
+				return true
+			}
+		}
+		recs = append(recs, r)
 		return true
 	})
-	return out, errors.Join(err, derr)
+	if err = errors.Join(err, derr); err != nil {
+		return nil, nil, err
+	}
+	return recs, next, nil
 }
 
 // retained leaves out of recs, records of t, the windows whose retention

@@ -82,6 +82,16 @@ func TestPullFromStoreMatchesTopicScan(t *testing.T) {
 	}
 }
 
+// collectRecords gathers what read feeds.
+func collectRecords(read func(feed func([]kafka.Record) bool) error) ([]kafka.Record, error) {
+	var out []kafka.Record
+	err := read(func(recs []kafka.Record) bool {
+		out = append(out, recs...)
+		return true
+	})
+	return out, err
+}
+
 func bigintKey(v int64) []byte {
 	b := make([]byte, 8)
 	for i := 7; i >= 0; i-- {
@@ -112,11 +122,11 @@ func TestPullLookupsOnWindowedTables(t *testing.T) {
 	for _, table := range []string{"AGG", "WSRC"} {
 		// The store's scan is the topic scan, record for record.
 		src := e.ms.Source(table)
-		fromTopic, err := e.scanTable(context.Background(), src)
+		fromTopic, err := collectRecords(func(feed func([]kafka.Record) bool) error { return e.scanTable(context.Background(), src, feed) })
 		if err != nil {
 			t.Fatal(err)
 		}
-		fromStore, err := e.pullTable(context.Background(), src, nil)
+		fromStore, err := collectRecords(func(feed func([]kafka.Record) bool) error { return e.pullTable(context.Background(), src, nil, feed) })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -245,7 +255,7 @@ func embeddedCluster(t *testing.T) kafka.Cluster {
 	return cl
 }
 
-func newEngineOn(t *testing.T, cl kafka.Cluster, cfg map[string]string) *Engine {
+func newEngineOn(t testing.TB, cl kafka.Cluster, cfg map[string]string) *Engine {
 	t.Helper()
 	e, err := New(context.Background(), Options{Cluster: cl, Config: cfg, StateDir: t.TempDir()})
 	if err != nil {
@@ -295,11 +305,11 @@ func TestPullLeavesOutWindowsPastRetention(t *testing.T) {
 		}
 	}
 	src := e.ms.Source("RT")
-	fromStore, err := e.pullTable(context.Background(), src, nil)
+	fromStore, err := collectRecords(func(feed func([]kafka.Record) bool) error { return e.pullTable(context.Background(), src, nil, feed) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	fromTopic, err := e.scanTable(context.Background(), src)
+	fromTopic, err := collectRecords(func(feed func([]kafka.Record) bool) error { return e.scanTable(context.Background(), src, feed) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,41 +86,50 @@ func pullHeaderSchema(plan *planner.QueryPlan, marks []string) string {
 
 // pull runs the query's topology once over its source's records: a
 // stream's records from its topic, a table's latest record per key from
-// its materialized store, looked up by key when where pins the keys.
+// its materialized store, looked up by key when where pins the keys. A
+// table's store is read a chunk at a time and the reading stops when the
+// query wants no more rows (a LIMIT reached, an emit error), so that a
+// query's cost and memory follow what it returns, not the table's size.
 func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner.QueryPlan, where sql.Expr, emitErr *error) error {
-	var recs []kafka.Record
+	run := runtime.NewOnce(topo, e.processingLog(true))
+	feed := func(recs []kafka.Record) bool {
+		return run.Process(recs) && ctx.Err() == nil
+	}
 	var err error
 	if plan.From.IsTable {
-		recs, err = e.pullTable(ctx, plan.From, where)
+		err = e.pullTable(ctx, plan.From, where, feed)
 	} else {
+		var recs []kafka.Record
 		recs, err = e.cluster.ReadAll(ctx, plan.From.Topic)
 		if err != nil {
 			err = fmt.Errorf("read %s: %w", plan.From.Topic, err)
+		} else {
+			feed(recs)
 		}
 	}
 	if err != nil {
 		return err
 	}
-	if err := runtime.RunOnce(topo, recs, e.processingLog(true)); err != nil {
-		return err
+	if ctx.Err() != nil {
+		return fmt.Errorf("read %s: %w", plan.From.Topic, ctx.Err())
 	}
 	return *emitErr
 }
 
-// pullTable returns a table's latest record per key in state-store
-// order, or only the records of the keys where pins. It reads the
-// table's materialized store once that has caught up with the end
-// offsets listed now, and scans the topic when they cannot be listed (a
-// topic that does not exist) or the store cannot catch up.
-func (e *Engine) pullTable(ctx context.Context, src *metastore.Source, where sql.Expr) ([]kafka.Record, error) {
+// pullTable feeds a table's latest record per key in state-store order,
+// or only the records of the keys where pins, until feed returns false.
+// It reads the table's materialized store once that has caught up with
+// the end offsets listed now, and scans the topic when they cannot be
+// listed (a topic that does not exist) or the store cannot catch up.
+func (e *Engine) pullTable(ctx context.Context, src *metastore.Source, where sql.Expr, feed func([]kafka.Record) bool) error {
 	e.commitWriter(ctx, src)
 	ends, err := kafka.StableEndOffsets(ctx, e.cluster, src.Topic)
 	if err != nil || len(ends) == 0 {
-		return e.scanTable(ctx, src)
+		return e.scanTable(ctx, src, feed)
 	}
 	t, err := e.table(ctx, src, int32(len(ends)))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	starts := func() (map[int32]int64, error) {
 		if l, ok := e.cluster.(kafka.StartOffsetLister); ok {
@@ -130,21 +139,27 @@ func (e *Engine) pullTable(ctx context.Context, src *metastore.Source, where sql
 	}
 	if err := t.waitFor(ctx, ends, starts); err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("read %s: %w", src.Topic, ctx.Err())
+			return fmt.Errorf("read %s: %w", src.Topic, ctx.Err())
 		}
 		e.opts.Logf("pull query on %s reads the topic: materialized table: %v", src.Name, err)
-		return e.scanTable(ctx, src)
+		return e.scanTable(ctx, src, feed)
 	}
-	var recs []kafka.Record
+	retention := int64(0)
+	if src.Window != nil {
+		retention = src.Window.RetentionMs
+	}
 	if keys, ok := e.pullKeys(src, where); ok {
-		recs, err = t.lookup(src.Topic, keys)
-	} else {
-		recs, err = t.scan(src.Topic)
+		recs, err := t.lookup(src.Topic, keys)
+		if err != nil {
+			return err
+		}
+		if retention > 0 {
+			recs = t.retained(recs, retention)
+		}
+		feed(recs)
+		return nil
 	}
-	if err != nil || src.Window == nil || src.Window.RetentionMs <= 0 {
-		return recs, err
-	}
-	return t.retained(recs, src.Window.RetentionMs), nil
+	return t.scan(src.Topic, retention, feed)
 }
 
 // commitWriter has the query writing src commit the outputs its cache
@@ -186,18 +201,19 @@ func (e *Engine) CommitCached(ctx context.Context, id string) error {
 	return rq.CommitNow(ctx)
 }
 
-// scanTable reads a table's topic to its end and keeps the latest record
-// per key.
-func (e *Engine) scanTable(ctx context.Context, src *metastore.Source) ([]kafka.Record, error) {
+// scanTable reads a table's topic to its end and feeds the latest
+// record per key.
+func (e *Engine) scanTable(ctx context.Context, src *metastore.Source, feed func([]kafka.Record) bool) error {
 	recs, err := e.cluster.ReadAll(ctx, src.Topic)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", src.Topic, err)
+		return fmt.Errorf("read %s: %w", src.Topic, err)
 	}
 	parts := int32(1)
 	if info, ok, err := e.cluster.Topic(ctx, src.Topic); err == nil && ok && info.Partitions > 0 {
 		parts = info.Partitions
 	}
-	return tableScan(recs, src, parts), nil
+	feed(tableScan(recs, src, parts))
+	return nil
 }
 
 // maxLookupKeys bounds the keys a pull query looks up one by one; a

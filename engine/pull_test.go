@@ -21,7 +21,7 @@ type pullResult struct {
 
 // runPull runs a query through Stream and collects what it emits, each
 // row rendered with fmt.Sprintln.
-func runPull(t *testing.T, e *Engine, text string, props map[string]string) (pullResult, error) {
+func runPull(t testing.TB, e *Engine, text string, props map[string]string) (pullResult, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -40,7 +40,7 @@ func runPull(t *testing.T, e *Engine, text string, props map[string]string) (pul
 	return res, err
 }
 
-func mustPull(t *testing.T, e *Engine, text string, props map[string]string) pullResult {
+func mustPull(t testing.TB, e *Engine, text string, props map[string]string) pullResult {
 	t.Helper()
 	res, err := runPull(t, e, text, props)
 	if err != nil {

@@ -1312,17 +1312,27 @@ func (q *Query) Stop() error {
 	return err
 }
 
-// RunOnce runs a topology over a fixed set of records on the calling
-// goroutine (pull queries), in the order given, as one task.
-func RunOnce(topo *Topology, recs []kafka.Record, log *ProcessingLog) error {
-	tk := newTask(topo, log, newTaskStats(), 0)
+// Once runs a topology as one task on the calling goroutine over records
+// handed to it batch by batch (a pull query that streams its source
+// rather than holding it whole).
+type Once struct{ tk *Task }
+
+// NewOnce starts a topology's task for Process.
+func NewOnce(topo *Topology, log *ProcessingLog) *Once {
+	return &Once{tk: newTask(topo, log, newTaskStats(), 0)}
+}
+
+// Process runs recs through the topology in order; it returns false,
+// having left the rest, once the sink wants no more rows (a LIMIT
+// reached, a client gone).
+func (o *Once) Process(recs []kafka.Record) bool {
 	for i := range recs {
-		tk.process(&recs[i])
-		if tk.stop {
-			break
+		if o.tk.stop {
+			return false
 		}
+		o.tk.process(&recs[i])
 	}
-	return nil
+	return !o.tk.stop
 }
 
 // singleTask reports whether the topology must run as one task over all
