@@ -561,21 +561,44 @@ const (
 )
 
 // scan feeds the stored records in state-store order, a chunk at a time,
-// until feed returns false. The records of windows past retention (when
-// positive) are left out. Each chunk is read under t.mu and fed without
-// it: a key updated while the scan runs shows its value at the time its
-// chunk is read.
-func (t *tableState) scan(topic string, retention int64, feed func([]kafka.Record) bool) error {
+// until feed returns false. lo and hi, when not nil, bound the
+// (unwindowed) key bytes of the records wanted: [lo, hi) in each
+// partition. The records of windows past retention (when positive) are
+// left out. Each chunk is read under t.mu and fed without it: a key
+// updated while the scan runs shows its value at the time its chunk is
+// read.
+func (t *tableState) scan(topic string, lo, hi []byte, retention int64, feed func([]kafka.Record) bool) error {
+	t.mu.RLock()
+	indexed := t.indexed
+	t.mu.RUnlock()
+	type span struct{ from, to []byte }
+	spans := []span{{dataLo, dataHi}}
+	if (lo != nil || hi != nil) && !indexed {
+		// Keys with an 'i' entry are not in the canonical encoding:
+		// bounds on key bytes hold only when there are none.
+		spans = spans[:0]
+		for p := int32(0); p < t.id.parts; p++ {
+			s := span{dataKey(nil, p, lo), dataKey(nil, p+1, nil)}
+			if hi != nil {
+				s.to = dataKey(nil, p, hi)
+			}
+			if bytes.Compare(s.from, s.to) < 0 {
+				spans = append(spans, s)
+			}
+		}
+	}
 	chunk := firstScanChunk
-	for from := dataLo; from != nil; {
-		recs, next, err := t.scanChunk(topic, from, dataHi, chunk, retention)
-		if err != nil {
-			return err
+	for _, s := range spans {
+		for from := s.from; from != nil; {
+			recs, next, err := t.scanChunk(topic, from, s.to, chunk, retention)
+			if err != nil {
+				return err
+			}
+			if len(recs) > 0 && !feed(recs) {
+				return nil
+			}
+			from, chunk = next, min(2*chunk, scanChunk)
 		}
-		if len(recs) > 0 && !feed(recs) {
-			return nil
-		}
-		from, chunk = next, min(2*chunk, scanChunk)
 	}
 	return nil
 }

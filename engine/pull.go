@@ -117,7 +117,8 @@ func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner
 }
 
 // pullTable feeds a table's latest record per key in state-store order,
-// or only the records of the keys where pins, until feed returns false.
+// or only the records of the keys where pins or of the key range it
+// bounds, until feed returns false.
 // It reads the table's materialized store once that has caught up with
 // the end offsets listed now, and scans the topic when they cannot be
 // listed (a topic that does not exist) or the store cannot catch up.
@@ -159,7 +160,8 @@ func (e *Engine) pullTable(ctx context.Context, src *metastore.Source, where sql
 		feed(recs)
 		return nil
 	}
-	return t.scan(src.Topic, retention, feed)
+	lo, hi := pullKeyRange(src, where)
+	return t.scan(src.Topic, lo, hi, retention, feed)
 }
 
 // commitWriter has the query writing src commit the outputs its cache
@@ -271,6 +273,25 @@ func (e *Engine) pullKeys(src *metastore.Source, where sql.Expr) (keys [][]byte,
 		}
 	}
 	return keys, true
+}
+
+// pullKeyRange returns the bounds [lo, hi) on the key bytes of the rows
+// where may select, for a scan of the store to read only those (nil:
+// unbounded). It bounds only a single STRING key in the KAFKA format,
+// whose bytes order as the strings compare; a windowed key is its key's
+// bytes then the window's, so only the lower bound holds for it.
+func pullKeyRange(src *metastore.Source, where sql.Expr) (lo, hi []byte) {
+	if !strings.EqualFold(src.KeyFormat.Name, "KAFKA") {
+		return nil, nil
+	}
+	l, h, hasLo, hasHi := planner.PullKeyBounds(where, src)
+	if hasLo {
+		lo = []byte(l)
+	}
+	if hasHi && src.Window == nil {
+		hi = append([]byte(h), 0) // just past h
+	}
+	return lo, hi
 }
 
 // keyLiteral returns the value of a literal PullKeyPins accepted as a

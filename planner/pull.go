@@ -470,3 +470,86 @@ func pinLiteral(e sql.Expr) bool {
 	}
 	return false
 }
+
+// PullKeyBounds reports the bounds a pull query's WHERE clause puts on a
+// table's single STRING key column: every row where selects has a key k
+// with lo <= k (when hasLo) and k <= hi (when hasHi). Comparisons
+// (< <= > >=, BETWEEN), = and IN against string literals bound the key;
+// a disjunct that does not leaves that side unbounded. The bounds are
+// inclusive whatever the operators, which only widens them: where still
+// filters the rows.
+func PullKeyBounds(where sql.Expr, src *metastore.Source) (lo, hi string, hasLo, hasHi bool) {
+	keys := src.Schema.Key()
+	if where == nil || len(keys) != 1 || keys[0].Type.Kind != types.String || dnfSize(where, false) > maxDisjuncts {
+		return "", "", false, false
+	}
+	for i, conj := range dnf(where, false) {
+		var clo, chi string
+		var cHasLo, cHasHi bool
+		bound := func(lower, upper bool, v string) {
+			if lower && (!cHasLo || v > clo) {
+				clo, cHasLo = v, true
+			}
+			if upper && (!cHasHi || v < chi) {
+				chi, cHasHi = v, true
+			}
+		}
+		for _, atom := range conj {
+			switch x := atom.(type) {
+			case *sql.In:
+				if c, ok := sourceColumn(src, x.X); !ok || c.Namespace != types.KeyColumn || x.Not || len(x.List) == 0 {
+					continue
+				}
+				var min, max string
+				all := true
+				for j, e := range x.List {
+					s, ok := e.(*sql.StringLit)
+					if !ok {
+						all = false
+						break
+					}
+					if j == 0 || s.Val < min {
+						min = s.Val
+					}
+					if j == 0 || s.Val > max {
+						max = s.Val
+					}
+				}
+				if all {
+					bound(true, false, min)
+					bound(false, true, max)
+				}
+			case *sql.Binary:
+				l, r, op := x.L, x.R, x.Op
+				if _, ok := r.(*sql.StringLit); !ok {
+					l, r, op = r, l, flipOp(op)
+				}
+				s, ok := r.(*sql.StringLit)
+				if c, isCol := sourceColumn(src, l); !ok || !isCol || c.Namespace != types.KeyColumn {
+					continue
+				}
+				switch op {
+				case "=":
+					bound(true, true, s.Val)
+				case ">", ">=":
+					bound(true, false, s.Val)
+				case "<", "<=":
+					bound(false, true, s.Val)
+				}
+			}
+		}
+		if i == 0 {
+			lo, hi, hasLo, hasHi = clo, chi, cHasLo, cHasHi
+			continue
+		}
+		if !cHasLo || (hasLo && clo < lo) {
+			lo = clo
+		}
+		hasLo = hasLo && cHasLo
+		if !cHasHi || (hasHi && chi > hi) {
+			hi = chi
+		}
+		hasHi = hasHi && cHasHi
+	}
+	return lo, hi, hasLo, hasHi
+}
