@@ -206,7 +206,11 @@ func (s *Server) runSelect(w http.ResponseWriter, r *http.Request, q *queryStmt,
 			b = enc.final(row.FinalMessage)
 			ended.Store(true)
 		}
-		if err := sw.write(b); err != nil {
+		write := sw.write
+		if row.Row != nil && pq == nil {
+			write = sw.buffer // a pull query's row: its final message flushes it
+		}
+		if err := write(b); err != nil {
 			cancel()
 			return err
 		}

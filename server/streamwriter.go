@@ -37,6 +37,17 @@ func newStreamWriter(w http.ResponseWriter, contentType string, timeout time.Dur
 }
 
 func (sw *streamWriter) write(b []byte) error {
+	return sw.writeFlushing(b, true)
+}
+
+// buffer writes b as write does but leaves it to the response's buffer
+// to send when full, or to the next write: the rows of a pull query,
+// which ends with a final message, need not cost a system call each.
+func (sw *streamWriter) buffer(b []byte) error {
+	return sw.writeFlushing(b, false)
+}
+
+func (sw *streamWriter) writeFlushing(b []byte, flush bool) error {
 	if len(b) == 0 {
 		return nil
 	}
@@ -58,11 +69,14 @@ func (sw *streamWriter) write(b []byte) error {
 		sw.err = fmt.Errorf("write to client: %w", err)
 		return sw.err
 	}
+	sw.last = time.Now()
+	if !flush {
+		return nil
+	}
 	if err := sw.rc.Flush(); err != nil {
 		sw.err = fmt.Errorf("flush to client: %w", err)
 		return sw.err
 	}
-	sw.last = time.Now()
 	return nil
 }
 
