@@ -87,9 +87,10 @@ func pullHeaderSchema(plan *planner.QueryPlan, marks []string) string {
 // pull runs the query's topology once over its source's records: a
 // stream's records from its topic, a table's latest record per key from
 // its materialized store, looked up by key when where pins the keys. A
-// table's store is read a chunk at a time and the reading stops when the
-// query wants no more rows (a LIMIT reached, an emit error), so that a
-// query's cost and memory follow what it returns, not the table's size.
+// table's store, and a stream's topic on a broker, are read a chunk at a
+// time and the reading stops when the query wants no more rows (a LIMIT
+// reached, an emit error), so that a query's cost and memory follow what
+// it returns, not the source's size.
 func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner.QueryPlan, where sql.Expr, emitErr *error) error {
 	run := runtime.NewOnce(topo, e.processingLog(true))
 	feed := func(recs []kafka.Record) bool {
@@ -98,6 +99,10 @@ func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner
 	var err error
 	if plan.From.IsTable {
 		err = e.pullTable(ctx, plan.From, where, feed)
+	} else if sc, ok := e.cluster.(kafka.TopicScanner); ok {
+		if err = sc.ScanTopic(ctx, plan.From.Topic, feed); err != nil {
+			err = fmt.Errorf("read %s: %w", plan.From.Topic, err)
+		}
 	} else {
 		var recs []kafka.Record
 		recs, err = e.cluster.ReadAll(ctx, plan.From.Topic)

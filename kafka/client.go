@@ -650,6 +650,46 @@ func (c *Client) ReadAll(ctx context.Context, topic string) ([]Record, error) {
 	return out, nil
 }
 
+// scanBatch is the most records ScanTopic hands over at once.
+const scanBatch = 512
+
+// ScanTopic implements TopicScanner: it reads the partitions one after
+// another, in partition order, each up to the last stable offset listed
+// at the call.
+func (c *Client) ScanTopic(ctx context.Context, topic string, fn func([]Record) bool) error {
+	lctx, cancel := withDefaultTimeout(ctx)
+	ends, err := c.StableEndOffsets(lctx, topic)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("read %s: %w", topic, err)
+	}
+	listed := func(context.Context, string) (map[int32]int64, error) { return ends, nil }
+	batch := make([]Record, 0, scanBatch)
+	for _, p := range slices.Sorted(maps.Keys(ends)) {
+		_, err := c.readPartitions(ctx, topic, map[int32]int64{p: 0}, func(r Record) error {
+			if batch = append(batch, r); len(batch) < scanBatch {
+				return nil
+			}
+			more := fn(batch)
+			batch = make([]Record, 0, scanBatch)
+			if !more {
+				return errStopRead
+			}
+			return nil
+		}, listed)
+		if errors.Is(err, errStopRead) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if len(batch) > 0 {
+		fn(batch)
+	}
+	return nil
+}
+
 // EndOffsets returns the next offset to be written in each partition.
 func (c *Client) EndOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
 	return c.listEnds(ctx, topic, c.adm.ListEndOffsets)

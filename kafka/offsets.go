@@ -94,3 +94,15 @@ func (m *MemCluster) StartOffsets(_ context.Context, topic string) (map[int32]in
 	}
 	return out, nil
 }
+
+// TopicScanner is a cluster that hands a topic's records over in
+// batches, in ReadAll's order and up to the same end offsets, so that a
+// reader that wants only the first few (a pull query's LIMIT) neither
+// reads nor holds the rest.
+type TopicScanner interface {
+	// ScanTopic calls fn with batches of topic's records until fn
+	// returns false or the records listed at the call are read.
+	ScanTopic(ctx context.Context, topic string, fn func([]Record) bool) error
+}
+
+var _ TopicScanner = (*Client)(nil)
