@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/eddysql/eddy/kafka"
@@ -109,6 +110,77 @@ type materializers struct {
 	mu     sync.Mutex
 	byName map[string]*tableState
 	closed bool
+	// dir holds the Pebble stores of this engine's tables, and owner
+	// is its ownerFile, locked while the engine runs (see pullDir).
+	dir   string
+	owner *os.File
+}
+
+// ownerFile, in an engine's directory of pull stores, is locked (flock)
+// by the engine while it runs.
+const ownerFile = "owner.lock"
+
+// pullDir returns the directory of this engine's pull stores,
+// StateDir/pull/engine-*, creating it and locking its ownerFile on first
+// use. The stores are rebuilt from their topics at every start, and a
+// server killed before it could remove its stores left them there: the
+// first use removes the directories under StateDir/pull of engines that
+// have gone (an ownerFile it can lock), and those of the layout before
+// (a directory per table, straight under pull). Callers hold m.mu.
+func (e *Engine) pullDir() (string, error) {
+	m := &e.mats
+	if m.dir != "" {
+		return m.dir, nil
+	}
+	base := filepath.Join(e.opts.StateDir, "pull")
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		return "", err
+	}
+	ents, err := os.ReadDir(base)
+	if err != nil {
+		return "", err
+	}
+	for _, ent := range ents {
+		dir := filepath.Join(base, ent.Name())
+		if !strings.HasPrefix(ent.Name(), "engine-") {
+			if err := os.RemoveAll(dir); err != nil {
+				e.opts.Logf("remove the pull store %s left by an earlier run: %v", dir, err)
+			}
+			continue
+		}
+		f, err := os.Open(filepath.Join(dir, ownerFile))
+		if err != nil {
+			continue // just made, or not ours to judge
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			if err := os.RemoveAll(dir); err != nil {
+				e.opts.Logf("remove the pull stores %s left by an earlier run: %v", dir, err)
+			}
+		}
+		f.Close()
+	}
+	dir, err := os.MkdirTemp(base, "engine-")
+	if err != nil {
+		return "", err
+	}
+	// Locked before it takes its name, so that no other engine's sweep
+	// finds it unlocked.
+	f, err := os.Create(filepath.Join(dir, ownerFile+".new"))
+	if err == nil {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), filepath.Join(dir, ownerFile))
+	}
+	if err != nil {
+		if f != nil {
+			f.Close()
+		}
+		os.RemoveAll(dir)
+		return "", err
+	}
+	m.dir, m.owner = dir, f
+	return dir, nil
 }
 
 // tableIdentityOf is the identity src's store must have.
@@ -178,10 +250,14 @@ func (e *Engine) closeTables() error {
 	m.mu.Lock()
 	ts := m.byName
 	m.byName, m.closed = nil, true
+	dir, owner := m.dir, m.owner
 	m.mu.Unlock()
 	var errs []error
 	for _, t := range ts {
 		errs = append(errs, t.close())
+	}
+	if owner != nil {
+		errs = append(errs, os.RemoveAll(dir), owner.Close())
 	}
 	return errors.Join(errs...)
 }
@@ -194,8 +270,8 @@ func (e *Engine) startTable(ctx context.Context, src *metastore.Source, id table
 		if e.opts.StateDir == "" {
 			kind = state.KindMemory // no data directory: memory it is
 		} else {
-			base := filepath.Join(e.opts.StateDir, "pull")
-			if err := os.MkdirAll(base, 0o755); err != nil {
+			base, err := e.pullDir()
+			if err != nil {
 				return nil, fmt.Errorf("materialize %s: %w", src.Name, err)
 			}
 			d, err := os.MkdirTemp(base, safeName(src.Name)+"-")

@@ -212,7 +212,7 @@ func TestDropStopsTheMaterializer(t *testing.T) {
 		if got := mustPull(t, e, "SELECT v FROM t WHERE k = 'x';", nil); fmt.Sprint(got.rows) != fmt.Sprintf("[%d]", i+1) {
 			t.Fatalf("table over %s: %q", topic, got.rows)
 		}
-		if ents, _ := os.ReadDir(filepath.Join(dir, "pull")); len(ents) != 1 {
+		if ents, _ := filepath.Glob(filepath.Join(dir, "pull", "engine-*", "T-*")); len(ents) != 1 {
 			t.Fatalf("%d store directories, want 1", len(ents))
 		}
 		mustExec(t, e, "DROP TABLE t;")
@@ -328,5 +328,51 @@ func TestPullLeavesOutWindowsPastRetention(t *testing.T) {
 	}
 	if stored != 2*10 { // each window's record and its time entry
 		t.Errorf("%d entries in the store, want 20", stored)
+	}
+}
+
+// TestPullStoresOfAKilledServerAreRemoved: the Pebble stores of pull
+// queries are rebuilt at every start, and those a killed server left
+// behind (an engine's directory whose owner lock nobody holds, or a
+// store of the layout before, straight under pull) are removed when the
+// next engine first materializes a table; those of an engine still
+// running on the same directory are not.
+func TestPullStoresOfAKilledServerAreRemoved(t *testing.T) {
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	dir := t.TempDir()
+	pebble := map[string]string{StateStoreProperty: "pebble"}
+	open := func() *Engine {
+		e, err := New(context.Background(), Options{Cluster: cl, StateDir: dir, Config: pebble})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { e.Close() })
+		return e
+	}
+	live := open()
+	riders(t, live)
+	mustPull(t, live, "SELECT * FROM t;", nil)
+	for _, d := range []string{"pull/T-123", "pull/engine-gone/T-456"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, d, "000001.sst"), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pull/engine-gone", ownerFile), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	next := open()
+	if got := mustPull(t, next, "SELECT * FROM t WHERE id = 'about';", nil); len(got.rows) != 1 {
+		t.Fatalf("rows %q", got.rows)
+	}
+	stores, _ := filepath.Glob(filepath.Join(dir, "pull", "*", "T-*"))
+	left, _ := filepath.Glob(filepath.Join(dir, "pull", "T-*"))
+	if len(stores) != 2 || len(left) != 0 {
+		t.Fatalf("stores %q and %q; want one of each engine's and none of the layout before", stores, left)
+	}
+	if got := mustPull(t, live, "SELECT * FROM t WHERE id = 'about';", nil); len(got.rows) != 1 {
+		t.Fatalf("rows %q", got.rows)
 	}
 }
