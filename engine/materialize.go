@@ -688,6 +688,7 @@ func (t *tableState) scanChunk(topic string, from, to []byte, chunk int, retenti
 		return nil, nil, t.err
 	}
 	n := 0
+	recs = make([]kafka.Record, 0, chunk)
 	var derr error
 	err = t.store.Scan(from, to, func(k, v []byte) bool {
 		if n == chunk {
@@ -911,11 +912,11 @@ func decodeStored(topic string, key, b []byte) (kafka.Record, error) {
 	if n < 0 || len(b) == 0 {
 		return r, errBadStored
 	}
+	var buf []byte // the key, then the value: one allocation for both
 	if b[0]&1 == 0 {
-		r.Key = bytes.Clone(key)
-		if r.Key == nil {
-			r.Key = []byte{}
-		}
+		buf = make([]byte, len(key), len(key)+len(b))
+		copy(buf, key)
+		r.Key = buf[:len(key):len(key)]
 	}
 	b = b[1:]
 	nh := next(false)
@@ -942,7 +943,10 @@ func decodeStored(topic string, key, b []byte) (kafka.Record, error) {
 	if n < 0 {
 		return r, errBadStored
 	}
-	r.Value = append([]byte{}, b...)
+	if buf == nil {
+		buf = []byte{}
+	}
+	r.Value = append(buf[len(buf):], b...)
 	return r, nil
 }
 
