@@ -108,7 +108,7 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSele
 		if old == nil || old.CreatedBy == "" {
 			e.queryCount++
 		}
-		if err := e.createSinkTopic(ctx, st.Props, plan, sink); err != nil {
+		if err := e.createSinkTopic(ctx, st.Props, plan, sink, st.Query.Window); err != nil {
 			return nil, err
 		}
 		if old != nil && old.CreatedBy != "" {
@@ -445,7 +445,7 @@ func resetPolicy(cfg planner.Config, table bool) kafka.OffsetReset {
 	return kafka.Latest
 }
 
-func (e *Engine) createSinkTopic(ctx context.Context, props sql.Props, plan *planner.QueryPlan, sink *metastore.Source) error {
+func (e *Engine) createSinkTopic(ctx context.Context, props sql.Props, plan *planner.QueryPlan, sink *metastore.Source, window *sql.Window) error {
 	parts, hasParts, err := planner.PropCount(props, "PARTITIONS", 32)
 	if err != nil {
 		return err
@@ -467,11 +467,27 @@ func (e *Engine) createSinkTopic(ctx context.Context, props sql.Props, plan *pla
 	if replicas <= 0 {
 		replicas = 1
 	}
-	info := kafka.TopicInfo{Name: sink.Topic, Partitions: int32(parts), Replicas: int16(replicas), Configs: cleanupPolicy(sink.IsTable)}
+	info := kafka.TopicInfo{Name: sink.Topic, Partitions: int32(parts), Replicas: int16(replicas), Configs: sinkTopicConfigs(sink.IsTable, window)}
 	if err := e.cluster.CreateTopic(ctx, info); err != nil {
 		return fmt.Errorf("create sink topic %s: %w", sink.Topic, err)
 	}
 	return nil
+}
+
+// sinkTopicConfigs are the settings of the topic a CREATE … AS SELECT
+// creates, as ksqlDB's TopicCreateInjector chooses them: a stream's is
+// deleted by retention, a table's compacted, and a windowed aggregation's
+// both (every window is a key of its own, so compaction alone would keep
+// them all), with the window's RETENTION, when given, as its retention.ms.
+func sinkTopicConfigs(table bool, window *sql.Window) map[string]string {
+	if !table || window == nil {
+		return cleanupPolicy(table)
+	}
+	cfg := map[string]string{"cleanup.policy": "compact,delete"}
+	if window.Retention != nil {
+		cfg["retention.ms"] = strconv.FormatInt(*window.Retention, 10)
+	}
+	return cfg
 }
 
 // appID is a persistent query's application id: its consumer group and
