@@ -528,8 +528,12 @@ func (e *Engine) startPersistent(ctx context.Context, pp *persistentPlan, text s
 			pp.topo.SingleTask = true
 		}
 	}
+	// Repartition topics keep their records until the query purges what
+	// it has read, as Kafka Streams creates them (retention.ms=-1):
+	// retention by record time would delete the rows of old events (a
+	// replay) before the query read them back.
 	for _, t := range pp.plan.InternalTopics {
-		if err := e.cluster.CreateTopic(ctx, kafka.TopicInfo{Name: t, Partitions: parts, Replicas: 1, Configs: map[string]string{"cleanup.policy": "delete"}}); err != nil {
+		if err := e.cluster.CreateTopic(ctx, kafka.TopicInfo{Name: t, Partitions: parts, Replicas: 1, Configs: map[string]string{"cleanup.policy": "delete", "retention.ms": "-1"}}); err != nil {
 			return fmt.Errorf("create internal topic %s: %w", t, err)
 		}
 	}

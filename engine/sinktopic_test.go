@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -37,5 +38,37 @@ func TestSinkTopicCleanupPolicy(t *testing.T) {
 		if got := info.Configs["retention.ms"]; got != c.retention {
 			t.Errorf("%s: retention.ms %q, want %q", c.topic, got, c.retention)
 		}
+	}
+}
+
+// TestRepartitionTopicsIgnoreRetention: a query's repartition topics are
+// created with retention.ms=-1, as Kafka Streams creates them: the query
+// deletes what it has read (repartition.purge.interval.ms), and retention
+// by record timestamp would otherwise delete rows of old events (a replay
+// of last month's) before the query read them back.
+func TestRepartitionTopicsIgnoreRetention(t *testing.T) {
+	cl := embeddedCluster(t)
+	e := newEngineOn(t, cl, nil)
+	mustExec(t, e, "CREATE STREAM s (k STRING KEY, u STRING, v INT) WITH (kafka_topic='s', format='JSON', partitions=2);")
+	mustExec(t, e, "CREATE TABLE by_user AS SELECT u, COUNT(*) AS n FROM s WINDOW TUMBLING (SIZE 1 HOUR) GROUP BY u;")
+	topics, err := cl.Topics(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, info := range topics {
+		if !strings.HasSuffix(info.Name, "-repartition") {
+			continue
+		}
+		found++
+		if got := info.Configs["cleanup.policy"]; got != "delete" {
+			t.Errorf("%s: cleanup.policy %q, want delete", info.Name, got)
+		}
+		if got := info.Configs["retention.ms"]; got != "-1" {
+			t.Errorf("%s: retention.ms %q, want -1", info.Name, got)
+		}
+	}
+	if found != 1 {
+		t.Fatalf("%d repartition topics, want 1", found)
 	}
 }
