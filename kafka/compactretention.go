@@ -1,8 +1,12 @@
 package kafka
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"strings"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -56,4 +60,59 @@ func isCompactOnly(policy string) bool {
 		}
 	}
 	return compact
+}
+
+// keepCompactedTopics gives the compacted topics already in dataDir that
+// keepCompacted did not see created (made before it existed) the same
+// retention.ms=-1, through an IncrementalAlterConfigs request to the
+// broker at addr, so that a data directory from an earlier eddy stops
+// losing its changelogs' and tables' old keys at the next cleaning pass.
+func keepCompactedTopics(ctx context.Context, c *kfake.Cluster, addr string, sec Security, dataDir string) error {
+	dirs, err := partitionDirs(dataDir)
+	if err != nil {
+		return err
+	}
+	req := kmsg.NewPtrIncrementalAlterConfigsRequest()
+	seen := map[string]bool{}
+	for _, d := range dirs {
+		if seen[d.topic] {
+			continue
+		}
+		seen[d.topic] = true
+		ti := c.TopicInfo(d.topic)
+		if ti == nil {
+			continue
+		}
+		policy, retention := ti.Configs["cleanup.policy"], ti.Configs["retention.ms"]
+		if policy == nil || !isCompactOnly(*policy) || retention != nil {
+			continue
+		}
+		r := kmsg.NewIncrementalAlterConfigsRequestResource()
+		r.ResourceType, r.ResourceName = kmsg.ConfigResourceTypeTopic, d.topic
+		cfg := kmsg.NewIncrementalAlterConfigsRequestResourceConfig()
+		cfg.Name, cfg.Op = "retention.ms", kmsg.IncrementalAlterConfigOpSet
+		v := "-1"
+		cfg.Value = &v
+		r.Configs = append(r.Configs, cfg)
+		req.Resources = append(req.Resources, r)
+	}
+	if len(req.Resources) == 0 {
+		return nil
+	}
+	cl, err := sec.brokerClient(addr)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, r := range resp.Resources {
+		if err := kerr.ErrorForCode(r.ErrorCode); err != nil {
+			errs = append(errs, fmt.Errorf("set retention.ms=-1 on compacted topic %s: %w", r.ResourceName, err))
+		}
+	}
+	return errors.Join(errs...)
 }

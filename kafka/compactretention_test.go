@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // TestCompactedTopicsIgnoreRetention: as in Kafka, retention.ms deletes
@@ -56,5 +58,61 @@ func TestCompactedTopicsIgnoreRetention(t *testing.T) {
 	}
 	if len(lt) != 10 {
 		t.Fatalf("compacted topic: %d of its 10 keys left after cleaning passes, want all (retention does not apply to cleanup.policy=compact)", len(lt))
+	}
+}
+
+// TestCompactedTopicsOfAnEarlierRunKeepOldKeys: a compacted topic made
+// before the broker gave such topics retention.ms=-1 (simulated by
+// deleting the setting) gets it at the next start, and its keys stamped
+// a month ago survive the cleaning passes after that start.
+func TestCompactedTopicsOfAnEarlierRunKeepOldKeys(t *testing.T) {
+	cfg := EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Retention: time.Hour, CleanInterval: time.Hour}
+	e, c, ctx := startCleaning(t, cfg)
+	req := kmsg.NewPtrIncrementalAlterConfigsRequest()
+	r := kmsg.NewIncrementalAlterConfigsRequestResource()
+	r.ResourceType, r.ResourceName = kmsg.ConfigResourceTypeTopic, "latest"
+	del := kmsg.NewIncrementalAlterConfigsRequestResourceConfig()
+	del.Name, del.Op = "retention.ms", kmsg.IncrementalAlterConfigOpDelete
+	r.Configs = append(r.Configs, del)
+	req.Resources = append(req.Resources, r)
+	cl, err := e.client.brokerClient(e.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := req.RequestWith(ctx, cl)
+	cl.Close()
+	if err != nil || resp.Resources[0].ErrorCode != 0 {
+		t.Fatalf("delete retention.ms: %v %+v", err, resp)
+	}
+	if ti := e.c.TopicInfo("latest"); ti.Configs["retention.ms"] != nil {
+		t.Fatalf("retention.ms still %s", *ti.Configs["retention.ms"])
+	}
+	old := time.Now().Add(-30 * 24 * time.Hour).UnixMilli()
+	var batch []Record
+	for k := range 10 {
+		batch = append(batch, Record{Topic: "latest", Partition: 0, Key: []byte(fmt.Sprintf("k%d", k)), Value: []byte("v"), Timestamp: old})
+	}
+	if err := c.Produce(ctx, batch...); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	e.Close()
+
+	e, err = StartEmbedded(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if v := e.c.TopicInfo("latest").Configs["retention.ms"]; v == nil || *v != "-1" {
+		t.Fatalf("after a restart, the compacted topic's retention.ms is %v, want -1", v)
+	}
+	e.cleaner.pass()
+	c = dial(t, e)
+	recs, err := c.ReadAll(ctx, "latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 10 {
+		t.Fatalf("%d of the compacted topic's 10 month-old keys left after a cleaning pass, want all", len(recs))
 	}
 }

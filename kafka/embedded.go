@@ -228,6 +228,15 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 			return nil, fmt.Errorf("start embedded broker on %s: abort the transactions open when it stopped: %w", cfg.Listen, err)
 		}
 	}
+	if cfg.DataDir != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
+		err := keepCompactedTopics(ctx, c, addrs[0], client, cfg.DataDir)
+		cancel()
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("start embedded broker on %s: %w", cfg.Listen, err)
+		}
+	}
 	interval := cfg.CleanInterval
 	if interval <= 0 {
 		interval = defaultCleanInterval
