@@ -31,6 +31,11 @@ type cleaner struct {
 
 func startCleaner(c *kfake.Cluster, dataDir string, every time.Duration, logf func(string, ...any)) *cleaner {
 	cl := &cleaner{c: c, dataDir: dataDir, logf: logf, quit: make(chan struct{})}
+	gate, err := loadGate(dataDir)
+	if err != nil {
+		logf("embedded broker: %v (the next pass compacts every compacted topic)", err)
+	}
+	cl.gate = gate
 	cl.done.Add(1)
 	go func() {
 		defer cl.done.Done()
@@ -60,6 +65,11 @@ func (cl *cleaner) pass() {
 		c.Compact() // compaction, then retention, on every topic
 		if after, err := compactedPartitions(c, dataDir); err == nil {
 			cl.gate.compacted(parts, after)
+			if dataDir != "" {
+				if err := cl.gate.save(dataDir); err != nil {
+					cl.logf("embedded broker: %v", err)
+				}
+			}
 		}
 	default:
 		c.ApplyRetention()
