@@ -109,13 +109,21 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:9092"
 	}
+	logf := cfg.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
 	opts := []kfake.Opt{
 		kfake.NumBrokers(1),
 		kfake.ClusterID("eddy"),
 		// kfake binds 127.0.0.1:<port>; listen where we were asked
 		// instead, which also allows other hosts and ports.
 		kfake.ListenFn(func(network, _ string) (net.Listener, error) {
-			return net.Listen(network, cfg.Listen)
+			ln, err := net.Listen(network, cfg.Listen)
+			if err != nil {
+				return nil, err
+			}
+			return patientListener{Listener: ln, logf: logf, sleep: time.Sleep}, nil
 		}),
 		// One partition per topic unless asked otherwise, as in a
 		// stock single-broker Kafka (num.partitions=1).
@@ -240,10 +248,6 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	interval := cfg.CleanInterval
 	if interval <= 0 {
 		interval = defaultCleanInterval
-	}
-	logf := cfg.Logf
-	if logf == nil {
-		logf = func(string, ...any) {}
 	}
 	reaper, err := startReaper(c, addrs[0], client, logf)
 	if err != nil {
