@@ -155,6 +155,11 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		if len(adopted) > 0 && cfg.Logf != nil {
 			cfg.Logf("embedded broker: took back topics a producer created but the broker had not listed when it stopped: %v", adopted)
 		}
+		if dirs, err := partitionDirs(cfg.DataDir); err == nil {
+			if warn := openFilesWarning(len(dirs), openFilesLimit()); warn != "" {
+				logf("%s", warn)
+			}
+		}
 		if open, err = openTransactions(cfg.DataDir); err != nil {
 			return nil, fmt.Errorf("start embedded broker (data %q): %w", cfg.DataDir, err)
 		}
