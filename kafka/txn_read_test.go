@@ -286,6 +286,60 @@ func TestTransactionOpenAtCrashIsAbortedForReaders(t *testing.T) {
 	}
 }
 
+// TestTransactionOpenAtCleanStopIsAbortedForReaders: as at a crash, a
+// transaction still open when the broker stops cleanly holds back no
+// committed reader after the restart (kfake keeps its transactions'
+// state at a clean stop, and the start-up scan for open transactions
+// runs after every stop: a data directory from before the running
+// marker gives no sign of how it stopped).
+func TestTransactionOpenAtCleanStopIsAbortedForReaders(t *testing.T) {
+	dir := t.TempDir()
+	e1, c1, ctx := startEmbeddedWithTopic(t, dir, TopicInfo{Name: "t", Partitions: 1})
+	txnWrite := func(e *Embedded, commit bool, values ...string) {
+		t.Helper()
+		txn, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()), kgo.TransactionalID("writer"), kgo.DefaultProduceTopic("t"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer txn.Close()
+		if err := txn.BeginTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range values {
+			if err := txn.ProduceSync(ctx, &kgo.Record{Value: []byte(v)}).FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if commit {
+			if err := txn.EndTransaction(ctx, kgo.TryCommit); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	txnWrite(e1, true, "before")
+	txnWrite(e1, false, "open1", "open2") // still open at the stop
+	c1.Close()
+	e1.Close()
+
+	e2, c2 := startEmbeddedAt(t, dir)
+	defer e2.Close()
+	txnWrite(e2, true, "after1", "after2")
+	if err := c2.Produce(ctx, Record{Topic: "t", Value: []byte("plain")}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := c2.ReadAll(ctx, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range recs {
+		got = append(got, string(r.Value))
+	}
+	if want := []string{"before", "after1", "after2", "plain"}; !slices.Equal(got, want) {
+		t.Fatalf("committed reads after the stop: %q, want %q", got, want)
+	}
+}
+
 // TestStalledTransactionIsAbortedAfterTenSeconds: a query's transaction
 // that never ends (its server frozen, or killed and started again with a
 // data directory that did not survive, so under another transactional
