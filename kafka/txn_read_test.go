@@ -240,47 +240,19 @@ func TestDecidedReadWaitsForOpenTransactions(t *testing.T) {
 func TestTransactionOpenAtCrashIsAbortedForReaders(t *testing.T) {
 	dir := t.TempDir()
 	e1, c1, ctx := startEmbeddedWithTopic(t, dir, TopicInfo{Name: "t", Partitions: 1})
-	txnWrite := func(e *Embedded, commit bool, values ...string) {
-		t.Helper()
-		txn, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()), kgo.TransactionalID("writer"), kgo.DefaultProduceTopic("t"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer txn.Close()
-		if err := txn.BeginTransaction(); err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range values {
-			if err := txn.ProduceSync(ctx, &kgo.Record{Value: []byte(v)}).FirstErr(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if commit {
-			if err := txn.EndTransaction(ctx, kgo.TryCommit); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	txnWrite(e1, true, "before")
-	txnWrite(e1, false, "open1", "open2") // still open when the copy is taken
+	txnWrite(t, ctx, e1, true, "before")
+	txnWrite(t, ctx, e1, false, "open1", "open2") // still open when the copy is taken
 	crashed := crashImage(t, dir)
 	c1.Close()
 	e1.Close()
 
 	e2, c2 := startEmbeddedAt(t, crashed)
 	defer e2.Close()
-	txnWrite(e2, true, "after1", "after2")
+	txnWrite(t, ctx, e2, true, "after1", "after2")
 	if err := c2.Produce(ctx, Record{Topic: "t", Value: []byte("plain")}); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := c2.ReadAll(ctx, "t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, r := range recs {
-		got = append(got, string(r.Value))
-	}
+	got := committedValues(t, ctx, c2)
 	if want := []string{"before", "after1", "after2", "plain"}; !slices.Equal(got, want) {
 		t.Fatalf("committed reads after the crash: %q, want %q", got, want)
 	}
@@ -295,46 +267,18 @@ func TestTransactionOpenAtCrashIsAbortedForReaders(t *testing.T) {
 func TestTransactionOpenAtCleanStopIsAbortedForReaders(t *testing.T) {
 	dir := t.TempDir()
 	e1, c1, ctx := startEmbeddedWithTopic(t, dir, TopicInfo{Name: "t", Partitions: 1})
-	txnWrite := func(e *Embedded, commit bool, values ...string) {
-		t.Helper()
-		txn, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()), kgo.TransactionalID("writer"), kgo.DefaultProduceTopic("t"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer txn.Close()
-		if err := txn.BeginTransaction(); err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range values {
-			if err := txn.ProduceSync(ctx, &kgo.Record{Value: []byte(v)}).FirstErr(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if commit {
-			if err := txn.EndTransaction(ctx, kgo.TryCommit); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	txnWrite(e1, true, "before")
-	txnWrite(e1, false, "open1", "open2") // still open at the stop
+	txnWrite(t, ctx, e1, true, "before")
+	txnWrite(t, ctx, e1, false, "open1", "open2") // still open at the stop
 	c1.Close()
 	e1.Close()
 
 	e2, c2 := startEmbeddedAt(t, dir)
 	defer e2.Close()
-	txnWrite(e2, true, "after1", "after2")
+	txnWrite(t, ctx, e2, true, "after1", "after2")
 	if err := c2.Produce(ctx, Record{Topic: "t", Value: []byte("plain")}); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := c2.ReadAll(ctx, "t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, r := range recs {
-		got = append(got, string(r.Value))
-	}
+	got := committedValues(t, ctx, c2)
 	if want := []string{"before", "after1", "after2", "plain"}; !slices.Equal(got, want) {
 		t.Fatalf("committed reads after the stop: %q, want %q", got, want)
 	}
@@ -435,4 +379,43 @@ func subscribeTransacting(t *testing.T, ctx context.Context, c *Client, fn func(
 		t.Fatal(err)
 	}
 	return sub
+}
+
+// txnWrite writes values to topic t of e in a transaction of the
+// transactional ID "writer", committed or left open.
+func txnWrite(t *testing.T, ctx context.Context, e *Embedded, commit bool, values ...string) {
+	t.Helper()
+	txn, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()), kgo.TransactionalID("writer"), kgo.DefaultProduceTopic("t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer txn.Close()
+	if err := txn.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range values {
+		if err := txn.ProduceSync(ctx, &kgo.Record{Value: []byte(v)}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if commit {
+		if err := txn.EndTransaction(ctx, kgo.TryCommit); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// committedValues reads topic t to its end through c and returns its
+// records' values.
+func committedValues(t *testing.T, ctx context.Context, c *Client) []string {
+	t.Helper()
+	recs, err := c.ReadAll(ctx, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range recs {
+		got = append(got, string(r.Value))
+	}
+	return got
 }
