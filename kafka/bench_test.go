@@ -141,25 +141,7 @@ func BenchmarkCleaningBookkeeping(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer e.Close()
-	c := dial(b, e)
-	ctx := context.Background()
-	const topics, parts = 200, 12
-	var recs []Record
-	for t := range topics {
-		ti := TopicInfo{Name: fmt.Sprintf("t%03d", t), Partitions: parts}
-		if t == 0 {
-			ti.Configs = map[string]string{"cleanup.policy": "compact"}
-		}
-		if err := c.CreateTopic(ctx, ti); err != nil {
-			b.Fatal(err)
-		}
-		for p := range int32(parts) {
-			recs = append(recs, Record{Topic: ti.Name, Partition: p, Key: []byte("k"), Value: benchValue(t)})
-		}
-	}
-	if err := c.Produce(ctx, recs...); err != nil {
-		b.Fatal(err)
-	}
+	fillManyPartitions(b, e, true)
 	for b.Loop() {
 		if _, err := compactedPartitions(e.c, dir); err != nil {
 			b.Fatal(err)
@@ -168,7 +150,7 @@ func BenchmarkCleaningBookkeeping(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(topics*parts, "partitions")
+	b.ReportMetric(manyTopics*manyParts, "partitions")
 }
 
 // BenchmarkStartManyPartitions times StartEmbedded (not Close) over a
@@ -181,23 +163,7 @@ func BenchmarkStartManyPartitions(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := dial(b, e)
-	ctx := context.Background()
-	const topics, parts = 200, 12
-	var recs []Record
-	for t := range topics {
-		ti := TopicInfo{Name: fmt.Sprintf("t%03d", t), Partitions: parts}
-		if err := c.CreateTopic(ctx, ti); err != nil {
-			b.Fatal(err)
-		}
-		for p := range int32(parts) {
-			recs = append(recs, Record{Topic: ti.Name, Partition: p, Key: []byte("k"), Value: benchValue(t)})
-		}
-	}
-	if err := c.Produce(ctx, recs...); err != nil {
-		b.Fatal(err)
-	}
-	c.Close()
+	fillManyPartitions(b, e, false)
 	if err := e.Close(); err != nil {
 		b.Fatal(err)
 	}
@@ -215,8 +181,37 @@ func BenchmarkStartManyPartitions(b *testing.B) {
 		}
 		b.StartTimer()
 	}
-	b.ReportMetric(topics*parts, "partitions")
+	b.ReportMetric(manyTopics*manyParts, "partitions")
 	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/start")
+}
+
+// manyTopics topics of manyParts partitions are what fillManyPartitions
+// writes.
+const manyTopics, manyParts = 200, 12
+
+// fillManyPartitions creates manyTopics topics of manyParts partitions
+// on e, the first compacted when compactFirst, and writes one record to
+// each partition.
+func fillManyPartitions(b *testing.B, e *Embedded, compactFirst bool) {
+	c := dial(b, e)
+	defer c.Close()
+	ctx := context.Background()
+	var recs []Record
+	for t := range manyTopics {
+		ti := TopicInfo{Name: fmt.Sprintf("t%03d", t), Partitions: manyParts}
+		if t == 0 && compactFirst {
+			ti.Configs = map[string]string{"cleanup.policy": "compact"}
+		}
+		if err := c.CreateTopic(ctx, ti); err != nil {
+			b.Fatal(err)
+		}
+		for p := range int32(manyParts) {
+			recs = append(recs, Record{Topic: ti.Name, Partition: p, Key: []byte("k"), Value: benchValue(t)})
+		}
+	}
+	if err := c.Produce(ctx, recs...); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // processCPU is the user and system CPU time this process has used.
