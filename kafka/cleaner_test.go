@@ -268,15 +268,8 @@ func TestCompactionGateSurvivesRestart(t *testing.T) {
 	if kept > 20 {
 		t.Fatalf("the first compaction left %d records, want at most 20", kept)
 	}
-	c.Close()
-	e.Close()
-
-	e, err = StartEmbedded(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, c = restartEmbedded(t, cfg, e, c)
 	defer e.Close()
-	c = dial(t, e)
 	if err := c.Produce(ctx, Record{Topic: "latest", Partition: 0, Key: []byte("k0"), Value: []byte("after"), Timestamp: now}); err != nil {
 		t.Fatal(err)
 	}
@@ -287,4 +280,17 @@ func TestCompactionGateSurvivesRestart(t *testing.T) {
 	if len(recs) != kept+1 {
 		t.Fatalf("after a restart and one new record, a pass left %d records, want the %d kept plus the new one (compaction not due)", len(recs), kept)
 	}
+}
+
+// restartEmbedded closes c and e and starts a broker again on cfg (its
+// data directory), returning it and a client of it.
+func restartEmbedded(t *testing.T, cfg EmbeddedConfig, e *Embedded, c *Client) (*Embedded, *Client) {
+	t.Helper()
+	c.Close()
+	e.Close()
+	e, err := StartEmbedded(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, dial(t, e)
 }

@@ -95,19 +95,12 @@ func TestCompactedTopicsOfAnEarlierRunKeepOldKeys(t *testing.T) {
 	if err := c.Produce(ctx, batch...); err != nil {
 		t.Fatal(err)
 	}
-	c.Close()
-	e.Close()
-
-	e, err = StartEmbedded(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, c = restartEmbedded(t, cfg, e, c)
 	defer e.Close()
 	if v := e.c.TopicInfo("latest").Configs["retention.ms"]; v == nil || *v != "-1" {
 		t.Fatalf("after a restart, the compacted topic's retention.ms is %v, want -1", v)
 	}
 	e.cleaner.pass()
-	c = dial(t, e)
 	recs, err := c.ReadAll(ctx, "latest")
 	if err != nil {
 		t.Fatal(err)
