@@ -19,7 +19,7 @@ import (
 // and _schemas lost the keys not written for a week (at once for
 // records stamped weeks ago, a replay of old events), and with them the
 // state a restart restores. The request goes on to kfake, changed.
-func keepCompacted(c *kfake.Cluster) func(kmsg.Request) (kmsg.Response, error, bool) {
+func keepCompacted() func(kmsg.Request) (kmsg.Response, error, bool) {
 	return func(req kmsg.Request) (kmsg.Response, error, bool) {
 		r, ok := req.(*kmsg.CreateTopicsRequest)
 		if !ok {
@@ -27,16 +27,17 @@ func keepCompacted(c *kfake.Cluster) func(kmsg.Request) (kmsg.Response, error, b
 		}
 		for i := range r.Topics {
 			t := &r.Topics[i]
-			compactOnly, hasRetention := false, false
+			var policy *string
+			hasRetention := false
 			for _, cfg := range t.Configs {
 				switch cfg.Name {
 				case "cleanup.policy":
-					compactOnly = cfg.Value != nil && isCompactOnly(*cfg.Value)
+					policy = cfg.Value
 				case "retention.ms":
 					hasRetention = true
 				}
 			}
-			if compactOnly && !hasRetention {
+			if keptForever(policy, hasRetention) {
 				cfg := kmsg.NewCreateTopicsRequestTopicConfig()
 				cfg.Name = "retention.ms"
 				v := "-1"
@@ -46,6 +47,13 @@ func keepCompacted(c *kfake.Cluster) func(kmsg.Request) (kmsg.Response, error, b
 		}
 		return nil, nil, false
 	}
+}
+
+// keptForever tells whether a topic of this cleanup.policy (nil: not
+// set) and no retention.ms of its own (hasRetention false) is to get
+// retention.ms=-1: it compacts without deleting.
+func keptForever(policy *string, hasRetention bool) bool {
+	return policy != nil && isCompactOnly(*policy) && !hasRetention
 }
 
 // isCompactOnly tells whether a cleanup.policy compacts without deleting.
@@ -83,8 +91,7 @@ func keepCompactedTopics(ctx context.Context, c *kfake.Cluster, addr string, sec
 		if ti == nil {
 			continue
 		}
-		policy, retention := ti.Configs["cleanup.policy"], ti.Configs["retention.ms"]
-		if policy == nil || !isCompactOnly(*policy) || retention != nil {
+		if !keptForever(ti.Configs["cleanup.policy"], ti.Configs["retention.ms"] != nil) {
 			continue
 		}
 		r := kmsg.NewIncrementalAlterConfigsRequestResource()

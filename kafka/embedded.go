@@ -230,7 +230,7 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	c.ControlKey(int16(kmsg.GetTelemetrySubscriptions), noTelemetry(c))
 	c.ControlKey(int16(kmsg.CreateTopics), refuseInvalidTopicNames(c))
 	c.ControlKey(int16(kmsg.CreateTopics), limitPartitions(c))
-	c.ControlKey(int16(kmsg.CreateTopics), keepCompacted(c))
+	c.ControlKey(int16(kmsg.CreateTopics), keepCompacted())
 	c.ControlKey(int16(kmsg.CreatePartitions), limitPartitions(c))
 	if len(open) > 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
