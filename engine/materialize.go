@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -84,7 +85,8 @@ type tableState struct {
 	name  string
 	id    tableIdentity
 	store state.Store
-	dir   string // the Pebble store's directory, removed on close
+	dir   string    // the Pebble store's directory, removed on close
+	kept  keptStore // or the kept store's, left for the next run
 	sub   kafka.Subscription
 	// canon re-encodes a record's (unwindowed) key bytes as the key
 	// serde would write its decoded values; nil when the table's keys
@@ -103,6 +105,9 @@ type tableState struct {
 	// record time read: the stream time of the task that writes the
 	// partition's windows, by which their retention runs out.
 	streamTime map[int32]int64
+	// applied counts the records read since t started: what a kept
+	// store had to catch up on.
+	applied int64
 }
 
 // materializers owns the engine's tableStates.
@@ -120,13 +125,14 @@ type materializers struct {
 // by the engine while it runs.
 const ownerFile = "owner.lock"
 
-// pullDir returns the directory of this engine's pull stores,
+// pullDir returns the directory of the pull stores this engine keeps for
+// its run only (where another engine holds a table's kept store),
 // StateDir/pull/engine-*, creating it and locking its ownerFile on first
-// use. The stores are rebuilt from their topics at every start, and a
-// server killed before it could remove its stores left them there: the
+// use. A server killed before it could remove them left them there: the
 // first use removes the directories under StateDir/pull of engines that
 // have gone (an ownerFile it can lock), and those of the layout before
-// (a directory per table, straight under pull). Callers hold m.mu.
+// (a directory per table, straight under pull), but not the kept stores
+// under StateDir/pull/tables. Callers hold m.mu.
 func (e *Engine) pullDir() (string, error) {
 	m := &e.mats
 	if m.dir != "" {
@@ -142,6 +148,9 @@ func (e *Engine) pullDir() (string, error) {
 	}
 	for _, ent := range ents {
 		dir := filepath.Join(base, ent.Name())
+		if ent.Name() == keptDirs {
+			continue
+		}
 		if !strings.HasPrefix(ent.Name(), "engine-") {
 			if err := os.RemoveAll(dir); err != nil {
 				e.opts.Logf("remove the pull store %s left by an earlier run: %v", dir, err)
@@ -242,6 +251,7 @@ func (e *Engine) dropTable(name string) {
 			e.opts.Logf("materialized table %s: %v", name, err)
 		}
 	}
+	e.removeKept(name)
 }
 
 // closeTables stops every materializer; later pull queries fail.
@@ -262,46 +272,22 @@ func (e *Engine) closeTables() error {
 	return errors.Join(errs...)
 }
 
-// startTable opens a store for src and subscribes it to src's topic.
+// startTable opens a store for src and subscribes it to src's topic,
+// from where a kept store stopped reading, else from the topic's start.
 func (e *Engine) startTable(ctx context.Context, src *metastore.Source, id tableIdentity) (*tableState, error) {
-	kind := e.config(nil).Get(StateStoreProperty, state.KindMemory)
-	dir := ""
-	if strings.EqualFold(strings.TrimSpace(kind), state.KindPebble) {
-		if e.opts.StateDir == "" {
-			kind = state.KindMemory // no data directory: memory it is
-		} else {
-			base, err := e.pullDir()
-			if err != nil {
-				return nil, fmt.Errorf("materialize %s: %w", src.Name, err)
-			}
-			d, err := os.MkdirTemp(base, safeName(src.Name)+"-")
-			if err != nil {
-				return nil, fmt.Errorf("materialize %s: %w", src.Name, err)
-			}
-			dir = d
-		}
-	}
-	store, err := state.Open(kind, dir)
-	if err != nil {
-		if dir != "" {
-			os.RemoveAll(dir)
-		}
-		return nil, fmt.Errorf("materialize %s (%s=%s): %w", src.Name, StateStoreProperty, kind, err)
-	}
 	t := &tableState{
 		name:    src.Name,
 		id:      id,
-		store:   store,
-		dir:     dir,
 		canon:   e.keyCanonicalizer(src),
-		next:    map[int32]int64{},
 		changed: make(chan struct{}),
-
-		streamTime: map[int32]int64{},
+	}
+	if err := e.openTableStore(ctx, t, src); err != nil {
+		return nil, fmt.Errorf("materialize %s: %w", src.Name, err)
 	}
 	sub, err := e.cluster.Subscribe(ctx, kafka.SubscribeOptions{
 		Topics:   []string{src.Topic},
 		Reset:    kafka.Earliest,
+		From:     maps.Clone(t.next),
 		NoCommit: true,
 		OnMarker: t.marker,
 		// A pull query waits for this reader to reach the topic's
@@ -315,6 +301,65 @@ func (e *Engine) startTable(ctx context.Context, src *metastore.Source, id table
 	}
 	t.sub = sub
 	return t, nil
+}
+
+// openTableStore gives t its store, by ksql.state.store: in memory; or
+// Pebble, kept under Options.StateDir across restarts (see keptstore.go),
+// or of this run only when another engine holds the kept one. Callers
+// hold e.mats.mu.
+func (e *Engine) openTableStore(ctx context.Context, t *tableState, src *metastore.Source) error {
+	t.next, t.streamTime = map[int32]int64{}, map[int32]int64{}
+	kind := strings.TrimSpace(e.config(nil).Get(StateStoreProperty, state.KindMemory))
+	if !strings.EqualFold(kind, state.KindPebble) || e.opts.StateDir == "" {
+		if strings.EqualFold(kind, state.KindPebble) {
+			kind = state.KindMemory // no data directory: memory it is
+		}
+		store, err := state.Open(kind, "")
+		if err != nil {
+			return fmt.Errorf("%s=%s: %w", StateStoreProperty, kind, err)
+		}
+		t.store = store
+		return nil
+	}
+	k, ok, err := e.lockKept(src.Name)
+	if err != nil {
+		return err
+	}
+	if ok {
+		store, next, streamTime, err := e.openKept(ctx, k, src, t.id)
+		if err != nil {
+			k.release()
+			return err
+		}
+		t.store, t.kept, t.next, t.streamTime = store, k, next, streamTime
+		t.indexed, err = hasIndex(store)
+		return err
+	}
+	base, err := e.pullDir()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp(base, safeName(src.Name)+"-")
+	if err != nil {
+		return err
+	}
+	store, err := e.openPebblePull(dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return err
+	}
+	t.store, t.dir = store, dir
+	return nil
+}
+
+// hasIndex tells whether store holds an 'i' entry.
+func hasIndex(store state.Store) (bool, error) {
+	found := false
+	err := store.Scan([]byte{'i'}, []byte{'j'}, func(_, _ []byte) bool {
+		found = true
+		return false
+	})
+	return found, err
 }
 
 // safeName keeps the letters and digits of a source name for a
@@ -363,6 +408,9 @@ func (t *tableState) close() error {
 	if t.dir != "" {
 		errs = append(errs, os.RemoveAll(t.dir))
 	}
+	if t.kept.lock != nil {
+		errs = append(errs, t.kept.release())
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close materialized table %s: %w", t.name, err)
 	}
@@ -390,6 +438,7 @@ func (t *tableState) applyLocked(recs []kafka.Record) error {
 		return t.err
 	}
 	var key []byte
+	var read []int32 // the partitions of recs, for a kept store
 	for i := range recs {
 		r := &recs[i]
 		part, inner := t.statePartition(r)
@@ -416,6 +465,14 @@ func (t *tableState) applyLocked(recs []kafka.Record) error {
 		if r.Offset+1 > t.next[r.Partition] {
 			t.next[r.Partition] = r.Offset + 1
 		}
+		if !slices.Contains(read, r.Partition) {
+			read = append(read, r.Partition)
+		}
+	}
+	t.applied += int64(len(recs))
+	if err := t.keep(read); err != nil {
+		t.err = fmt.Errorf("materialize %s: %w", t.name, err)
+		return t.err
 	}
 	if err := t.evict(); err != nil {
 		t.err = fmt.Errorf("materialize %s: %w", t.name, err)

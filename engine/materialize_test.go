@@ -194,9 +194,10 @@ func TestPullReadsThroughOutputCaching(t *testing.T) {
 	}
 }
 
-// TestDropStopsTheMaterializer: DROP forgets a table's store, so a table
-// of the same name over another topic reads that topic; Close removes the
-// Pebble directories.
+// TestDropStopsTheMaterializer: DROP forgets a table's store and removes
+// its kept Pebble directory, so a table of the same name over another
+// topic reads that topic; Close leaves the kept store of the table there
+// is for the next run, and nothing else.
 func TestDropStopsTheMaterializer(t *testing.T) {
 	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
 	dir := t.TempDir()
@@ -212,18 +213,24 @@ func TestDropStopsTheMaterializer(t *testing.T) {
 		if got := mustPull(t, e, "SELECT v FROM t WHERE k = 'x';", nil); fmt.Sprint(got.rows) != fmt.Sprintf("[%d]", i+1) {
 			t.Fatalf("table over %s: %q", topic, got.rows)
 		}
-		if ents, _ := filepath.Glob(filepath.Join(dir, "pull", "engine-*", "T-*")); len(ents) != 1 {
+		kept := filepath.Join(dir, "pull", keptDirs, "*", "T-*")
+		if ents, _ := filepath.Glob(kept); len(ents) != 1 {
 			t.Fatalf("%d store directories, want 1", len(ents))
 		}
 		mustExec(t, e, "DROP TABLE t;")
+		if ents, _ := filepath.Glob(kept); len(ents) != 0 {
+			t.Fatalf("%d store directories after DROP, want 0", len(ents))
+		}
 	}
 	mustExec(t, e, "CREATE SOURCE TABLE t (k STRING PRIMARY KEY, v INT) WITH (kafka_topic='two', format='JSON');")
 	mustPull(t, e, "SELECT * FROM t;", nil)
 	if err := e.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if ents, _ := os.ReadDir(filepath.Join(dir, "pull")); len(ents) != 0 {
-		t.Fatalf("%d store directories left after Close", len(ents))
+	ents, _ := os.ReadDir(filepath.Join(dir, "pull"))
+	kept, _ := filepath.Glob(filepath.Join(dir, "pull", keptDirs, "*", "T-*"))
+	if len(ents) != 1 || len(kept) != 1 {
+		t.Fatalf("%d directories and %d kept stores left after Close, want 1 and 1", len(ents), len(kept))
 	}
 }
 
@@ -331,12 +338,13 @@ func TestPullLeavesOutWindowsPastRetention(t *testing.T) {
 	}
 }
 
-// TestPullStoresOfAKilledServerAreRemoved: the Pebble stores of pull
-// queries are rebuilt at every start, and those a killed server left
-// behind (an engine's directory whose owner lock nobody holds, or a
-// store of the layout before, straight under pull) are removed when the
-// next engine first materializes a table; those of an engine still
-// running on the same directory are not.
+// TestPullStoresOfAKilledServerAreRemoved: a second engine on the same
+// state directory, which cannot take the running one's kept store of a
+// table, makes one for its run only; the stores of that kind a killed
+// server left behind (an engine's directory whose owner lock nobody
+// holds, or a store of the layout before, straight under pull) are
+// removed when the next engine first makes one; those of an engine
+// still running on the same directory are not.
 func TestPullStoresOfAKilledServerAreRemoved(t *testing.T) {
 	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
 	dir := t.TempDir()
@@ -367,10 +375,11 @@ func TestPullStoresOfAKilledServerAreRemoved(t *testing.T) {
 	if got := mustPull(t, next, "SELECT * FROM t WHERE id = 'about';", nil); len(got.rows) != 1 {
 		t.Fatalf("rows %q", got.rows)
 	}
-	stores, _ := filepath.Glob(filepath.Join(dir, "pull", "*", "T-*"))
+	kept, _ := filepath.Glob(filepath.Join(dir, "pull", keptDirs, "*", "T-*"))
+	stores, _ := filepath.Glob(filepath.Join(dir, "pull", "engine-*", "T-*"))
 	left, _ := filepath.Glob(filepath.Join(dir, "pull", "T-*"))
-	if len(stores) != 2 || len(left) != 0 {
-		t.Fatalf("stores %q and %q; want one of each engine's and none of the layout before", stores, left)
+	if len(kept) != 1 || len(stores) != 1 || len(left) != 0 {
+		t.Fatalf("kept %q, for a run %q, left %q; want the live engine's kept store, the next's of its run and none of the layout before", kept, stores, left)
 	}
 	if got := mustPull(t, live, "SELECT * FROM t WHERE id = 'about';", nil); len(got.rows) != 1 {
 		t.Fatalf("rows %q", got.rows)

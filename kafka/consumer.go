@@ -179,11 +179,15 @@ func resetOffset(r OffsetReset) kgo.Offset {
 
 // directOffsets pins a NoCommit Latest subscription to the end offsets of
 // now (kgo would otherwise resolve "latest" lazily, after records produced
-// right after Subscribe). It returns nil, to fall back to ConsumeTopics,
-// for Earliest or when a topic does not exist yet.
+// right after Subscribe), and the partitions of opts.From to their
+// offsets. It returns nil, to fall back to ConsumeTopics, for Earliest
+// without From or when a topic does not exist yet.
 func (c *Client) directOffsets(ctx context.Context, opts SubscribeOptions) (map[string]map[int32]kgo.Offset, error) {
-	if opts.Reset == Earliest {
+	if opts.Reset == Earliest && opts.From == nil {
 		return nil, nil
+	}
+	if len(opts.From) > 0 && len(opts.Topics) != 1 {
+		return nil, fmt.Errorf("subscribe to %v: offsets to start from need a single topic", opts.Topics)
 	}
 	ends, err := c.topicEnds(ctx, opts.Topics)
 	if err != nil {
@@ -196,7 +200,14 @@ func (c *Client) directOffsets(ctx context.Context, opts SubscribeOptions) (map[
 		}
 		out[t] = make(map[int32]kgo.Offset, len(ends[t]))
 		for p, o := range ends[t] {
-			out[t][p] = kgo.NewOffset().At(o)
+			switch from, ok := opts.From[p]; {
+			case ok:
+				out[t][p] = kgo.NewOffset().At(from)
+			case opts.Reset == Earliest:
+				out[t][p] = kgo.NewOffset().AtStart()
+			default:
+				out[t][p] = kgo.NewOffset().At(o)
+			}
 		}
 	}
 	return out, nil

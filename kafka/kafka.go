@@ -68,6 +68,10 @@ type SubscribeOptions struct {
 	Reset OffsetReset
 	// NoCommit reads without committing offsets (PRINT, push queries).
 	NoCommit bool
+	// From, for a NoCommit subscription to one topic, gives the offset
+	// each listed partition is read from (a reader resuming where its
+	// own store says it stopped); the others start per Reset.
+	From map[int32]int64
 	// EarliestTopics are read from their start when the group has no
 	// committed offset for them, whatever Reset says (a table a query
 	// joins must be read whole).

@@ -402,6 +402,9 @@ func (m *MemCluster) backlogLocked(opts SubscribeOptions) []Record {
 		}
 		for p := range mt.parts {
 			from, ok := committed[t][int32(p)]
+			if at, resume := opts.From[int32(p)]; opts.NoCommit && resume {
+				from, ok = min(max(at, 0), int64(len(mt.parts[p]))), true
+			}
 			switch {
 			case ok:
 			case opts.Reset == Earliest || slices.Contains(opts.EarliestTopics, t):

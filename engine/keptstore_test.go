@@ -1,0 +1,116 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/eddysql/eddy/kafka"
+	"github.com/eddysql/eddy/state"
+)
+
+// TestKeptPullStoreReadsOnlyWhatIsNew: a table's Pebble pull store is
+// kept across a restart, and the next engine reads only the records
+// written since the last one stopped, updates and deletions among them,
+// before it answers; a topic deleted and made again under the same name
+// (here with more records than the old one had, so that the old offsets
+// are all still in range) is read again from its start.
+func TestKeptPullStoreReadsOnlyWhatIsNew(t *testing.T) {
+	brokerDir, stateDir := t.TempDir(), t.TempDir()
+	cl := startBroker(t, brokerDir)
+	createTopic(t, cl, "prices", 3)
+	latest := map[string]string{}
+	produce := func(recs ...kafka.Record) {
+		t.Helper()
+		produceJSON(t, cl, "prices", recs...)
+		for _, r := range recs {
+			if r.Value == nil {
+				delete(latest, string(r.Key))
+			} else {
+				latest[string(r.Key)] = string(r.Value)
+			}
+		}
+	}
+	price := func(key string, v int) kafka.Record {
+		return kafka.Record{Key: []byte(key), Value: fmt.Appendf(nil, `{"P":%d}`, v)}
+	}
+	wantRows := func() []string {
+		var rows []string
+		for k, v := range latest {
+			rows = append(rows, fmt.Sprintf("%s %s", k, v[len(`{"P":`):len(v)-1]))
+		}
+		slices.Sort(rows)
+		return rows
+	}
+	const ddl = "CREATE SOURCE TABLE prices (k STRING PRIMARY KEY, p INT) WITH (kafka_topic='prices', key_format='KAFKA', value_format='JSON');"
+	pullAll := func(e *Engine) []string {
+		t.Helper()
+		rows := mustPull(t, e, "SELECT k, p FROM prices;", nil).rows
+		slices.Sort(rows)
+		return rows
+	}
+	applied := func(e *Engine) int64 {
+		e.mats.mu.Lock()
+		defer e.mats.mu.Unlock()
+		ts := e.mats.byName["PRICES"]
+		ts.mu.RLock()
+		defer ts.mu.RUnlock()
+		return ts.applied
+	}
+
+	var recs []kafka.Record
+	for i := range 1000 {
+		recs = append(recs, price(fmt.Sprintf("k%03d", i%400), i))
+	}
+	produce(recs...)
+	e1 := newBrokerEngineStore(t, cl, state.KindPebble, stateDir)
+	mustExec(t, e1, ddl)
+	if got := pullAll(e1); fmt.Sprint(got) != fmt.Sprint(wantRows()) {
+		t.Fatalf("first run: %d rows, want %d", len(got), len(latest))
+	}
+	if n := applied(e1); n != 1000 {
+		t.Fatalf("first run read %d records, want 1000", n)
+	}
+	if err := e1.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// While no engine runs: updates, new keys and deletions.
+	recs = recs[:0]
+	for i := range 60 {
+		recs = append(recs, price(fmt.Sprintf("k%03d", 390+i), 5000+i))
+	}
+	recs = append(recs, kafka.Record{Key: []byte("k000")}, kafka.Record{Key: []byte("k123")})
+	produce(recs...)
+	e2 := newBrokerEngineStore(t, cl, state.KindPebble, stateDir)
+	if got := pullAll(e2); fmt.Sprint(got) != fmt.Sprint(wantRows()) {
+		t.Fatalf("after a restart: %d rows, want %d: %q", len(got), len(latest), got)
+	}
+	if got := mustPull(t, e2, "SELECT p FROM prices WHERE k = 'k123';", nil); len(got.rows) != 0 {
+		t.Fatalf("deleted key k123: %q", got.rows)
+	}
+	if n := applied(e2); n != int64(len(recs)) {
+		t.Fatalf("after a restart the store read %d records, want the %d written since", n, len(recs))
+	}
+	if err := e2.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The topic is deleted and made again, with other keys.
+	if err := cl.DeleteTopic(context.Background(), "prices"); err != nil {
+		t.Fatal(err)
+	}
+	createTopic(t, cl, "prices", 3)
+	clear(latest)
+	recs = recs[:0]
+	for i := range 1500 {
+		recs = append(recs, price(fmt.Sprintf("n%04d", i), i))
+	}
+	produce(recs...)
+	e3 := newBrokerEngineStore(t, cl, state.KindPebble, stateDir)
+	defer e3.Close()
+	if got := pullAll(e3); fmt.Sprint(got) != fmt.Sprint(wantRows()) {
+		t.Fatalf("over the topic made again: %d rows, want %d", len(got), len(latest))
+	}
+}
