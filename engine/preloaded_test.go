@@ -19,7 +19,7 @@ import (
 // broker (the embedded one), with the input already in the topics when the
 // query starts, several partitions, and restarts.
 
-func startBroker(t *testing.T, dir string) *kafka.Client {
+func startBroker(t testing.TB, dir string) *kafka.Client {
 	t.Helper()
 	_, cl := testenv.Kafka(t, dir)
 	return cl
@@ -49,7 +49,7 @@ func produceJSON(t *testing.T, cl kafka.Cluster, topic string, recs ...kafka.Rec
 	}
 }
 
-func createTopic(t *testing.T, cl kafka.Cluster, name string, parts int32) {
+func createTopic(t testing.TB, cl kafka.Cluster, name string, parts int32) {
 	t.Helper()
 	if err := cl.CreateTopic(context.Background(), kafka.TopicInfo{Name: name, Partitions: parts, Replicas: 1}); err != nil {
 		t.Fatal(err)
