@@ -24,10 +24,10 @@ import (
 //	'o' part(4) -> the next offset of the topic partition to read
 //	's' part(4) -> the state partition's stream time (windowed tables)
 //
-// The offsets are written after the records they cover, without a sync:
-// a store a kill -9 cut short (Pebble replays its log up to where the
-// process stopped) holds offsets no further than its records, and
-// reading again from them writes the same latest values.
+// The offsets are written in one batch with the records they cover,
+// without a sync: a store a kill -9 cut short (Pebble replays its log up
+// to where the process stopped) holds offsets and records as of one
+// batch, and reading on from there writes the same latest values.
 //
 // A store whose identity, topic ID or offsets do not match the topic as
 // it is now (the table made again differently, its topic deleted and
@@ -216,7 +216,7 @@ func keptKey(b []byte, kind byte, part int32) []byte {
 
 // keep writes, in a kept store, where t has read the partitions of
 // parts to, and the stream times. Callers hold t.mu.
-func (t *tableState) keep(parts []int32) error {
+func (t *tableState) keep(w state.Batch, parts []int32) error {
 	if t.kept.lock == nil || len(parts) == 0 {
 		return nil
 	}
@@ -224,14 +224,14 @@ func (t *tableState) keep(parts []int32) error {
 	for _, p := range parts {
 		k = keptKey(k[:0], 'o', p)
 		v = binary.BigEndian.AppendUint64(v[:0], uint64(t.next[p]))
-		if err := t.store.Put(k, v); err != nil {
+		if err := w.Put(k, v); err != nil {
 			return err
 		}
 	}
 	for p, st := range t.streamTime {
 		k = keptKey(k[:0], 's', p)
 		v = binary.BigEndian.AppendUint64(v[:0], uint64(st))
-		if err := t.store.Put(k, v); err != nil {
+		if err := w.Put(k, v); err != nil {
 			return err
 		}
 	}

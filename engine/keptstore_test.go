@@ -3,9 +3,14 @@ package engine
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/eddysql/eddy/api"
+	"github.com/eddysql/eddy/internal/testenv"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/state"
 )
@@ -113,4 +118,106 @@ func TestKeptPullStoreReadsOnlyWhatIsNew(t *testing.T) {
 	if got := pullAll(e3); fmt.Sprint(got) != fmt.Sprint(wantRows()) {
 		t.Fatalf("over the topic made again: %d rows, want %d", len(got), len(latest))
 	}
+}
+
+// pullKillEnv makes the test binary, run again by
+// TestKeptPullStoreAfterAKill, the server that is killed: its value is
+// the broker's address and the state directory.
+const pullKillEnv = "EDDY_PULL_KILL"
+
+// TestKeptPullStoreAfterAKill: a server keeping a table's Pebble pull
+// store up to date while records arrive dies without closing it (as
+// under kill -9). The next server on its state directory goes on from
+// the offsets the store kept, not from the topic's start, and answers
+// with every key's latest value.
+func TestKeptPullStoreAfterAKill(t *testing.T) {
+	if v := os.Getenv(pullKillEnv); v != "" {
+		addr, dir, _ := strings.Cut(v, "|")
+		killedPullServer(addr, dir)
+		return
+	}
+	addr, cl := testenv.Kafka(t, t.TempDir())
+	stateDir := t.TempDir()
+	createTopic(t, cl, "prices", 3)
+	var recs []kafka.Record
+	for i := range 20_000 {
+		recs = append(recs, kafka.Record{Key: fmt.Appendf(nil, "k%05d", i%5000), Value: fmt.Appendf(nil, `{"P":%d}`, i)})
+	}
+	produceJSON(t, cl, "prices", recs...)
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestKeptPullStoreAfterAKill$")
+	cmd.Env = append(os.Environ(), pullKillEnv+"="+addr+"|"+stateDir)
+	out, err := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 3 {
+		t.Fatalf("the killed server exited %d (%v), want 3:\n%s", code, err, out)
+	}
+
+	all, err := cl.ReadAll(context.Background(), "prices")
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := map[string]string{}
+	for _, r := range all {
+		latest[string(r.Key)] = string(r.Value)
+	}
+	e := newBrokerEngineStore(t, cl, state.KindPebble, stateDir)
+	defer e.Close()
+	rows := mustPull(t, e, "SELECT k, p FROM prices;", nil).rows
+	if len(rows) != len(latest) {
+		t.Fatalf("%d rows, want %d", len(rows), len(latest))
+	}
+	for _, row := range rows {
+		k, p, _ := strings.Cut(row, " ")
+		if want := fmt.Sprintf(`{"P":%s}`, p); latest[k] != want {
+			t.Fatalf("key %s: %s, want %s", k, want, latest[k])
+		}
+	}
+	e.mats.mu.Lock()
+	ts := e.mats.byName["PRICES"]
+	e.mats.mu.Unlock()
+	ts.mu.RLock()
+	applied := ts.applied
+	ts.mu.RUnlock()
+	if applied >= int64(len(all)) {
+		t.Fatalf("the next server read %d records of %d: it did not go on from the kept store", applied, len(all))
+	}
+}
+
+// killedPullServer declares the table, has its store read the topic,
+// then writes and reads 5 × 1,000 more records, and exits without
+// closing anything.
+func killedPullServer(addr, dir string) {
+	fail := func(err error) {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	ctx := context.Background()
+	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: []string{addr}})
+	if err != nil {
+		fail(err)
+	}
+	e, err := New(ctx, Options{Cluster: cl, StateDir: dir, Config: map[string]string{StateStoreProperty: state.KindPebble}})
+	if err != nil {
+		fail(err)
+	}
+	pull := func() {
+		err := e.Stream(ctx, "SELECT * FROM prices WHERE k = 'k00001';", nil, func(api.StreamedRow) error { return nil })
+		if err != nil {
+			fail(err)
+		}
+	}
+	if _, err := e.Execute(ctx, "CREATE SOURCE TABLE prices (k STRING PRIMARY KEY, p INT) WITH (kafka_topic='prices', key_format='KAFKA', value_format='JSON');", nil); err != nil {
+		fail(err)
+	}
+	pull()
+	for round := range 5 {
+		var recs []kafka.Record
+		for i := range 1000 {
+			recs = append(recs, kafka.Record{Topic: "prices", Partition: -1, Key: fmt.Appendf(nil, "k%05d", (round*1000+i*7)%6000), Value: fmt.Appendf(nil, `{"P":%d}`, 100_000+round*1000+i)})
+		}
+		if err := cl.Produce(ctx, recs...); err != nil {
+			fail(err)
+		}
+		pull()
+	}
+	os.Exit(3) // nothing closed, as under kill -9
 }

@@ -437,7 +437,35 @@ func (t *tableState) applyLocked(recs []kafka.Record) error {
 	if t.err != nil {
 		return t.err
 	}
-	var key []byte
+	write := func(w state.Batch) error { return t.write(w, recs) }
+	var err error
+	if b, ok := t.store.(state.BatchApplier); ok {
+		// One write for the chunk, offsets included: Pebble's commit
+		// pipeline once rather than per entry.
+		err = b.ApplyBatch(write)
+	} else {
+		err = write(t.store)
+	}
+	if err == nil {
+		t.applied += int64(len(recs))
+		if err = t.evict(); err != nil {
+			err = fmt.Errorf("materialize %s: %w", t.name, err)
+		}
+	}
+	if err != nil {
+		t.err = err
+		return err
+	}
+	close(t.changed)
+	t.changed = make(chan struct{})
+	return nil
+}
+
+// write writes each record's latest value (or its deletion) with its
+// index entries, advances t.next and, in a kept store, writes where t
+// has read to. Callers hold t.mu.
+func (t *tableState) write(w state.Batch, recs []kafka.Record) error {
+	var key, val []byte
 	var read []int32 // the partitions of recs, for a kept store
 	for i := range recs {
 		r := &recs[i]
@@ -448,19 +476,19 @@ func (t *tableState) applyLocked(recs []kafka.Record) error {
 		key = dataKey(key[:0], part, r.Key)
 		var err error
 		if r.Value == nil {
-			err = t.store.Delete(key)
+			err = w.Delete(key)
 		} else {
-			err = t.store.Put(key, encodeStored(nil, r))
+			val = encodeStored(val[:0], r)
+			err = w.Put(key, val)
 		}
 		if err == nil && t.canon != nil && inner != nil {
-			err = t.index(part, inner, r)
+			err = t.index(w, part, inner, r)
 		}
 		if err == nil && t.id.retention > 0 && inner != nil {
-			err = t.timeIndex(part, r)
+			err = t.timeIndex(w, part, r)
 		}
 		if err != nil {
-			t.err = fmt.Errorf("materialize %s at %s/%d@%d: %w", t.name, r.Topic, r.Partition, r.Offset, err)
-			return t.err
+			return fmt.Errorf("materialize %s at %s/%d@%d: %w", t.name, r.Topic, r.Partition, r.Offset, err)
 		}
 		if r.Offset+1 > t.next[r.Partition] {
 			t.next[r.Partition] = r.Offset + 1
@@ -469,17 +497,9 @@ func (t *tableState) applyLocked(recs []kafka.Record) error {
 			read = append(read, r.Partition)
 		}
 	}
-	t.applied += int64(len(recs))
-	if err := t.keep(read); err != nil {
-		t.err = fmt.Errorf("materialize %s: %w", t.name, err)
-		return t.err
+	if err := t.keep(w, read); err != nil {
+		return fmt.Errorf("materialize %s: %w", t.name, err)
 	}
-	if err := t.evict(); err != nil {
-		t.err = fmt.Errorf("materialize %s: %w", t.name, err)
-		return t.err
-	}
-	close(t.changed)
-	t.changed = make(chan struct{})
 	return nil
 }
 
@@ -535,7 +555,7 @@ func (t *tableState) statePartition(r *kafka.Record) (int32, []byte) {
 
 // index keeps the 'i' entry of a record whose key is not in its
 // canonical encoding.
-func (t *tableState) index(part int32, inner []byte, r *kafka.Record) error {
+func (t *tableState) index(w state.Batch, part int32, inner []byte, r *kafka.Record) error {
 	canon, ok := t.canon(inner)
 	if !ok || bytes.Equal(canon, inner) {
 		return nil
@@ -543,24 +563,24 @@ func (t *tableState) index(part int32, inner []byte, r *kafka.Record) error {
 	k := indexKey(nil, part, canon)
 	k = append(k, r.Key...)
 	if r.Value == nil {
-		return t.store.Delete(k)
+		return w.Delete(k)
 	}
 	t.indexed = true
-	return t.store.Put(k, nil)
+	return w.Put(k, nil)
 }
 
 // timeIndex keeps the 't' entry of a windowed record: put with it,
 // deleted with it.
-func (t *tableState) timeIndex(part int32, r *kafka.Record) error {
+func (t *tableState) timeIndex(w state.Batch, part int32, r *kafka.Record) error {
 	at, ok := retainedFrom(r.Key, t.id.windowKind, t.id.windowSize)
 	if !ok {
 		return nil
 	}
 	k := timeKey(nil, part, at, r.Key)
 	if r.Value == nil {
-		return t.store.Delete(k)
+		return w.Delete(k)
 	}
-	return t.store.Put(k, nil)
+	return w.Put(k, nil)
 }
 
 // retainedFrom is the time the retention of the window of a windowed
@@ -598,7 +618,7 @@ func (t *tableState) evict() error {
 			if t.canon != nil {
 				r := kafka.Record{Key: key, Partition: part}
 				if _, inner := t.statePartition(&r); inner != nil {
-					errs = append(errs, t.index(part, inner, &kafka.Record{Key: key}))
+					errs = append(errs, t.index(t.store, part, inner, &kafka.Record{Key: key}))
 				}
 			}
 			if err := errors.Join(errs...); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/eddysql/eddy/internal/testenv"
 	"github.com/eddysql/eddy/kafka"
 )
 
@@ -136,6 +137,7 @@ func BenchmarkMaterialize(b *testing.B) {
 	}
 	for _, store := range []string{"memory", "pebble"} {
 		b.Run("store="+store, func(b *testing.B) {
+			cpu0 := testenv.ProcessCPU()
 			for b.Loop() {
 				e := newEngineOn(b, cl, map[string]string{StateStoreProperty: store})
 				mustExec(b, e, "CREATE SOURCE TABLE IF NOT EXISTS t (k STRING PRIMARY KEY, v BIGINT) WITH (kafka_topic='t', key_format='KAFKA', value_format='JSON');")
@@ -147,6 +149,7 @@ func BenchmarkMaterialize(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*records), "ns/record")
+			b.ReportMetric(float64((testenv.ProcessCPU()-cpu0).Nanoseconds())/float64(b.N*records), "cpu-ns/record")
 		})
 	}
 }

@@ -240,6 +240,20 @@ func (s *pebbleStore) CommitBatch(offset int64, fill func(Batch) error) error {
 	return nil
 }
 
+// ApplyBatch writes fill's changes in one batch, unsynced (see
+// BatchApplier).
+func (s *pebbleStore) ApplyBatch(fill func(Batch) error) error {
+	b := s.db.NewBatch()
+	defer b.Close()
+	if err := fill(pebbleBatch{b}); err != nil {
+		return err
+	}
+	if err := b.Commit(pebble.NoSync); err != nil {
+		return fmt.Errorf("state %s: apply a batch: %w", s.dir, err)
+	}
+	return nil
+}
+
 // pebbleBatch writes keys behind the data prefix, built in place in
 // the batch (no key is allocated).
 type pebbleBatch struct{ b *pebble.Batch }

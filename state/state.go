@@ -56,6 +56,17 @@ type BatchCommitter interface {
 	CommitBatch(offset int64, fill func(Batch) error) error
 }
 
+// BatchApplier is a Store that applies a batch of writes as one write,
+// without waiting for it to be durable: a reader that keeps a copy of a
+// topic with the offsets it has read to writes both together, and pays
+// for one pass through Pebble's commit pipeline per batch, not per
+// entry.
+type BatchApplier interface {
+	// ApplyBatch applies what fill writes to the batch; on an error
+	// nothing of it is applied.
+	ApplyBatch(fill func(Batch) error) error
+}
+
 // Store kinds, the values of the ksql.state.store property.
 const (
 	KindMemory = "memory" // the default

@@ -263,6 +263,49 @@ func TestPebbleCommitBatch(t *testing.T) {
 	check(s)
 }
 
+// TestPebbleApplyBatch: a batch's writes and deletes are there together
+// once ApplyBatch returns, after a reopen too; a batch whose filling
+// fails leaves the store as it was.
+func TestPebbleApplyBatch(t *testing.T) {
+	dir := t.TempDir()
+	s, err := OpenPebble(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustPut(t, s, "gone", "x")
+	ba := s.(BatchApplier)
+	err = ba.ApplyBatch(func(b Batch) error {
+		return errors.Join(b.Put([]byte("a"), []byte("1")), b.Put([]byte("b"), []byte("")), b.Delete([]byte("gone")))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := errors.New("no more")
+	err = ba.ApplyBatch(func(b Batch) error {
+		return errors.Join(b.Put([]byte("a"), []byte("2")), failed)
+	})
+	if !errors.Is(err, failed) {
+		t.Fatalf("a failed fill: %v, want its error", err)
+	}
+	check := func(s Store) {
+		t.Helper()
+		mustGet(t, s, "a", "1")
+		mustGet(t, s, "b", "")
+		if _, ok, err := s.Get([]byte("gone")); ok || err != nil {
+			t.Fatalf("deleted key: present %v, %v", ok, err)
+		}
+	}
+	check(s)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = OpenPebble(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	check(s)
+}
+
 // crashEnv makes the test binary, re-run by TestPebbleCrash, act as the
 // crashing writer.
 const crashEnv = "EDDY_STATE_CRASH_DIR"
