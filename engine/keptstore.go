@@ -115,16 +115,19 @@ func (e *Engine) openKept(ctx context.Context, k keptStore, src *metastore.Sourc
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	next, streamTime, ok, err := readKept(store, meta)
-	if err == nil && ok {
-		ok, err = e.offsetsInRange(ctx, src.Topic, next)
+	next, streamTime, why, err := readKept(store, meta)
+	if err == nil && why == "" {
+		why, err = e.offsetsInRange(ctx, src.Topic, next)
 	}
-	if err != nil || !ok {
+	if err != nil || why != "" {
 		if cerr := store.Close(); cerr != nil {
 			return nil, nil, nil, cerr
 		}
-		if err != nil {
+		switch {
+		case err != nil:
 			e.opts.Logf("pull store of %s is read again from the topic: %v", src.Name, err)
+		case why != whyNew:
+			e.opts.Logf("pull store of %s is read again from the topic: %s", src.Name, why)
 		}
 		if err := os.RemoveAll(k.storePath()); err != nil {
 			return nil, nil, nil, err
@@ -164,12 +167,21 @@ func (e *Engine) keptMeta(ctx context.Context, topic string, id tableIdentity) [
 	return fmt.Appendf(nil, "%s %x %+v", keptFormat, tid, id)
 }
 
-// readKept reads a kept store's offsets and stream times; ok is false
-// when its meta is not meta (a new store, or one of something else).
-func readKept(store state.Store, meta []byte) (next, streamTime map[int32]int64, ok bool, err error) {
+// whyNew is readKept's reason for not going on with a store that holds
+// nothing yet.
+const whyNew = "new"
+
+// readKept reads a kept store's offsets and stream times; why says, when
+// not empty, why they cannot be gone on from (its meta is not meta).
+func readKept(store state.Store, meta []byte) (next, streamTime map[int32]int64, why string, err error) {
 	got, found, err := store.Get(metaKey)
-	if err != nil || !found || string(got) != string(meta) {
-		return nil, nil, false, err
+	switch {
+	case err != nil:
+		return nil, nil, "", err
+	case !found:
+		return nil, nil, whyNew, nil
+	case string(got) != string(meta):
+		return nil, nil, "the table was made again differently, its topic deleted and made again, or the store was written by another version", nil
 	}
 	next, streamTime = map[int32]int64{}, map[int32]int64{}
 	for prefix, into := range map[byte]map[int32]int64{'o': next, 's': streamTime} {
@@ -180,33 +192,32 @@ func readKept(store state.Store, meta []byte) (next, streamTime map[int32]int64,
 			return true
 		})
 		if err != nil {
-			return nil, nil, false, err
+			return nil, nil, "", err
 		}
 	}
-	return next, streamTime, true, nil
+	return next, streamTime, "", nil
 }
 
-// offsetsInRange tells whether the topic still holds, in each partition,
-// the offset a kept store goes on from: not past its end (a topic made
-// again), not before its start (records deleted that the store holds).
-func (e *Engine) offsetsInRange(ctx context.Context, topic string, next map[int32]int64) (bool, error) {
+// offsetsInRange says why, if so, the topic no longer holds in some
+// partition the offset a kept store goes on from: past its end (a topic
+// made again), before its start (records deleted that the store holds).
+func (e *Engine) offsetsInRange(ctx context.Context, topic string, next map[int32]int64) (why string, err error) {
 	ends, err := e.cluster.EndOffsets(ctx, topic)
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	starts := map[int32]int64{}
 	if l, ok := e.cluster.(kafka.StartOffsetLister); ok {
 		if starts, err = l.StartOffsets(ctx, topic); err != nil {
-			return false, err
+			return "", err
 		}
 	}
 	for p, n := range next {
-		end, ok := ends[p]
-		if !ok || n > end || n < starts[p] {
-			return false, nil
+		if end, ok := ends[p]; !ok || n > end || n < starts[p] {
+			return fmt.Sprintf("partition %d of %s holds offsets %d to %d, the store went on from %d", p, topic, starts[p], end, n), nil
 		}
 	}
-	return true, nil
+	return "", nil
 }
 
 // keptKey is the key of partition part's entry of kind 'o' or 's'.
