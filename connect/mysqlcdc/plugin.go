@@ -133,7 +133,9 @@ var spec = []connect.ConfigField{
 			"streams the binary log; `initial_only` snapshots and stops; `when_needed` also snapshots when " +
 			"the stored binlog position has been purged from the server; `never` streams the binary log from " +
 			"its oldest file without a snapshot; `schema_only` (2.x: `no_data`) streams from the current " +
-			"position without reading existing rows. An interrupted snapshot starts over."},
+			"position without reading existing rows. An interrupted snapshot starts over, and streaming then " +
+			"begins where the interrupted one began, so rows it wrote that were deleted or changed meanwhile " +
+			"get their delete or change (unless that binlog has been purged)."},
 	{Name: optLockingMode, Type: connect.TypeString, Default: "minimal", Enum: []string{"minimal", "none"},
 		Doc: "MySQL only: `minimal` holds FLUSH TABLES WITH READ LOCK for the instant it takes to start the " +
 			"snapshot transaction and read the binlog position; `none` takes no lock (only safe when no DDL " +

@@ -17,7 +17,8 @@ import (
 
 // snapshot reads every captured table inside one consistent-snapshot
 // transaction whose binlog position it learns at the same instant, and
-// returns that position, from which streaming continues. Rows are read
+// returns the position streaming continues from: that one, or the one
+// where an interrupted snapshot began (see plan.interrupted). Rows are read
 // in primary-key chunks (keyset pagination) and handed on as they come,
 // so a large table never sits in memory.
 func (t *task) snapshot(ctx context.Context, schemaOnly bool) (position, error) {
@@ -34,9 +35,7 @@ func (t *task) snapshot(ctx context.Context, schemaOnly bool) (position, error) 
 	// Whatever happens, end the transaction before the connection returns
 	// to the pool.
 	defer conn.ExecContext(context.Background(), "ROLLBACK")
-	start.snapshot = true
 	t.tc.Logf("snapshot at binlog %s:%d (gtids %q)", start.file, start.pos, start.gtids)
-
 	tables, err := readTables(ctx, conn, t.s, "", "")
 	if err != nil {
 		return position{}, fmt.Errorf("mysql connector: snapshot of %s: %w", t.s.addr(), err)
@@ -52,9 +51,21 @@ func (t *task) snapshot(ctx context.Context, schemaOnly bool) (position, error) 
 	if len(order) == 0 {
 		t.tc.Logf("no table matches the include and exclude lists")
 	}
-	done := start
+	// resume is where streaming starts, with the definitions as of then:
+	// here, or where an interrupted snapshot began. The snapshot's offsets
+	// carry it, so that a further interruption still streams from there.
+	resume := start
+	resume.schemas = t.hist.encoded
+	streamHist := t.hist
+	if in := t.plan.interrupted; in != nil {
+		resume = *in
+		if streamHist, err = parseHistory(in.schemas); err != nil {
+			return position{}, fmt.Errorf("mysql connector: the interrupted snapshot's offset: %w", err)
+		}
+	}
+	resume.snapshot = true
+	done := resume
 	done.snapshot = false
-	done.schemas = t.hist.encoded
 	if schemaOnly {
 		t.tc.Logf("snapshot.mode=schema_only: read the definitions of %d tables; streaming from %s:%d", len(order), done.file, done.pos)
 		return done, nil
@@ -74,7 +85,7 @@ func (t *task) snapshot(ctx context.Context, schemaOnly bool) (position, error) 
 	}
 	total := 0
 	for i, tb := range order {
-		n, err := t.snapshotTable(ctx, conn, tb, start, i, len(order), emit)
+		n, err := t.snapshotTable(ctx, conn, tb, start, resume.offset(), i, len(order), emit)
 		if err != nil {
 			return position{}, err
 		}
@@ -90,6 +101,12 @@ func (t *task) snapshot(ctx context.Context, schemaOnly bool) (position, error) 
 	}
 	if err := t.flush(ctx); err != nil {
 		return position{}, err
+	}
+	if streamHist != t.hist {
+		// The binlog since the interrupted snapshot is read with the
+		// definitions of then, and follows its DDL from there.
+		t.hist = streamHist
+		clear(t.tables)
 	}
 	el := time.Since(started)
 	t.tc.Logf("snapshot done: %d rows of %d tables in %s", total, len(order), el.Round(time.Millisecond))
@@ -186,7 +203,7 @@ func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``")
 
 // snapshotTable reads one table in primary-key order, fetchSize rows per
 // query, each query continuing after the last key read.
-func (t *task) snapshotTable(ctx context.Context, conn *sql.Conn, tb *table, at position, index, count int, emit func(connect.Record) error) (int, error) {
+func (t *task) snapshotTable(ctx context.Context, conn *sql.Conn, tb *table, at position, offset map[string]any, index, count int, emit func(connect.Record) error) (int, error) {
 	var estimate int64
 	conn.QueryRowContext(ctx, "SELECT COALESCE(TABLE_ROWS, 0) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", tb.db, tb.name).Scan(&estimate)
 	t.tc.Logf("snapshot of %s (table %d of %d, about %d rows)", tb.id(), index+1, count, estimate)
@@ -207,7 +224,6 @@ func (t *task) snapshotTable(ctx context.Context, conn *sql.Conn, tb *table, at 
 	}
 	selectList := "SELECT " + strings.Join(cols, ", ") + from
 
-	offset := at.offset()
 	raw := make([]sql.RawBytes, len(tb.cols))
 	ptrs := make([]any, len(raw))
 	for i := range raw {

@@ -44,6 +44,11 @@ type plan struct {
 	schemaOnly bool     // snapshot reads table definitions only
 	stream     bool     // follow the binlog (after the snapshot, if any)
 	from       position // where streaming starts when there is no snapshot
+	// interrupted: where an interrupted snapshot began. Its records are
+	// already in the topics, so streaming starts there rather than at the
+	// new snapshot: the changes since, deletes above all, reach the rows
+	// the new snapshot no longer sees.
+	interrupted *position
 }
 
 func (t *task) Start(ctx context.Context, tc connect.TaskContext, offsets func(map[string]any) (map[string]any, bool)) error {
@@ -131,10 +136,20 @@ func (t *task) decide(ctx context.Context, offsets func(map[string]any) (map[str
 	case mode == "schema_only":
 		return plan{snapshot: true, schemaOnly: true, stream: true}, nil
 	default:
+		p := plan{snapshot: true, stream: mode != "initial_only"}
 		if has {
-			t.tc.Logf("the previous snapshot did not finish; starting it over")
+			files, err := binlogFiles(ctx, t.db)
+			if err != nil {
+				return plan{}, fmt.Errorf("mysql connector: listing binary logs on %s: %w", t.s.addr(), err)
+			}
+			if slices.Contains(files, stored.file) {
+				t.tc.Logf("the previous snapshot did not finish; starting it over, then streaming from where it began (%s:%d)", stored.file, stored.pos)
+				p.interrupted = &position{file: stored.file, pos: stored.pos, gtids: stored.gtids, schemas: stored.schemas}
+			} else {
+				t.tc.Logf("the previous snapshot did not finish; starting it over. Its binlog %s has been purged, so rows it wrote and that were deleted since stay in the topics", stored.file)
+			}
 		}
-		return plan{snapshot: true, stream: mode != "initial_only"}, nil
+		return p, nil
 	}
 }
 
