@@ -218,6 +218,38 @@ func TestRestartMidSnapshotDeletesRowsGoneMeanwhile(t *testing.T) {
 	}
 }
 
+// TestRestartMidSnapshotReadsTheBinlogSinceWithItsDefinitions: the
+// binlog since an interrupted snapshot began is read with the table as it
+// was then, not as the new snapshot found it after a DDL statement.
+func TestRestartMidSnapshotReadsTheBinlogSinceWithItsDefinitions(t *testing.T) {
+	srv := mariaDB(t)
+	srv.exec(t, "DROP TABLE IF EXISTS demo.cdc_snapddl", "CREATE TABLE demo.cdc_snapddl (id INT PRIMARY KEY, v VARCHAR(20))")
+	insertRows(t, srv, "demo.cdc_snapddl", 3000)
+	store := newOffsetStore()
+	cfg := srv.config("snapddl", "table.include.list", "demo.cdc_snapddl", "snapshot.fetch.size", "500", "max.batch.size", "100", "include.schema.changes", "false")
+	r1 := start(t, cfg, store)
+	r1.pollAck(500, 30*time.Second)
+	r1.task.Stop()
+
+	srv.exec(t,
+		"UPDATE demo.cdc_snapddl SET v = 'pre' WHERE id = 6",
+		"ALTER TABLE demo.cdc_snapddl ADD COLUMN w INT DEFAULT 7 AFTER id",
+		"UPDATE demo.cdc_snapddl SET v = 'post', w = 8 WHERE id = 5",
+	)
+	r2 := start(t, cfg, store)
+	snap := r2.collect(3000, 60*time.Second)
+	if got := afterRow(snap[5]); got != "id=6 w=7 v=pre" {
+		t.Errorf("snapshot row 6: %s", got)
+	}
+	recs := r2.collect(2, 30*time.Second)
+	want := []string{"u id=6 v=pre", "u id=5 w=8 v=post"}
+	for i, r := range recs {
+		if got := op(r) + " " + afterRow(r); got != want[i] {
+			t.Errorf("change %d since the interrupted snapshot: %s, want %s", i, got, want[i])
+		}
+	}
+}
+
 func anyContains(lines []string, s string) bool {
 	for _, l := range lines {
 		if strings.Contains(l, s) {
