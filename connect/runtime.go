@@ -333,7 +333,9 @@ func (r *Runtime) supervise(ctx context.Context, c *connector, t *task) {
 		c.firstDone()
 		wait := backoff(r.opts.MinBackoff, maxWait, failures)
 		failures++
-		t.set(StateFailed, err)
+		// FAILED as Kafka Connect says it, but eddy restarts the task
+		// itself: the status says when.
+		t.set(StateFailed, fmt.Errorf("%w (restarting in %v)", err, wait))
 		t.mu.Lock()
 		t.restarts++
 		t.mu.Unlock()

@@ -786,8 +786,9 @@ func (panickingSink) Flush(context.Context) error { return nil }
 func (panickingSink) Stop() error                 { return nil }
 
 // TestPanickingTaskFails: a panic in a task fails that task, with the
-// panic in its status, and the supervisor restarts it; it does not end
-// the process (the test binary, here; the server, in use).
+// panic in its status and when it restarts, and the supervisor restarts
+// it; it does not end the process (the test binary, here; the server, in
+// use).
 func TestPanickingTaskFails(t *testing.T) {
 	e := newEnv(t)
 	e.plugins.Register(&connect.Plugin{Class: "test.PanickingSink", Kind: connect.Sink,
@@ -797,6 +798,8 @@ func TestPanickingTaskFails(t *testing.T) {
 	start(t, rt, "BOOM", connect.Sink, map[string]string{"connector.class": "test.PanickingSink", "topics": "bombs", "value.converter": "string"})
 	waitFor(t, "the panic in the status", 30*time.Second, func() bool {
 		st, _ := rt.Status(context.Background(), "BOOM", true)
-		return strings.Contains(st.Tasks[0].Trace, "internal error: assignment to entry in nil map")
+		tk := st.Tasks[0]
+		return tk.State == connect.StateFailed && strings.Contains(tk.Trace, "internal error: assignment to entry in nil map") &&
+			strings.Contains(tk.Trace, "(restarting in ")
 	})
 }
