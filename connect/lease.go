@@ -92,6 +92,9 @@ func (r *Runtime) runSourceLeased(ctx context.Context, c *connector, t *task) er
 		done := make(chan struct{})
 		stopTask, taskDone = cancel, done
 		mu.Unlock()
+		t.mu.Lock()
+		t.progress = "" // this server has it now: the task says what it does
+		t.mu.Unlock()
 		err := r.runSource(tctx, c, t)
 		close(done)
 		cancel()

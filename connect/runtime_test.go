@@ -803,3 +803,32 @@ func TestPanickingTaskFails(t *testing.T) {
 			strings.Contains(tk.Trace, "(restarting in ")
 	})
 }
+
+// downSource cannot reach its source system: Start fails.
+type downSource struct{}
+
+func (downSource) Start(context.Context, connect.TaskContext, func(map[string]any) (map[string]any, bool)) error {
+	return errors.New("dial tcp 10.0.0.9:3306: connection refused")
+}
+func (downSource) Poll(context.Context) ([]connect.Record, error) { return nil, nil }
+func (downSource) Commit(context.Context) error                   { return nil }
+func (downSource) Stop() error                                    { return nil }
+
+// TestFailedSourceStatus: a source whose system is down is FAILED with
+// the error and when it restarts, and its progress no longer says it
+// waits for this server to be given the connector (it was given it).
+func TestFailedSourceStatus(t *testing.T) {
+	e := newEnv(t)
+	e.plugins.Register(&connect.Plugin{Class: "test.DownSource", Kind: connect.Source,
+		NewSource: func(connect.Config) (connect.SourceTask, error) { return downSource{}, nil }})
+	rt := e.runtime(t)
+	start(t, rt, "DOWN", connect.Source, map[string]string{"connector.class": "test.DownSource"})
+	waitFor(t, "the failure in the status", 30*time.Second, func() bool {
+		st, _ := rt.Status(context.Background(), "DOWN", true)
+		return st.Tasks[0].State == connect.StateFailed && strings.Contains(st.Tasks[0].Trace, "connection refused (restarting in ")
+	})
+	st, _ := rt.Status(context.Background(), "DOWN", true)
+	if p := st.Tasks[0].Progress; strings.Contains(p, "waiting for this server") {
+		t.Errorf("progress %q of a task that ran and failed", p)
+	}
+}
