@@ -135,6 +135,8 @@ type Engine struct {
 	// restart queries.
 	closing   chan struct{}
 	closeOnce sync.Once
+	// warming is the work of warmKeptTables, waited for by Close.
+	warming sync.WaitGroup
 	// inserted: an INSERT VALUES wrote a row through this engine (see
 	// Inserted).
 	inserted atomic.Bool
@@ -251,6 +253,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	e.replaying, e.starting = false, false
 	e.startDeferred()
 	e.tail = startCommandTail(e)
+	e.warmKeptTables()
 	return e, nil
 }
 
@@ -306,6 +309,7 @@ func (e *Engine) Close() error {
 	if e.tail != nil {
 		e.tail.stop() // before taking e.mu: a catch-up in flight holds it
 	}
+	e.warming.Wait() // ended by e.closing
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var errs []error

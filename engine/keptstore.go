@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/eddysql/eddy/kafka"
@@ -247,4 +248,50 @@ func (t *tableState) keep(w state.Batch, parts []int32) error {
 		}
 	}
 	return nil
+}
+
+// warmKeptTables starts, in the background, the pull stores this server
+// kept for tables that still exist, so that they read what was written
+// while it was down before a pull query asks, and follow their topics
+// from then on (a store left behind while the broker compacts away the
+// records after it must read its table again). The work ends with
+// Close.
+func (e *Engine) warmKeptTables() {
+	if e.opts.StateDir == "" || !strings.EqualFold(strings.TrimSpace(e.config(nil).Get(StateStoreProperty, state.KindMemory)), state.KindPebble) {
+		return
+	}
+	var kept []*metastore.Source
+	for _, src := range e.ms.Sources() {
+		if _, err := os.Stat(e.keptDir(src.Name)); err == nil && src.IsTable {
+			kept = append(kept, src)
+		}
+	}
+	if len(kept) == 0 {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e.warming.Add(1)
+	go func() {
+		defer e.warming.Done()
+		defer cancel()
+		go func() { // ends with ctx
+			select {
+			case <-e.closing:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		for _, src := range kept {
+			if e.ms.Source(src.Name) != src {
+				continue // dropped or made again meanwhile
+			}
+			ends, err := kafka.StableEndOffsets(ctx, e.cluster, src.Topic)
+			if err == nil && len(ends) > 0 {
+				_, err = e.table(ctx, src, int32(len(ends)))
+			}
+			if err != nil && ctx.Err() == nil {
+				e.opts.Logf("pull store of %s: %v (its first pull query starts it)", src.Name, err)
+			}
+		}
+	}()
 }
