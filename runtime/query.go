@@ -985,6 +985,7 @@ func (q *Query) inputEnd(topic string, partition int32, end int64) {
 	if t := q.tasks[q.taskOf(partition)]; t != nil {
 		if qu := t.byTP[tp{topic, partition}]; qu != nil {
 			qu.end = max(qu.end, end)
+			qu.answers++
 		}
 	}
 }

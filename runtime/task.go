@@ -272,7 +272,10 @@ type inputQueue struct {
 	// here before any other input of the task is processed.
 	bootstrapTo  int64
 	waitingSince time.Time
-	stats        *PartitionStats
+	// answers counts the fetches that reported this partition's end;
+	// answersAtWait is the count when the current wait began.
+	answers, answersAtWait int
+	stats                  *PartitionStats
 	// uncommitted mirrors whether the task's uncommitted map holds this
 	// partition, sparing a lookup per record.
 	uncommitted bool
@@ -405,9 +408,22 @@ func (t *Task) clearUncommitted() {
 }
 
 // maxLagWait bounds how long a task waits for an input that reports more
-// data than it delivers (transaction markers and compacted gaps end a
-// partition below its high watermark).
+// data than it delivers (compacted gaps may end a partition below its
+// high watermark), once fetches answered for it since the wait began:
+// an input whose fetch is merely slow (a loaded server starting many
+// queries) must be waited for, or the others' records overtake its
+// earlier ones and a stream-stream join misses their matches.
 const maxLagWait = 2 * time.Second
+
+// lagAnswers is how many fetches must report an input, while it waits
+// with nothing delivered, before maxLagWait gives up on it: a fetch full
+// of other partitions' records may report one without its records.
+const lagAnswers = 2
+
+// maxSilentWait bounds the wait when no fetch reports the input at all
+// (an incremental fetch session leaves out partitions that did not
+// change).
+const maxSilentWait = 30 * time.Second
 
 // drain processes buffered records in timestamp order across the task's
 // inputs, as Kafka Streams does: the record with the smallest timestamp
@@ -505,9 +521,10 @@ func (t *Task) processHead(q *inputQueue) {
 // waitFor reports whether the task should keep waiting for q's data.
 func (t *Task) waitFor(q *inputQueue, now time.Time) bool {
 	if q.waitingSince.IsZero() {
-		q.waitingSince = now
+		q.waitingSince, q.answersAtWait = now, q.answers
 	}
-	if now.Sub(q.waitingSince) < maxLagWait {
+	waited := now.Sub(q.waitingSince)
+	if waited < maxSilentWait && (waited < maxLagWait || q.answers-q.answersAtWait < lagAnswers) {
 		return true
 	}
 	q.end = q.next // give up on what the partition claimed to have
