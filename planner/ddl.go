@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -473,6 +474,22 @@ func (p *Planner) inferColumns(st *sql.CreateSource, schema *types.Schema, keyFm
 	}
 	if len(out.Columns) == 0 && st.Elements == nil {
 		return nil, errorf("No columns supplied.")
+	}
+	// Key and value columns share one namespace: a value field repeating
+	// a key column's name is refused, as ksqlDB's table elements are. A
+	// CREATE replayed with its pinned schema ids was accepted before this
+	// check, and keeps its source.
+	replayed := env.PinnedKeyID > 0 || env.PinnedValueID > 0
+	seen := map[string]bool{}
+	var dups []string
+	for _, c := range out.Columns {
+		if seen[c.Name] && !slices.Contains(dups, c.Name) {
+			dups = append(dups, c.Name)
+		}
+		seen[c.Name] = true
+	}
+	if len(dups) > 0 && !replayed {
+		return nil, errorf("Duplicate column names: %s", strings.Join(dups, ", "))
 	}
 	return out, nil
 }

@@ -301,6 +301,7 @@ func Infer(f Format, isKey bool, env Env) ([]types.Column, int, error) {
 		what = "keys"
 	}
 	var rs RegSchema
+	replayed := false
 	if byID {
 		if rs, err = env.Registry.ByID(id); err != nil {
 			return nil, 0, fmt.Errorf("schema id %d: %w", id, err)
@@ -309,7 +310,7 @@ func Infer(f Format, isKey bool, env Env) ([]types.Column, int, error) {
 		if rs, err = env.Registry.ByID(pinned); err != nil {
 			return nil, 0, fmt.Errorf("schema id %d, which the columns of %s were inferred from: %w", pinned, what, err)
 		}
-		id = pinned
+		id, replayed = pinned, true
 	} else {
 		id, rs, err = env.Registry.Latest(Subject(env.Topic, isKey))
 		if errors.Is(err, ErrSubjectNotFound) {
@@ -361,6 +362,18 @@ func Infer(f Format, isKey bool, env Env) ([]types.Column, int, error) {
 			cols[i].Name = strings.ToUpper(cols[i].Name)
 			cols[i].Type = upperFields(cols[i].Type)
 		}
+		// Names that differ only in case ("id", "ID") are distinct in the
+		// schema but one once upper-cased: refused, as ksqlDB does, or
+		// the source would have columns no query can tell apart. A source
+		// made before this check replays as it was made.
+		if err := uniqueNames(cols); err != nil && !replayed {
+			side := "VALUE"
+			if isKey {
+				side = "KEY"
+			}
+			return nil, 0, fmt.Errorf("reading the %s schema of topic '%s': %w (inferred names are upper-cased; with %s_SCHEMA_ID they keep the schema's case)",
+				strings.ToLower(name), env.Topic, err, side)
+		}
 	}
 	ns := types.ValueColumn
 	if isKey {
@@ -370,6 +383,49 @@ func Infer(f Format, isKey bool, env Env) ([]types.Column, int, error) {
 		cols[i].Namespace = ns
 	}
 	return cols, id, nil
+}
+
+// uniqueNames says which column names, or field names of a STRUCT at any
+// depth, repeat.
+func uniqueNames(cols []types.Column) error {
+	if d := repeated(len(cols), func(i int) string { return cols[i].Name }); d != "" {
+		return fmt.Errorf("Duplicate column names: %s", d)
+	}
+	for _, c := range cols {
+		if err := uniqueFields(c.Type); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func uniqueFields(t *types.Type) error {
+	switch t.Kind {
+	case types.Array, types.Map:
+		return uniqueFields(t.Elem)
+	case types.Struct:
+		if d := repeated(len(t.Fields), func(i int) string { return t.Fields[i].Name }); d != "" {
+			return fmt.Errorf("Duplicate field names in STRUCT: %s", d)
+		}
+		for _, f := range t.Fields {
+			if err := uniqueFields(f.Type); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// repeated lists the names that occur more than once, in order.
+func repeated(n int, name func(int) string) string {
+	seen := make(map[string]int, n)
+	var dups []string
+	for i := 0; i < n; i++ {
+		if seen[name(i)]++; seen[name(i)] == 2 {
+			dups = append(dups, name(i))
+		}
+	}
+	return strings.Join(dups, ", ")
 }
 
 // upperFields upper-cases struct field names, recursively.
