@@ -449,6 +449,19 @@ func sqlTypeOfJSONSchema(doc *jsonDoc, n *jnode, expanding []string) (*types.Typ
 			}
 		}
 	}
+	if name == "" {
+		// Without "type" a schema is typed by its keywords, as the JSON
+		// Schema library of Confluent's converter types it; an enum reads
+		// as a string, as that converter reads it.
+		switch {
+		case n.get("enum") != nil:
+			name = "string"
+		case n.get("properties") != nil || n.get("additionalProperties") != nil:
+			name = "object"
+		case n.get("items") != nil:
+			name = "array"
+		}
+	}
 	ct := n.get("connect.type").str()
 	title := n.get("title").str()
 	switch name {
