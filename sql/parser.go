@@ -1389,7 +1389,12 @@ func (p *parser) typ() *types.Type {
 					return types.StructOf(fields...)
 				}
 				for {
-					name, _ := p.ident()
+					name, pos := p.ident()
+					// A STRUCT's fields are looked up by name: ksqlDB
+					// refuses a name twice, as its constructor does.
+					if slices.ContainsFunc(fields, func(f types.Field) bool { return f.Name == name }) {
+						p.failSemantic(pos, fmt.Sprintf("Duplicate field names found in STRUCT: '%s'", name))
+					}
 					fields = append(fields, types.Field{Name: name, Type: p.typ()})
 					if !p.acceptOp(",") {
 						break

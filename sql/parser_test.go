@@ -398,6 +398,10 @@ func TestParseErrors(t *testing.T) {
 		{"SELECT CAST(a AS DECIMAL(1, 2)) FROM t;", "line 1:18: DECIMAL precision must be >= scale: DECIMAL(1,2)"},
 		{"SELECT CAST(a AS STRUCT<X DECIMAL(4, 5)>) FROM t;", "line 1:27: DECIMAL precision must be >= scale: DECIMAL(4,5)"},
 		{"ALTER STREAM s ADD COLUMN c DECIMAL(3, 4);", "line 1:29: DECIMAL precision must be >= scale: DECIMAL(3,4)"},
+		// A STRUCT's field names, upper-cased unless quoted, once each.
+		{"CREATE STREAM s (K STRING KEY, S STRUCT<A INT, b STRING, B INT>) WITH (kafka_topic='x', value_format='JSON');",
+			"line 1:58: Duplicate field names found in STRUCT: 'B'"},
+		{"SELECT CAST(a AS ARRAY<STRUCT<X INT, X INT>>) FROM t;", "line 1:38: Duplicate field names found in STRUCT: 'X'"},
 	}
 	for _, c := range cases {
 		_, err := Parse(c.in)
