@@ -73,7 +73,7 @@ func newAvroSerdeAs(f Format, cols []types.Column, isKey, unwrapped bool, sr *sr
 			return nil, err
 		}
 		if !strings.EqualFold(orAvro(rs.Type), SchemaAvro) {
-			return nil, fmt.Errorf("schema id %d is a %s schema, not AVRO", id, rs.Type)
+			return nil, fmt.Errorf("schema id %d is %s schema, not AVRO", id, aKind(rs.Type))
 		}
 		if sch, err = parseAvroSchema(sr.env.Registry, rs); err != nil {
 			return nil, err
@@ -307,7 +307,7 @@ func (s *avroSerde) buildDecoder(id int, unread []bool) (*avroDecoder, error) {
 		return nil, fmt.Errorf("cannot read Avro record: %w", err)
 	}
 	if !strings.EqualFold(orAvro(rs.Type), SchemaAvro) {
-		return nil, fmt.Errorf("cannot read Avro record: schema id %d is a %s schema", id, rs.Type)
+		return nil, fmt.Errorf("cannot read Avro record: schema id %d is %s schema", id, aKind(rs.Type))
 	}
 	sch, err := parseAvroSchema(s.sr.env.Registry, rs)
 	if err != nil {

@@ -223,7 +223,7 @@ func (d *debeziumAvroValue) buildDecoder(id int) (*envelopeDecoder, error) {
 		return nil, fmt.Errorf("cannot read Avro record: %w", err)
 	}
 	if !strings.EqualFold(orAvro(rs.Type), SchemaAvro) {
-		return nil, fmt.Errorf("cannot read Avro record: schema id %d is a %s schema", id, rs.Type)
+		return nil, fmt.Errorf("cannot read Avro record: schema id %d is %s schema", id, aKind(rs.Type))
 	}
 	sch, err := parseAvro(rs.Schema)
 	if err != nil {

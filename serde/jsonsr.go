@@ -40,7 +40,7 @@ func newJSONSRSerde(f Format, cols []types.Column, isKey bool, sr *srContext) (*
 			return nil, err
 		}
 		if !strings.EqualFold(rs.Type, SchemaJSON) {
-			return nil, fmt.Errorf("schema id %d is a %s schema, not JSON", id, orAvro(rs.Type))
+			return nil, fmt.Errorf("schema id %d is %s schema, not JSON", id, aKind(rs.Type))
 		}
 	} else if id, err = sr.register(RegSchema{Type: SchemaJSON, Schema: jsonSchemaFor(cols, unwrapped)}); err != nil {
 		return nil, err

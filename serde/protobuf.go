@@ -766,7 +766,7 @@ func newProtobufSerde(f Format, cols []types.Column, isKey bool, sr *srContext) 
 			return nil, err
 		}
 		if !strings.EqualFold(rs.Type, SchemaProtobuf) {
-			return nil, fmt.Errorf("schema id %d is a %s schema, not PROTOBUF", id, orAvro(rs.Type))
+			return nil, fmt.Errorf("schema id %d is %s schema, not PROTOBUF", id, aKind(rs.Type))
 		}
 	} else {
 		rs = RegSchema{Type: SchemaProtobuf, Schema: protoSchemaFor(cols, full, nullable)}
@@ -834,7 +834,7 @@ func (s *pbSerde) buildFile(id int) (*pbFile, error) {
 		return nil, fmt.Errorf("cannot read PROTOBUF record: %w", err)
 	}
 	if !strings.EqualFold(rs.Type, SchemaProtobuf) {
-		return nil, fmt.Errorf("cannot read PROTOBUF record: schema id %d is a %s schema", id, orAvro(rs.Type))
+		return nil, fmt.Errorf("cannot read PROTOBUF record: schema id %d is %s schema", id, aKind(rs.Type))
 	}
 	fd, err := compileProto(s.sr.env.Registry, rs)
 	if err != nil {

@@ -475,6 +475,16 @@ func orAvro(t string) string {
 	return strings.ToUpper(t)
 }
 
+// aKind is a schema type with its article, for messages: "an AVRO", "a
+// PROTOBUF".
+func aKind(t string) string {
+	t = orAvro(t)
+	if t == SchemaAvro {
+		return "an " + t
+	}
+	return "a " + t
+}
+
 // unwrapName is the column name ksqlDB gives an inferred unwrapped side.
 func unwrapName(isKey bool) string {
 	if isKey {

@@ -233,3 +233,11 @@ func TestHTTPRegistry(t *testing.T) {
 		t.Error("ByID of an unknown id should fail")
 	}
 }
+
+func TestAKind(t *testing.T) {
+	for in, want := range map[string]string{"": "an AVRO", "AVRO": "an AVRO", "PROTOBUF": "a PROTOBUF", "json": "a JSON"} {
+		if got := aKind(in); got != want {
+			t.Errorf("aKind(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
