@@ -8,7 +8,6 @@ import (
 	"hash/fnv"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/eddysql/eddy/kafka"
@@ -251,13 +250,15 @@ func (t *tableState) keep(w state.Batch, parts []int32) error {
 }
 
 // warmKeptTables starts, in the background, the pull stores this server
-// kept for tables that still exist, so that they read what was written
-// while it was down before a pull query asks, and follow their topics
-// from then on (a store left behind while the broker compacts away the
-// records after it must read its table again). The work ends with
-// Close.
+// had for tables that still exist: a kept Pebble store reads what was
+// written while the server was down, and follows its topic from then on
+// (a store left behind while the broker compacts away the records after
+// it must read its table again); a memory store, marked by its empty
+// kept directory, reads its table again. Either way a pull query finds
+// the store it had before the restart ready, or on its way. The work
+// ends with Close.
 func (e *Engine) warmKeptTables() {
-	if e.opts.StateDir == "" || !strings.EqualFold(strings.TrimSpace(e.config(nil).Get(StateStoreProperty, state.KindMemory)), state.KindPebble) {
+	if e.opts.StateDir == "" {
 		return
 	}
 	var kept []*metastore.Source

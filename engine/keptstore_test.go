@@ -223,46 +223,51 @@ func killedPullServer(addr, dir string) {
 	os.Exit(3) // nothing closed, as under kill -9
 }
 
-// TestKeptPullStoresWarmAtStart: a server starting with a table's kept
-// pull store has it read what was written while it was down before any
-// pull query asks (and follow the topic from then on).
-func TestKeptPullStoresWarmAtStart(t *testing.T) {
-	cl := startBroker(t, t.TempDir())
-	stateDir := t.TempDir()
-	createTopic(t, cl, "prices", 2)
-	price := func(from, to int) (recs []kafka.Record) {
-		for i := from; i < to; i++ {
-			recs = append(recs, kafka.Record{Key: fmt.Appendf(nil, "k%03d", i%300), Value: fmt.Appendf(nil, `{"P":%d}`, i)})
-		}
-		return recs
-	}
-	produceJSON(t, cl, "prices", price(0, 1000)...)
-	e1 := newBrokerEngineStore(t, cl, state.KindPebble, stateDir)
-	mustExec(t, e1, "CREATE SOURCE TABLE prices (k STRING PRIMARY KEY, p INT) WITH (kafka_topic='prices', key_format='KAFKA', value_format='JSON');")
-	mustPull(t, e1, "SELECT * FROM prices WHERE k = 'k001';", nil)
-	if err := e1.Close(); err != nil {
-		t.Fatal(err)
-	}
-	produceJSON(t, cl, "prices", price(1000, 1050)...)
-	e2 := newBrokerEngineStore(t, cl, state.KindPebble, stateDir)
-	defer e2.Close()
-	deadline := time.Now().Add(time.Minute) // a bound on a hang
-	for {
-		e2.mats.mu.Lock()
-		ts := e2.mats.byName["PRICES"]
-		e2.mats.mu.Unlock()
-		var applied int64
-		if ts != nil {
-			ts.mu.RLock()
-			applied = ts.applied
-			ts.mu.RUnlock()
-		}
-		if applied == 50 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no pull query asked: the kept store read %d records (started %v), want the 50 written while down", applied, ts != nil)
-		}
-		time.Sleep(20 * time.Millisecond)
+// TestPullStoresWarmAtStart: a server starting where it had a table's
+// pull store has the store read the table before any pull query asks: a
+// kept Pebble store only what was written while it was down, a memory
+// store the whole topic again.
+func TestPullStoresWarmAtStart(t *testing.T) {
+	for kind, want := range map[string]int64{state.KindPebble: 50, state.KindMemory: 1050} {
+		t.Run(kind, func(t *testing.T) {
+			cl := startBroker(t, t.TempDir())
+			stateDir := t.TempDir()
+			createTopic(t, cl, "prices", 2)
+			price := func(from, to int) (recs []kafka.Record) {
+				for i := from; i < to; i++ {
+					recs = append(recs, kafka.Record{Key: fmt.Appendf(nil, "k%03d", i%300), Value: fmt.Appendf(nil, `{"P":%d}`, i)})
+				}
+				return recs
+			}
+			produceJSON(t, cl, "prices", price(0, 1000)...)
+			e1 := newBrokerEngineStore(t, cl, kind, stateDir)
+			mustExec(t, e1, "CREATE SOURCE TABLE prices (k STRING PRIMARY KEY, p INT) WITH (kafka_topic='prices', key_format='KAFKA', value_format='JSON');")
+			mustPull(t, e1, "SELECT * FROM prices WHERE k = 'k001';", nil)
+			if err := e1.Close(); err != nil {
+				t.Fatal(err)
+			}
+			produceJSON(t, cl, "prices", price(1000, 1050)...)
+			e2 := newBrokerEngineStore(t, cl, kind, stateDir)
+			defer e2.Close()
+			deadline := time.Now().Add(time.Minute) // a bound on a hang
+			for {
+				e2.mats.mu.Lock()
+				ts := e2.mats.byName["PRICES"]
+				e2.mats.mu.Unlock()
+				var applied int64
+				if ts != nil {
+					ts.mu.RLock()
+					applied = ts.applied
+					ts.mu.RUnlock()
+				}
+				if applied == want {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("no pull query asked: the store read %d records (started %v), want %d", applied, ts != nil, want)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		})
 	}
 }

@@ -319,6 +319,13 @@ func (e *Engine) openTableStore(ctx context.Context, t *tableState, src *metasto
 			return fmt.Errorf("%s=%s: %w", StateStoreProperty, kind, err)
 		}
 		t.store = store
+		if e.opts.StateDir != "" {
+			// The kept directory, empty, marks the table for
+			// warmKeptTables at the next start.
+			if err := os.MkdirAll(e.keptDir(src.Name), 0o755); err != nil {
+				e.opts.Logf("materialize %s: %v", src.Name, err)
+			}
+		}
 		return nil
 	}
 	k, ok, err := e.lockKept(src.Name)
