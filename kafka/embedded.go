@@ -211,11 +211,12 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	gc := debug.SetGCPercent(10)
 	c, err := kfake.NewCluster(opts...)
 	debug.SetGCPercent(gc)
-	// The load's last collection saw a segment live, and the runtime
-	// sets its next goal GOGC percent past that: after a kill -9 over a
-	// 1 GB segment a server's next goal was 5.4 GB, and its sinks' garbage
-	// grew the heap to 4 GB (13 MB live) before anything collected it.
-	// Collect now, so the goal follows what stays live.
+	// The load's last collection saw its data live (after a kill -9 kfake
+	// replays a partition holding all its segments' batches), and the
+	// runtime sets the next goal GOGC percent past that: after a kill -9
+	// over a 1.1 GB partition a server's next goal was 5.3 GB, and its
+	// sinks' garbage grew the heap to 5 GB (13 MB live) before anything
+	// collected it. Collect now, so the goal follows what stays live.
 	runtime.GC()
 	if err != nil {
 		return nil, fmt.Errorf("start embedded broker on %s (data %q): %w", cfg.Listen, cfg.DataDir, err)

@@ -16,12 +16,12 @@ func heapGoal() uint64 {
 }
 
 // TestEmbeddedLoadLeavesNoGCDebt: a start that replays segments (here
-// after a crash) reads each whole, and the next collection's goal must
-// follow what the broker keeps, not the segment the load's last
-// collection saw live. Without a collection after the load, the goal
-// stayed GOGC percent past that segment: after a kill -9 over a 1 GB
-// segment, with eddy's GOGC=400, a server's heap grew to 4 GB of garbage
-// while its sinks caught up (live heap 13 MB).
+// after a crash) reads them whole, and the next collection's goal must
+// follow what the broker keeps, not the data the load's last collection
+// saw live. Without a collection after the load, the goal stayed GOGC
+// percent past that data: after a kill -9 over a 1.1 GB partition, with
+// eddy's GOGC=400, a server's heap grew to 5 GB of garbage while a sink
+// caught up (live heap 13 MB).
 func TestEmbeddedLoadLeavesNoGCDebt(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes 64 MB")
