@@ -163,13 +163,7 @@ func TestRestartMidSnapshotStartsOver(t *testing.T) {
 // snapshot is interrupted.
 func TestRestartMidSnapshotDeletesRowsGoneMeanwhile(t *testing.T) {
 	srv := mariaDB(t)
-	srv.exec(t, "DROP TABLE IF EXISTS demo.cdc_snapgone", "CREATE TABLE demo.cdc_snapgone (id INT PRIMARY KEY, v VARCHAR(20))")
-	insertRows(t, srv, "demo.cdc_snapgone", 5000)
-	store := newOffsetStore()
-	cfg := srv.config("snapgone", "table.include.list", "demo.cdc_snapgone", "snapshot.fetch.size", "500", "max.batch.size", "100", "include.schema.changes", "false")
-	r1 := start(t, cfg, store)
-	first := r1.pollAck(1000, 30*time.Second)
-	r1.task.Stop()
+	cfg, store, first := interruptSnapshot(t, srv, "snapgone", 5000, 1000)
 
 	// While the connector is down: rows it already wrote go or change.
 	srv.exec(t, "DELETE FROM demo.cdc_snapgone WHERE id BETWEEN 10 AND 19", "UPDATE demo.cdc_snapgone SET v = 'changed' WHERE id = 5")
@@ -223,13 +217,7 @@ func TestRestartMidSnapshotDeletesRowsGoneMeanwhile(t *testing.T) {
 // was then, not as the new snapshot found it after a DDL statement.
 func TestRestartMidSnapshotReadsTheBinlogSinceWithItsDefinitions(t *testing.T) {
 	srv := mariaDB(t)
-	srv.exec(t, "DROP TABLE IF EXISTS demo.cdc_snapddl", "CREATE TABLE demo.cdc_snapddl (id INT PRIMARY KEY, v VARCHAR(20))")
-	insertRows(t, srv, "demo.cdc_snapddl", 3000)
-	store := newOffsetStore()
-	cfg := srv.config("snapddl", "table.include.list", "demo.cdc_snapddl", "snapshot.fetch.size", "500", "max.batch.size", "100", "include.schema.changes", "false")
-	r1 := start(t, cfg, store)
-	r1.pollAck(500, 30*time.Second)
-	r1.task.Stop()
+	cfg, store, _ := interruptSnapshot(t, srv, "snapddl", 3000, 500)
 
 	srv.exec(t,
 		"UPDATE demo.cdc_snapddl SET v = 'pre' WHERE id = 6",
@@ -248,6 +236,23 @@ func TestRestartMidSnapshotReadsTheBinlogSinceWithItsDefinitions(t *testing.T) {
 			t.Errorf("change %d since the interrupted snapshot: %s, want %s", i, got, want[i])
 		}
 	}
+}
+
+// interruptSnapshot makes the table demo.cdc_<name> of rows rows and
+// starts the connector on it, stopping it once it acknowledged ack
+// snapshot records: an interrupted snapshot. It returns the config and
+// offsets to start again with, and the records read.
+func interruptSnapshot(t *testing.T, srv *server, name string, rows, ack int) (connect.Config, *offsetStore, []connect.Record) {
+	t.Helper()
+	table := "demo.cdc_" + name
+	srv.exec(t, "DROP TABLE IF EXISTS "+table, "CREATE TABLE "+table+" (id INT PRIMARY KEY, v VARCHAR(20))")
+	insertRows(t, srv, table, rows)
+	store := newOffsetStore()
+	cfg := srv.config(name, "table.include.list", table, "snapshot.fetch.size", "500", "max.batch.size", "100", "include.schema.changes", "false")
+	r := start(t, cfg, store)
+	read := r.pollAck(ack, 30*time.Second)
+	r.task.Stop()
+	return cfg, store, read
 }
 
 func anyContains(lines []string, s string) bool {
