@@ -252,15 +252,7 @@ func TestPebbleCommitBatch(t *testing.T) {
 			t.Fatalf("deleted key: present %v, %v", ok, err)
 		}
 	}
-	check(s)
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if s, err = OpenPebble(dir); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	check(s)
+	checkReopened(t, dir, s, check)
 }
 
 // TestPebbleApplyBatch: a batch's writes and deletes are there together
@@ -295,11 +287,19 @@ func TestPebbleApplyBatch(t *testing.T) {
 			t.Fatalf("deleted key: present %v, %v", ok, err)
 		}
 	}
+	checkReopened(t, dir, s, check)
+}
+
+// checkReopened runs check on s, then closes s and runs check again on
+// the store reopened from dir.
+func checkReopened(t *testing.T, dir string, s Store, check func(Store)) {
+	t.Helper()
 	check(s)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if s, err = OpenPebble(dir); err != nil {
+	s, err := OpenPebble(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
