@@ -56,14 +56,6 @@ func TestKeptPullStoreReadsOnlyWhatIsNew(t *testing.T) {
 		slices.Sort(rows)
 		return rows
 	}
-	applied := func(e *Engine) int64 {
-		e.mats.mu.Lock()
-		defer e.mats.mu.Unlock()
-		ts := e.mats.byName["PRICES"]
-		ts.mu.RLock()
-		defer ts.mu.RUnlock()
-		return ts.applied
-	}
 
 	var recs []kafka.Record
 	for i := range 1000 {
@@ -75,7 +67,7 @@ func TestKeptPullStoreReadsOnlyWhatIsNew(t *testing.T) {
 	if got := pullAll(e1); fmt.Sprint(got) != fmt.Sprint(wantRows()) {
 		t.Fatalf("first run: %d rows, want %d", len(got), len(latest))
 	}
-	if n := applied(e1); n != 1000 {
+	if n, _ := appliedRecords(e1, "PRICES"); n != 1000 {
 		t.Fatalf("first run read %d records, want 1000", n)
 	}
 	if err := e1.Close(); err != nil {
@@ -96,7 +88,7 @@ func TestKeptPullStoreReadsOnlyWhatIsNew(t *testing.T) {
 	if got := mustPull(t, e2, "SELECT p FROM prices WHERE k = 'k123';", nil); len(got.rows) != 0 {
 		t.Fatalf("deleted key k123: %q", got.rows)
 	}
-	if n := applied(e2); n != int64(len(recs)) {
+	if n, _ := appliedRecords(e2, "PRICES"); n != int64(len(recs)) {
 		t.Fatalf("after a restart the store read %d records, want the %d written since", n, len(recs))
 	}
 	if err := e2.Close(); err != nil {
@@ -172,13 +164,7 @@ func TestKeptPullStoreAfterAKill(t *testing.T) {
 			t.Fatalf("key %s: %s, want %s", k, want, latest[k])
 		}
 	}
-	e.mats.mu.Lock()
-	ts := e.mats.byName["PRICES"]
-	e.mats.mu.Unlock()
-	ts.mu.RLock()
-	applied := ts.applied
-	ts.mu.RUnlock()
-	if applied >= int64(len(all)) {
+	if applied, _ := appliedRecords(e, "PRICES"); applied >= int64(len(all)) {
 		t.Fatalf("the next server read %d records of %d: it did not go on from the kept store", applied, len(all))
 	}
 }
@@ -251,23 +237,29 @@ func TestPullStoresWarmAtStart(t *testing.T) {
 			defer e2.Close()
 			deadline := time.Now().Add(time.Minute) // a bound on a hang
 			for {
-				e2.mats.mu.Lock()
-				ts := e2.mats.byName["PRICES"]
-				e2.mats.mu.Unlock()
-				var applied int64
-				if ts != nil {
-					ts.mu.RLock()
-					applied = ts.applied
-					ts.mu.RUnlock()
-				}
+				applied, started := appliedRecords(e2, "PRICES")
 				if applied == want {
 					break
 				}
 				if time.Now().After(deadline) {
-					t.Fatalf("no pull query asked: the store read %d records (started %v), want %d", applied, ts != nil, want)
+					t.Fatalf("no pull query asked: the store read %d records (started %v), want %d", applied, started, want)
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
 		})
 	}
+}
+
+// appliedRecords is how many records the pull store of table has read
+// since e started it; started is false when e runs none.
+func appliedRecords(e *Engine, table string) (applied int64, started bool) {
+	e.mats.mu.Lock()
+	ts := e.mats.byName[table]
+	e.mats.mu.Unlock()
+	if ts == nil {
+		return 0, false
+	}
+	ts.mu.RLock()
+	defer ts.mu.RUnlock()
+	return ts.applied, true
 }
