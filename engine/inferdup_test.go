@@ -53,6 +53,12 @@ func TestInferredColumnsDuplicateNames(t *testing.T) {
 	register("kv-key", customer)
 	register("kv-value", customer)
 	fails("CREATE TABLE kv WITH (KAFKA_TOPIC='kv', KEY_FORMAT='PROTOBUF', VALUE_FORMAT='PROTOBUF', PARTITIONS=1);", "Duplicate column names: ID, EMAIL")
+
+	// A declared key column the inferred value repeats (a JDBC source's
+	// ValueToKey topic) is accepted, and queries read the key.
+	register("users-value", serde.RegSchema{Type: serde.SchemaAvro, Schema: `{"type":"record","name":"U","fields":[
+		{"name":"id","type":"int"},{"name":"name","type":"string"}]}`})
+	mustExec(t, e, "CREATE TABLE users (ID INT PRIMARY KEY) WITH (KAFKA_TOPIC='users', KEY_FORMAT='KAFKA', VALUE_FORMAT='AVRO', PARTITIONS=1);")
 }
 
 // TestInferredDuplicateNamesReplayed: a source with such columns made

@@ -475,11 +475,14 @@ func (p *Planner) inferColumns(st *sql.CreateSource, schema *types.Schema, keyFm
 	if len(out.Columns) == 0 && st.Elements == nil {
 		return nil, errorf("No columns supplied.")
 	}
-	// Key and value columns share one namespace: a value field repeating
-	// a key column's name is refused, as ksqlDB's table elements are. A
+	// Key and value columns share one namespace: inferred key and value
+	// schemas that repeat a name are refused, as ksqlDB's table elements
+	// are. A declared key column an inferred value repeats stays
+	// accepted, as it was (a JDBC source's ValueToKey topics, eddy's
+	// attribution flow), the key column being the one queries read. A
 	// CREATE replayed with its pinned schema ids was accepted before this
 	// check, and keeps its source.
-	replayed := env.PinnedKeyID > 0 || env.PinnedValueID > 0
+	exempt := env.PinnedKeyID > 0 || env.PinnedValueID > 0 || hasKey
 	seen := map[string]bool{}
 	var dups []string
 	for _, c := range out.Columns {
@@ -488,7 +491,7 @@ func (p *Planner) inferColumns(st *sql.CreateSource, schema *types.Schema, keyFm
 		}
 		seen[c.Name] = true
 	}
-	if len(dups) > 0 && !replayed {
+	if len(dups) > 0 && !exempt {
 		return nil, errorf("Duplicate column names: %s", strings.Join(dups, ", "))
 	}
 	return out, nil
