@@ -36,6 +36,17 @@ func registryEngine(t *testing.T, config map[string]string) (*Engine, *kafka.Mem
 
 // memRegistry is an in-memory cluster with an embedded registry on it,
 // which stops with the test.
+// newRegistryEngine starts an engine over cl and the registry rc that
+// reads inputs from their start; the caller closes it.
+func newRegistryEngine(t *testing.T, cl kafka.Cluster, rc serde.Registry) *Engine {
+	t.Helper()
+	e, err := New(context.Background(), Options{Cluster: cl, Registry: rc, Config: map[string]string{"auto.offset.reset": "earliest"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 func memRegistry(t *testing.T) (*kafka.MemCluster, serde.Registry) {
 	t.Helper()
 	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
@@ -109,10 +120,7 @@ func TestInsertIntoInferredAvroSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := New(ctx, Options{Cluster: cl, Registry: rc, Config: map[string]string{"auto.offset.reset": "earliest"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newRegistryEngine(t, cl, rc)
 	defer e.Close()
 	mustExec(t, e, "CREATE STREAM ratings_in (id INT KEY) WITH (kafka_topic='ratings', value_format='JSON', partitions=1);") // only creates the topic
 	mustExec(t, e, "DROP STREAM ratings_in;")
@@ -178,7 +186,6 @@ func TestSinkSerializationErrorStopsTheQuery(t *testing.T) {
 // that column is replayed, not dropped. (The replay used to infer from
 // the latest version again: "SELECT column 'CITY' cannot be resolved".)
 func TestReplayKeepsInferredColumnsAfterSchemaEvolves(t *testing.T) {
-	ctx := context.Background()
 	cl, rc := memRegistry(t)
 	register := func(fields string) {
 		t.Helper()
@@ -187,20 +194,12 @@ func TestReplayKeepsInferredColumnsAfterSchemaEvolves(t *testing.T) {
 		}
 	}
 	register(`{"name":"id","type":"long"},{"name":"city","type":"string"}`)
-	start := func() *Engine {
-		t.Helper()
-		e, err := New(ctx, Options{Cluster: cl, Registry: rc, Config: map[string]string{"auto.offset.reset": "earliest"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return e
-	}
-	e := start()
+	e := newRegistryEngine(t, cl, rc)
 	mustExec(t, e, "CREATE STREAM P WITH (KAFKA_TOPIC='pays', VALUE_FORMAT='AVRO', PARTITIONS=1);")
 	mustExec(t, e, "CREATE STREAM Q AS SELECT ID, CITY FROM P;")
 	e.Close()
 	register(`{"name":"id","type":"long"},{"name":"channel","type":"string","default":"web"}`)
-	e = start()
+	e = newRegistryEngine(t, cl, rc)
 	defer e.Close()
 	if got := e.Metastore().Source("P").Schema.String(); got != "`ID` BIGINT, `CITY` STRING" {
 		t.Errorf("after the restart P has columns %s, want those inferred at CREATE", got)

@@ -73,22 +73,14 @@ func TestInferredDuplicateNamesReplayed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := func() *Engine {
-		t.Helper()
-		e, err := New(ctx, Options{Cluster: cl, Registry: rc, Config: map[string]string{"auto.offset.reset": "earliest"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return e
-	}
-	e := start()
+	e := newRegistryEngine(t, cl, rc)
 	// The command as an older eddy logged it, with its pinned id.
 	if _, err := e.Execute(ctx, "CREATE STREAM old WITH (KAFKA_TOPIC='old', VALUE_FORMAT='AVRO', PARTITIONS=1);",
 		map[string]string{"eddy.inferred.value.schema.id": itoa(id)}); err != nil {
 		t.Fatal(err)
 	}
 	e.Close()
-	e = start()
+	e = newRegistryEngine(t, cl, rc)
 	defer e.Close()
 	if e.Metastore().Source("OLD") == nil {
 		t.Errorf("stream OLD was not replayed; command failures: %+v", e.CommandFailures())
