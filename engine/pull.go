@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -282,21 +283,65 @@ func (e *Engine) pullKeys(src *metastore.Source, where sql.Expr) (keys [][]byte,
 
 // pullKeyRange returns the bounds [lo, hi) on the key bytes of the rows
 // where may select, for a scan of the store to read only those (nil:
-// unbounded). It bounds only a single STRING key in the KAFKA format,
-// whose bytes order as the strings compare; a windowed key is its key's
-// bytes then the window's, so only the lower bound holds for it.
+// unbounded). It bounds only a single key in the KAFKA format whose bytes
+// order as its values compare: a STRING, or an INT or BIGINT (big-endian
+// two's complement, in which negative numbers order after the others, so
+// a range across zero is left unbounded). A windowed key is its key's
+// bytes then the window's, so for a STRING only the lower bound holds.
 func pullKeyRange(src *metastore.Source, where sql.Expr) (lo, hi []byte) {
 	if !strings.EqualFold(src.KeyFormat.Name, "KAFKA") {
 		return nil, nil
 	}
 	l, h, hasLo, hasHi := planner.PullKeyBounds(where, src)
+	switch kind := src.Schema.Key()[0].Type.Kind; {
+	case !hasLo && !hasHi:
+		return nil, nil
+	case kind != types.String:
+		return intKeyRange(kind == types.Int, l, h, hasLo, hasHi)
+	}
 	if hasLo {
-		lo = []byte(l)
+		lo = []byte(l.(string))
 	}
 	if hasHi && src.Window == nil {
-		hi = append([]byte(h), 0) // just past h
+		hi = append([]byte(h.(string)), 0) // just past h
 	}
 	return lo, hi
+}
+
+// intKeyRange returns the bounds [lo, hi) on the big-endian bytes of an
+// INT (4 bytes) or BIGINT (8 bytes) key k with l <= k (when hasLo) and
+// k <= h (when hasHi), whose l and h are int64. Those bytes order as
+// unsigned numbers: the range is contiguous when it does not cross from
+// negative to non-negative keys, and left unbounded when it does. Keys
+// are fixed-width, so the first key past h bounds a windowed key too.
+func intKeyRange(isInt bool, l, h any, hasLo, hasHi bool) (lo, hi []byte) {
+	minKey, maxKey := int64(math.MinInt64), int64(math.MaxInt64)
+	if isInt {
+		minKey, maxKey = math.MinInt32, math.MaxInt32
+	}
+	from, to := minKey, maxKey
+	if hasLo {
+		from = max(l.(int64), minKey)
+	}
+	if hasHi {
+		to = min(h.(int64), maxKey)
+	}
+	enc := func(v int64) []byte {
+		if isInt {
+			return binary.BigEndian.AppendUint32(nil, uint32(int32(v)))
+		}
+		return binary.BigEndian.AppendUint64(nil, uint64(v))
+	}
+	switch {
+	case from > to:
+		return enc(0), enc(0) // nothing can match
+	case from < 0 && to >= 0:
+		return nil, nil
+	case to == -1:
+		return enc(from), nil // the greatest bytes
+	}
+	// to+1 past maxKey wraps to minKey, whose bytes come next.
+	return enc(from), enc(to + 1)
 }
 
 // keyLiteral returns the value of a literal PullKeyPins accepted as a

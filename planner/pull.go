@@ -1,7 +1,9 @@
 package planner
 
 import (
+	"cmp"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/eddysql/eddy/metastore"
@@ -472,25 +474,30 @@ func pinLiteral(e sql.Expr) bool {
 }
 
 // PullKeyBounds reports the bounds a pull query's WHERE clause puts on a
-// table's single STRING key column: every row where selects has a key k
-// with lo <= k (when hasLo) and k <= hi (when hasHi). Comparisons
-// (< <= > >=, BETWEEN), = and IN against string literals bound the key;
-// a disjunct that does not leaves that side unbounded. The bounds are
-// inclusive whatever the operators, which only widens them: where still
-// filters the rows.
-func PullKeyBounds(where sql.Expr, src *metastore.Source) (lo, hi string, hasLo, hasHi bool) {
+// table's single STRING, INT or BIGINT key column: every row where
+// selects has a key k with lo <= k (when hasLo) and k <= hi (when
+// hasHi); lo and hi are strings for a STRING key, int64 for the others.
+// Comparisons (< <= > >=, BETWEEN), = and IN against literals of the
+// key's type bound the key; a disjunct that does not leaves that side
+// unbounded. The bounds are inclusive whatever the operators, which only
+// widens them: where still filters the rows.
+func PullKeyBounds(where sql.Expr, src *metastore.Source) (lo, hi any, hasLo, hasHi bool) {
 	keys := src.Schema.Key()
-	if where == nil || len(keys) != 1 || keys[0].Type.Kind != types.String || dnfSize(where, false) > maxDisjuncts {
-		return "", "", false, false
+	if where == nil || len(keys) != 1 || dnfSize(where, false) > maxDisjuncts {
+		return nil, nil, false, false
+	}
+	kind := keys[0].Type.Kind
+	if kind != types.String && kind != types.Int && kind != types.Bigint {
+		return nil, nil, false, false
 	}
 	for i, conj := range dnf(where, false) {
-		var clo, chi string
+		var clo, chi any
 		var cHasLo, cHasHi bool
-		bound := func(lower, upper bool, v string) {
-			if lower && (!cHasLo || v > clo) {
+		bound := func(lower, upper bool, v any) {
+			if lower && (!cHasLo || compareBound(v, clo) > 0) {
 				clo, cHasLo = v, true
 			}
-			if upper && (!cHasHi || v < chi) {
+			if upper && (!cHasHi || compareBound(v, chi) < 0) {
 				chi, cHasHi = v, true
 			}
 		}
@@ -500,19 +507,19 @@ func PullKeyBounds(where sql.Expr, src *metastore.Source) (lo, hi string, hasLo,
 				if c, ok := sourceColumn(src, x.X); !ok || c.Namespace != types.KeyColumn || x.Not || len(x.List) == 0 {
 					continue
 				}
-				var min, max string
+				var min, max any
 				all := true
 				for j, e := range x.List {
-					s, ok := e.(*sql.StringLit)
+					v, ok := boundLiteral(e, kind)
 					if !ok {
 						all = false
 						break
 					}
-					if j == 0 || s.Val < min {
-						min = s.Val
+					if j == 0 || compareBound(v, min) < 0 {
+						min = v
 					}
-					if j == 0 || s.Val > max {
-						max = s.Val
+					if j == 0 || compareBound(v, max) > 0 {
+						max = v
 					}
 				}
 				if all {
@@ -521,20 +528,28 @@ func PullKeyBounds(where sql.Expr, src *metastore.Source) (lo, hi string, hasLo,
 				}
 			case *sql.Binary:
 				l, r, op := x.L, x.R, x.Op
-				if _, ok := r.(*sql.StringLit); !ok {
+				if _, ok := boundLiteral(r, kind); !ok {
 					l, r, op = r, l, flipOp(op)
 				}
-				s, ok := r.(*sql.StringLit)
+				v, ok := boundLiteral(r, kind)
 				if c, isCol := sourceColumn(src, l); !ok || !isCol || c.Namespace != types.KeyColumn {
 					continue
 				}
+				if n, isInt := v.(int64); isInt {
+					// An integer bound is made inclusive exactly.
+					if op == ">" && n < math.MaxInt64 {
+						v, op = n+1, ">="
+					} else if op == "<" && n > math.MinInt64 {
+						v, op = n-1, "<="
+					}
+				}
 				switch op {
 				case "=":
-					bound(true, true, s.Val)
+					bound(true, true, v)
 				case ">", ">=":
-					bound(true, false, s.Val)
+					bound(true, false, v)
 				case "<", "<=":
-					bound(false, true, s.Val)
+					bound(false, true, v)
 				}
 			}
 		}
@@ -542,14 +557,39 @@ func PullKeyBounds(where sql.Expr, src *metastore.Source) (lo, hi string, hasLo,
 			lo, hi, hasLo, hasHi = clo, chi, cHasLo, cHasHi
 			continue
 		}
-		if !cHasLo || (hasLo && clo < lo) {
+		if !cHasLo || (hasLo && compareBound(clo, lo) < 0) {
 			lo = clo
 		}
 		hasLo = hasLo && cHasLo
-		if !cHasHi || (hasHi && chi > hi) {
+		if !cHasHi || (hasHi && compareBound(chi, hi) > 0) {
 			hi = chi
 		}
 		hasHi = hasHi && cHasHi
 	}
 	return lo, hi, hasLo, hasHi
+}
+
+// boundLiteral returns the value of e when it is a literal a key of kind
+// compares with as it is: a string for a STRING key, a (possibly negated)
+// integer for an INT or BIGINT key.
+func boundLiteral(e sql.Expr, kind types.Kind) (any, bool) {
+	switch x := e.(type) {
+	case *sql.StringLit:
+		return x.Val, kind == types.String
+	case *sql.IntLit:
+		return x.Val, kind != types.String
+	case *sql.Unary:
+		if n, ok := x.X.(*sql.IntLit); ok && x.Op == "-" && kind != types.String {
+			return -n.Val, true
+		}
+	}
+	return nil, false
+}
+
+// compareBound compares two values of boundLiteral for one key kind.
+func compareBound(a, b any) int {
+	if s, ok := a.(string); ok {
+		return strings.Compare(s, b.(string))
+	}
+	return cmp.Compare(a.(int64), b.(int64))
 }
