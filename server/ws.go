@@ -70,18 +70,39 @@ func (s *Server) handleWSQuery(w http.ResponseWriter, r *http.Request) {
 		s.cfg.Logf("/ws/query: upgrade: %v", err)
 		return // Accept has answered the request
 	}
-	// The client has nothing to send: a goroutine reads, answering pings
-	// and seeing the client's close frame (a data message closes the
-	// socket with 1008). peer ends when the connection closes, whoever
-	// closes it. Its context must not be the query's: the library drops
-	// the connection without a close frame when a read's context ends.
-	peer := conn.CloseRead(context.Background())
+	peer, readDone := readPeer(conn)
+	defer func() {
+		conn.CloseNow() // every path below has closed it already
+		readDone()
+	}()
 	ctx, cancel := context.WithCancel(r.Context()) // r.Context() ends at shutdown
 	defer cancel()
 	stop := context.AfterFunc(peer, cancel)
 	defer stop()
 	q := &wsQuery{s: s, conn: conn, peer: peer}
 	q.serve(ctx, cancel, r)
+}
+
+// readPeer reads what the client sends, as the client has nothing to
+// send: the goroutine answers pings and sees the client's close frame,
+// and a data message closes the socket with 1008. peer ends when the
+// connection closes, whoever closes it; wait returns once the goroutine
+// has, which it does when the connection is closed. Its context must
+// not be the query's: the library drops the connection without a close
+// frame when a read's context ends. (Not the library's CloseRead: on a
+// data message its goroutine closes the socket and then waits, in
+// Close, for itself to end, which holds the query 15 seconds.)
+func readPeer(conn *websocket.Conn) (peer context.Context, wait func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer cancel()
+		if _, _, err := conn.Reader(ctx); err == nil {
+			_ = conn.Close(websocket.StatusPolicyViolation, "unexpected data message")
+		}
+	}()
+	return ctx, func() { <-done }
 }
 
 // wsQuery is one /ws/query connection.

@@ -321,3 +321,29 @@ func TestWSQueryServerEnds(t *testing.T) {
 	}
 	waitFor(t, "query released", func() bool { return len(ts.push.snapshot()) == 0 })
 }
+
+// TestWSQueryDataMessageEndsQuery: a client that sends a data message
+// gets a 1008 close, and its push query ends at once. (The library's
+// CloseRead closed the socket from its own reading goroutine and then
+// waited 15 seconds for that goroutine to end, holding the query and
+// its consumer all that time.)
+func TestWSQueryDataMessageEndsQuery(t *testing.T) {
+	ts := startMem(t, nil)
+	ctx := testCtx(t)
+	seedClicks(t, ts)
+	c := wsDial(t, ctx, ts.wsURL("SELECT * FROM clicks EMIT CHANGES;", nil), nil)
+	defer c.CloseNow()
+	wsRead(t, ctx, c)
+	if err := c.Write(ctx, websocket.MessageText, []byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	code, reason, _ := wsClosed(t, ctx, c)
+	if code != websocket.StatusPolicyViolation || reason != "unexpected data message" {
+		t.Fatalf("close: %d %q", code, reason)
+	}
+	waitFor(t, "query released", func() bool { return len(ts.push.snapshot()) == 0 })
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("the query ran on for %s after the socket was closed", d)
+	}
+}
