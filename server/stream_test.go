@@ -392,3 +392,35 @@ func TestInsertsStreamQuotedNames(t *testing.T) {
 		t.Errorf("rows: %d %s", code, rows)
 	}
 }
+
+// TestHTTP2PushQueryIdlePastWriteTimeout: a push query over HTTP/2 that
+// has nothing to send for longer than the write timeout goes on, and
+// gets the next row. (An HTTP/2 stream's write deadline is a timer that
+// resets the stream when it fires, written to or not: the deadline the
+// last row armed reset every quiet /query-stream a minute after its
+// last row, with INTERNAL_ERROR.)
+func TestHTTP2PushQueryIdlePastWriteTimeout(t *testing.T) {
+	ts := startMem(t, func(c *Config) { c.WriteTimeout = 300 * time.Millisecond })
+	seedClicks(t, ts)
+	req, _ := http.NewRequest("POST", ts.url+"/query-stream", strings.NewReader(streamBody("SELECT uid, url FROM clicks EMIT CHANGES;")))
+	res, err := ts.h2c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.ProtoMajor != 2 {
+		t.Fatalf("protocol %s", res.Proto)
+	}
+	rd := bufio.NewReader(res.Body)
+	for range 4 { // the metadata and the three rows
+		if _, err := rd.ReadString('\n'); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(1200 * time.Millisecond) // four write timeouts
+	ts.ksql(t, "INSERT INTO clicks (uid, url) VALUES ('u4', '/d');")
+	line, err := rd.ReadString('\n')
+	if err != nil || line != `["u4","/d"]`+"\n" {
+		t.Fatalf("after a quiet spell: %q, %v", line, err)
+	}
+}

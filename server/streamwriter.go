@@ -18,8 +18,8 @@ var errStreamClosed = errors.New("stream closed")
 // streamWriter serialises the writes of a streaming reply: the engine's
 // query goroutine writes rows while the keep-alive writes blank lines.
 // The first write sends the 200 and the headers; each write is flushed
-// and bounded by a deadline so a client that stops reading fails the
-// write instead of holding the query.
+// and bounded by a deadline, armed for that write alone, so a client
+// that stops reading fails the write instead of holding the query.
 type streamWriter struct {
 	mu          sync.Mutex
 	w           http.ResponseWriter
@@ -70,13 +70,17 @@ func (sw *streamWriter) writeFlushing(b []byte, flush bool) error {
 		return sw.err
 	}
 	sw.last = time.Now()
-	if !flush {
-		return nil
+	if flush {
+		if err := sw.rc.Flush(); err != nil {
+			sw.err = fmt.Errorf("flush to client: %w", err)
+			return sw.err
+		}
 	}
-	if err := sw.rc.Flush(); err != nil {
-		sw.err = fmt.Errorf("flush to client: %w", err)
-		return sw.err
-	}
+	// Disarmed once written: over HTTP/2 the deadline is a timer that
+	// resets the stream when it fires, whether a write is waiting or
+	// not, and would end a quiet push query one timeout after its last
+	// row.
+	_ = sw.rc.SetWriteDeadline(time.Time{})
 	return nil
 }
 
