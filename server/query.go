@@ -207,8 +207,11 @@ func (s *Server) runSelect(w http.ResponseWriter, r *http.Request, q *queryStmt,
 			ended.Store(true)
 		}
 		write := sw.write
-		if row.Row != nil && pq == nil {
-			write = sw.buffer // a pull query's row: its final message flushes it
+		if row.Row != nil {
+			write = sw.queue // a push query's row: flushed with those queued meanwhile
+			if pq == nil {
+				write = sw.buffer // a pull query's row: its final message flushes it
+			}
 		}
 		if err := write(b); err != nil {
 			cancel()

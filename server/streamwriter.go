@@ -20,6 +20,12 @@ var errStreamClosed = errors.New("stream closed")
 // The first write sends the 200 and the headers; each write is flushed
 // and bounded by a deadline, armed for that write alone, so a client
 // that stops reading fails the write instead of holding the query.
+//
+// A push query's rows go through queue to a flusher goroutine, which
+// writes and flushes at once all the rows queued while it wrote the last
+// ones: a quiet query's row is sent as soon as it comes, a busy query's
+// many to a flush. Flushing every row cost a system call (HTTP/1.1) or a
+// round trip to the connection's one writer (HTTP/2) per row.
 type streamWriter struct {
 	mu          sync.Mutex
 	w           http.ResponseWriter
@@ -30,10 +36,23 @@ type streamWriter struct {
 	closed      bool
 	err         error
 	last        time.Time
+
+	queued, spare []byte    // rows for the flusher; a drained buffer to reuse
+	flushing      bool      // the flusher writes rows it took from queued
+	flusher       bool      // the flusher goroutine runs
+	wake          sync.Cond // rows queued, or the stream closed
+	drained       sync.Cond // the flusher took or wrote rows, or failed
+	flusherDone   sync.WaitGroup
 }
 
+// maxQueued bounds the rows waiting for the flusher: past it queue waits,
+// so a client that reads slowly slows its query instead of growing it.
+const maxQueued = 256 << 10
+
 func newStreamWriter(w http.ResponseWriter, contentType string, timeout time.Duration) *streamWriter {
-	return &streamWriter{w: w, rc: http.NewResponseController(w), contentType: contentType, timeout: timeout, last: time.Now()}
+	sw := &streamWriter{w: w, rc: http.NewResponseController(w), contentType: contentType, timeout: timeout, last: time.Now()}
+	sw.wake.L, sw.drained.L = &sw.mu, &sw.mu
+	return sw
 }
 
 func (sw *streamWriter) write(b []byte) error {
@@ -47,33 +66,105 @@ func (sw *streamWriter) buffer(b []byte) error {
 	return sw.writeFlushing(b, false)
 }
 
+// writeFlushing writes b after the rows queued before it.
 func (sw *streamWriter) writeFlushing(b []byte, flush bool) error {
 	if len(b) == 0 {
 		return nil
 	}
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
+	for (sw.flushing || len(sw.queued) > 0) && sw.err == nil && !sw.closed {
+		sw.drained.Wait()
+	}
 	if sw.closed {
 		return errStreamClosed
 	}
 	if sw.err != nil {
 		return sw.err
 	}
+	sw.begin()
+	if sw.err = sw.send(b, flush); sw.err != nil {
+		return sw.err
+	}
+	sw.last = time.Now()
+	return nil
+}
+
+// queue hands b (a push query's row) to the flusher goroutine, starting
+// it on the first row; a write failure shows at the next call.
+func (sw *streamWriter) queue(b []byte) error {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	for len(sw.queued) >= maxQueued && sw.err == nil && !sw.closed {
+		sw.drained.Wait()
+	}
+	if sw.closed {
+		return errStreamClosed
+	}
+	if sw.err != nil {
+		return sw.err
+	}
+	sw.queued = append(sw.queued, b...)
+	if !sw.flusher {
+		sw.flusher = true
+		sw.flusherDone.Add(1)
+		go sw.flushQueued()
+	}
+	sw.wake.Signal()
+	return nil
+}
+
+// flushQueued writes and flushes the queued rows, all that are there at
+// each turn, until the stream is finished or a write fails.
+func (sw *streamWriter) flushQueued() {
+	defer sw.flusherDone.Done()
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	for {
+		for len(sw.queued) == 0 && sw.err == nil && !sw.closed {
+			sw.wake.Wait()
+		}
+		if sw.err != nil || sw.closed {
+			sw.drained.Broadcast()
+			return
+		}
+		rows := sw.queued
+		sw.queued, sw.spare = sw.spare[:0], nil
+		sw.flushing = true
+		sw.begin()
+		sw.mu.Unlock()
+		err := sw.send(rows, true) // alone: writeFlushing waits for flushing
+		sw.mu.Lock()
+		sw.flushing = false
+		sw.spare = rows[:0]
+		if err != nil {
+			sw.err = err
+		} else {
+			sw.last = time.Now()
+		}
+		sw.drained.Broadcast()
+	}
+}
+
+// begin sends the 200 and the headers before the first write.
+func (sw *streamWriter) begin() {
 	if !sw.started {
 		sw.w.Header().Set("Content-Type", sw.contentType)
 		sw.w.WriteHeader(http.StatusOK)
 		sw.started = true
 	}
+}
+
+// send writes b to the client, flushing it when flush is set, within the
+// write timeout.
+func (sw *streamWriter) send(b []byte, flush bool) error {
 	_ = sw.rc.SetWriteDeadline(time.Now().Add(sw.timeout)) // not every writer supports it
 	if _, err := sw.w.Write(b); err != nil {
-		sw.err = fmt.Errorf("write to client: %w", err)
-		return sw.err
+		return fmt.Errorf("write to client: %w", err)
 	}
-	sw.last = time.Now()
 	if flush {
 		if err := sw.rc.Flush(); err != nil {
-			sw.err = fmt.Errorf("flush to client: %w", err)
-			return sw.err
+			return fmt.Errorf("flush to client: %w", err)
 		}
 	}
 	// Disarmed once written: over HTTP/2 the deadline is a timer that
@@ -98,11 +189,20 @@ func (sw *streamWriter) idle() time.Duration {
 }
 
 // finish refuses further writes (a late emit cannot touch the response
-// after the handler returned) and clears the write deadline.
+// after the handler returned) once the queued rows are written (or a
+// write failed), stops the flusher and clears the write deadline.
 func (sw *streamWriter) finish() {
 	sw.mu.Lock()
-	defer sw.mu.Unlock()
+	for (sw.flushing || len(sw.queued) > 0) && sw.err == nil {
+		sw.drained.Wait()
+	}
 	sw.closed = true
+	sw.wake.Broadcast()
+	sw.drained.Broadcast()
+	sw.mu.Unlock()
+	sw.flusherDone.Wait() // it may be writing rows still
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
 	if sw.started {
 		_ = sw.rc.SetWriteDeadline(time.Time{})
 	}
