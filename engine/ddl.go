@@ -256,6 +256,9 @@ func (e *Engine) stopQueryKeeping(id string, keepState bool) {
 		if keepState {
 			e.deleteTopics(mq.InternalTopics)
 		} else {
+			// The other servers running it stop it as they read
+			// the command; its topics go once they have.
+			e.awaitGroupEmpty(e.appID(id), othersStopWait)
 			e.deleteQueryState(mq)
 		}
 		if src := e.ms.Source(mq.Sink); src != nil && src.CreatedBy == id {

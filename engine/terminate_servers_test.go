@@ -1,0 +1,92 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eddysql/eddy/kafka"
+)
+
+// TestTerminateLetsTheOtherServersStopFirst: two servers of one service
+// share a GROUP BY (a repartition topic and a changelog) while records
+// keep arriving, and one of them runs TERMINATE. The other server stops
+// its part when it reads the command, and is at once free for the next
+// statement. Before, the terminating server deleted the query's internal
+// topics as soon as its own part had stopped, while the other server was
+// still writing to them: that server's producer retried the vanished
+// topics for about 20 s (UNKNOWN_TOPIC_OR_PARTITION) before its query
+// failed, and its statements waited behind it all that time.
+func TestTerminateLetsTheOtherServersStopFirst(t *testing.T) {
+	cl := startBroker(t, t.TempDir())
+	createTopic(t, cl, "events", 4)
+	cfg := map[string]string{"auto.offset.reset": "earliest"}
+	srv := newTestServers(t, cl, "terminate_", cfg, 2)
+	srv.start(0)
+	srv.start(1)
+	a, b := srv.engines[0], srv.engines[1]
+	mustExec(t, a, "CREATE STREAM ev (k STRING KEY, v INT) WITH (kafka_topic='events', value_format='JSON');")
+	mustExec(t, a, "CREATE TABLE counts AS SELECT v, COUNT(*) AS n FROM ev GROUP BY v;")
+	const id = "CTAS_COUNTS_0"
+	running := func(e *Engine) bool {
+		for _, st := range e.QueryStats() {
+			if st.ID == id && st.State == "RUNNING" && len(st.PerTask) > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	waitFor(t, "both servers to run a task of the query", 30*time.Second, func() bool { return running(a) && running(b) })
+
+	// Records keep coming, so the other server is writing to the
+	// repartition topic and the changelog when the command reaches it.
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ctx.Err() == nil; i += 200 {
+			recs := make([]kafka.Record, 0, 200)
+			for j := i; j < i+200; j++ {
+				recs = append(recs, kafka.Record{Topic: "events", Partition: -1,
+					Key: []byte(fmt.Sprintf("k%d", j%1000)), Value: []byte(fmt.Sprintf(`{"V":%d}`, j%50))})
+			}
+			if err := cl.Produce(ctx, recs...); err != nil && ctx.Err() == nil {
+				t.Errorf("produce: %v", err)
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	defer func() { cancel(); wg.Wait() }()
+	waitFor(t, "the other server to count", 30*time.Second, func() bool {
+		for _, st := range b.QueryStats() {
+			if st.ID == id {
+				for _, ts := range st.PerTask {
+					if ts.In > 0 {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	})
+
+	start := time.Now()
+	mustExec(t, a, "TERMINATE "+id+";")
+	waitFor(t, "the other server to stop the query", 60*time.Second, func() bool { return queryStates(t, b)[id] == "" })
+	mustExec(t, b, "CREATE STREAM after (id INT) WITH (kafka_topic='after', value_format='JSON', partitions=1);")
+	took := time.Since(start)
+	if line := srv.logs[1].find(id, "failed"); line != "" {
+		t.Errorf("the other server's query failed as it stopped: %s", line)
+	}
+	if line := srv.logs[1].find(id, "final commit"); line != "" {
+		t.Errorf("the other server could not commit its last outputs: %s", line)
+	}
+	if took > 8*time.Second {
+		t.Errorf("the other server took %v to stop the query and run the next statement", took)
+	}
+	t.Logf("TERMINATE to the other server's next statement: %v", took)
+}
