@@ -252,6 +252,23 @@ func (c *Client) metadata(ctx context.Context, names ...string) (*kmsg.MetadataR
 	return req.RequestWith(ctx, c.prod)
 }
 
+// ClusterID asks the cluster for its id (Kafka's cluster.id, which
+// ksqlDB's /info reports as kafkaClusterId); "" when it has none.
+func (c *Client) ClusterID(ctx context.Context) (string, error) {
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	req := kmsg.NewPtrMetadataRequest()
+	req.Topics = []kmsg.MetadataRequestTopic{} // none, rather than all
+	resp, err := req.RequestWith(ctx, c.prod)
+	if err != nil {
+		return "", fmt.Errorf("cluster id: %w", err)
+	}
+	if resp.ClusterID == nil {
+		return "", nil
+	}
+	return *resp.ClusterID, nil
+}
+
 // Topic describes one topic.
 func (c *Client) Topic(ctx context.Context, name string) (TopicInfo, bool, error) {
 	infos, err := c.describe(ctx, name)

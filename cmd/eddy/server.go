@@ -310,6 +310,14 @@ func newREST(st *stack, embedded bool, cfg server.Config) (*server.Server, error
 	cfg.KafkaCheck = st.kafkaCheck
 	if embedded {
 		cfg.KafkaClusterID = "eddy" // the embedded broker's
+	} else if st.kafka != nil {
+		// As ksqlDB's /info: the id of the cluster this server uses,
+		// the same on every server of the service.
+		id, err := st.kafka.ClusterID(context.Background())
+		if err != nil && cfg.Logf != nil {
+			cfg.Logf("kafkaClusterId of /info stays empty: %v", err)
+		}
+		cfg.KafkaClusterID = id
 	}
 	srv, err := server.New(cfg)
 	if err != nil {
