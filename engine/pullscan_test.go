@@ -97,13 +97,8 @@ func TestPullKeyRangeAndLimitMatchScan(t *testing.T) {
 				{"W", "k > ''"},
 				{"W", "k >= 'a\xff'"},
 			} {
-				text := "SELECT * FROM " + q.table + " WHERE " + q.where + ";"
-				got := mustPull(t, e, text, nil)
-				want := mustPull(t, e, "SELECT * FROM "+q.table+" WHERE ("+q.where+") OR (1 = 0);", nil)
-				if fmt.Sprint(got.rows) != fmt.Sprint(want.rows) {
-					t.Fatalf("%s\nrange %q\nscan  %q", text, got.rows, want.rows)
-				}
-				if q.table == "T" && len(got.rows) > 3 {
+				text, want := pullMatchesScan(t, e, q.table, q.where)
+				if q.table == "T" && len(want.rows) > 3 {
 					limited := mustPull(t, e, "SELECT * FROM T WHERE "+q.where+" LIMIT 3;", nil)
 					if fmt.Sprint(limited.rows) != fmt.Sprint(want.rows[:3]) || limited.final != "Limit Reached" {
 						t.Fatalf("%s LIMIT 3: %q (%s), want %q", text, limited.rows, limited.final, want.rows[:3])
@@ -122,6 +117,20 @@ func TestPullKeyRangeAndLimitMatchScan(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pullMatchesScan checks that the pull query on table WHERE where answers
+// as a scan of every row filtered by the same clause (a disjunct that
+// bounds no key makes it read every row), and returns its text and rows.
+func pullMatchesScan(t *testing.T, e *Engine, table, where string) (string, pullResult) {
+	t.Helper()
+	text := "SELECT * FROM " + table + " WHERE " + where + ";"
+	got := mustPull(t, e, text, nil)
+	want := mustPull(t, e, "SELECT * FROM "+table+" WHERE ("+where+") OR (1 = 0);", nil)
+	if fmt.Sprint(got.rows) != fmt.Sprint(want.rows) {
+		t.Fatalf("%s\nrange %q\nscan  %q", text, got.rows, want.rows)
+	}
+	return text, want
 }
 
 // BenchmarkMaterialize times a table's first pull query: its store
@@ -217,12 +226,7 @@ func TestPullIntKeyRangeMatchesScan(t *testing.T) {
 				{"W", "k <= -7 AND WINDOWSTART >= 100000", true},
 				{"W", "k > 40", true},
 			} {
-				text := "SELECT * FROM " + q.table + " WHERE " + q.where + ";"
-				got := mustPull(t, e, text, nil)
-				want := mustPull(t, e, "SELECT * FROM "+q.table+" WHERE ("+q.where+") OR (1 = 0);", nil)
-				if fmt.Sprint(got.rows) != fmt.Sprint(want.rows) {
-					t.Fatalf("%s\nrange %q\nscan  %q", text, got.rows, want.rows)
-				}
+				text, _ := pullMatchesScan(t, e, q.table, q.where)
 				stmts, err := sql.Parse(text)
 				if err != nil {
 					t.Fatal(err)

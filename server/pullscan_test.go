@@ -19,13 +19,7 @@ func BenchmarkPullScanResponse(b *testing.B) {
 	ts := startMem(b, nil)
 	ts.ksql(b, "CREATE SOURCE TABLE t (k STRING PRIMARY KEY, v BIGINT, s STRING) WITH (kafka_topic='t', key_format='KAFKA', value_format='JSON', partitions=1);")
 	const rows = 100_000
-	recs := make([]kafka.Record, 0, rows)
-	for i := range rows {
-		recs = append(recs, kafka.Record{Topic: "t", Partition: -1, Key: fmt.Appendf(nil, "k%07d", i), Value: fmt.Appendf(nil, `{"V":%d,"S":"s%d"}`, i, i)})
-	}
-	if err := ts.cluster.Produce(context.Background(), recs...); err != nil {
-		b.Fatal(err)
-	}
+	produceNumbered(b, ts, "t", rows)
 	for _, c := range []struct {
 		name, path, accept string
 		client             *http.Client
@@ -45,6 +39,19 @@ func BenchmarkPullScanResponse(b *testing.B) {
 	}
 }
 
+// produceNumbered writes n records to topic: keys k0000000 on, values
+// {"V":i,"S":"s<i>"}.
+func produceNumbered(t testing.TB, ts *testServer, topic string, n int) {
+	t.Helper()
+	recs := make([]kafka.Record, 0, n)
+	for i := range n {
+		recs = append(recs, kafka.Record{Topic: topic, Partition: -1, Key: fmt.Appendf(nil, "k%07d", i), Value: fmt.Appendf(nil, `{"V":%d,"S":"s%d"}`, i, i)})
+	}
+	if err := ts.cluster.Produce(context.Background(), recs...); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // BenchmarkPushQueryResponse times a push query that streams 100k rows
 // read from earliest (LIMIT 100000) over /query (HTTP/1.1) and
 // /query-stream (HTTP/2, delimited; one stream, and four at once on one
@@ -53,13 +60,7 @@ func BenchmarkPushQueryResponse(b *testing.B) {
 	ts := startMem(b, nil)
 	ts.ksql(b, "CREATE STREAM s (k STRING KEY, v BIGINT, s STRING) WITH (kafka_topic='s', key_format='KAFKA', value_format='JSON', partitions=1);")
 	const rows = 100_000
-	recs := make([]kafka.Record, 0, rows)
-	for i := range rows {
-		recs = append(recs, kafka.Record{Topic: "s", Partition: -1, Key: fmt.Appendf(nil, "k%07d", i), Value: fmt.Appendf(nil, `{"V":%d,"S":"s%d"}`, i, i)})
-	}
-	if err := ts.cluster.Produce(context.Background(), recs...); err != nil {
-		b.Fatal(err)
-	}
+	produceNumbered(b, ts, "s", rows)
 	query := fmt.Sprintf("SELECT * FROM s EMIT CHANGES LIMIT %d;", rows)
 	legacy, _ := json.Marshal(map[string]any{"ksql": query, "streamsProperties": map[string]any{"auto.offset.reset": "earliest"}})
 	for _, c := range []struct {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,8 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/eddysql/eddy/kafka"
 )
 
 // TestPushRowsShareFlushes: the rows a push query makes while its client
@@ -24,13 +21,7 @@ func TestPushRowsShareFlushes(t *testing.T) {
 	ts := startMem(t, nil)
 	ts.ksql(t, "CREATE STREAM s (k STRING KEY, v BIGINT) WITH (kafka_topic='s', key_format='KAFKA', value_format='JSON', partitions=1);")
 	const rows = 50_000
-	recs := make([]kafka.Record, 0, rows)
-	for i := range rows {
-		recs = append(recs, kafka.Record{Topic: "s", Partition: -1, Key: fmt.Appendf(nil, "k%d", i), Value: fmt.Appendf(nil, `{"V":%d}`, i)})
-	}
-	if err := ts.cluster.Produce(context.Background(), recs...); err != nil {
-		t.Fatal(err)
-	}
+	produceNumbered(t, ts, "s", rows)
 	body, _ := json.Marshal(map[string]any{"ksql": fmt.Sprintf("SELECT V FROM s EMIT CHANGES LIMIT %d;", rows), "streamsProperties": map[string]any{"auto.offset.reset": "earliest"}})
 	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.url, "http://"))
 	if err != nil {
