@@ -86,7 +86,7 @@ func (s *Server) connectHandler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		kcFail(w, http.StatusNotFound, "HTTP 404 Not Found")
 	})
-	return s.recoverer(s.gate(s.auth.middleware(mux)))
+	return s.boundBodies(s.recoverer(s.gate(s.auth.middleware(mux))))
 }
 
 // Kafka Connect's entities, field for field.
@@ -544,6 +544,9 @@ func readConfig(raw json.RawMessage) (map[string]string, error) {
 
 func (s *Server) readBody(r *http.Request) ([]byte, error) {
 	b, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.cfg.MaxBodyBytes))
+	if ae := s.bodyTimedOut(err); ae != nil {
+		return nil, kcErr(ae.status(), "%s", ae.Message)
+	}
 	if err != nil {
 		return nil, kcErr(http.StatusBadRequest, "Cannot read the request body: %v", err)
 	}

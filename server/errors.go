@@ -23,6 +23,7 @@ const (
 	codeForbidden         = 40300
 	codeNotFound          = 40400
 	codeNotAcceptable     = 40600
+	codeRequestTimeout    = 40800
 	codeTooLarge          = 41300
 	codeAssertionFailed   = 41700
 	codeServerError       = 50000

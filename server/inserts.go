@@ -60,10 +60,18 @@ func (s *Server) handleInserts(w http.ResponseWriter, r *http.Request) {
 	sc := bufio.NewScanner(r.Body)
 	limit := int(min(s.cfg.MaxBodyBytes, 1<<30))
 	sc.Buffer(make([]byte, 0, min(64<<10, limit)), limit) // the larger of the two bounds a line
-	if !sc.Scan() {
+	scanned := sc.Scan()
+	if ae := s.bodyTimedOut(sc.Err()); ae != nil { // what came before the deadline is no line
+		writeError(w, ae)
+		return
+	}
+	if !scanned {
 		writeError(w, scanError(sc.Err(), s.cfg.MaxBodyBytes, "the arguments line is missing"))
 		return
 	}
+	// The arguments line came within Config.BodyTimeout; the rows come
+	// when the client has them.
+	liftBodyTimeout(r)
 	var args insertsArgs
 	if aerr := decodeRequest(sc.Bytes(), &args); aerr != nil {
 		writeError(w, aerr)
@@ -139,7 +147,11 @@ func (s *Server) handleInserts(w http.ResponseWriter, r *http.Request) {
 		var more bool
 		switch {
 		case len(flying) == 0:
-			next, more = <-lines.c
+			select {
+			case next, more = <-lines.c:
+			case <-ctx.Done(): // shutdown: an idle stream must not hold it
+				return
+			}
 		case len(flying) >= insertWindow:
 			if !land() {
 				return

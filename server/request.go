@@ -35,10 +35,14 @@ type closeQueryArgs struct {
 	QueryID *string `json:"queryId"`
 }
 
-// readBody reads a whole request body, at most limit bytes, and checks
-// that it is UTF-8.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, *apiError) {
+// readRequestBody reads a whole request body, at most
+// Config.MaxBodyBytes, and checks that it is UTF-8.
+func (s *Server) readRequestBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+	limit := s.cfg.MaxBodyBytes
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if ae := s.bodyTimedOut(err); ae != nil {
+		return nil, ae
+	}
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -81,7 +85,7 @@ func article(kind string) string {
 
 // readJSON reads and decodes a request body.
 func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) *apiError {
-	body, aerr := readBody(w, r, s.cfg.MaxBodyBytes)
+	body, aerr := s.readRequestBody(w, r)
 	if aerr != nil {
 		return aerr
 	}

@@ -64,6 +64,11 @@ type Config struct {
 	// WriteTimeout bounds one write to a streaming client, so a client
 	// that stops reading cannot hold a query forever; default 1 min.
 	WriteTimeout time.Duration
+	// BodyTimeout bounds the arrival of a request body, from the start
+	// of the request's handling to the body's end; default 30 s. The
+	// response is not bounded by it (a long statement, a push query),
+	// nor are /inserts-stream's rows, only its arguments line.
+	BodyTimeout time.Duration
 	// CommandWait bounds the wait for commandSequenceNumber; default 5 s.
 	CommandWait time.Duration
 	// StatementTimeout bounds one /ksql statement; default 2 min.
@@ -107,6 +112,9 @@ func (c *Config) setDefaults() {
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = time.Minute
 	}
+	if c.BodyTimeout <= 0 {
+		c.BodyTimeout = 30 * time.Second
+	}
 	if c.CommandWait <= 0 {
 		c.CommandWait = 5 * time.Second
 	}
@@ -145,6 +153,7 @@ type Server struct {
 	commands *commandLog
 	health   *healthCache
 	samples  *samples
+	bodies   *bodies
 	handler  http.Handler
 	state    atomic.Int32
 
@@ -188,6 +197,7 @@ func New(cfg Config) (*Server, error) {
 		commands: newCommandLog(),
 		health:   &healthCache{},
 		samples:  newSamples(cfg.SampleInterval, cfg.SampleCount),
+		bodies:   &bodies{timeout: cfg.BodyTimeout, waiting: make(map[*timedBody]struct{})},
 		done:     make(chan struct{}),
 	}
 	s.base, s.cancelBase = context.WithCancel(context.Background())
@@ -328,6 +338,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.state.Store(stateTerminating)
 		s.push.closeAll()
 		s.cancelBase()
+		s.bodies.cut()
 		if s.samplerDone != nil {
 			<-s.samplerDone
 		}
@@ -421,7 +432,7 @@ func (s *Server) routes() http.Handler {
 		}
 		return "other"
 	}
-	return s.metrics.instrument(chc, route)
+	return s.boundBodies(s.metrics.instrument(chc, route))
 }
 
 // gate refuses requests while the server shuts down.
