@@ -143,5 +143,25 @@ func scalarString(v any) (string, error) {
 	case bool:
 		return strconv.FormatBool(x), nil
 	}
-	return "", fmt.Errorf("want a string, number or boolean, got %T", v)
+	return "", fmt.Errorf("want a string, number or boolean, got %s", article(jsonKind(v)))
+}
+
+// jsonKind names the JSON kind of a value decoded into an any, for
+// messages: "object", not map[string]interface {}.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "string"
+	case json.Number, float64:
+		return "number"
+	case bool:
+		return "boolean"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return "value"
 }

@@ -162,3 +162,22 @@ func TestShowPropertiesListsASetOnce(t *testing.T) {
 		t.Errorf("SHOW PROPERTIES: %s", body)
 	}
 }
+
+// TestBadPropertyValueNamesJSONKind: a property or variable whose value
+// is an object or an array is refused in JSON's terms; the message said
+// "got map[string]interface {}" and "got []interface {}", Go's names.
+func TestBadPropertyValueNamesJSONKind(t *testing.T) {
+	ts := startMem(t, nil)
+	for _, c := range []struct{ path, body, want string }{
+		{"/ksql", `{"ksql": "SHOW STREAMS;", "streamsProperties": {"a": {"b": 1}}}`, "Invalid value for property 'a': want a string, number or boolean, got an object"},
+		{"/query", `{"ksql": "SELECT * FROM x EMIT CHANGES;", "streamsProperties": {"a": [1]}}`, "Invalid value for property 'a': want a string, number or boolean, got an array"},
+		{"/ksql", `{"ksql": "SHOW STREAMS;", "sessionVariables": {"v": [1]}}`, "Invalid value for variable 'v': want a string, number or boolean, got an array"},
+		{"/query", `{"ksql": "SELECT * FROM x EMIT CHANGES;", "sessionVariables": {"v": {}}}`, "Invalid value for variable 'v': want a string, number or boolean, got an object"},
+		{"/query-stream", `{"sql": "SELECT * FROM x EMIT CHANGES;", "properties": {"a": []}}`, "Invalid value for property 'a': want a string, number or boolean, got an array"},
+	} {
+		code, _, body := ts.do(t, ts.http, "POST", c.path, "", c.body)
+		if code != http.StatusBadRequest || !strings.Contains(body, c.want) {
+			t.Errorf("%s %s: %d %s, want %q", c.path, c.body, code, body, c.want)
+		}
+	}
+}
