@@ -236,7 +236,8 @@ func (e *Engine) prepareTerminate(st *sql.Terminate) (action, error) {
 }
 
 // stopQuery stops a persistent query for good and forgets it, deleting
-// its internal topics and state stores; the source it wrote stays.
+// its internal topics, state stores and consumer group; the source it
+// wrote stays.
 // Callers hold e.mu.
 func (e *Engine) stopQuery(id string) { e.stopQueryKeeping(id, false) }
 
@@ -260,6 +261,7 @@ func (e *Engine) stopQueryKeeping(id string, keepState bool) {
 			// the command; its topics go once they have.
 			e.awaitGroupEmpty(e.appID(id), othersStopWait)
 			e.deleteQueryState(mq)
+			e.deleteGroup(e.appID(id))
 		}
 		if src := e.ms.Source(mq.Sink); src != nil && src.CreatedBy == id {
 			c := *src

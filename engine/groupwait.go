@@ -2,11 +2,17 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/eddysql/eddy/kafka"
 )
+
+// groupDeleter is a cluster that can delete a consumer group.
+type groupDeleter interface {
+	DeleteGroup(ctx context.Context, group string) error
+}
 
 // groupLister is a cluster that tells who is in a consumer group: a
 // broker's (the in-memory cluster has no other servers to wait for).
@@ -57,5 +63,26 @@ func (e *Engine) awaitGroupEmpty(group string, bound time.Duration) {
 			return
 		case <-time.After(50 * time.Millisecond):
 		}
+	}
+}
+
+// deleteGroup deletes the consumer group of a query stopped for good,
+// as ksqlDB's query cleanup does: left behind, the group of every query
+// ever terminated or dropped stayed on the broker, Empty, with its
+// committed offsets. A server still in it (one that outlived
+// othersStopWait) keeps it; that server deletes it as it stops its part.
+func (e *Engine) deleteGroup(group string) {
+	gd, ok := e.cluster.(groupDeleter)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), kafka.DefaultTimeout)
+	defer cancel()
+	err := gd.DeleteGroup(ctx, group)
+	switch {
+	case errors.Is(err, kafka.ErrNonEmptyGroup):
+		e.opts.Logf("%v; the last server of the service to stop its query deletes it", err)
+	case err != nil:
+		e.opts.Logf("%v", err)
 	}
 }

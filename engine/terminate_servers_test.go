@@ -89,4 +89,48 @@ func TestTerminateLetsTheOtherServersStopFirst(t *testing.T) {
 		t.Errorf("the other server took %v to stop the query and run the next statement", took)
 	}
 	t.Logf("TERMINATE to the other server's next statement: %v", took)
+	if offs, err := cl.GroupOffsets(context.Background(), a.appID(id), "events"); err != nil || len(offs) > 0 {
+		t.Errorf("the query's group is still there with offsets %v (%v)", offs, err)
+	}
+}
+
+// TestStoppedQueryGroupIsDeleted: the consumer group of a query stopped
+// for good (TERMINATE, or DROP of the table it writes) goes with its
+// internal topics, as ksqlDB's query cleanup deletes it; CREATE OR
+// REPLACE, which runs the new version on the old one's offsets, keeps
+// it. Before, every terminated or dropped query left its group on the
+// broker, Empty, with its committed offsets of the source topic.
+func TestStoppedQueryGroupIsDeleted(t *testing.T) {
+	cl := startBroker(t, t.TempDir())
+	createTopic(t, cl, "events", 2)
+	srv := newTestServers(t, cl, "groupgone_", map[string]string{"auto.offset.reset": "earliest"}, 1)
+	srv.start(0)
+	e := srv.engines[0]
+	mustExec(t, e, "CREATE STREAM ev (k STRING KEY, v INT) WITH (kafka_topic='events', value_format='JSON');")
+	mustExec(t, e, "CREATE TABLE counts AS SELECT v, COUNT(*) AS n FROM ev GROUP BY v;")
+	mustExec(t, e, "CREATE STREAM copy AS SELECT * FROM ev;")
+	produceJSON(t, cl, "events", kafka.Record{Key: []byte("a"), Value: []byte(`{"V":1}`)},
+		kafka.Record{Key: []byte("b"), Value: []byte(`{"V":2}`)})
+	committed := func(id string) int {
+		offs, err := cl.GroupOffsets(context.Background(), e.appID(id), "events")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(offs)
+	}
+	const counts, cp = "CTAS_COUNTS_0", "CSAS_COPY_1"
+	waitFor(t, "both queries to commit", 30*time.Second, func() bool { return committed(counts) > 0 && committed(cp) > 0 })
+
+	mustExec(t, e, "CREATE OR REPLACE STREAM copy AS SELECT * FROM ev;")
+	if committed(cp) == 0 {
+		t.Errorf("CREATE OR REPLACE deleted the group of %s", cp)
+	}
+	mustExec(t, e, "TERMINATE "+counts+";")
+	if n := committed(counts); n != 0 {
+		t.Errorf("the group of terminated %s still has the offsets of %d partitions", counts, n)
+	}
+	mustExec(t, e, "DROP STREAM copy;")
+	if n := committed(cp); n != 0 {
+		t.Errorf("the group of %s, whose sink was dropped, still has the offsets of %d partitions", cp, n)
+	}
 }

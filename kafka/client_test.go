@@ -570,3 +570,48 @@ func TestLongWaitEndsOnAssignment(t *testing.T) {
 	_, second := member()
 	wait("second member", second)
 }
+
+// TestClientDeleteGroup: a group with a member is not deleted
+// (ErrNonEmptyGroup); once it is empty it goes with its committed
+// offsets, and deleting it again, or a group that never was, is no error.
+func TestClientDeleteGroup(t *testing.T) {
+	_, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "t", Partitions: 2})
+	produceN(t, c, "t", 0, 10)
+	opts := SubscribeOptions{Group: "g", Topics: []string{"t"}, Reset: Earliest}
+	if got := consumeUntil(t, c, opts, 10); len(got) != 10 {
+		t.Fatalf("got %d records", len(got))
+	}
+	s, err := c.Subscribe(ctx, opts, func(context.Context, []Record) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		m, err := c.GroupMembers(ctx, "g")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m["g"]) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the subscription never joined")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := c.DeleteGroup(ctx, "g"); !errors.Is(err, ErrNonEmptyGroup) {
+		t.Fatalf("DeleteGroup of a group with a member: %v", err)
+	}
+	s.Close()
+	if err := c.DeleteGroup(ctx, "g"); err != nil {
+		t.Fatalf("DeleteGroup of an empty group: %v", err)
+	}
+	if offs, err := c.GroupOffsets(ctx, "g", "t"); err != nil || len(offs) > 0 {
+		t.Fatalf("offsets after DeleteGroup: %v, %v", offs, err)
+	}
+	for _, g := range []string{"g", "never"} {
+		if err := c.DeleteGroup(ctx, g); err != nil {
+			t.Fatalf("DeleteGroup(%s): %v", g, err)
+		}
+	}
+}

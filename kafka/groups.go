@@ -53,3 +53,32 @@ func (c *Client) GroupMembers(ctx context.Context, groups ...string) (map[string
 	}
 	return out, nil
 }
+
+// ErrNonEmptyGroup is returned (wrapped) by DeleteGroup while the group
+// still has members.
+var ErrNonEmptyGroup = errors.New("group has members")
+
+// DeleteGroup deletes a consumer group nobody is in, with its committed
+// offsets, as ksqlDB deletes a terminated query's group. A group that
+// does not exist (never joined, or already deleted) is not an error.
+func (c *Client) DeleteGroup(ctx context.Context, group string) error {
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	_, err := c.adm.DeleteGroup(ctx, group)
+	switch {
+	case err == nil, errors.Is(err, kerr.GroupIDNotFound):
+		return nil
+	case errors.Is(err, kerr.NonEmptyGroup):
+		return fmt.Errorf("delete group %s: %w", group, ErrNonEmptyGroup)
+	}
+	return fmt.Errorf("delete group %s: %w", group, err)
+}
+
+// DeleteGroup forgets a group's committed offsets (the in-memory cluster
+// keeps no members once a query has stopped).
+func (m *MemCluster) DeleteGroup(_ context.Context, group string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.groups, group)
+	return nil
+}
