@@ -239,12 +239,13 @@ func (e *Engine) prepareTerminate(st *sql.Terminate) (action, error) {
 // its internal topics, state stores and consumer group; the source it
 // wrote stays.
 // Callers hold e.mu.
-func (e *Engine) stopQuery(id string) { e.stopQueryKeeping(id, false) }
+func (e *Engine) stopQuery(id string) { e.stopQueryKeeping(id, false, nil) }
 
 // stopQueryKeeping stops a query; with keepState (CREATE OR REPLACE,
-// which runs the new version under the same id on the old one's state)
-// only its repartition topics go. Callers hold e.mu.
-func (e *Engine) stopQueryKeeping(id string, keepState bool) {
+// which runs the new version under the same id on the old one's state,
+// group and offsets) only those of its repartition topics go that the
+// new version, whose own are next, does not use. Callers hold e.mu.
+func (e *Engine) stopQueryKeeping(id string, keepState bool, next []string) {
 	e.forgetDeferred(id)
 	if q := e.queries[id]; q != nil {
 		if err := q.Stop(); err != nil {
@@ -255,7 +256,18 @@ func (e *Engine) stopQueryKeeping(id string, keepState bool) {
 	e.failures.forget(id)
 	if mq := e.ms.Query(id); mq != nil {
 		if keepState {
-			e.deleteTopics(mq.InternalTopics)
+			// The new version reads on from the offsets its group
+			// committed in the repartition topics, and the other
+			// servers still write to them until they read the
+			// command: deleted, the rows in flight were lost and the
+			// others' producers retried the vanished topics.
+			var gone []string
+			for _, t := range mq.InternalTopics {
+				if !slices.Contains(next, t) {
+					gone = append(gone, t)
+				}
+			}
+			e.deleteTopics(gone)
 		} else {
 			// The other servers running it stop it as they read
 			// the command; its topics go once they have.

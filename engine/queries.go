@@ -112,7 +112,7 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSele
 			return nil, err
 		}
 		if old != nil && old.CreatedBy != "" {
-			e.stopQueryKeeping(old.CreatedBy, true)
+			e.stopQueryKeeping(old.CreatedBy, true, pp.plan.InternalTopics)
 		}
 		e.ms.PutSource(sink)
 		if err := e.startPersistent(ctx, pp, st.Text()); err != nil {
