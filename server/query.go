@@ -207,11 +207,14 @@ func (s *Server) runSelect(w http.ResponseWriter, r *http.Request, q *queryStmt,
 			ended.Store(true)
 		}
 		write := sw.write
-		if row.Row != nil {
-			write = sw.queue // a push query's row: flushed with those queued meanwhile
-			if pq == nil {
-				write = sw.buffer // a pull query's row: its final message flushes it
-			}
+		switch {
+		case row.Row != nil && pq == nil:
+			write = sw.buffer // a pull query's row: its final message flushes it
+		case row.Row != nil && r.ProtoMajor == 1:
+			// A push query's row, flushed with those queued meanwhile.
+			// Over HTTP/2 each row stays a DATA frame of its own, as
+			// ksqlDB sends them: ksqldb-js parses each frame as a row.
+			write = sw.queue
 		}
 		if err := write(b); err != nil {
 			cancel()

@@ -21,11 +21,11 @@ var errStreamClosed = errors.New("stream closed")
 // and bounded by a deadline, armed for that write alone, so a client
 // that stops reading fails the write instead of holding the query.
 //
-// A push query's rows go through queue to a flusher goroutine, which
-// writes and flushes at once all the rows queued while it wrote the last
-// ones: a quiet query's row is sent as soon as it comes, a busy query's
-// many to a flush. Flushing every row cost a system call (HTTP/1.1) or a
-// round trip to the connection's one writer (HTTP/2) per row.
+// A push query's rows over HTTP/1.1 go through queue to a flusher
+// goroutine, which writes and flushes at once all the rows queued while
+// it wrote the last ones: a quiet query's row is sent as soon as it
+// comes, a busy query's many to a chunk. Flushing every row cost a
+// system call per row.
 type streamWriter struct {
 	mu          sync.Mutex
 	w           http.ResponseWriter
