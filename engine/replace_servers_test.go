@@ -2,12 +2,8 @@ package engine
 
 import (
 	"context"
-	"fmt"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/eddysql/eddy/kafka"
 )
 
 // TestReplaceOnOneServerOfTwo: two servers of one service share a GROUP
@@ -16,66 +12,17 @@ import (
 // command, at once free for the next statement, and no record is lost.
 func TestReplaceOnOneServerOfTwo(t *testing.T) {
 	cl := startBroker(t, t.TempDir())
-	createTopic(t, cl, "events", 4)
-	cfg := map[string]string{"auto.offset.reset": "earliest"}
-	srv := newTestServers(t, cl, "replace_", cfg, 2)
-	srv.start(0)
-	srv.start(1)
-	a, b := srv.engines[0], srv.engines[1]
-	mustExec(t, a, "CREATE STREAM ev (k STRING KEY, v INT) WITH (kafka_topic='events', value_format='JSON');")
-	mustExec(t, a, "CREATE TABLE counts AS SELECT v, COUNT(*) AS n FROM ev GROUP BY v;")
-	const id = "CTAS_COUNTS_0"
-	running := func(e *Engine) bool {
-		for _, st := range e.QueryStats() {
-			if st.ID == id && st.State == "RUNNING" && len(st.PerTask) > 0 {
-				return true
-			}
-		}
-		return false
-	}
-	waitFor(t, "both servers to run a task of the query", 30*time.Second, func() bool { return running(a) && running(b) })
-
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	var produced int
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i := 0; ctx.Err() == nil; i += 200 {
-			recs := make([]kafka.Record, 0, 200)
-			for j := i; j < i+200; j++ {
-				recs = append(recs, kafka.Record{Topic: "events", Partition: -1,
-					Key: []byte(fmt.Sprintf("k%d", j%1000)), Value: []byte(fmt.Sprintf(`{"V":%d}`, j%50))})
-			}
-			if err := cl.Produce(context.Background(), recs...); err != nil {
-				t.Errorf("produce: %v", err)
-				return
-			}
-			produced = i + 200
-			time.Sleep(10 * time.Millisecond)
-		}
-	}()
-	stop := func() { cancel(); wg.Wait() }
-	defer stop()
-	waitFor(t, "the other server to count", 30*time.Second, func() bool {
-		for _, st := range b.QueryStats() {
-			if st.ID == id {
-				for _, ts := range st.PerTask {
-					if ts.In > 0 {
-						return true
-					}
-				}
-			}
-		}
-		return false
-	})
+	sc := startSharedCount(t, cl, "replace_")
+	defer sc.stop()
+	srv, a, b, id := sc.srv, sc.a, sc.b, sharedCountID
 
 	start := time.Now()
 	mustExec(t, a, "CREATE OR REPLACE TABLE counts AS SELECT v, COUNT(*) AS n FROM ev WHERE v >= 0 GROUP BY v;")
 	mustExec(t, b, "CREATE STREAM after (id INT) WITH (kafka_topic='after', value_format='JSON', partitions=1);")
 	took := time.Since(start)
 	time.Sleep(time.Second)
-	stop()
+	sc.stop()
+	produced := sc.produced.Load()
 	for i := range srv.logs {
 		if line := srv.logs[i].find(id, "failed"); line != "" {
 			t.Errorf("server %d's query failed: %s", i, line)

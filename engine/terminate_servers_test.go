@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,58 +22,9 @@ import (
 // failed, and its statements waited behind it all that time.
 func TestTerminateLetsTheOtherServersStopFirst(t *testing.T) {
 	cl := startBroker(t, t.TempDir())
-	createTopic(t, cl, "events", 4)
-	cfg := map[string]string{"auto.offset.reset": "earliest"}
-	srv := newTestServers(t, cl, "terminate_", cfg, 2)
-	srv.start(0)
-	srv.start(1)
-	a, b := srv.engines[0], srv.engines[1]
-	mustExec(t, a, "CREATE STREAM ev (k STRING KEY, v INT) WITH (kafka_topic='events', value_format='JSON');")
-	mustExec(t, a, "CREATE TABLE counts AS SELECT v, COUNT(*) AS n FROM ev GROUP BY v;")
-	const id = "CTAS_COUNTS_0"
-	running := func(e *Engine) bool {
-		for _, st := range e.QueryStats() {
-			if st.ID == id && st.State == "RUNNING" && len(st.PerTask) > 0 {
-				return true
-			}
-		}
-		return false
-	}
-	waitFor(t, "both servers to run a task of the query", 30*time.Second, func() bool { return running(a) && running(b) })
-
-	// Records keep coming, so the other server is writing to the
-	// repartition topic and the changelog when the command reaches it.
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i := 0; ctx.Err() == nil; i += 200 {
-			recs := make([]kafka.Record, 0, 200)
-			for j := i; j < i+200; j++ {
-				recs = append(recs, kafka.Record{Topic: "events", Partition: -1,
-					Key: []byte(fmt.Sprintf("k%d", j%1000)), Value: []byte(fmt.Sprintf(`{"V":%d}`, j%50))})
-			}
-			if err := cl.Produce(ctx, recs...); err != nil && ctx.Err() == nil {
-				t.Errorf("produce: %v", err)
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}()
-	defer func() { cancel(); wg.Wait() }()
-	waitFor(t, "the other server to count", 30*time.Second, func() bool {
-		for _, st := range b.QueryStats() {
-			if st.ID == id {
-				for _, ts := range st.PerTask {
-					if ts.In > 0 {
-						return true
-					}
-				}
-			}
-		}
-		return false
-	})
+	sc := startSharedCount(t, cl, "terminate_")
+	defer sc.stop()
+	srv, a, b, id := sc.srv, sc.a, sc.b, sharedCountID
 
 	start := time.Now()
 	mustExec(t, a, "TERMINATE "+id+";")
@@ -92,6 +44,78 @@ func TestTerminateLetsTheOtherServersStopFirst(t *testing.T) {
 	if offs, err := cl.GroupOffsets(context.Background(), a.appID(id), "events"); err != nil || len(offs) > 0 {
 		t.Errorf("the query's group is still there with offsets %v (%v)", offs, err)
 	}
+}
+
+// sharedCountID is the query startSharedCount runs.
+const sharedCountID = "CTAS_COUNTS_0"
+
+// sharedCount is two servers of one service (a and b) sharing a GROUP BY
+// count, sharedCountID, over 'events' (4 partitions) while records keep
+// arriving, 200 every 10 ms.
+type sharedCount struct {
+	srv      *testServers
+	a, b     *Engine
+	produced atomic.Int64 // records written so far
+	stop     func()       // ends the records and waits for their writer
+}
+
+// startSharedCount starts a sharedCount and returns once both servers run
+// a task of the count and b has counted records.
+func startSharedCount(t *testing.T, cl *kafka.Client, sid string) *sharedCount {
+	createTopic(t, cl, "events", 4)
+	srv := newTestServers(t, cl, sid, map[string]string{"auto.offset.reset": "earliest"}, 2)
+	srv.start(0)
+	srv.start(1)
+	sc := &sharedCount{srv: srv, a: srv.engines[0], b: srv.engines[1]}
+	mustExec(t, sc.a, "CREATE STREAM ev (k STRING KEY, v INT) WITH (kafka_topic='events', value_format='JSON');")
+	mustExec(t, sc.a, "CREATE TABLE counts AS SELECT v, COUNT(*) AS n FROM ev GROUP BY v;")
+	running := func(e *Engine) bool {
+		for _, st := range e.QueryStats() {
+			if st.ID == sharedCountID && st.State == "RUNNING" && len(st.PerTask) > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	waitFor(t, "both servers to run a task of the query", 30*time.Second, func() bool { return running(sc.a) && running(sc.b) })
+
+	// Records keep coming, so the other server is writing to the
+	// repartition topic and the changelog when a command reaches it.
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ctx.Err() == nil; i += 200 {
+			recs := make([]kafka.Record, 0, 200)
+			for j := i; j < i+200; j++ {
+				recs = append(recs, kafka.Record{Topic: "events", Partition: -1,
+					Key: []byte(fmt.Sprintf("k%d", j%1000)), Value: []byte(fmt.Sprintf(`{"V":%d}`, j%50))})
+			}
+			if err := cl.Produce(ctx, recs...); err != nil {
+				if ctx.Err() == nil {
+					t.Errorf("produce: %v", err)
+				}
+				return
+			}
+			sc.produced.Store(int64(i + 200))
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	sc.stop = func() { cancel(); wg.Wait() }
+	waitFor(t, "the other server to count", 30*time.Second, func() bool {
+		for _, st := range sc.b.QueryStats() {
+			if st.ID == sharedCountID {
+				for _, ts := range st.PerTask {
+					if ts.In > 0 {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	})
+	return sc
 }
 
 // TestStoppedQueryGroupIsDeleted: the consumer group of a query stopped
