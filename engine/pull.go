@@ -91,8 +91,9 @@ func pullHeaderSchema(plan *planner.QueryPlan, marks []string) string {
 // table's store, and a stream's topic on a broker, are read a chunk at a
 // time and the reading stops when the query wants no more rows (a LIMIT
 // reached, an emit error), so that a query's cost and memory follow what
-// it returns, not the source's size.
-func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner.QueryPlan, where sql.Expr, emitErr *error) error {
+// it returns, not the source's size. It returns the run for its caller
+// to finish (see runtime.Once.EmitEmptyAggregates).
+func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner.QueryPlan, where sql.Expr, emitErr *error) (*runtime.Once, error) {
 	run := runtime.NewOnce(topo, e.processingLog(true))
 	feed := func(recs []kafka.Record) bool {
 		return run.Process(recs) && ctx.Err() == nil
@@ -114,12 +115,12 @@ func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner
 		}
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if ctx.Err() != nil {
-		return fmt.Errorf("read %s: %w", plan.From.Topic, ctx.Err())
+		return nil, fmt.Errorf("read %s: %w", plan.From.Topic, ctx.Err())
 	}
-	return *emitErr
+	return run, *emitErr
 }
 
 // pullTable feeds a table's latest record per key in state-store order,

@@ -236,7 +236,7 @@ func TestPullKeyLookupCheckBoundsTheDisjuncts(t *testing.T) {
 // TestPullAggregateAnswersOnce: a pull query that aggregates without
 // GROUP BY answers with one row, the aggregate over the table as it
 // stands (each key's latest value counted once), not a running row per
-// key.
+// key; over no rows, the one row of COUNT 0.
 func TestPullAggregateAnswersOnce(t *testing.T) {
 	e, _ := newMemEngine(t)
 	riders(t, e)
@@ -244,6 +244,9 @@ func TestPullAggregateAnswersOnce(t *testing.T) {
 		{"SELECT COUNT(*), SUM(v) FROM t;", "5 15"},
 		{"SELECT COUNT(*) AS n, SUM(v) AS total FROM mat WHERE v > 2;", "3 12"},
 		{"SELECT COUNT(*) FROM t WHERE id = 'which';", "1"},
+		// Over no rows, one row all the same, as SQL answers.
+		{"SELECT COUNT(*), SUM(v) FROM t WHERE id = 'nobody';", "0 0"},
+		{"SELECT COUNT(*) AS n FROM mat WHERE v > 100;", "0"},
 	} {
 		res := mustPull(t, e, c.query, nil)
 		if strings.Join(res.rows, "|") != c.want || res.final != "Query Completed" {
@@ -271,6 +274,7 @@ func TestPullAggregateOverWindowedTable(t *testing.T) {
 		{"SELECT COUNT(*), SUM(n), SUM(total) FROM w;", "5 6 16"},
 		{"SELECT COUNT(*), SUM(n), SUM(total) FROM w WHERE k = 'a';", "3 4 6"},
 		{"SELECT COUNT(*) FROM w WHERE k = 'a' AND WINDOWSTART >= 1000;", "2"},
+		{"SELECT COUNT(*), SUM(n) FROM w WHERE k = 'a' AND WINDOWSTART >= 9000;", "0 0"},
 	} {
 		res := mustPull(t, e, c.query, nil)
 		if strings.Join(res.rows, "|") != c.want || res.final != "Query Completed" {

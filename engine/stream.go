@@ -136,8 +136,12 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 	}}
 	topo := &runtime.Topology{ID: id, Inputs: plan.Inputs, NoCommit: true}
 	if pull {
-		if err := e.pull(ctx, topo, plan, sel.Query.Where, &emitErr); err != nil {
+		run, err := e.pull(ctx, topo, plan, sel.Query.Where, &emitErr)
+		if err != nil {
 			return err
+		}
+		if aggregates && final == nil {
+			run.EmitEmptyAggregates()
 		}
 		if final != nil && limit != 0 {
 			if err := emit(api.StreamedRow{Row: final}); err != nil {

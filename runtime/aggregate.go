@@ -257,6 +257,16 @@ func (a *Aggregate) Process(t *Task, r *Rec) {
 	a.emit(t, r, g, false)
 }
 
+// emitEmpty emits the one group of an aggregate without keys when no
+// row made it: its functions' initial values.
+func (a *Aggregate) emitEmpty(t *Task) {
+	a.init()
+	if a.groups.len() > 0 {
+		return
+	}
+	a.emit(t, &Rec{}, a.group(nil, 0, 0), false)
+}
+
 // processChange applies a table update. When the row stays in its group,
 // the old row's contribution is removed and the new row's added before
 // one result is emitted (Kafka Streams' KTableAggregate since KIP-904);

@@ -1336,6 +1336,18 @@ func (o *Once) Process(recs []kafka.Record) bool {
 	return !o.tk.stop
 }
 
+// EmitEmptyAggregates hands on, for each aggregate that folds every row
+// into one group (no GROUP BY, no window) and saw no row, its result
+// over no rows (COUNT 0), as a SQL aggregate over an empty table
+// answers. A pull query calls it once its source is read.
+func (o *Once) EmitEmptyAggregates() {
+	for _, s := range o.tk.inst.states {
+		if a, ok := s.(*Aggregate); ok && len(a.Keys) == 0 && a.Window == nil {
+			a.emitEmpty(o.tk)
+		}
+	}
+}
+
 // singleTask reports whether the topology must run as one task over all
 // partitions: a foreign-key join matches left rows with right rows of
 // any key, which live in other partitions.
