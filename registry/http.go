@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -206,6 +207,9 @@ func writeError(w http.ResponseWriter, err error) {
 
 func decodeBody(req *http.Request, v any) error {
 	body, err := io.ReadAll(req.Body)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return &Error{Code: http.StatusRequestTimeout, Message: "The request body did not arrive in time.", err: err}
+	}
 	if err != nil {
 		return &Error{Code: http.StatusBadRequest, Message: "read request body: " + err.Error(), err: err}
 	}

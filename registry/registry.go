@@ -37,17 +37,26 @@ type Config struct {
 	Authenticate func(user, password string) bool
 	// TLS, when set, serves the REST API over HTTPS.
 	TLS *tls.Config
+	// BodyTimeout bounds the arrival of a request, headers and body, as
+	// the main server bounds its bodies: a client that sends part of
+	// one and stalls held its goroutine and connection for good.
+	// DefaultBodyTimeout when zero.
+	BodyTimeout time.Duration
 }
+
+// DefaultBodyTimeout is Config.BodyTimeout's default.
+const DefaultBodyTimeout = 30 * time.Second
 
 // Registry is a Schema Registry whose state is the schemas topic. See the
 // package documentation.
 type Registry struct {
-	cluster kafka.Cluster
-	topic   string
-	logf    func(string, ...any)
-	timeout time.Duration
-	auth    func(user, password string) bool // nil: no authentication
-	tls     *tls.Config                      // nil: plain HTTP
+	cluster     kafka.Cluster
+	topic       string
+	logf        func(string, ...any)
+	timeout     time.Duration
+	bodyTimeout time.Duration
+	auth        func(user, password string) bool // nil: no authentication
+	tls         *tls.Config                      // nil: plain HTTP
 
 	mu      sync.RWMutex
 	st      *state
@@ -81,16 +90,20 @@ func New(ctx context.Context, cfg Config) (*Registry, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
 	r := &Registry{
-		cluster: cfg.Cluster,
-		topic:   cfg.Topic,
-		logf:    cfg.Logf,
-		timeout: cfg.Timeout,
-		auth:    cfg.Authenticate,
-		tls:     cfg.TLS,
-		st:      newState(),
-		changed: make(chan struct{}),
-		closing: make(chan struct{}),
+		cluster:     cfg.Cluster,
+		topic:       cfg.Topic,
+		logf:        cfg.Logf,
+		timeout:     cfg.Timeout,
+		bodyTimeout: cfg.BodyTimeout,
+		auth:        cfg.Authenticate,
+		tls:         cfg.TLS,
+		st:          newState(),
+		changed:     make(chan struct{}),
+		closing:     make(chan struct{}),
 	}
 	err := cfg.Cluster.CreateTopic(ctx, kafka.TopicInfo{
 		Name: cfg.Topic, Partitions: 1, Replicas: 1,

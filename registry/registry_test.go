@@ -2,8 +2,12 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -193,5 +197,48 @@ func TestEquivalentAvroSchemasAreOne(t *testing.T) {
 	swapped := `{"type":"record","name":"Reading","namespace":"io.x","fields":[{"name":"note","type":["null","string"],"default":null},{"name":"id","type":"long"}]}`
 	if sv, err := r.Lookup("readings-value", Schema{Schema: swapped}, false); err == nil {
 		t.Errorf("fields in another order found as version %d", sv.Version)
+	}
+}
+
+// TestStalledBodyIsCut: a client that sends a request's headers and part
+// of its body, then nothing, has its connection closed after
+// Config.BodyTimeout, and nothing is registered. Before, the registry
+// waited for the rest for good, a goroutine and a connection each.
+func TestStalledBodyIsCut(t *testing.T) {
+	r, err := New(context.Background(), Config{Cluster: newMem(t), BodyTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	addr, err := r.Serve(context.Background(), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const part = `{"schema": "\"str`
+	fmt.Fprintf(conn, "POST /subjects/stalled-value/versions HTTP/1.1\r\nHost: registry\r\n"+
+		"Content-Type: application/vnd.schemaregistry.v1+json\r\nContent-Length: 100\r\n\r\n%s", part)
+	// Far beyond the bound: reaching it means the server never let go.
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	answer, err := io.ReadAll(conn)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("the connection with a stalled body was still open after 30 s (read %q)", answer)
+	}
+	if !strings.HasPrefix(string(answer), "HTTP/1.1 408 ") || !strings.Contains(string(answer), "did not arrive in time") {
+		t.Errorf("answer to the stalled body: %q (%v), want a 408 that says why", answer, err)
+	}
+	resp, err := http.Get("http://" + addr + "/subjects")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || strings.TrimSpace(string(body)) != "[]" {
+		t.Errorf("GET /subjects after the stalled request: %d %s", resp.StatusCode, body)
 	}
 }

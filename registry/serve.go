@@ -26,7 +26,7 @@ func (r *Registry) Serve(ctx context.Context, listenAddr string) (string, error)
 	if r.tls != nil {
 		ln = tls.NewListener(ln, r.tls)
 	}
-	srv := newServer(r.Handler(), context.WithoutCancel(ctx))
+	srv := newServer(r.Handler(), context.WithoutCancel(ctx), r.bodyTimeout)
 	r.srvMu.Lock()
 	select {
 	case <-r.closing: // checked under srvMu: Close lists the servers after closing
@@ -69,13 +69,18 @@ type server struct {
 	fresh map[net.Conn]bool
 }
 
-func newServer(h http.Handler, base context.Context) *server {
+func newServer(h http.Handler, base context.Context, readTimeout time.Duration) *server {
 	s := &server{fresh: make(map[net.Conn]bool)}
 	s.Server = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return base },
-		ConnState:         s.connState,
+		// Every request's body is a small JSON document, read whole
+		// before the answer: one bound covers it (no streaming route
+		// to spare, unlike the main server's).
+		ReadTimeout: readTimeout,
+		IdleTimeout: 2 * time.Minute,
+		BaseContext: func(net.Listener) context.Context { return base },
+		ConnState:   s.connState,
 	}
 	return s
 }
