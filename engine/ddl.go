@@ -235,9 +235,9 @@ func (e *Engine) prepareTerminate(st *sql.Terminate) (action, error) {
 	}, nil
 }
 
-// stopQuery stops a persistent query for good and forgets it, deleting
-// its internal topics, state stores and consumer group; the source it
-// wrote stays.
+// stopQuery stops a persistent query for good and forgets it; its
+// internal topics, state stores and consumer group go once e.mu is
+// released (unlock). The source it wrote stays.
 // Callers hold e.mu.
 func (e *Engine) stopQuery(id string) { e.stopQueryKeeping(id, false, nil) }
 
@@ -270,10 +270,14 @@ func (e *Engine) stopQueryKeeping(id string, keepState bool, next []string) {
 			e.deleteTopics(gone)
 		} else {
 			// The other servers running it stop it as they read
-			// the command; its topics go once they have.
-			e.awaitGroupEmpty(e.appID(id), othersStopWait)
-			e.deleteQueryState(mq)
-			e.deleteGroup(e.appID(id))
+			// the command; its topics go once they have, after
+			// e.mu is released (see unlock).
+			group := e.appID(id)
+			e.cleanups = append(e.cleanups, func() {
+				e.awaitGroupEmpty(group, othersStopWait)
+				e.deleteQueryState(mq)
+				e.deleteGroup(group)
+			})
 		}
 		if src := e.ms.Source(mq.Sink); src != nil && src.CreatedBy == id {
 			c := *src

@@ -104,6 +104,12 @@ type Engine struct {
 	queryCount int
 	cmdOffset  int64
 	queryErrs  []error
+	// cleanups are the clean-ups of queries stopped for good (wait for
+	// the other servers' parts, then delete the internal topics and the
+	// group), queued with mu held and run by its holder once it lets go
+	// (unlock): the wait can take seconds, which held every other
+	// statement when it ran under mu.
+	cleanups []func()
 
 	connect *connect.Runtime // nil without Options.Connectors
 	// remote is the Kafka Connect cluster of ksql.connect.url, which new

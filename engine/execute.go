@@ -60,7 +60,7 @@ func (e *Engine) execute(ctx context.Context, st sql.Statement, props map[string
 		}
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	return e.executeLocked(ctx, st, props, replaying)
 }
 

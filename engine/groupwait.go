@@ -66,6 +66,19 @@ func (e *Engine) awaitGroupEmpty(group string, bound time.Duration) {
 	}
 }
 
+// unlock releases e.mu, then runs the clean-ups queued while it was held.
+// Whoever stopped a query still waits for its clean-up (a TERMINATE
+// returns once the query's topics and group are gone), but other
+// statements need not.
+func (e *Engine) unlock() {
+	cleanups := e.cleanups
+	e.cleanups = nil
+	e.mu.Unlock()
+	for _, clean := range cleanups {
+		clean()
+	}
+}
+
 // deleteGroup deletes the consumer group of a query stopped for good,
 // as ksqlDB's query cleanup does: left behind, the group of every query
 // ever terminated or dropped stayed on the broker, Empty, with its

@@ -143,7 +143,7 @@ func (e *Engine) validateFile(ctx context.Context, f *QueriesFile) error {
 // starts the queries once all have run, in the file's order.
 func (e *Engine) runFile(ctx context.Context, f *QueriesFile) error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	e.starting = true
 	for _, fs := range f.stmts {
 		if _, err := e.executeLocked(ctx, fs.st, fs.props, true); err != nil {

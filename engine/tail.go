@@ -45,7 +45,7 @@ func startCommandTail(e *Engine) *commandTail {
 			if err := e.catchUp(ctx, -1); err != nil && ctx.Err() == nil && !serde.IsUnavailable(err) {
 				e.opts.Logf("command log: %v", err)
 			}
-			e.mu.Unlock()
+			e.unlock()
 		}
 	}()
 	return t

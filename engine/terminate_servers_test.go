@@ -158,3 +158,56 @@ func TestStoppedQueryGroupIsDeleted(t *testing.T) {
 		t.Errorf("the group of %s, whose sink was dropped, still has the offsets of %d partitions", cp, n)
 	}
 }
+
+// TestTerminateWaitHoldsNoOtherStatement: while a TERMINATE waits for
+// the query's group to empty (a member another server left behind, here
+// a consumer that stays), the engine runs other statements. Before, the
+// wait ran holding the engine's lock: for up to 5 s after a peer's kill
+// -9, SHOW QUERIES, CREATE and every other statement waited behind it.
+// The TERMINATE itself still returns only after the wait.
+func TestTerminateWaitHoldsNoOtherStatement(t *testing.T) {
+	cl := startBroker(t, t.TempDir())
+	createTopic(t, cl, "events", 2)
+	srv := newTestServers(t, cl, "terminatewait_", map[string]string{"auto.offset.reset": "earliest"}, 1)
+	srv.start(0)
+	e := srv.engines[0]
+	mustExec(t, e, "CREATE STREAM ev (k STRING KEY, v INT) WITH (kafka_topic='events', value_format='JSON');")
+	mustExec(t, e, "CREATE TABLE counts AS SELECT v, COUNT(*) AS n FROM ev GROUP BY v;")
+	const id = "CTAS_COUNTS_0"
+	group := e.appID(id)
+	members := func() int {
+		m, err := cl.GroupMembers(context.Background(), group)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(m[group])
+	}
+	waitFor(t, "the query to join its group", 30*time.Second, func() bool { return members() == 1 })
+	stays, err := cl.Subscribe(context.Background(), kafka.SubscribeOptions{Group: group, Topics: []string{"events"}},
+		func(context.Context, []kafka.Record) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stays.Close()
+	waitFor(t, "the other member to join", 30*time.Second, func() bool { return members() == 2 })
+
+	terminated := make(chan error, 1)
+	go func() {
+		_, err := e.Execute(context.Background(), "TERMINATE "+id+";", nil)
+		terminated <- err
+	}()
+	waitFor(t, "the query to stop", 30*time.Second, func() bool { return queryStates(t, e)[id] == "" })
+	mustExec(t, e, "CREATE STREAM after (id INT) WITH (kafka_topic='after', value_format='JSON', partitions=1);")
+	select {
+	case err = <-terminated:
+		t.Errorf("the next statements ran only after TERMINATE's wait for the group had ended")
+	default:
+		err = <-terminated
+	}
+	if err != nil {
+		t.Fatalf("TERMINATE: %v", err)
+	}
+	if line := srv.logs[0].find(group, "deleting its query's internal topics anyway"); line == "" {
+		t.Errorf("TERMINATE did not wait for the member left in the group")
+	}
+}
