@@ -459,6 +459,35 @@ func TestSubstitute(t *testing.T) {
 	}
 }
 
+// TestSubstituteLeavesComments: ${x} in a comment is not a variable
+// reference (ksqlDB looks for variables only in the statement's tokens),
+// so an undefined one there is no error and a defined one is not
+// replaced; comment markers inside quotes do not start comments.
+func TestSubstituteLeavesComments(t *testing.T) {
+	vars := map[string]string{"env": "prod"}
+	cases := []struct{ in, want string }{
+		{"SELECT a, -- b_${old},\n  c_${env} FROM t;", "SELECT a, -- b_${old},\n  c_prod FROM t;"},
+		{"SELECT /* ${gone} */ '${env}' FROM t;", "SELECT /* ${gone} */ 'prod' FROM t;"},
+		{"SELECT '--${env}', '/*${env}*/' FROM t;", "SELECT '--prod', '/*prod*/' FROM t;"},
+		{"SELECT 'it''s --', `a--`, \"b/*\" /* ${x} */ FROM ${env};", "SELECT 'it''s --', `a--`, \"b/*\" /* ${x} */ FROM prod;"},
+		{"SELECT 1 /* unterminated ${x}", "SELECT 1 /* unterminated ${x}"},
+	}
+	for _, c := range cases {
+		got, err := Substitute(c.in, vars)
+		if err != nil {
+			t.Errorf("%q: %v", c.in, err)
+			continue
+		}
+		if got != c.want {
+			t.Errorf("%q: got %q, want %q", c.in, got, c.want)
+		}
+	}
+	_, err := Substitute("SELECT /* a\n */ -- b\n  '${nope}' FROM t;", vars)
+	if err == nil || !strings.HasPrefix(err.Error(), "line 3:4:") {
+		t.Errorf("undefined variable after comments: %v, want it at line 3:4", err)
+	}
+}
+
 func TestSplitStatements(t *testing.T) {
 	cases := []struct {
 		in       string

@@ -18,16 +18,57 @@ func SubstitutionOn(props map[string]string) bool {
 
 // Substitute replaces each ${name} in text with vars[name]. Names match
 // exactly, else case-insensitively. $${x} stands for a literal ${x}.
-// Substitution applies everywhere, including inside quotes, as in ksqlDB.
-// An undefined variable is an error naming it.
+// Substitution applies inside quotes too, as in ksqlDB, but not in
+// comments (-- to the end of the line, /* */), which stay as written:
+// ksqlDB looks for variables only in the statement's tokens, so a
+// commented-out ${old} is no error. An undefined variable is an error
+// naming it.
 func Substitute(text string, vars map[string]string) (string, error) {
 	if !strings.Contains(text, "${") {
 		return text, nil
 	}
 	var b strings.Builder
 	line, col := 1, 1
+	var quote byte // the quote character of the quoted text i is in, else 0
+	// copyThrough writes text[i:j] as it is, keeping line and col.
+	copyThrough := func(i, j int) {
+		piece := text[i:j]
+		b.WriteString(piece)
+		if n := strings.Count(piece, "\n"); n > 0 {
+			line += n
+			col = utf8.RuneCountInString(piece[strings.LastIndexByte(piece, '\n')+1:]) + 1
+		} else {
+			col += utf8.RuneCountInString(piece)
+		}
+	}
 	for i := 0; i < len(text); {
-		switch {
+		switch c := text[i]; {
+		case quote == 0 && strings.HasPrefix(text[i:], "--"):
+			end := strings.IndexByte(text[i:], '\n')
+			if end < 0 {
+				end = len(text) - i
+			}
+			copyThrough(i, i+end)
+			i += end
+			continue
+		case quote == 0 && strings.HasPrefix(text[i:], "/*"):
+			end := strings.Index(text[i+2:], "*/")
+			if end < 0 {
+				end = len(text) - i
+			} else {
+				end += 4
+			}
+			copyThrough(i, i+end)
+			i += end
+			continue
+		case c == '\'' || c == '"' || c == '`':
+			// A doubled quote inside quoted text reads as leaving and
+			// entering it again, which comes to the same.
+			if quote == 0 {
+				quote = c
+			} else if quote == c {
+				quote = 0
+			}
 		case strings.HasPrefix(text[i:], "$${"):
 			b.WriteString("${")
 			i += 3
