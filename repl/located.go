@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -85,6 +86,11 @@ func (e *StatementError) Error() string {
 		// the prefix below gives already.
 		reason = strings.TrimSuffix(reason, fmt.Sprintf(" at line %d:%d", pos.Line, pos.Col))
 	}
+	if strings.TrimSpace(reason) == "Syntax Error" {
+		if hint := syntaxHint(e.Text, pos); hint != "" {
+			reason = "Syntax Error\n" + hint
+		}
+	}
 	lines := strings.Split(e.Text, "\n")
 	if pos.Line > len(lines) {
 		pos = sql.Pos{Line: 1, Col: 1}
@@ -108,6 +114,18 @@ func (e *StatementError) Error() string {
 	gutter := fmt.Sprintf("%5d | ", line)
 	fmt.Fprintf(&b, "%s%s\n%s| %s^", gutter, src, strings.Repeat(" ", len(gutter)-2), caretPad(src, pos.Col))
 	return b.String()
+}
+
+// syntaxHint is what the parser expected at pos of text, for a syntax
+// error whose message (ksqlDB's, from a server or the engine) gives no
+// detail; "" when the shell's own parse does not fail there.
+func syntaxHint(text string, pos sql.Pos) string {
+	_, err := sql.Parse(text)
+	var se *sql.Error
+	if !errors.As(err, &se) || se.Pos != pos {
+		return ""
+	}
+	return se.Hint
 }
 
 // Summary is the error's first line, for the list of failures.

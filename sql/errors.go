@@ -11,6 +11,11 @@ type Error struct {
 	// range, which ksqlDB reports while preparing the statement rather
 	// than while parsing it.
 	Semantic bool
+	// Hint says what the parser expected where Msg, in ksqlDB's words,
+	// says nothing more than "Syntax Error" (a word left over after a
+	// statement that could end before it). Error leaves it out, so that
+	// the REST API's text stays ksqlDB's; the shell shows it.
+	Hint string
 }
 
 func (e *Error) Error() string {

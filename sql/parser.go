@@ -161,6 +161,17 @@ func (p *parser) fail(pos Pos, msg string) {
 	panic(bailout{&Error{Pos: pos, Msg: msg}})
 }
 
+// failBare reports a syntax error at pos with no detail, as ksqlDB does
+// for a word after a statement that could end before it, keeping what
+// was expected there as the error's Hint.
+func (p *parser) failBare(pos Pos) {
+	e := &Error{Pos: pos, Msg: "Syntax Error\n"}
+	if exp := p.expectedText(); exp != "<nothing>" {
+		e.Hint = "Expecting " + exp
+	}
+	panic(bailout{e})
+}
+
 // failSemantic reports an error in well-formed text (see Error.Semantic).
 func (p *parser) failSemantic(pos Pos, msg string) {
 	panic(bailout{&Error{Pos: pos, Msg: msg, Semantic: true}})
@@ -377,7 +388,7 @@ func Parse(text string) ([]Statement, error) {
 				// having been taken as an alias); ksqlDB reports that
 				// without detail.
 				if t := p.cur(); t.Kind == tWord || t.Kind == tQuoted || t.Kind == tDigitID {
-					p.fail(t.Pos, "Syntax Error\n")
+					p.failBare(t.Pos)
 				}
 				p.failExpecting()
 			}

@@ -71,7 +71,7 @@ func ParseTestScript(text string) ([]ScriptStatement, []Comment, error) {
 			st = p.statementWithText()
 			if !p.atEOF() && !p.isOp(";") {
 				if t := p.cur(); t.Kind == tWord || t.Kind == tQuoted || t.Kind == tDigitID {
-					p.fail(t.Pos, "Syntax Error\n")
+					p.failBare(t.Pos)
 				}
 				p.failExpecting()
 			}

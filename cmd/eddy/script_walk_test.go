@@ -42,3 +42,35 @@ func TestScriptVariablesInCommentsAreNotReferences(t *testing.T) {
 		t.Errorf("the row is not there, or the literal lost its text:\n%s", out)
 	}
 }
+
+// TestScriptSyntaxErrorSaysWhatWasExpected: a misspelt keyword after a
+// statement that could end there (WHER read as an alias) is, in ksqlDB's
+// words, a bare "Syntax Error"; the shell adds what the parser expected,
+// with the file, line and column, stops there and exits 1, the
+// statements before it having run.
+func TestScriptSyntaxErrorSaysWhatWasExpected(t *testing.T) {
+	var text strings.Builder
+	text.WriteString("CREATE STREAM s (id INT KEY, v STRING)\n  WITH (kafka_topic='s', value_format='JSON', partitions=1);\n")
+	for i := 3; i < 37; i++ {
+		text.WriteString("-- filler\n")
+	}
+	text.WriteString("SELECT * FROM s WHER id = 1;\n")
+	for i := 38; i < 60; i++ {
+		text.WriteString("-- filler\n")
+	}
+	text.WriteString("CREATE STREAM after_error (id INT KEY) WITH (kafka_topic='a', value_format='JSON', partitions=1);\n")
+	code, out, stderr := runScriptFile(t, text.String())
+	if code != 1 {
+		t.Errorf("exit code %d, want 1", code)
+	}
+	want := ":37:22: Syntax Error\n" +
+		"Expecting {'JOIN', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'WINDOW', 'WHERE', 'GROUP', 'PARTITION', 'HAVING', 'EMIT', 'LIMIT', ';'}\n" +
+		"   37 | SELECT * FROM s WHER id = 1;\n" +
+		"      |                      ^\n"
+	if !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks\n%s\ngot:\n%s", want, stderr)
+	}
+	if !strings.Contains(out, "Stream created") || strings.Count(out, "Stream created") != 1 {
+		t.Errorf("want the first CREATE to have run and the one after the error not:\n%s", out)
+	}
+}
