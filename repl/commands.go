@@ -25,14 +25,30 @@ Shell commands (no ';' needed):
 
 Ctrl-C stops a running query; at the prompt it clears the line.`
 
-// command runs a shell command if line is one. Commands are recognised
-// only at the start of a statement and need no ';'.
-func (s *shell) command(line string) (handled bool, err error) {
+// commandLine reports whether line is a shell command, with its name
+// (lower case) and arguments. Commands are recognised only at the start
+// of a statement and need no ';'.
+func commandLine(line string) (name string, args []string, ok bool) {
 	fields := strings.Fields(strings.TrimSuffix(strings.TrimSpace(line), ";"))
 	if len(fields) == 0 {
+		return "", nil, false
+	}
+	name, args = strings.ToLower(fields[0]), fields[1:]
+	switch name {
+	case "help", "exit", "quit", "history", "version", "clear":
+		ok = len(args) == 0
+	case "output":
+		ok = len(args) <= 1
+	}
+	return name, args, ok
+}
+
+// command runs a shell command if line is one.
+func (s *shell) command(line string) (handled bool, err error) {
+	name, args, ok := commandLine(line)
+	if !ok {
 		return false, nil
 	}
-	name, args := strings.ToLower(fields[0]), fields[1:]
 	switch {
 	case name == "help" && len(args) == 0:
 		fmt.Fprintln(s.out, helpText)

@@ -284,6 +284,12 @@ func (s *shell) runScript(ctx context.Context, path string) error {
 		rest.text = terminate(rest.text)
 		stmts = append(stmts, rest)
 	}
+	if s.interactive || !s.keepGoing { // not with --continue-on-error
+		if err := s.checkSyntax(stmts); err != nil {
+			fmt.Fprintln(s.errw, err.Error())
+			return fmt.Errorf("%w: %s: %w", ErrStatementFailed, path, err)
+		}
+	}
 	for _, st := range stmts {
 		if err := s.run(ctx, st); err != nil {
 			if errors.Is(err, ErrStatementFailed) {

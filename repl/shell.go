@@ -208,7 +208,13 @@ func RunScript(ctx context.Context, o Options, text string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.feedText(ctx, trimBOM(text)); err != nil {
+	text = trimBOM(text)
+	if !s.keepGoing {
+		if err := s.checkSyntax(scriptStatements(text)); err != nil {
+			return s.outcome(err)
+		}
+	}
+	if err := s.feedText(ctx, text); err != nil {
 		if errors.Is(err, errExit) {
 			return s.done(nil)
 		}

@@ -7,12 +7,18 @@ import (
 	"testing"
 )
 
-// runScriptFile writes text to a file and runs it with eddy -f against an
-// embedded broker in its own data directory, returning the exit code,
-// stdout and stderr.
+// runScriptFile writes text to flow.sql in a new directory and runs it
+// with eddy -f against an embedded broker with its data there, returning
+// the exit code, stdout and stderr.
 func runScriptFile(t *testing.T, text string, args ...string) (int, string, string) {
 	t.Helper()
-	dir := t.TempDir()
+	return runScriptIn(t, t.TempDir(), text, args...)
+}
+
+// runScriptIn is runScriptFile in dir, whose data directory a later call
+// finds as the earlier one left it.
+func runScriptIn(t *testing.T, dir, text string, args ...string) (int, string, string) {
+	t.Helper()
 	script := filepath.Join(dir, "flow.sql")
 	if err := os.WriteFile(script, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
@@ -46,8 +52,7 @@ func TestScriptVariablesInCommentsAreNotReferences(t *testing.T) {
 // TestScriptSyntaxErrorSaysWhatWasExpected: a misspelt keyword after a
 // statement that could end there (WHER read as an alias) is, in ksqlDB's
 // words, a bare "Syntax Error"; the shell adds what the parser expected,
-// with the file, line and column, stops there and exits 1, the
-// statements before it having run.
+// with the file, line and column, and exits 1.
 func TestScriptSyntaxErrorSaysWhatWasExpected(t *testing.T) {
 	var text strings.Builder
 	text.WriteString("CREATE STREAM s (id INT KEY, v STRING)\n  WITH (kafka_topic='s', value_format='JSON', partitions=1);\n")
@@ -59,7 +64,7 @@ func TestScriptSyntaxErrorSaysWhatWasExpected(t *testing.T) {
 		text.WriteString("-- filler\n")
 	}
 	text.WriteString("CREATE STREAM after_error (id INT KEY) WITH (kafka_topic='a', value_format='JSON', partitions=1);\n")
-	code, out, stderr := runScriptFile(t, text.String())
+	code, _, stderr := runScriptFile(t, text.String())
 	if code != 1 {
 		t.Errorf("exit code %d, want 1", code)
 	}
@@ -70,7 +75,53 @@ func TestScriptSyntaxErrorSaysWhatWasExpected(t *testing.T) {
 	if !strings.Contains(stderr, want) {
 		t.Errorf("stderr lacks\n%s\ngot:\n%s", want, stderr)
 	}
-	if !strings.Contains(out, "Stream created") || strings.Count(out, "Stream created") != 1 {
-		t.Errorf("want the first CREATE to have run and the one after the error not:\n%s", out)
+}
+
+// TestScriptWithSyntaxErrorRunsNothing: as ksqlDB's shell parses a whole
+// file (or -e, or RUN SCRIPT's file) before it runs any of it, a syntax
+// error late in a script stops it before its first statement has
+// created anything, so that a CI job does not leave half a pipeline.
+// Variables are followed as the script defines them; with
+// --continue-on-error every statement that parses still runs.
+func TestScriptWithSyntaxErrorRunsNothing(t *testing.T) {
+	dir := t.TempDir()
+	script := "DEFINE fmt = 'JSON';\n" +
+		"CREATE STREAM s (id INT KEY, v STRING)\n" +
+		"  WITH (kafka_topic='s', value_format='${fmt}', partitions=1);\n" +
+		"CREATE STREAM t WITH (kafka_topic='t', value_format='${fmt}') AS SELECT * FROM s;\n" +
+		"DEFINE src = 's';\n" +
+		"SELECT * FROM ${src} WHERE id = = 1;\n" +
+		"CREATE STREAM u (id INT KEY) WITH (kafka_topic='u', value_format='JSON', partitions=1);\n"
+	code, out, stderr := runScriptIn(t, dir, script)
+	if code != 1 || !strings.Contains(stderr, "flow.sql:6:28: Syntax Error\n") {
+		t.Errorf("exit code %d, want 1, with the error at 6:28 (of the line as substituted):\n%s", code, stderr)
+	}
+	if out != "" {
+		t.Errorf("statements ran before the syntax error was found:\n%s", out)
+	}
+	sub := filepath.Join(dir, "sub.sql")
+	if err := os.WriteFile(sub, []byte("CREATE STREAM s2 (id INT KEY) WITH (kafka_topic='s2', value_format='JSON', partitions=1);\nSHOW STREAMS extra;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr = runScriptIn(t, dir, "RUN SCRIPT '"+sub+"';\nSHOW STREAMS;\n")
+	if code != 1 || !strings.Contains(stderr, "sub.sql:2:14: Syntax Error") || strings.Contains(out, "Stream created") {
+		t.Errorf("RUN SCRIPT of a file with a syntax error: exit code %d\nstdout:\n%s\nstderr:\n%s", code, out, stderr)
+	}
+	code, out, stderr = runScriptIn(t, dir, "SHOW STREAMS;\n")
+	if code != 0 || strings.Contains(out, " S ") || strings.Contains(out, " S2 ") || strings.Contains(out, " T ") {
+		t.Errorf("the catalog after the failed scripts: exit code %d\n%s%s", code, out, stderr)
+	}
+	// A variable a nested script defines is known only when it has run:
+	// the statement using it is checked when it runs.
+	if err := os.WriteFile(sub, []byte("DEFINE later = 'S';\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr = runScriptIn(t, dir, "RUN SCRIPT '"+sub+"';\nCREATE STREAM ${later} (id INT KEY) WITH (kafka_topic='s', value_format='JSON', partitions=1);\n")
+	if code != 0 || !strings.Contains(out, "Stream created") {
+		t.Errorf("a variable from RUN SCRIPT: exit code %d\n%s%s", code, out, stderr)
+	}
+	code, out, stderr = runScriptFile(t, script, "--continue-on-error")
+	if code != 1 || strings.Count(out, "Stream created") != 2 || !strings.Contains(out, "Created query") {
+		t.Errorf("--continue-on-error: exit code %d\n%s%s", code, out, stderr)
 	}
 }
