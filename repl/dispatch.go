@@ -75,7 +75,7 @@ func (s *shell) statement(ctx context.Context, text string) error {
 	case kindUnset:
 		old, had := s.props[st.name]
 		if !had {
-			return fmt.Errorf("Cannot unset local property '%s' which was never set", st.name)
+			return fmt.Errorf("Cannot unset local property '%s' which was never set in the first place", st.name)
 		}
 		delete(s.props, st.name)
 		fmt.Fprintf(s.notes(), "Successfully unset local property '%s' (value was '%s').\n", st.name, old)

@@ -198,7 +198,7 @@ func TestSetUnset(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if stderr != "Cannot unset local property 'auto.offset.reset' which was never set\n" {
+	if stderr != "Cannot unset local property 'auto.offset.reset' which was never set in the first place\n" {
 		t.Errorf("stderr %q", stderr)
 	}
 	if len(c.calls) != 2 || c.calls[0].props["auto.offset.reset"] != "latest" || len(c.calls[1].props) != 0 {
