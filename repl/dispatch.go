@@ -84,7 +84,7 @@ func (s *shell) statement(ctx context.Context, text string) error {
 		s.vars[st.name] = st.value
 	case kindUndefine:
 		if !s.undefine(st.name) {
-			fmt.Fprintf(s.out, "WARNING: Cannot undefine variable '%s' which was never defined\n", st.name)
+			fmt.Fprintf(s.out, "Cannot undefine variable '%s' which was never defined.\n", st.name)
 		}
 	case kindShowVars:
 		return s.render([]api.Entity{s.variables(text)})

@@ -250,7 +250,7 @@ func TestVariables(t *testing.T) {
 		t.Errorf("undefined variable: err %v stderr %q", err, stderr)
 	}
 	wantOut := "\n Variable Name | Value  \n------------------------\n fmt           | 'JSON' \n name          | S1     \n topic         | t1     \n------------------------\n" +
-		"WARNING: Cannot undefine variable 'name' which was never defined\n" +
+		"Cannot undefine variable 'name' which was never defined.\n" +
 		"Query Completed\n" // the SELECT's end, as a server sends it
 	if out != wantOut {
 		t.Errorf("out:\n%q\nwant\n%q", out, wantOut)
