@@ -185,7 +185,7 @@ func (s *shell) render(ents []api.Entity) error {
 
 // query streams a SELECT's rows to the screen until it ends or Ctrl-C.
 func (s *shell) query(ctx context.Context, text string) error {
-	p := &rowPrinter{out: s.out, info: s.errw, termWidth: s.width(), json: s.output == OutputJSON, csv: s.output == OutputCSV}
+	p := &rowPrinter{out: s.out, info: s.errw, termWidth: s.width(), screen: s.toScreen(), json: s.output == OutputJSON, csv: s.output == OutputCSV}
 	interrupted, err := s.interruptible(ctx, func(ctx context.Context) error {
 		return s.client.Stream(ctx, text, maps.Clone(s.props), p.emit)
 	})
@@ -215,6 +215,9 @@ func (s *shell) query(ctx context.Context, text string) error {
 func (s *shell) print(ctx context.Context, text string) error {
 	interrupted, err := s.interruptible(ctx, func(ctx context.Context) error {
 		return s.client.Print(ctx, text, maps.Clone(s.props), func(line string) error {
+			if s.toScreen() {
+				line = visibleControls(line)
+			}
 			_, err := fmt.Fprintln(s.out, line)
 			return err
 		})

@@ -24,7 +24,10 @@ type rowPrinter struct {
 	// them from the header and the first row and never wraps, so that
 	// every row stays one line for the tools reading it.
 	termWidth int
-	json      bool
+	// screen: the rows go to a terminal, which is shown control
+	// characters as \xHH rather than sent them.
+	screen bool
+	json   bool
 	// csv writes a header line and one CSV record per row; messages such
 	// as "Limit Reached" go to info instead, keeping out the CSV.
 	csv  bool
@@ -60,6 +63,11 @@ func (p *rowPrinter) emit(r api.StreamedRow) error {
 		}
 	case r.Row != nil:
 		cells := rowCells(r.Row, formatCell)
+		if p.screen {
+			for i, c := range cells {
+				cells[i] = visibleControls(c)
+			}
+		}
 		if !p.drawn {
 			p.sizeFrom(cells)
 			p.drawHeader()

@@ -41,6 +41,7 @@ type shell struct {
 	history     []string
 	interrupts  <-chan os.Signal
 	width       func() int
+	tty         bool   // out is a terminal: control characters in values are shown, not sent
 	scripts     int    // RUN SCRIPT nesting depth
 	pending     string // an unfinished multi-line statement
 	// source names the script in error messages ("" when interactive);
@@ -90,6 +91,9 @@ func newShell(o Options) (*shell, error) {
 	for k, v := range o.Vars {
 		s.vars[k] = v
 	}
+	if f, ok := out.(*os.File); ok && readline.IsTerminal(int(f.Fd())) {
+		s.tty = true // a script's output too, when it goes to the screen
+	}
 	if s.width == nil {
 		s.width = func() int { return 0 }
 		if f, ok := out.(*os.File); ok && o.Interactive && readline.IsTerminal(int(f.Fd())) {
@@ -103,6 +107,10 @@ func newShell(o Options) (*shell, error) {
 	}
 	return s, nil
 }
+
+// toScreen reports whether output goes to a terminal (in tests, one the
+// width probe fakes).
+func (s *shell) toScreen() bool { return s.tty || s.width() > 0 }
 
 func (s *shell) setOutput(format string) error {
 	switch f := strings.ToUpper(strings.TrimSpace(format)); f {

@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"fmt"
 	"io"
 	"strings"
 	"unicode"
@@ -191,4 +192,30 @@ func pad(s string, cols int) string {
 		return s + strings.Repeat(" ", cols-n)
 	}
 	return s
+}
+
+// visibleControls shows each control character of s (C0 but newline,
+// which a table cell lays out, DEL and C1) as \xHH, for a terminal: a
+// value holding an escape sequence must not recolour, clear or retitle
+// the user's screen, nor a carriage return overwrite the row. A carriage
+// return before a newline is dropped, as a line end.
+func visibleControls(s string) string {
+	if strings.IndexFunc(s, isHiddenControl) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == '\r' && strings.HasPrefix(s[i+1:], "\n"):
+		case isHiddenControl(r):
+			fmt.Fprintf(&b, `\x%02X`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func isHiddenControl(r rune) bool {
+	return (r < 0x20 && r != '\n') || (r >= 0x7f && r <= 0x9f)
 }
