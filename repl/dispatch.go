@@ -278,6 +278,9 @@ func (s *shell) runScript(ctx context.Context, path string) error {
 	if err != nil {
 		return fmt.Errorf("RUN SCRIPT: %w", err)
 	}
+	if err := checkEncoding(string(b)); err != nil {
+		return fmt.Errorf("RUN SCRIPT: %s: %w", path, err)
+	}
 	s.scripts++
 	outer := s.source
 	s.source = path

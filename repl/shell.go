@@ -216,6 +216,9 @@ func RunScript(ctx context.Context, o Options, text string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkEncoding(text); err != nil {
+		return fmt.Errorf("%s: %w", s.source, err)
+	}
 	text = trimBOM(text)
 	if !s.keepGoing {
 		if err := s.checkSyntax(scriptStatements(text)); err != nil {
@@ -229,6 +232,16 @@ func RunScript(ctx context.Context, o Options, text string) error {
 		return err
 	}
 	return s.done(s.finish(ctx))
+}
+
+// checkEncoding refuses a script saved as UTF-16 (an editor's
+// "Unicode"), which would otherwise fail as a token recognition error at
+// an unprintable character.
+func checkEncoding(text string) error {
+	if strings.HasPrefix(text, "\xff\xfe") || strings.HasPrefix(text, "\xfe\xff") {
+		return errors.New("the script is UTF-16 text (it starts with a UTF-16 byte order mark); eddy reads scripts as UTF-8: save it as UTF-8")
+	}
+	return nil
 }
 
 // trimBOM drops the byte order mark an editor may put at the start of

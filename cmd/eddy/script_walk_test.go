@@ -125,3 +125,29 @@ func TestScriptWithSyntaxErrorRunsNothing(t *testing.T) {
 		t.Errorf("--continue-on-error: exit code %d\n%s%s", code, out, stderr)
 	}
 }
+
+// TestScriptInUTF16SaysSo: a script an editor saved as UTF-16 (Windows'
+// "Unicode") is refused with that said, rather than as a token
+// recognition error at an unprintable character; so is RUN SCRIPT of one.
+func TestScriptInUTF16SaysSo(t *testing.T) {
+	utf16 := func(s string) string {
+		b := []byte{0xff, 0xfe}
+		for _, r := range s {
+			b = append(b, byte(r), 0)
+		}
+		return string(b)
+	}
+	dir := t.TempDir()
+	code, _, stderr := runScriptIn(t, dir, utf16("SHOW STREAMS;\n"))
+	if code != 1 || !strings.Contains(stderr, "flow.sql: the script is UTF-16 text") {
+		t.Errorf("exit code %d, stderr:\n%s", code, stderr)
+	}
+	sub := filepath.Join(dir, "sub.sql")
+	if err := os.WriteFile(sub, []byte(utf16("SHOW STREAMS;\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runScriptIn(t, dir, "RUN SCRIPT '"+sub+"';\n")
+	if code != 1 || !strings.Contains(stderr, "sub.sql: the script is UTF-16 text") {
+		t.Errorf("RUN SCRIPT: exit code %d, stderr:\n%s", code, stderr)
+	}
+}
