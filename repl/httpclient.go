@@ -40,6 +40,11 @@ type HTTPOptions struct {
 	// port accepts connections but never answers in HTTP fails instead
 	// of holding the shell; default 15 s.
 	InfoTimeout time.Duration
+	// Unreachable, when set, replaces the advice to start a server in
+	// the message for a server that cannot be reached (a client of
+	// another eddy on the same data directory says what to do when that
+	// one has exited).
+	Unreachable string
 }
 
 // HTTPClient is a Client for a remote eddy server (or any server with
@@ -145,10 +150,21 @@ func (e *ServerError) Reason() string {
 type UnreachableError struct {
 	URL string
 	Err error
+	// Advice replaces "Is it running? (start one with 'eddy server')".
+	Advice string
 }
 
 func (e *UnreachableError) Error() string {
-	return fmt.Sprintf("Could not reach the eddy server at %s: %v. Is it running? (start one with 'eddy server')", e.URL, e.Err)
+	advice := e.Advice
+	if advice == "" {
+		advice = "Is it running? (start one with 'eddy server')"
+	}
+	return fmt.Sprintf("Could not reach the eddy server at %s: %v. %s", e.URL, e.Err, advice)
+}
+
+// cannotReach is the error for a request that never reached the server.
+func (c *HTTPClient) cannotReach(err error) *UnreachableError {
+	return &UnreachableError{URL: c.base, Err: err, Advice: c.opts.Unreachable}
 }
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
@@ -167,7 +183,7 @@ func (c *HTTPClient) Info(ctx context.Context) (*ServerInfo, error) {
 	defer cancel()
 	silent := func(err error) error {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-			return &UnreachableError{URL: c.base, Err: fmt.Errorf("no HTTP reply within %s", c.opts.InfoTimeout)}
+			return c.cannotReach(fmt.Errorf("no HTTP reply within %s", c.opts.InfoTimeout))
 		}
 		return err
 	}
@@ -343,7 +359,7 @@ func (c *HTTPClient) Insert(ctx context.Context, target string, rows []map[strin
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return &UnreachableError{URL: c.base, Err: err}
+		return c.cannotReach(err)
 	}
 	defer res.Body.Close()
 	if res.StatusCode/100 != 2 {
@@ -478,7 +494,7 @@ func (c *HTTPClient) send(ctx context.Context, method, path, accept string, body
 			return nil, ctx.Err()
 		}
 		if !unreachable(err) || attempt >= c.opts.Retries {
-			return nil, &UnreachableError{URL: c.base, Err: err}
+			return nil, c.cannotReach(err)
 		}
 		select {
 		case <-ctx.Done():

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -167,4 +168,65 @@ func TestLockWaitsForAnExitingHolder(t *testing.T) {
 		t.Fatalf("a lock held for a process that is gone: %v", err)
 	}
 	lock.release()
+}
+
+// TestClientOfAnExitedEddySaysWhatToDo: a second eddy on a data directory
+// is a client of the first; when the first exits under it, the second's
+// next statement fails with a message that says so and what to do
+// (start eddy again), not the advice to start an eddy server.
+func TestClientOfAnExitedEddySaysWhatToDo(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"--data-dir", dir, "--kafka-listen", "127.0.0.1:0", "--registry-listen", ""}
+	firstIn, firstFeed, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer firstIn.Close()
+	var firstOut, firstErr syncBuffer
+	firstDone := make(chan int, 1)
+	go func() { firstDone <- run(args, firstIn, &firstOut, &firstErr) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var info instanceInfo
+		b, _ := os.ReadFile(filepath.Join(dir, instanceFile))
+		if json.Unmarshal(b, &info) == nil && info.REST != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the first eddy published no REST address; stderr %q", firstErr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	secondIn, secondFeed, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer secondIn.Close()
+	var secondOut, secondErr syncBuffer
+	secondDone := make(chan int, 1)
+	go func() { secondDone <- run(args, secondIn, &secondOut, &secondErr) }()
+	// The second answers through the first: its output shows the table
+	// once it has connected and run the statement.
+	io.WriteString(secondFeed, "SHOW STREAMS;\n")
+	for !strings.Contains(secondOut.String(), "KSQL_PROCESSING_LOG") {
+		if time.Now().After(deadline.Add(30 * time.Second)) {
+			t.Fatalf("the second eddy answered nothing; stderr %q", secondErr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	firstFeed.Close()
+	if code := <-firstDone; code != 0 {
+		t.Fatalf("first eddy: code %d stderr %q", code, firstErr.String())
+	}
+	io.WriteString(secondFeed, "SHOW STREAMS;\n")
+	secondFeed.Close()
+	if code := <-secondDone; code != 1 {
+		t.Errorf("second eddy: code %d, want 1", code)
+	}
+	want := "Has the eddy shell (pid " + strconv.Itoa(os.Getpid()) + ") serving " + dir + " exited? Then leave this shell and start eddy again"
+	if !strings.Contains(secondErr.String(), want) || strings.Contains(secondErr.String(), "start one with 'eddy server'") {
+		t.Errorf("the second eddy's error lacks\n%s\ngot:\n%s", want, secondErr.String())
+	}
 }

@@ -43,6 +43,9 @@ func openClient(ctx context.Context, f *shellFlags, logf func(string, ...any)) (
 		f.password = string(pw)
 	}
 	opts := repl.HTTPOptions{User: f.user, Password: f.password}
+	if running != "" {
+		opts.Unreachable = fmt.Sprintf("Has %s exited? Then leave this shell and start eddy again: it will run the engine on %s itself.", running, f.dataDir)
+	}
 	if f.tlsCA != "" {
 		pem, err := os.ReadFile(f.tlsCA)
 		if err != nil {
