@@ -35,7 +35,6 @@ func scriptStatements(text string) []located {
 			pending += "\n"
 		}
 		pending += line
-		var stmts []located
 		stmts, rest := splitLocated(pending, at)
 		out = append(out, stmts...)
 		pending, at = rest.text, rest.at
