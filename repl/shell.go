@@ -307,6 +307,14 @@ func (s *shell) feedLine(ctx context.Context, line string) error {
 	s.pending += line
 	stmts, rest := splitLocated(s.pending, s.pendingAt)
 	s.pending, s.pendingAt = rest.text, rest.at
+	if len(stmts) > 1 && (s.interactive || !s.keepGoing) {
+		// As ksqlDB's shell handles a line: statements on one line are
+		// parsed together first, so a syntax error runs none of them.
+		if err := s.checkSyntax(stmts); err != nil {
+			s.pending = ""
+			return s.outcome(err)
+		}
+	}
 	for _, st := range stmts {
 		rerr := s.run(ctx, st)
 		if err := s.outcome(rerr); err != nil {

@@ -338,6 +338,34 @@ func TestInteractiveFailureDropsTheRestOfTheLine(t *testing.T) {
 	}
 }
 
+// TestLineWithSyntaxErrorRunsNothing: statements typed (or piped) on
+// one line are parsed together before any runs, as ksqlDB's shell
+// handles a line, so a syntax error in the second keeps the first from
+// running; the next line runs as usual.
+func TestLineWithSyntaxErrorRunsNothing(t *testing.T) {
+	for _, interactive := range []bool{true, false} {
+		c := &testClient{}
+		_, stderr, err := session(t, c, Options{Interactive: interactive}, "DROP STREAM a; SHOW STREAMZ;\nSHOW TOPICS;\n")
+		if interactive != (err == nil) {
+			t.Errorf("interactive %v: err %v", interactive, err)
+		}
+		wantErr := "<stdin>:1:21: Syntax Error" // where in the input
+		if interactive {
+			wantErr = "line 1:6: Syntax Error" // where in the statement, on the screen
+		}
+		if !strings.Contains(stderr, wantErr) {
+			t.Errorf("interactive %v: stderr %q", interactive, stderr)
+		}
+		var want []string
+		if interactive {
+			want = []string{"Execute SHOW TOPICS;"}
+		}
+		if got := c.sqls(); !equal(got, want) {
+			t.Errorf("interactive %v: calls %q, want %q", interactive, got, want)
+		}
+	}
+}
+
 func TestShellCommands(t *testing.T) {
 	c := &testClient{execute: func(string) ([]api.Entity, error) { return status("Stream created"), nil }}
 	out, _, err := session(t, c, Options{Interactive: true, Version: "1.2.3"},
