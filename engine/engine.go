@@ -202,7 +202,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		}
 		taskStateDir = filepath.Join(opts.StateDir, "tasks", opts.ServiceID)
 		blocks = state.NewBlockCache(size)
-		opts.StateStores = pebbleTaskStores(taskStateDir, blocks)
+		opts.StateStores = pebbleTaskStores(taskStateDir, blocks, opts.Logf)
 	}
 	e := &Engine{
 		cluster: opts.Cluster,
