@@ -70,7 +70,7 @@ var spec = []connect.ConfigField{
 	{Name: optPostProcessors, Type: connect.TypeList, Default: "com.mongodb.kafka.connect.sink.processor.DocumentIdAdder", Doc: "Post processors applied to each document, in order: DocumentIdAdder (sets _id by document.id.strategy; always applied), AllowListValueProjector and BlockListValueProjector (project the stored document by value.projection.list). Others are refused."},
 	{Name: optWriteModel, Type: connect.TypeString, Default: pkgWM + wmReplaceDefault, Doc: "How a document is written (class name or simple name): ReplaceOneDefaultStrategy replaces the document with the same _id, inserting it when missing; ReplaceOneBusinessKeyStrategy replaces the document matching the fields of the _id made by PartialValueStrategy; UpdateOneTimestampsStrategy sets the fields (plus _modifiedTS, and _insertedTS on insert) on the document with the same _id, creating it; UpdateOneBusinessKeyTimestampStrategy the same by business key; InsertOneDefaultStrategy inserts; DeleteOneDefaultStrategy deletes the document whose _id is the key."},
 	{Name: optDeleteOnNull, Type: connect.TypeBoolean, Default: "false", Doc: "true: a record with a null value (a tombstone) deletes the document with its key's _id; needs a key-based document.id.strategy (ProvidedInKeyStrategy, PartialKeyStrategy or FullKeyStrategy). false: tombstones are skipped."},
-	{Name: optMaxBatchSize, Type: connect.TypeInt, Default: "0", Doc: "Most writes in one bulk write; 0 puts all of a batch's writes to one collection in one bulk write (the driver still splits it at the server's message size)."},
+	{Name: optMaxBatchSize, Type: connect.TypeInt, Default: "0", Doc: "Most writes in one bulk write; 0: up to 500, the most MongoDB's connector gets in one put under Kafka Connect's default max.poll.records. eddy hands a sink up to 10,000 records at once, and each bulk write that succeeds is kept when a later one fails or times out (bulk.write.timeout.ms counts per bulk write), so a slow server still makes progress."},
 	{Name: optOrdered, Type: connect.TypeBoolean, Default: "true", Doc: "true: bulk writes are ordered, so writes of the same document apply in record order; a refused document stops the bulk there and the writes after it are sent again. false: unordered."},
 	{Name: optCDCHandler, Type: connect.TypeString, Doc: "Reads records as change events: com.mongodb.kafka.connect.sink.cdc.debezium.mysql.MysqlHandler (also rdbms.RdbmsHandler, rdbms.mysql.MysqlHandler, postgres.PostgresHandler) takes Debezium envelopes; op c, r and u replace the document whose _id is the event key, inserting it when missing, and d deletes it. id strategies and write models do not apply then."},
 	{Name: optMaxRetries, Type: connect.TypeInt, Default: "1", Doc: "Times a failed bulk write (network error, timeout, no server) is retried before the write fails; the runtime then retries the whole batch with backoff, so a record is never skipped. The task's status shows the error from the first failure on."},
@@ -310,6 +310,22 @@ func projType(t string) string {
 // server that is down then fails the write, and shows in the task's
 // status, within seconds, and the write is retried in any case.
 const serverSelection = 2 * time.Second
+
+// defaultBulkSize bounds a bulk write when max.batch.size is 0: Kafka
+// Connect's default max.poll.records, so no more than MongoDB's connector
+// writes at once. The runtime hands a sink up to kafka.DefaultMaxBatch
+// records; written as one bulk write, a batch a slow server cannot take
+// within bulk.write.timeout.ms would time out and start over on every
+// retry, never getting through.
+const defaultBulkSize = 500
+
+// bulkSize is the most writes in one bulk write.
+func (s *settings) bulkSize() int {
+	if s.maxBatch > 0 {
+		return s.maxBatch
+	}
+	return defaultBulkSize
+}
 
 // connect opens a client; the driver connects lazily, so this does not
 // reach the server.

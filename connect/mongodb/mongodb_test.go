@@ -12,6 +12,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/bson/primitive"
+	"go.mongodb.org/mongo-driver/event"
 	"go.mongodb.org/mongo-driver/mongo"
 	"go.mongodb.org/mongo-driver/mongo/options"
 
@@ -442,5 +443,84 @@ func TestValidateNamesURIThatDoesNotAnswer(t *testing.T) {
 	err := validate(ctx, connect.Config{"connection.uri": "mongodb://eddy:s3cret@127.0.0.1:1/?serverSelectionTimeoutMS=500", "database": "d"})
 	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1") || strings.Contains(err.Error(), "s3cret") {
 		t.Fatalf("validate with a dead URI = %v, want an error naming it without the password", err)
+	}
+}
+
+// TestBigBatchKeepsWhatEachBulkWriteWrote: the runtime hands a sink up to
+// 10,000 records at once. Written as one bulk write, a batch the server
+// cannot take within bulk.write.timeout.ms (FerretDB on SQLite under load
+// writes a few dozen documents a second) timed out and started over on
+// every retry, and never got through. Bulk writes of at most 500 keep what
+// each wrote: here the server stops after the first one, the Put fails,
+// and its retry sends only the writes that were not done.
+func TestBigBatchKeepsWhatEachBulkWriteWrote(t *testing.T) {
+	srv, uri := testenv.FerretServer(t)
+	db, topic := "eddy_test", uniqueName(t)
+	tk := startTask(t, connect.Config{"connection.uri": uri, "database": db, "max.num.retries": "0"})
+
+	var mu sync.Mutex
+	var sizes []int // writes per update command, in order
+	stopped := false
+	mon := &event.CommandMonitor{
+		Started: func(_ context.Context, e *event.CommandStartedEvent) {
+			if e.CommandName != "update" {
+				return
+			}
+			n := 0
+			if a, ok := e.Command.Lookup("updates").ArrayOK(); ok {
+				vs, _ := a.Values()
+				n = len(vs)
+			}
+			mu.Lock()
+			sizes = append(sizes, n)
+			mu.Unlock()
+		},
+		Succeeded: func(_ context.Context, e *event.CommandSucceededEvent) {
+			mu.Lock()
+			defer mu.Unlock()
+			if e.CommandName == "update" && !stopped {
+				stopped = true
+				srv.Stop()
+			}
+		},
+	}
+	c, err := mongo.Connect(context.Background(), options.Client().ApplyURI(uri).SetMonitor(mon).SetServerSelectionTimeout(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := tk.client
+	tk.client = c // the task's own, watched; Stop disconnects it
+	t.Cleanup(func() { own.Disconnect(context.Background()) })
+
+	const total = 1001
+	recs := make([]connect.Record, total)
+	for i := range recs {
+		recs[i] = order(topic, int64(i), int64(i), 1)
+	}
+	err = tk.Put(context.Background(), recs)
+	srv.Start()
+	if err == nil {
+		t.Fatalf("put of %d records, the server stopped after the first bulk write: no error, want one (update commands of %v writes)", total, sizes)
+	}
+	mu.Lock()
+	before := len(sizes)
+	mu.Unlock()
+	putFlush(t, tk, recs) // the runtime's retry
+	mu.Lock()
+	defer mu.Unlock()
+	sent := 0
+	for _, n := range sizes[before:] {
+		sent += n
+	}
+	if sent != total-sizes[0] {
+		t.Errorf("the retry sent %d writes in commands of %v, want the %d not written before", sent, sizes[before:], total-sizes[0])
+	}
+	for _, n := range sizes {
+		if n > 500 {
+			t.Errorf("an update command of %d writes (all: %v), want at most 500", n, sizes)
+		}
+	}
+	if n := len(all(t, reader(t, uri, db, topic))); n != total {
+		t.Fatalf("%d documents, want %d", n, total)
 	}
 }

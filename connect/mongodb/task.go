@@ -167,10 +167,7 @@ func (t *task) writeCollection(ctx context.Context, coll string, ws []write) ([]
 	c := t.client.Database(t.s.database).Collection(coll)
 	var rejected []connect.FailedRecord
 	for len(ws) > 0 {
-		n := len(ws)
-		if t.s.maxBatch > 0 && n > t.s.maxBatch {
-			n = t.s.maxBatch
-		}
+		n := min(len(ws), t.s.bulkSize())
 		chunk := ws[:n]
 		for attempt := 0; ; {
 			rej, retry, err := t.bulk(ctx, c, chunk)
