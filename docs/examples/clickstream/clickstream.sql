@@ -5,6 +5,10 @@
 --   DEFINE ch_database = 'clickstream';
 --   DEFINE max_interval = '100'; DEFINE iterations = '100000';
 
+-- The queries below start after the generator: read its topic from the
+-- beginning, or the views it wrote before them would not be counted.
+SET 'auto.offset.reset' = 'earliest';
+
 -- 1. Page views from the data generator (Avro; the schema lands in the
 --    Schema Registry, so the stream below needs no columns).
 CREATE SOURCE CONNECTOR PAGEVIEWS_GEN WITH (

@@ -94,8 +94,10 @@ func TestClickstreamFlow(t *testing.T) {
 	transform.Register(plugins)
 	datagen.Register(plugins)
 	clickhouse.Register(plugins)
-	eng, err := engine.New(ctx, engine.Options{Cluster: cl, Registry: reg.Client(), Connectors: plugins,
-		Config: map[string]string{"auto.offset.reset": "earliest"}})
+	// No server configuration: the script itself must make its queries
+	// read the views generated before they started, as it does when run
+	// by hand.
+	eng, err := engine.New(ctx, engine.Options{Cluster: cl, Registry: reg.Client(), Connectors: plugins})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,8 +113,15 @@ func TestClickstreamFlow(t *testing.T) {
 	if rest != "" {
 		t.Fatalf("unfinished statement: %s", rest)
 	}
+	props := map[string]string{} // the session's SETs, as the shell keeps them
 	for _, st := range stmts {
-		if _, err := eng.Execute(ctx, st, nil); err != nil {
+		if parsed, err := sql.Parse(st); err == nil && len(parsed) == 1 {
+			if set, ok := parsed[0].(*sql.SetProperty); ok {
+				props[set.Name] = set.Value
+				continue
+			}
+		}
+		if _, err := eng.Execute(ctx, st, props); err != nil {
 			t.Fatalf("%s: %v", st, err)
 		}
 	}
