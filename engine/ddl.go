@@ -93,7 +93,9 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *sql.CreateSource, 
 // declared in a Schema-Registry format (AVRO, PROTOBUF, JSON_SR), when
 // its subject has none yet: producers that look their schema up, and
 // ASSERT SCHEMA, find it before anything is written. Columns inferred
-// from the registry are there already.
+// from the subject's latest schema are there already; the schema a
+// KEY_SCHEMA_ID or VALUE_SCHEMA_ID names is registered under the
+// subject whether it has versions or not, as ksqlDB does.
 func (e *Engine) registerDeclaredSchemas(src *metastore.Source) error {
 	if e.opts.Registry == nil {
 		return nil
@@ -112,12 +114,14 @@ func (e *Engine) registerDeclaredSchemas(src *metastore.Source) error {
 		if len(side.cols) == 0 || ids[side.inferred] != "" || (name != serde.Avro && name != serde.Protobuf && name != serde.JSONSR) {
 			continue
 		}
-		_, _, err := e.opts.Registry.Latest(serde.Subject(src.Topic, side.isKey))
-		if err == nil {
-			continue // ksqlDB registers a declared source's schema only under a new subject
-		}
-		if !errors.Is(err, serde.ErrSubjectNotFound) {
-			return fmt.Errorf("Could not register schema for topic: %w", err)
+		if !serde.HasSchemaID(side.f, side.isKey) {
+			_, _, err := e.opts.Registry.Latest(serde.Subject(src.Topic, side.isKey))
+			if err == nil {
+				continue // ksqlDB registers a declared source's schema only under a new subject
+			}
+			if !errors.Is(err, serde.ErrSubjectNotFound) {
+				return fmt.Errorf("Could not register schema for topic: %w", err)
+			}
 		}
 		// A serde that may write registers its schema as it is built.
 		if _, err := serde.NewFor(side.f, side.cols, side.isKey, serde.Env{Topic: src.Topic, Registry: e.opts.Registry}); err != nil {

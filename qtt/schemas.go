@@ -257,7 +257,9 @@ func encodeRegistered(node any, src *sourceInfo, isKey bool) (out []byte, ok boo
 		}
 	}
 	wf := writerFormat(f, id, isKey)
-	env := serde.Env{Topic: src.Topic, Registry: reg}
+	// The harness writes with a schema the test registered: it claims no
+	// subject for it (ReadOnly), where a query given a SCHEMA_ID would.
+	env := serde.Env{Topic: src.Topic, Registry: reg, ReadOnly: true}
 	cols, _, err := serde.Infer(wf, isKey, env)
 	if err != nil {
 		return nil, true, fmt.Errorf("columns of writer schema %d: %w", id, err)
@@ -289,7 +291,7 @@ func decodeRegistered(data []byte, src *sourceInfo, isKey bool) (row []any, cols
 		f = src.KeyFormat
 	}
 	wf := writerFormat(f, id, isKey)
-	env := serde.Env{Topic: src.Topic, Registry: readOnly{src.Registry}}
+	env := serde.Env{Topic: src.Topic, Registry: readOnly{src.Registry}, ReadOnly: true}
 	cols, _, err := serde.Infer(wf, isKey, env)
 	if err != nil || len(cols) == 0 {
 		return nil, nil, false

@@ -87,6 +87,9 @@ func newAvroSerdeAs(f Format, cols []types.Column, isKey, unwrapped bool, sr *sr
 				return nil, err
 			}
 		}
+		if err := sr.claim(id, rs, !inferred); err != nil {
+			return nil, err
+		}
 	} else {
 		full, ok, err := fullNameOf(f, isKey)
 		if err != nil {

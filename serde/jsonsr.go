@@ -30,7 +30,7 @@ func newJSONSRSerde(f Format, cols []types.Column, isKey bool, sr *srContext) (*
 	if len(cols) == 0 {
 		return s, nil
 	}
-	id, fixed, _, err := writerSchemaID(f, isKey)
+	id, fixed, inferred, err := writerSchemaID(f, isKey)
 	if err != nil {
 		return nil, err
 	}
@@ -41,6 +41,9 @@ func newJSONSRSerde(f Format, cols []types.Column, isKey bool, sr *srContext) (*
 		}
 		if !strings.EqualFold(rs.Type, SchemaJSON) {
 			return nil, fmt.Errorf("schema id %d is %s schema, not JSON", id, aKind(rs.Type))
+		}
+		if err := sr.claim(id, rs, !inferred); err != nil {
+			return nil, err
 		}
 	} else if id, err = sr.register(RegSchema{Type: SchemaJSON, Schema: jsonSchemaFor(cols, unwrapped)}); err != nil {
 		return nil, err

@@ -53,7 +53,7 @@ func renderWithSchema(format string, rs RegSchema, id int, b []byte, reg Registr
 			props["WRAP_SINGLE_VALUE"] = "false"
 			jsonProps["WRAP_SINGLE_VALUE"] = "false"
 		}
-		dec, err := NewFor(Format{Name: Avro, Props: props}, cols, false, Env{Registry: reg})
+		dec, err := NewFor(Format{Name: Avro, Props: props}, cols, false, Env{Registry: reg, ReadOnly: true})
 		if err != nil {
 			return "", false
 		}

@@ -750,14 +750,14 @@ func newProtobufSerde(f Format, cols []types.Column, isKey bool, sr *srContext) 
 		return nil, err
 	}
 	var (
-		rs    RegSchema
-		reg   Registry
-		id    int
-		fixed bool
+		rs              RegSchema
+		reg             Registry
+		id              int
+		fixed, inferred bool
 	)
 	if sr != nil {
 		reg = sr.env.Registry
-		if id, fixed, _, err = writerSchemaID(f, isKey); err != nil {
+		if id, fixed, inferred, err = writerSchemaID(f, isKey); err != nil {
 			return nil, err
 		}
 	}
@@ -783,6 +783,11 @@ func newProtobufSerde(f Format, cols []types.Column, isKey bool, sr *srContext) 
 	md, path, err := pickMessage(fd, full)
 	if err != nil {
 		return nil, err
+	}
+	if fixed {
+		if err := sr.claim(id, rs, !inferred); err != nil {
+			return nil, err
+		}
 	}
 	s.id, s.index = id, appendMsgIndexes(nil, path)
 	s.w = &pbMsgMap{md: md, cols: mapFields(md, cols)}

@@ -185,6 +185,13 @@ func sideProp(f Format, name string, isKey bool) (string, bool) {
 	return prop(f, name)
 }
 
+// HasSchemaID reports whether a side names its schema by KEY_SCHEMA_ID or
+// VALUE_SCHEMA_ID.
+func HasSchemaID(f Format, isKey bool) bool {
+	_, ok := sideProp(f, PropSchemaID, isKey)
+	return ok
+}
+
 // schemaIDOf returns the fixed schema id of a side, if one is configured.
 func schemaIDOf(f Format, isKey bool) (int, bool, error) {
 	v, ok := sideProp(f, PropSchemaID, isKey)
@@ -529,6 +536,31 @@ func (c *srContext) registerNow(s RegSchema) (int, error) {
 		return 0, fmt.Errorf("registering the schema under subject '%s': %w", c.subject, err)
 	}
 	return id, nil
+}
+
+// claim registers under the serde's subject the schema that a
+// KEY_SCHEMA_ID or VALUE_SCHEMA_ID (explicit) names, as ksqlDB does for a
+// source or query given one: whoever looks the subject up (schema
+// inference, a consumer fetching its latest version) finds the schema
+// the records are framed with. The registry must give back that id. A
+// serde built only to read (ReadOnly), or writing with the schema its
+// columns were inferred from, registers nothing.
+func (c *srContext) claim(id int, rs RegSchema, explicit bool) error {
+	if !explicit || c.env.ReadOnly {
+		return nil
+	}
+	got, err := c.registerNow(rs)
+	if err != nil {
+		return err
+	}
+	if got != id {
+		side := "VALUE"
+		if c.isKey {
+			side = "KEY"
+		}
+		return fmt.Errorf("Schema id registered is %d which is different from provided %s_SCHEMA_ID %d. Topic: %s Subject: %s", got, side, id, c.env.Topic, c.subject)
+	}
+	return nil
 }
 
 // byID fetches a schema, with context for the error.
