@@ -660,6 +660,17 @@ func compileDec(s avro.Schema, t *types.Type) (decFn, error) {
 				return a.str(b, len(b)+len(r.b)-r.p), nil
 			}, nil
 		}
+		if t.Kind == types.Bytes && syms == nil {
+			// Avro promotes a string to bytes (its UTF-8), so a column
+			// inferred from a later schema reads what an earlier one wrote.
+			return func(r *avroReader, _ *arena) (any, error) {
+				b, err := r.bytes()
+				if err != nil {
+					return nil, err
+				}
+				return append([]byte(nil), b...), nil
+			}, nil
+		}
 		if t.IsPrimitive() {
 			return func(r *avroReader, _ *arena) (any, error) {
 				b, err := read(r)
@@ -687,6 +698,16 @@ func compileDec(s avro.Schema, t *types.Type) (decFn, error) {
 					return nil, err
 				}
 				return append([]byte(nil), b...), nil
+			}, nil
+		}
+		if t.Kind == types.String && size < 0 {
+			// Avro promotes bytes to a string, as the other way round.
+			return func(r *avroReader, a *arena) (any, error) {
+				b, err := r.bytes()
+				if err != nil {
+					return nil, err
+				}
+				return a.str(b, len(b)+len(r.b)-r.p), nil
 			}, nil
 		}
 	case avro.Array:
