@@ -125,13 +125,7 @@ func startSharedCount(t *testing.T, cl *kafka.Client, sid string) *sharedCount {
 // it. Before, every terminated or dropped query left its group on the
 // broker, Empty, with its committed offsets of the source topic.
 func TestStoppedQueryGroupIsDeleted(t *testing.T) {
-	cl := startBroker(t, t.TempDir())
-	createTopic(t, cl, "events", 2)
-	srv := newTestServers(t, cl, "groupgone_", map[string]string{"auto.offset.reset": "earliest"}, 1)
-	srv.start(0)
-	e := srv.engines[0]
-	mustExec(t, e, "CREATE STREAM ev (k STRING KEY, v INT) WITH (kafka_topic='events', value_format='JSON');")
-	mustExec(t, e, "CREATE TABLE counts AS SELECT v, COUNT(*) AS n FROM ev GROUP BY v;")
+	cl, _, e := startCounts(t, "groupgone_")
 	mustExec(t, e, "CREATE STREAM copy AS SELECT * FROM ev;")
 	produceJSON(t, cl, "events", kafka.Record{Key: []byte("a"), Value: []byte(`{"V":1}`)},
 		kafka.Record{Key: []byte("b"), Value: []byte(`{"V":2}`)})
@@ -166,13 +160,7 @@ func TestStoppedQueryGroupIsDeleted(t *testing.T) {
 // -9, SHOW QUERIES, CREATE and every other statement waited behind it.
 // The TERMINATE itself still returns only after the wait.
 func TestTerminateWaitHoldsNoOtherStatement(t *testing.T) {
-	cl := startBroker(t, t.TempDir())
-	createTopic(t, cl, "events", 2)
-	srv := newTestServers(t, cl, "terminatewait_", map[string]string{"auto.offset.reset": "earliest"}, 1)
-	srv.start(0)
-	e := srv.engines[0]
-	mustExec(t, e, "CREATE STREAM ev (k STRING KEY, v INT) WITH (kafka_topic='events', value_format='JSON');")
-	mustExec(t, e, "CREATE TABLE counts AS SELECT v, COUNT(*) AS n FROM ev GROUP BY v;")
+	cl, srv, e := startCounts(t, "terminatewait_")
 	const id = "CTAS_COUNTS_0"
 	group := e.appID(id)
 	members := func() int {
@@ -210,4 +198,19 @@ func TestTerminateWaitHoldsNoOtherStatement(t *testing.T) {
 	if line := srv.logs[0].find(group, "deleting its query's internal topics anyway"); line == "" {
 		t.Errorf("TERMINATE did not wait for the member left in the group")
 	}
+}
+
+// startCounts starts one server of service sid on an embedded broker with
+// the stream EV over 'events' (2 partitions) and the query CTAS_COUNTS_0,
+// a GROUP BY count over it.
+func startCounts(t *testing.T, sid string) (*kafka.Client, *testServers, *Engine) {
+	t.Helper()
+	cl := startBroker(t, t.TempDir())
+	createTopic(t, cl, "events", 2)
+	srv := newTestServers(t, cl, sid, map[string]string{"auto.offset.reset": "earliest"}, 1)
+	srv.start(0)
+	e := srv.engines[0]
+	mustExec(t, e, "CREATE STREAM ev (k STRING KEY, v INT) WITH (kafka_topic='events', value_format='JSON');")
+	mustExec(t, e, "CREATE TABLE counts AS SELECT v, COUNT(*) AS n FROM ev GROUP BY v;")
+	return cl, srv, e
 }

@@ -51,19 +51,7 @@ func TestSecondEddyIsAClientOfTheFirst(t *testing.T) {
 	go func() {
 		firstDone <- run([]string{"--data-dir", dir, "--kafka-listen", "127.0.0.1:0", "--registry-listen", ""}, stdin, &firstOut, &firstErr)
 	}()
-	// The first publishes its REST address once it is up.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var info instanceInfo
-		b, _ := os.ReadFile(filepath.Join(dir, instanceFile))
-		if json.Unmarshal(b, &info) == nil && info.REST != "" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the first eddy published no REST address; stderr %q", firstErr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	awaitPublishedREST(t, dir, &firstErr)
 
 	var out, errw strings.Builder
 	code := run([]string{"--data-dir", dir, "--kafka-listen", "127.0.0.1:0", "--registry-listen", "", "-e",
@@ -185,18 +173,8 @@ func TestClientOfAnExitedEddySaysWhatToDo(t *testing.T) {
 	var firstOut, firstErr syncBuffer
 	firstDone := make(chan int, 1)
 	go func() { firstDone <- run(args, firstIn, &firstOut, &firstErr) }()
+	awaitPublishedREST(t, dir, &firstErr)
 	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var info instanceInfo
-		b, _ := os.ReadFile(filepath.Join(dir, instanceFile))
-		if json.Unmarshal(b, &info) == nil && info.REST != "" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the first eddy published no REST address; stderr %q", firstErr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 
 	secondIn, secondFeed, err := os.Pipe()
 	if err != nil {
@@ -210,7 +188,7 @@ func TestClientOfAnExitedEddySaysWhatToDo(t *testing.T) {
 	// once it has connected and run the statement.
 	io.WriteString(secondFeed, "SHOW STREAMS;\n")
 	for !strings.Contains(secondOut.String(), "KSQL_PROCESSING_LOG") {
-		if time.Now().After(deadline.Add(30 * time.Second)) {
+		if time.Now().After(deadline) {
 			t.Fatalf("the second eddy answered nothing; stderr %q", secondErr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -228,5 +206,23 @@ func TestClientOfAnExitedEddySaysWhatToDo(t *testing.T) {
 	want := "Has the eddy shell (pid " + strconv.Itoa(os.Getpid()) + ") serving " + dir + " exited? Then leave this shell and start eddy again"
 	if !strings.Contains(secondErr.String(), want) || strings.Contains(secondErr.String(), "start one with 'eddy server'") {
 		t.Errorf("the second eddy's error lacks\n%s\ngot:\n%s", want, secondErr.String())
+	}
+}
+
+// awaitPublishedREST waits until the eddy running on dir has published
+// its REST address in the instance file, which it does once it is up.
+func awaitPublishedREST(t *testing.T, dir string, stderr *syncBuffer) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var info instanceInfo
+		b, _ := os.ReadFile(filepath.Join(dir, instanceFile))
+		if json.Unmarshal(b, &info) == nil && info.REST != "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the first eddy published no REST address; stderr %q", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
