@@ -164,11 +164,18 @@ func (t *task) stream(ctx context.Context, start position) error {
 			}
 			return t.streamError(err)
 		}
+		t.showHeld()
 		h := ev.Header
 		evStart := h.LogPos - h.EventSize
 		switch e := ev.Event.(type) {
 		case *replication.RotateEvent:
+			// The position shows the new file at once; a position
+			// inside a file is shown at most once a second, the newest
+			// held back until then (see streamPosition).
 			file = string(e.NextLogName)
+			if !tx.open {
+				t.streamPosition(file, uint32(e.Position))
+			}
 		case *replication.MariadbGTIDEvent:
 			begin(evStart, e.GTID.String())
 		case *replication.GTIDEvent:
@@ -204,16 +211,13 @@ func (t *task) stream(ctx context.Context, start position) error {
 			if err := t.flush(ctx); err != nil {
 				return err
 			}
+			t.streamPosition(file, h.LogPos)
 		case *replication.XIDEvent:
 			commit()
 			if err := t.flush(ctx); err != nil {
 				return err
 			}
-			if t.snapshotDone != "" {
-				t.progress("%s; streaming the binlog at %s:%d", t.snapshotDone, file, h.LogPos)
-			} else {
-				t.progress("streaming the binlog at %s:%d", file, h.LogPos)
-			}
+			t.streamPosition(file, h.LogPos)
 		case *replication.TableMapEvent:
 			if err := t.checkTableMap(ctx, e); err != nil {
 				return err
@@ -233,6 +237,13 @@ func (t *task) stream(ctx context.Context, start position) error {
 			}
 			if err := t.onRows(ctx, e, h, tx, idx, skip); err != nil {
 				return err
+			}
+		default:
+			// Between transactions the server writes events of its own
+			// (a binlog checkpoint, the GTID list of a new file): the
+			// stream is past them too. A heartbeat is no position.
+			if !tx.open && h.LogPos != 0 && h.EventType != replication.HEARTBEAT_EVENT {
+				t.streamPosition(file, h.LogPos)
 			}
 		}
 	}

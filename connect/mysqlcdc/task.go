@@ -35,6 +35,9 @@ type task struct {
 	hist         *history          // definitions as of the stream position
 	pending      []connect.Record
 	lastProgress time.Time
+	shownFile    string // the binlog file of the position last shown
+	held         bool   // a newer position in shownFile waits to be shown
+	heldPos      uint32 // (the throttle held it back)
 	snapshotDone string // what the snapshot read, kept in the progress shown while streaming
 }
 
@@ -237,5 +240,39 @@ func (t *task) progress(format string, args ...any) {
 	if now := time.Now(); now.Sub(t.lastProgress) >= time.Second {
 		t.lastProgress = now
 		t.tc.SetProgress(fmt.Sprintf(format, args...))
+	}
+}
+
+// streamPosition reports the binlog position: at once when its file
+// changed since the position last shown, else at most once a second,
+// holding the newest position back for showHeld to show (a burst's last
+// transaction must not leave an older position shown).
+func (t *task) streamPosition(file string, pos uint32) {
+	now := time.Now()
+	if file != t.shownFile || now.Sub(t.lastProgress) >= time.Second {
+		t.showPosition(now, file, pos)
+		return
+	}
+	t.held, t.heldPos = true, pos
+}
+
+// showHeld shows the position streamPosition held back once a second has
+// passed since the last one shown; the stream calls it on each event, so
+// an idle stream shows it at the server's next heartbeat.
+func (t *task) showHeld() {
+	if t.held {
+		if now := time.Now(); now.Sub(t.lastProgress) >= time.Second {
+			t.showPosition(now, t.shownFile, t.heldPos)
+		}
+	}
+}
+
+func (t *task) showPosition(now time.Time, file string, pos uint32) {
+	t.lastProgress, t.held = now, false
+	t.shownFile = file
+	if t.snapshotDone != "" {
+		t.tc.SetProgress(fmt.Sprintf("%s; streaming the binlog at %s:%d", t.snapshotDone, file, pos))
+	} else {
+		t.tc.SetProgress(fmt.Sprintf("streaming the binlog at %s:%d", file, pos))
 	}
 }
