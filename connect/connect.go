@@ -209,10 +209,14 @@ type TaskContext interface {
 // RetryReporter is implemented by the runtime's TaskContext. A task that
 // retries a failed write itself, inside Put, reports each failure
 // through it, so the task's status says why at once rather than only
-// when the task's own retries run out (a successful batch clears it).
+// when the task's own retries run out; and each write that succeeds, so
+// the error leaves the status as soon as writes go through again rather
+// than when the whole batch is done (a successful batch clears it too).
 type RetryReporter interface {
 	// Retrying says the task will try again after wait because of err.
 	Retrying(wait time.Duration, err error)
+	// Written says one of the task's writes reached its target.
+	Written()
 }
 
 // ReportRetry tells tc, when it is a RetryReporter, that the task retries
@@ -220,6 +224,14 @@ type RetryReporter interface {
 func ReportRetry(tc TaskContext, wait time.Duration, err error) {
 	if r, ok := tc.(RetryReporter); ok {
 		r.Retrying(wait, err)
+	}
+}
+
+// ReportWritten tells tc, when it is a RetryReporter, that a write of
+// the task reached its target; other contexts are left alone.
+func ReportWritten(tc TaskContext) {
+	if r, ok := tc.(RetryReporter); ok {
+		r.Written()
 	}
 }
 

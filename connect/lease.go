@@ -73,7 +73,10 @@ func (r *Runtime) runSourceLeased(ctx context.Context, c *connector, t *task) er
 		sub.Close()
 	}()
 	t.mu.Lock()
-	t.state, t.progress = StateUnassigned, "waiting for this server to be assigned the connector"
+	if t.failure == nil { // a restart after a failure stays FAILED (see task.started)
+		t.state = StateUnassigned
+	}
+	t.progress = "waiting for this server to be assigned the connector"
 	t.mu.Unlock()
 	for {
 		select {
@@ -111,6 +114,7 @@ func (r *Runtime) runSourceLeased(ctx context.Context, c *connector, t *task) er
 		}
 		t.mu.Lock()
 		t.state, t.progress = StateUnassigned, "another server of the service runs this connector"
+		t.failure, t.restarted = nil, time.Time{} // its status is the other server's now
 		t.mu.Unlock()
 	}
 }

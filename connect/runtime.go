@@ -148,6 +148,9 @@ type task struct {
 	// Kafka, failed records that failed (tolerated or not); read by
 	// metrics scrapes, written once per batch.
 	records, failed atomic.Int64
+	// inBatch: a sink task has a batch in hand (a run stuck in one has
+	// not shown it recovered by running a while).
+	inBatch atomic.Bool
 
 	mu        sync.Mutex
 	state     string
@@ -155,6 +158,17 @@ type task struct {
 	errorTime time.Time
 	progress  string
 	restarts  int
+	// lastErrorTime stays when a recovery clears trace, as Kafka
+	// Connect's task-error-metrics keep last-error-timestamp.
+	lastErrorTime time.Time
+	// failure is the error of the last run when the task failed and has
+	// not written since; restarted tells when its restart began.
+	failure   error
+	restarted time.Time
+	// healthy is how long a restarted task runs without failing, with no
+	// batch in hand, before it counts as recovered though it wrote
+	// nothing (an idle sink); the backoff starts over after as long.
+	healthy time.Duration
 }
 
 func (t *task) set(state string, err error) {
@@ -162,18 +176,83 @@ func (t *task) set(state string, err error) {
 	defer t.mu.Unlock()
 	t.state = state
 	if err != nil {
-		t.trace = err.Error()
-		t.errorTime = time.Now()
+		t.setError(err)
 	}
 }
 
-// recovered clears the error of a running task once it writes again: a
-// status that still showed a target's outage after the target came back
-// would send its reader looking for a fault that is gone. (A task
-// that keeps failing never gets here, so its error stays.)
+// setError records err as the task's error; t.mu is held.
+func (t *task) setError(err error) {
+	t.trace = err.Error()
+	t.errorTime = time.Now()
+	t.lastErrorTime = t.errorTime
+}
+
+// fail records a run of the task that failed with err, to be
+// restarted after wait: FAILED, as Kafka Connect shows a task that
+// failed, until a later run writes again (see recovered).
+func (t *task) fail(err error, wait time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.state = StateFailed
+	t.setError(fmt.Errorf("%w (restarting in %v)", err, wait))
+	t.failure, t.restarted = err, time.Time{}
+	t.restarts++
+}
+
+// started marks a run of the task that started: RUNNING, unless an
+// earlier run failed and no run has written since. A restart alone does
+// not show the task RUNNING: one that fails on the same record or
+// refusal each time would show FAILED and RUNNING in turn; it stays
+// FAILED, its trace saying it was restarted, until it writes (or runs
+// for t.healthy without failing, no batch in hand).
+func (t *task) started() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.failure == nil {
+		t.state = StateRunning
+		return
+	}
+	t.state = StateFailed
+	t.restarted = time.Now()
+	t.trace = fmt.Sprintf("%v (restart %d running since %s; FAILED until it writes again)", t.failure, t.restarts, t.restarted.UTC().Format(time.TimeOnly))
+}
+
+// recovered clears the error of a task once it writes again: a status
+// that still showed a target's outage after the target came back would
+// send its reader looking for a fault that is gone. A task restarted
+// after a failure is RUNNING again. (A task that keeps failing never
+// gets here, so its error stays.)
 func (t *task) recovered() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.recoveredLocked()
+}
+
+// retrying shows err, a failed write the task retries while it runs.
+// A task restarted after a failure stays FAILED (see started); the
+// error is the retry's.
+func (t *task) retrying(err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.failure == nil {
+		t.state = StateRunning
+	}
+	t.setError(err)
+}
+
+// recoveredFrom is recovered, also reporting the error it cleared.
+func (t *task) recoveredFrom() (string, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	last := t.trace
+	t.recoveredLocked()
+	return last, last != "" && t.trace == ""
+}
+
+func (t *task) recoveredLocked() {
+	if t.failure != nil && t.state == StateFailed && !t.restarted.IsZero() {
+		t.state, t.failure, t.restarted = StateRunning, nil, time.Time{}
+	}
 	if t.state == StateRunning && t.trace != "" {
 		t.trace = ""
 		t.errorTime = time.Time{}
@@ -311,6 +390,9 @@ func (r *Runtime) supervise(ctx context.Context, c *connector, t *task) {
 	if ms := c.cfg.Int(KeyRetryDelayMax, 0); ms > 0 && time.Duration(ms)*time.Millisecond < maxWait {
 		maxWait = time.Duration(ms) * time.Millisecond
 	}
+	t.mu.Lock()
+	t.healthy = 2 * maxWait
+	t.mu.Unlock()
 	failures := 0
 	for ctx.Err() == nil {
 		started := time.Now()
@@ -335,10 +417,7 @@ func (r *Runtime) supervise(ctx context.Context, c *connector, t *task) {
 		failures++
 		// FAILED as Kafka Connect says it, but eddy restarts the task
 		// itself: the status says when.
-		t.set(StateFailed, fmt.Errorf("%w (restarting in %v)", err, wait))
-		t.mu.Lock()
-		t.restarts++
-		t.mu.Unlock()
+		t.fail(err, wait)
 		r.opts.Logf("connector %s task %d failed (restarting in %v): %v", c.name, t.id, wait, err)
 		if !sleep(ctx, wait) {
 			return
@@ -407,8 +486,16 @@ func (tc *taskContext) Logf(format string, args ...any) {
 // Retrying shows a write the task itself retries in the task's status,
 // as the runtime shows the writes it retries.
 func (tc *taskContext) Retrying(wait time.Duration, err error) {
-	tc.t.set(StateRunning, fmt.Errorf("retrying in %v: %w", wait, err))
+	tc.t.retrying(fmt.Errorf("retrying in %v: %w", wait, err))
 	tc.Logf("write failed, retrying in %v: %v", wait, err)
+}
+
+// Written clears a retry's error from the status once one of the task's
+// own writes succeeds, before the rest of the batch is done.
+func (tc *taskContext) Written() {
+	if last, ok := tc.t.recoveredFrom(); ok {
+		tc.Logf("writes succeed again (last error: %s)", last)
+	}
 }
 
 func (tc *taskContext) SetProgress(msg string) {
@@ -442,6 +529,9 @@ type TaskStatus struct {
 	ErrorTime time.Time // when it happened
 	Progress  string
 	Restarts  int
+	// LastErrorTime is when the task last had an error, kept when a
+	// recovery clears Trace (Kafka Connect's last-error-timestamp).
+	LastErrorTime time.Time
 	// Records a sink wrote to its target or a source to Kafka, and
 	// records that failed (skipped under errors.tolerance=all, or the one
 	// that failed the task).
@@ -506,8 +596,11 @@ func (r *Runtime) Status(ctx context.Context, name string, withLag bool) (Status
 	}
 	for _, t := range tasks {
 		t.mu.Lock()
+		if t.failure != nil && !t.restarted.IsZero() && t.healthy > 0 && time.Since(t.restarted) > t.healthy && !t.inBatch.Load() {
+			t.recoveredLocked() // a restart that has run a good while without failing
+		}
 		ts := TaskStatus{ID: t.id, State: t.state, Trace: t.trace, ErrorTime: t.errorTime, Progress: t.progress, Restarts: t.restarts,
-			Records: t.records.Load(), Failed: t.failed.Load()}
+			LastErrorTime: t.lastErrorTime, Records: t.records.Load(), Failed: t.failed.Load()}
 		t.mu.Unlock()
 		if ts.State == StateFailed {
 			failed++

@@ -832,3 +832,129 @@ func TestFailedSourceStatus(t *testing.T) {
 		t.Errorf("progress %q of a task that ran and failed", p)
 	}
 }
+
+// bulkSink writes a batch in bulk writes as the MongoDB and Elasticsearch
+// sinks do: its first bulk write fails and is retried, the retry goes
+// through, and the rest of the batch waits on release.
+type bulkSink struct {
+	tc      connect.TaskContext
+	midway  chan struct{}
+	release chan struct{}
+}
+
+func (s *bulkSink) Start(_ context.Context, tc connect.TaskContext) error {
+	s.tc = tc
+	return nil
+}
+func (s *bulkSink) Put(ctx context.Context, recs []connect.Record) error {
+	connect.ReportRetry(s.tc, 10*time.Millisecond, errors.New("bulk write: server at 10.0.0.9 unreachable"))
+	connect.ReportWritten(s.tc) // the retried bulk write went through
+	select {
+	case s.midway <- struct{}{}:
+	default:
+	}
+	select {
+	case <-s.release:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+func (s *bulkSink) Flush(context.Context) error { return nil }
+func (s *bulkSink) Stop() error                 { return nil }
+
+// TestWrittenClearsRetryMidBatch: once a task's own write succeeds again
+// its status is RUNNING without the retry's error, though the rest of
+// its batch (up to 10,000 records) is still being written; when the
+// error was stays in LastErrorTime, as Kafka Connect keeps
+// last-error-timestamp in its task-error-metrics.
+func TestWrittenClearsRetryMidBatch(t *testing.T) {
+	e := newEnv(t)
+	s := &bulkSink{midway: make(chan struct{}, 1), release: make(chan struct{})}
+	e.plugins.Register(&connect.Plugin{Class: "test.BulkSink", Kind: connect.Sink,
+		NewSink: func(connect.Config) (connect.SinkTask, error) { return s, nil }})
+	produce(t, e.cluster, "bulk", "r1", "r2")
+	rt := e.runtime(t)
+	start(t, rt, "BULK", connect.Sink, map[string]string{"connector.class": "test.BulkSink", "topics": "bulk", "value.converter": "string"})
+	select {
+	case <-s.midway:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no batch within 30s")
+	}
+	st, _ := rt.Status(context.Background(), "BULK", false)
+	tk := st.Tasks[0]
+	if tk.State != connect.StateRunning || tk.Trace != "" || !tk.ErrorTime.IsZero() || tk.LastErrorTime.IsZero() {
+		t.Errorf("task mid-batch after its retried write succeeded: %+v; want RUNNING, no trace, LastErrorTime set", tk)
+	}
+	close(s.release)
+}
+
+// stuckSink fails every batch (a record the target refuses, a bug) until
+// up is set, each Put waiting for the test first.
+type stuckSink struct {
+	up      *atomicBool
+	calls   chan struct{}
+	release chan struct{}
+}
+
+func (s *stuckSink) Start(context.Context, connect.TaskContext) error { return nil }
+func (s *stuckSink) Put(ctx context.Context, recs []connect.Record) error {
+	s.calls <- struct{}{}
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if !s.up.get() {
+		panic("the target refuses this record")
+	}
+	return nil
+}
+func (s *stuckSink) Flush(context.Context) error { return nil }
+func (s *stuckSink) Stop() error                 { return nil }
+
+// TestFailingTaskStaysFailed: a task that fails, is restarted and fails
+// again stays FAILED throughout, the restarted run included (it showed
+// RUNNING while the restarted run was at the same record, then FAILED
+// again); the run that writes makes it RUNNING without the error.
+func TestFailingTaskStaysFailed(t *testing.T) {
+	e := newEnv(t)
+	up := &atomicBool{}
+	s := &stuckSink{up: up, calls: make(chan struct{}, 10), release: make(chan struct{})}
+	e.plugins.Register(&connect.Plugin{Class: "test.StuckSink", Kind: connect.Sink,
+		NewSink: func(connect.Config) (connect.SinkTask, error) { return s, nil }})
+	produce(t, e.cluster, "stuck", "r1")
+	rt := e.runtime(t)
+	start(t, rt, "STUCK", connect.Sink, map[string]string{"connector.class": "test.StuckSink", "topics": "stuck", "value.converter": "string"})
+	task := func() connect.TaskStatus {
+		st, _ := rt.Status(context.Background(), "STUCK", false)
+		return st.Tasks[0]
+	}
+	put := func(n int) {
+		t.Helper()
+		select {
+		case <-s.calls:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no put %d within 30s", n)
+		}
+	}
+	put(1)
+	if tk := task(); tk.State != connect.StateRunning {
+		t.Errorf("first run: %+v, want RUNNING", tk)
+	}
+	s.release <- struct{}{}
+	for n := 2; n <= 3; n++ {
+		put(n) // a restarted run, at the record that failed the last
+		if tk := task(); tk.State != connect.StateFailed || !strings.Contains(tk.Trace, "the target refuses this record") || tk.Restarts != n-1 {
+			t.Errorf("restarted run %d: %+v, want FAILED with the last run's error", n, tk)
+		}
+		s.release <- struct{}{}
+	}
+	put(4)
+	up.set(true)
+	s.release <- struct{}{}
+	waitFor(t, "RUNNING without the error", 30*time.Second, func() bool {
+		tk := task()
+		return tk.State == connect.StateRunning && tk.Trace == "" && !tk.LastErrorTime.IsZero()
+	})
+}

@@ -63,7 +63,7 @@ func (r *Runtime) runSink(ctx context.Context, c *connector, t *task) error {
 		}
 	}()
 	topics := r.sinkTopics(ctx, c.cfg)
-	t.set(StateRunning, nil)
+	t.started()
 	tick := time.NewTicker(topicsRecheck)
 	defer tick.Stop()
 	regex := c.cfg[KeyTopicsRegex] != ""
@@ -126,6 +126,8 @@ type recKey struct {
 // task's Put or Flush, a converter, a transform) failing the task as
 // runTask fails it: the subscription's goroutine runs it, not the task's.
 func (w *sinkWriter) handleRecovering(ctx context.Context, batch []kafka.Record) (err error) {
+	w.t.inBatch.Store(true)
+	defer w.t.inBatch.Store(false)
 	defer recoverInto(&err, w.tc.Logf)
 	return w.handle(ctx, batch)
 }
@@ -185,7 +187,7 @@ func (w *sinkWriter) handle(ctx context.Context, batch []kafka.Record) error {
 		// records with backoff, keeping the task RUNNING and the error
 		// visible, without committing anything.
 		wait := backoff(w.r.opts.MinBackoff, maxWait, attempt)
-		w.t.set(StateRunning, fmt.Errorf("retrying in %v: %w", wait, err))
+		w.t.retrying(fmt.Errorf("retrying in %v: %w", wait, err))
 		w.tc.Logf("write failed, retrying in %v: %v", wait, err)
 		if !sleep(ctx, wait) {
 			return ctx.Err()

@@ -43,7 +43,7 @@ func (r *Runtime) runSource(ctx context.Context, c *connector, t *task) error {
 			tc.Logf("stop: %v", err)
 		}
 	}()
-	t.set(StateRunning, nil)
+	t.started()
 	eh := r.newErrorHandler(c, t)
 	for ctx.Err() == nil {
 		recs, err := st.Poll(ctx)

@@ -35,6 +35,9 @@ func (c *testContext) Retrying(_ time.Duration, err error) {
 	c.mu.Unlock()
 }
 
+// Written completes connect.RetryReporter.
+func (c *testContext) Written() {}
+
 func (c *testContext) Logf(format string, args ...any) {
 	c.mu.Lock()
 	c.logs = append(c.logs, fmt.Sprintf(format, args...))

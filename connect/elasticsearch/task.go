@@ -323,6 +323,9 @@ func (t *task) sendWithRetries(ctx context.Context, ops []op) ([]connect.FailedR
 		rej, retry, err := t.send(ctx, ops)
 		rejected = append(rejected, rej...)
 		if err == nil && len(retry) == 0 {
+			// The status drops a retry's error now, not when the whole
+			// batch is written.
+			connect.ReportWritten(t.tc)
 			return rejected, nil
 		}
 		if err == nil {

@@ -41,6 +41,11 @@ func uniqueName(t *testing.T) string {
 
 func startTask(t *testing.T, cfg connect.Config) *task {
 	t.Helper()
+	return startTaskWith(t, cfg, &testContext{})
+}
+
+func startTaskWith(t *testing.T, cfg connect.Config, tc connect.TaskContext) *task {
+	t.Helper()
 	reg := connect.NewRegistry()
 	Register(reg)
 	p, ok := reg.Lookup("mongodb")
@@ -51,7 +56,7 @@ func startTask(t *testing.T, cfg connect.Config) *task {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Start(context.Background(), &testContext{}); err != nil {
+	if err := st.Start(context.Background(), tc); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Stop() })
@@ -519,6 +524,78 @@ func TestBigBatchKeepsWhatEachBulkWriteWrote(t *testing.T) {
 		if n > 500 {
 			t.Errorf("an update command of %d writes (all: %v), want at most 500", n, sizes)
 		}
+	}
+	if n := len(all(t, reader(t, uri, db, topic))); n != total {
+		t.Fatalf("%d documents, want %d", n, total)
+	}
+}
+
+// reportingContext records what a task reports through
+// connect.RetryReporter, as the runtime's task context takes it.
+type reportingContext struct {
+	testContext
+	mu      sync.Mutex
+	reports []string // "retrying" or "written", in order
+	onRetry func()
+}
+
+func (c *reportingContext) Retrying(time.Duration, error) {
+	c.mu.Lock()
+	c.reports = append(c.reports, "retrying")
+	f := c.onRetry
+	c.onRetry = nil
+	c.mu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
+func (c *reportingContext) Written() {
+	c.mu.Lock()
+	c.reports = append(c.reports, "written")
+	c.mu.Unlock()
+}
+
+// TestBulkWriteAfterRetryReportsWritten: within one Put of 1,001
+// records (bulk writes of 500), the server goes away after the first
+// bulk write and comes back at the task's retry. The bulk write that
+// then succeeds tells the runtime at once, so the task's status drops
+// the retry's error then, not when the whole batch is written (the
+// runtime hands a sink up to 10,000 records at once).
+func TestBulkWriteAfterRetryReportsWritten(t *testing.T) {
+	srv, uri := testenv.FerretServer(t)
+	uri += "?serverSelectionTimeoutMS=1500&connectTimeoutMS=1000"
+	db, topic := "eddy_test", uniqueName(t)
+	tc := &reportingContext{onRetry: srv.Start}
+	tk := startTaskWith(t, connect.Config{"connection.uri": uri, "database": db, "max.num.retries": "3", "retries.defer.timeout": "100"}, tc)
+	var once sync.Once
+	mon := &event.CommandMonitor{
+		Succeeded: func(_ context.Context, e *event.CommandSucceededEvent) {
+			if e.CommandName == "update" {
+				once.Do(srv.Stop)
+			}
+		},
+	}
+	c, err := mongo.Connect(context.Background(), options.Client().ApplyURI(uri).SetMonitor(mon))
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := tk.client
+	tk.client = c // the task's own, watched; Stop disconnects it
+	t.Cleanup(func() { own.Disconnect(context.Background()) })
+
+	const total = 1001
+	recs := make([]connect.Record, total)
+	for i := range recs {
+		recs[i] = order(topic, int64(i), int64(i), 1)
+	}
+	putFlush(t, tk, recs)
+	tc.mu.Lock()
+	reports := strings.Join(tc.reports, ",")
+	tc.mu.Unlock()
+	i := strings.LastIndex(reports, "retrying")
+	if i < 0 || !strings.Contains(reports[i:], "written") {
+		t.Errorf("reports %q, want a write reported after the retry", reports)
 	}
 	if n := len(all(t, reader(t, uri, db, topic))); n != total {
 		t.Fatalf("%d documents, want %d", n, total)

@@ -172,6 +172,11 @@ func (t *task) writeCollection(ctx context.Context, coll string, ws []write) ([]
 		for attempt := 0; ; {
 			rej, retry, err := t.bulk(ctx, c, chunk)
 			rejected = append(rejected, rej...)
+			if err == nil {
+				// The status drops a retry's error now, not when the
+				// whole batch is written.
+				connect.ReportWritten(t.tc)
+			}
 			if err == nil && len(retry) == 0 {
 				break
 			}
