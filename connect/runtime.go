@@ -189,7 +189,7 @@ func (t *task) setError(err error) {
 
 // fail records a run of the task that failed with err, to be
 // restarted after wait: FAILED, as Kafka Connect shows a task that
-// failed, until a later run writes again (see recovered).
+// failed, until a later run writes again (see recoveredFrom).
 func (t *task) fail(err error, wait time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -217,17 +217,6 @@ func (t *task) started() {
 	t.trace = fmt.Sprintf("%v (restart %d running since %s; FAILED until it writes again)", t.failure, t.restarts, t.restarted.UTC().Format(time.TimeOnly))
 }
 
-// recovered clears the error of a task once it writes again: a status
-// that still showed a target's outage after the target came back would
-// send its reader looking for a fault that is gone. A task restarted
-// after a failure is RUNNING again. (A task that keeps failing never
-// gets here, so its error stays.)
-func (t *task) recovered() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.recoveredLocked()
-}
-
 // retrying shows err, a failed write the task retries while it runs.
 // A task restarted after a failure stays FAILED (see started); the
 // error is the retry's.
@@ -240,7 +229,12 @@ func (t *task) retrying(err error) {
 	t.setError(err)
 }
 
-// recoveredFrom is recovered, also reporting the error it cleared.
+// recoveredFrom clears the error of a task once it writes again, and
+// reports the error it cleared: a status that still showed a target's
+// outage after the target came back would send its reader looking for
+// a fault that is gone. A task restarted after a failure is RUNNING
+// again. (A task that keeps failing never gets here, so its error
+// stays.)
 func (t *task) recoveredFrom() (string, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()

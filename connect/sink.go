@@ -177,7 +177,9 @@ func (w *sinkWriter) handle(ctx context.Context, batch []kafka.Record) error {
 		}
 		if err == nil {
 			w.t.records.Add(int64(len(recs)))
-			w.t.recovered()
+			if last, ok := w.t.recoveredFrom(); ok {
+				w.tc.Logf("writes succeed again (last error: %s)", last)
+			}
 			return nil
 		}
 		if ctx.Err() != nil {

@@ -108,7 +108,9 @@ func (r *Runtime) runSource(ctx context.Context, c *connector, t *task) error {
 		}
 		if len(out) > 0 {
 			t.records.Add(int64(len(out)))
-			t.recovered()
+			if last, ok := t.recoveredFrom(); ok {
+				tc.Logf("writes succeed again (last error: %s)", last)
+			}
 			c.firstDone()
 		}
 		if err := st.Commit(ctx); err != nil {

@@ -160,6 +160,8 @@ var (
 		"Records a connector task failed on (skipped under errors.tolerance=all, or the one that failed it).", connLabels, nil)
 	descConnRestarts = prometheus.NewDesc("eddy_connector_task_restarts_total",
 		"Times a connector task failed and was restarted.", connLabels, nil)
+	descConnLastError = prometheus.NewDesc("eddy_connector_task_last_error_timestamp_seconds",
+		"When a connector task last had an error (Kafka Connect's last-error-timestamp), kept when the task recovers; absent before its first.", connLabels, nil)
 	descConnLag = prometheus.NewDesc("eddy_connector_sink_lag",
 		"Records between a sink connector's committed offset and the end of a partition it reads.", []string{"connector", "topic", "partition"}, nil)
 )
@@ -168,7 +170,7 @@ func (c *queryCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRecordsIn, descRecordsOut, descErrors, descState, descTasks, descRestored, descReread, descPushActive,
 		descTaskIn, descTaskOut, descTaskErrors, descTaskRestored, descTaskRemaining, descTaskEntries, descTaskBytes,
 		descPartConsumed, descPartErrors, descLag, descScrapeErrors,
-		descConnState, descConnTaskState, descConnRecords, descConnErrors, descConnRestarts, descConnLag} {
+		descConnState, descConnTaskState, descConnRecords, descConnErrors, descConnRestarts, descConnLastError, descConnLag} {
 		ch <- d
 	}
 }
@@ -245,6 +247,9 @@ func (c *queryCollector) collectBroker(bs brokerStats, gauge, counter func(*prom
 			counter(descConnRecords, t.Records, st.Name, task)
 			counter(descConnErrors, t.Failed, st.Name, task)
 			counter(descConnRestarts, int64(t.Restarts), st.Name, task)
+			if !t.LastErrorTime.IsZero() {
+				gauge(descConnLastError, t.LastErrorTime.Unix(), st.Name, task)
+			}
 		}
 		for _, l := range st.Lag {
 			gauge(descConnLag, l.Lag, st.Name, l.Topic, strconv.Itoa(int(l.Partition)))

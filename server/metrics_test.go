@@ -185,6 +185,11 @@ func TestMetricsOfRunningQueries(t *testing.T) {
 			t.Errorf("%s%v = %v (%d series), want %v", c.name, c.labels, sum(got), len(got), c.want)
 		}
 	}
+	// The sink skipped bad records (errors.tolerance=all) but never had
+	// an error of its own: no last error time.
+	if got := find(s, "eddy_connector_task_last_error_timestamp_seconds", "connector=FSINK"); len(got) != 0 {
+		t.Errorf("last error time of a sink that had no error: %v", got)
+	}
 	if lines, _ := os.ReadFile(out); strings.Count(string(lines), "\n") != good {
 		t.Errorf("the sink wrote %d lines, want %d", strings.Count(string(lines), "\n"), good)
 	}
