@@ -171,15 +171,6 @@ type task struct {
 	healthy time.Duration
 }
 
-func (t *task) set(state string, err error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.state = state
-	if err != nil {
-		t.setError(err)
-	}
-}
-
 // setError records err as the task's error; t.mu is held.
 func (t *task) setError(err error) {
 	t.trace = err.Error()
@@ -209,7 +200,7 @@ func (t *task) started() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.failure == nil {
-		t.state = StateRunning
+		t.state, t.trace, t.errorTime = StateRunning, "", time.Time{}
 		return
 	}
 	t.state = StateFailed
@@ -345,7 +336,12 @@ func (r *Runtime) park(name string, stopped bool) error {
 	}
 	c.halt()
 	for _, t := range c.tasks {
-		t.set(StatePaused, nil)
+		// Resumed (a REST restart pauses and resumes), a task starts
+		// afresh, RUNNING, as Kafka Connect's restart starts a failed
+		// task; eddy's own restarts keep it FAILED (see started).
+		t.mu.Lock()
+		t.state, t.failure, t.restarted = StatePaused, nil, time.Time{}
+		t.mu.Unlock()
 	}
 	return nil
 }

@@ -948,9 +948,22 @@ func TestFailingTaskStaysFailed(t *testing.T) {
 		if tk := task(); tk.State != connect.StateFailed || !strings.Contains(tk.Trace, "the target refuses this record") || tk.Restarts != n-1 {
 			t.Errorf("restarted run %d: %+v, want FAILED with the last run's error", n, tk)
 		}
-		s.release <- struct{}{}
+		if n < 3 {
+			s.release <- struct{}{}
+		}
+	}
+	// A restart asked for (the REST API's pauses and resumes) starts the
+	// task afresh, RUNNING, as Kafka Connect's restart of a failed task.
+	if err := rt.Pause("STUCK"); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Resume("STUCK"); err != nil {
+		t.Fatal(err)
 	}
 	put(4)
+	if tk := task(); tk.State != connect.StateRunning || tk.Trace != "" {
+		t.Errorf("run after a restart asked for: %+v, want RUNNING without the last run's error", tk)
+	}
 	up.set(true)
 	s.release <- struct{}{}
 	waitFor(t, "RUNNING without the error", 30*time.Second, func() bool {
