@@ -489,20 +489,11 @@ func TestBigBatchKeepsWhatEachBulkWriteWrote(t *testing.T) {
 			}
 		},
 	}
-	c, err := mongo.Connect(context.Background(), options.Client().ApplyURI(uri).SetMonitor(mon).SetServerSelectionTimeout(2*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	own := tk.client
-	tk.client = c // the task's own, watched; Stop disconnects it
-	t.Cleanup(func() { own.Disconnect(context.Background()) })
+	watchTask(t, tk, options.Client().ApplyURI(uri).SetMonitor(mon).SetServerSelectionTimeout(2*time.Second))
 
 	const total = 1001
-	recs := make([]connect.Record, total)
-	for i := range recs {
-		recs[i] = order(topic, int64(i), int64(i), 1)
-	}
-	err = tk.Put(context.Background(), recs)
+	recs := numberedOrders(topic, total)
+	err := tk.Put(context.Background(), recs)
 	srv.Start()
 	if err == nil {
 		t.Fatalf("put of %d records, the server stopped after the first bulk write: no error, want one (update commands of %v writes)", total, sizes)
@@ -576,19 +567,10 @@ func TestBulkWriteAfterRetryReportsWritten(t *testing.T) {
 			}
 		},
 	}
-	c, err := mongo.Connect(context.Background(), options.Client().ApplyURI(uri).SetMonitor(mon))
-	if err != nil {
-		t.Fatal(err)
-	}
-	own := tk.client
-	tk.client = c // the task's own, watched; Stop disconnects it
-	t.Cleanup(func() { own.Disconnect(context.Background()) })
+	watchTask(t, tk, options.Client().ApplyURI(uri).SetMonitor(mon))
 
 	const total = 1001
-	recs := make([]connect.Record, total)
-	for i := range recs {
-		recs[i] = order(topic, int64(i), int64(i), 1)
-	}
+	recs := numberedOrders(topic, total)
 	putFlush(t, tk, recs)
 	tc.mu.Lock()
 	reports := strings.Join(tc.reports, ",")
@@ -600,4 +582,27 @@ func TestBulkWriteAfterRetryReportsWritten(t *testing.T) {
 	if n := len(all(t, reader(t, uri, db, topic))); n != total {
 		t.Fatalf("%d documents, want %d", n, total)
 	}
+}
+
+// watchTask gives tk a client made with opts (a command monitor's, to
+// watch its writes) in place of its own, which is disconnected at the
+// end of the test; the task's Stop disconnects the new one.
+func watchTask(t *testing.T, tk *task, opts *options.ClientOptions) {
+	t.Helper()
+	c, err := mongo.Connect(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := tk.client
+	tk.client = c
+	t.Cleanup(func() { own.Disconnect(context.Background()) })
+}
+
+// numberedOrders is n orders to topic, order i at offset i with id i.
+func numberedOrders(topic string, n int) []connect.Record {
+	recs := make([]connect.Record, n)
+	for i := range recs {
+		recs[i] = order(topic, int64(i), int64(i), 1)
+	}
+	return recs
 }
