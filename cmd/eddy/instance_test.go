@@ -41,17 +41,8 @@ func (s *syncBuffer) String() string {
 // creates is in the first one's catalog.
 func TestSecondEddyIsAClientOfTheFirst(t *testing.T) {
 	dir := t.TempDir()
-	stdin, feed, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stdin.Close()
-	var firstOut, firstErr syncBuffer
-	firstDone := make(chan int, 1)
-	go func() {
-		firstDone <- run([]string{"--data-dir", dir, "--kafka-listen", "127.0.0.1:0", "--registry-listen", ""}, stdin, &firstOut, &firstErr)
-	}()
-	awaitPublishedREST(t, dir, &firstErr)
+	first := startPipedShell(t, []string{"--data-dir", dir, "--kafka-listen", "127.0.0.1:0", "--registry-listen", ""})
+	awaitPublishedREST(t, dir, &first.stderr)
 
 	var out, errw strings.Builder
 	code := run([]string{"--data-dir", dir, "--kafka-listen", "127.0.0.1:0", "--registry-listen", "", "-e",
@@ -61,18 +52,18 @@ func TestSecondEddyIsAClientOfTheFirst(t *testing.T) {
 		t.Fatalf("second eddy: code %d out %q err %q", code, out.String(), errw.String())
 	}
 
-	io.WriteString(feed, "SHOW STREAMS;\n")
-	feed.Close()
+	io.WriteString(first.feed, "SHOW STREAMS;\n")
+	first.feed.Close()
 	select {
-	case code := <-firstDone:
+	case code := <-first.done:
 		if code != 0 {
-			t.Fatalf("first eddy: code %d stderr %q", code, firstErr.String())
+			t.Fatalf("first eddy: code %d stderr %q", code, first.stderr.String())
 		}
 	case <-time.After(60 * time.Second):
 		t.Fatal("the first eddy did not end with its input")
 	}
-	if !strings.Contains(firstOut.String(), "FROM_SECOND") {
-		t.Errorf("the first eddy's catalog lacks the stream the second created:\n%s", firstOut.String())
+	if !strings.Contains(first.stdout.String(), "FROM_SECOND") {
+		t.Errorf("the first eddy's catalog lacks the stream the second created:\n%s", first.stdout.String())
 	}
 	// Once the first has gone, the directory is free again.
 	out.Reset()
@@ -165,47 +156,33 @@ func TestLockWaitsForAnExitingHolder(t *testing.T) {
 func TestClientOfAnExitedEddySaysWhatToDo(t *testing.T) {
 	dir := t.TempDir()
 	args := []string{"--data-dir", dir, "--kafka-listen", "127.0.0.1:0", "--registry-listen", ""}
-	firstIn, firstFeed, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer firstIn.Close()
-	var firstOut, firstErr syncBuffer
-	firstDone := make(chan int, 1)
-	go func() { firstDone <- run(args, firstIn, &firstOut, &firstErr) }()
-	awaitPublishedREST(t, dir, &firstErr)
+	first := startPipedShell(t, args)
+	awaitPublishedREST(t, dir, &first.stderr)
 	deadline := time.Now().Add(30 * time.Second)
 
-	secondIn, secondFeed, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer secondIn.Close()
-	var secondOut, secondErr syncBuffer
-	secondDone := make(chan int, 1)
-	go func() { secondDone <- run(args, secondIn, &secondOut, &secondErr) }()
+	second := startPipedShell(t, args)
 	// The second answers through the first: its output shows the table
 	// once it has connected and run the statement.
-	io.WriteString(secondFeed, "SHOW STREAMS;\n")
-	for !strings.Contains(secondOut.String(), "KSQL_PROCESSING_LOG") {
+	io.WriteString(second.feed, "SHOW STREAMS;\n")
+	for !strings.Contains(second.stdout.String(), "KSQL_PROCESSING_LOG") {
 		if time.Now().After(deadline) {
-			t.Fatalf("the second eddy answered nothing; stderr %q", secondErr.String())
+			t.Fatalf("the second eddy answered nothing; stderr %q", second.stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	firstFeed.Close()
-	if code := <-firstDone; code != 0 {
-		t.Fatalf("first eddy: code %d stderr %q", code, firstErr.String())
+	first.feed.Close()
+	if code := <-first.done; code != 0 {
+		t.Fatalf("first eddy: code %d stderr %q", code, first.stderr.String())
 	}
-	io.WriteString(secondFeed, "SHOW STREAMS;\n")
-	secondFeed.Close()
-	if code := <-secondDone; code != 1 {
+	io.WriteString(second.feed, "SHOW STREAMS;\n")
+	second.feed.Close()
+	if code := <-second.done; code != 1 {
 		t.Errorf("second eddy: code %d, want 1", code)
 	}
 	want := "Has the eddy shell (pid " + strconv.Itoa(os.Getpid()) + ") serving " + dir + " exited? Then leave this shell and start eddy again"
-	if !strings.Contains(secondErr.String(), want) || strings.Contains(secondErr.String(), "start one with 'eddy server'") {
-		t.Errorf("the second eddy's error lacks\n%s\ngot:\n%s", want, secondErr.String())
+	if !strings.Contains(second.stderr.String(), want) || strings.Contains(second.stderr.String(), "start one with 'eddy server'") {
+		t.Errorf("the second eddy's error lacks\n%s\ngot:\n%s", want, second.stderr.String())
 	}
 }
 
@@ -225,4 +202,25 @@ func awaitPublishedREST(t *testing.T, dir string, stderr *syncBuffer) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// pipedShell is an eddy shell run in the test's process, reading its
+// statements from feed until feed is closed.
+type pipedShell struct {
+	feed           *os.File
+	stdout, stderr syncBuffer
+	done           chan int // its exit code
+}
+
+// startPipedShell runs eddy with args on a pipe's read end.
+func startPipedShell(t *testing.T, args []string) *pipedShell {
+	t.Helper()
+	in, feed, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { in.Close() })
+	sh := &pipedShell{feed: feed, done: make(chan int, 1)}
+	go func() { sh.done <- run(args, in, &sh.stdout, &sh.stderr) }()
+	return sh
 }
