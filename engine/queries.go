@@ -537,6 +537,9 @@ func (e *Engine) startPersistent(ctx context.Context, pp *persistentPlan, text s
 			return fmt.Errorf("create internal topic %s: %w", t, err)
 		}
 	}
+	if err := e.keepEarlierJoinStores(ctx, pp.id, pp.topo); err != nil {
+		return err
+	}
 	// Each state store writes through to a compacted changelog with a
 	// partition per task.
 	for _, t := range pp.topo.ChangelogTopics() {
