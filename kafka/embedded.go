@@ -240,6 +240,7 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	c.ControlKey(int16(kmsg.CreateTopics), limitPartitions(c))
 	c.ControlKey(int16(kmsg.CreateTopics), keepCompacted())
 	c.ControlKey(int16(kmsg.CreatePartitions), limitPartitions(c))
+	c.ControlKey(int16(kmsg.OffsetFetch), unknownGroupOffsets(c))
 	if len(open) > 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
 		err := abortOpenTransactions(ctx, addrs[0], client, open)
