@@ -1,0 +1,100 @@
+package kafka
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// A topic setting whose value Kafka would refuse is refused with
+// INVALID_CONFIG, on creation and on both kinds of change, and nothing
+// is created or changed; kfake stored any value, and a topic created
+// with max.message.bytes=x (a kafkajs createTopics) then refused every
+// record. Valid values still go through.
+func TestEmbeddedRefusesInvalidTopicConfigs(t *testing.T) {
+	e, _ := startBroker(t)
+	ctx := testCtx(t)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	str := func(s string) *string { return &s }
+
+	for _, bad := range []map[string]*string{
+		{"max.message.bytes": str("x")},
+		{"retention.ms": str("abc")},
+		{"retention.ms": str("-5")},
+		{"cleanup.policy": str("bogus")},
+		{"segment.bytes": str("1"), "retention.ms": str("1000")},
+		{"min.cleanable.dirty.ratio": str("2")},
+		{"message.timestamp.type": str("Now")},
+	} {
+		resp, err := adm.CreateTopics(ctx, 1, 1, bad, "t-bad")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := resp["t-bad"]
+		if !errors.Is(r.Err, kerr.InvalidConfig) || !strings.Contains(r.ErrMessage, "Invalid value") {
+			var set []string
+			for k, v := range bad {
+				set = append(set, k+"="+*v)
+			}
+			t.Errorf("create with %v: %v (%q), want INVALID_CONFIG naming the value", set, r.Err, r.ErrMessage)
+		}
+	}
+	topics, err := adm.ListTopics(ctx, "t-bad")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if topics.Has("t-bad") {
+		t.Fatal("a refused topic was created")
+	}
+
+	resp, err := adm.CreateTopics(ctx, 1, 1, map[string]*string{"retention.ms": str("3600000"), "cleanup.policy": str("compact,delete"), "max.message.bytes": str("2000000")}, "t")
+	if err != nil || resp["t"].Err != nil {
+		t.Fatalf("valid settings: %v %v", err, resp["t"].Err)
+	}
+	alt, err := adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "retention.ms", Value: str("abc")}}, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alt) != 1 || !errors.Is(alt[0].Err, kerr.InvalidConfig) {
+		t.Errorf("incremental retention.ms=abc: %+v, want INVALID_CONFIG", alt)
+	}
+	alt, err = adm.AlterTopicConfigsState(ctx, []kadm.AlterConfig{{Name: "retention.ms", Value: str("7200000")}, {Name: "cleanup.policy", Value: str("delete,nope")}}, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alt) != 1 || !errors.Is(alt[0].Err, kerr.InvalidConfig) {
+		t.Errorf("alter cleanup.policy=delete,nope: %+v, want INVALID_CONFIG", alt)
+	}
+	described, err := adm.DescribeTopicConfigs(ctx, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := described.On("t", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, c := range rc.Configs {
+		got[c.Key] = c.MaybeValue()
+	}
+	if got["retention.ms"] != "3600000" || got["cleanup.policy"] != "compact,delete" {
+		t.Errorf("after refused changes: retention.ms=%q cleanup.policy=%q, want them unchanged", got["retention.ms"], got["cleanup.policy"])
+	}
+	alt, err = adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "retention.ms", Value: str("-1")}}, "t")
+	if err != nil || len(alt) != 1 || alt[0].Err != nil {
+		t.Fatalf("incremental retention.ms=-1: %+v %v", alt, err)
+	}
+	// A record fits the topic created with valid settings.
+	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "t", Value: []byte("v")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+}
