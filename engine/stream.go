@@ -113,6 +113,12 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 		if limit >= 0 && count >= limit {
 			return false
 		}
+		if ctx.Err() != nil {
+			// Ended (close-query, TERMINATE, the client left): the
+			// task may still be working through what it fetched, and
+			// stopping it waits for that; none of it goes out.
+			return false
+		}
 		r := &api.Row{Columns: make([]any, len(row)), Tombstone: tombstone}
 		for i, v := range row {
 			r.Columns[i] = JSONValue(v, plan.Output.Columns[i].Type)
