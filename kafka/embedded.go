@@ -271,6 +271,7 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		c.Close()
 		return nil, fmt.Errorf("start embedded broker on %s: group reaper: %w", cfg.Listen, err)
 	}
+	c.ControlKey(int16(kmsg.DeleteGroups), forgetDeletedGroupOffsets(c, reaper.cl, logf))
 	return &Embedded{c: c, addr: addrs[0], dataDir: cfg.DataDir, cleaner: startCleaner(c, cfg.DataDir, interval, logf), client: client,
 		reaper: reaper}, nil
 }
