@@ -292,6 +292,10 @@ type clientSub struct {
 	// to reach (see confirmCommitted); touched by the handler only.
 	confirmed map[topicPartition]bool
 
+	// idGone: since when each partition's fetches have failed with
+	// UNKNOWN_TOPIC_ID (see topicIDGoneAfter); consumer goroutine only.
+	idGone map[topicPartition]time.Time
+
 	mu      sync.Mutex
 	err     error
 	pending map[string]map[int32]kgo.EpochOffset // processed, not yet committed
@@ -513,9 +517,23 @@ func (s *clientSub) pollOnce() bool {
 				s.opts.Group, s.opts.InstanceID, fe.Err)
 			continue
 		}
+		if errors.Is(fe.Err, kerr.UnknownTopicID) {
+			if err := s.topicIDGone(fe.Topic, fe.Partition, fe.Err, time.Now()); err != nil {
+				s.fail(err)
+				return false
+			}
+			continue
+		}
 		// Other fetch errors are retried by kgo (an unknown topic may
 		// yet be created): worth a log line, not a stop.
 		s.logf("kafka: group %s fetch %s/%d: %v", s.opts.Group, fe.Topic, fe.Partition, fe.Err)
+	}
+	if len(s.idGone) > 0 {
+		fs.EachPartition(func(p kgo.FetchTopicPartition) {
+			if p.Err == nil {
+				delete(s.idGone, topicPartition{p.Topic, p.Partition})
+			}
+		})
 	}
 	batch := toBatch(s.batch[:0], fs)
 	defer s.keepBatch(batch)
@@ -550,6 +568,38 @@ func (s *clientSub) pollOnce() bool {
 		}
 	}
 	return true
+}
+
+// topicIDGoneAfter is how long a partition's fetches fail with
+// UNKNOWN_TOPIC_ID before the subscription gives up (a variable for
+// tests).
+var topicIDGoneAfter = 5 * time.Second
+
+// topicIDGone notes a fetch of topic/partition refused with
+// UNKNOWN_TOPIC_ID, and returns the error that ends the subscription
+// once that has lasted topicIDGoneAfter. The topic was deleted and
+// created again under the same name: kgo keeps the old topic's id and
+// fails each fetch at once, for good, and the subscription polled and
+// logged that in a loop (15,000 lines a second, 46 MB in a minute of
+// eddy's log) without reading the new topic. A new consumer reads it:
+// a query's retry makes one. A refusal that passes (a broker that has
+// not yet heard of a new topic) costs one log line.
+func (s *clientSub) topicIDGone(topic string, partition int32, err error, now time.Time) error {
+	if s.idGone == nil {
+		s.idGone = map[topicPartition]time.Time{}
+	}
+	tp := topicPartition{topic, partition}
+	since, ok := s.idGone[tp]
+	if !ok {
+		s.idGone[tp] = now
+		s.logf("kafka: group %s fetch %s/%d: %v", s.opts.Group, topic, partition, err)
+		since = now
+	}
+	if now.Sub(since) < topicIDGoneAfter {
+		return nil
+	}
+	return fmt.Errorf("consumer for group %s: topic %s was deleted and created again (its topic ID changed; fetches of partition %d refused for %s): %w",
+		s.opts.Group, topic, partition, now.Sub(since).Round(time.Millisecond), err)
 }
 
 func (s *clientSub) fail(err error) {

@@ -1,0 +1,72 @@
+package kafka
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// TestSubscriptionEndsWhenItsTopicIsRecreated: another client deletes a
+// topic a group reads and creates it again (kafkajs admin.deleteTopics,
+// then createTopics). kgo keeps the old topic's id and every fetch fails
+// with UNKNOWN_TOPIC_ID; the subscription polled and logged that in a
+// loop for good (15,000 log lines a second) and never read the new
+// topic. It now ends with an error saying so, so that a query fails and
+// its retry reads the topic made again.
+func TestSubscriptionEndsWhenItsTopicIsRecreated(t *testing.T) {
+	saved := topicIDGoneAfter
+	topicIDGoneAfter = 0 // give up at the first refusal
+	defer func() { topicIDGoneAfter = saved }()
+	e, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "orders", Partitions: 2, Replicas: 1})
+	if err := c.Produce(ctx, Record{Topic: "orders", Partition: 0, Value: []byte("a")}); err != nil {
+		t.Fatal(err)
+	}
+	var got atomic.Int32
+	read := make(chan struct{}, 1)
+	sub, err := c.Subscribe(ctx, SubscribeOptions{Group: "g", Topics: []string{"orders"}, Reset: Earliest},
+		func(_ context.Context, recs []Record) error {
+			if got.Add(int32(len(recs))) > 0 {
+				select {
+				case read <- struct{}{}:
+				default:
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	select {
+	case <-read:
+	case <-ctx.Done():
+		t.Fatal("the first record was not read")
+	}
+	foreign, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer foreign.Close()
+	adm := kadm.NewClient(foreign)
+	if resp, err := adm.DeleteTopics(ctx, "orders"); err != nil || resp.Error() != nil {
+		t.Fatalf("delete: %v %v", err, resp.Error())
+	}
+	if _, err := adm.CreateTopic(ctx, 2, 1, nil, "orders"); err != nil {
+		t.Fatalf("create again: %v", err)
+	}
+	if err := foreign.ProduceSync(ctx, &kgo.Record{Topic: "orders", Partition: 0, Value: []byte("b")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-sub.Done():
+	case <-ctx.Done():
+		t.Fatal("the subscription went on after its topic was deleted and created again")
+	}
+	if err := sub.Err(); err == nil || !strings.Contains(err.Error(), "topic orders was deleted and created again") {
+		t.Fatalf("subscription ended with %v, want the topic's recreation named", err)
+	}
+}
