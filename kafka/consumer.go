@@ -571,9 +571,8 @@ func (s *clientSub) pollOnce() bool {
 }
 
 // topicIDGoneAfter is how long a partition's fetches fail with
-// UNKNOWN_TOPIC_ID before the subscription gives up (a variable for
-// tests).
-var topicIDGoneAfter = 5 * time.Second
+// UNKNOWN_TOPIC_ID before the subscription gives up.
+const topicIDGoneAfter = 5 * time.Second
 
 // topicIDGone notes a fetch of topic/partition refused with
 // UNKNOWN_TOPIC_ID, and returns the error that ends the subscription

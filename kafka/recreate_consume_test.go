@@ -18,9 +18,6 @@ import (
 // topic. It now ends with an error saying so, so that a query fails and
 // its retry reads the topic made again.
 func TestSubscriptionEndsWhenItsTopicIsRecreated(t *testing.T) {
-	saved := topicIDGoneAfter
-	topicIDGoneAfter = 0 // give up at the first refusal
-	defer func() { topicIDGoneAfter = saved }()
 	e, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "orders", Partitions: 2, Replicas: 1})
 	if err := c.Produce(ctx, Record{Topic: "orders", Partition: 0, Value: []byte("a")}); err != nil {
 		t.Fatal(err)
