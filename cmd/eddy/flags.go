@@ -131,23 +131,42 @@ func parseShellFlags(args []string, stderr io.Writer) (*shellFlags, error) {
 	fs.StringVar(&f.output, "output", "TABULAR", "output format: TABULAR, JSON or CSV (query rows and result tables as CSV)")
 	fs.StringVar(&f.historyFile, "history-file", "", "line history file (default DATA-DIR/history; with --server, $XDG_STATE_HOME/eddy/history)")
 	fs.StringVar(&f.server, "server", "", "connect the shell to the eddy server at `URL` (http://host:8088) instead of starting an engine")
-	fs.StringVar(&f.user, "user", "", "user name for a --server with basic authentication")
+	fs.StringVar(&f.user, "user", "", "user name for a --server with basic authentication (asked for its password on a terminal when none is given)")
+	fs.StringVar(&f.user, "u", "", "shorthand for --user")
 	fs.StringVar(&f.password, "password", "", "password for --user (default $EDDY_PASSWORD)")
+	fs.StringVar(&f.password, "p", "", "shorthand for --password")
 	fs.StringVar(&f.tlsCA, "tls-ca", "", "PEM `FILE` of the CA that signed an https --server's certificate (default: the system's)")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
+	// Flags may come after the argument too (eddy http://host:8088 -u
+	// ann), as ksqlDB's CLI takes them: parsing goes on after each one.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		if i := len(args) - fs.NArg() - 1; i >= 0 && args[i] == "--" {
+			positional = append(positional, fs.Args()...) // after "--" nothing is a flag
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
 	fs.Visit(func(fl *flag.Flag) { f.listenSet = f.listenSet || fl.Name == "listen" })
 	// As with ksqlDB's CLI, the server may be given as the argument; a
 	// script named *.sql runs as with --file.
-	switch arg := fs.Arg(0); {
-	case fs.NArg() == 0:
-	case fs.NArg() == 1 && f.server == "" && (strings.HasPrefix(arg, "http://") || strings.HasPrefix(arg, "https://")):
-		f.server = arg
-	case fs.NArg() == 1 && f.file == "" && strings.HasSuffix(strings.ToLower(arg), ".sql"):
-		f.file = arg
-	default:
-		return nil, fmt.Errorf("unexpected argument %q (subcommands: server, test, version; a script: eddy [flags] FILE.sql)", arg)
+	for _, arg := range positional {
+		switch {
+		case isURL(arg) && f.server == "":
+			f.server = arg
+		case isURL(arg):
+			return nil, fmt.Errorf("unexpected argument %q: the server is already %s", arg, f.server)
+		case f.file == "" && strings.HasSuffix(strings.ToLower(arg), ".sql"):
+			f.file = arg
+		default:
+			return nil, fmt.Errorf("unexpected argument %q (subcommands: server, test, version; a script: eddy [flags] FILE.sql)", arg)
+		}
 	}
 	switch strings.ToUpper(f.output) {
 	case "TABULAR", "JSON", "CSV":
@@ -161,6 +180,12 @@ func parseShellFlags(args []string, stderr io.Writer) (*shellFlags, error) {
 		f.historyFile = filepath.Join(f.logDir(), "history")
 	}
 	return f, nil
+}
+
+// isURL reports whether a shell argument is a server's address rather
+// than a script.
+func isURL(arg string) bool {
+	return strings.HasPrefix(arg, "http://") || strings.HasPrefix(arg, "https://")
 }
 
 // brokerConfig is what --broker-config sets on the embedded broker,
