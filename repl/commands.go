@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"context"
 	"fmt"
 	"strings"
 )
@@ -21,6 +22,8 @@ Shell commands (no ';' needed):
   history                  list previous statements
   version                  show the shell version
   clear                    clear the screen
+  server [URL]             show the server, or switch to the one at URL
+                           (http://host:port or https://host:port)
   exit                     leave the shell (Ctrl-D also does)
 
 Ctrl-C stops a running query; at the prompt it clears the line.`
@@ -37,14 +40,14 @@ func commandLine(line string) (name string, args []string, ok bool) {
 	switch name {
 	case "help", "exit", "quit", "history", "version", "clear":
 		ok = len(args) == 0
-	case "output":
+	case "output", "server":
 		ok = len(args) <= 1
 	}
 	return name, args, ok
 }
 
 // command runs a shell command if line is one.
-func (s *shell) command(line string) (handled bool, err error) {
+func (s *shell) command(ctx context.Context, line string) (handled bool, err error) {
 	name, args, ok := commandLine(line)
 	if !ok {
 		return false, nil
@@ -71,6 +74,8 @@ func (s *shell) command(line string) (handled bool, err error) {
 			v = "unknown"
 		}
 		fmt.Fprintf(s.out, "Version: %s\n", v)
+	case name == "server" && len(args) <= 1:
+		return true, s.server(ctx, args)
 	case name == "clear" && len(args) == 0:
 		fmt.Fprint(s.out, "\033[H\033[2J")
 	default:

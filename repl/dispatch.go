@@ -53,7 +53,7 @@ func (s *shell) failed(in located, err error) error {
 func (s *shell) statement(ctx context.Context, text string) error {
 	st := classify(text)
 	sent := text
-	if rs, ok := s.client.(resubstituter); ok && rs.SubstitutesVariables() && sql.SubstitutionOn(s.props) {
+	if s.client.SubstitutesVariables() && sql.SubstitutionOn(s.props) {
 		sent = strings.ReplaceAll(text, "${", "$${")
 	}
 	switch st.kind {

@@ -40,6 +40,12 @@ type Options struct {
 	Banner string
 	// Version is what the `version` command prints.
 	Version string
+	// ServerURL is the address of the server Client reaches (for the
+	// in-process engine, its REST API), which `server` shows.
+	ServerURL string
+	// Connect, when set, lets `server URL` switch the session to another
+	// server.
+	Connect Connector
 
 	// interrupts replaces SIGINT delivery in tests.
 	interrupts <-chan os.Signal

@@ -30,7 +30,8 @@ var errExit = errors.New("exit")
 
 // shell is one session: its variables, local properties and settings.
 type shell struct {
-	client      Client
+	client      *switchable
+	connect     Connector // for the `server` command; nil: no switching
 	out, errw   io.Writer
 	interactive bool
 	keepGoing   bool // errors do not stop the input (interactive or --continue-on-error)
@@ -68,7 +69,8 @@ func newShell(o Options) (*shell, error) {
 		errw = out
 	}
 	s := &shell{
-		client:      o.Client,
+		client:      &switchable{current: o.Client, url: o.ServerURL},
+		connect:     o.Connect,
 		out:         out,
 		errw:        errw,
 		interactive: o.Interactive,
@@ -134,6 +136,8 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	defer s.client.release()
+	o.Client = s.client // completion asks the server `server` switched to
 	if o.Interactive {
 		if s.interrupts == nil {
 			// Ctrl-C while a query runs arrives as SIGINT (the line editor
@@ -216,6 +220,7 @@ func RunScript(ctx context.Context, o Options, text string) error {
 	if err != nil {
 		return err
 	}
+	defer s.client.release()
 	if err := checkEncoding(text); err != nil {
 		return fmt.Errorf("%s: %w", s.source, err)
 	}
@@ -289,7 +294,7 @@ func (s *shell) finish(ctx context.Context) error {
 func (s *shell) feedLine(ctx context.Context, line string) error {
 	s.line++
 	if s.pending == "" {
-		if handled, err := s.command(line); handled {
+		if handled, err := s.command(ctx, line); handled {
 			if err != nil {
 				err = s.failed(located{text: line, at: loc{s.line, 1}}, err)
 			}

@@ -74,3 +74,57 @@ func TestServerURLArgumentAndShortCredentials(t *testing.T) {
 		t.Errorf("two server arguments accepted")
 	}
 }
+
+// endShell closes a piped shell's input and waits for its exit code.
+func endShell(t *testing.T, sh *pipedShell) int {
+	t.Helper()
+	sh.feed.Close()
+	select {
+	case code := <-sh.done:
+		return code
+	case <-time.After(60 * time.Second):
+		t.Fatal("the shell did not end with its input")
+		return -1
+	}
+}
+
+// TestServerCommandSwitches: `server` shows the server the shell talks
+// to and `server URL` moves the session to another one, whose streams it
+// then sees; an address without http:// and one that does not answer
+// leave it where it was.
+func TestServerCommandSwitches(t *testing.T) {
+	_, url1 := startServingShell(t, false)
+	_, url2 := startServingShell(t, false)
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	for url, name := range map[string]string{url1: "ON_FIRST", url2: "ON_SECOND"} {
+		if code, out, errw := runShellArgs(url, "-e", "CREATE STREAM "+name+" (id INT KEY) WITH (kafka_topic='"+name+"', value_format='JSON', partitions=1);"); code != 0 {
+			t.Fatalf("create %s: %d %q %q", name, code, out, errw)
+		}
+	}
+
+	sh := startPipedShell(t, []string{url1, "--continue-on-error"})
+	io.WriteString(sh.feed, "server\nSHOW STREAMS;\nserver "+url2+"\nSHOW STREAMS;\nserver\n")
+	io.WriteString(sh.feed, "server 127.0.0.1:1\nserver http://127.0.0.1:1\nSHOW STREAMS;\n")
+	endShell(t, sh)
+	out, errw := sh.stdout.String(), sh.stderr.String()
+
+	parts := strings.SplitN(out, "Server now: "+url2, 2)
+	if len(parts) != 2 {
+		t.Fatalf("no switch to %s:\n%s\n%s", url2, out, errw)
+	}
+	before, after := parts[0], parts[1]
+	if !strings.Contains(before, "Server: "+url1) || !strings.Contains(before, "ON_FIRST") || strings.Contains(before, "ON_SECOND") {
+		t.Errorf("before the switch:\n%s", before)
+	}
+	if !strings.Contains(after, "Server: "+url2) || !strings.Contains(after, "ON_SECOND") || strings.Contains(after, "ON_FIRST") {
+		t.Errorf("after the switch:\n%s", after)
+	}
+	// The two failed switches left it on the second server: the last
+	// SHOW STREAMS lists ON_SECOND again.
+	if strings.Count(after, "\n ON_SECOND ") != 2 {
+		t.Errorf("after the failed switches, not on the second server:\n%s", after)
+	}
+	if !strings.Contains(errw, "must start with http:// or https://") || !strings.Contains(errw, "127.0.0.1:1") {
+		t.Errorf("failed switches: %q", errw)
+	}
+}

@@ -111,6 +111,9 @@ type shellFlags struct {
 	user     string
 	password string
 	tlsCA    string
+	// restURL is the server the shell talks to: --server's, or the REST
+	// API of the engine it started (set by openClient).
+	restURL string
 	// listenSet: --listen was given, so the shell serves its REST API
 	// there rather than on a free port.
 	listenSet bool

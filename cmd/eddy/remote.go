@@ -42,37 +42,60 @@ func openClient(ctx context.Context, f *shellFlags, logf func(string, ...any)) (
 		}
 		f.password = string(pw)
 	}
-	opts := repl.HTTPOptions{User: f.user, Password: f.password}
+	unreachable := ""
 	if running != "" {
-		opts.Unreachable = fmt.Sprintf("Has %s exited? Then leave this shell and start eddy again: it will run the engine on %s itself.", running, f.dataDir)
+		unreachable = fmt.Sprintf("Has %s exited? Then leave this shell and start eddy again: it will run the engine on %s itself.", running, f.dataDir)
 	}
-	if f.tlsCA != "" {
-		pem, err := os.ReadFile(f.tlsCA)
-		if err != nil {
-			return nil, "", nil, fmt.Errorf("read --tls-ca: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, "", nil, fmt.Errorf("--tls-ca %s: no PEM certificates", f.tlsCA)
-		}
-		opts.TLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	}
-	hc, err := repl.NewHTTPClient(f.server, opts)
+	hc, info, err := dial(ctx, f, f.server, unreachable)
 	if err != nil {
-		return nil, "", nil, err
-	}
-	// Check the server is there (retrying a few times) before the
-	// prompt, so a wrong address fails with a clear message at once.
-	info, err := hc.Info(ctx)
-	if err != nil {
-		hc.Close()
 		return nil, "", nil, err
 	}
 	where = fmt.Sprintf("Connected to the server at %s (version %s, service id %s, status %s)", hc.URL(), info.Version, info.ServiceID, info.ServerStatus)
 	if running != "" {
 		where = fmt.Sprintf("Connected to %s, at %s (version %s, service id %s)", running, hc.URL(), info.Version, info.ServiceID)
 	}
+	f.restURL = hc.URL()
 	return hc, where, hc.Close, nil
+}
+
+// dial reaches the server at url with the shell's credentials and TLS
+// settings and checks that it answers (retrying a few times), so a wrong
+// address fails with a clear message at once.
+func dial(ctx context.Context, f *shellFlags, url, unreachable string) (*repl.HTTPClient, *repl.ServerInfo, error) {
+	opts := repl.HTTPOptions{User: f.user, Password: f.password, Unreachable: unreachable}
+	if f.tlsCA != "" {
+		pem, err := os.ReadFile(f.tlsCA)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read --tls-ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, nil, fmt.Errorf("--tls-ca %s: no PEM certificates", f.tlsCA)
+		}
+		opts.TLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	hc, err := repl.NewHTTPClient(url, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := hc.Info(ctx)
+	if err != nil {
+		hc.Close()
+		return nil, nil, err
+	}
+	return hc, info, nil
+}
+
+// connector is what the shell's `server URL` command switches with: the
+// server at url, reached as dial does.
+func connector(f *shellFlags) repl.Connector {
+	return func(ctx context.Context, url string) (repl.Client, string, func(), error) {
+		hc, info, err := dial(ctx, f, url, "")
+		if err != nil {
+			return nil, "", nil, err
+		}
+		return hc, fmt.Sprintf("(version %s, service id %s, status %s)", info.Version, info.ServiceID, info.ServerStatus), hc.Close, nil
+	}
 }
 
 // startLocal starts the engine in this process, with the REST API that
@@ -110,5 +133,6 @@ func startLocal(ctx context.Context, f *shellFlags, lock *instanceLock, logf fun
 		return nil, "", nil, err
 	}
 	logf("REST API listening on %s", srv.URL())
+	f.restURL = srv.URL() + " (the engine this shell runs)"
 	return st.eng, st.kafkaDesc + "; REST API on " + srv.URL(), stop, nil
 }

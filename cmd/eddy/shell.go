@@ -99,6 +99,8 @@ func runShell(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		Source:          source,
 		Output:          strings.ToUpper(f.output),
 		Version:         version(),
+		ServerURL:       f.restURL,
+		Connect:         connector(f),
 		Banner: fmt.Sprintf("eddy %s: streaming SQL, compatible with ksqlDB\n%s\n"+
 			"Type 'help' for help; Ctrl-D exits.\n", version(), where),
 	}

@@ -1,0 +1,94 @@
+package repl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/eddysql/eddy/api"
+)
+
+// Connector reaches the server at url (http:// or https://) with the
+// shell's credentials, checks that it answers, and returns a Client for
+// it with a few words about it for the user (its version); close releases the client.
+type Connector func(ctx context.Context, url string) (c Client, where string, close func(), err error)
+
+// switchable is the shell's Client: the one it started with until the
+// `server` command switches it to another server. The line editor's
+// completion uses it too, so it asks the current server.
+type switchable struct {
+	mu      sync.Mutex
+	current Client
+	url     string // the current server's address, "" when unknown
+	close   func() // releases current when the shell switched to it
+}
+
+func (w *switchable) get() Client {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.current
+}
+
+func (w *switchable) Execute(ctx context.Context, sql string, props map[string]string) ([]api.Entity, error) {
+	return w.get().Execute(ctx, sql, props)
+}
+
+func (w *switchable) Stream(ctx context.Context, sql string, props map[string]string, emit func(api.StreamedRow) error) error {
+	return w.get().Stream(ctx, sql, props, emit)
+}
+
+func (w *switchable) Print(ctx context.Context, sql string, props map[string]string, emit func(string) error) error {
+	return w.get().Print(ctx, sql, props, emit)
+}
+
+func (w *switchable) SubstitutesVariables() bool {
+	rs, ok := w.get().(resubstituter)
+	return ok && rs.SubstitutesVariables()
+}
+
+// release closes a client the shell switched to (the one it started with
+// belongs to its caller).
+func (w *switchable) release() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.close != nil {
+		w.close()
+		w.close = nil
+	}
+}
+
+// server is the `server [url]` command: with no argument it shows the
+// server the shell talks to; with one it connects to that server and
+// sends every later statement there (SET properties and variables stay).
+func (s *shell) server(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		url := s.client.url
+		if url == "" {
+			url = "unknown"
+		}
+		fmt.Fprintf(s.out, "Server: %s\n", url)
+		return nil
+	}
+	url := strings.TrimRight(args[0], "/")
+	if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
+		return fmt.Errorf("server %s: the address must start with http:// or https://", args[0])
+	}
+	if s.connect == nil {
+		return errors.New("this shell cannot switch servers")
+	}
+	c, where, closeFn, err := s.connect(ctx, url)
+	if err != nil {
+		return err // the shell stays with the server it had
+	}
+	s.client.release()
+	s.client.mu.Lock()
+	s.client.current, s.client.url, s.client.close = c, url, closeFn
+	s.client.mu.Unlock()
+	if where != "" {
+		url += " " + where
+	}
+	fmt.Fprintf(s.out, "Server now: %s\n", url)
+	return nil
+}
