@@ -22,6 +22,7 @@ Shell commands (no ';' needed):
   history                  list previous statements
   version                  show the shell version
   clear                    clear the screen
+  spool [FILE|OFF]         copy all output to FILE (appending), or stop
   server [URL]             show the server, or switch to the one at URL
                            (http://host:port or https://host:port)
   exit                     leave the shell (Ctrl-D also does)
@@ -42,6 +43,8 @@ func commandLine(line string) (name string, args []string, ok bool) {
 		ok = len(args) == 0
 	case "output", "server":
 		ok = len(args) <= 1
+	case "spool":
+		ok = true
 	}
 	return name, args, ok
 }
@@ -76,6 +79,8 @@ func (s *shell) command(ctx context.Context, line string) (handled bool, err err
 		fmt.Fprintf(s.out, "Version: %s\n", v)
 	case name == "server" && len(args) <= 1:
 		return true, s.server(ctx, args)
+	case name == "spool":
+		return true, s.spoolCommand(args)
 	case name == "clear" && len(args) == 0:
 		fmt.Fprint(s.out, "\033[H\033[2J")
 	default:

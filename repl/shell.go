@@ -32,6 +32,7 @@ var errExit = errors.New("exit")
 type shell struct {
 	client      *switchable
 	connect     Connector // for the `server` command; nil: no switching
+	spool       *spool    // where `spool` copies out and errw
 	out, errw   io.Writer
 	interactive bool
 	keepGoing   bool // errors do not stop the input (interactive or --continue-on-error)
@@ -96,6 +97,8 @@ func newShell(o Options) (*shell, error) {
 	if f, ok := out.(*os.File); ok && readline.IsTerminal(int(f.Fd())) {
 		s.tty = true // a script's output too, when it goes to the screen
 	}
+	s.spool = &spool{}
+	s.out, s.errw = &spoolWriter{w: out, sp: s.spool}, &spoolWriter{w: errw, sp: s.spool}
 	if s.width == nil {
 		s.width = func() int { return 0 }
 		if f, ok := out.(*os.File); ok && o.Interactive && readline.IsTerminal(int(f.Fd())) {
@@ -137,6 +140,7 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer s.client.release()
+	defer s.spool.stop()
 	o.Client = s.client // completion asks the server `server` switched to
 	if o.Interactive {
 		if s.interrupts == nil {
@@ -221,6 +225,7 @@ func RunScript(ctx context.Context, o Options, text string) error {
 		return err
 	}
 	defer s.client.release()
+	defer s.spool.stop()
 	if err := checkEncoding(text); err != nil {
 		return fmt.Errorf("%s: %w", s.source, err)
 	}
