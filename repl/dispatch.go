@@ -186,12 +186,46 @@ func (s *shell) render(ents []api.Entity) error {
 // query streams a SELECT's rows to the screen until it ends or Ctrl-C.
 func (s *shell) query(ctx context.Context, text string) error {
 	p := &rowPrinter{out: s.out, info: s.errw, termWidth: s.width(), screen: s.toScreen(), json: s.output == OutputJSON, csv: s.output == OutputCSV}
+	var limited string       // why --query-row-limit or --query-timeout stopped it
+	var rowLimit atomic.Bool // emit (maybe on the engine's goroutine) reached --query-row-limit
 	interrupted, err := s.interruptible(ctx, func(ctx context.Context) error {
-		return s.client.Stream(ctx, text, maps.Clone(s.props), p.emit)
+		qctx, cancel := ctx, context.CancelFunc(func() {})
+		if s.queryTimeout > 0 {
+			qctx, cancel = context.WithTimeout(ctx, s.queryTimeout)
+		}
+		defer cancel()
+		emit := p.emit
+		if s.rowLimit > 0 {
+			emit = func(r api.StreamedRow) error {
+				if rowLimit.Load() {
+					return errRowLimit // a row the stream sent before it stopped
+				}
+				if err := p.emit(r); err != nil || r.Row == nil || p.rows < s.rowLimit {
+					return err
+				}
+				rowLimit.Store(true)
+				cancel()
+				return errRowLimit
+			}
+		}
+		err := s.client.Stream(qctx, text, maps.Clone(s.props), emit)
+		if rowLimit.Load() {
+			limited = fmt.Sprintf("Query terminated after %d rows (--query-row-limit)", s.rowLimit)
+		} else if ctx.Err() == nil && errors.Is(qctx.Err(), context.DeadlineExceeded) {
+			limited = fmt.Sprintf("Query terminated after %d ms (--query-timeout)", s.queryTimeout.Milliseconds())
+		}
+		if limited != "" {
+			return nil
+		}
+		return err
 	})
 	p.finish()
 	if interrupted {
 		fmt.Fprintln(s.out, "Query terminated")
+		return nil
+	}
+	if limited != "" && !p.ended {
+		fmt.Fprintln(s.notes(), limited)
 		return nil
 	}
 	if err != nil {
@@ -210,6 +244,9 @@ func (s *shell) query(ctx context.Context, text string) error {
 	}
 	return nil
 }
+
+// errRowLimit stops a query's stream at --query-row-limit.
+var errRowLimit = errors.New("row limit reached")
 
 // print streams PRINT's lines until it ends or Ctrl-C.
 func (s *shell) print(ctx context.Context, text string) error {

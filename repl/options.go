@@ -1,9 +1,11 @@
 package repl
 
 import (
-	"github.com/chzyer/readline"
 	"io"
 	"os"
+	"time"
+
+	"github.com/chzyer/readline"
 )
 
 // Output formats.
@@ -43,6 +45,11 @@ type Options struct {
 	// ServerURL is the address of the server Client reaches (for the
 	// in-process engine, its REST API), which `server` shows.
 	ServerURL string
+	// QueryRowLimit, when positive, stops every SELECT after that many
+	// rows; QueryTimeout, when positive, after that long (ksqlDB's
+	// --query-row-limit and --query-timeout).
+	QueryRowLimit int
+	QueryTimeout  time.Duration
 	// Connect, when set, lets `server URL` switch the session to another
 	// server.
 	Connect Connector

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"time"
 
 	"github.com/chzyer/readline"
 	"github.com/eddysql/eddy/sql"
@@ -30,22 +31,26 @@ var errExit = errors.New("exit")
 
 // shell is one session: its variables, local properties and settings.
 type shell struct {
-	client      *switchable
-	connect     Connector // for the `server` command; nil: no switching
-	spool       *spool    // where `spool` copies out and errw
-	out, errw   io.Writer
-	interactive bool
-	keepGoing   bool // errors do not stop the input (interactive or --continue-on-error)
-	output      string
-	version     string
-	vars        map[string]string // as defined; looked up case-insensitively
-	props       map[string]string // SET properties sent with every request
-	history     []string
-	interrupts  <-chan os.Signal
-	width       func() int
-	tty         bool   // out is a terminal: control characters in values are shown, not sent
-	scripts     int    // RUN SCRIPT nesting depth
-	pending     string // an unfinished multi-line statement
+	client  *switchable
+	connect Connector // for the `server` command; nil: no switching
+	spool   *spool    // where `spool` copies out and errw
+	// rowLimit and queryTimeout, when set, stop every SELECT after so
+	// many rows or so long (--query-row-limit, --query-timeout).
+	rowLimit     int
+	queryTimeout time.Duration
+	out, errw    io.Writer
+	interactive  bool
+	keepGoing    bool // errors do not stop the input (interactive or --continue-on-error)
+	output       string
+	version      string
+	vars         map[string]string // as defined; looked up case-insensitively
+	props        map[string]string // SET properties sent with every request
+	history      []string
+	interrupts   <-chan os.Signal
+	width        func() int
+	tty          bool   // out is a terminal: control characters in values are shown, not sent
+	scripts      int    // RUN SCRIPT nesting depth
+	pending      string // an unfinished multi-line statement
 	// source names the script in error messages ("" when interactive);
 	// line counts the lines read so far, and pendingAt is where pending
 	// starts.
@@ -70,18 +75,20 @@ func newShell(o Options) (*shell, error) {
 		errw = out
 	}
 	s := &shell{
-		client:      &switchable{current: o.Client, url: o.ServerURL},
-		connect:     o.Connect,
-		out:         out,
-		errw:        errw,
-		interactive: o.Interactive,
-		keepGoing:   o.Interactive || o.ContinueOnError,
-		version:     o.Version,
-		vars:        map[string]string{},
-		props:       map[string]string{},
-		interrupts:  o.interrupts,
-		width:       o.width,
-		source:      o.Source,
+		client:       &switchable{current: o.Client, url: o.ServerURL},
+		connect:      o.Connect,
+		rowLimit:     o.QueryRowLimit,
+		queryTimeout: o.QueryTimeout,
+		out:          out,
+		errw:         errw,
+		interactive:  o.Interactive,
+		keepGoing:    o.Interactive || o.ContinueOnError,
+		version:      o.Version,
+		vars:         map[string]string{},
+		props:        map[string]string{},
+		interrupts:   o.interrupts,
+		width:        o.width,
+		source:       o.Source,
 	}
 	if s.interactive {
 		s.source = ""

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -126,5 +127,48 @@ func TestServerCommandSwitches(t *testing.T) {
 	}
 	if !strings.Contains(errw, "must start with http:// or https://") || !strings.Contains(errw, "127.0.0.1:1") {
 		t.Errorf("failed switches: %q", errw)
+	}
+}
+
+// TestQueryRowLimitAndTimeout: --query-row-limit stops a SELECT after so
+// many rows (a push query that would run on, and a pull query of a
+// stream with more rows), --query-timeout stops one that would run on, and the script
+// goes on to its next statement.
+func TestQueryRowLimitAndTimeout(t *testing.T) {
+	dir := t.TempDir()
+	base := []string{"--data-dir", dir, "--kafka-listen", "127.0.0.1:0", "--registry-listen", ""}
+	setup := []string{"CREATE STREAM s (id INT KEY, v STRING) WITH (kafka_topic='s', value_format='JSON', partitions=1);"}
+	for i := 1; i <= 5; i++ {
+		setup = append(setup, fmt.Sprintf("INSERT INTO s (id, v) VALUES (%d, 'v%d');", i, i))
+	}
+	if code, out, errw := runShellArgs(append(base, "-e", strings.Join(setup, "\n"))...); code != 0 {
+		t.Fatalf("setup: %d %q %q", code, out, errw)
+	}
+	// runs the shell with args, failing (not hanging) if it does not end.
+	limited := func(args ...string) string {
+		t.Helper()
+		sh := startPipedShell(t, append(base, args...))
+		if code := endShell(t, sh); code != 0 {
+			t.Fatalf("%q: exit %d\n%s\n%s", args, code, sh.stdout.String(), sh.stderr.String())
+		}
+		return sh.stdout.String()
+	}
+	rows := func(out string) int { return strings.Count(out, "\n|") - 1 } // less the header line
+
+	out := limited("--query-row-limit", "2", "-e", "SET 'auto.offset.reset'='earliest'; SELECT * FROM s EMIT CHANGES; SHOW STREAMS;")
+	if rows(out) != 2 || !strings.Contains(out, "Query terminated after 2 rows (--query-row-limit)") || !strings.Contains(out, "Stream Name") {
+		t.Errorf("push query with --query-row-limit 2:\n%s", out)
+	}
+	out = limited("--query-row-limit", "3", "-e", "SELECT * FROM s;")
+	if rows(out) != 3 || !strings.Contains(out, "--query-row-limit") {
+		t.Errorf("pull query of 5 rows with --query-row-limit 3:\n%s", out)
+	}
+	out = limited("--query-row-limit", "10", "-e", "SELECT * FROM s;")
+	if rows(out) != 5 || strings.Contains(out, "--query-row-limit") {
+		t.Errorf("pull query of 5 rows with --query-row-limit 10:\n%s", out)
+	}
+	out = limited("--query-timeout", "300", "-e", "SET 'auto.offset.reset'='earliest'; SELECT * FROM s EMIT CHANGES; SHOW STREAMS;")
+	if rows(out) != 5 || !strings.Contains(out, "Query terminated after 300 ms (--query-timeout)") || !strings.Contains(out, "Stream Name") {
+		t.Errorf("push query with --query-timeout 300:\n%s", out)
 	}
 }

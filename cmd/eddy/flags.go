@@ -111,6 +111,9 @@ type shellFlags struct {
 	user     string
 	password string
 	tlsCA    string
+	// Limits for every SELECT, as ksqlDB's CLI has them.
+	queryRowLimit int
+	queryTimeout  int64 // ms
 	// restURL is the server the shell talks to: --server's, or the REST
 	// API of the engine it started (set by openClient).
 	restURL string
@@ -138,6 +141,8 @@ func parseShellFlags(args []string, stderr io.Writer) (*shellFlags, error) {
 	fs.StringVar(&f.user, "u", "", "shorthand for --user")
 	fs.StringVar(&f.password, "password", "", "password for --user (default $EDDY_PASSWORD)")
 	fs.StringVar(&f.password, "p", "", "shorthand for --password")
+	fs.IntVar(&f.queryRowLimit, "query-row-limit", 0, "stop every SELECT after `N` rows (0: no limit)")
+	fs.Int64Var(&f.queryTimeout, "query-timeout", 0, "stop every SELECT after `MS` milliseconds (0: no limit)")
 	fs.StringVar(&f.tlsCA, "tls-ca", "", "PEM `FILE` of the CA that signed an https --server's certificate (default: the system's)")
 	// Flags may come after the argument too (eddy http://host:8088 -u
 	// ann), as ksqlDB's CLI takes them: parsing goes on after each one.
@@ -170,6 +175,9 @@ func parseShellFlags(args []string, stderr io.Writer) (*shellFlags, error) {
 		default:
 			return nil, fmt.Errorf("unexpected argument %q (subcommands: server, test, version; a script: eddy [flags] FILE.sql)", arg)
 		}
+	}
+	if f.queryRowLimit < 0 || f.queryTimeout < 0 {
+		return nil, errors.New("--query-row-limit and --query-timeout must not be negative")
 	}
 	switch strings.ToUpper(f.output) {
 	case "TABULAR", "JSON", "CSV":

@@ -100,6 +100,8 @@ func runShell(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		Output:          strings.ToUpper(f.output),
 		Version:         version(),
 		ServerURL:       f.restURL,
+		QueryRowLimit:   f.queryRowLimit,
+		QueryTimeout:    time.Duration(f.queryTimeout) * time.Millisecond,
 		Connect:         connector(f),
 		Banner: fmt.Sprintf("eddy %s: streaming SQL, compatible with ksqlDB\n%s\n"+
 			"Type 'help' for help; Ctrl-D exits.\n", version(), where),
