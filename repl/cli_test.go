@@ -1,10 +1,18 @@
 package repl_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/eddysql/eddy/repl"
@@ -64,5 +72,85 @@ func TestSpoolCopiesWhatIsShown(t *testing.T) {
 	b2, _ := os.ReadFile(file)
 	if !strings.HasPrefix(string(b2), string(b)) || !strings.Contains(string(b2[len(b):]), "Kafka Topic") {
 		t.Errorf("second spool did not append:\n%s", b2)
+	}
+}
+
+// recordingProxy passes requests on to the real server at target and
+// records the commandSequenceNumber of each /ksql and /query request
+// (-2 when it has none).
+func recordingProxy(t *testing.T, target string) (string, func() []int64) {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	var mu sync.Mutex
+	var seqs []int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/ksql" || r.URL.Path == "/query" {
+			b, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(b))
+			var req struct {
+				Seq *int64 `json:"commandSequenceNumber"`
+			}
+			json.Unmarshal(b, &req)
+			seq := int64(-2)
+			if req.Seq != nil {
+				seq = *req.Seq
+			}
+			mu.Lock()
+			seqs = append(seqs, seq)
+			mu.Unlock()
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, func() []int64 {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]int64(nil), seqs...)
+	}
+}
+
+// TestRequestPipelining: OFF (the default) every request after a command
+// carries its sequence number, so the server waits until it has applied
+// it; ON none does; OFF again they carry it again. The in-process engine
+// accepts the command and says that it never waits.
+func TestRequestPipelining(t *testing.T) {
+	proxy, seqs := recordingProxy(t, serve(t, newEngine(t), nil))
+	script := strings.Join([]string{
+		"request-pipelining",
+		"CREATE STREAM s (id INT KEY, v STRING) WITH (kafka_topic='s', value_format='JSON', partitions=1);",
+		"SHOW STREAMS;",
+		"request-pipelining ON",
+		"SHOW STREAMS;",
+		"SELECT * FROM s;",
+		"request-pipelining off",
+		"SHOW STREAMS;",
+		"SELECT * FROM s;",
+	}, "\n")
+	var out, errw strings.Builder
+	c := newHTTPClient(t, proxy, repl.HTTPOptions{})
+	if err := repl.RunScript(context.Background(), repl.Options{Client: c, Out: &out, Err: &errw}, script); err != nil {
+		t.Fatalf("%v\n%s%s", err, out.String(), errw.String())
+	}
+	got := seqs()
+	if len(got) != 6 || got[0] != -2 || got[1] < 0 || got[2] != -2 || got[3] != -2 || got[4] != got[1] || got[5] != got[1] {
+		t.Errorf("commandSequenceNumber sent: %v (want none, N, none, none, N, N)", got)
+	}
+	if strings.Count(out.String(), "Request pipelining: OFF") != 2 || strings.Count(out.String(), "Request pipelining: ON") != 1 {
+		t.Errorf("output:\n%s", out.String())
+	}
+
+	out.Reset()
+	if err := repl.RunScript(context.Background(), repl.Options{Client: newEngine(t), Out: &out, Err: &errw}, "request-pipelining ON\n"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Request pipelining: ON") || !strings.Contains(out.String(), "never wait") {
+		t.Errorf("in process:\n%s", out.String())
+	}
+	if err := repl.RunScript(context.Background(), repl.Options{Client: newEngine(t), Out: &out, Err: &errw}, "request-pipelining maybe\n"); err == nil {
+		t.Errorf("request-pipelining maybe accepted")
 	}
 }

@@ -22,6 +22,10 @@ Shell commands (no ';' needed):
   history                  list previous statements
   version                  show the shell version
   clear                    clear the screen
+  request-pipelining [ON|OFF]
+                           OFF (default): each request to a server waits
+                           until the server has applied this shell's last
+                           command; ON: requests do not wait
   spool [FILE|OFF]         copy all output to FILE (appending), or stop
   server [URL]             show the server, or switch to the one at URL
                            (http://host:port or https://host:port)
@@ -41,7 +45,7 @@ func commandLine(line string) (name string, args []string, ok bool) {
 	switch name {
 	case "help", "exit", "quit", "history", "version", "clear":
 		ok = len(args) == 0
-	case "output", "server":
+	case "output", "server", "request-pipelining":
 		ok = len(args) <= 1
 	case "spool":
 		ok = true
@@ -79,6 +83,8 @@ func (s *shell) command(ctx context.Context, line string) (handled bool, err err
 		fmt.Fprintf(s.out, "Version: %s\n", v)
 	case name == "server" && len(args) <= 1:
 		return true, s.server(ctx, args)
+	case name == "request-pipelining" && len(args) <= 1:
+		return true, s.requestPipelining(args)
 	case name == "spool":
 		return true, s.spoolCommand(args)
 	case name == "clear" && len(args) == 0:

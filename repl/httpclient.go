@@ -56,8 +56,11 @@ type HTTPClient struct {
 	opts HTTPOptions
 
 	mu      sync.Mutex
-	lastSeq int64        // highest commandSequenceNumber seen; -1 before any
-	h2      *http.Client // for /inserts-stream, made on first use
+	lastSeq int64 // highest commandSequenceNumber seen; -1 before any
+	// pipelining: requests do not carry lastSeq, so the server does not
+	// wait for earlier commands (the shell's request-pipelining ON).
+	pipelining bool
+	h2         *http.Client // for /inserts-stream, made on first use
 }
 
 var _ Client = (*HTTPClient)(nil)
@@ -87,6 +90,17 @@ func NewHTTPClient(serverURL string, o HTTPOptions) (*HTTPClient, error) {
 		IdleConnTimeout:     90 * time.Second,
 	}
 	return &HTTPClient{base: strings.TrimRight(u.String(), "/"), hc: &http.Client{Transport: tr}, opts: o, lastSeq: -1}, nil
+}
+
+// SetRequestPipelining turns request pipelining on or off. Off (the
+// default, as in ksqlDB's CLI), every request carries the sequence number
+// of the last command this client ran, and the server answers only once
+// it has applied that command; on, requests carry none and are answered
+// at once.
+func (c *HTTPClient) SetRequestPipelining(on bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pipelining = on
 }
 
 // SubstitutesVariables says that the server substitutes variables in the
@@ -214,7 +228,7 @@ func (c *HTTPClient) newRequest(sql string, props map[string]string) ([]byte, er
 	}
 	r := request{KSQL: sql, StreamsProperties: props}
 	c.mu.Lock()
-	if c.lastSeq >= 0 {
+	if c.lastSeq >= 0 && !c.pipelining {
 		seq := c.lastSeq
 		r.CommandSequenceNumber = &seq
 	}

@@ -82,6 +82,9 @@ func (s *shell) server(ctx context.Context, args []string) error {
 	if err != nil {
 		return err // the shell stays with the server it had
 	}
+	if p, ok := c.(pipeliner); ok {
+		p.SetRequestPipelining(s.pipelining)
+	}
 	s.client.release()
 	s.client.mu.Lock()
 	s.client.current, s.client.url, s.client.close = c, url, closeFn
@@ -90,5 +93,36 @@ func (s *shell) server(ctx context.Context, args []string) error {
 		url += " " + where
 	}
 	fmt.Fprintf(s.out, "Server now: %s\n", url)
+	return nil
+}
+
+// pipeliner is a Client whose requests can wait for earlier commands
+// (HTTPClient); the in-process engine has applied a command when it
+// returns.
+type pipeliner interface{ SetRequestPipelining(on bool) }
+
+// requestPipelining is `request-pipelining [ON|OFF]`.
+func (s *shell) requestPipelining(args []string) error {
+	if len(args) == 1 {
+		switch strings.ToUpper(args[0]) {
+		case "ON":
+			s.pipelining = true
+		case "OFF":
+			s.pipelining = false
+		default:
+			return fmt.Errorf("request-pipelining: want ON or OFF, not %q", args[0])
+		}
+		if p, ok := s.client.get().(pipeliner); ok {
+			p.SetRequestPipelining(s.pipelining)
+		}
+	}
+	state := "OFF"
+	if s.pipelining {
+		state = "ON"
+	}
+	fmt.Fprintf(s.out, "Request pipelining: %s\n", state)
+	if _, ok := s.client.get().(pipeliner); !ok && s.pipelining {
+		fmt.Fprintln(s.out, "(This shell runs its own engine, which has applied each statement before the next one starts: requests never wait, ON or OFF.)")
+	}
 	return nil
 }

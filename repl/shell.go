@@ -31,9 +31,10 @@ var errExit = errors.New("exit")
 
 // shell is one session: its variables, local properties and settings.
 type shell struct {
-	client  *switchable
-	connect Connector // for the `server` command; nil: no switching
-	spool   *spool    // where `spool` copies out and errw
+	client     *switchable
+	connect    Connector // for the `server` command; nil: no switching
+	spool      *spool    // where `spool` copies out and errw
+	pipelining bool      // request-pipelining ON
 	// rowLimit and queryTimeout, when set, stop every SELECT after so
 	// many rows or so long (--query-row-limit, --query-timeout).
 	rowLimit     int
