@@ -3,6 +3,7 @@ package repl
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -26,6 +27,10 @@ Shell commands (no ';' needed):
                            OFF (default): each request to a server waits
                            until the server has applied this shell's last
                            command; ON: requests do not wait
+  set cli WRAP ON|OFF      query rows: OFF cuts values at their column's
+                           width, so each row is one line
+  set cli COLUMN-WIDTH N   query rows: every column N characters wide
+                           (0: share the terminal's width, the default)
   spool [FILE|OFF]         copy all output to FILE (appending), or stop
   server [URL]             show the server, or switch to the one at URL
                            (http://host:port or https://host:port)
@@ -49,6 +54,9 @@ func commandLine(line string) (name string, args []string, ok bool) {
 		ok = len(args) <= 1
 	case "spool":
 		ok = true
+	case "set":
+		// set cli NAME VALUE; SET 'property'='value' is a statement.
+		ok = len(args) >= 1 && strings.EqualFold(args[0], "cli")
 	}
 	return name, args, ok
 }
@@ -87,10 +95,51 @@ func (s *shell) command(ctx context.Context, line string) (handled bool, err err
 		return true, s.requestPipelining(args)
 	case name == "spool":
 		return true, s.spoolCommand(args)
+	case name == "set":
+		return true, s.setCLI(args[1:])
 	case name == "clear" && len(args) == 0:
 		fmt.Fprint(s.out, "\033[H\033[2J")
 	default:
 		return false, nil
 	}
 	return true, nil
+}
+
+// setCLI is `set cli NAME VALUE` (ksqlDB's CLI settings, for the table
+// of query rows): WRAP ON|OFF and COLUMN-WIDTH N; with no name it lists
+// them.
+func (s *shell) setCLI(args []string) error {
+	wrap := "ON"
+	if s.noWrap {
+		wrap = "OFF"
+	}
+	switch {
+	case len(args) == 0:
+		fmt.Fprintf(s.out, "WRAP: %s\nCOLUMN-WIDTH: %d\n", wrap, s.colWidth)
+		return nil
+	case len(args) != 2:
+		return fmt.Errorf("set cli: want 'set cli WRAP ON|OFF' or 'set cli COLUMN-WIDTH N'")
+	}
+	switch name, value := strings.ToUpper(args[0]), args[1]; name {
+	case "WRAP":
+		switch strings.ToUpper(value) {
+		case "ON":
+			s.noWrap = false
+		case "OFF":
+			s.noWrap = true
+		default:
+			return fmt.Errorf("set cli WRAP: want ON or OFF, not %q", value)
+		}
+		fmt.Fprintf(s.out, "WRAP: %s\n", strings.ToUpper(value))
+	case "COLUMN-WIDTH":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 0 {
+			return fmt.Errorf("set cli COLUMN-WIDTH: want a number of characters, 0 or more, not %q", value)
+		}
+		s.colWidth = n
+		fmt.Fprintf(s.out, "COLUMN-WIDTH: %d\n", n)
+	default:
+		return fmt.Errorf("set cli: unknown setting %q (WRAP, COLUMN-WIDTH)", args[0])
+	}
+	return nil
 }

@@ -185,7 +185,8 @@ func (s *shell) render(ents []api.Entity) error {
 
 // query streams a SELECT's rows to the screen until it ends or Ctrl-C.
 func (s *shell) query(ctx context.Context, text string) error {
-	p := &rowPrinter{out: s.out, info: s.errw, termWidth: s.width(), screen: s.toScreen(), json: s.output == OutputJSON, csv: s.output == OutputCSV}
+	p := &rowPrinter{out: s.out, info: s.errw, termWidth: s.width(), screen: s.toScreen(), json: s.output == OutputJSON, csv: s.output == OutputCSV,
+		colWidth: s.colWidth, clip: s.noWrap}
 	var limited string       // why --query-row-limit or --query-timeout stopped it
 	var rowLimit atomic.Bool // emit (maybe on the engine's goroutine) reached --query-row-limit
 	interrupted, err := s.interruptible(ctx, func(ctx context.Context) error {

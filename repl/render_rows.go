@@ -27,7 +27,12 @@ type rowPrinter struct {
 	// screen: the rows go to a terminal, which is shown control
 	// characters as \xHH rather than sent them.
 	screen bool
-	json   bool
+	// colWidth > 0 makes every column that wide (set cli COLUMN-WIDTH);
+	// clip cuts values at their column's width so that each row stays
+	// one line (set cli WRAP OFF).
+	colWidth int
+	clip     bool
+	json     bool
 	// csv writes a header line and one CSV record per row; messages such
 	// as "Limit Reached" go to info instead, keeping out the CSV.
 	csv  bool
@@ -57,7 +62,14 @@ func (p *rowPrinter) emit(r api.StreamedRow) error {
 	switch {
 	case r.Header != nil:
 		p.columns = headerColumns(r.Header)
-		if p.termWidth > 0 {
+		switch {
+		case p.colWidth > 0:
+			p.widths = make([]int, len(p.columns))
+			for i := range p.widths {
+				p.widths[i] = p.colWidth
+			}
+			p.drawHeader()
+		case p.termWidth > 0:
 			p.widths = terminalWidths(len(p.columns), p.termWidth)
 			p.drawHeader()
 		}
@@ -176,9 +188,12 @@ func (p *rowPrinter) writeLine(cells []string) {
 		if i < len(cells) {
 			c = cells[i]
 		}
-		if p.termWidth > 0 {
+		switch {
+		case p.clip:
+			wrapped[i] = wrapCell(c, w)[:1] // its first line, cut at the column
+		case p.termWidth > 0:
 			wrapped[i] = wrapCell(c, w)
-		} else {
+		default:
 			wrapped[i] = []string{c} // longer than the column: it overflows, on its line
 		}
 		height = max(height, len(wrapped[i]))

@@ -35,6 +35,9 @@ type shell struct {
 	connect    Connector // for the `server` command; nil: no switching
 	spool      *spool    // where `spool` copies out and errw
 	pipelining bool      // request-pipelining ON
+	// set cli COLUMN-WIDTH and WRAP OFF, for query rows.
+	colWidth int
+	noWrap   bool
 	// rowLimit and queryTimeout, when set, stop every SELECT after so
 	// many rows or so long (--query-row-limit, --query-timeout).
 	rowLimit     int
