@@ -294,7 +294,7 @@ var statementStarts = []string{
 }
 
 // shellCommands are the shell's own commands, always lower case.
-var shellCommands = []string{"help", "exit", "quit", "output", "history", "version", "clear"}
+var shellCommands = []string{"help", "exit", "quit", "output", "history", "version", "clear", "server", "spool", "request-pipelining"}
 
 // nextWords are offered right after a keyword.
 var nextWords = map[string][]string{

@@ -517,6 +517,9 @@ func TestCompleteDoInsertsOrLists(t *testing.T) {
 	if got, n := do("sel"); got != "ect " || n != 3 {
 		t.Errorf("sel: %q %d", got, n)
 	}
+	if got, _ := do("req"); got != "uest-pipelining" {
+		t.Errorf("req: %q", got)
+	}
 	// RATINGS, RATINGS_LIVE, ... share "RATINGS".
 	if got, n := do("SELECT * FROM RAT"); got != "INGS" || n != 3 {
 		t.Errorf("common start: %q %d", got, n)
@@ -535,7 +538,7 @@ func TestCompleteDoInsertsOrLists(t *testing.T) {
 	shown = nil
 	c.width = func() int { return 80 }
 	do("s")
-	if len(shown) != 1 || shown[0] != "select          set             show            stop connector\n" {
+	if len(shown) != 1 || shown[0] != "select          set             spool\nserver          show            stop connector\n" {
 		t.Errorf("list of statements: %q", shown)
 	}
 	if got, n := do("SELECT * FROM RATINGS -- x"); got != "" || n != 0 {
