@@ -175,6 +175,29 @@ func (m *Membership) Status(ctx context.Context) (api.ClusterStatus, error) {
 	return out, nil
 }
 
+// Servers are the REST URLs, as they advertise them, of the other
+// servers of the service that are running (members of its membership
+// group).
+func (m *Membership) Servers(ctx context.Context) ([]string, error) {
+	group := MembershipGroup(m.cfg.ServiceID)
+	members, err := m.cfg.Kafka.GroupMembers(ctx, group)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, mem := range members[group] {
+		adv, ok := strings.CutPrefix(mem.ClientID, clientIDPrefix)
+		if !ok {
+			continue
+		}
+		if h, ok := HostPort(adv); !ok || h == m.self || slices.Contains(out, adv) {
+			continue
+		}
+		out = append(out, adv)
+	}
+	return out, nil
+}
+
 // Peers are the REST URLs, as they advertise them, of the other servers
 // with partitions of group (a persistent query's consumer group).
 func (m *Membership) Peers(ctx context.Context, group string) ([]string, error) {

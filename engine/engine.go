@@ -61,6 +61,12 @@ type Options struct {
 	// hold back (CommitCached), so that a pull query of the table it
 	// writes sees every update made before it, whichever server made it.
 	CommitOnPeers func(ctx context.Context, queryID, group string)
+	// PeerQueryStates, when set (a server of a service with several),
+	// reports the state of each persistent query on each other server
+	// of the service that answers (QueryStates there), so that SHOW
+	// QUERIES counts the servers running a query as ksqlDB's does
+	// (RUNNING:2).
+	PeerQueryStates func(ctx context.Context) []map[string]string
 	// Logf receives the server log, processing errors included.
 	Logf func(format string, args ...any)
 	// Connectors are the connector plugins CREATE SOURCE|SINK CONNECTOR

@@ -45,7 +45,7 @@ func (e *Engine) show(ctx context.Context, st *sql.Show, props map[string]string
 		if st.Extended {
 			return e.queryDescriptions(text)
 		}
-		return &api.QueriesList{Type: "queries", StatementText: text, Queries: e.runningQueries(), Warnings: []api.Warning{}}, nil
+		return &api.QueriesList{Type: "queries", StatementText: text, Queries: e.runningQueries(ctx), Warnings: []api.Warning{}}, nil
 	case "PROPERTIES":
 		return e.properties(text, props), nil
 	case "FUNCTIONS":
@@ -136,16 +136,42 @@ func sourceInfo(s *metastore.Source) api.SourceInfo {
 	}
 }
 
-func (e *Engine) runningQueries() []api.RunningQuery {
+// runningQueries lists the persistent queries, each with the number of
+// servers of the service in each state (this one's, and the others'
+// that answer: Options.PeerQueryStates), as ksqlDB's SHOW QUERIES
+// counts them; State is this server's.
+func (e *Engine) runningQueries(ctx context.Context) []api.RunningQuery {
+	var peers []map[string]string
+	if e.opts.PeerQueryStates != nil {
+		peers = e.opts.PeerQueryStates(ctx) // before the lock: it waits for other servers
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	out := []api.RunningQuery{}
 	for _, q := range e.ms.Queries() {
 		state := e.queryStateLocked(q.ID)
+		count := map[string]int{state: 1}
+		for _, p := range peers {
+			if st, ok := p[q.ID]; ok {
+				count[st]++
+			}
+		}
 		out = append(out, api.RunningQuery{
 			QueryString: q.SQL, Sinks: []string{q.Sink}, SinkKafkaTopics: []string{q.Topic}, ID: q.ID,
-			StatusCount: map[string]int{state: 1}, QueryType: "PERSISTENT", State: state,
+			StatusCount: count, QueryType: "PERSISTENT", State: state,
 		})
+	}
+	return out
+}
+
+// QueryStates is the state of each persistent query on this server, for
+// the other servers' SHOW QUERIES (Options.PeerQueryStates).
+func (e *Engine) QueryStates() map[string]string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := map[string]string{}
+	for _, q := range e.ms.Queries() {
+		out[q.ID] = e.queryStateLocked(q.ID)
 	}
 	return out
 }

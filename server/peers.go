@@ -36,6 +36,30 @@ func (s *Server) handleCommitCached(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// queryStater is what GET /eddy/v1/queries needs of the backend: the
+// engine's QueryStates.
+type queryStater interface {
+	QueryStates() map[string]string
+}
+
+// QueryStates is the answer of GET /eddy/v1/queries: the state of each
+// persistent query on the server asked, for another server's SHOW
+// QUERIES.
+type QueryStates struct {
+	Queries map[string]string `json:"queries"`
+}
+
+// handleQueryStates answers another server of the service listing the
+// persistent queries: their states here.
+func (s *Server) handleQueryStates(w http.ResponseWriter, r *http.Request) {
+	qs, ok := s.cfg.Engine.(queryStater)
+	if !ok {
+		writeJSON(w, http.StatusOK, QueryStates{Queries: map[string]string{}})
+		return
+	}
+	writeJSON(w, http.StatusOK, QueryStates{Queries: qs.QueryStates()})
+}
+
 // authKey keys the Authorization header of the request a context serves.
 type authKey struct{}
 

@@ -397,6 +397,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /console/api/queries/{id}", s.handleConsoleQuery)
 	mux.HandleFunc("GET /console/api/metrics", s.handleConsoleMetrics)
 	mux.HandleFunc("POST /eddy/v1/queries/{id}/commit", s.handleCommitCached)
+	mux.HandleFunc("GET /eddy/v1/queries", s.handleQueryStates)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		w.WriteHeader(http.StatusNotFound)

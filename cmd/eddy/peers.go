@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,7 +23,9 @@ const peerTimeout = 2 * time.Second
 
 // peerCommitter asks the other servers running tasks of a persistent
 // query to commit their cached outputs (engine.Options.CommitOnPeers),
-// over their REST APIs with the caller's credentials. It does nothing
+// and the other servers of the service for their queries' states
+// (engine.Options.PeerQueryStates), over their REST APIs with the
+// caller's credentials. It does nothing
 // until the server has joined its service (member set).
 type peerCommitter struct {
 	member atomic.Pointer[cluster.Membership]
@@ -73,4 +78,60 @@ func (p *peerCommitter) commitOn(ctx context.Context, base, queryID string) erro
 		return fmt.Errorf("commit its cached outputs: %s", resp.Status)
 	}
 	return nil
+}
+
+// queryStates asks every other running server of the service for the
+// states of its persistent queries (engine.Options.PeerQueryStates), in
+// parallel, with the caller's credentials; a server that does not
+// answer in time is left out, as a server ksqlDB cannot reach is.
+func (p *peerCommitter) queryStates(ctx context.Context) []map[string]string {
+	m := p.member.Load()
+	if m == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, peerTimeout)
+	defer cancel()
+	servers, err := m.Servers(ctx)
+	if err != nil {
+		p.logf("show queries: the other servers of the service: %v", err)
+		return nil
+	}
+	out := make([]map[string]string, len(servers))
+	var wg sync.WaitGroup
+	for i, base := range servers {
+		wg.Go(func() {
+			states, err := p.statesOn(ctx, base)
+			if err != nil {
+				p.logf("show queries: the queries on %s: %v", base, err)
+				return
+			}
+			out[i] = states
+		})
+	}
+	wg.Wait()
+	return slices.DeleteFunc(out, func(m map[string]string) bool { return m == nil })
+}
+
+// statesOn asks the server at base for its queries' states.
+func (p *peerCommitter) statesOn(ctx context.Context, base string) (map[string]string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/eddy/v1/queries", nil)
+	if err != nil {
+		return nil, err
+	}
+	if auth := server.Authorization(ctx); auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s", resp.Status)
+	}
+	var qs server.QueryStates
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&qs); err != nil {
+		return nil, fmt.Errorf("read the answer: %w", err)
+	}
+	return qs.Queries, nil
 }

@@ -153,6 +153,7 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 		Connectors: connectors(), SchemaRegistryURL: s.registryURL, WorkerID: workerID, InstanceID: s.serverID}
 	if c.peers != nil {
 		opts.CommitOnPeers = c.peers.commit
+		opts.PeerQueryStates = c.peers.queryStates
 	}
 	if c.queries != nil {
 		// Headless: the file is the catalog; no command log, no connectors.
