@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -30,6 +29,10 @@ type instanceInfo struct {
 	REST    string `json:"rest"` // http://host:port; empty while starting
 	Version string `json:"version"`
 	Mode    string `json:"mode"` // "shell" or "server"
+	// Stopping is set once the eddy has begun to shut down: a start
+	// on the directory waits for it to exit (up to stopWait) instead
+	// of refusing the directory as busy.
+	Stopping bool `json:"stopping,omitempty"`
 }
 
 // instanceLock is the held lock on a data directory.
@@ -42,6 +45,9 @@ type errDirBusy struct {
 }
 
 func (e *errDirBusy) Error() string {
+	if e.info.Stopping {
+		return fmt.Sprintf("the data directory %s is still held by the eddy %s (pid %d), which began to shut down %s ago and has not exited; wait for it to exit (or end it), or use another --data-dir", e.dir, e.info.Mode, e.info.PID, stopWait)
+	}
 	if e.info.REST == "" {
 		return fmt.Sprintf("the data directory %s is in use by another eddy (pid %d), which serves no REST API; stop it or use another --data-dir", e.dir, e.info.PID)
 	}
@@ -51,18 +57,30 @@ func (e *errDirBusy) Error() string {
 // lockDataDir takes the data directory for this process. When another
 // eddy holds it, the error is an *errDirBusy with what that eddy
 // published, waiting up to wait for it to publish its REST address if it
-// is still starting.
-func lockDataDir(dir string, wait time.Duration) (*instanceLock, error) {
+// is still starting. An eddy that is shutting down is waited for, up to
+// stopWait (saying so through logf once), and one that is exiting up to
+// exitWait: a restart right after the previous eddy was told to stop
+// takes the directory once it has gone.
+func lockDataDir(dir string, wait time.Duration, logf func(string, ...any)) (*instanceLock, error) {
 	path := filepath.Join(dir, instanceFile)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	began := time.Now()
+	told := false
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
-			return &instanceLock{f: f}, nil
+			// What the last holder published (a killed one's REST
+			// address, say) is not this process's: say at once who
+			// holds the directory now.
+			l := &instanceLock{f: f}
+			if err := l.publish(instanceInfo{PID: os.Getpid(), Version: version()}); err != nil {
+				f.Close()
+				return nil, err
+			}
+			return l, nil
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) {
 			f.Close()
@@ -81,7 +99,18 @@ func lockDataDir(dir string, wait time.Duration) (*instanceLock, error) {
 			time.Sleep(20 * time.Millisecond)
 			continue
 		}
-		if info.REST != "" || waited > wait {
+		if info.Stopping && info.PID > 0 && waited < stopWait {
+			if !told && logf != nil {
+				logf("the data directory %s is held by the eddy %s (pid %d), which is shutting down: waiting up to %s for it to exit", dir, info.Mode, info.PID, stopWait)
+				told = true
+			}
+			if lockWaiting != nil {
+				lockWaiting(info)
+			}
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		if info.REST != "" || info.Stopping || waited > wait {
 			f.Close()
 			return nil, &errDirBusy{dir: dir, info: info}
 		}
@@ -91,6 +120,15 @@ func lockDataDir(dir string, wait time.Duration) (*instanceLock, error) {
 
 // exitWait bounds how long lockDataDir waits for an exiting holder.
 const exitWait = 5 * time.Second
+
+// stopWait bounds how long lockDataDir waits for a holder that is
+// shutting down: longer than its default --shutdown-timeout (30 s) for
+// requests in flight, with time for its queries and broker to close.
+const stopWait = 60 * time.Second
+
+// lockWaiting, when set (by tests), is called each time lockDataDir
+// waits for a holder that is shutting down.
+var lockWaiting func(instanceInfo)
 
 // processExiting reports whether process pid is gone or on its way out
 // (Linux's /proc: no such process, a zombie, PF_EXITING set, or SIGKILL
@@ -149,11 +187,18 @@ func (l *instanceLock) publish(info instanceInfo) error {
 	return l.f.Sync()
 }
 
-// release empties the file and drops the lock (the process ending, even
-// by kill -9, drops it too).
+// stopping publishes that this eddy has begun to shut down, so that a
+// start on the directory meanwhile waits for it to exit.
+func (l *instanceLock) stopping(mode string) error {
+	return l.publish(instanceInfo{PID: os.Getpid(), Version: version(), Mode: mode, Stopping: true})
+}
+
+// release drops the lock (the process ending, even by kill -9, drops it
+// too). The file keeps what was last published (stopping, after a
+// shutdown): a next holder publishes itself first thing, and an empty
+// file, read in the instant before the lock dropped, would have said
+// "in use by another eddy (pid 0)".
 func (l *instanceLock) release() {
-	l.f.Truncate(0)
-	l.f.Seek(0, io.SeekStart)
 	l.f.Close()
 }
 

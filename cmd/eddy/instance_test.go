@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -135,14 +136,14 @@ func TestLockWaitsForAnExitingHolder(t *testing.T) {
 
 	held := hold(os.Getpid())
 	var busy *errDirBusy
-	if _, err := lockDataDir(dir, 0); !errors.As(err, &busy) {
+	if _, err := lockDataDir(dir, 0, nil); !errors.As(err, &busy) {
 		t.Fatalf("a lock held by a live process: got %v, want busy", err)
 	}
 	held.Close()
 
 	held = hold(gone.Process.Pid)
 	time.AfterFunc(300*time.Millisecond, func() { held.Close() })
-	lock, err := lockDataDir(dir, 0)
+	lock, err := lockDataDir(dir, 0, nil)
 	if err != nil {
 		t.Fatalf("a lock held for a process that is gone: %v", err)
 	}
@@ -223,4 +224,48 @@ func startPipedShell(t *testing.T, args []string) *pipedShell {
 	sh := &pipedShell{feed: feed, done: make(chan int, 1)}
 	go func() { sh.done <- run(args, in, &sh.stdout, &sh.stderr) }()
 	return sh
+}
+
+// TestLockWaitsForAStoppingHolder: a server started while the previous
+// one on its data directory is still shutting down (a script's or a
+// supervisor's restart right after the stop) waits for it to exit and
+// takes the directory, instead of refusing it as busy; and the holder it
+// finds is this process, named in the file as soon as it holds the lock.
+func TestLockWaitsForAStoppingHolder(t *testing.T) {
+	dir := t.TempDir()
+	old, err := lockDataDir(dir, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.publish(instanceInfo{PID: os.Getpid(), REST: "http://127.0.0.1:1", Mode: "server"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.stopping("server"); err != nil {
+		t.Fatal(err)
+	}
+	var waited instanceInfo
+	lockWaiting = func(info instanceInfo) {
+		if waited.PID == 0 {
+			waited = info
+			old.release() // the old server exits
+		}
+	}
+	t.Cleanup(func() { lockWaiting = nil })
+	var logged []string
+	lock, err := lockDataDir(dir, 0, func(format string, args ...any) { logged = append(logged, fmt.Sprintf(format, args...)) })
+	if err != nil {
+		t.Fatalf("a lock held by a server that is shutting down: %v", err)
+	}
+	defer lock.release()
+	if !waited.Stopping || waited.PID != os.Getpid() {
+		t.Errorf("waited for %+v, want the stopping holder", waited)
+	}
+	if len(logged) != 1 || !strings.Contains(logged[0], fmt.Sprintf("(pid %d), which is shutting down", os.Getpid())) {
+		t.Errorf("logged %q, want one line naming the stopping holder", logged)
+	}
+	var info instanceInfo
+	b, _ := os.ReadFile(filepath.Join(dir, instanceFile))
+	if err := json.Unmarshal(b, &info); err != nil || info.PID != os.Getpid() || info.Stopping || info.REST != "" {
+		t.Errorf("the new holder's file says %s, want its pid alone", b)
+	}
 }

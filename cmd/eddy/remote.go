@@ -20,7 +20,7 @@ import (
 func openClient(ctx context.Context, f *shellFlags, logf func(string, ...any)) (client repl.Client, where string, closeFn func(), err error) {
 	running := ""
 	if f.server == "" {
-		lock, err := lockDataDir(f.dataDir, 10*time.Second)
+		lock, err := lockDataDir(f.dataDir, 10*time.Second, logf)
 		var busy *errDirBusy
 		switch {
 		case errors.As(err, &busy) && busy.info.REST != "":
@@ -116,6 +116,7 @@ func startLocal(ctx context.Context, f *shellFlags, lock *instanceLock, logf fun
 		err = lock.publish(instanceInfo{PID: os.Getpid(), REST: srv.URL(), Version: version(), Mode: "shell"})
 	}
 	stop := func() {
+		lock.stopping("shell")
 		if srv != nil {
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()

@@ -193,7 +193,7 @@ func runServer(args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	lock, err := lockDataDir(f.dataDir, 0)
+	lock, err := lockDataDir(f.dataDir, 0, logger.Printf)
 	if err != nil {
 		logger.Print(err)
 		return 1
@@ -285,6 +285,11 @@ func runServer(args []string, stderr io.Writer) int {
 	<-ctx.Done()
 	stop() // a second signal kills at once
 	logger.Print("shutting down")
+	// A server started on the directory meanwhile (a supervisor's or
+	// script's restart) waits for this one to exit.
+	if err := lock.stopping(mode); err != nil {
+		logger.Print(err)
+	}
 	code := 0
 	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownWait)
 	defer cancel()
