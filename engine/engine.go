@@ -136,6 +136,9 @@ type Engine struct {
 	mats materializers
 	// recent keeps the latest processing errors per query for viewers.
 	recent recentErrors
+	// pullReported are the records pull queries have reported to the
+	// processing log, so that each is reported once (see pullLog).
+	pullReported reportedRecords
 	// tail applies commands other servers append to the command log.
 	tail *commandTail
 	// cmdFailures are commands of the log this server could not apply.

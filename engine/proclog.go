@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/eddysql/eddy/connect"
@@ -22,22 +23,88 @@ func (e *Engine) processingLogTopic() string { return e.sid + "ksql_processing_l
 // topic, so the log can be queried like any stream.
 const processingLogStream = "KSQL_PROCESSING_LOG"
 
-// processingLog returns where the engine's queries report processing
-// errors: the server log, and the processing-log topic unless reporting
-// only (pull queries write nothing).
-func (e *Engine) processingLog(reportOnly bool) *runtime.ProcessingLog {
-	pl := &runtime.ProcessingLog{Report: func(pe runtime.ProcessingError) {
-		e.opts.Logf("processing log: %s", pe)
-		if !reportOnly {
+// processingLog returns where the engine's persistent and push queries
+// report processing errors: the server log, the console's recent errors
+// and the processing-log topic, written with each batch's outputs.
+func (e *Engine) processingLog() *runtime.ProcessingLog {
+	rows := e.logRows()
+	return &runtime.ProcessingLog{
+		Report: func(pe runtime.ProcessingError) {
+			e.opts.Logf("processing log: %s", pe)
 			e.recent.add(pe)
-		}
-	}}
-	if !reportOnly {
-		rows := strings.EqualFold(e.cfg["ksql.logging.processing.rows.include"], "true")
-		pl.Topic = e.processingLogTopic()
-		pl.Encode = func(pe runtime.ProcessingError) []byte { return encodeProcessingError(pe, rows) }
+		},
+		Topic:  e.processingLogTopic(),
+		Encode: func(pe runtime.ProcessingError) []byte { return encodeProcessingError(pe, rows) },
 	}
-	return pl
+}
+
+// logRows reports whether processing-log records include the record
+// that failed (ksql.logging.processing.rows.include).
+func (e *Engine) logRows() bool {
+	return strings.EqualFold(e.cfg["ksql.logging.processing.rows.include"], "true")
+}
+
+// pullLog returns where a pull query reports processing errors: the
+// server log and the processing-log topic, as a persistent query does,
+// but once per record. A source table's latest records are read by every
+// pull query over it, where ksqlDB's table reads (deserializes) each
+// record once, as it materializes the table, and logs a bad one then; a
+// pull query over a stream reads its topic afresh, but one bad record
+// is still one entry. A pull query writes no batch, so each entry is
+// produced as it is reported.
+func (e *Engine) pullLog() *runtime.ProcessingLog {
+	rows := e.logRows()
+	return &runtime.ProcessingLog{Report: func(pe runtime.ProcessingError) {
+		if !e.pullReported.first(pe) {
+			return
+		}
+		e.opts.Logf("processing log: %s", pe)
+		e.writeProcessingLog(encodeProcessingError(pe, rows))
+	}}
+}
+
+// writeProcessingLog produces one processing-log record.
+func (e *Engine) writeProcessingLog(value []byte) {
+	ctx, cancel := context.WithTimeout(context.Background(), kafka.DefaultTimeout)
+	defer cancel()
+	rec := kafka.Record{Topic: e.processingLogTopic(), Partition: -1, Value: value, Timestamp: time.Now().UnixMilli()}
+	if err := e.cluster.Produce(ctx, rec); err != nil {
+		e.opts.Logf("processing log: %v", err)
+	}
+}
+
+// reportedRecords remembers which records' errors were reported, by
+// topic, partition, offset, kind and target, up to maxReported of them:
+// past that it forgets them all and starts again (a record is then
+// reported again, rather than the memory growing without bound).
+type reportedRecords struct {
+	mu   sync.Mutex
+	seen map[reportedRecord]struct{}
+}
+
+type reportedRecord struct {
+	topic     string
+	partition int32
+	offset    int64
+	kind      string
+	target    string
+}
+
+const maxReported = 100_000
+
+// first reports whether pe's record was not reported before, noting it.
+func (r *reportedRecords) first(pe runtime.ProcessingError) bool {
+	k := reportedRecord{pe.Topic, pe.Partition, pe.Offset, pe.Kind, pe.Target}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.seen[k]; ok {
+		return false
+	}
+	if r.seen == nil || len(r.seen) >= maxReported {
+		r.seen = map[reportedRecord]struct{}{}
+	}
+	r.seen[k] = struct{}{}
+	return true
 }
 
 // Processing-log message types, as ksqlDB numbers them.
@@ -138,7 +205,7 @@ func (e *Engine) runOptions() runtime.Options {
 	if member == "" {
 		member = e.opts.WorkerID
 	}
-	return runtime.Options{Log: e.processingLog(false), Stores: e.opts.StateStores, StateCacheLimit: e.opts.StateCacheLimit,
+	return runtime.Options{Log: e.processingLog(), Stores: e.opts.StateStores, StateCacheLimit: e.opts.StateCacheLimit,
 		Logf: e.opts.Logf, MemberID: member}
 }
 
@@ -156,10 +223,5 @@ func (e *Engine) connectorRecordError(f connect.RecordFailure) {
 	}
 	pe := runtime.ProcessingError{QueryID: "connector." + f.Connector, Kind: kind, Topic: f.Topic, Partition: f.Partition, Offset: f.Offset, Err: f.Err}
 	e.opts.Logf("processing log: %s (stage %s, class %s)", pe, f.Stage, f.Class)
-	ctx, cancel := context.WithTimeout(context.Background(), kafka.DefaultTimeout)
-	defer cancel()
-	rec := kafka.Record{Topic: e.processingLogTopic(), Partition: -1, Value: encodeProcessingError(pe, false), Timestamp: time.Now().UnixMilli()}
-	if err := e.cluster.Produce(ctx, rec); err != nil {
-		e.opts.Logf("processing log: %v", err)
-	}
+	e.writeProcessingLog(encodeProcessingError(pe, false))
 }

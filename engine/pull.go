@@ -94,7 +94,7 @@ func pullHeaderSchema(plan *planner.QueryPlan, marks []string) string {
 // it returns, not the source's size. It returns the run for its caller
 // to finish (see runtime.Once.EmitEmptyAggregates).
 func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner.QueryPlan, where sql.Expr, emitErr *error) (*runtime.Once, error) {
-	run := runtime.NewOnce(topo, e.processingLog(true))
+	run := runtime.NewOnce(topo, e.pullLog())
 	feed := func(recs []kafka.Record) bool {
 		return run.Process(recs) && ctx.Err() == nil
 	}

@@ -175,7 +175,7 @@ func (e *Engine) Stream(ctx context.Context, text string, props map[string]strin
 	if strings.EqualFold(cfg.Get("auto.offset.reset", ""), "earliest") {
 		topo.Reset = kafka.Earliest
 	}
-	q, err := runtime.Start(ctx, e.cluster, topo, runtime.Options{Log: e.processingLog(false), Logf: e.opts.Logf})
+	q, err := runtime.Start(ctx, e.cluster, topo, runtime.Options{Log: e.processingLog(), Logf: e.opts.Logf})
 	if err != nil {
 		return classify(err, text)
 	}
