@@ -868,17 +868,27 @@ func decUnion(branches []decFn) decFn {
 	}
 }
 
-// longReader reads an Avro int or long of schema s in SQL units:
-// micro-second logical types are scaled to the SQL milliseconds.
-func longReader(s avro.Schema) func(r *avroReader) (int64, error) {
-	lt := logicalOf(s)
-	if lt != avro.TimestampMicros && lt != avro.TimeMicros {
+// longReader reads an Avro int or long of schema s as SQL type t: the
+// micro-second logical types are scaled to milliseconds for a TIMESTAMP
+// or TIME column only. ksqlDB's Avro converter knows no micro-second
+// logical type, so it reads (and infers) them as BIGINT, the number of
+// microseconds, and so does eddy.
+func longReader(s avro.Schema, t *types.Type) func(r *avroReader) (int64, error) {
+	if !microsAsMillis(s, t) {
 		return (*avroReader).long
 	}
 	return func(r *avroReader) (int64, error) {
 		v, err := r.long()
 		return v / 1000, err
 	}
+}
+
+// microsAsMillis reports whether values of Avro schema s, a
+// timestamp-micros or time-micros long, are read into or written from SQL
+// type t (TIMESTAMP or TIME, in milliseconds) scaled by 1000.
+func microsAsMillis(s avro.Schema, t *types.Type) bool {
+	lt := logicalOf(s)
+	return (lt == avro.TimestampMicros || lt == avro.TimeMicros) && (t.Kind == types.Timestamp || t.Kind == types.Time)
 }
 
 // checkInt32 rejects a value that INT, DATE or TIME t cannot hold.
@@ -890,7 +900,7 @@ func checkInt32(v int64, t *types.Type) error {
 }
 
 func decInteger(s avro.Schema, t *types.Type) (decFn, error) {
-	read := longReader(s)
+	read := longReader(s, t)
 	switch t.Kind {
 	case types.Int, types.Date, types.Time:
 		typ := tInt32
@@ -1426,7 +1436,6 @@ func compileEnc(t *types.Type, s avro.Schema) (encFn, error) {
 			return append(dst, b...), nil
 		}), nil
 	}
-	lt := logicalOf(s)
 	switch s.Type() {
 	case avro.Null:
 		return func(dst []byte, v any) ([]byte, error) {
@@ -1450,7 +1459,7 @@ func compileEnc(t *types.Type, s avro.Schema) (encFn, error) {
 		}
 	case avro.Int, avro.Long:
 		mul := int64(1)
-		if lt == avro.TimestampMicros || lt == avro.TimeMicros {
+		if microsAsMillis(s, t) {
 			mul = 1000
 		}
 		switch t.Kind {

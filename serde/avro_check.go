@@ -144,7 +144,7 @@ func unionStructCheck(u *avro.UnionSchema, t *types.Type, fieldOf []int) skipFn 
 }
 
 func integerCheck(s avro.Schema, t *types.Type) skipFn {
-	read := longReader(s)
+	read := longReader(s, t)
 	switch t.Kind {
 	case types.Int, types.Date, types.Time:
 		return func(r *avroReader) error {
