@@ -120,15 +120,27 @@ func (e *Engine) registerDeclaredSchemas(src *metastore.Source) error {
 				continue // ksqlDB registers a declared source's schema only under a new subject
 			}
 			if !errors.Is(err, serde.ErrSubjectNotFound) {
-				return fmt.Errorf("Could not register schema for topic: %w", err)
+				return couldNotRegister(err)
 			}
 		}
 		// A serde that may write registers its schema as it is built.
 		if _, err := serde.NewFor(side.f, side.cols, side.isKey, serde.Env{Topic: src.Topic, Registry: e.opts.Registry}); err != nil {
-			return fmt.Errorf("Could not register schema for topic: %w", err)
+			return couldNotRegister(err)
 		}
 	}
 	return nil
+}
+
+// couldNotRegister is ksqlDB's error for a schema a CREATE could not
+// register: its prefix, then the registry's answer (which names the
+// subject), without the serde's own "registering the schema under
+// subject" before it.
+func couldNotRegister(err error) error {
+	var re *serde.RegisterError
+	if errors.As(err, &re) {
+		err = re.Err
+	}
+	return fmt.Errorf("Could not register schema for topic: %w", err)
 }
 
 func cleanupPolicy(table bool) map[string]string {

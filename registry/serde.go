@@ -22,7 +22,9 @@ func (c serdeClient) Register(subject string, s serde.RegSchema) (int, error) {
 	defer cancel()
 	id, _, err := c.r.Register(ctx, subject, toSchema(s))
 	if err != nil {
-		return 0, fmt.Errorf("register schema under %s: %w", subject, unanswered(err))
+		// The registry's answer as it is: the serde that registers
+		// names the subject, as for an external registry.
+		return 0, unanswered(err)
 	}
 	return id, nil
 }

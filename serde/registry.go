@@ -533,10 +533,24 @@ func (c *srContext) writerID(id int) (int, error) {
 func (c *srContext) registerNow(s RegSchema) (int, error) {
 	id, err := c.env.Registry.Register(c.subject, s)
 	if err != nil {
-		return 0, fmt.Errorf("registering the schema under subject '%s': %w", c.subject, err)
+		return 0, &RegisterError{Subject: c.subject, Err: err}
 	}
 	return id, nil
 }
+
+// RegisterError is the registry's refusal (or failure to answer) when a
+// serde registers its schema under Subject: Err is the registry's answer
+// as it is, and the error's text names the subject once.
+type RegisterError struct {
+	Subject string
+	Err     error
+}
+
+func (e *RegisterError) Error() string {
+	return fmt.Sprintf("registering the schema under subject '%s': %v", e.Subject, e.Err)
+}
+
+func (e *RegisterError) Unwrap() error { return e.Err }
 
 // claim registers under the serde's subject the schema that a
 // KEY_SCHEMA_ID or VALUE_SCHEMA_ID (explicit) names, as ksqlDB does for a
