@@ -179,28 +179,18 @@ func (m *Membership) Status(ctx context.Context) (api.ClusterStatus, error) {
 // servers of the service that are running (members of its membership
 // group).
 func (m *Membership) Servers(ctx context.Context) ([]string, error) {
-	group := MembershipGroup(m.cfg.ServiceID)
-	members, err := m.cfg.Kafka.GroupMembers(ctx, group)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, mem := range members[group] {
-		adv, ok := strings.CutPrefix(mem.ClientID, clientIDPrefix)
-		if !ok {
-			continue
-		}
-		if h, ok := HostPort(adv); !ok || h == m.self || slices.Contains(out, adv) {
-			continue
-		}
-		out = append(out, adv)
-	}
-	return out, nil
+	return m.others(ctx, MembershipGroup(m.cfg.ServiceID), false)
 }
 
 // Peers are the REST URLs, as they advertise them, of the other servers
 // with partitions of group (a persistent query's consumer group).
 func (m *Membership) Peers(ctx context.Context, group string) ([]string, error) {
+	return m.others(ctx, group, true)
+}
+
+// others lists the advertised REST URLs of the servers other than this
+// one in group, only those with partitions assigned when assigned is set.
+func (m *Membership) others(ctx context.Context, group string, assigned bool) ([]string, error) {
 	members, err := m.cfg.Kafka.GroupMembers(ctx, group)
 	if err != nil {
 		return nil, err
@@ -208,7 +198,7 @@ func (m *Membership) Peers(ctx context.Context, group string) ([]string, error) 
 	var out []string
 	for _, mem := range members[group] {
 		adv, ok := strings.CutPrefix(mem.ClientID, clientIDPrefix)
-		if !ok || len(mem.Assigned) == 0 {
+		if !ok || (assigned && len(mem.Assigned) == 0) {
 			continue
 		}
 		if h, ok := HostPort(adv); !ok || h == m.self || slices.Contains(out, adv) {
