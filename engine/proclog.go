@@ -46,22 +46,49 @@ func (e *Engine) logRows() bool {
 
 // pullLog returns where a pull query reports processing errors: the
 // server log and the processing-log topic, as a persistent query does,
-// but once per record. A source table's latest records are read by every
-// pull query over it, where ksqlDB's table reads (deserializes) each
-// record once, as it materializes the table, and logs a bad one then; a
-// pull query over a stream reads its topic afresh, but one bad record
-// is still one entry. A pull query writes no batch, so each entry is
-// produced as it is reported.
-func (e *Engine) pullLog() *runtime.ProcessingLog {
+// but once per record however many pull queries meet it (pullReported):
+// a source table's latest records are read by every pull query over it,
+// where ksqlDB's table reads (deserializes) each record once, as it
+// materializes the table, and logs a bad one then. The entries are held
+// and written by flush, pullLogBatch to a produce request, when the pull
+// query is done or that many are held: a pull over a topic of bad
+// records would otherwise wait for a produce per record.
+func (e *Engine) pullLog() (log *runtime.ProcessingLog, flush func()) {
 	rows := e.logRows()
-	return &runtime.ProcessingLog{Report: func(pe runtime.ProcessingError) {
+	var mu sync.Mutex
+	var held []kafka.Record
+	flush = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(held) == 0 {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), kafka.DefaultTimeout)
+		defer cancel()
+		if err := e.cluster.Produce(ctx, held...); err != nil {
+			e.opts.Logf("processing log: %v", err)
+		}
+		held = held[:0]
+	}
+	log = &runtime.ProcessingLog{Report: func(pe runtime.ProcessingError) {
 		if !e.pullReported.first(pe) {
 			return
 		}
 		e.opts.Logf("processing log: %s", pe)
-		e.writeProcessingLog(encodeProcessingError(pe, rows))
+		mu.Lock()
+		held = append(held, kafka.Record{Topic: e.processingLogTopic(), Partition: -1, Value: encodeProcessingError(pe, rows), Timestamp: time.Now().UnixMilli()})
+		full := len(held) >= pullLogBatch
+		mu.Unlock()
+		if full {
+			flush()
+		}
 	}}
+	return log, flush
 }
+
+// pullLogBatch is the most processing-log entries a pull query holds
+// before writing them.
+const pullLogBatch = 1000
 
 // writeProcessingLog produces one processing-log record.
 func (e *Engine) writeProcessingLog(value []byte) {

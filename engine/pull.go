@@ -94,7 +94,9 @@ func pullHeaderSchema(plan *planner.QueryPlan, marks []string) string {
 // it returns, not the source's size. It returns the run for its caller
 // to finish (see runtime.Once.EmitEmptyAggregates).
 func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner.QueryPlan, where sql.Expr, emitErr *error) (*runtime.Once, error) {
-	run := runtime.NewOnce(topo, e.pullLog())
+	log, flushLog := e.pullLog()
+	defer flushLog()
+	run := runtime.NewOnce(topo, log)
 	feed := func(recs []kafka.Record) bool {
 		return run.Process(recs) && ctx.Err() == nil
 	}

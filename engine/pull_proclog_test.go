@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -44,5 +46,47 @@ func TestPullReportsBadRecordToProcessingLogOnce(t *testing.T) {
 		if !strings.Contains(entries[0], want) {
 			t.Errorf("the entry lacks %s: %s", want, entries[0])
 		}
+	}
+}
+
+// TestPullWritesEveryBadRecordsEntry: a pull query over a stream of
+// 2,500 records that do not deserialize writes one processing-log entry
+// for each (held and written a thousand at a time), and the good
+// records' rows.
+func TestPullWritesEveryBadRecordsEntry(t *testing.T) {
+	cl, e := loggingEngine(t)
+	mustExec(t, e, "CREATE STREAM ss (k STRING KEY, v INT) WITH (kafka_topic='src', key_format='KAFKA', value_format='JSON', partitions=1);")
+	const bad = 2500
+	recs := []kafka.Record{{Topic: "src", Partition: 0, Key: []byte("good"), Value: []byte(`{"V":1}`)}}
+	for i := range bad {
+		recs = append(recs, kafka.Record{Topic: "src", Partition: 0, Key: []byte(fmt.Sprint(i)), Value: []byte(`not json`)})
+	}
+	if err := cl.Produce(context.Background(), recs...); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(mustPull(t, e, "SELECT * FROM ss;", nil).rows, ";"); got != "good 1" {
+		t.Fatalf("rows %q, want good 1", got)
+	}
+	offsets := map[string]bool{}
+	for _, v := range values(t, cl, "default_ksql_processing_log") {
+		var entry struct {
+			Message struct {
+				DeserializationError struct {
+					Offset int64 `json:"offset"`
+				} `json:"deserializationError"`
+			} `json:"message"`
+		}
+		_, value, _ := strings.Cut(v, "|") // after the (null) key
+		if strings.Contains(value, `"deserializationError":{`) && json.Unmarshal([]byte(value), &entry) == nil {
+			offsets[fmt.Sprint(entry.Message.DeserializationError.Offset)] = true
+		}
+	}
+	for i := 1; i <= bad; i++ {
+		if !offsets[fmt.Sprint(i)] {
+			t.Fatalf("no processing-log entry for offset %d (%d entries)", i, len(offsets))
+		}
+	}
+	if len(offsets) != bad {
+		t.Fatalf("%d entries, want %d", len(offsets), bad)
 	}
 }
