@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -90,6 +91,7 @@ const (
 	defaultRetention     = 7 * 24 * time.Hour
 	defaultCleanInterval = 5 * time.Minute
 	segmentBytes         = 8 << 20
+	groupMinSession      = time.Second // group.min.session.timeout.ms
 )
 
 // Embedded is a single-broker Kafka-protocol server (franz-go's kfake)
@@ -114,6 +116,10 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
+	brokerConfigs := map[string]string{
+		"log.retention.ms":  strconv.FormatInt(retentionMs(cfg.Retention), 10),
+		"log.segment.bytes": strconv.Itoa(segmentBytes),
+	}
 	opts := []kfake.Opt{
 		kfake.NumBrokers(1),
 		kfake.ClusterID("eddy"),
@@ -131,11 +137,8 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		kfake.DefaultNumPartitions(max(cfg.NumPartitions, 1)),
 		// Let groups of short-lived test and push-query consumers
 		// use short sessions.
-		kfake.GroupMinSessionTimeout(time.Second),
-		kfake.BrokerConfigs(map[string]string{
-			"log.retention.ms":  strconv.FormatInt(retentionMs(cfg.Retention), 10),
-			"log.segment.bytes": strconv.Itoa(segmentBytes),
-		}),
+		kfake.GroupMinSessionTimeout(groupMinSession),
+		kfake.BrokerConfigs(brokerConfigs),
 	}
 	if !cfg.DisableAutoCreateTopics {
 		// Producers such as kcat and the generators that feed a
@@ -272,6 +275,13 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		return nil, fmt.Errorf("start embedded broker on %s: group reaper: %w", cfg.Listen, err)
 	}
 	c.ControlKey(int16(kmsg.DeleteGroups), forgetDeletedGroupOffsets(c, reaper.cl, logf))
+	// What this start set, under Kafka's broker names, for
+	// DescribeConfigs to report as static.
+	static := maps.Clone(brokerConfigs)
+	static["group.min.session.timeout.ms"] = strconv.FormatInt(groupMinSession.Milliseconds(), 10)
+	static["num.partitions"] = strconv.Itoa(max(cfg.NumPartitions, 1))
+	static["auto.create.topics.enable"] = strconv.FormatBool(!cfg.DisableAutoCreateTopics)
+	c.ControlKey(int16(kmsg.DescribeConfigs), describeConfigs(c, reaper.cl, static, logf))
 	return &Embedded{c: c, addr: addrs[0], dataDir: cfg.DataDir, cleaner: startCleaner(c, cfg.DataDir, interval, logf), client: client,
 		reaper: reaper}, nil
 }
