@@ -93,8 +93,9 @@ func TestEmbeddedRefusesInvalidTopicConfigs(t *testing.T) {
 	if err != nil || len(alt) != 1 || alt[0].Err != nil {
 		t.Fatalf("incremental retention.ms=-1: %+v %v", alt, err)
 	}
-	// A record fits the topic created with valid settings.
-	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "t", Value: []byte("v")}).FirstErr(); err != nil {
+	// A record fits the topic created with valid settings (a keyed
+	// one: the topic compacts).
+	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "t", Key: []byte("k"), Value: []byte("v")}).FirstErr(); err != nil {
 		t.Fatal(err)
 	}
 }
