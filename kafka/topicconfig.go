@@ -121,21 +121,17 @@ func checkTopicConfig(name string, value *string) string {
 // others of such a request are refused with INVALID_REQUEST and nothing
 // is changed, rather than the request be split.
 func refuseInvalidTopicConfigs(c *kfake.Cluster) func(kmsg.Request) (kmsg.Response, error, bool) {
-	const others = "Another topic of the request has an invalid setting: nothing was changed."
 	return func(req kmsg.Request) (kmsg.Response, error, bool) {
 		c.KeepControl() // a handled control is dropped otherwise
 		switch r := req.(type) {
 		case *kmsg.CreateTopicsRequest:
-			bad := make([]string, len(r.Topics))
-			refused := false
+			sets := make([][]setting, len(r.Topics))
 			for i, t := range r.Topics {
 				for _, cfg := range t.Configs {
-					if bad[i] = checkTopicConfig(cfg.Name, cfg.Value); bad[i] != "" {
-						refused = true
-						break
-					}
+					sets[i] = append(sets[i], setting{cfg.Name, cfg.Value})
 				}
 			}
+			bad, refused := badSettings(sets)
 			if !refused {
 				return nil, nil, false
 			}
@@ -144,28 +140,22 @@ func refuseInvalidTopicConfigs(c *kfake.Cluster) func(kmsg.Request) (kmsg.Respon
 				rt := kmsg.NewCreateTopicsResponseTopic()
 				rt.Topic = t.Topic
 				rt.NumPartitions, rt.ReplicationFactor = -1, -1
-				msg, code := others, kerr.InvalidRequest.Code
-				if bad[i] != "" {
-					msg, code = bad[i], kerr.InvalidConfig.Code
-				}
+				msg, code := verdict(bad[i])
 				rt.ErrorCode, rt.ErrorMessage = code, &msg
 				resp.Topics = append(resp.Topics, rt)
 			}
 			return resp, nil, true
 		case *kmsg.AlterConfigsRequest:
-			bad := make([]string, len(r.Resources))
-			refused := false
+			sets := make([][]setting, len(r.Resources))
 			for i, rr := range r.Resources {
 				if rr.ResourceType != kmsg.ConfigResourceTypeTopic {
 					continue
 				}
 				for _, cfg := range rr.Configs {
-					if bad[i] = checkTopicConfig(cfg.Name, cfg.Value); bad[i] != "" {
-						refused = true
-						break
-					}
+					sets[i] = append(sets[i], setting{cfg.Name, cfg.Value})
 				}
 			}
+			bad, refused := badSettings(sets)
 			if !refused {
 				return nil, nil, false
 			}
@@ -173,31 +163,24 @@ func refuseInvalidTopicConfigs(c *kfake.Cluster) func(kmsg.Request) (kmsg.Respon
 			for i, rr := range r.Resources {
 				sr := kmsg.NewAlterConfigsResponseResource()
 				sr.ResourceType, sr.ResourceName = rr.ResourceType, rr.ResourceName
-				msg, code := others, kerr.InvalidRequest.Code
-				if bad[i] != "" {
-					msg, code = bad[i], kerr.InvalidConfig.Code
-				}
+				msg, code := verdict(bad[i])
 				sr.ErrorCode, sr.ErrorMessage = code, &msg
 				resp.Resources = append(resp.Resources, sr)
 			}
 			return resp, nil, true
 		case *kmsg.IncrementalAlterConfigsRequest:
-			bad := make([]string, len(r.Resources))
-			refused := false
+			sets := make([][]setting, len(r.Resources))
 			for i, rr := range r.Resources {
 				if rr.ResourceType != kmsg.ConfigResourceTypeTopic {
 					continue
 				}
 				for _, cfg := range rr.Configs {
-					if cfg.Op != kmsg.IncrementalAlterConfigOpSet {
-						continue // DELETE has no value; APPEND and SUBTRACT are kfake's to judge
-					}
-					if bad[i] = checkTopicConfig(cfg.Name, cfg.Value); bad[i] != "" {
-						refused = true
-						break
+					if cfg.Op == kmsg.IncrementalAlterConfigOpSet { // DELETE has no value; APPEND and SUBTRACT are kfake's to judge
+						sets[i] = append(sets[i], setting{cfg.Name, cfg.Value})
 					}
 				}
 			}
+			bad, refused := badSettings(sets)
 			if !refused {
 				return nil, nil, false
 			}
@@ -205,10 +188,7 @@ func refuseInvalidTopicConfigs(c *kfake.Cluster) func(kmsg.Request) (kmsg.Respon
 			for i, rr := range r.Resources {
 				sr := kmsg.NewIncrementalAlterConfigsResponseResource()
 				sr.ResourceType, sr.ResourceName = rr.ResourceType, rr.ResourceName
-				msg, code := others, kerr.InvalidRequest.Code
-				if bad[i] != "" {
-					msg, code = bad[i], kerr.InvalidConfig.Code
-				}
+				msg, code := verdict(bad[i])
 				sr.ErrorCode, sr.ErrorMessage = code, &msg
 				resp.Resources = append(resp.Resources, sr)
 			}
@@ -216,4 +196,36 @@ func refuseInvalidTopicConfigs(c *kfake.Cluster) func(kmsg.Request) (kmsg.Respon
 		}
 		return nil, nil, false
 	}
+}
+
+// setting is one topic setting a request makes.
+type setting struct {
+	name  string
+	value *string
+}
+
+// badSettings checks the settings each topic (or resource) of a request
+// makes: bad[i] says why topic i's first bad one is refused ("" when all
+// are good), and refused whether any topic's is.
+func badSettings(topics [][]setting) (bad []string, refused bool) {
+	bad = make([]string, len(topics))
+	for i, sets := range topics {
+		for _, s := range sets {
+			if bad[i] = checkTopicConfig(s.name, s.value); bad[i] != "" {
+				refused = true
+				break
+			}
+		}
+	}
+	return bad, refused
+}
+
+// verdict is the answer to one topic of a refused request: why its own
+// setting is bad (INVALID_CONFIG), or, when it has none, that another
+// topic's is (INVALID_REQUEST).
+func verdict(bad string) (msg string, code int16) {
+	if bad != "" {
+		return bad, kerr.InvalidConfig.Code
+	}
+	return "Another topic of the request has an invalid setting: nothing was changed.", kerr.InvalidRequest.Code
 }
