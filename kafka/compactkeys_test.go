@@ -22,11 +22,7 @@ func TestEmbeddedRefusesNullKeysToCompactedTopics(t *testing.T) {
 	e, _ := startBroker(t)
 	ctx := testCtx(t)
 	str := func(s string) *string { return &s }
-	admCl, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admCl.Close()
+	admCl := foreignClient(t, e)
 	adm := kadm.NewClient(admCl)
 	if _, err := adm.CreateTopics(ctx, 1, 1, map[string]*string{"cleanup.policy": str("compact")}, "c"); err != nil {
 		t.Fatal(err)

@@ -25,11 +25,7 @@ func TestEmbeddedDescribesConfigsItApplies(t *testing.T) {
 	}
 	defer e.Close()
 	ctx := testCtx(t)
-	cl, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	cl := foreignClient(t, e)
 	adm := kadm.NewClient(cl)
 	str := func(s string) *string { return &s }
 	if _, err := adm.CreateTopics(ctx, 1, 1, nil, "plain"); err != nil {

@@ -5,7 +5,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -16,11 +15,7 @@ import (
 // committed still gets its offsets.
 func TestEmbeddedOffsetFetchOfUnknownGroup(t *testing.T) {
 	e, _, ctx := startBrokerWithTopic(t, TopicInfo{Name: "t", Partitions: 2})
-	cl, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	cl := foreignClient(t, e)
 	for _, v := range []int16{4, 7, 8, 9} {
 		req := kmsg.NewPtrOffsetFetchRequest()
 		req.Version = v

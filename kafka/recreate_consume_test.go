@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -43,18 +42,8 @@ func TestSubscriptionEndsWhenItsTopicIsRecreated(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the first record was not read")
 	}
-	foreign, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer foreign.Close()
-	adm := kadm.NewClient(foreign)
-	if resp, err := adm.DeleteTopics(ctx, "orders"); err != nil || resp.Error() != nil {
-		t.Fatalf("delete: %v %v", err, resp.Error())
-	}
-	if _, err := adm.CreateTopic(ctx, 2, 1, nil, "orders"); err != nil {
-		t.Fatalf("create again: %v", err)
-	}
+	foreign := foreignClient(t, e)
+	recreate(t, ctx, foreign, "orders", 2)
 	if err := foreign.ProduceSync(ctx, &kgo.Record{Topic: "orders", Partition: 0, Value: []byte("b")}).FirstErr(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"context"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -24,18 +25,8 @@ func TestProduceAfterForeignRecreate(t *testing.T) {
 	if err := write("a", "b"); err != nil {
 		t.Fatal(err)
 	}
-	foreign, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer foreign.Close()
-	adm := kadm.NewClient(foreign)
-	if resp, err := adm.DeleteTopics(ctx, "orders"); err != nil || resp.Error() != nil {
-		t.Fatalf("delete: %v %v", err, resp.Error())
-	}
-	if _, err := adm.CreateTopic(ctx, 2, 1, nil, "orders"); err != nil {
-		t.Fatalf("create again: %v", err)
-	}
+	foreign := foreignClient(t, e)
+	recreate(t, ctx, foreign, "orders", 2)
 	if err := write("c", "d", "e"); err != nil {
 		t.Fatalf("produce to the topic made again: %v", err)
 	}
@@ -49,5 +40,30 @@ func TestProduceAfterForeignRecreate(t *testing.T) {
 	}
 	if got != "cde" {
 		t.Errorf("the topic made again holds %q, want \"cde\"", got)
+	}
+}
+
+// foreignClient is a franz-go client of e of its own, as another tool's
+// would be, closed when the test ends.
+func foreignClient(t *testing.T, e *Embedded) *kgo.Client {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return cl
+}
+
+// recreate deletes topic and creates it again with parts partitions
+// through cl, as kafkajs's admin.deleteTopics and createTopics do.
+func recreate(t *testing.T, ctx context.Context, cl *kgo.Client, topic string, parts int32) {
+	t.Helper()
+	adm := kadm.NewClient(cl)
+	if resp, err := adm.DeleteTopics(ctx, topic); err != nil || resp.Error() != nil {
+		t.Fatalf("delete: %v %v", err, resp.Error())
+	}
+	if _, err := adm.CreateTopic(ctx, parts, 1, nil, topic); err != nil {
+		t.Fatalf("create again: %v", err)
 	}
 }

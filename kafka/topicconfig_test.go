@@ -18,11 +18,7 @@ import (
 func TestEmbeddedRefusesInvalidTopicConfigs(t *testing.T) {
 	e, _ := startBroker(t)
 	ctx := testCtx(t)
-	cl, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	cl := foreignClient(t, e)
 	adm := kadm.NewClient(cl)
 	str := func(s string) *string { return &s }
 
