@@ -2,6 +2,7 @@ package datagen
 
 import (
 	"fmt"
+	"math/big"
 	"regexp"
 	"sort"
 	"strings"
@@ -241,5 +242,72 @@ func BenchmarkGenerate(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
 		})
+	}
+}
+
+// TestRecordOptionsAndDecimals: arg.properties options on a record (the
+// whole record, a nested record field, array items) pick one of the
+// listed objects, fields an object leaves out are generated, and a bytes
+// field with logicalType decimal gives values in its range at its scale.
+func TestRecordOptionsAndDecimals(t *testing.T) {
+	schema := `{"type":"record","name":"r","fields":[
+	  {"name":"id","type":"int"},
+	  {"name":"name","type":"string"},
+	  {"name":"extra","type":{"type":"int","arg.properties":{"range":{"min":5,"max":7}}}},
+	  {"name":"loc","type":{"type":"record","name":"loc","fields":[{"name":"lat","type":"double"},{"name":"lon","type":"double"}]},
+	   "arg.properties":{"options":[{"lat":1.5,"lon":-2.5},{"lat":3,"lon":4}]}},
+	  {"name":"lines","type":{"type":"array","arg.properties":{"length":{"min":1,"max":3}},"items":{"type":"record","name":"line","fields":[{"name":"n","type":"int"},{"name":"p","type":"double"}],
+	   "arg.properties":{"options":[{"n":1,"p":0.5},{"n":2,"p":1}]}}}},
+	  {"name":"price","type":{"type":"bytes","logicalType":"decimal","precision":4,"scale":2,"arg.properties":{"range":{"min":10.0,"max":50.0}}}},
+	  {"name":"fixed","type":{"type":"bytes","logicalType":"decimal","precision":6,"scale":3,"arg.properties":{"options":[1.2345,7]}}}],
+	 "arg.properties":{"options":[{"id":1,"name":"one"},{"id":2,"name":"two"}]}}`
+	tk := newTask(t, connect.Config{"schema.string": schema, "schema.keyfield": "id"})
+	if p := tk.gen.schema.Field("price"); p.Type != connect.Bytes || p.Name != connect.LogicalDecimal || p.Parameters["scale"] != "2" || p.Parameters["connect.decimal.precision"] != "4" {
+		t.Fatalf("price schema %+v", p)
+	}
+	seen := map[string]bool{}
+	for i := range int64(500) {
+		rec := tk.record(i, time.Now())
+		v := rec.Value.(*connect.Struct)
+		id, name := v.Get("id").(int32), v.Get("name").(string)
+		if !(id == 1 && name == "one" || id == 2 && name == "two") || rec.Key != id {
+			t.Fatalf("record %d: id %v name %v key %v: not one of the record options", i, id, name, rec.Key)
+		}
+		seen[name] = true
+		if e := v.Get("extra").(int32); e < 5 || e > 6 {
+			t.Fatalf("extra %d: a field the option leaves out is generated with its hints", e)
+		}
+		loc := v.Get("loc").(*connect.Struct)
+		if ll := fmt.Sprint(loc.Get("lat"), loc.Get("lon")); ll != "1.5 -2.5" && ll != "3 4" {
+			t.Fatalf("loc %s", ll)
+		}
+		lines := v.Get("lines").([]any)
+		if len(lines) < 1 || len(lines) > 3 {
+			t.Fatalf("%d lines", len(lines))
+		}
+		for _, l := range lines {
+			l := l.(*connect.Struct)
+			if n := l.Get("n").(int32); n != 1 && n != 2 || l.Get("p").(float64) != float64(n)/2 {
+				t.Fatalf("line %v", l.Values)
+			}
+		}
+		p := v.Get("price").(*big.Rat)
+		if p.Cmp(big.NewRat(10, 1)) < 0 || p.Cmp(big.NewRat(50, 1)) > 0 || new(big.Rat).Mul(p, big.NewRat(100, 1)).IsInt() == false {
+			t.Fatalf("price %s", p.FloatString(4))
+		}
+		if f := v.Get("fixed").(*big.Rat).FloatString(3); f != "1.235" && f != "7.000" {
+			t.Fatalf("fixed %s", f)
+		}
+	}
+	if len(seen) != 2 {
+		t.Errorf("options seen %v", seen)
+	}
+	for _, bad := range []string{
+		`{"type":"record","name":"r","fields":[{"name":"d","type":{"type":"int","logicalType":"decimal","precision":4,"scale":2}}]}`,
+		`{"type":"record","name":"r","fields":[{"name":"d","type":{"type":"bytes","logicalType":"decimal","precision":2,"scale":3}}]}`,
+	} {
+		if _, _, _, err := schemaOf(connect.Config{"schema.string": bad}); err == nil || !strings.Contains(err.Error(), "decimal") {
+			t.Errorf("schema %s: %v", bad, err)
+		}
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"regexp/syntax"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +34,9 @@ type gen struct {
 	lenMin   int
 	lenMax   int
 	timeFmt  string // format_as_time for strings
+	decimal  bool   // bytes with logicalType decimal: values are *big.Rat
+	scale    int    // decimal: digits after the point
+	prec     int    // decimal: total digits
 }
 
 type fieldGen struct {
@@ -281,7 +286,8 @@ func buildObject(d map[string]any, ns string, named map[string]*gen) (*gen, erro
 			g.fields = append(g.fields, fieldGen{fname, fg})
 			g.schema.Fields = append(g.schema.Fields, connect.Field{Name: fname, Schema: fg.schema})
 		}
-		return g, nil
+		// The record's own hints: options of whole records.
+		return g, applyHints(g, d)
 	case "enum":
 		g = &gen{kind: "enum", schema: &connect.Schema{Type: connect.String}}
 		for _, s := range asSlice(d["symbols"]) {
@@ -317,6 +323,18 @@ func buildObject(d map[string]any, ns string, named map[string]*gen) (*gen, erro
 			s.Name, s.Version = connect.LogicalDate, 1
 		case "time-millis":
 			s.Name, s.Version = connect.LogicalTime, 1
+		case "decimal":
+			if t != "bytes" {
+				return nil, fmt.Errorf("logicalType decimal needs type bytes, not %s", t)
+			}
+			prec, _ := num(d["precision"])
+			scale, _ := num(d["scale"])
+			if prec < 1 || prec > 38 || scale < 0 || scale > prec {
+				return nil, fmt.Errorf("logicalType decimal needs a precision from 1 to 38 and a scale from 0 to the precision, not %v and %v", d["precision"], d["scale"])
+			}
+			g.decimal, g.prec, g.scale = true, int(prec), int(scale)
+			s.Name, s.Version = connect.LogicalDecimal, 1
+			s.Parameters = map[string]string{"scale": strconv.Itoa(g.scale), "connect.decimal.precision": strconv.Itoa(g.prec)}
 		}
 		g.schema = &s
 	}
@@ -399,7 +417,7 @@ func applyHints(g *gen, d map[string]any) error {
 func (g *gen) value(rng *rand.Rand, n int64) any {
 	switch {
 	case len(g.options) > 0:
-		return g.cast(g.options[rng.IntN(len(g.options))])
+		return g.fromOption(g.options[rng.IntN(len(g.options))], rng, n)
 	case g.iter != nil:
 		v := g.iter.start + g.iter.step*float64(n)
 		if g.iter.hasRestart && g.iter.restart != g.iter.start {
@@ -409,11 +427,14 @@ func (g *gen) value(rng *rand.Rand, n int64) any {
 		if g.kind == "string" && g.timeFmt != "" {
 			return javaTimeFormat(time.UnixMilli(int64(v)).UTC(), g.timeFmt)
 		}
-		return g.cast(v)
+		return g.fromOption(v, rng, n)
 	case g.regex != nil:
 		var b strings.Builder
 		genRegex(&b, g.regex, rng)
 		return b.String()
+	}
+	if g.decimal {
+		return g.decimalValue(rng)
 	}
 	switch g.kind {
 	case "record":
@@ -478,6 +499,90 @@ func (g *gen) value(rng *rand.Rand, n int64) any {
 		return rng.Float32()
 	}
 	return rng.Float64()
+}
+
+// fromOption converts an option (or iteration value) to the field's
+// type: a JSON object option of a record becomes its struct (fields the
+// object leaves out are generated), a list option of an array its
+// elements, a number option of a decimal its value at the scale.
+func (g *gen) fromOption(v any, rng *rand.Rand, n int64) any {
+	switch g.kind {
+	case "record":
+		m, ok := v.(map[string]any)
+		if !ok {
+			break
+		}
+		st := &connect.Struct{Schema: g.schema, Values: make(map[string]any, len(g.fields))}
+		for _, f := range g.fields {
+			if fv, ok := m[f.name]; ok {
+				st.Values[f.name] = f.g.fromOption(fv, rng, n)
+			} else {
+				st.Values[f.name] = f.g.value(rng, n)
+			}
+		}
+		return st
+	case "array":
+		l, ok := v.([]any)
+		if !ok {
+			break
+		}
+		out := make([]any, len(l))
+		for i, e := range l {
+			out[i] = g.elem.fromOption(e, rng, n)
+		}
+		return out
+	case "union":
+		if v == nil {
+			return nil
+		}
+		for _, b := range g.branch {
+			if b.kind != "null" {
+				return b.fromOption(v, rng, n)
+			}
+		}
+	}
+	if g.decimal {
+		switch x := v.(type) {
+		case float64:
+			// The shortest decimal text of x, as the option was written.
+			r, _ := new(big.Rat).SetString(strconv.FormatFloat(x, 'g', -1, 64))
+			return roundRat(r, g.scale)
+		case string:
+			if r, ok := new(big.Rat).SetString(x); ok {
+				return roundRat(r, g.scale)
+			}
+		}
+	}
+	return g.cast(v)
+}
+
+// decimalValue picks a decimal in the range hint (default: any value the
+// precision allows that is not negative), rounded to the scale, as a
+// *big.Rat.
+func (g *gen) decimalValue(rng *rand.Rand) *big.Rat {
+	lo, hi := 0.0, math.Pow10(g.prec-g.scale)-math.Pow10(-g.scale)
+	if g.hasRange {
+		lo, hi = g.min, g.max
+	}
+	r := roundRat(new(big.Rat).SetFloat64(lo+rng.Float64()*(hi-lo)), g.scale)
+	if r.Cmp(new(big.Rat).SetFloat64(hi)) > 0 { // rounding up past max
+		r.Sub(r, new(big.Rat).SetFrac64(1, int64(math.Pow10(g.scale))))
+	}
+	return r
+}
+
+// roundRat rounds r to scale digits after the point, half away from zero.
+func roundRat(r *big.Rat, scale int) *big.Rat {
+	m := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(scale)), nil)
+	x := new(big.Rat).Mul(r, new(big.Rat).SetInt(m))
+	half := big.NewRat(1, 2)
+	if x.Sign() < 0 {
+		x.Sub(x, half)
+	} else {
+		x.Add(x, half)
+	}
+	q := new(big.Int).Quo(x.Num(), x.Denom()) // truncates toward zero
+	return new(big.Rat).SetFrac(q, m)
 }
 
 // length picks a string/array/map length (default 0..9 for collections,
