@@ -38,10 +38,13 @@ func TestQuickstartsShapes(t *testing.T) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	if len(names) != len(want) {
+	if len(names) != len(want)+len(quickstartSigs) {
 		t.Errorf("quickstarts %v", names)
 	}
 	for _, q := range names {
+		if want[q] == nil {
+			continue // TestMoreQuickstarts
+		}
 		tk := newTask(t, connect.Config{"quickstart": q})
 		var got []string
 		for _, f := range tk.gen.schema.Fields {

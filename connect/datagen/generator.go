@@ -531,6 +531,16 @@ func (g *gen) fromOption(v any, rng *rand.Rand, n int64) any {
 			out[i] = g.elem.fromOption(e, rng, n)
 		}
 		return out
+	case "map":
+		m, ok := v.(map[string]any)
+		if !ok {
+			break
+		}
+		out := make(map[string]any, len(m))
+		for k, e := range m {
+			out[k] = g.elem.fromOption(e, rng, n)
+		}
+		return out
 	case "union":
 		if v == nil {
 			return nil
