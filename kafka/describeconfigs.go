@@ -243,8 +243,9 @@ func topicResource(c *kfake.Cluster, rr kmsg.DescribeConfigsRequestResource, dyn
 					}
 				}
 			}
-			// A static setting missing from kfake's (an AlterConfigs
-			// of the broker replaced them all) no longer applies.
+			// kfake always holds the start settings (keepStartSettings
+			// keeps them through a replace and a DELETE); a static one
+			// missing from kfake's would not apply.
 		}
 		defName := s.name
 		if s.broker != "" {

@@ -121,7 +121,8 @@ func TestEmbeddedDescribesConfigsItApplies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check("plain after broker delete", rcs[0], map[string]want{"retention.ms": {"604800000", def}})
+	// Deleting it reverts to the static value, as in Kafka.
+	check("plain after broker delete", rcs[0], map[string]want{"retention.ms": {"86400000", static}})
 
 	for v := int16(0); v <= 4; v++ {
 		versions := kversion.Stable()

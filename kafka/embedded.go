@@ -244,6 +244,9 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	c.ControlKey(int16(kmsg.CreateTopics), refuseInvalidTopicConfigs(c))
 	c.ControlKey(int16(kmsg.AlterConfigs), refuseInvalidTopicConfigs(c))
 	c.ControlKey(int16(kmsg.IncrementalAlterConfigs), refuseInvalidTopicConfigs(c))
+	for _, k := range []kmsg.Key{kmsg.AlterConfigs, kmsg.IncrementalAlterConfigs} {
+		c.ControlKey(int16(k), keepStartSettings(c, maps.Clone(brokerConfigs)))
+	}
 	c.ControlKey(int16(kmsg.CreateTopics), keepCompacted())
 	c.ControlKey(int16(kmsg.CreatePartitions), limitPartitions(c))
 	c.ControlKey(int16(kmsg.OffsetFetch), unknownGroupOffsets(c))
