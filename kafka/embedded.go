@@ -249,7 +249,6 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	}
 	c.ControlKey(int16(kmsg.CreateTopics), keepCompacted())
 	c.ControlKey(int16(kmsg.CreatePartitions), limitPartitions(c))
-	c.ControlKey(int16(kmsg.OffsetFetch), unknownGroupOffsets(c))
 	compacted := &compactedTopics{names: map[string]bool{}, ids: map[[16]byte]bool{}}
 	for _, k := range []kmsg.Key{kmsg.CreateTopics, kmsg.DeleteTopics, kmsg.AlterConfigs, kmsg.IncrementalAlterConfigs} {
 		c.ControlKey(int16(k), compacted.forget())
@@ -283,6 +282,7 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		return nil, fmt.Errorf("start embedded broker on %s: group reaper: %w", cfg.Listen, err)
 	}
 	c.ControlKey(int16(kmsg.DeleteGroups), forgetDeletedGroupOffsets(c, reaper.cl, logf))
+	c.ControlKey(int16(kmsg.OffsetFetch), unknownGroupOffsets(c, reaper.cl, logf))
 	// What this start set, under Kafka's broker names, for
 	// DescribeConfigs to report as static.
 	static := maps.Clone(brokerConfigs)
