@@ -6,6 +6,7 @@ import { Virtualizer, elementScroll, observeElementOffset, observeElementRect } 
 
 export const ROW_CAP = 50000;
 const ROW_HEIGHT = 24;
+const TRIM_BATCH = 5000;
 
 export class Grid {
   constructor(root) {
@@ -55,16 +56,23 @@ export class Grid {
 
   add(row) {
     this.rows.push(row);
-    if (this.rows.length > ROW_CAP) {
-      const n = this.rows.length - ROW_CAP;
-      this.rows.splice(0, n);
-      this.dropped += n;
-    }
+    // Dropping the oldest row at every new one moved all 50,000 kept rows
+    // each time: a fast query past the cap froze the page for seconds.
+    // Rows past the cap go in batches here (so a tab without frames stays
+    // bounded) and down to the cap at each repaint.
+    if (this.rows.length >= ROW_CAP + TRIM_BATCH) this.trim();
     // One repaint per frame however fast rows come.
     if (!this.pending) {
       this.pending = true;
       requestAnimationFrame(() => { this.pending = false; this.refresh(); });
     }
+  }
+
+  trim() {
+    const n = this.rows.length - ROW_CAP;
+    if (n <= 0) return;
+    this.rows.splice(0, n);
+    this.dropped += n;
   }
 
   renderHead() {
@@ -84,6 +92,7 @@ export class Grid {
   }
 
   refresh() {
+    this.trim();
     this.virt.setOptions({ ...this.virt.options, count: this.rows.length });
     this.virt._willUpdate();
     this.body.style.height = this.virt.getTotalSize() + 'px';

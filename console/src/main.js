@@ -175,6 +175,7 @@ async function runQuery(sql, isPrint, extraProps = {}) {
     const rate = recent.length / Math.min(1, (now - started) / 1000 || 1);
     status.textContent = `${count} rows · ${fmtRate(rate)} · ${running ? 'running' : 'done'}`;
     status.dataset.rows = String(count);
+    grid.trim(); // the count dropped so far, not as of the last repaint
     notice.textContent = grid.dropped ? `Showing the latest ${ROW_CAP} rows; ${grid.dropped} older rows dropped.` : '';
   };
   const timer = setInterval(tick, 250);
@@ -439,5 +440,5 @@ view = createEditor(editorBox, {
 grid = new Grid(gridBox);
 gridBox.hidden = true;
 renderHistory();
-window.eddyConsole = { view }; // for tests and the curious: the editor view
+window.eddyConsole = { view, grid }; // for tests and the curious: the editor and the results grid
 start().catch((e) => { if (!(e instanceof AuthError)) say(e.message); });

@@ -11,6 +11,7 @@ import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import http2 from 'node:http2';
 
 const url = process.env.EDDY_URL;
 const user = process.env.EDDY_USER;
@@ -68,6 +69,23 @@ async function api(path, body) {
   return JSON.parse(text);
 }
 
+// insertsStream posts body to /inserts-stream, which wants HTTP/2 (h2c).
+function insertsStream(body) {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(url);
+    session.on('error', reject);
+    const req = session.request({ ':method': 'POST', ':path': '/inserts-stream', 'content-type': 'application/vnd.ksqlapi.delimited.v1' });
+    let status = 0;
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('response', (h) => { status = h[':status']; });
+    req.on('data', (d) => { text += d; });
+    req.on('end', () => { session.close(); resolve({ status, body: text }); });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 async function mainFlow() {
   step('open the console');
   await page.goto(url + '/');
@@ -118,6 +136,31 @@ async function mainFlow() {
   await page.click('#mode');
   await page.waitForSelector('.grid-row.json:has-text("\\"ITEM\\":\\"plum\\"")');
   await page.click('#mode');
+
+  step('a push query past the 50,000-row cap keeps the latest rows without freezing the page');
+  // 60,000 rows through /inserts-stream, then a push query over all of
+  // them: the grid keeps the latest 50,000. Dropping the oldest row at
+  // every new one moved all kept rows each time (10,000 moves of a
+  // 50,000-row array here; a 200,000-row topic froze the page for 40 s):
+  // count how often an array that large is spliced.
+  await api('/ksql', { ksql: "CREATE STREAM bulk (id INT KEY, v STRING) WITH (kafka_topic='bulk', value_format='JSON', partitions=1);" });
+  const bulk = ['{"target":"BULK"}'];
+  for (let i = 0; i < 60000; i++) bulk.push(JSON.stringify({ ID: i, V: 'v' + i }));
+  const ins = await insertsStream(bulk.join('\n') + '\n');
+  const acks = ins.body.trim().split('\n');
+  if (ins.status !== 200 || acks.length !== 60000 || !/"status":"ok"/.test(acks[59999])) fail(`/inserts-stream: ${ins.status} ${acks.length} acks, last ${acks[acks.length - 1]}`);
+  await page.evaluate(() => {
+    window.bigSplices = 0;
+    const splice = Array.prototype.splice;
+    Array.prototype.splice = function (...a) { if (this.length > 40000) window.bigSplices++; return splice.apply(this, a); };
+  });
+  await runAndWait('SELECT id, v FROM bulk EMIT CHANGES LIMIT 60000;');
+  await page.waitForFunction(() => /done/.test(document.querySelector('#status').textContent) && document.querySelector('#status').dataset.rows === '60000', null, { timeout: 120000 });
+  const capped = await page.evaluate(() => ({ notice: document.querySelector('#notice').textContent, splices: window.bigSplices }));
+  if (capped.splices > 100) fail(`the grid spliced its 50,000 rows ${capped.splices} times for 10,000 new rows`);
+  if (!/latest 50000 rows; 10000 older rows dropped/.test(capped.notice)) fail('notice: ' + capped.notice);
+  const kept = await page.evaluate(() => ({ n: window.eddyConsole.grid.rows.length, last: window.eddyConsole.grid.rows.at(-1) }));
+  if (kept.n !== 50000 || kept.last[0] !== 59999) fail(`the grid kept ${kept.n} rows ending with ${kept.last}, want the latest 50000`);
 
   step('a pull query');
   // The table's aggregate writes its latest rows at each commit (output
