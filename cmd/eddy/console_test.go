@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,8 +42,9 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 
 	t.Run("console", func(t *testing.T) {
-		url := startConsoleServer(t, bin)
-		runConsoleScript(t, node, chromium, "EDDY_URL="+url, "SCREENSHOT_DIR="+shots)
+		// The script kills this server (kill -9) in its last step.
+		url, pid := startConsoleServerPid(t, bin)
+		runConsoleScript(t, node, chromium, "EDDY_URL="+url, "EDDY_PID="+strconv.Itoa(pid), "SCREENSHOT_DIR="+shots)
 	})
 	t.Run("credentials", func(t *testing.T) {
 		dir := t.TempDir()
@@ -59,8 +61,6 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 }
 
-// startConsoleServer starts `eddy server` on an embedded broker and
-// returns its URL once it is ready.
 // requireOrSkip fails the test under CI=true, where everything a test
 // needs is installed, and skips it otherwise (a bare laptop).
 func requireOrSkip(t *testing.T, msg string) {
@@ -90,7 +90,17 @@ func nodeModules(t *testing.T, what, dir, probe string) string {
 	return node
 }
 
+// startConsoleServer starts `eddy server` on an embedded broker and
+// returns its URL once it is ready.
 func startConsoleServer(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	url, _ := startConsoleServerPid(t, bin, args...)
+	return url
+}
+
+// startConsoleServerPid is startConsoleServer, also returning the
+// server's process id.
+func startConsoleServerPid(t *testing.T, bin string, args ...string) (string, int) {
 	t.Helper()
 	dir := t.TempDir()
 	apiAddr := freeAddr(t)
@@ -121,7 +131,7 @@ func startConsoleServer(t *testing.T, bin string, args ...string) string {
 		res, err := http.Get(url + "/chc/ready")
 		if err == nil {
 			res.Body.Close()
-			return url
+			return url, cmd.Process.Pid
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("server did not come up: %v\n%s", err, logs.String())

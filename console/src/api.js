@@ -6,6 +6,20 @@ let auth = sessionStorage.getItem('eddy.auth') || '';
 
 export class AuthError extends Error {}
 
+// ConnectionError: the server could not be reached, or the connection to
+// it broke (the server stopped, restarted or was killed). fetch says only
+// "Failed to fetch" or "network error".
+export class ConnectionError extends Error {}
+
+async function send(path, init) {
+  try {
+    return await fetch(path, init);
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ConnectionError(`Cannot reach the server at ${location.host}: it is not running, or is restarting (${e.message}).`);
+  }
+}
+
 export class ApiError extends Error {
   constructor(body, status) {
     super(body && body.message ? body.message : `HTTP ${status}`);
@@ -37,12 +51,12 @@ async function parse(res) {
 }
 
 export async function get(path) {
-  return parse(await fetch(path, { headers: headers() }));
+  return parse(await send(path, { headers: headers() }));
 }
 
 // ksql runs statements through /ksql and returns their entities.
 export async function ksql(text, props = {}, vars = {}) {
-  const res = await fetch('/ksql', {
+  const res = await send('/ksql', {
     method: 'POST',
     headers: headers({ 'Content-Type': 'application/json', Accept: 'application/vnd.ksql.v1+json' }),
     body: JSON.stringify({ ksql: text, streamsProperties: props, sessionVariables: vars }),
@@ -54,7 +68,7 @@ export async function ksql(text, props = {}, vars = {}) {
 // once, then onRow per row (or per PRINT line), until the query ends or
 // signal aborts. It resolves when the stream ends.
 export async function stream(sql, props, vars, signal, { onHeader, onRow, onLine }) {
-  const res = await fetch('/query-stream', {
+  const res = await send('/query-stream', {
     method: 'POST',
     headers: headers({ 'Content-Type': 'application/json', Accept: 'application/vnd.ksqlapi.delimited.v1' }),
     body: JSON.stringify({ sql, properties: props, sessionVariables: vars }),
@@ -79,7 +93,14 @@ export async function stream(sql, props, vars, signal, { onHeader, onRow, onLine
     onRow(v);
   };
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch (e) {
+      if (e.name === 'AbortError') throw e;
+      throw new ConnectionError('Lost the connection to the server: it stopped, restarted or was killed, or the network failed. The query has ended; run it again once the server is back.');
+    }
+    const { done, value } = chunk;
     if (done) break;
     buf += dec.decode(value, { stream: true });
     let i;

@@ -2,7 +2,7 @@
 // connectors, over the server's REST API.
 import './style.css';
 import { el, fmtRate, sparkline } from './util.js';
-import { get, ksql, stream, closeQuery, setCredentials, AuthError, ApiError } from './api.js';
+import { get, ksql, stream, closeQuery, setCredentials, AuthError, ApiError, ConnectionError } from './api.js';
 import { createEditor, splitStatements, markError, setSchema, catalog } from './editor.js';
 import { Grid, ROW_CAP } from './grid.js';
 import { drawTopology } from './topology.js';
@@ -73,13 +73,16 @@ const histSel = el('select#history', { onchange: () => { if (histSel.value) inse
 const output = el('div#output');
 const gridBox = el('div#grid');
 const notice = el('div#notice.muted');
+// Why a query that had started streaming ended early (the server went
+// away, say): shown under its rows, which stay.
+const streamEnd = el('div#stream-end.error', { hidden: true });
 const editorBox = el('div#editor');
 editorPage.append(
   editorBox,
   el('div.toolbar', null,
     el('button#run.primary', { text: 'Run ▶', title: 'Ctrl+Enter: the selection, or every statement', onclick: () => runEditor() }),
     stopBtn, modeBtn, histSel, status),
-  el('div.results', null, output, gridBox, notice));
+  el('div.results', null, output, gridBox, notice, streamEnd));
 
 function loadHistory() { try { return JSON.parse(localStorage.getItem('eddy.history') || '[]'); } catch { return []; } }
 function remember(text) {
@@ -113,12 +116,24 @@ async function runEditor() {
   const stmts = splitStatements(text, sel.empty ? 0 : sel.from);
   localStorage.setItem('eddy.doc', view.state.doc.toString());
   output.replaceChildren();
+  streamEnd.hidden = true;
   for (const st of stmts) {
     remember(st.text);
     try {
       await runStatement(st);
     } catch (e) {
       if (e instanceof AuthError) return;
+      if (e.midStream) {
+        // The statement was fine and its rows so far stay in the grid.
+        streamEnd.replaceChildren(el('b', { text: 'Query ended: ' }), e.message);
+        streamEnd.hidden = false;
+        return;
+      }
+      if (e instanceof ConnectionError) {
+        output.append(el('div#error.error', null, el('b', { text: 'Not run: ' }), e.message));
+        showOutput();
+        return;
+      }
       const msg = e instanceof ApiError ? e.message : String(e);
       const line = markError(view, st, msg);
       output.append(el('div#error.error', null, el('b', { text: `Error at line ${line}: ` }), msg.split('\nStatement:')[0]));
@@ -167,6 +182,7 @@ async function runQuery(sql, isPrint, extraProps = {}) {
   gridBox.hidden = false;
   grid.reset(isPrint ? ['record'] : []);
   let count = 0;
+  let answered = false; // the server accepted the query and began to stream
   let recent = []; // arrival times of the last second's rows
   const started = performance.now();
   const tick = () => {
@@ -182,10 +198,12 @@ async function runQuery(sql, isPrint, extraProps = {}) {
   const onRow = (r) => { count++; recent.push(performance.now()); grid.add(r); };
   try {
     await guard(() => stream(sql, { ...session.props, ...extraProps }, session.vars, ctl.signal, isPrint
-      ? { onLine: (line) => { if (line.trim()) onRow([line]); } }
-      : { onHeader: (h) => { running.queryId = h.queryId; grid.reset(h.columnNames || []); }, onRow }));
+      ? { onLine: (line) => { answered = true; if (line.trim()) onRow([line]); } }
+      : { onHeader: (h) => { answered = true; running.queryId = h.queryId; grid.reset(h.columnNames || []); }, onRow }));
   } catch (e) {
-    if (e.name !== 'AbortError') throw e;
+    if (e.name === 'AbortError') return;
+    if (answered) e.midStream = true;
+    throw e;
   } finally {
     clearInterval(timer);
     running = null;

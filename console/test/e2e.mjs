@@ -3,6 +3,7 @@
 // playwright-core against a running eddy server.
 //
 //   EDDY_URL         the server's base URL
+//   EDDY_PID         the server's process id: the test kills it at the end
 //   EDDY_USER/PASS   when set, the server wants these credentials: the
 //                    test checks the console asks for them first
 //   SCREENSHOT_DIR   where to write the screenshots (optional)
@@ -223,6 +224,23 @@ async function mainFlow() {
   await page.waitForFunction(() => document.querySelector('#query-list') && !/CTAS_QTY_BY_ITEM/.test(document.querySelector('#query-list').textContent));
   const left = await api('/ksql', { ksql: 'SHOW QUERIES;' });
   if (left[0].queries.some((q) => q.id.startsWith('CTAS_QTY_BY_ITEM'))) fail('the query still runs after TERMINATE');
+
+  if (process.env.EDDY_PID) {
+    step('the server is killed while a push query streams: its rows stay and the page says what happened');
+    await page.click('#tab-editor');
+    await runAndWait('SELECT id, item FROM orders EMIT CHANGES;');
+    await page.waitForFunction(() => Number(document.querySelector('#status').dataset.rows) >= 6);
+    process.kill(Number(process.env.EDDY_PID), 'SIGKILL');
+    await page.waitForFunction(() => document.querySelector('#stop').disabled);
+    const end = await page.waitForSelector('#stream-end:not([hidden])');
+    if (!/Lost the connection to the server/.test(await end.textContent())) fail('stream end: ' + await end.textContent());
+    if (!(await page.isVisible('.grid-row .cell:text-is("plum")'))) fail("the query's rows are gone from the grid");
+    if (await page.$('.cm-lintRange-error')) fail('the statement is marked as wrong');
+    step('and a statement run while it is down says so');
+    await runAndWait('SHOW STREAMS;');
+    const err = await page.waitForSelector('#error');
+    if (!/Cannot reach the server/.test(await err.textContent())) fail('error: ' + await err.textContent());
+  }
 }
 
 async function authFlow() {
