@@ -27,7 +27,10 @@ const side = el('aside#catalog');
 const editorPage = el('section#editor-page.page');
 const queriesPage = el('section#queries-page.page');
 const connectorsPage = el('section#connectors-page.page');
-app.append(nav, el('div.main', null, side, el('div.pages', null, editorPage, queriesPage, connectorsPage)));
+// Said while the server cannot be reached (the pages that poll it keep
+// trying, and this goes once they get an answer again).
+const offline = el('div#offline.banner', { hidden: true });
+app.append(nav, offline, el('div.main', null, side, el('div.pages', null, editorPage, queriesPage, connectorsPage)));
 
 // ---- login -----------------------------------------------------------
 
@@ -318,7 +321,25 @@ async function showSource(name, box) {
 // ---- queries page ----------------------------------------------------
 
 function stopTimers() { for (const t of timers) clearInterval(t); timers.clear(); }
-function every(ms, fn) { fn(); timers.add(setInterval(fn, ms)); }
+// every polls fn; while the server cannot be reached the page says so
+// (its figures are as of the last answer) and keeps trying.
+function every(ms, fn) {
+  let lastAnswer = null;
+  const poll = async () => {
+    try {
+      await fn();
+      lastAnswer = new Date();
+      offline.hidden = true;
+    } catch (e) {
+      if (!(e instanceof ConnectionError)) throw e;
+      const asOf = lastAnswer ? ` This page shows the server's answer of ${lastAnswer.toTimeString().slice(0, 8)}.` : '';
+      offline.textContent = `${e.message}${asOf} Trying again every ${ms / 1000} s.`;
+      offline.hidden = false;
+    }
+  };
+  poll();
+  timers.add(setInterval(poll, ms));
+}
 
 function renderQueries() {
   const body = el('tbody#query-list');
@@ -431,6 +452,7 @@ function showPage(name) {
 
 function route() {
   stopTimers();
+  offline.hidden = true;
   const h = location.hash.replace(/^#/, '') || 'editor';
   const [page, arg] = h.split('/');
   for (const [n, p] of [['editor', editorPage], ['queries', queriesPage], ['connectors', connectorsPage]]) {

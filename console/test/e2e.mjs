@@ -240,6 +240,10 @@ async function mainFlow() {
     await runAndWait('SHOW STREAMS;');
     const err = await page.waitForSelector('#error');
     if (!/Cannot reach the server/.test(await err.textContent())) fail('error: ' + await err.textContent());
+    step('and the queries page says the server is unreachable instead of showing its last answer as current');
+    await page.click('#tab-queries');
+    const banner = await page.waitForSelector('#offline:not([hidden])');
+    if (!/Cannot reach the server/.test(await banner.textContent())) fail('banner: ' + await banner.textContent());
   }
 }
 
