@@ -80,12 +80,13 @@ const notice = el('div#notice.muted');
 // away, say): shown under its rows, which stay.
 const streamEnd = el('div#stream-end.error', { hidden: true });
 const editorBox = el('div#editor');
+const results = el('div.results', null, output, gridBox, notice, streamEnd);
 editorPage.append(
   editorBox,
   el('div.toolbar', null,
     el('button#run.primary', { text: 'Run ▶', title: 'Ctrl+Enter: the selection, or every statement', onclick: () => runEditor() }),
     stopBtn, modeBtn, histSel, status),
-  el('div.results', null, output, gridBox, notice, streamEnd));
+  results);
 
 function loadHistory() { try { return JSON.parse(localStorage.getItem('eddy.history') || '[]'); } catch { return []; } }
 function remember(text) {
@@ -112,15 +113,40 @@ function firstWord(text) {
   return (/^\w+/.exec(t) || [''])[0].toUpperCase();
 }
 
-async function runEditor() {
-  if (running) return;
+// Run while statements run (a push query streaming, say) stops that run
+// — its query ends, its later statements do not run — and starts anew.
+// Preview does the same.
+let runGen = 0;
+let runDone = Promise.resolve();
+async function exclusive(fn) {
+  const gen = ++runGen;
+  if (running) stopQuery();
+  await runDone;
+  if (gen !== runGen) return; // Run pressed again meanwhile: that run goes on
+  let finish;
+  runDone = new Promise((r) => { finish = r; });
+  try {
+    output.replaceChildren();
+    output.hidden = true;
+    gridBox.hidden = true;
+    notice.textContent = '';
+    streamEnd.hidden = true;
+    layout();
+    await fn(gen);
+  } finally {
+    finish();
+  }
+}
+
+function runEditor() { return exclusive(runScript); }
+
+async function runScript(gen) {
   const sel = view.state.selection.main;
   const text = sel.empty ? view.state.doc.toString() : view.state.sliceDoc(sel.from, sel.to);
   const stmts = splitStatements(text, sel.empty ? 0 : sel.from);
   localStorage.setItem('eddy.doc', view.state.doc.toString());
-  output.replaceChildren();
-  streamEnd.hidden = true;
   for (const st of stmts) {
+    if (gen !== runGen) return;
     remember(st.text);
     try {
       await runStatement(st);
@@ -174,15 +200,17 @@ async function runStatement(st) {
 
 function say(text) { output.append(el('div.msg', { text })); showOutput(); }
 
-// showOutput shows statement results instead of the grid.
-function showOutput() { output.hidden = false; gridBox.hidden = true; notice.textContent = ''; }
+// showOutput shows the run's statement results: above the grid when the
+// run has a query too (a script's messages stay visible), else alone.
+function showOutput() { output.hidden = false; layout(); }
+function layout() { results.classList.toggle('both', !output.hidden && !gridBox.hidden); }
 
 async function runQuery(sql, isPrint, extraProps = {}) {
   const ctl = new AbortController();
   running = { abort: ctl, queryId: null };
   stopBtn.disabled = false;
-  output.hidden = true;
   gridBox.hidden = false;
+  layout();
   grid.reset(isPrint ? ['record'] : []);
   let count = 0;
   let answered = false; // the server accepted the query and began to stream
@@ -315,7 +343,7 @@ async function showSource(name, box) {
     d.statistics ? el('p.muted', { text: d.statistics }) : null,
     el('div.buttons', null,
       el('button#query-this', { text: 'Query this', onclick: () => insertText(`SELECT * FROM ${quoteIdent(d.name)} EMIT CHANGES;`) }),
-      el('button#preview', { text: 'Preview', title: 'the latest records of its topic', onclick: () => { showPage('editor'); runQuery(`PRINT '${d.topic}' FROM BEGINNING LIMIT 50;`, true).catch((e) => say(e.message)); } }))));
+      el('button#preview', { text: 'Preview', title: 'the latest records of its topic', onclick: () => { showPage('editor'); exclusive(() => runQuery(`PRINT '${d.topic}' FROM BEGINNING LIMIT 50;`, true).catch((e) => say(e.message))); } }))));
 }
 
 // ---- queries page ----------------------------------------------------

@@ -138,6 +138,25 @@ async function mainFlow() {
   await page.waitForSelector('.grid-row.json:has-text("\\"ITEM\\":\\"plum\\"")');
   await page.click('#mode');
 
+  step("a script's messages stay above its query's rows; DEFINE and ${var}");
+  await runAndWait("DEFINE wanted = 'plum';\nSELECT id, item FROM orders WHERE item = '${wanted}' EMIT CHANGES LIMIT 1;");
+  await page.waitForFunction(() => /done/.test(document.querySelector('#status').textContent) && document.querySelector('#stop').disabled);
+  await page.waitForSelector('.grid-row .cell:text-is("plum")');
+  if (!(await page.isVisible('#output .msg:text("Variable wanted defined.")'))) fail("the script's DEFINE message is hidden once its query runs");
+
+  step('Run while a push query streams stops it and runs the new statement');
+  await runAndWait('SELECT id, item FROM orders EMIT CHANGES;');
+  await page.waitForFunction(() => Number(document.querySelector('#status').dataset.rows) >= 5 && !document.querySelector('#stop').disabled);
+  await runAndWait('SHOW STREAMS;');
+  await page.waitForSelector('#output table.entity td:text-is("ORDERS")');
+  if (!(await page.isDisabled('#stop'))) fail('the push query still runs after Run');
+  for (let i = 0; ; i++) {
+    const qs = await api('/ksql', { ksql: 'SHOW QUERIES;' });
+    if (!qs[0].queries.some((q) => q.queryType === 'PUSH')) break;
+    if (i === 100) fail('the push query is still open on the server: ' + JSON.stringify(qs[0].queries));
+    await page.waitForTimeout(100);
+  }
+
   step('a push query past the 50,000-row cap keeps the latest rows without freezing the page');
   // 60,000 rows through /inserts-stream, then a push query over all of
   // them: the grid keeps the latest 50,000. Dropping the oldest row at
