@@ -253,26 +253,70 @@ function stopQuery() {
 // renderEntity shows one /ksql answer: lists as tables, statuses as
 // messages, anything else as JSON.
 function renderEntity(e) {
-  const table = (cols, rows) => el('table.entity', null,
-    el('thead', null, el('tr', null, cols.map((c) => el('th', { text: c })))),
-    el('tbody', null, rows.map((r) => el('tr', null, r.map((v) => el('td', { text: v == null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v) }))))));
+  const table = entityTable;
   switch (e['@type']) {
-    case 'currentStatus': return el('div.msg', { text: `${e.commandStatus.message}${e.commandStatus.queryId ? ' (' + e.commandStatus.queryId + ')' : ''}` });
+    case 'currentStatus': {
+      const { message, queryId } = e.commandStatus;
+      return el('div.msg', { text: queryId && !message.includes(queryId) ? `${message} (${queryId})` : message });
+    }
     case 'streams': return table(['Stream', 'Topic', 'Key', 'Value', 'Windowed'], e.streams.map((s) => [s.name, s.topic, s.keyFormat, s.valueFormat, s.isWindowed]));
     case 'tables': return table(['Table', 'Topic', 'Key', 'Value', 'Windowed'], e.tables.map((s) => [s.name, s.topic, s.keyFormat, s.valueFormat, s.isWindowed]));
     case 'queries': return table(['Query', 'Type', 'State', 'Sinks', 'Statement'], e.queries.map((q) => [q.id, q.queryType, q.state, (q.sinks || []).join(', '), q.queryString]));
     case 'kafka_topics': return table(['Topic', 'Partitions', 'Replicas'], e.topics.map((t) => [t.name, t.replicaInfo.length, t.replicaInfo.join(',')]));
     case 'function_names': return table(['Function', 'Type', 'Category'], e.functions.map((f) => [f.name, f.type, f.category]));
     case 'properties': return table(['Property', 'Scope', 'Value'], e.properties.map((p) => [p.name, p.scope, p.value]));
-    case 'connector_list': return table(['Connector', 'Type', 'Class', 'State'], e.connectors.map((c) => [c.name, c.type, c.className, c.state]));
-    case 'sourceDescription': {
-      const d = e.sourceDescription;
-      return el('div.describe', null, el('h4', { text: `${d.type} ${d.name}` }),
-        el('p.muted', { text: `topic ${d.topic} · key ${d.keyFormat} · value ${d.valueFormat}${d.partitions ? ' · ' + d.partitions + ' partitions' : ''}` }),
-        table(['Column', 'Type', ''], d.fields.map((f) => [f.name, f.schema.type, f.type === 'KEY' ? 'KEY' : ''])));
+    case 'kafka_topics_extended': return table(['Topic', 'Partitions', 'Replicas', 'Consumers', 'Consumer groups'], e.topics.map((t) => [t.name, t.replicaInfo.length, t.replicaInfo.join(','), t.consumerCount, t.consumerGroupCount]));
+    case 'variables': return e.variables.length ? table(['Variable', 'Value'], e.variables.map((v) => [v.name, v.value])) : el('div.msg', { text: 'No variables defined.' });
+    case 'type_list': {
+      const types = Object.entries(e.types || {});
+      return types.length ? table(['Type', 'Schema'], types.map(([n, t]) => [n, typeText(t)])) : el('div.msg', { text: 'No types defined.' });
     }
+    case 'connector_plugins_list': return table(['Class', 'Type', 'Version'], (e.connectorsPlugins || []).map((c) => [c.className, c.type, c.version]));
+    case 'source_descriptions': return el('div', null, e.sourceDescriptions.map((d) => describeSource(d)));
+    case 'queryDescription': return describeQuery(e.queryDescription);
+    case 'query_descriptions': return el('div', null, e.queryDescriptions.map((d) => describeQuery(d)));
+    case 'connector_list': return table(['Connector', 'Type', 'Class', 'State'], e.connectors.map((c) => [c.name, c.type, c.className, c.state]));
+    case 'sourceDescription': return describeSource(e.sourceDescription);
     default: return el('pre.json', { text: JSON.stringify(e, null, 2) });
   }
+}
+
+function entityTable(cols, rows) {
+  return el('table.entity', null,
+    el('thead', null, el('tr', null, cols.map((c) => el('th', { text: c })))),
+    el('tbody', null, rows.map((r) => el('tr', null, r.map((v) => el('td', { text: v == null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v) }))))));
+}
+
+// typeText spells a schema ({type, fields, memberSchema}) as SQL.
+function typeText(s) {
+  if (!s) return '';
+  if (s.type === 'ARRAY') return `ARRAY<${typeText(s.memberSchema)}>`;
+  if (s.type === 'MAP') return `MAP<STRING, ${typeText(s.memberSchema)}>`;
+  if (s.type === 'STRUCT') return `STRUCT<${(s.fields || []).map((f) => `${f.name} ${typeText(f.schema)}`).join(', ')}>`;
+  return s.type;
+}
+
+function describeSource(d) {
+  return el('div.describe', null, el('h4', { text: `${d.type} ${d.name}` }),
+    el('p.muted', { text: `topic ${d.topic} · key ${d.keyFormat} · value ${d.valueFormat}${d.partitions ? ' · ' + d.partitions + ' partitions' : ''}` }),
+    entityTable(['Column', 'Type', ''], d.fields.map((f) => [f.name, typeText(f.schema), f.type === 'KEY' ? 'KEY' : ''])),
+    d.statistics ? el('p.muted', { text: d.statistics }) : null,
+    d.errorStats ? el('p.muted', { text: d.errorStats }) : null);
+}
+
+// describeQuery shows EXPLAIN's answer: the statement, columns, sources
+// and sinks, and the topology and execution plan as the text they are.
+function describeQuery(q) {
+  return el('div.describe', null,
+    el('h4', { text: q.id ? `${q.id}${q.state ? ' · ' + q.state : ''}` : 'Query' }),
+    el('pre.stmt', { text: q.statementText }),
+    el('p.muted', { text: `sources ${(q.sources || []).join(', ')} · sinks ${(q.sinks || []).join(', ')}${q.queryType ? ' · ' + q.queryType : ''}` }),
+    entityTable(['Column', 'Type', ''], (q.fields || []).map((f) => [f.name, typeText(f.schema), f.type === 'KEY' ? 'KEY' : ''])),
+    q.topology ? el('div', null, el('h4', { text: 'Topology' }), el('pre.plan', { text: q.topology })) : null,
+    q.executionPlan ? el('div', null, el('h4', { text: 'Execution plan' }), el('pre.plan', { text: q.executionPlan })) : null,
+    q.statistics ? el('p.muted', { text: q.statistics }) : null,
+    q.errorStats ? el('p.muted', { text: q.errorStats }) : null,
+    (q.queryErrors || []).length ? el('pre.error', { text: q.queryErrors.map((x) => x.errorMessage || JSON.stringify(x)).join('\n') }) : null);
 }
 
 // ---- catalog ---------------------------------------------------------

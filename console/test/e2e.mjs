@@ -144,6 +144,13 @@ async function mainFlow() {
   await page.waitForSelector('.grid-row .cell:text-is("plum")');
   if (!(await page.isVisible('#output .msg:text("Variable wanted defined.")'))) fail("the script's DEFINE message is hidden once its query runs");
 
+  step('SHOW VARIABLES as a table, EXPLAIN with its topology as text');
+  const ctas = (await api('/ksql', { ksql: 'SHOW QUERIES;' }))[0].queries.find((q) => q.id.startsWith('CTAS_QTY_BY_ITEM')).id;
+  await runAndWait(`SHOW VARIABLES;\nEXPLAIN ${ctas};`);
+  await page.waitForSelector('#output table.entity td:text-is("wanted")');
+  await page.waitForSelector('#output pre.plan:has-text("Sub-topology")');
+  if (await page.$('#output pre.json')) fail('shown as raw JSON: ' + await page.textContent('#output pre.json'));
+
   step('Run while a push query streams stops it and runs the new statement');
   await runAndWait('SELECT id, item FROM orders EMIT CHANGES;');
   await page.waitForFunction(() => Number(document.querySelector('#status').dataset.rows) >= 5 && !document.querySelector('#stop').disabled);
