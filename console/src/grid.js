@@ -23,6 +23,9 @@ export class Grid {
     this.follow = true;
     this.scroll.addEventListener('scroll', () => {
       const s = this.scroll;
+      // The header sits outside the scrolled rows: it follows them
+      // sideways, or a wide row's cells end up under other columns' names.
+      this.head.scrollLeft = s.scrollLeft;
       this.follow = s.scrollTop + s.clientHeight >= s.scrollHeight - ROW_HEIGHT * 2;
     });
     this.virt = new Virtualizer({
@@ -121,6 +124,8 @@ export class Grid {
           const c = document.createElement('div');
           c.className = 'cell';
           c.textContent = v === null ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+          // A long value is cut at its column: the whole of it on hover.
+          if (c.textContent.length > 16) c.title = c.textContent.length > 10000 ? c.textContent.slice(0, 10000) + '…' : c.textContent;
           if (v === null) c.classList.add('null');
           d.appendChild(c);
         }

@@ -164,6 +164,22 @@ async function mainFlow() {
     await page.waitForTimeout(100);
   }
 
+  step("a wide row's header scrolls with its cells; a long value shows whole on hover");
+  const names = Array.from({ length: 30 }, (_, i) => `c${i + 1}`);
+  await api('/ksql', { ksql: `CREATE STREAM wide (id INT KEY, ${names.map((n) => n + ' STRING').join(', ')}) WITH (kafka_topic='wide', value_format='JSON', partitions=1);` });
+  await api('/ksql', { ksql: `INSERT INTO wide (id, ${names.join(', ')}) VALUES (1, ${names.map((n) => (n === 'c30' ? `'${'L'.repeat(3000)}'` : `'value_${n}'`)).join(', ')});` });
+  await runAndWait('SELECT * FROM wide EMIT CHANGES LIMIT 1;');
+  await page.waitForSelector('.grid-row .cell:text-is("value_c20")');
+  await page.evaluate(() => { document.querySelector('.grid-scroll').scrollLeft = 2000; });
+  await page.waitForFunction(() => document.querySelector('.grid-scroll').scrollLeft > 0);
+  await page.waitForFunction(() => {
+    const h = [...document.querySelectorAll('.grid-head .cell')].find((c) => c.textContent === 'C20');
+    const c = [...document.querySelectorAll('.grid-row .cell')].find((x) => x.textContent === 'value_c20');
+    return Math.abs(h.getBoundingClientRect().x - c.getBoundingClientRect().x) < 2;
+  }, null, { timeout: 5000 }).catch(() => fail('the header of column C20 is not above its cells once the grid scrolls sideways'));
+  const longTitle = await page.$eval('.grid-row .cell:last-child', (c) => c.title.length);
+  if (longTitle !== 3000) fail(`the long value's title has ${longTitle} characters, want 3000`);
+
   step('a push query past the 50,000-row cap keeps the latest rows without freezing the page');
   // 60,000 rows through /inserts-stream, then a push query over all of
   // them: the grid keeps the latest 50,000. Dropping the oldest row at
