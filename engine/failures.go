@@ -149,12 +149,18 @@ type queryFailures struct {
 const maxQueryErrors = 10
 
 func (f *queryFailures) add(id string, err error) {
+	f.note(id, err.Error(), "UNKNOWN")
+}
+
+// note keeps message as one of query id's errors, of ksqlDB's type kind
+// (USER for what the user's data or setup caused).
+func (f *queryFailures) note(id, message, kind string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.byID == nil {
 		f.byID = map[string][]api.QueryError{}
 	}
-	errs := append(f.byID[id], api.QueryError{Timestamp: time.Now().UnixMilli(), ErrorMessage: err.Error(), Type: "UNKNOWN"})
+	errs := append(f.byID[id], api.QueryError{Timestamp: time.Now().UnixMilli(), ErrorMessage: message, Type: kind})
 	if len(errs) > maxQueryErrors {
 		errs = errs[len(errs)-maxQueryErrors:]
 	}

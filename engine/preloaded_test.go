@@ -702,6 +702,19 @@ func TestJoinSaysWhenATopicIsNotMurmur2Partitioned(t *testing.T) {
 			t.Errorf("%s is partitioned by murmur2, yet: %s", topic, l)
 		}
 	}
+	// EXPLAIN (the shell's, the console's) lists it with the query's
+	// errors, where a user who never reads the server log looks.
+	for name, want := range map[string]bool{"JCRC": true, "JOK": false} {
+		id := e.Metastore().Source(name).CreatedBy
+		d := explainOne(t, e, "EXPLAIN "+id+";")
+		found := false
+		for _, qe := range d.QueryErrors {
+			found = found || (qe.Type == "USER" && strings.Contains(qe.ErrorMessage, "people_crc") && strings.Contains(qe.ErrorMessage, "murmur2"))
+		}
+		if found != want {
+			t.Errorf("EXPLAIN %s: the partitioning warning listed %v, want %v (errors %+v)", id, found, want, d.QueryErrors)
+		}
+	}
 }
 
 // TestStatefulQueryAfterInputTopicRecreated: the input topic of a

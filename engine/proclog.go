@@ -233,7 +233,8 @@ func (e *Engine) runOptions() runtime.Options {
 		member = e.opts.WorkerID
 	}
 	return runtime.Options{Log: e.processingLog(), Stores: e.opts.StateStores, StateCacheLimit: e.opts.StateCacheLimit,
-		Logf: e.opts.Logf, MemberID: member}
+		Logf: e.opts.Logf, MemberID: member,
+		Warn: func(id, msg string) { e.failures.note(id, msg, "USER") }}
 }
 
 // connectorRecordError writes a record a connector skipped under

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	"github.com/eddysql/eddy/kafka"
@@ -14,7 +15,8 @@ import (
 // join with a topic written the other way silently misses them, in
 // ksqlDB as here. partitionCheck looks at the first records of each
 // partition of the source topics that feed a join directly and says so,
-// once per topic, in the server log.
+// once per topic, through warn (the server log, and the query's errors
+// that EXPLAIN lists).
 type partitionCheck struct {
 	query string
 	// parts is the partition count of each topic still checked; a topic
@@ -22,7 +24,7 @@ type partitionCheck struct {
 	parts map[string]int32
 	seen  map[tp]int
 	left  map[string]int32 // partitions of each topic still checked
-	logf  func(format string, args ...any)
+	warn  func(message string)
 }
 
 // partitionCheckRecords bounds the records looked at per partition, so
@@ -32,11 +34,11 @@ const partitionCheckRecords = 1000
 // newPartitionCheck returns the check for topo's joined source topics,
 // or nil when there are none (or all partitions run in one task, where
 // placement does not matter).
-func newPartitionCheck(ctx context.Context, cluster kafka.Cluster, topo *Topology, logf func(string, ...any)) *partitionCheck {
+func newPartitionCheck(ctx context.Context, cluster kafka.Cluster, topo *Topology, warn func(string)) *partitionCheck {
 	if topo.singleTask() {
 		return nil
 	}
-	c := &partitionCheck{query: topo.ID, parts: map[string]int32{}, seen: map[tp]int{}, left: map[string]int32{}, logf: logf}
+	c := &partitionCheck{query: topo.ID, parts: map[string]int32{}, seen: map[tp]int{}, left: map[string]int32{}, warn: warn}
 	for _, in := range topo.Inputs {
 		// Windowed keys are placed by their key without the window,
 		// which the check does not split off.
@@ -75,10 +77,10 @@ func (c *partitionCheck) observe(r *kafka.Record) bool {
 	}
 	if want := kafka.KeyPartition(r.Key, n); want != r.Partition {
 		delete(c.parts, r.Topic)
-		c.logf("query %s: topic %s holds key %s in partition %d, but Kafka's Java partitioner (murmur2), which eddy's own writes use too, puts that key in partition %d: "+
+		c.warn(fmt.Sprintf("query %s: topic %s holds key %s in partition %d, but Kafka's Java partitioner (murmur2), which eddy's own writes use too, puts that key in partition %d: "+
 			"the join matches it only with rows the other side holds in partition %d, so unless every topic of the join was written with the same partitioner, rows keyed like it will not match. "+
 			"Write the topic with the murmur2 partitioner (librdkafka and kcat: partitioner=murmur2_random) or repartition it with PARTITION BY",
-			c.query, r.Topic, strconv.Quote(string(r.Key)), r.Partition, want, r.Partition)
+			c.query, r.Topic, strconv.Quote(string(r.Key)), r.Partition, want, r.Partition))
 	}
 	return len(c.parts) > 0
 }

@@ -24,6 +24,11 @@ type Options struct {
 	Stores StoreOpener
 	// Logf receives restore progress.
 	Logf func(format string, args ...any)
+	// Warn, when set, receives what the query found wrong with its
+	// input that the user can mend (a joined topic written with another
+	// partitioner than Kafka's Java clients'), besides the server log:
+	// the engine lists it with the query's errors (EXPLAIN).
+	Warn func(queryID, message string)
 	// MemberID names this server among the servers of its service,
 	// unique to it and stable across its restarts: an exactly-once
 	// query's transactional ID is its group and this, so a restarted
@@ -191,7 +196,12 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 		q.stream = newOutStream(cluster, topo.Linger, func(format string, args ...any) {
 			q.opts.Logf("query %s: %s", topo.ID, fmt.Sprintf(format, args...))
 		})
-		q.placement = newPartitionCheck(ctx, cluster, topo, q.opts.Logf)
+		q.placement = newPartitionCheck(ctx, cluster, topo, func(msg string) {
+			q.opts.Logf("%s", msg)
+			if q.opts.Warn != nil {
+				q.opts.Warn(topo.ID, msg)
+			}
+		})
 	}
 	// The in-memory cluster delivers each produce synchronously (tests):
 	// it never caches, so every update is seen.
