@@ -73,10 +73,13 @@ func (r *Runtime) runSourceLeased(ctx context.Context, c *connector, t *task) er
 		sub.Close()
 	}()
 	t.mu.Lock()
-	if t.failure == nil { // a restart after a failure stays FAILED (see task.started)
+	// A restart after a failure stays FAILED with its error (see
+	// task.started), and was assigned the connector before: taking the
+	// lease again is part of the restart, not a wait to report.
+	if t.failure == nil {
 		t.state = StateUnassigned
+		t.progress = "waiting for this server to be assigned the connector"
 	}
-	t.progress = "waiting for this server to be assigned the connector"
 	t.mu.Unlock()
 	for {
 		select {
