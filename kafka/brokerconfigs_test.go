@@ -27,7 +27,6 @@ func TestEmbeddedBrokerAlterKeepsStartSettings(t *testing.T) {
 	ctx := testCtx(t)
 	cl := foreignClient(t, e)
 	adm := kadm.NewClient(cl)
-	str := func(s string) *string { return &s }
 	if _, err := adm.CreateTopics(ctx, 1, 1, nil, "old"); err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +74,7 @@ func TestEmbeddedBrokerAlterKeepsStartSettings(t *testing.T) {
 	}
 
 	// Replace the broker's dynamic settings with one of its own.
-	if resp, err := adm.AlterBrokerConfigsState(ctx, []kadm.AlterConfig{{Name: "message.max.bytes", Value: str("2000000")}}); err != nil || len(resp) != 1 || resp[0].Err != nil {
+	if resp, err := adm.AlterBrokerConfigsState(ctx, []kadm.AlterConfig{{Name: "message.max.bytes", Value: kmsg.StringPtr("2000000")}}); err != nil || len(resp) != 1 || resp[0].Err != nil {
 		t.Fatalf("replace: %v %+v", err, resp)
 	}
 	wants := map[string]string{"message.max.bytes": "2000000"}
@@ -85,7 +84,7 @@ func TestEmbeddedBrokerAlterKeepsStartSettings(t *testing.T) {
 	check("after a replace", wants)
 
 	// A dynamic value, then its DELETE: back to the static value.
-	if _, err := adm.AlterBrokerConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "log.retention.ms", Value: str("3600000")}}); err != nil {
+	if _, err := adm.AlterBrokerConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "log.retention.ms", Value: kmsg.StringPtr("3600000")}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := adm.AlterBrokerConfigs(ctx, []kadm.AlterConfig{{Op: kadm.DeleteConfig, Name: "log.retention.ms"}, {Op: kadm.DeleteConfig, Name: "log.segment.bytes"}}); err != nil {

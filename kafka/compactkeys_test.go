@@ -21,13 +21,12 @@ import (
 func TestEmbeddedRefusesNullKeysToCompactedTopics(t *testing.T) {
 	e, _ := startBroker(t)
 	ctx := testCtx(t)
-	str := func(s string) *string { return &s }
 	admCl := foreignClient(t, e)
 	adm := kadm.NewClient(admCl)
-	if _, err := adm.CreateTopics(ctx, 1, 1, map[string]*string{"cleanup.policy": str("compact")}, "c"); err != nil {
+	if _, err := adm.CreateTopics(ctx, 1, 1, map[string]*string{"cleanup.policy": kmsg.StringPtr("compact")}, "c"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := adm.CreateTopics(ctx, 1, 1, map[string]*string{"cleanup.policy": str("compact,delete")}, "cd"); err != nil {
+	if _, err := adm.CreateTopics(ctx, 1, 1, map[string]*string{"cleanup.policy": kmsg.StringPtr("compact,delete")}, "cd"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := adm.CreateTopics(ctx, 1, 1, nil, "d"); err != nil {
@@ -97,14 +96,14 @@ func TestEmbeddedRefusesNullKeysToCompactedTopics(t *testing.T) {
 	}
 
 	// Policies changed after creation count.
-	if _, err := adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "cleanup.policy", Value: str("compact")}}, "d"); err != nil {
+	if _, err := adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "cleanup.policy", Value: kmsg.StringPtr("compact")}}, "d"); err != nil {
 		t.Fatal(err)
 	}
 	err = cl.ProduceSync(ctx, &kgo.Record{Topic: "d", Value: []byte("v")}).FirstErr()
 	if !errors.Is(err, kerr.InvalidRecord) {
 		t.Errorf("no key to a topic switched to compact: %v, want INVALID_RECORD", err)
 	}
-	if _, err := adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "cleanup.policy", Value: str("delete")}}, "c"); err != nil {
+	if _, err := adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "cleanup.policy", Value: kmsg.StringPtr("delete")}}, "c"); err != nil {
 		t.Fatal(err)
 	}
 	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "c", Value: []byte("v")}).FirstErr(); err != nil {

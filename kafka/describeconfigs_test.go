@@ -27,11 +27,10 @@ func TestEmbeddedDescribesConfigsItApplies(t *testing.T) {
 	ctx := testCtx(t)
 	cl := foreignClient(t, e)
 	adm := kadm.NewClient(cl)
-	str := func(s string) *string { return &s }
 	if _, err := adm.CreateTopics(ctx, 1, 1, nil, "plain"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := adm.CreateTopics(ctx, 1, 1, map[string]*string{"retention.ms": str("3600000"), "cleanup.policy": str("compact,delete")}, "own"); err != nil {
+	if _, err := adm.CreateTopics(ctx, 1, 1, map[string]*string{"retention.ms": kmsg.StringPtr("3600000"), "cleanup.policy": kmsg.StringPtr("compact,delete")}, "own"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -106,7 +105,7 @@ func TestEmbeddedDescribesConfigsItApplies(t *testing.T) {
 
 	// A broker setting changed since start applies to topics without
 	// their own.
-	if _, err := adm.AlterBrokerConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "log.retention.ms", Value: str("7200000")}}); err != nil {
+	if _, err := adm.AlterBrokerConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "log.retention.ms", Value: kmsg.StringPtr("7200000")}}); err != nil {
 		t.Fatal(err)
 	}
 	rcs, err = adm.DescribeTopicConfigs(ctx, "plain")

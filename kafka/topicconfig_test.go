@@ -8,6 +8,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // A topic setting whose value Kafka would refuse is refused with
@@ -20,16 +21,15 @@ func TestEmbeddedRefusesInvalidTopicConfigs(t *testing.T) {
 	ctx := testCtx(t)
 	cl := foreignClient(t, e)
 	adm := kadm.NewClient(cl)
-	str := func(s string) *string { return &s }
 
 	for _, bad := range []map[string]*string{
-		{"max.message.bytes": str("x")},
-		{"retention.ms": str("abc")},
-		{"retention.ms": str("-5")},
-		{"cleanup.policy": str("bogus")},
-		{"segment.bytes": str("1"), "retention.ms": str("1000")},
-		{"min.cleanable.dirty.ratio": str("2")},
-		{"message.timestamp.type": str("Now")},
+		{"max.message.bytes": kmsg.StringPtr("x")},
+		{"retention.ms": kmsg.StringPtr("abc")},
+		{"retention.ms": kmsg.StringPtr("-5")},
+		{"cleanup.policy": kmsg.StringPtr("bogus")},
+		{"segment.bytes": kmsg.StringPtr("1"), "retention.ms": kmsg.StringPtr("1000")},
+		{"min.cleanable.dirty.ratio": kmsg.StringPtr("2")},
+		{"message.timestamp.type": kmsg.StringPtr("Now")},
 	} {
 		resp, err := adm.CreateTopics(ctx, 1, 1, bad, "t-bad")
 		if err != nil {
@@ -52,18 +52,18 @@ func TestEmbeddedRefusesInvalidTopicConfigs(t *testing.T) {
 		t.Fatal("a refused topic was created")
 	}
 
-	resp, err := adm.CreateTopics(ctx, 1, 1, map[string]*string{"retention.ms": str("3600000"), "cleanup.policy": str("compact,delete"), "max.message.bytes": str("2000000")}, "t")
+	resp, err := adm.CreateTopics(ctx, 1, 1, map[string]*string{"retention.ms": kmsg.StringPtr("3600000"), "cleanup.policy": kmsg.StringPtr("compact,delete"), "max.message.bytes": kmsg.StringPtr("2000000")}, "t")
 	if err != nil || resp["t"].Err != nil {
 		t.Fatalf("valid settings: %v %v", err, resp["t"].Err)
 	}
-	alt, err := adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "retention.ms", Value: str("abc")}}, "t")
+	alt, err := adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "retention.ms", Value: kmsg.StringPtr("abc")}}, "t")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(alt) != 1 || !errors.Is(alt[0].Err, kerr.InvalidConfig) {
 		t.Errorf("incremental retention.ms=abc: %+v, want INVALID_CONFIG", alt)
 	}
-	alt, err = adm.AlterTopicConfigsState(ctx, []kadm.AlterConfig{{Name: "retention.ms", Value: str("7200000")}, {Name: "cleanup.policy", Value: str("delete,nope")}}, "t")
+	alt, err = adm.AlterTopicConfigsState(ctx, []kadm.AlterConfig{{Name: "retention.ms", Value: kmsg.StringPtr("7200000")}, {Name: "cleanup.policy", Value: kmsg.StringPtr("delete,nope")}}, "t")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestEmbeddedRefusesInvalidTopicConfigs(t *testing.T) {
 	if got["retention.ms"] != "3600000" || got["cleanup.policy"] != "compact,delete" {
 		t.Errorf("after refused changes: retention.ms=%q cleanup.policy=%q, want them unchanged", got["retention.ms"], got["cleanup.policy"])
 	}
-	alt, err = adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "retention.ms", Value: str("-1")}}, "t")
+	alt, err = adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "retention.ms", Value: kmsg.StringPtr("-1")}}, "t")
 	if err != nil || len(alt) != 1 || alt[0].Err != nil {
 		t.Fatalf("incremental retention.ms=-1: %+v %v", alt, err)
 	}
