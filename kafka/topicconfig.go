@@ -135,16 +135,7 @@ func refuseInvalidTopicConfigs(c *kfake.Cluster) func(kmsg.Request) (kmsg.Respon
 			if !refused {
 				return nil, nil, false
 			}
-			resp := r.ResponseKind().(*kmsg.CreateTopicsResponse)
-			for i, t := range r.Topics {
-				rt := kmsg.NewCreateTopicsResponseTopic()
-				rt.Topic = t.Topic
-				rt.NumPartitions, rt.ReplicationFactor = -1, -1
-				msg, code := verdict(bad[i])
-				rt.ErrorCode, rt.ErrorMessage = code, &msg
-				resp.Topics = append(resp.Topics, rt)
-			}
-			return resp, nil, true
+			return refusedCreateTopics(r, func(i int) (string, int16) { return verdict(bad[i]) }), nil, true
 		case *kmsg.AlterConfigsRequest:
 			sets := make([][]setting, len(r.Resources))
 			for i, rr := range r.Resources {

@@ -55,21 +55,28 @@ func refuseInvalidTopicNames(c *kfake.Cluster) func(kmsg.Request) (kmsg.Response
 		if !refused {
 			return nil, nil, false
 		}
-		resp := r.ResponseKind().(*kmsg.CreateTopicsResponse)
-		for i, t := range r.Topics {
-			rt := kmsg.NewCreateTopicsResponseTopic()
-			rt.Topic = t.Topic
-			rt.NumPartitions, rt.ReplicationFactor = -1, -1
-			msg := "Another topic of the request has an invalid name: no topic was created."
-			rt.ErrorCode = kerr.InvalidRequest.Code
+		resp := refusedCreateTopics(r, func(i int) (string, int16) {
 			if bad[i] != nil {
-				msg = bad[i].Error()
-				rt.ErrorCode = kerr.InvalidTopicException.Code
+				return bad[i].Error(), kerr.InvalidTopicException.Code
 			}
-			rt.ErrorMessage = &msg
-			resp.Topics = append(resp.Topics, rt)
-		}
+			return "Another topic of the request has an invalid name: no topic was created.", kerr.InvalidRequest.Code
+		})
 		c.KeepControl() // a handled control is dropped otherwise
 		return resp, nil, true
 	}
+}
+
+// refusedCreateTopics answers a CreateTopics that creates nothing: each
+// topic with the message and error code answer gives topic i.
+func refusedCreateTopics(r *kmsg.CreateTopicsRequest, answer func(i int) (msg string, code int16)) *kmsg.CreateTopicsResponse {
+	resp := r.ResponseKind().(*kmsg.CreateTopicsResponse)
+	for i, t := range r.Topics {
+		rt := kmsg.NewCreateTopicsResponseTopic()
+		rt.Topic = t.Topic
+		rt.NumPartitions, rt.ReplicationFactor = -1, -1
+		msg, code := answer(i)
+		rt.ErrorCode, rt.ErrorMessage = code, &msg
+		resp.Topics = append(resp.Topics, rt)
+	}
+	return resp
 }
