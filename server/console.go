@@ -62,6 +62,18 @@ func consoleStatic() http.Handler {
 			_, _ = w.Write(b)
 			return
 		}
+		if p == "/favicon.ico" || p == "/favicon.svg" {
+			// Not content-hashed: cached for a day, not for good.
+			b, err := fs.ReadFile(assets, "favicon.svg")
+			if err != nil {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "image/svg+xml")
+			w.Header().Set("Cache-Control", "public, max-age=86400")
+			_, _ = w.Write(b)
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		w.Header().Set("Vary", "Accept-Encoding")
 		if ct := mime.TypeByExtension(path.Ext(p)); ct != "" && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {

@@ -201,6 +201,12 @@ func TestConsolePageAndCredentials(t *testing.T) {
 			t.Errorf("%s gzipped: %d %v", a, code, hdr)
 		}
 	}
+	// The icon, like the page, needs no credentials.
+	for _, p := range []string{"/favicon.ico", "/favicon.svg"} {
+		if code, hdr, body := get(p, nil); code != 200 || hdr.Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(body, "<svg") {
+			t.Errorf("%s: %d %s", p, code, hdr.Get("Content-Type"))
+		}
+	}
 	if code, hdr, _ := get("/", nil); code != 401 || hdr.Get("WWW-Authenticate") == "" {
 		t.Errorf("GET / as an API client without credentials: %d", code)
 	}

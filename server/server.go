@@ -420,6 +420,10 @@ func (s *Server) routes() http.Handler {
 		gated.ServeHTTP(w, r)
 	})
 	chc.Handle("GET /assets/", static)
+	// Browsers ask for /favicon.ico whatever the page links: both names
+	// answer the console's SVG icon.
+	chc.Handle("GET /favicon.svg", static)
+	chc.Handle("GET /favicon.ico", static)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/info", http.StatusTemporaryRedirect)
 	})

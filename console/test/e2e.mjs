@@ -93,6 +93,11 @@ async function mainFlow() {
   await page.waitForSelector('.cm-content');
   await page.waitForSelector('#cat-streams');
 
+  step('the server answers /favicon.ico with an icon');
+  const icon = await fetch(url + '/favicon.ico');
+  const iconText = await icon.text();
+  if (icon.status !== 200 || !/^image\/svg\+xml/.test(icon.headers.get('content-type')) || !iconText.startsWith('<svg')) fail(`/favicon.ico: ${icon.status} ${icon.headers.get('content-type')}`);
+
   step('create a stream, insert rows, create a persistent query');
   await runAndWait([
     "SET 'auto.offset.reset' = 'earliest';",
