@@ -51,7 +51,7 @@ function language(schema) {
   return [lang, lang.language.data.of({ autocomplete: extraCompletions })];
 }
 
-export function createEditor(parent, { doc, onRun }) {
+export function createEditor(parent, { doc, onRun, onChange }) {
   const runKeys = Prec.highest(keymap.of([
     { key: 'Mod-Enter', run: (v) => { onRun(v); return true; } },
     { key: 'Shift-Enter', run: (v) => { onRun(v); return true; } },
@@ -68,7 +68,7 @@ export function createEditor(parent, { doc, onRun }) {
         autocompletion({ activateOnTyping: true }),
         lintGutter(),
         keymap.of([...completionKeymap, ...defaultKeymap, ...historyKeymap, indentWithTab]),
-        EditorView.updateListener.of((u) => { if (u.docChanged) clearErrors(u.view); }),
+        EditorView.updateListener.of((u) => { if (u.docChanged) { clearErrors(u.view); if (onChange) onChange(); } }),
       ],
     }),
   });

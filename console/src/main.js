@@ -144,7 +144,7 @@ async function runScript(gen) {
   const sel = view.state.selection.main;
   const text = sel.empty ? view.state.doc.toString() : view.state.sliceDoc(sel.from, sel.to);
   const stmts = splitStatements(text, sel.empty ? 0 : sel.from);
-  localStorage.setItem('eddy.doc', view.state.doc.toString());
+  saveDoc();
   for (const st of stmts) {
     if (gen !== runGen) return;
     remember(st.text);
@@ -545,9 +545,19 @@ async function start() {
   await refreshCatalog();
 }
 
+// The editor's text is kept per browser tab (session storage, which a
+// reload keeps): two tabs each keep their own. A new tab starts from the
+// text last saved in any tab (local storage).
+function saveDoc() {
+  const text = view.state.doc.toString();
+  sessionStorage.setItem('eddy.doc', text);
+  localStorage.setItem('eddy.doc', text);
+}
+let saveTimer = 0;
 view = createEditor(editorBox, {
-  doc: localStorage.getItem('eddy.doc') || "SET 'auto.offset.reset' = 'earliest';\nSHOW STREAMS;\n",
+  doc: sessionStorage.getItem('eddy.doc') ?? localStorage.getItem('eddy.doc') ?? "SET 'auto.offset.reset' = 'earliest';\nSHOW STREAMS;\n",
   onRun: () => runEditor(),
+  onChange: () => { clearTimeout(saveTimer); saveTimer = setTimeout(saveDoc, 300); },
 });
 grid = new Grid(gridBox);
 gridBox.hidden = true;

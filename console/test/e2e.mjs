@@ -98,6 +98,23 @@ async function mainFlow() {
   const iconText = await icon.text();
   if (icon.status !== 200 || !/^image\/svg\+xml/.test(icon.headers.get('content-type')) || !iconText.startsWith('<svg')) fail(`/favicon.ico: ${icon.status} ${icon.headers.get('content-type')}`);
 
+  step('each browser tab keeps its own editor text');
+  // Run in this tab, then in another: this tab, reloaded, has its own
+  // text back, not the other tab's.
+  await runAndWait('SHOW TOPICS; -- tab one');
+  await page.waitForSelector('#output table.entity');
+  const other = await browser.newPage();
+  await other.goto(url + '/');
+  await other.waitForSelector('.cm-content');
+  await other.evaluate((t) => { const v = window.eddyConsole.view; v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: t } }); }, 'SHOW STREAMS; -- tab two');
+  await other.click('#run');
+  await other.waitForSelector('#output table.entity');
+  await other.close();
+  await page.reload();
+  await page.waitForSelector('#cat-streams');
+  const tabText = await page.evaluate(() => window.eddyConsole.view.state.doc.toString());
+  if (tabText !== 'SHOW TOPICS; -- tab one') fail(`this tab's text after the other tab ran: ${JSON.stringify(tabText)}`);
+
   step('create a stream, insert rows, create a persistent query');
   await runAndWait([
     "SET 'auto.offset.reset' = 'earliest';",
