@@ -229,7 +229,7 @@ async function runQuery(sql, isPrint, extraProps = {}) {
   const onRow = (r) => { count++; recent.push(performance.now()); grid.add(r); };
   try {
     await guard(() => stream(sql, { ...session.props, ...extraProps }, session.vars, ctl.signal, isPrint
-      ? { onLine: (line) => { answered = true; if (line.trim()) onRow([line]); } }
+      ? { onLine: (line) => { answered = true; if (printFormat(line)) return; if (line.trim()) onRow([line]); } }
       : { onHeader: (h) => { answered = true; running.queryId = h.queryId; grid.reset(h.columnNames || []); }, onRow }));
   } catch (e) {
     if (e.name === 'AbortError') return;
@@ -241,6 +241,19 @@ async function runQuery(sql, isPrint, extraProps = {}) {
     stopBtn.disabled = true;
     tick();
   }
+}
+
+// printFormat shows PRINT's "Key format: …" and "Value format: …" lines
+// above the grid (the latest of each) instead of counting them as rows.
+function printFormat(line) {
+  const m = /^(Key|Value) format: /.exec(line);
+  if (!m) return false;
+  const id = `print-${m[1].toLowerCase()}-format`;
+  const line0 = el(`div#${id}.msg`, { text: line });
+  const old = document.getElementById(id);
+  if (old) old.replaceWith(line0); else output.append(line0);
+  showOutput();
+  return true;
 }
 
 function stopQuery() {

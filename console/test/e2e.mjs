@@ -248,6 +248,10 @@ async function mainFlow() {
     [...document.querySelectorAll('.grid-row .cell')].filter((c) => c.textContent.startsWith('rowtime:')).length >= 2);
   const printed = await page.$$eval('.grid-row .cell', (cs) => cs.map((c) => c.textContent).filter((t) => t.startsWith('rowtime:')));
   if (printed.length !== 2 || !/value: \{"ITEM":/.test(printed[0])) fail('PRINT rows: ' + printed);
+  // The format lines show above the grid and are not rows.
+  const printCount = await page.getAttribute('#status', 'data-rows');
+  if (printCount !== '2') fail(`PRINT … LIMIT 2 counted ${printCount} rows`);
+  if (!(await page.isVisible('#output .msg:text-matches("^Value format: ")'))) fail('PRINT\'s value format line is not shown above the grid');
 
   step('a syntax error is marked at its line');
   await runAndWait('SELECT *\nFROM orders\nWHERE qty = = 1 EMIT CHANGES;');
