@@ -236,3 +236,39 @@ func TestPrintWindowedAvroKey(t *testing.T) {
 		t.Errorf("TUMBLE_AVRO:\n%s", strings.Join(lines, "\n"))
 	}
 }
+
+// TestPrintToEnd: with eddy.print.to.end, PRINT … FROM BEGINNING LIMIT
+// 50 of a topic holding 3 records prints them and returns, where it
+// would wait for 47 more; so does an empty topic.
+func TestPrintToEnd(t *testing.T) {
+	e, _ := newMemEngine(t)
+	mustExec(t, e, `CREATE STREAM few (id INT KEY, v STRING) WITH (kafka_topic='few', value_format='JSON', partitions=2);
+		INSERT INTO few (id, v) VALUES (1, 'a');
+		INSERT INTO few (id, v) VALUES (2, 'b');
+		INSERT INTO few (id, v) VALUES (3, 'c');
+		CREATE STREAM none (id INT KEY) WITH (kafka_topic='none', value_format='JSON', partitions=1);`)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	printAll := func(stmt string) []string {
+		var lines []string
+		if err := e.Print(ctx, stmt, map[string]string{PrintToEndProperty: "true"}, func(l string) error {
+			lines = append(lines, l)
+			return nil
+		}); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("%s: still printing after %q", stmt, lines)
+		}
+		return lines
+	}
+	if keys := printKeys(t, printAll("PRINT 'few' FROM BEGINNING LIMIT 50;")); len(keys) != 3 {
+		t.Errorf("few: keys %q, want 3", keys)
+	}
+	if keys := printKeys(t, printAll("PRINT 'few' FROM BEGINNING INTERVAL 2;")); len(keys) != 2 {
+		t.Errorf("few, interval 2: keys %q, want 2", keys)
+	}
+	if lines := printAll("PRINT 'none' FROM BEGINNING LIMIT 50;"); len(lines) != 0 {
+		t.Errorf("none: %q", lines)
+	}
+}

@@ -378,6 +378,9 @@ func (e *Engine) Print(ctx context.Context, text string, props map[string]string
 	if limit == 0 {
 		return nil // no record to print
 	}
+	if pr.FromBeginning && strings.EqualFold(props[PrintToEndProperty], "true") {
+		return e.printToEnd(ctx, topic, handler)
+	}
 	sub, err := e.cluster.Subscribe(ctx, kafka.SubscribeOptions{
 		Group: "_confluent-ksql-" + e.sid + "print_" + fmt.Sprint(rand.Int64()), Topics: []string{topic}, Reset: reset, NoCommit: true,
 	}, handler)
@@ -397,3 +400,40 @@ func (e *Engine) Print(ctx context.Context, text string, props map[string]string
 }
 
 var errPrintDone = errors.New("print limit reached")
+
+// printToEnd feeds handler, in batches, the records topic holds now (to
+// its last stable offsets) and returns: the console's Preview ends once
+// it has shown a small topic whole instead of waiting for more records.
+func (e *Engine) printToEnd(ctx context.Context, topic string, handler func(context.Context, []kafka.Record) error) error {
+	ends, err := e.cluster.EndOffsets(ctx, topic)
+	if err != nil {
+		return err
+	}
+	from := make(map[int32]int64, len(ends))
+	for p := range ends {
+		from[p] = 0 // ReadPartitions starts at the log's start
+	}
+	const batchSize = 500
+	var batch []kafka.Record
+	_, err = e.cluster.ReadPartitions(ctx, topic, from, func(r kafka.Record) error {
+		batch = append(batch, r)
+		if len(batch) < batchSize {
+			return nil
+		}
+		err := handler(ctx, batch)
+		batch = nil
+		return err
+	})
+	if err == nil {
+		err = handler(ctx, batch)
+	}
+	if errors.Is(err, errPrintDone) || ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// PrintToEndProperty, set to true in a PRINT … FROM BEGINNING request's
+// properties, ends the PRINT once it has printed every record its topic
+// held when it started (eddy's own; the console's Preview sets it).
+const PrintToEndProperty = "eddy.print.to.end"

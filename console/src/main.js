@@ -232,7 +232,7 @@ async function runQuery(sql, isPrint, extraProps = {}) {
       ? { onLine: (line) => { answered = true; if (printFormat(line)) return; if (line.trim()) onRow([line]); } }
       : { onHeader: (h) => { answered = true; running.queryId = h.queryId; grid.reset(h.columnNames || []); }, onRow }));
   } catch (e) {
-    if (e.name === 'AbortError') return;
+    if (e.name === 'AbortError') return null;
     if (answered) e.midStream = true;
     throw e;
   } finally {
@@ -241,6 +241,7 @@ async function runQuery(sql, isPrint, extraProps = {}) {
     stopBtn.disabled = true;
     tick();
   }
+  return count;
 }
 
 // printFormat shows PRINT's "Key format: …" and "Value format: …" lines
@@ -400,7 +401,24 @@ async function showSource(name, box) {
     d.statistics ? el('p.muted', { text: d.statistics }) : null,
     el('div.buttons', null,
       el('button#query-this', { text: 'Query this', onclick: () => insertText(`SELECT * FROM ${quoteIdent(d.name)} EMIT CHANGES;`) }),
-      el('button#preview', { text: 'Preview', title: 'the latest records of its topic', onclick: () => { showPage('editor'); exclusive(() => runQuery(`PRINT '${d.topic}' FROM BEGINNING LIMIT 50;`, true).catch((e) => say(e.message))); } }))));
+      el('button#preview', { text: 'Preview', title: 'the first records of its topic', onclick: () => { showPage('editor'); exclusive(() => preview(d.topic)); } }))));
+}
+
+// preview prints a topic's first records. It ends once it has shown
+// every record the topic held when it started (eddy.print.to.end), so a
+// topic of 3 records shows them and ends instead of waiting for more.
+async function preview(topic) {
+  const limit = 50;
+  let shown;
+  try {
+    shown = await runQuery(`PRINT '${topic}' FROM BEGINNING LIMIT ${limit};`, true, { 'eddy.print.to.end': 'true' });
+  } catch (e) {
+    say(e.message);
+    return;
+  }
+  if (shown == null) return; // stopped
+  say(shown >= limit ? `Preview: the first ${limit} records of ${topic}.`
+    : `Preview ended: ${shown === 0 ? 'no records' : shown === 1 ? 'the one record' : `all ${shown} records`} ${topic} held when it started.`);
 }
 
 // ---- queries page ----------------------------------------------------

@@ -253,6 +253,15 @@ async function mainFlow() {
   if (printCount !== '2') fail(`PRINT … LIMIT 2 counted ${printCount} rows`);
   if (!(await page.isVisible('#output .msg:text-matches("^Value format: ")'))) fail('PRINT\'s value format line is not shown above the grid');
 
+  step('Preview of a topic holding fewer records than its limit ends by itself');
+  // orders holds 6 records; Preview asks for up to 50.
+  await page.click('#cat-streams [data-source="ORDERS"]');
+  await page.click('#preview');
+  await page.waitForSelector('#output .msg:text-is("Preview ended: all 6 records orders held when it started.")', { timeout: 15000 })
+    .catch(() => fail('the preview of a 6-record topic has not ended after 15 s'));
+  await page.waitForFunction(() => /done/.test(document.querySelector('#status').textContent) && document.querySelector('#stop').disabled);
+  if (await page.getAttribute('#status', 'data-rows') !== '6') fail('preview rows: ' + await page.getAttribute('#status', 'data-rows'));
+
   step('a syntax error is marked at its line');
   await runAndWait('SELECT *\nFROM orders\nWHERE qty = = 1 EMIT CHANGES;');
   await page.waitForSelector('#error');
