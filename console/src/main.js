@@ -311,11 +311,25 @@ function typeText(s) {
 }
 
 function describeSource(d) {
+  const queries = (title, list) => (list || []).length
+    ? el('div', null, el('h4', { text: title }), entityTable(['Query', 'State', 'Sinks', 'Statement'], list.map((q) => [q.id, q.state, (q.sinks || []).join(', '), q.queryString])))
+    : null;
   return el('div.describe', null, el('h4', { text: `${d.type} ${d.name}` }),
     el('p.muted', { text: `topic ${d.topic} · key ${d.keyFormat} · value ${d.valueFormat}${d.partitions ? ' · ' + d.partitions + ' partitions' : ''}` }),
     entityTable(['Column', 'Type', ''], d.fields.map((f) => [f.name, typeText(f.schema), f.type === 'KEY' ? 'KEY' : ''])),
-    d.statistics ? el('p.muted', { text: d.statistics }) : null,
-    d.errorStats ? el('p.muted', { text: d.errorStats }) : null);
+    // What DESCRIBE … EXTENDED adds, as the shell shows it.
+    d.extended ? el('div.extended', null,
+      el('table.entity', null, el('tbody', null, [['Type', d.type], ['Timestamp field', d.timestamp || 'Not set - using <ROWTIME>'], ['Key format', d.keyFormat], ['Value format', d.valueFormat],
+        ['Kafka topic', `${d.topic} (partitions: ${d.partitions}, replication: ${d.replication})`], ...(d.windowType ? [['Window', d.windowType]] : []),
+        ...((d.sourceConstraints || []).length ? [['Sources that depend on it', d.sourceConstraints.join(', ')]] : [])]
+        .map(([k, v]) => el('tr', null, el('th', { text: k }), el('td', { text: v }))))),
+      d.statement ? el('pre.stmt', { text: d.statement }) : null,
+      queries('Queries that read from this source', d.readQueries),
+      queries('Queries that write to this source', d.writeQueries),
+      el('h4', { text: 'Local runtime statistics' }),
+      el('pre.plan', { text: [d.statistics, d.errorStats].filter(Boolean).join('\n') || '(none yet)' })) : null,
+    !d.extended && d.statistics ? el('p.muted', { text: d.statistics }) : null,
+    !d.extended && d.errorStats ? el('p.muted', { text: d.errorStats }) : null);
 }
 
 // describeQuery shows EXPLAIN's answer: the statement, columns, sources

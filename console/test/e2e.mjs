@@ -173,6 +173,14 @@ async function mainFlow() {
   await page.waitForSelector('#output pre.plan:has-text("Sub-topology")');
   if (await page.$('#output pre.json')) fail('shown as raw JSON: ' + await page.textContent('#output pre.json'));
 
+  step('DESCRIBE … EXTENDED shows the queries reading the source and its statistics');
+  await runAndWait('DESCRIBE orders EXTENDED;');
+  await page.waitForSelector(`#output .describe table.entity td:text-is("${ctas}")`, { timeout: 10000 })
+    .catch(() => fail('DESCRIBE EXTENDED does not list the query reading ORDERS'));
+  await page.waitForSelector('#output h4:text-is("Queries that read from this source")');
+  await page.waitForSelector('#output h4:text-is("Local runtime statistics")');
+  await page.waitForSelector('#output td:text-is("orders (partitions: 2, replication: 1)")');
+
   step('Run while a push query streams stops it and runs the new statement');
   await runAndWait('SELECT id, item FROM orders EMIT CHANGES;');
   await page.waitForFunction(() => Number(document.querySelector('#status').dataset.rows) >= 5 && !document.querySelector('#stop').disabled);
