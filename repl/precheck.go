@@ -2,8 +2,6 @@ package repl
 
 import (
 	"bufio"
-	"errors"
-	"maps"
 	"strings"
 
 	"github.com/eddysql/eddy/sql"
@@ -46,55 +44,15 @@ func scriptStatements(text string) []located {
 }
 
 // checkSyntax parses every statement of a script before any of them
-// runs, as ksqlDB's shell parses a whole file (or -e) first: a syntax
-// error on line 37 stops the script with nothing done, instead of after
-// the 36 lines before it have created streams and started queries.
-// Variables are followed as the script's DEFINE, UNDEFINE and SET of
-// ksql.variable.substitution.enable change them; a statement naming a
-// variable not known yet (a RUN SCRIPT may define it) is left for when
-// it runs, as are errors other than syntax errors.
+// runs (sql.FirstSyntaxError, which the web console's check uses too).
 func (s *shell) checkSyntax(stmts []located) error {
-	vars := maps.Clone(s.vars)
-	substitute := sql.SubstitutionOn(s.props)
-	for _, st := range stmts {
-		text := st.text
-		if substitute {
-			sub, err := sql.Substitute(text, vars)
-			if err != nil {
-				continue
-			}
-			text = sub
-		}
-		parsed, err := sql.Parse(text)
-		if se := (*sql.Error)(nil); errors.As(err, &se) && !se.Semantic {
-			return &StatementError{Source: s.source, Line: st.at.line, Col: st.at.col, Text: text, Err: err}
-		}
-		if err != nil || len(parsed) != 1 {
-			continue
-		}
-		switch p := parsed[0].(type) {
-		case *sql.Define:
-			for k := range vars {
-				if strings.EqualFold(k, p.Name) {
-					delete(vars, k)
-				}
-			}
-			vars[spelledName(text, p.Name)] = p.Value
-		case *sql.Undefine:
-			for k := range vars {
-				if strings.EqualFold(k, p.Name) {
-					delete(vars, k)
-				}
-			}
-		case *sql.SetProperty:
-			if p.Name == sql.SubstitutionProperty {
-				substitute = sql.SubstitutionOn(map[string]string{p.Name: p.Value})
-			}
-		case *sql.UnsetProperty:
-			if p.Name == sql.SubstitutionProperty {
-				substitute = true
-			}
-		}
+	texts := make([]string, len(stmts))
+	for i, st := range stmts {
+		texts[i] = st.text
 	}
-	return nil
+	i, text, err := sql.FirstSyntaxError(texts, s.vars, s.props)
+	if i < 0 {
+		return nil
+	}
+	return &StatementError{Source: s.source, Line: stmts[i].at.line, Col: stmts[i].at.col, Text: text, Err: err}
 }

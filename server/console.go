@@ -14,6 +14,7 @@ import (
 
 	"github.com/eddysql/eddy/console"
 	"github.com/eddysql/eddy/engine"
+	"github.com/eddysql/eddy/sql"
 )
 
 // The web console is a page served from the binary at / (to browsers:
@@ -142,6 +143,46 @@ func (s *Server) handleConsoleQuery(w http.ResponseWriter, r *http.Request) {
 // and lag of every persistent query over the last minutes.
 func (s *Server) handleConsoleMetrics(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.samples.series(r.URL.Query().Get("query")))
+}
+
+// consoleCheck is the body of POST /console/api/check: a script's
+// statements, as the console split them, and the session's properties
+// and variables they would run with.
+type consoleCheck struct {
+	Statements        []string       `json:"statements"`
+	StreamsProperties map[string]any `json:"streamsProperties"`
+	SessionVariables  map[string]any `json:"sessionVariables"`
+}
+
+// handleConsoleCheck parses a script's statements before the console
+// runs any of them, as the shell does (sql.FirstSyntaxError): the
+// console sends each statement on its own, so without this a syntax
+// error in the third would be found after the first two had run. It
+// answers {"statement": -1} or the index of the first statement that
+// does not parse with the parser's message (its "line L:C" counts from
+// that statement).
+func (s *Server) handleConsoleCheck(w http.ResponseWriter, r *http.Request) {
+	var req consoleCheck
+	if aerr := s.readJSON(w, r, &req); aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	props, aerr := properties(req.StreamsProperties)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	vars, aerr := variables(req.SessionVariables)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	i, _, err := sql.FirstSyntaxError(req.Statements, vars, props)
+	if i < 0 {
+		writeJSON(w, http.StatusOK, map[string]any{"statement": -1})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"statement": i, "message": err.Error()})
 }
 
 // sample is one reading of a query's counters.

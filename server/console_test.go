@@ -273,3 +273,32 @@ func TestConsoleJoinGraph(t *testing.T) {
 		t.Errorf("%d join nodes, want 1: %+v", joins, q.Topology)
 	}
 }
+
+// TestConsoleCheck: /console/api/check finds the first statement of a
+// script that does not parse, before any runs, following the script's
+// DEFINE as the shell's check does; it runs nothing.
+func TestConsoleCheck(t *testing.T) {
+	ts := startMem(t, nil)
+	check := func(stmts []string, vars map[string]string) map[string]any {
+		t.Helper()
+		b, _ := json.Marshal(map[string]any{"statements": stmts, "sessionVariables": vars})
+		code, _, body := ts.do(t, ts.http, "POST", "/console/api/check", "", string(b))
+		var out map[string]any
+		if err := json.Unmarshal([]byte(body), &out); code != 200 || err != nil {
+			t.Fatalf("check: %d %s", code, body)
+		}
+		return out
+	}
+	create := "CREATE STREAM s1 (id INT KEY) WITH (kafka_topic='s1', value_format='JSON', partitions=1);"
+	got := check([]string{create, "DEFINE w = 'x';", "SELECT * FROM s1\nWHERE id = = 1 EMIT CHANGES;"}, nil)
+	if got["statement"] != 2.0 || !strings.HasPrefix(got["message"].(string), "line 2:") {
+		t.Errorf("syntax error in the third statement: %v", got)
+	}
+	// ${w} is defined by the script's DEFINE, ${v} by the session.
+	if got := check([]string{"DEFINE w = 'S1';", "SELECT * FROM ${w} WHERE id = ${v} EMIT CHANGES;"}, map[string]string{"v": "1"}); got["statement"] != -1.0 {
+		t.Errorf("a well-formed script: %v", got)
+	}
+	if strings.Contains(ts.ksql(t, "SHOW STREAMS;"), "S1") {
+		t.Error("the check ran a statement")
+	}
+}

@@ -396,6 +396,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /metrics", s.metrics.handler())
 	mux.HandleFunc("GET /console/api/queries/{id}", s.handleConsoleQuery)
 	mux.HandleFunc("GET /console/api/metrics", s.handleConsoleMetrics)
+	mux.HandleFunc("POST /console/api/check", s.handleConsoleCheck)
 	mux.HandleFunc("POST /eddy/v1/queries/{id}/commit", s.handleCommitCached)
 	mux.HandleFunc("GET /eddy/v1/queries", s.handleQueryStates)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -64,6 +64,18 @@ export async function ksql(text, props = {}, vars = {}) {
   return parse(res);
 }
 
+// check parses a script's statements on the server before any runs:
+// {statement: -1}, or the index of the first that does not parse and
+// the parser's message.
+export async function check(statements, props = {}, vars = {}) {
+  const res = await send('/console/api/check', {
+    method: 'POST',
+    headers: headers({ 'Content-Type': 'application/json' }),
+    body: JSON.stringify({ statements, streamsProperties: props, sessionVariables: vars }),
+  });
+  return parse(res);
+}
+
 // stream runs a SELECT or PRINT through /query-stream and calls onHeader
 // once, then onRow per row (or per PRINT line), until the query ends or
 // signal aborts. It resolves when the stream ends.

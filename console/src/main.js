@@ -2,7 +2,7 @@
 // connectors, over the server's REST API.
 import './style.css';
 import { el, fmtRate, sparkline } from './util.js';
-import { get, ksql, stream, closeQuery, setCredentials, AuthError, ApiError, ConnectionError } from './api.js';
+import { get, ksql, check, stream, closeQuery, setCredentials, AuthError, ApiError, ConnectionError } from './api.js';
 import { createEditor, splitStatements, markError, setSchema, catalog } from './editor.js';
 import { Grid, ROW_CAP } from './grid.js';
 import { drawTopology } from './topology.js';
@@ -145,6 +145,27 @@ async function runScript(gen) {
   const text = sel.empty ? view.state.doc.toString() : view.state.sliceDoc(sel.from, sel.to);
   const stmts = splitStatements(text, sel.empty ? 0 : sel.from);
   saveDoc();
+  // The whole script is parsed before any of it runs, as in the shell:
+  // a syntax error in statement 3 leaves statements 1 and 2 unrun.
+  if (stmts.length > 1) {
+    let bad;
+    try {
+      bad = await guard(() => check(stmts.map((st) => st.text), session.props, session.vars));
+    } catch (e) {
+      if (e instanceof AuthError) return;
+      if (e instanceof ConnectionError) {
+        output.append(el('div#error.error', null, el('b', { text: 'Not run: ' }), e.message));
+        showOutput();
+        return;
+      }
+      bad = { statement: -1 }; // a server without the check: run as before
+    }
+    if (gen !== runGen) return;
+    if (bad.statement >= 0) {
+      statementError(stmts[bad.statement], bad.message, 'nothing in the script ran');
+      return;
+    }
+  }
   for (const st of stmts) {
     if (gen !== runGen) return;
     remember(st.text);
@@ -163,13 +184,18 @@ async function runScript(gen) {
         showOutput();
         return;
       }
-      const msg = e instanceof ApiError ? e.message : String(e);
-      const line = markError(view, st, msg);
-      output.append(el('div#error.error', null, el('b', { text: `Error at line ${line}: ` }), msg.split('\nStatement:')[0]));
-      showOutput();
+      statementError(st, e instanceof ApiError ? e.message : String(e));
       return;
     }
   }
+}
+
+// statementError marks where st failed and says why below the editor.
+function statementError(st, msg, note) {
+  const line = markError(view, st, msg);
+  output.append(el('div#error.error', null, el('b', { text: `Error at line ${line}: ` }), msg.split('\nStatement:')[0],
+    note ? el('div.muted', { text: `(${note})` }) : null));
+  showOutput();
 }
 
 async function runStatement(st) {

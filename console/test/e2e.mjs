@@ -278,6 +278,22 @@ async function mainFlow() {
   if (line !== 3) fail(`error marked on line ${line}, want 3`);
   if (!/line 3/.test(await page.textContent('#error'))) fail('error text: ' + await page.textContent('#error'));
 
+  step('a script is parsed whole first: a syntax error in statement 3 runs none of it');
+  await page.evaluate(() => document.querySelector('#output').replaceChildren());
+  await runAndWait([
+    "CREATE STREAM early1 (id INT KEY, v STRING) WITH (kafka_topic='early1', value_format='JSON', partitions=1);",
+    "CREATE STREAM early2 (id INT KEY, v STRING) WITH (kafka_topic='early2', value_format='JSON', partitions=1);",
+    'SELECT * FROM early1',
+    'WHERE v = = 1 EMIT CHANGES;',
+  ].join('\n'));
+  await page.waitForSelector('#error');
+  const early = await page.textContent('#error');
+  const earlyMark = await page.waitForSelector('.cm-lintRange-error');
+  const earlyLine = await earlyMark.evaluate((n) => [...document.querySelectorAll('.cm-content .cm-line')].indexOf(n.closest('.cm-line')) + 1);
+  const earlyStreams = (await api('/ksql', { ksql: 'SHOW STREAMS;' }))[0].streams.map((x) => x.name);
+  if (earlyStreams.includes('EARLY1') || earlyStreams.includes('EARLY2')) fail(`statements 1 and 2 ran before the syntax error in 3 was found (${early})`);
+  if (earlyLine !== 4 || !/^Error at line 4: line 2:/.test(early) || !/nothing in the script ran/.test(early)) fail(`error marked on line ${earlyLine}: ${early}`);
+
   step("a persistent query's page: topology and records in");
   await page.click('#tab-queries');
   const link = await page.waitForSelector('#query-list a:text-matches("CTAS_QTY_BY_ITEM")');
