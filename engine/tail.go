@@ -84,6 +84,9 @@ func (e *Engine) catchUp(ctx context.Context, until int64) error {
 				// Kept, in order, for the next catch-up, as start-up
 				// waits for the registry: skipped, the stream (and every
 				// query over it) would be missing here until a restart.
+				// Applying it advanced the offset past it when its
+				// action (a declared schema's registration) failed.
+				e.cmdOffset = c.Offset
 				if e.registryWait != c.Offset+1 {
 					e.registryWait = c.Offset + 1
 					e.opts.Logf("command %d (%q) waits for the Schema Registry: %v", c.Offset, c.Statement, err)
