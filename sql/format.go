@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -223,3 +224,98 @@ func formatExpr(b *strings.Builder, e Expr) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// FormatType renders a SQL type as ksqlDB's formatter does: STRUCT field
+// names back-quoted only when they would not read back unchanged.
+func FormatType(t *types.Type) string {
+	var b strings.Builder
+	formatType(&b, t)
+	return b.String()
+}
+
+func formatType(b *strings.Builder, t *types.Type) {
+	switch {
+	case t == nil:
+		b.WriteString("NULL")
+	case t.Kind == types.Array:
+		b.WriteString("ARRAY<")
+		formatType(b, t.Elem)
+		b.WriteString(">")
+	case t.Kind == types.Map:
+		b.WriteString("MAP<")
+		formatType(b, t.Key)
+		b.WriteString(", ")
+		formatType(b, t.Elem)
+		b.WriteString(">")
+	case t.Kind == types.Struct:
+		b.WriteString("STRUCT<")
+		for i, f := range t.Fields {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(FormatIdent(f.Name) + " ")
+			formatType(b, f.Type)
+		}
+		b.WriteString(">")
+	default:
+		b.WriteString(t.String())
+	}
+}
+
+// FormatCreateSource renders CREATE STREAM/TABLE as ksqlDB's SqlFormatter
+// does when it rewrites a statement (its schema and format injectors):
+// the elements in order, then the WITH properties sorted by name. The
+// closing semicolon ksqlDB's has is left out, as from every statement
+// text eddy keeps (Statement.Text).
+func FormatCreateSource(st *CreateSource) string {
+	var b strings.Builder
+	b.WriteString("CREATE ")
+	if st.OrReplace {
+		b.WriteString("OR REPLACE ")
+	}
+	if st.Source {
+		b.WriteString("SOURCE ")
+	}
+	if st.IsTable {
+		b.WriteString("TABLE ")
+	} else {
+		b.WriteString("STREAM ")
+	}
+	if st.IfNotExists {
+		b.WriteString("IF NOT EXISTS ")
+	}
+	b.WriteString(FormatIdent(st.Name))
+	if len(st.Elements) > 0 {
+		b.WriteString(" (")
+		for i, el := range st.Elements {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(FormatIdent(el.Name) + " " + FormatType(el.Type))
+			switch {
+			case el.PrimaryKey:
+				b.WriteString(" PRIMARY KEY")
+			case el.Key:
+				b.WriteString(" KEY")
+			case el.Headers && el.HeaderKey != "":
+				b.WriteString(" HEADER(" + quoteString(el.HeaderKey) + ")")
+			case el.Headers:
+				b.WriteString(" HEADERS")
+			}
+		}
+		b.WriteString(")")
+	}
+	if len(st.Props) > 0 {
+		props := slices.Clone(st.Props)
+		slices.SortStableFunc(props, func(a, b Prop) int { return strings.Compare(a.Name, b.Name) })
+		b.WriteString(" WITH (")
+		for i, p := range props {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(p.Name + "=" + FormatExpr(p.Value))
+		}
+		b.WriteString(")")
+	}
+	return b.String()
+}
