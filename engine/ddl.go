@@ -35,7 +35,16 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *sql.CreateSource, 
 			return nil, &stmtErr{msg: fmt.Sprintf("Cannot add %s '%s': CREATE OR REPLACE is not supported on source %ss.", kind, st.Name, kind)}
 		}
 	}
-	src, err := planner.New(e.ms, e.fns, cfg, e.opts.Registry).PlanCreateSource(st)
+	p := planner.New(e.ms, e.fns, cfg, e.opts.Registry)
+	switch {
+	case cfg[planner.InferredColumnsProperty] != "":
+		p.Inference = planner.InferStored
+	case e.replaying:
+		// A command from the log without its columns was stored by an
+		// earlier build: its columns are that build's.
+		p.Inference = planner.InferLegacy
+	}
+	src, err := p.PlanCreateSource(st)
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +54,7 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *sql.CreateSource, 
 			return nil, err
 		}
 	}
-	e.inferredIDs = inferredIDs(src)
+	e.inferredIDs, e.injected = inferredIDs(src), p.Injected
 	parts, hasParts, err := planner.PropCount(st.Props, "PARTITIONS", 32)
 	if err != nil {
 		return nil, err

@@ -162,6 +162,10 @@ type Engine struct {
 	// its columns from (planner.Inferred…SchemaIDProperty), for its
 	// command; guarded by mu.
 	inferredIDs map[string]string
+	// injected is the CREATE being prepared with the columns it inferred
+	// written in (planner.Planner.Injected), for its command and its
+	// answer; guarded by mu.
+	injected string
 	// taskStateDir holds the queries' Pebble stores, one directory per
 	// query (empty with in-memory state).
 	taskStateDir string

@@ -8,6 +8,7 @@ import (
 
 	"github.com/eddysql/eddy/api"
 	"github.com/eddysql/eddy/metastore"
+	"github.com/eddysql/eddy/planner"
 	"github.com/eddysql/eddy/sql"
 )
 
@@ -66,13 +67,23 @@ func (e *Engine) execute(ctx context.Context, st sql.Statement, props map[string
 
 // executeLocked is execute for a catalog change, with e.mu held.
 func (e *Engine) executeLocked(ctx context.Context, st sql.Statement, props map[string]string, replaying bool) (api.Entity, error) {
+	if !replaying && props[planner.InferredColumnsProperty] != "" {
+		// Only a command this engine wrote says its columns are stored.
+		props = maps.Clone(props)
+		delete(props, planner.InferredColumnsProperty)
+	}
 	cfg := e.config(props)
 	var act action
 	var err error
 	seq := e.cmdOffset
+	text := st.Text()
 	if replaying || e.cmdLog == nil {
+		e.injected = ""
 		if act, err = e.prepare(ctx, st, cfg); err != nil {
 			return nil, err
+		}
+		if e.injected != "" {
+			text = e.injected
 		}
 	} else {
 		// Validate against every command already in the log, including
@@ -83,23 +94,38 @@ func (e *Engine) executeLocked(ctx context.Context, st sql.Statement, props map[
 			if err := e.catchUp(ctx, -1); err != nil {
 				return err
 			}
-			e.inferredIDs = nil
+			e.inferredIDs, e.injected = nil, ""
 			var err error
 			act, err = e.prepare(ctx, st, cfg)
-			cmd.Props = withInferredIDs(props, e.inferredIDs)
+			cmd.Statement, cmd.Props = st.Text(), withInferredIDs(props, e.inferredIDs)
+			if e.injected != "" {
+				// As ksqlDB's command topic: the columns inferred are in
+				// the statement, and its replay infers nothing.
+				cmd.Statement = e.injected
+				cmd.Props = withInferredIDs(cmd.Props, map[string]string{planner.InferredColumnsProperty: "true"})
+			}
 			return err
 		})
 		if err != nil {
 			return nil, err
 		}
+		text = cmd.Statement
 		if off > e.cmdOffset {
 			// Another server appended between our catch-up and our
 			// append: apply its commands first and validate ours again,
-			// as every server will apply them in this order.
+			// as every server will apply them in this order: the
+			// command as written.
 			if err := e.catchUp(ctx, off); err != nil {
 				return nil, err
 			}
-			if act, err = e.prepare(ctx, st, cfg); err != nil {
+			again, cfg := st, cfg
+			if text != st.Text() {
+				if again, err = parseOne(text); err != nil {
+					return nil, err
+				}
+				cfg = e.config(cmd.Props)
+			}
+			if act, err = e.prepare(ctx, again, cfg); err != nil {
 				e.cmdOffset = off + 1
 				return nil, fmt.Errorf("a concurrent change on another server came first: %w", err)
 			}
@@ -116,7 +142,8 @@ func (e *Engine) executeLocked(ctx context.Context, st sql.Statement, props map[
 	}
 	if cs, ok := ent.(*api.CurrentStatus); ok {
 		cs.CommandSequenceNumber = seq
-		cs.StatementText = st.Text()
+		// ksqlDB answers with the statement as stored, columns injected.
+		cs.StatementText = text
 		cs.CommandID = e.commandID(st)
 	}
 	return ent, err
@@ -132,6 +159,18 @@ func withInferredIDs(props, ids map[string]string) map[string]string {
 	maps.Copy(out, props)
 	maps.Copy(out, ids)
 	return out
+}
+
+// parseOne parses the text of one statement.
+func parseOne(text string) (sql.Statement, error) {
+	stmts, err := sql.Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	if len(stmts) != 1 {
+		return nil, fmt.Errorf("%d statements where one was expected: %s", len(stmts), text)
+	}
+	return stmts[0], nil
 }
 
 // prepare validates a catalog-changing statement against the current

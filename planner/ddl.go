@@ -42,7 +42,9 @@ func (p *Planner) PlanCreateSource(st *sql.CreateSource) (*metastore.Source, err
 		if reservedColumns[el.Name] {
 			return nil, errorf("'%s' is a reserved column name. You cannot use it as a name for a column.", el.Name)
 		}
-		if seen[el.Name] {
+		// Stored columns were checked when inferred, where a declared
+		// key column an inferred value repeats is accepted.
+		if seen[el.Name] && p.Inference != InferStored {
 			return nil, errorf("Duplicate column names: %s", el.Name)
 		}
 		seen[el.Name] = true
@@ -76,7 +78,8 @@ func (p *Planner) PlanCreateSource(st *sql.CreateSource) (*metastore.Source, err
 	if err != nil {
 		return nil, err
 	}
-	if schema, err = p.inferColumns(st, schema, keyFmt, valFmt, topic); err != nil {
+	schema, inferredKey, inferredValue, err := p.inferColumns(st, schema, keyFmt, valFmt, topic)
+	if err != nil {
 		return nil, err
 	}
 	if st.IsTable && len(schema.Key()) == 0 {
@@ -110,7 +113,80 @@ func (p *Planner) PlanCreateSource(st *sql.CreateSource) (*metastore.Source, err
 			return nil, errorf("%s windows require a WINDOW_SIZE property.", src.Window.Type)
 		}
 	}
+	if inferredKey != nil || inferredValue != nil {
+		if src.SQL, err = injectColumns(st, inferredKey, inferredValue, keyFmt, valFmt); err != nil {
+			return nil, err
+		}
+		p.Injected = src.SQL
+	}
 	return src, nil
+}
+
+// injectColumns writes the columns inferred for st into it, as ksqlDB's
+// DefaultSchemaInjector does (with its DefaultFormatInjector's KEY_FORMAT
+// and VALUE_FORMAT when the statement left a format to the defaults): the
+// text stored in the command log and shown as the source's statement, so
+// that a replay reads the columns from it instead of inferring them again
+// by another build's rules or from another registry. Elements are in
+// ksqlDB's order, headers, keys, values, save that a header declared
+// after a value column stays there, so that the replay's columns are the
+// same, in the same order.
+func injectColumns(st *sql.CreateSource, key, value []types.Column, keyFmt, valFmt serde.Format) (string, error) {
+	out := *st
+	out.Elements = nil
+	var rest []sql.TableElement
+	leading := true
+	for _, el := range st.Elements {
+		switch {
+		case el.Key || el.PrimaryKey:
+		case el.Headers && leading:
+			out.Elements = append(out.Elements, el)
+		default:
+			leading = false
+			rest = append(rest, el)
+		}
+	}
+	if key == nil {
+		// A declared key keeps its text (a type's name, say).
+		for _, el := range st.Elements {
+			if el.Key || el.PrimaryKey {
+				out.Elements = append(out.Elements, el)
+			}
+		}
+	}
+	for _, c := range key {
+		out.Elements = append(out.Elements, sql.TableElement{Name: c.Name, Type: c.Type, Key: !st.IsTable, PrimaryKey: st.IsTable})
+	}
+	out.Elements = append(out.Elements, rest...)
+	for _, c := range value {
+		out.Elements = append(out.Elements, sql.TableElement{Name: c.Name, Type: c.Type})
+	}
+	_, hasKey := st.Props.Get("KEY_FORMAT")
+	_, hasValue := st.Props.Get("VALUE_FORMAT")
+	_, hasBoth := st.Props.Get("FORMAT")
+	if !hasBoth && (!hasKey || !hasValue) {
+		out.Props = slices.DeleteFunc(slices.Clone(st.Props), func(p sql.Prop) bool { return p.Name == "KEY_FORMAT" || p.Name == "VALUE_FORMAT" })
+		out.Props = append(out.Props, sql.Prop{Name: "KEY_FORMAT", Value: &sql.StringLit{Val: keyFmt.Name}}, sql.Prop{Name: "VALUE_FORMAT", Value: &sql.StringLit{Val: valFmt.Name}})
+	}
+	text := sql.FormatCreateSource(&out)
+	// The replay must read back exactly these columns; a type the text
+	// cannot carry is an error here rather than a changed source later.
+	stmts, err := sql.Parse(text)
+	if err == nil && len(stmts) == 1 {
+		if back, ok := stmts[0].(*sql.CreateSource); ok && sameElements(back.Elements, out.Elements) {
+			return text, nil
+		}
+	}
+	return "", errorf("The inferred columns cannot be written into the statement (%s): declare them.", text)
+}
+
+// sameElements reports whether two element lists name the same columns
+// with the same types and constraints.
+func sameElements(a, b []sql.TableElement) bool {
+	return slices.EqualFunc(a, b, func(x, y sql.TableElement) bool {
+		return x.Name == y.Name && x.Type.Equal(y.Type) && x.Key == y.Key && x.PrimaryKey == y.PrimaryKey &&
+			x.Headers == y.Headers && x.HeaderKey == y.HeaderKey
+	})
 }
 
 // keyFirst orders key columns before the others, keeping declaration order.
@@ -416,39 +492,76 @@ func withoutNames(cols, other []types.Column) []types.Column {
 
 // InferredKeySchemaIDProperty and InferredValueSchemaIDProperty are the
 // properties the engine stores with a CREATE whose columns came from the
-// Schema Registry: the ids of the schemas they came from, so that a
-// replay of the command log infers the same columns even after the
-// subject gained versions (ksqlDB writes the inferred columns into the
-// statement instead).
+// Schema Registry: the ids of the schemas they came from, which writes to
+// the source use. Earlier builds, which did not store the columns,
+// re-infer from these ids at replay, so that the columns stay the same
+// after the subject gained versions.
 const (
 	InferredKeySchemaIDProperty   = "eddy.inferred.key.schema.id"
 	InferredValueSchemaIDProperty = "eddy.inferred.value.schema.id"
+	// InferredColumnsProperty marks a command whose statement holds the
+	// columns inferred when it first ran (Planner.Injected), as ksqlDB's
+	// command topic does: its replay infers nothing (InferStored).
+	InferredColumnsProperty = "eddy.inferred.columns"
+)
+
+// InferMode says how PlanCreateSource gets the columns a CREATE leaves to
+// the Schema Registry.
+type InferMode int
+
+const (
+	// InferCurrent infers them by this build's rules, as ksqlDB does, and
+	// sets Planner.Injected.
+	InferCurrent InferMode = iota
+	// InferStored is the replay of a command whose statement holds the
+	// columns inferred when it first ran: nothing is inferred.
+	InferStored
+	// InferLegacy is the replay of a command an earlier build stored
+	// without its columns: they are inferred again from the schema ids
+	// stored with it, by that build's rules (Avro's timestamp-micros and
+	// time-micros as TIMESTAMP and TIME), so that an upgrade does not
+	// change an existing source.
+	InferLegacy
 )
 
 // inferColumns completes a CREATE's columns from the Schema Registry: the
 // value columns when none are declared (or a VALUE_SCHEMA_ID is given),
 // and the key columns likewise. It records the id of a schema inferred
 // from a subject's latest version in the format's properties.
-func (p *Planner) inferColumns(st *sql.CreateSource, schema *types.Schema, keyFmt, valFmt serde.Format, topic string) (*types.Schema, error) {
+// It returns the columns it inferred for each side too (nil for a side
+// it did not infer).
+func (p *Planner) inferColumns(st *sql.CreateSource, schema *types.Schema, keyFmt, valFmt serde.Format, topic string) (out *types.Schema, key, value []types.Column, err error) {
+	if p.Inference == InferStored {
+		// The statement holds the columns; writes still use the
+		// schemas they came from.
+		if id := p.cfg[InferredKeySchemaIDProperty]; id != "" {
+			keyFmt.Props["KEY_"+serde.PropInferredSchemaID] = id
+		}
+		if id := p.cfg[InferredValueSchemaIDProperty]; id != "" {
+			valFmt.Props["VALUE_"+serde.PropInferredSchemaID] = id
+		}
+		return schema, nil, nil, nil
+	}
 	_, keyID := st.Props.Get("KEY_SCHEMA_ID")
 	_, valID := st.Props.Get("VALUE_SCHEMA_ID")
 	hasKey, hasValue := len(schema.Key()) > 0, len(schema.Value()) > 0
 	if keyID && hasKey {
-		return nil, errorf("Table elements and KEY_SCHEMA_ID cannot both exist for create statement.")
+		return nil, nil, nil, errorf("Table elements and KEY_SCHEMA_ID cannot both exist for create statement.")
 	}
 	if valID && hasValue {
-		return nil, errorf("Table elements and VALUE_SCHEMA_ID cannot both exist for create statement.")
+		return nil, nil, nil, errorf("Table elements and VALUE_SCHEMA_ID cannot both exist for create statement.")
 	}
-	env := serde.Env{Topic: topic, Registry: p.reg}
+	env := serde.Env{Topic: topic, Registry: p.reg, LegacyMicros: p.Inference == InferLegacy}
 	env.PinnedKeyID, _ = strconv.Atoi(p.cfg[InferredKeySchemaIDProperty])
 	env.PinnedValueID, _ = strconv.Atoi(p.cfg[InferredValueSchemaIDProperty])
-	out := &types.Schema{Columns: append([]types.Column{}, schema.Columns...)}
+	out = &types.Schema{Columns: append([]types.Column{}, schema.Columns...)}
 	if !hasKey && (keyID || serde.IsSchemaRegistryFormat(keyFmt.Name)) {
 		cols, id, err := serde.Infer(keyFmt, true, env)
 		if err != nil && keyID {
-			return nil, wrap(err)
+			return nil, nil, nil, wrap(err)
 		}
 		if err == nil {
+			key = cols
 			out.Columns = append(cols, out.Columns...)
 			if !keyID {
 				keyFmt.Props["KEY_"+serde.PropInferredSchemaID] = strconv.Itoa(id)
@@ -458,13 +571,14 @@ func (p *Planner) inferColumns(st *sql.CreateSource, schema *types.Schema, keyFm
 	if !hasValue && (valID || serde.IsSchemaRegistryFormat(valFmt.Name)) {
 		cols, id, err := serde.Infer(valFmt, false, env)
 		if err != nil {
-			return nil, wrap(err)
+			return nil, nil, nil, wrap(err)
 		}
 		if strings.EqualFold(valFmt.Name, serde.DebeziumAvro) {
 			// The after record repeats the primary key, which the key
 			// already carries.
 			cols = withoutNames(cols, out.Key())
 		}
+		value = cols
 		out.Columns = append(out.Columns, cols...)
 		if !valID {
 			// Writes use the schema the columns came from (a
@@ -473,7 +587,7 @@ func (p *Planner) inferColumns(st *sql.CreateSource, schema *types.Schema, keyFm
 		}
 	}
 	if len(out.Columns) == 0 && st.Elements == nil {
-		return nil, errorf("No columns supplied.")
+		return nil, nil, nil, errorf("No columns supplied.")
 	}
 	// Key and value columns share one namespace: inferred key and value
 	// schemas that repeat a name are refused, as ksqlDB's table elements
@@ -492,9 +606,12 @@ func (p *Planner) inferColumns(st *sql.CreateSource, schema *types.Schema, keyFm
 		seen[c.Name] = true
 	}
 	if len(dups) > 0 && !exempt {
-		return nil, errorf("Duplicate column names: %s", strings.Join(dups, ", "))
+		return nil, nil, nil, errorf("Duplicate column names: %s", strings.Join(dups, ", "))
 	}
-	return out, nil
+	if p.Inference != InferCurrent {
+		return out, nil, nil, nil
+	}
+	return out, key, value, nil
 }
 
 // headerColumns checks a schema's header columns as ksqlDB's schema

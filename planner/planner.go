@@ -48,6 +48,13 @@ type Planner struct {
 	// SinkTimestampColumn is the sink's TIMESTAMP column (WITH), when set:
 	// ksqlDB names it missing before it names a missing key column.
 	SinkTimestampColumn string
+	// Inference says how PlanCreateSource gets the columns a CREATE
+	// leaves to the Schema Registry.
+	Inference InferMode
+	// Injected is set by PlanCreateSource of a statement whose columns
+	// it inferred (InferCurrent) to the statement with those columns
+	// written in: the text the command log keeps (InferredColumnsProperty).
+	Injected string
 }
 
 // New returns a planner for one statement. reg is the Schema Registry the

@@ -81,9 +81,15 @@ func newAvroSerdeAs(f Format, cols []types.Column, isKey, unwrapped bool, sr *sr
 		// Columns inferred from this schema need no check (and
 		// differ from its names in case).
 		if !inferred {
-			if err := checkAgainstSchema(cols, isKey, s.unwrapped, func() ([]types.Column, error) {
+			err := checkAgainstSchema(cols, isKey, s.unwrapped, func() ([]types.Column, error) {
 				return avroColumnsOf(sch, s.unwrapped, isKey)
-			}); err != nil {
+			})
+			// A source an earlier build inferred from this id has its
+			// micros fields as TIMESTAMP or TIME, which read and write
+			// them scaled: it keeps working.
+			if err != nil && checkAgainstSchema(cols, isKey, s.unwrapped, func() ([]types.Column, error) {
+				return avroColumnsBy(avroRules{microsAsTimestamp: true}, sch, s.unwrapped, isKey)
+			}) != nil {
 				return nil, err
 			}
 		}
@@ -870,9 +876,10 @@ func decUnion(branches []decFn) decFn {
 
 // longReader reads an Avro int or long of schema s as SQL type t: the
 // micro-second logical types are scaled to milliseconds for a TIMESTAMP
-// or TIME column only. ksqlDB's Avro converter knows no micro-second
-// logical type, so it reads (and infers) them as BIGINT, the number of
-// microseconds, and so does eddy.
+// or TIME column only (declared so, or inferred by an earlier build).
+// ksqlDB's Avro converter knows no micro-second logical type, so it reads
+// (and infers) them as BIGINT, the number of microseconds, and so does
+// eddy.
 func longReader(s avro.Schema, t *types.Type) func(r *avroReader) (int64, error) {
 	if !microsAsMillis(s, t) {
 		return (*avroReader).long

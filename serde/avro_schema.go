@@ -281,9 +281,25 @@ func avroColumns(text string, unwrapped, isKey bool) ([]types.Column, error) {
 
 // avroColumnsOf is avroColumns of a parsed schema.
 func avroColumnsOf(s avro.Schema, unwrapped, isKey bool) ([]types.Column, error) {
+	return avroColumnsBy(avroRules{}, s, unwrapped, isKey)
+}
+
+// avroRules are the choices by which eddy's inference of an Avro schema
+// changed between builds: a CREATE an earlier build stored without its
+// columns is inferred again at replay by that build's rules, so that an
+// upgrade does not change the columns of an existing stream.
+type avroRules struct {
+	// microsAsTimestamp infers timestamp-micros and time-micros as
+	// TIMESTAMP and TIME, as eddy did before it stored the columns it
+	// inferred with the CREATE (ksqlDB infers BIGINT).
+	microsAsTimestamp bool
+}
+
+// avroColumnsBy is avroColumnsOf by the given rules.
+func avroColumnsBy(rules avroRules, s avro.Schema, unwrapped, isKey bool) ([]types.Column, error) {
 	s = derefAvro(s)
 	if rec, ok := s.(*avro.RecordSchema); ok && !unwrapped {
-		ty := &avroTyper{within: []*avro.RecordSchema{rec}}
+		ty := &avroTyper{within: []*avro.RecordSchema{rec}, avroRules: rules}
 		cols := make([]types.Column, 0, len(rec.Fields()))
 		for _, f := range rec.Fields() {
 			t, err := ty.typeOf(f.Type())
@@ -297,7 +313,7 @@ func avroColumnsOf(s avro.Schema, unwrapped, isKey bool) ([]types.Column, error)
 		}
 		return cols, nil
 	}
-	t, err := new(avroTyper).typeOf(s)
+	t, err := (&avroTyper{avroRules: rules}).typeOf(s)
 	if err != nil {
 		return nil, err
 	}
@@ -394,6 +410,7 @@ type avroTyper struct {
 	// without end.
 	within []*avro.RecordSchema
 	types  int // inferred so far, up to maxInferredTypes
+	avroRules
 }
 
 // typeOf maps an Avro type to the SQL type ksqlDB infers for it.
@@ -417,10 +434,12 @@ func (ty *avroTyper) typeOf(s avro.Schema) (*types.Type, error) {
 		}
 		return types.IntType, nil
 	case avro.Long:
-		switch logicalOf(s) {
-		case avro.TimestampMillis, avro.TimestampMicros:
+		// Confluent's Avro converter, which ksqlDB infers through, knows
+		// only timestamp-millis among the long logical types.
+		switch lt := logicalOf(s); {
+		case lt == avro.TimestampMillis, lt == avro.TimestampMicros && ty.microsAsTimestamp:
 			return types.TimestampType, nil
-		case avro.TimeMicros:
+		case lt == avro.TimeMicros && ty.microsAsTimestamp:
 			return types.TimeType, nil
 		}
 		return types.BigintType, nil

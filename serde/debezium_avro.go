@@ -293,7 +293,7 @@ func unionShape(step envelopeStep, s avro.Schema, want avro.Type) (envelopeStep,
 
 // debeziumAvroColumns reads the columns of an envelope schema: the fields
 // of its "after" record.
-func debeziumAvroColumns(text string) ([]types.Column, error) {
+func debeziumAvroColumns(text string, rules avroRules) ([]types.Column, error) {
 	s, err := parseAvro(text)
 	if err != nil {
 		return nil, err
@@ -310,7 +310,7 @@ func debeziumAvroColumns(text string) ([]types.Column, error) {
 		if !ok {
 			return nil, fmt.Errorf("the after field is a %s, not a record", f.Type().Type())
 		}
-		ty := &avroTyper{within: []*avro.RecordSchema{rec}}
+		ty := &avroTyper{within: []*avro.RecordSchema{rec}, avroRules: rules}
 		cols := make([]types.Column, 0, len(rec.Fields()))
 		for _, af := range rec.Fields() {
 			t, err := ty.typeOf(af.Type())

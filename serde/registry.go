@@ -125,6 +125,11 @@ type Env struct {
 	// rules, so a statement replayed after its topic's schema evolved
 	// gets the columns it had.
 	PinnedKeyID, PinnedValueID int
+	// LegacyMicros infers Avro's timestamp-micros and time-micros as
+	// TIMESTAMP and TIME, as builds did before a CREATE stored the columns
+	// it inferred: set when replaying such a CREATE, so that its source
+	// keeps the columns it had. Otherwise they are BIGINT, as in ksqlDB.
+	LegacyMicros bool
 }
 
 func (e Env) pinned(isKey bool) int {
@@ -337,17 +342,21 @@ func Infer(f Format, isKey bool, env Env) ([]types.Column, int, error) {
 	// Keys are unwrapped for AVRO and JSON_SR, always wrapped for PROTOBUF.
 	unwrapped := (isKey && name != Protobuf) || (!isKey && !wrap && name != Protobuf)
 	var cols []types.Column
+	rules := avroRules{microsAsTimestamp: env.LegacyMicros}
 	switch name {
 	case Avro:
 		var sch avro.Schema
 		if sch, err = parseAvroSchema(env.Registry, rs); err == nil {
-			cols, err = avroColumnsOf(sch, unwrapped, isKey)
+			cols, err = avroColumnsBy(rules, sch, unwrapped, isKey)
 		}
 	case DebeziumAvro:
-		if isKey {
-			cols, err = avroColumns(rs.Schema, false, true)
-		} else {
-			cols, err = debeziumAvroColumns(rs.Schema)
+		if !isKey {
+			cols, err = debeziumAvroColumns(rs.Schema, rules)
+			break
+		}
+		var sch avro.Schema
+		if sch, err = parseAvro(rs.Schema); err == nil {
+			cols, err = avroColumnsBy(rules, sch, false, true)
 		}
 	case JSONSR:
 		cols, err = jsonSchemaColumns(env.Registry, rs, unwrapped, isKey)
