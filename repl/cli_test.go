@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/eddysql/eddy/engine"
+	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/repl"
 )
 
@@ -152,5 +154,66 @@ func TestRequestPipelining(t *testing.T) {
 	}
 	if err := repl.RunScript(context.Background(), repl.Options{Client: newEngine(t), Out: &out, Err: &errw}, "request-pipelining maybe\n"); err == nil {
 		t.Errorf("request-pipelining maybe accepted")
+	}
+}
+
+// connectHTTP is a Connector for the `server` command, as eddy's.
+func connectHTTP(t *testing.T) repl.Connector {
+	return func(ctx context.Context, url string) (repl.Client, string, func(), error) {
+		c, err := repl.NewHTTPClient(url, repl.HTTPOptions{})
+		if err != nil {
+			return nil, "", nil, err
+		}
+		if _, err := c.Info(ctx); err != nil {
+			c.Close()
+			return nil, "", nil, err
+		}
+		return c, "", c.Close, nil
+	}
+}
+
+// TestServerSwitchKeepsCommandSequence: after `server URL` the first
+// request carries the new server's last command (so it waits for what
+// that server has applied), not none; on a server of another service
+// with no commands at all it carries none.
+func TestServerSwitchKeepsCommandSequence(t *testing.T) {
+	first, seqs1 := recordingProxy(t, serve(t, newEngine(t), nil))
+	second, seqs2 := recordingProxy(t, serve(t, newEngine(t), nil))
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	other, err := engine.New(context.Background(), engine.Options{Cluster: cl, ServiceID: "other_"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	third, seqs3 := recordingProxy(t, serve(t, other, nil))
+
+	// Three commands on the second server: its last is 2.
+	for _, name := range []string{"a", "b", "c"} {
+		if _, err := newHTTPClient(t, second, repl.HTTPOptions{}).Execute(context.Background(),
+			"CREATE STREAM "+name+" (id INT KEY) WITH (kafka_topic='"+name+"', value_format='JSON', partitions=1);", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := len(seqs2())
+	script := strings.Join([]string{
+		"CREATE STREAM s (id INT KEY) WITH (kafka_topic='s', value_format='JSON', partitions=1);",
+		"server " + second,
+		"SHOW STREAMS;",
+		"server " + third,
+		"SHOW STREAMS;",
+	}, "\n")
+	var out, errw strings.Builder
+	c := newHTTPClient(t, first, repl.HTTPOptions{})
+	if err := repl.RunScript(context.Background(), repl.Options{Client: c, Connect: connectHTTP(t), Out: &out, Err: &errw}, script); err != nil {
+		t.Fatalf("%v\n%s%s", err, out.String(), errw.String())
+	}
+	if got := seqs1(); len(got) != 1 || got[0] != -2 {
+		t.Errorf("first server: %v", got)
+	}
+	if got := seqs2()[before:]; len(got) != 1 || got[0] != 2 {
+		t.Errorf("commandSequenceNumber of the first request after the switch: %v (want [2], the second server's last command)", got)
+	}
+	if got := seqs3(); len(got) != 1 || got[0] != -2 {
+		t.Errorf("on a server with no commands: %v (want none)", got)
 	}
 }

@@ -61,6 +61,9 @@ type HTTPClient struct {
 	// wait for earlier commands (the shell's request-pipelining ON).
 	pipelining bool
 	h2         *http.Client // for /inserts-stream, made on first use
+	// cluster is the service and Kafka cluster /info named: servers
+	// sharing them share the command log and its sequence numbers.
+	cluster string
 }
 
 var _ Client = (*HTTPClient)(nil)
@@ -103,6 +106,21 @@ func (c *HTTPClient) SetRequestPipelining(on bool) {
 	c.pipelining = on
 }
 
+// continueFrom carries prev's last command sequence number over to c
+// when both serve the same cluster: a command this session ran through
+// prev is then one c must have applied before it answers. Another
+// cluster numbers its commands apart.
+func (c *HTTPClient) continueFrom(prev *HTTPClient) {
+	prev.mu.Lock()
+	seq, cluster := prev.lastSeq, prev.cluster
+	prev.mu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cluster != "" && cluster == c.cluster {
+		c.lastSeq = max(c.lastSeq, seq)
+	}
+}
+
 // SubstitutesVariables says that the server substitutes variables in the
 // statements it is sent, as ksqlDB's does.
 func (c *HTTPClient) SubstitutesVariables() bool { return true }
@@ -119,6 +137,10 @@ func (c *HTTPClient) Close() {
 
 // URL is the server's address.
 func (c *HTTPClient) URL() string { return c.base }
+
+// commandSequenceHeader, on an eddy server's /info, is the last command
+// the server has applied.
+const commandSequenceHeader = "X-Eddy-Command-Sequence"
 
 // positionHeader is where an eddy server says at which line and column of
 // the statement an error is ("3:8"); the body keeps ksqlDB's shape.
@@ -212,6 +234,15 @@ func (c *HTTPClient) Info(ctx context.Context) (*ServerInfo, error) {
 	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
 		return nil, fmt.Errorf("read /info from %s: %w", c.base, silent(err))
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// A client new to this server (the shell's `server` command) waits
+	// for what the server has applied, not for nothing; a ksqlDB server
+	// sends no such header.
+	if seq, err := strconv.ParseInt(res.Header.Get(commandSequenceHeader), 10, 64); err == nil {
+		c.lastSeq = max(c.lastSeq, seq)
+	}
+	c.cluster = body.Info.ServiceID + "\x00" + body.Info.KafkaClusterID
 	return &body.Info, nil
 }
 

@@ -85,6 +85,11 @@ func (s *shell) server(ctx context.Context, args []string) error {
 	if p, ok := c.(pipeliner); ok {
 		p.SetRequestPipelining(s.pipelining)
 	}
+	if next, ok := c.(*HTTPClient); ok {
+		if prev, ok := s.client.get().(*HTTPClient); ok {
+			next.continueFrom(prev)
+		}
+	}
 	s.client.release()
 	s.client.mu.Lock()
 	s.client.current, s.client.url, s.client.close = c, url, closeFn

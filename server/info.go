@@ -5,10 +5,15 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 )
+
+// CommandSequenceHeader, on GET /info, is the sequence number of the
+// last command the server has applied (absent when it has none).
+const CommandSequenceHeader = "X-Eddy-Command-Sequence"
 
 // serverInfo is the body of GET /info.
 type serverInfo struct {
@@ -19,6 +24,11 @@ type serverInfo struct {
 }
 
 func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
+	// The shell's `server` command starts its requests' wait from here;
+	// a header, as ksqlDB's clients know the body's fields only.
+	if seq := s.cfg.Engine.CommandSequence() - 1; seq >= 0 {
+		w.Header().Set(CommandSequenceHeader, strconv.FormatInt(seq, 10))
+	}
 	writeJSON(w, http.StatusOK, map[string]serverInfo{"KsqlServerInfo": {
 		Version:        s.cfg.Version,
 		KafkaClusterID: s.cfg.KafkaClusterID,
