@@ -48,7 +48,21 @@ type completer struct {
 var _ readline.AutoCompleter = (*completer)(nil)
 
 func newCompleter(c Client) *completer {
-	return &completer{names: newNameCache(c), width: func() int { return 0 }}
+	comp := &completer{names: newNameCache(c), width: func() int { return 0 }}
+	if w, ok := c.(*switchable); ok {
+		w.onSwitch(comp.serverChanged)
+	}
+	return comp
+}
+
+// serverChanged forgets every name: they were the old server's, and
+// must not be offered while the new server's are fetched (or if it
+// refuses to list some).
+func (c *completer) serverChanged() {
+	c.names.reset()
+	c.mu.Lock()
+	c.columns = nil
+	c.mu.Unlock()
 }
 
 // setPending tells the completer the unfinished statement that the next
@@ -126,6 +140,18 @@ type nameCache struct {
 	fetched  time.Time     // when the last fetch ended (zero: never)
 	stale    bool          // a statement ran since
 	inflight chan struct{} // closed when the running fetch ends
+	// gen counts resets: a fetch started before one is of another
+	// server, and is dropped.
+	gen int
+}
+
+// reset drops the names and any fetch in flight, and fetches anew.
+func (n *nameCache) reset() {
+	n.mu.Lock()
+	n.cat, n.fetched, n.stale, n.inflight = catalog{}, time.Time{}, true, nil
+	n.gen++
+	n.mu.Unlock()
+	n.refresh()
 }
 
 func newNameCache(c Client) *nameCache {
@@ -172,11 +198,15 @@ func (n *nameCache) refresh() <-chan struct{} {
 	}
 	done := make(chan struct{})
 	n.inflight, n.stale = done, false
+	gen := n.gen
 	go func() {
 		defer close(done)
 		cat, ok := n.fetch()
 		n.mu.Lock()
 		defer n.mu.Unlock()
+		if n.gen != gen {
+			return // the names of a server the shell has left
+		}
 		if ok {
 			n.cat = cat
 		}

@@ -23,6 +23,16 @@ type switchable struct {
 	current Client
 	url     string // the current server's address, "" when unknown
 	close   func() // releases current when the shell switched to it
+	// switched are told when the shell moves to another server (the
+	// completer's names).
+	switched []func()
+}
+
+// onSwitch has f called after each switch to another server.
+func (w *switchable) onSwitch(f func()) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.switched = append(w.switched, f)
 }
 
 func (w *switchable) get() Client {
@@ -93,7 +103,11 @@ func (s *shell) server(ctx context.Context, args []string) error {
 	s.client.release()
 	s.client.mu.Lock()
 	s.client.current, s.client.url, s.client.close = c, url, closeFn
+	switched := s.client.switched
 	s.client.mu.Unlock()
+	for _, f := range switched {
+		f()
+	}
 	if where != "" {
 		url += " " + where
 	}
