@@ -111,6 +111,9 @@ type shellFlags struct {
 	user     string
 	password string
 	tlsCA    string
+	// passwordSet: --password, -p or $EDDY_PASSWORD gave one (maybe
+	// empty); otherwise --user has it asked for.
+	passwordSet bool
 	// Limits for every SELECT, as ksqlDB's CLI has them.
 	queryRowLimit int
 	queryTimeout  int64 // ms
@@ -161,7 +164,10 @@ func parseShellFlags(args []string, stderr io.Writer) (*shellFlags, error) {
 		positional = append(positional, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-	fs.Visit(func(fl *flag.Flag) { f.listenSet = f.listenSet || fl.Name == "listen" })
+	fs.Visit(func(fl *flag.Flag) {
+		f.listenSet = f.listenSet || fl.Name == "listen"
+		f.passwordSet = f.passwordSet || fl.Name == "password" || fl.Name == "p"
+	})
 	// As with ksqlDB's CLI, the server may be given as the argument; a
 	// script named *.sql runs as with --file.
 	for _, arg := range positional {
@@ -184,8 +190,8 @@ func parseShellFlags(args []string, stderr io.Writer) (*shellFlags, error) {
 	default:
 		return nil, fmt.Errorf("--output must be TABULAR, JSON or CSV, not %q", f.output)
 	}
-	if f.password == "" {
-		f.password = os.Getenv("EDDY_PASSWORD")
+	if f.password == "" && os.Getenv("EDDY_PASSWORD") != "" {
+		f.password, f.passwordSet = os.Getenv("EDDY_PASSWORD"), true
 	}
 	if f.historyFile == "" {
 		f.historyFile = filepath.Join(f.logDir(), "history")

@@ -6,7 +6,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/chzyer/readline"
@@ -17,7 +19,7 @@ import (
 // openClient is what the shell talks to: the in-process engine (started
 // here, on the embedded broker or --bootstrap-servers), or with --server
 // a remote eddy server over HTTP. where describes it for the banner.
-func openClient(ctx context.Context, f *shellFlags, logf func(string, ...any)) (client repl.Client, where string, closeFn func(), err error) {
+func openClient(ctx context.Context, f *shellFlags, stdin *os.File, stderr io.Writer, logf func(string, ...any)) (client repl.Client, where string, closeFn func(), err error) {
 	running := ""
 	if f.server == "" {
 		lock, err := lockDataDir(f.dataDir, 10*time.Second, logf)
@@ -34,13 +36,13 @@ func openClient(ctx context.Context, f *shellFlags, logf func(string, ...any)) (
 			return startLocal(ctx, f, lock, logf)
 		}
 	}
-	if f.user != "" && f.password == "" && readline.IsTerminal(int(os.Stdin.Fd())) {
+	if f.user != "" && !f.passwordSet {
 		// As the ksqlDB CLI does: a user without a password is asked for it.
-		pw, err := readline.Password(fmt.Sprintf("Password for %s: ", f.user))
+		pw, err := askPassword(stdin, stderr, f.user)
 		if err != nil {
-			return nil, "", nil, fmt.Errorf("read password: %w", err)
+			return nil, "", nil, err
 		}
-		f.password = string(pw)
+		f.password, f.passwordSet = pw, true
 	}
 	unreachable := ""
 	if running != "" {
@@ -56,6 +58,22 @@ func openClient(ctx context.Context, f *shellFlags, logf func(string, ...any)) (
 	}
 	f.restURL = hc.URL()
 	return hc, where, hc.Close, nil
+}
+
+// askPassword reads the password of user, unechoed, from the shell's
+// input when that is a terminal (the prompt to stderr, beside it); with
+// input from a pipe or file there is no one to ask.
+func askPassword(stdin *os.File, stderr io.Writer, user string) (string, error) {
+	if stdin == nil || !readline.IsTerminal(int(stdin.Fd())) {
+		return "", fmt.Errorf("--user %s needs a password, and the input is not a terminal to ask for it on: give --password (-p) or set EDDY_PASSWORD", user)
+	}
+	fmt.Fprintf(stderr, "Password for %s: ", user)
+	pw, err := readline.ReadPassword(int(stdin.Fd()))
+	fmt.Fprintln(stderr) // the Enter was not echoed
+	if err != nil {
+		return "", fmt.Errorf("read the password of %s: %w", user, err)
+	}
+	return strings.TrimSuffix(string(pw), "\r"), nil
 }
 
 // dial reaches the server at url with the shell's credentials and TLS

@@ -79,7 +79,7 @@ func runShell(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
 	defer stop()
 
-	client, where, closeClient, err := openClient(ctx, f, logf)
+	client, where, closeClient, err := openClient(ctx, f, stdin, stderr, logf)
 	if err != nil {
 		fmt.Fprintln(stderr, "eddy:", err)
 		return 1
