@@ -24,20 +24,21 @@ const maxScriptDepth = 16
 func (s *shell) run(ctx context.Context, st located) error {
 	s.ran++
 	text := st.text
+	var sub *sql.Substituted
 	var err error
 	if sql.SubstitutionOn(s.props) {
-		text, err = sql.Substitute(st.text, s.vars)
+		if sub, err = sql.SubstituteTracked(st.text, s.vars); err == nil {
+			text = sub.Text
+		}
 	}
 	if err == nil {
 		err = s.statement(ctx, text)
-	} else {
-		text = st.text
 	}
 	if err == nil || errors.Is(err, ErrStatementFailed) || errors.Is(err, errExit) ||
 		(errors.Is(err, context.Canceled) && ctx.Err() != nil) {
 		return err
 	}
-	return &StatementError{Source: s.source, Line: st.at.line, Col: st.at.col, Text: text, Err: err}
+	return &StatementError{Source: s.source, Line: st.at.line, Col: st.at.col, Text: st.text, Err: err, sub: sub}
 }
 
 // failed is a failure of input at in that is not a statement (a shell

@@ -60,9 +60,13 @@ type StatementError struct {
 	Source string
 	// Line and Col are where the statement starts in Source.
 	Line, Col int
-	// Text is the statement as it ran (variables substituted).
+	// Text is the statement as written (before its variables were
+	// substituted).
 	Text string
 	Err  error
+	// sub, when variables were substituted, is the statement as it ran:
+	// the error's position is in its text.
+	sub *sql.Substituted
 }
 
 func (e *StatementError) Unwrap() error { return e.Err }
@@ -87,9 +91,16 @@ func (e *StatementError) Error() string {
 		reason = strings.TrimSuffix(reason, fmt.Sprintf(" at line %d:%d", pos.Line, pos.Col))
 	}
 	if strings.TrimSpace(reason) == "Syntax Error" {
-		if hint := syntaxHint(e.Text, pos); hint != "" {
+		ran := e.Text
+		if e.sub != nil {
+			ran = e.sub.Text
+		}
+		if hint := syntaxHint(ran, pos); hint != "" {
 			reason = "Syntax Error\n" + hint
 		}
+	}
+	if e.sub != nil && pos.Line != 0 {
+		pos = e.sub.Written(pos) // where the user typed it
 	}
 	lines := strings.Split(e.Text, "\n")
 	if pos.Line > len(lines) {

@@ -50,9 +50,9 @@ func (s *shell) checkSyntax(stmts []located) error {
 	for i, st := range stmts {
 		texts[i] = st.text
 	}
-	i, text, err := sql.FirstSyntaxError(texts, s.vars, s.props)
+	i, sub, err := sql.FirstSyntaxError(texts, s.vars, s.props)
 	if i < 0 {
 		return nil
 	}
-	return &StatementError{Source: s.source, Line: stmts[i].at.line, Col: stmts[i].at.col, Text: text, Err: err}
+	return &StatementError{Source: s.source, Line: stmts[i].at.line, Col: stmts[i].at.col, Text: stmts[i].text, Err: err, sub: sub}
 }

@@ -14,9 +14,10 @@ import (
 // change them; a statement naming a variable not known yet (a RUN SCRIPT
 // may define it) is left for when it runs, as are errors other than
 // syntax errors. It returns the index of the first statement that does
-// not parse, its text as it would run (variables substituted) and the
-// parser's error (positions relative to that text), or -1.
-func FirstSyntaxError(stmts []string, vars, props map[string]string) (int, string, error) {
+// not parse, its substitution (nil when none ran; Written maps the
+// error's position back to the text as typed) and the parser's error
+// (positions relative to the substituted text), or -1.
+func FirstSyntaxError(stmts []string, vars, props map[string]string) (int, *Substituted, error) {
 	vars = maps.Clone(vars)
 	if vars == nil {
 		vars = map[string]string{}
@@ -30,16 +31,17 @@ func FirstSyntaxError(stmts []string, vars, props map[string]string) (int, strin
 		}
 	}
 	for i, text := range stmts {
+		var sub *Substituted
 		if substitute {
-			sub, err := Substitute(text, vars)
-			if err != nil {
+			var err error
+			if sub, err = SubstituteTracked(text, vars); err != nil {
 				continue
 			}
-			text = sub
+			text = sub.Text
 		}
 		parsed, err := Parse(text)
 		if se := (*Error)(nil); errors.As(err, &se) && !se.Semantic {
-			return i, text, err
+			return i, sub, err
 		}
 		if err != nil || len(parsed) != 1 {
 			continue
@@ -60,5 +62,5 @@ func FirstSyntaxError(stmts []string, vars, props map[string]string) (int, strin
 			}
 		}
 	}
-	return -1, "", nil
+	return -1, nil, nil
 }

@@ -24,8 +24,95 @@ func SubstitutionOn(props map[string]string) bool {
 // commented-out ${old} is no error. An undefined variable is an error
 // naming it.
 func Substitute(text string, vars map[string]string) (string, error) {
+	out, _, err := substitute(text, vars, false)
+	return out, err
+}
+
+// Substituted is a statement with its variables substituted, which can
+// say where a position of Text was in the statement as written.
+type Substituted struct {
+	Text    string
+	written string
+	from    []int // from[i]: the byte of written that byte i of Text came from
+}
+
+// SubstituteTracked is Substitute keeping where each piece came from, so
+// that an error in the substituted text can point at what the user
+// typed.
+func SubstituteTracked(text string, vars map[string]string) (*Substituted, error) {
+	out, from, err := substitute(text, vars, true)
+	if err != nil {
+		return nil, err
+	}
+	return &Substituted{Text: out, written: text, from: from}, nil
+}
+
+// Written maps p, a line and column of Text, to the statement as
+// written: a position inside a variable's value is that of its ${.
+func (s *Substituted) Written(p Pos) Pos {
+	if s.from == nil || p.Line < 1 || p.Col < 1 {
+		return p
+	}
+	off := offsetOf(s.Text, p)
+	if off >= len(s.from) {
+		return posOf(s.written, len(s.written)) // at the end of the input
+	}
+	return posOf(s.written, s.from[off])
+}
+
+// offsetOf is the byte offset of p (1-based line and rune column) in
+// text, len(text) past its end.
+func offsetOf(text string, p Pos) int {
+	off := 0
+	for line := 1; line < p.Line; line++ {
+		i := strings.IndexByte(text[off:], '\n')
+		if i < 0 {
+			return len(text)
+		}
+		off += i + 1
+	}
+	for col := 1; col < p.Col; col++ {
+		if off >= len(text) || text[off] == '\n' {
+			return len(text) + 1
+		}
+		_, sz := utf8.DecodeRuneInString(text[off:])
+		off += sz
+	}
+	return off
+}
+
+// posOf is the line and column of byte off of text.
+func posOf(text string, off int) Pos {
+	before := text[:off]
+	line := strings.Count(before, "\n") + 1
+	return Pos{line, utf8.RuneCountInString(before[strings.LastIndexByte(before, '\n')+1:]) + 1}
+}
+
+func substitute(text string, vars map[string]string, track bool) (string, []int, error) {
 	if !strings.Contains(text, "${") {
-		return text, nil
+		if !track {
+			return text, nil, nil
+		}
+		from := make([]int, len(text))
+		for i := range from {
+			from[i] = i
+		}
+		return text, from, nil
+	}
+	var from []int
+	// origin records that n bytes just written came from text[at:],
+	// byte for byte when same, else all from at.
+	origin := func(at, n int, same bool) {
+		if !track {
+			return
+		}
+		for k := 0; k < n; k++ {
+			if same {
+				from = append(from, at+k)
+			} else {
+				from = append(from, at)
+			}
+		}
 	}
 	var b strings.Builder
 	line, col := 1, 1
@@ -34,6 +121,7 @@ func Substitute(text string, vars map[string]string) (string, error) {
 	copyThrough := func(i, j int) {
 		piece := text[i:j]
 		b.WriteString(piece)
+		origin(i, len(piece), true)
 		if n := strings.Count(piece, "\n"); n > 0 {
 			line += n
 			col = utf8.RuneCountInString(piece[strings.LastIndexByte(piece, '\n')+1:]) + 1
@@ -71,6 +159,7 @@ func Substitute(text string, vars map[string]string) (string, error) {
 			}
 		case strings.HasPrefix(text[i:], "$${"):
 			b.WriteString("${")
+			origin(i, 2, false)
 			i += 3
 			col += 3
 			continue
@@ -82,9 +171,10 @@ func Substitute(text string, vars map[string]string) (string, error) {
 			name := strings.TrimSpace(text[i+2 : i+2+end])
 			val, ok := lookupVar(vars, name)
 			if !ok {
-				return "", &Error{Pos: Pos{line, col}, Msg: "Variable '" + name + "' is not defined"}
+				return "", nil, &Error{Pos: Pos{line, col}, Msg: "Variable '" + name + "' is not defined"}
 			}
 			b.WriteString(val)
+			origin(i, len(val), false)
 			n := end + 3
 			col += utf8.RuneCountInString(text[i : i+n])
 			i += n
@@ -92,6 +182,7 @@ func Substitute(text string, vars map[string]string) (string, error) {
 		}
 		r, sz := utf8.DecodeRuneInString(text[i:])
 		b.WriteString(text[i : i+sz])
+		origin(i, sz, true)
 		if r == '\n' {
 			line, col = line+1, 1
 		} else {
@@ -99,7 +190,7 @@ func Substitute(text string, vars map[string]string) (string, error) {
 		}
 		i += sz
 	}
-	return b.String(), nil
+	return b.String(), from, nil
 }
 
 func lookupVar(vars map[string]string, name string) (string, bool) {

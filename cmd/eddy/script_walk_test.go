@@ -93,8 +93,8 @@ func TestScriptWithSyntaxErrorRunsNothing(t *testing.T) {
 		"SELECT * FROM ${src} WHERE id = = 1;\n" +
 		"CREATE STREAM u (id INT KEY) WITH (kafka_topic='u', value_format='JSON', partitions=1);\n"
 	code, out, stderr := runScriptIn(t, dir, script)
-	if code != 1 || !strings.Contains(stderr, "flow.sql:6:28: Syntax Error\n") {
-		t.Errorf("exit code %d, want 1, with the error at 6:28 (of the line as substituted):\n%s", code, stderr)
+	if code != 1 || !strings.Contains(stderr, "flow.sql:6:33: Syntax Error\n") {
+		t.Errorf("exit code %d, want 1, with the error at 6:33 (of the line as typed):\n%s", code, stderr)
 	}
 	if out != "" {
 		t.Errorf("statements ran before the syntax error was found:\n%s", out)
