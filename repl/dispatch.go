@@ -307,28 +307,38 @@ func (s *shell) drainInterrupts() {
 	}
 }
 
+// readScript reads the statements of a RUN SCRIPT file, each with where
+// it starts.
+func readScript(path string) ([]located, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("RUN SCRIPT: %w", err)
+	}
+	if err := checkEncoding(string(b)); err != nil {
+		return nil, fmt.Errorf("RUN SCRIPT: %s: %w", path, err)
+	}
+	stmts, rest := splitLocated(trimBOM(string(b)), loc{1, 1})
+	if rest.text != "" {
+		rest.text = terminate(rest.text)
+		stmts = append(stmts, rest)
+	}
+	return stmts, nil
+}
+
 // runScript runs a file's statements in this session, stopping at the
 // first failure.
 func (s *shell) runScript(ctx context.Context, path string) error {
 	if s.scripts >= maxScriptDepth {
 		return fmt.Errorf("RUN SCRIPT nested more than %d deep", maxScriptDepth)
 	}
-	b, err := os.ReadFile(path)
+	stmts, err := readScript(path)
 	if err != nil {
-		return fmt.Errorf("RUN SCRIPT: %w", err)
-	}
-	if err := checkEncoding(string(b)); err != nil {
-		return fmt.Errorf("RUN SCRIPT: %s: %w", path, err)
+		return err
 	}
 	s.scripts++
 	outer := s.source
 	s.source = path
 	defer func() { s.scripts--; s.source = outer }()
-	stmts, rest := splitLocated(trimBOM(string(b)), loc{1, 1})
-	if rest.text != "" {
-		rest.text = terminate(rest.text)
-		stmts = append(stmts, rest)
-	}
 	if s.interactive || !s.keepGoing { // not with --continue-on-error
 		if err := s.checkSyntax(stmts); err != nil {
 			fmt.Fprintln(s.errw, err.Error())

@@ -44,15 +44,32 @@ func scriptStatements(text string) []located {
 }
 
 // checkSyntax parses every statement of a script before any of them
-// runs (sql.FirstSyntaxError, which the web console's check uses too).
+// runs (sql.SyntaxCheck, which the web console's check uses too). The
+// scripts it runs (RUN SCRIPT, nested too) are read and parsed with it,
+// so an error deep in one also stops it before anything ran.
 func (s *shell) checkSyntax(stmts []located) error {
-	texts := make([]string, len(stmts))
-	for i, st := range stmts {
-		texts[i] = st.text
+	return checkScript(sql.NewSyntaxCheck(s.vars, s.props), s.source, stmts, s.scripts)
+}
+
+// checkScript checks stmts, read from source at RUN SCRIPT nesting
+// depth, with c, and the scripts they run.
+func checkScript(c *sql.SyntaxCheck, source string, stmts []located, depth int) error {
+	for _, st := range stmts {
+		parsed, sub, err := c.Statement(st.text)
+		if err != nil {
+			return &StatementError{Source: source, Line: st.at.line, Col: st.at.col, Text: st.text, Err: err, sub: sub}
+		}
+		run, ok := parsed.(*sql.RunScript)
+		if !ok || depth >= maxScriptDepth {
+			continue // too deep: refused when it runs
+		}
+		inner, err := readScript(run.Path)
+		if err != nil {
+			return &StatementError{Source: source, Line: st.at.line, Col: st.at.col, Text: st.text, Err: err, sub: sub}
+		}
+		if err := checkScript(c, run.Path, inner, depth+1); err != nil {
+			return err
+		}
 	}
-	i, sub, err := sql.FirstSyntaxError(texts, s.vars, s.props)
-	if i < 0 {
-		return nil
-	}
-	return &StatementError{Source: s.source, Line: stmts[i].at.line, Col: stmts[i].at.col, Text: stmts[i].text, Err: err, sub: sub}
+	return nil
 }
