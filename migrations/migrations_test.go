@@ -399,14 +399,14 @@ func TestFailedMigration(t *testing.T) {
 func TestVariablesAndDryRun(t *testing.T) {
 	e := startEddy(t)
 	cfg, dir := newProject(t, e)
-	write(t, filepath.Join(dir, "V000001__vars.sql"), `DEFINE topic = 'events';
+	write(t, filepath.Join(dir, "V000001__vars.sql"), `DEFINE topic_name = 'events';
 CREATE STREAM ${prefix}_events (id INT KEY, v STRING, n DECIMAL(4,2), tags ARRAY<STRING>)
-  WITH (KAFKA_TOPIC='${topic}', VALUE_FORMAT='JSON', PARTITIONS=1);
+  WITH (KAFKA_TOPIC='${topic_name}', VALUE_FORMAT='JSON', PARTITIONS=1);
 INSERT INTO ${prefix}_events (id, v, n, tags) VALUES (1, '${greeting}', -1.50, ARRAY['a', 'b']);
 INSERT INTO ${prefix}_events VALUES (2, 'two', 2.25, ARRAY['c']);
 SET 'auto.offset.reset' = 'earliest';
 CREATE TABLE counts AS SELECT id, COUNT(*) AS c FROM ${prefix}_events GROUP BY id;
-UNDEFINE topic;
+UNDEFINE topic_name;
 `)
 	out := mustRun(t, "-c", cfg, "apply", "--all", "--dry-run", "-d", "prefix=app", "--define", "greeting=hi")
 	if !strings.Contains(out, "This is a dry run") || !strings.Contains(out, "Dry run complete. No migrations were actually applied.") || !strings.Contains(out, "CREATE STREAM ${prefix}_events") {

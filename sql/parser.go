@@ -331,20 +331,51 @@ func (p *parser) rawIdentOrString() string {
 	return t.Raw
 }
 
-// variableName parses a DEFINE/UNDEFINE name. Any word is allowed and
-// its case kept: ${name} lookups are case-insensitive.
+// variableName parses a DEFINE/UNDEFINE name, keeping its case: ${name}
+// lookups are case-insensitive. ksqlDB's grammar takes only an unquoted
+// identifier that is not a keyword; a name it refuses is refused here
+// too, so that a script that runs here runs on ksqlDB.
 func (p *parser) variableName() string {
 	t := p.cur()
 	switch t.Kind {
-	case tWord, tDigitID:
+	case tWord, tDigitID, tQuoted:
+		name := t.Raw
+		if t.Kind == tQuoted {
+			name = t.Val
+		}
+		if err := CheckVariableName(name); err != nil || t.Kind == tQuoted {
+			if err == nil {
+				err = fmt.Errorf("variable name %s is quoted; a variable name is a bare identifier (as in ksqlDB): write %s", t.Raw, name)
+			}
+			p.fail(t.Pos, "Syntax Error\n"+err.Error())
+		}
 		p.advance()
-		return t.Raw
-	case tQuoted:
-		p.advance()
-		return t.Val
+		return name
 	}
 	p.failExpecting("IDENTIFIER")
 	return ""
+}
+
+// CheckVariableName says why name cannot be a variable's (DEFINE,
+// --define): as in ksqlDB, a name starts with a letter (A to Z, either
+// case) or an underscore, goes on with letters, digits, underscores and
+// @, and is not a keyword.
+func CheckVariableName(name string) error {
+	shape := name != ""
+	for i, r := range name {
+		letter := r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r == '_'
+		if !letter && (i == 0 || !(r >= '0' && r <= '9' || r == '@')) {
+			shape = false
+			break
+		}
+	}
+	if !shape {
+		return fmt.Errorf("%q is not a valid variable name: a name starts with a letter or an underscore and goes on with letters, digits, underscores and @ (as in ksqlDB)", name)
+	}
+	if up := strings.ToUpper(name); slices.Contains(keywords, up) || up == "STRING" {
+		return fmt.Errorf("%s is a keyword, which ksqlDB does not take as a variable name: choose another (%s_name, say)", name, strings.ToLower(name))
+	}
+	return nil
 }
 
 func (p *parser) str() string {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/eddysql/eddy/engine"
 	"github.com/eddysql/eddy/server"
+	"github.com/eddysql/eddy/sql"
 )
 
 // config holds the flags shared by the shell and the server.
@@ -256,6 +257,9 @@ func (d defines) Set(s string) error {
 	name, value, ok := strings.Cut(s, "=")
 	if !ok || strings.TrimSpace(name) == "" {
 		return errors.New("want name=value")
+	}
+	if err := sql.CheckVariableName(strings.TrimSpace(name)); err != nil {
+		return err // as DEFINE refuses it
 	}
 	d[strings.TrimSpace(name)] = value
 	return nil

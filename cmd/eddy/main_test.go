@@ -25,7 +25,7 @@ func TestShellFlags(t *testing.T) {
 	if err != nil || f.file != "flows/Ratings.SQL" || f.server != "http://h:8088" {
 		t.Errorf("script argument: %+v, %v", f, err)
 	}
-	for _, bad := range [][]string{{"--output", "xml"}, {"--define", "novalue"}, {"stray"}, {"a.sql", "b.sql"}, {"-f", "a.sql", "b.sql"}} {
+	for _, bad := range [][]string{{"--output", "xml"}, {"--define", "novalue"}, {"--define", "topic=t"}, {"-d", "my-var=1"}, {"stray"}, {"a.sql", "b.sql"}, {"-f", "a.sql", "b.sql"}} {
 		if _, err := parseShellFlags(bad, io.Discard); err == nil {
 			t.Errorf("%q accepted", bad)
 		}

@@ -34,12 +34,12 @@ func runScriptIn(t *testing.T, dir, text string, args ...string) (int, string, s
 // defined; as in ksqlDB, comments are not searched for variables, so the
 // script runs.
 func TestScriptVariablesInCommentsAreNotReferences(t *testing.T) {
-	code, out, stderr := runScriptFile(t, "DEFINE topic = 'orders';\n"+
+	code, out, stderr := runScriptFile(t, "DEFINE topic_name = 'orders';\n"+
 		"CREATE STREAM s (id INT KEY,\n"+
 		"  -- legacy_${old_column} STRING,\n"+
 		"  v STRING /* was ${renamed} */)\n"+
-		"  WITH (kafka_topic='${topic}', value_format='JSON', partitions=1);\n"+
-		"INSERT INTO s (id, v) VALUES (1, '-- ${topic} /* kept */');\n"+
+		"  WITH (kafka_topic='${topic_name}', value_format='JSON', partitions=1);\n"+
+		"INSERT INTO s (id, v) VALUES (1, '-- ${topic_name} /* kept */');\n"+
 		"SELECT * FROM s;\n")
 	if code != 0 {
 		t.Fatalf("exit code %d\nstderr:\n%s", code, stderr)
