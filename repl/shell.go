@@ -184,7 +184,10 @@ func Run(ctx context.Context, o Options) error {
 			p = contPrompt
 		}
 		line, err := in.ReadLine(p)
-		if first {
+		if first && err == nil {
+			if err := checkEncoding(line); err != nil && !s.interactive {
+				return fmt.Errorf("%s: %w", s.source, err) // a pipe, as -f refuses a file
+			}
 			line, first = trimBOM(line), false
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {

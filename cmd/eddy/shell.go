@@ -56,6 +56,20 @@ func runShell(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		}
 		script, hasScript = string(b), true
 	}
+	if !hasScript && !interactive {
+		// `eddy < flow.sql` is all there: run it as -f runs a file,
+		// parsed whole first. A pipe runs as its lines arrive, as in
+		// ksqlDB's CLI: a program may be feeding it statement by
+		// statement.
+		if st, err := stdin.Stat(); err == nil && st.Mode().IsRegular() {
+			b, err := io.ReadAll(stdin)
+			if err != nil {
+				fmt.Fprintln(stderr, "eddy: read stdin:", err)
+				return 1
+			}
+			script, hasScript, source = string(b), true, "<stdin>"
+		}
+	}
 
 	if err := ensureDataDir(f.logDir()); err != nil {
 		fmt.Fprintln(stderr, "eddy:", err)
