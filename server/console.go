@@ -167,12 +167,7 @@ func (s *Server) handleConsoleCheck(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
-	props, aerr := properties(req.StreamsProperties)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	vars, aerr := variables(req.SessionVariables)
+	props, vars, aerr := settings(req.StreamsProperties, req.SessionVariables)
 	if aerr != nil {
 		writeError(w, aerr)
 		return

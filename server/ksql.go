@@ -59,12 +59,7 @@ func (s *Server) handleKSQL(w http.ResponseWriter, r *http.Request) {
 		writeError(w, genericError(codeBadRequest, "\"ksql\" field must be populated"))
 		return
 	}
-	props, aerr := properties(req.StreamsProperties)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	vars, aerr := variables(req.SessionVariables)
+	props, vars, aerr := settings(req.StreamsProperties, req.SessionVariables)
 	if aerr != nil {
 		writeError(w, aerr)
 		return

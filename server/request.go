@@ -119,6 +119,20 @@ func properties(in map[string]any) (map[string]string, *apiError) {
 	return out, nil
 }
 
+// settings turns a statement request's streamsProperties and
+// sessionVariables into strings (properties, then variables).
+func settings(props, vars map[string]any) (map[string]string, map[string]string, *apiError) {
+	p, aerr := properties(props)
+	if aerr != nil {
+		return nil, nil, aerr
+	}
+	v, aerr := variables(vars)
+	if aerr != nil {
+		return nil, nil, aerr
+	}
+	return p, v, nil
+}
+
 // variables turns sessionVariables into strings.
 func variables(in map[string]any) (map[string]string, *apiError) {
 	out := make(map[string]string, len(in))
