@@ -212,7 +212,11 @@ func (s *shell) query(ctx context.Context, text string) error {
 		}
 		err := s.client.Stream(qctx, text, maps.Clone(s.props), emit)
 		if rowLimit.Load() {
-			limited = fmt.Sprintf("Query terminated after %d rows (--query-row-limit)", s.rowLimit)
+			unit := "rows"
+			if s.rowLimit == 1 {
+				unit = "row"
+			}
+			limited = fmt.Sprintf("Query terminated after %d %s (--query-row-limit)", s.rowLimit, unit)
 		} else if ctx.Err() == nil && errors.Is(qctx.Err(), context.DeadlineExceeded) {
 			limited = fmt.Sprintf("Query terminated after %d ms (--query-timeout)", s.queryTimeout.Milliseconds())
 		}

@@ -159,6 +159,10 @@ func TestQueryRowLimitAndTimeout(t *testing.T) {
 	if rows(out) != 2 || !strings.Contains(out, "Query terminated after 2 rows (--query-row-limit)") || !strings.Contains(out, "Stream Name") {
 		t.Errorf("push query with --query-row-limit 2:\n%s", out)
 	}
+	out = limited("--query-row-limit", "1", "-e", "SET 'auto.offset.reset'='earliest'; SELECT * FROM s EMIT CHANGES;")
+	if rows(out) != 1 || !strings.Contains(out, "Query terminated after 1 row (--query-row-limit)") {
+		t.Errorf("push query with --query-row-limit 1:\n%s", out)
+	}
 	out = limited("--query-row-limit", "3", "-e", "SELECT * FROM s;")
 	if rows(out) != 3 || !strings.Contains(out, "--query-row-limit") {
 		t.Errorf("pull query of 5 rows with --query-row-limit 3:\n%s", out)
