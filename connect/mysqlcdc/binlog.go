@@ -339,6 +339,19 @@ func (t *task) onRows(ctx context.Context, e *replication.RowsEvent, h *replicat
 			}
 		}
 		src.row = int32(n)
+		if op == "u" && tb.keyChanged(bv, av) {
+			// Debezium writes a key change as a delete of the old key (and
+			// its tombstone) and a create of the new one; an update keyed
+			// by the new key alone would leave the old row in every table
+			// and upserting sink downstream. Until the create is written
+			// the row is not done, so a crash replays all three.
+			at.row = n
+			partial := at.offset()
+			recs := t.s.changeRecords(tb, "d", bv, nil, src, partial, partial, now)
+			at.row = n + 1
+			recs = append(recs, t.s.changeRecords(tb, "c", nil, av, src, at.offset(), nil, now)...)
+			return t.emit(ctx, recs...)
+		}
 		var partial map[string]any
 		if op == "d" && t.s.tombstones {
 			at.row = n

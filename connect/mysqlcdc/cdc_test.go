@@ -157,3 +157,41 @@ func TestTombstonesOff(t *testing.T) {
 	}
 	r.quiet(1200 * time.Millisecond)
 }
+
+// An UPDATE that changes the primary key is, as Debezium writes it, a
+// delete of the old key (with its tombstone) and a create of the new one:
+// a table or an upserting sink keyed on the old key must lose that row.
+func TestPrimaryKeyChangeDeletesTheOldKey(t *testing.T) {
+	srv := mariaDB(t)
+	srv.exec(t,
+		"DROP TABLE IF EXISTS demo.cdc_rekey",
+		"CREATE TABLE demo.cdc_rekey (id INT PRIMARY KEY, v VARCHAR(10))",
+		"INSERT INTO demo.cdc_rekey VALUES (1, 'a'), (2, 'b')",
+	)
+	r := start(t, srv.config("rekey", "table.include.list", "demo.cdc_rekey"), newOffsetStore())
+	r.collect(2, 30*time.Second)
+	srv.exec(t, "UPDATE demo.cdc_rekey SET id = id + 100, v = 'moved' WHERE id = 1",
+		"UPDATE demo.cdc_rekey SET v = 'same key' WHERE id = 2")
+	ch := r.collect(4, 30*time.Second)
+	if got := []string{op(ch[0]), op(ch[1]), op(ch[2]), op(ch[3])}; !reflect.DeepEqual(got, []string{"d", "tombstone", "c", "u"}) {
+		t.Fatalf("ops %v: %s", got, describe(ch))
+	}
+	if structString(ch[0].Key) != "map[id:1]" || structString(ch[1].Key) != "map[id:1]" || structString(ch[2].Key) != "map[id:101]" {
+		t.Errorf("keys %s %s %s", structString(ch[0].Key), structString(ch[1].Key), structString(ch[2].Key))
+	}
+	if field(ch[0], "before", "v") != "a" || field(ch[0], "after") != nil {
+		t.Errorf("delete before %v after %v", structString(field(ch[0], "before")), field(ch[0], "after"))
+	}
+	if field(ch[2], "before") != nil || field(ch[2], "after", "id") != int32(101) || field(ch[2], "after", "v") != "moved" {
+		t.Errorf("create before %v after %v", field(ch[2], "before"), structString(field(ch[2], "after")))
+	}
+	// A crash before the create must replay the row: only the create
+	// carries the offset past it.
+	if !reflect.DeepEqual(ch[0].SourceOffset, ch[1].SourceOffset) || reflect.DeepEqual(ch[1].SourceOffset, ch[2].SourceOffset) {
+		t.Errorf("offsets %v %v %v", ch[0].SourceOffset, ch[1].SourceOffset, ch[2].SourceOffset)
+	}
+	if structString(ch[3].Key) != "map[id:2]" || field(ch[3], "before", "v") != "b" {
+		t.Errorf("update %s", describe(ch[3:]))
+	}
+	r.quiet(1200 * time.Millisecond)
+}

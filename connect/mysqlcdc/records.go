@@ -2,6 +2,7 @@ package mysqlcdc
 
 import (
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/eddysql/eddy/connect"
@@ -184,6 +185,20 @@ func (t *table) keyStruct(vals []any) *connect.Struct {
 		m[t.cols[i].name] = vals[i]
 	}
 	return &connect.Struct{Schema: t.keySchema, Values: m}
+}
+
+// keyChanged reports whether an update moved the row to another primary
+// key (converted values, as the key carries them).
+func (t *table) keyChanged(before, after []any) bool {
+	if t.keySchema == nil || before == nil || after == nil {
+		return false
+	}
+	for _, i := range t.pk {
+		if !reflect.DeepEqual(before[i], after[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // changeRecords builds the Debezium records for one row change: the
