@@ -33,7 +33,9 @@ func Register(r *connect.Registry) {
 			"(by GTID where the server has GTIDs, by file and position otherwise). Each change " +
 			"becomes a record on `<topic.prefix>.<database>.<table>` with the primary key as the key " +
 			"and a `before`/`after`/`source`/`op`/`ts_ms` envelope as the value, followed by a " +
-			"tombstone after a delete. The server needs `log_bin` on, `binlog_format=ROW` and " +
+			"tombstone after a delete; an UPDATE that changes the primary key becomes, as in " +
+			"Debezium, a delete of the old key (and its tombstone) then a create of the new one. " +
+			"The server needs `log_bin` on, `binlog_format=ROW` and " +
 			"`binlog_row_image=FULL`; the user needs SELECT, RELOAD, SHOW DATABASES, REPLICATION " +
 			"SLAVE and REPLICATION CLIENT (BINLOG MONITOR on MariaDB). No schema-history topic is " +
 			"needed: eddy reads table definitions from information_schema at the snapshot, follows " +
