@@ -127,6 +127,7 @@ func openPebble(dir string, cache *BlockCache, memTable uint64) (*pebbleStore, e
 		Logger:       quietLogger{},
 		Cache:        cache.c,
 		MemTableSize: memTable,
+		FS:           defaultStoreFS,
 	}
 	db, err := pebble.Open(dir, opts)
 	if err != nil {
