@@ -129,6 +129,7 @@ func openPebble(dir string, cache *BlockCache, memTable uint64) (*pebbleStore, e
 		MemTableSize: memTable,
 		FS:           defaultStoreFS,
 	}
+	opts.Experimental.CompactionScheduler = newCompactionScheduler()
 	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("open pebble state store %s: %w", dir, err)
