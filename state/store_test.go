@@ -529,3 +529,26 @@ func fillMemTable(t *testing.T, s Store) int {
 	}
 	return n
 }
+
+// TestPebbleApproxBytesIdle: an idle store's size is not measured again
+// (Pebble's Metrics allocates 31 times a call; every task sampled it
+// every second), and a write or a flush is seen at the next call.
+func TestPebbleApproxBytesIdle(t *testing.T) {
+	s, err := OpenPebble(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	mustPut(t, s, "k", "v")
+	before := s.ApproxBytes()
+	if allocs := testing.AllocsPerRun(10, func() { s.ApproxBytes() }); allocs != 0 {
+		t.Errorf("ApproxBytes of an idle store allocates %.0f times a call", allocs)
+	}
+	mustPut(t, s, "k2", string(bytes.Repeat([]byte("v"), 64<<10)))
+	if err := s.(*pebbleStore).db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if after := s.ApproxBytes(); after <= before {
+		t.Errorf("ApproxBytes after writing 64 KB and flushing = %d, before %d", after, before)
+	}
+}
