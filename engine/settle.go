@@ -35,7 +35,7 @@ func (e *Engine) Settle(ctx context.Context) error {
 			if err := q.CommitNow(ctx); err != nil {
 				return err
 			}
-			lag, err := e.inputLag(ctx, q.Topology)
+			lag, err := e.inputLag(ctx, q.Topology, e.cluster.EndOffsets)
 			if err != nil {
 				return err
 			}

@@ -80,8 +80,9 @@ func (e *Engine) QueryLags(ctx context.Context) (map[string][]PartitionLag, erro
 	e.mu.Unlock()
 	out := make(map[string][]PartitionLag, len(topos))
 	var first error
+	ends := endOffsetsOnce(e.cluster)
 	for id, t := range topos {
-		lag, err := e.inputLag(ctx, t)
+		lag, err := e.inputLag(ctx, t, ends)
 		if err != nil {
 			if first == nil {
 				first = err

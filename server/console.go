@@ -28,7 +28,7 @@ import (
 // *engine.Engine implements it.
 type insighter interface {
 	QueryInsight(ctx context.Context, id string) (engine.QueryInsight, bool, error)
-	QueryLag(ctx context.Context, id string) (int64, bool, error)
+	QueryLags(ctx context.Context) (map[string][]engine.PartitionLag, error)
 }
 
 var _ insighter = (*engine.Engine)(nil)
@@ -211,14 +211,22 @@ func (sm *samples) take(ctx context.Context, b Backend) {
 		id string
 		s  sample
 	}
+	var lags map[string][]engine.PartitionLag
+	if in != nil {
+		// One reading for every query: queries sharing a topic share
+		// its end offsets. A query whose lag was not read has none.
+		lctx, cancel := context.WithTimeout(ctx, sm.interval)
+		lags, _ = in.QueryLags(lctx)
+		cancel()
+	}
 	for _, q := range stats {
 		seen[q.ID] = true
 		s := sample{at: now, in: q.RecordsIn, out: q.RecordsOut, errs: q.ProcessingErrors}
-		if in != nil {
-			lctx, cancel := context.WithTimeout(ctx, sm.interval)
-			lag, ok, err := in.QueryLag(lctx, q.ID)
-			cancel()
-			s.lag, s.lagKnown = lag, ok && err == nil
+		if parts, ok := lags[q.ID]; ok {
+			for _, p := range parts {
+				s.lag += p.Lag
+			}
+			s.lagKnown = true
 		}
 		taken = append(taken, struct {
 			id string
