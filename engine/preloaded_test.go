@@ -697,6 +697,13 @@ func TestJoinSaysWhenATopicIsNotMurmur2Partitioned(t *testing.T) {
 	if !strings.Contains(line, "JCRC") || !strings.Contains(line, "partitioner=murmur2_random") {
 		t.Errorf("log line does not name the query and the fix: %s", line)
 	}
+	// Go services write with Sarama or kafka-go more often than with
+	// librdkafka; the line names their settings too.
+	for _, fix := range []string{"sarama.NewMurmur2Partitioner", "&kafka.Murmur2Balancer{}"} {
+		if !strings.Contains(line, fix) {
+			t.Errorf("log line does not name %s: %s", fix, line)
+		}
+	}
 	for _, topic := range []string{"people_ok", "orders_a", "orders_b"} {
 		if l := logs.find(topic, "murmur2"); l != "" {
 			t.Errorf("%s is partitioned by murmur2, yet: %s", topic, l)

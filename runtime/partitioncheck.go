@@ -11,7 +11,8 @@ import (
 // A join matches a key's rows within one partition number, where Kafka's
 // Java client and eddy's own writes (murmur2 of the key bytes) put the
 // key. A producer with another partitioner, such as librdkafka's default
-// (CRC32) in kcat, Python or Go clients, spreads keys elsewhere, and a
+// (CRC32) in kcat, Python or Go clients, Sarama's (FNV-1a) or kafka-go's
+// (round-robin, whatever the key), spreads keys elsewhere, and a
 // join with a topic written the other way silently misses them, in
 // ksqlDB as here. partitionCheck looks at the first records of each
 // partition of the source topics that feed a join directly and says so,
@@ -78,8 +79,10 @@ func (c *partitionCheck) observe(r *kafka.Record) bool {
 	if want := kafka.KeyPartition(r.Key, n); want != r.Partition {
 		delete(c.parts, r.Topic)
 		c.warn(fmt.Sprintf("query %s: topic %s holds key %s in partition %d, but Kafka's Java partitioner (murmur2), which eddy's own writes use too, puts that key in partition %d: "+
-			"the join matches it only with rows the other side holds in partition %d, so unless every topic of the join was written with the same partitioner, rows keyed like it will not match. "+
-			"Write the topic with the murmur2 partitioner (librdkafka and kcat: partitioner=murmur2_random) or repartition it with PARTITION BY",
+			"the join matches it only with rows the other side holds in partition %d, so unless every topic of the join was written with the same key-hashing partitioner, rows keyed like it will not match. "+
+			"Write the topic with the murmur2 partitioner (librdkafka and kcat: partitioner=murmur2_random; "+
+			"Sarama 1.50 or later: Config.Producer.Partitioner = sarama.NewMurmur2Partitioner, where its default hashes with FNV-1a; "+
+			"kafka-go: Writer.Balancer = &kafka.Murmur2Balancer{}, where its default, round-robin, ignores the key) or repartition it with PARTITION BY",
 			c.query, r.Topic, strconv.Quote(string(r.Key)), r.Partition, want, r.Partition))
 	}
 	return len(c.parts) > 0
