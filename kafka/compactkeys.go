@@ -11,19 +11,31 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// compactedTopics remembers which topics compact (cleanup.policy
-// including compact), so that a Produce asks kfake about each topic once,
+// topicsWith remembers which topics have a setting (has: compaction,
+// LogAppendTime), so that a Produce asks kfake about each topic once,
 // not at every request. Any request that creates or deletes topics or
 // changes their settings forgets it all: its control runs, on the
 // broker's loop, just before kfake applies it, so no Produce reads a
-// policy in between.
-type compactedTopics struct {
+// setting in between.
+type topicsWith struct {
+	has   func(configs map[string]*string) bool
 	mu    sync.Mutex
 	names map[string]bool
 	ids   map[[16]byte]bool
 }
 
-func (ct *compactedTopics) forget() func(kmsg.Request) (kmsg.Response, error, bool) {
+func newTopicsWith(has func(configs map[string]*string) bool) *topicsWith {
+	return &topicsWith{has: has, names: map[string]bool{}, ids: map[[16]byte]bool{}}
+}
+
+// compacts tells whether topic settings compact (cleanup.policy including
+// compact).
+func compacts(configs map[string]*string) bool {
+	p := configs["cleanup.policy"]
+	return p != nil && strings.Contains(*p, "compact") // as kfake compacts
+}
+
+func (ct *topicsWith) forget() func(kmsg.Request) (kmsg.Response, error, bool) {
 	return func(kmsg.Request) (kmsg.Response, error, bool) {
 		ct.mu.Lock()
 		clear(ct.names)
@@ -33,9 +45,9 @@ func (ct *compactedTopics) forget() func(kmsg.Request) (kmsg.Response, error, bo
 	}
 }
 
-// compacts tells whether topic t of a Produce (named, or by its ID from
-// v13: byID) compacts.
-func (ct *compactedTopics) compacts(c *kfake.Cluster, t *kmsg.ProduceRequestTopic, byID bool) bool {
+// holds tells whether topic t of a Produce (named, or by its ID from
+// v13: byID) has the setting.
+func (ct *topicsWith) holds(c *kfake.Cluster, t *kmsg.ProduceRequestTopic, byID bool) bool {
 	ct.mu.Lock()
 	defer ct.mu.Unlock()
 	if !byID {
@@ -53,12 +65,7 @@ func (ct *compactedTopics) compacts(c *kfake.Cluster, t *kmsg.ProduceRequestTopi
 	} else {
 		ti = c.TopicIDInfo(t.TopicID)
 	}
-	v := false
-	if ti != nil {
-		if p := ti.Configs["cleanup.policy"]; p != nil {
-			v = strings.Contains(*p, "compact") // as kfake compacts
-		}
-	}
+	v := ti != nil && ct.has(ti.Configs)
 	if !byID {
 		ct.names[t.Topic] = v
 	} else {
@@ -88,7 +95,7 @@ func (ct *compactedTopics) compacts(c *kfake.Cluster, t *kmsg.ProduceRequestTopi
 // request's other partitions; a control can only answer a request whole
 // or let kfake answer it whole, so they are answered NOT_ENOUGH_REPLICAS,
 // which producers retry, and written with their next request.
-func refuseNullKeysToCompacted(c *kfake.Cluster, ct *compactedTopics) func(kmsg.Request) (kmsg.Response, error, bool) {
+func refuseNullKeysToCompacted(c *kfake.Cluster, ct *topicsWith) func(kmsg.Request) (kmsg.Response, error, bool) {
 	return func(req kmsg.Request) (kmsg.Response, error, bool) {
 		c.KeepControl() // a handled control is dropped otherwise
 		r, ok := req.(*kmsg.ProduceRequest)
@@ -102,7 +109,7 @@ func refuseNullKeysToCompacted(c *kfake.Cluster, ct *compactedTopics) func(kmsg.
 		var refused map[[2]int]refusal // topic, partition indexes
 		for i := range r.Topics {
 			t := &r.Topics[i]
-			if !ct.compacts(c, t, r.Version >= 13) {
+			if !ct.holds(c, t, r.Version >= 13) {
 				continue
 			}
 			for j, p := range t.Partitions {

@@ -180,7 +180,7 @@ func BenchmarkNullKeyCheck(b *testing.B) {
 	}
 	b.Run("other-topic", func(b *testing.B) {
 		e, _ := startBroker(b)
-		ct := &compactedTopics{names: map[string]bool{}, ids: map[[16]byte]bool{}}
+		ct := newTopicsWith(compacts)
 		control := refuseNullKeysToCompacted(e.c, ct)
 		req := kmsg.NewPtrProduceRequest()
 		req.Version = 12

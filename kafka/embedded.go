@@ -249,11 +249,13 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	}
 	c.ControlKey(int16(kmsg.CreateTopics), keepCompacted())
 	c.ControlKey(int16(kmsg.CreatePartitions), limitPartitions(c))
-	compacted := &compactedTopics{names: map[string]bool{}, ids: map[[16]byte]bool{}}
+	compacted, appendTime := newTopicsWith(compacts), newTopicsWith(logAppendTime)
 	for _, k := range []kmsg.Key{kmsg.CreateTopics, kmsg.DeleteTopics, kmsg.AlterConfigs, kmsg.IncrementalAlterConfigs} {
 		c.ControlKey(int16(k), compacted.forget())
+		c.ControlKey(int16(k), appendTime.forget())
 	}
 	c.ControlKey(int16(kmsg.Produce), refuseNullKeysToCompacted(c, compacted))
+	c.ControlKey(int16(kmsg.Produce), stampLogAppendTime(c, appendTime))
 	if len(open) > 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
 		err := abortOpenTransactions(ctx, addrs[0], client, open)
