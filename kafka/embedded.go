@@ -240,6 +240,7 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	}
 	c.ControlKey(int16(kmsg.GetTelemetrySubscriptions), noTelemetry(c))
 	c.ControlKey(int16(kmsg.CreateTopics), refuseInvalidTopicNames(c))
+	c.ControlKey(int16(kmsg.CreateTopics), refuseInvalidReplicationFactors(c))
 	c.ControlKey(int16(kmsg.CreateTopics), limitPartitions(c))
 	c.ControlKey(int16(kmsg.CreateTopics), refuseInvalidTopicConfigs(c))
 	c.ControlKey(int16(kmsg.AlterConfigs), refuseInvalidTopicConfigs(c))

@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -79,4 +80,40 @@ func refusedCreateTopics(r *kmsg.CreateTopicsRequest, answer func(i int) (msg st
 		resp.Topics = append(resp.Topics, rt)
 	}
 	return resp
+}
+
+// invalidReplicationFactor is Kafka's message for a replication factor
+// of 0 or below -1.
+const invalidReplicationFactor = "Replication factor must be larger than 0, or -1 to use the default value."
+
+// refuseInvalidReplicationFactors answers a CreateTopics request giving
+// a topic a replication factor of 0 (or below -1) as Kafka does:
+// INVALID_REPLICATION_FACTOR. kfake created the topic, so a Go service
+// that left sarama.TopicDetail's or kafka-go's TopicConfig's
+// ReplicationFactor at its zero value worked against eddy and failed
+// against Kafka. As for names, the request's other topics are refused
+// as INVALID_REQUEST.
+func refuseInvalidReplicationFactors(c *kfake.Cluster) func(kmsg.Request) (kmsg.Response, error, bool) {
+	return func(req kmsg.Request) (kmsg.Response, error, bool) {
+		r, ok := req.(*kmsg.CreateTopicsRequest)
+		if !ok {
+			return nil, nil, false
+		}
+		bad := func(t kmsg.CreateTopicsRequestTopic) bool {
+			// With a manual assignment kfake answers INVALID_REQUEST
+			// unless the factor is -1, as Kafka does.
+			return len(t.ReplicaAssignment) == 0 && (t.ReplicationFactor == 0 || t.ReplicationFactor < -1)
+		}
+		if !slices.ContainsFunc(r.Topics, bad) {
+			return nil, nil, false
+		}
+		resp := refusedCreateTopics(r, func(i int) (string, int16) {
+			if bad(r.Topics[i]) {
+				return invalidReplicationFactor, kerr.InvalidReplicationFactor.Code
+			}
+			return "Another topic of the request has an invalid replication factor: no topic was created.", kerr.InvalidRequest.Code
+		})
+		c.KeepControl() // a handled control is dropped otherwise
+		return resp, nil, true
+	}
 }

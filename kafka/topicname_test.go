@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // TestEmbeddedRefusesInvalidTopicNames: the embedded broker refuses the
@@ -43,5 +44,50 @@ func TestEmbeddedRefusesInvalidTopicNames(t *testing.T) {
 	}
 	if n := topicPartitions(t, c, "fine"); n != 0 {
 		t.Errorf("a topic of the refused request was created")
+	}
+}
+
+// TestEmbeddedRefusesReplicationFactorZero: a CreateTopics with
+// replication factor 0, what sarama.TopicDetail{NumPartitions: 3} and
+// kafka-go's TopicConfig without ReplicationFactor send, is refused with
+// Kafka's INVALID_REPLICATION_FACTOR (kfake created the topic); -1 takes
+// the default, and a manual assignment with -1 is taken.
+func TestEmbeddedRefusesReplicationFactorZero(t *testing.T) {
+	_, c := startBroker(t)
+	ctx := testCtx(t)
+	for _, rf := range []int16{0, -2} {
+		resp, err := c.adm.CreateTopics(ctx, 3, rf, nil, "rf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := resp["rf"].Err; !errors.Is(err, kerr.InvalidReplicationFactor) || resp["rf"].ErrMessage != invalidReplicationFactor {
+			t.Errorf("replication factor %d: %v (%q), want INVALID_REPLICATION_FACTOR", rf, err, resp["rf"].ErrMessage)
+		}
+		if n := topicPartitions(t, c, "rf"); n != 0 {
+			t.Errorf("replication factor %d: the topic was created with %d partitions", rf, n)
+		}
+	}
+	resp, err := c.adm.CreateTopics(ctx, 3, -1, nil, "rf")
+	if err == nil {
+		err = resp["rf"].Err
+	}
+	if err != nil {
+		t.Errorf("replication factor -1: %v", err)
+	}
+	req := kmsg.NewPtrCreateTopicsRequest()
+	rt := kmsg.NewCreateTopicsRequestTopic()
+	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = "assigned", -1, -1
+	for p := range int32(2) {
+		ra := kmsg.NewCreateTopicsRequestTopicReplicaAssignment()
+		ra.Partition, ra.Replicas = p, []int32{0}
+		rt.ReplicaAssignment = append(rt.ReplicaAssignment, ra)
+	}
+	req.Topics = append(req.Topics, rt)
+	kresp, err := req.RequestWith(ctx, c.prod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := kresp.Topics[0].ErrorCode; code != 0 {
+		t.Errorf("manual assignment: %v", kerr.ErrorForCode(code))
 	}
 }
