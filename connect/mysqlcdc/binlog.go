@@ -347,10 +347,18 @@ func (t *task) onRows(ctx context.Context, e *replication.RowsEvent, h *replicat
 			// the row is not done, so a crash replays all three.
 			at.row = n
 			partial := at.offset()
-			recs := t.s.changeRecords(tb, "d", bv, nil, src, partial, partial, now)
+			del := t.s.changeRecords(tb, "d", bv, nil, src, partial, partial, now)
 			at.row = n + 1
-			recs = append(recs, t.s.changeRecords(tb, "c", nil, av, src, at.offset(), nil, now)...)
-			return t.emit(ctx, recs...)
+			cre := t.s.changeRecords(tb, "c", nil, av, src, at.offset(), nil, now)
+			// As Debezium: the delete (and its tombstone, which copies the
+			// delete's headers) names the new key, the create the old one,
+			// so a consumer can tell a move from a delete and an insert.
+			newKey := keyHeader(pkUpdateNewKey, tb, av)
+			for i := range del {
+				del[i].Headers = append(del[i].Headers, newKey)
+			}
+			cre[0].Headers = append(cre[0].Headers, keyHeader(pkUpdateOldKey, tb, bv))
+			return t.emit(ctx, append(del, cre...)...)
 		}
 		var partial map[string]any
 		if op == "d" && t.s.tombstones {

@@ -193,5 +193,22 @@ func TestPrimaryKeyChangeDeletesTheOldKey(t *testing.T) {
 	if structString(ch[3].Key) != "map[id:2]" || field(ch[3], "before", "v") != "b" {
 		t.Errorf("update %s", describe(ch[3:]))
 	}
+	// Debezium's headers, as its default SimpleHeaderConverter writes the
+	// key Struct: the new key on the delete and its tombstone, the old key
+	// on the create, none on an update that keeps its key.
+	for i, want := range []map[string]string{
+		{"__debezium.newkey": `{"id":101}`},
+		{"__debezium.newkey": `{"id":101}`},
+		{"__debezium.oldkey": `{"id":1}`},
+		{},
+	} {
+		got := map[string]string{}
+		for _, h := range ch[i].Headers {
+			got[h.Key] = string(h.Value)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("record %d (%s) headers %v, want %v", i, op(ch[i]), got, want)
+		}
+	}
 	r.quiet(1200 * time.Millisecond)
 }

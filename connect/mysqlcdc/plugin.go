@@ -34,7 +34,10 @@ func Register(r *connect.Registry) {
 			"becomes a record on `<topic.prefix>.<database>.<table>` with the primary key as the key " +
 			"and a `before`/`after`/`source`/`op`/`ts_ms` envelope as the value, followed by a " +
 			"tombstone after a delete; an UPDATE that changes the primary key becomes, as in " +
-			"Debezium, a delete of the old key (and its tombstone) then a create of the new one. " +
+			"Debezium, a delete of the old key (and its tombstone) then a create of the new one; " +
+			"the delete and its tombstone carry a `__debezium.newkey` header with the new key, the " +
+			"create a `__debezium.oldkey` header with the old one, written as Kafka Connect's default " +
+			"SimpleHeaderConverter writes the key struct (`{\"id\":101}`) whatever the key and value converters. " +
 			"The server needs `log_bin` on, `binlog_format=ROW` and " +
 			"`binlog_row_image=FULL`; the user needs SELECT, RELOAD, SHOW DATABASES, REPLICATION " +
 			"SLAVE and REPLICATION CLIENT (BINLOG MONITOR on MariaDB). No schema-history topic is " +

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/eddysql/eddy/connect"
+	"github.com/eddysql/eddy/connect/convert"
 )
 
 // position is where the connector is in the server's history, and what a
@@ -199,6 +200,18 @@ func (t *table) keyChanged(before, after []any) bool {
 		}
 	}
 	return false
+}
+
+// Debezium's headers on the records of a primary key change.
+const (
+	pkUpdateNewKey = "__debezium.newkey"
+	pkUpdateOldKey = "__debezium.oldkey"
+)
+
+// keyHeader is a row's key as a header, serialized as Kafka Connect's
+// default header converter writes the Struct Debezium adds: {"id":101}.
+func keyHeader(name string, t *table, row []any) connect.Header {
+	return connect.Header{Key: name, Value: []byte(convert.HeaderText(t.keySchema, t.keyStruct(row)))}
 }
 
 // changeRecords builds the Debezium records for one row change: the
