@@ -43,6 +43,19 @@ func (r *Runtime) newErrorHandler(c *connector, t *task) *errorHandler {
 // errors.tolerance is none.
 var ErrToleranceExceeded = errors.New("Tolerance exceeded in error handler")
 
+// recordError is a sink record's failure, which names the record; as a
+// kafka.RecordFailure the subscription does not add its batch's start.
+type recordError struct {
+	raw *kafka.Record
+	err error
+}
+
+func (e *recordError) Error() string { return e.err.Error() }
+func (e *recordError) Unwrap() error { return e.err }
+func (e *recordError) FailedRecord() (string, int32, int64) {
+	return e.raw.Topic, e.raw.Partition, e.raw.Offset
+}
+
 // handle deals with one failed record: under errors.tolerance=none it
 // returns the error that fails the task; under all it logs the record
 // (errors.log.enable), sends a sink's raw record to the dead letter topic
@@ -55,12 +68,12 @@ func (h *errorHandler) handle(ctx context.Context, raw *kafka.Record, err error)
 		stage, class = se.stage, se.class
 		err = se.err
 	}
-	where := ""
-	if raw != nil {
-		where = fmt.Sprintf(" at %s/%d@%d", raw.Topic, raw.Partition, raw.Offset)
-	}
 	if !h.tolerateAll {
-		return fmt.Errorf("%w: executing stage '%s' with class '%s'%s: %v", ErrToleranceExceeded, stage, class, where, err)
+		if raw == nil {
+			return fmt.Errorf("%w: executing stage '%s' with class '%s': %v", ErrToleranceExceeded, stage, class, err)
+		}
+		return &recordError{raw: raw, err: fmt.Errorf("%w: executing stage '%s' with class '%s' at %s/%d@%d: %v",
+			ErrToleranceExceeded, stage, class, raw.Topic, raw.Partition, raw.Offset, err)}
 	}
 	if h.log || h.logMsg {
 		msg := fmt.Sprintf("Error encountered in task %s-%d. Executing stage '%s' with class '%s'", h.c.name, h.t.id, stage, class)

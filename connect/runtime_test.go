@@ -406,6 +406,11 @@ func TestDeadLetterQueue(t *testing.T) {
 	if !strings.Contains(st.Tasks[0].Trace, "Tolerance exceeded") || !strings.Contains(st.Tasks[0].Trace, "VALUE_CONVERTER") {
 		t.Errorf("trace %q", st.Tasks[0].Trace)
 	}
+	// The trace names the failing record, once: not also the first
+	// record of its batch, which read as a second, different position.
+	if tr := st.Tasks[0].Trace; strings.Count(tr, "mixed/0@") != 1 || !strings.Contains(tr, "with class '"+convert.JSONClass+"' at mixed/0@1: ") {
+		t.Errorf("trace %q names another position than the bad record's, mixed/0@1", tr)
+	}
 	if got := lines(t, out2); len(got) > 1 {
 		t.Errorf("records after the bad one were written: %v", got)
 	}

@@ -542,11 +542,11 @@ func (s *clientSub) pollOnce() bool {
 	}
 	if err := s.h(s.ctx, batch); err != nil {
 		if s.ctx.Err() == nil { // not merely our own Close
-			at := ""
+			var first *Record
 			if len(batch) > 0 {
-				at = fmt.Sprintf(" at %s/%d@%d", batch[0].Topic, batch[0].Partition, batch[0].Offset)
+				first = &batch[0]
 			}
-			s.fail(fmt.Errorf("handler for group %s%s: %w", s.opts.Group, at, err))
+			s.fail(handlerError(s.opts.Group, first, err))
 		}
 		return false
 	}

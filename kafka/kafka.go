@@ -6,6 +6,8 @@ package kafka
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
 	"time"
 )
@@ -57,6 +59,24 @@ const (
 // next batch): it may keep copies of the records, whose bytes stay
 // valid, but not the slice nor pointers into it.
 type Handler func(ctx context.Context, batch []Record) error
+
+// RecordFailure is implemented by a handler's error that already names the
+// record it failed at; the subscription then reports it without the
+// position of the batch's first record, which would read as a second,
+// different place of failure.
+type RecordFailure interface {
+	FailedRecord() (topic string, partition int32, offset int64)
+}
+
+// handlerError wraps a handler's error for the subscription's Err, at the
+// batch's first record unless the error names its own.
+func handlerError(group string, first *Record, err error) error {
+	var rf RecordFailure
+	if first == nil || errors.As(err, &rf) {
+		return fmt.Errorf("handler for group %s: %w", group, err)
+	}
+	return fmt.Errorf("handler for group %s at %s/%d@%d: %w", group, first.Topic, first.Partition, first.Offset, err)
+}
 
 // SubscribeOptions configures a subscription.
 type SubscribeOptions struct {

@@ -527,8 +527,7 @@ func (s *memSub) drain() {
 		}
 		m.mu.Lock()
 		if err != nil && !s.stopped {
-			s.err = fmt.Errorf("handler for group %s at %s/%d@%d: %w",
-				s.opts.Group, r.Topic, r.Partition, r.Offset, err)
+			s.err = handlerError(s.opts.Group, &r, err)
 			s.stopLocked()
 		}
 	}

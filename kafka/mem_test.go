@@ -298,3 +298,43 @@ func TestMemConcurrent(t *testing.T) {
 		}
 	}
 }
+
+type failedAt struct{ error }
+
+func (failedAt) FailedRecord() (string, int32, int64) { return "t", 0, 1 }
+
+// A handler's error is reported at the record it came with, unless it
+// names its own record (a sink's bad record), which it then names alone.
+func TestHandlerErrorNamesTheRecordOnce(t *testing.T) {
+	ctx := context.Background()
+	m := NewMemCluster(MemOptions{})
+	if err := m.CreateTopic(ctx, TopicInfo{Name: "t", Partitions: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Produce(ctx, Record{Topic: "t", Partition: 0, Value: []byte("a")}, Record{Topic: "t", Partition: 0, Value: []byte("b")}); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []struct {
+		err  error
+		want string
+	}{
+		{errors.New("boom"), "handler for group g0 at t/0@1: boom"},
+		{failedAt{errors.New("bad record at t/0@1")}, "handler for group g1: bad record at t/0@1"},
+	} {
+		sub, err := m.Subscribe(ctx, SubscribeOptions{Group: fmt.Sprintf("g%d", i), Topics: []string{"t"}, Reset: Earliest},
+			func(_ context.Context, b []Record) error {
+				if b[0].Offset == 1 {
+					return c.err
+				}
+				return nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-sub.Done()
+		if got := sub.Err(); got == nil || got.Error() != c.want {
+			t.Errorf("Err() = %v, want %s", got, c.want)
+		}
+		sub.Close()
+	}
+}
