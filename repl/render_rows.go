@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/eddysql/eddy/api"
+	"github.com/eddysql/eddy/types"
 )
 
 // rowPrinter draws a streamed query result as rows arrive: a boxed header
@@ -352,9 +352,9 @@ func formatValue(v any) string {
 	case bool:
 		return strconv.FormatBool(v)
 	case float64:
-		return javaDouble(v)
+		return types.FormatDouble(v)
 	case float32:
-		return javaDouble(float64(v))
+		return types.FormatDouble(float64(v))
 	case json.Number:
 		return v.String()
 	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
@@ -367,31 +367,4 @@ func formatValue(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
-}
-
-// javaDouble formats like Java's Double.toString, which is what ksqlDB
-// users see: 1.0, 0.5, 1.0E10.
-func javaDouble(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	}
-	if a := math.Abs(f); f == 0 || (a >= 1e-3 && a < 1e7) {
-		s := strconv.FormatFloat(f, 'f', -1, 64)
-		if !strings.ContainsRune(s, '.') {
-			s += ".0"
-		}
-		return s
-	}
-	s := strconv.FormatFloat(f, 'E', -1, 64) // 1.5E+10
-	mant, exp, _ := strings.Cut(s, "E")
-	if !strings.ContainsRune(mant, '.') {
-		mant += ".0"
-	}
-	e, _ := strconv.Atoi(exp)
-	return mant + "E" + strconv.Itoa(e)
 }

@@ -8,7 +8,15 @@ import (
 
 // FormatDouble renders f as Java's Double.toString does, which is what
 // ksqlDB prints: "1.0", "0.001", "1.0E7", "1.234E-5", "NaN", "Infinity".
-func FormatDouble(f float64) string {
+func FormatDouble(f float64) string { return formatJava(f, 64) }
+
+// FormatFloat renders f as Java's Float.toString does (the shortest
+// digits that read back as the same float32), as Kafka Connect prints a
+// FLOAT32.
+func FormatFloat(f float32) string { return formatJava(float64(f), 32) }
+
+// formatJava is Double.toString (bits 64) or Float.toString (bits 32).
+func formatJava(f float64, bits int) string {
 	switch {
 	case math.IsNaN(f):
 		return "NaN"
@@ -22,16 +30,20 @@ func FormatDouble(f float64) string {
 		}
 		return "0.0"
 	}
-	if math.Abs(f) == math.SmallestNonzeroFloat64 {
-		// Java prints the smallest denormal with two digits.
+	// Java prints the smallest denormal with two digits.
+	smallest, printed := math.SmallestNonzeroFloat64, "4.9E-324"
+	if bits == 32 {
+		smallest, printed = math.SmallestNonzeroFloat32, "1.4E-45"
+	}
+	if math.Abs(f) == smallest {
 		if f < 0 {
-			return "-4.9E-324"
+			return "-" + printed
 		}
-		return "4.9E-324"
+		return printed
 	}
 	abs := math.Abs(f)
 	if abs >= 1e-3 && abs < 1e7 {
-		s := strconv.FormatFloat(f, 'f', -1, 64)
+		s := strconv.FormatFloat(f, 'f', -1, bits)
 		if !strings.Contains(s, ".") {
 			s += ".0"
 		}
@@ -39,7 +51,7 @@ func FormatDouble(f float64) string {
 	}
 	// Scientific: mantissa with at least one fractional digit, exponent
 	// without '+' or leading zeros.
-	s := strconv.FormatFloat(f, 'E', -1, 64)
+	s := strconv.FormatFloat(f, 'E', -1, bits)
 	mant, exp, _ := strings.Cut(s, "E")
 	if !strings.Contains(mant, ".") {
 		mant += ".0"

@@ -3,7 +3,6 @@ package convert
 import (
 	"encoding/base64"
 	"fmt"
-	"math"
 	"math/big"
 	"sort"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/eddysql/eddy/connect"
+	"github.com/eddysql/eddy/types"
 )
 
 // HeaderText renders a Connect value as Kafka Connect's default header
@@ -40,9 +40,9 @@ func appendHeader(sb *strings.Builder, sch *connect.Schema, v any, embedded bool
 	case int8, int16, int32, int64, int, uint8, uint16, uint32, uint64:
 		fmt.Fprint(sb, v)
 	case float32:
-		sb.WriteString(javaFloat(float64(v), 32))
+		sb.WriteString(types.FormatFloat(v))
 	case float64:
-		sb.WriteString(javaFloat(v, 64))
+		sb.WriteString(types.FormatDouble(v))
 	case string:
 		if embedded {
 			sb.WriteByte('"')
@@ -168,30 +168,4 @@ func javaDecimal(sch *connect.Schema, v any) (string, bool) {
 		s += "+"
 	}
 	return s + strconv.Itoa(adjusted), true
-}
-
-// javaFloat prints as Double.toString / Float.toString: "100.0", "1.0E10".
-func javaFloat(f float64, bits int) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	}
-	if a := math.Abs(f); a == 0 || (a >= 1e-3 && a < 1e7) {
-		s := strconv.FormatFloat(f, 'f', -1, bits)
-		if !strings.Contains(s, ".") {
-			s += ".0"
-		}
-		return s
-	}
-	s := strconv.FormatFloat(f, 'e', -1, bits) // 1.5e+10
-	mant, exp, _ := strings.Cut(s, "e")
-	if !strings.Contains(mant, ".") {
-		mant += ".0"
-	}
-	e, _ := strconv.Atoi(exp)
-	return mant + "E" + strconv.Itoa(e)
 }
