@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // pebbleStore is a Store on disk: a Pebble database per directory, for
@@ -137,7 +138,7 @@ func openPebble(dir string, cache *BlockCache, memTable uint64) (*pebbleStore, e
 		Logger:       quietLogger{},
 		Cache:        cache.c,
 		MemTableSize: memTable,
-		FS:           defaultStoreFS,
+		FS:           storeFS{vfs.Default},
 	}
 	opts.Experimental.CompactionScheduler = newCompactionScheduler()
 	s := &pebbleStore{dir: dir, committed: -1, memTable: memTable, sampledAt: -1}

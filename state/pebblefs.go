@@ -21,8 +21,6 @@ import (
 // adding its disk-health wrapper.
 type storeFS struct{ vfs.FS }
 
-var defaultStoreFS vfs.FS = storeFS{vfs.Default}
-
 func (fs storeFS) Create(name string, category vfs.DiskWriteCategory) (vfs.File, error) {
 	f, err := fs.FS.Create(name, category)
 	if err != nil {
