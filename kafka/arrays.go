@@ -42,6 +42,13 @@ func (p *arrays[T]) put(a []T) {
 	p.mu.Unlock()
 }
 
+// release drops every kept slice.
+func (p *arrays[T]) release() {
+	p.mu.Lock()
+	p.free = nil
+	p.mu.Unlock()
+}
+
 // held is how many slices p keeps (tests).
 func (p *arrays[T]) held() int {
 	p.mu.Lock()

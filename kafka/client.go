@@ -32,6 +32,11 @@ type Config struct {
 	// compression.type names it: none (when empty), gzip, snappy, lz4
 	// or zstd.
 	Compression string
+	// FetchBuffer bounds what the client's subscriptions fetch, together:
+	// each of n asks at most FetchBuffer/n bytes a fetch (within Kafka's
+	// consumer defaults, 50 MB and 1 MB a partition, and at least 64
+	// KiB). Zero means DefaultFetchBuffer.
+	FetchBuffer int64
 }
 
 // Client is a Cluster over a real or embedded Kafka broker, using
@@ -52,7 +57,14 @@ type Client struct {
 	// arrays keeps the record arrays of finished produces for the next
 	// ones.
 	arrays *produceArrays
+	// idleRelease is how long a subscription goes without records before
+	// it releases the arrays it keeps between polls (defaultIdleRelease).
+	idleRelease time.Duration
 }
+
+// defaultIdleRelease is how long a subscription goes without records
+// before it releases the arrays it keeps between polls.
+const defaultIdleRelease = 30 * time.Second
 
 var _ Cluster = (*Client)(nil)
 
@@ -107,6 +119,8 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		adm:    kadm.NewClient(prod),
 		subs:   make(map[*clientSub]struct{}),
 		arrays: newProduceArrays(),
+
+		idleRelease: defaultIdleRelease,
 	}, nil
 }
 

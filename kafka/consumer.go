@@ -53,6 +53,7 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 	// Transaction markers are fetched (and never delivered), so that
 	// commits move past them and OnMarker can tell where they end.
 	kopts := append(slices.Clone(c.base), kgo.KeepControlRecords(), kgo.WithPools(&s.recPool))
+	kopts = append(kopts, c.fetchOpts()...)
 	if opts.FetchMaxWait > 0 {
 		kopts = append(kopts, kgo.FetchMaxWait(opts.FetchMaxWait))
 	}
@@ -148,6 +149,7 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 		s.topicIDs = c.topicIDs(ctx, opts.Topics)
 	}
 	s.cl = cl
+	s.idle = time.AfterFunc(c.idleRelease, s.releaseKept)
 	if opts.Paused {
 		s.Pause()
 	}
@@ -160,10 +162,12 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 	if c.closed {
 		c.mu.Unlock()
 		s.cancel()
+		s.idle.Stop()
 		cl.Close()
 		return nil, fmt.Errorf("subscribe group %s to %v: %w", opts.Group, opts.Topics, ErrClosed)
 	}
 	c.subs[s] = struct{}{}
+	c.shareFetchBufferLocked()
 	c.mu.Unlock()
 
 	go s.run()
@@ -322,8 +326,13 @@ type clientSub struct {
 	latestAt map[string]map[int32]int64
 
 	// batch is the records array handed to the handler, refilled for
-	// each poll (see Handler) rather than allocated.
-	batch []Record
+	// each poll (see Handler) rather than allocated; batchMu guards it
+	// against releaseKept.
+	batchMu sync.Mutex
+	batch   []Record
+	// idle fires releaseKept once the subscription has gone
+	// c.idleRelease without records.
+	idle *time.Timer
 	// recPool gives the kgo client back the arrays it decodes fetched
 	// records into, once a poll is handled (see recycle).
 	recPool recordArrays
@@ -366,9 +375,11 @@ func (s *clientSub) logf(format string, args ...any) {
 // client.
 func (s *clientSub) run() {
 	defer close(s.done)
+	defer s.idle.Stop()
 	defer func() {
 		s.c.mu.Lock()
 		delete(s.c.subs, s)
+		s.c.shareFetchBufferLocked()
 		s.c.mu.Unlock()
 	}()
 	defer s.cancel()
@@ -535,7 +546,12 @@ func (s *clientSub) pollOnce() bool {
 			}
 		})
 	}
+	if fs.NumRecords() > 0 {
+		s.idle.Reset(s.c.idleRelease)
+	}
+	s.batchMu.Lock()
 	batch := toBatch(s.batch[:0], fs)
+	s.batchMu.Unlock()
 	defer s.keepBatch(batch)
 	if len(batch) == 0 && s.opts.Held == nil && !markers {
 		return true
@@ -612,12 +628,25 @@ func (s *clientSub) fail(err error) {
 // keepBatch keeps a handled batch's array for the next poll, cleared so
 // that it pins no record's bytes, unless it is too large to hold on to.
 func (s *clientSub) keepBatch(batch []Record) {
+	s.batchMu.Lock()
+	defer s.batchMu.Unlock()
 	if cap(batch) > maxKeptBatch {
 		s.batch = nil
 		return
 	}
 	clear(batch)
 	s.batch = batch[:0]
+}
+
+// releaseKept lets go of the arrays kept for the next poll (see idle):
+// sized by the largest polls seen, a backlog caught up at start, they
+// would otherwise stay with an idle subscription for good, megabytes
+// each. The next poll allocates afresh.
+func (s *clientSub) releaseKept() {
+	s.recPool.release()
+	s.batchMu.Lock()
+	s.batch = nil
+	s.batchMu.Unlock()
 }
 
 // toBatch appends the records of fs, control records aside, to batch.

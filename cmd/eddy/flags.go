@@ -28,7 +28,8 @@ type config struct {
 	serviceID        string
 	stateStore       string // ksql.state.store: memory or pebble
 	kafkaRetention   time.Duration
-	heapLimit        heapLimit // --heap-limit, for the garbage collector
+	heapLimit        byteSize // --heap-limit, for the garbage collector
+	fetchBuffer      byteSize // --fetch-buffer, kafka.Config.FetchBuffer
 	broker           brokerConfig
 	// advertised is the REST URL other servers of the service reach this
 	// one at (eddy server's --advertised-listener); empty in the shell.
@@ -63,6 +64,7 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.configFile, "config-file", "", "ksql-server.properties-style `FILE`: bootstrap.servers, the Kafka client security settings (also under ksql.streams.) and server-wide query settings such as ksql.streams.processing.guarantee")
 	fs.StringVar(&c.authFile, "auth-file", "", "require HTTP basic authentication (REST API, embedded Schema Registry) and SASL PLAIN (embedded broker) of the users in `FILE` (user:bcrypt-hash lines; mode 600)")
 	fs.Var(&c.heapLimit, "heap-limit", "soft limit on the Go heap, such as 2GiB (B, KiB, MiB, GiB, TiB); with it the collector runs at GOGC=400. Default: 3/4 of the memory available (cgroup limit, else the machine's); 0 keeps Go's defaults; GOGC or GOMEMLIMIT in the environment take precedence (see docs/operations.md)")
+	fs.Var(&c.fetchBuffer, "fetch-buffer", "what the queries' consumers fetch at a time, together, such as 64MiB (the default): each of n consumers asks for at most 1/n of it per fetch, within Kafka's consumer defaults (fetch.max.bytes 50 MB, max.partition.fetch.bytes 1 MB) and at least 64 KiB, so a server of hundreds of queries that fall behind does not hold tens of megabytes of fetched records per query")
 	fs.StringVar(&c.stateStore, "state-store", "memory", "where queries keep a local copy of their state (ksql.state.store): memory, or pebble under --data-dir/state so restarts replay only the changelog tail")
 }
 

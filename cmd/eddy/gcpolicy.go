@@ -40,7 +40,7 @@ type gcPolicy struct {
 // Go's defaults), else heapLimitShare of the memory available; when that
 // is unknown too, Go's defaults stay, as a higher pace with no bound could
 // outgrow the machine.
-func chooseGCPolicy(getenv func(string) string, flag heapLimit, available func() (int64, bool)) gcPolicy {
+func chooseGCPolicy(getenv func(string) string, flag byteSize, available func() (int64, bool)) gcPolicy {
 	for _, v := range []string{"GOGC", "GOMEMLIMIT"} {
 		if getenv(v) != "" {
 			why := v + " is set in the environment"
@@ -154,21 +154,21 @@ func cgroupLimit() (int64, bool) {
 	return 0, false
 }
 
-// heapLimit is the --heap-limit flag: a size in bytes, with GOMEMLIMIT's
-// suffixes (B, KiB, MiB, GiB, TiB).
-type heapLimit struct {
+// byteSize is a size flag (--heap-limit, --fetch-buffer): bytes, with
+// GOMEMLIMIT's suffixes (B, KiB, MiB, GiB, TiB).
+type byteSize struct {
 	bytes int64
 	set   bool
 }
 
-func (h *heapLimit) String() string {
+func (h *byteSize) String() string {
 	if h == nil || !h.set {
 		return ""
 	}
 	return formatBytes(h.bytes)
 }
 
-func (h *heapLimit) Set(s string) error {
+func (h *byteSize) Set(s string) error {
 	n, err := parseBytes(s)
 	if err != nil {
 		return err
@@ -195,7 +195,7 @@ func parseBytes(s string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(num, 10, 64)
 	if err != nil || n < 0 || n > math.MaxInt64>>shift {
-		return 0, errors.New("want a size such as 2GiB or 512MiB (B, KiB, MiB, GiB, TiB), or 0 for Go's defaults")
+		return 0, errors.New("want a size such as 2GiB or 512MiB (B, KiB, MiB, GiB, TiB)")
 	}
 	return n << shift, nil
 }

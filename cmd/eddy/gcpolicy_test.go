@@ -14,22 +14,22 @@ func TestChooseGCPolicy(t *testing.T) {
 	const mem = 8 << 30
 	known := func() (int64, bool) { return mem, true }
 	unknown := func() (int64, bool) { return 0, false }
-	given := func(n int64) heapLimit { return heapLimit{bytes: n, set: true} }
+	given := func(n int64) byteSize { return byteSize{bytes: n, set: true} }
 	cases := []struct {
 		name      string
 		env       map[string]string
-		flag      heapLimit
+		flag      byteSize
 		available func() (int64, bool)
 		want      gcPolicy
 	}{
-		{"defaults", nil, heapLimit{}, known, gcPolicy{percent: gcPercent, limit: mem / 4 * 3}},
+		{"defaults", nil, byteSize{}, known, gcPolicy{percent: gcPercent, limit: mem / 4 * 3}},
 		{"flag", nil, given(2 << 30), known, gcPolicy{percent: gcPercent, limit: 2 << 30}},
 		{"flag, memory unknown", nil, given(2 << 30), unknown, gcPolicy{percent: gcPercent, limit: 2 << 30}},
 		{"flag 0", nil, given(0), known, gcPolicy{}},
-		{"memory unknown", nil, heapLimit{}, unknown, gcPolicy{}},
-		{"GOGC", map[string]string{"GOGC": "150"}, heapLimit{}, known, gcPolicy{}},
+		{"memory unknown", nil, byteSize{}, unknown, gcPolicy{}},
+		{"GOGC", map[string]string{"GOGC": "150"}, byteSize{}, known, gcPolicy{}},
 		{"GOGC over the flag", map[string]string{"GOGC": "off"}, given(2 << 30), known, gcPolicy{}},
-		{"GOMEMLIMIT", map[string]string{"GOMEMLIMIT": "1GiB"}, heapLimit{}, known, gcPolicy{}},
+		{"GOMEMLIMIT", map[string]string{"GOMEMLIMIT": "1GiB"}, byteSize{}, known, gcPolicy{}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -46,13 +46,13 @@ func TestChooseGCPolicy(t *testing.T) {
 
 func TestHeapLimitFlag(t *testing.T) {
 	for in, want := range map[string]int64{"0": 0, "1048576": 1 << 20, "512MiB": 512 << 20, "2 GiB": 2 << 30, "1TiB": 1 << 40, "64KiB": 64 << 10, "100B": 100} {
-		var h heapLimit
+		var h byteSize
 		if err := h.Set(in); err != nil || !h.set || h.bytes != want {
 			t.Errorf("%q: %d (set %v), %v; want %d", in, h.bytes, h.set, err, want)
 		}
 	}
 	for _, bad := range []string{"", "-1", "2GB", "1.5GiB", "lots", "9999999TiB"} {
-		var h heapLimit
+		var h byteSize
 		if err := h.Set(bad); err == nil {
 			t.Errorf("%q accepted as %d", bad, h.bytes)
 		}

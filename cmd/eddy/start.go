@@ -118,7 +118,7 @@ func start(ctx context.Context, c *config, logf func(string, ...any)) (*stack, e
 			workerID = hp
 		}
 	}
-	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: brokers, ClientID: clientID, Logf: logf, Security: sec, Compression: codec})
+	cl, err := kafka.Dial(ctx, kafka.Config{Brokers: brokers, ClientID: clientID, Logf: logf, Security: sec, Compression: codec, FetchBuffer: c.fetchBuffer.bytes})
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("connect to Kafka %s: %w", strings.Join(brokers, ","), err)
