@@ -149,7 +149,7 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 		s.topicIDs = c.topicIDs(ctx, opts.Topics)
 	}
 	s.cl = cl
-	s.idle = time.AfterFunc(c.idleRelease, s.releaseKept)
+	s.lastRecords = time.Now()
 	if opts.Paused {
 		s.Pause()
 	}
@@ -162,7 +162,6 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 	if c.closed {
 		c.mu.Unlock()
 		s.cancel()
-		s.idle.Stop()
 		cl.Close()
 		return nil, fmt.Errorf("subscribe group %s to %v: %w", opts.Group, opts.Topics, ErrClosed)
 	}
@@ -326,13 +325,12 @@ type clientSub struct {
 	latestAt map[string]map[int32]int64
 
 	// batch is the records array handed to the handler, refilled for
-	// each poll (see Handler) rather than allocated; batchMu guards it
-	// against releaseKept.
-	batchMu sync.Mutex
-	batch   []Record
-	// idle fires releaseKept once the subscription has gone
-	// c.idleRelease without records.
-	idle *time.Timer
+	// each poll (see Handler) rather than allocated.
+	batch []Record
+	// lastRecords is when a poll last brought records; released says
+	// the kept arrays were let go since (see releaseIdle).
+	lastRecords time.Time
+	released    bool
 	// recPool gives the kgo client back the arrays it decodes fetched
 	// records into, once a poll is handled (see recycle).
 	recPool recordArrays
@@ -375,7 +373,6 @@ func (s *clientSub) logf(format string, args ...any) {
 // client.
 func (s *clientSub) run() {
 	defer close(s.done)
-	defer s.idle.Stop()
 	defer func() {
 		s.c.mu.Lock()
 		delete(s.c.subs, s)
@@ -480,6 +477,11 @@ func (s *clientSub) pollOnce() bool {
 			s.endWait = nil
 			s.waitMu.Unlock()
 		}()
+	} else if !s.released {
+		// Wake once idle long enough to let go of the kept arrays.
+		var cancel context.CancelFunc
+		pctx, cancel = context.WithTimeout(s.ctx, s.c.idleRelease)
+		defer cancel()
 	}
 	limit := DefaultMaxBatch
 	if s.opts.MaxBatch > 0 {
@@ -491,6 +493,11 @@ func (s *clientSub) pollOnce() bool {
 	defer recycle(fs)
 	if s.ctx.Err() != nil {
 		return false // Close; the polled batch is redelivered later
+	}
+	if fs.NumRecords() > 0 {
+		s.lastRecords, s.released = time.Now(), false
+	} else if !s.released && time.Since(s.lastRecords) >= s.c.idleRelease {
+		s.releaseIdle()
 	}
 	markers := false
 	if s.opts.OnMarker != nil {
@@ -546,12 +553,7 @@ func (s *clientSub) pollOnce() bool {
 			}
 		})
 	}
-	if fs.NumRecords() > 0 {
-		s.idle.Reset(s.c.idleRelease)
-	}
-	s.batchMu.Lock()
 	batch := toBatch(s.batch[:0], fs)
-	s.batchMu.Unlock()
 	defer s.keepBatch(batch)
 	if len(batch) == 0 && s.opts.Held == nil && !markers {
 		return true
@@ -628,8 +630,6 @@ func (s *clientSub) fail(err error) {
 // keepBatch keeps a handled batch's array for the next poll, cleared so
 // that it pins no record's bytes, unless it is too large to hold on to.
 func (s *clientSub) keepBatch(batch []Record) {
-	s.batchMu.Lock()
-	defer s.batchMu.Unlock()
 	if cap(batch) > maxKeptBatch {
 		s.batch = nil
 		return
@@ -638,15 +638,18 @@ func (s *clientSub) keepBatch(batch []Record) {
 	s.batch = batch[:0]
 }
 
-// releaseKept lets go of the arrays kept for the next poll (see idle):
-// sized by the largest polls seen, a backlog caught up at start, they
-// would otherwise stay with an idle subscription for good, megabytes
-// each. The next poll allocates afresh.
-func (s *clientSub) releaseKept() {
+// releaseIdle lets go of the arrays kept for the next poll, once the
+// subscription has had no records for c.idleRelease, and tells the
+// handler's owner (OnIdle): sized by the largest polls seen, a backlog
+// caught up at start, they would otherwise stay with an idle
+// subscription for good, megabytes each. The next poll allocates afresh.
+func (s *clientSub) releaseIdle() {
+	s.released = true
 	s.recPool.release()
-	s.batchMu.Lock()
 	s.batch = nil
-	s.batchMu.Unlock()
+	if s.opts.OnIdle != nil {
+		s.opts.OnIdle()
+	}
 }
 
 // toBatch appends the records of fs, control records aside, to batch.

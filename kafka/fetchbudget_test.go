@@ -3,6 +3,7 @@ package kafka
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -125,66 +126,67 @@ func TestSubscriptionsShareTheFetchBuffer(t *testing.T) {
 
 // TestIdleSubscriptionReleasesKeptArrays: the arrays a subscription keeps
 // between polls, sized by the largest it has seen, are let go once it has
-// had no records for a while, and a later poll still gets every record.
+// had no records for a while, OnIdle is called then (once per idle
+// spell), and later polls still get every record.
 func TestIdleSubscriptionReleasesKeptArrays(t *testing.T) {
 	_, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "idle", Partitions: 2})
 	c.idleRelease = 100 * time.Millisecond
 	var mu sync.Mutex
 	handled := 0
-	sub, err := c.Subscribe(ctx, SubscribeOptions{Group: "idle", Topics: []string{"idle"}, Reset: Earliest},
-		func(_ context.Context, batch []Record) error {
-			mu.Lock()
-			handled += len(batch)
-			mu.Unlock()
-			return nil
-		})
+	type keptAtIdle struct {
+		arrays int
+		batch  bool
+	}
+	idle := make(chan keptAtIdle, 10)
+	var subscribed atomic.Pointer[clientSub] // set once Subscribe returned
+	opts := SubscribeOptions{Group: "idle", Topics: []string{"idle"}, Reset: Earliest,
+		OnIdle: func() {
+			if s := subscribed.Load(); s != nil {
+				idle <- keptAtIdle{s.recPool.held(), s.batch != nil} // read on s's own goroutine
+			} else {
+				idle <- keptAtIdle{}
+			}
+		}}
+	sub, err := c.Subscribe(ctx, opts, func(_ context.Context, batch []Record) error {
+		mu.Lock()
+		handled += len(batch)
+		mu.Unlock()
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sub.Close()
-	s := sub.(*clientSub)
-	kept := func() (arrays int, batch bool) {
-		s.batchMu.Lock()
-		defer s.batchMu.Unlock()
-		return s.recPool.held(), s.batch != nil
+	subscribed.Store(sub.(*clientSub))
+	select {
+	case <-idle: // idle from the start
+	case <-time.After(30 * time.Second):
+		t.Fatal("OnIdle not called for a subscription without records")
 	}
-	produceAndWait := func(n int) {
-		t.Helper()
-		recs := make([]Record, n)
+	for round := range 2 {
+		recs := make([]Record, 5000)
 		for i := range recs {
 			recs[i] = Record{Topic: "idle", Partition: -1, Value: make([]byte, 100)}
 		}
-		mu.Lock()
-		want := handled + n
-		mu.Unlock()
 		if err := c.Produce(ctx, recs...); err != nil {
 			t.Fatal(err)
 		}
-		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-			mu.Lock()
-			got := handled
-			mu.Unlock()
-			if got >= want {
-				return
+		select {
+		case k := <-idle:
+			if k.arrays != 0 || k.batch {
+				t.Fatalf("round %d: an idle subscription keeps %d record arrays (and its batch array: %v)", round, k.arrays, k.batch)
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%d records handled, want %d", got, want)
-			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("round %d: OnIdle not called", round)
+		}
+		mu.Lock()
+		got := handled
+		mu.Unlock()
+		if want := 5000 * (round + 1); got != want {
+			t.Fatalf("round %d: %d records handled, want %d", round, got, want)
 		}
 	}
-	for round := range 2 {
-		produceAndWait(5000)
-		// Kept right after the poll, released once idle.
-		released := false
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-			if arrays, batch := kept(); arrays == 0 && !batch {
-				released = true
-				break
-			}
-		}
-		if !released {
-			arrays, batch := kept()
-			t.Fatalf("round %d: idle subscription keeps %d record arrays (and its batch array: %v)", round, arrays, batch)
-		}
+	if len(idle) != 0 {
+		t.Fatalf("OnIdle called %d more times while idle", len(idle))
 	}
 }

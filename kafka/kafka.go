@@ -183,6 +183,12 @@ type SubscribeOptions struct {
 	// only a transaction's commit marker lands, which makes the records
 	// before it readable.
 	FetchMaxWait time.Duration
+	// OnIdle, when set, is called once the subscription has had no
+	// records for a while (30 s), on the goroutine that calls the
+	// handler and never during a call: the handler's owner may let go of
+	// what it keeps between batches. It is called again only after
+	// records came and went.
+	OnIdle func()
 }
 
 // RecordDeleter is implemented by clusters that can delete the start of a

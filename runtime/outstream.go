@@ -129,6 +129,14 @@ func (s *outStream) send(t *Task) {
 	}
 }
 
+// releaseIdle drops the arrays kept for later sends, when none is in
+// flight (see Query.releaseIdle).
+func (s *outStream) releaseIdle() {
+	if s != nil && len(s.flying) == 0 {
+		s.free = nil
+	}
+}
+
 func (s *outStream) landOldest() {
 	f := s.flying[0]
 	s.flying = s.flying[1:]

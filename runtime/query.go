@@ -229,6 +229,7 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 		Paused:           opts.Paused,
 		SessionTimeout:   topo.SessionTimeout,
 		RebalanceTimeout: topo.RebalanceTimeout,
+		OnIdle:           q.releaseIdle,
 	}
 	if !topo.NoCommit {
 		so.InstanceID = opts.MemberID
@@ -1321,6 +1322,31 @@ func (q *Query) Stop() error {
 	}
 	q.mu.Unlock()
 	return err
+}
+
+// releaseIdle lets go of the arrays the query keeps from one batch to the
+// next (outputs, changelog entries and the last commit's copies of them),
+// sized by its largest batches: its subscription calls it, between
+// batches, once no records have come for a while. A server of many
+// queries that caught up on a backlog kept megabytes a query for good.
+// Arrays still holding something (outputs a deferred commit holds back)
+// are kept.
+func (q *Query) releaseIdle() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.stopping {
+		return
+	}
+	for _, t := range q.tasks {
+		t.releaseIdle()
+	}
+	if len(q.outs) == 0 {
+		q.outs = nil
+	}
+	if len(q.parts) == 0 {
+		q.parts = nil
+	}
+	q.stream.releaseIdle()
 }
 
 // Once runs a topology as one task on the calling goroutine over records

@@ -324,3 +324,51 @@ func TestBufferedRecordsOutliveTheirBatch(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleQueryReleasesItsArrays: a query whose subscription went idle
+// lets go of the output arrays it kept from its batches, and the batches
+// after that still write every record with its own bytes.
+func TestIdleQueryReleasesItsArrays(t *testing.T) {
+	ks, vs := recycleSerdes(t)
+	topo := &Topology{ID: "IDLE", Inputs: []*Input{{
+		Source: &Source{Topic: "in", KeySerde: ks, ValueSerde: vs, NumKey: 1, NumValue: 2},
+		Next:   &TopicSink{Topic: "out", KeySerde: ks, ValueSerde: vs, NumKey: 1},
+	}}}
+	c := &keepingCluster{}
+	q := recycleQuery(topo, c)
+	ctx := context.Background()
+	const batch = 2000
+	kept := func() (arrays int) {
+		for _, tk := range q.tasks {
+			if tk.pending != nil {
+				arrays++
+			}
+		}
+		if q.parts != nil {
+			arrays++
+		}
+		return arrays
+	}
+	for b := range 4 {
+		if b == 2 {
+			if kept() == 0 {
+				t.Fatal("no array kept between batches: nothing to release")
+			}
+			q.releaseIdle()
+			if n := kept(); n != 0 {
+				t.Fatalf("%d arrays kept after releaseIdle", n)
+			}
+		}
+		if err := q.handle(ctx, recycleBatch(b*batch, batch)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(c.copies) != 4*batch {
+		t.Fatalf("%d records produced, want %d", len(c.copies), 4*batch)
+	}
+	for i, r := range c.copies {
+		if want := wantOutput(t, vs, i); !bytes.Equal(r.Value, want) || string(r.Key) != fmt.Sprintf("k%d", i) {
+			t.Fatalf("output %d: %s=%s, want k%d=%s", i, r.Key, r.Value, i, want)
+		}
+	}
+}

@@ -73,6 +73,19 @@ func (t *Task) collectChanges() ([][]change, int, error) {
 	return out, n, nil
 }
 
+// releaseIdle lets go of what the task keeps between batches (see
+// Query.releaseIdle): its outputs array when empty, and each store's
+// entries of the last commit, written by now, with their bytes.
+func (t *Task) releaseIdle() {
+	if len(t.pending) == 0 {
+		t.pending = nil
+	}
+	for _, st := range t.stores {
+		clear(st.changes)
+		st.changes = nil
+	}
+}
+
 // maxKeptChanges bounds the array of changes a store keeps between
 // commits (a restore or a long interval can make one huge).
 const maxKeptChanges = 1 << 17
