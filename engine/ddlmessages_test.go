@@ -57,3 +57,23 @@ func TestConnectorSummary(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanningErrorQuotesTheStatement: an error found while planning a
+// CREATE … AS SELECT or INSERT INTO … SELECT ends, as ksqlDB's does, with
+// the statement as its formatter prints the rewritten query; errors found
+// before planning (the sink exists) and syntax errors do not.
+func TestPlanningErrorQuotesTheStatement(t *testing.T) {
+	e, _ := newMemEngine(t)
+	mustExec(t, e, `CREATE STREAM s (a INT KEY, b INT, c VARCHAR) WITH (kafka_topic='s', value_format='JSON', partitions=1);
+		CREATE STREAM other (a INT KEY, b INT) WITH (kafka_topic='o', value_format='JSON', partitions=1);`)
+	expectExecErrors(t, e, map[string]string{
+		"CREATE TABLE t AS SELECT b, a, a + b, COUNT(*) FROM s GROUP BY a, b;": "Key format does not support schema.\nformat: KAFKA\n" +
+			"schema: Persistence{columns=[`A` INTEGER KEY, `B` INTEGER KEY], features=[]}\n" +
+			"reason: The 'KAFKA' format only supports a single field. Got: [`A` INTEGER KEY, `B` INTEGER KEY]\n" +
+			"Statement: CREATE TABLE T AS SELECT\n  S.B B,\n  S.A A,\n  (S.A + S.B) KSQL_COL_0,\n  COUNT(*) KSQL_COL_1\nFROM S S\nGROUP BY S.A, S.B\nEMIT CHANGES",
+		"INSERT INTO other SELECT a, c FROM s;": "Incompatible schema between results and sink.\n" +
+			"Result schema is `A` INTEGER KEY, `C` STRING\nSink schema is `A` INTEGER KEY, `B` INTEGER\n" +
+			"Statement: INSERT INTO OTHER SELECT\n  S.A A,\n  S.C C\nFROM S S\nEMIT CHANGES",
+		"CREATE STREAM other AS SELECT * FROM s;": "Cannot add stream 'OTHER': A stream with the same name already exists",
+	})
+}

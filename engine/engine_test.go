@@ -551,6 +551,24 @@ func expectExecErrors(t *testing.T, e *Engine, cases map[string]string) {
 	}
 }
 
+// expectPlanErrors checks errors found while planning a query-making
+// statement: each message is want, then the statement quoted as ksqlDB
+// quotes it (TestPlanningErrorQuotesTheStatement checks the quoting).
+func expectPlanErrors(t *testing.T, e *Engine, cases map[string]string) {
+	t.Helper()
+	for stmt, want := range cases {
+		_, err := e.Execute(context.Background(), stmt, nil)
+		if err == nil {
+			t.Errorf("%s: no error, want %s", stmt, want)
+			continue
+		}
+		msg, _, quoted := strings.Cut(err.Error(), "\nStatement: ")
+		if msg != want || !quoted {
+			t.Errorf("%s: %v, want %s and the statement", stmt, err, want)
+		}
+	}
+}
+
 // TestDecimalSumOverflowStopsTheQuery: a DECIMAL SUM that no longer fits
 // its type stops the query with ksqlDB's "Numeric field overflow", naming
 // the bound, instead of writing sums that leave the record out.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -65,6 +66,33 @@ func classify(err error, text string) error {
 		msg += "\nStatement: " + text
 	}
 	return &Error{Kind: kind, Statement: text, Msg: msg, Err: err}
+}
+
+// quotedError is an error found while planning a statement that makes a
+// query, quoting the statement as ksqlDB does then: rewritten and
+// formatted (planner.StatementText), after "\nStatement: ".
+type quotedError struct {
+	err  error
+	text string
+}
+
+func (e *quotedError) Error() string { return e.err.Error() + "\nStatement: " + e.text }
+func (e *quotedError) Unwrap() error { return e.err }
+
+// quoteStatement wraps err, found while planning st, as a quotedError.
+func quoteStatement(err error, p *planner.Planner, st sql.Statement) error {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var q *quotedError
+	if errors.As(err, &q) {
+		return err
+	}
+	text, ok := p.StatementText(st)
+	if !ok {
+		return err
+	}
+	return &quotedError{err: err, text: text}
 }
 
 // errStatement marks engine-level validation failures.

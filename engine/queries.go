@@ -30,7 +30,7 @@ type persistentPlan struct {
 	overrides map[string]string
 }
 
-func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSelect, cfg planner.Config) (action, error) {
+func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSelect, cfg planner.Config) (act action, err error) {
 	kind := strings.ToLower(kindWord(st.IsTable))
 	if st.Query.Limit != nil {
 		return nil, &stmtErr{msg: fmt.Sprintf("CREATE %s AS SELECT statements don't support LIMIT clause.", strings.ToUpper(kind))}
@@ -58,6 +58,7 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSele
 		id = old.CreatedBy // CREATE OR REPLACE keeps the query id
 	}
 	p := planner.New(e.ms, e.fns, cfg, e.opts.Registry)
+	defer func() { err = quoteStatement(err, p, st) }()
 	p.AppID = e.appID(id)
 	p.Partitions = e.partitionsOf(ctx)
 	if col, ok, _ := planner.PropString(st.Props, "TIMESTAMP"); ok {
@@ -146,7 +147,7 @@ func (e *Engine) checkUpgrade(old, sink *metastore.Source, q *sql.Query) error {
 	return planner.CheckUpgrade(before, after)
 }
 
-func (e *Engine) prepareInsertInto(ctx context.Context, st *sql.InsertInto, cfg planner.Config) (action, error) {
+func (e *Engine) prepareInsertInto(ctx context.Context, st *sql.InsertInto, cfg planner.Config) (act action, err error) {
 	target := e.ms.Source(st.Target)
 	if target == nil {
 		return nil, &stmtErr{msg: fmt.Sprintf("Source `%s` does not exist.", st.Target), pos: st.TargetPos}
@@ -173,6 +174,7 @@ func (e *Engine) prepareInsertInto(ctx context.Context, st *sql.InsertInto, cfg 
 		id = fmt.Sprintf("INSERTQUERY_%d", e.queryCount)
 	}
 	p := planner.New(e.ms, e.fns, cfg, e.opts.Registry)
+	defer func() { err = quoteStatement(err, p, st) }()
 	p.AppID = e.appID(id)
 	p.Partitions = e.partitionsOf(ctx)
 	plan, err := p.PlanQuery(st.Query, planner.Persistent, target.Name)

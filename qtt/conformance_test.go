@@ -23,7 +23,7 @@ var minimumPassRates = map[string]float64{
 	"datesub": 1.0, "decimal": 1.0, "drop_source": 1.0, "earliest-offset-udaf": 1.0,
 	"elements": 1.0, "elt-field": 1.0, "encode": 1.0, "extract-json-field": 1.0,
 	"floating-point": 1.0, "formats": 1.0, "from-days": 1.0, "from-unixtime": 1.0,
-	"generic-variadic-udaf": 1.0, "geodistance": 1.0, "greatest": 0.94, "group-by": 0.98,
+	"generic-variadic-udaf": 1.0, "geodistance": 1.0, "greatest": 1.0, "group-by": 1.0,
 	"having": 1.0, "histogram": 1.0, "identifiers": 1.0, "in": 1.0, "initcap": 1.0,
 	"insert-into": 1.0, "instr": 1.0, "joins": 1.0, "json_array_contains": 1.0,
 	"json_array_length": 1.0, "json_concat": 1.0, "json_items": 1.0, "json_keys": 1.0,

@@ -1,7 +1,6 @@
 package sql
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 
@@ -305,17 +304,6 @@ func FormatCreateSource(st *CreateSource) string {
 		}
 		b.WriteString(")")
 	}
-	if len(st.Props) > 0 {
-		props := slices.Clone(st.Props)
-		slices.SortStableFunc(props, func(a, b Prop) int { return strings.Compare(a.Name, b.Name) })
-		b.WriteString(" WITH (")
-		for i, p := range props {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(p.Name + "=" + FormatExpr(p.Value))
-		}
-		b.WriteString(")")
-	}
+	formatWith(&b, st.Props)
 	return b.String()
 }
