@@ -11,8 +11,8 @@ import (
 // formatter prints its rewritten form: every column qualified by its
 // source's alias (the name when none), every projection named (a column
 // by its name, s->f by F, others KSQL_COL_n skipping names in use), a
-// clause a line, the window as ksqlDB's window expressions print, EMIT
-// CHANGES when none was written.
+// clause a line, the window as ksqlDB's window expressions print (units
+// as written, plural), EMIT CHANGES when none was written.
 func TestStatementText(t *testing.T) {
 	ms := catalog(t, `
 CREATE STREAM ORDERS (ID INT KEY, REGION VARCHAR, AMOUNT DOUBLE, KSQL_COL_0 INT, ADDR STRUCT<CITY VARCHAR>) WITH (kafka_topic='orders', value_format='JSON', partitions=1);
@@ -21,7 +21,7 @@ CREATE STREAM ARCHIVE (ID INT KEY, NAME VARCHAR) WITH (kafka_topic='archive', va
 	for _, c := range []struct{ stmt, want string }{
 		{"CREATE TABLE totals WITH (key_format='KAFKA') AS SELECT region, o.id AS k, SUM(amount * 2), COUNT(*) FROM orders o WINDOW HOPPING (SIZE 10 MINUTES, ADVANCE BY 60 SECONDS, GRACE PERIOD 1 HOUR) WHERE amount > 0 GROUP BY region, o.id HAVING COUNT(*) > 1;",
 			"CREATE TABLE TOTALS WITH (KEY_FORMAT='KAFKA') AS SELECT\n  O.REGION REGION,\n  O.ID K,\n  SUM((O.AMOUNT * 2)) KSQL_COL_1,\n  COUNT(*) KSQL_COL_2\n" +
-				"FROM ORDERS O\nWINDOW HOPPING ( SIZE 10 MINUTES , ADVANCE BY 1 MINUTES , GRACE PERIOD 1 HOURS ) \nWHERE (O.AMOUNT > 0)\nGROUP BY O.REGION, O.ID\nHAVING (COUNT(*) > 1)\nEMIT CHANGES"},
+				"FROM ORDERS O\nWINDOW HOPPING ( SIZE 10 MINUTES , ADVANCE BY 60 SECONDS , GRACE PERIOD 1 HOURS ) \nWHERE (O.AMOUNT > 0)\nGROUP BY O.REGION, O.ID\nHAVING (COUNT(*) > 1)\nEMIT CHANGES"},
 		{"CREATE OR REPLACE STREAM cities AS SELECT addr->city FROM orders PARTITION BY addr->city EMIT CHANGES;",
 			"CREATE OR REPLACE STREAM CITIES AS SELECT ORDERS.ADDR->CITY CITY\nFROM ORDERS ORDERS\nPARTITION BY ORDERS.ADDR->CITY\nEMIT CHANGES"},
 		{"INSERT INTO archive SELECT o.id, name FROM orders o LEFT JOIN customers c ON o.id = c.id;",

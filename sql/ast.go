@@ -272,6 +272,9 @@ type Join struct {
 type Within struct {
 	Before, After int64
 	Grace         *int64
+	// Text holds the durations as ksqlDB prints them ("10 SECONDS"),
+	// for quoting the statement; empty where not parsed from text.
+	Text struct{ Before, After, Grace string }
 }
 
 func (t *Table) Position() Pos { return t.P }
@@ -296,6 +299,9 @@ type Window struct {
 	Grace     *int64
 	// RetentionPos is where RETENTION's duration is (when given).
 	RetentionPos Pos
+	// Text holds the durations as ksqlDB prints them ("1 MINUTES"), for
+	// quoting the statement; empty where not parsed from text.
+	Text struct{ Size, Advance, Retention, Grace string }
 }
 
 // ---------------------------------------------------------------------------

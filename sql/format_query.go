@@ -140,13 +140,14 @@ func formatRelation(b *strings.Builder, r Relation) {
 		b.WriteString("\n" + joinWords[x.Kind] + " JOIN ")
 		formatTable(b, x.Right)
 		if w := x.Within; w != nil {
-			if w.Before == w.After {
-				b.WriteString(" WITHIN " + formatDuration(w.Before))
+			before, after := durationText(w.Text.Before, w.Before), durationText(w.Text.After, w.After)
+			if before == after {
+				b.WriteString(" WITHIN " + before)
 			} else {
-				b.WriteString(" WITHIN (" + formatDuration(w.Before) + ", " + formatDuration(w.After) + ")")
+				b.WriteString(" WITHIN (" + before + ", " + after + ")")
 			}
 			if w.Grace != nil {
-				b.WriteString(" GRACE PERIOD " + formatDuration(*w.Grace))
+				b.WriteString(" GRACE PERIOD " + durationText(w.Text.Grace, *w.Grace))
 			}
 		}
 		b.WriteString(" ON (" + FormatExpr(x.On) + ")")
@@ -168,27 +169,36 @@ func formatTable(b *strings.Builder, t *Table) {
 func formatWindow(w *Window) string {
 	var b strings.Builder
 	b.WriteString(" " + string(w.Kind) + " ( ")
+	size := durationText(w.Text.Size, w.Size)
 	switch w.Kind {
 	case Hopping:
-		b.WriteString("SIZE " + formatDuration(w.Size) + " , ADVANCE BY " + formatDuration(w.Advance))
+		b.WriteString("SIZE " + size + " , ADVANCE BY " + durationText(w.Text.Advance, w.Advance))
 	case Session:
-		b.WriteString(formatDuration(w.Size))
+		b.WriteString(size)
 	default:
-		b.WriteString("SIZE " + formatDuration(w.Size))
+		b.WriteString("SIZE " + size)
 	}
 	if w.Retention != nil {
-		b.WriteString(" , RETENTION " + formatDuration(*w.Retention))
+		b.WriteString(" , RETENTION " + durationText(w.Text.Retention, *w.Retention))
 	}
 	if w.Grace != nil {
-		b.WriteString(" , GRACE PERIOD " + formatDuration(*w.Grace))
+		b.WriteString(" , GRACE PERIOD " + durationText(w.Text.Grace, *w.Grace))
 	}
 	b.WriteString(" ) ")
 	return b.String()
 }
 
-// durationUnits are the units a duration in milliseconds is written in:
-// the largest that divides it (the unit written in the statement is not
-// kept).
+// durationText is a duration as written (text), or in milliseconds
+// written in the largest unit that divides it.
+func durationText(text string, ms int64) string {
+	if text != "" {
+		return text
+	}
+	return formatDuration(ms)
+}
+
+// durationUnits are the units a duration in milliseconds is written in
+// when its text is not known: the largest that divides it.
 var durationUnits = []struct {
 	name string
 	ms   int64

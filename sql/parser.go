@@ -84,6 +84,9 @@ type parser struct {
 	lambdas [][]string
 	// depth is how deeply the expression or type being parsed nests.
 	depth int
+	// durationText is the last duration parsed as ksqlDB prints it
+	// ("10 SECONDS"), kept by windows and join windows for quoting.
+	durationText string
 	// testForms admits the ASSERT statements of test scripts
 	// (ParseTestScript), which no server accepts.
 	testForms bool
@@ -1060,6 +1063,11 @@ func (p *parser) duration() int64 {
 		p.failExpecting("'MILLISECONDS'", "'SECONDS'", "'MINUTES'", "'HOURS'", "'DAYS'")
 	}
 	p.advance()
+	unit := t.Val
+	if !strings.HasSuffix(unit, "S") {
+		unit += "S"
+	}
+	p.durationText = fmt.Sprintf("%d %s", n, unit)
 	if n > MaxDurationMs/mult {
 		p.failSemantic(pos, fmt.Sprintf("Duration out of range: %d %s is more than %d milliseconds (about 36 million years).", n, t.Raw, int64(MaxDurationMs)))
 	}
@@ -1289,17 +1297,21 @@ func (p *parser) within() *Within {
 	w := &Within{}
 	if p.acceptOp("(") {
 		w.Before = p.duration()
+		w.Text.Before = p.durationText
 		p.expectOp(",")
 		w.After = p.duration()
+		w.Text.After = p.durationText
 		p.expectOp(")")
 	} else {
 		w.Before = p.duration()
 		w.After = w.Before
+		w.Text.Before, w.Text.After = p.durationText, p.durationText
 	}
 	if p.acceptKw("GRACE") {
 		p.expectKw("PERIOD")
 		g := p.duration()
 		w.Grace = &g
+		w.Text.Grace = p.durationText
 	}
 	return w
 }
@@ -1323,14 +1335,17 @@ func (p *parser) window() *Window {
 	p.expectOp("(")
 	if w.Kind == Session {
 		w.Size = p.positiveDuration("A session window's gap must be larger than zero.")
+		w.Text.Size = p.durationText
 	} else {
 		p.expectKw("SIZE")
 		w.Size = p.positiveDuration("A window's SIZE must be larger than zero.")
+		w.Text.Size = p.durationText
 		if w.Kind == Hopping {
 			p.expectOp(",")
 			p.expectKw("ADVANCE", "BY")
 			pos := p.cur().Pos
 			w.Advance = p.duration()
+			w.Text.Advance = p.durationText
 			if msg := hopProblem(w.Size, w.Advance); msg != "" {
 				p.failSemantic(pos, msg)
 			}
@@ -1342,10 +1357,12 @@ func (p *parser) window() *Window {
 			w.RetentionPos = p.cur().Pos
 			r := p.duration()
 			w.Retention = &r
+			w.Text.Retention = p.durationText
 		case w.Grace == nil && p.acceptKw("GRACE"):
 			p.expectKw("PERIOD")
 			g := p.duration()
 			w.Grace = &g
+			w.Text.Grace = p.durationText
 		default:
 			p.failExpecting()
 		}

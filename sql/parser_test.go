@@ -286,7 +286,8 @@ func TestParseQueries(t *testing.T) {
 	}
 	j1 := j2.Left.(*Join)
 	if j1.Kind != LeftJoin || j1.Right.Alias != "R" || j1.Left.(*Table).Alias != "L" ||
-		!reflect.DeepEqual(j1.Within, &Within{Before: 1000, After: 120000, Grace: ptr(int64(3 * 3600000))}) {
+		!reflect.DeepEqual(j1.Within, &Within{Before: 1000, After: 120000, Grace: ptr(int64(3 * 3600000)),
+			Text: struct{ Before, After, Grace string }{"1 SECONDS", "2 MINUTES", "3 HOURS"}}) {
 		t.Errorf("first join: %+v %+v", j1, j1.Within)
 	}
 	if w := q.Window; w.Kind != Hopping || w.Size != 30000 || w.Advance != 10000 || *w.Retention != 2*86400000 || *w.Grace != 1 {
