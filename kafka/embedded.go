@@ -130,7 +130,17 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 			if err != nil {
 				return nil, err
 			}
-			return patientListener{Listener: ln, logf: logf, sleep: time.Sleep}, nil
+			var l net.Listener = patientListener{Listener: ln, logf: logf, sleep: time.Sleep}
+			if cfg.Auth != nil {
+				// TLS here rather than kfake's (kfake.TLS only wraps
+				// the listener too), for the handshake's answer is
+				// rewritten in the clear.
+				if cfg.TLS != nil {
+					l = tls.NewListener(l, cfg.TLS)
+				}
+				l = saslMechanismsListener{l}
+			}
+			return l, nil
 		}),
 		// One partition per topic unless asked otherwise, as in a
 		// stock single-broker Kafka (num.partitions=1).
@@ -194,7 +204,9 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		client.SASL = &SASL{Mechanism: SASLPlain, User: internalUser, Password: internal}
 	}
 	if cfg.TLS != nil {
-		opts = append(opts, kfake.TLS(cfg.TLS))
+		if cfg.Auth == nil { // with Auth, the listener serves TLS itself
+			opts = append(opts, kfake.TLS(cfg.TLS))
+		}
 		own, err := trustOwnCertificate(cfg.TLS)
 		if err != nil {
 			return nil, err
