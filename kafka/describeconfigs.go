@@ -171,6 +171,10 @@ func brokerResource(all kmsg.DescribeConfigsResponseResource, rr kmsg.DescribeCo
 			continue
 		}
 		switch {
+		case e.Source == kmsg.ConfigSourceStaticBrokerConfig:
+			// A value kfake reports for every broker it runs.
+			e.ConfigSynonyms = []kmsg.DescribeConfigsResponseResourceConfigConfigSynonym{synonym(e.Name, v, kmsg.ConfigSourceStaticBrokerConfig)}
+			e.Value = &v
 		case e.Source == kmsg.ConfigSourceDefaultConfig:
 			// kfake's option (not a broker setting of its own).
 			e.ConfigSynonyms = append([]kmsg.DescribeConfigsResponseResourceConfigConfigSynonym{synonym(e.Name, v, kmsg.ConfigSourceStaticBrokerConfig)}, e.ConfigSynonyms...)

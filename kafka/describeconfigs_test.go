@@ -101,6 +101,8 @@ func TestEmbeddedDescribesConfigsItApplies(t *testing.T) {
 		"log.segment.bytes":            {"8388608", static},
 		"num.partitions":               {"1", static},
 		"group.min.session.timeout.ms": {"1000", static},
+		"default.replication.factor":   {"1", static},
+		"sasl.enabled.mechanisms":      {"GSSAPI", static},
 	})
 
 	// A broker setting changed since start applies to topics without

@@ -304,6 +304,15 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	static["group.min.session.timeout.ms"] = strconv.FormatInt(groupMinSession.Milliseconds(), 10)
 	static["num.partitions"] = strconv.Itoa(max(cfg.NumPartitions, 1))
 	static["auto.create.topics.enable"] = strconv.FormatBool(!cfg.DisableAutoCreateTopics)
+	// One broker: topics without a replication factor get one replica
+	// (kfake reported Kafka's default, 3); a broker with --auth-file
+	// takes PLAIN only (kfake listed SCRAM too), one without none
+	// (Kafka's default value, GSSAPI, on a broker with no SASL listener).
+	static["default.replication.factor"] = "1"
+	static["sasl.enabled.mechanisms"] = "GSSAPI"
+	if cfg.Auth != nil {
+		static["sasl.enabled.mechanisms"] = SASLPlain
+	}
 	c.ControlKey(int16(kmsg.DescribeConfigs), describeConfigs(c, reaper.cl, static, logf))
 	return &Embedded{c: c, addr: addrs[0], dataDir: cfg.DataDir, cleaner: startCleaner(c, cfg.DataDir, interval, logf), client: client,
 		reaper: reaper}, nil
