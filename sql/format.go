@@ -268,22 +268,7 @@ func formatType(b *strings.Builder, t *types.Type) {
 // text eddy keeps (Statement.Text).
 func FormatCreateSource(st *CreateSource) string {
 	var b strings.Builder
-	b.WriteString("CREATE ")
-	if st.OrReplace {
-		b.WriteString("OR REPLACE ")
-	}
-	if st.Source {
-		b.WriteString("SOURCE ")
-	}
-	if st.IsTable {
-		b.WriteString("TABLE ")
-	} else {
-		b.WriteString("STREAM ")
-	}
-	if st.IfNotExists {
-		b.WriteString("IF NOT EXISTS ")
-	}
-	b.WriteString(FormatIdent(st.Name))
+	formatCreateHead(&b, st.OrReplace, st.Source, st.IsTable, st.IfNotExists, st.Name)
 	if len(st.Elements) > 0 {
 		b.WriteString(" (")
 		for i, el := range st.Elements {
@@ -306,4 +291,25 @@ func FormatCreateSource(st *CreateSource) string {
 	}
 	formatWith(&b, st.Props)
 	return b.String()
+}
+
+// formatCreateHead writes "CREATE [OR REPLACE] [SOURCE] STREAM|TABLE [IF
+// NOT EXISTS] name".
+func formatCreateHead(b *strings.Builder, orReplace, source, table, ifNotExists bool, name string) {
+	b.WriteString("CREATE ")
+	if orReplace {
+		b.WriteString("OR REPLACE ")
+	}
+	if source {
+		b.WriteString("SOURCE ")
+	}
+	if table {
+		b.WriteString("TABLE ")
+	} else {
+		b.WriteString("STREAM ")
+	}
+	if ifNotExists {
+		b.WriteString("IF NOT EXISTS ")
+	}
+	b.WriteString(FormatIdent(name))
 }

@@ -12,19 +12,7 @@ import (
 // columns and names its projections first (see planner.StatementText).
 func FormatCreateAsSelect(st *CreateAsSelect) string {
 	var b strings.Builder
-	b.WriteString("CREATE ")
-	if st.OrReplace {
-		b.WriteString("OR REPLACE ")
-	}
-	if st.IsTable {
-		b.WriteString("TABLE ")
-	} else {
-		b.WriteString("STREAM ")
-	}
-	if st.IfNotExists {
-		b.WriteString("IF NOT EXISTS ")
-	}
-	b.WriteString(FormatIdent(st.Name))
+	formatCreateHead(&b, st.OrReplace, false, st.IsTable, st.IfNotExists, st.Name)
 	formatWith(&b, st.Props)
 	b.WriteString(" AS ")
 	formatQuery(&b, st.Query)
