@@ -85,6 +85,17 @@ func recycleQuery(topo *Topology, c kafka.Cluster) *Query {
 		opts: Options{Logf: func(string, ...any) {}}}
 }
 
+// passThroughQuery is a query id copying topic in to topic out, KAFKA
+// keys and JSON values (recycleSerdes), over c.
+func passThroughQuery(t *testing.T, id string, c kafka.Cluster) *Query {
+	ks, vs := recycleSerdes(t)
+	topo := &Topology{ID: id, Inputs: []*Input{{
+		Source: &Source{Topic: "in", KeySerde: ks, ValueSerde: vs, NumKey: 1, NumValue: 2},
+		Next:   &TopicSink{Topic: "out", KeySerde: ks, ValueSerde: vs, NumKey: 1},
+	}}}
+	return recycleQuery(topo, c)
+}
+
 func recycleBatch(from, n int) []kafka.Record {
 	batch := make([]kafka.Record, n)
 	for i := range batch {
@@ -99,13 +110,9 @@ func recycleBatch(from, n int) []kafka.Record {
 // and every record reaches Produce with its own bytes: no block is
 // written again while a record of an unproduced batch lives in it.
 func TestStatelessQueryRecycles(t *testing.T) {
-	ks, vs := recycleSerdes(t)
-	topo := &Topology{ID: "RECYCLE", Inputs: []*Input{{
-		Source: &Source{Topic: "in", KeySerde: ks, ValueSerde: vs, NumKey: 1, NumValue: 2},
-		Next:   &TopicSink{Topic: "out", KeySerde: ks, ValueSerde: vs, NumKey: 1},
-	}}}
+	_, vs := recycleSerdes(t)
 	c := &keepingCluster{}
-	q := recycleQuery(topo, c)
+	q := passThroughQuery(t, "RECYCLE", c)
 	ctx := context.Background()
 	const batch, batches = 2000, 8 // a batch fills several blocks of each kind
 	for b := range batches {
@@ -329,13 +336,9 @@ func TestBufferedRecordsOutliveTheirBatch(t *testing.T) {
 // lets go of the output arrays it kept from its batches, and the batches
 // after that still write every record with its own bytes.
 func TestIdleQueryReleasesItsArrays(t *testing.T) {
-	ks, vs := recycleSerdes(t)
-	topo := &Topology{ID: "IDLE", Inputs: []*Input{{
-		Source: &Source{Topic: "in", KeySerde: ks, ValueSerde: vs, NumKey: 1, NumValue: 2},
-		Next:   &TopicSink{Topic: "out", KeySerde: ks, ValueSerde: vs, NumKey: 1},
-	}}}
+	_, vs := recycleSerdes(t)
 	c := &keepingCluster{}
-	q := recycleQuery(topo, c)
+	q := passThroughQuery(t, "IDLE", c)
 	ctx := context.Background()
 	const batch = 2000
 	kept := func() (arrays int) {
