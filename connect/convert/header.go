@@ -85,10 +85,7 @@ func appendHeader(sb *strings.Builder, sch *connect.Schema, v any, embedded bool
 		}
 		sb.WriteByte('}')
 	case []any:
-		var elem *connect.Schema
-		if sch != nil {
-			elem = sch.ValueSchema
-		}
+		elem := valueSchema(sch)
 		sb.WriteByte('[')
 		for i, e := range v {
 			if i > 0 {
@@ -98,10 +95,7 @@ func appendHeader(sb *strings.Builder, sch *connect.Schema, v any, embedded bool
 		}
 		sb.WriteByte(']')
 	case map[string]any:
-		var elem *connect.Schema
-		if sch != nil {
-			elem = sch.ValueSchema
-		}
+		elem := valueSchema(sch)
 		keys := make([]string, 0, len(v))
 		for k := range v {
 			keys = append(keys, k)
@@ -168,4 +162,12 @@ func javaDecimal(sch *connect.Schema, v any) (string, bool) {
 		s += "+"
 	}
 	return s + strconv.Itoa(adjusted), true
+}
+
+// valueSchema is an array's or a map's value schema, nil when sch is.
+func valueSchema(sch *connect.Schema) *connect.Schema {
+	if sch == nil {
+		return nil
+	}
+	return sch.ValueSchema
 }
