@@ -411,34 +411,37 @@ func (p *Planner) expandSelect(q *sql.Query, sel *scope, src *metastore.Source, 
 	}
 	gen := 0
 	for i := range items {
-		if items[i].name != "" {
-			continue
-		}
-		switch e := items[i].expr.(type) {
-		case *sql.ColumnRef:
-			items[i].name = e.Name
-			continue
-		case *sql.Deref:
-			// s->f is named F, or F_1, F_2 … when F is taken.
-			name := e.Field
-			for n := 1; taken[name]; n++ {
-				name = fmt.Sprintf("%s_%d", e.Field, n)
-			}
-			items[i].name = name
-			taken[name] = true
-			continue
-		}
-		for {
-			name := fmt.Sprintf("KSQL_COL_%d", gen)
-			gen++
-			if !taken[name] {
-				items[i].name = name
-				taken[name] = true
-				break
-			}
+		if items[i].name == "" {
+			items[i].name = projectionName(items[i].expr, taken, &gen)
 		}
 	}
 	return items, nil
+}
+
+// projectionName names a projection written without a name, as ksqlDB
+// does: a column keeps its name, s->f is named F (F_1, F_2 … when F is
+// taken), anything else the first KSQL_COL_n from *gen on that is not
+// taken. The name given is marked taken (a column's name already is).
+func projectionName(e sql.Expr, taken map[string]bool, gen *int) string {
+	switch e := e.(type) {
+	case *sql.ColumnRef:
+		return e.Name
+	case *sql.Deref:
+		name := e.Field
+		for n := 1; taken[name]; n++ {
+			name = fmt.Sprintf("%s_%d", e.Field, n)
+		}
+		taken[name] = true
+		return name
+	}
+	for {
+		name := fmt.Sprintf("KSQL_COL_%d", *gen)
+		*gen++
+		if !taken[name] {
+			taken[name] = true
+			return name
+		}
+	}
 }
 
 // keyItems finds the projection entries that become the output key: for

@@ -1,10 +1,6 @@
 package planner
 
-import (
-	"fmt"
-
-	"github.com/eddysql/eddy/sql"
-)
+import "github.com/eddysql/eddy/sql"
 
 // StatementText is a CREATE … AS SELECT or INSERT INTO … SELECT as ksqlDB
 // quotes it under an error found while planning it ("…\nStatement: …"):
@@ -86,8 +82,7 @@ func (p *Planner) sanitize(q *sql.Query) *sql.Query {
 
 	c := *q
 	c.Select = make([]sql.SelectItem, len(q.Select))
-	// Projection names, as expandSelect gives them: a column keeps its
-	// name, s->f is named F (F_1 … when taken), anything else KSQL_COL_n.
+	// Projection names, as expandSelect gives them (projectionName).
 	taken := map[string]bool{}
 	for _, s := range sources {
 		for name := range s.columns {
@@ -103,25 +98,10 @@ func (p *Planner) sanitize(q *sql.Query) *sql.Query {
 	}
 	gen := 0
 	for i, si := range q.Select {
-		si.Expr = qualify(si.Expr)
 		if si.Alias == "" && !si.Star {
-			switch e := q.Select[i].Expr.(type) {
-			case *sql.ColumnRef:
-				si.Alias = e.Name
-			case *sql.Deref:
-				si.Alias = e.Field
-				for n := 1; taken[si.Alias]; n++ {
-					si.Alias = fmt.Sprintf("%s_%d", e.Field, n)
-				}
-				taken[si.Alias] = true
-			default:
-				for si.Alias == "" || taken[si.Alias] {
-					si.Alias = fmt.Sprintf("KSQL_COL_%d", gen)
-					gen++
-				}
-				taken[si.Alias] = true
-			}
+			si.Alias = projectionName(si.Expr, taken, &gen)
 		}
+		si.Expr = qualify(si.Expr)
 		c.Select[i] = si
 	}
 	if j, ok := q.From.(*sql.Join); ok {
