@@ -80,6 +80,37 @@ func TestCachedOutputIsLastUncachedOutput(t *testing.T) {
 	}
 }
 
+// An idle task lets go of its aggregates' drained output-cache arrays,
+// which keep the size of the largest interval's burst otherwise, and the
+// cache works as before once records come again.
+func TestIdleTaskReleasesCacheArrays(t *testing.T) {
+	k, count := keyAndCount(t)
+	outputs := 0
+	a := &Aggregate{Keys: []*expr.Compiled{k}, Funcs: []*expr.Aggregate{count}, Args: [][]*expr.Compiled{nil},
+		Next: &EmitSink{Emit: func([]any, bool) bool { outputs++; return true }}, cache: &outputCache{}}
+	tk := newTask(&Topology{}, nil, newTaskStats(), 0)
+	tk.inst.cached = []*Aggregate{a}
+	burst := func(keys int) {
+		for i := range keys {
+			a.Process(tk, &Rec{Row: []any{fmt.Sprint("k", i)}})
+		}
+		tk.flushCaches()
+	}
+	burst(5000)
+	if cap(a.cache.entries) < 5000 {
+		t.Fatalf("the drained cache keeps %d entries' room: nothing to release", cap(a.cache.entries))
+	}
+	tk.releaseIdle()
+	if a.cache.entries != nil {
+		t.Fatalf("an idle task keeps a cache array of %d entries", cap(a.cache.entries))
+	}
+	outputs = 0
+	burst(10)
+	if outputs != 10 {
+		t.Fatalf("%d outputs after the release, want 10", outputs)
+	}
+}
+
 func formatWindowRow(row []any, tomb bool) string {
 	v := any(nil)
 	if !tomb {

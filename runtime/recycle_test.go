@@ -346,6 +346,11 @@ func TestIdleQueryReleasesItsArrays(t *testing.T) {
 			if tk.pending != nil {
 				arrays++
 			}
+			for _, qu := range tk.queues {
+				if qu.store != nil {
+					arrays++
+				}
+			}
 		}
 		if q.parts != nil {
 			arrays++

@@ -74,8 +74,9 @@ func (t *Task) collectChanges() ([][]change, int, error) {
 }
 
 // releaseIdle lets go of what the task keeps between batches (see
-// Query.releaseIdle): its outputs array when empty, and each store's
-// entries of the last commit, written by now, with their bytes.
+// Query.releaseIdle): its outputs array when empty, each store's
+// entries of the last commit, written by now, with their bytes, and the
+// arrays of its drained output caches and input queues.
 func (t *Task) releaseIdle() {
 	if len(t.pending) == 0 {
 		t.pending = nil
@@ -83,6 +84,17 @@ func (t *Task) releaseIdle() {
 	for _, st := range t.stores {
 		clear(st.changes)
 		st.changes = nil
+	}
+	for _, a := range t.inst.cached {
+		if len(a.cache.entries) == 0 {
+			a.cache.entries, a.cache.detached = nil, nil
+		}
+	}
+	for _, q := range t.queues {
+		if len(q.buf) == 0 {
+			// Drained slots are nil already; only the array goes.
+			q.buf, q.store = nil, nil
+		}
 	}
 }
 
