@@ -63,6 +63,9 @@ func (s *shell) statement(ctx context.Context, text string) error {
 	case kindPrint:
 		return s.print(ctx, sent)
 	case kindSet:
+		if err := sql.CheckPropertyName(st.name); err != nil {
+			return err
+		}
 		if err := sql.CheckProperty(st.name, st.value); err != nil {
 			return err // refused here, not by the next statement sent
 		}

@@ -227,6 +227,27 @@ func TestSetRefusesBadValue(t *testing.T) {
 	}
 }
 
+// TestSetRefusesUnknownName: a SET of a name ksqlDB does not recognize
+// (a misspelling) fails with ksqlDB's message and is not sent, where it
+// was taken and then did nothing.
+func TestSetRefusesUnknownName(t *testing.T) {
+	c := &testClient{}
+	out, stderr, err := session(t, c, Options{Interactive: true},
+		"SET 'auto.offset.rest'='earliest';\nSHOW STREAMS;\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Not recognizable as ksql, streams, consumer, or producer property: 'auto.offset.rest'\n"; stderr != want {
+		t.Errorf("stderr %q, want %q", stderr, want)
+	}
+	if strings.Contains(out, "Successfully changed") {
+		t.Errorf("the unknown name was reported as set:\n%s", out)
+	}
+	if len(c.calls) != 1 || len(c.calls[0].props) != 0 {
+		t.Errorf("props sent: %+v", c.calls)
+	}
+}
+
 func TestVariables(t *testing.T) {
 	c := &testClient{resubstitutes: true}
 	out, _, err := session(t, c, Options{Vars: map[string]string{"topic": "t1"}},

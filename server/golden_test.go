@@ -86,7 +86,7 @@ func TestGoldenErrors(t *testing.T) {
 		{"missing_ksql", "POST", "/ksql", "", `{"streamsProperties": {}}`},
 		{"not_utf8", "POST", "/ksql", "", "{\"ksql\": \"SHOW STREAMS; \xff\xfe\"}"},
 		{"too_large", "POST", "/ksql", "", ksqlBody("SHOW STREAMS; -- " + strings.Repeat("x", 2<<10))},
-		{"bad_property_value", "POST", "/ksql", "", `{"ksql": "SHOW STREAMS;", "streamsProperties": {"a": {"b": 1}}}`},
+		{"bad_property_value", "POST", "/ksql", "", `{"ksql": "SHOW STREAMS;", "streamsProperties": {"auto.offset.reset": {"b": 1}}}`},
 		{"bad_variable_value", "POST", "/ksql", "", `{"ksql": "SHOW STREAMS;", "sessionVariables": {"v": [1]}}`},
 		{"command_timeout", "POST", "/ksql", "", `{"ksql": "SHOW STREAMS;", "commandSequenceNumber": 99999}`},
 		{"query_not_a_query", "POST", "/query", "", ksqlBody("SHOW STREAMS;")},

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/eddysql/eddy/sql"
 )
 
 // CommandSequenceHeader, on GET /info, is the sequence number of the
@@ -138,7 +140,11 @@ var deniedProperties = map[string]bool{
 func (s *Server) handleValidProperty(w http.ResponseWriter, r *http.Request) {
 	p := r.PathValue("property")
 	lp := strings.ToLower(p)
-	if !propertyName.MatchString(p) || !strings.Contains(p, ".") || deniedProperties[lp] || strings.HasPrefix(lp, "ksql.internal.") {
+	if err := sql.CheckPropertyName(p); err != nil {
+		writeError(w, genericError(codeBadRequest, "%s", err))
+		return
+	}
+	if !propertyName.MatchString(p) || deniedProperties[lp] || strings.HasPrefix(lp, "ksql.internal.") {
 		writeError(w, genericError(codeBadRequest, "Not recognizable as a ksql, streams, consumer, or producer property, or not settable per request: '%s'", p))
 		return
 	}

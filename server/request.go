@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/eddysql/eddy/sql"
 )
 
 // ksqlRequest is the body of /ksql and /query.
@@ -103,6 +105,9 @@ func properties(in map[string]any) (map[string]string, *apiError) {
 	}
 	sort.Strings(keys) // deterministic when both spellings are given
 	for _, k := range keys {
+		if err := sql.CheckPropertyName(k); err != nil {
+			return nil, genericError(codeBadRequest, "%s", err)
+		}
 		v, err := scalarString(in[k])
 		if err != nil {
 			return nil, genericError(codeBadRequest, "Invalid value for property '%s': %v", k, err)

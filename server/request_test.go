@@ -20,7 +20,7 @@ func TestUnknownRequestFieldsIgnored(t *testing.T) {
 	ts := startMem(t, nil)
 	seedClicks(t, ts)
 	const push = "SELECT uid FROM clicks EMIT CHANGES LIMIT 1;"
-	extra := map[string]any{"streamsProperties": map[string]any{"x": 1}, "someFutureField": []any{1, "a"}}
+	extra := map[string]any{"streamsProperties": map[string]any{"commit.interval.ms": 1}, "someFutureField": []any{1, "a"}}
 	body := func(fields map[string]any) string {
 		m := map[string]any{}
 		for k, v := range extra {
@@ -169,15 +169,40 @@ func TestShowPropertiesListsASetOnce(t *testing.T) {
 func TestBadPropertyValueNamesJSONKind(t *testing.T) {
 	ts := startMem(t, nil)
 	for _, c := range []struct{ path, body, want string }{
-		{"/ksql", `{"ksql": "SHOW STREAMS;", "streamsProperties": {"a": {"b": 1}}}`, "Invalid value for property 'a': want a string, number or boolean, got an object"},
-		{"/query", `{"ksql": "SELECT * FROM x EMIT CHANGES;", "streamsProperties": {"a": [1]}}`, "Invalid value for property 'a': want a string, number or boolean, got an array"},
+		{"/ksql", `{"ksql": "SHOW STREAMS;", "streamsProperties": {"auto.offset.reset": {"b": 1}}}`, "Invalid value for property 'auto.offset.reset': want a string, number or boolean, got an object"},
+		{"/query", `{"ksql": "SELECT * FROM x EMIT CHANGES;", "streamsProperties": {"commit.interval.ms": [1]}}`, "Invalid value for property 'commit.interval.ms': want a string, number or boolean, got an array"},
 		{"/ksql", `{"ksql": "SHOW STREAMS;", "sessionVariables": {"v": [1]}}`, "Invalid value for variable 'v': want a string, number or boolean, got an array"},
 		{"/query", `{"ksql": "SELECT * FROM x EMIT CHANGES;", "sessionVariables": {"v": {}}}`, "Invalid value for variable 'v': want a string, number or boolean, got an object"},
-		{"/query-stream", `{"sql": "SELECT * FROM x EMIT CHANGES;", "properties": {"a": []}}`, "Invalid value for property 'a': want a string, number or boolean, got an array"},
+		{"/query-stream", `{"sql": "SELECT * FROM x EMIT CHANGES;", "properties": {"ksql.streams.auto.offset.reset": []}}`, "Invalid value for property 'ksql.streams.auto.offset.reset': want a string, number or boolean, got an array"},
 	} {
 		code, _, body := ts.do(t, ts.http, "POST", c.path, "", c.body)
 		if code != http.StatusBadRequest || !strings.Contains(body, c.want) {
 			t.Errorf("%s %s: %d %s, want %q", c.path, c.body, code, body, c.want)
+		}
+	}
+}
+
+// TestUnknownPropertyNameRefused: a request property or a SET checked
+// through /is_valid_property whose name ksqlDB would not resolve is
+// refused with ksqlDB's message, on every endpoint that takes
+// properties; it was accepted and ignored.
+func TestUnknownPropertyNameRefused(t *testing.T) {
+	ts := startMem(t, nil)
+	const want = "Not recognizable as ksql, streams, consumer, or producer property: 'auto.offset.rest'"
+	for _, c := range []struct{ method, path, body string }{
+		{"POST", "/ksql", `{"ksql": "SHOW STREAMS;", "streamsProperties": {"auto.offset.rest": "earliest"}}`},
+		{"POST", "/query", `{"ksql": "SELECT * FROM x EMIT CHANGES;", "streamsProperties": {"auto.offset.rest": "earliest"}}`},
+		{"POST", "/query-stream", `{"sql": "SELECT * FROM x EMIT CHANGES;", "properties": {"auto.offset.rest": "earliest"}}`},
+		{"GET", "/is_valid_property/auto.offset.rest", ""},
+	} {
+		code, _, body := ts.do(t, ts.http, c.method, c.path, "", c.body)
+		if code != http.StatusBadRequest || !strings.Contains(body, want) {
+			t.Errorf("%s %s: %d %s, want 400 and %q", c.path, c.body, code, body, want)
+		}
+	}
+	for _, p := range []string{"auto.offset.reset", "ksql.streams.producer.linger.ms", "ksql.query.pull.table.scan.enabled"} {
+		if code, _, body := ts.do(t, ts.http, "GET", "/is_valid_property/"+p, "", ""); code != http.StatusOK {
+			t.Errorf("is_valid_property/%s: %d %s", p, code, body)
 		}
 	}
 }

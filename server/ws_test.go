@@ -197,7 +197,7 @@ func TestWSQueryErrors(t *testing.T) {
 		{"empty ksql", base + "?request=" + url.QueryEscape(`{"ksql":""}`), `"ksql" field must be populated`},
 		{"bad json", base + "?request=" + url.QueryEscape(`{"ksql":`), "Invalid JSON"},
 		{"bad version", base + "?version=7&request=" + url.QueryEscape(`{"ksql":"SELECT * FROM clicks EMIT CHANGES;"}`), "version: 7"},
-		{"bad property", ts.wsURL("SELECT * FROM clicks EMIT CHANGES;", map[string]any{"x": []any{1}}), "Invalid value for property"},
+		{"bad property", ts.wsURL("SELECT * FROM clicks EMIT CHANGES;", map[string]any{"auto.offset.reset": []any{1}}), "Invalid value for property"},
 		{"long reason", ts.wsURL(long, nil), ""},
 	}
 	for _, c := range cases {

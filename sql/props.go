@@ -22,3 +22,47 @@ func CheckProperty(name, value string) error {
 	}
 	return nil
 }
+
+// CheckPropertyName refuses a property name that ksqlDB would not
+// resolve when it is set per request or by SET, with ksqlDB's message:
+// a misspelt name (auto.offset.rest) would otherwise be taken and do
+// nothing. Names are compared ignoring case, as eddy reads them. eddy's
+// own (eddy.*) and the server settings eddy also takes per request
+// (extraProperties) pass.
+func CheckPropertyName(name string) error {
+	if !KnownProperty(name) {
+		return fmt.Errorf("Not recognizable as ksql, streams, consumer, or producer property: '%s'", name)
+	}
+	return nil
+}
+
+// KnownProperty resolves name as ksqlDB's KsqlConfigResolver does in its
+// strict mode: request.ksql.* and ksql.* (but ksql.streams.*) among
+// their own configurations, ksql.functions.* free-form, and anything
+// else, less a ksql.streams. prefix, as a consumer or producer
+// configuration (bare or after consumer./producer.) or a Streams one;
+// under ksql.streams. only the consumer., producer. and topic. prefixes
+// may go past those, and topic.* must name a topic configuration.
+func KnownProperty(name string) bool {
+	n := strings.ToLower(name)
+	switch {
+	case strings.HasPrefix(n, "eddy.") || extraProperties[n]:
+		return true
+	case strings.HasPrefix(n, "request.ksql."):
+		return requestProperties[n]
+	case strings.HasPrefix(n, "ksql.") && !strings.HasPrefix(n, "ksql.streams."):
+		return ksqlProperties[n] || strings.HasPrefix(n, "ksql.functions.")
+	}
+	key := strings.TrimPrefix(n, "ksql.streams.")
+	if k, ok := strings.CutPrefix(key, "consumer."); ok && consumerProperties[k] {
+		return true
+	}
+	if k, ok := strings.CutPrefix(key, "producer."); ok && producerProperties[k] {
+		return true
+	}
+	if consumerProperties[key] || producerProperties[key] || streamsProperties[key] {
+		return true
+	}
+	k, ok := strings.CutPrefix(key, "topic.")
+	return ok && topicProperties[k]
+}
