@@ -78,6 +78,9 @@ func ParseQueriesFile(name, text string) (*QueriesFile, error) {
 	for _, st := range stmts {
 		switch s := st.(type) {
 		case *sql.SetProperty:
+			if err := sql.CheckPropertyName(s.Name); err != nil {
+				return nil, f.fileError(st, &stmtErr{msg: err.Error()})
+			}
 			if err := sql.CheckProperty(s.Name, s.Value); err != nil {
 				return nil, f.fileError(st, &stmtErr{msg: err.Error()})
 			}

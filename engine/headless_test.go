@@ -137,6 +137,7 @@ func TestQueriesFileErrorsPointIntoTheFile(t *testing.T) {
 	for text, want := range map[string]string{
 		"\uFEFFCREATE STREAM s (v STRING) WITH (kafka_topic='in', value_format='JSON');\nCREATE STREAM o AS SELECT * FROM s;\n  TERMINATE ALL;": "q.sql:3:3: TERMINATE is not supported in a queries file",
 		"SET 'auto.offset.reset' = 'sometime';\nCREATE STREAM o AS SELECT * FROM s;":                                                            "q.sql:1:1: Invalid value sometime for configuration auto.offset.reset",
+		"CREATE STREAM o AS SELECT * FROM s;\nSET 'auto.offset.rest' = 'earliest';":                                                             "q.sql:2:1: Not recognizable as ksql, streams, consumer, or producer property: 'auto.offset.rest'",
 		"CREATE STREAM o AS SELECT * FROM s;\nINSERT INTO o (v) VALUES ('x');":                                                                  "q.sql:2:1: INSERT INTO … VALUES is not supported in a queries file",
 		"CREATE STREAM o AS SELECT * FROM s;\nCREATE SOURCE CONNECTOR c WITH ('connector.class'='x');":                                          "q.sql:2:1: CREATE SOURCE CONNECTOR is not supported in a queries file",
 		"\uFEFF-- nothing but a comment\n": "q.sql:1:1: the file has no persistent query",

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/eddysql/eddy/api"
+	"github.com/eddysql/eddy/engine"
 	"github.com/eddysql/eddy/sql"
 )
 
@@ -193,18 +194,33 @@ func parseAll(text string, vars map[string]string, substitute bool) ([]ksqlStmt,
 	return out, nil
 }
 
+// propertyError is a SET or UNSET refused, a 400 statement error as
+// ksqlDB's.
+func propertyError(err error) error {
+	return &engine.Error{Kind: engine.StatementError, Msg: err.Error(), Err: err}
+}
+
 // runStatement runs one statement. SET, UNSET, DEFINE and UNDEFINE apply
 // to the rest of the request; TERMINATE of a push query is the server's;
 // everything else goes to the engine.
 func (s *Server) runStatement(ctx context.Context, st ksqlStmt, props, vars map[string]string) ([]api.Entity, error) {
 	switch d := st.st.(type) {
 	case *sql.SetProperty:
+		if err := sql.CheckPropertyName(d.Name); err != nil {
+			return nil, propertyError(err)
+		}
+		if err := sql.CheckProperty(d.Name, d.Value); err != nil {
+			return nil, propertyError(err)
+		}
 		props[d.Name] = d.Value
 		if short, ok := strings.CutPrefix(strings.ToLower(d.Name), "ksql.streams."); ok {
 			props[short] = d.Value
 		}
 		return nil, nil
 	case *sql.UnsetProperty:
+		if err := sql.CheckPropertyName(d.Name); err != nil {
+			return nil, propertyError(err)
+		}
 		delete(props, d.Name)
 		if short, ok := strings.CutPrefix(strings.ToLower(d.Name), "ksql.streams."); ok {
 			delete(props, short)

@@ -200,6 +200,12 @@ func TestUnknownPropertyNameRefused(t *testing.T) {
 			t.Errorf("%s %s: %d %s, want 400 and %q", c.path, c.body, code, body, want)
 		}
 	}
+	// A SET in the request's text is refused as ksqlDB refuses it: a 400
+	// statement error naming the SET.
+	code, _, body := ts.do(t, ts.http, "POST", "/ksql", "", `{"ksql": "SET 'auto.offset.rest'='earliest'; SHOW STREAMS;"}`)
+	if code != http.StatusBadRequest || !strings.Contains(body, want) || !strings.Contains(body, `"statementText":"SET 'auto.offset.rest'='earliest';"`) {
+		t.Errorf("/ksql with SET: %d %s", code, body)
+	}
 	for _, p := range []string{"auto.offset.reset", "ksql.streams.producer.linger.ms", "ksql.query.pull.table.scan.enabled"} {
 		if code, _, body := ts.do(t, ts.http, "GET", "/is_valid_property/"+p, "", ""); code != http.StatusOK {
 			t.Errorf("is_valid_property/%s: %d %s", p, code, body)
