@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/eddysql/eddy/internal/kafkaconfig"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -20,7 +21,7 @@ type topicConfigCheck struct {
 }
 
 // topicConfigChecks are Kafka's checks of the topic settings whose value
-// it validates (unknown names, which Kafka refuses too, are left alone).
+// it validates.
 // kfake stores any value, and a value that does not parse does not fail
 // there but later and silently: max.message.bytes=x made a topic that
 // refused every record, retention.ms=abc kept the broker's retention.
@@ -51,12 +52,20 @@ var topicConfigChecks = map[string]topicConfigCheck{
 	"unclean.leader.election.enable":      {kind: "BOOLEAN"},
 }
 
-// checkTopicConfig returns Kafka's message for a value of topic setting
-// name it would refuse, or "" (nil values, which delete a setting, and
-// settings Kafka does not check here pass).
+// checkTopicConfig returns Kafka's message for a topic setting it would
+// refuse, an unknown name or a bad value, or "" (nil values, which
+// delete a setting, and settings Kafka does not check here pass).
 func checkTopicConfig(name string, value *string) string {
+	if value == nil {
+		return ""
+	}
+	if !kafkaconfig.Topic(name) {
+		// kfake stored any name: a misspelt retention.msec was taken and
+		// the topic kept the broker's retention.
+		return "Unknown topic config name: " + name
+	}
 	c, ok := topicConfigChecks[name]
-	if !ok || value == nil {
+	if !ok {
 		return ""
 	}
 	v := strings.TrimSpace(*value)

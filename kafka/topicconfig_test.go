@@ -11,7 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// A topic setting whose value Kafka would refuse is refused with
+// A topic setting whose name or value Kafka would refuse is refused with
 // INVALID_CONFIG, on creation and on both kinds of change, and nothing
 // is created or changed; kfake stored any value, and a topic created
 // with max.message.bytes=x (a kafkajs createTopics) then refused every
@@ -30,13 +30,14 @@ func TestEmbeddedRefusesInvalidTopicConfigs(t *testing.T) {
 		{"segment.bytes": kmsg.StringPtr("1"), "retention.ms": kmsg.StringPtr("1000")},
 		{"min.cleanable.dirty.ratio": kmsg.StringPtr("2")},
 		{"message.timestamp.type": kmsg.StringPtr("Now")},
+		{"retention.msec": kmsg.StringPtr("1000")}, // a misspelt name, which kfake took
 	} {
 		resp, err := adm.CreateTopics(ctx, 1, 1, bad, "t-bad")
 		if err != nil {
 			t.Fatal(err)
 		}
 		r := resp["t-bad"]
-		if !errors.Is(r.Err, kerr.InvalidConfig) || !strings.Contains(r.ErrMessage, "Invalid value") {
+		if !errors.Is(r.Err, kerr.InvalidConfig) || !strings.Contains(r.ErrMessage, "Invalid value") && !strings.Contains(r.ErrMessage, "Unknown topic config name: retention.msec") {
 			var set []string
 			for k, v := range bad {
 				set = append(set, k+"="+*v)
@@ -62,6 +63,13 @@ func TestEmbeddedRefusesInvalidTopicConfigs(t *testing.T) {
 	}
 	if len(alt) != 1 || !errors.Is(alt[0].Err, kerr.InvalidConfig) {
 		t.Errorf("incremental retention.ms=abc: %+v, want INVALID_CONFIG", alt)
+	}
+	alt, err = adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "retention.msec", Value: kmsg.StringPtr("1000")}}, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alt) != 1 || !errors.Is(alt[0].Err, kerr.InvalidConfig) {
+		t.Errorf("incremental retention.msec=1000: %+v, want INVALID_CONFIG", alt)
 	}
 	alt, err = adm.AlterTopicConfigsState(ctx, []kadm.AlterConfig{{Name: "retention.ms", Value: kmsg.StringPtr("7200000")}, {Name: "cleanup.policy", Value: kmsg.StringPtr("delete,nope")}}, "t")
 	if err != nil {

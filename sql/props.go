@@ -3,6 +3,8 @@ package sql
 import (
 	"fmt"
 	"strings"
+
+	"github.com/eddysql/eddy/internal/kafkaconfig"
 )
 
 // CheckProperty refuses a session property value that Kafka's clients
@@ -54,15 +56,15 @@ func KnownProperty(name string) bool {
 		return ksqlProperties[n] || strings.HasPrefix(n, "ksql.functions.")
 	}
 	key := strings.TrimPrefix(n, "ksql.streams.")
-	if k, ok := strings.CutPrefix(key, "consumer."); ok && consumerProperties[k] {
+	if k, ok := strings.CutPrefix(key, "consumer."); ok && kafkaconfig.Consumer(k) {
 		return true
 	}
-	if k, ok := strings.CutPrefix(key, "producer."); ok && producerProperties[k] {
+	if k, ok := strings.CutPrefix(key, "producer."); ok && kafkaconfig.Producer(k) {
 		return true
 	}
-	if consumerProperties[key] || producerProperties[key] || streamsProperties[key] {
+	if kafkaconfig.Consumer(key) || kafkaconfig.Producer(key) || kafkaconfig.Streams(key) {
 		return true
 	}
 	k, ok := strings.CutPrefix(key, "topic.")
-	return ok && topicProperties[k]
+	return ok && kafkaconfig.Topic(k)
 }
