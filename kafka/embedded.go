@@ -348,15 +348,16 @@ func noTelemetry(c *kfake.Cluster) func(kmsg.Request) (kmsg.Response, error, boo
 // verifyPlain checks a PLAIN authentication of one of auth's users
 // against Verify before kfake sees it. kfake only compares plaintext
 // passwords, so it knows each user by a random secret; a password that
-// Verify accepts is replaced by that secret, any other reaches kfake
-// unchanged and fails. SCRAM exchanges (and the internal user's PLAIN)
-// pass through to kfake's own tables.
+// Verify accepts is replaced by that secret, any other is refused with
+// Kafka's answer (authFailed). SCRAM exchanges (and the internal user's
+// PLAIN) pass through to kfake's own tables.
 func verifyPlain(c *kfake.Cluster, auth *EmbeddedAuth, secret string) func(kmsg.Request) (kmsg.Response, error, bool) {
 	users := make(map[string]bool, len(auth.Users))
 	for _, u := range auth.Users {
 		users[u] = u != internalUser
 	}
 	return func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl() // a handled control is dropped otherwise
 		r, ok := req.(*kmsg.SASLAuthenticateRequest)
 		if !ok {
 			return nil, nil, false
@@ -364,8 +365,15 @@ func verifyPlain(c *kfake.Cluster, auth *EmbeddedAuth, secret string) func(kmsg.
 		// PLAIN's message is authzid NUL user NUL password; SCRAM's
 		// have no NUL.
 		parts := bytes.SplitN(r.SASLAuthBytes, []byte{0}, 3)
-		if len(parts) != 3 || !users[string(parts[1])] {
+		if len(parts) != 3 {
 			return nil, nil, false
+		}
+		user := string(parts[1])
+		if user == internalUser {
+			return nil, nil, false // kfake checks its secret
+		}
+		if !users[user] {
+			return authFailed(r), nil, true
 		}
 		// bcrypt is slow on purpose: check off the broker's request
 		// loop, which serves other connections meanwhile.
@@ -378,11 +386,24 @@ func verifyPlain(c *kfake.Cluster, auth *EmbeddedAuth, secret string) func(kmsg.
 		case verified = <-result:
 		default:
 		}
-		if verified {
-			r.SASLAuthBytes = slices.Concat(parts[0], []byte{0}, parts[1], []byte{0}, []byte(secret))
+		if !verified {
+			return authFailed(r), nil, true
 		}
+		r.SASLAuthBytes = slices.Concat(parts[0], []byte{0}, parts[1], []byte{0}, []byte(secret))
 		return nil, nil, false
 	}
+}
+
+// authFailed is Kafka's answer to credentials it refuses, which clients
+// show as they are ("SASL authentication failed: Authentication failed:
+// Invalid username or password"); kfake closed the connection without
+// an answer, which clients report as a network error. The connection
+// stays unauthenticated: the broker refuses anything else on it.
+func authFailed(r *kmsg.SASLAuthenticateRequest) *kmsg.SASLAuthenticateResponse {
+	resp := r.ResponseKind().(*kmsg.SASLAuthenticateResponse)
+	resp.ErrorCode = kerr.SaslAuthenticationFailed.Code
+	resp.ErrorMessage = kmsg.StringPtr("Authentication failed: Invalid username or password")
+	return resp
 }
 
 // handshakeV0Advertised answers ApiVersions requests up to v4 with the

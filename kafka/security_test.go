@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"net"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/kversion"
@@ -128,6 +130,21 @@ func produceOne(t *testing.T, addr, topic string, opts ...kgo.Opt) error {
 	return cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Value: []byte("v")}).FirstErr()
 }
 
+// requestOnce sends one metadata request, without retries, and returns
+// its error: how the broker answered the connection's authentication.
+func requestOnce(t *testing.T, addr string, opts ...kgo.Opt) error {
+	t.Helper()
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addr), kgo.RequestRetries(0)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_, err = kmsg.NewPtrMetadataRequest().RequestWith(ctx, cl)
+	return err
+}
+
 func TestEmbeddedRequiresSASL(t *testing.T) {
 	e := authBroker(t, nil)
 	ctx := context.Background()
@@ -178,8 +195,17 @@ func TestEmbeddedRequiresSASL(t *testing.T) {
 		for name, opts := range refused {
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
-				if err := produceOne(t, e.Addr(), "t", opts...); err == nil {
-					t.Error("produced")
+				err := produceOne(t, e.Addr(), "t", opts...)
+				if err == nil {
+					t.Fatal("produced")
+				}
+				// Refused credentials get Kafka's answer, which clients
+				// show; the connection was closed without one.
+				switch name {
+				case "wrong password", "unknown user":
+					if err := requestOnce(t, e.Addr(), opts...); !errors.Is(err, kerr.SaslAuthenticationFailed) || !strings.Contains(err.Error(), "Invalid username or password") {
+						t.Errorf("metadata request: %v, want SASL_AUTHENTICATION_FAILED with Kafka's message", err)
+					}
 				}
 			})
 		}
