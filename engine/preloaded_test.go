@@ -724,6 +724,56 @@ func TestJoinSaysWhenATopicIsNotMurmur2Partitioned(t *testing.T) {
 	}
 }
 
+// TestAggregationSaysWhenATopicIsNotMurmur2Partitioned: GROUP BY the
+// source's key does not repartition, so a topic whose producer spread
+// keys with another partitioner (kafka-go's round-robin default, as a
+// walk found: COUNT 10 where 30 were written) is aggregated per
+// partition; the server log says so for that topic and not for a
+// murmur2-partitioned one.
+func TestAggregationSaysWhenATopicIsNotMurmur2Partitioned(t *testing.T) {
+	cl := startBroker(t, t.TempDir())
+	const parts = 3
+	for _, name := range []string{"clicks_rr", "clicks_ok"} {
+		createTopic(t, cl, name, parts)
+	}
+	var recs []kafka.Record
+	for i := range 30 {
+		key := []byte(fmt.Sprintf("u%d", i%10))
+		recs = append(recs,
+			kafka.Record{Topic: "clicks_ok", Partition: -1, Key: key, Value: []byte(`{"N":1}`)},
+			kafka.Record{Topic: "clicks_rr", Partition: int32(i % parts), Key: key, Value: []byte(`{"N":1}`)}) // round-robin
+	}
+	if err := cl.Produce(context.Background(), recs...); err != nil {
+		t.Fatal(err)
+	}
+	var logs logLines
+	e, err := New(context.Background(), Options{Cluster: cl, Logf: logs.logf, Config: map[string]string{"auto.offset.reset": "earliest"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	mustExec(t, e, `CREATE STREAM CRR (ID STRING KEY, N INT) WITH (KAFKA_TOPIC='clicks_rr', VALUE_FORMAT='JSON');
+		CREATE STREAM COK (ID STRING KEY, N INT) WITH (KAFKA_TOPIC='clicks_ok', VALUE_FORMAT='JSON');
+		CREATE TABLE NOK AS SELECT ID, COUNT(*) AS C FROM COK GROUP BY ID;
+		CREATE TABLE NRR AS SELECT ID, COUNT(*) AS C FROM CRR GROUP BY ID;`)
+	waitRecords(t, cl, "NOK", func(recs []kafka.Record) bool { return len(recs) >= 10 })
+	deadline := time.Now().Add(30 * time.Second)
+	for logs.find("clicks_rr", "murmur2") == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line names clicks_rr's partitioning:\n%s", strings.Join(logs.lines, "\n"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	line := logs.find("clicks_rr", "murmur2")
+	t.Log(line)
+	if !strings.Contains(line, "NRR") || !strings.Contains(line, "aggregation groups by the topic's key") || !strings.Contains(line, "&kafka.Murmur2Balancer{}") {
+		t.Errorf("log line does not name the query, the effect and the fix: %s", line)
+	}
+	if l := logs.find("clicks_ok", "murmur2"); l != "" {
+		t.Errorf("clicks_ok is partitioned by murmur2, yet: %s", l)
+	}
+}
+
 // TestStatefulQueryAfterInputTopicRecreated: the input topic of a
 // stateful query is deleted and made again while eddy is stopped. The
 // new topic's offsets start again at 0, below what the restored state

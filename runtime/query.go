@@ -1461,6 +1461,23 @@ func (in *Input) joins() bool {
 	return ok
 }
 
+// aggregatesByKey reports whether the input's rows reach an aggregation
+// with their source key: no rekeying (which repartitions) or join before
+// it.
+func (in *Input) aggregatesByKey() (found bool) {
+	walkChain(in.head(), func(op Op) bool {
+		switch op.(type) {
+		case *Aggregate:
+			found = true
+			return false
+		case *Rekey, *JoinLeft, *JoinRight:
+			return false
+		}
+		return true
+	})
+	return found
+}
+
 // streamTableSide reports whether the input is the table side of a
 // stream-table join.
 func (in *Input) streamTableSide() bool {
