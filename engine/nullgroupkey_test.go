@@ -43,3 +43,36 @@ func TestNullGroupKeyIsLogged(t *testing.T) {
 		t.Errorf("BY_K: %q", got)
 	}
 }
+
+// TestStreamTombstoneIsNoNullGroupKey: a stream record with a null value
+// (a producer's tombstone, or empty Avro bytes) is skipped by a GROUP BY
+// as ksqlDB skips null values before grouping, without the "resolved to
+// null" entry: that entry is for a row whose grouping column is NULL,
+// and a tombstone has no row. Where the grouping repartitions it was
+// logged as one.
+func TestStreamTombstoneIsNoNullGroupKey(t *testing.T) {
+	cl, e := loggingEngine(t)
+	mustExec(t, e, "CREATE STREAM s (k STRING KEY, g STRING, v INT) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
+	mustExec(t, e, "CREATE TABLE by_g AS SELECT g, COUNT(*) AS n FROM s GROUP BY g;")
+	mustExec(t, e, "CREATE TABLE by_k AS SELECT k, COUNT(*) AS n FROM s GROUP BY k;")
+	ctx := context.Background()
+	if err := cl.Produce(ctx,
+		kafka.Record{Topic: "in", Partition: -1, Key: []byte("a"), Value: []byte(`{"G":"x","V":1}`)},
+		kafka.Record{Topic: "in", Partition: -1, Key: []byte("b")},
+		kafka.Record{Topic: "in", Partition: -1, Key: []byte("c"), Value: []byte(`null`)},
+		kafka.Record{Topic: "in", Partition: -1, Key: []byte("a"), Value: []byte(`{"G":"x","V":2}`)},
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got := values(t, cl, "BY_G"); strings.Join(got, ",") != `x|{"N":1},x|{"N":2}` {
+		t.Errorf("BY_G: %q", got)
+	}
+	if got := values(t, cl, "BY_K"); strings.Join(got, ",") != `a|{"N":1},a|{"N":2}` {
+		t.Errorf("BY_K: %q", got)
+	}
+	for _, l := range values(t, cl, "default_ksql_processing_log") {
+		if strings.Contains(l, "resolved to null") {
+			t.Errorf("processing log: %s", l)
+		}
+	}
+}

@@ -46,7 +46,10 @@ func (p *Repartition) Process(t *Task, r *Rec) {
 		p.processChange(t, r)
 		return
 	}
-	key, ok := p.key(t, r.Row, !r.Retract)
+	// A tombstone has no row to have a null grouping column: its
+	// all-null row is not reported as one (ksqlDB skips null values
+	// before grouping; the aggregate skips the deletion anyway).
+	key, ok := p.key(t, r.Row, !r.Retract && !r.Tombstone)
 	if !ok {
 		return
 	}
