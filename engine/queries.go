@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -262,15 +263,39 @@ func widenToSink(plan *planner.QueryPlan, sink *types.Schema) bool {
 	return true
 }
 
+// expiringTombstoneRetention is the delete.retention.ms of the changelogs
+// of windowed stores. Every window that expires leaves a tombstone,
+// which compaction kept for Kafka's default of a day: a soak of 2,000
+// records a second into windowed queries piled up 24,600 of them a
+// minute, and the embedded broker, which compacts while it answers no
+// client, stalled for 35 s and then, as they grew, for four minutes,
+// past every group's session timeout. A restore reading the changelog
+// from the start sees a tombstone if it takes less than this to reach
+// it (Kafka's meaning of the setting); one that missed it would bring
+// back the window, which the next record expires again or, closed but
+// within its retention under EMIT FINAL, emits once more.
+const expiringTombstoneRetention = "600000" // 10 minutes
+
+// sinkSerdeError is the statement error for a sink serde that could not
+// be built; a schema the registry refused is told in ksqlDB's words,
+// which register a query's output schemas as a CREATE's.
+func sinkSerdeError(err error) error {
+	var re *serde.RegisterError
+	if errors.As(err, &re) {
+		err = couldNotRegister(err)
+	}
+	return &stmtErr{msg: err.Error()}
+}
+
 // buildPersistent builds the topology of a persistent query writing sink.
 func (e *Engine) buildPersistent(ctx context.Context, p *planner.Planner, id string, plan *planner.QueryPlan, sink *metastore.Source, props sql.Props, cfg planner.Config) (*persistentPlan, error) {
 	ks, err := serde.NewFor(sink.KeyFormat, sink.Schema.Key(), true, serde.Env{Topic: sink.Topic, Registry: e.opts.Registry})
 	if err != nil {
-		return nil, &stmtErr{msg: err.Error()}
+		return nil, sinkSerdeError(err)
 	}
 	vs, err := serde.NewFor(sink.ValueFormat, sink.Schema.Value(), false, serde.Env{Topic: sink.Topic, Registry: e.opts.Registry})
 	if err != nil {
-		return nil, &stmtErr{msg: err.Error()}
+		return nil, sinkSerdeError(err)
 	}
 	rs := &runtime.TopicSink{Topic: sink.Topic, KeySerde: ks, ValueSerde: vs, NumKey: plan.NumKey,
 		FailOnError: !strings.EqualFold(cfg.Get("ksql.fail.on.production.error", "true"), "false")}
@@ -544,9 +569,24 @@ func (e *Engine) startPersistent(ctx context.Context, pp *persistentPlan, text s
 	}
 	// Each state store writes through to a compacted changelog with a
 	// partition per task.
+	expiring := map[string]bool{}
+	for _, t := range pp.topo.ExpiringChangelogTopics() {
+		expiring[t] = true
+	}
 	for _, t := range pp.topo.ChangelogTopics() {
-		if err := e.cluster.CreateTopic(ctx, kafka.TopicInfo{Name: t, Partitions: parts, Replicas: 1, Configs: map[string]string{"cleanup.policy": "compact"}}); err != nil {
+		cfg := map[string]string{"cleanup.policy": "compact"}
+		if expiring[t] {
+			cfg["delete.retention.ms"] = expiringTombstoneRetention
+		}
+		if err := e.cluster.CreateTopic(ctx, kafka.TopicInfo{Name: t, Partitions: parts, Replicas: 1, Configs: cfg}); err != nil {
 			return fmt.Errorf("create changelog topic %s: %w", t, err)
+		}
+		if setter, ok := e.cluster.(kafka.TopicConfigSetter); ok && expiring[t] {
+			// A changelog made before this setting keeps growing
+			// otherwise; failing to set it costs space, not data.
+			if err := setter.SetTopicConfigs(ctx, t, map[string]string{"delete.retention.ms": expiringTombstoneRetention}); err != nil {
+				e.opts.Logf("query %s: %v", pp.id, err)
+			}
 		}
 	}
 	e.ms.PutQuery(&metastore.Query{ID: pp.id, SQL: text, Sink: pp.sink.Name, Topic: pp.sink.Topic, Sources: pp.plan.Sources, InternalTopics: pp.plan.InternalTopics,

@@ -166,6 +166,27 @@ func withDefaultTimeout(ctx context.Context) (context.Context, context.CancelFun
 // CreateTopic creates a topic. Partitions <= 0 and Replicas <= 0 take the
 // broker defaults. An existing topic with the same partition count (or
 // any count when Partitions <= 0) is not an error.
+// SetTopicConfigs sets settings of an existing topic (an incremental
+// change: other settings stay).
+func (c *Client) SetTopicConfigs(ctx context.Context, topic string, configs map[string]string) error {
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	var alter []kadm.AlterConfig
+	for k, v := range configs {
+		alter = append(alter, kadm.AlterConfig{Op: kadm.SetConfig, Name: k, Value: &v})
+	}
+	resps, err := c.adm.AlterTopicConfigs(ctx, alter, topic)
+	if err != nil {
+		return fmt.Errorf("set configs of topic %s: %w", topic, err)
+	}
+	for _, r := range resps {
+		if r.Err != nil {
+			return fmt.Errorf("set configs of topic %s: %w (%s)", topic, r.Err, r.ErrMessage)
+		}
+	}
+	return nil
+}
+
 func (c *Client) CreateTopic(ctx context.Context, t TopicInfo) error {
 	ctx, cancel := withDefaultTimeout(ctx)
 	defer cancel()

@@ -225,6 +225,12 @@ type Pauser interface {
 	Resume()
 }
 
+// TopicConfigSetter is a Cluster that can change an existing topic's
+// settings.
+type TopicConfigSetter interface {
+	SetTopicConfigs(ctx context.Context, topic string, configs map[string]string) error
+}
+
 // Cluster is everything the engine needs from Kafka.
 type Cluster interface {
 	// CreateTopic creates a topic; it is not an error if it exists with

@@ -48,6 +48,32 @@ func (t *Topology) ChangelogTopics() []string {
 	return out
 }
 
+// ExpiringChangelogTopics are the changelogs, among ChangelogTopics, of
+// stores that delete entries as stream time passes (windowed aggregates,
+// stream-stream joins): each expired window leaves a tombstone, which
+// compaction keeps for delete.retention.ms.
+func (t *Topology) ExpiringChangelogTopics() []string {
+	if t.NoCommit || t.Group == "" {
+		return nil
+	}
+	var out []string
+	for _, s := range instantiate(t).states {
+		expiring := false
+		switch v := s.(type) {
+		case *Aggregate:
+			expiring = v.Window != nil
+		case *JoinSpec:
+			expiring = !v.LeftTable && !v.RightTable
+		case *joinSideStore:
+			expiring = !v.j.LeftTable && !v.j.RightTable
+		}
+		if expiring {
+			out = append(out, ChangelogTopic(t.Group, s.storeName()))
+		}
+	}
+	return out
+}
+
 // collectChanges gathers each store's changes since the last batch. What
 // it returns is valid until the next call, which reuses its arrays: a
 // commit of a cached aggregate carries tens of thousands of changes,
