@@ -45,6 +45,24 @@ func (l *logLines) find(substrs ...string) string {
 	return ""
 }
 
+// waitFind waits up to 30 s for a line holding every one of substrs and
+// returns it; the test fails with the lines logged when none comes.
+func (l *logLines) waitFind(t *testing.T, substrs ...string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if line := l.find(substrs...); line != "" {
+			return line
+		}
+		if time.Now().After(deadline) {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			t.Fatalf("no log line holds %q:\n%s", substrs, strings.Join(l.lines, "\n"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // bigOrders is an engine over an embedded broker running BIG_ORDERS, a
 // copy of ORDERS, which has written the first ten orders, and a foreign
 // admin client (not eddy's) to break it with.

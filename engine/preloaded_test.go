@@ -685,14 +685,7 @@ func TestJoinSaysWhenATopicIsNotMurmur2Partitioned(t *testing.T) {
 		CREATE STREAM JOK AS SELECT OB.ID, OB.AMT, POK.NAME FROM OB JOIN POK ON OB.ID = POK.ID;
 		CREATE STREAM JCRC AS SELECT OA.ID, OA.AMT, PCRC.NAME FROM OA JOIN PCRC ON OA.ID = PCRC.ID;`)
 	waitRecords(t, cl, "JOK", func(recs []kafka.Record) bool { return len(recs) == 30 })
-	deadline := time.Now().Add(30 * time.Second)
-	for logs.find("people_crc", "murmur2") == "" {
-		if time.Now().After(deadline) {
-			t.Fatalf("no log line names people_crc's partitioning:\n%s", strings.Join(logs.lines, "\n"))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	line := logs.find("people_crc", "murmur2")
+	line := logs.waitFind(t, "people_crc", "murmur2")
 	t.Log(line)
 	if !strings.Contains(line, "JCRC") || !strings.Contains(line, "partitioner=murmur2_random") {
 		t.Errorf("log line does not name the query and the fix: %s", line)
@@ -761,14 +754,7 @@ func TestAggregationSaysWhenATopicIsNotMurmur2Partitioned(t *testing.T) {
 		CREATE TABLE NRR AS SELECT ID, COUNT(*) AS C FROM CRR GROUP BY ID;`)
 	waitRecords(t, cl, "NOK", func(recs []kafka.Record) bool { return len(recs) >= 10 })
 	waitRecords(t, cl, "NFNV", func(recs []kafka.Record) bool { return len(recs) >= 10 })
-	deadline := time.Now().Add(30 * time.Second)
-	for logs.find("clicks_rr", "murmur2") == "" {
-		if time.Now().After(deadline) {
-			t.Fatalf("no log line names clicks_rr's partitioning:\n%s", strings.Join(logs.lines, "\n"))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	line := logs.find("clicks_rr", "murmur2")
+	line := logs.waitFind(t, "clicks_rr", "murmur2")
 	t.Log(line)
 	if !strings.Contains(line, "NRR") || !strings.Contains(line, "aggregation groups by the topic's key") || !strings.Contains(line, "&kafka.Murmur2Balancer{}") {
 		t.Errorf("log line does not name the query, the effect and the fix: %s", line)
