@@ -206,7 +206,10 @@ func (p *rowPrinter) writeLine(cells []string) {
 				part = wrapped[i][line]
 			}
 			b.WriteByte('|')
-			b.WriteString(pad(part, w))
+			b.WriteString(part)
+			for n := displayWidth(part); n < w; n++ {
+				b.WriteByte(' ') // pad, without building the padded cell
+			}
 		}
 		b.WriteString("|\n")
 	}

@@ -152,6 +152,9 @@ func displayWidth(s string) int {
 }
 
 func runeWidth(r rune) int {
+	if r >= 0x20 && r < 0x7f {
+		return 1 // printable ASCII, most of what a table holds: no table look-ups
+	}
 	switch {
 	case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
 		return 0
