@@ -74,3 +74,21 @@ func TestDescribeExtendedOldOrderHint(t *testing.T) {
 		t.Errorf("want one hint, for the old order: %q", stderr)
 	}
 }
+
+// TestJSONRowsKeepDoubles: OUTPUT JSON writes a DOUBLE column's whole
+// number as the server sent it and ksqlDB's CLI prints it, 2.0, not as an
+// integer 2 (the HTTP client reads DOUBLE columns into float64s).
+func TestJSONRowsKeepDoubles(t *testing.T) {
+	c := &testClient{stream: func(_ context.Context, _ string, emit func(api.StreamedRow) error) error {
+		emit(api.StreamedRow{Header: &api.QueryHeader{Schema: "`A` DOUBLE, `B` DOUBLE, `C` DOUBLE"}})
+		emit(api.StreamedRow{Row: &api.Row{Columns: []any{2.0, 0.5, 1e7}}})
+		return emit(api.StreamedRow{FinalMessage: "Query Completed"})
+	}}
+	out, _, err := session(t, c, Options{Output: "json"}, "SELECT * FROM t;")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "      2.0,\n      0.5,\n      1.0E7\n") {
+		t.Errorf("out %s", out)
+	}
+}

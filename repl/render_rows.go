@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -126,6 +127,19 @@ func (p *rowPrinter) emitCSV(r api.StreamedRow) error {
 }
 
 func (p *rowPrinter) emitJSON(r api.StreamedRow) error {
+	if r.Row != nil && slices.ContainsFunc(r.Row.Columns, isFloat) {
+		// A DOUBLE as ksqlDB's CLI writes it (Java's Double.toString):
+		// 2.0 and 1.0E7, where Go's encoder would write 2 and 10000000,
+		// integers to whoever reads the JSON.
+		row := *r.Row
+		row.Columns = slices.Clone(row.Columns)
+		for i, v := range row.Columns {
+			if f, ok := v.(float64); ok && !math.IsNaN(f) && !math.IsInf(f, 0) {
+				row.Columns[i] = json.Number(types.FormatDouble(f))
+			}
+		}
+		r.Row = &row
+	}
 	b, err := marshalJSON(r, "  ")
 	if err != nil {
 		return fmt.Errorf("encode row: %w", err)
@@ -135,6 +149,11 @@ func (p *rowPrinter) emitJSON(r api.StreamedRow) error {
 	}
 	_, err = fmt.Fprintln(p.out, string(b))
 	return err
+}
+
+func isFloat(v any) bool {
+	_, ok := v.(float64)
+	return ok
 }
 
 // sizeFrom sets natural column widths from the header and the first row.
