@@ -29,10 +29,13 @@ func BenchmarkStreamRows(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, mode := range []string{"table", "csv", "json"} {
+	for _, mode := range []string{"table", "terminal", "csv", "json"} {
 		b.Run(mode, func(b *testing.B) {
 			for b.Loop() {
 				p := &rowPrinter{out: io.Discard, info: io.Discard, csv: mode == "csv", json: mode == "json"}
+				if mode == "terminal" {
+					p.termWidth, p.screen = 200, true // a 200-column terminal: wrapped, controls shown
+				}
 				if err := c.Stream(context.Background(), "SELECT * FROM big EMIT CHANGES;", nil, p.emit); err != nil {
 					b.Fatal(err)
 				}
