@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/eddysql/eddy/api"
 	"github.com/eddysql/eddy/sql"
@@ -189,7 +190,9 @@ func (s *shell) render(ents []api.Entity) error {
 
 // query streams a SELECT's rows to the screen until it ends or Ctrl-C.
 func (s *shell) query(ctx context.Context, text string) error {
-	p := &rowPrinter{out: s.out, info: s.errw, termWidth: s.width(), screen: s.toScreen(), json: s.output == OutputJSON, csv: s.output == OutputCSV,
+	out := newBatchWriter(s.out, batchWait)
+	defer out.Flush()
+	p := &rowPrinter{out: out, info: s.errw, termWidth: s.width(), screen: s.toScreen(), json: s.output == OutputJSON, csv: s.output == OutputCSV,
 		colWidth: s.colWidth, clip: s.noWrap}
 	var limited string       // why --query-row-limit or --query-timeout stopped it
 	var rowLimit atomic.Bool // emit (maybe on the engine's goroutine) reached --query-row-limit
@@ -229,6 +232,7 @@ func (s *shell) query(ctx context.Context, text string) error {
 		return err
 	})
 	p.finish()
+	out.Flush()
 	if interrupted {
 		fmt.Fprintln(s.out, "Query terminated")
 		return nil
@@ -254,20 +258,28 @@ func (s *shell) query(ctx context.Context, text string) error {
 	return nil
 }
 
+// batchWait is the longest a streamed row or PRINT line waits to be
+// written with those after it.
+const batchWait = 20 * time.Millisecond
+
 // errRowLimit stops a query's stream at --query-row-limit.
 var errRowLimit = errors.New("row limit reached")
 
 // print streams PRINT's lines until it ends or Ctrl-C.
 func (s *shell) print(ctx context.Context, text string) error {
+	out := newBatchWriter(s.out, batchWait)
 	interrupted, err := s.interruptible(ctx, func(ctx context.Context) error {
 		return s.client.Print(ctx, text, maps.Clone(s.props), func(line string) error {
 			if s.toScreen() {
 				line = visibleControls(line)
 			}
-			_, err := fmt.Fprintln(s.out, line)
+			_, err := fmt.Fprintln(out, line)
 			return err
 		})
 	})
+	if ferr := out.Flush(); err == nil && !interrupted {
+		err = ferr
+	}
 	if interrupted {
 		fmt.Fprintln(s.out, "Topic printing ceased")
 		return nil

@@ -119,6 +119,9 @@ func (p *rowPrinter) emitCSV(r api.StreamedRow) error {
 		p.errorMsg = r.ErrorMessage.Message
 	case r.FinalMessage != "" && p.info != nil:
 		p.csvw.Flush()
+		if f, ok := p.out.(interface{ Flush() error }); ok {
+			f.Flush() // the rows before the message, on a shared screen
+		}
 		fmt.Fprintln(p.info, r.FinalMessage)
 	}
 	// Flushed per row: a push query's rows are wanted as they come.
