@@ -13,10 +13,7 @@ import (
 // GroupByParamsFactory logs it, both where the grouping repartitions and
 // where it groups by the key; it was dropped without a word.
 func TestNullGroupKeyIsLogged(t *testing.T) {
-	cl, e := loggingEngine(t)
-	mustExec(t, e, "CREATE STREAM s (k STRING KEY, g STRING, v INT) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
-	mustExec(t, e, "CREATE TABLE by_g AS SELECT g, COUNT(*) AS n FROM s GROUP BY g;")
-	mustExec(t, e, "CREATE TABLE by_k AS SELECT k, COUNT(*) AS n FROM s GROUP BY k;")
+	cl := groupingTables(t)
 	ctx := context.Background()
 	if err := cl.Produce(ctx,
 		kafka.Record{Topic: "in", Partition: -1, Key: []byte("a"), Value: []byte(`{"G":"x","V":1}`)},
@@ -51,10 +48,7 @@ func TestNullGroupKeyIsLogged(t *testing.T) {
 // and a tombstone has no row. Where the grouping repartitions it was
 // logged as one.
 func TestStreamTombstoneIsNoNullGroupKey(t *testing.T) {
-	cl, e := loggingEngine(t)
-	mustExec(t, e, "CREATE STREAM s (k STRING KEY, g STRING, v INT) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
-	mustExec(t, e, "CREATE TABLE by_g AS SELECT g, COUNT(*) AS n FROM s GROUP BY g;")
-	mustExec(t, e, "CREATE TABLE by_k AS SELECT k, COUNT(*) AS n FROM s GROUP BY k;")
+	cl := groupingTables(t)
 	ctx := context.Background()
 	if err := cl.Produce(ctx,
 		kafka.Record{Topic: "in", Partition: -1, Key: []byte("a"), Value: []byte(`{"G":"x","V":1}`)},
@@ -75,4 +69,16 @@ func TestStreamTombstoneIsNoNullGroupKey(t *testing.T) {
 			t.Errorf("processing log: %s", l)
 		}
 	}
+}
+
+// groupingTables starts an engine logging to its processing log with a
+// stream s over topic 'in' and two tables over it: BY_G, grouped by a
+// value column (a repartition), and BY_K, grouped by the key.
+func groupingTables(t *testing.T) *kafka.MemCluster {
+	t.Helper()
+	cl, e := loggingEngine(t)
+	mustExec(t, e, "CREATE STREAM s (k STRING KEY, g STRING, v INT) WITH (kafka_topic='in', value_format='JSON', partitions=1);")
+	mustExec(t, e, "CREATE TABLE by_g AS SELECT g, COUNT(*) AS n FROM s GROUP BY g;")
+	mustExec(t, e, "CREATE TABLE by_k AS SELECT k, COUNT(*) AS n FROM s GROUP BY k;")
+	return cl
 }
