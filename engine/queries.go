@@ -569,22 +569,18 @@ func (e *Engine) startPersistent(ctx context.Context, pp *persistentPlan, text s
 	}
 	// Each state store writes through to a compacted changelog with a
 	// partition per task.
-	expiring := map[string]bool{}
-	for _, t := range pp.topo.ExpiringChangelogTopics() {
-		expiring[t] = true
-	}
-	for _, t := range pp.topo.ChangelogTopics() {
+	for _, c := range pp.topo.Changelogs() {
 		cfg := map[string]string{"cleanup.policy": "compact"}
-		if expiring[t] {
+		if c.Expiring {
 			cfg["delete.retention.ms"] = expiringTombstoneRetention
 		}
-		if err := e.cluster.CreateTopic(ctx, kafka.TopicInfo{Name: t, Partitions: parts, Replicas: 1, Configs: cfg}); err != nil {
-			return fmt.Errorf("create changelog topic %s: %w", t, err)
+		if err := e.cluster.CreateTopic(ctx, kafka.TopicInfo{Name: c.Topic, Partitions: parts, Replicas: 1, Configs: cfg}); err != nil {
+			return fmt.Errorf("create changelog topic %s: %w", c.Topic, err)
 		}
-		if setter, ok := e.cluster.(kafka.TopicConfigSetter); ok && expiring[t] {
+		if setter, ok := e.cluster.(kafka.TopicConfigSetter); ok && c.Expiring {
 			// A changelog made before this setting keeps growing
 			// otherwise; failing to set it costs space, not data.
-			if err := setter.SetTopicConfigs(ctx, t, map[string]string{"delete.retention.ms": expiringTombstoneRetention}); err != nil {
+			if err := setter.SetTopicConfigs(ctx, c.Topic, map[string]string{"delete.retention.ms": expiringTombstoneRetention}); err != nil {
 				e.opts.Logf("query %s: %v", pp.id, err)
 			}
 		}

@@ -35,41 +35,33 @@ type change struct{ key, value []byte }
 // ChangelogTopic names a store's changelog topic as ksqlDB does.
 func ChangelogTopic(group, store string) string { return group + "-" + store + "-changelog" }
 
-// ChangelogTopics lists the changelog topics a persistent topology
-// writes (none for transient queries).
-func (t *Topology) ChangelogTopics() []string {
-	if t.NoCommit || t.Group == "" {
-		return nil
-	}
-	var out []string
-	for _, s := range t.Stores() {
-		out = append(out, ChangelogTopic(t.Group, s))
-	}
-	return out
+// Changelog is a changelog topic a persistent topology writes.
+type Changelog struct {
+	Topic string
+	// Expiring: the store deletes entries as stream time passes
+	// (windowed aggregates, stream-stream joins), so each expired window
+	// leaves a tombstone, which compaction keeps for delete.retention.ms.
+	Expiring bool
 }
 
-// ExpiringChangelogTopics are the changelogs, among ChangelogTopics, of
-// stores that delete entries as stream time passes (windowed aggregates,
-// stream-stream joins): each expired window leaves a tombstone, which
-// compaction keeps for delete.retention.ms.
-func (t *Topology) ExpiringChangelogTopics() []string {
+// Changelogs lists the changelog topics a persistent topology writes
+// (none for transient queries).
+func (t *Topology) Changelogs() []Changelog {
 	if t.NoCommit || t.Group == "" {
 		return nil
 	}
-	var out []string
+	var out []Changelog
 	for _, s := range instantiate(t).states {
-		expiring := false
+		c := Changelog{Topic: ChangelogTopic(t.Group, s.storeName())}
 		switch v := s.(type) {
 		case *Aggregate:
-			expiring = v.Window != nil
+			c.Expiring = v.Window != nil
 		case *JoinSpec:
-			expiring = !v.LeftTable && !v.RightTable
+			c.Expiring = !v.LeftTable && !v.RightTable
 		case *joinSideStore:
-			expiring = !v.j.LeftTable && !v.j.RightTable
+			c.Expiring = !v.j.LeftTable && !v.j.RightTable
 		}
-		if expiring {
-			out = append(out, ChangelogTopic(t.Group, s.storeName()))
-		}
+		out = append(out, c)
 	}
 	return out
 }
