@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/eddysql/eddy/internal/kafkaconfig"
+	"github.com/eddysql/eddy/internal/confignames"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -59,7 +59,7 @@ func checkTopicConfig(name string, value *string) string {
 	if value == nil {
 		return ""
 	}
-	if !kafkaconfig.Topic(name) {
+	if !confignames.Topic(name) {
 		// kfake stored any name: a misspelt retention.msec was taken and
 		// the topic kept the broker's retention.
 		return "Unknown topic config name: " + name

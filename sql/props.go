@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/eddysql/eddy/internal/kafkaconfig"
+	"github.com/eddysql/eddy/internal/confignames"
 )
 
 // CheckProperty refuses a session property value that Kafka's clients
@@ -30,7 +30,7 @@ func CheckProperty(name, value string) error {
 // a misspelt name (auto.offset.rest) would otherwise be taken and do
 // nothing. Names are compared ignoring case, as eddy reads them. eddy's
 // own (eddy.*) and the server settings eddy also takes per request
-// (extraProperties) pass.
+// (confignames.EddyReads) pass.
 func CheckPropertyName(name string) error {
 	if !KnownProperty(name) {
 		return fmt.Errorf("Not recognizable as ksql, streams, consumer, or producer property: '%s'", name)
@@ -48,23 +48,23 @@ func CheckPropertyName(name string) error {
 func KnownProperty(name string) bool {
 	n := strings.ToLower(name)
 	switch {
-	case strings.HasPrefix(n, "eddy.") || extraProperties[n]:
+	case strings.HasPrefix(n, "eddy.") || confignames.EddyReads(n):
 		return true
 	case strings.HasPrefix(n, "request.ksql."):
-		return requestProperties[n]
+		return confignames.Request(n)
 	case strings.HasPrefix(n, "ksql.") && !strings.HasPrefix(n, "ksql.streams."):
-		return ksqlProperties[n] || strings.HasPrefix(n, "ksql.functions.")
+		return confignames.KsqlDB(n) || strings.HasPrefix(n, "ksql.functions.")
 	}
 	key := strings.TrimPrefix(n, "ksql.streams.")
-	if k, ok := strings.CutPrefix(key, "consumer."); ok && kafkaconfig.Consumer(k) {
+	if k, ok := strings.CutPrefix(key, "consumer."); ok && confignames.Consumer(k) {
 		return true
 	}
-	if k, ok := strings.CutPrefix(key, "producer."); ok && kafkaconfig.Producer(k) {
+	if k, ok := strings.CutPrefix(key, "producer."); ok && confignames.Producer(k) {
 		return true
 	}
-	if kafkaconfig.Consumer(key) || kafkaconfig.Producer(key) || kafkaconfig.Streams(key) {
+	if confignames.Consumer(key) || confignames.Producer(key) || confignames.Streams(key) {
 		return true
 	}
 	k, ok := strings.CutPrefix(key, "topic.")
-	return ok && kafkaconfig.Topic(k)
+	return ok && confignames.Topic(k)
 }

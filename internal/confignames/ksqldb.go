@@ -1,11 +1,19 @@
-package sql
+package confignames
 
-// ksqlDB's own configurations and its request configurations, listed
-// from its configuration definitions: with Kafka's (internal/kafkaconfig)
-// the names ksqlDB resolves a property set per request or by SET to.
+// KsqlDB reports whether name is one of ksqlDB's own (ksql.*)
+// configurations.
+func KsqlDB(name string) bool { return ksql[name] }
 
-// ksqlProperties are the ksql.* configurations (ksql.functions.* are free-form).
-var ksqlProperties = setOf(
+// Request reports whether name is one of ksqlDB's request.ksql.*
+// configurations.
+func Request(name string) bool { return request[name] }
+
+// EddyReads reports whether name is a setting eddy reads per request that
+// ksqlDB keeps out of its resolver.
+func EddyReads(name string) bool { return eddyRead[name] }
+
+// ksql holds the ksql.* configurations (ksql.functions.* are free-form).
+var ksql = setOf(
 	"ksql.access.validator.enable", "ksql.admin.request.retry.timeout.ms",
 	"ksql.assert.schema.default.timeout.ms",
 	"ksql.assert.topic.default.timeout.ms",
@@ -83,8 +91,8 @@ var ksqlProperties = setOf(
 	"ksql.websocket.connection.max.timeout.ms",
 )
 
-// requestProperties are the request.ksql.* configurations.
-var requestProperties = setOf(
+// request holds the request.ksql.* configurations.
+var request = setOf(
 	"request.ksql.debug.request", "request.ksql.internal.request",
 	"request.ksql.query.pull.partition",
 	"request.ksql.query.pull.skip.forwarding",
@@ -93,21 +101,13 @@ var requestProperties = setOf(
 	"request.ksql.query.push.skip.forwarding",
 )
 
-// extraProperties are settings eddy reads that ksqlDB keeps out of the
+// eddyRead holds settings eddy reads that ksqlDB keeps out of the
 // resolver: its processing log's and RocksDB's server settings, the
 // production-error switch it names, and eddy's store kind.
-var extraProperties = setOf(
+var eddyRead = setOf(
 	"ksql.fail.on.production.error", "ksql.logging.processing.rows.include",
 	"ksql.logging.processing.stream.auto.create", "ksql.logging.processing.topic.auto.create",
 	"ksql.logging.processing.topic.name", "ksql.logging.processing.topic.partitions",
 	"ksql.logging.processing.topic.replication.factor", "ksql.plugins.rocksdb.cache.size",
 	"ksql.state.store",
 )
-
-func setOf(names ...string) map[string]bool {
-	m := make(map[string]bool, len(names))
-	for _, n := range names {
-		m[n] = true
-	}
-	return m
-}

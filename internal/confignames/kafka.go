@@ -1,8 +1,9 @@
-// Package kafkaconfig knows the names of Apache Kafka's consumer,
-// producer, Streams and topic configurations, listed from Kafka's
-// configuration definitions: what a name must be for Kafka (and ksqlDB,
-// which resolves property names against them) to take it.
-package kafkaconfig
+// Package confignames knows the names of ksqlDB's configurations and of
+// Apache Kafka's consumer, producer, Streams and topic configurations,
+// listed from their configuration definitions: what a name must be for
+// ksqlDB, which resolves property names against them all, or Kafka to
+// take it.
+package confignames
 
 // Consumer reports whether name is a consumer configuration.
 func Consumer(name string) bool { return consumer[name] }
