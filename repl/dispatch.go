@@ -64,11 +64,10 @@ func (s *shell) statement(ctx context.Context, text string) error {
 	case kindPrint:
 		return s.print(ctx, sent)
 	case kindSet:
-		if err := sql.CheckPropertyName(st.name); err != nil {
+		// As ksqlDB's CLI does: refused here, with Kafka's or ksqlDB's
+		// message, not by the next statement sent.
+		if err := sql.CheckLocalProperty(st.name, st.value); err != nil {
 			return err
-		}
-		if err := sql.CheckProperty(st.name, st.value); err != nil {
-			return err // refused here, not by the next statement sent
 		}
 		old, had := s.props[st.name]
 		s.props[st.name] = st.value

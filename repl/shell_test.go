@@ -227,6 +227,30 @@ func TestSetRefusesBadValue(t *testing.T) {
 	}
 }
 
+// TestSetRefusesWrongType: a SET whose value does not parse as its
+// configuration's type, or that ksqlDB does not let a session override,
+// fails at the SET with Kafka's or ksqlDB's message, as ksqlDB's CLI.
+func TestSetRefusesWrongType(t *testing.T) {
+	for _, c := range []struct{ set, want string }{
+		{"SET 'commit.interval.ms'='abc';", "Invalid value abc for configuration commit.interval.ms: Not a number of type LONG\n"},
+		{"SET 'ksql.streams.auto.offset.reset'='foo';", "Invalid value foo for configuration auto.offset.reset: String must be one of: latest, earliest, none\n"},
+		{"SET 'auto.offset.reset'='none';", "'none' is not valid for this property within KSQL\n"},
+		{"SET 'bootstrap.servers'='elsewhere:9092';", "Cannot override property 'bootstrap.servers'\n"},
+	} {
+		cl := &testClient{}
+		_, stderr, err := session(t, cl, Options{Interactive: true}, c.set+"\nSHOW STREAMS;\n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stderr != c.want {
+			t.Errorf("%s: stderr %q, want %q", c.set, stderr, c.want)
+		}
+		if len(cl.calls) != 1 || len(cl.calls[0].props) != 0 {
+			t.Errorf("%s: props sent: %+v", c.set, cl.calls)
+		}
+	}
+}
+
 // TestSetRefusesUnknownName: a SET of a name ksqlDB does not recognize
 // (a misspelling) fails with ksqlDB's message and is not sent, where it
 // was taken and then did nothing.

@@ -112,6 +112,13 @@ func properties(in map[string]any) (map[string]string, *apiError) {
 		if err != nil {
 			return nil, genericError(codeBadRequest, "Invalid value for property '%s': %v", k, err)
 		}
+		if in[k] != nil {
+			if err := sql.CheckLocalProperty(k, v); err != nil {
+				// ksqlDB's words for a request property it could not
+				// parse, then the reason as its error chain shows one.
+				return nil, genericError(codeBadRequest, "%s", causedBy(fmt.Sprintf("Failed to coerce type of value '%s' for key '%s'", v, k), err.Error()))
+			}
+		}
 		out[k] = v
 	}
 	for _, k := range keys {
@@ -183,4 +190,32 @@ func jsonKind(v any) string {
 		return "object"
 	}
 	return "value"
+}
+
+// causedBy is ksqlDB's message for an error and its cause: the cause on
+// a line of its own after "Caused by: ", wrapped at 80 columns with its
+// further lines indented by a tab.
+func causedBy(msg, cause string) string {
+	return msg + "\n" + wrapWords("Caused by: "+cause, 80)
+}
+
+// wrapWords wraps s at the last space within width columns, as Apache
+// Commons' WordUtils.wrap(s, width, "\n\t", true) does: a word longer
+// than width is broken, and spaces starting a line are dropped.
+func wrapWords(s string, width int) string {
+	var b strings.Builder
+	for {
+		s = strings.TrimLeft(s, " ")
+		if len(s) <= width {
+			return b.String() + s
+		}
+		at := strings.LastIndexByte(s[:width+1], ' ')
+		if at <= 0 {
+			b.WriteString(s[:width] + "\n\t")
+			s = s[width:]
+			continue
+		}
+		b.WriteString(s[:at] + "\n\t")
+		s = s[at+1:]
+	}
 }

@@ -182,6 +182,59 @@ func TestBadPropertyValueNamesJSONKind(t *testing.T) {
 	}
 }
 
+// TestPropertyValueOfWrongTypeRefused: a request property whose value
+// does not parse as its configuration's type is refused with ksqlDB's
+// message, Kafka's as its cause, on every endpoint that takes
+// properties, as are a server-wide property and
+// auto.offset.reset='none'; a SET in /ksql is refused with Kafka's
+// message alone, as ksqlDB's server does.
+func TestPropertyValueOfWrongTypeRefused(t *testing.T) {
+	ts := startMem(t, nil)
+	const coerce = "Failed to coerce type of value 'abc' for key 'ksql.streams.commit.interval.ms'\n" +
+		"Caused by: Invalid value abc for configuration commit.interval.ms: Not a number\n\tof type LONG"
+	for _, c := range []struct{ path, body, want string }{
+		{"/ksql", `{"ksql": "SHOW STREAMS;", "streamsProperties": {"ksql.streams.commit.interval.ms": "abc"}}`, coerce},
+		{"/query", `{"ksql": "SELECT * FROM x EMIT CHANGES;", "streamsProperties": {"ksql.streams.commit.interval.ms": "abc"}}`, coerce},
+		{"/query-stream", `{"sql": "SELECT * FROM x EMIT CHANGES;", "properties": {"ksql.streams.commit.interval.ms": "abc"}}`, coerce},
+		{"/ksql", `{"ksql": "SHOW STREAMS;", "streamsProperties": {"num.stream.threads": 1.5}}`,
+			"Failed to coerce type of value '1.5' for key 'num.stream.threads'\nCaused by: Invalid value 1.5 for configuration num.stream.threads: Not a number\n\tof type INT"},
+		{"/ksql", `{"ksql": "SHOW STREAMS;", "streamsProperties": {"auto.offset.reset": "none"}}`,
+			"Failed to coerce type of value 'none' for key 'auto.offset.reset'\nCaused by: 'none' is not valid for this property within KSQL"},
+		{"/ksql", `{"ksql": "SHOW STREAMS;", "streamsProperties": {"bootstrap.servers": "elsewhere:9092"}}`,
+			"Failed to coerce type of value 'elsewhere:9092' for key 'bootstrap.servers'\nCaused by: Cannot override property 'bootstrap.servers'"},
+		{"/ksql", `{"ksql": "SET 'ksql.streams.commit.interval.ms'='abc'; SHOW STREAMS;", "streamsProperties": {}}`,
+			"Invalid value abc for configuration commit.interval.ms: Not a number of type LONG"},
+	} {
+		code, _, body := ts.do(t, ts.http, "POST", c.path, "", c.body)
+		var e struct{ Message string }
+		if err := json.Unmarshal([]byte(body), &e); err != nil {
+			t.Fatalf("%s %s: %v in %s", c.path, c.body, err, body)
+		}
+		if code != http.StatusBadRequest || e.Message != c.want {
+			t.Errorf("%s %s: %d %q, want 400 and %q", c.path, c.body, code, e.Message, c.want)
+		}
+	}
+	// Values of the right type, numbers as JSON numbers, pass.
+	code, _, body := ts.do(t, ts.http, "POST", "/ksql", "", `{"ksql": "SHOW STREAMS;", "streamsProperties": {"ksql.streams.commit.interval.ms": 500, "auto.offset.reset": "earliest", "ksql.query.pull.table.scan.enabled": true}}`)
+	if code != http.StatusOK {
+		t.Errorf("valid properties: %d %s", code, body)
+	}
+}
+
+// TestWrapWords wraps as ksqlDB's error chain does: at the last space
+// within 80 columns, a longer word broken, further lines after a tab.
+func TestWrapWords(t *testing.T) {
+	for in, want := range map[string]string{
+		"short":                  "short",
+		strings.Repeat("a", 85):  strings.Repeat("a", 80) + "\n\taaaaa",
+		strings.Repeat("b ", 41): strings.Repeat("b ", 39) + "b\n\tb ",
+	} {
+		if got := wrapWords(in, 80); got != want {
+			t.Errorf("wrapWords(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 // TestUnknownPropertyNameRefused: a request property or a SET checked
 // through /is_valid_property whose name ksqlDB would not resolve is
 // refused with ksqlDB's message, on every endpoint that takes
