@@ -253,10 +253,7 @@ func runServer(args []string, stderr io.Writer) int {
 		}
 		return 1
 	}
-	auth := "no authentication"
-	if len(users) > 0 {
-		auth = fmt.Sprintf("basic authentication for %d users", len(users))
-	}
+	auth := authSummary(len(users))
 	if f.debugListen != "" {
 		d, err := startDebug(f.debugListen, logger.Printf)
 		if err != nil {
@@ -350,4 +347,16 @@ func newREST(st *stack, embedded bool, cfg server.Config) (*server.Server, error
 // defaults and basic authentication of users when there are any.
 func startREST(st *stack, embedded bool, listen string, users server.Users, logf func(string, ...any)) (*server.Server, error) {
 	return newREST(st, embedded, server.Config{Listen: listen, Users: users, MaxBodyBytes: 16 << 20, MaxPushQueries: 100, Logf: logf})
+}
+
+// authSummary is what the startup line says of the REST API's
+// authentication with n users in --auth-file.
+func authSummary(n int) string {
+	switch n {
+	case 0:
+		return "no authentication"
+	case 1:
+		return "basic authentication for 1 user"
+	}
+	return fmt.Sprintf("basic authentication for %d users", n)
 }
