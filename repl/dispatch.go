@@ -39,14 +39,14 @@ func (s *shell) run(ctx context.Context, st located) error {
 		(errors.Is(err, context.Canceled) && ctx.Err() != nil) {
 		return err
 	}
-	return &StatementError{Source: s.source, Line: st.at.line, Col: st.at.col, Text: st.text, Err: err, sub: sub}
+	return st.failure(s.source, err, sub)
 }
 
 // failed is a failure of input at in that is not a statement (a shell
 // command).
 func (s *shell) failed(in located, err error) error {
 	s.ran++
-	return &StatementError{Source: s.source, Line: in.at.line, Col: in.at.col, Text: in.text, Err: err}
+	return in.failure(s.source, err, nil)
 }
 
 // statement runs one complete statement (with its ';', variables

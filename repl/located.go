@@ -26,6 +26,16 @@ func (l loc) advance(text string) loc {
 type located struct {
 	text string
 	at   loc
+	// lead is the script's text before the statement on its first line
+	// (after an earlier statement there), when the split saw that line
+	// whole; an error's excerpt shows the line as written.
+	lead string
+}
+
+// failure is the statement's error err (sub: the statement as it ran,
+// when variables were substituted), read from source.
+func (st located) failure(source string, err error, sub *sql.Substituted) *StatementError {
+	return &StatementError{Source: source, Line: st.at.line, Col: st.at.col, Text: st.text, Err: err, sub: sub, lead: st.lead}
 }
 
 // splitLocated splits text, which starts at at, into its complete
@@ -33,17 +43,30 @@ type located struct {
 func splitLocated(text string, at loc) (stmts []located, rest located) {
 	complete, tail := sql.SplitStatements(text)
 	cursor := 0
+	lead := ""
 	find := func(piece string) loc {
 		i := strings.Index(text[cursor:], piece)
 		if i < 0 {
+			lead = ""
 			return at.advance(text[:cursor])
 		}
 		i += cursor
 		cursor = i + len(piece)
+		// The line's start is in text after a newline, or at text's
+		// start when text starts a line.
+		switch nl := strings.LastIndexByte(text[:i], '\n'); {
+		case nl >= 0:
+			lead = text[nl+1 : i]
+		case at.col == 1:
+			lead = text[:i]
+		default:
+			lead = ""
+		}
 		return at.advance(text[:i])
 	}
 	for _, st := range complete {
-		stmts = append(stmts, located{text: st, at: find(st)})
+		where := find(st)
+		stmts = append(stmts, located{text: st, at: where, lead: lead})
 	}
 	rest = located{text: tail, at: at.advance(text[:cursor])}
 	if tail != "" {
@@ -67,6 +90,9 @@ type StatementError struct {
 	// sub, when variables were substituted, is the statement as it ran:
 	// the error's position is in its text.
 	sub *sql.Substituted
+	// lead is the script's text before the statement on its first line,
+	// shown in the excerpt so that it is the line as written.
+	lead string
 }
 
 func (e *StatementError) Unwrap() error { return e.Err }
@@ -121,9 +147,13 @@ func (e *StatementError) Error() string {
 	} else {
 		fmt.Fprintf(&b, "line %d:%d: %s\n", line, col, reason)
 	}
-	src := printable(lines[pos.Line-1])
+	src, caretCol := printable(lines[pos.Line-1]), pos.Col
+	if pos.Line == 1 && e.Source != "" && e.lead != "" && !strings.ContainsRune(e.lead, '\n') {
+		lead := printable(e.lead)
+		src, caretCol = lead+src, utf8.RuneCountInString(lead)+pos.Col
+	}
 	gutter := fmt.Sprintf("%5d | ", line)
-	fmt.Fprintf(&b, "%s%s\n%s| %s^", gutter, src, strings.Repeat(" ", len(gutter)-2), caretPad(src, pos.Col))
+	fmt.Fprintf(&b, "%s%s\n%s| %s^", gutter, src, strings.Repeat(" ", len(gutter)-2), caretPad(src, caretCol))
 	return b.String()
 }
 

@@ -57,7 +57,7 @@ func checkScript(c *sql.SyntaxCheck, source string, stmts []located, depth int) 
 	for _, st := range stmts {
 		parsed, sub, err := c.Statement(st.text)
 		if err != nil {
-			return &StatementError{Source: source, Line: st.at.line, Col: st.at.col, Text: st.text, Err: err, sub: sub}
+			return st.failure(source, err, sub)
 		}
 		run, ok := parsed.(*sql.RunScript)
 		if !ok || depth >= maxScriptDepth {
@@ -65,7 +65,7 @@ func checkScript(c *sql.SyntaxCheck, source string, stmts []located, depth int) 
 		}
 		inner, err := readScript(run.Path)
 		if err != nil {
-			return &StatementError{Source: source, Line: st.at.line, Col: st.at.col, Text: st.text, Err: err, sub: sub}
+			return st.failure(source, err, sub)
 		}
 		if err := checkScript(c, run.Path, inner, depth+1); err != nil {
 			return err

@@ -164,7 +164,7 @@ func TestScriptStopsAtFirstError(t *testing.T) {
 	if n := len(c.sqls()); n != 3 {
 		t.Errorf("%d calls, want 3 with continue-on-error", n)
 	}
-	want := "<command line>:1:16: Source BAD does not exist.\n    1 | DROP STREAM bad;\n      | ^\n" +
+	want := "<command line>:1:16: Source BAD does not exist.\n    1 | DROP STREAM a; DROP STREAM bad;\n      |                ^\n" +
 		"\n1 of 3 statements failed:\n  <command line>:1:16: Source BAD does not exist.\n"
 	if errw.String() != want {
 		t.Errorf("continue-on-error stderr:\n%s\nwant\n%s", errw.String(), want)
@@ -631,5 +631,35 @@ func TestPositionNotRepeated(t *testing.T) {
 	want := "<command line>:1:8: Syntax error at or near 'VALUES'\n    1 | ASSERT VALUES s (id) VALUES (1);\n      |        ^\n"
 	if !errors.Is(err, ErrStatementFailed) || stderr != want {
 		t.Errorf("stderr %q (err %v), want %q", stderr, err, want)
+	}
+}
+
+// TestScriptErrorShowsTheWholeLine: an error in a statement that starts
+// after another on the same line shows that line as written, with the
+// caret under the error's column, whether the shell's syntax check or
+// the server refused it.
+func TestScriptErrorShowsTheWholeLine(t *testing.T) {
+	for _, tc := range []struct {
+		name, script, want string
+		refuse             bool
+	}{
+		{name: "syntax", script: "SHOW STREAMS;\nSHOW TOPICS;  SELEC 1;\n",
+			want: "    2 | SHOW TOPICS;  SELEC 1;\n      |               ^\n"},
+		{name: "server", script: "SHOW STREAMS;\n\tSHOW TOPICS; DROP STREAM nope;\n", refuse: true,
+			want: "    2 | \tSHOW TOPICS; DROP STREAM nope;\n      | \t                        ^\n"},
+	} {
+		c := &testClient{execute: func(text string) ([]api.Entity, error) {
+			if tc.refuse && strings.HasPrefix(text, "DROP") {
+				return nil, &esql.Error{Pos: esql.Pos{Line: 1, Col: 12}, Msg: "Source NOPE does not exist."}
+			}
+			return nil, nil
+		}}
+		_, stderr, err := session(t, c, Options{}, tc.script)
+		if !errors.Is(err, ErrStatementFailed) {
+			t.Fatalf("%s: err = %v, want ErrStatementFailed", tc.name, err)
+		}
+		if !strings.HasSuffix(stderr, tc.want) {
+			t.Errorf("%s: stderr\n%s\nwant it to end with\n%s", tc.name, stderr, tc.want)
+		}
 	}
 }
