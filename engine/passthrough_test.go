@@ -113,7 +113,7 @@ func records(t *testing.T, cl kafka.Cluster, topic string) []string {
 }
 
 // loggedErrors gathers each query's deserialization errors, in order,
-// by the query's name (processing.CSAS_<NAME>_<n>).
+// by the query's name (processing.CSAS_<NAME>_<n>.<step>).
 func loggedErrors(t *testing.T, cl kafka.Cluster) map[string][]string {
 	t.Helper()
 	logged, err := cl.ReadAll(context.Background(), "default_ksql_processing_log")
@@ -131,7 +131,8 @@ func loggedErrors(t *testing.T, cl kafka.Cluster) map[string][]string {
 		if err := json.Unmarshal(r.Value, &l); err != nil || l.Message.DeserializationError == nil {
 			t.Fatalf("not a deserialization error (%v): %s", err, r.Value)
 		}
-		q := strings.TrimPrefix(l.Logger, "processing.CSAS_")
+		id, _, _ := strings.Cut(strings.TrimPrefix(l.Logger, "processing."), ".") // then the step
+		q := strings.TrimPrefix(id, "CSAS_")
 		q = q[:strings.LastIndexByte(q, '_')]
 		byQuery[q] = append(byQuery[q], l.Message.DeserializationError.ErrorMessage)
 	}

@@ -180,7 +180,7 @@ func encodeProcessingError(pe runtime.ProcessingError, rows bool) []byte {
 	}
 	b, _ := json.Marshal(map[string]any{
 		"level":   "ERROR",
-		"logger":  "processing." + pe.QueryID,
+		"logger":  processingLogger(pe),
 		"time":    time.Now().UnixMilli(),
 		"message": message,
 	})
@@ -252,4 +252,13 @@ func (e *Engine) connectorRecordError(f connect.RecordFailure) {
 	pe := runtime.ProcessingError{QueryID: "connector." + f.Connector, Kind: kind, Topic: f.Topic, Partition: f.Partition, Offset: f.Offset, Err: f.Err}
 	e.opts.Logf("processing log: %s (stage %s, class %s)", pe, f.Stage, f.Class)
 	e.writeProcessingLog(encodeProcessingError(pe, false))
+}
+
+// processingLogger is the logger name of an entry, as ksqlDB's: the
+// query's, then the step that met the error.
+func processingLogger(pe runtime.ProcessingError) string {
+	if pe.Logger == "" {
+		return "processing." + pe.QueryID
+	}
+	return "processing." + pe.QueryID + "." + pe.Logger
 }

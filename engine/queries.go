@@ -297,7 +297,7 @@ func (e *Engine) buildPersistent(ctx context.Context, p *planner.Planner, id str
 	if err != nil {
 		return nil, sinkSerdeError(err)
 	}
-	rs := &runtime.TopicSink{Topic: sink.Topic, KeySerde: ks, ValueSerde: vs, NumKey: plan.NumKey,
+	rs := &runtime.TopicSink{Topic: sink.Topic, Step: sink.Name, KeySerde: ks, ValueSerde: vs, NumKey: plan.NumKey,
 		FailOnError: !strings.EqualFold(cfg.Get("ksql.fail.on.production.error", "true"), "false")}
 	if sink.Window != nil {
 		rs.Window = sink.Window.Type

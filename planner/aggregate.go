@@ -316,7 +316,7 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 		// grouping expressions, so servers sharing the query each own a
 		// set of groups.
 		topic := p.AppID + "-Aggregate-GroupBy-repartition"
-		chain.add(&runtime.Repartition{Topic: topic, Keys: op.Keys, DropNullKeys: true})
+		chain.add(&runtime.Repartition{Topic: topic, Keys: op.Keys, DropNullKeys: true, Step: stepGroupBy})
 		in := &runtime.Input{Internal: &runtime.RepartitionInput{}, InternalTopic: topic}
 		plan.Inputs = append(plan.Inputs, in)
 		plan.InternalTopics = append(plan.InternalTopics, topic)
@@ -569,7 +569,7 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, in *
 		if c.Type != nil && c.Type.Kind != types.Boolean {
 			return nil, errorf("Type error in HAVING expression: Should evaluate to boolean but is %s (%s) instead.", sql.FormatExpr(q.Having), c.Type)
 		}
-		chain.add(&runtime.Filter{Pred: c, IsTable: true, NumKey: len(op.Keys)})
+		chain.add(&runtime.Filter{Pred: c, IsTable: true, NumKey: len(op.Keys), Step: stepHaving})
 	}
 
 	// Output key: the grouping expressions, in GROUP BY order, named by
@@ -608,6 +608,7 @@ func (p *Planner) finishAggregate(q *sql.Query, mode Mode, sinkName string, in *
 		return nil, err
 	}
 	out, proj := pr.schema, pr.op
+	proj.Step = stepAggregateProject
 	if mode == Push {
 		// A push query's delete keeps the projected key columns and
 		// window bounds, so a client can tell which row it deletes.

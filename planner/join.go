@@ -222,19 +222,21 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 	for i, sd := range js.sides {
 		readOnly(sd.layout, sd.src, unread[i])
 	}
-	leftInput := &runtime.Input{Source: js.sides[0].layout}
+	leftInput := &runtime.Input{Source: js.sides[0].layout, Step: joinSideStep(len(steps), 0, "Left") + ".Source"}
 	plan.Inputs = append(plan.Inputs, leftInput)
 	attachLeft := func(op runtime.Op) { leftInput.Next = op }
 	for i, step := range steps {
 		right := js.sides[i+1]
 		leftEntry, rightEntry := runtime.Op(&runtime.JoinLeft{J: step.spec}), runtime.Op(&runtime.JoinRight{J: step.spec})
+		prefix := joinPrefix(len(steps), i)
+		step.spec.Step = prefix + "Join"
 		if kp != nil {
 			sk := kp.steps[i]
 			if sk.left != nil {
-				leftEntry = p.repartitionJoinSide(plan, sk.left, step.spec.LeftKey, leftEntry)
+				leftEntry = p.repartitionJoinSide(plan, sk.left, step.spec.LeftKey, leftEntry, prefix+"LeftSourceKeyed")
 			}
 			if sk.right != nil {
-				rightEntry = p.repartitionJoinSide(plan, sk.right, step.spec.RightKey, rightEntry)
+				rightEntry = p.repartitionJoinSide(plan, sk.right, step.spec.RightKey, rightEntry, prefix+"RightSourceKeyed")
 			}
 			step.spec.Stores = sk.stores
 			p.registerJoinStoreKeys(sk, step.spec.LeftKey.Type)
@@ -247,7 +249,7 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 		}
 		rightEntry = dropUnread(unread[i+1], rightEntry)
 		attachLeft(leftEntry)
-		plan.Inputs = append(plan.Inputs, &runtime.Input{Source: right.layout, Next: rightEntry})
+		plan.Inputs = append(plan.Inputs, &runtime.Input{Source: right.layout, Next: rightEntry, Step: "KafkaTopic_" + prefix + "Right.Source"})
 		spec := step.spec
 		attachLeft = func(op runtime.Op) { spec.Next = op }
 		leftTable = leftTable && right.src.IsTable
@@ -278,7 +280,7 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 		if w.Type != nil && w.Type.Kind != types.Boolean {
 			return nil, errorf("Type error in WHERE expression: Should evaluate to boolean but is %s (%s) instead.", sql.FormatExpr(q.Where), w.Type)
 		}
-		head.add(&runtime.Filter{Pred: w, IsTable: leftTable, KeySlots: []int{last.KeySlot()}})
+		head.add(&runtime.Filter{Pred: w, IsTable: leftTable, KeySlots: []int{last.KeySlot()}, Step: stepWhere})
 	}
 
 	items, err := p.expandJoinSelect(q, js)

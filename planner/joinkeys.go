@@ -399,12 +399,12 @@ func equivalenceSet(steps []*joinStep, scope *joinScope) map[string]bool {
 // repartitionJoinSide routes a join side's rows through an internal topic
 // keyed by its join expression in the join's key format, returning the
 // operator rows enter.
-func (p *Planner) repartitionJoinSide(plan *QueryPlan, r *joinRepartition, key *expr.Compiled, entry runtime.Op) runtime.Op {
+func (p *Planner) repartitionJoinSide(plan *QueryPlan, r *joinRepartition, key *expr.Compiled, entry runtime.Op, step string) runtime.Op {
 	ks := p.joinKeySerde(r, key.Type)
 	in := &runtime.Input{Internal: &runtime.RepartitionInput{Next: entry}, InternalTopic: r.topic}
 	plan.Inputs = append(plan.Inputs, in)
 	plan.InternalTopics = append(plan.InternalTopics, r.topic)
-	return &runtime.Repartition{Topic: r.topic, Keys: []*expr.Compiled{key}, KeySerde: ks}
+	return &runtime.Repartition{Topic: r.topic, Keys: []*expr.Compiled{key}, KeySerde: ks, Step: step}
 }
 
 // registerJoinStoreKeys registers, for a join keyed in a registry format,

@@ -48,7 +48,7 @@ func (p *Planner) streamSideFilter(where sql.Expr, joins []*sql.Join, js *joinSc
 	if err != nil || w.Type == nil || w.Type.Kind != types.Boolean {
 		return nil // the WHERE on the joined rows reports it
 	}
-	return &runtime.Filter{Pred: w}
+	return &runtime.Filter{Pred: w, Step: stepWhere}
 }
 
 // conjuncts appends the terms of e's top-level ANDs to out.

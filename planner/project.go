@@ -48,7 +48,7 @@ func (p *Planner) project(items []selectItem, keyIdx []int, mode Mode, res expr.
 	if mode == Persistent && len(order) == len(keyIdx) {
 		return nil, errorf("The projection contains no value columns.")
 	}
-	pr := &projection{schema: &types.Schema{}, op: &runtime.Project{NumKey: len(keyIdx)}}
+	pr := &projection{schema: &types.Schema{}, op: &runtime.Project{NumKey: len(keyIdx), Step: stepProject}}
 	seen := map[string]bool{}
 	for n, i := range order {
 		it := items[i]

@@ -120,7 +120,7 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 	readOnly(layout, src, unreadSourceColumns(q, srcScope))
 	layout.NoRowMeta = !src.IsTable && !p.IsAggregateQuery(q) && !readsRowMeta(q)
 	plan := &QueryPlan{From: src, ResultIsTable: src.IsTable, Limit: q.Limit, Window: src.Window, Sources: []string{src.Name}}
-	chain := newChain(&runtime.Input{Source: layout})
+	chain := newChain(&runtime.Input{Source: layout, Step: stepSource})
 
 	if q.Where != nil {
 		w, err := expr.Compile(q.Where, srcScope.withClause("WHERE"), p.fns)
@@ -130,7 +130,7 @@ func (p *Planner) PlanQuery(q *sql.Query, mode Mode, sinkName string) (*QueryPla
 		if w.Type != nil && w.Type.Kind != types.Boolean {
 			return nil, errorf("Type error in WHERE expression: Should evaluate to boolean but is %s (%s) instead.", sql.FormatExpr(q.Where), w.Type)
 		}
-		chain.add(&runtime.Filter{Pred: w, IsTable: src.IsTable, NumKey: len(src.Schema.Key())})
+		chain.add(&runtime.Filter{Pred: w, IsTable: src.IsTable, NumKey: len(src.Schema.Key()), Step: stepWhere})
 	}
 
 	if p.IsAggregateQuery(q) {

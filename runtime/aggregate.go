@@ -532,6 +532,7 @@ func (a *Aggregate) detachGroup(g *group) {
 // evalKeys evaluates the grouping keys into dst (allocated when too
 // short); false when one is null, which report says to log.
 func (a *Aggregate) evalKeys(t *Task, row []any, dst []any, report bool) ([]any, bool) {
+	t.step = stepGroupBy
 	keys := dst
 	if len(keys) != len(a.Keys) {
 		keys = make([]any, len(a.Keys))
@@ -560,6 +561,7 @@ func reportNullGroupKey(t *Task, i int) {
 // not of the right shape). Functions keep argument values, never the
 // slices, so dst can be reused for the next row.
 func (a *Aggregate) evalArgs(t *Task, row []any, dst [][]any) [][]any {
+	t.step = stepPrepare
 	args := dst
 	if len(args) != len(a.Funcs) {
 		args = make([][]any, len(a.Funcs))

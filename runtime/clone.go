@@ -61,7 +61,7 @@ func (c *cloner) op(o Op) Op {
 		x.Next = c.op(v.Next)
 		return x
 	case *Filter:
-		x := &Filter{Pred: v.Pred, IsTable: v.IsTable, NumKey: v.NumKey, KeySlots: v.KeySlots}
+		x := &Filter{Pred: v.Pred, IsTable: v.IsTable, NumKey: v.NumKey, KeySlots: v.KeySlots, Step: v.Step}
 		c.ops[o] = x
 		x.Next = c.op(v.Next)
 		if x.IsTable {
@@ -75,7 +75,7 @@ func (c *cloner) op(o Op) Op {
 		x.Next = c.op(v.Next)
 		return x
 	case *Project:
-		x := &Project{Exprs: v.Exprs, NumKey: v.NumKey, KeyOnly: v.KeyOnly}
+		x := &Project{Exprs: v.Exprs, NumKey: v.NumKey, KeyOnly: v.KeyOnly, Step: v.Step}
 		c.ops[o] = x
 		x.Next = c.op(v.Next)
 		return x
@@ -109,7 +109,7 @@ func (c *cloner) op(o Op) Op {
 		c.ops[o] = x
 		return x
 	case *Repartition:
-		x := &Repartition{Topic: v.Topic, Keys: v.Keys, DropNullKeys: v.DropNullKeys, KeySerde: v.KeySerde}
+		x := &Repartition{Topic: v.Topic, Keys: v.Keys, DropNullKeys: v.DropNullKeys, KeySerde: v.KeySerde, Step: v.Step}
 		c.ops[o] = x
 		return x
 	case *TopicSink, *EmitSink:
@@ -126,7 +126,7 @@ func (c *cloner) join(j *JoinSpec) *JoinSpec {
 		Kind: j.Kind, LeftTable: j.LeftTable, RightTable: j.RightTable,
 		LeftWidth: j.LeftWidth, RightWidth: j.RightWidth, LeftKey: j.LeftKey, RightKey: j.RightKey,
 		KeyFill: j.KeyFill, Before: j.Before, After: j.After, Grace: j.Grace, HasGrace: j.HasGrace,
-		FK: j.FK, SessionWindows: j.SessionWindows, Stores: j.Stores, store: c.names[j],
+		FK: j.FK, SessionWindows: j.SessionWindows, Stores: j.Stores, Step: j.Step, store: c.names[j],
 	}
 	c.joins[j] = x
 	x.Next = c.op(j.Next)

@@ -52,6 +52,9 @@ type JoinSpec struct {
 	// join's KSTREAM-JOINTHIS-…/JOINOTHER-… windows; a repartitioned table
 	// side's …SourceKeyed-Materialize). Each store has its own changelog.
 	Stores []string
+	// Step names the join for the processing log: "Join", or for the
+	// inner joins of a join of three or more sources "L_Join", "L_L_Join".
+	Step string
 
 	left, right *joinState
 	fk          *fkState
@@ -308,6 +311,7 @@ func (o *JoinLeft) Process(t *Task, r *Rec)  { o.J.process(t, r, true) }
 func (o *JoinRight) Process(t *Task, r *Rec) { o.J.process(t, r, false) }
 
 func (j *JoinSpec) process(t *Task, r *Rec, fromLeft bool) {
+	t.step = j.Step
 	j.init()
 	if j.FK != nil {
 		j.foreignKey(t, r, fromLeft)

@@ -49,6 +49,9 @@ type Op interface {
 type Filter struct {
 	Pred    *expr.Compiled
 	IsTable bool
+	// Step names the filter for the processing log: "WhereFilter", or
+	// "Aggregate.HavingFilter".
+	Step string
 	// NumKey is the number of leading key columns of a table's rows;
 	// KeySlots, when set, name the key slots instead.
 	NumKey   int
@@ -135,6 +138,7 @@ func (f *Filter) restoreEntry(k, v []byte) error {
 }
 
 func (f *Filter) Process(t *Task, r *Rec) {
+	t.step = f.Step
 	if !f.IsTable {
 		// A stream's null value passes a plain projection but not a filter.
 		if !r.Tombstone {
@@ -202,6 +206,7 @@ type Rekey struct {
 }
 
 func (k *Rekey) Process(t *Task, r *Rec) {
+	t.step = stepPartitionBy
 	if k.buf == nil {
 		k.buf = make([]any, len(k.Keys)+len(k.Carry))
 	}
@@ -230,11 +235,15 @@ type Project struct {
 	// KeyOnly marks expressions that read only key columns: they keep
 	// their value on a tombstone (push queries over tables).
 	KeyOnly []bool
-	Next    Op
-	buf     []any
+	// Step names the projection for the processing log: "Project", or
+	// "Aggregate.Project" after an aggregation.
+	Step string
+	Next Op
+	buf  []any
 }
 
 func (p *Project) Process(t *Task, r *Rec) {
+	t.step = p.Step
 	if p.buf == nil {
 		p.buf = make([]any, len(p.Exprs))
 	}
@@ -253,7 +262,10 @@ func (p *Project) Process(t *Task, r *Rec) {
 // TopicSink encodes rows and queues them for the topic; the task produces
 // the queue when the batch ends.
 type TopicSink struct {
-	Topic      string
+	Topic string
+	// Step names the sink for the processing log, as ksqlDB's loggers
+	// do: the sink source's name ("OUT"; its serializer "OUT.serializer").
+	Step       string
 	KeySerde   serde.Serde
 	ValueSerde serde.Serde
 	NumKey     int
@@ -293,6 +305,7 @@ func (s *TopicSink) serializeError(t *Task, err error) {
 		t.fail(fmt.Errorf("Exception caught in process%s: Unable to serialize record for topic %s: %w", at, s.Topic, err))
 		return
 	}
+	t.step = s.Step + ".serializer"
 	t.report("SERIALIZATION_ERROR", err)
 }
 
@@ -327,6 +340,7 @@ func (s *TopicSink) Process(t *Task, r *Rec) {
 		if s.Timestamp != nil {
 			v, ok := s.Timestamp.Extract(r.Row[s.Timestamp.Column])
 			if !ok {
+				t.step = s.Step
 				t.report("RECORD_PROCESSING_ERROR", fmt.Errorf("output %w", s.Timestamp.invalid(r.Row[s.Timestamp.Column])))
 				return // a record needs a valid time
 			}

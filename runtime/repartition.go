@@ -24,6 +24,10 @@ import (
 type Repartition struct {
 	Topic string
 	Keys  []*expr.Compiled
+	// Step names the re-keying for the processing log:
+	// "Aggregate.GroupBy", "PartitionBy", or a join side's
+	// "LeftSourceKeyed".
+	Step string
 	// DropNullKeys drops rows whose key has a null (GROUP BY does).
 	DropNullKeys bool
 	// KeySerde, when set, writes the key in the format of the other join
@@ -42,6 +46,7 @@ type Repartition struct {
 }
 
 func (p *Repartition) Process(t *Task, r *Rec) {
+	t.step = p.Step
 	if r.Old != nil {
 		p.processChange(t, r)
 		return

@@ -28,6 +28,7 @@ type TableFunctions struct {
 }
 
 func (tf *TableFunctions) Process(t *Task, r *Rec) {
+	t.step = stepFlatMap
 	if r.Tombstone {
 		return // table functions run over streams only
 	}

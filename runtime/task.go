@@ -28,6 +28,10 @@ type ProcessingError struct {
 	// only when the log includes rows).
 	Target string
 	Record []byte
+	// Logger names the plan step that met the error as ksqlDB's logger
+	// names do below processing.<query id> ("KsqlTopic.Source.deserializer",
+	// "Project", "OUT.serializer"); "" when no step applies.
+	Logger string
 }
 
 func (e ProcessingError) String() string {
@@ -63,6 +67,11 @@ type Task struct {
 	lastRow   []any
 	ectx      expr.Context
 	cur       *kafka.Record // the record being processed, for error reports and provenance
+	// step names the plan step now processing the record as ksqlDB's
+	// processing loggers do (Logger): set as a record enters each step
+	// that can report, a string header's copy, so that an expression
+	// error reported through ectx says where it happened.
+	step string
 	// provenance: rows this task repartitions say which input record
 	// they came from (flagProvenance), for a query that commits.
 	provenance bool
@@ -593,7 +602,10 @@ func (t *Task) reportRecord(kind, target string, b []byte, err error) {
 	if t.log == nil {
 		return
 	}
-	pe := ProcessingError{QueryID: t.topo.ID, Kind: kind, Err: err, Target: target, Record: b}
+	pe := ProcessingError{QueryID: t.topo.ID, Kind: kind, Err: err, Target: target, Record: b, Logger: t.step}
+	if kind == "DESERIALIZATION_ERROR" && target != "" {
+		pe.Logger += ".deserializer" // the source's serde, below its step
+	}
 	if t.cur != nil {
 		pe.Topic, pe.Partition, pe.Offset = t.cur.Topic, t.cur.Partition, t.cur.Offset
 	}
@@ -617,7 +629,7 @@ func (t *Task) process(rec *kafka.Record) {
 		row = t.rows[rec.Topic]
 		t.lastTopic, t.lastIn, t.lastRow = rec.Topic, in, row
 	}
-	t.cur = rec
+	t.cur, t.step = rec, in.Step
 	if in.Internal != nil {
 		in.Internal.process(t, rec)
 		return

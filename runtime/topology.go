@@ -100,8 +100,11 @@ func (s *Source) PseudoIndex(p int) int { return s.NumKey + s.NumValue + len(s.H
 // topic decoded by Source, or one of the query's internal repartition
 // topics (Internal, named InternalTopic).
 type Input struct {
-	Source        *Source
-	Next          Op
+	Source *Source
+	Next   Op
+	// Step is the input's step as ksqlDB's processing loggers name it:
+	// "KsqlTopic.Source", or a join side's "KafkaTopic_Left.Source".
+	Step          string
 	Internal      *RepartitionInput
 	InternalTopic string
 }
