@@ -262,6 +262,7 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	}
 	c.ControlKey(int16(kmsg.CreateTopics), keepCompacted())
 	c.ControlKey(int16(kmsg.CreatePartitions), limitPartitions(c))
+	c.ControlKey(int16(kmsg.CreatePartitions), refuseUnchangedPartitionCounts(c))
 	compacted, appendTime := newTopicsWith(compacts), newTopicsWith(logAppendTime)
 	for _, k := range []kmsg.Key{kmsg.CreateTopics, kmsg.DeleteTopics, kmsg.AlterConfigs, kmsg.IncrementalAlterConfigs} {
 		c.ControlKey(int16(k), compacted.forget())
