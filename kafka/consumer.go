@@ -615,8 +615,14 @@ func (s *clientSub) topicIDGone(topic string, partition int32, err error, now ti
 	if now.Sub(since) < topicIDGoneAfter {
 		return nil
 	}
-	return fmt.Errorf("consumer for group %s: topic %s was deleted and created again (its topic ID changed; fetches of partition %d refused for %s): %w",
-		s.opts.Group, topic, partition, now.Sub(since).Round(time.Millisecond), err)
+	// The same refusal answers a topic deleted and not (yet) made again:
+	// the error says which, as the broker's metadata has it now.
+	what := "was deleted and created again (its topic ID changed;"
+	if _, ok, terr := s.c.Topic(s.ctx, topic); terr == nil && !ok {
+		what = "was deleted (it no longer exists;"
+	}
+	return fmt.Errorf("consumer for group %s: topic %s %s fetches of partition %d refused for %s): %w",
+		s.opts.Group, topic, what, partition, now.Sub(since).Round(time.Millisecond), err)
 }
 
 func (s *clientSub) fail(err error) {

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -54,5 +55,53 @@ func TestSubscriptionEndsWhenItsTopicIsRecreated(t *testing.T) {
 	}
 	if err := sub.Err(); err == nil || !strings.Contains(err.Error(), "topic orders was deleted and created again") {
 		t.Fatalf("subscription ended with %v, want the topic's recreation named", err)
+	}
+}
+
+// TestSubscriptionEndsWhenItsTopicIsDeleted: another client deletes a
+// topic a group reads (kafkajs admin.deleteTopics) and does not create it
+// again. The subscription ends as for a topic made again, but its error
+// says the topic was deleted: it said "deleted and created again (its
+// topic ID changed …)" of a topic that no longer existed, sending the
+// reader of the server log after a topic that was not there.
+func TestSubscriptionEndsWhenItsTopicIsDeleted(t *testing.T) {
+	e, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "orders", Partitions: 2, Replicas: 1})
+	if err := c.Produce(ctx, Record{Topic: "orders", Partition: 0, Value: []byte("a")}); err != nil {
+		t.Fatal(err)
+	}
+	read := make(chan struct{}, 1)
+	sub, err := c.Subscribe(ctx, SubscribeOptions{Group: "g", Topics: []string{"orders"}, Reset: Earliest},
+		func(_ context.Context, recs []Record) error {
+			if len(recs) > 0 {
+				select {
+				case read <- struct{}{}:
+				default:
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	select {
+	case <-read:
+	case <-ctx.Done():
+		t.Fatal("the first record was not read")
+	}
+	if resp, err := kadm.NewClient(foreignClient(t, e)).DeleteTopics(ctx, "orders"); err != nil || resp.Error() != nil {
+		t.Fatalf("delete: %v %v", err, resp.Error())
+	}
+	select {
+	case <-sub.Done():
+	case <-ctx.Done():
+		t.Fatal("the subscription went on after its topic was deleted")
+	}
+	err = sub.Err()
+	if err == nil || !strings.Contains(err.Error(), "topic orders was deleted (it no longer exists;") {
+		t.Fatalf("subscription ended with %v, want the topic's deletion named", err)
+	}
+	if strings.Contains(err.Error(), "created again") {
+		t.Errorf("subscription ended with %v, which says the deleted topic was created again", err)
 	}
 }
