@@ -24,6 +24,9 @@ type QueryStat struct {
 	// delivered again that restored state already included.
 	Tasks                          int
 	RestoredRecords, RereadRecords int64
+	// LateRecords counts input records a windowed aggregation dropped
+	// because every window they fall in had closed.
+	LateRecords int64
 	// PerTask are the counters of each task running here, its input
 	// partitions' included.
 	PerTask []runtime.TaskSnapshot
@@ -53,6 +56,7 @@ func (e *Engine) QueryStats() []QueryStat {
 			Tasks:            len(tasks),
 			RestoredRecords:  c.Restored,
 			RereadRecords:    c.Reread,
+			LateRecords:      c.Late,
 			PerTask:          tasks,
 			Group:            q.Topology.Group,
 			Stores:           q.Topology.Stores(),

@@ -374,11 +374,13 @@ func (a *Aggregate) processWindowed(t *Task, r *Rec, keys []any, args [][]any) {
 			}
 			rk = a.recent.of(a.keyBuf)
 		}
+		taken := false
 		for start := first; start <= r.Ts; start, idx = start+adv, idx+1 {
 			end := start + size
 			if end+w.Grace <= a.streamTime {
 				continue // late: the window has closed
 			}
+			taken = true
 			g := rk.group(idx, start)
 			if g != nil {
 				a.changed(g)
@@ -392,6 +394,9 @@ func (a *Aggregate) processWindowed(t *Task, r *Rec, keys []any, args [][]any) {
 			if !w.Final {
 				a.emitWindow(t, r, g, start, end, false)
 			}
+		}
+		if !taken {
+			t.stats.Late.Add(1) // every window of the record had closed
 		}
 	}
 	if w.Final {

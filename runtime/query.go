@@ -89,7 +89,10 @@ type Query struct {
 	paused     atomic.Bool
 	lastCommit time.Time
 	lastPurge  time.Time
-	stopMu     sync.Mutex
+	// late is what the log last said of records dropped as late
+	// (noteLate): the running tasks' count then, and when.
+	late   lateNote
+	stopMu sync.Mutex
 	// outs gathers a commit's changelog entries and parts the tasks'
 	// outputs arrays and those entries that one produce writes, both
 	// reused from batch to batch (Produce keeps no reference to the
@@ -305,6 +308,7 @@ func (q *Query) handle(ctx context.Context, batch []kafka.Record) error {
 			t.keepBorrowed()
 			t.publishStats()
 		}
+		q.noteLate(time.Now())
 	}()
 	if err := q.createAssigned(ctx); err != nil {
 		return err
@@ -1278,6 +1282,9 @@ func (q *Query) DescribeRuntime() string {
 		}
 		c := q.Counts()
 		fmt.Fprintf(&b, "Restored: %d changelog records; %d input records re-read and dropped", c.Restored, c.Reread)
+		if c.Late > 0 {
+			fmt.Fprintf(&b, "\nLate records dropped: %d (every window they fall in had closed: stream time was past its end plus the grace period)", c.Late)
+		}
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }

@@ -92,7 +92,8 @@ func (a *Aggregate) processSession(t *Task, r *Rec, keys []any, args [][]any) {
 		i++
 	}
 	if a.sessionClosed(end) {
-		return // late: the session the row would make has closed
+		t.stats.Late.Add(1) // late: the session the row would make has closed
+		return
 	}
 	var g *group
 	if hi-lo == 1 {

@@ -38,6 +38,11 @@ type TaskStats struct {
 	// read back, and RestoreRemaining the changelog records still ahead
 	// of the restore (offsets; 0 once the task runs).
 	Reread, Restored, RestoreRemaining atomic.Int64
+	// Late counts input records a windowed aggregation dropped because
+	// every window they fall in had closed: stream time had passed its
+	// end plus the grace period (Kafka Streams' dropped records of
+	// expired windows).
+	Late atomic.Int64
 	// StateEntries and StateBytes are the task's state size as of its
 	// last commit: entries held in memory, bytes of its local stores; -1
 	// when unknown (a store-backed operator's entry count, a task without
@@ -86,6 +91,9 @@ type Counts struct {
 	// Reread input records delivered again that restored state already
 	// included.
 	Restored, Reread int64
+	// Late counts records dropped for arriving after their windows
+	// closed (TaskStats.Late).
+	Late int64
 }
 
 func (c *Counts) add(o Counts) {
@@ -94,6 +102,7 @@ func (c *Counts) add(o Counts) {
 	c.Errors += o.Errors
 	c.Restored += o.Restored
 	c.Reread += o.Reread
+	c.Late += o.Late
 }
 
 // TopicCounts are what a query's tasks did with the records of one
@@ -126,6 +135,7 @@ type TaskSnapshot struct {
 	Task                               int32
 	In, Out, Errors                    int64
 	Reread, Restored, RestoreRemaining int64
+	Late                               int64
 	StateEntries, StateBytes           int64
 	StateHeldPeak, StateTouchedPeak    int64
 	Partitions                         []PartitionSnapshot
@@ -134,7 +144,7 @@ type TaskSnapshot struct {
 func (s *TaskStats) snapshot(task int32) TaskSnapshot {
 	ts := TaskSnapshot{
 		Task: task, Out: s.Out.Load(), Errors: s.Errors.Load(),
-		Reread: s.Reread.Load(), Restored: s.Restored.Load(), RestoreRemaining: s.RestoreRemaining.Load(),
+		Reread: s.Reread.Load(), Restored: s.Restored.Load(), RestoreRemaining: s.RestoreRemaining.Load(), Late: s.Late.Load(),
 		StateEntries: s.StateEntries.Load(), StateBytes: s.StateBytes.Load(),
 		StateHeldPeak: s.StateHeldPeak.Load(), StateTouchedPeak: s.StateTouchedPeak.Load(),
 	}
@@ -162,7 +172,7 @@ func (s *TaskStats) snapshot(task int32) TaskSnapshot {
 }
 
 func (ts TaskSnapshot) counts() Counts {
-	return Counts{In: ts.In, Out: ts.Out, Errors: ts.Errors, Restored: ts.Restored, Reread: ts.Reread}
+	return Counts{In: ts.In, Out: ts.Out, Errors: ts.Errors, Restored: ts.Restored, Reread: ts.Reread, Late: ts.Late}
 }
 
 // queryStats is a query's registry of task counters: the running tasks'

@@ -124,6 +124,8 @@ var (
 		"Changelog records a query's tasks read back to restore their state.", queryLabels, nil)
 	descReread = prometheus.NewDesc("eddy_query_reread_records_total",
 		"Input records delivered again after a restart that the restored state already included (dropped).", queryLabels, nil)
+	descLate = prometheus.NewDesc("eddy_query_late_records_total",
+		"Input records a windowed aggregation dropped because every window they fall in had closed (stream time past its end plus grace).", queryLabels, nil)
 	descPushActive = prometheus.NewDesc("eddy_push_queries_active",
 		"Push queries and PRINTs streaming to clients now.", nil, nil)
 
@@ -167,7 +169,7 @@ var (
 )
 
 func (c *queryCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descRecordsIn, descRecordsOut, descErrors, descState, descTasks, descRestored, descReread, descPushActive,
+	for _, d := range []*prometheus.Desc{descRecordsIn, descRecordsOut, descErrors, descState, descTasks, descRestored, descReread, descLate, descPushActive,
 		descTaskIn, descTaskOut, descTaskErrors, descTaskRestored, descTaskRemaining, descTaskEntries, descTaskBytes,
 		descPartConsumed, descPartErrors, descLag, descScrapeErrors,
 		descConnState, descConnTaskState, descConnRecords, descConnErrors, descConnRestarts, descConnLastError, descConnLag} {
@@ -190,6 +192,7 @@ func (c *queryCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(descTasks, int64(q.Tasks), q.ID, q.QueryType)
 		counter(descRestored, q.RestoredRecords, q.ID, q.QueryType)
 		counter(descReread, q.RereadRecords, q.ID, q.QueryType)
+		counter(descLate, q.LateRecords, q.ID, q.QueryType)
 		for _, t := range q.PerTask {
 			task := strconv.Itoa(int(t.Task))
 			counter(descTaskIn, t.In, q.ID, task)

@@ -1,0 +1,63 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eddysql/eddy/kafka"
+)
+
+// TestLateRecordsAreCounted: records that arrive after every window they
+// fall in has closed are dropped, as ksqlDB drops them, and counted:
+// EXPLAIN says how many, and the server log says so at the first
+// (then at most once a minute). The topic
+// holds them before the query starts: two on time, one that moves stream
+// time past the first windows' grace, then three late ones (a tumbling
+// and a session window alike), and one still inside its grace.
+func TestLateRecordsAreCounted(t *testing.T) {
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	var log logLines
+	e, err := New(context.Background(), Options{Cluster: cl, Logf: log.logf, Config: map[string]string{"auto.offset.reset": "earliest"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	createTopic(t, cl, "clicks", 1)
+	const minute = int64(60_000)
+	var recs []kafka.Record
+	for _, ts := range []int64{0, 30_000, 10 * minute, 1_000, 2_000, 40_000, 9*minute + 30_000} {
+		recs = append(recs, kafka.Record{Key: []byte("u"), Value: []byte(`{"N":1}`), Timestamp: ts})
+	}
+	produceJSON(t, cl, "clicks", recs...)
+	mustExec(t, e, `CREATE STREAM clicks (u STRING KEY, n INT) WITH (kafka_topic='clicks', value_format='JSON');
+		CREATE TABLE per_minute AS SELECT u, COUNT(*) AS c FROM clicks WINDOW TUMBLING (SIZE 1 MINUTE, GRACE PERIOD 1 MINUTE) GROUP BY u;
+		CREATE TABLE sessions AS SELECT u, COUNT(*) AS c FROM clicks WINDOW SESSION (1 MINUTE, GRACE PERIOD 1 MINUTE) GROUP BY u;`)
+	for _, q := range []string{"CTAS_PER_MINUTE_0", "CTAS_SESSIONS_1"} {
+		var topo string
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			topo = explainOne(t, e, "EXPLAIN "+q+";").Topology
+			if strings.Contains(topo, "Late records dropped") || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if want := "Late records dropped: 3 "; !strings.Contains(topo, want) {
+			t.Errorf("EXPLAIN %s lacks %q:\n%s", q, want, topo)
+		}
+		// The first drop is logged at once; the rest wait a minute.
+		log.waitFind(t, fmt.Sprintf("query %s: ", q), " dropped as late since the last note")
+	}
+	var stat QueryStat
+	for _, s := range e.QueryStats() {
+		if s.ID == "CTAS_PER_MINUTE_0" {
+			stat = s
+		}
+	}
+	if stat.LateRecords != 3 {
+		t.Errorf("QueryStats LateRecords = %d, want 3", stat.LateRecords)
+	}
+}
