@@ -121,6 +121,9 @@ func (e *Engine) restartAfter(id string, q *runtime.Query, delay time.Duration) 
 	case <-e.closing:
 		return nil, nil
 	}
+	if err := e.sourcesExist(q.Topology); err != nil {
+		return nil, fmt.Errorf("restart: %w", err)
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.queries[id] != q {
@@ -136,6 +139,25 @@ func (e *Engine) restartAfter(id string, q *runtime.Query, delay time.Duration) 
 	e.queries[id] = nq
 	e.opts.Logf("query %s started again", id)
 	return nq, nil
+}
+
+// sourcesExist refuses to restart a query one of whose source topics is
+// gone (deleted and not made again): restarted, it would wait for the
+// topic reading nothing while SHOW QUERIES said RUNNING. So it stays in
+// ERROR saying why, and its retries find the topic once it is back, as
+// ksqlDB's query in ERROR does (Kafka Streams' MissingSourceTopicException).
+func (e *Engine) sourcesExist(topo *runtime.Topology) error {
+	ctx, cancel := context.WithTimeout(context.Background(), kafka.DefaultTimeout)
+	defer cancel()
+	for _, in := range topo.Inputs {
+		if in.Source == nil {
+			continue // the query's own repartition topics: made at start
+		}
+		if _, ok, err := e.cluster.Topic(ctx, in.Topic()); err == nil && !ok {
+			return fmt.Errorf("source topic %s does not exist (it was deleted); the query starts again once the topic is made again", in.Topic())
+		}
+	}
+	return nil
 }
 
 // queryFailures keeps the latest errors of each persistent query across
