@@ -113,6 +113,33 @@ func startBigOrders(t *testing.T, config map[string]string) *bigOrders {
 	return f
 }
 
+// state is the state SHOW QUERIES gives query id, "" when it lists none.
+func (f *bigOrders) state(t *testing.T, id string) string {
+	t.Helper()
+	for _, q := range mustExec(t, f.e, "SHOW QUERIES;")[0].(*api.QueriesList).Queries {
+		if q.ID == id {
+			return q.State
+		}
+	}
+	return ""
+}
+
+// written waits until big_orders holds at least n records and returns
+// the order IDs among them.
+func (f *bigOrders) written(t *testing.T, n int) map[int]bool {
+	t.Helper()
+	recs := waitRecords(t, f.cl, "big_orders", func(r []kafka.Record) bool { return len(r) >= n })
+	seen := map[int]bool{}
+	for _, r := range recs {
+		var v struct{ ID int }
+		if err := json.Unmarshal(r.Value, &v); err != nil {
+			t.Fatal(err)
+		}
+		seen[v.ID] = true
+	}
+	return seen
+}
+
 // TestSinkTopicDeletedFailsQuery: a foreign admin client deletes the sink
 // topic of a running persistent query. The query's next output cannot be
 // written: it stops in state ERROR, SHOW QUERIES, EXPLAIN and DESCRIBE say
@@ -328,21 +355,14 @@ func TestQueryStatsStateSize(t *testing.T) {
 // EXPLAIN still lists the errors it recovered from.
 func TestFailedQueryRetries(t *testing.T) {
 	f := startBigOrders(t, map[string]string{RetryBackoffInitialProperty: "200", RetryBackoffMaxProperty: "1000"})
-	cl, e, log, produce, adm := f.cl, f.e, &f.log, f.produce, f.adm
+	e, log, produce, adm := f.e, &f.log, f.produce, f.adm
 	if resp, err := adm.DeleteTopics(context.Background(), "big_orders"); err != nil || resp.Error() != nil {
 		t.Fatalf("delete big_orders: %v %v", err, resp.Error())
 	}
 	produce(10, 20)
 
 	const id = "CSAS_BIG_ORDERS_0"
-	state := func() string {
-		for _, q := range mustExec(t, e, "SHOW QUERIES;")[0].(*api.QueriesList).Queries {
-			if q.ID == id {
-				return q.State
-			}
-		}
-		return ""
-	}
+	state := func() string { return f.state(t, id) }
 	// Two failures at least: the first, and a retry that found the topic
 	// still missing.
 	for deadline := time.Now().Add(time.Minute); len(e.failures.of(id)) < 2; time.Sleep(50 * time.Millisecond) {
@@ -354,15 +374,7 @@ func TestFailedQueryRetries(t *testing.T) {
 		t.Fatalf("create big_orders: %v", err)
 	}
 	produce(20, 30)
-	recs := waitRecords(t, cl, "big_orders", func(r []kafka.Record) bool { return len(r) >= 20 })
-	seen := map[int]bool{}
-	for _, r := range recs {
-		var v struct{ ID int }
-		if err := json.Unmarshal(r.Value, &v); err != nil {
-			t.Fatal(err)
-		}
-		seen[v.ID] = true
-	}
+	seen := f.written(t, 20)
 	for i := 10; i < 30; i++ {
 		if !seen[i] {
 			t.Errorf("order %d never written after the topic came back", i)

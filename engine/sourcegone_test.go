@@ -2,13 +2,9 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/eddysql/eddy/api"
-	"github.com/eddysql/eddy/kafka"
 )
 
 // TestSourceTopicDeletedKeepsQueryInError: a persistent query whose
@@ -18,19 +14,12 @@ import (
 // again, a retry runs it and it reads the new records.
 func TestSourceTopicDeletedKeepsQueryInError(t *testing.T) {
 	f := startBigOrders(t, map[string]string{RetryBackoffInitialProperty: "200", RetryBackoffMaxProperty: "1000"})
-	cl, e, produce, adm := f.cl, f.e, f.produce, f.adm
+	e, produce, adm := f.e, f.produce, f.adm
 	if resp, err := adm.DeleteTopics(context.Background(), "orders"); err != nil || resp.Error() != nil {
 		t.Fatalf("delete orders: %v %v", err, resp.Error())
 	}
 	const id = "CSAS_BIG_ORDERS_0"
-	state := func() string {
-		for _, q := range mustExec(t, e, "SHOW QUERIES;")[0].(*api.QueriesList).Queries {
-			if q.ID == id {
-				return q.State
-			}
-		}
-		return ""
-	}
+	state := func() string { return f.state(t, id) }
 	missing := func() bool {
 		for _, f := range e.failures.of(id) {
 			if strings.Contains(f.ErrorMessage, "source topic orders does not exist") {
@@ -51,15 +40,7 @@ func TestSourceTopicDeletedKeepsQueryInError(t *testing.T) {
 		t.Fatalf("create orders: %v", err)
 	}
 	produce(10, 20)
-	recs := waitRecords(t, cl, "big_orders", func(r []kafka.Record) bool { return len(r) >= 20 })
-	seen := map[int]bool{}
-	for _, r := range recs {
-		var v struct{ ID int }
-		if err := json.Unmarshal(r.Value, &v); err != nil {
-			t.Fatal(err)
-		}
-		seen[v.ID] = true
-	}
+	seen := f.written(t, 20)
 	for i := 10; i < 20; i++ {
 		if !seen[i] {
 			t.Errorf("order %d of the topic made again never written", i)
