@@ -3,7 +3,6 @@ package kafka
 import (
 	"context"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -18,31 +17,7 @@ import (
 // topic. It now ends with an error saying so, so that a query fails and
 // its retry reads the topic made again.
 func TestSubscriptionEndsWhenItsTopicIsRecreated(t *testing.T) {
-	e, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "orders", Partitions: 2, Replicas: 1})
-	if err := c.Produce(ctx, Record{Topic: "orders", Partition: 0, Value: []byte("a")}); err != nil {
-		t.Fatal(err)
-	}
-	var got atomic.Int32
-	read := make(chan struct{}, 1)
-	sub, err := c.Subscribe(ctx, SubscribeOptions{Group: "g", Topics: []string{"orders"}, Reset: Earliest},
-		func(_ context.Context, recs []Record) error {
-			if got.Add(int32(len(recs))) > 0 {
-				select {
-				case read <- struct{}{}:
-				default:
-				}
-			}
-			return nil
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Close()
-	select {
-	case <-read:
-	case <-ctx.Done():
-		t.Fatal("the first record was not read")
-	}
+	e, sub, ctx := readingOrders(t)
 	foreign := foreignClient(t, e)
 	recreate(t, ctx, foreign, "orders", 2)
 	if err := foreign.ProduceSync(ctx, &kgo.Record{Topic: "orders", Partition: 0, Value: []byte("b")}).FirstErr(); err != nil {
@@ -65,6 +40,29 @@ func TestSubscriptionEndsWhenItsTopicIsRecreated(t *testing.T) {
 // topic ID changed …)" of a topic that no longer existed, sending the
 // reader of the server log after a topic that was not there.
 func TestSubscriptionEndsWhenItsTopicIsDeleted(t *testing.T) {
+	e, sub, ctx := readingOrders(t)
+	if resp, err := kadm.NewClient(foreignClient(t, e)).DeleteTopics(ctx, "orders"); err != nil || resp.Error() != nil {
+		t.Fatalf("delete: %v %v", err, resp.Error())
+	}
+	select {
+	case <-sub.Done():
+	case <-ctx.Done():
+		t.Fatal("the subscription went on after its topic was deleted")
+	}
+	err := sub.Err()
+	if err == nil || !strings.Contains(err.Error(), "topic orders was deleted (it no longer exists;") {
+		t.Fatalf("subscription ended with %v, want the topic's deletion named", err)
+	}
+	if strings.Contains(err.Error(), "created again") {
+		t.Errorf("subscription ended with %v, which says the deleted topic was created again", err)
+	}
+}
+
+// readingOrders starts an embedded broker with a topic orders of two
+// partitions holding one record, and a group subscription of eddy's
+// client that has read it; the subscription closes when the test ends.
+func readingOrders(t *testing.T) (*Embedded, Subscription, context.Context) {
+	t.Helper()
 	e, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "orders", Partitions: 2, Replicas: 1})
 	if err := c.Produce(ctx, Record{Topic: "orders", Partition: 0, Value: []byte("a")}); err != nil {
 		t.Fatal(err)
@@ -83,25 +81,11 @@ func TestSubscriptionEndsWhenItsTopicIsDeleted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sub.Close()
+	t.Cleanup(func() { sub.Close() })
 	select {
 	case <-read:
 	case <-ctx.Done():
 		t.Fatal("the first record was not read")
 	}
-	if resp, err := kadm.NewClient(foreignClient(t, e)).DeleteTopics(ctx, "orders"); err != nil || resp.Error() != nil {
-		t.Fatalf("delete: %v %v", err, resp.Error())
-	}
-	select {
-	case <-sub.Done():
-	case <-ctx.Done():
-		t.Fatal("the subscription went on after its topic was deleted")
-	}
-	err = sub.Err()
-	if err == nil || !strings.Contains(err.Error(), "topic orders was deleted (it no longer exists;") {
-		t.Fatalf("subscription ended with %v, want the topic's deletion named", err)
-	}
-	if strings.Contains(err.Error(), "created again") {
-		t.Errorf("subscription ended with %v, which says the deleted topic was created again", err)
-	}
+	return e, sub, ctx
 }
