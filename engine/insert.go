@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/types"
 	"github.com/shopspring/decimal"
+	"github.com/twmb/franz-go/pkg/kerr"
 )
 
 // noColumns resolves nothing: INSERT VALUES takes literal expressions.
@@ -34,9 +36,19 @@ func (e *Engine) insertValues(ctx context.Context, st *sql.InsertValues) error {
 		return err
 	}
 	if err := e.cluster.Produce(ctx, rec); err != nil {
-		return fmt.Errorf("insert into %s: %w", st.Target, err)
+		return produceFailed(st.Target, err)
 	}
 	return nil
+}
+
+// produceFailed is why the row of an INSERT VALUES into target was not
+// written. A row larger than its topic takes is the statement's to fix,
+// not the server's: a statement error (400), not a runtime one (500).
+func produceFailed(target string, err error) error {
+	if errors.Is(err, kerr.MessageTooLarge) {
+		return &stmtErr{msg: fmt.Sprintf("Failed to insert values into '%s'. The record is larger than its topic accepts (max.message.bytes): %v", target, err)}
+	}
+	return fmt.Errorf("insert into %s: %w", target, err)
 }
 
 // StartInsertValues runs one INSERT VALUES statement as Execute does,
@@ -56,7 +68,7 @@ func (e *Engine) StartInsertValues(ctx context.Context, st *sql.InsertValues, ke
 		if err == nil {
 			return nil
 		}
-		return classify(fmt.Errorf("insert into %s: %w", st.Target, err), st.Text())
+		return classify(produceFailed(st.Target, err), st.Text())
 	}
 	if p, ok := e.cluster.(kafka.AsyncProducer); ok {
 		landed := p.StartProduce(ctx, []kafka.Record{rec})
