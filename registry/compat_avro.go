@@ -25,7 +25,7 @@ func parseAvro(s Schema, res resolver) (avro.Schema, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkAvroSymbols(a, make(map[string]bool)); err != nil {
+	if err := checkAvroRules(a, make(map[string]bool)); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -43,10 +43,15 @@ func parseAvroText(text string, cache *avro.SchemaCache) (s avro.Schema, err err
 	return avro.ParseWithCache(text, "", cache)
 }
 
-// checkAvroSymbols rejects enums with a repeated symbol, which hamba/avro
-// accepts but the Avro specification forbids.
-func checkAvroSymbols(s avro.Schema, seen map[string]bool) error {
+// checkAvroRules rejects what hamba/avro accepts but the Avro
+// specification (and Confluent's registry, with its Java parser) refuses:
+// enums with a repeated symbol, fixed types of a negative size.
+func checkAvroRules(s avro.Schema, seen map[string]bool) error {
 	switch s := s.(type) {
+	case *avro.FixedSchema:
+		if s.Size() < 0 {
+			return fmt.Errorf("fixed %s: invalid fixed size: %d", s.FullName(), s.Size())
+		}
 	case *avro.EnumSchema:
 		syms := make(map[string]bool, len(s.Symbols()))
 		for _, sym := range s.Symbols() {
@@ -61,17 +66,17 @@ func checkAvroSymbols(s avro.Schema, seen map[string]bool) error {
 		}
 		seen[s.FullName()] = true
 		for _, f := range s.Fields() {
-			if err := checkAvroSymbols(f.Type(), seen); err != nil {
+			if err := checkAvroRules(f.Type(), seen); err != nil {
 				return err
 			}
 		}
 	case *avro.ArraySchema:
-		return checkAvroSymbols(s.Items(), seen)
+		return checkAvroRules(s.Items(), seen)
 	case *avro.MapSchema:
-		return checkAvroSymbols(s.Values(), seen)
+		return checkAvroRules(s.Values(), seen)
 	case *avro.UnionSchema:
 		for _, b := range s.Types() {
-			if err := checkAvroSymbols(b, seen); err != nil {
+			if err := checkAvroRules(b, seen); err != nil {
 				return err
 			}
 		}

@@ -127,6 +127,8 @@ func TestInvalidAvro(t *testing.T) {
 		`{"type":"record","name":"R","fields":[{"name":"a","type":"int","default":"x"}]}`,
 		`{"type":"enum","name":"E","symbols":["A","A"]}`,
 		`{"type":"fixed","name":"F"}`,
+		`{"type":"fixed","name":"F","size":-1}`,
+		`{"type":"record","name":"R","fields":[{"name":"f","type":{"type":"fixed","name":"F","size":-4}}]}`,
 		`"nope"`,
 	} {
 		if _, err := parseAvro(Schema{Type: Avro, Schema: s}, newState()); err == nil {

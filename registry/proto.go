@@ -16,6 +16,7 @@ type protoFile struct {
 	messages map[string]*protoMessage
 	order    []string // top-level messages in declaration order
 	enums    []string // top-level enums in declaration order
+	imports  []string // the files imported, as named
 }
 
 type protoMessage struct {
@@ -251,7 +252,18 @@ func (p *protoParser) file() error {
 			if err := p.skipStatement(); err != nil {
 				return err
 			}
-		case "import", "option", "service", "extend":
+		case "import":
+			start := p.pos
+			if err := p.skipStatement(); err != nil {
+				return err
+			}
+			for _, it := range p.toks[start:p.pos] {
+				if it.str {
+					p.f.imports = append(p.f.imports, it.text)
+					break
+				}
+			}
+		case "option", "service", "extend":
 			if err := p.skipStatement(); err != nil {
 				return err
 			}

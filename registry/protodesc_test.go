@@ -182,3 +182,22 @@ message Order {
 		t.Errorf("the printed text compiles to another descriptor:\n%s\ngot  %v\nwant %v", text, got, want)
 	}
 }
+
+// TestProtobufImportMustResolve: a Protobuf schema that imports a file
+// it has no reference for is an invalid schema (42201), as in
+// Confluent's registry; the same import with the reference registers, as
+// does a well-known import.
+func TestProtobufImportMustResolve(t *testing.T) {
+	_, base := startRegistry(t, newMem(t))
+	const uses = `syntax = "proto3";
+import "common.proto";
+import "google/protobuf/timestamp.proto";
+message Order { Money total = 1; google.protobuf.Timestamp at = 2; }`
+	msg := wantError(t, "POST", base+"/subjects/orders-value/versions", schemaRequest{Schema: uses, SchemaType: "PROTOBUF"}, 422, 42201)
+	if !strings.Contains(msg, `"common.proto"`) {
+		t.Errorf("the error %q does not name the import", msg)
+	}
+	register(t, base, "common", schemaRequest{Schema: `syntax = "proto3"; message Money { int64 cents = 1; }`, SchemaType: "PROTOBUF"})
+	register(t, base, "orders-value", schemaRequest{Schema: uses, SchemaType: "PROTOBUF",
+		References: []Reference{{Name: "common.proto", Subject: "common", Version: 1}}})
+}

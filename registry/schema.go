@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -280,9 +281,29 @@ func parse(s Schema, res resolver) (*parsedSchema, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := checkImports(p.imports, s.References); err != nil {
+			return nil, err
+		}
 		return &parsedSchema{typ: Protobuf, proto: p}, nil
 	}
 	return nil, fmt.Errorf("unknown schema type %q", s.Type)
+}
+
+// checkImports refuses a Protobuf schema importing a file that is
+// neither one of its references (by name) nor one of the well-known
+// files Confluent's registry provides itself (google/protobuf/*,
+// google/type/*, confluent/*): its types could never resolve, and a
+// serializer of it would fail later, where Confluent's registry refuses
+// it at once.
+func checkImports(imports []string, refs []Reference) error {
+	for _, imp := range imports {
+		known := strings.HasPrefix(imp, "google/protobuf/") || strings.HasPrefix(imp, "google/type/") || strings.HasPrefix(imp, "confluent/")
+		if known || slices.ContainsFunc(refs, func(r Reference) bool { return r.Name == imp }) {
+			continue
+		}
+		return fmt.Errorf("protobuf schema: import %q is not one of the schema's references", imp)
+	}
+	return nil
 }
 
 // maxReferenceDepth bounds reference chains (and so reference cycles).
