@@ -35,7 +35,7 @@ func TestScriptErrorsPointAtTheText(t *testing.T) {
 			"    4 |        nosuchcol FROM s EMIT CHANGES;\n" +
 			"      |        ^\n",
 		script + ":5:22: Syntax Error\n",
-		"    5 | CREATE STREM x;\n      |        ^\n",
+		"    5 | SHOW STREAMS; CREATE STREM x;\n      |                      ^\n",
 		"2 of 5 statements failed:\n" +
 			"  " + script + ":4:8: SELECT column 'NOSUCHCOL' cannot be resolved.\n" +
 			"  " + script + ":5:22: Syntax Error\n",
