@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -79,16 +80,16 @@ func (e *Engine) prepareCreateAsSelect(ctx context.Context, st *sql.CreateAsSele
 	if err != nil {
 		return nil, err
 	}
-	if keyFmt.Name == "AVRO" && keyFmt.Props["KEY_SCHEMA_FULL_NAME"] == "" {
-		// ksqlDB names a sink's Avro key record after the sink.
-		keyFmt.Props["KEY_SCHEMA_FULL_NAME"] = serde.AvroKeyFullName(st.Name)
-	}
 	topic, hasTopic, err := planner.PropString(st.Props, "KAFKA_TOPIC")
 	if err != nil {
 		return nil, err
 	}
 	if !hasTopic {
 		topic = cfg.Get("ksql.output.topic.name.prefix", "") + st.Name
+	}
+	if keyFmt.Name == "AVRO" && keyFmt.Props["KEY_SCHEMA_FULL_NAME"] == "" {
+		// ksqlDB names a sink's Avro key record after the sink.
+		keyFmt.Props["KEY_SCHEMA_FULL_NAME"] = e.sinkAvroKeyName(st.Name, topic)
 	}
 	sink := &metastore.Source{
 		Name: st.Name, IsTable: st.IsTable, Schema: plan.Output, Topic: topic,
@@ -643,4 +644,35 @@ func (e *Engine) run(ctx context.Context, id string, topo *runtime.Topology) err
 	e.queries[id] = q
 	go e.watchQuery(id, q)
 	return nil
+}
+
+// sinkAvroKeyName is the Avro key record name of the sink name writing
+// topic: ksqlDB's (serde.AvroKeyFullName), unless the topic's key subject
+// already holds a record of the name eddy gave before it named keys as
+// ksqlDB does (the sink's name lower-cased, its first letter upper-cased:
+// T_multiKey for T_MULTI, where ksqlDB says TMultiKey). A sink made then
+// keeps that name, so that on a restart, or made again over its topic,
+// its key schema stays compatible with the one registered.
+func (e *Engine) sinkAvroKeyName(name, topic string) string {
+	full := serde.AvroKeyFullName(name)
+	legacy := strings.ToLower(name)
+	if legacy != "" {
+		legacy = strings.ToUpper(legacy[:1]) + legacy[1:]
+	}
+	legacy = "io.confluent.ksql.avro_schemas." + legacy + "Key"
+	if legacy == full || e.opts.Registry == nil {
+		return full
+	}
+	_, rs, err := e.opts.Registry.Latest(serde.Subject(topic, true))
+	if err != nil || (rs.Type != "" && !strings.EqualFold(rs.Type, "AVRO")) {
+		return full
+	}
+	var rec struct{ Type, Name, Namespace string }
+	if json.Unmarshal([]byte(rs.Schema), &rec) != nil || rec.Type != "record" {
+		return full
+	}
+	if rec.Name == legacy || rec.Namespace+"."+rec.Name == legacy {
+		return legacy
+	}
+	return full
 }

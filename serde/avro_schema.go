@@ -17,14 +17,29 @@ import (
 const DefaultAvroFullName = "io.confluent.ksql.avro_schemas.KsqlDataSourceSchema"
 
 // AvroKeyFullName is the key record name ksqlDB uses for a sink it
-// creates, e.g. "io.confluent.ksql.avro_schemas.OutputKey" for OUTPUT; the
-// planner passes it as KEY_SCHEMA_FULL_NAME.
+// creates, e.g. "io.confluent.ksql.avro_schemas.OutputKey" for OUTPUT and
+// "…FooBarKey" for FOO_BAR; the planner passes it as KEY_SCHEMA_FULL_NAME.
+// As ksqlDB (Guava's UPPER_UNDERSCORE to UPPER_CAMEL), the underscores
+// go, the first character of each part between them is upper-cased and the
+// rest lower-cased (ASCII letters only, as Guava's Ascii).
 func AvroKeyFullName(source string) string {
-	s := strings.ToLower(source)
-	if s != "" {
-		s = strings.ToUpper(s[:1]) + s[1:]
+	b := []byte(source)
+	out := b[:0]
+	first := true
+	for _, c := range b {
+		switch {
+		case c == '_':
+			first = true
+			continue
+		case first && c >= 'a' && c <= 'z':
+			c -= 'a' - 'A'
+		case !first && c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		first = false
+		out = append(out, c)
 	}
-	return "io.confluent.ksql.avro_schemas." + s + "Key"
+	return "io.confluent.ksql.avro_schemas." + string(out) + "Key"
 }
 
 // avroNameErr validates an Avro name as the Avro spec (and Java's Avro

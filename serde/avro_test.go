@@ -504,3 +504,16 @@ func TestAvroSchemaReferences(t *testing.T) {
 		t.Errorf("PRINT: %s %q (ok %v)", format, text, ok)
 	}
 }
+
+// TestAvroKeyFullName: ksqlDB's sink key record names (its AvroFormatTest).
+func TestAvroKeyFullName(t *testing.T) {
+	for in, want := range map[string]string{
+		"foo": "FooKey", "Foo": "FooKey", "FOO": "FooKey", "FOO_BAR": "FooBarKey",
+		"Foo_Bar": "FooBarKey", "foo_bar": "FooBarKey", "fOoBaR": "FoobarKey",
+		"T_MULTI_AVRO": "TMultiAvroKey", "_A__B_": "ABKey", "OUT2_X": "Out2XKey",
+	} {
+		if got := AvroKeyFullName(in); got != "io.confluent.ksql.avro_schemas."+want {
+			t.Errorf("AvroKeyFullName(%q) = %s, want …%s", in, got, want)
+		}
+	}
+}
