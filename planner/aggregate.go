@@ -316,7 +316,7 @@ func (p *Planner) planAggregate(q *sql.Query, in *aggInput, items []selectItem, 
 		// grouping expressions, so servers sharing the query each own a
 		// set of groups.
 		topic := p.AppID + "-Aggregate-GroupBy-repartition"
-		chain.add(&runtime.Repartition{Topic: topic, Keys: op.Keys, DropNullKeys: true, Step: stepGroupBy})
+		chain.add(&runtime.Repartition{Topic: topic, Keys: op.Keys, DropNullKeys: true, Step: runtime.StepGroupBy})
 		in := &runtime.Input{Internal: &runtime.RepartitionInput{}, InternalTopic: topic}
 		plan.Inputs = append(plan.Inputs, in)
 		plan.InternalTopics = append(plan.InternalTopics, topic)

@@ -10,7 +10,6 @@ const (
 	stepSource           = "KsqlTopic.Source"
 	stepWhere            = "WhereFilter"
 	stepProject          = "Project"
-	stepGroupBy          = "Aggregate.GroupBy"
 	stepHaving           = "Aggregate.HavingFilter"
 	stepAggregateProject = "Aggregate.Project"
 )

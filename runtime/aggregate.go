@@ -537,7 +537,7 @@ func (a *Aggregate) detachGroup(g *group) {
 // evalKeys evaluates the grouping keys into dst (allocated when too
 // short); false when one is null, which report says to log.
 func (a *Aggregate) evalKeys(t *Task, row []any, dst []any, report bool) ([]any, bool) {
-	t.step = stepGroupBy
+	t.step = StepGroupBy
 	keys := dst
 	if len(keys) != len(a.Keys) {
 		keys = make([]any, len(a.Keys))

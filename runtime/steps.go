@@ -6,6 +6,8 @@ package runtime
 const (
 	stepPartitionBy = "PartitionBy"
 	stepFlatMap     = "FlatMap"
-	stepGroupBy     = "Aggregate.GroupBy"
-	stepPrepare     = "Aggregate.Prepare"
+	// StepGroupBy is the grouping of an aggregation, in its operator or
+	// in the repartition before it.
+	StepGroupBy = "Aggregate.GroupBy"
+	stepPrepare = "Aggregate.Prepare"
 )
