@@ -249,7 +249,7 @@ func (p *Planner) planJoin(q *sql.Query, mode Mode, sinkName string) (*QueryPlan
 		}
 		rightEntry = dropUnread(unread[i+1], rightEntry)
 		attachLeft(leftEntry)
-		plan.Inputs = append(plan.Inputs, &runtime.Input{Source: right.layout, Next: rightEntry, Step: "KafkaTopic_" + prefix + "Right.Source"})
+		plan.Inputs = append(plan.Inputs, &runtime.Input{Source: right.layout, Next: rightEntry, Step: joinSideStep(len(steps), i, "Right") + ".Source"})
 		spec := step.spec
 		attachLeft = func(op runtime.Op) { spec.Next = op }
 		leftTable = leftTable && right.src.IsTable

@@ -20,8 +20,10 @@ const (
 // the last join: "Join", "L_Join", "L_L_Join".
 func joinPrefix(n, i int) string { return strings.Repeat("L_", n-1-i) }
 
-// joinSideStep is the step name of the leftmost source of a multi-way
-// join of n joins (KafkaTopic_L_Left for three sources).
+// joinSideStep is the step name of a side of join i among n joins: its
+// right side's, or the leftmost source's as join 0's left side
+// (KafkaTopic_L_Left and KafkaTopic_L_Right for three sources, whose
+// third is KafkaTopic_Right).
 func joinSideStep(n, i int, side string) string {
 	return "KafkaTopic_" + joinPrefix(n, i) + side
 }
