@@ -199,12 +199,7 @@ func TestPullOnTransactionalTopicReadsTheStore(t *testing.T) {
 		}
 	}
 	write(1)
-	var logs logLines
-	e, err := New(ctx, Options{Cluster: cl, Logf: logs.logf, Config: map[string]string{"auto.offset.reset": "earliest"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e, logs := loggedEngine(t, cl)
 	mustExec(t, e, "CREATE SOURCE TABLE TX (K STRING PRIMARY KEY, V INT) WITH (KAFKA_TOPIC='txtable', KEY_FORMAT='KAFKA', VALUE_FORMAT='JSON');")
 	for round := 1; round <= 3; round++ {
 		if round > 1 {

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -19,12 +18,7 @@ import (
 // and a session window alike), and one still inside its grace.
 func TestLateRecordsAreCounted(t *testing.T) {
 	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
-	var log logLines
-	e, err := New(context.Background(), Options{Cluster: cl, Logf: log.logf, Config: map[string]string{"auto.offset.reset": "earliest"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
+	e, log := loggedEngine(t, cl)
 	createTopic(t, cl, "clicks", 1)
 	const minute = int64(60_000)
 	var recs []kafka.Record

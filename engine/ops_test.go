@@ -45,6 +45,20 @@ func (l *logLines) find(substrs ...string) string {
 	return ""
 }
 
+// loggedEngine starts an engine over cl reading from the earliest
+// offsets, whose server log the returned lines collect; it closes when
+// t ends.
+func loggedEngine(t *testing.T, cl kafka.Cluster) (*Engine, *logLines) {
+	t.Helper()
+	logs := &logLines{}
+	e, err := New(context.Background(), Options{Cluster: cl, Logf: logs.logf, Config: map[string]string{"auto.offset.reset": "earliest"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e, logs
+}
+
 // waitFind waits up to 30 s for a line holding every one of substrs and
 // returns it; the test fails with the lines logged when none comes.
 func (l *logLines) waitFind(t *testing.T, substrs ...string) string {

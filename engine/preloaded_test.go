@@ -672,12 +672,7 @@ func TestJoinSaysWhenATopicIsNotMurmur2Partitioned(t *testing.T) {
 	}
 	produceJSON(t, cl, "orders_a", orders...)
 	produceJSON(t, cl, "orders_b", orders...)
-	var logs logLines
-	e, err := New(context.Background(), Options{Cluster: cl, Logf: logs.logf, Config: map[string]string{"auto.offset.reset": "earliest"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e, logs := loggedEngine(t, cl)
 	mustExec(t, e, `CREATE TABLE PCRC (ID STRING PRIMARY KEY, NAME STRING) WITH (KAFKA_TOPIC='people_crc', VALUE_FORMAT='JSON');
 		CREATE TABLE POK (ID STRING PRIMARY KEY, NAME STRING) WITH (KAFKA_TOPIC='people_ok', VALUE_FORMAT='JSON');
 		CREATE STREAM OA (ID STRING KEY, AMT INT) WITH (KAFKA_TOPIC='orders_a', VALUE_FORMAT='JSON');
@@ -740,12 +735,7 @@ func TestAggregationSaysWhenATopicIsNotMurmur2Partitioned(t *testing.T) {
 	if err := cl.Produce(context.Background(), recs...); err != nil {
 		t.Fatal(err)
 	}
-	var logs logLines
-	e, err := New(context.Background(), Options{Cluster: cl, Logf: logs.logf, Config: map[string]string{"auto.offset.reset": "earliest"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e, logs := loggedEngine(t, cl)
 	mustExec(t, e, `CREATE STREAM CRR (ID STRING KEY, N INT) WITH (KAFKA_TOPIC='clicks_rr', VALUE_FORMAT='JSON');
 		CREATE STREAM COK (ID STRING KEY, N INT) WITH (KAFKA_TOPIC='clicks_ok', VALUE_FORMAT='JSON');
 		CREATE STREAM CFNV (ID STRING KEY, N INT) WITH (KAFKA_TOPIC='clicks_fnv', VALUE_FORMAT='JSON');
