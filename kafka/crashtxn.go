@@ -3,10 +3,8 @@ package kafka
 import (
 	"cmp"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -55,6 +53,7 @@ const maxTxnTimeout = 15 * time.Minute
 type segment struct {
 	path     string
 	base     int64
+	size     int64
 	modified time.Time
 }
 
@@ -123,7 +122,7 @@ func segments(dir string) ([]segment, error) {
 		if err != nil {
 			continue // removed meanwhile
 		}
-		out = append(out, segment{path: filepath.Join(dir, e.Name()), base: base, modified: info.ModTime()})
+		out = append(out, segment{path: filepath.Join(dir, e.Name()), base: base, size: info.Size(), modified: info.ModTime()})
 	}
 	slices.SortFunc(out, func(a, b segment) int { return cmp.Compare(a.base, b.base) })
 	return out, nil
@@ -134,36 +133,19 @@ func segments(dir string) ([]segment, error) {
 // COMMIT or ABORT marker) follows, with their epochs.
 func openInSegments(segs []segment) (map[int64]int16, error) {
 	open := map[int64]int16{}
-	var hdr [batchHeaderSize]byte
 	for _, s := range segs {
-		f, err := os.Open(s.path)
+		_, err := eachBatch(s.path, false, func(_ int64, h batchHeader, _ []byte) error {
+			switch {
+			case h.control(): // this producer's transaction ended
+				delete(open, h.producerID)
+			case h.transactional() && h.producerID >= 0:
+				open[h.producerID] = h.producerEpoch
+			}
+			return nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		for pos := int64(0); ; {
-			if _, err := f.ReadAt(hdr[:], pos); err != nil {
-				if errors.Is(err, io.EOF) {
-					break // the end, or a batch cut short by the crash
-				}
-				f.Close()
-				return nil, err
-			}
-			length := int64(int32(binary.BigEndian.Uint32(hdr[8:12])))
-			if hdr[16] != 2 || length < batchHeaderSize-12 {
-				break // not a v2 batch: a torn tail, which kfake truncates
-			}
-			attrs := binary.BigEndian.Uint16(hdr[21:23])
-			pid := int64(binary.BigEndian.Uint64(hdr[43:51]))
-			epoch := int16(binary.BigEndian.Uint16(hdr[51:53]))
-			switch {
-			case attrs&0x20 != 0: // control: this producer's transaction ended
-				delete(open, pid)
-			case attrs&0x10 != 0 && pid >= 0: // transactional data
-				open[pid] = epoch
-			}
-			pos += 12 + length
-		}
-		f.Close()
 	}
 	return open, nil
 }

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -203,42 +204,7 @@ func TestEmbeddedKill9(t *testing.T) {
 		t.Skip("starts a child process")
 	}
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestEmbeddedKill9Child$", "-test.v")
-	cmd.Env = append(os.Environ(), "EDDY_KAFKA_KILL9_DIR="+dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	killed := false
-	defer func() {
-		if !killed {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	}()
-	addrc := make(chan string, 1)
-	go func() { // owned by this test: ends when the child's stdout closes
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), "ADDR "); ok {
-				addrc <- a
-			}
-		}
-		close(addrc)
-	}()
-	var addr string
-	select {
-	case addr = <-addrc:
-	case <-time.After(30 * time.Second):
-		t.Fatal("child broker did not start")
-	}
-	if addr == "" {
-		t.Fatal("child broker failed")
-	}
+	addr, kill := startChildBroker(t, dir)
 
 	ctx := testCtx(t)
 	c, err := Dial(ctx, Config{Brokers: []string{addr}})
@@ -256,11 +222,7 @@ func TestEmbeddedKill9(t *testing.T) {
 		t.Fatalf("committed %d before the kill", n)
 	}
 	// Kill first, then drop the client, so the broker gets no goodbye.
-	killed = true
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
+	kill()
 	c.Close()
 
 	e, err := StartEmbedded(EmbeddedConfig{DataDir: dir, Listen: "127.0.0.1:0"})
@@ -291,4 +253,51 @@ func TestEmbeddedKill9(t *testing.T) {
 	if recs, _ := c2.ReadAll(ctx, "t"); len(recs) != 1510 {
 		t.Fatalf("%d records after writing on the recovered log", len(recs))
 	}
+}
+
+// startChildBroker starts an embedded broker on dir in a child process
+// (TestEmbeddedKill9Child) and returns its address and a kill that sends
+// it SIGKILL and waits for it; the test's end kills it if the test did
+// not.
+func startChildBroker(t *testing.T, dir string) (addr string, kill func()) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestEmbeddedKill9Child$", "-test.v")
+	cmd.Env = append(os.Environ(), "EDDY_KAFKA_KILL9_DIR="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	kill = func() {
+		once.Do(func() {
+			if err := cmd.Process.Kill(); err != nil {
+				t.Error(err)
+			}
+			cmd.Wait()
+		})
+	}
+	t.Cleanup(kill)
+	addrc := make(chan string, 1)
+	go func() { // owned by this test: ends when the child's stdout closes
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if a, ok := strings.CutPrefix(sc.Text(), "ADDR "); ok {
+				addrc <- a
+			}
+		}
+		close(addrc)
+	}()
+	select {
+	case addr = <-addrc:
+	case <-time.After(30 * time.Second):
+		t.Fatal("child broker did not start")
+	}
+	if addr == "" {
+		t.Fatal("child broker failed")
+	}
+	return addr, kill
 }
