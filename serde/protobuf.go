@@ -93,14 +93,24 @@ func checkProtobuf(f Format, cols []types.Column, isKey bool) error {
 
 // pbGen writes proto3 schema text for columns, naming messages
 // ConnectDefaultN as ksqlDB does. Registered schemas declare maps as
-// map<string, V>; result schemas sent to REST clients (entries) declare a
-// MAP as a repeated ConnectDefaultNEntry message of key and value.
+// map<string, V>, except a map whose values need field options (a
+// DECIMAL's precision and scale), which is declared as ksqlDB declares
+// every map: a repeated ConnectDefaultNEntry message of key and value,
+// whose value field carries the options (a map<string, V> field's options
+// are the map's, not its values'). legacyMaps keeps map<string, V> for
+// those too, as eddy registered them before. Result schemas sent to REST
+// clients (entries) declare every MAP as entries.
 type pbGen struct {
-	nullable string
-	entries  bool
-	next     int
-	imports  map[string]bool
+	nullable   string
+	entries    bool
+	legacyMaps bool
+	next       int
+	imports    map[string]bool
 }
+
+// pbNeedsEntries reports whether a map's value type needs field options,
+// which only an entry message's value field can carry.
+func pbNeedsEntries(elem *types.Type) bool { return elem.Kind == types.Decimal }
 
 // file wraps message text in the proto3 header, package and the imports
 // the messages used.
@@ -125,8 +135,8 @@ func (g *pbGen) file(pkg, body string) string {
 // protoSchemaFor writes the proto3 schema ksqlDB generates for columns:
 // message ConnectDefault1 (or the configured full name), one field per
 // column numbered from 1, nested structs as nested ConnectDefaultN.
-func protoSchemaFor(cols []types.Column, fullName, nullable string) string {
-	g := &pbGen{nullable: nullable, next: 1, imports: map[string]bool{}}
+func protoSchemaFor(cols []types.Column, fullName, nullable string, legacyMaps bool) string {
+	g := &pbGen{nullable: nullable, legacyMaps: legacyMaps, next: 1, imports: map[string]bool{}}
 	pkg, name := "", fullName
 	if i := strings.LastIndexByte(fullName, '.'); i >= 0 {
 		pkg, name = fullName[:i], fullName[i+1:]
@@ -171,10 +181,20 @@ func (g *pbGen) fieldType(t *types.Type, nested *[]string, indent string) (typ, 
 		et, eo, _ := g.scalarOrMessage(t.Elem, nested, indent, false)
 		return et, eo, "repeated "
 	case types.Map:
-		if g.entries {
+		if g.entries || (!g.legacyMaps && pbNeedsEntries(t.Elem)) {
+			// As Confluent's ProtobufData writes a map: key and value are
+			// never wrapped or optional.
 			name := g.newName() + "Entry"
-			var b strings.Builder
-			g.message(&b, name, []types.Field{{Name: "key", Type: t.Key}, {Name: "value", Type: t.Elem}}, indent)
+			var b, inner strings.Builder
+			var entryNested []string
+			kt, _, _ := g.scalarOrMessage(t.Key, &entryNested, indent+"  ", false)
+			vt, vo, _ := g.scalarOrMessage(t.Elem, &entryNested, indent+"  ", false)
+			fmt.Fprintf(&inner, "%s  %s key = 1;\n%s  %s value = 2%s;\n", indent, kt, indent, vt, vo)
+			b.WriteString(indent + "message " + name + " {\n" + inner.String())
+			for _, n := range entryNested {
+				b.WriteString("\n" + n)
+			}
+			b.WriteString(indent + "}\n")
 			*nested = append(*nested, b.String())
 			return name, "", "repeated "
 		}
@@ -576,6 +596,20 @@ func sqlTypeOfProto(f protoreflect.FieldDescriptor, open []protoreflect.FullName
 		if err != nil {
 			return nil, err
 		}
+		if v.Kind == types.Decimal {
+			// A map<string, confluent.type.Decimal> field's options (as
+			// eddy registered a MAP of DECIMAL values) are its values'.
+			v = types.DecimalOf(decimalMeta(f))
+		}
+		return types.MapOf(types.StringType, v), nil
+	}
+	if pbEntryList(f) && f.Message().Fields().Get(0).Kind() == protoreflect.StringKind {
+		// A repeated key-value entry message is a MAP (ProtobufData's
+		// reading); its value field carries its own options.
+		v, err := sqlTypeOfProtoValue(f.Message().Fields().Get(1), open, inferred)
+		if err != nil {
+			return nil, err
+		}
 		return types.MapOf(types.StringType, v), nil
 	}
 	t, err := sqlTypeOfProtoValue(f, open, inferred)
@@ -769,7 +803,7 @@ func newProtobufSerde(f Format, cols []types.Column, isKey bool, sr *srContext) 
 			return nil, fmt.Errorf("schema id %d is %s schema, not PROTOBUF", id, aKind(rs.Type))
 		}
 	} else {
-		rs = RegSchema{Type: SchemaProtobuf, Schema: protoSchemaFor(cols, full, nullable)}
+		rs = RegSchema{Type: SchemaProtobuf, Schema: protoSchemaFor(cols, full, nullable, sr != nil && sr.holdsLegacyDecimalMap())}
 		if sr != nil {
 			if id, err = sr.register(rs); err != nil {
 				return nil, err
@@ -792,6 +826,61 @@ func newProtobufSerde(f Format, cols []types.Column, isKey bool, sr *srContext) 
 	s.id, s.index = id, appendMsgIndexes(nil, path)
 	s.w = &pbMsgMap{md: md, cols: mapFields(md, cols)}
 	return s, nil
+}
+
+// holdsLegacyDecimalMap reports whether the subject's latest schema is
+// PROTOBUF declaring a map<string, confluent.type.Decimal> field, as eddy
+// registered a MAP of DECIMAL values before it declared such maps as
+// entry messages. A sink writing there keeps that shape: the entry
+// message is no map to a registry's compatibility check, so a restart's
+// replayed CREATE ... AS SELECT, or the sink made again over its topic,
+// would be refused.
+func (c *srContext) holdsLegacyDecimalMap() bool {
+	_, rs, err := c.env.Registry.Latest(c.subject)
+	if err != nil || !strings.EqualFold(rs.Type, SchemaProtobuf) {
+		return false
+	}
+	fd, err := compileProto(c.env.Registry, rs)
+	if err != nil {
+		return false
+	}
+	seen := map[protoreflect.FullName]bool{}
+	var walk func(ms protoreflect.MessageDescriptors) bool
+	walk = func(ms protoreflect.MessageDescriptors) bool {
+		for i := 0; i < ms.Len(); i++ {
+			m := ms.Get(i)
+			if seen[m.FullName()] {
+				continue
+			}
+			seen[m.FullName()] = true
+			for j := 0; j < m.Fields().Len(); j++ {
+				f := m.Fields().Get(j)
+				if f.IsMap() && f.MapValue().Message() != nil && f.MapValue().Message().FullName() == "confluent.type.Decimal" {
+					return true
+				}
+			}
+			if walk(m.Messages()) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(fd.Messages())
+}
+
+// pbEntryList reports whether fd is a MAP declared as ksqlDB and
+// Confluent's ProtobufData declare one: a repeated message named
+// ...Entry whose two fields are key and value, neither repeated (not a
+// map<K, V> field, which IsMap reports).
+func pbEntryList(fd protoreflect.FieldDescriptor) bool {
+	if !fd.IsList() || fd.Message() == nil {
+		return false
+	}
+	md := fd.Message()
+	fs := md.Fields()
+	return strings.HasSuffix(string(md.Name()), "Entry") && fs.Len() == 2 &&
+		fs.Get(0).Name() == "key" && fs.Get(1).Name() == "value" &&
+		!fs.Get(0).IsList() && !fs.Get(0).IsMap() && !fs.Get(1).IsList() && !fs.Get(1).IsMap()
 }
 
 // pbSlot is where a column (or a STRUCT's field) lives in a message: a
@@ -1047,6 +1136,31 @@ func setProtoField(m protoreflect.Message, fd protoreflect.FieldDescriptor, v an
 			pm.Set(protoreflect.ValueOfString(ks).MapKey(), pv)
 		}
 		return nil
+	case t.Kind == types.Map && pbEntryList(fd):
+		mv, ok := v.(*types.MapVal)
+		if !ok {
+			return typeErr(v, t)
+		}
+		l := m.Mutable(fd).List()
+		kf, vf := fd.Message().Fields().Get(0), fd.Message().Fields().Get(1)
+		for i, k := range mv.Keys {
+			e := l.NewElement()
+			em := e.Message()
+			kv, err := protoValue(func() protoreflect.Value { return em.NewField(kf) }, kf, k, t.Key)
+			if err != nil {
+				return fmt.Errorf("map key: %w", err)
+			}
+			em.Set(kf, kv)
+			if mv.Vals[i] != nil {
+				pv, err := protoValue(func() protoreflect.Value { return em.NewField(vf) }, vf, mv.Vals[i], t.Elem)
+				if err != nil {
+					return fmt.Errorf("map value of %v: %w", k, err)
+				}
+				em.Set(vf, pv)
+			}
+			l.Append(e)
+		}
+		return nil
 	case fd.IsList():
 		arr, ok := v.([]any)
 		if !ok || t.Kind != types.Array {
@@ -1276,6 +1390,25 @@ func getProtoField(m protoreflect.Message, fd protoreflect.FieldDescriptor, t *t
 			var v any
 			if v, err = fromProto(fd.MapValue(), pm.Get(protoreflect.ValueOfString(k).MapKey()), t.Elem); err != nil {
 				return nil, fmt.Errorf("map value of %q: %w", k, err)
+			}
+			out.Put(k, v)
+		}
+		return out.Map(), nil
+	case t.Kind == types.Map && pbEntryList(fd):
+		l := m.Get(fd).List()
+		out := types.NewMapBuilder(l.Len())
+		kf, vf := fd.Message().Fields().Get(0), fd.Message().Fields().Get(1)
+		for i := 0; i < l.Len(); i++ {
+			em := l.Get(i).Message()
+			k, err := fromProto(kf, em.Get(kf), t.Key)
+			if err != nil {
+				return nil, fmt.Errorf("map key %d: %w", i, err)
+			}
+			var v any
+			if !vf.HasPresence() || em.Has(vf) {
+				if v, err = fromProto(vf, em.Get(vf), t.Elem); err != nil {
+					return nil, fmt.Errorf("map value of %v: %w", k, err)
+				}
 			}
 			out.Put(k, v)
 		}
