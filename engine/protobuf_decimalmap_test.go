@@ -1,0 +1,85 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eddysql/eddy/api"
+	"github.com/eddysql/eddy/serde"
+)
+
+// pushRows runs a push query with a LIMIT and returns its rows' columns
+// as text.
+func pushRows(t *testing.T, e *Engine, q string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	var rows []string
+	err := e.Stream(ctx, q, nil, func(r api.StreamedRow) error {
+		if r.Row != nil {
+			rows = append(rows, fmt.Sprintf("%v", r.Row.Columns))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("%s: %v (rows %v)", q, err, rows)
+	}
+	return rows
+}
+
+// decimalMapSink makes a PROTOBUF sink with a MAP of DECIMAL values, waits
+// until its two records are in its topic, then declares a stream over the
+// topic by schema inference and reads the map's values from it.
+func decimalMapSink(t *testing.T, e *Engine) []string {
+	t.Helper()
+	mustExec(t, e, "CREATE STREAM s1 (id BIGINT) WITH (kafka_topic='s1', value_format='JSON', partitions=1);")
+	mustExec(t, e, "INSERT INTO s1 (id) VALUES (1);")
+	mustExec(t, e, "INSERT INTO s1 (id) VALUES (2);")
+	mustExec(t, e, "CREATE STREAM s2 WITH (VALUE_FORMAT='PROTOBUF') AS SELECT id, MAP('a' := CAST(1.5 AS DECIMAL(4,2)), 'b' := CAST(id * 0.25 AS DECIMAL(4,2))) AS m FROM s1;")
+	pushRows(t, e, "SELECT * FROM s2 EMIT CHANGES LIMIT 2;")
+	mustExec(t, e, "CREATE STREAM x WITH (kafka_topic='S2', value_format='PROTOBUF');")
+	return pushRows(t, e, "SELECT id, m['a'] AS a, m['b'] AS b FROM x EMIT CHANGES LIMIT 2;")
+}
+
+// TestProtobufDecimalMapThroughInference: a stream inferred over a
+// PROTOBUF sink with a MAP<STRING, DECIMAL(4,2)> column reads the map's
+// values as DECIMAL(4,2), exactly (it read DECIMAL(64,0): 1.50 became 2).
+func TestProtobufDecimalMapThroughInference(t *testing.T) {
+	e, _, _ := registryEngine(t, nil)
+	got := decimalMapSink(t, e)
+	want := []string{"[1 1.50 0.25]", "[2 1.50 0.50]"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("rows %q, want %q", got, want)
+	}
+	if d, _ := json.Marshal(mustExec(t, e, "DESCRIBE x;")); !strings.Contains(string(d), "DECIMAL(4, 2)") {
+		t.Errorf("X described as %s, want a MAP of DECIMAL(4, 2)", d)
+	}
+}
+
+// TestProtobufDecimalMapKeepsLegacySchema: a sink whose value subject
+// already holds the schema eddy registered before (map<string,
+// confluent.type.Decimal> with the options on the map field), as after a
+// restart that replays the CREATE ... AS SELECT, keeps that schema (the
+// entry-message shape is not BACKWARD compatible with it, so the
+// registration was refused) and a stream inferred over its topic reads
+// the values exactly.
+func TestProtobufDecimalMapKeepsLegacySchema(t *testing.T) {
+	e, _, rc := registryEngine(t, nil)
+	legacy := "syntax = \"proto3\";\n\nimport \"confluent/meta.proto\";\nimport \"confluent/type/decimal.proto\";\n\nmessage ConnectDefault1 {\n  int64 ID = 1;\n  map<string, confluent.type.Decimal> M = 2 [(confluent.field_meta) = { params: [{ key: \"precision\", value: \"4\" }, { key: \"scale\", value: \"2\" }] }];\n}\n"
+	id, err := rc.Register("S2-value", serde.RegSchema{Type: "PROTOBUF", Schema: legacy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := decimalMapSink(t, e)
+	want := []string{"[1 1.50 0.25]", "[2 1.50 0.50]"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("rows %q, want %q", got, want)
+	}
+	if latest, _, err := rc.Latest("S2-value"); err != nil || latest != id {
+		t.Fatalf("latest value schema id %d (%v), want the legacy one %d", latest, err, id)
+	}
+}
