@@ -1197,7 +1197,9 @@ func protoValue(newMsg func() protoreflect.Value, fd protoreflect.FieldDescripto
 		return pv, fillMessage(pv.Message(), v, t)
 	}
 	if v == nil {
-		return fd.Default(), nil
+		// newMsg gives the zero value of a list's element or a map's
+		// value too, where fd.Default() (a repeated field's) is invalid.
+		return newMsg(), nil
 	}
 	switch fd.Kind() {
 	case protoreflect.BoolKind:

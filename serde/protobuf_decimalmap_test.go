@@ -170,3 +170,28 @@ message KsqlDataSourceSchema {
 		t.Errorf("read %v %v, want 3 %v", got[0], got[1], wantM)
 	}
 }
+
+// TestProtobufNullInListIsZero: a null element of an ARRAY of a scalar
+// (COLLECT_LIST over a column with nulls) is written as the element
+// type's zero value, as the map values' nulls are; it panicked
+// ("assigning invalid type <nil>": a repeated field has no default) and
+// stopped the query.
+func TestProtobufNullInListIsZero(t *testing.T) {
+	_, env := srEnv()
+	cols := []types.Column{col("S", types.ArrayOf(types.StringType)), col("I", types.ArrayOf(types.BigintType)), col("D", types.ArrayOf(types.DecimalOf(4, 2)))}
+	s := mustNewFor(t, fmtOf(Protobuf), cols, false, env)
+	data, err := s.Encode([]any{[]any{"a", nil}, []any{nil, int64(2)}, []any{nil}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]any, 3)
+	if err := s.Decode(data, got); err != nil {
+		t.Fatal(err)
+	}
+	want := []any{[]any{"a", ""}, []any{int64(0), int64(2)}, []any{decimal.RequireFromString("0.00")}}
+	for i := range want {
+		if !sameValue(want[i], got[i]) {
+			t.Errorf("column %d: read %#v, want %#v", i, got[i], want[i])
+		}
+	}
+}
