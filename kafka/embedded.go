@@ -174,13 +174,13 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 				logf("%s", warn)
 			}
 		}
-		rebuilt, left, err := rebuildSnapshots(cfg.DataDir)
+		rebuilt, fenced, err := rebuildSnapshots(cfg.DataDir)
 		if err != nil {
 			return nil, fmt.Errorf("start embedded broker (data %q): %w", cfg.DataDir, err)
 		}
-		if len(rebuilt)+len(left) > 0 && cfg.Logf != nil {
-			cfg.Logf("embedded broker: the last run was killed: rebuilt the snapshots of %d partitions from their batch headers%s",
-				len(rebuilt), leftToReplay(left))
+		if len(rebuilt) > 0 && cfg.Logf != nil {
+			cfg.Logf("embedded broker: the last run was killed: rebuilt the snapshots of %d partitions from their records' headers; %d producers' transactions left open are aborted",
+				len(rebuilt), fenced)
 		}
 		if open, err = openTransactions(cfg.DataDir); err != nil {
 			return nil, fmt.Errorf("start embedded broker (data %q): %w", cfg.DataDir, err)

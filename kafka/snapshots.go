@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -8,8 +9,10 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,9 +30,10 @@ import (
 // the batch headers, reading a segment a chunk at a time, so kfake's
 // fast path loads them a segment at a time as after a clean stop.
 //
-// A partition holding a transaction its log shows open is left to
-// kfake's own replay: it aborts such a transaction and fences the
-// producer's epoch, which a snapshot cannot ask for.
+// kfake's replay also aborts a transaction its log shows open and
+// fences the producer's epoch: the rebuilt snapshot records such a
+// transaction aborted, and the producer log gets the entry a
+// transaction's timeout writes.
 
 // snapshotFile is kfake's per-partition snapshot; snapshotVersion the
 // layout (kfake's persist version 1) rebuildSnapshots writes, of which
@@ -68,80 +72,93 @@ type snapshotSegment struct {
 // rebuildSnapshots rewrites the snapshot of every partition of dataDir
 // whose segments no longer match it, when the last run was killed (its
 // running marker is still there) and the data directory is in the
-// layout it knows. It returns the partitions it rebuilt and those it
-// left to kfake because a transaction is open in them.
-func rebuildSnapshots(dataDir string) (rebuilt, open []string, err error) {
+// layout it knows. A transaction its log shows open is recorded aborted
+// and its producer fenced (its epoch bumped in kfake's producer log), as
+// kfake's replay does. It returns the partitions it rebuilt and the
+// number of producers it fenced.
+func rebuildSnapshots(dataDir string) (rebuilt []string, fenced int, err error) {
 	if _, err := os.Stat(filepath.Join(dataDir, runningMarker)); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, nil // a clean stop wrote every snapshot
+			return nil, 0, nil // a clean stop wrote every snapshot
 		}
-		return nil, nil, err
+		return nil, 0, err
 	}
 	var meta struct {
 		Version int `json:"version"`
 	}
 	raw, err := os.ReadFile(filepath.Join(dataDir, "meta.json"))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil // nothing for kfake to load
+		return nil, 0, nil // nothing for kfake to load
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, err
 	}
 	if json.Unmarshal(raw, &meta) != nil || meta.Version != snapshotVersion {
-		return nil, nil, nil // a layout this code does not know: kfake replays
+		return nil, 0, nil // a layout this code does not know: kfake replays
 	}
 	dirs, err := partitionDirs(dataDir)
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, err
 	}
+	type stale struct {
+		name, dir string
+		snap      partSnapshot
+	}
+	var todo []stale
+	fence := map[int64]int16{} // producer -> the epoch that fences it
 	for _, d := range dirs {
 		name := fmt.Sprintf("%s-%d", d.topic, d.partition)
-		done, err := rebuildSnapshot(d.path)
-		switch {
-		case err != nil:
-			return rebuilt, open, fmt.Errorf("rebuild the snapshot of %s: %w", name, err)
-		case done == snapshotRebuilt:
-			rebuilt = append(rebuilt, name)
-		case done == snapshotOpenTxn:
-			open = append(open, name)
+		snap, open, ok, err := rebuildSnapshot(d.path)
+		if err != nil {
+			return nil, 0, fmt.Errorf("rebuild the snapshot of %s: %w", name, err)
+		}
+		if ok {
+			todo = append(todo, stale{name, d.path, snap})
+		}
+		for pid, epoch := range open {
+			fence[pid] = max(fence[pid], epoch+1)
 		}
 	}
-	return rebuilt, open, nil
+	// The producers are fenced before any snapshot is written: a crash
+	// in between finds the snapshots stale again, and fences again.
+	if err := fenceProducers(dataDir, fence); err != nil {
+		return nil, 0, err
+	}
+	for _, s := range todo {
+		raw, err := json.Marshal(s.snap)
+		if err != nil {
+			return rebuilt, 0, err
+		}
+		if err := atomicfile.Write(filepath.Join(s.dir, snapshotFile), raw); err != nil {
+			return rebuilt, 0, fmt.Errorf("rebuild the snapshot of %s: %w", s.name, err)
+		}
+		rebuilt = append(rebuilt, s.name)
+	}
+	return rebuilt, len(fence), nil
 }
 
-type snapshotOutcome int
-
-const (
-	snapshotFresh snapshotOutcome = iota // it matches the segments, or there are none
-	snapshotRebuilt
-	snapshotOpenTxn // left to kfake's replay
-)
-
-// rebuildSnapshot rewrites dir's snapshot from its segments' batch
-// headers unless it still matches them.
-func rebuildSnapshot(dir string) (snapshotOutcome, error) {
+// rebuildSnapshot returns the snapshot dir's segments call for, with
+// ok false if the one there still matches them (or there is nothing for
+// kfake to replay), and the producers whose transactions it records as
+// aborted because they were open, with their epochs.
+func rebuildSnapshot(dir string) (snap partSnapshot, open map[int64]int16, ok bool, err error) {
 	segs, err := segments(dir)
 	if err != nil || len(segs) == 0 {
-		return snapshotFresh, err
+		return snap, nil, false, err
 	}
 	var old partSnapshot
 	haveOld := false
 	if raw, err := os.ReadFile(filepath.Join(dir, snapshotFile)); err == nil {
 		haveOld = json.Unmarshal(raw, &old) == nil && old.Version <= snapshotVersion
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return snapshotFresh, err
+		return snap, nil, false, err
 	}
 	if haveOld && snapshotMatches(old, segs) {
-		return snapshotFresh, nil
+		return snap, nil, false, nil
 	}
-	snap, batches, openTxn, err := scanPartition(segs)
-	switch {
-	case err != nil:
-		return snapshotFresh, err
-	case openTxn:
-		return snapshotOpenTxn, nil
-	case batches == 0:
-		return snapshotFresh, nil // kfake's replay of no batch costs nothing
+	snap, batches, open, err := scanPartition(segs)
+	if err != nil || batches == 0 { // kfake's replay of no batch costs nothing
+		return snap, nil, false, err
 	}
 	if haveOld {
 		// Keep what only the snapshot knew: the log start a
@@ -157,14 +174,7 @@ func rebuildSnapshot(dir string) (snapshotOutcome, error) {
 		snap.Epoch = max(snap.Epoch, old.Epoch)
 		snap.LeaderNode = old.LeaderNode
 	}
-	raw, err := json.Marshal(snap)
-	if err != nil {
-		return snapshotFresh, err
-	}
-	if err := atomicfile.Write(filepath.Join(dir, snapshotFile), raw); err != nil {
-		return snapshotFresh, err
-	}
-	return snapshotRebuilt, nil
+	return snap, open, true, nil
 }
 
 // snapshotMatches is kfake's test of a snapshot against the segment
@@ -181,16 +191,24 @@ func snapshotMatches(s partSnapshot, segs []segment) bool {
 	return true
 }
 
-// scanPartition reads a partition's segments' batch headers into the
-// snapshot kfake would have written, counting the batches, and reports
-// whether a transaction is left open in them.
-func scanPartition(segs []segment) (snap partSnapshot, batches int, openTxn bool, err error) {
+// openAtCrash is a transaction no marker ended: from its first batch to
+// its producer's last transactional one, and the producer's epoch.
+type openAtCrash struct {
+	first, last int64
+	epoch       int16
+}
+
+// scanPartition reads a partition's segments' batches into the snapshot
+// kfake would have written, counting the batches. As kfake's replay
+// does, it records a transaction left open as aborted, returning its
+// producer and epoch.
+func scanPartition(segs []segment) (snap partSnapshot, batches int, open map[int64]int16, err error) {
 	snap = partSnapshot{Version: snapshotVersion}
-	active := map[int64]int64{} // producer -> its open transaction's first offset
+	active := map[int64]*openAtCrash{}
 	for _, s := range segs {
 		epochs, err := indexEpochs(strings.TrimSuffix(s.path, segmentSuffix) + ".idx")
 		if err != nil {
-			return snap, 0, false, err
+			return snap, 0, nil, err
 		}
 		seg := snapshotSegment{BaseOffset: s.base, Size: s.size}
 		n := 0
@@ -214,34 +232,93 @@ func scanPartition(segs []segment) (snap partSnapshot, batches int, openTxn bool
 			snap.MaxTimestamp = max(snap.MaxTimestamp, h.maxTimestamp)
 			if !h.control() {
 				if h.transactional() {
-					if _, ok := active[h.producerID]; !ok {
-						active[h.producerID] = h.firstOffset
+					t := active[h.producerID]
+					if t == nil {
+						t = &openAtCrash{first: h.firstOffset}
+						active[h.producerID] = t
 					}
+					t.last = h.firstOffset + int64(h.lastOffsetDelta)
+					t.epoch = max(t.epoch, h.producerEpoch)
 				}
 				return nil
 			}
-			if firstOff, ok := active[h.producerID]; ok && controlAborts(batch) {
-				snap.AbortedTxns = append(snap.AbortedTxns, snapshotAborted{ProducerID: h.producerID, FirstOffset: firstOff, LastOffset: h.firstOffset})
+			if t, ok := active[h.producerID]; ok && controlAborts(batch) {
+				snap.AbortedTxns = append(snap.AbortedTxns, snapshotAborted{ProducerID: h.producerID, FirstOffset: t.first, LastOffset: h.firstOffset})
 			}
 			delete(active, h.producerID)
 			return nil
 		})
 		if err != nil {
-			return snap, 0, false, fmt.Errorf("%s: %w", s.path, err)
+			return snap, 0, nil, fmt.Errorf("%s: %w", s.path, err)
 		}
 		if end < s.size {
 			// kfake would truncate the torn tail as it loads, but
 			// then append at the size the snapshot gave: cut it
 			// here, so the two agree.
 			if err := os.Truncate(s.path, end); err != nil {
-				return snap, 0, false, err
+				return snap, 0, nil, err
 			}
 			seg.Size = end
 		}
 		snap.Segments = append(snap.Segments, seg)
 	}
+	open = map[int64]int16{}
+	for pid, t := range active {
+		snap.AbortedTxns = append(snap.AbortedTxns, snapshotAborted{ProducerID: pid, FirstOffset: t.first, LastOffset: t.last})
+		open[pid] = t.epoch
+	}
+	// kfake looks aborted transactions up by their last offsets.
+	slices.SortFunc(snap.AbortedTxns, func(a, b snapshotAborted) int { return cmp.Compare(a.LastOffset, b.LastOffset) })
 	snap.LastStableOffset = snap.HighWatermark
-	return snap, batches, len(active) > 0, nil
+	return snap, batches, open, nil
+}
+
+// pidsLog is kfake's producer log: entries of a little-endian length
+// (of what follows the checksum), a CRC-32C of the version and data,
+// the version (2 bytes) and a JSON entry.
+const pidsLog = "pids.log"
+
+// fenceProducers appends to kfake's producer log the entry its
+// transaction timeout writes, ending each producer's transaction and
+// setting its epoch, so a producer that outlived the broker is fenced
+// rather than committing the rest of a transaction whose start was
+// aborted.
+func fenceProducers(dataDir string, fence map[int64]int16) error {
+	if len(fence) == 0 {
+		return nil
+	}
+	var buf []byte
+	for _, pid := range slices.Sorted(maps.Keys(fence)) {
+		data, err := json.Marshal(struct {
+			Type  string `json:"type"`
+			PID   int64  `json:"pid"`
+			Epoch int16  `json:"epoch"`
+		}{"timeout", pid, fence[pid]})
+		if err != nil {
+			return err
+		}
+		entry := make([]byte, 10, 10+len(data))
+		binary.LittleEndian.PutUint32(entry[0:4], uint32(2+len(data)))
+		binary.LittleEndian.PutUint16(entry[8:10], snapshotVersion)
+		entry = append(entry, data...)
+		binary.LittleEndian.PutUint32(entry[4:8], crc32.Checksum(entry[8:], crc32.MakeTable(crc32.Castagnoli)))
+		buf = append(buf, entry...)
+	}
+	f, err := os.OpenFile(filepath.Join(dataDir, pidsLog), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("fence the producers of transactions open at the kill: %w", err)
+	}
+	_, err = f.Write(buf)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("fence the producers of transactions open at the kill: %w", err)
+	}
+	return nil
 }
 
 // batchHeader is what a snapshot needs of a v2 record batch's header.
@@ -382,13 +459,4 @@ func indexEpochs(path string) ([]int32, error) {
 		out = append(out, epoch)
 	}
 	return out, nil
-}
-
-// leftToReplay names the partitions left to kfake's replay for the
-// start-up log line.
-func leftToReplay(open []string) string {
-	if len(open) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("; %d holding an open transaction are replayed whole (%s)", len(open), strings.Join(open, ", "))
 }
