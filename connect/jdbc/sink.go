@@ -321,6 +321,7 @@ func (t *sinkTask) writeAll(ctx context.Context, ops []*op) error {
 		return err
 	}
 	defer tx.Rollback()
+	ops = t.s.reorder(ops)
 	for start := 0; start < len(ops); {
 		end := start + 1
 		for end < len(ops) && ops[end].sameShape(ops[start]) {
@@ -505,6 +506,91 @@ func lastPerKey(ops []*op) []*op {
 		}
 		seen[k] = len(out)
 		out = append(out, o)
+	}
+	return out
+}
+
+// reorder arranges a batch with tombstones into few statements. Written
+// in record order, each tombstone ends a run of same-shape rows, so a
+// topic with one tombstone in twenty made some 900 statements of a
+// 10,000-record batch instead of 2. Writes of different rows commute:
+// the k-th write of each row goes in layer k, layers run in order and
+// within a layer ops are grouped by shape, so the writes of one row keep
+// their order. In upsert mode a write that a later one makes moot (a
+// later tombstone of its row, or a later write of the same columns) is
+// dropped first, so a row written many times does not make many layers.
+// Batches without tombstones, or without record keys, keep their order.
+func (s *sinkSettings) reorder(ops []*op) []*op {
+	if s.pkMode != pkRecordKey {
+		return ops
+	}
+	hasDel := false
+	for _, o := range ops {
+		if o.del {
+			hasDel = true
+			break
+		}
+	}
+	if !hasDel {
+		return ops
+	}
+	type rowKey struct {
+		table tableID
+		key   string
+	}
+	keys := make([]rowKey, len(ops))
+	for i, o := range ops {
+		keys[i] = rowKey{o.table, o.keyString()}
+	}
+	keep := make([]bool, len(ops))
+	for i := range keep {
+		keep[i] = true
+	}
+	if s.insertMode == modeUpsert {
+		type rowShape struct {
+			row   rowKey
+			shape string
+		}
+		deletedLater := make(map[rowKey]bool)
+		writtenLater := make(map[rowShape]bool)
+		for i := len(ops) - 1; i >= 0; i-- {
+			rs := rowShape{keys[i], ops[i].shape}
+			if deletedLater[keys[i]] || writtenLater[rs] {
+				keep[i] = false
+				continue
+			}
+			writtenLater[rs] = true
+			if ops[i].del {
+				deletedLater[keys[i]] = true
+			}
+		}
+	}
+	seen := make(map[rowKey]int)
+	var layers [][]*op
+	for i, o := range ops {
+		if !keep[i] {
+			continue
+		}
+		l := seen[keys[i]]
+		seen[keys[i]] = l + 1
+		if l == len(layers) {
+			layers = append(layers, nil)
+		}
+		layers[l] = append(layers[l], o)
+	}
+	out := make([]*op, 0, len(ops))
+	for _, layer := range layers {
+		var shapes []string
+		byShape := make(map[string][]*op)
+		for _, o := range layer {
+			if _, ok := byShape[o.shape]; !ok {
+				shapes = append(shapes, o.shape)
+			}
+			byShape[o.shape] = append(byShape[o.shape], o)
+		}
+		for _, sh := range shapes {
+			out = append(out, byShape[sh]...)
+		}
 	}
 	return out
 }
