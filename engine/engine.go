@@ -63,10 +63,10 @@ type Options struct {
 	CommitOnPeers func(ctx context.Context, queryID, group string)
 	// PeerQueryStates, when set (a server of a service with several),
 	// reports the state of each persistent query on each other server
-	// of the service that answers (QueryStates there), so that SHOW
-	// QUERIES counts the servers running a query as ksqlDB's does
-	// (RUNNING:2).
-	PeerQueryStates func(ctx context.Context) []map[string]string
+	// of the service that answers (QueryStates there), and how many
+	// did not answer, so that SHOW QUERIES counts the servers running
+	// a query as ksqlDB's does (RUNNING:2, UNRESPONSIVE:1).
+	PeerQueryStates func(ctx context.Context) (states []map[string]string, unresponsive int)
 	// Logf receives the server log, processing errors included.
 	Logf func(format string, args ...any)
 	// Connectors are the connector plugins CREATE SOURCE|SINK CONNECTOR

@@ -137,13 +137,15 @@ func sourceInfo(s *metastore.Source) api.SourceInfo {
 }
 
 // runningQueries lists the persistent queries, each with the number of
-// servers of the service in each state (this one's, and the others'
-// that answer: Options.PeerQueryStates), as ksqlDB's SHOW QUERIES
-// counts them; State is this server's.
+// servers of the service in each state (this one's, and the others':
+// Options.PeerQueryStates), those that did not answer counted
+// UNRESPONSIVE, as ksqlDB's SHOW QUERIES counts them; State is this
+// server's.
 func (e *Engine) runningQueries(ctx context.Context) []api.RunningQuery {
 	var peers []map[string]string
+	var unresponsive int
 	if e.opts.PeerQueryStates != nil {
-		peers = e.opts.PeerQueryStates(ctx) // before the lock: it waits for other servers
+		peers, unresponsive = e.opts.PeerQueryStates(ctx) // before the lock: it waits for other servers
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -155,6 +157,9 @@ func (e *Engine) runningQueries(ctx context.Context) []api.RunningQuery {
 			if st, ok := p[q.ID]; ok {
 				count[st]++
 			}
+		}
+		if unresponsive > 0 {
+			count["UNRESPONSIVE"] = unresponsive
 		}
 		out = append(out, api.RunningQuery{
 			QueryString: q.SQL, Sinks: []string{q.Sink}, SinkKafkaTopics: []string{q.Topic}, ID: q.ID,

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,11 +32,28 @@ type peerCommitter struct {
 	member atomic.Pointer[cluster.Membership]
 	client *http.Client
 	logf   func(string, ...any)
+	// servers lists the other servers of the service (the member's
+	// Servers; a test's own).
+	servers func(context.Context) ([]string, error)
+	// lastServers is the list servers last gave, which SHOW QUERIES
+	// asks when the next lookup fails.
+	lastServers atomic.Pointer[[]string]
 }
 
 func newPeerCommitter(logf func(string, ...any)) *peerCommitter {
-	return &peerCommitter{client: &http.Client{Timeout: peerTimeout}, logf: logf}
+	p := &peerCommitter{client: &http.Client{Timeout: peerTimeout}, logf: logf}
+	p.servers = func(ctx context.Context) ([]string, error) {
+		m := p.member.Load()
+		if m == nil {
+			return nil, errNotJoined
+		}
+		return m.Servers(ctx)
+	}
+	return p
 }
+
+// errNotJoined: the server has not joined its service yet.
+var errNotJoined = errors.New("not yet joined the service")
 
 func (p *peerCommitter) commit(ctx context.Context, queryID, group string) {
 	m := p.member.Load()
@@ -82,20 +100,31 @@ func (p *peerCommitter) commitOn(ctx context.Context, base, queryID string) erro
 
 // queryStates asks every other running server of the service for the
 // states of its persistent queries (engine.Options.PeerQueryStates), in
-// parallel, with the caller's credentials; a server that does not
-// answer in time is left out, as a server ksqlDB cannot reach is.
-func (p *peerCommitter) queryStates(ctx context.Context) []map[string]string {
-	m := p.member.Load()
-	if m == nil {
-		return nil
+// parallel, with the caller's credentials, and counts the servers that
+// do not answer in time, which ksqlDB's SHOW QUERIES counts as
+// UNRESPONSIVE. Listing the servers has a timeout of its own: when it
+// fails (the broker busy) the servers last listed are asked, where the
+// answer counted this server alone.
+func (p *peerCommitter) queryStates(ctx context.Context) (states []map[string]string, unresponsive int) {
+	lctx, cancel := context.WithTimeout(ctx, peerTimeout)
+	servers, err := p.servers(lctx)
+	cancel()
+	switch {
+	case errors.Is(err, errNotJoined):
+		return nil, 0
+	case err != nil:
+		last := p.lastServers.Load()
+		if last == nil {
+			p.logf("show queries: the other servers of the service: %v", err)
+			return nil, 0
+		}
+		p.logf("show queries: the other servers of the service: %v; asking the %d listed before", err, len(*last))
+		servers = *last
+	default:
+		p.lastServers.Store(&servers)
 	}
-	ctx, cancel := context.WithTimeout(ctx, peerTimeout)
+	ctx, cancel = context.WithTimeout(ctx, peerTimeout)
 	defer cancel()
-	servers, err := m.Servers(ctx)
-	if err != nil {
-		p.logf("show queries: the other servers of the service: %v", err)
-		return nil
-	}
 	out := make([]map[string]string, len(servers))
 	var wg sync.WaitGroup
 	for i, base := range servers {
@@ -109,7 +138,8 @@ func (p *peerCommitter) queryStates(ctx context.Context) []map[string]string {
 		})
 	}
 	wg.Wait()
-	return slices.DeleteFunc(out, func(m map[string]string) bool { return m == nil })
+	answered := slices.DeleteFunc(out, func(m map[string]string) bool { return m == nil })
+	return answered, len(servers) - len(answered)
 }
 
 // statesOn asks the server at base for its queries' states.
