@@ -1,9 +1,12 @@
 package registry
 
 import (
+	"encoding/base64"
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/eddysql/eddy/serde"
 )
 
 func (h *httpAPI) subjects(w http.ResponseWriter, req *http.Request) {
@@ -56,11 +59,31 @@ func (h *httpAPI) getVersion(req *http.Request) (SubjectVersion, error) {
 
 func (h *httpAPI) version(w http.ResponseWriter, req *http.Request) {
 	sv, err := h.getVersion(req)
+	if err == nil {
+		sv.Schema, err = h.inFormat(req, sv.Schema)
+	}
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, toVersionJSON(sv))
+}
+
+// inFormat gives s as the request's format parameter asks: with
+// format=serialized a PROTOBUF schema is the base64 of its compiled
+// FileDescriptorProto, as Confluent's registry serves it (Confluent's
+// Python deserializer asks for it, for the writer's schema and each of
+// its references); any other schema, or format, is as stored.
+func (h *httpAPI) inFormat(req *http.Request, s Schema) (Schema, error) {
+	if req.URL.Query().Get("format") != "serialized" || s.Type != Protobuf {
+		return s, nil
+	}
+	raw, err := serde.ProtoDescriptor(h.r.Client(), fromSchema(s))
+	if err != nil {
+		return s, errorf(http.StatusInternalServerError, "serialize the PROTOBUF schema: %v", err)
+	}
+	s.Schema = base64.StdEncoding.EncodeToString(raw)
+	return s, nil
 }
 
 func writeRaw(w http.ResponseWriter, s Schema) {
@@ -71,6 +94,9 @@ func writeRaw(w http.ResponseWriter, s Schema) {
 
 func (h *httpAPI) versionSchema(w http.ResponseWriter, req *http.Request) {
 	sv, err := h.getVersion(req)
+	if err == nil {
+		sv.Schema, err = h.inFormat(req, sv.Schema)
+	}
 	if err != nil {
 		writeError(w, err)
 		return
@@ -116,6 +142,9 @@ func (h *httpAPI) lookup(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	sv, err := h.r.Lookup(req.PathValue("subject"), s, boolParam(req, "deleted"))
+	if err == nil {
+		sv.Schema, err = h.inFormat(req, sv.Schema)
+	}
 	if err != nil {
 		writeError(w, err)
 		return
@@ -135,6 +164,9 @@ func (h *httpAPI) latestWithMetadata(w http.ResponseWriter, req *http.Request) {
 		props[keys[i]] = values[i]
 	}
 	sv, err := h.r.LatestWithMetadata(req.PathValue("subject"), props, boolParam(req, "deleted"))
+	if err == nil {
+		sv.Schema, err = h.inFormat(req, sv.Schema)
+	}
 	if err != nil {
 		writeError(w, err)
 		return
@@ -160,7 +192,11 @@ func (h *httpAPI) getSchema(req *http.Request) (Schema, error) {
 	if err != nil {
 		return Schema{}, err
 	}
-	return h.r.SchemaByID(req.Context(), id)
+	s, err := h.r.SchemaByID(req.Context(), id)
+	if err != nil {
+		return Schema{}, err
+	}
+	return h.inFormat(req, s)
 }
 
 func (h *httpAPI) schemaByID(w http.ResponseWriter, req *http.Request) {

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"maps"
 	"strconv"
 	"strings"
@@ -11,7 +12,9 @@ import (
 	"github.com/bufbuild/protocompile"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // descriptorSchemas are .proto files whose descriptors, base64-encoded as
@@ -200,4 +203,72 @@ message Order { Money total = 1; google.protobuf.Timestamp at = 2; }`
 	register(t, base, "common", schemaRequest{Schema: `syntax = "proto3"; message Money { int64 cents = 1; }`, SchemaType: "PROTOBUF"})
 	register(t, base, "orders-value", schemaRequest{Schema: uses, SchemaType: "PROTOBUF",
 		References: []Reference{{Name: "common.proto", Subject: "common", Version: 1}}})
+}
+
+// TestProtobufServedSerialized: asked for format=serialized, as
+// Confluent's Python deserializer (2.x) asks for a writer's schema and
+// each of its references, the registry answers with the base64 of the
+// compiled FileDescriptorProto, not the .proto text. Built into a
+// descriptor pool the way that client builds one (each reference under
+// its name, the well-known files given), it holds the message with its
+// fields; without the parameter the text is served as before.
+func TestProtobufServedSerialized(t *testing.T) {
+	_, base := startRegistry(t, newMem(t))
+	register(t, base, "common", schemaRequest{Schema: `syntax = "proto3"; package shop; message Money { int64 cents = 1; string currency = 2; }`, SchemaType: "PROTOBUF"})
+	id := register(t, base, "orders-value", schemaRequest{Schema: `syntax = "proto3";
+package shop;
+import "common.proto";
+import "google/protobuf/timestamp.proto";
+message Order { Money total = 1; google.protobuf.Timestamp at = 2; map<string, int64> counts = 3; }`, SchemaType: "PROTOBUF",
+		References: []Reference{{Name: "common.proto", Subject: "common", Version: 1}}})
+
+	decode := func(schema string) *descriptorpb.FileDescriptorProto {
+		t.Helper()
+		raw, err := base64.StdEncoding.DecodeString(schema)
+		if err != nil {
+			t.Fatalf("the schema served is not base64: %v: %.80q", err, schema)
+		}
+		var fd descriptorpb.FileDescriptorProto
+		if err := proto.Unmarshal(raw, &fd); err != nil {
+			t.Fatalf("the schema served is not a FileDescriptorProto: %v", err)
+		}
+		return &fd
+	}
+	var byID schemaJSON
+	if code, body := call(t, "GET", fmt.Sprintf("%s/schemas/ids/%d?format=serialized", base, id), nil, &byID); code != 200 {
+		t.Fatalf("GET schema by id: %d %s", code, body)
+	}
+	order := decode(byID.Schema)
+	var ref versionJSON
+	if code, body := call(t, "GET", base+"/subjects/common/versions/1?format=serialized", nil, &ref); code != 200 {
+		t.Fatalf("GET the reference: %d %s", code, body)
+	}
+	common := decode(ref.Schema)
+	common.Name = proto.String("common.proto") // as the client adds a reference: under its name
+
+	files := &descriptorpb.FileDescriptorSet{File: []*descriptorpb.FileDescriptorProto{
+		protodesc.ToFileDescriptorProto(timestamppb.File_google_protobuf_timestamp_proto), common, order}}
+	reg, err := protodesc.NewFiles(files)
+	if err != nil {
+		t.Fatalf("the served descriptors do not build a pool: %v (imports %v)", err, order.GetDependency())
+	}
+	d, err := reg.FindDescriptorByName("shop.Order")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := d.(protoreflect.MessageDescriptor)
+	if m.Fields().ByName("total").Message().FullName() != "shop.Money" || m.Fields().ByName("at").Message().FullName() != "google.protobuf.Timestamp" || !m.Fields().ByName("counts").IsMap() {
+		t.Errorf("shop.Order's fields: %v", m.Fields())
+	}
+
+	var latest versionJSON
+	call(t, "GET", base+"/subjects/orders-value/versions/latest?format=serialized", nil, &latest)
+	if decode(latest.Schema).GetMessageType()[0].GetName() != "Order" {
+		t.Errorf("latest version, serialized: %v", decode(latest.Schema))
+	}
+	var text schemaJSON
+	call(t, "GET", fmt.Sprintf("%s/schemas/ids/%d", base, id), nil, &text)
+	if !strings.Contains(text.Schema, "message Order") {
+		t.Errorf("without format the schema is %q, want its text", text.Schema)
+	}
 }

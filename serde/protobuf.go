@@ -16,6 +16,7 @@ import (
 	"github.com/shopspring/decimal"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/dynamicpb"
 
@@ -327,6 +328,18 @@ func compileProto(reg Registry, rs RegSchema) (protoreflect.FileDescriptor, erro
 		return nil, fmt.Errorf("invalid PROTOBUF schema: %w", err)
 	}
 	return files[0], nil
+}
+
+// ProtoDescriptor compiles a PROTOBUF schema with its references into
+// the serialized FileDescriptorProto a registry serves when asked for
+// format=serialized, which Confluent's Python deserializer (2.x) asks
+// for; its imports are named as the schema's text names them.
+func ProtoDescriptor(reg Registry, rs RegSchema) ([]byte, error) {
+	fd, err := compileProto(reg, rs)
+	if err != nil {
+		return nil, err
+	}
+	return proto.Marshal(protodesc.ToFileDescriptorProto(fd))
 }
 
 func addProtoRefs(reg Registry, refs []RegReference, srcs map[string]string, depth int) error {
