@@ -26,18 +26,7 @@ const startupDefaultBytes = 1 << 30
 // is built once and kept under the system temp dir between runs, since
 // producing a gigabyte takes longer than the start-up it measures.
 func BenchmarkStartupRetained(b *testing.B) {
-	mb, err := intFromEnv("EDDY_BENCH_RETAINED_MB", startupDefaultBytes>>20)
-	if err != nil {
-		b.Fatal(err)
-	}
-	bin := filepath.Join(b.TempDir(), "eddy")
-	if out, err := osexec.Command("go", "build", "-o", bin, "../cmd/eddy").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("eddy-bench-retained-%dmb", mb))
-	if err := fillRetained(b, bin, dir, int64(mb)<<20); err != nil {
-		b.Fatal(err)
-	}
+	bin, dir, mb := retainedDir(b)
 	measureStartups(b, bin, dir, mb, "start-up", func() {})
 }
 
@@ -49,18 +38,7 @@ func BenchmarkStartupRetained(b *testing.B) {
 // embedded broker now rebuilds the snapshots from the batch headers
 // first.
 func BenchmarkStartupAfterKill(b *testing.B) {
-	mb, err := intFromEnv("EDDY_BENCH_RETAINED_MB", startupDefaultBytes>>20)
-	if err != nil {
-		b.Fatal(err)
-	}
-	bin := filepath.Join(b.TempDir(), "eddy")
-	if out, err := osexec.Command("go", "build", "-o", bin, "../cmd/eddy").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("eddy-bench-retained-%dmb", mb))
-	if err := fillRetained(b, bin, dir, int64(mb)<<20); err != nil {
-		b.Fatal(err)
-	}
+	bin, dir, mb := retainedDir(b)
 	measureStartups(b, bin, dir, mb, "start-up after a kill", func() {
 		broker := filepath.Join(dir, "kafka")
 		snaps, err := filepath.Glob(filepath.Join(broker, "partitions", "*", "snapshot.json"))
@@ -76,6 +54,24 @@ func BenchmarkStartupAfterKill(b *testing.B) {
 			b.Fatal(err)
 		}
 	})
+}
+
+// retainedDir builds eddy and the data directory the start-up
+// benchmarks open (fillRetained), of EDDY_BENCH_RETAINED_MB megabytes.
+func retainedDir(b *testing.B) (bin, dir string, mb int) {
+	mb, err := intFromEnv("EDDY_BENCH_RETAINED_MB", startupDefaultBytes>>20)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bin = filepath.Join(b.TempDir(), "eddy")
+	if out, err := osexec.Command("go", "build", "-o", bin, "../cmd/eddy").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	dir = filepath.Join(os.TempDir(), fmt.Sprintf("eddy-bench-retained-%dmb", mb))
+	if err := fillRetained(b, bin, dir, int64(mb)<<20); err != nil {
+		b.Fatal(err)
+	}
+	return bin, dir, mb
 }
 
 // measureStartups times b.N runs of `eddy -e "SHOW STREAMS;"` on dir,
