@@ -84,6 +84,9 @@ func (e *Engine) prepareCreateSource(ctx context.Context, st *sql.CreateSource, 
 			if err := e.cluster.CreateTopic(ctx, kafka.TopicInfo{Name: src.Topic, Partitions: int32(parts), Replicas: int16(replicas), Configs: cleanupPolicy(src.IsTable)}); err != nil {
 				return nil, err // it names the topic
 			}
+			if e.starting {
+				e.noteReplayMade(src.Topic)
+			}
 		}
 		if err := e.registerDeclaredSchemas(src); err != nil {
 			return nil, err
@@ -212,6 +215,15 @@ func (e *Engine) prepareDrop(ctx context.Context, st *sql.DropSource) (action, e
 			}
 			if err := e.deleteSubjects(src); err != nil {
 				return nil, err
+			}
+		}
+		// But a topic the restart's replay itself made (it was missing:
+		// that DROP deleted it, or it went since) goes again, or every
+		// restart brought back the topic of a dropped source.
+		if e.starting && e.replayMade[src.Topic] {
+			delete(e.replayMade, src.Topic)
+			if err := e.cluster.DeleteTopic(ctx, src.Topic); err != nil {
+				return nil, fmt.Errorf("delete topic %s: %w", src.Topic, err)
 			}
 		}
 		return status(fmt.Sprintf("Source `%s` (topic: %s) was dropped.", src.Name, src.Topic), ""), nil

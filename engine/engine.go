@@ -132,6 +132,11 @@ type Engine struct {
 	// into a topic that by the end of the log is another query's.
 	starting bool
 	deferred []deferredStart
+	// replayMade are the topics New's replay created because they were
+	// missing (a CREATE … AS SELECT's sink, a CREATE … WITH PARTITIONS'
+	// topic): a later DROP in the log deletes them again, so a restart
+	// does not bring back a topic a DROP … DELETE TOPIC deleted.
+	replayMade map[string]bool
 	// mats are the tables materialized for pull queries.
 	mats materializers
 	// recent keeps the latest processing errors per query for viewers.
@@ -270,6 +275,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	e.cmdOffset = max(e.cmdOffset, end)
 	e.replaying, e.starting = false, false
+	e.replayMade = nil
 	e.startDeferred()
 	e.tail = startCommandTail(e)
 	e.warmKeptTables()

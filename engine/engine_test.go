@@ -771,6 +771,42 @@ func TestRestartDoesNotDeleteATopicAgain(t *testing.T) {
 	}
 }
 
+// TestRestartDoesNotBringBackADroppedTopic: a restart replays the
+// command log, whose CREATE … AS SELECT and CREATE … WITH (PARTITIONS)
+// make their topics when missing; the DROP … DELETE TOPIC after them
+// must leave them deleted, not half-present (a topic with no source),
+// as the kill -9 walk found with eddy server.
+func TestRestartDoesNotBringBackADroppedTopic(t *testing.T) {
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	ctx := context.Background()
+	e1 := engineOn(t, cl)
+	mustExec(t, e1, `CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='in', value_format='JSON', partitions=1);
+		CREATE STREAM raw (v INT) WITH (kafka_topic='raw', value_format='JSON', partitions=1);
+		CREATE TABLE agg AS SELECT k, COUNT(*) AS n FROM s GROUP BY k;
+		INSERT INTO s (k, v) VALUES ('a', 1);`)
+	if got := values(t, cl, "AGG"); len(got) != 1 {
+		t.Fatalf("setup: AGG holds %q", got)
+	}
+	mustExec(t, e1, "DROP TABLE agg DELETE TOPIC; DROP STREAM raw DELETE TOPIC;")
+	if err := e1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		e2 := engineOn(t, cl)
+		for _, topic := range []string{"AGG", "raw"} {
+			if _, ok, _ := cl.Topic(ctx, topic); ok {
+				t.Errorf("the restart made topic %s again, dropped with DELETE TOPIC", topic)
+			}
+		}
+		if _, ok, _ := cl.Topic(ctx, "in"); !ok {
+			t.Error("the restart lost topic in")
+		}
+		if err := e2.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestInvalidOffsetResetIsRefused: a session property value Kafka's
 // consumer would refuse is an error naming the allowed values, for a
 // statement and a push query alike; valid values in any case pass.

@@ -496,10 +496,29 @@ func (e *Engine) createSinkTopic(ctx context.Context, props sql.Props, plan *pla
 		replicas = 1
 	}
 	info := kafka.TopicInfo{Name: sink.Topic, Partitions: int32(parts), Replicas: int16(replicas), Configs: sinkTopicConfigs(sink.IsTable, window)}
+	missing := false
+	if e.starting {
+		_, exists, err := e.cluster.Topic(ctx, sink.Topic)
+		if err != nil {
+			return fmt.Errorf("look up topic %s: %w", sink.Topic, err)
+		}
+		missing = !exists
+	}
 	if err := e.cluster.CreateTopic(ctx, info); err != nil {
 		return fmt.Errorf("create sink topic %s: %w", sink.Topic, err)
 	}
+	if missing {
+		e.noteReplayMade(sink.Topic)
+	}
 	return nil
+}
+
+// noteReplayMade records that New's replay created topic.
+func (e *Engine) noteReplayMade(topic string) {
+	if e.replayMade == nil {
+		e.replayMade = map[string]bool{}
+	}
+	e.replayMade[topic] = true
 }
 
 // sinkTopicConfigs are the settings of the topic a CREATE … AS SELECT
