@@ -179,8 +179,8 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 			return nil, fmt.Errorf("start embedded broker (data %q): %w", cfg.DataDir, err)
 		}
 		if len(rebuilt) > 0 && cfg.Logf != nil {
-			cfg.Logf("embedded broker: the last run was killed: rebuilt the snapshots of %d partitions from their records' headers; %d producers' transactions left open are aborted",
-				len(rebuilt), fenced)
+			cfg.Logf("embedded broker: the last run was killed: rebuilt the snapshots of %d partitions from their segments%s",
+				len(rebuilt), abortedNote(fenced))
 		}
 		if open, err = openTransactions(cfg.DataDir); err != nil {
 			return nil, fmt.Errorf("start embedded broker (data %q): %w", cfg.DataDir, err)

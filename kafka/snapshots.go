@@ -460,3 +460,15 @@ func indexEpochs(path string) ([]int32, error) {
 	}
 	return out, nil
 }
+
+// abortedNote says, for the start-up line, how many producers'
+// transactions a kill left open, when any did.
+func abortedNote(producers int) string {
+	switch producers {
+	case 0:
+		return ""
+	case 1:
+		return "; 1 producer's transaction left open is aborted"
+	}
+	return fmt.Sprintf("; %d producers' transactions left open are aborted", producers)
+}

@@ -122,7 +122,7 @@ func TestKilledBrokerRebuildsSnapshots(t *testing.T) {
 	}
 	logMu.Lock()
 	rebuilt := slices.IndexFunc(logged, func(l string) bool {
-		return strings.Contains(l, "rebuilt the snapshots of 4 partitions") && strings.Contains(l, "1 producers' transactions left open are aborted")
+		return strings.HasSuffix(l, "rebuilt the snapshots of 4 partitions from their segments; 1 producer's transaction left open is aborted")
 	})
 	logMu.Unlock()
 	if rebuilt < 0 {
