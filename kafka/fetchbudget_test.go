@@ -32,30 +32,16 @@ func TestFetchLimits(t *testing.T) {
 // TestSubscriptionsShareTheFetchBuffer: subscriptions of one client fetch
 // at most their share of Config.FetchBuffer at a time, and a subscription
 // started after others closed gets the larger share. Each handler batch
-// is at most one fetch, so its bytes bound what was fetched.
+// is at most one fetch, so its bytes bound what was fetched. (The records
+// were written before the subscriptions until 2026-12-07, so on a busy
+// machine the first subscription's first fetch, made alone with the
+// whole buffer, could come before the others subscribed.)
 func TestSubscriptionsShareTheFetchBuffer(t *testing.T) {
 	e, _, ctx := startBrokerWithTopic(t, TopicInfo{Name: "fb", Partitions: 1})
-	// Record batches of about 8 KiB, so a fetch can stop close to its
-	// limit (a broker returns whole batches).
-	prod, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()), kgo.ProducerBatchMaxBytes(8<<10),
-		kgo.ProducerBatchCompression(kgo.NoCompression()), kgo.DefaultProduceTopic("fb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer prod.Close()
-	value := make([]byte, 1000)
-	const records = 4000 // about 4 MB, four fetches of the default limit
-	for range records {
-		prod.Produce(ctx, &kgo.Record{Value: value}, func(_ *kgo.Record, err error) {
-			if err != nil {
-				t.Error(err)
-			}
-		})
-	}
-	if err := prod.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-
+	const (
+		fetchWait = 200 * time.Millisecond
+		records   = 4000 // about 4 MB, four fetches of the default limit
+	)
 	c, err := Dial(ctx, Config{Brokers: []string{e.Addr()}, FetchBuffer: 512 << 10})
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +53,7 @@ func TestSubscriptionsShareTheFetchBuffer(t *testing.T) {
 	}
 	read := func(group string) (*reader, Subscription) {
 		r := &reader{}
-		sub, err := c.Subscribe(ctx, SubscribeOptions{Group: group, Topics: []string{"fb"}, Reset: Earliest},
+		sub, err := c.Subscribe(ctx, SubscribeOptions{Group: group, Topics: []string{"fb"}, Reset: Earliest, FetchMaxWait: fetchWait},
 			func(_ context.Context, batch []Record) error {
 				bytes := 0
 				for _, rec := range batch {
@@ -105,6 +91,31 @@ func TestSubscriptionsShareTheFetchBuffer(t *testing.T) {
 		r, sub := read(g)
 		readers, subs = append(readers, r), append(subs, sub)
 	}
+	// The records come once the four share the buffer: a fetch already
+	// waiting keeps the limit it was sent with (a subscription's first,
+	// the whole buffer while it was alone), so they come after every
+	// waiting fetch has ended.
+	time.Sleep(3 * fetchWait)
+	// Record batches of about 8 KiB, so a fetch can stop close to its
+	// limit (a broker returns whole batches).
+	prod, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()), kgo.ProducerBatchMaxBytes(8<<10),
+		kgo.ProducerBatchCompression(kgo.NoCompression()), kgo.DefaultProduceTopic("fb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prod.Close()
+	value := make([]byte, 1000)
+	for range records {
+		prod.Produce(ctx, &kgo.Record{Value: value}, func(_ *kgo.Record, err error) {
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	if err := prod.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+
 	for i, r := range readers {
 		if largest := waitAll(r); largest > 128<<10+batchSlack {
 			t.Errorf("subscription %d of 4 handled %d bytes at once, want at most its share, 128 KiB", i, largest)
