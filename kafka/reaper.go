@@ -19,6 +19,14 @@ import (
 // broker receives, when each member last spoke to its group, and makes
 // a member of a stable group that has been silent for longer than its
 // session timeout leave, which rebalances its partitions to the living.
+//
+// A static member (Kafka's group.instance.id: eddy's queries) names no
+// member id in its first JoinGroup: kfake admits it at once and gives
+// it its id in the answer, which the reaper never sees. When that
+// answer is lost to the dead connection the member has no session
+// timer and sends nothing more, so the reaper learns its id from
+// DescribeGroups by its instance id, and counts it from its JoinGroup
+// as it counts a dynamic member.
 
 // memberKey names one member of one group.
 type memberKey struct{ group, member string }
@@ -37,9 +45,15 @@ const reapGrace = 2 * time.Second
 // reapEvery is how often the reaper looks for silent members.
 const reapEvery = time.Second
 
+// instanceKey names one static member of one group by its instance id.
+type instanceKey struct{ group, instance string }
+
 type reaper struct {
 	mu       sync.Mutex
 	contacts map[memberKey]memberContact
+	// unnamed are the first JoinGroups of static members, whose member
+	// ids the reaper has yet to learn from DescribeGroups.
+	unnamed map[instanceKey]memberContact
 	// stableSince is when the reaper first saw each group with silent
 	// members stable, since it last saw it rebalancing; owned by run.
 	stableSince map[string]time.Time
@@ -57,7 +71,7 @@ func startReaper(c *kfake.Cluster, addr string, sec Security, logf func(string, 
 	if err != nil {
 		return nil, err
 	}
-	r := &reaper{contacts: map[memberKey]memberContact{}, stableSince: map[string]time.Time{}, cl: cl, logf: logf,
+	r := &reaper{contacts: map[memberKey]memberContact{}, unnamed: map[instanceKey]memberContact{}, stableSince: map[string]time.Time{}, cl: cl, logf: logf,
 		stop: make(chan struct{}), done: make(chan struct{})}
 	observe := func(req kmsg.Request) (kmsg.Response, error, bool) {
 		c.KeepControl()
@@ -77,9 +91,15 @@ func (r *reaper) heard(req kmsg.Request, now time.Time) {
 	defer r.mu.Unlock()
 	switch req := req.(type) {
 	case *kmsg.JoinGroupRequest:
-		if req.MemberID != "" { // the first join of a new member has no id yet
-			r.contacts[memberKey{req.Group, req.MemberID}] = memberContact{now, time.Duration(req.SessionTimeoutMillis) * time.Millisecond}
+		c := memberContact{now, time.Duration(req.SessionTimeoutMillis) * time.Millisecond}
+		switch {
+		case req.MemberID != "":
+			r.contacts[memberKey{req.Group, req.MemberID}] = c
+		case req.InstanceID != nil: // a static member's id is in the answer
+			r.unnamed[instanceKey{req.Group, *req.InstanceID}] = c
 		}
+		// A dynamic member's first join has no id yet: it is answered
+		// MEMBER_ID_REQUIRED and joins again with its id.
 	case *kmsg.SyncGroupRequest:
 		r.touch(memberKey{req.Group, req.MemberID}, now)
 	case *kmsg.HeartbeatRequest:
@@ -113,6 +133,50 @@ func (r *reaper) run() {
 	}
 }
 
+// unnamedGroups lists the groups with static members to name.
+func (r *reaper) unnamedGroups() map[string]bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]bool{}
+	for k := range r.unnamed {
+		out[k.group] = true
+	}
+	return out
+}
+
+// name learns the member ids of the static members of a described group
+// that joined without one; those that joined before it was asked for
+// and that the group does not hold (refused, or already replaced) are
+// dropped. (The broker handles a JoinGroup right after the reaper hears
+// it, so one heard before the DescribeGroups was sent is in its answer.)
+func (r *reaper) name(g kmsg.DescribeGroupsResponseGroup, asked time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, m := range g.Members {
+		if m.InstanceID == nil {
+			continue
+		}
+		ik := instanceKey{g.Group, *m.InstanceID}
+		c, ok := r.unnamed[ik]
+		if !ok {
+			continue
+		}
+		if k := (memberKey{g.Group, m.MemberID}); !r.known(k) {
+			r.contacts[k] = c
+		}
+	}
+	for ik, c := range r.unnamed {
+		if ik.group == g.Group && c.last.Before(asked) {
+			delete(r.unnamed, ik)
+		}
+	}
+}
+
+func (r *reaper) known(k memberKey) bool {
+	_, ok := r.contacts[k]
+	return ok
+}
+
 // silent lists the members that have said nothing for longer than their
 // session timeout, with that timeout, by group.
 func (r *reaper) silent(now time.Time) map[string]map[string]time.Duration {
@@ -135,6 +199,13 @@ func (r *reaper) silent(now time.Time) map[string]map[string]time.Duration {
 // kfake expires those that never sync itself; one no longer in its
 // group is forgotten. Groups without silent members cost nothing.
 func (r *reaper) reap(now time.Time) {
+	unnamed := r.unnamedGroups()
+	if len(unnamed) > 0 {
+		asked := time.Now()
+		// A group that errs (gone since) names no one: its joins
+		// are dropped with it.
+		r.describe(unnamed, func(g kmsg.DescribeGroupsResponseGroup) { r.name(g, asked) })
+	}
 	silent := r.silent(now)
 	for g := range r.stableSince {
 		if _, ok := silent[g]; !ok {
@@ -144,49 +215,67 @@ func (r *reaper) reap(now time.Time) {
 	if len(silent) == 0 {
 		return
 	}
+	groups := map[string]bool{}
+	for g := range silent {
+		groups[g] = true
+	}
+	r.describe(groups, func(g kmsg.DescribeGroupsResponseGroup) { r.reapGroup(now, g, silent[g.Group]) })
+}
+
+// describe describes groups and hands each to fn; a failed request is
+// left to the next tick.
+func (r *reaper) describe(groups map[string]bool, fn func(kmsg.DescribeGroupsResponseGroup)) {
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
 	defer cancel()
-	describe := kmsg.NewPtrDescribeGroupsRequest()
-	for g := range silent {
-		describe.Groups = append(describe.Groups, g)
+	req := kmsg.NewPtrDescribeGroupsRequest()
+	for g := range groups {
+		req.Groups = append(req.Groups, g)
 	}
-	resp, err := describe.RequestWith(ctx, r.cl)
+	resp, err := req.RequestWith(ctx, r.cl)
 	if err != nil {
-		return // the next tick tries again
+		return
 	}
 	for _, g := range resp.Groups {
-		members := map[string]bool{}
-		for _, m := range g.Members {
-			members[m.MemberID] = true
+		fn(g)
+	}
+}
+
+// reapGroup makes the silent members of g leave if g has been stable
+// long enough.
+func (r *reaper) reapGroup(now time.Time, g kmsg.DescribeGroupsResponseGroup, silent map[string]time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
+	defer cancel()
+	members := map[string]bool{}
+	for _, m := range g.Members {
+		members[m.MemberID] = true
+	}
+	if g.State != "Stable" {
+		delete(r.stableSince, g.Group)
+	} else if _, ok := r.stableSince[g.Group]; !ok {
+		r.stableSince[g.Group] = now
+	}
+	for id, session := range silent {
+		if !members[id] {
+			r.forget(memberKey{g.Group, id})
+			continue
 		}
-		if g.State != "Stable" {
-			delete(r.stableSince, g.Group)
-		} else if _, ok := r.stableSince[g.Group]; !ok {
-			r.stableSince[g.Group] = now
+		// A member that waited long in its JoinGroup last spoke
+		// then, yet syncs and heartbeats as soon as it has the
+		// answer: only a member silent for a whole session since
+		// the group settled is dead.
+		if since, ok := r.stableSince[g.Group]; !ok || now.Sub(since) <= session+reapGrace {
+			continue
 		}
-		for id, session := range silent[g.Group] {
-			if !members[id] {
-				r.forget(memberKey{g.Group, id})
-				continue
-			}
-			// A member that waited long in its JoinGroup last spoke
-			// then, yet syncs and heartbeats as soon as it has the
-			// answer: only a member silent for a whole session since
-			// the group settled is dead.
-			if since, ok := r.stableSince[g.Group]; !ok || now.Sub(since) <= session+reapGrace {
-				continue
-			}
-			leave := kmsg.NewPtrLeaveGroupRequest()
-			leave.Group = g.Group
-			m := kmsg.NewLeaveGroupRequestMember()
-			m.MemberID = id
-			reason := "silent past its session timeout (its process died during a rebalance)"
-			m.Reason = &reason
-			leave.Members = []kmsg.LeaveGroupRequestMember{m}
-			if r.leave(ctx, leave) {
-				r.logf("group %s: member %s has been silent past its session timeout; removed, so its partitions go to the living members", g.Group, id)
-				r.forget(memberKey{g.Group, id})
-			}
+		leave := kmsg.NewPtrLeaveGroupRequest()
+		leave.Group = g.Group
+		m := kmsg.NewLeaveGroupRequestMember()
+		m.MemberID = id
+		reason := "silent past its session timeout (its process died during a rebalance)"
+		m.Reason = &reason
+		leave.Members = []kmsg.LeaveGroupRequestMember{m}
+		if r.leave(ctx, leave) {
+			r.logf("group %s: member %s has been silent past its session timeout; removed, so its partitions go to the living members", g.Group, id)
+			r.forget(memberKey{g.Group, id})
 		}
 	}
 }
