@@ -8,18 +8,19 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/eddysql/eddy/kafka"
 )
 
-// kafkaServers is a one-broker Kafka cluster in the test process, a
-// client of it, and `eddy server` processes of one service on it, each
-// with its own data directory and the given server.properties lines.
+// kafkaServers is a one-broker Kafka cluster in the test process (eddy's
+// embedded broker, as `eddy kafka` runs it: kfake alone never times out
+// a server killed while it joins a group, see kafka/reaper.go), a client
+// of it, and `eddy server` processes of one service on it, each with its
+// own data directory and the given server.properties lines.
 type kafkaServers struct {
 	t     *testing.T
 	bin   string
-	kc    *kfake.Cluster
+	kc    *kafka.Embedded
 	cl    *kafka.Client
 	props string
 	// serviceID is the servers' --service-id.
@@ -36,13 +37,13 @@ type testServer struct {
 func newKafkaServers(t *testing.T, serviceID string, props ...string) *kafkaServers {
 	t.Helper()
 	ks := &kafkaServers{t: t, bin: buildEddy(t)}
-	kc, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation())
+	kc, err := kafka.StartEmbedded(kafka.EmbeddedConfig{Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(kc.Close)
+	t.Cleanup(func() { kc.Close() })
 	ks.kc = kc
-	if ks.cl, err = kafka.Dial(context.Background(), kafka.Config{Brokers: kc.ListenAddrs()}); err != nil {
+	if ks.cl, err = kafka.Dial(context.Background(), kafka.Config{Brokers: []string{kc.Addr()}}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ks.cl.Close() })
@@ -76,7 +77,7 @@ func (ks *kafkaServers) add(name string) *testServer {
 // start runs s (again, on its data directory) and waits for its API.
 func (ks *kafkaServers) start(s *testServer) {
 	ks.t.Helper()
-	s.cmd = exec.Command(ks.bin, "server", "--bootstrap-servers", strings.Join(ks.kc.ListenAddrs(), ","), "--listen", s.listen,
+	s.cmd = exec.Command(ks.bin, "server", "--bootstrap-servers", ks.kc.Addr(), "--listen", s.listen,
 		"--data-dir", s.dataDir, "--service-id", ks.serviceID, "--config-file", ks.props)
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
 	if err := s.cmd.Start(); err != nil {
