@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/eddysql/eddy/kafka"
+	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 // kafkaServers is a one-broker Kafka cluster in the test process (eddy's
@@ -18,9 +18,10 @@ import (
 // of it, and `eddy server` processes of one service on it, each with its
 // own data directory and the given server.properties lines.
 type kafkaServers struct {
-	t     *testing.T
-	bin   string
-	kc    *kafka.Embedded
+	t   *testing.T
+	bin string
+	// addr is the broker's bootstrap address.
+	addr  string
 	cl    *kafka.Client
 	props string
 	// serviceID is the servers' --service-id.
@@ -36,14 +37,32 @@ type testServer struct {
 
 func newKafkaServers(t *testing.T, serviceID string, props ...string) *kafkaServers {
 	t.Helper()
-	ks := &kafkaServers{t: t, bin: buildEddy(t)}
 	kc, err := kafka.StartEmbedded(kafka.EmbeddedConfig{Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { kc.Close() })
-	ks.kc = kc
-	if ks.cl, err = kafka.Dial(context.Background(), kafka.Config{Brokers: []string{kc.Addr()}}); err != nil {
+	return newKafkaServersOn(t, kc.Addr(), serviceID, props...)
+}
+
+// newBareKafkaServers is newKafkaServers on bare kfake, for a test that
+// needs a broker other than eddy's (its cluster id is kfake's).
+func newBareKafkaServers(t *testing.T, serviceID string, props ...string) *kafkaServers {
+	t.Helper()
+	kc, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.AllowAutoTopicCreation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(kc.Close)
+	return newKafkaServersOn(t, kc.ListenAddrs()[0], serviceID, props...)
+}
+
+// newKafkaServersOn makes the servers of serviceID on the broker at addr.
+func newKafkaServersOn(t *testing.T, addr, serviceID string, props ...string) *kafkaServers {
+	t.Helper()
+	ks := &kafkaServers{t: t, bin: buildEddy(t), addr: addr}
+	var err error
+	if ks.cl, err = kafka.Dial(context.Background(), kafka.Config{Brokers: []string{addr}}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ks.cl.Close() })
@@ -77,7 +96,7 @@ func (ks *kafkaServers) add(name string) *testServer {
 // start runs s (again, on its data directory) and waits for its API.
 func (ks *kafkaServers) start(s *testServer) {
 	ks.t.Helper()
-	s.cmd = exec.Command(ks.bin, "server", "--bootstrap-servers", ks.kc.Addr(), "--listen", s.listen,
+	s.cmd = exec.Command(ks.bin, "server", "--bootstrap-servers", ks.addr, "--listen", s.listen,
 		"--data-dir", s.dataDir, "--service-id", ks.serviceID, "--config-file", ks.props)
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
 	if err := s.cmd.Start(); err != nil {
