@@ -424,3 +424,67 @@ func TestDeadStaticJoinerLeavesItsGroup(t *testing.T) {
 		t.Errorf("group %s: %s %s after the static member was killed; want the living member alone", group, what, time.Since(last).Round(time.Second))
 	}
 }
+
+// TestReaperKeepsASlowMember: a member busy with one batch for several
+// sessions, in a stable group, heartbeats all along and is no reaper's:
+// it keeps its membership and its partition.
+func TestReaperKeepsASlowMember(t *testing.T) {
+	e, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "t", Partitions: 1, Replicas: 1})
+	cl, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	busy := 3 * (childSession + reapGrace)
+	started, done := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	sub, err := c.Subscribe(ctx, SubscribeOptions{Group: "g", Topics: []string{"t"}, Reset: Earliest,
+		SessionTimeout: childSession, RebalanceTimeout: childRebalance},
+		func(ctx context.Context, batch []Record) error {
+			if len(batch) == 0 {
+				return nil
+			}
+			once.Do(func() {
+				close(started)
+				select {
+				case <-time.After(busy):
+				case <-ctx.Done():
+				}
+				close(done)
+			})
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	var id string
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if st, ms := groupView(ctx, adm, "g"); st == "Stable" && len(ms) == 1 {
+			id = ms["eddy-test"]
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the member never joined")
+		}
+	}
+	if err := c.Produce(ctx, Record{Topic: "t", Partition: 0, Value: []byte("v")}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-started:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the batch never came")
+	}
+	for {
+		select {
+		case <-done:
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
+		if st, ms := groupView(ctx, adm, "g"); st != "Stable" || len(ms) != 1 || ms["eddy-test"] != id {
+			t.Fatalf("while its member was busy with a batch, the group was %s with %v; want it stable with the member %s", st, ms, id)
+		}
+	}
+}

@@ -54,13 +54,14 @@ type reaper struct {
 	// unnamed are the first JoinGroups of static members, whose member
 	// ids the reaper has yet to learn from DescribeGroups.
 	unnamed map[instanceKey]memberContact
-	// stableSince is when the reaper first saw each group with silent
-	// members stable, since it last saw it rebalancing; owned by run.
-	stableSince map[string]time.Time
-	cl          *kgo.Client // owned: closed by close
-	logf        func(string, ...any)
-	stop        chan struct{}
-	done        chan struct{}
+	// synced is when each group with members to watch last heard a
+	// SyncGroup: a rebalance ends with its leader's, and each member
+	// syncs once it has its JoinGroup answer.
+	synced map[string]time.Time
+	cl     *kgo.Client // owned: closed by close
+	logf   func(string, ...any)
+	stop   chan struct{}
+	done   chan struct{}
 }
 
 // startReaper watches c's group requests and reaps silent members of
@@ -71,7 +72,7 @@ func startReaper(c *kfake.Cluster, addr string, sec Security, logf func(string, 
 	if err != nil {
 		return nil, err
 	}
-	r := &reaper{contacts: map[memberKey]memberContact{}, unnamed: map[instanceKey]memberContact{}, stableSince: map[string]time.Time{}, cl: cl, logf: logf,
+	r := &reaper{contacts: map[memberKey]memberContact{}, unnamed: map[instanceKey]memberContact{}, synced: map[string]time.Time{}, cl: cl, logf: logf,
 		stop: make(chan struct{}), done: make(chan struct{})}
 	observe := func(req kmsg.Request) (kmsg.Response, error, bool) {
 		c.KeepControl()
@@ -102,6 +103,7 @@ func (r *reaper) heard(req kmsg.Request, now time.Time) {
 		// MEMBER_ID_REQUIRED and joins again with its id.
 	case *kmsg.SyncGroupRequest:
 		r.touch(memberKey{req.Group, req.MemberID}, now)
+		r.synced[req.Group] = now
 	case *kmsg.HeartbeatRequest:
 		r.touch(memberKey{req.Group, req.MemberID}, now)
 	case *kmsg.LeaveGroupRequest:
@@ -178,20 +180,51 @@ func (r *reaper) known(k memberKey) bool {
 }
 
 // silent lists the members that have said nothing for longer than their
-// session timeout, with that timeout, by group.
+// session timeout since they or their group last synced, with that
+// timeout, by group. (A member that waited long in its JoinGroup last
+// spoke then, yet syncs as soon as it has the answer: only a member
+// silent for a whole session since the group settled is dead.)
 func (r *reaper) silent(now time.Time) map[string]map[string]time.Duration {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := map[string]map[string]time.Duration{}
+	watched := map[string]bool{}
 	for k, c := range r.contacts {
-		if now.Sub(c.last) > c.session+reapGrace {
+		watched[k.group] = true
+		if r.silentFor(k, c, now) {
 			if out[k.group] == nil {
 				out[k.group] = map[string]time.Duration{}
 			}
 			out[k.group][k.member] = c.session
 		}
 	}
+	for k := range r.unnamed {
+		watched[k.group] = true
+	}
+	for g := range r.synced {
+		if !watched[g] {
+			delete(r.synced, g)
+		}
+	}
 	return out
+}
+
+// silentFor reports whether member k, last heard as c, has been silent
+// too long at now; r.mu is held.
+func (r *reaper) silentFor(k memberKey, c memberContact, now time.Time) bool {
+	since := c.last
+	if s := r.synced[k.group]; s.After(since) {
+		since = s
+	}
+	return now.Sub(since) > c.session+reapGrace
+}
+
+// stillSilent reports whether member k is still silent too long.
+func (r *reaper) stillSilent(k memberKey, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, ok := r.contacts[k]
+	return ok && r.silentFor(k, c, now)
 }
 
 // reap makes the silent members of stable groups leave. A silent member
@@ -207,11 +240,6 @@ func (r *reaper) reap(now time.Time) {
 		r.describe(unnamed, func(g kmsg.DescribeGroupsResponseGroup) { r.name(g, asked) })
 	}
 	silent := r.silent(now)
-	for g := range r.stableSince {
-		if _, ok := silent[g]; !ok {
-			delete(r.stableSince, g)
-		}
-	}
 	if len(silent) == 0 {
 		return
 	}
@@ -219,7 +247,7 @@ func (r *reaper) reap(now time.Time) {
 	for g := range silent {
 		groups[g] = true
 	}
-	r.describe(groups, func(g kmsg.DescribeGroupsResponseGroup) { r.reapGroup(now, g, silent[g.Group]) })
+	r.describe(groups, func(g kmsg.DescribeGroupsResponseGroup) { r.reapGroup(g, silent[g.Group]) })
 }
 
 // describe describes groups and hands each to fn; a failed request is
@@ -240,30 +268,23 @@ func (r *reaper) describe(groups map[string]bool, fn func(kmsg.DescribeGroupsRes
 	}
 }
 
-// reapGroup makes the silent members of g leave if g has been stable
-// long enough.
-func (r *reaper) reapGroup(now time.Time, g kmsg.DescribeGroupsResponseGroup, silent map[string]time.Duration) {
+// reapGroup makes the silent members of g leave if g is stable.
+func (r *reaper) reapGroup(g kmsg.DescribeGroupsResponseGroup, silent map[string]time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
 	defer cancel()
 	members := map[string]bool{}
 	for _, m := range g.Members {
 		members[m.MemberID] = true
 	}
-	if g.State != "Stable" {
-		delete(r.stableSince, g.Group)
-	} else if _, ok := r.stableSince[g.Group]; !ok {
-		r.stableSince[g.Group] = now
-	}
-	for id, session := range silent {
+	for id := range silent {
 		if !members[id] {
 			r.forget(memberKey{g.Group, id})
 			continue
 		}
-		// A member that waited long in its JoinGroup last spoke
-		// then, yet syncs and heartbeats as soon as it has the
-		// answer: only a member silent for a whole session since
-		// the group settled is dead.
-		if since, ok := r.stableSince[g.Group]; !ok || now.Sub(since) <= session+reapGrace {
+		// Only a settled group's silence counts, and a member
+		// heard from since (its requests queued behind the
+		// describe) lives.
+		if g.State != "Stable" || !r.stillSilent(memberKey{g.Group, id}, time.Now()) {
 			continue
 		}
 		leave := kmsg.NewPtrLeaveGroupRequest()
