@@ -725,6 +725,23 @@ func TestStartInsertValuesKeepsSerializers(t *testing.T) {
 	}
 }
 
+// droppedWithTopics starts an engine on cl that creates streams s
+// (topic in) and raw, and table AGG counting s, then drops AGG and raw
+// with DELETE TOPIC.
+func droppedWithTopics(t *testing.T, cl *kafka.MemCluster) *Engine {
+	t.Helper()
+	e := engineOn(t, cl)
+	mustExec(t, e, `CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='in', value_format='JSON', partitions=1);
+		CREATE STREAM raw (v INT) WITH (kafka_topic='raw', value_format='JSON', partitions=1);
+		CREATE TABLE agg AS SELECT k, COUNT(*) AS n FROM s GROUP BY k;
+		INSERT INTO s (k, v) VALUES ('a', 1);`)
+	if got := values(t, cl, "AGG"); len(got) != 1 {
+		t.Fatalf("setup: AGG holds %q", got)
+	}
+	mustExec(t, e, "DROP TABLE agg DELETE TOPIC; DROP STREAM raw DELETE TOPIC;")
+	return e
+}
+
 // TestRestartDoesNotDeleteATopicAgain: DROP … DELETE TOPIC deletes the
 // topic when it runs; a restart applies the command log again and must
 // not delete the topic made under that name since, by a new query or by
@@ -732,15 +749,7 @@ func TestStartInsertValuesKeepsSerializers(t *testing.T) {
 func TestRestartDoesNotDeleteATopicAgain(t *testing.T) {
 	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
 	ctx := context.Background()
-	e1 := engineOn(t, cl)
-	mustExec(t, e1, `CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='in', value_format='JSON', partitions=1);
-		CREATE STREAM raw (v INT) WITH (kafka_topic='raw', value_format='JSON', partitions=1);
-		CREATE TABLE agg AS SELECT k, COUNT(*) AS n FROM s GROUP BY k;
-		INSERT INTO s (k, v) VALUES ('a', 1);`)
-	if got := values(t, cl, "AGG"); len(got) != 1 {
-		t.Fatalf("setup: AGG holds %q", got)
-	}
-	mustExec(t, e1, "DROP TABLE agg DELETE TOPIC; DROP STREAM raw DELETE TOPIC;")
+	e1 := droppedWithTopics(t, cl)
 	for _, topic := range []string{"AGG", "raw"} {
 		if _, ok, _ := cl.Topic(ctx, topic); ok {
 			t.Fatalf("DROP … DELETE TOPIC left topic %s", topic)
@@ -779,15 +788,7 @@ func TestRestartDoesNotDeleteATopicAgain(t *testing.T) {
 func TestRestartDoesNotBringBackADroppedTopic(t *testing.T) {
 	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
 	ctx := context.Background()
-	e1 := engineOn(t, cl)
-	mustExec(t, e1, `CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='in', value_format='JSON', partitions=1);
-		CREATE STREAM raw (v INT) WITH (kafka_topic='raw', value_format='JSON', partitions=1);
-		CREATE TABLE agg AS SELECT k, COUNT(*) AS n FROM s GROUP BY k;
-		INSERT INTO s (k, v) VALUES ('a', 1);`)
-	if got := values(t, cl, "AGG"); len(got) != 1 {
-		t.Fatalf("setup: AGG holds %q", got)
-	}
-	mustExec(t, e1, "DROP TABLE agg DELETE TOPIC; DROP STREAM raw DELETE TOPIC;")
+	e1 := droppedWithTopics(t, cl)
 	if err := e1.Close(); err != nil {
 		t.Fatal(err)
 	}

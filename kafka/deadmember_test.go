@@ -1,11 +1,9 @@
 package kafka
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -62,47 +60,23 @@ func startChildMember(t *testing.T, addr, group, clientID string) (kill func()) 
 // environment (EDDY_KAFKA_MEMBER_INSTANCE=id makes it a static member).
 func startChildMemberEnv(t *testing.T, addr, group, clientID string, env ...string) (kill func()) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestGroupMemberChild$", "-test.v")
-	cmd.Env = append(os.Environ(), "EDDY_KAFKA_MEMBER_ADDR="+addr, "EDDY_KAFKA_MEMBER_GROUP="+group, "EDDY_KAFKA_MEMBER_CLIENT="+clientID)
-	cmd.Env = append(cmd.Env, env...)
-	out, err := cmd.StdoutPipe()
+	env = append([]string{"EDDY_KAFKA_MEMBER_ADDR=" + addr, "EDDY_KAFKA_MEMBER_GROUP=" + group, "EDDY_KAFKA_MEMBER_CLIENT=" + clientID}, env...)
+	line, kill := startChild(t, "TestGroupMemberChild", func(l string) bool { return l == "READY" || strings.HasPrefix(l, "FAIL") }, env...)
+	if line != "READY" {
+		t.Fatalf("member %s did not start: %q", clientID, line)
+	}
+	return kill
+}
+
+// adminOf is an admin client of e, closed when the test ends.
+func adminOf(t *testing.T, e *Embedded) *kadm.Client {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	kill = func() {
-		once.Do(func() {
-			cmd.Process.Kill()
-			cmd.Wait()
-		})
-	}
-	t.Cleanup(kill)
-	ready := make(chan bool, 1)
-	go func() { // owned by this test: ends when the child's stdout closes
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			switch line := sc.Text(); {
-			case line == "READY":
-				ready <- true
-			case strings.HasPrefix(line, "FAIL"):
-				t.Log(clientID, line)
-				ready <- false
-			}
-		}
-	}()
-	select {
-	case ok := <-ready:
-		if !ok {
-			t.Fatalf("member %s failed", clientID)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("member %s did not start", clientID)
-	}
-	return kill
+	t.Cleanup(cl.Close)
+	return kadm.NewClient(cl)
 }
 
 // groupView describes group: its state and member ids by client id.
@@ -138,12 +112,7 @@ type deadMemberCase struct {
 func runDeadMember(t *testing.T, tc deadMemberCase) (gone time.Duration, ok bool) {
 	e, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "t", Partitions: 1, Replicas: 1})
 	const group = "g"
-	cl, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
+	adm := adminOf(t, e)
 	waitMembers := func(n int) map[string]string {
 		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 			if st, ms := groupView(ctx, adm, group); st == "Stable" && len(ms) == n {
@@ -313,12 +282,7 @@ func TestDeadMemberLeavesItsGroup(t *testing.T) {
 // Eight groups at once make the lost answer near certain in one.
 func TestDeadStaticJoinerLeavesItsGroup(t *testing.T) {
 	e, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "t", Partitions: 1, Replicas: 1})
-	cl, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
+	adm := adminOf(t, e)
 	const groups = 8
 	var (
 		mu    sync.Mutex
@@ -430,12 +394,7 @@ func TestDeadStaticJoinerLeavesItsGroup(t *testing.T) {
 // it keeps its membership and its partition.
 func TestReaperKeepsASlowMember(t *testing.T) {
 	e, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "t", Partitions: 1, Replicas: 1})
-	cl, err := kgo.NewClient(kgo.SeedBrokers(e.Addr()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
+	adm := adminOf(t, e)
 	busy := 3 * (childSession + reapGrace)
 	started, done := make(chan struct{}), make(chan struct{})
 	var once sync.Once

@@ -261,8 +261,23 @@ func TestEmbeddedKill9(t *testing.T) {
 // not.
 func startChildBroker(t *testing.T, dir string) (addr string, kill func()) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestEmbeddedKill9Child$", "-test.v")
-	cmd.Env = append(os.Environ(), "EDDY_KAFKA_KILL9_DIR="+dir)
+	line, kill := startChild(t, "TestEmbeddedKill9Child", func(l string) bool { return strings.HasPrefix(l, "ADDR ") },
+		"EDDY_KAFKA_KILL9_DIR="+dir)
+	if line == "" {
+		t.Fatal("child broker did not start")
+	}
+	return strings.TrimPrefix(line, "ADDR "), kill
+}
+
+// startChild runs the test binary's test (a child helper that does
+// nothing unless its environment says so) in a process of its own with
+// env added, and waits up to 30 s for the first line it prints that
+// match accepts, "" if none came before it exited. kill sends it SIGKILL
+// and waits for it; the test's end kills it if the test did not.
+func startChild(t *testing.T, test string, match func(line string) bool, env ...string) (line string, kill func()) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.v")
+	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -274,30 +289,28 @@ func startChildBroker(t *testing.T, dir string) (addr string, kill func()) {
 	var once sync.Once
 	kill = func() {
 		once.Do(func() {
-			if err := cmd.Process.Kill(); err != nil {
-				t.Error(err)
-			}
+			cmd.Process.Kill()
 			cmd.Wait()
 		})
 	}
 	t.Cleanup(kill)
-	addrc := make(chan string, 1)
-	go func() { // owned by this test: ends when the child's stdout closes
+	found := make(chan string, 1)
+	go func() { // owned by this test: reads the child's output until it closes
 		sc := bufio.NewScanner(out)
+		sent := false
 		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), "ADDR "); ok {
-				addrc <- a
+			if !sent && match(sc.Text()) {
+				found <- sc.Text()
+				sent = true
 			}
 		}
-		close(addrc)
+		if !sent {
+			found <- ""
+		}
 	}()
 	select {
-	case addr = <-addrc:
+	case line = <-found:
 	case <-time.After(30 * time.Second):
-		t.Fatal("child broker did not start")
 	}
-	if addr == "" {
-		t.Fatal("child broker failed")
-	}
-	return addr, kill
+	return line, kill
 }
