@@ -301,7 +301,7 @@ func fenceProducers(dataDir string, fence map[int64]int16) error {
 		binary.LittleEndian.PutUint32(entry[0:4], uint32(2+len(data)))
 		binary.LittleEndian.PutUint16(entry[8:10], snapshotVersion)
 		entry = append(entry, data...)
-		binary.LittleEndian.PutUint32(entry[4:8], crc32.Checksum(entry[8:], crc32.MakeTable(crc32.Castagnoli)))
+		binary.LittleEndian.PutUint32(entry[4:8], crc32.Checksum(entry[8:], castagnoli))
 		buf = append(buf, entry...)
 	}
 	f, err := os.OpenFile(filepath.Join(dataDir, pidsLog), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
@@ -397,7 +397,6 @@ func eachBatch(path string, verify bool, fn func(pos int64, h batchHeader, batch
 		buf, bufAt = buf[:got], pos
 		return nil
 	}
-	castagnoli := crc32.MakeTable(crc32.Castagnoli)
 	pos := int64(0)
 	for pos+batchHeaderSize <= size {
 		if err := read(pos, batchHeaderSize); err != nil {
@@ -453,7 +452,7 @@ func indexEpochs(path string) ([]int32, error) {
 	for i := 0; i+entry <= len(raw); i += entry {
 		e := raw[i : i+entry]
 		var epoch int32
-		if byte(crc32.Checksum(e[2:], crc32.MakeTable(crc32.Castagnoli))) == e[1] {
+		if byte(crc32.Checksum(e[2:], castagnoli)) == e[1] {
 			epoch = int32(binary.LittleEndian.Uint32(e[2:6]))
 		}
 		out = append(out, epoch)

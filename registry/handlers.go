@@ -54,14 +54,16 @@ func (h *httpAPI) getVersion(req *http.Request) (SubjectVersion, error) {
 	if err != nil {
 		return SubjectVersion{}, err
 	}
-	return h.r.Version(req.PathValue("subject"), v, boolParam(req, "deleted"))
+	sv, err := h.r.Version(req.PathValue("subject"), v, boolParam(req, "deleted"))
+	if err != nil {
+		return sv, err
+	}
+	sv.Schema, err = h.inFormat(req, sv.Schema)
+	return sv, err
 }
 
 func (h *httpAPI) version(w http.ResponseWriter, req *http.Request) {
 	sv, err := h.getVersion(req)
-	if err == nil {
-		sv.Schema, err = h.inFormat(req, sv.Schema)
-	}
 	if err != nil {
 		writeError(w, err)
 		return
@@ -94,9 +96,6 @@ func writeRaw(w http.ResponseWriter, s Schema) {
 
 func (h *httpAPI) versionSchema(w http.ResponseWriter, req *http.Request) {
 	sv, err := h.getVersion(req)
-	if err == nil {
-		sv.Schema, err = h.inFormat(req, sv.Schema)
-	}
 	if err != nil {
 		writeError(w, err)
 		return
