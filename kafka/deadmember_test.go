@@ -68,6 +68,19 @@ func startChildMemberEnv(t *testing.T, addr, group, clientID string, env ...stri
 	return kill
 }
 
+// idleMember joins group on topic t through c with the children's
+// session and rebalance timeouts, handling nothing, until the test ends.
+func idleMember(t *testing.T, ctx context.Context, c *Client, group string) {
+	t.Helper()
+	sub, err := c.Subscribe(ctx, SubscribeOptions{Group: group, Topics: []string{"t"}, Reset: Latest,
+		SessionTimeout: childSession, RebalanceTimeout: childRebalance},
+		func(context.Context, []Record) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sub.Close() })
+}
+
 // adminOf is an admin client of e, closed when the test ends.
 func adminOf(t *testing.T, e *Embedded) *kadm.Client {
 	t.Helper()
@@ -122,15 +135,7 @@ func runDeadMember(t *testing.T, tc deadMemberCase) (gone time.Duration, ok bool
 		t.Fatalf("group never stable with %d members", n)
 		return nil
 	}
-	startA := func() {
-		sub, err := c.Subscribe(ctx, SubscribeOptions{Group: group, Topics: []string{"t"}, Reset: Latest,
-			SessionTimeout: childSession, RebalanceTimeout: childRebalance},
-			func(context.Context, []Record) error { return nil })
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { sub.Close() })
-	}
+	startA := func() { idleMember(t, ctx, c, group) }
 	var killB func()
 	if tc.bFirst {
 		killB = startChildMember(t, e.Addr(), group, "member-b")
@@ -319,14 +324,7 @@ func TestDeadStaticJoinerLeavesItsGroup(t *testing.T) {
 		return nil, nil, false
 	})
 	for g := range groups {
-		group := fmt.Sprintf("g%d", g)
-		sub, err := c.Subscribe(ctx, SubscribeOptions{Group: group, Topics: []string{"t"}, Reset: Latest,
-			SessionTimeout: childSession, RebalanceTimeout: childRebalance},
-			func(context.Context, []Record) error { return nil })
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { sub.Close() })
+		idleMember(t, ctx, c, fmt.Sprintf("g%d", g))
 	}
 	for g := range groups {
 		group := fmt.Sprintf("g%d", g)
