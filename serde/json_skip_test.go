@@ -1,7 +1,9 @@
 package serde
 
 import (
+	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"testing"
 
@@ -95,5 +97,51 @@ func checkSameRows(t *testing.T, d SlabDecoder, width int, recs []string, full b
 	}
 	if full && remembered != len(slab.a.skipped) {
 		t.Errorf("%d keys remembered, want %d: the test no longer exercises the memo", remembered, len(slab.a.skipped))
+	}
+}
+
+// TestSkippedNumbersFollowJSONGrammar: a number under a key that matches
+// no column is checked, not read, digits eight at a time; whatever its
+// length and wherever a digit run crosses an eight-byte boundary, the
+// record is refused exactly when the JSON is not valid (leading zeros,
+// a bare '.', 'e' without digits, letters after the digits).
+func TestSkippedNumbersFollowJSONGrammar(t *testing.T) {
+	s, err := New(Format{Name: JSON}, []types.Column{col("A", types.BigintType)}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rnd := rand.New(rand.NewPCG(7, 11))
+	digits := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('0' + rnd.IntN(10))
+		}
+		return string(b)
+	}
+	parts := []func() string{
+		func() string { return "" },
+		func() string { return "-" },
+		func() string { return "." },
+		func() string { return "e" },
+		func() string { return "E+" },
+		func() string { return "e-" },
+		func() string { return "x" },
+		func() string { return "0" },
+		func() string { return digits(1 + rnd.IntN(20)) },
+	}
+	row := make([]any, 1)
+	for range 20_000 {
+		var num string
+		for range 1 + rnd.IntN(4) {
+			num += parts[rnd.IntN(len(parts))]()
+		}
+		// The number ends the record or runs up to the next key, so the
+		// eight-byte reads meet both the end of the bytes and more text.
+		for _, rec := range []string{`{"a":1,"n":` + num + `}`, `{"n":` + num + `,"a":2}`} {
+			err := s.Decode([]byte(rec), row)
+			if valid := json.Valid([]byte(rec)); valid != (err == nil) {
+				t.Fatalf("%s: valid JSON %v, decode error %v", rec, valid, err)
+			}
+		}
 	}
 }

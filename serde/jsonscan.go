@@ -447,6 +447,13 @@ var pow10 = [9]int64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 1000000
 
 func (s *scanner) digits() int {
 	b, i := s.b, s.i
+	for i+8 <= len(b) { // eight bytes at a time, as integer reads
+		d := leadingDigits(binary.LittleEndian.Uint64(b[i:]))
+		i += d
+		if d < 8 {
+			break
+		}
+	}
 	for i < len(b) && b[i]-'0' <= 9 {
 		i++
 	}
