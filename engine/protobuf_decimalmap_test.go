@@ -83,3 +83,93 @@ func TestProtobufDecimalMapKeepsLegacySchema(t *testing.T) {
 		t.Fatalf("latest value schema id %d (%v), want the legacy one %d", latest, err, id)
 	}
 }
+
+// mapSink makes a PROTOBUF sink S3 with a MAP of strings and a STRUCT
+// after it, waits until its two records are in its topic, and reads them
+// back through a stream inferred over the topic.
+func mapSink(t *testing.T, e *Engine) []string {
+	t.Helper()
+	mustExec(t, e, "CREATE STREAM s1 (id BIGINT) WITH (kafka_topic='s1', value_format='JSON', partitions=1);")
+	mustExec(t, e, "INSERT INTO s1 (id) VALUES (1);")
+	mustExec(t, e, "INSERT INTO s1 (id) VALUES (2);")
+	mustExec(t, e, "CREATE STREAM s3 WITH (VALUE_FORMAT='PROTOBUF') AS SELECT id, MAP('a' := 'x', 'b' := CAST(id AS STRING)) AS m, STRUCT(n := CAST(id AS INT)) AS s FROM s1;")
+	pushRows(t, e, "SELECT * FROM s3 EMIT CHANGES LIMIT 2;")
+	mustExec(t, e, "CREATE STREAM x WITH (kafka_topic='S3', value_format='PROTOBUF');")
+	return pushRows(t, e, "SELECT id, m['a'] AS a, m['b'] AS b, s->n AS n FROM x EMIT CHANGES LIMIT 2;")
+}
+
+// TestProtobufMapSinkOverKsqlDBSubject: a sink whose value subject holds
+// the schema ksqlDB registered for it (each map a repeated
+// ConnectDefaultNEntry message, which takes a number, so the struct after
+// it is ConnectDefault3), as when a ksqlDB deployment's queries move to
+// eddy, is made: eddy declares maps as ksqlDB does. It declared
+// map<string, string> and named the struct ConnectDefault2, which the
+// registry refused as not BACKWARD compatible.
+func TestProtobufMapSinkOverKsqlDBSubject(t *testing.T) {
+	e, _, rc := registryEngine(t, nil)
+	const ksqldb = `syntax = "proto3";
+
+message ConnectDefault1 {
+  int64 ID = 1;
+  repeated ConnectDefault2Entry M = 2;
+  ConnectDefault3 S = 3;
+
+  message ConnectDefault2Entry {
+    string key = 1;
+    string value = 2;
+  }
+  message ConnectDefault3 {
+    int32 N = 1;
+  }
+}
+`
+	if _, err := rc.Register("S3-value", serde.RegSchema{Type: "PROTOBUF", Schema: ksqldb}); err != nil {
+		t.Fatal(err)
+	}
+	got := mapSink(t, e)
+	want := []string{"[1 x 1 1]", "[2 x 2 2]"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("rows %q, want %q", got, want)
+	}
+	_, rs, err := rc.Latest("S3-value")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, decl := range []string{"repeated ConnectDefault2Entry M = 2;", "ConnectDefault3 S = 3;"} {
+		if !strings.Contains(rs.Schema, decl) {
+			t.Errorf("latest S3-value schema lacks %q:\n%s", decl, rs.Schema)
+		}
+	}
+}
+
+// TestProtobufMapSinkKeepsNativeMaps: a sink whose value subject holds
+// the map<string, string> an earlier eddy registered keeps declaring its
+// maps so (a restart replaying the CREATE ... AS SELECT over a data
+// directory of that eddy): the entries would be refused.
+func TestProtobufMapSinkKeepsNativeMaps(t *testing.T) {
+	e, _, rc := registryEngine(t, nil)
+	const earlier = `syntax = "proto3";
+
+message ConnectDefault1 {
+  int64 ID = 1;
+  map<string, string> M = 2;
+  ConnectDefault2 S = 3;
+
+  message ConnectDefault2 {
+    int32 N = 1;
+  }
+}
+`
+	id, err := rc.Register("S3-value", serde.RegSchema{Type: "PROTOBUF", Schema: earlier})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := mapSink(t, e)
+	want := []string{"[1 x 1 1]", "[2 x 2 2]"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("rows %q, want %q", got, want)
+	}
+	if latest, _, err := rc.Latest("S3-value"); err != nil || latest != id {
+		t.Fatalf("latest value schema id %d (%v), want the earlier one %d", latest, err, id)
+	}
+}

@@ -93,25 +93,44 @@ func checkProtobuf(f Format, cols []types.Column, isKey bool) error {
 // ---- schema text from columns ----
 
 // pbGen writes proto3 schema text for columns, naming messages
-// ConnectDefaultN as ksqlDB does. Registered schemas declare maps as
-// map<string, V>, except a map whose values need field options (a
-// DECIMAL's precision and scale), which is declared as ksqlDB declares
-// every map: a repeated ConnectDefaultNEntry message of key and value,
-// whose value field carries the options (a map<string, V> field's options
-// are the map's, not its values'). legacyMaps keeps map<string, V> for
-// those too, as eddy registered them before. Result schemas sent to REST
-// clients (entries) declare every MAP as entries.
+// ConnectDefaultN as ksqlDB does. A MAP is declared as ksqlDB declares it
+// (Confluent's ProtobufData): a repeated ConnectDefaultNEntry message of
+// key and value, the value field carrying any options (a DECIMAL's
+// precision and scale; a map<string, V> field's options are the map's,
+// not its values'). maps keeps an earlier eddy's map<string, V> where a
+// subject already holds it (pbMapShape).
 type pbGen struct {
-	nullable   string
-	entries    bool
-	legacyMaps bool
-	next       int
-	imports    map[string]bool
+	nullable string
+	maps     pbMapShape
+	next     int
+	imports  map[string]bool
 }
 
-// pbNeedsEntries reports whether a map's value type needs field options,
-// which only an entry message's value field can carry.
-func pbNeedsEntries(elem *types.Type) bool { return elem.Kind == types.Decimal }
+// pbMapShape is how a schema declares its maps. Entry messages are
+// ksqlDB's; eddy declared map<string, V> before 2026-12-07, and that day
+// map<string, V> except for DECIMAL values. The shapes are not BACKWARD
+// compatible with each other (the field's type names differ, and an
+// entry message takes a ConnectDefaultN number a map<string, V> does not,
+// renaming the structs after it), so a sink over a subject keeps the
+// shape the subject holds.
+type pbMapShape int
+
+const (
+	pbMapEntries          pbMapShape = iota // every map as entry messages, as ksqlDB
+	pbMapNativeButDecimal                   // map<string, V>, entries for DECIMAL values
+	pbMapNative                             // map<string, V> for every map
+)
+
+// entries reports whether a map of elem values is declared as entries.
+func (m pbMapShape) entries(elem *types.Type) bool {
+	switch m {
+	case pbMapNativeButDecimal:
+		return elem.Kind == types.Decimal
+	case pbMapNative:
+		return false
+	}
+	return true
+}
 
 // file wraps message text in the proto3 header, package and the imports
 // the messages used.
@@ -135,9 +154,10 @@ func (g *pbGen) file(pkg, body string) string {
 
 // protoSchemaFor writes the proto3 schema ksqlDB generates for columns:
 // message ConnectDefault1 (or the configured full name), one field per
-// column numbered from 1, nested structs as nested ConnectDefaultN.
-func protoSchemaFor(cols []types.Column, fullName, nullable string, legacyMaps bool) string {
-	g := &pbGen{nullable: nullable, legacyMaps: legacyMaps, next: 1, imports: map[string]bool{}}
+// column numbered from 1, nested structs as nested ConnectDefaultN, maps
+// declared as maps says.
+func protoSchemaFor(cols []types.Column, fullName, nullable string, maps pbMapShape) string {
+	g := &pbGen{nullable: nullable, maps: maps, next: 1, imports: map[string]bool{}}
 	pkg, name := "", fullName
 	if i := strings.LastIndexByte(fullName, '.'); i >= 0 {
 		pkg, name = fullName[:i], fullName[i+1:]
@@ -182,7 +202,7 @@ func (g *pbGen) fieldType(t *types.Type, nested *[]string, indent string) (typ, 
 		et, eo, _ := g.scalarOrMessage(t.Elem, nested, indent, false)
 		return et, eo, "repeated "
 	case types.Map:
-		if g.entries || (!g.legacyMaps && pbNeedsEntries(t.Elem)) {
+		if g.maps.entries(t.Elem) {
 			// As Confluent's ProtobufData writes a map: key and value are
 			// never wrapped or optional.
 			name := g.newName() + "Entry"
@@ -816,7 +836,7 @@ func newProtobufSerde(f Format, cols []types.Column, isKey bool, sr *srContext) 
 			return nil, fmt.Errorf("schema id %d is %s schema, not PROTOBUF", id, aKind(rs.Type))
 		}
 	} else {
-		rs = RegSchema{Type: SchemaProtobuf, Schema: protoSchemaFor(cols, full, nullable, sr != nil && sr.holdsLegacyDecimalMap())}
+		rs = RegSchema{Type: SchemaProtobuf, Schema: protoSchemaFor(cols, full, nullable, sr.mapShape())}
 		if sr != nil {
 			if id, err = sr.register(rs); err != nil {
 				return nil, err
@@ -841,25 +861,30 @@ func newProtobufSerde(f Format, cols []types.Column, isKey bool, sr *srContext) 
 	return s, nil
 }
 
-// holdsLegacyDecimalMap reports whether the subject's latest schema is
-// PROTOBUF declaring a map<string, confluent.type.Decimal> field, as eddy
-// registered a MAP of DECIMAL values before it declared such maps as
-// entry messages. A sink writing there keeps that shape: the entry
-// message is no map to a registry's compatibility check, so a restart's
-// replayed CREATE ... AS SELECT, or the sink made again over its topic,
-// would be refused.
-func (c *srContext) holdsLegacyDecimalMap() bool {
+// mapShape is how a sink writing to the subject declares its maps: as
+// the subject's latest PROTOBUF schema does when it holds a
+// map<string, V> field (an earlier eddy registered it), else as ksqlDB
+// does. A map<string, confluent.type.Decimal> field is the shape of eddy
+// before 2026-12-07, any other map<string, V> that of that day, which
+// declared maps of DECIMAL values as entries. Kept, the replayed
+// CREATE ... AS SELECT of a restart, or a sink made again over its
+// topic, registers what the subject holds instead of being refused.
+func (c *srContext) mapShape() pbMapShape {
+	if c == nil {
+		return pbMapEntries
+	}
 	_, rs, err := c.env.Registry.Latest(c.subject)
 	if err != nil || !strings.EqualFold(rs.Type, SchemaProtobuf) {
-		return false
+		return pbMapEntries
 	}
 	fd, err := compileProto(c.env.Registry, rs)
 	if err != nil {
-		return false
+		return pbMapEntries
 	}
+	shape := pbMapEntries
 	seen := map[protoreflect.FullName]bool{}
-	var walk func(ms protoreflect.MessageDescriptors) bool
-	walk = func(ms protoreflect.MessageDescriptors) bool {
+	var walk func(ms protoreflect.MessageDescriptors)
+	walk = func(ms protoreflect.MessageDescriptors) {
 		for i := 0; i < ms.Len(); i++ {
 			m := ms.Get(i)
 			if seen[m.FullName()] {
@@ -868,17 +893,20 @@ func (c *srContext) holdsLegacyDecimalMap() bool {
 			seen[m.FullName()] = true
 			for j := 0; j < m.Fields().Len(); j++ {
 				f := m.Fields().Get(j)
-				if f.IsMap() && f.MapValue().Message() != nil && f.MapValue().Message().FullName() == "confluent.type.Decimal" {
-					return true
+				if !f.IsMap() {
+					continue
+				}
+				if v := f.MapValue().Message(); v != nil && v.FullName() == "confluent.type.Decimal" {
+					shape = pbMapNative
+				} else if shape == pbMapEntries {
+					shape = pbMapNativeButDecimal
 				}
 			}
-			if walk(m.Messages()) {
-				return true
-			}
+			walk(m.Messages())
 		}
-		return false
 	}
-	return walk(fd.Messages())
+	walk(fd.Messages())
+	return shape
 }
 
 // pbEntryList reports whether fd is a MAP declared as ksqlDB and

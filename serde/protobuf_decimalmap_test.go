@@ -195,3 +195,85 @@ func TestProtobufNullInListIsZero(t *testing.T) {
 		}
 	}
 }
+
+// TestProtobufMapsRegisterAsKsqlDB: every MAP is registered as ksqlDB
+// registers it, a repeated ConnectDefaultNEntry message that takes its
+// number before the structs after it; a subject holding an earlier
+// eddy's map<string, V> fields keeps them (pbMapShape).
+func TestProtobufMapsRegisterAsKsqlDB(t *testing.T) {
+	cols := []types.Column{
+		col("ID", types.BigintType),
+		col("M", types.MapOf(types.StringType, types.StringType)),
+		col("S", types.StructOf(types.Field{Name: "N", Type: types.IntType})),
+	}
+	const want = `syntax = "proto3";
+
+message ConnectDefault1 {
+  int64 ID = 1;
+  repeated ConnectDefault2Entry M = 2;
+  ConnectDefault3 S = 3;
+
+  message ConnectDefault2Entry {
+    string key = 1;
+    string value = 2;
+  }
+
+  message ConnectDefault3 {
+    int32 N = 1;
+  }
+}
+`
+	reg, env := srEnv()
+	w := mustNewFor(t, fmtOf(Protobuf), cols, false, env)
+	if _, rs, err := reg.Latest("t-value"); err != nil || rs.Schema != want {
+		t.Fatalf("registered (%v)\n%s\nwant\n%s", err, rs.Schema, want)
+	}
+	row := []any{int64(1), &types.MapVal{Keys: []any{"k"}, Vals: []any{"v"}}, types.StructVal{int32(2)}}
+	roundTrip(t, w, row)
+
+	const earlier = `syntax = "proto3";
+
+message ConnectDefault1 {
+  int64 ID = 1;
+  map<string, string> M = 2;
+  ConnectDefault2 S = 3;
+
+  message ConnectDefault2 {
+    int32 N = 1;
+  }
+}
+`
+	reg, env = srEnv()
+	reg.put("t-value", 1, RegSchema{Type: SchemaProtobuf, Schema: earlier})
+	w = mustNewFor(t, fmtOf(Protobuf), cols, false, env)
+	if _, rs, _ := reg.Latest("t-value"); rs.Schema != earlier {
+		t.Fatalf("writer registered\n%s\nover the earlier\n%s", rs.Schema, earlier)
+	}
+	roundTrip(t, w, row)
+}
+
+// TestProtobufMapShapeOfDecimalEntriesKept: a subject holding the shape
+// eddy registered on 2026-12-07 (map<string, V>, entries for DECIMAL
+// values) keeps it too.
+func TestProtobufMapShapeOfDecimalEntriesKept(t *testing.T) {
+	cols := []types.Column{
+		col("M", types.MapOf(types.StringType, types.StringType)),
+		col("D", types.MapOf(types.StringType, types.DecimalOf(4, 2))),
+		col("S", types.StructOf(types.Field{Name: "N", Type: types.IntType})),
+	}
+	that := protoSchemaFor(cols, "", pbNullDefault, pbMapNativeButDecimal)
+	if !strings.Contains(that, "map<string, string> M = 1;") || !strings.Contains(that, "repeated ConnectDefault2Entry D = 2;") {
+		t.Fatalf("not that day's shape:\n%s", that)
+	}
+	reg, env := srEnv()
+	reg.put("t-value", 1, RegSchema{Type: SchemaProtobuf, Schema: that})
+	w := mustNewFor(t, fmtOf(Protobuf), cols, false, env)
+	if _, rs, _ := reg.Latest("t-value"); rs.Schema != that {
+		t.Fatalf("writer registered\n%s\nover\n%s", rs.Schema, that)
+	}
+	roundTrip(t, w, []any{
+		&types.MapVal{Keys: []any{"k"}, Vals: []any{"v"}},
+		&types.MapVal{Keys: []any{"d"}, Vals: []any{decimal.RequireFromString("1.25")}},
+		types.StructVal{int32(3)},
+	})
+}

@@ -100,7 +100,11 @@ func checkProtoRowType(t *types.Type, inList bool) error {
 // protoRowSchema writes the result schema; entries selects ksqlDB's
 // repeated entry messages for maps over map<string, V>.
 func protoRowSchema(cols []types.Column, entries bool) string {
-	g := &pbGen{nullable: pbNullDefault, entries: entries, next: 1, imports: map[string]bool{}}
+	maps := pbMapNative
+	if entries {
+		maps = pbMapEntries
+	}
+	g := &pbGen{nullable: pbNullDefault, maps: maps, next: 1, imports: map[string]bool{}}
 	fs := make([]types.Field, len(cols))
 	for i, c := range cols {
 		fs[i] = types.Field{Name: c.Name, Type: c.Type}
