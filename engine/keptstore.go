@@ -8,8 +8,8 @@ import (
 	"hash/fnv"
 	"os"
 	"path/filepath"
-	"syscall"
 
+	"github.com/eddysql/eddy/internal/filelock"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/state"
@@ -70,9 +70,9 @@ func (e *Engine) lockKept(name string) (k keptStore, ok bool, err error) {
 	if err != nil {
 		return keptStore{}, false, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := filelock.TryLock(f); err != nil {
 		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		if errors.Is(err, filelock.ErrLocked) {
 			return keptStore{}, false, nil
 		}
 		return keptStore{}, false, err

@@ -13,9 +13,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/eddysql/eddy/internal/filelock"
 	"github.com/eddysql/eddy/kafka"
 	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/runtime"
@@ -161,7 +161,7 @@ func (e *Engine) pullDir() (string, error) {
 		if err != nil {
 			continue // just made, or not ours to judge
 		}
-		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+		if filelock.TryLock(f) == nil {
 			if err := os.RemoveAll(dir); err != nil {
 				e.opts.Logf("remove the pull stores %s left by an earlier run: %v", dir, err)
 			}
@@ -176,7 +176,7 @@ func (e *Engine) pullDir() (string, error) {
 	// finds it unlocked.
 	f, err := os.Create(filepath.Join(dir, ownerFile+".new"))
 	if err == nil {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		err = filelock.TryLock(f)
 	}
 	if err == nil {
 		err = os.Rename(f.Name(), filepath.Join(dir, ownerFile))

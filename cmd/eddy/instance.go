@@ -11,10 +11,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/eddysql/eddy/internal/atomicfile"
+	"github.com/eddysql/eddy/internal/filelock"
 )
 
 // instanceFile, in a data directory, is held locked (flock) by the eddy
@@ -70,7 +70,7 @@ func lockDataDir(dir string, wait time.Duration, logf func(string, ...any)) (*in
 	began := time.Now()
 	told := false
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		err := filelock.TryLock(f)
 		if err == nil {
 			// What the last holder published (a killed one's REST
 			// address, say) is not this process's: say at once who
@@ -82,7 +82,7 @@ func lockDataDir(dir string, wait time.Duration, logf func(string, ...any)) (*in
 			}
 			return l, nil
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
+		if !errors.Is(err, filelock.ErrLocked) {
 			f.Close()
 			return nil, fmt.Errorf("lock %s: %w", path, err)
 		}

@@ -4,14 +4,11 @@
 package testenv
 
 import (
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -99,38 +96,25 @@ func (s *Server) Stop() {
 	if s.cmd == nil {
 		return
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGCONT) // a paused process dies on SIGKILL too, but say so
+	continueProcess(s.cmd.Process) // a paused process dies on SIGKILL too, but say so
 	_ = s.cmd.Process.Kill()
 	<-s.done
 	s.cmd = nil
 }
 
-// Pause freezes the server (SIGSTOP): connections still open, but
-// nothing answers, as with a server that hangs.
+// Pause freezes the server (SIGSTOP, see signal_unix.go): connections
+// still open, but nothing answers, as with a server that hangs.
 func (s *Server) Pause() {
 	if s.cmd == nil {
 		return
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGSTOP)
-	// The signal lands asynchronously: wait until the kernel reports the
-	// process stopped, so a request sent next meets a hung server.
-	stat := fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid)
-	for range 200 {
-		b, err := os.ReadFile(stat)
-		if err != nil {
-			return
-		}
-		if f := strings.Fields(string(b)); len(f) > 2 && (f[2] == "T" || f[2] == "t") {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	pauseProcess(s.t, s.cmd.Process)
 }
 
 // Resume lets a paused server go on (SIGCONT).
 func (s *Server) Resume() {
 	if s.cmd != nil {
-		_ = s.cmd.Process.Signal(syscall.SIGCONT)
+		continueProcess(s.cmd.Process)
 	}
 }
 
