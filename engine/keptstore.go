@@ -66,7 +66,7 @@ func (e *Engine) lockKept(name string) (k keptStore, ok bool, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return keptStore{}, false, err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, ownerFile), os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := filelock.OpenFile(filepath.Join(dir, ownerFile), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return keptStore{}, false, err
 	}

@@ -121,7 +121,7 @@ type materializers struct {
 	owner *os.File
 }
 
-// ownerFile, in an engine's directory of pull stores, is locked (flock)
+// ownerFile, in an engine's directory of pull stores, is locked (filelock)
 // by the engine while it runs.
 const ownerFile = "owner.lock"
 
@@ -157,7 +157,7 @@ func (e *Engine) pullDir() (string, error) {
 			}
 			continue
 		}
-		f, err := os.Open(filepath.Join(dir, ownerFile))
+		f, err := filelock.OpenFile(filepath.Join(dir, ownerFile), os.O_RDONLY, 0)
 		if err != nil {
 			continue // just made, or not ours to judge
 		}
@@ -173,8 +173,9 @@ func (e *Engine) pullDir() (string, error) {
 		return "", err
 	}
 	// Locked before it takes its name, so that no other engine's sweep
-	// finds it unlocked.
-	f, err := os.Create(filepath.Join(dir, ownerFile+".new"))
+	// finds it unlocked (renamed while open: filelock.OpenFile lets
+	// Windows do that).
+	f, err := filelock.OpenFile(filepath.Join(dir, ownerFile+".new"), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
 	if err == nil {
 		err = filelock.TryLock(f)
 	}

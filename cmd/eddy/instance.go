@@ -63,7 +63,7 @@ func (e *errDirBusy) Error() string {
 // takes the directory once it has gone.
 func lockDataDir(dir string, wait time.Duration, logf func(string, ...any)) (*instanceLock, error) {
 	path := filepath.Join(dir, instanceFile)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := filelock.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 func TestTryLockExcludesAnotherOpenUntilClosed(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "lock")
+	path := filepath.Join(tempDir(t), "lock")
 	first, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		t.Fatal(err)
@@ -48,4 +48,69 @@ func TestTryLockExcludesAnotherOpenUntilClosed(t *testing.T) {
 	if err := TryLock(third); !errors.Is(err, ErrLocked) {
 		t.Fatalf("third lock while the second holds it: %v, want ErrLocked", err)
 	}
+	second.Close()
+	third.Close()
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestHeldLockFileRenamesAndRemoves: a lock file opened with OpenFile can
+// be renamed and removed while it is open and locked (eddy names a
+// pull-store directory's lock file once it holds it, and removes a gone
+// engine's directory holding its lock), and the lock goes with the
+// rename.
+func TestHeldLockFileRenamesAndRemoves(t *testing.T) {
+	dir := filepath.Join(tempDir(t), "store")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := OpenFile(filepath.Join(dir, "owner.new"), os.O_CREATE|os.O_RDWR|os.O_TRUNC, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := TryLock(f); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "owner")
+	if err := os.Rename(f.Name(), path); err != nil {
+		t.Fatalf("rename the held lock file: %v", err)
+	}
+	other, err := OpenFile(path, os.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := TryLock(other); !errors.Is(err, ErrLocked) {
+		t.Fatalf("lock the renamed file from another open: %v, want ErrLocked", err)
+	}
+	if err := other.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatalf("remove the held lock file: %v", err)
+	}
+	f.Close()
+	if err := os.Remove(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the directory is still there: %v", err)
+	}
+}
+
+// tempDir is a directory for one test that the test empties itself:
+// t.TempDir's cleanup removes a tree, which Go 1.26's RemoveAll fails to
+// do on Wine 8, where these tests also run (see docs/deploy.md).
+func tempDir(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "filelock-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := os.Remove(dir); err != nil {
+			t.Error(err)
+		}
+	})
+	return dir
 }

@@ -8,6 +8,12 @@ import (
 	"syscall"
 )
 
+// OpenFile is os.OpenFile: unix lets a held lock file be renamed or
+// removed.
+func OpenFile(name string, flag int, perm os.FileMode) (*os.File, error) {
+	return os.OpenFile(name, flag, perm)
+}
+
 // TryLock locks f exclusively without waiting. It returns ErrLocked when
 // another open file description holds the lock, and the system's error
 // otherwise.
