@@ -68,13 +68,14 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.stateStore, "state-store", "memory", "where queries keep a local copy of their state (ksql.state.store): memory, or pebble under --data-dir/state so restarts replay only the changelog tail")
 }
 
-// defaultDataDir follows the XDG base directory convention.
+// defaultDataDir follows the XDG base directory convention, or the
+// platform's (userDataDir).
 func defaultDataDir() string {
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
 		return filepath.Join(d, "eddy")
 	}
-	if home, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(home, ".local", "share", "eddy")
+	if d, ok := userDataDir(); ok {
+		return d
 	}
 	return "eddy-data"
 }
@@ -89,13 +90,14 @@ func (f *shellFlags) logDir() string {
 	return f.dataDir
 }
 
-// defaultStateDir follows the XDG base directory convention for state.
+// defaultStateDir follows the XDG base directory convention for state,
+// or the platform's (userStateDir).
 func defaultStateDir() string {
 	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
 		return filepath.Join(d, "eddy")
 	}
-	if home, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(home, ".local", "state", "eddy")
+	if d, ok := userStateDir(); ok {
+		return d
 	}
 	return "eddy-state"
 }
