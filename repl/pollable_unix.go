@@ -3,6 +3,7 @@
 package repl
 
 import (
+	"io"
 	"os"
 	"syscall"
 )
@@ -13,7 +14,7 @@ import (
 // the shell in that read through SIGTERM. The copy shares the input's
 // non-blocking flag, which only this process reads a pipe with. Other
 // inputs (files, /dev/null) never wait long.
-func pollable(f *os.File) (*os.File, bool) {
+func pollable(f *os.File) (io.ReadCloser, bool) {
 	st, err := f.Stat()
 	if err != nil || st.Mode()&(os.ModeNamedPipe|os.ModeSocket) == 0 {
 		return nil, false
