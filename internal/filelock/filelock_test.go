@@ -101,7 +101,7 @@ func TestHeldLockFileRenamesAndRemoves(t *testing.T) {
 
 // tempDir is a directory for one test that the test empties itself:
 // t.TempDir's cleanup removes a tree, which Go 1.26's RemoveAll fails to
-// do on Wine 8, where these tests also run (see docs/deploy.md).
+// do on Wine 8, where these tests also run (see docs/getting-started.md, Windows).
 func tempDir(t *testing.T) string {
 	dir, err := os.MkdirTemp("", "filelock-")
 	if err != nil {
