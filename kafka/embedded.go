@@ -158,6 +158,9 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 	}
 	var open []openTxn
 	if cfg.DataDir != "" {
+		if errNoPersistence != nil {
+			return nil, errNoPersistence
+		}
 		opts = append(opts, kfake.DataDir(cfg.DataDir))
 		if err := removeSASLFile(cfg.DataDir); err != nil {
 			return nil, err
