@@ -759,7 +759,7 @@ func (c *Client) StableEndOffsets(ctx context.Context, topic string) (map[int32]
 func (c *Client) listEnds(ctx context.Context, topic string, list func(context.Context, ...string) (kadm.ListedOffsets, error)) (map[int32]int64, error) {
 	ctx, cancel := withDefaultTimeout(ctx)
 	defer cancel()
-	ends, err := list(ctx, topic)
+	ends, err := listAcrossLeaderMoves(ctx, func(ctx context.Context) (kadm.ListedOffsets, error) { return list(ctx, topic) })
 	if err != nil {
 		return nil, fmt.Errorf("end offsets of %s: %w", topic, err)
 	}
@@ -774,6 +774,40 @@ func (c *Client) listEnds(ctx context.Context, topic string, list func(context.C
 		out[p] = lo.Offset
 	}
 	return out, nil
+}
+
+// listAcrossLeaderMoves lists offsets again, after a short pause, while
+// a partition answers that its leader is moving (a broker restart, a
+// preferred-leader election, a reassignment) until ctx ends. kgo retries
+// NOT_LEADER_FOR_PARTITION itself only for the caller that drops the
+// topic's stale metadata: concurrent listings of one topic (a query's
+// tasks confirming their commits, restoring, reading their positions)
+// got the error, and a query under exactly_once_v2 aborted its
+// transaction and restarted at each leader move.
+func listAcrossLeaderMoves(ctx context.Context, list func(context.Context) (kadm.ListedOffsets, error)) (kadm.ListedOffsets, error) {
+	for pause := 20 * time.Millisecond; ; pause = min(2*pause, time.Second) {
+		ends, err := list(ctx)
+		if err != nil || !leaderMoving(ends.Error()) {
+			return ends, err
+		}
+		select {
+		case <-ctx.Done():
+			return ends, nil
+		case <-time.After(pause):
+		}
+	}
+}
+
+// leaderMoving says whether err is a partition's answer while its
+// leadership changes hands.
+func leaderMoving(err error) bool {
+	for _, e := range []error{kerr.NotLeaderForPartition, kerr.LeaderNotAvailable, kerr.FencedLeaderEpoch,
+		kerr.UnknownLeaderEpoch, kerr.OffsetNotAvailable, kerr.ReplicaNotAvailable} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // GroupOffsets returns a group's committed offsets for topic.

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -221,7 +222,7 @@ func (c *Client) directOffsets(ctx context.Context, opts SubscribeOptions) (map[
 func (c *Client) topicEnds(ctx context.Context, topics []string) (map[string]map[int32]int64, error) {
 	ctx, cancel := withDefaultTimeout(ctx)
 	defer cancel()
-	ends, err := c.adm.ListEndOffsets(ctx, topics...)
+	ends, err := listAcrossLeaderMoves(ctx, func(ctx context.Context) (kadm.ListedOffsets, error) { return c.adm.ListEndOffsets(ctx, topics...) })
 	if err != nil {
 		return nil, fmt.Errorf("end offsets of %v: %w", topics, err)
 	}
@@ -246,7 +247,7 @@ func (c *Client) topicEnds(ctx context.Context, topics []string) (map[string]map
 			}
 		}
 		if len(again) > 0 {
-			more, err := c.adm.ListEndOffsets(ctx, again...)
+			more, err := listAcrossLeaderMoves(ctx, func(ctx context.Context) (kadm.ListedOffsets, error) { return c.adm.ListEndOffsets(ctx, again...) })
 			if err != nil {
 				return nil, fmt.Errorf("end offsets of %v: %w", again, err)
 			}
