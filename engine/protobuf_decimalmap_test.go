@@ -31,18 +31,28 @@ func pushRows(t *testing.T, e *Engine, q string) []string {
 	return rows
 }
 
-// decimalMapSink makes a PROTOBUF sink with a MAP of DECIMAL values, waits
-// until its two records are in its topic, then declares a stream over the
-// topic by schema inference and reads the map's values from it.
-func decimalMapSink(t *testing.T, e *Engine) []string {
+// protobufSinkThroughInference makes PROTOBUF sink (its topic the
+// upper-cased name) selecting columns from two records of s1, waits
+// until both are in its topic, then declares stream x over the topic by
+// schema inference and returns the rows of read from it.
+func protobufSinkThroughInference(t *testing.T, e *Engine, sink, columns, read string) []string {
 	t.Helper()
 	mustExec(t, e, "CREATE STREAM s1 (id BIGINT) WITH (kafka_topic='s1', value_format='JSON', partitions=1);")
 	mustExec(t, e, "INSERT INTO s1 (id) VALUES (1);")
 	mustExec(t, e, "INSERT INTO s1 (id) VALUES (2);")
-	mustExec(t, e, "CREATE STREAM s2 WITH (VALUE_FORMAT='PROTOBUF') AS SELECT id, MAP('a' := CAST(1.5 AS DECIMAL(4,2)), 'b' := CAST(id * 0.25 AS DECIMAL(4,2))) AS m FROM s1;")
-	pushRows(t, e, "SELECT * FROM s2 EMIT CHANGES LIMIT 2;")
-	mustExec(t, e, "CREATE STREAM x WITH (kafka_topic='S2', value_format='PROTOBUF');")
-	return pushRows(t, e, "SELECT id, m['a'] AS a, m['b'] AS b FROM x EMIT CHANGES LIMIT 2;")
+	mustExec(t, e, "CREATE STREAM "+sink+" WITH (VALUE_FORMAT='PROTOBUF') AS SELECT "+columns+" FROM s1;")
+	pushRows(t, e, "SELECT * FROM "+sink+" EMIT CHANGES LIMIT 2;")
+	mustExec(t, e, "CREATE STREAM x WITH (kafka_topic='"+strings.ToUpper(sink)+"', value_format='PROTOBUF');")
+	return pushRows(t, e, read)
+}
+
+// decimalMapSink makes a PROTOBUF sink with a MAP of DECIMAL values and
+// reads the map's values through a stream inferred over its topic.
+func decimalMapSink(t *testing.T, e *Engine) []string {
+	t.Helper()
+	return protobufSinkThroughInference(t, e, "s2",
+		"id, MAP('a' := CAST(1.5 AS DECIMAL(4,2)), 'b' := CAST(id * 0.25 AS DECIMAL(4,2))) AS m",
+		"SELECT id, m['a'] AS a, m['b'] AS b FROM x EMIT CHANGES LIMIT 2;")
 }
 
 // TestProtobufDecimalMapThroughInference: a stream inferred over a
@@ -85,17 +95,12 @@ func TestProtobufDecimalMapKeepsLegacySchema(t *testing.T) {
 }
 
 // mapSink makes a PROTOBUF sink S3 with a MAP of strings and a STRUCT
-// after it, waits until its two records are in its topic, and reads them
-// back through a stream inferred over the topic.
+// after it and reads them through a stream inferred over its topic.
 func mapSink(t *testing.T, e *Engine) []string {
 	t.Helper()
-	mustExec(t, e, "CREATE STREAM s1 (id BIGINT) WITH (kafka_topic='s1', value_format='JSON', partitions=1);")
-	mustExec(t, e, "INSERT INTO s1 (id) VALUES (1);")
-	mustExec(t, e, "INSERT INTO s1 (id) VALUES (2);")
-	mustExec(t, e, "CREATE STREAM s3 WITH (VALUE_FORMAT='PROTOBUF') AS SELECT id, MAP('a' := 'x', 'b' := CAST(id AS STRING)) AS m, STRUCT(n := CAST(id AS INT)) AS s FROM s1;")
-	pushRows(t, e, "SELECT * FROM s3 EMIT CHANGES LIMIT 2;")
-	mustExec(t, e, "CREATE STREAM x WITH (kafka_topic='S3', value_format='PROTOBUF');")
-	return pushRows(t, e, "SELECT id, m['a'] AS a, m['b'] AS b, s->n AS n FROM x EMIT CHANGES LIMIT 2;")
+	return protobufSinkThroughInference(t, e, "s3",
+		"id, MAP('a' := 'x', 'b' := CAST(id AS STRING)) AS m, STRUCT(n := CAST(id AS INT)) AS s",
+		"SELECT id, m['a'] AS a, m['b'] AS b, s->n AS n FROM x EMIT CHANGES LIMIT 2;")
 }
 
 // TestProtobufMapSinkOverKsqlDBSubject: a sink whose value subject holds
