@@ -75,6 +75,12 @@ func consoleStatic() http.Handler {
 			_, _ = w.Write(b)
 			return
 		}
+		// A name no file can have (invalid UTF-8, such as /assets/%FF)
+		// is a 404, not the file server's 500.
+		if _, err := fs.Stat(assets, strings.TrimPrefix(p, "/")); err != nil {
+			http.NotFound(w, r)
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		w.Header().Set("Vary", "Accept-Encoding")
 		if ct := mime.TypeByExtension(path.Ext(p)); ct != "" && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {

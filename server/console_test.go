@@ -302,3 +302,23 @@ func TestConsoleCheck(t *testing.T) {
 		t.Error("the check ran a statement")
 	}
 }
+
+// TestConsoleAssetBadNames: an asset name no file can have (invalid
+// UTF-8) or a missing asset is a 404, never the file server's 500, and
+// a 404 is not cached for a year as the assets are.
+func TestConsoleAssetBadNames(t *testing.T) {
+	ts := startMem(t, nil)
+	for _, p := range []string{"/assets/%FF", "/assets/a%FEb.js", "/assets/nope.js", "/assets/%00"} {
+		res, err := ts.http.Get(ts.url + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", p, res.StatusCode)
+		}
+		if cc := res.Header.Get("Cache-Control"); strings.Contains(cc, "immutable") {
+			t.Errorf("GET %s: a 404 cached for good (%s)", p, cc)
+		}
+	}
+}
