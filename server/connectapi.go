@@ -373,6 +373,27 @@ func (s *Server) run(ctx context.Context, stmt string) ([]api.Entity, error) {
 	return ents, nil
 }
 
+// lostRace answers as the check before a statement would have when
+// another request changed the connector between the check and the
+// statement: one dropped meanwhile is not found (gone, given the name),
+// one created meanwhile (gone "") already exists. The engine's refusal
+// ("Unknown queryId: X", "Connector x already exists") would be a 400.
+func (s *Server) lostRace(err error, name, gone string) error {
+	var ke *kcError
+	cb, ok := s.cfg.Engine.(connectBackend)
+	if !errors.As(err, &ke) || ke.status != http.StatusBadRequest || !ok || cb.ConnectRuntime() == nil {
+		return err
+	}
+	has := cb.ConnectRuntime().Has(name)
+	switch {
+	case gone != "" && !has:
+		return kcErr(http.StatusNotFound, gone, name)
+	case gone == "" && has:
+		return kcErr(http.StatusConflict, "Connector %s already exists", name)
+	}
+	return err
+}
+
 // quoteIdent and quoteString write a name and a value as the parser
 // reads them back, whatever they hold.
 func quoteIdent(s string) string  { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
@@ -622,7 +643,7 @@ func (s *Server) kcCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	info, err := s.createConnector(r.Context(), name, p, cfg, state)
 	if err != nil {
-		kcWriteErr(w, err)
+		kcWriteErr(w, s.lostRace(err, name, ""))
 		return
 	}
 	w.Header().Set("Location", "/connectors/"+url.PathEscape(name))
@@ -695,7 +716,7 @@ func (s *Server) kcPutConfig(w http.ResponseWriter, r *http.Request) {
 	if !exists {
 		info, err := s.createConnector(r.Context(), name, p, cfg, "")
 		if err != nil {
-			kcWriteErr(w, err)
+			kcWriteErr(w, s.lostRace(err, name, ""))
 			return
 		}
 		w.Header().Set("Location", "/connectors/"+url.PathEscape(name))
@@ -710,7 +731,7 @@ func (s *Server) kcPutConfig(w http.ResponseWriter, r *http.Request) {
 func (s *Server) replaceConfig(w http.ResponseWriter, r *http.Request, rt *connect.Runtime, old connect.Status, p *connect.Plugin, cfg map[string]string) {
 	name := old.Name
 	if _, err := s.run(r.Context(), "DROP CONNECTOR "+quoteIdent(name)+";"); err != nil {
-		kcWriteErr(w, err)
+		kcWriteErr(w, s.lostRace(err, name, "Connector %s not found"))
 		return
 	}
 	// Kafka keeps the target state: a paused or stopped connector stays so.
@@ -814,7 +835,7 @@ func (s *Server) connectorStatement(w http.ResponseWriter, r *http.Request, notF
 		return
 	}
 	if _, err := s.run(r.Context(), verb+quoteIdent(st.Name)+";"); err != nil {
-		kcWriteErr(w, err)
+		kcWriteErr(w, s.lostRace(err, st.Name, notFound))
 		return
 	}
 	w.WriteHeader(code)
@@ -863,7 +884,7 @@ func (s *Server) kcRestart(w http.ResponseWriter, r *http.Request) {
 	if !includeTasks && !onlyFailed {
 		if st.State == connect.StateFailed {
 			if err := s.restartTasks(r.Context(), st); err != nil {
-				kcWriteErr(w, err)
+				kcWriteErr(w, s.lostRace(err, st.Name, "Unknown connector: %s"))
 				return
 			}
 		}
@@ -885,7 +906,7 @@ func (s *Server) kcRestart(w http.ResponseWriter, r *http.Request) {
 	}
 	if restart || plan.Connector.State == "RESTARTING" && st.State == connect.StateFailed {
 		if err := s.restartTasks(r.Context(), st); err != nil {
-			kcWriteErr(w, err)
+			kcWriteErr(w, s.lostRace(err, st.Name, "Unknown connector: %s"))
 			return
 		}
 	}
@@ -900,7 +921,7 @@ func (s *Server) kcTaskRestart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.restartTasks(r.Context(), st); err != nil {
-		kcWriteErr(w, err)
+		kcWriteErr(w, s.lostRace(err, st.Name, "Unknown connector: %s"))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
