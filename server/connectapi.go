@@ -84,6 +84,14 @@ func (s *Server) connectHandler() http.Handler {
 		writeJSON(w, http.StatusOK, kcServerInfo{Version: s.cfg.Version, Commit: "", KafkaClusterID: s.cfg.KafkaClusterID})
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		// A resource asked with a method it does not take is Jersey's
+		// 405, not a 404 (the catch-all hides the mux's own 405).
+		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+			if _, p := mux.Handler(&http.Request{Method: m, URL: r.URL, Host: r.Host}); p != "/" && p != "" {
+				kcFail(w, http.StatusMethodNotAllowed, "HTTP 405 Method Not Allowed")
+				return
+			}
+		}
 		kcFail(w, http.StatusNotFound, "HTTP 404 Not Found")
 	})
 	return s.boundBodies(s.recoverer(s.gate(s.auth.middleware(mux))))

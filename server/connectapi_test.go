@@ -381,6 +381,11 @@ func TestConnectAPIErrors(t *testing.T) {
 			"Included connector type DatagenConnector does not match request type FileStreamSinkConnector"},
 		{"GET", "/connector-plugins/NoSuch/config", "", 404, "Unknown plugin NoSuch."},
 		{"GET", "/no/such/path", "", 404, "HTTP 404 Not Found"},
+		// A resource asked with a method it does not take: Jersey's 405.
+		{"PATCH", "/connectors", "", 405, "HTTP 405 Method Not Allowed"},
+		{"POST", "/connectors/nope/config", "{}", 405, "HTTP 405 Method Not Allowed"},
+		{"DELETE", "/connector-plugins", "", 405, "HTTP 405 Method Not Allowed"},
+		{"GET", "/connectors/nope/restart", "", 405, "HTTP 405 Method Not Allowed"},
 	}
 	for _, c := range cases {
 		var e kcErrorMessage
