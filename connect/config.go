@@ -46,7 +46,7 @@ func CommonSpec() []ConfigField {
 	return []ConfigField{
 		{Name: KeyName, Type: TypeString, Doc: "The connector's name (set from the statement)."},
 		{Name: KeyClass, Type: TypeString, Required: true, Doc: "The connector's Kafka Connect class name or alias."},
-		{Name: KeyTasksMax, Type: TypeInt, Default: "1", Doc: "Sinks: how many tasks share the topics' partitions on this server. Sources run one task."},
+		{Name: KeyTasksMax, Type: TypeInt, Default: "1", Doc: "Sinks: how many tasks share the topics' partitions on this server (at most 1000). Sources run one task."},
 		{Name: KeyTopics, Type: TypeList, Doc: "Sinks: the topics to read (this or topics.regex)."},
 		{Name: KeyTopicsRegex, Type: TypeString, Doc: "Sinks: a regular expression; every matching topic is read, new ones included."},
 		{Name: KeyKeyConverter, Type: TypeString, Default: StringConverterClass, Doc: "Converter class for record keys; its options are key.converter.*."},
@@ -64,6 +64,9 @@ func CommonSpec() []ConfigField {
 		{Name: KeyRetryDelayMax, Type: TypeLong, Default: "60000", Doc: "Longest wait, in milliseconds, between retries of a failed task or write."},
 	}
 }
+
+// MaxSinkTasks is the most tasks a sink connector may ask for.
+const MaxSinkTasks = 1000
 
 // sinkOnly are common options a source rejects.
 var sinkOnly = map[string]bool{KeyTopics: true, KeyTopicsRegex: true, KeyDLQTopic: true, KeyDLQHeaders: true}
@@ -230,6 +233,14 @@ func checkSpec(p *Plugin, raw map[string]string) (cfg Config, problems, about []
 		if err := checkValue(f, v); err != nil {
 			problem(name, err.Error())
 			continue
+		}
+		// A sink runs tasks.max tasks on this server, each a goroutine
+		// and a consumer: an absurd count would exhaust its memory.
+		if name == KeyTasksMax && p.Kind == Sink {
+			if n, _ := strconv.Atoi(strings.TrimSpace(v)); n > MaxSinkTasks {
+				problem(name, fmt.Sprintf("Invalid value %s for configuration %s: Value must be no more than %d", v, name, MaxSinkTasks))
+				continue
+			}
 		}
 		cfg[name] = strings.TrimSpace(v)
 	}

@@ -381,6 +381,12 @@ func TestConnectAPIErrors(t *testing.T) {
 			"Included connector type DatagenConnector does not match request type FileStreamSinkConnector"},
 		{"GET", "/connector-plugins/NoSuch/config", "", 404, "Unknown plugin NoSuch."},
 		{"GET", "/no/such/path", "", 404, "HTTP 404 Not Found"},
+		// A sink's tasks all run here: a count that would exhaust the
+		// server's memory (2,000,000 took 24 GB) is refused.
+		{"POST", "/connectors", `{"name":"many","config":{"connector.class":"FileStreamSink","topics":"t","file":"/dev/null","tasks.max":"1001"}}`, 400,
+			"Connector configuration is invalid and contains the following 1 error(s):\nInvalid value 1001 for configuration tasks.max: Value must be no more than 1000"},
+		{"PUT", "/connectors/many/config", `{"connector.class":"FileStreamSink","topics":"t","file":"/dev/null","tasks.max":"2000000"}`, 400,
+			"Connector configuration is invalid and contains the following 1 error(s):\nInvalid value 2000000 for configuration tasks.max"},
 		// A resource asked with a method it does not take: Jersey's 405.
 		{"PATCH", "/connectors", "", 405, "HTTP 405 Method Not Allowed"},
 		{"POST", "/connectors/nope/config", "{}", 405, "HTTP 405 Method Not Allowed"},
