@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -549,5 +551,48 @@ func TestConnectAPIConcurrentChanges(t *testing.T) {
 			}()
 		}
 		wg.Wait()
+	}
+}
+
+// TestConnectAPIDatagenSchemaFile: a datagen schema.filename that is too
+// large or not a regular file is a configuration error, not a read that
+// grows the server without bound (/dev/zero) or never ends (a FIFO).
+func TestConnectAPIDatagenSchemaFile(t *testing.T) {
+	ts := startConnect(t)
+	big := filepath.Join(t.TempDir(), "big.avsc")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(64 << 20); err != nil { // sparse
+		t.Fatal(err)
+	}
+	f.Close()
+	for _, c := range []struct{ file, want string }{
+		{big, big + " is larger than 16777216 bytes"},
+		// Checked after the case above, which fails without the check,
+		// since reading /dev/zero unchecked exhausts the memory.
+		{"/dev/zero", "/dev/zero is not a regular file"},
+	} {
+		body, _ := json.Marshal(map[string]string{"connector.class": "datagen", "name": "g", "kafka.topic": "t", "schema.filename": c.file})
+		var out struct {
+			ErrorCount int `json:"error_count"`
+			Configs    []struct {
+				Value struct {
+					Name   string   `json:"name"`
+					Errors []string `json:"errors"`
+				} `json:"value"`
+			} `json:"configs"`
+		}
+		if code := kc(t, ts, ts.ConnectURL(), "PUT", "/connector-plugins/datagen/config/validate", string(body), &out); code != 200 {
+			t.Fatalf("validate %s: %d", c.file, code)
+		}
+		var errs []string
+		for _, cf := range out.Configs {
+			errs = append(errs, cf.Value.Errors...)
+		}
+		if !slices.ContainsFunc(errs, func(e string) bool { return strings.Contains(e, c.want) }) {
+			t.Fatalf("validate %s: errors %q, want one saying %q", c.file, errs, c.want)
+		}
 	}
 }

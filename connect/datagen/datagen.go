@@ -7,6 +7,7 @@ package datagen
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"sort"
@@ -110,7 +111,7 @@ func schemaOf(cfg connect.Config) (*gen, *nexmarkSource, string, error) {
 	case "schema.string":
 		text = cfg["schema.string"]
 	default:
-		b, err := os.ReadFile(cfg["schema.filename"])
+		b, err := readSchemaFile(cfg["schema.filename"])
 		if err != nil {
 			return nil, nil, "", fmt.Errorf("schema.filename: %w", err)
 		}
@@ -247,4 +248,33 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-tm.C:
 		return true
 	}
+}
+
+// maxSchemaFile is the largest schema.filename read.
+const maxSchemaFile = 16 << 20
+
+// readSchemaFile reads a schema file: a regular file of at most
+// maxSchemaFile bytes, so that /dev/zero does not grow the server
+// without bound and a FIFO does not hang the request that names it.
+func readSchemaFile(name string) ([]byte, error) {
+	st, err := os.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", name)
+	}
+	if st.Size() > maxSchemaFile {
+		return nil, fmt.Errorf("%s is larger than %d bytes", name, maxSchemaFile)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSchemaFile+1))
+	if err == nil && len(b) > maxSchemaFile {
+		err = fmt.Errorf("%s is larger than %d bytes", name, maxSchemaFile)
+	}
+	return b, err
 }
