@@ -596,3 +596,46 @@ func TestConnectAPIDatagenSchemaFile(t *testing.T) {
 		}
 	}
 }
+
+// TestConnectAPIFileSourceBadFiles: a FileStreamSource over a file with
+// no newline in 64 MiB, or over /dev/zero, fails its task with the
+// reason instead of growing the server's memory without bound, and the
+// connector can still be deleted.
+func TestConnectAPIFileSourceBadFiles(t *testing.T) {
+	ts := startConnect(t)
+	base := ts.ConnectURL()
+	big := filepath.Join(t.TempDir(), "one-line.txt")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(64 << 20); err != nil { // sparse: zeros, no newline
+		t.Fatal(err)
+	}
+	f.Close()
+	for _, c := range []struct{ name, file, want string }{
+		{"long-line", big, "is longer than 16777216 bytes"},
+		// After the case above, which fails without the checks: read
+		// unchecked, /dev/zero exhausts the memory.
+		{"dev-zero", "/dev/zero", "/dev/zero is not a regular file"},
+	} {
+		body, _ := json.Marshal(map[string]any{"name": c.name, "config": map[string]string{
+			"connector.class": "FileStreamSource", "file": c.file, "topic": "lines"}})
+		if code := kc(t, ts, base, "POST", "/connectors", string(body), nil); code != http.StatusCreated {
+			t.Fatalf("create %s: %d", c.name, code)
+		}
+		var st kcStateInfo
+		failed := func() bool {
+			st = kcStateInfo{}
+			kc(t, ts, base, "GET", "/connectors/"+c.name+"/status", "", &st)
+			return len(st.Tasks) == 1 && st.Tasks[0].State == connect.StateFailed
+		}
+		waitFor(t, c.name+"'s task to fail", failed)
+		if !strings.Contains(st.Tasks[0].Trace, c.want) {
+			t.Fatalf("%s: status %+v, want its task FAILED saying %q", c.name, st, c.want)
+		}
+		if code := kc(t, ts, base, "DELETE", "/connectors/"+c.name, "", nil); code != http.StatusNoContent {
+			t.Fatalf("delete %s: %d", c.name, code)
+		}
+	}
+}

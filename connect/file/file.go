@@ -46,7 +46,7 @@ func Register(r *connect.Registry) {
 		Class: SourceClass, Aliases: []string{"FileStreamSource", "filesource"}, Kind: connect.Source, Version: "eddy",
 		Doc: "Writes each line of a file to a topic as a string value, following the file as it grows; the byte position is the source offset, so a restart continues after the last line written.",
 		Spec: []connect.ConfigField{
-			{Name: "file", Type: connect.TypeString, Required: true, Doc: "The file to read."},
+			{Name: "file", Type: connect.TypeString, Required: true, Doc: "The file to read: a regular file, whose lines are at most 16 MiB (a longer one fails the task)."},
 			{Name: "topic", Type: connect.TypeString, Required: true, Doc: "The topic to write to (created when missing)."},
 			{Name: "batch.size", Type: connect.TypeInt, Default: "2000", Doc: "Most lines returned by one poll."},
 		},
@@ -146,6 +146,10 @@ func (t *sinkTask) Stop() error {
 	return t.f.Close()
 }
 
+// MaxLine is the longest line FileStreamSource reads; a longer one
+// fails the task rather than grow its buffer without bound.
+const MaxLine = 16 << 20
+
 type sourceTask struct {
 	path, topic string
 	batch       int
@@ -166,11 +170,20 @@ func (t *sourceTask) Start(_ context.Context, _ connect.TaskContext, offsets fun
 
 func (t *sourceTask) Poll(ctx context.Context) ([]connect.Record, error) {
 	if t.f == nil {
-		f, err := os.Open(t.path)
+		st, err := os.Stat(t.path)
 		if errors.Is(err, os.ErrNotExist) {
 			waitPoll(ctx)
 			return nil, nil
 		}
+		if err != nil {
+			return nil, err
+		}
+		// Opening a FIFO blocks until a writer comes (and DROP CONNECTOR
+		// with it); a device such as /dev/zero has no lines.
+		if !st.Mode().IsRegular() {
+			return nil, fmt.Errorf("%s is not a regular file", t.path)
+		}
+		f, err := os.Open(t.path)
 		if err != nil {
 			return nil, err
 		}
@@ -182,15 +195,21 @@ func (t *sourceTask) Poll(ctx context.Context) ([]connect.Record, error) {
 	}
 	var out []connect.Record
 	for len(out) < t.batch {
-		line, err := t.r.ReadBytes('\n')
+		chunk, err := t.r.ReadSlice('\n')
+		t.partial = append(t.partial, chunk...)
+		if len(t.partial) > MaxLine {
+			return out, fmt.Errorf("%s: the line at byte %d is longer than %d bytes", t.path, t.pos, MaxLine)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
 		if err == io.EOF {
-			t.partial = append(t.partial, line...)
 			break
 		}
 		if err != nil {
 			return out, err
 		}
-		line = append(t.partial, line...)
+		line := t.partial
 		t.partial = nil
 		t.pos += int64(len(line))
 		text := string(line[:len(line)-1])
