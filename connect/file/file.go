@@ -29,7 +29,7 @@ func Register(r *connect.Registry) {
 		Class: SinkClass, Aliases: []string{"FileStreamSink", "filesink"}, Kind: connect.Sink, Version: "eddy",
 		Doc: "Appends each record's value to a file, one line per record: strings as they are, structs and maps as JSON. A flush syncs the file to disk before offsets are committed; a start cuts a last line left without its newline by a killed process (its records are written again).",
 		Spec: []connect.ConfigField{
-			{Name: "file", Type: connect.TypeString, Required: true, Doc: "The file to append to (created when missing)."},
+			{Name: "file", Type: connect.TypeString, Required: true, Doc: "The file to append to (created when missing; not a named pipe)."},
 		},
 		Validate: func(_ context.Context, cfg connect.Config) error {
 			dir := filepath.Dir(cfg["file"])
@@ -64,6 +64,12 @@ type sinkTask struct {
 }
 
 func (t *sinkTask) Start(context.Context, connect.TaskContext) error {
+	// Writes to a named pipe nobody reads block once its buffer is full,
+	// and the task's Stop (DROP CONNECTOR, and the engine behind it)
+	// with them.
+	if st, err := os.Stat(t.path); err == nil && st.Mode()&os.ModeNamedPipe != 0 {
+		return fmt.Errorf("file: %s is a named pipe", t.path)
+	}
 	f, err := os.OpenFile(t.path, os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
