@@ -48,6 +48,9 @@ type RuntimeOptions struct {
 	// failed write is retried (defaults 1s and 60s; a connector's
 	// errors.retry.delay.max.ms lowers the maximum).
 	MinBackoff, MaxBackoff time.Duration
+	// StopTimeout bounds how long stopping a connector waits for its
+	// tasks (default 5s, Kafka Connect's task.shutdown.graceful.timeout.ms).
+	StopTimeout time.Duration
 }
 
 // RecordFailure describes one record a connector skipped.
@@ -84,6 +87,9 @@ func NewRuntime(opts RuntimeOptions) (*Runtime, error) {
 	}
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = time.Minute
+	}
+	if opts.StopTimeout <= 0 {
+		opts.StopTimeout = 5 * time.Second
 	}
 	if opts.WorkerID == "" {
 		opts.WorkerID = "eddy"
@@ -292,12 +298,27 @@ func (r *Runtime) launch(c *connector) {
 	}
 }
 
-// halt stops the task goroutines of c and waits for them.
-func (c *connector) halt() {
-	if c.cancel != nil {
-		c.cancel()
+// halt stops the task goroutines of c and waits for them, at most
+// StopTimeout: a task blocked in a call that ignores its context (a write
+// to a pipe nobody reads, a driver without deadlines) is left to end when
+// that call returns, as Kafka Connect gives up on a task that does not
+// stop within task.shutdown.graceful.timeout.ms, so that DROP, PAUSE and
+// shutdown, and the engine waiting on them, go on.
+func (r *Runtime) halt(c *connector) {
+	if c.cancel == nil {
+		return
+	}
+	c.cancel()
+	c.cancel = nil
+	stopped := make(chan struct{})
+	go func() { // ends with the last task
 		c.wg.Wait()
-		c.cancel = nil
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-time.After(r.opts.StopTimeout):
+		r.opts.Logf("connector %s: its tasks did not stop within %v; going on without them (each ends when the call it is blocked in returns)", c.name, r.opts.StopTimeout)
 	}
 }
 
@@ -311,7 +332,7 @@ func (r *Runtime) Stop(name string) error {
 	if !ok {
 		return fmt.Errorf("connector %s does not exist", name)
 	}
-	c.halt()
+	r.halt(c)
 	return nil
 }
 
@@ -334,7 +355,7 @@ func (r *Runtime) park(name string, stopped bool) error {
 	if !ok {
 		return fmt.Errorf("connector %s does not exist", name)
 	}
-	c.halt()
+	r.halt(c)
 	for _, t := range c.tasks {
 		// Resumed (a REST restart pauses and resumes), a task starts
 		// afresh, RUNNING, as Kafka Connect's restart starts a failed
@@ -368,7 +389,7 @@ func (r *Runtime) Close() error {
 	r.conns = map[string]*connector{}
 	r.mu.Unlock()
 	for _, c := range conns {
-		c.halt()
+		r.halt(c)
 	}
 	return nil
 }

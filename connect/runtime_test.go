@@ -981,3 +981,53 @@ func TestFailingTaskStaysFailed(t *testing.T) {
 		return tk.State == connect.StateRunning && tk.Trace == "" && !tk.LastErrorTime.IsZero()
 	})
 }
+
+// deafSink's Put blocks, ignoring its context, until release closes: a
+// write to a pipe nobody reads, a driver call without a deadline.
+type deafSink struct{ entered, release chan struct{} }
+
+func (s deafSink) Start(context.Context, connect.TaskContext) error { return nil }
+func (s deafSink) Put(context.Context, []connect.Record) error {
+	select {
+	case s.entered <- struct{}{}:
+	default:
+	}
+	<-s.release
+	return nil
+}
+func (deafSink) Flush(context.Context) error { return nil }
+func (deafSink) Stop() error                 { return nil }
+
+// TestStopDoesNotWaitForAStuckTask: dropping a connector whose task is
+// blocked in a call that ignores its context returns once the stop
+// timeout passes, as Kafka Connect gives up on such a task, where it
+// waited for the call, and the engine with it (every request to the
+// server hung behind a FileStreamSink writing to a pipe nobody read).
+func TestStopDoesNotWaitForAStuckTask(t *testing.T) {
+	e := newEnv(t)
+	s := deafSink{entered: make(chan struct{}, 1), release: make(chan struct{})}
+	e.plugins.Register(&connect.Plugin{Class: "test.DeafSink", Kind: connect.Sink,
+		NewSink: func(connect.Config) (connect.SinkTask, error) { return s, nil }})
+	produce(t, e.cluster, "deaf", "r1")
+	rt := e.runtime(t)
+	t.Cleanup(func() { close(s.release) }) // after rt.Close: the task ends then
+	start(t, rt, "DEAF", connect.Sink, map[string]string{"connector.class": "test.DeafSink", "topics": "deaf", "value.converter": "string"})
+	select {
+	case <-s.entered:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the task never got its record")
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- rt.Stop("DEAF") }()
+	select {
+	case err := <-stopped:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("DROP of a connector whose task is stuck never returned")
+	}
+	if rt.Has("DEAF") {
+		t.Error("the dropped connector is still listed")
+	}
+}
