@@ -41,12 +41,12 @@ func NewProtoRows(cols []types.Column) (*ProtoRows, error) {
 			return nil, fmt.Errorf("column %s: %w", types.QuoteIdent(c.Name), err)
 		}
 	}
-	fd, err := compileProto(nil, RegSchema{Type: SchemaProtobuf, Schema: protoRowSchema(cols, false)})
+	fd, err := compileProto(nil, RegSchema{Type: SchemaProtobuf, Schema: protoRowSchema(cols, pbMapNative)})
 	if err != nil {
 		return nil, err
 	}
 	md := fd.Messages().Get(0)
-	return &ProtoRows{schema: protoRowSchema(cols, true), cols: cols, md: md, fields: mapFields(md, cols)}, nil
+	return &ProtoRows{schema: protoRowSchema(cols, pbMapEntries), cols: cols, md: md, fields: mapFields(md, cols)}, nil
 }
 
 // Schema returns the proto3 text of the result's message.
@@ -97,13 +97,10 @@ func checkProtoRowType(t *types.Type, inList bool) error {
 	return nil
 }
 
-// protoRowSchema writes the result schema; entries selects ksqlDB's
-// repeated entry messages for maps over map<string, V>.
-func protoRowSchema(cols []types.Column, entries bool) string {
-	maps := pbMapNative
-	if entries {
-		maps = pbMapEntries
-	}
+// protoRowSchema writes the result schema, its maps declared as maps
+// says: ksqlDB's entry messages in the schema sent to clients,
+// map<string, V> in the one rows are built with.
+func protoRowSchema(cols []types.Column, maps pbMapShape) string {
 	g := &pbGen{nullable: pbNullDefault, maps: maps, next: 1, imports: map[string]bool{}}
 	fs := make([]types.Field, len(cols))
 	for i, c := range cols {
