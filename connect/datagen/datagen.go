@@ -264,14 +264,13 @@ func readSchemaFile(name string) ([]byte, error) {
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is not a regular file", name)
 	}
-	if st.Size() > maxSchemaFile {
-		return nil, fmt.Errorf("%s is larger than %d bytes", name, maxSchemaFile)
-	}
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	// Read one byte past the limit to tell a file at it from a larger one
+	// (which a stat before the read could not: the file may grow).
 	b, err := io.ReadAll(io.LimitReader(f, maxSchemaFile+1))
 	if err == nil && len(b) > maxSchemaFile {
 		err = fmt.Errorf("%s is larger than %d bytes", name, maxSchemaFile)
