@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -454,10 +455,6 @@ func lockedTable(t *testing.T, d *testDB, mode string) {
 	if mode == "upsert" {
 		want = "100"
 	}
-	waitFor(t, want+" rows and a clear status", 30*time.Second, func() bool {
-		return count() == want && task().Trace == ""
-	})
-	t.Logf("%s rows %.1fs after the lock went", want, time.Since(unlocked).Seconds())
 	// Every row holds its last write, once.
 	var rows []string
 	for k := 0; k < 200; k++ {
@@ -470,6 +467,13 @@ func lockedTable(t *testing.T, d *testDB, mode string) {
 		}
 		rows = append(rows, fmt.Sprintf("%d|x%d", k, last))
 	}
+	// The status clears at the first write that succeeds, and the count
+	// reaches its end before the batch's later upserts: wait for those.
+	waitFor(t, want+" rows, each its last write, and a clear status", 30*time.Second, func() bool {
+		return count() == want && task().Trace == "" &&
+			slices.Equal(d.rowsOK("SELECT CONCAT(id, '|', v) FROM "+table+" ORDER BY id"), rows)
+	})
+	t.Logf("%s rows %.1fs after the lock went", want, time.Since(unlocked).Seconds())
 	equal(t, "rows", d.rows(t, "SELECT id, v FROM "+table+" ORDER BY id"), rows)
 	if tk := task(); tk.Failed != 0 {
 		t.Errorf("%d records failed, want none", tk.Failed)
