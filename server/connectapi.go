@@ -576,6 +576,10 @@ func (s *Server) readBody(r *http.Request) ([]byte, error) {
 	if ae := s.bodyTimedOut(err); ae != nil {
 		return nil, kcErr(ae.status(), "%s", ae.Message)
 	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, kcErr(http.StatusRequestEntityTooLarge, "Request body is larger than the limit of %d bytes.", s.cfg.MaxBodyBytes)
+	}
 	if err != nil {
 		return nil, kcErr(http.StatusBadRequest, "Cannot read the request body: %v", err)
 	}

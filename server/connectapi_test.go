@@ -401,6 +401,21 @@ func TestConnectAPIErrors(t *testing.T) {
 	}
 }
 
+// TestConnectAPIBodyTooLarge: a body over the server's limit is refused
+// with 413, as the ksqlDB endpoints refuse it, not as a malformed body
+// (400), and the connector is not created.
+func TestConnectAPIBodyTooLarge(t *testing.T) {
+	ts := startConnect(t, func(c *Config) { c.MaxBodyBytes = 1 << 10 })
+	base := ts.ConnectURL()
+	big := `{"name":"big","config":{"connector.class":"FileStreamSink","topics":"t","file":"/dev/null","pad":"` +
+		strings.Repeat("x", 2<<10) + `"}}`
+	var e kcErrorMessage
+	kcErrorIs(t, "POST /connectors of 2 KB", kc(t, ts, base, "POST", "/connectors", big, &e), e,
+		http.StatusRequestEntityTooLarge, "Request body is larger than the limit of 1024 bytes.")
+	e = kcErrorMessage{}
+	kcErrorIs(t, "GET /connectors/big", kc(t, ts, base, "GET", "/connectors/big", "", &e), e, 404, "Connector big not found")
+}
+
 // TestConnectAPIPlugins: the plugin list and the validate endpoint's
 // ConfigInfos, errors filed under their options.
 func TestConnectAPIPlugins(t *testing.T) {
