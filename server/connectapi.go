@@ -81,7 +81,11 @@ func (s *Server) connectHandler() http.Handler {
 	}
 	s.connectRoutes(mux, change)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, kcServerInfo{Version: s.cfg.Version, Commit: "", KafkaClusterID: s.cfg.KafkaClusterID})
+		commit := s.cfg.Commit
+		if len(commit) > 16 {
+			commit = commit[:16] // Kafka's commit ids are 16 digits
+		}
+		writeJSON(w, http.StatusOK, kcServerInfo{Version: s.cfg.Version, Commit: commit, KafkaClusterID: s.cfg.KafkaClusterID})
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		// A resource asked with a method it does not take is Jersey's

@@ -654,3 +654,26 @@ func TestConnectAPIFileSourceBadFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestConnectAPIServerInfo: GET / of the Connect API's own listener is
+// Kafka Connect's ServerInfo, its commit the build's (KIP-238 shows
+// {"version","commit","kafka_cluster_id"}, the commit a 16-digit id);
+// it answered "commit":"" whatever the binary knew of its commit.
+func TestConnectAPIServerInfo(t *testing.T) {
+	for _, tc := range []struct{ commit, want string }{
+		{"a55625389a0a1a9e2e3bd7f96301fae6c53bde76", "a55625389a0a1a9e"},
+		{"", ""},
+	} {
+		ts := startConnect(t, func(c *Config) { c.Commit = tc.commit })
+		var raw json.RawMessage
+		if code := kc(t, ts, ts.ConnectURL(), "GET", "/", "", &raw); code != 200 {
+			t.Fatalf("GET /: %d %s", code, raw)
+		}
+		exactKeys(t, "GET /", raw, "version", "commit", "kafka_cluster_id")
+		var got kcServerInfo
+		json.Unmarshal(raw, &got)
+		if want := (kcServerInfo{Version: "test", Commit: tc.want, KafkaClusterID: "eddy"}); got != want {
+			t.Errorf("GET / with commit %q: %+v, want %+v", tc.commit, got, want)
+		}
+	}
+}

@@ -77,6 +77,9 @@ type Config struct {
 	HealthCheckInterval time.Duration
 	// Version is reported by /info.
 	Version string
+	// Commit is the build's VCS revision, "" when unknown; the Connect
+	// API's GET / reports its first 16 digits, as Kafka Connect does.
+	Commit string
 	// KafkaClusterID is reported by /info.
 	KafkaClusterID string
 	// ClusterStatus, when set, answers /clusterStatus: the servers of the

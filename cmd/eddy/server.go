@@ -309,6 +309,7 @@ func runServer(args []string, stderr io.Writer) int {
 func newREST(st *stack, embedded bool, cfg server.Config) (*server.Server, error) {
 	cfg.Engine = st.eng
 	cfg.Version = version()
+	cfg.Commit = currentBuild().Commit
 	cfg.KafkaCheck = st.kafkaCheck
 	if embedded {
 		cfg.KafkaClusterID = "eddy" // the embedded broker's
