@@ -20,6 +20,7 @@ import (
 	"github.com/eddysql/eddy/metastore"
 	"github.com/eddysql/eddy/runtime"
 	"github.com/eddysql/eddy/serde"
+	"github.com/eddysql/eddy/sql"
 	"github.com/eddysql/eddy/state"
 	"github.com/eddysql/eddy/types"
 )
@@ -78,6 +79,10 @@ type tableIdentity struct {
 	keyFormat  string
 	keyColumns string
 	retention  int64 // a windowed table's; 0: windows are kept
+	// final: the query writing the windowed table emits each window once
+	// it closes (EMIT FINAL), so its topic holds no window of the open
+	// ones its store's time comes from (see tableState.streamTime).
+	final bool
 }
 
 // tableState is one materialized table.
@@ -101,9 +106,14 @@ type tableState struct {
 	// markers holds, per partition, the offset after the last transaction
 	// marker of the fetch being applied (see marker).
 	markers map[int32]int64
-	// streamTime is, per state partition of a windowed table, the latest
-	// record time read: the stream time of the task that writes the
-	// partition's windows, by which their retention runs out.
+	// streamTime is, per state partition of a windowed table, the time
+	// of Kafka Streams' window store of the task that writes the
+	// partition's windows, by which their retention runs out: not the
+	// latest record time but the latest time a window's retention counts
+	// from (retainedFrom: a time window's start, a session's end), as the
+	// store keeps it (before 2026-12-07 the record time, which hid a
+	// tumbling window from pull queries the moment it closed). An EMIT
+	// FINAL table's keeps the record time (see storeTime).
 	streamTime map[int32]int64
 	// applied counts the records read since t started: what a kept
 	// store had to catch up on.
@@ -206,8 +216,34 @@ func tableIdentityOf(src *metastore.Source, parts int32) tableIdentity {
 		}
 		id.byKey = src.CreatedBy != ""
 		id.retention = src.Window.RetentionMs
+		id.final = emitsFinal(src)
 	}
 	return id
+}
+
+// emitsFinal tells whether src is written by an EMIT FINAL query.
+func emitsFinal(src *metastore.Source) bool {
+	if src.CreatedBy == "" {
+		return false
+	}
+	stmts, err := sql.Parse(src.SQL)
+	if err != nil || len(stmts) != 1 {
+		return false
+	}
+	c, ok := stmts[0].(*sql.CreateAsSelect)
+	return ok && c.Query != nil && c.Query.Emit == sql.EmitFinal
+}
+
+// storeTime is the time a windowed table's record r moves its
+// partition's store time to (see tableState.streamTime): the time its
+// window's retention counts from, as Kafka Streams' window store keeps
+// it; for an EMIT FINAL table, whose topic holds only closed windows,
+// the record's time, nearer the store's than its closed window's start.
+func storeTime(r *kafka.Record, kind string, size int64, final bool) (int64, bool) {
+	if final {
+		return r.Timestamp, true
+	}
+	return retainedFrom(r.Key, kind, size)
 }
 
 // table returns src's running materializer, starting one when there is
@@ -479,7 +515,9 @@ func (t *tableState) write(w state.Batch, recs []kafka.Record) error {
 		r := &recs[i]
 		part, inner := t.statePartition(r)
 		if t.id.windowKind != "" && r.Key != nil {
-			t.streamTime[part] = max(t.streamTime[part], r.Timestamp)
+			if at, ok := storeTime(r, t.id.windowKind, t.id.windowSize, t.id.final); ok {
+				t.streamTime[part] = max(t.streamTime[part], at)
+			}
 		}
 		key = dataKey(key[:0], part, r.Key)
 		var err error
@@ -817,9 +855,10 @@ func (t *tableState) retained(recs []kafka.Record, retention int64) []kafka.Reco
 }
 
 // windowLive tells whether a Kafka Streams window store still holds the
-// window of key at stream time st: a time window until stream time passes
-// its start plus the retention, a session until it passes its end plus
-// the retention.
+// window of key at store time st (the latest retainedFrom the store has
+// seen, see tableState.streamTime): a time window until st passes its
+// start plus the retention, a session until st passes its end plus the
+// retention.
 func windowLive(key []byte, kind string, size, retention, st int64) bool {
 	at, ok := retainedFrom(key, kind, size)
 	return !ok || at > st-retention

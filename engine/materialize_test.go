@@ -385,3 +385,46 @@ func TestPullStoresOfAKilledServerAreRemoved(t *testing.T) {
 		t.Fatalf("rows %q", got.rows)
 	}
 }
+
+// TestPullKeepsAClosedWindowUntilTheStoreMovesOn: Kafka Streams' window
+// store keeps its own stream time, the latest window start put into it,
+// and hides the windows starting before that less the retention; a pull
+// query over a tumbling table (10 s, grace 5 s: retention 15 s) so still
+// shows the window [0, 10 s) closed by a record at 16 s (store time 10 s),
+// until a record of the window at 20 s moves the store on. Counted from
+// the record times, the window vanished the moment it closed: found by a
+// user walk polling the last closed window of a windowed table.
+func TestPullKeepsAClosedWindowUntilTheStoreMovesOn(t *testing.T) {
+	cl := kafka.NewMemCluster(kafka.MemOptions{DefaultPartitions: 1})
+	e := newEngineOn(t, cl, nil)
+	mustExec(t, e, "CREATE STREAM s (k STRING KEY, v INT) WITH (kafka_topic='s', format='JSON', partitions=1);")
+	mustExec(t, e, "CREATE TABLE tw AS SELECT k, COUNT(*) AS n FROM s WINDOW TUMBLING (SIZE 10 SECONDS, GRACE PERIOD 5 SECONDS) GROUP BY k;")
+	mustExec(t, e, "CREATE TABLE twf AS SELECT k, COUNT(*) AS n FROM s WINDOW TUMBLING (SIZE 10 SECONDS, GRACE PERIOD 5 SECONDS) GROUP BY k EMIT FINAL;")
+	mustExec(t, e, "INSERT INTO s (ROWTIME, k, v) VALUES (1000, 'a', 1);")
+	mustExec(t, e, "INSERT INTO s (ROWTIME, k, v) VALUES (16000, 'b', 1);")
+	want := "[a 0 10000 1]"
+	if got := mustPull(t, e, "SELECT * FROM tw WHERE k = 'a';", nil); fmt.Sprint(got.rows) != want {
+		t.Errorf("lookup after the window closed: %q, want %s", got.rows, want)
+	}
+	src := e.ms.Source("TW")
+	fromTopic, err := collectRecords(func(feed func([]kafka.Record) bool) error { return e.scanTable(context.Background(), src, feed) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fromTopic) != 2 {
+		t.Errorf("scan of the topic after the window closed: %d windows, want 2", len(fromTopic))
+	}
+	mustExec(t, e, "INSERT INTO s (ROWTIME, k, v) VALUES (20000, 'b', 1);")
+	if got := mustPull(t, e, "SELECT * FROM tw WHERE k = 'a';", nil); len(got.rows) != 0 {
+		t.Errorf("lookup once the store moved on: %q, want none", got.rows)
+	}
+	// An EMIT FINAL table's topic holds only the closed windows, not the
+	// open one whose start is its store's time (20 s once a record at 26 s
+	// closes [10 s, 20 s)): its windows are judged by the record time, so
+	// [0, 10 s) is gone as in ksqlDB's store, where their starts would
+	// keep it.
+	mustExec(t, e, "INSERT INTO s (ROWTIME, k, v) VALUES (26000, 'c', 1);")
+	if got := mustPull(t, e, "SELECT * FROM twf;", nil); fmt.Sprint(got.rows) != "[b 10000 20000 1]" {
+		t.Errorf("EMIT FINAL table: %q, want [b 10000 20000 1]", got.rows)
+	}
+}

@@ -400,11 +400,14 @@ func tableScan(recs []kafka.Record, src *metastore.Source, parts int32) []kafka.
 	}
 	latest := map[string]int{}
 	streamTime := map[int32]int64{} // per state partition, as tableState keeps it
+	final := src.Window != nil && emitsFinal(src)
 	for i := range recs {
 		latest[string(recs[i].Key)] = i
 		if src.Window != nil && recs[i].Key != nil {
-			p := partOf(&recs[i])
-			streamTime[p] = max(streamTime[p], recs[i].Timestamp)
+			if at, ok := storeTime(&recs[i], kind, src.Window.SizeMs, final); ok {
+				p := partOf(&recs[i])
+				streamTime[p] = max(streamTime[p], at)
+			}
 		}
 	}
 	type scanned struct {
