@@ -42,6 +42,15 @@ func TestLateRecordsAreCounted(t *testing.T) {
 		if want := "Late records dropped: 3 "; !strings.Contains(topo, want) {
 			t.Errorf("EXPLAIN %s lacks %q:\n%s", q, want, topo)
 		}
+		// A session's close counts its gap too (both said "past its end
+		// plus the grace period").
+		why := "every window they fall in had closed: stream time was past its end plus the grace period)"
+		if q == "CTAS_SESSIONS_1" {
+			why = "the session they would make had closed: stream time was past its end plus the gap plus the grace period)"
+		}
+		if !strings.Contains(topo, why) {
+			t.Errorf("EXPLAIN %s lacks %q:\n%s", q, why, topo)
+		}
 		// The first drop is logged at once; the rest wait a minute.
 		log.waitFind(t, fmt.Sprintf("query %s: ", q), " dropped as late since the last note")
 	}

@@ -37,6 +37,6 @@ func (q *Query) noteLate(now time.Time) {
 	if dropped == 1 {
 		what = "1 record"
 	}
-	q.opts.Logf("query %s: %s dropped as late since the last note: every window they fall in had closed (stream time past the window's end plus its grace period; GRACE PERIOD keeps windows open longer; EXPLAIN counts them all)", q.Topology.ID, what)
+	q.opts.Logf("query %s: %s dropped as late since the last note: %s; GRACE PERIOD keeps windows open longer; EXPLAIN counts them all)", q.Topology.ID, what, q.Topology.lateWhy(false))
 	q.late = lateNote{count: total, at: now}
 }

@@ -143,6 +143,30 @@ func (t *Topology) maxBatch() int {
 	return int(max(1, windowUpdatesPerBatch/fan))
 }
 
+// lateWhy says why the topology's windowed aggregation drops a record as
+// late, for EXPLAIN (explain) and the log: a session closes only once
+// stream time is past its end plus the gap plus the grace period.
+func (t *Topology) lateWhy(explain bool) string {
+	session := false
+	for _, in := range t.Inputs {
+		walkChain(in.head(), func(op Op) bool {
+			if a, ok := op.(*Aggregate); ok && a.Window != nil && a.Window.Kind == Session {
+				session = true
+			}
+			return true
+		})
+	}
+	switch {
+	case session && explain:
+		return "the session they would make had closed: stream time was past its end plus the gap plus the grace period"
+	case session:
+		return "the session they would make had closed (stream time past the session's end plus its gap plus its grace period"
+	case explain:
+		return "every window they fall in had closed: stream time was past its end plus the grace period"
+	}
+	return "every window they fall in had closed (stream time past the window's end plus its grace period"
+}
+
 // windowsPerRecord is the most windows one input record updates in any
 // of the topology's aggregations: a hopping window's size over its
 // advance, rounded up; 1 for every other kind.
@@ -1283,7 +1307,7 @@ func (q *Query) DescribeRuntime() string {
 		c := q.Counts()
 		fmt.Fprintf(&b, "Restored: %d changelog records; %d input records re-read and dropped", c.Restored, c.Reread)
 		if c.Late > 0 {
-			fmt.Fprintf(&b, "\nLate records dropped: %d (every window they fall in had closed: stream time was past its end plus the grace period)", c.Late)
+			fmt.Fprintf(&b, "\nLate records dropped: %d (%s)", c.Late, q.Topology.lateWhy(true))
 		}
 	}
 	return strings.TrimSuffix(b.String(), "\n")
