@@ -132,6 +132,10 @@ func (e *Engine) restartAfter(id string, q *runtime.Query, delay time.Duration) 
 	q.Stop()
 	opts := e.runOptions()
 	opts.Paused = q.Paused()
+	// Partitions the failed run never committed start where it started,
+	// not at the end offsets of now: the records it could not process
+	// are read again, as after any failure.
+	opts.LatestAt = q.LatestAt()
 	nq, err := runtime.Start(context.Background(), e.cluster, q.Topology, opts)
 	if err != nil {
 		return nil, fmt.Errorf("restart: %w", err)

@@ -121,6 +121,13 @@ func (c *Client) Subscribe(ctx context.Context, opts SubscribeOptions, h Handler
 			if err != nil {
 				return nil, fmt.Errorf("subscribe group %s: %w", opts.Group, err)
 			}
+			for t, ps := range opts.LatestAt {
+				for p, o := range ps {
+					if _, ok := ends[t][p]; ok {
+						ends[t][p] = o
+					}
+				}
+			}
 			s.latestAt = ends
 		}
 		kopts = append(kopts, kgo.AdjustFetchOffsetsFn(s.startWithoutCommit))
@@ -908,6 +915,19 @@ func (s *clientSub) ResetPosition(topic string, partition int32) (int64, bool) {
 	}
 	end, ok := s.latestAt[topic][partition]
 	return end, ok
+}
+
+// LatestAt returns a copy of the end offsets partitions without a
+// committed offset start at under Latest (nil under Earliest).
+func (s *clientSub) LatestAt() map[string]map[int32]int64 {
+	if s.latestAt == nil {
+		return nil
+	}
+	out := make(map[string]map[int32]int64, len(s.latestAt))
+	for t, ps := range s.latestAt {
+		out[t] = maps.Clone(ps)
+	}
+	return out
 }
 
 // Pause stops fetching every topic of the subscription. Topics paused

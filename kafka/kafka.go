@@ -92,6 +92,14 @@ type SubscribeOptions struct {
 	// each listed partition is read from (a reader resuming where its
 	// own store says it stopped); the others start per Reset.
 	From map[int32]int64
+	// LatestAt, for a committing subscription under Latest, gives the
+	// offsets partitions without a committed offset start at, in place
+	// of the end offsets of now: a query started again after a failure
+	// passes those its first subscription listed (LatestAt of
+	// ResetPositioner), so records that arrived before the failure and
+	// were never committed are read, not skipped. Partitions it does not
+	// list start at the end offsets of now.
+	LatestAt map[string]map[int32]int64
 	// EarliestTopics are read from their start when the group has no
 	// committed offset for them, whatever Reset says (a table a query
 	// joins must be read whole).
@@ -214,6 +222,8 @@ type Subscription interface {
 // started. ok is false where reading starts at the log's start.
 type ResetPositioner interface {
 	ResetPosition(topic string, partition int32) (offset int64, ok bool)
+	// LatestAt returns every such end offset, for SubscribeOptions.LatestAt.
+	LatestAt() map[string]map[int32]int64
 }
 
 // Pauser is implemented by subscriptions that can stop and restart

@@ -39,6 +39,9 @@ type Options struct {
 	MemberID string
 	// Paused starts the query paused (see Query.Pause).
 	Paused bool
+	// LatestAt pins where partitions without a committed offset start
+	// under Latest (see kafka.SubscribeOptions.LatestAt).
+	LatestAt map[string]map[int32]int64
 	// StateCacheLimit is how many entries each operator whose state
 	// lives in its local store (Stores) keeps decoded in memory between
 	// batches (0: 100,000).
@@ -257,6 +260,7 @@ func Start(ctx context.Context, cluster kafka.Cluster, topo *Topology, opts Opti
 		SessionTimeout:   topo.SessionTimeout,
 		RebalanceTimeout: topo.RebalanceTimeout,
 		OnIdle:           q.releaseIdle,
+		LatestAt:         opts.LatestAt,
 	}
 	if !topo.NoCommit {
 		so.InstanceID = opts.MemberID
@@ -1269,6 +1273,17 @@ func (q *Query) ResetPosition(topic string, partition int32) (int64, bool) {
 		return r.ResetPosition(topic, partition)
 	}
 	return 0, false
+}
+
+// LatestAt returns where, under Latest, the query's partitions without
+// a committed offset start: the end offsets listed when it started. A
+// query started again after a failure is given them (Options.LatestAt),
+// so it reads what arrived before its first commit.
+func (q *Query) LatestAt() map[string]map[int32]int64 {
+	if r, ok := q.sub.(kafka.ResetPositioner); ok {
+		return r.LatestAt()
+	}
+	return nil
 }
 
 // Paused reports whether the query is paused.
