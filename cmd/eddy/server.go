@@ -104,6 +104,9 @@ func (f *serverFlags) fileServerSettings(fs *flag.FlagSet) error {
 	if a := strings.TrimSpace(props["ksql.advertised.listener"]); a != "" && !set["advertised-listener"] {
 		f.advertised = a
 	}
+	if s := strings.TrimSpace(props[engine.StateStoreProperty]); s != "" && !set["state-store"] {
+		f.stateStore = s
+	}
 	return nil
 }
 

@@ -34,6 +34,15 @@ func TestServerSettingsFromConfigFile(t *testing.T) {
 	if f.serviceID != "mine_" || f.listen != "127.0.0.1:9000" || f.advertised != "http://me:9000" {
 		t.Errorf("flags over the file: service id %q, listen %q, advertised %q", f.serviceID, f.listen, f.advertised)
 	}
+	// ksql.state.store in the file: it was overwritten by the flag's
+	// default, so a file's pebble silently ran memory stores.
+	write("ksql.state.store=pebble")
+	if f, err = parseServerFlags([]string{"--config-file", props}, io.Discard); err != nil || f.stateStore != "pebble" {
+		t.Errorf("ksql.state.store=pebble from the file: %q, %v", f.stateStore, err)
+	}
+	if f, err = parseServerFlags([]string{"--config-file", props, "--state-store", "memory"}, io.Discard); err != nil || f.stateStore != "memory" {
+		t.Errorf("--state-store memory over the file: %q, %v", f.stateStore, err)
+	}
 	write("listeners=https://0.0.0.0:8443")
 	if _, err := parseServerFlags([]string{"--config-file", props}, io.Discard); err == nil || !strings.Contains(err.Error(), "--tls-cert") {
 		t.Errorf("an https listener without a certificate: %v", err)
