@@ -182,19 +182,27 @@ func TestIdleSubscriptionReleasesKeptArrays(t *testing.T) {
 		if err := c.Produce(ctx, recs...); err != nil {
 			t.Fatal(err)
 		}
-		select {
-		case k := <-idle:
-			if k.arrays != 0 || k.batch {
-				t.Fatalf("round %d: an idle subscription keeps %d record arrays (and its batch array: %v)", round, k.arrays, k.batch)
+		// The subscription may also go idle partway, when the produce
+		// pauses longer than idleRelease between its requests (a CI
+		// machine under load: 4 of 5000 records handled at the first
+		// idle); every idle must have released the arrays, and one must
+		// come once all the records were handled.
+		want := 5000 * (round + 1)
+		for got := 0; got != want; {
+			select {
+			case k := <-idle:
+				if k.arrays != 0 || k.batch {
+					t.Fatalf("round %d: an idle subscription keeps %d record arrays (and its batch array: %v)", round, k.arrays, k.batch)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatalf("round %d: OnIdle not called with %d of %d records handled", round, got, want)
 			}
-		case <-time.After(30 * time.Second):
-			t.Fatalf("round %d: OnIdle not called", round)
-		}
-		mu.Lock()
-		got := handled
-		mu.Unlock()
-		if want := 5000 * (round + 1); got != want {
-			t.Fatalf("round %d: %d records handled, want %d", round, got, want)
+			mu.Lock()
+			got = handled
+			mu.Unlock()
+			if got > want {
+				t.Fatalf("round %d: %d records handled, want %d", round, got, want)
+			}
 		}
 	}
 	if len(idle) != 0 {
