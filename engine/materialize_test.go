@@ -247,6 +247,15 @@ func TestUnknownStateStoreKindIsAClearError(t *testing.T) {
 // embeddedCluster is a client of an embedded broker of the test's own.
 func embeddedCluster(t *testing.T) kafka.Cluster {
 	t.Helper()
+	_, cl := embeddedBroker(t)
+	return cl
+}
+
+// embeddedBroker starts an embedded broker over a temporary data
+// directory and a client of it, both closed when t ends; the broker's
+// address serves tests that also write with a foreign client.
+func embeddedBroker(t *testing.T) (*kafka.Embedded, *kafka.Client) {
+	t.Helper()
 	emb, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
@@ -259,7 +268,7 @@ func embeddedCluster(t *testing.T) kafka.Cluster {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cl.Close() })
-	return cl
+	return emb, cl
 }
 
 func newEngineOn(t testing.TB, cl kafka.Cluster, cfg map[string]string) *Engine {

@@ -415,16 +415,7 @@ func TestFailedQueryRetries(t *testing.T) {
 // its own start, so the query came back RUNNING with those records
 // skipped for good.
 func TestFailedQueryRetryReadsWhatItNeverCommitted(t *testing.T) {
-	b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	cl, err := kafka.Dial(context.Background(), kafka.Config{Brokers: []string{b.Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cl.Close() })
+	b, cl := embeddedBroker(t)
 	var log logLines
 	e, err := New(context.Background(), Options{Cluster: cl, Logf: log.logf, Config: map[string]string{
 		RetryBackoffInitialProperty: "200", RetryBackoffMaxProperty: "1000"}})

@@ -66,16 +66,7 @@ func TestPrintWindowedTables(t *testing.T) {
 		printWindowedTables(t, e, cl)
 	})
 	t.Run("embedded", func(t *testing.T) {
-		b, err := kafka.StartEmbedded(kafka.EmbeddedConfig{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { b.Close() })
-		cl, err := kafka.Dial(context.Background(), kafka.Config{Brokers: []string{b.Addr()}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cl.Close() })
+		_, cl := embeddedBroker(t)
 		e, err := New(context.Background(), Options{Cluster: cl, StateDir: t.TempDir(), Config: config})
 		if err != nil {
 			t.Fatal(err)
