@@ -26,6 +26,7 @@ type stmt struct {
 	kind  kind
 	name  string // property, variable or file
 	value string // SET/DEFINE value
+	pull  bool   // a SELECT without EMIT
 }
 
 // classify recognises the statements the shell handles itself by parsing
@@ -38,7 +39,7 @@ func classify(text string) stmt {
 	}
 	switch st := stmts[0].(type) {
 	case *sql.Select:
-		return stmt{kind: kindSelect}
+		return stmt{kind: kindSelect, pull: st.Query.Emit == sql.EmitNone}
 	case *sql.Print:
 		return stmt{kind: kindPrint}
 	case *sql.SetProperty:

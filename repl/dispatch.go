@@ -60,7 +60,7 @@ func (s *shell) statement(ctx context.Context, text string) error {
 	}
 	switch st.kind {
 	case kindSelect:
-		return s.query(ctx, sent)
+		return s.query(ctx, sent, st.pull)
 	case kindPrint:
 		return s.print(ctx, sent)
 	case kindSet:
@@ -187,12 +187,13 @@ func (s *shell) render(ents []api.Entity) error {
 	return nil
 }
 
-// query streams a SELECT's rows to the screen until it ends or Ctrl-C.
-func (s *shell) query(ctx context.Context, text string) error {
+// query streams a SELECT's rows to the screen until it ends or Ctrl-C;
+// pull holds its header back until a row or the end (see rowPrinter.hold).
+func (s *shell) query(ctx context.Context, text string, pull bool) error {
 	out := newBatchWriter(s.out, batchWait)
 	defer out.Flush()
 	p := &rowPrinter{out: out, info: s.errw, termWidth: s.width(), screen: s.toScreen(), json: s.output == OutputJSON, csv: s.output == OutputCSV,
-		colWidth: s.colWidth, clip: s.noWrap}
+		colWidth: s.colWidth, clip: s.noWrap, hold: pull}
 	var limited string       // why --query-row-limit or --query-timeout stopped it
 	var rowLimit atomic.Bool // emit (maybe on the engine's goroutine) reached --query-row-limit
 	interrupted, err := s.interruptible(ctx, func(ctx context.Context) error {
@@ -230,7 +231,9 @@ func (s *shell) query(ctx context.Context, text string) error {
 		}
 		return err
 	})
-	p.finish()
+	if interrupted || limited != "" || err == nil && p.errorMsg == "" && p.ended {
+		p.finish() // a failed query shows only its error
+	}
 	out.Flush()
 	if interrupted {
 		fmt.Fprintln(s.out, "Query terminated")

@@ -17,7 +17,7 @@ import (
 
 // rowPrinter draws a streamed query result as rows arrive: a boxed header
 // of column names, then one `|v1 |v2 |` line per row, then the final
-// message. Nothing is buffered beyond the current row.
+// message. Nothing is buffered beyond the current row, and the header.
 type rowPrinter struct {
 	out io.Writer
 	// termWidth > 0 sizes columns to share the terminal, so the header can
@@ -39,6 +39,12 @@ type rowPrinter struct {
 	csv  bool
 	info io.Writer
 	csvw *csv.Writer
+	// hold (a pull query) keeps the header back until the first row or
+	// the final message, even where it could be drawn at once, so that
+	// a query failing after its header (its source's topic gone) shows
+	// only the error. A push query's header is drawn at once on a
+	// terminal: it may wait long for its first row.
+	hold bool
 
 	columns  []string
 	widths   []int
@@ -69,9 +75,10 @@ func (p *rowPrinter) emit(r api.StreamedRow) error {
 			for i := range p.widths {
 				p.widths[i] = p.colWidth
 			}
-			p.drawHeader()
 		case p.termWidth > 0:
 			p.widths = terminalWidths(len(p.columns), p.termWidth)
+		}
+		if p.widths != nil && !p.hold {
 			p.drawHeader()
 		}
 	case r.Row != nil:
@@ -82,7 +89,9 @@ func (p *rowPrinter) emit(r api.StreamedRow) error {
 			}
 		}
 		if !p.drawn {
-			p.sizeFrom(cells)
+			if p.widths == nil {
+				p.sizeFrom(cells)
+			}
 			p.drawHeader()
 		}
 		p.writeLine(cells)
@@ -96,12 +105,32 @@ func (p *rowPrinter) emit(r api.StreamedRow) error {
 	return nil
 }
 
-// finish draws the header if no row ever arrived to trigger it.
+// finish draws the header if no row ever arrived to trigger it; the
+// caller skips it when the query failed.
 func (p *rowPrinter) finish() {
-	if !p.drawn && p.columns != nil && !p.json && !p.csv {
-		p.sizeFrom(nil)
+	if p.csv {
+		p.csvHeader()
+		return
+	}
+	if !p.drawn && p.columns != nil && !p.json {
+		if p.widths == nil {
+			p.sizeFrom(nil)
+		}
 		p.drawHeader()
 	}
+}
+
+// csvHeader writes the CSV header line if it is still to be written.
+func (p *rowPrinter) csvHeader() {
+	if p.drawn || p.columns == nil {
+		return
+	}
+	p.drawn = true
+	if p.csvw == nil {
+		p.csvw = csv.NewWriter(p.out)
+	}
+	p.csvw.Write(p.columns)
+	p.csvw.Flush()
 }
 
 func (p *rowPrinter) emitCSV(r api.StreamedRow) error {
@@ -111,13 +140,17 @@ func (p *rowPrinter) emitCSV(r api.StreamedRow) error {
 	switch {
 	case r.Header != nil:
 		p.columns = headerColumns(r.Header)
-		p.csvw.Write(p.columns)
+		if !p.hold {
+			p.csvHeader()
+		}
 	case r.Row != nil:
+		p.csvHeader()
 		p.csvw.Write(rowCells(r.Row, formatValue))
 		p.rows++
 	case r.ErrorMessage != nil:
 		p.errorMsg = r.ErrorMessage.Message
 	case r.FinalMessage != "" && p.info != nil:
+		p.csvHeader()
 		p.csvw.Flush()
 		if f, ok := p.out.(interface{ Flush() error }); ok {
 			f.Flush() // the rows before the message, on a shared screen

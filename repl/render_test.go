@@ -164,7 +164,8 @@ func TestRenderProperties(t *testing.T) {
 
 func TestClassify(t *testing.T) {
 	for in, want := range map[string]stmt{
-		"select * from t;":                 {kind: kindSelect},
+		"select * from t;":                 {kind: kindSelect, pull: true},
+		"select * from t emit changes;":    {kind: kindSelect},
 		"-- c\n  Print 'x';":               {kind: kindPrint},
 		"SET 'a.b'='it''s';":               {kind: kindSet, name: "a.b", value: "it's"},
 		"set 'a' = 'b' ;":                  {kind: kindSet, name: "a", value: "b"},
