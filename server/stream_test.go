@@ -155,7 +155,11 @@ func TestCloseQueryAndTerminate(t *testing.T) {
 		t.Fatalf("SHOW QUERIES does not list the push query: %s", body)
 	}
 	body = ts.ksql(t, "TERMINATE "+hdr.Header.QueryID+";")
-	if !strings.Contains(body, `"@type":"terminate_query"`) || !strings.Contains(body, `"wasTerminated":true`) {
+	// ksqlDB's parser upper-cases an unquoted id (only a back-quoted one
+	// keeps its case), finds the query ignoring case, and answers with
+	// the id as parsed: TRANSIENT_CLICKS_…, not the id it created.
+	if !strings.Contains(body, `"@type":"terminate_query"`) || !strings.Contains(body, `"wasTerminated":true`) ||
+		!strings.Contains(body, `"queryId":"`+strings.ToUpper(hdr.Header.QueryID)+`"`) {
 		t.Fatalf("TERMINATE: %s", body)
 	}
 	rest, _ = io.ReadAll(rd2)
