@@ -25,7 +25,8 @@ type QueryStat struct {
 	Tasks                          int
 	RestoredRecords, RereadRecords int64
 	// LateRecords counts input records a windowed aggregation dropped
-	// because every window they fall in had closed.
+	// because their window had closed; a HOPPING window's record counts
+	// once per closed window it falls in (runtime.TaskStats.Late).
 	LateRecords int64
 	// PerTask are the counters of each task running here, its input
 	// partitions' included.

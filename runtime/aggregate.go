@@ -374,13 +374,17 @@ func (a *Aggregate) processWindowed(t *Task, r *Rec, keys []any, args [][]any) {
 			}
 			rk = a.recent.of(a.keyBuf)
 		}
-		taken := false
 		for start := first; start <= r.Ts; start, idx = start+adv, idx+1 {
 			end := start + size
 			if end+w.Grace <= a.streamTime {
-				continue // late: the window has closed
+				// Late: the window has closed. Counted per window
+				// skipped, as Kafka Streams' KStreamWindowAggregate
+				// records a dropped record for each: a HOPPING
+				// window's record may count several times, or once
+				// while its newer windows still take it.
+				t.stats.Late.Add(1)
+				continue
 			}
-			taken = true
 			g := rk.group(idx, start)
 			if g != nil {
 				a.changed(g)
@@ -394,9 +398,6 @@ func (a *Aggregate) processWindowed(t *Task, r *Rec, keys []any, args [][]any) {
 			if !w.Final {
 				a.emitWindow(t, r, g, start, end, false)
 			}
-		}
-		if !taken {
-			t.stats.Late.Add(1) // every window of the record had closed
 		}
 	}
 	if w.Final {

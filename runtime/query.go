@@ -148,13 +148,15 @@ func (t *Topology) maxBatch() int {
 
 // lateWhy says why the topology's windowed aggregation drops a record as
 // late, for EXPLAIN (explain) and the log: a session closes only once
-// stream time is past its end plus the gap plus the grace period.
+// stream time is past its end plus the gap plus the grace period; a
+// hopping window's record counts once per closed window it falls in.
 func (t *Topology) lateWhy(explain bool) string {
-	session := false
+	var session, hopping bool
 	for _, in := range t.Inputs {
 		walkChain(in.head(), func(op Op) bool {
-			if a, ok := op.(*Aggregate); ok && a.Window != nil && a.Window.Kind == Session {
-				session = true
+			if a, ok := op.(*Aggregate); ok && a.Window != nil {
+				session = session || a.Window.Kind == Session
+				hopping = hopping || a.Window.Kind == Hopping
 			}
 			return true
 		})
@@ -164,6 +166,10 @@ func (t *Topology) lateWhy(explain bool) string {
 		return "the session they would make had closed: stream time was past its end plus the gap plus the grace period"
 	case session:
 		return "the session they would make had closed (stream time past the session's end plus its gap plus its grace period"
+	case hopping && explain:
+		return "counted once per closed window a record falls in, as Kafka Streams counts them: stream time was past the window's end plus the grace period"
+	case hopping:
+		return "counted once per closed window a record falls in (stream time past the window's end plus its grace period"
 	case explain:
 		return "every window they fall in had closed: stream time was past its end plus the grace period"
 	}

@@ -39,9 +39,10 @@ type TaskStats struct {
 	// of the restore (offsets; 0 once the task runs).
 	Reread, Restored, RestoreRemaining atomic.Int64
 	// Late counts input records a windowed aggregation dropped because
-	// every window they fall in had closed: stream time had passed its
-	// end plus the grace period (Kafka Streams' dropped records of
-	// expired windows).
+	// their window had closed: stream time had passed its end plus the
+	// grace period (Kafka Streams' dropped records of expired windows).
+	// As Kafka Streams counts them, a HOPPING window's record counts
+	// once per closed window it falls in, even when newer ones take it.
 	Late atomic.Int64
 	// StateEntries and StateBytes are the task's state size as of its
 	// last commit: entries held in memory, bytes of its local stores; -1

@@ -125,7 +125,7 @@ var (
 	descReread = prometheus.NewDesc("eddy_query_reread_records_total",
 		"Input records delivered again after a restart that the restored state already included (dropped).", queryLabels, nil)
 	descLate = prometheus.NewDesc("eddy_query_late_records_total",
-		"Input records a windowed aggregation dropped because every window they fall in had closed (stream time past its end plus grace).", queryLabels, nil)
+		"Input records a windowed aggregation dropped because their window had closed (stream time past its end plus grace); a HOPPING window's record counts once per closed window it falls in, as Kafka Streams counts them.", queryLabels, nil)
 	descPushActive = prometheus.NewDesc("eddy_push_queries_active",
 		"Push queries and PRINTs streaming to clients now.", nil, nil)
 
