@@ -104,15 +104,10 @@ func (e *Engine) pull(ctx context.Context, topo *runtime.Topology, plan *planner
 	if plan.From.IsTable {
 		err = e.pullTable(ctx, plan.From, where, feed)
 	} else if sc, ok := e.cluster.(kafka.TopicScanner); ok {
-		if err = sc.ScanTopic(ctx, plan.From.Topic, feed); err != nil {
-			err = fmt.Errorf("read %s: %w", plan.From.Topic, err)
-		}
+		err = sc.ScanTopic(ctx, plan.From.Topic, feed) // its errors name the topic
 	} else {
 		var recs []kafka.Record
-		recs, err = e.cluster.ReadAll(ctx, plan.From.Topic)
-		if err != nil {
-			err = fmt.Errorf("read %s: %w", plan.From.Topic, err)
-		} else {
+		if recs, err = e.cluster.ReadAll(ctx, plan.From.Topic); err == nil {
 			feed(recs)
 		}
 	}
@@ -217,7 +212,7 @@ func (e *Engine) CommitCached(ctx context.Context, id string) error {
 func (e *Engine) scanTable(ctx context.Context, src *metastore.Source, feed func([]kafka.Record) bool) error {
 	recs, err := e.cluster.ReadAll(ctx, src.Topic)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", src.Topic, err)
+		return err // it names the topic
 	}
 	parts := int32(1)
 	if info, ok, err := e.cluster.Topic(ctx, src.Topic); err == nil && ok && info.Partitions > 0 {

@@ -266,7 +266,8 @@ type Cluster interface {
 	Subscribe(ctx context.Context, opts SubscribeOptions, h Handler) (Subscription, error)
 	// ReadAll returns every record currently in topic, stopping at the end
 	// offsets seen at the call. A MemCluster returns them in the order they
-	// were produced; a broker-backed cluster partition by partition.
+	// were produced; a broker-backed cluster partition by partition. Its
+	// errors name the topic.
 	ReadAll(ctx context.Context, topic string) ([]Record, error)
 	// ReadPartitions reads the given partitions of topic from the given
 	// offsets (clamped to the partitions' start) up to their end offsets

@@ -101,7 +101,8 @@ func (m *MemCluster) StartOffsets(_ context.Context, topic string) (map[int32]in
 // reads nor holds the rest.
 type TopicScanner interface {
 	// ScanTopic calls fn with batches of topic's records until fn
-	// returns false or the records listed at the call are read.
+	// returns false or the records listed at the call are read. Its
+	// errors name the topic.
 	ScanTopic(ctx context.Context, topic string, fn func([]Record) bool) error
 }
 
