@@ -213,8 +213,8 @@ func TestSchemasTooLargeToGenerate(t *testing.T) {
 	}
 	for _, c := range []struct{ schema, want string }{
 		{field(`{"type":"array","items":"int","arg.properties":{"length":{"min":100000000,"max":100000001}}}`),
-			"arg.properties length must be between 0 and 10000000"},
-		{field(`{"type":"string","arg.properties":{"length":-5}}`), "arg.properties length must be between 0 and 10000000"},
+			`arg.properties length must be between 0 and 10000000, not {"max":100000001,"min":100000000}`},
+		{field(`{"type":"string","arg.properties":{"length":-5}}`), "arg.properties length must be between 0 and 10000000, not -5"},
 		{field(`{"type":"array","items":{"type":"array","items":"int","arg.properties":{"length":10000}},"arg.properties":{"length":10000}}`),
 			"could hold up to 10000001 values"},
 		{field(`{"type":"map","values":"string","arg.properties":{"length":1000000}}`), "could hold up to 10000001 values"},

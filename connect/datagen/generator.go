@@ -406,7 +406,10 @@ func applyHints(g *gen, d map[string]any) error {
 			mx, _ = num(l["max"])
 		}
 		if mn < 0 || mx < 0 || mn > maxRecordSize || mx > maxRecordSize {
-			return fmt.Errorf("arg.properties length must be between 0 and %d, not %v", maxRecordSize, l)
+			// As written in the schema: %v of the decoded JSON printed
+			// a Go map of floats (map[max:2.0000001e+07 min:2e+07]).
+			written, _ := json.Marshal(l)
+			return fmt.Errorf("arg.properties length must be between 0 and %d, not %s", maxRecordSize, written)
 		}
 		g.lenMin, g.lenMax = int(mn), int(mx)
 	}
