@@ -388,6 +388,12 @@ func (s *clientSub) run() {
 		s.c.mu.Unlock()
 	}()
 	defer s.cancel()
+	watching := make(chan struct{})
+	go func() {
+		defer close(watching)
+		s.watchTopics(topicCheckEvery)
+	}()
+	defer func() { s.cancel(); <-watching }() // cancel ends it
 
 	for s.ctx.Err() == nil && s.pollOnce() {
 	}
@@ -631,6 +637,67 @@ func (s *clientSub) topicIDGone(topic string, partition int32, err error, now ti
 	}
 	return fmt.Errorf("consumer for group %s: topic %s %s fetches of partition %d refused for %s): %w",
 		s.opts.Group, topic, what, partition, now.Sub(since).Round(time.Millisecond), err)
+}
+
+// topicCheckEvery is how often a subscription asks the broker whether
+// its topics still exist (watchTopics).
+const topicCheckEvery = 2500 * time.Millisecond
+
+// watchTopics ends the subscription, with an error naming the topic,
+// once a topic it has seen exist has been missing from the broker's
+// metadata for topicIDGoneAfter. A deleted topic's fetches fail with
+// UNKNOWN_TOPIC_ID, which topicIDGone turns into the same end, only
+// while kgo still fetches it: a group reading other topics too (a
+// repartition topic, a join's other side) stopped fetching the deleted
+// one once kgo's metadata dropped it, and read the others on for good,
+// its query RUNNING with nothing of its source (Kafka Streams fails on
+// a missing source topic). It runs until s.ctx ends.
+func (s *clientSub) watchTopics(every time.Duration) {
+	seen := map[string]bool{}
+	gone := map[string]time.Time{}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for first := true; ; first = false {
+		if !first { // the first look at once, to see the topics exist
+			select {
+			case <-s.ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+		ctx, cancel := withDefaultTimeout(s.ctx)
+		resp, err := s.c.metadata(ctx, s.opts.Topics...)
+		cancel()
+		if err != nil {
+			continue // asked again at the next tick
+		}
+		now := time.Now()
+		for _, mt := range resp.Topics {
+			if mt.Topic == nil {
+				continue
+			}
+			name := *mt.Topic
+			if !errors.Is(kerr.ErrorForCode(mt.ErrorCode), kerr.UnknownTopicOrPartition) {
+				seen[name] = true
+				delete(gone, name)
+				continue
+			}
+			if !seen[name] {
+				continue // not made yet, perhaps
+			}
+			since, ok := gone[name]
+			if !ok {
+				gone[name] = now
+				continue
+			}
+			if now.Sub(since) >= topicIDGoneAfter {
+				s.fail(fmt.Errorf("consumer for group %s: topic %s was deleted (it no longer exists; missing from the broker's metadata for %s)",
+					s.opts.Group, name, now.Sub(since).Round(time.Millisecond)))
+				s.cancel()
+				return
+			}
+		}
+	}
 }
 
 func (s *clientSub) fail(err error) {

@@ -58,17 +58,46 @@ func TestSubscriptionEndsWhenItsTopicIsDeleted(t *testing.T) {
 	}
 }
 
+// TestSubscriptionOfTwoTopicsEndsWhenOneIsDeleted: as above, but the
+// group also reads a second topic (a query's repartition topic, a
+// join's other side). kgo stops fetching the deleted topic once its
+// metadata says the topic is gone and the rebalance that follows takes
+// its partitions away, so no fetch failed and the subscription read the
+// other topic on, for good: the query stayed RUNNING reading nothing of
+// its source. Kafka Streams fails such a rebalance (a missing source
+// topic); the subscription ends when a rebalance takes away a topic
+// that no longer exists.
+func TestSubscriptionOfTwoTopicsEndsWhenOneIsDeleted(t *testing.T) {
+	e, sub, ctx := readingOrders(t, "other")
+	if resp, err := kadm.NewClient(foreignClient(t, e)).DeleteTopics(ctx, "orders"); err != nil || resp.Error() != nil {
+		t.Fatalf("delete: %v %v", err, resp.Error())
+	}
+	select {
+	case <-sub.Done():
+	case <-ctx.Done():
+		t.Fatal("the subscription went on after one of its topics was deleted")
+	}
+	if err := sub.Err(); err == nil || !strings.Contains(err.Error(), "topic orders was deleted (it no longer exists;") {
+		t.Fatalf("subscription ended with %v, want the topic's deletion named", err)
+	}
+}
+
 // readingOrders starts an embedded broker with a topic orders of two
-// partitions holding one record, and a group subscription of eddy's
-// client that has read it; the subscription closes when the test ends.
-func readingOrders(t *testing.T) (*Embedded, Subscription, context.Context) {
+// partitions holding one record (and the others, empty), and a group
+// subscription of eddy's client to them all that has read it; the subscription closes when the test ends.
+func readingOrders(t *testing.T, others ...string) (*Embedded, Subscription, context.Context) {
 	t.Helper()
 	e, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "orders", Partitions: 2, Replicas: 1})
+	for _, o := range others {
+		if err := c.CreateTopic(ctx, TopicInfo{Name: o, Partitions: 2, Replicas: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := c.Produce(ctx, Record{Topic: "orders", Partition: 0, Value: []byte("a")}); err != nil {
 		t.Fatal(err)
 	}
 	read := make(chan struct{}, 1)
-	sub, err := c.Subscribe(ctx, SubscribeOptions{Group: "g", Topics: []string{"orders"}, Reset: Earliest},
+	sub, err := c.Subscribe(ctx, SubscribeOptions{Group: "g", Topics: append([]string{"orders"}, others...), Reset: Earliest},
 		func(_ context.Context, recs []Record) error {
 			if len(recs) > 0 {
 				select {
