@@ -557,6 +557,11 @@ func (q *Query) commitTransaction(ctx context.Context) error {
 		if len(t.pending) > 0 || len(t.uncommitted) > 0 {
 			pending = true
 		}
+		for _, qu := range t.queues {
+			if o := qu.commitOffset(); o > qu.txnCommitted {
+				pending = true // a marker read after the last commit
+			}
+		}
 	}
 	if !pending {
 		return nil // nothing processed since the last transaction
@@ -578,11 +583,19 @@ func (q *Query) commitTransaction(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("query %s: %w", q.Topology.ID, err)
 	}
+	for _, t := range q.tasks {
+		for _, qu := range t.queues {
+			if o, ok := offsets[qu.tp.topic][qu.tp.partition]; ok {
+				qu.txnCommitted = o
+			}
+		}
+	}
 	return apply()
 }
 
 // processedOffsets lists, per input partition of every task, the offset
-// after the last record processed since the task started. What a restore
+// after the last record processed since the task started, or past the
+// transaction markers after it (see commitOffset). What a restore
 // read from the changelog is left out: a store's marker is written only
 // when the store changed, so its offsets can lag what the group has
 // committed since (a join's table side, unchanged while the stream side
@@ -591,13 +604,14 @@ func (q *Query) processedOffsets() map[string]map[int32]int64 {
 	out := map[string]map[int32]int64{}
 	for _, t := range q.tasks {
 		for _, qu := range t.queues {
-			if qu.done <= 0 {
+			o := qu.commitOffset()
+			if o <= 0 {
 				continue
 			}
 			if out[qu.tp.topic] == nil {
 				out[qu.tp.topic] = map[int32]int64{}
 			}
-			out[qu.tp.topic][qu.tp.partition] = qu.done
+			out[qu.tp.topic][qu.tp.partition] = o
 		}
 	}
 	return out

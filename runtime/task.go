@@ -295,6 +295,22 @@ type inputQueue struct {
 	// which doneOffsets copies into the task's done map: one map write
 	// when it is read instead of one per record.
 	done int64
+	// txnCommitted is the offset the query's last transaction committed
+	// for this partition (exactly-once; 0: none since the task started).
+	txnCommitted int64
+}
+
+// commitOffset is the offset to commit for the partition once what was
+// processed is written: after the last record processed, or, when nothing
+// is buffered, the position reached, past the transaction markers (and
+// records the restored state already held) read after it, as Kafka
+// Streams commits the consumer's position (KAFKA-6607): a drained input
+// written in transactions then has no lag left. 0: nothing processed.
+func (q *inputQueue) commitOffset() int64 {
+	if q.done > 0 && len(q.buf) == 0 && q.next > q.done {
+		return q.next
+	}
+	return q.done
 }
 
 // maxKeptQueue bounds the records' backing array a drained queue keeps
