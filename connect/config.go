@@ -46,7 +46,7 @@ func CommonSpec() []ConfigField {
 	return []ConfigField{
 		{Name: KeyName, Type: TypeString, Doc: "The connector's name (set from the statement)."},
 		{Name: KeyClass, Type: TypeString, Required: true, Doc: "The connector's Kafka Connect class name or alias."},
-		{Name: KeyTasksMax, Type: TypeInt, Default: "1", Doc: "Sinks: how many tasks share the topics' partitions on this server (at most 1000). Sources run one task."},
+		{Name: KeyTasksMax, Type: TypeInt, Default: "1", Doc: "Sinks: how many tasks share the topics' partitions on this server (1 to 1000). Sources run one task (at least 1 must be asked, as in Kafka Connect)."},
 		{Name: KeyTopics, Type: TypeList, Doc: "Sinks: the topics to read (this or topics.regex)."},
 		{Name: KeyTopicsRegex, Type: TypeString, Doc: "Sinks: a regular expression; every matching topic is read, new ones included."},
 		{Name: KeyKeyConverter, Type: TypeString, Default: StringConverterClass, Doc: "Converter class for record keys; its options are key.converter.*."},
@@ -234,10 +234,17 @@ func checkSpec(p *Plugin, raw map[string]string) (cfg Config, problems, about []
 			problem(name, err.Error())
 			continue
 		}
-		// A sink runs tasks.max tasks on this server, each a goroutine
-		// and a consumer: an absurd count would exhaust its memory.
-		if name == KeyTasksMax && p.Kind == Sink {
-			if n, _ := strconv.Atoi(strings.TrimSpace(v)); n > MaxSinkTasks {
+		// At least one task, as Kafka Connect's range check asks (0 and
+		// -1 had passed and run one). A sink runs tasks.max tasks on
+		// this server, each a goroutine and a consumer: an absurd count
+		// would exhaust its memory.
+		if name == KeyTasksMax {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			if n < 1 {
+				problem(name, fmt.Sprintf("Invalid value %s for configuration %s: Value must be at least 1", v, name))
+				continue
+			}
+			if p.Kind == Sink && n > MaxSinkTasks {
 				problem(name, fmt.Sprintf("Invalid value %s for configuration %s: Value must be no more than %d", v, name, MaxSinkTasks))
 				continue
 			}

@@ -389,6 +389,12 @@ func TestConnectAPIErrors(t *testing.T) {
 			"Connector configuration is invalid and contains the following 1 error(s):\nInvalid value 1001 for configuration tasks.max: Value must be no more than 1000"},
 		{"PUT", "/connectors/many/config", `{"connector.class":"FileStreamSink","topics":"t","file":"/dev/null","tasks.max":"2000000"}`, 400,
 			"Connector configuration is invalid and contains the following 1 error(s):\nInvalid value 2000000 for configuration tasks.max"},
+		// No task at all is refused as Kafka Connect refuses it, for
+		// sources too.
+		{"POST", "/connectors", `{"name":"none","config":{"connector.class":"FileStreamSink","topics":"t","file":"/dev/null","tasks.max":"0"}}`, 400,
+			"Connector configuration is invalid and contains the following 1 error(s):\nInvalid value 0 for configuration tasks.max: Value must be at least 1"},
+		{"POST", "/connectors", `{"name":"none","config":{"connector.class":"datagen","kafka.topic":"t","quickstart":"users","tasks.max":"-1"}}`, 400,
+			"Connector configuration is invalid and contains the following 1 error(s):\nInvalid value -1 for configuration tasks.max: Value must be at least 1"},
 		// A resource asked with a method it does not take: Jersey's 405.
 		{"PATCH", "/connectors", "", 405, "HTTP 405 Method Not Allowed"},
 		{"POST", "/connectors/nope/config", "{}", 405, "HTTP 405 Method Not Allowed"},
