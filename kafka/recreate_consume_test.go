@@ -39,52 +39,43 @@ func TestSubscriptionEndsWhenItsTopicIsRecreated(t *testing.T) {
 // says the topic was deleted: it said "deleted and created again (its
 // topic ID changed …)" of a topic that no longer existed, sending the
 // reader of the server log after a topic that was not there.
+//
+// Beside another topic (a query's repartition topic, a join's other
+// side) no fetch of the deleted topic failed: kgo stopped fetching it
+// once its metadata dropped the topic, and the subscription read the
+// other topic on, for good, its query RUNNING with nothing of its source.
+// It now ends once the broker's metadata has lacked the topic for a while
+// (watchTopics).
 func TestSubscriptionEndsWhenItsTopicIsDeleted(t *testing.T) {
-	e, sub, ctx := readingOrders(t)
-	if resp, err := kadm.NewClient(foreignClient(t, e)).DeleteTopics(ctx, "orders"); err != nil || resp.Error() != nil {
-		t.Fatalf("delete: %v %v", err, resp.Error())
-	}
-	select {
-	case <-sub.Done():
-	case <-ctx.Done():
-		t.Fatal("the subscription went on after its topic was deleted")
-	}
-	err := sub.Err()
-	if err == nil || !strings.Contains(err.Error(), "topic orders was deleted (it no longer exists;") {
-		t.Fatalf("subscription ended with %v, want the topic's deletion named", err)
-	}
-	if strings.Contains(err.Error(), "created again") {
-		t.Errorf("subscription ended with %v, which says the deleted topic was created again", err)
-	}
-}
-
-// TestSubscriptionOfTwoTopicsEndsWhenOneIsDeleted: as above, but the
-// group also reads a second topic (a query's repartition topic, a
-// join's other side). kgo stops fetching the deleted topic once its
-// metadata says the topic is gone and the rebalance that follows takes
-// its partitions away, so no fetch failed and the subscription read the
-// other topic on, for good: the query stayed RUNNING reading nothing of
-// its source. Kafka Streams fails such a rebalance (a missing source
-// topic); the subscription ends when a rebalance takes away a topic
-// that no longer exists.
-func TestSubscriptionOfTwoTopicsEndsWhenOneIsDeleted(t *testing.T) {
-	e, sub, ctx := readingOrders(t, "other")
-	if resp, err := kadm.NewClient(foreignClient(t, e)).DeleteTopics(ctx, "orders"); err != nil || resp.Error() != nil {
-		t.Fatalf("delete: %v %v", err, resp.Error())
-	}
-	select {
-	case <-sub.Done():
-	case <-ctx.Done():
-		t.Fatal("the subscription went on after one of its topics was deleted")
-	}
-	if err := sub.Err(); err == nil || !strings.Contains(err.Error(), "topic orders was deleted (it no longer exists;") {
-		t.Fatalf("subscription ended with %v, want the topic's deletion named", err)
+	for _, tc := range []struct {
+		name   string
+		others []string
+	}{{"alone", nil}, {"beside another", []string{"other"}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, sub, ctx := readingOrders(t, tc.others...)
+			if resp, err := kadm.NewClient(foreignClient(t, e)).DeleteTopics(ctx, "orders"); err != nil || resp.Error() != nil {
+				t.Fatalf("delete: %v %v", err, resp.Error())
+			}
+			select {
+			case <-sub.Done():
+			case <-ctx.Done():
+				t.Fatal("the subscription went on after its topic was deleted")
+			}
+			err := sub.Err()
+			if err == nil || !strings.Contains(err.Error(), "topic orders was deleted (it no longer exists;") {
+				t.Fatalf("subscription ended with %v, want the topic's deletion named", err)
+			}
+			if strings.Contains(err.Error(), "created again") {
+				t.Errorf("subscription ended with %v, which says the deleted topic was created again", err)
+			}
+		})
 	}
 }
 
 // readingOrders starts an embedded broker with a topic orders of two
 // partitions holding one record (and the others, empty), and a group
-// subscription of eddy's client to them all that has read it; the subscription closes when the test ends.
+// subscription of eddy's client to them all that has read it; the
+// subscription closes when the test ends.
 func readingOrders(t *testing.T, others ...string) (*Embedded, Subscription, context.Context) {
 	t.Helper()
 	e, c, ctx := startBrokerWithTopic(t, TopicInfo{Name: "orders", Partitions: 2, Replicas: 1})
