@@ -387,7 +387,6 @@ func (s *clientSub) run() {
 		s.c.shareFetchBufferLocked()
 		s.c.mu.Unlock()
 	}()
-	defer s.cancel()
 	watching := make(chan struct{})
 	go func() {
 		defer close(watching)
@@ -651,53 +650,58 @@ const topicCheckEvery = 2500 * time.Millisecond
 // repartition topic, a join's other side) stopped fetching the deleted
 // one once kgo's metadata dropped it, and read the others on for good,
 // its query RUNNING with nothing of its source (Kafka Streams fails on
-// a missing source topic). It runs until s.ctx ends.
+// a missing source topic). It looks at once, then every tick, until
+// s.ctx ends.
 func (s *clientSub) watchTopics(every time.Duration) {
-	seen := map[string]bool{}
-	gone := map[string]time.Time{}
+	seen, gone := map[string]bool{}, map[string]time.Time{}
 	t := time.NewTicker(every)
 	defer t.Stop()
-	for first := true; ; first = false {
-		if !first { // the first look at once, to see the topics exist
-			select {
-			case <-s.ctx.Done():
-				return
-			case <-t.C:
-			}
+	for {
+		if err := s.goneTopic(seen, gone); err != nil {
+			s.fail(err)
+			s.cancel()
+			return
 		}
-		ctx, cancel := withDefaultTimeout(s.ctx)
-		resp, err := s.c.metadata(ctx, s.opts.Topics...)
-		cancel()
-		if err != nil {
-			continue // asked again at the next tick
-		}
-		now := time.Now()
-		for _, mt := range resp.Topics {
-			if mt.Topic == nil {
-				continue
-			}
-			name := *mt.Topic
-			if !errors.Is(kerr.ErrorForCode(mt.ErrorCode), kerr.UnknownTopicOrPartition) {
-				seen[name] = true
-				delete(gone, name)
-				continue
-			}
-			if !seen[name] {
-				continue // not made yet, perhaps
-			}
-			since, ok := gone[name]
-			if !ok {
-				gone[name] = now
-				continue
-			}
-			if now.Sub(since) >= topicIDGoneAfter {
-				s.fail(fmt.Errorf("consumer for group %s: topic %s was deleted (it no longer exists; missing from the broker's metadata for %s)",
-					s.opts.Group, name, now.Sub(since).Round(time.Millisecond)))
-				s.cancel()
-				return
-			}
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
 		}
 	}
+}
+
+// goneTopic asks the broker about the subscription's topics once,
+// noting in seen those that exist and in gone since when each seen one
+// has been missing, and returns the error that ends the subscription
+// when one has been missing for topicIDGoneAfter. A failed request
+// changes nothing: the next tick asks again.
+func (s *clientSub) goneTopic(seen map[string]bool, gone map[string]time.Time) error {
+	ctx, cancel := withDefaultTimeout(s.ctx)
+	resp, err := s.c.metadata(ctx, s.opts.Topics...)
+	cancel()
+	if err != nil {
+		return nil
+	}
+	now := time.Now()
+	for _, mt := range resp.Topics {
+		if mt.Topic == nil {
+			continue
+		}
+		name := *mt.Topic
+		switch since, missing := gone[name]; {
+		case !errors.Is(kerr.ErrorForCode(mt.ErrorCode), kerr.UnknownTopicOrPartition):
+			seen[name] = true
+			delete(gone, name)
+		case !seen[name]:
+			// Not made yet, perhaps.
+		case !missing:
+			gone[name] = now
+		case now.Sub(since) >= topicIDGoneAfter:
+			return fmt.Errorf("consumer for group %s: topic %s was deleted (it no longer exists; missing from the broker's metadata for %s)",
+				s.opts.Group, name, now.Sub(since).Round(time.Millisecond))
+		}
+	}
+	return nil
 }
 
 func (s *clientSub) fail(err error) {
